@@ -1,0 +1,26 @@
+package dev.ferry.storage;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.function.Consumer;
+
+/**
+ * Streams one new object into the store. Nothing written is visible until {@link #commit} returns;
+ * closing without a commit aborts and reclaims the space. Not thread-safe: one writer per thread.
+ */
+public abstract class ObjectWriter extends OutputStream {
+
+    /** Bytes written so far. */
+    public abstract long written();
+
+    /**
+     * Makes the object durable and visible, together with {@code changes}, in one synced batch.
+     *
+     * @param expected the digest the bytes must have, or null to accept whatever was written
+     * @throws DigestMismatchException when the bytes do not hash to {@code expected}; nothing is stored
+     */
+    public abstract StoredObject commit(Sha256 expected, Consumer<StoreBatch> changes) throws IOException;
+
+    /** Drops everything written; idempotent, also called by close() when there was no commit. */
+    public abstract void abort();
+}

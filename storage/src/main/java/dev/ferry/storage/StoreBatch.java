@@ -1,0 +1,24 @@
+package dev.ferry.storage;
+
+import java.util.Optional;
+
+/**
+ * Changes applied in one atomic RocksDB write batch. Callbacks that receive a batch run under the store's
+ * commit lock, so the reads here see the latest committed state and check-then-put is race-free.
+ */
+public interface StoreBatch {
+    /** Points {@code name} at a committed object (or the one being committed). */
+    void putName(String name, Sha256 digest);
+
+    void deleteName(String name);
+
+    void putMeta(String key, byte[] value);
+
+    void deleteMeta(String key);
+
+    /** The committed target of {@code name}, as of this batch's start. */
+    Optional<StoredObject> currentName(String name);
+
+    /** The committed value of {@code key}, as of this batch's start. */
+    Optional<byte[]> currentMeta(String key);
+}

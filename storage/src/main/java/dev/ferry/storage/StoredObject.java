@@ -1,0 +1,4 @@
+package dev.ferry.storage;
+
+/** A committed object: durable, digest-checked, immutable. */
+public record StoredObject(Sha256 digest, long size) {}
