@@ -1,0 +1,17 @@
+package dev.ferry.upstreams;
+
+import java.time.Duration;
+
+/** What the upstream clients report, for metrics and logs; the server implements it. Must not block. */
+public interface UpstreamEvents {
+    UpstreamEvents NONE = new UpstreamEvents() {};
+
+    /** A response arrived (any status) after {@code latency} to first byte. */
+    default void response(String upstream, int status, Duration latency) {}
+
+    /** An attempt failed; {@code kind} is a short stable label (timeout, connect, reset, truncated, rejected, 5xx, ...). */
+    default void failure(String upstream, String kind, String detail) {}
+
+    /** Body bytes received from {@code upstream}. */
+    default void bytes(String upstream, long count) {}
+}
