@@ -15,7 +15,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * The bytes of one download in progress, readable by any number of clients while they arrive, from the
  * start, whenever they join. The store's object under construction cannot be read, and a ring buffer would
  * lose the start for late joiners, so the bytes are kept here until the download ends: in memory up to a
- * limit, then in a temporary file (deleted on close) under the spool directory.
+ * limit, then in a temporary file under the spool directory, opened with DELETE_ON_CLOSE (which on Linux
+ * unlinks it at once, so a crash leaves nothing behind to clean up).
  *
  * <p>Readers never see the last byte until {@link #complete} (the object is committed): a client whose
  * response completed thus knows the object is stored. After {@link #fail} every read throws, so the server
@@ -34,6 +35,7 @@ public final class Spool {
     private final long declaredLength;
     private byte[] memory = new byte[8192];
     private FileChannel file;
+    private boolean spilled;
     private long size;
     private State state = State.OPEN;
     private String failure;
@@ -46,6 +48,16 @@ public final class Spool {
         this.dir = dir;
         this.memoryLimit = memoryLimit;
         this.declaredLength = declaredLength;
+    }
+
+    /** Whether the bytes went past the memory limit into a file. */
+    public boolean onDisk() {
+        lock.lock();
+        try {
+            return spilled;
+        } finally {
+            lock.unlock();
+        }
     }
 
     public long declaredLength() {
@@ -90,6 +102,7 @@ public final class Spool {
             at += file.write(buffer, at);
         }
         memory = null;
+        spilled = true;
     }
 
     /** Everything is in and durably stored: readers may have the last byte. */
