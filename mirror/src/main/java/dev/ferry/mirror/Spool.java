@@ -144,6 +144,16 @@ public final class Spool {
         }
     }
 
+    /** Whether the download this spool follows failed. */
+    public boolean failed() {
+        lock.lock();
+        try {
+            return state == State.FAILED;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** A reader from the start, or null when the spool was already discarded (then the outcome is elsewhere). */
     public Reader open() {
         lock.lock();
@@ -188,7 +198,7 @@ public final class Spool {
                         throw new IOException("spool reader closed");
                     }
                     if (state == State.FAILED) {
-                        throw new IOException(failure);
+                        throw new SpoolFailedException(failure);
                     }
                     long readable = state == State.COMPLETE ? size : size - 1;
                     if (position < readable) {

@@ -44,6 +44,21 @@ public final class SpoolBody implements Body {
                 out.write(buffer, 0, n);
                 total += n;
             }
+        } catch (SpoolFailedException e) {
+            // This attempt failed; the download may still succeed from another upstream. Wait for its end
+            // either way, so a client that sees this failure and asks again starts a new download.
+            Body outcome;
+            try {
+                outcome = afterwards.body();
+            } catch (IOException end) {
+                e.addSuppressed(end);
+                throw e;
+            }
+            if (total == 0 && (length() < 0 || outcome.length() == length())) {
+                outcome.writeTo(out);
+                return;
+            }
+            throw e;
         }
         long declared = spool.declaredLength();
         if (declared >= 0 && total != declared) {

@@ -19,6 +19,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class SpoolTest {
+    private static final SpoolBody.Afterwards NO_OUTCOME = () -> {
+        throw new IOException("the download failed");
+    };
+
     @TempDir
     Path dir;
 
@@ -35,7 +39,7 @@ class SpoolTest {
         spool.append(data, 0, 1000);
         // A reader that joins late still starts at byte 0.
         ByteArrayOutputStream lateOut = new ByteArrayOutputStream();
-        CompletableFuture<Void> lateDone = CompletableFuture.runAsync(() -> write(new SpoolBody(spool, null), lateOut));
+        CompletableFuture<Void> lateDone = CompletableFuture.runAsync(() -> write(new SpoolBody(spool, NO_OUTCOME), lateOut));
         spool.append(data, 1000, data.length - 1000);
         assertTrue(spool.onDisk(), "past the memory limit the bytes go to a file");
 
@@ -58,7 +62,7 @@ class SpoolTest {
     void failureReachesEveryReader() throws Exception {
         Spool spool = new Spool(dir, 1 << 20, -1);
         spool.append(new byte[] {1, 2, 3}, 0, 3);
-        CompletableFuture<Void> reader = CompletableFuture.runAsync(() -> write(new SpoolBody(spool, null), new ByteArrayOutputStream()));
+        CompletableFuture<Void> reader = CompletableFuture.runAsync(() -> write(new SpoolBody(spool, NO_OUTCOME), new ByteArrayOutputStream()));
         spool.fail("m@v1.0.0.zip rejected: bad entry");
         var e = assertThrows(java.util.concurrent.ExecutionException.class, () -> reader.get(10, TimeUnit.SECONDS));
         assertTrue(e.getCause().getMessage().contains("bad entry"), e.getCause().toString());
@@ -81,7 +85,7 @@ class SpoolTest {
         Spool spool = new Spool(dir, 1 << 20, 10);
         spool.append(new byte[] {1, 2, 3}, 0, 3);
         spool.complete();
-        assertThrows(IOException.class, () -> new SpoolBody(spool, null).writeTo(new ByteArrayOutputStream()));
+        assertThrows(IOException.class, () -> new SpoolBody(spool, NO_OUTCOME).writeTo(new ByteArrayOutputStream()));
     }
 
     private static void write(Body body, ByteArrayOutputStream out) {

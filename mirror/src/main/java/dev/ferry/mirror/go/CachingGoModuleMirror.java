@@ -128,11 +128,15 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
         FileFetch fetch = fileFetch(module, version, kind, path, name);
         try {
             if (kind == FileKind.ZIP) {
-                CompletableFuture.anyOf(fetch.started, fetch.done).get();
-                if (!fetch.done.isDone()) {
+                // Follow the attempt in progress; one that already failed is skipped for the next or the end.
+                while (!fetch.done.isDone()) {
+                    CompletableFuture<Void> next = fetch.nextAttempt();
                     Spool spool = fetch.current;
-                    return new GoAnswer.Content(new SpoolBody(spool, fetch::afterwards), kind.contentType, null,
-                            GoAnswer.Freshness.IMMUTABLE, GoAnswer.CacheOutcome.MISS);
+                    if (spool != null && !spool.failed()) {
+                        return new GoAnswer.Content(new SpoolBody(spool, fetch::afterwards), kind.contentType, null,
+                                GoAnswer.Freshness.IMMUTABLE, GoAnswer.CacheOutcome.MISS);
+                    }
+                    CompletableFuture.anyOf(next, fetch.done).get();
                 }
             }
             return switch (fetch.done.get()) {
@@ -169,8 +173,9 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
                 LOG.log(System.Logger.Level.ERROR, "fetching " + name + " failed unexpectedly", e);
                 outcome = new FileOutcome.Failed("internal error fetching " + module + "@" + version + "." + kind.ext, false);
             }
-            mine.done.complete(outcome);
+            // Unregister first: a caller woken by done may ask again at once and must not join a finished fetch.
             fileFetches.remove(name, mine);
+            mine.done.complete(outcome);
         });
         return mine;
     }
@@ -190,11 +195,11 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
         final FileKind kind;
         final String path;
         final String name;
-        /** Completes with the first attempt's spool when its body starts (zips only). */
-        final CompletableFuture<Spool> started = new CompletableFuture<>();
         final CompletableFuture<FileOutcome> done = new CompletableFuture<>();
-        /** The spool of the latest attempt; joiners follow this one. */
+        /** The spool of the latest attempt (zips only); joiners follow this one. */
         volatile Spool current;
+        /** Completes when the next attempt's body starts; replaced each time. */
+        private CompletableFuture<Void> nextAttempt = new CompletableFuture<>();
         volatile String rejection;
 
         FileFetch(ModulePath module, Version version, FileKind kind, String path, String name) {
@@ -203,6 +208,20 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
             this.kind = kind;
             this.path = path;
             this.name = name;
+        }
+
+        synchronized CompletableFuture<Void> nextAttempt() {
+            return nextAttempt;
+        }
+
+        private void attemptStarted(Spool spool) {
+            CompletableFuture<Void> signal;
+            synchronized (this) {
+                current = spool;
+                signal = nextAttempt;
+                nextAttempt = new CompletableFuture<>();
+            }
+            signal.complete(null);
         }
 
         String what() {
@@ -240,15 +259,14 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
             }
             Spool spool = kind == FileKind.ZIP ? new Spool(settings.effectiveSpoolDir(), settings.spoolMemoryBytes(), length) : null;
             if (spool != null) {
-                current = spool;
-                started.complete(spool);
+                attemptStarted(spool);
             }
             try (ObjectWriter writer = store.newObject(kind.chunking)) {
                 TeeInput tee = new TeeInput(body, writer, spool, kind.maxBytes);
                 try {
                     check(tee);
                     tee.drain();
-                } catch (FormatException e) {
+                } catch (FormatException | ContentRejected e) {
                     throw reject(from, e.getMessage());
                 } catch (IOException e) {
                     if (tee.overLimit()) {
@@ -256,9 +274,10 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
                     }
                     throw e;
                 }
-                StoredObject object = commit(writer, tee.digest(), from);
+                Sha256 digest = tee.digest();
+                StoredObject object = commit(writer, digest, from);
                 if (spool != null) {
-                    if (object.digest().equals(tee.digest())) {
+                    if (object.digest().equals(digest)) {
                         spool.complete();
                     } else {
                         spool.fail(what() + " was stored earlier with different bytes; ask again for the stored copy");
@@ -402,8 +421,9 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
                 throw new IllegalStateException("refresh of " + path + " failed", e.getCause());
             }
         }
+        FetchResult<Snapshot> result;
         try {
-            FetchResult<Snapshot> result = upstream.fetch(path, (body, length, from) -> {
+            result = upstream.fetch(path, (body, length, from) -> {
                 long cap = kind == Refreshable.LIST ? GoContentChecks.MAX_LIST : GoContentChecks.MAX_INFO;
                 if (length > cap) {
                     throw new ContentRejected(path + " from " + from + " rejected: " + length + " bytes, more than " + cap);
@@ -427,14 +447,15 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
                 store.update(b -> b.putMeta(key, snapshot.encode()));
                 return snapshot;
             });
-            mine.complete(result);
-            return result;
         } catch (RuntimeException | Error e) {
+            refreshes.remove(path, mine);
             mine.completeExceptionally(e);
             throw e;
-        } finally {
-            refreshes.remove(path, mine);
         }
+        // Unregister before completing, so a woken caller that asks again does not get this result twice.
+        refreshes.remove(path, mine);
+        mine.complete(result);
+        return result;
     }
 
     private GoAnswer serve(Refreshable kind, ModulePath module, Snapshot snapshot, GoAnswer.Freshness freshness,

@@ -100,6 +100,7 @@ final class TeeInput extends InputStream {
         return count;
     }
 
+    /** The digest of everything read; call once, at the end. */
     Sha256 digest() {
         return Sha256.of(sha.digest());
     }
