@@ -27,7 +27,8 @@ class HttpGoProxyClientTest {
     private static final String PATH = "github.com/!burnt!sushi/toml/@v/v1.2.0.mod";
     private static final String URL = "/" + PATH;
     private static final byte[] MOD = "module github.com/BurntSushi/toml\n\ngo 1.16\n".getBytes(StandardCharsets.UTF_8);
-    private static final UpstreamTimeouts SHORT = new UpstreamTimeouts(Duration.ofSeconds(2), Duration.ofMillis(300), Duration.ofMillis(300));
+    /** Short enough to keep the fault tests quick, long enough for a loaded 2-core CI machine. */
+    private static final UpstreamTimeouts SHORT = new UpstreamTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofSeconds(1));
 
     private final WireMockServer a = new WireMockServer(wireMockConfig().bindAddress("127.0.0.1").dynamicPort()
             .useChunkedTransferEncoding(Options.ChunkedEncodingPolicy.NEVER));
@@ -198,7 +199,9 @@ class HttpGoProxyClientTest {
     @Test
     void slowHandlerIsNotAStall() {
         a.stubFor(get(urlEqualTo(URL)).willReturn(aResponse().withStatus(200).withBody(MOD)));
-        FetchResult<byte[]> result = client(',').fetch(PATH, (body, length, upstream) -> {
+        UpstreamTimeouts timeouts = new UpstreamTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ofMillis(300));
+        HttpGoProxyClient client = new HttpGoProxyClient(GoProxyList.parse(a.baseUrl()), timeouts, events);
+        FetchResult<byte[]> result = client.fetch(PATH, (body, length, upstream) -> {
             byte[] first = body.readNBytes(3);
             // The handler is busy (e.g. a slow disk) longer than the stall timeout while the body is idle.
             long until = System.nanoTime() + Duration.ofMillis(700).toNanos();
