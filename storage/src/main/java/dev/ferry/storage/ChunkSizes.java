@@ -16,6 +16,6 @@ public record ChunkSizes(int min, int avg, int max, int minZipData) {
     }
 
     public static ChunkSizes defaults() {
-        return new ChunkSizes(16 << 10, 64 << 10, 256 << 10, 1);
+        return new ChunkSizes(16 << 10, 64 << 10, 256 << 10, 64);
     }
 }

@@ -46,8 +46,11 @@ final class Reclaimer {
         });
     }
 
-    /** At open, before any writer exists: reclaim every pending write, then sweep counts a crash left at zero. */
-    void reclaimInterrupted() throws IOException {
+    /**
+     * At open, before any writer exists: reclaim every pending write, then sweep counts a crash left at zero.
+     * Returns how many interrupted writes there were.
+     */
+    int reclaimInterrupted() throws IOException {
         List<Long> ids = store.withDb(() -> {
             List<Long> found = new ArrayList<>();
             try (RocksIterator it = store.db().newIterator(store.pending)) {
@@ -80,6 +83,7 @@ final class Reclaimer {
             }
             return null;
         });
+        return ids.size();
     }
 
     private List<IndexEntry> page(byte[] prefix) throws RocksDBException {

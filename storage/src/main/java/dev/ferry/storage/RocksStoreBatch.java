@@ -10,17 +10,22 @@ import org.rocksdb.WriteBatch;
 final class RocksStoreBatch implements StoreBatch {
     private final RocksContentStore store;
     private final WriteBatch batch;
-    private final Sha256 committing;
+    private final StoredObject committing;
 
-    RocksStoreBatch(RocksContentStore store, WriteBatch batch, Sha256 committing) {
+    RocksStoreBatch(RocksContentStore store, WriteBatch batch, StoredObject committing) {
         this.store = store;
         this.batch = batch;
         this.committing = committing;
     }
 
     @Override
+    public Optional<StoredObject> committing() {
+        return Optional.ofNullable(committing);
+    }
+
+    @Override
     public void putName(String name, Sha256 digest) {
-        if (!digest.equals(committing) && store.record(digest) == null) {
+        if ((committing == null || !digest.equals(committing.digest())) && store.record(digest) == null) {
             throw new IllegalArgumentException("cannot name " + digest + ": no such object");
         }
         write(() -> batch.put(store.names, StoreLayout.Name.key(name), digest.bytes()));
