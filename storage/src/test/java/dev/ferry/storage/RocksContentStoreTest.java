@@ -137,6 +137,17 @@ class RocksContentStoreTest {
     }
 
     @Test
+    void reusedChunksAreNotRewritten() throws Exception {
+        byte[] data = TestData.random(27, 300_000);
+        put(data);
+        long puts = store.db().getLongProperty(store.chunks, "rocksdb.num-entries-active-mem-table");
+        byte[] again = Arrays.copyOf(data, data.length + 1); // a different object made of the same chunks but the last
+        put(again);
+        long added = store.db().getLongProperty(store.chunks, "rocksdb.num-entries-active-mem-table") - puts;
+        assertTrue(added <= 1, "only the changed last chunk is written, not " + added);
+    }
+
+    @Test
     void objectsSharingContentShareChunks() throws IOException {
         byte[] common = TestData.random(17, 200_000);
         byte[] longer = Arrays.copyOf(common, 260_000);
