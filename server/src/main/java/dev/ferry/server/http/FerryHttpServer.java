@@ -24,6 +24,7 @@ public final class FerryHttpServer {
                         .maxPrologueLength(MAX_REQUEST_LINE)
                         .maxHeadersSize(MAX_HEADERS)
                         .build())
+                .directHandlers(PlainDirectHandler.handlers())
                 .routing(routes::register)
                 .build();
     }

@@ -62,18 +62,7 @@ public final class FerryRoutes {
         long start = System.nanoTime();
         Exchange x = new Exchange(req, res);
         try {
-            Method method = req.prologue().method();
-            if (!Method.GET.equals(method) && !x.head) {
-                x.endpoint = endpointOf(x.rawPath);
-                res.header(ALLOW);
-                x.sendText(Status.METHOD_NOT_ALLOWED_405, "method " + method.text() + " not allowed; use GET or HEAD");
-                return;
-            }
-            switch (x.rawPath) {
-                case "/health" -> health(x);
-                case "/metrics" -> metrics(x);
-                default -> goproxy.handle(x);
-            }
+            dispatch(x);
         } catch (CloseConnectionException e) {
             x.aborted = true;
             LOG.log(Level.WARNING, "aborted " + x.method() + " " + x.rawPath + ": " + e.getMessage());
@@ -93,6 +82,33 @@ public final class FerryRoutes {
             if (AccessLog.enabled()) {
                 AccessLog.log(x, status, nanos);
             }
+        }
+        if (closeRequested(req)) {
+            // Helidon answers "Connection: close" but would keep reading: end the connection ourselves.
+            throw new CloseConnectionException("client asked to close the connection");
+        }
+    }
+
+    /** HTTP/1.1 with "Connection: close", or HTTP/1.0 without "Connection: keep-alive". */
+    private static boolean closeRequested(ServerRequest req) {
+        if ("1.0".equals(req.prologue().protocolVersion())) {
+            return !req.headers().containsToken(HeaderValues.CONNECTION_KEEP_ALIVE);
+        }
+        return req.headers().contains(HeaderNames.CONNECTION) && req.headers().containsToken(HeaderValues.CONNECTION_CLOSE);
+    }
+
+    private void dispatch(Exchange x) {
+        Method method = x.req.prologue().method();
+        if (!Method.GET.equals(method) && !x.head) {
+            x.endpoint = endpointOf(x.rawPath);
+            x.res.header(ALLOW);
+            x.sendText(Status.METHOD_NOT_ALLOWED_405, "method " + method.text() + " not allowed; use GET or HEAD");
+            return;
+        }
+        switch (x.rawPath) {
+            case "/health" -> health(x);
+            case "/metrics" -> metrics(x);
+            default -> goproxy.handle(x);
         }
     }
 
