@@ -74,7 +74,6 @@ public final class ConfigLoader {
             }
             return Path.of(t.strip()).toAbsolutePath().normalize();
         });
-        GoProxyList upstream = check(raw, Setting.GO_UPSTREAM, t -> GoProxyList.parse(t.strip()));
         Duration listTtl = check(raw, Setting.GO_LIST_TTL, Durations::parse);
         Duration notFoundTtl = check(raw, Setting.GO_NOT_FOUND_TTL, Durations::parse);
         Duration connect = check(raw, Setting.UPSTREAM_CONNECT_TIMEOUT, ConfigLoader::positive);
@@ -82,6 +81,7 @@ public final class ConfigLoader {
         Duration stall = check(raw, Setting.UPSTREAM_STALL_TIMEOUT, ConfigLoader::positive);
         Level level = check(raw, Setting.LOG_LEVEL, ConfigLoader::level);
         boolean accessLog = check(raw, Setting.ACCESS_LOG, ConfigLoader::bool);
+        GoProxyList upstream = check(raw, Setting.GO_UPSTREAM, t -> GoProxyList.parse(t.strip()));
         return new FerryConfig(listen, data, raw.get(Setting.GO_UPSTREAM).value().strip(), upstream, listTtl,
                 notFoundTtl, new UpstreamTimeouts(connect, firstByte, stall), level, accessLog);
     }
