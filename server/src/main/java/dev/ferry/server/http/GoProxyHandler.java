@@ -4,6 +4,7 @@ import dev.ferry.mirror.go.GoAnswer;
 import dev.ferry.mirror.go.GoModuleMirror;
 import dev.ferry.protocols.FormatException;
 import dev.ferry.protocols.goproxy.ProxyRequest;
+import dev.ferry.protocols.goproxy.ProxyRequestException;
 import dev.ferry.server.metrics.FerryMetrics.Endpoint;
 
 /**
@@ -12,7 +13,7 @@ import dev.ferry.server.metrics.FerryMetrics.Endpoint;
  */
 final class GoProxyHandler {
     /** Longest raw path we parse; longer ones get 414 without a look at their content. */
-    static final int MAX_PATH = 2048;
+    static final int MAX_PATH = ProxyRequest.MAX_PATH_LENGTH;
 
     /** Parses a raw GOPROXY path; {@link ProxyRequest#parse} in production. */
     @FunctionalInterface
@@ -53,16 +54,13 @@ final class GoProxyHandler {
     private static String edgeCheck(Exchange x) {
         String path = x.rawPath;
         String problem = null;
+        // The rest (percent-encoding, dot and empty elements, bad module paths and versions) is ProxyRequest.parse's.
         int status = 400;
         if (x.req.prologue().hasQuery() && !x.req.prologue().query().rawValue().isEmpty()) {
             problem = "the GOPROXY protocol takes no query string";
         } else if (path.length() > MAX_PATH) {
             status = 414;
             problem = "request path longer than " + MAX_PATH + " characters";
-        } else if (path.indexOf('%') >= 0) {
-            problem = "percent-encoding is not allowed in GOPROXY paths (module paths use !-escaping): " + path;
-        } else {
-            problem = segmentProblem(path);
         }
         if (problem != null) {
             x.res.header(Exchange.NO_STORE);
@@ -71,38 +69,12 @@ final class GoProxyHandler {
         return problem;
     }
 
-    /** Empty, "." and ".." segments and backslashes have no place in a GOPROXY path. */
-    static String segmentProblem(String path) {
-        if (path.isEmpty() || path.charAt(0) != '/') {
-            return "request path must start with /";
-        }
-        int start = 1;
-        int n = path.length();
-        for (int i = 1; i <= n; i++) {
-            char c = i < n ? path.charAt(i) : '/';
-            if (c == '\\') {
-                return "backslash in request path: " + path;
-            }
-            if (c == '/') {
-                int len = i - start;
-                if (len == 0) {
-                    return "empty path element in " + path;
-                }
-                if (len <= 2 && path.charAt(start) == '.' && (len == 1 || path.charAt(start + 1) == '.')) {
-                    return "'.' and '..' path elements are not allowed: " + path;
-                }
-                start = i + 1;
-            }
-        }
-        return null;
-    }
-
     /**
-     * 400 for requests that are malformed; 404 for well-formed ones naming something that cannot exist.
-     * The hook for ProxyRequest.parse's distinction between the two.
+     * 400 for requests no go command would send; 404 for well-formed ones naming something that cannot exist (so
+     * that the go command falls through to its next GOPROXY entry). {@link ProxyRequestException} decides.
      */
     static int rejectionStatus(IllegalArgumentException e) {
-        return 400;
+        return e instanceof ProxyRequestException pre ? pre.httpStatus() : 400;
     }
 
     private static String message(IllegalArgumentException e) {

@@ -120,11 +120,11 @@ class GoAnswerMappingTest {
     void notFoundAndGoneCarryTheReason() throws Exception {
         try (TestServer s = TestServer.answering(r -> r.module().value().equals("example.com/gone")
                 ? new GoAnswer.NotFound("gone: retracted upstream", true, CacheOutcome.NEGATIVE_HIT)
-                : new GoAnswer.NotFound("not found: example.com/m@v9.9.9: unknown revision", false, CacheOutcome.MISS))) {
-            HttpResponse<byte[]> r = s.get("/example.com/m/@v/v9.9.9.info");
+                : new GoAnswer.NotFound("not found: example.com/m@v1.9.9: unknown revision", false, CacheOutcome.MISS))) {
+            HttpResponse<byte[]> r = s.get("/example.com/m/@v/v1.9.9.info");
             assertEquals(404, r.statusCode());
             assertEquals("text/plain; charset=utf-8", r.headers().firstValue("content-type").orElseThrow());
-            assertEquals("not found: example.com/m@v9.9.9: unknown revision", new String(r.body(), StandardCharsets.UTF_8).strip());
+            assertEquals("not found: example.com/m@v1.9.9: unknown revision", new String(r.body(), StandardCharsets.UTF_8).strip());
             HttpResponse<byte[]> g = s.get("/example.com/gone/@v/list");
             assertEquals(410, g.statusCode());
             assertEquals("gone: retracted upstream", new String(g.body(), StandardCharsets.UTF_8).strip());

@@ -3,7 +3,6 @@ package dev.ferry.server.http;
 import dev.ferry.mirror.go.GoAnswer;
 import dev.ferry.mirror.go.GoModuleMirror;
 import dev.ferry.protocols.goproxy.ProxyRequest;
-import dev.ferry.protocols.module.ModulePath;
 import dev.ferry.server.metrics.FerryMetrics;
 import io.helidon.webserver.WebServer;
 import java.io.IOException;
@@ -36,9 +35,16 @@ final class TestServer implements AutoCloseable {
         server = FerryHttpServer.create("127.0.0.1", 0, routes, Duration.ofSeconds(1)).start();
     }
 
-    /** A mirror answering with {@code answers}; {@link #SIMPLE_PARSER} parses. */
+    /** A mirror answering with {@code answers}, behind the real {@link ProxyRequest#parse}. */
     static TestServer answering(Function<ProxyRequest, GoAnswer> answers) {
-        return new TestServer(new RecordingMirror(answers), SIMPLE_PARSER);
+        return new TestServer(new RecordingMirror(answers), ProxyRequest::parse);
+    }
+
+    /** A mirror that fails the test (and answers 500) if anything reaches it. */
+    static TestServer refusingEverything() {
+        return new TestServer(new RecordingMirror(r -> {
+            throw new AssertionError("bad input reached the mirror: " + r);
+        }), ProxyRequest::parse);
     }
 
     URI uri(String rawPath) {
@@ -75,30 +81,6 @@ final class TestServer implements AutoCloseable {
     public void close() {
         server.stop();
     }
-
-    /** Parses only the shape of a GOPROXY path (ProxyRequest.parse is tested where it lives). */
-    static final GoProxyHandler.Parser SIMPLE_PARSER = raw -> {
-        if (raw.endsWith("/@v/list")) {
-            return new ProxyRequest.List(new ModulePath(raw.substring(1, raw.length() - "/@v/list".length())));
-        }
-        if (raw.endsWith("/@latest")) {
-            return new ProxyRequest.Latest(new ModulePath(raw.substring(1, raw.length() - "/@latest".length())));
-        }
-        int at = raw.indexOf("/@v/");
-        if (at > 0) {
-            ModulePath m = new ModulePath(raw.substring(1, at));
-            if (raw.endsWith(".info")) {
-                return new ProxyRequest.Info(m, null);
-            }
-            if (raw.endsWith(".mod")) {
-                return new ProxyRequest.Mod(m, null);
-            }
-            if (raw.endsWith(".zip")) {
-                return new ProxyRequest.Zip(m, null);
-            }
-        }
-        throw new dev.ferry.protocols.FormatException("not a GOPROXY path: " + raw);
-    };
 
     /** Records the requests it is asked; answers with a function. */
     static class RecordingMirror implements GoModuleMirror {
