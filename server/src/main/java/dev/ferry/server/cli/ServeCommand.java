@@ -20,6 +20,7 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         versionProvider = FerryMain.Version.class,
         sortOptions = false,
+        usageHelpWidth = 110,
         description = {"Serve the GOPROXY protocol (and /health, /metrics) from a local cache of upstream proxies.",
                 "",
                 "Every setting can also come from an environment variable or a YAML config file;",
