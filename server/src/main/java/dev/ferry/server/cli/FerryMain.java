@@ -22,9 +22,7 @@ public final class FerryMain implements Runnable {
     public static void main(String[] args) {
         int code = run(args, System.getenv(), ServeCommand.Launcher.PRODUCTION,
                 new PrintWriter(System.out, true), new PrintWriter(System.err, true));
-        if (code != 0) {
-            System.exit(code);
-        }
+        System.exit(code);
     }
 
     /** Runs the CLI with an explicit environment and launcher (tests pass their own); returns the exit code. */

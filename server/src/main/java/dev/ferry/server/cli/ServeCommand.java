@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.logging.Logger;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -149,11 +150,26 @@ public final class ServeCommand implements Callable<Integer> {
             Logging.close();
             return 1;
         }
+        // SIGTERM/SIGINT: stop the server (in-flight requests finish within the grace period), close the store,
+        // and exit 0. Handling the signals ourselves (rather than only in a shutdown hook) is what gives the
+        // clean exit status; the hook still covers every other way the JVM may go down.
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             ferry.close();
             Logging.close();
         }, "ferry-shutdown"));
+        for (String name : new String[] {"TERM", "INT"}) {
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal(name), signal ->
+                        Thread.ofPlatform().name("ferry-stop").start(() -> {
+                            Logger.getLogger("ferry").info("received SIG" + signal.getName() + ", stopping");
+                            ferry.close();
+                        }));
+            } catch (IllegalArgumentException e) {
+                // this platform has no such signal (or it is taken): the shutdown hook covers it
+            }
+        }
         ferry.awaitStopped();
+        Logging.close();
         return 0;
     }
 

@@ -89,6 +89,9 @@ public final class AccessLogHandler extends Handler {
 
     @Override
     public void close() {
+        if (closed) {
+            return;
+        }
         closed = true;
         try {
             writer.join(2000);
