@@ -1,0 +1,65 @@
+import com.sun.net.httpserver.HttpServer;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Fills a running ferry with N synthetic module versions (.info + .mod each) through its GOPROXY API, from an
+ * in-process upstream that makes the files up on the fly. Used to measure start-up time with a large store.
+ * usage: java Populate.java FERRY_URL UPSTREAM_PORT COUNT
+ * ferry must run with --go-upstream http://127.0.0.1:UPSTREAM_PORT.
+ */
+public class Populate {
+    public static void main(String[] args) throws Exception {
+        String ferry = args[0];
+        int port = Integer.parseInt(args[1]);
+        int count = Integer.parseInt(args[2]);
+        HttpServer up = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 256);
+        up.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        up.createContext("/", ex -> {
+            String p = ex.getRequestURI().getPath();
+            // /example.com/m/NNNNN/@v/v1.0.0.(info|mod)
+            String module = p.substring(1, p.indexOf("/@v/"));
+            byte[] body = p.endsWith(".info") ? "{\"Version\":\"v1.0.0\",\"Time\":\"2024-01-01T00:00:00Z\"}".getBytes()
+                    : p.endsWith(".mod") ? ("module " + module + "\n\ngo 1.21\n").getBytes() : null;
+            if (body == null) {
+                ex.sendResponseHeaders(404, -1);
+            } else {
+                ex.sendResponseHeaders(200, body.length);
+                ex.getResponseBody().write(body);
+            }
+            ex.close();
+        });
+        up.start();
+        HttpClient http = HttpClient.newBuilder().executor(Executors.newVirtualThreadPerTaskExecutor()).build();
+        Semaphore inFlight = new Semaphore(64);
+        AtomicLong failed = new AtomicLong();
+        long t0 = System.nanoTime();
+        for (int i = 0; i < count; i++) {
+            for (String ext : new String[] {".info", ".mod"}) {
+                inFlight.acquire();
+                String url = ferry + "/example.com/m/" + String.format("%06d", i) + "/@v/v1.0.0" + ext;
+                http.sendAsync(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.discarding())
+                        .whenComplete((r, e) -> {
+                            if (e != null || r.statusCode() != 200) {
+                                failed.incrementAndGet();
+                            }
+                            inFlight.release();
+                        });
+            }
+            if (i > 0 && i % 10000 == 0) {
+                System.out.printf("%d versions, %.0f/s%n", i, i / ((System.nanoTime() - t0) / 1e9));
+            }
+        }
+        inFlight.acquire(64);
+        System.out.printf("populated %d versions in %.1fs, %d failed requests%n", count, (System.nanoTime() - t0) / 1e9, failed.get());
+        up.stop(0);
+        System.exit(failed.get() == 0 ? 0 : 1);
+    }
+}

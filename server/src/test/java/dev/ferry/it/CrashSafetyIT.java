@@ -1,0 +1,118 @@
+package dev.ferry.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * SIGKILL during concurrent ingest of large module zips. A client that received a complete, correct 200 holds
+ * an acknowledgement: ferry finishes a response only after the object is durably committed. After a restart
+ * every acknowledged zip must be served intact, and nothing partial may be served at all.
+ */
+class CrashSafetyIT {
+    private static final int MODULES = 12;
+    private static final int CLIENTS = 3;
+    private static final long DATA_BYTES = 24L << 20;
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void everyAcknowledgedZipSurvivesSigkillAndNothingPartialIsServed() throws Exception {
+        Path tree = tmp.resolve("upstream");
+        List<GeneratedModules.Module> modules = new ArrayList<>();
+        for (int i = 0; i < MODULES; i++) {
+            modules.add(GeneratedModules.write(tree, "example.com/crash/big" + i, "v1.0.0", DATA_BYTES, i));
+        }
+        Path data = tmp.resolve("data");
+        Path log = tmp.resolve("ferry.log");
+        Set<String> acknowledged = ConcurrentHashMap.newKeySet();
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+        try (StaticGoProxy upstream = new StaticGoProxy(tree)) {
+            FerryProcess ferry = FerryProcess.start(data, log, "--go-upstream", upstream.url());
+            int killAfter = 4;
+            CountDownLatch enoughAcks = new CountDownLatch(killAfter);
+            ExecutorService clients = Executors.newFixedThreadPool(CLIENTS);
+            for (int c = 0; c < CLIENTS; c++) {
+                int first = c;
+                clients.submit(() -> {
+                    for (int i = first; i < MODULES; i += CLIENTS) {
+                        GeneratedModules.Module m = modules.get(i);
+                        try {
+                            if (download(http, ferry.url() + m.zipUrlPath()).equals(m.zipSha256())) {
+                                acknowledged.add(m.path());
+                                enoughAcks.countDown();
+                            }
+                        } catch (Exception e) {
+                            return; // the kill cut this download: not acknowledged
+                        }
+                    }
+                });
+            }
+            assertTrue(enoughAcks.await(5, TimeUnit.MINUTES), "ferry acknowledged too few downloads: " + acknowledged);
+            ferry.kill();
+            clients.shutdown();
+            assertTrue(clients.awaitTermination(1, TimeUnit.MINUTES));
+        }
+        assertTrue(acknowledged.size() >= 4 && acknowledged.size() < MODULES,
+                "the kill should land mid-ingest; acknowledged: " + acknowledged.size());
+
+        try (FerryProcess ferry = FerryProcess.start(data, log, "--go-upstream", "off")) {
+            for (GeneratedModules.Module m : modules) {
+                HttpResponse<InputStream> res = http.send(HttpRequest.newBuilder(URI.create(ferry.url() + m.zipUrlPath()))
+                        .timeout(Duration.ofMinutes(1)).build(), HttpResponse.BodyHandlers.ofInputStream());
+                if (res.statusCode() == 200) {
+                    assertEquals(m.zipSha256(), sha256(res.body()), "a stored zip is not intact: " + m.path());
+                } else {
+                    res.body().close();
+                    if (acknowledged.contains(m.path())) {
+                        fail("acknowledged before the kill but lost: " + m.path() + " -> " + res.statusCode());
+                    }
+                    assertEquals(404, res.statusCode(), "an unstored version with no upstream: " + m.path());
+                }
+            }
+        }
+    }
+
+    private static String download(HttpClient http, String url) throws Exception {
+        HttpResponse<InputStream> res = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofMinutes(2)).build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        if (res.statusCode() != 200) {
+            res.body().close();
+            return "status " + res.statusCode();
+        }
+        return sha256(res.body());
+    }
+
+    private static String sha256(InputStream in) throws Exception {
+        MessageDigest md = GeneratedModules.sha256();
+        try (in) {
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                md.update(buf, 0, n);
+            }
+        }
+        return HexFormat.of().formatHex(md.digest());
+    }
+}

@@ -1,0 +1,120 @@
+package dev.ferry.it;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The real ferry, started as its own process from the packaged jar exactly as a user's {@code ./ferry serve}
+ * would, so tests cover the CLI, config and shutdown paths and can SIGKILL it.
+ */
+final class FerryProcess implements AutoCloseable {
+    private static final Pattern READY = Pattern.compile("ferry ready on (http://\\S+)");
+    private final Process process;
+    private final URI base;
+    private final List<String> output = new CopyOnWriteArrayList<>();
+
+    private FerryProcess(Process process, URI base) {
+        this.process = process;
+        this.base = base;
+    }
+
+    static Path jar() {
+        Path jar = Path.of("target", "ferry-server.jar").toAbsolutePath();
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException("no " + jar + ": run the integration tests with 'mvn verify'");
+        }
+        return jar;
+    }
+
+    /** Starts {@code ferry serve --listen 127.0.0.1:0 --data DATA ARGS...} and waits for its ready line. */
+    static FerryProcess start(Path data, Path log, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-Xmx512m",
+                "-jar", jar().toString(), "serve", "--listen", "127.0.0.1:0", "--data", data.toString()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().keySet().removeIf(k -> k.startsWith("FERRY_"));
+        Process p = pb.start();
+        CompletableFuture<URI> ready = new CompletableFuture<>();
+        List<String> lines = new CopyOnWriteArrayList<>();
+        Thread.ofPlatform().daemon().name("ferry-output").start(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+                 PrintWriter w = new PrintWriter(Files.newBufferedWriter(log, StandardCharsets.UTF_8,
+                         java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND), true)) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                    lines.add(line);
+                    w.println(line);
+                    Matcher m = READY.matcher(line);
+                    if (m.find()) {
+                        ready.complete(URI.create(m.group(1)));
+                    }
+                }
+            } catch (IOException e) {
+                ready.completeExceptionally(e);
+            }
+            ready.completeExceptionally(new IllegalStateException("ferry exited before it was ready:\n"
+                    + String.join("\n", lines)));
+        });
+        try {
+            URI base = ready.get(60, TimeUnit.SECONDS);
+            FerryProcess f = new FerryProcess(p, base);
+            f.output.addAll(lines);
+            return f;
+        } catch (Exception e) {
+            p.destroyForcibly();
+            throw new IllegalStateException("ferry did not become ready: " + e.getMessage() + "\n"
+                    + String.join("\n", lines), e);
+        }
+    }
+
+    URI base() {
+        return base;
+    }
+
+    String url() {
+        String s = base.toString();
+        return s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    /** SIGKILL: no shutdown hook runs, as in a power cut or OOM kill. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    /** SIGTERM, then wait for a clean exit; returns the exit code. */
+    int stop() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new IllegalStateException("ferry did not stop within 30s of SIGTERM");
+        }
+        return process.exitValue();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process.isAlive()) {
+            stop();
+        }
+    }
+}

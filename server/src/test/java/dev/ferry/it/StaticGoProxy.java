@@ -1,0 +1,96 @@
+package dev.ferry.it;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A plain static file server over loopback, standing in for proxy.golang.org in end-to-end tests: serves a
+ * GOPROXY tree (the shared gocorpus fixture, or one a test generates) and counts what it was asked.
+ * Deliberately dumb, like the static mirrors users point ferry at.
+ */
+final class StaticGoProxy implements AutoCloseable {
+    private final List<Path> roots;
+    private final HttpServer server;
+    private final AtomicInteger requests = new AtomicInteger();
+    private final List<String> paths = new CopyOnWriteArrayList<>();
+    private final Map<String, AtomicInteger> perPath = new ConcurrentHashMap<>();
+
+    /** Serves the first root holding the asked path. */
+    StaticGoProxy(Path... roots) throws IOException {
+        this.roots = List.of(roots);
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
+        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        server.createContext("/", this::handle);
+        server.start();
+    }
+
+    String url() {
+        return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    int requests() {
+        return requests.get();
+    }
+
+    List<String> paths() {
+        return List.copyOf(paths);
+    }
+
+    int requestsFor(String path) {
+        AtomicInteger n = perPath.get(path);
+        return n == null ? 0 : n.get();
+    }
+
+    private void handle(HttpExchange ex) throws IOException {
+        try (ex) {
+            String raw = ex.getRequestURI().getRawPath();
+            requests.incrementAndGet();
+            paths.add(raw);
+            perPath.computeIfAbsent(raw, k -> new AtomicInteger()).incrementAndGet();
+            if (raw.contains("..") || raw.contains("%")) {
+                ex.sendResponseHeaders(400, -1);
+                return;
+            }
+            Path file = null;
+            for (Path root : roots) {
+                Path candidate = root.resolve(raw.substring(1)).normalize();
+                if (candidate.startsWith(root) && Files.isRegularFile(candidate)) {
+                    file = candidate;
+                    break;
+                }
+            }
+            if (file == null) {
+                byte[] msg = ("not found: " + raw).getBytes();
+                ex.sendResponseHeaders(404, msg.length);
+                ex.getResponseBody().write(msg);
+                return;
+            }
+            long size = Files.size(file);
+            boolean head = ex.getRequestMethod().equals("HEAD");
+            ex.sendResponseHeaders(200, head ? -1 : size);
+            if (!head) {
+                try (InputStream in = Files.newInputStream(file); OutputStream out = ex.getResponseBody()) {
+                    in.transferTo(out);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+}
