@@ -21,4 +21,12 @@ public interface StoreBatch {
 
     /** The committed value of {@code key}, as of this batch's start. */
     Optional<byte[]> currentMeta(String key);
+
+    /**
+     * The object this batch commits, when it is an {@link ObjectWriter#commit} batch: lets a caller that passed no
+     * expected digest still name the object in the same batch.
+     */
+    default Optional<StoredObject> committing() {
+        return Optional.empty();
+    }
 }

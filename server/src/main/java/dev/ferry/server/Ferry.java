@@ -1,0 +1,140 @@
+package dev.ferry.server;
+
+import dev.ferry.mirror.go.CachingGoModuleMirror;
+import dev.ferry.mirror.go.GoMirrorSettings;
+import dev.ferry.mirror.go.GoModuleMirror;
+import dev.ferry.server.config.FerryConfig;
+import dev.ferry.server.http.FerryHttpServer;
+import dev.ferry.server.http.FerryRoutes;
+import dev.ferry.server.metrics.FerryMetrics;
+import dev.ferry.storage.ContentStore;
+import dev.ferry.storage.RocksContentStore;
+import dev.ferry.storage.StoreOptions;
+import dev.ferry.storage.StoreStats;
+import dev.ferry.upstreams.HttpGoProxyClient;
+import io.helidon.webserver.WebServer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * A running ferry: the one place where the store, the upstream client, the mirror, the routes and the web
+ * server are created and wired together (and taken apart again, in reverse order, by {@link #close()}).
+ */
+public final class Ferry implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger("ferry");
+    /** How long in-flight requests may run on after a stop was asked for. */
+    static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(5);
+
+    private enum State { STARTING, READY, STOPPING, STOPPED }
+
+    private final ContentStore store;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile State state = State.STARTING;
+    private WebServer server;
+    private String url;
+
+    private Ferry(ContentStore store) {
+        this.store = store;
+    }
+
+    /** Opens the store, builds the mirror and starts listening; the caller owns the result and must close it. */
+    public static Ferry start(FerryConfig config) throws IOException {
+        LOG.info("ferry starting: listen=" + config.listen() + " data=" + config.data()
+                + " go.upstream=" + config.goUpstreamText());
+        Files.createDirectories(config.storeDir());
+        RocksContentStore store = RocksContentStore.open(config.storeDir(), StoreOptions.defaults());
+        Ferry ferry = new Ferry(store);
+        try {
+            FerryMetrics metrics = new FerryMetrics(memoize(store::stats));
+            HttpGoProxyClient upstream = new HttpGoProxyClient(config.goUpstream(), config.upstreamTimeouts(), metrics);
+            GoModuleMirror mirror = new CachingGoModuleMirror(store, upstream,
+                    new GoMirrorSettings(config.goListTtl(), config.goNotFoundTtl()), Clock.systemUTC());
+            FerryRoutes routes = new FerryRoutes(mirror, metrics, ferry::ready);
+            ferry.server = FerryHttpServer.create(config.listen().host(), config.listen().port(), routes, SHUTDOWN_GRACE)
+                    .start();
+            ferry.url = "http://" + config.listen().urlHost() + ":" + ferry.server.port();
+            ferry.state = State.READY;
+        } catch (RuntimeException | Error e) {
+            ferry.close();
+            throw e;
+        }
+        String ready = "ferry ready on " + ferry.url;
+        System.out.println(ready);
+        System.out.flush();
+        LOG.info(ready);
+        return ferry;
+    }
+
+    /** Answers /health: the store is open and the server listening. */
+    private boolean ready() {
+        return state == State.READY;
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    /** {@code http://HOST:PORT} with the bound port. */
+    public String url() {
+        return url;
+    }
+
+    /** Blocks until {@link #close()} has finished. */
+    public void awaitStopped() throws InterruptedException {
+        stopped.await();
+    }
+
+    public boolean awaitStopped(Duration timeout) throws InterruptedException {
+        return stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Stops the server (in-flight requests get {@link #SHUTDOWN_GRACE} to finish), then closes the store. */
+    @Override
+    public synchronized void close() {
+        if (state == State.STOPPED) {
+            return;
+        }
+        state = State.STOPPING;
+        try {
+            if (server != null) {
+                server.stop();
+            }
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "stopping the web server failed", e);
+        } finally {
+            try {
+                store.close();
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "closing the store failed", e);
+            }
+            state = State.STOPPED;
+            stopped.countDown();
+            LOG.info("ferry stopped");
+        }
+    }
+
+    /** Store statistics at most once a second, however many gauges and scrapes ask. */
+    private static Supplier<StoreStats> memoize(Supplier<StoreStats> stats) {
+        return new Supplier<>() {
+            private StoreStats last;
+            private long at;
+
+            @Override
+            public synchronized StoreStats get() {
+                long now = System.nanoTime();
+                if (last == null || now - at > 1_000_000_000L) {
+                    last = stats.get();
+                    at = now;
+                }
+                return last;
+            }
+        };
+    }
+}

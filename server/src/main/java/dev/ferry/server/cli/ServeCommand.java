@@ -1,0 +1,189 @@
+package dev.ferry.server.cli;
+
+import dev.ferry.server.Ferry;
+import dev.ferry.server.config.ConfigException;
+import dev.ferry.server.config.ConfigLoader;
+import dev.ferry.server.config.FerryConfig;
+import dev.ferry.server.config.Setting;
+import dev.ferry.server.logging.Logging;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.logging.Logger;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code ferry serve}: resolves the settings and runs the server until SIGTERM/SIGINT. */
+@Command(name = "serve",
+        mixinStandardHelpOptions = true,
+        versionProvider = FerryMain.Version.class,
+        sortOptions = false,
+        usageHelpWidth = 110,
+        description = {"Serve the GOPROXY protocol (and /health, /metrics) from a local cache of upstream proxies.",
+                "",
+                "Every setting can also come from an environment variable or a YAML config file;",
+                "precedence: flag > environment > config file > default."},
+        footer = {"", "Exit codes: 0 stopped cleanly, 1 failed to start, 2 bad command line or configuration.",
+                "Once listening, ferry prints: ferry ready on http://HOST:PORT"})
+public final class ServeCommand implements Callable<Integer> {
+
+    /** What to do with a valid configuration: run ferry (production) or, in tests, look at it. */
+    @FunctionalInterface
+    public interface Launcher {
+        int launch(FerryConfig config, PrintWriter out, PrintWriter err) throws Exception;
+
+        Launcher PRODUCTION = ServeCommand::runUntilStopped;
+    }
+
+    private final Map<String, String> env;
+    private final Launcher launcher;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "YAML config file (env FERRY_CONFIG). Unknown keys are an error.")
+    Path config;
+
+    @Option(names = "--listen", paramLabel = "HOST:PORT",
+            description = "Address to listen on: HOST:PORT, [IPV6]:PORT or :PORT; port 0 picks a free port."
+                    + " Env FERRY_LISTEN, yaml listen. Default: 0.0.0.0:8080.")
+    String listen;
+
+    @Option(names = "--data", paramLabel = "DIR",
+            description = "Data directory; the content store lives in DIR/store."
+                    + " Env FERRY_DATA, yaml data. Default: ./ferry-data.")
+    String data;
+
+    @Option(names = "--go-upstream", paramLabel = "LIST",
+            description = "Upstream Go module proxies in GOPROXY syntax: 'https://a,https://b|https://c'"
+                    + " (',' falls through on 404/410 only, '|' on any error), or 'off'."
+                    + " Env FERRY_GO_UPSTREAM, yaml go.upstream. Default: https://proxy.golang.org|https://goproxy.io.")
+    String goUpstream;
+
+    @Option(names = "--go-list-ttl", paramLabel = "DURATION",
+            description = "How long @v/list and @latest answers are served before asking upstream again."
+                    + " Env FERRY_GO_LIST_TTL, yaml go.listTtl. Default: 5m.")
+    String goListTtl;
+
+    @Option(names = "--go-not-found-ttl", paramLabel = "DURATION",
+            description = "How long an upstream 404/410 is remembered."
+                    + " Env FERRY_GO_NOT_FOUND_TTL, yaml go.notFoundTtl. Default: 1m.")
+    String goNotFoundTtl;
+
+    @Option(names = "--upstream-connect-timeout", paramLabel = "DURATION",
+            description = "Time allowed for TCP and TLS set-up with an upstream."
+                    + " Env FERRY_UPSTREAM_CONNECT_TIMEOUT, yaml upstream.connectTimeout. Default: 10s.")
+    String connectTimeout;
+
+    @Option(names = "--upstream-first-byte-timeout", paramLabel = "DURATION",
+            description = "Time allowed from sending a request to an upstream until its response headers."
+                    + " Env FERRY_UPSTREAM_FIRST_BYTE_TIMEOUT, yaml upstream.firstByteTimeout. Default: 30s.")
+    String firstByteTimeout;
+
+    @Option(names = "--upstream-stall-timeout", paramLabel = "DURATION",
+            description = "Longest gap allowed between body bytes from an upstream."
+                    + " Env FERRY_UPSTREAM_STALL_TIMEOUT, yaml upstream.stallTimeout. Default: 30s.")
+    String stallTimeout;
+
+    @Option(names = "--log-level", paramLabel = "LEVEL",
+            description = "error, warn, info, debug or trace. Env FERRY_LOG_LEVEL, yaml logLevel. Default: info.")
+    String logLevel;
+
+    @Option(names = "--access-log", negatable = true, paramLabel = "",
+            description = "One line per request on stderr (logger ferry.access); --no-access-log turns it off."
+                    + " Env FERRY_ACCESS_LOG, yaml accessLog (true/false). Default: on.")
+    Boolean accessLog;
+
+    public ServeCommand(Map<String, String> env, Launcher launcher) {
+        this.env = env;
+        this.launcher = launcher;
+    }
+
+    Map<Setting, String> flags() {
+        Map<Setting, String> flags = new EnumMap<>(Setting.class);
+        put(flags, Setting.LISTEN, listen);
+        put(flags, Setting.DATA, data);
+        put(flags, Setting.GO_UPSTREAM, goUpstream);
+        put(flags, Setting.GO_LIST_TTL, goListTtl);
+        put(flags, Setting.GO_NOT_FOUND_TTL, goNotFoundTtl);
+        put(flags, Setting.UPSTREAM_CONNECT_TIMEOUT, connectTimeout);
+        put(flags, Setting.UPSTREAM_FIRST_BYTE_TIMEOUT, firstByteTimeout);
+        put(flags, Setting.UPSTREAM_STALL_TIMEOUT, stallTimeout);
+        put(flags, Setting.LOG_LEVEL, logLevel);
+        put(flags, Setting.ACCESS_LOG, accessLog == null ? null : accessLog.toString());
+        return flags;
+    }
+
+    private static void put(Map<Setting, String> flags, Setting s, String v) {
+        if (v != null) {
+            flags.put(s, v);
+        }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter err = spec.commandLine().getErr();
+        FerryConfig cfg;
+        try {
+            cfg = ConfigLoader.load(flags(), env, config);
+        } catch (ConfigException e) {
+            err.println("ferry: " + e.getMessage());
+            err.flush();
+            return CommandLine.ExitCode.USAGE; // 2
+        }
+        return launcher.launch(cfg, spec.commandLine().getOut(), err);
+    }
+
+    /** Production: configure logging, start ferry, stop it on SIGTERM/SIGINT. */
+    static int runUntilStopped(FerryConfig cfg, PrintWriter out, PrintWriter err) throws InterruptedException {
+        Logging.configure(cfg.logLevel(), cfg.accessLog());
+        Ferry ferry;
+        try {
+            ferry = Ferry.start(cfg);
+        } catch (Exception e) {
+            err.println("ferry: cannot start: " + oneLine(e));
+            err.flush();
+            Logging.close();
+            return 1;
+        }
+        // SIGTERM/SIGINT: stop the server (in-flight requests finish within the grace period), close the store,
+        // and exit 0. Handling the signals ourselves (rather than only in a shutdown hook) is what gives the
+        // clean exit status; the hook still covers every other way the JVM may go down.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            ferry.close();
+            Logging.close();
+        }, "ferry-shutdown"));
+        for (String name : new String[] {"TERM", "INT"}) {
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal(name), signal ->
+                        Thread.ofPlatform().name("ferry-stop").start(() -> {
+                            Logger.getLogger("ferry").info("received SIG" + signal.getName() + ", stopping");
+                            ferry.close();
+                        }));
+            } catch (IllegalArgumentException e) {
+                // this platform has no such signal (or it is taken): the shutdown hook covers it
+            }
+        }
+        ferry.awaitStopped();
+        Logging.close();
+        return 0;
+    }
+
+    private static String oneLine(Throwable e) {
+        StringBuilder sb = new StringBuilder();
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (!sb.isEmpty()) {
+                sb.append(": ");
+            }
+            sb.append(t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage());
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return sb.toString().replace('\n', ' ');
+    }
+}

@@ -1,0 +1,25 @@
+package dev.ferry.server.config;
+
+import dev.ferry.upstreams.GoProxyList;
+import dev.ferry.upstreams.UpstreamTimeouts;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.logging.Level;
+
+/** Everything {@code ferry serve} needs, validated. */
+public record FerryConfig(
+        ListenAddress listen,
+        Path data,
+        String goUpstreamText,
+        GoProxyList goUpstream,
+        Duration goListTtl,
+        Duration goNotFoundTtl,
+        UpstreamTimeouts upstreamTimeouts,
+        Level logLevel,
+        boolean accessLog) {
+
+    /** The content store's directory under {@link #data}. */
+    public Path storeDir() {
+        return data.resolve("store");
+    }
+}

@@ -1,0 +1,42 @@
+package dev.ferry.server.http;
+
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One line per finished request on the {@code ferry.access} logger:
+ * {@code 127.0.0.1 GET /github.com/x/y/@v/list 200 1234B 3.2ms hit}.
+ */
+public final class AccessLog {
+    public static final String LOGGER_NAME = "ferry.access";
+    private static final Logger LOG = Logger.getLogger(LOGGER_NAME);
+
+    private AccessLog() {}
+
+    static boolean enabled() {
+        return LOG.isLoggable(Level.INFO);
+    }
+
+    static void log(Exchange x, int status, long nanos) {
+        StringBuilder sb = new StringBuilder(96 + x.rawPath.length());
+        SocketAddress peer = x.req.remotePeer().address();
+        if (peer instanceof InetSocketAddress inet && inet.getAddress() != null) {
+            sb.append(inet.getAddress().getHostAddress());
+        } else {
+            sb.append(peer);
+        }
+        sb.append(' ').append(x.method()).append(' ').append(x.rawPath);
+        if (x.req.prologue().hasQuery()) {
+            sb.append('?').append(x.req.prologue().query().rawValue());
+        }
+        sb.append(' ').append(status).append(' ').append(x.bytes).append("B ");
+        long tenths = nanos / 100_000;
+        sb.append(tenths / 10).append('.').append(tenths % 10).append("ms ").append(x.cache.label());
+        if (x.aborted) {
+            sb.append(" aborted");
+        }
+        LOG.log(Level.INFO, sb.toString());
+    }
+}

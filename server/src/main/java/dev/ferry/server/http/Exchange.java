@@ -1,0 +1,61 @@
+package dev.ferry.server.http;
+
+import dev.ferry.server.metrics.FerryMetrics.Cache;
+import dev.ferry.server.metrics.FerryMetrics.Endpoint;
+import io.helidon.http.Header;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
+import io.helidon.http.Method;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.nio.charset.StandardCharsets;
+
+/** One request in flight: the Helidon pair plus what the access log and metrics want to know about it. */
+final class Exchange {
+    static final Header TEXT_PLAIN = HeaderValues.createCached(HeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
+    static final Header NO_STORE = HeaderValues.createCached(HeaderNames.CACHE_CONTROL, "no-store");
+
+    final ServerRequest req;
+    final ServerResponse res;
+    final String rawPath;
+    final boolean head;
+    Endpoint endpoint = Endpoint.OTHER;
+    Cache cache = Cache.NONE;
+    long bytes;
+    boolean aborted;
+
+    Exchange(ServerRequest req, ServerResponse res) {
+        this.req = req;
+        this.res = res;
+        this.rawPath = req.prologue().uriPath().rawPath();
+        this.head = Method.HEAD.equals(req.prologue().method());
+    }
+
+    String method() {
+        return req.prologue().method().text();
+    }
+
+    /** Sends a short plain-text answer (a newline is appended); HEAD gets the headers only. */
+    void sendText(int status, String text) {
+        sendText(Status.create(status), text);
+    }
+
+    void sendText(Status status, String text) {
+        byte[] body = (text + "\n").getBytes(StandardCharsets.UTF_8);
+        res.status(status);
+        sendBytes(body, TEXT_PLAIN);
+    }
+
+    /** Sends {@code body} with the Content-Type already set; HEAD gets the headers (with Content-Length) only. */
+    void sendBytes(byte[] body, Header contentType) {
+        res.header(contentType);
+        if (head) {
+            res.contentLength(body.length);
+            res.send();
+        } else {
+            bytes = body.length;
+            res.send(body);
+        }
+    }
+}

@@ -1,0 +1,31 @@
+package dev.ferry.server.http;
+
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http1.Http1Config;
+import java.time.Duration;
+
+/** Builds the Helidon WebServer (HTTP/1.1, virtual threads) around {@link FerryRoutes}. */
+public final class FerryHttpServer {
+    /** Longest request line; longer ones are refused by Helidon with a 4xx before routing. */
+    public static final int MAX_REQUEST_LINE = 4096;
+    public static final int MAX_HEADERS = 16 * 1024;
+
+    private FerryHttpServer() {}
+
+    /** A server (not started) on {@code host:port}; port 0 picks a free port, see {@link WebServer#port()}. */
+    public static WebServer create(String host, int port, FerryRoutes routes, Duration shutdownGrace) {
+        return WebServer.builder()
+                .host(host)
+                .port(port)
+                .shutdownGracePeriod(shutdownGrace)
+                .maxPayloadSize(64 * 1024)
+                .writeBufferSize(64 * 1024)
+                .addProtocol(Http1Config.builder()
+                        .maxPrologueLength(MAX_REQUEST_LINE)
+                        .maxHeadersSize(MAX_HEADERS)
+                        .build())
+                .directHandlers(PlainDirectHandler.handlers())
+                .routing(routes::register)
+                .build();
+    }
+}

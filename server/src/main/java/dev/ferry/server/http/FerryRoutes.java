@@ -1,0 +1,138 @@
+package dev.ferry.server.http;
+
+import dev.ferry.mirror.go.GoModuleMirror;
+import dev.ferry.protocols.goproxy.ProxyRequest;
+import dev.ferry.server.metrics.FerryMetrics;
+import dev.ferry.server.metrics.FerryMetrics.Endpoint;
+import dev.ferry.server.metrics.MetricRegistry;
+import io.helidon.http.Header;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
+import io.helidon.http.Method;
+import io.helidon.http.Status;
+import io.helidon.webserver.CloseConnectionException;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.function.BooleanSupplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Every HTTP route ferry serves, in one place:
+ * <pre>
+ *   GET|HEAD /health                      200 "ok" when ready, else 503
+ *   GET|HEAD /metrics                     Prometheus text format 0.0.4
+ *   GET|HEAD /$module/@v/list             \
+ *   GET|HEAD /$module/@latest              |  the GOPROXY protocol, answered by the GoModuleMirror
+ *   GET|HEAD /$module/@v/$version.info     |
+ *   GET|HEAD /$module/@v/$version.mod      |
+ *   GET|HEAD /$module/@v/$version.zip     /
+ *   any other method                      405, Allow: GET, HEAD
+ * </pre>
+ * Every request is timed, counted in the metrics and written to the access log when its response completes.
+ */
+public final class FerryRoutes {
+    private static final Logger LOG = Logger.getLogger("ferry.http");
+    private static final Header ALLOW = HeaderValues.createCached(HeaderNames.ALLOW, "GET, HEAD");
+    private static final Header METRICS_TYPE =
+            HeaderValues.createCached(HeaderNames.CONTENT_TYPE, MetricRegistry.CONTENT_TYPE);
+
+    private final GoProxyHandler goproxy;
+    private final FerryMetrics metrics;
+    private final BooleanSupplier ready;
+
+    public FerryRoutes(GoModuleMirror mirror, FerryMetrics metrics, BooleanSupplier ready) {
+        this(mirror, metrics, ready, ProxyRequest::parse);
+    }
+
+    FerryRoutes(GoModuleMirror mirror, FerryMetrics metrics, BooleanSupplier ready, GoProxyHandler.Parser parser) {
+        this.goproxy = new GoProxyHandler(mirror, parser);
+        this.metrics = metrics;
+        this.ready = ready;
+    }
+
+    /** Registers the routes on {@code routing}. */
+    public HttpRouting.Builder register(HttpRouting.Builder routing) {
+        return routing.any(this::handle);
+    }
+
+    private void handle(ServerRequest req, ServerResponse res) {
+        long start = System.nanoTime();
+        Exchange x = new Exchange(req, res);
+        try {
+            dispatch(x);
+        } catch (CloseConnectionException e) {
+            x.aborted = true;
+            LOG.log(Level.WARNING, "aborted " + x.method() + " " + x.rawPath + ": " + e.getMessage());
+            throw e;
+        } catch (RuntimeException e) {
+            LOG.log(Level.SEVERE, "internal error answering " + x.method() + " " + x.rawPath, e);
+            if (res.isSent()) {
+                x.aborted = true;
+                throw new CloseConnectionException("internal error after the response started", e);
+            }
+            res.header(Exchange.NO_STORE);
+            x.sendText(Status.INTERNAL_SERVER_ERROR_500, "internal server error");
+        } finally {
+            long nanos = System.nanoTime() - start;
+            int status = res.status().code();
+            metrics.request(x.endpoint, x.method(), status, x.cache, x.bytes, nanos);
+            if (AccessLog.enabled()) {
+                AccessLog.log(x, status, nanos);
+            }
+        }
+        if (closeRequested(req)) {
+            // Helidon answers "Connection: close" but would keep reading: end the connection ourselves.
+            throw new CloseConnectionException("client asked to close the connection");
+        }
+    }
+
+    /** HTTP/1.1 with "Connection: close", or HTTP/1.0 without "Connection: keep-alive". */
+    private static boolean closeRequested(ServerRequest req) {
+        if ("1.0".equals(req.prologue().protocolVersion())) {
+            return !req.headers().containsToken(HeaderValues.CONNECTION_KEEP_ALIVE);
+        }
+        return req.headers().contains(HeaderNames.CONNECTION) && req.headers().containsToken(HeaderValues.CONNECTION_CLOSE);
+    }
+
+    private void dispatch(Exchange x) {
+        Method method = x.req.prologue().method();
+        if (!Method.GET.equals(method) && !x.head) {
+            x.endpoint = endpointOf(x.rawPath);
+            x.res.header(ALLOW);
+            x.sendText(Status.METHOD_NOT_ALLOWED_405, "method " + method.text() + " not allowed; use GET or HEAD");
+            return;
+        }
+        switch (x.rawPath) {
+            case "/health" -> health(x);
+            case "/metrics" -> metrics(x);
+            default -> goproxy.handle(x);
+        }
+    }
+
+    private static Endpoint endpointOf(String rawPath) {
+        return switch (rawPath) {
+            case "/health" -> Endpoint.HEALTH;
+            case "/metrics" -> Endpoint.METRICS;
+            default -> Endpoint.OTHER;
+        };
+    }
+
+    private void health(Exchange x) {
+        x.endpoint = Endpoint.HEALTH;
+        x.res.header(Exchange.NO_STORE);
+        if (ready.getAsBoolean()) {
+            x.sendText(Status.OK_200, "ok");
+        } else {
+            x.sendText(Status.SERVICE_UNAVAILABLE_503, "not ready");
+        }
+    }
+
+    private void metrics(Exchange x) {
+        x.endpoint = Endpoint.METRICS;
+        x.res.header(Exchange.NO_STORE);
+        x.sendBytes(metrics.registry().scrape().getBytes(StandardCharsets.UTF_8), METRICS_TYPE);
+    }
+}

@@ -1,0 +1,129 @@
+package dev.ferry.server.metrics;
+
+import dev.ferry.storage.StoreStats;
+import dev.ferry.upstreams.UpstreamEvents;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.function.Supplier;
+
+/**
+ * Every metric ferry exports, with the label sets resolved ahead of the hot path. Also the {@link UpstreamEvents}
+ * the upstream clients report to.
+ */
+public final class FerryMetrics implements UpstreamEvents {
+
+    /** The {@code endpoint} label. */
+    public enum Endpoint {
+        LIST, LATEST, INFO, MOD, ZIP, HEALTH, METRICS, OTHER;
+        final String label = name().toLowerCase(Locale.ROOT);
+
+        public String label() {
+            return label;
+        }
+    }
+
+    /** The {@code cache} label. */
+    public enum Cache {
+        HIT, MISS, STALE, NEGATIVE_HIT, NONE;
+        final String label = name().toLowerCase(Locale.ROOT);
+
+        public String label() {
+            return label;
+        }
+    }
+
+    private static final String[] METHODS = {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "other"};
+
+    private final MetricRegistry registry = new MetricRegistry();
+    private final CounterFamily requests;
+    private final CounterFamily.Counter[] responseBytes;
+    private final HistogramFamily.Histogram[] durations;
+    /** [endpoint][method][cache][status - 100], filled lazily. */
+    private final AtomicReferenceArray<CounterFamily.Counter> requestCounters;
+    private final CounterFamily upstreamRequests;
+    private final CounterFamily upstreamFailures;
+    private final HistogramFamily upstreamLatency;
+    private final CounterFamily upstreamBytes;
+
+    public FerryMetrics(Supplier<StoreStats> storeStats) {
+        requests = registry.counter("ferry_http_requests_total", "HTTP requests answered.",
+                "endpoint", "method", "status", "cache");
+        CounterFamily bytes = registry.counter("ferry_http_response_bytes_total", "Response body bytes sent.", "endpoint");
+        HistogramFamily duration = registry.histogram("ferry_http_request_duration_seconds",
+                "Time from request to the end of the response.", HistogramFamily.LATENCY_SECONDS, "endpoint");
+        Endpoint[] endpoints = Endpoint.values();
+        responseBytes = new CounterFamily.Counter[endpoints.length];
+        durations = new HistogramFamily.Histogram[endpoints.length];
+        for (Endpoint e : endpoints) {
+            responseBytes[e.ordinal()] = bytes.labels(e.label);
+            durations[e.ordinal()] = duration.labels(e.label);
+        }
+        requestCounters = new AtomicReferenceArray<>(endpoints.length * METHODS.length * Cache.values().length * 500);
+
+        upstreamRequests = registry.counter("ferry_upstream_requests_total", "Upstream responses by status.",
+                "upstream", "status");
+        upstreamFailures = registry.counter("ferry_upstream_failures_total", "Failed upstream attempts by kind.",
+                "upstream", "kind");
+        upstreamLatency = registry.histogram("ferry_upstream_latency_seconds", "Upstream time to first byte.",
+                HistogramFamily.LATENCY_SECONDS, "upstream");
+        upstreamBytes = registry.counter("ferry_upstream_bytes_total", "Body bytes received from upstreams.", "upstream");
+
+        if (storeStats != null) {
+            registry.gauge("ferry_store_objects", "Objects in the content store.", () -> storeStats.get().objects());
+            registry.gauge("ferry_store_bytes", "Total size of the objects in the content store.",
+                    () -> storeStats.get().objectBytes());
+            registry.gauge("ferry_store_chunks", "Chunks in the content store.", () -> storeStats.get().chunks());
+            registry.gauge("ferry_store_disk_bytes", "Disk space the content store uses.",
+                    () -> storeStats.get().diskBytes());
+        }
+    }
+
+    public MetricRegistry registry() {
+        return registry;
+    }
+
+    /** Records one finished HTTP request. */
+    public void request(Endpoint endpoint, String method, int status, Cache cache, long bytes, long nanos) {
+        int m = methodIndex(method);
+        int s = status < 100 || status > 599 ? 500 : status;
+        int index = ((endpoint.ordinal() * METHODS.length + m) * Cache.values().length + cache.ordinal()) * 500 + (s - 100);
+        CounterFamily.Counter c = requestCounters.get(index);
+        if (c == null) {
+            c = requests.labels(endpoint.label, METHODS[m], Integer.toString(s), cache.label);
+            requestCounters.lazySet(index, c);
+        }
+        c.inc();
+        responseBytes[endpoint.ordinal()].add(bytes);
+        durations[endpoint.ordinal()].observeNanos(nanos);
+    }
+
+    private static int methodIndex(String method) {
+        return switch (method) {
+            case "GET" -> 0;
+            case "HEAD" -> 1;
+            case "POST" -> 2;
+            case "PUT" -> 3;
+            case "DELETE" -> 4;
+            case "PATCH" -> 5;
+            case "OPTIONS" -> 6;
+            default -> 7;
+        };
+    }
+
+    @Override
+    public void response(String upstream, int status, Duration latency) {
+        upstreamRequests.labels(upstream, Integer.toString(status)).inc();
+        upstreamLatency.labels(upstream).observeNanos(latency.toNanos());
+    }
+
+    @Override
+    public void failure(String upstream, String kind, String detail) {
+        upstreamFailures.labels(upstream, kind).inc();
+    }
+
+    @Override
+    public void bytes(String upstream, long count) {
+        upstreamBytes.labels(upstream).add(count);
+    }
+}

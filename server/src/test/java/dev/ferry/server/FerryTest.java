@@ -1,0 +1,80 @@
+package dev.ferry.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ferry.server.config.FerryConfig;
+import dev.ferry.server.config.ListenAddress;
+import dev.ferry.server.metrics.PrometheusText;
+import dev.ferry.upstreams.GoProxyList;
+import dev.ferry.upstreams.UpstreamTimeouts;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.logging.Level;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The real wiring: RocksDB store, mirror, routes and web server, started on a free port and stopped again. */
+class FerryTest {
+    @TempDir
+    Path tmp;
+
+    final HttpClient http = HttpClient.newHttpClient();
+
+    FerryConfig config() {
+        return new FerryConfig(new ListenAddress("127.0.0.1", 0), tmp.resolve("data"), "off",
+                new GoProxyList(List.of()), Duration.ofMinutes(5), Duration.ofMinutes(1), UpstreamTimeouts.defaults(),
+                Level.INFO, false);
+    }
+
+    HttpResponse<String> get(String url) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void startsOnAFreePortPrintsTheReadyLineServesHealthAndMetricsAndStops() throws Exception {
+        PrintStream stdout = System.out;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        Ferry ferry;
+        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            ferry = Ferry.start(config());
+        } finally {
+            System.setOut(stdout);
+        }
+        try (ferry) {
+            assertTrue(ferry.port() > 0);
+            assertEquals("http://127.0.0.1:" + ferry.port(), ferry.url());
+            assertEquals("ferry ready on http://127.0.0.1:" + ferry.port(),
+                    captured.toString(StandardCharsets.UTF_8).strip());
+            assertTrue(Files.isDirectory(tmp.resolve("data").resolve("store")));
+
+            HttpResponse<String> health = get(ferry.url() + "/health");
+            assertEquals(200, health.statusCode());
+            assertEquals("ok", health.body().strip());
+
+            HttpResponse<String> metrics = get(ferry.url() + "/metrics");
+            Map<String, Double> m = PrometheusText.parse(metrics.body());
+            assertEquals(0.0, m.get("ferry_store_objects"), metrics.body());
+            assertTrue(m.containsKey("ferry_store_disk_bytes"));
+        }
+        assertTrue(ferry.awaitStopped(Duration.ofSeconds(10)));
+        assertThrows(IOException.class, () -> get(ferry.url() + "/health"));
+        // the store was closed: it opens again
+        try (Ferry again = Ferry.start(config())) {
+            assertEquals(200, get(again.url() + "/health").statusCode());
+        }
+    }
+}

@@ -1,0 +1,150 @@
+package dev.ferry.server.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.ferry.server.config.FerryConfig;
+import dev.ferry.server.config.ListenAddress;
+import dev.ferry.server.config.Setting;
+import dev.ferry.upstreams.GoProxyList;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.logging.Level;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FerryMainTest {
+    @TempDir
+    Path tmp;
+
+    final StringWriter out = new StringWriter();
+    final StringWriter err = new StringWriter();
+    final AtomicReference<FerryConfig> launched = new AtomicReference<>();
+
+    int run(Map<String, String> env, String... args) {
+        return FerryMain.run(args, env, (cfg, o, e) -> {
+            launched.set(cfg);
+            return 0;
+        }, new PrintWriter(out, true), new PrintWriter(err, true));
+    }
+
+    @Test
+    void helpDescribesEverySetting() {
+        assertEquals(0, run(Map.of(), "serve", "--help"));
+        // joined across picocli's line wrapping
+        String help = out.toString().replaceAll("\\s*\\n\\s*", "");
+        for (Setting s : Setting.values()) {
+            assertTrue(help.contains(s.flag()) || help.contains(s.flag().replace("--", "--[no-]")), "help mentions " + s.flag() + ":\n" + help);
+            assertTrue(help.contains(s.env()), "help mentions " + s.env());
+            assertTrue(help.contains(s.key()), "help mentions yaml key " + s.key());
+        }
+        assertTrue(help.contains("--config"));
+        assertTrue(help.contains("--no-access-log") || help.contains("--[no-]access-log"), help);
+        assertTrue(help.contains("flag > environment > config file > default"), help);
+        assertNull(launched.get());
+    }
+
+    @Test
+    void topLevelHelpAndVersion() {
+        assertEquals(0, run(Map.of(), "--help"));
+        assertTrue(out.toString().contains("serve"), out.toString());
+        assertTrue(out.toString().contains("Go module proxy"), out.toString());
+        out.getBuffer().setLength(0);
+        assertEquals(0, run(Map.of(), "--version"));
+        assertTrue(out.toString().matches("(?s)ferry \\d+\\.\\d+\\.\\d+.*"), out.toString());
+    }
+
+    @Test
+    void badConfigExitsWith2AndOneLine() throws Exception {
+        Path yaml = tmp.resolve("f.yaml");
+        Files.writeString(yaml, "listen: :8080\nbogus: 1\n");
+        String[][] cases = {
+                {"serve", "--config", yaml.toString()},
+                {"serve", "--listen", "nowhere"},
+                {"serve", "--go-list-ttl", "5 minutes"},
+                {"serve", "--upstream-connect-timeout", "-3s"},
+                {"serve", "--no-such-flag"},
+        };
+        for (String[] args : cases) {
+            err.getBuffer().setLength(0);
+            assertEquals(2, run(Map.of(), args), String.join(" ", args));
+            String e = err.toString();
+            assertFalse(e.contains("\tat "), "no stack trace: " + e);
+            assertFalse(e.isBlank());
+        }
+        err.getBuffer().setLength(0);
+        assertEquals(2, run(Map.of(), "serve", "--config", yaml.toString()));
+        assertEquals("ferry: " + yaml + ":2: unknown setting \"bogus\"", err.toString().lines().findFirst().orElseThrow()
+                .replaceAll(" \\(known settings:.*", ""));
+        err.getBuffer().setLength(0);
+        assertEquals(2, run(Map.of("FERRY_GO_NOT_FOUND_TTL", "soon"), "serve"));
+        assertTrue(err.toString().startsWith("ferry: invalid go.notFoundTtl \"soon\" (from env FERRY_GO_NOT_FOUND_TTL)"),
+                err.toString());
+        assertNull(launched.get());
+    }
+
+    @Test
+    void flagBeatsEnvBeatsFileBeatsDefault() throws Exception {
+        assumeTrue(upstreamListParses(), "GoProxyList.parse not implemented yet");
+        Path yaml = tmp.resolve("f.yaml");
+        Files.writeString(yaml, """
+                listen: 127.0.0.1:1111
+                data: %s
+                accessLog: false
+                go:
+                  upstream: https://file.example
+                  listTtl: 3m
+                upstream:
+                  firstByteTimeout: 7s
+                """.formatted(tmp.resolve("file-data")));
+        Map<String, String> env = Map.of("FERRY_LISTEN", "127.0.0.1:2222", "FERRY_GO_LIST_TTL", "4m",
+                "FERRY_LOG_LEVEL", "warn");
+        assertEquals(0, run(env, "serve", "--config", yaml.toString(), "--listen", "[::1]:3333",
+                "--go-upstream", "https://a.example,https://b.example|https://c.example"));
+        FerryConfig c = launched.get();
+        assertEquals(new ListenAddress("::1", 3333), c.listen());
+        assertEquals(tmp.resolve("file-data"), c.data());
+        assertEquals(Duration.ofMinutes(4), c.goListTtl());
+        assertEquals(Duration.ofMinutes(1), c.goNotFoundTtl());
+        assertEquals(Duration.ofSeconds(7), c.upstreamTimeouts().firstByte());
+        assertEquals(Duration.ofSeconds(10), c.upstreamTimeouts().connect());
+        assertEquals(Level.WARNING, c.logLevel());
+        assertFalse(c.accessLog());
+        assertEquals(3, c.goUpstream().entries().size());
+        assertEquals(GoProxyList.FallThrough.NOT_FOUND_ONLY, c.goUpstream().entries().get(0).fallThrough());
+        assertEquals(GoProxyList.FallThrough.ANY_ERROR, c.goUpstream().entries().get(1).fallThrough());
+
+        assertEquals(0, run(Map.of("FERRY_ACCESS_LOG", "false"), "serve", "--access-log"));
+        assertTrue(launched.get().accessLog());
+        assertEquals(0, run(Map.of(), "serve", "--go-upstream", "off"));
+        assertTrue(launched.get().goUpstream().isOff());
+    }
+
+    @Test
+    void badUpstreamListExitsWith2() {
+        assumeTrue(upstreamListParses(), "GoProxyList.parse not implemented yet");
+        for (String bad : new String[] {"ftp://x", "https://a,,https://b", "direct"}) {
+            err.getBuffer().setLength(0);
+            assertEquals(2, run(Map.of(), "serve", "--go-upstream", bad), bad);
+            assertTrue(err.toString().startsWith("ferry: invalid go.upstream \"" + bad + "\" (from flag --go-upstream)"),
+                    err.toString());
+        }
+    }
+
+    static boolean upstreamListParses() {
+        try {
+            GoProxyList.parse("https://proxy.golang.org");
+            return true;
+        } catch (UnsupportedOperationException e) {
+            return false;
+        }
+    }
+}

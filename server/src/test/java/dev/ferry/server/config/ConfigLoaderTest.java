@@ -1,0 +1,162 @@
+package dev.ferry.server.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.logging.Level;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Precedence (flag > env > file > default) and bad values, resolved without GoProxyList (see FerryConfigTest). */
+class ConfigLoaderTest {
+    @TempDir
+    Path tmp;
+
+    Path yaml(String text) throws Exception {
+        Path f = tmp.resolve("ferry.yaml");
+        Files.writeString(f, text);
+        return f;
+    }
+
+    static Map<Setting, String> flags(Object... kv) {
+        Map<Setting, String> m = new EnumMap<>(Setting.class);
+        for (int i = 0; i < kv.length; i += 2) {
+            m.put((Setting) kv[i], (String) kv[i + 1]);
+        }
+        return m;
+    }
+
+    @Test
+    void flagBeatsEnvBeatsFileBeatsDefault() throws Exception {
+        Path file = yaml("""
+                listen: 127.0.0.1:7000
+                data: /from/file
+                logLevel: debug
+                go:
+                  listTtl: 7m
+                  notFoundTtl: 2m
+                upstream:
+                  stallTimeout: 45s
+                """);
+        Map<String, String> env = Map.of("FERRY_LISTEN", "127.0.0.1:8000", "FERRY_DATA", "/from/env",
+                "FERRY_GO_LIST_TTL", "9m");
+        var raw = ConfigLoader.resolve(flags(Setting.LISTEN, "127.0.0.1:9000"), env, file);
+        assertEquals(new ConfigLoader.Sourced("127.0.0.1:9000", "flag --listen"), raw.get(Setting.LISTEN));
+        assertEquals(new ConfigLoader.Sourced("/from/env", "env FERRY_DATA"), raw.get(Setting.DATA));
+        assertEquals("9m", raw.get(Setting.GO_LIST_TTL).value());
+        assertEquals(new ConfigLoader.Sourced("2m", file + ":6"), raw.get(Setting.GO_NOT_FOUND_TTL));
+        assertEquals("45s", raw.get(Setting.UPSTREAM_STALL_TIMEOUT).value());
+        assertEquals("debug", raw.get(Setting.LOG_LEVEL).value());
+        assertEquals(new ConfigLoader.Sourced("10s", "default"), raw.get(Setting.UPSTREAM_CONNECT_TIMEOUT));
+        assertEquals(new ConfigLoader.Sourced("true", "default"), raw.get(Setting.ACCESS_LOG));
+    }
+
+    @Test
+    void configFileCanComeFromTheEnvironment() throws Exception {
+        Path file = yaml("accessLog: false\n");
+        var raw = ConfigLoader.resolve(Map.of(), Map.of("FERRY_CONFIG", file.toString()), null);
+        assertEquals("false", raw.get(Setting.ACCESS_LOG).value());
+    }
+
+    @Test
+    void defaultsWhenNothingIsGiven() throws Exception {
+        var raw = ConfigLoader.resolve(Map.of(), Map.of(), null);
+        for (Setting s : Setting.values()) {
+            assertEquals(new ConfigLoader.Sourced(s.defaultValue(), "default"), raw.get(s));
+        }
+    }
+
+    @Test
+    void unknownYamlKeysNameTheFileAndLine() throws Exception {
+        Path file = yaml("listen: :8080\ngo:\n  upstrem: https://x\n");
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.resolve(Map.of(), Map.of(), file));
+        assertTrue(e.getMessage().startsWith(file + ":3: unknown setting \"go.upstrem\""), e.getMessage());
+        ConfigException top = assertThrows(ConfigException.class,
+                () -> ConfigLoader.resolve(Map.of(), Map.of(), yaml("lissen: :8080\n")));
+        assertTrue(top.getMessage().contains(":1: unknown setting \"lissen\""), top.getMessage());
+    }
+
+    @Test
+    void brokenYamlListsAndDuplicatesAreRefused() throws Exception {
+        for (String text : new String[] {"listen: [a, b]\n", "listen: :1\nlisten: :2\n", "listen: :1\n  bad: : :\n",
+                "- a\n- b\n", "go: 5\n"}) {
+            ConfigException e = assertThrows(ConfigException.class,
+                    () -> ConfigLoader.resolve(Map.of(), Map.of(), yaml(text)), text);
+            assertTrue(e.getMessage().startsWith(tmp.resolve("ferry.yaml").toString()), e.getMessage());
+            assertFalse(e.getMessage().contains("\n"), e.getMessage());
+        }
+        ConfigException missing = assertThrows(ConfigException.class,
+                () -> ConfigLoader.resolve(Map.of(), Map.of(), tmp.resolve("nope.yaml")));
+        assertTrue(missing.getMessage().contains("not found"), missing.getMessage());
+    }
+
+    @Test
+    void emptyFileIsFine() throws Exception {
+        var raw = ConfigLoader.resolve(Map.of(), Map.of(), yaml(""));
+        assertEquals("default", raw.get(Setting.LISTEN).source());
+    }
+
+    @Test
+    void durations() {
+        assertEquals(Duration.ofSeconds(30), Durations.parse("30s"));
+        assertEquals(Duration.ofMinutes(90), Durations.parse("1h30m"));
+        assertEquals(Duration.ofMillis(250), Durations.parse("250ms"));
+        assertEquals(Duration.ofDays(2), Durations.parse("2d"));
+        assertEquals(Duration.ZERO, Durations.parse("0"));
+        for (String bad : new String[] {"", "30", "5x", "m", "1.5s", "-1s", "s30"}) {
+            assertThrows(IllegalArgumentException.class, () -> Durations.parse(bad), bad);
+        }
+        assertEquals("90m", Durations.format(Duration.ofMinutes(90)));
+    }
+
+    @Test
+    void listenAddresses() {
+        assertEquals(new ListenAddress("0.0.0.0", 8080), ListenAddress.parse("0.0.0.0:8080"));
+        assertEquals(new ListenAddress("0.0.0.0", 8080), ListenAddress.parse(":8080"));
+        assertEquals(new ListenAddress("::1", 8080), ListenAddress.parse("[::1]:8080"));
+        assertEquals("[::1]:8080", ListenAddress.parse("[::1]:8080").toString());
+        assertEquals(new ListenAddress("localhost", 0), ListenAddress.parse("localhost:0"));
+        for (String bad : new String[] {"8080", "::1:8080", "host:", "host:99999", "host:-1", "[::1]", "ho st:80", "[zz]:80"}) {
+            assertThrows(IllegalArgumentException.class, () -> ListenAddress.parse(bad), bad);
+        }
+    }
+
+    @Test
+    void badValuesNameTheSettingAndSource() throws Exception {
+        Path file = yaml("go:\n  listTtl: 5 minutes\n");
+        ConfigException fromFile = assertThrows(ConfigException.class,
+                () -> ConfigLoader.load(Map.of(), Map.of(), file));
+        assertTrue(fromFile.getMessage().startsWith("invalid go.listTtl \"5 minutes\" (from " + file + ":2)"),
+                fromFile.getMessage());
+
+        ConfigException fromEnv = assertThrows(ConfigException.class,
+                () -> ConfigLoader.load(Map.of(), Map.of("FERRY_LISTEN", "nonsense"), null));
+        assertTrue(fromEnv.getMessage().startsWith("invalid listen \"nonsense\" (from env FERRY_LISTEN)"),
+                fromEnv.getMessage());
+
+        ConfigException fromFlag = assertThrows(ConfigException.class,
+                () -> ConfigLoader.load(flags(Setting.UPSTREAM_STALL_TIMEOUT, "0"), Map.of(), null));
+        assertTrue(fromFlag.getMessage().startsWith("invalid upstream.stallTimeout \"0\" (from flag --upstream-stall-timeout)"),
+                fromFlag.getMessage());
+
+        ConfigException level = assertThrows(ConfigException.class,
+                () -> ConfigLoader.load(flags(Setting.LOG_LEVEL, "loud"), Map.of(), null));
+        assertTrue(level.getMessage().contains("--log-level"), level.getMessage());
+    }
+
+    @Test
+    void levelsAndBooleans() {
+        assertEquals(Level.FINE, ConfigLoader.level("DEBUG"));
+        assertEquals(Level.WARNING, ConfigLoader.level("warn"));
+        assertTrue(ConfigLoader.bool("yes"));
+        assertFalse(ConfigLoader.bool("off"));
+        assertThrows(IllegalArgumentException.class, () -> ConfigLoader.bool("maybe"));
+    }
+}

@@ -1,0 +1,22 @@
+package dev.ferry.storage;
+
+/**
+ * Finds chunk boundaries in a stream. Stateless between calls, so the same bytes always cut the same way however
+ * the caller's writes were split.
+ */
+public interface Chunker {
+    /** Bytes past the longest chunk a chunker may look at before deciding (zip header lengths, signatures). */
+    int LOOKAHEAD = 64;
+
+    /**
+     * Length of the chunk starting at {@code buf[start]}. The caller passes at least {@code maxChunk() + LOOKAHEAD}
+     * bytes ({@code end - start}), or everything that is left when {@code eof}.
+     */
+    int cut(byte[] buf, int start, int end, boolean eof);
+
+    int maxChunk();
+
+    static Chunker of(Chunking chunking, ChunkSizes sizes) {
+        return new ContentDefinedChunker(sizes, chunking == Chunking.ZIP_ENTRIES);
+    }
+}

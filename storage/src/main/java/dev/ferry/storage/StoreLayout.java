@@ -1,0 +1,225 @@
+package dev.ferry.storage;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Every key the store writes, in one place, so the on-disk format can be read top to bottom here.
+ *
+ * <pre>
+ * column family   key                                   value
+ * -------------   -----------------------------------   ------------------------------------------------
+ * default         "format"                              "ferry-storage/1" (refuses to open other formats)
+ * chunks          chunk sha256 (32)                     the chunk's bytes (blob files above min_blob_size)
+ * chunk_refs      chunk sha256 (32)                     u64 LE reference count (UInt64AddOperator merges)
+ * objects         object sha256 (32)                    size u64 BE | object id u64 BE | [sole chunk sha256 (32)]
+ * object_chunks   object id u64 BE | offset u64 BE      chunk sha256 (32) | chunk length u32 BE
+ * pending         object id u64 BE                      start time, epoch millis u64 BE
+ * names           UTF-8 name                            object sha256 (32)
+ * meta            UTF-8 key                             opaque bytes
+ * counters        UTF-8 counter name                    i64 LE (UInt64AddOperator merges, wraps for "-1")
+ * </pre>
+ *
+ * <p>Why an object id between {@code objects} and {@code object_chunks}: the chunk index is written chunk by
+ * chunk while the object streams in, before its digest is known, so it cannot be keyed by digest. The id is the
+ * write's id; committing an object just adds its {@code objects} record and deletes {@code pending/<id>}, so the
+ * commit batch stays small however large the object is. Big-endian offsets make the index sort by offset, so a
+ * range read finds its first chunk with one seekForPrev and then walks by exact keys (offset + length).
+ *
+ * <p>Why reference counts are taken while writing, not at commit: a chunk a write relies on is then protected from
+ * reclaim from the moment it is used; {@code pending/<id>} says which counts belong to unfinished writes, and its
+ * {@code object_chunks} entries say exactly which counts to give back (see {@link Reclaimer}).
+ *
+ * <p>Names and metadata keys are opaque here: the layers above (the mirror) define their grammar and document it
+ * where they build them. Names and meta keys sort by their UTF-8 bytes, which is code point order.
+ */
+public final class StoreLayout {
+    private StoreLayout() {}
+
+    public static final String FORMAT = "ferry-storage/1";
+    public static final byte[] FORMAT_KEY = utf8("format");
+
+    /** Column family names, in the order they are opened (default must be first). */
+    public static final String DEFAULT = "default";
+    public static final String CHUNKS = "chunks";
+    public static final String CHUNK_REFS = "chunk_refs";
+    public static final String OBJECTS = "objects";
+    public static final String OBJECT_CHUNKS = "object_chunks";
+    public static final String PENDING = "pending";
+    public static final String NAMES = "names";
+    public static final String META = "meta";
+    public static final String COUNTERS = "counters";
+
+    public static final List<String> COLUMN_FAMILIES =
+            List.of(DEFAULT, CHUNKS, CHUNK_REFS, OBJECTS, OBJECT_CHUNKS, PENDING, NAMES, META, COUNTERS);
+
+    /** chunks: chunk digest -> the chunk's bytes, stored as given (no framing, so a read is one copy). */
+    public static final class Chunk {
+        private Chunk() {}
+
+        public static final String FAMILY = CHUNKS;
+
+        public static byte[] key(Sha256 digest) {
+            return digest.bytes();
+        }
+    }
+
+    /** chunk_refs: chunk digest -> {@link Count} of index entries (committed or pending) that point at it. */
+    public static final class ChunkRef {
+        private ChunkRef() {}
+
+        public static final String FAMILY = CHUNK_REFS;
+
+        public static byte[] key(Sha256 digest) {
+            return digest.bytes();
+        }
+    }
+
+    /** chunk_refs and counters values: 8 bytes little-endian, the encoding RocksDB's UInt64AddOperator expects. */
+    public static final class Count {
+        private Count() {}
+
+        public static byte[] encode(long delta) {
+            return ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(delta).array();
+        }
+
+        public static long decode(byte[] value) {
+            return value == null ? 0 : ByteBuffer.wrap(value).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        }
+
+        public static final byte[] PLUS_ONE = encode(1);
+        public static final byte[] MINUS_ONE = encode(-1);
+    }
+
+    /** objects: digest -> where its chunks are. {@code soleChunk} saves the index lookup for one-chunk objects. */
+    public record ObjectRecord(long size, long id, byte[] soleChunk) {
+        public static final String FAMILY = OBJECTS;
+
+        public static byte[] key(Sha256 digest) {
+            return digest.bytes();
+        }
+
+        public byte[] encode() {
+            ByteBuffer b = ByteBuffer.allocate(16 + (soleChunk == null ? 0 : Sha256.LENGTH));
+            b.putLong(size).putLong(id);
+            if (soleChunk != null) {
+                b.put(soleChunk);
+            }
+            return b.array();
+        }
+
+        public static ObjectRecord decode(byte[] value) {
+            ByteBuffer b = ByteBuffer.wrap(value);
+            long size = b.getLong();
+            long id = b.getLong();
+            byte[] sole = b.remaining() == Sha256.LENGTH ? Arrays.copyOfRange(value, 16, 16 + Sha256.LENGTH) : null;
+            return new ObjectRecord(size, id, sole);
+        }
+    }
+
+    /** object_chunks: (object id, offset) -> (chunk digest, length). */
+    public record IndexEntry(long id, long offset, byte[] chunk, int length) {
+        public static final String FAMILY = OBJECT_CHUNKS;
+
+        public static byte[] key(long id, long offset) {
+            return ByteBuffer.allocate(16).putLong(id).putLong(offset).array();
+        }
+
+        public static byte[] idPrefix(long id) {
+            return ByteBuffer.allocate(8).putLong(id).array();
+        }
+
+        public static long idOf(byte[] key) {
+            return ByteBuffer.wrap(key).getLong();
+        }
+
+        public static long offsetOf(byte[] key) {
+            return ByteBuffer.wrap(key).getLong(8);
+        }
+
+        public static byte[] value(byte[] chunk, int length) {
+            return ByteBuffer.allocate(Sha256.LENGTH + 4).put(chunk).putInt(length).array();
+        }
+
+        public static IndexEntry decode(byte[] key, byte[] value) {
+            return new IndexEntry(idOf(key), offsetOf(key), Arrays.copyOf(value, Sha256.LENGTH),
+                    ByteBuffer.wrap(value).getInt(Sha256.LENGTH));
+        }
+
+        public long end() {
+            return offset + length;
+        }
+    }
+
+    /** pending: object id -> when the write started (for operators reading a stuck store). */
+    public static final class Pending {
+        private Pending() {}
+
+        public static final String FAMILY = PENDING;
+
+        public static byte[] key(long id) {
+            return IndexEntry.idPrefix(id);
+        }
+
+        public static byte[] value(long startMillis) {
+            return ByteBuffer.allocate(8).putLong(startMillis).array();
+        }
+
+        public static long idOf(byte[] key) {
+            return ByteBuffer.wrap(key).getLong();
+        }
+    }
+
+    /** names: name -> object digest. */
+    public static final class Name {
+        private Name() {}
+
+        public static final String FAMILY = NAMES;
+
+        public static byte[] key(String name) {
+            return utf8(name);
+        }
+
+        public static Sha256 decode(byte[] value) {
+            return Sha256.of(value);
+        }
+    }
+
+    /** meta: key -> caller bytes. */
+    public static final class Meta {
+        private Meta() {}
+
+        public static final String FAMILY = META;
+
+        public static byte[] key(String key) {
+            return utf8(key);
+        }
+
+        public static String decodeKey(byte[] key) {
+            return new String(key, StandardCharsets.UTF_8);
+        }
+    }
+
+    /** counters: the figures {@link StoreStats} reports, maintained in the same batches as the data they count. */
+    public enum Counter {
+        OBJECTS("objects"), OBJECT_BYTES("object_bytes"), CHUNKS("chunks"), CHUNK_BYTES("chunk_bytes");
+
+        public static final String FAMILY = StoreLayout.COUNTERS;
+        private final byte[] key;
+
+        Counter(String name) {
+            this.key = utf8(name);
+        }
+
+        public byte[] key() {
+            return key.clone();
+        }
+    }
+
+    static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}

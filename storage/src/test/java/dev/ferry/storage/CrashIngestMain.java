@@ -1,0 +1,65 @@
+package dev.ferry.storage;
+
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+
+/**
+ * Child process of {@link CrashRecoveryIT}: ingests objects from several threads forever, printing
+ * {@code ACK <hex> <size>} after each commit returns, until the parent kills it.
+ * Objects are built from 1 MiB segments, a third of them drawn from a small shared pool, so concurrent writers
+ * keep relying on the same chunks.
+ */
+public final class CrashIngestMain {
+    static final int SEGMENT = 1 << 20;
+
+    public static void main(String[] args) throws Exception {
+        Path dir = Path.of(args[0]);
+        int threads = Integer.parseInt(args[1]);
+        long run = Long.parseLong(args[2]);
+        PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);
+        RocksContentStore store = RocksContentStore.open(dir, StoreOptions.defaults());
+        out.println("READY");
+        out.flush();
+        Thread[] workers = new Thread[threads];
+        for (int t = 0; t < threads; t++) {
+            long thread = t;
+            workers[t] = new Thread(() -> {
+                try {
+                    byte[] buf = new byte[SEGMENT];
+                    for (long i = 0; ; i++) {
+                        long objectSeed = PseudoRandom.word(run * 1_000_003 + thread * 1_009, i);
+                        int segments = 20 + (int) Math.floorMod(objectSeed, 81L); // 20..100 MiB
+                        long size = (long) segments * SEGMENT - Math.floorMod(objectSeed >>> 8, 4096L);
+                        try (ObjectWriter w = store.newObject(Chunking.CONTENT_DEFINED)) {
+                            for (long at = 0; at < size; at += SEGMENT) {
+                                long segment = at / SEGMENT;
+                                long seed = Math.floorMod(PseudoRandom.word(objectSeed, segment), 3L) == 0
+                                        ? segment % 8 : objectSeed + segment + 1_000;
+                                int n = (int) Math.min(SEGMENT, size - at);
+                                PseudoRandom.fill(seed, 0, buf, n);
+                                w.write(buf, 0, n);
+                            }
+                            String name = "run" + run + "/t" + thread + "/" + i;
+                            StoredObject o = w.commit(null, b -> {
+                                b.putName(name, b.committing().orElseThrow().digest());
+                                b.putMeta(name, Long.toString(size).getBytes(StandardCharsets.UTF_8));
+                            });
+                            synchronized (out) {
+                                out.println("ACK " + o.digest().hex() + " " + o.size());
+                                out.flush();
+                            }
+                        }
+                    }
+                } catch (Exception e) {
+                    e.printStackTrace();
+                    System.exit(3);
+                }
+            });
+            workers[t].start();
+        }
+        for (Thread w : workers) {
+            w.join();
+        }
+    }
+}

@@ -1,0 +1,454 @@
+package dev.ferry.storage;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.Optional;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class RocksContentStoreTest {
+    private static final ChunkSizes SMALL = new ChunkSizes(1024, 4096, 16384, 1);
+    private TempStore temp;
+    private RocksContentStore store;
+
+    @BeforeEach
+    void open() throws IOException {
+        temp = new TempStore(SMALL);
+        store = temp.store();
+    }
+
+    @AfterEach
+    void close() throws IOException {
+        temp.close();
+    }
+
+    private StoredObject put(byte[] data) throws IOException {
+        try (ObjectWriter w = store.newObject(Chunking.CONTENT_DEFINED)) {
+            w.write(data);
+            return w.commit(null, b -> {});
+        }
+    }
+
+    private byte[] readAll(Sha256 digest) throws IOException {
+        StoredObject o = store.object(digest).orElseThrow();
+        return TestData.readAll(store.read(digest, 0, o.size()));
+    }
+
+    @Test
+    void writeCommitReadRoundTrip() throws IOException {
+        byte[] data = TestData.random(10, 300_000);
+        StoredObject o = put(data);
+        assertEquals(new StoredObject(TestData.sha256(data), data.length), o);
+        assertArrayEquals(data, readAll(o.digest()));
+        assertTrue(store.scrub().isClean(), store.scrub().toString());
+    }
+
+    @Test
+    void nothingIsVisibleBeforeCommit() throws IOException {
+        byte[] data = TestData.random(11, 100_000);
+        try (ObjectWriter w = store.newObject(Chunking.CONTENT_DEFINED)) {
+            w.write(data);
+            assertEquals(data.length, w.written());
+            assertEquals(Optional.empty(), store.object(TestData.sha256(data)));
+            assertEquals(0, store.stats().objects());
+            w.commit(TestData.sha256(data), b -> b.putName("n", TestData.sha256(data)));
+        }
+        assertEquals(data.length, store.resolve("n").orElseThrow().size());
+    }
+
+    @Test
+    void commitAppliesNamesAndMetaAtomicallyAndSurvivesReopen() throws IOException {
+        byte[] data = TestData.random(12, 50_000);
+        Sha256 digest = TestData.sha256(data);
+        try (ObjectWriter w = store.newObject(Chunking.ZIP_ENTRIES)) {
+            w.write(data);
+            w.commit(digest, b -> {
+                b.putName("mod@v1.zip", digest);
+                b.putMeta("mod/list", "v1".getBytes(StandardCharsets.UTF_8));
+            });
+        }
+        store = temp.reopen();
+        assertEquals(Optional.of(new StoredObject(digest, data.length)), store.resolve("mod@v1.zip"));
+        assertArrayEquals("v1".getBytes(StandardCharsets.UTF_8), store.meta("mod/list").orElseThrow());
+        assertArrayEquals(data, readAll(digest));
+        store.update(b -> {
+            b.deleteName("mod@v1.zip");
+            b.deleteMeta("mod/list");
+        });
+        assertEquals(Optional.empty(), store.resolve("mod@v1.zip"));
+        assertEquals(Optional.empty(), store.meta("mod/list"));
+    }
+
+    @Test
+    void digestMismatchStoresNothing() throws IOException {
+        byte[] data = TestData.random(13, 80_000);
+        Sha256 wrong = TestData.sha256(new byte[] {1});
+        ObjectWriter w = store.newObject(Chunking.CONTENT_DEFINED);
+        w.write(data);
+        DigestMismatchException e = assertThrows(DigestMismatchException.class, () -> w.commit(wrong, b -> {}));
+        assertEquals(TestData.sha256(data), e.actual());
+        assertEquals(Optional.empty(), store.object(TestData.sha256(data)));
+        assertEquals(new StoreStats(0, 0, 0, 0, store.stats().diskBytes()), store.stats());
+        ScrubReport report = store.scrub();
+        assertTrue(report.isClean() && report.chunks() == 0, report.toString());
+    }
+
+    @Test
+    void abortAndCloseWithoutCommitReclaimAtOnce() throws IOException {
+        ObjectWriter aborted = store.newObject(Chunking.CONTENT_DEFINED);
+        aborted.write(TestData.random(14, 200_000));
+        aborted.abort();
+        aborted.abort();
+        try (ObjectWriter closed = store.newObject(Chunking.CONTENT_DEFINED)) {
+            closed.write(TestData.random(15, 200_000));
+        }
+        assertEquals(0, store.stats().chunks());
+        ScrubReport report = store.scrub();
+        assertTrue(report.isClean() && report.chunks() == 0, report.toString());
+        assertThrows(IOException.class, () -> aborted.write(1));
+    }
+
+    @Test
+    void identicalContentIsStoredOnce() throws IOException {
+        byte[] data = TestData.random(16, 200_000);
+        StoredObject a = put(data);
+        long chunks = store.stats().chunks();
+        long chunkBytes = store.stats().chunkBytes();
+        StoredObject b = put(data);
+        assertEquals(a, b);
+        assertEquals(new StoreStats(1, data.length, chunks, chunkBytes, store.stats().diskBytes()), store.stats());
+        assertEquals(data.length, chunkBytes);
+        assertTrue(store.scrub().isClean());
+    }
+
+    @Test
+    void reusedChunksAreNotRewritten() throws Exception {
+        byte[] data = TestData.random(27, 300_000);
+        put(data);
+        long puts = store.db().getLongProperty(store.chunks, "rocksdb.num-entries-active-mem-table");
+        byte[] again = Arrays.copyOf(data, data.length + 1); // a different object made of the same chunks but the last
+        put(again);
+        long added = store.db().getLongProperty(store.chunks, "rocksdb.num-entries-active-mem-table") - puts;
+        assertTrue(added <= 1, "only the changed last chunk is written, not " + added);
+    }
+
+    @Test
+    void objectsSharingContentShareChunks() throws IOException {
+        byte[] common = TestData.random(17, 200_000);
+        byte[] longer = Arrays.copyOf(common, 260_000);
+        System.arraycopy(TestData.random(18, 60_000), 0, longer, 200_000, 60_000);
+        put(common);
+        long before = store.stats().chunkBytes();
+        put(longer);
+        long added = store.stats().chunkBytes() - before;
+        assertTrue(added < 60_000 + 2 * SMALL.max(), "added " + added);
+        assertArrayEquals(longer, readAll(TestData.sha256(longer)));
+        assertTrue(store.scrub().isClean());
+    }
+
+    @Test
+    void rangesAtTheEdges() throws IOException {
+        byte[] data = TestData.random(19, 100_000);
+        Sha256 d = put(data).digest();
+        assertArrayEquals(new byte[0], TestData.readAll(store.read(d, 0, 0)));
+        assertArrayEquals(new byte[0], TestData.readAll(store.read(d, data.length, 0)));
+        assertArrayEquals(new byte[] {data[data.length - 1]}, TestData.readAll(store.read(d, data.length - 1, 1)));
+        // Every boundary-crossing range of a few sizes, so some start and end exactly on chunk edges.
+        for (int offset = 0; offset < data.length; offset += 3_337) {
+            for (int length : new int[] {1, 4095, 4096, 20_000}) {
+                int n = Math.min(length, data.length - offset);
+                assertArrayEquals(Arrays.copyOfRange(data, offset, offset + n),
+                        TestData.readAll(store.read(d, offset, n)), offset + "+" + n);
+            }
+        }
+        assertThrows(IndexOutOfBoundsException.class, () -> store.read(d, 0, data.length + 1));
+        assertThrows(IndexOutOfBoundsException.class, () -> store.read(d, data.length, 1));
+        assertThrows(IndexOutOfBoundsException.class, () -> store.read(d, -1, 1));
+        assertThrows(IndexOutOfBoundsException.class, () -> store.read(d, 1, Long.MAX_VALUE));
+        assertThrows(NoSuchElementException.class, () -> store.read(TestData.sha256(new byte[0]), 0, 0));
+    }
+
+    @Test
+    void skipThenReadAcrossChunks() throws IOException {
+        byte[] data = TestData.random(20, 100_000);
+        Sha256 d = put(data).digest();
+        try (var in = store.read(d, 10, 90_000)) {
+            assertEquals(data[10] & 0xff, in.read());
+            assertEquals(50_000, in.skip(50_000));
+            byte[] rest = in.readAllBytes();
+            assertArrayEquals(Arrays.copyOfRange(data, 50_011, 90_010), rest);
+        }
+    }
+
+    @Test
+    void emptyAndOneChunkObjects() throws IOException {
+        StoredObject empty = put(new byte[0]);
+        assertEquals(0, empty.size());
+        assertArrayEquals(new byte[0], readAll(empty.digest()));
+        byte[] small = "module example.com/m\n".getBytes(StandardCharsets.UTF_8);
+        StoredObject one = put(small);
+        assertArrayEquals(small, readAll(one.digest()));
+        assertArrayEquals(Arrays.copyOfRange(small, 7, 14), TestData.readAll(store.read(one.digest(), 7, 7)));
+        store = temp.reopen();
+        assertArrayEquals(small, readAll(one.digest()));
+        assertTrue(store.scrub().isClean());
+    }
+
+    @Test
+    void scanMetaVisitsPrefixInKeyOrderUntilFalse() throws IOException {
+        store.update(b -> {
+            for (String k : List.of("b/2", "a/1", "b/1", "b/10", "c", "b")) {
+                b.putMeta(k, k.getBytes(StandardCharsets.UTF_8));
+            }
+        });
+        List<String> seen = new ArrayList<>();
+        store.scanMeta("b/", (k, v) -> seen.add(k + "=" + new String(v, StandardCharsets.UTF_8)));
+        assertEquals(List.of("b/1=b/1", "b/10=b/10", "b/2=b/2"), seen);
+        List<String> first = new ArrayList<>();
+        store.scanMeta("", (k, v) -> first.add(k) && first.size() < 2);
+        assertEquals(List.of("a/1", "b"), first);
+    }
+
+    @Test
+    void batchReadsSeeCommittedStateForCheckThenPut() throws Exception {
+        int threads = 8;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            CyclicBarrier start = new CyclicBarrier(threads);
+            List<Future<?>> futures = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                futures.add(pool.submit(() -> {
+                    start.await();
+                    for (int i = 0; i < 100; i++) {
+                        store.update(b -> {
+                            long n = b.currentMeta("counter").map(v -> Long.parseLong(new String(v))).orElse(0L);
+                            b.putMeta("counter", Long.toString(n + 1).getBytes(StandardCharsets.UTF_8));
+                        });
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : futures) {
+                f.get();
+            }
+        } finally {
+            pool.shutdown();
+        }
+        assertEquals("800", new String(store.meta("counter").orElseThrow(), StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void namingAMissingObjectIsRefused() {
+        assertThrows(IllegalArgumentException.class,
+                () -> store.update(b -> b.putName("x", TestData.sha256(new byte[] {42}))));
+        assertEquals(Optional.empty(), store.resolve("x"));
+    }
+
+    @Test
+    void failingCallbackAbortsTheObject() throws IOException {
+        byte[] data = TestData.random(21, 50_000);
+        ObjectWriter w = store.newObject(Chunking.CONTENT_DEFINED);
+        w.write(data);
+        assertThrows(IllegalStateException.class, () -> w.commit(null, b -> {
+            throw new IllegalStateException("caller changed its mind");
+        }));
+        assertEquals(Optional.empty(), store.object(TestData.sha256(data)));
+        assertTrue(store.scrub().isClean());
+        assertEquals(0, store.scrub().chunks());
+    }
+
+    @Test
+    void concurrentWritersOfIdenticalContent() throws Exception {
+        byte[] data = TestData.random(22, 500_000);
+        int threads = 6;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            CyclicBarrier start = new CyclicBarrier(threads);
+            List<Future<StoredObject>> futures = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int id = t;
+                futures.add(pool.submit(() -> {
+                    try (ObjectWriter w = store.newObject(Chunking.CONTENT_DEFINED)) {
+                        start.await();
+                        for (int i = 0; i < data.length; i += 10_000) {
+                            w.write(data, i, Math.min(10_000, data.length - i));
+                        }
+                        Sha256 d = TestData.sha256(data);
+                        return w.commit(d, b -> b.putName("copy" + id, d));
+                    }
+                }));
+            }
+            for (Future<StoredObject> f : futures) {
+                assertEquals(data.length, f.get().size());
+            }
+        } finally {
+            pool.shutdown();
+        }
+        StoreStats stats = store.stats();
+        assertEquals(1, stats.objects());
+        assertEquals(data.length, stats.chunkBytes(), "every chunk stored once");
+        for (int t = 0; t < threads; t++) {
+            assertEquals(data.length, store.resolve("copy" + t).orElseThrow().size());
+        }
+        assertArrayEquals(data, readAll(TestData.sha256(data)));
+        ScrubReport report = store.scrub();
+        assertTrue(report.isClean(), report.toString());
+    }
+
+    @Test
+    void abortKeepsChunksAnotherInFlightWriterUses() throws IOException {
+        byte[] data = TestData.random(23, 120_000);
+        ObjectWriter first = store.newObject(Chunking.CONTENT_DEFINED);
+        ObjectWriter second = store.newObject(Chunking.CONTENT_DEFINED);
+        first.write(data);
+        second.write(data);
+        first.abort();
+        StoredObject o = second.commit(TestData.sha256(data), b -> {});
+        assertArrayEquals(data, readAll(o.digest()));
+        ScrubReport report = store.scrub();
+        assertTrue(report.isClean(), report.toString());
+    }
+
+    @Test
+    void abortNeverDeletesAPinnedChunk() throws IOException {
+        byte[] data = TestData.random(24, 500); // below min: one chunk, whose digest is the object's
+        Sha256 chunk = TestData.sha256(data);
+        ObjectWriter w = store.newObject(Chunking.CONTENT_DEFINED);
+        w.write(data);
+        w.commit(null, b -> {}); // force the chunk out so the writer's reference exists
+        ObjectWriter loser = store.newObject(Chunking.CONTENT_DEFINED);
+        loser.write(data);
+        store.inFlightChunks().pin(chunk); // another writer has just seen the chunk and relies on it
+        try {
+            loser.abort();
+            assertArrayEquals(data, readAll(chunk));
+        } finally {
+            store.inFlightChunks().unpin(chunk);
+        }
+        assertEquals(0, store.inFlightChunks().size());
+        assertTrue(store.scrub().isClean());
+    }
+
+    @Test
+    void secondOpenOfTheSameDirectoryIsRefusedClearly() {
+        IOException e = assertThrows(IOException.class, () -> RocksContentStore.open(temp.dir(),
+                StoreOptions.defaults()));
+        assertTrue(e.getMessage().contains("data directory " + temp.dir() + " is in use by another ferry"),
+                e.getMessage());
+    }
+
+    @Test
+    void closeIsIdempotentAndLaterCallsFail() throws IOException {
+        put(TestData.random(25, 10_000));
+        store.close();
+        store.close();
+        assertThrows(IllegalStateException.class, () -> store.newObject(Chunking.CONTENT_DEFINED));
+        assertThrows(RuntimeException.class, () -> store.stats());
+        store = temp.reopen();
+        assertEquals(1, store.stats().objects());
+    }
+
+    @Test
+    void closeGivesUpOnAbandonedWritersAndOpenReclaimsThem() throws IOException {
+        Path dir = temp.dir();
+        store.close();
+        StoreOptions quick = StoreOptions.defaults().withChunkSizes(SMALL).withCloseTimeout(Duration.ofMillis(50));
+        RocksContentStore s = RocksContentStore.open(dir, quick);
+        byte[] kept = TestData.random(28, 40_000);
+        ObjectWriter committed = s.newObject(Chunking.CONTENT_DEFINED);
+        committed.write(kept);
+        committed.commit(null, b -> {});
+        ObjectWriter abandoned = s.newObject(Chunking.CONTENT_DEFINED);
+        abandoned.write(TestData.random(29, 100_000)); // chunks and pending/<id> are in RocksDB now
+        s.close();
+        assertThrows(IOException.class, () -> abandoned.write(new byte[100_000]));
+        abandoned.close(); // cannot reclaim a closed store: the next open must
+        store = temp.reopen();
+        assertEquals(1, store.reclaimedAtOpen());
+        ScrubReport report = store.scrub();
+        assertTrue(report.isClean(), report.toString());
+        assertEquals(new StoreStats(1, kept.length, report.chunks(), kept.length, store.stats().diskBytes()),
+                store.stats());
+        assertArrayEquals(kept, readAll(TestData.sha256(kept)));
+    }
+
+    @Test
+    void concurrentWritersAbortingAndCommittingOverlappingContentStayConsistent() throws Exception {
+        // Objects made of 8 KiB blocks drawn from a pool of 12, so writers keep sharing chunks; a third abort.
+        byte[][] pool = new byte[12][];
+        for (int i = 0; i < pool.length; i++) {
+            pool[i] = TestData.random(100 + i, 8192);
+        }
+        int threads = 4;
+        ExecutorService exec = Executors.newFixedThreadPool(threads);
+        List<Future<List<byte[]>>> futures = new ArrayList<>();
+        try {
+            CyclicBarrier start = new CyclicBarrier(threads);
+            for (int t = 0; t < threads; t++) {
+                long seed = t;
+                futures.add(exec.submit(() -> {
+                    java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
+                    List<byte[]> committed = new ArrayList<>();
+                    start.await();
+                    for (int i = 0; i < 40; i++) {
+                        java.io.ByteArrayOutputStream content = new java.io.ByteArrayOutputStream();
+                        try (ObjectWriter w = store.newObject(Chunking.CONTENT_DEFINED)) {
+                            for (int k = 0, n = 2 + r.nextInt(12); k < n; k++) {
+                                byte[] block = pool[r.nextInt(pool.length)];
+                                w.write(block);
+                                content.write(block);
+                            }
+                            if (r.nextInt(3) == 0) {
+                                w.abort();
+                            } else {
+                                w.commit(null, b -> {});
+                                committed.add(content.toByteArray());
+                            }
+                        }
+                    }
+                    return committed;
+                }));
+            }
+            for (Future<List<byte[]>> f : futures) {
+                for (byte[] data : f.get()) {
+                    assertArrayEquals(data, readAll(TestData.sha256(data)));
+                }
+            }
+        } finally {
+            exec.shutdown();
+        }
+        assertEquals(0, store.inFlightChunks().size());
+        ScrubReport report = store.scrub();
+        assertTrue(report.isClean(), report.toString());
+        assertEquals(report.chunks(), store.stats().chunks());
+    }
+
+    @Test
+    void statsCountObjectsAndChunks() throws IOException {
+        byte[] data = TestData.random(26, 100_000);
+        put(data);
+        StoreStats stats = store.stats();
+        assertEquals(1, stats.objects());
+        assertEquals(data.length, stats.objectBytes());
+        assertEquals(data.length, stats.chunkBytes());
+        assertEquals(store.scrub().chunks(), stats.chunks());
+        assertFalse(stats.diskBytes() < 0);
+    }
+}
