@@ -426,6 +426,15 @@ abstract class GoMirrorContractTest {
     }
 
     @Test
+    void latestOfAnotherMajorIsRejected() {
+        String latest = "github.com/!masterminds/semver/v3/@latest";
+        serve(a, latest, aResponse().withStatus(200).withBody("{\"Version\":\"v1.5.0\",\"Time\":\"2022-11-30T02:42:47Z\"}"));
+        GoAnswer.Unavailable bad = assertInstanceOf(GoAnswer.Unavailable.class, answer("/" + latest));
+        assertTrue(bad.badGateway());
+        assertTrue(store.meta(GoStoreNames.latest(ModulePath.parse("github.com/Masterminds/semver/v3"))).isEmpty());
+    }
+
+    @Test
     void offAnswersFromTheStoreOnly() throws IOException {
         for (String file : List.of(TOML + "/@v/v1.1.1.info", TOML + "/@v/v1.2.0.info", TOML + "/@v/v1.2.0.mod")) {
             serve(a, file);
