@@ -266,6 +266,26 @@ class HttpGoProxyClientTest {
     }
 
     @Test
+    void undeclaredLengthIsMinusOne() {
+        WireMockServer chunked = new WireMockServer(wireMockConfig().bindAddress("127.0.0.1").dynamicPort()
+                .useChunkedTransferEncoding(Options.ChunkedEncodingPolicy.ALWAYS));
+        chunked.start();
+        try {
+            chunked.stubFor(get(urlEqualTo(URL)).willReturn(aResponse().withStatus(200).withBody(MOD)));
+            long[] seen = {0};
+            FetchResult<byte[]> result = new HttpGoProxyClient(GoProxyList.parse(chunked.baseUrl()), SHORT, events)
+                    .fetch(PATH, (body, length, upstream) -> {
+                        seen[0] = length;
+                        return body.readAllBytes();
+                    });
+            assertArrayEquals(MOD, fetched(result).value());
+            assertEquals(-1, seen[0]);
+        } finally {
+            chunked.stop();
+        }
+    }
+
+    @Test
     void bodyIsStreamedNotBuffered() {
         byte[] big = new byte[4 << 20];
         a.stubFor(get(urlEqualTo(URL)).willReturn(aResponse().withStatus(200).withBody(big)));
