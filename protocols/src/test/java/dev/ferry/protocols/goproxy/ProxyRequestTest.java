@@ -27,6 +27,21 @@ class ProxyRequestTest {
         assertEquals(new ProxyRequest.Zip(toml, v), ProxyRequest.parse("/github.com/!burnt!sushi/toml/@v/v1.2.0.zip"));
     }
 
+    /** The go command writes the '!' of the case-encoding as %21 (url.PathEscape); both spellings are one request. */
+    @Test
+    void percentEncodingAsTheGoCommandSendsIt() {
+        ModulePath toml = ModulePath.parse("github.com/BurntSushi/toml");
+        assertEquals(new ProxyRequest.List(toml), ProxyRequest.parse("/github.com/%21burnt%21sushi/toml/@v/list"));
+        ProxyRequest zip = ProxyRequest.parse("/github.com/%21burnt%21sushi/toml/@v/v1.2.0.zip");
+        assertEquals(new ProxyRequest.Zip(toml, Version.parse("v1.2.0")), zip);
+        assertEquals("github.com/!burnt!sushi/toml/@v/v1.2.0.zip", zip.upstreamPath());
+        assertEquals(new ProxyRequest.Info(ModulePath.parse("example.com/m"), Version.parse("v1.0.0-RC1")),
+                ProxyRequest.parse("/example.com/m/@v/v1.0.0-%21r%21c1.info"));
+        assertEquals(new ProxyRequest.Latest(ModulePath.parse("example.com/m")),
+                ProxyRequest.parse("/example.com/%6d/%40latest"));
+        assertRefused("/example.com/m/@v/feature%23x.info", Kind.NON_CANONICAL_QUERY, "feature#x");
+    }
+
     @Test
     void upstreamPathRoundTrips() {
         for (String p : List.of("/github.com/!burnt!sushi/toml/@v/list", "/github.com/!burnt!sushi/toml/@latest",
@@ -73,9 +88,19 @@ class ProxyRequestTest {
         assertRefused("", Kind.MALFORMED, "empty");
         assertRefused(null, Kind.MALFORMED, "empty");
         assertRefused("example.com/m/@v/list", Kind.MALFORMED, "start with '/'");
-        assertRefused("/example.com/m/@v/v1.0.0%2ezip", Kind.MALFORMED, "percent-encoded");
-        assertRefused("/example.com%2fm/@v/list", Kind.MALFORMED, "percent-encoded");
-        assertRefused("/example.com/m/%2e%2e/@v/list", Kind.MALFORMED, "percent-encoded");
+        assertRefused("/example.com%2fm/@v/list", Kind.MALFORMED, "encoded \"/\"");
+        assertRefused("/example.com%2Fm/@v/list", Kind.MALFORMED, "encoded \"/\"");
+        assertRefused("/example.com/m/%2e%2e/@v/list", Kind.MALFORMED, "\"..\" element");
+        assertRefused("/example.com/m/%2E/@v/list", Kind.MALFORMED, "\".\" element");
+        assertRefused("/example.com/m/@v/%252e.info", Kind.MALFORMED, "encoded \"%\"");
+        assertRefused("/example.com/m/@v/v1.0.0.info%", Kind.MALFORMED, "malformed percent-encoding");
+        assertRefused("/example.com/m/@v/v1.0.0.info%2", Kind.MALFORMED, "malformed percent-encoding");
+        assertRefused("/example.com/m/@v/v1.0.0.info%zz", Kind.MALFORMED, "malformed percent-encoding");
+        assertRefused("/example.com/m%00/@v/list", Kind.MALFORMED, "control");
+        assertRefused("/example.com/m%5c/@v/list", Kind.MALFORMED, "percent-encoded");
+        assertRefused("/example.com/m/@v/a%3fb.info", Kind.MALFORMED, "invalid escaped version");
+        assertRefused("/example.com/m%23/@v/list", Kind.MALFORMED, "invalid escaped module path");
+        assertRefused("/example.com/%C3%A9/@v/list", Kind.MALFORMED, "non-ASCII");
         assertRefused("/example.com/m/../n/@v/list", Kind.MALFORMED, "\"..\" element");
         assertRefused("/example.com/./m/@v/list", Kind.MALFORMED, "\".\" element");
         assertRefused("/example.com//m/@v/list", Kind.MALFORMED, "empty element");
