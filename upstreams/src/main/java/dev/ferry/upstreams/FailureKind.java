@@ -9,14 +9,16 @@ public enum FailureKind {
     CONNECT("connect"),
     /** No response headers within the first-byte timeout. */
     TIMEOUT("timeout"),
-    /** The body stopped flowing for longer than the stall timeout. */
+    /** The body stopped flowing for longer than the stall timeout, or flowed slower than the floor rate. */
     STALL("stall"),
     /** The connection broke (reset, closed before headers, protocol error). */
     RESET("reset"),
     /** The body ended before its declared length, or its framing broke mid-body. */
     TRUNCATED("truncated"),
     STATUS_5XX("status_5xx"),
-    /** Any other unexpected status (4xx other than 404/410, unfollowed 3xx, ...). */
+    /** 429 Too Many Requests: the upstream throttles us. */
+    STATUS_429("status_429"),
+    /** Any other unexpected status (4xx other than 404/410/429, unfollowed 3xx, a 206 that does not fit, ...). */
     STATUS_4XX("status_4xx"),
     /** The handler refused the bytes ({@link ContentRejected}). */
     REJECTED("rejected"),

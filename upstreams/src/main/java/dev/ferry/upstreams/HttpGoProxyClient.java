@@ -11,29 +11,33 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 
 /**
  * {@link GoProxyClient} on the JDK HttpClient (HTTP/2 over TLS via ALPN, HTTP/1.1 for plain http because h2c
- * upgrades confuse some servers; redirects followed except https to http).
+ * upgrades confuse some servers; redirects followed except https to http), over an {@link UpstreamPool}.
  *
  * <p>Each attempt asks one {@link Upstream}: the connect timeout bounds TCP+TLS set-up, the first-byte timeout
- * bounds request-sent to response-headers, and the stall timeout bounds every wait for body bytes (see
+ * bounds request-sent to response-headers, and the stall timeout and floor rate bound the body (see
  * {@link WatchedBody}). Bodies stream to the handler; nothing is buffered whole. The walk over the list follows
  * the go command ({@code cmd/go/internal/modfetch/proxy.go}, tryProxies): 404/410 always moves on, any other
  * failure moves on only after a {@code |}; if any attempt failed for a reason other than not-found, the
  * result is {@link FetchResult.Failed} even when a later upstream said 404, because "not found" from a
- * fallback does not prove the module is absent.
- *
- * <p>The loop over upstreams is the seam for the next pieces (health checks, weights, circuit breakers,
- * retries, Range resume): they change which {@link Upstream}s are tried and how often, not {@link #attempt}.
+ * fallback does not prove the module is absent. On top of that, the pool's health decides: an upstream whose
+ * breaker is open is skipped (under either separator, and without making a later 404 a failure: it was not
+ * asked), a walk that failed is repeated after a jittered backoff within the retry budget, and a body that
+ * breaks or stalls part-way is continued from the next upstream with a Range request ({@link SplicedBody}).
  */
-public final class HttpGoProxyClient implements GoProxyClient {
+public final class HttpGoProxyClient implements GoProxyClient, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(HttpGoProxyClient.class.getName());
     /** The go command shows a 404 body to the user; a few hundred characters are plenty and bound memory. */
     static final int REASON_LIMIT = 500;
@@ -41,29 +45,60 @@ public final class HttpGoProxyClient implements GoProxyClient {
 
     private static final ScheduledThreadPoolExecutor WATCHDOG = newWatchdog();
 
-    private final List<Upstream> upstreams;
-    private final UpstreamTimeouts timeouts;
+    private final UpstreamPool pool;
     private final UpstreamEvents events;
-    private final HttpClient http;
+    private final Map<String, HttpClient> clients = new HashMap<>();
+    private final NotFoundMemory notFound;
+    private final Clock clock;
 
+    /** One walk, no retries, default breakers: the go command's behaviour, for tests and simple callers. */
     public HttpGoProxyClient(GoProxyList list, UpstreamTimeouts timeouts, UpstreamEvents events) {
-        this(list, timeouts, events, HttpClient.newBuilder()
-                .connectTimeout(timeouts.connect())
-                .followRedirects(HttpClient.Redirect.NORMAL)
-                .version(HttpClient.Version.HTTP_2)
-                .build());
+        this(upstreams(list, timeouts), PoolSettings.defaults().withRetry(RetryPolicy.none()), events, Clock.systemUTC(), null);
     }
 
     /** For callers that need their own HttpClient (proxy selector, TLS trust); its connect timeout is theirs. */
     public HttpGoProxyClient(GoProxyList list, UpstreamTimeouts timeouts, UpstreamEvents events, HttpClient http) {
-        this.upstreams = list.entries().stream().map(Upstream::of).toList();
-        this.timeouts = timeouts;
+        this(upstreams(list, timeouts), PoolSettings.defaults().withRetry(RetryPolicy.none()), events, Clock.systemUTC(), http);
+    }
+
+    public HttpGoProxyClient(List<Upstream> upstreams, PoolSettings settings, UpstreamEvents events, Clock clock) {
+        this(upstreams, settings, events, clock, null);
+    }
+
+    private HttpGoProxyClient(List<Upstream> upstreams, PoolSettings settings, UpstreamEvents events, Clock clock, HttpClient http) {
+        this.pool = new UpstreamPool(upstreams, settings, clock, events);
         this.events = events;
-        this.http = http;
+        this.clock = clock;
+        this.notFound = new NotFoundMemory(settings.notFoundMemory(), clock);
+        for (Upstream u : upstreams) {
+            clients.put(u.name(), http != null ? http : HttpClient.newBuilder()
+                    .connectTimeout(u.timeouts().connect())
+                    .followRedirects(HttpClient.Redirect.NORMAL)
+                    .version(HttpClient.Version.HTTP_2)
+                    .build());
+        }
+    }
+
+    private static List<Upstream> upstreams(GoProxyList list, UpstreamTimeouts timeouts) {
+        return list.entries().stream().map(e -> Upstream.of(e, timeouts)).toList();
     }
 
     public List<Upstream> upstreams() {
-        return upstreams;
+        return pool.members().stream().map(UpstreamPool.Member::upstream).toList();
+    }
+
+    public UpstreamPool pool() {
+        return pool;
+    }
+
+    /** Starts the active probe of upstreams whose breakers are open (a GET of the base URL: any answer below 500 but 429 is alive). */
+    public void startProbing() {
+        pool.startProbing(this::probe);
+    }
+
+    @Override
+    public void close() {
+        pool.close();
     }
 
     @Override
@@ -71,93 +106,361 @@ public final class HttpGoProxyClient implements GoProxyClient {
         if (path == null || path.isEmpty() || path.startsWith("/")) {
             throw new IllegalArgumentException("upstream path must be relative and non-empty: " + path);
         }
-        if (upstreams.isEmpty()) {
+        if (pool.isEmpty()) {
             return new FetchResult.NotFound<>(404, "module lookups disabled by GOPROXY=off");
         }
+        RetryPolicy retry = pool.settings().retry();
+        long deadline = System.nanoTime() + retry.budget().toNanos();
+        for (int walk = 1; ; walk++) {
+            Walk<T> result = walk(path, handler, deadline);
+            if (!result.retryable() || walk >= retry.attempts()) {
+                return result.result();
+            }
+            long wait = retry.backoff(walk).toNanos();
+            if (System.nanoTime() + wait >= deadline) {
+                return result.result();
+            }
+            try {
+                TimeUnit.NANOSECONDS.sleep(wait);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return result.result();
+            }
+        }
+    }
+
+    /** One pass over the pool's plan; retryable when some upstream failed in a way that may pass. */
+    private record Walk<T>(FetchResult<T> result, boolean retryable) {}
+
+    private <T> Walk<T> walk(String path, BodyHandler<T> handler, long deadline) {
+        List<UpstreamPool.Member> plan = pool.plan();
+        boolean weighted = pool.settings().strategy() == Strategy.WEIGHTED;
         List<FetchResult.Attempt> attempts = new ArrayList<>();
         boolean failed = false;
-        Outcome.Missing<T> lastMissing = null;
-        for (Upstream upstream : upstreams) {
-            Outcome<T> outcome = attempt(upstream, path, handler);
-            switch (outcome) {
+        boolean retryable = false;
+        int missingStatus = 0;
+        String missingReason = null;
+        java.util.Set<Integer> skip = new java.util.HashSet<>();
+        for (int i = 0; i < plan.size(); i++) {
+            if (skip.contains(i)) {
+                continue;
+            }
+            UpstreamPool.Member member = plan.get(i);
+            Upstream upstream = member.upstream();
+            NotFoundMemory.Miss remembered = notFound.get(upstream.name(), path);
+            if (remembered != null) {
+                missingStatus = remembered.status();
+                missingReason = remembered.reason();
+                attempts.add(new FetchResult.Attempt(upstream.name(), "not found (" + remembered.status() + ", remembered)"));
+                continue;
+            }
+            if (System.nanoTime() >= deadline) {
+                attempts.add(new FetchResult.Attempt(upstream.name(), "not asked: retry budget of "
+                        + pool.settings().retry().budget().toMillis() + " ms used up"));
+                failed = true;
+                break;
+            }
+            if (!member.tryAcquire()) {
+                attempts.add(new FetchResult.Attempt(upstream.name(), "skipped: circuit open until "
+                        + member.breaker().openUntil()));
+                continue;
+            }
+            Attempted<T> attempted = attempt(plan, i, path, handler);
+            UpstreamPool.Member last = plan.get(attempted.index());
+            i = attempted.index();
+            skip.addAll(attempted.unreachable());
+            switch (attempted.outcome()) {
                 case Outcome.Success<T> s -> {
-                    return new FetchResult.Fetched<>(s.value(), upstream.name());
+                    last.record(new AttemptOutcome.Success());
+                    return new Walk<>(new FetchResult.Fetched<>(s.value(), last.upstream().name()), false);
                 }
                 case Outcome.Missing<T> m -> {
-                    lastMissing = m;
-                    attempts.add(new FetchResult.Attempt(upstream.name(), "not found (" + m.status() + ")"));
+                    last.record(new AttemptOutcome.NotFound(m.status()));
+                    notFound.put(last.upstream().name(), path, m.status(), m.reason());
+                    missingStatus = m.status();
+                    missingReason = m.reason();
+                    attempts.add(new FetchResult.Attempt(last.upstream().name(), "not found (" + m.status() + ")"));
                 }
-                case Outcome.Failure<T> f when f.kind() == null -> {
-                    attempts.add(new FetchResult.Attempt(upstream.name(), f.detail()));
-                    return new FetchResult.Failed<>(List.copyOf(attempts));
+                case Outcome.Failure<T> f when f.kind() == null || f.kind() == FailureKind.HANDLER -> {
+                    // Not a fault of the upstream (we were interrupted, our disk failed): stop, and say why.
+                    last.record(new AttemptOutcome.Abandoned(f.detail()));
+                    String problem = f.kind() == null ? f.detail() : f.kind().label() + ": " + f.detail();
+                    attempts.add(new FetchResult.Attempt(last.upstream().name(), problem));
+                    return new Walk<>(new FetchResult.Failed<>(List.copyOf(attempts)), false);
                 }
                 case Outcome.Failure<T> f -> {
                     failed = true;
-                    attempts.add(new FetchResult.Attempt(upstream.name(), f.kind().label() + ": " + f.detail()));
-                    events.failure(upstream.name(), f.kind().label(), f.detail());
-                    LOG.log(System.Logger.Level.DEBUG, () -> upstream.name() + "/" + path + ": " + f.kind().label() + ": " + f.detail());
-                    if (upstream.fallThrough() != GoProxyList.FallThrough.ANY_ERROR) {
-                        return new FetchResult.Failed<>(List.copyOf(attempts));
+                    retryable |= f.kind() != FailureKind.REJECTED;
+                    last.record(new AttemptOutcome.Failure(f.kind(), f.detail(), f.retryAfter()));
+                    attempts.add(new FetchResult.Attempt(last.upstream().name(), f.kind().label() + ": " + f.detail()));
+                    LOG.log(System.Logger.Level.DEBUG, () -> last.upstream().name() + "/" + path + ": " + f.kind().label() + ": " + f.detail());
+                    if (!weighted && last.upstream().fallThrough() != GoProxyList.FallThrough.ANY_ERROR) {
+                        return new Walk<>(new FetchResult.Failed<>(List.copyOf(attempts)), retryable);
                     }
                 }
             }
         }
-        if (failed || lastMissing == null) {
-            return new FetchResult.Failed<>(List.copyOf(attempts));
+        if (failed || missingReason == null) {
+            return new Walk<>(new FetchResult.Failed<>(List.copyOf(attempts)), retryable);
         }
-        return new FetchResult.NotFound<>(lastMissing.status(), lastMissing.reason());
+        return new Walk<>(new FetchResult.NotFound<>(missingStatus, missingReason), false);
     }
 
-    /** One request to one upstream, start to end, classified. */
-    private <T> Outcome<T> attempt(Upstream upstream, String path, BodyHandler<T> handler) {
+    /** An attempt's outcome and the plan index of the upstream it ended on (later than the start after a splice). */
+    private record Attempted<T>(Outcome<T> outcome, int index, java.util.Set<Integer> unreachable) {
+        Attempted(Outcome<T> outcome, int index) {
+            this(outcome, index, java.util.Set.of());
+        }
+    }
+
+    /** What sending one request came to before any body was read. */
+    private sealed interface Sent {
+        record Answered(HttpResponse<InputStream> response, int status) implements Sent {}
+
+        record Failed(FailureKind kind, String detail) implements Sent {}
+    }
+
+    private Sent send(Upstream upstream, String path, long rangeFrom) {
         URI uri = upstream.resolve(path);
-        HttpRequest request = HttpRequest.newBuilder(uri)
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri)
                 .GET()
-                .timeout(timeouts.firstByte())
+                .timeout(upstream.timeouts().firstByte())
                 .header("User-Agent", USER_AGENT)
-                .version("http".equalsIgnoreCase(uri.getScheme()) ? HttpClient.Version.HTTP_1_1 : HttpClient.Version.HTTP_2)
-                .build();
+                .version("http".equalsIgnoreCase(uri.getScheme()) ? HttpClient.Version.HTTP_1_1 : HttpClient.Version.HTTP_2);
+        upstream.credentials().authorization().ifPresent(v -> b.header("Authorization", v));
+        if (rangeFrom > 0) {
+            b.header("Range", "bytes=" + rangeFrom + "-");
+        }
         long started = System.nanoTime();
         HttpResponse<InputStream> response;
         try {
-            response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+            response = clients.get(upstream.name()).send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
         } catch (HttpConnectTimeoutException e) {
-            return failure(FailureKind.CONNECT, "no connection within " + timeouts.connect().toMillis() + " ms");
+            return new Sent.Failed(FailureKind.CONNECT, "no connection within " + upstream.timeouts().connect().toMillis() + " ms");
         } catch (HttpTimeoutException e) {
-            return failure(FailureKind.TIMEOUT, "no response headers within " + timeouts.firstByte().toMillis() + " ms");
+            return new Sent.Failed(FailureKind.TIMEOUT, "no response headers within " + upstream.timeouts().firstByte().toMillis() + " ms");
         } catch (ConnectException | SSLException e) {
-            return failure(FailureKind.CONNECT, WatchedBody.describe(e));
+            return new Sent.Failed(FailureKind.CONNECT, WatchedBody.describe(e));
         } catch (IOException e) {
-            return failure(FailureKind.RESET, WatchedBody.describe(e));
+            return new Sent.Failed(FailureKind.RESET, WatchedBody.describe(e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            // Not a fault of the upstream: stop here rather than try the next one.
-            return new Outcome.Failure<>(null, "interrupted");
+            return new Sent.Failed(null, "interrupted");
+        }
+        events.response(upstream.name(), response.statusCode(), Duration.ofNanos(System.nanoTime() - started));
+        return new Sent.Answered(response, response.statusCode());
+    }
+
+    private WatchedBody watch(Upstream upstream, HttpResponse<InputStream> response, long declared) {
+        PoolSettings s = pool.settings();
+        return new WatchedBody(response.body(), declared, upstream.timeouts().stall(), s.stallFloorBytesPerSecond(),
+                s.stallFloorWindow(), WATCHDOG);
+    }
+
+    /** One request to the upstream at {@code plan[index]}, start to end, classified. */
+    private <T> Attempted<T> attempt(List<UpstreamPool.Member> plan, int index, String path, BodyHandler<T> handler) {
+        Upstream upstream = plan.get(index).upstream();
+        HttpResponse<InputStream> response;
+        switch (send(upstream, path, 0)) {
+            case Sent.Failed f -> {
+                return new Attempted<>(new Outcome.Failure<>(f.kind(), f.detail(), null), index);
+            }
+            case Sent.Answered a -> response = a.response();
         }
         int status = response.statusCode();
-        events.response(upstream.name(), status, Duration.ofNanos(System.nanoTime() - started));
         long declared = response.headers().firstValueAsLong("Content-Length").orElse(-1);
-        try (WatchedBody body = new WatchedBody(response.body(), declared, timeouts.stall(), WATCHDOG)) {
+        WatchedBody body = watch(upstream, response, declared);
+        if (status == 200) {
+            SplicedBody spliced = new SplicedBody(plan, index, path, body, declared);
             try {
-                if (status == 200) {
-                    return deliver(upstream, handler, body, declared);
-                }
-                String reason = reason(body);
-                if (status == 404 || status == 410) {
-                    return new Outcome.Missing<>(status, reason);
-                }
-                String detail = "HTTP " + status + (reason.isEmpty() ? "" : ": " + firstLine(reason));
-                return failure(status >= 500 && status <= 599 ? FailureKind.STATUS_5XX : FailureKind.STATUS_4XX, detail);
+                Outcome<T> outcome = deliver(upstream, handler, spliced, declared);
+                return new Attempted<>(outcome, spliced.index(), spliced.unreachable());
             } finally {
-                events.bytes(upstream.name(), body.count());
+                spliced.closeQuietly();
             }
+        }
+        try (body) {
+            String reason = reason(body);
+            if (status == 404 || status == 410) {
+                return new Attempted<>(new Outcome.Missing<>(status, reason), index);
+            }
+            String detail = "HTTP " + status + (reason.isEmpty() ? "" : ": " + firstLine(reason));
+            Duration retryAfter = status == 429 || status == 503
+                    ? RetryAfter.parse(response.headers().firstValue("Retry-After").orElse(null), clock.instant()) : null;
+            FailureKind kind = status == 429 ? FailureKind.STATUS_429
+                    : status >= 500 && status <= 599 ? FailureKind.STATUS_5XX : FailureKind.STATUS_4XX;
+            return new Attempted<>(new Outcome.Failure<>(kind, detail, retryAfter), index);
         } catch (IOException e) {
-            // Closing the body failed; nothing more can go wrong with this attempt than already has.
-            return failure(FailureKind.RESET, WatchedBody.describe(e));
+            return new Attempted<>(failure(FailureKind.RESET, WatchedBody.describe(e)), index);
+        } finally {
+            events.bytes(upstream.name(), body.count());
         }
     }
 
-    private static <T> Outcome<T> deliver(Upstream upstream, BodyHandler<T> handler, WatchedBody body, long declared) {
+    /**
+     * The body the handler reads: the first upstream's, and when that breaks or stalls part-way, the rest of it
+     * from the next upstreams the list allows, asked with {@code Range: bytes=N-} (a 206 must fit exactly; a
+     * 200 of the same length is read past the first N bytes). Only for bodies of declared length, because a
+     * splice must be checked against it. The upstreams left behind are recorded as failed here; the one the
+     * body ends on is the attempt's, recorded by the walk.
+     */
+    private final class SplicedBody extends InputStream {
+        private final List<UpstreamPool.Member> plan;
+        private final String path;
+        private final long declared;
+        private int index;
+        /** Plan indexes that could not be reached for a continuation; the walk does not ask them again. */
+        private final java.util.Set<Integer> unreachable = new java.util.HashSet<>();
+        private WatchedBody current;
+        private long position;
+
+        SplicedBody(List<UpstreamPool.Member> plan, int index, String path, WatchedBody first, long declared) {
+            this.plan = plan;
+            this.index = index;
+            this.path = path;
+            this.current = first;
+            this.declared = declared;
+        }
+
+        int index() {
+            return index;
+        }
+
+        java.util.Set<Integer> unreachable() {
+            return unreachable;
+        }
+
+        /** The failure of the body the handler is reading now, for classifying what the handler threw. */
+        TransferFailure failure() {
+            return current.failure();
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            while (true) {
+                try {
+                    int n = current.read(b, off, len);
+                    if (n > 0) {
+                        position += n;
+                    }
+                    return n;
+                } catch (TransferFailure f) {
+                    if (!resume(f)) {
+                        throw f;
+                    }
+                }
+            }
+        }
+
+        private boolean resume(TransferFailure f) {
+            if (declared <= 0 || position == 0 || position >= declared || Thread.currentThread().isInterrupted()) {
+                return false;
+            }
+            boolean weighted = pool.settings().strategy() == Strategy.WEIGHTED;
+            for (int j = index + 1; j < plan.size(); j++) {
+                if (!weighted && plan.get(j - 1).upstream().fallThrough() != GoProxyList.FallThrough.ANY_ERROR) {
+                    break;
+                }
+                UpstreamPool.Member next = plan.get(j);
+                if (unreachable.contains(j) || !next.tryAcquire()) {
+                    continue;
+                }
+                WatchedBody body = continuation(next, j);
+                if (body == null) {
+                    continue;
+                }
+                // From here the next upstream owns the attempt; the one left behind failed.
+                UpstreamPool.Member left = plan.get(index);
+                closeQuietly();
+                events.bytes(left.upstream().name(), current.count());
+                TransferFailure why = current.failure() != null ? current.failure() : f;
+                left.record(new AttemptOutcome.Failure(why.kind(), why.getMessage(), null));
+                LOG.log(System.Logger.Level.INFO, "continuing " + path + " at byte " + position + " of " + declared
+                        + " from " + next.upstream().name() + " after " + left.upstream().name() + ": " + why.getMessage());
+                index = j;
+                current = body;
+                return true;
+            }
+            return false;
+        }
+
+        /** The rest of the body from {@code upstream}, or null (then the failure is recorded). */
+        private WatchedBody continuation(UpstreamPool.Member member, int j) {
+            Upstream upstream = member.upstream();
+            Sent sent = send(upstream, path, position);
+            if (sent instanceof Sent.Failed failed) {
+                member.record(failed.kind() == null ? new AttemptOutcome.Abandoned(failed.detail())
+                        : new AttemptOutcome.Failure(failed.kind(), failed.detail(), null));
+                // Not worth asking again from the start in this walk.
+                unreachable.add(j);
+                return null;
+            }
+            HttpResponse<InputStream> response = ((Sent.Answered) sent).response();
+            long length = response.headers().firstValueAsLong("Content-Length").orElse(-1);
+            String problem = null;
+            if (response.statusCode() == 206) {
+                String range = response.headers().firstValue("Content-Range").orElse("");
+                String expected = "bytes " + position + "-" + (declared - 1) + "/" + declared;
+                if (!range.strip().equals(expected) || (length >= 0 && length != declared - position)) {
+                    problem = "206 with Content-Range \"" + range + "\", expected \"" + expected + "\"";
+                } else {
+                    return watch(upstream, response, declared - position);
+                }
+            } else if (response.statusCode() == 200 && length != declared) {
+                // One of the two lies about the length, and we cannot tell which: no penalty, and the walk
+                // asks this upstream again from the start.
+                closeQuietly(response.body());
+                member.record(new AttemptOutcome.Abandoned("length differs from the first upstream's"));
+                return null;
+            } else if (response.statusCode() == 200) {
+                WatchedBody whole = watch(upstream, response, declared);
+                try {
+                    // No Range support: read past what the previous upstream already gave.
+                    whole.skipNBytes(position);
+                    return whole;
+                } catch (IOException e) {
+                    closeQuietly(whole);
+                    TransferFailure t = whole.failure();
+                    member.record(new AttemptOutcome.Failure(t != null ? t.kind() : FailureKind.RESET,
+                            t != null ? t.getMessage() : WatchedBody.describe(e), null));
+                    return null;
+                }
+            } else {
+                problem = "HTTP " + response.statusCode() + " to a Range request for bytes " + position + "- of " + declared;
+            }
+            closeQuietly(response.body());
+            member.record(new AttemptOutcome.Failure(response.statusCode() == 429 ? FailureKind.STATUS_429
+                    : response.statusCode() >= 500 ? FailureKind.STATUS_5XX : FailureKind.STATUS_4XX, problem,
+                    null));
+            return null;
+        }
+
+        void closeQuietly() {
+            closeQuietly(current);
+        }
+
+        private static void closeQuietly(InputStream in) {
+            try {
+                in.close();
+            } catch (IOException | RuntimeException ignored) {
+                // the attempt's outcome is already decided
+            }
+        }
+
+        @Override
+        public void close() {
+            // The client closes the body when the attempt ends; a handler closing early must not end it sooner.
+        }
+    }
+
+    private <T> Outcome<T> deliver(Upstream upstream, BodyHandler<T> handler, SplicedBody body, long declared) {
         try {
             return new Outcome.Success<>(handler.handle(body, declared, upstream.name()));
         } catch (ContentRejected e) {
@@ -168,6 +471,32 @@ public final class HttpGoProxyClient implements GoProxyClient {
             TransferFailure cause = body.failure();
             return cause != null ? failure(cause.kind(), cause.getMessage())
                     : failure(FailureKind.HANDLER, WatchedBody.describe(e instanceof UncheckedIOException u ? u.getCause() : e));
+        } finally {
+            events.bytes(plan(body).upstream().name(), body.current.count());
+        }
+    }
+
+    private static UpstreamPool.Member plan(SplicedBody body) {
+        return body.plan.get(body.index);
+    }
+
+    /** The active probe: the upstream's base URL; any answer below 500 other than 429 means it is back. */
+    private AttemptOutcome probe(Upstream upstream) {
+        switch (send(upstream, "", 0)) {
+            case Sent.Failed f -> {
+                return f.kind() == null ? new AttemptOutcome.Abandoned(f.detail())
+                        : new AttemptOutcome.Failure(f.kind(), "probe: " + f.detail(), null);
+            }
+            case Sent.Answered a -> {
+                SplicedBody.closeQuietly(a.response().body());
+                int status = a.status();
+                if (status >= 500 || status == 429) {
+                    return new AttemptOutcome.Failure(status == 429 ? FailureKind.STATUS_429 : FailureKind.STATUS_5XX,
+                            "probe: HTTP " + status, RetryAfter.parse(a.response().headers().firstValue("Retry-After")
+                                    .orElse(null), clock.instant()));
+                }
+                return new AttemptOutcome.Success();
+            }
         }
     }
 
@@ -195,7 +524,7 @@ public final class HttpGoProxyClient implements GoProxyClient {
     }
 
     private static <T> Outcome<T> failure(FailureKind kind, String detail) {
-        return new Outcome.Failure<>(kind, detail);
+        return new Outcome.Failure<>(kind, detail, null);
     }
 
     /** What one attempt came to; {@code kind == null} means the caller was interrupted. */
@@ -204,7 +533,7 @@ public final class HttpGoProxyClient implements GoProxyClient {
 
         record Missing<T>(int status, String reason) implements Outcome<T> {}
 
-        record Failure<T>(FailureKind kind, String detail) implements Outcome<T> {}
+        record Failure<T>(FailureKind kind, String detail, Duration retryAfter) implements Outcome<T> {}
     }
 
     private static String buildVersion() {

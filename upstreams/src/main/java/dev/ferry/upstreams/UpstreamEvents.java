@@ -14,4 +14,7 @@ public interface UpstreamEvents {
 
     /** Body bytes received from {@code upstream}. */
     default void bytes(String upstream, long count) {}
+
+    /** The upstream's circuit breaker changed state (once per transition, not per request). */
+    default void breaker(String upstream, BreakerState from, BreakerState to, String why) {}
 }

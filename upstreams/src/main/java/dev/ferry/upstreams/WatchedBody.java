@@ -27,13 +27,29 @@ final class WatchedBody extends InputStream {
     private volatile long readingSince = -1;
     private volatile boolean stalled;
     private volatile TransferFailure failure;
-    private long count;
+    private volatile long count;
+    /** Bytes per second below which a body counts as stalled (0: no floor), measured over floorWindowNanos of reading. */
+    private final long floorRate;
+    private final long floorWindowNanos;
+    /** Time spent inside finished reads; with the read in progress, the reading time the floor is measured over. */
+    private volatile long readNanos;
+    private long markReadNanos;
+    private long markCount;
+    private volatile String slowMessage;
 
     WatchedBody(InputStream in, long declaredLength, Duration stall, ScheduledExecutorService scheduler) {
+        this(in, declaredLength, stall, 0, Duration.ofSeconds(1), scheduler);
+    }
+
+    WatchedBody(InputStream in, long declaredLength, Duration stall, long floorRate, Duration floorWindow,
+                ScheduledExecutorService scheduler) {
         this.in = in;
         this.declaredLength = declaredLength;
         this.stallNanos = stall.toNanos();
-        long period = Math.max(stallNanos / 4, TimeUnit.MILLISECONDS.toNanos(5));
+        this.floorRate = floorRate;
+        this.floorWindowNanos = floorWindow.toNanos();
+        long period = Math.max(Math.min(stallNanos, floorRate > 0 ? floorWindowNanos : Long.MAX_VALUE) / 4,
+                TimeUnit.MILLISECONDS.toNanos(5));
         this.watchdog = scheduler.scheduleAtFixedRate(this::inspect, period, period, TimeUnit.NANOSECONDS);
     }
 
@@ -49,7 +65,23 @@ final class WatchedBody extends InputStream {
 
     private void inspect() {
         long since = readingSince;
-        if (since != -1 && System.nanoTime() - since > stallNanos) {
+        long now = System.nanoTime();
+        if (floorRate > 0 && slowMessage == null) {
+            // A trickle above zero defeats the gap timeout; the floor catches it, counting only time spent
+            // waiting in read() so a slow consumer is not blamed on the upstream.
+            long reading = readNanos + (since != -1 ? now - since : 0);
+            if (reading - markReadNanos >= floorWindowNanos) {
+                long bytes = count - markCount;
+                long rate = bytes * 1_000_000_000L / (reading - markReadNanos);
+                if (rate < floorRate) {
+                    slowMessage = "body arrived at " + rate + " B/s, below the floor of " + floorRate + " B/s, after " + count + " bytes";
+                } else {
+                    markReadNanos = reading;
+                    markCount = count;
+                }
+            }
+        }
+        if (slowMessage != null || (since != -1 && now - since > stallNanos)) {
             stalled = true;
             watchdog.cancel(false);
             try {
@@ -82,6 +114,7 @@ final class WatchedBody extends InputStream {
         } catch (IOException e) {
             throw fail(stalled ? FailureKind.STALL : classify(e), stalled ? stallMessage() : describe(e), e);
         } finally {
+            readNanos += System.nanoTime() - readingSince;
             readingSince = -1;
         }
         if (stalled) {
@@ -105,6 +138,9 @@ final class WatchedBody extends InputStream {
     }
 
     private String stallMessage() {
+        if (slowMessage != null) {
+            return slowMessage;
+        }
         return "no body bytes for more than " + Duration.ofNanos(stallNanos).toMillis() + " ms after " + count + " bytes";
     }
 

@@ -1,0 +1,59 @@
+package dev.ferry.upstreams;
+
+import java.time.Duration;
+
+/**
+ * Everything about a pool that is not about one upstream.
+ *
+ * @param stallFloorBytesPerSecond a body arriving slower than this, measured over {@code stallFloorWindow} of
+ *                                 reading, is abandoned as stalled (0 turns the floor off; the stall timeout
+ *                                 still bounds each gap)
+ * @param notFoundMemory           how long an upstream's 404/410 for a path is remembered, so the next request
+ *                                 for it goes straight to the next upstream
+ * @param probeInterval            how often open breakers are checked for a due active probe
+ */
+public record PoolSettings(Strategy strategy, BreakerSettings breaker, RetryPolicy retry,
+                           long stallFloorBytesPerSecond, Duration stallFloorWindow, Duration notFoundMemory,
+                           Duration probeInterval) {
+
+    public PoolSettings {
+        if (stallFloorBytesPerSecond < 0) {
+            throw new IllegalArgumentException("stall floor must not be negative");
+        }
+        if (stallFloorWindow.isNegative() || stallFloorWindow.isZero() || probeInterval.isNegative() || probeInterval.isZero()) {
+            throw new IllegalArgumentException("stall floor window and probe interval must be more than 0");
+        }
+        if (notFoundMemory.isNegative()) {
+            throw new IllegalArgumentException("not-found memory must not be negative");
+        }
+    }
+
+    public static PoolSettings defaults() {
+        return new PoolSettings(Strategy.FAILOVER, BreakerSettings.defaults(), RetryPolicy.defaults(),
+                1024, Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(5));
+    }
+
+    public PoolSettings withStrategy(Strategy s) {
+        return new PoolSettings(s, breaker, retry, stallFloorBytesPerSecond, stallFloorWindow, notFoundMemory, probeInterval);
+    }
+
+    public PoolSettings withBreaker(BreakerSettings b) {
+        return new PoolSettings(strategy, b, retry, stallFloorBytesPerSecond, stallFloorWindow, notFoundMemory, probeInterval);
+    }
+
+    public PoolSettings withRetry(RetryPolicy r) {
+        return new PoolSettings(strategy, breaker, r, stallFloorBytesPerSecond, stallFloorWindow, notFoundMemory, probeInterval);
+    }
+
+    public PoolSettings withStallFloor(long bytesPerSecond, Duration window) {
+        return new PoolSettings(strategy, breaker, retry, bytesPerSecond, window, notFoundMemory, probeInterval);
+    }
+
+    public PoolSettings withNotFoundMemory(Duration d) {
+        return new PoolSettings(strategy, breaker, retry, stallFloorBytesPerSecond, stallFloorWindow, d, probeInterval);
+    }
+
+    public PoolSettings withProbeInterval(Duration d) {
+        return new PoolSettings(strategy, breaker, retry, stallFloorBytesPerSecond, stallFloorWindow, notFoundMemory, d);
+    }
+}

@@ -1,0 +1,33 @@
+package dev.ferry.upstreams;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+
+/** The Retry-After header of a 429 or 503: delta-seconds or an HTTP-date (RFC 9110, 10.2.3). */
+final class RetryAfter {
+    private RetryAfter() {}
+
+    /** The wait asked for, or null when the header is absent, unreadable or in the past. */
+    static Duration parse(String value, Instant now) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        String v = value.strip();
+        try {
+            long seconds = Long.parseLong(v);
+            return seconds > 0 ? Duration.ofSeconds(Math.min(seconds, 86_400)) : null;
+        } catch (NumberFormatException e) {
+            // not delta-seconds; try a date
+        }
+        try {
+            Instant at = ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+            Duration d = Duration.between(now, at);
+            return d.isNegative() || d.isZero() ? null : d;
+        } catch (DateTimeParseException e) {
+            return null;
+        }
+    }
+}
