@@ -51,14 +51,18 @@ public final class HttpGoProxyClient implements GoProxyClient, AutoCloseable {
     private final NotFoundMemory notFound;
     private final Clock clock;
 
-    /** One walk, no retries, default breakers: the go command's behaviour, for tests and simple callers. */
+    /** One walk, no retries, nothing remembered, default breakers: the go command's behaviour, for tests and simple callers. */
     public HttpGoProxyClient(GoProxyList list, UpstreamTimeouts timeouts, UpstreamEvents events) {
-        this(upstreams(list, timeouts), PoolSettings.defaults().withRetry(RetryPolicy.none()), events, Clock.systemUTC(), null);
+        this(upstreams(list, timeouts), goCommandLike(), events, Clock.systemUTC(), null);
     }
 
     /** For callers that need their own HttpClient (proxy selector, TLS trust); its connect timeout is theirs. */
     public HttpGoProxyClient(GoProxyList list, UpstreamTimeouts timeouts, UpstreamEvents events, HttpClient http) {
-        this(upstreams(list, timeouts), PoolSettings.defaults().withRetry(RetryPolicy.none()), events, Clock.systemUTC(), http);
+        this(upstreams(list, timeouts), goCommandLike(), events, Clock.systemUTC(), http);
+    }
+
+    private static PoolSettings goCommandLike() {
+        return PoolSettings.defaults().withRetry(RetryPolicy.none()).withNotFoundMemory(Duration.ZERO);
     }
 
     public HttpGoProxyClient(List<Upstream> upstreams, PoolSettings settings, UpstreamEvents events, Clock clock) {

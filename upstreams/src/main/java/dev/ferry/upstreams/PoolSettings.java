@@ -9,7 +9,8 @@ import java.time.Duration;
  *                                 reading, is abandoned as stalled (0 turns the floor off; the stall timeout
  *                                 still bounds each gap)
  * @param notFoundMemory           how long an upstream's 404/410 for a path is remembered, so the next request
- *                                 for it goes straight to the next upstream
+ *                                 for it goes straight to the next upstream (keep it at most the mirror's
+ *                                 not-found TTL, or a refetch after that TTL would still see the old 404)
  * @param probeInterval            how often open breakers are checked for a due active probe
  */
 public record PoolSettings(Strategy strategy, BreakerSettings breaker, RetryPolicy retry,
@@ -30,7 +31,7 @@ public record PoolSettings(Strategy strategy, BreakerSettings breaker, RetryPoli
 
     public static PoolSettings defaults() {
         return new PoolSettings(Strategy.FAILOVER, BreakerSettings.defaults(), RetryPolicy.defaults(),
-                1024, Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(5));
+                1024, Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(5));
     }
 
     public PoolSettings withStrategy(Strategy s) {
