@@ -450,6 +450,11 @@ public final class HttpGoProxyClient implements GoProxyClient, AutoCloseable {
             closeQuietly(current);
         }
 
+        /** Bytes of the upstream that owns the attempt now (those left behind were reported on leaving). */
+        void reportBytes() {
+            events.bytes(plan.get(index).upstream().name(), current.count());
+        }
+
         private static void closeQuietly(InputStream in) {
             try {
                 in.close();
@@ -476,12 +481,8 @@ public final class HttpGoProxyClient implements GoProxyClient, AutoCloseable {
             return cause != null ? failure(cause.kind(), cause.getMessage())
                     : failure(FailureKind.HANDLER, WatchedBody.describe(e instanceof UncheckedIOException u ? u.getCause() : e));
         } finally {
-            events.bytes(plan(body).upstream().name(), body.current.count());
+            body.reportBytes();
         }
-    }
-
-    private static UpstreamPool.Member plan(SplicedBody body) {
-        return body.plan.get(body.index);
     }
 
     /** The active probe: the upstream's base URL; any answer below 500 other than 429 means it is back. */

@@ -1,7 +1,6 @@
 package dev.ferry.upstreams;
 
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -227,9 +226,5 @@ public final class UpstreamPool implements AutoCloseable {
         public String toString() {
             return upstream.name();
         }
-    }
-
-    Duration probeInterval() {
-        return settings.probeInterval();
     }
 }
