@@ -124,6 +124,35 @@ class FailoverScenariosTest {
     }
 
     @Test
+    void activeProbeAsksTheBaseUrlAndClosesTheBreakerWithoutAClientRequest() throws Exception {
+        a.stubFor(get(urlEqualTo(URL)).willReturn(aResponse().withStatus(429).withHeader("Retry-After", "45")));
+        b.stubFor(get(urlEqualTo(URL)).willReturn(aResponse().withStatus(200).withBody(MOD)));
+        java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
+        UpstreamEvents watching = new UpstreamEvents() {
+            @Override
+            public void breaker(String upstream, BreakerState from, BreakerState to, String why) {
+                if (to == BreakerState.CLOSED) {
+                    closed.countDown();
+                }
+            }
+        };
+        settings = settings.withProbeInterval(Duration.ofMillis(20));
+        List<Upstream> ups = GoProxyList.parse(a.baseUrl() + "|" + b.baseUrl()).entries().stream().map(e -> Upstream.of(e, QUICK)).toList();
+        HttpGoProxyClient client = new HttpGoProxyClient(ups, settings, watching, clock);
+        closeables.add(client);
+        client.startProbing();
+        assertEquals(b.baseUrl(), fetched(client.fetch(PATH, READ_ALL)).upstream());
+        assertEquals(BreakerState.OPEN, state(client, a.baseUrl()));
+        assertEquals(1L, member(client, a.baseUrl()).status().failures().get("status_429"));
+
+        a.stubFor(get(urlEqualTo("/")).willReturn(aResponse().withStatus(404).withBody("no module here")));
+        clock.advance(Duration.ofSeconds(45));
+        assertTrue(closed.await(5, java.util.concurrent.TimeUnit.SECONDS), "the probe closed the breaker");
+        a.verify(1, getRequestedFor(urlEqualTo("/")));
+        a.verify(1, getRequestedFor(urlEqualTo(URL)));
+    }
+
+    @Test
     void blackHoleCostsOneFirstByteTimeoutPerFailureUntilItsBreakerOpens() throws Exception {
         RawUpstream hole = RawUpstream.blackHole();
         closeables.add(hole);
