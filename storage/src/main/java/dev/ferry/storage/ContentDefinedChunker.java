@@ -53,7 +53,8 @@ public final class ContentDefinedChunker implements Chunker {
         }
         int limit = Math.min(n, max);
         long fp = 0;
-        for (int i = 1; i < limit; i++) {
+        // Below min only zip signatures can cut; plain CDC skips straight to where hashing starts.
+        for (int i = zipEntries ? 1 : Math.max(1, Math.min(min, limit)); i < limit; i++) {
             if (zipEntries && b[s + i] == 'P' && i + 30 <= n && isLocalHeader(b, s + i)) {
                 if (i >= minZipData) {
                     return i;

@@ -1,6 +1,7 @@
 package dev.ferry.storage;
 
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Chunks a writer in this process is using but whose reference it has not written yet.
@@ -17,12 +18,13 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class InFlightChunks {
     private static final int STRIPES = 256;
 
-    private final Object[] stripes = new Object[STRIPES];
+    // ReentrantLock rather than synchronized: a virtual thread blocked on it does not pin its carrier on Java 21.
+    private final ReentrantLock[] stripes = new ReentrantLock[STRIPES];
     private final ConcurrentHashMap<Sha256, Integer> pins = new ConcurrentHashMap<>();
 
     public InFlightChunks() {
         for (int i = 0; i < STRIPES; i++) {
-            stripes[i] = new Object();
+            stripes[i] = new ReentrantLock();
         }
     }
 
@@ -32,25 +34,37 @@ public final class InFlightChunks {
 
     /** Runs a writer's check-and-reference of {@code chunk} with the chunk pinned and no deleter deciding. */
     public <T, E extends Exception> T referencing(Sha256 chunk, Decision<T, E> action) throws E {
-        synchronized (stripe(chunk)) {
+        ReentrantLock lock = stripe(chunk);
+        lock.lock();
+        try {
             pins.merge(chunk, 1, Integer::sum);
             try {
                 return action.decide(true);
             } finally {
                 pins.computeIfPresent(chunk, (k, v) -> v == 1 ? null : v - 1);
             }
+        } finally {
+            lock.unlock();
         }
     }
 
     public void pin(Sha256 chunk) {
-        synchronized (stripe(chunk)) {
+        ReentrantLock lock = stripe(chunk);
+        lock.lock();
+        try {
             pins.merge(chunk, 1, Integer::sum);
+        } finally {
+            lock.unlock();
         }
     }
 
     public void unpin(Sha256 chunk) {
-        synchronized (stripe(chunk)) {
+        ReentrantLock lock = stripe(chunk);
+        lock.lock();
+        try {
             pins.computeIfPresent(chunk, (k, v) -> v == 1 ? null : v - 1);
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -65,12 +79,16 @@ public final class InFlightChunks {
 
     /** Runs {@code decision} while no writer can pin {@code chunk}; it learns whether one already has. */
     public <T, E extends Exception> T whenIdle(Sha256 chunk, Decision<T, E> decision) throws E {
-        synchronized (stripe(chunk)) {
+        ReentrantLock lock = stripe(chunk);
+        lock.lock();
+        try {
             return decision.decide(pins.containsKey(chunk));
+        } finally {
+            lock.unlock();
         }
     }
 
-    private Object stripe(Sha256 chunk) {
+    private ReentrantLock stripe(Sha256 chunk) {
         return stripes[Math.floorMod(chunk.hashCode(), STRIPES)];
     }
 }

@@ -84,18 +84,22 @@ public final class RocksContentStore implements ContentStore {
         this.db = db;
         this.handles = handles;
         this.resources = resources;
-        this.chunks = handles.get(StoreLayout.COLUMN_FAMILIES.indexOf(StoreLayout.CHUNKS));
-        this.refs = handles.get(StoreLayout.COLUMN_FAMILIES.indexOf(StoreLayout.CHUNK_REFS));
-        this.objects = handles.get(StoreLayout.COLUMN_FAMILIES.indexOf(StoreLayout.OBJECTS));
-        this.index = handles.get(StoreLayout.COLUMN_FAMILIES.indexOf(StoreLayout.OBJECT_CHUNKS));
-        this.pending = handles.get(StoreLayout.COLUMN_FAMILIES.indexOf(StoreLayout.PENDING));
-        this.names = handles.get(StoreLayout.COLUMN_FAMILIES.indexOf(StoreLayout.NAMES));
-        this.meta = handles.get(StoreLayout.COLUMN_FAMILIES.indexOf(StoreLayout.META));
-        this.counters = handles.get(StoreLayout.COLUMN_FAMILIES.indexOf(StoreLayout.COUNTERS));
+        this.chunks = handle(handles, StoreLayout.Chunk.FAMILY);
+        this.refs = handle(handles, StoreLayout.ChunkRef.FAMILY);
+        this.objects = handle(handles, ObjectRecord.FAMILY);
+        this.index = handle(handles, StoreLayout.IndexEntry.FAMILY);
+        this.pending = handle(handles, StoreLayout.Pending.FAMILY);
+        this.names = handle(handles, StoreLayout.Name.FAMILY);
+        this.meta = handle(handles, StoreLayout.Meta.FAMILY);
+        this.counters = handle(handles, Counter.FAMILY);
         this.unsynced = new WriteOptions().setSync(false);
         this.synced = new WriteOptions().setSync(true);
         this.reclaimer = new Reclaimer(this, inFlight);
         this.nextId = new AtomicLong(Math.max(lastId(index), lastId(pending)) + 1);
+    }
+
+    private static ColumnFamilyHandle handle(List<ColumnFamilyHandle> handles, String family) {
+        return handles.get(StoreLayout.COLUMN_FAMILIES.indexOf(family));
     }
 
     /** Opens (creating if needed) the one RocksDB under {@code dir}, reclaiming writes a crash interrupted. */

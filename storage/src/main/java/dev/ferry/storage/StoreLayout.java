@@ -56,6 +56,28 @@ public final class StoreLayout {
     public static final List<String> COLUMN_FAMILIES =
             List.of(DEFAULT, CHUNKS, CHUNK_REFS, OBJECTS, OBJECT_CHUNKS, PENDING, NAMES, META, COUNTERS);
 
+    /** chunks: chunk digest -> the chunk's bytes, stored as given (no framing, so a read is one copy). */
+    public static final class Chunk {
+        private Chunk() {}
+
+        public static final String FAMILY = CHUNKS;
+
+        public static byte[] key(Sha256 digest) {
+            return digest.bytes();
+        }
+    }
+
+    /** chunk_refs: chunk digest -> {@link Count} of index entries (committed or pending) that point at it. */
+    public static final class ChunkRef {
+        private ChunkRef() {}
+
+        public static final String FAMILY = CHUNK_REFS;
+
+        public static byte[] key(Sha256 digest) {
+            return digest.bytes();
+        }
+    }
+
     /** chunk_refs and counters values: 8 bytes little-endian, the encoding RocksDB's UInt64AddOperator expects. */
     public static final class Count {
         private Count() {}
@@ -74,6 +96,8 @@ public final class StoreLayout {
 
     /** objects: digest -> where its chunks are. {@code soleChunk} saves the index lookup for one-chunk objects. */
     public record ObjectRecord(long size, long id, byte[] soleChunk) {
+        public static final String FAMILY = OBJECTS;
+
         public static byte[] key(Sha256 digest) {
             return digest.bytes();
         }
@@ -98,6 +122,8 @@ public final class StoreLayout {
 
     /** object_chunks: (object id, offset) -> (chunk digest, length). */
     public record IndexEntry(long id, long offset, byte[] chunk, int length) {
+        public static final String FAMILY = OBJECT_CHUNKS;
+
         public static byte[] key(long id, long offset) {
             return ByteBuffer.allocate(16).putLong(id).putLong(offset).array();
         }
@@ -132,6 +158,8 @@ public final class StoreLayout {
     public static final class Pending {
         private Pending() {}
 
+        public static final String FAMILY = PENDING;
+
         public static byte[] key(long id) {
             return IndexEntry.idPrefix(id);
         }
@@ -149,6 +177,8 @@ public final class StoreLayout {
     public static final class Name {
         private Name() {}
 
+        public static final String FAMILY = NAMES;
+
         public static byte[] key(String name) {
             return utf8(name);
         }
@@ -161,6 +191,8 @@ public final class StoreLayout {
     /** meta: key -> caller bytes. */
     public static final class Meta {
         private Meta() {}
+
+        public static final String FAMILY = META;
 
         public static byte[] key(String key) {
             return utf8(key);
@@ -175,6 +207,7 @@ public final class StoreLayout {
     public enum Counter {
         OBJECTS("objects"), OBJECT_BYTES("object_bytes"), CHUNKS("chunks"), CHUNK_BYTES("chunk_bytes");
 
+        public static final String FAMILY = StoreLayout.COUNTERS;
         private final byte[] key;
 
         Counter(String name) {

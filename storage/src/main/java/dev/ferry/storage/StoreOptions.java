@@ -23,7 +23,7 @@ public record StoreOptions(
         Duration closeTimeout) {
 
     public StoreOptions(long blockCacheBytes) {
-        this(blockCacheBytes, 4 << 10, 64L << 20, 512L << 20, 65_536, ChunkSizes.defaults(), Duration.ofSeconds(30));
+        this(blockCacheBytes, 4 << 10, 64L << 20, 512L << 20, 65_536, ChunkSizes.defaults(), Duration.ofSeconds(10));
     }
 
     public static StoreOptions defaults() {

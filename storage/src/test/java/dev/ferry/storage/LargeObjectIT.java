@@ -22,6 +22,7 @@ class LargeObjectIT {
             byte[] buf = new byte[1 << 20];
             MessageDigest writeHash = RocksObjectWriter.sha256();
             StoredObject stored;
+            long t0 = System.nanoTime();
             try (ObjectWriter w = store.newObject(Chunking.CONTENT_DEFINED)) {
                 for (long at = 0; at < SIZE; at += buf.length) {
                     int n = (int) Math.min(buf.length, SIZE - at);
@@ -36,6 +37,7 @@ class LargeObjectIT {
             assertEquals(stored, store.resolve("big").orElseThrow());
             assertEquals(SIZE, store.stats().chunkBytes(), "random data: nothing to share, every byte stored once");
 
+            long t1 = System.nanoTime();
             MessageDigest readHash = RocksObjectWriter.sha256();
             long read = 0;
             try (InputStream in = store.read(stored.digest(), 0, SIZE)) {
@@ -44,6 +46,10 @@ class LargeObjectIT {
                     read += n;
                 }
             }
+            long t2 = System.nanoTime();
+            System.out.printf("large object IT: wrote %d MiB in %.1f s (%.0f MiB/s), read in %.1f s (%.0f MiB/s)%n",
+                    SIZE >> 20, (t1 - t0) / 1e9, (SIZE >> 20) / ((t1 - t0) / 1e9), (t2 - t1) / 1e9,
+                    (SIZE >> 20) / ((t2 - t1) / 1e9));
             assertEquals(SIZE, read);
             assertEquals(stored.digest(), Sha256.of(readHash.digest()));
 

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -361,6 +363,81 @@ class RocksContentStoreTest {
         assertThrows(RuntimeException.class, () -> store.stats());
         store = temp.reopen();
         assertEquals(1, store.stats().objects());
+    }
+
+    @Test
+    void closeGivesUpOnAbandonedWritersAndOpenReclaimsThem() throws IOException {
+        Path dir = temp.dir();
+        store.close();
+        StoreOptions quick = StoreOptions.defaults().withChunkSizes(SMALL).withCloseTimeout(Duration.ofMillis(50));
+        RocksContentStore s = RocksContentStore.open(dir, quick);
+        byte[] kept = TestData.random(28, 40_000);
+        ObjectWriter committed = s.newObject(Chunking.CONTENT_DEFINED);
+        committed.write(kept);
+        committed.commit(null, b -> {});
+        ObjectWriter abandoned = s.newObject(Chunking.CONTENT_DEFINED);
+        abandoned.write(TestData.random(29, 100_000)); // chunks and pending/<id> are in RocksDB now
+        s.close();
+        assertThrows(IOException.class, () -> abandoned.write(new byte[100_000]));
+        abandoned.close(); // cannot reclaim a closed store: the next open must
+        store = temp.reopen();
+        assertEquals(1, store.reclaimedAtOpen());
+        ScrubReport report = store.scrub();
+        assertTrue(report.isClean(), report.toString());
+        assertEquals(new StoreStats(1, kept.length, report.chunks(), kept.length, store.stats().diskBytes()),
+                store.stats());
+        assertArrayEquals(kept, readAll(TestData.sha256(kept)));
+    }
+
+    @Test
+    void concurrentWritersAbortingAndCommittingOverlappingContentStayConsistent() throws Exception {
+        // Objects made of 8 KiB blocks drawn from a pool of 12, so writers keep sharing chunks; a third abort.
+        byte[][] pool = new byte[12][];
+        for (int i = 0; i < pool.length; i++) {
+            pool[i] = TestData.random(100 + i, 8192);
+        }
+        int threads = 4;
+        ExecutorService exec = Executors.newFixedThreadPool(threads);
+        List<Future<List<byte[]>>> futures = new ArrayList<>();
+        try {
+            CyclicBarrier start = new CyclicBarrier(threads);
+            for (int t = 0; t < threads; t++) {
+                long seed = t;
+                futures.add(exec.submit(() -> {
+                    java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
+                    List<byte[]> committed = new ArrayList<>();
+                    start.await();
+                    for (int i = 0; i < 40; i++) {
+                        java.io.ByteArrayOutputStream content = new java.io.ByteArrayOutputStream();
+                        try (ObjectWriter w = store.newObject(Chunking.CONTENT_DEFINED)) {
+                            for (int k = 0, n = 2 + r.nextInt(12); k < n; k++) {
+                                byte[] block = pool[r.nextInt(pool.length)];
+                                w.write(block);
+                                content.write(block);
+                            }
+                            if (r.nextInt(3) == 0) {
+                                w.abort();
+                            } else {
+                                w.commit(null, b -> {});
+                                committed.add(content.toByteArray());
+                            }
+                        }
+                    }
+                    return committed;
+                }));
+            }
+            for (Future<List<byte[]>> f : futures) {
+                for (byte[] data : f.get()) {
+                    assertArrayEquals(data, readAll(TestData.sha256(data)));
+                }
+            }
+        } finally {
+            exec.shutdown();
+        }
+        assertEquals(0, store.inFlightChunks().size());
+        ScrubReport report = store.scrub();
+        assertTrue(report.isClean(), report.toString());
+        assertEquals(report.chunks(), store.stats().chunks());
     }
 
     @Test

@@ -1,16 +1,549 @@
 package dev.ferry.mirror.go;
 
+import dev.ferry.mirror.Body;
+import dev.ferry.mirror.BytesBody;
+import dev.ferry.mirror.Spool;
+import dev.ferry.mirror.SpoolBody;
+import dev.ferry.mirror.StoredBody;
+import dev.ferry.protocols.FormatException;
 import dev.ferry.protocols.goproxy.ProxyRequest;
+import dev.ferry.protocols.modzip.ModuleZip;
+import dev.ferry.protocols.module.ModulePath;
+import dev.ferry.protocols.semver.Version;
+import dev.ferry.storage.Chunking;
 import dev.ferry.storage.ContentStore;
+import dev.ferry.storage.ObjectWriter;
+import dev.ferry.storage.Sha256;
+import dev.ferry.storage.StoredObject;
+import dev.ferry.upstreams.ContentRejected;
+import dev.ferry.upstreams.FetchResult;
 import dev.ferry.upstreams.GoProxyClient;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicReference;
 
-/** The {@link GoModuleMirror}. STUB: the mirror work fills it in. */
+/**
+ * The {@link GoModuleMirror}: answers from the store, fetches misses from upstream once (concurrent misses of
+ * the same file coalesce onto one fetch), checks the bytes before they are committed, and refreshes
+ * @v/list, @latest and version queries after {@code listTtl}. Store names are spelled by {@link GoStoreNames}.
+ *
+ * <p>Immutable files (.info, .mod, .zip of a canonical version): a name once stored is never replaced. On a
+ * miss, one background fetch per file tees the upstream body into the store's object writer and checks it in
+ * the same pass; the commit writes the name and the per-version record in one batch, and only after the check
+ * passed. A .zip miss is answered as soon as the upstream body starts, with a {@link SpoolBody} that follows
+ * the download (see {@link Spool}): it has no ETag yet (null: the digest is unknown until the end), and
+ * writeTo returns only after the commit, or throws. .info and .mod are small, so their answer waits for the
+ * commit and is then served from the store like a hit.
+ *
+ * <p>Refreshable answers (@v/list, @latest, non-canonical .info queries) are kept as metadata snapshots with
+ * their fetch time. Stale ones are refetched; if every upstream fails they are served STALE. An @v/list is the
+ * upstream's list (normalised) plus every tagged version held in the store, so a version we hold is listed
+ * even when the upstream forgets it; when the upstream says the module does not exist (or the list is off)
+ * but we hold versions, list and @latest are answered from the store.
+ */
 public final class CachingGoModuleMirror implements GoModuleMirror {
-    public CachingGoModuleMirror(ContentStore store, GoProxyClient upstream, GoMirrorSettings settings, Clock clock) {}
+    private static final System.Logger LOG = System.getLogger(CachingGoModuleMirror.class.getName());
+    static final String JSON = "application/json";
+    static final String TEXT = "text/plain; charset=utf-8";
+    static final String ZIP = "application/zip";
+
+    /** The three immutable files of a module version. */
+    enum FileKind {
+        INFO("info", JSON, Chunking.CONTENT_DEFINED, GoContentChecks.MAX_INFO),
+        MOD("mod", TEXT, Chunking.CONTENT_DEFINED, ModuleZip.MAX_GO_MOD),
+        ZIP("zip", CachingGoModuleMirror.ZIP, Chunking.ZIP_ENTRIES, ModuleZip.MAX_ZIP_FILE);
+
+        final String ext;
+        final String contentType;
+        final Chunking chunking;
+        final long maxBytes;
+
+        FileKind(String ext, String contentType, Chunking chunking, long maxBytes) {
+            this.ext = ext;
+            this.contentType = contentType;
+            this.chunking = chunking;
+            this.maxBytes = maxBytes;
+        }
+    }
+
+    private enum Refreshable { LIST, LATEST, QUERY }
+
+    private final ContentStore store;
+    private final GoProxyClient upstream;
+    private final GoMirrorSettings settings;
+    private final Clock clock;
+    private final NegativeCache negatives;
+    private final ConcurrentHashMap<String, FileFetch> fileFetches = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, CompletableFuture<FetchResult<Snapshot>>> refreshes = new ConcurrentHashMap<>();
+
+    public CachingGoModuleMirror(ContentStore store, GoProxyClient upstream, GoMirrorSettings settings, Clock clock) {
+        this.store = store;
+        this.upstream = upstream;
+        this.settings = settings;
+        this.clock = clock;
+        this.negatives = new NegativeCache(settings.negativeCacheEntries());
+    }
 
     @Override
     public GoAnswer answer(ProxyRequest request) {
-        throw new UnsupportedOperationException("todo");
+        return switch (request) {
+            case ProxyRequest.List r -> refreshable(Refreshable.LIST, r.module(), GoStoreNames.list(r.module()), r.upstreamPath());
+            case ProxyRequest.Latest r -> refreshable(Refreshable.LATEST, r.module(), GoStoreNames.latest(r.module()), r.upstreamPath());
+            case ProxyRequest.Info r when r.version().isCanonical() -> file(r.module(), r.version(), FileKind.INFO, r.upstreamPath());
+            case ProxyRequest.Info r -> refreshable(Refreshable.QUERY, r.module(), GoStoreNames.query(r.module(), r.version()), r.upstreamPath());
+            case ProxyRequest.Mod r -> file(r.module(), r.version(), FileKind.MOD, r.upstreamPath());
+            case ProxyRequest.Zip r -> file(r.module(), r.version(), FileKind.ZIP, r.upstreamPath());
+        };
+    }
+
+    // ---- immutable files ------------------------------------------------------------------------------------
+
+    private GoAnswer file(ModulePath module, Version version, FileKind kind, String path) {
+        String name = GoStoreNames.file(module, version, kind.ext);
+        Optional<StoredObject> stored = store.resolve(name);
+        if (stored.isPresent()) {
+            return stored(stored.get(), kind.contentType, GoAnswer.Freshness.IMMUTABLE, GoAnswer.CacheOutcome.HIT);
+        }
+        Optional<NegativeCache.Miss> miss = negatives.get(path, clock.instant());
+        if (miss.isPresent()) {
+            return new GoAnswer.NotFound(miss.get().reason(), miss.get().gone(), GoAnswer.CacheOutcome.NEGATIVE_HIT);
+        }
+        FileFetch fetch = fileFetch(module, version, kind, path, name);
+        try {
+            if (kind == FileKind.ZIP) {
+                // Follow the attempt in progress; one that already failed is skipped for the next or the end.
+                while (!fetch.done.isDone()) {
+                    CompletableFuture<Void> next = fetch.nextAttempt();
+                    Spool spool = fetch.current;
+                    if (spool != null && !spool.failed()) {
+                        return new GoAnswer.Content(new SpoolBody(spool, fetch::afterwards), kind.contentType, null,
+                                GoAnswer.Freshness.IMMUTABLE, GoAnswer.CacheOutcome.MISS);
+                    }
+                    CompletableFuture.anyOf(next, fetch.done).get();
+                }
+            }
+            return switch (fetch.done.get()) {
+                case FileOutcome.Stored s -> stored(s.object(), kind.contentType, GoAnswer.Freshness.IMMUTABLE, GoAnswer.CacheOutcome.MISS);
+                case FileOutcome.Missing m -> new GoAnswer.NotFound(m.reason(), m.gone(), GoAnswer.CacheOutcome.MISS);
+                case FileOutcome.Failed f -> new GoAnswer.Unavailable(f.reason(), f.badGateway());
+            };
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new GoAnswer.Unavailable("interrupted while fetching " + module + "@" + version, false);
+        } catch (ExecutionException | CancellationException e) {
+            // FileFetch completes its futures normally; this is a bug, reported as a 503 rather than lost.
+            return new GoAnswer.Unavailable("internal error fetching " + module + "@" + version + ": " + e, false);
+        }
+    }
+
+    private GoAnswer stored(StoredObject object, String contentType, GoAnswer.Freshness freshness, GoAnswer.CacheOutcome outcome) {
+        return new GoAnswer.Content(new StoredBody(store, object), contentType, object.digest().hex(), freshness, outcome);
+    }
+
+    private FileFetch fileFetch(ModulePath module, Version version, FileKind kind, String path, String name) {
+        FileFetch mine = new FileFetch(module, version, kind, path, name);
+        FileFetch running = fileFetches.putIfAbsent(name, mine);
+        if (running != null) {
+            return running;
+        }
+        // A background thread, not the caller's: the download must go on (and be stored) when the client
+        // that triggered it goes away, and every joiner follows it the same way.
+        Thread.ofVirtual().name("go-fetch " + name).start(() -> {
+            FileOutcome outcome;
+            try {
+                outcome = mine.run();
+            } catch (RuntimeException | Error e) {
+                LOG.log(System.Logger.Level.ERROR, "fetching " + name + " failed unexpectedly", e);
+                outcome = new FileOutcome.Failed("internal error fetching " + module + "@" + version + "." + kind.ext, false);
+            }
+            // Unregister first: a caller woken by done may ask again at once and must not join a finished fetch.
+            fileFetches.remove(name, mine);
+            mine.done.complete(outcome);
+        });
+        return mine;
+    }
+
+    private sealed interface FileOutcome {
+        record Stored(StoredObject object) implements FileOutcome {}
+
+        record Missing(String reason, boolean gone) implements FileOutcome {}
+
+        record Failed(String reason, boolean badGateway) implements FileOutcome {}
+    }
+
+    /** One in-flight fetch of one immutable file, shared by every client that missed it meanwhile. */
+    private final class FileFetch {
+        final ModulePath module;
+        final Version version;
+        final FileKind kind;
+        final String path;
+        final String name;
+        final CompletableFuture<FileOutcome> done = new CompletableFuture<>();
+        /** The spool of the latest attempt (zips only); joiners follow this one. */
+        volatile Spool current;
+        /** Completes when the next attempt's body starts; replaced each time. */
+        private CompletableFuture<Void> nextAttempt = new CompletableFuture<>();
+        volatile String rejection;
+
+        FileFetch(ModulePath module, Version version, FileKind kind, String path, String name) {
+            this.module = module;
+            this.version = version;
+            this.kind = kind;
+            this.path = path;
+            this.name = name;
+        }
+
+        synchronized CompletableFuture<Void> nextAttempt() {
+            return nextAttempt;
+        }
+
+        private void attemptStarted(Spool spool) {
+            CompletableFuture<Void> signal;
+            synchronized (this) {
+                current = spool;
+                signal = nextAttempt;
+                nextAttempt = new CompletableFuture<>();
+            }
+            signal.complete(null);
+        }
+
+        String what() {
+            return module + "@" + version + "." + kind.ext;
+        }
+
+        FileOutcome run() {
+            // The previous fetch of this file may have committed between our caller's miss and our start.
+            Optional<StoredObject> already = store.resolve(name);
+            if (already.isPresent()) {
+                return new FileOutcome.Stored(already.get());
+            }
+            FetchResult<StoredObject> result = upstream.fetch(path, this::receive);
+            return switch (result) {
+                case FetchResult.Fetched<StoredObject> f -> new FileOutcome.Stored(f.value());
+                case FetchResult.NotFound<StoredObject> n -> {
+                    String reason = n.message() == null || n.message().isBlank() ? "not found: " + module + "@" + version : n.message();
+                    boolean gone = n.status() == 410;
+                    negatives.put(path, new NegativeCache.Miss(reason, gone, clock.instant().plus(settings.notFoundTtl())));
+                    yield new FileOutcome.Missing(reason, gone);
+                }
+                case FetchResult.Failed<StoredObject> f -> {
+                    String why = rejection;
+                    yield why != null
+                            ? new FileOutcome.Failed(why, true)
+                            : new FileOutcome.Failed(what() + ": no upstream could serve it: " + f.summary(), false);
+                }
+            };
+        }
+
+        /** The body handler: check while storing, commit only if the check passed. */
+        StoredObject receive(InputStream body, long length, String from) throws IOException, ContentRejected {
+            if (length > kind.maxBytes) {
+                throw reject(from, "it is " + length + " bytes, more than the " + kind.maxBytes + " allowed");
+            }
+            Spool spool = kind == FileKind.ZIP ? new Spool(settings.effectiveSpoolDir(), settings.spoolMemoryBytes(), length) : null;
+            if (spool != null) {
+                attemptStarted(spool);
+            }
+            try (ObjectWriter writer = store.newObject(kind.chunking)) {
+                TeeInput tee = new TeeInput(body, writer, spool, kind.maxBytes);
+                try {
+                    check(tee);
+                    tee.drain();
+                } catch (FormatException | ContentRejected e) {
+                    throw reject(from, e.getMessage());
+                } catch (IOException e) {
+                    if (tee.overLimit()) {
+                        throw reject(from, "it is more than the " + kind.maxBytes + " bytes allowed");
+                    }
+                    throw e;
+                }
+                Sha256 digest = tee.digest();
+                StoredObject object = commit(writer, digest, from);
+                if (spool != null) {
+                    if (object.digest().equals(digest)) {
+                        spool.complete();
+                    } else {
+                        spool.fail(what() + " was stored earlier with different bytes; ask again for the stored copy");
+                    }
+                }
+                return object;
+            } catch (ContentRejected e) {
+                rejection = e.getMessage();
+                if (spool != null) {
+                    spool.fail(e.getMessage());
+                }
+                throw e;
+            } catch (IOException | RuntimeException e) {
+                if (spool != null) {
+                    spool.fail(what() + ": download from " + from + " failed: " + e.getMessage());
+                }
+                throw e;
+            } finally {
+                if (spool != null) {
+                    spool.release();
+                }
+            }
+        }
+
+        private void check(TeeInput tee) throws IOException, ContentRejected {
+            switch (kind) {
+                case INFO -> GoContentChecks.info(tee.readAllBytes(), version);
+                case MOD -> GoContentChecks.mod(tee.readAllBytes(), module);
+                case ZIP -> ModuleZip.check(tee, module, version);
+            }
+        }
+
+        private ContentRejected reject(String from, String why) {
+            return new ContentRejected(what() + " from " + from + " rejected: " + why);
+        }
+
+        /** Commits unless the name exists already (then the earlier object stays, and is returned). */
+        private StoredObject commit(ObjectWriter writer, Sha256 digest, String from) throws IOException {
+            String record = GoStoreNames.versionRecord(module, version);
+            byte[] line = (kind.ext + " " + digest.hex() + " " + clock.instant() + " " + from + "\n").getBytes(StandardCharsets.UTF_8);
+            AtomicReference<StoredObject> earlier = new AtomicReference<>();
+            StoredObject object = writer.commit(digest, batch -> {
+                Optional<StoredObject> existing = batch.currentName(name);
+                if (existing.isPresent()) {
+                    earlier.set(existing.get());
+                    return;
+                }
+                batch.putName(name, digest);
+                byte[] previous = batch.currentMeta(record).orElse(new byte[0]);
+                byte[] value = Arrays.copyOf(previous, previous.length + line.length);
+                System.arraycopy(line, 0, value, previous.length, line.length);
+                batch.putMeta(record, value);
+            });
+            StoredObject kept = earlier.get();
+            if (kept == null) {
+                return object;
+            }
+            if (!kept.digest().equals(object.digest())) {
+                LOG.log(System.Logger.Level.WARNING, what() + " from " + from + " differs from the stored copy ("
+                        + object.digest() + " vs " + kept.digest() + "); keeping the stored copy");
+            }
+            return kept;
+        }
+
+        /** For a client that starts reading after the spool was dropped: the outcome, from the store. */
+        Body afterwards() throws IOException {
+            FileOutcome outcome = done.join();
+            if (outcome instanceof FileOutcome.Stored s) {
+                return new StoredBody(store, s.object());
+            }
+            throw new IOException(what() + ": " + switch (outcome) {
+                case FileOutcome.Missing m -> m.reason();
+                case FileOutcome.Failed f -> f.reason();
+                case FileOutcome.Stored s -> "stored";
+            });
+        }
+    }
+
+    // ---- refreshable answers ----------------------------------------------------------------------------
+
+    private GoAnswer refreshable(Refreshable kind, ModulePath module, String key, String path) {
+        Instant now = clock.instant();
+        Optional<Snapshot> snapshot = store.meta(key).flatMap(Snapshot::decode);
+        if (snapshot.isPresent() && now.isBefore(snapshot.get().fetched().plus(settings.listTtl()))) {
+            return serve(kind, module, snapshot.get(), GoAnswer.Freshness.FRESH, GoAnswer.CacheOutcome.HIT);
+        }
+        Optional<NegativeCache.Miss> miss = negatives.get(path, now);
+        if (miss.isPresent()) {
+            return new GoAnswer.NotFound(miss.get().reason(), miss.get().gone(), GoAnswer.CacheOutcome.NEGATIVE_HIT);
+        }
+        FetchResult<Snapshot> result;
+        try {
+            result = refresh(kind, key, path);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new GoAnswer.Unavailable("interrupted while fetching " + path, false);
+        }
+        switch (result) {
+            case FetchResult.Fetched<Snapshot> f -> {
+                return serve(kind, module, f.value(), GoAnswer.Freshness.FRESH, GoAnswer.CacheOutcome.MISS);
+            }
+            case FetchResult.NotFound<Snapshot> n -> {
+                Optional<GoAnswer> ours = fromStoredVersions(kind, module, GoAnswer.Freshness.FRESH, GoAnswer.CacheOutcome.MISS);
+                if (ours.isPresent()) {
+                    return ours.get();
+                }
+                if (snapshot.isPresent()) {
+                    // The upstream now denies what it listed before: do not serve the old answer when it fails later.
+                    try {
+                        store.update(b -> b.deleteMeta(key));
+                    } catch (IOException e) {
+                        LOG.log(System.Logger.Level.WARNING, "could not drop the denied snapshot " + key, e);
+                    }
+                }
+                String reason = n.message() == null || n.message().isBlank() ? "not found: " + module : n.message();
+                negatives.put(path, new NegativeCache.Miss(reason, n.status() == 410, now.plus(settings.notFoundTtl())));
+                return new GoAnswer.NotFound(reason, n.status() == 410, GoAnswer.CacheOutcome.MISS);
+            }
+            case FetchResult.Failed<Snapshot> f -> {
+                if (snapshot.isPresent()) {
+                    return serve(kind, module, snapshot.get(), GoAnswer.Freshness.STALE, GoAnswer.CacheOutcome.STALE);
+                }
+                Optional<GoAnswer> ours = fromStoredVersions(kind, module, GoAnswer.Freshness.STALE, GoAnswer.CacheOutcome.STALE);
+                if (ours.isPresent()) {
+                    return ours.get();
+                }
+                boolean rejected = f.attempts().stream().anyMatch(a -> a.problem().startsWith("rejected"));
+                return new GoAnswer.Unavailable(path + ": no upstream could serve it: " + f.summary(), rejected);
+            }
+        }
+    }
+
+    /** One upstream fetch per path at a time; concurrent callers share its result. */
+    private FetchResult<Snapshot> refresh(Refreshable kind, String key, String path) throws InterruptedException {
+        CompletableFuture<FetchResult<Snapshot>> mine = new CompletableFuture<>();
+        CompletableFuture<FetchResult<Snapshot>> running = refreshes.putIfAbsent(path, mine);
+        if (running != null) {
+            try {
+                return running.get();
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("refresh of " + path + " failed", e.getCause());
+            }
+        }
+        FetchResult<Snapshot> result;
+        try {
+            result = upstream.fetch(path, (body, length, from) -> {
+                long cap = kind == Refreshable.LIST ? GoContentChecks.MAX_LIST : GoContentChecks.MAX_INFO;
+                if (length > cap) {
+                    throw new ContentRejected(path + " from " + from + " rejected: " + length + " bytes, more than " + cap);
+                }
+                byte[] bytes = body.readNBytes((int) cap + 1);
+                if (bytes.length > cap) {
+                    throw new ContentRejected(path + " from " + from + " rejected: more than " + cap + " bytes");
+                }
+                byte[] kept;
+                if (kind == Refreshable.LIST) {
+                    kept = GoContentChecks.listBody(GoContentChecks.list(bytes));
+                } else {
+                    try {
+                        GoContentChecks.infoVersion(bytes);
+                    } catch (ContentRejected e) {
+                        throw new ContentRejected(path + " from " + from + " rejected: " + e.getMessage());
+                    }
+                    kept = bytes;
+                }
+                Snapshot snapshot = new Snapshot(clock.instant(), from, kept);
+                store.update(b -> b.putMeta(key, snapshot.encode()));
+                return snapshot;
+            });
+        } catch (RuntimeException | Error e) {
+            refreshes.remove(path, mine);
+            mine.completeExceptionally(e);
+            throw e;
+        }
+        // Unregister before completing, so a woken caller that asks again does not get this result twice.
+        refreshes.remove(path, mine);
+        mine.complete(result);
+        return result;
+    }
+
+    private GoAnswer serve(Refreshable kind, ModulePath module, Snapshot snapshot, GoAnswer.Freshness freshness,
+                           GoAnswer.CacheOutcome outcome) {
+        byte[] bytes = snapshot.body();
+        if (kind == Refreshable.LIST) {
+            Map<String, Version> union = new TreeMap<>();
+            for (Version v : GoContentChecks.list(bytes)) {
+                union.put(v.toString(), v);
+            }
+            for (Version v : storedVersions(module).keySet()) {
+                if (!v.isPseudo()) {
+                    union.putIfAbsent(v.toString(), v);
+                }
+            }
+            bytes = GoContentChecks.listBody(GoContentChecks.sorted(union.values()));
+        }
+        return new GoAnswer.Content(new BytesBody(bytes), kind == Refreshable.LIST ? TEXT : JSON, sha256Hex(bytes), freshness, outcome);
+    }
+
+    /**
+     * List or @latest made from the versions we hold, for when the upstream has no answer: the list holds the
+     * tagged versions (the go command ignores pseudo-versions there); @latest is the newest release, else the
+     * newest pre-release, else the newest pseudo-version, as the go command chooses, among versions whose .info
+     * we hold. Empty when we hold no version of the module (or for a query).
+     */
+    private Optional<GoAnswer> fromStoredVersions(Refreshable kind, ModulePath module, GoAnswer.Freshness freshness,
+                                                  GoAnswer.CacheOutcome outcome) {
+        Map<Version, Set<String>> held = storedVersions(module);
+        if (held.isEmpty() || kind == Refreshable.QUERY) {
+            return Optional.empty();
+        }
+        if (kind == Refreshable.LIST) {
+            List<Version> tagged = held.keySet().stream().filter(v -> !v.isPseudo()).toList();
+            byte[] bytes = GoContentChecks.listBody(GoContentChecks.sorted(tagged));
+            return Optional.of(new GoAnswer.Content(new BytesBody(bytes), TEXT, sha256Hex(bytes), freshness, outcome));
+        }
+        Version best = null;
+        for (Version v : held.keySet()) {
+            if (held.get(v).contains(FileKind.INFO.ext) && (best == null || latestRank(v) > latestRank(best)
+                    || (latestRank(v) == latestRank(best) && v.compareTo(best) > 0))) {
+                best = v;
+            }
+        }
+        if (best == null) {
+            return Optional.empty();
+        }
+        Optional<StoredObject> info = store.resolve(GoStoreNames.file(module, best, FileKind.INFO.ext));
+        return info.map(o -> stored(o, JSON, freshness, outcome));
+    }
+
+    private static int latestRank(Version v) {
+        return v.isPseudo() ? 0 : v.isPrerelease() ? 1 : 2;
+    }
+
+    /** Versions of {@code module} we hold at least one file of, with the extensions held. */
+    private Map<Version, Set<String>> storedVersions(ModulePath module) {
+        String prefix = GoStoreNames.versionPrefix(module);
+        Map<Version, Set<String>> held = new TreeMap<>();
+        store.scanMeta(prefix, (key, value) -> {
+            try {
+                Version v = Version.parseCanonical(key.substring(prefix.length()));
+                Set<String> exts = new HashSet<>();
+                for (String line : new String(value, StandardCharsets.UTF_8).split("\n")) {
+                    int space = line.indexOf(' ');
+                    if (space > 0) {
+                        exts.add(line.substring(0, space));
+                    }
+                }
+                held.computeIfAbsent(v, x -> new HashSet<>()).addAll(exts);
+            } catch (FormatException e) {
+                LOG.log(System.Logger.Level.WARNING, "ignoring unreadable version record " + key);
+            }
+            return true;
+        });
+        return held;
+    }
+
+    private static String sha256Hex(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Downloads in progress, for metrics and tests. */
+    public int inFlight() {
+        return fileFetches.size() + refreshes.size();
     }
 }

@@ -1,14 +1,44 @@
 package dev.ferry.mirror.go;
 
+import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * listTtl: how long @v/list and @latest are served before asking upstream again;
- * notFoundTtl: how long a 404/410 from upstream is remembered.
- * STUB: the mirror work may add fields; keep defaults() meaningful.
+ * listTtl: how long @v/list, @latest and version queries are served before asking upstream again;
+ * notFoundTtl: how long a 404/410 from upstream is remembered (in memory, at most negativeCacheEntries);
+ * spoolDir: where downloads in progress larger than spoolMemoryBytes are kept while clients follow them
+ * (put it on the data volume; null means the system temporary directory);
+ * spoolMemoryBytes: up to this many bytes of a download in progress stay in memory (per download).
  */
-public record GoMirrorSettings(Duration listTtl, Duration notFoundTtl) {
+public record GoMirrorSettings(Duration listTtl, Duration notFoundTtl, Path spoolDir, long spoolMemoryBytes,
+                               int negativeCacheEntries) {
+
+    public GoMirrorSettings {
+        if (listTtl.isNegative() || notFoundTtl.isNegative()) {
+            throw new IllegalArgumentException("TTLs must not be negative");
+        }
+        if (spoolMemoryBytes < 0 || spoolMemoryBytes > (256L << 20)) {
+            throw new IllegalArgumentException("spoolMemoryBytes must be between 0 and 256 MiB, not " + spoolMemoryBytes);
+        }
+        if (negativeCacheEntries < 0) {
+            throw new IllegalArgumentException("negativeCacheEntries must not be negative");
+        }
+    }
+
+    public GoMirrorSettings(Duration listTtl, Duration notFoundTtl) {
+        this(listTtl, notFoundTtl, null, defaults().spoolMemoryBytes(), defaults().negativeCacheEntries());
+    }
+
     public static GoMirrorSettings defaults() {
-        return new GoMirrorSettings(Duration.ofMinutes(5), Duration.ofMinutes(1));
+        return new GoMirrorSettings(Duration.ofMinutes(5), Duration.ofMinutes(1), null, 1L << 20, 10_000);
+    }
+
+    public GoMirrorSettings withSpoolDir(Path dir) {
+        return new GoMirrorSettings(listTtl, notFoundTtl, dir, spoolMemoryBytes, negativeCacheEntries);
+    }
+
+    /** The directory to spool into: spoolDir, or a ferry-spool folder in the system temporary directory. */
+    public Path effectiveSpoolDir() {
+        return spoolDir != null ? spoolDir : Path.of(System.getProperty("java.io.tmpdir"), "ferry-spool");
     }
 }

@@ -51,9 +51,11 @@ public sealed interface ProxyRequest {
      * <p>400 ({@link Kind#MALFORMED}), checked on the raw path before anything is decoded:
      * <ul>
      * <li>longer than {@link #MAX_PATH_LENGTH}, empty, or not starting with '/';</li>
-     * <li>any '%': the go command never percent-encodes these paths (escaping is the '!' scheme), so refusing it
-     *     outright rules out encoded slashes, dots and traversal rather than decoding and re-checking them;</li>
-     * <li>'\', '?', '#', control characters, non-ASCII characters;</li>
+     * <li>a '%' not followed by two hex digits, or one that encodes '/', '\\', '%', '?', '#', a control or a
+     *     non-ASCII character: the go command percent-encodes some characters ('!' of the case-encoding becomes
+     *     {@code %21}) but never a path separator, so an encoded slash is always an attempt to smuggle one;</li>
+     * <li>'\\', '?', '#', control characters, non-ASCII characters;</li>
+     * <li>everything below is checked on the decoded path, so {@code %2e%2e} is the ".." it spells;</li>
      * <li>an empty element ({@code //}, trailing '/'), or a "." or ".." element;</li>
      * <li>a module path that is not a valid escaped module path ({@link ModulePath#unescape});</li>
      * <li>an {@code @v/} file other than {@code list} or {@code $version.info|.mod|.zip}, or a version that is not a
@@ -74,20 +76,7 @@ public sealed interface ProxyRequest {
         if (rawPath.charAt(0) != '/') {
             throw malformed("request path " + quote(rawPath) + " does not start with '/'");
         }
-        for (int i = 0; i < rawPath.length(); i++) {
-            char c = rawPath.charAt(i);
-            if (c == '%') {
-                throw malformed("request path " + quote(rawPath) + " is percent-encoded; module proxy paths never are"
-                        + " (upper-case letters are written as '!' and the lower-case letter)");
-            }
-            if (c == '\\' || c == '?' || c == '#') {
-                throw malformed("request path " + quote(rawPath) + " contains " + quote(String.valueOf(c)));
-            }
-            if (c < 0x20 || c >= 0x7f) {
-                throw malformed("request path " + quote(rawPath) + " contains a control or non-ASCII character");
-            }
-        }
-        String path = rawPath.substring(1);
+        String path = decode(rawPath).substring(1);
         if (path.isEmpty()) {
             throw notProtocol(rawPath);
         }
@@ -153,6 +142,42 @@ public sealed interface ProxyRequest {
             case ".mod" -> new Mod(module, version);
             default -> new Zip(module, version);
         };
+    }
+
+    /** Decodes percent-escapes, refusing any character a module proxy path can never hold, encoded or not. */
+    private static String decode(String rawPath) throws ProxyRequestException {
+        StringBuilder decoded = null;
+        for (int i = 0; i < rawPath.length(); i++) {
+            char c = rawPath.charAt(i);
+            if (c == '%') {
+                int hi = i + 2 < rawPath.length() ? Character.digit(rawPath.charAt(i + 1), 16) : -1;
+                int lo = hi < 0 ? -1 : Character.digit(rawPath.charAt(i + 2), 16);
+                if (lo < 0) {
+                    throw malformed("request path " + quote(rawPath) + " has a '%' that is not followed by two hex digits");
+                }
+                char d = (char) (hi * 16 + lo);
+                if (d == '/' || d == '\\' || d == '%' || d == '?' || d == '#' || d < 0x20 || d >= 0x7f) {
+                    throw malformed("request path " + quote(rawPath) + " percent-encodes a character a module proxy"
+                            + " path never holds (" + rawPath.substring(i, i + 3) + ")");
+                }
+                if (decoded == null) {
+                    decoded = new StringBuilder(rawPath.length()).append(rawPath, 0, i);
+                }
+                decoded.append(d);
+                i += 2;
+                continue;
+            }
+            if (c == '\\' || c == '?' || c == '#') {
+                throw malformed("request path " + quote(rawPath) + " contains " + quote(String.valueOf(c)));
+            }
+            if (c < 0x20 || c >= 0x7f) {
+                throw malformed("request path " + quote(rawPath) + " contains a control or non-ASCII character");
+            }
+            if (decoded != null) {
+                decoded.append(c);
+            }
+        }
+        return decoded == null ? rawPath : decoded.toString();
     }
 
     private static ModulePath module(String escaped) throws ProxyRequestException {

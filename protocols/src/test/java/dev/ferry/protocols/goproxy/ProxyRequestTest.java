@@ -68,14 +68,34 @@ class ProxyRequestTest {
         assertEquals(kind == Kind.MALFORMED ? 400 : 404, e.httpStatus());
     }
 
+    /** Go 1.19 writes the '!' of the case-encoding as %21 (url.PathEscape); those are the same request. */
+    @Test
+    void percentEncodedSafeCharactersAreDecodedAsTheGoCommandSendsThem() {
+        assertEquals(ProxyRequest.parse("/github.com/!burnt!sushi/toml/@v/v1.2.0.info"),
+                ProxyRequest.parse("/github.com/%21burnt%21sushi/toml/@v/v1.2.0.info"));
+        assertEquals(ProxyRequest.parse("/github.com/!knetic/govaluate/@v/v3.0.0+incompatible.zip"),
+                ProxyRequest.parse("/github.com/%21knetic/govaluate/@v/v3.0.0%2Bincompatible.zip"));
+        assertEquals("github.com/!burnt!sushi/toml/@latest",
+                ProxyRequest.parse("/github.com/%21burnt%21sushi/toml/@latest").upstreamPath());
+    }
+
     @Test
     void malformedIs400() {
         assertRefused("", Kind.MALFORMED, "empty");
         assertRefused(null, Kind.MALFORMED, "empty");
         assertRefused("example.com/m/@v/list", Kind.MALFORMED, "start with '/'");
-        assertRefused("/example.com/m/@v/v1.0.0%2ezip", Kind.MALFORMED, "percent-encoded");
-        assertRefused("/example.com%2fm/@v/list", Kind.MALFORMED, "percent-encoded");
-        assertRefused("/example.com/m/%2e%2e/@v/list", Kind.MALFORMED, "percent-encoded");
+        assertRefused("/example.com%2fm/@v/list", Kind.MALFORMED, "percent-encodes");
+        assertRefused("/example.com%2Fm/@v/list", Kind.MALFORMED, "percent-encodes");
+        assertRefused("/example.com/m/%2e%2e/@v/list", Kind.MALFORMED, "\"..\" element");
+        assertRefused("/example.com/m/%2E/@v/list", Kind.MALFORMED, "\".\" element");
+        assertRefused("/example.com/m%5c/@v/list", Kind.MALFORMED, "percent-encodes");
+        assertRefused("/example.com/m%00/@v/list", Kind.MALFORMED, "percent-encodes");
+        assertRefused("/example.com/m%252e/@v/list", Kind.MALFORMED, "percent-encodes");
+        assertRefused("/example.com/m%3f/@v/list", Kind.MALFORMED, "percent-encodes");
+        assertRefused("/example.com/m%c3%a9/@v/list", Kind.MALFORMED, "percent-encodes");
+        assertRefused("/example.com/m%2/@v/list", Kind.MALFORMED, "two hex digits");
+        assertRefused("/example.com/m/@v/list%", Kind.MALFORMED, "two hex digits");
+        assertRefused("/example.com/m/@v/v1.0.0%zz.zip", Kind.MALFORMED, "two hex digits");
         assertRefused("/example.com/m/../n/@v/list", Kind.MALFORMED, "\"..\" element");
         assertRefused("/example.com/./m/@v/list", Kind.MALFORMED, "\".\" element");
         assertRefused("/example.com//m/@v/list", Kind.MALFORMED, "empty element");

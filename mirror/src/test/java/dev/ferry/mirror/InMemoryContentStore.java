@@ -1,0 +1,272 @@
+package dev.ferry.mirror;
+
+import dev.ferry.storage.Chunking;
+import dev.ferry.storage.ContentStore;
+import dev.ferry.storage.DigestMismatchException;
+import dev.ferry.storage.ObjectWriter;
+import dev.ferry.storage.Sha256;
+import dev.ferry.storage.StoreBatch;
+import dev.ferry.storage.StoreStats;
+import dev.ferry.storage.StoredObject;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiPredicate;
+import java.util.function.Consumer;
+
+/**
+ * A {@link ContentStore} in memory for the mirror's unit tests, honest where the mirror relies on the store:
+ * nothing is visible before commit, a commit checks the expected digest and applies object, names and
+ * metadata in one step under one lock (a batch that throws changes nothing), and an uncommitted writer
+ * leaves no trace. {@link #failNextCommit} makes a commit fail like a full disk.
+ */
+public final class InMemoryContentStore implements ContentStore {
+    private final Object commitLock = new Object();
+    private final Map<Sha256, byte[]> objects = new HashMap<>();
+    private final Map<String, Sha256> names = new HashMap<>();
+    private final TreeMap<String, byte[]> meta = new TreeMap<>();
+    private final AtomicInteger openWriters = new AtomicInteger();
+    private volatile boolean failNextCommit;
+
+    public void failNextCommit() {
+        failNextCommit = true;
+    }
+
+    /** Writers started and neither committed nor aborted yet. */
+    public int openWriters() {
+        return openWriters.get();
+    }
+
+    public Map<String, Sha256> names() {
+        synchronized (commitLock) {
+            return Map.copyOf(names);
+        }
+    }
+
+    public SortedMap<String, byte[]> metaEntries() {
+        synchronized (commitLock) {
+            return new TreeMap<>(meta);
+        }
+    }
+
+    public byte[] bytesOf(String name) {
+        synchronized (commitLock) {
+            Sha256 d = names.get(name);
+            return d == null ? null : objects.get(d).clone();
+        }
+    }
+
+    @Override
+    public ObjectWriter newObject(Chunking chunking) {
+        openWriters.incrementAndGet();
+        return new ObjectWriter() {
+            private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            private boolean finished;
+
+            @Override
+            public void write(int b) {
+                check();
+                bytes.write(b);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                check();
+                bytes.write(b, off, len);
+            }
+
+            private void check() {
+                if (finished) {
+                    throw new IllegalStateException("writer already committed or aborted");
+                }
+            }
+
+            @Override
+            public long written() {
+                return bytes.size();
+            }
+
+            @Override
+            public StoredObject commit(Sha256 expected, Consumer<StoreBatch> changes) throws IOException {
+                check();
+                byte[] data = bytes.toByteArray();
+                Sha256 actual = sha256(data);
+                if (expected != null && !expected.equals(actual)) {
+                    abort();
+                    throw new DigestMismatchException(expected, actual);
+                }
+                if (failNextCommit) {
+                    failNextCommit = false;
+                    abort();
+                    throw new IOException("simulated commit failure (disk full)");
+                }
+                synchronized (commitLock) {
+                    Batch batch = new Batch();
+                    changes.accept(batch);
+                    objects.putIfAbsent(actual, data);
+                    batch.apply();
+                }
+                finished = true;
+                openWriters.decrementAndGet();
+                return new StoredObject(actual, data.length);
+            }
+
+            @Override
+            public void abort() {
+                if (!finished) {
+                    finished = true;
+                    openWriters.decrementAndGet();
+                }
+            }
+
+            @Override
+            public void close() {
+                abort();
+            }
+        };
+    }
+
+    @Override
+    public Optional<StoredObject> object(Sha256 digest) {
+        synchronized (commitLock) {
+            byte[] data = objects.get(digest);
+            return data == null ? Optional.empty() : Optional.of(new StoredObject(digest, data.length));
+        }
+    }
+
+    @Override
+    public InputStream read(Sha256 digest, long offset, long length) {
+        byte[] data;
+        synchronized (commitLock) {
+            data = objects.get(digest);
+        }
+        if (data == null) {
+            throw new NoSuchElementException("no object " + digest);
+        }
+        if (offset < 0 || length < 0 || offset + length > data.length) {
+            throw new IndexOutOfBoundsException("range " + offset + "+" + length + " outside " + data.length);
+        }
+        return new ByteArrayInputStream(data, (int) offset, (int) length);
+    }
+
+    @Override
+    public Optional<StoredObject> resolve(String name) {
+        synchronized (commitLock) {
+            Sha256 d = names.get(name);
+            return d == null ? Optional.empty() : Optional.of(new StoredObject(d, objects.get(d).length));
+        }
+    }
+
+    @Override
+    public Optional<byte[]> meta(String key) {
+        synchronized (commitLock) {
+            return Optional.ofNullable(meta.get(key)).map(byte[]::clone);
+        }
+    }
+
+    @Override
+    public void scanMeta(String prefix, BiPredicate<String, byte[]> visitor) {
+        SortedMap<String, byte[]> view;
+        synchronized (commitLock) {
+            view = new TreeMap<>(meta.tailMap(prefix));
+        }
+        for (Map.Entry<String, byte[]> e : view.entrySet()) {
+            if (!e.getKey().startsWith(prefix) || !visitor.test(e.getKey(), e.getValue().clone())) {
+                return;
+            }
+        }
+    }
+
+    @Override
+    public void update(Consumer<StoreBatch> changes) {
+        synchronized (commitLock) {
+            Batch batch = new Batch();
+            changes.accept(batch);
+            batch.apply();
+        }
+    }
+
+    @Override
+    public StoreStats stats() {
+        synchronized (commitLock) {
+            long bytes = objects.values().stream().mapToLong(b -> b.length).sum();
+            return new StoreStats(objects.size(), bytes, objects.size(), bytes, bytes);
+        }
+    }
+
+    @Override
+    public void close() {}
+
+    /** Changes gathered first and applied together, so a callback that throws leaves the store as it was. */
+    private final class Batch implements StoreBatch {
+        private final Map<String, Sha256> namePuts = new HashMap<>();
+        private final Map<String, byte[]> metaPuts = new HashMap<>();
+        private final java.util.Set<String> nameDeletes = new java.util.HashSet<>();
+        private final java.util.Set<String> metaDeletes = new java.util.HashSet<>();
+
+        @Override
+        public void putName(String name, Sha256 digest) {
+            nameDeletes.remove(name);
+            namePuts.put(name, digest);
+        }
+
+        @Override
+        public void deleteName(String name) {
+            namePuts.remove(name);
+            nameDeletes.add(name);
+        }
+
+        @Override
+        public void putMeta(String key, byte[] value) {
+            metaDeletes.remove(key);
+            metaPuts.put(key, value.clone());
+        }
+
+        @Override
+        public void deleteMeta(String key) {
+            metaPuts.remove(key);
+            metaDeletes.add(key);
+        }
+
+        @Override
+        public Optional<StoredObject> currentName(String name) {
+            Sha256 d = names.get(name);
+            return d == null ? Optional.empty() : Optional.of(new StoredObject(d, objects.get(d).length));
+        }
+
+        @Override
+        public Optional<byte[]> currentMeta(String key) {
+            return Optional.ofNullable(meta.get(key)).map(byte[]::clone);
+        }
+
+        void apply() {
+            for (Map.Entry<String, Sha256> put : namePuts.entrySet()) {
+                if (!objects.containsKey(put.getValue())) {
+                    throw new IllegalStateException("name " + put.getKey() + " would point at a missing object " + put.getValue());
+                }
+            }
+            nameDeletes.forEach(names::remove);
+            names.putAll(namePuts);
+            metaDeletes.forEach(meta::remove);
+            meta.putAll(metaPuts);
+        }
+    }
+
+    static Sha256 sha256(byte[] data) {
+        try {
+            return Sha256.of(MessageDigest.getInstance("SHA-256").digest(data));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,95 @@
+package dev.ferry.protocols.fuzz;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.zip.CRC32;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+
+/** Valid and nearly valid inputs the mutations start from. */
+final class Seeds {
+    private Seeds() {}
+
+    static final List<String> PROXY_PATHS = List.of(
+            "/github.com/!burnt!sushi/toml/@v/list",
+            "/github.com/!burnt!sushi/toml/@latest",
+            "/github.com/!burnt!sushi/toml/@v/v1.2.0.zip",
+            "/gopkg.in/yaml.v3/@v/v3.0.1.mod",
+            "/gopkg.in/check.v1/@v/v0.0.0-20161208181325-20d25e280405.info",
+            "/example.com/m/v2/@v/v2.0.0-rc.1.info",
+            "/github.com/!knetic/govaluate/@v/v3.0.1-0.20171022190953-9aa498375809+incompatible.zip",
+            "/example.com/m/@v/master.info",
+            "/example.com/m/@v/v1.0.0-!r!c1.info",
+            "/example.com/m/../@v/list",
+            "/example.com/m/%2e%2e/@v/list");
+
+    static final List<String> MODULE_PATHS = List.of(
+            "github.com/BurntSushi/toml", "gopkg.in/yaml.v3", "gopkg.in/yaml.v1-unstable", "example.com/m/v2",
+            "x.y/z~1", "x.y/aux.go", "golang.org/x/text", "example.com/.x", "github.com/!burnt!sushi/toml",
+            "a.b/c/v0", "gopkg.in/check.v1");
+
+    static final List<String> VERSIONS = List.of(
+            "v1.2.3", "v1", "v1.2", "v1.2.3-pre.1+build", "v2.0.0+incompatible", "v0.0.0-20060102150405-abcdef123456",
+            "v1.2.4-0.20060102150405-abcdef123456", "v1.2.3-pre.0.20060102150405-abcdef123456+incompatible",
+            "v1.0.0-rc.01", "v1.0.0-alpha.beta", "v10.20.30", "v1.0.0--", "v0.0.0-20061302150405-abcdef");
+
+    static final List<String> GO_MODS = List.of(
+            """
+            // Deprecated: use other.
+            module example.com/m
+
+            go 1.21
+            toolchain go1.21.3
+
+            require (
+            	github.com/BurntSushi/toml v1.2.0
+            	"golang.org/x/sys" v0.2 // indirect
+            )
+
+            exclude example.com/x v1.0.0
+            replace example.com/a v1.0.0 => ../a
+            replace (
+            	example.com/b => example.com/c v1.0.0
+            )
+
+            // oops
+            retract [v1.0.0, v1.1.0]
+            retract v0.1.0 // bad
+            """,
+            "module \"example.com/\\x6d\"\nrequire ()\nrequire example.com/q/v2 v2.0.0\n",
+            "module example.com/m\ngo 1.2.beta1\nretract (\n\tv1.0.0\n)\n");
+
+    static List<byte[]> zips() {
+        String p = "example.com/m@v1.0.0/";
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        try (ZipOutputStream z = new ZipOutputStream(buf)) {
+            z.putNextEntry(new ZipEntry(p + "go.mod"));
+            z.write("module example.com/m\n".getBytes(StandardCharsets.UTF_8));
+            z.putNextEntry(new ZipEntry(p + "dir/"));
+            byte[] data = "stored".getBytes(StandardCharsets.UTF_8);
+            ZipEntry stored = new ZipEntry(p + "dir/s.txt");
+            stored.setMethod(ZipEntry.STORED);
+            stored.setSize(data.length);
+            CRC32 crc = new CRC32();
+            crc.update(data);
+            stored.setCrc(crc.getValue());
+            z.putNextEntry(stored);
+            z.write(data);
+            z.putNextEntry(new ZipEntry(p + "m.go"));
+            z.write("package m\n\nfunc F() int { return 42 }\n".repeat(20).getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        ByteArrayOutputStream one = new ByteArrayOutputStream();
+        try (ZipOutputStream z = new ZipOutputStream(one)) {
+            z.putNextEntry(new ZipEntry(p + "LICENSE"));
+            z.write("MIT".getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return List.of(buf.toByteArray(), one.toByteArray());
+    }
+}
