@@ -130,4 +130,16 @@ class BadInputTest {
             assertTrue(s.mirror.asked.getFirst() instanceof ProxyRequest.List);
         }
     }
+
+    /** The go command (1.19+) writes the '!' of the case-encoding as %21: the edge passes it to the parser. */
+    @Test
+    void percentEncodedCaseEscapesReachTheMirrorAsTheSameRequest() throws Exception {
+        try (TestServer s = TestServer.answering(r -> new GoAnswer.NotFound("nope", false, GoAnswer.CacheOutcome.MISS))) {
+            assertEquals(404, s.get("/github.com/%21burnt%21sushi/toml/@v/v1.2.0.info").statusCode());
+            assertEquals(404, s.get("/github.com/!burnt!sushi/toml/@v/v1.2.0.info").statusCode());
+            assertEquals(2, s.mirror.asked.size());
+            assertEquals(s.mirror.asked.get(0), s.mirror.asked.get(1));
+            assertEquals("github.com/!burnt!sushi/toml/@v/v1.2.0.info", s.mirror.asked.get(0).upstreamPath());
+        }
+    }
 }
