@@ -56,11 +56,12 @@ final class StaticGoProxy implements AutoCloseable {
 
     private void handle(HttpExchange ex) throws IOException {
         try (ex) {
-            String raw = ex.getRequestURI().getRawPath();
+            // Decoded like nginx does: the go command sends the case-encoding's '!' as %21.
+            String raw = ex.getRequestURI().getPath();
             requests.incrementAndGet();
             paths.add(raw);
             perPath.computeIfAbsent(raw, k -> new AtomicInteger()).incrementAndGet();
-            if (raw.contains("..") || raw.contains("%")) {
+            if (raw.contains("..")) {
                 ex.sendResponseHeaders(400, -1);
                 return;
             }

@@ -28,7 +28,7 @@ class HttpGoProxyClientTest {
     private static final String URL = "/" + PATH;
     private static final byte[] MOD = "module github.com/BurntSushi/toml\n\ngo 1.16\n".getBytes(StandardCharsets.UTF_8);
     /** Short enough to keep the fault tests quick, long enough for a loaded 2-core CI machine. */
-    private static final UpstreamTimeouts SHORT = new UpstreamTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofSeconds(1));
+    private static final UpstreamTimeouts SHORT = new UpstreamTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(5));
 
     private final WireMockServer a = new WireMockServer(wireMockConfig().bindAddress("127.0.0.1").dynamicPort()
             .useChunkedTransferEncoding(Options.ChunkedEncodingPolicy.NEVER));
@@ -165,10 +165,12 @@ class HttpGoProxyClientTest {
 
     @Test
     void slowHeadersHitTheFirstByteTimeout() {
-        a.stubFor(get(urlEqualTo(URL)).willReturn(aResponse().withStatus(200).withBody(MOD).withFixedDelay(3000)));
+        a.stubFor(get(urlEqualTo(URL)).willReturn(aResponse().withStatus(200).withBody(MOD).withFixedDelay(6000)));
+        UpstreamTimeouts timeouts = new UpstreamTimeouts(Duration.ofSeconds(2), Duration.ofMillis(500), Duration.ofSeconds(5));
+        HttpGoProxyClient client = new HttpGoProxyClient(GoProxyList.parse(a.baseUrl()), timeouts, events);
         long t0 = System.nanoTime();
-        FetchResult.Failed<byte[]> failed = failed(client(',').fetch(PATH, READ_ALL));
-        assertTrue(Duration.ofNanos(System.nanoTime() - t0).toMillis() < 2500);
+        FetchResult.Failed<byte[]> failed = failed(client.fetch(PATH, READ_ALL));
+        assertTrue(Duration.ofNanos(System.nanoTime() - t0).toMillis() < 4000);
         assertTrue(failed.attempts().getFirst().problem().startsWith("timeout: "), failed.summary());
     }
 
@@ -190,8 +192,9 @@ class HttpGoProxyClientTest {
     @Test
     void slowButSteadyBodyOutlivesTheFirstByteTimeout() {
         byte[] big = new byte[20 * 1024];
-        a.stubFor(get(urlEqualTo(URL)).willReturn(aResponse().withStatus(200).withBody(big).withChunkedDribbleDelay(20, 2000)));
-        UpstreamTimeouts timeouts = new UpstreamTimeouts(Duration.ofSeconds(2), Duration.ofMillis(500), Duration.ofMillis(500));
+        // Gaps of 500 ms, well under the stall timeout; the whole body takes longer than the first-byte timeout.
+        a.stubFor(get(urlEqualTo(URL)).willReturn(aResponse().withStatus(200).withBody(big).withChunkedDribbleDelay(8, 4000)));
+        UpstreamTimeouts timeouts = new UpstreamTimeouts(Duration.ofSeconds(2), Duration.ofMillis(1500), Duration.ofMillis(1500));
         HttpGoProxyClient client = new HttpGoProxyClient(GoProxyList.parse(a.baseUrl()), timeouts, events);
         assertArrayEquals(big, fetched(client.fetch(PATH, READ_ALL)).value());
     }
@@ -260,6 +263,26 @@ class HttpGoProxyClientTest {
     void offFindsNothing() {
         HttpGoProxyClient client = new HttpGoProxyClient(GoProxyList.parse("off"), SHORT, events);
         assertInstanceOf(FetchResult.NotFound.class, client.fetch(PATH, READ_ALL));
+    }
+
+    @Test
+    void undeclaredLengthIsMinusOne() {
+        WireMockServer chunked = new WireMockServer(wireMockConfig().bindAddress("127.0.0.1").dynamicPort()
+                .useChunkedTransferEncoding(Options.ChunkedEncodingPolicy.ALWAYS));
+        chunked.start();
+        try {
+            chunked.stubFor(get(urlEqualTo(URL)).willReturn(aResponse().withStatus(200).withBody(MOD)));
+            long[] seen = {0};
+            FetchResult<byte[]> result = new HttpGoProxyClient(GoProxyList.parse(chunked.baseUrl()), SHORT, events)
+                    .fetch(PATH, (body, length, upstream) -> {
+                        seen[0] = length;
+                        return body.readAllBytes();
+                    });
+            assertArrayEquals(MOD, fetched(result).value());
+            assertEquals(-1, seen[0]);
+        } finally {
+            chunked.stop();
+        }
     }
 
     @Test

@@ -370,7 +370,7 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
         }
         FetchResult<Snapshot> result;
         try {
-            result = refresh(kind, key, path);
+            result = refresh(kind, module, key, path);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return new GoAnswer.Unavailable("interrupted while fetching " + path, false);
@@ -411,7 +411,7 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
     }
 
     /** One upstream fetch per path at a time; concurrent callers share its result. */
-    private FetchResult<Snapshot> refresh(Refreshable kind, String key, String path) throws InterruptedException {
+    private FetchResult<Snapshot> refresh(Refreshable kind, ModulePath module, String key, String path) throws InterruptedException {
         CompletableFuture<FetchResult<Snapshot>> mine = new CompletableFuture<>();
         CompletableFuture<FetchResult<Snapshot>> running = refreshes.putIfAbsent(path, mine);
         if (running != null) {
@@ -437,7 +437,12 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
                     kept = GoContentChecks.listBody(GoContentChecks.list(bytes));
                 } else {
                     try {
-                        GoContentChecks.infoVersion(bytes);
+                        Version stated = GoContentChecks.infoVersion(bytes);
+                        try {
+                            module.checkMajor(stated);
+                        } catch (FormatException e) {
+                            throw new ContentRejected(".info names version " + stated + ", which " + module + " cannot have: " + e.getMessage());
+                        }
                     } catch (ContentRejected e) {
                         throw new ContentRejected(path + " from " + from + " rejected: " + e.getMessage());
                     }

@@ -381,6 +381,31 @@ abstract class GoMirrorContractTest {
     }
 
     @Test
+    void concurrentListMissesMakeOneUpstreamFetch() throws Exception {
+        String list = TOML + "/@v/list";
+        serve(a, list, aResponse().withStatus(200).withBody(fixture(list)).withFixedDelay(300));
+        int callers = 6;
+        CountDownLatch go = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(callers);
+        try {
+            List<Future<String>> results = new ArrayList<>();
+            for (int i = 0; i < callers; i++) {
+                results.add(pool.submit((Callable<String>) () -> {
+                    go.await();
+                    return text(answer("/" + list));
+                }));
+            }
+            go.countDown();
+            for (Future<String> f : results) {
+                assertEquals("v1.1.1\nv1.1.2\nv1.2.0\n", f.get());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        a.verify(1, getRequestedFor(urlEqualTo("/" + list)));
+    }
+
+    @Test
     void listWithoutAnyCopyIsUnavailableWhenUpstreamsFail() {
         serve(a, TOML + "/@v/list", aResponse().withStatus(500));
         GoAnswer.Unavailable down = assertInstanceOf(GoAnswer.Unavailable.class, answer("/" + TOML + "/@v/list"));
@@ -423,6 +448,15 @@ abstract class GoMirrorContractTest {
         GoAnswer.Content stale = assertInstanceOf(GoAnswer.Content.class, answer("/" + latest));
         assertEquals(CacheOutcome.STALE, stale.outcome(), "a bad refresh keeps the last good answer");
         assertArrayEquals(fixture(latest), body(stale));
+    }
+
+    @Test
+    void latestOfAnotherMajorIsRejected() {
+        String latest = "github.com/!masterminds/semver/v3/@latest";
+        serve(a, latest, aResponse().withStatus(200).withBody("{\"Version\":\"v1.5.0\",\"Time\":\"2022-11-30T02:42:47Z\"}"));
+        GoAnswer.Unavailable bad = assertInstanceOf(GoAnswer.Unavailable.class, answer("/" + latest));
+        assertTrue(bad.badGateway());
+        assertTrue(store.meta(GoStoreNames.latest(ModulePath.parse("github.com/Masterminds/semver/v3"))).isEmpty());
     }
 
     @Test

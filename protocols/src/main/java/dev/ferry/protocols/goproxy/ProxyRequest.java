@@ -32,7 +32,11 @@ public sealed interface ProxyRequest {
 
     record Zip(ModulePath module, Version version) implements ProxyRequest {}
 
-    /** The escaped upstream path this request asks for, e.g. {@code github.com/!burnt!sushi/toml/@v/v1.2.0.zip}. */
+    /**
+     * The escaped upstream path this request asks for, e.g. {@code github.com/!burnt!sushi/toml/@v/v1.2.0.zip}:
+     * '!'-case-encoded, not percent-encoded. It contains only {@code [a-z0-9-._~!/@+]}, all legal as they are in a
+     * URL path, so it can be appended to a base URL as is.
+     */
     default String upstreamPath() {
         String m = module().escaped();
         return switch (this) {
@@ -48,21 +52,24 @@ public sealed interface ProxyRequest {
      * Parses a raw request path (starting with '/', without query string); throws {@link ProxyRequestException},
      * whose {@link ProxyRequestException#kind() kind} says whether to answer 400 or 404 (see its javadoc for why).
      *
-     * <p>400 ({@link Kind#MALFORMED}), checked on the raw path before anything is decoded:
+     * <p>Percent-encoding is decoded once, strictly, before anything else is looked at: the go command does send
+     * it, because it builds proxy URLs with url.PathEscape, which writes the '!' of the case-encoding as
+     * {@code %21} ({@code /github.com/%21burnt%21sushi/toml/@v/list}). Everything below applies to the decoded path,
+     * so {@code %2e%2e} is a ".." element like any other.
+     *
+     * <p>400 ({@link Kind#MALFORMED}):
      * <ul>
-     * <li>longer than {@link #MAX_PATH_LENGTH}, empty, or not starting with '/';</li>
-     * <li>a '%' not followed by two hex digits, or one that encodes '/', '\\', '%', '?', '#', a control or a
-     *     non-ASCII character: the go command percent-encodes some characters ('!' of the case-encoding becomes
-     *     {@code %21}) but never a path separator, so an encoded slash is always an attempt to smuggle one;</li>
-     * <li>'\\', '?', '#', control characters, non-ASCII characters;</li>
-     * <li>everything below is checked on the decoded path, so {@code %2e%2e} is the ".." it spells;</li>
+     * <li>longer than {@link #MAX_PATH_LENGTH} (raw), empty, or not starting with '/';</li>
+     * <li>'%' not followed by two hex digits; an encoded '/' ({@code %2F}: the go command never sends one, and
+     *     decoding it would change which elements the path has), an encoded '%' or '\';</li>
+     * <li>'\', control characters or non-ASCII characters, raw or decoded; '?' or '#' not encoded;</li>
      * <li>an empty element ({@code //}, trailing '/'), or a "." or ".." element;</li>
      * <li>a module path that is not a valid escaped module path ({@link ModulePath#unescape});</li>
      * <li>an {@code @v/} file other than {@code list} or {@code $version.info|.mod|.zip}, or a version that is not a
      *     valid escaped version ({@link ModulePath#unescapeVersion}).</li>
      * </ul>
-     * 404 ({@link Kind#NOT_FOUND}): "/", or a path with neither {@code /@v/$file} nor {@code /@latest} at its end; a .mod or
-     * .zip whose version is not canonical semver; a version whose major does not match the module path's
+     * 404 ({@link Kind#NOT_FOUND}): "/", or a path with neither {@code /@v/$file} nor {@code /@latest} at its end; a
+     * .mod or .zip whose version is not canonical semver; a version whose major does not match the module path's
      * (ModulePath#checkMajor).
      * <br>404 ({@link Kind#NON_CANONICAL_QUERY}): a .info whose version is not canonical semver.
      */
@@ -144,48 +151,62 @@ public sealed interface ProxyRequest {
         };
     }
 
-    /** Decodes percent-escapes, refusing any character a module proxy path can never hold, encoded or not. */
-    private static String decode(String rawPath) throws ProxyRequestException {
-        StringBuilder decoded = null;
-        for (int i = 0; i < rawPath.length(); i++) {
-            char c = rawPath.charAt(i);
-            if (c == '%') {
-                int hi = i + 2 < rawPath.length() ? Character.digit(rawPath.charAt(i + 1), 16) : -1;
-                int lo = hi < 0 ? -1 : Character.digit(rawPath.charAt(i + 2), 16);
-                if (lo < 0) {
-                    throw malformed("request path " + quote(rawPath) + " has a '%' that is not followed by two hex digits");
-                }
-                char d = (char) (hi * 16 + lo);
-                if (d == '/' || d == '\\' || d == '%' || d == '?' || d == '#' || d < 0x20 || d >= 0x7f) {
-                    throw malformed("request path " + quote(rawPath) + " percent-encodes a character a module proxy"
-                            + " path never holds (" + rawPath.substring(i, i + 3) + ")");
-                }
-                if (decoded == null) {
-                    decoded = new StringBuilder(rawPath.length()).append(rawPath, 0, i);
-                }
-                decoded.append(d);
-                i += 2;
-                continue;
-            }
-            if (c == '\\' || c == '?' || c == '#') {
-                throw malformed("request path " + quote(rawPath) + " contains " + quote(String.valueOf(c)));
-            }
-            if (c < 0x20 || c >= 0x7f) {
-                throw malformed("request path " + quote(rawPath) + " contains a control or non-ASCII character");
-            }
-            if (decoded != null) {
-                decoded.append(c);
-            }
-        }
-        return decoded == null ? rawPath : decoded.toString();
-    }
-
     private static ModulePath module(String escaped) throws ProxyRequestException {
         try {
             return ModulePath.unescape(escaped);
         } catch (FormatException e) {
             throw new ProxyRequestException(Kind.MALFORMED, e.getMessage(), e);
         }
+    }
+
+    /**
+     * Decodes %XX escapes once. Refuses malformed escapes, and, raw or decoded, '/' from an escape, '%' from an
+     * escape (no double decoding downstream), '\', control characters and anything outside ASCII, and raw '?' and
+     * '#': no module path or version the go command sends contains them (EscapeVersion refuses non-ASCII).
+     */
+    private static String decode(String raw) throws ProxyRequestException {
+        StringBuilder b = new StringBuilder(raw.length());
+        for (int i = 0; i < raw.length(); i++) {
+            char c = raw.charAt(i);
+            boolean escaped = false;
+            if (c == '%') {
+                int hi = i + 1 < raw.length() ? hex(raw.charAt(i + 1)) : -1;
+                int lo = i + 2 < raw.length() ? hex(raw.charAt(i + 2)) : -1;
+                if (hi < 0 || lo < 0) {
+                    throw malformed("request path " + quote(raw) + " has a malformed percent-encoding at offset " + i);
+                }
+                c = (char) (hi << 4 | lo);
+                i += 2;
+                escaped = true;
+                if (c == '/' || c == '%') {
+                    throw malformed("request path " + quote(raw) + " has an encoded " + quote(String.valueOf(c)));
+                }
+            }
+            // Raw '?' and '#' mean the caller passed a query or fragment along; encoded, they are characters of a
+            // version query (EscapeVersion allows '#'), left to the module and version rules below.
+            if (c == '\\' || (!escaped && (c == '?' || c == '#'))) {
+                throw malformed("request path " + quote(raw) + " contains " + quote(String.valueOf(c))
+                        + (escaped ? " (percent-encoded)" : ""));
+            }
+            if (c < 0x20 || c >= 0x7f) {
+                throw malformed("request path " + quote(raw) + " contains a control or non-ASCII character");
+            }
+            b.append(c);
+        }
+        return b.toString();
+    }
+
+    private static int hex(char c) {
+        if (c >= '0' && c <= '9') {
+            return c - '0';
+        }
+        if (c >= 'a' && c <= 'f') {
+            return c - 'a' + 10;
+        }
+        if (c >= 'A' && c <= 'F') {
+            return c - 'A' + 10;
+        }
+        return -1;
     }
 
     private static ProxyRequestException notProtocol(String rawPath) {

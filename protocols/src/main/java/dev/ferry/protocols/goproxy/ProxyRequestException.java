@@ -15,9 +15,9 @@ public final class ProxyRequestException extends FormatException {
     /** The class of refusal; each maps to one HTTP status. */
     public enum Kind {
         /**
-         * 400: not a request the go command would send: percent-encoding, dot elements, empty elements, backslashes,
-         * control or non-ASCII characters, overlong paths, invalid or wrongly escaped module paths or versions,
-         * unknown {@code @v/} files.
+         * 400: not a request the go command would send: malformed percent-encoding or an encoded '/', dot elements,
+         * empty elements, backslashes, control or non-ASCII characters, overlong paths, invalid or wrongly escaped
+         * module paths or versions, unknown {@code @v/} files.
          */
         MALFORMED(400),
         /**

@@ -52,8 +52,7 @@ final class ByteSource {
             }
             lim += r;
             if (base + lim > limit) {
-                throw new FormatException("module zip file is too large (more than " + limit + " bytes; limit is "
-                        + limit + " bytes)");
+                throw new FormatException("module zip file is too large (limit is " + limit + " bytes)");
             }
         }
         return lim - pos;

@@ -101,8 +101,9 @@ public final class ModuleZip {
      * <li>at most {@link #MAX_ZIP_FILE} bytes;</li>
      * <li>local entries from offset 0, back to back, then the central directory, then the end record and its
      *     comment, then nothing (no prefixed or trailing bytes, no gaps, so no overlapping entries);</li>
-     * <li>no ZIP64 records or extra fields (a valid module zip is under 4 GiB, so it never needs them), no
-     *     multi-disk archives, no encryption, compression method store (0) or deflate (8) only;</li>
+     * <li>no ZIP64 entries or extra fields (a valid module zip is under 4 GiB, so no entry needs them); a ZIP64 end
+     *     record and locator are accepted, exact, because Go's writer adds them to zips of 65535 or more entries;
+     *     no multi-disk archives, no encryption, compression method store (0) or deflate (8) only;</li>
      * <li>a deflate stream ends exactly where the entry's compressed size says; a data descriptor (flag bit 3),
      *     with or without its signature, follows deflated data; a stored entry with a data descriptor must give
      *     its size in the local header;</li>
@@ -187,18 +188,27 @@ public final class ModuleZip {
                     sig = signature();
                 }
                 long cdEnd = src.offset() - 4;
-                if (sig == ZIP64_END_SIG || sig == ZIP64_LOCATOR_SIG) {
-                    throw new FormatException("ZIP64 end records are not supported (a module zip is never large "
-                            + "enough to need them)");
-                }
-                if (sig != END_SIG) {
-                    throw unexpected(sig, src.offset() - 4);
-                }
                 if (count != seen.size()) {
                     throw new FormatException("central directory lists " + count + " entries but the zip holds "
                             + seen.size());
                 }
-                end(count, cdStart, cdEnd);
+                boolean zip64 = false;
+                if (sig == ZIP64_END_SIG) {
+                    zip64End(count, cdStart, cdEnd);
+                    sig = signature();
+                    if (sig != ZIP64_LOCATOR_SIG) {
+                        throw new FormatException("ZIP64 end record is not followed by its locator");
+                    }
+                    zip64Locator(cdEnd);
+                    sig = signature();
+                    zip64 = true;
+                } else if (sig == ZIP64_LOCATOR_SIG) {
+                    throw new FormatException("ZIP64 locator without a ZIP64 end record");
+                }
+                if (sig != END_SIG) {
+                    throw unexpected(sig, src.offset() - 4);
+                }
+                end(count, cdStart, cdEnd, zip64);
                 return new ZipSummary(files, totalSize, hasGoMod, entries);
             } finally {
                 inflater.end();
@@ -571,7 +581,54 @@ public final class ModuleZip {
             return s;
         }
 
-        private void end(int count, long cdStart, long cdEnd) throws IOException {
+        /**
+         * The ZIP64 end record, which Go's archive/zip writes when a zip has 65535 or more entries: its counts,
+         * size and offset must be exact. Only the fixed 56-byte form (no extensible data) is accepted.
+         */
+        private void zip64End(int count, long cdStart, long cdEnd) throws IOException {
+            int h = src.require(52, "ZIP64 end of central directory record");
+            long recordSize = src.u32(h) | src.u32(h + 4) << 32;
+            long disk = src.u32(h + 12);
+            long cdDisk = src.u32(h + 16);
+            long onDisk = src.u32(h + 20) | src.u32(h + 24) << 32;
+            long total = src.u32(h + 28) | src.u32(h + 32) << 32;
+            long cdSize = src.u32(h + 36) | src.u32(h + 40) << 32;
+            long cdOffset = src.u32(h + 44) | src.u32(h + 48) << 32;
+            if (recordSize != 44) {
+                throw new FormatException("ZIP64 end record with extensible data is not supported");
+            }
+            if (disk != 0 || cdDisk != 0) {
+                throw new FormatException("multi-disk zip files are not supported");
+            }
+            if (onDisk != count || total != count) {
+                throw new FormatException("ZIP64 end record counts " + total + " entries, central directory has "
+                        + count);
+            }
+            if (cdOffset != cdStart || cdSize != cdEnd - cdStart) {
+                throw new FormatException("ZIP64 end record places the central directory at " + cdOffset + " ("
+                        + cdSize + " bytes), but it is at " + cdStart + " (" + (cdEnd - cdStart) + " bytes)");
+            }
+        }
+
+        private void zip64Locator(long zip64EndOffset) throws IOException {
+            int h = src.require(16, "ZIP64 end of central directory locator");
+            long disk = src.u32(h);
+            long offset = src.u32(h + 4) | src.u32(h + 8) << 32;
+            long disks = src.u32(h + 12);
+            if (disk != 0 || disks != 1) {
+                throw new FormatException("multi-disk zip files are not supported");
+            }
+            if (offset != zip64EndOffset) {
+                throw new FormatException("ZIP64 locator points to offset " + offset + ", but the ZIP64 end record is at "
+                        + zip64EndOffset);
+            }
+        }
+
+        /**
+         * The end record. After a ZIP64 end record, each of its fields may instead hold the all-ones value that
+         * defers to the ZIP64 record (which has been checked); otherwise every field must be exact.
+         */
+        private void end(int count, long cdStart, long cdEnd, boolean zip64) throws IOException {
             int h = src.require(18, "end of central directory record");
             int disk = src.u16(h);
             int cdDisk = src.u16(h + 2);
@@ -580,9 +637,13 @@ public final class ModuleZip {
             long cdSize = src.u32(h + 8);
             long cdOffset = src.u32(h + 12);
             int commentLen = src.u16(h + 16);
-            if (onDisk == 0xffff || total == 0xffff || cdSize == 0xffffffffL || cdOffset == 0xffffffffL) {
-                throw new FormatException("ZIP64 end records are not supported (a module zip is never large "
-                        + "enough to need them)");
+            if (zip64) {
+                onDisk = onDisk == 0xffff ? count : onDisk;
+                total = total == 0xffff ? count : total;
+                cdSize = cdSize == 0xffffffffL ? cdEnd - cdStart : cdSize;
+                cdOffset = cdOffset == 0xffffffffL ? cdStart : cdOffset;
+            } else if (onDisk == 0xffff || total == 0xffff || cdSize == 0xffffffffL || cdOffset == 0xffffffffL) {
+                throw new FormatException("end record defers to a ZIP64 end record, but there is none");
             }
             if (disk != 0 || cdDisk != 0) {
                 throw new FormatException("multi-disk zip files are not supported");

@@ -24,7 +24,8 @@ final class Seeds {
             "/example.com/m/@v/master.info",
             "/example.com/m/@v/v1.0.0-!r!c1.info",
             "/example.com/m/../@v/list",
-            "/example.com/m/%2e%2e/@v/list");
+            "/example.com/m/%2e%2e/@v/list",
+            "/github.com/%21burnt%21sushi/toml/@v/v1.2.0.mod");
 
     static final List<String> MODULE_PATHS = List.of(
             "github.com/BurntSushi/toml", "gopkg.in/yaml.v3", "gopkg.in/yaml.v1-unstable", "example.com/m/v2",

@@ -27,6 +27,21 @@ class ProxyRequestTest {
         assertEquals(new ProxyRequest.Zip(toml, v), ProxyRequest.parse("/github.com/!burnt!sushi/toml/@v/v1.2.0.zip"));
     }
 
+    /** The go command writes the '!' of the case-encoding as %21 (url.PathEscape); both spellings are one request. */
+    @Test
+    void percentEncodingAsTheGoCommandSendsIt() {
+        ModulePath toml = ModulePath.parse("github.com/BurntSushi/toml");
+        assertEquals(new ProxyRequest.List(toml), ProxyRequest.parse("/github.com/%21burnt%21sushi/toml/@v/list"));
+        ProxyRequest zip = ProxyRequest.parse("/github.com/%21burnt%21sushi/toml/@v/v1.2.0.zip");
+        assertEquals(new ProxyRequest.Zip(toml, Version.parse("v1.2.0")), zip);
+        assertEquals("github.com/!burnt!sushi/toml/@v/v1.2.0.zip", zip.upstreamPath());
+        assertEquals(new ProxyRequest.Info(ModulePath.parse("example.com/m"), Version.parse("v1.0.0-RC1")),
+                ProxyRequest.parse("/example.com/m/@v/v1.0.0-%21r%21c1.info"));
+        assertEquals(new ProxyRequest.Latest(ModulePath.parse("example.com/m")),
+                ProxyRequest.parse("/example.com/%6d/%40latest"));
+        assertRefused("/example.com/m/@v/feature%23x.info", Kind.NON_CANONICAL_QUERY, "feature#x");
+    }
+
     @Test
     void upstreamPathRoundTrips() {
         for (String p : List.of("/github.com/!burnt!sushi/toml/@v/list", "/github.com/!burnt!sushi/toml/@latest",
@@ -68,34 +83,24 @@ class ProxyRequestTest {
         assertEquals(kind == Kind.MALFORMED ? 400 : 404, e.httpStatus());
     }
 
-    /** Go 1.19 writes the '!' of the case-encoding as %21 (url.PathEscape); those are the same request. */
-    @Test
-    void percentEncodedSafeCharactersAreDecodedAsTheGoCommandSendsThem() {
-        assertEquals(ProxyRequest.parse("/github.com/!burnt!sushi/toml/@v/v1.2.0.info"),
-                ProxyRequest.parse("/github.com/%21burnt%21sushi/toml/@v/v1.2.0.info"));
-        assertEquals(ProxyRequest.parse("/github.com/!knetic/govaluate/@v/v3.0.0+incompatible.zip"),
-                ProxyRequest.parse("/github.com/%21knetic/govaluate/@v/v3.0.0%2Bincompatible.zip"));
-        assertEquals("github.com/!burnt!sushi/toml/@latest",
-                ProxyRequest.parse("/github.com/%21burnt%21sushi/toml/@latest").upstreamPath());
-    }
-
     @Test
     void malformedIs400() {
         assertRefused("", Kind.MALFORMED, "empty");
         assertRefused(null, Kind.MALFORMED, "empty");
         assertRefused("example.com/m/@v/list", Kind.MALFORMED, "start with '/'");
-        assertRefused("/example.com%2fm/@v/list", Kind.MALFORMED, "percent-encodes");
-        assertRefused("/example.com%2Fm/@v/list", Kind.MALFORMED, "percent-encodes");
+        assertRefused("/example.com%2fm/@v/list", Kind.MALFORMED, "encoded \"/\"");
+        assertRefused("/example.com%2Fm/@v/list", Kind.MALFORMED, "encoded \"/\"");
         assertRefused("/example.com/m/%2e%2e/@v/list", Kind.MALFORMED, "\"..\" element");
         assertRefused("/example.com/m/%2E/@v/list", Kind.MALFORMED, "\".\" element");
-        assertRefused("/example.com/m%5c/@v/list", Kind.MALFORMED, "percent-encodes");
-        assertRefused("/example.com/m%00/@v/list", Kind.MALFORMED, "percent-encodes");
-        assertRefused("/example.com/m%252e/@v/list", Kind.MALFORMED, "percent-encodes");
-        assertRefused("/example.com/m%3f/@v/list", Kind.MALFORMED, "percent-encodes");
-        assertRefused("/example.com/m%c3%a9/@v/list", Kind.MALFORMED, "percent-encodes");
-        assertRefused("/example.com/m%2/@v/list", Kind.MALFORMED, "two hex digits");
-        assertRefused("/example.com/m/@v/list%", Kind.MALFORMED, "two hex digits");
-        assertRefused("/example.com/m/@v/v1.0.0%zz.zip", Kind.MALFORMED, "two hex digits");
+        assertRefused("/example.com/m/@v/%252e.info", Kind.MALFORMED, "encoded \"%\"");
+        assertRefused("/example.com/m/@v/v1.0.0.info%", Kind.MALFORMED, "malformed percent-encoding");
+        assertRefused("/example.com/m/@v/v1.0.0.info%2", Kind.MALFORMED, "malformed percent-encoding");
+        assertRefused("/example.com/m/@v/v1.0.0.info%zz", Kind.MALFORMED, "malformed percent-encoding");
+        assertRefused("/example.com/m%00/@v/list", Kind.MALFORMED, "control");
+        assertRefused("/example.com/m%5c/@v/list", Kind.MALFORMED, "percent-encoded");
+        assertRefused("/example.com/m/@v/a%3fb.info", Kind.MALFORMED, "invalid escaped version");
+        assertRefused("/example.com/m%23/@v/list", Kind.MALFORMED, "invalid escaped module path");
+        assertRefused("/example.com/%C3%A9/@v/list", Kind.MALFORMED, "non-ASCII");
         assertRefused("/example.com/m/../n/@v/list", Kind.MALFORMED, "\"..\" element");
         assertRefused("/example.com/./m/@v/list", Kind.MALFORMED, "\".\" element");
         assertRefused("/example.com//m/@v/list", Kind.MALFORMED, "empty element");

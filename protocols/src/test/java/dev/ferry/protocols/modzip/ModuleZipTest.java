@@ -256,11 +256,34 @@ class ModuleZipTest {
         assertRefused(twice.build(), "twice");
         RawZip zip64 = goLike();
         zip64.endCount = 0xffff;
-        assertRefused(zip64.build(), "ZIP64");
+        assertRefused(zip64.build(), "defers to a ZIP64 end record, but there is none");
         byte[] good = goLike().build();
         for (int cut : new int[] {1, 10, 30, 60, good.length - 30, good.length - 1}) {
             assertRefused(java.util.Arrays.copyOf(good, good.length - cut), "truncated");
         }
+    }
+
+    /** Go's archive/zip adds a ZIP64 end record once a zip has 65535 entries; it must be accepted, and exact. */
+    @Test
+    void zip64EndRecord() throws IOException {
+        RawZip ok = goLike();
+        ok.zip64End = true;
+        assertEquals(2, check(ok.build()).files());
+        RawZip count = goLike();
+        count.zip64End = true;
+        count.zip64Count = 3L;
+        assertRefused(count.build(), "ZIP64 end record counts 3");
+        RawZip locator = goLike();
+        locator.zip64End = true;
+        locator.zip64LocatorOffset = 5L;
+        assertRefused(locator.build(), "ZIP64 locator points to offset 5");
+        byte[] z = ok.build();
+        // Drop the locator: the end record then follows the ZIP64 record directly.
+        int loc = z.length - 22 - 20;
+        byte[] noLocator = new byte[z.length - 20];
+        System.arraycopy(z, 0, noLocator, 0, loc);
+        System.arraycopy(z, loc + 20, noLocator, loc, 22);
+        assertRefused(noLocator, "not followed by its locator");
     }
 
     @Test

@@ -49,6 +49,10 @@ final class RawZip {
     boolean omitLastCentral;
     boolean duplicateCentral;
     String comment = "";
+    /** Write a ZIP64 end record and locator, with all-ones sentinels in the end record, as Go does at 65535+. */
+    boolean zip64End;
+    Long zip64Count;
+    Long zip64LocatorOffset;
 
     RawZip add(String name, String data) {
         return add(name, data.getBytes(StandardCharsets.UTF_8), e -> { });
@@ -151,13 +155,29 @@ final class RawZip {
             }
         }
         long cdEnd = out.size() - prefixBytes.length;
+        if (zip64End) {
+            u32(out, 0x06064b50);
+            u64(out, 44);
+            u16(out, 45);
+            u16(out, 45);
+            u32(out, 0);
+            u32(out, 0);
+            u64(out, or(zip64Count, count));
+            u64(out, or(zip64Count, count));
+            u64(out, cdEnd - cdStart);
+            u64(out, cdStart);
+            u32(out, 0x07064b50);
+            u32(out, 0);
+            u64(out, or(zip64LocatorOffset, cdEnd));
+            u32(out, 1);
+        }
         u32(out, 0x06054b50);
         u16(out, 0);
         u16(out, 0);
-        u16(out, endCount != null ? endCount : count);
-        u16(out, endCount != null ? endCount : count);
-        u32(out, or(endCdSize, cdEnd - cdStart));
-        u32(out, or(endCdOffset, cdStart));
+        u16(out, zip64End ? 0xffff : endCount != null ? endCount : count);
+        u16(out, zip64End ? 0xffff : endCount != null ? endCount : count);
+        u32(out, zip64End ? 0xffffffffL : or(endCdSize, cdEnd - cdStart));
+        u32(out, zip64End ? 0xffffffffL : or(endCdOffset, cdStart));
         byte[] c = comment.getBytes(StandardCharsets.UTF_8);
         u16(out, c.length);
         out.writeBytes(c);
@@ -172,6 +192,11 @@ final class RawZip {
     private static void u16(ByteArrayOutputStream out, int v) {
         out.write(v & 0xff);
         out.write((v >>> 8) & 0xff);
+    }
+
+    private static void u64(ByteArrayOutputStream out, long v) {
+        u32(out, v & 0xffffffffL);
+        u32(out, v >>> 32);
     }
 
     private static void u32(ByteArrayOutputStream out, long v) {
