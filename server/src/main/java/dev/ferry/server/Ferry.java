@@ -49,13 +49,15 @@ public final class Ferry implements AutoCloseable {
         LOG.info("ferry starting: listen=" + config.listen() + " data=" + config.data()
                 + " go.upstream=" + config.goUpstreamText());
         Files.createDirectories(config.storeDir());
+        Files.createDirectories(config.spoolDir());
         RocksContentStore store = RocksContentStore.open(config.storeDir(), StoreOptions.defaults());
         Ferry ferry = new Ferry(store);
         try {
             FerryMetrics metrics = new FerryMetrics(memoize(store::stats));
             HttpGoProxyClient upstream = new HttpGoProxyClient(config.goUpstream(), config.upstreamTimeouts(), metrics);
-            GoModuleMirror mirror = new CachingGoModuleMirror(store, upstream,
-                    new GoMirrorSettings(config.goListTtl(), config.goNotFoundTtl()), Clock.systemUTC());
+            GoMirrorSettings settings = new GoMirrorSettings(config.goListTtl(), config.goNotFoundTtl())
+                    .withSpoolDir(config.spoolDir());
+            GoModuleMirror mirror = new CachingGoModuleMirror(store, upstream, settings, Clock.systemUTC());
             FerryRoutes routes = new FerryRoutes(mirror, metrics, ferry::ready);
             ferry.server = FerryHttpServer.create(config.listen().host(), config.listen().port(), routes, SHUTDOWN_GRACE)
                     .start();
