@@ -23,6 +23,10 @@ public final class FerryHttpServer {
                 .addProtocol(Http1Config.builder()
                         .maxPrologueLength(MAX_REQUEST_LINE)
                         .maxHeadersSize(MAX_HEADERS)
+                        // ferry never reads Host; the full check costs a regex match per request
+                        .validateRequestHostHeader(false)
+                        // every response header ferry sets is a constant or a hex digest: skip re-checking them
+                        .validateResponseHeaders(false)
                         .build())
                 .directHandlers(PlainDirectHandler.handlers())
                 .routing(routes::register)
