@@ -97,4 +97,16 @@ class FerryTest {
             assertEquals(200, get(ferry.url() + "/health").statusCode());
         }
     }
+
+    @Test
+    void anAddressInUseFailsStartWithTheReasonAndLeavesTheStoreClosed() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            ListenAddress busy = new ListenAddress("127.0.0.1", taken.getLocalPort());
+            IOException e = assertThrows(IOException.class, () -> Ferry.start(config(busy)));
+            assertTrue(e.getMessage().startsWith("cannot listen on 127.0.0.1:" + taken.getLocalPort()), e.getMessage());
+        }
+        try (Ferry ferry = Ferry.start(config())) { // the store was not left open
+            assertEquals(200, get(ferry.url() + "/health").statusCode());
+        }
+    }
 }
