@@ -131,6 +131,18 @@ class BadInputTest {
         }
     }
 
+    @Test
+    void connectionCloseEndsTheConnectionAndHttp10IsRefusedWithAMessage() throws Exception {
+        // raw() reads until the server closes: these return only because it does
+        String close = server.raw("GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        assertTrue(close.startsWith("HTTP/1.1 200") && close.endsWith("ok\n"), close);
+        // Helidon 4 speaks HTTP/1.1 only: 1.0 gets a 505 with a reason, other protocols a 400
+        String ten = server.raw("GET /health HTTP/1.0\r\n\r\n");
+        assertTrue(ten.startsWith("HTTP/1.1 505") && ten.endsWith("HTTP version not supported\n"), ten);
+        String two = server.raw("GET /health HTTP/2.0\r\nHost: x\r\n\r\n");
+        assertTrue(two.startsWith("HTTP/1.1 400") && two.contains("bad request"), two);
+    }
+
     /** The go command (1.19+) writes the '!' of the case-encoding as %21: the edge passes it to the parser. */
     @Test
     void percentEncodedCaseEscapesReachTheMirrorAsTheSameRequest() throws Exception {
