@@ -13,7 +13,10 @@ import dev.ferry.storage.StoreOptions;
 import dev.ferry.storage.StoreStats;
 import dev.ferry.upstreams.HttpGoProxyClient;
 import io.helidon.webserver.WebServer;
+import dev.ferry.server.config.ListenAddress;
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
@@ -48,20 +51,27 @@ public final class Ferry implements AutoCloseable {
     public static Ferry start(FerryConfig config) throws IOException {
         LOG.info("ferry starting: listen=" + config.listen() + " data=" + config.data()
                 + " go.upstream=" + config.goUpstreamText());
+        checkCanListen(config.listen());
         Files.createDirectories(config.storeDir());
+        Files.createDirectories(config.spoolDir());
         RocksContentStore store = RocksContentStore.open(config.storeDir(), StoreOptions.defaults());
         Ferry ferry = new Ferry(store);
         try {
             FerryMetrics metrics = new FerryMetrics(memoize(store::stats));
             HttpGoProxyClient upstream = new HttpGoProxyClient(config.goUpstream(), config.upstreamTimeouts(), metrics);
-            GoModuleMirror mirror = new CachingGoModuleMirror(store, upstream,
-                    new GoMirrorSettings(config.goListTtl(), config.goNotFoundTtl()), Clock.systemUTC());
+            GoMirrorSettings settings = new GoMirrorSettings(config.goListTtl(), config.goNotFoundTtl())
+                    .withSpoolDir(config.spoolDir());
+            GoModuleMirror mirror = new CachingGoModuleMirror(store, upstream, settings, Clock.systemUTC());
             FerryRoutes routes = new FerryRoutes(mirror, metrics, ferry::ready);
             ferry.server = FerryHttpServer.create(config.listen().host(), config.listen().port(), routes, SHUTDOWN_GRACE)
                     .start();
+            if (!ferry.server.isRunning() || ferry.server.port() <= 0) {
+                // Helidon logs why and returns instead of throwing
+                throw new IOException("cannot listen on " + config.listen());
+            }
             ferry.url = "http://" + config.listen().urlHost() + ":" + ferry.server.port();
             ferry.state = State.READY;
-        } catch (RuntimeException | Error e) {
+        } catch (IOException | RuntimeException | Error e) {
             ferry.close();
             throw e;
         }
@@ -70,6 +80,19 @@ public final class Ferry implements AutoCloseable {
         System.out.flush();
         LOG.info(ready);
         return ferry;
+    }
+
+    /** Fails early, with the reason, when the address cannot be bound (Helidon only logs it). */
+    private static void checkCanListen(ListenAddress listen) throws IOException {
+        if (listen.port() == 0) {
+            return;
+        }
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.setReuseAddress(true);
+            probe.bind(new InetSocketAddress(listen.host(), listen.port()));
+        } catch (IOException e) {
+            throw new IOException("cannot listen on " + listen + ": " + e.getMessage(), e);
+        }
     }
 
     /** Answers /health: the store is open and the server listening. */

@@ -34,7 +34,11 @@ class FerryTest {
     final HttpClient http = HttpClient.newHttpClient();
 
     FerryConfig config() {
-        return new FerryConfig(new ListenAddress("127.0.0.1", 0), tmp.resolve("data"), "off",
+        return config(new ListenAddress("127.0.0.1", 0));
+    }
+
+    FerryConfig config(ListenAddress listen) {
+        return new FerryConfig(listen, tmp.resolve("data"), "off",
                 new GoProxyList(List.of()), Duration.ofMinutes(5), Duration.ofMinutes(1), UpstreamTimeouts.defaults(),
                 Level.INFO, false);
     }
@@ -75,6 +79,34 @@ class FerryTest {
         // the store was closed: it opens again
         try (Ferry again = Ferry.start(config())) {
             assertEquals(200, get(again.url() + "/health").statusCode());
+        }
+    }
+
+    @Test
+    void listensOnIpv6LoopbackWithABracketedUrl() throws Exception {
+        boolean ipv6;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+            probe.bind(new java.net.InetSocketAddress("::1", 0));
+            ipv6 = true;
+        } catch (IOException e) {
+            ipv6 = false;
+        }
+        org.junit.jupiter.api.Assumptions.assumeTrue(ipv6, "no IPv6 loopback here");
+        try (Ferry ferry = Ferry.start(config(ListenAddress.parse("[::1]:0")))) {
+            assertEquals("http://[::1]:" + ferry.port(), ferry.url());
+            assertEquals(200, get(ferry.url() + "/health").statusCode());
+        }
+    }
+
+    @Test
+    void anAddressInUseFailsStartWithTheReasonAndLeavesTheStoreClosed() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            ListenAddress busy = new ListenAddress("127.0.0.1", taken.getLocalPort());
+            IOException e = assertThrows(IOException.class, () -> Ferry.start(config(busy)));
+            assertTrue(e.getMessage().startsWith("cannot listen on 127.0.0.1:" + taken.getLocalPort()), e.getMessage());
+        }
+        try (Ferry ferry = Ferry.start(config())) { // the store was not left open
+            assertEquals(200, get(ferry.url() + "/health").statusCode());
         }
     }
 }

@@ -6,6 +6,7 @@ import dev.ferry.server.config.ConfigLoader;
 import dev.ferry.server.config.FerryConfig;
 import dev.ferry.server.config.Setting;
 import dev.ferry.server.logging.Logging;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.EnumMap;
@@ -145,7 +146,8 @@ public final class ServeCommand implements Callable<Integer> {
         try {
             ferry = Ferry.start(cfg);
         } catch (Exception e) {
-            err.println("ferry: cannot start: " + oneLine(e));
+            err.println("ferry: cannot start: " + (e instanceof IOException && e.getMessage() != null
+                    ? e.getMessage().replace('\n', ' ') : oneLine(e)));
             err.flush();
             Logging.close();
             return 1;

@@ -22,4 +22,9 @@ public record FerryConfig(
     public Path storeDir() {
         return data.resolve("store");
     }
+
+    /** Where downloads in progress that outgrow memory are spooled while clients follow them. */
+    public Path spoolDir() {
+        return data.resolve("spool");
+    }
 }

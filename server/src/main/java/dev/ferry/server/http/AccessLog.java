@@ -32,11 +32,22 @@ public final class AccessLog {
             sb.append('?').append(x.req.prologue().query().rawValue());
         }
         sb.append(' ').append(status).append(' ').append(x.bytes).append("B ");
-        long tenths = nanos / 100_000;
-        sb.append(tenths / 10).append('.').append(tenths % 10).append("ms ").append(x.cache.label());
+        appendMillis(sb, nanos);
+        sb.append("ms ").append(x.cache.label());
         if (x.aborted) {
             sb.append(" aborted");
         }
         LOG.log(Level.INFO, sb.toString());
+    }
+
+    /** 3.2 for 3.2 ms; two decimals under a millisecond (0.04), where most cache hits are. */
+    static void appendMillis(StringBuilder sb, long nanos) {
+        if (nanos < 1_000_000) {
+            long hundredths = nanos / 10_000;
+            sb.append("0.").append(hundredths < 10 ? "0" : "").append(hundredths);
+        } else {
+            long tenths = nanos / 100_000;
+            sb.append(tenths / 10).append('.').append(tenths % 10);
+        }
     }
 }

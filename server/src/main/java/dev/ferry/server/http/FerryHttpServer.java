@@ -21,8 +21,15 @@ public final class FerryHttpServer {
                 .maxPayloadSize(64 * 1024)
                 .writeBufferSize(64 * 1024)
                 .addProtocol(Http1Config.builder()
+                        // the name the discovered HTTP/1 config has; with the default one, requests Helidon
+                        // refuses in the request line (HTTP/1.0, bad protocol) got no answer at all
+                        .name("http_1_1")
                         .maxPrologueLength(MAX_REQUEST_LINE)
                         .maxHeadersSize(MAX_HEADERS)
+                        // ferry never reads Host; the full check costs a regex match per request
+                        .validateRequestHostHeader(false)
+                        // every response header ferry sets is a constant or a hex digest: skip re-checking them
+                        .validateResponseHeaders(false)
                         .build())
                 .directHandlers(PlainDirectHandler.handlers())
                 .routing(routes::register)

@@ -3,20 +3,26 @@ package dev.ferry.server.logging;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 
 /**
- * Writes access-log messages (bare, one per line) off the request threads: requests only enqueue; a daemon
- * thread writes in batches and flushes whenever the queue runs empty.
+ * Writes access-log messages (bare, one per line) off the request threads. Requests only append to a lock-free
+ * queue (no wake-up per line); a daemon thread drains it every few milliseconds and writes in batches. When the
+ * writer falls {@link #MAX_PENDING} lines behind, new lines are dropped and counted rather than slowing requests.
  */
 public final class AccessLogHandler extends Handler {
-    private final BlockingQueue<String> queue = new ArrayBlockingQueue<>(64 * 1024);
+    static final int MAX_PENDING = 256 * 1024;
+    private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+
+    private final ConcurrentLinkedQueue<String> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger pending = new AtomicInteger();
+    private final AtomicLong dropped = new AtomicLong();
     private final OutputStream out;
     private final Thread writer;
     private volatile boolean closed;
@@ -31,36 +37,42 @@ public final class AccessLogHandler extends Handler {
         if (closed || !isLoggable(record)) {
             return;
         }
-        try {
-            queue.put(record.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        if (pending.incrementAndGet() > MAX_PENDING) {
+            pending.decrementAndGet();
+            dropped.incrementAndGet();
+            return;
         }
+        queue.offer(record.getMessage());
     }
 
     private void drain() {
-        List<String> batch = new ArrayList<>(256);
         StringBuilder sb = new StringBuilder(64 * 1024);
-        try {
-            while (!closed || !queue.isEmpty()) {
-                String first = queue.poll(200, TimeUnit.MILLISECONDS);
-                if (first == null) {
-                    continue;
+        while (true) {
+            boolean stopping = closed;
+            String line;
+            int n = 0;
+            while ((line = queue.poll()) != null) {
+                n++;
+                sb.append(line).append('\n');
+                if (sb.length() >= 60 * 1024) {
+                    write(sb);
                 }
-                batch.add(first);
-                queue.drainTo(batch, 1023);
-                for (String line : batch) {
-                    sb.append(line).append('\n');
-                }
-                batch.clear();
-                write(sb);
             }
-        } catch (InterruptedException e) {
-            // closing
+            if (n > 0) {
+                pending.addAndGet(-n);
+            }
+            long lost = dropped.getAndSet(0);
+            if (lost > 0) {
+                sb.append("ferry.access: ").append(lost).append(" lines dropped (log writer too slow)\n");
+            }
+            write(sb);
+            if (stopping) {
+                return;
+            }
+            if (n == 0) {
+                LockSupport.parkNanos(IDLE_PARK_NANOS);
+            }
         }
-        queue.drainTo(batch);
-        batch.forEach(line -> sb.append(line).append('\n'));
-        write(sb);
     }
 
     private void write(StringBuilder sb) {
@@ -69,9 +81,7 @@ public final class AccessLogHandler extends Handler {
         }
         try {
             out.write(sb.toString().getBytes(StandardCharsets.UTF_8));
-            if (queue.isEmpty()) {
-                out.flush();
-            }
+            out.flush();
         } catch (IOException e) {
             reportError("cannot write the access log", e, 0);
         }
@@ -80,24 +90,21 @@ public final class AccessLogHandler extends Handler {
 
     @Override
     public void flush() {
-        try {
-            out.flush();
-        } catch (IOException e) {
-            reportError("cannot flush the access log", e, 0);
-        }
+        // the writer thread flushes after every batch
     }
 
+    /** Writes what is queued and stops the writer. */
     @Override
     public void close() {
         if (closed) {
             return;
         }
         closed = true;
+        LockSupport.unpark(writer);
         try {
             writer.join(2000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        flush();
     }
 }

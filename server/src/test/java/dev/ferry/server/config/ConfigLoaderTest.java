@@ -159,4 +159,21 @@ class ConfigLoaderTest {
         assertFalse(ConfigLoader.bool("off"));
         assertThrows(IllegalArgumentException.class, () -> ConfigLoader.bool("maybe"));
     }
+
+    /** The sample in docs/configuration.md is a valid config, and it lists every setting. */
+    @Test
+    void theDocumentedSampleLoads() throws Exception {
+        String doc = Files.readString(Path.of("..", "docs", "configuration.md"));
+        int start = doc.indexOf("```yaml\n") + "```yaml\n".length();
+        String sample = doc.substring(start, doc.indexOf("```", start));
+        FerryConfig c = ConfigLoader.load(Map.of(), Map.of(), yaml(sample));
+        assertEquals(new ListenAddress("0.0.0.0", 8080), c.listen());
+        assertEquals(Path.of("/var/lib/ferry"), c.data());
+        assertEquals(2, c.goUpstream().entries().size());
+        var raw = ConfigLoader.resolve(Map.of(), Map.of(), yaml(sample));
+        for (Setting s : Setting.values()) {
+            assertFalse(raw.get(s).source().equals("default"), s.key() + " missing from the documented sample");
+            assertTrue(doc.contains(s.flag()) && doc.contains(s.env()) && doc.contains("`" + s.key() + "`"), s.key());
+        }
+    }
 }

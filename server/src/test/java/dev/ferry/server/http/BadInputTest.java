@@ -130,4 +130,28 @@ class BadInputTest {
             assertTrue(s.mirror.asked.getFirst() instanceof ProxyRequest.List);
         }
     }
+
+    @Test
+    void connectionCloseEndsTheConnectionAndHttp10IsRefusedWithAMessage() throws Exception {
+        // raw() reads until the server closes: these return only because it does
+        String close = server.raw("GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        assertTrue(close.startsWith("HTTP/1.1 200") && close.endsWith("ok\n"), close);
+        // Helidon 4 speaks HTTP/1.1 only: 1.0 gets a 505 with a reason, other protocols a 400
+        String ten = server.raw("GET /health HTTP/1.0\r\n\r\n");
+        assertTrue(ten.startsWith("HTTP/1.1 505") && ten.endsWith("HTTP version not supported\n"), ten);
+        String two = server.raw("GET /health HTTP/2.0\r\nHost: x\r\n\r\n");
+        assertTrue(two.startsWith("HTTP/1.1 400") && two.contains("bad request"), two);
+    }
+
+    /** The go command (1.19+) writes the '!' of the case-encoding as %21: the edge passes it to the parser. */
+    @Test
+    void percentEncodedCaseEscapesReachTheMirrorAsTheSameRequest() throws Exception {
+        try (TestServer s = TestServer.answering(r -> new GoAnswer.NotFound("nope", false, GoAnswer.CacheOutcome.MISS))) {
+            assertEquals(404, s.get("/github.com/%21burnt%21sushi/toml/@v/v1.2.0.info").statusCode());
+            assertEquals(404, s.get("/github.com/!burnt!sushi/toml/@v/v1.2.0.info").statusCode());
+            assertEquals(2, s.mirror.asked.size());
+            assertEquals(s.mirror.asked.get(0), s.mirror.asked.get(1));
+            assertEquals("github.com/!burnt!sushi/toml/@v/v1.2.0.info", s.mirror.asked.get(0).upstreamPath());
+        }
+    }
 }
