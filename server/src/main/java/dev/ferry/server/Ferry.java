@@ -3,6 +3,7 @@ package dev.ferry.server;
 import dev.ferry.mirror.go.CachingGoModuleMirror;
 import dev.ferry.mirror.go.GoMirrorSettings;
 import dev.ferry.mirror.go.GoModuleMirror;
+import dev.ferry.server.admin.AdminAuth;
 import dev.ferry.server.config.FerryConfig;
 import dev.ferry.server.http.FerryHttpServer;
 import dev.ferry.server.http.FerryRoutes;
@@ -20,6 +21,7 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -38,6 +40,7 @@ public final class Ferry implements AutoCloseable {
     private enum State { STARTING, READY, STOPPING, STOPPED }
 
     private final ContentStore store;
+    private HttpGoProxyClient upstream;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile State state = State.STARTING;
     private WebServer server;
@@ -58,11 +61,16 @@ public final class Ferry implements AutoCloseable {
         Ferry ferry = new Ferry(store);
         try {
             FerryMetrics metrics = new FerryMetrics(memoize(store::stats));
-            HttpGoProxyClient upstream = new HttpGoProxyClient(config.goUpstream(), config.upstreamTimeouts(), metrics);
+            HttpGoProxyClient upstream = new HttpGoProxyClient(config.goUpstreams(), config.upstreamPool(), metrics,
+                    Clock.systemUTC());
+            ferry.upstream = upstream;
+            upstream.startProbing();
+            metrics.watch(upstream.pool());
+            AdminAuth admin = AdminAuth.load(config.adminToken(), config.data());
             GoMirrorSettings settings = new GoMirrorSettings(config.goListTtl(), config.goNotFoundTtl())
                     .withSpoolDir(config.spoolDir());
             GoModuleMirror mirror = new CachingGoModuleMirror(store, upstream, settings, Clock.systemUTC());
-            FerryRoutes routes = new FerryRoutes(mirror, metrics, ferry::ready);
+            FerryRoutes routes = new FerryRoutes(mirror, metrics, ferry::ready, admin, Map.of("go", upstream.pool()));
             ferry.server = FerryHttpServer.create(config.listen().host(), config.listen().port(), routes, SHUTDOWN_GRACE)
                     .start();
             if (!ferry.server.isRunning() || ferry.server.port() <= 0) {
@@ -132,6 +140,9 @@ public final class Ferry implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "stopping the web server failed", e);
         } finally {
+            if (upstream != null) {
+                upstream.close();
+            }
             try {
                 store.close();
             } catch (RuntimeException e) {

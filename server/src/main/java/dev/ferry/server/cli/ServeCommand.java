@@ -23,7 +23,7 @@ import picocli.CommandLine.Option;
         versionProvider = FerryMain.Version.class,
         sortOptions = false,
         usageHelpWidth = 110,
-        description = {"Serve the GOPROXY protocol (and /health, /metrics) from a local cache of upstream proxies.",
+        description = {"Serve the GOPROXY protocol (and /health, /metrics, /admin/api/) from a local cache of upstream proxies.",
                 "",
                 "Every setting can also come from an environment variable or a YAML config file;",
                 "precedence: flag > environment > config file > default."},
@@ -61,7 +61,8 @@ public final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--go-upstream", paramLabel = "LIST",
             description = "Upstream Go module proxies in GOPROXY syntax: 'https://a,https://b|https://c'"
-                    + " (',' falls through on 404/410 only, '|' on any error), or 'off'."
+                    + " (',' falls through on 404/410 only, '|' on any error), or 'off'. Per-upstream weight,"
+                    + " credentials and timeouts go in the YAML 'upstreams' list (docs/upstreams.md)."
                     + " Env FERRY_GO_UPSTREAM, yaml go.upstream. Default: https://proxy.golang.org|https://goproxy.io.")
     String goUpstream;
 
@@ -90,6 +91,81 @@ public final class ServeCommand implements Callable<Integer> {
                     + " Env FERRY_UPSTREAM_STALL_TIMEOUT, yaml upstream.stallTimeout. Default: 30s.")
     String stallTimeout;
 
+    @Option(names = "--upstream-strategy", paramLabel = "NAME",
+            description = "failover: in order, the list's ',' and '|' decide when to move on; weighted: smooth weighted round-robin over healthy upstreams (weights in the YAML upstreams list)."
+                    + " Env FERRY_UPSTREAM_STRATEGY, yaml upstream.strategy. Default: failover.")
+    String upstreamStrategy;
+
+    @Option(names = "--upstream-breaker-failures", paramLabel = "N",
+            description = "Failures in a row that open an upstream's circuit breaker."
+                    + " Env FERRY_UPSTREAM_BREAKER_FAILURES, yaml upstream.breaker.failures. Default: 5.")
+    String breakerFailures;
+
+    @Option(names = "--upstream-breaker-error-rate", paramLabel = "RATE",
+            description = "Share of failed attempts within the window that opens the breaker (0 < RATE <= 1)."
+                    + " Env FERRY_UPSTREAM_BREAKER_ERROR_RATE, yaml upstream.breaker.errorRate. Default: 0.5.")
+    String breakerErrorRate;
+
+    @Option(names = "--upstream-breaker-window", paramLabel = "DURATION",
+            description = "Sliding window for the error rate."
+                    + " Env FERRY_UPSTREAM_BREAKER_WINDOW, yaml upstream.breaker.window. Default: 60s.")
+    String breakerWindow;
+
+    @Option(names = "--upstream-breaker-min-requests", paramLabel = "N",
+            description = "Attempts within the window before the error rate counts."
+                    + " Env FERRY_UPSTREAM_BREAKER_MIN_REQUESTS, yaml upstream.breaker.minRequests. Default: 20.")
+    String breakerMinRequests;
+
+    @Option(names = "--upstream-breaker-cool-down", paramLabel = "DURATION",
+            description = "How long an open breaker skips its upstream before one probe (a Retry-After on 503/429 is honoured)."
+                    + " Env FERRY_UPSTREAM_BREAKER_COOL_DOWN, yaml upstream.breaker.coolDown. Default: 30s.")
+    String breakerCoolDown;
+
+    @Option(names = "--upstream-breaker-max-cool-down", paramLabel = "DURATION",
+            description = "Cap for the cool-down (doubled after each failed probe) and for Retry-After."
+                    + " Env FERRY_UPSTREAM_BREAKER_MAX_COOL_DOWN, yaml upstream.breaker.maxCoolDown. Default: 5m.")
+    String breakerMaxCoolDown;
+
+    @Option(names = "--upstream-retry-attempts", paramLabel = "N",
+            description = "Walks over the upstream list per request when every upstream asked failed (the first included)."
+                    + " Env FERRY_UPSTREAM_RETRY_ATTEMPTS, yaml upstream.retry.attempts. Default: 3.")
+    String retryAttempts;
+
+    @Option(names = "--upstream-retry-backoff", paramLabel = "DURATION",
+            description = "Backoff before the first retry; doubles each time, with full jitter."
+                    + " Env FERRY_UPSTREAM_RETRY_BACKOFF, yaml upstream.retry.backoff. Default: 200ms.")
+    String retryBackoff;
+
+    @Option(names = "--upstream-retry-max-backoff", paramLabel = "DURATION",
+            description = "Longest backoff between retries."
+                    + " Env FERRY_UPSTREAM_RETRY_MAX_BACKOFF, yaml upstream.retry.maxBackoff. Default: 2s.")
+    String retryMaxBackoff;
+
+    @Option(names = "--upstream-retry-budget", paramLabel = "DURATION",
+            description = "No upstream attempt starts after this long since the request began."
+                    + " Env FERRY_UPSTREAM_RETRY_BUDGET, yaml upstream.retry.budget. Default: 60s.")
+    String retryBudget;
+
+    @Option(names = "--upstream-stall-floor", paramLabel = "BYTES",
+            description = "Bytes per second below which a body is abandoned and continued from the next upstream (KiB, MiB, KB, MB; 0: off)."
+                    + " Env FERRY_UPSTREAM_STALL_FLOOR, yaml upstream.stallFloor. Default: 1KiB.")
+    String stallFloor;
+
+    @Option(names = "--upstream-stall-floor-window", paramLabel = "DURATION",
+            description = "Time waiting for body bytes over which the floor rate is measured."
+                    + " Env FERRY_UPSTREAM_STALL_FLOOR_WINDOW, yaml upstream.stallFloorWindow. Default: 10s.")
+    String stallFloorWindow;
+
+    @Option(names = "--upstream-probe-interval", paramLabel = "DURATION",
+            description = "How often upstreams whose breaker cool-down is over are probed."
+                    + " Env FERRY_UPSTREAM_PROBE_INTERVAL, yaml upstream.probeInterval. Default: 5s.")
+    String probeInterval;
+
+    @Option(names = "--admin-token", paramLabel = "TOKEN",
+            description = "Bearer token for /admin/api/ (prefer env FERRY_ADMIN_TOKEN: the command line is visible to"
+                    + " other users). yaml admin.token. Default: generated once into DATA/admin-token (mode 0600).")
+    String adminToken;
+
     @Option(names = "--log-level", paramLabel = "LEVEL",
             description = "error, warn, info, debug or trace. Env FERRY_LOG_LEVEL, yaml logLevel. Default: info.")
     String logLevel;
@@ -114,6 +190,21 @@ public final class ServeCommand implements Callable<Integer> {
         put(flags, Setting.UPSTREAM_CONNECT_TIMEOUT, connectTimeout);
         put(flags, Setting.UPSTREAM_FIRST_BYTE_TIMEOUT, firstByteTimeout);
         put(flags, Setting.UPSTREAM_STALL_TIMEOUT, stallTimeout);
+        put(flags, Setting.UPSTREAM_STRATEGY, upstreamStrategy);
+        put(flags, Setting.UPSTREAM_BREAKER_FAILURES, breakerFailures);
+        put(flags, Setting.UPSTREAM_BREAKER_ERROR_RATE, breakerErrorRate);
+        put(flags, Setting.UPSTREAM_BREAKER_WINDOW, breakerWindow);
+        put(flags, Setting.UPSTREAM_BREAKER_MIN_REQUESTS, breakerMinRequests);
+        put(flags, Setting.UPSTREAM_BREAKER_COOL_DOWN, breakerCoolDown);
+        put(flags, Setting.UPSTREAM_BREAKER_MAX_COOL_DOWN, breakerMaxCoolDown);
+        put(flags, Setting.UPSTREAM_RETRY_ATTEMPTS, retryAttempts);
+        put(flags, Setting.UPSTREAM_RETRY_BACKOFF, retryBackoff);
+        put(flags, Setting.UPSTREAM_RETRY_MAX_BACKOFF, retryMaxBackoff);
+        put(flags, Setting.UPSTREAM_RETRY_BUDGET, retryBudget);
+        put(flags, Setting.UPSTREAM_STALL_FLOOR, stallFloor);
+        put(flags, Setting.UPSTREAM_STALL_FLOOR_WINDOW, stallFloorWindow);
+        put(flags, Setting.UPSTREAM_PROBE_INTERVAL, probeInterval);
+        put(flags, Setting.ADMIN_TOKEN, adminToken);
         put(flags, Setting.LOG_LEVEL, logLevel);
         put(flags, Setting.ACCESS_LOG, accessLog == null ? null : accessLog.toString());
         return flags;

@@ -5,14 +5,21 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.ferry.upstreams.BreakerSettings;
 import dev.ferry.upstreams.GoProxyList;
+import dev.ferry.upstreams.PoolSettings;
+import dev.ferry.upstreams.RetryPolicy;
+import dev.ferry.upstreams.Strategy;
+import dev.ferry.upstreams.Upstream;
 import dev.ferry.upstreams.UpstreamTimeouts;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -24,7 +31,9 @@ import java.util.logging.Level;
  */
 public final class ConfigLoader {
     /** YAML mappings that group settings. */
-    private static final Set<String> GROUPS = Set.of("go", "upstream");
+    private static final Set<String> GROUPS = Set.of("go", "upstream", "upstream.breaker", "upstream.retry", "admin");
+    /** The YAML list of per-upstream details. */
+    static final String UPSTREAMS = "upstreams";
 
     private ConfigLoader() {}
 
@@ -38,17 +47,26 @@ public final class ConfigLoader {
      */
     public static FerryConfig load(Map<Setting, String> flags, Map<String, String> env, Path configFile)
             throws ConfigException {
-        Map<Setting, Sourced> raw = resolve(flags, env, configFile);
-        return build(raw);
+        Path file = configFile(env, configFile);
+        YamlFile yaml = file == null ? new YamlFile(Map.of(), List.of()) : readYamlFile(file, env);
+        return build(resolve(flags, env, yaml.settings()), yaml.upstreams());
     }
 
     public static Map<Setting, Sourced> resolve(Map<Setting, String> flags, Map<String, String> env, Path configFile)
             throws ConfigException {
-        Path file = configFile;
-        if (file == null && env.get(Setting.CONFIG_ENV) != null && !env.get(Setting.CONFIG_ENV).isBlank()) {
-            file = Path.of(env.get(Setting.CONFIG_ENV));
+        Path file = configFile(env, configFile);
+        return resolve(flags, env, file == null ? Map.of() : readYaml(file));
+    }
+
+    private static Path configFile(Map<String, String> env, Path configFile) {
+        if (configFile == null && env.get(Setting.CONFIG_ENV) != null && !env.get(Setting.CONFIG_ENV).isBlank()) {
+            return Path.of(env.get(Setting.CONFIG_ENV));
         }
-        Map<Setting, Sourced> fromFile = file == null ? Map.of() : readYaml(file);
+        return configFile;
+    }
+
+    private static Map<Setting, Sourced> resolve(Map<Setting, String> flags, Map<String, String> env,
+                                                 Map<Setting, Sourced> fromFile) {
         Map<Setting, Sourced> out = new EnumMap<>(Setting.class);
         for (Setting s : Setting.values()) {
             Sourced v;
@@ -67,6 +85,10 @@ public final class ConfigLoader {
     }
 
     static FerryConfig build(Map<Setting, Sourced> raw) throws ConfigException {
+        return build(raw, List.of());
+    }
+
+    static FerryConfig build(Map<Setting, Sourced> raw, List<UpstreamEntry> entries) throws ConfigException {
         ListenAddress listen = check(raw, Setting.LISTEN, ListenAddress::parse);
         Path data = check(raw, Setting.DATA, t -> {
             if (t.isBlank()) {
@@ -82,8 +104,72 @@ public final class ConfigLoader {
         Level level = check(raw, Setting.LOG_LEVEL, ConfigLoader::level);
         boolean accessLog = check(raw, Setting.ACCESS_LOG, ConfigLoader::bool);
         GoProxyList upstream = check(raw, Setting.GO_UPSTREAM, t -> GoProxyList.parse(t.strip()));
+        UpstreamTimeouts timeouts = new UpstreamTimeouts(connect, firstByte, stall);
+        PoolSettings pool = poolSettings(raw, notFoundTtl);
+        List<Upstream> upstreams = UpstreamDetails.apply(upstream, timeouts, entries);
+        String adminToken = raw.get(Setting.ADMIN_TOKEN).value().strip();
         return new FerryConfig(listen, data, raw.get(Setting.GO_UPSTREAM).value().strip(), upstream, listTtl,
-                notFoundTtl, new UpstreamTimeouts(connect, firstByte, stall), level, accessLog);
+                notFoundTtl, timeouts, level, accessLog, upstreams, pool, adminToken.isEmpty() ? null : adminToken);
+    }
+
+    private static PoolSettings poolSettings(Map<Setting, Sourced> raw, Duration notFoundTtl) throws ConfigException {
+        Strategy strategy = check(raw, Setting.UPSTREAM_STRATEGY, Strategy::parse);
+        int failures = check(raw, Setting.UPSTREAM_BREAKER_FAILURES, t -> count(t, 1));
+        double rate = check(raw, Setting.UPSTREAM_BREAKER_ERROR_RATE, ConfigLoader::rate);
+        Duration window = check(raw, Setting.UPSTREAM_BREAKER_WINDOW, ConfigLoader::positive);
+        int minRequests = check(raw, Setting.UPSTREAM_BREAKER_MIN_REQUESTS, t -> count(t, 1));
+        Duration coolDown = check(raw, Setting.UPSTREAM_BREAKER_COOL_DOWN, ConfigLoader::positive);
+        Duration maxCoolDown = check(raw, Setting.UPSTREAM_BREAKER_MAX_COOL_DOWN, t -> {
+            Duration d = positive(t);
+            if (d.compareTo(coolDown) < 0) {
+                throw new IllegalArgumentException("must not be shorter than upstream.breaker.coolDown (" + coolDown.toSeconds() + "s)");
+            }
+            return d;
+        });
+        int attempts = check(raw, Setting.UPSTREAM_RETRY_ATTEMPTS, t -> count(t, 1));
+        Duration backoff = check(raw, Setting.UPSTREAM_RETRY_BACKOFF, Durations::parse);
+        Duration maxBackoff = check(raw, Setting.UPSTREAM_RETRY_MAX_BACKOFF, t -> {
+            Duration d = Durations.parse(t);
+            if (d.compareTo(backoff) < 0) {
+                throw new IllegalArgumentException("must not be shorter than upstream.retry.backoff");
+            }
+            return d;
+        });
+        Duration budget = check(raw, Setting.UPSTREAM_RETRY_BUDGET, ConfigLoader::positive);
+        long floor = check(raw, Setting.UPSTREAM_STALL_FLOOR, ByteRates::parse);
+        Duration floorWindow = check(raw, Setting.UPSTREAM_STALL_FLOOR_WINDOW, ConfigLoader::positive);
+        Duration probe = check(raw, Setting.UPSTREAM_PROBE_INTERVAL, ConfigLoader::positive);
+        // Remember an upstream's 404 per path no longer than the mirror remembers the answer, or a refetch after
+        // go.notFoundTtl would still be answered from the older miss.
+        Duration notFoundMemory = notFoundTtl.compareTo(Duration.ofSeconds(10)) < 0 ? notFoundTtl : Duration.ofSeconds(10);
+        return new PoolSettings(strategy, new BreakerSettings(failures, rate, window, minRequests, coolDown, maxCoolDown),
+                new RetryPolicy(attempts, backoff, maxBackoff, budget), floor, floorWindow, notFoundMemory, probe);
+    }
+
+    private static int count(String text, int min) {
+        int n;
+        try {
+            n = Integer.parseInt(text.strip());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("expected a whole number");
+        }
+        if (n < min) {
+            throw new IllegalArgumentException("must be at least " + min);
+        }
+        return n;
+    }
+
+    private static double rate(String text) {
+        double r;
+        try {
+            r = Double.parseDouble(text.strip());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("expected a number such as 0.5");
+        }
+        if (!(r > 0 && r <= 1)) {
+            throw new IllegalArgumentException("must be more than 0 and at most 1");
+        }
+        return r;
     }
 
     @FunctionalInterface
@@ -129,8 +215,15 @@ public final class ConfigLoader {
         };
     }
 
-    /** Reads the YAML file into settings, rejecting unknown keys, lists and duplicates with file:line. */
+    /** What a config file holds: the settings, and the per-upstream details of its {@code upstreams:} list. */
+    record YamlFile(Map<Setting, Sourced> settings, List<UpstreamEntry> upstreams) {}
+
     static Map<Setting, Sourced> readYaml(Path file) throws ConfigException {
+        return readYamlFile(file, System.getenv()).settings();
+    }
+
+    /** Reads the YAML file, rejecting unknown keys, lists and duplicates with file:line. */
+    static YamlFile readYamlFile(Path file, Map<String, String> env) throws ConfigException {
         String text;
         try {
             text = Files.readString(file);
@@ -140,25 +233,27 @@ public final class ConfigLoader {
             throw new ConfigException("cannot read config file " + file + ": " + e.getMessage());
         }
         Map<Setting, Sourced> out = new EnumMap<>(Setting.class);
+        List<UpstreamEntry> upstreams = new ArrayList<>();
         try (JsonParser p = new YAMLFactory().createParser(text)) {
             JsonToken t = p.nextToken();
             if (t == null) {
-                return out; // empty file
+                return new YamlFile(out, upstreams); // empty file
             }
             if (t != JsonToken.START_OBJECT) {
                 throw new ConfigException(where(file, p.currentTokenLocation()) + ": expected a mapping of settings");
             }
-            readObject(p, "", file, out);
+            readObject(p, "", file, out, upstreams, env);
         } catch (JsonProcessingException e) {
             String msg = e.getOriginalMessage() == null ? "invalid YAML" : e.getOriginalMessage().lines().findFirst().orElse("");
             throw new ConfigException(where(file, e.getLocation()) + ": invalid YAML: " + msg);
         } catch (IOException e) {
             throw new ConfigException("cannot read config file " + file + ": " + e.getMessage());
         }
-        return out;
+        return new YamlFile(out, List.copyOf(upstreams));
     }
 
-    private static void readObject(JsonParser p, String prefix, Path file, Map<Setting, Sourced> out)
+    private static void readObject(JsonParser p, String prefix, Path file, Map<Setting, Sourced> out,
+                                   List<UpstreamEntry> upstreams, Map<String, String> env)
             throws IOException, ConfigException {
         JsonToken t;
         while ((t = p.nextToken()) != JsonToken.END_OBJECT) {
@@ -168,11 +263,18 @@ public final class ConfigLoader {
             String key = prefix + p.currentName();
             String at = where(file, p.currentTokenLocation());
             JsonToken value = p.nextToken();
+            if (key.equals(UPSTREAMS) && value == JsonToken.START_ARRAY) {
+                if (!upstreams.isEmpty()) {
+                    throw new ConfigException(at + ": upstreams is set twice");
+                }
+                upstreams.addAll(UpstreamEntries.read(p, file, env));
+                continue;
+            }
             if (value == JsonToken.START_OBJECT) {
-                if (!prefix.isEmpty() || !GROUPS.contains(key)) {
+                if (!GROUPS.contains(key)) {
                     throw new ConfigException(at + ": unknown setting \"" + key + "\"" + hint());
                 }
-                readObject(p, key + ".", file, out);
+                readObject(p, key + ".", file, out, upstreams, env);
                 continue;
             }
             Setting s = Setting.byKey(key);
@@ -197,10 +299,10 @@ public final class ConfigLoader {
         for (Setting s : Setting.values()) {
             sb.append(' ').append(s.key());
         }
-        return sb.append(')').toString();
+        return sb.append(' ').append(UPSTREAMS).append(')').toString();
     }
 
-    private static String where(Path file, JsonLocation loc) {
+    static String where(Path file, JsonLocation loc) {
         return loc == null || loc.getLineNr() < 1 ? file.toString() : file + ":" + loc.getLineNr();
     }
 }

@@ -1,9 +1,12 @@
 package dev.ferry.server.config;
 
 import dev.ferry.upstreams.GoProxyList;
+import dev.ferry.upstreams.PoolSettings;
+import dev.ferry.upstreams.Upstream;
 import dev.ferry.upstreams.UpstreamTimeouts;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.logging.Level;
 
 /** Everything {@code ferry serve} needs, validated. */
@@ -16,7 +19,33 @@ public record FerryConfig(
         Duration goNotFoundTtl,
         UpstreamTimeouts upstreamTimeouts,
         Level logLevel,
-        boolean accessLog) {
+        boolean accessLog,
+        List<Upstream> goUpstreams,
+        PoolSettings upstreamPool,
+        String adminToken) {
+
+    /**
+     * @param goUpstreams  go.upstream's entries with their YAML details (weight, credentials, timeouts)
+     * @param adminToken   the configured admin token, or null to use (or generate) DATA/admin-token
+     */
+    public FerryConfig {
+        goUpstreams = List.copyOf(goUpstreams);
+    }
+
+    /** Without per-upstream details: every upstream gets the common timeouts, the pool its defaults. */
+    public FerryConfig(ListenAddress listen, Path data, String goUpstreamText, GoProxyList goUpstream,
+                       Duration goListTtl, Duration goNotFoundTtl, UpstreamTimeouts upstreamTimeouts, Level logLevel,
+                       boolean accessLog) {
+        this(listen, data, goUpstreamText, goUpstream, goListTtl, goNotFoundTtl, upstreamTimeouts, logLevel, accessLog,
+                goUpstream.entries().stream().map(e -> Upstream.of(e, upstreamTimeouts)).toList(),
+                PoolSettings.defaults(), null);
+    }
+
+    @Override
+    public String toString() {
+        // Never the admin token.
+        return "FerryConfig[listen=" + listen + ", data=" + data + ", go.upstream=" + goUpstreamText + "]";
+    }
 
     /** The content store's directory under {@link #data}. */
     public Path storeDir() {

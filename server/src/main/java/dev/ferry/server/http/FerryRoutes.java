@@ -2,9 +2,11 @@ package dev.ferry.server.http;
 
 import dev.ferry.mirror.go.GoModuleMirror;
 import dev.ferry.protocols.goproxy.ProxyRequest;
+import dev.ferry.server.admin.AdminAuth;
 import dev.ferry.server.metrics.FerryMetrics;
 import dev.ferry.server.metrics.FerryMetrics.Endpoint;
 import dev.ferry.server.metrics.MetricRegistry;
+import dev.ferry.upstreams.UpstreamPool;
 import io.helidon.http.Header;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
@@ -15,6 +17,7 @@ import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -24,6 +27,7 @@ import java.util.logging.Logger;
  * <pre>
  *   GET|HEAD /health                      200 "ok" when ready, else 503
  *   GET|HEAD /metrics                     Prometheus text format 0.0.4
+ *   GET|HEAD /admin/api/upstreams         upstream pools' health as JSON; every /admin/api/ path needs the admin token
  *   GET|HEAD /$module/@v/list             \
  *   GET|HEAD /$module/@latest              |  the GOPROXY protocol, answered by the GoModuleMirror
  *   GET|HEAD /$module/@v/$version.info     |
@@ -42,15 +46,28 @@ public final class FerryRoutes {
     private final GoProxyHandler goproxy;
     private final FerryMetrics metrics;
     private final BooleanSupplier ready;
+    private final AdminHandler admin;
 
     public FerryRoutes(GoModuleMirror mirror, FerryMetrics metrics, BooleanSupplier ready) {
-        this(mirror, metrics, ready, ProxyRequest::parse);
+        this(mirror, metrics, ready, ProxyRequest::parse, null);
+    }
+
+    /** With the admin API: {@code pools} by the name /admin/api/upstreams shows them under. */
+    public FerryRoutes(GoModuleMirror mirror, FerryMetrics metrics, BooleanSupplier ready, AdminAuth auth,
+                       Map<String, UpstreamPool> pools) {
+        this(mirror, metrics, ready, ProxyRequest::parse, new AdminHandler(auth, pools));
     }
 
     FerryRoutes(GoModuleMirror mirror, FerryMetrics metrics, BooleanSupplier ready, GoProxyHandler.Parser parser) {
+        this(mirror, metrics, ready, parser, null);
+    }
+
+    FerryRoutes(GoModuleMirror mirror, FerryMetrics metrics, BooleanSupplier ready, GoProxyHandler.Parser parser,
+                AdminHandler admin) {
         this.goproxy = new GoProxyHandler(mirror, parser);
         this.metrics = metrics;
         this.ready = ready;
+        this.admin = admin;
     }
 
     /** Registers the routes on {@code routing}. */
@@ -98,6 +115,16 @@ public final class FerryRoutes {
     }
 
     private void dispatch(Exchange x) {
+        if (x.rawPath.startsWith(AdminHandler.PREFIX)) {
+            // Authentication first, whatever the method: the admin API will grow methods of its own.
+            if (admin != null) {
+                admin.handle(x);
+            } else {
+                x.endpoint = Endpoint.ADMIN;
+                x.sendText(Status.NOT_FOUND_404, "no admin API");
+            }
+            return;
+        }
         Method method = x.req.prologue().method();
         if (!Method.GET.equals(method) && !x.head) {
             x.endpoint = endpointOf(x.rawPath);
@@ -116,7 +143,7 @@ public final class FerryRoutes {
         return switch (rawPath) {
             case "/health" -> Endpoint.HEALTH;
             case "/metrics" -> Endpoint.METRICS;
-            default -> Endpoint.OTHER;
+            default -> rawPath.startsWith(AdminHandler.PREFIX) ? Endpoint.ADMIN : Endpoint.OTHER;
         };
     }
 

@@ -1,7 +1,11 @@
 package dev.ferry.server.metrics;
 
 import dev.ferry.storage.StoreStats;
+import dev.ferry.upstreams.BreakerState;
 import dev.ferry.upstreams.UpstreamEvents;
+import dev.ferry.upstreams.UpstreamPool;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicReferenceArray;
@@ -15,7 +19,7 @@ public final class FerryMetrics implements UpstreamEvents {
 
     /** The {@code endpoint} label. */
     public enum Endpoint {
-        LIST, LATEST, INFO, MOD, ZIP, HEALTH, METRICS, OTHER;
+        LIST, LATEST, INFO, MOD, ZIP, HEALTH, METRICS, ADMIN, OTHER;
         final String label = name().toLowerCase(Locale.ROOT);
 
         public String label() {
@@ -45,6 +49,7 @@ public final class FerryMetrics implements UpstreamEvents {
     private final CounterFamily upstreamFailures;
     private final HistogramFamily upstreamLatency;
     private final CounterFamily upstreamBytes;
+    private final CounterFamily breakerTransitions;
 
     public FerryMetrics(Supplier<StoreStats> storeStats) {
         requests = registry.counter("ferry_http_requests_total", "HTTP requests answered.",
@@ -68,6 +73,8 @@ public final class FerryMetrics implements UpstreamEvents {
         upstreamLatency = registry.histogram("ferry_upstream_latency_seconds", "Upstream time to first byte.",
                 HistogramFamily.LATENCY_SECONDS, "upstream");
         upstreamBytes = registry.counter("ferry_upstream_bytes_total", "Body bytes received from upstreams.", "upstream");
+        breakerTransitions = registry.counter("ferry_upstream_breaker_transitions_total",
+                "Circuit breaker state changes by the state entered.", "upstream", "state");
 
         if (storeStats != null) {
             registry.gauge("ferry_store_objects", "Objects in the content store.", () -> storeStats.get().objects());
@@ -77,6 +84,18 @@ public final class FerryMetrics implements UpstreamEvents {
             registry.gauge("ferry_store_disk_bytes", "Disk space the content store uses.",
                     () -> storeStats.get().diskBytes());
         }
+    }
+
+    /** Exports each upstream's breaker state (0 closed, 1 open, 2 half-open), read at scrape time. */
+    public void watch(UpstreamPool pool) {
+        registry.gauges("ferry_upstream_breaker_state", "Circuit breaker state: 0 closed, 1 open, 2 half-open.",
+                "upstream", () -> {
+                    Map<String, Double> states = new LinkedHashMap<>();
+                    for (UpstreamPool.Member m : pool.members()) {
+                        states.put(m.upstream().name(), (double) m.breaker().state().gauge());
+                    }
+                    return states;
+                });
     }
 
     public MetricRegistry registry() {
@@ -120,6 +139,11 @@ public final class FerryMetrics implements UpstreamEvents {
     @Override
     public void failure(String upstream, String kind, String detail) {
         upstreamFailures.labels(upstream, kind).inc();
+    }
+
+    @Override
+    public void breaker(String upstream, BreakerState from, BreakerState to, String why) {
+        breakerTransitions.labels(upstream, to.label()).inc();
     }
 
     @Override

@@ -5,7 +5,9 @@ import java.io.Writer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.Map;
 import java.util.function.DoubleSupplier;
+import java.util.function.Supplier;
 
 /**
  * A tiny metric registry writing the Prometheus text exposition format 0.0.4. Families are written in the order
@@ -28,6 +30,14 @@ public final class MetricRegistry {
     /** A gauge read at scrape time. */
     public void gauge(String name, String help, DoubleSupplier value) {
         register(new GaugeFamily(name, help, value));
+    }
+
+    /**
+     * A gauge family read at scrape time: {@code values} maps each value of the one label to the gauge's value,
+     * for label sets only known at run time (one per configured upstream).
+     */
+    public void gauges(String name, String help, String labelName, Supplier<Map<String, Double>> values) {
+        register(new LabelledGaugeFamily(name, help, labelName, values));
     }
 
     private <F extends Family> F register(F family) {
@@ -124,7 +134,7 @@ public final class MetricRegistry {
         return Double.toString(v);
     }
 
-    abstract static sealed class Family permits CounterFamily, HistogramFamily, GaugeFamily {
+    abstract static sealed class Family permits CounterFamily, HistogramFamily, GaugeFamily, LabelledGaugeFamily {
         final String name;
         final String help;
 
@@ -174,6 +184,34 @@ public final class MetricRegistry {
                 v = Double.NaN;
             }
             sb.append(name).append(' ').append(formatValue(v)).append('\n');
+        }
+    }
+
+    static final class LabelledGaugeFamily extends Family {
+        private final String[] labelNames;
+        private final Supplier<Map<String, Double>> values;
+
+        LabelledGaugeFamily(String name, String help, String labelName, Supplier<Map<String, Double>> values) {
+            super(name, help);
+            this.labelNames = new String[] {labelName};
+            this.values = values;
+        }
+
+        @Override
+        String type() {
+            return "gauge";
+        }
+
+        @Override
+        void write(StringBuilder sb) {
+            Map<String, Double> now;
+            try {
+                now = values.get();
+            } catch (RuntimeException e) {
+                return;
+            }
+            now.forEach((label, v) -> sb.append(name).append(renderLabels(labelNames, List.of(label), null))
+                    .append(' ').append(formatValue(v)).append('\n'));
         }
     }
 }

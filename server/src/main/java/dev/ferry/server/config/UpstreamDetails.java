@@ -1,0 +1,58 @@
+package dev.ferry.server.config;
+
+import dev.ferry.upstreams.GoProxyList;
+import dev.ferry.upstreams.Upstream;
+import dev.ferry.upstreams.UpstreamTimeouts;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Joins an upstream list (order and separators, e.g. go.upstream) with the YAML {@code upstreams:} details
+ * (weight, credentials, timeouts), matched by URL. A detail for a URL that is in no list is an error: it is
+ * almost always a typo, and a silently unused credential or timeout is worse than a refusal to start.
+ */
+final class UpstreamDetails {
+    private UpstreamDetails() {}
+
+    static List<Upstream> apply(GoProxyList list, UpstreamTimeouts defaults, List<UpstreamEntry> entries)
+            throws ConfigException {
+        Map<URI, UpstreamEntry> byUrl = new HashMap<>();
+        for (UpstreamEntry e : entries) {
+            URI base;
+            try {
+                GoProxyList one = GoProxyList.parse(e.url());
+                if (one.entries().size() != 1) {
+                    throw new IllegalArgumentException("one URL expected");
+                }
+                base = one.entries().getFirst().base();
+            } catch (IllegalArgumentException ex) {
+                throw new ConfigException(e.source() + ": invalid upstreams url \"" + e.url() + "\": " + ex.getMessage());
+            }
+            if (byUrl.put(base, e) != null) {
+                throw new ConfigException(e.source() + ": upstreams has " + base + " twice");
+            }
+        }
+        List<Upstream> out = new ArrayList<>();
+        for (GoProxyList.Entry entry : list.entries()) {
+            Upstream u = Upstream.of(entry, defaults);
+            UpstreamEntry e = byUrl.remove(entry.base());
+            if (e != null) {
+                UpstreamTimeouts t = new UpstreamTimeouts(
+                        e.connectTimeout() != null ? e.connectTimeout() : defaults.connect(),
+                        e.firstByteTimeout() != null ? e.firstByteTimeout() : defaults.firstByte(),
+                        e.stallTimeout() != null ? e.stallTimeout() : defaults.stall());
+                u = u.withDetails(e.weight() != null ? e.weight() : 1, e.credentials(), t);
+            }
+            out.add(u);
+        }
+        if (!byUrl.isEmpty()) {
+            UpstreamEntry unused = byUrl.values().iterator().next();
+            throw new ConfigException(unused.source() + ": upstreams url " + unused.url() + " is not in go.upstream (\""
+                    + list + "\")");
+        }
+        return List.copyOf(out);
+    }
+}
