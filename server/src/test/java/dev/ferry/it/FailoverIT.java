@@ -85,6 +85,8 @@ class FailoverIT {
                     assertTrue(metrics.contains("ferry_upstream_breaker_state{upstream=\"" + unavailable.url() + "\"} 1"), metrics);
                 }
             }
+            System.out.println("FailoverIT: 503 upstream asked " + unavailable.requests() + " times, black hole connected "
+                    + hole.connections() + " times, healthy upstream " + healthy.requests() + " requests over 2 cold runs");
             // Retry-After opens the breaker on the first 503; only requests already under way got through.
             assertTrue(unavailable.requests() <= 2 * 12, "503 upstream asked " + unavailable.requests() + " times");
             assertTrue(hole.connections() <= 2 * 16, "black hole connected " + hole.connections() + " times");
