@@ -62,7 +62,8 @@ public final class HttpGoProxyClient implements GoProxyClient, AutoCloseable {
     }
 
     private static PoolSettings goCommandLike() {
-        return PoolSettings.defaults().withRetry(RetryPolicy.none()).withNotFoundMemory(Duration.ZERO);
+        return PoolSettings.defaults().withRetry(RetryPolicy.none()).withNotFoundMemory(Duration.ZERO)
+                .withHedgeAfter(Duration.ZERO);
     }
 
     public HttpGoProxyClient(List<Upstream> upstreams, PoolSettings settings, UpstreamEvents events, Clock clock) {
@@ -145,69 +146,150 @@ public final class HttpGoProxyClient implements GoProxyClient, AutoCloseable {
         int missingStatus = 0;
         String missingReason = null;
         java.util.Set<Integer> skip = new java.util.HashSet<>();
-        for (int i = 0; i < plan.size(); i++) {
-            if (skip.contains(i)) {
-                continue;
-            }
-            UpstreamPool.Member member = plan.get(i);
-            Upstream upstream = member.upstream();
-            NotFoundMemory.Miss remembered = notFound.get(upstream.name(), path);
-            if (remembered != null) {
-                missingStatus = remembered.status();
-                missingReason = remembered.reason();
-                attempts.add(new FetchResult.Attempt(upstream.name(), "not found (" + remembered.status() + ", remembered)"));
-                continue;
-            }
-            if (System.nanoTime() >= deadline) {
-                attempts.add(new FetchResult.Attempt(upstream.name(), "not asked: retry budget of "
-                        + pool.settings().retry().budget().toMillis() + " ms used up"));
-                failed = true;
-                break;
-            }
-            if (!member.tryAcquire()) {
-                attempts.add(new FetchResult.Attempt(upstream.name(), "skipped: circuit open until "
-                        + member.breaker().openUntil()));
-                continue;
-            }
-            Attempted<T> attempted = attempt(plan, i, path, handler);
-            UpstreamPool.Member last = plan.get(attempted.index());
-            i = attempted.index();
-            skip.addAll(attempted.unreachable());
-            switch (attempted.outcome()) {
-                case Outcome.Success<T> s -> {
-                    last.record(new AttemptOutcome.Success());
-                    return new Walk<>(new FetchResult.Fetched<>(s.value(), last.upstream().name()), false);
+        Duration hedgeAfter = pool.settings().hedgeAfter();
+        HedgedRequests hedges = hedgeAfter.isZero() ? null
+                : new HedgedRequests(plan, u -> send(u, path, 0), hedgeAfter, weighted);
+        try {
+            for (int i = 0; i < plan.size(); i++) {
+                if (skip.contains(i)) {
+                    continue;
                 }
-                case Outcome.Missing<T> m -> {
-                    last.record(new AttemptOutcome.NotFound(m.status()));
-                    notFound.put(last.upstream().name(), path, m.status(), m.reason());
-                    missingStatus = m.status();
-                    missingReason = m.reason();
-                    attempts.add(new FetchResult.Attempt(last.upstream().name(), "not found (" + m.status() + ")"));
+                UpstreamPool.Member member = plan.get(i);
+                Upstream upstream = member.upstream();
+                boolean hedged = hedges != null && hedges.isStarted(i);
+                NotFoundMemory.Miss remembered = hedged ? null : notFound.get(upstream.name(), path);
+                if (remembered != null) {
+                    missingStatus = remembered.status();
+                    missingReason = remembered.reason();
+                    attempts.add(new FetchResult.Attempt(upstream.name(), "not found (" + remembered.status() + ", remembered)"));
+                    continue;
                 }
-                case Outcome.Failure<T> f when f.kind() == null || f.kind() == FailureKind.HANDLER -> {
-                    // Not a fault of the upstream (we were interrupted, our disk failed): stop, and say why.
-                    last.record(new AttemptOutcome.Abandoned(f.detail()));
-                    String problem = f.kind() == null ? f.detail() : f.kind().label() + ": " + f.detail();
-                    attempts.add(new FetchResult.Attempt(last.upstream().name(), problem));
-                    return new Walk<>(new FetchResult.Failed<>(List.copyOf(attempts)), false);
+                if (!hedged && hedges != null && i + 1 < plan.size() && movesOnAfterFailure(upstream, weighted)
+                        && waitingLongerThan(upstream, hedgeAfter)) {
+                    // Requests to it are already hanging: go to the next upstream at once instead of hedging late.
+                    attempts.add(new FetchResult.Attempt(upstream.name(), "skipped: earlier requests still wait for its answer"));
+                    continue;
                 }
-                case Outcome.Failure<T> f -> {
+                if (!hedged && System.nanoTime() >= deadline) {
+                    attempts.add(new FetchResult.Attempt(upstream.name(), "not asked: retry budget of "
+                            + pool.settings().retry().budget().toMillis() + " ms used up"));
                     failed = true;
-                    retryable |= f.kind() != FailureKind.REJECTED;
-                    last.record(new AttemptOutcome.Failure(f.kind(), f.detail(), f.retryAfter()));
-                    attempts.add(new FetchResult.Attempt(last.upstream().name(), f.kind().label() + ": " + f.detail()));
-                    LOG.log(System.Logger.Level.DEBUG, () -> last.upstream().name() + "/" + path + ": " + f.kind().label() + ": " + f.detail());
-                    if (!weighted && last.upstream().fallThrough() != GoProxyList.FallThrough.ANY_ERROR) {
-                        return new Walk<>(new FetchResult.Failed<>(List.copyOf(attempts)), retryable);
+                    break;
+                }
+                if (!hedged && !member.tryAcquire()) {
+                    attempts.add(new FetchResult.Attempt(upstream.name(), "skipped: circuit open until "
+                            + member.breaker().openUntil()));
+                    continue;
+                }
+                int from = i;
+                HedgedRequests.Winner winner = hedges == null ? new HedgedRequests.Winner(i, send(upstream, path, 0))
+                        : hedges.await(i, n -> mayHedgeTo(plan.get(n), path, deadline, skip.contains(n)));
+                if (winner.index() != from) {
+                    LOG.log(System.Logger.Level.DEBUG, () -> path + ": " + plan.get(winner.index()).upstream().name()
+                            + " answered first, " + plan.get(from).upstream().name() + " still had not");
+                }
+                Attempted<T> attempted = attempt(plan, winner.index(), winner.sent(), path, handler);
+                UpstreamPool.Member last = plan.get(attempted.index());
+                i = attempted.index();
+                skip.addAll(attempted.unreachable());
+                switch (attempted.outcome()) {
+                    case Outcome.Success<T> s -> {
+                        last.record(new AttemptOutcome.Success());
+                        return new Walk<>(new FetchResult.Fetched<>(s.value(), last.upstream().name()), false);
+                    }
+                    case Outcome.Missing<T> m -> {
+                        last.record(new AttemptOutcome.NotFound(m.status()));
+                        notFound.put(last.upstream().name(), path, m.status(), m.reason());
+                        missingStatus = m.status();
+                        missingReason = m.reason();
+                        attempts.add(new FetchResult.Attempt(last.upstream().name(), "not found (" + m.status() + ")"));
+                    }
+                    case Outcome.Failure<T> f when f.kind() == null || f.kind() == FailureKind.HANDLER -> {
+                        // Not a fault of the upstream (we were interrupted, our disk failed): stop, and say why.
+                        last.record(new AttemptOutcome.Abandoned(f.detail()));
+                        String problem = f.kind() == null ? f.detail() : f.kind().label() + ": " + f.detail();
+                        attempts.add(new FetchResult.Attempt(last.upstream().name(), problem));
+                        return new Walk<>(new FetchResult.Failed<>(List.copyOf(attempts)), false);
+                    }
+                    case Outcome.Failure<T> f -> {
+                        failed = true;
+                        retryable |= f.kind() != FailureKind.REJECTED;
+                        last.record(new AttemptOutcome.Failure(f.kind(), f.detail(), f.retryAfter()));
+                        attempts.add(new FetchResult.Attempt(last.upstream().name(), f.kind().label() + ": " + f.detail()));
+                        LOG.log(System.Logger.Level.DEBUG, () -> last.upstream().name() + "/" + path + ": " + f.kind().label() + ": " + f.detail());
+                        if (!weighted && last.upstream().fallThrough() != GoProxyList.FallThrough.ANY_ERROR) {
+                            return new Walk<>(new FetchResult.Failed<>(List.copyOf(attempts)), retryable);
+                        }
                     }
                 }
             }
+            if (failed || missingReason == null) {
+                return new Walk<>(new FetchResult.Failed<>(List.copyOf(attempts)), retryable);
+            }
+            return new Walk<>(new FetchResult.NotFound<>(missingStatus, missingReason), false);
+        } finally {
+            if (hedges != null) {
+                hedges.settleRest((n, sent) -> settle(plan.get(n), sent));
+            }
         }
-        if (failed || missingReason == null) {
-            return new Walk<>(new FetchResult.Failed<>(List.copyOf(attempts)), retryable);
+    }
+
+    private static boolean movesOnAfterFailure(Upstream upstream, boolean weighted) {
+        return weighted || upstream.fallThrough() == GoProxyList.FallThrough.ANY_ERROR;
+    }
+
+    /** Whether a hedge may go to {@code member}: same rules as the walk, and it takes the breaker's permit. */
+    private boolean mayHedgeTo(UpstreamPool.Member member, String path, long deadline, boolean skipped) {
+        return !skipped && System.nanoTime() < deadline && notFound.get(member.upstream().name(), path) == null
+                && member.tryAcquire();
+    }
+
+    /** Records a request the walk did not use (it lost a hedge race): its answer still says how the upstream is. */
+    private void settle(UpstreamPool.Member member, Sent sent) {
+        switch (sent) {
+            case Sent.Failed f -> member.record(f.kind() == null ? new AttemptOutcome.Abandoned(f.detail())
+                    : new AttemptOutcome.Failure(f.kind(), f.detail(), null));
+            case Sent.Answered a -> {
+                SplicedBody.closeQuietly(a.response().body());
+                int status = a.status();
+                if (status == 200) {
+                    member.record(new AttemptOutcome.Success());
+                } else if (status == 404 || status == 410) {
+                    member.record(new AttemptOutcome.NotFound(status));
+                } else {
+                    member.record(new AttemptOutcome.Failure(statusKind(status), "HTTP " + status,
+                            retryAfter(a.response(), status)));
+                }
+            }
         }
-        return new Walk<>(new FetchResult.NotFound<>(missingStatus, missingReason), false);
+    }
+
+    private static FailureKind statusKind(int status) {
+        return status == 429 ? FailureKind.STATUS_429
+                : status >= 500 && status <= 599 ? FailureKind.STATUS_5XX : FailureKind.STATUS_4XX;
+    }
+
+    private Duration retryAfter(HttpResponse<InputStream> response, int status) {
+        return status == 429 || status == 503
+                ? RetryAfter.parse(response.headers().firstValue("Retry-After").orElse(null), clock.instant()) : null;
+    }
+
+    /** Upstreams with requests waiting for headers, by name: request id to the nanoTime it was sent. */
+    private final Map<String, java.util.concurrent.ConcurrentHashMap<Long, Long>> waiting = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong requestIds = new java.util.concurrent.atomic.AtomicLong();
+
+    private boolean waitingLongerThan(Upstream upstream, Duration d) {
+        var pending = waiting.get(upstream.name());
+        if (pending == null) {
+            return false;
+        }
+        long limit = System.nanoTime() - d.toNanos();
+        for (long since : pending.values()) {
+            if (since < limit) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** An attempt's outcome and the plan index of the upstream it ended on (later than the start after a splice). */
@@ -217,12 +299,6 @@ public final class HttpGoProxyClient implements GoProxyClient, AutoCloseable {
         }
     }
 
-    /** What sending one request came to before any body was read. */
-    private sealed interface Sent {
-        record Answered(HttpResponse<InputStream> response, int status) implements Sent {}
-
-        record Failed(FailureKind kind, String detail) implements Sent {}
-    }
 
     private Sent send(Upstream upstream, String path, long rangeFrom) {
         URI uri = upstream.resolve(path);
@@ -236,6 +312,9 @@ public final class HttpGoProxyClient implements GoProxyClient, AutoCloseable {
             b.header("Range", "bytes=" + rangeFrom + "-");
         }
         long started = System.nanoTime();
+        long id = requestIds.incrementAndGet();
+        var pending = waiting.computeIfAbsent(upstream.name(), k -> new java.util.concurrent.ConcurrentHashMap<>());
+        pending.put(id, started);
         HttpResponse<InputStream> response;
         try {
             response = clients.get(upstream.name()).send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
@@ -250,6 +329,8 @@ public final class HttpGoProxyClient implements GoProxyClient, AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return new Sent.Failed(null, "interrupted");
+        } finally {
+            pending.remove(id);
         }
         events.response(upstream.name(), response.statusCode(), Duration.ofNanos(System.nanoTime() - started));
         return new Sent.Answered(response, response.statusCode());
@@ -261,11 +342,11 @@ public final class HttpGoProxyClient implements GoProxyClient, AutoCloseable {
                 s.stallFloorWindow(), WATCHDOG);
     }
 
-    /** One request to the upstream at {@code plan[index]}, start to end, classified. */
-    private <T> Attempted<T> attempt(List<UpstreamPool.Member> plan, int index, String path, BodyHandler<T> handler) {
+    /** The rest of one request to the upstream at {@code plan[index]}, whose headers are {@code sent}, classified. */
+    private <T> Attempted<T> attempt(List<UpstreamPool.Member> plan, int index, Sent sent, String path, BodyHandler<T> handler) {
         Upstream upstream = plan.get(index).upstream();
         HttpResponse<InputStream> response;
-        switch (send(upstream, path, 0)) {
+        switch (sent) {
             case Sent.Failed f -> {
                 return new Attempted<>(new Outcome.Failure<>(f.kind(), f.detail(), null), index);
             }
@@ -289,11 +370,7 @@ public final class HttpGoProxyClient implements GoProxyClient, AutoCloseable {
                 return new Attempted<>(new Outcome.Missing<>(status, reason), index);
             }
             String detail = "HTTP " + status + (reason.isEmpty() ? "" : ": " + firstLine(reason));
-            Duration retryAfter = status == 429 || status == 503
-                    ? RetryAfter.parse(response.headers().firstValue("Retry-After").orElse(null), clock.instant()) : null;
-            FailureKind kind = status == 429 ? FailureKind.STATUS_429
-                    : status >= 500 && status <= 599 ? FailureKind.STATUS_5XX : FailureKind.STATUS_4XX;
-            return new Attempted<>(new Outcome.Failure<>(kind, detail, retryAfter), index);
+            return new Attempted<>(new Outcome.Failure<>(statusKind(status), detail, retryAfter(response, status)), index);
         } catch (IOException e) {
             return new Attempted<>(failure(FailureKind.RESET, WatchedBody.describe(e)), index);
         } finally {

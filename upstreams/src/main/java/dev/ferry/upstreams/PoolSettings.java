@@ -12,10 +12,12 @@ import java.time.Duration;
  *                                 for it goes straight to the next upstream (keep it at most the mirror's
  *                                 not-found TTL, or a refetch after that TTL would still see the old 404)
  * @param probeInterval            how often open breakers are checked for a due active probe
+ * @param hedgeAfter               how long to wait for an upstream's response headers before also asking the
+ *                                 next one the list allows (0: never; see {@link HedgedRequests})
  */
 public record PoolSettings(Strategy strategy, BreakerSettings breaker, RetryPolicy retry,
                            long stallFloorBytesPerSecond, Duration stallFloorWindow, Duration notFoundMemory,
-                           Duration probeInterval) {
+                           Duration probeInterval, Duration hedgeAfter) {
 
     public PoolSettings {
         if (stallFloorBytesPerSecond < 0) {
@@ -24,37 +26,41 @@ public record PoolSettings(Strategy strategy, BreakerSettings breaker, RetryPoli
         if (stallFloorWindow.isNegative() || stallFloorWindow.isZero() || probeInterval.isNegative() || probeInterval.isZero()) {
             throw new IllegalArgumentException("stall floor window and probe interval must be more than 0");
         }
-        if (notFoundMemory.isNegative()) {
-            throw new IllegalArgumentException("not-found memory must not be negative");
+        if (notFoundMemory.isNegative() || hedgeAfter.isNegative()) {
+            throw new IllegalArgumentException("not-found memory and hedge delay must not be negative");
         }
     }
 
     public static PoolSettings defaults() {
         return new PoolSettings(Strategy.FAILOVER, BreakerSettings.defaults(), RetryPolicy.defaults(),
-                1024, Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(5));
+                1024, Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(5), Duration.ofSeconds(1));
     }
 
     public PoolSettings withStrategy(Strategy s) {
-        return new PoolSettings(s, breaker, retry, stallFloorBytesPerSecond, stallFloorWindow, notFoundMemory, probeInterval);
+        return new PoolSettings(s, breaker, retry, stallFloorBytesPerSecond, stallFloorWindow, notFoundMemory, probeInterval, hedgeAfter);
     }
 
     public PoolSettings withBreaker(BreakerSettings b) {
-        return new PoolSettings(strategy, b, retry, stallFloorBytesPerSecond, stallFloorWindow, notFoundMemory, probeInterval);
+        return new PoolSettings(strategy, b, retry, stallFloorBytesPerSecond, stallFloorWindow, notFoundMemory, probeInterval, hedgeAfter);
     }
 
     public PoolSettings withRetry(RetryPolicy r) {
-        return new PoolSettings(strategy, breaker, r, stallFloorBytesPerSecond, stallFloorWindow, notFoundMemory, probeInterval);
+        return new PoolSettings(strategy, breaker, r, stallFloorBytesPerSecond, stallFloorWindow, notFoundMemory, probeInterval, hedgeAfter);
     }
 
     public PoolSettings withStallFloor(long bytesPerSecond, Duration window) {
-        return new PoolSettings(strategy, breaker, retry, bytesPerSecond, window, notFoundMemory, probeInterval);
+        return new PoolSettings(strategy, breaker, retry, bytesPerSecond, window, notFoundMemory, probeInterval, hedgeAfter);
     }
 
     public PoolSettings withNotFoundMemory(Duration d) {
-        return new PoolSettings(strategy, breaker, retry, stallFloorBytesPerSecond, stallFloorWindow, d, probeInterval);
+        return new PoolSettings(strategy, breaker, retry, stallFloorBytesPerSecond, stallFloorWindow, d, probeInterval, hedgeAfter);
     }
 
     public PoolSettings withProbeInterval(Duration d) {
-        return new PoolSettings(strategy, breaker, retry, stallFloorBytesPerSecond, stallFloorWindow, notFoundMemory, d);
+        return new PoolSettings(strategy, breaker, retry, stallFloorBytesPerSecond, stallFloorWindow, notFoundMemory, d, hedgeAfter);
+    }
+
+    public PoolSettings withHedgeAfter(Duration d) {
+        return new PoolSettings(strategy, breaker, retry, stallFloorBytesPerSecond, stallFloorWindow, notFoundMemory, probeInterval, d);
     }
 }

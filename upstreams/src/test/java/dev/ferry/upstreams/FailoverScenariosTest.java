@@ -173,6 +173,50 @@ class FailoverScenariosTest {
     }
 
     @Test
+    void slowHeadersAreHedgedToTheNextUpstreamAndLaterRequestsSkipTheHangingOne() throws Exception {
+        RawUpstream hole = RawUpstream.blackHole();
+        closeables.add(hole);
+        b.stubFor(get(urlEqualTo(URL)).willReturn(aResponse().withStatus(200).withBody(MOD)));
+        // The hole's own timeout is long; the hedge does not wait for it.
+        settings = settings.withHedgeAfter(Duration.ofMillis(200));
+        List<Upstream> ups = List.of(
+                new Upstream(URI.create(hole.url()), hole.url(), GoProxyList.FallThrough.ANY_ERROR, 1, Credentials.NONE,
+                        new UpstreamTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(3), Duration.ofSeconds(2))),
+                new Upstream(URI.create(b.baseUrl()), b.baseUrl(), GoProxyList.FallThrough.ANY_ERROR, 1, Credentials.NONE, QUICK));
+        HttpGoProxyClient client = new HttpGoProxyClient(ups, settings, events, clock);
+        closeables.add(client);
+        long t0 = System.nanoTime();
+        for (int i = 0; i < 4; i++) {
+            assertEquals(b.baseUrl(), fetched(client.fetch(PATH, READ_ALL)).upstream());
+        }
+        long ms = Duration.ofNanos(System.nanoTime() - t0).toMillis();
+        assertTrue(ms < 2000, "took " + ms + " ms: one hedge delay, not the hole's 3 s timeout");
+        assertEquals(1, hole.connections(), "later requests skipped the upstream that kept one waiting");
+        b.verify(4, getRequestedFor(urlEqualTo(URL)));
+    }
+
+    @Test
+    void aHedgedNotFoundDoesNotOvertakeTheEarlierUpstream() {
+        a.stubFor(get(urlEqualTo(URL)).willReturn(aResponse().withStatus(200).withBody(MOD).withFixedDelay(600)));
+        b.stubFor(get(urlEqualTo(URL)).willReturn(aResponse().withStatus(404)));
+        settings = settings.withHedgeAfter(Duration.ofMillis(100));
+        HttpGoProxyClient client = client(a.baseUrl() + "|" + b.baseUrl());
+        Fetched<byte[]> got = fetched(client.fetch(PATH, READ_ALL));
+        assertEquals(a.baseUrl(), got.upstream(), "b's quick 404 waited for a's answer");
+        b.verify(1, getRequestedFor(urlEqualTo(URL)));
+    }
+
+    @Test
+    void noHedgingPastAComma() {
+        a.stubFor(get(urlEqualTo(URL)).willReturn(aResponse().withStatus(200).withBody(MOD).withFixedDelay(500)));
+        b.stubFor(get(urlEqualTo(URL)).willReturn(aResponse().withStatus(200).withBody(MOD)));
+        settings = settings.withHedgeAfter(Duration.ofMillis(50));
+        HttpGoProxyClient client = client(a.baseUrl() + "," + b.baseUrl());
+        assertEquals(a.baseUrl(), fetched(client.fetch(PATH, READ_ALL)).upstream());
+        b.verify(0, getRequestedFor(urlEqualTo(URL)));
+    }
+
+    @Test
     void connectionResetMidBodyIsContinuedWithARangeRequest() throws Exception {
         RawUpstream resetting = new RawUpstream(RawUpstream.Mode.RESET_MID_BODY, BIG, 20_000);
         RangeServer ranged = new RangeServer(BIG);
@@ -217,7 +261,8 @@ class FailoverScenariosTest {
         a.stubFor(get(urlEqualTo(URL)).willReturn(aResponse().withStatus(200).withBody(BIG).withChunkedDribbleDelay(4, 4000)));
         RangeServer ranged = new RangeServer(BIG);
         closeables.add(ranged);
-        settings = settings.withStallFloor(100_000, Duration.ofMillis(300));
+        // No hedging: the headers come after a second, and this test is about the body.
+        settings = settings.withStallFloor(100_000, Duration.ofMillis(300)).withHedgeAfter(Duration.ZERO);
         HttpGoProxyClient client = client(a.baseUrl() + "|" + ranged.url());
         long t0 = System.nanoTime();
         assertArrayEquals(BIG, fetched(client.fetch(PATH, READ_ALL)).value());

@@ -161,6 +161,12 @@ public final class ServeCommand implements Callable<Integer> {
                     + " Env FERRY_UPSTREAM_PROBE_INTERVAL, yaml upstream.probeInterval. Default: 5s.")
     String probeInterval;
 
+    @Option(names = "--upstream-hedge-after", paramLabel = "DURATION",
+            description = "Wait this long for an upstream's response headers, then also ask the next upstream the"
+                    + " list allows after a '|' (the first answer wins; 0: never)."
+                    + " Env FERRY_UPSTREAM_HEDGE_AFTER, yaml upstream.hedgeAfter. Default: 1s.")
+    String hedgeAfter;
+
     @Option(names = "--admin-token", paramLabel = "TOKEN",
             description = "Bearer token for /admin/api/ (prefer env FERRY_ADMIN_TOKEN: the command line is visible to"
                     + " other users). yaml admin.token. Default: generated once into DATA/admin-token (mode 0600).")
@@ -204,6 +210,7 @@ public final class ServeCommand implements Callable<Integer> {
         put(flags, Setting.UPSTREAM_STALL_FLOOR, stallFloor);
         put(flags, Setting.UPSTREAM_STALL_FLOOR_WINDOW, stallFloorWindow);
         put(flags, Setting.UPSTREAM_PROBE_INTERVAL, probeInterval);
+        put(flags, Setting.UPSTREAM_HEDGE_AFTER, hedgeAfter);
         put(flags, Setting.ADMIN_TOKEN, adminToken);
         put(flags, Setting.LOG_LEVEL, logLevel);
         put(flags, Setting.ACCESS_LOG, accessLog == null ? null : accessLog.toString());

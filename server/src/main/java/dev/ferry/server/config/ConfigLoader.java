@@ -139,11 +139,12 @@ public final class ConfigLoader {
         long floor = check(raw, Setting.UPSTREAM_STALL_FLOOR, ByteRates::parse);
         Duration floorWindow = check(raw, Setting.UPSTREAM_STALL_FLOOR_WINDOW, ConfigLoader::positive);
         Duration probe = check(raw, Setting.UPSTREAM_PROBE_INTERVAL, ConfigLoader::positive);
+        Duration hedgeAfter = check(raw, Setting.UPSTREAM_HEDGE_AFTER, Durations::parse);
         // Remember an upstream's 404 per path no longer than the mirror remembers the answer, or a refetch after
         // go.notFoundTtl would still be answered from the older miss.
         Duration notFoundMemory = notFoundTtl.compareTo(Duration.ofSeconds(10)) < 0 ? notFoundTtl : Duration.ofSeconds(10);
         return new PoolSettings(strategy, new BreakerSettings(failures, rate, window, minRequests, coolDown, maxCoolDown),
-                new RetryPolicy(attempts, backoff, maxBackoff, budget), floor, floorWindow, notFoundMemory, probe);
+                new RetryPolicy(attempts, backoff, maxBackoff, budget), floor, floorWindow, notFoundMemory, probe, hedgeAfter);
     }
 
     private static int count(String text, int min) {

@@ -49,6 +49,8 @@ public enum Setting {
             "FERRY_UPSTREAM_STALL_FLOOR_WINDOW", "10s", "Time spent waiting for body bytes over which the floor rate is measured."),
     UPSTREAM_PROBE_INTERVAL("upstream.probeInterval", "--upstream-probe-interval",
             "FERRY_UPSTREAM_PROBE_INTERVAL", "5s", "How often upstreams whose breaker cool-down is over are probed."),
+    UPSTREAM_HEDGE_AFTER("upstream.hedgeAfter", "--upstream-hedge-after", "FERRY_UPSTREAM_HEDGE_AFTER", "1s",
+            "Wait this long for an upstream's response headers, then also ask the next upstream after a '|' (0: never)."),
     ADMIN_TOKEN("admin.token", "--admin-token", "FERRY_ADMIN_TOKEN", "",
             "Bearer token for /admin/api/; empty: generated once into DATA/admin-token (mode 0600)."),
     LOG_LEVEL("logLevel", "--log-level", "FERRY_LOG_LEVEL", "info",

@@ -1,0 +1,121 @@
+package dev.ferry.upstreams;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+import java.util.function.IntPredicate;
+
+/**
+ * The requests of one walk over a plan while they wait for response headers. When the upstream being waited for
+ * has not answered within {@code after}, the next upstream the list lets a failure move on to is asked too,
+ * without giving up on the first: a black hole then costs a client {@code after}, not the whole first-byte
+ * timeout. A 200 from a later upstream wins at once (its body is checked like any other); anything else from it
+ * waits its turn, because the go command's order says the earlier upstream's answer comes first. Requests that
+ * lose stay under way in the background until they end, so their upstream's health is still recorded.
+ *
+ * <p>Only headers are raced: a body handler is only ever called for the one winner. Used by one walk thread.
+ */
+final class HedgedRequests {
+
+    @FunctionalInterface
+    interface Sender {
+        Sent send(Upstream upstream);
+    }
+
+    record Winner(int index, Sent sent) {}
+
+    private final List<UpstreamPool.Member> plan;
+    private final Sender sender;
+    private final long afterNanos;
+    private final boolean weighted;
+    private final Map<Integer, CompletableFuture<Sent>> started = new HashMap<>();
+    private final Semaphore changed = new Semaphore(0);
+    private int considered = -1;
+
+    HedgedRequests(List<UpstreamPool.Member> plan, Sender sender, Duration after, boolean weighted) {
+        this.plan = plan;
+        this.sender = sender;
+        this.afterNanos = after.toNanos();
+        this.weighted = weighted;
+    }
+
+    boolean isStarted(int index) {
+        return started.containsKey(index);
+    }
+
+    /**
+     * Waits for the headers of {@code plan[index]} (whose breaker already let it through), hedging to later
+     * upstreams that {@code mayStart} accepts (it must take their breaker's permit).
+     */
+    Winner await(int index, IntPredicate mayStart) {
+        CompletableFuture<Sent> mine = started.computeIfAbsent(index, this::start);
+        considered = Math.max(considered, index);
+        long hedgeAt = System.nanoTime() + afterNanos;
+        while (true) {
+            if (mine.isDone()) {
+                started.remove(index);
+                return new Winner(index, mine.join());
+            }
+            for (Map.Entry<Integer, CompletableFuture<Sent>> e : started.entrySet()) {
+                if (e.getKey() > index && e.getValue().isDone() && e.getValue().join() instanceof Sent.Answered a
+                        && a.status() == 200) {
+                    started.remove(e.getKey());
+                    return new Winner(e.getKey(), a);
+                }
+            }
+            long now = System.nanoTime();
+            if (now >= hedgeAt) {
+                hedgeAt = hedge(index, mayStart) ? now + afterNanos : Long.MAX_VALUE;
+            }
+            try {
+                long wait = hedgeAt == Long.MAX_VALUE ? TimeUnit.SECONDS.toNanos(1) : Math.max(1, hedgeAt - now);
+                changed.tryAcquire(wait, TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return new Winner(index, new Sent.Failed(null, "interrupted"));
+            }
+        }
+    }
+
+    /** Starts the next upstream after the ones considered so far, if the list lets a failure reach it. */
+    private boolean hedge(int index, IntPredicate mayStart) {
+        for (int n = considered + 1; n < plan.size(); n++) {
+            if (!weighted && plan.get(n - 1).upstream().fallThrough() != GoProxyList.FallThrough.ANY_ERROR) {
+                return false;
+            }
+            considered = n;
+            if (mayStart.test(n)) {
+                started.put(n, start(n));
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private CompletableFuture<Sent> start(int n) {
+        CompletableFuture<Sent> f = new CompletableFuture<>();
+        Upstream upstream = plan.get(n).upstream();
+        Thread.ofVirtual().name("upstream-request " + upstream.name()).start(() -> {
+            Sent sent;
+            try {
+                sent = sender.send(upstream);
+            } catch (RuntimeException e) {
+                sent = new Sent.Failed(FailureKind.RESET, e.toString());
+            }
+            f.complete(sent);
+            changed.release();
+        });
+        return f;
+    }
+
+    /** Hands every request still under way (or done but not used) to {@code settle} once it ends. */
+    void settleRest(BiConsumer<Integer, Sent> settle) {
+        started.forEach((n, f) -> f.thenAccept(sent -> settle.accept(n, sent)));
+        started.clear();
+    }
+}
