@@ -15,11 +15,15 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.SSLException;
 
 /**
@@ -50,6 +54,20 @@ public final class HttpGoProxyClient implements GoProxyClient, AutoCloseable {
     private final Map<String, HttpClient> clients = new HashMap<>();
     private final NotFoundMemory notFound;
     private final Clock clock;
+    /** Requests waiting for response headers, by upstream name: request id to the nanoTime it was sent. */
+    private final Map<String, ConcurrentHashMap<Long, Long>> waiting = new ConcurrentHashMap<>();
+    private final AtomicLong requestIds = new AtomicLong();
+    private final SplicedBody.Transport transport = new SplicedBody.Transport() {
+        @Override
+        public Sent send(Upstream upstream, String path, long rangeFrom) {
+            return HttpGoProxyClient.this.send(upstream, path, rangeFrom);
+        }
+
+        @Override
+        public WatchedBody watch(Upstream upstream, HttpResponse<InputStream> response, long declared) {
+            return HttpGoProxyClient.this.watch(upstream, response, declared);
+        }
+    };
 
     /** One walk, no retries, nothing remembered, default breakers: the go command's behaviour, for tests and simple callers. */
     public HttpGoProxyClient(GoProxyList list, UpstreamTimeouts timeouts, UpstreamEvents events) {
@@ -145,7 +163,7 @@ public final class HttpGoProxyClient implements GoProxyClient, AutoCloseable {
         boolean retryable = false;
         int missingStatus = 0;
         String missingReason = null;
-        java.util.Set<Integer> skip = new java.util.HashSet<>();
+        Set<Integer> skip = new HashSet<>();
         Duration hedgeAfter = pool.settings().hedgeAfter();
         HedgedRequests hedges = hedgeAfter.isZero() ? null
                 : new HedgedRequests(plan, u -> send(u, path, 0), hedgeAfter, weighted);
@@ -274,10 +292,6 @@ public final class HttpGoProxyClient implements GoProxyClient, AutoCloseable {
                 ? RetryAfter.parse(response.headers().firstValue("Retry-After").orElse(null), clock.instant()) : null;
     }
 
-    /** Upstreams with requests waiting for headers, by name: request id to the nanoTime it was sent. */
-    private final Map<String, java.util.concurrent.ConcurrentHashMap<Long, Long>> waiting = new java.util.concurrent.ConcurrentHashMap<>();
-    private final java.util.concurrent.atomic.AtomicLong requestIds = new java.util.concurrent.atomic.AtomicLong();
-
     private boolean waitingLongerThan(Upstream upstream, Duration d) {
         var pending = waiting.get(upstream.name());
         if (pending == null) {
@@ -293,9 +307,9 @@ public final class HttpGoProxyClient implements GoProxyClient, AutoCloseable {
     }
 
     /** An attempt's outcome and the plan index of the upstream it ended on (later than the start after a splice). */
-    private record Attempted<T>(Outcome<T> outcome, int index, java.util.Set<Integer> unreachable) {
+    private record Attempted<T>(Outcome<T> outcome, int index, Set<Integer> unreachable) {
         Attempted(Outcome<T> outcome, int index) {
-            this(outcome, index, java.util.Set.of());
+            this(outcome, index, Set.of());
         }
     }
 
@@ -313,7 +327,7 @@ public final class HttpGoProxyClient implements GoProxyClient, AutoCloseable {
         }
         long started = System.nanoTime();
         long id = requestIds.incrementAndGet();
-        var pending = waiting.computeIfAbsent(upstream.name(), k -> new java.util.concurrent.ConcurrentHashMap<>());
+        var pending = waiting.computeIfAbsent(upstream.name(), k -> new ConcurrentHashMap<>());
         pending.put(id, started);
         HttpResponse<InputStream> response;
         try {
@@ -356,7 +370,8 @@ public final class HttpGoProxyClient implements GoProxyClient, AutoCloseable {
         long declared = response.headers().firstValueAsLong("Content-Length").orElse(-1);
         WatchedBody body = watch(upstream, response, declared);
         if (status == 200) {
-            SplicedBody spliced = new SplicedBody(plan, index, path, body, declared);
+            SplicedBody spliced = new SplicedBody(transport, events, pool.settings().strategy() == Strategy.WEIGHTED,
+                    plan, index, path, body, declared);
             try {
                 Outcome<T> outcome = deliver(upstream, handler, spliced, declared);
                 return new Attempted<>(outcome, spliced.index(), spliced.unreachable());
@@ -375,174 +390,6 @@ public final class HttpGoProxyClient implements GoProxyClient, AutoCloseable {
             return new Attempted<>(failure(FailureKind.RESET, WatchedBody.describe(e)), index);
         } finally {
             events.bytes(upstream.name(), body.count());
-        }
-    }
-
-    /**
-     * The body the handler reads: the first upstream's, and when that breaks or stalls part-way, the rest of it
-     * from the next upstreams the list allows, asked with {@code Range: bytes=N-} (a 206 must fit exactly; a
-     * 200 of the same length is read past the first N bytes). Only for bodies of declared length, because a
-     * splice must be checked against it. The upstreams left behind are recorded as failed here; the one the
-     * body ends on is the attempt's, recorded by the walk.
-     */
-    private final class SplicedBody extends InputStream {
-        private final List<UpstreamPool.Member> plan;
-        private final String path;
-        private final long declared;
-        private int index;
-        /** Plan indexes that could not be reached for a continuation; the walk does not ask them again. */
-        private final java.util.Set<Integer> unreachable = new java.util.HashSet<>();
-        private WatchedBody current;
-        private long position;
-
-        SplicedBody(List<UpstreamPool.Member> plan, int index, String path, WatchedBody first, long declared) {
-            this.plan = plan;
-            this.index = index;
-            this.path = path;
-            this.current = first;
-            this.declared = declared;
-        }
-
-        int index() {
-            return index;
-        }
-
-        java.util.Set<Integer> unreachable() {
-            return unreachable;
-        }
-
-        /** The failure of the body the handler is reading now, for classifying what the handler threw. */
-        TransferFailure failure() {
-            return current.failure();
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            int n = read(one, 0, 1);
-            return n < 0 ? -1 : one[0] & 0xff;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            while (true) {
-                try {
-                    int n = current.read(b, off, len);
-                    if (n > 0) {
-                        position += n;
-                    }
-                    return n;
-                } catch (TransferFailure f) {
-                    if (!resume(f)) {
-                        throw f;
-                    }
-                }
-            }
-        }
-
-        private boolean resume(TransferFailure f) {
-            if (declared <= 0 || position == 0 || position >= declared || Thread.currentThread().isInterrupted()) {
-                return false;
-            }
-            boolean weighted = pool.settings().strategy() == Strategy.WEIGHTED;
-            for (int j = index + 1; j < plan.size(); j++) {
-                if (!weighted && plan.get(j - 1).upstream().fallThrough() != GoProxyList.FallThrough.ANY_ERROR) {
-                    break;
-                }
-                UpstreamPool.Member next = plan.get(j);
-                if (unreachable.contains(j) || !next.tryAcquire()) {
-                    continue;
-                }
-                WatchedBody body = continuation(next, j);
-                if (body == null) {
-                    continue;
-                }
-                // From here the next upstream owns the attempt; the one left behind failed.
-                UpstreamPool.Member left = plan.get(index);
-                closeQuietly();
-                events.bytes(left.upstream().name(), current.count());
-                TransferFailure why = current.failure() != null ? current.failure() : f;
-                left.record(new AttemptOutcome.Failure(why.kind(), why.getMessage(), null));
-                LOG.log(System.Logger.Level.INFO, "continuing " + path + " at byte " + position + " of " + declared
-                        + " from " + next.upstream().name() + " after " + left.upstream().name() + ": " + why.getMessage());
-                index = j;
-                current = body;
-                return true;
-            }
-            return false;
-        }
-
-        /** The rest of the body from {@code upstream}, or null (then the failure is recorded). */
-        private WatchedBody continuation(UpstreamPool.Member member, int j) {
-            Upstream upstream = member.upstream();
-            Sent sent = send(upstream, path, position);
-            if (sent instanceof Sent.Failed failed) {
-                member.record(failed.kind() == null ? new AttemptOutcome.Abandoned(failed.detail())
-                        : new AttemptOutcome.Failure(failed.kind(), failed.detail(), null));
-                // Not worth asking again from the start in this walk.
-                unreachable.add(j);
-                return null;
-            }
-            HttpResponse<InputStream> response = ((Sent.Answered) sent).response();
-            long length = response.headers().firstValueAsLong("Content-Length").orElse(-1);
-            String problem = null;
-            if (response.statusCode() == 206) {
-                String range = response.headers().firstValue("Content-Range").orElse("");
-                String expected = "bytes " + position + "-" + (declared - 1) + "/" + declared;
-                if (!range.strip().equals(expected) || (length >= 0 && length != declared - position)) {
-                    problem = "206 with Content-Range \"" + range + "\", expected \"" + expected + "\"";
-                } else {
-                    return watch(upstream, response, declared - position);
-                }
-            } else if (response.statusCode() == 200 && length != declared) {
-                // One of the two lies about the length, and we cannot tell which: no penalty, and the walk
-                // asks this upstream again from the start.
-                closeQuietly(response.body());
-                member.record(new AttemptOutcome.Abandoned("length differs from the first upstream's"));
-                return null;
-            } else if (response.statusCode() == 200) {
-                WatchedBody whole = watch(upstream, response, declared);
-                try {
-                    // No Range support: read past what the previous upstream already gave.
-                    whole.skipNBytes(position);
-                    return whole;
-                } catch (IOException e) {
-                    closeQuietly(whole);
-                    TransferFailure t = whole.failure();
-                    member.record(new AttemptOutcome.Failure(t != null ? t.kind() : FailureKind.RESET,
-                            t != null ? t.getMessage() : WatchedBody.describe(e), null));
-                    return null;
-                }
-            } else {
-                problem = "HTTP " + response.statusCode() + " to a Range request for bytes " + position + "- of " + declared;
-            }
-            closeQuietly(response.body());
-            member.record(new AttemptOutcome.Failure(response.statusCode() == 429 ? FailureKind.STATUS_429
-                    : response.statusCode() >= 500 ? FailureKind.STATUS_5XX : FailureKind.STATUS_4XX, problem,
-                    null));
-            return null;
-        }
-
-        void closeQuietly() {
-            closeQuietly(current);
-        }
-
-        /** Bytes of the upstream that owns the attempt now (those left behind were reported on leaving). */
-        void reportBytes() {
-            events.bytes(plan.get(index).upstream().name(), current.count());
-        }
-
-        private static void closeQuietly(InputStream in) {
-            try {
-                in.close();
-            } catch (IOException | RuntimeException ignored) {
-                // the attempt's outcome is already decided
-            }
-        }
-
-        @Override
-        public void close() {
-            // The client closes the body when the attempt ends; a handler closing early must not end it sooner.
         }
     }
 
