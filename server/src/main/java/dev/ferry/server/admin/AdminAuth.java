@@ -41,10 +41,11 @@ public final class AdminAuth {
             return new AdminAuth(configured.strip());
         }
         Path file = dataDir.resolve(TOKEN_FILE);
+        boolean generated = false;
         if (!Files.exists(file)) {
             try {
                 generate(file);
-                LOG.info("no admin token configured: generated one into " + file + " (send it as Authorization: Bearer)");
+                generated = true;
             } catch (FileAlreadyExistsException raced) {
                 // another start won the race; use its token
             }
@@ -53,7 +54,8 @@ public final class AdminAuth {
         if (token.isEmpty()) {
             throw new IOException("admin token file " + file + " is empty; delete it to have a new one generated");
         }
-        LOG.info("admin API token read from " + file);
+        LOG.info(generated ? "no admin token configured: generated one into " + file + " (send it as Authorization: Bearer)"
+                : "admin API token read from " + file);
         return new AdminAuth(token);
     }
 
