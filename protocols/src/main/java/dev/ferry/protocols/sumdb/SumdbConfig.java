@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
 /** A GOSUMDB setting: checking off, or a database name, its verifier key and optionally the URL to reach it at. */
 public sealed interface SumdbConfig {
     /** The key the go command builds in for sum.golang.org. */
-    String SUM_GOLANG_ORG_KEY = "sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ahjzgwn8HmovCvjkvE";
+    String SUM_GOLANG_ORG_KEY = "sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8";
 
     /** {@code GOSUMDB=off}: no checksum database. */
     record Off() implements SumdbConfig {}

@@ -61,12 +61,29 @@ final class Keys {
         return String.format("%08x", hash);
     }
 
-    /** Standard padded base64; Java's decoder, unlike Go's, refuses embedded newlines, which is stricter. */
+    /**
+     * Standard padded base64 in canonical form (what Go's encoder writes). Java's decoder alone would accept missing
+     * padding, which Go's StdEncoding refuses; requiring the canonical form also refuses non-zero padding bits and so
+     * leaves one spelling per key or signature.
+     */
     static byte[] base64(String s, String what) throws FormatException {
-        try {
-            return Base64.getDecoder().decode(s);
-        } catch (IllegalArgumentException e) {
+        byte[] b = decodeCanonical(s);
+        if (b == null) {
             throw new FormatException("invalid " + what + ": bad base64 " + quote(s));
+        }
+        return b;
+    }
+
+    /** The bytes of canonical padded standard base64, or null. */
+    static byte[] decodeCanonical(String s) {
+        if (s == null || s.length() % 4 != 0) {
+            return null;
+        }
+        try {
+            byte[] b = Base64.getDecoder().decode(s);
+            return Base64.getEncoder().encodeToString(b).equals(s) ? b : null;
+        } catch (IllegalArgumentException e) {
+            return null;
         }
     }
 }

@@ -115,10 +115,8 @@ public record Note(String text, List<Signature> signatures, List<Signature> unve
                 throw new FormatException("malformed note: signature line " + quote(line) + " is not \"\\u2014 name "
                         + "base64\"");
             }
-            byte[] raw;
-            try {
-                raw = Base64.getDecoder().decode(b64);
-            } catch (IllegalArgumentException e) {
+            byte[] raw = Keys.decodeCanonical(b64);
+            if (raw == null) {
                 throw new FormatException("malformed note: signature line " + quote(line) + " has bad base64");
             }
             if (raw.length < 5) {

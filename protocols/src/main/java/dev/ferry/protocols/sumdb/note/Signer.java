@@ -47,10 +47,8 @@ public final class Signer {
         }
         String name = Keys.checkName(rest.substring(0, p1));
         int hash = Keys.parseHash(rest.substring(p1 + 1, p2), "private key");
-        byte[] seed;
-        try {
-            seed = Base64.getDecoder().decode(rest.substring(p2 + 1));
-        } catch (IllegalArgumentException e) {
+        byte[] seed = Keys.decodeCanonical(rest.substring(p2 + 1));
+        if (seed == null) {
             throw new FormatException("invalid private key for " + quote(name) + ": bad base64");
         }
         if (seed.length != 33 || seed[0] != Keys.ALG_ED25519) {
