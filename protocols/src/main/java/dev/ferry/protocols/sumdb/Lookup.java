@@ -37,7 +37,7 @@ public record Lookup(long id, String recordText, byte[] signedNote) {
      * proxy URLs ({@code !}-case encoding), as the go command sends it.
      */
     public static String path(ModulePath path, Version version) {
-        return "lookup/" + path.escaped() + "@" + ModulePath.escapeVersion(version.toString());
+        return new LookupPath(path, version).toString();
     }
 
     /**

@@ -7,7 +7,6 @@ import dev.ferry.protocols.sumdb.note.Verifier;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /** A GOSUMDB setting: checking off, or a database name, its verifier key and optionally the URL to reach it at. */
 public sealed interface SumdbConfig {
@@ -33,9 +32,6 @@ public sealed interface SumdbConfig {
             return url.orElseGet(() -> URI.create("https://" + name));
         }
     }
-
-    /** host[:port][/path] with the characters a Go URL keeps unescaped in such a name. */
-    Pattern NAME = Pattern.compile("[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~-]+)*");
 
     /**
      * The go command's GOSUMDB forms (modfetch dbDial), whitespace-separated fields:
@@ -72,7 +68,8 @@ public sealed interface SumdbConfig {
         } catch (FormatException e) {
             throw new FormatException("invalid GOSUMDB: " + e.getMessage(), e);
         }
-        if (!NAME.matcher(v.name()).matches()) {
+        // host[:port][/path] with the characters a Go URL keeps unescaped in such a name.
+        if (!v.name().matches("[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~-]+)*")) {
             throw new FormatException("invalid sumdb name " + quote(v.name()) + " (must be host[/path])");
         }
         Optional<URI> url = Optional.empty();

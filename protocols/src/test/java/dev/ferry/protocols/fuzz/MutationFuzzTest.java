@@ -193,7 +193,7 @@ class MutationFuzzTest {
 
     @Test
     void tilePaths() {
-        run("Tile.parsePath", Seeds.TILE_PATHS, Properties::tilePath);
+        run("Tile.parsePath+LookupPath.parse", Seeds.TILE_PATHS, Properties::tilePath);
     }
 
     @Test

@@ -51,7 +51,7 @@ class ParsersFuzzTest {
     }
 
     @FuzzTest(maxDuration = "60s")
-    void tilePath(FuzzedDataProvider data) {
+    void sumdbPath(FuzzedDataProvider data) {
         Properties.tilePath(data.consumeRemainingAsString());
     }
 

@@ -15,6 +15,7 @@ import dev.ferry.protocols.modzip.ModuleZip;
 import dev.ferry.protocols.semver.Version;
 import dev.ferry.protocols.sumdb.GoSumRecord;
 import dev.ferry.protocols.sumdb.Lookup;
+import dev.ferry.protocols.sumdb.LookupPath;
 import dev.ferry.protocols.sumdb.SumdbConfig;
 import dev.ferry.protocols.sumdb.SumdbException;
 import dev.ferry.protocols.sumdb.SumdbVerifier;
@@ -260,6 +261,13 @@ final class Properties {
     }
 
     static void tilePath(String path) {
+        try {
+            LookupPath p = LookupPath.parse(path);
+            assertEquals(path, p.toString());
+            assertEquals(p, LookupPath.parse(Lookup.path(p.path(), p.version())));
+        } catch (FormatException e) {
+            assertNotNull(e.getMessage());
+        }
         Tile t;
         try {
             t = Tile.parsePath(path);

@@ -120,7 +120,10 @@ final class Seeds {
                     + FIXTURE_LATEST);
 
     static final List<String> TILE_PATHS = List.of("tile/8/0/000", "tile/8/0/000.p/81", "tile/8/data/000.p/81",
-            "tile/8/1/x001/x234/067.p/8", "tile/8/2/x123/456", "tile/30/0/000.p/1", "tile/8/data/x001/000");
+            "tile/8/1/x001/x234/067.p/8", "tile/8/2/x123/456", "tile/30/0/000.p/1", "tile/8/data/x001/000",
+            "lookup/github.com/!burnt!sushi/toml@v1.2.0", "lookup/gopkg.in/yaml.v3@v3.0.1",
+            "lookup/github.com/!knetic/govaluate@v3.0.1-0.20171022190953-9aa498375809+incompatible",
+            "lookup/example.com/m@v1.0.0-!r!c1");
 
     static final List<String> GOSUMDBS = List.of("off", "sum.golang.org", "sum.golang.google.cn",
             "sum.golang.org https://sum.golang.google.cn", FIXTURE_VKEY,

@@ -3,6 +3,7 @@ package dev.ferry.protocols.sumdb;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ferry.protocols.FormatException;
 import dev.ferry.protocols.module.ModulePath;
@@ -28,6 +29,26 @@ class LookupTest {
                         Version.parse("v3.0.1-0.20171022190953-9aa498375809+incompatible")));
         assertEquals("lookup/example.com/m@v1.0.0-!r!c1",
                 Lookup.path(ModulePath.parse("example.com/m"), Version.parse("v1.0.0-RC1")));
+    }
+
+    @Test
+    void everyFixtureLookupPathParses() throws Exception {
+        for (Fixture.Module m : Fixture.modules()) {
+            LookupPath p = new LookupPath(ModulePath.parse(m.path()), Version.parseCanonical(m.version()));
+            assertEquals(p, LookupPath.parse(p.toString()));
+            assertTrue(Files.isRegularFile(Fixture.sumdb().resolve(p.toString())), p.toString());
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "lookup/", "lookup/github.com/!burnt!sushi/toml", "lookup/@v1.2.0",
+        "lookup/github.com/BurntSushi/toml@v1.2.0", "lookup/github.com/!burnt!sushi/toml@v1.2",
+        "lookup/github.com/!burnt!sushi/toml@v1.2.0+meta", "lookup/github.com/!burnt!sushi/toml@master",
+        "lookup/example.com/m@v2.0.0", "lookup/example.com/m/v2@v1.0.0", "/lookup/example.com/m@v1.0.0",
+        "lookup/example.com/m@v1.0.0/", "lookup/example.com/m@v1.0.0-RC1", "lookup/example.com/m@@v1.0.0",
+        "lookup/example.com/%6d@v1.0.0", "lookup/example.com/m@v1.0.0\n", "lookup/example.com/m@v1.0.0 "})
+    void malformedLookupPaths(String path) {
+        assertThrows(FormatException.class, () -> LookupPath.parse(path));
     }
 
     @Test
