@@ -2,7 +2,8 @@
 # GOPROXY serving benchmark, by hand, never in CI: nginx serving the fixture tree as static files vs warm ferry,
 # same machine, same wrk load. Prints each figure and the ferry/nginx ratio.
 #   usage: bench/goproxy/bench.sh [--versions 100000]     (needs nginx, wrk, golang-go: apt-get install)
-# Env: DURATION (wrk seconds, default 15), CONNS (default 64), THREADS (default 2).
+# Env: DURATION (wrk seconds, default 15), WARMUP (unmeasured wrk seconds first, default 5), CONNS (default 64),
+# THREADS (default 2).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 fixtures=$(cd "$root/../shared/fixtures/gocorpus" && pwd)
@@ -60,7 +61,8 @@ godl() { # $1 = GOPROXY; prints wall seconds of go mod download all with fresh c
 	chmod -R u+w "$work/go"; awk "BEGIN{printf \"%.2f\", $t1-$t0}"
 }
 
-wrkrun() { # $1 = base URL, $2 = paths file; prints "req/s p99_ms MB/s"
+wrkrun() { # $1 = base URL, $2 = paths file; prints "req/s p99_ms MB/s" of a measured run after a warm-up run
+	WRK_PATHS=$2 wrk -t"$THREADS" -c"$CONNS" -d"${WARMUP:-5}s" -s "$root/bench/goproxy/paths.lua" "$1" >/dev/null
 	WRK_PATHS=$2 wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency -s "$root/bench/goproxy/paths.lua" "$1" >"$work/wrk.out"
 	awk '/Requests\/sec/ {rps=$2} /^ +99%/ {p=$2} /Transfer\/sec/ {t=$2}
 	     END { if (p ~ /us$/) {sub(/us/,"",p); p/=1000} else if (p ~ /ms$/) {sub(/ms/,"",p)} else if (p ~ /s$/) {sub(/s/,"",p); p*=1000};

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -66,6 +67,7 @@ public final class RocksContentStore implements ContentStore {
     private final InFlightChunks inFlight = new InFlightChunks();
     private final Reclaimer reclaimer;
     private final ReentrantLock commitLock = new ReentrantLock();
+    private final CommitsInFlight commitsInFlight = new CommitsInFlight();
     /** Read-held around every RocksDB call, write-held by close, so nothing touches a closed RocksDB. */
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private volatile boolean closed;
@@ -261,18 +263,25 @@ public final class RocksContentStore implements ContentStore {
 
     @Override
     public void update(Consumer<StoreBatch> changes) throws IOException {
-        commitLock.lock();
-        try {
-            withDb(() -> {
-                try (WriteBatch batch = new WriteBatch()) {
-                    changes.accept(new RocksStoreBatch(this, batch, null));
-                    db.write(synced, batch);
+        withDb(() -> {
+            List<String> touched = new ArrayList<>();
+            CompletableFuture<Void> write = new CompletableFuture<>();
+            try (WriteBatch batch = new WriteBatch()) {
+                commitLock.lock();
+                try {
+                    changes.accept(new RocksStoreBatch(this, batch, null, commitsInFlight, touched));
+                    commitsInFlight.begin(touched, write);
+                } finally {
+                    commitLock.unlock();
                 }
-                return null;
-            });
-        } finally {
-            commitLock.unlock();
-        }
+                try {
+                    db.write(synced, batch);
+                } finally {
+                    commitsInFlight.done(touched, write);
+                }
+            }
+            return null;
+        });
     }
 
     @Override
@@ -432,30 +441,43 @@ public final class RocksContentStore implements ContentStore {
      */
     boolean commitObject(long id, Sha256 digest, ObjectRecord record, Consumer<StoreBatch> changes)
             throws IOException {
-        commitLock.lock();
-        try {
-            return withDb(() -> {
-                boolean fresh = db.get(objects, ObjectRecord.key(digest)) == null;
-                try (WriteBatch batch = new WriteBatch()) {
+        return withDb(() -> {
+            List<String> touched = new ArrayList<>();
+            CompletableFuture<Void> write = new CompletableFuture<>();
+            boolean fresh;
+            try (WriteBatch batch = new WriteBatch()) {
+                commitLock.lock();
+                try {
+                    String objectKey = CommitsInFlight.object(digest);
+                    // A twin commit still writing: wait for it; if it failed, this one is fresh after all.
+                    commitsInFlight.awaitQuiet(objectKey);
+                    fresh = db.get(objects, ObjectRecord.key(digest)) == null;
                     if (fresh) {
+                        touched.add(objectKey);
                         batch.put(objects, ObjectRecord.key(digest), record.encode());
                         batch.delete(pending, StoreLayout.Pending.key(id));
                         batch.merge(counters, Counter.OBJECTS.key(), StoreLayout.Count.PLUS_ONE);
                         batch.merge(counters, Counter.OBJECT_BYTES.key(), StoreLayout.Count.encode(record.size()));
                     }
                     if (changes != null) {
-                        changes.accept(new RocksStoreBatch(this, batch, new StoredObject(digest, record.size())));
+                        changes.accept(new RocksStoreBatch(this, batch, new StoredObject(digest, record.size()),
+                                commitsInFlight, touched));
                     }
+                    commitsInFlight.begin(touched, write);
+                } finally {
+                    commitLock.unlock();
+                }
+                try {
                     db.write(synced, batch);
+                    if (fresh) {
+                        cacheRecord(digest, record);
+                    }
+                } finally {
+                    commitsInFlight.done(touched, write);
                 }
-                if (fresh) {
-                    cacheRecord(digest, record);
-                }
-                return fresh;
-            });
-        } finally {
-            commitLock.unlock();
-        }
+            }
+            return fresh;
+        });
     }
 
     void reclaim(long id) throws IOException {

@@ -3,7 +3,6 @@ package dev.ferry.protocols.module;
 import static dev.ferry.protocols.FormatException.quote;
 
 import dev.ferry.protocols.FormatException;
-import java.util.Locale;
 
 /** The element rules module.checkPath and checkElem share between module paths and file paths. */
 final class PathCheck {
@@ -54,7 +53,7 @@ final class PathCheck {
         if (elem.isEmpty()) {
             return "empty path element";
         }
-        if (elem.chars().allMatch(c -> c == '.')) {
+        if (allDots(elem)) {
             return "invalid path element " + quote(elem);
         }
         if (elem.charAt(0) == '.' && kind == Kind.MODULE) {
@@ -74,10 +73,13 @@ final class PathCheck {
         // Windows treats "aux.txt" like "aux", so the reserved names are checked on the part before the first dot.
         int dot = elem.indexOf('.');
         String shortName = dot >= 0 ? elem.substring(0, dot) : elem;
-        String upper = shortName.toUpperCase(Locale.ROOT);
-        for (String bad : BAD_WINDOWS_NAMES) {
-            if (bad.equals(upper)) {
-                return quote(shortName) + " disallowed as path element component on Windows";
+        // Every reserved name has 3 or 4 letters; checking the length first keeps the common case allocation-free
+        // (this runs for every element of every request path).
+        if (shortName.length() == 3 || shortName.length() == 4) {
+            for (String bad : BAD_WINDOWS_NAMES) {
+                if (bad.equalsIgnoreCase(shortName)) {
+                    return quote(shortName) + " disallowed as path element component on Windows";
+                }
             }
         }
         if (kind == Kind.FILE) {
@@ -99,6 +101,15 @@ final class PathCheck {
             }
         }
         return null;
+    }
+
+    private static boolean allDots(String elem) {
+        for (int i = 0; i < elem.length(); i++) {
+            if (elem.charAt(i) != '.') {
+                return false;
+            }
+        }
+        return true;
     }
 
     static boolean modPathOK(int c) {

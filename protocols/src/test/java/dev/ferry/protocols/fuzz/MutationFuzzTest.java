@@ -165,4 +165,39 @@ class MutationFuzzTest {
             }
         }
     }
+
+    @Test
+    void sumdbNotes() {
+        run("Note.open", Seeds.NOTES, s -> Properties.signedNote(s.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Test
+    void sumdbLookups() {
+        run("Lookup.parse+verify", Seeds.LOOKUPS, s -> Properties.lookup(s.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Test
+    void sumdbLookupsAsBytes() {
+        List<byte[]> seeds = Seeds.LOOKUPS.stream().map(s -> s.getBytes(StandardCharsets.UTF_8)).toList();
+        Random r = new Random(SEED ^ 0x5ad6);
+        for (int i = 0; i < ITERATIONS; i++) {
+            byte[] in = i < seeds.size() ? seeds.get(i) : mutate(r, seeds.get(r.nextInt(seeds.size())));
+            try {
+                Properties.lookup(in);
+                Properties.signedNote(in);
+            } catch (Throwable t) {
+                throw new AssertionError("sumdb bytes failed on input " + HexFormat.of().formatHex(in) + ": " + t, t);
+            }
+        }
+    }
+
+    @Test
+    void tilePaths() {
+        run("Tile.parsePath+LookupPath.parse", Seeds.TILE_PATHS, Properties::tilePath);
+    }
+
+    @Test
+    void gosumdbSettings() {
+        run("SumdbConfig.parse", Seeds.GOSUMDBS, Properties::gosumdb);
+    }
 }

@@ -39,4 +39,24 @@ class ParsersFuzzTest {
     void moduleZip(byte[] data) {
         Properties.moduleZip(data);
     }
+
+    @FuzzTest(maxDuration = "60s")
+    void sumdbNote(byte[] data) {
+        Properties.signedNote(data);
+    }
+
+    @FuzzTest(maxDuration = "60s")
+    void sumdbLookup(byte[] data) {
+        Properties.lookup(data);
+    }
+
+    @FuzzTest(maxDuration = "60s")
+    void sumdbPath(FuzzedDataProvider data) {
+        Properties.tilePath(data.consumeRemainingAsString());
+    }
+
+    @FuzzTest(maxDuration = "60s")
+    void gosumdb(FuzzedDataProvider data) {
+        Properties.gosumdb(data.consumeRemainingAsString());
+    }
 }

@@ -13,6 +13,18 @@ import dev.ferry.protocols.module.FilePath;
 import dev.ferry.protocols.module.ModulePath;
 import dev.ferry.protocols.modzip.ModuleZip;
 import dev.ferry.protocols.semver.Version;
+import dev.ferry.protocols.sumdb.GoSumRecord;
+import dev.ferry.protocols.sumdb.Lookup;
+import dev.ferry.protocols.sumdb.LookupPath;
+import dev.ferry.protocols.sumdb.SumdbConfig;
+import dev.ferry.protocols.sumdb.SumdbException;
+import dev.ferry.protocols.sumdb.SumdbVerifier;
+import dev.ferry.protocols.sumdb.note.Note;
+import dev.ferry.protocols.sumdb.note.Signer;
+import dev.ferry.protocols.sumdb.note.Verifier;
+import dev.ferry.protocols.sumdb.tlog.Tile;
+import dev.ferry.protocols.sumdb.tlog.Tree;
+import java.nio.charset.StandardCharsets;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -176,6 +188,118 @@ final class Properties {
             assertNotNull(e.getMessage());
         } catch (IOException e) {
             throw new UncheckedIOException("a byte array cannot fail to read", e);
+        }
+    }
+
+    /** The fixture database's key and the x/mod documentation's example key: notes signed by either open. */
+    static final Verifier FIXTURE_KEY = Verifier.parse(Seeds.FIXTURE_VKEY);
+    static final Verifier PETER_KEY = Verifier.parse(Seeds.PETER_VKEY);
+    /** The fixture's only hash tile, so that fuzzed lookups near the seeds reach the inclusion check. */
+    private static final byte[] FIXTURE_TILE = fixtureTile();
+
+    private static byte[] fixtureTile() {
+        try {
+            return java.nio.file.Files.readAllBytes(dev.ferry.protocols.sumdb.Fixture.sumdb()
+                    .resolve("tile/8/0/000.p/81"));
+        } catch (IOException e) {
+            return new byte[0]; // without the fixture, verification stops at the tile (MALFORMED), still a property
+        }
+    }
+
+    /** Note.open and the tree note inside: FormatException (a SumdbException for signature failures) or a note. */
+    static void signedNote(byte[] msg) {
+        Note n;
+        try {
+            n = Note.open(msg, List.of(FIXTURE_KEY, PETER_KEY));
+        } catch (FormatException e) {
+            assertNotNull(e.getMessage());
+            if (e instanceof SumdbException s) {
+                assertTrue(s.kind() == SumdbException.Kind.BAD_SIGNATURE || s.kind() == SumdbException.Kind.UNKNOWN_KEY);
+            }
+            return;
+        }
+        assertTrue(n.text().endsWith("\n"));
+        assertFalse(n.signatures().isEmpty());
+        try {
+            Tree t = Tree.parseNote(n.text());
+            assertEquals(n.text(), t.formatNote(), "one spelling per tree");
+        } catch (FormatException e) {
+            assertNotNull(e.getMessage());
+        }
+    }
+
+    /**
+     * Lookup.parse, GoSumRecord.parse and the whole verification flow against the fixture's key and its one tile:
+     * only FormatException (SumdbException from verification) escapes; what parses formats back to the same bytes.
+     */
+    static void lookup(byte[] body) {
+        Lookup l;
+        try {
+            l = Lookup.parse(body);
+        } catch (FormatException e) {
+            assertNotNull(e.getMessage());
+            return;
+        }
+        assertEquals(new String(body, StandardCharsets.ISO_8859_1), new String(l.format(), StandardCharsets.ISO_8859_1));
+        GoSumRecord r;
+        try {
+            r = GoSumRecord.parse(l.recordText());
+        } catch (FormatException e) {
+            assertNotNull(e.getMessage());
+            return;
+        }
+        assertEquals(l.recordText(), r.text());
+        try {
+            SumdbVerifier.Verified v = new SumdbVerifier(FIXTURE_KEY).verifyLookup(r.path(), r.version(), body, null,
+                    t -> t.path().equals("tile/8/0/000.p/81") ? FIXTURE_TILE.clone() : new byte[0]);
+            assertEquals(r, v.record());
+        } catch (SumdbException e) {
+            assertNotNull(e.getMessage());
+        } catch (IOException e) {
+            throw new UncheckedIOException("the tile reader does no I/O", e);
+        }
+    }
+
+    static void tilePath(String path) {
+        try {
+            LookupPath p = LookupPath.parse(path);
+            assertEquals(path, p.toString());
+            assertEquals(p, LookupPath.parse(Lookup.path(p.path(), p.version())));
+        } catch (FormatException e) {
+            assertNotNull(e.getMessage());
+        }
+        Tile t;
+        try {
+            t = Tile.parsePath(path);
+        } catch (FormatException e) {
+            assertNotNull(e.getMessage());
+            return;
+        }
+        assertEquals(path, t.path());
+        assertEquals(t, Tile.parsePath(t.path()));
+    }
+
+    /** SumdbConfig.parse, Verifier.parse and Signer.parse: FormatException or a value that re-encodes to itself. */
+    static void gosumdb(String s) {
+        try {
+            if (SumdbConfig.parse(s) instanceof SumdbConfig.Database d) {
+                assertEquals(d.verifier(), Verifier.parse(d.verifier().encoded()));
+                assertEquals(d.name(), d.verifier().name());
+            }
+        } catch (FormatException e) {
+            assertNotNull(e.getMessage());
+        }
+        try {
+            Verifier v = Verifier.parse(s);
+            assertTrue(v.encoded().equalsIgnoreCase(s), "only the key hash's hex digits may differ in case");
+        } catch (FormatException e) {
+            assertNotNull(e.getMessage());
+        }
+        try {
+            Signer k = Signer.parse(s);
+            assertTrue(k.encodedPrivateKey().equalsIgnoreCase(s));
+        } catch (FormatException e) {
+            assertNotNull(e.getMessage());
         }
     }
 }

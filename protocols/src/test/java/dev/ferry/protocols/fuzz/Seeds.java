@@ -93,4 +93,40 @@ final class Seeds {
         }
         return List.of(buf.toByteArray(), one.toByteArray());
     }
+
+    static final String FIXTURE_VKEY = "sum.fixture.example+7ca94648+AWwlQVuImRl4bm8JY5ttPzB+dgoW7qhz0OLGWC5JM8Lz";
+    static final String PETER_VKEY = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
+    static final String PETER_SKEY = "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz";
+
+    /** The fixture's signed tree head (sumdb/sum.fixture.example/latest). */
+    static final String FIXTURE_LATEST = "go.sum database tree\n81\nKDypSWzTeXBaUyf7VtBPvWDhRzTV5PueLcVm9MqOuj8=\n\n"
+            + "\u2014 sum.fixture.example fKlGSMiYI/Zubs7Ms/ML8XKrIeif167moolXs2FUclJgt4pFuFE3DxwU4TDQ+SF79W0boPCSIQJdjA1gQngz"
+            + "OOau5wM=\n";
+
+    static final List<String> NOTES = List.of(
+            FIXTURE_LATEST,
+            "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n\n"
+                    + "\u2014 PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6"
+                    + "RyyBwJnAM=\n",
+            "text\n\n\u2014 other.example AAAAAAAAAAAAAAAA\n\u2014 PeterNeumann x08go/ZJkuBS9U\n");
+
+    /** Fixture lookups (lookup/github.com/!burnt!sushi/toml@v1.2.0 and one with +incompatible). */
+    static final List<String> LOOKUPS = List.of(
+            "78\ngithub.com/BurntSushi/toml v1.2.0 h1:uXlGYvvdJYqQfYi0z6Ui1Q4WUybU3rkYVy0mVNFNnlk=\n"
+                    + "github.com/BurntSushi/toml v1.2.0/go.mod h1:vwvls9RZa8Xxf7Jq48WoK01hNzhdug0oboa9XYSHbfU=\n\n"
+                    + FIXTURE_LATEST,
+            "0\ngithub.com/Knetic/govaluate v3.0.0+incompatible h1:Q8tWKYukZR5odK6O9aLnwus4Ggw26E7GLw1Hqv6JRNM=\n"
+                    + "github.com/Knetic/govaluate v3.0.0+incompatible/go.mod h1:r7JcOSlj0wfOMncg0iLm8Leh48TZaKVeNIfJntJ2wa0=\n\n"
+                    + FIXTURE_LATEST);
+
+    static final List<String> TILE_PATHS = List.of("tile/8/0/000", "tile/8/0/000.p/81", "tile/8/data/000.p/81",
+            "tile/8/1/x001/x234/067.p/8", "tile/8/2/x123/456", "tile/30/0/000.p/1", "tile/8/data/x001/000",
+            "lookup/github.com/!burnt!sushi/toml@v1.2.0", "lookup/gopkg.in/yaml.v3@v3.0.1",
+            "lookup/github.com/!knetic/govaluate@v3.0.1-0.20171022190953-9aa498375809+incompatible",
+            "lookup/example.com/m@v1.0.0-!r!c1");
+
+    static final List<String> GOSUMDBS = List.of("off", "sum.golang.org", "sum.golang.google.cn",
+            "sum.golang.org https://sum.golang.google.cn", FIXTURE_VKEY,
+            FIXTURE_VKEY + " http://127.0.0.1:18090/sumdb/sum.fixture.example", PETER_VKEY, PETER_SKEY,
+            "sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8");
 }
