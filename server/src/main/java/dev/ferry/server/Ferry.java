@@ -50,7 +50,8 @@ public final class Ferry implements AutoCloseable {
     /** Opens the store, builds the mirror and starts listening; the caller owns the result and must close it. */
     public static Ferry start(FerryConfig config) throws IOException {
         LOG.info("ferry starting: listen=" + config.listen() + " data=" + config.data()
-                + " go.upstream=" + config.goUpstreamText());
+                + " go.upstream=" + config.goUpstreamText() + " go.sumdb=" + config.sumdbText()
+                + (config.privates().isEmpty() ? "" : " go.private=" + config.privates()));
         checkCanListen(config.listen());
         Files.createDirectories(config.storeDir());
         Files.createDirectories(config.spoolDir());
@@ -61,8 +62,9 @@ public final class Ferry implements AutoCloseable {
             HttpGoProxyClient upstream = new HttpGoProxyClient(config.goUpstream(), config.upstreamTimeouts(), metrics);
             GoMirrorSettings settings = new GoMirrorSettings(config.goListTtl(), config.goNotFoundTtl())
                     .withSpoolDir(config.spoolDir());
-            GoModuleMirror mirror = new CachingGoModuleMirror(store, upstream, settings, Clock.systemUTC());
-            FerryRoutes routes = new FerryRoutes(mirror, metrics, ferry::ready);
+            Checksums sums = Checksums.create(config, store, upstream, metrics, Clock.systemUTC());
+            GoModuleMirror mirror = new CachingGoModuleMirror(store, upstream, settings, Clock.systemUTC(), sums.modules());
+            FerryRoutes routes = new FerryRoutes(mirror, sums.served(), metrics, ferry::ready);
             ferry.server = FerryHttpServer.create(config.listen().host(), config.listen().port(), routes, SHUTDOWN_GRACE)
                     .start();
             if (!ferry.server.isRunning() || ferry.server.port() <= 0) {

@@ -8,6 +8,9 @@ import dev.ferry.mirror.StoredBody;
 import dev.ferry.protocols.FormatException;
 import dev.ferry.protocols.goproxy.ProxyRequest;
 import dev.ferry.protocols.modzip.ModuleZip;
+import dev.ferry.protocols.sumdb.dirhash.Hash1;
+import dev.ferry.mirror.sumdb.ChecksumFailure;
+import dev.ferry.mirror.sumdb.ModuleChecksums;
 import dev.ferry.protocols.module.ModulePath;
 import dev.ferry.protocols.semver.Version;
 import dev.ferry.storage.Chunking;
@@ -90,10 +93,18 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
     private final GoMirrorSettings settings;
     private final Clock clock;
     private final NegativeCache negatives;
+    private final ModuleChecksums checksums;
     private final ConcurrentHashMap<String, FileFetch> fileFetches = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, CompletableFuture<FetchResult<Snapshot>>> refreshes = new ConcurrentHashMap<>();
 
     public CachingGoModuleMirror(ContentStore store, GoProxyClient upstream, GoMirrorSettings settings, Clock clock) {
+        this(store, upstream, settings, clock, ModuleChecksums.NONE);
+    }
+
+    /** @param checksums what a .mod or .zip must hash to before it is stored (see {@link ModuleChecksums}) */
+    public CachingGoModuleMirror(ContentStore store, GoProxyClient upstream, GoMirrorSettings settings, Clock clock,
+                                 ModuleChecksums checksums) {
+        this.checksums = checksums;
         this.store = store;
         this.upstream = upstream;
         this.settings = settings;
@@ -201,6 +212,10 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
         /** Completes when the next attempt's body starts; replaced each time. */
         private CompletableFuture<Void> nextAttempt = new CompletableFuture<>();
         volatile String rejection;
+        /** Set when the checksum database could not vouch for the download: a 503, not a 502. */
+        volatile String unverifiable;
+        /** The expected hashes, looked up while the download runs; set before the fetch starts. */
+        ModuleChecksums.Check sums = ModuleChecksums.Check.NONE;
 
         FileFetch(ModulePath module, Version version, FileKind kind, String path, String name) {
             this.module = module;
@@ -234,6 +249,9 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
             if (already.isPresent()) {
                 return new FileOutcome.Stored(already.get());
             }
+            if (kind != FileKind.INFO) {
+                sums = checksums.begin(module, version);
+            }
             FetchResult<StoredObject> result = upstream.fetch(path, this::receive);
             return switch (result) {
                 case FetchResult.Fetched<StoredObject> f -> new FileOutcome.Stored(f.value());
@@ -245,6 +263,9 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
                 }
                 case FetchResult.Failed<StoredObject> f -> {
                     String why = rejection;
+                    if (unverifiable != null) {
+                        yield new FileOutcome.Failed(unverifiable, false);
+                    }
                     yield why != null
                             ? new FileOutcome.Failed(why, true)
                             : new FileOutcome.Failed(what() + ": no upstream could serve it: " + f.summary(), false);
@@ -263,8 +284,9 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
             }
             try (ObjectWriter writer = store.newObject(kind.chunking)) {
                 TeeInput tee = new TeeInput(body, writer, spool, kind.maxBytes);
+                String h1;
                 try {
-                    check(tee);
+                    h1 = check(tee);
                     tee.drain();
                 } catch (FormatException | ContentRejected e) {
                     throw reject(from, e.getMessage());
@@ -274,8 +296,11 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
                     }
                     throw e;
                 }
+                if (h1 != null) {
+                    verify(h1, from);
+                }
                 Sha256 digest = tee.digest();
-                StoredObject object = commit(writer, digest, from);
+                StoredObject object = commit(writer, digest, from, h1);
                 if (spool != null) {
                     if (object.digest().equals(digest)) {
                         spool.complete();
@@ -285,7 +310,9 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
                 }
                 return object;
             } catch (ContentRejected e) {
-                rejection = e.getMessage();
+                if (unverifiable == null) {
+                    rejection = e.getMessage();
+                }
                 if (spool != null) {
                     spool.fail(e.getMessage());
                 }
@@ -302,11 +329,43 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
             }
         }
 
-        private void check(TeeInput tee) throws IOException, ContentRejected {
-            switch (kind) {
-                case INFO -> GoContentChecks.info(tee.readAllBytes(), version);
-                case MOD -> GoContentChecks.mod(tee.readAllBytes(), module);
-                case ZIP -> ModuleZip.check(tee, module, version);
+        /** Checks the format; returns the h1 hash of a .mod or .zip (null for .info, which no database lists). */
+        private String check(TeeInput tee) throws IOException, ContentRejected {
+            return switch (kind) {
+                case INFO -> {
+                    GoContentChecks.info(tee.readAllBytes(), version);
+                    yield null;
+                }
+                case MOD -> {
+                    byte[] mod = tee.readAllBytes();
+                    GoContentChecks.mod(mod, module);
+                    yield Hash1.ofGoMod(mod);
+                }
+                case ZIP -> Hash1.ofZip(ModuleZip.check(tee, module, version));
+            };
+        }
+
+        /**
+         * Before anything is stored: the hash must equal the one pinned when this version was first stored (from any
+         * upstream, private or not), and the checksum database's.
+         */
+        private void verify(String h1, String from) throws ContentRejected {
+            Optional<String> pinned = GoStoreNames.pinnedHash(store.meta(GoStoreNames.versionRecord(module, version)), kind.ext);
+            if (pinned.isPresent() && !pinned.get().equals(h1)) {
+                checksums.pinMismatch();
+                String msg = "SECURITY ERROR: " + what() + ": checksum mismatch: upstream " + from + " served " + h1
+                        + ", but ferry stored " + pinned.get() + " for this version before; not stored";
+                LOG.log(System.Logger.Level.WARNING, msg);
+                throw new ContentRejected(msg);
+            }
+            try {
+                sums.require(kind.ext, h1, what(), from);
+            } catch (ChecksumFailure e) {
+                switch (e) {
+                    case ChecksumFailure.Unverifiable u -> unverifiable = u.getMessage();
+                    case ChecksumFailure.Refused r -> { }
+                }
+                throw new ContentRejected(e.getMessage());
             }
         }
 
@@ -315,9 +374,9 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
         }
 
         /** Commits unless the name exists already (then the earlier object stays, and is returned). */
-        private StoredObject commit(ObjectWriter writer, Sha256 digest, String from) throws IOException {
+        private StoredObject commit(ObjectWriter writer, Sha256 digest, String from, String h1) throws IOException {
             String record = GoStoreNames.versionRecord(module, version);
-            byte[] line = (kind.ext + " " + digest.hex() + " " + clock.instant() + " " + from + "\n").getBytes(StandardCharsets.UTF_8);
+            byte[] line = GoStoreNames.versionLine(kind.ext, digest.hex(), clock.instant(), from, h1);
             AtomicReference<StoredObject> earlier = new AtomicReference<>();
             StoredObject object = writer.commit(digest, batch -> {
                 Optional<StoredObject> existing = batch.currentName(name);

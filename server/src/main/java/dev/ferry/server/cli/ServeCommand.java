@@ -65,6 +65,19 @@ public final class ServeCommand implements Callable<Integer> {
                     + " Env FERRY_GO_UPSTREAM, yaml go.upstream. Default: https://proxy.golang.org|https://goproxy.io.")
     String goUpstream;
 
+    @Option(names = "--sumdb", paramLabel = "GOSUMDB",
+            description = "Checksum database every module version is verified against before it is stored, in"
+                    + " GOSUMDB form: 'sum.golang.org', 'name+hash+key', 'name+hash+key URL', or 'off'. Without a URL"
+                    + " it is reached through the upstream proxies' /sumdb/NAME/ and then https://NAME; ferry serves"
+                    + " it to clients at /sumdb/NAME/. Env FERRY_SUMDB, yaml go.sumdb. Default: sum.golang.org.")
+    String sumdb;
+
+    @Option(names = "--private", paramLabel = "GLOBS",
+            description = "Module path globs, comma-separated as in GOPRIVATE/GONOSUMDB (e.g. '*.corp.example,"
+                    + "github.com/acme'), never looked up in the checksum database; ferry pins their hashes on first"
+                    + " fetch and refuses different content later. Env FERRY_PRIVATE, yaml go.private. Default: none.")
+    String privates;
+
     @Option(names = "--go-list-ttl", paramLabel = "DURATION",
             description = "How long @v/list and @latest answers are served before asking upstream again."
                     + " Env FERRY_GO_LIST_TTL, yaml go.listTtl. Default: 5m.")
@@ -109,6 +122,8 @@ public final class ServeCommand implements Callable<Integer> {
         put(flags, Setting.LISTEN, listen);
         put(flags, Setting.DATA, data);
         put(flags, Setting.GO_UPSTREAM, goUpstream);
+        put(flags, Setting.GO_SUMDB, sumdb);
+        put(flags, Setting.GO_PRIVATE, privates);
         put(flags, Setting.GO_LIST_TTL, goListTtl);
         put(flags, Setting.GO_NOT_FOUND_TTL, goNotFoundTtl);
         put(flags, Setting.UPSTREAM_CONNECT_TIMEOUT, connectTimeout);

@@ -1,5 +1,8 @@
 package dev.ferry.server.config;
 
+import dev.ferry.mirror.sumdb.PrivatePatterns;
+import dev.ferry.protocols.sumdb.SumdbConfig;
+
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -82,8 +85,11 @@ public final class ConfigLoader {
         Level level = check(raw, Setting.LOG_LEVEL, ConfigLoader::level);
         boolean accessLog = check(raw, Setting.ACCESS_LOG, ConfigLoader::bool);
         GoProxyList upstream = check(raw, Setting.GO_UPSTREAM, t -> GoProxyList.parse(t.strip()));
+        SumdbConfig sumdb = check(raw, Setting.GO_SUMDB, SumdbConfig::parse);
+        PrivatePatterns privates = check(raw, Setting.GO_PRIVATE, PrivatePatterns::parse);
         return new FerryConfig(listen, data, raw.get(Setting.GO_UPSTREAM).value().strip(), upstream, listTtl,
-                notFoundTtl, new UpstreamTimeouts(connect, firstByte, stall), level, accessLog);
+                notFoundTtl, new UpstreamTimeouts(connect, firstByte, stall), level, accessLog,
+                raw.get(Setting.GO_SUMDB).value().strip(), sumdb, privates);
     }
 
     @FunctionalInterface

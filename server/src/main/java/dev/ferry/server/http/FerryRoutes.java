@@ -1,5 +1,8 @@
 package dev.ferry.server.http;
 
+import dev.ferry.mirror.sumdb.SumdbMirror;
+import java.util.List;
+
 import dev.ferry.mirror.go.GoModuleMirror;
 import dev.ferry.protocols.goproxy.ProxyRequest;
 import dev.ferry.server.metrics.FerryMetrics;
@@ -29,6 +32,10 @@ import java.util.logging.Logger;
  *   GET|HEAD /$module/@v/$version.info     |
  *   GET|HEAD /$module/@v/$version.mod      |
  *   GET|HEAD /$module/@v/$version.zip     /
+ *   GET|HEAD /sumdb/$db/supported         \
+ *   GET|HEAD /sumdb/$db/latest             |  the checksum databases ferry verifies against, for clients with
+ *   GET|HEAD /sumdb/$db/lookup/$m@$v       |  GOSUMDB on (404 for any other database)
+ *   GET|HEAD /sumdb/$db/tile/8/$L/$N[.p/$W]/
  *   any other method                      405, Allow: GET, HEAD
  * </pre>
  * Every request is timed, counted in the metrics and written to the access log when its response completes.
@@ -40,15 +47,26 @@ public final class FerryRoutes {
             HeaderValues.createCached(HeaderNames.CONTENT_TYPE, MetricRegistry.CONTENT_TYPE);
 
     private final GoProxyHandler goproxy;
+    private final SumdbHandler sumdb;
     private final FerryMetrics metrics;
     private final BooleanSupplier ready;
 
     public FerryRoutes(GoModuleMirror mirror, FerryMetrics metrics, BooleanSupplier ready) {
-        this(mirror, metrics, ready, ProxyRequest::parse);
+        this(mirror, List.of(), metrics, ready);
+    }
+
+    public FerryRoutes(GoModuleMirror mirror, List<SumdbMirror> databases, FerryMetrics metrics, BooleanSupplier ready) {
+        this(mirror, databases, metrics, ready, ProxyRequest::parse);
     }
 
     FerryRoutes(GoModuleMirror mirror, FerryMetrics metrics, BooleanSupplier ready, GoProxyHandler.Parser parser) {
+        this(mirror, List.of(), metrics, ready, parser);
+    }
+
+    FerryRoutes(GoModuleMirror mirror, List<SumdbMirror> databases, FerryMetrics metrics, BooleanSupplier ready,
+                GoProxyHandler.Parser parser) {
         this.goproxy = new GoProxyHandler(mirror, parser);
+        this.sumdb = new SumdbHandler(databases);
         this.metrics = metrics;
         this.ready = ready;
     }
@@ -108,7 +126,13 @@ public final class FerryRoutes {
         switch (x.rawPath) {
             case "/health" -> health(x);
             case "/metrics" -> metrics(x);
-            default -> goproxy.handle(x);
+            default -> {
+                if (x.rawPath.startsWith(SumdbHandler.PREFIX)) {
+                    sumdb.handle(x);
+                } else {
+                    goproxy.handle(x);
+                }
+            }
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.ferry.server.metrics;
 
+import dev.ferry.mirror.sumdb.SumdbEvents;
+
 import dev.ferry.storage.StoreStats;
 import dev.ferry.upstreams.UpstreamEvents;
 import java.time.Duration;
@@ -11,11 +13,11 @@ import java.util.function.Supplier;
  * Every metric ferry exports, with the label sets resolved ahead of the hot path. Also the {@link UpstreamEvents}
  * the upstream clients report to.
  */
-public final class FerryMetrics implements UpstreamEvents {
+public final class FerryMetrics implements UpstreamEvents, SumdbEvents {
 
     /** The {@code endpoint} label. */
     public enum Endpoint {
-        LIST, LATEST, INFO, MOD, ZIP, HEALTH, METRICS, OTHER;
+        LIST, LATEST, INFO, MOD, ZIP, SUMDB, HEALTH, METRICS, OTHER;
         final String label = name().toLowerCase(Locale.ROOT);
 
         public String label() {
@@ -45,6 +47,8 @@ public final class FerryMetrics implements UpstreamEvents {
     private final CounterFamily upstreamFailures;
     private final HistogramFamily upstreamLatency;
     private final CounterFamily upstreamBytes;
+    private final CounterFamily.Counter[] verifications;
+    private final CounterFamily.Counter[] sumdbRequests;
 
     public FerryMetrics(Supplier<StoreStats> storeStats) {
         requests = registry.counter("ferry_http_requests_total", "HTTP requests answered.",
@@ -68,6 +72,19 @@ public final class FerryMetrics implements UpstreamEvents {
         upstreamLatency = registry.histogram("ferry_upstream_latency_seconds", "Upstream time to first byte.",
                 HistogramFamily.LATENCY_SECONDS, "upstream");
         upstreamBytes = registry.counter("ferry_upstream_bytes_total", "Body bytes received from upstreams.", "upstream");
+
+        CounterFamily verified = registry.counter("ferry_sumdb_verifications_total",
+                "Downloaded .mod and .zip files checked against the checksum database or a pinned hash, by result.", "result");
+        verifications = new CounterFamily.Counter[Result.values().length];
+        for (Result r : Result.values()) {
+            verifications[r.ordinal()] = verified.labels(r.name().toLowerCase(Locale.ROOT));
+        }
+        CounterFamily asked = registry.counter("ferry_sumdb_requests_total",
+                "Requests ferry sent towards checksum databases (through proxies or directly), by kind.", "kind");
+        sumdbRequests = new CounterFamily.Counter[RequestKind.values().length];
+        for (RequestKind k : RequestKind.values()) {
+            sumdbRequests[k.ordinal()] = asked.labels(k.name().toLowerCase(Locale.ROOT));
+        }
 
         if (storeStats != null) {
             registry.gauge("ferry_store_objects", "Objects in the content store.", () -> storeStats.get().objects());
@@ -109,6 +126,16 @@ public final class FerryMetrics implements UpstreamEvents {
             case "OPTIONS" -> 6;
             default -> 7;
         };
+    }
+
+    @Override
+    public void verification(Result result) {
+        verifications[result.ordinal()].inc();
+    }
+
+    @Override
+    public void request(RequestKind kind) {
+        sumdbRequests[kind.ordinal()].inc();
     }
 
     @Override
