@@ -34,6 +34,8 @@ public final class Ferry implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger("ferry");
     /** How long in-flight requests may run on after a stop was asked for. */
     static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(5);
+    /** Zips that download and verify within this time are answered whole, so a refusal arrives with its reason. */
+    static final Duration ZIP_HOLD_BACK = Duration.ofSeconds(10);
 
     private enum State { STARTING, READY, STOPPING, STOPPED }
 
@@ -61,7 +63,7 @@ public final class Ferry implements AutoCloseable {
             FerryMetrics metrics = new FerryMetrics(memoize(store::stats));
             HttpGoProxyClient upstream = new HttpGoProxyClient(config.goUpstream(), config.upstreamTimeouts(), metrics);
             GoMirrorSettings settings = new GoMirrorSettings(config.goListTtl(), config.goNotFoundTtl())
-                    .withSpoolDir(config.spoolDir());
+                    .withSpoolDir(config.spoolDir()).withZipHoldBack(ZIP_HOLD_BACK);
             Checksums sums = Checksums.create(config, store, upstream, metrics, Clock.systemUTC());
             GoModuleMirror mirror = new CachingGoModuleMirror(store, upstream, settings, Clock.systemUTC(), sums.modules());
             FerryRoutes routes = new FerryRoutes(mirror, sums.served(), metrics, ferry::ready);

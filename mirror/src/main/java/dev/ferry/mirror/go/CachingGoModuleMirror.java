@@ -40,6 +40,8 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -139,6 +141,13 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
         FileFetch fetch = fileFetch(module, version, kind, path, name);
         try {
             if (kind == FileKind.ZIP) {
+                if (!settings.zipHoldBack().isZero()) {
+                    try {
+                        fetch.done.get(settings.zipHoldBack().toMillis(), TimeUnit.MILLISECONDS);
+                    } catch (TimeoutException e) {
+                        // a large or slow download: stream it while it arrives (the last byte waits for the check)
+                    }
+                }
                 // Follow the attempt in progress; one that already failed is skipped for the next or the end.
                 while (!fetch.done.isDone()) {
                     CompletableFuture<Void> next = fetch.nextAttempt();

@@ -7,14 +7,12 @@ import dev.ferry.upstreams.FetchResult;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.Optional;
 
 /**
  * Tiles for one verification: from the store (unless {@code useStore} is off, for the retry after a bad proof),
- * else from the database. Tiles fetched are kept only once the verification that read them succeeded, so every
- * tile in the store is one a client behind ferry can use to verify what ferry stored.
+ * else from the database, kept at once. Keeping tiles before they are verified is safe (every use authenticates
+ * them against a signed tree; a bad one is replaced by the retry) and lets concurrent verifications share them.
  */
 final class StoreTileReader implements TileReader {
     private static final System.Logger LOG = System.getLogger(StoreTileReader.class.getName());
@@ -25,7 +23,6 @@ final class StoreTileReader implements TileReader {
     private final SumdbSource source;
     private final boolean useStore;
     private final Clock clock;
-    private final Map<Tile, SumdbSource.Fetched> fetched = new HashMap<>();
 
     StoreTileReader(SumdbStore store, SumdbSource source, boolean useStore, Clock clock) {
         this.store = store;
@@ -47,7 +44,11 @@ final class StoreTileReader implements TileReader {
             throw new IOException("checksum database " + store.db() + ": tile " + tile.path() + ": " + SumdbSource.why(r));
         }
         SumdbSource.Fetched got = f.value();
-        fetched.put(tile, new SumdbSource.Fetched(exact(tile, got.bytes()), got.from()));
+        try {
+            store.putTile(tile, exact(tile, got.bytes()), got.from(), clock.instant());
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "could not keep tile " + tile.path() + " of " + store.db(), e);
+        }
         return got.bytes();
     }
 
@@ -59,18 +60,4 @@ final class StoreTileReader implements TileReader {
         return bytes;
     }
 
-    @Override
-    public void verified(Iterable<Tile> tiles) {
-        for (Tile t : tiles) {
-            SumdbSource.Fetched f = fetched.get(t);
-            if (f == null) {
-                continue;
-            }
-            try {
-                store.putTile(t, f.bytes(), f.from(), clock.instant());
-            } catch (IOException | RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "could not keep tile " + t.path() + " of " + store.db(), e);
-            }
-        }
-    }
 }

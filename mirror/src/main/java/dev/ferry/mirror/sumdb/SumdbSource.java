@@ -5,6 +5,8 @@ import dev.ferry.upstreams.FetchResult;
 import dev.ferry.upstreams.GoProxyClient;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Where ferry asks a checksum database: through the upstream proxies at {@code sumdb/<db>/<path>} (as the go command
@@ -16,6 +18,7 @@ public final class SumdbSource {
     private final GoProxyClient proxies;
     private final GoProxyClient direct;
     private final SumdbEvents events;
+    private final ConcurrentHashMap<String, CompletableFuture<FetchResult<Fetched>>> inFlight = new ConcurrentHashMap<>();
 
     /** @param proxies the upstream proxies, or null to go to {@code direct} only */
     public SumdbSource(String db, GoProxyClient proxies, GoProxyClient direct, SumdbEvents events) {
@@ -29,8 +32,29 @@ public final class SumdbSource {
         return db;
     }
 
-    /** The body of {@code path} (relative to the database URL), at most {@code max} bytes. */
+    /**
+     * The body of {@code path} (relative to the database URL), at most {@code max} bytes. Concurrent fetches of one
+     * path share one request: the first verifications after a start all want the same tiles.
+     */
     public FetchResult<Fetched> fetch(String path, SumdbEvents.RequestKind kind, int max) {
+        CompletableFuture<FetchResult<Fetched>> mine = new CompletableFuture<>();
+        CompletableFuture<FetchResult<Fetched>> running = inFlight.putIfAbsent(path, mine);
+        if (running != null) {
+            return running.join();
+        }
+        try {
+            FetchResult<Fetched> r = fetchOnce(path, kind, max);
+            inFlight.remove(path, mine);
+            mine.complete(r);
+            return r;
+        } catch (RuntimeException | Error e) {
+            inFlight.remove(path, mine);
+            mine.completeExceptionally(e);
+            throw e;
+        }
+    }
+
+    private FetchResult<Fetched> fetchOnce(String path, SumdbEvents.RequestKind kind, int max) {
         FetchResult<Fetched> viaProxy = null;
         if (proxies != null) {
             events.request(kind);
