@@ -39,17 +39,20 @@ final class StoreTileReader implements TileReader {
                 return kept.get();
             }
         }
-        FetchResult<SumdbSource.Fetched> r = source.fetch(tile.path(), SumdbEvents.RequestKind.TILE, MAX_TILE);
+        FetchResult<SumdbSource.Fetched> r = source.fetch(tile.path(), SumdbEvents.RequestKind.TILE, MAX_TILE, got -> keep(tile, got));
         if (!(r instanceof FetchResult.Fetched<SumdbSource.Fetched> f)) {
             throw new IOException("checksum database " + store.db() + ": tile " + tile.path() + ": " + SumdbSource.why(r));
         }
         SumdbSource.Fetched got = f.value();
+        return got.bytes();
+    }
+
+    private void keep(Tile tile, SumdbSource.Fetched got) {
         try {
             store.putTile(tile, exact(tile, got.bytes()), got.from(), clock.instant());
         } catch (IOException | RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "could not keep tile " + tile.path() + " of " + store.db(), e);
         }
-        return got.bytes();
     }
 
     /** A hash tile served wider than asked is kept at the asked width, so the stored bytes match the key. */

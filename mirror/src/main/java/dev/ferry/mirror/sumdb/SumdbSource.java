@@ -5,6 +5,7 @@ import dev.ferry.upstreams.FetchResult;
 import dev.ferry.upstreams.GoProxyClient;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -37,6 +38,14 @@ public final class SumdbSource {
      * path share one request: the first verifications after a start all want the same tiles.
      */
     public FetchResult<Fetched> fetch(String path, SumdbEvents.RequestKind kind, int max) {
+        return fetch(path, kind, max, f -> {});
+    }
+
+    /**
+     * As {@link #fetch(String, SumdbEvents.RequestKind, int)}, calling {@code keep} with a fetched body before
+     * concurrent callers are released, so that a caller arriving just after finds it stored instead of fetching again.
+     */
+    public FetchResult<Fetched> fetch(String path, SumdbEvents.RequestKind kind, int max, Consumer<Fetched> keep) {
         CompletableFuture<FetchResult<Fetched>> mine = new CompletableFuture<>();
         CompletableFuture<FetchResult<Fetched>> running = inFlight.putIfAbsent(path, mine);
         if (running != null) {
@@ -44,6 +53,9 @@ public final class SumdbSource {
         }
         try {
             FetchResult<Fetched> r = fetchOnce(path, kind, max);
+            if (r instanceof FetchResult.Fetched<Fetched> f) {
+                keep.accept(f.value());
+            }
             inFlight.remove(path, mine);
             mine.complete(r);
             return r;
