@@ -89,18 +89,13 @@ public final class SumdbMirror {
                 return content(prefix.get(), OCTETS, GoAnswer.Freshness.FRESH, GoAnswer.CacheOutcome.HIT);
             }
         }
-        FetchResult<SumdbSource.Fetched> r = db.source().fetch(tile.path(), SumdbEvents.RequestKind.TILE, StoreTileReader.MAX_TILE);
+        FetchResult<SumdbSource.Fetched> r = db.source().fetch(tile.path(), SumdbEvents.RequestKind.TILE,
+                StoreTileReader.MAX_TILE, got -> keep(tile, got, now));
         if (r instanceof FetchResult.Fetched<SumdbSource.Fetched> f) {
             byte[] bytes = StoreTileReader.exact(tile, f.value().bytes());
-            if (!tile.isData() && bytes.length != tile.width() * Hash.SIZE) {
+            if (!wellSized(tile, bytes)) {
                 return new GoAnswer.Unavailable("checksum database " + db.name() + " served " + bytes.length
                         + " bytes for " + tile.path() + ", want " + tile.width() * Hash.SIZE, true);
-            }
-            try {
-                // Unverified bytes may be kept: tiles are authenticated by every use against a signed tree.
-                store.putTile(tile, bytes, f.value().from(), now);
-            } catch (IOException e) {
-                LOG.log(System.Logger.Level.WARNING, "could not keep tile " + tile.path() + " of " + db.name(), e);
             }
             return content(bytes, OCTETS, tile.isFull() ? GoAnswer.Freshness.IMMUTABLE : GoAnswer.Freshness.FRESH,
                     GoAnswer.CacheOutcome.MISS);
@@ -112,6 +107,23 @@ public final class SumdbMirror {
                 ? new GoAnswer.NotFound(db.name() + ": " + tile.path() + ": " + SumdbSource.why(r), n.status() == 410, GoAnswer.CacheOutcome.MISS)
                 : new GoAnswer.Unavailable("checksum database " + db.name() + " unreachable for " + tile.path() + ": "
                         + SumdbSource.why(r), false);
+    }
+
+    private static boolean wellSized(Tile tile, byte[] bytes) {
+        return tile.isData() || bytes.length == tile.width() * Hash.SIZE;
+    }
+
+    /** Unverified bytes may be kept: tiles are authenticated by every use against a signed tree. */
+    private void keep(Tile tile, SumdbSource.Fetched got, Instant now) {
+        byte[] bytes = StoreTileReader.exact(tile, got.bytes());
+        if (!wellSized(tile, bytes)) {
+            return;
+        }
+        try {
+            db.store().putTile(tile, bytes, got.from(), now);
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "could not keep tile " + tile.path() + " of " + db.name(), e);
+        }
     }
 
     private GoAnswer latest() {
