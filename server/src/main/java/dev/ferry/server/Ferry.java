@@ -11,6 +11,7 @@ import dev.ferry.storage.ContentStore;
 import dev.ferry.storage.RocksContentStore;
 import dev.ferry.storage.StoreOptions;
 import dev.ferry.storage.StoreStats;
+import dev.ferry.upstreams.GoProxyList;
 import dev.ferry.upstreams.HttpGoProxyClient;
 import io.helidon.webserver.WebServer;
 import dev.ferry.server.config.ListenAddress;
@@ -64,7 +65,10 @@ public final class Ferry implements AutoCloseable {
             HttpGoProxyClient upstream = new HttpGoProxyClient(config.goUpstream(), config.upstreamTimeouts(), metrics);
             GoMirrorSettings settings = new GoMirrorSettings(config.goListTtl(), config.goNotFoundTtl())
                     .withSpoolDir(config.spoolDir()).withZipHoldBack(ZIP_HOLD_BACK);
-            Checksums sums = Checksums.create(config, store, upstream, metrics, Clock.systemUTC());
+            Checksums sums = Checksums.create(config.sumdb(), config.privates(), config.goListTtl(), store,
+                    config.goUpstream().isOff() ? null : upstream,
+                    db -> new HttpGoProxyClient(GoProxyList.parse(db.toString()), config.upstreamTimeouts(), metrics),
+                    metrics, Clock.systemUTC());
             GoModuleMirror mirror = new CachingGoModuleMirror(store, upstream, settings, Clock.systemUTC(), sums.modules());
             FerryRoutes routes = new FerryRoutes(mirror, sums.served(), metrics, ferry::ready);
             ferry.server = FerryHttpServer.create(config.listen().host(), config.listen().port(), routes, SHUTDOWN_GRACE)

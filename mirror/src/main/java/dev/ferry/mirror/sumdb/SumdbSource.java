@@ -5,9 +5,9 @@ import dev.ferry.upstreams.FetchResult;
 import dev.ferry.upstreams.GoProxyClient;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Consumer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 /**
  * Where ferry asks a checksum database: through the upstream proxies at {@code sumdb/<db>/<path>} (as the go command

@@ -17,6 +17,7 @@ import dev.ferry.server.config.Setting;
 import dev.ferry.storage.RocksContentStore;
 import dev.ferry.storage.ScrubReport;
 import dev.ferry.storage.StoreOptions;
+import dev.ferry.upstreams.GoProxyList;
 import dev.ferry.upstreams.HttpGoProxyClient;
 import dev.ferry.upstreams.UpstreamEvents;
 import java.io.IOException;
@@ -130,7 +131,10 @@ public final class VerifyCommand implements Callable<Integer> {
         CachingGoModuleMirror mirror = null;
         if (repair && !report.problems().isEmpty()) {
             HttpGoProxyClient upstream = new HttpGoProxyClient(cfg.goUpstream(), cfg.upstreamTimeouts(), UpstreamEvents.NONE);
-            Checksums sums = Checksums.create(cfg, store, upstream, SumdbEvents.NONE, Clock.systemUTC());
+            Checksums sums = Checksums.create(cfg.sumdb(), cfg.privates(), cfg.goListTtl(), store,
+                    cfg.goUpstream().isOff() ? null : upstream,
+                    db -> new HttpGoProxyClient(GoProxyList.parse(db.toString()), cfg.upstreamTimeouts(), UpstreamEvents.NONE),
+                    SumdbEvents.NONE, Clock.systemUTC());
             GoMirrorSettings settings = new GoMirrorSettings(cfg.goListTtl(), cfg.goNotFoundTtl()).withSpoolDir(cfg.spoolDir());
             mirror = new CachingGoModuleMirror(store, upstream, settings, Clock.systemUTC(), sums.modules());
         }

@@ -1,13 +1,12 @@
 package dev.ferry.server.config;
 
-import dev.ferry.mirror.sumdb.PrivatePatterns;
-import dev.ferry.protocols.sumdb.SumdbConfig;
-
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.ferry.mirror.sumdb.PrivatePatterns;
+import dev.ferry.protocols.sumdb.SumdbConfig;
 import dev.ferry.upstreams.GoProxyList;
 import dev.ferry.upstreams.UpstreamTimeouts;
 import java.io.IOException;

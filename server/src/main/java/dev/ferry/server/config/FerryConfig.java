@@ -2,7 +2,6 @@ package dev.ferry.server.config;
 
 import dev.ferry.mirror.sumdb.PrivatePatterns;
 import dev.ferry.protocols.sumdb.SumdbConfig;
-
 import dev.ferry.upstreams.GoProxyList;
 import dev.ferry.upstreams.UpstreamTimeouts;
 import java.nio.file.Path;

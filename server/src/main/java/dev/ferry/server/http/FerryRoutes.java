@@ -1,9 +1,7 @@
 package dev.ferry.server.http;
 
-import dev.ferry.mirror.sumdb.SumdbMirror;
-import java.util.List;
-
 import dev.ferry.mirror.go.GoModuleMirror;
+import dev.ferry.mirror.sumdb.SumdbMirror;
 import dev.ferry.protocols.goproxy.ProxyRequest;
 import dev.ferry.server.metrics.FerryMetrics;
 import dev.ferry.server.metrics.FerryMetrics.Endpoint;
@@ -18,6 +16,7 @@ import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.function.BooleanSupplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;

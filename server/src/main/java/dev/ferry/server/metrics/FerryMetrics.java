@@ -1,7 +1,6 @@
 package dev.ferry.server.metrics;
 
 import dev.ferry.mirror.sumdb.SumdbEvents;
-
 import dev.ferry.storage.StoreStats;
 import dev.ferry.upstreams.UpstreamEvents;
 import java.time.Duration;
