@@ -67,7 +67,7 @@ public final class Ferry implements AutoCloseable {
                     .withSpoolDir(config.spoolDir()).withZipHoldBack(ZIP_HOLD_BACK);
             Checksums sums = Checksums.create(config.sumdb(), config.privates(), config.goListTtl(), store,
                     config.goUpstream().isOff() ? null : upstream,
-                    db -> new HttpGoProxyClient(GoProxyList.parse(db.toString()), config.upstreamTimeouts(), metrics),
+                    url -> new HttpGoProxyClient(GoProxyList.parse(url.toString()), config.upstreamTimeouts(), metrics),
                     metrics, Clock.systemUTC());
             GoModuleMirror mirror = new CachingGoModuleMirror(store, upstream, settings, Clock.systemUTC(), sums.modules());
             FerryRoutes routes = new FerryRoutes(mirror, sums.served(), metrics, ferry::ready);

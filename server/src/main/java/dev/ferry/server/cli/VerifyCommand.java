@@ -133,7 +133,7 @@ public final class VerifyCommand implements Callable<Integer> {
             HttpGoProxyClient upstream = new HttpGoProxyClient(cfg.goUpstream(), cfg.upstreamTimeouts(), UpstreamEvents.NONE);
             Checksums sums = Checksums.create(cfg.sumdb(), cfg.privates(), cfg.goListTtl(), store,
                     cfg.goUpstream().isOff() ? null : upstream,
-                    db -> new HttpGoProxyClient(GoProxyList.parse(db.toString()), cfg.upstreamTimeouts(), UpstreamEvents.NONE),
+                    url -> new HttpGoProxyClient(GoProxyList.parse(url.toString()), cfg.upstreamTimeouts(), UpstreamEvents.NONE),
                     SumdbEvents.NONE, Clock.systemUTC());
             GoMirrorSettings settings = new GoMirrorSettings(cfg.goListTtl(), cfg.goNotFoundTtl()).withSpoolDir(cfg.spoolDir());
             mirror = new CachingGoModuleMirror(store, upstream, settings, Clock.systemUTC(), sums.modules());
