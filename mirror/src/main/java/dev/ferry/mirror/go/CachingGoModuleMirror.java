@@ -57,6 +57,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * writeTo returns only after the commit, or throws. .info and .mod are small, so their answer waits for the
  * commit and is then served from the store like a hit.
  *
+ * <p>A .mod or .zip must also hash (h1) as {@link ModuleChecksums} expects: the checksum database lookup starts
+ * when the miss does and is compared before the commit; the hash first stored for a version is pinned in its
+ * record, and a later copy that differs is refused. A zip miss waits up to {@code zipHoldBack} for that outcome
+ * before it streams, so that a refusal usually reaches the client as an answer with its reason.
+ *
  * <p>Refreshable answers (@v/list, @latest, non-canonical .info queries) are kept as metadata snapshots with
  * their fetch time. Stale ones are refetched; if every upstream fails they are served STALE. An @v/list is the
  * upstream's list (normalised) plus every tagged version held in the store, so a version we hold is listed

@@ -260,6 +260,34 @@ class ChecksumVerificationTest {
     }
 
     @Test
+    void latestIsVerifiedKeptAndServedStaleWhenTheDatabaseIsGone() throws IOException {
+        log.addFiller(3);
+        log.serve(up, signer);
+        SumdbMirror served = new SumdbMirror(db, PrivatePatterns.none(), Duration.ZERO, Clock.systemUTC());
+        assertArrayEquals(log.note(3, signer), body(served.answer(new SumdbRequest.Latest())));
+        assertEquals(3, db.trusted().orElseThrow().size());
+
+        up.resetAll();
+        GoAnswer.Content stale = assertInstanceOf(GoAnswer.Content.class, served.answer(new SumdbRequest.Latest()));
+        assertEquals(GoAnswer.Freshness.STALE, stale.freshness());
+    }
+
+    @Test
+    void aForkedLatestIsRefused() throws IOException {
+        log.addFiller(3);
+        log.serve(up, signer);
+        SumdbMirror served = new SumdbMirror(db, PrivatePatterns.none(), Duration.ZERO, Clock.systemUTC());
+        body(served.answer(new SumdbRequest.Latest()));
+        FakeSumdb fork = new FakeSumdb(signer);
+        fork.add("example.com/other", "v1.0.0", zipHash, modHash);
+        fork.addFiller(4);
+        fork.serve(up, signer);
+        GoAnswer.Unavailable u = assertInstanceOf(GoAnswer.Unavailable.class, served.answer(new SumdbRequest.Latest()));
+        assertTrue(u.badGateway() && u.reason().contains("inconsistent_tree"), u.reason());
+        assertEquals(3, db.trusted().orElseThrow().size());
+    }
+
+    @Test
     void privatePatternsMatchPathPrefixesElementByElement() {
         PrivatePatterns p = PrivatePatterns.parse("*.corp.example,github.com/acme,rsc.io/q?o");
         assertTrue(p.matches(ModulePath.parse("git.corp.example/x/y")));
