@@ -12,6 +12,7 @@ import dev.ferry.storage.ContentStore;
 import dev.ferry.storage.RocksContentStore;
 import dev.ferry.storage.StoreOptions;
 import dev.ferry.storage.StoreStats;
+import dev.ferry.upstreams.GoProxyList;
 import dev.ferry.upstreams.HttpGoProxyClient;
 import io.helidon.webserver.WebServer;
 import dev.ferry.server.config.ListenAddress;
@@ -36,6 +37,8 @@ public final class Ferry implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger("ferry");
     /** How long in-flight requests may run on after a stop was asked for. */
     static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(5);
+    /** Zips that download and verify within this time are answered whole, so a refusal arrives with its reason. */
+    static final Duration ZIP_HOLD_BACK = Duration.ofSeconds(10);
 
     private enum State { STARTING, READY, STOPPING, STOPPED }
 
@@ -53,7 +56,8 @@ public final class Ferry implements AutoCloseable {
     /** Opens the store, builds the mirror and starts listening; the caller owns the result and must close it. */
     public static Ferry start(FerryConfig config) throws IOException {
         LOG.info("ferry starting: listen=" + config.listen() + " data=" + config.data()
-                + " go.upstream=" + config.goUpstreamText());
+                + " go.upstream=" + config.goUpstreamText() + " go.sumdb=" + config.sumdbText()
+                + (config.privates().isEmpty() ? "" : " go.private=" + config.privates()));
         checkCanListen(config.listen());
         Files.createDirectories(config.storeDir());
         Files.createDirectories(config.spoolDir());
@@ -68,9 +72,16 @@ public final class Ferry implements AutoCloseable {
             metrics.watch(upstream.pool());
             AdminAuth admin = AdminAuth.load(config.adminToken(), config.data());
             GoMirrorSettings settings = new GoMirrorSettings(config.goListTtl(), config.goNotFoundTtl())
-                    .withSpoolDir(config.spoolDir());
-            GoModuleMirror mirror = new CachingGoModuleMirror(store, upstream, settings, Clock.systemUTC());
-            FerryRoutes routes = new FerryRoutes(mirror, metrics, ferry::ready, admin, Map.of("go", upstream.pool()));
+                    .withSpoolDir(config.spoolDir()).withZipHoldBack(ZIP_HOLD_BACK);
+            // The direct fallback to a database's own URL is one plain walk: the pool's breakers and hedging are
+            // for the proxies, which see most of the traffic.
+            Checksums sums = Checksums.create(config.sumdb(), config.privates(), config.goListTtl(), store,
+                    config.goUpstream().isOff() ? null : upstream,
+                    url -> new HttpGoProxyClient(GoProxyList.parse(url.toString()), config.upstreamTimeouts(), metrics),
+                    metrics, Clock.systemUTC());
+            GoModuleMirror mirror = new CachingGoModuleMirror(store, upstream, settings, Clock.systemUTC(), sums.modules());
+            FerryRoutes routes = new FerryRoutes(mirror, sums.served(), metrics, ferry::ready, admin,
+                    Map.of("go", upstream.pool()));
             ferry.server = FerryHttpServer.create(config.listen().host(), config.listen().port(), routes, SHUTDOWN_GRACE)
                     .start();
             if (!ferry.server.isRunning() || ferry.server.port() <= 0) {

@@ -67,6 +67,26 @@ class BadInputIT {
                 "/github.com/" + "x/".repeat(3000) + "@v/list")) {
             cases.add(new Case("GET", target, ""));
         }
+        String db = "/sumdb/" + Fixtures.sumdbKey().split("\\+")[0];
+        for (String target : List.of(
+                db + "/lookup/github.com/pkg/errors@v0.9.1x",
+                db + "/lookup/github.com/Pkg/errors@v0.9.1",
+                db + "/lookup/github.com/pkg/errors",
+                db + "/lookup/github.com/pkg/errors/v2@v0.9.1",
+                db + "/lookup/../x@v1.0.0",
+                db + "/tile/8/0/00",
+                db + "/tile/8/0/000.p/0",
+                db + "/tile/8/0/000.p/256",
+                db + "/tile/8/0/x000/001",
+                db + "/tile/9/0/000",
+                db + "/tile/8/-1/000",
+                db + "/latest/x",
+                db + "/supported?x=1",
+                db + "/nothing",
+                "/sumdb/sum.golang.org/supported",
+                "/sumdb/other.example/lookup/github.com/pkg/errors@v0.9.1")) {
+            cases.add(new Case("GET", target, ""));
+        }
         for (String method : List.of("POST", "PUT", "DELETE", "PATCH")) {
             cases.add(new Case(method, "/github.com/pkg/errors/@v/list", "Content-Length: 0\r\n"));
         }
@@ -74,7 +94,7 @@ class BadInputIT {
 
         try (StaticGoProxy upstream = new StaticGoProxy(Fixtures.goProxyTree());
              FerryProcess ferry = FerryProcess.start(tmp.resolve("data"), tmp.resolve("ferry.log"),
-                     "--go-upstream", upstream.url())) {
+                     "--go-upstream", upstream.url(), "--sumdb", Fixtures.sumdbKey())) {
             double objectsBefore = storeObjects(ferry);
             List<String> failures = new ArrayList<>();
             for (Case c : cases) {

@@ -50,7 +50,8 @@ class CrashSafetyIT {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
         try (StaticGoProxy upstream = new StaticGoProxy(tree)) {
-            FerryProcess ferry = FerryProcess.start(data, log, "--go-upstream", upstream.url());
+            FerryProcess ferry = FerryProcess.start(data, log, "--go-upstream", upstream.url(),
+                    "--sumdb", "off"); // synthetic modules: in no checksum database
             int killAfter = 4;
             CountDownLatch enoughAcks = new CountDownLatch(killAfter);
             ExecutorService clients = Executors.newFixedThreadPool(CLIENTS);
@@ -78,7 +79,7 @@ class CrashSafetyIT {
         assertTrue(acknowledged.size() >= 4 && acknowledged.size() < MODULES,
                 "the kill should land mid-ingest; acknowledged: " + acknowledged.size());
 
-        try (FerryProcess ferry = FerryProcess.start(data, log, "--go-upstream", "off")) {
+        try (FerryProcess ferry = FerryProcess.start(data, log, "--go-upstream", "off", "--sumdb", "off")) {
             for (GeneratedModules.Module m : modules) {
                 HttpResponse<InputStream> res = http.send(HttpRequest.newBuilder(URI.create(ferry.url() + m.zipUrlPath()))
                         .timeout(Duration.ofMinutes(1)).build(), HttpResponse.BodyHandlers.ofInputStream());

@@ -24,13 +24,14 @@ class GoCommandIT {
         Path data = tmp.resolve("data");
         Path log = tmp.resolve("ferry.log");
         Path app = Fixtures.copyApp(tmp.resolve("app"));
-        String sumdbName = Fixtures.sumdbKey().split("\\+")[0];
+        String key = Fixtures.sumdbKey();
+        String sumdbName = key.split("\\+")[0];
 
         try (StaticGoProxy upstream = new StaticGoProxy(Fixtures.goProxyTree())) {
-            // The go command checks every download against the fixture's own checksum database, reached
-            // directly: what ferry serves must be byte-identical to what was published.
-            String gosumdb = Fixtures.sumdbKey() + " " + upstream.url() + "/sumdb/" + sumdbName;
-            try (FerryProcess ferry = FerryProcess.start(data, log, "--go-upstream", upstream.url())) {
+            // ferry verifies every download against the fixture's checksum database (through the upstream's
+            // /sumdb/), and the go command verifies again through ferry's /sumdb/.
+            try (FerryProcess ferry = FerryProcess.start(data, log, "--go-upstream", upstream.url(), "--sumdb", key)) {
+                String gosumdb = key + " " + ferry.url() + "/sumdb/" + sumdbName;
                 GoTool go = new GoTool(tmp.resolve("go1"), ferry.url(), gosumdb);
                 GoTool.Result download = go.run(app, "mod", "download", "all");
                 assertTrue(download.ok(), "go mod download all through ferry:\n" + download.output());
@@ -45,10 +46,13 @@ class GoCommandIT {
                 for (String zip : zips) {
                     assertEquals(1, upstream.requestsFor(zip), "fetched from upstream more than once: " + zip);
                 }
+                List<String> tiles = upstream.paths().stream().filter(p -> p.contains("/sumdb/") && p.contains("/tile/")).toList();
+                assertEquals(tiles.stream().distinct().count(), tiles.size(), "a tile was fetched twice: " + tiles);
 
-                // A second machine with an empty module cache: every file now comes from ferry's store.
+                // A second machine with an empty module cache and GOSUMDB naming only the key: the go command
+                // asks ferry's /sumdb/NAME/supported and verifies through ferry; every file comes from the store.
                 int before = upstream.requests();
-                GoTool second = new GoTool(tmp.resolve("go2"), ferry.url(), gosumdb);
+                GoTool second = new GoTool(tmp.resolve("go2"), ferry.url(), key);
                 GoTool.Result again = second.run(app, "mod", "download", "all");
                 assertTrue(again.ok(), "second go mod download all:\n" + again.output());
                 second.makeDeletable();
@@ -58,11 +62,11 @@ class GoCommandIT {
             }
         }
 
-        // The upstream is gone for good; ferry restarts on the same data directory and still serves everything.
-        // go.sum from the first run pins every hash, so the go command still verifies every download.
-        assertTrue(Files.size(app.resolve("go.sum")) > 0, "go.sum was written");
-        try (FerryProcess ferry = FerryProcess.start(data, log, "--go-upstream", "http://127.0.0.1:9")) {
-            GoTool offline = new GoTool(tmp.resolve("go3"), ferry.url(), "off");
+        // The upstream is gone for good; ferry restarts on the same data directory. A fresh machine without
+        // go.sum still verifies every module through ferry's /sumdb/, answered from ferry's store.
+        Files.delete(app.resolve("go.sum"));
+        try (FerryProcess ferry = FerryProcess.start(data, log, "--go-upstream", "http://127.0.0.1:9", "--sumdb", key)) {
+            GoTool offline = new GoTool(tmp.resolve("go3"), ferry.url(), key + " " + ferry.url() + "/sumdb/" + sumdbName);
             GoTool.Result download = offline.run(app, "mod", "download", "all");
             assertTrue(download.ok(), "go mod download all with the upstream gone:\n" + download.output());
             Path bin = tmp.resolve("fixtureapp-offline");

@@ -5,11 +5,14 @@ import dev.ferry.mirror.BytesBody;
 import dev.ferry.mirror.Spool;
 import dev.ferry.mirror.SpoolBody;
 import dev.ferry.mirror.StoredBody;
+import dev.ferry.mirror.sumdb.ChecksumFailure;
+import dev.ferry.mirror.sumdb.ModuleChecksums;
 import dev.ferry.protocols.FormatException;
 import dev.ferry.protocols.goproxy.ProxyRequest;
-import dev.ferry.protocols.modzip.ModuleZip;
 import dev.ferry.protocols.module.ModulePath;
+import dev.ferry.protocols.modzip.ModuleZip;
 import dev.ferry.protocols.semver.Version;
+import dev.ferry.protocols.sumdb.dirhash.Hash1;
 import dev.ferry.storage.Chunking;
 import dev.ferry.storage.ContentStore;
 import dev.ferry.storage.ObjectWriter;
@@ -37,6 +40,8 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -51,6 +56,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * the download (see {@link Spool}): it has no ETag yet (null: the digest is unknown until the end), and
  * writeTo returns only after the commit, or throws. .info and .mod are small, so their answer waits for the
  * commit and is then served from the store like a hit.
+ *
+ * <p>A .mod or .zip must also hash (h1) as {@link ModuleChecksums} expects: the checksum database lookup starts
+ * when the miss does and is compared before the commit; the hash first stored for a version is pinned in its
+ * record, and a later copy that differs is refused. A zip miss waits up to {@code zipHoldBack} for that outcome
+ * before it streams, so that a refusal usually reaches the client as an answer with its reason.
  *
  * <p>Refreshable answers (@v/list, @latest, non-canonical .info queries) are kept as metadata snapshots with
  * their fetch time. Stale ones are refetched; if every upstream fails they are served STALE. An @v/list is the
@@ -90,10 +100,18 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
     private final GoMirrorSettings settings;
     private final Clock clock;
     private final NegativeCache negatives;
+    private final ModuleChecksums checksums;
     private final ConcurrentHashMap<String, FileFetch> fileFetches = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, CompletableFuture<FetchResult<Snapshot>>> refreshes = new ConcurrentHashMap<>();
 
     public CachingGoModuleMirror(ContentStore store, GoProxyClient upstream, GoMirrorSettings settings, Clock clock) {
+        this(store, upstream, settings, clock, ModuleChecksums.NONE);
+    }
+
+    /** @param checksums what a .mod or .zip must hash to before it is stored (see {@link ModuleChecksums}) */
+    public CachingGoModuleMirror(ContentStore store, GoProxyClient upstream, GoMirrorSettings settings, Clock clock,
+                                 ModuleChecksums checksums) {
+        this.checksums = checksums;
         this.store = store;
         this.upstream = upstream;
         this.settings = settings;
@@ -128,6 +146,13 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
         FileFetch fetch = fileFetch(module, version, kind, path, name);
         try {
             if (kind == FileKind.ZIP) {
+                if (!settings.zipHoldBack().isZero()) {
+                    try {
+                        fetch.done.get(settings.zipHoldBack().toMillis(), TimeUnit.MILLISECONDS);
+                    } catch (TimeoutException e) {
+                        // a large or slow download: stream it while it arrives (the last byte waits for the check)
+                    }
+                }
                 // Follow the attempt in progress; one that already failed is skipped for the next or the end.
                 while (!fetch.done.isDone()) {
                     CompletableFuture<Void> next = fetch.nextAttempt();
@@ -201,6 +226,10 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
         /** Completes when the next attempt's body starts; replaced each time. */
         private CompletableFuture<Void> nextAttempt = new CompletableFuture<>();
         volatile String rejection;
+        /** Set when the checksum database could not vouch for the download: a 503, not a 502. */
+        volatile String unverifiable;
+        /** The expected hashes, looked up while the download runs; set before the fetch starts. */
+        ModuleChecksums.Check sums = ModuleChecksums.Check.NONE;
 
         FileFetch(ModulePath module, Version version, FileKind kind, String path, String name) {
             this.module = module;
@@ -234,6 +263,9 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
             if (already.isPresent()) {
                 return new FileOutcome.Stored(already.get());
             }
+            if (kind != FileKind.INFO) {
+                sums = checksums.begin(module, version);
+            }
             FetchResult<StoredObject> result = upstream.fetch(path, this::receive);
             return switch (result) {
                 case FetchResult.Fetched<StoredObject> f -> new FileOutcome.Stored(f.value());
@@ -245,6 +277,9 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
                 }
                 case FetchResult.Failed<StoredObject> f -> {
                     String why = rejection;
+                    if (unverifiable != null) {
+                        yield new FileOutcome.Failed(unverifiable, false);
+                    }
                     yield why != null
                             ? new FileOutcome.Failed(why, true)
                             : new FileOutcome.Failed(what() + ": no upstream could serve it: " + f.summary(), false);
@@ -263,8 +298,9 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
             }
             try (ObjectWriter writer = store.newObject(kind.chunking)) {
                 TeeInput tee = new TeeInput(body, writer, spool, kind.maxBytes);
+                String h1;
                 try {
-                    check(tee);
+                    h1 = check(tee);
                     tee.drain();
                 } catch (FormatException | ContentRejected e) {
                     throw reject(from, e.getMessage());
@@ -274,8 +310,11 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
                     }
                     throw e;
                 }
+                if (h1 != null) {
+                    verify(h1, from);
+                }
                 Sha256 digest = tee.digest();
-                StoredObject object = commit(writer, digest, from);
+                StoredObject object = commit(writer, digest, from, h1);
                 if (spool != null) {
                     if (object.digest().equals(digest)) {
                         spool.complete();
@@ -285,7 +324,9 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
                 }
                 return object;
             } catch (ContentRejected e) {
-                rejection = e.getMessage();
+                if (unverifiable == null) {
+                    rejection = e.getMessage();
+                }
                 if (spool != null) {
                     spool.fail(e.getMessage());
                 }
@@ -302,11 +343,43 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
             }
         }
 
-        private void check(TeeInput tee) throws IOException, ContentRejected {
-            switch (kind) {
-                case INFO -> GoContentChecks.info(tee.readAllBytes(), version);
-                case MOD -> GoContentChecks.mod(tee.readAllBytes(), module);
-                case ZIP -> ModuleZip.check(tee, module, version);
+        /** Checks the format; returns the h1 hash of a .mod or .zip (null for .info, which no database lists). */
+        private String check(TeeInput tee) throws IOException, ContentRejected {
+            return switch (kind) {
+                case INFO -> {
+                    GoContentChecks.info(tee.readAllBytes(), version);
+                    yield null;
+                }
+                case MOD -> {
+                    byte[] mod = tee.readAllBytes();
+                    GoContentChecks.mod(mod, module);
+                    yield Hash1.ofGoMod(mod);
+                }
+                case ZIP -> Hash1.ofZip(ModuleZip.check(tee, module, version));
+            };
+        }
+
+        /**
+         * Before anything is stored: the hash must equal the one pinned when this version was first stored (from any
+         * upstream, private or not), and the checksum database's.
+         */
+        private void verify(String h1, String from) throws ContentRejected {
+            Optional<String> pinned = GoStoreNames.pinnedHash(store.meta(GoStoreNames.versionRecord(module, version)), kind.ext);
+            if (pinned.isPresent() && !pinned.get().equals(h1)) {
+                checksums.pinMismatch();
+                String msg = "SECURITY ERROR: " + what() + ": checksum mismatch: upstream " + from + " served " + h1
+                        + ", but ferry stored " + pinned.get() + " for this version before; not stored";
+                LOG.log(System.Logger.Level.WARNING, msg);
+                throw new ContentRejected(msg);
+            }
+            try {
+                sums.require(kind.ext, h1, what(), from);
+            } catch (ChecksumFailure e) {
+                switch (e) {
+                    case ChecksumFailure.Unverifiable u -> unverifiable = u.getMessage();
+                    case ChecksumFailure.Refused r -> { }
+                }
+                throw new ContentRejected(e.getMessage());
             }
         }
 
@@ -315,9 +388,9 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
         }
 
         /** Commits unless the name exists already (then the earlier object stays, and is returned). */
-        private StoredObject commit(ObjectWriter writer, Sha256 digest, String from) throws IOException {
+        private StoredObject commit(ObjectWriter writer, Sha256 digest, String from, String h1) throws IOException {
             String record = GoStoreNames.versionRecord(module, version);
-            byte[] line = (kind.ext + " " + digest.hex() + " " + clock.instant() + " " + from + "\n").getBytes(StandardCharsets.UTF_8);
+            byte[] line = GoStoreNames.versionLine(kind.ext, digest.hex(), clock.instant(), from, h1);
             AtomicReference<StoredObject> earlier = new AtomicReference<>();
             StoredObject object = writer.commit(digest, batch -> {
                 Optional<StoredObject> existing = batch.currentName(name);

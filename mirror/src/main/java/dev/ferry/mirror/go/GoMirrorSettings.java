@@ -8,10 +8,18 @@ import java.time.Duration;
  * notFoundTtl: how long a 404/410 from upstream is remembered (in memory, at most negativeCacheEntries);
  * spoolDir: where downloads in progress larger than spoolMemoryBytes are kept while clients follow them
  * (put it on the data volume; null means the system temporary directory);
- * spoolMemoryBytes: up to this many bytes of a download in progress stay in memory (per download).
+ * spoolMemoryBytes: up to this many bytes of a download in progress stay in memory (per download);
+ * zipHoldBack: how long a .zip miss waits for its download to be checked and stored before it starts streaming
+ * it instead: a zip that arrives (or is refused) within that time gets a complete answer, so a refusal reaches the
+ * client as a 502 with its reason (module, both hashes) rather than as a connection cut before the last byte.
  */
 public record GoMirrorSettings(Duration listTtl, Duration notFoundTtl, Path spoolDir, long spoolMemoryBytes,
-                               int negativeCacheEntries) {
+                               int negativeCacheEntries, Duration zipHoldBack) {
+
+    public GoMirrorSettings(Duration listTtl, Duration notFoundTtl, Path spoolDir, long spoolMemoryBytes,
+                            int negativeCacheEntries) {
+        this(listTtl, notFoundTtl, spoolDir, spoolMemoryBytes, negativeCacheEntries, Duration.ZERO);
+    }
 
     public GoMirrorSettings {
         if (listTtl.isNegative() || notFoundTtl.isNegative()) {
@@ -19,6 +27,9 @@ public record GoMirrorSettings(Duration listTtl, Duration notFoundTtl, Path spoo
         }
         if (spoolMemoryBytes < 0 || spoolMemoryBytes > (256L << 20)) {
             throw new IllegalArgumentException("spoolMemoryBytes must be between 0 and 256 MiB, not " + spoolMemoryBytes);
+        }
+        if (zipHoldBack == null || zipHoldBack.isNegative()) {
+            throw new IllegalArgumentException("zipHoldBack must not be negative");
         }
         if (negativeCacheEntries < 0) {
             throw new IllegalArgumentException("negativeCacheEntries must not be negative");
@@ -34,7 +45,11 @@ public record GoMirrorSettings(Duration listTtl, Duration notFoundTtl, Path spoo
     }
 
     public GoMirrorSettings withSpoolDir(Path dir) {
-        return new GoMirrorSettings(listTtl, notFoundTtl, dir, spoolMemoryBytes, negativeCacheEntries);
+        return new GoMirrorSettings(listTtl, notFoundTtl, dir, spoolMemoryBytes, negativeCacheEntries, zipHoldBack);
+    }
+
+    public GoMirrorSettings withZipHoldBack(Duration holdBack) {
+        return new GoMirrorSettings(listTtl, notFoundTtl, spoolDir, spoolMemoryBytes, negativeCacheEntries, holdBack);
     }
 
     /** The directory to spool into: spoolDir, or a ferry-spool folder in the system temporary directory. */

@@ -17,15 +17,19 @@ import dev.ferry.protocols.semver.Version;
  *
  * metadata (key -> small value)
  *   go/&lt;m&gt;/@v/&lt;v&gt;         per-version record, one line per stored file, written in the same batch as
- *                          the file's name: "&lt;ext&gt; &lt;digest hex&gt; &lt;stored at, ISO-8601&gt; &lt;upstream&gt;";
- *                          scanning the prefix go/&lt;m&gt;/@v/ lists the versions we hold
+ *                          the file's name: "&lt;ext&gt; &lt;digest hex&gt; &lt;stored at, ISO-8601&gt; &lt;upstream&gt;[ &lt;h1&gt;]",
+ *                          h1 being the dirhash of a .mod or .zip as checked on ingest (the pin: any later
+ *                          download of that file must hash the same); scanning the prefix go/&lt;m&gt;/@v/ lists
+ *                          the versions we hold
  *   go/&lt;m&gt;/list           the last @v/list from upstream, normalised (see {@link GoContentChecks#list}),
  *                          as a {@link Snapshot} (fetch time, upstream, body)
  *   go/&lt;m&gt;/latest         the last @latest .info JSON from upstream, as a {@link Snapshot}
  *   go/&lt;m&gt;/query/&lt;q&gt;      the last .info answer for a non-canonical version query q (e.g. v1.2), as a Snapshot
  * </pre>
  *
- * Upstream 404/410 answers are remembered in memory only ({@link NegativeCache}): they are many, short-lived
+ * Checksum database state (trusted tree, tiles, lookups) is spelled by {@link dev.ferry.mirror.sumdb.SumdbStoreNames}.
+ *
+ * <p>Upstream 404/410 answers are remembered in memory only ({@link NegativeCache}): they are many, short-lived
  * and worthless after a restart, so writing them to disk would only make garbage to collect.
  */
 public final class GoStoreNames {
@@ -45,6 +49,26 @@ public final class GoStoreNames {
     /** The prefix under which every {@link #versionRecord} of {@code module} lies (and nothing else). */
     public static String versionPrefix(ModulePath module) {
         return ROOT + module.escaped() + "/@v/";
+    }
+
+    /** One line of a {@link #versionRecord}; {@code h1} may be null (.info). */
+    public static byte[] versionLine(String ext, String digestHex, java.time.Instant storedAt, String upstream, String h1) {
+        return (ext + " " + digestHex + " " + storedAt + " " + upstream + (h1 == null ? "" : " " + h1) + "\n")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** The h1 first recorded for {@code ext} in a version record, if any. */
+    public static java.util.Optional<String> pinnedHash(java.util.Optional<byte[]> record, String ext) {
+        if (record.isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        for (String line : new String(record.get(), java.nio.charset.StandardCharsets.UTF_8).split("\n")) {
+            String[] f = line.split(" ");
+            if (f.length >= 5 && f[0].equals(ext) && f[4].startsWith("h1:")) {
+                return java.util.Optional.of(f[4]);
+            }
+        }
+        return java.util.Optional.empty();
     }
 
     public static String list(ModulePath module) {

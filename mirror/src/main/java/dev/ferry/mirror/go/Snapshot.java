@@ -9,9 +9,9 @@ import java.util.Optional;
  * A refreshable answer (@v/list, @latest, a version query) as last fetched, kept in one metadata value:
  * {@code "fetched=<epoch millis>\nupstream=<name>\n\n"} then the body bytes.
  */
-record Snapshot(Instant fetched, String upstream, byte[] body) {
+public record Snapshot(Instant fetched, String upstream, byte[] body) {
 
-    byte[] encode() {
+    public byte[] encode() {
         byte[] head = ("fetched=" + fetched.toEpochMilli() + "\nupstream=" + upstream + "\n\n").getBytes(StandardCharsets.UTF_8);
         byte[] out = Arrays.copyOf(head, head.length + body.length);
         System.arraycopy(body, 0, out, head.length, body.length);
@@ -19,7 +19,7 @@ record Snapshot(Instant fetched, String upstream, byte[] body) {
     }
 
     /** Empty for a value this version cannot read: it is then refetched, as if it were missing. */
-    static Optional<Snapshot> decode(byte[] value) {
+    public static Optional<Snapshot> decode(byte[] value) {
         int split = -1;
         for (int i = 0; i + 1 < value.length; i++) {
             if (value[i] == '\n' && value[i + 1] == '\n') {

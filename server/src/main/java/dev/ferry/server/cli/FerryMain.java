@@ -13,8 +13,9 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = FerryMain.Version.class,
         description = "Self-hosted Go module proxy and OCI registry mirror.",
-        subcommands = {ServeCommand.class, CommandLine.HelpCommand.class},
-        footer = {"", "Run 'ferry serve --help' for the server's settings; see docs/configuration.md."})
+        subcommands = {ServeCommand.class, VerifyCommand.class, CommandLine.HelpCommand.class},
+        footer = {"", "Run 'ferry serve --help' for the server's settings, 'ferry verify --help' for the store check;",
+                "see docs/configuration.md."})
 public final class FerryMain implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -33,6 +34,9 @@ public final class FerryMain implements Runnable {
             public <K> K create(Class<K> cls) throws Exception {
                 if (cls == ServeCommand.class) {
                     return cls.cast(new ServeCommand(env, launcher));
+                }
+                if (cls == VerifyCommand.class) {
+                    return cls.cast(new VerifyCommand(env));
                 }
                 return CommandLine.defaultFactory().create(cls);
             }

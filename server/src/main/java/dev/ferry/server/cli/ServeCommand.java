@@ -23,7 +23,8 @@ import picocli.CommandLine.Option;
         versionProvider = FerryMain.Version.class,
         sortOptions = false,
         usageHelpWidth = 110,
-        description = {"Serve the GOPROXY protocol (and /health, /metrics, /admin/api/) from a local cache of upstream proxies.",
+        description = {"Serve the GOPROXY protocol (and /health, /metrics, /admin/api/) from a local cache of upstream proxies, every",
+                        "module version verified against the checksum database (--sumdb), which is served at /sumdb/NAME/.",
                 "",
                 "Every setting can also come from an environment variable or a YAML config file;",
                 "precedence: flag > environment > config file > default."},
@@ -65,6 +66,19 @@ public final class ServeCommand implements Callable<Integer> {
                     + " credentials and timeouts go in the YAML 'upstreams' list (docs/upstreams.md)."
                     + " Env FERRY_GO_UPSTREAM, yaml go.upstream. Default: https://proxy.golang.org|https://goproxy.io.")
     String goUpstream;
+
+    @Option(names = "--sumdb", paramLabel = "GOSUMDB",
+            description = "Checksum database every module version is verified against before it is stored, in"
+                    + " GOSUMDB form: 'sum.golang.org', 'name+hash+key', 'name+hash+key URL', or 'off'. Without a URL"
+                    + " it is reached through the upstream proxies' /sumdb/NAME/ and then https://NAME; ferry serves"
+                    + " it to clients at /sumdb/NAME/. Env FERRY_SUMDB, yaml go.sumdb. Default: sum.golang.org.")
+    String sumdb;
+
+    @Option(names = "--private", paramLabel = "GLOBS",
+            description = "Module path globs, comma-separated as in GOPRIVATE/GONOSUMDB (e.g. '*.corp.example,"
+                    + "github.com/acme'), never looked up in the checksum database; ferry pins their hashes on first"
+                    + " fetch and refuses different content later. Env FERRY_PRIVATE, yaml go.private. Default: none.")
+    String privates;
 
     @Option(names = "--go-list-ttl", paramLabel = "DURATION",
             description = "How long @v/list and @latest answers are served before asking upstream again."
@@ -191,6 +205,8 @@ public final class ServeCommand implements Callable<Integer> {
         put(flags, Setting.LISTEN, listen);
         put(flags, Setting.DATA, data);
         put(flags, Setting.GO_UPSTREAM, goUpstream);
+        put(flags, Setting.GO_SUMDB, sumdb);
+        put(flags, Setting.GO_PRIVATE, privates);
         put(flags, Setting.GO_LIST_TTL, goListTtl);
         put(flags, Setting.GO_NOT_FOUND_TTL, goNotFoundTtl);
         put(flags, Setting.UPSTREAM_CONNECT_TIMEOUT, connectTimeout);

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.ferry.mirror.sumdb.PrivatePatterns;
+import dev.ferry.protocols.sumdb.SumdbConfig;
 import dev.ferry.upstreams.BreakerSettings;
 import dev.ferry.upstreams.GoProxyList;
 import dev.ferry.upstreams.PoolSettings;
@@ -108,8 +110,11 @@ public final class ConfigLoader {
         PoolSettings pool = poolSettings(raw, notFoundTtl);
         List<Upstream> upstreams = UpstreamDetails.apply(upstream, timeouts, entries);
         String adminToken = raw.get(Setting.ADMIN_TOKEN).value().strip();
+        SumdbConfig sumdb = check(raw, Setting.GO_SUMDB, SumdbConfig::parse);
+        PrivatePatterns privates = check(raw, Setting.GO_PRIVATE, PrivatePatterns::parse);
         return new FerryConfig(listen, data, raw.get(Setting.GO_UPSTREAM).value().strip(), upstream, listTtl,
-                notFoundTtl, timeouts, level, accessLog, upstreams, pool, adminToken.isEmpty() ? null : adminToken);
+                notFoundTtl, timeouts, level, accessLog, upstreams, pool, adminToken.isEmpty() ? null : adminToken,
+                raw.get(Setting.GO_SUMDB).value().strip(), sumdb, privates);
     }
 
     private static PoolSettings poolSettings(Map<Setting, Sourced> raw, Duration notFoundTtl) throws ConfigException {

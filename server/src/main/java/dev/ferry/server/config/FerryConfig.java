@@ -1,5 +1,7 @@
 package dev.ferry.server.config;
 
+import dev.ferry.mirror.sumdb.PrivatePatterns;
+import dev.ferry.protocols.sumdb.SumdbConfig;
 import dev.ferry.upstreams.GoProxyList;
 import dev.ferry.upstreams.PoolSettings;
 import dev.ferry.upstreams.Upstream;
@@ -22,29 +24,38 @@ public record FerryConfig(
         boolean accessLog,
         List<Upstream> goUpstreams,
         PoolSettings upstreamPool,
-        String adminToken) {
+        String adminToken,
+        String sumdbText,
+        SumdbConfig sumdb,
+        PrivatePatterns privates) {
 
     /**
      * @param goUpstreams  go.upstream's entries with their YAML details (weight, credentials, timeouts)
      * @param adminToken   the configured admin token, or null to use (or generate) DATA/admin-token
+     * @param sumdbText    the GOSUMDB-form text {@code sumdb} was parsed from, for logs
+     * @param privates     modules that skip the checksum database (their hashes are pinned on first fetch)
      */
     public FerryConfig {
         goUpstreams = List.copyOf(goUpstreams);
     }
 
-    /** Without per-upstream details: every upstream gets the common timeouts, the pool its defaults. */
+    /**
+     * Without per-upstream details (every upstream gets the common timeouts, the pool its defaults), without a
+     * checksum database (GOSUMDB=off) and without private patterns.
+     */
     public FerryConfig(ListenAddress listen, Path data, String goUpstreamText, GoProxyList goUpstream,
                        Duration goListTtl, Duration goNotFoundTtl, UpstreamTimeouts upstreamTimeouts, Level logLevel,
                        boolean accessLog) {
         this(listen, data, goUpstreamText, goUpstream, goListTtl, goNotFoundTtl, upstreamTimeouts, logLevel, accessLog,
                 goUpstream.entries().stream().map(e -> Upstream.of(e, upstreamTimeouts)).toList(),
-                PoolSettings.defaults(), null);
+                PoolSettings.defaults(), null, "off", new SumdbConfig.Off(), PrivatePatterns.none());
     }
 
     @Override
     public String toString() {
         // Never the admin token.
-        return "FerryConfig[listen=" + listen + ", data=" + data + ", go.upstream=" + goUpstreamText + "]";
+        return "FerryConfig[listen=" + listen + ", data=" + data + ", go.upstream=" + goUpstreamText
+                + ", go.sumdb=" + sumdbText + "]";
     }
 
     /** The content store's directory under {@link #data}. */

@@ -11,6 +11,12 @@ public enum Setting {
             "Directory for ferry's data (the content store lives in DIR/store)."),
     GO_UPSTREAM("go.upstream", "--go-upstream", "FERRY_GO_UPSTREAM", "https://proxy.golang.org|https://goproxy.io",
             "Upstream Go module proxies in GOPROXY syntax: ',' falls through on 404/410 only, '|' on any error; 'off' for none."),
+    GO_SUMDB("go.sumdb", "--sumdb", "FERRY_SUMDB", "sum.golang.org",
+            "Checksum database to verify every module version against before it is stored, in GOSUMDB form:"
+                    + " 'sum.golang.org', 'name+hash+key', 'name+hash+key URL', or 'off'."),
+    GO_PRIVATE("go.private", "--private", "FERRY_PRIVATE", "",
+            "Module path globs (GOPRIVATE/GONOSUMDB form, comma-separated) never looked up in the checksum database;"
+                    + " their hashes are pinned on first fetch."),
     GO_LIST_TTL("go.listTtl", "--go-list-ttl", "FERRY_GO_LIST_TTL", "5m",
             "How long @v/list and @latest answers are served before asking upstream again."),
     GO_NOT_FOUND_TTL("go.notFoundTtl", "--go-not-found-ttl", "FERRY_GO_NOT_FOUND_TTL", "1m",

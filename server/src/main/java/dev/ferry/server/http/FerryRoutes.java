@@ -1,6 +1,7 @@
 package dev.ferry.server.http;
 
 import dev.ferry.mirror.go.GoModuleMirror;
+import dev.ferry.mirror.sumdb.SumdbMirror;
 import dev.ferry.protocols.goproxy.ProxyRequest;
 import dev.ferry.server.admin.AdminAuth;
 import dev.ferry.server.metrics.FerryMetrics;
@@ -17,6 +18,7 @@ import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.logging.Level;
@@ -33,6 +35,10 @@ import java.util.logging.Logger;
  *   GET|HEAD /$module/@v/$version.info     |
  *   GET|HEAD /$module/@v/$version.mod      |
  *   GET|HEAD /$module/@v/$version.zip     /
+ *   GET|HEAD /sumdb/$db/supported         \
+ *   GET|HEAD /sumdb/$db/latest             |  the checksum databases ferry verifies against, for clients with
+ *   GET|HEAD /sumdb/$db/lookup/$m@$v       |  GOSUMDB on (404 for any other database)
+ *   GET|HEAD /sumdb/$db/tile/8/$L/$N[.p/$W]/
  *   any other method                      405, Allow: GET, HEAD
  * </pre>
  * Every request is timed, counted in the metrics and written to the access log when its response completes.
@@ -44,27 +50,39 @@ public final class FerryRoutes {
             HeaderValues.createCached(HeaderNames.CONTENT_TYPE, MetricRegistry.CONTENT_TYPE);
 
     private final GoProxyHandler goproxy;
+    private final SumdbHandler sumdb;
     private final FerryMetrics metrics;
     private final BooleanSupplier ready;
     private final AdminHandler admin;
 
     public FerryRoutes(GoModuleMirror mirror, FerryMetrics metrics, BooleanSupplier ready) {
-        this(mirror, metrics, ready, ProxyRequest::parse, null);
+        this(mirror, List.of(), metrics, ready, ProxyRequest::parse, null);
+    }
+
+    public FerryRoutes(GoModuleMirror mirror, List<SumdbMirror> databases, FerryMetrics metrics, BooleanSupplier ready) {
+        this(mirror, databases, metrics, ready, ProxyRequest::parse, null);
     }
 
     /** With the admin API: {@code pools} by the name /admin/api/upstreams shows them under. */
     public FerryRoutes(GoModuleMirror mirror, FerryMetrics metrics, BooleanSupplier ready, AdminAuth auth,
                        Map<String, UpstreamPool> pools) {
-        this(mirror, metrics, ready, ProxyRequest::parse, new AdminHandler(auth, pools));
+        this(mirror, List.of(), metrics, ready, auth, pools);
+    }
+
+    /** Everything: the Go mirror, the checksum databases it serves, and the admin API. */
+    public FerryRoutes(GoModuleMirror mirror, List<SumdbMirror> databases, FerryMetrics metrics, BooleanSupplier ready,
+                       AdminAuth auth, Map<String, UpstreamPool> pools) {
+        this(mirror, databases, metrics, ready, ProxyRequest::parse, new AdminHandler(auth, pools));
     }
 
     FerryRoutes(GoModuleMirror mirror, FerryMetrics metrics, BooleanSupplier ready, GoProxyHandler.Parser parser) {
-        this(mirror, metrics, ready, parser, null);
+        this(mirror, List.of(), metrics, ready, parser, null);
     }
 
-    FerryRoutes(GoModuleMirror mirror, FerryMetrics metrics, BooleanSupplier ready, GoProxyHandler.Parser parser,
-                AdminHandler admin) {
+    FerryRoutes(GoModuleMirror mirror, List<SumdbMirror> databases, FerryMetrics metrics, BooleanSupplier ready,
+                GoProxyHandler.Parser parser, AdminHandler admin) {
         this.goproxy = new GoProxyHandler(mirror, parser);
+        this.sumdb = new SumdbHandler(databases);
         this.metrics = metrics;
         this.ready = ready;
         this.admin = admin;
@@ -135,7 +153,13 @@ public final class FerryRoutes {
         switch (x.rawPath) {
             case "/health" -> health(x);
             case "/metrics" -> metrics(x);
-            default -> goproxy.handle(x);
+            default -> {
+                if (x.rawPath.startsWith(SumdbHandler.PREFIX)) {
+                    sumdb.handle(x);
+                } else {
+                    goproxy.handle(x);
+                }
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.ferry.server.metrics;
 
+import dev.ferry.mirror.sumdb.SumdbEvents;
 import dev.ferry.storage.StoreStats;
 import dev.ferry.upstreams.BreakerState;
 import dev.ferry.upstreams.UpstreamEvents;
@@ -15,11 +16,11 @@ import java.util.function.Supplier;
  * Every metric ferry exports, with the label sets resolved ahead of the hot path. Also the {@link UpstreamEvents}
  * the upstream clients report to.
  */
-public final class FerryMetrics implements UpstreamEvents {
+public final class FerryMetrics implements UpstreamEvents, SumdbEvents {
 
     /** The {@code endpoint} label. */
     public enum Endpoint {
-        LIST, LATEST, INFO, MOD, ZIP, HEALTH, METRICS, ADMIN, OTHER;
+        LIST, LATEST, INFO, MOD, ZIP, SUMDB, HEALTH, METRICS, ADMIN, OTHER;
         final String label = name().toLowerCase(Locale.ROOT);
 
         public String label() {
@@ -50,6 +51,8 @@ public final class FerryMetrics implements UpstreamEvents {
     private final HistogramFamily upstreamLatency;
     private final CounterFamily upstreamBytes;
     private final CounterFamily breakerTransitions;
+    private final CounterFamily.Counter[] verifications;
+    private final CounterFamily.Counter[] sumdbRequests;
 
     public FerryMetrics(Supplier<StoreStats> storeStats) {
         requests = registry.counter("ferry_http_requests_total", "HTTP requests answered.",
@@ -75,6 +78,19 @@ public final class FerryMetrics implements UpstreamEvents {
         upstreamBytes = registry.counter("ferry_upstream_bytes_total", "Body bytes received from upstreams.", "upstream");
         breakerTransitions = registry.counter("ferry_upstream_breaker_transitions_total",
                 "Circuit breaker state changes by the state entered.", "upstream", "state");
+
+        CounterFamily verified = registry.counter("ferry_sumdb_verifications_total",
+                "Downloaded .mod and .zip files checked against the checksum database or a pinned hash, by result.", "result");
+        verifications = new CounterFamily.Counter[Result.values().length];
+        for (Result r : Result.values()) {
+            verifications[r.ordinal()] = verified.labels(r.name().toLowerCase(Locale.ROOT));
+        }
+        CounterFamily asked = registry.counter("ferry_sumdb_requests_total",
+                "Requests ferry sent towards checksum databases (through proxies or directly), by kind.", "kind");
+        sumdbRequests = new CounterFamily.Counter[RequestKind.values().length];
+        for (RequestKind k : RequestKind.values()) {
+            sumdbRequests[k.ordinal()] = asked.labels(k.name().toLowerCase(Locale.ROOT));
+        }
 
         if (storeStats != null) {
             registry.gauge("ferry_store_objects", "Objects in the content store.", () -> storeStats.get().objects());
@@ -128,6 +144,16 @@ public final class FerryMetrics implements UpstreamEvents {
             case "OPTIONS" -> 6;
             default -> 7;
         };
+    }
+
+    @Override
+    public void verification(Result result) {
+        verifications[result.ordinal()].inc();
+    }
+
+    @Override
+    public void request(RequestKind kind) {
+        sumdbRequests[kind.ordinal()].inc();
     }
 
     @Override

@@ -1,0 +1,22 @@
+package dev.ferry.mirror.sumdb;
+
+/** Why a downloaded .mod or .zip may not be stored. Each case maps to one HTTP status at the edge. */
+public sealed abstract class ChecksumFailure extends Exception {
+    ChecksumFailure(String message) {
+        super(message, null, false, false);
+    }
+
+    /** The content is wrong (or the database lied): refused for good, from this upstream. */
+    public static final class Refused extends ChecksumFailure {
+        public Refused(String message) {
+            super(message);
+        }
+    }
+
+    /** The database could not be asked or gave no usable answer: the version cannot be served yet. */
+    public static final class Unverifiable extends ChecksumFailure {
+        public Unverifiable(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,193 @@
+package dev.ferry.server.cli;
+
+import dev.ferry.mirror.Body;
+import dev.ferry.mirror.go.CachingGoModuleMirror;
+import dev.ferry.mirror.go.GoAnswer;
+import dev.ferry.mirror.go.GoMirrorSettings;
+import dev.ferry.mirror.go.GoStoreCheck;
+import dev.ferry.mirror.go.GoStoreNames;
+import dev.ferry.mirror.sumdb.SumdbEvents;
+import dev.ferry.protocols.goproxy.ProxyRequest;
+import dev.ferry.protocols.sumdb.SumdbConfig;
+import dev.ferry.server.Checksums;
+import dev.ferry.server.config.ConfigException;
+import dev.ferry.server.config.ConfigLoader;
+import dev.ferry.server.config.FerryConfig;
+import dev.ferry.server.config.Setting;
+import dev.ferry.storage.RocksContentStore;
+import dev.ferry.storage.ScrubReport;
+import dev.ferry.storage.StoreOptions;
+import dev.ferry.upstreams.GoProxyList;
+import dev.ferry.upstreams.HttpGoProxyClient;
+import dev.ferry.upstreams.UpstreamEvents;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ferry verify}: the scrub. Reads a stopped ferry's data directory (RocksDB admits one process, so a running
+ * server's directory is refused), checks every stored module file and the store's own consistency, and with
+ * {@code --repair} fetches corrupt files again through the normal ingest path (pins and checksum database apply).
+ */
+@Command(name = "verify",
+        mixinStandardHelpOptions = true,
+        versionProvider = FerryMain.Version.class,
+        sortOptions = false,
+        usageHelpWidth = 110,
+        description = {"Check a STOPPED ferry's store: re-read every module file, recompute its SHA-256 and h1 hashes,"
+                + " compare them with what was recorded at ingest and with the stored checksum database lookups,"
+                + " and check the store's chunk-level consistency. Prints each problem and a summary.",
+                "",
+                "Stop ferry first: the store admits one process at a time, and a scrub reads every byte."},
+        footer = {"", "Exit codes: 0 intact (or all repaired), 1 something corrupt and not repaired (or the store"
+                + " cannot be opened), 2 bad command line or configuration."})
+public final class VerifyCommand implements Callable<Integer> {
+    private final Map<String, String> env;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "The YAML config file ferry serve uses (env FERRY_CONFIG).")
+    Path config;
+
+    @Option(names = "--data", paramLabel = "DIR", description = "The data directory to check. Env FERRY_DATA, yaml data.")
+    String data;
+
+    @Option(names = "--repair", description = "Fetch corrupt files again from the upstreams (when reachable); they"
+            + " must hash as recorded at ingest and as the checksum database says.")
+    boolean repair;
+
+    @Option(names = "--go-upstream", paramLabel = "LIST", description = "Upstreams for --repair, as for ferry serve.")
+    String goUpstream;
+
+    @Option(names = "--sumdb", paramLabel = "GOSUMDB", description = "Checksum database, as for ferry serve.")
+    String sumdb;
+
+    @Option(names = "--private", paramLabel = "GLOBS", description = "Private module globs, as for ferry serve.")
+    String privates;
+
+    public VerifyCommand(Map<String, String> env) {
+        this.env = env;
+    }
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        Map<Setting, String> flags = new EnumMap<>(Setting.class);
+        put(flags, Setting.DATA, data);
+        put(flags, Setting.GO_UPSTREAM, goUpstream);
+        put(flags, Setting.GO_SUMDB, sumdb);
+        put(flags, Setting.GO_PRIVATE, privates);
+        FerryConfig cfg;
+        try {
+            cfg = ConfigLoader.load(flags, env, config);
+        } catch (ConfigException e) {
+            err.println("ferry verify: " + e.getMessage());
+            err.flush();
+            return CommandLine.ExitCode.USAGE;
+        }
+        if (!Files.isDirectory(cfg.storeDir())) {
+            err.println("ferry verify: no store in " + cfg.data() + " (expected " + cfg.storeDir() + ")");
+            err.flush();
+            return 1;
+        }
+        RocksContentStore store;
+        try {
+            store = RocksContentStore.open(cfg.storeDir(), StoreOptions.defaults());
+        } catch (IOException e) {
+            String why = String.valueOf(e.getMessage());
+            err.println(why.contains("in use")
+                    ? "ferry verify: " + cfg.data() + " is in use by a running ferry: stop ferry first (ferry verify"
+                            + " checks a stopped server's data directory)"
+                    : "ferry verify: cannot open the store: " + why.replace('\n', ' '));
+            err.flush();
+            return 1;
+        }
+        try (store) {
+            return verify(cfg, store, out);
+        } catch (IOException e) {
+            err.println("ferry verify: " + e.getMessage());
+            err.flush();
+            return 1;
+        }
+    }
+
+    private int verify(FerryConfig cfg, RocksContentStore store, PrintWriter out) throws IOException {
+        ScrubReport scrub = store.scrub();
+        String db = cfg.sumdb() instanceof SumdbConfig.Database d ? d.name() : null;
+        GoStoreCheck check = new GoStoreCheck(store, db);
+        GoStoreCheck.Report report = check.run();
+        CachingGoModuleMirror mirror = null;
+        if (repair && !report.problems().isEmpty()) {
+            HttpGoProxyClient upstream = new HttpGoProxyClient(cfg.goUpstream(), cfg.upstreamTimeouts(), UpstreamEvents.NONE);
+            Checksums sums = Checksums.create(cfg.sumdb(), cfg.privates(), cfg.goListTtl(), store,
+                    cfg.goUpstream().isOff() ? null : upstream,
+                    url -> new HttpGoProxyClient(GoProxyList.parse(url.toString()), cfg.upstreamTimeouts(), UpstreamEvents.NONE),
+                    SumdbEvents.NONE, Clock.systemUTC());
+            GoMirrorSettings settings = new GoMirrorSettings(cfg.goListTtl(), cfg.goNotFoundTtl()).withSpoolDir(cfg.spoolDir());
+            mirror = new CachingGoModuleMirror(store, upstream, settings, Clock.systemUTC(), sums.modules());
+        }
+        int repaired = 0;
+        for (GoStoreCheck.Problem p : report.problems()) {
+            out.println("CORRUPT " + p.file() + ": " + p.what());
+            if (mirror != null) {
+                Optional<String> still = repair(store, mirror, check, p);
+                if (still.isEmpty()) {
+                    repaired++;
+                    out.println("REPAIRED " + p.file() + ": fetched again and verified");
+                } else {
+                    out.println("NOT REPAIRED " + p.file() + ": " + still.get());
+                }
+            }
+        }
+        int left = report.problems().size() - repaired;
+        out.println("ferry verify: " + report.files() + " module files checked, " + report.problems().size()
+                + " corrupt, " + repaired + " repaired; store: " + scrub.objects() + " objects, " + scrub.chunks()
+                + " chunks, " + (scrub.isClean() ? "consistent" : "INCONSISTENT " + scrub));
+        out.flush();
+        return left == 0 && scrub.isClean() ? 0 : 1;
+    }
+
+    /** Drops the corrupt name and asks the mirror for the file, as a client would; empty when it is intact now. */
+    private static Optional<String> repair(RocksContentStore store, CachingGoModuleMirror mirror, GoStoreCheck check,
+                                           GoStoreCheck.Problem p) {
+        try {
+            // Corrupt content must not be served while (or if) it cannot be fetched again.
+            store.update(b -> b.deleteName(GoStoreNames.file(p.module(), p.version(), p.ext())));
+            GoAnswer answer = mirror.answer(ProxyRequest.parse(p.proxyPath()));
+            switch (answer) {
+                case GoAnswer.Content c -> {
+                    Body body = c.body();
+                    body.writeTo(OutputStream.nullOutputStream());
+                }
+                case GoAnswer.NotFound n -> {
+                    return Optional.of("upstream: " + n.reason());
+                }
+                case GoAnswer.Unavailable u -> {
+                    return Optional.of(u.reason());
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return Optional.of(String.valueOf(e.getMessage()));
+        }
+        return check.check(p.module(), p.version(), p.ext()).map(why -> "still " + why
+                + " (the store keeps identical content once; damaged chunks need a fresh data directory)");
+    }
+
+    private static void put(Map<Setting, String> flags, Setting s, String v) {
+        if (v != null) {
+            flags.put(s, v);
+        }
+    }
+}
