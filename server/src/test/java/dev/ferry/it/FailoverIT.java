@@ -59,7 +59,7 @@ class FailoverIT {
                 Path data = tmp.resolve("data" + run);
                 int healthyBefore = healthy.requests();
                 try (FerryProcess ferry = FerryProcess.start(data, tmp.resolve("ferry.log"),
-                        "--config", config.toString(), "--admin-token", TOKEN)) {
+                        "--config", config.toString(), "--admin-token", TOKEN, "--sumdb", Fixtures.sumdbKey())) {
                     Path app = Fixtures.copyApp(tmp.resolve("app" + run));
                     GoTool go = new GoTool(tmp.resolve("go" + run), ferry.url(), gosumdb);
                     GoTool.Result download = go.run(app, "mod", "download", "all");

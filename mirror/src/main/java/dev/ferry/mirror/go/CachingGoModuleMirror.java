@@ -363,7 +363,7 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
          * Before anything is stored: the hash must equal the one pinned when this version was first stored (from any
          * upstream, private or not), and the checksum database's.
          */
-        private void verify(String h1, String from) throws ContentRejected {
+        private void verify(String h1, String from) throws ContentRejected, IOException {
             Optional<String> pinned = GoStoreNames.pinnedHash(store.meta(GoStoreNames.versionRecord(module, version)), kind.ext);
             if (pinned.isPresent() && !pinned.get().equals(h1)) {
                 checksums.pinMismatch();
@@ -375,9 +375,13 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
             try {
                 sums.require(kind.ext, h1, what(), from);
             } catch (ChecksumFailure e) {
-                switch (e) {
-                    case ChecksumFailure.Unverifiable u -> unverifiable = u.getMessage();
-                    case ChecksumFailure.Refused r -> { }
+                if (e instanceof ChecksumFailure.Unverifiable) {
+                    // The upstream may have served good bytes: it is the database that cannot answer now. An
+                    // IOException is a failure on ferry's side to the upstream pool: no breaker penalty for the
+                    // upstream (else one unreachable database opens every upstream's breaker), and no other
+                    // upstream asked in vain.
+                    unverifiable = e.getMessage();
+                    throw new IOException(e.getMessage(), e);
                 }
                 throw new ContentRejected(e.getMessage());
             }

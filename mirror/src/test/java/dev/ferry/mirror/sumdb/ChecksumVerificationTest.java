@@ -101,8 +101,16 @@ class ChecksumVerificationTest {
         build(PrivatePatterns.none());
     }
 
+    /** Failures charged to the module proxy (what its circuit breaker counts). */
+    final java.util.List<String> proxyFailures = new java.util.concurrent.CopyOnWriteArrayList<>();
+
     void build(PrivatePatterns privates) {
-        HttpGoProxyClient proxies = new HttpGoProxyClient(GoProxyList.parse(up.baseUrl()), TIMEOUTS, UpstreamEvents.NONE);
+        HttpGoProxyClient proxies = new HttpGoProxyClient(GoProxyList.parse(up.baseUrl()), TIMEOUTS, new UpstreamEvents() {
+            @Override
+            public void failure(String upstream, String kind, String detail) {
+                proxyFailures.add(kind + ": " + detail);
+            }
+        });
         HttpGoProxyClient direct = new HttpGoProxyClient(GoProxyList.parse("http://127.0.0.1:9"), TIMEOUTS, UpstreamEvents.NONE);
         SumdbConfig.Database config = (SumdbConfig.Database) SumdbConfig.parse(log.key());
         db = new ChecksumDatabase(config, new SumdbStore(store, config.name()), new SumdbSource(config.name(), proxies, direct, events),
@@ -235,6 +243,8 @@ class ChecksumVerificationTest {
         assertFalse(u.badGateway(), "503: try again later");
         assertTrue(u.reason().contains("cannot be verified yet"), u.reason());
         assertEquals(1, count(SumdbEvents.Result.UNREACHABLE));
+        assertEquals(java.util.List.of(), proxyFailures.stream().filter(f -> !f.startsWith("handler")).toList(),
+                "the proxy served good bytes: an unreachable database must not count against it");
 
         log.add(EWMA_PATH.value(), "v1.1.1", zipHash, modHash);
         log.serve(up, signer);
