@@ -38,7 +38,9 @@ wait_http "http://127.0.0.1:$NGINX_PORT/_meta/summary.json"
 
 # --- ferry, warmed from that nginx
 "$root/ferry" --version >/dev/null
-"$root/ferry" serve --listen 127.0.0.1:$FERRY_PORT --data "$work/data" --go-upstream http://127.0.0.1:$NGINX_PORT >"$work/ferry.log" 2>&1 & pids+=($!)
+SUMDB_KEY=$(cat "$fixtures/proxy/_meta/verifier.key")
+"$root/ferry" serve --listen 127.0.0.1:$FERRY_PORT --data "$work/data" --go-upstream http://127.0.0.1:$NGINX_PORT \
+	--sumdb "$SUMDB_KEY" >"$work/ferry.log" 2>&1 & pids+=($!)
 wait_http "http://127.0.0.1:$FERRY_PORT/health"
 
 # Paths: every .info and .mod of the corpus; the largest zip.
@@ -85,7 +87,8 @@ echo "== go mod download all of the fixture app, fresh module cache"
 n_dl=$(godl "http://127.0.0.1:$NGINX_PORT")
 kill "${pids[1]}"; wait "${pids[1]}" 2>/dev/null || true
 rm -rf "$work/data"
-"$root/ferry" serve --listen 127.0.0.1:$FERRY_PORT --data "$work/data" --go-upstream http://127.0.0.1:$NGINX_PORT >>"$work/ferry.log" 2>&1 & pids[1]=$!
+"$root/ferry" serve --listen 127.0.0.1:$FERRY_PORT --data "$work/data" --go-upstream http://127.0.0.1:$NGINX_PORT \
+	--sumdb "$SUMDB_KEY" >>"$work/ferry.log" 2>&1 & pids[1]=$!
 wait_http "http://127.0.0.1:$FERRY_PORT/health"
 f_cold=$(godl "http://127.0.0.1:$FERRY_PORT")
 f_warm=$(godl "http://127.0.0.1:$FERRY_PORT")
@@ -93,14 +96,14 @@ echo "nginx: ${n_dl}s | ferry cold: ${f_cold}s (ratio $(ratio "$f_cold" "$n_dl")
 kill "${pids[1]}"; wait "${pids[1]}" 2>/dev/null || true
 
 echo "== start-up time with a store of $versions module versions"
-"$root/ferry" serve --listen 127.0.0.1:$FERRY_PORT --data "$work/big-store" --go-upstream http://127.0.0.1:$POP_PORT >"$work/ferry-pop.log" 2>&1 & pids[1]=$!
+"$root/ferry" serve --listen 127.0.0.1:$FERRY_PORT --data "$work/big-store" --go-upstream http://127.0.0.1:$POP_PORT --sumdb off >"$work/ferry-pop.log" 2>&1 & pids[1]=$!
 wait_http "http://127.0.0.1:$FERRY_PORT/health"
 JAVA=$(. "$root/scripts/find-jdk.sh"; find_jdk)/bin/java
 "$JAVA" "$root/bench/goproxy/Populate.java" "http://127.0.0.1:$FERRY_PORT" $POP_PORT "$versions"
 kill "${pids[1]}"; wait "${pids[1]}" 2>/dev/null || true
 echo "store on disk: $(du -sh "$work/big-store" | cut -f1)"
 t0=$(date +%s.%N)
-"$root/ferry" serve --listen 127.0.0.1:$FERRY_PORT --data "$work/big-store" --go-upstream off >"$work/ferry-start.log" 2>&1 & pids[1]=$!
+"$root/ferry" serve --listen 127.0.0.1:$FERRY_PORT --data "$work/big-store" --go-upstream off --sumdb off >"$work/ferry-start.log" 2>&1 & pids[1]=$!
 wait_http "http://127.0.0.1:$FERRY_PORT/health"
 t1=$(date +%s.%N)
 echo "start to ready: $(awk "BEGIN{printf \"%.2f\", $t1-$t0}")s (includes JVM start; the jar was already built)"
