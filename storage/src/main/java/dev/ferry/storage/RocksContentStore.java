@@ -31,6 +31,7 @@ import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ColumnFamilyOptions;
 import org.rocksdb.CompressionType;
 import org.rocksdb.DBOptions;
+import org.rocksdb.FlushOptions;
 import org.rocksdb.LRUCache;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
@@ -68,6 +69,8 @@ public final class RocksContentStore implements ContentStore {
     private final Reclaimer reclaimer;
     private final ReentrantLock commitLock = new ReentrantLock();
     private final CommitsInFlight commitsInFlight = new CommitsInFlight();
+    private volatile boolean repairing;
+    private final AtomicLong chunksRepaired = new AtomicLong();
     /** Read-held around every RocksDB call, write-held by close, so nothing touches a closed RocksDB. */
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private volatile boolean closed;
@@ -362,6 +365,14 @@ public final class RocksContentStore implements ContentStore {
             } catch (RocksDBException e) {
                 // Every commit was synced already; this only hardens unsynced pending writes, which are reclaimed.
             }
+            // With the WAL on, RocksDB leaves memtables unflushed at close, and the next open replays up to
+            // maxWalBytes of log before ferry is ready: flushing here keeps a clean restart fast.
+            try (FlushOptions flush = new FlushOptions().setWaitForFlush(true)) {
+                db.flush(flush, handles);
+            } catch (RocksDBException e) {
+                System.getLogger("ferry.storage").log(System.Logger.Level.WARNING,
+                        "flush at close failed (the next start replays the log instead): " + e.getMessage());
+            }
             unsynced.close();
             synced.close();
             handles.forEach(ColumnFamilyHandle::close);
@@ -429,6 +440,28 @@ public final class RocksContentStore implements ContentStore {
 
     private long counter(Counter c) throws RocksDBException {
         return StoreLayout.Count.decode(db.get(counters, c.key()));
+    }
+
+    /**
+     * In repair mode a writer re-reads every stored chunk it would reuse and rewrites the ones whose bytes no longer
+     * hash to their address, so writing an object's good bytes again mends it. Off by default: it costs a read and a
+     * hash per reused chunk. For {@code ferry verify --repair}, which has the data directory to itself.
+     */
+    public void repairDamagedChunksOnWrite(boolean on) {
+        repairing = on;
+    }
+
+    /** Chunks rewritten by repair mode since open. */
+    public long chunksRepaired() {
+        return chunksRepaired.get();
+    }
+
+    boolean repairing() {
+        return repairing;
+    }
+
+    void chunkRepaired() {
+        chunksRepaired.incrementAndGet();
     }
 
     InFlightChunks inFlight() {

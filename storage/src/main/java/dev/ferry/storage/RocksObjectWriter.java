@@ -10,6 +10,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.function.Consumer;
+import org.rocksdb.RocksDBException;
 import org.rocksdb.WriteBatch;
 
 /**
@@ -88,11 +89,15 @@ final class RocksObjectWriter extends ObjectWriter {
         Sha256 key = Sha256.of(digest);
         store.inFlight().referencing(key, pinned -> store.withDb(() -> {
                 batch.clear();
-                // Present ref key <=> chunk stored (they are deleted together); never rewrite a stored chunk.
+                // Present ref key <=> chunk stored (they are deleted together); never rewrite a stored chunk,
+                // unless the store is repairing and the stored bytes no longer hash to their address.
                 if (store.db().get(store.refs, digest) == null) {
                     batch.put(store.chunks, digest, Arrays.copyOfRange(b, off, off + len));
                     batch.merge(store.counters, Counter.CHUNKS.key(), Count.PLUS_ONE);
                     batch.merge(store.counters, Counter.CHUNK_BYTES.key(), Count.encode(len));
+                } else if (store.repairing() && damaged(digest)) {
+                    batch.put(store.chunks, digest, Arrays.copyOfRange(b, off, off + len));
+                    store.chunkRepaired();
                 }
                 batch.merge(store.refs, digest, Count.PLUS_ONE);
                 batch.put(store.index, IndexEntry.key(id, chunkOffset), IndexEntry.value(digest, len));
@@ -108,6 +113,17 @@ final class RocksObjectWriter extends ObjectWriter {
         }
         chunkCount++;
         chunkOffset += len;
+    }
+
+    /** Whether the stored chunk {@code digest} is missing, unreadable, or holds bytes of another hash. */
+    private boolean damaged(byte[] digest) {
+        byte[] stored;
+        try {
+            stored = store.db().get(store.chunks, digest);
+        } catch (RocksDBException e) {
+            return true; // RocksDB's own checksum caught the damage
+        }
+        return stored == null || !Arrays.equals(sha256().digest(stored), digest);
     }
 
     @Override

@@ -125,6 +125,28 @@ class RocksContentStoreTest {
         assertTrue(store.scrub().isClean(), store.scrub().toString());
     }
 
+    /** Writing an object's good bytes again mends a damaged chunk only in repair mode (dedup reuses it otherwise). */
+    @Test
+    void repairModeRewritesAChunkWhoseBytesNoLongerMatchItsDigest() throws Exception {
+        byte[] data = TestData.random(91, 600); // below the minimum chunk size: one chunk, addressed like the object
+        Sha256 digest = put(data).digest();
+        byte[] damaged = data.clone();
+        damaged[100] ^= 0x20;
+        store.db().put(store.chunks, digest.bytes(), damaged);
+        assertArrayEquals(damaged, readAll(digest), "the damage is visible");
+
+        put(data);
+        assertArrayEquals(damaged, readAll(digest), "a plain write reuses the stored chunk as it is");
+
+        store.repairDamagedChunksOnWrite(true);
+        put(data);
+        assertArrayEquals(data, readAll(digest));
+        assertEquals(1, store.chunksRepaired());
+        put(data);
+        assertEquals(1, store.chunksRepaired(), "an intact chunk is not rewritten");
+        assertTrue(store.scrub().isClean(), store.scrub().toString());
+    }
+
     @Test
     void nothingIsVisibleBeforeCommit() throws IOException {
         byte[] data = TestData.random(11, 100_000);

@@ -130,6 +130,8 @@ public final class VerifyCommand implements Callable<Integer> {
         GoStoreCheck.Report report = check.run();
         CachingGoModuleMirror mirror = null;
         if (repair && !report.problems().isEmpty()) {
+            // Refetched bytes would otherwise dedup onto the very chunks that are damaged.
+            store.repairDamagedChunksOnWrite(true);
             HttpGoProxyClient upstream = new HttpGoProxyClient(cfg.goUpstream(), cfg.upstreamTimeouts(), UpstreamEvents.NONE);
             Checksums sums = Checksums.create(cfg.sumdb(), cfg.privates(), cfg.goListTtl(), store,
                     cfg.goUpstream().isOff() ? null : upstream,
@@ -181,8 +183,7 @@ public final class VerifyCommand implements Callable<Integer> {
         } catch (IOException | RuntimeException e) {
             return Optional.of(String.valueOf(e.getMessage()));
         }
-        return check.check(p.module(), p.version(), p.ext()).map(why -> "still " + why
-                + " (the store keeps identical content once; damaged chunks need a fresh data directory)");
+        return check.check(p.module(), p.version(), p.ext()).map(why -> "still " + why);
     }
 
     private static void put(Map<Setting, String> flags, Setting s, String v) {

@@ -20,6 +20,9 @@ public final class FerryHttpServer {
                 .shutdownGracePeriod(shutdownGrace)
                 .maxPayloadSize(64 * 1024)
                 .writeBufferSize(64 * 1024)
+                // Without it the tail of a streamed body waits for the client's delayed ACK (Nagle): 40 ms on
+                // most zip downloads over a kept-alive connection, measured with curl against a 108 KB zip.
+                .connectionOptions(o -> o.tcpNoDelay(true))
                 .addProtocol(Http1Config.builder()
                         // the name the discovered HTTP/1 config has; with the default one, requests Helidon
                         // refuses in the request line (HTTP/1.0, bad protocol) got no answer at all
