@@ -19,7 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
 final class GoAnswerResponder {
     /** Bodies up to this size with a known length are buffered and sent in one write; larger ones stream. */
     static final int BUFFERED_BODY_LIMIT = 64 * 1024;
-    static final int STREAM_BUFFER = 64 * 1024;
+    static final int STREAM_BUFFER = 256 * 1024;
 
     static final HeaderName X_FERRY_STALE = HeaderNames.create("X-Ferry-Stale");
     static final Header CACHE_IMMUTABLE =
