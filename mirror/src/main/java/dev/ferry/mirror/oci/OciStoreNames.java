@@ -1,0 +1,116 @@
+package dev.ferry.mirror.oci;
+
+import dev.ferry.protocols.oci.Digest;
+import dev.ferry.protocols.oci.RepositoryName;
+import dev.ferry.protocols.oci.Tag;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+
+/**
+ * The one place that spells the store names and metadata keys of the OCI registry (mirrored and hosted). The
+ * store treats them as opaque strings (docs/storage.md has the physical layout). {@code <d>} is a digest in
+ * its {@code alg:hex} form; {@code <t>} is a {@link Target}: {@code h} for the hosted repositories,
+ * {@code m/<registry>} for a mirrored registry (registry names never contain '/' or ':'); {@code <r>} is a
+ * repository name as the target knows it. Repository names never contain ':', so it ends them unambiguously.
+ *
+ * <pre>
+ * names (name -&gt; object; content-addressed, so a name is never changed once written)
+ *   oci/blob/&lt;d&gt;                     the bytes of a blob or a manifest, as received and digest-checked. Blobs
+ *                                    are one namespace for all targets and Go's content store alike: the same
+ *                                    layer pulled through two registries or pushed twice is stored once.
+ *
+ * metadata (key -&gt; small value)
+ *   oci/manifest/&lt;d&gt;                 the media type (UTF-8) of a stored manifest; its presence says the blob
+ *                                    of that digest was checked as a manifest
+ *   oci/repos/&lt;t&gt;/&lt;r&gt;                "" : the target holds content for the repository (for _catalog; its own
+ *                                    family so listing repositories does not walk their tags and links)
+ *   oci/repo/&lt;t&gt;/&lt;r&gt;:tag:&lt;tag&gt;       a {@link TagRecord}: what the tag pointed at when last resolved
+ *   oci/repo/&lt;t&gt;/&lt;r&gt;:link:&lt;d&gt;        "" : the repository holds this blob or manifest (hosted: pull, delete and
+ *                                    mount check it; mirrors: written on ingest)
+ *   oci/repo/&lt;t&gt;/&lt;r&gt;:ref:&lt;s&gt;:&lt;d&gt;    the referrers-index descriptor JSON of manifest d whose subject is s (hosted)
+ * </pre>
+ *
+ * Upload sessions in progress are files under DATA/uploads, not store entries: they are written piecemeal
+ * over many requests and most of them are thrown away.
+ */
+public final class OciStoreNames {
+    static final String ROOT = "oci/";
+
+    private OciStoreNames() {}
+
+    /** Which registry target a key belongs to. */
+    public record Target(String key) {
+        public static final Target HOSTED = new Target("h");
+
+        public static Target mirror(String registry) {
+            if (registry.isEmpty() || registry.indexOf('/') >= 0 || registry.indexOf(':') >= 0) {
+                throw new IllegalArgumentException("registry name must not be empty or contain '/' or ':': " + registry);
+            }
+            return new Target("m/" + registry);
+        }
+    }
+
+    public static String blob(Digest digest) {
+        return ROOT + "blob/" + digest;
+    }
+
+    public static String manifestType(Digest digest) {
+        return ROOT + "manifest/" + digest;
+    }
+
+    /** The catalog entry of a repository. */
+    public static String repository(Target target, RepositoryName repository) {
+        return repositoriesPrefix(target) + repository;
+    }
+
+    /** Scanning this prefix lists the target's repositories in lexical order; the rest of each key is the name. */
+    public static String repositoriesPrefix(Target target) {
+        return ROOT + "repos/" + target.key() + "/";
+    }
+
+    /** The common start of a repository's tag, link and referrer keys. */
+    private static String within(Target target, RepositoryName repository) {
+        return ROOT + "repo/" + target.key() + "/" + repository;
+    }
+
+    public static String tag(Target target, RepositoryName repository, Tag tag) {
+        return tagPrefix(target, repository) + tag;
+    }
+
+    /** Scanning this prefix lists a repository's tags in lexical (byte) order. */
+    public static String tagPrefix(Target target, RepositoryName repository) {
+        return within(target, repository) + ":tag:";
+    }
+
+    public static String link(Target target, RepositoryName repository, Digest digest) {
+        return within(target, repository) + ":link:" + digest;
+    }
+
+    public static String referrer(Target target, RepositoryName repository, Digest subject, Digest referrer) {
+        return referrerPrefix(target, repository, subject) + referrer;
+    }
+
+    public static String referrerPrefix(Target target, RepositoryName repository, Digest subject) {
+        return within(target, repository) + ":ref:" + subject + ":";
+    }
+
+    /**
+     * What a tag pointed at: a space-separated line {@code <digest> <mediaType> <size> <resolvedAt> <source>},
+     * source being the upstream endpoint it came from or "push".
+     */
+    public record TagRecord(Digest digest, String mediaType, long size, Instant resolvedAt, String source) {
+        public byte[] encode() {
+            return (digest + " " + mediaType + " " + size + " " + resolvedAt + " " + source)
+                    .getBytes(StandardCharsets.UTF_8);
+        }
+
+        public static TagRecord decode(byte[] value) {
+            String[] f = new String(value, StandardCharsets.UTF_8).split(" ", 5);
+            return new TagRecord(Digest.parse(f[0]), f[1], Long.parseLong(f[2]), Instant.parse(f[3]), f[4]);
+        }
+
+        public TagRecord resolvedAgain(Instant at) {
+            return new TagRecord(digest, mediaType, size, at, source);
+        }
+    }
+}
