@@ -24,7 +24,7 @@ public record ByteRange(long offset, long length) {
 
     /**
      * The range a {@code Range} header selects from a blob of {@code size} bytes. The unit {@code bytes} is
-     * matched case-insensitively, surrounding whitespace is ignored, positions are decimal digits only:
+     * matched case-insensitively, surrounding spaces and tabs are ignored, positions are decimal digits only:
      * <ul>
      *   <li>{@code bytes=a-b}: b &gt;= a, else malformed; b past the end is clipped to the last byte;</li>
      *   <li>{@code bytes=a-}: from a to the end;</li>
@@ -37,12 +37,12 @@ public record ByteRange(long offset, long length) {
         if (header == null) {
             throw new OciFormatException(OciErrorCode.RANGE_INVALID, "Range header is missing");
         }
-        String h = header.strip();
+        String h = ows(header);
         int eq = h.indexOf('=');
-        if (eq < 0 || !h.substring(0, eq).strip().equalsIgnoreCase("bytes")) {
+        if (eq < 0 || !ows(h.substring(0, eq)).equalsIgnoreCase("bytes")) {
             throw malformed(header, "only the unit bytes is supported, as in bytes=0-1023");
         }
-        String spec = h.substring(eq + 1).strip();
+        String spec = ows(h.substring(eq + 1));
         if (spec.indexOf(',') >= 0) {
             throw malformed(header, "multiple ranges are not supported");
         }
@@ -88,14 +88,14 @@ public record ByteRange(long offset, long length) {
 
     /**
      * The inclusive start and end of an upload chunk: {@code a-b}, {@code bytes a-b/*} or {@code bytes a-b/total}
-     * with decimal a &lt;= b (and b &lt; total); surrounding whitespace is ignored. Anything else, including
+     * with decimal a &lt;= b (and b &lt; total); surrounding spaces and tabs are ignored. Anything else, including
      * numbers that do not fit a long, is RANGE_INVALID.
      */
     public static ByteRange parseContentRange(String header) {
         if (header == null) {
             throw new OciFormatException(OciErrorCode.RANGE_INVALID, "Content-Range header is missing");
         }
-        String h = header.strip();
+        String h = ows(header);
         String total = null;
         if (h.regionMatches(true, 0, "bytes ", 0, 6)) {
             int slash = h.indexOf('/');
@@ -103,7 +103,7 @@ public record ByteRange(long offset, long length) {
                 throw contentRangeInvalid(header, "\"bytes first-last\" needs \"/*\" or \"/total\"");
             }
             total = h.substring(slash + 1);
-            h = h.substring(6, slash).strip();
+            h = ows(h.substring(6, slash));
         }
         int dash = h.indexOf('-');
         long a = dash < 0 ? -1 : exactDigits(h.substring(0, dash));
@@ -150,6 +150,19 @@ public record ByteRange(long offset, long length) {
     private static OciFormatException contentRangeInvalid(String header, String reason) {
         return new OciFormatException(OciErrorCode.RANGE_INVALID, "invalid Content-Range " + quote(header) + ": "
                 + reason);
+    }
+
+    /** {@code s} without surrounding optional whitespace (RFC 9110 OWS: spaces and tabs, nothing else). */
+    private static String ows(String s) {
+        int from = 0;
+        int to = s.length();
+        while (from < to && (s.charAt(from) == ' ' || s.charAt(from) == '\t')) {
+            from++;
+        }
+        while (to > from && (s.charAt(to - 1) == ' ' || s.charAt(to - 1) == '\t')) {
+            to--;
+        }
+        return s.substring(from, to);
     }
 
     /** Decimal digits as a long, Long.MAX_VALUE when larger (a position past any blob), -1 when not digits. */
