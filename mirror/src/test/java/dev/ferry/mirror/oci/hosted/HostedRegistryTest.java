@@ -149,6 +149,16 @@ class HostedRegistryTest {
     }
 
     @Test
+    void aRefusedFirstChunkLeavesNoSessionAndAFinishNeedsADigest() throws IOException {
+        registry = open(10, true);
+        assertError(OciErrorCode.SIZE_TOO_LARGE, registry.startUpload(REPO, null, in(bytes(11, 1)), 11));
+        assertEquals(List.of(), files(uploads));
+        String uuid = started(registry.startUpload(REPO, null, null, 0));
+        assertError(OciErrorCode.DIGEST_INVALID, registry.finishUpload(REPO, uuid, null, null, 0));
+        assertEquals(new OciAnswer.UploadProgress(uuid, 0, true), registry.uploadStatus(REPO, uuid));
+    }
+
+    @Test
     void aChunkWhoseLengthDisagreesIsRefusedWhole() throws IOException {
         String uuid = started(registry.startUpload(REPO, null, null, 0));
         assertError(OciErrorCode.SIZE_INVALID, registry.appendChunk(REPO, uuid, "0-9", in(bytes(10, 5)), 9));
