@@ -201,13 +201,13 @@ class HttpRegistryClientTest {
     @Test
     void aFreshTokenThatIsRefusedFailsTheEndpointWithoutLooping() {
         registryWantsToken(a, "accepted");
-        realmGives("refused", 3600);
+        realmGives("tok-xyz", 3600);
 
         FetchResult<byte[]> r = client(endpoint(a)).manifest(REPO, Reference.parse("1.0"), READ_MANIFEST);
 
         FetchResult.Failed<byte[]> failed = assertInstanceOf(FetchResult.Failed.class, r);
         assertTrue(failed.summary().contains("401"), failed.summary());
-        assertTrue(!failed.summary().contains("refused\"") && !failed.summary().contains("Bearer refused"), "no token in messages");
+        assertTrue(!failed.summary().contains("tok-xyz"), "no token in messages");
         a.verify(2, getRequestedFor(urlEqualTo(MANIFEST_URL)));
         auth.verify(1, getRequestedFor(urlPathEqualTo("/token")));
     }
