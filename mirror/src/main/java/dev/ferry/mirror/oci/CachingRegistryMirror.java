@@ -425,22 +425,41 @@ public final class CachingRegistryMirror implements OciRepositories {
 
     // ---- tags, referrers, catalog ---------------------------------------------------------------------------
 
+    /** Pages of an upstream's tags list followed at most; a repository with more tags answers with what they hold. */
+    static final int MAX_TAG_PAGES = 200;
+
     /**
-     * The upstream's page, passed through. Upstream 404: NAME_UNKNOWN. Every upstream failing: the tags recorded
-     * here (each resolved through this mirror at least once), in lexical order after {@code last}, at most
-     * {@code n}; 503 when none are.
+     * The upstream's whole tags list (every page), sorted here and cut to {@code n} after {@code last}: upstreams
+     * do not all sort (docker-registry 2.8.2 lists tags in storage order and ignores {@code n}), and pagination by
+     * {@code last} is only consistent over one lexical order. Upstream 404: NAME_UNKNOWN. Every upstream failing:
+     * the tags recorded here (each resolved through this mirror at least once); 503 when none are.
      */
     @Override
     public OciAnswer tags(RepositoryName repository, int n, String last) {
         Objects.requireNonNull(repository, "repository");
-        return switch (client.tags(repository, n, last)) {
-            case FetchResult.Fetched<dev.ferry.upstreams.oci.TagPage> f ->
-                    new OciAnswer.TagList(repository.value(), List.copyOf(f.value().tags()), f.value().nextLast());
-            case FetchResult.NotFound<dev.ferry.upstreams.oci.TagPage> nf -> new OciAnswer.Error(OciErrorCode.NAME_UNKNOWN,
-                    "repository " + repository + " does not exist upstream");
-            case FetchResult.Failed<dev.ferry.upstreams.oci.TagPage> f -> storedTags(repository, n, last).orElseGet(() ->
-                    new OciAnswer.Unavailable("tags of " + repository + ": no upstream could answer: " + f.summary(), false));
-        };
+        java.util.TreeSet<String> all = new java.util.TreeSet<>();
+        String from = null;
+        for (int page = 0; page < MAX_TAG_PAGES; page++) {
+            switch (client.tags(repository, -1, from)) {
+                case FetchResult.Fetched<dev.ferry.upstreams.oci.TagPage> f -> {
+                    all.addAll(f.value().tags());
+                    String next = f.value().nextLast();
+                    if (next == null || next.equals(from) || f.value().tags().isEmpty()) {
+                        return page(repository, List.copyOf(all), n, last);
+                    }
+                    from = next;
+                }
+                case FetchResult.NotFound<dev.ferry.upstreams.oci.TagPage> nf -> {
+                    return page == 0 ? new OciAnswer.Error(OciErrorCode.NAME_UNKNOWN,
+                            "repository " + repository + " does not exist upstream") : page(repository, List.copyOf(all), n, last);
+                }
+                case FetchResult.Failed<dev.ferry.upstreams.oci.TagPage> f -> {
+                    return storedTags(repository, n, last).orElseGet(() -> new OciAnswer.Unavailable(
+                            "tags of " + repository + ": no upstream could answer: " + f.summary(), false));
+                }
+            }
+        }
+        return page(repository, List.copyOf(all), n, last);
     }
 
     private Optional<OciAnswer> storedTags(RepositoryName repository, int n, String last) {
@@ -451,12 +470,17 @@ public final class CachingRegistryMirror implements OciRepositories {
             return Optional.empty();
         }
         // Keys are scanned in byte order, which is the lexical order of tags (ASCII by their grammar).
-        List<String> after = last == null ? all : all.stream().filter(t -> t.compareTo(last) > 0).toList();
+        return Optional.of(page(repository, all, n, last));
+    }
+
+    /** {@code sorted} after {@code last}, at most {@code n} ({@code n < 0}: all); nextLast set when more remain. */
+    private static OciAnswer.TagList page(RepositoryName repository, List<String> sorted, int n, String last) {
+        List<String> after = last == null ? sorted : sorted.stream().filter(t -> t.compareTo(last) > 0).toList();
         if (n < 0 || after.size() <= n) {
-            return Optional.of(new OciAnswer.TagList(repository.value(), after, null));
+            return new OciAnswer.TagList(repository.value(), List.copyOf(after), null);
         }
         List<String> page = after.subList(0, n);
-        return Optional.of(new OciAnswer.TagList(repository.value(), List.copyOf(page), page.isEmpty() ? null : page.getLast()));
+        return new OciAnswer.TagList(repository.value(), List.copyOf(page), page.isEmpty() ? null : page.getLast());
     }
 
     /**

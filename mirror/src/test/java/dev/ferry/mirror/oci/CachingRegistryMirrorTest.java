@@ -514,6 +514,19 @@ class CachingRegistryMirrorTest {
     // ---- tags, referrers, catalog -------------------------------------------------------------------------
 
     @Test
+    void tagsOfAnUpstreamThatNeitherSortsNorHonoursNAreGatheredSortedAndPaged() {
+        for (String t : List.of("r3", "r1", "r5", "r2", "r4")) {
+            upstream.putManifest(REPO.value(), t, imageManifest(t.charAt(1)), MediaTypes.OCI_MANIFEST);
+        }
+        upstream.storageOrderPages = 2;
+        assertEquals(new OciAnswer.TagList(REPO.value(), List.of("r1", "r2"), "r2"), mirror.tags(REPO, 2, null));
+        assertEquals(new OciAnswer.TagList(REPO.value(), List.of("r3", "r4"), "r4"), mirror.tags(REPO, 2, "r2"));
+        assertEquals(new OciAnswer.TagList(REPO.value(), List.of("r5"), null), mirror.tags(REPO, 2, "r4"));
+        assertEquals(new OciAnswer.TagList(REPO.value(), List.of("r1", "r2", "r3", "r4", "r5"), null),
+                mirror.tags(REPO, -1, null));
+    }
+
+    @Test
     void tagsArePassedThroughAndServedFromRecordsWhenTheUpstreamIsDown() {
         for (String t : List.of("b", "a", "c", "d")) {
             upstream.putManifest(REPO.value(), t, imageManifest(t.charAt(0)), MediaTypes.OCI_MANIFEST);

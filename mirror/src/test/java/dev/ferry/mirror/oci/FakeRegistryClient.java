@@ -176,6 +176,9 @@ final class FakeRegistryClient implements RegistryClient {
         return new FetchResult.Failed<>(attempts);
     }
 
+    /** When positive: tags are listed in insertion order, this many per page, ignoring n. */
+    volatile int storageOrderPages;
+
     @Override
     public FetchResult<TagPage> tags(RepositoryName repository, int n, String last) {
         tagCalls.incrementAndGet();
@@ -185,6 +188,13 @@ final class FakeRegistryClient implements RegistryClient {
         List<String> all = tags.get(repository.value());
         if (all == null) {
             return new FetchResult.NotFound<>(404, "repository unknown");
+        }
+        if (storageOrderPages > 0) {
+            // Like docker-registry 2.8.2: insertion order, its own page size, next page after the given tag.
+            int from = last == null ? 0 : all.indexOf(last) + 1;
+            List<String> page = all.subList(from, Math.min(all.size(), from + storageOrderPages));
+            String next = from + storageOrderPages < all.size() ? page.getLast() : null;
+            return new FetchResult.Fetched<>(new TagPage(List.copyOf(page), next), "fake");
         }
         List<String> after = all.stream().sorted().filter(t -> last == null || t.compareTo(last) > 0).toList();
         if (n <= 0 || after.size() <= n) {
