@@ -372,11 +372,11 @@ public final class CachingRegistryMirror implements OciRepositories {
     }
 
     /**
-     * Asks the upstream whether {@code repository} has a blob we hold (a GET whose body is left unread) and links
-     * it when it does; empty when confirmed, else the answer to give.
+     * Asks the upstream whether {@code repository} has a blob we hold (a HEAD) and links it when it does; empty
+     * when confirmed, else the answer to give.
      */
     private Optional<OciAnswer> confirmBlob(RepositoryName repository, Digest digest) {
-        return switch (client.blob(repository, digest, (body, length, from) -> length)) {
+        return switch (client.headBlob(repository, digest)) {
             case FetchResult.Fetched<Long> f -> {
                 link(repository, digest);
                 yield Optional.empty();

@@ -497,7 +497,8 @@ class CachingRegistryMirrorTest {
         OciAnswer.Content confirmed = content(mirror.blob(other, digest, false, null));
         assertEquals(OciAnswer.CacheOutcome.HIT, confirmed.outcome());
         assertArrayEquals(bytes, read(confirmed.body()));
-        assertEquals(2, upstream.blobGets.get());
+        assertEquals(1, upstream.blobGets.get(), "the bytes are not downloaded again");
+        assertEquals(1, upstream.blobHeads.get(), "the upstream is asked whether the repository has the blob");
         assertTrue(store.meta(OciStoreNames.link(TARGET, other, digest)).isPresent());
 
         // Content the upstream does not have (say, pushed to a hosted repository) is not served by its digest.

@@ -31,6 +31,7 @@ final class FakeRegistryClient implements RegistryClient {
     final AtomicInteger heads = new AtomicInteger();
     final AtomicInteger gets = new AtomicInteger();
     final AtomicInteger blobGets = new AtomicInteger();
+    final AtomicInteger blobHeads = new AtomicInteger();
     final AtomicInteger tagCalls = new AtomicInteger();
     final AtomicInteger referrerCalls = new AtomicInteger();
     /** The references manifests were GET by, in order. */
@@ -174,6 +175,17 @@ final class FakeRegistryClient implements RegistryClient {
             }
         }
         return new FetchResult.Failed<>(attempts);
+    }
+
+    @Override
+    public FetchResult<Long> headBlob(RepositoryName repository, Digest digest) {
+        blobHeads.incrementAndGet();
+        if (down) {
+            return failed();
+        }
+        List<BlobSource> sources = blobs.get(digest);
+        return sources == null ? new FetchResult.NotFound<>(404, "blob unknown")
+                : new FetchResult.Fetched<>(sources.getFirst().length(), "endpoint-0");
     }
 
     /** When positive: tags are listed in insertion order, this many per page, ignoring n. */

@@ -149,6 +149,17 @@ public final class HttpRegistryClient implements RegistryClient {
         });
     }
 
+    @Override
+    public FetchResult<Long> headBlob(RepositoryName repository, Digest digest) {
+        Call call = new Call("HEAD", "v2/" + repository + "/blobs/" + digest, pullScope(repository), null, true);
+        return fetch(call, (plan, index, response) -> {
+            SplicedBody.closeQuietly(response.body());
+            // A redirect's own Content-Length says nothing about the blob.
+            long size = response.statusCode() == 200 ? response.headers().firstValueAsLong("Content-Length").orElse(-1) : -1;
+            return new Attempted<>(new Outcome.Success<>(size), index);
+        });
+    }
+
     /**
      * The body is read whole (it is at most {@link Manifest#MAX_SIZE}) before the handler sees it, so a transfer
      * failure is never mistaken for the handler's own; a larger declared or actual body is rejected unread.
@@ -356,7 +367,12 @@ public final class HttpRegistryClient implements RegistryClient {
     // ---- the walk ----
 
     /** One request of the distribution API: method, path under the endpoint, token scope, Accept (or null). */
-    private record Call(String method, String path, String scope, String accept) {}
+    /** {@code redirectAnswers}: a redirect is the answer (a HEAD whose storage URL is signed for GET only). */
+    private record Call(String method, String path, String scope, String accept, boolean redirectAnswers) {
+        Call(String method, String path, String scope, String accept) {
+            this(method, path, scope, accept, false);
+        }
+    }
 
     /** Reads the 200 answer of the endpoint at {@code plan[index]}; owns and closes its body. */
     @FunctionalInterface
@@ -436,7 +452,7 @@ public final class HttpRegistryClient implements RegistryClient {
                 attempts.add(new FetchResult.Attempt(name, "skipped: circuit open until " + member.breaker().openUntil()));
                 continue;
             }
-            Attempted<T> attempted = attempt(plan, i, exchange(member.upstream(), call, 0), reader);
+            Attempted<T> attempted = attempt(plan, i, call, exchange(member.upstream(), call, 0), reader);
             i = attempted.index();
             skip.addAll(attempted.unreachable());
             UpstreamPool.Member last = plan.get(i);
@@ -475,7 +491,7 @@ public final class HttpRegistryClient implements RegistryClient {
     }
 
     /** The rest of one attempt whose request ended in {@code sent}, classified. */
-    private <T> Attempted<T> attempt(List<UpstreamPool.Member> plan, int index, Sent sent, Reader<T> reader) {
+    private <T> Attempted<T> attempt(List<UpstreamPool.Member> plan, int index, Call call, Sent sent, Reader<T> reader) {
         HttpResponse<InputStream> response;
         switch (sent) {
             case Sent.Failed f -> {
@@ -484,7 +500,7 @@ public final class HttpRegistryClient implements RegistryClient {
             case Sent.Answered a -> response = a.response();
         }
         int status = response.statusCode();
-        if (status == 200) {
+        if (status == 200 || (isRedirect(status) && call.redirectAnswers())) {
             return reader.read(plan, index, response);
         }
         Upstream upstream = plan.get(index).upstream();
@@ -775,7 +791,7 @@ public final class HttpRegistryClient implements RegistryClient {
         URI uri = start;
         for (int hop = 0; ; hop++) {
             Sent sent = sendOnce(upstream, uri, call, rangeFrom, sameOrigin(start, uri) ? authorization : null);
-            if (!(sent instanceof Sent.Answered a) || !isRedirect(a.status())) {
+            if (!(sent instanceof Sent.Answered a) || !isRedirect(a.status()) || call.redirectAnswers()) {
                 return sent;
             }
             SplicedBody.closeQuietly(a.response().body());

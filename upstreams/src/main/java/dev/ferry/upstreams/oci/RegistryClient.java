@@ -38,6 +38,12 @@ public interface RegistryClient extends AutoCloseable {
      */
     <T> FetchResult<T> blob(RepositoryName repository, Digest digest, BodyHandler<T> handler);
 
+    /**
+     * HEAD of a blob: its size (Content-Length, -1 when absent) if the repository has it. Redirects are not
+     * followed: a registry that redirects blob requests to storage has answered for the repository already.
+     */
+    FetchResult<Long> headBlob(RepositoryName repository, Digest digest);
+
     /** One page of the tags list ({@code n <= 0}: the upstream's default page). */
     FetchResult<TagPage> tags(RepositoryName repository, int n, String last);
 

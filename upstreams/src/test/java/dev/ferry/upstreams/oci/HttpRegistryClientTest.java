@@ -384,6 +384,25 @@ class HttpRegistryClientTest {
     }
 
     @Test
+    void aBlobHeadTakesARedirectToStorageAsTheAnswerWithoutFollowingIt() {
+        Digest here = sha256("here".getBytes(StandardCharsets.UTF_8));
+        Digest moved = sha256("moved".getBytes(StandardCharsets.UTF_8));
+        Digest gone = sha256("gone".getBytes(StandardCharsets.UTF_8));
+        a.stubFor(head(urlEqualTo("/v2/library/tiny/blobs/" + here)).willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Length", "4")));
+        a.stubFor(head(urlEqualTo("/v2/library/tiny/blobs/" + moved)).willReturn(aResponse().withStatus(307)
+                .withHeader("Location", b.baseUrl() + "/signed-for-get-only")));
+        a.stubFor(head(urlEqualTo("/v2/library/tiny/blobs/" + gone)).willReturn(aResponse().withStatus(404)));
+        HttpRegistryClient c = client(endpoint(a));
+
+        assertEquals(4L, assertInstanceOf(FetchResult.Fetched.class, c.headBlob(REPO, here)).value());
+        assertEquals(-1L, assertInstanceOf(FetchResult.Fetched.class, c.headBlob(REPO, moved)).value());
+        assertInstanceOf(FetchResult.NotFound.class, c.headBlob(REPO, gone));
+        b.verify(0, com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor(
+                com.github.tomakehurst.wiremock.client.WireMock.anyUrl()));
+    }
+
+    @Test
     void redirectLoopsEndAfterFiveHops() {
         Digest digest = sha256("x".getBytes(StandardCharsets.UTF_8));
         a.stubFor(get(urlEqualTo("/v2/library/tiny/blobs/" + digest)).willReturn(aResponse().withStatus(302)
