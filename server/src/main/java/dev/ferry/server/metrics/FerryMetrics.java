@@ -6,6 +6,8 @@ import dev.ferry.upstreams.BreakerState;
 import dev.ferry.upstreams.UpstreamEvents;
 import dev.ferry.upstreams.UpstreamPool;
 import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.Map;
 import java.time.Duration;
 import java.util.Locale;
@@ -20,7 +22,9 @@ public final class FerryMetrics implements UpstreamEvents, SumdbEvents {
 
     /** The {@code endpoint} label. */
     public enum Endpoint {
-        LIST, LATEST, INFO, MOD, ZIP, SUMDB, HEALTH, METRICS, ADMIN, OTHER;
+        LIST, LATEST, INFO, MOD, ZIP, SUMDB, HEALTH, METRICS, ADMIN,
+        /** {@code /v2/}, the registry's version check. */
+        OCI_BASE, OCI_MANIFEST, OCI_BLOB, OCI_UPLOAD, OCI_TAGS, OCI_REFERRERS, OCI_CATALOG, OCI_TOKEN, OTHER;
         final String label = name().toLowerCase(Locale.ROOT);
 
         public String label() {
@@ -53,6 +57,7 @@ public final class FerryMetrics implements UpstreamEvents, SumdbEvents {
     private final CounterFamily breakerTransitions;
     private final CounterFamily.Counter[] verifications;
     private final CounterFamily.Counter[] sumdbRequests;
+    private final List<UpstreamPool> watched = new CopyOnWriteArrayList<>();
 
     public FerryMetrics(Supplier<StoreStats> storeStats) {
         requests = registry.counter("ferry_http_requests_total", "HTTP requests answered.",
@@ -102,16 +107,28 @@ public final class FerryMetrics implements UpstreamEvents, SumdbEvents {
         }
     }
 
-    /** Exports each upstream's breaker state (0 closed, 1 open, 2 half-open), read at scrape time. */
+    /**
+     * Exports each upstream's breaker state (0 closed, 1 open, 2 half-open), read at scrape time; every pool
+     * watched (Go, each registry) shares the one gauge family.
+     */
     public void watch(UpstreamPool pool) {
-        registry.gauges("ferry_upstream_breaker_state", "Circuit breaker state: 0 closed, 1 open, 2 half-open.",
-                "upstream", () -> {
-                    Map<String, Double> states = new LinkedHashMap<>();
-                    for (UpstreamPool.Member m : pool.members()) {
-                        states.put(m.upstream().name(), (double) m.breaker().state().gauge());
-                    }
-                    return states;
-                });
+        boolean first;
+        synchronized (watched) {
+            first = watched.isEmpty();
+            watched.add(pool);
+        }
+        if (first) {
+            registry.gauges("ferry_upstream_breaker_state", "Circuit breaker state: 0 closed, 1 open, 2 half-open.",
+                    "upstream", () -> {
+                        Map<String, Double> states = new LinkedHashMap<>();
+                        for (UpstreamPool p : watched) {
+                            for (UpstreamPool.Member m : p.members()) {
+                                states.putIfAbsent(m.upstream().name(), (double) m.breaker().state().gauge());
+                            }
+                        }
+                        return states;
+                    });
+        }
     }
 
     public MetricRegistry registry() {
