@@ -94,7 +94,7 @@ public final class Spool {
 
     private void spill() throws IOException {
         Files.createDirectories(dir);
-        Path path = Files.createTempFile(dir, "go-fetch-", ".spool");
+        Path path = Files.createTempFile(dir, "fetch-", ".spool");
         file = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE, StandardOpenOption.DELETE_ON_CLOSE);
         ByteBuffer buffer = ByteBuffer.wrap(memory, 0, (int) size);
         long at = 0;

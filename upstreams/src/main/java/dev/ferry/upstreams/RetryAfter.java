@@ -7,11 +7,11 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 
 /** The Retry-After header of a 429 or 503: delta-seconds or an HTTP-date (RFC 9110, 10.2.3). */
-final class RetryAfter {
+public final class RetryAfter {
     private RetryAfter() {}
 
     /** The wait asked for, or null when the header is absent, unreadable or in the past. */
-    static Duration parse(String value, Instant now) {
+    public static Duration parse(String value, Instant now) {
         if (value == null || value.isBlank()) {
             return null;
         }

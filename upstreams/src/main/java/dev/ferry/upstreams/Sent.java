@@ -4,7 +4,7 @@ import java.io.InputStream;
 import java.net.http.HttpResponse;
 
 /** What sending one request came to before any body was read; {@code kind == null} means interrupted. */
-sealed interface Sent {
+public sealed interface Sent {
     record Answered(HttpResponse<InputStream> response, int status) implements Sent {}
 
     record Failed(FailureKind kind, String detail) implements Sent {}

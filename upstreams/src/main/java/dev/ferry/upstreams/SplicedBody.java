@@ -13,10 +13,15 @@ import java.util.Set;
  * 200 of the same length is read past the first N bytes). Only for bodies of declared length, because a
  * splice must be checked against it. The upstreams left behind are recorded as failed here; the one the
  * body ends on is the attempt's, recorded by the walk.
+ *
+ * <p>A client may also allow a few continuations from the upstream the body broke on, before moving on
+ * ({@code sameUpstreamResumes}): the OCI client does, because a registry often has a single endpoint and a
+ * connection that broke once usually works on the next try. Those are part of the same attempt, so nothing is
+ * recorded for them.
  */
-final class SplicedBody extends InputStream {
+public final class SplicedBody extends InputStream {
     /** How the client sends a request and watches a body; SplicedBody asks for continuations with it. */
-    interface Transport {
+    public interface Transport {
         Sent send(Upstream upstream, String path, long rangeFrom);
 
         WatchedBody watch(Upstream upstream, HttpResponse<InputStream> response, long declared);
@@ -34,9 +39,16 @@ final class SplicedBody extends InputStream {
     private final Set<Integer> unreachable = new HashSet<>();
     private WatchedBody current;
     private long position;
+    private int sameUpstreamResumes;
 
     SplicedBody(Transport transport, UpstreamEvents events, boolean weighted, List<UpstreamPool.Member> plan, int index,
                 String path, WatchedBody first, long declared) {
+        this(transport, events, weighted, plan, index, path, first, declared, 0);
+    }
+
+    public SplicedBody(Transport transport, UpstreamEvents events, boolean weighted, List<UpstreamPool.Member> plan,
+                       int index, String path, WatchedBody first, long declared, int sameUpstreamResumes) {
+        this.sameUpstreamResumes = sameUpstreamResumes;
         this.transport = transport;
         this.events = events;
         this.weighted = weighted;
@@ -47,16 +59,16 @@ final class SplicedBody extends InputStream {
         this.declared = declared;
     }
 
-    int index() {
+    public int index() {
         return index;
     }
 
-    Set<Integer> unreachable() {
+    public Set<Integer> unreachable() {
         return unreachable;
     }
 
     /** The failure of the body the handler is reading now, for classifying what the handler threw. */
-    TransferFailure failure() {
+    public TransferFailure failure() {
         return current.failure();
     }
 
@@ -88,6 +100,19 @@ final class SplicedBody extends InputStream {
         if (declared <= 0 || position == 0 || position >= declared || Thread.currentThread().isInterrupted()) {
             return false;
         }
+        if (sameUpstreamResumes > 0) {
+            sameUpstreamResumes--;
+            UpstreamPool.Member same = plan.get(index);
+            WatchedBody body = continuation(same, index);
+            if (body != null) {
+                closeQuietly();
+                events.bytes(same.upstream().name(), current.count());
+                LOG.log(System.Logger.Level.INFO, "continuing " + path + " at byte " + position + " of " + declared
+                        + " from " + same.upstream().name() + " again after: " + f.getMessage());
+                current = body;
+                return true;
+            }
+        }
         for (int j = index + 1; j < plan.size(); j++) {
             if (!weighted && plan.get(j - 1).upstream().fallThrough() != GoProxyList.FallThrough.ANY_ERROR) {
                 break;
@@ -115,15 +140,21 @@ final class SplicedBody extends InputStream {
         return false;
     }
 
-    /** The rest of the body from {@code upstream}, or null (then the failure is recorded). */
+    /**
+     * The rest of the body from {@code upstream}, or null (then the failure is recorded, unless the member is the
+     * one the attempt is on: the walk records that one).
+     */
     private WatchedBody continuation(UpstreamPool.Member member, int j) {
         Upstream upstream = member.upstream();
+        boolean same = j == index;
         Sent sent = transport.send(upstream, path, position);
         if (sent instanceof Sent.Failed failed) {
-            member.record(failed.kind() == null ? new AttemptOutcome.Abandoned(failed.detail())
-                    : new AttemptOutcome.Failure(failed.kind(), failed.detail(), null));
-            // Not worth asking again from the start in this walk.
-            unreachable.add(j);
+            if (!same) {
+                member.record(failed.kind() == null ? new AttemptOutcome.Abandoned(failed.detail())
+                        : new AttemptOutcome.Failure(failed.kind(), failed.detail(), null));
+                // Not worth asking again from the start in this walk.
+                unreachable.add(j);
+            }
             return null;
         }
         HttpResponse<InputStream> response = ((Sent.Answered) sent).response();
@@ -141,7 +172,9 @@ final class SplicedBody extends InputStream {
             // One of the two lies about the length, and we cannot tell which: no penalty, and the walk
             // asks this upstream again from the start.
             closeQuietly(response.body());
-            member.record(new AttemptOutcome.Abandoned("length differs from the first upstream's"));
+            if (!same) {
+                member.record(new AttemptOutcome.Abandoned("length differs from the first upstream's"));
+            }
             return null;
         } else if (response.statusCode() == 200) {
             WatchedBody whole = transport.watch(upstream, response, declared);
@@ -152,6 +185,9 @@ final class SplicedBody extends InputStream {
             } catch (IOException e) {
                 closeQuietly(whole);
                 TransferFailure t = whole.failure();
+                if (same) {
+                    return null;
+                }
                 member.record(new AttemptOutcome.Failure(t != null ? t.kind() : FailureKind.RESET,
                         t != null ? t.getMessage() : WatchedBody.describe(e), null));
                 return null;
@@ -160,22 +196,25 @@ final class SplicedBody extends InputStream {
             problem = "HTTP " + response.statusCode() + " to a Range request for bytes " + position + "- of " + declared;
         }
         closeQuietly(response.body());
+        if (same) {
+            return null;
+        }
         member.record(new AttemptOutcome.Failure(response.statusCode() == 429 ? FailureKind.STATUS_429
                 : response.statusCode() >= 500 ? FailureKind.STATUS_5XX : FailureKind.STATUS_4XX, problem,
                 null));
         return null;
     }
 
-    void closeQuietly() {
+    public void closeQuietly() {
         closeQuietly(current);
     }
 
     /** Bytes of the upstream that owns the attempt now (those left behind were reported on leaving). */
-    void reportBytes() {
+    public void reportBytes() {
         events.bytes(plan.get(index).upstream().name(), current.count());
     }
 
-    static void closeQuietly(InputStream in) {
+    public static void closeQuietly(InputStream in) {
         try {
             in.close();
         } catch (IOException | RuntimeException ignored) {

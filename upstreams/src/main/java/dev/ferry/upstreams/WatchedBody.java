@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
  * but not necessarily for every framing), and remembers the first failure so the client can classify it even
  * when the handler wrapped or replaced the exception.
  */
-final class WatchedBody extends InputStream {
+public final class WatchedBody extends InputStream {
     private final InputStream in;
     private final long declaredLength;
     private final long stallNanos;
@@ -41,8 +41,8 @@ final class WatchedBody extends InputStream {
         this(in, declaredLength, stall, 0, Duration.ofSeconds(1), scheduler);
     }
 
-    WatchedBody(InputStream in, long declaredLength, Duration stall, long floorRate, Duration floorWindow,
-                ScheduledExecutorService scheduler) {
+    public WatchedBody(InputStream in, long declaredLength, Duration stall, long floorRate, Duration floorWindow,
+                       ScheduledExecutorService scheduler) {
         this.in = in;
         this.declaredLength = declaredLength;
         this.stallNanos = stall.toNanos();
@@ -54,12 +54,12 @@ final class WatchedBody extends InputStream {
     }
 
     /** Bytes delivered to the reader so far. */
-    long count() {
+    public long count() {
         return count;
     }
 
     /** The first failure this body reported, or null. */
-    TransferFailure failure() {
+    public TransferFailure failure() {
         return failure;
     }
 
@@ -157,7 +157,7 @@ final class WatchedBody extends InputStream {
         return text.contains("reset") ? FailureKind.RESET : FailureKind.TRUNCATED;
     }
 
-    static String describe(Throwable e) {
+    public static String describe(Throwable e) {
         String m = e.getMessage();
         return e.getClass().getSimpleName() + (m == null || m.isBlank() ? "" : ": " + m);
     }

@@ -5,6 +5,7 @@ import dev.ferry.mirror.BytesBody;
 import dev.ferry.mirror.Spool;
 import dev.ferry.mirror.SpoolBody;
 import dev.ferry.mirror.StoredBody;
+import dev.ferry.mirror.TeeInput;
 import dev.ferry.mirror.sumdb.ChecksumFailure;
 import dev.ferry.mirror.sumdb.ModuleChecksums;
 import dev.ferry.protocols.FormatException;

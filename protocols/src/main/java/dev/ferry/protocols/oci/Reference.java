@@ -16,8 +16,14 @@ public sealed interface Reference {
         }
     }
 
-    /** A digest when the text contains ':', else a tag; throws OciFormatException. STUB. */
+    /**
+     * A digest when the text contains ':' (tags cannot), else a tag; throws OciFormatException with
+     * DIGEST_INVALID or TAG_INVALID as {@link Digest#parse} and {@link Tag#parse} do.
+     */
     static Reference parse(String text) {
-        throw new UnsupportedOperationException("stub");
+        if (text != null && text.indexOf(':') >= 0) {
+            return new ByDigest(Digest.parse(text));
+        }
+        return new ByTag(Tag.parse(text));
     }
 }

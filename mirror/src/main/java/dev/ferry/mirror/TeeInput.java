@@ -1,6 +1,5 @@
-package dev.ferry.mirror.go;
+package dev.ferry.mirror;
 
-import dev.ferry.mirror.Spool;
 import dev.ferry.storage.Sha256;
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,7 +13,7 @@ import java.security.NoSuchAlgorithmException;
  * verifies, so what was checked is exactly what is stored. Reading past {@code limit} fails and sets
  * {@link #overLimit()}, so callers can tell "too large" (bad content) from a broken transfer.
  */
-final class TeeInput extends InputStream {
+public final class TeeInput extends InputStream {
     private final InputStream in;
     private final OutputStream writer;
     private final Spool spool;
@@ -23,7 +22,8 @@ final class TeeInput extends InputStream {
     private long count;
     private boolean overLimit;
 
-    TeeInput(InputStream in, OutputStream writer, Spool spool, long limit) {
+    /** @param spool the spool clients follow, or null; @param limit the most bytes accepted */
+    public TeeInput(InputStream in, OutputStream writer, Spool spool, long limit) {
         this.in = in;
         this.writer = writer;
         this.spool = spool;
@@ -80,7 +80,7 @@ final class TeeInput extends InputStream {
     }
 
     /** Reads whatever the checker left unread, so the stored object is the whole body. */
-    void drain() throws IOException {
+    public void drain() throws IOException {
         byte[] buffer = new byte[64 << 10];
         while (read(buffer, 0, buffer.length) >= 0) {
             // keep reading
@@ -92,16 +92,16 @@ final class TeeInput extends InputStream {
         // The upstream client owns the body; a checker closing its input must not end the download.
     }
 
-    boolean overLimit() {
+    public boolean overLimit() {
         return overLimit;
     }
 
-    long count() {
+    public long count() {
         return count;
     }
 
     /** The digest of everything read; call once, at the end. */
-    Sha256 digest() {
+    public Sha256 digest() {
         return Sha256.of(sha.digest());
     }
 }
