@@ -54,7 +54,7 @@ class OciHostedIT {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
-    Path tmp;
+    static Path tmp;
 
     private String[] ferryArgs;
     private FerryProcess ferry;
@@ -99,7 +99,9 @@ class OciHostedIT {
         for (String ref : List.of("tiny-1.0", "duo-2.0", "medium-3", "tags-r01")) {
             OciFixtures.Image image = OciFixtures.image(ref);
             String dest = ferryHost + "/team/" + image.repository() + ":" + image.tag();
-            Skopeo.Result push = skopeo.copy("oci:" + OciFixtures.layout() + ":" + ref, "docker://" + dest, null, CREDS);
+            // --preserve-digests: skopeo would otherwise compress medium's uncompressed layer on the way.
+            Skopeo.Result push = skopeo.copy("oci:" + OciFixtures.layout() + ":" + ref, "docker://" + dest, null, CREDS,
+                    "--preserve-digests");
             assertTrue(push.ok(), push.toString());
 
             Skopeo.Result inspect = skopeo.inspectRaw(dest, CREDS);
@@ -108,7 +110,7 @@ class OciHostedIT {
 
             Path back = tmp.resolve("back-" + ref);
             Skopeo.Result pull = skopeo.copy("docker://" + ferryHost + "/team/" + image.repository() + "@" + image.digest(),
-                    "oci:" + back + ":x", CREDS, null);
+                    "oci:" + back + ":x", CREDS, null, "--preserve-digests");
             assertTrue(pull.ok(), pull.toString());
             assertEquals(image.digest(), JSON.readTree(back.resolve("index.json").toFile()).get("manifests").get(0).get("digest").asText());
             assertTrue(OciFixtures.verifyLayoutBlobs(back) >= 3);

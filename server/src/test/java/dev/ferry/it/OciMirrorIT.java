@@ -56,7 +56,7 @@ class OciMirrorIT {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
-    Path tmp;
+    static Path tmp;
 
     private DockerRegistry upstream;
     private FerryProcess ferry;
@@ -73,6 +73,10 @@ class OciMirrorIT {
         assumeTrue(Htpasswd.installed(), "htpasswd not installed (apt-get install apache2-utils; .ci/run does)");
         upstream = new DockerRegistry(tmp.resolve("upstream"), USER, PASSWORD);
         OciFixtures.push(upstream.hostPort(), upstream.creds(), tmp.resolve("push-home"));
+        // push.sh lets skopeo compress medium's uncompressed layer; this copy keeps it uncompressed, as built.
+        Skopeo.Result raw = new Skopeo(tmp.resolve("push-home")).copy("oci:" + OciFixtures.layout() + ":medium-3",
+                "docker://" + upstream.hostPort() + "/apps/medium-raw:3", null, upstream.creds(), "--preserve-digests");
+        assertTrue(raw.ok(), raw.toString());
         upstreamHttp = new OciHttp(upstream.url(), upstream.authorization());
         big = BigImage.build(tmp.resolve("big"), BIG_SIZE);
         big.push(upstreamHttp, "apps/big", "1");
@@ -118,6 +122,7 @@ class OciMirrorIT {
                 references.add(i.repository() + ":" + i.tag());
             }
         }
+        references.add("apps/medium-raw:3");
         references.add("library/tiny-docker:1.0");
         references.add("library/duo-docker:2.0");
 
@@ -144,7 +149,7 @@ class OciMirrorIT {
         assertEquals(OciFixtures.image("duo-2.0").digest(),
                 OciFixtures.sha256(skopeo.inspectRaw(ferryHost + "/duo:2.0", null).stdout()));
         assertEquals(OciFixtures.image("medium-3").digest(),
-                OciFixtures.sha256(skopeo.inspectRaw(ferryHost + "/docker.io/apps/medium:3", null).stdout()));
+                OciFixtures.sha256(skopeo.inspectRaw(ferryHost + "/docker.io/apps/medium-raw:3", null).stdout()));
     }
 
     /** skopeo copy --all from ferry into a local directory; checks every blob and the top manifest's digest. */
@@ -153,7 +158,8 @@ class OciMirrorIT {
         boolean docker = ref.contains("-docker:");
         // oci: would convert Docker schema2 to OCI; dir: keeps manifests as served.
         String target = (docker ? "dir:" : "oci:") + dest + (docker ? "" : ":x");
-        Skopeo.Result copy = skopeo.copy("docker://" + source, target, null, null);
+        // --preserve-digests: an uncompressed layer stays uncompressed, so the copy's digests are the upstream's.
+        Skopeo.Result copy = skopeo.copy("docker://" + source, target, null, null, "--preserve-digests");
         assertTrue(copy.ok(), copy.toString());
         if (docker) {
             assertEquals(expectedDigest, OciFixtures.sha256(dest.resolve("manifest.json")), "copied manifest of " + source);
@@ -264,7 +270,7 @@ class OciMirrorIT {
     @Test
     @Order(4)
     void blobRangeGetServesTheSliceAnd416BeyondTheEnd() throws Exception {
-        // The 8 MiB random layer of apps/medium:3, known byte for byte from the fixture layout.
+        // The 8 MiB random layer of apps/medium:3 (pushed as medium-raw with the layout's digests), known byte for byte from the fixture layout.
         JsonNode manifest = JSON.readTree(Files.readAllBytes(layoutBlob(OciFixtures.image("medium-3").digest())));
         JsonNode largest = null;
         for (JsonNode l : manifest.get("layers")) {
@@ -275,7 +281,7 @@ class OciMirrorIT {
         String digest = largest.get("digest").asText();
         long size = largest.get("size").asLong();
         byte[] whole = Files.readAllBytes(layoutBlob(digest));
-        String path = "/v2/docker.io/apps/medium/blobs/" + digest;
+        String path = "/v2/docker.io/apps/medium-raw/blobs/" + digest;
 
         for (long[] range : new long[][] {{0, 0}, {1000, 1999}, {size - 4096, size - 1}, {3_000_000, 5_999_999}}) {
             HttpResponse<byte[]> r = http.get(path, "Range", "bytes=" + range[0] + "-" + range[1]);
@@ -399,7 +405,7 @@ class OciMirrorIT {
             assertEquals(200, staleHttp.statusCode(), OciHttp.text(staleHttp));
             assertEquals(tiny, staleHttp.headers().firstValue("Docker-Content-Digest").orElse(null));
 
-            assertEquals(1, copyAndVerify("apps/medium:3", ferryHost + "/docker.io/apps/medium:3",
+            assertEquals(1, copyAndVerify("apps/medium-raw:3", ferryHost + "/docker.io/apps/medium-raw:3",
                     OciFixtures.image("medium-3").digest()), "copy of a stored tag with upstream down");
             assertEquals(1, copyAndVerify("library/duo:2.0", ferryHost + "/library/duo@" + duo, duo),
                     "copy by digest with upstream down");
