@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
  * would, so tests cover the CLI, config and shutdown paths and can SIGKILL it.
  */
 final class FerryProcess implements AutoCloseable {
-    private static final Pattern READY = Pattern.compile("ferry ready on (http://\\S+)");
+    private static final Pattern READY = Pattern.compile("ferry ready on (http://[^\\s/]+:\\d+)");
     private final Process process;
     private final URI base;
     private final List<String> output = new CopyOnWriteArrayList<>();

@@ -270,7 +270,8 @@ class OciMirrorIT {
     @Test
     @Order(4)
     void blobRangeGetServesTheSliceAnd416BeyondTheEnd() throws Exception {
-        // The 8 MiB random layer of apps/medium:3 (pushed as medium-raw with the layout's digests), known byte for byte from the fixture layout.
+        // The 8 MiB random layer of apps/medium:3 (pushed as medium-raw with the layout's digests), known byte for
+        // byte from the fixture layout.
         JsonNode manifest = JSON.readTree(Files.readAllBytes(layoutBlob(OciFixtures.image("medium-3").digest())));
         JsonNode largest = null;
         for (JsonNode l : manifest.get("layers")) {
