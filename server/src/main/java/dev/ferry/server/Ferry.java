@@ -4,7 +4,23 @@ import dev.ferry.mirror.go.CachingGoModuleMirror;
 import dev.ferry.mirror.go.GoMirrorSettings;
 import dev.ferry.mirror.go.GoModuleMirror;
 import dev.ferry.server.admin.AdminAuth;
+import dev.ferry.mirror.oci.CachingRegistryMirror;
+import dev.ferry.mirror.oci.OciMirrorSettings;
+import dev.ferry.mirror.oci.OciRepositories;
+import dev.ferry.mirror.oci.hosted.HostedRegistry;
+import dev.ferry.mirror.oci.hosted.HostedSettings;
+import dev.ferry.server.admin.RegistryAuth;
 import dev.ferry.server.config.FerryConfig;
+import dev.ferry.server.config.OciConfig;
+import dev.ferry.server.config.RegistryConfig;
+import dev.ferry.server.http.OciRouting;
+import dev.ferry.upstreams.UpstreamPool;
+import dev.ferry.upstreams.oci.HttpRegistryClient;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import dev.ferry.server.http.FerryHttpServer;
 import dev.ferry.server.http.FerryRoutes;
 import dev.ferry.server.metrics.FerryMetrics;
@@ -39,11 +55,17 @@ public final class Ferry implements AutoCloseable {
     static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(5);
     /** Zips that download and verify within this time are answered whole, so a refusal arrives with its reason. */
     static final Duration ZIP_HOLD_BACK = Duration.ofSeconds(10);
+    /** Registry downloads up to this size stay in memory while clients follow them (manifests are at most 4 MiB). */
+    static final long MANIFEST_SPOOL_MEMORY = 4L * 1024 * 1024;
+    /** How often abandoned upload sessions are looked for. */
+    static final Duration UPLOAD_SWEEP = Duration.ofMinutes(5);
 
     private enum State { STARTING, READY, STOPPING, STOPPED }
 
     private final ContentStore store;
     private HttpGoProxyClient upstream;
+    private final List<HttpRegistryClient> registryClients = new ArrayList<>();
+    private ScheduledExecutorService housekeeping;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile State state = State.STARTING;
     private WebServer server;
@@ -57,7 +79,9 @@ public final class Ferry implements AutoCloseable {
     public static Ferry start(FerryConfig config) throws IOException {
         LOG.info("ferry starting: listen=" + config.listen() + " data=" + config.data()
                 + " go.upstream=" + config.goUpstreamText() + " go.sumdb=" + config.sumdbText()
-                + (config.privates().isEmpty() ? "" : " go.private=" + config.privates()));
+                + (config.privates().isEmpty() ? "" : " go.private=" + config.privates())
+                + (config.oci().registries().isEmpty() ? "" : " oci.registries=" + config.oci().registries())
+                + (config.oci().hosted().isEmpty() ? "" : " oci.hosted=" + config.oci().hosted()));
         checkCanListen(config.listen());
         Files.createDirectories(config.storeDir());
         Files.createDirectories(config.spoolDir());
@@ -80,10 +104,12 @@ public final class Ferry implements AutoCloseable {
                     url -> new HttpGoProxyClient(GoProxyList.parse(url.toString()), config.upstreamTimeouts(), metrics),
                     metrics, Clock.systemUTC());
             GoModuleMirror mirror = new CachingGoModuleMirror(store, upstream, settings, Clock.systemUTC(), sums.modules());
-            FerryRoutes routes = new FerryRoutes(mirror, sums.served(), metrics, ferry::ready, admin,
-                    Map.of("go", upstream.pool()));
-            ferry.server = FerryHttpServer.create(config.listen().host(), config.listen().port(), routes, SHUTDOWN_GRACE)
-                    .start();
+            Map<String, UpstreamPool> pools = new LinkedHashMap<>();
+            pools.put("go", upstream.pool());
+            OciRouting registry = ferry.registry(config, store, metrics, pools);
+            FerryRoutes routes = new FerryRoutes(mirror, sums.served(), metrics, ferry::ready, admin, pools, registry);
+            ferry.server = FerryHttpServer.create(config.listen().host(), config.listen().port(), routes, SHUTDOWN_GRACE,
+                    FerryHttpServer.UNLIMITED).start();
             if (!ferry.server.isRunning() || ferry.server.port() <= 0) {
                 // Helidon logs why and returns instead of throwing
                 throw new IOException("cannot listen on " + config.listen());
@@ -99,6 +125,53 @@ public final class Ferry implements AutoCloseable {
         System.out.flush();
         LOG.info(ready);
         return ferry;
+    }
+
+    /**
+     * The OCI registry: a caching mirror per configured registry (its endpoints' pool shown by the admin API as
+     * "registry:NAME"), and the hosted repositories, whose abandoned uploads are swept every few minutes.
+     */
+    private OciRouting registry(FerryConfig config, ContentStore store, FerryMetrics metrics,
+                                Map<String, UpstreamPool> pools) throws IOException {
+        OciConfig oci = config.oci();
+        Clock clock = Clock.systemUTC();
+        OciMirrorSettings settings = new OciMirrorSettings(oci.tagTtl(), config.spoolDir(), MANIFEST_SPOOL_MEMORY);
+        Map<String, OciRepositories> mirrors = new LinkedHashMap<>();
+        for (RegistryConfig r : oci.registries()) {
+            HttpRegistryClient client = new HttpRegistryClient(r.name(), r.endpoints(), config.upstreamPool(), metrics, clock);
+            registryClients.add(client);
+            client.startProbing();
+            metrics.watch(client.pool());
+            pools.put("registry:" + r.name(), client.pool());
+            mirrors.put(r.name(), new CachingRegistryMirror(store, client, settings, clock));
+        }
+        HostedRegistry hosted = null;
+        if (!oci.hosted().isEmpty()) {
+            Files.createDirectories(config.uploadsDir());
+            hosted = new HostedRegistry(store, new HostedSettings(config.uploadsDir(), oci.maxUploadSize(),
+                    oci.uploadExpiry(), oci.deleteEnabled()), clock);
+            HostedRegistry sweep = hosted;
+            housekeeping = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("ferry-uploads")
+                    .factory());
+            housekeeping.scheduleWithFixedDelay(() -> {
+                try {
+                    int dropped = sweep.expireUploads();
+                    if (dropped > 0) {
+                        LOG.info("dropped " + dropped + " upload sessions idle for over " + oci.uploadExpiry());
+                    }
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "expiring upload sessions failed", e);
+                }
+            }, UPLOAD_SWEEP.toMillis(), UPLOAD_SWEEP.toMillis(), TimeUnit.MILLISECONDS);
+            if (oci.users().isEmpty()) {
+                LOG.warning("hosted prefixes " + oci.hosted() + " but no --hosted-users: nobody can push");
+            }
+        }
+        if (!mirrors.isEmpty() || hosted != null) {
+            LOG.info("registry: " + oci);
+        }
+        RegistryAuth auth = new RegistryAuth(oci.users(), oci.anonymousPull(), clock);
+        return new OciRouting(mirrors, hosted, oci.hosted(), oci.defaultRegistry(), auth, oci.maxUploadSize());
     }
 
     /** Fails early, with the reason, when the address cannot be bound (Helidon only logs it). */
@@ -151,6 +224,16 @@ public final class Ferry implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "stopping the web server failed", e);
         } finally {
+            if (housekeeping != null) {
+                housekeeping.shutdownNow();
+            }
+            for (HttpRegistryClient client : registryClients) {
+                try {
+                    client.close();
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "closing the client of registry " + client.registry() + " failed", e);
+                }
+            }
             if (upstream != null) {
                 upstream.close();
             }

@@ -23,6 +23,8 @@ public enum OciErrorCode {
     RANGE_INVALID(416, "invalid content range"),
     /** Tag grammar violations: distribution answers them as MANIFEST_INVALID's sibling TAG_INVALID (400). */
     TAG_INVALID(400, "manifest tag did not match URI"),
+    /** distribution's code for a tags or catalog {@code n} that is not a usable page size. */
+    PAGINATION_NUMBER_INVALID(400, "invalid number of results requested"),
     /** An upload over the configured limit. */
     SIZE_TOO_LARGE(413, "content larger than allowed"),
     /** Every upstream failed or the service is shutting down (distribution's UNAVAILABLE). */

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.logging.Logger;
@@ -25,6 +26,8 @@ import picocli.CommandLine.Option;
         usageHelpWidth = 110,
         description = {"Serve the GOPROXY protocol (and /health, /metrics, /admin/api/) from a local cache of upstream proxies.",
                         "Every module version is verified against the checksum database (--sumdb), which is served at /sumdb/NAME/.",
+                        "With --registry or --hosted, also an OCI registry at /v2/: a pull-through mirror of upstream registries",
+                        "and hosted repositories to push to (docs/registry.md).",
                 "",
                 "Every setting can also come from an environment variable or a YAML config file;",
                 "precedence: flag > environment > config file > default."},
@@ -181,6 +184,54 @@ public final class ServeCommand implements Callable<Integer> {
                     + " Env FERRY_UPSTREAM_HEDGE_AFTER, yaml upstream.hedgeAfter. Default: 1s.")
     String hedgeAfter;
 
+    @Option(names = "--registry", paramLabel = "NAME=URL[,URL...]",
+            description = "Mirror an upstream registry at /v2/ (repeatable): NAME (e.g. docker.io, ghcr.io) and its"
+                    + " endpoints in failover order, any error moving on to the next. Credentials only in the config"
+                    + " file or env FERRY_REGISTRY_<NAME>_USERNAME/_PASSWORD/_TOKEN, never here (docs/registry.md)."
+                    + " Env FERRY_REGISTRY (entries separated by spaces), yaml oci.registries. Default: none.")
+    List<String> registries;
+
+    @Option(names = "--default-registry", paramLabel = "NAME",
+            description = "Registry for names that neither ?ns=NAME nor a NAME/ path prefix routes (Docker's"
+                    + " registry-mirrors). Env FERRY_DEFAULT_REGISTRY, yaml oci.defaultRegistry."
+                    + " Default: docker.io when configured, else none.")
+    String defaultRegistry;
+
+    @Option(names = "--hosted", paramLabel = "PREFIX",
+            description = "Repository-name prefix whose repositories ferry hosts (push and pull; repeatable)."
+                    + " Env FERRY_HOSTED (comma-separated), yaml oci.hosted. Default: none.")
+    List<String> hosted;
+
+    @Option(names = "--registry-tag-ttl", paramLabel = "DURATION",
+            description = "How long a mirrored tag is served before it is resolved upstream again (stale copies are"
+                    + " served when every endpoint is down). Env FERRY_REGISTRY_TAG_TTL, yaml oci.tagTtl. Default: 5m.")
+    String registryTagTtl;
+
+    @Option(names = "--max-upload-size", paramLabel = "BYTES",
+            description = "Largest blob a push may upload (B, KiB, MiB, GiB, KB, MB, GB)."
+                    + " Env FERRY_MAX_UPLOAD_SIZE, yaml oci.maxUploadSize. Default: 10GiB.")
+    String maxUploadSize;
+
+    @Option(names = "--upload-expiry", paramLabel = "DURATION",
+            description = "How long an idle upload session lives."
+                    + " Env FERRY_UPLOAD_EXPIRY, yaml oci.uploadExpiry. Default: 24h.")
+    String uploadExpiry;
+
+    @Option(names = "--registry-delete", negatable = true, paramLabel = "",
+            description = "Allow DELETE of manifests, tags and blobs in hosted repositories."
+                    + " Env FERRY_REGISTRY_DELETE, yaml oci.delete (true/false). Default: off.")
+    Boolean registryDelete;
+
+    @Option(names = "--hosted-anonymous-pull", negatable = true, paramLabel = "",
+            description = "Let clients without credentials pull hosted repositories (mirrored ones never need any)."
+                    + " Env FERRY_HOSTED_ANONYMOUS_PULL, yaml oci.anonymousPull (true/false). Default: off.")
+    Boolean hostedAnonymousPull;
+
+    @Option(names = "--hosted-users", paramLabel = "FILE",
+            description = "htpasswd file with bcrypt entries (htpasswd -B) of who may push to hosted repositories."
+                    + " Env FERRY_HOSTED_USERS, yaml oci.users. Default: none (nobody can push).")
+    String hostedUsers;
+
     @Option(names = "--admin-token", paramLabel = "TOKEN",
             description = "Bearer token for /admin/api/ (prefer env FERRY_ADMIN_TOKEN: the command line is visible to"
                     + " other users). yaml admin.token. Default: generated once into DATA/admin-token (mode 0600).")
@@ -227,6 +278,15 @@ public final class ServeCommand implements Callable<Integer> {
         put(flags, Setting.UPSTREAM_STALL_FLOOR_WINDOW, stallFloorWindow);
         put(flags, Setting.UPSTREAM_PROBE_INTERVAL, probeInterval);
         put(flags, Setting.UPSTREAM_HEDGE_AFTER, hedgeAfter);
+        put(flags, Setting.OCI_REGISTRIES, registries == null ? null : String.join(" ", registries));
+        put(flags, Setting.OCI_DEFAULT_REGISTRY, defaultRegistry);
+        put(flags, Setting.OCI_HOSTED, hosted == null ? null : String.join(",", hosted));
+        put(flags, Setting.OCI_TAG_TTL, registryTagTtl);
+        put(flags, Setting.OCI_MAX_UPLOAD_SIZE, maxUploadSize);
+        put(flags, Setting.OCI_UPLOAD_EXPIRY, uploadExpiry);
+        put(flags, Setting.OCI_DELETE, registryDelete == null ? null : registryDelete.toString());
+        put(flags, Setting.OCI_ANONYMOUS_PULL, hostedAnonymousPull == null ? null : hostedAnonymousPull.toString());
+        put(flags, Setting.OCI_USERS, hostedUsers);
         put(flags, Setting.ADMIN_TOKEN, adminToken);
         put(flags, Setting.LOG_LEVEL, logLevel);
         put(flags, Setting.ACCESS_LOG, accessLog == null ? null : accessLog.toString());

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.ferry.mirror.sumdb.PrivatePatterns;
 import dev.ferry.protocols.sumdb.SumdbConfig;
+import dev.ferry.server.admin.RegistryUsers;
 import dev.ferry.upstreams.BreakerSettings;
 import dev.ferry.upstreams.GoProxyList;
 import dev.ferry.upstreams.PoolSettings;
@@ -33,7 +34,7 @@ import java.util.logging.Level;
  */
 public final class ConfigLoader {
     /** YAML mappings that group settings. */
-    private static final Set<String> GROUPS = Set.of("go", "upstream", "upstream.breaker", "upstream.retry", "admin");
+    private static final Set<String> GROUPS = Set.of("go", "upstream", "upstream.breaker", "upstream.retry", "admin", "oci");
     /** The YAML list of per-upstream details. */
     static final String UPSTREAMS = "upstreams";
 
@@ -50,8 +51,8 @@ public final class ConfigLoader {
     public static FerryConfig load(Map<Setting, String> flags, Map<String, String> env, Path configFile)
             throws ConfigException {
         Path file = configFile(env, configFile);
-        YamlFile yaml = file == null ? new YamlFile(Map.of(), List.of()) : readYamlFile(file, env);
-        return build(resolve(flags, env, yaml.settings()), yaml.upstreams());
+        YamlFile yaml = file == null ? new YamlFile(Map.of(), List.of(), List.of()) : readYamlFile(file, env);
+        return build(resolve(flags, env, yaml.settings()), yaml.upstreams(), yaml.registries(), env);
     }
 
     public static Map<Setting, Sourced> resolve(Map<Setting, String> flags, Map<String, String> env, Path configFile)
@@ -91,6 +92,11 @@ public final class ConfigLoader {
     }
 
     static FerryConfig build(Map<Setting, Sourced> raw, List<UpstreamEntry> entries) throws ConfigException {
+        return build(raw, entries, List.of(), Map.of());
+    }
+
+    static FerryConfig build(Map<Setting, Sourced> raw, List<UpstreamEntry> entries,
+                             List<RegistryEntries.Entry> registries, Map<String, String> env) throws ConfigException {
         ListenAddress listen = check(raw, Setting.LISTEN, ListenAddress::parse);
         Path data = check(raw, Setting.DATA, t -> {
             if (t.isBlank()) {
@@ -112,9 +118,86 @@ public final class ConfigLoader {
         String adminToken = raw.get(Setting.ADMIN_TOKEN).value().strip();
         SumdbConfig sumdb = check(raw, Setting.GO_SUMDB, SumdbConfig::parse);
         PrivatePatterns privates = check(raw, Setting.GO_PRIVATE, PrivatePatterns::parse);
+        OciConfig oci = oci(raw, registries, env, timeouts);
         return new FerryConfig(listen, data, raw.get(Setting.GO_UPSTREAM).value().strip(), upstream, listTtl,
                 notFoundTtl, timeouts, level, accessLog, upstreams, pool, adminToken.isEmpty() ? null : adminToken,
-                raw.get(Setting.GO_SUMDB).value().strip(), sumdb, privates);
+                raw.get(Setting.GO_SUMDB).value().strip(), sumdb, privates, oci);
+    }
+
+    /** The registry settings; {@code fileRegistries} is the YAML oci.registries mapping (empty when absent). */
+    private static OciConfig oci(Map<Setting, Sourced> raw, List<RegistryEntries.Entry> fileRegistries,
+                                 Map<String, String> env, UpstreamTimeouts timeouts) throws ConfigException {
+        Sourced listText = raw.get(Setting.OCI_REGISTRIES);
+        boolean fromFile = !listText.source().startsWith("flag ") && !listText.source().startsWith("env ");
+        List<RegistryEntries.Entry> listed = fromFile
+                ? fileRegistries : RegistryEntries.parseText(listText.value(), listText.source());
+        List<RegistryConfig> registries = RegistryEntries.resolve(listed, fileRegistries, env, timeouts);
+        List<String> names = registries.stream().map(RegistryConfig::name).toList();
+        String defaultRegistry = check(raw, Setting.OCI_DEFAULT_REGISTRY, t -> {
+            String name = t.strip();
+            if (name.isEmpty()) {
+                return names.contains("docker.io") ? "docker.io" : null;
+            }
+            if (!names.contains(name)) {
+                throw new IllegalArgumentException(names.isEmpty() ? "no registry is configured (--registry NAME=URL)"
+                        : "not a configured registry (configured: " + String.join(", ", names) + ")");
+            }
+            return name;
+        });
+        List<String> hosted = check(raw, Setting.OCI_HOSTED, ConfigLoader::hostedPrefixes);
+        for (String prefix : hosted) {
+            String first = prefix.contains("/") ? prefix.substring(0, prefix.indexOf('/')) : prefix;
+            if (names.contains(first)) {
+                Sourced v = raw.get(Setting.OCI_HOSTED);
+                throw new ConfigException("invalid oci.hosted \"" + v.value() + "\" (from " + v.source() + "): " + prefix
+                        + " starts with the name of the mirrored registry " + first + ", whose prefix routes there");
+            }
+        }
+        Duration tagTtl = check(raw, Setting.OCI_TAG_TTL, Durations::parse);
+        long maxUpload = check(raw, Setting.OCI_MAX_UPLOAD_SIZE, t -> {
+            long n = ByteRates.parse(t);
+            if (n < 1) {
+                throw new IllegalArgumentException("must be more than 0");
+            }
+            return n;
+        });
+        Duration expiry = check(raw, Setting.OCI_UPLOAD_EXPIRY, ConfigLoader::positive);
+        boolean delete = check(raw, Setting.OCI_DELETE, ConfigLoader::bool);
+        boolean anonymous = check(raw, Setting.OCI_ANONYMOUS_PULL, ConfigLoader::bool);
+        RegistryUsers users = check(raw, Setting.OCI_USERS, t -> {
+            if (t.isBlank()) {
+                return RegistryUsers.NONE;
+            }
+            try {
+                return RegistryUsers.load(Path.of(t.strip()));
+            } catch (IOException e) {
+                throw new IllegalArgumentException("cannot read: " + e.getMessage());
+            }
+        });
+        return new OciConfig(registries, defaultRegistry, hosted, tagTtl, maxUpload, expiry, delete, anonymous, users);
+    }
+
+    /**
+     * Hosted prefixes, separated by commas or whitespace: each a repository name (components of
+     * {@code [a-z0-9._-]}, single '/' between them), none a configured registry's name.
+     */
+    static List<String> hostedPrefixes(String text) {
+        List<String> out = new ArrayList<>();
+        for (String item : text.strip().split("[,\\s]+")) {
+            if (item.isEmpty()) {
+                continue;
+            }
+            String prefix = item.endsWith("/") ? item.substring(0, item.length() - 1) : item;
+            try {
+                dev.ferry.protocols.oci.RepositoryName.parse(prefix);
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException("\"" + item + "\" is not a repository-name prefix: " + e.getMessage());
+            }
+            if (!out.contains(prefix)) {
+                out.add(prefix);
+            }
+        }
+        return List.copyOf(out);
     }
 
     private static PoolSettings poolSettings(Map<Setting, Sourced> raw, Duration notFoundTtl) throws ConfigException {
@@ -222,7 +305,8 @@ public final class ConfigLoader {
     }
 
     /** What a config file holds: the settings, and the per-upstream details of its {@code upstreams:} list. */
-    record YamlFile(Map<Setting, Sourced> settings, List<UpstreamEntry> upstreams) {}
+    record YamlFile(Map<Setting, Sourced> settings, List<UpstreamEntry> upstreams,
+                    List<RegistryEntries.Entry> registries) {}
 
     static Map<Setting, Sourced> readYaml(Path file) throws ConfigException {
         return readYamlFile(file, System.getenv()).settings();
@@ -240,26 +324,28 @@ public final class ConfigLoader {
         }
         Map<Setting, Sourced> out = new EnumMap<>(Setting.class);
         List<UpstreamEntry> upstreams = new ArrayList<>();
+        List<RegistryEntries.Entry> registries = new ArrayList<>();
         try (JsonParser p = new YAMLFactory().createParser(text)) {
             JsonToken t = p.nextToken();
             if (t == null) {
-                return new YamlFile(out, upstreams); // empty file
+                return new YamlFile(out, upstreams, registries); // empty file
             }
             if (t != JsonToken.START_OBJECT) {
                 throw new ConfigException(where(file, p.currentTokenLocation()) + ": expected a mapping of settings");
             }
-            readObject(p, "", file, out, upstreams, env);
+            readObject(p, "", file, out, upstreams, registries, env);
         } catch (JsonProcessingException e) {
             String msg = e.getOriginalMessage() == null ? "invalid YAML" : e.getOriginalMessage().lines().findFirst().orElse("");
             throw new ConfigException(where(file, e.getLocation()) + ": invalid YAML: " + msg);
         } catch (IOException e) {
             throw new ConfigException("cannot read config file " + file + ": " + e.getMessage());
         }
-        return new YamlFile(out, List.copyOf(upstreams));
+        return new YamlFile(out, List.copyOf(upstreams), List.copyOf(registries));
     }
 
     private static void readObject(JsonParser p, String prefix, Path file, Map<Setting, Sourced> out,
-                                   List<UpstreamEntry> upstreams, Map<String, String> env)
+                                   List<UpstreamEntry> upstreams, List<RegistryEntries.Entry> registries,
+                                   Map<String, String> env)
             throws IOException, ConfigException {
         JsonToken t;
         while ((t = p.nextToken()) != JsonToken.END_OBJECT) {
@@ -276,11 +362,37 @@ public final class ConfigLoader {
                 upstreams.addAll(UpstreamEntries.read(p, file, env));
                 continue;
             }
+            if (key.equals(Setting.OCI_REGISTRIES.key())) {
+                if (value != JsonToken.START_OBJECT) {
+                    throw new ConfigException(at + ": oci.registries must be a mapping NAME: {endpoints: [URL, ...]}");
+                }
+                if (!registries.isEmpty()) {
+                    throw new ConfigException(at + ": oci.registries is set twice");
+                }
+                registries.addAll(RegistryEntries.read(p, file, env));
+                out.put(Setting.OCI_REGISTRIES, new Sourced("", at));
+                continue;
+            }
+            if (key.equals(Setting.OCI_HOSTED.key()) && value == JsonToken.START_ARRAY) {
+                StringBuilder joined = new StringBuilder();
+                JsonToken item;
+                while ((item = p.nextToken()) != JsonToken.END_ARRAY) {
+                    if (!item.isScalarValue()) {
+                        throw new ConfigException(at + ": oci.hosted must be a list of repository-name prefixes");
+                    }
+                    joined.append(joined.isEmpty() ? "" : ",").append(p.getText());
+                }
+                if (out.containsKey(Setting.OCI_HOSTED)) {
+                    throw new ConfigException(at + ": oci.hosted is set twice");
+                }
+                out.put(Setting.OCI_HOSTED, new Sourced(joined.toString(), at));
+                continue;
+            }
             if (value == JsonToken.START_OBJECT) {
                 if (!GROUPS.contains(key)) {
                     throw new ConfigException(at + ": unknown setting \"" + key + "\"" + hint());
                 }
-                readObject(p, key + ".", file, out, upstreams, env);
+                readObject(p, key + ".", file, out, upstreams, registries, env);
                 continue;
             }
             Setting s = Setting.byKey(key);

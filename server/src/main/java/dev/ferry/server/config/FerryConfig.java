@@ -27,13 +27,15 @@ public record FerryConfig(
         String adminToken,
         String sumdbText,
         SumdbConfig sumdb,
-        PrivatePatterns privates) {
+        PrivatePatterns privates,
+        OciConfig oci) {
 
     /**
      * @param goUpstreams  go.upstream's entries with their YAML details (weight, credentials, timeouts)
      * @param adminToken   the configured admin token, or null to use (or generate) DATA/admin-token
      * @param sumdbText    the GOSUMDB-form text {@code sumdb} was parsed from, for logs
      * @param privates     modules that skip the checksum database (their hashes are pinned on first fetch)
+     * @param oci          the registry: mirrored registries, hosted prefixes and their settings
      */
     public FerryConfig {
         goUpstreams = List.copyOf(goUpstreams);
@@ -48,19 +50,30 @@ public record FerryConfig(
                        boolean accessLog) {
         this(listen, data, goUpstreamText, goUpstream, goListTtl, goNotFoundTtl, upstreamTimeouts, logLevel, accessLog,
                 goUpstream.entries().stream().map(e -> Upstream.of(e, upstreamTimeouts)).toList(),
-                PoolSettings.defaults(), null, "off", new SumdbConfig.Off(), PrivatePatterns.none());
+                PoolSettings.defaults(), null, "off", new SumdbConfig.Off(), PrivatePatterns.none(), OciConfig.none());
     }
 
     @Override
     public String toString() {
         // Never the admin token.
         return "FerryConfig[listen=" + listen + ", data=" + data + ", go.upstream=" + goUpstreamText
-                + ", go.sumdb=" + sumdbText + "]";
+                + ", go.sumdb=" + sumdbText + ", oci=" + oci + "]";
     }
 
     /** The content store's directory under {@link #data}. */
     public Path storeDir() {
         return data.resolve("store");
+    }
+
+    /** Where hosted repositories' upload sessions in progress live. */
+    public Path uploadsDir() {
+        return data.resolve("uploads");
+    }
+
+    /** With other registry settings (tests). */
+    public FerryConfig withOci(OciConfig oci) {
+        return new FerryConfig(listen, data, goUpstreamText, goUpstream, goListTtl, goNotFoundTtl, upstreamTimeouts,
+                logLevel, accessLog, goUpstreams, upstreamPool, adminToken, sumdbText, sumdb, privates, oci);
     }
 
     /** Where downloads in progress that outgrow memory are spooled while clients follow them. */

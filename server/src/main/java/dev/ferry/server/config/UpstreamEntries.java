@@ -108,12 +108,17 @@ final class UpstreamEntries {
 
     /** Replaces each ${NAME} with the environment's value; the message never contains the value. */
     static String expand(String text, Map<String, String> env, String at, String key) throws ConfigException {
+        return expandIn(text, env, at, "upstreams " + key);
+    }
+
+    /** As {@link #expand}; {@code what} names the setting in the message ("oci.registries docker.io password"). */
+    static String expandIn(String text, Map<String, String> env, String at, String what) throws ConfigException {
         Matcher m = REFERENCE.matcher(text);
         StringBuilder sb = new StringBuilder();
         while (m.find()) {
             String value = env.get(m.group(1));
             if (value == null) {
-                throw new ConfigException(at + ": upstreams " + key + " refers to ${" + m.group(1)
+                throw new ConfigException(at + ": " + what + " refers to ${" + m.group(1)
                         + "}, which is not set in the environment");
             }
             m.appendReplacement(sb, Matcher.quoteReplacement(value));

@@ -14,11 +14,23 @@ public final class FerryHttpServer {
 
     /** A server (not started) on {@code host:port}; port 0 picks a free port, see {@link WebServer#port()}. */
     public static WebServer create(String host, int port, FerryRoutes routes, Duration shutdownGrace) {
+        return create(host, port, routes, shutdownGrace, UNLIMITED);
+    }
+
+    /** No limit from Helidon: {@link FerryRoutes} refuses bodies itself, with the registry's JSON errors. */
+    public static final long UNLIMITED = -1;
+
+    /**
+     * @param maxPayload the longest request body Helidon accepts (-1: no limit). Registry uploads can be many
+     *                   GiB; the registry checks each body against its own limit and answers with the spec's
+     *                   SIZE_TOO_LARGE, and routes that read no body close the connection instead of draining it.
+     */
+    public static WebServer create(String host, int port, FerryRoutes routes, Duration shutdownGrace, long maxPayload) {
         return WebServer.builder()
                 .host(host)
                 .port(port)
                 .shutdownGracePeriod(shutdownGrace)
-                .maxPayloadSize(64 * 1024)
+                .maxPayloadSize(maxPayload)
                 .writeBufferSize(256 * 1024)
                 // Without it the tail of a streamed body waits for the client's delayed ACK (Nagle): 40 ms on
                 // most zip downloads over a kept-alive connection, measured with curl against a 108 KB zip. It

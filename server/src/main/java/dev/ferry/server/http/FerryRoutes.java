@@ -39,6 +39,7 @@ import java.util.logging.Logger;
  *   GET|HEAD /sumdb/$db/latest             |  the checksum databases ferry verifies against, for clients with
  *   GET|HEAD /sumdb/$db/lookup/$m@$v       |  GOSUMDB on (404 for any other database)
  *   GET|HEAD /sumdb/$db/tile/8/$L/$N[.p/$W]/
+ *   /v2/...                               the OCI distribution API (OciHandler; its own methods, JSON errors)
  *   any other method                      405, Allow: GET, HEAD
  * </pre>
  * Every request is timed, counted in the metrics and written to the access log when its response completes.
@@ -54,6 +55,7 @@ public final class FerryRoutes {
     private final FerryMetrics metrics;
     private final BooleanSupplier ready;
     private final AdminHandler admin;
+    private final OciHandler oci;
 
     public FerryRoutes(GoModuleMirror mirror, FerryMetrics metrics, BooleanSupplier ready) {
         this(mirror, List.of(), metrics, ready, ProxyRequest::parse, null);
@@ -72,7 +74,14 @@ public final class FerryRoutes {
     /** Everything: the Go mirror, the checksum databases it serves, and the admin API. */
     public FerryRoutes(GoModuleMirror mirror, List<SumdbMirror> databases, FerryMetrics metrics, BooleanSupplier ready,
                        AdminAuth auth, Map<String, UpstreamPool> pools) {
-        this(mirror, databases, metrics, ready, ProxyRequest::parse, new AdminHandler(auth, pools));
+        this(mirror, databases, metrics, ready, ProxyRequest::parse, new AdminHandler(auth, pools), null);
+    }
+
+    /** Everything, and the OCI registry at /v2/. */
+    public FerryRoutes(GoModuleMirror mirror, List<SumdbMirror> databases, FerryMetrics metrics, BooleanSupplier ready,
+                       AdminAuth auth, Map<String, UpstreamPool> pools, OciRouting registry) {
+        this(mirror, databases, metrics, ready, ProxyRequest::parse, auth == null ? null : new AdminHandler(auth, pools),
+                registry.handler());
     }
 
     FerryRoutes(GoModuleMirror mirror, FerryMetrics metrics, BooleanSupplier ready, GoProxyHandler.Parser parser) {
@@ -81,11 +90,17 @@ public final class FerryRoutes {
 
     FerryRoutes(GoModuleMirror mirror, List<SumdbMirror> databases, FerryMetrics metrics, BooleanSupplier ready,
                 GoProxyHandler.Parser parser, AdminHandler admin) {
+        this(mirror, databases, metrics, ready, parser, admin, null);
+    }
+
+    FerryRoutes(GoModuleMirror mirror, List<SumdbMirror> databases, FerryMetrics metrics, BooleanSupplier ready,
+                GoProxyHandler.Parser parser, AdminHandler admin, OciHandler oci) {
         this.goproxy = new GoProxyHandler(mirror, parser);
         this.sumdb = new SumdbHandler(databases);
         this.metrics = metrics;
         this.ready = ready;
         this.admin = admin;
+        this.oci = oci;
     }
 
     /** Registers the routes on {@code routing}. */
@@ -118,6 +133,11 @@ public final class FerryRoutes {
                 AccessLog.log(x, status, nanos);
             }
         }
+        if (req.content().hasEntity() && !req.content().consumed()) {
+            // A request refused (or not meant to have a body) before its body was read: close rather than have
+            // Helidon read a body of up to the upload limit to its end.
+            throw new CloseConnectionException("request body left unread");
+        }
         if (closeRequested(req)) {
             // Helidon answers "Connection: close" but would keep reading: end the connection ourselves.
             throw new CloseConnectionException("client asked to close the connection");
@@ -140,6 +160,15 @@ public final class FerryRoutes {
             } else {
                 x.endpoint = Endpoint.ADMIN;
                 x.sendText(Status.NOT_FOUND_404, "no admin API");
+            }
+            return;
+        }
+        if (x.rawPath.equals("/v2") || x.rawPath.startsWith(OciHandler.PREFIX)) {
+            if (oci != null) {
+                oci.handle(x);
+            } else {
+                x.endpoint = Endpoint.OCI_BASE;
+                x.sendText(Status.NOT_FOUND_404, "no registry configured");
             }
             return;
         }

@@ -8,19 +8,10 @@ import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.Status;
-import io.helidon.webserver.CloseConnectionException;
-import java.io.BufferedOutputStream;
-import java.io.FilterOutputStream;
-import java.io.IOException;
-import java.io.OutputStream;
 import java.util.concurrent.ConcurrentHashMap;
 
 /** The one place a {@link GoAnswer} becomes an HTTP response. */
 final class GoAnswerResponder {
-    /** Bodies up to this size with a known length are buffered and sent in one write; larger ones stream. */
-    static final int BUFFERED_BODY_LIMIT = 64 * 1024;
-    static final int STREAM_BUFFER = 256 * 1024;
-
     static final HeaderName X_FERRY_STALE = HeaderNames.create("X-Ferry-Stale");
     static final Header CACHE_IMMUTABLE =
             HeaderValues.createCached(HeaderNames.CACHE_CONTROL, "public, max-age=31536000, immutable");
@@ -97,49 +88,7 @@ final class GoAnswerResponder {
             res.send();
             return;
         }
-        if (length >= 0 && length <= BUFFERED_BODY_LIMIT) {
-            sendBuffered(x, body, (int) length, contentType);
-        } else {
-            stream(x, body, length, contentType);
-        }
-    }
-
-    private static void sendBuffered(Exchange x, Body body, int length, Header contentType) {
-        ExactBuffer buffer = new ExactBuffer(length);
-        try {
-            body.writeTo(buffer);
-        } catch (IOException | RuntimeException e) {
-            // Nothing has reached the client yet: an honest error beats a broken download.
-            throw new BodyFailed("reading the body failed before the response started", e);
-        }
-        if (buffer.count != length) {
-            throw new BodyFailed("body wrote " + buffer.count + " bytes, declared " + length, null);
-        }
-        x.sendBytes(buffer.bytes, contentType);
-    }
-
-    private static void stream(Exchange x, Body body, long length, Header contentType) {
-        var res = x.res;
-        res.header(contentType);
-        if (length >= 0) {
-            res.contentLength(length);
-        }
-        Counting counting = new Counting(res.outputStream());
-        try {
-            OutputStream out = new BufferedOutputStream(counting, STREAM_BUFFER);
-            body.writeTo(out);
-            out.flush();
-            if (length >= 0 && counting.count != length) {
-                throw new IOException("body wrote " + counting.count + " bytes, declared " + length);
-            }
-            counting.closeUnderlying();
-        } catch (IOException | RuntimeException e) {
-            x.bytes = counting.count;
-            x.aborted = true;
-            // Ending the response cleanly would hand the client a truncated file that looks complete.
-            throw new CloseConnectionException("response aborted after " + counting.count + " bytes: " + e, e);
-        }
-        x.bytes = counting.count;
+        BodySender.send(x, body, length, contentType);
     }
 
     /** True when an If-None-Match list names {@code etag} (weak comparison, as RFC 9110 asks for GET/HEAD). */
@@ -162,7 +111,7 @@ final class GoAnswerResponder {
         return false;
     }
 
-    private static Header contentType(String type) {
+    static Header contentType(String type) {
         String t = type == null ? "application/octet-stream" : type;
         Header h = CONTENT_TYPES.get(t);
         if (h == null) {
@@ -171,74 +120,10 @@ final class GoAnswerResponder {
         return h;
     }
 
-    private static String oneLine(String text, String fallback) {
+    static String oneLine(String text, String fallback) {
         if (text == null || text.isBlank()) {
             return fallback;
         }
         return text.strip().replace('\r', ' ').replace('\n', ' ');
-    }
-
-    /** The body could not be produced before anything was sent: a 500, logged. */
-    static final class BodyFailed extends RuntimeException {
-        BodyFailed(String message, Throwable cause) {
-            super(message, cause);
-        }
-    }
-
-    /** A fixed-size byte sink that refuses to overflow. */
-    private static final class ExactBuffer extends OutputStream {
-        final byte[] bytes;
-        int count;
-
-        ExactBuffer(int size) {
-            bytes = new byte[size];
-        }
-
-        @Override
-        public void write(int b) throws IOException {
-            if (count >= bytes.length) {
-                throw new IOException("body longer than its declared " + bytes.length + " bytes");
-            }
-            bytes[count++] = (byte) b;
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            if (len > bytes.length - count) {
-                throw new IOException("body longer than its declared " + bytes.length + " bytes");
-            }
-            System.arraycopy(b, off, bytes, count, len);
-            count += len;
-        }
-    }
-
-    /** Counts bytes handed to Helidon; close() is kept from the body (we close once, when all went well). */
-    private static final class Counting extends FilterOutputStream {
-        long count;
-
-        Counting(OutputStream out) {
-            super(out);
-        }
-
-        @Override
-        public void write(int b) throws IOException {
-            out.write(b);
-            count++;
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            out.write(b, off, len);
-            count += len;
-        }
-
-        @Override
-        public void close() {
-            // the body must not end the response; see closeUnderlying
-        }
-
-        void closeUnderlying() throws IOException {
-            out.close();
-        }
     }
 }

@@ -20,7 +20,9 @@ public final class FerryMetrics implements UpstreamEvents, SumdbEvents {
 
     /** The {@code endpoint} label. */
     public enum Endpoint {
-        LIST, LATEST, INFO, MOD, ZIP, SUMDB, HEALTH, METRICS, ADMIN, OTHER;
+        LIST, LATEST, INFO, MOD, ZIP, SUMDB, HEALTH, METRICS, ADMIN,
+        /** {@code /v2/}, the registry's version check. */
+        OCI_BASE, OCI_MANIFEST, OCI_BLOB, OCI_UPLOAD, OCI_TAGS, OCI_REFERRERS, OCI_CATALOG, OCI_TOKEN, OTHER;
         final String label = name().toLowerCase(Locale.ROOT);
 
         public String label() {

@@ -342,6 +342,11 @@ public final class HttpRegistryClient implements RegistryClient {
         pool.startProbing(this::probe);
     }
 
+    /** Runs the due probes now; for tests, which drive the breakers' cool-downs with their own clock. */
+    void probeDue() {
+        pool.probeDue(this::probe);
+    }
+
     @Override
     public void close() {
         pool.close();

@@ -193,7 +193,7 @@ public final class HostedRegistry implements HostedRepositories {
         if (digest != null) {
             try (ObjectWriter writer = store.newObject(Chunking.CONTENT_DEFINED)) {
                 MessageDigest check = verifier(digest);
-                BoundedBody.copy(body, contentLength, settings.maxUploadSize(), checked(writer, check));
+                BoundedBody.copy(body == null ? InputStream.nullInputStream() : body, contentLength, settings.maxUploadSize(), checked(writer, check));
                 return commitBlob(writer, check, digest, repository);
             } catch (Refusal r) {
                 return r.answer();
@@ -205,7 +205,13 @@ public final class HostedRegistry implements HostedRepositories {
         if (body == null || contentLength == 0) {
             return new OciAnswer.UploadProgress(session.uuid, 0, false);
         }
-        return locked(session, () -> append(session, contentLength, body));
+        return locked(session, () -> {
+            OciAnswer first = append(session, contentLength, body);
+            if (first instanceof OciAnswer.Error) {
+                uploads.remove(session); // the client never learns its id: keeping it would only wait for expiry
+            }
+            return first;
+        });
     }
 
     /**
@@ -279,6 +285,9 @@ public final class HostedRegistry implements HostedRepositories {
     @Override
     public OciAnswer finishUpload(RepositoryName repository, String uuid, Digest digest, InputStream body,
                                   long contentLength) {
+        if (digest == null) {
+            return new OciAnswer.Error(OciErrorCode.DIGEST_INVALID, "finishing an upload needs the digest query parameter");
+        }
         UploadSessions.Session session = uploads.find(repository, uuid);
         if (session == null) {
             return uploadUnknown(repository, uuid);
@@ -325,7 +334,8 @@ public final class HostedRegistry implements HostedRepositories {
     }
 
     /** Under the session's lock: appends at most {@code declared} bytes (streamed: to the end) within the size limit. */
-    private OciAnswer append(UploadSessions.Session session, long declared, InputStream body) {
+    private OciAnswer append(UploadSessions.Session session, long declared, InputStream given) {
+        InputStream body = given == null ? InputStream.nullInputStream() : given;
         try {
             uploads.append(session, out -> BoundedBody.copy(body, declared, settings.maxUploadSize() - session.offset(), out));
         } catch (Refusal r) {
@@ -385,7 +395,7 @@ public final class HostedRegistry implements HostedRepositories {
                                  long contentLength) {
         ByteArrayOutputStream buffer = new ByteArrayOutputStream();
         try {
-            BoundedBody.copy(body, contentLength, Manifest.MAX_SIZE, buffer);
+            BoundedBody.copy(body == null ? InputStream.nullInputStream() : body, contentLength, Manifest.MAX_SIZE, buffer);
         } catch (Refusal r) {
             return r.answer().code() == OciErrorCode.SIZE_TOO_LARGE
                     ? new OciAnswer.Error(OciErrorCode.SIZE_TOO_LARGE, "a manifest may have at most " + Manifest.MAX_SIZE + " bytes")

@@ -1,0 +1,193 @@
+package dev.ferry.server.admin;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Who may do what to hosted repositories (mirrored ones need nothing). A request is allowed when it carries
+ * {@code Authorization: Basic} of a {@link RegistryUsers} entry (every action on every hosted repository), or
+ * {@code Authorization: Bearer} of an unexpired token from {@link #issue} whose scope names the repository and
+ * action; or, for pulls only, when anonymous pull is on.
+ *
+ * <p>Tokens are 256 random bits, kept in memory only (a restart signs everyone out, and clients simply ask
+ * again), and looked up by their SHA-256 so the comparison never runs over the secret itself. Nothing here
+ * logs a password or token.
+ */
+public final class RegistryAuth {
+    /** What a token grants: the distribution token spec's actions. */
+    public enum Action {
+        PULL, PUSH, DELETE;
+
+        static Set<Action> parse(String actions) {
+            Set<Action> out = EnumSet.noneOf(Action.class);
+            for (String a : actions.split(",")) {
+                switch (a.strip()) {
+                    case "pull" -> out.add(PULL);
+                    case "push" -> out.add(PUSH);
+                    case "delete" -> out.add(DELETE);
+                    case "*" -> out.addAll(EnumSet.allOf(Action.class));
+                    default -> { } // unknown actions are not granted
+                }
+            }
+            return out;
+        }
+    }
+
+    public static final Duration TOKEN_LIFETIME = Duration.ofSeconds(300);
+    /** Outstanding tokens beyond which expired ones are swept on the next issue. */
+    private static final int SWEEP_AT = 1024;
+
+    private final RegistryUsers users;
+    private final boolean anonymousPull;
+    private final Clock clock;
+    private final Duration lifetime;
+    private final SecureRandom random = new SecureRandom();
+    private final Map<String, Token> tokens = new ConcurrentHashMap<>();
+
+    private record Token(byte[] digest, Instant expires, Map<String, Set<Action>> access) {}
+
+    /** A token as the token endpoint returns it. */
+    public record Grant(String token, Instant issuedAt, Duration expiresIn) {}
+
+    /** What an Authorization header proved. */
+    public sealed interface Caller {
+        /** No Authorization header. */
+        record Anonymous() implements Caller {}
+
+        /** A user's valid Basic credentials. */
+        record User(String name) implements Caller {}
+
+        /** A valid token. */
+        record WithToken(Map<String, Set<Action>> access) implements Caller {}
+
+        /** Credentials that did not check out (wrong password, unknown or expired token, unknown scheme). */
+        record Invalid(String why) implements Caller {}
+    }
+
+    public RegistryAuth(RegistryUsers users, boolean anonymousPull, Clock clock) {
+        this(users, anonymousPull, clock, TOKEN_LIFETIME);
+    }
+
+    public RegistryAuth(RegistryUsers users, boolean anonymousPull, Clock clock, Duration lifetime) {
+        this.users = users;
+        this.anonymousPull = anonymousPull;
+        this.clock = clock;
+        this.lifetime = lifetime;
+    }
+
+    /** Whether anyone can authenticate at all (there are users to check against). */
+    public boolean hasUsers() {
+        return !users.isEmpty();
+    }
+
+    public boolean anonymousPull() {
+        return anonymousPull;
+    }
+
+    /** Reads an Authorization header value (null when absent). */
+    public Caller identify(String authorization) {
+        if (authorization == null || authorization.isBlank()) {
+            return new Caller.Anonymous();
+        }
+        String value = authorization.strip();
+        if (value.regionMatches(true, 0, "Basic ", 0, 6)) {
+            String decoded;
+            try {
+                decoded = new String(Base64.getDecoder().decode(value.substring(6).strip()), StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                return new Caller.Invalid("malformed Basic credentials");
+            }
+            int colon = decoded.indexOf(':');
+            if (colon < 0) {
+                return new Caller.Invalid("malformed Basic credentials");
+            }
+            String user = decoded.substring(0, colon);
+            return users.check(user, decoded.substring(colon + 1)) ? new Caller.User(user)
+                    : new Caller.Invalid("wrong user name or password");
+        }
+        if (value.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            byte[] digest = sha256(value.substring(7).strip());
+            Token t = tokens.get(HexFormat.of().formatHex(digest));
+            if (t == null || !MessageDigest.isEqual(t.digest(), digest)) {
+                return new Caller.Invalid("unknown token");
+            }
+            if (!clock.instant().isBefore(t.expires())) {
+                tokens.remove(HexFormat.of().formatHex(digest));
+                return new Caller.Invalid("token expired");
+            }
+            return new Caller.WithToken(t.access());
+        }
+        return new Caller.Invalid("unsupported authorization scheme");
+    }
+
+    /** Whether {@code caller} may do {@code action} to the hosted {@code repository}. */
+    public boolean allows(Caller caller, String repository, Action action) {
+        return switch (caller) {
+            case Caller.User u -> true;
+            case Caller.WithToken t -> t.access().getOrDefault(repository, Set.of()).contains(action);
+            case Caller.Anonymous a -> action == Action.PULL && anonymousPull;
+            case Caller.Invalid i -> false;
+        };
+    }
+
+    /**
+     * A token for the {@code scope} parameters ({@code repository:NAME:pull,push}; others grant nothing), for an
+     * authenticated user or an anonymous caller; null for invalid credentials. A user gets every action asked
+     * for; an anonymous caller pull when anonymous pull is on, else a token that grants nothing (what distribution's
+     * token servers do: clients pulling mirrored images with an anonymous token flow go on unhindered).
+     */
+    public Grant issue(Caller caller, List<String> scopes) {
+        if (caller instanceof Caller.Invalid || caller instanceof Caller.WithToken) {
+            return null;
+        }
+        Map<String, Set<Action>> access = new HashMap<>();
+        for (String scope : scopes) {
+            for (String one : scope.split(" ")) {
+                int first = one.indexOf(':');
+                int last = one.lastIndexOf(':');
+                if (first < 0 || last <= first || !one.substring(0, first).equals("repository")) {
+                    continue;
+                }
+                String name = one.substring(first + 1, last);
+                Set<Action> asked = Action.parse(one.substring(last + 1));
+                if (!(caller instanceof Caller.User)) {
+                    asked.retainAll(anonymousPull ? EnumSet.of(Action.PULL) : EnumSet.noneOf(Action.class));
+                }
+                access.computeIfAbsent(name, k -> EnumSet.noneOf(Action.class)).addAll(asked);
+            }
+        }
+        byte[] secret = new byte[32];
+        random.nextBytes(secret);
+        String token = Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
+        byte[] digest = sha256(token);
+        Instant now = clock.instant();
+        Map<String, Set<Action>> frozen = new HashMap<>();
+        access.forEach((k, v) -> frozen.put(k, Set.copyOf(v)));
+        if (tokens.size() >= SWEEP_AT) {
+            tokens.values().removeIf(t -> !now.isBefore(t.expires()));
+        }
+        tokens.put(HexFormat.of().formatHex(digest), new Token(digest, now.plus(lifetime), Map.copyOf(frozen)));
+        return new Grant(token, now, lifetime);
+    }
+
+    private static byte[] sha256(String text) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,34 @@
+package dev.ferry.server.config;
+
+import dev.ferry.upstreams.Upstream;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * One mirrored upstream registry: the name clients route by ({@code docker.io}) and its endpoints in failover
+ * order, each with its credentials and timeouts.
+ */
+public record RegistryConfig(String name, List<Upstream> endpoints) {
+    /** Registry names: what OciStoreNames and routing accept (no '/' or ':', so a name ends unambiguously). */
+    static final Pattern NAME = Pattern.compile("[a-z0-9._-]+");
+
+    public RegistryConfig {
+        endpoints = List.copyOf(endpoints);
+    }
+
+    /** Null when {@code name} is a valid registry name, else why not. */
+    static String checkName(String name) {
+        if (name == null || name.isEmpty()) {
+            return "a registry needs a name, e.g. docker.io=https://registry-1.docker.io";
+        }
+        if (!NAME.matcher(name).matches()) {
+            return "registry name \"" + name + "\" may only hold a-z, 0-9, '.', '_' and '-' (no '/' or ':')";
+        }
+        return null;
+    }
+
+    @Override
+    public String toString() {
+        return name + "=" + String.join(",", endpoints.stream().map(u -> u.base().toString()).toList());
+    }
+}

@@ -1,0 +1,133 @@
+package dev.ferry.server.http;
+
+import dev.ferry.mirror.Body;
+import io.helidon.http.Header;
+import io.helidon.webserver.CloseConnectionException;
+import java.io.BufferedOutputStream;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+
+/**
+ * Writes a {@link Body} as a response body (status and headers already set): small bodies of known length are
+ * buffered and sent in one write, so a failure to read them is still an honest 500; larger ones stream, and a
+ * failure part-way closes the connection rather than end a truncated body that looks complete.
+ */
+final class BodySender {
+    /** Bodies up to this size with a known length are buffered and sent in one write; larger ones stream. */
+    static final int BUFFERED_BODY_LIMIT = 64 * 1024;
+    static final int STREAM_BUFFER = 256 * 1024;
+
+    private BodySender() {}
+
+    /** {@code length} is the body's exact length, or -1 when unknown (then it streams without Content-Length). */
+    static void send(Exchange x, Body body, long length, Header contentType) {
+        if (length >= 0 && length <= BUFFERED_BODY_LIMIT) {
+            sendBuffered(x, body, (int) length, contentType);
+        } else {
+            stream(x, body, length, contentType);
+        }
+    }
+
+    private static void sendBuffered(Exchange x, Body body, int length, Header contentType) {
+        ExactBuffer buffer = new ExactBuffer(length);
+        try {
+            body.writeTo(buffer);
+        } catch (IOException | RuntimeException e) {
+            // Nothing has reached the client yet: an honest error beats a broken download.
+            throw new BodyFailed("reading the body failed before the response started", e);
+        }
+        if (buffer.count != length) {
+            throw new BodyFailed("body wrote " + buffer.count + " bytes, declared " + length, null);
+        }
+        x.sendBytes(buffer.bytes, contentType);
+    }
+
+    private static void stream(Exchange x, Body body, long length, Header contentType) {
+        var res = x.res;
+        res.header(contentType);
+        if (length >= 0) {
+            res.contentLength(length);
+        }
+        Counting counting = new Counting(res.outputStream());
+        try {
+            OutputStream out = new BufferedOutputStream(counting, STREAM_BUFFER);
+            body.writeTo(out);
+            out.flush();
+            if (length >= 0 && counting.count != length) {
+                throw new IOException("body wrote " + counting.count + " bytes, declared " + length);
+            }
+            counting.closeUnderlying();
+        } catch (IOException | RuntimeException e) {
+            x.bytes = counting.count;
+            x.aborted = true;
+            // Ending the response cleanly would hand the client a truncated file that looks complete.
+            throw new CloseConnectionException("response aborted after " + counting.count + " bytes: " + e, e);
+        }
+        x.bytes = counting.count;
+    }
+
+    /** The body could not be produced before anything was sent: a 500, logged. */
+    static final class BodyFailed extends RuntimeException {
+        BodyFailed(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /** A fixed-size byte sink that refuses to overflow. */
+    private static final class ExactBuffer extends OutputStream {
+        final byte[] bytes;
+        int count;
+
+        ExactBuffer(int size) {
+            bytes = new byte[size];
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            if (count >= bytes.length) {
+                throw new IOException("body longer than its declared " + bytes.length + " bytes");
+            }
+            bytes[count++] = (byte) b;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            if (len > bytes.length - count) {
+                throw new IOException("body longer than its declared " + bytes.length + " bytes");
+            }
+            System.arraycopy(b, off, bytes, count, len);
+            count += len;
+        }
+    }
+
+    /** Counts bytes handed to Helidon; close() is kept from the body (we close once, when all went well). */
+    private static final class Counting extends FilterOutputStream {
+        long count;
+
+        Counting(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            out.write(b);
+            count++;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+            count += len;
+        }
+
+        @Override
+        public void close() {
+            // the body must not end the response; see closeUnderlying
+        }
+
+        void closeUnderlying() throws IOException {
+            out.close();
+        }
+    }
+}

@@ -1,0 +1,570 @@
+package dev.ferry.upstreams.oci;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.absent;
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.head;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.core.Options;
+import com.github.tomakehurst.wiremock.stubbing.Scenario;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.ferry.protocols.oci.Digest;
+import dev.ferry.protocols.oci.Manifest;
+import dev.ferry.protocols.oci.MediaTypes;
+import dev.ferry.protocols.oci.Reference;
+import dev.ferry.protocols.oci.RepositoryName;
+import dev.ferry.upstreams.BodyHandler;
+import dev.ferry.upstreams.Credentials;
+import dev.ferry.upstreams.FetchResult;
+import dev.ferry.upstreams.GoProxyList;
+import dev.ferry.upstreams.PoolSettings;
+import dev.ferry.upstreams.RetryPolicy;
+import dev.ferry.upstreams.TestClock;
+import dev.ferry.upstreams.Upstream;
+import dev.ferry.upstreams.UpstreamEvents;
+import dev.ferry.upstreams.UpstreamStatus;
+import dev.ferry.upstreams.UpstreamTimeouts;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class HttpRegistryClientTest {
+    private static final RepositoryName REPO = RepositoryName.parse("library/tiny");
+    private static final String MANIFEST_URL = "/v2/library/tiny/manifests/1.0";
+    private static final byte[] MANIFEST = "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\"}"
+            .getBytes(StandardCharsets.UTF_8);
+    private static final String SCOPE = "repository:library/tiny:pull";
+    private static final UpstreamTimeouts SHORT = new UpstreamTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(5));
+    private static final PoolSettings ONE_WALK = PoolSettings.defaults().withRetry(RetryPolicy.none());
+    private static final RegistryClient.ManifestHandler<byte[]> READ_MANIFEST = (body, head, endpoint) -> body.readAllBytes();
+    private static final BodyHandler<byte[]> READ_ALL = (body, length, upstream) -> body.readAllBytes();
+
+    private final WireMockServer a = server();
+    private final WireMockServer b = server();
+    private final WireMockServer auth = server();
+    private final TestClock clock = new TestClock();
+    private final List<HttpRegistryClient> clients = new ArrayList<>();
+
+    private static WireMockServer server() {
+        return new WireMockServer(wireMockConfig().bindAddress("127.0.0.1").dynamicPort()
+                .useChunkedTransferEncoding(Options.ChunkedEncodingPolicy.NEVER));
+    }
+
+    @BeforeEach
+    void start() {
+        a.start();
+        b.start();
+        auth.start();
+    }
+
+    @AfterEach
+    void stop() {
+        clients.forEach(HttpRegistryClient::close);
+        a.stop();
+        b.stop();
+        auth.stop();
+    }
+
+    private HttpRegistryClient client(Upstream... endpoints) {
+        HttpRegistryClient c = new HttpRegistryClient("test.io", List.of(endpoints), ONE_WALK, UpstreamEvents.NONE, clock);
+        clients.add(c);
+        return c;
+    }
+
+    private static Upstream endpoint(String url, Credentials credentials) {
+        // The pipe says "not found only" on purpose: the registry client must move on after any error anyway.
+        return new Upstream(URI.create(url), url, GoProxyList.FallThrough.NOT_FOUND_ONLY, 1, credentials, SHORT);
+    }
+
+    private static Upstream endpoint(WireMockServer s) {
+        return endpoint(s.baseUrl(), Credentials.NONE);
+    }
+
+    private String bearerChallenge() {
+        return "Bearer realm=\"" + auth.baseUrl() + "/token\",service=\"test-registry\",scope=\"" + SCOPE + "\"";
+    }
+
+    /** The registry answers the manifest with {@code token}, and a Bearer challenge to anything else. */
+    private void registryWantsToken(WireMockServer s, String token) {
+        s.stubFor(get(urlEqualTo(MANIFEST_URL)).atPriority(5)
+                .willReturn(aResponse().withStatus(401).withHeader("WWW-Authenticate", bearerChallenge())
+                        .withBody("{\"errors\":[{\"code\":\"UNAUTHORIZED\"}]}")));
+        s.stubFor(get(urlEqualTo(MANIFEST_URL)).atPriority(1).withHeader("Authorization", equalTo("Bearer " + token))
+                .willReturn(aResponse().withStatus(200).withHeader("Content-Type", MediaTypes.OCI_MANIFEST).withBody(MANIFEST)));
+    }
+
+    private void realmGives(String token, int expiresIn) {
+        auth.stubFor(get(urlPathEqualTo("/token")).willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "application/json")
+                .withBody("{\"token\":\"" + token + "\",\"expires_in\":" + expiresIn + "}")));
+    }
+
+    private static byte[] fetched(FetchResult<byte[]> r) {
+        return assertInstanceOf(FetchResult.Fetched.class, r, r.toString()) instanceof FetchResult.Fetched<?> f
+                ? (byte[]) f.value() : null;
+    }
+
+    @Test
+    void anonymousTokenFlowAsksTheRealmWithoutCredentialsForThePullScope() {
+        registryWantsToken(a, "anon-token");
+        realmGives("anon-token", 300);
+
+        assertArrayEquals(MANIFEST, fetched(client(endpoint(a)).manifest(REPO, Reference.parse("1.0"), READ_MANIFEST)));
+
+        auth.verify(1, getRequestedFor(urlEqualTo("/token?service=test-registry&scope=repository%3Alibrary%2Ftiny%3Apull"))
+                .withHeader("Authorization", absent()));
+        a.verify(1, getRequestedFor(urlEqualTo(MANIFEST_URL)).withHeader("Authorization", absent()));
+        a.verify(1, getRequestedFor(urlEqualTo(MANIFEST_URL)).withHeader("Authorization", equalTo("Bearer anon-token")));
+    }
+
+    @Test
+    void credentialedTokenFlowSendsBasicCredentialsToTheRealmOnly() {
+        registryWantsToken(a, "user-token");
+        // The challenge names no scope here: ferry builds the pull scope itself.
+        a.stubFor(get(urlEqualTo(MANIFEST_URL)).atPriority(5).willReturn(aResponse().withStatus(401)
+                .withHeader("WWW-Authenticate", "Bearer realm=\"" + auth.baseUrl() + "/token\",service=\"svc\"")));
+        realmGives("user-token", 300);
+        String basic = "Basic " + Base64.getEncoder().encodeToString("alice:s3cret".getBytes(StandardCharsets.UTF_8));
+
+        assertArrayEquals(MANIFEST, fetched(client(endpoint(a.baseUrl(), new Credentials.Basic("alice", "s3cret")))
+                .manifest(REPO, Reference.parse("1.0"), READ_MANIFEST)));
+
+        auth.verify(1, getRequestedFor(urlPathEqualTo("/token")).withHeader("Authorization", equalTo(basic))
+                .withQueryParam("scope", equalTo(SCOPE)).withQueryParam("service", equalTo("svc")));
+        // The registry never sees the password, only the token.
+        a.verify(0, getRequestedFor(urlEqualTo(MANIFEST_URL)).withHeader("Authorization", equalTo(basic)));
+    }
+
+    @Test
+    void aTokenIsCachedUntilItExpiresThenRenewed() {
+        registryWantsToken(a, "t");
+        realmGives("t", 120);
+        HttpRegistryClient c = client(endpoint(a));
+
+        fetched(c.manifest(REPO, Reference.parse("1.0"), READ_MANIFEST));
+        fetched(c.manifest(REPO, Reference.parse("1.0"), READ_MANIFEST));
+        auth.verify(1, getRequestedFor(urlPathEqualTo("/token")));
+        a.verify(1, getRequestedFor(urlEqualTo(MANIFEST_URL)).withHeader("Authorization", absent()));
+
+        // Past its life less the margin: dropped before use, so the registry sees an anonymous request again.
+        clock.advance(Duration.ofSeconds(115));
+        fetched(c.manifest(REPO, Reference.parse("1.0"), READ_MANIFEST));
+        auth.verify(2, getRequestedFor(urlPathEqualTo("/token")));
+        a.verify(2, getRequestedFor(urlEqualTo(MANIFEST_URL)).withHeader("Authorization", absent()));
+    }
+
+    @Test
+    void aCachedTokenRefusedMidUseIsRenewedAndTheRequestRetriedOnce() {
+        registryWantsToken(a, "old");
+        realmGives("old", 3600);
+        HttpRegistryClient c = client(endpoint(a));
+        fetched(c.manifest(REPO, Reference.parse("1.0"), READ_MANIFEST));
+
+        // The registry revokes "old" long before its stated expiry.
+        a.resetAll();
+        registryWantsToken(a, "new");
+        realmGives("new", 3600);
+        assertArrayEquals(MANIFEST, fetched(c.manifest(REPO, Reference.parse("1.0"), READ_MANIFEST)));
+
+        a.verify(1, getRequestedFor(urlEqualTo(MANIFEST_URL)).withHeader("Authorization", equalTo("Bearer old")));
+        a.verify(1, getRequestedFor(urlEqualTo(MANIFEST_URL)).withHeader("Authorization", equalTo("Bearer new")));
+        auth.verify(2, getRequestedFor(urlPathEqualTo("/token")));
+    }
+
+    @Test
+    void aFreshTokenThatIsRefusedFailsTheEndpointWithoutLooping() {
+        registryWantsToken(a, "accepted");
+        realmGives("tok-xyz", 3600);
+
+        FetchResult<byte[]> r = client(endpoint(a)).manifest(REPO, Reference.parse("1.0"), READ_MANIFEST);
+
+        FetchResult.Failed<byte[]> failed = assertInstanceOf(FetchResult.Failed.class, r);
+        assertTrue(failed.summary().contains("401"), failed.summary());
+        assertTrue(!failed.summary().contains("tok-xyz"), "no token in messages");
+        a.verify(2, getRequestedFor(urlEqualTo(MANIFEST_URL)));
+        auth.verify(1, getRequestedFor(urlPathEqualTo("/token")));
+    }
+
+    @Test
+    void aFailingTokenRealmFailsTheEndpointAndTheNextOneIsAsked() {
+        registryWantsToken(a, "t");
+        auth.stubFor(get(urlPathEqualTo("/token")).willReturn(aResponse().withStatus(500)));
+        b.stubFor(get(urlEqualTo(MANIFEST_URL)).willReturn(aResponse().withStatus(200).withBody(MANIFEST)));
+        HttpRegistryClient c = client(endpoint(a), endpoint(b));
+
+        FetchResult<byte[]> r = c.manifest(REPO, Reference.parse("1.0"), READ_MANIFEST);
+
+        assertEquals(b.baseUrl(), assertInstanceOf(FetchResult.Fetched.class, r).upstream());
+        assertEquals(1L, c.pool().status().get(0).failures().get("status_5xx"));
+    }
+
+    @Test
+    void basicChallengeIsAnsweredWithTheEndpointsCredentialsAndThenSentUpFront() {
+        String basic = "Basic " + Base64.getEncoder().encodeToString("bob:pw".getBytes(StandardCharsets.UTF_8));
+        a.stubFor(get(urlEqualTo(MANIFEST_URL)).atPriority(5).willReturn(aResponse().withStatus(401)
+                .withHeader("WWW-Authenticate", "Basic realm=\"Registry Realm\"")));
+        a.stubFor(get(urlEqualTo(MANIFEST_URL)).atPriority(1).withHeader("Authorization", equalTo(basic))
+                .willReturn(aResponse().withStatus(200).withBody(MANIFEST)));
+        HttpRegistryClient c = client(endpoint(a.baseUrl(), new Credentials.Basic("bob", "pw")));
+
+        fetched(c.manifest(REPO, Reference.parse("1.0"), READ_MANIFEST));
+        fetched(c.manifest(REPO, Reference.parse("1.0"), READ_MANIFEST));
+
+        a.verify(1, getRequestedFor(urlEqualTo(MANIFEST_URL)).withHeader("Authorization", absent()));
+        a.verify(2, getRequestedFor(urlEqualTo(MANIFEST_URL)).withHeader("Authorization", equalTo(basic)));
+    }
+
+    @Test
+    void aBasicChallengeWithoutCredentialsFails() {
+        a.stubFor(get(urlEqualTo(MANIFEST_URL)).willReturn(aResponse().withStatus(401)
+                .withHeader("WWW-Authenticate", "Basic realm=\"Registry Realm\"")));
+        FetchResult<byte[]> r = client(endpoint(a)).manifest(REPO, Reference.parse("1.0"), READ_MANIFEST);
+        assertTrue(assertInstanceOf(FetchResult.Failed.class, r).summary().contains("Basic credentials"), r.toString());
+    }
+
+    @Test
+    void failsOverToTheNextEndpointOn503() {
+        a.stubFor(get(urlEqualTo(MANIFEST_URL)).willReturn(aResponse().withStatus(503)));
+        b.stubFor(get(urlEqualTo(MANIFEST_URL)).willReturn(aResponse().withStatus(200).withBody(MANIFEST)));
+        HttpRegistryClient c = client(endpoint(a), endpoint(b));
+
+        FetchResult<byte[]> r = c.manifest(REPO, Reference.parse("1.0"), READ_MANIFEST);
+
+        assertEquals(b.baseUrl(), assertInstanceOf(FetchResult.Fetched.class, r).upstream());
+        List<UpstreamStatus> status = c.pool().status();
+        assertEquals(1L, status.get(0).failures().get("status_5xx"));
+        assertEquals(1L, status.get(1).successes());
+    }
+
+    @Test
+    void failsOverToTheNextEndpointWhenTheFirstRefusesConnections() throws IOException {
+        String closed;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closed = "http://127.0.0.1:" + s.getLocalPort();
+        }
+        b.stubFor(get(urlEqualTo(MANIFEST_URL)).willReturn(aResponse().withStatus(200).withBody(MANIFEST)));
+        HttpRegistryClient c = client(endpoint(closed, Credentials.NONE), endpoint(b));
+
+        FetchResult<byte[]> r = c.manifest(REPO, Reference.parse("1.0"), READ_MANIFEST);
+
+        assertEquals(b.baseUrl(), assertInstanceOf(FetchResult.Fetched.class, r).upstream());
+        assertEquals(1L, c.pool().status().get(0).failures().get("connect"));
+    }
+
+    @Test
+    void notFoundFromAHealthyEndpointIsFinal() {
+        a.stubFor(get(urlEqualTo(MANIFEST_URL)).willReturn(aResponse().withStatus(404)
+                .withBody("{\"errors\":[{\"code\":\"MANIFEST_UNKNOWN\"}]}")));
+        b.stubFor(get(urlEqualTo(MANIFEST_URL)).willReturn(aResponse().withStatus(404)));
+
+        FetchResult<byte[]> r = client(endpoint(a), endpoint(b)).manifest(REPO, Reference.parse("1.0"), READ_MANIFEST);
+
+        FetchResult.NotFound<byte[]> nf = assertInstanceOf(FetchResult.NotFound.class, r);
+        assertTrue(nf.message().contains("MANIFEST_UNKNOWN"), nf.message());
+        // Endpoints are replicas: a healthy one's 404 is the registry's answer.
+        b.verify(0, getRequestedFor(urlEqualTo(MANIFEST_URL)));
+    }
+
+    @Test
+    void notFoundAfterAFailedEndpointIsAFailureNotProofOfAbsence() {
+        a.stubFor(get(urlEqualTo(MANIFEST_URL)).willReturn(aResponse().withStatus(503)));
+        b.stubFor(get(urlEqualTo(MANIFEST_URL)).willReturn(aResponse().withStatus(404)));
+
+        FetchResult<byte[]> r = client(endpoint(a), endpoint(b)).manifest(REPO, Reference.parse("1.0"), READ_MANIFEST);
+
+        String summary = assertInstanceOf(FetchResult.Failed.class, r).summary();
+        assertTrue(summary.contains("503") && summary.contains("not found (404)"), summary);
+    }
+
+    @Test
+    void headManifestReadsTypeDigestAndLengthFromHeaders() {
+        String digest = "sha256:" + "ab".repeat(32);
+        a.stubFor(head(urlEqualTo(MANIFEST_URL)).withHeader("Accept", equalTo(String.join(", ", MediaTypes.MANIFESTS)))
+                .willReturn(aResponse().withStatus(200).withHeader("Content-Type", "Application/VND.oci.image.manifest.v1+json; charset=utf-8")
+                        .withHeader("Docker-Content-Digest", digest).withHeader("Content-Length", "123")));
+        b.stubFor(head(urlEqualTo(MANIFEST_URL)).willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", MediaTypes.OCI_INDEX).withHeader("Docker-Content-Digest", "md5:nothex")));
+
+        FetchResult<ManifestHead> r = client(endpoint(a)).headManifest(REPO, Reference.parse("1.0"));
+        assertEquals(new ManifestHead(MediaTypes.OCI_MANIFEST, Digest.parse(digest), 123),
+                assertInstanceOf(FetchResult.Fetched.class, r).value());
+
+        ManifestHead bad = (ManifestHead) assertInstanceOf(FetchResult.Fetched.class,
+                client(endpoint(b)).headManifest(REPO, Reference.parse("1.0"))).value();
+        assertNull(bad.digest());
+    }
+
+    @Test
+    void aManifestDeclaredLargerThanTheLimitIsRejectedAndTheNextEndpointAsked() {
+        a.stubFor(get(urlEqualTo(MANIFEST_URL)).willReturn(aResponse().withStatus(200)
+                .withBody(new byte[Manifest.MAX_SIZE + 1])));
+        b.stubFor(get(urlEqualTo(MANIFEST_URL)).willReturn(aResponse().withStatus(200).withBody(MANIFEST)));
+        int[] calls = {0};
+        HttpRegistryClient c = client(endpoint(a), endpoint(b));
+
+        FetchResult<byte[]> r = c.manifest(REPO, Reference.parse("1.0"), (body, head, endpoint) -> {
+            calls[0]++;
+            return body.readAllBytes();
+        });
+
+        assertArrayEquals(MANIFEST, fetched(r));
+        assertEquals(1, calls[0], "the oversized manifest never reached the handler");
+        assertEquals(1L, c.pool().status().get(0).failures().get("rejected"));
+    }
+
+    @Test
+    void aHandlersOwnIOExceptionStopsTheWalkWithoutPenalty() {
+        a.stubFor(get(urlEqualTo(MANIFEST_URL)).willReturn(aResponse().withStatus(200).withBody(MANIFEST)));
+        b.stubFor(get(urlEqualTo(MANIFEST_URL)).willReturn(aResponse().withStatus(200).withBody(MANIFEST)));
+        HttpRegistryClient c = client(endpoint(a), endpoint(b));
+
+        FetchResult<Object> r = c.manifest(REPO, Reference.parse("1.0"), (body, head, endpoint) -> {
+            throw new IOException("disk full");
+        });
+
+        assertTrue(assertInstanceOf(FetchResult.Failed.class, r).summary().contains("handler: IOException: disk full"));
+        assertTrue(c.pool().status().get(0).failures().isEmpty());
+        b.verify(0, getRequestedFor(urlEqualTo(MANIFEST_URL)));
+    }
+
+    @Test
+    void blobRedirectToAnotherHostCarriesNoAuthorization() {
+        Digest digest = sha256("layer".getBytes(StandardCharsets.UTF_8));
+        String blobUrl = "/v2/library/tiny/blobs/" + digest;
+        a.stubFor(get(urlEqualTo(blobUrl)).willReturn(aResponse().withStatus(307)
+                .withHeader("Location", b.baseUrl() + "/bucket/layer?X-Amz-Signature=abc")));
+        b.stubFor(get(urlEqualTo("/bucket/layer?X-Amz-Signature=abc")).willReturn(aResponse().withStatus(200)
+                .withBody("layer")));
+
+        FetchResult<byte[]> r = client(endpoint(a.baseUrl(), new Credentials.Bearer("static-token")))
+                .blob(REPO, digest, READ_ALL);
+
+        assertArrayEquals("layer".getBytes(StandardCharsets.UTF_8), fetched(r));
+        a.verify(1, getRequestedFor(urlEqualTo(blobUrl)).withHeader("Authorization", equalTo("Bearer static-token")));
+        b.verify(1, getRequestedFor(urlEqualTo("/bucket/layer?X-Amz-Signature=abc")).withHeader("Authorization", absent()));
+    }
+
+    @Test
+    void relativeRedirectsResolveAgainstTheRequestAndKeepAuthorizationOnTheSameHost() {
+        Digest digest = sha256("layer".getBytes(StandardCharsets.UTF_8));
+        String blobUrl = "/v2/library/tiny/blobs/" + digest;
+        a.stubFor(get(urlEqualTo(blobUrl)).willReturn(aResponse().withStatus(302).withHeader("Location", "../store/x")));
+        a.stubFor(get(urlEqualTo("/v2/library/tiny/store/x")).willReturn(aResponse().withStatus(301)
+                .withHeader("Location", "/final")));
+        a.stubFor(get(urlEqualTo("/final")).willReturn(aResponse().withStatus(200).withBody("layer")));
+
+        FetchResult<byte[]> r = client(endpoint(a.baseUrl(), new Credentials.Bearer("t"))).blob(REPO, digest, READ_ALL);
+
+        assertArrayEquals("layer".getBytes(StandardCharsets.UTF_8), fetched(r));
+        a.verify(1, getRequestedFor(urlEqualTo("/final")).withHeader("Authorization", equalTo("Bearer t")));
+    }
+
+    @Test
+    void redirectLoopsEndAfterFiveHops() {
+        Digest digest = sha256("x".getBytes(StandardCharsets.UTF_8));
+        a.stubFor(get(urlEqualTo("/v2/library/tiny/blobs/" + digest)).willReturn(aResponse().withStatus(302)
+                .withHeader("Location", "/v2/library/tiny/blobs/" + digest)));
+
+        FetchResult<byte[]> r = client(endpoint(a)).blob(REPO, digest, READ_ALL);
+
+        assertTrue(assertInstanceOf(FetchResult.Failed.class, r).summary().contains("more than 5 redirects"));
+        a.verify(6, getRequestedFor(urlEqualTo("/v2/library/tiny/blobs/" + digest)));
+    }
+
+    @Test
+    void aBlobBodyThatBreaksIsContinuedWithARangeFromTheSameEndpoint() throws IOException {
+        byte[] blob = new byte[200_000];
+        new java.util.Random(7).nextBytes(blob);
+        Digest digest = sha256(blob);
+        try (BreakingBlobServer s = new BreakingBlobServer(blob, 70_000, 206)) {
+            HttpRegistryClient c = client(endpoint(s.url(), Credentials.NONE));
+
+            FetchResult<byte[]> r = c.blob(REPO, digest, READ_ALL);
+
+            assertArrayEquals(blob, fetched(r));
+            assertEquals(List.of("", "bytes=70000-"), s.ranges());
+            assertEquals(1L, c.pool().status().get(0).successes());
+        }
+    }
+
+    @Test
+    void aBlobBodyThatBreaksIsContinuedFromTheNextEndpointWhenItsOwnCannotResume() throws IOException {
+        byte[] blob = new byte[200_000];
+        new java.util.Random(8).nextBytes(blob);
+        Digest digest = sha256(blob);
+        String blobUrl = "/v2/library/tiny/blobs/" + digest;
+        b.stubFor(get(urlEqualTo(blobUrl)).withHeader("Range", equalTo("bytes=70000-")).willReturn(aResponse()
+                .withStatus(206).withHeader("Content-Range", "bytes 70000-199999/200000")
+                .withBody(java.util.Arrays.copyOfRange(blob, 70_000, blob.length))));
+        try (BreakingBlobServer s = new BreakingBlobServer(blob, 70_000, 503)) {
+            HttpRegistryClient c = client(endpoint(s.url(), Credentials.NONE), endpoint(b));
+
+            FetchResult<byte[]> r = c.blob(REPO, digest, READ_ALL);
+
+            assertArrayEquals(blob, fetched(r));
+            assertEquals(b.baseUrl(), ((FetchResult.Fetched<byte[]>) r).upstream());
+            b.verify(1, getRequestedFor(urlEqualTo(blobUrl)));
+            assertEquals(1L, c.pool().status().get(0).failures().get("truncated"));
+        }
+    }
+
+    @Test
+    void tagsPageReadsTheNextLastFromTheLinkHeader() {
+        a.stubFor(get(urlEqualTo("/v2/library/tiny/tags/list?n=2&last=a%2Bb")).willReturn(aResponse().withStatus(200)
+                .withHeader("Link", "</v2/library/tiny/tags/list?last=r02&n=2>; rel=\"next\"")
+                .withBody("{\"name\":\"library/tiny\",\"tags\":[\"r01\",\"r02\",\"not a tag\"]}")));
+        a.stubFor(get(urlEqualTo("/v2/library/tiny/tags/list?n=2&last=r02")).willReturn(aResponse().withStatus(200)
+                .withBody("{\"name\":\"library/tiny\",\"tags\":[\"r03\"]}")));
+        HttpRegistryClient c = client(endpoint(a));
+
+        TagPage first = (TagPage) assertInstanceOf(FetchResult.Fetched.class, c.tags(REPO, 2, "a+b")).value();
+        assertEquals(new TagPage(List.of("r01", "r02"), "r02"), first);
+        TagPage second = (TagPage) assertInstanceOf(FetchResult.Fetched.class, c.tags(REPO, 2, first.nextLast())).value();
+        assertEquals(new TagPage(List.of("r03"), null), second);
+    }
+
+    @Test
+    void linkHeaderVariants() {
+        assertEquals("r02", HttpRegistryClient.nextLast(List.of("<https://r/v2/x/tags/list?n=2&last=r02>; rel=\"next\"")));
+        assertEquals("a b", HttpRegistryClient.nextLast(List.of("</v2/x/tags/list?last=a%20b&n=2>;rel=next")));
+        assertEquals("z", HttpRegistryClient.nextLast(List.of("</p?last=y>; rel=\"prev\", </p?last=z>; REL=\"next\"")));
+        assertNull(HttpRegistryClient.nextLast(List.of("</p?last=y>; rel=\"prev\"")));
+        assertNull(HttpRegistryClient.nextLast(List.of("</p?n=1>; rel=\"next\"")));
+        assertNull(HttpRegistryClient.nextLast(List.of("<not a uri>; rel=\"next\"")));
+        assertNull(HttpRegistryClient.nextLast(List.of("garbage", "<<<>>>", "")));
+        assertNull(HttpRegistryClient.nextLast(List.of()));
+    }
+
+    @Test
+    void referrers404IsNotFoundSoTheCallerCanFallBack() {
+        Digest subject = sha256("s".getBytes(StandardCharsets.UTF_8));
+        a.stubFor(get(urlEqualTo("/v2/library/tiny/referrers/" + subject)).willReturn(aResponse().withStatus(404)));
+
+        assertInstanceOf(FetchResult.NotFound.class, client(endpoint(a)).referrers(REPO, subject));
+    }
+
+    @Test
+    void referrersReturnsTheIndexAndRejectsNonJson() {
+        Digest subject = sha256("s".getBytes(StandardCharsets.UTF_8));
+        String index = "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":[]}";
+        a.stubFor(get(urlEqualTo("/v2/library/tiny/referrers/" + subject)).willReturn(aResponse().withStatus(200).withBody("<html>")));
+        b.stubFor(get(urlEqualTo("/v2/library/tiny/referrers/" + subject)).willReturn(aResponse().withStatus(200).withBody(index)));
+
+        FetchResult<byte[]> r = client(endpoint(a), endpoint(b)).referrers(REPO, subject);
+
+        assertArrayEquals(index.getBytes(StandardCharsets.UTF_8), fetched(r));
+    }
+
+    @Test
+    void probeCounts401AsAliveAnd503AsDown() {
+        a.stubFor(get(urlEqualTo("/v2/")).willReturn(aResponse().withStatus(401)));
+        b.stubFor(get(urlEqualTo("/v2/")).willReturn(aResponse().withStatus(503)));
+        a.stubFor(get(urlEqualTo(MANIFEST_URL)).willReturn(aResponse().withStatus(503)));
+        b.stubFor(get(urlEqualTo(MANIFEST_URL)).willReturn(aResponse().withStatus(503)));
+        HttpRegistryClient c = client(endpoint(a), endpoint(b));
+        for (int i = 0; i < 5; i++) {
+            assertInstanceOf(FetchResult.Failed.class, c.manifest(REPO, Reference.parse("1.0"), READ_MANIFEST));
+        }
+        assertEquals(List.of("open", "open"), c.pool().status().stream().map(s -> s.breaker().label()).toList());
+        clock.advance(Duration.ofMinutes(1));
+
+        c.probeDue();
+
+        assertEquals(List.of("closed", "open"), c.pool().status().stream().map(s -> s.breaker().label()).toList());
+        a.verify(1, getRequestedFor(urlEqualTo("/v2/")).withHeader("Authorization", absent()));
+    }
+
+    private static Digest sha256(byte[] bytes) {
+        try {
+            return Digest.parse("sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /**
+     * Serves one blob at every path: the first request gets the full Content-Length but only {@code breakAt}
+     * bytes before the connection is cut; a Range request gets {@code rangeStatus} (206 with the rest, or an error).
+     */
+    static final class BreakingBlobServer implements AutoCloseable {
+        private final HttpServer server;
+        private final byte[] blob;
+        private final int breakAt;
+        private final int rangeStatus;
+        private final List<String> ranges = new CopyOnWriteArrayList<>();
+
+        BreakingBlobServer(byte[] blob, int breakAt, int rangeStatus) throws IOException {
+            this.blob = blob;
+            this.breakAt = breakAt;
+            this.rangeStatus = rangeStatus;
+            server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
+            server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+            server.createContext("/", this::handle);
+            server.start();
+        }
+
+        String url() {
+            return "http://127.0.0.1:" + server.getAddress().getPort();
+        }
+
+        List<String> ranges() {
+            return List.copyOf(ranges);
+        }
+
+        private void handle(HttpExchange ex) throws IOException {
+            String range = ex.getRequestHeaders().getFirst("Range");
+            ranges.add(range == null ? "" : range);
+            if (range == null) {
+                ex.sendResponseHeaders(200, blob.length);
+                OutputStream out = ex.getResponseBody();
+                out.write(blob, 0, breakAt);
+                out.flush();
+                // Closing short of the declared length makes the server drop the connection.
+                ex.close();
+                return;
+            }
+            try (ex) {
+                int from = Integer.parseInt(range.substring("bytes=".length(), range.length() - 1));
+                if (rangeStatus != 206) {
+                    ex.sendResponseHeaders(rangeStatus, -1);
+                    return;
+                }
+                ex.getResponseHeaders().set("Content-Range", "bytes " + from + "-" + (blob.length - 1) + "/" + blob.length);
+                ex.sendResponseHeaders(206, blob.length - from);
+                ex.getResponseBody().write(blob, from, blob.length - from);
+            }
+        }
+
+        @Override
+        public void close() {
+            server.stop(0);
+        }
+    }
+}
