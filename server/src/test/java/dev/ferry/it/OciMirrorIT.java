@@ -391,6 +391,45 @@ class OciMirrorIT {
     }
 
     @Test
+    @Order(7)
+    void credentialsFromTheConfigFileThroughEnvReferencesAndWrongOnesFailClearly() throws Exception {
+        Path config = tmp.resolve("registries.yaml");
+        Files.writeString(config, """
+                oci:
+                  registries:
+                    docker.io:
+                      endpoints: [%s]
+                      username: ${IT_UPSTREAM_USER}
+                      password: ${IT_UPSTREAM_PASSWORD}
+                  defaultRegistry: docker.io
+                """.formatted(upstream.url()));
+        String expected = upstreamDigest("library/duo:2.0");
+        for (String password : List.of(PASSWORD, "not-the-password")) {
+            Path data = Files.createTempDirectory(tmp, "yaml-data-");
+            try (FerryProcess yaml = FerryProcess.start(data, tmp.resolve("ferry-yaml.log"),
+                    Map.of("IT_UPSTREAM_USER", USER, "IT_UPSTREAM_PASSWORD", password), "--config", config.toString())) {
+                String host = yaml.base().getHost() + ":" + yaml.base().getPort();
+                Skopeo.Result r = skopeo.inspectRaw(host + "/duo:2.0", null);
+                if (password.equals(PASSWORD)) {
+                    assertTrue(r.ok(), r.toString());
+                    assertEquals(expected, OciFixtures.sha256(r.stdout()));
+                } else {
+                    assertFalse(r.ok(), "pulled with a wrong upstream password: " + r);
+                    assertTrue(r.millis() < 30_000, r.toString());
+                    try (OciHttp h = new OciHttp(yaml.url(), null)) {
+                        HttpResponse<byte[]> e = h.get("/v2/library/duo/manifests/2.0", "Accept", ALL_MANIFEST_TYPES);
+                        assertTrue(e.statusCode() >= 400 && e.statusCode() != 500, OciHttp.text(e));
+                        assertFalse(JSON.readTree(e.body()).get("errors").get(0).get("message").asText().isEmpty());
+                        assertFalse(OciHttp.text(e).contains(password), "the upstream password in an answer: " + OciHttp.text(e));
+                        System.out.println("OciMirrorIT: wrong upstream password: " + OciHttp.text(e));
+                    }
+                }
+            }
+            assertFalse(Files.readString(tmp.resolve("ferry-yaml.log")).contains(password), "a password in ferry's log");
+        }
+    }
+
+    @Test
     @Order(100)
     void upstreamDownServesStoredTagsStaleAndDigestsAndFailsFastForTheRest() throws Exception {
         // Pulled through ferry before the upstream goes away.
