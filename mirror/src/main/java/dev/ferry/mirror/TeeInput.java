@@ -22,7 +22,10 @@ public final class TeeInput extends InputStream {
     private long count;
     private boolean overLimit;
 
-    /** @param spool the spool clients follow, or null; @param limit the most bytes accepted */
+    /**
+     * @param spool the spool clients follow, or null
+     * @param limit the most bytes accepted
+     */
     public TeeInput(InputStream in, OutputStream writer, Spool spool, long limit) {
         this.in = in;
         this.writer = writer;

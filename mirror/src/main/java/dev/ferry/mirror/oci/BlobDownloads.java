@@ -159,9 +159,10 @@ final class BlobDownloads {
         }
 
         private Outcome run() {
-            // The previous download of this blob may have committed between our caller's miss and our start.
+            // The previous download of this blob may have committed between our caller's miss and our start. A blob
+            // that arrived otherwise (a push, another registry) is not ours to serve unasked: download it then.
             Optional<StoredObject> already = store.resolve(OciStoreNames.blob(digest));
-            if (already.isPresent()) {
+            if (already.isPresent() && store.meta(OciStoreNames.link(target, repository, digest)).isPresent()) {
                 return new Outcome.Stored(already.get());
             }
             FetchResult<StoredObject> result = client.blob(repository, digest, this::receive);

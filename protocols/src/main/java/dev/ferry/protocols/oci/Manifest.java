@@ -358,16 +358,22 @@ public record Manifest(String mediaType, Descriptor config, List<Descriptor> lay
         return n.isValueNode() ? quote(n.toString()) : kind(n);
     }
 
-    /** Jackson's message, made printable ASCII and short (it can quote pieces of the input). */
+    /**
+     * Jackson's message, made printable ASCII and at most about 300 characters (it can quote pieces of the input,
+     * and an escaped control character takes six).
+     */
     private static String printable(String s) {
         if (s == null) {
             return "malformed";
         }
         StringBuilder b = new StringBuilder();
-        for (int i = 0; i < s.length() && i < 300; i++) {
+        for (int i = 0; i < s.length(); i++) {
+            if (b.length() >= 300) {
+                return b.append("...").toString();
+            }
             char c = s.charAt(i);
             b.append(c >= 0x20 && c < 0x7f ? String.valueOf(c) : String.format("\\u%04x", (int) c));
         }
-        return s.length() > 300 ? b.append("...").toString() : b.toString();
+        return b.toString();
     }
 }

@@ -240,6 +240,13 @@ class ManifestTest {
     }
 
     @Test
+    void jacksonMessagesAreShortEvenWhenTheyQuoteControlCharacters() {
+        // Jazzer's finding: an unrecognised token of NULs made Jackson quote it, and escaping grew it sixfold.
+        String m = refused("G" + "\u0000".repeat(200) + "\n", null, "not valid JSON");
+        assertTrue(m.length() < 450, m.length() + ": " + m);
+    }
+
+    @Test
     void hostileDocumentsFailFast() {
         assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
             refused("[".repeat(100_000) + "]".repeat(100_000), null, "not valid JSON");

@@ -200,7 +200,19 @@ final class OciHandler {
             return;
         }
         boolean write = !(m.equals("GET") || m.equals("HEAD"));
-        // Everything the request says is checked before the target is even chosen.
+        // The route is pure computation (no store, no upstream): a write to a mirror is refused as such before
+        // its body is looked at.
+        RegistryRouter.Route route = router.resolve(api.name(), one(query, "ns"));
+        if (route instanceof RegistryRouter.Route.Refused r) {
+            OciAnswerResponder.error(x, r.code(), r.message());
+            return;
+        }
+        if (route instanceof RegistryRouter.Route.Mirrored mr && (write || api.kind() == Kind.UPLOAD)) {
+            OciAnswerResponder.error(x, OciErrorCode.UNSUPPORTED, api.name() + " is mirrored from " + mr.registry()
+                    + " and read-only; push to a hosted repository instead");
+            return;
+        }
+        // Everything else the request says is checked before a target is asked.
         Checked checked;
         try {
             checked = check(x, api, query, m);
@@ -214,20 +226,11 @@ final class OciHandler {
             OciAnswerResponder.error(x, OciErrorCode.SIZE_TOO_LARGE, e.getMessage());
             return;
         }
-        RegistryRouter.Route route = router.resolve(api.name(), one(query, "ns"));
         switch (route) {
-            case RegistryRouter.Route.Refused r -> {
-                OciAnswerResponder.error(x, r.code(), r.message());
-                }
-            case RegistryRouter.Route.Mirrored mr -> {
-                if (write || api.kind() == Kind.UPLOAD) {
-                    OciAnswerResponder.error(x, OciErrorCode.UNSUPPORTED, api.name() + " is mirrored from "
-                            + mr.registry() + " and read-only; push to a hosted repository instead");
-                            return;
-                }
-                OciAnswerResponder.respond(x, read(mr.target(), mr.name(), api, checked), api.name().value(), checked.n());
-            }
+            case RegistryRouter.Route.Mirrored mr ->
+                    OciAnswerResponder.respond(x, read(mr.target(), mr.name(), api, checked), api.name().value(), checked.n());
             case RegistryRouter.Route.Hosted h -> hosted(x, h.target(), api, checked, m);
+            case RegistryRouter.Route.Refused r -> throw new IllegalStateException("answered above");
         }
     }
 
@@ -248,10 +251,21 @@ final class OciHandler {
             answer = api.kind() == Kind.UPLOAD ? target.uploadStatus(api.name(), api.uuid())
                     : read(target, api.name(), api, c);
         } else {
+            if (api.kind() == Kind.MANIFEST && method.equals("PUT")) {
+                byte[] manifest;
+                try {
+                    manifest = readManifest(x);
+                } catch (TooLarge e) {
+                    OciAnswerResponder.error(x, OciErrorCode.SIZE_TOO_LARGE, e.getMessage());
+                    return;
+                }
+                answer = target.putManifest(api.name(), api.reference(), c.contentType(),
+                        new ByteArrayInputStream(manifest), manifest.length);
+                OciAnswerResponder.respond(x, answer, name, c.n());
+                return;
+            }
             answer = switch (api.kind()) {
-                case MANIFEST -> method.equals("PUT")
-                        ? target.putManifest(api.name(), api.reference(), c.contentType(), c.body(), c.length())
-                        : target.deleteManifest(api.name(), api.reference());
+                case MANIFEST -> target.deleteManifest(api.name(), api.reference());
                 case BLOB -> target.deleteBlob(api.name(), api.digest());
                 case UPLOAD -> upload(x, target, api, c, method, caller);
                 case TAGS, REFERRERS -> throw new IllegalStateException("read-only endpoint " + api.kind());
@@ -370,9 +384,7 @@ final class OciHandler {
                     if (declared > Manifest.MAX_SIZE) {
                         throw new TooLarge("manifest of " + declared + " bytes is over the " + Manifest.MAX_SIZE + "-byte limit");
                     }
-                    byte[] bytes = readManifest(x);
-                    body = new ByteArrayInputStream(bytes);
-                    length = bytes.length;
+                    // the body itself is read only once the caller may push (see hosted)
                 }
             }
             case UPLOAD -> {

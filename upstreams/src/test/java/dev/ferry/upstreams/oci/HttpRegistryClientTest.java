@@ -18,8 +18,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.core.Options;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import dev.ferry.protocols.oci.Digest;
 import dev.ferry.protocols.oci.Manifest;
 import dev.ferry.protocols.oci.MediaTypes;
@@ -39,8 +37,8 @@ import dev.ferry.upstreams.UpstreamTimeouts;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -50,7 +48,6 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -510,11 +507,12 @@ class HttpRegistryClientTest {
     }
 
     /**
-     * Serves one blob at every path: the first request gets the full Content-Length but only {@code breakAt}
-     * bytes before the connection is cut; a Range request gets {@code rangeStatus} (206 with the rest, or an error).
+     * Serves one blob at every path on a bare socket: a request without Range gets the full Content-Length but
+     * only {@code breakAt} bytes, then an orderly close (FIN, so the client surely has every byte sent before it
+     * sees the early end); a Range request gets {@code rangeStatus} (206 with the rest, or an error).
      */
     static final class BreakingBlobServer implements AutoCloseable {
-        private final HttpServer server;
+        private final ServerSocket server;
         private final byte[] blob;
         private final int breakAt;
         private final int rangeStatus;
@@ -524,47 +522,66 @@ class HttpRegistryClientTest {
             this.blob = blob;
             this.breakAt = breakAt;
             this.rangeStatus = rangeStatus;
-            server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
-            server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-            server.createContext("/", this::handle);
-            server.start();
+            server = new ServerSocket(0, 16, InetAddress.getLoopbackAddress());
+            Thread.ofVirtual().start(() -> {
+                while (!server.isClosed()) {
+                    try {
+                        Socket s = server.accept();
+                        Thread.ofVirtual().start(() -> serve(s));
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            });
         }
 
         String url() {
-            return "http://127.0.0.1:" + server.getAddress().getPort();
+            return "http://127.0.0.1:" + server.getLocalPort();
         }
 
         List<String> ranges() {
             return List.copyOf(ranges);
         }
 
-        private void handle(HttpExchange ex) throws IOException {
-            String range = ex.getRequestHeaders().getFirst("Range");
-            ranges.add(range == null ? "" : range);
-            if (range == null) {
-                ex.sendResponseHeaders(200, blob.length);
-                OutputStream out = ex.getResponseBody();
-                out.write(blob, 0, breakAt);
-                out.flush();
-                // Closing short of the declared length makes the server drop the connection.
-                ex.close();
-                return;
-            }
-            try (ex) {
-                int from = Integer.parseInt(range.substring("bytes=".length(), range.length() - 1));
-                if (rangeStatus != 206) {
-                    ex.sendResponseHeaders(rangeStatus, -1);
+        private void serve(Socket s) {
+            try (s) {
+                String range = "";
+                var in = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(), StandardCharsets.ISO_8859_1));
+                for (String line = in.readLine(); line != null && !line.isEmpty(); line = in.readLine()) {
+                    if (line.toLowerCase(java.util.Locale.ROOT).startsWith("range:")) {
+                        range = line.substring(6).strip();
+                    }
+                }
+                ranges.add(range);
+                OutputStream out = s.getOutputStream();
+                if (range.isEmpty()) {
+                    out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + blob.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                    out.write(blob, 0, breakAt);
+                    out.flush();
+                    s.shutdownOutput();
+                    in.transferTo(java.io.Writer.nullWriter());
                     return;
                 }
-                ex.getResponseHeaders().set("Content-Range", "bytes " + from + "-" + (blob.length - 1) + "/" + blob.length);
-                ex.sendResponseHeaders(206, blob.length - from);
-                ex.getResponseBody().write(blob, from, blob.length - from);
+                int from = Integer.parseInt(range.substring("bytes=".length(), range.length() - 1));
+                if (rangeStatus != 206) {
+                    out.write(("HTTP/1.1 " + rangeStatus + " Nope\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
+                    out.flush();
+                    return;
+                }
+                out.write(("HTTP/1.1 206 Partial Content\r\nContent-Length: " + (blob.length - from)
+                        + "\r\nContent-Range: bytes " + from + "-" + (blob.length - 1) + "/" + blob.length
+                        + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.write(blob, from, blob.length - from);
+                out.flush();
+            } catch (IOException e) {
+                // the client went away first
             }
         }
 
         @Override
-        public void close() {
-            server.stop(0);
+        public void close() throws IOException {
+            server.close();
         }
     }
 }
