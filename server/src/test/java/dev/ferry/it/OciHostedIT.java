@@ -181,13 +181,11 @@ class OciHostedIT {
             anonymous.authorization(null);
             // A wrong password earns no token.
             Challenge c = Challenge.parse(challenge);
-            if (c.scheme().equals("bearer")) {
-                HttpResponse<byte[]> denied = anonymous.send(anonymous.request(c.tokenUrl())
-                        .header("Authorization", "Basic " + Base64.getEncoder().encodeToString(
-                                (USER + ":nope").getBytes(StandardCharsets.UTF_8)))
-                        .GET().build(), HttpResponse.BodyHandlers.ofByteArray());
-                assertEquals(401, denied.statusCode(), OciHttp.text(denied));
-            }
+            HttpResponse<byte[]> denied = anonymous.send(anonymous.request(c.tokenUrl())
+                    .header("Authorization", "Basic " + Base64.getEncoder().encodeToString(
+                            (USER + ":nope").getBytes(StandardCharsets.UTF_8)))
+                    .GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+            assertEquals(401, denied.statusCode(), OciHttp.text(denied));
         }
     }
 
@@ -474,15 +472,13 @@ class OciHostedIT {
     }
 
     /**
-     * Answers a 401 as docker and containerd do: for a Bearer challenge, asks its realm (ferry's token endpoint)
-     * for a token with Basic credentials; for a Basic challenge, Basic. Returns the Authorization header to use.
+     * Answers a 401 as docker and containerd do: asks the Bearer challenge's realm (ferry's token endpoint) for a
+     * token for the challenged scope, with Basic credentials. Returns the Authorization header to use.
      */
     private static String bearerFromChallenge(OciHttp http, HttpResponse<byte[]> challenge, String creds) throws Exception {
         Challenge c = Challenge.parse(challenge);
         String basicAuth = "Basic " + Base64.getEncoder().encodeToString(creds.getBytes(StandardCharsets.UTF_8));
-        if (c.scheme().equals("basic")) {
-            return basicAuth;
-        }
+        // ferry challenges with Bearer so that docker and containerd fetch a token; Basic is accepted as well.
         assertEquals("bearer", c.scheme(), OciHttp.text(challenge));
         assertTrue(c.params().get("realm").endsWith("/v2/token") || c.params().get("realm").contains("/v2/token?"),
                 "realm " + c.params());
