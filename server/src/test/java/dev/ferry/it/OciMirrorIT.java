@@ -430,6 +430,32 @@ class OciMirrorIT {
     }
 
     @Test
+    @Order(8)
+    void containerdWithFerryAsItsDockerIoMirrorPullsThroughTheNsRoute() throws Exception {
+        assumeTrue(Containerd.usable(), "containerd and ctr not installed, or not root");
+        String duo = upstreamDigest("library/duo:2.0");
+        String r07 = upstreamDigest("apps/nested/tags:r07");
+        try (Containerd containerd = new Containerd(tmp.resolve("containerd"))) {
+            Path hosts = containerd.hostsDir("docker.io", ferry.url());
+            for (String ref : List.of("docker.io/library/duo:2.0", "docker.io/apps/nested/tags:r07")) {
+                Containerd.Result fetch = containerd.ctr("content", "fetch", "--all-platforms", "--hosts-dir", hosts.toString(), ref);
+                assertTrue(fetch.ok(), "ctr content fetch " + ref + ":\n" + fetch.output());
+            }
+            Containerd.Result ls = containerd.ctr("content", "ls", "-q");
+            assertTrue(ls.ok(), ls.output());
+            List<String> have = ls.output().lines().map(String::strip).toList();
+            // The index, both platforms' manifests (containerd checked every digest as it fetched), and r07.
+            JsonNode index = JSON.readTree(upstreamHttp.get("/v2/library/duo/manifests/2.0", "Accept", ALL_MANIFEST_TYPES).body());
+            List<String> expected = new ArrayList<>(List.of(duo, r07));
+            index.get("manifests").forEach(m -> expected.add(m.get("digest").asText()));
+            assertTrue(have.containsAll(expected), "containerd's content " + have + " lacks some of " + expected);
+        }
+        // containerd really took the ?ns= route: nothing else here asks for r07.
+        String log = Files.readString(tmp.resolve("ferry.log"));
+        assertTrue(log.contains("/v2/apps/nested/tags/manifests/r07?ns=docker.io"), "no ?ns=docker.io request for r07 in ferry's log");
+    }
+
+    @Test
     @Order(100)
     void upstreamDownServesStoredTagsStaleAndDigestsAndFailsFastForTheRest() throws Exception {
         // Pulled through ferry before the upstream goes away.
