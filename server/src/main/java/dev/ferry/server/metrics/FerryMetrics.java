@@ -6,6 +6,8 @@ import dev.ferry.upstreams.BreakerState;
 import dev.ferry.upstreams.UpstreamEvents;
 import dev.ferry.upstreams.UpstreamPool;
 import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.Map;
 import java.time.Duration;
 import java.util.Locale;
@@ -55,6 +57,7 @@ public final class FerryMetrics implements UpstreamEvents, SumdbEvents {
     private final CounterFamily breakerTransitions;
     private final CounterFamily.Counter[] verifications;
     private final CounterFamily.Counter[] sumdbRequests;
+    private final List<UpstreamPool> watched = new CopyOnWriteArrayList<>();
 
     public FerryMetrics(Supplier<StoreStats> storeStats) {
         requests = registry.counter("ferry_http_requests_total", "HTTP requests answered.",
@@ -104,16 +107,28 @@ public final class FerryMetrics implements UpstreamEvents, SumdbEvents {
         }
     }
 
-    /** Exports each upstream's breaker state (0 closed, 1 open, 2 half-open), read at scrape time. */
+    /**
+     * Exports each upstream's breaker state (0 closed, 1 open, 2 half-open), read at scrape time; every pool
+     * watched (Go, each registry) shares the one gauge family.
+     */
     public void watch(UpstreamPool pool) {
-        registry.gauges("ferry_upstream_breaker_state", "Circuit breaker state: 0 closed, 1 open, 2 half-open.",
-                "upstream", () -> {
-                    Map<String, Double> states = new LinkedHashMap<>();
-                    for (UpstreamPool.Member m : pool.members()) {
-                        states.put(m.upstream().name(), (double) m.breaker().state().gauge());
-                    }
-                    return states;
-                });
+        boolean first;
+        synchronized (watched) {
+            first = watched.isEmpty();
+            watched.add(pool);
+        }
+        if (first) {
+            registry.gauges("ferry_upstream_breaker_state", "Circuit breaker state: 0 closed, 1 open, 2 half-open.",
+                    "upstream", () -> {
+                        Map<String, Double> states = new LinkedHashMap<>();
+                        for (UpstreamPool p : watched) {
+                            for (UpstreamPool.Member m : p.members()) {
+                                states.putIfAbsent(m.upstream().name(), (double) m.breaker().state().gauge());
+                            }
+                        }
+                        return states;
+                    });
+        }
     }
 
     public MetricRegistry registry() {

@@ -142,6 +142,7 @@ class OciBadInputTest {
         java.util.Arrays.fill(big, (byte) ' ');
         var req = java.net.http.HttpRequest.newBuilder(server.uri("/v2/team/app/manifests/v1"))
                 .header("Content-Type", "application/vnd.oci.image.manifest.v1+json")
+                .header("Authorization", OciTestServer.ALICE_BASIC)
                 .PUT(java.net.http.HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(big)))
                 .build();
         HttpResponse<String> r;

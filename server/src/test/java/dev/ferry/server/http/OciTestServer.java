@@ -41,8 +41,25 @@ final class OciTestServer implements AutoCloseable {
         server = FerryHttpServer.create("127.0.0.1", 0, routes, Duration.ofSeconds(1), FerryHttpServer.UNLIMITED).start();
     }
 
+    /** {@code htpasswd -nbB -C 4 alice secret} */
+    static final String ALICE = "alice:$2y$04$/bTlFK1R8VW4an/u4ZphauFFhUrVAyi7TpbcUVWsM4ws5XQHGtpke";
+    static final String ALICE_BASIC = "Basic " + java.util.Base64.getEncoder().encodeToString("alice:secret".getBytes());
+
+    /** Anonymous pull of hosted repositories on; alice may push. */
     static OciTestServer anonymous() {
-        return new OciTestServer(new RegistryAuth(RegistryUsers.NONE, true, java.time.Clock.systemUTC()));
+        return new OciTestServer(new RegistryAuth(users(), true, java.time.Clock.systemUTC()));
+    }
+
+    static RegistryUsers users() {
+        try {
+            java.nio.file.Path file = java.nio.file.Files.createTempFile("ferry-htpasswd", "");
+            java.nio.file.Files.writeString(file, ALICE + "\n");
+            RegistryUsers users = RegistryUsers.load(file);
+            java.nio.file.Files.delete(file);
+            return users;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** Every call any target saw. */
