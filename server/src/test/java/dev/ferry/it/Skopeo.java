@@ -49,7 +49,7 @@ final class Skopeo {
             args.addAll(List.of("--creds", creds));
         }
         args.add("docker://" + ref);
-        return run(Duration.INSPECT, args);
+        return run(Timeout.INSPECT, args);
     }
 
     /** {@code skopeo copy --all SRC DEST} with TLS verification off on both sides. */
@@ -65,20 +65,20 @@ final class Skopeo {
         args.addAll(List.of(extra));
         args.add(src);
         args.add(dest);
-        return run(Duration.COPY, args);
+        return run(Timeout.COPY, args);
     }
 
-    enum Duration {
+    enum Timeout {
         INSPECT(60), COPY(180);
 
         final int seconds;
 
-        Duration(int seconds) {
+        Timeout(int seconds) {
             this.seconds = seconds;
         }
     }
 
-    Result run(Duration limit, List<String> args) throws IOException, InterruptedException {
+    Result run(Timeout limit, List<String> args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(BINARY.toString());
         cmd.addAll(args);
