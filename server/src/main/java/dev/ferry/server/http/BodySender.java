@@ -22,6 +22,7 @@ final class BodySender {
 
     /** {@code length} is the body's exact length, or -1 when unknown (then it streams without Content-Length). */
     static void send(Exchange x, Body body, long length, Header contentType) {
+        x.beforeSend();
         if (length >= 0 && length <= BUFFERED_BODY_LIMIT) {
             sendBuffered(x, body, (int) length, contentType);
         } else {

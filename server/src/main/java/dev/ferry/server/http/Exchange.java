@@ -47,8 +47,20 @@ final class Exchange {
         sendBytes(body, TEXT_PLAIN);
     }
 
+    /**
+     * Called before a response goes out: when the request's body has not been read (a refusal, or a route that
+     * takes no body), the response says {@code Connection: close}, so the client does not reuse a connection
+     * that {@link FerryRoutes} will close instead of reading that body to its end.
+     */
+    void beforeSend() {
+        if (req.content().hasEntity() && !req.content().consumed()) {
+            res.header(HeaderValues.CONNECTION_CLOSE);
+        }
+    }
+
     /** Sends {@code body} with the Content-Type already set; HEAD gets the headers (with Content-Length) only. */
     void sendBytes(byte[] body, Header contentType) {
+        beforeSend();
         res.header(contentType);
         if (head) {
             res.contentLength(body.length);

@@ -56,6 +56,7 @@ final class GoAnswerResponder {
 
     private static void content(Exchange x, GoAnswer.Content c) {
         x.cache = cache(c.outcome());
+        x.beforeSend();
         var res = x.res;
         String etag = c.etag() == null ? null : '"' + c.etag() + '"';
         if (etag != null) {

@@ -111,6 +111,7 @@ final class OciAnswerResponder {
     }
 
     private static void empty(Exchange x, Status status) {
+        x.beforeSend();
         x.res.status(status);
         x.res.contentLength(0);
         x.res.send();
@@ -118,6 +119,7 @@ final class OciAnswerResponder {
 
     private static void content(Exchange x, OciAnswer.Content c) {
         x.cache = cache(c.outcome());
+        x.beforeSend();
         var res = x.res;
         String digest = c.digest().toString();
         boolean manifest = c.mediaType() != null && MediaTypes.isManifest(c.mediaType());

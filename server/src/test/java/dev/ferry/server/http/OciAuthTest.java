@@ -51,6 +51,17 @@ class OciAuthTest {
     }
 
     @Test
+    void withoutUsersNobodyIsChallengedAtTheBase() throws Exception {
+        try (OciTestServer open = new OciTestServer(new RegistryAuth(dev.ferry.server.admin.RegistryUsers.NONE, false, clock))) {
+            HttpResponse<String> r = open.get("/v2/");
+            assertEquals(200, r.statusCode());
+            assertEquals("{}", r.body());
+            assertEquals(401, open.send("POST", "/v2/team/app/blobs/uploads/", null).statusCode());
+            assertEquals(List.of(), open.hosted.calls);
+        }
+    }
+
+    @Test
     void hostedPullAndPushWithoutCredentialsAre401WithAScopedChallenge() throws Exception {
         HttpResponse<String> pull = server.get("/v2/team/app/manifests/v1");
         assertEquals(401, pull.statusCode());

@@ -206,6 +206,11 @@ class OciRoutingTest {
         assertEquals(202, patch.statusCode(), patch.body());
         assertEquals("0-4", patch.headers().firstValue("Range").orElseThrow());
         assertEquals("appendChunk team/app u1 0-4 5 read=5", server.hosted.calls.getLast());
+        // a body the target read to its end keeps the connection; a refused, unread one closes it
+        assertEquals("keep-alive", patch.headers().firstValue("Connection").orElse("keep-alive"));
+        HttpResponse<String> refused = server.send("PATCH", "/v2/team/app/blobs/uploads/u1", "hello".getBytes());
+        assertEquals(401, refused.statusCode());
+        assertEquals("close", refused.headers().firstValue("Connection").orElseThrow());
 
         HttpResponse<String> put = server.send("PUT", "/v2/team/app/blobs/uploads/u1?digest=" + D, new byte[0], "Authorization", OciTestServer.ALICE_BASIC);
         assertEquals(201, put.statusCode(), put.body());
