@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
  * would, so tests cover the CLI, config and shutdown paths and can SIGKILL it.
  */
 final class FerryProcess implements AutoCloseable {
-    private static final Pattern READY = Pattern.compile("ferry ready on (http://\\S+)");
+    private static final Pattern READY = Pattern.compile("ferry ready on (http://[^\\s/]+:\\d+)");
     private final Process process;
     private final URI base;
     private final List<String> output = new CopyOnWriteArrayList<>();
@@ -41,6 +41,11 @@ final class FerryProcess implements AutoCloseable {
 
     /** Starts {@code ferry serve --listen 127.0.0.1:0 --data DATA ARGS...} and waits for its ready line. */
     static FerryProcess start(Path data, Path log, String... args) throws IOException {
+        return start(data, log, java.util.Map.of(), args);
+    }
+
+    /** As {@link #start(Path, Path, String...)}, with environment variables added (credentials never go on argv). */
+    static FerryProcess start(Path data, Path log, java.util.Map<String, String> env, String... args) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-Xmx512m",
@@ -48,6 +53,7 @@ final class FerryProcess implements AutoCloseable {
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().keySet().removeIf(k -> k.startsWith("FERRY_"));
+        pb.environment().putAll(env);
         Process p = pb.start();
         CompletableFuture<URI> ready = new CompletableFuture<>();
         List<String> lines = new CopyOnWriteArrayList<>();
