@@ -238,6 +238,7 @@ public final class RocksContentStore implements ContentStore {
         byte[] format = rocks.get(StoreLayout.FORMAT_KEY);
         if (format == null) {
             rocks.put(StoreLayout.FORMAT_KEY, StoreLayout.utf8(StoreLayout.FORMAT));
+            rocks.put(StoreLayout.LIFECYCLE_KEY, StoreLayout.utf8("1")); // a new store keeps its indexes from the start
         } else if (!StoreLayout.FORMAT.equals(new String(format, java.nio.charset.StandardCharsets.UTF_8))) {
             throw new IOException(dir + " holds store format " + new String(format,
                     java.nio.charset.StandardCharsets.UTF_8) + ", this ferry reads " + StoreLayout.FORMAT);
