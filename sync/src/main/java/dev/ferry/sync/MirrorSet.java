@@ -124,6 +124,7 @@ public record MirrorSet(String name, Duration refresh, List<ModuleRule> modules,
                         e.getKey()) + " (want name, refresh, modules, images)"));
             }
         }
+        errors.sort(java.util.Comparator.comparingInt(PlanError::line));
         return new Parsed(new MirrorSet(name, refresh, modules, images), errors);
     }
 
