@@ -149,7 +149,8 @@ public final class MirrorSetRegistry implements AutoCloseable {
     public Entry register(String fileName, String content, String name, Duration refresh) throws Invalid, IOException {
         MirrorSet.Parsed parsed = MirrorSet.parse(fileName, content.getBytes(StandardCharsets.UTF_8));
         if (!parsed.errors().isEmpty()) {
-            throw new Invalid("the mirror set has errors", parsed.errors());
+            throw new Invalid("the mirror set has errors: " + parsed.errors().stream().map(PlanError::toString)
+                    .collect(java.util.stream.Collectors.joining("; ")), parsed.errors());
         }
         String n = name != null ? name : parsed.set().name();
         if (!NAME.matcher(n).matches()) {
@@ -286,8 +287,9 @@ public final class MirrorSetRegistry implements AutoCloseable {
         scheduler.shutdownNow();
     }
 
-    /** A runtime from two functions (nothing to do on removal). */
-    public static Runtime runtime(Function<String, PrewarmService> services, Function<MirrorSet.Parsed, Plan> planner) {
+    /** A runtime from functions. */
+    public static Runtime runtime(Function<String, PrewarmService> services, Function<MirrorSet.Parsed, Plan> planner,
+                                  java.util.function.Consumer<String> removed) {
         return new Runtime() {
             @Override
             public PrewarmService service(String setName) {
@@ -297,6 +299,11 @@ public final class MirrorSetRegistry implements AutoCloseable {
             @Override
             public Plan plan(MirrorSet.Parsed parsed) {
                 return planner.apply(parsed);
+            }
+
+            @Override
+            public void removed(String setName) {
+                removed.accept(setName);
             }
         };
     }

@@ -149,6 +149,22 @@ public final class PrewarmService {
         return jobs.cancel(id);
     }
 
+    /** Waits for run {@code id} to end (tests, the CLI's server side); false on timeout or when there is no such run. */
+    public boolean await(String id, Duration timeout) throws InterruptedException {
+        Run r;
+        synchronized (this) {
+            r = planning.get(id);
+        }
+        if (r != null) {
+            return r.await(timeout);
+        }
+        Optional<PrewarmJob> j;
+        synchronized (this) {
+            j = jobs.get(id);
+        }
+        return j.isPresent() && j.get().await(timeout);
+    }
+
     /** Cancels every run that has not ended (at shutdown). */
     public synchronized void cancelAll() {
         for (Run r : planning.values()) {

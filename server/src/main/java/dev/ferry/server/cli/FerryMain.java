@@ -15,10 +15,11 @@ import picocli.CommandLine.Command;
         description = "Self-hosted Go module proxy and OCI registry mirror.",
         subcommands = {ServeCommand.class, VerifyCommand.class, PrewarmCommand.class, PinCommand.class,
                 PinCommand.Unpin.class, MirrorSetCommand.class, StorageCommand.class, CommandLine.HelpCommand.class},
+        usageHelpWidth = 110,
         footer = {"", "Run 'ferry serve --help' for the server's settings, 'ferry verify --help' for the store check;",
-                "see docs/configuration.md. prewarm, pin, unpin, mirror-set and storage talk to a running ferry's",
-                "admin API (--server URL, the token from --admin-token, FERRY_ADMIN_TOKEN or --data DIR); see",
-                "docs/prewarm.md and docs/admin-api.md."})
+                "see docs/configuration.md. prewarm, pin, unpin, mirror-set and storage talk to a running ferry's admin",
+                "API (--server URL; the token from --admin-token, FERRY_ADMIN_TOKEN or --data DIR): docs/prewarm.md,",
+                "docs/admin-api.md. They exit 0 when all went well, 1 when something failed, 2 on a usage error."})
 public final class FerryMain implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -9,8 +9,9 @@ import picocli.CommandLine.Parameters;
 
 /** {@code ferry mirror-set add|list|remove|run}: /admin/api/mirror-sets. */
 @Command(name = "mirror-set", mixinStandardHelpOptions = true, usageHelpWidth = 110,
-        description = {"Register mirror sets (docs/mirror-sets.md) with a running ferry: each runs now and then again",
-                "every refresh interval, fetching new matching versions and tags; what they store is pinned."},
+        description = {"Register mirror sets with a running ferry, list and remove them.",
+                "A registered set (docs/mirror-sets.md) runs now and then again every refresh interval, fetching",
+                "new matching versions and tags; what it stores is pinned."},
         subcommands = {MirrorSetCommand.Add.class, MirrorSetCommand.ListSets.class, MirrorSetCommand.Remove.class,
                 MirrorSetCommand.Run.class})
 public final class MirrorSetCommand implements Runnable {

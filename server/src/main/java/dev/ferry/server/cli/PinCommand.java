@@ -12,8 +12,9 @@ import picocli.CommandLine.Parameters;
 
 /** {@code ferry pin ITEM...}: POST /admin/api/pins. */
 @Command(name = "pin", mixinStandardHelpOptions = true, sortOptions = false, usageHelpWidth = 110,
-        description = {"Keep content in a running ferry whatever the quota: MODULE@VERSION (its .info, .mod and .zip)",
-                "or an image reference ([REGISTRY/]REPOSITORY[:TAG|@DIGEST]). What is not stored yet is fetched first.",
+        description = {"Pin content in a running ferry so that eviction keeps it.",
+                "An item is MODULE@VERSION (its .info, .mod and .zip) or an image reference",
+                "([REGISTRY/]REPOSITORY[:TAG|@DIGEST]). What is not stored yet is fetched first.",
                 "Exit 1 when an item could not be pinned."})
 public final class PinCommand extends AdminCommand {
     @Parameters(paramLabel = "ITEM", arity = "1..*", description = "MODULE@VERSION or an image reference.")
@@ -58,7 +59,7 @@ public final class PinCommand extends AdminCommand {
 
     /** {@code ferry unpin ITEM...}: DELETE /admin/api/pins. */
     @Command(name = "unpin", mixinStandardHelpOptions = true, usageHelpWidth = 110,
-            description = {"Let content be evicted again: drops the pins 'ferry pin' and prewarm jobs made for each item.",
+            description = {"Drop the pins 'ferry pin' and prewarm jobs made for each item.",
                     "Content a registered mirror set pinned stays pinned until the set is removed."})
     public static final class Unpin extends AdminCommand {
         @Parameters(paramLabel = "ITEM", arity = "1..*", description = "MODULE@VERSION or an image reference.")

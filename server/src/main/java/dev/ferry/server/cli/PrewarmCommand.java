@@ -63,8 +63,9 @@ public final class PrewarmCommand extends AdminCommand {
 
     /** {@code ferry prewarm go}. */
     @Command(name = "go", mixinStandardHelpOptions = true, sortOptions = false, usageHelpWidth = 110,
-            description = {"Prewarm Go modules: what 'go mod download all' needs for a go.mod (minimal version selection,",
-                    "honouring exclude and replace), exactly what a go.sum lists, or MODULE@VERSION queries",
+            description = {"Prewarm Go modules from a go.mod, a go.sum or MODULE@VERSION queries.",
+                    "--gomod: what 'go mod download all' needs (minimal version selection, honouring exclude and",
+                    "replace); --gosum: exactly what it lists; MODULE@QUERY: versions and queries",
                     "(a version, latest, vX, vX.Y, >=vX.Y.Z, all)."})
     public static final class Go extends AdminCommand {
         @Option(names = "--gomod", paramLabel = "FILE", description = "A go.mod: its whole build list.")
@@ -118,8 +119,9 @@ public final class PrewarmCommand extends AdminCommand {
 
     /** {@code ferry prewarm image}. */
     @Command(name = "image", mixinStandardHelpOptions = true, sortOptions = false, usageHelpWidth = 110,
-            description = {"Prewarm images: the manifest, for an index the selected platforms' manifests, their configs",
-                    "and layers, and referrers (signatures, SBOMs) when the registry has them."})
+            description = {"Prewarm images through ferry's registry mirrors.",
+                    "Fetches the manifest, for an index the selected platforms' manifests, their configs and",
+                    "layers, and referrers (signatures, SBOMs) when the registry has them."})
     public static final class Image extends AdminCommand {
         @Parameters(paramLabel = "REF", arity = "1..*",
                 description = "[REGISTRY/]REPOSITORY[:TAG|@DIGEST]; without a registry, ferry's default one.")
