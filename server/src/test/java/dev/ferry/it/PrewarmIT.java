@@ -146,7 +146,7 @@ class PrewarmIT {
                 // A reference that does not exist: reported with the reason, exit 1.
                 Cli missing = cli("prewarm", "image", "library/nothing-here:1", "--server", ferry.url());
                 assertEquals(1, missing.exit(), missing.output());
-                assertTrue(missing.output().contains("failures:\n  docker.io/library/nothing-here:1"), missing.output());
+                assertTrue(missing.output().contains("failures:\n  library/nothing-here:1: "), missing.output());
 
                 upstream.stop();
                 String host = ferry.base().getHost() + ":" + ferry.base().getPort();
