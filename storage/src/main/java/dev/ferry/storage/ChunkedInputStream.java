@@ -12,6 +12,9 @@ import org.rocksdb.RocksIterator;
  * A byte range of one object, fetched a chunk at a time. The first chunk is found with one seekForPrev on the
  * index (or read straight from the object record for one-chunk objects); each next one by its exact index key,
  * offset + length of the previous, so no iterator stays open between reads.
+ *
+ * <p>Registered with the store's {@link ObjectReaders} from construction until the range is read or the stream is
+ * closed, whichever comes first, so a delete of the object keeps its chunks until then.
  */
 final class ChunkedInputStream extends InputStream {
     private final RocksContentStore store;
@@ -20,6 +23,7 @@ final class ChunkedInputStream extends InputStream {
     private long pos;
     private byte[] chunk;
     private long chunkStart;
+    private boolean released;
 
     ChunkedInputStream(RocksContentStore store, ObjectRecord record, long offset, long length) {
         this.store = store;
@@ -38,19 +42,43 @@ final class ChunkedInputStream extends InputStream {
     public int read(byte[] b, int off, int len) throws IOException {
         Objects.checkFromIndexSize(off, len, b.length);
         if (pos >= end) {
+            release();
             return -1;
         }
         if (len == 0) {
             return 0;
         }
+        if (released) {
+            throw new IOException("stream closed");
+        }
         if (chunk == null || pos >= chunkStart + chunk.length) {
-            load();
+            try {
+                load();
+            } catch (IOException | RuntimeException e) {
+                release();
+                throw e;
+            }
         }
         int inChunk = (int) (pos - chunkStart);
         int n = (int) Math.min(Math.min(len, end - pos), chunk.length - inChunk);
         System.arraycopy(chunk, inChunk, b, off, n);
         pos += n;
+        if (pos >= end) {
+            release(); // the bytes are copied: the chunks may go now, even if the caller never closes
+        }
         return n;
+    }
+
+    @Override
+    public void close() {
+        release();
+    }
+
+    private void release() {
+        if (!released) {
+            released = true;
+            store.readEnded(record.id());
+        }
     }
 
     @Override

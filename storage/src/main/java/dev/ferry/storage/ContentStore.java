@@ -5,11 +5,18 @@ import java.io.InputStream;
 import java.util.Optional;
 import java.util.function.BiPredicate;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * Content-addressed, chunked object store with names and metadata beside the objects.
  * Knows nothing of Go or OCI: names and metadata keys are opaque strings chosen by the layers above
  * (their grammar is documented where those layers define them). Thread-safe.
+ *
+ * <p>Lifecycle: objects can be pinned into named pin sets (the layers above choose the set names: prewarm jobs,
+ * mirror sets, hosted content, {@code ferry pin}); an object is pinned while any set holds it, and pinned objects
+ * are never evicted or deleted without force. {@link #read}, {@link #resolve} and {@link #object} count as a use for
+ * least-recently-used eviction. Stores without a lifecycle (test doubles) throw
+ * {@link UnsupportedOperationException} from the lifecycle methods.
  */
 public interface ContentStore extends AutoCloseable {
 
@@ -37,6 +44,52 @@ public interface ContentStore extends AutoCloseable {
     void update(Consumer<StoreBatch> changes) throws IOException;
 
     StoreStats stats();
+
+    /** Adds {@code object} to {@code pinSet} (durably; no-op when it is there already). */
+    default void pin(String pinSet, Sha256 object) throws IOException {
+        update(b -> b.pin(pinSet, object));
+    }
+
+    /** Removes {@code object} from {@code pinSet}; it stays pinned while another set holds it. */
+    default void unpin(String pinSet, Sha256 object) throws IOException {
+        update(b -> b.unpin(pinSet, object));
+    }
+
+    /** Empties {@code pinSet}; returns how many objects it held. */
+    default long unpinAll(String pinSet) throws IOException {
+        throw new UnsupportedOperationException("this store has no pins");
+    }
+
+    /** Whether any pin set holds {@code object}. */
+    default boolean isPinned(Sha256 object) {
+        throw new UnsupportedOperationException("this store has no pins");
+    }
+
+    /** Visits the objects of {@code pinSet} in digest order until the visitor returns false. */
+    default void scanPinSet(String pinSet, Predicate<Sha256> visitor) {
+        throw new UnsupportedOperationException("this store has no pins");
+    }
+
+    /**
+     * Deletes {@code object}, every name pointing at it, and its access record, and gives its chunk references back
+     * (chunks no other object uses are deleted; for reads still streaming the object, only once they end).
+     * Metadata is not touched: the layers above treat a name that no longer resolves as not stored.
+     *
+     * @param force also delete a pinned object (and drop it from its pin sets)
+     * @return false when there was no such object
+     * @throws ObjectPinnedException when the object is pinned and {@code force} is false; nothing is deleted
+     */
+    default boolean delete(Sha256 object, boolean force) throws IOException {
+        throw new UnsupportedOperationException("this store cannot delete");
+    }
+
+    /**
+     * Deletes least recently used unpinned objects until the store's size ({@link StoreStats#chunkBytes()}) is at
+     * most {@code targetBytes} or nothing unpinned is left. Runs alongside reads and writes.
+     */
+    default EvictionReport evict(long targetBytes) throws IOException {
+        throw new UnsupportedOperationException("this store cannot evict");
+    }
 
     /** Flushes and closes RocksDB; waits for writers in flight to finish or abort. */
     @Override

@@ -13,9 +13,14 @@ import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -47,6 +52,12 @@ import org.rocksdb.WriteOptions;
  * batch); a commit is one synced batch, and a synced write also makes every earlier write of the WAL durable, so
  * an object is durable exactly when its commit returns. Until then {@code pending/<id>} marks its chunks as
  * reclaimable, which {@link #open} does for writes a crash interrupted.
+ *
+ * <p>Lifecycle (pins, delete, LRU eviction under a quota) works through the same paths: a delete is one synced batch
+ * under the commit lock that drops the object, its names, pins and access record and writes {@code pending/<id>};
+ * its chunks then go back through the {@link Reclaimer} like an aborted write's (at once, or when the last read of
+ * the object ends, see {@link ObjectReaders}). One background thread flushes access times ({@link AccessTracker}),
+ * evicts when a commit passes the quota ({@link Evictor}) and frees chunks of deleted objects whose reads ended.
  */
 public final class RocksContentStore implements ContentStore {
     private final Path dir;
@@ -62,6 +73,11 @@ public final class RocksContentStore implements ContentStore {
     final ColumnFamilyHandle names;
     final ColumnFamilyHandle meta;
     final ColumnFamilyHandle counters;
+    final ColumnFamilyHandle nameRefs;
+    final ColumnFamilyHandle pins;
+    final ColumnFamilyHandle pinSets;
+    final ColumnFamilyHandle access;
+    final ColumnFamilyHandle accessByTime;
     final WriteOptions unsynced;
     final WriteOptions synced;
 
@@ -81,6 +97,17 @@ public final class RocksContentStore implements ContentStore {
     private final AtomicLong nextId;
     private final ConcurrentHashMap<Sha256, ObjectRecord> objectCache = new ConcurrentHashMap<>();
     private int reclaimedAtOpen;
+    private boolean lifecycleBuiltAtOpen;
+    /**
+     * Bumped twice by every delete, around dropping the object's cached record: a record read from RocksDB before a
+     * delete is cached only if no delete ran meanwhile, and a read that may have found a stale record re-checks.
+     */
+    private final AtomicLong deletions = new AtomicLong();
+    private final ObjectReaders readers = new ObjectReaders();
+    private final ScheduledThreadPoolExecutor background;
+    private final AtomicBoolean flushQueued = new AtomicBoolean();
+    private final AccessTracker accessTracker;
+    private final Evictor evictor;
 
     private RocksContentStore(Path dir, StoreOptions options, RocksDB db, List<ColumnFamilyHandle> handles,
             List<AutoCloseable> resources) throws RocksDBException {
@@ -97,10 +124,29 @@ public final class RocksContentStore implements ContentStore {
         this.names = handle(handles, StoreLayout.Name.FAMILY);
         this.meta = handle(handles, StoreLayout.Meta.FAMILY);
         this.counters = handle(handles, Counter.FAMILY);
+        this.nameRefs = handle(handles, StoreLayout.NameRef.FAMILY);
+        this.pins = handle(handles, StoreLayout.Pin.FAMILY);
+        this.pinSets = handle(handles, StoreLayout.Pin.SETS_FAMILY);
+        this.access = handle(handles, StoreLayout.Access.FAMILY);
+        this.accessByTime = handle(handles, StoreLayout.Access.BY_TIME_FAMILY);
         this.unsynced = new WriteOptions().setSync(false);
         this.synced = new WriteOptions().setSync(true);
         this.reclaimer = new Reclaimer(this, inFlight);
         this.nextId = new AtomicLong(Math.max(lastId(index), lastId(pending)) + 1);
+        this.background = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "ferry-store-lifecycle");
+            t.setDaemon(true);
+            return t;
+        });
+        background.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        this.accessTracker = new AccessTracker(options.clock(), options.accessTrackedMax(), this::writeAccess,
+                this::flushAccessSoon);
+        this.evictor = new Evictor(this, options, background);
+    }
+
+    private void startBackground() {
+        long every = Math.max(1, options.accessFlushInterval().toMillis());
+        background.scheduleWithFixedDelay(this::flushAccessQuietly, every, every, TimeUnit.MILLISECONDS);
     }
 
     private static ColumnFamilyHandle handle(List<ColumnFamilyHandle> handles, String family) {
@@ -144,6 +190,8 @@ public final class RocksContentStore implements ContentStore {
             checkFormat(rocks, dir);
             store = new RocksContentStore(dir, options, rocks, handles, resources);
             store.reclaimedAtOpen = store.reclaimer.reclaimInterrupted();
+            store.lifecycleBuiltAtOpen = LifecycleIndex.buildIfMissing(store, store.accessTracker.minuteNow());
+            store.startBackground();
             return store;
         } catch (RocksDBException | IOException | RuntimeException e) {
             if (store != null) {
@@ -190,6 +238,7 @@ public final class RocksContentStore implements ContentStore {
         byte[] format = rocks.get(StoreLayout.FORMAT_KEY);
         if (format == null) {
             rocks.put(StoreLayout.FORMAT_KEY, StoreLayout.utf8(StoreLayout.FORMAT));
+            rocks.put(StoreLayout.LIFECYCLE_KEY, StoreLayout.utf8("1")); // a new store keeps its indexes from the start
         } else if (!StoreLayout.FORMAT.equals(new String(format, java.nio.charset.StandardCharsets.UTF_8))) {
             throw new IOException(dir + " holds store format " + new String(format,
                     java.nio.charset.StandardCharsets.UTF_8) + ", this ferry reads " + StoreLayout.FORMAT);
@@ -218,11 +267,17 @@ public final class RocksContentStore implements ContentStore {
 
     @Override
     public Optional<StoredObject> object(Sha256 digest) {
-        return Optional.ofNullable(record(digest)).map(r -> new StoredObject(digest, r.size()));
+        ObjectRecord record = record(digest);
+        if (record == null) {
+            return Optional.empty();
+        }
+        accessTracker.used(digest);
+        return Optional.of(new StoredObject(digest, record.size()));
     }
 
     @Override
     public InputStream read(Sha256 digest, long offset, long length) throws IOException {
+        long generation = deletions.get();
         ObjectRecord record = record(digest);
         if (record == null) {
             throw new NoSuchElementException("no object " + digest);
@@ -231,7 +286,27 @@ public final class RocksContentStore implements ContentStore {
             throw new IndexOutOfBoundsException("range " + offset + "+" + length + " is outside " + digest
                     + " of " + record.size() + " bytes");
         }
-        return length == 0 ? InputStream.nullInputStream() : new ChunkedInputStream(this, record, offset, length);
+        accessTracker.used(digest);
+        if (length == 0) {
+            return InputStream.nullInputStream();
+        }
+        readers.open(record.id());
+        // A delete that ran since the record was looked up may have looked for readers before this one registered:
+        // then the record is gone from RocksDB, and this read must not start.
+        if (deletions.get() != generation) {
+            byte[] now;
+            try {
+                now = withDb(() -> db.get(objects, ObjectRecord.key(digest)));
+            } catch (IOException | RuntimeException e) {
+                readEnded(record.id());
+                throw e;
+            }
+            if (now == null || ObjectRecord.decode(now).id() != record.id()) {
+                readEnded(record.id());
+                throw new NoSuchElementException("no object " + digest + " (deleted)");
+            }
+        }
+        return new ChunkedInputStream(this, record, offset, length);
     }
 
     @Override
@@ -272,7 +347,9 @@ public final class RocksContentStore implements ContentStore {
             try (WriteBatch batch = new WriteBatch()) {
                 commitLock.lock();
                 try {
-                    changes.accept(new RocksStoreBatch(this, batch, null, commitsInFlight, touched));
+                    RocksStoreBatch storeBatch = new RocksStoreBatch(this, batch, null, commitsInFlight, touched);
+                    changes.accept(storeBatch);
+                    storeBatch.finish();
                     commitsInFlight.begin(touched, write);
                 } finally {
                     commitLock.unlock();
@@ -298,8 +375,306 @@ public final class RocksContentStore implements ContentStore {
                 disk = -1;
             }
             return new StoreStats(counter(Counter.OBJECTS), counter(Counter.OBJECT_BYTES), counter(Counter.CHUNKS),
-                    counter(Counter.CHUNK_BYTES), disk);
+                    counter(Counter.CHUNK_BYTES), disk, options.quotaBytes(), counter(Counter.PINNED_OBJECTS),
+                    counter(Counter.PINNED_BYTES), counter(Counter.EVICTED_OBJECTS), counter(Counter.EVICTED_BYTES));
         });
+    }
+
+    // ---------------------------------------------------------------- lifecycle
+
+    @Override
+    public long unpinAll(String pinSet) throws IOException {
+        byte[] prefix = StoreLayout.Pin.setPrefix(pinSet);
+        long removed = 0;
+        while (true) {
+            // Pages of their own batches: a set can hold a whole prewarm; each page is atomic, the whole is not.
+            List<Sha256> page = new ArrayList<>();
+            withDb(() -> {
+                try (RocksIterator it = db.newIterator(pinSets)) {
+                    for (it.seek(prefix); it.isValid() && page.size() < 1024 && startsWith(it.key(), prefix);
+                            it.next()) {
+                        page.add(StoreLayout.Pin.objectOfSetKey(it.key()));
+                    }
+                    it.status();
+                }
+                return null;
+            });
+            if (page.isEmpty()) {
+                return removed;
+            }
+            update(b -> page.forEach(object -> b.unpin(pinSet, object)));
+            removed += page.size();
+        }
+    }
+
+    @Override
+    public boolean isPinned(Sha256 object) {
+        return !pinSetsOf(object).isEmpty();
+    }
+
+    /** The pin sets holding {@code object}, as committed. */
+    public List<String> pinSetsOf(Sha256 object) {
+        byte[] prefix = StoreLayout.Pin.prefix(object);
+        return unchecked(() -> {
+            List<String> sets = new ArrayList<>();
+            try (RocksIterator it = db.newIterator(pins)) {
+                for (it.seek(prefix); it.isValid() && startsWith(it.key(), prefix); it.next()) {
+                    sets.add(StoreLayout.Pin.setOf(it.key()));
+                }
+                it.status();
+            }
+            return sets;
+        });
+    }
+
+    @Override
+    public void scanPinSet(String pinSet, Predicate<Sha256> visitor) {
+        byte[] prefix = StoreLayout.Pin.setPrefix(pinSet);
+        unchecked(() -> {
+            try (RocksIterator it = db.newIterator(pinSets)) {
+                for (it.seek(prefix); it.isValid() && startsWith(it.key(), prefix); it.next()) {
+                    if (!visitor.test(StoreLayout.Pin.objectOfSetKey(it.key()))) {
+                        break;
+                    }
+                }
+                it.status();
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public boolean delete(Sha256 object, boolean force) throws IOException {
+        Deleted outcome = deleteObject(object, force, false);
+        if (outcome.pinned()) {
+            throw new ObjectPinnedException(object);
+        }
+        return outcome.deleted();
+    }
+
+    @Override
+    public EvictionReport evict(long targetBytes) throws IOException {
+        return evictor.evict(targetBytes);
+    }
+
+    /** The store's size as the quota measures it: logical bytes of the stored chunks. */
+    public long size() {
+        return unchecked(() -> counter(Counter.CHUNK_BYTES));
+    }
+
+    /** Writes the access times collected in memory now (also done every few seconds and at close). */
+    public int flushAccess() throws IOException {
+        return accessTracker.flush();
+    }
+
+    /** When {@code object} was last used as far as the store knows on disk, as an epoch minute. */
+    public Optional<Long> lastUsedMinute(Sha256 object) {
+        return unchecked(() -> Optional.ofNullable(db.get(access, StoreLayout.Access.key(object)))
+                .map(StoreLayout.Access::decode));
+    }
+
+    /** Whether {@link #open} had to build the name and access indexes of an older store. */
+    public boolean lifecycleBuiltAtOpen() {
+        return lifecycleBuiltAtOpen;
+    }
+
+    /** Reads in progress (for tests and metrics). */
+    public int openReads() {
+        return readers.size();
+    }
+
+    /** Waits until the background thread has run everything queued so far (for tests). */
+    void awaitBackground() throws InterruptedException {
+        try {
+            background.submit(() -> {}).get();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    /** What {@link #deleteObject} did; {@code deferred}: chunks freed when the last open read of the object ends. */
+    record Deleted(boolean deleted, boolean pinned, boolean deferred, long size) {
+        static final Deleted ABSENT = new Deleted(false, false, false, 0);
+        static final Deleted PINNED = new Deleted(false, true, false, 0);
+    }
+
+    /**
+     * Deletes one object in one synced batch under the commit lock (so the pin check, the names found through
+     * {@code name_refs} and the access entry are exactly what is committed), then gives its chunks back.
+     */
+    Deleted deleteObject(Sha256 digest, boolean force, boolean evicting) throws IOException {
+        Deleted[] refused = {null};
+        ObjectRecord record = withDb(() -> {
+            List<String> touched = new ArrayList<>();
+            CompletableFuture<Void> write = new CompletableFuture<>();
+            ObjectRecord found;
+            try (WriteBatch batch = new WriteBatch()) {
+                commitLock.lock();
+                try {
+                    String objectKey = CommitsInFlight.object(digest);
+                    // Commits naming or pinning this object touch its key: wait, so their names and pins are seen.
+                    commitsInFlight.awaitQuiet(objectKey);
+                    byte[] value = db.get(objects, ObjectRecord.key(digest));
+                    if (value == null) {
+                        refused[0] = Deleted.ABSENT;
+                        return null;
+                    }
+                    found = ObjectRecord.decode(value);
+                    List<String> sets = pinSetsOf(digest);
+                    if (!sets.isEmpty() && !force) {
+                        refused[0] = Deleted.PINNED;
+                        return null;
+                    }
+                    touched.add(objectKey);
+                    long size = found.size();
+                    batch.delete(objects, ObjectRecord.key(digest));
+                    if (found.id() != 0) {
+                        batch.put(pending, StoreLayout.Pending.key(found.id()),
+                                StoreLayout.Pending.value(options.clock().millis()));
+                    }
+                    batch.merge(counters, Counter.OBJECTS.key(), StoreLayout.Count.MINUS_ONE);
+                    batch.merge(counters, Counter.OBJECT_BYTES.key(), StoreLayout.Count.encode(-size));
+                    if (evicting) {
+                        batch.merge(counters, Counter.EVICTED_OBJECTS.key(), StoreLayout.Count.PLUS_ONE);
+                        batch.merge(counters, Counter.EVICTED_BYTES.key(), StoreLayout.Count.encode(size));
+                    }
+                    for (String set : sets) {
+                        batch.delete(pins, StoreLayout.Pin.key(digest, set));
+                        batch.delete(pinSets, StoreLayout.Pin.setKey(set, digest));
+                    }
+                    if (!sets.isEmpty()) {
+                        batch.merge(counters, Counter.PINNED_OBJECTS.key(), StoreLayout.Count.MINUS_ONE);
+                        batch.merge(counters, Counter.PINNED_BYTES.key(), StoreLayout.Count.encode(-size));
+                    }
+                    deleteNames(batch, digest, touched);
+                    byte[] used = db.get(access, StoreLayout.Access.key(digest));
+                    if (used != null) {
+                        batch.delete(accessByTime, StoreLayout.Access.timeKey(StoreLayout.Access.decode(used), digest));
+                        batch.delete(access, StoreLayout.Access.key(digest));
+                    }
+                    commitsInFlight.begin(touched, write);
+                } finally {
+                    commitLock.unlock();
+                }
+                try {
+                    db.write(synced, batch);
+                } finally {
+                    commitsInFlight.done(touched, write);
+                }
+            }
+            deletions.incrementAndGet();
+            objectCache.remove(digest);
+            deletions.incrementAndGet();
+            return found;
+        });
+        if (record == null) {
+            return refused[0];
+        }
+        boolean deferred = false;
+        if (record.id() != 0) {
+            if (readers.retire(record.id())) {
+                reclaimer.reclaim(record.id());
+            } else {
+                deferred = true;
+            }
+        }
+        return new Deleted(true, false, deferred, record.size());
+    }
+
+    private void deleteNames(WriteBatch batch, Sha256 digest, List<String> touched) throws RocksDBException {
+        byte[] prefix = StoreLayout.NameRef.prefix(digest);
+        try (RocksIterator it = db.newIterator(nameRefs)) {
+            for (it.seek(prefix); it.isValid() && startsWith(it.key(), prefix); it.next()) {
+                String name = StoreLayout.NameRef.nameOf(it.key());
+                String nameKey = CommitsInFlight.name(name);
+                commitsInFlight.awaitQuiet(nameKey);
+                touched.add(nameKey);
+                byte[] target = db.get(names, StoreLayout.Name.key(name));
+                if (target != null && Arrays.equals(target, digest.bytes())) {
+                    batch.delete(names, StoreLayout.Name.key(name));
+                }
+                batch.delete(nameRefs, it.key());
+            }
+            it.status();
+        }
+    }
+
+    /** A read of object {@code id} ended; frees the chunks of a deleted object when it was the last. */
+    void readEnded(long id) {
+        if (readers.close(id)) {
+            try {
+                background.execute(() -> {
+                    try {
+                        reclaimer.reclaim(id);
+                    } catch (IOException e) {
+                        // closing: pending/<id> stays and the next open reclaims it
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                // closing: the same
+            }
+        }
+    }
+
+    /** One flush of {@link AccessTracker}: unsynced, under the commit lock so a delete never misses an entry. */
+    void writeAccess(List<Map.Entry<Sha256, Long>> uses) throws IOException {
+        withDb(() -> {
+            try (WriteBatch batch = new WriteBatch()) {
+                commitLock.lock();
+                try {
+                    for (Map.Entry<Sha256, Long> use : uses) {
+                        Sha256 object = use.getKey();
+                        long minute = use.getValue();
+                        commitsInFlight.awaitQuiet(CommitsInFlight.object(object));
+                        if (db.get(objects, ObjectRecord.key(object)) == null) {
+                            continue; // deleted since it was read
+                        }
+                        byte[] old = db.get(access, StoreLayout.Access.key(object));
+                        if (old != null) {
+                            long before = StoreLayout.Access.decode(old);
+                            if (before >= minute) {
+                                continue;
+                            }
+                            batch.delete(accessByTime, StoreLayout.Access.timeKey(before, object));
+                        }
+                        putAccess(batch, object, minute);
+                    }
+                    db.write(unsynced, batch);
+                } finally {
+                    commitLock.unlock();
+                }
+            }
+            return null;
+        });
+    }
+
+    private void putAccess(WriteBatch batch, Sha256 object, long minute) throws RocksDBException {
+        batch.put(access, StoreLayout.Access.key(object), StoreLayout.Access.value(minute));
+        batch.put(accessByTime, StoreLayout.Access.timeKey(minute, object), new byte[0]);
+    }
+
+    private void flushAccessSoon() {
+        if (flushQueued.compareAndSet(false, true)) {
+            try {
+                background.execute(() -> {
+                    flushQueued.set(false);
+                    flushAccessQuietly();
+                });
+            } catch (RejectedExecutionException e) {
+                flushQueued.set(false);
+            }
+        }
+    }
+
+    private void flushAccessQuietly() {
+        try {
+            accessTracker.flush();
+        } catch (IOException | RuntimeException e) {
+            if (!closing) {
+                System.getLogger("ferry.storage").log(System.Logger.Level.WARNING,
+                        "writing access times failed (those uses are forgotten): " + e);
+            }
+        }
     }
 
     /** Visits committed objects in digest order until the visitor returns false. */
@@ -339,6 +714,17 @@ public final class RocksContentStore implements ContentStore {
     @Override
     public void close() {
         closing = true;
+        background.shutdown();
+        try {
+            if (!background.awaitTermination(options.closeTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+                background.shutdownNow(); // an eviction stops at its next delete; deleted objects' pending stays
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (!closed) {
+            flushAccessQuietly();
+        }
         writersLock.lock();
         try {
             long deadline = System.nanoTime() + options.closeTimeout().toNanos();
@@ -407,6 +793,14 @@ public final class RocksContentStore implements ContentStore {
         }
     }
 
+    boolean isClosing() {
+        return closing;
+    }
+
+    <T> T query(RocksCall<T> call) {
+        return unchecked(call);
+    }
+
     private <T> T unchecked(RocksCall<T> call) {
         try {
             return withDb(call);
@@ -420,22 +814,27 @@ public final class RocksContentStore implements ContentStore {
         if (cached != null) {
             return cached;
         }
+        long generation = deletions.get();
         return unchecked(() -> {
             byte[] value = db.get(objects, ObjectRecord.key(digest));
             if (value == null) {
                 return null;
             }
             ObjectRecord record = ObjectRecord.decode(value);
-            cacheRecord(digest, record);
+            cacheRecord(digest, record, generation);
             return record;
         });
     }
 
-    private void cacheRecord(Sha256 digest, ObjectRecord record) {
+    /**
+     * Caches a record read when {@link #deletions} was {@code generation}, unless a delete ran since: that delete
+     * may already have dropped the cache entry this would bring back. Atomic per key against the delete's remove.
+     */
+    private void cacheRecord(Sha256 digest, ObjectRecord record, long generation) {
         if (objectCache.size() >= options.objectCacheEntries()) {
             objectCache.clear(); // crude, but records are cheap to re-read and this keeps the hot path lock-free
         }
-        objectCache.put(digest, record);
+        objectCache.compute(digest, (k, old) -> deletions.get() == generation ? record : old);
     }
 
     private long counter(Counter c) throws RocksDBException {
@@ -485,16 +884,21 @@ public final class RocksContentStore implements ContentStore {
                     // A twin commit still writing: wait for it; if it failed, this one is fresh after all.
                     commitsInFlight.awaitQuiet(objectKey);
                     fresh = db.get(objects, ObjectRecord.key(digest)) == null;
+                    // Touched also when not fresh: the caller relies on the twin, which a delete must not take away
+                    // before this batch (maybe naming it) is written.
+                    touched.add(objectKey);
                     if (fresh) {
-                        touched.add(objectKey);
                         batch.put(objects, ObjectRecord.key(digest), record.encode());
                         batch.delete(pending, StoreLayout.Pending.key(id));
                         batch.merge(counters, Counter.OBJECTS.key(), StoreLayout.Count.PLUS_ONE);
                         batch.merge(counters, Counter.OBJECT_BYTES.key(), StoreLayout.Count.encode(record.size()));
+                        putAccess(batch, digest, accessTracker.minuteNow()); // never read yet: ages from its commit
                     }
                     if (changes != null) {
-                        changes.accept(new RocksStoreBatch(this, batch, new StoredObject(digest, record.size()),
-                                commitsInFlight, touched));
+                        RocksStoreBatch storeBatch = new RocksStoreBatch(this, batch,
+                                new StoredObject(digest, record.size()), commitsInFlight, touched);
+                        changes.accept(storeBatch);
+                        storeBatch.finish();
                     }
                     commitsInFlight.begin(touched, write);
                 } finally {
@@ -503,11 +907,16 @@ public final class RocksContentStore implements ContentStore {
                 try {
                     db.write(synced, batch);
                     if (fresh) {
-                        cacheRecord(digest, record);
+                        cacheRecord(digest, record, deletions.get());
                     }
                 } finally {
                     commitsInFlight.done(touched, write);
                 }
+            }
+            if (fresh) {
+                evictor.commitDone(counter(Counter.CHUNK_BYTES));
+            } else {
+                accessTracker.used(digest); // storing it again is a use
             }
             return fresh;
         });

@@ -10,6 +10,10 @@ package dev.ferry.storage;
  * @param danglingIndexEntries index entries of ids that are neither an object nor a pending write
  * @param brokenObjects objects whose chunks do not add up to their size
  * @param danglingNames names pointing at no object
+ * @param nameRefMismatches names missing from name_refs, and name_refs entries whose name points elsewhere
+ * @param pinMismatches pins of objects not stored, pins and pin_sets disagreeing, a wrong pinned counter
+ * @param accessMismatches objects without an access time, access times of objects not stored, and access and
+ *     access_by_time disagreeing
  */
 public record ScrubReport(
         long objects,
@@ -20,10 +24,14 @@ public record ScrubReport(
         long missingChunks,
         long danglingIndexEntries,
         long brokenObjects,
-        long danglingNames) {
+        long danglingNames,
+        long nameRefMismatches,
+        long pinMismatches,
+        long accessMismatches) {
 
     public boolean isClean() {
         return pendingWrites == 0 && unreferencedChunks == 0 && refCountMismatches == 0 && missingChunks == 0
-                && danglingIndexEntries == 0 && brokenObjects == 0 && danglingNames == 0;
+                && danglingIndexEntries == 0 && brokenObjects == 0 && danglingNames == 0 && nameRefMismatches == 0
+                && pinMismatches == 0 && accessMismatches == 0;
     }
 }

@@ -1,6 +1,7 @@
 package dev.ferry.storage;
 
 import dev.ferry.storage.StoreLayout.Count;
+import dev.ferry.storage.StoreLayout.Counter;
 import dev.ferry.storage.StoreLayout.IndexEntry;
 import dev.ferry.storage.StoreLayout.ObjectRecord;
 import java.util.HashMap;
@@ -10,7 +11,11 @@ import java.util.Set;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 
-/** Recomputes every reference count from the index and compares; memory grows with the number of chunks. */
+/**
+ * Recomputes every reference count from the index and compares; memory grows with the number of chunks. Also checks
+ * that each lifecycle pair agrees with itself and with the objects: name_refs with names, pin_sets with pins (and
+ * pins only on stored objects, the pinned counters exact), access_by_time with access (one entry per object).
+ */
 final class Scrubber {
     private final RocksContentStore store;
 
@@ -106,6 +111,104 @@ final class Scrubber {
             }
         }
         return new ScrubReport(objectDigests.size(), chunks, pendingIds.size(), unreferenced, mismatches, missing,
-                dangling, brokenObjects, danglingNames);
+                dangling, brokenObjects, danglingNames, nameRefMismatches(), pinMismatches(objectDigests),
+                accessMismatches(objectDigests));
+    }
+
+    /** names without their name_refs entry, plus name_refs entries whose name points elsewhere. */
+    private long nameRefMismatches() throws RocksDBException {
+        long bad = 0;
+        try (RocksIterator it = store.db().newIterator(store.names)) {
+            for (it.seekToFirst(); it.isValid(); it.next()) {
+                byte[] ref = StoreLayout.NameRef.key(StoreLayout.Name.decode(it.value()),
+                        StoreLayout.Meta.decodeKey(it.key()));
+                if (store.db().get(store.nameRefs, ref) == null) {
+                    bad++;
+                }
+            }
+        }
+        try (RocksIterator it = store.db().newIterator(store.nameRefs)) {
+            for (it.seekToFirst(); it.isValid(); it.next()) {
+                byte[] target = store.db().get(store.names,
+                        StoreLayout.Name.key(StoreLayout.NameRef.nameOf(it.key())));
+                if (target == null || !Sha256.of(target).equals(StoreLayout.NameRef.objectOf(it.key()))) {
+                    bad++;
+                }
+            }
+        }
+        return bad;
+    }
+
+    /** Pins of objects not stored, pins and pin_sets entries without their mirror, and a wrong pinned counter. */
+    private long pinMismatches(Set<Sha256> objects) throws RocksDBException {
+        long bad = 0;
+        Map<Sha256, Long> pinned = new HashMap<>();
+        try (RocksIterator it = store.db().newIterator(store.pins)) {
+            for (it.seekToFirst(); it.isValid(); it.next()) {
+                Sha256 object = StoreLayout.Pin.objectOf(it.key());
+                String set = StoreLayout.Pin.setOf(it.key());
+                if (!objects.contains(object)) {
+                    bad++;
+                }
+                if (store.db().get(store.pinSets, StoreLayout.Pin.setKey(set, object)) == null) {
+                    bad++;
+                }
+                pinned.merge(object, 1L, Long::sum);
+            }
+        }
+        try (RocksIterator it = store.db().newIterator(store.pinSets)) {
+            for (it.seekToFirst(); it.isValid(); it.next()) {
+                Sha256 object = StoreLayout.Pin.objectOfSetKey(it.key());
+                String set = StoreLayout.Pin.setOfSetKey(it.key());
+                if (store.db().get(store.pins, StoreLayout.Pin.key(object, set)) == null) {
+                    bad++;
+                }
+            }
+        }
+        long bytes = 0;
+        for (Sha256 object : pinned.keySet()) {
+            byte[] record = store.db().get(store.objects, ObjectRecord.key(object));
+            bytes += record == null ? 0 : ObjectRecord.decode(record).size();
+        }
+        if (pinned.size() != counter(Counter.PINNED_OBJECTS) || bytes != counter(Counter.PINNED_BYTES)) {
+            bad++;
+        }
+        return bad;
+    }
+
+    /** Objects without an access entry, entries of objects not stored, and access/access_by_time disagreeing. */
+    private long accessMismatches(Set<Sha256> objects) throws RocksDBException {
+        long bad = 0;
+        long entries = 0;
+        try (RocksIterator it = store.db().newIterator(store.access)) {
+            for (it.seekToFirst(); it.isValid(); it.next()) {
+                entries++;
+                Sha256 object = Sha256.of(it.key());
+                if (!objects.contains(object)) {
+                    bad++;
+                }
+                long minute = StoreLayout.Access.decode(it.value());
+                if (store.db().get(store.accessByTime, StoreLayout.Access.timeKey(minute, object)) == null) {
+                    bad++;
+                }
+            }
+        }
+        long timeEntries = 0;
+        try (RocksIterator it = store.db().newIterator(store.accessByTime)) {
+            for (it.seekToFirst(); it.isValid(); it.next()) {
+                timeEntries++;
+            }
+        }
+        bad += Math.abs(timeEntries - entries); // extra time keys: stale minutes of some object
+        for (Sha256 object : objects) {
+            if (store.db().get(store.access, StoreLayout.Access.key(object)) == null) {
+                bad++;
+            }
+        }
+        return bad;
+    }
+
+    private long counter(Counter c) throws RocksDBException {
+        return Count.decode(store.db().get(store.counters, c.key()));
     }
 }

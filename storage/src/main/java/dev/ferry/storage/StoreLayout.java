@@ -13,12 +13,18 @@ import java.util.List;
  * column family   key                                   value
  * -------------   -----------------------------------   ------------------------------------------------
  * default         "format"                              "ferry-storage/1" (refuses to open other formats)
+ * default         "lifecycle"                           "1" once name_refs and access cover every stored object
  * chunks          chunk sha256 (32)                     the chunk's bytes (blob files above min_blob_size)
  * chunk_refs      chunk sha256 (32)                     u64 LE reference count (UInt64AddOperator merges)
  * objects         object sha256 (32)                    size u64 BE | object id u64 BE | [sole chunk sha256 (32)]
  * object_chunks   object id u64 BE | offset u64 BE      chunk sha256 (32) | chunk length u32 BE
  * pending         object id u64 BE                      start time, epoch millis u64 BE
  * names           UTF-8 name                            object sha256 (32)
+ * name_refs       object sha256 (32) | UTF-8 name       empty (reverse of names, same batches)
+ * pins            object sha256 (32) | UTF-8 pin set    empty
+ * pin_sets        UTF-8 pin set | 0x00 | object sha256  empty (reverse of pins, same batches)
+ * access          object sha256 (32)                    last use, epoch minute u64 BE
+ * access_by_time  epoch minute u64 BE | object sha256   empty (reverse of access, same batches)
  * meta            UTF-8 key                             opaque bytes
  * counters        UTF-8 counter name                    i64 LE (UInt64AddOperator merges, wraps for "-1")
  * </pre>
@@ -33,6 +39,12 @@ import java.util.List;
  * reclaim from the moment it is used; {@code pending/<id>} says which counts belong to unfinished writes, and its
  * {@code object_chunks} entries say exactly which counts to give back (see {@link Reclaimer}).
  *
+ * <p>Why the lifecycle families are pairs: eviction must find the names of an object (name_refs), whether an object
+ * is pinned (pins, keyed by object first) and every object of a pin set (pin_sets), and must walk objects from the
+ * least recently used on without holding them all in memory (access_by_time, ordered by minute). Each pair is written
+ * in the same batches, so one never disagrees with the other (the scrubber checks). Access times are minutes, not
+ * millis: a store is read far more often than once a minute per object, so most reads change nothing on disk.
+ *
  * <p>Names and metadata keys are opaque here: the layers above (the mirror) define their grammar and document it
  * where they build them. Names and meta keys sort by their UTF-8 bytes, which is code point order.
  */
@@ -41,6 +53,8 @@ public final class StoreLayout {
 
     public static final String FORMAT = "ferry-storage/1";
     public static final byte[] FORMAT_KEY = utf8("format");
+    /** Present once {@code name_refs} and {@code access} were built for every object (stores older than them). */
+    public static final byte[] LIFECYCLE_KEY = utf8("lifecycle");
 
     /** Column family names, in the order they are opened (default must be first). */
     public static final String DEFAULT = "default";
@@ -52,9 +66,14 @@ public final class StoreLayout {
     public static final String NAMES = "names";
     public static final String META = "meta";
     public static final String COUNTERS = "counters";
+    public static final String NAME_REFS = "name_refs";
+    public static final String PINS = "pins";
+    public static final String PIN_SETS = "pin_sets";
+    public static final String ACCESS = "access";
+    public static final String ACCESS_BY_TIME = "access_by_time";
 
-    public static final List<String> COLUMN_FAMILIES =
-            List.of(DEFAULT, CHUNKS, CHUNK_REFS, OBJECTS, OBJECT_CHUNKS, PENDING, NAMES, META, COUNTERS);
+    public static final List<String> COLUMN_FAMILIES = List.of(DEFAULT, CHUNKS, CHUNK_REFS, OBJECTS, OBJECT_CHUNKS,
+            PENDING, NAMES, META, COUNTERS, NAME_REFS, PINS, PIN_SETS, ACCESS, ACCESS_BY_TIME);
 
     /** chunks: chunk digest -> the chunk's bytes, stored as given (no framing, so a read is one copy). */
     public static final class Chunk {
@@ -188,6 +207,116 @@ public final class StoreLayout {
         }
     }
 
+    /** name_refs: (object digest, name) -> nothing; every name pointing at an object, found by prefix. */
+    public static final class NameRef {
+        private NameRef() {}
+
+        public static final String FAMILY = NAME_REFS;
+
+        public static byte[] key(Sha256 object, String name) {
+            return concat(object.bytes(), utf8(name));
+        }
+
+        public static byte[] prefix(Sha256 object) {
+            return object.bytes();
+        }
+
+        public static Sha256 objectOf(byte[] key) {
+            return Sha256.of(Arrays.copyOf(key, Sha256.LENGTH));
+        }
+
+        public static String nameOf(byte[] key) {
+            return new String(key, Sha256.LENGTH, key.length - Sha256.LENGTH, StandardCharsets.UTF_8);
+        }
+    }
+
+    /**
+     * pins: (object digest, pin set) -> nothing, and pin_sets: (pin set, 0x00, object digest) -> nothing. An object
+     * is pinned while any set holds it. Set names are UTF-8 without NUL, so the 0x00 ends the set's prefix.
+     */
+    public static final class Pin {
+        private Pin() {}
+
+        public static final String FAMILY = PINS;
+        public static final String SETS_FAMILY = PIN_SETS;
+
+        public static byte[] key(Sha256 object, String pinSet) {
+            return concat(object.bytes(), utf8(checkSet(pinSet)));
+        }
+
+        public static byte[] prefix(Sha256 object) {
+            return object.bytes();
+        }
+
+        public static String setOf(byte[] key) {
+            return new String(key, Sha256.LENGTH, key.length - Sha256.LENGTH, StandardCharsets.UTF_8);
+        }
+
+        public static Sha256 objectOf(byte[] key) {
+            return Sha256.of(Arrays.copyOf(key, Sha256.LENGTH));
+        }
+
+        public static byte[] setKey(String pinSet, Sha256 object) {
+            return concat(setPrefix(pinSet), object.bytes());
+        }
+
+        public static byte[] setPrefix(String pinSet) {
+            return concat(utf8(checkSet(pinSet)), new byte[] {0});
+        }
+
+        public static String setOfSetKey(byte[] key) {
+            return new String(key, 0, key.length - Sha256.LENGTH - 1, StandardCharsets.UTF_8);
+        }
+
+        public static Sha256 objectOfSetKey(byte[] key) {
+            return Sha256.of(Arrays.copyOfRange(key, key.length - Sha256.LENGTH, key.length));
+        }
+
+        static String checkSet(String pinSet) {
+            if (pinSet.isEmpty() || pinSet.indexOf('\0') >= 0) {
+                throw new IllegalArgumentException("pin set names are non-empty and have no NUL: " + pinSet);
+            }
+            return pinSet;
+        }
+    }
+
+    /** access: object digest -> minute of last use; access_by_time: (minute, digest) -> nothing, oldest first. */
+    public static final class Access {
+        private Access() {}
+
+        public static final String FAMILY = ACCESS;
+        public static final String BY_TIME_FAMILY = ACCESS_BY_TIME;
+
+        public static byte[] key(Sha256 object) {
+            return object.bytes();
+        }
+
+        public static byte[] value(long minute) {
+            return ByteBuffer.allocate(8).putLong(minute).array();
+        }
+
+        public static long decode(byte[] value) {
+            return ByteBuffer.wrap(value).getLong();
+        }
+
+        public static byte[] timeKey(long minute, Sha256 object) {
+            return ByteBuffer.allocate(8 + Sha256.LENGTH).putLong(minute).put(object.bytes()).array();
+        }
+
+        public static long minuteOf(byte[] timeKey) {
+            return ByteBuffer.wrap(timeKey).getLong();
+        }
+
+        public static Sha256 objectOf(byte[] timeKey) {
+            return Sha256.of(Arrays.copyOfRange(timeKey, 8, 8 + Sha256.LENGTH));
+        }
+
+        /** Epoch minute of {@code millis}: the granularity of access times. */
+        public static long minute(long millis) {
+            return Math.floorDiv(millis, 60_000L);
+        }
+    }
+
     /** meta: key -> caller bytes. */
     public static final class Meta {
         private Meta() {}
@@ -205,7 +334,11 @@ public final class StoreLayout {
 
     /** counters: the figures {@link StoreStats} reports, maintained in the same batches as the data they count. */
     public enum Counter {
-        OBJECTS("objects"), OBJECT_BYTES("object_bytes"), CHUNKS("chunks"), CHUNK_BYTES("chunk_bytes");
+        OBJECTS("objects"), OBJECT_BYTES("object_bytes"), CHUNKS("chunks"), CHUNK_BYTES("chunk_bytes"),
+        /** Objects held by at least one pin set, and the sum of their sizes (logical, before chunk sharing). */
+        PINNED_OBJECTS("pinned_objects"), PINNED_BYTES("pinned_bytes"),
+        /** Objects deleted by eviction since the store was created, and the sum of their sizes. */
+        EVICTED_OBJECTS("evicted_objects"), EVICTED_BYTES("evicted_bytes");
 
         public static final String FAMILY = StoreLayout.COUNTERS;
         private final byte[] key;
@@ -217,6 +350,12 @@ public final class StoreLayout {
         public byte[] key() {
             return key.clone();
         }
+    }
+
+    static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 
     static byte[] utf8(String s) {

@@ -1,5 +1,6 @@
 package dev.ferry.storage;
 
+import java.time.Clock;
 import java.time.Duration;
 
 /**
@@ -12,6 +13,14 @@ import java.time.Duration;
  * @param objectCacheEntries how many object records to keep decoded in memory (objects are immutable)
  * @param chunkSizes chunking targets
  * @param closeTimeout how long {@link RocksContentStore#close()} waits for writers in flight before closing anyway
+ * @param quotaBytes logical chunk bytes ({@link StoreStats#chunkBytes()}) above which the least recently used
+ *     unpinned objects are evicted; 0 for no quota
+ * @param lowWatermark eviction runs down to {@code quotaBytes * lowWatermark}, so one eviction buys room for many
+ *     commits instead of running again at every one
+ * @param accessFlushInterval how often access times collected in memory are written to the store
+ * @param accessTrackedMax objects whose access is remembered in memory between flushes; beyond it a flush is
+ *     started early, and beyond twice it further reads are not recorded until the flush ran
+ * @param clock the time access and commit minutes are taken from (tests move it)
  */
 public record StoreOptions(
         long blockCacheBytes,
@@ -20,10 +29,25 @@ public record StoreOptions(
         long maxWalBytes,
         int objectCacheEntries,
         ChunkSizes chunkSizes,
-        Duration closeTimeout) {
+        Duration closeTimeout,
+        long quotaBytes,
+        double lowWatermark,
+        Duration accessFlushInterval,
+        int accessTrackedMax,
+        Clock clock) {
+
+    public StoreOptions {
+        if (quotaBytes < 0) {
+            throw new IllegalArgumentException("quotaBytes must be 0 (none) or positive: " + quotaBytes);
+        }
+        if (!(lowWatermark > 0 && lowWatermark <= 1)) {
+            throw new IllegalArgumentException("lowWatermark must be in (0, 1]: " + lowWatermark);
+        }
+    }
 
     public StoreOptions(long blockCacheBytes) {
-        this(blockCacheBytes, 4 << 10, 64L << 20, 512L << 20, 65_536, ChunkSizes.defaults(), Duration.ofSeconds(10));
+        this(blockCacheBytes, 4 << 10, 64L << 20, 512L << 20, 65_536, ChunkSizes.defaults(), Duration.ofSeconds(10),
+                0, 0.9, Duration.ofSeconds(30), 262_144, Clock.systemUTC());
     }
 
     public static StoreOptions defaults() {
@@ -32,11 +56,27 @@ public record StoreOptions(
 
     public StoreOptions withChunkSizes(ChunkSizes sizes) {
         return new StoreOptions(blockCacheBytes, minBlobBytes, chunkWriteBufferBytes, maxWalBytes, objectCacheEntries,
-                sizes, closeTimeout);
+                sizes, closeTimeout, quotaBytes, lowWatermark, accessFlushInterval, accessTrackedMax, clock);
     }
 
     public StoreOptions withCloseTimeout(Duration timeout) {
         return new StoreOptions(blockCacheBytes, minBlobBytes, chunkWriteBufferBytes, maxWalBytes, objectCacheEntries,
-                chunkSizes, timeout);
+                chunkSizes, timeout, quotaBytes, lowWatermark, accessFlushInterval, accessTrackedMax, clock);
+    }
+
+    /** A quota of {@code bytes} (0: none), evicting down to {@code lowWatermark} of it. */
+    public StoreOptions withQuota(long bytes, double lowWatermark) {
+        return new StoreOptions(blockCacheBytes, minBlobBytes, chunkWriteBufferBytes, maxWalBytes, objectCacheEntries,
+                chunkSizes, closeTimeout, bytes, lowWatermark, accessFlushInterval, accessTrackedMax, clock);
+    }
+
+    public StoreOptions withAccessTracking(Duration flushInterval, int trackedMax) {
+        return new StoreOptions(blockCacheBytes, minBlobBytes, chunkWriteBufferBytes, maxWalBytes, objectCacheEntries,
+                chunkSizes, closeTimeout, quotaBytes, lowWatermark, flushInterval, trackedMax, clock);
+    }
+
+    public StoreOptions withClock(Clock clock) {
+        return new StoreOptions(blockCacheBytes, minBlobBytes, chunkWriteBufferBytes, maxWalBytes, objectCacheEntries,
+                chunkSizes, closeTimeout, quotaBytes, lowWatermark, accessFlushInterval, accessTrackedMax, clock);
     }
 }

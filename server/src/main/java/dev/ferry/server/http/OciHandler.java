@@ -182,6 +182,12 @@ final class OciHandler {
             };
             query = query(x);
         } catch (OciFormatException e) {
+            if (e.code() == OciErrorCode.TAG_INVALID && (x.head || Method.GET.equals(x.req.prologue().method()))) {
+                // No manifest can exist under a reference outside the grammar: to a reader that is "unknown"
+                // (the conformance suite insists on 404); a push to it stays 400 TAG_INVALID.
+                OciAnswerResponder.error(x, OciErrorCode.MANIFEST_UNKNOWN, e.getMessage());
+                return;
+            }
             OciAnswerResponder.error(x, e.code(), e.getMessage());
             return;
         }
@@ -243,7 +249,10 @@ final class OciHandler {
         Caller caller = identify(x);
         String name = api.name().value();
         if (!auth.allows(caller, name, action)) {
-            challenge(x, name, action, caller instanceof Caller.Invalid i ? i.why() : "authentication required");
+            // A mount also reads the repository it mounts from: the token the client fetches must say so, as
+            // distribution's challenge does, or the mount quietly becomes a full upload.
+            String alsoPull = c.mount() != null && c.from() != null ? c.from().value() : null;
+            challenge(x, name, action, alsoPull, caller instanceof Caller.Invalid i ? i.why() : "authentication required");
             return;
         }
         OciAnswer answer;
@@ -505,12 +514,20 @@ final class OciHandler {
 
     /** 401 with the Bearer challenge that sends the client to ferry's token endpoint. */
     private void challenge(Exchange x, String repository, Action action, String why) {
+        challenge(x, repository, action, null, why);
+    }
+
+    /** {@code alsoPull}: a second repository the request reads (a mount's source), or null. */
+    private void challenge(Exchange x, String repository, Action action, String alsoPull, String why) {
         String realm = scheme(x) + "://" + host(x) + "/v2/token";
         StringBuilder value = new StringBuilder("Bearer realm=\"").append(realm).append("\",service=\"ferry\"");
         if (repository != null) {
             value.append(",scope=\"repository:").append(repository).append(':')
-                    .append(action == Action.PULL ? "pull" : action == Action.DELETE ? "delete" : "pull,push")
-                    .append('"');
+                    .append(action == Action.PULL ? "pull" : action == Action.DELETE ? "delete" : "pull,push");
+            if (alsoPull != null && !alsoPull.equals(repository)) {
+                value.append(" repository:").append(alsoPull).append(":pull");
+            }
+            value.append('"');
         }
         x.res.header(HeaderNames.WWW_AUTHENTICATE, value.toString());
         OciAnswerResponder.error(x, OciErrorCode.UNAUTHORIZED, why);

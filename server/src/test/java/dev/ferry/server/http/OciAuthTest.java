@@ -73,6 +73,15 @@ class OciAuthTest {
         assertTrue(push.headers().firstValue("WWW-Authenticate").orElseThrow()
                 .endsWith("scope=\"repository:team/app:pull,push\""));
         assertEquals(List.of(), server.calls());
+
+        // A mount reads its source: the challenge asks for a token that may, as distribution's does.
+        HttpResponse<String> mount = server.send("POST", "/v2/team/app/blobs/uploads/?mount=sha256:"
+                + "a".repeat(64) + "&from=team/base", null);
+        assertEquals(401, mount.statusCode());
+        assertTrue(mount.headers().firstValue("WWW-Authenticate").orElseThrow()
+                .endsWith("scope=\"repository:team/app:pull,push repository:team/base:pull\""),
+                mount.headers().firstValue("WWW-Authenticate").orElseThrow());
+        assertEquals(List.of(), server.calls());
     }
 
     @Test

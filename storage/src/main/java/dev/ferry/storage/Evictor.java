@@ -1,0 +1,112 @@
+package dev.ferry.storage;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.rocksdb.RocksIterator;
+
+/**
+ * Deletes least recently used unpinned objects until the store is small enough: on demand ({@link #evict}) and,
+ * with a quota, in the background when a commit pushes the store past it ({@link #commitDone}).
+ *
+ * <p>Walks {@code access_by_time} from the oldest minute in pages, re-seeking after each page, so no iterator or
+ * lock is held while it deletes and memory stays one page. Each object goes through the store's ordinary delete
+ * (under the commit lock, one batch, pins checked in the same critical section), and its chunks through the
+ * reclaimer, so concurrent writers and readers are safe the same way as for any delete. One run at a time.
+ */
+final class Evictor {
+    private static final int PAGE = 256;
+
+    private final RocksContentStore store;
+    private final long quota;
+    private final long lowWatermarkBytes;
+    private final Executor background;
+    private final AtomicBoolean scheduled = new AtomicBoolean();
+
+    Evictor(RocksContentStore store, StoreOptions options, Executor background) {
+        this.store = store;
+        this.quota = options.quotaBytes();
+        this.lowWatermarkBytes = (long) (options.quotaBytes() * options.lowWatermark());
+        this.background = background;
+    }
+
+    /** After a commit: schedules one background run when the store is over quota and none is queued already. */
+    void commitDone(long sizeNow) {
+        if (quota > 0 && sizeNow > quota && scheduled.compareAndSet(false, true)) {
+            background.execute(() -> {
+                scheduled.set(false);
+                try {
+                    if (store.size() > quota) {
+                        evict(lowWatermarkBytes);
+                    }
+                } catch (IOException | RuntimeException e) {
+                    System.getLogger("ferry.storage").log(System.Logger.Level.WARNING,
+                            "eviction to the quota failed (retried at the next commit): " + e);
+                }
+            });
+        }
+    }
+
+    synchronized EvictionReport evict(long target) throws IOException {
+        store.flushAccess(); // uses still in memory count: a hot object must not look old
+        long before = store.size();
+        long evicted = 0;
+        long evictedBytes = 0;
+        long pinned = 0;
+        long deferred = 0;
+        byte[] after = null;
+        while (store.size() > target && !store.isClosing()) {
+            List<byte[]> page = page(after);
+            if (page.isEmpty()) {
+                break;
+            }
+            for (byte[] timeKey : page) {
+                if (store.size() <= target) {
+                    break;
+                }
+                Sha256 object = StoreLayout.Access.objectOf(timeKey);
+                if (store.isPinned(object)) {
+                    pinned++;
+                    continue;
+                }
+                RocksContentStore.Deleted outcome = store.deleteObject(object, false, true);
+                if (outcome.deleted()) {
+                    evicted++;
+                    evictedBytes += outcome.size();
+                    if (outcome.deferred()) {
+                        deferred++;
+                    }
+                } else if (outcome.pinned()) {
+                    pinned++; // pinned between the check and the delete
+                }
+            }
+            after = page.get(page.size() - 1);
+        }
+        long now = store.size();
+        return new EvictionReport(target, before, now, evicted, evictedBytes, pinned, deferred, now <= target);
+    }
+
+    private List<byte[]> page(byte[] after) throws IOException {
+        return store.withDb(() -> {
+            List<byte[]> keys = new ArrayList<>(PAGE);
+            try (RocksIterator it = store.db().newIterator(store.accessByTime)) {
+                if (after == null) {
+                    it.seekToFirst();
+                } else {
+                    it.seek(after);
+                    if (it.isValid() && Arrays.equals(it.key(), after)) {
+                        it.next();
+                    }
+                }
+                for (; it.isValid() && keys.size() < PAGE; it.next()) {
+                    keys.add(it.key());
+                }
+                it.status();
+            }
+            return keys;
+        });
+    }
+}
