@@ -71,21 +71,16 @@ final class AdminHandler {
         x.res.header(Exchange.NO_STORE);
         String method = x.head ? "GET" : x.method();
         if (!auth.allows(x.req.headers().first(HeaderNames.AUTHORIZATION).orElse(null))) {
+            // Audited before the answer goes out, so whoever sees the answer finds the entry.
+            audit(x, "unauthenticated", method, "", 401, "refused: missing or wrong admin token");
             x.res.header(CHALLENGE);
             send(x, Status.UNAUTHORIZED_401, error("unauthorized", "send the admin token as Authorization: Bearer TOKEN"));
-            audit(x, "unauthenticated", method, "", 401, "refused: missing or wrong admin token");
             return;
         }
         String[] path = x.rawPath.substring(PREFIX.length()).split("/", -1);
-        String target = "";
-        int status;
-        String result;
+        Answer a;
         try {
-            Answer a = route(x, method, path);
-            target = a.target;
-            status = a.status;
-            send(x, Status.create(a.status), a.body);
-            result = a.result;
+            a = route(x, method, path);
         } catch (AdminApi.ApiException e) {
             ObjectNode body = error(e.code(), e.getMessage());
             if (e.details() != null) {
@@ -96,13 +91,12 @@ final class AdminHandler {
                 x.res.header(HeaderValues.create(HeaderNames.ALLOW, allowed.replace("GET", "GET, HEAD")));
                 body.remove("details");
             }
-            status = e.status();
-            send(x, Status.create(status), body);
-            result = e.getMessage();
+            a = new Answer(e.status(), body, "", e.getMessage());
         }
         if (!method.equals("GET")) {
-            audit(x, auth.fingerprint(), method, target, status, result);
+            audit(x, auth.fingerprint(), method, a.target, a.status, a.result);
         }
+        send(x, Status.create(a.status), a.body);
     }
 
     /** A response, and what the audit log says of it. */
