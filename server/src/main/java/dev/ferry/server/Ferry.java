@@ -3,7 +3,21 @@ package dev.ferry.server;
 import dev.ferry.mirror.go.CachingGoModuleMirror;
 import dev.ferry.mirror.go.GoMirrorSettings;
 import dev.ferry.mirror.go.GoModuleMirror;
+import dev.ferry.server.admin.AdminApi;
 import dev.ferry.server.admin.AdminAuth;
+import dev.ferry.server.admin.AuditLog;
+import dev.ferry.server.admin.MetadataPins;
+import dev.ferry.server.admin.MirrorSetRegistry;
+import dev.ferry.server.admin.PrewarmService;
+import dev.ferry.server.admin.StorePins;
+import dev.ferry.protocols.module.ModulePath;
+import dev.ferry.sync.GoPrewarmPlanner;
+import dev.ferry.sync.ImagePrewarmPlanner;
+import dev.ferry.sync.ImageTargets;
+import dev.ferry.sync.MirrorItemRunner;
+import dev.ferry.sync.MirrorSet;
+import dev.ferry.sync.MirrorSetPlanner;
+import dev.ferry.sync.Plan;
 import dev.ferry.mirror.oci.CachingRegistryMirror;
 import dev.ferry.mirror.oci.OciMirrorSettings;
 import dev.ferry.mirror.oci.OciRepositories;
@@ -60,12 +74,19 @@ public final class Ferry implements AutoCloseable {
     /** How often abandoned upload sessions are looked for. */
     static final Duration UPLOAD_SWEEP = Duration.ofMinutes(5);
 
+    /** Items a prewarm job fetches at once. */
+    static final int PREWARM_CONCURRENCY = 8;
+    /** Reports of ended prewarm jobs kept for GET /admin/api/prewarm. */
+    static final int PREWARM_REPORTS = 50;
+
     private enum State { STARTING, READY, STOPPING, STOPPED }
 
     private final ContentStore store;
     private HttpGoProxyClient upstream;
     private final List<HttpRegistryClient> registryClients = new ArrayList<>();
     private ScheduledExecutorService housekeeping;
+    private PrewarmService prewarm;
+    private MirrorSetRegistry mirrorSets;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile State state = State.STARTING;
     private WebServer server;
@@ -107,7 +128,11 @@ public final class Ferry implements AutoCloseable {
             Map<String, UpstreamPool> pools = new LinkedHashMap<>();
             pools.put("go", upstream.pool());
             OciRouting registry = ferry.registry(config, store, metrics, pools);
-            FerryRoutes routes = new FerryRoutes(mirror, sums.served(), metrics, ferry::ready, admin, pools, registry);
+            AdminApi api = ferry.adminApi(config, store, mirror, registry, metrics);
+            AuditLog audit = new AuditLog(config.data().resolve(AuditLog.FILE), Clock.systemUTC());
+            LOG.info("admin actions are audited in " + audit.file());
+            FerryRoutes routes = new FerryRoutes(mirror, sums.served(), metrics, ferry::ready, admin, pools, registry,
+                    api, audit);
             ferry.server = FerryHttpServer.create(config.listen().host(), config.listen().port(), routes, SHUTDOWN_GRACE,
                     FerryHttpServer.UNLIMITED).start();
             if (!ferry.server.isRunning() || ferry.server.port() <= 0) {
@@ -174,6 +199,69 @@ public final class Ferry implements AutoCloseable {
         return new OciRouting(mirrors, hosted, oci.hosted(), oci.defaultRegistry(), auth, oci.maxUploadSize());
     }
 
+    /**
+     * The admin API's domain: prewarm jobs run through the same mirrors as client traffic (Go, and the configured
+     * registries by name, the default one for references without a registry; hosted repositories are not
+     * prewarmed), what they store pinned; registered mirror sets with their schedule.
+     */
+    private AdminApi adminApi(FerryConfig config, ContentStore store, GoModuleMirror mirror, OciRouting registry,
+                              FerryMetrics metrics) throws IOException {
+        Clock clock = Clock.systemUTC();
+        Map<String, ? extends OciRepositories> mirrors = registry.mirrors();
+        String defaultRegistry = registry.defaultRegistry();
+        ImageTargets targets = name -> {
+            String n = name != null ? name : defaultRegistry;
+            return n == null ? null : mirrors.get(n);
+        };
+        ImagePrewarmPlanner images = new ImagePrewarmPlanner(targets);
+        GoPrewarmPlanner go = new GoPrewarmPlanner(mirror);
+        MirrorItemRunner runner = new MirrorItemRunner(mirror, images);
+        // The pin seam: MetadataPins records pins beside the content until the store's own pins (ContentStore.pin,
+        // honoured by eviction) land; then this line becomes an implementation of Pins over the store.
+        StorePins pins = new StorePins(new MetadataPins(store), store, defaultRegistry);
+        prewarm = new PrewarmService(runner, PREWARM_CONCURRENCY, pins.prewarmSink(), clock, PREWARM_REPORTS);
+        MirrorSetPlanner setPlanner = new MirrorSetPlanner(go, images, () -> knownModules(store));
+        mirrorSets = new MirrorSetRegistry(config.data().resolve(MirrorSetRegistry.FILE), new MirrorSetRegistry.Runtime() {
+            @Override
+            public PrewarmService service(String setName) {
+                return new PrewarmService(runner, PREWARM_CONCURRENCY, pins.mirrorSetSink(setName), clock, 1);
+            }
+
+            @Override
+            public Plan plan(MirrorSet.Parsed parsed) {
+                return setPlanner.plan(parsed);
+            }
+
+            @Override
+            public void removed(String setName) {
+                try {
+                    pins.pins().unpinAll(StorePins.MIRROR_SET + setName);
+                } catch (IOException e) {
+                    LOG.log(Level.WARNING, "dropping the pins of mirror set " + setName + " failed", e);
+                }
+            }
+        }, clock);
+        mirrorSets.load();
+        return new AdminApi(prewarm, mirrorSets, pins, runner, go, images, setPlanner, memoize(store::stats), metrics);
+    }
+
+    /** Every module path ferry holds a version of (what mirror-set globs match). */
+    private static List<ModulePath> knownModules(ContentStore store) {
+        java.util.Set<ModulePath> out = new java.util.LinkedHashSet<>();
+        store.scanMeta("go/", (key, value) -> {
+            int v = key.indexOf("/@v/");
+            if (v > 3) {
+                try {
+                    out.add(ModulePath.unescape(key.substring(3, v)));
+                } catch (RuntimeException e) {
+                    // not a module key
+                }
+            }
+            return true;
+        });
+        return List.copyOf(out);
+    }
+
     /** Fails early, with the reason, when the address cannot be bound (Helidon only logs it). */
     private static void checkCanListen(ListenAddress listen) throws IOException {
         if (listen.port() == 0) {
@@ -226,6 +314,12 @@ public final class Ferry implements AutoCloseable {
         } finally {
             if (housekeeping != null) {
                 housekeeping.shutdownNow();
+            }
+            if (mirrorSets != null) {
+                mirrorSets.close();
+            }
+            if (prewarm != null) {
+                prewarm.cancelAll();
             }
             for (HttpRegistryClient client : registryClients) {
                 try {

@@ -30,9 +30,18 @@ public final class AdminAuth {
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
 
     private final byte[] expectedDigest;
+    private final String fingerprint;
 
     private AdminAuth(String token) {
         this.expectedDigest = sha256(token);
+        // A hash of the hash: names the token in the audit log without revealing anything usable about it.
+        this.fingerprint = "token:" + java.util.HexFormat.of().formatHex(sha256(
+                java.util.HexFormat.of().formatHex(expectedDigest))).substring(0, 12);
+    }
+
+    /** How the audit log names whoever holds the token: "token:" and 12 hex digits. */
+    public String fingerprint() {
+        return fingerprint;
     }
 
     /** From the configured token, or the data directory's token file (created when missing). */

@@ -13,22 +13,33 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = FerryMain.Version.class,
         description = "Self-hosted Go module proxy and OCI registry mirror.",
-        subcommands = {ServeCommand.class, VerifyCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {ServeCommand.class, VerifyCommand.class, PrewarmCommand.class, PinCommand.class,
+                PinCommand.Unpin.class, MirrorSetCommand.class, StorageCommand.class, CommandLine.HelpCommand.class},
+        usageHelpWidth = 110,
         footer = {"", "Run 'ferry serve --help' for the server's settings, 'ferry verify --help' for the store check;",
-                "see docs/configuration.md."})
+                "see docs/configuration.md. prewarm, pin, unpin, mirror-set and storage talk to a running ferry's admin",
+                "API (--server URL; the token from --admin-token, FERRY_ADMIN_TOKEN or --data DIR): docs/prewarm.md,",
+                "docs/admin-api.md. They exit 0 when all went well, 1 when something failed, 2 on a usage error."})
 public final class FerryMain implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        int code = run(args, System.getenv(), ServeCommand.Launcher.PRODUCTION,
-                new PrintWriter(System.out, true), new PrintWriter(System.err, true));
+        int code = run(args, new CliContext(System.getenv(), System.console() != null, CliContext.POLL),
+                ServeCommand.Launcher.PRODUCTION, new PrintWriter(System.out, true), new PrintWriter(System.err, true));
         System.exit(code);
     }
 
     /** Runs the CLI with an explicit environment and launcher (tests pass their own); returns the exit code. */
     public static int run(String[] args, Map<String, String> env, ServeCommand.Launcher launcher,
                           PrintWriter out, PrintWriter err) {
+        return run(args, new CliContext(env, false, CliContext.POLL), launcher, out, err);
+    }
+
+    /** As above, with the whole context of the admin commands (terminal or not, poll interval). */
+    public static int run(String[] args, CliContext ctx, ServeCommand.Launcher launcher, PrintWriter out,
+                          PrintWriter err) {
+        Map<String, String> env = ctx.env();
         CommandLine cli = new CommandLine(new FerryMain(), new CommandLine.IFactory() {
             @Override
             public <K> K create(Class<K> cls) throws Exception {
@@ -37,6 +48,9 @@ public final class FerryMain implements Runnable {
                 }
                 if (cls == VerifyCommand.class) {
                     return cls.cast(new VerifyCommand(env));
+                }
+                if (AdminCommand.class.isAssignableFrom(cls)) {
+                    return cls.cast(cls.getConstructor(CliContext.class).newInstance(ctx));
                 }
                 return CommandLine.defaultFactory().create(cls);
             }

@@ -3,7 +3,9 @@ package dev.ferry.server.http;
 import dev.ferry.mirror.go.GoModuleMirror;
 import dev.ferry.mirror.sumdb.SumdbMirror;
 import dev.ferry.protocols.goproxy.ProxyRequest;
+import dev.ferry.server.admin.AdminApi;
 import dev.ferry.server.admin.AdminAuth;
+import dev.ferry.server.admin.AuditLog;
 import dev.ferry.server.metrics.FerryMetrics;
 import dev.ferry.server.metrics.FerryMetrics.Endpoint;
 import dev.ferry.server.metrics.MetricRegistry;
@@ -30,6 +32,7 @@ import java.util.logging.Logger;
  *   GET|HEAD /health                      200 "ok" when ready, else 503
  *   GET|HEAD /metrics                     Prometheus text format 0.0.4
  *   GET|HEAD /admin/api/upstreams         upstream pools' health as JSON; every /admin/api/ path needs the admin token
+ *   /admin/api/prewarm, mirror-sets, pins, storage   the admin API (AdminHandler; docs/admin-api.md)
  *   GET|HEAD /$module/@v/list             \
  *   GET|HEAD /$module/@latest              |  the GOPROXY protocol, answered by the GoModuleMirror
  *   GET|HEAD /$module/@v/$version.info     |
@@ -81,6 +84,17 @@ public final class FerryRoutes {
     public FerryRoutes(GoModuleMirror mirror, List<SumdbMirror> databases, FerryMetrics metrics, BooleanSupplier ready,
                        AdminAuth auth, Map<String, UpstreamPool> pools, OciRouting registry) {
         this(mirror, databases, metrics, ready, ProxyRequest::parse, auth == null ? null : new AdminHandler(auth, pools),
+                registry.handler());
+    }
+
+    /**
+     * Everything, with the whole admin API: prewarm, mirror sets, pins and storage ({@code api}), every change
+     * written to {@code audit}.
+     */
+    public FerryRoutes(GoModuleMirror mirror, List<SumdbMirror> databases, FerryMetrics metrics, BooleanSupplier ready,
+                       AdminAuth auth, Map<String, UpstreamPool> pools, OciRouting registry, AdminApi api,
+                       AuditLog audit) {
+        this(mirror, databases, metrics, ready, ProxyRequest::parse, new AdminHandler(auth, pools, api, audit),
                 registry.handler());
     }
 

@@ -58,8 +58,13 @@ public final class FerryMetrics implements UpstreamEvents, SumdbEvents {
     private final CounterFamily.Counter[] verifications;
     private final CounterFamily.Counter[] sumdbRequests;
     private final List<UpstreamPool> watched = new CopyOnWriteArrayList<>();
+    /** Requests by cache outcome, whatever the endpoint: the admin API's hit ratio. */
+    private final java.util.concurrent.atomic.LongAdder[] outcomes = new java.util.concurrent.atomic.LongAdder[Cache.values().length];
 
     public FerryMetrics(Supplier<StoreStats> storeStats) {
+        for (int i = 0; i < outcomes.length; i++) {
+            outcomes[i] = new java.util.concurrent.atomic.LongAdder();
+        }
         requests = registry.counter("ferry_http_requests_total", "HTTP requests answered.",
                 "endpoint", "method", "status", "cache");
         CounterFamily bytes = registry.counter("ferry_http_response_bytes_total", "Response body bytes sent.", "endpoint");
@@ -146,6 +151,7 @@ public final class FerryMetrics implements UpstreamEvents, SumdbEvents {
             requestCounters.lazySet(index, c);
         }
         c.inc();
+        outcomes[cache.ordinal()].increment();
         responseBytes[endpoint.ordinal()].add(bytes);
         durations[endpoint.ordinal()].observeNanos(nanos);
     }
@@ -161,6 +167,11 @@ public final class FerryMetrics implements UpstreamEvents, SumdbEvents {
             case "OPTIONS" -> 6;
             default -> 7;
         };
+    }
+
+    /** Requests answered with this cache outcome since start (all endpoints). */
+    public long cacheOutcomes(Cache cache) {
+        return outcomes[cache.ordinal()].sum();
     }
 
     @Override

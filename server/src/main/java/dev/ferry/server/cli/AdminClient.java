@@ -1,0 +1,166 @@
+package dev.ferry.server.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ferry.server.admin.AdminAuth;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * The CLI's side of {@code /admin/api/}: JSON requests with the admin token, and failures turned into one readable
+ * sentence and an exit status ({@link Failure}).
+ */
+final class AdminClient {
+    static final String DEFAULT_SERVER = "http://127.0.0.1:8080";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Something the CLI reports as "ferry: MESSAGE" and exits with {@code exit}. */
+    static final class Failure extends Exception {
+        final int exit;
+
+        Failure(String message, int exit) {
+            super(message);
+            this.exit = exit;
+        }
+    }
+
+    private final URI server;
+    private final String token;
+    private final HttpClient http;
+
+    AdminClient(URI server, String token) {
+        this.server = server;
+        this.token = token;
+        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    }
+
+    /**
+     * From the common options: the token from {@code --admin-token}, else FERRY_ADMIN_TOKEN, else the token file of
+     * {@code --data DIR} (else of FERRY_DATA, else ./ferry-data, when that file exists).
+     */
+    static AdminClient of(AdminOptions o, Map<String, String> env) throws Failure {
+        String url = o.server != null ? o.server : env.getOrDefault("FERRY_SERVER", DEFAULT_SERVER);
+        URI server;
+        try {
+            server = URI.create(url.endsWith("/") ? url.substring(0, url.length() - 1) : url);
+            if (server.getScheme() == null || !server.getScheme().matches("https?") || server.getHost() == null) {
+                throw new IllegalArgumentException("want http://HOST:PORT");
+            }
+        } catch (IllegalArgumentException e) {
+            throw new Failure("invalid --server " + url + ": " + e.getMessage(), 2);
+        }
+        return new AdminClient(server, token(o, env));
+    }
+
+    static String token(AdminOptions o, Map<String, String> env) throws Failure {
+        if (o.adminToken != null && !o.adminToken.isBlank()) {
+            return o.adminToken.strip();
+        }
+        String fromEnv = env.get("FERRY_ADMIN_TOKEN");
+        if (fromEnv != null && !fromEnv.isBlank()) {
+            return fromEnv.strip();
+        }
+        Path file;
+        if (o.data != null) {
+            file = o.data.resolve(AdminAuth.TOKEN_FILE);
+            if (!Files.isRegularFile(file)) {
+                throw new Failure("no admin token: " + file + " does not exist (is --data the server's data directory?)", 2);
+            }
+        } else {
+            file = Path.of(env.getOrDefault("FERRY_DATA", "ferry-data")).resolve(AdminAuth.TOKEN_FILE);
+            if (!Files.isRegularFile(file)) {
+                throw new Failure("no admin token: pass --admin-token, set FERRY_ADMIN_TOKEN, or --data DIR of the"
+                        + " server (its DIR/admin-token)", 2);
+            }
+        }
+        try {
+            String t = Files.readString(file, StandardCharsets.UTF_8).strip();
+            if (t.isEmpty()) {
+                throw new Failure("the admin token file " + file + " is empty", 2);
+            }
+            return t;
+        } catch (IOException e) {
+            throw new Failure("cannot read the admin token from " + file + ": " + e.getMessage(), 2);
+        }
+    }
+
+    URI server() {
+        return server;
+    }
+
+    JsonNode get(String path) throws Failure {
+        return send("GET", path, null);
+    }
+
+    JsonNode post(String path, JsonNode body) throws Failure {
+        return send("POST", path, body);
+    }
+
+    JsonNode delete(String path, JsonNode body) throws Failure {
+        return send("DELETE", path, body);
+    }
+
+    private JsonNode send(String method, String path, JsonNode body) throws Failure {
+        URI uri = URI.create(server + path);
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).header("Authorization", "Bearer " + token)
+                .header("Accept", "application/json");
+        if (body != null) {
+            b.header("Content-Type", "application/json");
+            b.method(method, HttpRequest.BodyPublishers.ofString(body.toString(), StandardCharsets.UTF_8));
+        } else {
+            b.method(method, HttpRequest.BodyPublishers.noBody());
+        }
+        HttpResponse<byte[]> r;
+        try {
+            r = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+        } catch (ConnectException | HttpConnectTimeoutException e) {
+            throw new Failure("cannot reach ferry at " + server + " (" + describe(e) + "); is it running? (--server URL)", 1);
+        } catch (IOException e) {
+            throw new Failure("request to " + server + " failed: " + describe(e), 1);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Failure("interrupted", 1);
+        }
+        JsonNode json = null;
+        try {
+            json = r.body().length == 0 ? null : JSON.readTree(r.body());
+        } catch (IOException e) {
+            // not JSON: reported below by status
+        }
+        int s = r.statusCode();
+        if (s >= 200 && s < 300 && json != null) {
+            return json;
+        }
+        String message = json != null && json.hasNonNull("message") ? json.get("message").asText()
+                : new String(r.body(), StandardCharsets.UTF_8).strip();
+        if (s == 401) {
+            throw new Failure("ferry at " + server + " refused the admin token (401): check --admin-token,"
+                    + " FERRY_ADMIN_TOKEN or --data", 1);
+        }
+        StringBuilder text = new StringBuilder(message.isEmpty() ? "HTTP " + s : message);
+        if (json != null && json.has("details") && json.get("details").isArray()) {
+            for (JsonNode d : json.get("details")) {
+                text.append("\n  ").append(d.isObject() && d.has("text") ? d.get("text").asText() : d.asText());
+            }
+        }
+        if (s == 404 && json == null) {
+            throw new Failure(server + " has no admin API at " + path + " (is it ferry?)", 1);
+        }
+        throw new Failure(text.toString(), s == 400 ? 2 : 1);
+    }
+
+    private static String describe(Exception e) {
+        String m = e.getMessage();
+        return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
+    }
+}
