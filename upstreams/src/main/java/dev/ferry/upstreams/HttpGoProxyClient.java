@@ -195,8 +195,7 @@ public final class HttpGoProxyClient implements GoProxyClient, AutoCloseable {
                     break;
                 }
                 if (!hedged && !member.tryAcquire()) {
-                    attempts.add(new FetchResult.Attempt(upstream.name(), "skipped: circuit open until "
-                            + member.breaker().openUntil()));
+                    attempts.add(new FetchResult.Attempt(upstream.name(), member.skippedBecause()));
                     continue;
                 }
                 int from = i;

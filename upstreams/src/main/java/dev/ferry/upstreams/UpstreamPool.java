@@ -213,6 +213,16 @@ public final class UpstreamPool implements AutoCloseable {
             }
         }
 
+        /**
+         * Why a request skips this upstream: its breaker is open, until when, and the last failure that opened it,
+         * so a client's error message names the cause (refused credentials, say) rather than only the breaker.
+         */
+        public synchronized String skippedBecause() {
+            UpstreamStatus.RecentError last = recent.peekLast();
+            return "skipped: circuit open until " + breaker.openUntil()
+                    + (last == null ? "" : " after " + last.kind() + ": " + last.detail());
+        }
+
         public synchronized UpstreamStatus status() {
             Map<String, Long> byKind = new LinkedHashMap<>();
             failures.forEach((k, v) -> byKind.put(k.label(), v));

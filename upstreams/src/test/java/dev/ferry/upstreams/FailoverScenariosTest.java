@@ -166,7 +166,9 @@ class FailoverScenariosTest {
         long ms = Duration.ofNanos(System.nanoTime() - t0).toMillis();
         assertEquals(3, hole.connections(), "three timeouts open the breaker; then the hole is skipped");
         assertEquals(BreakerState.OPEN, state(client, hole.url()));
-        assertTrue(ms < 3 * 300 + 2500, "took " + ms + " ms");
+        // The connection count above proves the breaker; this bound only proves no default (30 s) timeout was
+        // waited for, loosely enough for a loaded machine.
+        assertTrue(ms < 15_000, "took " + ms + " ms");
         b.verify(6, getRequestedFor(urlEqualTo(URL)));
         UpstreamStatus status = member(client, hole.url()).status();
         assertEquals(3L, status.failures().get("timeout"));

@@ -449,7 +449,7 @@ public final class HttpRegistryClient implements RegistryClient {
                 break;
             }
             if (!member.tryAcquire()) {
-                attempts.add(new FetchResult.Attempt(name, "skipped: circuit open until " + member.breaker().openUntil()));
+                attempts.add(new FetchResult.Attempt(name, member.skippedBecause()));
                 continue;
             }
             Attempted<T> attempted = attempt(plan, i, call, exchange(member.upstream(), call, 0), reader);
