@@ -2,7 +2,7 @@
 # OCI pull-through benchmark, by hand, never in CI: ferry vs docker-registry in its own proxy mode, both in front
 # of the same upstream docker-registry on loopback, same machine, same load. Prints each figure per run, the
 # medians and the ferry/registry ratios.
-#   usage: bench/oci/bench.sh [registry|ferry]...    (default: both; needs docker-registry, skopeo, wrk, ab, python3)
+#   usage: bench/oci/bench.sh [registry|ferry]...    (default: both; needs docker-registry, skopeo, wrk, go, python3)
 # Env: RUNS (rounds per server, default 3), DURATION (wrk seconds, default 10), WARMUP (unmeasured wrk seconds
 # before each figure, default 5), CONNS (default 32), THREADS (default 2), FERRY_JAVA_OPTS (passed to ./ferry),
 # KEEP=1 keeps the work directory (logs, stores) and prints its path, WAIT_LOAD=N waits before each round (up to
@@ -14,7 +14,7 @@ fixture=$(cd "$root/../shared/fixtures/oci" 2>/dev/null && pwd || true)
 servers=("$@"); [ ${#servers[@]} -eq 0 ] && servers=(registry ferry)
 RUNS=${RUNS:-3} DURATION=${DURATION:-10} WARMUP=${WARMUP:-5} CONNS=${CONNS:-32} THREADS=${THREADS:-2}
 UP_PORT=18491 REG_PORT=18492 FERRY_PORT=18493
-for t in docker-registry skopeo wrk ab python3 curl; do command -v $t >/dev/null || { echo "needs $t (apt-get install docker-registry skopeo wrk apache2-utils python3 curl)"; exit 1; }; done
+for t in docker-registry skopeo wrk go python3 curl; do command -v $t >/dev/null || { echo "needs $t (apt-get install docker-registry skopeo wrk golang-go python3 curl)"; exit 1; }; done
 for p in $UP_PORT $REG_PORT $FERRY_PORT; do
 	! curl -s -o /dev/null "http://127.0.0.1:$p/" || { echo "port $p is in use"; exit 1; }
 done
@@ -45,7 +45,8 @@ YML
 }
 
 # --- the upstream: docker-registry holding the 200 MiB image, the 1 MiB blob image and the oci fixture
-echo "building the images..."
+echo "building the images and headload..."
+(cd "$here" && go build -o "$work/headload" headload.go)
 python3 "$here/make-images.py" "$work/layout" | sed 's/^/  /'
 registry_config $UP_PORT "$work/upstream" "" >"$work/upstream.yml"
 docker-registry serve "$work/upstream.yml" >"$work/upstream.log" 2>&1 & pids+=($!)
@@ -98,17 +99,14 @@ wrkrun() { # $1 = URL, $2 = lua script or ""; prints req/s of a measured run aft
 }
 
 # wrk 4.1 cannot measure HEAD: it waits for the body a HEAD answer's Content-Length announces and counts 0 requests.
-# ApacheBench (-i = HEAD, -k = keep-alive, one thread) measures HEAD instead, with the same connections and time.
-abhead() { # $1 = URL; prints req/s of a measured HEAD run after an unmeasured warm-up run
+# headload.go does the same as wrk for HEAD (C keep-alive connections, one request in flight each).
+headrun() { # $1 = URL; prints req/s of a measured HEAD run after an unmeasured warm-up run
 	local accept="application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, \
 application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json"
-	# -n after -t: -t alone caps the run at 50000 requests
-	ab -q -i -k -c"$CONNS" -t"$WARMUP" -n100000000 -H "Accept: $accept" "$1" >/dev/null 2>&1
-	ab -q -i -k -c"$CONNS" -t"$DURATION" -n100000000 -H "Accept: $accept" "$1" >"$work/ab.out" 2>&1
-	if ! grep -q '^Failed requests: *0$' "$work/ab.out" || grep -q 'Non-2xx' "$work/ab.out"; then
-		echo "ab on $1 saw failures:" >&2; grep -e '^Failed' -e 'Non-2xx' "$work/ab.out" >&2
-	fi
-	awk '/^Requests per second/ {printf "%.0f", $4}' "$work/ab.out"
+	"$work/headload" -c "$CONNS" -d "${WARMUP}s" -H "Accept: $accept" "$1" >/dev/null
+	"$work/headload" -c "$CONNS" -d "${DURATION}s" -H "Accept: $accept" "$1" >"$work/headload.out"
+	grep -q ', 0 failed$' "$work/headload.out" || { echo "HEAD load on $1 saw failures: $(cat "$work/headload.out")" >&2; }
+	awk '{printf "%.0f", $5}' "$work/headload.out"
 }
 
 check_answers() { # the three wrk targets must answer 200 with the right bytes before they are measured
@@ -139,7 +137,7 @@ for r in $(seq 1 "$RUNS"); do
 		cold=$(copy "$work/copy-cold")
 		warm=$(copy "$work/copy-warm")
 		check_answers
-		head=$(abhead "$base/v2/library/blob1m/manifests/1")
+		head=$(headrun "$base/v2/library/blob1m/manifests/1")
 		get=$(wrkrun "$base/v2/library/blob1m/manifests/1" "$here/manifest-get.lua")
 		blob=$(wrkrun "$base/v2/library/blob1m/blobs/$BLOB" "")
 		rss=$(awk '/^VmHWM/ {printf "%.0f", $2/1024}' "/proc/$server/status")
@@ -149,7 +147,7 @@ for r in $(seq 1 "$RUNS"); do
 	done
 done
 echo
-echo "== medians of $RUNS runs (wrk -t$THREADS -c$CONNS -d${DURATION}s, HEAD: ab -k -c$CONNS -t$DURATION; each after ${WARMUP}s warm-up; load now: $(load))"
+echo "== medians of $RUNS runs (wrk -t$THREADS -c$CONNS -d${DURATION}s, HEAD: headload -c$CONNS -d${DURATION}s; each after ${WARMUP}s warm-up; load now: $(load))"
 printf '%-30s %12s %12s %16s\n' figure registry ferry ferry/registry
 row() { # $1 = label, $2 = figure, $3 = "lower" when lower is better (ratio then shows registry/ferry as speed-up)
 	local a b
