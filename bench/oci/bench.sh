@@ -52,6 +52,7 @@ registry_config $UP_PORT "$work/upstream" "" >"$work/upstream.yml"
 docker-registry serve "$work/upstream.yml" >"$work/upstream.log" 2>&1 & pids+=($!)
 wait_http "http://127.0.0.1:$UP_PORT/v2/"
 skopeo copy -q --dest-tls-verify=false "oci:$work/layout:big-1" "docker://127.0.0.1:$UP_PORT/library/big:1"
+skopeo copy -q --dest-tls-verify=false "oci:$work/layout:big2-1" "docker://127.0.0.1:$UP_PORT/library/big2:1"
 skopeo copy -q --dest-tls-verify=false "oci:$work/layout:blob1m-1" "docker://127.0.0.1:$UP_PORT/library/blob1m:1"
 if [ -n "$fixture" ]; then "$fixture/push.sh" "127.0.0.1:$UP_PORT" | sed 's/^/  /'; fi
 BLOB=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["layers"][0]["digest"])' \
@@ -78,13 +79,13 @@ start_ferry() {
 }
 stop_server() { kill "$server"; wait "$server" 2>/dev/null || true; }
 
-copy() { # $1 = destination dir; prints wall seconds of skopeo copy of the 200 MiB image from the server under test
+copy() { # $1 = repository, $2 = destination dir; prints wall seconds of skopeo copy of $1:1 (200 MiB) from the server
 	local t0 t1
 	t0=$(date +%s.%N)
-	skopeo copy -q --src-tls-verify=false "docker://${base#http://}/library/big:1" "dir:$1" >&2
+	skopeo copy -q --src-tls-verify=false "docker://${base#http://}/library/$1:1" "dir:$2" >&2
 	t1=$(date +%s.%N)
-	[ "$(du -sm "$1" | cut -f1)" -ge 200 ] || { echo "copy to $1 is short" >&2; exit 1; }
-	rm -rf "$1"
+	[ "$(du -sm "$2" | cut -f1)" -ge 200 ] || { echo "copy to $2 is short" >&2; exit 1; }
+	rm -rf "$2"
 	awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.2f", b-a}'
 }
 
@@ -125,7 +126,7 @@ quiet() { # waits (at most 10 minutes) for the 1-minute load average to fall bel
 	echo "   (load stayed above $WAIT_LOAD; measuring anyway)"
 }
 
-figures=(cold warm head get blob rss)
+figures=(cold cold2 warm head get blob rss)
 declare -A result
 for s in "${servers[@]}"; do [ "$s" = ferry ] && "$root/ferry" --version >/dev/null; done   # builds the jar now, untimed
 # Rounds alternate between the servers, so that a burst of load from elsewhere on the machine lands on both.
@@ -134,15 +135,16 @@ for r in $(seq 1 "$RUNS"); do
 		quiet
 		"start_$s"
 		echo "== $s run $r/$RUNS (load before: $(load))"
-		cold=$(copy "$work/copy-cold")
-		warm=$(copy "$work/copy-warm")
+		cold=$(copy big "$work/copy-cold")
+		cold2=$(copy big2 "$work/copy-cold2")
+		warm=$(copy big "$work/copy-warm")
 		check_answers
 		head=$(headrun "$base/v2/library/blob1m/manifests/1")
 		get=$(wrkrun "$base/v2/library/blob1m/manifests/1" "$here/manifest-get.lua")
 		blob=$(wrkrun "$base/v2/library/blob1m/blobs/$BLOB" "")
 		rss=$(awk '/^VmHWM/ {printf "%.0f", $2/1024}' "/proc/$server/status")
 		stop_server
-		echo "   copy cold ${cold}s, warm ${warm}s | manifest HEAD $head req/s, GET $get req/s | 1 MiB blob $blob req/s | peak RSS $rss MiB (load after: $(load))"
+		echo "   copy cold ${cold}s, 2nd image cold ${cold2}s, warm ${warm}s | manifest HEAD $head req/s, GET $get req/s | 1 MiB blob $blob req/s | peak RSS $rss MiB (load after: $(load))"
 		for f in "${figures[@]}"; do result[$s.$f]+="${!f} "; done
 	done
 done
@@ -156,6 +158,7 @@ row() { # $1 = label, $2 = figure, $3 = "lower" when lower is better (ratio then
 	printf '%-30s %12s %12s %16s\n' "$1" "${a:-n/a}" "${b:-n/a}" "$(ratio "${b:-n/a}" "${a:-n/a}")"
 }
 row "skopeo copy 200 MiB cold (s)" cold
+row "  2nd image, cold (s)" cold2
 row "skopeo copy 200 MiB warm (s)" warm
 row "manifest HEAD by tag (req/s)" head
 row "manifest GET by tag (req/s)" get

@@ -3,6 +3,7 @@
 
   big-1     4 layers of 50 MiB random data each (a one-file tar, gzip-wrapped with stored deflate blocks so that
             building it costs no compression time and skopeo pushes it as is): a 200 MiB image.
+  big2-1    the same shape with other random data: a second cold image for a server that has served one already.
   blob1m-1  one layer whose blob is exactly 1 MiB (1048576 bytes), for the blob GET figure.
 
 Deterministic (seeded random, zero mtimes), so every run pushes the same digests."""
@@ -88,6 +89,8 @@ def main():
     rng = random.Random(20261121)
     lay = Layout(out)
     big = lay.image("big-1", [layer(rng, "layer%d.bin" % i, 50 * MIB) for i in range(4)])
+    rng2 = random.Random(20261122)  # its own stream, so that adding it changed no other digest
+    lay.image("big2-1", [layer(rng2, "layer%d.bin" % i, 50 * MIB) for i in range(4)])
     small = lay.image("blob1m-1", [exact_mib_layer(rng)])
     lay.close()
     with open(os.path.join(out, "blobs", "sha256", big["digest"][7:])) as f:
