@@ -100,12 +100,12 @@ wrkrun() { # $1 = URL, $2 = lua script or ""; prints req/s of a measured run aft
 }
 
 # wrk 4.1 cannot measure HEAD: it waits for the body a HEAD answer's Content-Length announces and counts 0 requests.
-# headload.go does the same as wrk for HEAD (C keep-alive connections, one request in flight each).
+# headload.go is built like wrk (threads with an epoll loop each, keep-alive connections, one request in flight each).
 headrun() { # $1 = URL; prints req/s of a measured HEAD run after an unmeasured warm-up run
 	local accept="application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, \
 application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json"
-	"$work/headload" -c "$CONNS" -d "${WARMUP}s" -H "Accept: $accept" "$1" >/dev/null
-	"$work/headload" -c "$CONNS" -d "${DURATION}s" -H "Accept: $accept" "$1" >"$work/headload.out"
+	"$work/headload" -t "$THREADS" -c "$CONNS" -d "${WARMUP}s" -H "Accept: $accept" "$1" >/dev/null
+	"$work/headload" -t "$THREADS" -c "$CONNS" -d "${DURATION}s" -H "Accept: $accept" "$1" >"$work/headload.out"
 	grep -q ', 0 failed$' "$work/headload.out" || { echo "HEAD load on $1 saw failures: $(cat "$work/headload.out")" >&2; }
 	awk '{printf "%.0f", $5}' "$work/headload.out"
 }
@@ -149,7 +149,7 @@ for r in $(seq 1 "$RUNS"); do
 	done
 done
 echo
-echo "== medians of $RUNS runs (wrk -t$THREADS -c$CONNS -d${DURATION}s, HEAD: headload -c$CONNS -d${DURATION}s; each after ${WARMUP}s warm-up; load now: $(load))"
+echo "== medians of $RUNS runs (wrk -t$THREADS -c$CONNS -d${DURATION}s, HEAD: headload -t$THREADS -c$CONNS -d${DURATION}s; each after ${WARMUP}s warm-up; load now: $(load))"
 printf '%-30s %12s %12s %16s\n' figure registry ferry ferry/registry
 row() { # $1 = label, $2 = figure, $3 = "lower" when lower is better (ratio then shows registry/ferry as speed-up)
 	local a b
