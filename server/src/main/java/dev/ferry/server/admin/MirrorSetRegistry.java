@@ -174,7 +174,9 @@ public final class MirrorSetRegistry implements AutoCloseable {
             e = new Entry(new Registration(n, fileName, content, every, clock.instant()), runtime.service(n), null);
             entries.put(n, e);
             save();
-            schedule(e, Duration.ZERO);
+            // The first run starts before the answer goes out, so whoever registered the set can follow it.
+            run(e);
+            schedule(e, every);
         }
         LOG.info("mirror set " + n + " registered, refresh every " + every);
         return e;
