@@ -1,5 +1,7 @@
 package dev.ferry.mirror.go;
 
+import dev.ferry.mirror.MutableClock;
+
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;

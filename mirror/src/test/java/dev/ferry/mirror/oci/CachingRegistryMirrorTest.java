@@ -1,5 +1,7 @@
 package dev.ferry.mirror.oci;
 
+import dev.ferry.mirror.MutableClock;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -28,11 +30,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -60,7 +58,7 @@ class CachingRegistryMirrorTest {
     Path dir;
     private GatedStore store;
     private FakeRegistryClient upstream;
-    private TestClock clock;
+    private MutableClock clock;
     private CachingRegistryMirror mirror;
     private ExecutorService threads;
 
@@ -68,7 +66,7 @@ class CachingRegistryMirrorTest {
     void open() throws IOException {
         store = new GatedStore(RocksContentStore.open(dir.resolve("store"), StoreOptions.defaults()));
         upstream = new FakeRegistryClient();
-        clock = new TestClock();
+        clock = new MutableClock();
         // A small memory limit, so the large blobs below spool through a file as well.
         mirror = new CachingRegistryMirror(store, upstream, new OciMirrorSettings(TTL, dir.resolve("spool"), 64 << 10), clock);
         threads = Executors.newVirtualThreadPerTaskExecutor();
@@ -733,29 +731,6 @@ class CachingRegistryMirrorTest {
             if (count.addAndGet(len) >= target) {
                 reached.countDown();
             }
-        }
-    }
-
-    private static final class TestClock extends Clock {
-        private volatile Instant now = Instant.parse("2026-01-01T00:00:00Z");
-
-        void advance(Duration d) {
-            now = now.plus(d);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
         }
     }
 }

@@ -1,5 +1,7 @@
 package dev.ferry.mirror.oci.hosted;
 
+import dev.ferry.mirror.MutableClock;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -58,7 +60,7 @@ class HostedRegistryTest {
     @TempDir
     Path dir;
     ContentStore store;
-    TestClock clock = new TestClock();
+    MutableClock clock = new MutableClock();
     HostedRegistry registry;
     Path uploads;
 

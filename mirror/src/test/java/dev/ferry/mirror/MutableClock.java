@@ -1,4 +1,4 @@
-package dev.ferry.mirror.go;
+package dev.ferry.mirror;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -6,11 +6,11 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 
-/** A clock the test moves by hand, so TTLs are tested without sleeping. */
-final class MutableClock extends Clock {
+/** A clock the test moves by hand, so TTLs and expiry are tested without sleeping. Shared by the mirror's tests. */
+public final class MutableClock extends Clock {
     private volatile Instant now = Instant.parse("2026-01-01T00:00:00Z");
 
-    void advance(Duration d) {
+    public void advance(Duration d) {
         now = now.plus(d);
     }
 
