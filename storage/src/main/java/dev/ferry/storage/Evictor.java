@@ -40,7 +40,14 @@ final class Evictor {
                 scheduled.set(false);
                 try {
                     if (store.size() > quota) {
-                        evict(lowWatermarkBytes);
+                        long t0 = System.nanoTime();
+                        EvictionReport r = evict(lowWatermarkBytes);
+                        long ms = (System.nanoTime() - t0) / 1_000_000;
+                        System.getLogger("ferry.storage").log(System.Logger.Level.INFO, "evicted " + r.evictedObjects()
+                                + " objects (" + r.evictedBytes() + " bytes) in " + ms + " ms: size " + r.sizeBefore()
+                                + " -> " + r.sizeAfter() + " bytes (quota " + quota + ", target " + r.targetBytes()
+                                + "), " + r.skippedPinned() + " pinned passed over"
+                                + (r.reachedTarget() ? "" : "; nothing unpinned is left to evict"));
                     }
                 } catch (IOException | RuntimeException e) {
                     System.getLogger("ferry.storage").log(System.Logger.Level.WARNING,
