@@ -11,11 +11,11 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 fixtures=$(cd "$root/../shared/fixtures/gocorpus" && pwd)
 RUNS=${RUNS:-3} QUOTA=${QUOTA:-1MiB} DURATION=${DURATION:-10}
-UP_PORT=18491 FERRY_PORT=18492
+UP_PORT=${UP_PORT:-27391} FERRY_PORT=${FERRY_PORT:-27392}
 work=$(mktemp -d /tmp/ferry-prewarm-bench.XXXXXX)
 pids=()
 ferry_pid=
-cleanup() { [ -n "$ferry_pid" ] && kill "$ferry_pid" 2>/dev/null; for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+cleanup() { [ -n "$ferry_pid" ] && kill "$ferry_pid" 2>/dev/null; cp "$work"/d*.log /tmp/ 2>/dev/null || true; for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 	wait 2>/dev/null || true; chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 for t in nginx wrk go curl jq; do command -v $t >/dev/null || { echo "needs $t"; exit 1; }; done

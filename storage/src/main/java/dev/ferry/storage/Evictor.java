@@ -64,14 +64,18 @@ final class Evictor {
         long evictedBytes = 0;
         long pinned = 0;
         long deferred = 0;
+        // Objects deleted while reads stream them free their chunks only when those reads end: counted as freed
+        // (their size, an upper bound when they share chunks) so that a busy store does not evict everything
+        // while waiting for slow downloads. A later commit queues another run if this fell short.
+        long deferredBytes = 0;
         byte[] after = null;
-        while (store.size() > target && !store.isClosing()) {
+        while (store.size() - deferredBytes > target && !store.isClosing()) {
             List<byte[]> page = page(after);
             if (page.isEmpty()) {
                 break;
             }
             for (byte[] timeKey : page) {
-                if (store.size() <= target) {
+                if (store.size() - deferredBytes <= target) {
                     break;
                 }
                 Sha256 object = StoreLayout.Access.objectOf(timeKey);
@@ -85,6 +89,7 @@ final class Evictor {
                     evictedBytes += outcome.size();
                     if (outcome.deferred()) {
                         deferred++;
+                        deferredBytes += outcome.size();
                     }
                 } else if (outcome.pinned()) {
                     pinned++; // pinned between the check and the delete
@@ -93,7 +98,8 @@ final class Evictor {
             after = page.get(page.size() - 1);
         }
         long now = store.size();
-        return new EvictionReport(target, before, now, evicted, evictedBytes, pinned, deferred, now <= target);
+        return new EvictionReport(target, before, now, evicted, evictedBytes, pinned, deferred,
+                now - deferredBytes <= target);
     }
 
     private List<byte[]> page(byte[] after) throws IOException {

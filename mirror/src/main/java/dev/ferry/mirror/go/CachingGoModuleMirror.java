@@ -154,8 +154,7 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
         Optional<StoredObject> stored = store.resolve(name);
         if (stored.isPresent()) {
             // Evicted between this lookup and the read: the read finds nothing, and the file is fetched again.
-            return new GoAnswer.Content(new StoredBody(store, stored.get(), () -> refetched(module, version, kind, path)),
-                    kind.contentType, stored.get().digest().hex(), GoAnswer.Freshness.IMMUTABLE, GoAnswer.CacheOutcome.HIT);
+            return fileContent(stored.get(), module, version, kind, path, GoAnswer.CacheOutcome.HIT);
         }
         Optional<NegativeCache.Miss> miss = negatives.get(path, clock.instant());
         if (miss.isPresent()) {
@@ -183,7 +182,7 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
                 }
             }
             return switch (fetch.done.get()) {
-                case FileOutcome.Stored s -> stored(s.object(), kind.contentType, GoAnswer.Freshness.IMMUTABLE, GoAnswer.CacheOutcome.MISS);
+                case FileOutcome.Stored s -> fileContent(s.object(), module, version, kind, path, GoAnswer.CacheOutcome.MISS);
                 case FileOutcome.Missing m -> new GoAnswer.NotFound(m.reason(), m.gone(), GoAnswer.CacheOutcome.MISS);
                 case FileOutcome.Failed f -> new GoAnswer.Unavailable(f.reason(), f.badGateway());
             };
@@ -194,6 +193,13 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
             // FileFetch completes its futures normally; this is a bug, reported as a 503 rather than lost.
             return new GoAnswer.Unavailable("internal error fetching " + module + "@" + version + ": " + e, false);
         }
+    }
+
+    /** A stored file; evicted before its read starts, it is fetched again for the same response. */
+    private GoAnswer fileContent(StoredObject object, ModulePath module, Version version, FileKind kind, String path,
+                                 GoAnswer.CacheOutcome outcome) {
+        return new GoAnswer.Content(new StoredBody(store, object, () -> refetched(module, version, kind, path)),
+                kind.contentType, object.digest().hex(), GoAnswer.Freshness.IMMUTABLE, outcome);
     }
 
     /** The body of a file asked for again after its stored copy went (evicted) before it could be read. */
@@ -453,7 +459,7 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
         Body afterwards() throws IOException {
             FileOutcome outcome = done.join();
             if (outcome instanceof FileOutcome.Stored s) {
-                return new StoredBody(store, s.object());
+                return new StoredBody(store, s.object(), () -> refetched(module, version, kind, path));
             }
             throw new IOException(what() + ": " + switch (outcome) {
                 case FileOutcome.Missing m -> m.reason();
