@@ -5,8 +5,9 @@
 #     a fresh ferry data directory and the same cold upstream (nginx serving the static fixture GOPROXY tree and
 #     its checksum database): wall times, median of RUNS, ratio prewarm/download.
 # (b) the rate at which eviction frees space while serving load: a store filled by (a)'s download (nothing
-#     pinned) is reopened with --quota QUOTA; wrk reads the stored files while the eviction that the first commit
-#     queues runs; the rate is what the store's own log line says (size before - after) / elapsed.
+#     pinned) is reopened with --quota QUOTA; wrk reads the stored .info/.mod files (the hot set) while the
+#     eviction that the first commit queues runs (it takes the zips, least recently used); the rate is what the
+#     store's own log line says: (size before - after) / elapsed.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 fixtures=$(cd "$root/../shared/fixtures/gocorpus" && pwd)
@@ -82,7 +83,8 @@ curl -fsS -H "Authorization: Bearer $(cat "$data/admin-token")" http://127.0.0.1
 grep -oE '"GET [^ ]+ ' "$work/nginx-access.log" | awk '{print $2}' | grep -v sumdb | grep -E '\.(info|mod|zip)$' | sort -u >"$work/stored.txt"
 stop_ferry
 start_ferry "$data" --quota "$QUOTA"
-WRK_PATHS=$work/stored.txt wrk -t2 -c16 -d"${DURATION}s" -s "$root/bench/goproxy/paths.lua" http://127.0.0.1:$FERRY_PORT >"$work/wrk.out" &
+grep -E '\.(info|mod)$' "$work/stored.txt" >"$work/hot.txt"   # the hot set: small files, read all the time
+WRK_PATHS=$work/hot.txt wrk -t2 -c16 -d"${DURATION}s" -s "$root/bench/goproxy/paths.lua" http://127.0.0.1:$FERRY_PORT >"$work/wrk.out" &
 wrk_pid=$!
 sleep 1
 # one file not stored yet: its commit queues the eviction
