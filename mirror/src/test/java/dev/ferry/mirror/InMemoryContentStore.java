@@ -35,6 +35,8 @@ public final class InMemoryContentStore implements ContentStore {
     private final Map<Sha256, byte[]> objects = new HashMap<>();
     private final Map<String, Sha256> names = new HashMap<>();
     private final TreeMap<String, byte[]> meta = new TreeMap<>();
+    /** pin set -> objects */
+    private final TreeMap<String, java.util.TreeSet<String>> pins = new TreeMap<>();
     private final AtomicInteger openWriters = new AtomicInteger();
     private volatile boolean failNextCommit;
 
@@ -112,6 +114,7 @@ public final class InMemoryContentStore implements ContentStore {
                 }
                 synchronized (commitLock) {
                     Batch batch = new Batch();
+                    batch.committing = new StoredObject(actual, data.length);
                     changes.accept(batch);
                     objects.putIfAbsent(actual, data);
                     batch.apply();
@@ -205,6 +208,67 @@ public final class InMemoryContentStore implements ContentStore {
     }
 
     @Override
+    public long unpinAll(String pinSet) {
+        synchronized (commitLock) {
+            java.util.Set<String> held = pins.remove(pinSet);
+            return held == null ? 0 : held.size();
+        }
+    }
+
+    @Override
+    public boolean isPinned(Sha256 object) {
+        synchronized (commitLock) {
+            return pins.values().stream().anyMatch(s -> s.contains(object.hex()));
+        }
+    }
+
+    @Override
+    public void scanPinSet(String pinSet, java.util.function.Predicate<Sha256> visitor) {
+        java.util.List<String> held;
+        synchronized (commitLock) {
+            held = java.util.List.copyOf(pins.getOrDefault(pinSet, new java.util.TreeSet<>()));
+        }
+        for (String hex : held) {
+            if (!visitor.test(Sha256.ofHex(hex))) {
+                return;
+            }
+        }
+    }
+
+    @Override
+    public void scanPinSets(String prefix, java.util.function.Predicate<String> visitor) {
+        java.util.List<String> sets;
+        synchronized (commitLock) {
+            sets = pins.keySet().stream().filter(s -> s.startsWith(prefix)).toList();
+        }
+        for (String s : sets) {
+            if (!visitor.test(s)) {
+                return;
+            }
+        }
+    }
+
+    /** Deletes like the real store: the object, its names and pins (when forced); metadata stays. */
+    @Override
+    public boolean delete(Sha256 object, boolean force) throws IOException {
+        synchronized (commitLock) {
+            if (!objects.containsKey(object)) {
+                return false;
+            }
+            if (isPinned(object)) {
+                if (!force) {
+                    throw new dev.ferry.storage.ObjectPinnedException(object);
+                }
+                pins.values().forEach(s -> s.remove(object.hex()));
+                pins.values().removeIf(java.util.Set::isEmpty);
+            }
+            objects.remove(object);
+            names.values().removeIf(object::equals);
+            return true;
+        }
+    }
+
+    @Override
     public void close() {}
 
     /** Changes gathered first and applied together, so a callback that throws leaves the store as it was. */
@@ -213,6 +277,26 @@ public final class InMemoryContentStore implements ContentStore {
         private final Map<String, byte[]> metaPuts = new HashMap<>();
         private final java.util.Set<String> nameDeletes = new java.util.HashSet<>();
         private final java.util.Set<String> metaDeletes = new java.util.HashSet<>();
+        private final java.util.List<Object[]> pinChanges = new java.util.ArrayList<>();
+        private StoredObject committing;
+
+        @Override
+        public void pin(String pinSet, Sha256 digest) {
+            if (!objects.containsKey(digest) && (committing == null || !digest.equals(committing.digest()))) {
+                throw new IllegalArgumentException("no object " + digest);
+            }
+            pinChanges.add(new Object[] {true, pinSet, digest});
+        }
+
+        @Override
+        public void unpin(String pinSet, Sha256 digest) {
+            pinChanges.add(new Object[] {false, pinSet, digest});
+        }
+
+        @Override
+        public Optional<StoredObject> committing() {
+            return Optional.ofNullable(committing);
+        }
 
         @Override
         public void putName(String name, Sha256 digest) {
@@ -259,6 +343,18 @@ public final class InMemoryContentStore implements ContentStore {
             names.putAll(namePuts);
             metaDeletes.forEach(meta::remove);
             meta.putAll(metaPuts);
+            for (Object[] c : pinChanges) {
+                String set = (String) c[1];
+                String hex = ((Sha256) c[2]).hex();
+                if ((Boolean) c[0]) {
+                    pins.computeIfAbsent(set, k -> new java.util.TreeSet<>()).add(hex);
+                } else if (pins.containsKey(set)) {
+                    pins.get(set).remove(hex);
+                    if (pins.get(set).isEmpty()) {
+                        pins.remove(set);
+                    }
+                }
+            }
         }
     }
 

@@ -6,7 +6,6 @@ import dev.ferry.mirror.go.GoModuleMirror;
 import dev.ferry.server.admin.AdminApi;
 import dev.ferry.server.admin.AdminAuth;
 import dev.ferry.server.admin.AuditLog;
-import dev.ferry.server.admin.MetadataPins;
 import dev.ferry.server.admin.MirrorSetRegistry;
 import dev.ferry.server.admin.PrewarmService;
 import dev.ferry.server.admin.StorePins;
@@ -78,6 +77,8 @@ public final class Ferry implements AutoCloseable {
     static final int PREWARM_CONCURRENCY = 8;
     /** Reports of ended prewarm jobs kept for GET /admin/api/prewarm. */
     static final int PREWARM_REPORTS = 50;
+    /** Eviction under the quota runs down to this share of it, so it does not run again at every commit. */
+    static final double QUOTA_LOW_WATERMARK = 0.9;
 
     private enum State { STARTING, READY, STOPPING, STOPPED }
 
@@ -98,6 +99,14 @@ public final class Ferry implements AutoCloseable {
 
     /** Opens the store, builds the mirror and starts listening; the caller owns the result and must close it. */
     public static Ferry start(FerryConfig config) throws IOException {
+        return start(config, StoreOptions.defaults());
+    }
+
+    /**
+     * With the store's options other than the defaults (tests and benchmarks: a test clock, access flushes);
+     * the quota comes from {@code config}.
+     */
+    public static Ferry start(FerryConfig config, StoreOptions storeOptions) throws IOException {
         LOG.info("ferry starting: listen=" + config.listen() + " data=" + config.data()
                 + " go.upstream=" + config.goUpstreamText() + " go.sumdb=" + config.sumdbText()
                 + (config.privates().isEmpty() ? "" : " go.private=" + config.privates())
@@ -106,7 +115,12 @@ public final class Ferry implements AutoCloseable {
         checkCanListen(config.listen());
         Files.createDirectories(config.storeDir());
         Files.createDirectories(config.spoolDir());
-        RocksContentStore store = RocksContentStore.open(config.storeDir(), StoreOptions.defaults());
+        RocksContentStore store = RocksContentStore.open(config.storeDir(),
+                storeOptions.withQuota(config.quotaBytes(), QUOTA_LOW_WATERMARK));
+        if (config.quotaBytes() > 0) {
+            LOG.info("storage quota " + config.quotaBytes() + " bytes: least recently used unpinned content is evicted"
+                    + " down to " + Math.round(QUOTA_LOW_WATERMARK * 100) + "% of it; now " + store.stats().chunkBytes());
+        }
         Ferry ferry = new Ferry(store);
         try {
             FerryMetrics metrics = new FerryMetrics(memoize(store::stats));
@@ -124,7 +138,9 @@ public final class Ferry implements AutoCloseable {
                     config.goUpstream().isOff() ? null : upstream,
                     url -> new HttpGoProxyClient(GoProxyList.parse(url.toString()), config.upstreamTimeouts(), metrics),
                     metrics, Clock.systemUTC());
-            GoModuleMirror mirror = new CachingGoModuleMirror(store, upstream, settings, Clock.systemUTC(), sums.modules());
+            // Private modules are pinned as they are stored: only the upstream that served them has them.
+            GoModuleMirror mirror = new CachingGoModuleMirror(store, upstream, settings, Clock.systemUTC(), sums.modules(),
+                    config.privates()::matches);
             Map<String, UpstreamPool> pools = new LinkedHashMap<>();
             pools.put("go", upstream.pool());
             OciRouting registry = ferry.registry(config, store, metrics, pools);
@@ -216,9 +232,7 @@ public final class Ferry implements AutoCloseable {
         ImagePrewarmPlanner images = new ImagePrewarmPlanner(targets);
         GoPrewarmPlanner go = new GoPrewarmPlanner(mirror);
         MirrorItemRunner runner = new MirrorItemRunner(mirror, images);
-        // The pin seam: MetadataPins records pins beside the content until the store's own pins (ContentStore.pin,
-        // honoured by eviction) land; then this line becomes an implementation of Pins over the store.
-        StorePins pins = new StorePins(new MetadataPins(store), store, defaultRegistry);
+        StorePins pins = new StorePins(store, defaultRegistry);
         prewarm = new PrewarmService(runner, PREWARM_CONCURRENCY, pins.prewarmSink(), clock, PREWARM_REPORTS);
         MirrorSetPlanner setPlanner = new MirrorSetPlanner(go, images, () -> knownModules(store));
         mirrorSets = new MirrorSetRegistry(config.data().resolve(MirrorSetRegistry.FILE), new MirrorSetRegistry.Runtime() {
@@ -235,7 +249,7 @@ public final class Ferry implements AutoCloseable {
             @Override
             public void removed(String setName) {
                 try {
-                    pins.pins().unpinAll(StorePins.MIRROR_SET + setName);
+                    pins.unpinAll(StorePins.MIRROR_SET + setName);
                 } catch (IOException e) {
                     LOG.log(Level.WARNING, "dropping the pins of mirror set " + setName + " failed", e);
                 }

@@ -71,6 +71,14 @@ public interface ContentStore extends AutoCloseable {
     }
 
     /**
+     * Visits the names of the non-empty pin sets that start with {@code prefix}, in name (UTF-8 byte) order, until
+     * the visitor returns false. Seeks from set to set, so the cost is one seek per set, not one step per pin.
+     */
+    default void scanPinSets(String prefix, Predicate<String> visitor) {
+        throw new UnsupportedOperationException("this store has no pins");
+    }
+
+    /**
      * Deletes {@code object}, every name pointing at it, and its access record, and gives its chunk references back
      * (chunks no other object uses are deleted; for reads still streaming the object, only once they end).
      * Metadata is not touched: the layers above treat a name that no longer resolves as not stored.

@@ -40,7 +40,14 @@ final class Evictor {
                 scheduled.set(false);
                 try {
                     if (store.size() > quota) {
-                        evict(lowWatermarkBytes);
+                        long t0 = System.nanoTime();
+                        EvictionReport r = evict(lowWatermarkBytes);
+                        long ms = (System.nanoTime() - t0) / 1_000_000;
+                        System.getLogger("ferry.storage").log(System.Logger.Level.INFO, "evicted " + r.evictedObjects()
+                                + " objects (" + r.evictedBytes() + " bytes) in " + ms + " ms: size " + r.sizeBefore()
+                                + " -> " + r.sizeAfter() + " bytes (quota " + quota + ", target " + r.targetBytes()
+                                + "), " + r.skippedPinned() + " pinned passed over"
+                                + (r.reachedTarget() ? "" : "; nothing unpinned is left to evict"));
                     }
                 } catch (IOException | RuntimeException e) {
                     System.getLogger("ferry.storage").log(System.Logger.Level.WARNING,
@@ -57,14 +64,18 @@ final class Evictor {
         long evictedBytes = 0;
         long pinned = 0;
         long deferred = 0;
+        // Objects deleted while reads stream them free their chunks only when those reads end: counted as freed
+        // (their size, an upper bound when they share chunks) so that a busy store does not evict everything
+        // while waiting for slow downloads. A later commit queues another run if this fell short.
+        long deferredBytes = 0;
         byte[] after = null;
-        while (store.size() > target && !store.isClosing()) {
+        while (store.size() - deferredBytes > target && !store.isClosing()) {
             List<byte[]> page = page(after);
             if (page.isEmpty()) {
                 break;
             }
             for (byte[] timeKey : page) {
-                if (store.size() <= target) {
+                if (store.size() - deferredBytes <= target) {
                     break;
                 }
                 Sha256 object = StoreLayout.Access.objectOf(timeKey);
@@ -78,6 +89,7 @@ final class Evictor {
                     evictedBytes += outcome.size();
                     if (outcome.deferred()) {
                         deferred++;
+                        deferredBytes += outcome.size();
                     }
                 } else if (outcome.pinned()) {
                     pinned++; // pinned between the check and the delete
@@ -86,7 +98,8 @@ final class Evictor {
             after = page.get(page.size() - 1);
         }
         long now = store.size();
-        return new EvictionReport(target, before, now, evicted, evictedBytes, pinned, deferred, now <= target);
+        return new EvictionReport(target, before, now, evicted, evictedBytes, pinned, deferred,
+                now - deferredBytes <= target);
     }
 
     private List<byte[]> page(byte[] after) throws IOException {

@@ -444,6 +444,28 @@ public final class RocksContentStore implements ContentStore {
     }
 
     @Override
+    public void scanPinSets(String prefix, Predicate<String> visitor) {
+        byte[] start = prefix.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        unchecked(() -> {
+            try (RocksIterator it = db.newIterator(pinSets)) {
+                it.seek(start);
+                while (it.isValid() && startsWith(it.key(), start)) {
+                    String set = StoreLayout.Pin.setOfSetKey(it.key());
+                    if (!visitor.test(set)) {
+                        break;
+                    }
+                    // The next set: past every key of this one (its prefix ends with 0x00; 0x01 sorts after all).
+                    byte[] next = StoreLayout.Pin.setPrefix(set);
+                    next[next.length - 1] = 1;
+                    it.seek(next);
+                }
+                it.status();
+            }
+            return null;
+        });
+    }
+
+    @Override
     public boolean delete(Sha256 object, boolean force) throws IOException {
         Deleted outcome = deleteObject(object, force, false);
         if (outcome.pinned()) {

@@ -217,6 +217,14 @@ class LifecycleTest {
         List<Sha256> inB = new ArrayList<>();
         store.scanPinSet("set-b", inB::add);
         assertEquals(2, inB.size());
+        store.pin("set-b2", p.digest());
+        List<String> sets = new ArrayList<>();
+        store.scanPinSets("", sets::add);
+        assertEquals(List.of("set-b", "set-b2"), sets, "each set once, in name order");
+        sets.clear();
+        store.scanPinSets("set-b2", sets::add);
+        assertEquals(List.of("set-b2"), sets);
+        store.unpinAll("set-b2");
         assertEquals(2, store.unpinAll("set-b"));
         assertFalse(store.isPinned(o.digest()));
         assertEquals(0, store.stats().pinnedBytes());

@@ -40,6 +40,7 @@ import java.util.TreeMap;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -102,6 +103,7 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
     private final Clock clock;
     private final NegativeCache negatives;
     private final ModuleChecksums checksums;
+    private final Predicate<ModulePath> kept;
     private final ConcurrentHashMap<String, FileFetch> fileFetches = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, CompletableFuture<FetchResult<Snapshot>>> refreshes = new ConcurrentHashMap<>();
 
@@ -112,6 +114,19 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
     /** @param checksums what a .mod or .zip must hash to before it is stored (see {@link ModuleChecksums}) */
     public CachingGoModuleMirror(ContentStore store, GoProxyClient upstream, GoMirrorSettings settings, Clock clock,
                                  ModuleChecksums checksums) {
+        this(store, upstream, settings, clock, checksums, module -> false);
+    }
+
+    /** The pin set of private modules' files: nobody else serves them, so eviction must not take them. */
+    public static final String PRIVATE_PIN_SET = "private";
+
+    /**
+     * @param kept modules whose files are pinned in {@link #PRIVATE_PIN_SET} as they are stored (the private ones:
+     *     an upstream that serves them now may not later, and their hashes are ferry's own pins)
+     */
+    public CachingGoModuleMirror(ContentStore store, GoProxyClient upstream, GoMirrorSettings settings, Clock clock,
+                                 ModuleChecksums checksums, Predicate<ModulePath> kept) {
+        this.kept = kept;
         this.checksums = checksums;
         this.store = store;
         this.upstream = upstream;
@@ -138,7 +153,8 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
         String name = GoStoreNames.file(module, version, kind.ext);
         Optional<StoredObject> stored = store.resolve(name);
         if (stored.isPresent()) {
-            return stored(stored.get(), kind.contentType, GoAnswer.Freshness.IMMUTABLE, GoAnswer.CacheOutcome.HIT);
+            // Evicted between this lookup and the read: the read finds nothing, and the file is fetched again.
+            return fileContent(stored.get(), module, version, kind, path, GoAnswer.CacheOutcome.HIT);
         }
         Optional<NegativeCache.Miss> miss = negatives.get(path, clock.instant());
         if (miss.isPresent()) {
@@ -166,7 +182,7 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
                 }
             }
             return switch (fetch.done.get()) {
-                case FileOutcome.Stored s -> stored(s.object(), kind.contentType, GoAnswer.Freshness.IMMUTABLE, GoAnswer.CacheOutcome.MISS);
+                case FileOutcome.Stored s -> fileContent(s.object(), module, version, kind, path, GoAnswer.CacheOutcome.MISS);
                 case FileOutcome.Missing m -> new GoAnswer.NotFound(m.reason(), m.gone(), GoAnswer.CacheOutcome.MISS);
                 case FileOutcome.Failed f -> new GoAnswer.Unavailable(f.reason(), f.badGateway());
             };
@@ -177,6 +193,22 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
             // FileFetch completes its futures normally; this is a bug, reported as a 503 rather than lost.
             return new GoAnswer.Unavailable("internal error fetching " + module + "@" + version + ": " + e, false);
         }
+    }
+
+    /** A stored file; evicted before its read starts, it is fetched again for the same response. */
+    private GoAnswer fileContent(StoredObject object, ModulePath module, Version version, FileKind kind, String path,
+                                 GoAnswer.CacheOutcome outcome) {
+        return new GoAnswer.Content(new StoredBody(store, object, () -> refetched(module, version, kind, path)),
+                kind.contentType, object.digest().hex(), GoAnswer.Freshness.IMMUTABLE, outcome);
+    }
+
+    /** The body of a file asked for again after its stored copy went (evicted) before it could be read. */
+    private Body refetched(ModulePath module, Version version, FileKind kind, String path) throws IOException {
+        if (file(module, version, kind, path) instanceof GoAnswer.Content c) {
+            return c.body();
+        }
+        throw new IOException(module + "@" + version + "." + kind.ext + " was evicted while being served and could not"
+                + " be fetched again");
     }
 
     private GoAnswer stored(StoredObject object, String contentType, GoAnswer.Freshness freshness, GoAnswer.CacheOutcome outcome) {
@@ -404,6 +436,9 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
                     return;
                 }
                 batch.putName(name, digest);
+                if (kept.test(module)) {
+                    batch.pin(PRIVATE_PIN_SET, digest);
+                }
                 byte[] previous = batch.currentMeta(record).orElse(new byte[0]);
                 byte[] value = Arrays.copyOf(previous, previous.length + line.length);
                 System.arraycopy(line, 0, value, previous.length, line.length);
@@ -424,7 +459,7 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
         Body afterwards() throws IOException {
             FileOutcome outcome = done.join();
             if (outcome instanceof FileOutcome.Stored s) {
-                return new StoredBody(store, s.object());
+                return new StoredBody(store, s.object(), () -> refetched(module, version, kind, path));
             }
             throw new IOException(what() + ": " + switch (outcome) {
                 case FileOutcome.Missing m -> m.reason();

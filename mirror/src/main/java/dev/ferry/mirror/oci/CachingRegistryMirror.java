@@ -112,7 +112,7 @@ public final class CachingRegistryMirror implements OciRepositories {
     private OciAnswer manifestByDigest(RepositoryName repository, Digest digest, boolean head) {
         Optional<StoredManifest> stored = storedManifest(digest);
         if (stored.isPresent() && linked(repository, digest)) {
-            return content(stored.get(), head, OciAnswer.Freshness.IMMUTABLE, OciAnswer.CacheOutcome.HIT);
+            return content(repository, stored.get(), head, OciAnswer.Freshness.IMMUTABLE, OciAnswer.CacheOutcome.HIT);
         }
         if (stored.isPresent() || head) {
             switch (client.headManifest(repository, new Reference.ByDigest(digest))) {
@@ -122,7 +122,7 @@ public final class CachingRegistryMirror implements OciRepositories {
                 }
                 case FetchResult.Fetched<ManifestHead> f when stored.isPresent() -> {
                     link(repository, digest);
-                    return content(stored.get(), head, OciAnswer.Freshness.IMMUTABLE, OciAnswer.CacheOutcome.HIT);
+                    return content(repository, stored.get(), head, OciAnswer.Freshness.IMMUTABLE, OciAnswer.CacheOutcome.HIT);
                 }
                 case FetchResult.Fetched<ManifestHead> f when f.value().digest() != null && f.value().size() >= 0
                         && MediaTypes.isManifest(f.value().mediaType()) -> {
@@ -143,7 +143,7 @@ public final class CachingRegistryMirror implements OciRepositories {
         Fetch fetch = fetchManifest(repository, new Reference.ByDigest(digest), digest, null);
         return switch (fetch.result()) {
             case FetchResult.Fetched<StoredManifest> f ->
-                    content(f.value(), head, OciAnswer.Freshness.IMMUTABLE, OciAnswer.CacheOutcome.MISS);
+                    content(repository, f.value(), head, OciAnswer.Freshness.IMMUTABLE, OciAnswer.CacheOutcome.MISS);
             case FetchResult.NotFound<StoredManifest> n -> manifestUnknown(repository, digest.toString());
             case FetchResult.Failed<StoredManifest> f -> fetch.unavailable(repository + "@" + digest, f);
         };
@@ -161,7 +161,7 @@ public final class CachingRegistryMirror implements OciRepositories {
         Optional<OciStoreNames.TagRecord> record = tagRecord(repository, tag);
         Optional<StoredManifest> recorded = record.flatMap(r -> storedManifest(r.digest()));
         if (recorded.isPresent() && now.isBefore(record.get().resolvedAt().plus(settings.tagTtl()))) {
-            return content(recorded.get(), head, OciAnswer.Freshness.FRESH, OciAnswer.CacheOutcome.HIT);
+            return content(repository, recorded.get(), head, OciAnswer.Freshness.FRESH, OciAnswer.CacheOutcome.HIT);
         }
         String what = repository + ":" + tag;
         ManifestHead resolved;
@@ -172,7 +172,7 @@ public final class CachingRegistryMirror implements OciRepositories {
                     Optional<StoredManifest> known = storedManifest(resolved.digest());
                     if (known.isPresent()) {
                         recordTag(repository, tag, known.get(), f.upstream());
-                        return content(known.get(), head, OciAnswer.Freshness.FRESH, OciAnswer.CacheOutcome.HIT);
+                        return content(repository, known.get(), head, OciAnswer.Freshness.FRESH, OciAnswer.CacheOutcome.HIT);
                     }
                     if (head && resolved.size() >= 0 && MediaTypes.isManifest(resolved.mediaType())) {
                         return new OciAnswer.Content(null, resolved.mediaType(), resolved.digest(), resolved.size(), null,
@@ -184,7 +184,7 @@ public final class CachingRegistryMirror implements OciRepositories {
                 return manifestUnknown(repository, tag.value());
             }
             case FetchResult.Failed<ManifestHead> f -> {
-                return stale(recorded, head).orElseGet(() ->
+                return stale(repository, recorded, head).orElseGet(() ->
                         new OciAnswer.Unavailable(what + ": no upstream could answer: " + f.summary(), false));
             }
         }
@@ -192,14 +192,14 @@ public final class CachingRegistryMirror implements OciRepositories {
         Fetch fetch = fetchManifest(repository, get, resolved.digest(), tag);
         return switch (fetch.result()) {
             case FetchResult.Fetched<StoredManifest> f ->
-                    content(f.value(), head, OciAnswer.Freshness.FRESH, OciAnswer.CacheOutcome.MISS);
+                    content(repository, f.value(), head, OciAnswer.Freshness.FRESH, OciAnswer.CacheOutcome.MISS);
             case FetchResult.NotFound<StoredManifest> n -> manifestUnknown(repository, tag.value());
-            case FetchResult.Failed<StoredManifest> f -> stale(recorded, head).orElseGet(() -> fetch.unavailable(what, f));
+            case FetchResult.Failed<StoredManifest> f -> stale(repository, recorded, head).orElseGet(() -> fetch.unavailable(what, f));
         };
     }
 
-    private Optional<OciAnswer> stale(Optional<StoredManifest> recorded, boolean head) {
-        return recorded.map(m -> content(m, head, OciAnswer.Freshness.STALE, OciAnswer.CacheOutcome.STALE));
+    private Optional<OciAnswer> stale(RepositoryName repository, Optional<StoredManifest> recorded, boolean head) {
+        return recorded.map(m -> content(repository, m, head, OciAnswer.Freshness.STALE, OciAnswer.CacheOutcome.STALE));
     }
 
     private static OciAnswer manifestUnknown(RepositoryName repository, String reference) {
@@ -316,9 +316,12 @@ public final class CachingRegistryMirror implements OciRepositories {
                 .map(object -> new StoredManifest(digest, new String(type.get(), StandardCharsets.UTF_8), object));
     }
 
-    private OciAnswer.Content content(StoredManifest m, boolean head, OciAnswer.Freshness freshness,
-                                      OciAnswer.CacheOutcome outcome) {
-        return new OciAnswer.Content(head ? null : new StoredBody(store, m.object()), m.mediaType(), m.digest(),
+    private OciAnswer.Content content(RepositoryName repository, StoredManifest m, boolean head,
+                                      OciAnswer.Freshness freshness, OciAnswer.CacheOutcome outcome) {
+        // Evicted between the lookup and the read: fetched again by digest (same bytes, same length).
+        StoredBody body = new StoredBody(store, m.object(),
+                () -> refetched(manifestByDigest(repository, m.digest(), false), repository, m.digest()));
+        return new OciAnswer.Content(head ? null : body, m.mediaType(), m.digest(),
                 m.object().size(), null, freshness, outcome);
     }
 
@@ -349,7 +352,7 @@ public final class CachingRegistryMirror implements OciRepositories {
                     return refused.get();
                 }
             }
-            return storedBlob(stored.get(), digest, head, range, OciAnswer.CacheOutcome.HIT);
+            return storedBlob(repository, stored.get(), digest, head, range, OciAnswer.CacheOutcome.HIT);
         }
         BlobDownloads.Download download = downloads.join(repository, digest);
         try {
@@ -361,7 +364,7 @@ public final class CachingRegistryMirror implements OciRepositories {
                 }
             }
             return switch (download.outcome()) {
-                case BlobDownloads.Outcome.Stored s -> storedBlob(s.object(), digest, head, range, OciAnswer.CacheOutcome.MISS);
+                case BlobDownloads.Outcome.Stored s -> storedBlob(repository, s.object(), digest, head, range, OciAnswer.CacheOutcome.MISS);
                 case BlobDownloads.Outcome.Missing m -> new OciAnswer.Error(OciErrorCode.BLOB_UNKNOWN, m.reason());
                 case BlobDownloads.Outcome.Failed f -> new OciAnswer.Unavailable(f.reason(), f.badGateway());
             };
@@ -388,10 +391,13 @@ public final class CachingRegistryMirror implements OciRepositories {
         };
     }
 
-    private OciAnswer storedBlob(StoredObject object, Digest digest, boolean head, String range,
-                                 OciAnswer.CacheOutcome outcome) {
+    private OciAnswer storedBlob(RepositoryName repository, StoredObject object, Digest digest, boolean head,
+                                 String range, OciAnswer.CacheOutcome outcome) {
         if (range == null) {
-            return new OciAnswer.Content(head ? null : new StoredBody(store, object), BLOB_TYPE, digest, object.size(),
+            // Evicted between the lookup and the read: downloaded again (the same digest, so the same length).
+            StoredBody body = new StoredBody(store, object,
+                    () -> refetched(blob(repository, digest, false, null), repository, digest));
+            return new OciAnswer.Content(head ? null : body, BLOB_TYPE, digest, object.size(),
                     null, OciAnswer.Freshness.IMMUTABLE, outcome);
         }
         ByteRange r;
@@ -403,6 +409,16 @@ public final class CachingRegistryMirror implements OciRepositories {
         }
         return new OciAnswer.Content(head ? null : new StoredRangeBody(store, object.digest(), r.offset(), r.length()),
                 BLOB_TYPE, digest, object.size(), r, OciAnswer.Freshness.IMMUTABLE, outcome);
+    }
+
+    /** The body of an answer asked for again after the stored copy was evicted before it could be read. */
+    private static dev.ferry.mirror.Body refetched(OciAnswer answer, RepositoryName repository, Digest digest)
+            throws IOException {
+        if (answer instanceof OciAnswer.Content c && c.body() != null) {
+            return c.body();
+        }
+        throw new IOException(repository + "@" + digest + " was evicted while being served and could not be fetched"
+                + " again: " + answer);
     }
 
     /** Whether this registry's {@code repository} is known to hold {@code digest} (ingested through it or confirmed). */

@@ -83,7 +83,12 @@ public final class OciStoreNames {
     }
 
     public static String link(Target target, RepositoryName repository, Digest digest) {
-        return within(target, repository) + ":link:" + digest;
+        return linkPrefix(target, repository) + digest;
+    }
+
+    /** Scanning this prefix lists the digests a repository links; the rest of each key is the digest. */
+    public static String linkPrefix(Target target, RepositoryName repository) {
+        return within(target, repository) + ":link:";
     }
 
     public static String referrer(Target target, RepositoryName repository, Digest subject, Digest referrer) {

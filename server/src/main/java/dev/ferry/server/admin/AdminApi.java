@@ -326,8 +326,8 @@ public final class AdminApi {
         for (int i = 0; i < items.size(); i++) {
             String key = pins.key(parsed.get(i).get(0));
             try {
-                long released = pins.pins().unpinAll(StorePins.MANUAL + key)
-                        + pins.pins().unpinAll(StorePins.PREWARM + key);
+                long released = pins.unpinAll(StorePins.MANUAL + key)
+                        + pins.unpinAll(StorePins.PREWARM + key);
                 results.addObject().put("item", items.get(i)).put("key", key).put("released", released);
             } catch (IOException e) {
                 throw new ApiException(500, "io_error", "cannot remove the pins of " + key + ": " + e.getMessage(), null);
@@ -340,7 +340,7 @@ public final class AdminApi {
     public ObjectNode pins() {
         ObjectNode out = JSON.createObjectNode();
         ArrayNode sets = out.putArray("pinSets");
-        for (Pins.PinSet s : pins.pins().sets()) {
+        for (StorePins.PinSet s : pins.sets()) {
             sets.addObject().put("name", s.name()).put("objects", s.objects()).put("bytes", s.bytes());
         }
         return out;
@@ -370,15 +370,25 @@ public final class AdminApi {
     /** {@code GET /admin/api/storage}. */
     public ObjectNode storage() {
         StoreStats s = stats.get();
-        Pins.Totals pinned = pins.pins().totals();
+        StorePins.Totals pinned = pins.totals(s);
         ObjectNode n = JSON.createObjectNode();
         n.put("objects", s.objects());
         n.put("objectBytes", s.objectBytes());
         n.put("chunks", s.chunks());
         n.put("chunkBytes", s.chunkBytes());
         n.put("diskBytes", s.diskBytes());
-        // No quota until the storage lifecycle lands (then: StoreStats.quotaBytes, 0 = none).
-        n.putNull("quotaBytes");
+        // What the quota measures: logical bytes of the stored chunks, each shared chunk once.
+        n.put("sizeBytes", s.chunkBytes());
+        if (s.quotaBytes() > 0) {
+            n.put("quotaBytes", s.quotaBytes());
+            n.put("quotaUsed", (double) s.chunkBytes() / s.quotaBytes());
+        } else {
+            n.putNull("quotaBytes");
+            n.putNull("quotaUsed");
+        }
+        ObjectNode e = n.putObject("evicted");
+        e.put("objects", s.evictedObjects());
+        e.put("bytes", s.evictedBytes());
         ObjectNode p = n.putObject("pinned");
         p.put("sets", pinned.sets());
         p.put("objects", pinned.objects());

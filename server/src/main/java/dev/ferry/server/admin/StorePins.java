@@ -23,13 +23,16 @@ import java.util.function.Function;
 
 /**
  * What prewarm stored, as pinned objects: turns {@link StoredContent} into store objects (a Go file by its name, an
- * OCI manifest or blob by its digest's name) and adds them to pin sets of {@link Pins}. Also the one place that
- * spells pin set names and the items {@code ferry pin} takes:
+ * OCI manifest or blob by its digest's name) and adds them to the store's pin sets ({@link ContentStore#pin}), which
+ * eviction honours: an object stays while any set holds it. Also the one place that spells the pin set names of
+ * the admin API and the items {@code ferry pin} takes:
  * <pre>
  *   prewarm:KEY        what a prewarm job stored for one item
  *   mirror-set:NAME    what the runs of a registered mirror set stored
  *   pin:KEY            ferry pin KEY
  * </pre>
+ * The mirror pins beside these, in the commit batch of what it stores: {@code hosted:REPOSITORY} for what a
+ * hosted repository links, {@code private} for private modules' files.
  * KEY is {@code MODULE@VERSION} for Go files (one key for the .info, .mod and .zip of a version) and
  * {@code REGISTRY/REPOSITORY:TAG} or {@code ...@DIGEST} for images, the registry filled in with the default one.
  */
@@ -38,20 +41,53 @@ public final class StorePins {
     public static final String MIRROR_SET = "mirror-set:";
     public static final String MANUAL = "pin:";
 
-    private final Pins pins;
     private final ContentStore store;
     private final String defaultRegistry;
 
     /** @param defaultRegistry the registry of references that name none, or null */
-    public StorePins(Pins pins, ContentStore store, String defaultRegistry) {
-        this.pins = Objects.requireNonNull(pins, "pins");
+    public StorePins(ContentStore store, String defaultRegistry) {
         this.store = Objects.requireNonNull(store, "store");
         this.defaultRegistry = defaultRegistry;
     }
 
-    public Pins pins() {
-        return pins;
+    /** Empties {@code pinSet}; returns how many objects it held. */
+    public long unpinAll(String pinSet) throws IOException {
+        return store.unpinAll(pinSet);
     }
+
+    /**
+     * Every pin set with its object count and bytes, in name order. Reads each pinned object's record (an admin
+     * listing, not a hot path).
+     */
+    public List<PinSet> sets() {
+        List<String> names = new ArrayList<>();
+        store.scanPinSets("", names::add);
+        List<PinSet> out = new ArrayList<>();
+        for (String name : names) {
+            long[] n = new long[2];
+            store.scanPinSet(name, digest -> {
+                n[0]++;
+                n[1] += store.object(digest).map(StoredObject::size).orElse(0L);
+                return true;
+            });
+            out.add(new PinSet(name, n[0], n[1]));
+        }
+        return out;
+    }
+
+    /** Pin sets, and distinct pinned objects and their bytes (an object in several sets counts once). */
+    public Totals totals(dev.ferry.storage.StoreStats stats) {
+        long[] sets = new long[1];
+        store.scanPinSets("", name -> {
+            sets[0]++;
+            return true;
+        });
+        return new Totals(sets[0], stats.pinnedObjects(), stats.pinnedBytes());
+    }
+
+    public record PinSet(String name, long objects, long bytes) {}
+
+    public record Totals(long sets, long objects, long bytes) {}
 
     /** The pin sink of ad-hoc prewarm jobs: each item's content into {@code prewarm:KEY}. */
     public PinSink prewarmSink() {
@@ -80,7 +116,15 @@ public final class StorePins {
         for (StoredContent c : stored) {
             Optional<StoredObject> o = object(c);
             if (o.isPresent()) {
-                pins.pin(pinSet, o.get().digest(), o.get().size());
+                try {
+                    store.pin(pinSet, o.get().digest());
+                } catch (IllegalArgumentException gone) {
+                    // Evicted between its commit and now (a quota too small for what is being prewarmed): nothing
+                    // to pin; a rerun fetches it again.
+                    System.getLogger(StorePins.class.getName()).log(System.Logger.Level.WARNING, o.get().digest()
+                            + " was evicted before it could be pinned in " + pinSet + "; is the quota too small?");
+                    continue;
+                }
                 objects++;
                 bytes += o.get().size();
             }

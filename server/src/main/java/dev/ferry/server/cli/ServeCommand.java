@@ -233,6 +233,12 @@ public final class ServeCommand implements Callable<Integer> {
                     + " Env FERRY_HOSTED_USERS, yaml oci.users. Default: none (nobody can push).")
     String hostedUsers;
 
+    @Option(names = "--quota", paramLabel = "SIZE",
+            description = "Storage quota, e.g. 200GiB (B, KiB, MiB, GiB, TiB, KB, MB, GB, TB; 0: none): past it the least"
+                    + " recently used unpinned content is evicted, down to 90%% of it; prewarmed, pinned, hosted and"
+                    + " private content stays. Env FERRY_QUOTA, yaml storage.quota. Default: none.")
+    String quota;
+
     @Option(names = "--admin-token", paramLabel = "TOKEN",
             description = "Bearer token for /admin/api/ (prefer env FERRY_ADMIN_TOKEN: the command line is visible to"
                     + " other users). yaml admin.token. Default: generated once into DATA/admin-token (mode 0600).")
@@ -288,6 +294,7 @@ public final class ServeCommand implements Callable<Integer> {
         put(flags, Setting.OCI_DELETE, registryDelete == null ? null : registryDelete.toString());
         put(flags, Setting.OCI_ANONYMOUS_PULL, hostedAnonymousPull == null ? null : hostedAnonymousPull.toString());
         put(flags, Setting.OCI_USERS, hostedUsers);
+        put(flags, Setting.QUOTA, quota);
         put(flags, Setting.ADMIN_TOKEN, adminToken);
         put(flags, Setting.LOG_LEVEL, logLevel);
         put(flags, Setting.ACCESS_LOG, accessLog == null ? null : accessLog.toString());

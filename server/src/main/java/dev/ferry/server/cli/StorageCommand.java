@@ -27,8 +27,13 @@ public final class StorageCommand extends AdminCommand {
         out().println("objects:    " + s.path("objects").asLong() + " (" + JobWatcher.bytes(s.path("objectBytes").asLong()) + ")");
         out().println("chunks:     " + s.path("chunks").asLong() + " (" + JobWatcher.bytes(s.path("chunkBytes").asLong()) + ")");
         out().println("disk:       " + JobWatcher.bytes(s.path("diskBytes").asLong()));
+        out().println("size:       " + JobWatcher.bytes(s.path("sizeBytes").asLong()) + " (what the quota measures)");
         out().println("quota:      " + (s.path("quotaBytes").isNumber() && s.path("quotaBytes").asLong() > 0
-                ? JobWatcher.bytes(s.path("quotaBytes").asLong()) : "none"));
+                ? JobWatcher.bytes(s.path("quotaBytes").asLong()) + String.format(Locale.ROOT, " (%.1f%% used)",
+                        100 * s.path("quotaUsed").asDouble()) : "none"));
+        JsonNode e = s.path("evicted");
+        out().println("evicted:    " + e.path("objects").asLong() + " objects (" + JobWatcher.bytes(e.path("bytes").asLong())
+                + ") since the store was created");
         JsonNode p = s.path("pinned");
         out().println("pinned:     " + p.path("objects").asLong() + " objects in " + p.path("sets").asLong() + " pin sets ("
                 + JobWatcher.bytes(p.path("bytes").asLong()) + ")");

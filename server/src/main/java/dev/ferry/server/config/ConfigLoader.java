@@ -34,7 +34,7 @@ import java.util.logging.Level;
  */
 public final class ConfigLoader {
     /** YAML mappings that group settings. */
-    private static final Set<String> GROUPS = Set.of("go", "upstream", "upstream.breaker", "upstream.retry", "admin", "oci");
+    private static final Set<String> GROUPS = Set.of("go", "upstream", "upstream.breaker", "upstream.retry", "admin", "oci", "storage");
     /** The YAML list of per-upstream details. */
     static final String UPSTREAMS = "upstreams";
 
@@ -119,9 +119,10 @@ public final class ConfigLoader {
         SumdbConfig sumdb = check(raw, Setting.GO_SUMDB, SumdbConfig::parse);
         PrivatePatterns privates = check(raw, Setting.GO_PRIVATE, PrivatePatterns::parse);
         OciConfig oci = oci(raw, registries, env, timeouts);
+        long quota = check(raw, Setting.QUOTA, t -> t.isBlank() ? 0L : ByteRates.parse(t));
         return new FerryConfig(listen, data, raw.get(Setting.GO_UPSTREAM).value().strip(), upstream, listTtl,
                 notFoundTtl, timeouts, level, accessLog, upstreams, pool, adminToken.isEmpty() ? null : adminToken,
-                raw.get(Setting.GO_SUMDB).value().strip(), sumdb, privates, oci);
+                raw.get(Setting.GO_SUMDB).value().strip(), sumdb, privates, oci, quota);
     }
 
     /** The registry settings; {@code fileRegistries} is the YAML oci.registries mapping (empty when absent). */

@@ -28,7 +28,8 @@ public record FerryConfig(
         String sumdbText,
         SumdbConfig sumdb,
         PrivatePatterns privates,
-        OciConfig oci) {
+        OciConfig oci,
+        long quotaBytes) {
 
     /**
      * @param goUpstreams  go.upstream's entries with their YAML details (weight, credentials, timeouts)
@@ -36,9 +37,22 @@ public record FerryConfig(
      * @param sumdbText    the GOSUMDB-form text {@code sumdb} was parsed from, for logs
      * @param privates     modules that skip the checksum database (their hashes are pinned on first fetch)
      * @param oci          the registry: mirrored registries, hosted prefixes and their settings
+     * @param quotaBytes   the store's size above which least recently used unpinned content is evicted; 0: none
      */
     public FerryConfig {
         goUpstreams = List.copyOf(goUpstreams);
+        if (quotaBytes < 0) {
+            throw new IllegalArgumentException("quotaBytes must be 0 (none) or positive: " + quotaBytes);
+        }
+    }
+
+    /** Without a quota. */
+    public FerryConfig(ListenAddress listen, Path data, String goUpstreamText, GoProxyList goUpstream,
+                       Duration goListTtl, Duration goNotFoundTtl, UpstreamTimeouts upstreamTimeouts, Level logLevel,
+                       boolean accessLog, List<Upstream> goUpstreams, PoolSettings upstreamPool, String adminToken,
+                       String sumdbText, SumdbConfig sumdb, PrivatePatterns privates, OciConfig oci) {
+        this(listen, data, goUpstreamText, goUpstream, goListTtl, goNotFoundTtl, upstreamTimeouts, logLevel, accessLog,
+                goUpstreams, upstreamPool, adminToken, sumdbText, sumdb, privates, oci, 0);
     }
 
     /**
@@ -57,7 +71,7 @@ public record FerryConfig(
     public String toString() {
         // Never the admin token.
         return "FerryConfig[listen=" + listen + ", data=" + data + ", go.upstream=" + goUpstreamText
-                + ", go.sumdb=" + sumdbText + ", oci=" + oci + "]";
+                + ", go.sumdb=" + sumdbText + ", oci=" + oci + ", quota=" + quotaBytes + "]";
     }
 
     /** The content store's directory under {@link #data}. */
@@ -73,7 +87,19 @@ public record FerryConfig(
     /** With other registry settings (tests). */
     public FerryConfig withOci(OciConfig oci) {
         return new FerryConfig(listen, data, goUpstreamText, goUpstream, goListTtl, goNotFoundTtl, upstreamTimeouts,
-                logLevel, accessLog, goUpstreams, upstreamPool, adminToken, sumdbText, sumdb, privates, oci);
+                logLevel, accessLog, goUpstreams, upstreamPool, adminToken, sumdbText, sumdb, privates, oci, quotaBytes);
+    }
+
+    /** With a storage quota (tests). */
+    public FerryConfig withQuota(long bytes) {
+        return new FerryConfig(listen, data, goUpstreamText, goUpstream, goListTtl, goNotFoundTtl, upstreamTimeouts,
+                logLevel, accessLog, goUpstreams, upstreamPool, adminToken, sumdbText, sumdb, privates, oci, bytes);
+    }
+
+    /** With private module patterns (tests). */
+    public FerryConfig withPrivates(PrivatePatterns patterns) {
+        return new FerryConfig(listen, data, goUpstreamText, goUpstream, goListTtl, goNotFoundTtl, upstreamTimeouts,
+                logLevel, accessLog, goUpstreams, upstreamPool, adminToken, sumdbText, sumdb, patterns, oci, quotaBytes);
     }
 
     /** Where downloads in progress that outgrow memory are spooled while clients follow them. */

@@ -76,6 +76,9 @@ public enum Setting {
             "Let clients without credentials pull from hosted repositories."),
     OCI_USERS("oci.users", "--hosted-users", "FERRY_HOSTED_USERS", "",
             "htpasswd file (bcrypt entries, htpasswd -B) of the users who may push to hosted repositories."),
+    QUOTA("storage.quota", "--quota", "FERRY_QUOTA", "0",
+            "Storage quota (B, KiB, MiB, GiB, TiB, KB, MB, GB, TB; 0: none): past it the least recently used unpinned"
+                    + " content is evicted, down to 90% of it. Prewarmed, pinned, hosted and private content stays."),
     ADMIN_TOKEN("admin.token", "--admin-token", "FERRY_ADMIN_TOKEN", "",
             "Bearer token for /admin/api/; empty: generated once into DATA/admin-token (mode 0600)."),
     LOG_LEVEL("logLevel", "--log-level", "FERRY_LOG_LEVEL", "info",

@@ -13,7 +13,6 @@ import dev.ferry.protocols.semver.Version;
 import dev.ferry.server.admin.AdminApi;
 import dev.ferry.server.admin.AdminAuth;
 import dev.ferry.server.admin.AuditLog;
-import dev.ferry.server.admin.MetadataPins;
 import dev.ferry.server.admin.MirrorSetRegistry;
 import dev.ferry.server.admin.PrewarmService;
 import dev.ferry.server.admin.StorePins;
@@ -94,7 +93,7 @@ class AdminEndpointsTest {
             }
             return new ItemRunner.Result(1, List.of());
         };
-        StorePins pins = new StorePins(new MetadataPins(store), store, "docker.io");
+        StorePins pins = new StorePins(store, "docker.io");
         Clock clock = Clock.systemUTC();
         prewarm = new PrewarmService(runner, 2, pins.prewarmSink(), clock, 10);
         GoPrewarmPlanner go = new GoPrewarmPlanner(new TestServer.RecordingMirror(r -> {
@@ -105,7 +104,7 @@ class AdminEndpointsTest {
         sets = new MirrorSetRegistry(tmp.resolve("data").resolve(MirrorSetRegistry.FILE), MirrorSetRegistry.runtime(
                 name -> new PrewarmService(runner, 2, pins.mirrorSetSink(name), clock, 1), setPlanner::plan, name -> {
                     try {
-                        pins.pins().unpinAll(StorePins.MIRROR_SET + name);
+                        pins.unpinAll(StorePins.MIRROR_SET + name);
                     } catch (java.io.IOException e) {
                         throw new java.io.UncheckedIOException(e);
                     }

@@ -74,6 +74,39 @@ public final class HostedRegistry implements HostedRepositories {
         for (int i = 0; i < REPOSITORY_LOCKS; i++) {
             repositoryLocks[i] = new ReentrantLock();
         }
+        pinLinkedOnce();
+    }
+
+    /** Marks a store whose hosted links all have their pins (links made before hosted content was pinned). */
+    static final String PINNED_MARKER = "oci/hosted-pinned";
+
+    /**
+     * Stores written before hosted content was pinned: pins every object a hosted repository links, once (a marker
+     * records it), one batch per repository.
+     */
+    private void pinLinkedOnce() throws IOException {
+        if (store.meta(PINNED_MARKER).isPresent()) {
+            return;
+        }
+        List<RepositoryName> repositories = repositories();
+        for (RepositoryName repository : repositories) {
+            List<Digest> linked = new ArrayList<>();
+            String prefix = OciStoreNames.linkPrefix(HOSTED, repository);
+            store.scanMeta(prefix, (key, value) -> {
+                try {
+                    linked.add(Digest.parse(key.substring(prefix.length())));
+                } catch (RuntimeException e) {
+                    // not a link key of this repository (a longer repository name sharing the prefix)
+                }
+                return true;
+            });
+            store.update(batch -> {
+                for (Digest d : linked) {
+                    batch.currentName(OciStoreNames.blob(d)).ifPresent(o -> batch.pin(pinSet(repository), o.digest()));
+                }
+            });
+        }
+        store.update(batch -> batch.putMeta(PINNED_MARKER, PRESENT));
     }
 
     // ---------------------------------------------------------------- pull and discovery
@@ -224,9 +257,9 @@ public final class HostedRegistry implements HostedRepositories {
         if (from != null && store.meta(OciStoreNames.link(HOSTED, from, digest)).isPresent()) {
             AtomicBoolean mounted = new AtomicBoolean();
             update(batch -> {
-                if (batch.currentMeta(OciStoreNames.link(HOSTED, from, digest)).isPresent()
-                        && batch.currentName(OciStoreNames.blob(digest)).isPresent()) {
-                    link(batch, repository, digest);
+                Optional<StoredObject> object = batch.currentName(OciStoreNames.blob(digest));
+                if (batch.currentMeta(OciStoreNames.link(HOSTED, from, digest)).isPresent() && object.isPresent()) {
+                    link(batch, repository, digest, object.get().digest());
                     mounted.set(true);
                 }
             });
@@ -371,10 +404,12 @@ public final class HostedRegistry implements HostedRepositories {
         try {
             writer.commit(sha256(digest), batch -> {
                 String name = OciStoreNames.blob(digest);
-                if (batch.currentName(name).isEmpty()) {
-                    batch.putName(name, batch.committing().orElseThrow().digest());
+                Optional<StoredObject> named = batch.currentName(name);
+                Sha256 object = named.isPresent() ? named.get().digest() : batch.committing().orElseThrow().digest();
+                if (named.isEmpty()) {
+                    batch.putName(name, object);
                 }
-                link(batch, repository, digest);
+                link(batch, repository, digest, object);
             });
         } catch (DigestMismatchException e) {
             return digestInvalid(digest, e.actual().toString());
@@ -438,14 +473,16 @@ public final class HostedRegistry implements HostedRepositories {
                 writer.write(bytes);
                 writer.commit(null, batch -> {
                     String name = OciStoreNames.blob(digest);
-                    if (batch.currentName(name).isEmpty()) {
-                        batch.putName(name, batch.committing().orElseThrow().digest());
+                    Optional<StoredObject> named = batch.currentName(name);
+                    Sha256 object = named.isPresent() ? named.get().digest() : batch.committing().orElseThrow().digest();
+                    if (named.isEmpty()) {
+                        batch.putName(name, object);
                     }
                     String typeKey = OciStoreNames.manifestType(digest);
                     if (batch.currentMeta(typeKey).isEmpty()) {
                         batch.putMeta(typeKey, type);
                     }
-                    link(batch, repository, digest);
+                    link(batch, repository, digest, object);
                     if (reference instanceof Reference.ByTag t) {
                         batch.putMeta(OciStoreNames.tag(HOSTED, repository, t.tag()), tagRecord);
                     }
@@ -511,7 +548,7 @@ public final class HostedRegistry implements HostedRepositories {
             return true;
         });
         update(batch -> {
-            batch.deleteMeta(OciStoreNames.link(HOSTED, repository, digest));
+            unlink(batch, repository, digest);
             for (String key : tags) {
                 batch.deleteMeta(key);
             }
@@ -547,7 +584,7 @@ public final class HostedRegistry implements HostedRepositories {
         try {
             update(batch -> {
                 if (batch.currentMeta(key).isPresent()) {
-                    batch.deleteMeta(key);
+                    unlink(batch, repository, digest);
                     deleted.set(true);
                 }
             });
@@ -572,16 +609,38 @@ public final class HostedRegistry implements HostedRepositories {
         return store.meta(OciStoreNames.repository(HOSTED, repository)).isPresent();
     }
 
-    /** In a batch: the repository links the digest and is in the catalog (each written only when missing). */
-    private static void link(StoreBatch batch, RepositoryName repository, Digest digest) {
+    /**
+     * The pin set of what {@code repository} links: hosted content is pushed, not fetched, so eviction must never
+     * take it; an object stays pinned while any repository links it, and content only deleted repositories linked
+     * (every link gone) becomes evictable like any other.
+     */
+    public static String pinSet(RepositoryName repository) {
+        return PIN_SET_PREFIX + repository;
+    }
+
+    /** Pin sets of hosted repositories start with this. */
+    public static final String PIN_SET_PREFIX = "hosted:";
+
+    /**
+     * In a batch: the repository links the digest (stored as {@code object}, pinned into the repository's pin set)
+     * and is in the catalog (each written only when missing).
+     */
+    private static void link(StoreBatch batch, RepositoryName repository, Digest digest, Sha256 object) {
         String link = OciStoreNames.link(HOSTED, repository, digest);
         if (batch.currentMeta(link).isEmpty()) {
             batch.putMeta(link, PRESENT);
         }
+        batch.pin(pinSet(repository), object);
         String catalog = OciStoreNames.repository(HOSTED, repository);
         if (batch.currentMeta(catalog).isEmpty()) {
             batch.putMeta(catalog, PRESENT);
         }
+    }
+
+    /** In a batch: the repository no longer links the digest, nor pins its object. */
+    private static void unlink(StoreBatch batch, RepositoryName repository, Digest digest) {
+        batch.deleteMeta(OciStoreNames.link(HOSTED, repository, digest));
+        batch.currentName(OciStoreNames.blob(digest)).ifPresent(o -> batch.unpin(pinSet(repository), o.digest()));
     }
 
     private ReentrantLock lockOf(RepositoryName repository) {

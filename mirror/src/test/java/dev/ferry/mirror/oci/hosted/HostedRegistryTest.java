@@ -458,6 +458,45 @@ class HostedRegistryTest {
     }
 
     @Test
+    void linkedContentIsPinnedPerRepositoryAndUnpinnedWhenNoRepositoryLinksIt() throws IOException {
+        byte[] bytes = bytes(22, 23);
+        Digest d = push(REPO, bytes);
+        dev.ferry.storage.Sha256 object = dev.ferry.storage.Sha256.ofHex(d.hex());
+        assertTrue(store.isPinned(object), "pushed content is never evicted");
+        assertEquals(new OciAnswer.Created(d, false, null), registry.mount(OTHER, d, REPO));
+        Image image = image(REPO, 5);
+        registry.putManifest(REPO, Reference.parse("v1"), MediaTypes.OCI_MANIFEST, in(image.manifest), image.manifest.length);
+        dev.ferry.storage.Sha256 manifest = dev.ferry.storage.Sha256.ofHex(digest(image.manifest).hex());
+        assertTrue(store.isPinned(manifest));
+        assertTrue(store.isPinned(dev.ferry.storage.Sha256.ofHex(image.config.hex())));
+        List<String> sets = new java.util.ArrayList<>();
+        store.scanPinSets(HostedRegistry.PIN_SET_PREFIX, sets::add);
+        assertEquals(List.of(HostedRegistry.pinSet(REPO), HostedRegistry.pinSet(OTHER)), sets);
+        assertEquals(0, store.evict(0).evictedObjects(), "an eviction to nothing leaves hosted content");
+
+        registry.deleteBlob(REPO, d);
+        assertTrue(store.isPinned(object), "still linked by " + OTHER);
+        registry.deleteBlob(OTHER, d);
+        assertFalse(store.isPinned(object), "no repository links it: evictable");
+        registry.deleteManifest(REPO, new Reference.ByDigest(digest(image.manifest)));
+        assertFalse(store.isPinned(manifest));
+        assertTrue(store.delete(object, false));
+    }
+
+    @Test
+    void linksMadeBeforePinningArePinnedOnceAtOpen() throws IOException {
+        byte[] bytes = bytes(24, 25);
+        Digest d = push(REPO, bytes);
+        dev.ferry.storage.Sha256 object = dev.ferry.storage.Sha256.ofHex(d.hex());
+        // As an older ferry left it: linked, not pinned, no marker.
+        store.unpinAll(HostedRegistry.pinSet(REPO));
+        store.update(b -> b.deleteMeta(HostedRegistry.PINNED_MARKER));
+        assertFalse(store.isPinned(object));
+        open(1 << 20, true);
+        assertTrue(store.isPinned(object));
+    }
+
+    @Test
     void deletesCanBeSwitchedOff() throws IOException {
         registry = open(1 << 20, false);
         Image image = image(REPO, 5);
