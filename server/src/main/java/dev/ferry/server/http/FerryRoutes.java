@@ -20,6 +20,7 @@ import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
@@ -150,11 +151,42 @@ public final class FerryRoutes {
         if (req.content().hasEntity() && !req.content().consumed()) {
             // A request refused (or not meant to have a body) before its body was read: close rather than have
             // Helidon read a body of up to the upload limit to its end.
+            lingerOverUnreadBody(req);
             throw new CloseConnectionException("request body left unread");
         }
         if (closeRequested(req)) {
             // Helidon answers "Connection: close" but would keep reading: end the connection ourselves.
             throw new CloseConnectionException("client asked to close the connection");
+        }
+    }
+
+    /** Most of an unread body dropped before closing, and for how long at most. */
+    static final long LINGER_BYTES = 8L << 20;
+    static final Duration LINGER_TIME = Duration.ofSeconds(1);
+
+    /**
+     * The answer is out, but a client still sending its body gets a reset instead of reading it when the socket
+     * closes with unread bytes in it. So, as nginx's lingering close does, read and drop what is still coming,
+     * up to {@link #LINGER_BYTES} and for at most {@link #LINGER_TIME}: on a virtual thread, because a client that
+     * stops sending would otherwise hold this one until the idle timeout.
+     */
+    private static void lingerOverUnreadBody(ServerRequest req) {
+        Thread drain = Thread.ofVirtual().name("ferry-linger").start(() -> {
+            byte[] buffer = new byte[64 * 1024];
+            long dropped = 0;
+            try {
+                java.io.InputStream in = req.content().inputStream();
+                for (int n; dropped < LINGER_BYTES && (n = in.read(buffer)) > 0; ) {
+                    dropped += n;
+                }
+            } catch (java.io.IOException | RuntimeException e) {
+                // the connection is being closed anyway
+            }
+        });
+        try {
+            drain.join(LINGER_TIME);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
