@@ -27,12 +27,20 @@ public final class TeeInput extends InputStream {
      * @param limit the most bytes accepted
      */
     public TeeInput(InputStream in, OutputStream writer, Spool spool, long limit) {
+        this(in, writer, spool, limit, true);
+    }
+
+    /**
+     * @param hash whether to keep the SHA-256 {@link #digest()} returns; a caller that passes the expected digest
+     *             to the store's commit (which hashes every byte itself) needs none, and saves a pass over the body
+     */
+    public TeeInput(InputStream in, OutputStream writer, Spool spool, long limit, boolean hash) {
         this.in = in;
         this.writer = writer;
         this.spool = spool;
         this.limit = limit;
         try {
-            this.sha = MessageDigest.getInstance("SHA-256");
+            this.sha = hash ? MessageDigest.getInstance("SHA-256") : null;
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
@@ -59,7 +67,9 @@ public final class TeeInput extends InputStream {
             throw new IOException("more than " + limit + " bytes");
         }
         count += n;
-        sha.update(b, off, n);
+        if (sha != null) {
+            sha.update(b, off, n);
+        }
         writer.write(b, off, n);
         if (spool != null) {
             spool.append(b, off, n);
@@ -105,6 +115,9 @@ public final class TeeInput extends InputStream {
 
     /** The digest of everything read; call once, at the end. */
     public Sha256 digest() {
+        if (sha == null) {
+            throw new IllegalStateException("this tee keeps no digest");
+        }
         return Sha256.of(sha.digest());
     }
 }

@@ -4,8 +4,10 @@ import dev.ferry.storage.StoreLayout.IndexEntry;
 import dev.ferry.storage.StoreLayout.ObjectRecord;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.util.Arrays;
 import java.util.Objects;
+import org.rocksdb.RocksDB;
 import org.rocksdb.RocksIterator;
 
 /**
@@ -23,6 +25,10 @@ final class ChunkedInputStream extends InputStream {
     private long pos;
     private byte[] chunk;
     private long chunkStart;
+    /** Bytes of the chunk in {@link #chunk} (a pooled array in transferTo is longer than its chunk). */
+    private int chunkLength;
+    /** Set by {@link #locate}. */
+    private long located;
     private boolean released;
 
     ChunkedInputStream(RocksContentStore store, ObjectRecord record, long offset, long length) {
@@ -51,7 +57,7 @@ final class ChunkedInputStream extends InputStream {
         if (released) {
             throw new IOException("stream closed");
         }
-        if (chunk == null || pos >= chunkStart + chunk.length) {
+        if (chunk == null || pos >= chunkStart + chunkLength) {
             try {
                 load();
             } catch (IOException | RuntimeException e) {
@@ -60,13 +66,92 @@ final class ChunkedInputStream extends InputStream {
             }
         }
         int inChunk = (int) (pos - chunkStart);
-        int n = (int) Math.min(Math.min(len, end - pos), chunk.length - inChunk);
+        int n = (int) Math.min(Math.min(len, end - pos), chunkLength - inChunk);
         System.arraycopy(chunk, inChunk, b, off, n);
         pos += n;
         if (pos >= end) {
             release(); // the bytes are copied: the chunks may go now, even if the caller never closes
         }
         return n;
+    }
+
+    /**
+     * Hands each chunk's bytes of the range to {@code out} as one write, from an array of the store's
+     * {@link ReadBuffers} that RocksDB copies the chunk into: no intermediate buffer, no copy here and no
+     * allocation per chunk. {@code out} must be done with the array when its write returns (it is reused).
+     */
+    @Override
+    public long transferTo(OutputStream out) throws IOException {
+        Objects.requireNonNull(out, "out");
+        long total = 0;
+        if (chunk != null && pos < end && pos < chunkStart + chunkLength) {
+            // the rest of a chunk a read() loaded
+            int inChunk = (int) (pos - chunkStart);
+            int n = (int) Math.min(end - pos, chunkLength - inChunk);
+            byte[] bytes = chunk;
+            advance(n);
+            out.write(bytes, inChunk, n);
+            total += n;
+        }
+        if (pos >= end) {
+            release();
+            return total;
+        }
+        ReadBuffers buffers = store.readBuffers();
+        byte[] buffer = buffers.take();
+        try {
+            while (pos < end) {
+                if (released) {
+                    throw new IOException("stream closed");
+                }
+                int length;
+                long start;
+                try {
+                    byte[] digest = locate();
+                    start = located;
+                    length = store.withDb(() -> store.db().get(store.chunks, digest, buffer));
+                    if (length == RocksDB.NOT_FOUND) {
+                        throw missing(digest);
+                    }
+                    if (length > buffer.length) { // larger than any chunking cuts: read it the ordinary way
+                        byte[] whole = store.withDb(() -> store.db().get(store.chunks, digest));
+                        if (whole == null) {
+                            throw missing(digest);
+                        }
+                        total += writeFrom(out, whole, start, whole.length);
+                        continue;
+                    }
+                } catch (IOException | RuntimeException e) {
+                    release();
+                    throw e;
+                }
+                total += writeFrom(out, buffer, start, length);
+            }
+        } finally {
+            chunk = null; // never keep the pooled array: a later read() loads its own
+            buffers.give(buffer);
+        }
+        release();
+        return total;
+    }
+
+    /** Writes the part of the chunk at {@code start} ({@code length} bytes in {@code bytes}) that the range needs. */
+    private int writeFrom(OutputStream out, byte[] bytes, long start, int length) throws IOException {
+        chunk = bytes;
+        chunkStart = start;
+        chunkLength = length;
+        int inChunk = (int) (pos - start);
+        int n = (int) Math.min(end - pos, length - inChunk);
+        advance(n);
+        out.write(bytes, inChunk, n);
+        return n;
+    }
+
+    private void advance(int n) {
+        pos += n;
+        if (pos >= end) {
+            release(); // the bytes are in our array: the chunks may go now, even if the caller never closes
+        }
     }
 
     @Override
@@ -90,34 +175,42 @@ final class ChunkedInputStream extends InputStream {
 
     @Override
     public int available() {
-        return chunk == null ? 0 : (int) Math.max(0, Math.min(end - pos, chunkStart + chunk.length - pos));
+        return chunk == null ? 0 : (int) Math.max(0, Math.min(end - pos, chunkStart + chunkLength - pos));
     }
 
     private void load() throws IOException {
-        byte[] digest;
-        long start;
+        byte[] digest = locate();
+        byte[] bytes = store.withDb(() -> store.db().get(store.chunks, digest));
+        if (bytes == null) {
+            throw missing(digest);
+        }
+        chunk = bytes;
+        chunkStart = located;
+        chunkLength = bytes.length;
+    }
+
+    /** The digest of the chunk holding {@code pos}; its offset in the object goes to {@link #located}. */
+    private byte[] locate() throws IOException {
         if (record.soleChunk() != null) {
-            digest = record.soleChunk();
-            start = 0;
-        } else if (chunk != null && pos == chunkStart + chunk.length) {
-            start = pos;
+            located = 0;
+            return record.soleChunk();
+        }
+        if (chunk != null && pos == chunkStart + chunkLength) {
+            long start = pos;
             byte[] value = store.withDb(() -> store.db().get(store.index, IndexEntry.key(record.id(), start)));
             if (value == null) {
                 throw new IOException("store corrupt: object " + record.id() + " has no chunk at " + start);
             }
-            digest = Arrays.copyOf(value, Sha256.LENGTH);
-        } else {
-            IndexEntry entry = store.withDb(this::seek);
-            digest = entry.chunk();
-            start = entry.offset();
+            located = start;
+            return Arrays.copyOf(value, Sha256.LENGTH);
         }
-        byte[] bytes = store.withDb(() -> store.db().get(store.chunks, digest));
-        if (bytes == null) {
-            throw new IOException("store corrupt: chunk " + Sha256.of(digest) + " of object " + record.id()
-                    + " is missing");
-        }
-        chunk = bytes;
-        chunkStart = start;
+        IndexEntry entry = store.withDb(this::seek);
+        located = entry.offset();
+        return entry.chunk();
+    }
+
+    private IOException missing(byte[] digest) {
+        return new IOException("store corrupt: chunk " + Sha256.of(digest) + " of object " + record.id() + " is missing");
     }
 
     private IndexEntry seek() throws IOException {

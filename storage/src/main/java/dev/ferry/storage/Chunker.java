@@ -16,7 +16,13 @@ public interface Chunker {
 
     int maxChunk();
 
+    /** The chunk size of {@link Chunking#FIXED}. */
+    int FIXED_CHUNK = 1 << 20;
+
     static Chunker of(Chunking chunking, ChunkSizes sizes) {
+        if (chunking == Chunking.FIXED) {
+            return new FixedSizeChunker(FIXED_CHUNK);
+        }
         return new ContentDefinedChunker(sizes, chunking == Chunking.ZIP_ENTRIES);
     }
 }

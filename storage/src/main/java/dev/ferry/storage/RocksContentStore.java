@@ -104,6 +104,8 @@ public final class RocksContentStore implements ContentStore {
      */
     private final AtomicLong deletions = new AtomicLong();
     private final ObjectReaders readers = new ObjectReaders();
+    /** 16 arrays of 1 MiB at most stay for reuse: enough for the reads a small server runs at once. */
+    private final ReadBuffers readBuffers = new ReadBuffers(16);
     private final ScheduledThreadPoolExecutor background;
     private final AtomicBoolean flushQueued = new AtomicBoolean();
     private final AccessTracker accessTracker;
@@ -795,6 +797,10 @@ public final class RocksContentStore implements ContentStore {
 
     interface RocksCall<T> {
         T call() throws RocksDBException, IOException;
+    }
+
+    ReadBuffers readBuffers() {
+        return readBuffers;
     }
 
     RocksDB db() {

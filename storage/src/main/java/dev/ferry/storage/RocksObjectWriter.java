@@ -41,7 +41,9 @@ final class RocksObjectWriter extends ObjectWriter {
         this.id = id;
         this.chunker = chunker;
         this.decideAt = chunker.maxChunk() + Chunker.LOOKAHEAD;
-        this.buf = new byte[4 * decideAt];
+        // Room for a few chunks, so the leftover after a cut is moved to the front rarely; fixed cuts always take a
+        // whole chunk at decideAt and leave at most one write behind, so two chunks' room does (2 MiB, not 4).
+        this.buf = new byte[(chunker instanceof FixedSizeChunker ? 2 : 4) * decideAt];
     }
 
     @Override

@@ -272,6 +272,125 @@ class RocksContentStoreTest {
         assertThrows(NoSuchElementException.class, () -> store.read(TestData.sha256(new byte[0]), 0, 0));
     }
 
+    /** Records each write's array and range, so a test can see the bytes came as whole chunks, uncopied. */
+    private static final class WriteLog extends java.io.OutputStream {
+        final java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        final List<Integer> lengths = new ArrayList<>();
+        final List<byte[]> arrays = new ArrayList<>();
+
+        @Override
+        public void write(int b) {
+            throw new AssertionError("transferTo must not write single bytes");
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            bytes.write(b, off, len);
+            lengths.add(len);
+            arrays.add(b);
+        }
+    }
+
+    @Test
+    void transferToWritesEachChunkOnceForAnyRange() throws IOException {
+        byte[] data = TestData.random(21, 100_000);
+        Sha256 d = put(data).digest();
+        List<Integer> cuts = TestData.cut(Chunker.of(Chunking.CONTENT_DEFINED, SMALL), data);
+        List<Long> starts = new ArrayList<>();
+        long at = 0;
+        for (int n : cuts) {
+            starts.add(at);
+            at += n;
+        }
+        assertTrue(cuts.size() > 5, "several chunks: " + cuts);
+        // Ranges starting and ending inside, on, and one byte either side of chunk boundaries.
+        List<Long> edges = new ArrayList<>();
+        for (long start : starts) {
+            for (long e = start - 1; e <= start + 1; e++) {
+                if (e >= 0 && e <= data.length) {
+                    edges.add(e);
+                }
+            }
+        }
+        edges.add((long) data.length);
+        for (int i = 0; i < edges.size(); i += 2) {
+            for (int j = i; j < edges.size(); j += 3) {
+                long from = edges.get(i);
+                long to = Math.max(from, edges.get(j));
+                WriteLog log = new WriteLog();
+                try (var in = store.read(d, from, to - from)) {
+                    assertEquals(to - from, in.transferTo(log));
+                    assertEquals(-1, in.read());
+                }
+                assertArrayEquals(Arrays.copyOfRange(data, (int) from, (int) to), log.bytes.toByteArray(),
+                        from + ".." + to);
+                // One write per chunk the range touches, no empty writes.
+                long touched = 0;
+                for (int c = 0; c < cuts.size(); c++) {
+                    if (starts.get(c) < to && starts.get(c) + cuts.get(c) > from) {
+                        touched++;
+                    }
+                }
+                assertEquals(from == to ? 0 : touched, log.lengths.size(), from + ".." + to + " " + log.lengths);
+                assertFalse(log.lengths.contains(0));
+            }
+        }
+    }
+
+    @Test
+    void transferToAfterPartialReadContinuesWhereTheReadStopped() throws IOException {
+        byte[] data = TestData.random(22, 60_000);
+        Sha256 d = put(data).digest();
+        try (var in = store.read(d, 5, 50_000)) {
+            byte[] head = in.readNBytes(7_000);
+            WriteLog log = new WriteLog();
+            assertEquals(43_000, in.transferTo(log));
+            assertArrayEquals(Arrays.copyOfRange(data, 5, 7_005), head);
+            assertArrayEquals(Arrays.copyOfRange(data, 7_005, 50_005), log.bytes.toByteArray());
+        }
+    }
+
+    @Test
+    void fixedChunkingCutsMebibyteChunksAndReadsBackAnyRange() throws IOException {
+        int chunk = Chunker.FIXED_CHUNK;
+        byte[] data = TestData.random(23, 2 * chunk + 12_345);
+        StoredObject o;
+        try (ObjectWriter w = store.newObject(Chunking.FIXED)) {
+            for (int off = 0; off < data.length; off += 65_536) { // the tee's write size
+                w.write(data, off, Math.min(65_536, data.length - off));
+            }
+            o = w.commit(TestData.sha256(data), b -> {});
+        }
+        assertEquals(3, store.stats().chunks());
+        WriteLog log = new WriteLog();
+        try (var in = store.read(o.digest(), 0, data.length)) {
+            in.transferTo(log);
+        }
+        assertEquals(List.of(chunk, chunk, 12_345), log.lengths);
+        assertArrayEquals(data, log.bytes.toByteArray());
+        for (long[] r : new long[][] {{chunk - 1, 2}, {chunk, chunk}, {chunk - 10, chunk + 20}, {1, data.length - 2}}) {
+            WriteLog part = new WriteLog();
+            try (var in = store.read(o.digest(), r[0], r[1])) {
+                in.transferTo(part);
+            }
+            assertArrayEquals(Arrays.copyOfRange(data, (int) r[0], (int) (r[0] + r[1])), part.bytes.toByteArray(),
+                    r[0] + "+" + r[1]);
+        }
+        // A blob of exactly one chunk is a one-chunk object: served as a single write.
+        byte[] one = Arrays.copyOf(data, chunk);
+        StoredObject single;
+        try (ObjectWriter w = store.newObject(Chunking.FIXED)) {
+            w.write(one);
+            single = w.commit(null, b -> {});
+        }
+        WriteLog whole = new WriteLog();
+        try (var in = store.read(single.digest(), 0, chunk)) {
+            in.transferTo(whole);
+        }
+        assertEquals(List.of(chunk), whole.lengths);
+        assertTrue(store.scrub().isClean(), store.scrub().toString());
+    }
+
     @Test
     void skipThenReadAcrossChunks() throws IOException {
         byte[] data = TestData.random(20, 100_000);

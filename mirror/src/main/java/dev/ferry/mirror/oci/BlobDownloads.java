@@ -184,11 +184,13 @@ final class BlobDownloads {
         private StoredObject receive(InputStream body, long length, String from) throws IOException, ContentRejected {
             Spool spool = new Spool(spoolDir, spoolMemoryLimit, length);
             attemptStarted(spool);
-            try (ObjectWriter writer = store.newObject(Chunking.CONTENT_DEFINED)) {
-                // sha256 blobs are checked by the commit itself; others need their own hash beside the store's.
+            // Layers are compressed: content-defined cuts would share nothing and cost CPU (docs/storage.md).
+            try (ObjectWriter writer = store.newObject(Chunking.FIXED)) {
+                // sha256 blobs are checked by the commit itself (so the tee keeps no hash of its own); others need
+                // their own hash beside the store's.
                 MessageDigest other = digest.algorithm().equals(Digest.SHA256) ? null : messageDigest(digest);
                 InputStream in = other == null ? body : new DigestInputStream(body, other);
-                TeeInput tee = new TeeInput(in, writer, spool, length >= 0 ? length : Long.MAX_VALUE);
+                TeeInput tee = new TeeInput(in, writer, spool, length >= 0 ? length : Long.MAX_VALUE, other != null);
                 try {
                     tee.drain();
                 } catch (IOException e) {

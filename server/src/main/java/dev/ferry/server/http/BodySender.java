@@ -3,7 +3,6 @@ package dev.ferry.server.http;
 import dev.ferry.mirror.Body;
 import io.helidon.http.Header;
 import io.helidon.webserver.CloseConnectionException;
-import java.io.BufferedOutputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -16,7 +15,15 @@ import java.io.OutputStream;
 final class BodySender {
     /** Bodies up to this size with a known length are buffered and sent in one write; larger ones stream. */
     static final int BUFFERED_BODY_LIMIT = 64 * 1024;
-    static final int STREAM_BUFFER = 256 * 1024;
+    /** Writes at least this large go to Helidon as they are; smaller ones are gathered first. */
+    static final int DIRECT_WRITE = 16 * 1024;
+    /** Where small writes are gathered (allocated only for a body that writes small pieces). */
+    static final int GATHER_BUFFER = 64 * 1024;
+    /**
+     * Helidon copies the first write of a response into one buffer with the headers: a larger first write goes as
+     * this much first and the rest as it is, so a 1 MiB chunk is not copied for the sake of the headers.
+     */
+    static final int FIRST_WRITE = 16 * 1024;
 
     private BodySender() {}
 
@@ -52,7 +59,7 @@ final class BodySender {
         }
         Counting counting = new Counting(res.outputStream());
         try {
-            OutputStream out = new BufferedOutputStream(counting, STREAM_BUFFER);
+            OutputStream out = new Gathering(counting);
             body.writeTo(out);
             out.flush();
             if (length >= 0 && counting.count != length) {
@@ -99,6 +106,78 @@ final class BodySender {
             }
             System.arraycopy(b, off, bytes, count, len);
             count += len;
+        }
+    }
+
+    /**
+     * Passes large writes (a stored chunk, a spool read) straight through, without a copy; gathers small ones
+     * into a buffer allocated the first time one comes, so bodies written in tiny pieces still leave in large
+     * socket writes. Helidon's own per-response buffer is off ({@code writeBufferSize(0)} in
+     * {@link FerryHttpServer}): this is the only one, and stored bodies never need it.
+     */
+    static final class Gathering extends OutputStream {
+        private final OutputStream out;
+        private byte[] buffer;
+        private int count;
+        private boolean started;
+
+        Gathering(OutputStream out) {
+            this.out = out;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            if (buffer == null) {
+                buffer = new byte[GATHER_BUFFER];
+            } else if (count == buffer.length) {
+                drain();
+            }
+            buffer[count++] = (byte) b;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            java.util.Objects.checkFromIndexSize(off, len, b.length);
+            if (len >= DIRECT_WRITE) {
+                drain();
+                if (!started && len > FIRST_WRITE) {
+                    pass(b, off, FIRST_WRITE);
+                    off += FIRST_WRITE;
+                    len -= FIRST_WRITE;
+                }
+                pass(b, off, len);
+                return;
+            }
+            if (buffer == null) {
+                buffer = new byte[GATHER_BUFFER];
+            } else if (len > buffer.length - count) {
+                drain();
+            }
+            System.arraycopy(b, off, buffer, count, len);
+            count += len;
+        }
+
+        private void pass(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+            started = true;
+        }
+
+        private void drain() throws IOException {
+            if (count > 0) {
+                pass(buffer, 0, count);
+                count = 0;
+            }
+        }
+
+        @Override
+        public void flush() throws IOException {
+            drain();
+            out.flush();
+        }
+
+        @Override
+        public void close() throws IOException {
+            flush();
         }
     }
 
