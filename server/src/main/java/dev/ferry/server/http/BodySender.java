@@ -112,8 +112,8 @@ final class BodySender {
     /**
      * Passes large writes (a stored chunk, a spool read) straight through, without a copy; gathers small ones
      * into a buffer allocated the first time one comes, so bodies written in tiny pieces still leave in large
-     * socket writes. Helidon's own per-response buffer is off ({@code writeBufferSize(0)} in
-     * {@link FerryHttpServer}): this is the only one, and stored bodies never need it.
+     * socket writes. Helidon's own per-response buffer is small ({@code writeBufferSize} in
+     * {@link FerryHttpServer}), so these writes pass it uncopied.
      */
     static final class Gathering extends OutputStream {
         private final OutputStream out;
