@@ -2,6 +2,7 @@ package dev.ferry.storage;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.BiPredicate;
 import java.util.function.Consumer;
@@ -97,6 +98,41 @@ public interface ContentStore extends AutoCloseable {
      */
     default EvictionReport evict(long targetBytes) throws IOException {
         throw new UnsupportedOperationException("this store cannot evict");
+    }
+
+    // ---- chunk-level access, for export bundles and inventories (docs/bundles.md) ----------------------------------
+
+    /** Visits names starting with {@code prefix} and their objects, in name (UTF-8 byte) order, until false. */
+    default void scanNames(String prefix, BiPredicate<String, Sha256> visitor) {
+        throw new UnsupportedOperationException("this store cannot list names");
+    }
+
+    /** The chunks of a committed object in order (offsets are the running sum of lengths); empty when absent. */
+    default Optional<List<StoredChunk>> chunksOf(Sha256 object) {
+        throw new UnsupportedOperationException("this store has no chunk access");
+    }
+
+    /** The bytes of a stored chunk, or empty when the store holds no such chunk. */
+    default Optional<byte[]> chunk(Sha256 digest) throws IOException {
+        throw new UnsupportedOperationException("this store has no chunk access");
+    }
+
+    /** Whether the store holds chunk {@code digest}. */
+    default boolean hasChunk(Sha256 digest) {
+        throw new UnsupportedOperationException("this store has no chunk access");
+    }
+
+    /** Visits every stored chunk's digest, in digest order, until the visitor returns false. */
+    default void scanChunks(Predicate<Sha256> visitor) {
+        throw new UnsupportedOperationException("this store has no chunk access");
+    }
+
+    /**
+     * Starts an object built from explicit chunks (bundle import): cut exactly as the exporting store cut it, so
+     * the chunks a site already holds are reused, not sent again. See {@link ObjectAssembler}.
+     */
+    default ObjectAssembler assemble() {
+        throw new UnsupportedOperationException("this store cannot assemble objects");
     }
 
     /** Flushes and closes RocksDB; waits for writers in flight to finish or abort. */

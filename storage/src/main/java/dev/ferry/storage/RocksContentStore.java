@@ -3,6 +3,7 @@ package dev.ferry.storage;
 import dev.ferry.storage.StoreLayout.Counter;
 import dev.ferry.storage.StoreLayout.ObjectRecord;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -316,6 +317,24 @@ public final class RocksContentStore implements ContentStore {
         return unchecked(() -> {
             byte[] target = db.get(names, StoreLayout.Name.key(name));
             return target == null ? Optional.<StoredObject>empty() : object(StoreLayout.Name.decode(target));
+        });
+    }
+
+    @Override
+    public void scanNames(String prefix, BiPredicate<String, Sha256> visitor) {
+        byte[] start = StoreLayout.Name.key(prefix);
+        unchecked(() -> {
+            try (RocksIterator it = db.newIterator(names)) {
+                for (it.seek(start); it.isValid(); it.next()) {
+                    byte[] key = it.key();
+                    if (!startsWith(key, start)
+                            || !visitor.test(new String(key, StandardCharsets.UTF_8), StoreLayout.Name.decode(it.value()))) {
+                        break;
+                    }
+                }
+                it.status();
+            }
+            return null;
         });
     }
 

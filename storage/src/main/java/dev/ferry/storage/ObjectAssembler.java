@@ -1,0 +1,39 @@
+package dev.ferry.storage;
+
+import java.io.IOException;
+import java.util.function.Consumer;
+
+/**
+ * Builds one object from explicit chunks, in order: new chunks given as bytes, and chunks the store already holds
+ * given by digest. The object's digest is computed over every byte (stored chunks are read back for it), so a
+ * commit with an expected digest proves the assembly whatever the chunk list claimed. Nothing is visible until
+ * {@link #commit}; closing without a commit aborts and gives the chunk references back. Not thread-safe.
+ */
+public abstract class ObjectAssembler implements AutoCloseable {
+
+    /** Appends a chunk given as bytes (stored under its sha256 unless the store holds it already). */
+    public abstract void appendChunk(byte[] bytes, int offset, int length) throws IOException;
+
+    /**
+     * Appends a chunk the store holds, taking a reference to it at once (so reclaim cannot take it from now on).
+     * @return false, appending nothing, when the store does not hold {@code digest} (or holds it at another length)
+     */
+    public abstract boolean appendStoredChunk(Sha256 digest, int length) throws IOException;
+
+    /** Bytes appended so far. */
+    public abstract long written();
+
+    /**
+     * As {@link ObjectWriter#commit}: durable and visible together with {@code changes}, in one synced batch.
+     * @throws DigestMismatchException when the bytes do not hash to {@code expected}; nothing is stored
+     */
+    public abstract StoredObject commit(Sha256 expected, Consumer<StoreBatch> changes) throws IOException;
+
+    /** Drops everything appended; idempotent. */
+    public abstract void abort();
+
+    @Override
+    public void close() {
+        abort();
+    }
+}

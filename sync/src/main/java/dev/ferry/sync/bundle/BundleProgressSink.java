@@ -1,0 +1,24 @@
+package dev.ferry.sync.bundle;
+
+/** Where export and import work reports progress (a job's counters); implementations are thread-safe. */
+public interface BundleProgressSink {
+    /** The phase now running: "selecting", "writing", "verifying", "importing"... with its totals when known. */
+    void phase(String phase, long totalBytes, long totalItems);
+
+    void bytes(long n);
+
+    void item(String description);
+
+    /** Something skipped or worth telling the user, kept in the summary. */
+    void note(String note);
+
+    /** Checks for cancellation; throws {@link java.util.concurrent.CancellationException} when cancelled. */
+    default void checkCancelled() {}
+
+    BundleProgressSink NONE = new BundleProgressSink() {
+        @Override public void phase(String phase, long totalBytes, long totalItems) {}
+        @Override public void bytes(long n) {}
+        @Override public void item(String description) {}
+        @Override public void note(String note) {}
+    };
+}
