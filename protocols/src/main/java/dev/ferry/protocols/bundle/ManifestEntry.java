@@ -1,0 +1,71 @@
+package dev.ferry.protocols.bundle;
+
+import java.util.List;
+import java.util.Objects;
+
+/** One entry of a bundle manifest (see {@link ManifestWriter} for the line grammar). Digests are lowercase hex. */
+public sealed interface ManifestEntry {
+
+    /** Volume {@code n} (from 1): its file size and whole-file sha256. */
+    record Volume(int number, long size, String sha256) implements ManifestEntry {
+        public Volume {
+            BundleNote.checkSha256(sha256, "volume digest");
+        }
+    }
+
+    /** An object and its chunks in order; the chunk lengths add up to {@code size}. */
+    record StoreObject(String sha256, long size, List<Chunk> chunks) implements ManifestEntry {
+        public StoreObject {
+            BundleNote.checkSha256(sha256, "object digest");
+            chunks = List.copyOf(chunks);
+        }
+    }
+
+    /**
+     * A chunk of an object: shipped as the record at {@code offset} of volume {@code volume}, or not shipped
+     * ({@code volume} 0: the site holds it, or an earlier object of this bundle shipped it).
+     */
+    record Chunk(String sha256, int length, int volume, long offset) {
+        public Chunk {
+            BundleNote.checkSha256(sha256, "chunk digest");
+        }
+
+        public static Chunk notShipped(String sha256, int length) {
+            return new Chunk(sha256, length, 0, 0);
+        }
+
+        public boolean shipped() {
+            return volume > 0;
+        }
+    }
+
+    record Name(String name, String object) implements ManifestEntry {
+        public Name {
+            Objects.requireNonNull(name, "name");
+            BundleNote.checkSha256(object, "object digest");
+        }
+    }
+
+    record Meta(MetaPolicy policy, String key, byte[] value) implements ManifestEntry {
+        public Meta {
+            Objects.requireNonNull(policy, "policy");
+            Objects.requireNonNull(key, "key");
+            Objects.requireNonNull(value, "value");
+        }
+    }
+
+    record Pin(String pinSet, String object) implements ManifestEntry {
+        public Pin {
+            Objects.requireNonNull(pinSet, "pinSet");
+            BundleNote.checkSha256(object, "object digest");
+        }
+    }
+
+    /** A mirror-set definition that travels with the bundle, as its YAML text. */
+    record MirrorSet(String name, String yaml) implements ManifestEntry {
+        public MirrorSet {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(yaml, "yaml");
+        }
+    }
+}
