@@ -49,13 +49,13 @@ public final class ManifestReader {
         }
         String[] f = header.split(" ", -1);
         if (f.length != 3 || !f[0].equals("ferry-manifest")) {
-            throw new BundleFormatException("line 1: not a ferry manifest header: " + quote(header));
+            throw new BundleFormatException("manifest line 1: not a ferry manifest header: " + quote(header));
         }
         if (!f[1].equals("1")) {
-            throw new BundleFormatException("line 1: manifest version " + quote(f[1]) + " is not one this ferry reads");
+            throw new BundleFormatException("manifest line 1: manifest version " + quote(f[1]) + " is not one this ferry reads");
         }
         if (!BundleId.isValid(f[2])) {
-            throw new BundleFormatException("line 1: invalid bundle id " + quote(f[2]));
+            throw new BundleFormatException("manifest line 1: invalid bundle id " + quote(f[2]));
         }
         this.id = f[2];
     }
