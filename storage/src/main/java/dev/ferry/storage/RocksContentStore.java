@@ -39,9 +39,11 @@ import org.rocksdb.CompressionType;
 import org.rocksdb.DBOptions;
 import org.rocksdb.FlushOptions;
 import org.rocksdb.LRUCache;
+import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
+import org.rocksdb.Snapshot;
 import org.rocksdb.UInt64AddOperator;
 import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteOptions;
@@ -92,7 +94,7 @@ public final class RocksContentStore implements ContentStore {
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private volatile boolean closed;
     private volatile boolean closing;
-    private final Set<RocksObjectWriter> writers = ConcurrentHashMap.newKeySet();
+    private final Set<PendingObject> writers = ConcurrentHashMap.newKeySet();
     private final ReentrantLock writersLock = new ReentrantLock();
     private final Condition writersDone = writersLock.newCondition();
     private final AtomicLong nextId;
@@ -259,13 +261,23 @@ public final class RocksContentStore implements ContentStore {
 
     @Override
     public ObjectWriter newObject(Chunking chunking) {
+        Chunker chunker = Chunker.of(chunking, options.chunkSizes());
+        return new RocksObjectWriter(startObject("object writer"), chunker);
+    }
+
+    @Override
+    public ObjectAssembler assemble() {
+        return new RocksObjectAssembler(startObject("object assembler"));
+    }
+
+    /** A new write under a fresh id; close() waits for it like for any writer, and reclaim treats it alike. */
+    private PendingObject startObject(String kind) {
         if (closing) {
             throw new IllegalStateException("store " + dir + " is closing");
         }
-        RocksObjectWriter writer = new RocksObjectWriter(this, nextId.getAndIncrement(),
-                Chunker.of(chunking, options.chunkSizes()));
-        writers.add(writer);
-        return writer;
+        PendingObject object = new PendingObject(this, kind, nextId.getAndIncrement());
+        writers.add(object);
+        return object;
     }
 
     @Override
@@ -329,6 +341,75 @@ public final class RocksContentStore implements ContentStore {
                     byte[] key = it.key();
                     if (!startsWith(key, start)
                             || !visitor.test(new String(key, StandardCharsets.UTF_8), StoreLayout.Name.decode(it.value()))) {
+                        break;
+                    }
+                }
+                it.status();
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public Optional<List<StoredChunk>> chunksOf(Sha256 object) {
+        return unchecked(() -> {
+            // One snapshot for the record and its index: a delete commits the record's removal before reclaim
+            // drops index entries, so a record seen here comes with all of its entries.
+            Snapshot snapshot = db.getSnapshot();
+            try (ReadOptions read = new ReadOptions().setSnapshot(snapshot)) {
+                byte[] value = db.get(objects, read, ObjectRecord.key(object));
+                if (value == null) {
+                    return Optional.<List<StoredChunk>>empty();
+                }
+                ObjectRecord record = ObjectRecord.decode(value);
+                if (record.id() == 0) {
+                    return Optional.of(List.<StoredChunk>of());
+                }
+                if (record.soleChunk() != null) {
+                    return Optional.of(List.of(new StoredChunk(Sha256.of(record.soleChunk()), (int) record.size())));
+                }
+                List<StoredChunk> list = new ArrayList<>();
+                long at = 0;
+                byte[] prefix = StoreLayout.IndexEntry.idPrefix(record.id());
+                try (RocksIterator it = db.newIterator(index, read)) {
+                    for (it.seek(prefix); it.isValid() && startsWith(it.key(), prefix); it.next()) {
+                        StoreLayout.IndexEntry entry = StoreLayout.IndexEntry.decode(it.key(), it.value());
+                        if (entry.offset() != at) {
+                            break;
+                        }
+                        list.add(new StoredChunk(Sha256.of(entry.chunk()), entry.length()));
+                        at = entry.end();
+                    }
+                    it.status();
+                }
+                if (at != record.size()) {
+                    throw new IOException("store corrupt: the chunks of object " + object + " cover " + at + " of "
+                            + record.size() + " bytes");
+                }
+                return Optional.of(List.copyOf(list));
+            } finally {
+                db.releaseSnapshot(snapshot);
+            }
+        });
+    }
+
+    @Override
+    public Optional<byte[]> chunk(Sha256 digest) throws IOException {
+        return withDb(() -> Optional.ofNullable(db.get(chunks, StoreLayout.Chunk.key(digest))));
+    }
+
+    @Override
+    public boolean hasChunk(Sha256 digest) {
+        // chunk_refs, not chunks: a small point read (chunks live in blob files), and present exactly when stored.
+        return unchecked(() -> db.get(refs, StoreLayout.ChunkRef.key(digest)) != null);
+    }
+
+    @Override
+    public void scanChunks(Predicate<Sha256> visitor) {
+        unchecked(() -> {
+            try (RocksIterator it = db.newIterator(refs)) {
+                for (it.seekToFirst(); it.isValid(); it.next()) {
+                    if (!visitor.test(Sha256.of(it.key()))) {
                         break;
                     }
                 }
@@ -973,7 +1054,7 @@ public final class RocksContentStore implements ContentStore {
         reclaimer.reclaim(id);
     }
 
-    void writerDone(RocksObjectWriter writer) {
+    void writerDone(PendingObject writer) {
         writers.remove(writer);
         writersLock.lock();
         try {

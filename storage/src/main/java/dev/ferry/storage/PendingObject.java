@@ -1,0 +1,178 @@
+package dev.ferry.storage;
+
+import dev.ferry.storage.StoreLayout.Count;
+import dev.ferry.storage.StoreLayout.Counter;
+import dev.ferry.storage.StoreLayout.IndexEntry;
+import dev.ferry.storage.StoreLayout.ObjectRecord;
+import java.io.IOException;
+import java.security.MessageDigest;
+import java.util.Arrays;
+import java.util.function.Consumer;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.WriteBatch;
+
+/**
+ * The part of an unfinished object that is in RocksDB already: its id, the chunks stored or referenced so far under
+ * that id (each with its reference, index entry and, with the first, {@code pending/<id>}), the object digest, and
+ * commit or abort. Shared by the streaming {@link RocksObjectWriter} (which cuts) and the
+ * {@link RocksObjectAssembler} (which is given the cuts), so both keep the same crash and reclaim guarantees.
+ */
+final class PendingObject {
+    private enum State { OPEN, COMMITTED, ABORTED }
+
+    private final RocksContentStore store;
+    private final String kind;
+    private final long id;
+    private final MessageDigest objectDigest = RocksObjectWriter.sha256();
+    private final MessageDigest chunkDigest = RocksObjectWriter.sha256();
+    private final WriteBatch batch = new WriteBatch();
+    private long stored;
+    private int chunkCount;
+    private byte[] firstChunk;
+    private State state = State.OPEN;
+
+    PendingObject(RocksContentStore store, String kind, long id) {
+        this.store = store;
+        this.kind = kind;
+        this.id = id;
+    }
+
+    /** Bytes of the object's chunks so far. */
+    long stored() {
+        return stored;
+    }
+
+    /** Feeds the object digest (bytes in object order). */
+    void hash(byte[] b, int off, int len) {
+        objectDigest.update(b, off, len);
+    }
+
+    /** Stores {@code len} bytes as the next chunk, or only references it when the store holds it already. */
+    void storeChunk(byte[] b, int off, int len) throws IOException {
+        chunkDigest.update(b, off, len);
+        byte[] digest = chunkDigest.digest();
+        store.inFlight().referencing(Sha256.of(digest), pinned -> store.withDb(() -> {
+                batch.clear();
+                // Present ref key <=> chunk stored (they are deleted together); never rewrite a stored chunk,
+                // unless the store is repairing and the stored bytes no longer hash to their address.
+                if (store.db().get(store.refs, digest) == null) {
+                    batch.put(store.chunks, digest, Arrays.copyOfRange(b, off, off + len));
+                    batch.merge(store.counters, Counter.CHUNKS.key(), Count.PLUS_ONE);
+                    batch.merge(store.counters, Counter.CHUNK_BYTES.key(), Count.encode(len));
+                } else if (store.repairing() && damaged(digest)) {
+                    batch.put(store.chunks, digest, Arrays.copyOfRange(b, off, off + len));
+                    store.chunkRepaired();
+                }
+                writeReference(digest, len);
+                return null;
+            }));
+        appended(digest, len);
+    }
+
+    /**
+     * References the stored chunk {@code digest} as the next chunk, if the store holds it at {@code length} bytes:
+     * decided and referenced under the chunk's in-flight lock, so no deleter can take it in between.
+     * @return the chunk's bytes, or null (nothing appended) when the store does not hold it at that length
+     */
+    byte[] referenceStored(Sha256 digest, int length) throws IOException {
+        byte[] key = digest.bytes();
+        byte[] bytes = store.inFlight().referencing(digest, pinned -> store.withDb(() -> {
+                if (store.db().get(store.refs, key) == null) {
+                    return null;
+                }
+                byte[] chunk = store.db().get(store.chunks, key);
+                if (chunk == null || chunk.length != length) {
+                    return null;
+                }
+                batch.clear();
+                writeReference(key, length);
+                return chunk;
+            }));
+        if (bytes != null) {
+            appended(key, length);
+        }
+        return bytes;
+    }
+
+    /** Under the chunk's in-flight lock: its reference and index entry (and pending/<id> with the first chunk). */
+    private void writeReference(byte[] digest, int len) throws RocksDBException {
+        batch.merge(store.refs, digest, Count.PLUS_ONE);
+        batch.put(store.index, IndexEntry.key(id, stored), IndexEntry.value(digest, len));
+        if (chunkCount == 0) {
+            batch.put(store.pending, StoreLayout.Pending.key(id), StoreLayout.Pending.value(System.currentTimeMillis()));
+        }
+        store.db().write(store.unsynced, batch);
+    }
+
+    private void appended(byte[] digest, int len) {
+        if (chunkCount == 0) {
+            firstChunk = digest;
+        }
+        chunkCount++;
+        stored += len;
+    }
+
+    /** Whether the stored chunk {@code digest} is missing, unreadable, or holds bytes of another hash. */
+    private boolean damaged(byte[] digest) {
+        byte[] bytes;
+        try {
+            bytes = store.db().get(store.chunks, digest);
+        } catch (RocksDBException e) {
+            return true; // RocksDB's own checksum caught the damage
+        }
+        return bytes == null || !Arrays.equals(RocksObjectWriter.sha256().digest(bytes), digest);
+    }
+
+    /** Checks the digest and makes the object visible; on any failure aborts (gives every reference back). */
+    StoredObject commit(Sha256 expected, Consumer<StoreBatch> changes) throws IOException {
+        ensureOpen();
+        boolean fresh;
+        Sha256 digest;
+        try {
+            digest = Sha256.of(objectDigest.digest());
+            if (expected != null && !expected.equals(digest)) {
+                throw new DigestMismatchException(expected, digest);
+            }
+            ObjectRecord record = new ObjectRecord(stored, chunkCount == 0 ? 0 : id,
+                    chunkCount == 1 ? firstChunk : null);
+            fresh = store.commitObject(id, digest, record, changes);
+        } catch (IOException | RuntimeException | Error e) {
+            abort();
+            throw e;
+        }
+        state = State.COMMITTED;
+        try {
+            if (!fresh) {
+                store.reclaim(id); // an identical object won the race: our chunks are extra references only
+            }
+        } finally {
+            finish();
+        }
+        return new StoredObject(digest, stored);
+    }
+
+    void abort() {
+        if (state != State.OPEN) {
+            return;
+        }
+        state = State.ABORTED;
+        try {
+            store.reclaim(id);
+        } catch (IOException e) {
+            // The store is closing or failing; pending/<id> stays and the next open reclaims it.
+        } finally {
+            finish();
+        }
+    }
+
+    private void finish() {
+        batch.close();
+        store.writerDone(this);
+    }
+
+    void ensureOpen() throws IOException {
+        if (state != State.OPEN) {
+            throw new IOException(kind + " " + id + " is " + state.name().toLowerCase());
+        }
+    }
+}

@@ -1,0 +1,59 @@
+package dev.ferry.storage;
+
+import java.io.IOException;
+import java.util.Objects;
+import java.util.function.Consumer;
+
+/**
+ * Builds an object from chunks cut elsewhere (a bundle's exporting store): each chunk is stored or referenced as
+ * given, never re-cut, so the importing store ends up with the exporter's chunks and later bundles can skip them.
+ */
+final class RocksObjectAssembler extends ObjectAssembler {
+    private final PendingObject object;
+
+    RocksObjectAssembler(PendingObject object) {
+        this.object = object;
+    }
+
+    @Override
+    public void appendChunk(byte[] bytes, int offset, int length) throws IOException {
+        Objects.checkFromIndexSize(offset, length, bytes.length);
+        if (length == 0) {
+            // An empty chunk would share its index key (the offset) with the next one.
+            throw new IllegalArgumentException("a chunk holds at least one byte");
+        }
+        object.ensureOpen();
+        object.hash(bytes, offset, length);
+        object.storeChunk(bytes, offset, length);
+    }
+
+    @Override
+    public boolean appendStoredChunk(Sha256 digest, int length) throws IOException {
+        Objects.requireNonNull(digest, "digest");
+        object.ensureOpen();
+        if (length <= 0) {
+            return false; // no stored chunk is empty
+        }
+        byte[] bytes = object.referenceStored(digest, length);
+        if (bytes == null) {
+            return false;
+        }
+        object.hash(bytes, 0, bytes.length);
+        return true;
+    }
+
+    @Override
+    public long written() {
+        return object.stored();
+    }
+
+    @Override
+    public StoredObject commit(Sha256 expected, Consumer<StoreBatch> changes) throws IOException {
+        return object.commit(expected, changes);
+    }
+
+    @Override
+    public void abort() {
+        object.abort();
+    }
+}
