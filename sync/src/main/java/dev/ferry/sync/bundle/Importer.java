@@ -208,7 +208,8 @@ final class Importer {
                     throw new BundleException(REFUSED, "manifest damaged: " + file + " does not match the digest "
                             + "in the signed note");
                 }
-                throw new BundleException(REFUSED, "manifest damaged: " + e.getMessage(), e);
+                String why = e.getMessage().startsWith("manifest ") ? e.getMessage().substring(9) : e.getMessage();
+                throw new BundleException(REFUSED, "manifest damaged: " + why, e);
             }
             in.transferTo(java.io.OutputStream.nullOutputStream());
             if (!HexFormat.of().formatHex(md.digest()).equals(note.manifestSha256())) {
