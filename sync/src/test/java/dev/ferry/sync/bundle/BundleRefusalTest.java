@@ -186,18 +186,6 @@ class BundleRefusalTest {
         assertEquals(mine, b.resolve("blob/1").orElseThrow().digest());
     }
 
-    @Test
-    void secondImportWhileOneRunsIsRefused() throws Exception {
-        // no running import here: the check only says no when one runs, so a finished one does not block
-        BundleProgress p = sb.await(sb.importBundle(new ImportRequest(List.of(copy()),
-                List.of(fx.signer.verifier()))).id()).orElseThrow();
-        assertEquals(BundleProgress.State.SUCCEEDED, p.state(), p.error());
-        BundleProgress q = sb.await(sb.importBundle(new ImportRequest(List.of(copy()),
-                List.of(fx.signer.verifier()))).id()).orElseThrow();
-        assertEquals(BundleProgress.State.SUCCEEDED, q.state(), q.error());
-        assertEquals(2, sb.jobs().size());
-    }
-
     static byte[] gunzip(byte[] gz) throws IOException {
         return new GZIPInputStream(new ByteArrayInputStream(gz)).readAllBytes();
     }
