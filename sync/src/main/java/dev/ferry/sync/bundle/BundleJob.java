@@ -55,7 +55,8 @@ final class BundleJob implements BundleProgressSink {
         return kind;
     }
 
-    void bundleId(String bundleId) {
+    @Override
+    public void bundleId(String bundleId) {
         this.bundleId = bundleId;
     }
 

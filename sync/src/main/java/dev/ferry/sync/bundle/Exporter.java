@@ -73,6 +73,7 @@ final class Exporter {
     Result export(Job job, BundleProgressSink sink) throws IOException, BundleException {
         Instant created = clock.instant().truncatedTo(ChronoUnit.MILLIS);
         String id = BundleId.create(created, random);
+        sink.bundleId(id);
         String exportPins = "bundle-export:" + id;
         sink.phase("planning", -1, -1);
         Set<Sha256> objects = new LinkedHashSet<>();

@@ -77,6 +77,7 @@ final class Importer {
         sink.phase("verifying", -1, -1);
         BundleNote note = openNote(dir, request);
         String id = note.id();
+        sink.bundleId(id);
         Manifest manifest = readManifest(dir, note);
         if (note.base().isPresent() && !imported(note.base().get())) {
             throw new BundleException(REFUSED, "bundle " + id + " builds on bundle " + note.base().get()
