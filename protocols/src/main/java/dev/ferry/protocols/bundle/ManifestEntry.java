@@ -28,6 +28,11 @@ public sealed interface ManifestEntry {
     record Chunk(String sha256, int length, int volume, long offset) {
         public Chunk {
             BundleNote.checkSha256(sha256, "chunk digest");
+            if (length < 1 || length > dev.ferry.protocols.bundle.Volume.MAX_RECORD || volume < 0 || volume > BundleNote.MAX_VOLUMES
+                    || offset < 0) {
+                throw new IllegalArgumentException("chunk " + sha256 + ": length " + length + ", volume " + volume
+                        + ", offset " + offset);
+            }
         }
 
         public static Chunk notShipped(String sha256, int length) {

@@ -280,9 +280,12 @@ final class Exporter {
                     byte[] bytes = store.chunk(c.chunk().digest()).orElseThrow(() -> new BundleException(
                             BundleException.Kind.REFUSED, "chunk " + c.chunk().digest() + " of object " + o.digest()
                             + " left the store during the export; export again"));
-                    if (bytes.length != c.chunk().length()) {
-                        throw new IOException("chunk " + c.chunk().digest() + " has " + bytes.length
-                                + " bytes, its object lists " + c.chunk().length());
+                    // A chunk damaged on this disk would make the whole bundle refused at the site: say so here.
+                    if (bytes.length != c.chunk().length()
+                            || !Sha256.of(sha256().digest(bytes)).equals(c.chunk().digest())) {
+                        throw new BundleException(BundleException.Kind.REFUSED, "chunk " + c.chunk().digest()
+                                + " of object " + o.digest() + " is damaged in this store (ferry scrub finds and "
+                                + "repairs such chunks); nothing was exported");
                     }
                     long offset = w.append(bytes, 0, bytes.length);
                     placed.put(c.chunk().digest(), new long[] {current, offset});

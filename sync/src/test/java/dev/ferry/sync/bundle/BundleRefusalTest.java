@@ -1,6 +1,7 @@
 package dev.ferry.sync.bundle;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ferry.protocols.bundle.BundleNote;
@@ -118,6 +119,32 @@ class BundleRefusalTest {
         Files.write(vol, bytes);
         refused(dir, "volume 2 of ");
         refused(dir, "(vol-0002.fvol) at " + vol + " is damaged: its sha256 does not match the manifest");
+    }
+
+    @Test
+    void damagedChunkBehindAConsistentlyResignedBundleIsCaughtByItsDigest() throws Exception {
+        Path dir = copy();
+        Path vol = dir.resolve("vol-0002.fvol");
+        String oldSha = Exporter.sha256(vol);
+        byte[] bytes = Files.readAllBytes(vol);
+        bytes[bytes.length / 2] ^= 0x10;
+        Files.write(vol, bytes);
+        String newSha = Exporter.sha256(vol);
+        resign(dir, t -> t.replace(oldSha, newSha));
+        Map<String, String> before = visible(b);
+        BundleProgress p = sb.await(sb.importBundle(new ImportRequest(List.of(dir),
+                List.of(fx.signer.verifier()))).id()).orElseThrow();
+        assertEquals(BundleProgress.State.FAILED, p.state());
+        assertTrue(p.error().contains("damaged"), p.error());
+        assertFalse(p.error().contains("does not match the manifest"), "the whole-file check caught it: " + p.error());
+        // objects of volume 1 may be stored (pinned, unnamed: the resumable state); nothing became visible
+        assertEquals(before, visible(b));
+    }
+
+    static Map<String, String> visible(RocksContentStore store) throws IOException {
+        Map<String, String> all = BundleFixture.dump(store);
+        all.keySet().removeIf(k -> k.startsWith("object ") || k.startsWith("pin bundle:"));
+        return all;
     }
 
     @Test
