@@ -39,6 +39,13 @@ final class Names {
         if (field.isEmpty()) {
             throw new BundleFormatException("empty " + what);
         }
+        for (int i = 0; i < field.length(); i++) {
+            char c = field.charAt(i);
+            if (c <= 0x20 || c == 0x7f) {
+                throw new BundleFormatException(what + " " + quote(field) + " has a character that must be "
+                        + "percent-encoded");
+            }
+        }
         if (field.indexOf('%') < 0) {
             return field;
         }
