@@ -86,6 +86,7 @@ final class Importer {
         List<Path> volumes = findVolumes(request.from(), note, manifest, sink);
         checkNamesAndSources(id, manifest);
 
+        pinWhatIsHere(id, manifest);
         sink.phase("importing", manifest.objects().stream().mapToLong(ManifestEntry.StoreObject::size).sum(),
                 manifest.objects().size());
         Counts counts = storeObjects(id, manifest, volumes, sink);
@@ -119,6 +120,30 @@ final class Importer {
         return new Result(id, note.base(), counts.stored, counts.present, counts.chunksRead, counts.chunksReused,
                 counts.bytesRead, manifest.names().size(), metaWritten[0], manifest.pins().size(),
                 manifest.mirrorSets());
+    }
+
+    /**
+     * Pins the objects the bundle uses that this site already holds, before anything is stored: from here on
+     * eviction cannot take what the final batch will name.
+     */
+    private void pinWhatIsHere(String id, Manifest m) throws IOException, BundleException {
+        Set<String> used = new LinkedHashSet<>();
+        m.objects().forEach(o -> used.add(o.sha256()));
+        m.names().forEach(n -> used.add(n.object()));
+        m.pins().forEach(p -> used.add(p.object()));
+        List<Sha256> here = new ArrayList<>();
+        for (String o : used) {
+            Sha256 d = Sha256.ofHex(o);
+            if (store.object(d).isPresent()) {
+                here.add(d);
+            }
+        }
+        try {
+            store.update(b -> here.forEach(d -> b.pin(pinSet(id), d)));
+        } catch (IllegalArgumentException gone) {
+            throw new BundleException(REFUSED, "an object the bundle relies on left this store during the import "
+                    + "(evicted); run the import again", gone);
+        }
     }
 
     private boolean imported(String id) throws IOException {

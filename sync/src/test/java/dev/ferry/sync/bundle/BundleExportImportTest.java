@@ -245,6 +245,19 @@ class BundleExportImportTest {
     }
 
     @Test
+    void emptyBundleHasNoVolumesAndImports() throws Exception {
+        Path bundle = export(request(tmp.resolve("m"), Optional.empty(), Optional.empty(),
+                ExportRequest.DEFAULT_MAX_VOLUME_SIZE));
+        try (Stream<Path> l = Files.list(bundle)) {
+            assertEquals(Set.of("bundle.note", "manifest.gz"),
+                    l.map(f -> f.getFileName().toString()).collect(Collectors.toSet()));
+        }
+        BundleProgress p = importInto(sb, bundle);
+        assertEquals(BundleProgress.State.SUCCEEDED, p.state(), p.error());
+        assertEquals(BundleFixture.content(a), BundleFixture.content(b));
+    }
+
+    @Test
     void synchronousChecks() throws Exception {
         BundleService unsigned = new BundleService(a, tmp.resolve("u"), Optional::empty,
                 java.time.Clock.systemUTC(), 5, s -> BundleFixture.everything(a));
