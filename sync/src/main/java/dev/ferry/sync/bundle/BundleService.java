@@ -78,6 +78,22 @@ public final class BundleService implements AutoCloseable {
         this.imports = new ImportRecords(bundles);
         this.exporter = new Exporter(store, clock, new SecureRandom());
         this.importer = new Importer(store, imports, clock);
+        releaseExportPins();
+    }
+
+    /** An export that died with the process left its temporary pins: no export runs yet, so all are stale. */
+    private void releaseExportPins() {
+        List<String> stale = new ArrayList<>();
+        try {
+            store.scanPinSets(Exporter.PIN_PREFIX, stale::add);
+            for (String set : stale) {
+                store.unpinAll(set);
+            }
+        } catch (UnsupportedOperationException noPins) {
+            // a store without pins has nothing to release
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot release the pins of an interrupted export: " + e.getMessage(), e);
+        }
     }
 
     /** Checks the request (paths, base bundle, inventory readable, signing key) and starts the export job. */

@@ -49,6 +49,8 @@ import java.util.stream.Stream;
  * the export so eviction cannot take chunks between the plan and the writing.
  */
 final class Exporter {
+    /** Pin sets that hold an export's objects while it runs. */
+    static final String PIN_PREFIX = "bundle-export:";
     private final ContentStore store;
     private final Clock clock;
     private final RandomGenerator random;
@@ -74,7 +76,7 @@ final class Exporter {
         Instant created = clock.instant().truncatedTo(ChronoUnit.MILLIS);
         String id = BundleId.create(created, random);
         sink.bundleId(id);
-        String exportPins = "bundle-export:" + id;
+        String exportPins = PIN_PREFIX + id;
         sink.phase("planning", -1, -1);
         Set<Sha256> objects = new LinkedHashSet<>();
         job.content().names().forEach(n -> objects.add(n.object()));

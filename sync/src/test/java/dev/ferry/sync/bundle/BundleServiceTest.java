@@ -77,6 +77,20 @@ class BundleServiceTest {
     }
 
     @Test
+    void pinsOfAnExportThatDiedWithTheProcessAreReleasedAtStart() throws Exception {
+        try (BundleFixture fx = new BundleFixture(tmp)) {
+            RocksContentStore a = fx.store("a");
+            Sha256 x = BundleFixture.put(a, "x", "hello".getBytes());
+            a.pin(Exporter.PIN_PREFIX + "20261121T134500Z-1a2b3c4d", x);
+            a.pin("mirror-set:keep", x);
+            fx.service(a, "a");
+            List<String> sets = new java.util.ArrayList<>();
+            a.scanPinSets("", sets::add);
+            assertEquals(List.of("mirror-set:keep"), sets);
+        }
+    }
+
+    @Test
     void inventoryListsWhatTheStoreHolds() throws Exception {
         try (BundleFixture fx = new BundleFixture(tmp)) {
             RocksContentStore b = fx.store("b");
