@@ -168,7 +168,6 @@ final class Exporter {
             String manifestSha;
             MessageDigest md = sha256();
             Path manifestFile = partial.resolve("manifest.gz");
-            long names = 0;
             try (FileChannel ch = FileChannel.open(manifestFile, StandardOpenOption.CREATE_NEW,
                     StandardOpenOption.WRITE);
                  OutputStream out = new DigestOutputStream(new BufferedOutputStream(Channels.newOutputStream(ch),
@@ -203,7 +202,6 @@ final class Exporter {
                     byte[] key = Inventory.nameKey(n.name(), n.object().hex());
                     if (present.contains(n.object()) && !cut.contains(key)) {
                         w.write(new ManifestEntry.Name(n.name(), n.object().hex()));
-                        names++;
                     }
                     if (present.contains(n.object())) {
                         sent.add(key);
@@ -247,7 +245,6 @@ final class Exporter {
             }
             ExportRecord record = new ExportRecord(id, job.site(), job.base().orElse(null), job.fromInventory(),
                     done.toString(), created, planned.size(), shipped.size(), bytes);
-            sink.note(names + " names, " + job.content().meta().size() + " metadata entries considered");
             return new Result(record, sent.build(), chunksSkipped, objectsSkipped);
         } finally {
             deleteTree(partial);
