@@ -280,7 +280,7 @@ public final class AdminApi {
         ObjectNode n = JSON.createObjectNode();
         n.put("name", r.name());
         n.put("fileName", r.fileName());
-        n.put("refresh", Durations.format(r.refresh()));
+        n.put("refresh", r.refresh() == null ? null : Durations.format(r.refresh()));
         n.put("registered", r.registered().toString());
         n.put("lastStarted", e.lastStarted() == null ? null : e.lastStarted().toString());
         n.put("nextRun", e.nextRun() == null ? null : e.nextRun().toString());
