@@ -307,7 +307,7 @@ public final class BundleApi {
         ObjectNode n = JSON.createObjectNode();
         n.put("id", p.id());
         n.put("kind", p.kind());
-        n.put("state", p.state().name());
+        n.put("state", p.state() == null ? BundleProgress.State.RUNNING.name() : p.state().name());
         n.put("bundleId", p.bundleId());
         n.put("directory", p.directory());
         n.put("phase", p.phase());
