@@ -23,8 +23,8 @@ import picocli.CommandLine.Option;
 @Command(name = "keys",
         mixinStandardHelpOptions = true,
         usageHelpWidth = 110,
-        description = {"Manage this site's bundle signing key (docs/bundles.md). It works on the data directory",
-                "directly: run it where the exporting ferry's data directory is."},
+        description = {"Generate or show this site's bundle signing key (docs/bundles.md).",
+                "Works on the data directory directly: run it where the exporting ferry's data directory is."},
         subcommands = {KeysCommand.Generate.class, KeysCommand.Public.class})
 public final class KeysCommand implements Runnable {
     @CommandLine.Spec
