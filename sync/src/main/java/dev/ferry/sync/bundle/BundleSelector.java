@@ -56,10 +56,11 @@ import java.util.regex.Pattern;
  *   <li>modules: {@code path[@query]}; path in GOPRIVATE glob syntax (a path without a glob also matches the
  *       modules below it); query {@code all} (the default: every stored version), {@code latest}, {@code >=vX.Y.Z},
  *       {@code vX}, {@code vX.Y} or a canonical version, each resolved against the versions the store holds.</li>
- *   <li>images: {@code [registry/]repository[:tag|@digest]}; the first component is a registry when it contains
- *       '.' or ':' or is {@code localhost} (docker's rule) and then names that mirrored registry only; without one
- *       the pattern matches the repository in the hosted registry and in every mirrored registry. In the repository
- *       '*' and '?' match within one path component, '**' across components. No tag: every stored tag.</li>
+ *   <li>images: {@code [registry/]repository[:tag|@digest]}; when the first component is the name of a mirrored
+ *       registry ({@code docker.io}), the rest selects within that registry; the whole pattern is also matched
+ *       against the repositories of the hosted registry and of every mirrored one (so {@code library/tiny} selects
+ *       it wherever it is stored). '*' and '?' match within one path component, '**' across components. No tag:
+ *       every stored tag.</li>
  * </ul>
  * Mirror sets apply their module rules (a non-glob path is exactly one module) and image rules (tag regex, semver
  * range, or {@code latest}; index children outside the rule's platforms are not expected) to what is stored.
@@ -647,8 +648,12 @@ public final class BundleSelector {
         }
     }
 
-    /** {@code [registry/]repository[:tag|@digest]} with globs in the repository. */
-    record ImagePattern(String text, String registry, Pattern repository, String tag, Digest digest) {
+    /**
+     * {@code [registry/]repository[:tag|@digest]} with globs in the repository. As ferry routes /v2/ paths, a first
+     * component that names a mirrored registry selects within that registry; the whole path is also matched against
+     * the repositories of every target (hosted and mirrored), so {@code library/tiny} selects it wherever it is.
+     */
+    record ImagePattern(String text, String path, Pattern whole, String tag, Digest digest) {
         static ImagePattern parse(String text) {
             String s = text == null ? "" : text.strip();
             if (s.isEmpty()) {
@@ -661,18 +666,9 @@ public final class BundleSelector {
                     digest = Digest.parse(s.substring(at + 1));
                     s = s.substring(0, at);
                 }
-                String registry = null;
-                int slash = s.indexOf('/');
-                if (slash > 0) {
-                    String first = s.substring(0, slash);
-                    if (first.contains(".") || first.contains(":") || first.equals("localhost")) {
-                        registry = first;
-                        s = s.substring(slash + 1);
-                    }
-                }
                 String tag = null;
                 int colon = s.lastIndexOf(':');
-                if (colon >= 0) {
+                if (colon >= 0 && s.indexOf('/', colon) < 0) {
                     tag = Tag.parse(s.substring(colon + 1)).value();
                     s = s.substring(0, colon);
                 }
@@ -684,7 +680,7 @@ public final class BundleSelector {
                     throw new IllegalArgumentException("invalid repository in image pattern "
                             + FormatException.quote(text) + " (lowercase letters, digits, . _ - / and globs * ? **)");
                 }
-                return new ImagePattern(text.strip(), registry, Pattern.compile(glob(s)), tag, digest);
+                return new ImagePattern(text.strip(), s, Pattern.compile(glob(s)), tag, digest);
             } catch (FormatException e) {
                 throw new IllegalArgumentException("invalid image pattern " + FormatException.quote(text) + ": "
                         + e.getMessage());
@@ -692,10 +688,12 @@ public final class BundleSelector {
         }
 
         boolean matches(TargetRepo tr) {
-            if (registry != null && !registry.equals(tr.registry)) {
-                return false;
+            String repo = tr.repository.value();
+            if (tr.registry != null && path.startsWith(tr.registry + "/")
+                    && Pattern.matches(glob(path.substring(tr.registry.length() + 1)), repo)) {
+                return true;
             }
-            return repository.matcher(tr.repository.value()).matches();
+            return whole.matcher(repo).matches();
         }
 
         private static String glob(String s) {
