@@ -132,6 +132,22 @@ class GoProxyTreeTest {
         assertTrue(r.output.contains("checksum mismatch") || r.output.contains("SECURITY ERROR"), r.output);
     }
 
+    /** What docs/bundles-plain.md says of a version exported without its lookup, and GONOSUMDB for it. */
+    @Test
+    void aVersionWithoutItsLookupFailsUntilGonosumdbNamesIt() throws Exception {
+        Path partial = tmp.resolve("nolookup");
+        copyTree(tree, partial);
+        Files.delete(partial.resolve("sumdb/sum.fixture.example/lookup/github.com/spf13/cobra@v1.6.1"));
+        Path app = copyApp("nolookup");
+        Result r = go(app, Map.of("GOPROXY", "file://" + partial, "GOSUMDB", key),
+                "mod", "download", "github.com/spf13/cobra");
+        assertNotEquals(0, r.code, r.output);
+        assertTrue(r.output.contains("verifying go.mod") && r.output.contains("no such file"), r.output);
+        Result unverified = go(app, Map.of("GOPROXY", "file://" + partial, "GOSUMDB", key,
+                "GONOSUMDB", "github.com/spf13/cobra"), "mod", "download", "github.com/spf13/cobra");
+        assertEquals(0, unverified.code, unverified.output);
+    }
+
     record Result(int code, String output) {}
 
     /** The zip with one Go file's content changed: well formed, right paths, wrong hash. */
