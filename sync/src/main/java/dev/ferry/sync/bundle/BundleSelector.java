@@ -132,10 +132,12 @@ public final class BundleSelector {
             for (ModulePattern p : modulePatterns) {
                 selectModules(p.text, p.glob::matches, p.query);
             }
-            selection.set().ifPresent(this::selectSet);
-
             List<String> targets = new ArrayList<>();
-            store.scanMeta(REPOS, (k, v) -> targets.add(k.substring(REPOS.length())));
+            if (selection.everything() || !imagePatterns.isEmpty()
+                    || selection.set().map(s -> !s.images().isEmpty()).orElse(false)) {
+                store.scanMeta(REPOS, (k, v) -> targets.add(k.substring(REPOS.length())));
+            }
+            selection.set().ifPresent(s -> selectSet(s, targets));
             if (selection.everything()) {
                 for (String t : targets) {
                     TargetRepo tr = TargetRepo.parse(t);
@@ -222,7 +224,7 @@ public final class BundleSelector {
             }
         }
 
-        void selectSet(MirrorSet set) {
+        void selectSet(MirrorSet set, List<String> targets) {
             for (MirrorSet.ModuleRule rule : set.modules()) {
                 String what = set.name() + ":" + rule.line() + ": " + rule.path();
                 if (rule.isGlob()) {
@@ -239,8 +241,6 @@ public final class BundleSelector {
                 Predicate<String> tags = rule.tagPattern() != null ? t -> rule.tagPattern().matcher(t).matches()
                         : rule.semver() != null ? t -> MirrorSet.matchesSemver(rule.semver(), t)
                         : "latest"::equals;
-                List<String> targets = new ArrayList<>();
-                store.scanMeta(REPOS, (k, v) -> targets.add(k.substring(REPOS.length())));
                 boolean any = false;
                 for (String t : targets) {
                     TargetRepo tr = TargetRepo.parse(t);
