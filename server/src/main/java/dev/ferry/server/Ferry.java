@@ -6,6 +6,13 @@ import dev.ferry.mirror.go.GoModuleMirror;
 import dev.ferry.server.admin.AdminApi;
 import dev.ferry.server.admin.AdminAuth;
 import dev.ferry.server.admin.AuditLog;
+import dev.ferry.server.admin.BundleApi;
+import dev.ferry.server.admin.BundleScheduler;
+import dev.ferry.server.admin.Bundles;
+import dev.ferry.server.admin.ImportedMirrorSets;
+import dev.ferry.server.admin.SigningKey;
+import dev.ferry.protocols.sumdb.note.Verifier;
+import dev.ferry.sync.bundle.BundleService;
 import dev.ferry.server.admin.MirrorSetRegistry;
 import dev.ferry.server.admin.PrewarmService;
 import dev.ferry.server.admin.StorePins;
@@ -77,6 +84,8 @@ public final class Ferry implements AutoCloseable {
     static final int PREWARM_CONCURRENCY = 8;
     /** Reports of ended prewarm jobs kept for GET /admin/api/prewarm. */
     static final int PREWARM_REPORTS = 50;
+    /** Reports of ended export and import jobs kept for GET /admin/api/exports and imports. */
+    static final int BUNDLE_REPORTS = 50;
     /** Eviction under the quota runs down to this share of it, so it does not run again at every commit. */
     static final double QUOTA_LOW_WATERMARK = 0.9;
 
@@ -88,6 +97,8 @@ public final class Ferry implements AutoCloseable {
     private ScheduledExecutorService housekeeping;
     private PrewarmService prewarm;
     private MirrorSetRegistry mirrorSets;
+    private BundleService bundleService;
+    private BundleScheduler bundleSync;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile State state = State.STARTING;
     private WebServer server;
@@ -256,7 +267,48 @@ public final class Ferry implements AutoCloseable {
             }
         }, clock);
         mirrorSets.load();
-        return new AdminApi(prewarm, mirrorSets, pins, runner, go, images, setPlanner, memoize(store::stats), metrics);
+        BundleApi bundles = bundles(config, store);
+        return new AdminApi(prewarm, mirrorSets, pins, runner, go, images, setPlanner, memoize(store::stats), metrics,
+                bundles);
+    }
+
+    /**
+     * Exports, imports and the inventory over the store and DATA/bundles/, signed with DATA/bundle-signing.key when
+     * there is one; imports accept the configured keys; scheduled exports (bundles.sync) start here. An imported
+     * bundle's mirror sets are registered without a schedule: an offline site has nowhere to fetch from.
+     */
+    private BundleApi bundles(FerryConfig config, ContentStore store) throws IOException {
+        SigningKey key = new SigningKey(config.data());
+        // A damaged key stops the start rather than surfacing at the first export, maybe days later.
+        SigningKey.read(key.file()).ifPresentOrElse(
+                s -> LOG.info("bundles are signed with key " + s.verifier().encoded() + " (" + key.file() + ")"),
+                () -> LOG.info("no bundle signing key (" + key.file() + "): 'ferry keys generate' makes one;"
+                        + " plain-format exports work without"));
+        Files.createDirectories(config.bundlesDir());
+        try {
+            bundleService = new BundleService(store, config.data(), key::get, Clock.systemUTC(), BUNDLE_REPORTS);
+        } catch (UnsupportedOperationException stub) {
+            // Only while sync/bundle's BundleService is a stub (before the bundle core is merged): no bundle endpoints.
+            LOG.warning("bundles are not available in this build: " + stub.getMessage());
+            return null;
+        }
+        Bundles bundles = Bundles.of(bundleService);
+        List<Verifier> trusted = config.bundles().trusted();
+        if (!trusted.isEmpty()) {
+            LOG.info("bundle imports trust " + trusted.stream().map(Verifier::encoded).toList());
+        }
+        MirrorSetRegistry sets = mirrorSets;
+        BundleApi api = new BundleApi(bundles, trusted, done -> {
+            try {
+                ImportedMirrorSets.register(config.bundlesDir(), done.bundleId(), sets);
+            } catch (IOException e) {
+                LOG.log(Level.WARNING, "cannot register the mirror sets of bundle " + done.bundleId() + ": "
+                        + e.getMessage(), e);
+            }
+        });
+        bundleSync = new BundleScheduler(bundles, config.bundles().sync(), Clock.systemUTC());
+        bundleSync.start();
+        return api;
     }
 
     /** Every module path ferry holds a version of (what mirror-set globs match). */
@@ -331,6 +383,17 @@ public final class Ferry implements AutoCloseable {
             }
             if (mirrorSets != null) {
                 mirrorSets.close();
+            }
+            if (bundleSync != null) {
+                bundleSync.close();
+            }
+            if (bundleService != null) {
+                // Running exports and imports stop here; a rerun of an import finishes it (it is resumable).
+                try {
+                    bundleService.close();
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "closing the bundle service failed", e);
+                }
             }
             if (prewarm != null) {
                 prewarm.cancelAll();

@@ -109,4 +109,19 @@ class FerryTest {
             assertEquals(200, get(ferry.url() + "/health").statusCode());
         }
     }
+
+    @Test
+    void aDamagedBundleSigningKeyStopsTheStartWithTheReason() throws Exception {
+        Path data = tmp.resolve("data");
+        Files.createDirectories(data);
+        Files.writeString(data.resolve(dev.ferry.server.admin.SigningKey.FILE), "PRIVATE+KEY+x+00000000+AAAA\n");
+        IOException e = assertThrows(IOException.class, () -> Ferry.start(config()));
+        assertTrue(e.getMessage().contains("bundle-signing.key is damaged"), e.getMessage());
+        assertTrue(e.getMessage().contains("ferry keys generate --force"), e.getMessage());
+        // the store was closed on the way out: a start with the key removed succeeds
+        Files.delete(data.resolve(dev.ferry.server.admin.SigningKey.FILE));
+        try (Ferry ferry = Ferry.start(config())) {
+            assertTrue(ferry.port() > 0);
+        }
+    }
 }

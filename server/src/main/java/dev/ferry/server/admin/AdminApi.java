@@ -82,10 +82,20 @@ public final class AdminApi {
     private final MirrorSetPlanner setPlanner;
     private final Supplier<StoreStats> stats;
     private final FerryMetrics metrics;
+    private final BundleApi bundles;
 
+    /** Without bundles: /admin/api/exports, imports, inventory and bundles answer 404. */
     public AdminApi(PrewarmService prewarm, MirrorSetRegistry mirrorSets, StorePins pins, ItemRunner runner,
                     GoPrewarmPlanner go, ImagePrewarmPlanner images, MirrorSetPlanner setPlanner,
                     Supplier<StoreStats> stats, FerryMetrics metrics) {
+        this(prewarm, mirrorSets, pins, runner, go, images, setPlanner, stats, metrics, null);
+    }
+
+    /** With the bundle endpoints ({@code bundles}; null: none). */
+    public AdminApi(PrewarmService prewarm, MirrorSetRegistry mirrorSets, StorePins pins, ItemRunner runner,
+                    GoPrewarmPlanner go, ImagePrewarmPlanner images, MirrorSetPlanner setPlanner,
+                    Supplier<StoreStats> stats, FerryMetrics metrics, BundleApi bundles) {
+        this.bundles = bundles;
         this.prewarm = Objects.requireNonNull(prewarm, "prewarm");
         this.mirrorSets = Objects.requireNonNull(mirrorSets, "mirrorSets");
         this.pins = Objects.requireNonNull(pins, "pins");
@@ -95,6 +105,14 @@ public final class AdminApi {
         this.setPlanner = Objects.requireNonNull(setPlanner, "setPlanner");
         this.stats = Objects.requireNonNull(stats, "stats");
         this.metrics = metrics;
+    }
+
+    /** The bundle endpoints. */
+    public BundleApi bundles() {
+        if (bundles == null) {
+            throw notFound("this ferry has no bundle support configured");
+        }
+        return bundles;
     }
 
     // ---- prewarm ------------------------------------------------------------------------------------------------
@@ -262,7 +280,7 @@ public final class AdminApi {
         ObjectNode n = JSON.createObjectNode();
         n.put("name", r.name());
         n.put("fileName", r.fileName());
-        n.put("refresh", Durations.format(r.refresh()));
+        n.put("refresh", r.refresh() == null ? null : Durations.format(r.refresh()));
         n.put("registered", r.registered().toString());
         n.put("lastStarted", e.lastStarted() == null ? null : e.lastStarted().toString());
         n.put("nextRun", e.nextRun() == null ? null : e.nextRun().toString());
@@ -428,14 +446,14 @@ public final class AdminApi {
         return object(n);
     }
 
-    private static ObjectNode object(JsonNode body) {
+    static ObjectNode object(JsonNode body) {
         if (!(body instanceof ObjectNode o)) {
             throw badRequest("the body must be a JSON object");
         }
         return o;
     }
 
-    private static void only(ObjectNode b, String... allowed) {
+    static void only(ObjectNode b, String... allowed) {
         Set<String> ok = Set.of(allowed);
         for (Iterator<String> it = b.fieldNames(); it.hasNext(); ) {
             String f = it.next();
@@ -447,7 +465,7 @@ public final class AdminApi {
         }
     }
 
-    private static String requiredText(ObjectNode b, String field) {
+    static String requiredText(ObjectNode b, String field) {
         JsonNode n = b.get(field);
         if (n == null || n.isNull()) {
             throw badRequest("missing field \"" + field + "\"");
@@ -458,7 +476,7 @@ public final class AdminApi {
         return n.asText();
     }
 
-    private static String optionalText(ObjectNode b, String field, String fallback) {
+    static String optionalText(ObjectNode b, String field, String fallback) {
         return b.hasNonNull(field) ? requiredText(b, field) : fallback;
     }
 
@@ -473,7 +491,7 @@ public final class AdminApi {
         return n.asText().getBytes(StandardCharsets.UTF_8);
     }
 
-    private static boolean bool(ObjectNode b, String field) {
+    static boolean bool(ObjectNode b, String field) {
         JsonNode n = b.get(field);
         if (n == null || n.isNull()) {
             return false;

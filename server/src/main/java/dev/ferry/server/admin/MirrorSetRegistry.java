@@ -56,6 +56,7 @@ public final class MirrorSetRegistry implements AutoCloseable {
         }
     }
 
+    /** @param refresh how often the set runs again; null for never (a set that came with an imported bundle) */
     public record Registration(String name, String fileName, String content, Duration refresh, Instant registered) {}
 
     /** A registration and its schedule. */
@@ -127,11 +128,14 @@ public final class MirrorSetRegistry implements AutoCloseable {
         for (JsonNode n : root.path("sets")) {
             try {
                 Registration r = new Registration(n.get("name").asText(), n.get("fileName").asText(),
-                        n.get("content").asText(), Duration.parse(n.get("refresh").asText()),
+                        n.get("content").asText(), n.hasNonNull("refresh") ? Duration.parse(n.get("refresh").asText()) : null,
                         Instant.parse(n.get("registered").asText()));
                 Instant lastStarted = n.hasNonNull("lastStarted") ? Instant.parse(n.get("lastStarted").asText()) : null;
                 Entry e = new Entry(r, runtime.service(r.name()), lastStarted);
                 entries.put(r.name(), e);
+                if (r.refresh() == null) {
+                    continue;
+                }
                 Duration delay = lastStarted == null ? Duration.ZERO
                         : Duration.between(clock.instant(), lastStarted.plus(r.refresh()));
                 schedule(e, delay.isNegative() ? Duration.ZERO : delay);
@@ -179,6 +183,35 @@ public final class MirrorSetRegistry implements AutoCloseable {
             schedule(e, every);
         }
         LOG.info("mirror set " + n + " registered, refresh every " + every);
+        return e;
+    }
+
+    /**
+     * Registers (or replaces) a set that came with an imported bundle: kept and listed, with no schedule and not run,
+     * since an offline site has nowhere to fetch from ({@code ferry mirror-set add} with a refresh interval
+     * schedules it if the site goes online). Invalid when the text has errors or the name is not valid.
+     */
+    public Entry registerUnscheduled(String fileName, String content, String name) throws Invalid, IOException {
+        MirrorSet.Parsed parsed = MirrorSet.parse(fileName, content.getBytes(StandardCharsets.UTF_8));
+        if (!parsed.errors().isEmpty()) {
+            throw new Invalid("the mirror set has errors: " + parsed.errors().stream().map(PlanError::toString)
+                    .collect(java.util.stream.Collectors.joining("; ")), parsed.errors());
+        }
+        String n = name != null ? name : parsed.set().name();
+        if (!NAME.matcher(n).matches()) {
+            throw new Invalid("invalid mirror set name \"" + n + "\" (letters, digits, '.', '_', '-')", List.of());
+        }
+        Entry e;
+        synchronized (this) {
+            Entry old = entries.remove(n);
+            if (old != null) {
+                stop(old);
+            }
+            e = new Entry(new Registration(n, fileName, content, null, clock.instant()), runtime.service(n), null);
+            entries.put(n, e);
+            save();
+        }
+        LOG.info("mirror set " + n + " registered without a schedule (" + fileName + ")");
         return e;
     }
 
@@ -231,7 +264,7 @@ public final class MirrorSetRegistry implements AutoCloseable {
             }
             Registration r = e.registration;
             e.lastStarted = clock.instant();
-            e.nextRun = e.lastStarted.plus(r.refresh());
+            e.nextRun = r.refresh() == null ? null : e.lastStarted.plus(r.refresh());
             e.last = e.service.start("mirror set " + r.name(), () -> runtime.plan(
                     MirrorSet.parse(r.fileName(), r.content().getBytes(StandardCharsets.UTF_8))));
         }
@@ -267,7 +300,7 @@ public final class MirrorSetRegistry implements AutoCloseable {
             ObjectNode n = sets.addObject();
             n.put("name", r.name());
             n.put("fileName", r.fileName());
-            n.put("refresh", r.refresh().toString());
+            n.put("refresh", r.refresh() == null ? null : r.refresh().toString());
             n.put("registered", r.registered().toString());
             n.put("lastStarted", e.lastStarted == null ? null : e.lastStarted.toString());
             n.put("content", r.content());

@@ -14,12 +14,16 @@ import picocli.CommandLine.Command;
         versionProvider = FerryMain.Version.class,
         description = "Self-hosted Go module proxy and OCI registry mirror.",
         subcommands = {ServeCommand.class, VerifyCommand.class, PrewarmCommand.class, PinCommand.class,
-                PinCommand.Unpin.class, MirrorSetCommand.class, StorageCommand.class, CommandLine.HelpCommand.class},
+                PinCommand.Unpin.class, MirrorSetCommand.class, StorageCommand.class, BundleCommands.Export.class,
+                BundleCommands.Import.class, BundleCommands.Inventory.class, BundleCommands.History.class,
+                KeysCommand.class, CommandLine.HelpCommand.class},
         usageHelpWidth = 110,
         footer = {"", "Run 'ferry serve --help' for the server's settings, 'ferry verify --help' for the store check;",
-                "see docs/configuration.md. prewarm, pin, unpin, mirror-set and storage talk to a running ferry's admin",
-                "API (--server URL; the token from --admin-token, FERRY_ADMIN_TOKEN or --data DIR): docs/prewarm.md,",
-                "docs/admin-api.md. They exit 0 when all went well, 1 when something failed, 2 on a usage error."})
+                "see docs/configuration.md. prewarm, pin, unpin, mirror-set, storage, export, import, inventory and",
+                "bundles talk to a running ferry's admin API (--server URL; the token from --admin-token,",
+                "FERRY_ADMIN_TOKEN or --data DIR): docs/prewarm.md, docs/bundles.md, docs/admin-api.md. 'ferry keys'",
+                "works on the data directory itself. They exit 0 when all went well, 1 when something failed, 2 on a",
+                "usage error."})
 public final class FerryMain implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -49,7 +53,8 @@ public final class FerryMain implements Runnable {
                 if (cls == VerifyCommand.class) {
                     return cls.cast(new VerifyCommand(env));
                 }
-                if (AdminCommand.class.isAssignableFrom(cls)) {
+                if (AdminCommand.class.isAssignableFrom(cls) || cls == KeysCommand.Generate.class
+                        || cls == KeysCommand.Public.class) {
                     return cls.cast(cls.getConstructor(CliContext.class).newInstance(ctx));
                 }
                 return CommandLine.defaultFactory().create(cls);

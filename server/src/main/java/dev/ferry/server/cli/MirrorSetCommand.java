@@ -29,7 +29,8 @@ public final class MirrorSetCommand implements Runnable {
                 : "last run " + last.path("state").asText().toLowerCase(java.util.Locale.ROOT) + " ("
                 + last.path("done").asInt() + "/" + last.path("total").asInt() + " items, " + last.path("failed").asInt()
                 + " failed, " + last.path("planErrors").size() + " plan errors)";
-        return s.path("name").asText() + "  every " + s.path("refresh").asText() + "  " + run
+        return s.path("name").asText() + (s.hasNonNull("refresh") ? "  every " + s.path("refresh").asText()
+                : "  not scheduled") + "  " + run
                 + (s.hasNonNull("nextRun") ? "  next " + s.path("nextRun").asText() : "");
     }
 

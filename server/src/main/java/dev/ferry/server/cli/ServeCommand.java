@@ -239,6 +239,13 @@ public final class ServeCommand implements Callable<Integer> {
                     + " private content stays. Env FERRY_QUOTA, yaml storage.quota. Default: none.")
     String quota;
 
+    @Option(names = "--trust-key", paramLabel = "KEY|FILE",
+            description = "A key whose signed bundles 'ferry import' accepts (repeatable): a verifier key"
+                    + " name+hash+base64 as 'ferry keys public' prints it at the exporting site, or a file holding one"
+                    + " per line (# comments). Env FERRY_TRUST_KEYS (comma-separated), yaml bundles.trust (a list)."
+                    + " Scheduled exports: yaml bundles.sync (docs/bundles.md). Default: none.")
+    List<String> trustKeys;
+
     @Option(names = "--admin-token", paramLabel = "TOKEN",
             description = "Bearer token for /admin/api/ (prefer env FERRY_ADMIN_TOKEN: the command line is visible to"
                     + " other users). yaml admin.token. Default: generated once into DATA/admin-token (mode 0600).")
@@ -295,6 +302,7 @@ public final class ServeCommand implements Callable<Integer> {
         put(flags, Setting.OCI_ANONYMOUS_PULL, hostedAnonymousPull == null ? null : hostedAnonymousPull.toString());
         put(flags, Setting.OCI_USERS, hostedUsers);
         put(flags, Setting.QUOTA, quota);
+        put(flags, Setting.BUNDLES_TRUST, trustKeys == null ? null : String.join(",", trustKeys));
         put(flags, Setting.ADMIN_TOKEN, adminToken);
         put(flags, Setting.LOG_LEVEL, logLevel);
         put(flags, Setting.ACCESS_LOG, accessLog == null ? null : accessLog.toString());

@@ -5,12 +5,12 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Byte counts such as {@code 1KiB}, {@code 512}, {@code 2MB}: B, KiB/MiB/GiB/TiB (1024) or KB/MB/GB/TB (1000). */
-final class ByteRates {
+public final class ByteRates {
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*([a-zA-Z]*)(?:/s)?");
 
     private ByteRates() {}
 
-    static long parse(String text) {
+    public static long parse(String text) {
         Matcher m = SIZE.matcher(text.strip());
         if (!m.matches()) {
             throw new IllegalArgumentException("expected a number of bytes such as 1KiB, 512 or 2MB");

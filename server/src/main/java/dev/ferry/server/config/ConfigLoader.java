@@ -34,7 +34,10 @@ import java.util.logging.Level;
  */
 public final class ConfigLoader {
     /** YAML mappings that group settings. */
-    private static final Set<String> GROUPS = Set.of("go", "upstream", "upstream.breaker", "upstream.retry", "admin", "oci", "storage");
+    private static final Set<String> GROUPS = Set.of("go", "upstream", "upstream.breaker", "upstream.retry", "admin", "oci", "storage",
+            "bundles");
+    /** The YAML list of scheduled exports (no flag or environment variable). */
+    static final String BUNDLES_SYNC = "bundles.sync";
     /** The YAML list of per-upstream details. */
     static final String UPSTREAMS = "upstreams";
 
@@ -51,8 +54,9 @@ public final class ConfigLoader {
     public static FerryConfig load(Map<Setting, String> flags, Map<String, String> env, Path configFile)
             throws ConfigException {
         Path file = configFile(env, configFile);
-        YamlFile yaml = file == null ? new YamlFile(Map.of(), List.of(), List.of()) : readYamlFile(file, env);
-        return build(resolve(flags, env, yaml.settings()), yaml.upstreams(), yaml.registries(), env);
+        YamlFile yaml = file == null ? new YamlFile(Map.of(), List.of(), List.of(), List.of()) : readYamlFile(file, env);
+        return build(resolve(flags, env, yaml.settings()), yaml.upstreams(), yaml.registries(), env)
+                .withBundles(bundles(resolve(flags, env, yaml.settings()), yaml.sync()));
     }
 
     public static Map<Setting, Sourced> resolve(Map<Setting, String> flags, Map<String, String> env, Path configFile)
@@ -123,6 +127,20 @@ public final class ConfigLoader {
         return new FerryConfig(listen, data, raw.get(Setting.GO_UPSTREAM).value().strip(), upstream, listTtl,
                 notFoundTtl, timeouts, level, accessLog, upstreams, pool, adminToken.isEmpty() ? null : adminToken,
                 raw.get(Setting.GO_SUMDB).value().strip(), sumdb, privates, oci, quota);
+    }
+
+    /** Trusted keys (each a key or a file, comma-separated) and the scheduled exports read from the file. */
+    static BundlesConfig bundles(Map<Setting, Sourced> raw, List<BundleSync> sync) throws ConfigException {
+        List<dev.ferry.protocols.sumdb.note.Verifier> trusted = check(raw, Setting.BUNDLES_TRUST, t -> {
+            List<String> items = new ArrayList<>();
+            for (String item : t.split(",")) {
+                if (!item.isBlank()) {
+                    items.add(item.strip());
+                }
+            }
+            return TrustedKeys.parseAll(items);
+        });
+        return new BundlesConfig(trusted, sync);
     }
 
     /** The registry settings; {@code fileRegistries} is the YAML oci.registries mapping (empty when absent). */
@@ -307,7 +325,7 @@ public final class ConfigLoader {
 
     /** What a config file holds: the settings, and the per-upstream details of its {@code upstreams:} list. */
     record YamlFile(Map<Setting, Sourced> settings, List<UpstreamEntry> upstreams,
-                    List<RegistryEntries.Entry> registries) {}
+                    List<RegistryEntries.Entry> registries, List<BundleSync> sync) {}
 
     static Map<Setting, Sourced> readYaml(Path file) throws ConfigException {
         return readYamlFile(file, System.getenv()).settings();
@@ -326,27 +344,28 @@ public final class ConfigLoader {
         Map<Setting, Sourced> out = new EnumMap<>(Setting.class);
         List<UpstreamEntry> upstreams = new ArrayList<>();
         List<RegistryEntries.Entry> registries = new ArrayList<>();
+        List<BundleSync> sync = new ArrayList<>();
         try (JsonParser p = new YAMLFactory().createParser(text)) {
             JsonToken t = p.nextToken();
             if (t == null) {
-                return new YamlFile(out, upstreams, registries); // empty file
+                return new YamlFile(out, upstreams, registries, sync); // empty file
             }
             if (t != JsonToken.START_OBJECT) {
                 throw new ConfigException(where(file, p.currentTokenLocation()) + ": expected a mapping of settings");
             }
-            readObject(p, "", file, out, upstreams, registries, env);
+            readObject(p, "", file, out, upstreams, registries, sync, env);
         } catch (JsonProcessingException e) {
             String msg = e.getOriginalMessage() == null ? "invalid YAML" : e.getOriginalMessage().lines().findFirst().orElse("");
             throw new ConfigException(where(file, e.getLocation()) + ": invalid YAML: " + msg);
         } catch (IOException e) {
             throw new ConfigException("cannot read config file " + file + ": " + e.getMessage());
         }
-        return new YamlFile(out, List.copyOf(upstreams), List.copyOf(registries));
+        return new YamlFile(out, List.copyOf(upstreams), List.copyOf(registries), List.copyOf(sync));
     }
 
     private static void readObject(JsonParser p, String prefix, Path file, Map<Setting, Sourced> out,
                                    List<UpstreamEntry> upstreams, List<RegistryEntries.Entry> registries,
-                                   Map<String, String> env)
+                                   List<BundleSync> sync, Map<String, String> env)
             throws IOException, ConfigException {
         JsonToken t;
         while ((t = p.nextToken()) != JsonToken.END_OBJECT) {
@@ -374,6 +393,32 @@ public final class ConfigLoader {
                 out.put(Setting.OCI_REGISTRIES, new Sourced("", at));
                 continue;
             }
+            if (key.equals(BUNDLES_SYNC)) {
+                if (value != JsonToken.START_ARRAY) {
+                    throw new ConfigException(at + ": bundles.sync must be a list of {site, to, every, set?,"
+                            + " max-volume-size?}");
+                }
+                if (!sync.isEmpty()) {
+                    throw new ConfigException(at + ": bundles.sync is set twice");
+                }
+                sync.addAll(BundleSyncEntries.read(p, file));
+                continue;
+            }
+            if (key.equals(Setting.BUNDLES_TRUST.key()) && value == JsonToken.START_ARRAY) {
+                StringBuilder joined = new StringBuilder();
+                JsonToken item;
+                while ((item = p.nextToken()) != JsonToken.END_ARRAY) {
+                    if (!item.isScalarValue()) {
+                        throw new ConfigException(at + ": bundles.trust must be a list of verifier keys or files");
+                    }
+                    joined.append(joined.isEmpty() ? "" : ",").append(p.getText());
+                }
+                if (out.containsKey(Setting.BUNDLES_TRUST)) {
+                    throw new ConfigException(at + ": bundles.trust is set twice");
+                }
+                out.put(Setting.BUNDLES_TRUST, new Sourced(joined.toString(), at));
+                continue;
+            }
             if (key.equals(Setting.OCI_HOSTED.key()) && value == JsonToken.START_ARRAY) {
                 StringBuilder joined = new StringBuilder();
                 JsonToken item;
@@ -393,7 +438,7 @@ public final class ConfigLoader {
                 if (!GROUPS.contains(key)) {
                     throw new ConfigException(at + ": unknown setting \"" + key + "\"" + hint());
                 }
-                readObject(p, key + ".", file, out, upstreams, registries, env);
+                readObject(p, key + ".", file, out, upstreams, registries, sync, env);
                 continue;
             }
             Setting s = Setting.byKey(key);
@@ -418,7 +463,7 @@ public final class ConfigLoader {
         for (Setting s : Setting.values()) {
             sb.append(' ').append(s.key());
         }
-        return sb.append(' ').append(UPSTREAMS).append(')').toString();
+        return sb.append(' ').append(UPSTREAMS).append(' ').append(BUNDLES_SYNC).append(')').toString();
     }
 
     static String where(Path file, JsonLocation loc) {

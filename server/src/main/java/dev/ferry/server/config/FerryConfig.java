@@ -29,7 +29,8 @@ public record FerryConfig(
         SumdbConfig sumdb,
         PrivatePatterns privates,
         OciConfig oci,
-        long quotaBytes) {
+        long quotaBytes,
+        BundlesConfig bundles) {
 
     /**
      * @param goUpstreams  go.upstream's entries with their YAML details (weight, credentials, timeouts)
@@ -38,12 +39,23 @@ public record FerryConfig(
      * @param privates     modules that skip the checksum database (their hashes are pinned on first fetch)
      * @param oci          the registry: mirrored registries, hosted prefixes and their settings
      * @param quotaBytes   the store's size above which least recently used unpinned content is evicted; 0: none
+     * @param bundles      trusted bundle signing keys and scheduled exports
      */
     public FerryConfig {
         goUpstreams = List.copyOf(goUpstreams);
+        bundles = bundles == null ? BundlesConfig.none() : bundles;
         if (quotaBytes < 0) {
             throw new IllegalArgumentException("quotaBytes must be 0 (none) or positive: " + quotaBytes);
         }
+    }
+
+    /** Without bundle settings. */
+    public FerryConfig(ListenAddress listen, Path data, String goUpstreamText, GoProxyList goUpstream,
+                       Duration goListTtl, Duration goNotFoundTtl, UpstreamTimeouts upstreamTimeouts, Level logLevel,
+                       boolean accessLog, List<Upstream> goUpstreams, PoolSettings upstreamPool, String adminToken,
+                       String sumdbText, SumdbConfig sumdb, PrivatePatterns privates, OciConfig oci, long quotaBytes) {
+        this(listen, data, goUpstreamText, goUpstream, goListTtl, goNotFoundTtl, upstreamTimeouts, logLevel, accessLog,
+                goUpstreams, upstreamPool, adminToken, sumdbText, sumdb, privates, oci, quotaBytes, BundlesConfig.none());
     }
 
     /** Without a quota. */
@@ -71,7 +83,7 @@ public record FerryConfig(
     public String toString() {
         // Never the admin token.
         return "FerryConfig[listen=" + listen + ", data=" + data + ", go.upstream=" + goUpstreamText
-                + ", go.sumdb=" + sumdbText + ", oci=" + oci + ", quota=" + quotaBytes + "]";
+                + ", go.sumdb=" + sumdbText + ", oci=" + oci + ", quota=" + quotaBytes + ", " + bundles + "]";
     }
 
     /** The content store's directory under {@link #data}. */
@@ -87,19 +99,30 @@ public record FerryConfig(
     /** With other registry settings (tests). */
     public FerryConfig withOci(OciConfig oci) {
         return new FerryConfig(listen, data, goUpstreamText, goUpstream, goListTtl, goNotFoundTtl, upstreamTimeouts,
-                logLevel, accessLog, goUpstreams, upstreamPool, adminToken, sumdbText, sumdb, privates, oci, quotaBytes);
+                logLevel, accessLog, goUpstreams, upstreamPool, adminToken, sumdbText, sumdb, privates, oci, quotaBytes, bundles);
     }
 
     /** With a storage quota (tests). */
     public FerryConfig withQuota(long bytes) {
         return new FerryConfig(listen, data, goUpstreamText, goUpstream, goListTtl, goNotFoundTtl, upstreamTimeouts,
-                logLevel, accessLog, goUpstreams, upstreamPool, adminToken, sumdbText, sumdb, privates, oci, bytes);
+                logLevel, accessLog, goUpstreams, upstreamPool, adminToken, sumdbText, sumdb, privates, oci, bytes, bundles);
     }
 
     /** With private module patterns (tests). */
     public FerryConfig withPrivates(PrivatePatterns patterns) {
         return new FerryConfig(listen, data, goUpstreamText, goUpstream, goListTtl, goNotFoundTtl, upstreamTimeouts,
-                logLevel, accessLog, goUpstreams, upstreamPool, adminToken, sumdbText, sumdb, patterns, oci, quotaBytes);
+                logLevel, accessLog, goUpstreams, upstreamPool, adminToken, sumdbText, sumdb, patterns, oci, quotaBytes, bundles);
+    }
+
+    /** With bundle settings (the loader, tests). */
+    public FerryConfig withBundles(BundlesConfig b) {
+        return new FerryConfig(listen, data, goUpstreamText, goUpstream, goListTtl, goNotFoundTtl, upstreamTimeouts,
+                logLevel, accessLog, goUpstreams, upstreamPool, adminToken, sumdbText, sumdb, privates, oci, quotaBytes, b);
+    }
+
+    /** Where bundle history, export and import records live. */
+    public Path bundlesDir() {
+        return data.resolve("bundles");
     }
 
     /** Where downloads in progress that outgrow memory are spooled while clients follow them. */

@@ -81,6 +81,10 @@ public enum Setting {
                     + " content is evicted, down to 90% of it. Prewarmed, pinned, hosted and private content stays."),
     ADMIN_TOKEN("admin.token", "--admin-token", "FERRY_ADMIN_TOKEN", "",
             "Bearer token for /admin/api/; empty: generated once into DATA/admin-token (mode 0600)."),
+    BUNDLES_TRUST("bundles.trust", "--trust-key", "FERRY_TRUST_KEYS", "",
+            "Keys whose signed bundles 'ferry import' accepts: verifier keys (name+hash+base64, from 'ferry keys public')"
+                    + " or files holding one per line; the flag repeats, the environment separates them with commas,"
+                    + " the config file takes a list."),
     LOG_LEVEL("logLevel", "--log-level", "FERRY_LOG_LEVEL", "info",
             "Log level: error, warn, info, debug or trace."),
     ACCESS_LOG("accessLog", "--access-log", "FERRY_ACCESS_LOG", "true",

@@ -35,6 +35,14 @@ import java.util.Map;
  *   DELETE /admin/api/pins                      unpin items
  *   GET    /admin/api/pins                      pin sets
  *   GET    /admin/api/storage                   store size, pins, cache hit ratio
+ *   POST   /admin/api/exports                   start an export to a directory on the server (202)
+ *   GET    /admin/api/exports[/{id}]            export jobs' progress or reports
+ *   DELETE /admin/api/exports/{id}              cancel an export
+ *   POST   /admin/api/imports                   start importing a bundle from directories on the server (202)
+ *   GET    /admin/api/imports[/{id}]            import jobs' progress or reports
+ *   DELETE /admin/api/imports/{id}              cancel an import
+ *   POST   /admin/api/inventory                 write what this ferry holds to a file (for an export to cut against)
+ *   GET    /admin/api/bundles                   every bundle exported: what went to which site
  * </pre>
  * JSON in and out ({@code docs/admin-api.md}); bad input is a 400 with {@code {"error", "message"}}. Every request
  * that changes something, and every one refused for its token, is written to the {@link AuditLog}. Never shows
@@ -112,7 +120,8 @@ final class AdminHandler {
             allow(method, "GET");
             return Answer.ok(upstreams());
         }
-        if (api == null || !List.of("prewarm", "mirror-sets", "pins", "storage").contains(first)) {
+        if (api == null || !List.of("prewarm", "mirror-sets", "pins", "storage", "exports", "imports", "inventory",
+                "bundles").contains(first)) {
             throw AdminApiErrors.notFound("no admin endpoint " + x.rawPath);
         }
         switch (first) {
@@ -173,6 +182,41 @@ final class AdminHandler {
                 if (p.length == 1) {
                     allow(method, "GET");
                     return Answer.ok(api.storage());
+                }
+            }
+            case "exports", "imports" -> {
+                boolean export = first.equals("exports");
+                if (p.length == 1) {
+                    allow(method, "GET, POST");
+                    if (method.equals("GET")) {
+                        return Answer.ok(export ? api.bundles().exports() : api.bundles().imports());
+                    }
+                    ObjectNode body = body(x);
+                    String target = export ? body.path("to").asText() : body.path("from").toString();
+                    ObjectNode started = export ? api.bundles().startExport(body) : api.bundles().startImport(body);
+                    return new Answer(202, started, target, "started " + started.path("id").asText());
+                }
+                if (p.length == 2 && !p[1].isEmpty()) {
+                    allow(method, "GET, DELETE");
+                    if (method.equals("GET")) {
+                        return Answer.ok(export ? api.bundles().export(p[1]) : api.bundles().importJob(p[1]));
+                    }
+                    ObjectNode cancelled = export ? api.bundles().cancelExport(p[1]) : api.bundles().cancelImport(p[1]);
+                    return new Answer(200, cancelled, p[1], "cancelled");
+                }
+            }
+            case "inventory" -> {
+                if (p.length == 1) {
+                    allow(method, "POST");
+                    ObjectNode body = body(x);
+                    ObjectNode written = api.bundles().inventory(body);
+                    return new Answer(200, written, written.path("out").asText(), "written");
+                }
+            }
+            case "bundles" -> {
+                if (p.length == 1) {
+                    allow(method, "GET");
+                    return Answer.ok(api.bundles().history());
                 }
             }
             default -> { }

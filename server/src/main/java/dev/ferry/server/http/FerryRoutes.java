@@ -33,7 +33,7 @@ import java.util.logging.Logger;
  *   GET|HEAD /health                      200 "ok" when ready, else 503
  *   GET|HEAD /metrics                     Prometheus text format 0.0.4
  *   GET|HEAD /admin/api/upstreams         upstream pools' health as JSON; every /admin/api/ path needs the admin token
- *   /admin/api/prewarm, mirror-sets, pins, storage   the admin API (AdminHandler; docs/admin-api.md)
+ *   /admin/api/prewarm, mirror-sets, pins, storage, exports, imports, inventory, bundles   the admin API (AdminHandler; docs/admin-api.md)
  *   GET|HEAD /$module/@v/list             \
  *   GET|HEAD /$module/@latest              |  the GOPROXY protocol, answered by the GoModuleMirror
  *   GET|HEAD /$module/@v/$version.info     |

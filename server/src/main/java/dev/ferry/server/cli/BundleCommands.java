@@ -1,0 +1,267 @@
+package dev.ferry.server.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ferry.protocols.sumdb.note.Verifier;
+import dev.ferry.server.config.ByteRates;
+import dev.ferry.server.config.TrustedKeys;
+import dev.ferry.sync.bundle.ExportRequest;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code ferry export}, {@code ferry import}, {@code ferry inventory} and {@code ferry bundles}: bundle jobs run on
+ * the server (the directories are where the medium is mounted there); these commands start them through the admin
+ * API and follow them. Server paths given relative are made absolute against this command's working directory.
+ */
+public final class BundleCommands {
+    private BundleCommands() {}
+
+    /** An absolute, normalised path for the server; a usage error for text that is no path. */
+    static String serverPath(AdminCommand c, String option, String text) {
+        try {
+            return Path.of(text).toAbsolutePath().normalize().toString();
+        } catch (InvalidPathException e) {
+            throw c.usage(option + ": not a path: " + text);
+        }
+    }
+
+    @Command(name = "export",
+            mixinStandardHelpOptions = true,
+            sortOptions = false,
+            usageHelpWidth = 110,
+            description = {"Export a signed bundle for an offline site from a running ferry (docs/bundles.md).",
+                    "Writes what this ferry holds into DIR/<bundle id>/, or a plain GOPROXY tree or OCI layouts for",
+                    "sites without ferry (--format; docs/bundles-plain.md).",
+                    "Selects everything unless --set, --module or --image say otherwise. Ships only what the other",
+                    "site lacks with --inventory (its 'ferry inventory' file) or --since (an earlier bundle to it).",
+                    "The job runs on the server: --to and --inventory are paths on the server's filesystem (a relative",
+                    "path is made absolute against this directory); --set is read here and sent.",
+                    "Exit 0 when the bundle was written, 1 when the export failed, 2 on a usage error."})
+    public static final class Export extends AdminCommand {
+        @Option(names = "--to", required = true, paramLabel = "DIR",
+                description = "Directory (on the server) the bundle is written into, as DIR/<bundle id>/.")
+        String to;
+
+        @Option(names = "--set", paramLabel = "FILE", description = "Export what this mirror-set file selects (read here).")
+        Path set;
+
+        @Option(names = "--module", paramLabel = "PATTERN",
+                description = "Module path pattern (GOPRIVATE globs, optionally @VERSION); repeatable.")
+        List<String> modules;
+
+        @Option(names = "--image", paramLabel = "PATTERN",
+                description = "[REGISTRY/]REPOSITORY[:TAG|@DIGEST], globs in the repository; repeatable.")
+        List<String> images;
+
+        @Option(names = "--inventory", paramLabel = "FILE",
+                description = "The receiving site's 'ferry inventory' file (on the server): ship only what it lacks.")
+        String inventory;
+
+        @Option(names = "--since", paramLabel = "BUNDLE-ID",
+                description = "Ship only what was added since this earlier bundle to the same site.")
+        String since;
+
+        @Option(names = "--site", paramLabel = "NAME", description = "The receiving site's name, for the history.")
+        String site;
+
+        @Option(names = "--max-volume-size", paramLabel = "SIZE",
+                description = "Largest volume file, e.g. 4GiB, 700MB, 4480MB (DVD); at least 1MiB."
+                        + " Default: 4GiB less one byte (FAT32).")
+        String maxVolumeSize;
+
+        @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "bundle",
+                description = "bundle, goproxy or oci-layout. Default: ${DEFAULT-VALUE}.")
+        String format;
+
+        @Option(names = "--detach", description = "Print the job id and return at once instead of following the job.")
+        boolean detach;
+
+        public Export(CliContext ctx) {
+            super(ctx);
+        }
+
+        @Override
+        void validate() {
+            if (set != null && ((modules != null && !modules.isEmpty()) || (images != null && !images.isEmpty()))) {
+                throw usage("give --set FILE or --module/--image patterns, not both");
+            }
+            if (inventory != null && since != null) {
+                throw usage("give --inventory FILE or --since BUNDLE-ID, not both");
+            }
+            if (!List.of("bundle", "goproxy", "oci-layout").contains(format)) {
+                throw usage("--format: want bundle, goproxy or oci-layout, not " + format);
+            }
+            if (!format.equals("bundle") && (inventory != null || since != null)) {
+                throw usage("--inventory and --since go with --format bundle (plain formats are always whole)");
+            }
+            if (maxVolumeSize != null) {
+                long n;
+                try {
+                    n = ByteRates.parse(maxVolumeSize);
+                } catch (IllegalArgumentException | ArithmeticException e) {
+                    throw usage("--max-volume-size: " + e.getMessage());
+                }
+                if (n < ExportRequest.MIN_MAX_VOLUME_SIZE) {
+                    throw usage("--max-volume-size: at least 1MiB, not " + maxVolumeSize);
+                }
+            }
+        }
+
+        @Override
+        int run(AdminClient client) throws AdminClient.Failure {
+            ObjectNode body = JSON.createObjectNode();
+            body.put("to", serverPath(this, "--to", to));
+            body.put("format", format);
+            if (site != null) {
+                body.put("site", site);
+            }
+            if (set != null) {
+                body.putObject("set").put("name", set.getFileName().toString()).put("content", read(set));
+            }
+            if (modules != null && !modules.isEmpty()) {
+                ArrayNode a = body.putArray("modules");
+                modules.forEach(a::add);
+            }
+            if (images != null && !images.isEmpty()) {
+                ArrayNode a = body.putArray("images");
+                images.forEach(a::add);
+            }
+            if (set == null && body.path("modules").isEmpty() && body.path("images").isEmpty()) {
+                body.put("everything", true);
+            }
+            if (inventory != null) {
+                body.put("inventory", serverPath(this, "--inventory", inventory));
+            }
+            if (since != null) {
+                body.put("since", since);
+            }
+            if (maxVolumeSize != null) {
+                body.put("maxVolumeSize", maxVolumeSize);
+            }
+            JsonNode started = client.post("/admin/api/exports", body);
+            if (detach) {
+                out().println(started.path("id").asText());
+                out().flush();
+                return 0;
+            }
+            return new BundleWatcher(out(), ctx).follow(client, "/admin/api/exports/", started);
+        }
+    }
+
+    @Command(name = "import",
+            mixinStandardHelpOptions = true,
+            sortOptions = false,
+            usageHelpWidth = 110,
+            description = {"Import a signed bundle into a running ferry (docs/bundles.md).",
+                    "Its signature is checked against the trusted keys, every volume, chunk and object against its",
+                    "digest, before anything is served.",
+                    "Rerun after an interruption, it finishes the job.",
+                    "DIR is the bundle's directory on the server (relative paths are made absolute against this",
+                    "directory); when its volumes are spread over several media, give every directory holding some.",
+                    "Exit 0 when the bundle was imported, 1 when it was refused or failed, 2 on a usage error."})
+    public static final class Import extends AdminCommand {
+        @Parameters(paramLabel = "DIR", arity = "1..*", description = "The bundle directory, then any more holding volumes.")
+        List<String> dirs;
+
+        @Option(names = "--trust", paramLabel = "KEY|FILE",
+                description = "Also accept bundles signed by this key: a verifier key (name+hash+base64) or a file (read"
+                        + " here) with one per line; repeatable. The server's --trust-key keys always count.")
+        List<String> trust;
+
+        @Option(names = "--detach", description = "Print the job id and return at once instead of following the job.")
+        boolean detach;
+
+        public Import(CliContext ctx) {
+            super(ctx);
+        }
+
+        @Override
+        int run(AdminClient client) throws AdminClient.Failure {
+            ObjectNode body = JSON.createObjectNode();
+            ArrayNode from = body.putArray("from");
+            for (String d : dirs) {
+                from.add(serverPath(this, "DIR", d));
+            }
+            if (trust != null && !trust.isEmpty()) {
+                List<Verifier> keys;
+                try {
+                    keys = TrustedKeys.parseAll(trust);
+                } catch (IllegalArgumentException e) {
+                    throw new AdminClient.Failure("--trust: " + e.getMessage(), 2);
+                }
+                ArrayNode a = body.putArray("trust");
+                keys.forEach(k -> a.add(k.encoded()));
+            }
+            JsonNode started = client.post("/admin/api/imports", body);
+            if (detach) {
+                out().println(started.path("id").asText());
+                out().flush();
+                return 0;
+            }
+            return new BundleWatcher(out(), ctx).follow(client, "/admin/api/imports/", started);
+        }
+    }
+
+    @Command(name = "inventory",
+            mixinStandardHelpOptions = true,
+            usageHelpWidth = 110,
+            description = {"Write what a running ferry holds to FILE, for an export that ships only the rest.",
+                    "Carry FILE to the exporting site: 'ferry export --inventory FILE' there ships only what is",
+                    "missing here (docs/bundles.md).",
+                    "FILE is on the server's filesystem (a relative path is made absolute against this directory)."})
+    public static final class Inventory extends AdminCommand {
+        @Option(names = "--out", required = true, paramLabel = "FILE", description = "Where to write it (on the server).")
+        String outFile;
+
+        public Inventory(CliContext ctx) {
+            super(ctx);
+        }
+
+        @Override
+        int run(AdminClient client) throws AdminClient.Failure {
+            JsonNode r = client.post("/admin/api/inventory",
+                    JSON.createObjectNode().put("out", serverPath(this, "--out", outFile)));
+            out().println("wrote " + r.path("out").asText());
+            for (JsonNode c : r.path("summary")) {
+                out().println("  " + c.path("what").asText() + ": " + c.path("value").asLong());
+            }
+            out().flush();
+            return 0;
+        }
+    }
+
+    @Command(name = "bundles",
+            mixinStandardHelpOptions = true,
+            usageHelpWidth = 110,
+            description = "List the bundles this ferry exported: which site, built on which, how large (docs/bundles.md).")
+    public static final class History extends AdminCommand {
+        public History(CliContext ctx) {
+            super(ctx);
+        }
+
+        @Override
+        int run(AdminClient client) throws AdminClient.Failure {
+            JsonNode list = client.get("/admin/api/bundles").path("bundles");
+            if (list.isEmpty()) {
+                out().println("no bundles exported yet");
+            }
+            for (JsonNode b : list) {
+                String site = b.path("site").asText("");
+                out().println(b.path("id").asText() + "  site " + (site.isEmpty() ? "-" : site) + "  "
+                        + (b.hasNonNull("base") ? "since " + b.path("base").asText()
+                        : b.path("inventory").asBoolean() ? "against an inventory" : "full") + "  "
+                        + b.path("objects").asLong() + " objects, " + b.path("chunks").asLong() + " chunks, "
+                        + JobWatcher.bytes(b.path("bytes").asLong()) + "  " + b.path("created").asText()
+                        + "  " + b.path("directory").asText());
+            }
+            out().flush();
+            return 0;
+        }
+    }
+}
