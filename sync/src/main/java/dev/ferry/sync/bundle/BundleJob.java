@@ -21,7 +21,7 @@ final class BundleJob implements BundleProgressSink {
 
     private final String id;
     private final String kind;
-    private final String directory;
+    private volatile String directory;
     private final Clock clock;
     private final Instant started;
     private final CountDownLatch done = new CountDownLatch(1);
@@ -57,6 +57,10 @@ final class BundleJob implements BundleProgressSink {
 
     @Override
     public void bundleId(String bundleId) {
+        if (kind.equals("export") && this.bundleId == null) {
+            // an export's directory is the bundle's own, DIR/<id>, once the id is known
+            directory = java.nio.file.Path.of(directory).resolve(bundleId).toString();
+        }
         this.bundleId = bundleId;
     }
 

@@ -143,7 +143,8 @@ public final class BundleService implements AutoCloseable {
                         new BundleProgress.Count("objects the site holds", r.objectsSkipped()),
                         new BundleProgress.Count("chunks shipped", r.record().chunks()),
                         new BundleProgress.Count("chunks the site holds", r.chunksSkipped()),
-                        new BundleProgress.Count("bytes", r.record().bytes()));
+                        new BundleProgress.Count("bytes", r.record().bytes()),
+                        new BundleProgress.Count("volumes", r.volumes()));
             }
         }
         throw new IllegalStateException("unknown format " + request.format());
@@ -156,7 +157,7 @@ public final class BundleService implements AutoCloseable {
         }
         Path first = request.from().getFirst();
         if (!Files.isRegularFile(first.resolve("bundle.note"))) {
-            throw new BundleException(BAD_REQUEST, first + " holds no bundle: bundle.note is missing (give the "
+            throw new BundleException(NOT_FOUND, first + " holds no bundle: bundle.note is missing (give the "
                     + "bundle's directory, DIR/<bundle id>)");
         }
         if (request.trusted().isEmpty()) {

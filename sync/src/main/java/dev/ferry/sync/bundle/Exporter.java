@@ -66,7 +66,7 @@ final class Exporter {
                Path to, long maxVolumeSize, Map<String, String> mirrorSets, Signer signer) {}
 
     /** The bundle written: its record for the history and the site's holdings after importing it. */
-    record Result(ExportRecord record, Inventory sent, long chunksSkipped, long objectsSkipped) {}
+    record Result(ExportRecord record, Inventory sent, int volumes, long chunksSkipped, long objectsSkipped) {}
 
     private record PlannedChunk(StoredChunk chunk, int volume) {}
 
@@ -77,7 +77,7 @@ final class Exporter {
         String id = BundleId.create(created, random);
         sink.bundleId(id);
         String exportPins = PIN_PREFIX + id;
-        sink.phase("planning", -1, -1);
+        sink.phase("selecting", -1, -1);
         Set<Sha256> objects = new LinkedHashSet<>();
         job.content().names().forEach(n -> objects.add(n.object()));
         job.content().pins().forEach(p -> objects.add(p.object()));
@@ -245,7 +245,7 @@ final class Exporter {
             }
             ExportRecord record = new ExportRecord(id, job.site(), job.base().orElse(null), job.fromInventory(),
                     done.toString(), created, planned.size(), shipped.size(), bytes);
-            return new Result(record, sent.build(), chunksSkipped, objectsSkipped);
+            return new Result(record, sent.build(), volumes, chunksSkipped, objectsSkipped);
         } finally {
             deleteTree(partial);
         }

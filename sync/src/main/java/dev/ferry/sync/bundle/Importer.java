@@ -91,7 +91,6 @@ final class Importer {
                 manifest.objects().size());
         Counts counts = storeObjects(id, manifest, volumes, sink);
 
-        sink.phase("publishing", -1, -1);
         records.writeMirrorSets(id, manifest.mirrorSets());
         Set<String> pinned = new LinkedHashSet<>();
         manifest.objects().forEach(o -> pinned.add(o.sha256()));

@@ -2,7 +2,6 @@ package dev.ferry.sync.bundle;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -124,6 +123,9 @@ class BundleExportImportTest {
         Path bundle = export(request(tmp.resolve("medium"), Optional.empty(), Optional.empty(),
                 ExportRequest.DEFAULT_MAX_VOLUME_SIZE));
         assertTrue(Files.isRegularFile(bundle.resolve("bundle.note")));
+        BundleProgress exportJob = sa.jobs().getLast();
+        assertEquals(bundle.toString(), exportJob.directory());
+        assertTrue(exportJob.summary().contains(new BundleProgress.Count("volumes", 1)), exportJob.summary().toString());
         try (Stream<Path> l = Files.list(bundle.getParent())) {
             assertEquals(List.of(bundle), l.toList(), "a partial directory was left behind");
         }
@@ -283,8 +285,13 @@ class BundleExportImportTest {
         assertEquals(BundleException.Kind.NOT_FOUND, e.kind());
         e = assertThrows(BundleException.class, () -> sb.importBundle(new ImportRequest(List.of(tmp),
                 List.of(fx.signer.verifier()))));
-        assertEquals(BundleException.Kind.BAD_REQUEST, e.kind());
+        assertEquals(BundleException.Kind.NOT_FOUND, e.kind());
         assertTrue(e.getMessage().contains("bundle.note"), e.getMessage());
-        assertNotEquals(null, e.getMessage());
+        Path someDir = Files.createDirectories(tmp.resolve("some"));
+        Files.writeString(someDir.resolve("bundle.note"), "x");
+        e = assertThrows(BundleException.class, () -> sb.importBundle(new ImportRequest(List.of(someDir),
+                List.of())));
+        assertEquals(BundleException.Kind.BAD_REQUEST, e.kind());
+        assertTrue(e.getMessage().startsWith("no key to verify the bundle with"), e.getMessage());
     }
 }
