@@ -22,21 +22,23 @@ public sealed interface ManifestEntry {
     }
 
     /**
-     * A chunk of an object: shipped as the record at {@code offset} of volume {@code volume}, or not shipped
+     * A chunk of an object: shipped as bytes {@code [skip, skip + length)} of the record at {@code offset} of volume
+     * {@code volume} (a record may hold several consecutive chunks, compressed together), or not shipped
      * ({@code volume} 0: the site holds it, or an earlier object of this bundle shipped it).
      */
-    record Chunk(String sha256, int length, int volume, long offset) {
+    record Chunk(String sha256, int length, int volume, long offset, int skip) {
         public Chunk {
             BundleNote.checkSha256(sha256, "chunk digest");
-            if (length < 1 || length > dev.ferry.protocols.bundle.Volume.MAX_RECORD || volume < 0 || volume > BundleNote.MAX_VOLUMES
-                    || offset < 0) {
+            if (length < 1 || length > dev.ferry.protocols.bundle.Volume.MAX_RECORD || volume < 0
+                    || volume > BundleNote.MAX_VOLUMES || offset < 0 || skip < 0
+                    || skip > dev.ferry.protocols.bundle.Volume.MAX_RECORD - length) {
                 throw new IllegalArgumentException("chunk " + sha256 + ": length " + length + ", volume " + volume
-                        + ", offset " + offset);
+                        + ", offset " + offset + ", skip " + skip);
             }
         }
 
         public static Chunk notShipped(String sha256, int length) {
-            return new Chunk(sha256, length, 0, 0);
+            return new Chunk(sha256, length, 0, 0, 0);
         }
 
         public boolean shipped() {

@@ -18,7 +18,7 @@ import java.util.zip.ZipException;
  * as it goes: canonical numbers, lowercase hex digests, canonical percent-encoding and base64, section order,
  * consecutive volume numbers, each object's chunk count and that its chunk lengths add up to its size, chunk
  * lengths of 1 to {@link Volume#MAX_RECORD} bytes, shipped chunks inside a listed volume at strictly increasing
- * positions, and finally the {@code end} line's count and nothing after it. Lines are capped at
+ * positions (volume, record offset, position in the record), and finally the {@code end} line's count and nothing after it. Lines are capped at
  * {@link #MAX_LINE} bytes and objects at {@link #MAX_CHUNKS} chunks. Any violation, including a truncated or
  * corrupt gzip stream, throws {@link BundleFormatException} naming the line.
  */
@@ -35,6 +35,7 @@ public final class ManifestReader {
     private int section;
     private int lastVolume;
     private long lastOffset = -1;
+    private int lastSkip;
     private boolean ended;
 
     public ManifestReader(InputStream gz) throws IOException {
@@ -192,7 +193,13 @@ public final class ManifestReader {
             return ManifestEntry.Chunk.notShipped(sha, length);
         }
         int vol = (int) Lines.number(c[3], BundleNote.MAX_VOLUMES, "chunk volume");
-        long offset = Lines.number(c[4], Long.MAX_VALUE, "chunk offset");
+        int plus = c[4].indexOf('+');
+        long offset = Lines.number(plus < 0 ? c[4] : c[4].substring(0, plus), Long.MAX_VALUE, "chunk offset");
+        int skip = plus < 0 ? 0 : (int) Lines.number(c[4].substring(plus + 1), Volume.MAX_RECORD - length,
+                "chunk position in its record");
+        if (plus >= 0 && skip == 0) {
+            throw new BundleFormatException("chunk " + sha + ": write offset+0 as the offset alone");
+        }
         if (vol < 1 || vol > volumes.size()) {
             throw new BundleFormatException("chunk " + sha + " is in volume " + vol + ", but the manifest lists "
                     + volumes.size() + " volumes");
@@ -201,13 +208,14 @@ public final class ManifestReader {
             throw new BundleFormatException("chunk " + sha + " at offset " + offset + " is past the end of volume "
                     + vol);
         }
-        if (vol < lastVolume || vol == lastVolume && offset <= lastOffset) {
-            throw new BundleFormatException("chunk " + sha + " at volume " + vol + " offset " + offset
+        if (vol < lastVolume || vol == lastVolume && (offset < lastOffset || offset == lastOffset && skip <= lastSkip)) {
+            throw new BundleFormatException("chunk " + sha + " at volume " + vol + " offset " + c[4]
                     + " is not after the previous shipped chunk");
         }
         lastVolume = vol;
         lastOffset = offset;
-        return new ManifestEntry.Chunk(sha, length, vol, offset);
+        lastSkip = skip;
+        return new ManifestEntry.Chunk(sha, length, vol, offset, skip);
     }
 
     private void order(int s) {

@@ -16,7 +16,8 @@ import java.util.zip.GZIPOutputStream;
  * ferry-manifest 1 &lt;id&gt;
  * volume &lt;n&gt; &lt;size&gt; sha256:&lt;hex&gt;                 n = 1, 2, ... in order
  * object &lt;sha256 hex&gt; &lt;size&gt; &lt;chunk count&gt;          then exactly that many chunk lines:
- * c &lt;sha256 hex&gt; &lt;length&gt; &lt;volume&gt; &lt;offset&gt;         shipped (offsets strictly increase through the bundle)
+ * c &lt;sha256 hex&gt; &lt;length&gt; &lt;volume&gt; &lt;offset&gt;[+&lt;skip&gt;]  shipped: bytes [skip, skip+length) of the record at
+ *                                                  offset (skip 0 is not written); positions strictly increase
  * c &lt;sha256 hex&gt; &lt;length&gt; -                        not shipped
  * name &lt;name&gt; &lt;object hex&gt;
  * meta &lt;KEEP|REPLACE&gt; &lt;key&gt; &lt;base64 value, - when empty&gt;
@@ -65,7 +66,7 @@ public final class ManifestWriter implements AutoCloseable {
                 line("object " + o.sha256() + " " + o.size() + " " + o.chunks().size());
                 for (ManifestEntry.Chunk c : o.chunks()) {
                     line("c " + c.sha256() + " " + c.length() + " "
-                            + (c.shipped() ? c.volume() + " " + c.offset() : "-"));
+                            + (c.shipped() ? c.volume() + " " + c.offset() + (c.skip() > 0 ? "+" + c.skip() : "") : "-"));
                 }
             }
             case ManifestEntry.Name n -> {

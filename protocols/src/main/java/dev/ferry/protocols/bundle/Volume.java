@@ -9,12 +9,16 @@ import java.nio.charset.StandardCharsets;
  * records  [u8 flags][u32 BE raw length][u32 BE stored length][stored bytes]     flags bit 0: deflated
  * trailer  "FVOLEND\n" [u64 BE record count] [32 bytes: sha256 of every preceding byte of the file]
  * </pre>
- * A record's raw length is 1 to {@link #MAX_RECORD}; a stored (not deflated) record has stored length = raw
+ * A record holds the bytes of one or more consecutive chunks (the manifest says which bytes are which chunk;
+ * small chunks are gathered so they compress together). A record's raw length is 1 to {@link #MAX_RECORD}; a stored (not deflated) record has stored length = raw
  * length; a deflated one (java.util.zip.Deflater, zlib wrapper) is used only when it saves at least 1/8 of the raw
  * length, so its stored length is below the raw length. Other flag bits are refused.
  */
 public final class Volume {
-    /** Largest record: chunks are at most 1 MiB today (fixed chunks); 4 MiB leaves room without trusting files. */
+    /**
+     * Largest record: chunks are at most 1 MiB today (fixed chunks) and exporters gather records of about 1 MiB;
+     * 4 MiB leaves room without trusting files.
+     */
     public static final int MAX_RECORD = 4 << 20;
     public static final int RECORD_HEADER = 9;
     public static final int TRAILER_LENGTH = 8 + 8 + 32;

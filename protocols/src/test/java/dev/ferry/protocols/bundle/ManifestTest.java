@@ -26,8 +26,9 @@ class ManifestTest {
         return List.of(
                 new ManifestEntry.Volume(1, 5000, A),
                 new ManifestEntry.Volume(2, 3000, B),
-                new ManifestEntry.StoreObject(C, 30, List.of(new ManifestEntry.Chunk(A, 10, 1, 40),
-                        ManifestEntry.Chunk.notShipped(B, 10), new ManifestEntry.Chunk(C, 10, 2, 40))),
+                new ManifestEntry.StoreObject(C, 40, List.of(new ManifestEntry.Chunk(A, 10, 1, 40, 0),
+                        ManifestEntry.Chunk.notShipped(B, 10), new ManifestEntry.Chunk(C, 10, 1, 40, 10),
+                        new ManifestEntry.Chunk(B, 10, 2, 40, 0))),
                 new ManifestEntry.StoreObject(A, 0, List.of()),
                 new ManifestEntry.Name("go/mod/example.com/a b%/@v/v1.0.0.zip\nx", C),
                 new ManifestEntry.Meta(MetaPolicy.KEEP_EXISTING, "k 1", "value".getBytes(StandardCharsets.UTF_8)),
@@ -48,12 +49,13 @@ class ManifestTest {
 
     static List<ManifestEntry> read(byte[] gz) throws IOException {
         ManifestReader r = new ManifestReader(new ByteArrayInputStream(gz));
-        assertEquals(ID, r.id());
         List<ManifestEntry> out = new ArrayList<>();
         for (ManifestEntry e; (e = r.next()) != null; ) {
             out.add(e);
         }
         assertNull(r.next());
+        // the id is only known good once the whole stream (and gzip's CRC) was read
+        assertEquals(ID, r.id());
         return out;
     }
 
@@ -89,7 +91,8 @@ class ManifestTest {
         assertTrue(t.contains("\nc " + B + " 10 -\n"), t);
         assertTrue(t.contains("\nname go/mod/example.com/a%20b%25/@v/v1.0.0.zip%0Ax " + C + "\n"), t);
         assertTrue(t.contains("\nmeta REPLACE k2 -\n"), t);
-        assertTrue(t.endsWith("\nend 13\n"), t);
+        assertTrue(t.endsWith("\nend 14\n"), t);
+        assertTrue(t.contains("\nc " + C + " 10 1 40+10\n"), t);
     }
 
     @Test
@@ -127,16 +130,21 @@ class ManifestTest {
     void refusesWrongEndCountLinesOutOfOrderAndBadFields() throws IOException {
         String t = text(write(sample()));
         String[] bad = {
-            t.replace("end 13", "end 12"),
-            t.replace("end 13\n", "end 13\nname x " + A + "\n"),
-            t.replace("end 13\n", ""),
+            t.replace("end 14", "end 13"),
+            t.replace("end 14\n", "end 14\nname x " + A + "\n"),
+            t.replace("end 14\n", ""),
             t.replace("volume 2 3000", "volume 3 3000"),
             t.replace("object " + A + " 0 0\n", "").replace("pin mirror-set:x", "object " + A + " 0 0\npin mirror-set:x"),
-            t.replace("object " + C + " 30 3", "object " + C + " 31 3"),
-            t.replace("object " + C + " 30 3", "object " + C + " 30 4"),
+            t.replace("object " + C + " 40 4", "object " + C + " 41 4"),
+            t.replace("object " + C + " 40 4", "object " + C + " 40 5"),
             t.replace(" 10 2 40", " 10 3 40"),
             t.replace(" 10 2 40", " 10 2 4990"),
             t.replace(" 10 2 40", " 10 1 40"),
+            t.replace(" 10 1 40+10", " 10 1 40+0"),
+            t.replace(" 10 1 40+10", " 10 1 40+010"),
+            t.replace(" 10 1 40+10", " 10 1 40+4194295"),
+            t.replace(" 10 1 40+10", " 10 1 40"),
+            t.replace(" 10 1 40+10", " 10 1 40+"),
             t.replace(" 10 2 40", " 0 2 40"),
             t.replace(" 10 2 40", " 4194305 2 40"),
             t.replace("meta KEEP", "meta SOMETIMES"),

@@ -14,6 +14,7 @@ import dev.ferry.storage.ContentStore;
 import dev.ferry.storage.Sha256;
 import dev.ferry.storage.StoredChunk;
 import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
@@ -68,7 +69,8 @@ final class Exporter {
     /** The bundle written: its record for the history and the site's holdings after importing it. */
     record Result(ExportRecord record, Inventory sent, int volumes, long chunksSkipped, long objectsSkipped) {}
 
-    private record PlannedChunk(StoredChunk chunk, int volume) {}
+    /** A chunk of a planned object: {@code place} null when it is not shipped. */
+    private record PlannedChunk(StoredChunk chunk, VolumePlan.Place place) {}
 
     private record PlannedObject(Sha256 digest, long size, List<PlannedChunk> chunks) {}
 
@@ -93,12 +95,11 @@ final class Exporter {
             throws IOException, BundleException {
         Inventory cut = job.cut();
         Inventory.Builder sent = new Inventory.Builder().addAll(cut);
-        long capacity = job.maxVolumeSize() - Volume.overhead(id, BundleNote.MAX_VOLUMES, BundleNote.MAX_VOLUMES);
+        VolumePlan plan = new VolumePlan(job.maxVolumeSize()
+                - Volume.overhead(id, BundleNote.MAX_VOLUMES, BundleNote.MAX_VOLUMES));
         List<PlannedObject> planned = new ArrayList<>();
         Set<Sha256> present = new HashSet<>();
         Set<Sha256> shipped = new HashSet<>();
-        List<Long> volumeLoad = new ArrayList<>();
-        long used = 0;
         long chunksSkipped = 0;
         long objectsSkipped = 0;
         long shippedBytes = 0;
@@ -119,35 +120,26 @@ final class Exporter {
                 objectsSkipped++;
                 continue;
             }
-            List<PlannedChunk> plan = new ArrayList<>(chunks.get().size());
+            List<PlannedChunk> placed = new ArrayList<>(chunks.get().size());
             long size = 0;
             for (StoredChunk c : chunks.get()) {
                 size += c.length();
                 if (cut.contains(Inventory.chunkKey(c.digest().bytes())) || !shipped.add(c.digest())) {
                     chunksSkipped++;
-                    plan.add(new PlannedChunk(c, 0));
+                    placed.add(new PlannedChunk(c, null));
                     continue;
                 }
-                // Volumes are planned on raw sizes (a record is never larger), so each volume fits its limit.
-                long need = Volume.maxRecordSize(c.length());
-                if (need > capacity) {
+                if (!plan.fits(c.length())) {
                     throw new BundleException(BundleException.Kind.BAD_REQUEST, "a volume size of "
                             + job.maxVolumeSize() + " bytes cannot hold chunk " + c.digest() + " of "
-                            + c.length() + " bytes; use a larger --max-volume-size (at least "
-                            + (need + job.maxVolumeSize() - capacity) + ")");
+                            + c.length() + " bytes; use a larger --max-volume-size");
                 }
-                if (volumeLoad.isEmpty() || used + need > capacity) {
-                    volumeLoad.add(0L);
-                    used = 0;
-                }
-                used += need;
-                volumeLoad.set(volumeLoad.size() - 1, used);
                 shippedBytes += c.length();
-                plan.add(new PlannedChunk(c, volumeLoad.size()));
+                placed.add(new PlannedChunk(c, plan.add(c.length())));
             }
-            planned.add(new PlannedObject(object, size, plan));
+            planned.add(new PlannedObject(object, size, placed));
         }
-        int volumes = volumeLoad.size();
+        int volumes = plan.volumes();
         if (volumes > BundleNote.MAX_VOLUMES) {
             throw new BundleException(BundleException.Kind.BAD_REQUEST, "the bundle would need " + volumes
                     + " volumes, more than " + BundleNote.MAX_VOLUMES + "; use a larger --max-volume-size");
@@ -158,7 +150,7 @@ final class Exporter {
         Files.createDirectories(partial);
         try {
             sink.phase("writing", shippedBytes, planned.size());
-            Map<Sha256, long[]> placed = writeVolumes(id, volumes, planned, partial, sink);
+            long[] recordOffsets = writeVolumes(id, volumes, plan, planned, partial, sink);
             List<ManifestEntry.Volume> volumeEntries = new ArrayList<>();
             for (int n = 1; n <= volumes; n++) {
                 Path f = partial.resolve(Volume.fileName(n));
@@ -191,10 +183,10 @@ final class Exporter {
                 for (PlannedObject o : planned) {
                     List<ManifestEntry.Chunk> cs = new ArrayList<>(o.chunks().size());
                     for (PlannedChunk c : o.chunks()) {
-                        long[] at = c.volume() == 0 ? null : placed.get(c.chunk().digest());
-                        cs.add(at == null ? ManifestEntry.Chunk.notShipped(c.chunk().digest().hex(), c.chunk().length())
-                                : new ManifestEntry.Chunk(c.chunk().digest().hex(), c.chunk().length(), (int) at[0],
-                                at[1]));
+                        VolumePlan.Place p = c.place();
+                        cs.add(p == null ? ManifestEntry.Chunk.notShipped(c.chunk().digest().hex(), c.chunk().length())
+                                : new ManifestEntry.Chunk(c.chunk().digest().hex(), c.chunk().length(), p.volume(),
+                                recordOffsets[p.record()], p.skip()));
                     }
                     w.write(new ManifestEntry.StoreObject(o.digest().hex(), o.size(), cs));
                 }
@@ -251,30 +243,37 @@ final class Exporter {
         }
     }
 
-    /** Writes the planned chunks; returns where each shipped chunk went: {volume, offset}. */
-    private Map<Sha256, long[]> writeVolumes(String id, int volumes, List<PlannedObject> planned, Path dir,
-                                             BundleProgressSink sink) throws IOException, BundleException {
-        Map<Sha256, long[]> placed = new java.util.HashMap<>();
-        int current = 0;
+    /** Writes the planned records; returns each record's offset in its volume, by record number. */
+    private long[] writeVolumes(String id, int volumes, VolumePlan plan, List<PlannedObject> planned, Path dir,
+                                BundleProgressSink sink) throws IOException, BundleException {
+        List<Long> offsets = new ArrayList<>();
+        ByteArrayOutputStream record = new ByteArrayOutputStream(VolumePlan.RECORD_BYTES);
+        int volume = 0;
         FileChannel ch = null;
         OutputStream out = null;
         VolumeWriter w = null;
         try {
             for (PlannedObject o : planned) {
                 for (PlannedChunk c : o.chunks()) {
-                    if (c.volume() == 0) {
+                    VolumePlan.Place p = c.place();
+                    if (p == null) {
                         continue;
                     }
                     sink.checkCancelled();
-                    if (c.volume() != current) {
+                    // Each record's first chunk is the only one at position 0: the previous record is complete.
+                    if (p.skip() == 0 && record.size() > 0) {
+                        offsets.add(w.append(record.toByteArray(), 0, record.size()));
+                        record.reset();
+                    }
+                    if (p.volume() != volume) {
                         if (w != null) {
                             finishVolume(w, out, ch);
                         }
-                        current = c.volume();
-                        ch = FileChannel.open(dir.resolve(Volume.fileName(current)), StandardOpenOption.CREATE_NEW,
+                        volume = p.volume();
+                        ch = FileChannel.open(dir.resolve(Volume.fileName(volume)), StandardOpenOption.CREATE_NEW,
                                 StandardOpenOption.WRITE);
                         out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16);
-                        w = new VolumeWriter(out, id, current, volumes);
+                        w = new VolumeWriter(out, id, volume, volumes);
                     }
                     byte[] bytes = store.chunk(c.chunk().digest()).orElseThrow(() -> new BundleException(
                             BundleException.Kind.REFUSED, "chunk " + c.chunk().digest() + " of object " + o.digest()
@@ -286,11 +285,17 @@ final class Exporter {
                                 + " of object " + o.digest() + " is damaged in this store (ferry scrub finds and "
                                 + "repairs such chunks); nothing was exported");
                     }
-                    long offset = w.append(bytes, 0, bytes.length);
-                    placed.put(c.chunk().digest(), new long[] {current, offset});
+                    if (record.size() != p.skip() || p.record() != offsets.size()) {
+                        throw new IllegalStateException("record " + p.record() + " planned at " + p.skip()
+                                + ", written at " + record.size());
+                    }
+                    record.write(bytes);
                     sink.bytes(bytes.length);
                 }
                 sink.item(o.digest().toString());
+            }
+            if (record.size() > 0) {
+                offsets.add(w.append(record.toByteArray(), 0, record.size()));
             }
             if (w != null) {
                 finishVolume(w, out, ch);
@@ -301,7 +306,7 @@ final class Exporter {
                 ch.close();
             }
         }
-        return placed;
+        return offsets.stream().mapToLong(Long::longValue).toArray();
     }
 
     private static void finishVolume(VolumeWriter w, OutputStream out, FileChannel ch) throws IOException {

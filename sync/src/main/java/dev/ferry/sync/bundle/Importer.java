@@ -29,6 +29,7 @@ import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -415,26 +416,38 @@ final class Importer {
             this.id = id;
         }
 
+        private int cachedVolume;
+        private long cachedOffset = -1;
+        private byte[] cached;
+
+        /** The chunk's bytes, checked against its digest; a record read for several chunks is inflated once. */
         byte[] read(ManifestEntry.Chunk c) throws IOException, BundleException {
-            VolumeReader r = readers.get(c.volume());
             try {
-                if (r == null) {
-                    FileChannel ch = FileChannel.open(files.get(c.volume() - 1), StandardOpenOption.READ);
-                    channels.put(c.volume(), ch);
-                    r = new VolumeReader(ch, id, c.volume(), files.size());
-                    readers.put(c.volume(), r);
+                if (c.volume() != cachedVolume || c.offset() != cachedOffset) {
+                    VolumeReader r = readers.get(c.volume());
+                    if (r == null) {
+                        FileChannel ch = FileChannel.open(files.get(c.volume() - 1), StandardOpenOption.READ);
+                        channels.put(c.volume(), ch);
+                        r = new VolumeReader(ch, id, c.volume(), files.size());
+                        readers.put(c.volume(), r);
+                    }
+                    cached = r.record(c.offset()).bytes();
+                    cachedVolume = c.volume();
+                    cachedOffset = c.offset();
                 }
-                byte[] bytes = r.record(c.offset()).bytes();
-                MessageDigest md = Exporter.sha256();
-                if (bytes.length != c.length()
-                        || !HexFormat.of().formatHex(md.digest(bytes)).equals(c.sha256())) {
-                    throw new BundleException(REFUSED, "chunk sha256:" + c.sha256() + " in volume " + c.volume()
-                            + " at offset " + c.offset() + " does not match its digest; the bundle is damaged");
-                }
-                return bytes;
             } catch (BundleFormatException e) {
                 throw new BundleException(REFUSED, "volume " + c.volume() + " is damaged: " + e.getMessage(), e);
             }
+            if (c.skip() + (long) c.length() > cached.length) {
+                throw new BundleException(REFUSED, "chunk sha256:" + c.sha256() + " lies past the end of its record in "
+                        + "volume " + c.volume() + " at offset " + c.offset() + "; the bundle is damaged");
+            }
+            byte[] bytes = Arrays.copyOfRange(cached, c.skip(), c.skip() + c.length());
+            if (!HexFormat.of().formatHex(Exporter.sha256().digest(bytes)).equals(c.sha256())) {
+                throw new BundleException(REFUSED, "chunk sha256:" + c.sha256() + " in volume " + c.volume()
+                        + " at offset " + c.offset() + " does not match its digest; the bundle is damaged");
+            }
+            return bytes;
         }
 
         @Override
