@@ -56,7 +56,9 @@ import org.junit.jupiter.api.io.TempDir;
  *   <li>a flipped byte, a missing volume, an untrusted signer, a truncated manifest and a {@code --since} bundle
  *       whose base was never imported are each refused with a clear reason, and B2's store is unchanged;</li>
  *   <li>B2 is SIGKILLed while importing the full bundle; nothing of it is served after the restart, the store
- *       checks clean, and the rerun completes.</li>
+ *       checks clean, and the rerun completes;</li>
+ *   <li>{@code --format goproxy}: the go command builds the app from {@code GOPROXY=file://...}, verifying with the
+ *       exported checksum-database files served by a plain static server.</li>
  * </ol>
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -424,6 +426,38 @@ class BundleIT {
         assertEquals(0, after.exit(), "ferry verify after the rerun:\n" + after.output());
         assertTrue(after.output().contains("consistent"), after.output());
         b2 = null;
+    }
+
+    // ---- 5. plain GOPROXY tree ----------------------------------------------------------------------------------
+
+    @Test
+    @Order(5)
+    void goproxyFormatBuildsTheAppFromFileUrlsWithTheExportedChecksumDatabase() throws Exception {
+        Path out = tmp.resolve("out-goproxy");
+        Cli export = cli("export", "--to", out.toString(), "--format", "goproxy", "--module", "*", "--server", a.url());
+        assertEquals(0, export.exit(), export.output());
+        // Where the tree's root is under --to (the directory itself or one below it): where this file is.
+        String marker = "golang.org/x/text/@v/v0.6.1.zip";
+        Path root;
+        try (Stream<Path> s = Files.walk(out)) {
+            root = s.filter(p -> p.endsWith(Path.of(marker))).findFirst()
+                    .map(p -> p.getRoot().resolve(p.subpath(0, p.getNameCount() - Path.of(marker).getNameCount())))
+                    .orElseThrow(() -> new AssertionError("no " + marker + " under " + out));
+        }
+        assertEquals(fixtureZipHex("golang.org/x/text", "v0.6.1"), OciFixtures.sha256(root.resolve(marker)).substring(7),
+                "the exported zip is the upstream's, byte for byte");
+        assertTrue(Files.isRegularFile(root.resolve("sumdb/" + sumdbName + "/latest")), "no sumdb latest beside the tree");
+        // The tree as files; the checksum database's files from a plain static server (the go command reads a
+        // GOSUMDB only over HTTP), verification on.
+        try (StaticGoProxy files = new StaticGoProxy(root)) {
+            GoTool go = new GoTool(tmp.resolve("go-plain"), root.toUri().toString().replaceAll("/$", ""),
+                    key + " " + files.url() + "/sumdb/" + sumdbName, gocache);
+            Path app = Fixtures.copyApp(tmp.resolve("app-plain"));
+            GoTool.Result build = go.run(app, "build", "-o", tmp.resolve("fixtureapp-plain").toString(), ".");
+            go.makeDeletable();
+            assertTrue(build.ok(), "go build from GOPROXY=file://" + root + ":\n" + build.output());
+            assertTrue(files.paths().stream().anyMatch(p -> p.contains("/lookup/")), "no lookup asked: " + files.paths());
+        }
     }
 
     // ---- checks ---------------------------------------------------------------------------------------------
