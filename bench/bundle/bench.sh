@@ -18,7 +18,8 @@ pids=() a_pid= b_pid=
 cleanup() {
 	[ -n "$a_pid" ] && kill "$a_pid" 2>/dev/null; [ -n "$b_pid" ] && kill "$b_pid" 2>/dev/null
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true; cp "$work"/*.log /tmp/ 2>/dev/null || true; chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"
+	wait 2>/dev/null || true; mkdir -p /tmp/ferry-bundle-bench-logs; cp "$work"/*.log "$work"/*.out /tmp/ferry-bundle-bench-logs/ 2>/dev/null || true
+	chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"
 }
 trap cleanup EXIT
 for t in nginx go curl jq; do command -v $t >/dev/null || { echo "needs $t"; exit 1; }; done
