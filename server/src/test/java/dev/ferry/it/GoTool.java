@@ -26,10 +26,19 @@ final class GoTool {
 
     /** @param home a fresh directory for GOPATH, GOMODCACHE and GOCACHE */
     GoTool(Path home, String goproxy, String gosumdb) {
+        this(home, goproxy, gosumdb, home.resolve("gocache"));
+    }
+
+    /**
+     * As above, with a build cache shared between tools: compiled packages are keyed by content, so a second
+     * machine's build still downloads and verifies every module afresh (its own GOPATH and module cache) and only
+     * skips recompiling.
+     */
+    GoTool(Path home, String goproxy, String gosumdb, Path gocache) {
         this.gopath = home.resolve("gopath");
         env.put("GOPATH", gopath.toString());
         env.put("GOMODCACHE", home.resolve("modcache").toString());
-        env.put("GOCACHE", home.resolve("gocache").toString());
+        env.put("GOCACHE", gocache.toString());
         env.put("GOPROXY", goproxy);
         env.put("GOSUMDB", gosumdb);
         env.put("GONOSUMDB", "");

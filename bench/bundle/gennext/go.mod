@@ -1,0 +1,3 @@
+module gennext
+
+go 1.19
