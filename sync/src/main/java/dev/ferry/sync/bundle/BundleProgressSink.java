@@ -12,6 +12,9 @@ public interface BundleProgressSink {
     /** Something skipped or worth telling the user, kept in the summary. */
     void note(String note);
 
+    /** The bundle being written or read, once its id is known (an export's at the start, an import's once verified). */
+    default void bundleId(String id) {}
+
     /** Checks for cancellation; throws {@link java.util.concurrent.CancellationException} when cancelled. */
     default void checkCancelled() {}
 

@@ -1,12 +1,32 @@
 package dev.ferry.sync.bundle;
 
+import static dev.ferry.sync.bundle.BundleException.Kind.BAD_REQUEST;
+import static dev.ferry.sync.bundle.BundleException.Kind.NOT_FOUND;
+
+import dev.ferry.protocols.bundle.BundleFormatException;
+import dev.ferry.protocols.bundle.Inventory;
 import dev.ferry.protocols.sumdb.note.Signer;
 import dev.ferry.storage.ContentStore;
+import dev.ferry.sync.bundle.plain.GoProxyTree;
+import dev.ferry.sync.bundle.plain.OciLayouts;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Clock;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -15,9 +35,23 @@ import java.util.function.Supplier;
  *
  * <p>{@code dataDir/bundles/} holds the history ({@code history.json}) and, per exported bundle, the set of what
  * the site holds after it ({@code <id>.sent}, an inventory), which is what {@code --since} builds on; and the
- * record of imported bundles ({@code imported.json}), which is what an incremental import checks its base against.
+ * record of imported bundles ({@code imported.json}), which is what an incremental import checks its base against,
+ * with each imported bundle's mirror sets ({@code <id>.mirror-sets.json}, see {@link #importedMirrorSets}).
+ *
+ * <p>One export and one import run at a time; a second is refused with {@link BundleException.Kind#BAD_REQUEST}.
  */
 public final class BundleService implements AutoCloseable {
+    private final ContentStore store;
+    private final Supplier<Optional<Signer>> signer;
+    private final Clock clock;
+    private final int keepReports;
+    private final Function<Selection, SelectedContent> selector;
+    private final ExportHistory history;
+    private final ImportRecords imports;
+    private final Exporter exporter;
+    private final Importer importer;
+    private final Map<String, BundleJob> jobs = new LinkedHashMap<>();
+    private final Deque<String> ended = new ArrayDeque<>();
 
     /**
      * @param signer the site's signing key, when one was generated ({@code ferry keys generate}); exports of
@@ -25,53 +59,291 @@ public final class BundleService implements AutoCloseable {
      */
     public BundleService(ContentStore store, Path dataDir, Supplier<Optional<Signer>> signer, Clock clock,
                          int keepReports) {
-        throw new UnsupportedOperationException("stub: BundleService");
+        this(store, dataDir, signer, clock, keepReports, new BundleSelector(store)::select);
     }
 
-    /** Checks the request (paths, base bundle, inventory readable) and starts the export job. */
+    /** With another selector: tests select by hand. */
+    BundleService(ContentStore store, Path dataDir, Supplier<Optional<Signer>> signer, Clock clock, int keepReports,
+                  Function<Selection, SelectedContent> selector) {
+        if (keepReports < 0) {
+            throw new IllegalArgumentException("keepReports must not be negative");
+        }
+        this.store = Objects.requireNonNull(store, "store");
+        this.signer = Objects.requireNonNull(signer, "signer");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.keepReports = keepReports;
+        this.selector = Objects.requireNonNull(selector, "selector");
+        Path bundles = dataDir.resolve("bundles");
+        this.history = new ExportHistory(bundles);
+        this.imports = new ImportRecords(bundles);
+        this.exporter = new Exporter(store, clock, new SecureRandom());
+        this.importer = new Importer(store, imports, clock);
+        releaseExportPins();
+    }
+
+    /** An export that died with the process left its temporary pins: no export runs yet, so all are stale. */
+    private void releaseExportPins() {
+        List<String> stale = new ArrayList<>();
+        try {
+            store.scanPinSets(Exporter.PIN_PREFIX, stale::add);
+            for (String set : stale) {
+                store.unpinAll(set);
+            }
+        } catch (UnsupportedOperationException noPins) {
+            // a store without pins has nothing to release
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot release the pins of an interrupted export: " + e.getMessage(), e);
+        }
+    }
+
+    /** Checks the request (paths, base bundle, inventory readable, signing key) and starts the export job. */
     public BundleProgress export(ExportRequest request) throws BundleException {
-        throw new UnsupportedOperationException("stub");
+        Optional<Signer> key = request.format() == BundleFormat.BUNDLE ? signer.get() : Optional.empty();
+        if (request.format() == BundleFormat.BUNDLE && key.isEmpty()) {
+            throw new BundleException(BAD_REQUEST, "this ferry has no bundle signing key; create one with "
+                    + "ferry keys generate");
+        }
+        directory(request.to(), true);
+        Inventory cut = Inventory.empty();
+        if (request.inventory().isPresent()) {
+            cut = readInventory(request.inventory().get());
+        } else if (request.since().isPresent()) {
+            cut = sentSet(request.since().get());
+        }
+        Inventory base = cut;
+        synchronized (this) {
+            refuseIfRunning("export");
+            BundleJob job = new BundleJob(UUID.randomUUID().toString(), "export", request.to().toString(), clock);
+            add(job);
+            return job.start(j -> runExport(j, request, base, key), this::prune).progress();
+        }
     }
 
-    /** Checks the request (directory readable, note present) and starts the import job. */
+    private List<BundleProgress.Count> runExport(BundleJob job, ExportRequest request, Inventory cut,
+                                                 Optional<Signer> key) throws Exception {
+        job.phase("selecting", -1, -1);
+        SelectedContent content = selector.apply(request.selection());
+        content.notes().forEach(job::note);
+        switch (request.format()) {
+            case GOPROXY -> {
+                GoProxyTree.write(store, content, request.to(), job);
+                return List.of(new BundleProgress.Count("module versions", content.goVersions().size()));
+            }
+            case OCI_LAYOUT -> {
+                OciLayouts.write(store, content, request.to(), job);
+                return List.of(new BundleProgress.Count("repositories", content.images().size()));
+            }
+            case BUNDLE -> {
+                Exporter.Result r = exporter.export(new Exporter.Job(content, cut, request.since(),
+                        request.inventory().isPresent(), request.site(), request.to(), request.maxVolumeSize(),
+                        request.mirrorSets(), key.orElseThrow()), job);
+                job.bundleId(r.record().id());
+                history.add(r.record(), r.sent());
+                return List.of(new BundleProgress.Count("objects shipped", r.record().objects()),
+                        new BundleProgress.Count("objects the site holds", r.objectsSkipped()),
+                        new BundleProgress.Count("chunks shipped", r.record().chunks()),
+                        new BundleProgress.Count("chunks the site holds", r.chunksSkipped()),
+                        new BundleProgress.Count("bytes", r.record().bytes()),
+                        new BundleProgress.Count("volumes", r.volumes()));
+            }
+        }
+        throw new IllegalStateException("unknown format " + request.format());
+    }
+
+    /** Checks the request (directories readable, note present) and starts the import job. */
     public BundleProgress importBundle(ImportRequest request) throws BundleException {
-        throw new UnsupportedOperationException("stub");
+        for (Path d : request.from()) {
+            directory(d, false);
+        }
+        Path first = request.from().getFirst();
+        if (!Files.isRegularFile(first.resolve("bundle.note"))) {
+            throw new BundleException(NOT_FOUND, first + " holds no bundle: bundle.note is missing (give the "
+                    + "bundle's directory, DIR/<bundle id>)");
+        }
+        if (request.trusted().isEmpty()) {
+            throw new BundleException(BAD_REQUEST, "no key to verify the bundle with: give --trust KEY or configure "
+                    + "the exporting site's key (ferry serve --trust-key)");
+        }
+        synchronized (this) {
+            refuseIfRunning("import");
+            BundleJob job = new BundleJob(UUID.randomUUID().toString(), "import", first.toString(), clock);
+            add(job);
+            return job.start(j -> runImport(j, request), this::prune).progress();
+        }
+    }
+
+    private List<BundleProgress.Count> runImport(BundleJob job, ImportRequest request) throws Exception {
+        Importer.Result r = importer.run(request, job);
+        job.bundleId(r.id());
+        List<BundleProgress.Count> out = new ArrayList<>();
+        out.add(new BundleProgress.Count("objects stored", r.objectsStored()));
+        out.add(new BundleProgress.Count("objects already here", r.objectsPresent()));
+        out.add(new BundleProgress.Count("chunks read", r.chunksRead()));
+        out.add(new BundleProgress.Count("chunks reused", r.chunksReused()));
+        out.add(new BundleProgress.Count("bytes read", r.bytesRead()));
+        out.add(new BundleProgress.Count("names", r.names()));
+        out.add(new BundleProgress.Count("metadata entries written", r.meta()));
+        out.add(new BundleProgress.Count("pins", r.pins()));
+        out.add(new BundleProgress.Count("mirror sets", r.mirrorSets().size()));
+        return out;
+    }
+
+    /** The mirror sets (name to YAML) that came with imported bundle {@code bundleId}, for the server to register. */
+    public Map<String, String> importedMirrorSets(String bundleId) throws IOException {
+        return imports.mirrorSets(bundleId);
     }
 
     /** Writes what this store holds, compactly, for an exporting site to cut against; returns its summary. */
     public List<BundleProgress.Count> writeInventory(Path out) throws BundleException, IOException {
-        throw new UnsupportedOperationException("stub");
+        Path parent = out.toAbsolutePath().getParent();
+        if (parent == null || !Files.isDirectory(parent)) {
+            throw new BundleException(BAD_REQUEST, "cannot write the inventory to " + out + ": " + parent
+                    + " is not a directory");
+        }
+        if (Files.isDirectory(out)) {
+            throw new BundleException(BAD_REQUEST, "cannot write the inventory to " + out + ": it is a directory");
+        }
+        return SiteInventory.write(store, out).summary();
     }
 
-    public Optional<BundleProgress> job(String id) {
-        throw new UnsupportedOperationException("stub");
+    public synchronized Optional<BundleProgress> job(String id) {
+        return Optional.ofNullable(jobs.get(id)).map(BundleJob::progress);
     }
 
     /** Kept jobs, oldest first. */
-    public List<BundleProgress> jobs() {
-        throw new UnsupportedOperationException("stub");
+    public synchronized List<BundleProgress> jobs() {
+        return jobs.values().stream().map(BundleJob::progress).toList();
     }
 
     /** Cancels a running job; false when there is no such job. */
     public boolean cancel(String id) {
-        throw new UnsupportedOperationException("stub");
+        BundleJob job;
+        synchronized (this) {
+            job = jobs.get(id);
+        }
+        if (job == null) {
+            return false;
+        }
+        job.cancel();
+        return true;
     }
 
     /** Blocks until the job ended; returns its report (for the CLI's --wait and for tests). */
     public Optional<BundleProgress> await(String id) throws InterruptedException {
-        throw new UnsupportedOperationException("stub");
+        BundleJob job;
+        synchronized (this) {
+            job = jobs.get(id);
+        }
+        if (job == null) {
+            return Optional.empty();
+        }
+        job.await();
+        return Optional.of(job.progress());
     }
 
     /** Every bundle exported, oldest first. */
     public List<ExportRecord> history() {
-        throw new UnsupportedOperationException("stub");
+        try {
+            return history.list();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the export history: " + e.getMessage(), e);
+        }
     }
 
     /** The newest bundle exported to {@code site}, for scheduled incremental exports. */
     public Optional<ExportRecord> lastExportTo(String site) {
-        throw new UnsupportedOperationException("stub");
+        List<ExportRecord> all = history();
+        for (int i = all.size() - 1; i >= 0; i--) {
+            if (all.get(i).site().equals(site)) {
+                return Optional.of(all.get(i));
+            }
+        }
+        return Optional.empty();
     }
 
+    /** Cancels running jobs and waits for them to stop. */
     @Override
-    public void close() {}
+    public void close() {
+        List<BundleJob> running;
+        synchronized (this) {
+            running = jobs.values().stream().filter(j -> !j.isDone()).toList();
+        }
+        for (BundleJob j : running) {
+            j.cancel();
+        }
+        for (BundleJob j : running) {
+            try {
+                j.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private void refuseIfRunning(String kind) throws BundleException {
+        for (BundleJob j : jobs.values()) {
+            if (j.kind().equals(kind) && !j.isDone()) {
+                throw new BundleException(BAD_REQUEST, "an " + kind + " is running (job " + j.id() + "); wait for it "
+                        + "or cancel it");
+            }
+        }
+    }
+
+    private void add(BundleJob job) {
+        jobs.put(job.id(), job);
+    }
+
+    /** Forgets ended jobs beyond the newest keepReports. */
+    private synchronized void prune() {
+        for (BundleJob j : jobs.values()) {
+            if (j.isDone() && !ended.contains(j.id())) {
+                ended.addLast(j.id());
+            }
+        }
+        while (ended.size() > keepReports) {
+            jobs.remove(ended.removeFirst());
+        }
+    }
+
+    private static void directory(Path dir, boolean create) throws BundleException {
+        if (Files.isDirectory(dir)) {
+            return;
+        }
+        if (Files.exists(dir)) {
+            throw new BundleException(BAD_REQUEST, dir + " is not a directory");
+        }
+        if (!create) {
+            throw new BundleException(NOT_FOUND, dir + " does not exist");
+        }
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new BundleException(BAD_REQUEST, "cannot create " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Inventory readInventory(Path file) throws BundleException {
+        try (InputStream in = Files.newInputStream(file)) {
+            return Inventory.read(in);
+        } catch (NoSuchFileException e) {
+            throw new BundleException(NOT_FOUND, "inventory " + file + " does not exist");
+        } catch (BundleFormatException e) {
+            throw new BundleException(BAD_REQUEST, file + " is not a usable inventory: " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new BundleException(BAD_REQUEST, "cannot read inventory " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private Inventory sentSet(String since) throws BundleException {
+        try {
+            if (history.find(since).isEmpty()) {
+                throw new BundleException(NOT_FOUND, "no bundle " + since + " in this ferry's export history "
+                        + "(ferry bundles lists them)");
+            }
+            return history.sent(since);
+        } catch (IOException e) {
+            throw new BundleException(BAD_REQUEST, "cannot read what bundle " + since + " sent: " + e.getMessage(), e);
+        }
+    }
 }

@@ -1,0 +1,180 @@
+package dev.ferry.protocols.bundle;
+
+import static dev.ferry.protocols.FormatException.quote;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.zip.DataFormatException;
+import java.util.zip.Inflater;
+
+/**
+ * Reads one volume ({@link Volume}) from a channel the caller opens and closes: records by offset (random access)
+ * or one after another, and a whole-volume check. Every length read from the file is checked against the volume's
+ * bounds and {@link Volume#MAX_RECORD} before anything is allocated for it. Not thread-safe.
+ */
+public final class VolumeReader {
+    private final SeekableByteChannel ch;
+    private final String name;
+    private final long size;
+    private final int headerLength;
+    private final long recordsEnd;
+    private final long recordCount;
+    private final byte[] trailerDigest;
+    private final Inflater inflater = new Inflater();
+
+    /** A record's raw bytes and where the next record starts. */
+    public record Record(long offset, byte[] bytes, long next) {}
+
+    /**
+     * Opens volume {@code n} of {@code total} of bundle {@code id}: checks the header names exactly that, and that
+     * the trailer is in place.
+     */
+    public VolumeReader(SeekableByteChannel ch, String id, int n, int total) throws IOException {
+        this.ch = ch;
+        this.name = Volume.fileName(n);
+        byte[] header = Volume.header(id, n, total);
+        this.headerLength = header.length;
+        this.size = ch.size();
+        if (size < header.length + (long) Volume.TRAILER_LENGTH) {
+            throw new BundleFormatException(name + " is too short to be a volume (" + size + " bytes)");
+        }
+        byte[] got = read(0, header.length);
+        if (!Arrays.equals(got, header)) {
+            throw new BundleFormatException(name + " has header " + quote(new String(got, StandardCharsets.ISO_8859_1))
+                    + ", want " + quote(new String(header, StandardCharsets.US_ASCII)));
+        }
+        this.recordsEnd = size - Volume.TRAILER_LENGTH;
+        ByteBuffer t = ByteBuffer.wrap(read(recordsEnd, Volume.TRAILER_LENGTH));
+        byte[] magic = new byte[8];
+        t.get(magic);
+        if (!Arrays.equals(magic, Volume.TRAILER_MAGIC)) {
+            throw new BundleFormatException(name + " has no trailer (truncated?)");
+        }
+        this.recordCount = t.getLong();
+        this.trailerDigest = new byte[32];
+        t.get(trailerDigest);
+        if (recordCount < 0 || recordCount > (recordsEnd - headerLength) / (Volume.RECORD_HEADER + 1)) {
+            throw new BundleFormatException(name + " trailer claims " + recordCount + " records, more than fit");
+        }
+    }
+
+    public long firstRecord() {
+        return headerLength;
+    }
+
+    /** Where the records end (the trailer starts); the last record's {@link Record#next} must be this. */
+    public long recordsEnd() {
+        return recordsEnd;
+    }
+
+    public long recordCount() {
+        return recordCount;
+    }
+
+    /** The record at {@code offset}, inflated when it was deflated. */
+    public Record record(long offset) throws IOException {
+        if (offset < headerLength || offset > recordsEnd - Volume.RECORD_HEADER) {
+            throw new BundleFormatException(name + ": no record can start at offset " + offset);
+        }
+        ByteBuffer h = ByteBuffer.wrap(read(offset, Volume.RECORD_HEADER));
+        int flags = h.get() & 0xff;
+        long raw = h.getInt() & 0xffffffffL;
+        long stored = h.getInt() & 0xffffffffL;
+        boolean deflated = flags == Volume.FLAG_DEFLATED;
+        if (flags != 0 && !deflated) {
+            throw new BundleFormatException(name + ": record at " + offset + " has unknown flags " + flags);
+        }
+        if (raw < 1 || raw > Volume.MAX_RECORD) {
+            throw new BundleFormatException(name + ": record at " + offset + " claims " + raw + " bytes (1 to "
+                    + Volume.MAX_RECORD + " allowed)");
+        }
+        if (deflated ? stored < 1 || stored > raw - raw / 8 : stored != raw) {
+            throw new BundleFormatException(name + ": record at " + offset + " has stored length " + stored
+                    + " for " + raw + " bytes");
+        }
+        long next = offset + Volume.RECORD_HEADER + stored;
+        if (next > recordsEnd) {
+            throw new BundleFormatException(name + ": record at " + offset + " runs past the end of the records");
+        }
+        byte[] body = read(offset + Volume.RECORD_HEADER, (int) stored);
+        return new Record(offset, deflated ? inflate(body, (int) raw, offset) : body, next);
+    }
+
+    /**
+     * Reads every record in order and checks the record count and the trailer's digest of the preceding bytes
+     * (the volume checks itself, without the manifest). Returns the number of records.
+     */
+    public long verify() throws IOException {
+        long count = 0;
+        for (long at = headerLength; at < recordsEnd; count++) {
+            at = record(at).next();
+        }
+        if (count != recordCount) {
+            throw new BundleFormatException(name + " holds " + count + " records, its trailer says " + recordCount);
+        }
+        MessageDigest sha;
+        try {
+            sha = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        ByteBuffer buf = ByteBuffer.allocate(1 << 16);
+        ch.position(0);
+        long left = recordsEnd + 16;
+        while (left > 0) {
+            buf.clear().limit((int) Math.min(buf.capacity(), left));
+            int n = ch.read(buf);
+            if (n < 0) {
+                throw new BundleFormatException(name + " ended early");
+            }
+            sha.update(buf.array(), 0, n);
+            left -= n;
+        }
+        if (!MessageDigest.isEqual(sha.digest(), trailerDigest)) {
+            throw new BundleFormatException(name + " is damaged: its digest does not match its trailer");
+        }
+        return count;
+    }
+
+    private byte[] inflate(byte[] body, int raw, long offset) {
+        inflater.reset();
+        inflater.setInput(body);
+        byte[] out = new byte[raw];
+        try {
+            int n = 0;
+            while (n < raw && !inflater.finished()) {
+                int k = inflater.inflate(out, n, raw - n);
+                if (k == 0 && (inflater.needsInput() || inflater.needsDictionary())) {
+                    break;
+                }
+                n += k;
+            }
+            if (n == raw && !inflater.finished() && inflater.inflate(new byte[1]) != 0) {
+                n++;
+            }
+            if (n != raw || !inflater.finished() || inflater.getRemaining() != 0) {
+                throw new BundleFormatException(name + ": record at " + offset + " does not inflate to " + raw
+                        + " bytes");
+            }
+        } catch (DataFormatException e) {
+            throw new BundleFormatException(name + ": record at " + offset + " is damaged (" + e.getMessage() + ")");
+        }
+        return out;
+    }
+
+    private byte[] read(long at, int len) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(len);
+        ch.position(at);
+        while (b.hasRemaining()) {
+            if (ch.read(b) < 0) {
+                throw new BundleFormatException(name + " ended early at offset " + (at + b.position()));
+            }
+        }
+        return b.array();
+    }
+}

@@ -1,0 +1,161 @@
+package dev.ferry.protocols.bundle;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class VolumeTest {
+    static final String ID = "20261121T134500Z-1a2b3c4d";
+
+    record Written(byte[] file, List<Long> offsets, VolumeWriter.Summary summary) {}
+
+    static Written write(List<byte[]> records) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        VolumeWriter w = new VolumeWriter(out, ID, 2, 3);
+        List<Long> offsets = new ArrayList<>();
+        for (byte[] r : records) {
+            offsets.add(w.append(r, 0, r.length));
+        }
+        VolumeWriter.Summary s = w.finish();
+        return new Written(out.toByteArray(), offsets, s);
+    }
+
+    static List<byte[]> sample() {
+        byte[] random = new byte[5000];
+        new Random(7).nextBytes(random);
+        byte[] text = "hello hello hello hello hello hello hello hello ".repeat(40).getBytes();
+        return List.of(random, text, new byte[] {42});
+    }
+
+    @Test
+    void roundTripsRandomAccessAndSequential() throws Exception {
+        Written w = write(sample());
+        assertEquals(w.file().length, w.summary().size());
+        assertEquals(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(w.file())),
+                w.summary().sha256());
+        assertTrue(w.file().length < 5000 + 1960 + 100, "the repetitive record was not deflated");
+        VolumeReader r = new VolumeReader(new Channel(w.file()), ID, 2, 3);
+        for (int i = 2; i >= 0; i--) {
+            assertArrayEquals(sample().get(i), r.record(w.offsets().get(i)).bytes());
+        }
+        assertEquals(3, r.verify());
+        long at = r.firstRecord();
+        for (byte[] want : sample()) {
+            VolumeReader.Record rec = r.record(at);
+            assertArrayEquals(want, rec.bytes());
+            at = rec.next();
+        }
+        assertEquals(r.recordsEnd(), at);
+    }
+
+    @Test
+    void refusesTheWrongVolume() throws IOException {
+        byte[] f = write(sample()).file();
+        assertThrows(BundleFormatException.class, () -> new VolumeReader(new Channel(f), ID, 1, 3));
+        assertThrows(BundleFormatException.class, () -> new VolumeReader(new Channel(f), ID, 2, 4));
+        assertThrows(BundleFormatException.class,
+                () -> new VolumeReader(new Channel(f), "20261121T134500Z-1a2b3c4e", 2, 3));
+    }
+
+    @Test
+    void everyTruncationIsRefused() throws IOException {
+        byte[] f = write(sample()).file();
+        for (int cut = 0; cut < f.length; cut++) {
+            byte[] part = Arrays.copyOf(f, cut);
+            assertThrows(BundleFormatException.class, () -> new VolumeReader(new Channel(part), ID, 2, 3).verify(),
+                    "cut at " + cut);
+        }
+    }
+
+    @Test
+    void everyFlippedByteIsRefusedByTheSelfCheck() throws IOException {
+        byte[] f = write(sample()).file();
+        for (int i = 0; i < f.length; i++) {
+            byte[] bad = f.clone();
+            bad[i] ^= 0x20;
+            assertThrows(BundleFormatException.class, () -> new VolumeReader(new Channel(bad), ID, 2, 3).verify(),
+                    "flip at " + i);
+        }
+    }
+
+    @Test
+    void oversizeAndOutOfBoundsLengthsAreRefusedWithoutAllocating() throws IOException {
+        Written w = write(sample());
+        long first = w.offsets().get(0);
+        byte[] huge = w.file().clone();
+        ByteBuffer.wrap(huge).putInt((int) first + 1, 0x7fffffff).putInt((int) first + 5, 0x7fffffff);
+        VolumeReader r = new VolumeReader(new Channel(huge), ID, 2, 3);
+        BundleFormatException e = assertThrows(BundleFormatException.class, () -> r.record(first));
+        assertTrue(e.getMessage().contains("claims"), e.getMessage());
+        byte[] past = w.file().clone();
+        ByteBuffer.wrap(past).putInt((int) first + 1, 4 << 20).putInt((int) first + 5, 4 << 20);
+        VolumeReader r2 = new VolumeReader(new Channel(past), ID, 2, 3);
+        e = assertThrows(BundleFormatException.class, () -> r2.record(first));
+        assertTrue(e.getMessage().contains("past the end"), e.getMessage());
+        assertThrows(BundleFormatException.class, () -> r2.record(3));
+        assertThrows(BundleFormatException.class, () -> r2.record(r2.recordsEnd()));
+        byte[] flags = w.file().clone();
+        flags[(int) first] = 4;
+        assertThrows(BundleFormatException.class, () -> new VolumeReader(new Channel(flags), ID, 2, 3).record(first));
+    }
+
+    /** An in-memory channel: the reader takes a channel so it can seek; files are the caller's business. */
+    static final class Channel implements SeekableByteChannel {
+        private final byte[] data;
+        private long position;
+
+        Channel(byte[] data) {
+            this.data = data;
+        }
+
+        @Override public int read(ByteBuffer dst) {
+            if (position >= data.length) {
+                return -1;
+            }
+            int n = (int) Math.min(dst.remaining(), data.length - position);
+            dst.put(data, (int) position, n);
+            position += n;
+            return n;
+        }
+
+        @Override public int write(ByteBuffer src) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override public long position() {
+            return position;
+        }
+
+        @Override public SeekableByteChannel position(long p) {
+            position = p;
+            return this;
+        }
+
+        @Override public long size() {
+            return data.length;
+        }
+
+        @Override public SeekableByteChannel truncate(long size) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override public boolean isOpen() {
+            return true;
+        }
+
+        @Override public void close() {}
+    }
+}

@@ -1,0 +1,363 @@
+package dev.ferry.sync.bundle;
+
+import dev.ferry.protocols.FormatException;
+import dev.ferry.protocols.bundle.BundleId;
+import dev.ferry.protocols.bundle.BundleNote;
+import dev.ferry.protocols.bundle.Inventory;
+import dev.ferry.protocols.bundle.ManifestEntry;
+import dev.ferry.protocols.bundle.ManifestWriter;
+import dev.ferry.protocols.bundle.Volume;
+import dev.ferry.protocols.bundle.VolumeWriter;
+import dev.ferry.protocols.sumdb.note.Note;
+import dev.ferry.protocols.sumdb.note.Signer;
+import dev.ferry.storage.ContentStore;
+import dev.ferry.storage.Sha256;
+import dev.ferry.storage.StoredChunk;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.random.RandomGenerator;
+import java.util.stream.Stream;
+
+/**
+ * Writes a signed bundle of selected store content into {@code to/<id>/}: the volumes, {@code manifest.gz} and
+ * {@code bundle.note}, leaving out what the receiving site holds by the cut set (its inventory, the sent set of the
+ * bundle this one builds on, or nothing). The bundle is written as {@code to/.<id>.partial/} and renamed when
+ * complete, so a half-written bundle never has a bundle's name. The selected objects are pinned for the length of
+ * the export so eviction cannot take chunks between the plan and the writing.
+ */
+final class Exporter {
+    /** Pin sets that hold an export's objects while it runs. */
+    static final String PIN_PREFIX = "bundle-export:";
+    private final ContentStore store;
+    private final Clock clock;
+    private final RandomGenerator random;
+
+    Exporter(ContentStore store, Clock clock, RandomGenerator random) {
+        this.store = store;
+        this.clock = clock;
+        this.random = random;
+    }
+
+    /** What to write and how: the export request resolved (selection made, cut set read). */
+    record Job(SelectedContent content, Inventory cut, Optional<String> base, boolean fromInventory, String site,
+               Path to, long maxVolumeSize, Map<String, String> mirrorSets, Signer signer) {}
+
+    /** The bundle written: its record for the history and the site's holdings after importing it. */
+    record Result(ExportRecord record, Inventory sent, int volumes, long chunksSkipped, long objectsSkipped) {}
+
+    /** A chunk of a planned object: {@code place} null when it is not shipped. */
+    private record PlannedChunk(StoredChunk chunk, VolumePlan.Place place) {}
+
+    private record PlannedObject(Sha256 digest, long size, List<PlannedChunk> chunks) {}
+
+    Result export(Job job, BundleProgressSink sink) throws IOException, BundleException {
+        Instant created = clock.instant().truncatedTo(ChronoUnit.MILLIS);
+        String id = BundleId.create(created, random);
+        sink.bundleId(id);
+        String exportPins = PIN_PREFIX + id;
+        sink.phase("selecting", -1, -1);
+        Set<Sha256> objects = new LinkedHashSet<>();
+        job.content().names().forEach(n -> objects.add(n.object()));
+        job.content().pins().forEach(p -> objects.add(p.object()));
+        pinWhileExporting(exportPins, objects);
+        try {
+            return write(job, sink, id, created, objects);
+        } finally {
+            store.unpinAll(exportPins);
+        }
+    }
+
+    private Result write(Job job, BundleProgressSink sink, String id, Instant created, Set<Sha256> objects)
+            throws IOException, BundleException {
+        Inventory cut = job.cut();
+        Inventory.Builder sent = new Inventory.Builder().addAll(cut);
+        VolumePlan plan = new VolumePlan(job.maxVolumeSize()
+                - Volume.overhead(id, BundleNote.MAX_VOLUMES, BundleNote.MAX_VOLUMES));
+        List<PlannedObject> planned = new ArrayList<>();
+        Set<Sha256> present = new HashSet<>();
+        Set<Sha256> shipped = new HashSet<>();
+        long chunksSkipped = 0;
+        long objectsSkipped = 0;
+        long shippedBytes = 0;
+        for (Sha256 object : objects) {
+            sink.checkCancelled();
+            Optional<List<StoredChunk>> chunks = store.chunksOf(object);
+            if (chunks.isEmpty()) {
+                sink.note("object " + object + " is no longer stored; its names and pins are left out");
+                continue;
+            }
+            present.add(object);
+            for (StoredChunk c : chunks.get()) {
+                sent.add(Inventory.chunkKey(c.digest().bytes()));
+            }
+            byte[] objectKey = Inventory.objectKey(object.bytes());
+            sent.add(objectKey);
+            if (cut.contains(objectKey)) {
+                objectsSkipped++;
+                continue;
+            }
+            List<PlannedChunk> placed = new ArrayList<>(chunks.get().size());
+            long size = 0;
+            for (StoredChunk c : chunks.get()) {
+                size += c.length();
+                if (cut.contains(Inventory.chunkKey(c.digest().bytes())) || !shipped.add(c.digest())) {
+                    chunksSkipped++;
+                    placed.add(new PlannedChunk(c, null));
+                    continue;
+                }
+                if (!plan.fits(c.length())) {
+                    throw new BundleException(BundleException.Kind.BAD_REQUEST, "a volume size of "
+                            + job.maxVolumeSize() + " bytes cannot hold chunk " + c.digest() + " of "
+                            + c.length() + " bytes; use a larger --max-volume-size");
+                }
+                shippedBytes += c.length();
+                placed.add(new PlannedChunk(c, plan.add(c.length())));
+            }
+            planned.add(new PlannedObject(object, size, placed));
+        }
+        int volumes = plan.volumes();
+        if (volumes > BundleNote.MAX_VOLUMES) {
+            throw new BundleException(BundleException.Kind.BAD_REQUEST, "the bundle would need " + volumes
+                    + " volumes, more than " + BundleNote.MAX_VOLUMES + "; use a larger --max-volume-size");
+        }
+
+        Path partial = job.to().resolve("." + id + ".partial");
+        deleteTree(partial);
+        Files.createDirectories(partial);
+        try {
+            sink.phase("writing", shippedBytes, planned.size());
+            long[] recordOffsets = writeVolumes(id, volumes, plan, planned, partial, sink);
+            List<ManifestEntry.Volume> volumeEntries = new ArrayList<>();
+            for (int n = 1; n <= volumes; n++) {
+                Path f = partial.resolve(Volume.fileName(n));
+                volumeEntries.add(new ManifestEntry.Volume(n, Files.size(f), sha256(f)));
+            }
+            long[] manifestSize = new long[1];
+            String manifestSha;
+            MessageDigest md = sha256();
+            Path manifestFile = partial.resolve("manifest.gz");
+            try (FileChannel ch = FileChannel.open(manifestFile, StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.WRITE);
+                 OutputStream out = new DigestOutputStream(new BufferedOutputStream(Channels.newOutputStream(ch),
+                         1 << 16), md) {
+                     @Override
+                     public void write(byte[] b, int off, int len) throws IOException {
+                         super.write(b, off, len);
+                         manifestSize[0] += len;
+                     }
+
+                     @Override
+                     public void write(int b) throws IOException {
+                         super.write(b);
+                         manifestSize[0]++;
+                     }
+                 }) {
+                ManifestWriter w = new ManifestWriter(out, id);
+                for (ManifestEntry.Volume v : volumeEntries) {
+                    w.write(v);
+                }
+                for (PlannedObject o : planned) {
+                    List<ManifestEntry.Chunk> cs = new ArrayList<>(o.chunks().size());
+                    for (PlannedChunk c : o.chunks()) {
+                        VolumePlan.Place p = c.place();
+                        cs.add(p == null ? ManifestEntry.Chunk.notShipped(c.chunk().digest().hex(), c.chunk().length())
+                                : new ManifestEntry.Chunk(c.chunk().digest().hex(), c.chunk().length(), p.volume(),
+                                recordOffsets[p.record()], p.skip()));
+                    }
+                    w.write(new ManifestEntry.StoreObject(o.digest().hex(), o.size(), cs));
+                }
+                for (SelectedContent.NameEntry n : job.content().names()) {
+                    byte[] key = Inventory.nameKey(n.name(), n.object().hex());
+                    if (present.contains(n.object()) && !cut.contains(key)) {
+                        w.write(new ManifestEntry.Name(n.name(), n.object().hex()));
+                    }
+                    if (present.contains(n.object())) {
+                        sent.add(key);
+                    }
+                }
+                for (SelectedContent.MetaEntry m : job.content().meta()) {
+                    byte[] key = Inventory.metaKey(m.key(), m.value());
+                    if (!cut.contains(key)) {
+                        w.write(new ManifestEntry.Meta(m.policy(), m.key(), m.value()));
+                    }
+                    sent.add(key);
+                }
+                for (SelectedContent.PinEntry p : job.content().pins()) {
+                    if (present.contains(p.object())) {
+                        w.write(new ManifestEntry.Pin(p.pinSet(), p.object().hex()));
+                    }
+                }
+                for (Map.Entry<String, String> s : new TreeMap<>(job.mirrorSets()).entrySet()) {
+                    w.write(new ManifestEntry.MirrorSet(s.getKey(), s.getValue()));
+                }
+                w.finish();
+                out.flush();
+                ch.force(true);
+            }
+            manifestSha = HexFormat.of().formatHex(md.digest());
+            BundleNote note = new BundleNote(id, job.site(), job.base(), created, volumes, manifestSha,
+                    manifestSize[0]);
+            byte[] signed;
+            try {
+                signed = Note.sign(note.text(), job.signer());
+            } catch (FormatException e) {
+                throw new BundleException(BundleException.Kind.BAD_REQUEST, "cannot sign the bundle: "
+                        + e.getMessage(), e);
+            }
+            AtomicFiles.write(partial.resolve("bundle.note"), signed);
+            Path done = job.to().resolve(id);
+            Files.move(partial, done, StandardCopyOption.ATOMIC_MOVE);
+            long bytes;
+            try (Stream<Path> files = Files.list(done)) {
+                bytes = files.mapToLong(f -> f.toFile().length()).sum();
+            }
+            ExportRecord record = new ExportRecord(id, job.site(), job.base().orElse(null), job.fromInventory(),
+                    done.toString(), created, planned.size(), shipped.size(), bytes);
+            return new Result(record, sent.build(), volumes, chunksSkipped, objectsSkipped);
+        } finally {
+            deleteTree(partial);
+        }
+    }
+
+    /** Writes the planned records; returns each record's offset in its volume, by record number. */
+    private long[] writeVolumes(String id, int volumes, VolumePlan plan, List<PlannedObject> planned, Path dir,
+                                BundleProgressSink sink) throws IOException, BundleException {
+        List<Long> offsets = new ArrayList<>();
+        ByteArrayOutputStream record = new ByteArrayOutputStream(VolumePlan.RECORD_BYTES);
+        int volume = 0;
+        FileChannel ch = null;
+        OutputStream out = null;
+        VolumeWriter w = null;
+        try {
+            for (PlannedObject o : planned) {
+                for (PlannedChunk c : o.chunks()) {
+                    VolumePlan.Place p = c.place();
+                    if (p == null) {
+                        continue;
+                    }
+                    sink.checkCancelled();
+                    // Each record's first chunk is the only one at position 0: the previous record is complete.
+                    if (p.skip() == 0 && record.size() > 0) {
+                        offsets.add(w.append(record.toByteArray(), 0, record.size()));
+                        record.reset();
+                    }
+                    if (p.volume() != volume) {
+                        if (w != null) {
+                            finishVolume(w, out, ch);
+                        }
+                        volume = p.volume();
+                        ch = FileChannel.open(dir.resolve(Volume.fileName(volume)), StandardOpenOption.CREATE_NEW,
+                                StandardOpenOption.WRITE);
+                        out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16);
+                        w = new VolumeWriter(out, id, volume, volumes);
+                    }
+                    byte[] bytes = store.chunk(c.chunk().digest()).orElseThrow(() -> new BundleException(
+                            BundleException.Kind.REFUSED, "chunk " + c.chunk().digest() + " of object " + o.digest()
+                            + " left the store during the export; export again"));
+                    // A chunk damaged on this disk would make the whole bundle refused at the site: say so here.
+                    if (bytes.length != c.chunk().length()
+                            || !Sha256.of(sha256().digest(bytes)).equals(c.chunk().digest())) {
+                        throw new BundleException(BundleException.Kind.REFUSED, "chunk " + c.chunk().digest()
+                                + " of object " + o.digest() + " is damaged in this store (ferry scrub finds and "
+                                + "repairs such chunks); nothing was exported");
+                    }
+                    if (record.size() != p.skip() || p.record() != offsets.size()) {
+                        throw new IllegalStateException("record " + p.record() + " planned at " + p.skip()
+                                + ", written at " + record.size());
+                    }
+                    record.write(bytes);
+                    sink.bytes(bytes.length);
+                }
+                sink.item(o.digest().toString());
+            }
+            if (record.size() > 0) {
+                offsets.add(w.append(record.toByteArray(), 0, record.size()));
+            }
+            if (w != null) {
+                finishVolume(w, out, ch);
+                w = null;
+            }
+        } finally {
+            if (w != null) {
+                ch.close();
+            }
+        }
+        return offsets.stream().mapToLong(Long::longValue).toArray();
+    }
+
+    private static void finishVolume(VolumeWriter w, OutputStream out, FileChannel ch) throws IOException {
+        w.finish();
+        out.flush();
+        ch.force(true);
+        ch.close();
+    }
+
+    private void pinWhileExporting(String pinSet, Set<Sha256> objects) throws IOException {
+        try {
+            store.update(b -> objects.forEach(o -> b.pin(pinSet, o)));
+        } catch (IllegalArgumentException someGone) {
+            // An object was evicted since the selection: pin the others one by one; planning reports the gone ones.
+            for (Sha256 o : objects) {
+                try {
+                    store.pin(pinSet, o);
+                } catch (IllegalArgumentException gone) {
+                    // reported by the plan
+                }
+            }
+        }
+    }
+
+    static String sha256(Path f) throws IOException {
+        MessageDigest md = sha256();
+        try (var in = Files.newInputStream(f)) {
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                md.update(buf, 0, n);
+            }
+        }
+        return HexFormat.of().formatHex(md.digest());
+    }
+
+    static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(p)) {
+            for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(q);
+            }
+        }
+    }
+}

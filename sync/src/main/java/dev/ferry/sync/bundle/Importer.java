@@ -1,0 +1,460 @@
+package dev.ferry.sync.bundle;
+
+import static dev.ferry.sync.bundle.BundleException.Kind.REFUSED;
+
+import dev.ferry.protocols.FormatException;
+import dev.ferry.protocols.bundle.BundleFormatException;
+import dev.ferry.protocols.bundle.BundleNote;
+import dev.ferry.protocols.bundle.ManifestEntry;
+import dev.ferry.protocols.bundle.ManifestReader;
+import dev.ferry.protocols.bundle.MetaPolicy;
+import dev.ferry.protocols.bundle.Volume;
+import dev.ferry.protocols.bundle.VolumeReader;
+import dev.ferry.protocols.sumdb.SumdbException;
+import dev.ferry.protocols.sumdb.note.Note;
+import dev.ferry.storage.ContentStore;
+import dev.ferry.storage.DigestMismatchException;
+import dev.ferry.storage.ObjectAssembler;
+import dev.ferry.storage.Sha256;
+import dev.ferry.storage.StoredObject;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Imports a bundle (docs/bundles.md, "Import"): signature, manifest, base, volumes whole, names free, then each
+ * object assembled and committed (pinned into {@code bundle:<id>} in its commit batch), then one batch that makes
+ * everything visible: names, metadata, pins and the imported record. Every check that can fail runs before the
+ * first write, so a refused bundle leaves the store as it was; objects committed by an import that was cut short
+ * are pinned but unnamed, invisible, and skipped when the import runs again.
+ */
+final class Importer {
+    /** The pin set that keeps an imported bundle's objects: an offline site cannot fetch them again. */
+    static String pinSet(String id) {
+        return "bundle:" + id;
+    }
+
+    private final ContentStore store;
+    private final ImportRecords records;
+    private final Clock clock;
+
+    Importer(ContentStore store, ImportRecords records, Clock clock) {
+        this.store = store;
+        this.records = records;
+        this.clock = clock;
+    }
+
+    /** What an import did. */
+    record Result(String id, Optional<String> base, long objectsStored, long objectsPresent, long chunksRead,
+                  long chunksReused, long bytesRead, long names, long meta, long pins,
+                  Map<String, String> mirrorSets) {}
+
+    /** The manifest, read whole: the import checks names and chunk sources before its first write. */
+    private record Manifest(List<ManifestEntry.Volume> volumes, List<ManifestEntry.StoreObject> objects,
+                            List<ManifestEntry.Name> names, List<ManifestEntry.Meta> meta,
+                            List<ManifestEntry.Pin> pins, Map<String, String> mirrorSets) {}
+
+    Result run(ImportRequest request, BundleProgressSink sink) throws IOException, BundleException {
+        Path dir = request.from().getFirst();
+        sink.phase("verifying", -1, -1);
+        BundleNote note = openNote(dir, request);
+        String id = note.id();
+        sink.bundleId(id);
+        Manifest manifest = readManifest(dir, note);
+        if (note.base().isPresent() && !imported(note.base().get())) {
+            throw new BundleException(REFUSED, "bundle " + id + " builds on bundle " + note.base().get()
+                    + ", which this site has not imported; import " + note.base().get() + " first");
+        }
+        List<Path> volumes = findVolumes(request.from(), note, manifest, sink);
+        checkNamesAndSources(id, manifest);
+
+        pinWhatIsHere(id, manifest);
+        sink.phase("importing", manifest.objects().stream().mapToLong(ManifestEntry.StoreObject::size).sum(),
+                manifest.objects().size());
+        Counts counts = storeObjects(id, manifest, volumes, sink);
+
+        records.writeMirrorSets(id, manifest.mirrorSets());
+        Set<String> pinned = new LinkedHashSet<>();
+        manifest.objects().forEach(o -> pinned.add(o.sha256()));
+        manifest.names().forEach(n -> pinned.add(n.object()));
+        manifest.pins().forEach(p -> pinned.add(p.object()));
+        long[] metaWritten = new long[1];
+        store.update(b -> {
+            for (String o : pinned) {
+                b.pin(pinSet(id), Sha256.ofHex(o));
+            }
+            for (ManifestEntry.Name n : manifest.names()) {
+                b.putName(n.name(), Sha256.ofHex(n.object()));
+            }
+            for (ManifestEntry.Meta m : manifest.meta()) {
+                if (m.policy() == MetaPolicy.REPLACE || b.currentMeta(m.key()).isEmpty()) {
+                    b.putMeta(m.key(), m.value());
+                    metaWritten[0]++;
+                }
+            }
+            for (ManifestEntry.Pin p : manifest.pins()) {
+                b.pin(p.pinSet(), Sha256.ofHex(p.object()));
+            }
+            b.putMeta(ImportRecords.META_PREFIX + id, note.text().getBytes(StandardCharsets.UTF_8));
+        });
+        records.add(id, note.base().orElse(null), clock.instant());
+        return new Result(id, note.base(), counts.stored, counts.present, counts.chunksRead, counts.chunksReused,
+                counts.bytesRead, manifest.names().size(), metaWritten[0], manifest.pins().size(),
+                manifest.mirrorSets());
+    }
+
+    /**
+     * Pins the objects the bundle uses that this site already holds, before anything is stored: from here on
+     * eviction cannot take what the final batch will name.
+     */
+    private void pinWhatIsHere(String id, Manifest m) throws IOException, BundleException {
+        Set<String> used = new LinkedHashSet<>();
+        m.objects().forEach(o -> used.add(o.sha256()));
+        m.names().forEach(n -> used.add(n.object()));
+        m.pins().forEach(p -> used.add(p.object()));
+        List<Sha256> here = new ArrayList<>();
+        for (String o : used) {
+            Sha256 d = Sha256.ofHex(o);
+            if (store.object(d).isPresent()) {
+                here.add(d);
+            }
+        }
+        try {
+            store.update(b -> here.forEach(d -> b.pin(pinSet(id), d)));
+        } catch (IllegalArgumentException gone) {
+            throw new BundleException(REFUSED, "an object the bundle relies on left this store during the import "
+                    + "(evicted); run the import again", gone);
+        }
+    }
+
+    private boolean imported(String id) throws IOException {
+        return records.contains(id) || store.meta(ImportRecords.META_PREFIX + id).isPresent();
+    }
+
+    private static BundleNote openNote(Path dir, ImportRequest request) throws IOException, BundleException {
+        Path file = dir.resolve("bundle.note");
+        if (!Files.isRegularFile(file)) {
+            throw new BundleException(REFUSED, dir + " holds no bundle (no bundle.note)");
+        }
+        if (Files.size(file) > Note.MAX_SIZE) {
+            throw new BundleException(REFUSED, file + " is not a bundle note (larger than " + Note.MAX_SIZE
+                    + " bytes)");
+        }
+        byte[] bytes = Files.readAllBytes(file);
+        Note note;
+        try {
+            note = Note.open(bytes, request.trusted());
+        } catch (SumdbException e) {
+            String id = unverifiedId(bytes);
+            if (e.kind() == SumdbException.Kind.UNKNOWN_KEY) {
+                throw new BundleException(REFUSED, "bundle " + id + " is signed by key " + signers(bytes)
+                        + ", which this site does not trust (ferry serve --trust-key, or ferry import --trust)");
+            }
+            throw new BundleException(REFUSED, "bundle " + id + " was altered or damaged: its signature by "
+                    + signers(bytes) + " does not verify", e);
+        } catch (FormatException e) {
+            throw new BundleException(REFUSED, file + " is damaged: " + e.getMessage(), e);
+        }
+        try {
+            return BundleNote.parse(note.text());
+        } catch (FormatException e) {
+            throw new BundleException(REFUSED, file + " is signed but not a bundle note this ferry reads: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** The id the unverified text claims, for messages only. */
+    private static String unverifiedId(byte[] bytes) {
+        String s = new String(bytes, StandardCharsets.UTF_8);
+        int at = s.indexOf("\nid ");
+        int end = at < 0 ? -1 : s.indexOf('\n', at + 4);
+        String id = end < 0 ? "" : s.substring(at + 4, end);
+        return dev.ferry.protocols.bundle.BundleId.isValid(id) ? id : "(unreadable id)";
+    }
+
+    /** The keys a note's signature lines name, as name+hash, for messages only. */
+    private static String signers(byte[] bytes) {
+        String s = new String(bytes, StandardCharsets.UTF_8);
+        int split = s.lastIndexOf("\n\n");
+        List<String> keys = new ArrayList<>();
+        for (String line : s.substring(split + 2).split("\n")) {
+            String[] f = line.split(" ");
+            if (f.length == 3 && f[0].equals("\u2014")) {
+                try {
+                    byte[] raw = Base64.getDecoder().decode(f[2]);
+                    if (raw.length >= 4) {
+                        keys.add(FormatException.quote(f[1]).replace("\"", "") + "+"
+                                + HexFormat.of().toHexDigits(ByteBuffer.wrap(raw, 0, 4).getInt()));
+                    }
+                } catch (IllegalArgumentException ignored) {
+                    // not a signature line; nothing to name
+                }
+            }
+        }
+        return keys.isEmpty() ? "(none)" : String.join(", ", keys);
+    }
+
+    private static Manifest readManifest(Path dir, BundleNote note) throws IOException, BundleException {
+        Path file = dir.resolve("manifest.gz");
+        if (!Files.isRegularFile(file)) {
+            throw new BundleException(REFUSED, "bundle " + note.id() + ": manifest.gz is missing from " + dir);
+        }
+        long size = Files.size(file);
+        if (size != note.manifestSize()) {
+            throw new BundleException(REFUSED, "manifest damaged: " + file + " has " + size + " bytes, the signed "
+                    + "note says " + note.manifestSize() + " (truncated or replaced)");
+        }
+        MessageDigest md = Exporter.sha256();
+        try (InputStream in = new DigestInputStream(Files.newInputStream(file), md)) {
+            Manifest m;
+            try {
+                m = parse(new ManifestReader(in), note);
+            } catch (BundleFormatException e) {
+                in.transferTo(java.io.OutputStream.nullOutputStream());
+                if (!HexFormat.of().formatHex(md.digest()).equals(note.manifestSha256())) {
+                    throw new BundleException(REFUSED, "manifest damaged: " + file + " does not match the digest "
+                            + "in the signed note");
+                }
+                String why = e.getMessage().startsWith("manifest ") ? e.getMessage().substring(9) : e.getMessage();
+                throw new BundleException(REFUSED, "manifest damaged: " + why, e);
+            }
+            in.transferTo(java.io.OutputStream.nullOutputStream());
+            if (!HexFormat.of().formatHex(md.digest()).equals(note.manifestSha256())) {
+                throw new BundleException(REFUSED, "manifest damaged: " + file + " does not match the digest in the "
+                        + "signed note");
+            }
+            return m;
+        }
+    }
+
+    private static Manifest parse(ManifestReader r, BundleNote note) throws IOException, BundleException {
+        if (!r.id().equals(note.id())) {
+            throw new BundleException(REFUSED, "manifest damaged: it belongs to bundle " + r.id() + ", the note to "
+                    + note.id());
+        }
+        List<ManifestEntry.StoreObject> objects = new ArrayList<>();
+        List<ManifestEntry.Name> names = new ArrayList<>();
+        List<ManifestEntry.Meta> meta = new ArrayList<>();
+        List<ManifestEntry.Pin> pins = new ArrayList<>();
+        Map<String, String> sets = new LinkedHashMap<>();
+        for (ManifestEntry e; (e = r.next()) != null; ) {
+            switch (e) {
+                case ManifestEntry.Volume v -> { }
+                case ManifestEntry.StoreObject o -> objects.add(o);
+                case ManifestEntry.Name n -> names.add(n);
+                case ManifestEntry.Meta m -> meta.add(m);
+                case ManifestEntry.Pin p -> pins.add(p);
+                case ManifestEntry.MirrorSet s -> sets.put(s.name(), s.yaml());
+            }
+        }
+        if (r.volumes().size() != note.volumes()) {
+            throw new BundleException(REFUSED, "manifest damaged: it lists " + r.volumes().size()
+                    + " volumes, the note " + note.volumes());
+        }
+        return new Manifest(r.volumes(), objects, names, meta, pins, sets);
+    }
+
+    /** Finds every volume in the given directories and checks each whole file against the manifest. */
+    private static List<Path> findVolumes(List<Path> dirs, BundleNote note, Manifest manifest,
+                                          BundleProgressSink sink) throws IOException, BundleException {
+        long total = manifest.volumes().stream().mapToLong(ManifestEntry.Volume::size).sum();
+        sink.phase("verifying", total, manifest.volumes().size());
+        List<Path> found = new ArrayList<>();
+        for (ManifestEntry.Volume v : manifest.volumes()) {
+            String name = Volume.fileName(v.number());
+            String which = "volume " + v.number() + " of " + note.volumes() + " (" + name + ")";
+            Path file = dirs.stream().map(d -> d.resolve(name)).filter(Files::isRegularFile).findFirst()
+                    .orElseThrow(() -> new BundleException(REFUSED, which + " is missing; looked in "
+                            + dirs.stream().map(Path::toString).toList()));
+            if (Files.size(file) != v.size()) {
+                throw new BundleException(REFUSED, which + " at " + file + " has " + Files.size(file)
+                        + " bytes, the manifest says " + v.size() + " (truncated or from another bundle)");
+            }
+            MessageDigest md = Exporter.sha256();
+            try (InputStream in = Files.newInputStream(file)) {
+                byte[] buf = new byte[1 << 16];
+                for (int n; (n = in.read(buf)) > 0; ) {
+                    md.update(buf, 0, n);
+                    sink.bytes(n);
+                    sink.checkCancelled();
+                }
+            }
+            if (!HexFormat.of().formatHex(md.digest()).equals(v.sha256())) {
+                throw new BundleException(REFUSED, which + " at " + file + " is damaged: its sha256 does not match "
+                        + "the manifest");
+            }
+            sink.item(name);
+            found.add(file);
+        }
+        return found;
+    }
+
+    /** Refuses name conflicts and chunks or objects the bundle relies on but this site lacks, before any write. */
+    private void checkNamesAndSources(String id, Manifest m) throws BundleException {
+        for (ManifestEntry.Name n : m.names()) {
+            Optional<StoredObject> bound = store.resolve(n.name());
+            if (bound.isPresent() && !bound.get().digest().hex().equals(n.object())) {
+                throw new BundleException(REFUSED, "bundle " + id + " binds name " + n.name() + " to object sha256:"
+                        + n.object() + ", but this site binds it to " + bound.get().digest()
+                        + "; names are immutable here, so the bundle is refused");
+            }
+        }
+        Set<String> inBundle = new java.util.HashSet<>();
+        Set<String> shipped = new java.util.HashSet<>();
+        for (ManifestEntry.StoreObject o : m.objects()) {
+            inBundle.add(o.sha256());
+            if (store.object(Sha256.ofHex(o.sha256())).isPresent()) {
+                continue;
+            }
+            for (ManifestEntry.Chunk c : o.chunks()) {
+                if (c.shipped()) {
+                    shipped.add(c.sha256());
+                } else if (!shipped.contains(c.sha256()) && !store.hasChunk(Sha256.ofHex(c.sha256()))) {
+                    throw lacking("chunk sha256:" + c.sha256());
+                }
+            }
+        }
+        List<String> referenced = new ArrayList<>();
+        m.names().forEach(n -> referenced.add(n.object()));
+        m.pins().forEach(p -> referenced.add(p.object()));
+        for (String o : referenced) {
+            if (!inBundle.contains(o) && store.object(Sha256.ofHex(o)).isEmpty()) {
+                throw lacking("object sha256:" + o);
+            }
+        }
+    }
+
+    private static BundleException lacking(String what) {
+        return new BundleException(REFUSED, "the bundle relies on " + what + " which this site lacks; it was cut "
+                + "from an inventory of another site or the content was evicted here; export a full bundle");
+    }
+
+    private static final class Counts {
+        long stored;
+        long present;
+        long chunksRead;
+        long chunksReused;
+        long bytesRead;
+    }
+
+    private Counts storeObjects(String id, Manifest m, List<Path> volumeFiles, BundleProgressSink sink)
+            throws IOException, BundleException {
+        Counts counts = new Counts();
+        Map<String, ManifestEntry.Chunk> shippedAt = new HashMap<>();
+        Volumes volumes = new Volumes(volumeFiles, id);
+        try (volumes) {
+            for (ManifestEntry.StoreObject o : m.objects()) {
+                sink.checkCancelled();
+                for (ManifestEntry.Chunk c : o.chunks()) {
+                    if (c.shipped()) {
+                        shippedAt.putIfAbsent(c.sha256(), c);
+                    }
+                }
+                Sha256 digest = Sha256.ofHex(o.sha256());
+                if (store.object(digest).isPresent()) {
+                    counts.present++;
+                    sink.bytes(o.size());
+                    sink.item(o.sha256());
+                    continue;
+                }
+                try (ObjectAssembler a = store.assemble()) {
+                    for (ManifestEntry.Chunk c : o.chunks()) {
+                        if (!c.shipped() && a.appendStoredChunk(Sha256.ofHex(c.sha256()), c.length())) {
+                            counts.chunksReused++;
+                            continue;
+                        }
+                        ManifestEntry.Chunk source = c.shipped() ? c : shippedAt.get(c.sha256());
+                        if (source == null) {
+                            throw lacking("chunk sha256:" + c.sha256());
+                        }
+                        byte[] bytes = volumes.read(source);
+                        a.appendChunk(bytes, 0, bytes.length);
+                        counts.chunksRead++;
+                        counts.bytesRead += bytes.length;
+                    }
+                    a.commit(digest, b -> b.pin(pinSet(id), digest));
+                } catch (DigestMismatchException e) {
+                    throw new BundleException(REFUSED, "object " + digest + " does not match its digest once "
+                            + "assembled; the bundle is damaged", e);
+                }
+                counts.stored++;
+                sink.bytes(o.size());
+                sink.item(o.sha256());
+            }
+        }
+        return counts;
+    }
+
+    /** The bundle's volumes, opened as needed; every record read is checked against the chunk's digest. */
+    private static final class Volumes implements AutoCloseable {
+        private final List<Path> files;
+        private final String id;
+        private final Map<Integer, FileChannel> channels = new HashMap<>();
+        private final Map<Integer, VolumeReader> readers = new HashMap<>();
+
+        Volumes(List<Path> files, String id) {
+            this.files = files;
+            this.id = id;
+        }
+
+        private int cachedVolume;
+        private long cachedOffset = -1;
+        private byte[] cached;
+
+        /** The chunk's bytes, checked against its digest; a record read for several chunks is inflated once. */
+        byte[] read(ManifestEntry.Chunk c) throws IOException, BundleException {
+            try {
+                if (c.volume() != cachedVolume || c.offset() != cachedOffset) {
+                    VolumeReader r = readers.get(c.volume());
+                    if (r == null) {
+                        FileChannel ch = FileChannel.open(files.get(c.volume() - 1), StandardOpenOption.READ);
+                        channels.put(c.volume(), ch);
+                        r = new VolumeReader(ch, id, c.volume(), files.size());
+                        readers.put(c.volume(), r);
+                    }
+                    cached = r.record(c.offset()).bytes();
+                    cachedVolume = c.volume();
+                    cachedOffset = c.offset();
+                }
+            } catch (BundleFormatException e) {
+                throw new BundleException(REFUSED, "volume " + c.volume() + " is damaged: " + e.getMessage(), e);
+            }
+            if (c.skip() + (long) c.length() > cached.length) {
+                throw new BundleException(REFUSED, "chunk sha256:" + c.sha256() + " lies past the end of its record in "
+                        + "volume " + c.volume() + " at offset " + c.offset() + "; the bundle is damaged");
+            }
+            byte[] bytes = Arrays.copyOfRange(cached, c.skip(), c.skip() + c.length());
+            if (!HexFormat.of().formatHex(Exporter.sha256().digest(bytes)).equals(c.sha256())) {
+                throw new BundleException(REFUSED, "chunk sha256:" + c.sha256() + " in volume " + c.volume()
+                        + " at offset " + c.offset() + " does not match its digest; the bundle is damaged");
+            }
+            return bytes;
+        }
+
+        @Override
+        public void close() throws IOException {
+            for (FileChannel ch : channels.values()) {
+                ch.close();
+            }
+        }
+    }
+}

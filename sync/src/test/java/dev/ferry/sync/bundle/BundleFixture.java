@@ -1,0 +1,165 @@
+package dev.ferry.sync.bundle;
+
+import dev.ferry.protocols.bundle.ManifestEntry;
+import dev.ferry.protocols.bundle.ManifestReader;
+import dev.ferry.protocols.bundle.MetaPolicy;
+import dev.ferry.protocols.sumdb.note.Signer;
+import dev.ferry.storage.ChunkSizes;
+import dev.ferry.storage.Chunking;
+import dev.ferry.storage.ContentStore;
+import dev.ferry.storage.ObjectWriter;
+import dev.ferry.storage.RocksContentStore;
+import dev.ferry.storage.Sha256;
+import dev.ferry.storage.StoreOptions;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+/** Real stores on disk, filled and compared for the bundle tests. */
+final class BundleFixture implements AutoCloseable {
+    /** Small chunks, so modest objects have many and share some. */
+    static final ChunkSizes SMALL = new ChunkSizes(1024, 4096, 16384, 1);
+
+    final Path root;
+    final Signer signer;
+    private final List<RocksContentStore> open = new ArrayList<>();
+    private final List<BundleService> services = new ArrayList<>();
+
+    BundleFixture(Path root) throws Exception {
+        this.root = root;
+        this.signer = Signer.generate("ferry-a.example");
+    }
+
+    RocksContentStore store(String name) throws IOException {
+        RocksContentStore s = RocksContentStore.open(root.resolve(name + "/store"),
+                StoreOptions.defaults().withChunkSizes(SMALL));
+        open.add(s);
+        return s;
+    }
+
+    BundleService service(RocksContentStore store, String name) {
+        BundleService s = new BundleService(store, root.resolve(name + "/data"), () -> Optional.of(signer),
+                Clock.systemUTC(), 50, selection -> everything(store));
+        services.add(s);
+        return s;
+    }
+
+    static Sha256 put(ContentStore store, String name, byte[] data) throws IOException {
+        try (ObjectWriter w = store.newObject(Chunking.CONTENT_DEFINED)) {
+            w.write(data);
+            Sha256 d = w.commit(null, b -> {}).digest();
+            store.update(b -> b.putName(name, d));
+            return d;
+        }
+    }
+
+    /** Everything the store holds, as a selection would give it: tags (meta "tag/...") replace, the rest keep. */
+    static SelectedContent everything(ContentStore store) {
+        List<SelectedContent.NameEntry> names = new ArrayList<>();
+        store.scanNames("", (n, d) -> names.add(new SelectedContent.NameEntry(n, d)));
+        List<SelectedContent.MetaEntry> meta = new ArrayList<>();
+        store.scanMeta("", (k, v) -> {
+            if (!k.startsWith(ImportRecords.META_PREFIX)) {
+                meta.add(new SelectedContent.MetaEntry(k, v,
+                        k.startsWith("tag/") ? MetaPolicy.REPLACE : MetaPolicy.KEEP_EXISTING));
+            }
+            return true;
+        });
+        List<SelectedContent.PinEntry> pins = new ArrayList<>();
+        List<String> sets = new ArrayList<>();
+        store.scanPinSets("", s -> sets.add(s));
+        for (String set : sets) {
+            if (!set.startsWith("bundle:")) {
+                store.scanPinSet(set, o -> pins.add(new SelectedContent.PinEntry(set, o)));
+            }
+        }
+        return new SelectedContent(names, meta, pins, List.of(), List.of(), List.of(), List.of());
+    }
+
+    /** The whole visible and stored state: names, meta, pins, and every object's content digest. */
+    static Map<String, String> dump(RocksContentStore store) throws IOException {
+        Map<String, String> out = new TreeMap<>();
+        store.scanNames("", (n, d) -> out.put("name " + n, d.hex()) == null);
+        store.scanMeta("", (k, v) -> out.put("meta " + k, Base64.getEncoder().encodeToString(v)) == null);
+        List<String> sets = new ArrayList<>();
+        store.scanPinSets("", sets::add);
+        for (String set : sets) {
+            store.scanPinSet(set, o -> out.put("pin " + set + " " + o.hex(), "") == null);
+        }
+        List<Sha256> objects = new ArrayList<>();
+        store.scanObjects(o -> objects.add(o.digest()));
+        for (Sha256 o : objects) {
+            out.put("object " + o.hex(), contentDigest(store, o));
+        }
+        return out;
+    }
+
+    /** The dump as the exporting site's content would look at the importing one: no import bookkeeping. */
+    static Map<String, String> content(RocksContentStore store) throws IOException {
+        Map<String, String> out = dump(store);
+        out.keySet().removeIf(k -> k.startsWith("meta " + ImportRecords.META_PREFIX) || k.startsWith("pin bundle:")
+                || k.startsWith("object "));
+        store.scanNames("", (n, d) -> {
+            try {
+                out.put("content " + n, contentDigest(store, d));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            return true;
+        });
+        return out;
+    }
+
+    static byte[] contentBytes(ContentStore store, Sha256 o) throws IOException {
+        try (InputStream in = store.read(o, 0, store.object(o).orElseThrow().size())) {
+            return in.readAllBytes();
+        }
+    }
+
+    static String contentDigest(ContentStore store, Sha256 o) throws IOException {
+        MessageDigest md = Exporter.sha256();
+        try (InputStream in = store.read(o, 0, store.object(o).orElseThrow().size())) {
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                md.update(buf, 0, n);
+            }
+        }
+        return HexFormat.of().formatHex(md.digest());
+    }
+
+    static List<ManifestEntry> manifest(Path bundle) throws IOException {
+        List<ManifestEntry> out = new ArrayList<>();
+        try (InputStream in = Files.newInputStream(bundle.resolve("manifest.gz"))) {
+            ManifestReader r = new ManifestReader(in);
+            for (ManifestEntry e; (e = r.next()) != null; ) {
+                out.add(e);
+            }
+        }
+        return out;
+    }
+
+    static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> walk = Files.walk(from)) {
+            for (Path p : walk.toList()) {
+                Files.copy(p, to.resolve(from.relativize(p).toString()));
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        services.forEach(BundleService::close);
+        open.forEach(RocksContentStore::close);
+    }
+}

@@ -1,0 +1,117 @@
+package dev.ferry.sync.bundle;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ferry.protocols.bundle.Inventory;
+import dev.ferry.storage.RocksContentStore;
+import dev.ferry.storage.Sha256;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Jobs: one export at a time, cancellation, kept reports, progress; the inventory file. */
+class BundleServiceTest {
+    @TempDir
+    Path tmp;
+
+    ExportRequest request(Path to) {
+        return new ExportRequest(to, Selection.all(), BundleFormat.BUNDLE, "s", Optional.empty(), Optional.empty(),
+                ExportRequest.DEFAULT_MAX_VOLUME_SIZE, Map.of());
+    }
+
+    @Test
+    void oneExportAtATimeAndCancel() throws Exception {
+        try (BundleFixture fx = new BundleFixture(tmp)) {
+            RocksContentStore a = fx.store("a");
+            BundleFixture.put(a, "x", "hello".getBytes());
+            CountDownLatch selecting = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            BundleService s = new BundleService(a, tmp.resolve("data"), () -> Optional.of(fx.signer),
+                    Clock.systemUTC(), 1, sel -> {
+                        selecting.countDown();
+                        try {
+                            release.await();
+                        } catch (InterruptedException e) {
+                            throw new IllegalStateException(e);
+                        }
+                        return BundleFixture.everything(a);
+                    });
+            try (s) {
+                BundleProgress first = s.export(request(tmp.resolve("m")));
+                assertEquals(BundleProgress.State.RUNNING, first.state());
+                selecting.await();
+                assertEquals("selecting", s.job(first.id()).orElseThrow().phase());
+                BundleException busy = assertThrows(BundleException.class, () -> s.export(request(tmp.resolve("m"))));
+                assertEquals(BundleException.Kind.BAD_REQUEST, busy.kind());
+                assertTrue(busy.getMessage().startsWith("an export is running"), busy.getMessage());
+                assertTrue(s.cancel(first.id()));
+                assertFalse(s.cancel("no-such-job"));
+                release.countDown();
+                BundleProgress cancelled = s.await(first.id()).orElseThrow();
+                assertEquals(BundleProgress.State.CANCELLED, cancelled.state());
+                assertEquals(List.of(), s.history());
+                try (var left = Files.list(tmp.resolve("m"))) {
+                    assertEquals(List.of(), left.toList(), "a cancelled export left files");
+                }
+
+                BundleProgress second = s.await(s.export(request(tmp.resolve("m"))).id()).orElseThrow();
+                assertEquals(BundleProgress.State.SUCCEEDED, second.state(), second.error());
+                assertEquals("done", second.phase());
+                assertTrue(second.summary().contains(new BundleProgress.Count("objects shipped", 1)),
+                        second.summary().toString());
+                // keepReports 1: the cancelled job's report is forgotten, the newest kept
+                assertEquals(List.of(second.id()), s.jobs().stream().map(BundleProgress::id).toList());
+                assertEquals(Optional.empty(), s.await(first.id()));
+            }
+        }
+    }
+
+    @Test
+    void pinsOfAnExportThatDiedWithTheProcessAreReleasedAtStart() throws Exception {
+        try (BundleFixture fx = new BundleFixture(tmp)) {
+            RocksContentStore a = fx.store("a");
+            Sha256 x = BundleFixture.put(a, "x", "hello".getBytes());
+            a.pin(Exporter.PIN_PREFIX + "20261121T134500Z-1a2b3c4d", x);
+            a.pin("mirror-set:keep", x);
+            fx.service(a, "a");
+            List<String> sets = new java.util.ArrayList<>();
+            a.scanPinSets("", sets::add);
+            assertEquals(List.of("mirror-set:keep"), sets);
+        }
+    }
+
+    @Test
+    void inventoryListsWhatTheStoreHolds() throws Exception {
+        try (BundleFixture fx = new BundleFixture(tmp)) {
+            RocksContentStore b = fx.store("b");
+            Sha256 x = BundleFixture.put(b, "x", "hello".getBytes());
+            b.update(u -> u.putMeta("k", "v".getBytes()));
+            BundleService s = fx.service(b, "b");
+            Path out = tmp.resolve("inv");
+            List<BundleProgress.Count> summary = s.writeInventory(out);
+            assertTrue(summary.contains(new BundleProgress.Count("names", 1)), summary.toString());
+            Inventory inv;
+            try (InputStream in = Files.newInputStream(out)) {
+                inv = Inventory.read(in);
+            }
+            assertTrue(inv.contains(Inventory.objectKey(x.bytes())));
+            assertTrue(inv.contains(Inventory.nameKey("x", x.hex())));
+            assertTrue(inv.contains(Inventory.metaKey("k", "v".getBytes())));
+            assertFalse(inv.contains(Inventory.metaKey("k", "w".getBytes())));
+            b.chunksOf(x).orElseThrow().forEach(c -> assertTrue(inv.contains(Inventory.chunkKey(c.digest().bytes()))));
+            BundleException e = assertThrows(BundleException.class,
+                    () -> s.writeInventory(tmp.resolve("absent/dir/inv")));
+            assertEquals(BundleException.Kind.BAD_REQUEST, e.kind());
+        }
+    }
+}
