@@ -285,13 +285,7 @@ public final class Ferry implements AutoCloseable {
                 () -> LOG.info("no bundle signing key (" + key.file() + "): 'ferry keys generate' makes one;"
                         + " plain-format exports work without"));
         Files.createDirectories(config.bundlesDir());
-        try {
-            bundleService = new BundleService(store, config.data(), key::get, Clock.systemUTC(), BUNDLE_REPORTS);
-        } catch (UnsupportedOperationException stub) {
-            // Only while sync/bundle's BundleService is a stub (before the bundle core is merged): no bundle endpoints.
-            LOG.warning("bundles are not available in this build: " + stub.getMessage());
-            return null;
-        }
+        bundleService = new BundleService(store, config.data(), key::get, Clock.systemUTC(), BUNDLE_REPORTS);
         Bundles bundles = Bundles.of(bundleService);
         List<Verifier> trusted = config.bundles().trusted();
         if (!trusted.isEmpty()) {

@@ -71,7 +71,7 @@ public final class BundleCommands {
         String site;
 
         @Option(names = "--max-volume-size", paramLabel = "SIZE",
-                description = "Largest volume file, e.g. 4GiB, 700MB, 4480MB (DVD); at least 1MiB."
+                description = "Largest volume file, e.g. 4GiB, 700MB, 4480MB (DVD); at least 2MiB."
                         + " Default: 4GiB less one byte (FAT32).")
         String maxVolumeSize;
 
@@ -108,7 +108,7 @@ public final class BundleCommands {
                     throw usage("--max-volume-size: " + e.getMessage());
                 }
                 if (n < ExportRequest.MIN_MAX_VOLUME_SIZE) {
-                    throw usage("--max-volume-size: at least 1MiB, not " + maxVolumeSize);
+                    throw usage("--max-volume-size: at least 2MiB, not " + maxVolumeSize);
                 }
             }
         }

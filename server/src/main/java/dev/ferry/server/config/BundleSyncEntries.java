@@ -95,7 +95,7 @@ final class BundleSyncEntries {
             }
             if (maxVolume < ExportRequest.MIN_MAX_VOLUME_SIZE) {
                 throw new ConfigException(at + ": invalid bundles.sync max-volume-size \"" + f.get("max-volume-size")
-                        + "\" for site " + site + ": must be at least 1MiB");
+                        + "\" for site " + site + ": must be at least 2MiB");
             }
         }
         Path base = file.toAbsolutePath().getParent();

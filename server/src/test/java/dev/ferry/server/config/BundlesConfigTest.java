@@ -135,7 +135,7 @@ class BundlesConfigTest {
             {"bundles:\n  sync:\n    - site: s\n      to: /u\n      every: daily\n", "invalid bundles.sync every \"daily\""},
             {"bundles:\n  sync:\n    - site: s\n      to: /u\n      every: 10s\n", "at least 1m"},
             {"bundles:\n  sync:\n    - site: s\n      to: /u\n      every: 1h\n      max-volume-size: big\n", "max-volume-size \"big\""},
-            {"bundles:\n  sync:\n    - site: s\n      to: /u\n      every: 1h\n      max-volume-size: 1KiB\n", "at least 1MiB"},
+            {"bundles:\n  sync:\n    - site: s\n      to: /u\n      every: 1h\n      max-volume-size: 1KiB\n", "at least 2MiB"},
             {"bundles:\n  sync:\n    - site: s\n      to: /u\n      every: 1h\n      when: nightly\n", "unknown bundles.sync setting \"when\""},
             {"bundles:\n  sync:\n    - site: s\n      to: /u\n      every: 1h\n    - site: s\n      to: /v\n      every: 2h\n", "site \"s\" twice"},
             {"bundles:\n  sync:\n    - site: a b\n      to: /u\n      every: 1h\n", "invalid bundles.sync site"},

@@ -225,7 +225,7 @@ class BundleEndpointsTest {
             {"/admin/api/exports", "{\"to\":\"/u\",\"inventory\":\"/i\",\"since\":\"b1\"}", "not both"},
             {"/admin/api/exports", "{\"to\":\"/u\",\"format\":\"goproxy\",\"since\":\"b1\"}", "format bundle only"},
             {"/admin/api/exports", "{\"to\":\"/u\",\"maxVolumeSize\":\"4 parsecs\"}", "maxVolumeSize"},
-            {"/admin/api/exports", "{\"to\":\"/u\",\"maxVolumeSize\":\"1KiB\"}", "at least 1 MiB"},
+            {"/admin/api/exports", "{\"to\":\"/u\",\"maxVolumeSize\":\"1KiB\"}", "at least 2 MiB"},
             {"/admin/api/exports", "{\"to\":\"/u\",\"maxVolumeSize\":true}", "maxVolumeSize"},
             {"/admin/api/exports", "{\"to\":\"/u\",\"everything\":true,\"modules\":[\"a\"]}", "everything excludes"},
             {"/admin/api/exports", "{\"to\":\"/u\",\"modules\":\"a\"}", "array of strings"},

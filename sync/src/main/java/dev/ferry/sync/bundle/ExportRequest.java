@@ -19,8 +19,8 @@ public record ExportRequest(Path to, Selection selection, BundleFormat format, S
                             Optional<String> since, long maxVolumeSize, Map<String, String> mirrorSets) {
     /** FAT32's largest file: 4 GiB less one byte. */
     public static final long DEFAULT_MAX_VOLUME_SIZE = (4L << 30) - 1;
-    /** Volumes smaller than this would be mostly headers; refused as a likely unit mistake. */
-    public static final long MIN_MAX_VOLUME_SIZE = 1L << 20;
+    /** A volume must hold the largest chunk (1 MiB: image layers are cut in fixed 1 MiB chunks) and its framing. */
+    public static final long MIN_MAX_VOLUME_SIZE = 2L << 20;
 
     public ExportRequest {
         Objects.requireNonNull(to, "to");
@@ -34,7 +34,7 @@ public record ExportRequest(Path to, Selection selection, BundleFormat format, S
             throw new IllegalArgumentException("give an inventory or a bundle to build on, not both");
         }
         if (maxVolumeSize < MIN_MAX_VOLUME_SIZE) {
-            throw new IllegalArgumentException("the volume size must be at least 1 MiB");
+            throw new IllegalArgumentException("the volume size must be at least 2 MiB");
         }
     }
 }

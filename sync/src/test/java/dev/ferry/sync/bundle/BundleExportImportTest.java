@@ -229,7 +229,7 @@ class BundleExportImportTest {
     @Test
     void volumesAreCutAtTheMaximumSize() throws Exception {
         for (int i = 0; i < 3; i++) {
-            BundleFixture.put(a, "blob/" + i, bytes(1_200_000));
+            BundleFixture.put(a, "blob/" + i, bytes(2_400_000));
         }
         long max = ExportRequest.MIN_MAX_VOLUME_SIZE;
         Path bundle = export(request(tmp.resolve("m"), Optional.empty(), Optional.empty(), max));

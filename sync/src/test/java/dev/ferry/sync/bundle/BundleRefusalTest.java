@@ -50,7 +50,7 @@ class BundleRefusalTest {
         sb = fx.service(b, "b");
         Random random = new Random(9);
         for (int i = 0; i < 3; i++) {
-            byte[] data = new byte[900_000];
+            byte[] data = new byte[1_900_000];
             random.nextBytes(data);
             BundleFixture.put(a, "blob/" + i, data);
         }
