@@ -187,11 +187,11 @@ class BundleEndpointsTest {
         assertEquals(Map.of("team", set), r.mirrorSets(), "the set travels with the bundle");
 
         JsonNode second = ok(202, send("POST", "/admin/api/exports", TOKEN,
-                "{\"to\":\"/media/usb\",\"format\":\"goproxy\",\"modules\":[\"golang.org/x/*\"],\"maxVolumeSize\":1048576}"));
+                "{\"to\":\"/media/usb\",\"format\":\"goproxy\",\"modules\":[\"golang.org/x/*\"],\"maxVolumeSize\":2097152}"));
         ExportRequest plain = bundles.exports.get(1);
         assertEquals(BundleFormat.GOPROXY, plain.format());
         assertEquals(List.of("golang.org/x/*"), plain.selection().modules());
-        assertEquals(1L << 20, plain.maxVolumeSize());
+        assertEquals(2L << 20, plain.maxVolumeSize());
         ok(202, send("POST", "/admin/api/exports", TOKEN, "{\"to\":\"/media/usb\"}"));
         assertTrue(bundles.exports.get(2).selection().everything(), "nothing selected: everything");
         assertEquals(ExportRequest.DEFAULT_MAX_VOLUME_SIZE, bundles.exports.get(2).maxVolumeSize());
