@@ -82,6 +82,11 @@ public final class Inventory {
         return key((byte) 'n', (name + "\0" + objectHex).getBytes(StandardCharsets.UTF_8));
     }
 
+    /** A pin: {@code pinSet} holds the object (so a bundle carries only pins the site lacks). */
+    public static byte[] pinKey(String pinSet, String objectHex) {
+        return key((byte) 'p', (pinSet + "\0" + objectHex).getBytes(StandardCharsets.UTF_8));
+    }
+
     public static byte[] metaKey(String key, byte[] value) {
         byte[] k = key.getBytes(StandardCharsets.UTF_8);
         byte[] b = Arrays.copyOf(k, k.length + 1 + value.length);

@@ -207,8 +207,12 @@ final class Exporter {
                     sent.add(key);
                 }
                 for (SelectedContent.PinEntry p : job.content().pins()) {
-                    if (present.contains(p.object())) {
+                    byte[] key = Inventory.pinKey(p.pinSet(), p.object().hex());
+                    if (present.contains(p.object()) && !cut.contains(key)) {
                         w.write(new ManifestEntry.Pin(p.pinSet(), p.object().hex()));
+                    }
+                    if (present.contains(p.object())) {
+                        sent.add(key);
                     }
                 }
                 for (Map.Entry<String, String> s : new TreeMap<>(job.mirrorSets()).entrySet()) {

@@ -5,6 +5,7 @@ import dev.ferry.storage.ContentStore;
 import dev.ferry.storage.RocksContentStore;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -51,6 +52,17 @@ final class SiteInventory {
             n[3]++;
             return true;
         });
+        if (store instanceof RocksContentStore) {
+            // Pins too, so a bundle cut against this inventory does not carry every pin the site already has.
+            List<String> sets = new ArrayList<>();
+            store.scanPinSets("", sets::add);
+            for (String set : sets) {
+                store.scanPinSet(set, o -> {
+                    b.add(Inventory.pinKey(set, o.hex()));
+                    return true;
+                });
+            }
+        }
         return new Taken(b.build(), n[0], n[1], n[2], n[3]);
     }
 

@@ -182,6 +182,11 @@ class BundleExportImportTest {
         List<ManifestEntry> m = BundleFixture.manifest(second);
         assertEquals(1, m.stream().filter(e -> e instanceof ManifestEntry.Meta).count());
         assertEquals(2, m.stream().filter(e -> e instanceof ManifestEntry.Name).count());
+        // pins the site holds already (mirror-set:team on the first objects) stay behind too
+        Set<String> addedHex = added.stream().map(Sha256::hex).collect(Collectors.toSet());
+        List<ManifestEntry.Pin> pins = m.stream().filter(e -> e instanceof ManifestEntry.Pin)
+                .map(e -> (ManifestEntry.Pin) e).toList();
+        assertTrue(pins.stream().allMatch(pin -> addedHex.contains(pin.object())), pins.toString());
 
         BundleProgress p = importInto(sb, second);
         assertEquals(BundleProgress.State.SUCCEEDED, p.state(), p.error());
