@@ -146,21 +146,30 @@ public final class MirrorSetRegistry implements AutoCloseable {
         LOG.info("mirror sets registered: " + entries.keySet());
     }
 
-    /**
-     * Registers (or replaces) a set and runs it now. {@code name} and {@code refresh} override the file's own.
-     * Throws Invalid when the file has errors, or lacks a name or refresh interval that the caller does not give.
-     */
-    public Entry register(String fileName, String content, String name, Duration refresh) throws Invalid, IOException {
+    private static MirrorSet.Parsed parseValid(String fileName, String content) throws Invalid {
         MirrorSet.Parsed parsed = MirrorSet.parse(fileName, content.getBytes(StandardCharsets.UTF_8));
         if (!parsed.errors().isEmpty()) {
             throw new Invalid("the mirror set has errors: " + parsed.errors().stream().map(PlanError::toString)
                     .collect(java.util.stream.Collectors.joining("; ")), parsed.errors());
         }
-        String n = name != null ? name : parsed.set().name();
+        return parsed;
+    }
+
+    private static String validName(String n) throws Invalid {
         if (!NAME.matcher(n).matches()) {
             throw new Invalid("invalid mirror set name \"" + n + "\" (letters, digits, '.', '_', '-'; set name: in the"
                     + " file or pass a name)", List.of());
         }
+        return n;
+    }
+
+    /**
+     * Registers (or replaces) a set and runs it now. {@code name} and {@code refresh} override the file's own.
+     * Throws Invalid when the file has errors, or lacks a name or refresh interval that the caller does not give.
+     */
+    public Entry register(String fileName, String content, String name, Duration refresh) throws Invalid, IOException {
+        MirrorSet.Parsed parsed = parseValid(fileName, content);
+        String n = validName(name != null ? name : parsed.set().name());
         Duration every = refresh != null ? refresh : parsed.set().refresh();
         if (every == null) {
             throw new Invalid("a registered mirror set needs a refresh interval (refresh: in the file, or pass one)",
@@ -192,15 +201,8 @@ public final class MirrorSetRegistry implements AutoCloseable {
      * schedules it if the site goes online). Invalid when the text has errors or the name is not valid.
      */
     public Entry registerUnscheduled(String fileName, String content, String name) throws Invalid, IOException {
-        MirrorSet.Parsed parsed = MirrorSet.parse(fileName, content.getBytes(StandardCharsets.UTF_8));
-        if (!parsed.errors().isEmpty()) {
-            throw new Invalid("the mirror set has errors: " + parsed.errors().stream().map(PlanError::toString)
-                    .collect(java.util.stream.Collectors.joining("; ")), parsed.errors());
-        }
-        String n = name != null ? name : parsed.set().name();
-        if (!NAME.matcher(n).matches()) {
-            throw new Invalid("invalid mirror set name \"" + n + "\" (letters, digits, '.', '_', '-')", List.of());
-        }
+        MirrorSet.Parsed parsed = parseValid(fileName, content);
+        String n = validName(name != null ? name : parsed.set().name());
         Entry e;
         synchronized (this) {
             Entry old = entries.remove(n);
