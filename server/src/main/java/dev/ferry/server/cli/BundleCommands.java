@@ -10,6 +10,7 @@ import dev.ferry.sync.bundle.ExportRequest;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -42,9 +43,12 @@ public final class BundleCommands {
                     "site lacks with --inventory (its 'ferry inventory' file) or --since (an earlier bundle to it).",
                     "The job runs on the server: --to and --inventory are paths on the server's filesystem (a relative",
                     "path is made absolute against this directory); --set is read here and sent.",
-                    "Exit 0 when the bundle was written, 1 when the export failed, 2 on a usage error."})
+                    "'ferry export status|cancel ID' and 'ferry export list' show and stop export jobs.",
+                    "Exit 0 when the bundle was written, 1 when the export failed, 2 on a usage error."},
+            subcommands = {JobStatus.class, JobCancel.class, JobList.class})
     public static final class Export extends AdminCommand {
-        @Option(names = "--to", required = true, paramLabel = "DIR",
+        // Not picocli-required: a required option here would be demanded of 'ferry export status ID' too.
+        @Option(names = "--to", paramLabel = "DIR",
                 description = "Directory (on the server) the bundle is written into, as DIR/<bundle id>/.")
         String to;
 
@@ -88,6 +92,9 @@ public final class BundleCommands {
 
         @Override
         void validate() {
+            if (to == null) {
+                throw usage("give --to DIR, or one of the subcommands status, cancel, list");
+            }
             if (set != null && ((modules != null && !modules.isEmpty()) || (images != null && !images.isEmpty()))) {
                 throw usage("give --set FILE or --module/--image patterns, not both");
             }
@@ -164,9 +171,13 @@ public final class BundleCommands {
                     "Rerun after an interruption, it finishes the job.",
                     "DIR is the bundle's directory on the server (relative paths are made absolute against this",
                     "directory); when its volumes are spread over several media, give every directory holding some.",
-                    "Exit 0 when the bundle was imported, 1 when it was refused or failed, 2 on a usage error."})
+                    "'ferry import status|cancel ID' and 'ferry import list' show and stop import jobs (a directory",
+                    "named like one of these is given as ./status).",
+                    "Exit 0 when the bundle was imported, 1 when it was refused or failed, 2 on a usage error."},
+            subcommands = {JobStatus.class, JobCancel.class, JobList.class})
     public static final class Import extends AdminCommand {
-        @Parameters(paramLabel = "DIR", arity = "1..*", description = "The bundle directory, then any more holding volumes.")
+        // At least one, checked in validate(): picocli would demand it of 'ferry import status ID' too.
+        @Parameters(paramLabel = "DIR", arity = "0..*", description = "The bundle directory, then any more holding volumes.")
         List<String> dirs;
 
         @Option(names = "--trust", paramLabel = "KEY|FILE",
@@ -179,6 +190,13 @@ public final class BundleCommands {
 
         public Import(CliContext ctx) {
             super(ctx);
+        }
+
+        @Override
+        void validate() {
+            if (dirs == null || dirs.isEmpty()) {
+                throw usage("give the bundle's DIR, or one of the subcommands status, cancel, list");
+            }
         }
 
         @Override
@@ -259,6 +277,109 @@ public final class BundleCommands {
                         + b.path("objects").asLong() + " objects, " + b.path("chunks").asLong() + " chunks, "
                         + JobWatcher.bytes(b.path("bytes").asLong()) + "  " + b.path("created").asText()
                         + "  " + b.path("directory").asText());
+            }
+            out().flush();
+            return 0;
+        }
+    }
+
+    // ---- status, cancel, list: the same classes under 'export' and 'import'; the parent's name is the job kind ----
+
+    private static final Pattern JOB_ID = Pattern.compile("[A-Za-z0-9._-]+");
+
+    /** "export" or "import": the name of the command this one is a subcommand of. */
+    private static String kindOf(AdminCommand c) {
+        return c.spec.parent().name();
+    }
+
+    private static String jobPath(AdminCommand c, String id) {
+        if (!JOB_ID.matcher(id).matches()) {
+            throw c.usage("not a job id: " + id + " ('ferry " + kindOf(c) + " list' shows them)");
+        }
+        return "/admin/api/" + kindOf(c) + "s/" + id;
+    }
+
+    @Command(name = "status", mixinStandardHelpOptions = true, usageHelpWidth = 110,
+            description = {"Show a job's progress, or its report when it ended.",
+                    "Exit 0 while it runs or when it succeeded, 1 when it failed, was cancelled or is unknown."})
+    public static final class JobStatus extends AdminCommand {
+        @Parameters(paramLabel = "ID", description = "The job id (printed when the job started; see list).")
+        String id;
+
+        public JobStatus(CliContext ctx) {
+            super(ctx);
+        }
+
+        @Override
+        int run(AdminClient client) throws AdminClient.Failure {
+            JsonNode p = client.get(jobPath(this, id));
+            if (BundleWatcher.running(p)) {
+                out().println(BundleWatcher.heading(p));
+                out().println(BundleWatcher.line(p));
+                out().flush();
+                return 0;
+            }
+            return BundleWatcher.summary(p, out());
+        }
+    }
+
+    @Command(name = "cancel", mixinStandardHelpOptions = true, usageHelpWidth = 110,
+            description = {"Cancel a running job. An import cancelled half-way and run again finishes the job.",
+                    "Exit 0 when it was cancelled, 1 when it is unknown or had already failed."})
+    public static final class JobCancel extends AdminCommand {
+        @Parameters(paramLabel = "ID", description = "The job id (printed when the job started; see list).")
+        String id;
+
+        public JobCancel(CliContext ctx) {
+            super(ctx);
+        }
+
+        @Override
+        int run(AdminClient client) throws AdminClient.Failure {
+            JsonNode p = client.delete(jobPath(this, id), null);
+            String state = p.path("state").asText();
+            if (state.equals("RUNNING")) {
+                // The job stops at its next check; the server answers before it has.
+                out().println("cancelling " + kindOf(this) + " " + id + "; 'ferry " + kindOf(this) + " status " + id
+                        + "' shows when it stopped");
+                out().flush();
+                return 0;
+            }
+            if (state.equals("CANCELLED")) {
+                BundleWatcher.summary(p, out());
+                return 0;
+            }
+            out().println(kindOf(this) + " " + id + " had already ended");
+            return BundleWatcher.summary(p, out());
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, usageHelpWidth = 110,
+            description = "List running and recent jobs, oldest first: id, state, progress or bundle, directory.")
+    public static final class JobList extends AdminCommand {
+        public JobList(CliContext ctx) {
+            super(ctx);
+        }
+
+        @Override
+        int run(AdminClient client) throws AdminClient.Failure {
+            String kind = kindOf(this);
+            JsonNode jobs = client.get("/admin/api/" + kind + "s").path("jobs");
+            if (jobs.isEmpty()) {
+                out().println("no " + kind + " jobs");
+            }
+            for (JsonNode p : jobs) {
+                StringBuilder sb = new StringBuilder(p.path("id").asText()).append("  ").append(p.path("state").asText());
+                if (BundleWatcher.running(p)) {
+                    sb.append("  ").append(BundleWatcher.line(p));
+                } else if (p.hasNonNull("bundleId")) {
+                    sb.append("  bundle ").append(p.path("bundleId").asText());
+                }
+                if (p.hasNonNull("directory")) {
+                    sb.append("  ").append(p.path("directory").asText());
+                }
+                sb.append("  started ").append(p.path("started").asText());
+                out().println(sb);
             }
             out().flush();
             return 0;

@@ -30,7 +30,7 @@ final class BundleWatcher {
     int follow(JsonNode started, JobWatcher.Fetch fetch) throws AdminClient.Failure {
         String id = started.path("id").asText();
         String kind = started.path("kind").asText("job");
-        out.println(kind + " " + id + (started.hasNonNull("directory") ? ": " + started.path("directory").asText() : ""));
+        out.println(heading(started));
         out.flush();
         JsonNode p = started;
         String lastKey = null;
@@ -40,8 +40,8 @@ final class BundleWatcher {
                 Thread.sleep(ctx.poll().toMillis());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new AdminClient.Failure("interrupted; the " + kind + " goes on on the server (GET or DELETE"
-                        + " /admin/api/" + kind + "s/" + id + ")", 1);
+                throw new AdminClient.Failure("interrupted; the " + kind + " goes on on the server ('ferry " + kind
+                        + " status " + id + "' shows it, 'ferry " + kind + " cancel " + id + "' stops it)", 1);
             }
             p = fetch.get();
             if (!running(p)) {
@@ -64,6 +64,12 @@ final class BundleWatcher {
             out.print("\r" + " ".repeat(WIDTH) + "\r");
         }
         return summary(p, out);
+    }
+
+    /** "export ID: DIRECTORY". */
+    static String heading(JsonNode p) {
+        return p.path("kind").asText("job") + " " + p.path("id").asText()
+                + (p.hasNonNull("directory") ? ": " + p.path("directory").asText() : "");
     }
 
     static boolean running(JsonNode p) {

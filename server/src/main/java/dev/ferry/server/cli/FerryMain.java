@@ -21,9 +21,10 @@ import picocli.CommandLine.Command;
         footer = {"", "Run 'ferry serve --help' for the server's settings, 'ferry verify --help' for the store check;",
                 "see docs/configuration.md. prewarm, pin, unpin, mirror-set, storage, export, import, inventory and",
                 "bundles talk to a running ferry's admin API (--server URL; the token from --admin-token,",
-                "FERRY_ADMIN_TOKEN or --data DIR): docs/prewarm.md, docs/bundles.md, docs/admin-api.md. 'ferry keys'",
-                "works on the data directory itself. They exit 0 when all went well, 1 when something failed, 2 on a",
-                "usage error."})
+                "FERRY_ADMIN_TOKEN or --data DIR): docs/prewarm.md, docs/bundles.md, docs/admin-api.md. Their jobs",
+                "are shown and stopped with 'ferry prewarm|export|import status ID', '... cancel ID' and '... list'.",
+                "'ferry keys' works on the data directory itself. They exit 0 when all went well, 1 when something",
+                "failed, 2 on a usage error."})
 public final class FerryMain implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

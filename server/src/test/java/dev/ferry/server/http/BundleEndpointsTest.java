@@ -403,6 +403,72 @@ class BundleEndpointsTest {
     }
 
     @Test
+    void cliStatusListAndCancelOfExports() throws Exception {
+        assertEquals("no export jobs\n", cli(false, "export", "list").out);
+        Cli detached = cli(false, "export", "--to", "/media/usb", "--detach");
+        assertEquals("export-1\n", detached.out, detached.err);
+
+        Cli running = cli(false, "export", "status", "export-1");
+        assertEquals(0, running.exit, running.err);
+        assertEquals("export export-1: /media/usb\nwriting: 976.6 KiB of 1.9 MiB, 10/20 items, 12.5 MB/s\n", running.out);
+        Cli list = cli(false, "export", "list");
+        assertEquals("export-1  RUNNING  writing: 976.6 KiB of 1.9 MiB, 10/20 items, 12.5 MB/s  /media/usb"
+                + "  started 2026-11-21T13:45:00Z\n", list.out);
+        assertEquals("no import jobs\n", cli(false, "import", "list").out, "exports are not imports");
+
+        Cli cancel = cli(false, "export", "cancel", "export-1");
+        assertEquals(0, cancel.exit, cancel.err);
+        assertEquals(List.of("export-1"), bundles.cancelled);
+        assertTrue(cancel.out.startsWith("cancelled: export of bundle 20261121T134500Z-1a2b3c4d (/media/usb)"), cancel.out);
+        assertTrue(cancel.out.contains("  chunks shipped: 300\n"), "the watcher's summary: " + cancel.out);
+        Cli after = cli(false, "export", "status", "export-1");
+        assertEquals(1, after.exit, "a cancelled export did not write its bundle");
+        assertEquals(cancel.out, after.out);
+        assertTrue(cli(false, "export", "list").out.startsWith("export-1  CANCELLED  bundle 20261121T134500Z-1a2b3c4d"
+                + "  /media/usb  started "));
+
+        Cli unknown = cli(false, "export", "status", "export-9");
+        assertEquals(1, unknown.exit);
+        assertTrue(unknown.err.contains("no export job export-9"), unknown.err);
+        Cli wrongKind = cli(false, "import", "cancel", "export-1");
+        assertEquals(1, wrongKind.exit);
+        assertTrue(wrongKind.err.contains("no import job export-1"), wrongKind.err);
+        assertEquals(List.of("export-1"), bundles.cancelled, "an export is not cancelled as an import");
+        for (String[] args : new String[][] {{"export", "status"}, {"export", "cancel"}, {"import", "status", "a", "b"},
+                {"export", "status", "../exports"}, {"import", "cancel", "a b"}, {"export", "list", "x"}}) {
+            Cli c = cli(false, args);
+            assertEquals(2, c.exit, String.join(" ", args) + ": " + c.out + c.err);
+        }
+    }
+
+    @Test
+    void cliStatusAndCancelOfImportsThatEnded() throws Exception {
+        assertEquals(0, cli(false, "import", "/media/a", "--detach").exit);
+        bundles.finish("import-1");
+        Cli done = cli(false, "import", "status", "import-1");
+        assertEquals(0, done.exit, done.err);
+        assertTrue(done.out.startsWith("succeeded: import of bundle 20261121T134500Z-1a2b3c4d (/media/a), 12.5 MB/s on"
+                + " average\n  objects:        20\n"), done.out);
+        Cli late = cli(false, "import", "cancel", "import-1");
+        assertEquals(0, late.exit, "cancelling a job that succeeded leaves it succeeded");
+        assertEquals("import import-1 had already ended\n" + done.out, late.out);
+        assertEquals(1, cli(false, "import", "list").out.lines().filter(l -> l.startsWith("import-1  SUCCEEDED  bundle "))
+                .count());
+
+        bundles.outcome = BundleProgress.State.FAILED;
+        assertEquals(0, cli(false, "import", "/media/b", "--detach").exit);
+        bundles.finish("import-2");
+        Cli failed = cli(false, "import", "status", "import-2");
+        assertEquals(1, failed.exit);
+        assertTrue(failed.out.startsWith("failed: import"), failed.out);
+        assertTrue(failed.out.contains("error: volume 3 of 5 (vol-0003.fvol) is missing"), failed.out);
+        assertEquals(1, cli(false, "import", "cancel", "import-2").exit, "it had failed");
+        Cli list = cli(false, "import", "list");
+        assertEquals(2, list.out.lines().count(), list.out);
+        assertTrue(list.out.lines().toList().get(1).startsWith("import-2  FAILED  "), list.out);
+    }
+
+    @Test
     void helpListsTheBundleCommands() {
         Cli help = cli(false, "--help");
         for (String c : List.of("export", "import", "inventory", "bundles", "keys")) {
@@ -410,5 +476,12 @@ class BundleEndpointsTest {
         }
         Cli export = cli(false, "export", "--help");
         assertTrue(export.out.contains("made absolute"), export.out);
+        for (String kind : List.of("export", "import")) {
+            Cli h = cli(false, kind, "--help");
+            for (String c : List.of("status", "cancel", "list")) {
+                assertTrue(h.out.contains("\n  " + c + " "), h.out);
+            }
+        }
+        assertTrue(help.out.contains("status ID"), help.out);
     }
 }

@@ -76,7 +76,7 @@ public final class BundleService implements AutoCloseable {
         Path bundles = dataDir.resolve("bundles");
         this.history = new ExportHistory(bundles);
         this.imports = new ImportRecords(bundles);
-        this.exporter = new Exporter(store, clock, new SecureRandom());
+        this.exporter = new Exporter(store, clock, new SecureRandom(), this::exportRunning);
         this.importer = new Importer(store, imports, clock);
         releaseExportPins();
     }
@@ -206,7 +206,17 @@ public final class BundleService implements AutoCloseable {
         return SiteInventory.write(store, out).summary();
     }
 
-    public synchronized Optional<BundleProgress> job(String id) {
+    /** Whether an export of bundle {@code bundleId} runs in this service (its partial directory is in use). */
+    private synchronized boolean exportRunning(String bundleId) {
+        for (BundleJob j : jobs.values()) {
+            if (j.kind().equals("export") && !j.isDone() && bundleId.equals(j.progress().bundleId())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+        public synchronized Optional<BundleProgress> job(String id) {
         return Optional.ofNullable(jobs.get(id)).map(BundleJob::progress);
     }
 

@@ -20,6 +20,7 @@ import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -39,6 +40,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Predicate;
 import java.util.random.RandomGenerator;
 import java.util.stream.Stream;
 
@@ -55,11 +57,55 @@ final class Exporter {
     private final ContentStore store;
     private final Clock clock;
     private final RandomGenerator random;
+    private final Predicate<String> exportRunning;
 
-    Exporter(ContentStore store, Clock clock, RandomGenerator random) {
+    /** @param exportRunning whether an export of that bundle id runs in this server (its partial is in use) */
+    Exporter(ContentStore store, Clock clock, RandomGenerator random, Predicate<String> exportRunning) {
         this.store = store;
         this.clock = clock;
         this.random = random;
+        this.exportRunning = exportRunning;
+    }
+
+    /** The directory bundle {@code id} is written as before it is complete. */
+    static String partialName(String id) {
+        return "." + id + ".partial";
+    }
+
+    /** The bundle id of a directory named as {@link #partialName} names one, else null. */
+    static String partialId(String name) {
+        if (!name.startsWith(".") || !name.endsWith(".partial")) {
+            return null;
+        }
+        String id = name.substring(1, name.length() - ".partial".length());
+        return BundleId.isValid(id) ? id : null;
+    }
+
+    /**
+     * Removes the partial bundles an export that died with its process (or whose medium was pulled) left in
+     * {@code dir}: each would otherwise stay on the medium, as large as the bundle was when it died. Only real
+     * directories named exactly as {@link #partialName} names them go, never one an export in this server is
+     * writing; each removal (or failure to remove) is a note, and none fails the export.
+     */
+    void removeStalePartials(Path dir, BundleProgressSink sink) throws IOException {
+        List<Path> stale = new ArrayList<>();
+        try (Stream<Path> entries = Files.list(dir)) {
+            for (Path p : entries.toList()) {
+                String id = partialId(p.getFileName().toString());
+                if (id != null && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) && !exportRunning.test(id)) {
+                    stale.add(p);
+                }
+            }
+        }
+        for (Path p : stale) {
+            try {
+                deleteTree(p);
+                sink.note("removed " + p + ", left by an export of bundle " + partialId(p.getFileName().toString())
+                        + " that did not finish");
+            } catch (IOException e) {
+                sink.note("could not remove " + p + ", left by an export that did not finish: " + e);
+            }
+        }
     }
 
     /** What to write and how: the export request resolved (selection made, cut set read). */
@@ -78,6 +124,7 @@ final class Exporter {
         Instant created = clock.instant().truncatedTo(ChronoUnit.MILLIS);
         String id = BundleId.create(created, random);
         sink.bundleId(id);
+        removeStalePartials(job.to(), sink);
         String exportPins = PIN_PREFIX + id;
         sink.phase("selecting", -1, -1);
         Set<Sha256> objects = new LinkedHashSet<>();
@@ -145,7 +192,7 @@ final class Exporter {
                     + " volumes, more than " + BundleNote.MAX_VOLUMES + "; use a larger --max-volume-size");
         }
 
-        Path partial = job.to().resolve("." + id + ".partial");
+        Path partial = job.to().resolve(partialName(id));
         deleteTree(partial);
         Files.createDirectories(partial);
         try {

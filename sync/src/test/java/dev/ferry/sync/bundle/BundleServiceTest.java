@@ -114,4 +114,73 @@ class BundleServiceTest {
             assertEquals(BundleException.Kind.BAD_REQUEST, e.kind());
         }
     }
+
+    @Test
+    void partialBundlesOfExportsThatDiedAreRemovedAndNothingElse() throws Exception {
+        try (BundleFixture fx = new BundleFixture(tmp)) {
+            RocksContentStore a = fx.store("a");
+            BundleFixture.put(a, "x", "hello".getBytes());
+            Path m = Files.createDirectories(tmp.resolve("m"));
+            Path stale = m.resolve(".20261120T000000Z-deadbeef.partial");
+            Files.createDirectories(stale.resolve("deeper"));
+            Files.write(stale.resolve("vol-0001.fvol"), new byte[4096]);
+            Files.write(stale.resolve("deeper/f"), new byte[1]);
+            Path elsewhere = Files.createDirectories(tmp.resolve("elsewhere"));
+            Files.writeString(elsewhere.resolve("precious"), "mine");
+            // Every one of these only resembles a partial bundle, or is no directory: each stays as it is.
+            List<Path> kept = List.of(
+                    Files.createDirectories(m.resolve("20261120T000000Z-0000aaaa")),
+                    Files.createDirectories(m.resolve(".20261120T000000Z-DEADBEEF.partial")),
+                    Files.createDirectories(m.resolve(".20261120T000000Z-deadbeef.partial.old")),
+                    Files.createDirectories(m.resolve("20261120T000000Z-deadbeef.partial")),
+                    Files.createDirectories(m.resolve(".notes.partial")),
+                    Files.createDirectories(m.resolve("..20261120T000000Z-deadbeef.partial")),
+                    Files.writeString(m.resolve(".20261120T000000Z-0000bbbb.partial"), "a file"),
+                    Files.createSymbolicLink(m.resolve(".20261120T000000Z-0000cccc.partial"), elsewhere));
+            Files.writeString(kept.getFirst().resolve("bundle.note"), "an earlier bundle");
+
+            BundleService s = fx.service(a, "a");
+            BundleProgress done = s.await(s.export(request(m)).id()).orElseThrow();
+            assertEquals(BundleProgress.State.SUCCEEDED, done.state(), done.error());
+            assertEquals(List.of("removed " + stale + ", left by an export of bundle 20261120T000000Z-deadbeef"
+                    + " that did not finish"), done.notes().stream().filter(n -> n.contains("partial")).toList());
+            assertFalse(Files.exists(stale, java.nio.file.LinkOption.NOFOLLOW_LINKS));
+            for (Path p : kept) {
+                assertTrue(Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS), p + " was removed");
+            }
+            assertEquals("an earlier bundle", Files.readString(kept.getFirst().resolve("bundle.note")));
+            assertEquals("mine", Files.readString(elsewhere.resolve("precious")), "a link was followed");
+            assertTrue(Files.isSymbolicLink(kept.getLast()));
+            try (var left = Files.list(m)) {
+                assertEquals(kept.size() + 1, left.count(), "the new bundle and what was there");
+            }
+            assertTrue(Files.isRegularFile(Path.of(done.directory()).resolve("bundle.note")));
+        }
+    }
+
+    @Test
+    void thePartialOfAnExportStillRunningStays() throws Exception {
+        try (BundleFixture fx = new BundleFixture(tmp)) {
+            RocksContentStore a = fx.store("a");
+            Path m = Files.createDirectories(tmp.resolve("m"));
+            Path running = Files.createDirectories(m.resolve(".20261121T100000Z-0000abcd.partial"));
+            Files.write(running.resolve("vol-0001.fvol"), new byte[16]);
+            Path dead = Files.createDirectories(m.resolve(".20261121T090000Z-0000dcba.partial"));
+            List<String> notes = new java.util.concurrent.CopyOnWriteArrayList<>();
+            BundleProgressSink sink = new BundleProgressSink() {
+                @Override public void phase(String phase, long totalBytes, long totalItems) {}
+                @Override public void bytes(long n) {}
+                @Override public void item(String description) {}
+                @Override public void note(String note) {
+                    notes.add(note);
+                }
+            };
+            new Exporter(a, Clock.systemUTC(), new java.security.SecureRandom(),
+                    id -> id.equals("20261121T100000Z-0000abcd")).removeStalePartials(m, sink);
+            assertTrue(Files.isRegularFile(running.resolve("vol-0001.fvol")), "a running export's volume was removed");
+            assertFalse(Files.exists(dead));
+            assertEquals(1, notes.size(), notes.toString());
+            assertTrue(notes.getFirst().startsWith("removed " + dead), notes.toString());
+        }
+    }
 }
