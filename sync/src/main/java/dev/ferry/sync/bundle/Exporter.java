@@ -87,13 +87,35 @@ final class Exporter {
      * directories named exactly as {@link #partialName} names them go, never one an export in this server is
      * writing; each removal (or failure to remove) is a note, and none fails the export.
      */
+    /** How long nothing in a partial bundle must have changed before an export removes it as dead. */
+    static final java.time.Duration PARTIAL_QUIET = java.time.Duration.ofHours(1);
+
+    /** Whether {@code dir} or anything below it (links not followed) was modified within {@code quiet}. */
+    private boolean writtenWithin(Path dir, java.time.Duration quiet) throws IOException {
+        Instant since = clock.instant().minus(quiet);
+        try (Stream<Path> all = Files.walk(dir)) {
+            for (Path f : all.toList()) {
+                if (Files.getLastModifiedTime(f, LinkOption.NOFOLLOW_LINKS).toInstant().isAfter(since)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     void removeStalePartials(Path dir, BundleProgressSink sink) throws IOException {
         List<Path> stale = new ArrayList<>();
         try (Stream<Path> entries = Files.list(dir)) {
             for (Path p : entries.toList()) {
                 String id = partialId(p.getFileName().toString());
                 if (id != null && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) && !exportRunning.test(id)) {
-                    stale.add(p);
+                    if (writtenWithin(p, PARTIAL_QUIET)) {
+                        // Not ours, but something wrote to it lately: maybe another ferry exporting to this medium.
+                        sink.note("left " + p + " alone: written to within the last " + PARTIAL_QUIET.toMinutes()
+                                + " minutes, though no export of this server writes it");
+                    } else {
+                        stale.add(p);
+                    }
                 }
             }
         }

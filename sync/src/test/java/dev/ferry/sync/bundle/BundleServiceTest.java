@@ -125,6 +125,10 @@ class BundleServiceTest {
             Files.createDirectories(stale.resolve("deeper"));
             Files.write(stale.resolve("vol-0001.fvol"), new byte[4096]);
             Files.write(stale.resolve("deeper/f"), new byte[1]);
+            age(stale);
+            // Another ferry's export into the same medium, still being written: not this server's, but left alone.
+            Path busy = Files.createDirectories(m.resolve(".20261120T000000Z-0000dddd.partial"));
+            Files.write(busy.resolve("vol-0001.fvol"), new byte[16]);
             Path elsewhere = Files.createDirectories(tmp.resolve("elsewhere"));
             Files.writeString(elsewhere.resolve("precious"), "mine");
             // Every one of these only resembles a partial bundle, or is no directory: each stays as it is.
@@ -136,14 +140,17 @@ class BundleServiceTest {
                     Files.createDirectories(m.resolve(".notes.partial")),
                     Files.createDirectories(m.resolve("..20261120T000000Z-deadbeef.partial")),
                     Files.writeString(m.resolve(".20261120T000000Z-0000bbbb.partial"), "a file"),
+                    busy,
                     Files.createSymbolicLink(m.resolve(".20261120T000000Z-0000cccc.partial"), elsewhere));
             Files.writeString(kept.getFirst().resolve("bundle.note"), "an earlier bundle");
 
             BundleService s = fx.service(a, "a");
             BundleProgress done = s.await(s.export(request(m)).id()).orElseThrow();
             assertEquals(BundleProgress.State.SUCCEEDED, done.state(), done.error());
-            assertEquals(List.of("removed " + stale + ", left by an export of bundle 20261120T000000Z-deadbeef"
-                    + " that did not finish"), done.notes().stream().filter(n -> n.contains("partial")).toList());
+            assertEquals(List.of("left " + busy + " alone: written to within the last 60 minutes, though no export"
+                    + " of this server writes it", "removed " + stale + ", left by an export of bundle"
+                    + " 20261120T000000Z-deadbeef that did not finish"),
+                    done.notes().stream().filter(n -> n.contains("partial")).sorted().toList());
             assertFalse(Files.exists(stale, java.nio.file.LinkOption.NOFOLLOW_LINKS));
             for (Path p : kept) {
                 assertTrue(Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS), p + " was removed");
@@ -166,6 +173,8 @@ class BundleServiceTest {
             Path running = Files.createDirectories(m.resolve(".20261121T100000Z-0000abcd.partial"));
             Files.write(running.resolve("vol-0001.fvol"), new byte[16]);
             Path dead = Files.createDirectories(m.resolve(".20261121T090000Z-0000dcba.partial"));
+            age(dead);
+            age(running);
             List<String> notes = new java.util.concurrent.CopyOnWriteArrayList<>();
             BundleProgressSink sink = new BundleProgressSink() {
                 @Override public void phase(String phase, long totalBytes, long totalItems) {}
@@ -181,6 +190,17 @@ class BundleServiceTest {
             assertFalse(Files.exists(dead));
             assertEquals(1, notes.size(), notes.toString());
             assertTrue(notes.getFirst().startsWith("removed " + dead), notes.toString());
+        }
+    }
+
+    /** Sets every modification time in {@code dir} two hours back: a partial bundle nobody wrote to lately. */
+    private static void age(Path dir) throws java.io.IOException {
+        java.nio.file.attribute.FileTime old = java.nio.file.attribute.FileTime.from(
+                java.time.Instant.now().minus(java.time.Duration.ofHours(2)));
+        try (var all = Files.walk(dir)) {
+            for (Path f : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.setLastModifiedTime(f, old);
+            }
         }
     }
 }
