@@ -3,7 +3,7 @@ package dev.ferry.protocols.bundle;
 import dev.ferry.protocols.FormatException;
 
 /** A bundle file (note, manifest, volume, inventory) that breaks its format's rules; the message says where. */
-public final class BundleFormatException extends FormatException {
+public class BundleFormatException extends FormatException {
     public BundleFormatException(String message) {
         super(message);
     }

@@ -123,6 +123,14 @@ public final class Inventory {
      * order or repeated, a count that does not match, or more than {@link #MAX_KEYS} keys.
      */
     public static Inventory read(InputStream file) throws IOException {
+        return read(file, MAX_KEYS);
+    }
+
+    /** As {@link #read(InputStream)}, refusing more than {@code maxKeys} keys (what the caller's memory allows). */
+    public static Inventory read(InputStream file, int maxKeys) throws IOException {
+        if (maxKeys < 0 || maxKeys > MAX_KEYS) {
+            throw new IllegalArgumentException("maxKeys " + maxKeys + " outside 0.." + MAX_KEYS);
+        }
         byte[] magic = file.readNBytes(MAGIC.length);
         if (!Arrays.equals(magic, MAGIC)) {
             throw new BundleFormatException("not a ferry inventory (want a file written by ferry inventory, "
@@ -145,8 +153,8 @@ public final class Inventory {
                 if (got != KEY_LENGTH) {
                     throw new BundleFormatException("inventory is truncated or damaged after " + n + " keys");
                 }
-                if (n == MAX_KEYS) {
-                    throw new BundleFormatException("inventory holds more than " + MAX_KEYS + " keys");
+                if (n == maxKeys) {
+                    throw new TooLarge(maxKeys);
                 }
                 if (2 * n + 2 > keys.length) {
                     keys = Arrays.copyOf(keys, keys.length * 2);
@@ -170,10 +178,22 @@ public final class Inventory {
         return c != 0 ? c : Long.compareUnsigned(lo1, lo2);
     }
 
+    /** An inventory with more keys than the reader allows: well-formed perhaps, but too large to hold. */
+    public static final class TooLarge extends BundleFormatException {
+        public TooLarge(int maxKeys) {
+            super("inventory holds more than " + maxKeys + " keys");
+        }
+    }
+
     /** Collects keys in any order, with repeats; {@link #build} sorts and deduplicates. Not thread-safe. */
     public static final class Builder {
         private long[] keys = new long[1024];
         private int n;
+
+        /** Keys added so far, repeats included. */
+        public int size() {
+            return n;
+        }
 
         public Builder add(byte[] key) {
             if (key.length != KEY_LENGTH) {

@@ -23,32 +23,52 @@ final class SiteInventory {
         }
     }
 
-    static Taken take(ContentStore store) {
+    static Taken take(ContentStore store) throws BundleException {
+        return take(store, InventoryLimit.maxKeys());
+    }
+
+    /** Thrown from inside a store scan when the keys exceed the limit; turned into a BundleException. */
+    private static final class Full extends RuntimeException {
+        Full() {
+            super(null, null, false, false);
+        }
+    }
+
+    static Taken take(ContentStore store, int maxKeys) throws BundleException {
+        try {
+            return collect(store, maxKeys);
+        } catch (Full e) {
+            throw new BundleException(BundleException.Kind.BAD_REQUEST,
+                    InventoryLimit.tooLarge("this site's inventory would hold", maxKeys));
+        }
+    }
+
+    private static Taken collect(ContentStore store, int maxKeys) {
         Inventory.Builder b = new Inventory.Builder();
         long[] n = new long[4];
         store.scanChunks(d -> {
-            b.add(Inventory.chunkKey(d.bytes()));
+            add(b, maxKeys, Inventory.chunkKey(d.bytes()));
             n[0]++;
             return true;
         });
         if (store instanceof RocksContentStore rocks) {
             rocks.scanObjects(o -> {
-                b.add(Inventory.objectKey(o.digest().bytes()));
+                add(b, maxKeys, Inventory.objectKey(o.digest().bytes()));
                 n[1]++;
                 return true;
             });
         }
         store.scanNames("", (name, object) -> {
-            b.add(Inventory.nameKey(name, object.hex()));
+            add(b, maxKeys, Inventory.nameKey(name, object.hex()));
             if (!(store instanceof RocksContentStore)) {
-                b.add(Inventory.objectKey(object.bytes()));
+                add(b, maxKeys, Inventory.objectKey(object.bytes()));
                 n[1]++;
             }
             n[2]++;
             return true;
         });
         store.scanMeta("", (key, value) -> {
-            b.add(Inventory.metaKey(key, value));
+            add(b, maxKeys, Inventory.metaKey(key, value));
             n[3]++;
             return true;
         });
@@ -58,7 +78,7 @@ final class SiteInventory {
             store.scanPinSets("", sets::add);
             for (String set : sets) {
                 store.scanPinSet(set, o -> {
-                    b.add(Inventory.pinKey(set, o.hex()));
+                    add(b, maxKeys, Inventory.pinKey(set, o.hex()));
                     return true;
                 });
             }
@@ -66,8 +86,15 @@ final class SiteInventory {
         return new Taken(b.build(), n[0], n[1], n[2], n[3]);
     }
 
+    private static void add(Inventory.Builder b, int maxKeys, byte[] key) {
+        if (b.size() >= maxKeys) {
+            throw new Full();
+        }
+        b.add(key);
+    }
+
     /** Takes the inventory and writes it to {@code out} (whole or not at all). */
-    static Taken write(ContentStore store, Path out) throws IOException {
+    static Taken write(ContentStore store, Path out) throws IOException, BundleException {
         Taken t = take(store);
         AtomicFiles.write(out, t.inventory()::write);
         return t;
