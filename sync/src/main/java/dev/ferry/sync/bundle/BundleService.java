@@ -335,12 +335,12 @@ public final class BundleService implements AutoCloseable {
 
     private static Inventory readInventory(Path file) throws BundleException {
         try (InputStream in = Files.newInputStream(file)) {
-            return Inventory.read(in, InventoryLimit.maxKeys());
+            return Inventory.read(in, HeapBudget.inventoryKeys());
         } catch (NoSuchFileException e) {
             throw new BundleException(NOT_FOUND, "inventory " + file + " does not exist");
         } catch (Inventory.TooLarge e) {
-            throw new BundleException(BAD_REQUEST, InventoryLimit.tooLarge("inventory " + file + " holds",
-                    InventoryLimit.maxKeys()), e);
+            throw new BundleException(BAD_REQUEST, HeapBudget.tooManyKeys("inventory " + file + " holds",
+                    HeapBudget.inventoryKeys()), e);
         } catch (BundleFormatException e) {
             throw new BundleException(BAD_REQUEST, file + " is not a usable inventory: " + e.getMessage(), e);
         } catch (IOException e) {

@@ -66,7 +66,7 @@ final class ExportHistory {
     /** The sent set of an exported bundle. */
     Inventory sent(String id) throws IOException {
         try (InputStream in = Files.newInputStream(sentFile(id))) {
-            return Inventory.read(in, InventoryLimit.maxKeys());
+            return Inventory.read(in, HeapBudget.inventoryKeys());
         } catch (BundleFormatException e) {
             throw new IOException(sentFile(id) + " is damaged: " + e.getMessage(), e);
         }

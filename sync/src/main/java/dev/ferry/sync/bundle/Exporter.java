@@ -58,13 +58,21 @@ final class Exporter {
     private final Clock clock;
     private final RandomGenerator random;
     private final Predicate<String> exportRunning;
+    private final long maxChunks;
 
     /** @param exportRunning whether an export of that bundle id runs in this server (its partial is in use) */
     Exporter(ContentStore store, Clock clock, RandomGenerator random, Predicate<String> exportRunning) {
+        this(store, clock, random, exportRunning, HeapBudget.chunks());
+    }
+
+    /** {@code maxChunks}: the most chunks one export plans (the plan is held in memory). */
+    Exporter(ContentStore store, Clock clock, RandomGenerator random, Predicate<String> exportRunning,
+             long maxChunks) {
         this.store = store;
         this.clock = clock;
         this.random = random;
         this.exportRunning = exportRunning;
+        this.maxChunks = maxChunks;
     }
 
     /** The directory bundle {@code id} is written as before it is complete. */
@@ -172,6 +180,7 @@ final class Exporter {
         long chunksSkipped = 0;
         long objectsSkipped = 0;
         long shippedBytes = 0;
+        long plannedChunks = 0;
         for (Sha256 object : objects) {
             sink.checkCancelled();
             Optional<List<StoredChunk>> chunks = store.chunksOf(object);
@@ -188,6 +197,12 @@ final class Exporter {
             if (cut.contains(objectKey)) {
                 objectsSkipped++;
                 continue;
+            }
+            plannedChunks += chunks.get().size();
+            if (plannedChunks > maxChunks) {
+                throw new BundleException(BundleException.Kind.BAD_REQUEST, HeapBudget.tooManyChunks(
+                        "this export selects", maxChunks, "export in parts (--module, --image or --set) or"
+                                + " start ferry with a larger heap"));
             }
             List<PlannedChunk> placed = new ArrayList<>(chunks.get().size());
             long size = 0;

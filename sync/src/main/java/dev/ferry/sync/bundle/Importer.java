@@ -56,11 +56,18 @@ final class Importer {
     private final ContentStore store;
     private final ImportRecords records;
     private final Clock clock;
+    private final long maxChunks;
 
     Importer(ContentStore store, ImportRecords records, Clock clock) {
+        this(store, records, clock, HeapBudget.chunks());
+    }
+
+    /** {@code maxChunks}: the most chunk entries a manifest may list (its objects are held in memory). */
+    Importer(ContentStore store, ImportRecords records, Clock clock, long maxChunks) {
         this.store = store;
         this.records = records;
         this.clock = clock;
+        this.maxChunks = maxChunks;
     }
 
     /** What an import did. */
@@ -79,7 +86,7 @@ final class Importer {
         BundleNote note = openNote(dir, request);
         String id = note.id();
         sink.bundleId(id);
-        Manifest manifest = readManifest(dir, note);
+        Manifest manifest = readManifest(dir, note, maxChunks);
         if (note.base().isPresent() && !imported(note.base().get())) {
             throw new BundleException(REFUSED, "bundle " + id + " builds on bundle " + note.base().get()
                     + ", which this site has not imported; import " + note.base().get() + " first");
@@ -213,7 +220,8 @@ final class Importer {
         return keys.isEmpty() ? "(none)" : String.join(", ", keys);
     }
 
-    private static Manifest readManifest(Path dir, BundleNote note) throws IOException, BundleException {
+    private static Manifest readManifest(Path dir, BundleNote note, long maxChunks)
+            throws IOException, BundleException {
         Path file = dir.resolve("manifest.gz");
         if (!Files.isRegularFile(file)) {
             throw new BundleException(REFUSED, "bundle " + note.id() + ": manifest.gz is missing from " + dir);
@@ -227,7 +235,7 @@ final class Importer {
         try (InputStream in = new DigestInputStream(Files.newInputStream(file), md)) {
             Manifest m;
             try {
-                m = parse(new ManifestReader(in), note);
+                m = parse(new ManifestReader(in), note, maxChunks);
             } catch (BundleFormatException e) {
                 in.transferTo(java.io.OutputStream.nullOutputStream());
                 if (!HexFormat.of().formatHex(md.digest()).equals(note.manifestSha256())) {
@@ -246,7 +254,8 @@ final class Importer {
         }
     }
 
-    private static Manifest parse(ManifestReader r, BundleNote note) throws IOException, BundleException {
+    private static Manifest parse(ManifestReader r, BundleNote note, long maxChunks)
+            throws IOException, BundleException {
         if (!r.id().equals(note.id())) {
             throw new BundleException(REFUSED, "manifest damaged: it belongs to bundle " + r.id() + ", the note to "
                     + note.id());
@@ -256,10 +265,18 @@ final class Importer {
         List<ManifestEntry.Meta> meta = new ArrayList<>();
         List<ManifestEntry.Pin> pins = new ArrayList<>();
         Map<String, String> sets = new LinkedHashMap<>();
+        long chunks = 0;
         for (ManifestEntry e; (e = r.next()) != null; ) {
             switch (e) {
                 case ManifestEntry.Volume v -> { }
-                case ManifestEntry.StoreObject o -> objects.add(o);
+                case ManifestEntry.StoreObject o -> {
+                    chunks += o.chunks().size();
+                    if (chunks > maxChunks) {
+                        throw new BundleException(REFUSED, HeapBudget.tooManyChunks("bundle " + note.id() + " lists",
+                                maxChunks, "start ferry with a larger heap to import it"));
+                    }
+                    objects.add(o);
+                }
                 case ManifestEntry.Name n -> names.add(n);
                 case ManifestEntry.Meta m -> meta.add(m);
                 case ManifestEntry.Pin p -> pins.add(p);

@@ -24,7 +24,7 @@ final class SiteInventory {
     }
 
     static Taken take(ContentStore store) throws BundleException {
-        return take(store, InventoryLimit.maxKeys());
+        return take(store, HeapBudget.inventoryKeys());
     }
 
     /** Thrown from inside a store scan when the keys exceed the limit; turned into a BundleException. */
@@ -39,7 +39,7 @@ final class SiteInventory {
             return collect(store, maxKeys);
         } catch (Full e) {
             throw new BundleException(BundleException.Kind.BAD_REQUEST,
-                    InventoryLimit.tooLarge("this site's inventory would hold", maxKeys));
+                    HeapBudget.tooManyKeys("this site's inventory would hold", maxKeys));
         }
     }
 

@@ -1,0 +1,50 @@
+package dev.ferry.sync.bundle;
+
+import dev.ferry.protocols.bundle.Inventory;
+
+/**
+ * How much of a bundle's bookkeeping this JVM may hold. Inventories live in memory as 16 bytes a key (briefly up to
+ * 64 while one is built or read: growing arrays, the sort's second array) and may take a quarter of the heap; an
+ * export's plan and an import's manifest hold about 200 bytes a chunk (digest objects, records, lists) and may take
+ * half. Past these, the work is refused with a message naming the limit and the ways out, instead of an
+ * OutOfMemoryError that would take the server's other work down with it.
+ */
+final class HeapBudget {
+    private static final int KEY_BYTES_AT_PEAK = 64;
+    private static final int CHUNK_BYTES = 200;
+
+    private HeapBudget() {}
+
+    static int inventoryKeys() {
+        return inventoryKeys(Runtime.getRuntime().maxMemory());
+    }
+
+    static int inventoryKeys(long heapBytes) {
+        return (int) Math.max(1 << 16, Math.min(Inventory.MAX_KEYS, heapBytes / 4 / KEY_BYTES_AT_PEAK));
+    }
+
+    static long chunks() {
+        return chunks(Runtime.getRuntime().maxMemory());
+    }
+
+    static long chunks(long heapBytes) {
+        return Math.max(1 << 16, heapBytes / 2 / CHUNK_BYTES);
+    }
+
+    /** "{what} more than {limit} keys, more than this server's heap allows; ..." */
+    static String tooManyKeys(String what, int limit) {
+        return what + " more than " + limit + " keys, more than this server's heap (" + heapMiB() + " MiB) allows;"
+                + " start ferry with a larger heap (FERRY_JAVA_OPTS=-Xmx2g holds about " + inventoryKeys(2L << 30)
+                + " keys)";
+    }
+
+    /** "{what} more than {limit} chunks, more than this server's heap allows; ..." plus {@code remedy}. */
+    static String tooManyChunks(String what, long limit, String remedy) {
+        return what + " more than " + limit + " chunks, more than this server's heap (" + heapMiB() + " MiB) holds"
+                + " at once; " + remedy + " (FERRY_JAVA_OPTS=-Xmx2g holds about " + chunks(2L << 30) + " chunks)";
+    }
+
+    private static long heapMiB() {
+        return Runtime.getRuntime().maxMemory() >> 20;
+    }
+}
