@@ -425,7 +425,11 @@ class HttpRegistryClientTest {
             FetchResult<byte[]> r = c.blob(REPO, digest, READ_ALL);
 
             assertArrayEquals(blob, fetched(r));
-            assertEquals(List.of("", "bytes=70000-"), s.ranges());
+            // From what the client had when the body broke: all 70,000 bytes sent, or (under load) fewer.
+            assertEquals(2, s.ranges().size(), s.ranges().toString());
+            assertEquals("", s.ranges().get(0));
+            assertTrue(s.ranges().get(1).matches("bytes=[1-9][0-9]*-")
+                    && Long.parseLong(s.ranges().get(1).replaceAll("\\D", "")) <= 70_000, s.ranges().toString());
             assertEquals(1L, c.pool().status().get(0).successes());
         }
     }
