@@ -195,7 +195,10 @@ public final class Ferry implements AutoCloseable {
             client.startProbing();
             metrics.watch(client.pool());
             pools.put("registry:" + r.name(), client.pool());
-            mirrors.put(r.name(), new CachingRegistryMirror(store, client, settings, clock));
+            if (r.offline()) {
+                LOG.info("registry " + r.name() + " is offline (off): served from the store only, nothing is fetched");
+            }
+            mirrors.put(r.name(), new CachingRegistryMirror(store, client, settings.withOffline(r.offline()), clock));
         }
         HostedRegistry hosted = null;
         if (!oci.hosted().isEmpty()) {

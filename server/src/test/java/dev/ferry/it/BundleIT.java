@@ -45,8 +45,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Offline transfer end to end (issue #7), with the packaged ferry as separate processes and its CLI as a user runs
  * it. Ferry A is online: filled through the real go command from the fixture GOPROXY (checksum database on) and
  * through skopeo and prewarm from a docker-registry upstream. Ferry B and B2 are the disconnected sites: no Go
- * upstream, the same checksum database by name and key but unreachable, the registry name configured with a
- * dead URL. Bundles travel as directories on this disk.
+ * upstream, the same checksum database by name and key but unreachable, the registry name configured off
+ * ({@code --registry docker.io=off}: served from the store only). Bundles travel as directories on this disk.
  *
  * <ol>
  *   <li>a full bundle (4 MiB volumes) imported into B: the go command builds the fixture app through B with
@@ -155,13 +155,13 @@ class BundleIT {
         assertEquals(0, prewarm.exit(), prewarm.output());
 
         // B: disconnected. The same checksum database by name and key, but nothing to reach it by; the registry
-        // name known (so image names mean the same) with a dead endpoint; A's key trusted by configuration.
+        // name known (so image names mean the same) but off; A's key trusted by configuration.
         b = startOffline(tmp.resolve("b"), tmp.resolve("b.log"), "--trust-key", keyA);
     }
 
     private static FerryProcess startOffline(Path data, Path log, String... extra) throws IOException {
         List<String> args = new ArrayList<>(List.of("--go-upstream", "off", "--sumdb", Fixtures.sumdbKey() + " " + DEAD,
-                "--registry", "docker.io=" + DEAD, "--default-registry", "docker.io"));
+                "--registry", "docker.io=off", "--default-registry", "docker.io"));
         args.addAll(List.of(extra));
         return FerryProcess.start(data, log, Map.of("FERRY_ADMIN_TOKEN", TOKEN), args.toArray(String[]::new));
     }
@@ -359,7 +359,10 @@ class BundleIT {
 
         // Nothing of the bundle is served.
         assertNotEquals(200, get(b2, "/golang.org/x/text/@v/v0.6.1.info").statusCode());
-        assertNotEquals(200, get(b2, "/v2/library/tiny/manifests/1.0").statusCode());
+        HttpResponse<byte[]> image = get(b2, "/v2/library/tiny/manifests/1.0");
+        String body = new String(image.body(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(404, image.statusCode(), "docker.io is off: not stored is a 404, not a 503: " + body);
+        assertTrue(body.contains("MANIFEST_UNKNOWN") && body.contains("offline (off)"), body);
     }
 
     /** Imports {@code dir} into B2 trusting {@code trust}; expects exit 1 naming one of the reasons, B2 unchanged. */

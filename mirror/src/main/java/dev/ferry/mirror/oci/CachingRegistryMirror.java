@@ -68,6 +68,10 @@ import java.util.concurrent.atomic.AtomicReference;
  *       declared as soon as the body starts; the download goes on in the background, so the GET that usually
  *       follows joins it. Without a declared length the HEAD waits for the stored blob.</li>
  * </ul>
+ *
+ * <p>An offline mirror ({@link OciMirrorSettings#offline()}) never calls the client: stored tags are served at any
+ * age as FRESH (nothing is stale when there is nothing to resolve against), stored and linked content is served,
+ * and anything else is a 404 saying the registry is offline.
  */
 public final class CachingRegistryMirror implements OciRepositories {
     static final String BLOB_TYPE = "application/octet-stream";
@@ -113,6 +117,9 @@ public final class CachingRegistryMirror implements OciRepositories {
         Optional<StoredManifest> stored = storedManifest(digest);
         if (stored.isPresent() && linked(repository, digest)) {
             return content(repository, stored.get(), head, OciAnswer.Freshness.IMMUTABLE, OciAnswer.CacheOutcome.HIT);
+        }
+        if (settings.offline()) {
+            return offline(OciErrorCode.MANIFEST_UNKNOWN, "manifest " + repository + "@" + digest);
         }
         if (stored.isPresent() || head) {
             switch (client.headManifest(repository, new Reference.ByDigest(digest))) {
@@ -163,6 +170,10 @@ public final class CachingRegistryMirror implements OciRepositories {
         if (recorded.isPresent() && now.isBefore(record.get().resolvedAt().plus(settings.tagTtl()))) {
             return content(repository, recorded.get(), head, OciAnswer.Freshness.FRESH, OciAnswer.CacheOutcome.HIT);
         }
+        if (settings.offline()) {
+            return recorded.<OciAnswer>map(m -> content(repository, m, head, OciAnswer.Freshness.FRESH, OciAnswer.CacheOutcome.HIT))
+                    .orElseGet(() -> offline(OciErrorCode.MANIFEST_UNKNOWN, "manifest " + repository + ":" + tag));
+        }
         String what = repository + ":" + tag;
         ManifestHead resolved;
         switch (client.headManifest(repository, new Reference.ByTag(tag))) {
@@ -200,6 +211,12 @@ public final class CachingRegistryMirror implements OciRepositories {
 
     private Optional<OciAnswer> stale(RepositoryName repository, Optional<StoredManifest> recorded, boolean head) {
         return recorded.map(m -> content(repository, m, head, OciAnswer.Freshness.STALE, OciAnswer.CacheOutcome.STALE));
+    }
+
+    /** What an offline registry answers for content it does not hold: a 404, never a 503 (nothing is down). */
+    private OciAnswer offline(OciErrorCode code, String what) {
+        return new OciAnswer.Error(code, what + " is not stored and registry " + client.registry()
+                + " is offline (off): it has no upstream to fetch from");
     }
 
     private static OciAnswer manifestUnknown(RepositoryName repository, String reference) {
@@ -345,6 +362,9 @@ public final class CachingRegistryMirror implements OciRepositories {
             }
         }
         Optional<StoredObject> stored = store.resolve(OciStoreNames.blob(digest));
+        if (settings.offline() && (stored.isEmpty() || !linked(repository, digest))) {
+            return offline(OciErrorCode.BLOB_UNKNOWN, "blob " + repository + "@" + digest);
+        }
         if (stored.isPresent()) {
             if (!linked(repository, digest)) {
                 Optional<OciAnswer> refused = confirmBlob(repository, digest);
@@ -453,6 +473,10 @@ public final class CachingRegistryMirror implements OciRepositories {
     @Override
     public OciAnswer tags(RepositoryName repository, int n, String last) {
         Objects.requireNonNull(repository, "repository");
+        if (settings.offline()) {
+            return storedTags(repository, n, last).orElseGet(() -> offline(OciErrorCode.NAME_UNKNOWN,
+                    "repository " + repository + " (no tag of it)"));
+        }
         java.util.TreeSet<String> all = new java.util.TreeSet<>();
         String from = null;
         for (int page = 0; page < MAX_TAG_PAGES; page++) {
@@ -510,7 +534,10 @@ public final class CachingRegistryMirror implements OciRepositories {
         Objects.requireNonNull(subject, "subject");
         byte[] index;
         OciAnswer.CacheOutcome outcome;
-        switch (client.referrers(repository, subject)) {
+        // Offline: as an upstream without the referrers API, so the tag schema is answered from the store.
+        FetchResult<byte[]> fetched = settings.offline() ? new FetchResult.NotFound<>(404, "registry is offline")
+                : client.referrers(repository, subject);
+        switch (fetched) {
             case FetchResult.Fetched<byte[]> f -> {
                 index = f.value();
                 outcome = OciAnswer.CacheOutcome.MISS;

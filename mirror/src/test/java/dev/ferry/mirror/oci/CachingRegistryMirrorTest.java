@@ -594,6 +594,71 @@ class CachingRegistryMirrorTest {
 
     // ---- helpers ------------------------------------------------------------------------------------------
 
+    // ---- offline (--registry NAME=off) ---------------------------------------------------------------------
+
+    @Test
+    void offlineMirrorServesWhatIsStoredAtAnyAgeAndNeverAsksTheClient() throws IOException {
+        byte[] manifest = imageManifest(42);
+        Digest manifestDigest = upstream.putManifest(REPO.value(), "3.20", manifest, MediaTypes.OCI_MANIFEST);
+        byte[] blob = randomBytes(1000, 42);
+        Digest blobDigest = FakeRegistryClient.sha256(blob);
+        upstream.putBlob(blobDigest, FakeRegistryClient.BlobSource.of(blob));
+        // What an import would have stored: a tag record, its manifest, a linked blob.
+        read(content(mirror.manifest(REPO, tag("3.20"), false)).body());
+        read(content(mirror.blob(REPO, blobDigest, false, null)).body());
+        // Present upstream but never fetched: the offline mirror must not find these by asking.
+        Digest notStored = upstream.putManifest(REPO.value(), "edge", imageManifest(43), MediaTypes.OCI_MANIFEST);
+        byte[] otherBlob = randomBytes(100, 43);
+        Digest otherBlobDigest = FakeRegistryClient.sha256(otherBlob);
+        upstream.putBlob(otherBlobDigest, FakeRegistryClient.BlobSource.of(otherBlob));
+
+        CachingRegistryMirror offline = new CachingRegistryMirror(store, upstream,
+                new OciMirrorSettings(TTL, dir.resolve("spool"), 64 << 10).withOffline(true), clock);
+        int asked = asked();
+        clock.advance(Duration.ofDays(400));
+
+        OciAnswer.Content byTag = content(offline.manifest(REPO, tag("3.20"), false));
+        assertArrayEquals(manifest, read(byTag.body()));
+        assertEquals(manifestDigest, byTag.digest());
+        assertEquals(OciAnswer.Freshness.FRESH, byTag.freshness(), "nothing is stale without an upstream");
+        assertEquals(OciAnswer.CacheOutcome.HIT, byTag.outcome());
+        assertNull(content(offline.manifest(REPO, tag("3.20"), true)).body());
+        assertArrayEquals(manifest, read(content(offline.manifest(REPO, new Reference.ByDigest(manifestDigest), false)).body()));
+        assertArrayEquals(blob, read(content(offline.blob(REPO, blobDigest, false, null)).body()));
+        assertEquals(new ByteRange(1, 2), content(offline.blob(REPO, blobDigest, false, "bytes=1-2")).range());
+        assertEquals(new OciAnswer.TagList(REPO.value(), List.of("3.20"), null), offline.tags(REPO, -1, null));
+        assertEquals(List.of(REPO), offline.repositories());
+
+        assertOffline(OciErrorCode.MANIFEST_UNKNOWN, offline.manifest(REPO, tag("edge"), false));
+        assertOffline(OciErrorCode.MANIFEST_UNKNOWN, offline.manifest(REPO, tag("edge"), true));
+        assertOffline(OciErrorCode.MANIFEST_UNKNOWN, offline.manifest(REPO, new Reference.ByDigest(notStored), false));
+        assertOffline(OciErrorCode.MANIFEST_UNKNOWN, offline.manifest(REPO, new Reference.ByDigest(notStored), true));
+        assertOffline(OciErrorCode.BLOB_UNKNOWN, offline.blob(REPO, otherBlobDigest, false, null));
+        assertOffline(OciErrorCode.BLOB_UNKNOWN, offline.blob(REPO, otherBlobDigest, true, null));
+        // Stored, but never linked to this repository: not served (offline nothing can confirm it).
+        RepositoryName other = new RepositoryName("library/busybox");
+        assertOffline(OciErrorCode.BLOB_UNKNOWN, offline.blob(other, blobDigest, false, null));
+        assertOffline(OciErrorCode.MANIFEST_UNKNOWN, offline.manifest(other, new Reference.ByDigest(manifestDigest), false));
+        assertOffline(OciErrorCode.NAME_UNKNOWN, offline.tags(other, -1, null));
+        // Referrers: the tag schema from the store, here none: an empty index.
+        assertInstanceOf(OciAnswer.Referrers.class, offline.referrers(REPO, manifestDigest, null));
+
+        assertEquals(asked, asked(), "an offline mirror must never call its client");
+        assertTrue(store.resolve(OciStoreNames.blob(otherBlobDigest)).isEmpty());
+        assertNothingStored(notStored);
+    }
+
+    private int asked() {
+        return upstream.heads.get() + upstream.gets.get() + upstream.blobGets.get() + upstream.blobHeads.get()
+                + upstream.tagCalls.get() + upstream.referrerCalls.get();
+    }
+
+    private static void assertOffline(OciErrorCode code, OciAnswer answer) {
+        OciAnswer.Error error = assertInstanceOf(OciAnswer.Error.class, answer, "never a 503: " + answer);
+        assertEquals(code, error.code());
+        assertTrue(error.message().contains("is not stored and registry registry.test is offline (off)"), error.message());
+    }
+
     /**
      * A blob download refused: either the answer came while it streamed and its body must not end cleanly, or the
      * verdict came first and the answer is a 502.

@@ -185,9 +185,10 @@ public final class ServeCommand implements Callable<Integer> {
                     + " Env FERRY_UPSTREAM_HEDGE_AFTER, yaml upstream.hedgeAfter. Default: 1s.")
     String hedgeAfter;
 
-    @Option(names = "--registry", paramLabel = "NAME=URL[,URL...]",
+    @Option(names = "--registry", paramLabel = "NAME=URL[,URL...]|NAME=off",
             description = "Mirror an upstream registry at /v2/ (repeatable): NAME (e.g. docker.io, ghcr.io) and its"
-                    + " endpoints in failover order, any error moving on to the next. Credentials only in the config"
+                    + " endpoints in failover order, any error moving on to the next; NAME=off: no upstream, served"
+                    + " from the store only (a disconnected site serving imported bundles). Credentials only in the config"
                     + " file or env FERRY_REGISTRY_<NAME>_USERNAME/_PASSWORD/_TOKEN, never here (docs/registry.md)."
                     + " Env FERRY_REGISTRY (entries separated by spaces), yaml oci.registries. Default: none.")
     List<String> registries;

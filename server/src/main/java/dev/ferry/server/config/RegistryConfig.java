@@ -6,7 +6,7 @@ import java.util.regex.Pattern;
 
 /**
  * One mirrored upstream registry: the name clients route by ({@code docker.io}) and its endpoints in failover
- * order, each with its credentials and timeouts.
+ * order, each with its credentials and timeouts. No endpoints: the registry is off (served from the store only).
  */
 public record RegistryConfig(String name, List<Upstream> endpoints) {
     /** Registry names: what OciStoreNames and routing accept (no '/' or ':', so a name ends unambiguously). */
@@ -14,6 +14,11 @@ public record RegistryConfig(String name, List<Upstream> endpoints) {
 
     public RegistryConfig {
         endpoints = List.copyOf(endpoints);
+    }
+
+    /** Configured as {@code NAME=off}: no upstream, served from the store only. */
+    public boolean offline() {
+        return endpoints.isEmpty();
     }
 
     /** Null when {@code name} is a valid registry name, else why not. */
@@ -29,6 +34,6 @@ public record RegistryConfig(String name, List<Upstream> endpoints) {
 
     @Override
     public String toString() {
-        return name + "=" + String.join(",", endpoints.stream().map(u -> u.base().toString()).toList());
+        return offline() ? name + "=" + RegistryEntries.OFF : name + "=" + String.join(",", endpoints.stream().map(u -> u.base().toString()).toList());
     }
 }

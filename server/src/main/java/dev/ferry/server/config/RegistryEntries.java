@@ -24,8 +24,14 @@ import java.util.Set;
  * be a {@code ${ENV}} reference), overridden by {@code FERRY_REGISTRY_<NAME>_USERNAME}/{@code _PASSWORD}/{@code _TOKEN}
  * (NAME upper-cased, every other character than A-Z and 0-9 as '_'). A credential for a registry that ends up
  * unconfigured is an error, as for the Go upstreams: a silently unused secret hides a typo.
+ *
+ * <p>{@code off} as the whole endpoint list ({@code docker.io=off}, YAML {@code endpoints: off} or {@code [off]})
+ * makes the registry offline: no endpoints, served from the store only (a disconnected site importing bundles).
+ * {@code off} among URLs is an error, and so are credentials for an off registry: nothing would ever use them.
  */
 final class RegistryEntries {
+    /** The endpoint list of a registry with no upstream. */
+    static final String OFF = "off";
     private static final Set<String> KEYS = Set.of("endpoints", "username", "password", "bearerToken");
 
     private RegistryEntries() {}
@@ -43,7 +49,7 @@ final class RegistryEntries {
             int eq = item.indexOf('=');
             if (eq < 0) {
                 throw new ConfigException("invalid oci.registries \"" + item + "\" (from " + source
-                        + "): expected NAME=URL[,URL...], e.g. docker.io=https://registry-1.docker.io");
+                        + "): expected NAME=URL[,URL...] or NAME=off, e.g. docker.io=https://registry-1.docker.io");
             }
             List<String> urls = new ArrayList<>();
             for (String url : item.substring(eq + 1).split(",", -1)) {
@@ -136,6 +142,20 @@ final class RegistryEntries {
             Entry file = fromFile.remove(e.name());
             Credentials creds = file != null ? file.credentials() : e.credentials();
             creds = fromEnvironment(e.name(), env, creds);
+            if (e.urls().contains(OFF)) {
+                if (e.urls().size() > 1) {
+                    throw new ConfigException("invalid oci.registries (from " + e.source() + "): " + e.name()
+                            + " lists off with endpoints " + e.urls() + "; off means no upstream and stands alone ("
+                            + e.name() + "=off)");
+                }
+                if (!(creds instanceof Credentials.None)) {
+                    throw new ConfigException((file != null && !(file.credentials() instanceof Credentials.None)
+                            ? file.source() : "env " + envPrefix(e.name()) + "*") + ": oci.registries " + e.name()
+                            + " has credentials but is off (no upstream to use them with)");
+                }
+                out.put(e.name(), new RegistryConfig(e.name(), List.of()));
+                continue;
+            }
             List<Upstream> endpoints = new ArrayList<>();
             for (String url : e.urls()) {
                 URI base = endpoint(e, url);

@@ -40,6 +40,24 @@ class RegistryFlagsTest {
     }
 
     @Test
+    void offRegistryStartsAndOffMixedOrWithCredentialsExits2() {
+        assertEquals(0, run(Map.of(), "serve", "--registry", "docker.io=off"), err.toString());
+        assertTrue(launched.get().oci().registries().getFirst().offline());
+        assertTrue(launched.get().oci().registries().getFirst().endpoints().isEmpty());
+
+        launched.set(null);
+        assertEquals(2, run(Map.of(), "serve", "--registry", "docker.io=off,https://registry-1.docker.io"));
+        assertTrue(err.toString().contains("lists off with endpoints"), err.toString());
+        assertNull(launched.get());
+
+        err.getBuffer().setLength(0);
+        assertEquals(2, run(Map.of("FERRY_REGISTRY", "docker.io=off", "FERRY_REGISTRY_DOCKER_IO_TOKEN", "t"), "serve"));
+        assertTrue(err.toString().contains("docker.io has credentials but is off"), err.toString());
+        assertEquals(1, err.toString().strip().lines().count(), err.toString());
+        assertNull(launched.get());
+    }
+
+    @Test
     void badValuesExit2WithOneLine() {
         String[][] cases = {
                 {"serve", "--registry", "docker.io"},

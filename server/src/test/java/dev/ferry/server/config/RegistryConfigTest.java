@@ -211,6 +211,55 @@ class RegistryConfigTest {
     }
 
     @Test
+    void offFromFlagEnvAndYamlHasNoEndpoints() throws Exception {
+        OciConfig flag = ConfigLoader.load(flags(Setting.OCI_REGISTRIES, "docker.io=off ghcr.io=https://ghcr.io"),
+                Map.of(), null).oci();
+        assertTrue(flag.registries().get(0).offline());
+        assertEquals(List.of(), flag.registries().get(0).endpoints());
+        assertFalse(flag.registries().get(1).offline());
+        assertEquals("docker.io", flag.defaultRegistry());
+        assertTrue(flag.toString().contains("docker.io=off"), flag.toString());
+
+        OciConfig env = ConfigLoader.load(Map.of(), Map.of("FERRY_REGISTRY", "docker.io=off"), null).oci();
+        assertTrue(env.registries().getFirst().offline());
+
+        for (String endpoints : List.of("off", "[off]", "\"off\"")) {
+            Path file = yaml("oci:\n  registries:\n    docker.io:\n      endpoints: " + endpoints + "\n");
+            OciConfig yaml = ConfigLoader.load(Map.of(), Map.of(), file).oci();
+            assertEquals("docker.io", yaml.registries().getFirst().name(), endpoints);
+            assertTrue(yaml.registries().getFirst().offline(), endpoints);
+        }
+        // The flag's off replaces the file's endpoints; the file's credentials would then be unused: an error.
+        Path withCreds = yaml("oci:\n  registries:\n    docker.io:\n      endpoints: [https://x.example]\n"
+                + "      username: u\n      password: p\n");
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(
+                flags(Setting.OCI_REGISTRIES, "docker.io=off"), Map.of(), withCreds));
+        assertTrue(e.getMessage().contains("ferry.yaml:3: oci.registries docker.io has credentials but is off"), e.getMessage());
+    }
+
+    @Test
+    void offMixedWithUrlsOrWithCredentialsIsRefused() throws Exception {
+        for (String value : List.of("docker.io=off,https://x.example", "docker.io=https://x.example,off")) {
+            ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(
+                    flags(Setting.OCI_REGISTRIES, value), Map.of(), null));
+            assertTrue(e.getMessage().contains("lists off with endpoints") && e.getMessage().contains("docker.io=off"),
+                    e.getMessage());
+        }
+        Path mixed = yaml("oci:\n  registries:\n    docker.io:\n      endpoints: [off, https://x.example]\n");
+        ConfigException y = assertThrows(ConfigException.class, () -> ConfigLoader.load(Map.of(), Map.of(), mixed));
+        assertTrue(y.getMessage().contains("lists off with endpoints"), y.getMessage());
+
+        Path creds = yaml("oci:\n  registries:\n    docker.io:\n      endpoints: off\n      bearerToken: t\n");
+        ConfigException c = assertThrows(ConfigException.class, () -> ConfigLoader.load(Map.of(), Map.of(), creds));
+        assertTrue(c.getMessage().contains("docker.io has credentials but is off"), c.getMessage());
+
+        ConfigException env = assertThrows(ConfigException.class, () -> ConfigLoader.load(
+                flags(Setting.OCI_REGISTRIES, "docker.io=off"), Map.of("FERRY_REGISTRY_DOCKER_IO_TOKEN", "t"), null));
+        assertTrue(env.getMessage().contains("env FERRY_REGISTRY_DOCKER_IO_*: oci.registries docker.io has credentials but is off"),
+                env.getMessage());
+    }
+
+    @Test
     void envPrefixes() {
         assertEquals("FERRY_REGISTRY_DOCKER_IO_", RegistryEntries.envPrefix("docker.io"));
         assertEquals("FERRY_REGISTRY_MY_REG_1_", RegistryEntries.envPrefix("my-reg_1"));
