@@ -26,7 +26,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -674,28 +673,7 @@ class BundleIT {
                 "chunkBytes", s.path("chunkBytes").asLong(-1), "pinnedObjects", s.path("pinned").path("objects").asLong(-1));
     }
 
-    record Cli(int exit, String output) {}
-
-    /** {@code java -jar ferry-server.jar ARGS} with FERRY_ADMIN_TOKEN set, as an admin at a shell would. */
     static Cli cli(String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-jar", FerryProcess.jar().toString()));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        pb.environment().keySet().removeIf(k -> k.startsWith("FERRY_"));
-        pb.environment().put("FERRY_ADMIN_TOKEN", TOKEN);
-        Process p = pb.redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
-        CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> {
-            try {
-                return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                return e.toString();
-            }
-        });
-        if (!p.waitFor(3, TimeUnit.MINUTES)) {
-            p.destroyForcibly();
-            throw new AssertionError("ferry " + String.join(" ", args) + " did not finish in 3 minutes");
-        }
-        return new Cli(p.exitValue(), out.join());
+        return Cli.run(TOKEN, args);
     }
 }
