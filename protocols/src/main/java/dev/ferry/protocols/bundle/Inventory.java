@@ -94,15 +94,20 @@ public final class Inventory {
         return key((byte) 'm', b);
     }
 
-    private static byte[] key(byte kind, byte[] body) {
+    /** One digest per thread: an inventory takes a key per chunk, object, name and entry, millions of them. */
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
         try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            sha.update(kind);
-            sha.update(body);
-            return Arrays.copyOf(sha.digest(), KEY_LENGTH);
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    });
+
+    private static byte[] key(byte kind, byte[] body) {
+        MessageDigest sha = SHA256.get();
+        sha.update(kind);
+        sha.update(body);
+        return Arrays.copyOf(sha.digest(), KEY_LENGTH);
     }
 
     /** Writes the file format above (the stream stays open). */

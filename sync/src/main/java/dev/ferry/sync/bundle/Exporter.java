@@ -189,8 +189,11 @@ final class Exporter {
                 continue;
             }
             present.add(object);
-            for (StoredChunk c : chunks.get()) {
-                sent.add(Inventory.chunkKey(c.digest().bytes()));
+            // Each key is a hash: computed once per chunk, for the sent set and the cut alike.
+            byte[][] chunkKeys = new byte[chunks.get().size()][];
+            for (int i = 0; i < chunkKeys.length; i++) {
+                chunkKeys[i] = Inventory.chunkKey(chunks.get().get(i).digest().bytes());
+                sent.add(chunkKeys[i]);
             }
             byte[] objectKey = Inventory.objectKey(object.bytes());
             sent.add(objectKey);
@@ -206,9 +209,10 @@ final class Exporter {
             }
             List<PlannedChunk> placed = new ArrayList<>(chunks.get().size());
             long size = 0;
-            for (StoredChunk c : chunks.get()) {
+            for (int i = 0; i < chunkKeys.length; i++) {
+                StoredChunk c = chunks.get().get(i);
                 size += c.length();
-                if (cut.contains(Inventory.chunkKey(c.digest().bytes())) || !shipped.add(c.digest())) {
+                if (cut.contains(chunkKeys[i]) || !shipped.add(c.digest())) {
                     chunksSkipped++;
                     placed.add(new PlannedChunk(c, null));
                     continue;
