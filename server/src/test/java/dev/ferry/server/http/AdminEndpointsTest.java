@@ -31,12 +31,8 @@ import dev.ferry.sync.MirrorSetPlanner;
 import dev.ferry.sync.PrewarmFailure;
 import dev.ferry.sync.PrewarmItem;
 import dev.ferry.sync.StoredContent;
-import io.helidon.webserver.WebServer;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -63,9 +59,8 @@ class AdminEndpointsTest {
     @TempDir
     Path tmp;
 
-    private final HttpClient http = HttpClient.newHttpClient();
     private RocksContentStore store;
-    private WebServer server;
+    private AdminHttp admin;
     private PrewarmService prewarm;
     private MirrorSetRegistry sets;
     private AuditLog audit;
@@ -113,48 +108,31 @@ class AdminEndpointsTest {
         AdminApi api = new AdminApi(prewarm, sets, pins, runner, go, images, setPlanner, store::stats, metrics);
         Files.createDirectories(tmp.resolve("data"));
         audit = new AuditLog(tmp.resolve("data").resolve(AuditLog.FILE), clock);
-        FerryRoutes routes = new FerryRoutes(new TestServer.RecordingMirror(r -> {
-            throw new AssertionError("admin requests must not reach the mirror");
-        }), List.of(), metrics, () -> true, AdminAuth.of(TOKEN), Map.of(),
-                new OciRouting(Map.of(), null, List.of(), null, null, 1 << 20), api, audit);
-        server = FerryHttpServer.create("127.0.0.1", 0, routes, Duration.ofSeconds(1)).start();
+        admin = new AdminHttp(api, metrics, audit, TOKEN);
     }
 
     @AfterEach
     void stop() {
-        server.stop();
+        admin.close();
         sets.close();
         prewarm.cancelAll();
         store.close();
     }
 
     private String url() {
-        return "http://127.0.0.1:" + server.port();
+        return admin.url();
     }
 
     private HttpResponse<String> send(String method, String path, String token, String body) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url() + path))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        if (token != null) {
-            b.header("Authorization", "Bearer " + token);
-        }
-        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        return admin.send(method, path, token, body);
     }
 
     private JsonNode ok(int status, HttpResponse<String> r) throws Exception {
-        assertEquals(status, r.statusCode(), r.body());
-        assertEquals("application/json", r.headers().firstValue("Content-Type").orElse(""));
-        return JSON.readTree(r.body());
+        return AdminHttp.ok(status, r);
     }
 
     private List<JsonNode> auditLines() throws Exception {
-        List<JsonNode> out = new ArrayList<>();
-        if (Files.exists(audit.file())) {
-            for (String line : Files.readAllLines(audit.file())) {
-                out.add(JSON.readTree(line));
-            }
-        }
-        return out;
+        return admin.auditLines();
     }
 
     private static final String[][] ENDPOINTS = {

@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ferry.protocols.sumdb.note.Signer;
 import dev.ferry.protocols.sumdb.note.Verifier;
 import dev.ferry.server.admin.AdminApi;
-import dev.ferry.server.admin.AdminAuth;
 import dev.ferry.server.admin.AuditLog;
 import dev.ferry.server.admin.BundleApi;
 import dev.ferry.server.admin.FakeBundles;
@@ -31,20 +30,15 @@ import dev.ferry.sync.bundle.BundleProgress;
 import dev.ferry.sync.bundle.ExportRecord;
 import dev.ferry.sync.bundle.ExportRequest;
 import dev.ferry.sync.bundle.ImportRequest;
-import io.helidon.webserver.WebServer;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -64,13 +58,12 @@ class BundleEndpointsTest {
     @TempDir
     Path tmp;
 
-    private final HttpClient http = HttpClient.newHttpClient();
     private final FakeBundles bundles = new FakeBundles();
     private final List<BundleProgress> imported = new CopyOnWriteArrayList<>();
     private final CountDownLatch importDone = new CountDownLatch(1);
     private Verifier serverKey;
     private RocksContentStore store;
-    private WebServer server;
+    private AdminHttp admin;
     private PrewarmService prewarm;
     private MirrorSetRegistry sets;
     private AuditLog audit;
@@ -101,48 +94,31 @@ class BundleEndpointsTest {
         AdminApi api = new AdminApi(prewarm, sets, pins, runner, go, images, setPlanner, store::stats, metrics, bundleApi);
         Files.createDirectories(tmp.resolve("data"));
         audit = new AuditLog(tmp.resolve("data").resolve(AuditLog.FILE), clock);
-        FerryRoutes routes = new FerryRoutes(new TestServer.RecordingMirror(r -> {
-            throw new AssertionError("admin requests must not reach the mirror");
-        }), List.of(), metrics, () -> true, AdminAuth.of(TOKEN), Map.of(),
-                new OciRouting(Map.of(), null, List.of(), null, null, 1 << 20), api, audit);
-        server = FerryHttpServer.create("127.0.0.1", 0, routes, Duration.ofSeconds(1)).start();
+        admin = new AdminHttp(api, metrics, audit, TOKEN);
     }
 
     @AfterEach
     void stop() {
-        server.stop();
+        admin.close();
         sets.close();
         prewarm.cancelAll();
         store.close();
     }
 
     private String url() {
-        return "http://127.0.0.1:" + server.port();
+        return admin.url();
     }
 
     private HttpResponse<String> send(String method, String path, String token, String body) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url() + path))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        if (token != null) {
-            b.header("Authorization", "Bearer " + token);
-        }
-        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        return admin.send(method, path, token, body);
     }
 
     private JsonNode ok(int status, HttpResponse<String> r) throws Exception {
-        assertEquals(status, r.statusCode(), r.body());
-        assertEquals("application/json", r.headers().firstValue("Content-Type").orElse(""));
-        return JSON.readTree(r.body());
+        return AdminHttp.ok(status, r);
     }
 
     private List<JsonNode> auditLines() throws Exception {
-        List<JsonNode> out = new ArrayList<>();
-        if (Files.exists(audit.file())) {
-            for (String line : Files.readAllLines(audit.file())) {
-                out.add(JSON.readTree(line));
-            }
-        }
-        return out;
+        return admin.auditLines();
     }
 
     private static final String[][] ENDPOINTS = {
