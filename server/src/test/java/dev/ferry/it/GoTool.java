@@ -54,6 +54,16 @@ final class GoTool {
         env.put("HOME", home.toString());
     }
 
+    /** Sets (or, with null, removes) one variable of the go command's environment, e.g. GOWORK for a workspace. */
+    GoTool env(String name, String value) {
+        if (value == null) {
+            env.remove(name);
+        } else {
+            env.put(name, value);
+        }
+        return this;
+    }
+
     static String goBinary() {
         for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin").split(":")) {
             Path p = Path.of(dir, "go");

@@ -8,17 +8,21 @@ import dev.ferry.protocols.FormatException;
 import dev.ferry.protocols.goproxy.ProxyRequest;
 import dev.ferry.protocols.gosum.GoSum;
 import dev.ferry.protocols.modfile.GoMod;
+import dev.ferry.protocols.modfile.GoWork;
 import dev.ferry.protocols.module.ModulePath;
 import dev.ferry.protocols.mvs.BuildList;
 import dev.ferry.protocols.mvs.ModuleVersion;
 import dev.ferry.protocols.mvs.Mvs;
+import dev.ferry.protocols.mvs.Reach;
 import dev.ferry.protocols.semver.Version;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -38,43 +42,201 @@ public final class GoPrewarmPlanner {
         this.mirror = Objects.requireNonNull(mirror, "mirror");
     }
 
-    /**
-     * What {@code go mod download all} needs for the main module {@code gomod}: .info, .mod and .zip of every
-     * module in the build list (minimal version selection, see {@link Mvs}, with the file's exclude and replace
-     * directives; a replaced module's files are the replacement's), and the .mod of every other module version
-     * whose go.mod the graph walk read. Bad lines are reported by number and left out (the rest of the file is
-     * used); a dependency whose go.mod cannot be had is reported and its requirements are missing from the plan.
-     * Local directory replacements are skipped and listed in the plan's notes.
-     */
+    /** {@link #planProject} of a lone go.mod. */
     public Plan planGoMod(String fileName, byte[] gomod) {
+        return planProject(GoProject.ofGoMod(fileName, gomod));
+    }
+
+    /**
+     * What the go command may read for {@code project} with an empty module cache: {@code go mod download all},
+     * {@code go build} and {@code go test} (with {@code -mod=mod} on an untidy go.mod too), {@code go mod tidy},
+     * {@code go mod verify}, {@code go list -m all} and {@code go mod graph}. That is (see {@link Mvs#reach}):
+     * <ul>
+     * <li>for the build list the go.mod declares (minimal version selection with the file's exclude and replace
+     *     directives; a replaced module's files are the replacement's): every version's .info, .mod and .zip, and
+     *     the .mod of every other version the graph walk read;</li>
+     * <li>to be safe: .info, .mod and .zip of the versions an untidy go.mod moves to once the modules providing
+     *     packages become roots, and the .mod of every version reachable in the unpruned graph (go mod tidy's
+     *     go 1.16 compatibility check and a go.mod without a go directive read them all);</li>
+     * <li>for an import of the project's own code that no module of the graph provides: what the go command's
+     *     lookup of it reads (each candidate module path's @v/list, and the newest version's files), and that
+     *     module's graph in turn;</li>
+     * <li>every line of the project's go.sum ({@link #planGoSum}).</li>
+     * </ul>
+     * A workspace plans the modules it uses together, as one build list, with the go.work's replacements. Bad
+     * lines are reported by number and left out (the rest of the file is used); a dependency whose go.mod cannot
+     * be had is reported and its requirements are missing from the plan. Local directory replacements are skipped
+     * and listed in the plan's notes. The notes also say how many files are planned for what.
+     */
+    public Plan planProject(GoProject project) {
         List<PlanError> errors = new ArrayList<>();
         List<String> notes = new ArrayList<>();
-        GoMod main = parseMainModule(fileName, gomod, errors);
+        String fileName = project.name();
+        Set<ModulePath> workspace = new HashSet<>();
+        GoMod main = project.goWork() != null
+                ? workspaceMain(project, workspace, errors)
+                : parseMainModule(fileName, project.goMod(), errors);
         if (main == null) {
             return new Plan(List.of(), errors, notes);
         }
-        BuildList b = Mvs.buildList(main, this::goMod);
-        for (BuildList.Problem p : b.problems()) {
+        Reach reach = Mvs.reach(main, this::goMod, workspace, List.of());
+        List<ModuleVersion> found = lookUpImports(project.imports(), reach, main, workspace, errors);
+        if (!found.isEmpty()) {
+            reach = Mvs.reach(main, this::goMod, workspace, found);
+        }
+        for (BuildList.Problem p : reach.problems()) {
             errors.add(new PlanError(fileName, 0, p.toString()));
         }
+        BuildList declared = reach.declared();
+        Set<ModuleVersion> buildFiles = new HashSet<>(declared.selected());
+        Set<ModuleVersion> buildMods = new HashSet<>(declared.loaded());
         List<PrewarmItem> items = new ArrayList<>();
-        for (ModuleVersion m : b.selected()) {
-            ModuleVersion src = b.source(m);
+        int forBuild = 0;
+        int toBeSafe = 0;
+        for (ModuleVersion m : reach.files()) {
+            ModuleVersion src = reach.source(m);
             if (src == null) {
-                notes.add(m + " is replaced by local directory " + b.localReplacements().get(m) + ": not fetched");
+                notes.add(m + " is replaced by local directory " + reach.localReplacements().get(m) + ": not fetched");
                 continue;
             }
             for (PrewarmItem.Ext ext : PrewarmItem.Ext.values()) {
                 items.add(new PrewarmItem.GoFile(src.path(), src.version(), ext));
             }
-        }
-        for (ModuleVersion m : b.loaded()) {
-            ModuleVersion src = b.source(m);
-            if (src != null) {
-                items.add(new PrewarmItem.GoFile(src.path(), src.version(), PrewarmItem.Ext.MOD));
+            if (buildFiles.contains(m)) {
+                forBuild += 3;
+            } else {
+                toBeSafe += 3;
             }
         }
-        return new Plan(items, errors, notes);
+        for (ModuleVersion m : reach.goMods()) {
+            ModuleVersion src = reach.source(m);
+            if (src != null && !reach.files().contains(m)) {
+                items.add(new PrewarmItem.GoFile(src.path(), src.version(), PrewarmItem.Ext.MOD));
+                if (buildMods.contains(m)) {
+                    forBuild++;
+                } else {
+                    toBeSafe++;
+                }
+            }
+        }
+        Plan plan = new Plan(items, errors, notes);
+        if (project.goSum() != null) {
+            plan = plan.plus(planGoSum(fileName + " (go.sum)", project.goSum()));
+        }
+        int sumOnly = plan.items().size() - forBuild - toBeSafe;
+        List<String> counted = new ArrayList<>(plan.notes());
+        counted.add("planned " + plan.items().size() + " files: " + forBuild + " for the build list, " + toBeSafe
+                + " to be safe" + (sumOnly > 0 ? ", " + sumOnly + " more from go.sum" : "")
+                + (found.isEmpty() ? "" : "; looked up for imports no requirement provides: " + found));
+        return new Plan(plan.items(), plan.errors(), counted);
+    }
+
+    /**
+     * A workspace as one main module for {@link Mvs}: the first used module's path, every used module's
+     * requirements, excludes and replacements, then the go.work's replacements, which win. The other used
+     * modules' paths go into {@code workspace}.
+     */
+    private GoMod workspaceMain(GoProject project, Set<ModulePath> workspace, List<PlanError> errors) {
+        GoWork work;
+        try {
+            work = GoWork.parse(project.name(), project.goWork());
+        } catch (FormatException e) {
+            errors.add(new PlanError(project.name(), lineOf(e.getMessage()), e.getMessage()));
+            return null;
+        }
+        List<GoMod> modules = new ArrayList<>();
+        for (String dir : work.use()) {
+            byte[] content = project.workspace().get(dir);
+            String file = dir + "/go.mod";
+            if (content == null) {
+                errors.add(new PlanError(project.name(), 0, "use " + dir + ": no go.mod was given for it"));
+                continue;
+            }
+            GoMod m = parseMainModule(file, content, errors);
+            if (m != null) {
+                modules.add(m);
+            }
+        }
+        if (modules.isEmpty()) {
+            return null;
+        }
+        List<GoMod.Require> require = new ArrayList<>();
+        List<GoMod.Exclude> exclude = new ArrayList<>();
+        List<GoMod.Replace> replace = new ArrayList<>();
+        for (GoMod m : modules) {
+            workspace.add(m.module());
+            require.addAll(m.require());
+            exclude.addAll(m.exclude());
+            replace.addAll(m.replace());
+        }
+        replace.addAll(work.replace());
+        GoMod first = modules.get(0);
+        workspace.remove(first.module());
+        String go = work.go().isEmpty() ? first.go() : work.go();
+        return new GoMod(first.module(), go, "", require, exclude, replace, List.of(), "");
+    }
+
+    /**
+     * The modules the go command finds for imports that no module of the graph provides (an untidy go.mod):
+     * for each such import, every path prefix that could be a module is looked up as the go command does
+     * ({@code latest}: the newest release of @v/list, else @latest), and each one that exists is returned.
+     */
+    private List<ModuleVersion> lookUpImports(List<String> imports, Reach reach, GoMod main, Set<ModulePath> workspace,
+                                              List<PlanError> errors) {
+        Set<String> provided = new HashSet<>();
+        provided.add(main.module().value());
+        workspace.forEach(m -> provided.add(m.value()));
+        for (ModuleVersion m : reach.files()) {
+            provided.add(m.path().value());
+        }
+        Set<ModuleVersion> found = new java.util.TreeSet<>();
+        Set<String> asked = new HashSet<>();
+        for (String imp : new java.util.TreeSet<>(imports)) {
+            if (isStandard(imp) || isProvided(imp, provided)) {
+                continue;
+            }
+            for (String prefix = imp; prefix.contains("/") || prefix.contains("."); ) {
+                if (asked.add(prefix)) {
+                    try {
+                        ModulePath p = ModulePath.parse(prefix);
+                        found.add(new ModuleVersion(p, resolve(p, "latest").get(0)));
+                    } catch (FormatException | PrewarmFailure e) {
+                        // Not a module, or none there: the go command moves on to the next prefix as well.
+                    }
+                }
+                int slash = prefix.lastIndexOf('/');
+                if (slash < 0) {
+                    break;
+                }
+                prefix = prefix.substring(0, slash);
+            }
+        }
+        return List.copyOf(found);
+    }
+
+    /** The standard library's import paths have no dot in their first element (and "C" is cgo). */
+    static boolean isStandard(String importPath) {
+        int slash = importPath.indexOf('/');
+        String first = slash < 0 ? importPath : importPath.substring(0, slash);
+        return !first.contains(".");
+    }
+
+    private static boolean isProvided(String importPath, Set<String> modules) {
+        for (String p = importPath; ; ) {
+            if (modules.contains(p)) {
+                return true;
+            }
+            int slash = p.lastIndexOf('/');
+            if (slash < 0) {
+                return false;
+            }
+            p = p.substring(0, slash);
+        }
+    }
+
+    private static int lineOf(String message) {
+        Matcher m = Pattern.compile(":(\\d+):").matcher(message);
+        return m.find() ? Integer.parseInt(m.group(1)) : 0;
     }
 
     /**
@@ -167,7 +329,14 @@ public final class GoPrewarmPlanner {
      */
     public List<Version> resolve(ModulePath module, String query) throws PrewarmFailure {
         if (query.equals("latest")) {
-            return List.of(latest(module));
+            // As the go command: the newest release in @v/list, else its newest pre-release, else @latest (a module
+            // with only pseudo-versions). The list is read either way, so it is stored for the go command too.
+            List<Version> listed = list(module);
+            if (listed.isEmpty()) {
+                return List.of(latest(module));
+            }
+            List<Version> releases = listed.stream().filter(v -> !v.isPrerelease()).toList();
+            return List.of(Collections.max(releases.isEmpty() ? listed : releases));
         }
         if (query.equals("all")) {
             List<Version> all = list(module);

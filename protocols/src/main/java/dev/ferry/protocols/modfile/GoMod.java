@@ -142,7 +142,21 @@ public record GoMod(ModulePath module, String go, String toolchain, List<Require
         }
         // The lexer works on runes; invalid UTF-8 becomes U+FFFD as Go's rune decoding does.
         String src = new String(data, StandardCharsets.UTF_8);
-        return new Builder(file, strict).build(Lexer.parse(file, src));
+        return new Builder(file, strict, false).build(Lexer.parse(file, src));
+    }
+
+    /** {@link GoWork#parse}: a go.work shares go.mod's syntax, with {@code use} and without {@code module}. */
+    static GoWork parseWork(String file, byte[] data) throws FormatException {
+        Objects.requireNonNull(file, "file");
+        if (data == null) {
+            throw new FormatException(file + ": missing");
+        }
+        if (data.length > MAX_SIZE) {
+            throw new FormatException(file + ": too large (" + data.length + " bytes; limit is " + MAX_SIZE + ")");
+        }
+        Builder b = new Builder(file, true, true);
+        b.collect(Lexer.parse(file, new String(data, StandardCharsets.UTF_8)));
+        return new GoWork(b.go == null ? "" : b.go, b.use, b.replace);
     }
 
     private static final Pattern GO_VERSION =
@@ -165,23 +179,37 @@ public record GoMod(ModulePath module, String go, String toolchain, List<Require
         private final List<Exclude> exclude = new ArrayList<>();
         private final List<Replace> replace = new ArrayList<>();
         private final List<Retract> retract = new ArrayList<>();
+        private final List<String> use = new ArrayList<>();
+        private final boolean work;
         private boolean sawModule;
 
-        Builder(String file, boolean strict) {
+        Builder(String file, boolean strict, boolean work) {
             this.file = file;
             this.strict = strict;
+            this.work = work;
         }
 
         GoMod build(List<Object> statements) {
+            collect(statements);
+            if (module == null) {
+                throw new FormatException(file + ": no module directive");
+            }
+            return new GoMod(module, go == null ? "" : go, toolchain == null ? "" : toolchain, require, exclude,
+                    replace, retract, deprecated);
+        }
+
+        void collect(List<Object> statements) {
             for (Object s : statements) {
                 if (s instanceof Lexer.Line line) {
                     add(null, line, line.tokens().get(0), line.tokens().subList(1, line.tokens().size()));
                 } else if (s instanceof Lexer.Block block) {
                     String verb = block.tokens().get(0);
-                    boolean known = block.tokens().size() == 1 && switch (verb) {
-                        case "module", "godebug", "require", "exclude", "replace", "retract", "tool", "ignore" -> true;
-                        default -> false;
-                    };
+                    boolean known = block.tokens().size() == 1 && (work
+                            ? verb.equals("use") || verb.equals("replace") || verb.equals("godebug")
+                            : switch (verb) {
+                                case "module", "godebug", "require", "exclude", "replace", "retract", "tool", "ignore" -> true;
+                                default -> false;
+                            });
                     if (!known) {
                         if (strict) {
                             throw new FormatException(Lexer.position(file, block.line(), block.col())
@@ -194,11 +222,6 @@ public record GoMod(ModulePath module, String go, String toolchain, List<Require
                     }
                 }
             }
-            if (module == null) {
-                throw new FormatException(file + ": no module directive");
-            }
-            return new GoMod(module, go == null ? "" : go, toolchain == null ? "" : toolchain, require, exclude,
-                    replace, retract, deprecated);
         }
 
         private FormatException error(Lexer.Line line, String msg) {
@@ -214,7 +237,19 @@ public record GoMod(ModulePath module, String go, String toolchain, List<Require
                     }
                 }
             }
+            if (work && !List.of("go", "toolchain", "godebug", "use", "replace").contains(verb)) {
+                throw error(line, "unknown directive: " + verb);
+            }
             switch (verb) {
+                case "use" -> {
+                    if (!work) {
+                        throw error(line, "unknown directive: " + verb);
+                    }
+                    if (args.size() != 1) {
+                        throw error(line, "usage: use local/dir");
+                    }
+                    use.add(string(line, args.get(0)));
+                }
                 case "go" -> {
                     if (go != null) {
                         throw error(line, "repeated go statement");

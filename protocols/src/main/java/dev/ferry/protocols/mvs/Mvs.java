@@ -108,7 +108,65 @@ public final class Mvs {
 
     /** Computes the module graph and build list of {@code main} (parsed with {@link GoMod#parseStrict}). */
     public static BuildList buildList(GoMod main, GoModSource source, Options options) {
-        return new Walk(main, source, options).run();
+        return new Walk(main, source, options, Set.of(), List.of(), false).run();
+    }
+
+    /**
+     * Every module version whose go.mod, and every one whose files, the go command may read for {@code main}
+     * beyond what {@link #buildList} says, because cmd/go reads more than the declared build list when the go.mod
+     * is not tidy or when it checks compatibility:
+     * <ul>
+     * <li><b>Root promotion.</b> With a pruned graph (go 1.17+), a module that provides a package but is not a
+     *     root is made one by {@code -mod=mod} builds and by {@code go mod tidy}; its go.mod is then read, its
+     *     requirements become edges, and the build list can move to higher versions (an untidy go.mod with only
+     *     its direct requirements). Modelled as if every module of the build list provided packages: the roots
+     *     grow by the build list until it no longer changes, and the files of every build list on the way are
+     *     included, since the go command downloads zips at intermediate selections too.</li>
+     * <li><b>The whole graph.</b> {@code go mod tidy} checks that go 1.16 would select the same versions, and a
+     *     go.mod without a go directive is converted from an unpruned graph: both read the go.mod of every module
+     *     version reachable through requirements, ignoring pruning.</li>
+     * </ul>
+     * {@code workspace} names further main modules (a go.work's other modules): requirements on them are
+     * satisfied in place and never read. {@code extraRoots} are added to the main module's requirements (modules
+     * that a query found for imports no requirement provides).
+     */
+    public static Reach reach(GoMod main, GoModSource source, Set<ModulePath> workspace, List<ModuleVersion> extraRoots) {
+        GoModSource cached = memo(source);
+        BuildList declared = new Walk(main, cached, Options.defaults(), workspace, extraRoots, false).run();
+        List<BuildList> walks = new ArrayList<>(List.of(declared));
+        BuildList current = declared;
+        // Each round can only raise versions or add paths, so this ends; the bound guards against a go.mod source
+        // that answers differently each time.
+        for (int round = 0; round < 64; round++) {
+            List<ModuleVersion> roots = new ArrayList<>(extraRoots);
+            roots.addAll(current.selected());
+            BuildList next = new Walk(main, cached, Options.defaults(), workspace, roots, false).run();
+            walks.add(next);
+            if (next.selected().equals(current.selected())) {
+                break;
+            }
+            current = next;
+        }
+        walks.add(new Walk(main, cached, Options.defaults(), workspace, extraRoots, true).run());
+        return Reach.of(declared, walks);
+    }
+
+    /** A source that reads each go.mod once, remembering failures too, since the walks above ask again. */
+    private static GoModSource memo(GoModSource source) {
+        Map<ModuleVersion, Object> seen = new HashMap<>();
+        return (path, version) -> {
+            Object o = seen.computeIfAbsent(new ModuleVersion(path, version), mv -> {
+                try {
+                    return source.goMod(path, version);
+                } catch (RuntimeException e) {
+                    return e;
+                }
+            });
+            if (o instanceof RuntimeException e) {
+                throw e;
+            }
+            return (GoMod) o;
+        };
     }
 
     private static final class Walk {
@@ -126,11 +184,19 @@ public final class Mvs {
         private final Map<ModuleVersion, String> local = new TreeMap<>();
         private final List<BuildList.Problem> problems = new ArrayList<>();
         private final Map<ModulePath, List<Version>> versionLists = new HashMap<>();
+        private final Set<ModulePath> mains = new HashSet<>();
+        private final List<ModuleVersion> extraRoots;
+        private final boolean unpruned;
 
-        Walk(GoMod main, GoModSource source, Options options) {
+        Walk(GoMod main, GoModSource source, Options options, Set<ModulePath> workspace, List<ModuleVersion> extraRoots,
+             boolean unpruned) {
             this.main = Objects.requireNonNull(main, "main");
             this.source = Objects.requireNonNull(source, "source");
             this.options = Objects.requireNonNull(options, "options");
+            this.extraRoots = List.copyOf(extraRoots);
+            this.unpruned = unpruned;
+            mains.add(main.module());
+            mains.addAll(workspace);
             for (GoMod.Exclude e : main.exclude()) {
                 excluded.add(new ModuleVersion(e.path(), e.version()));
             }
@@ -145,8 +211,9 @@ public final class Mvs {
         }
 
         BuildList run() {
-            boolean mainPruned = isPruned(main.go());
+            boolean mainPruned = !unpruned && isPruned(main.go());
             List<ModuleVersion> roots = requirements(null, main.require());
+            roots.addAll(extraRoots);
             roots.forEach(this::select);
             Set<ModuleVersion> visitingPruned = new HashSet<>();
             Set<ModuleVersion> visitingUnpruned = new HashSet<>();
@@ -171,7 +238,7 @@ public final class Mvs {
             }
             List<ModuleVersion> list = new ArrayList<>();
             for (Map.Entry<ModulePath, Version> e : selected.entrySet()) {
-                if (!e.getKey().equals(main.module())) {
+                if (!mains.contains(e.getKey())) {
                     list.add(new ModuleVersion(e.getKey(), e.getValue()));
                 }
             }
@@ -201,7 +268,7 @@ public final class Mvs {
 
         private void enqueue(ArrayDeque<Object[]> queue, Set<ModuleVersion> pruned, Set<ModuleVersion> unpruned,
                              ModuleVersion m, boolean unprunedMode) {
-            if (m.path().equals(main.module())) {
+            if (mains.contains(m.path())) {
                 return;
             }
             if (!(unprunedMode ? unpruned : pruned).add(m)) {

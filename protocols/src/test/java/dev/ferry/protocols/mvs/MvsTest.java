@@ -54,6 +54,39 @@ class MvsTest {
         return b.goListLines();
     }
 
+    /**
+     * The reported case (checked against go 1.19 by GoCommandOracleIT's g2): an untidy go 1.17 go.mod with only
+     * its direct requirement; the dependency lists a pseudo-version of x as indirect, while b, once promoted to a
+     * root, raises x to v1.3.0. The declared build list has the pseudo-version; the go command also reads x
+     * v1.3.0's files, and go mod tidy reads every go.mod of the unpruned graph.
+     */
+    @Test
+    void reachFollowsRootPromotionAndTheWholeGraph() {
+        Graph g = new Graph()
+                .mod("example.com/a@v1.2.0", "1.17", "example.com/b v1.0.0", "example.com/x v1.1.2-0.20230101000000-abcdef000001")
+                .mod("example.com/b@v1.0.0", "1.17", "example.com/x v1.3.0")
+                .mod("example.com/x@v1.1.2-0.20230101000000-abcdef000001", "1.17", "example.com/old v1.0.0")
+                .mod("example.com/x@v1.3.0", "1.17")
+                .mod("example.com/old@v1.0.0", "1.17");
+        GoMod m = main("module example.com/m\ngo 1.17\nrequire example.com/a v1.2.0\n");
+        Reach r = Mvs.reach(m, g, java.util.Set.of(), List.of());
+        assertEquals(List.of("example.com/m", "example.com/a v1.2.0", "example.com/b v1.0.0",
+                "example.com/x v1.1.2-0.20230101000000-abcdef000001"), list(r.declared()));
+        // x is promoted at the version selected when its package is first loaded (the pseudo-version, whose go.mod
+        // brings in old), then b's requirement raises it: both x versions' files, and old's, may be read.
+        assertEquals(List.of("example.com/a@v1.2.0", "example.com/b@v1.0.0", "example.com/old@v1.0.0",
+                "example.com/x@v1.1.2-0.20230101000000-abcdef000001", "example.com/x@v1.3.0"),
+                r.files().stream().map(Object::toString).toList());
+        assertTrue(r.goMods().contains(ModuleVersion.parse("example.com/x@v1.1.2-0.20230101000000-abcdef000001")));
+        assertTrue(r.goMods().contains(ModuleVersion.parse("example.com/old@v1.0.0")));
+
+        // A workspace's other modules are never read, however they are required.
+        Reach w = Mvs.reach(main("module example.com/m\ngo 1.18\nrequire example.com/a v1.2.0\nrequire example.com/w2 v0.0.0\n"),
+                g, java.util.Set.of(ModulePath.parse("example.com/w2")), List.of());
+        assertTrue(w.problems().isEmpty(), w.problems().toString());
+        assertFalse(w.goMods().stream().anyMatch(v -> v.path().value().equals("example.com/w2")));
+    }
+
     @Test
     void diamondSelectsTheHighestRequiredVersion() {
         Graph g = new Graph()

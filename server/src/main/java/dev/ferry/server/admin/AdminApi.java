@@ -8,6 +8,7 @@ import dev.ferry.protocols.FormatException;
 import dev.ferry.server.config.Durations;
 import dev.ferry.server.metrics.FerryMetrics;
 import dev.ferry.storage.StoreStats;
+import dev.ferry.sync.GoProject;
 import dev.ferry.sync.GoPrewarmPlanner;
 import dev.ferry.sync.ImagePrewarmPlanner;
 import dev.ferry.sync.ItemRunner;
@@ -24,7 +25,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -126,13 +129,17 @@ public final class AdminApi {
         ObjectNode b = object(body);
         String kind = requiredText(b, "kind");
         PrewarmService.Run run = switch (kind) {
-            case "gomod", "gosum" -> {
+            case "gomod" -> {
+                only(b, "kind", "content", "name", "gowork", "workspace", "gosum", "imports");
+                GoProject project = project(b);
+                yield prewarm.start((project.goWork() != null ? "go.work " : "go.mod ") + project.name(),
+                        () -> go.planProject(project));
+            }
+            case "gosum" -> {
                 only(b, "kind", "content", "name");
                 byte[] content = content(b);
-                String name = optionalText(b, "name", kind.equals("gomod") ? "go.mod" : "go.sum");
-                yield kind.equals("gomod")
-                        ? prewarm.start("go.mod " + name, () -> go.planGoMod(name, content))
-                        : prewarm.start("go.sum " + name, () -> go.planGoSum(name, content));
+                String name = optionalText(b, "name", "go.sum");
+                yield prewarm.start("go.sum " + name, () -> go.planGoSum(name, content));
             }
             case "modules" -> {
                 only(b, "kind", "items", "allVersions");
@@ -478,6 +485,59 @@ public final class AdminApi {
 
     static String optionalText(ObjectNode b, String field, String fallback) {
         return b.hasNonNull(field) ? requiredText(b, field) : fallback;
+    }
+
+    /**
+     * A gomod request's project: {@code content} (a go.mod) or {@code gowork} with {@code workspace} (use
+     * directory → go.mod text), and optional {@code gosum} text and {@code imports} (import paths).
+     */
+    private static GoProject project(ObjectNode b) {
+        boolean work = b.hasNonNull("gowork");
+        if (!work && !b.hasNonNull("content")) {
+            throw badRequest("missing field \"content\" (the go.mod's text; for a workspace \"gowork\" and \"workspace\")");
+        }
+        if (work && b.hasNonNull("content")) {
+            throw badRequest("give either \"content\" (a go.mod) or \"gowork\" with \"workspace\", not both");
+        }
+        String name = optionalText(b, "name", work ? "go.work" : "go.mod");
+        Map<String, byte[]> workspace = new LinkedHashMap<>();
+        JsonNode ws = b.get("workspace");
+        if (ws != null && !ws.isNull()) {
+            if (!work || !ws.isObject()) {
+                throw badRequest("\"workspace\" goes with \"gowork\" and maps each use directory to its go.mod text");
+            }
+            for (Map.Entry<String, JsonNode> e : (Iterable<Map.Entry<String, JsonNode>>) ws::fields) {
+                if (!e.getValue().isTextual()) {
+                    throw badRequest("\"workspace\": the go.mod of " + e.getKey() + " must be a string");
+                }
+                workspace.put(e.getKey(), e.getValue().asText().getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        byte[] goSum = null;
+        if (b.hasNonNull("gosum")) {
+            if (!b.get("gosum").isTextual()) {
+                throw badRequest("\"gosum\" must be a string (the go.sum's text)");
+            }
+            goSum = b.get("gosum").asText().getBytes(StandardCharsets.UTF_8);
+        }
+        List<String> imports = new ArrayList<>();
+        JsonNode imp = b.get("imports");
+        if (imp != null && !imp.isNull()) {
+            if (!imp.isArray() || imp.size() > 100_000) {
+                throw badRequest("\"imports\" must be an array of at most 100000 import paths");
+            }
+            for (JsonNode i : imp) {
+                if (!i.isTextual() || i.asText().length() > 1024) {
+                    throw badRequest("\"imports\" must hold import paths (strings of at most 1024 characters)");
+                }
+                imports.add(i.asText());
+            }
+        }
+        if (work) {
+            byte[] goWork = b.get("gowork").asText().getBytes(StandardCharsets.UTF_8);
+            return new GoProject(name, null, goWork, workspace, goSum, imports);
+        }
+        return new GoProject(name, content(b), null, Map.of(), goSum, imports);
     }
 
     private static byte[] content(ObjectNode b) {

@@ -64,11 +64,14 @@ public final class PrewarmCommand extends AdminCommand {
     /** {@code ferry prewarm go}. */
     @Command(name = "go", mixinStandardHelpOptions = true, sortOptions = false, usageHelpWidth = 110,
             description = {"Prewarm Go modules from a go.mod, a go.sum or MODULE@VERSION queries.",
-                    "--gomod: what 'go mod download all' needs (minimal version selection, honouring exclude and",
-                    "replace); --gosum: exactly what it lists; MODULE@QUERY: versions and queries",
+                    "--gomod: what the go command reads for the project (build, test, tidy, download all, verify;",
+                    "minimal version selection with exclude and replace, and the files an untidy go.mod or",
+                    "go mod tidy reads beyond it); --gosum: exactly what it lists; MODULE@QUERY: versions and queries",
                     "(a version, latest, vX, vX.Y, >=vX.Y.Z, all)."})
     public static final class Go extends AdminCommand {
-        @Option(names = "--gomod", paramLabel = "FILE", description = "A go.mod: its whole build list.")
+        @Option(names = "--gomod", paramLabel = "FILE|DIR", description = {"A go.mod: its whole build list; or a module",
+                "or go.work root directory: its go.mod (or go.work and each used module's go.mod), go.sum, and the",
+                "imports of its Go files."})
         Path gomod;
 
         @Option(names = "--gosum", paramLabel = "FILE", description = "A go.sum: every line of it.")
@@ -104,7 +107,9 @@ public final class PrewarmCommand extends AdminCommand {
         @Override
         int run(AdminClient client) throws AdminClient.Failure {
             ObjectNode body = JSON.createObjectNode();
-            if (gomod != null) {
+            if (gomod != null && java.nio.file.Files.isDirectory(gomod)) {
+                body = GoProjectDir.body(gomod);
+            } else if (gomod != null) {
                 body.put("kind", "gomod").put("name", gomod.toString()).put("content", read(gomod));
             } else if (gosum != null) {
                 body.put("kind", "gosum").put("name", gosum.toString()).put("content", read(gosum));
