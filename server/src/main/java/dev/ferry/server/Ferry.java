@@ -288,13 +288,16 @@ public final class Ferry implements AutoCloseable {
                 () -> LOG.info("no bundle signing key (" + key.file() + "): 'ferry keys generate' makes one;"
                         + " plain-format exports work without"));
         Files.createDirectories(config.bundlesDir());
-        bundleService = new BundleService(store, config.data(), key::get, Clock.systemUTC(), BUNDLE_REPORTS);
+        MirrorSetRegistry sets = mirrorSets;
+        // A full export carries the registered sets (docs/bundles.md); they arrive unscheduled at the far end.
+        bundleService = new BundleService(store, config.data(), key::get, Clock.systemUTC(), BUNDLE_REPORTS,
+                () -> sets.list().stream().collect(java.util.stream.Collectors.toMap(e -> e.registration().name(),
+                        e -> e.registration().content(), (x, y) -> x, LinkedHashMap::new)));
         Bundles bundles = Bundles.of(bundleService);
         List<Verifier> trusted = config.bundles().trusted();
         if (!trusted.isEmpty()) {
             LOG.info("bundle imports trust " + trusted.stream().map(Verifier::encoded).toList());
         }
-        MirrorSetRegistry sets = mirrorSets;
         BundleApi api = new BundleApi(bundles, trusted, done -> {
             try {
                 ImportedMirrorSets.register(config.bundlesDir(), done.bundleId(), sets);
