@@ -215,7 +215,7 @@ final class OciHandler {
         }
         if (route instanceof RegistryRouter.Route.Mirrored mr && (write || api.kind() == Kind.UPLOAD)) {
             OciAnswerResponder.error(x, OciErrorCode.UNSUPPORTED, api.name() + " is mirrored from " + mr.registry()
-                    + " and read-only; push to a hosted repository instead");
+                    + " and read-only; " + router.whereToPush());
             return;
         }
         // Everything else the request says is checked before a target is asked.
