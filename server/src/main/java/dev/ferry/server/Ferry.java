@@ -25,6 +25,7 @@ import dev.ferry.sync.MirrorSet;
 import dev.ferry.sync.MirrorSetPlanner;
 import dev.ferry.sync.Plan;
 import dev.ferry.mirror.oci.CachingRegistryMirror;
+import dev.ferry.mirror.oci.HostedInStore;
 import dev.ferry.mirror.oci.OciMirrorSettings;
 import dev.ferry.mirror.oci.OciRepositories;
 import dev.ferry.mirror.oci.hosted.HostedRegistry;
@@ -226,7 +227,8 @@ public final class Ferry implements AutoCloseable {
             LOG.info("registry: " + oci);
         }
         RegistryAuth auth = new RegistryAuth(oci.users(), oci.anonymousPull(), clock);
-        return new OciRouting(mirrors, hosted, oci.hosted(), oci.defaultRegistry(), auth, oci.maxUploadSize());
+        return new OciRouting(mirrors, hosted, oci.hosted(), oci.defaultRegistry(), auth, oci.maxUploadSize(),
+                new HostedInStore(store));
     }
 
     /**

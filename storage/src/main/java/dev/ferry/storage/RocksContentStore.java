@@ -540,6 +540,7 @@ public final class RocksContentStore implements ContentStore {
     }
 
     /** The pin sets holding {@code object}, as committed. */
+    @Override
     public List<String> pinSetsOf(Sha256 object) {
         byte[] prefix = StoreLayout.Pin.prefix(object);
         return unchecked(() -> {
