@@ -25,6 +25,7 @@ import dev.ferry.sync.MirrorSet;
 import dev.ferry.sync.MirrorSetPlanner;
 import dev.ferry.sync.Plan;
 import dev.ferry.mirror.oci.CachingRegistryMirror;
+import dev.ferry.mirror.oci.HostedInStore;
 import dev.ferry.mirror.oci.OciMirrorSettings;
 import dev.ferry.mirror.oci.OciRepositories;
 import dev.ferry.mirror.oci.hosted.HostedRegistry;
@@ -226,7 +227,8 @@ public final class Ferry implements AutoCloseable {
             LOG.info("registry: " + oci);
         }
         RegistryAuth auth = new RegistryAuth(oci.users(), oci.anonymousPull(), clock);
-        return new OciRouting(mirrors, hosted, oci.hosted(), oci.defaultRegistry(), auth, oci.maxUploadSize());
+        return new OciRouting(mirrors, hosted, oci.hosted(), oci.defaultRegistry(), auth, oci.maxUploadSize(),
+                new HostedInStore(store));
     }
 
     /**
@@ -288,13 +290,16 @@ public final class Ferry implements AutoCloseable {
                 () -> LOG.info("no bundle signing key (" + key.file() + "): 'ferry keys generate' makes one;"
                         + " plain-format exports work without"));
         Files.createDirectories(config.bundlesDir());
-        bundleService = new BundleService(store, config.data(), key::get, Clock.systemUTC(), BUNDLE_REPORTS);
+        MirrorSetRegistry sets = mirrorSets;
+        // A full export carries the registered sets (docs/bundles.md); they arrive unscheduled at the far end.
+        bundleService = new BundleService(store, config.data(), key::get, Clock.systemUTC(), BUNDLE_REPORTS,
+                () -> sets.list().stream().collect(java.util.stream.Collectors.toMap(e -> e.registration().name(),
+                        e -> e.registration().content(), (x, y) -> x, LinkedHashMap::new)));
         Bundles bundles = Bundles.of(bundleService);
         List<Verifier> trusted = config.bundles().trusted();
         if (!trusted.isEmpty()) {
             LOG.info("bundle imports trust " + trusted.stream().map(Verifier::encoded).toList());
         }
-        MirrorSetRegistry sets = mirrorSets;
         BundleApi api = new BundleApi(bundles, trusted, done -> {
             try {
                 ImportedMirrorSets.register(config.bundlesDir(), done.bundleId(), sets);

@@ -4,6 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ferry.protocols.sumdb.note.Signer;
+import dev.ferry.server.admin.AdminAuth;
+import dev.ferry.server.admin.SigningKey;
 import dev.ferry.server.config.FerryConfig;
 import dev.ferry.server.config.ListenAddress;
 import dev.ferry.server.metrics.PrometheusText;
@@ -38,7 +44,11 @@ class FerryTest {
     }
 
     FerryConfig config(ListenAddress listen) {
-        return new FerryConfig(listen, tmp.resolve("data"), "off",
+        return config(listen, tmp.resolve("data"));
+    }
+
+    FerryConfig config(ListenAddress listen, Path data) {
+        return new FerryConfig(listen, data, "off",
                 new GoProxyList(List.of()), Duration.ofMinutes(5), Duration.ofMinutes(1), UpstreamTimeouts.defaults(),
                 Level.INFO, false);
     }
@@ -122,6 +132,70 @@ class FerryTest {
         Files.delete(data.resolve(dev.ferry.server.admin.SigningKey.FILE));
         try (Ferry ferry = Ferry.start(config())) {
             assertTrue(ferry.port() > 0);
+        }
+    }
+
+    /**
+     * The wiring of docs/bundles.md's promise: a mirror set registered at A travels in A's full export, and B, which
+     * imports it, lists it without a schedule.
+     */
+    @Test
+    void aRegisteredMirrorSetTravelsInAFullExportAndArrivesUnscheduled() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        Path dataA = Files.createDirectories(tmp.resolve("a"));
+        Signer signer = Signer.generate("ferry-a.example");
+        SigningKey.write(dataA.resolve(SigningKey.FILE), signer, false);
+        String yaml = "name: plant\nmodules:\n  - path: example.com/plant\n";
+        JsonNode exported;
+        try (Ferry a = Ferry.start(config(new ListenAddress("127.0.0.1", 0), dataA))) {
+            String token = Files.readString(dataA.resolve(AdminAuth.TOKEN_FILE)).strip();
+            ObjectNode set = json.createObjectNode().put("content", yaml).put("fileName", "plant.yaml").put("refresh", "6h");
+            assertEquals(201, admin(a, token, "POST", "/admin/api/mirror-sets", set).statusCode());
+            ObjectNode export = json.createObjectNode().put("to", Files.createDirectories(tmp.resolve("medium")).toString());
+            exported = finished(a, token, "/admin/api/exports/",
+                    json.readTree(admin(a, token, "POST", "/admin/api/exports", export).body()).get("id").asText());
+        }
+        assertEquals("SUCCEEDED", exported.path("state").asText(), exported.toString());
+        assertTrue(exported.toString().contains("{\"what\":\"mirror sets\",\"value\":1}"), exported.toString());
+
+        Path dataB = Files.createDirectories(tmp.resolve("b"));
+        try (Ferry b = Ferry.start(config(new ListenAddress("127.0.0.1", 0), dataB))) {
+            String token = Files.readString(dataB.resolve(AdminAuth.TOKEN_FILE)).strip();
+            ObjectNode imp = json.createObjectNode().put("from", exported.path("directory").asText());
+            imp.putArray("trust").add(signer.verifier().encoded());
+            HttpResponse<String> started = admin(b, token, "POST", "/admin/api/imports", imp);
+            assertEquals(202, started.statusCode(), started.body());
+            JsonNode imported = finished(b, token, "/admin/api/imports/", json.readTree(started.body()).get("id").asText());
+            assertEquals("SUCCEEDED", imported.path("state").asText(), imported.toString());
+            // The sets are registered once the import job has ended, on a thread of their own.
+            JsonNode sets;
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            do {
+                Thread.sleep(20); // polling interval, bounded by the deadline
+                sets = json.readTree(admin(b, token, "GET", "/admin/api/mirror-sets", null).body()).get("mirrorSets");
+            } while (sets.isEmpty() && System.nanoTime() < deadline);
+            assertEquals(1, sets.size(), sets.toString());
+            assertEquals("plant", sets.get(0).path("name").asText(), sets.toString());
+            assertTrue(sets.get(0).path("refresh").isNull(), "registered without a schedule: " + sets);
+        }
+    }
+
+    HttpResponse<String> admin(Ferry f, String token, String method, String path, JsonNode body) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(f.url() + path)).header("Authorization", "Bearer " + token)
+                .header("Content-Type", "application/json")
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(body.toString())).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Polls a job until it ended (bounded by a deadline). */
+    JsonNode finished(Ferry f, String token, String jobs, String id) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (true) {
+            JsonNode p = new ObjectMapper().readTree(admin(f, token, "GET", jobs + id, null).body());
+            if (!p.path("state").asText().equals("RUNNING") || System.nanoTime() > deadline) {
+                return p;
+            }
+            Thread.sleep(20); // polling interval, bounded by the deadline
         }
     }
 }

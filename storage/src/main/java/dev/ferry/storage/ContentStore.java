@@ -66,6 +66,11 @@ public interface ContentStore extends AutoCloseable {
         throw new UnsupportedOperationException("this store has no pins");
     }
 
+    /** The pin sets holding {@code object}, in name order; empty when none does. */
+    default List<String> pinSetsOf(Sha256 object) {
+        throw new UnsupportedOperationException("this store has no pins");
+    }
+
     /** Visits the objects of {@code pinSet} in digest order until the visitor returns false. */
     default void scanPinSet(String pinSet, Predicate<Sha256> visitor) {
         throw new UnsupportedOperationException("this store has no pins");

@@ -6,8 +6,11 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -469,17 +472,39 @@ public final class RocksContentStore implements ContentStore {
     @Override
     public StoreStats stats() {
         return unchecked(() -> {
-            long disk;
-            try {
-                disk = db.getAggregatedLongProperty("rocksdb.total-sst-files-size")
-                        + db.getAggregatedLongProperty("rocksdb.total-blob-file-size");
-            } catch (RocksDBException e) {
-                disk = -1;
-            }
+            long disk = diskUsed(dir);
             return new StoreStats(counter(Counter.OBJECTS), counter(Counter.OBJECT_BYTES), counter(Counter.CHUNKS),
                     counter(Counter.CHUNK_BYTES), disk, options.quotaBytes(), counter(Counter.PINNED_OBJECTS),
                     counter(Counter.PINNED_BYTES), counter(Counter.EVICTED_OBJECTS), counter(Counter.EVICTED_BYTES));
         });
+    }
+
+    /**
+     * Bytes of every file in the store directory: SST and blob files, and also the WAL, MANIFEST, OPTIONS and info
+     * logs, which RocksDB's size properties leave out (a freshly written store holds most of its bytes in the WAL
+     * until a flush). Files RocksDB deletes during the walk are skipped; -1 when the directory cannot be read.
+     */
+    static long diskUsed(Path dir) {
+        long[] total = {0};
+        try {
+            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                    if (attrs.isRegularFile()) {
+                        total[0] += attrs.size();
+                    }
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFileFailed(Path file, IOException e) {
+                    return FileVisitResult.CONTINUE; // deleted by a compaction or a WAL recycle since listed
+                }
+            });
+        } catch (IOException e) {
+            return -1;
+        }
+        return total[0];
     }
 
     // ---------------------------------------------------------------- lifecycle
@@ -515,6 +540,7 @@ public final class RocksContentStore implements ContentStore {
     }
 
     /** The pin sets holding {@code object}, as committed. */
+    @Override
     public List<String> pinSetsOf(Sha256 object) {
         byte[] prefix = StoreLayout.Pin.prefix(object);
         return unchecked(() -> {

@@ -45,6 +45,10 @@ public final class ImportedMirrorSets {
                         + " skipped");
                 continue;
             }
+            if (registry.get(e.getKey()).map(x -> x.registration().content().equals(e.getValue().asText()))
+                    .orElse(false)) {
+                continue; // already here as it is (every full bundle carries it): keep its schedule, if it has one
+            }
             try {
                 registry.registerUnscheduled(e.getKey() + ".yaml (bundle " + bundleId + ")", e.getValue().asText(),
                         e.getKey());

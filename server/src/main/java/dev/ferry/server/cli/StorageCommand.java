@@ -26,7 +26,8 @@ public final class StorageCommand extends AdminCommand {
         }
         out().println("objects:    " + s.path("objects").asLong() + " (" + JobWatcher.bytes(s.path("objectBytes").asLong()) + ")");
         out().println("chunks:     " + s.path("chunks").asLong() + " (" + JobWatcher.bytes(s.path("chunkBytes").asLong()) + ")");
-        out().println("disk:       " + JobWatcher.bytes(s.path("diskBytes").asLong()));
+        out().println("disk used:  " + JobWatcher.bytes(s.path("diskBytes").asLong())
+                + " (every file of the store: SST and blob files, WAL, MANIFEST, OPTIONS, logs)");
         out().println("size:       " + JobWatcher.bytes(s.path("sizeBytes").asLong()) + " (what the quota measures)");
         out().println("quota:      " + (s.path("quotaBytes").isNumber() && s.path("quotaBytes").asLong() > 0
                 ? JobWatcher.bytes(s.path("quotaBytes").asLong()) + String.format(Locale.ROOT, " (%.1f%% used)",

@@ -6,13 +6,22 @@ import dev.ferry.mirror.go.GoAnswer;
 import dev.ferry.mirror.go.GoMirrorSettings;
 import dev.ferry.mirror.go.GoStoreCheck;
 import dev.ferry.mirror.go.GoStoreNames;
+import dev.ferry.mirror.oci.CachingRegistryMirror;
+import dev.ferry.mirror.oci.OciAnswer;
+import dev.ferry.mirror.oci.OciMirrorSettings;
+import dev.ferry.mirror.oci.OciStoreCheck;
+import dev.ferry.mirror.oci.OciStoreNames;
 import dev.ferry.mirror.sumdb.SumdbEvents;
 import dev.ferry.protocols.goproxy.ProxyRequest;
+import dev.ferry.protocols.oci.Digest;
+import dev.ferry.protocols.oci.Reference;
+import dev.ferry.protocols.oci.RepositoryName;
 import dev.ferry.protocols.sumdb.SumdbConfig;
 import dev.ferry.server.Checksums;
 import dev.ferry.server.config.ConfigException;
 import dev.ferry.server.config.ConfigLoader;
 import dev.ferry.server.config.FerryConfig;
+import dev.ferry.server.config.RegistryConfig;
 import dev.ferry.server.config.Setting;
 import dev.ferry.storage.RocksContentStore;
 import dev.ferry.storage.ScrubReport;
@@ -20,15 +29,21 @@ import dev.ferry.storage.StoreOptions;
 import dev.ferry.upstreams.GoProxyList;
 import dev.ferry.upstreams.HttpGoProxyClient;
 import dev.ferry.upstreams.UpstreamEvents;
+import dev.ferry.upstreams.oci.HttpRegistryClient;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -36,8 +51,9 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code ferry verify}: the scrub. Reads a stopped ferry's data directory (RocksDB admits one process, so a running
- * server's directory is refused), checks every stored module file and the store's own consistency, and with
- * {@code --repair} fetches corrupt files again through the normal ingest path (pins and checksum database apply).
+ * server's directory is refused), checks every stored module file, every stored OCI manifest and blob and the
+ * store's own consistency, and with {@code --repair} fetches corrupt content again through the normal ingest path
+ * (pins and checksum database apply to modules; manifests and blobs come from a mirrored registry that had them).
  */
 @Command(name = "verify",
         mixinStandardHelpOptions = true,
@@ -45,13 +61,16 @@ import picocli.CommandLine.Option;
         sortOptions = false,
         usageHelpWidth = 110,
         description = {"Check a STOPPED ferry's store: re-read every module file, recompute its SHA-256 and h1 hashes,"
-                + " compare them with what was recorded at ingest and with the stored checksum database lookups,"
-                + " and check the store's chunk-level consistency. Prints each problem and a summary.",
+                + " compare them with what was recorded at ingest and with the stored checksum database lookups;"
+                + " re-read every stored OCI manifest and blob and hash it against its digest; and check the store's"
+                + " chunk-level consistency. Prints each problem and a summary with counts per kind.",
                 "",
                 "Stop ferry first: the store admits one process at a time, and a scrub reads every byte."},
         footer = {"", "Exit codes: 0 intact (or all repaired), 1 something corrupt and not repaired (or the store"
                 + " cannot be opened), 2 bad command line or configuration."})
 public final class VerifyCommand implements Callable<Integer> {
+    /** Manifests are small (4 MiB at most): repaired ones are spooled in memory up to this. */
+    private static final long MANIFEST_SPOOL_MEMORY = 4L * 1024 * 1024;
     private final Map<String, String> env;
 
     @CommandLine.Spec
@@ -63,8 +82,10 @@ public final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--data", paramLabel = "DIR", description = "The data directory to check. Env FERRY_DATA, yaml data.")
     String data;
 
-    @Option(names = "--repair", description = "Fetch corrupt files again from the upstreams (when reachable); they"
-            + " must hash as recorded at ingest and as the checksum database says.")
+    @Option(names = "--repair", description = "Fetch corrupt content again from the upstreams (when reachable): module"
+            + " files must hash as recorded at ingest and as the checksum database says; manifests and blobs are"
+            + " fetched from a --registry that mirrored them and must hash to their digest (pushed content cannot"
+            + " be fetched again: push it again).")
     boolean repair;
 
     @Option(names = "--go-upstream", paramLabel = "LIST", description = "Upstreams for --repair, as for ferry serve.")
@@ -75,6 +96,10 @@ public final class VerifyCommand implements Callable<Integer> {
 
     @Option(names = "--private", paramLabel = "GLOBS", description = "Private module globs, as for ferry serve.")
     String privates;
+
+    @Option(names = "--registry", paramLabel = "NAME=URL[,URL...]", description = "Registries for --repair of manifests"
+            + " and blobs, as for ferry serve (repeatable).")
+    List<String> registries;
 
     public VerifyCommand(Map<String, String> env) {
         this.env = env;
@@ -89,6 +114,7 @@ public final class VerifyCommand implements Callable<Integer> {
         put(flags, Setting.GO_UPSTREAM, goUpstream);
         put(flags, Setting.GO_SUMDB, sumdb);
         put(flags, Setting.GO_PRIVATE, privates);
+        put(flags, Setting.OCI_REGISTRIES, registries == null ? null : String.join(" ", registries));
         FerryConfig cfg;
         try {
             cfg = ConfigLoader.load(flags, env, config);
@@ -153,12 +179,118 @@ public final class VerifyCommand implements Callable<Integer> {
                 }
             }
         }
-        int left = report.problems().size() - repaired;
-        out.println("ferry verify: " + report.files() + " module files checked, " + report.problems().size()
-                + " corrupt, " + repaired + " repaired; store: " + scrub.objects() + " objects, " + scrub.chunks()
-                + " chunks, " + (scrub.isClean() ? "consistent" : "INCONSISTENT " + scrub));
+        OciStoreCheck oci = new OciStoreCheck(store);
+        OciStoreCheck.Report ociReport = oci.run();
+        Map<OciStoreCheck.Kind, int[]> ociRepaired = new EnumMap<>(OciStoreCheck.Kind.class);
+        for (OciStoreCheck.Kind k : OciStoreCheck.Kind.values()) {
+            ociRepaired.put(k, new int[1]);
+        }
+        if (!ociReport.problems().isEmpty()) {
+            OciRepair ociRepair = repair ? new OciRepair(cfg, store, oci, ociReport.problems()) : null;
+            try {
+                for (OciStoreCheck.Problem p : ociReport.problems()) {
+                    String what = "OCI " + p.kind() + " " + p.digest();
+                    out.println("CORRUPT " + what + ": " + p.what());
+                    if (ociRepair != null) {
+                        Optional<String> still = ociRepair.repair(p);
+                        if (still.isEmpty()) {
+                            ociRepaired.get(p.kind())[0]++;
+                            out.println("REPAIRED " + what + ": fetched again and verified");
+                        } else {
+                            out.println("NOT REPAIRED " + what + ": " + still.get());
+                        }
+                    }
+                }
+            } finally {
+                if (ociRepair != null) {
+                    ociRepair.close();
+                }
+            }
+        }
+        int manifestsCorrupt = count(ociReport, OciStoreCheck.Kind.MANIFEST);
+        int blobsCorrupt = count(ociReport, OciStoreCheck.Kind.BLOB);
+        int left = report.problems().size() - repaired + ociReport.problems().size()
+                - ociRepaired.get(OciStoreCheck.Kind.MANIFEST)[0] - ociRepaired.get(OciStoreCheck.Kind.BLOB)[0];
+        out.println("ferry verify: checked " + report.files() + " module files (" + report.problems().size()
+                + " corrupt, " + repaired + " repaired), " + ociReport.manifests() + " OCI manifests (" + manifestsCorrupt
+                + " corrupt, " + ociRepaired.get(OciStoreCheck.Kind.MANIFEST)[0] + " repaired), " + ociReport.blobs()
+                + " OCI blobs (" + blobsCorrupt + " corrupt, " + ociRepaired.get(OciStoreCheck.Kind.BLOB)[0]
+                + " repaired); store: " + scrub.objects() + " objects, " + scrub.chunks() + " chunks, "
+                + (scrub.isClean() ? "consistent" : "INCONSISTENT " + scrub));
         out.flush();
         return left == 0 && scrub.isClean() ? 0 : 1;
+    }
+
+    private static int count(OciStoreCheck.Report report, OciStoreCheck.Kind kind) {
+        return (int) report.problems().stream().filter(p -> p.kind() == kind).count();
+    }
+
+    /**
+     * Fetches damaged manifests and blobs again through a caching mirror of the registry whose repository linked
+     * them, as a client pull would; the mirror checks the bytes against the digest before it stores them.
+     */
+    private static final class OciRepair implements AutoCloseable {
+        private final RocksContentStore store;
+        private final OciStoreCheck check;
+        private final Map<Digest, OciStoreCheck.Source> sources;
+        private final Map<String, CachingRegistryMirror> mirrors = new LinkedHashMap<>();
+        private final List<HttpRegistryClient> clients = new ArrayList<>();
+
+        OciRepair(FerryConfig cfg, RocksContentStore store, OciStoreCheck check, List<OciStoreCheck.Problem> problems) {
+            this.store = store;
+            this.check = check;
+            Set<Digest> digests = new LinkedHashSet<>();
+            problems.forEach(p -> digests.add(p.digest()));
+            this.sources = check.sources(digests);
+            // Refetched bytes would otherwise dedup onto the very chunks that are damaged.
+            store.repairDamagedChunksOnWrite(true);
+            OciMirrorSettings settings = new OciMirrorSettings(cfg.oci().tagTtl(), cfg.spoolDir(), MANIFEST_SPOOL_MEMORY);
+            for (RegistryConfig r : cfg.oci().registries()) {
+                if (r.offline()) {
+                    continue;
+                }
+                HttpRegistryClient client = new HttpRegistryClient(r.name(), r.endpoints(), cfg.upstreamPool(),
+                        UpstreamEvents.NONE, Clock.systemUTC());
+                clients.add(client);
+                mirrors.put(r.name(), new CachingRegistryMirror(store, client, settings, Clock.systemUTC()));
+            }
+        }
+
+        /** Empty when the content is intact now, else why not. */
+        Optional<String> repair(OciStoreCheck.Problem p) {
+            OciStoreCheck.Source source = sources.get(p.digest());
+            if (source == null) {
+                List<RepositoryName> hosted = check.hostedLinks(p.digest());
+                return Optional.of(hosted.isEmpty() ? "no mirrored repository holds it, so no upstream to fetch it from"
+                        : "it was pushed to " + hosted + ", not mirrored: push it again");
+            }
+            CachingRegistryMirror mirror = mirrors.get(source.registry());
+            if (mirror == null) {
+                return Optional.of("it came from registry " + source.registry() + " (" + source.repository()
+                        + "): give --registry " + source.registry() + "=URL to fetch it again");
+            }
+            try {
+                // Corrupt content must not be served while (or if) it cannot be fetched again.
+                store.update(b -> b.deleteName(OciStoreNames.blob(p.digest())));
+                OciAnswer answer = p.kind() == OciStoreCheck.Kind.MANIFEST
+                        ? mirror.manifest(source.repository(), new Reference.ByDigest(p.digest()), false)
+                        : mirror.blob(source.repository(), p.digest(), false, null);
+                switch (answer) {
+                    case OciAnswer.Content c when c.body() != null -> c.body().writeTo(OutputStream.nullOutputStream());
+                    default -> {
+                        return Optional.of(source.registry() + "/" + source.repository() + ": " + answer);
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                return Optional.of(String.valueOf(e.getMessage()));
+            }
+            return check.check(p.digest()).map(why -> "still " + why);
+        }
+
+        @Override
+        public void close() {
+            clients.forEach(HttpRegistryClient::close);
+        }
     }
 
     /** Drops the corrupt name and asks the mirror for the file, as a client would; empty when it is intact now. */

@@ -2,6 +2,7 @@ package dev.ferry.server.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ferry.mirror.oci.HostedInStore;
 import dev.ferry.mirror.oci.HostedRepositories;
 import dev.ferry.mirror.oci.OciAnswer;
 import dev.ferry.mirror.oci.OciRepositories;
@@ -75,11 +76,14 @@ final class OciHandler {
     private final RegistryRouter router;
     private final RegistryAuth auth;
     private final long maxUploadSize;
+    private final HostedInStore stored;
 
-    OciHandler(RegistryRouter router, RegistryAuth auth, long maxUploadSize) {
+    /** @param stored the hosted repositories the store holds, to explain failed pulls of unhosted ones; or null */
+    OciHandler(RegistryRouter router, RegistryAuth auth, long maxUploadSize, HostedInStore stored) {
         this.router = router;
         this.auth = auth;
         this.maxUploadSize = maxUploadSize;
+        this.stored = stored;
     }
 
     void handle(Exchange x) {
@@ -210,12 +214,13 @@ final class OciHandler {
         // its body is looked at.
         RegistryRouter.Route route = router.resolve(api.name(), one(query, "ns"));
         if (route instanceof RegistryRouter.Route.Refused r) {
-            OciAnswerResponder.error(x, r.code(), r.message());
+            OciAnswer refused = notHostedHere(new OciAnswer.Error(r.code(), r.message()), api.name());
+            OciAnswerResponder.error(x, ((OciAnswer.Error) refused).code(), ((OciAnswer.Error) refused).message());
             return;
         }
         if (route instanceof RegistryRouter.Route.Mirrored mr && (write || api.kind() == Kind.UPLOAD)) {
             OciAnswerResponder.error(x, OciErrorCode.UNSUPPORTED, api.name() + " is mirrored from " + mr.registry()
-                    + " and read-only; push to a hosted repository instead");
+                    + " and read-only; " + router.whereToPush());
             return;
         }
         // Everything else the request says is checked before a target is asked.
@@ -233,11 +238,27 @@ final class OciHandler {
             return;
         }
         switch (route) {
-            case RegistryRouter.Route.Mirrored mr ->
-                    OciAnswerResponder.respond(x, read(mr.target(), mr.name(), api, checked), api.name().value(), checked.n());
+            case RegistryRouter.Route.Mirrored mr -> OciAnswerResponder.respond(x,
+                    notHostedHere(read(mr.target(), mr.name(), api, checked), api.name()), api.name().value(), checked.n());
             case RegistryRouter.Route.Hosted h -> hosted(x, h.target(), api, checked, m);
             case RegistryRouter.Route.Refused r -> throw new IllegalStateException("answered above");
         }
+    }
+
+    /**
+     * A pull that found nothing, of a name the store holds as a hosted repository this ferry does not host (it came
+     * in a bundle from a site that hosts it): says so and which flag serves it, rather than blaming the mirror.
+     */
+    private OciAnswer notHostedHere(OciAnswer answer, RepositoryName name) {
+        if (stored == null || !(answer instanceof OciAnswer.Error e) || !(e.code() == OciErrorCode.NAME_UNKNOWN
+                || e.code() == OciErrorCode.MANIFEST_UNKNOWN || e.code() == OciErrorCode.BLOB_UNKNOWN)) {
+            return answer;
+        }
+        return stored.find(name).<OciAnswer>map(h -> new OciAnswer.Error(OciErrorCode.NAME_UNKNOWN, "repository "
+                + name + " came in " + (h.bundles().isEmpty() ? "a bundle" : (h.bundles().size() == 1 ? "bundle "
+                : "bundles ") + String.join(", ", h.bundles())) + " as a hosted repository, which this ferry does not"
+                + " host; serve it with --hosted " + name.first() + " (it was looked for as a mirrored repository: "
+                + e.message() + ")")).orElse(answer);
     }
 
     private void hosted(Exchange x, HostedRepositories target, Api api, Checked c, String method) {

@@ -1,5 +1,6 @@
 package dev.ferry.server.http;
 
+import dev.ferry.mirror.oci.HostedInStore;
 import dev.ferry.mirror.oci.HostedRepositories;
 import dev.ferry.mirror.oci.OciRepositories;
 import dev.ferry.server.admin.RegistryAuth;
@@ -8,12 +9,20 @@ import java.util.Map;
 
 /**
  * What {@code /v2/} serves: the mirrored registries by name, the hosted repositories (null when nothing is
- * hosted) with their prefixes, the default registry (null for none), who may push, and the upload size limit.
+ * hosted) with their prefixes, the default registry (null for none), who may push, the upload size limit, and
+ * the hosted repositories the store holds (null: not looked for), to explain a pull of one this ferry does not host.
  */
 public record OciRouting(Map<String, ? extends OciRepositories> mirrors, HostedRepositories hosted,
-                         List<String> hostedPrefixes, String defaultRegistry, RegistryAuth auth, long maxUploadSize) {
+                         List<String> hostedPrefixes, String defaultRegistry, RegistryAuth auth, long maxUploadSize,
+                         HostedInStore stored) {
+
+    public OciRouting(Map<String, ? extends OciRepositories> mirrors, HostedRepositories hosted,
+                      List<String> hostedPrefixes, String defaultRegistry, RegistryAuth auth, long maxUploadSize) {
+        this(mirrors, hosted, hostedPrefixes, defaultRegistry, auth, maxUploadSize, null);
+    }
 
     OciHandler handler() {
-        return new OciHandler(new RegistryRouter(mirrors, hosted, hostedPrefixes, defaultRegistry), auth, maxUploadSize);
+        return new OciHandler(new RegistryRouter(mirrors, hosted, hostedPrefixes, defaultRegistry), auth, maxUploadSize,
+                stored);
     }
 }

@@ -137,6 +137,16 @@ final class RegistryRouter {
         return hosted != null;
     }
 
+    /** What a client whose push was refused (the name is mirrored) can push to instead. */
+    String whereToPush() {
+        if (hosted == null || hostedPrefixes.isEmpty()) {
+            return "this ferry hosts no repositories (ferry serve --hosted PREFIX lets clients push under PREFIX/)";
+        }
+        return "push to " + String.join(" or ", hostedPrefixes.stream().map(p -> p + "/...").toList())
+                + " instead (" + (hostedPrefixes.size() == 1 ? "the hosted prefix" : "the hosted prefixes")
+                + " of this ferry)";
+    }
+
     private String configured() {
         return mirrors.isEmpty() ? "none" : String.join(", ", mirrors.keySet().stream().sorted().toList());
     }

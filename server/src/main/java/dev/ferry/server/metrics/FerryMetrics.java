@@ -107,7 +107,7 @@ public final class FerryMetrics implements UpstreamEvents, SumdbEvents {
             registry.gauge("ferry_store_bytes", "Total size of the objects in the content store.",
                     () -> storeStats.get().objectBytes());
             registry.gauge("ferry_store_chunks", "Chunks in the content store.", () -> storeStats.get().chunks());
-            registry.gauge("ferry_store_disk_bytes", "Disk space the content store uses.",
+            registry.gauge("ferry_store_disk_bytes", "Disk used by the content store: every file in DATA/store (SST and blob files, WAL, MANIFEST, OPTIONS, logs).",
                     () -> storeStats.get().diskBytes());
         }
     }

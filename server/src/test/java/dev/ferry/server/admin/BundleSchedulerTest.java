@@ -136,6 +136,9 @@ class BundleSchedulerTest {
             assertNull(e.nextRun());
             assertNull(e.lastRun());
             assertEquals(List.of(), ImportedMirrorSets.register(bundlesDir, "b-none", registry));
+            // Every full bundle carries the registered sets again: one already here as it is stays untouched.
+            assertEquals(List.of(), ImportedMirrorSets.register(bundlesDir, "b1", registry));
+            assertEquals(e.registration(), registry.get("plant").orElseThrow().registration());
         } finally {
             registry.close();
         }

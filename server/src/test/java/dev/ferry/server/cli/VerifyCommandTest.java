@@ -5,6 +5,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
@@ -12,33 +13,56 @@ import dev.ferry.mirror.go.CachingGoModuleMirror;
 import dev.ferry.mirror.go.GoAnswer;
 import dev.ferry.mirror.go.GoMirrorSettings;
 import dev.ferry.mirror.go.GoStoreNames;
+import dev.ferry.mirror.oci.CachingRegistryMirror;
+import dev.ferry.mirror.oci.OciAnswer;
+import dev.ferry.mirror.oci.OciMirrorSettings;
+import dev.ferry.mirror.oci.OciStoreNames;
+import dev.ferry.protocols.oci.Digest;
+import dev.ferry.protocols.oci.Reference;
+import dev.ferry.protocols.oci.RepositoryName;
 import dev.ferry.protocols.goproxy.ProxyRequest;
 import dev.ferry.protocols.module.ModulePath;
 import dev.ferry.protocols.semver.Version;
 import dev.ferry.storage.RocksContentStore;
+import dev.ferry.storage.StoreDamage;
 import dev.ferry.storage.StoreOptions;
+import dev.ferry.upstreams.Credentials;
 import dev.ferry.upstreams.GoProxyList;
 import dev.ferry.upstreams.HttpGoProxyClient;
+import dev.ferry.upstreams.PoolSettings;
+import dev.ferry.upstreams.Upstream;
 import dev.ferry.upstreams.UpstreamEvents;
 import dev.ferry.upstreams.UpstreamTimeouts;
+import dev.ferry.upstreams.oci.HttpRegistryClient;
 import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code ferry verify} on a store filled through the mirror, intact, damaged, repaired, and in use. */
+/**
+ * {@code ferry verify} on a store filled through the mirrors (Go modules, and an image pulled through a registry
+ * mirror from the shared OCI layout), intact, damaged, repaired, and in use.
+ */
 class VerifyCommandTest {
     static final Path PROXY = Path.of(System.getProperty("ferry.fixtures", "../../shared/fixtures")).resolve("gocorpus/proxy");
     static final String EWMA = "github.com/!vivid!cortex/ewma/@v/";
     static final ModulePath EWMA_PATH = ModulePath.parse("github.com/VividCortex/ewma");
+
+    static final Path OCI_LAYOUT = PROXY.getParent().getParent().resolve("oci/layout");
+    static final RepositoryName TINY = RepositoryName.parse("library/tiny");
+    static final Digest TINY_MANIFEST = Digest.parse("sha256:b2302881ff0e3e948d5b997559bd2661fad201c00688554156cdb97d3cb2a989");
+    static final Digest TINY_CONFIG = Digest.parse("sha256:c79b438149800995194046570ead4a4cf10997be6b059980aa3fe0a77348e464");
+    static final Digest TINY_LAYER = Digest.parse("sha256:189bb3097995183a0df5f087b96d240413b3b146cfcd10fd59c752dfa3205e47");
 
     @TempDir
     Path tmp;
@@ -74,6 +98,33 @@ class VerifyCommandTest {
         up.stop();
     }
 
+    /** Pulls library/tiny by digest (manifest, config, layer) through a docker.io mirror of {@code registry}. */
+    void pullTiny(StaticOciRegistry registry) throws Exception {
+        Upstream endpoint = new Upstream(URI.create(registry.url()), registry.url(), GoProxyList.FallThrough.ANY_ERROR, 1,
+                Credentials.NONE, UpstreamTimeouts.defaults());
+        try (RocksContentStore store = RocksContentStore.open(tmp.resolve("data/store"), StoreOptions.defaults());
+             HttpRegistryClient client = new HttpRegistryClient("docker.io", List.of(endpoint), PoolSettings.defaults(),
+                     UpstreamEvents.NONE, Clock.systemUTC())) {
+            CachingRegistryMirror mirror = new CachingRegistryMirror(store, client,
+                    new OciMirrorSettings(Duration.ofMinutes(5), tmp.resolve("spool"), 1 << 20), Clock.systemUTC());
+            drain(mirror.manifest(TINY, new Reference.ByDigest(TINY_MANIFEST), false));
+            drain(mirror.blob(TINY, TINY_CONFIG, false, null));
+            drain(mirror.blob(TINY, TINY_LAYER, false, null));
+        }
+    }
+
+    static void drain(OciAnswer answer) throws Exception {
+        ((OciAnswer.Content) answer).body().writeTo(OutputStream.nullOutputStream());
+    }
+
+    /** Flips a bit in the first chunk stored for {@code digest}, beneath RocksDB, as a failing disk would. */
+    void damage(Digest digest) throws Exception {
+        try (RocksContentStore store = RocksContentStore.open(tmp.resolve("data/store"), StoreOptions.defaults())) {
+            var object = store.resolve(OciStoreNames.blob(digest)).orElseThrow();
+            StoreDamage.flipBit(store, store.chunksOf(object.digest()).orElseThrow().getFirst().digest(), 10);
+        }
+    }
+
     int verify(String... extra) {
         String[] args = new String[4 + extra.length];
         args[0] = "verify";
@@ -95,7 +146,53 @@ class VerifyCommandTest {
     @Test
     void anIntactStorePasses() {
         assertEquals(0, verify(), out + "\n" + err);
-        assertTrue(out.toString().contains("6 module files checked, 0 corrupt"), out.toString());
+        assertTrue(out.toString().contains("checked 6 module files (0 corrupt, 0 repaired)"), out.toString());
+    }
+
+    @Test
+    void ociManifestsAndBlobsAreCountedPerKind() throws Exception {
+        try (StaticOciRegistry registry = new StaticOciRegistry(OCI_LAYOUT)) {
+            pullTiny(registry);
+        }
+        assertEquals(0, verify(), out + "\n" + err);
+        assertTrue(out.toString().contains("1 OCI manifests (0 corrupt, 0 repaired), 2 OCI blobs (0 corrupt, 0 repaired)"),
+                out.toString());
+    }
+
+    @Test
+    void aDamagedBlobIsReportedAndRepairedThroughItsRegistry() throws Exception {
+        try (StaticOciRegistry registry = new StaticOciRegistry(OCI_LAYOUT)) {
+            pullTiny(registry);
+            damage(TINY_LAYER);
+
+            assertEquals(1, verify(), out.toString());
+            assertTrue(out.toString().contains("CORRUPT OCI blob " + TINY_LAYER + ": corrupt"), out.toString());
+            assertTrue(out.toString().contains("2 OCI blobs (1 corrupt, 0 repaired)"), out.toString());
+
+            out.getBuffer().setLength(0);
+            registry.asked.clear();
+            assertEquals(0, verify("--repair", "--registry", "docker.io=" + registry.url()), out + "\n" + err);
+            assertTrue(out.toString().contains("REPAIRED OCI blob " + TINY_LAYER), out.toString());
+            assertTrue(out.toString().contains("2 OCI blobs (1 corrupt, 1 repaired)"), out.toString());
+            assertTrue(registry.asked.contains("GET /v2/library/tiny/blobs/" + TINY_LAYER), registry.asked.toString());
+        }
+        out.getBuffer().setLength(0);
+        assertEquals(0, verify(), out.toString());
+        assertTrue(out.toString().contains("2 OCI blobs (0 corrupt, 0 repaired)"), out.toString());
+    }
+
+    @Test
+    void aDamagedManifestWithoutItsRegistryIsNotRepairedAndSaysWhichFlagWouldDoIt() throws Exception {
+        try (StaticOciRegistry registry = new StaticOciRegistry(OCI_LAYOUT)) {
+            pullTiny(registry);
+        }
+        damage(TINY_MANIFEST);
+        assertEquals(1, verify("--repair"), out.toString());
+        assertTrue(out.toString().contains("CORRUPT OCI manifest " + TINY_MANIFEST), out.toString());
+        assertTrue(out.toString().contains("NOT REPAIRED OCI manifest " + TINY_MANIFEST
+                + ": it came from registry docker.io (library/tiny): give --registry docker.io=URL"), out.toString());
+        assertTrue(out.toString().contains("1 OCI manifests (1 corrupt, 0 repaired)"), out.toString());
+        assertFalse(out.toString().contains("REPAIRED OCI blob"), out.toString());
     }
 
     @Test

@@ -263,4 +263,21 @@ class OciRoutingTest {
             }
         };
     }
+
+    /** A push to a mirrored name is refused before any target is asked, naming where this ferry takes pushes. */
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource(delimiter = '|', value = {
+            "PUT    | /v2/library/alpine/manifests/latest        | library/alpine is mirrored from docker.io",
+            "POST   | /v2/ghcr.io/org/app/blobs/uploads/         | org/app is mirrored from ghcr.io",
+            "DELETE | /v2/alpine/manifests/" + D + "             | alpine is mirrored from docker.io",
+    })
+    void aPushToAMirroredNameSaysWhichHostedPrefixesTakePushes(String method, String path, String what) throws Exception {
+        HttpResponse<String> r = server.send(method, path, method.equals("PUT") ? "{}".getBytes() : null,
+                "Authorization", OciTestServer.ALICE_BASIC);
+        assertEquals(405, r.statusCode(), r.body());
+        String message = JSON.readTree(r.body()).get("errors").get(0).get("message").asText();
+        assertTrue(message.contains(what), message);
+        assertTrue(message.endsWith("push to team/... instead (the hosted prefix of this ferry)"), message);
+        assertEquals(List.of(), server.calls());
+    }
 }

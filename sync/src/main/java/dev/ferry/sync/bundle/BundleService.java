@@ -38,6 +38,9 @@ import java.util.function.Supplier;
  * record of imported bundles ({@code imported.json}), which is what an incremental import checks its base against,
  * with each imported bundle's mirror sets ({@code <id>.mirror-sets.json}, see {@link #importedMirrorSets}).
  *
+ * <p>A full export ({@link Selection#everything()}) also carries the site's registered mirror sets, so the far end
+ * lists (unscheduled) what this site keeps current; a {@code --set} export carries its own set.
+ *
  * <p>One export and one import run at a time; a second is refused with {@link BundleException.Kind#BAD_REQUEST}.
  */
 public final class BundleService implements AutoCloseable {
@@ -46,6 +49,7 @@ public final class BundleService implements AutoCloseable {
     private final Clock clock;
     private final int keepReports;
     private final Function<Selection, SelectedContent> selector;
+    private final Supplier<Map<String, String>> registeredSets;
     private final ExportHistory history;
     private final ImportRecords imports;
     private final Exporter exporter;
@@ -59,12 +63,25 @@ public final class BundleService implements AutoCloseable {
      */
     public BundleService(ContentStore store, Path dataDir, Supplier<Optional<Signer>> signer, Clock clock,
                          int keepReports) {
-        this(store, dataDir, signer, clock, keepReports, new BundleSelector(store)::select);
+        this(store, dataDir, signer, clock, keepReports, Map::of);
+    }
+
+    /**
+     * @param registeredSets the mirror sets registered at this site (name to YAML text), read at each full export
+     */
+    public BundleService(ContentStore store, Path dataDir, Supplier<Optional<Signer>> signer, Clock clock,
+                         int keepReports, Supplier<Map<String, String>> registeredSets) {
+        this(store, dataDir, signer, clock, keepReports, new BundleSelector(store)::select, registeredSets);
     }
 
     /** With another selector: tests select by hand. */
     BundleService(ContentStore store, Path dataDir, Supplier<Optional<Signer>> signer, Clock clock, int keepReports,
                   Function<Selection, SelectedContent> selector) {
+        this(store, dataDir, signer, clock, keepReports, selector, Map::of);
+    }
+
+    BundleService(ContentStore store, Path dataDir, Supplier<Optional<Signer>> signer, Clock clock, int keepReports,
+                  Function<Selection, SelectedContent> selector, Supplier<Map<String, String>> registeredSets) {
         if (keepReports < 0) {
             throw new IllegalArgumentException("keepReports must not be negative");
         }
@@ -73,6 +90,7 @@ public final class BundleService implements AutoCloseable {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.keepReports = keepReports;
         this.selector = Objects.requireNonNull(selector, "selector");
+        this.registeredSets = Objects.requireNonNull(registeredSets, "registeredSets");
         Path bundles = dataDir.resolve("bundles");
         this.history = new ExportHistory(bundles);
         this.imports = new ImportRecords(bundles);
@@ -134,9 +152,10 @@ public final class BundleService implements AutoCloseable {
                 return List.of(new BundleProgress.Count("repositories", content.images().size()));
             }
             case BUNDLE -> {
+                Map<String, String> sets = mirrorSets(request);
                 Exporter.Result r = exporter.export(new Exporter.Job(content, cut, request.since(),
                         request.inventory().isPresent(), request.site(), request.to(), request.maxVolumeSize(),
-                        request.mirrorSets(), key.orElseThrow()), job);
+                        sets, key.orElseThrow()), job);
                 job.bundleId(r.record().id());
                 history.add(r.record(), r.sent());
                 return List.of(new BundleProgress.Count("objects shipped", r.record().objects()),
@@ -144,10 +163,21 @@ public final class BundleService implements AutoCloseable {
                         new BundleProgress.Count("chunks shipped", r.record().chunks()),
                         new BundleProgress.Count("chunks the site holds", r.chunksSkipped()),
                         new BundleProgress.Count("bytes", r.record().bytes()),
-                        new BundleProgress.Count("volumes", r.volumes()));
+                        new BundleProgress.Count("volumes", r.volumes()),
+                        new BundleProgress.Count("mirror sets", sets.size()));
             }
         }
         throw new IllegalStateException("unknown format " + request.format());
+    }
+
+    /** The request's sets and, for a full export, every registered one (the request's text wins on a name). */
+    private Map<String, String> mirrorSets(ExportRequest request) {
+        if (!request.selection().everything()) {
+            return request.mirrorSets();
+        }
+        Map<String, String> sets = new LinkedHashMap<>(registeredSets.get());
+        sets.putAll(request.mirrorSets());
+        return sets;
     }
 
     /** Checks the request (directories readable, note present) and starts the import job. */

@@ -90,6 +90,38 @@ class BundleServiceTest {
         }
     }
 
+    /**
+     * docs/bundles.md: a full export carries the registered mirror sets, so the far end can register them; a
+     * selective export carries only the set it was asked for (none here).
+     */
+    @Test
+    void aFullExportCarriesTheRegisteredMirrorSetsAndASelectiveOneDoesNot() throws Exception {
+        String plant = "name: plant\nmodules:\n  - path: example.com/plant\n";
+        try (BundleFixture fx = new BundleFixture(tmp)) {
+            RocksContentStore a = fx.store("a");
+            RocksContentStore b = fx.store("b");
+            BundleFixture.put(a, "x", "hello".getBytes());
+            try (BundleService sa = new BundleService(a, tmp.resolve("a-data"), () -> Optional.of(fx.signer),
+                    Clock.systemUTC(), 5, () -> Map.of("plant", plant));
+                 BundleService sb = new BundleService(b, tmp.resolve("b-data"), Optional::empty, Clock.systemUTC(), 5)) {
+                BundleProgress full = sa.await(sa.export(request(tmp.resolve("m"))).id()).orElseThrow();
+                assertEquals(BundleProgress.State.SUCCEEDED, full.state(), full.error());
+                assertTrue(full.summary().contains(new BundleProgress.Count("mirror sets", 1)), full.summary().toString());
+                BundleProgress imported = sb.await(sb.importBundle(new ImportRequest(List.of(Path.of(full.directory())),
+                        List.of(fx.signer.verifier()))).id()).orElseThrow();
+                assertEquals(BundleProgress.State.SUCCEEDED, imported.state(), imported.error());
+                assertEquals(Map.of("plant", plant), sb.importedMirrorSets(full.bundleId()));
+
+                BundleProgress some = sa.await(sa.export(new ExportRequest(tmp.resolve("m2"),
+                        new Selection(false, Optional.empty(), List.of("example.com/*"), List.of()), BundleFormat.BUNDLE,
+                        "s2", Optional.empty(), Optional.empty(), ExportRequest.DEFAULT_MAX_VOLUME_SIZE, Map.of())).id())
+                        .orElseThrow();
+                assertEquals(BundleProgress.State.SUCCEEDED, some.state(), some.error());
+                assertTrue(some.summary().contains(new BundleProgress.Count("mirror sets", 0)), some.summary().toString());
+            }
+        }
+    }
+
     @Test
     void inventoryListsWhatTheStoreHolds() throws Exception {
         try (BundleFixture fx = new BundleFixture(tmp)) {
