@@ -100,7 +100,8 @@ public final class SplicedBody extends InputStream {
         if (declared <= 0 || position == 0 || position >= declared || Thread.currentThread().isInterrupted()) {
             return false;
         }
-        if (sameUpstreamResumes > 0) {
+        // A body that is slow rather than broken would be as slow again from the same upstream.
+        if (sameUpstreamResumes > 0 && f.kind() != FailureKind.SLOW) {
             sameUpstreamResumes--;
             UpstreamPool.Member same = plan.get(index);
             WatchedBody body = continuation(same, index);
