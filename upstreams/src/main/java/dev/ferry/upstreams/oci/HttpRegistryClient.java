@@ -255,7 +255,7 @@ public final class HttpRegistryClient implements RegistryClient {
         Call call = new Call("GET", path, pullScope(repository), "application/json");
         return fetch(call, (plan, index, response) -> {
             Outcome<byte[]> read = readBounded(plan.get(index).upstream(), response, TAGS_LIMIT, "tags list");
-            if (!(read instanceof Outcome.Success<byte[]>(byte[] bytes))) {
+            if (!(read instanceof Outcome.Success<byte[]>(byte[] bytes, long count, long nanos))) {
                 return new Attempted<>(read.cast(), index);
             }
             JsonNode list;
@@ -340,7 +340,7 @@ public final class HttpRegistryClient implements RegistryClient {
                 MediaTypes.OCI_INDEX);
         return fetch(call, (plan, index, response) -> {
             Outcome<byte[]> read = readBounded(plan.get(index).upstream(), response, REFERRERS_LIMIT, "referrers index");
-            if (!(read instanceof Outcome.Success<byte[]>(byte[] bytes))) {
+            if (!(read instanceof Outcome.Success<byte[]>(byte[] bytes, long count, long nanos))) {
                 return new Attempted<>(read, index);
             }
             try {
@@ -755,7 +755,7 @@ public final class HttpRegistryClient implements RegistryClient {
             throw new AuthFailure(statusKind(status), "token realm " + origin(realm) + " answered HTTP " + status + why);
         }
         Outcome<byte[]> read = readBounded(upstream, response, TOKEN_LIMIT, "token response");
-        if (!(read instanceof Outcome.Success<byte[]>(byte[] bytes))) {
+        if (!(read instanceof Outcome.Success<byte[]>(byte[] bytes, long count, long nanos))) {
             Outcome.Failure<byte[]> f = (Outcome.Failure<byte[]>) read;
             throw new AuthFailure(f.kind(), "token realm " + origin(realm) + ": " + f.detail());
         }
