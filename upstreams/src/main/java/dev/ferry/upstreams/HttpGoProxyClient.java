@@ -119,6 +119,11 @@ public final class HttpGoProxyClient implements GoProxyClient, AutoCloseable {
         pool.startProbing(this::probe);
     }
 
+    /** Runs the due active probes now, on this thread (tests drive it with their own clock). */
+    public void probeDue() {
+        pool.probeDue(this::probe);
+    }
+
     @Override
     public void close() {
         pool.close();

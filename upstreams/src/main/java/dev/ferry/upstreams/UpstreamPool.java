@@ -119,7 +119,8 @@ public final class UpstreamPool implements AutoCloseable {
 
     /**
      * A member's weight as measured: the configured weight times its health (the decaying share of attempts that
-     * succeeded) times its speed (the pool's best mean time for a small body over its own), at least
+     * succeeded) times its speed (the pool's best mean time for a small body over its own, both plus the slow
+     * minimum), at least
      * {@link #MIN_SHARE} of the configured weight. What is not known counts as 1.
      */
     double effectiveWeight(Member m, Instant now) {
@@ -131,7 +132,9 @@ public final class UpstreamPool implements AutoCloseable {
             }
         }
         double mine = m.smallMillis(now);
-        double speed = Double.isNaN(mine) || Double.isNaN(best) ? 1 : Math.min(1, Math.max(best, 1) / Math.max(mine, 1));
+        // Offset by the slow minimum, so differences of a few milliseconds (noise) do not move traffic.
+        double floor = Math.min(settings.speed().minimum().toMillis(), 60_000);
+        double speed = Double.isNaN(mine) || Double.isNaN(best) ? 1 : Math.min(1, (floor + best) / (floor + mine));
         double failed = m.failedShare(now);
         double health = Double.isNaN(failed) ? 1 : 1 - failed;
         return m.upstream.weight() * Math.max(MIN_SHARE, health * speed);
