@@ -35,7 +35,7 @@ import java.util.logging.Level;
  */
 public final class ConfigLoader {
     /** YAML mappings that group settings. */
-    private static final Set<String> GROUPS = Set.of("go", "upstream", "upstream.breaker", "upstream.retry", "admin", "oci", "storage",
+    private static final Set<String> GROUPS = Set.of("go", "upstream", "upstream.breaker", "upstream.retry", "upstream.slow", "admin", "oci", "storage",
             "bundles");
     /** The YAML list of scheduled exports (no flag or environment variable). */
     static final String BUNDLES_SYNC = "bundles.sync";
