@@ -67,6 +67,12 @@ public final class HttpGoProxyClient implements GoProxyClient, AutoCloseable {
         public WatchedBody watch(Upstream upstream, HttpResponse<InputStream> response, long declared) {
             return HttpGoProxyClient.this.watch(upstream, response, declared);
         }
+
+        @Override
+        public boolean hanging(Upstream upstream) {
+            Duration delay = pool.hedgeDelay();
+            return !delay.isZero() && waitingLongerThan(upstream, delay);
+        }
     };
 
     /** One walk, no retries, nothing remembered, default breakers: the go command's behaviour, for tests and simple callers. */

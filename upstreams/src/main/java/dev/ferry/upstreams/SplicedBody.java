@@ -25,6 +25,14 @@ public final class SplicedBody extends InputStream {
         Sent send(Upstream upstream, String path, long rangeFrom);
 
         WatchedBody watch(Upstream upstream, HttpResponse<InputStream> response, long declared);
+
+        /**
+         * Whether requests to {@code upstream} have been waiting for an answer longer than the hedge delay (a black
+         * hole): a continuation is not sent there, since nothing hedges it and it would wait the whole timeout.
+         */
+        default boolean hanging(Upstream upstream) {
+            return false;
+        }
     }
 
     private static final System.Logger LOG = System.getLogger(SplicedBody.class.getName());
@@ -119,7 +127,7 @@ public final class SplicedBody extends InputStream {
                 break;
             }
             UpstreamPool.Member next = plan.get(j);
-            if (unreachable.contains(j) || !next.tryAcquire()) {
+            if (unreachable.contains(j) || transport.hanging(next.upstream()) || !next.tryAcquire()) {
                 continue;
             }
             WatchedBody body = continuation(next, j);
