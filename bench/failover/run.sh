@@ -57,7 +57,7 @@ load() { cut -d' ' -f1 /proc/loadavg; }
 # one_run SCENARIO ROUND : prints "seconds" and leaves the ferry log in $work/SCENARIO-ROUND
 one_run() {
   local dir="$work/$1-$2"
-  rm -rf "$dir"; mkdir -p "$dir/app"
+  rm -rf "$dir"; mkdir -p "$dir/app"; : >"$dir/ferry.log"
   cp "$fixtures/app/go.mod" "$fixtures/app/main.go" "$dir/app/"
   # shellcheck disable=SC2086
   "$java" --enable-native-access=ALL-UNNAMED -jar "$jar" serve --listen 127.0.0.1:$FERRY --data "$dir/data" \
