@@ -4,12 +4,17 @@
   upstreams.py static PORT DIR LOG    a plain GOPROXY file server over DIR (the healthy one)
   upstreams.py 503 PORT LOG           answers every request 503 (no Retry-After: the breaker must count)
   upstreams.py blackhole PORT LOG     accepts connections and never answers
+  upstreams.py slow PORT DIR LOG      like static, but every body is sent at 64 bytes per second (headers at once)
+  upstreams.py tamper PORT DIR LOG    like static, but every .zip has one byte altered (.info and .mod are correct)
+  upstreams.py truncate PORT DIR LOG  like static, but sends half of every body (full Content-Length), then closes
+  upstreams.py reset PORT DIR LOG     like static, but sends half of every body, then resets the connection
 
 Every request (or accepted connection) is logged as "<unix time> <path>" to LOG.
 """
 import http.server
 import os
 import socket
+import struct
 import sys
 import threading
 import time
@@ -27,7 +32,7 @@ def serve(port, handler):
     server.serve_forever()
 
 
-def static(port, root, log):
+def static(port, root, log, fault=None):
     class H(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
@@ -36,18 +41,39 @@ def static(port, root, log):
             rel = urllib.parse.unquote(self.path.split("?")[0]).lstrip("/")
             path = os.path.normpath(os.path.join(root, rel))
             if not path.startswith(root) or not os.path.isfile(path):
-                body = b"not found"
-                self.send_response(404)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-                return
-            with open(path, "rb") as f:
-                body = f.read()
-            self.send_response(200)
+                status, body = 404, b"not found"
+            else:
+                with open(path, "rb") as f:
+                    status, body = 200, f.read()
+            if fault == "tamper" and status == 200 and path.endswith(".zip"):
+                i = len(body) // 2
+                body = body[:i] + bytes([body[i] ^ 0xFF]) + body[i + 1:]
+            self.send_response(status)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            self.wfile.write(body)
+            if fault == "slow":
+                # 64 bytes a second, in pieces of 16: never a gap long enough to look stalled.
+                for i in range(0, len(body), 16):
+                    self.wfile.write(body[i:i + 16])
+                    self.wfile.flush()
+                    time.sleep(0.25)
+            elif fault in ("truncate", "reset") and status == 200 and len(body) > 1:
+                self.wfile.write(body[:len(body) // 2])
+                self.wfile.flush()
+                if fault == "reset":
+                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                else:
+                    self.connection.shutdown(socket.SHUT_WR)
+                self.connection.close()
+                self.close_connection = True
+            else:
+                self.wfile.write(body)
+
+        def handle(self):
+            try:
+                super().handle()
+            except (OSError, ValueError):
+                pass
 
         def log_message(self, *args):
             pass
@@ -93,5 +119,7 @@ if __name__ == "__main__":
         unavailable(int(sys.argv[2]), sys.argv[3])
     elif mode == "blackhole":
         blackhole(int(sys.argv[2]), sys.argv[3])
+    elif mode in ("slow", "tamper", "truncate", "reset"):
+        static(int(sys.argv[2]), os.path.abspath(sys.argv[3]), sys.argv[4], mode)
     else:
         sys.exit("unknown mode " + mode)

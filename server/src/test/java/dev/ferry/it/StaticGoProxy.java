@@ -28,8 +28,24 @@ final class StaticGoProxy implements AutoCloseable {
     private final List<String> paths = new CopyOnWriteArrayList<>();
     private final Map<String, AtomicInteger> perPath = new ConcurrentHashMap<>();
 
+    /** Bytes per second every body is sent at (headers at once), or 0 for full speed. */
+    private final int drip;
+
     /** Serves the first root holding the asked path. */
     StaticGoProxy(Path... roots) throws IOException {
+        this(0, roots);
+    }
+
+    /**
+     * A congested mirror: answers every request at once, then sends the body at {@code bytesPerSecond} in pieces
+     * of 16 bytes (never a gap a stall timeout would catch).
+     */
+    static StaticGoProxy slow(int bytesPerSecond, Path... roots) throws IOException {
+        return new StaticGoProxy(bytesPerSecond, roots);
+    }
+
+    private StaticGoProxy(int drip, Path... roots) throws IOException {
+        this.drip = drip;
         this.roots = List.of(roots);
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
@@ -76,7 +92,7 @@ final class StaticGoProxy implements AutoCloseable {
             if (file == null) {
                 byte[] msg = ("not found: " + raw).getBytes();
                 ex.sendResponseHeaders(404, msg.length);
-                ex.getResponseBody().write(msg);
+                write(ex.getResponseBody(), msg);
                 return;
             }
             long size = Files.size(file);
@@ -84,8 +100,31 @@ final class StaticGoProxy implements AutoCloseable {
             ex.sendResponseHeaders(200, head ? -1 : size);
             if (!head) {
                 try (InputStream in = Files.newInputStream(file); OutputStream out = ex.getResponseBody()) {
-                    in.transferTo(out);
+                    if (drip > 0) {
+                        write(out, in.readAllBytes());
+                    } else {
+                        in.transferTo(out);
+                    }
                 }
+            }
+        }
+    }
+
+    private void write(OutputStream out, byte[] body) throws IOException {
+        if (drip <= 0) {
+            out.write(body);
+            return;
+        }
+        long pause = 16_000L / drip;
+        for (int i = 0; i < body.length; i += 16) {
+            out.write(body, i, Math.min(16, body.length - i));
+            out.flush();
+            try {
+                // The fault being staged (a throttled link), not synchronisation.
+                Thread.sleep(pause);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted", e);
             }
         }
     }

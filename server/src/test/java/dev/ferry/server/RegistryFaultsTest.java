@@ -96,6 +96,7 @@ class RegistryFaultsTest {
         }
 
         upstreamForgetsEverything();
+        assertQuarantinedThenReleased(path);
         HttpResponse<byte[]> after = pull(path);
         assertEquals(404, after.statusCode(), "the tampered bytes must not have been stored");
         assertTrue(new String(after.body(), StandardCharsets.UTF_8).contains("BLOB_UNKNOWN"));
@@ -121,6 +122,7 @@ class RegistryFaultsTest {
         assertEquals(502, r.statusCode(), new String(r.body(), StandardCharsets.UTF_8));
 
         upstreamForgetsEverything();
+        assertQuarantinedThenReleased(path);
         assertEquals(404, pull(path).statusCode(), "nothing may have been stored");
     }
 
@@ -151,6 +153,25 @@ class RegistryFaultsTest {
 
         HttpResponse<byte[]> never = pull("/v2/library/other/manifests/1.0");
         assertEquals(503, never.statusCode(), "a tag never pulled cannot be served while every endpoint is down");
+    }
+
+    /**
+     * Bytes that fail their digest quarantine the endpoint that served them: it is not asked again (nothing
+     * stored either: the store would have answered), until an admin releases it.
+     */
+    private void assertQuarantinedThenReleased(String path) throws Exception {
+        int before = upstream.getAllServeEvents().size();
+        HttpResponse<byte[]> skipped = pull(path);
+        assertEquals(503, skipped.statusCode(), new String(skipped.body(), StandardCharsets.UTF_8));
+        assertTrue(new String(skipped.body(), StandardCharsets.UTF_8).contains("quarantined"),
+                new String(skipped.body(), StandardCharsets.UTF_8));
+        assertEquals(before, upstream.getAllServeEvents().size(), "a quarantined endpoint is not asked");
+        String token = java.nio.file.Files.readString(tmp.resolve("data").resolve("admin-token")).strip();
+        String name = java.net.URLEncoder.encode("http://127.0.0.1:" + upstream.port(), StandardCharsets.UTF_8);
+        HttpResponse<String> released = http.send(HttpRequest.newBuilder(URI.create(ferry.url() + "/admin/api/upstreams/"
+                        + name + "/release")).POST(HttpRequest.BodyPublishers.noBody())
+                .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, released.statusCode(), released.body());
     }
 
     private void upstreamForgetsEverything() {

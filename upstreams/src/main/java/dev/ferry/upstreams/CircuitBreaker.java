@@ -11,6 +11,10 @@ import java.time.Instant;
  * with a 429 or 503 opens it at once for that long (capped at the maximum cool-down): the upstream said when
  * asking again makes sense, so asking sooner only adds load where there is too much.
  *
+ * <p>A quarantine ({@link #quarantine}) is an open state of its own length that no probe ends early: an upstream
+ * that served wrong content is not proven honest by answering a probe. It ends when its time is up (then the
+ * breaker is half-open as after any cool-down) or when an admin {@link #release releases} it.
+ *
  * <p>Thread-safe; {@link Listener} is told of each transition once, outside no lock of the caller's.
  */
 public final class CircuitBreaker {
@@ -30,6 +34,7 @@ public final class CircuitBreaker {
     private int reopenings;
     private Instant openUntil = Instant.MIN;
     private boolean probing;
+    private boolean quarantined;
 
     public CircuitBreaker(BreakerSettings settings, Clock clock, Listener listener) {
         this.settings = settings;
@@ -45,6 +50,36 @@ public final class CircuitBreaker {
     /** When an open breaker lets the next probe through. */
     public synchronized Instant openUntil() {
         return openUntil;
+    }
+
+    /** Whether the breaker is open for a quarantine that has not run out yet. */
+    public synchronized boolean quarantined() {
+        return quarantined && state == BreakerState.OPEN && clock.instant().isBefore(openUntil);
+    }
+
+    /** Opens the breaker for {@code length}, whatever its state, and keeps probes out until then. */
+    public synchronized void quarantine(Duration length, String why) {
+        Instant until = clock.instant().plus(length);
+        if (quarantined && until.isBefore(openUntil)) {
+            return;
+        }
+        quarantined = true;
+        probing = false;
+        openUntil = until;
+        BreakerState from = state;
+        state = BreakerState.OPEN;
+        listener.transition(from, BreakerState.OPEN, "quarantined until " + until + ": " + why);
+    }
+
+    /** Closes the breaker at once and forgets the failures that led here (an admin's decision). */
+    public synchronized void release(String why) {
+        quarantined = false;
+        probing = false;
+        consecutiveFailures = 0;
+        reopenings = 0;
+        window.clear();
+        openUntil = Instant.MIN;
+        move(BreakerState.CLOSED, why);
     }
 
     /** Whether {@link #tryAcquire} would succeed now, without taking the half-open slot. */
@@ -66,7 +101,8 @@ public final class CircuitBreaker {
                 if (clock.instant().isBefore(openUntil)) {
                     return false;
                 }
-                move(BreakerState.HALF_OPEN, "cool-down over, probing");
+                move(BreakerState.HALF_OPEN, quarantined ? "quarantine over, probing" : "cool-down over, probing");
+                quarantined = false;
                 probing = true;
                 return true;
             }
@@ -82,6 +118,10 @@ public final class CircuitBreaker {
 
     /** The upstream answered properly (a 200 that checked out, or a 404/410: it is alive and honest). */
     public synchronized void onSuccess() {
+        if (quarantined) {
+            // A request that started before the quarantine: its good answer does not lift it.
+            return;
+        }
         window.record(clock.instant(), false);
         consecutiveFailures = 0;
         probing = false;
@@ -94,6 +134,9 @@ public final class CircuitBreaker {
 
     /** @param retryAfter what the upstream asked for with a 429/503, or null */
     public synchronized void onFailure(String why, Duration retryAfter) {
+        if (quarantined) {
+            return;
+        }
         Instant now = clock.instant();
         window.record(now, true);
         consecutiveFailures++;

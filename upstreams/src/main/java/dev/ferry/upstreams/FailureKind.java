@@ -22,6 +22,16 @@ public enum FailureKind {
     STATUS_4XX("status_4xx"),
     /** The handler refused the bytes ({@link ContentRejected}). */
     REJECTED("rejected"),
+    /**
+     * The whole body arrived and failed its checksum or digest ({@link ContentMismatch}): the upstream is
+     * quarantined.
+     */
+    MISMATCH("mismatch"),
+    /**
+     * The transfer was much slower than the pool's best upstream manages ({@link SpeedSettings}), whether it
+     * completed, lost a hedge race, or was abandoned under the relative floor and continued elsewhere.
+     */
+    SLOW("slow"),
     /** The handler failed on its own side (e.g. the store could not write); not the upstream's fault as such. */
     HANDLER("handler");
 

@@ -11,14 +11,18 @@ import java.util.function.BiConsumer;
 import java.util.function.IntPredicate;
 
 /**
- * The requests of one walk over a plan while they wait for response headers. When the upstream being waited for
+ * The requests of one walk over a plan while they wait for their answer: the response headers, and for a small
+ * body the whole body (the sender reads it ahead). When the upstream being waited for
  * has not answered within {@code after}, the next upstream the list lets a failure move on to is asked too,
  * without giving up on the first: a black hole then costs a client {@code after}, not the whole first-byte
  * timeout. A 200 from a later upstream wins at once (its body is checked like any other); anything else from it
  * waits its turn, because the go command's order says the earlier upstream's answer comes first. Requests that
  * lose stay under way in the background until they end, so their upstream's health is still recorded.
  *
- * <p>Only headers are raced: a body handler is only ever called for the one winner. Used by one walk thread.
+ * <p>A body handler is only ever called for the one winner. A request that lost and is still under way when the
+ * walk ends is judged then: past the pool's slow bar it counts as a {@code slow} failure at once (it may run on,
+ * which keeps new requests off the upstream while it does; see {@link UpstreamPool.Member#recordLoss}); otherwise
+ * its own end is recorded. Used by one walk thread.
  */
 final class HedgedRequests {
 
@@ -34,6 +38,7 @@ final class HedgedRequests {
     private final long afterNanos;
     private final boolean weighted;
     private final Map<Integer, CompletableFuture<Sent>> started = new HashMap<>();
+    private final Map<Integer, Long> startedAt = new HashMap<>();
     private final Semaphore changed = new Semaphore(0);
     private int considered = -1;
 
@@ -99,6 +104,7 @@ final class HedgedRequests {
 
     private CompletableFuture<Sent> start(int n) {
         CompletableFuture<Sent> f = new CompletableFuture<>();
+        startedAt.put(n, System.nanoTime());
         Upstream upstream = plan.get(n).upstream();
         Thread.ofVirtual().name("upstream-request " + upstream.name()).start(() -> {
             Sent sent;
@@ -113,9 +119,18 @@ final class HedgedRequests {
         return f;
     }
 
-    /** Hands every request still under way (or done but not used) to {@code settle} once it ends. */
-    void settleRest(BiConsumer<Integer, Sent> settle) {
-        started.forEach((n, f) -> f.thenAccept(sent -> settle.accept(n, sent)));
+    /**
+     * Hands every request still under way (or done but not used) to {@code settle} once it ends; when the walk
+     * was won by {@code winner} (else null), a request still under way past the slow bar is recorded as slow now
+     * and handed to {@code discard} when it ends instead.
+     */
+    void settleRest(String winner, BiConsumer<Integer, Sent> settle, BiConsumer<Integer, Sent> discard) {
+        long now = System.nanoTime();
+        started.forEach((n, f) -> {
+            boolean judged = winner != null && !f.isDone()
+                    && plan.get(n).recordLoss(now - startedAt.getOrDefault(n, now), winner);
+            f.thenAccept(sent -> (judged ? discard : settle).accept(n, sent));
+        });
         started.clear();
     }
 }

@@ -67,6 +67,12 @@ public final class HttpGoProxyClient implements GoProxyClient, AutoCloseable {
         public WatchedBody watch(Upstream upstream, HttpResponse<InputStream> response, long declared) {
             return HttpGoProxyClient.this.watch(upstream, response, declared);
         }
+
+        @Override
+        public boolean hanging(Upstream upstream) {
+            Duration delay = pool.hedgeDelay();
+            return !delay.isZero() && waitingLongerThan(upstream, delay);
+        }
     };
 
     /** One walk, no retries, nothing remembered, default breakers: the go command's behaviour, for tests and simple callers. */
@@ -119,6 +125,11 @@ public final class HttpGoProxyClient implements GoProxyClient, AutoCloseable {
         pool.startProbing(this::probe);
     }
 
+    /** Runs the due active probes now, on this thread (tests drive it with their own clock). */
+    public void probeDue() {
+        pool.probeDue(this::probe);
+    }
+
     @Override
     public void close() {
         pool.close();
@@ -164,9 +175,10 @@ public final class HttpGoProxyClient implements GoProxyClient, AutoCloseable {
         int missingStatus = 0;
         String missingReason = null;
         Set<Integer> skip = new HashSet<>();
-        Duration hedgeAfter = pool.settings().hedgeAfter();
+        Duration hedgeAfter = pool.hedgeDelay();
         HedgedRequests hedges = hedgeAfter.isZero() ? null
-                : new HedgedRequests(plan, u -> send(u, path, 0), hedgeAfter, weighted);
+                : new HedgedRequests(plan, u -> send(u, path, 0, true), hedgeAfter, weighted);
+        String[] won = new String[1];
         try {
             for (int i = 0; i < plan.size(); i++) {
                 if (skip.contains(i)) {
@@ -199,7 +211,7 @@ public final class HttpGoProxyClient implements GoProxyClient, AutoCloseable {
                     continue;
                 }
                 int from = i;
-                HedgedRequests.Winner winner = hedges == null ? new HedgedRequests.Winner(i, send(upstream, path, 0))
+                HedgedRequests.Winner winner = hedges == null ? new HedgedRequests.Winner(i, send(upstream, path, 0, true))
                         : hedges.await(i, n -> mayHedgeTo(plan.get(n), path, deadline, skip.contains(n)));
                 if (winner.index() != from) {
                     LOG.log(System.Logger.Level.DEBUG, () -> path + ": " + plan.get(winner.index()).upstream().name()
@@ -211,7 +223,8 @@ public final class HttpGoProxyClient implements GoProxyClient, AutoCloseable {
                 skip.addAll(attempted.unreachable());
                 switch (attempted.outcome()) {
                     case Outcome.Success<T> s -> {
-                        last.record(new AttemptOutcome.Success());
+                        won[0] = last.upstream().name();
+                        last.record(new AttemptOutcome.Success(s.transfer()));
                         return new Walk<>(new FetchResult.Fetched<>(s.value(), last.upstream().name()), false);
                     }
                     case Outcome.Missing<T> m -> {
@@ -230,8 +243,8 @@ public final class HttpGoProxyClient implements GoProxyClient, AutoCloseable {
                     }
                     case Outcome.Failure<T> f -> {
                         failed = true;
-                        retryable |= f.kind() != FailureKind.REJECTED;
-                        last.record(new AttemptOutcome.Failure(f.kind(), f.detail(), f.retryAfter()));
+                        retryable |= f.kind() != FailureKind.REJECTED && f.kind() != FailureKind.MISMATCH;
+                        last.record(new AttemptOutcome.Failure(f.kind(), f.detail(), f.retryAfter(), f.subject()));
                         attempts.add(new FetchResult.Attempt(last.upstream().name(), f.kind().label() + ": " + f.detail()));
                         LOG.log(System.Logger.Level.DEBUG, () -> last.upstream().name() + "/" + path + ": " + f.kind().label() + ": " + f.detail());
                         if (!weighted && last.upstream().fallThrough() != GoProxyList.FallThrough.ANY_ERROR) {
@@ -246,7 +259,7 @@ public final class HttpGoProxyClient implements GoProxyClient, AutoCloseable {
             return new Walk<>(new FetchResult.NotFound<>(missingStatus, missingReason), false);
         } finally {
             if (hedges != null) {
-                hedges.settleRest((n, sent) -> settle(plan.get(n), sent));
+                hedges.settleRest(won[0], (n, sent) -> settle(plan.get(n), sent), (n, sent) -> discard(sent));
             }
         }
     }
@@ -270,7 +283,7 @@ public final class HttpGoProxyClient implements GoProxyClient, AutoCloseable {
                 SplicedBody.closeQuietly(a.response().body());
                 int status = a.status();
                 if (status == 200) {
-                    member.record(new AttemptOutcome.Success());
+                    member.record(new AttemptOutcome.Success(a.transfer()));
                 } else if (status == 404 || status == 410) {
                     member.record(new AttemptOutcome.NotFound(status));
                 } else {
@@ -278,6 +291,12 @@ public final class HttpGoProxyClient implements GoProxyClient, AutoCloseable {
                             retryAfter(a.response(), status)));
                 }
             }
+        }
+    }
+
+    private static void discard(Sent sent) {
+        if (sent instanceof Sent.Answered a) {
+            SplicedBody.closeQuietly(a.response().body());
         }
     }
 
@@ -314,6 +333,15 @@ public final class HttpGoProxyClient implements GoProxyClient, AutoCloseable {
 
 
     private Sent send(Upstream upstream, String path, long rangeFrom) {
+        return send(upstream, path, rangeFrom, false);
+    }
+
+    /**
+     * One request; with {@code readSmall}, a 200 body of declared length up to {@link SpeedSettings#smallBody} is
+     * read whole before returning, so a hedge races the whole transfer and the request counts as waiting until
+     * its last byte.
+     */
+    private Sent send(Upstream upstream, String path, long rangeFrom, boolean readSmall) {
         URI uri = upstream.resolve(path);
         HttpRequest.Builder b = HttpRequest.newBuilder(uri)
                 .GET()
@@ -328,51 +356,96 @@ public final class HttpGoProxyClient implements GoProxyClient, AutoCloseable {
         long id = requestIds.incrementAndGet();
         var pending = waiting.computeIfAbsent(upstream.name(), k -> new ConcurrentHashMap<>());
         pending.put(id, started);
-        HttpResponse<InputStream> response;
         try {
-            response = clients.get(upstream.name()).send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
-        } catch (HttpConnectTimeoutException e) {
-            return new Sent.Failed(FailureKind.CONNECT, "no connection within " + upstream.timeouts().connect().toMillis() + " ms");
-        } catch (HttpTimeoutException e) {
-            return new Sent.Failed(FailureKind.TIMEOUT, "no response headers within " + upstream.timeouts().firstByte().toMillis() + " ms");
-        } catch (ConnectException | SSLException e) {
-            return new Sent.Failed(FailureKind.CONNECT, WatchedBody.describe(e));
-        } catch (IOException e) {
-            return new Sent.Failed(FailureKind.RESET, WatchedBody.describe(e));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return new Sent.Failed(null, "interrupted");
+            HttpResponse<InputStream> response;
+            try {
+                response = clients.get(upstream.name()).send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+            } catch (HttpConnectTimeoutException e) {
+                return new Sent.Failed(FailureKind.CONNECT, "no connection within " + upstream.timeouts().connect().toMillis() + " ms");
+            } catch (HttpTimeoutException e) {
+                return new Sent.Failed(FailureKind.TIMEOUT, "no response headers within " + upstream.timeouts().firstByte().toMillis() + " ms");
+            } catch (ConnectException | SSLException e) {
+                return new Sent.Failed(FailureKind.CONNECT, WatchedBody.describe(e));
+            } catch (IOException e) {
+                return new Sent.Failed(FailureKind.RESET, WatchedBody.describe(e));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return new Sent.Failed(null, "interrupted");
+            }
+            long headers = System.nanoTime();
+            events.response(upstream.name(), response.statusCode(), Duration.ofNanos(headers - started));
+            long declared = response.headers().firstValueAsLong("Content-Length").orElse(-1);
+            if (!readSmall || response.statusCode() != 200 || declared < 0 || declared > pool.settings().speed().smallBody()) {
+                return new Sent.Answered(response, response.statusCode(), started, headers, null, headers);
+            }
+            WatchedBody body = watch(upstream, response, declared);
+            try (body) {
+                byte[] bytes = body.readAllBytes();
+                return new Sent.Answered(response, 200, started, headers, bytes, headers + body.readNanos());
+            } catch (IOException e) {
+                TransferFailure t = body.failure();
+                return t != null ? new Sent.Failed(t.kind(), t.getMessage()) : new Sent.Failed(FailureKind.RESET, WatchedBody.describe(e));
+            } finally {
+                events.bytes(upstream.name(), body.count());
+            }
         } finally {
             pending.remove(id);
         }
-        events.response(upstream.name(), response.statusCode(), Duration.ofNanos(System.nanoTime() - started));
-        return new Sent.Answered(response, response.statusCode());
     }
 
     private WatchedBody watch(Upstream upstream, HttpResponse<InputStream> response, long declared) {
+        return watch(upstream, response, declared, 0);
+    }
+
+    private WatchedBody watch(Upstream upstream, HttpResponse<InputStream> response, long declared, long relativeFloor) {
         PoolSettings s = pool.settings();
         return new WatchedBody(response.body(), declared, upstream.timeouts().stall(), s.stallFloorBytesPerSecond(),
-                s.stallFloorWindow(), WATCHDOG);
+                s.stallFloorWindow(), relativeFloor, s.speed().window(), WATCHDOG);
+    }
+
+    /**
+     * The relative floor for a large body from {@code plan[index]}: only when the list lets a slow body be
+     * continued from a later upstream, else a slow body is still better than none.
+     */
+    private long relativeFloor(List<UpstreamPool.Member> plan, int index, boolean weighted) {
+        for (int j = index + 1; j < plan.size(); j++) {
+            if (!weighted && plan.get(j - 1).upstream().fallThrough() != GoProxyList.FallThrough.ANY_ERROR) {
+                return 0;
+            }
+            if (plan.get(j).breaker().available()) {
+                return pool.relativeFloor(plan.get(index));
+            }
+        }
+        return 0;
     }
 
     /** The rest of one request to the upstream at {@code plan[index]}, whose headers are {@code sent}, classified. */
     private <T> Attempted<T> attempt(List<UpstreamPool.Member> plan, int index, Sent sent, String path, BodyHandler<T> handler) {
         Upstream upstream = plan.get(index).upstream();
-        HttpResponse<InputStream> response;
+        Sent.Answered answered;
         switch (sent) {
             case Sent.Failed f -> {
                 return new Attempted<>(new Outcome.Failure<>(f.kind(), f.detail(), null), index);
             }
-            case Sent.Answered a -> response = a.response();
+            case Sent.Answered a -> answered = a;
         }
+        HttpResponse<InputStream> response = answered.response();
         int status = response.statusCode();
+        if (status == 200 && answered.body() != null) {
+            return new Attempted<>(deliverRead(upstream, handler, answered), index);
+        }
         long declared = response.headers().firstValueAsLong("Content-Length").orElse(-1);
-        WatchedBody body = watch(upstream, response, declared);
+        boolean weighted = pool.settings().strategy() == Strategy.WEIGHTED;
+        WatchedBody body = status == 200 ? watch(upstream, response, declared, relativeFloor(plan, index, weighted))
+                : watch(upstream, response, declared);
         if (status == 200) {
-            SplicedBody spliced = new SplicedBody(transport, events, pool.settings().strategy() == Strategy.WEIGHTED,
-                    plan, index, path, body, declared);
+            SplicedBody spliced = new SplicedBody(transport, events, weighted, plan, index, path, body, declared);
             try {
                 Outcome<T> outcome = deliver(upstream, handler, spliced, declared);
+                if (outcome instanceof Outcome.Success<T> s && spliced.index() == index) {
+                    long toHeaders = answered.headersNanos() - answered.startedNanos();
+                    outcome = new Outcome.Success<>(s.value(), new Transfer(body.count(), toHeaders, toHeaders + body.readNanos()));
+                }
                 return new Attempted<>(outcome, spliced.index(), spliced.unreachable());
             } finally {
                 spliced.closeQuietly();
@@ -392,9 +465,28 @@ public final class HttpGoProxyClient implements GoProxyClient, AutoCloseable {
         }
     }
 
+    /** A small body read ahead: the transfer is over, so whatever the handler throws is about the content or us. */
+    private <T> Outcome<T> deliverRead(Upstream upstream, BodyHandler<T> handler, Sent.Answered answered) {
+        byte[] bytes = answered.body();
+        try {
+            return new Outcome.Success<>(handler.handle(new java.io.ByteArrayInputStream(bytes), bytes.length, upstream.name()),
+                    answered.transfer());
+        } catch (ContentMismatch e) {
+            return new Outcome.Failure<>(FailureKind.MISMATCH, e.getMessage(), null, e.subject());
+        } catch (ContentRejected e) {
+            return failure(FailureKind.REJECTED, e.getMessage());
+        } catch (IOException | UncheckedIOException e) {
+            return failure(FailureKind.HANDLER, WatchedBody.describe(e instanceof UncheckedIOException u ? u.getCause() : e));
+        }
+    }
+
     private <T> Outcome<T> deliver(Upstream upstream, BodyHandler<T> handler, SplicedBody body, long declared) {
         try {
             return new Outcome.Success<>(handler.handle(body, declared, upstream.name()));
+        } catch (ContentMismatch e) {
+            TransferFailure cause = body.failure();
+            return cause != null ? failure(cause.kind(), cause.getMessage())
+                    : new Outcome.Failure<>(FailureKind.MISMATCH, e.getMessage(), null, e.subject());
         } catch (ContentRejected e) {
             // A parser that choked on a cut-off body is a transfer failure, not bad content.
             TransferFailure cause = body.failure();
@@ -408,9 +500,29 @@ public final class HttpGoProxyClient implements GoProxyClient, AutoCloseable {
         }
     }
 
-    /** The active probe: the upstream's base URL; any answer below 500 other than 429 means it is back. */
+    /** The most of a probe's body read to time it: enough to see the rate, little for a big home page. */
+    private static final int PROBE_BODY = 4096;
+
+    /**
+     * The active probe: the upstream's base URL; any answer below 500 other than 429 means it is back, if it came
+     * fast enough: the start of its body is read, and the whole is timed like a small body (so a mirror that
+     * answers at once but trickles fails the probe as slow).
+     */
     private AttemptOutcome probe(Upstream upstream) {
-        switch (send(upstream, "", 0)) {
+        Sent sent = send(upstream, "", 0);
+        if (sent instanceof Sent.Answered a && a.status() < 500 && a.status() != 429) {
+            WatchedBody body = watch(upstream, a.response(), -1);
+            try (body) {
+                int n = body.readNBytes(PROBE_BODY).length;
+                long toHeaders = a.headersNanos() - a.startedNanos();
+                return new AttemptOutcome.Success(new Transfer(n, toHeaders, toHeaders + body.readNanos()));
+            } catch (IOException e) {
+                TransferFailure t = body.failure();
+                return new AttemptOutcome.Failure(t != null ? t.kind() : FailureKind.RESET,
+                        "probe: " + (t != null ? t.getMessage() : WatchedBody.describe(e)), null);
+            }
+        }
+        switch (sent) {
             case Sent.Failed f -> {
                 return f.kind() == null ? new AttemptOutcome.Abandoned(f.detail())
                         : new AttemptOutcome.Failure(f.kind(), "probe: " + f.detail(), null);
@@ -457,11 +569,19 @@ public final class HttpGoProxyClient implements GoProxyClient, AutoCloseable {
 
     /** What one attempt came to; {@code kind == null} means the caller was interrupted. */
     private sealed interface Outcome<T> {
-        record Success<T>(T value) implements Outcome<T> {}
+        record Success<T>(T value, Transfer transfer) implements Outcome<T> {
+            Success(T value) {
+                this(value, null);
+            }
+        }
 
         record Missing<T>(int status, String reason) implements Outcome<T> {}
 
-        record Failure<T>(FailureKind kind, String detail, Duration retryAfter) implements Outcome<T> {}
+        record Failure<T>(FailureKind kind, String detail, Duration retryAfter, String subject) implements Outcome<T> {
+            Failure(FailureKind kind, String detail, Duration retryAfter) {
+                this(kind, detail, retryAfter, null);
+            }
+        }
     }
 
     private static String buildVersion() {

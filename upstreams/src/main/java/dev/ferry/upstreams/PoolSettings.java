@@ -13,11 +13,24 @@ import java.time.Duration;
  *                                 not-found TTL, or a refetch after that TTL would still see the old 404)
  * @param probeInterval            how often open breakers are checked for a due active probe
  * @param hedgeAfter               how long to wait for an upstream's response headers before also asking the
- *                                 next one the list allows (0: never; see {@link HedgedRequests})
+ *                                 next one the list allows (0: never; see {@link HedgedRequests}); for a small
+ *                                 body it is the wait for the whole body, and shorter when the pool's upstreams
+ *                                 are known to answer much faster ({@link UpstreamPool#hedgeDelay})
+ * @param speed                    when a transfer counts as slow ({@link SpeedSettings})
+ * @param quarantine               how long an upstream that served content failing its checksum or digest is
+ *                                 left alone (no requests, no probes) unless an admin releases it
  */
 public record PoolSettings(Strategy strategy, BreakerSettings breaker, RetryPolicy retry,
                            long stallFloorBytesPerSecond, Duration stallFloorWindow, Duration notFoundMemory,
-                           Duration probeInterval, Duration hedgeAfter) {
+                           Duration probeInterval, Duration hedgeAfter, SpeedSettings speed, Duration quarantine) {
+
+    public PoolSettings(Strategy strategy, BreakerSettings breaker, RetryPolicy retry, long stallFloorBytesPerSecond,
+                        Duration stallFloorWindow, Duration notFoundMemory, Duration probeInterval, Duration hedgeAfter) {
+        this(strategy, breaker, retry, stallFloorBytesPerSecond, stallFloorWindow, notFoundMemory, probeInterval,
+                hedgeAfter, SpeedSettings.defaults(), DEFAULT_QUARANTINE);
+    }
+
+    public static final Duration DEFAULT_QUARANTINE = Duration.ofHours(6);
 
     public PoolSettings {
         if (stallFloorBytesPerSecond < 0) {
@@ -29,6 +42,9 @@ public record PoolSettings(Strategy strategy, BreakerSettings breaker, RetryPoli
         if (notFoundMemory.isNegative() || hedgeAfter.isNegative()) {
             throw new IllegalArgumentException("not-found memory and hedge delay must not be negative");
         }
+        if (quarantine.isNegative() || quarantine.isZero()) {
+            throw new IllegalArgumentException("quarantine must be more than 0");
+        }
     }
 
     public static PoolSettings defaults() {
@@ -37,30 +53,38 @@ public record PoolSettings(Strategy strategy, BreakerSettings breaker, RetryPoli
     }
 
     public PoolSettings withStrategy(Strategy s) {
-        return new PoolSettings(s, breaker, retry, stallFloorBytesPerSecond, stallFloorWindow, notFoundMemory, probeInterval, hedgeAfter);
+        return new PoolSettings(s, breaker, retry, stallFloorBytesPerSecond, stallFloorWindow, notFoundMemory, probeInterval, hedgeAfter, speed, quarantine);
     }
 
     public PoolSettings withBreaker(BreakerSettings b) {
-        return new PoolSettings(strategy, b, retry, stallFloorBytesPerSecond, stallFloorWindow, notFoundMemory, probeInterval, hedgeAfter);
+        return new PoolSettings(strategy, b, retry, stallFloorBytesPerSecond, stallFloorWindow, notFoundMemory, probeInterval, hedgeAfter, speed, quarantine);
     }
 
     public PoolSettings withRetry(RetryPolicy r) {
-        return new PoolSettings(strategy, breaker, r, stallFloorBytesPerSecond, stallFloorWindow, notFoundMemory, probeInterval, hedgeAfter);
+        return new PoolSettings(strategy, breaker, r, stallFloorBytesPerSecond, stallFloorWindow, notFoundMemory, probeInterval, hedgeAfter, speed, quarantine);
     }
 
     public PoolSettings withStallFloor(long bytesPerSecond, Duration window) {
-        return new PoolSettings(strategy, breaker, retry, bytesPerSecond, window, notFoundMemory, probeInterval, hedgeAfter);
+        return new PoolSettings(strategy, breaker, retry, bytesPerSecond, window, notFoundMemory, probeInterval, hedgeAfter, speed, quarantine);
     }
 
     public PoolSettings withNotFoundMemory(Duration d) {
-        return new PoolSettings(strategy, breaker, retry, stallFloorBytesPerSecond, stallFloorWindow, d, probeInterval, hedgeAfter);
+        return new PoolSettings(strategy, breaker, retry, stallFloorBytesPerSecond, stallFloorWindow, d, probeInterval, hedgeAfter, speed, quarantine);
     }
 
     public PoolSettings withProbeInterval(Duration d) {
-        return new PoolSettings(strategy, breaker, retry, stallFloorBytesPerSecond, stallFloorWindow, notFoundMemory, d, hedgeAfter);
+        return new PoolSettings(strategy, breaker, retry, stallFloorBytesPerSecond, stallFloorWindow, notFoundMemory, d, hedgeAfter, speed, quarantine);
     }
 
     public PoolSettings withHedgeAfter(Duration d) {
-        return new PoolSettings(strategy, breaker, retry, stallFloorBytesPerSecond, stallFloorWindow, notFoundMemory, probeInterval, d);
+        return new PoolSettings(strategy, breaker, retry, stallFloorBytesPerSecond, stallFloorWindow, notFoundMemory, probeInterval, d, speed, quarantine);
+    }
+
+    public PoolSettings withSpeed(SpeedSettings s) {
+        return new PoolSettings(strategy, breaker, retry, stallFloorBytesPerSecond, stallFloorWindow, notFoundMemory, probeInterval, hedgeAfter, s, quarantine);
+    }
+
+    public PoolSettings withQuarantine(Duration d) {
+        return new PoolSettings(strategy, breaker, retry, stallFloorBytesPerSecond, stallFloorWindow, notFoundMemory, probeInterval, hedgeAfter, speed, d);
     }
 }

@@ -25,6 +25,14 @@ public final class SplicedBody extends InputStream {
         Sent send(Upstream upstream, String path, long rangeFrom);
 
         WatchedBody watch(Upstream upstream, HttpResponse<InputStream> response, long declared);
+
+        /**
+         * Whether requests to {@code upstream} have been waiting for an answer longer than the hedge delay (a black
+         * hole): a continuation is not sent there, since nothing hedges it and it would wait the whole timeout.
+         */
+        default boolean hanging(Upstream upstream) {
+            return false;
+        }
     }
 
     private static final System.Logger LOG = System.getLogger(SplicedBody.class.getName());
@@ -100,7 +108,8 @@ public final class SplicedBody extends InputStream {
         if (declared <= 0 || position == 0 || position >= declared || Thread.currentThread().isInterrupted()) {
             return false;
         }
-        if (sameUpstreamResumes > 0) {
+        // A body that is slow rather than broken would be as slow again from the same upstream.
+        if (sameUpstreamResumes > 0 && f.kind() != FailureKind.SLOW) {
             sameUpstreamResumes--;
             UpstreamPool.Member same = plan.get(index);
             WatchedBody body = continuation(same, index);
@@ -118,7 +127,7 @@ public final class SplicedBody extends InputStream {
                 break;
             }
             UpstreamPool.Member next = plan.get(j);
-            if (unreachable.contains(j) || !next.tryAcquire()) {
+            if (unreachable.contains(j) || transport.hanging(next.upstream()) || !next.tryAcquire()) {
                 continue;
             }
             WatchedBody body = continuation(next, j);

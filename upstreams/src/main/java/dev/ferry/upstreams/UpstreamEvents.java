@@ -17,4 +17,7 @@ public interface UpstreamEvents {
 
     /** The upstream's circuit breaker changed state (once per transition, not per request). */
     default void breaker(String upstream, BreakerState from, BreakerState to, String why) {}
+
+    /** The upstream served content that failed its checksum or digest ({@code subject}) and is quarantined. */
+    default void quarantined(String upstream, String subject, String why) {}
 }

@@ -36,6 +36,12 @@ public final class WatchedBody extends InputStream {
     private long markReadNanos;
     private long markCount;
     private volatile String slowMessage;
+    private volatile FailureKind slowKind = FailureKind.STALL;
+    /** A second floor, relative to the pool's best upstream (0: none), over its own shorter window. */
+    private final long relativeFloor;
+    private final long relativeWindowNanos;
+    private long relativeMarkReadNanos;
+    private long relativeMarkCount;
 
     WatchedBody(InputStream in, long declaredLength, Duration stall, ScheduledExecutorService scheduler) {
         this(in, declaredLength, stall, 0, Duration.ofSeconds(1), scheduler);
@@ -43,19 +49,35 @@ public final class WatchedBody extends InputStream {
 
     public WatchedBody(InputStream in, long declaredLength, Duration stall, long floorRate, Duration floorWindow,
                        ScheduledExecutorService scheduler) {
+        this(in, declaredLength, stall, floorRate, floorWindow, 0, floorWindow, scheduler);
+    }
+
+    /**
+     * @param relativeFloor bytes per second under which the body is abandoned as {@link FailureKind#SLOW}, measured
+     *                      over {@code relativeWindow} of reading (0: none); see {@link UpstreamPool#relativeFloor}
+     */
+    public WatchedBody(InputStream in, long declaredLength, Duration stall, long floorRate, Duration floorWindow,
+                       long relativeFloor, Duration relativeWindow, ScheduledExecutorService scheduler) {
+        this.relativeFloor = relativeFloor;
+        this.relativeWindowNanos = relativeWindow.toNanos();
         this.in = in;
         this.declaredLength = declaredLength;
         this.stallNanos = stall.toNanos();
         this.floorRate = floorRate;
         this.floorWindowNanos = floorWindow.toNanos();
-        long period = Math.max(Math.min(stallNanos, floorRate > 0 ? floorWindowNanos : Long.MAX_VALUE) / 4,
-                TimeUnit.MILLISECONDS.toNanos(5));
+        long period = Math.max(Math.min(Math.min(stallNanos, floorRate > 0 ? floorWindowNanos : Long.MAX_VALUE),
+                        relativeFloor > 0 ? relativeWindowNanos : Long.MAX_VALUE) / 4, TimeUnit.MILLISECONDS.toNanos(5));
         this.watchdog = scheduler.scheduleAtFixedRate(this::inspect, period, period, TimeUnit.NANOSECONDS);
     }
 
     /** Bytes delivered to the reader so far. */
     public long count() {
         return count;
+    }
+
+    /** Nanoseconds spent waiting inside read() so far: the body's transfer time, without the reader's own. */
+    public long readNanos() {
+        return readNanos;
     }
 
     /** The first failure this body reported, or null. */
@@ -78,6 +100,21 @@ public final class WatchedBody extends InputStream {
                 } else {
                     markReadNanos = reading;
                     markCount = count;
+                }
+            }
+        }
+        if (relativeFloor > 0 && slowMessage == null) {
+            long reading = readNanos + (since != -1 ? now - since : 0);
+            if (reading - relativeMarkReadNanos >= relativeWindowNanos) {
+                long bytes = count - relativeMarkCount;
+                long rate = bytes * 1_000_000_000L / (reading - relativeMarkReadNanos);
+                if (rate < relativeFloor) {
+                    slowKind = FailureKind.SLOW;
+                    slowMessage = "body arrived at " + rate + " B/s, under the " + relativeFloor
+                            + " B/s the pool's best upstream makes slow, after " + count + " bytes";
+                } else {
+                    relativeMarkReadNanos = reading;
+                    relativeMarkCount = count;
                 }
             }
         }
@@ -112,13 +149,13 @@ public final class WatchedBody extends InputStream {
         try {
             n = in.read(b, off, len);
         } catch (IOException e) {
-            throw fail(stalled ? FailureKind.STALL : classify(e), stalled ? stallMessage() : describe(e), e);
+            throw fail(stalled ? stallKind() : classify(e), stalled ? stallMessage() : describe(e), e);
         } finally {
             readNanos += System.nanoTime() - readingSince;
             readingSince = -1;
         }
         if (stalled) {
-            throw fail(FailureKind.STALL, stallMessage(), null);
+            throw fail(stallKind(), stallMessage(), null);
         }
         if (n < 0) {
             if (declaredLength >= 0 && count < declaredLength) {
@@ -135,6 +172,10 @@ public final class WatchedBody extends InputStream {
     public void close() throws IOException {
         watchdog.cancel(false);
         in.close();
+    }
+
+    private FailureKind stallKind() {
+        return slowMessage != null ? slowKind : FailureKind.STALL;
     }
 
     private String stallMessage() {

@@ -37,7 +37,8 @@ class FailoverScenariosTest {
     private static final String PATH = "github.com/!burnt!sushi/toml/@v/v1.2.0.zip";
     private static final String URL = "/" + PATH;
     private static final byte[] MOD = "module github.com/BurntSushi/toml\n".getBytes(StandardCharsets.UTF_8);
-    private static final byte[] BIG = new byte[64 * 1024];
+    /** Over the default small-body size, so it is streamed (and continued with Range) rather than read ahead. */
+    private static final byte[] BIG = new byte[160 * 1024];
     /** Generous for WireMock on a loaded machine; the black holes get their own short first-byte timeout. */
     private static final UpstreamTimeouts QUICK = new UpstreamTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ofSeconds(2));
     private static final UpstreamTimeouts HOLE = new UpstreamTimeouts(Duration.ofSeconds(2), Duration.ofMillis(300), Duration.ofSeconds(2));
@@ -261,7 +262,7 @@ class FailoverScenariosTest {
 
     @Test
     void slowDripBelowTheFloorRateIsAbandonedAndContinuedElsewhere() throws Exception {
-        // 16 KiB a second, far below the 100 KB/s floor; gaps of a second, well under the 2 s stall timeout.
+        // 40 KiB a second, far below the 100 KB/s floor; gaps of a second, well under the 2 s stall timeout.
         a.stubFor(get(urlEqualTo(URL)).willReturn(aResponse().withStatus(200).withBody(BIG).withChunkedDribbleDelay(4, 4000)));
         RangeServer ranged = new RangeServer(BIG);
         closeables.add(ranged);

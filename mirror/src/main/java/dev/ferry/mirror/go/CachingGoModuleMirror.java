@@ -19,6 +19,7 @@ import dev.ferry.storage.ContentStore;
 import dev.ferry.storage.ObjectWriter;
 import dev.ferry.storage.Sha256;
 import dev.ferry.storage.StoredObject;
+import dev.ferry.upstreams.ContentMismatch;
 import dev.ferry.upstreams.ContentRejected;
 import dev.ferry.upstreams.FetchResult;
 import dev.ferry.upstreams.GoProxyClient;
@@ -335,7 +336,16 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
                 try {
                     h1 = check(tee);
                     tee.drain();
-                } catch (FormatException | ContentRejected e) {
+                } catch (ContentMismatch e) {
+                    throw e;
+                } catch (FormatException e) {
+                    // A module zip whose own CRC-32s or structure fail is not the file its author made (a cut-off
+                    // transfer never gets here as such: the client sees the transfer failure first).
+                    if (kind == FileKind.ZIP) {
+                        throw new ContentMismatch(what(), what() + " from " + from + " rejected: " + e.getMessage());
+                    }
+                    throw reject(from, e.getMessage());
+                } catch (ContentRejected e) {
                     throw reject(from, e.getMessage());
                 } catch (IOException e) {
                     if (tee.overLimit()) {
@@ -403,7 +413,7 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
                 String msg = "SECURITY ERROR: " + what() + ": checksum mismatch: upstream " + from + " served " + h1
                         + ", but ferry stored " + pinned.get() + " for this version before; not stored";
                 LOG.log(System.Logger.Level.WARNING, msg);
-                throw new ContentRejected(msg);
+                throw new ContentMismatch(what(), msg);
             }
             try {
                 sums.require(kind.ext, h1, what(), from);
@@ -416,7 +426,8 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
                     unverifiable = e.getMessage();
                     throw new IOException(e.getMessage(), e);
                 }
-                throw new ContentRejected(e.getMessage());
+                throw e instanceof ChecksumFailure.Refused r && r.mismatch() ? new ContentMismatch(what(), e.getMessage())
+                        : new ContentRejected(e.getMessage());
             }
         }
 

@@ -12,6 +12,7 @@ import dev.ferry.storage.DigestMismatchException;
 import dev.ferry.storage.ObjectWriter;
 import dev.ferry.storage.Sha256;
 import dev.ferry.storage.StoredObject;
+import dev.ferry.upstreams.ContentMismatch;
 import dev.ferry.upstreams.ContentRejected;
 import dev.ferry.upstreams.FetchResult;
 import dev.ferry.upstreams.oci.RegistryClient;
@@ -203,7 +204,7 @@ final class BlobDownloads {
                     throw reject(from, "the body has " + tee.count() + " bytes, its Content-Length declared " + length);
                 }
                 if (other != null && !MessageDigest.isEqual(other.digest(), digest.bytes())) {
-                    throw reject(from, "the bytes do not hash to the requested digest");
+                    throw mismatch(from, "the bytes do not hash to the requested digest");
                 }
                 Sha256 expected = other == null ? Sha256.ofHex(digest.hex()) : tee.digest();
                 StoredObject object;
@@ -214,7 +215,7 @@ final class BlobDownloads {
                         batch.putMeta(OciStoreNames.repository(target, repository), EMPTY);
                     });
                 } catch (DigestMismatchException e) {
-                    throw reject(from, "the bytes hash to sha256:" + e.actual().hex() + ", not the requested digest");
+                    throw mismatch(from, "the bytes hash to sha256:" + e.actual().hex() + ", not the requested digest");
                 }
                 spool.complete();
                 return object;
@@ -228,6 +229,12 @@ final class BlobDownloads {
             } finally {
                 spool.release();
             }
+        }
+
+        /** The whole body arrived and is not the blob asked for: the endpoint is quarantined. */
+        private ContentMismatch mismatch(String from, String why) {
+            return new ContentMismatch("blob " + digest, "blob " + digest + " of " + repository + " from " + from
+                    + " rejected: " + why + "; not stored");
         }
 
         private ContentRejected reject(String from, String why) {

@@ -22,6 +22,7 @@ import dev.ferry.storage.ContentStore;
 import dev.ferry.storage.ObjectWriter;
 import dev.ferry.storage.Sha256;
 import dev.ferry.storage.StoredObject;
+import dev.ferry.upstreams.ContentMismatch;
 import dev.ferry.upstreams.ContentRejected;
 import dev.ferry.upstreams.FetchResult;
 import dev.ferry.upstreams.oci.ManifestHead;
@@ -254,10 +255,12 @@ public final class CachingRegistryMirror implements OciRepositories {
                 }
                 Digest digest = expected != null ? expected : Digest.sha256(sha256(bytes));
                 if (!matches(bytes, digest)) {
-                    throw new ContentRejected("its bytes do not hash to the requested digest " + digest);
+                    throw new ContentMismatch("manifest " + repository + "@" + digest,
+                            "its bytes do not hash to the requested digest " + digest);
                 }
                 if (head.digest() != null && !matches(bytes, head.digest())) {
-                    throw new ContentRejected("its bytes do not hash to its Docker-Content-Digest " + head.digest());
+                    throw new ContentMismatch("manifest " + repository + "@" + head.digest(),
+                            "its bytes do not hash to its Docker-Content-Digest " + head.digest());
                 }
                 Manifest manifest;
                 try {
@@ -270,6 +273,9 @@ public final class CachingRegistryMirror implements OciRepositories {
                 String why = "manifest " + repository + ":" + reference + " from " + from + " rejected: " + e.getMessage()
                         + "; not stored";
                 rejection.compareAndSet(null, why);
+                if (e instanceof ContentMismatch m) {
+                    throw new ContentMismatch(m.subject(), why);
+                }
                 throw new ContentRejected(why, e);
             }
         });

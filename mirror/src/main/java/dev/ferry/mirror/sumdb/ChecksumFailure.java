@@ -8,8 +8,20 @@ public sealed abstract class ChecksumFailure extends Exception {
 
     /** The content is wrong (or the database lied): refused for good, from this upstream. */
     public static final class Refused extends ChecksumFailure {
+        private final boolean mismatch;
+
         public Refused(String message) {
+            this(message, false);
+        }
+
+        /** @param mismatch the database knows the version and lists another hash: the upstream served wrong bytes */
+        public Refused(String message, boolean mismatch) {
             super(message);
+            this.mismatch = mismatch;
+        }
+
+        public boolean mismatch() {
+            return mismatch;
         }
     }
 

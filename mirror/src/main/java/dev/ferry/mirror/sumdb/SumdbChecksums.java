@@ -67,7 +67,7 @@ public final class SumdbChecksums implements ModuleChecksums {
                 String msg = "SECURITY ERROR: " + what + ": checksum mismatch: upstream " + from + " served " + h1
                         + ", checksum database " + db.name() + " has " + want + "; not stored";
                 LOG.log(System.Logger.Level.WARNING, msg);
-                throw new ChecksumFailure.Refused(msg);
+                throw new ChecksumFailure.Refused(msg, true);
             }
             case ChecksumDatabase.Answer.Unknown u -> {
                 events.verification(SumdbEvents.Result.MISMATCH);

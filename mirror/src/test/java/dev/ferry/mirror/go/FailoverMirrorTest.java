@@ -107,7 +107,10 @@ class FailoverMirrorTest {
         assertArrayEquals(good, GoMirrorContractTest.body(hit));
         assertEquals(1, store.names().size(), "only the good zip: " + store.names());
 
-        assertEquals(1L, member(0).status().failures().get("rejected"));
+        // A whole zip that fails its own checks is a mismatch: the upstream that served it is quarantined.
+        assertEquals(1L, member(0).status().failures().get("mismatch"));
+        assertEquals(BreakerState.OPEN, member(0).breaker().state());
+        assertEquals("github.com/BurntSushi/toml@v1.2.0.zip", member(0).status().quarantine().subject());
         assertEquals(BreakerState.OPEN, member(1).breaker().state(), "503 with Retry-After opens at once");
         assertEquals(BreakerState.CLOSED, member(2).breaker().state());
         servers[2].verify(1, getRequestedFor(urlEqualTo("/" + ZIP)));

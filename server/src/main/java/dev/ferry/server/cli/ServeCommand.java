@@ -185,6 +185,34 @@ public final class ServeCommand implements Callable<Integer> {
                     + " Env FERRY_UPSTREAM_HEDGE_AFTER, yaml upstream.hedgeAfter. Default: 1s.")
     String hedgeAfter;
 
+    @Option(names = "--upstream-slow-factor", paramLabel = "N",
+            description = "A transfer this many times slower than the pool's fastest other healthy upstream counts as"
+                    + " a 'slow' failure, even when it completes."
+                    + " Env FERRY_UPSTREAM_SLOW_FACTOR, yaml upstream.slow.factor. Default: 4.")
+    String slowFactor;
+
+    @Option(names = "--upstream-slow-minimum", paramLabel = "DURATION",
+            description = "No transfer done within this long counts as slow; hedging never waits less for a small body."
+                    + " Env FERRY_UPSTREAM_SLOW_MINIMUM, yaml upstream.slow.minimum. Default: 500ms.")
+    String slowMinimum;
+
+    @Option(names = "--upstream-slow-window", paramLabel = "DURATION",
+            description = "Reading time over which a large body's rate is held against the pool's best (under it, the"
+                    + " body is continued elsewhere)."
+                    + " Env FERRY_UPSTREAM_SLOW_WINDOW, yaml upstream.slow.window. Default: 2s.")
+    String slowWindow;
+
+    @Option(names = "--upstream-small-body", paramLabel = "BYTES",
+            description = "Bodies up to this size are read whole before they are checked, so a hedge races the whole"
+                    + " transfer. Env FERRY_UPSTREAM_SMALL_BODY, yaml upstream.smallBody. Default: 64KiB.")
+    String smallBody;
+
+    @Option(names = "--upstream-quarantine", paramLabel = "DURATION",
+            description = "How long an upstream that served content failing its checksum or digest is not asked"
+                    + " (POST /admin/api/upstreams/NAME/release ends it)."
+                    + " Env FERRY_UPSTREAM_QUARANTINE, yaml upstream.quarantine. Default: 6h.")
+    String quarantine;
+
     @Option(names = "--registry", paramLabel = "NAME=URL[,URL...]|NAME=off",
             description = "Mirror an upstream registry at /v2/ (repeatable): NAME (e.g. docker.io, ghcr.io) and its"
                     + " endpoints in failover order, any error moving on to the next; NAME=off: no upstream, served"
@@ -293,6 +321,11 @@ public final class ServeCommand implements Callable<Integer> {
         put(flags, Setting.UPSTREAM_STALL_FLOOR_WINDOW, stallFloorWindow);
         put(flags, Setting.UPSTREAM_PROBE_INTERVAL, probeInterval);
         put(flags, Setting.UPSTREAM_HEDGE_AFTER, hedgeAfter);
+        put(flags, Setting.UPSTREAM_SLOW_FACTOR, slowFactor);
+        put(flags, Setting.UPSTREAM_SLOW_MINIMUM, slowMinimum);
+        put(flags, Setting.UPSTREAM_SLOW_WINDOW, slowWindow);
+        put(flags, Setting.UPSTREAM_SMALL_BODY, smallBody);
+        put(flags, Setting.UPSTREAM_QUARANTINE, quarantine);
         put(flags, Setting.OCI_REGISTRIES, registries == null ? null : String.join(" ", registries));
         put(flags, Setting.OCI_DEFAULT_REGISTRY, defaultRegistry);
         put(flags, Setting.OCI_HOSTED, hosted == null ? null : String.join(",", hosted));

@@ -11,6 +11,7 @@ import dev.ferry.server.admin.RegistryUsers;
 import dev.ferry.upstreams.BreakerSettings;
 import dev.ferry.upstreams.GoProxyList;
 import dev.ferry.upstreams.PoolSettings;
+import dev.ferry.upstreams.SpeedSettings;
 import dev.ferry.upstreams.RetryPolicy;
 import dev.ferry.upstreams.Strategy;
 import dev.ferry.upstreams.Upstream;
@@ -34,7 +35,7 @@ import java.util.logging.Level;
  */
 public final class ConfigLoader {
     /** YAML mappings that group settings. */
-    private static final Set<String> GROUPS = Set.of("go", "upstream", "upstream.breaker", "upstream.retry", "admin", "oci", "storage",
+    private static final Set<String> GROUPS = Set.of("go", "upstream", "upstream.breaker", "upstream.retry", "upstream.slow", "admin", "oci", "storage",
             "bundles");
     /** The YAML list of scheduled exports (no flag or environment variable). */
     static final String BUNDLES_SYNC = "bundles.sync";
@@ -247,11 +248,29 @@ public final class ConfigLoader {
         Duration floorWindow = check(raw, Setting.UPSTREAM_STALL_FLOOR_WINDOW, ConfigLoader::positive);
         Duration probe = check(raw, Setting.UPSTREAM_PROBE_INTERVAL, ConfigLoader::positive);
         Duration hedgeAfter = check(raw, Setting.UPSTREAM_HEDGE_AFTER, Durations::parse);
+        double slowFactor = check(raw, Setting.UPSTREAM_SLOW_FACTOR, t -> {
+            double f = Double.parseDouble(t.strip());
+            if (!(f >= 1) || Double.isInfinite(f)) {
+                throw new IllegalArgumentException("must be a number of at least 1");
+            }
+            return f;
+        });
+        Duration slowMinimum = check(raw, Setting.UPSTREAM_SLOW_MINIMUM, Durations::parse);
+        Duration slowWindow = check(raw, Setting.UPSTREAM_SLOW_WINDOW, ConfigLoader::positive);
+        long smallBody = check(raw, Setting.UPSTREAM_SMALL_BODY, t -> {
+            long n = ByteRates.parse(t);
+            if (n > 16L << 20) {
+                throw new IllegalArgumentException("must be at most 16MiB (small bodies are held in memory)");
+            }
+            return n;
+        });
+        Duration quarantine = check(raw, Setting.UPSTREAM_QUARANTINE, ConfigLoader::positive);
         // Remember an upstream's 404 per path no longer than the mirror remembers the answer, or a refetch after
         // go.notFoundTtl would still be answered from the older miss.
         Duration notFoundMemory = notFoundTtl.compareTo(Duration.ofSeconds(10)) < 0 ? notFoundTtl : Duration.ofSeconds(10);
         return new PoolSettings(strategy, new BreakerSettings(failures, rate, window, minRequests, coolDown, maxCoolDown),
-                new RetryPolicy(attempts, backoff, maxBackoff, budget), floor, floorWindow, notFoundMemory, probe, hedgeAfter);
+                new RetryPolicy(attempts, backoff, maxBackoff, budget), floor, floorWindow, notFoundMemory, probe, hedgeAfter,
+                new SpeedSettings(slowFactor, slowMinimum, slowWindow, smallBody), quarantine);
     }
 
     private static int count(String text, int min) {

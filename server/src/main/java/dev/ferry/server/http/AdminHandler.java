@@ -23,6 +23,7 @@ import java.util.Map;
  * {@code /admin/api/}: every request must carry the admin token ({@link AdminAuth}), else 401; then
  * <pre>
  *   GET    /admin/api/upstreams                 each upstream pool's health
+ *   POST   /admin/api/upstreams/{name}/release  end an upstream's quarantine (or open breaker) now
  *   POST   /admin/api/prewarm                   start a prewarm job (202, its id and progress)
  *   GET    /admin/api/prewarm                   every kept job's progress or report
  *   GET    /admin/api/prewarm/{id}              one job's progress or report
@@ -119,6 +120,12 @@ final class AdminHandler {
         if (first.equals("upstreams") && p.length == 1) {
             allow(method, "GET");
             return Answer.ok(upstreams());
+        }
+        if (first.equals("upstreams") && p.length == 3 && p[2].equals("release") && !p[1].isEmpty()) {
+            allow(method, "POST");
+            String name = java.net.URLDecoder.decode(p[1].replace("+", "%2B"), StandardCharsets.UTF_8);
+            ObjectNode released = release(name);
+            return new Answer(200, released, name, "released: " + released.path("released").asText());
         }
         if (api == null || !List.of("prewarm", "mirror-sets", "pins", "storage", "exports", "imports", "inventory",
                 "bundles").contains(first)) {
@@ -252,6 +259,30 @@ final class AdminHandler {
         }
     }
 
+    /**
+     * Releases the upstream called {@code name} (its URL for GOPROXY upstreams, percent-encoded in the path) in
+     * every pool that has it: an upstream is one server, whichever pool noticed its lie.
+     */
+    private ObjectNode release(String name) {
+        ObjectNode out = MAPPER.createObjectNode().put("upstream", name);
+        ArrayNode in = out.putArray("pools");
+        StringBuilder what = new StringBuilder();
+        pools.keySet().stream().sorted().forEach(poolName -> {
+            UpstreamPool.Member m = pools.get(poolName).member(name);
+            if (m != null) {
+                String lifted = m.release("admin");
+                in.addObject().put("pool", poolName).put("released", lifted).put("breaker", m.breaker().state().label());
+                what.append(what.isEmpty() ? "" : "; ").append(poolName).append(": ").append(lifted);
+            }
+        });
+        if (in.isEmpty()) {
+            throw AdminApiErrors.notFound("no upstream named " + name + " (GET /admin/api/upstreams lists them;"
+                    + " percent-encode a URL name: http%3A%2F%2Fhost%3A8080)");
+        }
+        out.put("released", what.toString());
+        return out;
+    }
+
     private ObjectNode upstreams() {
         ObjectNode root = MAPPER.createObjectNode();
         ObjectNode byPool = root.putObject("pools");
@@ -275,6 +306,21 @@ final class AdminHandler {
                 ObjectNode failures = u.putObject("failures");
                 s.failures().forEach(failures::put);
                 u.put("lastSuccess", s.lastSuccess() == null ? null : s.lastSuccess().toString());
+                UpstreamStatus.Speed sp = s.speed();
+                ObjectNode speed = u.putObject("speed");
+                speed.put("firstByteMillis", sp.firstByteMillis());
+                speed.put("smallBodyMillis", sp.smallBodyMillis());
+                speed.put("bytesPerSecond", sp.bytesPerSecond());
+                speed.put("failedShare", sp.failedShare());
+                speed.put("effectiveWeight", sp.effectiveWeight());
+                u.put("quarantines", s.quarantines());
+                if (s.quarantine() == null) {
+                    u.putNull("quarantine");
+                } else {
+                    UpstreamStatus.Quarantine q = s.quarantine();
+                    u.putObject("quarantine").put("since", q.since().toString()).put("until", q.until().toString())
+                            .put("subject", q.subject()).put("detail", q.detail());
+                }
                 ArrayNode recent = u.putArray("recentErrors");
                 for (UpstreamStatus.RecentError e : s.recentErrors()) {
                     recent.addObject().put("at", e.at().toString()).put("kind", e.kind()).put("detail", e.detail());

@@ -55,6 +55,7 @@ public final class FerryMetrics implements UpstreamEvents, SumdbEvents {
     private final HistogramFamily upstreamLatency;
     private final CounterFamily upstreamBytes;
     private final CounterFamily breakerTransitions;
+    private final CounterFamily quarantines;
     private final CounterFamily.Counter[] verifications;
     private final CounterFamily.Counter[] sumdbRequests;
     private final List<UpstreamPool> watched = new CopyOnWriteArrayList<>();
@@ -88,6 +89,8 @@ public final class FerryMetrics implements UpstreamEvents, SumdbEvents {
         upstreamBytes = registry.counter("ferry_upstream_bytes_total", "Body bytes received from upstreams.", "upstream");
         breakerTransitions = registry.counter("ferry_upstream_breaker_transitions_total",
                 "Circuit breaker state changes by the state entered.", "upstream", "state");
+        quarantines = registry.counter("ferry_upstream_quarantines_total",
+                "Upstreams quarantined for serving content that failed its checksum or digest.", "upstream");
 
         CounterFamily verified = registry.counter("ferry_sumdb_verifications_total",
                 "Downloaded .mod and .zip files checked against the checksum database or a pinned hash, by result.", "result");
@@ -198,6 +201,11 @@ public final class FerryMetrics implements UpstreamEvents, SumdbEvents {
     @Override
     public void breaker(String upstream, BreakerState from, BreakerState to, String why) {
         breakerTransitions.labels(upstream, to.label()).inc();
+    }
+
+    @Override
+    public void quarantined(String upstream, String subject, String why) {
+        quarantines.labels(upstream).inc();
     }
 
     @Override

@@ -31,10 +31,16 @@ final class AdminHttp implements AutoCloseable {
     private final WebServer server;
 
     AdminHttp(AdminApi api, FerryMetrics metrics, AuditLog audit, String token) {
+        this(api, metrics, audit, token, Map.of());
+    }
+
+    /** With upstream pools for /admin/api/upstreams (and api null: only those endpoints). */
+    AdminHttp(AdminApi api, FerryMetrics metrics, AuditLog audit, String token,
+              Map<String, dev.ferry.upstreams.UpstreamPool> pools) {
         this.audit = audit;
         FerryRoutes routes = new FerryRoutes(new TestServer.RecordingMirror(r -> {
             throw new AssertionError("admin requests must not reach the mirror");
-        }), List.of(), metrics, () -> true, AdminAuth.of(token), Map.of(),
+        }), List.of(), metrics, () -> true, AdminAuth.of(token), pools,
                 new OciRouting(Map.of(), null, List.of(), null, null, 1 << 20), api, audit);
         server = FerryHttpServer.create("127.0.0.1", 0, routes, Duration.ofSeconds(1)).start();
     }

@@ -10,6 +10,7 @@ import dev.ferry.protocols.oci.RepositoryName;
 import dev.ferry.protocols.oci.Tag;
 import dev.ferry.upstreams.AttemptOutcome;
 import dev.ferry.upstreams.BodyHandler;
+import dev.ferry.upstreams.ContentMismatch;
 import dev.ferry.upstreams.ContentRejected;
 import dev.ferry.upstreams.Credentials;
 import dev.ferry.upstreams.FailureKind;
@@ -22,6 +23,7 @@ import dev.ferry.upstreams.RetryPolicy;
 import dev.ferry.upstreams.Sent;
 import dev.ferry.upstreams.SplicedBody;
 import dev.ferry.upstreams.Strategy;
+import dev.ferry.upstreams.Transfer;
 import dev.ferry.upstreams.TransferFailure;
 import dev.ferry.upstreams.Upstream;
 import dev.ferry.upstreams.UpstreamEvents;
@@ -171,12 +173,14 @@ public final class HttpRegistryClient implements RegistryClient {
             Upstream upstream = plan.get(index).upstream();
             ManifestHead head = head(response);
             Outcome<byte[]> read = readBounded(upstream, response, Manifest.MAX_SIZE, "manifest");
-            if (!(read instanceof Outcome.Success<byte[]>(byte[] bytes))) {
+            if (!(read instanceof Outcome.Success<byte[]>(byte[] bytes, long count, long nanos))) {
                 return new Attempted<>(read.cast(), index);
             }
             try {
                 return new Attempted<>(new Outcome.Success<>(handler.handle(new ByteArrayInputStream(bytes), head,
-                        upstream.name())), index);
+                        upstream.name()), count, nanos), index);
+            } catch (ContentMismatch e) {
+                return new Attempted<>(new Outcome.Failure<>(FailureKind.MISMATCH, e.getMessage(), null, e.subject()), index);
             } catch (ContentRejected e) {
                 return new Attempted<>(failure(FailureKind.REJECTED, e.getMessage()), index);
             } catch (IOException | UncheckedIOException e) {
@@ -202,11 +206,15 @@ public final class HttpRegistryClient implements RegistryClient {
         return fetch(call, (plan, index, response) -> {
             Upstream upstream = plan.get(index).upstream();
             long declared = response.headers().firstValueAsLong("Content-Length").orElse(-1);
+            WatchedBody first = watch(upstream, response, declared, relativeFloor(plan, index));
             SplicedBody body = new SplicedBody(transport, events, pool.settings().strategy() == Strategy.WEIGHTED,
-                    plan, index, call.path(), watch(upstream, response, declared), declared, SAME_ENDPOINT_RESUMES);
+                    plan, index, call.path(), first, declared, SAME_ENDPOINT_RESUMES);
             try {
-                return new Attempted<>(deliver(handler, body, declared, plan.get(body.index()).upstream()),
-                        body.index(), body.unreachable());
+                Outcome<T> outcome = deliver(handler, body, declared, plan.get(body.index()).upstream());
+                if (outcome instanceof Outcome.Success<T> s && body.index() == index) {
+                    outcome = new Outcome.Success<>(s.value(), first.count(), first.readNanos());
+                }
+                return new Attempted<>(outcome, body.index(), body.unreachable());
             } finally {
                 body.closeQuietly();
             }
@@ -216,6 +224,10 @@ public final class HttpRegistryClient implements RegistryClient {
     private <T> Outcome<T> deliver(BodyHandler<T> handler, SplicedBody body, long declared, Upstream first) {
         try {
             return new Outcome.Success<>(handler.handle(body, declared, first.name()));
+        } catch (ContentMismatch e) {
+            TransferFailure cause = body.failure();
+            return cause != null ? failure(cause.kind(), cause.getMessage())
+                    : new Outcome.Failure<>(FailureKind.MISMATCH, e.getMessage(), null, e.subject());
         } catch (ContentRejected e) {
             // A parser that choked on a cut-off body is a transfer failure, not bad content.
             TransferFailure cause = body.failure();
@@ -243,7 +255,7 @@ public final class HttpRegistryClient implements RegistryClient {
         Call call = new Call("GET", path, pullScope(repository), "application/json");
         return fetch(call, (plan, index, response) -> {
             Outcome<byte[]> read = readBounded(plan.get(index).upstream(), response, TAGS_LIMIT, "tags list");
-            if (!(read instanceof Outcome.Success<byte[]>(byte[] bytes))) {
+            if (!(read instanceof Outcome.Success<byte[]>(byte[] bytes, long count, long nanos))) {
                 return new Attempted<>(read.cast(), index);
             }
             JsonNode list;
@@ -328,7 +340,7 @@ public final class HttpRegistryClient implements RegistryClient {
                 MediaTypes.OCI_INDEX);
         return fetch(call, (plan, index, response) -> {
             Outcome<byte[]> read = readBounded(plan.get(index).upstream(), response, REFERRERS_LIMIT, "referrers index");
-            if (!(read instanceof Outcome.Success<byte[]>(byte[] bytes))) {
+            if (!(read instanceof Outcome.Success<byte[]>(byte[] bytes, long count, long nanos))) {
                 return new Attempted<>(read, index);
             }
             try {
@@ -382,11 +394,20 @@ public final class HttpRegistryClient implements RegistryClient {
 
     /** What one attempt came to; {@code kind == null} means the caller was interrupted. */
     private sealed interface Outcome<T> {
-        record Success<T>(T value) implements Outcome<T> {}
+        /** {@code bytes} and {@code bodyNanos} (time spent waiting for them) time a 200 body; bytes -1: not timed. */
+        record Success<T>(T value, long bytes, long bodyNanos) implements Outcome<T> {
+            Success(T value) {
+                this(value, -1, 0);
+            }
+        }
 
         record Missing<T>(int status, String reason) implements Outcome<T> {}
 
-        record Failure<T>(FailureKind kind, String detail, Duration retryAfter) implements Outcome<T> {}
+        record Failure<T>(FailureKind kind, String detail, Duration retryAfter, String subject) implements Outcome<T> {
+            Failure(FailureKind kind, String detail, Duration retryAfter) {
+                this(kind, detail, retryAfter, null);
+            }
+        }
 
         @SuppressWarnings("unchecked")
         default <U> Outcome<U> cast() {
@@ -452,14 +473,19 @@ public final class HttpRegistryClient implements RegistryClient {
                 attempts.add(new FetchResult.Attempt(name, member.skippedBecause()));
                 continue;
             }
-            Attempted<T> attempted = attempt(plan, i, call, exchange(member.upstream(), call, 0), reader);
+            long started = System.nanoTime();
+            Sent sent = exchange(member.upstream(), call, 0);
+            long toHeaders = System.nanoTime() - started;
+            int asked = i;
+            Attempted<T> attempted = attempt(plan, i, call, sent, reader);
             i = attempted.index();
             skip.addAll(attempted.unreachable());
             UpstreamPool.Member last = plan.get(i);
             String lastName = last.upstream().name();
             switch (attempted.outcome()) {
                 case Outcome.Success<T> s -> {
-                    last.record(new AttemptOutcome.Success());
+                    last.record(new AttemptOutcome.Success(s.bytes() < 0 || i != asked ? null
+                            : new Transfer(s.bytes(), toHeaders, toHeaders + s.bodyNanos())));
                     return new Walk<>(new FetchResult.Fetched<>(s.value(), lastName), false);
                 }
                 case Outcome.Missing<T> m -> {
@@ -479,8 +505,8 @@ public final class HttpRegistryClient implements RegistryClient {
                 }
                 case Outcome.Failure<T> f -> {
                     failed = true;
-                    retryable |= f.kind() != FailureKind.REJECTED;
-                    last.record(new AttemptOutcome.Failure(f.kind(), f.detail(), f.retryAfter()));
+                    retryable |= f.kind() != FailureKind.REJECTED && f.kind() != FailureKind.MISMATCH;
+                    last.record(new AttemptOutcome.Failure(f.kind(), f.detail(), f.retryAfter(), f.subject()));
                     attempts.add(new FetchResult.Attempt(lastName, f.kind().label() + ": " + f.detail()));
                     LOG.log(System.Logger.Level.DEBUG, () -> lastName + " " + call.method() + " " + pathOnly(call.path())
                             + ": " + f.kind().label() + ": " + f.detail());
@@ -532,7 +558,7 @@ public final class HttpRegistryClient implements RegistryClient {
             if (bytes.length > limit) {
                 return failure(FailureKind.REJECTED, what + " is larger than the limit of " + limit + " bytes");
             }
-            return new Outcome.Success<>(bytes);
+            return new Outcome.Success<>(bytes, bytes.length, body.readNanos());
         } catch (IOException e) {
             TransferFailure t = body.failure();
             return t != null ? failure(t.kind(), t.getMessage()) : failure(FailureKind.RESET, WatchedBody.describe(e));
@@ -729,7 +755,7 @@ public final class HttpRegistryClient implements RegistryClient {
             throw new AuthFailure(statusKind(status), "token realm " + origin(realm) + " answered HTTP " + status + why);
         }
         Outcome<byte[]> read = readBounded(upstream, response, TOKEN_LIMIT, "token response");
-        if (!(read instanceof Outcome.Success<byte[]>(byte[] bytes))) {
+        if (!(read instanceof Outcome.Success<byte[]>(byte[] bytes, long count, long nanos))) {
             Outcome.Failure<byte[]> f = (Outcome.Failure<byte[]>) read;
             throw new AuthFailure(f.kind(), "token realm " + origin(realm) + ": " + f.detail());
         }
@@ -852,8 +878,9 @@ public final class HttpRegistryClient implements RegistryClient {
             Thread.currentThread().interrupt();
             return new Sent.Failed(null, "interrupted");
         }
-        events.response(upstream.name(), response.statusCode(), Duration.ofNanos(System.nanoTime() - started));
-        return new Sent.Answered(response, response.statusCode());
+        long headers = System.nanoTime();
+        events.response(upstream.name(), response.statusCode(), Duration.ofNanos(headers - started));
+        return new Sent.Answered(response, response.statusCode(), started, headers, null, headers);
     }
 
     private static Sent.Failed classify(Upstream upstream, IOException e) {
@@ -896,9 +923,23 @@ public final class HttpRegistryClient implements RegistryClient {
     }
 
     private WatchedBody watch(Upstream upstream, HttpResponse<InputStream> response, long declared) {
+        return watch(upstream, response, declared, 0);
+    }
+
+    private WatchedBody watch(Upstream upstream, HttpResponse<InputStream> response, long declared, long relativeFloor) {
         PoolSettings s = pool.settings();
         return new WatchedBody(response.body(), declared, upstream.timeouts().stall(), s.stallFloorBytesPerSecond(),
-                s.stallFloorWindow(), WATCHDOG);
+                s.stallFloorWindow(), relativeFloor, s.speed().window(), WATCHDOG);
+    }
+
+    /** A blob under the pool's relative floor is continued elsewhere, so the floor applies only when there is an elsewhere. */
+    private long relativeFloor(List<UpstreamPool.Member> plan, int index) {
+        for (int j = index + 1; j < plan.size(); j++) {
+            if (plan.get(j).breaker().available()) {
+                return pool.relativeFloor(plan.get(index));
+            }
+        }
+        return 0;
     }
 
     /** The active probe: GET /v2/ without credentials; any answer below 500 other than 429 (401 too) means alive. */
@@ -910,13 +951,23 @@ public final class HttpRegistryClient implements RegistryClient {
                         : new AttemptOutcome.Failure(f.kind(), "probe: " + f.detail(), null);
             }
             case Sent.Answered a -> {
-                SplicedBody.closeQuietly(a.response().body());
                 int status = a.status();
                 if (status >= 500 || status == 429) {
+                    SplicedBody.closeQuietly(a.response().body());
                     return new AttemptOutcome.Failure(statusKind(status), "probe: HTTP " + status,
                             retryAfter(a.response(), status));
                 }
-                return new AttemptOutcome.Success();
+                // Timed like a small body, so an endpoint that answers at once and then trickles fails as slow.
+                WatchedBody body = watch(upstream, a.response(), -1);
+                try (body) {
+                    int n = body.readNBytes(4096).length;
+                    long toHeaders = a.headersNanos() - a.startedNanos();
+                    return new AttemptOutcome.Success(new Transfer(n, toHeaders, toHeaders + body.readNanos()));
+                } catch (IOException e) {
+                    TransferFailure t = body.failure();
+                    return new AttemptOutcome.Failure(t != null ? t.kind() : FailureKind.RESET,
+                            "probe: " + (t != null ? t.getMessage() : WatchedBody.describe(e)), null);
+                }
             }
         }
     }

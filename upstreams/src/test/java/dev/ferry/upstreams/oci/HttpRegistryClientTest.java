@@ -403,6 +403,34 @@ class HttpRegistryClientTest {
     }
 
     @Test
+    void anEndpointServingABlobThatFailsItsDigestIsQuarantinedAndTheNextServesIt() {
+        byte[] blob = "the real layer".getBytes(StandardCharsets.UTF_8);
+        Digest digest = sha256(blob);
+        String url = "/v2/library/tiny/blobs/" + digest;
+        a.stubFor(get(urlEqualTo(url)).willReturn(aResponse().withStatus(200).withBody("the tampered layer")));
+        b.stubFor(get(urlEqualTo(url)).willReturn(aResponse().withStatus(200).withBody(blob)));
+        BodyHandler<byte[]> checked = (body, length, endpoint) -> {
+            byte[] bytes = body.readAllBytes();
+            if (!sha256(bytes).equals(digest)) {
+                throw new dev.ferry.upstreams.ContentMismatch("blob " + digest, "blob from " + endpoint + " does not hash to " + digest);
+            }
+            return bytes;
+        };
+        HttpRegistryClient c = client(endpoint(a), endpoint(b));
+
+        for (int i = 0; i < 3; i++) {
+            FetchResult<byte[]> r = c.blob(REPO, digest, checked);
+            assertEquals(b.baseUrl(), assertInstanceOf(FetchResult.Fetched.class, r).upstream());
+        }
+
+        a.verify(1, getRequestedFor(urlEqualTo(url)));
+        var status = c.pool().member(a.baseUrl()).status();
+        assertEquals(dev.ferry.upstreams.BreakerState.OPEN, status.breaker());
+        assertEquals("blob " + digest, status.quarantine().subject());
+        assertEquals(clock.instant().plus(ONE_WALK.quarantine()), status.quarantine().until());
+    }
+
+    @Test
     void redirectLoopsEndAfterFiveHops() {
         Digest digest = sha256("x".getBytes(StandardCharsets.UTF_8));
         a.stubFor(get(urlEqualTo("/v2/library/tiny/blobs/" + digest)).willReturn(aResponse().withStatus(302)
