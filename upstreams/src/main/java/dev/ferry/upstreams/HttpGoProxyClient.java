@@ -73,6 +73,11 @@ public final class HttpGoProxyClient implements GoProxyClient, AutoCloseable {
             Duration delay = pool.hedgeDelay();
             return !delay.isZero() && waitingLongerThan(upstream, delay);
         }
+
+        @Override
+        public Duration hedgeDelay() {
+            return pool.hedgeDelay();
+        }
     };
 
     /** One walk, no retries, nothing remembered, default breakers: the go command's behaviour, for tests and simple callers. */

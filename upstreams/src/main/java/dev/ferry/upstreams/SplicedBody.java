@@ -3,9 +3,15 @@ package dev.ferry.upstreams;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The body the handler reads: the first upstream's, and when that breaks or stalls part-way, the rest of it
@@ -33,7 +39,19 @@ public final class SplicedBody extends InputStream {
         default boolean hanging(Upstream upstream) {
             return false;
         }
+
+        /**
+         * How long a continuation waits for its answer before the next upstream the list allows is asked as well
+         * (0: no bound but the upstream's own first-byte timeout). The request left waiting runs on; it is used if
+         * every later upstream fails, and its end is recorded either way.
+         */
+        default Duration hedgeDelay() {
+            return Duration.ZERO;
+        }
     }
+
+    /** A continuation request still waiting for its answer when the next upstream was asked. */
+    private record Pending(int index, long startedNanos, CompletableFuture<Sent> answer) {}
 
     private static final System.Logger LOG = System.getLogger(SplicedBody.class.getName());
     private final Transport transport;
@@ -122,7 +140,10 @@ public final class SplicedBody extends InputStream {
                 return true;
             }
         }
-        for (int j = index + 1; j < plan.size(); j++) {
+        List<Pending> waiting = new ArrayList<>();
+        WatchedBody body = null;
+        int to = -1;
+        for (int j = index + 1; j < plan.size() && body == null; j++) {
             if (!weighted && plan.get(j - 1).upstream().fallThrough() != GoProxyList.FallThrough.ANY_ERROR) {
                 break;
             }
@@ -130,10 +151,24 @@ public final class SplicedBody extends InputStream {
             if (unreachable.contains(j) || transport.hanging(next.upstream()) || !next.tryAcquire()) {
                 continue;
             }
-            WatchedBody body = continuation(next, j);
-            if (body == null) {
-                continue;
+            Duration bound = laterAllowed(j) ? transport.hedgeDelay() : Duration.ZERO;
+            Sent sent = sendWithin(next.upstream(), bound, j, waiting);
+            if (sent != null) {
+                body = continuation(next, j, sent);
+                to = j;
             }
+        }
+        // Every later upstream failed: the answers still on their way are the last chance, in list order.
+        while (body == null && !waiting.isEmpty()) {
+            Pending p = waiting.removeFirst();
+            body = continuation(plan.get(p.index()), p.index(), await(p));
+            to = p.index();
+        }
+        String winner = body == null ? null : plan.get(to).upstream().name();
+        waiting.forEach(p -> settle(p, winner));
+        if (body != null) {
+            int j = to;
+            UpstreamPool.Member next = plan.get(j);
             // From here the next upstream owns the attempt; the one left behind failed.
             UpstreamPool.Member left = plan.get(index);
             closeQuietly();
@@ -149,14 +184,93 @@ public final class SplicedBody extends InputStream {
         return false;
     }
 
+    /** Whether the list lets a failure at {@code plan[j]} move on to a later upstream. */
+    private boolean laterAllowed(int j) {
+        return j + 1 < plan.size() && (weighted || plan.get(j).upstream().fallThrough() == GoProxyList.FallThrough.ANY_ERROR);
+    }
+
+    /**
+     * Sends the continuation to {@code upstream}; with a bound, gives up waiting after it (a black hole, or an
+     * upstream far slower than the pool's best) and returns null, leaving the request in {@code waiting}.
+     */
+    private Sent sendWithin(Upstream upstream, Duration bound, int j, List<Pending> waiting) {
+        long from = position;
+        if (bound.isZero()) {
+            return transport.send(upstream, path, from);
+        }
+        CompletableFuture<Sent> answer = new CompletableFuture<>();
+        long started = System.nanoTime();
+        Thread.ofVirtual().name("upstream-continuation " + upstream.name()).start(() -> {
+            Sent sent;
+            try {
+                sent = transport.send(upstream, path, from);
+            } catch (RuntimeException e) {
+                sent = new Sent.Failed(FailureKind.RESET, e.toString());
+            }
+            answer.complete(sent);
+        });
+        try {
+            return answer.get(bound.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            LOG.log(System.Logger.Level.INFO, "continuation of " + path + " from " + upstream.name() + " has no answer after "
+                    + bound.toMillis() + " ms; asking the next upstream as well");
+            waiting.add(new Pending(j, started, answer));
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            waiting.add(new Pending(j, started, answer));
+            return new Sent.Failed(null, "interrupted");
+        } catch (ExecutionException e) {
+            return new Sent.Failed(FailureKind.RESET, String.valueOf(e.getCause()));
+        }
+    }
+
+    private static Sent await(Pending p) {
+        try {
+            return p.answer().get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Sent.Failed(null, "interrupted");
+        } catch (ExecutionException e) {
+            return new Sent.Failed(FailureKind.RESET, String.valueOf(e.getCause()));
+        }
+    }
+
+    /** Records a continuation nobody used once it ends, so its upstream's health still learns from it. */
+    private void settle(Pending p, String winner) {
+        UpstreamPool.Member member = plan.get(p.index());
+        long lostAfter = System.nanoTime() - p.startedNanos();
+        boolean judged = winner != null && !p.answer().isDone() && member.recordLoss(lostAfter, winner);
+        p.answer().thenAccept(sent -> {
+            if (sent instanceof Sent.Answered a) {
+                closeQuietly(a.response().body());
+            }
+            if (judged) {
+                return;
+            }
+            switch (sent) {
+                case Sent.Failed f -> member.record(f.kind() == null ? new AttemptOutcome.Abandoned(f.detail())
+                        : new AttemptOutcome.Failure(f.kind(), f.detail(), null));
+                case Sent.Answered a when a.status() == 200 || a.status() == 206 ->
+                        member.record(new AttemptOutcome.Abandoned("continuation not used"));
+                case Sent.Answered a -> member.record(new AttemptOutcome.Failure(a.status() == 429 ? FailureKind.STATUS_429
+                        : a.status() >= 500 ? FailureKind.STATUS_5XX : FailureKind.STATUS_4XX,
+                        "HTTP " + a.status() + " to a Range request", null));
+            }
+        });
+    }
+
     /**
      * The rest of the body from {@code upstream}, or null (then the failure is recorded, unless the member is the
      * one the attempt is on: the walk records that one).
      */
     private WatchedBody continuation(UpstreamPool.Member member, int j) {
+        return continuation(member, j, transport.send(member.upstream(), path, position));
+    }
+
+    private WatchedBody continuation(UpstreamPool.Member member, int j, Sent sent) {
         Upstream upstream = member.upstream();
         boolean same = j == index;
-        Sent sent = transport.send(upstream, path, position);
         if (sent instanceof Sent.Failed failed) {
             if (!same) {
                 member.record(failed.kind() == null ? new AttemptOutcome.Abandoned(failed.detail())

@@ -202,6 +202,30 @@ class SlowAndLyingUpstreamsTest {
     }
 
     @Test
+    void aContinuationThatGetsNoAnswerWithinTheHedgeDelayIsAskedOfTheNextUpstreamAsWell() throws Exception {
+        RawUpstream breaks = new RawUpstream(RawUpstream.Mode.RESET_MID_BODY, BIG, BIG.length / 2);
+        RangeServer fast = new RangeServer(BIG);
+        closeables.add(breaks);
+        closeables.add(fast);
+        // The middle upstream would serve the rest correctly, but only after four seconds: before the fix the
+        // continuation waited for it (a black hole cost its whole first-byte timeout the same way).
+        b.stubFor(get(urlEqualTo(URL)).willReturn(aResponse().withStatus(200).withBody(BIG).withFixedDelay(4000)));
+        HttpGoProxyClient client = client(up(breaks.url(), "breaks", 1), up(b.baseUrl(), "late", 1), up(fast.url(), "fast", 1));
+
+        FetchResult.Fetched<byte[]> got = assertFetched(client.fetch(PATH, READ_ALL));
+
+        assertArrayEquals(BIG, got.value());
+        assertEquals("fast", got.upstream());
+        b.verify(1, getRequestedFor(urlEqualTo(URL)));
+        // Bytes in flight when the connection was reset are lost, so the continuation starts at or before the half.
+        assertEquals(1, fast.ranges().size(), fast.ranges().toString());
+        assertTrue(fast.ranges().getFirst().matches("bytes=[1-9]\\d*-"), fast.ranges().toString());
+        UpstreamStatus broke = member(client, "breaks").status();
+        assertEquals(1L, broke.failures().getOrDefault("reset", 0L) + broke.failures().getOrDefault("truncated", 0L),
+                broke.toString());
+    }
+
+    @Test
     void withNothingFasterToCompareWithASlowUpstreamIsNotPenalised() {
         settings = settings.withHedgeAfter(Duration.ZERO);
         a.stubFor(get(urlEqualTo(URL)).willReturn(aResponse().withStatus(200).withBody(SMALL).withFixedDelay(300)));

@@ -15,12 +15,17 @@ import dev.ferry.upstreams.PoolSettings;
 import dev.ferry.upstreams.Upstream;
 import dev.ferry.upstreams.UpstreamPool;
 import dev.ferry.upstreams.UpstreamTimeouts;
+import dev.ferry.server.cli.CliContext;
+import dev.ferry.server.cli.FerryMain;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -100,5 +105,38 @@ class UpstreamReleaseTest {
         JsonNode done = audit.stream().filter(l -> l.get("status").asInt() == 200).findFirst().orElseThrow();
         assertEquals(LIAR, done.get("target").asText());
         assertTrue(done.get("result").asText().startsWith("released"), done.toString());
+    }
+
+    @Test
+    void theCliListsTheQuarantineAndReleasesIt() {
+        String[] out = new String[2];
+        int listed = cli(out, "upstreams", "list", "--server", admin.url());
+        assertEquals(0, listed, out[1]);
+        assertTrue(out[0].startsWith("go (failover)\n"), out[0]);
+        assertTrue(out[0].contains("  " + LIAR + "  open until "), out[0]);
+        assertTrue(out[0].contains("QUARANTINED after serving example.com/m@v1.0.0.zip that failed its check"), out[0]);
+        assertTrue(out[0].contains("failures: mismatch 1"), out[0]);
+
+        int released = cli(out, "upstreams", "release", "--server", admin.url(), LIAR);
+        assertEquals(0, released, out[1]);
+        assertEquals("released " + LIAR + ": go: quarantine for example.com/m@v1.0.0.zip\n", out[0]);
+        assertEquals(BreakerState.CLOSED, pool.member(LIAR).breaker().state());
+
+        int unknown = cli(out, "upstreams", "release", "--server", admin.url(), "https://none.example");
+        assertEquals(1, unknown, out[0]);
+        assertTrue(out[1].contains("no upstream named https://none.example"), out[1]);
+        assertEquals(2, cli(out, "upstreams", "--server", admin.url()));
+    }
+
+    private static int cli(String[] outErr, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int exit = FerryMain.run(args, new CliContext(Map.of("FERRY_ADMIN_TOKEN", TOKEN), false, Duration.ofMillis(20)),
+                (c, o, e) -> {
+                    throw new AssertionError("no serve");
+                }, new PrintWriter(out, true), new PrintWriter(err, true));
+        outErr[0] = out.toString();
+        outErr[1] = err.toString();
+        return exit;
     }
 }

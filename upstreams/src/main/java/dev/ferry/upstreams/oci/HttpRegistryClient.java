@@ -202,6 +202,11 @@ public final class HttpRegistryClient implements RegistryClient {
             public WatchedBody watch(Upstream upstream, HttpResponse<InputStream> response, long declared) {
                 return HttpRegistryClient.this.watch(upstream, response, declared);
             }
+
+            @Override
+            public Duration hedgeDelay() {
+                return pool.hedgeDelay();
+            }
         };
         return fetch(call, (plan, index, response) -> {
             Upstream upstream = plan.get(index).upstream();
