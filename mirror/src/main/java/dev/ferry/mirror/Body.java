@@ -10,4 +10,14 @@ public interface Body {
 
     /** Writes the whole body; throws when it cannot be completed (the response must then be aborted, not ended). */
     void writeTo(OutputStream out) throws IOException;
+
+    /**
+     * An output that has sent none of what it was given yet (a response buffered whole before it starts). A body
+     * whose source failed part-way but has another way to the same bytes (a download that moved on to the next
+     * upstream) may then {@link #rewind} and write again, instead of failing a response nobody has seen.
+     */
+    interface Rewindable {
+        /** Forgets everything written so far. */
+        void rewind();
+    }
 }

@@ -8,7 +8,8 @@ import java.io.OutputStream;
  * A body that follows a download in progress through its {@link Spool}. writeTo returns only once the object
  * is committed (the spool holds back the last byte until then) and throws if the download fails, so the
  * server aborts the response. A client that starts writing after the spool was discarded gets the outcome
- * from {@code afterwards} (the stored object, or an exception).
+ * from {@code afterwards} (the stored object, or an exception); so does one whose attempt failed before anything
+ * reached it (nothing written yet, or an output that can {@link Body.Rewindable rewind}).
  */
 public final class SpoolBody implements Body {
     /** What to send when the spool is gone: the committed object's body, or throw the failure. */
@@ -54,7 +55,11 @@ public final class SpoolBody implements Body {
                 e.addSuppressed(end);
                 throw e;
             }
-            if (total == 0 && (length() < 0 || outcome.length() == length())) {
+            boolean unsent = total == 0 || out instanceof Body.Rewindable;
+            if (unsent && (length() < 0 || outcome.length() == length())) {
+                if (total > 0) {
+                    ((Body.Rewindable) out).rewind();
+                }
                 outcome.writeTo(out);
                 return;
             }

@@ -450,6 +450,8 @@ public final class HttpGoProxyClient implements GoProxyClient, AutoCloseable {
                 if (outcome instanceof Outcome.Success<T> s && spliced.index() == index) {
                     long toHeaders = answered.headersNanos() - answered.startedNanos();
                     outcome = new Outcome.Success<>(s.value(), new Transfer(body.count(), toHeaders, toHeaders + body.readNanos()));
+                } else if (outcome instanceof Outcome.Success<T> s) {
+                    outcome = new Outcome.Success<>(s.value(), spliced.continuedTransfer());
                 }
                 return new Attempted<>(outcome, spliced.index(), spliced.unreachable());
             } finally {

@@ -64,6 +64,11 @@ public final class SplicedBody extends InputStream {
     /** Plan indexes that could not be reached for a continuation; the walk does not ask them again. */
     private final Set<Integer> unreachable = new HashSet<>();
     private WatchedBody current;
+    /** When the request for {@code current} was sent and answered (System.nanoTime), when it is a continuation. */
+    private long currentSent;
+    private long currentAnswered;
+    private long currentSentCandidate;
+    private long currentAnsweredCandidate;
     private long position;
     private int sameUpstreamResumes;
 
@@ -91,6 +96,18 @@ public final class SplicedBody extends InputStream {
 
     public Set<Integer> unreachable() {
         return unreachable;
+    }
+
+    /**
+     * How the last continuation's part of the body arrived, for the averages of the upstream that finished it (its
+     * rate is as real a sample as a whole body's); null when the body came from the first upstream only.
+     */
+    public Transfer continuedTransfer() {
+        if (currentSent == 0) {
+            return null;
+        }
+        long toHeaders = currentAnswered - currentSent;
+        return new Transfer(current.count(), toHeaders, toHeaders + current.readNanos());
     }
 
     /** The failure of the body the handler is reading now, for classifying what the handler threw. */
@@ -126,8 +143,10 @@ public final class SplicedBody extends InputStream {
         if (declared <= 0 || position == 0 || position >= declared || Thread.currentThread().isInterrupted()) {
             return false;
         }
-        // A body that is slow rather than broken would be as slow again from the same upstream.
-        if (sameUpstreamResumes > 0 && f.kind() != FailureKind.SLOW) {
+        // A broken connection usually works on the next try; a body that trickled or stalled would do the same
+        // again from the same upstream, so it is asked again only when there is no other to move on to.
+        boolean broken = f.kind() == FailureKind.RESET || f.kind() == FailureKind.TRUNCATED;
+        if (sameUpstreamResumes > 0 && f.kind() != FailureKind.SLOW && (broken || !anotherAvailable())) {
             sameUpstreamResumes--;
             UpstreamPool.Member same = plan.get(index);
             WatchedBody body = continuation(same, index);
@@ -137,6 +156,8 @@ public final class SplicedBody extends InputStream {
                 LOG.log(System.Logger.Level.INFO, "continuing " + path + " at byte " + position + " of " + declared
                         + " from " + same.upstream().name() + " again after: " + f.getMessage());
                 current = body;
+                currentSent = currentSentCandidate;
+                currentAnswered = currentAnsweredCandidate;
                 return true;
             }
         }
@@ -179,7 +200,22 @@ public final class SplicedBody extends InputStream {
                     + " from " + next.upstream().name() + " after " + left.upstream().name() + ": " + why.getMessage());
             index = j;
             current = body;
+            currentSent = currentSentCandidate;
+            currentAnswered = currentAnsweredCandidate;
             return true;
+        }
+        return false;
+    }
+
+    /** Whether a later upstream the list allows could be asked for the rest now. */
+    private boolean anotherAvailable() {
+        for (int j = index + 1; j < plan.size(); j++) {
+            if (!weighted && plan.get(j - 1).upstream().fallThrough() != GoProxyList.FallThrough.ANY_ERROR) {
+                return false;
+            }
+            if (!unreachable.contains(j) && plan.get(j).breaker().available()) {
+                return true;
+            }
         }
         return false;
     }
@@ -280,7 +316,10 @@ public final class SplicedBody extends InputStream {
             }
             return null;
         }
-        HttpResponse<InputStream> response = ((Sent.Answered) sent).response();
+        Sent.Answered answered = (Sent.Answered) sent;
+        HttpResponse<InputStream> response = answered.response();
+        currentSentCandidate = answered.startedNanos();
+        currentAnsweredCandidate = answered.headersNanos();
         long length = response.headers().firstValueAsLong("Content-Length").orElse(-1);
         String problem = null;
         if (response.statusCode() == 206) {

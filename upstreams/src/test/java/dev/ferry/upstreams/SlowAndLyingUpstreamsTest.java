@@ -220,6 +220,8 @@ class SlowAndLyingUpstreamsTest {
         // Bytes in flight when the connection was reset are lost, so the continuation starts at or before the half.
         assertEquals(1, fast.ranges().size(), fast.ranges().toString());
         assertTrue(fast.ranges().getFirst().matches("bytes=[1-9]\\d*-"), fast.ranges().toString());
+        assertNotNull(member(client, "fast").status().speed().bytesPerSecond(),
+                "the rate of the continued part counts for the upstream that sent it");
         UpstreamStatus broke = member(client, "breaks").status();
         assertEquals(1L, broke.failures().getOrDefault("reset", 0L) + broke.failures().getOrDefault("truncated", 0L),
                 broke.toString());

@@ -83,12 +83,17 @@ final class BodySender {
     }
 
     /** A fixed-size byte sink that refuses to overflow. */
-    private static final class ExactBuffer extends OutputStream {
+    private static final class ExactBuffer extends OutputStream implements Body.Rewindable {
         final byte[] bytes;
         int count;
 
         ExactBuffer(int size) {
             bytes = new byte[size];
+        }
+
+        @Override
+        public void rewind() {
+            count = 0;
         }
 
         @Override

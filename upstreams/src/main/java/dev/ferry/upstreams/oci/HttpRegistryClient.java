@@ -173,7 +173,7 @@ public final class HttpRegistryClient implements RegistryClient {
             Upstream upstream = plan.get(index).upstream();
             ManifestHead head = head(response);
             Outcome<byte[]> read = readBounded(upstream, response, Manifest.MAX_SIZE, "manifest");
-            if (!(read instanceof Outcome.Success<byte[]>(byte[] bytes, long count, long nanos))) {
+            if (!(read instanceof Outcome.Success<byte[]>(byte[] bytes, long count, long nanos, Transfer ignored))) {
                 return new Attempted<>(read.cast(), index);
             }
             try {
@@ -218,6 +218,8 @@ public final class HttpRegistryClient implements RegistryClient {
                 Outcome<T> outcome = deliver(handler, body, declared, plan.get(body.index()).upstream());
                 if (outcome instanceof Outcome.Success<T> s && body.index() == index) {
                     outcome = new Outcome.Success<>(s.value(), first.count(), first.readNanos());
+                } else if (outcome instanceof Outcome.Success<T> s) {
+                    outcome = new Outcome.Success<>(s.value(), -1, 0, body.continuedTransfer());
                 }
                 return new Attempted<>(outcome, body.index(), body.unreachable());
             } finally {
@@ -260,7 +262,7 @@ public final class HttpRegistryClient implements RegistryClient {
         Call call = new Call("GET", path, pullScope(repository), "application/json");
         return fetch(call, (plan, index, response) -> {
             Outcome<byte[]> read = readBounded(plan.get(index).upstream(), response, TAGS_LIMIT, "tags list");
-            if (!(read instanceof Outcome.Success<byte[]>(byte[] bytes, long count, long nanos))) {
+            if (!(read instanceof Outcome.Success<byte[]>(byte[] bytes, long count, long nanos, Transfer ignored))) {
                 return new Attempted<>(read.cast(), index);
             }
             JsonNode list;
@@ -345,7 +347,7 @@ public final class HttpRegistryClient implements RegistryClient {
                 MediaTypes.OCI_INDEX);
         return fetch(call, (plan, index, response) -> {
             Outcome<byte[]> read = readBounded(plan.get(index).upstream(), response, REFERRERS_LIMIT, "referrers index");
-            if (!(read instanceof Outcome.Success<byte[]>(byte[] bytes, long count, long nanos))) {
+            if (!(read instanceof Outcome.Success<byte[]>(byte[] bytes, long count, long nanos, Transfer ignored))) {
                 return new Attempted<>(read, index);
             }
             try {
@@ -400,9 +402,13 @@ public final class HttpRegistryClient implements RegistryClient {
     /** What one attempt came to; {@code kind == null} means the caller was interrupted. */
     private sealed interface Outcome<T> {
         /** {@code bytes} and {@code bodyNanos} (time spent waiting for them) time a 200 body; bytes -1: not timed. */
-        record Success<T>(T value, long bytes, long bodyNanos) implements Outcome<T> {
+        record Success<T>(T value, long bytes, long bodyNanos, Transfer continued) implements Outcome<T> {
             Success(T value) {
-                this(value, -1, 0);
+                this(value, -1, 0, null);
+            }
+
+            Success(T value, long bytes, long bodyNanos) {
+                this(value, bytes, bodyNanos, null);
             }
         }
 
@@ -489,7 +495,7 @@ public final class HttpRegistryClient implements RegistryClient {
             String lastName = last.upstream().name();
             switch (attempted.outcome()) {
                 case Outcome.Success<T> s -> {
-                    last.record(new AttemptOutcome.Success(s.bytes() < 0 || i != asked ? null
+                    last.record(new AttemptOutcome.Success(i != asked ? s.continued() : s.bytes() < 0 ? null
                             : new Transfer(s.bytes(), toHeaders, toHeaders + s.bodyNanos())));
                     return new Walk<>(new FetchResult.Fetched<>(s.value(), lastName), false);
                 }
@@ -760,7 +766,7 @@ public final class HttpRegistryClient implements RegistryClient {
             throw new AuthFailure(statusKind(status), "token realm " + origin(realm) + " answered HTTP " + status + why);
         }
         Outcome<byte[]> read = readBounded(upstream, response, TOKEN_LIMIT, "token response");
-        if (!(read instanceof Outcome.Success<byte[]>(byte[] bytes, long count, long nanos))) {
+        if (!(read instanceof Outcome.Success<byte[]>(byte[] bytes, long count, long nanos, Transfer ignored))) {
             Outcome.Failure<byte[]> f = (Outcome.Failure<byte[]>) read;
             throw new AuthFailure(f.kind(), "token realm " + origin(realm) + ": " + f.detail());
         }

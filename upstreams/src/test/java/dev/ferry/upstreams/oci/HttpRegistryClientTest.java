@@ -484,6 +484,33 @@ class HttpRegistryClientTest {
     }
 
     @Test
+    void aBlobThatTricklesUnderTheFloorMovesOnAtOnceAndTheNextEndpointsRateIsMeasured() throws IOException {
+        byte[] blob = new byte[200_000];
+        new java.util.Random(9).nextBytes(blob);
+        Digest digest = sha256(blob);
+        // 200,000 bytes over 40 s: under a 4 KiB/s floor measured over 300 ms. Asking this endpoint again for the
+        // rest would only trickle again, so the body goes on at the next endpoint, which continues the range.
+        a.stubFor(get(urlEqualTo("/v2/library/tiny/blobs/" + digest)).willReturn(aResponse().withStatus(200)
+                .withBody(blob).withChunkedDribbleDelay(400, 40_000)));
+        try (BreakingBlobServer next = new BreakingBlobServer(blob, blob.length, 206)) {
+            HttpRegistryClient c = new HttpRegistryClient("test.io", List.of(endpoint(a), endpoint(next.url(), Credentials.NONE)),
+                    ONE_WALK.withStallFloor(4096, Duration.ofMillis(300)), UpstreamEvents.NONE, clock);
+            clients.add(c);
+
+            FetchResult<byte[]> r = c.blob(REPO, digest, READ_ALL);
+
+            assertArrayEquals(blob, fetched(r));
+            assertEquals(next.url(), ((FetchResult.Fetched<byte[]>) r).upstream());
+            a.verify(1, getRequestedFor(urlEqualTo("/v2/library/tiny/blobs/" + digest)));
+            assertEquals(1, next.ranges().size(), next.ranges().toString());
+            assertTrue(next.ranges().get(0).matches("bytes=[1-9][0-9]*-"), next.ranges().toString());
+            assertEquals(1L, c.pool().status().get(0).failures().get("stall"), c.pool().status().get(0).toString());
+            assertTrue(c.pool().status().get(1).speed().bytesPerSecond() != null,
+                    "the rate of the continued part counts for the endpoint that sent it: " + c.pool().status().get(1));
+        }
+    }
+
+    @Test
     void tagsPageReadsTheNextLastFromTheLinkHeader() {
         a.stubFor(get(urlEqualTo("/v2/library/tiny/tags/list?n=2&last=a%2Bb")).willReturn(aResponse().withStatus(200)
                 .withHeader("Link", "</v2/library/tiny/tags/list?last=r02&n=2>; rel=\"next\"")
