@@ -26,7 +26,7 @@ FERRY=18594
 BROKEN="SLOW TAMPER TRUNCATE RESET 503 BLACKHOLE"
 work=$(mktemp -d /tmp/ferry-failover-bench.XXXXXX)
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"; }
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; chmod -R u+w "$work" 2>/dev/null; if [ -n "${KEEP:-}" ]; then echo "kept $work" >&2; else rm -rf "$work"; fi; }
 trap cleanup EXIT
 
 py="$root/bench/failover/upstreams.py"
