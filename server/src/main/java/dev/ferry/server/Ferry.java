@@ -12,6 +12,7 @@ import dev.ferry.server.admin.Bundles;
 import dev.ferry.server.admin.ImportedMirrorSets;
 import dev.ferry.server.admin.SigningKey;
 import dev.ferry.protocols.sumdb.note.Verifier;
+import dev.ferry.sync.bundle.BundleProgress;
 import dev.ferry.sync.bundle.BundleService;
 import dev.ferry.server.admin.MirrorSetRegistry;
 import dev.ferry.server.admin.PrewarmService;
@@ -135,7 +136,7 @@ public final class Ferry implements AutoCloseable {
         }
         Ferry ferry = new Ferry(store);
         try {
-            FerryMetrics metrics = new FerryMetrics(memoize(store::stats));
+            FerryMetrics metrics = new FerryMetrics(memoize(store::stats)).withJvmAndProcess();
             HttpGoProxyClient upstream = new HttpGoProxyClient(config.goUpstreams(), config.upstreamPool(), metrics,
                     Clock.systemUTC());
             ferry.upstream = upstream;
@@ -157,6 +158,7 @@ public final class Ferry implements AutoCloseable {
             pools.put("go", upstream.pool());
             OciRouting registry = ferry.registry(config, store, metrics, pools);
             AdminApi api = ferry.adminApi(config, store, mirror, registry, metrics);
+            ferry.exportJobs(metrics);
             AuditLog audit = new AuditLog(config.data().resolve(AuditLog.FILE), Clock.systemUTC());
             LOG.info("admin actions are audited in " + audit.file());
             FerryRoutes routes = new FerryRoutes(mirror, sums.served(), metrics, ferry::ready, admin, pools, registry,
@@ -311,6 +313,20 @@ public final class Ferry implements AutoCloseable {
         bundleSync = new BundleScheduler(bundles, config.bundles().sync(), Clock.systemUTC());
         bundleSync.start();
         return api;
+    }
+
+    /** ferry_jobs_running: the admin API's jobs that have not ended, counted at scrape time. */
+    private void exportJobs(FerryMetrics metrics) {
+        metrics.jobs(FerryMetrics.Job.PREWARM, () -> prewarm.list().stream().filter(p -> p.finished() == null).count());
+        metrics.jobs(FerryMetrics.Job.MIRROR_SET, () -> mirrorSets.list().stream()
+                .filter(e -> e.lastRun() != null && !e.lastRun().isDone()).count());
+        metrics.jobs(FerryMetrics.Job.EXPORT, () -> bundleJobsRunning("export"));
+        metrics.jobs(FerryMetrics.Job.IMPORT, () -> bundleJobsRunning("import"));
+    }
+
+    private long bundleJobsRunning(String kind) {
+        return bundleService.jobs().stream()
+                .filter(j -> j.kind().equals(kind) && j.state() == BundleProgress.State.RUNNING).count();
     }
 
     /** Every module path ferry holds a version of (what mirror-set globs match). */

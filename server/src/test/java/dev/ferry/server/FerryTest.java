@@ -83,6 +83,12 @@ class FerryTest {
             Map<String, Double> m = PrometheusText.parse(metrics.body());
             assertEquals(0.0, m.get("ferry_store_objects"), metrics.body());
             assertTrue(m.containsKey("ferry_store_disk_bytes"));
+            assertEquals(0.0, m.get("ferry_store_quota_bytes"), "no quota configured");
+            for (String kind : new String[] {"prewarm", "mirror_set", "export", "import"}) {
+                assertEquals(0.0, m.get("ferry_jobs_running{kind=\"" + kind + "\"}"), kind);
+            }
+            assertTrue(m.get("process_cpu_seconds_total") > 0, "the server exports the process collector");
+            assertTrue(m.get("jvm_threads_current") > 0, "and the JVM's");
         }
         assertTrue(ferry.awaitStopped(Duration.ofSeconds(10)));
         assertThrows(IOException.class, () -> get(ferry.url() + "/health"));

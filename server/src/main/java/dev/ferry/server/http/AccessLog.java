@@ -8,6 +8,11 @@ import java.util.logging.Logger;
 /**
  * One line per finished request on the {@code ferry.access} logger:
  * {@code 127.0.0.1 GET /github.com/x/y/@v/list 200 1234B 3.2ms hit}.
+ *
+ * <p>Not Helidon's AccessLogFeature: carrying ferry's fields through it (cache outcome, endpoint, body bytes,
+ * aborted) takes a custom entry per field reading the exchange back from the request context, and with them it
+ * cost 2.4 to 10 times this class's CPU per line (about 2 us against 0.6 us, measured on real request objects);
+ * its jar on the class path also switches on a second, common-format access log by service discovery.
  */
 public final class AccessLog {
     public static final String LOGGER_NAME = "ferry.access";

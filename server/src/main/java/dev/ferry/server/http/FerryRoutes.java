@@ -8,7 +8,6 @@ import dev.ferry.server.admin.AdminAuth;
 import dev.ferry.server.admin.AuditLog;
 import dev.ferry.server.metrics.FerryMetrics;
 import dev.ferry.server.metrics.FerryMetrics.Endpoint;
-import dev.ferry.server.metrics.MetricRegistry;
 import dev.ferry.upstreams.UpstreamPool;
 import io.helidon.http.Header;
 import io.helidon.http.HeaderNames;
@@ -52,7 +51,7 @@ public final class FerryRoutes {
     private static final Logger LOG = Logger.getLogger("ferry.http");
     private static final Header ALLOW = HeaderValues.createCached(HeaderNames.ALLOW, "GET, HEAD");
     private static final Header METRICS_TYPE =
-            HeaderValues.createCached(HeaderNames.CONTENT_TYPE, MetricRegistry.CONTENT_TYPE);
+            HeaderValues.createCached(HeaderNames.CONTENT_TYPE, FerryMetrics.CONTENT_TYPE);
 
     private final GoProxyHandler goproxy;
     private final SumdbHandler sumdb;
@@ -259,6 +258,6 @@ public final class FerryRoutes {
     private void metrics(Exchange x) {
         x.endpoint = Endpoint.METRICS;
         x.res.header(Exchange.NO_STORE);
-        x.sendBytes(metrics.registry().scrape().getBytes(StandardCharsets.UTF_8), METRICS_TYPE);
+        x.sendBytes(metrics.scrape().getBytes(StandardCharsets.UTF_8), METRICS_TYPE);
     }
 }

@@ -5,20 +5,45 @@ import dev.ferry.storage.StoreStats;
 import dev.ferry.upstreams.BreakerState;
 import dev.ferry.upstreams.UpstreamEvents;
 import dev.ferry.upstreams.UpstreamPool;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.Map;
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
+import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
+import java.util.function.ToLongFunction;
 
 /**
- * Every metric ferry exports, with the label sets resolved ahead of the hot path. Also the {@link UpstreamEvents}
- * the upstream clients report to.
+ * Every metric ferry exports, in a Prometheus client_java registry of its own, with the hot-path label sets
+ * resolved ahead. Also the {@link UpstreamEvents} and {@link SumdbEvents} the upstream clients and the checksum
+ * verifier report to. The one front the rest of ferry calls: nothing else touches client_java.
  */
 public final class FerryMetrics implements UpstreamEvents, SumdbEvents {
+    /** What /metrics answers: the Prometheus text format 0.0.4, which every Prometheus scrapes. */
+    public static final String CONTENT_TYPE = PrometheusTextFormatWriter.CONTENT_TYPE;
+
+    /** Latency buckets from 250µs to 60s. */
+    private static final double[] LATENCY_SECONDS = {
+            0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
 
     /** The {@code endpoint} label. */
     public enum Endpoint {
@@ -42,77 +67,162 @@ public final class FerryMetrics implements UpstreamEvents, SumdbEvents {
         }
     }
 
+    /** The {@code kind} label of {@code ferry_jobs_running}: the admin API's long-running jobs. */
+    public enum Job {
+        PREWARM, MIRROR_SET, EXPORT, IMPORT;
+        final String label = name().toLowerCase(Locale.ROOT);
+    }
+
     private static final String[] METHODS = {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "other"};
 
-    private final MetricRegistry registry = new MetricRegistry();
-    private final CounterFamily requests;
-    private final CounterFamily.Counter[] responseBytes;
-    private final HistogramFamily.Histogram[] durations;
-    /** [endpoint][method][cache][status - 100], filled lazily. */
-    private final AtomicReferenceArray<CounterFamily.Counter> requestCounters;
-    private final CounterFamily upstreamRequests;
-    private final CounterFamily upstreamFailures;
-    private final HistogramFamily upstreamLatency;
-    private final CounterFamily upstreamBytes;
-    private final CounterFamily breakerTransitions;
-    private final CounterFamily quarantines;
-    private final CounterFamily.Counter[] verifications;
-    private final CounterFamily.Counter[] sumdbRequests;
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+    private final Counter requests;
+    private final CounterDataPoint[] responseBytes;
+    private final DistributionDataPoint[] durations;
+    /** [endpoint][method][cache][status - 100], filled lazily: no map lookup per request. */
+    private final AtomicReferenceArray<CounterDataPoint> requestCounters;
+    private final Counter upstreamRequests;
+    private final Counter upstreamFailures;
+    private final Histogram upstreamLatency;
+    private final Counter upstreamBytes;
+    private final Counter breakerTransitions;
+    private final Counter quarantines;
+    private final CounterDataPoint[] verifications;
+    private final CounterDataPoint[] sumdbRequests;
     private final List<UpstreamPool> watched = new CopyOnWriteArrayList<>();
+    private final Map<Job, LongSupplier> jobs = new EnumMap<>(Job.class);
     /** Requests by cache outcome, whatever the endpoint: the admin API's hit ratio. */
-    private final java.util.concurrent.atomic.LongAdder[] outcomes = new java.util.concurrent.atomic.LongAdder[Cache.values().length];
+    private final LongAdder[] outcomes = new LongAdder[Cache.values().length];
 
+    /** {@code storeStats} null: no store metrics (tests without a store). */
     public FerryMetrics(Supplier<StoreStats> storeStats) {
         for (int i = 0; i < outcomes.length; i++) {
-            outcomes[i] = new java.util.concurrent.atomic.LongAdder();
+            outcomes[i] = new LongAdder();
         }
-        requests = registry.counter("ferry_http_requests_total", "HTTP requests answered.",
+        requests = counter("ferry_http_requests_total", "HTTP requests answered.",
                 "endpoint", "method", "status", "cache");
-        CounterFamily bytes = registry.counter("ferry_http_response_bytes_total", "Response body bytes sent.", "endpoint");
-        HistogramFamily duration = registry.histogram("ferry_http_request_duration_seconds",
-                "Time from request to the end of the response.", HistogramFamily.LATENCY_SECONDS, "endpoint");
+        Counter bytes = counter("ferry_http_response_bytes_total", "Response body bytes sent.", "endpoint");
+        Histogram duration = histogram("ferry_http_request_duration_seconds",
+                "Time from request to the end of the response.", "endpoint");
         Endpoint[] endpoints = Endpoint.values();
-        responseBytes = new CounterFamily.Counter[endpoints.length];
-        durations = new HistogramFamily.Histogram[endpoints.length];
+        responseBytes = new CounterDataPoint[endpoints.length];
+        durations = new DistributionDataPoint[endpoints.length];
         for (Endpoint e : endpoints) {
-            responseBytes[e.ordinal()] = bytes.labels(e.label);
-            durations[e.ordinal()] = duration.labels(e.label);
+            responseBytes[e.ordinal()] = bytes.labelValues(e.label);
+            durations[e.ordinal()] = duration.labelValues(e.label);
         }
         requestCounters = new AtomicReferenceArray<>(endpoints.length * METHODS.length * Cache.values().length * 500);
 
-        upstreamRequests = registry.counter("ferry_upstream_requests_total", "Upstream responses by status.",
-                "upstream", "status");
-        upstreamFailures = registry.counter("ferry_upstream_failures_total", "Failed upstream attempts by kind.",
-                "upstream", "kind");
-        upstreamLatency = registry.histogram("ferry_upstream_latency_seconds", "Upstream time to first byte.",
-                HistogramFamily.LATENCY_SECONDS, "upstream");
-        upstreamBytes = registry.counter("ferry_upstream_bytes_total", "Body bytes received from upstreams.", "upstream");
-        breakerTransitions = registry.counter("ferry_upstream_breaker_transitions_total",
+        upstreamRequests = counter("ferry_upstream_requests_total", "Upstream responses by status.", "upstream", "status");
+        upstreamFailures = counter("ferry_upstream_failures_total", "Failed upstream attempts by kind.", "upstream", "kind");
+        upstreamLatency = histogram("ferry_upstream_latency_seconds", "Upstream time to first byte.", "upstream");
+        upstreamBytes = counter("ferry_upstream_bytes_total", "Body bytes received from upstreams.", "upstream");
+        breakerTransitions = counter("ferry_upstream_breaker_transitions_total",
                 "Circuit breaker state changes by the state entered.", "upstream", "state");
-        quarantines = registry.counter("ferry_upstream_quarantines_total",
+        quarantines = counter("ferry_upstream_quarantines_total",
                 "Upstreams quarantined for serving content that failed its checksum or digest.", "upstream");
+        GaugeWithCallback.builder().name("ferry_upstream_breaker_state")
+                .help("Circuit breaker state: 0 closed, 1 open, 2 half-open.").labelNames("upstream")
+                .callback(cb -> {
+                    // Every pool watched (Go, each registry) shares the family; an upstream in two pools shows once.
+                    Set<String> seen = new HashSet<>();
+                    for (UpstreamPool p : watched) {
+                        for (UpstreamPool.Member m : p.members()) {
+                            if (seen.add(m.upstream().name())) {
+                                cb.call(m.breaker().state().gauge(), m.upstream().name());
+                            }
+                        }
+                    }
+                }).register(registry);
 
-        CounterFamily verified = registry.counter("ferry_sumdb_verifications_total",
-                "Downloaded .mod and .zip files checked against the checksum database or a pinned hash, by result.", "result");
-        verifications = new CounterFamily.Counter[Result.values().length];
+        Counter verified = counter("ferry_sumdb_verifications_total",
+                "Downloaded .mod and .zip files checked against the checksum database or a pinned hash, by result.",
+                "result");
+        verifications = new CounterDataPoint[Result.values().length];
         for (Result r : Result.values()) {
-            verifications[r.ordinal()] = verified.labels(r.name().toLowerCase(Locale.ROOT));
+            verifications[r.ordinal()] = verified.labelValues(r.name().toLowerCase(Locale.ROOT));
         }
-        CounterFamily asked = registry.counter("ferry_sumdb_requests_total",
+        Counter asked = counter("ferry_sumdb_requests_total",
                 "Requests ferry sent towards checksum databases (through proxies or directly), by kind.", "kind");
-        sumdbRequests = new CounterFamily.Counter[RequestKind.values().length];
+        sumdbRequests = new CounterDataPoint[RequestKind.values().length];
         for (RequestKind k : RequestKind.values()) {
-            sumdbRequests[k.ordinal()] = asked.labels(k.name().toLowerCase(Locale.ROOT));
+            sumdbRequests[k.ordinal()] = asked.labelValues(k.name().toLowerCase(Locale.ROOT));
         }
+
+        GaugeWithCallback.builder().name("ferry_jobs_running")
+                .help("Admin jobs not ended yet (planning or running), by kind.").labelNames("kind")
+                .callback(cb -> {
+                    Map<Job, LongSupplier> now;
+                    synchronized (jobs) {
+                        now = new EnumMap<>(jobs);
+                    }
+                    now.forEach((job, running) -> {
+                        try {
+                            cb.call(running.getAsLong(), job.label);
+                        } catch (RuntimeException e) {
+                            // a service closing: leave the series out of this scrape rather than fail it
+                        }
+                    });
+                }).register(registry);
 
         if (storeStats != null) {
-            registry.gauge("ferry_store_objects", "Objects in the content store.", () -> storeStats.get().objects());
-            registry.gauge("ferry_store_bytes", "Total size of the objects in the content store.",
-                    () -> storeStats.get().objectBytes());
-            registry.gauge("ferry_store_chunks", "Chunks in the content store.", () -> storeStats.get().chunks());
-            registry.gauge("ferry_store_disk_bytes", "Disk used by the content store: every file in DATA/store (SST and blob files, WAL, MANIFEST, OPTIONS, logs).",
-                    () -> storeStats.get().diskBytes());
+            storeGauge(storeStats, "ferry_store_objects", "Objects in the content store.", StoreStats::objects);
+            storeGauge(storeStats, "ferry_store_bytes", "Total size of the objects in the content store.",
+                    StoreStats::objectBytes);
+            storeGauge(storeStats, "ferry_store_chunks", "Chunks in the content store.", StoreStats::chunks);
+            storeGauge(storeStats, "ferry_store_disk_bytes", "Disk used by the content store: every file in DATA/store"
+                    + " (SST and blob files, WAL, MANIFEST, OPTIONS, logs).", StoreStats::diskBytes);
+            storeGauge(storeStats, "ferry_store_quota_bytes", "The storage quota, 0 for none.", StoreStats::quotaBytes);
+            storeGauge(storeStats, "ferry_store_quota_used_bytes", "What the quota counts: logical bytes of the stored"
+                    + " chunks, each shared chunk once.", StoreStats::chunkBytes);
+            storeGauge(storeStats, "ferry_store_pinned_objects", "Objects held by at least one pin set (never evicted).",
+                    StoreStats::pinnedObjects);
+            storeGauge(storeStats, "ferry_store_pinned_bytes", "Total size of the pinned objects.",
+                    StoreStats::pinnedBytes);
+            storeCounter(storeStats, "ferry_store_evicted_objects_total",
+                    "Objects evicted to keep the store under its quota, since the store was created.",
+                    StoreStats::evictedObjects);
+            storeCounter(storeStats, "ferry_store_evicted_bytes_total", "Total size of the evicted objects.",
+                    StoreStats::evictedBytes);
         }
+    }
+
+    private Counter counter(String name, String help, String... labelNames) {
+        return Counter.builder().name(name).help(help).labelNames(labelNames).withoutExemplars().register(registry);
+    }
+
+    private Histogram histogram(String name, String help, String labelName) {
+        return Histogram.builder().name(name).help(help).labelNames(labelName).classicOnly()
+                .classicUpperBounds(LATENCY_SECONDS).withoutExemplars().register(registry);
+    }
+
+    /** Read at scrape time; a store that cannot answer (closing) shows NaN rather than failing the whole scrape. */
+    private void storeGauge(Supplier<StoreStats> stats, String name, String help, ToLongFunction<StoreStats> value) {
+        GaugeWithCallback.builder().name(name).help(help).callback(cb -> cb.call(read(stats, value)))
+                .register(registry);
+    }
+
+    private void storeCounter(Supplier<StoreStats> stats, String name, String help, ToLongFunction<StoreStats> value) {
+        CounterWithCallback.builder().name(name).help(help).callback(cb -> {
+            double v = read(stats, value);
+            if (!Double.isNaN(v)) {
+                cb.call(v);
+            }
+        }).register(registry);
+    }
+
+    private static double read(Supplier<StoreStats> stats, ToLongFunction<StoreStats> value) {
+        try {
+            return value.applyAsLong(stats.get());
+        } catch (RuntimeException e) {
+            return Double.NaN;
+        }
+    }
+
+    /** Adds the JVM's and the process's own metrics (memory, GC, threads, CPU, open files): the server's, not tests'. */
+    public FerryMetrics withJvmAndProcess() {
+        JvmMetrics.builder().register(registry);
+        return this;
     }
 
     /**
@@ -120,27 +230,25 @@ public final class FerryMetrics implements UpstreamEvents, SumdbEvents {
      * watched (Go, each registry) shares the one gauge family.
      */
     public void watch(UpstreamPool pool) {
-        boolean first;
-        synchronized (watched) {
-            first = watched.isEmpty();
-            watched.add(pool);
-        }
-        if (first) {
-            registry.gauges("ferry_upstream_breaker_state", "Circuit breaker state: 0 closed, 1 open, 2 half-open.",
-                    "upstream", () -> {
-                        Map<String, Double> states = new LinkedHashMap<>();
-                        for (UpstreamPool p : watched) {
-                            for (UpstreamPool.Member m : p.members()) {
-                                states.putIfAbsent(m.upstream().name(), (double) m.breaker().state().gauge());
-                            }
-                        }
-                        return states;
-                    });
+        watched.add(pool);
+    }
+
+    /** Exports how many jobs of this kind have not ended, read at scrape time. */
+    public void jobs(Job kind, LongSupplier running) {
+        synchronized (jobs) {
+            jobs.put(kind, running);
         }
     }
 
-    public MetricRegistry registry() {
-        return registry;
+    /** Every metric in the text format 0.0.4 ({@link #CONTENT_TYPE}). */
+    public String scrape() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(16 * 1024);
+        try {
+            PrometheusTextFormatWriter.create().write(out, registry.scrape());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toString(StandardCharsets.UTF_8);
     }
 
     /** Records one finished HTTP request. */
@@ -148,15 +256,17 @@ public final class FerryMetrics implements UpstreamEvents, SumdbEvents {
         int m = methodIndex(method);
         int s = status < 100 || status > 599 ? 500 : status;
         int index = ((endpoint.ordinal() * METHODS.length + m) * Cache.values().length + cache.ordinal()) * 500 + (s - 100);
-        CounterFamily.Counter c = requestCounters.get(index);
+        CounterDataPoint c = requestCounters.get(index);
         if (c == null) {
-            c = requests.labels(endpoint.label, METHODS[m], Integer.toString(s), cache.label);
+            c = requests.labelValues(endpoint.label, METHODS[m], Integer.toString(s), cache.label);
             requestCounters.lazySet(index, c);
         }
         c.inc();
         outcomes[cache.ordinal()].increment();
-        responseBytes[endpoint.ordinal()].add(bytes);
-        durations[endpoint.ordinal()].observeNanos(nanos);
+        if (bytes > 0) {
+            responseBytes[endpoint.ordinal()].inc(bytes);
+        }
+        durations[endpoint.ordinal()].observe(nanos / 1e9);
     }
 
     private static int methodIndex(String method) {
@@ -189,27 +299,33 @@ public final class FerryMetrics implements UpstreamEvents, SumdbEvents {
 
     @Override
     public void response(String upstream, int status, Duration latency) {
-        upstreamRequests.labels(upstream, Integer.toString(status)).inc();
-        upstreamLatency.labels(upstream).observeNanos(latency.toNanos());
+        upstreamRequests.labelValues(label(upstream), Integer.toString(status)).inc();
+        upstreamLatency.labelValues(label(upstream)).observe(latency.toNanos() / 1e9);
     }
 
     @Override
     public void failure(String upstream, String kind, String detail) {
-        upstreamFailures.labels(upstream, kind).inc();
+        upstreamFailures.labelValues(label(upstream), label(kind)).inc();
     }
 
     @Override
     public void breaker(String upstream, BreakerState from, BreakerState to, String why) {
-        breakerTransitions.labels(upstream, to.label()).inc();
+        breakerTransitions.labelValues(label(upstream), to.label()).inc();
     }
 
     @Override
     public void quarantined(String upstream, String subject, String why) {
-        quarantines.labels(upstream).inc();
+        quarantines.labelValues(label(upstream)).inc();
     }
 
     @Override
     public void bytes(String upstream, long count) {
-        upstreamBytes.labels(upstream).add(count);
+        if (count > 0) {
+            upstreamBytes.labelValues(label(upstream)).inc(count);
+        }
+    }
+
+    private static String label(String value) {
+        return value == null ? "" : value;
     }
 }

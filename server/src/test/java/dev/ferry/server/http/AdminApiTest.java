@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ferry.server.admin.AdminAuth;
 import dev.ferry.server.metrics.FerryMetrics;
+import dev.ferry.server.metrics.PrometheusText;
 import dev.ferry.upstreams.AttemptOutcome;
 import dev.ferry.upstreams.Credentials;
 import dev.ferry.upstreams.FailureKind;
@@ -105,7 +106,8 @@ class AdminApiTest {
         String text = get("/metrics").body();
         assertTrue(text.contains("ferry_upstream_breaker_state{upstream=\"https://a.example\"} 1"), text);
         assertTrue(text.contains("ferry_upstream_breaker_state{upstream=\"https://b.example\"} 0"), text);
-        assertTrue(text.contains("ferry_upstream_breaker_transitions_total{upstream=\"https://a.example\",state=\"open\"} 1"), text);
-        assertTrue(text.contains("ferry_upstream_failures_total{upstream=\"https://a.example\",kind=\"status_5xx\"} 1"), text);
+        Map<String, Double> m = PrometheusText.parse(text);
+        assertEquals(1.0, m.get("ferry_upstream_breaker_transitions_total{upstream=\"https://a.example\",state=\"open\"}"), text);
+        assertEquals(1.0, m.get("ferry_upstream_failures_total{upstream=\"https://a.example\",kind=\"status_5xx\"}"), text);
     }
 }

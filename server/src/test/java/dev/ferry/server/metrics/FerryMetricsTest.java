@@ -1,0 +1,151 @@
+package dev.ferry.server.metrics;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ferry.storage.StoreStats;
+import dev.ferry.upstreams.AttemptOutcome;
+import dev.ferry.upstreams.Credentials;
+import dev.ferry.upstreams.FailureKind;
+import dev.ferry.upstreams.GoProxyList;
+import dev.ferry.upstreams.PoolSettings;
+import dev.ferry.upstreams.Upstream;
+import dev.ferry.upstreams.UpstreamPool;
+import dev.ferry.upstreams.UpstreamTimeouts;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** What /metrics shows, read back with the strict {@link PrometheusText} parser (duplicate series fail it). */
+class FerryMetricsTest {
+
+    @Test
+    void labelValuesAreEscaped() {
+        FerryMetrics metrics = new FerryMetrics(null);
+        metrics.failure("a\"b\\c\nd", "timeout", "");
+        String text = metrics.scrape();
+        assertTrue(text.contains("upstream=\"a\\\"b\\\\c\\nd\""), text);
+        assertEquals(1.0, PrometheusText.parse(text)
+                .get("ferry_upstream_failures_total{upstream=\"a\\\"b\\\\c\\nd\",kind=\"timeout\"}"), text);
+    }
+
+    @Test
+    void histogramBucketsAreCumulative() {
+        FerryMetrics metrics = new FerryMetrics(null);
+        for (long ms : new long[] {50, 100, 500, 7000}) {
+            metrics.response("u", 200, Duration.ofMillis(ms));
+        }
+        Map<String, Double> m = PrometheusText.parse(metrics.scrape());
+        assertEquals(1.0, m.get("ferry_upstream_latency_seconds_bucket{upstream=\"u\",le=\"0.05\"}"));
+        assertEquals(2.0, m.get("ferry_upstream_latency_seconds_bucket{upstream=\"u\",le=\"0.1\"}"));
+        assertEquals(3.0, m.get("ferry_upstream_latency_seconds_bucket{upstream=\"u\",le=\"1\"}"));
+        assertEquals(3.0, m.get("ferry_upstream_latency_seconds_bucket{upstream=\"u\",le=\"5\"}"));
+        assertEquals(4.0, m.get("ferry_upstream_latency_seconds_bucket{upstream=\"u\",le=\"10\"}"));
+        assertEquals(4.0, m.get("ferry_upstream_latency_seconds_bucket{upstream=\"u\",le=\"+Inf\"}"));
+        assertEquals(4.0, m.get("ferry_upstream_latency_seconds_count{upstream=\"u\"}"));
+        assertEquals(7.65, m.get("ferry_upstream_latency_seconds_sum{upstream=\"u\"}"), 1e-9);
+        assertEquals(4.0, m.get("ferry_upstream_requests_total{upstream=\"u\",status=\"200\"}"));
+    }
+
+    @Test
+    void storeGaugesReadTheStoreAtScrapeTime() {
+        long[] objects = {3};
+        FerryMetrics metrics = new FerryMetrics(() -> new StoreStats(objects[0], 100, 7, 90, 4096));
+        Map<String, Double> m = PrometheusText.parse(metrics.scrape());
+        assertEquals(3.0, m.get("ferry_store_objects"));
+        assertEquals(100.0, m.get("ferry_store_bytes"));
+        assertEquals(7.0, m.get("ferry_store_chunks"));
+        assertEquals(4096.0, m.get("ferry_store_disk_bytes"));
+        objects[0] = 5;
+        assertEquals(5.0, PrometheusText.parse(metrics.scrape()).get("ferry_store_objects"));
+    }
+
+    @Test
+    void quotaPinsAndEvictionsComeFromTheStore() {
+        long[] evicted = {2, 300};
+        FerryMetrics metrics = new FerryMetrics(() -> new StoreStats(10, 1000, 12, 900, 4096, 1024, 4, 400,
+                evicted[0], evicted[1]));
+        Map<String, Double> m = PrometheusText.parse(metrics.scrape());
+        assertEquals(1024.0, m.get("ferry_store_quota_bytes"));
+        assertEquals(900.0, m.get("ferry_store_quota_used_bytes"));
+        assertEquals(4.0, m.get("ferry_store_pinned_objects"));
+        assertEquals(400.0, m.get("ferry_store_pinned_bytes"));
+        assertEquals(2.0, m.get("ferry_store_evicted_objects_total"));
+        assertEquals(300.0, m.get("ferry_store_evicted_bytes_total"));
+        evicted[0] = 3;
+        evicted[1] = 450;
+        m = PrometheusText.parse(metrics.scrape());
+        assertEquals(3.0, m.get("ferry_store_evicted_objects_total"));
+        assertEquals(450.0, m.get("ferry_store_evicted_bytes_total"));
+        assertTrue(metrics.scrape().contains("# TYPE ferry_store_evicted_objects_total counter\n"));
+    }
+
+    @Test
+    void aStoreThatCannotAnswerShowsNaNAndTheRestIsStillScraped() {
+        FerryMetrics metrics = new FerryMetrics(() -> {
+            throw new IllegalStateException("store closed");
+        });
+        metrics.request(FerryMetrics.Endpoint.MOD, "GET", 200, FerryMetrics.Cache.HIT, 10, 1_000_000);
+        Map<String, Double> m = PrometheusText.parse(metrics.scrape());
+        assertTrue(m.get("ferry_store_objects").isNaN());
+        assertFalse(m.containsKey("ferry_store_evicted_objects_total"));
+        assertEquals(1.0, m.get("ferry_http_requests_total{endpoint=\"mod\",method=\"GET\",status=\"200\",cache=\"hit\"}"));
+    }
+
+    @Test
+    void jobsRunningAreCountedAtScrapeTimeByKind() {
+        FerryMetrics metrics = new FerryMetrics(null);
+        assertFalse(metrics.scrape().contains("ferry_jobs_running"), "no job source, no series");
+        long[] prewarm = {0};
+        metrics.jobs(FerryMetrics.Job.PREWARM, () -> prewarm[0]);
+        metrics.jobs(FerryMetrics.Job.MIRROR_SET, () -> 0);
+        metrics.jobs(FerryMetrics.Job.EXPORT, () -> 1);
+        metrics.jobs(FerryMetrics.Job.IMPORT, () -> {
+            throw new IllegalStateException("closing");
+        });
+        Map<String, Double> m = PrometheusText.parse(metrics.scrape());
+        assertEquals(0.0, m.get("ferry_jobs_running{kind=\"prewarm\"}"));
+        assertEquals(0.0, m.get("ferry_jobs_running{kind=\"mirror_set\"}"));
+        assertEquals(1.0, m.get("ferry_jobs_running{kind=\"export\"}"));
+        assertFalse(m.containsKey("ferry_jobs_running{kind=\"import\"}"), "a source that fails is left out");
+        prewarm[0] = 2;
+        assertEquals(2.0, PrometheusText.parse(metrics.scrape()).get("ferry_jobs_running{kind=\"prewarm\"}"));
+    }
+
+    @Test
+    void breakerStateIsShownOncePerUpstreamAcrossPools() {
+        FerryMetrics metrics = new FerryMetrics(null);
+        UpstreamPool go = pool(metrics, "https://a.example", "https://shared.example");
+        UpstreamPool registry = pool(metrics, "https://shared.example");
+        metrics.watch(go);
+        metrics.watch(registry);
+        UpstreamPool.Member a = go.members().getFirst();
+        a.tryAcquire();
+        a.record(new AttemptOutcome.Failure(FailureKind.STATUS_5XX, "HTTP 503", Duration.ofSeconds(60)));
+
+        Map<String, Double> m = PrometheusText.parse(metrics.scrape());
+        assertEquals(1.0, m.get("ferry_upstream_breaker_state{upstream=\"https://a.example\"}"), "open");
+        assertEquals(0.0, m.get("ferry_upstream_breaker_state{upstream=\"https://shared.example\"}"), "closed");
+        assertEquals(1.0, m.get("ferry_upstream_breaker_transitions_total{upstream=\"https://a.example\",state=\"open\"}"));
+    }
+
+    @Test
+    void jvmAndProcessMetricsOnlyWhenAsked() {
+        assertFalse(new FerryMetrics(null).scrape().contains("jvm_"));
+        Map<String, Double> m = PrometheusText.parse(new FerryMetrics(null).withJvmAndProcess().scrape());
+        assertTrue(m.get("jvm_memory_used_bytes{area=\"heap\"}") > 0, m.keySet().toString());
+        assertTrue(m.get("jvm_threads_current") > 0);
+        assertTrue(m.get("process_cpu_seconds_total") > 0);
+        assertTrue(m.get("process_open_fds") > 0);
+    }
+
+    private static UpstreamPool pool(FerryMetrics metrics, String... urls) {
+        List<Upstream> ups = java.util.Arrays.stream(urls).map(u -> new Upstream(URI.create(u), u,
+                GoProxyList.FallThrough.ANY_ERROR, 1, new Credentials.None(), UpstreamTimeouts.defaults())).toList();
+        return new UpstreamPool(ups, PoolSettings.defaults(), Clock.systemUTC(), metrics);
+    }
+}
