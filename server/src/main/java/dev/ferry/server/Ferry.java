@@ -30,7 +30,7 @@ import dev.ferry.mirror.oci.OciMirrorSettings;
 import dev.ferry.mirror.oci.OciRepositories;
 import dev.ferry.mirror.oci.hosted.HostedRegistry;
 import dev.ferry.mirror.oci.hosted.HostedSettings;
-import dev.ferry.server.admin.RegistryAuth;
+import dev.ferry.server.registryauth.RegistryAuth;
 import dev.ferry.server.config.FerryConfig;
 import dev.ferry.server.config.OciConfig;
 import dev.ferry.server.config.RegistryConfig;
