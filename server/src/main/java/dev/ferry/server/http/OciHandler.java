@@ -2,8 +2,8 @@ package dev.ferry.server.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.ferry.mirror.oci.HostedInStore;
-import dev.ferry.mirror.oci.HostedRepositories;
+import dev.ferry.server.hosted.HostedInStore;
+import dev.ferry.server.hosted.HostedRepositories;
 import dev.ferry.mirror.oci.OciAnswer;
 import dev.ferry.mirror.oci.OciRepositories;
 import dev.ferry.protocols.oci.ByteRange;

@@ -1,8 +1,7 @@
-package dev.ferry.mirror.oci.hosted;
+package dev.ferry.server.hosted;
 
 import dev.ferry.mirror.StoredBody;
 import dev.ferry.mirror.StoredRangeBody;
-import dev.ferry.mirror.oci.HostedRepositories;
 import dev.ferry.mirror.oci.OciAnswer;
 import dev.ferry.mirror.oci.OciAnswer.CacheOutcome;
 import dev.ferry.mirror.oci.OciAnswer.Freshness;
