@@ -401,6 +401,8 @@ class HostedRegistryTest {
         byte[] huge = new byte[dev.ferry.protocols.oci.Manifest.MAX_SIZE + 1];
         assertError(OciErrorCode.SIZE_TOO_LARGE, registry.putManifest(REPO, Reference.parse("v1"), MediaTypes.OCI_MANIFEST, in(huge), huge.length));
         assertError(OciErrorCode.SIZE_TOO_LARGE, registry.putManifest(REPO, Reference.parse("v1"), MediaTypes.OCI_MANIFEST, in(huge), -1));
+        assertEquals(new OciAnswer.Error(OciErrorCode.SIZE_TOO_LARGE, "a manifest may have at most 4194304 bytes"),
+                registry.putManifest(REPO, Reference.parse("v1"), MediaTypes.OCI_MANIFEST, in(huge), -1));
         assertEquals(List.of(), registry.repositories());
     }
 
