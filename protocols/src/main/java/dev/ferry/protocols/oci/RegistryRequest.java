@@ -145,8 +145,8 @@ public sealed interface RegistryRequest {
 
         /**
          * {@code ?n=&last=}. {@code n} absent means every tag; else a decimal integer (an optional sign, as
-         * Integer.parseInt reads it) from 0 to {@link #MAX_PAGE}, or PAGINATION_NUMBER_INVALID. {@code last}, when
-         * given, is a tag (TAG_INVALID): the page starts after it.
+         * Integer.parseInt reads it) from 0 to {@link RegistryRequest#MAX_PAGE}, or PAGINATION_NUMBER_INVALID.
+         * {@code last}, when given, is a tag (TAG_INVALID): the page starts after it.
          */
         public Page page(RegistryQuery query) {
             int n = pageSize(query);
@@ -176,7 +176,7 @@ public sealed interface RegistryRequest {
         }
     }
 
-    /** A page of tags or repositories: at most {@code n} entries (-1: all of them) after {@code last} (null: from the start). */
+    /** A page of tags or repositories: at most {@code n} (-1: all) after {@code last} (null: from the start). */
     record Page(int n, String last) {}
 
     /** A cross-repository blob mount: the blob and the repository it is mounted from (null when not named). */

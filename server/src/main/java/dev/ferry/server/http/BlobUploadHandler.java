@@ -34,7 +34,8 @@ final class BlobUploadHandler {
         Digest digest = RefusedRequest.check(() -> upload.digest(call.query()));
         switch (call.method()) {
             case "POST" -> start(call, upload, digest);
-            case "GET" -> call.hosted(Action.PULL, (target, caller) -> target.uploadStatus(upload.name(), upload.session()));
+            case "GET" -> call.hosted(Action.PULL,
+                    (target, caller) -> target.uploadStatus(upload.name(), upload.session()));
             case "PATCH" -> {
                 String contentRange = contentRange(call);
                 Body body = body(call);
@@ -47,7 +48,8 @@ final class BlobUploadHandler {
                 call.hosted(Action.PUSH, (target, caller) -> target.finishUpload(upload.name(), upload.session(),
                         finishing, body.in(), body.length()));
             }
-            case "DELETE" -> call.hosted(Action.PUSH, (target, caller) -> target.cancelUpload(upload.name(), upload.session()));
+            case "DELETE" -> call.hosted(Action.PUSH,
+                    (target, caller) -> target.cancelUpload(upload.name(), upload.session()));
             default -> throw new IllegalStateException("method " + call.method() + " passed " + upload.allow());
         }
     }
@@ -56,7 +58,8 @@ final class BlobUploadHandler {
         RegistryRequest.Mount mount = RefusedRequest.check(() -> upload.mount(call.query()));
         Body body = body(call);
         if (mount == null) {
-            call.hosted(Action.PUSH, (target, caller) -> target.startUpload(upload.name(), digest, body.in(), body.length()));
+            call.hosted(Action.PUSH,
+                    (target, caller) -> target.startUpload(upload.name(), digest, body.in(), body.length()));
             return;
         }
         call.hosted(Action.PUSH, mount.from(), (target, caller) -> mount(target, caller, upload, mount));
@@ -66,7 +69,8 @@ final class BlobUploadHandler {
     private OciAnswer mount(HostedRepositories target, Caller caller, RegistryRequest.BlobUpload upload,
                             RegistryRequest.Mount mount) {
         RegistryRouter.Route from = mount.from() == null ? null : router.resolve(mount.from(), null);
-        if (from instanceof RegistryRouter.Route.Hosted && gate.auth().allows(caller, mount.from().value(), Action.PULL)) {
+        if (from instanceof RegistryRouter.Route.Hosted
+                && gate.auth().allows(caller, mount.from().value(), Action.PULL)) {
             return target.mount(upload.name(), mount.digest(), mount.from());
         }
         return target.startUpload(upload.name(), null, InputStream.nullInputStream(), 0);

@@ -16,7 +16,8 @@ final class ManifestHandler {
 
     void handle(RepositoryCall call, RegistryRequest.Manifest manifest) throws RefusedRequest {
         switch (call.method()) {
-            case "GET", "HEAD" -> call.read((target, name) -> target.manifest(name, manifest.reference(), call.x().head));
+            case "GET", "HEAD" -> call.read(
+                    (target, name) -> target.manifest(name, manifest.reference(), call.x().head));
             case "PUT" -> put(call, manifest);
             case "DELETE" -> call.hosted(Action.DELETE,
                     (target, caller) -> target.deleteManifest(manifest.name(), manifest.reference()));

@@ -194,13 +194,14 @@ final class OciHandler {
     private boolean refusedRoute(Exchange x, RegistryRequest.InRepository request, RegistryRouter.Route route,
                                  String method) {
         if (route instanceof RegistryRouter.Route.Refused r) {
-            OciAnswer.Error refused = (OciAnswer.Error) notHostedHere.explain(new OciAnswer.Error(r.code(), r.message()),
-                    request.name());
+            OciAnswer.Error refused = (OciAnswer.Error) notHostedHere.explain(
+                    new OciAnswer.Error(r.code(), r.message()), request.name());
             OciAnswerResponder.error(x, refused.code(), refused.message());
             return true;
         }
         boolean write = !(method.equals("GET") || method.equals("HEAD"));
-        if (route instanceof RegistryRouter.Route.Mirrored mr && (write || request instanceof RegistryRequest.BlobUpload)) {
+        if (route instanceof RegistryRouter.Route.Mirrored mr
+                && (write || request instanceof RegistryRequest.BlobUpload)) {
             OciAnswerResponder.error(x, OciErrorCode.UNSUPPORTED, request.name() + " is mirrored from " + mr.registry()
                     + " and read-only; " + router.whereToPush());
             return true;

@@ -83,8 +83,10 @@ final class RepositoryCall {
         switch (route) {
             case RegistryRouter.Route.Mirrored mr -> OciAnswerResponder.respond(x,
                     notHostedHere.explain(read.from(mr.target(), mr.name()), name), name.value(), n);
-            case RegistryRouter.Route.Hosted h -> hosted(Action.PULL, null, n, (target, caller) -> read.from(target, name));
-            case RegistryRouter.Route.Refused r -> throw new IllegalStateException("a refused route is answered before");
+            case RegistryRouter.Route.Hosted h ->
+                    hosted(Action.PULL, null, n, (target, caller) -> read.from(target, name));
+            case RegistryRouter.Route.Refused r ->
+                    throw new IllegalStateException("a refused route is answered before");
         }
     }
 
