@@ -7,11 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.tomakehurst.wiremock.WireMockServer;
-import dev.ferry.server.admin.RegistryUsers;
 import dev.ferry.server.config.FerryConfig;
 import dev.ferry.server.config.ListenAddress;
 import dev.ferry.server.config.OciConfig;
 import dev.ferry.server.config.RegistryConfig;
+import dev.ferry.server.registryauth.RegistryUsers;
 import dev.ferry.upstreams.Credentials;
 import dev.ferry.upstreams.GoProxyList;
 import dev.ferry.upstreams.Upstream;

@@ -60,6 +60,21 @@ class OciFuzzTest {
         assertEquals(r, Reference.parse(r.toString()));
     }
 
+    static void registryRequest(String s) {
+        RegistryRequest r;
+        try {
+            r = RegistryRequest.parse(s);
+        } catch (OciFormatException e) {
+            assertTrue(java.util.Set.of(OciErrorCode.NAME_UNKNOWN, OciErrorCode.NAME_INVALID, OciErrorCode.TAG_INVALID,
+                    OciErrorCode.DIGEST_INVALID, OciErrorCode.BLOB_UPLOAD_UNKNOWN).contains(e.code()), e.code()::name);
+            assertPrintable(e);
+            return;
+        }
+        assertTrue(r.path().startsWith("/v2/"), r::path);
+        assertEquals(r, RegistryRequest.parse(r.path()), "a request is named by its path");
+        assertTrue(!r.allow().isEmpty());
+    }
+
     static void manifest(byte[] bytes, String contentType) {
         Manifest m;
         try {
@@ -115,6 +130,12 @@ class OciFuzzTest {
             "sha256:" + "b2302881ff0e3e948d5b997559bd2661fad201c00688554156cdb97d3cb2a989",
             "sha512:" + "a".repeat(128), "sha256+b64u:abc", "md5:00");
 
+    static final List<String> REGISTRY_PATHS = List.of("/v2/", "/v2/_catalog", "/v2/library/alpine/manifests/latest",
+            "/v2/a/manifests/b/manifests/" + "sha256:" + "b2302881ff0e3e948d5b997559bd2661fad201c00688554156cdb97d3cb2a989",
+            "/v2/team/app/blobs/sha512:" + "a".repeat(128), "/v2/team/app/blobs/uploads/",
+            "/v2/team/app/blobs/uploads/3f1c-AB_x=", "/v2/apps/nested/tags/tags/list",
+            "/v2/x/referrers/sha256:" + "0".repeat(64), "/v2/a%2fb/../manifests/%2e%2e");
+
     static final List<String> RANGES = List.of("bytes=0-1023", "bytes=5-", "bytes=-3", "0-1023", "bytes 5-10/*",
             "bytes 5-10/11", "bytes=1-2,3-4");
 
@@ -142,6 +163,11 @@ class OciFuzzTest {
     @Test
     void references() {
         run("Reference.parse", REFERENCES, OciFuzzTest::reference);
+    }
+
+    @Test
+    void registryRequests() {
+        run("RegistryRequest.parse", REGISTRY_PATHS, OciFuzzTest::registryRequest);
     }
 
     @Test

@@ -7,7 +7,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.ferry.mirror.sumdb.PrivatePatterns;
 import dev.ferry.protocols.sumdb.SumdbConfig;
-import dev.ferry.server.admin.RegistryUsers;
+import dev.ferry.server.registryauth.RegistryUsers;
 import dev.ferry.upstreams.BreakerSettings;
 import dev.ferry.upstreams.GoProxyList;
 import dev.ferry.upstreams.PoolSettings;

@@ -1,6 +1,6 @@
 package dev.ferry.server.config;
 
-import dev.ferry.server.admin.RegistryUsers;
+import dev.ferry.server.registryauth.RegistryUsers;
 import java.time.Duration;
 import java.util.List;
 

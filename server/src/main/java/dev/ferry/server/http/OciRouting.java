@@ -1,9 +1,9 @@
 package dev.ferry.server.http;
 
-import dev.ferry.mirror.oci.HostedInStore;
-import dev.ferry.mirror.oci.HostedRepositories;
 import dev.ferry.mirror.oci.OciRepositories;
-import dev.ferry.server.admin.RegistryAuth;
+import dev.ferry.server.hosted.HostedInStore;
+import dev.ferry.server.hosted.HostedRepositories;
+import dev.ferry.server.registryauth.RegistryAuth;
 import java.util.List;
 import java.util.Map;
 

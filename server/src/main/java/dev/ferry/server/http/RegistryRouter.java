@@ -1,10 +1,10 @@
 package dev.ferry.server.http;
 
-import dev.ferry.mirror.oci.HostedRepositories;
 import dev.ferry.mirror.oci.OciRepositories;
 import dev.ferry.protocols.oci.OciErrorCode;
 import dev.ferry.protocols.oci.OciFormatException;
 import dev.ferry.protocols.oci.RepositoryName;
+import dev.ferry.server.hosted.HostedRepositories;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

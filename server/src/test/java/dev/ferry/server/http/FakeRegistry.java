@@ -1,11 +1,11 @@
 package dev.ferry.server.http;
 
-import dev.ferry.mirror.oci.HostedRepositories;
 import dev.ferry.mirror.oci.OciAnswer;
 import dev.ferry.protocols.oci.Digest;
 import dev.ferry.protocols.oci.OciErrorCode;
 import dev.ferry.protocols.oci.Reference;
 import dev.ferry.protocols.oci.RepositoryName;
+import dev.ferry.server.hosted.HostedRepositories;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ferry.mirror.oci.OciAnswer;
-import dev.ferry.server.admin.RegistryAuth;
+import dev.ferry.server.registryauth.RegistryAuth;
 import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
@@ -52,7 +52,7 @@ class OciAuthTest {
 
     @Test
     void withoutUsersNobodyIsChallengedAtTheBase() throws Exception {
-        try (OciTestServer open = new OciTestServer(new RegistryAuth(dev.ferry.server.admin.RegistryUsers.NONE, false, clock))) {
+        try (OciTestServer open = new OciTestServer(new RegistryAuth(dev.ferry.server.registryauth.RegistryUsers.NONE, false, clock))) {
             HttpResponse<String> r = open.get("/v2/");
             assertEquals(200, r.statusCode());
             assertEquals("{}", r.body());

@@ -91,6 +91,16 @@ class OciBadInputTest {
             "PUT /v2/team/app/blobs/uploads/abc 400 DIGEST_INVALID",
             "POST /v2/team/app/blobs/uploads/?mount=md5:00&from=team/other 400 DIGEST_INVALID",
             "GET /v2/team/app/blobs/uploads/a.b 404 BLOB_UPLOAD_UNKNOWN",
+            // a digest given to any upload request must parse, even where the operation does not use it
+            "GET /v2/team/app/blobs/uploads/abc?digest=md5:00 400 DIGEST_INVALID",
+            "PATCH /v2/team/app/blobs/uploads/abc?digest=sha256:zz 400 DIGEST_INVALID",
+            "DELETE /v2/team/app/blobs/uploads/abc?digest= 400 DIGEST_INVALID",
+            "POST /v2/team/app/blobs/uploads/?mount=" + "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                    + "&from=Team 400 NAME_INVALID",
+            // the order of the checks: path, then method, then where the name goes, then the parameters
+            "PUT /v2/library/alpine/tags/list?n=ten 405 UNSUPPORTED",
+            "POST /v2/library/alpine/blobs/uploads/?digest=md5:00 405 UNSUPPORTED",
+            "GET /v2/library/alpine/tags/list?ns=evil.example&n=ten 404 NAME_UNKNOWN",
     })
     void refusedWithTheSpecErrorAndNoTargetCall(String method, String path, int status, String code) throws Exception {
         HttpResponse<String> r = server.send(method, path, null);
@@ -98,6 +108,46 @@ class OciBadInputTest {
         assertEquals(code, code(r.body()), r.body());
         assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("application/json"));
         assertEquals("registry/2.0", r.headers().firstValue("Docker-Distribution-API-Version").orElse(null));
+    }
+
+    /** A method the resource does not have: 405 UNSUPPORTED with the methods it does have. */
+    @ParameterizedTest(name = "{0} {1} -> Allow: {2}")
+    @CsvSource(delimiter = '|', value = {
+            "POST   | /v2/                              | GET, HEAD",
+            "DELETE | /v2/_catalog                      | GET, HEAD",
+            "POST   | /v2/token                         | GET",
+            "HEAD   | /v2/token                         | GET",
+            "PATCH  | /v2/team/app/manifests/latest     | GET, HEAD, PUT, DELETE",
+            "PUT    | /v2/library/alpine/blobs/sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa | GET, HEAD, DELETE",
+            "GET    | /v2/team/app/blobs/uploads/       | POST",
+            "POST   | /v2/team/app/blobs/uploads/abc    | GET, PATCH, PUT, DELETE",
+            "HEAD   | /v2/team/app/blobs/uploads/abc    | GET, PATCH, PUT, DELETE",
+            "DELETE | /v2/library/alpine/tags/list      | GET, HEAD",
+            "PUT    | /v2/library/alpine/referrers/sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa | GET, HEAD",
+    })
+    void methodNotAllowedSaysWhichAre(String method, String path, String allow) throws Exception {
+        HttpResponse<String> r = server.send(method, path, null);
+        assertEquals(405, r.statusCode(), r.body());
+        assertEquals(allow, r.headers().firstValue("Allow").orElse(null));
+        if (!method.equals("HEAD")) {
+            assertEquals("UNSUPPORTED", code(r.body()), r.body());
+            assertTrue(r.body().contains("method " + method + " is not allowed here; use " + allow), r.body());
+        }
+    }
+
+    @Test
+    void theTokenEndpointIsNeverCachedEvenWhenItRefuses() throws Exception {
+        HttpResponse<String> r = server.send("POST", "/v2/token", null);
+        assertEquals("no-store", r.headers().firstValue("Cache-Control").orElse(null));
+    }
+
+    @Test
+    void aWriteToAMirrorIsNotAMissingMethod() throws Exception {
+        HttpResponse<String> r = server.send("DELETE", "/v2/library/alpine/manifests/latest", null);
+        assertEquals(405, r.statusCode());
+        assertEquals(java.util.Optional.empty(), r.headers().firstValue("Allow"), "DELETE is a method manifests have");
+        assertTrue(r.body().contains("library/alpine is mirrored from docker.io and read-only; push to team/..."),
+                r.body());
     }
 
     @Test
@@ -122,6 +172,25 @@ class OciBadInputTest {
         HttpResponse<String> r = server.get("/v2/library/alpine/blobs/" + D, "Range", range);
         assertEquals(416, r.statusCode(), r.body());
         assertEquals("RANGE_INVALID", code(r.body()));
+        assertEquals("bytes */*", r.headers().firstValue("Content-Range").orElse(null));
+    }
+
+    @Test
+    void aMalformedChunkRangeIs416BeforeTheSessionIsLookedUp() throws Exception {
+        HttpResponse<String> r = server.send("PATCH", "/v2/team/app/blobs/uploads/abc", "x".getBytes(),
+                "Content-Range", "bytes=0-0", "Authorization", OciTestServer.ALICE_BASIC);
+        assertEquals(416, r.statusCode(), r.body());
+        assertEquals("RANGE_INVALID", code(r.body()));
+        assertEquals("bytes */*", r.headers().firstValue("Content-Range").orElse(null));
+    }
+
+    /** HEAD never sends a body, so its Range is not looked at: a bad one is no reason to refuse. */
+    @Test
+    void headIgnoresRange() throws Exception {
+        HttpResponse<String> r = server.send("HEAD", "/v2/team/app/blobs/" + D, null, "Range", "bytes=abc");
+        assertEquals(404, r.statusCode());
+        assertEquals(java.util.List.of("blob team/app " + D + " head"), server.hosted.calls);
+        server.hosted.calls.clear();
     }
 
     @Test

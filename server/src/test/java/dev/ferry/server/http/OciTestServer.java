@@ -1,8 +1,8 @@
 package dev.ferry.server.http;
 
-import dev.ferry.server.admin.RegistryAuth;
-import dev.ferry.server.admin.RegistryUsers;
 import dev.ferry.server.metrics.FerryMetrics;
+import dev.ferry.server.registryauth.RegistryAuth;
+import dev.ferry.server.registryauth.RegistryUsers;
 import io.helidon.webserver.WebServer;
 import java.io.IOException;
 import java.io.InputStream;

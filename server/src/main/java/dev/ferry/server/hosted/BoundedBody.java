@@ -1,4 +1,4 @@
-package dev.ferry.mirror.oci.hosted;
+package dev.ferry.server.hosted;
 
 import dev.ferry.protocols.oci.OciErrorCode;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package dev.ferry.server.admin;
+package dev.ferry.server.registryauth;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

@@ -1,4 +1,4 @@
-package dev.ferry.mirror.oci.hosted;
+package dev.ferry.server.hosted;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

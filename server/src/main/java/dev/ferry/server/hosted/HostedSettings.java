@@ -1,4 +1,4 @@
-package dev.ferry.mirror.oci.hosted;
+package dev.ferry.server.hosted;
 
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,5 +1,6 @@
-package dev.ferry.mirror.oci;
+package dev.ferry.server.hosted;
 
+import dev.ferry.mirror.oci.OciStoreNames;
 import dev.ferry.protocols.oci.RepositoryName;
 import dev.ferry.storage.ContentStore;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package dev.ferry.mirror.oci.hosted;
+package dev.ferry.server.hosted;
 
 import dev.ferry.mirror.oci.OciAnswer;
 import dev.ferry.protocols.oci.OciErrorCode;

@@ -1,5 +1,7 @@
-package dev.ferry.mirror.oci;
+package dev.ferry.server.hosted;
 
+import dev.ferry.mirror.oci.OciAnswer;
+import dev.ferry.mirror.oci.OciRepositories;
 import dev.ferry.protocols.oci.Digest;
 import dev.ferry.protocols.oci.Reference;
 import dev.ferry.protocols.oci.RepositoryName;

@@ -1,8 +1,7 @@
-package dev.ferry.mirror.oci.hosted;
+package dev.ferry.server.hosted;
 
 import dev.ferry.mirror.StoredBody;
 import dev.ferry.mirror.StoredRangeBody;
-import dev.ferry.mirror.oci.HostedRepositories;
 import dev.ferry.mirror.oci.OciAnswer;
 import dev.ferry.mirror.oci.OciAnswer.CacheOutcome;
 import dev.ferry.mirror.oci.OciAnswer.Freshness;
@@ -428,32 +427,15 @@ public final class HostedRegistry implements HostedRepositories {
     @Override
     public OciAnswer putManifest(RepositoryName repository, Reference reference, String contentType, InputStream body,
                                  long contentLength) {
-        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-        try {
-            BoundedBody.copy(body == null ? InputStream.nullInputStream() : body, contentLength, Manifest.MAX_SIZE, buffer);
-        } catch (Refusal r) {
-            return r.answer().code() == OciErrorCode.SIZE_TOO_LARGE
-                    ? new OciAnswer.Error(OciErrorCode.SIZE_TOO_LARGE, "a manifest may have at most " + Manifest.MAX_SIZE + " bytes")
-                    : r.answer();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        byte[] bytes = buffer.toByteArray();
+        byte[] bytes;
         Manifest manifest;
-        try {
-            manifest = Manifest.parse(bytes, contentType);
-        } catch (OciFormatException e) {
-            return new OciAnswer.Error(e.code(), e.getMessage());
-        }
         Digest digest;
-        if (reference instanceof Reference.ByDigest d) {
-            String actual = hash(d.digest().algorithm(), d.digest().jcaAlgorithm(), bytes);
-            if (!actual.equals(d.digest().hex())) {
-                return digestInvalid(d.digest(), d.digest().algorithm() + ":" + actual);
-            }
-            digest = d.digest();
-        } else {
-            digest = Digest.sha256(sha256Bytes(bytes));
+        try {
+            bytes = readManifest(body, contentLength);
+            manifest = parseManifest(bytes, contentType);
+            digest = manifestDigest(reference, bytes);
+        } catch (Refusal r) {
+            return r.answer();
         }
         Digest subject = manifest.subject() == null ? null : manifest.subject().digest();
         ReentrantLock lock = lockOf(repository);
@@ -465,38 +447,81 @@ public final class HostedRegistry implements HostedRepositories {
                             + " (" + ref.mediaType() + "), which repository " + repository + " does not hold; push it first");
                 }
             }
-            byte[] type = manifest.mediaType().getBytes(StandardCharsets.UTF_8);
-            byte[] tagRecord = reference instanceof Reference.ByTag
-                    ? new TagRecord(digest, manifest.mediaType(), bytes.length, clock.instant(), "push").encode() : null;
-            byte[] referrer = subject == null ? null : ReferrersIndex.descriptor(manifest, digest, bytes.length);
-            try (ObjectWriter writer = store.newObject(Chunking.CONTENT_DEFINED)) {
-                writer.write(bytes);
-                writer.commit(null, batch -> {
-                    String name = OciStoreNames.blob(digest);
-                    Optional<StoredObject> named = batch.currentName(name);
-                    Sha256 object = named.isPresent() ? named.get().digest() : batch.committing().orElseThrow().digest();
-                    if (named.isEmpty()) {
-                        batch.putName(name, object);
-                    }
-                    String typeKey = OciStoreNames.manifestType(digest);
-                    if (batch.currentMeta(typeKey).isEmpty()) {
-                        batch.putMeta(typeKey, type);
-                    }
-                    link(batch, repository, digest, object);
-                    if (reference instanceof Reference.ByTag t) {
-                        batch.putMeta(OciStoreNames.tag(HOSTED, repository, t.tag()), tagRecord);
-                    }
-                    if (subject != null) {
-                        batch.putMeta(OciStoreNames.referrer(HOSTED, repository, subject, digest), referrer);
-                    }
-                });
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            storeManifest(repository, reference, manifest, digest, bytes, subject);
         } finally {
             lock.unlock();
         }
         return new OciAnswer.Created(digest, true, subject);
+    }
+
+    /** At most {@link Manifest#MAX_SIZE} bytes of {@code body}; SIZE_TOO_LARGE as soon as there are more. */
+    private static byte[] readManifest(InputStream body, long contentLength) throws Refusal {
+        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+        try {
+            BoundedBody.copy(body == null ? InputStream.nullInputStream() : body, contentLength, Manifest.MAX_SIZE, buffer);
+        } catch (Refusal r) {
+            if (r.answer().code() == OciErrorCode.SIZE_TOO_LARGE) {
+                throw new Refusal(OciErrorCode.SIZE_TOO_LARGE, "a manifest may have at most " + Manifest.MAX_SIZE + " bytes");
+            }
+            throw r;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return buffer.toByteArray();
+    }
+
+    private static Manifest parseManifest(byte[] bytes, String contentType) throws Refusal {
+        try {
+            return Manifest.parse(bytes, contentType);
+        } catch (OciFormatException e) {
+            throw new Refusal(e.code(), e.getMessage());
+        }
+    }
+
+    /** The manifest's digest: a digest reference must be the bytes' (DIGEST_INVALID), a tag gets their sha256. */
+    private static Digest manifestDigest(Reference reference, byte[] bytes) throws Refusal {
+        if (reference instanceof Reference.ByDigest d) {
+            String actual = hash(d.digest().algorithm(), d.digest().jcaAlgorithm(), bytes);
+            if (!actual.equals(d.digest().hex())) {
+                OciAnswer.Error invalid = digestInvalid(d.digest(), d.digest().algorithm() + ":" + actual);
+                throw new Refusal(invalid.code(), invalid.message());
+            }
+            return d.digest();
+        }
+        return Digest.sha256(sha256Bytes(bytes));
+    }
+
+    /** Bytes, media type, link, catalog entry, tag and referrer entry, in one batch; under the repository's lock. */
+    private void storeManifest(RepositoryName repository, Reference reference, Manifest manifest, Digest digest,
+                               byte[] bytes, Digest subject) {
+        byte[] type = manifest.mediaType().getBytes(StandardCharsets.UTF_8);
+        byte[] tagRecord = reference instanceof Reference.ByTag
+                ? new TagRecord(digest, manifest.mediaType(), bytes.length, clock.instant(), "push").encode() : null;
+        byte[] referrer = subject == null ? null : ReferrersIndex.descriptor(manifest, digest, bytes.length);
+        try (ObjectWriter writer = store.newObject(Chunking.CONTENT_DEFINED)) {
+            writer.write(bytes);
+            writer.commit(null, batch -> {
+                String name = OciStoreNames.blob(digest);
+                Optional<StoredObject> named = batch.currentName(name);
+                Sha256 object = named.isPresent() ? named.get().digest() : batch.committing().orElseThrow().digest();
+                if (named.isEmpty()) {
+                    batch.putName(name, object);
+                }
+                String typeKey = OciStoreNames.manifestType(digest);
+                if (batch.currentMeta(typeKey).isEmpty()) {
+                    batch.putMeta(typeKey, type);
+                }
+                link(batch, repository, digest, object);
+                if (reference instanceof Reference.ByTag t) {
+                    batch.putMeta(OciStoreNames.tag(HOSTED, repository, t.tag()), tagRecord);
+                }
+                if (subject != null) {
+                    batch.putMeta(OciStoreNames.referrer(HOSTED, repository, subject, digest), referrer);
+                }
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /**

@@ -1,6 +1,4 @@
-package dev.ferry.mirror.oci.hosted;
-
-import dev.ferry.mirror.MutableClock;
+package dev.ferry.server.hosted;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -32,7 +30,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -399,6 +401,8 @@ class HostedRegistryTest {
         byte[] huge = new byte[dev.ferry.protocols.oci.Manifest.MAX_SIZE + 1];
         assertError(OciErrorCode.SIZE_TOO_LARGE, registry.putManifest(REPO, Reference.parse("v1"), MediaTypes.OCI_MANIFEST, in(huge), huge.length));
         assertError(OciErrorCode.SIZE_TOO_LARGE, registry.putManifest(REPO, Reference.parse("v1"), MediaTypes.OCI_MANIFEST, in(huge), -1));
+        assertEquals(new OciAnswer.Error(OciErrorCode.SIZE_TOO_LARGE, "a manifest may have at most 4194304 bytes"),
+                registry.putManifest(REPO, Reference.parse("v1"), MediaTypes.OCI_MANIFEST, in(huge), -1));
         assertEquals(List.of(), registry.repositories());
     }
 
@@ -707,6 +711,30 @@ class HostedRegistryTest {
     static List<String> files(Path dir) throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
             return s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    /** A clock the test moves by hand, so upload expiry is tested without sleeping. */
+    static final class MutableClock extends Clock {
+        private volatile Instant now = Instant.parse("2026-01-01T00:00:00Z");
+
+        void advance(Duration d) {
+            now = now.plus(d);
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
         }
     }
 }
