@@ -1,5 +1,7 @@
 package dev.ferry.protocols.yaml;
 
+import com.fasterxml.jackson.annotation.JsonAnySetter;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
@@ -10,10 +12,16 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.deser.DeserializationProblemHandler;
 import com.fasterxml.jackson.databind.deser.ValueInstantiator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
+import java.lang.reflect.Field;
+import java.lang.reflect.RecordComponent;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * YAML files bound to records by Jackson. A key given twice is refused by the parser, a value of the wrong shape by
@@ -27,10 +35,19 @@ public final class Yaml {
             .build();
     private static final ObjectMapper MAPPER = new ObjectMapper(FACTORY)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    private static final ObjectMapper LENIENT_MAPPER = new ObjectMapper(FACTORY)
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .addHandler(new Lenient());
+
+    static {
+        // "key:" with nothing after it is an empty string to YAML: where a list or mapping belongs, it is null
+        // (the check reports it), not a failure of the whole document.
+        LENIENT_MAPPER.coercionConfigDefaults().setCoercion(CoercionInputShape.EmptyString, CoercionAction.AsNull);
+    }
 
     private Yaml() {}
 
-    /** The document bound as {@code type}, or null when it holds nothing (empty, or only comments). */
+    /** The document bound as {@code type}, or null when it holds nothing (empty, only comments, or {@code ~}). */
     public static <T> T read(String text, Class<T> type) throws JsonProcessingException {
         return read(text, MAPPER.readerFor(type));
     }
@@ -41,12 +58,13 @@ public final class Yaml {
      * ones are reported, each through the {@link Located} line its check sees.
      */
     public static <T> T readLenient(String text, TypeReference<T> type) throws JsonProcessingException {
-        return read(text, MAPPER.readerFor(MAPPER.getTypeFactory().constructType(type)).withHandler(LENIENT));
+        return read(text, LENIENT_MAPPER.readerFor(LENIENT_MAPPER.getTypeFactory().constructType(type)));
     }
 
     private static <T> T read(String text, ObjectReader reader) throws JsonProcessingException {
         try (JsonParser p = FACTORY.createParser(text)) {
-            if (p.nextToken() == null) {
+            JsonToken first = p.nextToken();
+            if (first == null || first == JsonToken.VALUE_NULL) {
                 return null;
             }
             return reader.readValue(p);
@@ -68,8 +86,30 @@ public final class Yaml {
         return m == null ? e.getClass().getSimpleName() : m.lines().findFirst().orElse("").strip();
     }
 
+    /**
+     * The keys a record declares, in order ({@code @JsonProperty} names where given), without its
+     * {@code @JsonAnySetter}: for "unknown key" messages that say what is known.
+     */
+    public static List<String> keys(Class<? extends Record> shape) {
+        List<String> out = new ArrayList<>();
+        for (RecordComponent c : shape.getRecordComponents()) {
+            Field f;
+            try {
+                f = shape.getDeclaredField(c.getName());
+            } catch (NoSuchFieldException e) {
+                throw new IllegalStateException(e);
+            }
+            if (f.isAnnotationPresent(JsonAnySetter.class)) {
+                continue;
+            }
+            JsonProperty named = f.getAnnotation(JsonProperty.class);
+            out.add(named != null && !named.value().isEmpty() ? named.value() : c.getName());
+        }
+        return List.copyOf(out);
+    }
+
     /** Skips a value of the wrong shape and binds null in its place. */
-    private static final DeserializationProblemHandler LENIENT = new DeserializationProblemHandler() {
+    private static final class Lenient extends DeserializationProblemHandler {
         @Override
         public Object handleUnexpectedToken(DeserializationContext ctxt, JavaType targetType, JsonToken t,
                                             JsonParser p, String failureMsg) throws IOException {
@@ -84,5 +124,5 @@ public final class Yaml {
             p.skipChildren();
             return null;
         }
-    };
+    }
 }

@@ -69,6 +69,12 @@ class YamlTest {
         assertEquals(new Located<>(null, 5), d.items().get(1));
         Located<Doc> root = Yaml.readLenient("- a\n", new TypeReference<>() {});
         assertEquals(new Located<>(null, 1), root);
+        assertNull(Yaml.readLenient("~\n", new TypeReference<Located<Doc>>() {}), "~ alone holds nothing");
+        Doc empty = Yaml.readLenient("items:\ntitle:\n", new TypeReference<>() {});
+        assertNull(empty.items(), "nothing after a key where a list belongs is no list, not a failure");
+        assertEquals(new Located<>("", 2), empty.title(), "but an empty string where a value belongs");
+        assertEquals(List.of("title", "items", "named"), Yaml.keys(Doc.class));
+        assertEquals(List.of("title"), Yaml.keys(Open.class));
         Open o = Yaml.read("title: t\ncolour: red\nshape:\n  - round\ntaste: ~\n", Open.class);
         assertEquals(new Located<Object>("red", 2), o.rest().get("colour"), "unknown keys keep their line");
         assertEquals(new Located<Object>(List.of("round"), 4), o.rest().get("shape"), "a block value's first line");
