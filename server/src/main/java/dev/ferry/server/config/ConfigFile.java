@@ -71,8 +71,11 @@ record ConfigFile(Located<String> listen, Located<String> data, GoGroup go, Upst
                         List<Located<BundleSync.Yaml>> sync,
                         @JsonAnySetter Map<String, Located<Object>> unknown) {}
 
-    /** The keys that are lists or mappings of their own rather than settings, for messages. */
-    private static final List<String> STRUCTURES = List.of("upstreams", "oci.registries", "bundles.sync");
+    /** The keys that are lists or mappings of their own rather than settings, with their shape for messages. */
+    private static final Map<String, String> STRUCTURES = Map.of(
+            "upstreams", "a list of mappings with at least url",
+            "oci.registries", "a mapping NAME: {endpoints: [URL, ...]}",
+            "bundles.sync", "a list of {site, to, every, set?, max-volume-size?}");
 
     static final ConfigFile EMPTY = new ConfigFile(null, null, null, null, null, null, null, null, null, null, null,
             null);
@@ -229,19 +232,19 @@ record ConfigFile(Located<String> listen, Located<String> data, GoGroup go, Upst
         if (target == String.class) {
             return item ? what + " must be a list of single values" : what + " takes a single value, not a list or mapping";
         }
-        String shape = List.class.isAssignableFrom(target) ? "must be a list" : "must be a mapping";
-        return switch (item ? "" : what) {
-            case "upstreams" -> "upstreams must be a list of mappings with at least url";
-            case "oci.registries" -> "oci.registries must be a mapping NAME: {endpoints: [URL, ...]}";
-            case "bundles.sync" -> "bundles.sync must be a list of {site, to, every, set?, max-volume-size?}";
-            default -> (item ? "each item of " : "") + what + " " + shape
-                    + (STRUCTURES.contains(what) || what.contains(" ") ? "" : " of settings");
-        };
+        if (!item && STRUCTURES.containsKey(what)) {
+            return what + " must be " + STRUCTURES.get(what);
+        }
+        if (List.class.isAssignableFrom(target)) {
+            return what + " must be a list";
+        }
+        boolean group = target.isRecord() && !item && !what.contains(" ");
+        return (item ? "each item of " : "") + what + " must be a mapping" + (group ? " of settings" : "");
     }
 
     /** {@code go.listTtl} for a setting; {@code oci.registries docker.io endpoints} inside a structure. */
     private static String describe(List<String> names) {
-        for (String structure : STRUCTURES) {
+        for (String structure : STRUCTURES.keySet()) {
             int depth = structure.split("\\.").length;
             if (names.size() > depth && String.join(".", names.subList(0, depth)).equals(structure)) {
                 return structure + " " + String.join(" ", names.subList(depth, names.size()));
