@@ -93,19 +93,27 @@ public final class Yaml {
     public static List<String> keys(Class<? extends Record> shape) {
         List<String> out = new ArrayList<>();
         for (RecordComponent c : shape.getRecordComponents()) {
-            Field f;
-            try {
-                f = shape.getDeclaredField(c.getName());
-            } catch (NoSuchFieldException e) {
-                throw new IllegalStateException(e);
+            String key = key(c);
+            if (key != null) {
+                out.add(key);
             }
-            if (f.isAnnotationPresent(JsonAnySetter.class)) {
-                continue;
-            }
-            JsonProperty named = f.getAnnotation(JsonProperty.class);
-            out.add(named != null && !named.value().isEmpty() ? named.value() : c.getName());
         }
         return List.copyOf(out);
+    }
+
+    /** The key a record component binds ({@code @JsonProperty} name where given); null for the any-setter. */
+    public static String key(RecordComponent c) {
+        Field f;
+        try {
+            f = c.getDeclaringRecord().getDeclaredField(c.getName());
+        } catch (NoSuchFieldException e) {
+            throw new IllegalStateException(e);
+        }
+        if (f.isAnnotationPresent(JsonAnySetter.class)) {
+            return null;
+        }
+        JsonProperty named = f.getAnnotation(JsonProperty.class);
+        return named != null && !named.value().isEmpty() ? named.value() : c.getName();
     }
 
     /** Skips a value of the wrong shape and binds null in its place. */

@@ -135,17 +135,20 @@ record ConfigFile(Located<String> listen, Located<String> data, GoGroup go, Upst
         return bundles == null || bundles.sync() == null ? List.of() : BundleSync.fromYaml(bundles.sync(), file);
     }
 
-    /** Walks a group's components: Located ones are settings, records are groups, the rest are structures. */
+    /**
+     * Walks a group's components: Located ones are settings, records are groups, the rest are the lists only the
+     * file has; the any-setter holds keys the shape does not know.
+     */
     private static void collect(Record group, String prefix, Path file, Map<Setting, Sourced> out)
             throws ConfigException {
         for (RecordComponent c : group.getClass().getRecordComponents()) {
             Object value = get(c, group);
-            if (c.getName().equals("unknown")) {
+            String name = Yaml.key(c);
+            if (name == null) {
                 refuseUnknown(value, prefix, file);
                 continue;
             }
-            JsonProperty named = field(c).getAnnotation(JsonProperty.class);
-            String key = prefix + (named != null ? named.value() : c.getName());
+            String key = prefix + name;
             if (value instanceof Located<?> v) {
                 Object text = v.value() instanceof List<?> list ? String.join(",", list.stream().map(String::valueOf).toList())
                         : v.value();
@@ -199,14 +202,6 @@ record ConfigFile(Located<String> listen, Located<String> data, GoGroup go, Upst
         try {
             return c.getAccessor().invoke(r);
         } catch (IllegalAccessException | InvocationTargetException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static java.lang.reflect.Field field(RecordComponent c) {
-        try {
-            return c.getDeclaringRecord().getDeclaredField(c.getName());
-        } catch (NoSuchFieldException e) {
             throw new IllegalStateException(e);
         }
     }
