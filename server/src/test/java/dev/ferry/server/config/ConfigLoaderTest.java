@@ -129,6 +129,16 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void listSettingsTakeAListOrOneCommaSeparatedValue() throws Exception {
+        for (String hosted : new String[] {"[team, ci/cache]", "team, ci/cache", "\"team,ci/cache\""}) {
+            Path file = yaml("oci:\n  hosted: " + hosted + "\n");
+            assertEquals(java.util.List.of("team", "ci/cache"), ConfigLoader.load(Map.of(), Map.of(), file).oci().hosted(),
+                    hosted);
+            assertEquals(file + ":2", ConfigLoader.resolve(Map.of(), Map.of(), file).get(Setting.OCI_HOSTED).source());
+        }
+    }
+
+    @Test
     void emptyFileIsFine() throws Exception {
         var raw = ConfigLoader.resolve(Map.of(), Map.of(), yaml(""));
         assertEquals("default", raw.get(Setting.LISTEN).source());
