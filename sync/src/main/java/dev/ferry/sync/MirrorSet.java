@@ -1,18 +1,18 @@
 package dev.ferry.sync;
 
-import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.annotation.JsonAnySetter;
+import com.fasterxml.jackson.annotation.JsonFormat;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.core.type.TypeReference;
 import dev.ferry.mirror.sumdb.PrivatePatterns;
 import dev.ferry.protocols.FormatException;
 import dev.ferry.protocols.module.ModulePath;
 import dev.ferry.protocols.semver.Version;
-import java.io.IOException;
+import dev.ferry.protocols.yaml.Located;
+import dev.ferry.protocols.yaml.Yaml;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -55,88 +55,71 @@ public record MirrorSet(String name, Duration refresh, List<ModuleRule> modules,
     /** The outcome of parsing: the set (with the rules that parsed) and every error by line. */
     public record Parsed(MirrorSet set, List<PlanError> errors) {}
 
-    private static final YAMLFactory YAML = new YAMLFactory();
+    /** The file as YAML gives it (docs/mirror-sets.md); {@link #parse} checks each part, so a bad rule costs only itself. */
+    private record SetYaml(Located<String> name, Located<String> refresh,
+                           Located<List<Located<ModuleYaml>>> modules, Located<List<Located<ImageYaml>>> images,
+                           @JsonAnySetter Map<String, Located<Object>> unknown) {}
+
+    private record ModuleYaml(Located<String> path, Located<String> versions,
+                              @JsonAnySetter Map<String, Located<Object>> unknown) {}
+
+    private record ImageYaml(Located<String> repository, Located<String> tags, Located<String> semver,
+                             @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY)
+                             Located<List<Located<String>>> platforms,
+                             @JsonAnySetter Map<String, Located<Object>> unknown) {}
 
     /** Parses YAML text; bad rules are reported by line and left out, the others kept. */
     public static Parsed parse(String fileName, byte[] yaml) {
-        List<PlanError> errors = new ArrayList<>();
-        Node root;
-        try (JsonParser p = YAML.createParser(new String(yaml, StandardCharsets.UTF_8))) {
-            JsonToken t = p.nextToken();
-            root = t == null ? new Node(null, 1) : read(p);
+        Located<SetYaml> doc;
+        try {
+            doc = Yaml.readLenient(new String(yaml, StandardCharsets.UTF_8), new TypeReference<>() {});
         } catch (JsonProcessingException e) {
-            int line = e.getLocation() == null ? 0 : e.getLocation().getLineNr();
-            errors.add(new PlanError(fileName, line, "not valid YAML: " + e.getOriginalMessage()));
-            return new Parsed(new MirrorSet(fileName, null, List.of(), List.of()), errors);
-        } catch (IOException e) {
-            errors.add(new PlanError(fileName, 0, "cannot read: " + e.getMessage()));
+            return new Parsed(new MirrorSet(fileName, null, List.of(), List.of()),
+                    List.of(new PlanError(fileName, Yaml.line(e), "not valid YAML: " + e.getOriginalMessage())));
+        }
+        List<PlanError> errors = new ArrayList<>();
+        SetYaml set = doc == null ? null : mapping(fileName, doc, "the document", errors);
+        if (set == null) {
             return new Parsed(new MirrorSet(fileName, null, List.of(), List.of()), errors);
         }
-        if (root.value == null) {
-            return new Parsed(new MirrorSet(fileName, null, List.of(), List.of()), errors);
-        }
-        Map<String, Node> top = root.map(fileName, "the document", errors);
-        if (top == null) {
-            return new Parsed(new MirrorSet(fileName, null, List.of(), List.of()), errors);
-        }
-        String name = fileName;
+        unknownKeys(fileName, set.unknown(), SetYaml.class, errors);
+        String name = set.name() == null ? null : string(fileName, set.name(), "name", errors);
         Duration refresh = null;
+        String refreshText = set.refresh() == null ? null : string(fileName, set.refresh(), "refresh", errors);
+        if (refreshText != null) {
+            try {
+                refresh = duration(refreshText);
+            } catch (FormatException e) {
+                errors.add(new PlanError(fileName, set.refresh().line(), e.getMessage()));
+            }
+        }
         List<ModuleRule> modules = new ArrayList<>();
+        for (Located<ModuleYaml> item : list(fileName, set.modules(), "modules", errors)) {
+            ModuleRule r = moduleRule(fileName, item, errors);
+            if (r != null) {
+                modules.add(r);
+            }
+        }
         List<ImageRule> images = new ArrayList<>();
-        for (Map.Entry<String, Node> e : top.entrySet()) {
-            Node n = e.getValue();
-            switch (e.getKey()) {
-                case "name" -> {
-                    String s = n.string(fileName, "name", errors);
-                    if (s != null) {
-                        name = s;
-                    }
-                }
-                case "refresh" -> {
-                    String s = n.string(fileName, "refresh", errors);
-                    if (s != null) {
-                        try {
-                            refresh = duration(s);
-                        } catch (FormatException ex) {
-                            errors.add(new PlanError(fileName, n.line, ex.getMessage()));
-                        }
-                    }
-                }
-                case "modules" -> {
-                    List<Node> list = n.list(fileName, "modules", errors);
-                    for (Node item : list == null ? List.<Node>of() : list) {
-                        ModuleRule r = moduleRule(fileName, item, errors);
-                        if (r != null) {
-                            modules.add(r);
-                        }
-                    }
-                }
-                case "images" -> {
-                    List<Node> list = n.list(fileName, "images", errors);
-                    for (Node item : list == null ? List.<Node>of() : list) {
-                        ImageRule r = imageRule(fileName, item, errors);
-                        if (r != null) {
-                            images.add(r);
-                        }
-                    }
-                }
-                default -> errors.add(new PlanError(fileName, n.keyLine, "unknown key " + FormatException.quote(
-                        e.getKey()) + " (want name, refresh, modules, images)"));
+        for (Located<ImageYaml> item : list(fileName, set.images(), "images", errors)) {
+            ImageRule r = imageRule(fileName, item, errors);
+            if (r != null) {
+                images.add(r);
             }
         }
         errors.sort(java.util.Comparator.comparingInt(PlanError::line));
-        return new Parsed(new MirrorSet(name, refresh, modules, images), errors);
+        return new Parsed(new MirrorSet(name == null ? fileName : name, refresh, modules, images), errors);
     }
 
-    private static ModuleRule moduleRule(String file, Node item, List<PlanError> errors) {
-        Map<String, Node> m = item.map(file, "a module rule", errors);
+    private static ModuleRule moduleRule(String file, Located<ModuleYaml> item, List<PlanError> errors) {
+        ModuleYaml m = mapping(file, item, "a module rule", errors);
         if (m == null) {
             return null;
         }
         int before = errors.size();
-        unknownKeys(file, m, List.of("path", "versions"), errors);
-        String path = required(file, m, "path", item.line, errors);
-        String versions = m.containsKey("versions") ? m.get("versions").string(file, "versions", errors) : "latest";
+        unknownKeys(file, m.unknown(), ModuleYaml.class, errors);
+        String path = required(file, m.path(), "path", item.line(), errors);
+        String versions = m.versions() == null ? "latest" : string(file, m.versions(), "versions", errors);
         if (path != null) {
             try {
                 if (path.indexOf('*') >= 0 || path.indexOf('?') >= 0 || path.indexOf('[') >= 0) {
@@ -145,14 +128,14 @@ public record MirrorSet(String name, Duration refresh, List<ModuleRule> modules,
                     ModulePath.parse(path);
                 }
             } catch (FormatException e) {
-                errors.add(new PlanError(file, m.get("path").line, e.getMessage()));
+                errors.add(new PlanError(file, m.path().line(), e.getMessage()));
             }
         }
         if (versions != null && !validVersions(versions)) {
-            errors.add(new PlanError(file, m.get("versions").line, "invalid versions " + FormatException.quote(versions)
+            errors.add(new PlanError(file, m.versions().line(), "invalid versions " + FormatException.quote(versions)
                     + " (want latest, all, >=vX.Y.Z, vX, vX.Y or vX.Y.Z)"));
         }
-        return errors.size() == before && path != null && versions != null ? new ModuleRule(path, versions, item.line)
+        return errors.size() == before && path != null && versions != null ? new ModuleRule(path, versions, item.line())
                 : null;
     }
 
@@ -164,75 +147,71 @@ public record MirrorSet(String name, Duration refresh, List<ModuleRule> modules,
         return Version.isValid(s) && !Version.parse(s).isPrerelease() || v.startsWith(">=") && Version.isValid(s);
     }
 
-    private static ImageRule imageRule(String file, Node item, List<PlanError> errors) {
-        Map<String, Node> m = item.map(file, "an image rule", errors);
+    private static ImageRule imageRule(String file, Located<ImageYaml> item, List<PlanError> errors) {
+        ImageYaml m = mapping(file, item, "an image rule", errors);
         if (m == null) {
             return null;
         }
         int before = errors.size();
-        unknownKeys(file, m, List.of("repository", "tags", "semver", "platforms"), errors);
-        String repo = required(file, m, "repository", item.line, errors);
+        unknownKeys(file, m.unknown(), ImageYaml.class, errors);
+        String repo = required(file, m.repository(), "repository", item.line(), errors);
         if (repo != null) {
             try {
                 ImageRef r = ImageRef.parse(repo);
                 if (!r.toString().equals(repo + ":latest")) {
-                    errors.add(new PlanError(file, m.get("repository").line, "repository " + FormatException.quote(repo)
+                    errors.add(new PlanError(file, m.repository().line(), "repository " + FormatException.quote(repo)
                             + " must not name a tag or digest (use tags or semver)"));
                 }
             } catch (FormatException e) {
-                errors.add(new PlanError(file, m.get("repository").line, e.getMessage()));
+                errors.add(new PlanError(file, m.repository().line(), e.getMessage()));
             }
         }
         Pattern tags = null;
-        if (m.containsKey("tags")) {
-            String s = m.get("tags").string(file, "tags", errors);
-            if (s != null) {
-                try {
-                    tags = Pattern.compile(s);
-                } catch (PatternSyntaxException e) {
-                    errors.add(new PlanError(file, m.get("tags").line, "invalid tag pattern: " + e.getDescription()));
-                }
+        String tagText = m.tags() == null ? null : string(file, m.tags(), "tags", errors);
+        if (tagText != null) {
+            try {
+                tags = Pattern.compile(tagText);
+            } catch (PatternSyntaxException e) {
+                errors.add(new PlanError(file, m.tags().line(), "invalid tag pattern: " + e.getDescription()));
             }
         }
         String semver = null;
-        if (m.containsKey("semver")) {
-            semver = m.get("semver").string(file, "semver", errors);
+        if (m.semver() != null) {
+            semver = string(file, m.semver(), "semver", errors);
             if (semver != null) {
                 try {
                     matchesSemver(semver, "1.0.0");
                 } catch (FormatException e) {
-                    errors.add(new PlanError(file, m.get("semver").line, e.getMessage()));
+                    errors.add(new PlanError(file, m.semver().line(), e.getMessage()));
                 }
             }
             if (tags != null) {
-                errors.add(new PlanError(file, m.get("semver").line, "use tags or semver, not both"));
+                errors.add(new PlanError(file, m.semver().line(), "use tags or semver, not both"));
             }
         }
         Platforms platforms = Platforms.DEFAULT;
-        if (m.containsKey("platforms")) {
-            Node pn = m.get("platforms");
-            String text = null;
-            if (pn.value instanceof List<?>) {
-                List<String> parts = new ArrayList<>();
-                for (Node x : pn.list(file, "platforms", errors)) {
-                    String s = x.string(file, "a platform", errors);
+        if (m.platforms() != null) {
+            // a list, or one string (which may itself be comma-separated)
+            List<String> parts = new ArrayList<>();
+            if (m.platforms().value() == null) {
+                errors.add(new PlanError(file, m.platforms().line(), "platforms must be a non-empty string or a list"));
+            } else {
+                for (Located<String> p : m.platforms().value()) {
+                    String s = p == null ? null : string(file, p, "a platform", errors);
                     if (s != null) {
                         parts.add(s);
                     }
                 }
-                text = String.join(",", parts);
-            } else {
-                text = pn.string(file, "platforms", errors);
             }
-            if (text != null) {
+            if (m.platforms().value() != null && parts.size() == m.platforms().value().size()) {
                 try {
-                    platforms = Platforms.parse(text);
+                    platforms = Platforms.parse(String.join(",", parts));
                 } catch (FormatException e) {
-                    errors.add(new PlanError(file, pn.line, e.getMessage()));
+                    errors.add(new PlanError(file, m.platforms().line(), e.getMessage()));
                 }
             }
         }
-        return errors.size() == before ? new ImageRule(repo, tags, semver, platforms, item.line) : null;
+        return errors.size() == before ? new ImageRule(repo, tags, semver, platforms, item.line()) : null;
     }
 
     private static final Pattern COMPARATOR = Pattern.compile("(>=|<=|>|<|=)?\\s*v?([0-9][0-9A-Za-z.+-]*)");
@@ -312,93 +291,48 @@ public record MirrorSet(String name, Duration refresh, List<ModuleRule> modules,
         return d;
     }
 
-    private static void unknownKeys(String file, Map<String, Node> m, List<String> known, List<PlanError> errors) {
-        for (Map.Entry<String, Node> e : m.entrySet()) {
-            if (!known.contains(e.getKey())) {
-                errors.add(new PlanError(file, e.getValue().keyLine, "unknown key " + FormatException.quote(e.getKey())
-                        + " (want " + String.join(", ", known) + ")"));
-            }
+    private static void unknownKeys(String file, Map<String, Located<Object>> unknown, Class<? extends Record> shape,
+                                    List<PlanError> errors) {
+        List<String> known = Yaml.keys(shape);
+        for (Map.Entry<String, Located<Object>> e : unknown == null ? List.<Map.Entry<String, Located<Object>>>of()
+                : unknown.entrySet()) {
+            errors.add(new PlanError(file, e.getValue().line(), "unknown key " + FormatException.quote(e.getKey())
+                    + " (want " + String.join(", ", known) + ")"));
         }
     }
 
-    private static String required(String file, Map<String, Node> m, String key, int line, List<PlanError> errors) {
-        Node n = m.get(key);
-        if (n == null) {
+    private static String required(String file, Located<String> value, String key, int line, List<PlanError> errors) {
+        if (value == null) {
             errors.add(new PlanError(file, line, "missing " + key));
             return null;
         }
-        return n.string(file, key, errors);
+        return string(file, value, key, errors);
     }
 
-    /** A YAML value with the line it starts on (and, for a mapping value, its key's line). */
-    private static final class Node {
-        final Object value; // Map<String, Node>, List<Node>, String, or null
-        final int line;
-        int keyLine;
-
-        Node(Object value, int line) {
-            this.value = value;
-            this.line = line;
-            this.keyLine = line;
+    /** A value bound as null had the wrong shape (see {@link Yaml#readLenient}) or was given as ~. */
+    private static <T> T mapping(String file, Located<T> value, String what, List<PlanError> errors) {
+        if (value.value() == null) {
+            errors.add(new PlanError(file, value.line(), what + " must be a mapping"));
         }
-
-        @SuppressWarnings("unchecked")
-        Map<String, Node> map(String file, String what, List<PlanError> errors) {
-            if (value instanceof Map<?, ?> m) {
-                return (Map<String, Node>) m;
-            }
-            errors.add(new PlanError(file, line, what + " must be a mapping"));
-            return null;
-        }
-
-        @SuppressWarnings("unchecked")
-        List<Node> list(String file, String what, List<PlanError> errors) {
-            if (value instanceof List<?> l) {
-                return (List<Node>) l;
-            }
-            errors.add(new PlanError(file, line, what + " must be a list"));
-            return null;
-        }
-
-        String string(String file, String what, List<PlanError> errors) {
-            if (value instanceof String s && !s.isEmpty()) {
-                return s;
-            }
-            errors.add(new PlanError(file, line, what + " must be a non-empty string"));
-            return null;
-        }
+        return value.value();
     }
 
-    /** Reads the value at the current token (already consumed by nextToken) into a Node. */
-    private static Node read(JsonParser p) throws IOException {
-        int line = p.currentTokenLocation().getLineNr();
-        JsonToken t = p.currentToken();
-        if (t == JsonToken.START_OBJECT) {
-            Map<String, Node> m = new LinkedHashMap<>();
-            while (p.nextToken() == JsonToken.FIELD_NAME) {
-                String key = p.currentName();
-                int keyLine = p.currentTokenLocation().getLineNr();
-                p.nextToken();
-                Node v = read(p);
-                v.keyLine = keyLine;
-                if (m.containsKey(key)) {
-                    throw new com.fasterxml.jackson.core.JsonParseException(p, "duplicate key \"" + key + "\"",
-                            p.currentTokenLocation());
-                }
-                m.put(key, v);
-            }
-            return new Node(m, line);
+    private static <T> List<T> list(String file, Located<List<T>> value, String what, List<PlanError> errors) {
+        if (value == null) {
+            return List.of();
         }
-        if (t == JsonToken.START_ARRAY) {
-            List<Node> l = new ArrayList<>();
-            while (p.nextToken() != JsonToken.END_ARRAY) {
-                l.add(read(p));
-            }
-            return new Node(l, line);
+        if (value.value() == null) {
+            errors.add(new PlanError(file, value.line(), what + " must be a list"));
+            return List.of();
         }
-        if (t == JsonToken.VALUE_NULL) {
-            return new Node(null, line);
+        return value.value();
+    }
+
+    private static String string(String file, Located<String> value, String what, List<PlanError> errors) {
+        if (value.value() == null || value.value().isEmpty()) {
+            errors.add(new PlanError(file, value.line(), what + " must be a non-empty string"));
+            return null;
         }
-        return new Node(p.getText(), line);
+        return value.value();
     }
 }

@@ -60,6 +60,7 @@ import picocli.CommandLine.Option;
         versionProvider = FerryMain.Version.class,
         sortOptions = false,
         usageHelpWidth = 110,
+        modelTransformer = VerifyCommand.SettingFlags.class,
         description = {"Check a STOPPED ferry's store: re-read every module file, recompute its SHA-256 and h1 hashes,"
                 + " compare them with what was recorded at ingest and with the stored checksum database lookups;"
                 + " re-read every stored OCI manifest and blob and hash it against its digest; and check the store's"
@@ -79,27 +80,25 @@ public final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "FILE", description = "The YAML config file ferry serve uses (env FERRY_CONFIG).")
     Path config;
 
-    @Option(names = "--data", paramLabel = "DIR", description = "The data directory to check. Env FERRY_DATA, yaml data.")
-    String data;
-
     @Option(names = "--repair", description = "Fetch corrupt content again from the upstreams (when reachable): module"
             + " files must hash as recorded at ingest and as the checksum database says; manifests and blobs are"
             + " fetched from a --registry that mirrored them and must hash to their digest (pushed content cannot"
             + " be fetched again: push it again).")
     boolean repair;
 
-    @Option(names = "--go-upstream", paramLabel = "LIST", description = "Upstreams for --repair, as for ferry serve.")
-    String goUpstream;
-
-    @Option(names = "--sumdb", paramLabel = "GOSUMDB", description = "Checksum database, as for ferry serve.")
-    String sumdb;
-
-    @Option(names = "--private", paramLabel = "GLOBS", description = "Private module globs, as for ferry serve.")
-    String privates;
-
-    @Option(names = "--registry", paramLabel = "NAME=URL[,URL...]", description = "Registries for --repair of manifests"
-            + " and blobs, as for ferry serve (repeatable).")
-    List<String> registries;
+    /** The settings verify shares with serve, with its own help for them. */
+    public static final class SettingFlags implements CommandLine.IModelTransformer {
+        @Override
+        public CommandLine.Model.CommandSpec transform(CommandLine.Model.CommandSpec spec) {
+            return SettingOptions.add(spec, List.of(
+                    SettingOptions.option(Setting.DATA, "The data directory to check."),
+                    SettingOptions.option(Setting.GO_UPSTREAM, "Upstreams for --repair, as for ferry serve."),
+                    SettingOptions.option(Setting.GO_SUMDB, "Checksum database, as for ferry serve."),
+                    SettingOptions.option(Setting.GO_PRIVATE, "Private module globs, as for ferry serve."),
+                    SettingOptions.option(Setting.OCI_REGISTRIES, "Registries for --repair of manifests and blobs,"
+                            + " as for ferry serve (repeatable).")));
+        }
+    }
 
     public VerifyCommand(Map<String, String> env) {
         this.env = env;
@@ -109,15 +108,9 @@ public final class VerifyCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        Map<Setting, String> flags = new EnumMap<>(Setting.class);
-        put(flags, Setting.DATA, data);
-        put(flags, Setting.GO_UPSTREAM, goUpstream);
-        put(flags, Setting.GO_SUMDB, sumdb);
-        put(flags, Setting.GO_PRIVATE, privates);
-        put(flags, Setting.OCI_REGISTRIES, registries == null ? null : String.join(" ", registries));
         FerryConfig cfg;
         try {
-            cfg = ConfigLoader.load(flags, env, config);
+            cfg = ConfigLoader.load(SettingOptions.given(spec), env, config);
         } catch (ConfigException e) {
             err.println("ferry verify: " + e.getMessage());
             err.flush();
@@ -316,11 +309,5 @@ public final class VerifyCommand implements Callable<Integer> {
             return Optional.of(String.valueOf(e.getMessage()));
         }
         return check.check(p.module(), p.version(), p.ext()).map(why -> "still " + why);
-    }
-
-    private static void put(Map<Setting, String> flags, Setting s, String v) {
-        if (v != null) {
-            flags.put(s, v);
-        }
     }
 }

@@ -1,10 +1,5 @@
 package dev.ferry.server.config;
 
-import com.fasterxml.jackson.core.JsonLocation;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.ferry.mirror.sumdb.PrivatePatterns;
 import dev.ferry.protocols.sumdb.SumdbConfig;
 import dev.ferry.server.registryauth.RegistryUsers;
@@ -17,8 +12,6 @@ import dev.ferry.upstreams.Strategy;
 import dev.ferry.upstreams.Upstream;
 import dev.ferry.upstreams.UpstreamTimeouts;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,7 +19,6 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.logging.Level;
 
 /**
@@ -34,14 +26,6 @@ import java.util.logging.Level;
  * config file and the embedded defaults; checks every value and says exactly which source a bad one came from.
  */
 public final class ConfigLoader {
-    /** YAML mappings that group settings. */
-    private static final Set<String> GROUPS = Set.of("go", "upstream", "upstream.breaker", "upstream.retry", "upstream.slow", "admin", "oci", "storage",
-            "bundles");
-    /** The YAML list of scheduled exports (no flag or environment variable). */
-    static final String BUNDLES_SYNC = "bundles.sync";
-    /** The YAML list of per-upstream details. */
-    static final String UPSTREAMS = "upstreams";
-
     private ConfigLoader() {}
 
     /** A raw value and where it came from, e.g. "flag --listen", "env FERRY_LISTEN", "ferry.yaml:3", "default". */
@@ -55,15 +39,16 @@ public final class ConfigLoader {
     public static FerryConfig load(Map<Setting, String> flags, Map<String, String> env, Path configFile)
             throws ConfigException {
         Path file = configFile(env, configFile);
-        YamlFile yaml = file == null ? new YamlFile(Map.of(), List.of(), List.of(), List.of()) : readYamlFile(file, env);
-        return build(resolve(flags, env, yaml.settings()), yaml.upstreams(), yaml.registries(), env)
-                .withBundles(bundles(resolve(flags, env, yaml.settings()), yaml.sync()));
+        ConfigFile yaml = file == null ? ConfigFile.EMPTY : ConfigFile.read(file);
+        Map<Setting, Sourced> raw = resolve(flags, env, yaml.settings(file));
+        return build(raw, yaml.upstreamEntries(file, env), yaml.registryEntries(file, env), env)
+                .withBundles(bundles(raw, yaml.bundleSyncs(file)));
     }
 
     public static Map<Setting, Sourced> resolve(Map<Setting, String> flags, Map<String, String> env, Path configFile)
             throws ConfigException {
         Path file = configFile(env, configFile);
-        return resolve(flags, env, file == null ? Map.of() : readYaml(file));
+        return resolve(flags, env, (file == null ? ConfigFile.EMPTY : ConfigFile.read(file)).settings(file));
     }
 
     private static Path configFile(Map<String, String> env, Path configFile) {
@@ -340,152 +325,5 @@ public final class ConfigLoader {
             case "false", "no", "off", "0" -> false;
             default -> throw new IllegalArgumentException("expected true or false");
         };
-    }
-
-    /** What a config file holds: the settings, and the per-upstream details of its {@code upstreams:} list. */
-    record YamlFile(Map<Setting, Sourced> settings, List<UpstreamEntry> upstreams,
-                    List<RegistryEntries.Entry> registries, List<BundleSync> sync) {}
-
-    static Map<Setting, Sourced> readYaml(Path file) throws ConfigException {
-        return readYamlFile(file, System.getenv()).settings();
-    }
-
-    /** Reads the YAML file, rejecting unknown keys, lists and duplicates with file:line. */
-    static YamlFile readYamlFile(Path file, Map<String, String> env) throws ConfigException {
-        String text;
-        try {
-            text = Files.readString(file);
-        } catch (NoSuchFileException e) {
-            throw new ConfigException("config file " + file + " not found");
-        } catch (IOException e) {
-            throw new ConfigException("cannot read config file " + file + ": " + e.getMessage());
-        }
-        Map<Setting, Sourced> out = new EnumMap<>(Setting.class);
-        List<UpstreamEntry> upstreams = new ArrayList<>();
-        List<RegistryEntries.Entry> registries = new ArrayList<>();
-        List<BundleSync> sync = new ArrayList<>();
-        try (JsonParser p = new YAMLFactory().createParser(text)) {
-            JsonToken t = p.nextToken();
-            if (t == null) {
-                return new YamlFile(out, upstreams, registries, sync); // empty file
-            }
-            if (t != JsonToken.START_OBJECT) {
-                throw new ConfigException(where(file, p.currentTokenLocation()) + ": expected a mapping of settings");
-            }
-            readObject(p, "", file, out, upstreams, registries, sync, env);
-        } catch (JsonProcessingException e) {
-            String msg = e.getOriginalMessage() == null ? "invalid YAML" : e.getOriginalMessage().lines().findFirst().orElse("");
-            throw new ConfigException(where(file, e.getLocation()) + ": invalid YAML: " + msg);
-        } catch (IOException e) {
-            throw new ConfigException("cannot read config file " + file + ": " + e.getMessage());
-        }
-        return new YamlFile(out, List.copyOf(upstreams), List.copyOf(registries), List.copyOf(sync));
-    }
-
-    private static void readObject(JsonParser p, String prefix, Path file, Map<Setting, Sourced> out,
-                                   List<UpstreamEntry> upstreams, List<RegistryEntries.Entry> registries,
-                                   List<BundleSync> sync, Map<String, String> env)
-            throws IOException, ConfigException {
-        JsonToken t;
-        while ((t = p.nextToken()) != JsonToken.END_OBJECT) {
-            if (t != JsonToken.FIELD_NAME) {
-                throw new ConfigException(where(file, p.currentTokenLocation()) + ": unexpected " + t);
-            }
-            String key = prefix + p.currentName();
-            String at = where(file, p.currentTokenLocation());
-            JsonToken value = p.nextToken();
-            if (key.equals(UPSTREAMS) && value == JsonToken.START_ARRAY) {
-                if (!upstreams.isEmpty()) {
-                    throw new ConfigException(at + ": upstreams is set twice");
-                }
-                upstreams.addAll(UpstreamEntries.read(p, file, env));
-                continue;
-            }
-            if (key.equals(Setting.OCI_REGISTRIES.key())) {
-                if (value != JsonToken.START_OBJECT) {
-                    throw new ConfigException(at + ": oci.registries must be a mapping NAME: {endpoints: [URL, ...]}");
-                }
-                if (!registries.isEmpty()) {
-                    throw new ConfigException(at + ": oci.registries is set twice");
-                }
-                registries.addAll(RegistryEntries.read(p, file, env));
-                out.put(Setting.OCI_REGISTRIES, new Sourced("", at));
-                continue;
-            }
-            if (key.equals(BUNDLES_SYNC)) {
-                if (value != JsonToken.START_ARRAY) {
-                    throw new ConfigException(at + ": bundles.sync must be a list of {site, to, every, set?,"
-                            + " max-volume-size?}");
-                }
-                if (!sync.isEmpty()) {
-                    throw new ConfigException(at + ": bundles.sync is set twice");
-                }
-                sync.addAll(BundleSyncEntries.read(p, file));
-                continue;
-            }
-            if (key.equals(Setting.BUNDLES_TRUST.key()) && value == JsonToken.START_ARRAY) {
-                StringBuilder joined = new StringBuilder();
-                JsonToken item;
-                while ((item = p.nextToken()) != JsonToken.END_ARRAY) {
-                    if (!item.isScalarValue()) {
-                        throw new ConfigException(at + ": bundles.trust must be a list of verifier keys or files");
-                    }
-                    joined.append(joined.isEmpty() ? "" : ",").append(p.getText());
-                }
-                if (out.containsKey(Setting.BUNDLES_TRUST)) {
-                    throw new ConfigException(at + ": bundles.trust is set twice");
-                }
-                out.put(Setting.BUNDLES_TRUST, new Sourced(joined.toString(), at));
-                continue;
-            }
-            if (key.equals(Setting.OCI_HOSTED.key()) && value == JsonToken.START_ARRAY) {
-                StringBuilder joined = new StringBuilder();
-                JsonToken item;
-                while ((item = p.nextToken()) != JsonToken.END_ARRAY) {
-                    if (!item.isScalarValue()) {
-                        throw new ConfigException(at + ": oci.hosted must be a list of repository-name prefixes");
-                    }
-                    joined.append(joined.isEmpty() ? "" : ",").append(p.getText());
-                }
-                if (out.containsKey(Setting.OCI_HOSTED)) {
-                    throw new ConfigException(at + ": oci.hosted is set twice");
-                }
-                out.put(Setting.OCI_HOSTED, new Sourced(joined.toString(), at));
-                continue;
-            }
-            if (value == JsonToken.START_OBJECT) {
-                if (!GROUPS.contains(key)) {
-                    throw new ConfigException(at + ": unknown setting \"" + key + "\"" + hint());
-                }
-                readObject(p, key + ".", file, out, upstreams, registries, sync, env);
-                continue;
-            }
-            Setting s = Setting.byKey(key);
-            if (s == null) {
-                throw new ConfigException(at + ": unknown setting \"" + key + "\"" + hint());
-            }
-            if (value == JsonToken.START_ARRAY) {
-                throw new ConfigException(at + ": " + key + " takes a single value, not a list");
-            }
-            if (out.containsKey(s)) {
-                throw new ConfigException(at + ": " + key + " is set twice");
-            }
-            if (value == JsonToken.VALUE_NULL) {
-                continue;
-            }
-            out.put(s, new Sourced(p.getText(), at));
-        }
-    }
-
-    private static String hint() {
-        StringBuilder sb = new StringBuilder(" (known settings:");
-        for (Setting s : Setting.values()) {
-            sb.append(' ').append(s.key());
-        }
-        return sb.append(' ').append(UPSTREAMS).append(' ').append(BUNDLES_SYNC).append(')').toString();
-    }
-
-    static String where(Path file, JsonLocation loc) {
-        return loc == null || loc.getLineNr() < 1 ? file.toString() : file + ":" + loc.getLineNr();
     }
 }

@@ -1,12 +1,12 @@
 package dev.ferry.server.config;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.annotation.JsonAnySetter;
+import com.fasterxml.jackson.annotation.JsonFormat;
+import dev.ferry.protocols.yaml.Located;
 import dev.ferry.upstreams.Credentials;
 import dev.ferry.upstreams.GoProxyList;
 import dev.ferry.upstreams.Upstream;
 import dev.ferry.upstreams.UpstreamTimeouts;
-import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,7 +14,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * The mirrored registries, from {@code --registry NAME=URL[,URL...]} (repeatable), {@code FERRY_REGISTRY}
@@ -32,7 +31,6 @@ import java.util.Set;
 final class RegistryEntries {
     /** The endpoint list of a registry with no upstream. */
     static final String OFF = "off";
-    private static final Set<String> KEYS = Set.of("endpoints", "username", "password", "bearerToken");
 
     private RegistryEntries() {}
 
@@ -60,56 +58,40 @@ final class RegistryEntries {
         return out;
     }
 
-    /** Called with the parser on the START_OBJECT of {@code oci.registries}. */
-    static List<Entry> read(JsonParser p, Path file, Map<String, String> env) throws IOException, ConfigException {
+    /** One registry of the YAML mapping {@code oci.registries} as the file writes it; values may be ${ENV}. */
+    record Yaml(@JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY) Located<List<String>> endpoints,
+                String username, String password, String bearerToken,
+                @JsonAnySetter Map<String, Located<Object>> unknown) {}
+
+    /** The YAML mapping's entries; an entry's source is the line of its name. */
+    static List<Entry> fromYaml(Map<Located<String>, Yaml> registries, Path file, Map<String, String> env)
+            throws ConfigException {
         List<Entry> out = new ArrayList<>();
-        JsonToken t;
-        while ((t = p.nextToken()) != JsonToken.END_OBJECT) {
-            String name = p.currentName();
-            String at = ConfigLoader.where(file, p.currentTokenLocation());
-            if (p.nextToken() != JsonToken.START_OBJECT) {
+        for (Map.Entry<Located<String>, Yaml> e : registries.entrySet()) {
+            String name = e.getKey().value();
+            String at = ConfigFile.where(file, e.getKey().line());
+            Yaml y = e.getValue();
+            if (y == null) {
                 throw new ConfigException(at + ": oci.registries " + name
                         + " must be a mapping with endpoints (and optionally username/password or bearerToken)");
             }
+            ConfigFile.refuseUnknown(y.unknown(), "oci.registries", Yaml.class, file);
+            String what = "oci.registries " + name;
             List<String> urls = new ArrayList<>();
-            Map<String, String> fields = new LinkedHashMap<>();
-            while ((t = p.nextToken()) != JsonToken.END_OBJECT) {
-                String key = p.currentName();
-                String keyAt = ConfigLoader.where(file, p.currentTokenLocation());
-                JsonToken value = p.nextToken();
-                if (!KEYS.contains(key)) {
-                    throw new ConfigException(keyAt + ": unknown oci.registries setting \"" + key + "\" (known: "
-                            + String.join(" ", KEYS.stream().sorted().toList()) + ")");
+            if (y.endpoints() != null) {
+                if (y.endpoints().value() == null) {
+                    throw new ConfigException(at + ": " + what + " endpoints must be a list of URLs");
                 }
-                if (fields.containsKey(key) || (key.equals("endpoints") && !urls.isEmpty())) {
-                    throw new ConfigException(keyAt + ": oci.registries " + name + " " + key + " is set twice");
-                }
-                if (key.equals("endpoints")) {
-                    if (value == JsonToken.START_ARRAY) {
-                        while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
-                            if (!t.isScalarValue()) {
-                                throw new ConfigException(keyAt + ": oci.registries " + name + " endpoints must be a list of URLs");
-                            }
-                            urls.add(UpstreamEntries.expandIn(p.getText(), env, keyAt, "oci.registries " + name + " endpoints").strip());
-                        }
-                    } else if (value.isScalarValue() && value != JsonToken.VALUE_NULL) {
-                        for (String u : UpstreamEntries.expandIn(p.getText(), env, keyAt, "oci.registries " + name + " endpoints").split(",", -1)) {
-                            urls.add(u.strip());
-                        }
-                    } else {
-                        throw new ConfigException(keyAt + ": oci.registries " + name + " endpoints must be a list of URLs");
+                for (String item : y.endpoints().value()) {
+                    // one value may list several, comma-separated, as on the command line
+                    for (String url : EnvReferences.expand(item, env, at, what + " endpoints").split(",", -1)) {
+                        urls.add(url.strip());
                     }
-                    continue;
-                }
-                if (value == JsonToken.START_OBJECT || value == JsonToken.START_ARRAY) {
-                    throw new ConfigException(keyAt + ": oci.registries " + name + " " + key + " takes a single value");
-                }
-                if (value != JsonToken.VALUE_NULL) {
-                    fields.put(key, UpstreamEntries.expandIn(p.getText(), env, keyAt, "oci.registries " + name + " " + key));
                 }
             }
-            out.add(new Entry(name, urls, credentials(name, fields.get("username"), fields.get("password"),
-                    fields.get("bearerToken"), at), at));
+            out.add(new Entry(name, urls, credentials(name, EnvReferences.expand(y.username(), env, at, what + " username"),
+                    EnvReferences.expand(y.password(), env, at, what + " password"),
+                    EnvReferences.expand(y.bearerToken(), env, at, what + " bearerToken"), at), at));
         }
         return out;
     }

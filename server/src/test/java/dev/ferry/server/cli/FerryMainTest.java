@@ -45,6 +45,8 @@ class FerryMainTest {
             assertTrue(help.contains(s.flag()) || help.contains(s.flag().replace("--", "--[no-]")), "help mentions " + s.flag() + ":\n" + help);
             assertTrue(help.contains(s.env()), "help mentions " + s.env());
             assertTrue(help.contains(s.key()), "help mentions yaml key " + s.key());
+            assertTrue(help.replaceAll("\\s", "").contains(("Default: " + s.shownDefault()).replaceAll("\\s", "")),
+                    "help gives the default of " + s.flag());
         }
         assertTrue(help.contains("--config"));
         assertTrue(help.contains("--no-access-log") || help.contains("--[no-]access-log"), help);

@@ -98,6 +98,47 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void wrongShapesNameTheKeyAndLine() throws Exception {
+        String[][] cases = {
+                {"listen: [a, b]\n", ":1: listen takes a single value"},
+                {"data: /d\ngo: 5\n", ":2: go must be a mapping of settings"},
+                {"- a\n- b\n", ":1: expected a mapping of settings"},
+                {"oci:\n  hosted: {a: b}\n", ":2: oci.hosted must be a list"},
+                {"upstream:\n  breaker:\n    failures: [1]\n", ":3: upstream.breaker.failures takes a single value"},
+                {"upstreams:\n  - url: https://a.example\n  - https://b.example\n", ":3: each item of upstreams must be a mapping"},
+                {"listen: :1\ndata: /d\nlisten: :2\n", ":3: invalid YAML: "},
+                {"upstream:\n  retry:\n    attempts: 2\n    atempts: 3\n", ":4: unknown setting \"upstream.retry.atempts\""},
+        };
+        for (String[] c : cases) {
+            Path file = yaml(c[0]);
+            ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.resolve(Map.of(), Map.of(), file), c[0]);
+            assertTrue(e.getMessage().startsWith(file + c[1]), c[0] + " -> " + e.getMessage());
+        }
+        ConfigException twice = assertThrows(ConfigException.class,
+                () -> ConfigLoader.resolve(Map.of(), Map.of(), yaml("go:\n  listTtl: 1m\n  listTtl: 2m\n")));
+        assertTrue(twice.getMessage().contains(":3: ") && twice.getMessage().contains("listTtl"), twice.getMessage());
+    }
+
+    @Test
+    void nullValuesAndANullDocumentLeaveTheDefaults() throws Exception {
+        var raw = ConfigLoader.resolve(Map.of(), Map.of(), yaml("listen: ~\ngo:\n  listTtl: ~\n  notFoundTtl: 2m\n"));
+        assertEquals("default", raw.get(Setting.LISTEN).source());
+        assertEquals("default", raw.get(Setting.GO_LIST_TTL).source());
+        assertEquals("2m", raw.get(Setting.GO_NOT_FOUND_TTL).value());
+        assertEquals("default", ConfigLoader.resolve(Map.of(), Map.of(), yaml("~\n")).get(Setting.LISTEN).source());
+    }
+
+    @Test
+    void listSettingsTakeAListOrOneCommaSeparatedValue() throws Exception {
+        for (String hosted : new String[] {"[team, ci/cache]", "team, ci/cache", "\"team,ci/cache\""}) {
+            Path file = yaml("oci:\n  hosted: " + hosted + "\n");
+            assertEquals(java.util.List.of("team", "ci/cache"), ConfigLoader.load(Map.of(), Map.of(), file).oci().hosted(),
+                    hosted);
+            assertEquals(file + ":2", ConfigLoader.resolve(Map.of(), Map.of(), file).get(Setting.OCI_HOSTED).source());
+        }
+    }
+
+    @Test
     void emptyFileIsFine() throws Exception {
         var raw = ConfigLoader.resolve(Map.of(), Map.of(), yaml(""));
         assertEquals("default", raw.get(Setting.LISTEN).source());
