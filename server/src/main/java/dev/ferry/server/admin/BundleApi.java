@@ -1,16 +1,19 @@
 package dev.ferry.server.admin;
 
-import static dev.ferry.server.admin.AdminApi.badRequest;
-import static dev.ferry.server.admin.AdminApi.notFound;
+import static dev.ferry.server.admin.ApiException.badRequest;
+import static dev.ferry.server.admin.ApiException.notFound;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ferry.protocols.FormatException;
 import dev.ferry.protocols.sumdb.note.Verifier;
-import dev.ferry.server.admin.AdminApi.ApiException;
-import dev.ferry.server.config.ByteRates;
+import dev.ferry.server.admin.api.AdminPaths;
+import dev.ferry.server.admin.api.BundleJob;
+import dev.ferry.server.admin.api.BundleJobs;
+import dev.ferry.server.admin.api.Count;
+import dev.ferry.server.admin.api.ExportHistory;
+import dev.ferry.server.admin.api.InventoryWritten;
+import dev.ferry.server.admin.api.StartExport;
+import dev.ferry.server.admin.api.StartImport;
+import dev.ferry.server.admin.api.WriteInventory;
 import dev.ferry.sync.MirrorSet;
 import dev.ferry.sync.bundle.BundleException;
 import dev.ferry.sync.bundle.BundleFormat;
@@ -32,15 +35,15 @@ import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import java.util.stream.Collectors;
 
 /**
  * The bundle part of the admin API (exports, imports, the inventory, the export history), independent of HTTP like
- * {@link AdminApi}: bodies in, JSON out, refusals as {@link ApiException}. Paths in bodies are on the server's
- * filesystem and must be absolute (the CLI makes relative ones absolute before sending them).
+ * {@link AdminApi}: request records in, response records out, refusals as {@link ApiException}. Paths in requests
+ * are on the server's filesystem and must be absolute (the CLI makes relative ones absolute before sending them).
  */
 public final class BundleApi {
     private static final Logger LOG = Logger.getLogger("ferry.bundles");
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Bundles bundles;
     private final List<Verifier> trusted;
@@ -58,47 +61,33 @@ public final class BundleApi {
 
     // ---- exports ------------------------------------------------------------------------------------------------
 
-    /**
-     * {@code POST /admin/api/exports}: {@code {"to": DIR, "format": "bundle"|"goproxy"|"oci-layout", "site": S,
-     * "everything": true, "set": {"name": FILE, "content": YAML}, "modules": [..], "images": [..],
-     * "inventory": FILE, "since": ID, "maxVolumeSize": "4GiB"|BYTES}}; nothing selected means everything.
-     */
-    public ObjectNode startExport(JsonNode body) {
-        ObjectNode b = AdminApi.object(body);
-        AdminApi.only(b, "to", "format", "site", "everything", "set", "modules", "images", "inventory", "since",
-                "maxVolumeSize");
-        Path to = path(b, "to");
-        BundleFormat format = format(AdminApi.optionalText(b, "format", "bundle"));
-        String site = AdminApi.optionalText(b, "site", "");
-        boolean everything = AdminApi.bool(b, "everything");
+    /** {@code POST /admin/api/exports}: nothing selected means everything. */
+    public BundleJob startExport(StartExport r) {
+        Path to = absolute("to", r.to());
+        BundleFormat format = format(Objects.requireNonNullElse(r.format(), "bundle"));
+        String site = Objects.requireNonNullElse(r.site(), "");
+        boolean everything = Boolean.TRUE.equals(r.everything());
         Optional<MirrorSet> set = Optional.empty();
         Map<String, String> mirrorSets = Map.of();
-        if (b.hasNonNull("set")) {
-            JsonNode s = b.get("set");
-            if (!(s instanceof ObjectNode so)) {
-                throw badRequest("\"set\" must be an object {\"name\": FILE, \"content\": YAML}");
-            }
-            AdminApi.only(so, "name", "content");
-            String name = AdminApi.optionalText(so, "name", "mirror-set.yaml");
-            String content = text(so, "content", "set.content");
+        if (r.set() != null) {
+            String name = Objects.requireNonNullElse(r.set().name(), "mirror-set.yaml");
+            String content = r.set().content();
             MirrorSet.Parsed parsed = MirrorSet.parse(name, content.getBytes(StandardCharsets.UTF_8));
             if (!parsed.errors().isEmpty()) {
                 throw new ApiException(400, "invalid_mirror_set", "the mirror set has errors: " + parsed.errors().stream()
-                        .map(Object::toString).collect(java.util.stream.Collectors.joining("; ")),
-                        AdminApi.planErrors(parsed.errors()));
+                        .map(Object::toString).collect(Collectors.joining("; ")), AdminApi.lineErrors(parsed.errors()));
             }
             set = Optional.of(parsed.set());
             mirrorSets = Map.of(parsed.set().name(), content);
         }
-        List<String> modules = strings(b, "modules");
-        List<String> images = strings(b, "images");
+        List<String> modules = Objects.requireNonNullElse(r.modules(), List.of());
+        List<String> images = Objects.requireNonNullElse(r.images(), List.of());
         if (!everything && set.isEmpty() && modules.isEmpty() && images.isEmpty()) {
             everything = true;
         }
-        Optional<Path> inventory = b.hasNonNull("inventory") ? Optional.of(path(b, "inventory")) : Optional.empty();
-        Optional<String> since = Optional.ofNullable(AdminApi.optionalText(b, "since", null)).map(String::strip);
-        long maxVolume = b.hasNonNull("maxVolumeSize") ? size(b.get("maxVolumeSize"))
-                : ExportRequest.DEFAULT_MAX_VOLUME_SIZE;
+        Optional<Path> inventory = Optional.ofNullable(r.inventory()).map(i -> absolute("inventory", i));
+        Optional<String> since = Optional.ofNullable(r.since()).map(String::strip);
+        long maxVolume = Objects.requireNonNullElse(r.maxVolumeSize(), ExportRequest.DEFAULT_MAX_VOLUME_SIZE);
         if (format != BundleFormat.BUNDLE && (inventory.isPresent() || since.isPresent())) {
             throw badRequest("\"inventory\" and \"since\" go with format bundle only (plain formats are always whole)");
         }
@@ -117,49 +106,34 @@ public final class BundleApi {
         }
         LOG.info("export " + p.id() + " started: " + format + " to " + to + (site.isEmpty() ? "" : " for site " + site)
                 + inventory.map(i -> " against inventory " + i).orElse("") + since.map(i -> " since " + i).orElse(""));
-        return started(p, "/admin/api/exports/");
+        return started("export", p);
     }
 
     /** {@code GET /admin/api/exports}. */
-    public ObjectNode exports() {
+    public BundleJobs exports() {
         return jobs("export");
     }
 
     /** {@code GET /admin/api/exports/{id}}. */
-    public ObjectNode export(String id) {
+    public BundleJob export(String id) {
         return job("export", id);
     }
 
     /** {@code DELETE /admin/api/exports/{id}}: cancels; answers the job's progress. */
-    public ObjectNode cancelExport(String id) {
+    public BundleJob cancelExport(String id) {
         return cancel("export", id);
     }
 
     // ---- imports ------------------------------------------------------------------------------------------------
 
-    /** {@code POST /admin/api/imports}: {@code {"from": [DIR, ...] | DIR, "trust": [VERIFIER KEY, ...]}}. */
-    public ObjectNode startImport(JsonNode body) {
-        ObjectNode b = AdminApi.object(body);
-        AdminApi.only(b, "from", "trust");
-        JsonNode f = b.get("from");
-        if (f == null || f.isNull()) {
-            throw badRequest("missing field \"from\" (the bundle's directory, or several holding its volumes)");
-        }
+    /** {@code POST /admin/api/imports}: with the server's trusted keys and the request's. */
+    public BundleJob startImport(StartImport r) {
         List<Path> from = new ArrayList<>();
-        if (f.isTextual()) {
-            from.add(absolute("from", f.asText()));
-        } else if (f.isArray() && !f.isEmpty()) {
-            for (JsonNode d : f) {
-                if (!d.isTextual()) {
-                    throw badRequest("\"from\" must be a directory or a non-empty array of directories, not " + d);
-                }
-                from.add(absolute("from", d.asText()));
-            }
-        } else {
-            throw badRequest("\"from\" must be a directory or a non-empty array of directories");
+        for (String d : r.from()) {
+            from.add(absolute("from", d));
         }
         LinkedHashSet<Verifier> keys = new LinkedHashSet<>(trusted);
-        for (String k : strings(b, "trust")) {
+        for (String k : Objects.requireNonNullElse(r.trust(), List.<String>of())) {
             try {
                 keys.add(Verifier.parse(k.strip()));
             } catch (FormatException e) {
@@ -180,21 +154,21 @@ public final class BundleApi {
         }
         LOG.info("import " + p.id() + " started from " + from);
         followImport(p.id());
-        return started(p, "/admin/api/imports/");
+        return started("import", p);
     }
 
     /** {@code GET /admin/api/imports}. */
-    public ObjectNode imports() {
+    public BundleJobs imports() {
         return jobs("import");
     }
 
     /** {@code GET /admin/api/imports/{id}}. */
-    public ObjectNode importJob(String id) {
+    public BundleJob importJob(String id) {
         return job("import", id);
     }
 
     /** {@code DELETE /admin/api/imports/{id}}. */
-    public ObjectNode cancelImport(String id) {
+    public BundleJob cancelImport(String id) {
         return cancel("import", id);
     }
 
@@ -222,65 +196,39 @@ public final class BundleApi {
 
     // ---- inventory and history ----------------------------------------------------------------------------------
 
-    /** {@code POST /admin/api/inventory}: {@code {"out": FILE}}; writes it now and answers its summary. */
-    public ObjectNode inventory(JsonNode body) {
-        ObjectNode b = AdminApi.object(body);
-        AdminApi.only(b, "out");
-        Path out = path(b, "out");
+    /** {@code POST /admin/api/inventory}: writes it now and answers its summary. */
+    public InventoryWritten inventory(WriteInventory r) {
+        Path out = absolute("out", r.out());
         List<BundleProgress.Count> counts;
         try {
             counts = bundles.writeInventory(out);
         } catch (BundleException e) {
             throw refused(e);
         } catch (IOException e) {
-            throw new ApiException(500, "io_error", "cannot write the inventory to " + out + ": " + e.getMessage(), null);
+            throw ApiException.ioError("cannot write the inventory to " + out + ": " + e.getMessage());
         }
-        ObjectNode n = JSON.createObjectNode();
-        n.put("out", out.toString());
-        n.set("summary", counts(counts));
         LOG.info("inventory written to " + out);
-        return n;
+        return new InventoryWritten(out.toString(), counts(counts));
     }
 
     /** {@code GET /admin/api/bundles}: every bundle exported, oldest first. */
-    public ObjectNode history() {
-        ObjectNode out = JSON.createObjectNode();
-        ArrayNode list = out.putArray("bundles");
-        for (ExportRecord r : bundles.history()) {
-            list.add(record(r));
-        }
-        return out;
+    public ExportHistory history() {
+        return new ExportHistory(bundles.history().stream().map(BundleApi::exported).toList());
     }
 
-    public static ObjectNode record(ExportRecord r) {
-        ObjectNode n = JSON.createObjectNode();
-        n.put("id", r.id());
-        n.put("site", r.site());
-        n.put("base", r.base());
-        n.put("inventory", r.inventory());
-        n.put("directory", r.directory());
-        n.put("created", r.created() == null ? null : r.created().toString());
-        n.put("objects", r.objects());
-        n.put("chunks", r.chunks());
-        n.put("bytes", r.bytes());
-        return n;
+    static ExportHistory.Exported exported(ExportRecord r) {
+        return new ExportHistory.Exported(r.id(), r.site(), r.base(), r.inventory(), r.directory(),
+                AdminApi.time(r.created()), r.objects(), r.chunks(), r.bytes());
     }
 
     // ---- jobs ---------------------------------------------------------------------------------------------------
 
-    private ObjectNode jobs(String kind) {
-        ObjectNode out = JSON.createObjectNode();
-        ArrayNode list = out.putArray("jobs");
-        for (BundleProgress p : bundles.jobs()) {
-            if (kind.equals(p.kind())) {
-                list.add(progress(p));
-            }
-        }
-        return out;
+    private BundleJobs jobs(String kind) {
+        return new BundleJobs(bundles.jobs().stream().filter(p -> kind.equals(p.kind())).map(BundleApi::job).toList());
     }
 
-    private ObjectNode job(String kind, String id) {
-        return progress(find(kind, id));
+    private BundleJob job(String kind, String id) {
+        return job(find(kind, id));
     }
 
     private BundleProgress find(String kind, String id) {
@@ -288,7 +236,7 @@ public final class BundleApi {
                 .orElseThrow(() -> notFound("no " + kind + " job " + id));
     }
 
-    private ObjectNode cancel(String kind, String id) {
+    private BundleJob cancel(String kind, String id) {
         find(kind, id);
         if (!bundles.cancel(id)) {
             throw notFound("no " + kind + " job " + id);
@@ -296,50 +244,29 @@ public final class BundleApi {
         return job(kind, id);
     }
 
-    private static ObjectNode started(BundleProgress p, String prefix) {
-        ObjectNode n = progress(p);
-        n.put("location", prefix + p.id());
-        return n;
+    private static BundleJob started(String kind, BundleProgress p) {
+        return job(p).at(AdminPaths.bundleJob(kind, p.id()));
     }
 
-    /** A job's progress or report as JSON. */
-    public static ObjectNode progress(BundleProgress p) {
-        ObjectNode n = JSON.createObjectNode();
-        n.put("id", p.id());
-        n.put("kind", p.kind());
-        n.put("state", p.state() == null ? BundleProgress.State.RUNNING.name() : p.state().name());
-        n.put("bundleId", p.bundleId());
-        n.put("directory", p.directory());
-        n.put("phase", p.phase());
-        n.put("bytesDone", p.bytesDone());
-        n.put("bytesTotal", p.bytesTotal());
-        n.put("itemsDone", p.itemsDone());
-        n.put("itemsTotal", p.itemsTotal());
-        n.put("bytesPerSecond", p.bytesPerSecond());
-        n.set("summary", counts(p.summary()));
-        ArrayNode notes = n.putArray("notes");
-        p.notes().forEach(notes::add);
-        n.put("error", p.error());
-        n.put("started", p.started() == null ? null : p.started().toString());
-        n.put("finished", p.finished() == null ? null : p.finished().toString());
-        return n;
+    /** A job's progress or report. */
+    public static BundleJob job(BundleProgress p) {
+        return new BundleJob(p.id(), p.kind(), p.state() == null ? BundleProgress.State.RUNNING.name() : p.state().name(),
+                p.bundleId(), p.directory(), p.phase(), p.bytesDone(), p.bytesTotal(), p.itemsDone(), p.itemsTotal(),
+                p.bytesPerSecond(), counts(p.summary()), p.notes(), p.error(), AdminApi.time(p.started()),
+                AdminApi.time(p.finished()), null);
     }
 
-    private static ArrayNode counts(List<BundleProgress.Count> counts) {
-        ArrayNode a = JSON.createArrayNode();
-        for (BundleProgress.Count c : counts) {
-            a.addObject().put("what", c.what()).put("value", c.value());
-        }
-        return a;
+    private static List<Count> counts(List<BundleProgress.Count> counts) {
+        return counts.stream().map(c -> new Count(c.what(), c.value())).toList();
     }
 
-    // ---- body helpers -------------------------------------------------------------------------------------------
+    // ---- values -------------------------------------------------------------------------------------------------
 
     /** A synchronous refusal: the request is wrong (400), names something absent (404), or cannot be done (400). */
     static ApiException refused(BundleException e) {
         return switch (e.kind()) {
-            case NOT_FOUND -> new ApiException(404, "not_found", e.getMessage(), null);
-            case BAD_REQUEST -> new ApiException(400, "bad_request", e.getMessage(), null);
+            case NOT_FOUND -> notFound(e.getMessage());
+            case BAD_REQUEST -> badRequest(e.getMessage());
             case REFUSED -> new ApiException(400, "refused", e.getMessage(), null);
         };
     }
@@ -353,10 +280,6 @@ public final class BundleApi {
         };
     }
 
-    private static Path path(ObjectNode b, String field) {
-        return absolute(field, AdminApi.requiredText(b, field));
-    }
-
     private static Path absolute(String field, String text) {
         Path p;
         try {
@@ -368,49 +291,5 @@ public final class BundleApi {
             throw badRequest("\"" + field + "\" must be an absolute path on the server, not " + text);
         }
         return p.normalize();
-    }
-
-    private static String text(ObjectNode b, String field, String shown) {
-        JsonNode n = b.get(field);
-        if (n == null || n.isNull()) {
-            throw badRequest("missing field \"" + shown + "\" (the file's text)");
-        }
-        if (!n.isTextual()) {
-            throw badRequest("\"" + shown + "\" must be a string (the file's text)");
-        }
-        return n.asText();
-    }
-
-    private static List<String> strings(ObjectNode b, String field) {
-        JsonNode n = b.get(field);
-        if (n == null || n.isNull()) {
-            return List.of();
-        }
-        if (!n.isArray()) {
-            throw badRequest("\"" + field + "\" must be an array of strings");
-        }
-        List<String> out = new ArrayList<>();
-        for (JsonNode i : n) {
-            if (!i.isTextual() || i.asText().isBlank()) {
-                throw badRequest("\"" + field + "\" must be an array of non-empty strings, not " + i);
-            }
-            out.add(i.asText().strip());
-        }
-        return out;
-    }
-
-    /** A byte count: a whole number, or text such as "4GiB", "700MB", "1048576". */
-    static long size(JsonNode n) {
-        if (n.isIntegralNumber()) {
-            return n.asLong();
-        }
-        if (n.isTextual()) {
-            try {
-                return ByteRates.parse(n.asText());
-            } catch (IllegalArgumentException | ArithmeticException e) {
-                throw badRequest("maxVolumeSize: " + e.getMessage());
-            }
-        }
-        throw badRequest("\"maxVolumeSize\" must be a size such as \"4GiB\", \"700MB\" or a number of bytes");
     }
 }

@@ -1,8 +1,10 @@
 package dev.ferry.server.cli;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ferry.server.admin.AdminAuth;
+import dev.ferry.server.admin.api.AdminJson;
+import dev.ferry.server.admin.api.ApiError;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -17,12 +19,12 @@ import java.time.Duration;
 import java.util.Map;
 
 /**
- * The CLI's side of {@code /admin/api/}: JSON requests with the admin token, and failures turned into one readable
- * sentence and an exit status ({@link Failure}).
+ * The CLI's side of {@code /admin/api/}: the API's request records sent as JSON with the admin token, the answers
+ * read into its response records, and failures turned into one readable sentence and an exit status
+ * ({@link Failure}).
  */
 final class AdminClient {
     static final String DEFAULT_SERVER = "http://127.0.0.1:8080";
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Something the CLI reports as "ferry: MESSAGE" and exits with {@code exit}. */
     static final class Failure extends Exception {
@@ -98,25 +100,42 @@ final class AdminClient {
         return server;
     }
 
+    /** {@code GET path}, its answer read into {@code type}. */
+    <T> T get(String path, Class<T> type) throws Failure {
+        return read(path, send("GET", path, null), type);
+    }
+
+    /** {@code GET path}, its answer as sent (for --json). */
     JsonNode get(String path) throws Failure {
         return send("GET", path, null);
     }
 
-    JsonNode post(String path, JsonNode body) throws Failure {
-        return send("POST", path, body);
+    /** {@code POST path} with {@code body} (a request record) as JSON, the answer read into {@code type}. */
+    <T> T post(String path, Object body, Class<T> type) throws Failure {
+        return read(path, send("POST", path, body), type);
     }
 
-    JsonNode delete(String path, JsonNode body) throws Failure {
-        return send("DELETE", path, body);
+    /** {@code DELETE path}, with {@code body} as JSON unless null, the answer read into {@code type}. */
+    <T> T delete(String path, Object body, Class<T> type) throws Failure {
+        return read(path, send("DELETE", path, body), type);
     }
 
-    private JsonNode send(String method, String path, JsonNode body) throws Failure {
+    private <T> T read(String path, JsonNode answer, Class<T> type) throws Failure {
+        try {
+            return AdminJson.read(answer, type);
+        } catch (JsonProcessingException e) {
+            throw new Failure(server + " answered " + path + " with JSON this ferry cannot read: "
+                    + e.getOriginalMessage(), 1);
+        }
+    }
+
+    private JsonNode send(String method, String path, Object body) throws Failure {
         URI uri = URI.create(server + path);
         HttpRequest.Builder b = HttpRequest.newBuilder(uri).header("Authorization", "Bearer " + token)
                 .header("Accept", "application/json");
         if (body != null) {
             b.header("Content-Type", "application/json");
-            b.method(method, HttpRequest.BodyPublishers.ofString(body.toString(), StandardCharsets.UTF_8));
+            b.method(method, HttpRequest.BodyPublishers.ofString(AdminJson.write(body), StandardCharsets.UTF_8));
         } else {
             b.method(method, HttpRequest.BodyPublishers.noBody());
         }
@@ -133,7 +152,7 @@ final class AdminClient {
         }
         JsonNode json = null;
         try {
-            json = r.body().length == 0 ? null : JSON.readTree(r.body());
+            json = r.body().length == 0 ? null : AdminJson.parse(r.body());
         } catch (IOException e) {
             // not JSON: reported below by status
         }
@@ -141,15 +160,17 @@ final class AdminClient {
         if (s >= 200 && s < 300 && json != null) {
             return json;
         }
-        String message = json != null && json.hasNonNull("message") ? json.get("message").asText()
+        ApiError error = error(json);
+        String message = error != null && error.message() != null ? error.message()
                 : new String(r.body(), StandardCharsets.UTF_8).strip();
         if (s == 401) {
             throw new Failure("ferry at " + server + " refused the admin token (401): check --admin-token,"
                     + " FERRY_ADMIN_TOKEN or --data", 1);
         }
         StringBuilder text = new StringBuilder(message.isEmpty() ? "HTTP " + s : message);
-        if (json != null && json.has("details") && json.get("details").isArray()) {
-            for (JsonNode d : json.get("details")) {
+        if (error != null && error.details() != null && error.details().isArray()) {
+            // Errors by line (a mirror set's) or as text (invalid items).
+            for (JsonNode d : error.details()) {
                 text.append("\n  ").append(d.isObject() && d.has("text") ? d.get("text").asText() : d.asText());
             }
         }
@@ -157,6 +178,18 @@ final class AdminClient {
             throw new Failure(server + " has no admin API at " + path + " (is it ferry?)", 1);
         }
         throw new Failure(text.toString(), s == 400 ? 2 : 1);
+    }
+
+    /** A refusal's body, or null when the answer is no JSON object. */
+    private static ApiError error(JsonNode json) {
+        if (json == null || !json.isObject()) {
+            return null;
+        }
+        try {
+            return AdminJson.read(json, ApiError.class);
+        } catch (JsonProcessingException e) {
+            return null;
+        }
     }
 
     private static String describe(Exception e) {

@@ -1,6 +1,5 @@
 package dev.ferry.server.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -15,8 +14,6 @@ import picocli.CommandLine;
  * exit status (1, or 2 for usage errors).
  */
 abstract class AdminCommand implements Callable<Integer> {
-    static final ObjectMapper JSON = new ObjectMapper();
-
     final CliContext ctx;
 
     @CommandLine.Spec

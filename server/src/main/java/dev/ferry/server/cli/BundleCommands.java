@@ -1,14 +1,21 @@
 package dev.ferry.server.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ferry.protocols.sumdb.note.Verifier;
+import dev.ferry.server.admin.api.AdminPaths;
+import dev.ferry.server.admin.api.BundleJob;
+import dev.ferry.server.admin.api.BundleJobs;
+import dev.ferry.server.admin.api.Count;
+import dev.ferry.server.admin.api.ExportHistory;
+import dev.ferry.server.admin.api.InventoryWritten;
+import dev.ferry.server.admin.api.StartExport;
+import dev.ferry.server.admin.api.StartImport;
+import dev.ferry.server.admin.api.WriteInventory;
 import dev.ferry.server.config.ByteRates;
 import dev.ferry.server.config.TrustedKeys;
 import dev.ferry.sync.bundle.ExportRequest;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
@@ -90,6 +97,9 @@ public final class BundleCommands {
             super(ctx);
         }
 
+        /** The size --max-volume-size gives, checked by {@link #validate}; null: the server's default. */
+        private Long maxVolumeBytes;
+
         @Override
         void validate() {
             if (to == null) {
@@ -117,47 +127,22 @@ public final class BundleCommands {
                 if (n < ExportRequest.MIN_MAX_VOLUME_SIZE) {
                     throw usage("--max-volume-size: at least 2MiB, not " + maxVolumeSize);
                 }
+                maxVolumeBytes = n;
             }
         }
 
         @Override
         int run(AdminClient client) throws AdminClient.Failure {
-            ObjectNode body = JSON.createObjectNode();
-            body.put("to", serverPath(this, "--to", to));
-            body.put("format", format);
-            if (site != null) {
-                body.put("site", site);
-            }
-            if (set != null) {
-                body.putObject("set").put("name", set.getFileName().toString()).put("content", read(set));
-            }
-            if (modules != null && !modules.isEmpty()) {
-                ArrayNode a = body.putArray("modules");
-                modules.forEach(a::add);
-            }
-            if (images != null && !images.isEmpty()) {
-                ArrayNode a = body.putArray("images");
-                images.forEach(a::add);
-            }
-            if (set == null && body.path("modules").isEmpty() && body.path("images").isEmpty()) {
-                body.put("everything", true);
-            }
-            if (inventory != null) {
-                body.put("inventory", serverPath(this, "--inventory", inventory));
-            }
-            if (since != null) {
-                body.put("since", since);
-            }
-            if (maxVolumeSize != null) {
-                body.put("maxVolumeSize", maxVolumeSize);
-            }
-            JsonNode started = client.post("/admin/api/exports", body);
-            if (detach) {
-                out().println(started.path("id").asText());
-                out().flush();
-                return 0;
-            }
-            return new BundleWatcher(out(), ctx).follow(client, "/admin/api/exports/", started);
+            String toPath = serverPath(this, "--to", to);
+            StartExport.SetFile setFile = set == null ? null
+                    : new StartExport.SetFile(set.getFileName().toString(), read(set));
+            List<String> mods = modules == null || modules.isEmpty() ? null : modules;
+            List<String> imgs = images == null || images.isEmpty() ? null : images;
+            Boolean everything = set == null && mods == null && imgs == null ? Boolean.TRUE : null;
+            String inventoryPath = inventory == null ? null : serverPath(this, "--inventory", inventory);
+            BundleJob started = client.post(AdminPaths.of(AdminPaths.EXPORTS), new StartExport(toPath, format, site,
+                    everything, setFile, mods, imgs, inventoryPath, since, maxVolumeBytes), BundleJob.class);
+            return follow(this, client, started, detach);
         }
     }
 
@@ -201,28 +186,21 @@ public final class BundleCommands {
 
         @Override
         int run(AdminClient client) throws AdminClient.Failure {
-            ObjectNode body = JSON.createObjectNode();
-            ArrayNode from = body.putArray("from");
+            List<String> from = new ArrayList<>();
             for (String d : dirs) {
                 from.add(serverPath(this, "DIR", d));
             }
+            List<String> keys = null;
             if (trust != null && !trust.isEmpty()) {
-                List<Verifier> keys;
                 try {
-                    keys = TrustedKeys.parseAll(trust);
+                    keys = TrustedKeys.parseAll(trust).stream().map(Verifier::encoded).toList();
                 } catch (IllegalArgumentException e) {
                     throw new AdminClient.Failure("--trust: " + e.getMessage(), 2);
                 }
-                ArrayNode a = body.putArray("trust");
-                keys.forEach(k -> a.add(k.encoded()));
             }
-            JsonNode started = client.post("/admin/api/imports", body);
-            if (detach) {
-                out().println(started.path("id").asText());
-                out().flush();
-                return 0;
-            }
-            return new BundleWatcher(out(), ctx).follow(client, "/admin/api/imports/", started);
+            BundleJob started = client.post(AdminPaths.of(AdminPaths.IMPORTS), new StartImport(from, keys),
+                    BundleJob.class);
+            return follow(this, client, started, detach);
         }
     }
 
@@ -243,11 +221,11 @@ public final class BundleCommands {
 
         @Override
         int run(AdminClient client) throws AdminClient.Failure {
-            JsonNode r = client.post("/admin/api/inventory",
-                    JSON.createObjectNode().put("out", serverPath(this, "--out", outFile)));
-            out().println("wrote " + r.path("out").asText());
-            for (JsonNode c : r.path("summary")) {
-                out().println("  " + c.path("what").asText() + ": " + c.path("value").asLong());
+            InventoryWritten r = client.post(AdminPaths.of(AdminPaths.INVENTORY),
+                    new WriteInventory(serverPath(this, "--out", outFile)), InventoryWritten.class);
+            out().println("wrote " + r.out());
+            for (Count c : r.summary()) {
+                out().println("  " + c.what() + ": " + c.value());
             }
             out().flush();
             return 0;
@@ -265,18 +243,17 @@ public final class BundleCommands {
 
         @Override
         int run(AdminClient client) throws AdminClient.Failure {
-            JsonNode list = client.get("/admin/api/bundles").path("bundles");
+            List<ExportHistory.Exported> list = client.get(AdminPaths.of(AdminPaths.BUNDLES), ExportHistory.class)
+                    .bundles();
             if (list.isEmpty()) {
                 out().println("no bundles exported yet");
             }
-            for (JsonNode b : list) {
-                String site = b.path("site").asText("");
-                out().println(b.path("id").asText() + "  site " + (site.isEmpty() ? "-" : site) + "  "
-                        + (b.hasNonNull("base") ? "since " + b.path("base").asText()
-                        : b.path("inventory").asBoolean() ? "against an inventory" : "full") + "  "
-                        + b.path("objects").asLong() + " objects, " + b.path("chunks").asLong() + " chunks, "
-                        + JobWatcher.bytes(b.path("bytes").asLong()) + "  " + b.path("created").asText()
-                        + "  " + b.path("directory").asText());
+            for (ExportHistory.Exported b : list) {
+                String site = b.site() == null ? "" : b.site();
+                out().println(b.id() + "  site " + (site.isEmpty() ? "-" : site) + "  "
+                        + (b.base() != null ? "since " + b.base() : b.inventory() ? "against an inventory" : "full")
+                        + "  " + b.objects() + " objects, " + b.chunks() + " chunks, " + Units.bytes(b.bytes()) + "  "
+                        + b.created() + "  " + b.directory());
             }
             out().flush();
             return 0;
@@ -296,7 +273,20 @@ public final class BundleCommands {
         if (!JOB_ID.matcher(id).matches()) {
             throw c.usage("not a job id: " + id + " ('ferry " + kindOf(c) + " list' shows them)");
         }
-        return "/admin/api/" + kindOf(c) + "s/" + id;
+        return AdminPaths.bundleJob(kindOf(c), id);
+    }
+
+    /** Prints the id of a job {@code started} with --detach, else follows it to its end. */
+    private static int follow(AdminCommand c, AdminClient client, BundleJob started, boolean detach)
+            throws AdminClient.Failure {
+        if (detach) {
+            c.out().println(started.id());
+            c.out().flush();
+            return 0;
+        }
+        String path = AdminPaths.bundleJob(c.spec.name(), started.id());
+        return new JobWatcher<>(BundleFormat.INSTANCE, c.out(), c.ctx).follow(started,
+                () -> client.get(path, BundleJob.class));
     }
 
     @Command(name = "status", mixinStandardHelpOptions = true, usageHelpWidth = 110,
@@ -312,14 +302,14 @@ public final class BundleCommands {
 
         @Override
         int run(AdminClient client) throws AdminClient.Failure {
-            JsonNode p = client.get(jobPath(this, id));
-            if (BundleWatcher.running(p)) {
-                out().println(BundleWatcher.heading(p));
-                out().println(BundleWatcher.line(p));
+            BundleJob p = client.get(jobPath(this, id), BundleJob.class);
+            if (p.running()) {
+                out().println(BundleFormat.INSTANCE.heading(p));
+                out().println(BundleFormat.INSTANCE.line(p));
                 out().flush();
                 return 0;
             }
-            return BundleWatcher.summary(p, out());
+            return BundleFormat.INSTANCE.summary(p, out());
         }
     }
 
@@ -336,8 +326,8 @@ public final class BundleCommands {
 
         @Override
         int run(AdminClient client) throws AdminClient.Failure {
-            JsonNode p = client.delete(jobPath(this, id), null);
-            String state = p.path("state").asText();
+            BundleJob p = client.delete(jobPath(this, id), null, BundleJob.class);
+            String state = p.state();
             if (state.equals("RUNNING")) {
                 // The job stops at its next check; the server answers before it has.
                 out().println("cancelling " + kindOf(this) + " " + id + "; 'ferry " + kindOf(this) + " status " + id
@@ -346,11 +336,11 @@ public final class BundleCommands {
                 return 0;
             }
             if (state.equals("CANCELLED")) {
-                BundleWatcher.summary(p, out());
+                BundleFormat.INSTANCE.summary(p, out());
                 return 0;
             }
             out().println(kindOf(this) + " " + id + " had already ended");
-            return BundleWatcher.summary(p, out());
+            return BundleFormat.INSTANCE.summary(p, out());
         }
     }
 
@@ -364,21 +354,21 @@ public final class BundleCommands {
         @Override
         int run(AdminClient client) throws AdminClient.Failure {
             String kind = kindOf(this);
-            JsonNode jobs = client.get("/admin/api/" + kind + "s").path("jobs");
+            List<BundleJob> jobs = client.get(AdminPaths.bundleJobs(kind), BundleJobs.class).jobs();
             if (jobs.isEmpty()) {
                 out().println("no " + kind + " jobs");
             }
-            for (JsonNode p : jobs) {
-                StringBuilder sb = new StringBuilder(p.path("id").asText()).append("  ").append(p.path("state").asText());
-                if (BundleWatcher.running(p)) {
-                    sb.append("  ").append(BundleWatcher.line(p));
-                } else if (p.hasNonNull("bundleId")) {
-                    sb.append("  bundle ").append(p.path("bundleId").asText());
+            for (BundleJob p : jobs) {
+                StringBuilder sb = new StringBuilder(p.id()).append("  ").append(p.state());
+                if (p.running()) {
+                    sb.append("  ").append(BundleFormat.INSTANCE.line(p));
+                } else if (p.bundleId() != null) {
+                    sb.append("  bundle ").append(p.bundleId());
                 }
-                if (p.hasNonNull("directory")) {
-                    sb.append("  ").append(p.path("directory").asText());
+                if (p.directory() != null) {
+                    sb.append("  ").append(p.directory());
                 }
-                sb.append("  started ").append(p.path("started").asText());
+                sb.append("  started ").append(p.started());
                 out().println(sb);
             }
             out().flush();

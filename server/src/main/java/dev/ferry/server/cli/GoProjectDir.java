@@ -1,9 +1,7 @@
 package dev.ferry.server.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ferry.protocols.gosrc.Imports;
+import dev.ferry.server.admin.api.StartPrewarm;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
@@ -12,7 +10,9 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeSet;
 
 /**
@@ -23,28 +23,28 @@ import java.util.TreeSet;
  * are not followed.
  */
 final class GoProjectDir {
-    private static final ObjectMapper JSON = new ObjectMapper();
     /** Go files larger than this are not read for imports (generated tables, not code that imports much). */
     private static final long MAX_SOURCE = 4 << 20;
 
     private GoProjectDir() {}
 
-    /** The {@code POST /admin/api/prewarm} body for {@code dir}. */
-    static ObjectNode body(Path dir) throws AdminClient.Failure {
-        ObjectNode body = JSON.createObjectNode().put("kind", "gomod").put("name", dir.toString());
+    /** The {@code POST /admin/api/prewarm} request for {@code dir}. */
+    static StartPrewarm.GoMod request(Path dir) throws AdminClient.Failure {
         TreeSet<String> imports = new TreeSet<>();
         StringBuilder sums = new StringBuilder();
+        String goWork = null;
+        Map<String, String> workspace = null;
+        String content = null;
         Path work = dir.resolve("go.work");
         if (Files.isRegularFile(work)) {
-            String text = AdminCommand.read(work);
-            body.put("gowork", text);
-            ObjectNode modules = body.putObject("workspace");
+            goWork = AdminCommand.read(work);
+            workspace = new LinkedHashMap<>();
             appendIfPresent(sums, dir.resolve("go.work.sum"));
-            for (String use : useDirectories(text)) {
+            for (String use : useDirectories(goWork)) {
                 Path root = dir.resolve(use).normalize();
                 Path goMod = root.resolve("go.mod");
                 if (Files.isRegularFile(goMod)) {
-                    modules.put(use, AdminCommand.read(goMod));
+                    workspace.put(use, AdminCommand.read(goMod));
                     appendIfPresent(sums, root.resolve("go.sum"));
                     scan(root, imports);
                 }
@@ -54,16 +54,12 @@ final class GoProjectDir {
             if (!Files.isRegularFile(goMod)) {
                 throw new AdminClient.Failure(dir + " has neither a go.mod nor a go.work", 2);
             }
-            body.put("content", AdminCommand.read(goMod));
+            content = AdminCommand.read(goMod);
             appendIfPresent(sums, dir.resolve("go.sum"));
             scan(dir, imports);
         }
-        if (!sums.isEmpty()) {
-            body.put("gosum", sums.toString());
-        }
-        ArrayNode list = body.putArray("imports");
-        imports.forEach(list::add);
-        return body;
+        return new StartPrewarm.GoMod(dir.toString(), content, goWork, workspace, sums.isEmpty() ? null : sums.toString(),
+                List.copyOf(imports));
     }
 
     /**

@@ -1,8 +1,14 @@
 package dev.ferry.server.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ferry.server.admin.api.AdminPaths;
+import dev.ferry.server.admin.api.PrewarmJob;
+import dev.ferry.server.admin.api.RegisterMirrorSet;
+import dev.ferry.server.admin.api.RegisteredSet;
+import dev.ferry.server.admin.api.RegisteredSets;
+import dev.ferry.server.admin.api.Removed;
 import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -23,15 +29,13 @@ public final class MirrorSetCommand implements Runnable {
         throw new picocli.CommandLine.ParameterException(spec.commandLine(), "give a subcommand: add, list, remove, run");
     }
 
-    static String describe(JsonNode s) {
-        JsonNode last = s.path("lastRun");
-        String run = last.isMissingNode() || last.isNull() ? "not run yet"
-                : "last run " + last.path("state").asText().toLowerCase(java.util.Locale.ROOT) + " ("
-                + last.path("done").asInt() + "/" + last.path("total").asInt() + " items, " + last.path("failed").asInt()
-                + " failed, " + last.path("planErrors").size() + " plan errors)";
-        return s.path("name").asText() + (s.hasNonNull("refresh") ? "  every " + s.path("refresh").asText()
-                : "  not scheduled") + "  " + run
-                + (s.hasNonNull("nextRun") ? "  next " + s.path("nextRun").asText() : "");
+    static String describe(RegisteredSet s) {
+        PrewarmJob last = s.lastRun();
+        String run = last == null ? "not run yet"
+                : "last run " + last.state().toLowerCase(Locale.ROOT) + " (" + last.done() + "/" + last.total()
+                + " items, " + last.failed() + " failed, " + last.planErrors().size() + " plan errors)";
+        return s.name() + (s.refresh() != null ? "  every " + s.refresh() : "  not scheduled") + "  " + run
+                + (s.nextRun() != null ? "  next " + s.nextRun() : "");
     }
 
     @Command(name = "add", mixinStandardHelpOptions = true, description = "Register (or replace) a mirror set.")
@@ -52,16 +56,9 @@ public final class MirrorSetCommand implements Runnable {
 
         @Override
         int run(AdminClient client) throws AdminClient.Failure {
-            ObjectNode body = JSON.createObjectNode().put("content", read(file))
-                    .put("fileName", file.getFileName().toString());
-            if (name != null) {
-                body.put("name", name);
-            }
-            if (refresh != null) {
-                body.put("refresh", refresh);
-            }
-            JsonNode s = client.post("/admin/api/mirror-sets", body);
-            out().println("registered " + s.path("name").asText() + ", refreshed every " + s.path("refresh").asText()
+            RegisteredSet s = client.post(AdminPaths.of(AdminPaths.MIRROR_SETS),
+                    new RegisterMirrorSet(read(file), file.getFileName().toString(), name, refresh), RegisteredSet.class);
+            out().println("registered " + s.name() + ", refreshed every " + s.refresh()
                     + "; the first run has started ('ferry mirror-set list' shows its report)");
             out().flush();
             return 0;
@@ -76,11 +73,11 @@ public final class MirrorSetCommand implements Runnable {
 
         @Override
         int run(AdminClient client) throws AdminClient.Failure {
-            JsonNode sets = client.get("/admin/api/mirror-sets").path("mirrorSets");
-            if (sets.isEmpty()) {
+            RegisteredSets sets = client.get(AdminPaths.of(AdminPaths.MIRROR_SETS), RegisteredSets.class);
+            if (sets.mirrorSets().isEmpty()) {
                 out().println("no mirror sets registered");
             }
-            for (JsonNode s : sets) {
+            for (RegisteredSet s : sets.mirrorSets()) {
                 out().println(describe(s));
             }
             out().flush();
@@ -99,7 +96,7 @@ public final class MirrorSetCommand implements Runnable {
 
         @Override
         int run(AdminClient client) throws AdminClient.Failure {
-            client.delete("/admin/api/mirror-sets/" + name, null);
+            client.delete(AdminPaths.mirrorSet(name), null, Removed.class);
             out().println("removed " + name);
             out().flush();
             return 0;
@@ -117,9 +114,9 @@ public final class MirrorSetCommand implements Runnable {
 
         @Override
         int run(AdminClient client) throws AdminClient.Failure {
-            JsonNode started = client.post("/admin/api/mirror-sets/" + name + "/run", JSON.createObjectNode());
-            return new JobWatcher(client, out(), ctx).follow(started,
-                    () -> client.get("/admin/api/mirror-sets/" + name).path("lastRun"));
+            PrewarmJob started = client.post(AdminPaths.mirrorSetRun(name), Map.of(), PrewarmJob.class);
+            return new JobWatcher<>(PrewarmFormat.INSTANCE, out(), ctx).follow(started,
+                    () -> client.get(AdminPaths.mirrorSet(name), RegisteredSet.class).lastRun());
         }
     }
 }

@@ -1,9 +1,11 @@
 package dev.ferry.server.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ferry.protocols.FormatException;
+import dev.ferry.server.admin.api.AdminPaths;
+import dev.ferry.server.admin.api.PinItems;
+import dev.ferry.server.admin.api.PinResults;
+import dev.ferry.server.admin.api.UnpinItems;
+import dev.ferry.server.admin.api.UnpinResults;
 import dev.ferry.sync.Platforms;
 import java.util.List;
 import picocli.CommandLine.Command;
@@ -39,18 +41,14 @@ public final class PinCommand extends AdminCommand {
 
     @Override
     int run(AdminClient client) throws AdminClient.Failure {
-        ObjectNode body = JSON.createObjectNode().put("platforms", platform);
-        ArrayNode list = body.putArray("items");
-        items.forEach(list::add);
-        JsonNode r = client.post("/admin/api/pins", body);
+        PinResults r = client.post(AdminPaths.of(AdminPaths.PINS), new PinItems(items, platform), PinResults.class);
         int failed = 0;
-        for (JsonNode i : r.path("results")) {
-            if (i.hasNonNull("error")) {
+        for (PinResults.Result i : r.results()) {
+            if (i.error() != null) {
                 failed++;
-                out().println("not pinned: " + i.path("item").asText() + ": " + i.path("error").asText());
+                out().println("not pinned: " + i.item() + ": " + i.error());
             } else {
-                out().println("pinned " + i.path("item").asText() + ": " + i.path("objects").asLong() + " objects, "
-                        + JobWatcher.bytes(i.path("bytes").asLong()));
+                out().println("pinned " + i.item() + ": " + i.objects() + " objects, " + Units.bytes(i.bytes()));
             }
         }
         out().flush();
@@ -71,14 +69,10 @@ public final class PinCommand extends AdminCommand {
 
         @Override
         int run(AdminClient client) throws AdminClient.Failure {
-            ObjectNode body = JSON.createObjectNode();
-            ArrayNode list = body.putArray("items");
-            items.forEach(list::add);
-            JsonNode r = client.delete("/admin/api/pins", body);
-            for (JsonNode i : r.path("results")) {
-                long n = i.path("released").asLong();
-                out().println(n == 0 ? "not pinned: " + i.path("item").asText()
-                        : "unpinned " + i.path("item").asText() + ": " + n + " pins released");
+            UnpinResults r = client.delete(AdminPaths.of(AdminPaths.PINS), new UnpinItems(items), UnpinResults.class);
+            for (UnpinResults.Result i : r.results()) {
+                long n = i.released();
+                out().println(n == 0 ? "not pinned: " + i.item() : "unpinned " + i.item() + ": " + n + " pins released");
             }
             out().flush();
             return 0;

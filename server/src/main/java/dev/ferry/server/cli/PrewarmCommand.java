@@ -1,9 +1,10 @@
 package dev.ferry.server.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ferry.protocols.FormatException;
+import dev.ferry.server.admin.api.AdminPaths;
+import dev.ferry.server.admin.api.PrewarmJob;
+import dev.ferry.server.admin.api.PrewarmJobs;
+import dev.ferry.server.admin.api.StartPrewarm;
 import dev.ferry.sync.Platforms;
 import java.nio.file.Path;
 import java.util.List;
@@ -46,19 +47,18 @@ public final class PrewarmCommand extends AdminCommand {
 
     @Override
     int run(AdminClient client) throws AdminClient.Failure {
-        ObjectNode body = JSON.createObjectNode().put("kind", "mirrorset").put("name", file.toString())
-                .put("content", read(file));
-        return start(client, body, detach);
+        return start(client, new StartPrewarm.MirrorSetFile(file.toString(), read(file)), detach);
     }
 
-    int start(AdminClient client, ObjectNode body, boolean detach) throws AdminClient.Failure {
-        JsonNode started = client.post("/admin/api/prewarm", body);
+    int start(AdminClient client, StartPrewarm request, boolean detach) throws AdminClient.Failure {
+        PrewarmJob started = client.post(AdminPaths.of(AdminPaths.PREWARM), request, PrewarmJob.class);
         if (detach) {
-            out().println(started.get("id").asText());
+            out().println(started.id());
             out().flush();
             return 0;
         }
-        return new JobWatcher(client, out(), ctx).follow(started);
+        return new JobWatcher<>(PrewarmFormat.INSTANCE, out(), ctx).follow(started,
+                () -> client.get(AdminPaths.prewarmJob(started.id()), PrewarmJob.class));
     }
 
     /** {@code ferry prewarm go}. */
@@ -106,19 +106,17 @@ public final class PrewarmCommand extends AdminCommand {
 
         @Override
         int run(AdminClient client) throws AdminClient.Failure {
-            ObjectNode body = JSON.createObjectNode();
+            StartPrewarm request;
             if (gomod != null && java.nio.file.Files.isDirectory(gomod)) {
-                body = GoProjectDir.body(gomod);
+                request = GoProjectDir.request(gomod);
             } else if (gomod != null) {
-                body.put("kind", "gomod").put("name", gomod.toString()).put("content", read(gomod));
+                request = StartPrewarm.GoMod.file(gomod.toString(), read(gomod));
             } else if (gosum != null) {
-                body.put("kind", "gosum").put("name", gosum.toString()).put("content", read(gosum));
+                request = new StartPrewarm.GoSum(gosum.toString(), read(gosum));
             } else {
-                body.put("kind", "modules").put("allVersions", allVersions);
-                ArrayNode items = body.putArray("items");
-                modules.forEach(items::add);
+                request = new StartPrewarm.Modules(modules, allVersions);
             }
-            return parent.start(client, body, detach);
+            return parent.start(client, request, detach);
         }
     }
 
@@ -157,10 +155,7 @@ public final class PrewarmCommand extends AdminCommand {
 
         @Override
         int run(AdminClient client) throws AdminClient.Failure {
-            ObjectNode body = JSON.createObjectNode().put("kind", "images").put("platforms", platform);
-            ArrayNode items = body.putArray("items");
-            refs.forEach(items::add);
-            return parent.start(client, body, detach);
+            return parent.start(client, new StartPrewarm.Images(refs, platform), detach);
         }
     }
 
@@ -176,14 +171,14 @@ public final class PrewarmCommand extends AdminCommand {
 
         @Override
         int run(AdminClient client) throws AdminClient.Failure {
-            JsonNode p = client.get("/admin/api/prewarm/" + id);
-            out().println(p.path("description").asText());
-            if (JobWatcher.running(p)) {
-                out().println(JobWatcher.line(p));
+            PrewarmJob p = client.get(AdminPaths.prewarmJob(id), PrewarmJob.class);
+            out().println(p.description());
+            if (p.running()) {
+                out().println(PrewarmFormat.INSTANCE.line(p));
                 out().flush();
                 return 0;
             }
-            return JobWatcher.summary(p, out());
+            return PrewarmFormat.INSTANCE.summary(p, out());
         }
     }
 
@@ -199,8 +194,8 @@ public final class PrewarmCommand extends AdminCommand {
 
         @Override
         int run(AdminClient client) throws AdminClient.Failure {
-            JsonNode p = client.delete("/admin/api/prewarm/" + id, null);
-            out().println("cancelling " + id + ": " + p.path("state").asText().toLowerCase(java.util.Locale.ROOT));
+            PrewarmJob p = client.delete(AdminPaths.prewarmJob(id), null, PrewarmJob.class);
+            out().println("cancelling " + id + ": " + p.state().toLowerCase(java.util.Locale.ROOT));
             out().flush();
             return 0;
         }
@@ -215,10 +210,9 @@ public final class PrewarmCommand extends AdminCommand {
 
         @Override
         int run(AdminClient client) throws AdminClient.Failure {
-            for (JsonNode p : client.get("/admin/api/prewarm").path("jobs")) {
-                out().println(p.path("id").asText() + "  " + p.path("state").asText() + "  " + p.path("done").asInt()
-                        + "/" + p.path("total").asInt() + " items, " + p.path("failed").asInt() + " failed  "
-                        + p.path("description").asText());
+            for (PrewarmJob p : client.get(AdminPaths.of(AdminPaths.PREWARM), PrewarmJobs.class).jobs()) {
+                out().println(p.id() + "  " + p.state() + "  " + p.done() + "/" + p.total() + " items, " + p.failed()
+                        + " failed  " + p.description());
             }
             out().flush();
             return 0;

@@ -1,6 +1,8 @@
 package dev.ferry.server.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.ferry.server.admin.api.AdminJson;
+import dev.ferry.server.admin.api.AdminPaths;
+import dev.ferry.server.admin.api.StorageReport;
 import java.util.Locale;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -18,31 +20,29 @@ public final class StorageCommand extends AdminCommand {
 
     @Override
     int run(AdminClient client) throws AdminClient.Failure {
-        JsonNode s = client.get("/admin/api/storage");
+        String path = AdminPaths.of(AdminPaths.STORAGE);
         if (json) {
-            out().println(s.toPrettyString());
+            out().println(AdminJson.pretty(client.get(path)));
             out().flush();
             return 0;
         }
-        out().println("objects:    " + s.path("objects").asLong() + " (" + JobWatcher.bytes(s.path("objectBytes").asLong()) + ")");
-        out().println("chunks:     " + s.path("chunks").asLong() + " (" + JobWatcher.bytes(s.path("chunkBytes").asLong()) + ")");
-        out().println("disk used:  " + JobWatcher.bytes(s.path("diskBytes").asLong())
+        StorageReport s = client.get(path, StorageReport.class);
+        out().println("objects:    " + s.objects() + " (" + Units.bytes(s.objectBytes()) + ")");
+        out().println("chunks:     " + s.chunks() + " (" + Units.bytes(s.chunkBytes()) + ")");
+        out().println("disk used:  " + Units.bytes(s.diskBytes())
                 + " (every file of the store: SST and blob files, WAL, MANIFEST, OPTIONS, logs)");
-        out().println("size:       " + JobWatcher.bytes(s.path("sizeBytes").asLong()) + " (what the quota measures)");
-        out().println("quota:      " + (s.path("quotaBytes").isNumber() && s.path("quotaBytes").asLong() > 0
-                ? JobWatcher.bytes(s.path("quotaBytes").asLong()) + String.format(Locale.ROOT, " (%.1f%% used)",
-                        100 * s.path("quotaUsed").asDouble()) : "none"));
-        JsonNode e = s.path("evicted");
-        out().println("evicted:    " + e.path("objects").asLong() + " objects (" + JobWatcher.bytes(e.path("bytes").asLong())
-                + ") since the store was created");
-        JsonNode p = s.path("pinned");
-        out().println("pinned:     " + p.path("objects").asLong() + " objects in " + p.path("sets").asLong() + " pin sets ("
-                + JobWatcher.bytes(p.path("bytes").asLong()) + ")");
-        JsonNode c = s.path("cache");
-        out().println("hit ratio:  " + (c.path("hitRatio").isNumber()
-                ? String.format(Locale.ROOT, "%.1f%%", 100 * c.path("hitRatio").asDouble()) : "n/a")
-                + " (" + c.path("hits").asLong() + " hits, " + c.path("stale").asLong() + " stale, "
-                + c.path("misses").asLong() + " misses since start)");
+        out().println("size:       " + Units.bytes(s.sizeBytes()) + " (what the quota measures)");
+        out().println("quota:      " + (s.quotaBytes() != null && s.quotaBytes() > 0
+                ? Units.bytes(s.quotaBytes()) + String.format(Locale.ROOT, " (%.1f%% used)",
+                        100 * (s.quotaUsed() == null ? 0 : s.quotaUsed())) : "none"));
+        StorageReport.Evicted e = s.evicted();
+        out().println("evicted:    " + e.objects() + " objects (" + Units.bytes(e.bytes()) + ") since the store was created");
+        StorageReport.Pinned p = s.pinned();
+        out().println("pinned:     " + p.objects() + " objects in " + p.sets() + " pin sets (" + Units.bytes(p.bytes()) + ")");
+        StorageReport.Cache c = s.cache();
+        out().println("hit ratio:  " + (c.hitRatio() != null
+                ? String.format(Locale.ROOT, "%.1f%%", 100 * c.hitRatio()) : "n/a")
+                + " (" + c.hits() + " hits, " + c.stale() + " stale, " + c.misses() + " misses since start)");
         out().flush();
         return 0;
     }

@@ -1,9 +1,11 @@
 package dev.ferry.server.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
+import dev.ferry.server.admin.api.AdminJson;
+import dev.ferry.server.admin.api.AdminPaths;
+import dev.ferry.server.admin.api.UpstreamHealth;
+import dev.ferry.server.admin.api.UpstreamReleased;
 import java.util.Locale;
+import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -35,15 +37,15 @@ public final class UpstreamsCommand implements Runnable {
 
         @Override
         int run(AdminClient client) throws AdminClient.Failure {
-            JsonNode root = client.get("/admin/api/upstreams");
+            String path = AdminPaths.of(AdminPaths.UPSTREAMS);
             if (json) {
-                out().println(root.toPrettyString());
+                out().println(AdminJson.pretty(client.get(path)));
                 out().flush();
                 return 0;
             }
-            root.path("pools").properties().forEach(pool -> {
-                out().println(pool.getKey() + " (" + pool.getValue().path("strategy").asText() + ")");
-                for (JsonNode u : pool.getValue().path("upstreams")) {
+            client.get(path, UpstreamHealth.class).pools().forEach((name, pool) -> {
+                out().println(name + " (" + pool.strategy() + ")");
+                for (UpstreamHealth.Upstream u : pool.upstreams()) {
                     out().println("  " + describe(u));
                 }
             });
@@ -52,29 +54,28 @@ public final class UpstreamsCommand implements Runnable {
         }
     }
 
-    static String describe(JsonNode u) {
-        StringBuilder s = new StringBuilder(u.path("name").asText()).append("  ").append(u.path("breaker").asText());
-        if (u.hasNonNull("openUntil")) {
-            s.append(" until ").append(u.path("openUntil").asText());
+    static String describe(UpstreamHealth.Upstream u) {
+        StringBuilder s = new StringBuilder(u.name()).append("  ").append(u.breaker());
+        if (u.openUntil() != null) {
+            s.append(" until ").append(u.openUntil());
         }
-        JsonNode q = u.path("quarantine");
-        if (q.isObject()) {
-            s.append("  QUARANTINED after serving ").append(q.path("subject").asText("content"))
+        UpstreamHealth.Quarantine q = u.quarantine();
+        if (q != null) {
+            s.append("  QUARANTINED after serving ").append(q.subject() != null ? q.subject() : "content")
                     .append(" that failed its check");
         }
-        s.append("  ").append(u.path("successes").asLong()).append('/').append(u.path("attempts").asLong()).append(" ok");
-        JsonNode speed = u.path("speed");
-        if (speed.path("smallBodyMillis").isNumber()) {
-            s.append(String.format(Locale.ROOT, "  small %.0f ms", speed.path("smallBodyMillis").asDouble()));
+        s.append("  ").append(u.successes()).append('/').append(u.attempts()).append(" ok");
+        UpstreamHealth.Speed speed = u.speed();
+        if (speed != null && speed.smallBodyMillis() != null) {
+            s.append(String.format(Locale.ROOT, "  small %.0f ms", speed.smallBodyMillis()));
         }
-        if (speed.path("bytesPerSecond").isNumber()) {
-            s.append("  ").append(JobWatcher.bytes(speed.path("bytesPerSecond").asLong())).append("/s");
+        if (speed != null && speed.bytesPerSecond() != null) {
+            s.append("  ").append(Units.bytes(speed.bytesPerSecond().longValue())).append("/s");
         }
-        JsonNode failures = u.path("failures");
-        if (failures.isObject() && !failures.isEmpty()) {
+        Map<String, Long> failures = u.failures();
+        if (failures != null && !failures.isEmpty()) {
             StringBuilder f = new StringBuilder();
-            failures.properties().forEach(e -> f.append(f.isEmpty() ? "" : ", ").append(e.getKey()).append(' ')
-                    .append(e.getValue().asLong()));
+            failures.forEach((kind, n) -> f.append(f.isEmpty() ? "" : ", ").append(kind).append(' ').append(n));
             s.append("  failures: ").append(f);
         }
         return s.toString();
@@ -92,9 +93,8 @@ public final class UpstreamsCommand implements Runnable {
 
         @Override
         int run(AdminClient client) throws AdminClient.Failure {
-            JsonNode r = client.post("/admin/api/upstreams/" + URLEncoder.encode(name, StandardCharsets.UTF_8)
-                    .replace("+", "%20") + "/release", JSON.createObjectNode());
-            out().println("released " + name + ": " + r.path("released").asText());
+            UpstreamReleased r = client.post(AdminPaths.upstreamRelease(name), Map.of(), UpstreamReleased.class);
+            out().println("released " + name + ": " + r.released());
             out().flush();
             return 0;
         }

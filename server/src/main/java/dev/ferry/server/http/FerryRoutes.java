@@ -6,6 +6,7 @@ import dev.ferry.protocols.goproxy.ProxyRequest;
 import dev.ferry.server.admin.AdminApi;
 import dev.ferry.server.admin.AdminAuth;
 import dev.ferry.server.admin.AuditLog;
+import dev.ferry.server.admin.api.AdminPaths;
 import dev.ferry.server.metrics.FerryMetrics;
 import dev.ferry.server.metrics.FerryMetrics.Endpoint;
 import dev.ferry.upstreams.UpstreamPool;
@@ -23,6 +24,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -31,8 +33,8 @@ import java.util.logging.Logger;
  * <pre>
  *   GET|HEAD /health                      200 "ok" when ready, else 503
  *   GET|HEAD /metrics                     Prometheus text format 0.0.4
- *   GET|HEAD /admin/api/upstreams         upstream pools' health as JSON; every /admin/api/ path needs the admin token
- *   /admin/api/prewarm, mirror-sets, pins, storage, exports, imports, inventory, bundles   the admin API (AdminHandler; docs/admin-api.md)
+ *   /admin/api/...                        the admin API, routed by path pattern (AdminRoutes; docs/admin-api.md);
+ *                                         every /admin/api/ path needs the admin token (AdminHandler)
  *   GET|HEAD /$module/@v/list             \
  *   GET|HEAD /$module/@latest              |  the GOPROXY protocol, answered by the GoModuleMirror
  *   GET|HEAD /$module/@v/$version.info     |
@@ -117,16 +119,25 @@ public final class FerryRoutes {
         this.oci = oci;
     }
 
-    /** Registers the routes on {@code routing}. */
+    /** Registers the routes on {@code routing}: the admin API's by path pattern, then all others. */
     public HttpRouting.Builder register(HttpRouting.Builder routing) {
-        return routing.any(this::handle);
+        if (admin != null) {
+            routing.register(AdminPaths.ROOT, admin.routes(this::observe));
+        }
+        return routing.any((req, res) -> observe(req, res, this::dispatch));
     }
 
-    private void handle(ServerRequest req, ServerResponse res) {
+    /** Runs a route on a request: what every request gets around its route (metrics, access log, error handling). */
+    @FunctionalInterface
+    interface Observer {
+        void observe(ServerRequest req, ServerResponse res, Consumer<Exchange> route);
+    }
+
+    private void observe(ServerRequest req, ServerResponse res, Consumer<Exchange> route) {
         long start = System.nanoTime();
         Exchange x = new Exchange(req, res);
         try {
-            dispatch(x);
+            route.accept(x);
         } catch (CloseConnectionException e) {
             x.aborted = true;
             LOG.log(Level.WARNING, "aborted " + x.method() + " " + x.rawPath + ": " + e.getMessage());
@@ -199,9 +210,10 @@ public final class FerryRoutes {
 
     private void dispatch(Exchange x) {
         if (x.rawPath.startsWith(AdminHandler.PREFIX)) {
-            // Authentication first, whatever the method: the admin API will grow methods of its own.
+            // Only what the admin routes did not take (a path Helidon normalises out from under /admin/api/):
+            // authentication first all the same.
             if (admin != null) {
-                admin.handle(x);
+                admin.notFound(x);
             } else {
                 x.endpoint = Endpoint.ADMIN;
                 x.sendText(Status.NOT_FOUND_404, "no admin API");
