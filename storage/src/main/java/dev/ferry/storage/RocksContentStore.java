@@ -510,6 +510,16 @@ public final class RocksContentStore implements ContentStore {
     // ---------------------------------------------------------------- lifecycle
 
     @Override
+    public void pin(String pinSet, Sha256 object) throws IOException {
+        update(b -> b.pin(pinSet, object));
+    }
+
+    @Override
+    public void unpin(String pinSet, Sha256 object) throws IOException {
+        update(b -> b.unpin(pinSet, object));
+    }
+
+    @Override
     public long unpinAll(String pinSet) throws IOException {
         byte[] prefix = StoreLayout.Pin.setPrefix(pinSet);
         long removed = 0;
@@ -827,7 +837,7 @@ public final class RocksContentStore implements ContentStore {
         }
     }
 
-    /** Visits committed objects in digest order until the visitor returns false. */
+    @Override
     public void scanObjects(Predicate<StoredObject> visitor) {
         unchecked(() -> {
             try (RocksIterator it = db.newIterator(objects)) {

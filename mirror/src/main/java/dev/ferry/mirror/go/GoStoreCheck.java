@@ -8,7 +8,7 @@ import dev.ferry.protocols.semver.Version;
 import dev.ferry.protocols.sumdb.Lookup;
 import dev.ferry.protocols.sumdb.LookupPath;
 import dev.ferry.protocols.sumdb.dirhash.Hash1;
-import dev.ferry.storage.ContentStore;
+import dev.ferry.storage.NamedObjectStore;
 import dev.ferry.storage.StoredObject;
 import java.io.IOException;
 import java.io.InputStream;
@@ -30,11 +30,11 @@ import java.util.Set;
  * checksum database lookup. Reads the whole store: meant for a stopped server.
  */
 public final class GoStoreCheck {
-    private final ContentStore store;
+    private final NamedObjectStore store;
     private final String sumdb;
 
     /** @param sumdb the checksum database whose stored lookups to compare with, or null */
-    public GoStoreCheck(ContentStore store, String sumdb) {
+    public GoStoreCheck(NamedObjectStore store, String sumdb) {
         this.store = store;
         this.sumdb = sumdb;
     }

@@ -3,7 +3,7 @@ package dev.ferry.mirror.oci;
 import dev.ferry.protocols.FormatException;
 import dev.ferry.protocols.oci.Digest;
 import dev.ferry.protocols.oci.RepositoryName;
-import dev.ferry.storage.ContentStore;
+import dev.ferry.storage.NamedObjectStore;
 import dev.ferry.storage.Sha256;
 import dev.ferry.storage.StoredObject;
 import java.io.IOException;
@@ -29,9 +29,9 @@ public final class OciStoreCheck {
     private static final String HOSTED = OciStoreNames.ROOT + "repo/" + OciStoreNames.Target.HOSTED.key() + "/";
     private static final String LINK = ":link:";
 
-    private final ContentStore store;
+    private final NamedObjectStore store;
 
-    public OciStoreCheck(ContentStore store) {
+    public OciStoreCheck(NamedObjectStore store) {
         this.store = store;
     }
 

@@ -18,7 +18,6 @@ import dev.ferry.protocols.oci.Tag;
 import dev.ferry.protocols.semver.Version;
 import dev.ferry.protocols.sumdb.LookupPath;
 import dev.ferry.storage.ContentStore;
-import dev.ferry.storage.RocksContentStore;
 import dev.ferry.storage.Sha256;
 import dev.ferry.storage.StoredObject;
 import dev.ferry.sync.MirrorSet;
@@ -506,12 +505,9 @@ public final class BundleSelector {
         }
 
         List<PinEntry> pins() {
-            if (!(store instanceof RocksContentStore rocks)) {
-                return List.of();
-            }
             Set<PinEntry> out = new LinkedHashSet<>();
             for (Sha256 object : new TreeSet<>(names.values())) {
-                for (String set : rocks.pinSetsOf(object)) {
+                for (String set : store.pinSetsOf(object)) {
                     out.add(new PinEntry(set, object));
                 }
             }
