@@ -57,15 +57,15 @@ public final class GoStoreCheck {
         List<Problem> problems = new ArrayList<>();
         int[] files = {0};
         store.scanMeta(GoStoreNames.ROOT, (key, value) -> {
-            int at = key.indexOf("/@v/");
-            if (at < 0) {
+            Optional<GoStoreNames.VersionRecordKey> parsed = GoStoreNames.parseVersionRecord(key);
+            if (parsed.isEmpty()) {
                 return true;
             }
             ModulePath module;
             Version version;
             try {
-                module = ModulePath.unescape(key.substring(GoStoreNames.ROOT.length(), at));
-                version = Version.parseCanonical(key.substring(at + 4));
+                module = parsed.get().module();
+                version = Version.parseCanonical(parsed.get().version());
             } catch (FormatException e) {
                 return true; // not a version record of this format: nothing to check it against
             }

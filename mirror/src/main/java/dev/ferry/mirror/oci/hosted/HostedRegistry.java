@@ -78,7 +78,7 @@ public final class HostedRegistry implements HostedRepositories {
     }
 
     /** Marks a store whose hosted links all have their pins (links made before hosted content was pinned). */
-    static final String PINNED_MARKER = "oci/hosted-pinned";
+    static final String PINNED_MARKER = OciStoreNames.hostedPinnedMarker();
 
     /**
      * Stores written before hosted content was pinned: pins every object a hosted repository links, once (a marker
