@@ -13,9 +13,10 @@ import org.rocksdb.RocksIterator;
  * with a quota, in the background when a commit pushes the store past it ({@link #commitDone}).
  *
  * <p>Walks {@code access_by_time} from the oldest minute in pages, re-seeking after each page, so no iterator or
- * lock is held while it deletes and memory stays one page. Each object goes through the ordinary delete ({@link Deleter})
- * (under the commit lock, one batch, pins checked in the same critical section), and its chunks through the
- * reclaimer, so concurrent writers and readers are safe the same way as for any delete. One run at a time.
+ * lock is held while it deletes and memory stays one page. Each object goes through the ordinary delete
+ * ({@link Deleter}: under the commit lock, one batch, pins checked in the same critical section), and its chunks
+ * through the reclaimer, so concurrent writers and readers are safe the same way as for any delete. One run at a
+ * time.
  */
 final class Evictor {
     private static final int PAGE = 256;

@@ -108,7 +108,8 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
     private final ConcurrentHashMap<String, FileFetch> fileFetches = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, CompletableFuture<FetchResult<Snapshot>>> refreshes = new ConcurrentHashMap<>();
 
-    public CachingGoModuleMirror(NamedObjectStore store, GoProxyClient upstream, GoMirrorSettings settings, Clock clock) {
+    public CachingGoModuleMirror(NamedObjectStore store, GoProxyClient upstream, GoMirrorSettings settings,
+                                 Clock clock) {
         this(store, upstream, settings, clock, ModuleChecksums.NONE);
     }
 

@@ -86,7 +86,8 @@ public final class CachingRegistryMirror implements OciRepositories {
     private final OciStoreNames.Target target;
     private final BlobDownloads downloads;
 
-    public CachingRegistryMirror(NamedObjectStore store, RegistryClient client, OciMirrorSettings settings, Clock clock) {
+    public CachingRegistryMirror(NamedObjectStore store, RegistryClient client, OciMirrorSettings settings,
+                                 Clock clock) {
         this.store = store;
         this.client = client;
         this.settings = settings;

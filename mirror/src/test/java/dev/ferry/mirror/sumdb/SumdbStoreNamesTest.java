@@ -32,7 +32,8 @@ class SumdbStoreNamesTest {
     @Test
     void contentKeysReadBackAndTrustStateIsNotContent() {
         assertEquals(Optional.of(new Entry(DB, Kind.TILE)), SumdbStoreNames.parse(SumdbStoreNames.tile(DB, TILE)));
-        assertEquals(Optional.of(new Entry(DB, Kind.LOOKUP)), SumdbStoreNames.parse(SumdbStoreNames.lookup(DB, LOOKUP)));
+        assertEquals(Optional.of(new Entry(DB, Kind.LOOKUP)),
+                SumdbStoreNames.parse(SumdbStoreNames.lookup(DB, LOOKUP)));
         assertEquals(Optional.of(new Entry(DB, Kind.LATEST)), SumdbStoreNames.parse(SumdbStoreNames.latest(DB)));
         assertEquals(Optional.of(new Entry("example.com/sumdb", Kind.LATEST)),
                 SumdbStoreNames.parse(SumdbStoreNames.latest("example.com/sumdb")));
@@ -49,6 +50,7 @@ class SumdbStoreNamesTest {
         assertFalse(SumdbStoreNames.isLatest("go/m/latest"));
         assertEquals("tile/8/0/001", SumdbStoreNames.pathOf(DB, SumdbStoreNames.tile(DB, TILE)));
         assertEquals("lookup/golang.org/x/text@v0.3.7", SumdbStoreNames.pathOf(DB, SumdbStoreNames.lookup(DB, LOOKUP)));
-        assertThrows(IllegalArgumentException.class, () -> SumdbStoreNames.pathOf("other.db", SumdbStoreNames.latest(DB)));
+        assertThrows(IllegalArgumentException.class,
+                () -> SumdbStoreNames.pathOf("other.db", SumdbStoreNames.latest(DB)));
     }
 }

@@ -151,7 +151,8 @@ public final class GoProxyTree {
     }
 
     /** Copies the object {@code name} points at; false (and a note) when it is gone. */
-    private static boolean copy(NamedObjectStore store, String name, Path file, String what, BundleProgressSink progress)
+    private static boolean copy(NamedObjectStore store, String name, Path file, String what,
+                                BundleProgressSink progress)
             throws IOException {
         Optional<StoredObject> o = store.resolve(name);
         if (o.isEmpty()) {
