@@ -31,6 +31,9 @@ import java.util.function.Predicate;
  * Mirror sets apply their module rules (a non-glob path is exactly one module) and image rules (tag regex, semver
  * range, or {@code latest}; index children outside the rule's platforms are not expected) to what is stored.
  * Anything selected but not stored (a platform never pulled, an evicted blob) becomes a note, not a failure.
+ *
+ * <p>This class orders the steps; {@link GoSelection}, {@link SumdbSelection} and {@link OciSelection} each select
+ * their kind of content into one {@link Picks}, and every key is spelled and read by the mirror's *StoreNames.
  */
 public final class BundleSelector {
     private final NameStore names;
