@@ -1,6 +1,6 @@
 package dev.ferry.mirror;
 
-import dev.ferry.storage.ContentStore;
+import dev.ferry.storage.ObjectStore;
 import dev.ferry.storage.StoredObject;
 import java.io.EOFException;
 import java.io.IOException;
@@ -16,7 +16,7 @@ import java.util.NoSuchElementException;
  * content fetched again (same digest, so the same length). Once a read has started, the store keeps the object's
  * chunks until it ends.
  */
-public record StoredBody(ContentStore store, StoredObject object, Refetch whenGone) implements Body {
+public record StoredBody(ObjectStore store, StoredObject object, Refetch whenGone) implements Body {
 
     /** The body to send when the stored object is gone before its read began. */
     @FunctionalInterface
@@ -24,7 +24,7 @@ public record StoredBody(ContentStore store, StoredObject object, Refetch whenGo
         Body body() throws IOException;
     }
 
-    public StoredBody(ContentStore store, StoredObject object) {
+    public StoredBody(ObjectStore store, StoredObject object) {
         this(store, object, null);
     }
 

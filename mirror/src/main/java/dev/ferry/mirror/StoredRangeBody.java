@@ -1,6 +1,6 @@
 package dev.ferry.mirror;
 
-import dev.ferry.storage.ContentStore;
+import dev.ferry.storage.ObjectStore;
 import dev.ferry.storage.Sha256;
 import java.io.EOFException;
 import java.io.IOException;
@@ -8,7 +8,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 
 /** A byte range of a committed object, streamed chunk by chunk from the store. */
-public record StoredRangeBody(ContentStore store, Sha256 object, long offset, long length) implements Body {
+public record StoredRangeBody(ObjectStore store, Sha256 object, long offset, long length) implements Body {
     @Override
     public long length() {
         return length;

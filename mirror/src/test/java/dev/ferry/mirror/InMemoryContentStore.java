@@ -1,12 +1,12 @@
 package dev.ferry.mirror;
 
 import dev.ferry.storage.Chunking;
-import dev.ferry.storage.ContentStore;
 import dev.ferry.storage.DigestMismatchException;
+import dev.ferry.storage.NamedObjectStore;
 import dev.ferry.storage.ObjectWriter;
+import dev.ferry.storage.PinStore;
 import dev.ferry.storage.Sha256;
 import dev.ferry.storage.StoreBatch;
-import dev.ferry.storage.StoreStats;
 import dev.ferry.storage.StoredObject;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -25,12 +25,13 @@ import java.util.function.BiPredicate;
 import java.util.function.Consumer;
 
 /**
- * A {@link ContentStore} in memory for the mirror's unit tests, honest where the mirror relies on the store:
- * nothing is visible before commit, a commit checks the expected digest and applies object, names and
- * metadata in one step under one lock (a batch that throws changes nothing), and an uncommitted writer
- * leaves no trace. {@link #failNextCommit} makes a commit fail like a full disk.
+ * The store roles the mirrors use ({@link NamedObjectStore}, and pins), in memory for the mirror's unit tests, honest
+ * where the mirror relies on the store: nothing is visible before commit, a commit checks the expected digest and
+ * applies object, names, metadata and pins in one step under one lock (a batch that throws changes nothing), and an
+ * uncommitted writer leaves no trace. {@link StoreContract} holds it to the same contract as the RocksDB store.
+ * {@link #failNextCommit} makes a commit fail like a full disk.
  */
-public final class InMemoryContentStore implements ContentStore {
+public final class InMemoryContentStore implements NamedObjectStore, PinStore, AutoCloseable {
     private final Object commitLock = new Object();
     private final Map<Sha256, byte[]> objects = new HashMap<>();
     private final Map<String, Sha256> names = new HashMap<>();
@@ -115,7 +116,9 @@ public final class InMemoryContentStore implements ContentStore {
                 synchronized (commitLock) {
                     Batch batch = new Batch();
                     batch.committing = new StoredObject(actual, data.length);
-                    changes.accept(batch);
+                    if (changes != null) {
+                        changes.accept(batch);
+                    }
                     objects.putIfAbsent(actual, data);
                     batch.apply();
                 }
@@ -163,10 +166,36 @@ public final class InMemoryContentStore implements ContentStore {
     }
 
     @Override
+    public void scanObjects(java.util.function.Predicate<StoredObject> visitor) {
+        TreeMap<Sha256, Integer> sizes = new TreeMap<>();
+        synchronized (commitLock) {
+            objects.forEach((d, b) -> sizes.put(d, b.length));
+        }
+        for (Map.Entry<Sha256, Integer> e : sizes.entrySet()) {
+            if (!visitor.test(new StoredObject(e.getKey(), e.getValue()))) {
+                return;
+            }
+        }
+    }
+
+    @Override
     public Optional<StoredObject> resolve(String name) {
         synchronized (commitLock) {
             Sha256 d = names.get(name);
             return d == null ? Optional.empty() : Optional.of(new StoredObject(d, objects.get(d).length));
+        }
+    }
+
+    @Override
+    public void scanNames(String prefix, BiPredicate<String, Sha256> visitor) {
+        SortedMap<String, Sha256> view;
+        synchronized (commitLock) {
+            view = new TreeMap<>(names);
+        }
+        for (Map.Entry<String, Sha256> e : view.tailMap(prefix).entrySet()) {
+            if (!e.getKey().startsWith(prefix) || !visitor.test(e.getKey(), e.getValue())) {
+                return;
+            }
         }
     }
 
@@ -200,11 +229,13 @@ public final class InMemoryContentStore implements ContentStore {
     }
 
     @Override
-    public StoreStats stats() {
-        synchronized (commitLock) {
-            long bytes = objects.values().stream().mapToLong(b -> b.length).sum();
-            return new StoreStats(objects.size(), bytes, objects.size(), bytes, bytes);
-        }
+    public void pin(String pinSet, Sha256 object) {
+        update(b -> b.pin(pinSet, object));
+    }
+
+    @Override
+    public void unpin(String pinSet, Sha256 object) {
+        update(b -> b.unpin(pinSet, object));
     }
 
     @Override
@@ -219,6 +250,14 @@ public final class InMemoryContentStore implements ContentStore {
     public boolean isPinned(Sha256 object) {
         synchronized (commitLock) {
             return pins.values().stream().anyMatch(s -> s.contains(object.hex()));
+        }
+    }
+
+    @Override
+    public java.util.List<String> pinSetsOf(Sha256 object) {
+        synchronized (commitLock) {
+            return pins.entrySet().stream().filter(e -> e.getValue().contains(object.hex())).map(Map.Entry::getKey)
+                    .toList();
         }
     }
 
@@ -248,26 +287,6 @@ public final class InMemoryContentStore implements ContentStore {
         }
     }
 
-    /** Deletes like the real store: the object, its names and pins (when forced); metadata stays. */
-    @Override
-    public boolean delete(Sha256 object, boolean force) throws IOException {
-        synchronized (commitLock) {
-            if (!objects.containsKey(object)) {
-                return false;
-            }
-            if (isPinned(object)) {
-                if (!force) {
-                    throw new dev.ferry.storage.ObjectPinnedException(object);
-                }
-                pins.values().forEach(s -> s.remove(object.hex()));
-                pins.values().removeIf(java.util.Set::isEmpty);
-            }
-            objects.remove(object);
-            names.values().removeIf(object::equals);
-            return true;
-        }
-    }
-
     @Override
     public void close() {}
 
@@ -282,15 +301,28 @@ public final class InMemoryContentStore implements ContentStore {
 
         @Override
         public void pin(String pinSet, Sha256 digest) {
-            if (!objects.containsKey(digest) && (committing == null || !digest.equals(committing.digest()))) {
-                throw new IllegalArgumentException("no object " + digest);
-            }
+            checkSet(pinSet);
+            requireObject(digest);
             pinChanges.add(new Object[] {true, pinSet, digest});
         }
 
         @Override
         public void unpin(String pinSet, Sha256 digest) {
+            checkSet(pinSet);
             pinChanges.add(new Object[] {false, pinSet, digest});
+        }
+
+        /** As the RocksDB store: a name or pin must be given an object that is stored or being committed. */
+        private void requireObject(Sha256 digest) {
+            if (!objects.containsKey(digest) && (committing == null || !digest.equals(committing.digest()))) {
+                throw new IllegalArgumentException("no object " + digest);
+            }
+        }
+
+        private static void checkSet(String pinSet) {
+            if (pinSet.isEmpty() || pinSet.indexOf('\0') >= 0) {
+                throw new IllegalArgumentException("pin set names are non-empty and have no NUL: " + pinSet);
+            }
         }
 
         @Override
@@ -300,6 +332,7 @@ public final class InMemoryContentStore implements ContentStore {
 
         @Override
         public void putName(String name, Sha256 digest) {
+            requireObject(digest);
             nameDeletes.remove(name);
             namePuts.put(name, digest);
         }

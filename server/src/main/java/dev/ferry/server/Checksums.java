@@ -9,7 +9,7 @@ import dev.ferry.mirror.sumdb.SumdbMirror;
 import dev.ferry.mirror.sumdb.SumdbSource;
 import dev.ferry.mirror.sumdb.SumdbStore;
 import dev.ferry.protocols.sumdb.SumdbConfig;
-import dev.ferry.storage.ContentStore;
+import dev.ferry.storage.NamedObjectStore;
 import dev.ferry.upstreams.GoProxyClient;
 import java.net.URI;
 import java.time.Clock;
@@ -31,7 +31,7 @@ public record Checksums(ModuleChecksums modules, List<SumdbMirror> served, Check
      *
      * @param ttl how long partial tiles and latest are served to clients before the database is asked again
      */
-    public static Checksums create(SumdbConfig sumdb, PrivatePatterns privates, Duration ttl, ContentStore store,
+    public static Checksums create(SumdbConfig sumdb, PrivatePatterns privates, Duration ttl, NamedObjectStore store,
                                    GoProxyClient proxies, Function<URI, GoProxyClient> direct, SumdbEvents events,
                                    Clock clock) {
         if (!(sumdb instanceof SumdbConfig.Database db)) {

@@ -3,6 +3,7 @@ package dev.ferry.server;
 import dev.ferry.mirror.go.CachingGoModuleMirror;
 import dev.ferry.mirror.go.GoMirrorSettings;
 import dev.ferry.mirror.go.GoModuleMirror;
+import dev.ferry.mirror.go.GoStoreNames;
 import dev.ferry.server.admin.AdminApi;
 import dev.ferry.server.admin.AdminAuth;
 import dev.ferry.server.admin.AuditLog;
@@ -47,6 +48,7 @@ import dev.ferry.server.http.FerryHttpServer;
 import dev.ferry.server.http.FerryRoutes;
 import dev.ferry.server.metrics.FerryMetrics;
 import dev.ferry.storage.ContentStore;
+import dev.ferry.storage.NameStore;
 import dev.ferry.storage.RocksContentStore;
 import dev.ferry.storage.StoreOptions;
 import dev.ferry.storage.StoreStats;
@@ -330,17 +332,16 @@ public final class Ferry implements AutoCloseable {
     }
 
     /** Every module path ferry holds a version of (what mirror-set globs match). */
-    private static List<ModulePath> knownModules(ContentStore store) {
+    private static List<ModulePath> knownModules(NameStore store) {
         java.util.Set<ModulePath> out = new java.util.LinkedHashSet<>();
-        store.scanMeta("go/", (key, value) -> {
-            int v = key.indexOf("/@v/");
-            if (v > 3) {
+        store.scanMeta(GoStoreNames.ROOT, (key, value) -> {
+            GoStoreNames.parseVersionRecord(key).ifPresent(record -> {
                 try {
-                    out.add(ModulePath.unescape(key.substring(3, v)));
+                    out.add(record.module());
                 } catch (RuntimeException e) {
                     // not a module key
                 }
-            }
+            });
             return true;
         });
         return List.copyOf(out);

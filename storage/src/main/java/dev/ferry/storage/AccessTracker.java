@@ -17,7 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * it uses are dropped (their objects keep their previous minute) until the flush ran.
  */
 final class AccessTracker {
-    /** Writes one flush's uses; see {@link RocksContentStore#writeAccess}. */
+    /** Writes one flush's uses; see {@link AccessTimes}. */
     interface Sink {
         void write(List<Map.Entry<Sha256, Long>> uses) throws IOException;
     }

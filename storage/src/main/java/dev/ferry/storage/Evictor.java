@@ -13,21 +13,24 @@ import org.rocksdb.RocksIterator;
  * with a quota, in the background when a commit pushes the store past it ({@link #commitDone}).
  *
  * <p>Walks {@code access_by_time} from the oldest minute in pages, re-seeking after each page, so no iterator or
- * lock is held while it deletes and memory stays one page. Each object goes through the store's ordinary delete
- * (under the commit lock, one batch, pins checked in the same critical section), and its chunks through the
- * reclaimer, so concurrent writers and readers are safe the same way as for any delete. One run at a time.
+ * lock is held while it deletes and memory stays one page. Each object goes through the ordinary delete
+ * ({@link Deleter}: under the commit lock, one batch, pins checked in the same critical section), and its chunks
+ * through the reclaimer, so concurrent writers and readers are safe the same way as for any delete. One run at a
+ * time.
  */
 final class Evictor {
     private static final int PAGE = 256;
 
     private final RocksContentStore store;
+    private final Deleter deleter;
     private final long quota;
     private final long lowWatermarkBytes;
     private final Executor background;
     private final AtomicBoolean scheduled = new AtomicBoolean();
 
-    Evictor(RocksContentStore store, StoreOptions options, Executor background) {
+    Evictor(RocksContentStore store, Deleter deleter, StoreOptions options, Executor background) {
         this.store = store;
+        this.deleter = deleter;
         this.quota = options.quotaBytes();
         this.lowWatermarkBytes = (long) (options.quotaBytes() * options.lowWatermark());
         this.background = background;
@@ -83,7 +86,7 @@ final class Evictor {
                     pinned++;
                     continue;
                 }
-                RocksContentStore.Deleted outcome = store.deleteObject(object, false, true);
+                Deleter.Deleted outcome = deleter.delete(object, false, true);
                 if (outcome.deleted()) {
                     evicted++;
                     evictedBytes += outcome.size();

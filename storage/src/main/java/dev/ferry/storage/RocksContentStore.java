@@ -3,28 +3,23 @@ package dev.ferry.storage;
 import dev.ferry.storage.StoreLayout.Counter;
 import dev.ferry.storage.StoreLayout.ObjectRecord;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.Set;
-import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -32,23 +27,10 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.BiPredicate;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
-import org.rocksdb.BlockBasedTableConfig;
-import org.rocksdb.BloomFilter;
-import org.rocksdb.Cache;
-import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
-import org.rocksdb.ColumnFamilyOptions;
-import org.rocksdb.CompressionType;
-import org.rocksdb.DBOptions;
-import org.rocksdb.FlushOptions;
-import org.rocksdb.LRUCache;
-import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
-import org.rocksdb.Snapshot;
-import org.rocksdb.UInt64AddOperator;
-import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteOptions;
 
 /**
@@ -59,18 +41,17 @@ import org.rocksdb.WriteOptions;
  * an object is durable exactly when its commit returns. Until then {@code pending/<id>} marks its chunks as
  * reclaimable, which {@link #open} does for writes a crash interrupted.
  *
- * <p>Lifecycle (pins, delete, LRU eviction under a quota) works through the same paths: a delete is one synced batch
- * under the commit lock that drops the object, its names, pins and access record and writes {@code pending/<id>};
- * its chunks then go back through the {@link Reclaimer} like an aborted write's (at once, or when the last read of
- * the object ends, see {@link ObjectReaders}). One background thread flushes access times ({@link AccessTracker}),
- * evicts when a commit passes the quota ({@link Evictor}) and frees chunks of deleted objects whose reads ended.
+ * <p>Lifecycle (pins, delete, LRU eviction under a quota) works through the same paths: a delete
+ * ({@link Deleter}) is one synced batch under the commit lock ({@link Commits}) that drops the object, its names,
+ * pins and access record and writes {@code pending/<id>}; its chunks then go back through the {@link Reclaimer}
+ * like an aborted write's. One background thread flushes access times ({@link AccessTimes}), evicts when a commit
+ * passes the quota ({@link Evictor}) and frees chunks of deleted objects whose reads ended.
  */
 public final class RocksContentStore implements ContentStore {
     private final Path dir;
     private final StoreOptions options;
+    private final RocksHandles rocks;
     private final RocksDB db;
-    private final List<ColumnFamilyHandle> handles;
-    private final List<AutoCloseable> resources;
     final ColumnFamilyHandle chunks;
     final ColumnFamilyHandle refs;
     final ColumnFamilyHandle objects;
@@ -89,8 +70,7 @@ public final class RocksContentStore implements ContentStore {
 
     private final InFlightChunks inFlight = new InFlightChunks();
     private final Reclaimer reclaimer;
-    private final ReentrantLock commitLock = new ReentrantLock();
-    private final CommitsInFlight commitsInFlight = new CommitsInFlight();
+    private final Commits commits;
     private volatile boolean repairing;
     private final AtomicLong chunksRepaired = new AtomicLong();
     /** Read-held around every RocksDB call, write-held by close, so nothing touches a closed RocksDB. */
@@ -113,33 +93,34 @@ public final class RocksContentStore implements ContentStore {
     /** 16 arrays of 1 MiB at most stay for reuse: enough for the reads a small server runs at once. */
     private final ReadBuffers readBuffers = new ReadBuffers(16);
     private final ScheduledThreadPoolExecutor background;
-    private final AtomicBoolean flushQueued = new AtomicBoolean();
-    private final AccessTracker accessTracker;
+    private final AccessTimes accessTimes;
+    private final Deleter deleter;
     private final Evictor evictor;
+    private final RocksPins pinIndex;
+    private final RocksChunks chunkReads;
 
-    private RocksContentStore(Path dir, StoreOptions options, RocksDB db, List<ColumnFamilyHandle> handles,
-            List<AutoCloseable> resources) throws RocksDBException {
+    private RocksContentStore(Path dir, StoreOptions options, RocksHandles rocks) {
         this.dir = dir;
         this.options = options;
-        this.db = db;
-        this.handles = handles;
-        this.resources = resources;
-        this.chunks = handle(handles, StoreLayout.Chunk.FAMILY);
-        this.refs = handle(handles, StoreLayout.ChunkRef.FAMILY);
-        this.objects = handle(handles, ObjectRecord.FAMILY);
-        this.index = handle(handles, StoreLayout.IndexEntry.FAMILY);
-        this.pending = handle(handles, StoreLayout.Pending.FAMILY);
-        this.names = handle(handles, StoreLayout.Name.FAMILY);
-        this.meta = handle(handles, StoreLayout.Meta.FAMILY);
-        this.counters = handle(handles, Counter.FAMILY);
-        this.nameRefs = handle(handles, StoreLayout.NameRef.FAMILY);
-        this.pins = handle(handles, StoreLayout.Pin.FAMILY);
-        this.pinSets = handle(handles, StoreLayout.Pin.SETS_FAMILY);
-        this.access = handle(handles, StoreLayout.Access.FAMILY);
-        this.accessByTime = handle(handles, StoreLayout.Access.BY_TIME_FAMILY);
-        this.unsynced = new WriteOptions().setSync(false);
-        this.synced = new WriteOptions().setSync(true);
+        this.rocks = rocks;
+        this.db = rocks.db;
+        this.chunks = rocks.handle(StoreLayout.Chunk.FAMILY);
+        this.refs = rocks.handle(StoreLayout.ChunkRef.FAMILY);
+        this.objects = rocks.handle(ObjectRecord.FAMILY);
+        this.index = rocks.handle(StoreLayout.IndexEntry.FAMILY);
+        this.pending = rocks.handle(StoreLayout.Pending.FAMILY);
+        this.names = rocks.handle(StoreLayout.Name.FAMILY);
+        this.meta = rocks.handle(StoreLayout.Meta.FAMILY);
+        this.counters = rocks.handle(Counter.FAMILY);
+        this.nameRefs = rocks.handle(StoreLayout.NameRef.FAMILY);
+        this.pins = rocks.handle(StoreLayout.Pin.FAMILY);
+        this.pinSets = rocks.handle(StoreLayout.Pin.SETS_FAMILY);
+        this.access = rocks.handle(StoreLayout.Access.FAMILY);
+        this.accessByTime = rocks.handle(StoreLayout.Access.BY_TIME_FAMILY);
+        this.unsynced = rocks.unsynced;
+        this.synced = rocks.synced;
         this.reclaimer = new Reclaimer(this, inFlight);
+        this.commits = new Commits(rocks);
         this.nextId = new AtomicLong(Math.max(lastId(index), lastId(pending)) + 1);
         this.background = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "ferry-store-lifecycle");
@@ -147,109 +128,30 @@ public final class RocksContentStore implements ContentStore {
             return t;
         });
         background.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
-        this.accessTracker = new AccessTracker(options.clock(), options.accessTrackedMax(), this::writeAccess,
-                this::flushAccessSoon);
-        this.evictor = new Evictor(this, options, background);
-    }
-
-    private void startBackground() {
-        long every = Math.max(1, options.accessFlushInterval().toMillis());
-        background.scheduleWithFixedDelay(this::flushAccessQuietly, every, every, TimeUnit.MILLISECONDS);
-    }
-
-    private static ColumnFamilyHandle handle(List<ColumnFamilyHandle> handles, String family) {
-        return handles.get(StoreLayout.COLUMN_FAMILIES.indexOf(family));
+        this.accessTimes = new AccessTimes(this, commits, options, background);
+        this.deleter = new Deleter(this, commits, readers, reclaimer, accessTimes, background, options.clock());
+        this.evictor = new Evictor(this, deleter, options, background);
+        this.pinIndex = new RocksPins(this);
+        this.chunkReads = new RocksChunks(this);
     }
 
     /** Opens (creating if needed) the one RocksDB under {@code dir}, reclaiming writes a crash interrupted. */
     public static RocksContentStore open(Path dir, StoreOptions options) throws IOException {
-        RocksDB.loadLibrary();
-        Files.createDirectories(dir);
-        List<AutoCloseable> resources = new ArrayList<>();
-        Cache cache = track(resources, new LRUCache(options.blockCacheBytes()));
-        BloomFilter bloom = track(resources, new BloomFilter(10));
-        UInt64AddOperator add = track(resources, new UInt64AddOperator());
-        List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
-        for (String name : StoreLayout.COLUMN_FAMILIES) {
-            ColumnFamilyOptions cf = track(resources, columnFamilyOptions(name, options, cache, bloom, add));
-            descriptors.add(new ColumnFamilyDescriptor(StoreLayout.utf8(name), cf));
-        }
-        DBOptions db = track(resources, new DBOptions()
-                .setCreateIfMissing(true)
-                .setCreateMissingColumnFamilies(true)
-                .setMaxTotalWalSize(options.maxWalBytes())
-                .setMaxBackgroundJobs(4)
-                .setBytesPerSync(1 << 20)
-                .setKeepLogFileNum(4));
-        List<ColumnFamilyHandle> handles = new ArrayList<>();
-        RocksDB rocks;
-        try {
-            rocks = RocksDB.open(db, dir.toString(), descriptors, handles);
-        } catch (RocksDBException e) {
-            closeAll(resources);
-            String msg = String.valueOf(e.getMessage());
-            if (msg.contains("lock") || msg.contains("LOCK")) {
-                throw new IOException("data directory " + dir + " is in use by another ferry (" + msg + ")", e);
-            }
-            throw new IOException("cannot open the store in " + dir + ": " + msg, e);
-        }
+        RocksHandles rocks = RocksHandles.open(dir, options);
         RocksContentStore store = null;
         try {
-            checkFormat(rocks, dir);
-            store = new RocksContentStore(dir, options, rocks, handles, resources);
+            store = new RocksContentStore(dir, options, rocks);
             store.reclaimedAtOpen = store.reclaimer.reclaimInterrupted();
-            store.lifecycleBuiltAtOpen = LifecycleIndex.buildIfMissing(store, store.accessTracker.minuteNow());
-            store.startBackground();
+            store.lifecycleBuiltAtOpen = LifecycleIndex.buildIfMissing(store, store.accessTimes.minuteNow());
+            store.accessTimes.start(options);
             return store;
-        } catch (RocksDBException | IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             if (store != null) {
                 store.close();
             } else {
-                handles.forEach(ColumnFamilyHandle::close);
-                rocks.close();
-                closeAll(resources);
+                rocks.closeUnflushed();
             }
             throw e instanceof IOException io ? io : new IOException("cannot open the store in " + dir, e);
-        }
-    }
-
-    private static ColumnFamilyOptions columnFamilyOptions(String name, StoreOptions options, Cache cache,
-            BloomFilter bloom, UInt64AddOperator add) {
-        ColumnFamilyOptions cf = new ColumnFamilyOptions();
-        BlockBasedTableConfig table = new BlockBasedTableConfig()
-                .setBlockCache(cache)
-                .setFilterPolicy(bloom)
-                .setCacheIndexAndFilterBlocks(true)
-                .setPinL0FilterAndIndexBlocksInCache(true);
-        cf.setTableFormatConfig(table);
-        cf.setWriteBufferSize(8L << 20);
-        switch (name) {
-            case StoreLayout.CHUNKS -> cf
-                    // Module zips and image layers are compressed already: compressing again costs CPU, saves nothing.
-                    .setCompressionType(CompressionType.NO_COMPRESSION)
-                    .setEnableBlobFiles(true)
-                    .setMinBlobSize(options.minBlobBytes())
-                    .setBlobFileSize(256L << 20)
-                    .setBlobCompressionType(CompressionType.NO_COMPRESSION)
-                    .setEnableBlobGarbageCollection(true)
-                    .setWriteBufferSize(options.chunkWriteBufferBytes());
-            case StoreLayout.CHUNK_REFS, StoreLayout.COUNTERS -> cf
-                    .setCompressionType(CompressionType.NO_COMPRESSION)
-                    .setMergeOperator(add);
-            case StoreLayout.OBJECTS, StoreLayout.PENDING -> cf.setCompressionType(CompressionType.NO_COMPRESSION);
-            default -> cf.setCompressionType(CompressionType.LZ4_COMPRESSION);
-        }
-        return cf;
-    }
-
-    private static void checkFormat(RocksDB rocks, Path dir) throws RocksDBException, IOException {
-        byte[] format = rocks.get(StoreLayout.FORMAT_KEY);
-        if (format == null) {
-            rocks.put(StoreLayout.FORMAT_KEY, StoreLayout.utf8(StoreLayout.FORMAT));
-            rocks.put(StoreLayout.LIFECYCLE_KEY, StoreLayout.utf8("1")); // a new store keeps its indexes from the start
-        } else if (!StoreLayout.FORMAT.equals(new String(format, java.nio.charset.StandardCharsets.UTF_8))) {
-            throw new IOException(dir + " holds store format " + new String(format,
-                    java.nio.charset.StandardCharsets.UTF_8) + ", this ferry reads " + StoreLayout.FORMAT);
         }
     }
 
@@ -260,17 +162,12 @@ public final class RocksContentStore implements ContentStore {
         }
     }
 
-    // ---------------------------------------------------------------- ContentStore
+    // ---------------------------------------------------------------- objects
 
     @Override
     public ObjectWriter newObject(Chunking chunking) {
         Chunker chunker = Chunker.of(chunking, options.chunkSizes());
         return new RocksObjectWriter(startObject("object writer"), chunker);
-    }
-
-    @Override
-    public ObjectAssembler assemble() {
-        return new RocksObjectAssembler(startObject("object assembler"));
     }
 
     /** A new write under a fresh id; close() waits for it like for any writer, and reclaim treats it alike. */
@@ -289,7 +186,7 @@ public final class RocksContentStore implements ContentStore {
         if (record == null) {
             return Optional.empty();
         }
-        accessTracker.used(digest);
+        accessTimes.used(digest);
         return Optional.of(new StoredObject(digest, record.size()));
     }
 
@@ -304,7 +201,7 @@ public final class RocksContentStore implements ContentStore {
             throw new IndexOutOfBoundsException("range " + offset + "+" + length + " is outside " + digest
                     + " of " + record.size() + " bytes");
         }
-        accessTracker.used(digest);
+        accessTimes.used(digest);
         if (length == 0) {
             return InputStream.nullInputStream();
         }
@@ -328,6 +225,23 @@ public final class RocksContentStore implements ContentStore {
     }
 
     @Override
+    public void scanObjects(Predicate<StoredObject> visitor) {
+        unchecked(() -> {
+            try (RocksIterator it = db.newIterator(objects)) {
+                for (it.seekToFirst(); it.isValid(); it.next()) {
+                    if (!visitor.test(new StoredObject(Sha256.of(it.key()), ObjectRecord.decode(it.value()).size()))) {
+                        break;
+                    }
+                }
+                it.status();
+            }
+            return null;
+        });
+    }
+
+    // ---------------------------------------------------------------- names and metadata
+
+    @Override
     public Optional<StoredObject> resolve(String name) {
         return unchecked(() -> {
             byte[] target = db.get(names, StoreLayout.Name.key(name));
@@ -344,75 +258,6 @@ public final class RocksContentStore implements ContentStore {
                     byte[] key = it.key();
                     if (!startsWith(key, start)
                             || !visitor.test(new String(key, StandardCharsets.UTF_8), StoreLayout.Name.decode(it.value()))) {
-                        break;
-                    }
-                }
-                it.status();
-            }
-            return null;
-        });
-    }
-
-    @Override
-    public Optional<List<StoredChunk>> chunksOf(Sha256 object) {
-        return unchecked(() -> {
-            // One snapshot for the record and its index: a delete commits the record's removal before reclaim
-            // drops index entries, so a record seen here comes with all of its entries.
-            Snapshot snapshot = db.getSnapshot();
-            try (ReadOptions read = new ReadOptions().setSnapshot(snapshot)) {
-                byte[] value = db.get(objects, read, ObjectRecord.key(object));
-                if (value == null) {
-                    return Optional.<List<StoredChunk>>empty();
-                }
-                ObjectRecord record = ObjectRecord.decode(value);
-                if (record.id() == 0) {
-                    return Optional.of(List.<StoredChunk>of());
-                }
-                if (record.soleChunk() != null) {
-                    return Optional.of(List.of(new StoredChunk(Sha256.of(record.soleChunk()), (int) record.size())));
-                }
-                List<StoredChunk> list = new ArrayList<>();
-                long at = 0;
-                byte[] prefix = StoreLayout.IndexEntry.idPrefix(record.id());
-                try (RocksIterator it = db.newIterator(index, read)) {
-                    for (it.seek(prefix); it.isValid() && startsWith(it.key(), prefix); it.next()) {
-                        StoreLayout.IndexEntry entry = StoreLayout.IndexEntry.decode(it.key(), it.value());
-                        if (entry.offset() != at) {
-                            break;
-                        }
-                        list.add(new StoredChunk(Sha256.of(entry.chunk()), entry.length()));
-                        at = entry.end();
-                    }
-                    it.status();
-                }
-                if (at != record.size()) {
-                    throw new IOException("store corrupt: the chunks of object " + object + " cover " + at + " of "
-                            + record.size() + " bytes");
-                }
-                return Optional.of(List.copyOf(list));
-            } finally {
-                db.releaseSnapshot(snapshot);
-            }
-        });
-    }
-
-    @Override
-    public Optional<byte[]> chunk(Sha256 digest) throws IOException {
-        return withDb(() -> Optional.ofNullable(db.get(chunks, StoreLayout.Chunk.key(digest))));
-    }
-
-    @Override
-    public boolean hasChunk(Sha256 digest) {
-        // chunk_refs, not chunks: a small point read (chunks live in blob files), and present exactly when stored.
-        return unchecked(() -> db.get(refs, StoreLayout.ChunkRef.key(digest)) != null);
-    }
-
-    @Override
-    public void scanChunks(Predicate<Sha256> visitor) {
-        unchecked(() -> {
-            try (RocksIterator it = db.newIterator(refs)) {
-                for (it.seekToFirst(); it.isValid(); it.next()) {
-                    if (!visitor.test(Sha256.of(it.key()))) {
                         break;
                     }
                 }
@@ -446,28 +291,79 @@ public final class RocksContentStore implements ContentStore {
 
     @Override
     public void update(Consumer<StoreBatch> changes) throws IOException {
-        withDb(() -> {
-            List<String> touched = new ArrayList<>();
-            CompletableFuture<Void> write = new CompletableFuture<>();
-            try (WriteBatch batch = new WriteBatch()) {
-                commitLock.lock();
-                try {
-                    RocksStoreBatch storeBatch = new RocksStoreBatch(this, batch, null, commitsInFlight, touched);
-                    changes.accept(storeBatch);
-                    storeBatch.finish();
-                    commitsInFlight.begin(touched, write);
-                } finally {
-                    commitLock.unlock();
-                }
-                try {
-                    db.write(synced, batch);
-                } finally {
-                    commitsInFlight.done(touched, write);
-                }
-            }
-            return null;
-        });
+        withDb(() -> commits.commit((batch, touched) -> {
+            RocksStoreBatch storeBatch = commits.storeBatch(this, batch, null, touched);
+            changes.accept(storeBatch);
+            storeBatch.finish();
+            return true;
+        }, () -> {}));
     }
+
+    // ---------------------------------------------------------------- pins
+
+    @Override
+    public void pin(String pinSet, Sha256 object) throws IOException {
+        pinIndex.pin(pinSet, object);
+    }
+
+    @Override
+    public void unpin(String pinSet, Sha256 object) throws IOException {
+        pinIndex.unpin(pinSet, object);
+    }
+
+    @Override
+    public long unpinAll(String pinSet) throws IOException {
+        return pinIndex.unpinAll(pinSet);
+    }
+
+    @Override
+    public boolean isPinned(Sha256 object) {
+        return pinIndex.isPinned(object);
+    }
+
+    @Override
+    public List<String> pinSetsOf(Sha256 object) {
+        return pinIndex.pinSetsOf(object);
+    }
+
+    @Override
+    public void scanPinSet(String pinSet, Predicate<Sha256> visitor) {
+        pinIndex.scanPinSet(pinSet, visitor);
+    }
+
+    @Override
+    public void scanPinSets(String prefix, Predicate<String> visitor) {
+        pinIndex.scanPinSets(prefix, visitor);
+    }
+
+    // ---------------------------------------------------------------- chunk access
+
+    @Override
+    public Optional<List<StoredChunk>> chunksOf(Sha256 object) {
+        return chunkReads.chunksOf(object);
+    }
+
+    @Override
+    public Optional<byte[]> chunk(Sha256 digest) throws IOException {
+        return chunkReads.chunk(digest);
+    }
+
+    @Override
+    public boolean hasChunk(Sha256 digest) {
+        return chunkReads.hasChunk(digest);
+    }
+
+    @Override
+    public void scanChunks(Predicate<Sha256> visitor) {
+        chunkReads.scanChunks(visitor);
+    }
+
+    @Override
+    public ObjectAssembler assemble() {
+        return new RocksObjectAssembler(startObject("object assembler"));
+    }
+
+    // ---------------------------------------------------------------- maintenance
 
     @Override
     public StoreStats stats() {
@@ -507,99 +403,9 @@ public final class RocksContentStore implements ContentStore {
         return total[0];
     }
 
-    // ---------------------------------------------------------------- lifecycle
-
-    @Override
-    public long unpinAll(String pinSet) throws IOException {
-        byte[] prefix = StoreLayout.Pin.setPrefix(pinSet);
-        long removed = 0;
-        while (true) {
-            // Pages of their own batches: a set can hold a whole prewarm; each page is atomic, the whole is not.
-            List<Sha256> page = new ArrayList<>();
-            withDb(() -> {
-                try (RocksIterator it = db.newIterator(pinSets)) {
-                    for (it.seek(prefix); it.isValid() && page.size() < 1024 && startsWith(it.key(), prefix);
-                            it.next()) {
-                        page.add(StoreLayout.Pin.objectOfSetKey(it.key()));
-                    }
-                    it.status();
-                }
-                return null;
-            });
-            if (page.isEmpty()) {
-                return removed;
-            }
-            update(b -> page.forEach(object -> b.unpin(pinSet, object)));
-            removed += page.size();
-        }
-    }
-
-    @Override
-    public boolean isPinned(Sha256 object) {
-        return !pinSetsOf(object).isEmpty();
-    }
-
-    /** The pin sets holding {@code object}, as committed. */
-    @Override
-    public List<String> pinSetsOf(Sha256 object) {
-        byte[] prefix = StoreLayout.Pin.prefix(object);
-        return unchecked(() -> {
-            List<String> sets = new ArrayList<>();
-            try (RocksIterator it = db.newIterator(pins)) {
-                for (it.seek(prefix); it.isValid() && startsWith(it.key(), prefix); it.next()) {
-                    sets.add(StoreLayout.Pin.setOf(it.key()));
-                }
-                it.status();
-            }
-            return sets;
-        });
-    }
-
-    @Override
-    public void scanPinSet(String pinSet, Predicate<Sha256> visitor) {
-        byte[] prefix = StoreLayout.Pin.setPrefix(pinSet);
-        unchecked(() -> {
-            try (RocksIterator it = db.newIterator(pinSets)) {
-                for (it.seek(prefix); it.isValid() && startsWith(it.key(), prefix); it.next()) {
-                    if (!visitor.test(StoreLayout.Pin.objectOfSetKey(it.key()))) {
-                        break;
-                    }
-                }
-                it.status();
-            }
-            return null;
-        });
-    }
-
-    @Override
-    public void scanPinSets(String prefix, Predicate<String> visitor) {
-        byte[] start = prefix.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        unchecked(() -> {
-            try (RocksIterator it = db.newIterator(pinSets)) {
-                it.seek(start);
-                while (it.isValid() && startsWith(it.key(), start)) {
-                    String set = StoreLayout.Pin.setOfSetKey(it.key());
-                    if (!visitor.test(set)) {
-                        break;
-                    }
-                    // The next set: past every key of this one (its prefix ends with 0x00; 0x01 sorts after all).
-                    byte[] next = StoreLayout.Pin.setPrefix(set);
-                    next[next.length - 1] = 1;
-                    it.seek(next);
-                }
-                it.status();
-            }
-            return null;
-        });
-    }
-
     @Override
     public boolean delete(Sha256 object, boolean force) throws IOException {
-        Deleted outcome = deleteObject(object, force, false);
-        if (outcome.pinned()) {
-            throw new ObjectPinnedException(object);
-        }
-        return outcome.deleted();
+        return deleter.delete(object, force);
     }
 
     @Override
@@ -614,237 +420,31 @@ public final class RocksContentStore implements ContentStore {
 
     /** Writes the access times collected in memory now (also done every few seconds and at close). */
     public int flushAccess() throws IOException {
-        return accessTracker.flush();
+        return accessTimes.flush();
     }
 
     /** When {@code object} was last used as far as the store knows on disk, as an epoch minute. */
     public Optional<Long> lastUsedMinute(Sha256 object) {
-        return unchecked(() -> Optional.ofNullable(db.get(access, StoreLayout.Access.key(object)))
-                .map(StoreLayout.Access::decode));
-    }
-
-    /** Whether {@link #open} had to build the name and access indexes of an older store. */
-    public boolean lifecycleBuiltAtOpen() {
-        return lifecycleBuiltAtOpen;
-    }
-
-    /** Reads in progress (for tests and metrics). */
-    public int openReads() {
-        return readers.size();
-    }
-
-    /** Waits until the background thread has run everything queued so far (for tests). */
-    void awaitBackground() throws InterruptedException {
-        try {
-            background.submit(() -> {}).get();
-        } catch (ExecutionException e) {
-            throw new IllegalStateException(e.getCause());
-        }
-    }
-
-    /** What {@link #deleteObject} did; {@code deferred}: chunks freed when the last open read of the object ends. */
-    record Deleted(boolean deleted, boolean pinned, boolean deferred, long size) {
-        static final Deleted ABSENT = new Deleted(false, false, false, 0);
-        static final Deleted PINNED = new Deleted(false, true, false, 0);
-    }
-
-    /**
-     * Deletes one object in one synced batch under the commit lock (so the pin check, the names found through
-     * {@code name_refs} and the access entry are exactly what is committed), then gives its chunks back.
-     */
-    Deleted deleteObject(Sha256 digest, boolean force, boolean evicting) throws IOException {
-        Deleted[] refused = {null};
-        ObjectRecord record = withDb(() -> {
-            List<String> touched = new ArrayList<>();
-            CompletableFuture<Void> write = new CompletableFuture<>();
-            ObjectRecord found;
-            try (WriteBatch batch = new WriteBatch()) {
-                commitLock.lock();
-                try {
-                    String objectKey = CommitsInFlight.object(digest);
-                    // Commits naming or pinning this object touch its key: wait, so their names and pins are seen.
-                    commitsInFlight.awaitQuiet(objectKey);
-                    byte[] value = db.get(objects, ObjectRecord.key(digest));
-                    if (value == null) {
-                        refused[0] = Deleted.ABSENT;
-                        return null;
-                    }
-                    found = ObjectRecord.decode(value);
-                    List<String> sets = pinSetsOf(digest);
-                    if (!sets.isEmpty() && !force) {
-                        refused[0] = Deleted.PINNED;
-                        return null;
-                    }
-                    touched.add(objectKey);
-                    long size = found.size();
-                    batch.delete(objects, ObjectRecord.key(digest));
-                    if (found.id() != 0) {
-                        batch.put(pending, StoreLayout.Pending.key(found.id()),
-                                StoreLayout.Pending.value(options.clock().millis()));
-                    }
-                    batch.merge(counters, Counter.OBJECTS.key(), StoreLayout.Count.MINUS_ONE);
-                    batch.merge(counters, Counter.OBJECT_BYTES.key(), StoreLayout.Count.encode(-size));
-                    if (evicting) {
-                        batch.merge(counters, Counter.EVICTED_OBJECTS.key(), StoreLayout.Count.PLUS_ONE);
-                        batch.merge(counters, Counter.EVICTED_BYTES.key(), StoreLayout.Count.encode(size));
-                    }
-                    for (String set : sets) {
-                        batch.delete(pins, StoreLayout.Pin.key(digest, set));
-                        batch.delete(pinSets, StoreLayout.Pin.setKey(set, digest));
-                    }
-                    if (!sets.isEmpty()) {
-                        batch.merge(counters, Counter.PINNED_OBJECTS.key(), StoreLayout.Count.MINUS_ONE);
-                        batch.merge(counters, Counter.PINNED_BYTES.key(), StoreLayout.Count.encode(-size));
-                    }
-                    deleteNames(batch, digest, touched);
-                    byte[] used = db.get(access, StoreLayout.Access.key(digest));
-                    if (used != null) {
-                        batch.delete(accessByTime, StoreLayout.Access.timeKey(StoreLayout.Access.decode(used), digest));
-                        batch.delete(access, StoreLayout.Access.key(digest));
-                    }
-                    commitsInFlight.begin(touched, write);
-                } finally {
-                    commitLock.unlock();
-                }
-                try {
-                    db.write(synced, batch);
-                } finally {
-                    commitsInFlight.done(touched, write);
-                }
-            }
-            deletions.incrementAndGet();
-            objectCache.remove(digest);
-            deletions.incrementAndGet();
-            return found;
-        });
-        if (record == null) {
-            return refused[0];
-        }
-        boolean deferred = false;
-        if (record.id() != 0) {
-            if (readers.retire(record.id())) {
-                reclaimer.reclaim(record.id());
-            } else {
-                deferred = true;
-            }
-        }
-        return new Deleted(true, false, deferred, record.size());
-    }
-
-    private void deleteNames(WriteBatch batch, Sha256 digest, List<String> touched) throws RocksDBException {
-        byte[] prefix = StoreLayout.NameRef.prefix(digest);
-        try (RocksIterator it = db.newIterator(nameRefs)) {
-            for (it.seek(prefix); it.isValid() && startsWith(it.key(), prefix); it.next()) {
-                String name = StoreLayout.NameRef.nameOf(it.key());
-                String nameKey = CommitsInFlight.name(name);
-                commitsInFlight.awaitQuiet(nameKey);
-                touched.add(nameKey);
-                byte[] target = db.get(names, StoreLayout.Name.key(name));
-                if (target != null && Arrays.equals(target, digest.bytes())) {
-                    batch.delete(names, StoreLayout.Name.key(name));
-                }
-                batch.delete(nameRefs, it.key());
-            }
-            it.status();
-        }
-    }
-
-    /** A read of object {@code id} ended; frees the chunks of a deleted object when it was the last. */
-    void readEnded(long id) {
-        if (readers.close(id)) {
-            try {
-                background.execute(() -> {
-                    try {
-                        reclaimer.reclaim(id);
-                    } catch (IOException e) {
-                        // closing: pending/<id> stays and the next open reclaims it
-                    }
-                });
-            } catch (RejectedExecutionException e) {
-                // closing: the same
-            }
-        }
-    }
-
-    /** One flush of {@link AccessTracker}: unsynced, under the commit lock so a delete never misses an entry. */
-    void writeAccess(List<Map.Entry<Sha256, Long>> uses) throws IOException {
-        withDb(() -> {
-            try (WriteBatch batch = new WriteBatch()) {
-                commitLock.lock();
-                try {
-                    for (Map.Entry<Sha256, Long> use : uses) {
-                        Sha256 object = use.getKey();
-                        long minute = use.getValue();
-                        commitsInFlight.awaitQuiet(CommitsInFlight.object(object));
-                        if (db.get(objects, ObjectRecord.key(object)) == null) {
-                            continue; // deleted since it was read
-                        }
-                        byte[] old = db.get(access, StoreLayout.Access.key(object));
-                        if (old != null) {
-                            long before = StoreLayout.Access.decode(old);
-                            if (before >= minute) {
-                                continue;
-                            }
-                            batch.delete(accessByTime, StoreLayout.Access.timeKey(before, object));
-                        }
-                        putAccess(batch, object, minute);
-                    }
-                    db.write(unsynced, batch);
-                } finally {
-                    commitLock.unlock();
-                }
-            }
-            return null;
-        });
-    }
-
-    private void putAccess(WriteBatch batch, Sha256 object, long minute) throws RocksDBException {
-        batch.put(access, StoreLayout.Access.key(object), StoreLayout.Access.value(minute));
-        batch.put(accessByTime, StoreLayout.Access.timeKey(minute, object), new byte[0]);
-    }
-
-    private void flushAccessSoon() {
-        if (flushQueued.compareAndSet(false, true)) {
-            try {
-                background.execute(() -> {
-                    flushQueued.set(false);
-                    flushAccessQuietly();
-                });
-            } catch (RejectedExecutionException e) {
-                flushQueued.set(false);
-            }
-        }
-    }
-
-    private void flushAccessQuietly() {
-        try {
-            accessTracker.flush();
-        } catch (IOException | RuntimeException e) {
-            if (!closing) {
-                System.getLogger("ferry.storage").log(System.Logger.Level.WARNING,
-                        "writing access times failed (those uses are forgotten): " + e);
-            }
-        }
-    }
-
-    /** Visits committed objects in digest order until the visitor returns false. */
-    public void scanObjects(Predicate<StoredObject> visitor) {
-        unchecked(() -> {
-            try (RocksIterator it = db.newIterator(objects)) {
-                for (it.seekToFirst(); it.isValid(); it.next()) {
-                    if (!visitor.test(new StoredObject(Sha256.of(it.key()), ObjectRecord.decode(it.value()).size()))) {
-                        break;
-                    }
-                }
-                it.status();
-            }
-            return null;
-        });
+        return accessTimes.lastUsedMinute(object);
     }
 
     /** Checks every reference, count and index entry; reads the whole index, so an admin or test tool. */
     public ScrubReport scrub() throws IOException {
         return withDb(() -> new Scrubber(this).run());
+    }
+
+    /**
+     * In repair mode a writer re-reads every stored chunk it would reuse and rewrites the ones whose bytes no longer
+     * hash to their address, so writing an object's good bytes again mends it. Off by default: it costs a read and a
+     * hash per reused chunk. For {@code ferry verify --repair}, which has the data directory to itself.
+     */
+    public void repairDamagedChunksOnWrite(boolean on) {
+        repairing = on;
+    }
+
+    /** Chunks rewritten by repair mode since open. */
+    public long chunksRepaired() {
+        return chunksRepaired.get();
     }
 
     /** The registry of chunks writers are using right now; a GC must consult it (see {@link InFlightChunks}). */
@@ -857,13 +457,43 @@ public final class RocksContentStore implements ContentStore {
         return reclaimedAtOpen;
     }
 
+    /** Whether {@link #open} had to build the name and access indexes of an older store. */
+    public boolean lifecycleBuiltAtOpen() {
+        return lifecycleBuiltAtOpen;
+    }
+
+    /** Reads in progress (for tests and metrics). */
+    public int openReads() {
+        return readers.size();
+    }
+
     public Path directory() {
         return dir;
     }
 
+    // ---------------------------------------------------------------- close
+
     @Override
     public void close() {
         closing = true;
+        stopBackground();
+        if (!closed) {
+            accessTimes.flushQuietly();
+        }
+        awaitWriters();
+        lifecycle.writeLock().lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            rocks.close();
+        } finally {
+            lifecycle.writeLock().unlock();
+        }
+    }
+
+    private void stopBackground() {
         background.shutdown();
         try {
             if (!background.awaitTermination(options.closeTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
@@ -872,16 +502,17 @@ public final class RocksContentStore implements ContentStore {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        if (!closed) {
-            flushAccessQuietly();
-        }
+    }
+
+    /** Waits up to the close timeout for writers in flight; their pending records make the next open reclaim them. */
+    private void awaitWriters() {
         writersLock.lock();
         try {
             long deadline = System.nanoTime() + options.closeTimeout().toNanos();
             while (!writers.isEmpty()) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
-                    break; // their pending records make the next open reclaim them
+                    break;
                 }
                 writersDone.awaitNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(100)));
             }
@@ -889,33 +520,6 @@ public final class RocksContentStore implements ContentStore {
             Thread.currentThread().interrupt();
         } finally {
             writersLock.unlock();
-        }
-        lifecycle.writeLock().lock();
-        try {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            try {
-                db.syncWal();
-            } catch (RocksDBException e) {
-                // Every commit was synced already; this only hardens unsynced pending writes, which are reclaimed.
-            }
-            // With the WAL on, RocksDB leaves memtables unflushed at close, and the next open replays up to
-            // maxWalBytes of log before ferry is ready: flushing here keeps a clean restart fast.
-            try (FlushOptions flush = new FlushOptions().setWaitForFlush(true)) {
-                db.flush(flush, handles);
-            } catch (RocksDBException e) {
-                System.getLogger("ferry.storage").log(System.Logger.Level.WARNING,
-                        "flush at close failed (the next start replays the log instead): " + e.getMessage());
-            }
-            unsynced.close();
-            synced.close();
-            handles.forEach(ColumnFamilyHandle::close);
-            db.close();
-            closeAll(resources);
-        } finally {
-            lifecycle.writeLock().unlock();
         }
     }
 
@@ -991,22 +595,15 @@ public final class RocksContentStore implements ContentStore {
         objectCache.compute(digest, (k, old) -> deletions.get() == generation ? record : old);
     }
 
+    /** A delete committed: drops the object's cached record, bumping {@link #deletions} around it. */
+    void forgetRecord(Sha256 digest) {
+        deletions.incrementAndGet();
+        objectCache.remove(digest);
+        deletions.incrementAndGet();
+    }
+
     private long counter(Counter c) throws RocksDBException {
         return StoreLayout.Count.decode(db.get(counters, c.key()));
-    }
-
-    /**
-     * In repair mode a writer re-reads every stored chunk it would reuse and rewrites the ones whose bytes no longer
-     * hash to their address, so writing an object's good bytes again mends it. Off by default: it costs a read and a
-     * hash per reused chunk. For {@code ferry verify --repair}, which has the data directory to itself.
-     */
-    public void repairDamagedChunksOnWrite(boolean on) {
-        repairing = on;
-    }
-
-    /** Chunks rewritten by repair mode since open. */
-    public long chunksRepaired() {
-        return chunksRepaired.get();
     }
 
     boolean repairing() {
@@ -1027,57 +624,65 @@ public final class RocksContentStore implements ContentStore {
      */
     boolean commitObject(long id, Sha256 digest, ObjectRecord record, Consumer<StoreBatch> changes)
             throws IOException {
+        boolean[] fresh = {false};
         return withDb(() -> {
-            List<String> touched = new ArrayList<>();
-            CompletableFuture<Void> write = new CompletableFuture<>();
-            boolean fresh;
-            try (WriteBatch batch = new WriteBatch()) {
-                commitLock.lock();
-                try {
-                    String objectKey = CommitsInFlight.object(digest);
-                    // A twin commit still writing: wait for it; if it failed, this one is fresh after all.
-                    commitsInFlight.awaitQuiet(objectKey);
-                    fresh = db.get(objects, ObjectRecord.key(digest)) == null;
-                    // Touched also when not fresh: the caller relies on the twin, which a delete must not take away
-                    // before this batch (maybe naming it) is written.
-                    touched.add(objectKey);
-                    if (fresh) {
-                        batch.put(objects, ObjectRecord.key(digest), record.encode());
-                        batch.delete(pending, StoreLayout.Pending.key(id));
-                        batch.merge(counters, Counter.OBJECTS.key(), StoreLayout.Count.PLUS_ONE);
-                        batch.merge(counters, Counter.OBJECT_BYTES.key(), StoreLayout.Count.encode(record.size()));
-                        putAccess(batch, digest, accessTracker.minuteNow()); // never read yet: ages from its commit
-                    }
-                    if (changes != null) {
-                        RocksStoreBatch storeBatch = new RocksStoreBatch(this, batch,
-                                new StoredObject(digest, record.size()), commitsInFlight, touched);
-                        changes.accept(storeBatch);
-                        storeBatch.finish();
-                    }
-                    commitsInFlight.begin(touched, write);
-                } finally {
-                    commitLock.unlock();
+            commits.commit((batch, touched) -> {
+                String objectKey = CommitsInFlight.object(digest);
+                // A twin commit still writing: wait for it; if it failed, this one is fresh after all.
+                commits.awaitQuiet(objectKey);
+                fresh[0] = db.get(objects, ObjectRecord.key(digest)) == null;
+                // Touched also when not fresh: the caller relies on the twin, which a delete must not take away
+                // before this batch (maybe naming it) is written.
+                touched.add(objectKey);
+                if (fresh[0]) {
+                    batch.put(objects, ObjectRecord.key(digest), record.encode());
+                    batch.delete(pending, StoreLayout.Pending.key(id));
+                    batch.merge(counters, Counter.OBJECTS.key(), StoreLayout.Count.PLUS_ONE);
+                    batch.merge(counters, Counter.OBJECT_BYTES.key(), StoreLayout.Count.encode(record.size()));
+                    accessTimes.put(batch, digest, accessTimes.minuteNow()); // never read yet: ages from its commit
                 }
-                try {
-                    db.write(synced, batch);
-                    if (fresh) {
-                        cacheRecord(digest, record, deletions.get());
-                    }
-                } finally {
-                    commitsInFlight.done(touched, write);
+                if (changes != null) {
+                    StoredObject committing = new StoredObject(digest, record.size());
+                    RocksStoreBatch storeBatch = commits.storeBatch(this, batch, committing, touched);
+                    changes.accept(storeBatch);
+                    storeBatch.finish();
                 }
-            }
-            if (fresh) {
+                return true;
+            }, () -> {
+                if (fresh[0]) {
+                    cacheRecord(digest, record, deletions.get());
+                }
+            });
+            if (fresh[0]) {
                 evictor.commitDone(counter(Counter.CHUNK_BYTES));
             } else {
-                accessTracker.used(digest); // storing it again is a use
+                accessTimes.used(digest); // storing it again is a use
             }
-            return fresh;
+            return fresh[0];
         });
     }
 
     void reclaim(long id) throws IOException {
         reclaimer.reclaim(id);
+    }
+
+    /** A read of object {@code id} ended (see {@link Deleter#readEnded}). */
+    void readEnded(long id) {
+        deleter.readEnded(id);
+    }
+
+    /** For tests: deletes as eviction does, saying whether the chunks wait for reads. */
+    Deleter.Deleted deleteObject(Sha256 digest, boolean force, boolean evicting) throws IOException {
+        return deleter.delete(digest, force, evicting);
+    }
+
+    /** Waits until the background thread has run everything queued so far (for tests). */
+    void awaitBackground() throws InterruptedException {
+        try {
+            background.submit(() -> {}).get();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
     }
 
     void writerDone(PendingObject writer) {
@@ -1092,20 +697,5 @@ public final class RocksContentStore implements ContentStore {
 
     static boolean startsWith(byte[] key, byte[] prefix) {
         return key.length >= prefix.length && Arrays.equals(key, 0, prefix.length, prefix, 0, prefix.length);
-    }
-
-    private static <T extends AutoCloseable> T track(List<AutoCloseable> resources, T resource) {
-        resources.add(resource);
-        return resource;
-    }
-
-    private static void closeAll(List<AutoCloseable> resources) {
-        for (int i = resources.size() - 1; i >= 0; i--) {
-            try {
-                resources.get(i).close();
-            } catch (Exception e) {
-                // native handles only; nothing left to do about a failing close
-            }
-        }
     }
 }

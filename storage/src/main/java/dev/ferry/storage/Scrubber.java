@@ -18,15 +18,38 @@ import org.rocksdb.RocksIterator;
  */
 final class Scrubber {
     private final RocksContentStore store;
+    /** Object id -> size, for objects with an index. */
+    private final Map<Long, Long> objectSizes = new HashMap<>();
+    private final Set<Sha256> objectDigests = new HashSet<>();
+    private final Set<Long> pendingIds = new HashSet<>();
+    /** Chunk -> the index entries that point at it: what its reference count must be. */
+    private final Map<Sha256, Long> expected = new HashMap<>();
+    private long brokenObjects;
+    private long dangling;
+    private long mismatches;
+    private long missing;
+    private long unreferenced;
+    private long chunks;
 
+    /** One scrub: {@link #run} once. */
     Scrubber(RocksContentStore store) {
         this.store = store;
     }
 
     ScrubReport run() throws RocksDBException {
-        Map<Long, Long> objectSizes = new HashMap<>();
-        Set<Sha256> objectDigests = new HashSet<>();
-        long brokenObjects = 0;
+        readObjects();
+        readPending();
+        readIndex();
+        checkCounts();
+        checkChunks();
+        long danglingNames = danglingNames();
+        return new ScrubReport(objectDigests.size(), chunks, pendingIds.size(), unreferenced, mismatches, missing,
+                dangling, brokenObjects, danglingNames, nameRefMismatches(), pinMismatches(objectDigests),
+                accessMismatches(objectDigests));
+    }
+
+    /** Object records; a record without index (id 0) must be of the empty object. */
+    private void readObjects() {
         try (RocksIterator it = store.db().newIterator(store.objects)) {
             for (it.seekToFirst(); it.isValid(); it.next()) {
                 ObjectRecord record = ObjectRecord.decode(it.value());
@@ -38,15 +61,22 @@ final class Scrubber {
                 }
             }
         }
-        Set<Long> pendingIds = new HashSet<>();
+    }
+
+    private void readPending() {
         try (RocksIterator it = store.db().newIterator(store.pending)) {
             for (it.seekToFirst(); it.isValid(); it.next()) {
                 pendingIds.add(StoreLayout.Pending.idOf(it.key()));
             }
         }
-        Map<Sha256, Long> expected = new HashMap<>();
+    }
+
+    /**
+     * Index entries: each must belong to an object or a pending write and the entries of an object must tile it;
+     * counts what every chunk's reference count should be.
+     */
+    private void readIndex() {
         Map<Long, Long> indexedBytes = new HashMap<>();
-        long dangling = 0;
         try (RocksIterator it = store.db().newIterator(store.index)) {
             for (it.seekToFirst(); it.isValid(); it.next()) {
                 IndexEntry entry = IndexEntry.decode(it.key(), it.value());
@@ -65,13 +95,12 @@ final class Scrubber {
                 brokenObjects++;
             }
         }
-        long mismatches = 0;
-        long missing = 0;
-        long unreferenced = 0;
-        long refKeys = 0;
+    }
+
+    /** Reference counts against the index, and a chunk for every count; consumes {@link #expected}. */
+    private void checkCounts() throws RocksDBException {
         try (RocksIterator it = store.db().newIterator(store.refs)) {
             for (it.seekToFirst(); it.isValid(); it.next()) {
-                refKeys++;
                 Sha256 chunk = Sha256.of(it.key());
                 long want = expected.getOrDefault(chunk, 0L);
                 expected.remove(chunk);
@@ -93,7 +122,10 @@ final class Scrubber {
                 missing++;
             }
         }
-        long chunks = 0;
+    }
+
+    /** Stored chunks, and those without a reference count. */
+    private void checkChunks() throws RocksDBException {
         try (RocksIterator it = store.db().newIterator(store.chunks)) {
             for (it.seekToFirst(); it.isValid(); it.next()) {
                 chunks++;
@@ -102,17 +134,19 @@ final class Scrubber {
                 }
             }
         }
-        long danglingNames = 0;
+    }
+
+    /** Names pointing at no stored object. */
+    private long danglingNames() {
+        long bad = 0;
         try (RocksIterator it = store.db().newIterator(store.names)) {
             for (it.seekToFirst(); it.isValid(); it.next()) {
                 if (!objectDigests.contains(Sha256.of(it.value()))) {
-                    danglingNames++;
+                    bad++;
                 }
             }
         }
-        return new ScrubReport(objectDigests.size(), chunks, pendingIds.size(), unreferenced, mismatches, missing,
-                dangling, brokenObjects, danglingNames, nameRefMismatches(), pinMismatches(objectDigests),
-                accessMismatches(objectDigests));
+        return bad;
     }
 
     /** names without their name_refs entry, plus name_refs entries whose name points elsewhere. */

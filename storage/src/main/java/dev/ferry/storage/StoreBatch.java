@@ -20,14 +20,10 @@ public interface StoreBatch {
      * Adds a committed object (or the one being committed) to {@code pinSet}, atomically with the rest of the batch.
      * @throws IllegalArgumentException when there is no such object
      */
-    default void pin(String pinSet, Sha256 digest) {
-        throw new UnsupportedOperationException("this store has no pins");
-    }
+    void pin(String pinSet, Sha256 digest);
 
     /** Removes {@code digest} from {@code pinSet}; no-op when it is not there. */
-    default void unpin(String pinSet, Sha256 digest) {
-        throw new UnsupportedOperationException("this store has no pins");
-    }
+    void unpin(String pinSet, Sha256 digest);
 
     /** The committed target of {@code name}, as of this batch's start. */
     Optional<StoredObject> currentName(String name);

@@ -37,7 +37,8 @@ import java.util.List;
  *
  * <p>Why reference counts are taken while writing, not at commit: a chunk a write relies on is then protected from
  * reclaim from the moment it is used; {@code pending/<id>} says which counts belong to unfinished writes, and its
- * {@code object_chunks} entries say exactly which counts to give back (see {@link Reclaimer}).
+ * {@code object_chunks} entries say exactly which counts to give back (see {@link Reclaimer}). A delete
+ * ({@link Deleter}) writes {@code pending/<id>} for the object it drops, so its chunks go back the same way.
  *
  * <p>Why the lifecycle families are pairs: eviction must find the names of an object (name_refs), whether an object
  * is pinned (pins, keyed by object first) and every object of a pin set (pin_sets), and must walk objects from the
@@ -45,8 +46,9 @@ import java.util.List;
  * in the same batches, so one never disagrees with the other (the scrubber checks). Access times are minutes, not
  * millis: a store is read far more often than once a minute per object, so most reads change nothing on disk.
  *
- * <p>Names and metadata keys are opaque here: the layers above (the mirror) define their grammar and document it
- * where they build them. Names and meta keys sort by their UTF-8 bytes, which is code point order.
+ * <p>Names and metadata keys are opaque here: the layers above define their grammar and document it where they build
+ * and parse them (GoStoreNames, SumdbStoreNames and OciStoreNames in the mirror, ImportRecords in sync; docs/storage.md
+ * lists them). Names and meta keys sort by their UTF-8 bytes, which is code point order.
  */
 public final class StoreLayout {
     private StoreLayout() {}

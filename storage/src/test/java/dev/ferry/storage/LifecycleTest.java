@@ -290,7 +290,7 @@ class LifecycleTest {
             assertEquals(10_000, n);
             assertEquals(1, store.openReads());
 
-            RocksContentStore.Deleted outcome = store.deleteObject(o.digest(), false, false);
+            Deleter.Deleted outcome = store.deleteObject(o.digest(), false, false);
             assertTrue(outcome.deleted());
             assertTrue(outcome.deferred(), "a read is open: chunks wait for it");
             assertTrue(store.object(o.digest()).isEmpty());

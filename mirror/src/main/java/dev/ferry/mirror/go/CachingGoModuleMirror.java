@@ -15,7 +15,7 @@ import dev.ferry.protocols.modzip.ModuleZip;
 import dev.ferry.protocols.semver.Version;
 import dev.ferry.protocols.sumdb.dirhash.Hash1;
 import dev.ferry.storage.Chunking;
-import dev.ferry.storage.ContentStore;
+import dev.ferry.storage.NamedObjectStore;
 import dev.ferry.storage.ObjectWriter;
 import dev.ferry.storage.Sha256;
 import dev.ferry.storage.StoredObject;
@@ -98,7 +98,7 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
 
     private enum Refreshable { LIST, LATEST, QUERY }
 
-    private final ContentStore store;
+    private final NamedObjectStore store;
     private final GoProxyClient upstream;
     private final GoMirrorSettings settings;
     private final Clock clock;
@@ -108,12 +108,13 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
     private final ConcurrentHashMap<String, FileFetch> fileFetches = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, CompletableFuture<FetchResult<Snapshot>>> refreshes = new ConcurrentHashMap<>();
 
-    public CachingGoModuleMirror(ContentStore store, GoProxyClient upstream, GoMirrorSettings settings, Clock clock) {
+    public CachingGoModuleMirror(NamedObjectStore store, GoProxyClient upstream, GoMirrorSettings settings,
+                                 Clock clock) {
         this(store, upstream, settings, clock, ModuleChecksums.NONE);
     }
 
     /** @param checksums what a .mod or .zip must hash to before it is stored (see {@link ModuleChecksums}) */
-    public CachingGoModuleMirror(ContentStore store, GoProxyClient upstream, GoMirrorSettings settings, Clock clock,
+    public CachingGoModuleMirror(NamedObjectStore store, GoProxyClient upstream, GoMirrorSettings settings, Clock clock,
                                  ModuleChecksums checksums) {
         this(store, upstream, settings, clock, checksums, module -> false);
     }
@@ -125,7 +126,7 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
      * @param kept modules whose files are pinned in {@link #PRIVATE_PIN_SET} as they are stored (the private ones:
      *     an upstream that serves them now may not later, and their hashes are ferry's own pins)
      */
-    public CachingGoModuleMirror(ContentStore store, GoProxyClient upstream, GoMirrorSettings settings, Clock clock,
+    public CachingGoModuleMirror(NamedObjectStore store, GoProxyClient upstream, GoMirrorSettings settings, Clock clock,
                                  ModuleChecksums checksums, Predicate<ModulePath> kept) {
         this.kept = kept;
         this.checksums = checksums;

@@ -8,7 +8,7 @@ import dev.ferry.protocols.semver.Version;
 import dev.ferry.protocols.sumdb.Lookup;
 import dev.ferry.protocols.sumdb.LookupPath;
 import dev.ferry.protocols.sumdb.dirhash.Hash1;
-import dev.ferry.storage.ContentStore;
+import dev.ferry.storage.NamedObjectStore;
 import dev.ferry.storage.StoredObject;
 import java.io.IOException;
 import java.io.InputStream;
@@ -30,11 +30,11 @@ import java.util.Set;
  * checksum database lookup. Reads the whole store: meant for a stopped server.
  */
 public final class GoStoreCheck {
-    private final ContentStore store;
+    private final NamedObjectStore store;
     private final String sumdb;
 
     /** @param sumdb the checksum database whose stored lookups to compare with, or null */
-    public GoStoreCheck(ContentStore store, String sumdb) {
+    public GoStoreCheck(NamedObjectStore store, String sumdb) {
         this.store = store;
         this.sumdb = sumdb;
     }
@@ -57,15 +57,15 @@ public final class GoStoreCheck {
         List<Problem> problems = new ArrayList<>();
         int[] files = {0};
         store.scanMeta(GoStoreNames.ROOT, (key, value) -> {
-            int at = key.indexOf("/@v/");
-            if (at < 0) {
+            Optional<GoStoreNames.VersionRecordKey> parsed = GoStoreNames.parseVersionRecord(key);
+            if (parsed.isEmpty()) {
                 return true;
             }
             ModulePath module;
             Version version;
             try {
-                module = ModulePath.unescape(key.substring(GoStoreNames.ROOT.length(), at));
-                version = Version.parseCanonical(key.substring(at + 4));
+                module = parsed.get().module();
+                version = Version.parseCanonical(parsed.get().version());
             } catch (FormatException e) {
                 return true; // not a version record of this format: nothing to check it against
             }

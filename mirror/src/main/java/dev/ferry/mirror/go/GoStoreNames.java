@@ -1,7 +1,10 @@
 package dev.ferry.mirror.go;
 
+import dev.ferry.protocols.FormatException;
 import dev.ferry.protocols.module.ModulePath;
 import dev.ferry.protocols.semver.Version;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * The one place that spells the store names and metadata keys of the Go module mirror. The store treats
@@ -28,14 +31,76 @@ import dev.ferry.protocols.semver.Version;
  * </pre>
  *
  * Checksum database state (trusted tree, tiles, lookups) is spelled by {@link dev.ferry.mirror.sumdb.SumdbStoreNames}.
+ * Code that reads keys back (bundle selection, {@code ferry verify}, mirror sets) parses them here too:
+ * {@link #parseFile}, {@link #parseVersionRecord}, {@link #isSnapshot}.
  *
  * <p>Upstream 404/410 answers are remembered in memory only ({@link NegativeCache}): they are many, short-lived
  * and worthless after a restart, so writing them to disk would only make garbage to collect.
  */
 public final class GoStoreNames {
-    static final String ROOT = "go/";
+    /** The start of every Go name and metadata key: scanning it visits all of them. */
+    public static final String ROOT = "go/";
+    /** The extensions of the immutable files of a version, as in their names. */
+    public static final List<String> FILE_EXTS = List.of("info", "mod", "zip");
 
     private GoStoreNames() {}
+
+    /** A {@link #file} name taken apart; the module is still escaped and the version unchecked. */
+    public record FileName(String escapedModule, String version, String ext) {
+        /** @throws FormatException when the module part is not an escaped module path */
+        public ModulePath module() throws FormatException {
+            return ModulePath.unescape(escapedModule);
+        }
+    }
+
+    /**
+     * The parts of a name shaped as {@code go/<m>/@v/<v>.<ext>} with ext one of {@link #FILE_EXTS}; empty for any
+     * other name. The version is whatever stands between {@code /@v/} and the extension: callers check it.
+     */
+    public static Optional<FileName> parseFile(String name) {
+        if (!name.startsWith(ROOT)) {
+            return Optional.empty();
+        }
+        int at = name.lastIndexOf("/@v/");
+        int dot = name.lastIndexOf('.');
+        if (at < 0 || dot < at) {
+            return Optional.empty();
+        }
+        String ext = name.substring(dot + 1);
+        if (!FILE_EXTS.contains(ext)) {
+            return Optional.empty();
+        }
+        return Optional.of(new FileName(name.substring(ROOT.length(), at), name.substring(at + 4, dot), ext));
+    }
+
+    /** A {@link #versionRecord} key taken apart; the module is still escaped and the version unchecked. */
+    public record VersionRecordKey(String escapedModule, String version) {
+        /** @throws FormatException when the module part is not an escaped module path */
+        public ModulePath module() throws FormatException {
+            return ModulePath.unescape(escapedModule);
+        }
+    }
+
+    /**
+     * The parts of a metadata key shaped as {@code go/<m>/@v/<v>} (m not empty); empty for any other key, such as
+     * a module's list, latest or query snapshots.
+     */
+    public static Optional<VersionRecordKey> parseVersionRecord(String key) {
+        int at = key.indexOf("/@v/");
+        if (!key.startsWith(ROOT) || at <= ROOT.length()) {
+            return Optional.empty();
+        }
+        return Optional.of(new VersionRecordKey(key.substring(ROOT.length(), at), key.substring(at + 4)));
+    }
+
+    /**
+     * Whether {@code key} is one of a module's snapshots of upstream answers ({@link #list}, {@link #latest},
+     * {@link #query}): what a newer copy of replaces, unlike the immutable version records and files.
+     */
+    public static boolean isSnapshot(String key) {
+        return key.startsWith(ROOT) && (key.endsWith("/list") || key.endsWith("/latest") || key.contains("/query/"))
+                && !key.contains("/@v/");
+    }
 
     /** The name of one immutable file; {@code ext} is info, mod or zip. */
     public static String file(ModulePath module, Version version, String ext) {

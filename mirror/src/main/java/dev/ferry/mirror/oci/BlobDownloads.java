@@ -7,8 +7,8 @@ import dev.ferry.mirror.TeeInput;
 import dev.ferry.protocols.oci.Digest;
 import dev.ferry.protocols.oci.RepositoryName;
 import dev.ferry.storage.Chunking;
-import dev.ferry.storage.ContentStore;
 import dev.ferry.storage.DigestMismatchException;
+import dev.ferry.storage.NamedObjectStore;
 import dev.ferry.storage.ObjectWriter;
 import dev.ferry.storage.Sha256;
 import dev.ferry.storage.StoredObject;
@@ -50,14 +50,14 @@ final class BlobDownloads {
         record Failed(String reason, boolean badGateway) implements Outcome {}
     }
 
-    private final ContentStore store;
+    private final NamedObjectStore store;
     private final RegistryClient client;
     private final OciStoreNames.Target target;
     private final Path spoolDir;
     private final long spoolMemoryLimit;
     private final ConcurrentHashMap<Digest, Download> running = new ConcurrentHashMap<>();
 
-    BlobDownloads(ContentStore store, RegistryClient client, OciStoreNames.Target target, Path spoolDir,
+    BlobDownloads(NamedObjectStore store, RegistryClient client, OciStoreNames.Target target, Path spoolDir,
                   long spoolMemoryLimit) {
         this.store = store;
         this.client = client;

@@ -18,7 +18,7 @@ import dev.ferry.protocols.oci.Reference;
 import dev.ferry.protocols.oci.RepositoryName;
 import dev.ferry.protocols.oci.Tag;
 import dev.ferry.storage.Chunking;
-import dev.ferry.storage.ContentStore;
+import dev.ferry.storage.NamedObjectStore;
 import dev.ferry.storage.ObjectWriter;
 import dev.ferry.storage.Sha256;
 import dev.ferry.storage.StoredObject;
@@ -40,7 +40,7 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Pull-through cache of one upstream registry ({@link RegistryClient}), on the shared {@link ContentStore}. Every
+ * Pull-through cache of one upstream registry ({@link RegistryClient}), on the shared {@link NamedObjectStore}. Every
  * store key is spelled by {@link OciStoreNames} under {@code Target.mirror(client.registry())}.
  *
  * <p>Digests are immutable: a manifest or blob stored and linked to the repository is served from the store
@@ -79,14 +79,15 @@ public final class CachingRegistryMirror implements OciRepositories {
     private static final byte[] EMPTY = new byte[0];
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final ContentStore store;
+    private final NamedObjectStore store;
     private final RegistryClient client;
     private final OciMirrorSettings settings;
     private final Clock clock;
     private final OciStoreNames.Target target;
     private final BlobDownloads downloads;
 
-    public CachingRegistryMirror(ContentStore store, RegistryClient client, OciMirrorSettings settings, Clock clock) {
+    public CachingRegistryMirror(NamedObjectStore store, RegistryClient client, OciMirrorSettings settings,
+                                 Clock clock) {
         this.store = store;
         this.client = client;
         this.settings = settings;

@@ -1,9 +1,8 @@
 package dev.ferry.mirror.oci;
 
-import dev.ferry.protocols.FormatException;
 import dev.ferry.protocols.oci.Digest;
 import dev.ferry.protocols.oci.RepositoryName;
-import dev.ferry.storage.ContentStore;
+import dev.ferry.storage.NamedObjectStore;
 import dev.ferry.storage.Sha256;
 import dev.ferry.storage.StoredObject;
 import java.io.IOException;
@@ -24,14 +23,9 @@ import java.util.Set;
  * for a stopped server.
  */
 public final class OciStoreCheck {
-    private static final String BLOBS = OciStoreNames.ROOT + "blob/";
-    private static final String MIRRORED = OciStoreNames.ROOT + "repo/m/";
-    private static final String HOSTED = OciStoreNames.ROOT + "repo/" + OciStoreNames.Target.HOSTED.key() + "/";
-    private static final String LINK = ":link:";
+    private final NamedObjectStore store;
 
-    private final ContentStore store;
-
-    public OciStoreCheck(ContentStore store) {
+    public OciStoreCheck(NamedObjectStore store) {
         this.store = store;
     }
 
@@ -61,13 +55,12 @@ public final class OciStoreCheck {
     public Report run() {
         List<Problem> problems = new ArrayList<>();
         int[] counts = {0, 0};
-        store.scanNames(BLOBS, (name, object) -> {
-            Digest digest;
-            try {
-                digest = Digest.parse(name.substring(BLOBS.length()));
-            } catch (FormatException e) {
+        store.scanNames(OciStoreNames.blobPrefix(), (name, object) -> {
+            Optional<Digest> parsed = OciStoreNames.parseBlob(name);
+            if (parsed.isEmpty()) {
                 return true; // not a name of this format: nothing to check it against
             }
+            Digest digest = parsed.get();
             Kind kind = kindOf(digest);
             counts[kind == Kind.MANIFEST ? 0 : 1]++;
             check(digest).ifPresent(why -> problems.add(new Problem(digest, kind, why)));
@@ -119,21 +112,14 @@ public final class OciStoreCheck {
      */
     public Map<Digest, Source> sources(Set<Digest> digests) {
         Map<Digest, Source> found = new LinkedHashMap<>();
-        store.scanMeta(MIRRORED, (key, value) -> {
-            int link = key.lastIndexOf(LINK);
-            if (link < 0) {
-                return true;
-            }
-            try {
-                Digest d = Digest.parse(key.substring(link + LINK.length()));
+        store.scanMeta(OciStoreNames.mirroredRepositoryKeysPrefix(), (key, value) -> {
+            // Keys of another shape (tags, referrers) are not links.
+            OciStoreNames.parseLink(key).ifPresent(link -> {
+                Digest d = link.digest();
                 if (digests.contains(d) && !found.containsKey(d)) {
-                    String rest = key.substring(MIRRORED.length(), link);
-                    int slash = rest.indexOf('/');
-                    found.put(d, new Source(rest.substring(0, slash), RepositoryName.parse(rest.substring(slash + 1))));
+                    found.put(d, new Source(link.in().target().registry().orElseThrow(), link.in().repository()));
                 }
-            } catch (RuntimeException e) {
-                // a key of another shape: not a link
-            }
+            });
             return found.size() < digests.size();
         });
         return found;
@@ -142,15 +128,10 @@ public final class OciStoreCheck {
     /** The hosted repositories that link {@code digest}: content that was pushed, so nothing upstream has it. */
     public List<RepositoryName> hostedLinks(Digest digest) {
         List<RepositoryName> repos = new ArrayList<>();
-        String suffix = LINK + digest;
-        store.scanMeta(HOSTED, (key, value) -> {
-            if (key.endsWith(suffix)) {
-                try {
-                    repos.add(RepositoryName.parse(key.substring(HOSTED.length(), key.length() - suffix.length())));
-                } catch (RuntimeException e) {
-                    // not a repository name: skip
-                }
-            }
+        store.scanMeta(OciStoreNames.repositoryKeysPrefix(OciStoreNames.Target.HOSTED), (key, value) -> {
+            // Keys of another shape, or whose repository part is no repository name, are skipped.
+            OciStoreNames.parseLink(key).filter(link -> link.digest().equals(digest))
+                    .ifPresent(link -> repos.add(link.in().repository()));
             return true;
         });
         return repos;

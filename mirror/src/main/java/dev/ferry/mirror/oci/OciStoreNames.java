@@ -5,6 +5,7 @@ import dev.ferry.protocols.oci.RepositoryName;
 import dev.ferry.protocols.oci.Tag;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Optional;
 
 /**
  * The one place that spells the store names and metadata keys of the OCI registry (mirrored and hosted). The
@@ -28,13 +29,23 @@ import java.time.Instant;
  *   oci/repo/&lt;t&gt;/&lt;r&gt;:link:&lt;d&gt;        "" : the repository holds this blob or manifest (hosted: pull, delete and
  *                                    mount check it; mirrors: written on ingest)
  *   oci/repo/&lt;t&gt;/&lt;r&gt;:ref:&lt;s&gt;:&lt;d&gt;    the referrers-index descriptor JSON of manifest d whose subject is s (hosted)
+ *   oci/hosted-pinned                 "" : every object a hosted repository links is pinned (written once, when
+ *                                    the hosted registry first opens a store from before hosted pins)
  * </pre>
+ *
+ * Code that reads keys back (bundle selection, {@code ferry verify}) parses them here too: {@link #parseBlob},
+ * {@link #parseRepository}, {@link #parseLink}, {@link #isTag}.
  *
  * Upload sessions in progress are files under DATA/uploads, not store entries: they are written piecemeal
  * over many requests and most of them are thrown away.
  */
 public final class OciStoreNames {
-    static final String ROOT = "oci/";
+    /** The start of every OCI name and metadata key: scanning it visits all of them. */
+    public static final String ROOT = "oci/";
+    private static final String BLOBS = ROOT + "blob/";
+    private static final String REPOSITORIES = ROOT + "repos/";
+    private static final String WITHIN = ROOT + "repo/";
+    private static final String LINK = ":link:";
 
     private OciStoreNames() {}
 
@@ -48,10 +59,32 @@ public final class OciStoreNames {
             }
             return new Target("m/" + registry);
         }
+
+        /** The mirrored registry's name; empty for the hosted target. */
+        public Optional<String> registry() {
+            return key.startsWith("m/") ? Optional.of(key.substring(2)) : Optional.empty();
+        }
     }
 
     public static String blob(Digest digest) {
-        return ROOT + "blob/" + digest;
+        return BLOBS + digest;
+    }
+
+    /** Scanning this prefix lists every stored blob and manifest; {@link #parseBlob} reads a name back. */
+    public static String blobPrefix() {
+        return BLOBS;
+    }
+
+    /** The digest a {@link #blob} name is for; empty for any other name. */
+    public static Optional<Digest> parseBlob(String name) {
+        if (!name.startsWith(BLOBS)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Digest.parse(name.substring(BLOBS.length())));
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
     }
 
     public static String manifestType(Digest digest) {
@@ -65,12 +98,53 @@ public final class OciStoreNames {
 
     /** Scanning this prefix lists the target's repositories in lexical order; the rest of each key is the name. */
     public static String repositoriesPrefix(Target target) {
-        return ROOT + "repos/" + target.key() + "/";
+        return REPOSITORIES + target.key() + "/";
+    }
+
+    /** Scanning this prefix lists the repositories of every target; {@link #parseRepository} reads a key back. */
+    public static String repositoriesPrefix() {
+        return REPOSITORIES;
+    }
+
+    /** A repository of a target, as a catalog entry or a link names it. */
+    public record TargetRepository(Target target, RepositoryName repository) {}
+
+    /** The target and repository of a {@link #repository} (catalog) key; empty for any other key. */
+    public static Optional<TargetRepository> parseRepository(String key) {
+        return key.startsWith(REPOSITORIES) ? targetRepository(key.substring(REPOSITORIES.length()))
+                : Optional.empty();
+    }
+
+    /** {@code h/<r>} or {@code m/<registry>/<r>}. */
+    private static Optional<TargetRepository> targetRepository(String text) {
+        try {
+            if (text.startsWith("h/")) {
+                return Optional.of(new TargetRepository(Target.HOSTED, RepositoryName.parse(text.substring(2))));
+            }
+            if (text.startsWith("m/")) {
+                int slash = text.indexOf('/', 2);
+                return Optional.of(new TargetRepository(Target.mirror(text.substring(2, slash)),
+                        RepositoryName.parse(text.substring(slash + 1))));
+            }
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
+        return Optional.empty();
     }
 
     /** The common start of a repository's tag, link and referrer keys. */
     private static String within(Target target, RepositoryName repository) {
-        return ROOT + "repo/" + target.key() + "/" + repository;
+        return WITHIN + target.key() + "/" + repository;
+    }
+
+    /** Scanning this prefix visits the tag, link and referrer keys of every repository of {@code target}. */
+    public static String repositoryKeysPrefix(Target target) {
+        return WITHIN + target.key() + "/";
+    }
+
+    /** Scanning this prefix visits the tag, link and referrer keys of every repository of every mirror. */
+    public static String mirroredRepositoryKeysPrefix() {
+        return WITHIN + "m/";
     }
 
     public static String tag(Target target, RepositoryName repository, Tag tag) {
@@ -82,13 +156,35 @@ public final class OciStoreNames {
         return within(target, repository) + ":tag:";
     }
 
+    /** Whether {@code key} is a {@link #tag} record: what a newer resolution of the tag replaces. */
+    public static boolean isTag(String key) {
+        return key.startsWith(WITHIN) && key.contains(":tag:");
+    }
+
     public static String link(Target target, RepositoryName repository, Digest digest) {
         return linkPrefix(target, repository) + digest;
     }
 
     /** Scanning this prefix lists the digests a repository links; the rest of each key is the digest. */
     public static String linkPrefix(Target target, RepositoryName repository) {
-        return within(target, repository) + ":link:";
+        return within(target, repository) + LINK;
+    }
+
+    /** A {@link #link} key taken apart. */
+    public record Link(TargetRepository in, Digest digest) {}
+
+    /** The repository and digest of a {@link #link} key; empty for any other key (tags, referrers). */
+    public static Optional<Link> parseLink(String key) {
+        int link = key.lastIndexOf(LINK);
+        if (!key.startsWith(WITHIN) || link < 0) {
+            return Optional.empty();
+        }
+        try {
+            Digest digest = Digest.parse(key.substring(link + LINK.length()));
+            return targetRepository(key.substring(WITHIN.length(), link)).map(in -> new Link(in, digest));
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
     }
 
     public static String referrer(Target target, RepositoryName repository, Digest subject, Digest referrer) {
@@ -97,6 +193,11 @@ public final class OciStoreNames {
 
     public static String referrerPrefix(Target target, RepositoryName repository, Digest subject) {
         return within(target, repository) + ":ref:" + subject + ":";
+    }
+
+    /** Present once every object a hosted repository links is pinned. */
+    public static String hostedPinnedMarker() {
+        return ROOT + "hosted-pinned";
     }
 
     /**

@@ -5,7 +5,7 @@ import dev.ferry.protocols.sumdb.LookupPath;
 import dev.ferry.protocols.sumdb.tlog.Hash;
 import dev.ferry.protocols.sumdb.tlog.Tile;
 import dev.ferry.storage.Chunking;
-import dev.ferry.storage.ContentStore;
+import dev.ferry.storage.NamedObjectStore;
 import dev.ferry.storage.ObjectWriter;
 import dev.ferry.storage.StoredObject;
 import java.io.IOException;
@@ -17,10 +17,10 @@ import java.util.Optional;
 
 /** Checksum database state of one database in the content store; keys are spelled by {@link SumdbStoreNames}. */
 public final class SumdbStore {
-    private final ContentStore store;
+    private final NamedObjectStore store;
     private final String db;
 
-    public SumdbStore(ContentStore store, String db) {
+    public SumdbStore(NamedObjectStore store, String db) {
         this.store = store;
         this.db = db;
     }

@@ -2,6 +2,7 @@ package dev.ferry.mirror.sumdb;
 
 import dev.ferry.protocols.sumdb.LookupPath;
 import dev.ferry.protocols.sumdb.tlog.Tile;
+import java.util.Optional;
 
 /**
  * The one place that spells the store names and metadata keys of checksum database state, beside (and referenced
@@ -25,11 +26,67 @@ import dev.ferry.protocols.sumdb.tlog.Tile;
  * </pre>
  *
  * The h1 hashes of each stored .mod and .zip are kept in the per-version record (see GoStoreNames).
+ * Below a database, a tile, lookup or latest key is the path the database serves it at ({@link #pathOf}).
  */
 public final class SumdbStoreNames {
-    static final String ROOT = "sumdb/";
+    /** The start of every checksum database name and metadata key: scanning it visits all of them. */
+    public static final String ROOT = "sumdb/";
 
     private SumdbStoreNames() {}
+
+    /** The kinds of key a copy of a database's content is made of (trusted state and evidence are not). */
+    public enum Kind {
+        TILE("/tile/"), LOOKUP("/lookup/"), LATEST("/latest");
+
+        private final String segment;
+
+        Kind(String segment) {
+            this.segment = segment;
+        }
+    }
+
+    /** A tile, lookup or latest key taken apart: which database, which kind. */
+    public record Entry(String db, Kind kind) {}
+
+    /**
+     * The database and kind of a tile ({@code sumdb/<db>/tile/...}), lookup ({@code sumdb/<db>/lookup/...}) or
+     * latest ({@code sumdb/<db>/latest}) name or key; empty for trusted, evidence and anything else.
+     */
+    public static Optional<Entry> parse(String key) {
+        if (!key.startsWith(ROOT)) {
+            return Optional.empty();
+        }
+        String rest = key.substring(ROOT.length());
+        for (Kind kind : new Kind[] {Kind.TILE, Kind.LOOKUP}) {
+            int i = rest.indexOf(kind.segment);
+            if (i > 0) {
+                return Optional.of(new Entry(rest.substring(0, i), kind));
+            }
+        }
+        String latest = Kind.LATEST.segment;
+        if (rest.endsWith(latest) && rest.length() > latest.length()) {
+            return Optional.of(new Entry(rest.substring(0, rest.length() - latest.length()), Kind.LATEST));
+        }
+        return Optional.empty();
+    }
+
+    /** Whether {@code key} is a database's {@link #latest} note: what a newer copy of replaces. */
+    public static boolean isLatest(String key) {
+        return key.startsWith(ROOT) && key.endsWith(Kind.LATEST.segment);
+    }
+
+    /**
+     * The path {@code key}, a name or key of database {@code db}, is served at below the database's URL
+     * ({@code tile/8/0/000}, {@code lookup/<m>@<v>}, {@code latest}).
+     * @throws IllegalArgumentException when the key is not one of {@code db}'s
+     */
+    public static String pathOf(String db, String key) {
+        String prefix = ROOT + db + "/";
+        if (!key.startsWith(prefix)) {
+            throw new IllegalArgumentException(key + " is not a key of checksum database " + db);
+        }
+        return key.substring(prefix.length());
+    }
 
     public static String trusted(String db) {
         return ROOT + db + "/trusted";

@@ -22,7 +22,7 @@ import dev.ferry.mirror.go.GoAnswer.Freshness;
 import dev.ferry.protocols.goproxy.ProxyRequest;
 import dev.ferry.protocols.module.ModulePath;
 import dev.ferry.protocols.semver.Version;
-import dev.ferry.storage.ContentStore;
+import dev.ferry.storage.NamedObjectStore;
 import dev.ferry.storage.StoredObject;
 import dev.ferry.upstreams.GoProxyList;
 import dev.ferry.upstreams.HttpGoProxyClient;
@@ -50,7 +50,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * What the Go mirror promises, run against each {@link ContentStore} implementation (subclasses), with
+ * What the Go mirror promises, run against each store the mirror runs on ({@link NamedObjectStore}) (subclasses), with
  * WireMock upstreams serving the gocorpus fixture files and faults.
  */
 abstract class GoMirrorContractTest {
@@ -67,11 +67,14 @@ abstract class GoMirrorContractTest {
     final WireMockServer b = new WireMockServer(wireMockConfig().bindAddress("127.0.0.1").dynamicPort()
             .useChunkedTransferEncoding(Options.ChunkedEncodingPolicy.NEVER));
     final MutableClock clock = new MutableClock();
-    ContentStore store;
+    NamedObjectStore store;
     GoMirrorSettings settings;
     CachingGoModuleMirror mirror;
 
-    abstract ContentStore openStore(Path dir) throws IOException;
+    abstract NamedObjectStore openStore(Path dir) throws IOException;
+
+    /** Closes what {@link #openStore} opened. */
+    abstract void closeStore();
 
     @BeforeEach
     void setUp() throws IOException {
@@ -87,7 +90,7 @@ abstract class GoMirrorContractTest {
     void tearDown() {
         a.stop();
         b.stop();
-        store.close();
+        closeStore();
     }
 
     CachingGoModuleMirror mirror(String goproxy) {

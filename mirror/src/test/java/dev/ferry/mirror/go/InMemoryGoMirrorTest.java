@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.ferry.mirror.InMemoryContentStore;
-import dev.ferry.storage.ContentStore;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -15,9 +14,14 @@ class InMemoryGoMirrorTest extends GoMirrorContractTest {
     private InMemoryContentStore memory;
 
     @Override
-    ContentStore openStore(Path dir) {
+    InMemoryContentStore openStore(Path dir) {
         memory = new InMemoryContentStore();
         return memory;
+    }
+
+    @Override
+    void closeStore() {
+        memory.close();
     }
 
     @Test

@@ -2,10 +2,10 @@ package dev.ferry.mirror.oci;
 
 import dev.ferry.storage.Chunking;
 import dev.ferry.storage.ContentStore;
+import dev.ferry.storage.NamedObjectStore;
 import dev.ferry.storage.ObjectWriter;
 import dev.ferry.storage.Sha256;
 import dev.ferry.storage.StoreBatch;
-import dev.ferry.storage.StoreStats;
 import dev.ferry.storage.StoredObject;
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,12 +14,13 @@ import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.BiPredicate;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * A store whose object commits wait for {@link #releaseCommits} once {@link #holdCommits} was called, and say when
  * one is waiting ({@link #commitWaiting}): lets a test look at what clients see while the commit is pending.
  */
-final class GatedStore implements ContentStore {
+final class GatedStore implements NamedObjectStore, AutoCloseable {
     private final ContentStore store;
     private volatile CountDownLatch gate;
     final CountDownLatch commitWaiting = new CountDownLatch(1);
@@ -93,8 +94,18 @@ final class GatedStore implements ContentStore {
     }
 
     @Override
+    public void scanObjects(Predicate<StoredObject> visitor) {
+        store.scanObjects(visitor);
+    }
+
+    @Override
     public Optional<StoredObject> resolve(String name) {
         return store.resolve(name);
+    }
+
+    @Override
+    public void scanNames(String prefix, BiPredicate<String, Sha256> visitor) {
+        store.scanNames(prefix, visitor);
     }
 
     @Override
@@ -110,11 +121,6 @@ final class GatedStore implements ContentStore {
     @Override
     public void update(Consumer<StoreBatch> changes) throws IOException {
         store.update(changes);
-    }
-
-    @Override
-    public StoreStats stats() {
-        return store.stats();
     }
 
     @Override

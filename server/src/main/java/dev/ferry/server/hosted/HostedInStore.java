@@ -2,7 +2,8 @@ package dev.ferry.server.hosted;
 
 import dev.ferry.mirror.oci.OciStoreNames;
 import dev.ferry.protocols.oci.RepositoryName;
-import dev.ferry.storage.ContentStore;
+import dev.ferry.storage.NameStore;
+import dev.ferry.storage.PinStore;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -19,10 +20,12 @@ public final class HostedInStore {
     /** The pin set an import keeps a bundle's objects in, followed by the bundle id (see the bundle importer). */
     private static final String BUNDLE_PIN_PREFIX = "bundle:";
 
-    private final ContentStore store;
+    private final NameStore names;
+    private final PinStore pins;
 
-    public HostedInStore(ContentStore store) {
-        this.store = store;
+    public <S extends NameStore & PinStore> HostedInStore(S store) {
+        this.names = store;
+        this.pins = store;
     }
 
     /** A stored hosted repository and the bundles its tagged manifests came in (empty when none is known). */
@@ -30,12 +33,12 @@ public final class HostedInStore {
 
     public Optional<Holding> find(RepositoryName repository) {
         OciStoreNames.Target hosted = OciStoreNames.Target.HOSTED;
-        if (store.meta(OciStoreNames.repository(hosted, repository)).isEmpty()) {
+        if (names.meta(OciStoreNames.repository(hosted, repository)).isEmpty()) {
             return Optional.empty();
         }
         TreeSet<String> bundles = new TreeSet<>();
         List<OciStoreNames.TagRecord> tags = new ArrayList<>();
-        store.scanMeta(OciStoreNames.tagPrefix(hosted, repository), (key, value) -> {
+        names.scanMeta(OciStoreNames.tagPrefix(hosted, repository), (key, value) -> {
             try {
                 tags.add(OciStoreNames.TagRecord.decode(value));
             } catch (RuntimeException e) {
@@ -43,14 +46,10 @@ public final class HostedInStore {
             }
             return tags.size() < TAGS_LOOKED_AT;
         });
-        try {
-            for (OciStoreNames.TagRecord t : tags) {
-                store.resolve(OciStoreNames.blob(t.digest())).ifPresent(o -> store.pinSetsOf(o.digest()).stream()
-                        .filter(s -> s.startsWith(BUNDLE_PIN_PREFIX))
-                        .forEach(s -> bundles.add(s.substring(BUNDLE_PIN_PREFIX.length()))));
-            }
-        } catch (UnsupportedOperationException noPins) {
-            // a store without pins cannot say which bundle
+        for (OciStoreNames.TagRecord t : tags) {
+            names.resolve(OciStoreNames.blob(t.digest())).ifPresent(o -> pins.pinSetsOf(o.digest()).stream()
+                    .filter(s -> s.startsWith(BUNDLE_PIN_PREFIX))
+                    .forEach(s -> bundles.add(s.substring(BUNDLE_PIN_PREFIX.length()))));
         }
         return Optional.of(new Holding(repository, List.copyOf(bundles)));
     }

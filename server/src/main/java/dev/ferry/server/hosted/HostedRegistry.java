@@ -17,7 +17,7 @@ import dev.ferry.protocols.oci.OciFormatException;
 import dev.ferry.protocols.oci.Reference;
 import dev.ferry.protocols.oci.RepositoryName;
 import dev.ferry.storage.Chunking;
-import dev.ferry.storage.ContentStore;
+import dev.ferry.storage.NamedObjectStore;
 import dev.ferry.storage.DigestMismatchException;
 import dev.ferry.storage.ObjectWriter;
 import dev.ferry.storage.Sha256;
@@ -58,14 +58,14 @@ public final class HostedRegistry implements HostedRepositories {
     private static final Target HOSTED = Target.HOSTED;
     private static final int REPOSITORY_LOCKS = 64;
 
-    private final ContentStore store;
+    private final NamedObjectStore store;
     private final HostedSettings settings;
     private final Clock clock;
     private final UploadSessions uploads;
     private final ReentrantLock[] repositoryLocks = new ReentrantLock[REPOSITORY_LOCKS];
 
     /** Opens the hosted repositories; upload sessions left by an earlier run are picked up again. */
-    public HostedRegistry(ContentStore store, HostedSettings settings, Clock clock) throws IOException {
+    public HostedRegistry(NamedObjectStore store, HostedSettings settings, Clock clock) throws IOException {
         this.store = store;
         this.settings = settings;
         this.clock = clock;
@@ -77,7 +77,7 @@ public final class HostedRegistry implements HostedRepositories {
     }
 
     /** Marks a store whose hosted links all have their pins (links made before hosted content was pinned). */
-    static final String PINNED_MARKER = "oci/hosted-pinned";
+    static final String PINNED_MARKER = OciStoreNames.hostedPinnedMarker();
 
     /**
      * Stores written before hosted content was pinned: pins every object a hosted repository links, once (a marker

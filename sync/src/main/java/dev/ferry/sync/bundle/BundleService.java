@@ -107,8 +107,6 @@ public final class BundleService implements AutoCloseable {
             for (String set : stale) {
                 store.unpinAll(set);
             }
-        } catch (UnsupportedOperationException noPins) {
-            // a store without pins has nothing to release
         } catch (IOException e) {
             throw new UncheckedIOException("cannot release the pins of an interrupted export: " + e.getMessage(), e);
         }

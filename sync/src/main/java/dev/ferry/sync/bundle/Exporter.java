@@ -10,7 +10,9 @@ import dev.ferry.protocols.bundle.Volume;
 import dev.ferry.protocols.bundle.VolumeWriter;
 import dev.ferry.protocols.sumdb.note.Note;
 import dev.ferry.protocols.sumdb.note.Signer;
-import dev.ferry.storage.ContentStore;
+import dev.ferry.storage.ChunkStore;
+import dev.ferry.storage.NameStore;
+import dev.ferry.storage.PinStore;
 import dev.ferry.storage.Sha256;
 import dev.ferry.storage.StoredChunk;
 import java.io.BufferedOutputStream;
@@ -54,21 +56,26 @@ import java.util.stream.Stream;
 final class Exporter {
     /** Pin sets that hold an export's objects while it runs. */
     static final String PIN_PREFIX = "bundle-export:";
-    private final ContentStore store;
+    private final ChunkStore chunks;
+    private final PinStore pins;
+    private final NameStore names;
     private final Clock clock;
     private final RandomGenerator random;
     private final Predicate<String> exportRunning;
     private final long maxChunks;
 
     /** @param exportRunning whether an export of that bundle id runs in this server (its partial is in use) */
-    Exporter(ContentStore store, Clock clock, RandomGenerator random, Predicate<String> exportRunning) {
+    <S extends ChunkStore & PinStore & NameStore> Exporter(S store, Clock clock, RandomGenerator random,
+            Predicate<String> exportRunning) {
         this(store, clock, random, exportRunning, HeapBudget.chunks());
     }
 
     /** {@code maxChunks}: the most chunks one export plans (the plan is held in memory). */
-    Exporter(ContentStore store, Clock clock, RandomGenerator random, Predicate<String> exportRunning,
-             long maxChunks) {
-        this.store = store;
+    <S extends ChunkStore & PinStore & NameStore> Exporter(S store, Clock clock, RandomGenerator random,
+            Predicate<String> exportRunning, long maxChunks) {
+        this.chunks = store;
+        this.pins = store;
+        this.names = store;
         this.clock = clock;
         this.random = random;
         this.exportRunning = exportRunning;
@@ -89,12 +96,6 @@ final class Exporter {
         return BundleId.isValid(id) ? id : null;
     }
 
-    /**
-     * Removes the partial bundles an export that died with its process (or whose medium was pulled) left in
-     * {@code dir}: each would otherwise stay on the medium, as large as the bundle was when it died. Only real
-     * directories named exactly as {@link #partialName} names them go, never one an export in this server is
-     * writing; each removal (or failure to remove) is a note, and none fails the export.
-     */
     /** How long nothing in a partial bundle must have changed before an export removes it as dead. */
     static final java.time.Duration PARTIAL_QUIET = java.time.Duration.ofHours(1);
 
@@ -111,6 +112,12 @@ final class Exporter {
         return false;
     }
 
+    /**
+     * Removes the partial bundles an export that died with its process (or whose medium was pulled) left in
+     * {@code dir}: each would otherwise stay on the medium, as large as the bundle was when it died. Only real
+     * directories named exactly as {@link #partialName} names them go, never one an export in this server is
+     * writing; each removal (or failure to remove) is a note, and none fails the export.
+     */
     void removeStalePartials(Path dir, BundleProgressSink sink) throws IOException {
         List<Path> stale = new ArrayList<>();
         try (Stream<Path> entries = Files.list(dir)) {
@@ -164,70 +171,40 @@ final class Exporter {
         try {
             return write(job, sink, id, created, objects);
         } finally {
-            store.unpinAll(exportPins);
+            pins.unpinAll(exportPins);
         }
     }
 
+    /**
+     * What the bundle will hold, decided before anything is written: the objects to ship, where each shipped chunk
+     * goes, and the holdings the site will have after importing it ({@code sent}, completed as the manifest is
+     * written).
+     */
+    private static final class Plan {
+        final Inventory.Builder sent;
+        final VolumePlan volumes;
+        final List<PlannedObject> objects = new ArrayList<>();
+        /** Selected objects still stored: only their names and pins are carried. */
+        final Set<Sha256> present = new HashSet<>();
+        final Set<Sha256> shipped = new HashSet<>();
+        long chunksSkipped;
+        long objectsSkipped;
+        long shippedBytes;
+        long plannedChunks;
+
+        Plan(Inventory cut, VolumePlan volumes) {
+            this.sent = new Inventory.Builder().addAll(cut);
+            this.volumes = volumes;
+        }
+    }
+
+    /** The manifest file written: what the bundle note vouches for. */
+    private record WrittenManifest(String sha256, long size) {}
+
     private Result write(Job job, BundleProgressSink sink, String id, Instant created, Set<Sha256> objects)
             throws IOException, BundleException {
-        Inventory cut = job.cut();
-        Inventory.Builder sent = new Inventory.Builder().addAll(cut);
-        VolumePlan plan = new VolumePlan(job.maxVolumeSize()
-                - Volume.overhead(id, BundleNote.MAX_VOLUMES, BundleNote.MAX_VOLUMES));
-        List<PlannedObject> planned = new ArrayList<>();
-        Set<Sha256> present = new HashSet<>();
-        Set<Sha256> shipped = new HashSet<>();
-        long chunksSkipped = 0;
-        long objectsSkipped = 0;
-        long shippedBytes = 0;
-        long plannedChunks = 0;
-        for (Sha256 object : objects) {
-            sink.checkCancelled();
-            Optional<List<StoredChunk>> chunks = store.chunksOf(object);
-            if (chunks.isEmpty()) {
-                sink.note("object " + object + " is no longer stored; its names and pins are left out");
-                continue;
-            }
-            present.add(object);
-            // Each key is a hash: computed once per chunk, for the sent set and the cut alike.
-            byte[][] chunkKeys = new byte[chunks.get().size()][];
-            for (int i = 0; i < chunkKeys.length; i++) {
-                chunkKeys[i] = Inventory.chunkKey(chunks.get().get(i).digest().bytes());
-                sent.add(chunkKeys[i]);
-            }
-            byte[] objectKey = Inventory.objectKey(object.bytes());
-            sent.add(objectKey);
-            if (cut.contains(objectKey)) {
-                objectsSkipped++;
-                continue;
-            }
-            plannedChunks += chunks.get().size();
-            if (plannedChunks > maxChunks) {
-                throw new BundleException(BundleException.Kind.BAD_REQUEST, HeapBudget.tooManyChunks(
-                        "this export selects", maxChunks, "export in parts (--module, --image or --set) or"
-                                + " start ferry with a larger heap"));
-            }
-            List<PlannedChunk> placed = new ArrayList<>(chunks.get().size());
-            long size = 0;
-            for (int i = 0; i < chunkKeys.length; i++) {
-                StoredChunk c = chunks.get().get(i);
-                size += c.length();
-                if (cut.contains(chunkKeys[i]) || !shipped.add(c.digest())) {
-                    chunksSkipped++;
-                    placed.add(new PlannedChunk(c, null));
-                    continue;
-                }
-                if (!plan.fits(c.length())) {
-                    throw new BundleException(BundleException.Kind.BAD_REQUEST, "a volume size of "
-                            + job.maxVolumeSize() + " bytes cannot hold chunk " + c.digest() + " of "
-                            + c.length() + " bytes; use a larger --max-volume-size");
-                }
-                shippedBytes += c.length();
-                placed.add(new PlannedChunk(c, plan.add(c.length())));
-            }
-            planned.add(new PlannedObject(object, size, placed));
-        }
-        int volumes = plan.volumes();
+        Plan plan = plan(job, sink, id, objects);
+        int volumes = plan.volumes.volumes();
         if (volumes > BundleNote.MAX_VOLUMES) {
             throw new BundleException(BundleException.Kind.BAD_REQUEST, "the bundle would need " + volumes
                     + " volumes, more than " + BundleNote.MAX_VOLUMES + "; use a larger --max-volume-size");
@@ -237,90 +214,18 @@ final class Exporter {
         deleteTree(partial);
         Files.createDirectories(partial);
         try {
-            sink.phase("writing", shippedBytes, planned.size());
-            long[] recordOffsets = writeVolumes(id, volumes, plan, planned, partial, sink);
+            sink.phase("writing", plan.shippedBytes, plan.objects.size());
+            long[] recordOffsets = writeVolumes(id, volumes, plan.volumes, plan.objects, partial, sink);
             List<ManifestEntry.Volume> volumeEntries = new ArrayList<>();
             for (int n = 1; n <= volumes; n++) {
                 Path f = partial.resolve(Volume.fileName(n));
                 volumeEntries.add(new ManifestEntry.Volume(n, Files.size(f), sha256(f)));
             }
-            long[] manifestSize = new long[1];
-            String manifestSha;
-            MessageDigest md = sha256();
-            Path manifestFile = partial.resolve("manifest.gz");
-            try (FileChannel ch = FileChannel.open(manifestFile, StandardOpenOption.CREATE_NEW,
-                    StandardOpenOption.WRITE);
-                 OutputStream out = new DigestOutputStream(new BufferedOutputStream(Channels.newOutputStream(ch),
-                         1 << 16), md) {
-                     @Override
-                     public void write(byte[] b, int off, int len) throws IOException {
-                         super.write(b, off, len);
-                         manifestSize[0] += len;
-                     }
-
-                     @Override
-                     public void write(int b) throws IOException {
-                         super.write(b);
-                         manifestSize[0]++;
-                     }
-                 }) {
-                ManifestWriter w = new ManifestWriter(out, id);
-                for (ManifestEntry.Volume v : volumeEntries) {
-                    w.write(v);
-                }
-                for (PlannedObject o : planned) {
-                    List<ManifestEntry.Chunk> cs = new ArrayList<>(o.chunks().size());
-                    for (PlannedChunk c : o.chunks()) {
-                        VolumePlan.Place p = c.place();
-                        cs.add(p == null ? ManifestEntry.Chunk.notShipped(c.chunk().digest().hex(), c.chunk().length())
-                                : new ManifestEntry.Chunk(c.chunk().digest().hex(), c.chunk().length(), p.volume(),
-                                recordOffsets[p.record()], p.skip()));
-                    }
-                    w.write(new ManifestEntry.StoreObject(o.digest().hex(), o.size(), cs));
-                }
-                for (SelectedContent.NameEntry n : job.content().names()) {
-                    byte[] key = Inventory.nameKey(n.name(), n.object().hex());
-                    if (present.contains(n.object()) && !cut.contains(key)) {
-                        w.write(new ManifestEntry.Name(n.name(), n.object().hex()));
-                    }
-                    if (present.contains(n.object())) {
-                        sent.add(key);
-                    }
-                }
-                for (SelectedContent.MetaEntry m : job.content().meta()) {
-                    byte[] key = Inventory.metaKey(m.key(), m.value());
-                    if (!cut.contains(key)) {
-                        w.write(new ManifestEntry.Meta(m.policy(), m.key(), m.value()));
-                    }
-                    sent.add(key);
-                }
-                for (SelectedContent.PinEntry p : job.content().pins()) {
-                    byte[] key = Inventory.pinKey(p.pinSet(), p.object().hex());
-                    if (present.contains(p.object()) && !cut.contains(key)) {
-                        w.write(new ManifestEntry.Pin(p.pinSet(), p.object().hex()));
-                    }
-                    if (present.contains(p.object())) {
-                        sent.add(key);
-                    }
-                }
-                for (Map.Entry<String, String> s : new TreeMap<>(job.mirrorSets()).entrySet()) {
-                    w.write(new ManifestEntry.MirrorSet(s.getKey(), s.getValue()));
-                }
-                w.finish();
-                out.flush();
-                ch.force(true);
-            }
-            manifestSha = HexFormat.of().formatHex(md.digest());
-            BundleNote note = new BundleNote(id, job.site(), job.base(), created, volumes, manifestSha,
-                    manifestSize[0]);
-            byte[] signed;
-            try {
-                signed = Note.sign(note.text(), job.signer());
-            } catch (FormatException e) {
-                throw new BundleException(BundleException.Kind.BAD_REQUEST, "cannot sign the bundle: "
-                        + e.getMessage(), e);
-            }
-            AtomicFiles.write(partial.resolve("bundle.note"), signed);
+            WrittenManifest manifest = writeManifest(partial.resolve("manifest.gz"), id, job, plan, volumeEntries,
+                    recordOffsets);
+            BundleNote note = new BundleNote(id, job.site(), job.base(), created, volumes, manifest.sha256(),
+                    manifest.size());
+            AtomicFiles.write(partial.resolve("bundle.note"), sign(note, job.signer()));
             Path done = job.to().resolve(id);
             Files.move(partial, done, StandardCopyOption.ATOMIC_MOVE);
             long bytes;
@@ -328,10 +233,162 @@ final class Exporter {
                 bytes = files.mapToLong(f -> f.toFile().length()).sum();
             }
             ExportRecord record = new ExportRecord(id, job.site(), job.base().orElse(null), job.fromInventory(),
-                    done.toString(), created, planned.size(), shipped.size(), bytes);
-            return new Result(record, sent.build(), volumes, chunksSkipped, objectsSkipped);
+                    done.toString(), created, plan.objects.size(), plan.shipped.size(), bytes);
+            return new Result(record, plan.sent.build(), volumes, plan.chunksSkipped, plan.objectsSkipped);
         } finally {
             deleteTree(partial);
+        }
+    }
+
+    /** Decides, object by object, what is shipped and where, leaving out what the cut set says the site holds. */
+    private Plan plan(Job job, BundleProgressSink sink, String id, Set<Sha256> objects)
+            throws BundleException {
+        Plan plan = new Plan(job.cut(), new VolumePlan(job.maxVolumeSize()
+                - Volume.overhead(id, BundleNote.MAX_VOLUMES, BundleNote.MAX_VOLUMES)));
+        for (Sha256 object : objects) {
+            sink.checkCancelled();
+            Optional<List<StoredChunk>> stored = chunks.chunksOf(object);
+            if (stored.isEmpty()) {
+                sink.note("object " + object + " is no longer stored; its names and pins are left out");
+                continue;
+            }
+            plan.present.add(object);
+            planObject(job, plan, object, stored.get());
+        }
+        return plan;
+    }
+
+    private void planObject(Job job, Plan plan, Sha256 object, List<StoredChunk> chunks) throws BundleException {
+        Inventory cut = job.cut();
+        // Each key is a hash: computed once per chunk, for the sent set and the cut alike.
+        byte[][] chunkKeys = new byte[chunks.size()][];
+        for (int i = 0; i < chunkKeys.length; i++) {
+            chunkKeys[i] = Inventory.chunkKey(chunks.get(i).digest().bytes());
+            plan.sent.add(chunkKeys[i]);
+        }
+        byte[] objectKey = Inventory.objectKey(object.bytes());
+        plan.sent.add(objectKey);
+        if (cut.contains(objectKey)) {
+            plan.objectsSkipped++;
+            return;
+        }
+        plan.plannedChunks += chunks.size();
+        if (plan.plannedChunks > maxChunks) {
+            throw new BundleException(BundleException.Kind.BAD_REQUEST, HeapBudget.tooManyChunks(
+                    "this export selects", maxChunks, "export in parts (--module, --image or --set) or"
+                            + " start ferry with a larger heap"));
+        }
+        List<PlannedChunk> placed = new ArrayList<>(chunks.size());
+        long size = 0;
+        for (int i = 0; i < chunkKeys.length; i++) {
+            StoredChunk c = chunks.get(i);
+            size += c.length();
+            if (cut.contains(chunkKeys[i]) || !plan.shipped.add(c.digest())) {
+                plan.chunksSkipped++;
+                placed.add(new PlannedChunk(c, null));
+                continue;
+            }
+            if (!plan.volumes.fits(c.length())) {
+                throw new BundleException(BundleException.Kind.BAD_REQUEST, "a volume size of "
+                        + job.maxVolumeSize() + " bytes cannot hold chunk " + c.digest() + " of "
+                        + c.length() + " bytes; use a larger --max-volume-size");
+            }
+            plan.shippedBytes += c.length();
+            placed.add(new PlannedChunk(c, plan.volumes.add(c.length())));
+        }
+        plan.objects.add(new PlannedObject(object, size, placed));
+    }
+
+    /** Writes {@code manifest.gz} durably, hashing and counting it as it goes. */
+    private static WrittenManifest writeManifest(Path file, String id, Job job, Plan plan,
+            List<ManifestEntry.Volume> volumes, long[] recordOffsets) throws IOException {
+        long[] size = new long[1];
+        MessageDigest md = sha256();
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+             OutputStream out = new DigestOutputStream(new BufferedOutputStream(Channels.newOutputStream(ch),
+                     1 << 16), md) {
+                 @Override
+                 public void write(byte[] b, int off, int len) throws IOException {
+                     super.write(b, off, len);
+                     size[0] += len;
+                 }
+
+                 @Override
+                 public void write(int b) throws IOException {
+                     super.write(b);
+                     size[0]++;
+                 }
+             }) {
+            ManifestWriter w = new ManifestWriter(out, id);
+            writeEntries(w, job, plan, volumes, recordOffsets);
+            w.finish();
+            out.flush();
+            ch.force(true);
+        }
+        return new WrittenManifest(HexFormat.of().formatHex(md.digest()), size[0]);
+    }
+
+    /**
+     * The manifest's entries: volumes, objects with where their chunks are, then the names, metadata and pins the
+     * site lacks (names and pins only of objects still stored), then the mirror sets. Adds the carried keys to the
+     * plan's sent set.
+     */
+    private static void writeEntries(ManifestWriter w, Job job, Plan plan, List<ManifestEntry.Volume> volumes,
+            long[] recordOffsets) throws IOException {
+        Inventory cut = job.cut();
+        for (ManifestEntry.Volume v : volumes) {
+            w.write(v);
+        }
+        for (PlannedObject o : plan.objects) {
+            w.write(objectEntry(o, recordOffsets));
+        }
+        for (SelectedContent.NameEntry n : job.content().names()) {
+            byte[] key = Inventory.nameKey(n.name(), n.object().hex());
+            if (plan.present.contains(n.object()) && !cut.contains(key)) {
+                w.write(new ManifestEntry.Name(n.name(), n.object().hex()));
+            }
+            if (plan.present.contains(n.object())) {
+                plan.sent.add(key);
+            }
+        }
+        for (SelectedContent.MetaEntry m : job.content().meta()) {
+            byte[] key = Inventory.metaKey(m.key(), m.value());
+            if (!cut.contains(key)) {
+                w.write(new ManifestEntry.Meta(m.policy(), m.key(), m.value()));
+            }
+            plan.sent.add(key);
+        }
+        for (SelectedContent.PinEntry p : job.content().pins()) {
+            byte[] key = Inventory.pinKey(p.pinSet(), p.object().hex());
+            if (plan.present.contains(p.object()) && !cut.contains(key)) {
+                w.write(new ManifestEntry.Pin(p.pinSet(), p.object().hex()));
+            }
+            if (plan.present.contains(p.object())) {
+                plan.sent.add(key);
+            }
+        }
+        for (Map.Entry<String, String> s : new TreeMap<>(job.mirrorSets()).entrySet()) {
+            w.write(new ManifestEntry.MirrorSet(s.getKey(), s.getValue()));
+        }
+    }
+
+    private static ManifestEntry.StoreObject objectEntry(PlannedObject o, long[] recordOffsets) {
+        List<ManifestEntry.Chunk> cs = new ArrayList<>(o.chunks().size());
+        for (PlannedChunk c : o.chunks()) {
+            VolumePlan.Place p = c.place();
+            cs.add(p == null ? ManifestEntry.Chunk.notShipped(c.chunk().digest().hex(), c.chunk().length())
+                    : new ManifestEntry.Chunk(c.chunk().digest().hex(), c.chunk().length(), p.volume(),
+                    recordOffsets[p.record()], p.skip()));
+        }
+        return new ManifestEntry.StoreObject(o.digest().hex(), o.size(), cs);
+    }
+
+    private static byte[] sign(BundleNote note, Signer signer) throws BundleException {
+        try {
+            return Note.sign(note.text(), signer);
+        } catch (FormatException e) {
+            throw new BundleException(BundleException.Kind.BAD_REQUEST, "cannot sign the bundle: "
+                    + e.getMessage(), e);
         }
     }
 
@@ -367,16 +424,7 @@ final class Exporter {
                         out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16);
                         w = new VolumeWriter(out, id, volume, volumes);
                     }
-                    byte[] bytes = store.chunk(c.chunk().digest()).orElseThrow(() -> new BundleException(
-                            BundleException.Kind.REFUSED, "chunk " + c.chunk().digest() + " of object " + o.digest()
-                            + " left the store during the export; export again"));
-                    // A chunk damaged on this disk would make the whole bundle refused at the site: say so here.
-                    if (bytes.length != c.chunk().length()
-                            || !Sha256.of(sha256().digest(bytes)).equals(c.chunk().digest())) {
-                        throw new BundleException(BundleException.Kind.REFUSED, "chunk " + c.chunk().digest()
-                                + " of object " + o.digest() + " is damaged in this store (ferry scrub finds and "
-                                + "repairs such chunks); nothing was exported");
-                    }
+                    byte[] bytes = checkedChunk(c.chunk(), o.digest());
                     if (record.size() != p.skip() || p.record() != offsets.size()) {
                         throw new IllegalStateException("record " + p.record() + " planned at " + p.skip()
                                 + ", written at " + record.size());
@@ -401,6 +449,20 @@ final class Exporter {
         return offsets.stream().mapToLong(Long::longValue).toArray();
     }
 
+    /** The bytes of a planned chunk, checked against its digest and length. */
+    private byte[] checkedChunk(StoredChunk chunk, Sha256 object) throws IOException, BundleException {
+        byte[] bytes = chunks.chunk(chunk.digest()).orElseThrow(() -> new BundleException(
+                BundleException.Kind.REFUSED, "chunk " + chunk.digest() + " of object " + object
+                + " left the store during the export; export again"));
+        // A chunk damaged on this disk would make the whole bundle refused at the site: say so here.
+        if (bytes.length != chunk.length() || !Sha256.of(sha256().digest(bytes)).equals(chunk.digest())) {
+            throw new BundleException(BundleException.Kind.REFUSED, "chunk " + chunk.digest()
+                    + " of object " + object + " is damaged in this store (ferry scrub finds and "
+                    + "repairs such chunks); nothing was exported");
+        }
+        return bytes;
+    }
+
     private static void finishVolume(VolumeWriter w, OutputStream out, FileChannel ch) throws IOException {
         w.finish();
         out.flush();
@@ -410,12 +472,12 @@ final class Exporter {
 
     private void pinWhileExporting(String pinSet, Set<Sha256> objects) throws IOException {
         try {
-            store.update(b -> objects.forEach(o -> b.pin(pinSet, o)));
+            names.update(b -> objects.forEach(o -> b.pin(pinSet, o)));
         } catch (IllegalArgumentException someGone) {
             // An object was evicted since the selection: pin the others one by one; planning reports the gone ones.
             for (Sha256 o : objects) {
                 try {
-                    store.pin(pinSet, o);
+                    pins.pin(pinSet, o);
                 } catch (IllegalArgumentException gone) {
                     // reported by the plan
                 }

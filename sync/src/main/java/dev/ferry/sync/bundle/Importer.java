@@ -12,9 +12,11 @@ import dev.ferry.protocols.bundle.Volume;
 import dev.ferry.protocols.bundle.VolumeReader;
 import dev.ferry.protocols.sumdb.SumdbException;
 import dev.ferry.protocols.sumdb.note.Note;
-import dev.ferry.storage.ContentStore;
+import dev.ferry.storage.ChunkStore;
 import dev.ferry.storage.DigestMismatchException;
+import dev.ferry.storage.NameStore;
 import dev.ferry.storage.ObjectAssembler;
+import dev.ferry.storage.ObjectStore;
 import dev.ferry.storage.Sha256;
 import dev.ferry.storage.StoredObject;
 import java.io.IOException;
@@ -53,18 +55,23 @@ final class Importer {
         return "bundle:" + id;
     }
 
-    private final ContentStore store;
+    private final ObjectStore objects;
+    private final NameStore names;
+    private final ChunkStore chunks;
     private final ImportRecords records;
     private final Clock clock;
     private final long maxChunks;
 
-    Importer(ContentStore store, ImportRecords records, Clock clock) {
+    <S extends ObjectStore & NameStore & ChunkStore> Importer(S store, ImportRecords records, Clock clock) {
         this(store, records, clock, HeapBudget.chunks());
     }
 
     /** {@code maxChunks}: the most chunk entries a manifest may list (its objects are held in memory). */
-    Importer(ContentStore store, ImportRecords records, Clock clock, long maxChunks) {
-        this.store = store;
+    <S extends ObjectStore & NameStore & ChunkStore> Importer(S store, ImportRecords records, Clock clock,
+            long maxChunks) {
+        this.objects = store;
+        this.names = store;
+        this.chunks = store;
         this.records = records;
         this.clock = clock;
         this.maxChunks = maxChunks;
@@ -105,7 +112,7 @@ final class Importer {
         manifest.names().forEach(n -> pinned.add(n.object()));
         manifest.pins().forEach(p -> pinned.add(p.object()));
         long[] metaWritten = new long[1];
-        store.update(b -> {
+        names.update(b -> {
             for (String o : pinned) {
                 b.pin(pinSet(id), Sha256.ofHex(o));
             }
@@ -141,12 +148,12 @@ final class Importer {
         List<Sha256> here = new ArrayList<>();
         for (String o : used) {
             Sha256 d = Sha256.ofHex(o);
-            if (store.object(d).isPresent()) {
+            if (objects.object(d).isPresent()) {
                 here.add(d);
             }
         }
         try {
-            store.update(b -> here.forEach(d -> b.pin(pinSet(id), d)));
+            names.update(b -> here.forEach(d -> b.pin(pinSet(id), d)));
         } catch (IllegalArgumentException gone) {
             throw new BundleException(REFUSED, "an object the bundle relies on left this store during the import "
                     + "(evicted); run the import again", gone);
@@ -154,7 +161,7 @@ final class Importer {
     }
 
     private boolean imported(String id) throws IOException {
-        return records.contains(id) || store.meta(ImportRecords.META_PREFIX + id).isPresent();
+        return records.contains(id) || names.meta(ImportRecords.META_PREFIX + id).isPresent();
     }
 
     private static BundleNote openNote(Path dir, ImportRequest request) throws IOException, BundleException {
@@ -328,7 +335,7 @@ final class Importer {
     /** Refuses name conflicts and chunks or objects the bundle relies on but this site lacks, before any write. */
     private void checkNamesAndSources(String id, Manifest m) throws BundleException {
         for (ManifestEntry.Name n : m.names()) {
-            Optional<StoredObject> bound = store.resolve(n.name());
+            Optional<StoredObject> bound = names.resolve(n.name());
             if (bound.isPresent() && !bound.get().digest().hex().equals(n.object())) {
                 throw new BundleException(REFUSED, "bundle " + id + " binds name " + n.name() + " to object sha256:"
                         + n.object() + ", but this site binds it to " + bound.get().digest()
@@ -339,13 +346,13 @@ final class Importer {
         Set<String> shipped = new java.util.HashSet<>();
         for (ManifestEntry.StoreObject o : m.objects()) {
             inBundle.add(o.sha256());
-            if (store.object(Sha256.ofHex(o.sha256())).isPresent()) {
+            if (objects.object(Sha256.ofHex(o.sha256())).isPresent()) {
                 continue;
             }
             for (ManifestEntry.Chunk c : o.chunks()) {
                 if (c.shipped()) {
                     shipped.add(c.sha256());
-                } else if (!shipped.contains(c.sha256()) && !store.hasChunk(Sha256.ofHex(c.sha256()))) {
+                } else if (!shipped.contains(c.sha256()) && !chunks.hasChunk(Sha256.ofHex(c.sha256()))) {
                     throw lacking("chunk sha256:" + c.sha256());
                 }
             }
@@ -354,7 +361,7 @@ final class Importer {
         m.names().forEach(n -> referenced.add(n.object()));
         m.pins().forEach(p -> referenced.add(p.object()));
         for (String o : referenced) {
-            if (!inBundle.contains(o) && store.object(Sha256.ofHex(o)).isEmpty()) {
+            if (!inBundle.contains(o) && objects.object(Sha256.ofHex(o)).isEmpty()) {
                 throw lacking("object sha256:" + o);
             }
         }
@@ -387,13 +394,13 @@ final class Importer {
                     }
                 }
                 Sha256 digest = Sha256.ofHex(o.sha256());
-                if (store.object(digest).isPresent()) {
+                if (objects.object(digest).isPresent()) {
                     counts.present++;
                     sink.bytes(o.size());
                     sink.item(o.sha256());
                     continue;
                 }
-                try (ObjectAssembler a = store.assemble()) {
+                try (ObjectAssembler a = chunks.assemble()) {
                     for (ManifestEntry.Chunk c : o.chunks()) {
                         if (!c.shipped() && a.appendStoredChunk(Sha256.ofHex(c.sha256()), c.length())) {
                             counts.chunksReused++;

@@ -2,7 +2,6 @@ package dev.ferry.sync.bundle;
 
 import dev.ferry.protocols.bundle.Inventory;
 import dev.ferry.storage.ContentStore;
-import dev.ferry.storage.RocksContentStore;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -51,19 +50,13 @@ final class SiteInventory {
             n[0]++;
             return true;
         });
-        if (store instanceof RocksContentStore rocks) {
-            rocks.scanObjects(o -> {
-                add(b, maxKeys, Inventory.objectKey(o.digest().bytes()));
-                n[1]++;
-                return true;
-            });
-        }
+        store.scanObjects(o -> {
+            add(b, maxKeys, Inventory.objectKey(o.digest().bytes()));
+            n[1]++;
+            return true;
+        });
         store.scanNames("", (name, object) -> {
             add(b, maxKeys, Inventory.nameKey(name, object.hex()));
-            if (!(store instanceof RocksContentStore)) {
-                add(b, maxKeys, Inventory.objectKey(object.bytes()));
-                n[1]++;
-            }
             n[2]++;
             return true;
         });
@@ -72,16 +65,14 @@ final class SiteInventory {
             n[3]++;
             return true;
         });
-        if (store instanceof RocksContentStore) {
-            // Pins too, so a bundle cut against this inventory does not carry every pin the site already has.
-            List<String> sets = new ArrayList<>();
-            store.scanPinSets("", sets::add);
-            for (String set : sets) {
-                store.scanPinSet(set, o -> {
-                    add(b, maxKeys, Inventory.pinKey(set, o.hex()));
-                    return true;
-                });
-            }
+        // Pins too, so a bundle cut against this inventory does not carry every pin the site already has.
+        List<String> sets = new ArrayList<>();
+        store.scanPinSets("", sets::add);
+        for (String set : sets) {
+            store.scanPinSet(set, o -> {
+                add(b, maxKeys, Inventory.pinKey(set, o.hex()));
+                return true;
+            });
         }
         return new Taken(b.build(), n[0], n[1], n[2], n[3]);
     }

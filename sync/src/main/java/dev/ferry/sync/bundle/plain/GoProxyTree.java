@@ -2,9 +2,10 @@ package dev.ferry.sync.bundle.plain;
 
 import dev.ferry.mirror.go.GoStoreNames;
 import dev.ferry.mirror.go.Snapshot;
+import dev.ferry.mirror.sumdb.SumdbStoreNames;
 import dev.ferry.protocols.module.ModulePath;
 import dev.ferry.protocols.semver.Version;
-import dev.ferry.storage.ContentStore;
+import dev.ferry.storage.NamedObjectStore;
 import dev.ferry.storage.StoredObject;
 import dev.ferry.sync.bundle.BundleProgressSink;
 import dev.ferry.sync.bundle.SelectedContent;
@@ -40,7 +41,7 @@ public final class GoProxyTree {
     private GoProxyTree() {}
 
     /** Writes into {@code dir} (created if needed); files appear under their final names only once complete. */
-    public static void write(ContentStore store, SelectedContent content, Path dir, BundleProgressSink progress)
+    public static void write(NamedObjectStore store, SelectedContent content, Path dir, BundleProgressSink progress)
             throws IOException {
         Map<ModulePath, TreeMap<Version, GoVersion>> modules = new TreeMap<>(
                 (a, b) -> a.value().compareTo(b.value()));
@@ -92,7 +93,7 @@ public final class GoProxyTree {
      * What {@code @latest} answers: the mirror's last @latest answer when that version is exported, else the
      * .info of the best exported version (highest release, else highest pre-release or pseudo-version).
      */
-    private static Optional<byte[]> latest(ContentStore store, ModulePath module, Map<Version, byte[]> infos) {
+    private static Optional<byte[]> latest(NamedObjectStore store, ModulePath module, Map<Version, byte[]> infos) {
         Optional<byte[]> snapshot = store.meta(GoStoreNames.latest(module)).flatMap(Snapshot::decode)
                 .map(Snapshot::body).filter(b -> infoVersion(b).filter(infos::containsKey).isPresent());
         if (snapshot.isPresent()) {
@@ -110,9 +111,8 @@ public final class GoProxyTree {
     }
 
     /** supported (empty), latest, lookup/..., tile/...: the paths the go command's sumdb client reads. */
-    private static void writeSumdb(ContentStore store, SumdbContent db, Path out, BundleProgressSink progress)
+    private static void writeSumdb(NamedObjectStore store, SumdbContent db, Path out, BundleProgressSink progress)
             throws IOException {
-        String prefix = "sumdb/" + db.name() + "/";
         PlainFiles.write(out.resolve("supported"), new byte[0]);
         if (db.latest() != null) {
             Optional<byte[]> latest = store.meta(db.latest()).flatMap(Snapshot::decode).map(Snapshot::body);
@@ -126,7 +126,7 @@ public final class GoProxyTree {
             progress.checkCancelled();
             Optional<byte[]> body = store.meta(key);
             if (body.isPresent()) {
-                PlainFiles.write(out.resolve(key.substring(prefix.length())), body.get());
+                PlainFiles.write(out.resolve(SumdbStoreNames.pathOf(db.name(), key)), body.get());
                 progress.item(key);
             } else {
                 progress.note(key + " is no longer stored");
@@ -134,7 +134,7 @@ public final class GoProxyTree {
         }
         for (String key : db.tiles()) {
             progress.checkCancelled();
-            Path file = out.resolve(key.substring(prefix.length()));
+            Path file = out.resolve(SumdbStoreNames.pathOf(db.name(), key));
             Optional<StoredObject> full = store.resolve(key);
             if (full.isPresent()) {
                 copy(store, key, file, key, progress);
@@ -151,7 +151,8 @@ public final class GoProxyTree {
     }
 
     /** Copies the object {@code name} points at; false (and a note) when it is gone. */
-    private static boolean copy(ContentStore store, String name, Path file, String what, BundleProgressSink progress)
+    private static boolean copy(NamedObjectStore store, String name, Path file, String what,
+                                BundleProgressSink progress)
             throws IOException {
         Optional<StoredObject> o = store.resolve(name);
         if (o.isEmpty()) {
@@ -168,7 +169,7 @@ public final class GoProxyTree {
         return true;
     }
 
-    private static byte[] bytesOf(ContentStore store, StoredObject o) {
+    private static byte[] bytesOf(NamedObjectStore store, StoredObject o) {
         try (InputStream in = store.read(o.digest(), 0, o.size())) {
             return in.readAllBytes();
         } catch (IOException e) {

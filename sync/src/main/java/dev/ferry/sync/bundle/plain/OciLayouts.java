@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ferry.mirror.oci.OciStoreNames;
 import dev.ferry.protocols.oci.Digest;
 import dev.ferry.protocols.oci.MediaTypes;
-import dev.ferry.storage.ContentStore;
+import dev.ferry.storage.NamedObjectStore;
 import dev.ferry.storage.StoredObject;
 import dev.ferry.sync.bundle.BundleProgressSink;
 import dev.ferry.sync.bundle.SelectedContent;
@@ -43,7 +43,7 @@ public final class OciLayouts {
         return dir.resolve(target).resolve(repo.repository().value());
     }
 
-    public static void write(ContentStore store, SelectedContent content, Path dir, BundleProgressSink progress)
+    public static void write(NamedObjectStore store, SelectedContent content, Path dir, BundleProgressSink progress)
             throws IOException {
         long bytes = 0;
         long items = 0;
@@ -79,7 +79,7 @@ public final class OciLayouts {
         return all;
     }
 
-    private static void writeOne(ContentStore store, ImageRepository repo, Path layout, BundleProgressSink progress)
+    private static void writeOne(NamedObjectStore store, ImageRepository repo, Path layout, BundleProgressSink progress)
             throws IOException {
         String what = repo.target() + "/" + repo.repository();
         Set<Digest> written = new LinkedHashSet<>();

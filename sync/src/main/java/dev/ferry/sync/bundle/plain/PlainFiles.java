@@ -1,6 +1,6 @@
 package dev.ferry.sync.bundle.plain;
 
-import dev.ferry.storage.ContentStore;
+import dev.ferry.storage.ObjectStore;
 import dev.ferry.storage.StoredObject;
 import dev.ferry.sync.bundle.BundleProgressSink;
 import java.io.IOException;
@@ -32,7 +32,7 @@ final class PlainFiles {
     }
 
     /** Streams a stored object into {@code file}, reporting bytes as they go. */
-    static void copy(ContentStore store, StoredObject object, Path file, BundleProgressSink progress)
+    static void copy(ObjectStore store, StoredObject object, Path file, BundleProgressSink progress)
             throws IOException {
         Path tmp = temp(file);
         try {

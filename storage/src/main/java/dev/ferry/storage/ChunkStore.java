@@ -1,0 +1,32 @@
+package dev.ferry.storage;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Predicate;
+
+/**
+ * The chunk access role of a {@link ContentStore}, for export bundles and inventories (docs/bundles.md): objects as
+ * the chunks they were cut into, so a bundle ships only the chunks the receiving site lacks and an import keeps the
+ * exporting site's cuts.
+ */
+public interface ChunkStore {
+
+    /** The chunks of a committed object in order (offsets are the running sum of lengths); empty when absent. */
+    Optional<List<StoredChunk>> chunksOf(Sha256 object);
+
+    /** The bytes of a stored chunk, or empty when the store holds no such chunk. */
+    Optional<byte[]> chunk(Sha256 digest) throws IOException;
+
+    /** Whether the store holds chunk {@code digest}. */
+    boolean hasChunk(Sha256 digest);
+
+    /** Visits every stored chunk's digest, in digest order, until the visitor returns false. */
+    void scanChunks(Predicate<Sha256> visitor);
+
+    /**
+     * Starts an object built from explicit chunks (bundle import): cut exactly as the exporting store cut it, so
+     * the chunks a site already holds are reused, not sent again. See {@link ObjectAssembler}.
+     */
+    ObjectAssembler assemble();
+}

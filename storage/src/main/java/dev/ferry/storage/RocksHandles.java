@@ -1,0 +1,173 @@
+package dev.ferry.storage;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.rocksdb.BlockBasedTableConfig;
+import org.rocksdb.BloomFilter;
+import org.rocksdb.Cache;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.CompressionType;
+import org.rocksdb.DBOptions;
+import org.rocksdb.FlushOptions;
+import org.rocksdb.LRUCache;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.UInt64AddOperator;
+import org.rocksdb.WriteOptions;
+
+/**
+ * The one RocksDB of a data directory and every native handle that goes with it: opened with the column families
+ * of {@link StoreLayout} and their tuning (docs/storage.md, "RocksDB options"), checked for the store format, and
+ * closed so that nothing leaks, whether the open failed half way or the store closes normally.
+ */
+final class RocksHandles {
+    final RocksDB db;
+    final WriteOptions unsynced;
+    final WriteOptions synced;
+    private final List<ColumnFamilyHandle> handles;
+    /** Native option objects, closed after the database, in reverse order of creation. */
+    private final List<AutoCloseable> resources;
+
+    private RocksHandles(RocksDB db, List<ColumnFamilyHandle> handles, List<AutoCloseable> resources) {
+        this.db = db;
+        this.handles = handles;
+        this.resources = resources;
+        this.unsynced = track(resources, new WriteOptions().setSync(false));
+        this.synced = track(resources, new WriteOptions().setSync(true));
+    }
+
+    /** Opens (creating if needed) the RocksDB under {@code dir}; refuses another store format. */
+    static RocksHandles open(Path dir, StoreOptions options) throws IOException {
+        RocksDB.loadLibrary();
+        Files.createDirectories(dir);
+        List<AutoCloseable> resources = new ArrayList<>();
+        Cache cache = track(resources, new LRUCache(options.blockCacheBytes()));
+        BloomFilter bloom = track(resources, new BloomFilter(10));
+        UInt64AddOperator add = track(resources, new UInt64AddOperator());
+        List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
+        for (String name : StoreLayout.COLUMN_FAMILIES) {
+            ColumnFamilyOptions cf = track(resources, columnFamilyOptions(name, options, cache, bloom, add));
+            descriptors.add(new ColumnFamilyDescriptor(StoreLayout.utf8(name), cf));
+        }
+        DBOptions db = track(resources, new DBOptions()
+                .setCreateIfMissing(true)
+                .setCreateMissingColumnFamilies(true)
+                .setMaxTotalWalSize(options.maxWalBytes())
+                .setMaxBackgroundJobs(4)
+                .setBytesPerSync(1 << 20)
+                .setKeepLogFileNum(4));
+        List<ColumnFamilyHandle> handles = new ArrayList<>();
+        RocksDB rocks;
+        try {
+            rocks = RocksDB.open(db, dir.toString(), descriptors, handles);
+        } catch (RocksDBException e) {
+            closeAll(resources);
+            String msg = String.valueOf(e.getMessage());
+            if (msg.contains("lock") || msg.contains("LOCK")) {
+                throw new IOException("data directory " + dir + " is in use by another ferry (" + msg + ")", e);
+            }
+            throw new IOException("cannot open the store in " + dir + ": " + msg, e);
+        }
+        RocksHandles opened = new RocksHandles(rocks, handles, resources);
+        try {
+            checkFormat(rocks, dir);
+            return opened;
+        } catch (RocksDBException | IOException | RuntimeException e) {
+            opened.closeUnflushed();
+            throw e instanceof IOException io ? io : new IOException("cannot open the store in " + dir, e);
+        }
+    }
+
+    private static ColumnFamilyOptions columnFamilyOptions(String name, StoreOptions options, Cache cache,
+            BloomFilter bloom, UInt64AddOperator add) {
+        ColumnFamilyOptions cf = new ColumnFamilyOptions();
+        BlockBasedTableConfig table = new BlockBasedTableConfig()
+                .setBlockCache(cache)
+                .setFilterPolicy(bloom)
+                .setCacheIndexAndFilterBlocks(true)
+                .setPinL0FilterAndIndexBlocksInCache(true);
+        cf.setTableFormatConfig(table);
+        cf.setWriteBufferSize(8L << 20);
+        switch (name) {
+            case StoreLayout.CHUNKS -> cf
+                    // Module zips and image layers are compressed already: compressing again costs CPU, saves nothing.
+                    .setCompressionType(CompressionType.NO_COMPRESSION)
+                    .setEnableBlobFiles(true)
+                    .setMinBlobSize(options.minBlobBytes())
+                    .setBlobFileSize(256L << 20)
+                    .setBlobCompressionType(CompressionType.NO_COMPRESSION)
+                    .setEnableBlobGarbageCollection(true)
+                    .setWriteBufferSize(options.chunkWriteBufferBytes());
+            case StoreLayout.CHUNK_REFS, StoreLayout.COUNTERS -> cf
+                    .setCompressionType(CompressionType.NO_COMPRESSION)
+                    .setMergeOperator(add);
+            case StoreLayout.OBJECTS, StoreLayout.PENDING -> cf.setCompressionType(CompressionType.NO_COMPRESSION);
+            default -> cf.setCompressionType(CompressionType.LZ4_COMPRESSION);
+        }
+        return cf;
+    }
+
+    private static void checkFormat(RocksDB rocks, Path dir) throws RocksDBException, IOException {
+        byte[] format = rocks.get(StoreLayout.FORMAT_KEY);
+        if (format == null) {
+            rocks.put(StoreLayout.FORMAT_KEY, StoreLayout.utf8(StoreLayout.FORMAT));
+            rocks.put(StoreLayout.LIFECYCLE_KEY, StoreLayout.utf8("1")); // a new store keeps its indexes from the start
+        } else if (!StoreLayout.FORMAT.equals(new String(format, StandardCharsets.UTF_8))) {
+            throw new IOException(dir + " holds store format " + new String(format, StandardCharsets.UTF_8)
+                    + ", this ferry reads " + StoreLayout.FORMAT);
+        }
+    }
+
+    /** The handle of a column family of {@link StoreLayout#COLUMN_FAMILIES}. */
+    ColumnFamilyHandle handle(String family) {
+        return handles.get(StoreLayout.COLUMN_FAMILIES.indexOf(family));
+    }
+
+    /**
+     * Makes unsynced writes durable, flushes the memtables and closes everything. With the WAL on, RocksDB leaves
+     * memtables unflushed at close, and the next open replays up to maxWalBytes of log before ferry is ready:
+     * flushing here keeps a clean restart fast.
+     */
+    void close() {
+        try {
+            db.syncWal();
+        } catch (RocksDBException e) {
+            // Every commit was synced already; this only hardens unsynced pending writes, which are reclaimed.
+        }
+        try (FlushOptions flush = new FlushOptions().setWaitForFlush(true)) {
+            db.flush(flush, handles);
+        } catch (RocksDBException e) {
+            System.getLogger("ferry.storage").log(System.Logger.Level.WARNING,
+                    "flush at close failed (the next start replays the log instead): " + e.getMessage());
+        }
+        closeUnflushed();
+    }
+
+    /** Closes everything as it is (an open that failed). */
+    void closeUnflushed() {
+        handles.forEach(ColumnFamilyHandle::close);
+        db.close();
+        closeAll(resources);
+    }
+
+    private static <T extends AutoCloseable> T track(List<AutoCloseable> resources, T resource) {
+        resources.add(resource);
+        return resource;
+    }
+
+    private static void closeAll(List<AutoCloseable> resources) {
+        for (int i = resources.size() - 1; i >= 0; i--) {
+            try {
+                resources.get(i).close();
+            } catch (Exception e) {
+                // native handles only; nothing left to do about a failing close
+            }
+        }
+    }
+}
