@@ -13,6 +13,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ferry.mirror.Body;
+import dev.ferry.mirror.ClientOutput;
+import dev.ferry.mirror.GatedInput;
 import dev.ferry.protocols.oci.ByteRange;
 import dev.ferry.protocols.oci.Digest;
 import dev.ferry.protocols.oci.MediaTypes;
@@ -37,6 +39,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -413,6 +416,73 @@ class CachingRegistryMirrorTest {
         reading.get(30, TimeUnit.SECONDS);
         assertArrayEquals(bytes, out.bytes.toByteArray());
         assertTrue(store.resolve(OciStoreNames.blob(digest)).isPresent());
+    }
+
+    @Test
+    void clientsOfABlobWhoseFirstEndpointTampersWithItAreAnsweredFromTheNext() throws Exception {
+        byte[] bytes = randomBytes(300_000, 12);
+        Digest digest = FakeRegistryClient.sha256(bytes);
+        byte[] tampered = bytes.clone();
+        tampered[bytes.length - 1] ^= 1;
+        GatedInput liar = new GatedInput(tampered, bytes.length / 2);
+        GatedInput honest = new GatedInput(bytes, 1000);
+        upstream.putBlob(digest, gated(liar, bytes.length), gated(honest, bytes.length));
+
+        // Two clients follow the first attempt and get part of it: one has sent it, one holds it unsent.
+        ClientOutput sent = ClientOutput.plain();
+        ClientOutput buffered = ClientOutput.rewindable();
+        Future<?> sending = write(streamed(digest, bytes.length), sent);
+        Future<?> buffering = write(streamed(digest, bytes.length), buffered);
+        assertTrue(sent.started.await(30, TimeUnit.SECONDS));
+        assertTrue(buffered.started.await(30, TimeUnit.SECONDS));
+
+        liar.release();
+        assertTrue(honest.atGate.await(30, TimeUnit.SECONDS));
+        // A client that misses the blob now follows the next endpoint's attempt.
+        ClientOutput late = ClientOutput.plain();
+        Future<?> following = write(streamed(digest, bytes.length), late);
+        assertTrue(late.started.await(30, TimeUnit.SECONDS));
+
+        honest.release();
+        assertThrows(ExecutionException.class, () -> sending.get(30, TimeUnit.SECONDS),
+                "a response that sent bytes of the tampered attempt is aborted");
+        buffering.get(30, TimeUnit.SECONDS);
+        assertArrayEquals(bytes, buffered.bytes());
+        following.get(30, TimeUnit.SECONDS);
+        assertArrayEquals(bytes, late.bytes());
+        assertEquals(1, upstream.blobGets.get(), "one download for every client");
+        assertEquals(0, mirror.inFlight());
+        assertEquals(bytes.length, store.resolve(OciStoreNames.blob(digest)).orElseThrow().size());
+        assertEquals(OciAnswer.CacheOutcome.HIT, content(mirror.blob(REPO, digest, false, null)).outcome());
+    }
+
+    /** A GET of a blob not stored: answered with a body that follows the download in progress. */
+    private Body streamed(Digest digest, long size) {
+        OciAnswer.Content answer = content(mirror.blob(REPO, digest, false, null));
+        assertEquals(OciAnswer.CacheOutcome.MISS, answer.outcome());
+        assertEquals(size, answer.size());
+        return answer.body();
+    }
+
+    private Future<?> write(Body body, ClientOutput out) {
+        return threads.submit(() -> {
+            body.writeTo(out);
+            return null;
+        });
+    }
+
+    private static FakeRegistryClient.BlobSource gated(GatedInput body, long declared) {
+        return new FakeRegistryClient.BlobSource() {
+            @Override
+            public InputStream open() {
+                return body;
+            }
+
+            @Override
+            public long length() {
+                return declared;
+            }
+        };
     }
 
     @Test
