@@ -17,6 +17,7 @@ public final class GatedInput extends InputStream {
     private final int first;
     private final IOException breaksWith;
     private int position;
+    private volatile boolean restServed;
 
     public GatedInput(byte[] bytes, int first) {
         this(bytes, first, null);
@@ -31,6 +32,11 @@ public final class GatedInput extends InputStream {
 
     public void release() {
         release.countDown();
+    }
+
+    /** Whether any byte past the gate was given. */
+    public boolean restServed() {
+        return restServed;
     }
 
     @Override
@@ -59,6 +65,9 @@ public final class GatedInput extends InputStream {
             return -1;
         }
         int n = Math.min(len, (position < first ? first : bytes.length) - position);
+        if (position >= first) {
+            restServed = true;
+        }
         System.arraycopy(bytes, position, b, off, n);
         position += n;
         return n;

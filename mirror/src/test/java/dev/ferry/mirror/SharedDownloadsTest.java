@@ -99,15 +99,15 @@ class SharedDownloadsTest {
         Future<?> sending = write(followedFirst, sent);
         Future<?> buffering = write(download.following(true).orElseThrow(), buffered);
         Body notBegun = download.following(true).orElseThrow();
-        assertTrue(sent.started.await(30, TimeUnit.SECONDS));
-        assertTrue(buffered.started.await(30, TimeUnit.SECONDS));
+        assertTrue(sent.reached.await(30, TimeUnit.SECONDS));
+        assertTrue(buffered.reached.await(30, TimeUnit.SECONDS));
 
         broken.release();
         assertTrue(next.atGate.await(30, TimeUnit.SECONDS));
         // A client that comes now follows the next attempt, not the failed one.
         ClientOutput late = ClientOutput.plain();
         Future<?> following = write(download.following(true).orElseThrow(), late);
-        assertTrue(late.started.await(30, TimeUnit.SECONDS));
+        assertTrue(late.reached.await(30, TimeUnit.SECONDS));
         ClientOutput afterFailure = ClientOutput.plain();
         Future<?> fromOutcome = write(notBegun, afterFailure);
 
@@ -155,7 +155,7 @@ class SharedDownloadsTest {
         Body followed = download.following(false).orElseThrow();
         ClientOutput out = ClientOutput.rewindable();
         Future<?> reading = write(followed, out);
-        assertTrue(out.started.await(30, TimeUnit.SECONDS));
+        assertTrue(out.reached.await(30, TimeUnit.SECONDS));
 
         first.release();
         DownloadOutcome.Failed failed = assertInstanceOf(DownloadOutcome.Failed.class, download.outcome());

@@ -68,15 +68,15 @@ class ZipDownloadSharingTest {
         ClientOutput buffered = ClientOutput.rewindable();
         Future<?> sending = write(streamed(mirror), sent);
         Future<?> buffering = write(streamed(mirror), buffered);
-        assertTrue(sent.started.await(30, TimeUnit.SECONDS));
-        assertTrue(buffered.started.await(30, TimeUnit.SECONDS));
+        assertTrue(sent.reached.await(30, TimeUnit.SECONDS));
+        assertTrue(buffered.reached.await(30, TimeUnit.SECONDS));
 
         broken.release();
         assertTrue(next.atGate.await(30, TimeUnit.SECONDS));
         // A client that misses the zip now follows the next upstream's attempt.
         ClientOutput late = ClientOutput.plain();
         Future<?> following = write(streamed(mirror), late);
-        assertTrue(late.started.await(30, TimeUnit.SECONDS));
+        assertTrue(late.reached.await(30, TimeUnit.SECONDS));
 
         next.release();
         assertThrows(ExecutionException.class, () -> sending.get(30, TimeUnit.SECONDS),
