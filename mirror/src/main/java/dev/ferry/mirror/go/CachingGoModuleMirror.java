@@ -2,6 +2,8 @@ package dev.ferry.mirror.go;
 
 import dev.ferry.mirror.Body;
 import dev.ferry.mirror.BytesBody;
+import dev.ferry.mirror.DownloadOutcome;
+import dev.ferry.mirror.SharedDownloads;
 import dev.ferry.mirror.Spool;
 import dev.ferry.mirror.SpoolBody;
 import dev.ferry.mirror.StoredBody;
@@ -38,13 +40,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -53,11 +52,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * @v/list, @latest and version queries after {@code listTtl}. Store names are spelled by {@link GoStoreNames}.
  *
  * <p>Immutable files (.info, .mod, .zip of a canonical version): a name once stored is never replaced. On a
- * miss, one background fetch per file tees the upstream body into the store's object writer and checks it in
- * the same pass; the commit writes the name and the per-version record in one batch, and only after the check
- * passed. A .zip miss is answered as soon as the upstream body starts, with a {@link SpoolBody} that follows
- * the download (see {@link Spool}): it has no ETag yet (null: the digest is unknown until the end), and
- * writeTo returns only after the commit, or throws. .info and .mod are small, so their answer waits for the
+ * miss, one background fetch per file ({@link SharedDownloads}) tees the upstream body into the store's object
+ * writer and checks it in the same pass; the commit writes the name and the per-version record in one batch, and
+ * only after the check passed. A .zip miss is answered as soon as the upstream body starts, with a {@link SpoolBody}
+ * that follows the download (see {@link Spool}): it has no ETag yet (null: the digest is unknown until the end),
+ * and writeTo returns only after the commit, or throws. .info and .mod are small, so their answer waits for the
  * commit and is then served from the store like a hit.
  *
  * <p>A .mod or .zip must also hash (h1) as {@link ModuleChecksums} expects: the checksum database lookup starts
@@ -105,7 +104,7 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
     private final NegativeCache negatives;
     private final ModuleChecksums checksums;
     private final Predicate<ModulePath> kept;
-    private final ConcurrentHashMap<String, FileFetch> fileFetches = new ConcurrentHashMap<>();
+    private final SharedDownloads<String> fileFetches;
     private final ConcurrentHashMap<String, CompletableFuture<FetchResult<Snapshot>>> refreshes = new ConcurrentHashMap<>();
 
     public CachingGoModuleMirror(NamedObjectStore store, GoProxyClient upstream, GoMirrorSettings settings,
@@ -135,6 +134,7 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
         this.settings = settings;
         this.clock = clock;
         this.negatives = new NegativeCache(settings.negativeCacheEntries());
+        this.fileFetches = new SharedDownloads<>("go-fetch", settings.spoolDir(), settings.spoolMemoryBytes());
     }
 
     @Override
@@ -162,38 +162,25 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
         if (miss.isPresent()) {
             return new GoAnswer.NotFound(miss.get().reason(), miss.get().gone(), GoAnswer.CacheOutcome.NEGATIVE_HIT);
         }
-        FileFetch fetch = fileFetch(module, version, kind, path, name);
+        SharedDownloads.Download download = fileFetches.join(name, new FileFetch(module, version, kind, path, name));
         try {
             if (kind == FileKind.ZIP) {
-                if (!settings.zipHoldBack().isZero()) {
-                    try {
-                        fetch.done.get(settings.zipHoldBack().toMillis(), TimeUnit.MILLISECONDS);
-                    } catch (TimeoutException e) {
-                        // a large or slow download: stream it while it arrives (the last byte waits for the check)
-                    }
-                }
-                // Follow the attempt in progress; one that already failed is skipped for the next or the end.
-                while (!fetch.done.isDone()) {
-                    CompletableFuture<Void> next = fetch.nextAttempt();
-                    Spool spool = fetch.current;
-                    if (spool != null && !spool.failed()) {
-                        return new GoAnswer.Content(new SpoolBody(spool, fetch::afterwards), kind.contentType, null,
-                                GoAnswer.Freshness.IMMUTABLE, GoAnswer.CacheOutcome.MISS);
-                    }
-                    CompletableFuture.anyOf(next, fetch.done).get();
+                // A large or slow download is streamed while it arrives (the last byte waits for the check).
+                download.holdBack(settings.zipHoldBack());
+                Optional<Body> following = download.following(false);
+                if (following.isPresent()) {
+                    return new GoAnswer.Content(following.get(), kind.contentType, null, GoAnswer.Freshness.IMMUTABLE,
+                            GoAnswer.CacheOutcome.MISS);
                 }
             }
-            return switch (fetch.done.get()) {
-                case FileOutcome.Stored s -> fileContent(s.object(), module, version, kind, path, GoAnswer.CacheOutcome.MISS);
-                case FileOutcome.Missing m -> new GoAnswer.NotFound(m.reason(), m.gone(), GoAnswer.CacheOutcome.MISS);
-                case FileOutcome.Failed f -> new GoAnswer.Unavailable(f.reason(), f.badGateway());
+            return switch (download.outcome()) {
+                case DownloadOutcome.Stored s -> fileContent(s.object(), module, version, kind, path, GoAnswer.CacheOutcome.MISS);
+                case DownloadOutcome.Missing m -> new GoAnswer.NotFound(m.reason(), m.gone(), GoAnswer.CacheOutcome.MISS);
+                case DownloadOutcome.Failed f -> new GoAnswer.Unavailable(f.reason(), f.badGateway());
             };
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return new GoAnswer.Unavailable("interrupted while fetching " + module + "@" + version, false);
-        } catch (ExecutionException | CancellationException e) {
-            // FileFetch completes its futures normally; this is a bug, reported as a 503 rather than lost.
-            return new GoAnswer.Unavailable("internal error fetching " + module + "@" + version + ": " + e, false);
         }
     }
 
@@ -217,50 +204,16 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
         return new GoAnswer.Content(new StoredBody(store, object), contentType, object.digest().hex(), freshness, outcome);
     }
 
-    private FileFetch fileFetch(ModulePath module, Version version, FileKind kind, String path, String name) {
-        FileFetch mine = new FileFetch(module, version, kind, path, name);
-        FileFetch running = fileFetches.putIfAbsent(name, mine);
-        if (running != null) {
-            return running;
-        }
-        // A background thread, not the caller's: the download must go on (and be stored) when the client
-        // that triggered it goes away, and every joiner follows it the same way.
-        Thread.ofVirtual().name("go-fetch " + name).start(() -> {
-            FileOutcome outcome;
-            try {
-                outcome = mine.run();
-            } catch (RuntimeException | Error e) {
-                LOG.log(System.Logger.Level.ERROR, "fetching " + name + " failed unexpectedly", e);
-                outcome = new FileOutcome.Failed("internal error fetching " + module + "@" + version + "." + kind.ext, false);
-            }
-            // Unregister first: a caller woken by done may ask again at once and must not join a finished fetch.
-            fileFetches.remove(name, mine);
-            mine.done.complete(outcome);
-        });
-        return mine;
-    }
-
-    private sealed interface FileOutcome {
-        record Stored(StoredObject object) implements FileOutcome {}
-
-        record Missing(String reason, boolean gone) implements FileOutcome {}
-
-        record Failed(String reason, boolean badGateway) implements FileOutcome {}
-    }
-
-    /** One in-flight fetch of one immutable file, shared by every client that missed it meanwhile. */
-    private final class FileFetch {
+    /**
+     * One fetch of one immutable file, shared by every client that missed it meanwhile: the format, checksum and
+     * pinned-hash checks, the version record, and the negative cache of files upstreams do not have.
+     */
+    private final class FileFetch implements SharedDownloads.Fetch {
         final ModulePath module;
         final Version version;
         final FileKind kind;
         final String path;
         final String name;
-        final CompletableFuture<FileOutcome> done = new CompletableFuture<>();
-        /** The spool of the latest attempt (zips only); joiners follow this one. */
-        volatile Spool current;
-        /** Completes when the next attempt's body starts; replaced each time. */
-        private CompletableFuture<Void> nextAttempt = new CompletableFuture<>();
-        volatile String rejection;
         /** Set when the checksum database could not vouch for the download: a 503, not a 502. */
         volatile String unverifiable;
         /** The expected hashes, looked up while the download runs; set before the fetch starts. */
@@ -274,116 +227,86 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
             this.name = name;
         }
 
-        synchronized CompletableFuture<Void> nextAttempt() {
-            return nextAttempt;
-        }
-
-        private void attemptStarted(Spool spool) {
-            CompletableFuture<Void> signal;
-            synchronized (this) {
-                current = spool;
-                signal = nextAttempt;
-                nextAttempt = new CompletableFuture<>();
-            }
-            signal.complete(null);
-        }
-
-        String what() {
+        @Override
+        public String what() {
             return module + "@" + version + "." + kind.ext;
         }
 
-        FileOutcome run() {
+        /** Evicted before its read starts, it is fetched again for the same response. */
+        @Override
+        public Body stored(StoredObject object) {
+            return new StoredBody(store, object, () -> refetched(module, version, kind, path));
+        }
+
+        @Override
+        public DownloadOutcome run(SharedDownloads.Download download) {
             // The previous fetch of this file may have committed between our caller's miss and our start.
             Optional<StoredObject> already = store.resolve(name);
             if (already.isPresent()) {
-                return new FileOutcome.Stored(already.get());
+                return new DownloadOutcome.Stored(already.get());
             }
             if (kind != FileKind.INFO) {
                 sums = checksums.begin(module, version);
             }
-            FetchResult<StoredObject> result = upstream.fetch(path, this::receive);
-            return switch (result) {
-                case FetchResult.Fetched<StoredObject> f -> new FileOutcome.Stored(f.value());
-                case FetchResult.NotFound<StoredObject> n -> {
-                    String reason = n.message() == null || n.message().isBlank() ? "not found: " + module + "@" + version : n.message();
-                    boolean gone = n.status() == 410;
-                    negatives.put(path, new NegativeCache.Miss(reason, gone, clock.instant().plus(settings.notFoundTtl())));
-                    yield new FileOutcome.Missing(reason, gone);
-                }
-                case FetchResult.Failed<StoredObject> f -> {
-                    String why = rejection;
-                    if (unverifiable != null) {
-                        yield new FileOutcome.Failed(unverifiable, false);
-                    }
-                    yield why != null
-                            ? new FileOutcome.Failed(why, true)
-                            : new FileOutcome.Failed(what() + ": no upstream could serve it: " + f.summary(), false);
-                }
-            };
+            FetchResult<StoredObject> result = upstream.fetch(path, (body, length, from) -> receive(download, body, length, from));
+            if (result instanceof FetchResult.Failed<StoredObject> && unverifiable != null) {
+                return new DownloadOutcome.Failed(unverifiable, false);
+            }
+            DownloadOutcome outcome = download.settle(result, "not found: " + module + "@" + version, what());
+            if (outcome instanceof DownloadOutcome.Missing m) {
+                negatives.put(path, new NegativeCache.Miss(m.reason(), m.gone(), clock.instant().plus(settings.notFoundTtl())));
+            }
+            return outcome;
         }
 
-        /** The body handler: check while storing, commit only if the check passed. */
-        StoredObject receive(InputStream body, long length, String from) throws IOException, ContentRejected {
+        /** The body handler: a zip is spooled for clients to follow while it arrives; the others are not. */
+        StoredObject receive(SharedDownloads.Download download, InputStream body, long length, String from)
+                throws IOException, ContentRejected {
             if (length > kind.maxBytes) {
                 throw reject(from, "it is " + length + " bytes, more than the " + kind.maxBytes + " allowed");
             }
-            Spool spool = kind == FileKind.ZIP ? new Spool(settings.effectiveSpoolDir(), settings.spoolMemoryBytes(), length) : null;
-            if (spool != null) {
-                attemptStarted(spool);
-            }
+            return download.attempt(from, length, kind == FileKind.ZIP, spool -> checkAndCommit(body, from, spool));
+        }
+
+        /** Checks while storing, commits only if the check passed. */
+        private StoredObject checkAndCommit(InputStream body, String from, Spool spool) throws IOException, ContentRejected {
             try (ObjectWriter writer = store.newObject(kind.chunking)) {
                 TeeInput tee = new TeeInput(body, writer, spool, kind.maxBytes);
-                String h1;
-                try {
-                    h1 = check(tee);
-                    tee.drain();
-                } catch (ContentMismatch e) {
-                    throw e;
-                } catch (FormatException e) {
-                    // A module zip whose own CRC-32s or structure fail is not the file its author made (a cut-off
-                    // transfer never gets here as such: the client sees the transfer failure first).
-                    if (kind == FileKind.ZIP) {
-                        throw new ContentMismatch(what(), what() + " from " + from + " rejected: " + e.getMessage());
-                    }
-                    throw reject(from, e.getMessage());
-                } catch (ContentRejected e) {
-                    throw reject(from, e.getMessage());
-                } catch (IOException e) {
-                    if (tee.overLimit()) {
-                        throw reject(from, "it is more than the " + kind.maxBytes + " bytes allowed");
-                    }
-                    throw e;
-                }
+                String h1 = checked(tee, from);
                 if (h1 != null) {
                     verify(h1, from);
                 }
                 Sha256 digest = tee.digest();
                 StoredObject object = commit(writer, digest, from, h1);
-                if (spool != null) {
-                    if (object.digest().equals(digest)) {
-                        spool.complete();
-                    } else {
-                        spool.fail(what() + " was stored earlier with different bytes; ask again for the stored copy");
-                    }
+                if (spool != null && !object.digest().equals(digest)) {
+                    spool.fail(what() + " was stored earlier with different bytes; ask again for the stored copy");
                 }
                 return object;
+            }
+        }
+
+        /** Reads the whole body through {@link #check}; a body that fails it is refused, saying why. */
+        private String checked(TeeInput tee, String from) throws IOException, ContentRejected {
+            try {
+                String h1 = check(tee);
+                tee.drain();
+                return h1;
+            } catch (ContentMismatch e) {
+                throw e;
+            } catch (FormatException e) {
+                // A module zip whose own CRC-32s or structure fail is not the file its author made (a cut-off
+                // transfer never gets here as such: the client sees the transfer failure first).
+                if (kind == FileKind.ZIP) {
+                    throw new ContentMismatch(what(), what() + " from " + from + " rejected: " + e.getMessage());
+                }
+                throw reject(from, e.getMessage());
             } catch (ContentRejected e) {
-                if (unverifiable == null) {
-                    rejection = e.getMessage();
-                }
-                if (spool != null) {
-                    spool.fail(e.getMessage());
-                }
-                throw e;
-            } catch (IOException | RuntimeException e) {
-                if (spool != null) {
-                    spool.fail(what() + ": download from " + from + " failed: " + e.getMessage());
+                throw reject(from, e.getMessage());
+            } catch (IOException e) {
+                if (tee.overLimit()) {
+                    throw reject(from, "it is more than the " + kind.maxBytes + " bytes allowed");
                 }
                 throw e;
-            } finally {
-                if (spool != null) {
-                    spool.release();
-                }
             }
         }
 
@@ -465,19 +388,6 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
                         + object.digest() + " vs " + kept.digest() + "); keeping the stored copy");
             }
             return kept;
-        }
-
-        /** For a client that starts reading after the spool was dropped: the outcome, from the store. */
-        Body afterwards() throws IOException {
-            FileOutcome outcome = done.join();
-            if (outcome instanceof FileOutcome.Stored s) {
-                return new StoredBody(store, s.object(), () -> refetched(module, version, kind, path));
-            }
-            throw new IOException(what() + ": " + switch (outcome) {
-                case FileOutcome.Missing m -> m.reason();
-                case FileOutcome.Failed f -> f.reason();
-                case FileOutcome.Stored s -> "stored";
-            });
         }
     }
 
@@ -674,6 +584,6 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
 
     /** Downloads in progress, for metrics and tests. */
     public int inFlight() {
-        return fileFetches.size() + refreshes.size();
+        return fileFetches.inFlight() + refreshes.size();
     }
 }

@@ -51,9 +51,4 @@ public record GoMirrorSettings(Duration listTtl, Duration notFoundTtl, Path spoo
     public GoMirrorSettings withZipHoldBack(Duration holdBack) {
         return new GoMirrorSettings(listTtl, notFoundTtl, spoolDir, spoolMemoryBytes, negativeCacheEntries, holdBack);
     }
-
-    /** The directory to spool into: spoolDir, or a ferry-spool folder in the system temporary directory. */
-    public Path effectiveSpoolDir() {
-        return spoolDir != null ? spoolDir : Path.of(System.getProperty("java.io.tmpdir"), "ferry-spool");
-    }
 }

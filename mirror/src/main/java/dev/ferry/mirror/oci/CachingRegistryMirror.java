@@ -4,8 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ferry.mirror.Body;
+import dev.ferry.mirror.DownloadOutcome;
+import dev.ferry.mirror.SharedDownloads;
 import dev.ferry.mirror.SpoolBody;
-import dev.ferry.mirror.Spool;
 import dev.ferry.mirror.StoredBody;
 import dev.ferry.mirror.StoredRangeBody;
 import dev.ferry.protocols.oci.ByteRange;
@@ -381,19 +383,19 @@ public final class CachingRegistryMirror implements OciRepositories {
             }
             return storedBlob(repository, stored.get(), digest, head, range, OciAnswer.CacheOutcome.HIT);
         }
-        BlobDownloads.Download download = downloads.join(repository, digest);
+        SharedDownloads.Download download = downloads.join(repository, digest);
         try {
             if (range == null) {
-                Spool spool = download.streaming();
-                if (spool != null) {
-                    return new OciAnswer.Content(head ? null : new SpoolBody(spool, download::afterwards), BLOB_TYPE,
-                            digest, spool.declaredLength(), null, OciAnswer.Freshness.IMMUTABLE, OciAnswer.CacheOutcome.MISS);
+                Optional<Body> following = download.following(true);
+                if (following.isPresent()) {
+                    return new OciAnswer.Content(head ? null : following.get(), BLOB_TYPE, digest,
+                            following.get().length(), null, OciAnswer.Freshness.IMMUTABLE, OciAnswer.CacheOutcome.MISS);
                 }
             }
             return switch (download.outcome()) {
-                case BlobDownloads.Outcome.Stored s -> storedBlob(repository, s.object(), digest, head, range, OciAnswer.CacheOutcome.MISS);
-                case BlobDownloads.Outcome.Missing m -> new OciAnswer.Error(OciErrorCode.BLOB_UNKNOWN, m.reason());
-                case BlobDownloads.Outcome.Failed f -> new OciAnswer.Unavailable(f.reason(), f.badGateway());
+                case DownloadOutcome.Stored s -> storedBlob(repository, s.object(), digest, head, range, OciAnswer.CacheOutcome.MISS);
+                case DownloadOutcome.Missing m -> new OciAnswer.Error(OciErrorCode.BLOB_UNKNOWN, m.reason());
+                case DownloadOutcome.Failed f -> new OciAnswer.Unavailable(f.reason(), f.badGateway());
             };
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

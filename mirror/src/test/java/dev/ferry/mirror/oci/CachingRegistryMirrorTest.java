@@ -13,6 +13,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ferry.mirror.Body;
+import dev.ferry.mirror.ClientOutput;
+import dev.ferry.mirror.GatedInput;
 import dev.ferry.protocols.oci.ByteRange;
 import dev.ferry.protocols.oci.Digest;
 import dev.ferry.protocols.oci.MediaTypes;
@@ -25,8 +27,6 @@ import dev.ferry.storage.StoreOptions;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InterruptedIOException;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -36,12 +36,11 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -292,12 +291,12 @@ class CachingRegistryMirrorTest {
         Digest digest = FakeRegistryClient.sha256(bytes);
         byte[] tampered = bytes.clone();
         tampered[100_000] ^= 1;
-        GatedBody body = new GatedBody(tampered, 1000);
-        upstream.putBlob(digest, body.source());
+        GatedInput body = new GatedInput(tampered, 1000);
+        upstream.putBlob(digest, gated(body, tampered.length));
 
         // Answered while the body streams; the verdict comes at its end, and the reader must see it.
         OciAnswer.Content answer = content(mirror.blob(REPO, digest, false, null));
-        body.release.countDown();
+        body.release();
         assertThrows(IOException.class, () -> read(answer.body()), "a refused blob must not end cleanly");
         assertNothingStored(digest);
 
@@ -346,8 +345,8 @@ class CachingRegistryMirrorTest {
     void concurrentClientsOfABlobNotStoredShareOneUpstreamDownload() throws Exception {
         byte[] bytes = randomBytes(500_000, 6);
         Digest digest = FakeRegistryClient.sha256(bytes);
-        GatedBody body = new GatedBody(bytes, 1000);
-        upstream.putBlob(digest, body.source());
+        GatedInput body = new GatedInput(bytes, 1000);
+        upstream.putBlob(digest, gated(body, bytes.length));
 
         int clients = 8;
         List<OciAnswer.Content> answers = new ArrayList<>();
@@ -360,7 +359,7 @@ class CachingRegistryMirrorTest {
             assertEquals(bytes.length, answer.size());
             reads.add(threads.submit(() -> read(answer.body())));
         }
-        body.release.countDown();
+        body.release();
         for (Future<byte[]> read : reads) {
             assertArrayEquals(bytes, read.get(30, TimeUnit.SECONDS));
         }
@@ -371,22 +370,22 @@ class CachingRegistryMirrorTest {
     void firstClientGetsBytesBeforeTheUpstreamBodyHasEnded() throws Exception {
         byte[] bytes = randomBytes(300_000, 7);
         Digest digest = FakeRegistryClient.sha256(bytes);
-        GatedBody body = new GatedBody(bytes, 4096);
-        upstream.putBlob(digest, body.source());
+        GatedInput body = new GatedInput(bytes, 4096);
+        upstream.putBlob(digest, gated(body, bytes.length));
 
         OciAnswer.Content answer = content(mirror.blob(REPO, digest, false, null));
-        CountingOutput out = new CountingOutput(1);
+        ClientOutput out = ClientOutput.plain();
         Future<?> reading = threads.submit(() -> {
             answer.body().writeTo(out);
             return null;
         });
         assertTrue(out.reached.await(30, TimeUnit.SECONDS), "no bytes reached the client");
-        assertFalse(body.restServed, "the client got bytes only after the upstream body ended");
+        assertFalse(body.restServed(), "the client got bytes only after the upstream body ended");
         assertTrue(store.resolve(OciStoreNames.blob(digest)).isEmpty());
 
-        body.release.countDown();
+        body.release();
         reading.get(30, TimeUnit.SECONDS);
-        assertArrayEquals(bytes, out.bytes.toByteArray());
+        assertArrayEquals(bytes, out.bytes());
     }
 
     @Test
@@ -397,7 +396,7 @@ class CachingRegistryMirrorTest {
         store.holdCommits();
 
         OciAnswer.Content answer = content(mirror.blob(REPO, digest, false, null));
-        CountingOutput out = new CountingOutput(bytes.length - 1);
+        ClientOutput out = ClientOutput.reaching(bytes.length - 1);
         Future<?> reading = threads.submit(() -> {
             answer.body().writeTo(out);
             return null;
@@ -405,14 +404,81 @@ class CachingRegistryMirrorTest {
         assertTrue(store.commitWaiting.await(30, TimeUnit.SECONDS));
         assertTrue(out.reached.await(30, TimeUnit.SECONDS));
         // The whole body is in and being committed: everything but the last byte may have gone out, not more.
-        assertEquals(bytes.length - 1, out.count.get());
+        assertEquals(bytes.length - 1, out.size());
         assertFalse(reading.isDone());
         assertTrue(store.resolve(OciStoreNames.blob(digest)).isEmpty());
 
         store.releaseCommits();
         reading.get(30, TimeUnit.SECONDS);
-        assertArrayEquals(bytes, out.bytes.toByteArray());
+        assertArrayEquals(bytes, out.bytes());
         assertTrue(store.resolve(OciStoreNames.blob(digest)).isPresent());
+    }
+
+    @Test
+    void clientsOfABlobWhoseFirstEndpointTampersWithItAreAnsweredFromTheNext() throws Exception {
+        byte[] bytes = randomBytes(300_000, 12);
+        Digest digest = FakeRegistryClient.sha256(bytes);
+        byte[] tampered = bytes.clone();
+        tampered[bytes.length - 1] ^= 1;
+        GatedInput liar = new GatedInput(tampered, bytes.length / 2);
+        GatedInput honest = new GatedInput(bytes, 1000);
+        upstream.putBlob(digest, gated(liar, bytes.length), gated(honest, bytes.length));
+
+        // Two clients follow the first attempt and get part of it: one has sent it, one holds it unsent.
+        ClientOutput sent = ClientOutput.plain();
+        ClientOutput buffered = ClientOutput.rewindable();
+        Future<?> sending = write(streamed(digest, bytes.length), sent);
+        Future<?> buffering = write(streamed(digest, bytes.length), buffered);
+        assertTrue(sent.reached.await(30, TimeUnit.SECONDS));
+        assertTrue(buffered.reached.await(30, TimeUnit.SECONDS));
+
+        liar.release();
+        assertTrue(honest.atGate.await(30, TimeUnit.SECONDS));
+        // A client that misses the blob now follows the next endpoint's attempt.
+        ClientOutput late = ClientOutput.plain();
+        Future<?> following = write(streamed(digest, bytes.length), late);
+        assertTrue(late.reached.await(30, TimeUnit.SECONDS));
+
+        honest.release();
+        assertThrows(ExecutionException.class, () -> sending.get(30, TimeUnit.SECONDS),
+                "a response that sent bytes of the tampered attempt is aborted");
+        buffering.get(30, TimeUnit.SECONDS);
+        assertArrayEquals(bytes, buffered.bytes());
+        following.get(30, TimeUnit.SECONDS);
+        assertArrayEquals(bytes, late.bytes());
+        assertEquals(1, upstream.blobGets.get(), "one download for every client");
+        assertEquals(0, mirror.inFlight());
+        assertEquals(bytes.length, store.resolve(OciStoreNames.blob(digest)).orElseThrow().size());
+        assertEquals(OciAnswer.CacheOutcome.HIT, content(mirror.blob(REPO, digest, false, null)).outcome());
+    }
+
+    /** A GET of a blob not stored: answered with a body that follows the download in progress. */
+    private Body streamed(Digest digest, long size) {
+        OciAnswer.Content answer = content(mirror.blob(REPO, digest, false, null));
+        assertEquals(OciAnswer.CacheOutcome.MISS, answer.outcome());
+        assertEquals(size, answer.size());
+        return answer.body();
+    }
+
+    private Future<?> write(Body body, ClientOutput out) {
+        return threads.submit(() -> {
+            body.writeTo(out);
+            return null;
+        });
+    }
+
+    private static FakeRegistryClient.BlobSource gated(GatedInput body, long declared) {
+        return new FakeRegistryClient.BlobSource() {
+            @Override
+            public InputStream open() {
+                return body;
+            }
+
+            @Override
+            public long length() {
+                return declared;
+            }
+        };
     }
 
     @Test
@@ -430,15 +496,15 @@ class CachingRegistryMirrorTest {
     void headOfABlobNotStoredAnswersWithTheDeclaredLengthAndTheDownloadGoesOn() throws Exception {
         byte[] bytes = randomBytes(50_000, 10);
         Digest digest = FakeRegistryClient.sha256(bytes);
-        GatedBody body = new GatedBody(bytes, 10);
-        upstream.putBlob(digest, body.source());
+        GatedInput body = new GatedInput(bytes, 10);
+        upstream.putBlob(digest, gated(body, bytes.length));
 
         OciAnswer.Content head = content(mirror.blob(REPO, digest, true, null));
         assertNull(head.body());
         assertEquals(bytes.length, head.size());
         // The GET that follows joins the download the HEAD started.
         OciAnswer.Content get = content(mirror.blob(REPO, digest, false, null));
-        body.release.countDown();
+        body.release();
         assertArrayEquals(bytes, read(get.body()));
         assertEquals(1, upstream.blobGets.get());
     }
@@ -713,89 +779,5 @@ class CachingRegistryMirrorTest {
                 + "\"artifactType\":\"application/vnd.example.sbom\"},"
                 + "{\"mediaType\":\"" + MediaTypes.OCI_MANIFEST + "\",\"digest\":\"" + b + "\",\"size\":11,"
                 + "\"artifactType\":\"application/vnd.example.sig\"}]}").getBytes(StandardCharsets.UTF_8);
-    }
-
-    /**
-     * An upstream body that gives its first {@code first} bytes at once and the rest only after {@link #release}:
-     * lets a test see what clients get while the download is still under way. One attempt only.
-     */
-    private static final class GatedBody extends InputStream {
-        final CountDownLatch release = new CountDownLatch(1);
-        private final byte[] bytes;
-        private final int first;
-        private int position;
-        volatile boolean restServed;
-
-        GatedBody(byte[] bytes, int first) {
-            this.bytes = bytes;
-            this.first = first;
-        }
-
-        FakeRegistryClient.BlobSource source() {
-            GatedBody body = this;
-            return new FakeRegistryClient.BlobSource() {
-                @Override
-                public InputStream open() {
-                    return body;
-                }
-
-                @Override
-                public long length() {
-                    return bytes.length;
-                }
-            };
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (position == first) {
-                try {
-                    release.await();
-                } catch (InterruptedException e) {
-                    throw new InterruptedIOException();
-                }
-            }
-            if (position >= bytes.length) {
-                return -1;
-            }
-            int n = Math.min(len, (position < first ? first : bytes.length) - position);
-            if (position >= first) {
-                restServed = true;
-            }
-            System.arraycopy(bytes, position, b, off, n);
-            position += n;
-            return n;
-        }
-    }
-
-    /** Collects what a client was sent; {@link #reached} opens once {@code target} bytes have arrived. */
-    private static final class CountingOutput extends OutputStream {
-        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        final AtomicLong count = new AtomicLong();
-        final CountDownLatch reached = new CountDownLatch(1);
-        private final long target;
-
-        CountingOutput(long target) {
-            this.target = target;
-        }
-
-        @Override
-        public synchronized void write(int b) {
-            write(new byte[] {(byte) b}, 0, 1);
-        }
-
-        @Override
-        public synchronized void write(byte[] b, int off, int len) {
-            bytes.write(b, off, len);
-            if (count.addAndGet(len) >= target) {
-                reached.countDown();
-            }
-        }
     }
 }
