@@ -99,7 +99,9 @@ echo "== start-up time with a store of $versions module versions"
 "$root/ferry" serve --listen 127.0.0.1:$FERRY_PORT --data "$work/big-store" --go-upstream http://127.0.0.1:$POP_PORT --sumdb off >"$work/ferry-pop.log" 2>&1 & pids[1]=$!
 wait_http "http://127.0.0.1:$FERRY_PORT/health"
 JAVA=$(. "$root/scripts/find-jdk.sh"; find_jdk)/bin/java
-"$JAVA" "$root/bench/goproxy/Populate.java" "http://127.0.0.1:$FERRY_PORT" $POP_PORT "$versions"
+[ -f "$root/bench/target/classes/dev/ferry/bench/goproxy/Populate.class" ] \
+	|| { echo "no bench classes: run ./mvnw -B -q -DskipTests package" >&2; exit 1; }
+"$JAVA" -cp "$root/bench/target/classes" dev.ferry.bench.goproxy.Populate "http://127.0.0.1:$FERRY_PORT" $POP_PORT "$versions"
 kill "${pids[1]}"; wait "${pids[1]}" 2>/dev/null || true
 echo "store on disk: $(du -sh "$work/big-store" | cut -f1)"
 t0=$(date +%s.%N)

@@ -1,3 +1,5 @@
+package dev.ferry.bench.storage;
+
 import dev.ferry.storage.ChunkSizes;
 import dev.ferry.storage.Chunker;
 import dev.ferry.storage.ContentDefinedChunker;
@@ -18,7 +20,7 @@ import java.util.Set;
  * Chunking benchmark over the gocorpus fixture: for each pair of successive versions of a module, how many bytes
  * of version N+1 are already present as chunks of version N. Run by hand (see README.md next to this file):
  *
- *   java -cp storage/target/classes bench/storage/ChunkingBench.java /work/shared/fixtures/gocorpus
+ *   java -cp "bench/target/classes:bench/target/lib/*" dev.ferry.bench.storage.ChunkingBench ../shared/fixtures/gocorpus
  */
 public class ChunkingBench {
     /** Rough RocksDB cost of one stored chunk beyond its bytes: chunks + chunk_refs + object_chunks entries. */

@@ -1,3 +1,5 @@
+package dev.ferry.bench.goproxy;
+
 import com.sun.net.httpserver.HttpServer;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -12,7 +14,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Fills a running ferry with N synthetic module versions (.info + .mod each) through its GOPROXY API, from an
  * in-process upstream that makes the files up on the fly. Used to measure start-up time with a large store.
- * usage: java Populate.java FERRY_URL UPSTREAM_PORT COUNT
+ * usage: java -cp bench/target/classes dev.ferry.bench.goproxy.Populate FERRY_URL UPSTREAM_PORT COUNT
  * ferry must run with --go-upstream http://127.0.0.1:UPSTREAM_PORT.
  */
 public class Populate {
