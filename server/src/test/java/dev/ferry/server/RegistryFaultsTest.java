@@ -17,6 +17,7 @@ import dev.ferry.server.config.FerryConfig;
 import dev.ferry.server.config.ListenAddress;
 import dev.ferry.server.config.OciConfig;
 import dev.ferry.server.config.RegistryConfig;
+import dev.ferry.upstreams.AfterFailure;
 import dev.ferry.upstreams.Credentials;
 import dev.ferry.upstreams.GoProxyList;
 import dev.ferry.upstreams.Upstream;
@@ -57,7 +58,7 @@ class RegistryFaultsTest {
     void start() throws Exception {
         upstream.start();
         URI base = URI.create("http://127.0.0.1:" + upstream.port());
-        Upstream endpoint = new Upstream(base, base.toString(), GoProxyList.FallThrough.ANY_ERROR, 1, Credentials.NONE,
+        Upstream endpoint = new Upstream(base, base.toString(), AfterFailure.MOVE_ON, 1, Credentials.NONE,
                 new UpstreamTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ofSeconds(2)));
         // A tag TTL of zero: every pull of a tag asks the endpoint again, so "down" is noticed at once.
         OciConfig oci = new OciConfig(List.of(new RegistryConfig("docker.io", List.of(endpoint))), "docker.io",

@@ -20,10 +20,22 @@ import java.util.List;
 public record GoProxyList(List<Entry> entries) {
 
     /** What moves a request past this entry to the next one. */
-    public enum FallThrough { NOT_FOUND_ONLY, ANY_ERROR }
+    public enum FallThrough {
+        NOT_FOUND_ONLY, ANY_ERROR;
+
+        /** The pool's word for it: after a {@code |} a failure moves on, after a {@code ,} it is the answer. */
+        public AfterFailure afterFailure() {
+            return this == ANY_ERROR ? AfterFailure.MOVE_ON : AfterFailure.STOP;
+        }
+    }
 
     /** {@code fallThrough} is the separator after this entry (for the last entry it does not matter). */
-    public record Entry(URI base, FallThrough fallThrough) {}
+    public record Entry(URI base, FallThrough fallThrough) {
+        /** The entry as a pool member: named by its URL, weight 1, no credentials. */
+        public Upstream upstream(UpstreamTimeouts timeouts) {
+            return new Upstream(base, base.toString(), fallThrough.afterFailure(), 1, Credentials.NONE, timeouts);
+        }
+    }
 
     public GoProxyList {
         entries = List.copyOf(entries);

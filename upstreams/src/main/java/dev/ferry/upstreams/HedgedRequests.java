@@ -90,7 +90,7 @@ final class HedgedRequests {
     /** Starts the next upstream after the ones considered so far, if the list lets a failure reach it. */
     private boolean hedge(int index, IntPredicate mayStart) {
         for (int n = considered + 1; n < plan.size(); n++) {
-            if (!weighted && plan.get(n - 1).upstream().fallThrough() != GoProxyList.FallThrough.ANY_ERROR) {
+            if (!weighted && plan.get(n - 1).upstream().afterFailure() != AfterFailure.MOVE_ON) {
                 return false;
             }
             considered = n;

@@ -114,7 +114,7 @@ public final class HttpGoProxyClient implements GoProxyClient, AutoCloseable {
     }
 
     private static List<Upstream> upstreams(GoProxyList list, UpstreamTimeouts timeouts) {
-        return list.entries().stream().map(e -> Upstream.of(e, timeouts)).toList();
+        return list.entries().stream().map(e -> e.upstream(timeouts)).toList();
     }
 
     public List<Upstream> upstreams() {
@@ -252,7 +252,7 @@ public final class HttpGoProxyClient implements GoProxyClient, AutoCloseable {
                         last.record(new AttemptOutcome.Failure(f.kind(), f.detail(), f.retryAfter(), f.subject()));
                         attempts.add(new FetchResult.Attempt(last.upstream().name(), f.kind().label() + ": " + f.detail()));
                         LOG.log(System.Logger.Level.DEBUG, () -> last.upstream().name() + "/" + path + ": " + f.kind().label() + ": " + f.detail());
-                        if (!weighted && last.upstream().fallThrough() != GoProxyList.FallThrough.ANY_ERROR) {
+                        if (!weighted && last.upstream().afterFailure() != AfterFailure.MOVE_ON) {
                             return new Walk<>(new FetchResult.Failed<>(List.copyOf(attempts)), retryable);
                         }
                     }
@@ -270,7 +270,7 @@ public final class HttpGoProxyClient implements GoProxyClient, AutoCloseable {
     }
 
     private static boolean movesOnAfterFailure(Upstream upstream, boolean weighted) {
-        return weighted || upstream.fallThrough() == GoProxyList.FallThrough.ANY_ERROR;
+        return weighted || upstream.afterFailure() == AfterFailure.MOVE_ON;
     }
 
     /** Whether a hedge may go to {@code member}: same rules as the walk, and it takes the breaker's permit. */
@@ -414,7 +414,7 @@ public final class HttpGoProxyClient implements GoProxyClient, AutoCloseable {
      */
     private long relativeFloor(List<UpstreamPool.Member> plan, int index, boolean weighted) {
         for (int j = index + 1; j < plan.size(); j++) {
-            if (!weighted && plan.get(j - 1).upstream().fallThrough() != GoProxyList.FallThrough.ANY_ERROR) {
+            if (!weighted && plan.get(j - 1).upstream().afterFailure() != AfterFailure.MOVE_ON) {
                 return 0;
             }
             if (plan.get(j).breaker().available()) {

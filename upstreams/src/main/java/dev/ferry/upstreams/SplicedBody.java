@@ -144,7 +144,7 @@ public final class SplicedBody extends InputStream {
         WatchedBody body = null;
         int to = -1;
         for (int j = index + 1; j < plan.size() && body == null; j++) {
-            if (!weighted && plan.get(j - 1).upstream().fallThrough() != GoProxyList.FallThrough.ANY_ERROR) {
+            if (!weighted && plan.get(j - 1).upstream().afterFailure() != AfterFailure.MOVE_ON) {
                 break;
             }
             UpstreamPool.Member next = plan.get(j);
@@ -186,7 +186,7 @@ public final class SplicedBody extends InputStream {
 
     /** Whether the list lets a failure at {@code plan[j]} move on to a later upstream. */
     private boolean laterAllowed(int j) {
-        return j + 1 < plan.size() && (weighted || plan.get(j).upstream().fallThrough() == GoProxyList.FallThrough.ANY_ERROR);
+        return j + 1 < plan.size() && (weighted || plan.get(j).upstream().afterFailure() == AfterFailure.MOVE_ON);
     }
 
     /**

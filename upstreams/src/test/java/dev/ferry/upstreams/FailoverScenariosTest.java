@@ -84,7 +84,7 @@ class FailoverScenariosTest {
 
     private HttpGoProxyClient client(String list) {
         List<Upstream> ups = GoProxyList.parse(list).entries().stream()
-                .map(e -> Upstream.of(e, holes.contains(e.base().toString()) ? HOLE : QUICK)).toList();
+                .map(e -> e.upstream(holes.contains(e.base().toString()) ? HOLE : QUICK)).toList();
         HttpGoProxyClient c = new HttpGoProxyClient(ups, settings, events, clock);
         closeables.add(c);
         return c;
@@ -139,7 +139,7 @@ class FailoverScenariosTest {
             }
         };
         settings = settings.withProbeInterval(Duration.ofMillis(20));
-        List<Upstream> ups = GoProxyList.parse(a.baseUrl() + "|" + b.baseUrl()).entries().stream().map(e -> Upstream.of(e, QUICK)).toList();
+        List<Upstream> ups = GoProxyList.parse(a.baseUrl() + "|" + b.baseUrl()).entries().stream().map(e -> e.upstream(QUICK)).toList();
         HttpGoProxyClient client = new HttpGoProxyClient(ups, settings, watching, clock);
         closeables.add(client);
         client.startProbing();
@@ -184,9 +184,9 @@ class FailoverScenariosTest {
         // The hole's own timeout is long; the hedge does not wait for it.
         settings = settings.withHedgeAfter(Duration.ofMillis(200));
         List<Upstream> ups = List.of(
-                new Upstream(URI.create(hole.url()), hole.url(), GoProxyList.FallThrough.ANY_ERROR, 1, Credentials.NONE,
+                new Upstream(URI.create(hole.url()), hole.url(), AfterFailure.MOVE_ON, 1, Credentials.NONE,
                         new UpstreamTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(3), Duration.ofSeconds(2))),
-                new Upstream(URI.create(b.baseUrl()), b.baseUrl(), GoProxyList.FallThrough.ANY_ERROR, 1, Credentials.NONE, QUICK));
+                new Upstream(URI.create(b.baseUrl()), b.baseUrl(), AfterFailure.MOVE_ON, 1, Credentials.NONE, QUICK));
         HttpGoProxyClient client = new HttpGoProxyClient(ups, settings, events, clock);
         closeables.add(client);
         long t0 = System.nanoTime();
@@ -387,8 +387,8 @@ class FailoverScenariosTest {
         b.stubFor(get(urlEqualTo(URL)).willReturn(aResponse().withStatus(200).withBody(MOD)));
         settings = settings.withStrategy(Strategy.WEIGHTED);
         List<Upstream> ups = List.of(
-                new Upstream(URI.create(a.baseUrl()), "a", GoProxyList.FallThrough.ANY_ERROR, 3, Credentials.NONE, QUICK),
-                new Upstream(URI.create(b.baseUrl()), "b", GoProxyList.FallThrough.ANY_ERROR, 1,
+                new Upstream(URI.create(a.baseUrl()), "a", AfterFailure.MOVE_ON, 3, Credentials.NONE, QUICK),
+                new Upstream(URI.create(b.baseUrl()), "b", AfterFailure.MOVE_ON, 1,
                         new Credentials.Bearer("t0ken"), QUICK));
         HttpGoProxyClient client = new HttpGoProxyClient(ups, settings, events, clock);
         closeables.add(client);

@@ -85,7 +85,7 @@ class SlowAndLyingUpstreamsTest {
     }
 
     private static Upstream up(String url, String name, int weight) {
-        return new Upstream(URI.create(url), name, GoProxyList.FallThrough.ANY_ERROR, weight, Credentials.NONE, QUICK);
+        return new Upstream(URI.create(url), name, AfterFailure.MOVE_ON, weight, Credentials.NONE, QUICK);
     }
 
     private static UpstreamPool.Member member(HttpGoProxyClient c, String name) {

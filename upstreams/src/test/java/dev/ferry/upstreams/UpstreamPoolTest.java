@@ -13,7 +13,7 @@ class UpstreamPoolTest {
     private final TestClock clock = new TestClock();
 
     private static Upstream upstream(String name, int weight) {
-        return new Upstream(URI.create("http://" + name), name, GoProxyList.FallThrough.ANY_ERROR, weight,
+        return new Upstream(URI.create("http://" + name), name, AfterFailure.MOVE_ON, weight,
                 Credentials.NONE, UpstreamTimeouts.defaults());
     }
 

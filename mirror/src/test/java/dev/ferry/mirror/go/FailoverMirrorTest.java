@@ -61,7 +61,7 @@ class FailoverMirrorTest {
         }
         settings = new GoMirrorSettings(Duration.ofMinutes(5), Duration.ofMinutes(1), dir.resolve("spool"), 16 << 10, 1000);
         String list = servers[0].baseUrl() + "|" + servers[1].baseUrl() + "|" + servers[2].baseUrl();
-        List<Upstream> ups = GoProxyList.parse(list).entries().stream().map(e -> Upstream.of(e, TIMEOUTS)).toList();
+        List<Upstream> ups = GoProxyList.parse(list).entries().stream().map(e -> e.upstream(TIMEOUTS)).toList();
         PoolSettings pool = PoolSettings.defaults().withRetry(RetryPolicy.none()).withNotFoundMemory(Duration.ZERO)
                 .withBreaker(new BreakerSettings(2, 0.5, Duration.ofSeconds(60), 10, Duration.ofSeconds(30), Duration.ofMinutes(5)));
         client = new HttpGoProxyClient(ups, pool, UpstreamEvents.NONE, clock);

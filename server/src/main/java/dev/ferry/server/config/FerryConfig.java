@@ -75,7 +75,7 @@ public record FerryConfig(
                        Duration goListTtl, Duration goNotFoundTtl, UpstreamTimeouts upstreamTimeouts, Level logLevel,
                        boolean accessLog) {
         this(listen, data, goUpstreamText, goUpstream, goListTtl, goNotFoundTtl, upstreamTimeouts, logLevel, accessLog,
-                goUpstream.entries().stream().map(e -> Upstream.of(e, upstreamTimeouts)).toList(),
+                goUpstream.entries().stream().map(e -> e.upstream(upstreamTimeouts)).toList(),
                 PoolSettings.defaults(), null, "off", new SumdbConfig.Off(), PrivatePatterns.none(), OciConfig.none());
     }
 

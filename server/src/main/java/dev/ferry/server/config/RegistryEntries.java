@@ -2,6 +2,7 @@ package dev.ferry.server.config;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import dev.ferry.upstreams.AfterFailure;
 import dev.ferry.upstreams.Credentials;
 import dev.ferry.upstreams.GoProxyList;
 import dev.ferry.upstreams.Upstream;
@@ -163,7 +164,7 @@ final class RegistryEntries {
                     throw new ConfigException("invalid oci.registries (from " + e.source() + "): " + e.name()
                             + " lists " + base + " twice");
                 }
-                endpoints.add(new Upstream(base, base.toString(), GoProxyList.FallThrough.ANY_ERROR, 1, creds, timeouts));
+                endpoints.add(new Upstream(base, base.toString(), AfterFailure.MOVE_ON, 1, creds, timeouts));
             }
             out.put(e.name(), new RegistryConfig(e.name(), endpoints));
         }

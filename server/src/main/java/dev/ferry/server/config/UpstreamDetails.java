@@ -37,7 +37,7 @@ final class UpstreamDetails {
         }
         List<Upstream> out = new ArrayList<>();
         for (GoProxyList.Entry entry : list.entries()) {
-            Upstream u = Upstream.of(entry, defaults);
+            Upstream u = entry.upstream(defaults);
             UpstreamEntry e = byUrl.remove(entry.base());
             if (e != null) {
                 UpstreamTimeouts t = new UpstreamTimeouts(

@@ -26,6 +26,7 @@ import dev.ferry.protocols.semver.Version;
 import dev.ferry.storage.RocksContentStore;
 import dev.ferry.storage.StoreDamage;
 import dev.ferry.storage.StoreOptions;
+import dev.ferry.upstreams.AfterFailure;
 import dev.ferry.upstreams.Credentials;
 import dev.ferry.upstreams.GoProxyList;
 import dev.ferry.upstreams.HttpGoProxyClient;
@@ -100,7 +101,7 @@ class VerifyCommandTest {
 
     /** Pulls library/tiny by digest (manifest, config, layer) through a docker.io mirror of {@code registry}. */
     void pullTiny(StaticOciRegistry registry) throws Exception {
-        Upstream endpoint = new Upstream(URI.create(registry.url()), registry.url(), GoProxyList.FallThrough.ANY_ERROR, 1,
+        Upstream endpoint = new Upstream(URI.create(registry.url()), registry.url(), AfterFailure.MOVE_ON, 1,
                 Credentials.NONE, UpstreamTimeouts.defaults());
         try (RocksContentStore store = RocksContentStore.open(tmp.resolve("data/store"), StoreOptions.defaults());
              HttpRegistryClient client = new HttpRegistryClient("docker.io", List.of(endpoint), PoolSettings.defaults(),

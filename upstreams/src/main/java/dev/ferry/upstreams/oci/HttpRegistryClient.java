@@ -8,6 +8,7 @@ import dev.ferry.protocols.oci.MediaTypes;
 import dev.ferry.protocols.oci.Reference;
 import dev.ferry.protocols.oci.RepositoryName;
 import dev.ferry.protocols.oci.Tag;
+import dev.ferry.upstreams.AfterFailure;
 import dev.ferry.upstreams.AttemptOutcome;
 import dev.ferry.upstreams.BodyHandler;
 import dev.ferry.upstreams.ContentMismatch;
@@ -15,7 +16,6 @@ import dev.ferry.upstreams.ContentRejected;
 import dev.ferry.upstreams.Credentials;
 import dev.ferry.upstreams.FailureKind;
 import dev.ferry.upstreams.FetchResult;
-import dev.ferry.upstreams.GoProxyList;
 import dev.ferry.upstreams.HttpGoProxyClient;
 import dev.ferry.upstreams.PoolSettings;
 import dev.ferry.upstreams.RetryAfter;
@@ -111,7 +111,7 @@ public final class HttpRegistryClient implements RegistryClient {
     private final Map<TokenKey, Token> tokens = new ConcurrentHashMap<>();
 
     /**
-     * Every endpoint moves on to the next after any error, whatever its {@link Upstream#fallThrough()} says:
+     * Every endpoint moves on to the next after any error, whatever its {@link Upstream#afterFailure()} says:
      * endpoints of one registry are replicas, not the go command's ordered list of different proxies.
      */
     public HttpRegistryClient(String registry, List<Upstream> endpoints, PoolSettings settings, UpstreamEvents events,
@@ -120,7 +120,7 @@ public final class HttpRegistryClient implements RegistryClient {
         this.events = events;
         this.clock = clock;
         List<Upstream> replicas = endpoints.stream().map(u -> new Upstream(withoutTrailingSlash(u.base()), u.name(),
-                GoProxyList.FallThrough.ANY_ERROR, u.weight(), u.credentials(), u.timeouts())).toList();
+                AfterFailure.MOVE_ON, u.weight(), u.credentials(), u.timeouts())).toList();
         this.pool = new UpstreamPool(replicas, settings, clock, events);
         for (Upstream u : replicas) {
             // Redirect.NEVER: see the class comment. HTTP/2 only where TLS negotiates it; sendOnce picks per URI.

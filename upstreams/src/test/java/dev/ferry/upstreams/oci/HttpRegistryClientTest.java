@@ -23,10 +23,10 @@ import dev.ferry.protocols.oci.Manifest;
 import dev.ferry.protocols.oci.MediaTypes;
 import dev.ferry.protocols.oci.Reference;
 import dev.ferry.protocols.oci.RepositoryName;
+import dev.ferry.upstreams.AfterFailure;
 import dev.ferry.upstreams.BodyHandler;
 import dev.ferry.upstreams.Credentials;
 import dev.ferry.upstreams.FetchResult;
-import dev.ferry.upstreams.GoProxyList;
 import dev.ferry.upstreams.PoolSettings;
 import dev.ferry.upstreams.RetryPolicy;
 import dev.ferry.upstreams.TestClock;
@@ -96,8 +96,8 @@ class HttpRegistryClientTest {
     }
 
     private static Upstream endpoint(String url, Credentials credentials) {
-        // The pipe says "not found only" on purpose: the registry client must move on after any error anyway.
-        return new Upstream(URI.create(url), url, GoProxyList.FallThrough.NOT_FOUND_ONLY, 1, credentials, SHORT);
+        // STOP on purpose: the registry client must move on after any error anyway.
+        return new Upstream(URI.create(url), url, AfterFailure.STOP, 1, credentials, SHORT);
     }
 
     private static Upstream endpoint(WireMockServer s) {
