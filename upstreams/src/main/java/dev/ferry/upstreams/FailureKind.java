@@ -44,4 +44,9 @@ public enum FailureKind {
     public String label() {
         return label;
     }
+
+    /** The failure an unexpected status stands for: 429 and 5xx have their own kinds, anything else is a 4xx. */
+    public static FailureKind ofStatus(int status) {
+        return status == 429 ? STATUS_429 : status >= 500 && status <= 599 ? STATUS_5XX : STATUS_4XX;
+    }
 }

@@ -36,17 +36,17 @@ final class HedgedRequests {
     private final List<UpstreamPool.Member> plan;
     private final Sender sender;
     private final long afterNanos;
-    private final boolean weighted;
+    private final Strategy strategy;
     private final Map<Integer, CompletableFuture<Sent>> started = new HashMap<>();
     private final Map<Integer, Long> startedAt = new HashMap<>();
     private final Semaphore changed = new Semaphore(0);
     private int considered = -1;
 
-    HedgedRequests(List<UpstreamPool.Member> plan, Sender sender, Duration after, boolean weighted) {
+    HedgedRequests(List<UpstreamPool.Member> plan, Sender sender, Duration after, Strategy strategy) {
         this.plan = plan;
         this.sender = sender;
         this.afterNanos = after.toNanos();
-        this.weighted = weighted;
+        this.strategy = strategy;
     }
 
     boolean isStarted(int index) {
@@ -90,7 +90,7 @@ final class HedgedRequests {
     /** Starts the next upstream after the ones considered so far, if the list lets a failure reach it. */
     private boolean hedge(int index, IntPredicate mayStart) {
         for (int n = considered + 1; n < plan.size(); n++) {
-            if (!weighted && plan.get(n - 1).upstream().afterFailure() != AfterFailure.MOVE_ON) {
+            if (!plan.get(n - 1).upstream().movesOnAfterFailure(strategy)) {
                 return false;
             }
             considered = n;

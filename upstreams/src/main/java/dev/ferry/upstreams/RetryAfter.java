@@ -1,5 +1,6 @@
 package dev.ferry.upstreams;
 
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZonedDateTime;
@@ -9,6 +10,12 @@ import java.time.format.DateTimeParseException;
 /** The Retry-After header of a 429 or 503: delta-seconds or an HTTP-date (RFC 9110, 10.2.3). */
 public final class RetryAfter {
     private RetryAfter() {}
+
+    /** The wait a 429 or 503 asked for, or null: only those two statuses ask (breakers honour nothing else). */
+    public static Duration of(HttpResponse<?> response, Instant now) {
+        int status = response.statusCode();
+        return status == 429 || status == 503 ? parse(response.headers().firstValue("Retry-After").orElse(null), now) : null;
+    }
 
     /** The wait asked for, or null when the header is absent, unreadable or in the past. */
     public static Duration parse(String value, Instant now) {

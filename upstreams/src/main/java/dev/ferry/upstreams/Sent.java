@@ -12,8 +12,9 @@ public sealed interface Sent {
      */
     record Answered(HttpResponse<InputStream> response, int status, long startedNanos, long headersNanos,
                     byte[] body, long doneNanos) implements Sent {
-        public Answered(HttpResponse<InputStream> response, int status) {
-            this(response, status, System.nanoTime(), System.nanoTime(), null, System.nanoTime());
+        /** The same answer to a request that began at {@code nanos} (before the requests that led to this one). */
+        public Answered startedAt(long nanos) {
+            return new Answered(response, status, nanos, headersNanos, body, doneNanos);
         }
 
         /** How the read-ahead body arrived, or null when it was not read ahead. */

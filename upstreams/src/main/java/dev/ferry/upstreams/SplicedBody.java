@@ -25,10 +25,11 @@ import java.util.concurrent.TimeoutException;
  * connection that broke once usually works on the next try. Those are part of the same attempt, so nothing is
  * recorded for them.
  */
-public final class SplicedBody extends InputStream {
+final class SplicedBody extends InputStream {
     /** How the client sends a request and watches a body; SplicedBody asks for continuations with it. */
-    public interface Transport {
-        Sent send(Upstream upstream, String path, long rangeFrom);
+    interface Transport {
+        /** The request again, for the rest of the body from byte {@code rangeFrom}. */
+        Sent send(Upstream upstream, long rangeFrom);
 
         WatchedBody watch(Upstream upstream, HttpResponse<InputStream> response, long declared);
 
@@ -56,7 +57,7 @@ public final class SplicedBody extends InputStream {
     private static final System.Logger LOG = System.getLogger(SplicedBody.class.getName());
     private final Transport transport;
     private final UpstreamEvents events;
-    private final boolean weighted;
+    private final Strategy strategy;
     private final List<UpstreamPool.Member> plan;
     private final String path;
     private final long declared;
@@ -67,17 +68,12 @@ public final class SplicedBody extends InputStream {
     private long position;
     private int sameUpstreamResumes;
 
-    SplicedBody(Transport transport, UpstreamEvents events, boolean weighted, List<UpstreamPool.Member> plan, int index,
-                String path, WatchedBody first, long declared) {
-        this(transport, events, weighted, plan, index, path, first, declared, 0);
-    }
-
-    public SplicedBody(Transport transport, UpstreamEvents events, boolean weighted, List<UpstreamPool.Member> plan,
-                       int index, String path, WatchedBody first, long declared, int sameUpstreamResumes) {
+    SplicedBody(Transport transport, UpstreamEvents events, Strategy strategy, List<UpstreamPool.Member> plan,
+                int index, String path, WatchedBody first, long declared, int sameUpstreamResumes) {
         this.sameUpstreamResumes = sameUpstreamResumes;
         this.transport = transport;
         this.events = events;
-        this.weighted = weighted;
+        this.strategy = strategy;
         this.plan = plan;
         this.index = index;
         this.path = path;
@@ -85,16 +81,16 @@ public final class SplicedBody extends InputStream {
         this.declared = declared;
     }
 
-    public int index() {
+    int index() {
         return index;
     }
 
-    public Set<Integer> unreachable() {
+    Set<Integer> unreachable() {
         return unreachable;
     }
 
     /** The failure of the body the handler is reading now, for classifying what the handler threw. */
-    public TransferFailure failure() {
+    TransferFailure failure() {
         return current.failure();
     }
 
@@ -144,7 +140,7 @@ public final class SplicedBody extends InputStream {
         WatchedBody body = null;
         int to = -1;
         for (int j = index + 1; j < plan.size() && body == null; j++) {
-            if (!weighted && plan.get(j - 1).upstream().afterFailure() != AfterFailure.MOVE_ON) {
+            if (!plan.get(j - 1).upstream().movesOnAfterFailure(strategy)) {
                 break;
             }
             UpstreamPool.Member next = plan.get(j);
@@ -186,7 +182,7 @@ public final class SplicedBody extends InputStream {
 
     /** Whether the list lets a failure at {@code plan[j]} move on to a later upstream. */
     private boolean laterAllowed(int j) {
-        return j + 1 < plan.size() && (weighted || plan.get(j).upstream().afterFailure() == AfterFailure.MOVE_ON);
+        return j + 1 < plan.size() && plan.get(j).upstream().movesOnAfterFailure(strategy);
     }
 
     /**
@@ -196,14 +192,14 @@ public final class SplicedBody extends InputStream {
     private Sent sendWithin(Upstream upstream, Duration bound, int j, List<Pending> waiting) {
         long from = position;
         if (bound.isZero()) {
-            return transport.send(upstream, path, from);
+            return transport.send(upstream, from);
         }
         CompletableFuture<Sent> answer = new CompletableFuture<>();
         long started = System.nanoTime();
         Thread.ofVirtual().name("upstream-continuation " + upstream.name()).start(() -> {
             Sent sent;
             try {
-                sent = transport.send(upstream, path, from);
+                sent = transport.send(upstream, from);
             } catch (RuntimeException e) {
                 sent = new Sent.Failed(FailureKind.RESET, e.toString());
             }
@@ -243,7 +239,7 @@ public final class SplicedBody extends InputStream {
         boolean judged = winner != null && !p.answer().isDone() && member.recordLoss(lostAfter, winner);
         p.answer().thenAccept(sent -> {
             if (sent instanceof Sent.Answered a) {
-                closeQuietly(a.response().body());
+                UpstreamHttp.closeQuietly(a.response().body());
             }
             if (judged) {
                 return;
@@ -253,8 +249,7 @@ public final class SplicedBody extends InputStream {
                         : new AttemptOutcome.Failure(f.kind(), f.detail(), null));
                 case Sent.Answered a when a.status() == 200 || a.status() == 206 ->
                         member.record(new AttemptOutcome.Abandoned("continuation not used"));
-                case Sent.Answered a -> member.record(new AttemptOutcome.Failure(a.status() == 429 ? FailureKind.STATUS_429
-                        : a.status() >= 500 ? FailureKind.STATUS_5XX : FailureKind.STATUS_4XX,
+                case Sent.Answered a -> member.record(new AttemptOutcome.Failure(FailureKind.ofStatus(a.status()),
                         "HTTP " + a.status() + " to a Range request", null));
             }
         });
@@ -265,7 +260,7 @@ public final class SplicedBody extends InputStream {
      * one the attempt is on: the walk records that one).
      */
     private WatchedBody continuation(UpstreamPool.Member member, int j) {
-        return continuation(member, j, transport.send(member.upstream(), path, position));
+        return continuation(member, j, transport.send(member.upstream(), position));
     }
 
     private WatchedBody continuation(UpstreamPool.Member member, int j, Sent sent) {
@@ -294,7 +289,7 @@ public final class SplicedBody extends InputStream {
         } else if (response.statusCode() == 200 && length != declared) {
             // One of the two lies about the length, and we cannot tell which: no penalty, and the walk
             // asks this upstream again from the start.
-            closeQuietly(response.body());
+            UpstreamHttp.closeQuietly(response.body());
             if (!same) {
                 member.record(new AttemptOutcome.Abandoned("length differs from the first upstream's"));
             }
@@ -306,7 +301,7 @@ public final class SplicedBody extends InputStream {
                 whole.skipNBytes(position);
                 return whole;
             } catch (IOException e) {
-                closeQuietly(whole);
+                UpstreamHttp.closeQuietly(whole);
                 TransferFailure t = whole.failure();
                 if (same) {
                     return null;
@@ -318,31 +313,21 @@ public final class SplicedBody extends InputStream {
         } else {
             problem = "HTTP " + response.statusCode() + " to a Range request for bytes " + position + "- of " + declared;
         }
-        closeQuietly(response.body());
+        UpstreamHttp.closeQuietly(response.body());
         if (same) {
             return null;
         }
-        member.record(new AttemptOutcome.Failure(response.statusCode() == 429 ? FailureKind.STATUS_429
-                : response.statusCode() >= 500 ? FailureKind.STATUS_5XX : FailureKind.STATUS_4XX, problem,
-                null));
+        member.record(new AttemptOutcome.Failure(FailureKind.ofStatus(response.statusCode()), problem, null));
         return null;
     }
 
-    public void closeQuietly() {
-        closeQuietly(current);
+    void closeQuietly() {
+        UpstreamHttp.closeQuietly(current);
     }
 
     /** Bytes of the upstream that owns the attempt now (those left behind were reported on leaving). */
-    public void reportBytes() {
+    void reportBytes() {
         events.bytes(plan.get(index).upstream().name(), current.count());
-    }
-
-    public static void closeQuietly(InputStream in) {
-        try {
-            in.close();
-        } catch (IOException | RuntimeException ignored) {
-            // the attempt's outcome is already decided
-        }
     }
 
     @Override

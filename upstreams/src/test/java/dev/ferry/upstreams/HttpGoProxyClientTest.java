@@ -66,8 +66,8 @@ class HttpGoProxyClientTest {
         assertArrayEquals(MOD, fetched.value());
         assertEquals(a.baseUrl(), fetched.upstream());
         assertEquals(MOD.length, seenLength[0]);
-        a.verify(1, getRequestedFor(urlEqualTo(URL)).withHeader("User-Agent", equalTo(HttpGoProxyClient.USER_AGENT)));
-        assertTrue(HttpGoProxyClient.USER_AGENT.startsWith("ferry/"));
+        a.verify(1, getRequestedFor(urlEqualTo(URL)).withHeader("User-Agent", equalTo(UpstreamHttp.USER_AGENT)));
+        assertTrue(UpstreamHttp.USER_AGENT.startsWith("ferry/"));
         b.verify(0, getRequestedFor(urlEqualTo(URL)));
         assertEquals(List.of("response " + a.baseUrl() + " 200", "bytes " + a.baseUrl() + " " + MOD.length), events.log);
     }
