@@ -13,7 +13,6 @@ import dev.ferry.upstreams.Answer;
 import dev.ferry.upstreams.AttemptOutcome;
 import dev.ferry.upstreams.Attempted;
 import dev.ferry.upstreams.BodyHandler;
-import dev.ferry.upstreams.Credentials;
 import dev.ferry.upstreams.FailureKind;
 import dev.ferry.upstreams.FetchResult;
 import dev.ferry.upstreams.Outcome;
@@ -25,6 +24,7 @@ import dev.ferry.upstreams.UpstreamCall;
 import dev.ferry.upstreams.UpstreamEvents;
 import dev.ferry.upstreams.UpstreamHttp;
 import dev.ferry.upstreams.UpstreamPool;
+import dev.ferry.upstreams.oci.auth.RegistryAuth;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -32,20 +32,11 @@ import java.net.URI;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -62,26 +53,18 @@ import java.util.regex.Pattern;
  * reading the body) is ferry's problem: no penalty, and the walk stops. A first request is not hedged; a blob
  * that breaks part-way is continued, from the same endpoint first ({@link #SAME_ENDPOINT_RESUMES}).
  *
- * <p>Authentication follows the endpoint's {@code WWW-Authenticate} (see {@link #exchange}). Redirects are
- * followed here rather than by the HttpClient so that Authorization never goes to another host: blob redirects
+ * <p>Authentication follows the endpoint's {@code WWW-Authenticate} ({@link RegistryAuth}). Redirects are
+ * followed by hand ({@link RegistryTransport}) so that Authorization never goes to another host: blob redirects
  * point at object stores whose presigned URLs are refused when they carry a second credential.
  */
 public final class HttpRegistryClient implements RegistryClient {
-    private static final System.Logger LOG = System.getLogger(HttpRegistryClient.class.getName());
-    static final int MAX_REDIRECTS = 5;
     /** The referrers API answers an image index; the limit the contract promises callers. */
     static final int REFERRERS_LIMIT = 4 * 1024 * 1024;
     /** A tags page bigger than this is hostile; registries paginate long before. */
     static final int TAGS_LIMIT = 8 * 1024 * 1024;
-    /** Token responses are a few KiB (JWTs with claims); this only bounds memory. */
-    static final int TOKEN_LIMIT = 1024 * 1024;
     static final int REASON_LIMIT = 300;
     /** How often a broken blob body is continued from the endpoint it broke on before moving on. */
     static final int SAME_ENDPOINT_RESUMES = 2;
-    /** The docker token spec's default when a token response names no lifetime. */
-    static final Duration DEFAULT_TOKEN_LIFETIME = Duration.ofSeconds(60);
-    /** A token is dropped this long before it expires (at most a quarter of its life), so it never expires in flight. */
-    static final Duration TOKEN_MARGIN = Duration.ofSeconds(10);
     private static final String ACCEPT_MANIFESTS = String.join(", ", MediaTypes.MANIFESTS);
     private static final Pattern LINK = Pattern.compile("<([^>]*)>([^,]*)");
     private static final Pattern REL_NEXT = Pattern.compile(";\\s*rel\\s*=\\s*\"?([^\";]*)\"?", Pattern.CASE_INSENSITIVE);
@@ -93,11 +76,8 @@ public final class HttpRegistryClient implements RegistryClient {
     private final UpstreamPool pool;
     private final UpstreamHttp http;
     private final PoolWalk walk;
-    private final Clock clock;
-    private final Map<String, HttpClient> clients = new HashMap<>();
-    /** The last challenge each endpoint answered with, by endpoint name: says how to authenticate up front. */
-    private final Map<String, AuthChallenge> challenges = new ConcurrentHashMap<>();
-    private final Map<TokenKey, Token> tokens = new ConcurrentHashMap<>();
+    private final RegistryTransport transport;
+    private final RegistryAuth auth;
 
     /**
      * Every endpoint moves on to the next after any error, whatever its {@link Upstream#afterFailure()} says:
@@ -106,20 +86,13 @@ public final class HttpRegistryClient implements RegistryClient {
     public HttpRegistryClient(String registry, List<Upstream> endpoints, PoolSettings settings, UpstreamEvents events,
                               Clock clock) {
         this.registry = registry;
-        this.clock = clock;
         List<Upstream> replicas = endpoints.stream().map(u -> new Upstream(withoutTrailingSlash(u.base()), u.name(),
                 AfterFailure.MOVE_ON, u.weight(), u.credentials(), u.timeouts())).toList();
         this.pool = new UpstreamPool(replicas, settings, clock, events);
         this.http = new UpstreamHttp(pool, events, clock);
         this.walk = new PoolWalk(pool, http, events, REPLICAS);
-        for (Upstream u : replicas) {
-            // Redirect.NEVER: see the class comment. HTTP/2 only where TLS negotiates it; sendOnce picks per URI.
-            clients.put(u.name(), HttpClient.newBuilder()
-                    .connectTimeout(u.timeouts().connect())
-                    .followRedirects(HttpClient.Redirect.NEVER)
-                    .version(HttpClient.Version.HTTP_2)
-                    .build());
-        }
+        this.transport = new RegistryTransport(http, replicas);
+        this.auth = new RegistryAuth(http, transport, clock);
     }
 
     private static URI withoutTrailingSlash(URI base) {
@@ -311,18 +284,10 @@ public final class HttpRegistryClient implements RegistryClient {
     @Override
     public void close() {
         pool.close();
-        clients.values().forEach(HttpClient::shutdownNow);
+        transport.close();
     }
 
     // ---- the walk ----
-
-    /** One request of the distribution API: method, path under the endpoint, token scope, Accept (or null). */
-    /** {@code redirectAnswers}: a redirect is the answer (a HEAD whose storage URL is signed for GET only). */
-    private record RegistryCall(String method, String path, String scope, String accept, boolean redirectAnswers) {
-        RegistryCall(String method, String path, String scope, String accept) {
-            this(method, path, scope, accept, false);
-        }
-    }
 
     /** Reads the success answer (a 200, or a redirect the call reads as one) that {@code exchange} got; owns and closes its body. */
     @FunctionalInterface
@@ -337,7 +302,7 @@ public final class HttpRegistryClient implements RegistryClient {
         return walk.fetch(new Exchange<>(call, reader));
     }
 
-    /** One call as the walk asks it of each endpoint: with authentication and redirects (see {@link #exchange}). */
+    /** One call as the walk asks it of each endpoint: authenticated as the endpoint asks, redirects followed. */
     private final class Exchange<T> implements UpstreamCall<T> {
         private final RegistryCall call;
         private final Reader<T> reader;
@@ -354,13 +319,18 @@ public final class HttpRegistryClient implements RegistryClient {
 
         @Override
         public Sent send(Upstream upstream, long rangeFrom) {
-            return exchange(upstream, call, rangeFrom);
+            long started = System.nanoTime();
+            URI start = upstream.resolve(call.path());
+            Sent sent = auth.exchange(upstream, start, call.scope(),
+                    authorization -> transport.follow(upstream, start, call, rangeFrom, authorization));
+            // Timed from the first request: the endpoint's speed is what a client waits for, auth included.
+            return sent instanceof Sent.Answered a ? a.startedAt(started) : sent;
         }
 
         @Override
         public Attempted<T> read(Answer answer) {
             int status = answer.status();
-            if (status == 200 || (isRedirect(status) && call.redirectAnswers())) {
+            if (status == 200 || (RegistryTransport.isRedirect(status) && call.redirectAnswers())) {
                 return reader.read(this, answer);
             }
             return walk.refused(answer, HttpRegistryClient::reason);
@@ -368,7 +338,7 @@ public final class HttpRegistryClient implements RegistryClient {
 
         @Override
         public String describe(Upstream upstream) {
-            return upstream.name() + " " + call.method() + " " + pathOnly(call.path());
+            return upstream.name() + " " + call.method() + " " + RegistryTransport.pathOnly(call.path());
         }
     }
 
@@ -387,304 +357,6 @@ public final class HttpRegistryClient implements RegistryClient {
                 headers.firstValueAsLong("Content-Length").orElse(-1));
     }
 
-    // ---- one request: authentication and redirects ----
-
-    /** Why a request could not be authorised; becomes the endpoint's failure. */
-    private static final class AuthFailure extends Exception {
-        final FailureKind kind;
-
-        AuthFailure(FailureKind kind, String message) {
-            super(message, null, false, false);
-            this.kind = kind;
-        }
-    }
-
-    /**
-     * Sends {@code call} to {@code upstream} and follows redirects: the final answer, or why there is none. Up
-     * front it sends what is known to work for the endpoint (a static bearer token; Basic credentials once the
-     * endpoint asked for Basic; the cached token for this scope), else nothing. A 401 from the endpoint itself
-     * is answered once: the challenge it carries says how (a fresh token from the Bearer realm, or Basic
-     * credentials); a cached token it refused (expired early, revoked) is dropped first. A second 401 fails.
-     */
-    private Sent exchange(Upstream upstream, RegistryCall call, long rangeFrom) {
-        long started = System.nanoTime();
-        URI start = upstream.resolve(call.path());
-        String authorization = knownAuthorization(upstream, call.scope());
-        boolean fresh = false;
-        while (true) {
-            Sent sent = follow(upstream, start, call, rangeFrom, authorization);
-            if (!(sent instanceof Sent.Answered a) || a.status() != 401 || !sameOrigin(start, a.response().uri())) {
-                // Timed from the first request: the endpoint's speed is what a client waits for, auth included.
-                return sent instanceof Sent.Answered a ? a.startedAt(started) : sent;
-            }
-            List<AuthChallenge> offered = AuthChallenge.parseAll(a.response().headers().allValues("WWW-Authenticate"));
-            UpstreamHttp.closeQuietly(a.response().body());
-            if (fresh || upstream.credentials() instanceof Credentials.Bearer) {
-                return new Sent.Failed(FailureKind.STATUS_4XX, "HTTP 401: the registry refused "
-                        + (fresh ? "the credentials it asked for" : "the configured bearer token"));
-            }
-            if (authorization != null) {
-                forgetToken(upstream, call.scope());
-            }
-            AuthChallenge challenge = AuthChallenge.preferred(offered);
-            if (challenge == null) {
-                return new Sent.Failed(FailureKind.STATUS_4XX, "HTTP 401 without a Bearer or Basic challenge");
-            }
-            challenges.put(upstream.name(), challenge);
-            try {
-                authorization = authorize(upstream, challenge, call.scope());
-            } catch (AuthFailure e) {
-                return new Sent.Failed(e.kind, e.getMessage());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return new Sent.Failed(null, "interrupted");
-            }
-            fresh = true;
-        }
-    }
-
-    private String knownAuthorization(Upstream upstream, String scope) {
-        if (upstream.credentials() instanceof Credentials.Bearer b) {
-            return b.authorization().orElseThrow();
-        }
-        AuthChallenge challenge = challenges.get(upstream.name());
-        if (challenge == null) {
-            return null;
-        }
-        if (challenge.isBasic()) {
-            return upstream.credentials() instanceof Credentials.Basic b ? b.authorization().orElseThrow() : null;
-        }
-        Token token = tokens.get(TokenKey.of(upstream, challenge, scope));
-        if (token == null) {
-            return null;
-        }
-        if (!clock.instant().isBefore(token.usableUntil())) {
-            tokens.remove(TokenKey.of(upstream, challenge, scope), token);
-            return null;
-        }
-        return token.authorization();
-    }
-
-    private void forgetToken(Upstream upstream, String scope) {
-        AuthChallenge challenge = challenges.get(upstream.name());
-        if (challenge != null && challenge.isBearer()) {
-            tokens.remove(TokenKey.of(upstream, challenge, scope));
-        }
-    }
-
-    /** The Authorization value that answers {@code challenge}. */
-    private String authorize(Upstream upstream, AuthChallenge challenge, String scope) throws AuthFailure, InterruptedException {
-        if (challenge.isBasic()) {
-            if (upstream.credentials() instanceof Credentials.Basic b) {
-                return b.authorization().orElseThrow();
-            }
-            throw new AuthFailure(FailureKind.STATUS_4XX, "HTTP 401: the registry asks for Basic credentials and none are configured");
-        }
-        Token token = fetchToken(upstream, challenge, scope);
-        tokens.put(TokenKey.of(upstream, challenge, scope), token);
-        return token.authorization();
-    }
-
-    /** Tokens are cached by endpoint, realm, service and the scope ferry asked for. */
-    private record TokenKey(String endpoint, String realm, String service, String scope) {
-        static TokenKey of(Upstream upstream, AuthChallenge c, String scope) {
-            return new TokenKey(upstream.name(), c.param("realm"), c.param("service"), scope);
-        }
-    }
-
-    /** {@code authorization} is the whole header value; toString hides it. */
-    private record Token(String authorization, Instant usableUntil) {
-        @Override
-        public String toString() {
-            return "Token[***, until " + usableUntil + "]";
-        }
-    }
-
-    /**
-     * GET of the challenge's realm with its service and scope (the challenge's scope if it names one, else pull
-     * of the repository), with the endpoint's Basic credentials if it has some (docker token spec). The realm
-     * must be https when the registry is (the credentials would otherwise cross the network in clear).
-     */
-    private Token fetchToken(Upstream upstream, AuthChallenge challenge, String scope) throws AuthFailure, InterruptedException {
-        String realmText = challenge.param("realm");
-        URI realm;
-        try {
-            realm = URI.create(realmText.strip());
-        } catch (IllegalArgumentException e) {
-            throw new AuthFailure(FailureKind.STATUS_4XX, "token realm is not a URL");
-        }
-        String scheme = realm.getScheme() == null ? "" : realm.getScheme().toLowerCase(Locale.ROOT);
-        if (!realm.isAbsolute() || realm.getHost() == null || !(scheme.equals("https") || scheme.equals("http"))) {
-            throw new AuthFailure(FailureKind.STATUS_4XX, "token realm is not an http(s) URL: " + origin(realm));
-        }
-        if (scheme.equals("http") && "https".equalsIgnoreCase(upstream.base().getScheme())) {
-            throw new AuthFailure(FailureKind.STATUS_4XX, "token realm " + origin(realm) + " is plain http while the registry is https");
-        }
-        String service = challenge.param("service");
-        String wanted = challenge.param("scope") != null ? challenge.param("scope") : scope;
-        StringBuilder query = new StringBuilder();
-        if (service != null) {
-            query.append("service=").append(URLEncoder.encode(service, StandardCharsets.UTF_8));
-        }
-        if (!query.isEmpty()) {
-            query.append('&');
-        }
-        query.append("scope=").append(URLEncoder.encode(wanted, StandardCharsets.UTF_8));
-        String base = realm.toString();
-        URI uri;
-        try {
-            uri = URI.create(base + (realm.getRawQuery() == null ? "?" : "&") + query);
-        } catch (IllegalArgumentException e) {
-            throw new AuthFailure(FailureKind.STATUS_4XX, "token realm is not a URL");
-        }
-        HttpRequest.Builder b = UpstreamHttp.request(uri, upstream).GET().header("Accept", "application/json");
-        if (upstream.credentials() instanceof Credentials.Basic basic) {
-            b.header("Authorization", basic.authorization().orElseThrow());
-        }
-        Instant asked = clock.instant();
-        HttpResponse<InputStream> response;
-        switch (http.send(clients.get(upstream.name()), upstream, b.build())) {
-            case Sent.Failed f when f.kind() == null -> throw new InterruptedException();
-            case Sent.Failed f -> throw new AuthFailure(f.kind(), "token realm " + origin(realm) + ": " + f.detail());
-            case Sent.Answered a -> response = a.response();
-        }
-        int status = response.statusCode();
-        if (status != 200) {
-            UpstreamHttp.closeQuietly(response.body());
-            String why = status == 401 || status == 403 ? " (the configured credentials were refused)" : "";
-            throw new AuthFailure(FailureKind.ofStatus(status), "token realm " + origin(realm) + " answered HTTP " + status + why);
-        }
-        Outcome<byte[]> read = http.readWhole(upstream, response, TOKEN_LIMIT, "token response");
-        if (!(read instanceof Outcome.Success<byte[]>(byte[] bytes, long count, long nanos))) {
-            Outcome.Failure<byte[]> f = (Outcome.Failure<byte[]>) read;
-            throw new AuthFailure(f.kind(), "token realm " + origin(realm) + ": " + f.detail());
-        }
-        return parseToken(bytes, asked, origin(realm));
-    }
-
-    /**
-     * {@code token} (or OAuth2's {@code access_token}), usable until {@code expires_in} seconds (60 when absent
-     * or not positive) after it was issued, less a margin. "Issued" is when we asked, or the server's
-     * {@code issued_at} when that is earlier: a server clock ahead of ours must not stretch a token's life.
-     */
-    private Token parseToken(byte[] bytes, Instant asked, String realm) throws AuthFailure {
-        JsonNode tree;
-        try {
-            tree = JSON.readTree(bytes);
-        } catch (IOException e) {
-            throw new AuthFailure(FailureKind.REJECTED, "token realm " + realm + " answered something that is not JSON");
-        }
-        if (tree == null || !tree.isObject()) {
-            throw new AuthFailure(FailureKind.REJECTED, "token realm " + realm + " answered something that is not a JSON object");
-        }
-        String token = text(tree, "token");
-        if (token == null) {
-            token = text(tree, "access_token");
-        }
-        if (token == null || !token.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
-            throw new AuthFailure(FailureKind.REJECTED, "token realm " + realm + " answered no usable token");
-        }
-        JsonNode expiresIn = tree.get("expires_in");
-        Duration life = expiresIn != null && expiresIn.canConvertToLong() && expiresIn.asLong() > 0
-                ? Duration.ofSeconds(Math.min(expiresIn.asLong(), 86_400 * 365)) : DEFAULT_TOKEN_LIFETIME;
-        Instant issued = asked;
-        String issuedAt = text(tree, "issued_at");
-        if (issuedAt != null) {
-            try {
-                Instant said = ZonedDateTime.parse(issuedAt).toInstant();
-                if (said.isBefore(issued)) {
-                    issued = said;
-                }
-            } catch (DateTimeParseException e) {
-                // Optional field; an unreadable one changes nothing.
-            }
-        }
-        Duration margin = TOKEN_MARGIN.compareTo(life.dividedBy(4)) < 0 ? TOKEN_MARGIN : life.dividedBy(4);
-        return new Token("Bearer " + token, issued.plus(life).minus(margin));
-    }
-
-    private static String text(JsonNode tree, String field) {
-        JsonNode n = tree.get(field);
-        return n != null && n.isTextual() && !n.asText().isEmpty() ? n.asText() : null;
-    }
-
-    /**
-     * One request and the redirects it answers with, up to {@link #MAX_REDIRECTS}: a relative Location is
-     * resolved against the URI that sent it; https to http is refused; Authorization goes only to the origin of
-     * the endpoint's own URL.
-     */
-    private Sent follow(Upstream upstream, URI start, RegistryCall call, long rangeFrom, String authorization) {
-        URI uri = start;
-        for (int hop = 0; ; hop++) {
-            Sent sent = sendOnce(upstream, uri, call, rangeFrom, sameOrigin(start, uri) ? authorization : null);
-            if (!(sent instanceof Sent.Answered a) || !isRedirect(a.status()) || call.redirectAnswers()) {
-                return sent;
-            }
-            UpstreamHttp.closeQuietly(a.response().body());
-            if (hop >= MAX_REDIRECTS) {
-                return new Sent.Failed(FailureKind.STATUS_4XX, "more than " + MAX_REDIRECTS + " redirects");
-            }
-            String location = a.response().headers().firstValue("Location").orElse(null);
-            if (location == null || location.isBlank()) {
-                return new Sent.Failed(FailureKind.STATUS_4XX, "HTTP " + a.status() + " without a Location");
-            }
-            URI next;
-            try {
-                next = uri.resolve(location.strip());
-            } catch (IllegalArgumentException e) {
-                return new Sent.Failed(FailureKind.STATUS_4XX, "HTTP " + a.status() + " with an unusable Location");
-            }
-            String scheme = next.getScheme() == null ? "" : next.getScheme().toLowerCase(Locale.ROOT);
-            if (!(scheme.equals("http") || scheme.equals("https")) || next.getHost() == null) {
-                return new Sent.Failed(FailureKind.STATUS_4XX, "redirect to a URL that is not http(s)");
-            }
-            if (scheme.equals("http") && "https".equalsIgnoreCase(uri.getScheme())) {
-                return new Sent.Failed(FailureKind.STATUS_4XX, "redirect from https to plain http refused: " + origin(next));
-            }
-            // The query of a redirect to an object store is its signature: logs get the origin and path only.
-            URI from = uri;
-            LOG.log(System.Logger.Level.DEBUG, () -> upstream.name() + ": " + pathOnly(from.getRawPath()) + " redirected to "
-                    + origin(next) + next.getRawPath());
-            uri = next;
-        }
-    }
-
-    private static boolean isRedirect(int status) {
-        return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
-    }
-
-    private Sent sendOnce(Upstream upstream, URI uri, RegistryCall call, long rangeFrom, String authorization) {
-        HttpRequest.Builder b = UpstreamHttp.request(uri, upstream).method(call.method(), HttpRequest.BodyPublishers.noBody());
-        if (call.accept() != null) {
-            b.header("Accept", call.accept());
-        }
-        if (authorization != null) {
-            b.header("Authorization", authorization);
-        }
-        if (rangeFrom > 0) {
-            b.header("Range", "bytes=" + rangeFrom + "-");
-        }
-        return http.send(clients.get(upstream.name()), upstream, b.build());
-    }
-
-    static boolean sameOrigin(URI a, URI b) {
-        return a.getScheme() != null && a.getScheme().equalsIgnoreCase(b.getScheme())
-                && a.getHost() != null && a.getHost().equalsIgnoreCase(b.getHost()) && port(a) == port(b);
-    }
-
-    private static int port(URI u) {
-        return u.getPort() != -1 ? u.getPort() : "https".equalsIgnoreCase(u.getScheme()) ? 443 : 80;
-    }
-
-    private static String origin(URI u) {
-        return u.getScheme() + "://" + u.getRawAuthority();
-    }
-
-    private static String pathOnly(String path) {
-        int q = path == null ? -1 : path.indexOf('?');
-        return q < 0 ? path : path.substring(0, q);
-    }
-
     private static String pullScope(RepositoryName repository) {
         return "repository:" + repository + ":pull";
     }
@@ -692,7 +364,7 @@ public final class HttpRegistryClient implements RegistryClient {
     /** The active probe: GET /v2/ without credentials; any answer below 500 other than 429 (401 too) means alive. */
     private AttemptOutcome probe(Upstream upstream) {
         RegistryCall call = new RegistryCall("GET", "v2/", null, null);
-        return http.probed(upstream, sendOnce(upstream, upstream.resolve(call.path()), call, 0, null));
+        return http.probed(upstream, transport.send(upstream, upstream.resolve(call.path()), call, 0, null));
     }
 
     /** The start of a non-200 body as one line of plain text, bounded: OCI error bodies are short JSON. */

@@ -1,4 +1,4 @@
-package dev.ferry.upstreams.oci;
+package dev.ferry.upstreams.oci.auth;
 
 import java.util.ArrayList;
 import java.util.Collections;

@@ -1,4 +1,4 @@
-package dev.ferry.upstreams.oci;
+package dev.ferry.upstreams.oci.auth;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
