@@ -10,7 +10,7 @@ import dev.ferry.mirror.sumdb.SumdbSource;
 import dev.ferry.mirror.sumdb.SumdbStore;
 import dev.ferry.protocols.sumdb.SumdbConfig;
 import dev.ferry.storage.ContentStore;
-import dev.ferry.upstreams.GoProxyClient;
+import dev.ferry.upstreams.goproxy.GoProxyClient;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;

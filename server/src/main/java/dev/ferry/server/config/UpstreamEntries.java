@@ -2,7 +2,7 @@ package dev.ferry.server.config;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import dev.ferry.upstreams.Credentials;
+import dev.ferry.upstreams.pool.Credentials;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,6 +1,6 @@
 package dev.ferry.server.config;
 
-import dev.ferry.upstreams.Credentials;
+import dev.ferry.upstreams.pool.Credentials;
 import java.time.Duration;
 
 /**

@@ -2,9 +2,9 @@ package dev.ferry.server.metrics;
 
 import dev.ferry.mirror.sumdb.SumdbEvents;
 import dev.ferry.storage.StoreStats;
-import dev.ferry.upstreams.BreakerState;
-import dev.ferry.upstreams.UpstreamEvents;
-import dev.ferry.upstreams.UpstreamPool;
+import dev.ferry.upstreams.pool.BreakerState;
+import dev.ferry.upstreams.pool.UpstreamEvents;
+import dev.ferry.upstreams.pool.UpstreamPool;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;

@@ -1,11 +1,11 @@
 package dev.ferry.upstreams.oci;
 
-import dev.ferry.upstreams.FailureKind;
-import dev.ferry.upstreams.Sent;
-import dev.ferry.upstreams.Upstream;
-import dev.ferry.upstreams.UpstreamHttp;
 import dev.ferry.upstreams.oci.auth.Origin;
 import dev.ferry.upstreams.oci.auth.RegistryAuth;
+import dev.ferry.upstreams.pool.FailureKind;
+import dev.ferry.upstreams.pool.Sent;
+import dev.ferry.upstreams.pool.Upstream;
+import dev.ferry.upstreams.pool.UpstreamHttp;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

@@ -23,17 +23,17 @@ import dev.ferry.protocols.oci.Manifest;
 import dev.ferry.protocols.oci.MediaTypes;
 import dev.ferry.protocols.oci.Reference;
 import dev.ferry.protocols.oci.RepositoryName;
-import dev.ferry.upstreams.AfterFailure;
-import dev.ferry.upstreams.BodyHandler;
-import dev.ferry.upstreams.Credentials;
-import dev.ferry.upstreams.FetchResult;
-import dev.ferry.upstreams.PoolSettings;
-import dev.ferry.upstreams.RetryPolicy;
-import dev.ferry.upstreams.TestClock;
-import dev.ferry.upstreams.Upstream;
-import dev.ferry.upstreams.UpstreamEvents;
-import dev.ferry.upstreams.UpstreamStatus;
-import dev.ferry.upstreams.UpstreamTimeouts;
+import dev.ferry.upstreams.pool.AfterFailure;
+import dev.ferry.upstreams.pool.BodyHandler;
+import dev.ferry.upstreams.pool.Credentials;
+import dev.ferry.upstreams.pool.FetchResult;
+import dev.ferry.upstreams.pool.PoolSettings;
+import dev.ferry.upstreams.pool.RetryPolicy;
+import dev.ferry.upstreams.pool.TestClock;
+import dev.ferry.upstreams.pool.Upstream;
+import dev.ferry.upstreams.pool.UpstreamEvents;
+import dev.ferry.upstreams.pool.UpstreamStatus;
+import dev.ferry.upstreams.pool.UpstreamTimeouts;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -412,7 +412,7 @@ class HttpRegistryClientTest {
         BodyHandler<byte[]> checked = (body, length, endpoint) -> {
             byte[] bytes = body.readAllBytes();
             if (!sha256(bytes).equals(digest)) {
-                throw new dev.ferry.upstreams.ContentMismatch("blob " + digest, "blob from " + endpoint + " does not hash to " + digest);
+                throw new dev.ferry.upstreams.pool.ContentMismatch("blob " + digest, "blob from " + endpoint + " does not hash to " + digest);
             }
             return bytes;
         };
@@ -425,7 +425,7 @@ class HttpRegistryClientTest {
 
         a.verify(1, getRequestedFor(urlEqualTo(url)));
         var status = c.pool().member(a.baseUrl()).status();
-        assertEquals(dev.ferry.upstreams.BreakerState.OPEN, status.breaker());
+        assertEquals(dev.ferry.upstreams.pool.BreakerState.OPEN, status.breaker());
         assertEquals("blob " + digest, status.quarantine().subject());
         assertEquals(clock.instant().plus(ONE_WALK.quarantine()), status.quarantine().until());
     }

@@ -1,6 +1,6 @@
 package dev.ferry.upstreams.oci.auth;
 
-import dev.ferry.upstreams.FailureKind;
+import dev.ferry.upstreams.pool.FailureKind;
 
 /** Why a request could not be authorised; becomes the endpoint's failure. */
 final class AuthFailure extends Exception {

@@ -1,10 +1,10 @@
 package dev.ferry.upstreams.oci.auth;
 
-import dev.ferry.upstreams.Credentials;
-import dev.ferry.upstreams.FailureKind;
-import dev.ferry.upstreams.Sent;
-import dev.ferry.upstreams.Upstream;
-import dev.ferry.upstreams.UpstreamHttp;
+import dev.ferry.upstreams.pool.Credentials;
+import dev.ferry.upstreams.pool.FailureKind;
+import dev.ferry.upstreams.pool.Sent;
+import dev.ferry.upstreams.pool.Upstream;
+import dev.ferry.upstreams.pool.UpstreamHttp;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.time.Clock;

@@ -1,6 +1,6 @@
 package dev.ferry.upstreams.oci.auth;
 
-import dev.ferry.upstreams.Upstream;
+import dev.ferry.upstreams.pool.Upstream;
 import java.time.Clock;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;

@@ -2,12 +2,12 @@ package dev.ferry.upstreams.oci.auth;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.ferry.upstreams.Credentials;
-import dev.ferry.upstreams.FailureKind;
-import dev.ferry.upstreams.Outcome;
-import dev.ferry.upstreams.Sent;
-import dev.ferry.upstreams.Upstream;
-import dev.ferry.upstreams.UpstreamHttp;
+import dev.ferry.upstreams.pool.Credentials;
+import dev.ferry.upstreams.pool.FailureKind;
+import dev.ferry.upstreams.pool.Outcome;
+import dev.ferry.upstreams.pool.Sent;
+import dev.ferry.upstreams.pool.Upstream;
+import dev.ferry.upstreams.pool.UpstreamHttp;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
