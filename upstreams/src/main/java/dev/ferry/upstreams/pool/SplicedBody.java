@@ -125,17 +125,33 @@ final class SplicedBody extends InputStream {
         // A body that is slow rather than broken would be as slow again from the same upstream.
         if (sameUpstreamResumes > 0 && f.kind() != FailureKind.SLOW) {
             sameUpstreamResumes--;
-            UpstreamPool.Member same = plan.get(index);
-            WatchedBody body = continuation(same, index);
-            if (body != null) {
-                closeQuietly();
-                events.bytes(same.upstream().name(), current.count());
-                LOG.log(System.Logger.Level.INFO, "continuing " + path + " at byte " + position + " of " + declared
-                        + " from " + same.upstream().name() + " again after: " + f.getMessage());
-                current = body;
+            if (resumeHere(f)) {
                 return true;
             }
         }
+        return moveOn(f);
+    }
+
+    /** Continues from the upstream the body broke on; false when it cannot give the rest. */
+    private boolean resumeHere(TransferFailure f) {
+        UpstreamPool.Member same = plan.get(index);
+        WatchedBody body = continuation(same, index);
+        if (body == null) {
+            return false;
+        }
+        closeQuietly();
+        events.bytes(same.upstream().name(), current.count());
+        LOG.log(System.Logger.Level.INFO, "continuing " + path + " at byte " + position + " of " + declared
+                + " from " + same.upstream().name() + " again after: " + f.getMessage());
+        current = body;
+        return true;
+    }
+
+    /**
+     * Continues from the first later upstream the plan allows that gives the rest (hedged after the hedge delay);
+     * the one left behind is recorded as failed. False when none can.
+     */
+    private boolean moveOn(TransferFailure f) {
         List<Pending> waiting = new ArrayList<>();
         WatchedBody body = null;
         int to = -1;

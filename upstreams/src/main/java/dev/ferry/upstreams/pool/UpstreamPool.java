@@ -348,37 +348,45 @@ public final class UpstreamPool implements AutoCloseable {
                     outcome = new AttemptOutcome.Failure(FailureKind.SLOW, slow, null);
                 }
             }
+            count(outcome);
+            tellBreaker(outcome);
+        }
+
+        /** Adds the outcome to the counters, recent errors and failed share the admin API shows. */
+        private synchronized void count(AttemptOutcome outcome) {
             Instant now = clock.instant();
-            synchronized (this) {
-                switch (outcome) {
-                    case AttemptOutcome.Success s -> {
-                        attempts++;
-                        successes++;
-                        lastSuccess = now;
-                        speed.failed.add(now, 0);
-                    }
-                    case AttemptOutcome.NotFound n -> {
-                        attempts++;
-                        notFound++;
-                        speed.failed.add(now, 0);
-                    }
-                    case AttemptOutcome.Failure f -> {
-                        attempts++;
-                        failures.merge(f.kind(), 1L, Long::sum);
-                        speed.failed.add(now, 1);
-                        recent.addLast(new UpstreamStatus.RecentError(now, f.kind().label(), f.detail()));
-                        while (recent.size() > RECENT_ERRORS) {
-                            recent.removeFirst();
-                        }
-                        if (f.kind() == FailureKind.MISMATCH) {
-                            quarantines++;
-                            quarantine = new UpstreamStatus.Quarantine(now, now.plus(settings.quarantine()),
-                                    f.subject(), f.detail());
-                        }
-                    }
-                    case AttemptOutcome.Abandoned a -> { }
+            switch (outcome) {
+                case AttemptOutcome.Success s -> {
+                    attempts++;
+                    successes++;
+                    lastSuccess = now;
+                    speed.failed.add(now, 0);
                 }
+                case AttemptOutcome.NotFound n -> {
+                    attempts++;
+                    notFound++;
+                    speed.failed.add(now, 0);
+                }
+                case AttemptOutcome.Failure f -> {
+                    attempts++;
+                    failures.merge(f.kind(), 1L, Long::sum);
+                    speed.failed.add(now, 1);
+                    recent.addLast(new UpstreamStatus.RecentError(now, f.kind().label(), f.detail()));
+                    while (recent.size() > RECENT_ERRORS) {
+                        recent.removeFirst();
+                    }
+                    if (f.kind() == FailureKind.MISMATCH) {
+                        quarantines++;
+                        quarantine = new UpstreamStatus.Quarantine(now, now.plus(settings.quarantine()),
+                                f.subject(), f.detail());
+                    }
+                }
+                case AttemptOutcome.Abandoned a -> { }
             }
+        }
+
+        /** Moves the breaker (a mismatch quarantines) and reports failures, outside the member's lock. */
+        private void tellBreaker(AttemptOutcome outcome) {
             switch (outcome) {
                 case AttemptOutcome.Success s -> breaker.onSuccess();
                 case AttemptOutcome.NotFound n -> breaker.onSuccess();
