@@ -171,6 +171,32 @@ class FailoverScenariosTest {
     }
 
     @Test
+    void aProbeAnsweredWith503HonoursRetryAfterAndA500DoesNot() {
+        // One Retry-After rule for every answer, the probe's included: only a 429 or 503 asks for a wait.
+        a.stubFor(get(urlEqualTo(URL)).willReturn(aResponse().withStatus(503).withHeader("Retry-After", "60")));
+        b.stubFor(get(urlEqualTo(URL)).willReturn(aResponse().withStatus(200).withBody(MOD)));
+        HttpGoProxyClient client = client(a.baseUrl() + "|" + b.baseUrl());
+        assertEquals(b.baseUrl(), fetched(client.fetch(PATH, READ_ALL)).upstream());
+        assertEquals(clock.instant().plusSeconds(60), member(client, a.baseUrl()).breaker().openUntil());
+
+        a.stubFor(get(urlEqualTo("/")).willReturn(aResponse().withStatus(503).withHeader("Retry-After", "200")));
+        clock.advance(Duration.ofSeconds(60));
+        client.probeDue();
+        assertEquals(BreakerState.OPEN, state(client, a.baseUrl()));
+        assertEquals(clock.instant().plusSeconds(200), member(client, a.baseUrl()).breaker().openUntil(),
+                "the probe's 503 said how long to wait");
+
+        a.stubFor(get(urlEqualTo("/")).willReturn(aResponse().withStatus(500).withHeader("Retry-After", "200")));
+        clock.advance(Duration.ofSeconds(200));
+        client.probeDue();
+        assertEquals(BreakerState.OPEN, state(client, a.baseUrl()));
+        assertEquals(clock.instant().plusSeconds(120), member(client, a.baseUrl()).breaker().openUntil(),
+                "a 500 asks for nothing: the cool-down of 30 s doubles after each failed probe, as ever");
+        a.verify(2, getRequestedFor(urlEqualTo("/")));
+        assertEquals(List.of("status_5xx"), List.copyOf(member(client, a.baseUrl()).status().failures().keySet()));
+    }
+
+    @Test
     void blackHoleCostsOneFirstByteTimeoutPerFailureUntilItsBreakerOpens() throws Exception {
         RawUpstream hole = RawUpstream.blackHole();
         closeables.add(hole);

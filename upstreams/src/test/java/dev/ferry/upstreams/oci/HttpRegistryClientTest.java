@@ -531,6 +531,40 @@ class HttpRegistryClientTest {
     }
 
     @Test
+    void aFirstRequestIsNotHedgedPastABlackHoleEndpoint() throws Exception {
+        // Endpoints are asked in turn: the black hole's timeout is counted before the next endpoint is asked,
+        // although the pool's hedge delay is far shorter than its first-byte timeout.
+        List<String> log = new CopyOnWriteArrayList<>();
+        UpstreamEvents recording = new UpstreamEvents() {
+            @Override
+            public void response(String upstream, int status, Duration latency) {
+                log.add("response " + upstream + " " + status);
+            }
+
+            @Override
+            public void failure(String upstream, String kind, String detail) {
+                log.add("failure " + upstream + " " + kind);
+            }
+        };
+        a.stubFor(get(urlEqualTo(MANIFEST_URL)).willReturn(aResponse().withStatus(200).withBody(MANIFEST)));
+        // Warm: were the walk to hedge, a's answer would surely come long before the black hole's timeout.
+        assertArrayEquals(MANIFEST, fetched(client(endpoint(a)).manifest(REPO, Reference.parse("1.0"), READ_MANIFEST)));
+        try (ServerSocket hole = new ServerSocket(0, 16, InetAddress.getLoopbackAddress())) {
+            // Connections wait in the backlog: accepted by the kernel, never answered.
+            String url = "http://127.0.0.1:" + hole.getLocalPort();
+            Upstream silent = new Upstream(URI.create(url), url, AfterFailure.MOVE_ON, 1, Credentials.NONE,
+                    new UpstreamTimeouts(SHORT.connect(), Duration.ofSeconds(2), SHORT.stall()));
+            HttpRegistryClient c = new HttpRegistryClient("test.io", List.of(silent, endpoint(a)),
+                    ONE_WALK.withHedgeAfter(Duration.ofMillis(20)), recording, clock);
+            clients.add(c);
+
+            assertArrayEquals(MANIFEST, fetched(c.manifest(REPO, Reference.parse("1.0"), READ_MANIFEST)));
+
+            assertEquals(List.of("failure " + url + " timeout", "response " + a.baseUrl() + " 200"), log);
+        }
+    }
+
+    @Test
     void probeCounts401AsAliveAnd503AsDown() {
         a.stubFor(get(urlEqualTo("/v2/")).willReturn(aResponse().withStatus(401)));
         b.stubFor(get(urlEqualTo("/v2/")).willReturn(aResponse().withStatus(503)));
