@@ -15,9 +15,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A list of upstreams that serve the same content, with the health of each: which to ask, in which order, and
- * what each answer says about the one that gave it. Protocol-neutral: the GOPROXY client sits on top of it, and
- * the sumdb and OCI clients are meant to. A client asks {@link #plan()} for the order, {@link Member#tryAcquire()}
- * before each attempt (an open breaker says no) and then reports exactly one {@link AttemptOutcome}.
+ * what each answer says about the one that gave it. Protocol-neutral: the GOPROXY client (sumdb lookups
+ * included) and the OCI client walk it through {@link PoolWalk}, which asks {@link #plan()} for the order,
+ * {@link Member#tryAcquire()} before each attempt (an open breaker says no) and then reports exactly one
+ * {@link AttemptOutcome}.
  *
  * <p>Health comes from every answer (passive) and, for upstreams whose breaker is open, from an active probe
  * once the cool-down is over ({@link #startProbing}), so an upstream that recovers is noticed even when no
