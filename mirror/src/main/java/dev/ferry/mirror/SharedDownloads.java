@@ -1,8 +1,8 @@
 package dev.ferry.mirror;
 
 import dev.ferry.storage.StoredObject;
-import dev.ferry.upstreams.ContentRejected;
-import dev.ferry.upstreams.FetchResult;
+import dev.ferry.upstreams.pool.ContentRejected;
+import dev.ferry.upstreams.pool.FetchResult;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;

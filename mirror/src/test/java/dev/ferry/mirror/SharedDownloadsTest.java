@@ -11,8 +11,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ferry.storage.Sha256;
 import dev.ferry.storage.StoredObject;
-import dev.ferry.upstreams.ContentRejected;
-import dev.ferry.upstreams.FetchResult;
+import dev.ferry.upstreams.pool.ContentRejected;
+import dev.ferry.upstreams.pool.FetchResult;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -12,10 +12,11 @@ import dev.ferry.server.config.ListenAddress;
 import dev.ferry.server.config.OciConfig;
 import dev.ferry.server.config.RegistryConfig;
 import dev.ferry.server.registryauth.RegistryUsers;
-import dev.ferry.upstreams.Credentials;
-import dev.ferry.upstreams.GoProxyList;
-import dev.ferry.upstreams.Upstream;
-import dev.ferry.upstreams.UpstreamTimeouts;
+import dev.ferry.upstreams.goproxy.GoProxyList;
+import dev.ferry.upstreams.pool.AfterFailure;
+import dev.ferry.upstreams.pool.Credentials;
+import dev.ferry.upstreams.pool.Upstream;
+import dev.ferry.upstreams.pool.UpstreamTimeouts;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -53,7 +54,7 @@ class FerryRegistryTest {
         Path users = tmp.resolve("htpasswd");
         Files.writeString(users, "alice:$2y$04$/bTlFK1R8VW4an/u4ZphauFFhUrVAyi7TpbcUVWsM4ws5XQHGtpke\n");
         URI base = URI.create("http://127.0.0.1:" + upstream.port());
-        Upstream endpoint = new Upstream(base, base.toString(), GoProxyList.FallThrough.ANY_ERROR, 1, Credentials.NONE,
+        Upstream endpoint = new Upstream(base, base.toString(), AfterFailure.MOVE_ON, 1, Credentials.NONE,
                 new UpstreamTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ofSeconds(2)));
         OciConfig oci = new OciConfig(List.of(new RegistryConfig("docker.io", List.of(endpoint))), "docker.io",
                 List.of("team"), Duration.ofMinutes(5), 1 << 20, Duration.ofHours(1), true, false, RegistryUsers.load(users));

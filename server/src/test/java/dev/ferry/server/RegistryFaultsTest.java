@@ -17,10 +17,11 @@ import dev.ferry.server.config.ListenAddress;
 import dev.ferry.server.config.OciConfig;
 import dev.ferry.server.config.RegistryConfig;
 import dev.ferry.server.registryauth.RegistryUsers;
-import dev.ferry.upstreams.Credentials;
-import dev.ferry.upstreams.GoProxyList;
-import dev.ferry.upstreams.Upstream;
-import dev.ferry.upstreams.UpstreamTimeouts;
+import dev.ferry.upstreams.goproxy.GoProxyList;
+import dev.ferry.upstreams.pool.AfterFailure;
+import dev.ferry.upstreams.pool.Credentials;
+import dev.ferry.upstreams.pool.Upstream;
+import dev.ferry.upstreams.pool.UpstreamTimeouts;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -57,7 +58,7 @@ class RegistryFaultsTest {
     void start() throws Exception {
         upstream.start();
         URI base = URI.create("http://127.0.0.1:" + upstream.port());
-        Upstream endpoint = new Upstream(base, base.toString(), GoProxyList.FallThrough.ANY_ERROR, 1, Credentials.NONE,
+        Upstream endpoint = new Upstream(base, base.toString(), AfterFailure.MOVE_ON, 1, Credentials.NONE,
                 new UpstreamTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ofSeconds(2)));
         // A tag TTL of zero: every pull of a tag asks the endpoint again, so "down" is noticed at once.
         OciConfig oci = new OciConfig(List.of(new RegistryConfig("docker.io", List.of(endpoint))), "docker.io",

@@ -16,10 +16,11 @@ import dev.ferry.server.config.FerryConfig;
 import dev.ferry.server.config.ListenAddress;
 import dev.ferry.server.config.OciConfig;
 import dev.ferry.server.config.RegistryConfig;
-import dev.ferry.upstreams.Credentials;
-import dev.ferry.upstreams.GoProxyList;
-import dev.ferry.upstreams.Upstream;
-import dev.ferry.upstreams.UpstreamTimeouts;
+import dev.ferry.upstreams.pool.AfterFailure;
+import dev.ferry.upstreams.pool.Credentials;
+import dev.ferry.upstreams.goproxy.GoProxyList;
+import dev.ferry.upstreams.pool.Upstream;
+import dev.ferry.upstreams.pool.UpstreamTimeouts;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -65,7 +66,7 @@ class RegistryTamperFailoverTest {
 
     private static Upstream endpoint(WireMockServer server) {
         URI base = URI.create("http://127.0.0.1:" + server.port());
-        return new Upstream(base, base.toString(), GoProxyList.FallThrough.ANY_ERROR, 1, Credentials.NONE,
+        return new Upstream(base, base.toString(), AfterFailure.MOVE_ON, 1, Credentials.NONE,
                 new UpstreamTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ofSeconds(2)));
     }
 

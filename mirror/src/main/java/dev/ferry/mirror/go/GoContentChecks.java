@@ -9,7 +9,7 @@ import dev.ferry.protocols.FormatException;
 import dev.ferry.protocols.modfile.GoMod;
 import dev.ferry.protocols.module.ModulePath;
 import dev.ferry.protocols.semver.Version;
-import dev.ferry.upstreams.ContentRejected;
+import dev.ferry.upstreams.pool.ContentRejected;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.OffsetDateTime;

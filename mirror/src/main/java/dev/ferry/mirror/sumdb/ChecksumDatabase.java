@@ -12,7 +12,7 @@ import dev.ferry.protocols.sumdb.SumdbConfig;
 import dev.ferry.protocols.sumdb.SumdbException;
 import dev.ferry.protocols.sumdb.SumdbVerifier;
 import dev.ferry.protocols.sumdb.tlog.Tree;
-import dev.ferry.upstreams.FetchResult;
+import dev.ferry.upstreams.pool.FetchResult;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Clock;

@@ -3,7 +3,7 @@ package dev.ferry.mirror.sumdb;
 import dev.ferry.protocols.sumdb.tlog.Hash;
 import dev.ferry.protocols.sumdb.tlog.Tile;
 import dev.ferry.protocols.sumdb.tlog.TileReader;
-import dev.ferry.upstreams.FetchResult;
+import dev.ferry.upstreams.pool.FetchResult;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.Arrays;

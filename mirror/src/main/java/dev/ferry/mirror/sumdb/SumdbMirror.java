@@ -6,7 +6,7 @@ import dev.ferry.mirror.go.Snapshot;
 import dev.ferry.protocols.FormatException;
 import dev.ferry.protocols.sumdb.tlog.Hash;
 import dev.ferry.protocols.sumdb.tlog.Tile;
-import dev.ferry.upstreams.FetchResult;
+import dev.ferry.upstreams.pool.FetchResult;
 import java.io.IOException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;

@@ -1,8 +1,8 @@
 package dev.ferry.mirror.sumdb;
 
-import dev.ferry.upstreams.ContentRejected;
-import dev.ferry.upstreams.FetchResult;
-import dev.ferry.upstreams.GoProxyClient;
+import dev.ferry.upstreams.goproxy.GoProxyClient;
+import dev.ferry.upstreams.pool.ContentRejected;
+import dev.ferry.upstreams.pool.FetchResult;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;

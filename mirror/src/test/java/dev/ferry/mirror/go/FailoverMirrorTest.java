@@ -17,16 +17,16 @@ import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.core.Options;
 import dev.ferry.mirror.InMemoryContentStore;
 import dev.ferry.protocols.goproxy.ProxyRequest;
-import dev.ferry.upstreams.BreakerSettings;
-import dev.ferry.upstreams.BreakerState;
-import dev.ferry.upstreams.GoProxyList;
-import dev.ferry.upstreams.HttpGoProxyClient;
-import dev.ferry.upstreams.PoolSettings;
-import dev.ferry.upstreams.RetryPolicy;
-import dev.ferry.upstreams.Upstream;
-import dev.ferry.upstreams.UpstreamEvents;
-import dev.ferry.upstreams.UpstreamPool;
-import dev.ferry.upstreams.UpstreamTimeouts;
+import dev.ferry.upstreams.pool.BreakerSettings;
+import dev.ferry.upstreams.pool.BreakerState;
+import dev.ferry.upstreams.goproxy.GoProxyList;
+import dev.ferry.upstreams.goproxy.HttpGoProxyClient;
+import dev.ferry.upstreams.pool.PoolSettings;
+import dev.ferry.upstreams.pool.RetryPolicy;
+import dev.ferry.upstreams.pool.Upstream;
+import dev.ferry.upstreams.pool.UpstreamEvents;
+import dev.ferry.upstreams.pool.UpstreamPool;
+import dev.ferry.upstreams.pool.UpstreamTimeouts;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -61,7 +61,7 @@ class FailoverMirrorTest {
         }
         settings = new GoMirrorSettings(Duration.ofMinutes(5), Duration.ofMinutes(1), dir.resolve("spool"), 16 << 10, 1000);
         String list = servers[0].baseUrl() + "|" + servers[1].baseUrl() + "|" + servers[2].baseUrl();
-        List<Upstream> ups = GoProxyList.parse(list).entries().stream().map(e -> Upstream.of(e, TIMEOUTS)).toList();
+        List<Upstream> ups = GoProxyList.parse(list).entries().stream().map(e -> e.upstream(TIMEOUTS)).toList();
         PoolSettings pool = PoolSettings.defaults().withRetry(RetryPolicy.none()).withNotFoundMemory(Duration.ZERO)
                 .withBreaker(new BreakerSettings(2, 0.5, Duration.ofSeconds(60), 10, Duration.ofSeconds(30), Duration.ofMinutes(5)));
         client = new HttpGoProxyClient(ups, pool, UpstreamEvents.NONE, clock);

@@ -2,8 +2,8 @@ package dev.ferry.server.admin;
 
 import dev.ferry.server.admin.api.UpstreamHealth;
 import dev.ferry.server.admin.api.UpstreamReleased;
-import dev.ferry.upstreams.UpstreamPool;
-import dev.ferry.upstreams.UpstreamStatus;
+import dev.ferry.upstreams.pool.UpstreamPool;
+import dev.ferry.upstreams.pool.UpstreamStatus;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -2,10 +2,10 @@ package dev.ferry.server.config;
 
 import dev.ferry.mirror.sumdb.PrivatePatterns;
 import dev.ferry.protocols.sumdb.SumdbConfig;
-import dev.ferry.upstreams.GoProxyList;
-import dev.ferry.upstreams.PoolSettings;
-import dev.ferry.upstreams.Upstream;
-import dev.ferry.upstreams.UpstreamTimeouts;
+import dev.ferry.upstreams.goproxy.GoProxyList;
+import dev.ferry.upstreams.pool.PoolSettings;
+import dev.ferry.upstreams.pool.Upstream;
+import dev.ferry.upstreams.pool.UpstreamTimeouts;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -75,7 +75,7 @@ public record FerryConfig(
                        Duration goListTtl, Duration goNotFoundTtl, UpstreamTimeouts upstreamTimeouts, Level logLevel,
                        boolean accessLog) {
         this(listen, data, goUpstreamText, goUpstream, goListTtl, goNotFoundTtl, upstreamTimeouts, logLevel, accessLog,
-                goUpstream.entries().stream().map(e -> Upstream.of(e, upstreamTimeouts)).toList(),
+                goUpstream.entries().stream().map(e -> e.upstream(upstreamTimeouts)).toList(),
                 PoolSettings.defaults(), null, "off", new SumdbConfig.Off(), PrivatePatterns.none(), OciConfig.none());
     }
 

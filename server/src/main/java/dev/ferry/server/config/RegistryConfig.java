@@ -1,6 +1,6 @@
 package dev.ferry.server.config;
 
-import dev.ferry.upstreams.Upstream;
+import dev.ferry.upstreams.pool.Upstream;
 import java.util.List;
 import java.util.regex.Pattern;
 

@@ -2,11 +2,15 @@ package dev.ferry.server.config;
 
 import com.fasterxml.jackson.annotation.JsonAnySetter;
 import com.fasterxml.jackson.annotation.JsonFormat;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import dev.ferry.protocols.yaml.Located;
-import dev.ferry.upstreams.Credentials;
-import dev.ferry.upstreams.GoProxyList;
-import dev.ferry.upstreams.Upstream;
-import dev.ferry.upstreams.UpstreamTimeouts;
+import dev.ferry.upstreams.goproxy.GoProxyList;
+import dev.ferry.upstreams.pool.AfterFailure;
+import dev.ferry.upstreams.pool.Credentials;
+import dev.ferry.upstreams.pool.Upstream;
+import dev.ferry.upstreams.pool.UpstreamTimeouts;
+import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -145,7 +149,7 @@ final class RegistryEntries {
                     throw new ConfigException("invalid oci.registries (from " + e.source() + "): " + e.name()
                             + " lists " + base + " twice");
                 }
-                endpoints.add(new Upstream(base, base.toString(), GoProxyList.FallThrough.ANY_ERROR, 1, creds, timeouts));
+                endpoints.add(new Upstream(base, base.toString(), AfterFailure.MOVE_ON, 1, creds, timeouts));
             }
             out.put(e.name(), new RegistryConfig(e.name(), endpoints));
         }

@@ -1,8 +1,8 @@
 package dev.ferry.server.config;
 
-import dev.ferry.upstreams.GoProxyList;
-import dev.ferry.upstreams.Upstream;
-import dev.ferry.upstreams.UpstreamTimeouts;
+import dev.ferry.upstreams.goproxy.GoProxyList;
+import dev.ferry.upstreams.pool.Upstream;
+import dev.ferry.upstreams.pool.UpstreamTimeouts;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -37,7 +37,7 @@ final class UpstreamDetails {
         }
         List<Upstream> out = new ArrayList<>();
         for (GoProxyList.Entry entry : list.entries()) {
-            Upstream u = Upstream.of(entry, defaults);
+            Upstream u = entry.upstream(defaults);
             UpstreamEntry e = byUrl.remove(entry.base());
             if (e != null) {
                 UpstreamTimeouts t = new UpstreamTimeouts(

@@ -2,7 +2,7 @@ package dev.ferry.server.config;
 
 import com.fasterxml.jackson.annotation.JsonAnySetter;
 import dev.ferry.protocols.yaml.Located;
-import dev.ferry.upstreams.Credentials;
+import dev.ferry.upstreams.pool.Credentials;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;

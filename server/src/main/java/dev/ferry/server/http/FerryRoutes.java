@@ -9,7 +9,7 @@ import dev.ferry.server.admin.AuditLog;
 import dev.ferry.server.admin.api.AdminPaths;
 import dev.ferry.server.metrics.FerryMetrics;
 import dev.ferry.server.metrics.FerryMetrics.Endpoint;
-import dev.ferry.upstreams.UpstreamPool;
+import dev.ferry.upstreams.pool.UpstreamPool;
 import io.helidon.http.Header;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;

@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.ferry.server.config.FerryConfig;
 import dev.ferry.server.config.ListenAddress;
 import dev.ferry.server.config.Setting;
-import dev.ferry.upstreams.GoProxyList;
+import dev.ferry.upstreams.goproxy.GoProxyList;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;

@@ -26,13 +26,14 @@ import dev.ferry.protocols.semver.Version;
 import dev.ferry.storage.RocksContentStore;
 import dev.ferry.storage.StoreDamage;
 import dev.ferry.storage.StoreOptions;
-import dev.ferry.upstreams.Credentials;
-import dev.ferry.upstreams.GoProxyList;
-import dev.ferry.upstreams.HttpGoProxyClient;
-import dev.ferry.upstreams.PoolSettings;
-import dev.ferry.upstreams.Upstream;
-import dev.ferry.upstreams.UpstreamEvents;
-import dev.ferry.upstreams.UpstreamTimeouts;
+import dev.ferry.upstreams.pool.AfterFailure;
+import dev.ferry.upstreams.pool.Credentials;
+import dev.ferry.upstreams.goproxy.GoProxyList;
+import dev.ferry.upstreams.goproxy.HttpGoProxyClient;
+import dev.ferry.upstreams.pool.PoolSettings;
+import dev.ferry.upstreams.pool.Upstream;
+import dev.ferry.upstreams.pool.UpstreamEvents;
+import dev.ferry.upstreams.pool.UpstreamTimeouts;
 import dev.ferry.upstreams.oci.HttpRegistryClient;
 import java.io.OutputStream;
 import java.io.PrintWriter;
@@ -100,7 +101,7 @@ class VerifyCommandTest {
 
     /** Pulls library/tiny by digest (manifest, config, layer) through a docker.io mirror of {@code registry}. */
     void pullTiny(StaticOciRegistry registry) throws Exception {
-        Upstream endpoint = new Upstream(URI.create(registry.url()), registry.url(), GoProxyList.FallThrough.ANY_ERROR, 1,
+        Upstream endpoint = new Upstream(URI.create(registry.url()), registry.url(), AfterFailure.MOVE_ON, 1,
                 Credentials.NONE, UpstreamTimeouts.defaults());
         try (RocksContentStore store = RocksContentStore.open(tmp.resolve("data/store"), StoreOptions.defaults());
              HttpRegistryClient client = new HttpRegistryClient("docker.io", List.of(endpoint), PoolSettings.defaults(),

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.ferry.upstreams.Credentials;
-import dev.ferry.upstreams.Upstream;
+import dev.ferry.upstreams.pool.Credentials;
+import dev.ferry.upstreams.pool.Upstream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.ferry.upstreams.Credentials;
-import dev.ferry.upstreams.PoolSettings;
-import dev.ferry.upstreams.Strategy;
-import dev.ferry.upstreams.Upstream;
+import dev.ferry.upstreams.pool.Credentials;
+import dev.ferry.upstreams.pool.PoolSettings;
+import dev.ferry.upstreams.pool.Strategy;
+import dev.ferry.upstreams.pool.Upstream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

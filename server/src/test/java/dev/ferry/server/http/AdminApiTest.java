@@ -9,14 +9,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ferry.server.admin.AdminAuth;
 import dev.ferry.server.metrics.FerryMetrics;
 import dev.ferry.server.metrics.PrometheusText;
-import dev.ferry.upstreams.AttemptOutcome;
-import dev.ferry.upstreams.Credentials;
-import dev.ferry.upstreams.FailureKind;
-import dev.ferry.upstreams.GoProxyList;
-import dev.ferry.upstreams.PoolSettings;
-import dev.ferry.upstreams.Upstream;
-import dev.ferry.upstreams.UpstreamPool;
-import dev.ferry.upstreams.UpstreamTimeouts;
+import dev.ferry.upstreams.goproxy.GoProxyList;
+import dev.ferry.upstreams.pool.AfterFailure;
+import dev.ferry.upstreams.pool.AttemptOutcome;
+import dev.ferry.upstreams.pool.Credentials;
+import dev.ferry.upstreams.pool.FailureKind;
+import dev.ferry.upstreams.pool.PoolSettings;
+import dev.ferry.upstreams.pool.Upstream;
+import dev.ferry.upstreams.pool.UpstreamPool;
+import dev.ferry.upstreams.pool.UpstreamTimeouts;
 import io.helidon.webserver.WebServer;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -39,9 +40,9 @@ class AdminApiTest {
     @BeforeEach
     void start() {
         List<Upstream> ups = List.of(
-                new Upstream(URI.create("https://a.example"), "https://a.example", GoProxyList.FallThrough.ANY_ERROR, 1,
+                new Upstream(URI.create("https://a.example"), "https://a.example", AfterFailure.MOVE_ON, 1,
                         new Credentials.Bearer("upstream-s3cret"), UpstreamTimeouts.defaults()),
-                new Upstream(URI.create("https://b.example"), "https://b.example", GoProxyList.FallThrough.NOT_FOUND_ONLY, 2,
+                new Upstream(URI.create("https://b.example"), "https://b.example", AfterFailure.STOP, 2,
                         new Credentials.Basic("ci", "pa55word"), UpstreamTimeouts.defaults()));
         pool = new UpstreamPool(ups, PoolSettings.defaults(), Clock.systemUTC(), metrics);
         metrics.watch(pool);

@@ -36,7 +36,7 @@ final class AdminHttp implements AutoCloseable {
 
     /** With upstream pools for /admin/api/upstreams (and api null: only those endpoints). */
     AdminHttp(AdminApi api, FerryMetrics metrics, AuditLog audit, String token,
-              Map<String, dev.ferry.upstreams.UpstreamPool> pools) {
+              Map<String, dev.ferry.upstreams.pool.UpstreamPool> pools) {
         this.audit = audit;
         FerryRoutes routes = new FerryRoutes(new TestServer.RecordingMirror(r -> {
             throw new AssertionError("admin requests must not reach the mirror");

@@ -22,15 +22,16 @@ import dev.ferry.sync.GoPrewarmPlanner;
 import dev.ferry.sync.ImagePrewarmPlanner;
 import dev.ferry.sync.ItemRunner;
 import dev.ferry.sync.MirrorSetPlanner;
-import dev.ferry.upstreams.AttemptOutcome;
-import dev.ferry.upstreams.BreakerState;
-import dev.ferry.upstreams.Credentials;
-import dev.ferry.upstreams.FailureKind;
-import dev.ferry.upstreams.GoProxyList;
-import dev.ferry.upstreams.PoolSettings;
-import dev.ferry.upstreams.Upstream;
-import dev.ferry.upstreams.UpstreamPool;
-import dev.ferry.upstreams.UpstreamTimeouts;
+import dev.ferry.upstreams.pool.AfterFailure;
+import dev.ferry.upstreams.pool.AttemptOutcome;
+import dev.ferry.upstreams.pool.BreakerState;
+import dev.ferry.upstreams.pool.Credentials;
+import dev.ferry.upstreams.pool.FailureKind;
+import dev.ferry.upstreams.goproxy.GoProxyList;
+import dev.ferry.upstreams.pool.PoolSettings;
+import dev.ferry.upstreams.pool.Upstream;
+import dev.ferry.upstreams.pool.UpstreamPool;
+import dev.ferry.upstreams.pool.UpstreamTimeouts;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.Socket;
@@ -88,7 +89,7 @@ class AdminRoutingTest {
         BundleApi bundles = new BundleApi(new FakeBundles(), List.of(), p -> { });
         AdminApi api = new AdminApi(prewarm, sets, pins, runner, go, images, setPlanner, store::stats, metrics, bundles);
         pool = new UpstreamPool(List.of(new Upstream(URI.create("https://mirror.example:8443/go+proxy/a%20b"), ODD,
-                GoProxyList.FallThrough.ANY_ERROR, 1, Credentials.NONE, UpstreamTimeouts.defaults())),
+                AfterFailure.MOVE_ON, 1, Credentials.NONE, UpstreamTimeouts.defaults())),
                 PoolSettings.defaults(), clock, metrics);
         Files.createDirectories(tmp.resolve("data"));
         admin = new AdminHttp(api, metrics, new AuditLog(tmp.resolve("data").resolve(AuditLog.FILE), clock), TOKEN,

@@ -6,15 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ferry.server.admin.AuditLog;
 import dev.ferry.server.metrics.FerryMetrics;
-import dev.ferry.upstreams.AttemptOutcome;
-import dev.ferry.upstreams.BreakerState;
-import dev.ferry.upstreams.Credentials;
-import dev.ferry.upstreams.FailureKind;
-import dev.ferry.upstreams.GoProxyList;
-import dev.ferry.upstreams.PoolSettings;
-import dev.ferry.upstreams.Upstream;
-import dev.ferry.upstreams.UpstreamPool;
-import dev.ferry.upstreams.UpstreamTimeouts;
+import dev.ferry.upstreams.pool.AfterFailure;
+import dev.ferry.upstreams.pool.AttemptOutcome;
+import dev.ferry.upstreams.pool.BreakerState;
+import dev.ferry.upstreams.pool.Credentials;
+import dev.ferry.upstreams.pool.FailureKind;
+import dev.ferry.upstreams.pool.PoolSettings;
+import dev.ferry.upstreams.pool.Upstream;
+import dev.ferry.upstreams.pool.UpstreamPool;
+import dev.ferry.upstreams.pool.UpstreamTimeouts;
 import dev.ferry.server.cli.CliContext;
 import dev.ferry.server.cli.FerryMain;
 import java.io.PrintWriter;
@@ -48,8 +48,8 @@ class UpstreamReleaseTest {
     @BeforeEach
     void start() {
         List<Upstream> ups = List.of(
-                new Upstream(URI.create(LIAR), LIAR, GoProxyList.FallThrough.ANY_ERROR, 1, Credentials.NONE, UpstreamTimeouts.defaults()),
-                new Upstream(URI.create("https://good.example"), "https://good.example", GoProxyList.FallThrough.ANY_ERROR, 1,
+                new Upstream(URI.create(LIAR), LIAR, AfterFailure.MOVE_ON, 1, Credentials.NONE, UpstreamTimeouts.defaults()),
+                new Upstream(URI.create("https://good.example"), "https://good.example", AfterFailure.MOVE_ON, 1,
                         Credentials.NONE, UpstreamTimeouts.defaults()));
         pool = new UpstreamPool(ups, PoolSettings.defaults(), Clock.systemUTC(), metrics);
         metrics.watch(pool);

@@ -5,14 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ferry.storage.StoreStats;
-import dev.ferry.upstreams.AttemptOutcome;
-import dev.ferry.upstreams.Credentials;
-import dev.ferry.upstreams.FailureKind;
-import dev.ferry.upstreams.GoProxyList;
-import dev.ferry.upstreams.PoolSettings;
-import dev.ferry.upstreams.Upstream;
-import dev.ferry.upstreams.UpstreamPool;
-import dev.ferry.upstreams.UpstreamTimeouts;
+import dev.ferry.upstreams.pool.AfterFailure;
+import dev.ferry.upstreams.pool.AttemptOutcome;
+import dev.ferry.upstreams.pool.Credentials;
+import dev.ferry.upstreams.pool.FailureKind;
+import dev.ferry.upstreams.goproxy.GoProxyList;
+import dev.ferry.upstreams.pool.PoolSettings;
+import dev.ferry.upstreams.pool.Upstream;
+import dev.ferry.upstreams.pool.UpstreamPool;
+import dev.ferry.upstreams.pool.UpstreamTimeouts;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -145,7 +146,7 @@ class FerryMetricsTest {
 
     private static UpstreamPool pool(FerryMetrics metrics, String... urls) {
         List<Upstream> ups = java.util.Arrays.stream(urls).map(u -> new Upstream(URI.create(u), u,
-                GoProxyList.FallThrough.ANY_ERROR, 1, new Credentials.None(), UpstreamTimeouts.defaults())).toList();
+                AfterFailure.MOVE_ON, 1, new Credentials.None(), UpstreamTimeouts.defaults())).toList();
         return new UpstreamPool(ups, PoolSettings.defaults(), Clock.systemUTC(), metrics);
     }
 }

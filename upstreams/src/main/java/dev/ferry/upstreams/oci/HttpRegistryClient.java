@@ -8,128 +8,91 @@ import dev.ferry.protocols.oci.MediaTypes;
 import dev.ferry.protocols.oci.Reference;
 import dev.ferry.protocols.oci.RepositoryName;
 import dev.ferry.protocols.oci.Tag;
-import dev.ferry.upstreams.AttemptOutcome;
-import dev.ferry.upstreams.BodyHandler;
-import dev.ferry.upstreams.ContentMismatch;
-import dev.ferry.upstreams.ContentRejected;
-import dev.ferry.upstreams.Credentials;
-import dev.ferry.upstreams.FailureKind;
-import dev.ferry.upstreams.FetchResult;
-import dev.ferry.upstreams.GoProxyList;
-import dev.ferry.upstreams.HttpGoProxyClient;
-import dev.ferry.upstreams.PoolSettings;
-import dev.ferry.upstreams.RetryAfter;
-import dev.ferry.upstreams.RetryPolicy;
-import dev.ferry.upstreams.Sent;
-import dev.ferry.upstreams.SplicedBody;
-import dev.ferry.upstreams.Strategy;
-import dev.ferry.upstreams.Transfer;
-import dev.ferry.upstreams.TransferFailure;
-import dev.ferry.upstreams.Upstream;
-import dev.ferry.upstreams.UpstreamEvents;
-import dev.ferry.upstreams.UpstreamPool;
-import dev.ferry.upstreams.WatchedBody;
+import dev.ferry.upstreams.oci.auth.RegistryAuth;
+import dev.ferry.upstreams.pool.AfterFailure;
+import dev.ferry.upstreams.pool.Answer;
+import dev.ferry.upstreams.pool.AttemptOutcome;
+import dev.ferry.upstreams.pool.Attempted;
+import dev.ferry.upstreams.pool.BodyHandler;
+import dev.ferry.upstreams.pool.FailureKind;
+import dev.ferry.upstreams.pool.FetchResult;
+import dev.ferry.upstreams.pool.Outcome;
+import dev.ferry.upstreams.pool.PoolSettings;
+import dev.ferry.upstreams.pool.PoolWalk;
+import dev.ferry.upstreams.pool.Sent;
+import dev.ferry.upstreams.pool.Upstream;
+import dev.ferry.upstreams.pool.UpstreamCall;
+import dev.ferry.upstreams.pool.UpstreamEvents;
+import dev.ferry.upstreams.pool.UpstreamHttp;
+import dev.ferry.upstreams.pool.UpstreamPool;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.net.ConnectException;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import javax.net.ssl.SSLException;
 
 /**
  * {@link RegistryClient} on the JDK HttpClient over an {@link UpstreamPool} of the registry's endpoints.
  * Each endpoint's {@link Upstream#credentials()} are used for Basic challenges and for the token realm.
  *
- * <p>One walk asks the endpoints in the pool's order. Any failure (no connection, timeouts, a broken or stalled
- * body, 5xx, 429, an unexpected status, a body the handler rejects, a token realm that fails) counts against the
- * endpoint and moves on to the next; a 404 ends the walk as NotFound only when no endpoint before it failed,
- * because a replica's 404 is authoritative only if the others could not have said otherwise. An endpoint whose
- * breaker is open is skipped. A walk that failed is repeated after a jittered backoff within the retry budget
- * ({@link PoolSettings#retry()}). An IOException the handler raises on its own side (not from reading the body)
- * is ferry's problem: no penalty, and the walk stops.
+ * <p>One walk ({@link PoolWalk}) asks the endpoints in the pool's order. Any failure (no connection, timeouts, a
+ * broken or stalled body, 5xx, 429, an unexpected status, a body the handler rejects, a token realm that fails)
+ * counts against the endpoint and moves on to the next; a 404 ends the walk as NotFound only when no endpoint
+ * before it failed, because a replica's 404 is authoritative only if the others could not have said otherwise.
+ * An endpoint whose breaker is open is skipped. A walk that failed is repeated after a jittered backoff within
+ * the retry budget ({@link PoolSettings#retry()}). An IOException the handler raises on its own side (not from
+ * reading the body) is ferry's problem: no penalty, and the walk stops. A first request is not hedged; a blob
+ * that breaks part-way is continued, from the same endpoint first ({@link #SAME_ENDPOINT_RESUMES}).
  *
- * <p>Authentication follows the endpoint's {@code WWW-Authenticate} (see {@link #exchange}). Redirects are
- * followed here rather than by the HttpClient so that Authorization never goes to another host: blob redirects
+ * <p>Authentication follows the endpoint's {@code WWW-Authenticate} ({@link RegistryAuth}). Redirects are
+ * followed by hand ({@link RegistryTransport}) so that Authorization never goes to another host: blob redirects
  * point at object stores whose presigned URLs are refused when they carry a second credential.
  */
 public final class HttpRegistryClient implements RegistryClient {
-    private static final System.Logger LOG = System.getLogger(HttpRegistryClient.class.getName());
-    static final int MAX_REDIRECTS = 5;
     /** The referrers API answers an image index; the limit the contract promises callers. */
     static final int REFERRERS_LIMIT = 4 * 1024 * 1024;
     /** A tags page bigger than this is hostile; registries paginate long before. */
     static final int TAGS_LIMIT = 8 * 1024 * 1024;
-    /** Token responses are a few KiB (JWTs with claims); this only bounds memory. */
-    static final int TOKEN_LIMIT = 1024 * 1024;
     static final int REASON_LIMIT = 300;
     /** How often a broken blob body is continued from the endpoint it broke on before moving on. */
     static final int SAME_ENDPOINT_RESUMES = 2;
-    /** The docker token spec's default when a token response names no lifetime. */
-    static final Duration DEFAULT_TOKEN_LIFETIME = Duration.ofSeconds(60);
-    /** A token is dropped this long before it expires (at most a quarter of its life), so it never expires in flight. */
-    static final Duration TOKEN_MARGIN = Duration.ofSeconds(10);
     private static final String ACCEPT_MANIFESTS = String.join(", ", MediaTypes.MANIFESTS);
     private static final Pattern LINK = Pattern.compile("<([^>]*)>([^,]*)");
     private static final Pattern REL_NEXT = Pattern.compile(";\\s*rel\\s*=\\s*\"?([^\";]*)\"?", Pattern.CASE_INSENSITIVE);
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final ScheduledThreadPoolExecutor WATCHDOG = newWatchdog();
+    /** Endpoints are replicas: a 404 is the answer unless an endpoint before it failed; first requests are not hedged. */
+    private static final PoolWalk.Rules REPLICAS = new PoolWalk.Rules(false, true, status -> status == 404);
 
     private final String registry;
     private final UpstreamPool pool;
-    private final UpstreamEvents events;
-    private final Clock clock;
-    private final Map<String, HttpClient> clients = new HashMap<>();
-    /** The last challenge each endpoint answered with, by endpoint name: says how to authenticate up front. */
-    private final Map<String, AuthChallenge> challenges = new ConcurrentHashMap<>();
-    private final Map<TokenKey, Token> tokens = new ConcurrentHashMap<>();
+    private final UpstreamHttp http;
+    private final PoolWalk walk;
+    private final RegistryTransport transport;
+    private final RegistryAuth auth;
 
     /**
-     * Every endpoint moves on to the next after any error, whatever its {@link Upstream#fallThrough()} says:
+     * Every endpoint moves on to the next after any error, whatever its {@link Upstream#afterFailure()} says:
      * endpoints of one registry are replicas, not the go command's ordered list of different proxies.
      */
     public HttpRegistryClient(String registry, List<Upstream> endpoints, PoolSettings settings, UpstreamEvents events,
                               Clock clock) {
         this.registry = registry;
-        this.events = events;
-        this.clock = clock;
         List<Upstream> replicas = endpoints.stream().map(u -> new Upstream(withoutTrailingSlash(u.base()), u.name(),
-                GoProxyList.FallThrough.ANY_ERROR, u.weight(), u.credentials(), u.timeouts())).toList();
+                AfterFailure.MOVE_ON, u.weight(), u.credentials(), u.timeouts())).toList();
         this.pool = new UpstreamPool(replicas, settings, clock, events);
-        for (Upstream u : replicas) {
-            // Redirect.NEVER: see the class comment. HTTP/2 only where TLS negotiates it; sendOnce picks per URI.
-            clients.put(u.name(), HttpClient.newBuilder()
-                    .connectTimeout(u.timeouts().connect())
-                    .followRedirects(HttpClient.Redirect.NEVER)
-                    .version(HttpClient.Version.HTTP_2)
-                    .build());
-        }
+        this.http = new UpstreamHttp(pool, events, clock);
+        this.walk = new PoolWalk(pool, http, events, REPLICAS);
+        this.transport = new RegistryTransport(http, replicas);
+        this.auth = new RegistryAuth(http, transport, clock);
     }
 
     private static URI withoutTrailingSlash(URI base) {
@@ -144,21 +107,21 @@ public final class HttpRegistryClient implements RegistryClient {
 
     @Override
     public FetchResult<ManifestHead> headManifest(RepositoryName repository, Reference reference) {
-        Call call = new Call("HEAD", "v2/" + repository + "/manifests/" + reference, pullScope(repository), ACCEPT_MANIFESTS);
-        return fetch(call, (plan, index, response) -> {
-            SplicedBody.closeQuietly(response.body());
-            return new Attempted<>(new Outcome.Success<>(head(response)), index);
+        RegistryCall call = new RegistryCall("HEAD", "v2/" + repository + "/manifests/" + reference, pullScope(repository), ACCEPT_MANIFESTS);
+        return fetch(call, (exchange, answer) -> {
+            UpstreamHttp.closeQuietly(answer.response().body());
+            return new Attempted<>(new Outcome.Success<>(head(answer.response())), answer.index());
         });
     }
 
     @Override
     public FetchResult<Long> headBlob(RepositoryName repository, Digest digest) {
-        Call call = new Call("HEAD", "v2/" + repository + "/blobs/" + digest, pullScope(repository), null, true);
-        return fetch(call, (plan, index, response) -> {
-            SplicedBody.closeQuietly(response.body());
+        RegistryCall call = new RegistryCall("HEAD", "v2/" + repository + "/blobs/" + digest, pullScope(repository), null, true);
+        return fetch(call, (exchange, answer) -> {
+            UpstreamHttp.closeQuietly(answer.response().body());
             // A redirect's own Content-Length says nothing about the blob.
-            long size = response.statusCode() == 200 ? response.headers().firstValueAsLong("Content-Length").orElse(-1) : -1;
-            return new Attempted<>(new Outcome.Success<>(size), index);
+            long size = answer.status() == 200 ? answer.declaredLength() : -1;
+            return new Attempted<>(new Outcome.Success<>(size), answer.index());
         });
     }
 
@@ -168,84 +131,23 @@ public final class HttpRegistryClient implements RegistryClient {
      */
     @Override
     public <T> FetchResult<T> manifest(RepositoryName repository, Reference reference, ManifestHandler<T> handler) {
-        Call call = new Call("GET", "v2/" + repository + "/manifests/" + reference, pullScope(repository), ACCEPT_MANIFESTS);
-        return fetch(call, (plan, index, response) -> {
-            Upstream upstream = plan.get(index).upstream();
-            ManifestHead head = head(response);
-            Outcome<byte[]> read = readBounded(upstream, response, Manifest.MAX_SIZE, "manifest");
-            if (!(read instanceof Outcome.Success<byte[]>(byte[] bytes, long count, long nanos, Transfer ignored))) {
-                return new Attempted<>(read.cast(), index);
+        RegistryCall call = new RegistryCall("GET", "v2/" + repository + "/manifests/" + reference, pullScope(repository), ACCEPT_MANIFESTS);
+        return fetch(call, (exchange, answer) -> {
+            String endpoint = answer.upstream().name();
+            ManifestHead head = head(answer.response());
+            Outcome<byte[]> read = http.readWhole(answer.upstream(), answer.response(), Manifest.MAX_SIZE, "manifest");
+            if (!(read instanceof Outcome.Success<byte[]>(byte[] bytes, long count, long nanos))) {
+                return new Attempted<>(read.cast(), answer.index());
             }
-            try {
-                return new Attempted<>(new Outcome.Success<>(handler.handle(new ByteArrayInputStream(bytes), head,
-                        upstream.name()), count, nanos), index);
-            } catch (ContentMismatch e) {
-                return new Attempted<>(new Outcome.Failure<>(FailureKind.MISMATCH, e.getMessage(), null, e.subject()), index);
-            } catch (ContentRejected e) {
-                return new Attempted<>(failure(FailureKind.REJECTED, e.getMessage()), index);
-            } catch (IOException | UncheckedIOException e) {
-                return new Attempted<>(failure(FailureKind.HANDLER, WatchedBody.describe(e)), index);
-            }
+            return new Attempted<>(Outcome.handled(() -> handler.handle(new ByteArrayInputStream(bytes), head, endpoint),
+                    count, nanos), answer.index());
         });
     }
 
     @Override
     public <T> FetchResult<T> blob(RepositoryName repository, Digest digest, BodyHandler<T> handler) {
-        Call call = new Call("GET", "v2/" + repository + "/blobs/" + digest, pullScope(repository), null);
-        SplicedBody.Transport transport = new SplicedBody.Transport() {
-            @Override
-            public Sent send(Upstream upstream, String path, long rangeFrom) {
-                return exchange(upstream, call, rangeFrom);
-            }
-
-            @Override
-            public WatchedBody watch(Upstream upstream, HttpResponse<InputStream> response, long declared) {
-                return HttpRegistryClient.this.watch(upstream, response, declared);
-            }
-
-            @Override
-            public Duration hedgeDelay() {
-                return pool.hedgeDelay();
-            }
-        };
-        return fetch(call, (plan, index, response) -> {
-            Upstream upstream = plan.get(index).upstream();
-            long declared = response.headers().firstValueAsLong("Content-Length").orElse(-1);
-            WatchedBody first = watch(upstream, response, declared, relativeFloor(plan, index));
-            SplicedBody body = new SplicedBody(transport, events, pool.settings().strategy() == Strategy.WEIGHTED,
-                    plan, index, call.path(), first, declared, SAME_ENDPOINT_RESUMES);
-            try {
-                Outcome<T> outcome = deliver(handler, body, declared, plan.get(body.index()).upstream());
-                if (outcome instanceof Outcome.Success<T> s && body.index() == index) {
-                    outcome = new Outcome.Success<>(s.value(), first.count(), first.readNanos());
-                } else if (outcome instanceof Outcome.Success<T> s) {
-                    outcome = new Outcome.Success<>(s.value(), -1, 0, body.continuedTransfer());
-                }
-                return new Attempted<>(outcome, body.index(), body.unreachable());
-            } finally {
-                body.closeQuietly();
-            }
-        });
-    }
-
-    private <T> Outcome<T> deliver(BodyHandler<T> handler, SplicedBody body, long declared, Upstream first) {
-        try {
-            return new Outcome.Success<>(handler.handle(body, declared, first.name()));
-        } catch (ContentMismatch e) {
-            TransferFailure cause = body.failure();
-            return cause != null ? failure(cause.kind(), cause.getMessage())
-                    : new Outcome.Failure<>(FailureKind.MISMATCH, e.getMessage(), null, e.subject());
-        } catch (ContentRejected e) {
-            // A parser that choked on a cut-off body is a transfer failure, not bad content.
-            TransferFailure cause = body.failure();
-            return cause != null ? failure(cause.kind(), cause.getMessage()) : failure(FailureKind.REJECTED, e.getMessage());
-        } catch (IOException | UncheckedIOException e) {
-            TransferFailure cause = body.failure();
-            return cause != null ? failure(cause.kind(), cause.getMessage())
-                    : failure(FailureKind.HANDLER, WatchedBody.describe(e instanceof UncheckedIOException u ? u.getCause() : e));
-        } finally {
-            body.reportBytes();
-        }
+        RegistryCall call = new RegistryCall("GET", "v2/" + repository + "/blobs/" + digest, pullScope(repository), null);
+        return fetch(call, (exchange, answer) -> walk.stream(exchange, answer, handler, SAME_ENDPOINT_RESUMES));
     }
 
     /** Tags the upstream lists that are not valid tags are left out: ferry could not serve them anyway. */
@@ -259,21 +161,22 @@ public final class HttpRegistryClient implements RegistryClient {
             query.add("last=" + URLEncoder.encode(last, StandardCharsets.UTF_8));
         }
         String path = "v2/" + repository + "/tags/list" + (query.isEmpty() ? "" : "?" + String.join("&", query));
-        Call call = new Call("GET", path, pullScope(repository), "application/json");
-        return fetch(call, (plan, index, response) -> {
-            Outcome<byte[]> read = readBounded(plan.get(index).upstream(), response, TAGS_LIMIT, "tags list");
-            if (!(read instanceof Outcome.Success<byte[]>(byte[] bytes, long count, long nanos, Transfer ignored))) {
+        RegistryCall call = new RegistryCall("GET", path, pullScope(repository), "application/json");
+        return fetch(call, (exchange, answer) -> {
+            int index = answer.index();
+            Outcome<byte[]> read = http.readWhole(answer.upstream(), answer.response(), TAGS_LIMIT, "tags list");
+            if (!(read instanceof Outcome.Success<byte[]>(byte[] bytes, long count, long nanos))) {
                 return new Attempted<>(read.cast(), index);
             }
             JsonNode list;
             try {
                 list = JSON.readTree(bytes);
             } catch (IOException e) {
-                return new Attempted<>(failure(FailureKind.REJECTED, "tags list is not JSON"), index);
+                return new Attempted<>(Outcome.failure(FailureKind.REJECTED, "tags list is not JSON"), index);
             }
             JsonNode tags = list == null ? null : list.get("tags");
             if (list == null || !list.isObject() || (tags != null && !tags.isNull() && !tags.isArray())) {
-                return new Attempted<>(failure(FailureKind.REJECTED, "tags list is not an object with a tags array"), index);
+                return new Attempted<>(Outcome.failure(FailureKind.REJECTED, "tags list is not an object with a tags array"), index);
             }
             List<String> names = new ArrayList<>();
             if (tags != null) {
@@ -283,7 +186,7 @@ public final class HttpRegistryClient implements RegistryClient {
                     }
                 }
             }
-            String next = nextLast(response.headers().allValues("Link"));
+            String next = nextLast(answer.response().headers().allValues("Link"));
             return new Attempted<>(new Outcome.Success<>(new TagPage(List.copyOf(names), next)), index);
         });
     }
@@ -343,20 +246,21 @@ public final class HttpRegistryClient implements RegistryClient {
     /** The body must be a JSON object: anything else is rejected here so the caller never stores it. */
     @Override
     public FetchResult<byte[]> referrers(RepositoryName repository, Digest subject) {
-        Call call = new Call("GET", "v2/" + repository + "/referrers/" + subject, pullScope(repository),
+        RegistryCall call = new RegistryCall("GET", "v2/" + repository + "/referrers/" + subject, pullScope(repository),
                 MediaTypes.OCI_INDEX);
-        return fetch(call, (plan, index, response) -> {
-            Outcome<byte[]> read = readBounded(plan.get(index).upstream(), response, REFERRERS_LIMIT, "referrers index");
-            if (!(read instanceof Outcome.Success<byte[]>(byte[] bytes, long count, long nanos, Transfer ignored))) {
+        return fetch(call, (exchange, answer) -> {
+            int index = answer.index();
+            Outcome<byte[]> read = http.readWhole(answer.upstream(), answer.response(), REFERRERS_LIMIT, "referrers index");
+            if (!(read instanceof Outcome.Success<byte[]>(byte[] bytes, long count, long nanos))) {
                 return new Attempted<>(read, index);
             }
             try {
                 JsonNode tree = JSON.readTree(bytes);
                 if (tree == null || !tree.isObject()) {
-                    return new Attempted<>(failure(FailureKind.REJECTED, "referrers answer is not a JSON object"), index);
+                    return new Attempted<>(Outcome.failure(FailureKind.REJECTED, "referrers answer is not a JSON object"), index);
                 }
             } catch (IOException e) {
-                return new Attempted<>(failure(FailureKind.REJECTED, "referrers answer is not JSON"), index);
+                return new Attempted<>(Outcome.failure(FailureKind.REJECTED, "referrers answer is not JSON"), index);
             }
             return new Attempted<>(read, index);
         });
@@ -380,201 +284,61 @@ public final class HttpRegistryClient implements RegistryClient {
     @Override
     public void close() {
         pool.close();
-        clients.values().forEach(HttpClient::shutdownNow);
+        transport.close();
     }
 
     // ---- the walk ----
 
-    /** One request of the distribution API: method, path under the endpoint, token scope, Accept (or null). */
-    /** {@code redirectAnswers}: a redirect is the answer (a HEAD whose storage URL is signed for GET only). */
-    private record Call(String method, String path, String scope, String accept, boolean redirectAnswers) {
-        Call(String method, String path, String scope, String accept) {
-            this(method, path, scope, accept, false);
-        }
-    }
-
-    /** Reads the 200 answer of the endpoint at {@code plan[index]}; owns and closes its body. */
+    /** Reads the success answer (a 200, or a redirect the call reads as one) that {@code exchange} got; owns and closes its body. */
     @FunctionalInterface
     private interface Reader<T> {
-        Attempted<T> read(List<UpstreamPool.Member> plan, int index, HttpResponse<InputStream> response);
+        Attempted<T> read(Exchange<T> exchange, Answer answer);
     }
 
-    /** What one attempt came to; {@code kind == null} means the caller was interrupted. */
-    private sealed interface Outcome<T> {
-        /** {@code bytes} and {@code bodyNanos} (time spent waiting for them) time a 200 body; bytes -1: not timed. */
-        record Success<T>(T value, long bytes, long bodyNanos, Transfer continued) implements Outcome<T> {
-            Success(T value) {
-                this(value, -1, 0, null);
-            }
-
-            Success(T value, long bytes, long bodyNanos) {
-                this(value, bytes, bodyNanos, null);
-            }
-        }
-
-        record Missing<T>(int status, String reason) implements Outcome<T> {}
-
-        record Failure<T>(FailureKind kind, String detail, Duration retryAfter, String subject) implements Outcome<T> {
-            Failure(FailureKind kind, String detail, Duration retryAfter) {
-                this(kind, detail, retryAfter, null);
-            }
-        }
-
-        @SuppressWarnings("unchecked")
-        default <U> Outcome<U> cast() {
-            if (this instanceof Success<?>) {
-                throw new IllegalStateException("only a non-success outcome changes type");
-            }
-            return (Outcome<U>) this;
-        }
-    }
-
-    /** An attempt's outcome and the plan index of the endpoint it ended on (later than the start after a splice). */
-    private record Attempted<T>(Outcome<T> outcome, int index, Set<Integer> unreachable) {
-        Attempted(Outcome<T> outcome, int index) {
-            this(outcome, index, Set.of());
-        }
-    }
-
-    private record Walk<T>(FetchResult<T> result, boolean retryable) {}
-
-    private <T> FetchResult<T> fetch(Call call, Reader<T> reader) {
+    private <T> FetchResult<T> fetch(RegistryCall call, Reader<T> reader) {
         if (pool.isEmpty()) {
             return new FetchResult.Failed<>(List.of());
         }
-        RetryPolicy retry = pool.settings().retry();
-        long deadline = System.nanoTime() + retry.budget().toNanos();
-        for (int walk = 1; ; walk++) {
-            Walk<T> result = walk(call, reader, deadline);
-            if (!result.retryable() || walk >= retry.attempts()) {
-                return result.result();
-            }
-            long wait = retry.backoff(walk).toNanos();
-            if (System.nanoTime() + wait >= deadline) {
-                return result.result();
-            }
-            try {
-                TimeUnit.NANOSECONDS.sleep(wait);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return result.result();
-            }
-        }
+        return walk.fetch(new Exchange<>(call, reader));
     }
 
-    private <T> Walk<T> walk(Call call, Reader<T> reader, long deadline) {
-        List<UpstreamPool.Member> plan = pool.plan();
-        List<FetchResult.Attempt> attempts = new ArrayList<>();
-        boolean failed = false;
-        boolean retryable = false;
-        Set<Integer> skip = new HashSet<>();
-        for (int i = 0; i < plan.size(); i++) {
-            if (skip.contains(i)) {
-                continue;
-            }
-            UpstreamPool.Member member = plan.get(i);
-            String name = member.upstream().name();
-            if (System.nanoTime() >= deadline) {
-                attempts.add(new FetchResult.Attempt(name, "not asked: retry budget of "
-                        + pool.settings().retry().budget().toMillis() + " ms used up"));
-                failed = true;
-                break;
-            }
-            if (!member.tryAcquire()) {
-                attempts.add(new FetchResult.Attempt(name, member.skippedBecause()));
-                continue;
-            }
+    /** One call as the walk asks it of each endpoint: authenticated as the endpoint asks, redirects followed. */
+    private final class Exchange<T> implements UpstreamCall<T> {
+        private final RegistryCall call;
+        private final Reader<T> reader;
+
+        Exchange(RegistryCall call, Reader<T> reader) {
+            this.call = call;
+            this.reader = reader;
+        }
+
+        @Override
+        public String path() {
+            return call.path();
+        }
+
+        @Override
+        public Sent send(Upstream upstream, long rangeFrom) {
             long started = System.nanoTime();
-            Sent sent = exchange(member.upstream(), call, 0);
-            long toHeaders = System.nanoTime() - started;
-            int asked = i;
-            Attempted<T> attempted = attempt(plan, i, call, sent, reader);
-            i = attempted.index();
-            skip.addAll(attempted.unreachable());
-            UpstreamPool.Member last = plan.get(i);
-            String lastName = last.upstream().name();
-            switch (attempted.outcome()) {
-                case Outcome.Success<T> s -> {
-                    last.record(new AttemptOutcome.Success(i != asked ? s.continued() : s.bytes() < 0 ? null
-                            : new Transfer(s.bytes(), toHeaders, toHeaders + s.bodyNanos())));
-                    return new Walk<>(new FetchResult.Fetched<>(s.value(), lastName), false);
-                }
-                case Outcome.Missing<T> m -> {
-                    last.record(new AttemptOutcome.NotFound(m.status()));
-                    if (!failed) {
-                        return new Walk<>(new FetchResult.NotFound<>(m.status(), m.reason()), false);
-                    }
-                    // An endpoint before it failed and might have had it: not proof of absence, ask on.
-                    attempts.add(new FetchResult.Attempt(lastName, "not found (" + m.status() + ")"));
-                }
-                case Outcome.Failure<T> f when f.kind() == null || f.kind() == FailureKind.HANDLER -> {
-                    // Not a fault of the endpoint (we were interrupted, our disk failed): stop, and say why.
-                    last.record(new AttemptOutcome.Abandoned(f.detail()));
-                    String problem = f.kind() == null ? f.detail() : f.kind().label() + ": " + f.detail();
-                    attempts.add(new FetchResult.Attempt(lastName, problem));
-                    return new Walk<>(new FetchResult.Failed<>(List.copyOf(attempts)), false);
-                }
-                case Outcome.Failure<T> f -> {
-                    failed = true;
-                    retryable |= f.kind() != FailureKind.REJECTED && f.kind() != FailureKind.MISMATCH;
-                    last.record(new AttemptOutcome.Failure(f.kind(), f.detail(), f.retryAfter(), f.subject()));
-                    attempts.add(new FetchResult.Attempt(lastName, f.kind().label() + ": " + f.detail()));
-                    LOG.log(System.Logger.Level.DEBUG, () -> lastName + " " + call.method() + " " + pathOnly(call.path())
-                            + ": " + f.kind().label() + ": " + f.detail());
-                }
-            }
+            URI start = upstream.resolve(call.path());
+            Sent sent = auth.exchange(upstream, start, call.scope(),
+                    authorization -> transport.follow(upstream, start, call, rangeFrom, authorization));
+            // Timed from the first request: the endpoint's speed is what a client waits for, auth included.
+            return sent instanceof Sent.Answered a ? a.startedAt(started) : sent;
         }
-        return new Walk<>(new FetchResult.Failed<>(List.copyOf(attempts)), retryable);
-    }
 
-    /** The rest of one attempt whose request ended in {@code sent}, classified. */
-    private <T> Attempted<T> attempt(List<UpstreamPool.Member> plan, int index, Call call, Sent sent, Reader<T> reader) {
-        HttpResponse<InputStream> response;
-        switch (sent) {
-            case Sent.Failed f -> {
-                return new Attempted<>(new Outcome.Failure<>(f.kind(), f.detail(), null), index);
+        @Override
+        public Attempted<T> read(Answer answer) {
+            int status = answer.status();
+            if (status == 200 || (RegistryTransport.isRedirect(status) && call.redirectAnswers())) {
+                return reader.read(this, answer);
             }
-            case Sent.Answered a -> response = a.response();
+            return walk.refused(answer, HttpRegistryClient::reason);
         }
-        int status = response.statusCode();
-        if (status == 200 || (isRedirect(status) && call.redirectAnswers())) {
-            return reader.read(plan, index, response);
-        }
-        Upstream upstream = plan.get(index).upstream();
-        WatchedBody body = watch(upstream, response, -1);
-        try (body) {
-            String reason = reason(body);
-            if (status == 404) {
-                return new Attempted<>(new Outcome.Missing<>(status, reason), index);
-            }
-            String detail = "HTTP " + status + (reason.isEmpty() ? "" : ": " + reason);
-            return new Attempted<>(new Outcome.Failure<>(statusKind(status), detail, retryAfter(response, status)), index);
-        } catch (IOException e) {
-            return new Attempted<>(failure(FailureKind.RESET, WatchedBody.describe(e)), index);
-        } finally {
-            events.bytes(upstream.name(), body.count());
-        }
-    }
 
-    /** The whole 200 body, at most {@code limit} bytes (a larger declared length is refused before reading). */
-    private Outcome<byte[]> readBounded(Upstream upstream, HttpResponse<InputStream> response, int limit, String what) {
-        long declared = response.headers().firstValueAsLong("Content-Length").orElse(-1);
-        if (declared > limit) {
-            SplicedBody.closeQuietly(response.body());
-            return failure(FailureKind.REJECTED, what + " of " + declared + " bytes is larger than the limit of " + limit);
-        }
-        WatchedBody body = watch(upstream, response, declared);
-        try (body) {
-            byte[] bytes = body.readNBytes(limit + 1);
-            if (bytes.length > limit) {
-                return failure(FailureKind.REJECTED, what + " is larger than the limit of " + limit + " bytes");
-            }
-            return new Outcome.Success<>(bytes, bytes.length, body.readNanos());
-        } catch (IOException e) {
-            TransferFailure t = body.failure();
-            return t != null ? failure(t.kind(), t.getMessage()) : failure(FailureKind.RESET, WatchedBody.describe(e));
-        } finally {
-            events.bytes(upstream.name(), body.count());
+        @Override
+        public String describe(Upstream upstream) {
+            return upstream.name() + " " + call.method() + " " + RegistryTransport.pathOnly(call.path());
         }
     }
 
@@ -593,410 +357,18 @@ public final class HttpRegistryClient implements RegistryClient {
                 headers.firstValueAsLong("Content-Length").orElse(-1));
     }
 
-    // ---- one request: authentication and redirects ----
-
-    /** Why a request could not be authorised; becomes the endpoint's failure. */
-    private static final class AuthFailure extends Exception {
-        final FailureKind kind;
-
-        AuthFailure(FailureKind kind, String message) {
-            super(message, null, false, false);
-            this.kind = kind;
-        }
-    }
-
-    /**
-     * Sends {@code call} to {@code upstream} and follows redirects: the final answer, or why there is none. Up
-     * front it sends what is known to work for the endpoint (a static bearer token; Basic credentials once the
-     * endpoint asked for Basic; the cached token for this scope), else nothing. A 401 from the endpoint itself
-     * is answered once: the challenge it carries says how (a fresh token from the Bearer realm, or Basic
-     * credentials); a cached token it refused (expired early, revoked) is dropped first. A second 401 fails.
-     */
-    private Sent exchange(Upstream upstream, Call call, long rangeFrom) {
-        URI start = upstream.resolve(call.path());
-        String authorization = knownAuthorization(upstream, call.scope());
-        boolean fresh = false;
-        while (true) {
-            Sent sent = follow(upstream, start, call, rangeFrom, authorization);
-            if (!(sent instanceof Sent.Answered a) || a.status() != 401 || !sameOrigin(start, a.response().uri())) {
-                return sent;
-            }
-            List<AuthChallenge> offered = AuthChallenge.parseAll(a.response().headers().allValues("WWW-Authenticate"));
-            SplicedBody.closeQuietly(a.response().body());
-            if (fresh || upstream.credentials() instanceof Credentials.Bearer) {
-                return new Sent.Failed(FailureKind.STATUS_4XX, "HTTP 401: the registry refused "
-                        + (fresh ? "the credentials it asked for" : "the configured bearer token"));
-            }
-            if (authorization != null) {
-                forgetToken(upstream, call.scope());
-            }
-            AuthChallenge challenge = AuthChallenge.preferred(offered);
-            if (challenge == null) {
-                return new Sent.Failed(FailureKind.STATUS_4XX, "HTTP 401 without a Bearer or Basic challenge");
-            }
-            challenges.put(upstream.name(), challenge);
-            try {
-                authorization = authorize(upstream, challenge, call.scope());
-            } catch (AuthFailure e) {
-                return new Sent.Failed(e.kind, e.getMessage());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return new Sent.Failed(null, "interrupted");
-            }
-            fresh = true;
-        }
-    }
-
-    private String knownAuthorization(Upstream upstream, String scope) {
-        if (upstream.credentials() instanceof Credentials.Bearer b) {
-            return b.authorization().orElseThrow();
-        }
-        AuthChallenge challenge = challenges.get(upstream.name());
-        if (challenge == null) {
-            return null;
-        }
-        if (challenge.isBasic()) {
-            return upstream.credentials() instanceof Credentials.Basic b ? b.authorization().orElseThrow() : null;
-        }
-        Token token = tokens.get(TokenKey.of(upstream, challenge, scope));
-        if (token == null) {
-            return null;
-        }
-        if (!clock.instant().isBefore(token.usableUntil())) {
-            tokens.remove(TokenKey.of(upstream, challenge, scope), token);
-            return null;
-        }
-        return token.authorization();
-    }
-
-    private void forgetToken(Upstream upstream, String scope) {
-        AuthChallenge challenge = challenges.get(upstream.name());
-        if (challenge != null && challenge.isBearer()) {
-            tokens.remove(TokenKey.of(upstream, challenge, scope));
-        }
-    }
-
-    /** The Authorization value that answers {@code challenge}. */
-    private String authorize(Upstream upstream, AuthChallenge challenge, String scope) throws AuthFailure, InterruptedException {
-        if (challenge.isBasic()) {
-            if (upstream.credentials() instanceof Credentials.Basic b) {
-                return b.authorization().orElseThrow();
-            }
-            throw new AuthFailure(FailureKind.STATUS_4XX, "HTTP 401: the registry asks for Basic credentials and none are configured");
-        }
-        Token token = fetchToken(upstream, challenge, scope);
-        tokens.put(TokenKey.of(upstream, challenge, scope), token);
-        return token.authorization();
-    }
-
-    /** Tokens are cached by endpoint, realm, service and the scope ferry asked for. */
-    private record TokenKey(String endpoint, String realm, String service, String scope) {
-        static TokenKey of(Upstream upstream, AuthChallenge c, String scope) {
-            return new TokenKey(upstream.name(), c.param("realm"), c.param("service"), scope);
-        }
-    }
-
-    /** {@code authorization} is the whole header value; toString hides it. */
-    private record Token(String authorization, Instant usableUntil) {
-        @Override
-        public String toString() {
-            return "Token[***, until " + usableUntil + "]";
-        }
-    }
-
-    /**
-     * GET of the challenge's realm with its service and scope (the challenge's scope if it names one, else pull
-     * of the repository), with the endpoint's Basic credentials if it has some (docker token spec). The realm
-     * must be https when the registry is (the credentials would otherwise cross the network in clear).
-     */
-    private Token fetchToken(Upstream upstream, AuthChallenge challenge, String scope) throws AuthFailure, InterruptedException {
-        String realmText = challenge.param("realm");
-        URI realm;
-        try {
-            realm = URI.create(realmText.strip());
-        } catch (IllegalArgumentException e) {
-            throw new AuthFailure(FailureKind.STATUS_4XX, "token realm is not a URL");
-        }
-        String scheme = realm.getScheme() == null ? "" : realm.getScheme().toLowerCase(Locale.ROOT);
-        if (!realm.isAbsolute() || realm.getHost() == null || !(scheme.equals("https") || scheme.equals("http"))) {
-            throw new AuthFailure(FailureKind.STATUS_4XX, "token realm is not an http(s) URL: " + origin(realm));
-        }
-        if (scheme.equals("http") && "https".equalsIgnoreCase(upstream.base().getScheme())) {
-            throw new AuthFailure(FailureKind.STATUS_4XX, "token realm " + origin(realm) + " is plain http while the registry is https");
-        }
-        String service = challenge.param("service");
-        String wanted = challenge.param("scope") != null ? challenge.param("scope") : scope;
-        StringBuilder query = new StringBuilder();
-        if (service != null) {
-            query.append("service=").append(URLEncoder.encode(service, StandardCharsets.UTF_8));
-        }
-        if (!query.isEmpty()) {
-            query.append('&');
-        }
-        query.append("scope=").append(URLEncoder.encode(wanted, StandardCharsets.UTF_8));
-        String base = realm.toString();
-        URI uri;
-        try {
-            uri = URI.create(base + (realm.getRawQuery() == null ? "?" : "&") + query);
-        } catch (IllegalArgumentException e) {
-            throw new AuthFailure(FailureKind.STATUS_4XX, "token realm is not a URL");
-        }
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri).GET()
-                .timeout(upstream.timeouts().firstByte())
-                .header("User-Agent", HttpGoProxyClient.USER_AGENT)
-                .header("Accept", "application/json")
-                .version(version(uri));
-        if (upstream.credentials() instanceof Credentials.Basic basic) {
-            b.header("Authorization", basic.authorization().orElseThrow());
-        }
-        Instant asked = clock.instant();
-        HttpResponse<InputStream> response;
-        long started = System.nanoTime();
-        try {
-            response = clients.get(upstream.name()).send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
-        } catch (IOException e) {
-            Sent.Failed f = classify(upstream, e);
-            throw new AuthFailure(f.kind(), "token realm " + origin(realm) + ": " + f.detail());
-        }
-        events.response(upstream.name(), response.statusCode(), Duration.ofNanos(System.nanoTime() - started));
-        int status = response.statusCode();
-        if (status != 200) {
-            SplicedBody.closeQuietly(response.body());
-            String why = status == 401 || status == 403 ? " (the configured credentials were refused)" : "";
-            throw new AuthFailure(statusKind(status), "token realm " + origin(realm) + " answered HTTP " + status + why);
-        }
-        Outcome<byte[]> read = readBounded(upstream, response, TOKEN_LIMIT, "token response");
-        if (!(read instanceof Outcome.Success<byte[]>(byte[] bytes, long count, long nanos, Transfer ignored))) {
-            Outcome.Failure<byte[]> f = (Outcome.Failure<byte[]>) read;
-            throw new AuthFailure(f.kind(), "token realm " + origin(realm) + ": " + f.detail());
-        }
-        return parseToken(bytes, asked, origin(realm));
-    }
-
-    /**
-     * {@code token} (or OAuth2's {@code access_token}), usable until {@code expires_in} seconds (60 when absent
-     * or not positive) after it was issued, less a margin. "Issued" is when we asked, or the server's
-     * {@code issued_at} when that is earlier: a server clock ahead of ours must not stretch a token's life.
-     */
-    private Token parseToken(byte[] bytes, Instant asked, String realm) throws AuthFailure {
-        JsonNode tree;
-        try {
-            tree = JSON.readTree(bytes);
-        } catch (IOException e) {
-            throw new AuthFailure(FailureKind.REJECTED, "token realm " + realm + " answered something that is not JSON");
-        }
-        if (tree == null || !tree.isObject()) {
-            throw new AuthFailure(FailureKind.REJECTED, "token realm " + realm + " answered something that is not a JSON object");
-        }
-        String token = text(tree, "token");
-        if (token == null) {
-            token = text(tree, "access_token");
-        }
-        if (token == null || !token.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
-            throw new AuthFailure(FailureKind.REJECTED, "token realm " + realm + " answered no usable token");
-        }
-        JsonNode expiresIn = tree.get("expires_in");
-        Duration life = expiresIn != null && expiresIn.canConvertToLong() && expiresIn.asLong() > 0
-                ? Duration.ofSeconds(Math.min(expiresIn.asLong(), 86_400 * 365)) : DEFAULT_TOKEN_LIFETIME;
-        Instant issued = asked;
-        String issuedAt = text(tree, "issued_at");
-        if (issuedAt != null) {
-            try {
-                Instant said = ZonedDateTime.parse(issuedAt).toInstant();
-                if (said.isBefore(issued)) {
-                    issued = said;
-                }
-            } catch (DateTimeParseException e) {
-                // Optional field; an unreadable one changes nothing.
-            }
-        }
-        Duration margin = TOKEN_MARGIN.compareTo(life.dividedBy(4)) < 0 ? TOKEN_MARGIN : life.dividedBy(4);
-        return new Token("Bearer " + token, issued.plus(life).minus(margin));
-    }
-
-    private static String text(JsonNode tree, String field) {
-        JsonNode n = tree.get(field);
-        return n != null && n.isTextual() && !n.asText().isEmpty() ? n.asText() : null;
-    }
-
-    /**
-     * One request and the redirects it answers with, up to {@link #MAX_REDIRECTS}: a relative Location is
-     * resolved against the URI that sent it; https to http is refused; Authorization goes only to the origin of
-     * the endpoint's own URL.
-     */
-    private Sent follow(Upstream upstream, URI start, Call call, long rangeFrom, String authorization) {
-        URI uri = start;
-        for (int hop = 0; ; hop++) {
-            Sent sent = sendOnce(upstream, uri, call, rangeFrom, sameOrigin(start, uri) ? authorization : null);
-            if (!(sent instanceof Sent.Answered a) || !isRedirect(a.status()) || call.redirectAnswers()) {
-                return sent;
-            }
-            SplicedBody.closeQuietly(a.response().body());
-            if (hop >= MAX_REDIRECTS) {
-                return new Sent.Failed(FailureKind.STATUS_4XX, "more than " + MAX_REDIRECTS + " redirects");
-            }
-            String location = a.response().headers().firstValue("Location").orElse(null);
-            if (location == null || location.isBlank()) {
-                return new Sent.Failed(FailureKind.STATUS_4XX, "HTTP " + a.status() + " without a Location");
-            }
-            URI next;
-            try {
-                next = uri.resolve(location.strip());
-            } catch (IllegalArgumentException e) {
-                return new Sent.Failed(FailureKind.STATUS_4XX, "HTTP " + a.status() + " with an unusable Location");
-            }
-            String scheme = next.getScheme() == null ? "" : next.getScheme().toLowerCase(Locale.ROOT);
-            if (!(scheme.equals("http") || scheme.equals("https")) || next.getHost() == null) {
-                return new Sent.Failed(FailureKind.STATUS_4XX, "redirect to a URL that is not http(s)");
-            }
-            if (scheme.equals("http") && "https".equalsIgnoreCase(uri.getScheme())) {
-                return new Sent.Failed(FailureKind.STATUS_4XX, "redirect from https to plain http refused: " + origin(next));
-            }
-            // The query of a redirect to an object store is its signature: logs get the origin and path only.
-            URI from = uri;
-            LOG.log(System.Logger.Level.DEBUG, () -> upstream.name() + ": " + pathOnly(from.getRawPath()) + " redirected to "
-                    + origin(next) + next.getRawPath());
-            uri = next;
-        }
-    }
-
-    private static boolean isRedirect(int status) {
-        return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
-    }
-
-    private Sent sendOnce(Upstream upstream, URI uri, Call call, long rangeFrom, String authorization) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri)
-                .method(call.method(), HttpRequest.BodyPublishers.noBody())
-                .timeout(upstream.timeouts().firstByte())
-                .header("User-Agent", HttpGoProxyClient.USER_AGENT)
-                .version(version(uri));
-        if (call.accept() != null) {
-            b.header("Accept", call.accept());
-        }
-        if (authorization != null) {
-            b.header("Authorization", authorization);
-        }
-        if (rangeFrom > 0) {
-            b.header("Range", "bytes=" + rangeFrom + "-");
-        }
-        long started = System.nanoTime();
-        HttpResponse<InputStream> response;
-        try {
-            response = clients.get(upstream.name()).send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
-        } catch (IOException e) {
-            return classify(upstream, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return new Sent.Failed(null, "interrupted");
-        }
-        long headers = System.nanoTime();
-        events.response(upstream.name(), response.statusCode(), Duration.ofNanos(headers - started));
-        return new Sent.Answered(response, response.statusCode(), started, headers, null, headers);
-    }
-
-    private static Sent.Failed classify(Upstream upstream, IOException e) {
-        return switch (e) {
-            case HttpConnectTimeoutException t -> new Sent.Failed(FailureKind.CONNECT,
-                    "no connection within " + upstream.timeouts().connect().toMillis() + " ms");
-            case HttpTimeoutException t -> new Sent.Failed(FailureKind.TIMEOUT,
-                    "no response headers within " + upstream.timeouts().firstByte().toMillis() + " ms");
-            case ConnectException c -> new Sent.Failed(FailureKind.CONNECT, WatchedBody.describe(e));
-            case SSLException s -> new Sent.Failed(FailureKind.CONNECT, WatchedBody.describe(e));
-            default -> new Sent.Failed(FailureKind.RESET, WatchedBody.describe(e));
-        };
-    }
-
-    /** HTTP/1.1 for plain http (h2c upgrades confuse some servers); HTTP/2 where TLS can negotiate it. */
-    private static HttpClient.Version version(URI uri) {
-        return "http".equalsIgnoreCase(uri.getScheme()) ? HttpClient.Version.HTTP_1_1 : HttpClient.Version.HTTP_2;
-    }
-
-    static boolean sameOrigin(URI a, URI b) {
-        return a.getScheme() != null && a.getScheme().equalsIgnoreCase(b.getScheme())
-                && a.getHost() != null && a.getHost().equalsIgnoreCase(b.getHost()) && port(a) == port(b);
-    }
-
-    private static int port(URI u) {
-        return u.getPort() != -1 ? u.getPort() : "https".equalsIgnoreCase(u.getScheme()) ? 443 : 80;
-    }
-
-    private static String origin(URI u) {
-        return u.getScheme() + "://" + u.getRawAuthority();
-    }
-
-    private static String pathOnly(String path) {
-        int q = path == null ? -1 : path.indexOf('?');
-        return q < 0 ? path : path.substring(0, q);
-    }
-
     private static String pullScope(RepositoryName repository) {
         return "repository:" + repository + ":pull";
     }
 
-    private WatchedBody watch(Upstream upstream, HttpResponse<InputStream> response, long declared) {
-        return watch(upstream, response, declared, 0);
-    }
-
-    private WatchedBody watch(Upstream upstream, HttpResponse<InputStream> response, long declared, long relativeFloor) {
-        PoolSettings s = pool.settings();
-        return new WatchedBody(response.body(), declared, upstream.timeouts().stall(), s.stallFloorBytesPerSecond(),
-                s.stallFloorWindow(), relativeFloor, s.speed().window(), WATCHDOG);
-    }
-
-    /** A blob under the pool's relative floor is continued elsewhere, so the floor applies only when there is an elsewhere. */
-    private long relativeFloor(List<UpstreamPool.Member> plan, int index) {
-        for (int j = index + 1; j < plan.size(); j++) {
-            if (plan.get(j).breaker().available()) {
-                return pool.relativeFloor(plan.get(index));
-            }
-        }
-        return 0;
-    }
-
     /** The active probe: GET /v2/ without credentials; any answer below 500 other than 429 (401 too) means alive. */
     private AttemptOutcome probe(Upstream upstream) {
-        Call call = new Call("GET", "v2/", null, null);
-        switch (sendOnce(upstream, upstream.resolve(call.path()), call, 0, null)) {
-            case Sent.Failed f -> {
-                return f.kind() == null ? new AttemptOutcome.Abandoned(f.detail())
-                        : new AttemptOutcome.Failure(f.kind(), "probe: " + f.detail(), null);
-            }
-            case Sent.Answered a -> {
-                int status = a.status();
-                if (status >= 500 || status == 429) {
-                    SplicedBody.closeQuietly(a.response().body());
-                    return new AttemptOutcome.Failure(statusKind(status), "probe: HTTP " + status,
-                            retryAfter(a.response(), status));
-                }
-                // Timed like a small body, so an endpoint that answers at once and then trickles fails as slow.
-                WatchedBody body = watch(upstream, a.response(), -1);
-                try (body) {
-                    int n = body.readNBytes(4096).length;
-                    long toHeaders = a.headersNanos() - a.startedNanos();
-                    return new AttemptOutcome.Success(new Transfer(n, toHeaders, toHeaders + body.readNanos()));
-                } catch (IOException e) {
-                    TransferFailure t = body.failure();
-                    return new AttemptOutcome.Failure(t != null ? t.kind() : FailureKind.RESET,
-                            "probe: " + (t != null ? t.getMessage() : WatchedBody.describe(e)), null);
-                }
-            }
-        }
-    }
-
-    private static FailureKind statusKind(int status) {
-        return status == 429 ? FailureKind.STATUS_429
-                : status >= 500 && status <= 599 ? FailureKind.STATUS_5XX : FailureKind.STATUS_4XX;
-    }
-
-    private Duration retryAfter(HttpResponse<InputStream> response, int status) {
-        if (status != 429 && status != 503) {
-            return null;
-        }
-        return RetryAfter.parse(response.headers().firstValue("Retry-After").orElse(null), clock.instant());
+        RegistryCall call = new RegistryCall("GET", "v2/", null, null);
+        return http.probed(upstream, transport.send(upstream, upstream.resolve(call.path()), call, 0, null));
     }
 
     /** The start of a non-200 body as one line of plain text, bounded: OCI error bodies are short JSON. */
-    private static String reason(WatchedBody body) {
+    private static String reason(InputStream body) {
         byte[] bytes;
         try {
             bytes = body.readNBytes(REASON_LIMIT * 4);
@@ -1006,19 +378,5 @@ public final class HttpRegistryClient implements RegistryClient {
         }
         String text = new String(bytes, StandardCharsets.UTF_8).replaceAll("\\p{Cntrl}+", " ").strip();
         return text.length() > REASON_LIMIT ? text.substring(0, REASON_LIMIT) + "…" : text;
-    }
-
-    private static <T> Outcome<T> failure(FailureKind kind, String detail) {
-        return new Outcome.Failure<>(kind, detail, null);
-    }
-
-    private static ScheduledThreadPoolExecutor newWatchdog() {
-        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "ferry-registry-stall-watchdog");
-            t.setDaemon(true);
-            return t;
-        });
-        executor.setRemoveOnCancelPolicy(true);
-        return executor;
     }
 }

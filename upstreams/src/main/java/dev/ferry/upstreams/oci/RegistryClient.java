@@ -3,9 +3,9 @@ package dev.ferry.upstreams.oci;
 import dev.ferry.protocols.oci.Digest;
 import dev.ferry.protocols.oci.Reference;
 import dev.ferry.protocols.oci.RepositoryName;
-import dev.ferry.upstreams.BodyHandler;
-import dev.ferry.upstreams.FetchResult;
-import dev.ferry.upstreams.UpstreamPool;
+import dev.ferry.upstreams.pool.BodyHandler;
+import dev.ferry.upstreams.pool.FetchResult;
+import dev.ferry.upstreams.pool.UpstreamPool;
 
 /**
  * The read side of the distribution API of one configured upstream registry (for example "docker.io"), asked
@@ -63,6 +63,6 @@ public interface RegistryClient extends AutoCloseable {
     @FunctionalInterface
     interface ManifestHandler<T> {
         T handle(java.io.InputStream body, ManifestHead head, String endpoint)
-                throws java.io.IOException, dev.ferry.upstreams.ContentRejected;
+                throws java.io.IOException, dev.ferry.upstreams.pool.ContentRejected;
     }
 }

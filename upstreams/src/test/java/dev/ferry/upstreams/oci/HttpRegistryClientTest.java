@@ -23,17 +23,17 @@ import dev.ferry.protocols.oci.Manifest;
 import dev.ferry.protocols.oci.MediaTypes;
 import dev.ferry.protocols.oci.Reference;
 import dev.ferry.protocols.oci.RepositoryName;
-import dev.ferry.upstreams.BodyHandler;
-import dev.ferry.upstreams.Credentials;
-import dev.ferry.upstreams.FetchResult;
-import dev.ferry.upstreams.GoProxyList;
-import dev.ferry.upstreams.PoolSettings;
-import dev.ferry.upstreams.RetryPolicy;
-import dev.ferry.upstreams.TestClock;
-import dev.ferry.upstreams.Upstream;
-import dev.ferry.upstreams.UpstreamEvents;
-import dev.ferry.upstreams.UpstreamStatus;
-import dev.ferry.upstreams.UpstreamTimeouts;
+import dev.ferry.upstreams.pool.AfterFailure;
+import dev.ferry.upstreams.pool.BodyHandler;
+import dev.ferry.upstreams.pool.Credentials;
+import dev.ferry.upstreams.pool.FetchResult;
+import dev.ferry.upstreams.pool.PoolSettings;
+import dev.ferry.upstreams.pool.RetryPolicy;
+import dev.ferry.upstreams.pool.TestClock;
+import dev.ferry.upstreams.pool.Upstream;
+import dev.ferry.upstreams.pool.UpstreamEvents;
+import dev.ferry.upstreams.pool.UpstreamStatus;
+import dev.ferry.upstreams.pool.UpstreamTimeouts;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -96,8 +96,8 @@ class HttpRegistryClientTest {
     }
 
     private static Upstream endpoint(String url, Credentials credentials) {
-        // The pipe says "not found only" on purpose: the registry client must move on after any error anyway.
-        return new Upstream(URI.create(url), url, GoProxyList.FallThrough.NOT_FOUND_ONLY, 1, credentials, SHORT);
+        // STOP on purpose: the registry client must move on after any error anyway.
+        return new Upstream(URI.create(url), url, AfterFailure.STOP, 1, credentials, SHORT);
     }
 
     private static Upstream endpoint(WireMockServer s) {
@@ -412,7 +412,7 @@ class HttpRegistryClientTest {
         BodyHandler<byte[]> checked = (body, length, endpoint) -> {
             byte[] bytes = body.readAllBytes();
             if (!sha256(bytes).equals(digest)) {
-                throw new dev.ferry.upstreams.ContentMismatch("blob " + digest, "blob from " + endpoint + " does not hash to " + digest);
+                throw new dev.ferry.upstreams.pool.ContentMismatch("blob " + digest, "blob from " + endpoint + " does not hash to " + digest);
             }
             return bytes;
         };
@@ -425,7 +425,7 @@ class HttpRegistryClientTest {
 
         a.verify(1, getRequestedFor(urlEqualTo(url)));
         var status = c.pool().member(a.baseUrl()).status();
-        assertEquals(dev.ferry.upstreams.BreakerState.OPEN, status.breaker());
+        assertEquals(dev.ferry.upstreams.pool.BreakerState.OPEN, status.breaker());
         assertEquals("blob " + digest, status.quarantine().subject());
         assertEquals(clock.instant().plus(ONE_WALK.quarantine()), status.quarantine().until());
     }
@@ -555,6 +555,40 @@ class HttpRegistryClientTest {
         FetchResult<byte[]> r = client(endpoint(a), endpoint(b)).referrers(REPO, subject);
 
         assertArrayEquals(index.getBytes(StandardCharsets.UTF_8), fetched(r));
+    }
+
+    @Test
+    void aFirstRequestIsNotHedgedPastABlackHoleEndpoint() throws Exception {
+        // Endpoints are asked in turn: the black hole's timeout is counted before the next endpoint is asked,
+        // although the pool's hedge delay is far shorter than its first-byte timeout.
+        List<String> log = new CopyOnWriteArrayList<>();
+        UpstreamEvents recording = new UpstreamEvents() {
+            @Override
+            public void response(String upstream, int status, Duration latency) {
+                log.add("response " + upstream + " " + status);
+            }
+
+            @Override
+            public void failure(String upstream, String kind, String detail) {
+                log.add("failure " + upstream + " " + kind);
+            }
+        };
+        a.stubFor(get(urlEqualTo(MANIFEST_URL)).willReturn(aResponse().withStatus(200).withBody(MANIFEST)));
+        // Warm: were the walk to hedge, a's answer would surely come long before the black hole's timeout.
+        assertArrayEquals(MANIFEST, fetched(client(endpoint(a)).manifest(REPO, Reference.parse("1.0"), READ_MANIFEST)));
+        try (ServerSocket hole = new ServerSocket(0, 16, InetAddress.getLoopbackAddress())) {
+            // Connections wait in the backlog: accepted by the kernel, never answered.
+            String url = "http://127.0.0.1:" + hole.getLocalPort();
+            Upstream silent = new Upstream(URI.create(url), url, AfterFailure.MOVE_ON, 1, Credentials.NONE,
+                    new UpstreamTimeouts(SHORT.connect(), Duration.ofSeconds(2), SHORT.stall()));
+            HttpRegistryClient c = new HttpRegistryClient("test.io", List.of(silent, endpoint(a)),
+                    ONE_WALK.withHedgeAfter(Duration.ofMillis(20)), recording, clock);
+            clients.add(c);
+
+            assertArrayEquals(MANIFEST, fetched(c.manifest(REPO, Reference.parse("1.0"), READ_MANIFEST)));
+
+            assertEquals(List.of("failure " + url + " timeout", "response " + a.baseUrl() + " 200"), log);
+        }
     }
 
     @Test

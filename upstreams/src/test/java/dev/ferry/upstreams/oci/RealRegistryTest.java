@@ -11,14 +11,14 @@ import dev.ferry.protocols.oci.Digest;
 import dev.ferry.protocols.oci.MediaTypes;
 import dev.ferry.protocols.oci.Reference;
 import dev.ferry.protocols.oci.RepositoryName;
-import dev.ferry.upstreams.Credentials;
-import dev.ferry.upstreams.FetchResult;
-import dev.ferry.upstreams.GoProxyList;
-import dev.ferry.upstreams.PoolSettings;
-import dev.ferry.upstreams.RetryPolicy;
-import dev.ferry.upstreams.Upstream;
-import dev.ferry.upstreams.UpstreamEvents;
-import dev.ferry.upstreams.UpstreamTimeouts;
+import dev.ferry.upstreams.pool.AfterFailure;
+import dev.ferry.upstreams.pool.Credentials;
+import dev.ferry.upstreams.pool.FetchResult;
+import dev.ferry.upstreams.pool.PoolSettings;
+import dev.ferry.upstreams.pool.RetryPolicy;
+import dev.ferry.upstreams.pool.Upstream;
+import dev.ferry.upstreams.pool.UpstreamEvents;
+import dev.ferry.upstreams.pool.UpstreamTimeouts;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -120,7 +120,7 @@ class RealRegistryTest {
     }
 
     private static HttpRegistryClient client(Credentials credentials) {
-        Upstream endpoint = new Upstream(URI.create(url), url, GoProxyList.FallThrough.ANY_ERROR, 1, credentials, TIMEOUTS);
+        Upstream endpoint = new Upstream(URI.create(url), url, AfterFailure.MOVE_ON, 1, credentials, TIMEOUTS);
         return new HttpRegistryClient("local", List.of(endpoint), PoolSettings.defaults().withRetry(RetryPolicy.none()),
                 UpstreamEvents.NONE, Clock.systemUTC());
     }
