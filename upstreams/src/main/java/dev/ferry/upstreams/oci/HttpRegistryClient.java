@@ -50,8 +50,9 @@ import java.util.regex.Pattern;
  * before it failed, because a replica's 404 is authoritative only if the others could not have said otherwise.
  * An endpoint whose breaker is open is skipped. A walk that failed is repeated after a jittered backoff within
  * the retry budget ({@link PoolSettings#retry()}). An IOException the handler raises on its own side (not from
- * reading the body) is ferry's problem: no penalty, and the walk stops. A first request is not hedged; a blob
- * that breaks part-way is continued, from the same endpoint first ({@link #SAME_ENDPOINT_RESUMES}).
+ * reading the body) is ferry's problem: no penalty, and the walk stops. A first request is hedged as a GOPROXY's
+ * is, a small body (up to the pool's {@code smallBody}) read whole before the race is decided; a blob that breaks
+ * part-way is continued, from the same endpoint first when its connection broke ({@link #SAME_ENDPOINT_RESUMES}).
  *
  * <p>Authentication follows the endpoint's {@code WWW-Authenticate} ({@link RegistryAuth}). Redirects are
  * followed by hand ({@link RegistryTransport}) so that Authorization never goes to another host: blob redirects
@@ -69,8 +70,11 @@ public final class HttpRegistryClient implements RegistryClient {
     private static final Pattern LINK = Pattern.compile("<([^>]*)>([^,]*)");
     private static final Pattern REL_NEXT = Pattern.compile(";\\s*rel\\s*=\\s*\"?([^\";]*)\"?", Pattern.CASE_INSENSITIVE);
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** Endpoints are replicas: a 404 is the answer unless an endpoint before it failed; first requests are not hedged. */
-    private static final PoolWalk.Rules REPLICAS = new PoolWalk.Rules(false, true, status -> status == 404);
+    /**
+     * Endpoints are replicas: a 404 is the answer unless an endpoint before it failed. First requests are hedged
+     * like a GOPROXY's (small bodies raced whole): a congested first endpoint must cost a pull as little as a dead one.
+     */
+    private static final PoolWalk.Rules REPLICAS = new PoolWalk.Rules(true, true, status -> status == 404);
 
     private final String registry;
     private final UpstreamPool pool;
@@ -135,7 +139,7 @@ public final class HttpRegistryClient implements RegistryClient {
         return fetch(call, (exchange, answer) -> {
             String endpoint = answer.upstream().name();
             ManifestHead head = head(answer.response());
-            Outcome<byte[]> read = http.readWhole(answer.upstream(), answer.response(), Manifest.MAX_SIZE, "manifest");
+            Outcome<byte[]> read = http.readWhole(answer, Manifest.MAX_SIZE, "manifest");
             if (!(read instanceof Outcome.Success<byte[]>(byte[] bytes, long count, long nanos))) {
                 return new Attempted<>(read.cast(), answer.index());
             }
@@ -164,7 +168,7 @@ public final class HttpRegistryClient implements RegistryClient {
         RegistryCall call = new RegistryCall("GET", path, pullScope(repository), "application/json");
         return fetch(call, (exchange, answer) -> {
             int index = answer.index();
-            Outcome<byte[]> read = http.readWhole(answer.upstream(), answer.response(), TAGS_LIMIT, "tags list");
+            Outcome<byte[]> read = http.readWhole(answer, TAGS_LIMIT, "tags list");
             if (!(read instanceof Outcome.Success<byte[]>(byte[] bytes, long count, long nanos))) {
                 return new Attempted<>(read.cast(), index);
             }
@@ -250,7 +254,7 @@ public final class HttpRegistryClient implements RegistryClient {
                 MediaTypes.OCI_INDEX);
         return fetch(call, (exchange, answer) -> {
             int index = answer.index();
-            Outcome<byte[]> read = http.readWhole(answer.upstream(), answer.response(), REFERRERS_LIMIT, "referrers index");
+            Outcome<byte[]> read = http.readWhole(answer, REFERRERS_LIMIT, "referrers index");
             if (!(read instanceof Outcome.Success<byte[]>(byte[] bytes, long count, long nanos))) {
                 return new Attempted<>(read, index);
             }
@@ -323,6 +327,10 @@ public final class HttpRegistryClient implements RegistryClient {
             URI start = upstream.resolve(call.path());
             Sent sent = auth.exchange(upstream, start, call.scope(),
                     authorization -> transport.follow(upstream, start, call, rangeFrom, authorization));
+            if (rangeFrom == 0 && call.method().equals("GET")) {
+                // Read a small body whole here, so a hedge races the whole transfer, not just the headers.
+                sent = http.readSmall(upstream, sent);
+            }
             // Timed from the first request: the endpoint's speed is what a client waits for, auth included.
             return sent instanceof Sent.Answered a ? a.startedAt(started) : sent;
         }

@@ -322,6 +322,14 @@ public final class PoolWalk {
      * {@code sameUpstreamResumes} continuations from the upstream it broke on. Timed only when it came whole.
      */
     public <T> Attempted<T> stream(UpstreamCall<T> call, Answer answer, BodyHandler<T> handler, int sameUpstreamResumes) {
+        Sent.Answered a = answer.sent();
+        if (a.body() != null) {
+            // A small body the hedge raced whole: the transfer is over, only the handler's verdict is left.
+            byte[] bytes = a.body();
+            String name = answer.upstream().name();
+            return new Attempted<>(Outcome.handled(() -> handler.handle(new java.io.ByteArrayInputStream(bytes), bytes.length,
+                    name), bytes.length, a.doneNanos() - a.headersNanos()), answer.index());
+        }
         List<UpstreamPool.Member> plan = answer.plan();
         int index = answer.index();
         long declared = answer.declaredLength();

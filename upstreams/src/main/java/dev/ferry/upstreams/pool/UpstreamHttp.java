@@ -88,6 +88,22 @@ public final class UpstreamHttp {
         }
     }
 
+    /**
+     * {@code sent} with a small 200 body read whole (as {@link #send(HttpClient, Upstream, HttpRequest, boolean)}
+     * does with {@code readSmall}), for a client that reaches the final answer through several requests (auth,
+     * redirects) and so cannot ask the first one to read ahead.
+     */
+    public Sent readSmall(Upstream upstream, Sent sent) {
+        if (!(sent instanceof Sent.Answered a) || a.body() != null || a.status() != 200) {
+            return sent;
+        }
+        long declared = a.response().headers().firstValueAsLong("Content-Length").orElse(-1);
+        if (declared < 0 || declared > pool.settings().speed().smallBody()) {
+            return sent;
+        }
+        return readAhead(upstream, a.response(), declared, a.startedNanos(), a.headersNanos());
+    }
+
     private Sent readAhead(Upstream upstream, HttpResponse<InputStream> response, long declared, long started, long headers) {
         WatchedBody body = watch(upstream, response, declared);
         try (body) {
@@ -142,6 +158,18 @@ public final class UpstreamHttp {
     }
 
     /** The whole 200 body, at most {@code limit} bytes (a larger declared length is refused before reading). */
+    /** The answer's body read whole, or the body already read ahead; as {@link #readWhole(Upstream, HttpResponse, int, String)}. */
+    public Outcome<byte[]> readWhole(Answer answer, int limit, String what) {
+        Sent.Answered a = answer.sent();
+        if (a.body() == null) {
+            return readWhole(answer.upstream(), answer.response(), limit, what);
+        }
+        if (a.body().length > limit) {
+            return Outcome.failure(FailureKind.REJECTED, what + " of " + a.body().length + " bytes is larger than the limit of " + limit);
+        }
+        return new Outcome.Success<>(a.body(), a.body().length, a.doneNanos() - a.headersNanos());
+    }
+
     public Outcome<byte[]> readWhole(Upstream upstream, HttpResponse<InputStream> response, int limit, String what) {
         long declared = response.headers().firstValueAsLong("Content-Length").orElse(-1);
         if (declared > limit) {
