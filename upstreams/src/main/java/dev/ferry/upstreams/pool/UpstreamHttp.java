@@ -101,7 +101,15 @@ public final class UpstreamHttp {
         if (declared < 0 || declared > pool.settings().speed().smallBody()) {
             return sent;
         }
-        return readAhead(upstream, a.response(), declared, a.startedNanos(), a.headersNanos());
+        // Waiting until the last byte, as a request that reads ahead itself does: a trickle makes it hang.
+        long id = requestIds.incrementAndGet();
+        var pending = waiting.computeIfAbsent(upstream.name(), k -> new ConcurrentHashMap<>());
+        pending.put(id, a.startedNanos());
+        try {
+            return readAhead(upstream, a.response(), declared, a.startedNanos(), a.headersNanos());
+        } finally {
+            pending.remove(id);
+        }
     }
 
     private Sent readAhead(Upstream upstream, HttpResponse<InputStream> response, long declared, long started, long headers) {

@@ -595,12 +595,13 @@ class HttpRegistryClientTest {
 
     @Test
     void aManifestThatTricklesIsHedgedWholeToTheNextEndpointAndCountsAsSlow() {
-        // Headers at once, then the body over four seconds: only a race on the whole body helps.
+        // Headers at once, then the body over six seconds: only a race on the whole body helps. The hedge delay of
+        // a second is past the slow bar (4 times b's time) unless b takes over 250 ms, even on a loaded machine.
         a.stubFor(get(urlEqualTo(MANIFEST_URL)).willReturn(aResponse().withStatus(200).withBody(MANIFEST)
-                .withChunkedDribbleDelay(10, 4000)));
+                .withChunkedDribbleDelay(10, 6000)));
         b.stubFor(get(urlEqualTo(MANIFEST_URL)).willReturn(aResponse().withStatus(200).withBody(MANIFEST)));
         HttpRegistryClient c = new HttpRegistryClient("test.io", List.of(endpoint(a), endpoint(b)),
-                ONE_WALK.withHedgeAfter(Duration.ofMillis(400))
+                ONE_WALK.withHedgeAfter(Duration.ofMillis(1000))
                         .withSpeed(new SpeedSettings(4, Duration.ofMillis(100), Duration.ofMillis(300), 64 * 1024)),
                 UpstreamEvents.NONE, clock);
         clients.add(c);
@@ -610,6 +611,9 @@ class HttpRegistryClientTest {
         assertArrayEquals(MANIFEST, fetched(r));
         assertEquals(b.baseUrl(), ((FetchResult.Fetched<byte[]>) r).upstream());
         assertEquals(1L, c.pool().status().get(0).failures().get("slow"), c.pool().status().get(0).toString());
+        // While a's first answer still trickles in, the next request skips a rather than wait a hedge delay again.
+        assertEquals(b.baseUrl(), ((FetchResult.Fetched<byte[]>) c.manifest(REPO, Reference.parse("1.0"), READ_MANIFEST)).upstream());
+        a.verify(1, getRequestedFor(urlEqualTo(MANIFEST_URL)));
     }
 
     @Test
