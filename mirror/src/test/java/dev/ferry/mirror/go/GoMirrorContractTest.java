@@ -240,11 +240,12 @@ abstract class GoMirrorContractTest {
         serve(a, zip, aResponse().withStatus(200).withBody(crafted.toByteArray()));
         assertFailsForTheClient(answer("/" + zip));
         assertNothingStored(zip);
-        // Not remembered as missing, but a zip that is not the module's is a lie: the upstream is quarantined,
-        // so the next request fails for the client too, without asking it again.
+        // Not remembered as missing, but a zip that is not the module's is a lie: the upstream is quarantined. It is
+        // the only one, so it is still asked as the last resort, and its lie is refused again.
         GoAnswer again = answer("/" + zip);
         assertFailsForTheClient(again);
-        a.verify(1, getRequestedFor(urlEqualTo("/" + zip)));
+        assertNothingStored(zip);
+        a.verify(2, getRequestedFor(urlEqualTo("/" + zip)));
     }
 
     @Test

@@ -91,6 +91,15 @@ public final class CircuitBreaker {
         };
     }
 
+    /**
+     * Lets one request through a quarantine, for a pool that has no other upstream to ask: what it serves is
+     * checked like anything else, so asking it costs nothing in safety, while refusing would fail every request
+     * for hours over one bad file. Its answers neither lift nor extend the quarantine (a new mismatch does).
+     */
+    public synchronized boolean tryAcquireAsLastResort() {
+        return quarantined();
+    }
+
     /** Asks to send one request; after true, exactly one of the on* methods must follow. */
     public synchronized boolean tryAcquire() {
         switch (state) {

@@ -153,11 +153,21 @@ public final class PoolWalk {
                 failed = true;
                 return Step.STOP;
             }
-            if (!member.tryAcquire()) {
+            if (!member.tryAcquire() && !(noOtherAfter(i) && member.breaker().tryAcquireAsLastResort())) {
                 attempts.add(new FetchResult.Attempt(upstream.name(), member.skippedBecause()));
                 return Step.NEXT;
             }
             return Step.ASK;
+        }
+
+        /** Whether no upstream after {@code plan[i]} could be asked now: a quarantined one is then the last resort. */
+        private boolean noOtherAfter(int i) {
+            for (int j = i + 1; j < plan.size(); j++) {
+                if (plan.get(j).breaker().available()) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         /** Sends the request to {@code plan[i]} and waits for an answer: its own, or a hedge's that came first. */

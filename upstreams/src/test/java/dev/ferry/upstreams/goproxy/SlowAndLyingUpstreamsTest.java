@@ -11,6 +11,7 @@ import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMoc
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -306,6 +307,31 @@ class SlowAndLyingUpstreamsTest {
         assertEquals(BreakerState.CLOSED, liar.breaker().state());
         assertNull(liar.status().quarantine());
         assertEquals("a", assertFetched(client.fetch(PATH, checked)).upstream());
+    }
+
+    @Test
+    void aQuarantinedUpstreamWithNoOtherToAskIsStillAskedAsTheLastResort() {
+        byte[] tampered = Arrays.copyOf(SMALL, SMALL.length);
+        tampered[100] ^= 1;
+        a.stubFor(get(urlEqualTo(URL)).willReturn(aResponse().withStatus(200).withBody(tampered)));
+        a.stubFor(get(urlPathMatching("/other/.*")).willReturn(aResponse().withStatus(200).withBody(SMALL)));
+        BodyHandler<byte[]> checked = (body, length, upstream) -> {
+            byte[] bytes = body.readAllBytes();
+            if (!Arrays.equals(bytes, SMALL)) {
+                throw new ContentMismatch("example.com/m@v1.0.0.zip", "checksum mismatch");
+            }
+            return bytes;
+        };
+        HttpGoProxyClient client = client(up(a.baseUrl(), "a", 1));
+        assertInstanceOf(FetchResult.Failed.class, client.fetch(PATH, checked));
+        assertNotNull(member(client, "a").status().quarantine());
+
+        // The pool's only upstream: one bad file must not fail every other request for hours. What it serves is
+        // checked all the same (the same bad file is refused again), and its good answers do not lift the quarantine.
+        assertEquals("a", assertFetched(client.fetch("other/x.mod", checked)).upstream());
+        assertInstanceOf(FetchResult.Failed.class, client.fetch(PATH, checked));
+        assertNotNull(member(client, "a").status().quarantine());
+        assertEquals(BreakerState.OPEN, member(client, "a").breaker().state());
     }
 
     @Test
