@@ -35,6 +35,20 @@ def log_line(log, what):
         f.write("%.3f %s\n" % (time.time(), what))
 
 
+class Quiet(http.server.BaseHTTPRequestHandler):
+    """HTTP/1.1, no request log on stderr, and a client that goes away mid-answer is not an error."""
+    protocol_version = "HTTP/1.1"
+
+    def handle(self):
+        try:
+            super().handle()
+        except (OSError, ValueError):
+            pass
+
+    def log_message(self, *args):
+        pass
+
+
 def serve(port, handler):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
     server.daemon_threads = True
@@ -42,8 +56,7 @@ def serve(port, handler):
 
 
 def static(port, root, log, fault=None):
-    class H(http.server.BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+    class H(Quiet):
 
         def do_GET(self):
             log_line(log, self.path)
@@ -74,15 +87,6 @@ def static(port, root, log, fault=None):
             else:
                 self.wfile.write(body)
 
-        def handle(self):
-            try:
-                super().handle()
-            except (OSError, ValueError):
-                pass
-
-        def log_message(self, *args):
-            pass
-
     serve(port, H)
 
 
@@ -106,8 +110,7 @@ BLOB_PATH = re.compile(r"^/v2/.+/blobs/sha256:[0-9a-f]{64}$")
 def proxy(port, upstream, log, fault):
     target = urllib.parse.urlsplit(upstream)
 
-    class H(http.server.BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+    class H(Quiet):
 
         def do_GET(self):
             self.forward("GET")
@@ -154,21 +157,11 @@ def proxy(port, upstream, log, fault):
             else:
                 self.wfile.write(body)
 
-        def handle(self):
-            try:
-                super().handle()
-            except (OSError, ValueError):
-                pass
-
-        def log_message(self, *args):
-            pass
-
     serve(port, H)
 
 
 def unavailable(port, log):
-    class H(http.server.BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+    class H(Quiet):
 
         def do_GET(self):
             log_line(log, self.path)
@@ -177,9 +170,6 @@ def unavailable(port, log):
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
 
     serve(port, H)
 
