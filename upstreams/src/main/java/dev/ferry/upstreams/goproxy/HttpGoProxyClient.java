@@ -16,7 +16,6 @@ import dev.ferry.upstreams.pool.UpstreamEvents;
 import dev.ferry.upstreams.pool.UpstreamHttp;
 import dev.ferry.upstreams.pool.UpstreamPool;
 import dev.ferry.upstreams.pool.UpstreamTimeouts;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.http.HttpClient;
@@ -154,14 +153,8 @@ public final class HttpGoProxyClient implements GoProxyClient, AutoCloseable {
             if (answer.status() != 200) {
                 return walk.refused(answer, HttpGoProxyClient::reason);
             }
-            byte[] bytes = answer.sent().body();
-            if (bytes == null) {
-                return walk.stream(this, answer, handler, 0);
-            }
-            String name = answer.upstream().name();
-            Sent.Answered a = answer.sent();
-            return new Attempted<>(Outcome.handled(() -> handler.handle(new ByteArrayInputStream(bytes), bytes.length, name),
-                    bytes.length, a.doneNanos() - a.headersNanos()), answer.index());
+            // A small body read ahead is handed over whole; a larger one streams (see PoolWalk.stream).
+            return walk.stream(this, answer, handler, 0);
         }
 
         @Override

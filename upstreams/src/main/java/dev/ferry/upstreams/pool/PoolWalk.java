@@ -1,5 +1,6 @@
 package dev.ferry.upstreams.pool;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -337,7 +338,7 @@ public final class PoolWalk {
             // A small body the hedge raced whole: the transfer is over, only the handler's verdict is left.
             byte[] bytes = a.body();
             String name = answer.upstream().name();
-            return new Attempted<>(Outcome.handled(() -> handler.handle(new java.io.ByteArrayInputStream(bytes), bytes.length,
+            return new Attempted<>(Outcome.handled(() -> handler.handle(new ByteArrayInputStream(bytes), bytes.length,
                     name), bytes.length, a.doneNanos() - a.headersNanos()), answer.index());
         }
         List<UpstreamPool.Member> plan = answer.plan();
