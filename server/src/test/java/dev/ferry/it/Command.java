@@ -1,13 +1,11 @@
 package dev.ferry.it;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -30,39 +28,46 @@ record Command(List<String> argv, int exit, String out, String err) {
         return run(deadline, null, Map.of(), argv);
     }
 
-    /** In {@code dir} (null: the current one), with {@code env} added to this process's environment. */
+    /**
+     * In {@code dir} (null: the current one), with {@code env} added to this process's environment (a null value
+     * removes the variable).
+     */
     static Command run(Duration deadline, Path dir, Map<String, String> env, List<String> argv)
             throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(argv).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
-        if (dir != null) {
-            pb.directory(dir.toFile());
+        // Output goes to files, read once the process has ended: a thread reading a pipe can lose the last of it
+        // when the JDK's process reaper drains and closes the pipe at exit ("Stream closed").
+        Path out = Files.createTempFile("ferry-cmd", ".out");
+        Path err = Files.createTempFile("ferry-cmd", ".err");
+        try {
+            ProcessBuilder pb = new ProcessBuilder(argv).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                    .redirectOutput(out.toFile()).redirectError(err.toFile());
+            if (dir != null) {
+                pb.directory(dir.toFile());
+            }
+            env.forEach((k, v) -> {
+                if (v == null) {
+                    pb.environment().remove(k);
+                } else {
+                    pb.environment().put(k, v);
+                }
+            });
+            Process p = pb.start();
+            if (!p.waitFor(deadline.toMillis(), TimeUnit.MILLISECONDS)) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+                p.waitFor(30, TimeUnit.SECONDS);
+                throw new AssertionError(String.join(" ", argv) + " did not finish within " + deadline + "\nstdout:\n"
+                        + tail(Files.readString(out)) + "\nstderr:\n" + tail(Files.readString(err)));
+            }
+            return new Command(List.copyOf(argv), p.exitValue(), Files.readString(out), Files.readString(err));
+        } finally {
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(err);
         }
-        pb.environment().putAll(env);
-        Process p = pb.start();
-        CompletableFuture<String> out = drain(p.getInputStream());
-        CompletableFuture<String> err = drain(p.getErrorStream());
-        if (!p.waitFor(deadline.toMillis(), TimeUnit.MILLISECONDS)) {
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
-            p.waitFor(30, TimeUnit.SECONDS);
-            throw new AssertionError(String.join(" ", argv) + " did not finish within " + deadline + "\nstdout:\n"
-                    + tail(out.getNow("")) + "\nstderr:\n" + tail(err.getNow("")));
-        }
-        return new Command(List.copyOf(argv), p.exitValue(), out.join(), err.join());
     }
 
     static boolean installed(String binary) {
         return Files.isExecutable(Path.of(binary));
-    }
-
-    private static CompletableFuture<String> drain(java.io.InputStream in) {
-        return CompletableFuture.supplyAsync(() -> {
-            try (in) {
-                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                return e.toString();
-            }
-        }, r -> Thread.ofPlatform().daemon().start(r));
     }
 
     private static String tail(String s) {

@@ -59,9 +59,18 @@ final class FerryProcess implements AutoCloseable {
                 "--enable-native-access=ALL-UNNAMED", "-Xmx512m", libraryPath(),
                 "-jar", jar().toString(), "serve", "--listen", "127.0.0.1:0", "--data", data.toString()));
         cmd.addAll(List.of(args));
+        return launch(cmd, e -> e.putAll(env), log);
+    }
+
+    /**
+     * Any command that starts a ferry and prints its ready line (the installed bin/ferry): with no FERRY_ variables
+     * from this process, then {@code env} edits the environment.
+     */
+    static FerryProcess launch(List<String> cmd, java.util.function.Consumer<java.util.Map<String, String>> env, Path log)
+            throws IOException {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().keySet().removeIf(k -> k.startsWith("FERRY_"));
-        pb.environment().putAll(env);
+        env.accept(pb.environment());
         Process p = pb.start();
         CompletableFuture<URI> ready = new CompletableFuture<>();
         List<String> lines = new CopyOnWriteArrayList<>();
