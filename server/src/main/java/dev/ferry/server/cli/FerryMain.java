@@ -56,7 +56,7 @@ public final class FerryMain implements Runnable {
                     return cls.cast(new VerifyCommand(env));
                 }
                 if (AdminCommand.class.isAssignableFrom(cls) || cls == KeysCommand.Generate.class
-                        || cls == KeysCommand.Public.class || cls == HealthCommand.class) {
+                        || cls == KeysCommand.Public.class || cls == KeysCommand.Sign.class || cls == HealthCommand.class) {
                     return cls.cast(cls.getConstructor(CliContext.class).newInstance(ctx));
                 }
                 return CommandLine.defaultFactory().create(cls);
