@@ -97,6 +97,12 @@ install_files() {
 		"$src/bin/ferry" --version || true
 		exit 1
 	fi
+	# RocksDB's library needs libstdc++ from GCC 6 or newer (GLIBCXX_3.4.22: RHEL 8, Debian 10, Ubuntu 18.04 on).
+	if command -v ldd >/dev/null && ldd "$src/lib/librocksdbjni-linux64.so" 2>&1 | grep -q 'not found'; then
+		say "RocksDB's library cannot load here (install libstdc++ from GCC 6 or newer):"
+		ldd "$src/lib/librocksdbjni-linux64.so" 2>&1 | grep 'not found' >&2
+		exit 1
+	fi
 	new_version=$(head -n1 "$src/VERSION")
 
 	if [ -z "$destdir" ] && ! getent passwd "$user" >/dev/null; then

@@ -26,11 +26,6 @@ import org.junit.jupiter.api.io.TempDir;
  * in place keeping settings and data, and uninstalls keeping data unless asked.
  */
 class InstallerIT {
-    static final Duration BUILD = Duration.ofMinutes(15);
-
-    @TempDir
-    static Path shared;
-
     static Path tarball;
 
     @TempDir
@@ -40,12 +35,8 @@ class InstallerIT {
     static void buildTheInstaller() throws Exception {
         assumeTrue(System.getProperty("os.name").equals("Linux") && System.getProperty("os.arch").equals("amd64"),
                 "the installer is built for, and on, Linux x86_64");
-        Command build = Command.run(BUILD, Deploy.root(), Map.of(), List.of(
-                Deploy.dir().resolve("build-installer.sh").toString(), "--no-build", "--out", shared.resolve("out").toString()));
-        assertTrue(build.ok(), build.toString());
-        tarball = Path.of(build.out().strip().lines().reduce((a, b) -> b).orElseThrow());
+        tarball = Installer.tarball();
         assertEquals("ferry-" + Deploy.version() + "-linux-x86_64.tar.gz", tarball.getFileName().toString());
-        System.out.println("installer: " + tarball + " " + Files.size(tarball) + " bytes");
     }
 
     @Test
@@ -112,6 +103,7 @@ class InstallerIT {
                 });
                 e.put("JAVA_TOOL_OPTIONS", "-Djava.io.tmpdir=" + javaTmp);
             }, tmp.resolve("ferry.log"));
+            int exit;
             try {
                 // The installed runtime's JVM and the installed RocksDB library, nothing from a JDK or /tmp.
                 List<String> maps = Files.readAllLines(Path.of("/proc", String.valueOf(ferry.pid()), "maps"));
@@ -131,9 +123,9 @@ class InstallerIT {
                 go.makeDeletable();
                 assertTrue(upstream.paths().stream().anyMatch(p -> p.endsWith(".zip")), "fetched through ferry");
             } finally {
-                int exit = ferry.stop();
-                assertEquals(0, exit, "clean exit on SIGTERM (log: " + tmp.resolve("ferry.log") + ")");
+                exit = ferry.stop();
             }
+            assertEquals(0, exit, "clean exit on SIGTERM (log: " + tmp.resolve("ferry.log") + ")");
             // RocksDB's own log: it was closed, not left for the next start to recover.
             List<String> rocksLog = Files.readAllLines(data.resolve("store/LOG"));
             assertTrue(rocksLog.getLast().contains("Shutdown complete"), "the store was closed: " + rocksLog.getLast());
