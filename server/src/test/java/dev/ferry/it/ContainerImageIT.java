@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The container image as a site gets it: deploy/build-image.sh makes it from Debian packages and the offline
  * installer (no base image pulled), and podman (rootful, vfs) loads the docker archive and runs it read-only, as
  * compose does. Through it the real go command downloads and builds the fixture app and skopeo pushes and pulls
- * an image; the process in the container is not root; SIGTERM ends it with status 0 and RocksDB closed; a new
+ * an image (and ferry's own, from its OCI archive); the process in the container is not root; SIGTERM ends it with status 0 and RocksDB closed; a new
  * container on the same volume serves all of it again with the Go upstream gone.
  *
  * Runs when -Dferry.image.it=true (.ci/run sets it when it runs as root): building needs root for mmdebstrap
@@ -100,6 +100,7 @@ class ContainerImageIT {
         String gosumdb = key + " http://127.0.0.1:" + port + "/sumdb/" + key.split("\\+")[0];
         OciFixtures.Image fixture = OciFixtures.images().getFirst();
         String pushed = "127.0.0.1:" + port + "/team/" + fixture.repository().replace('/', '-') + ":" + fixture.tag();
+        String ownImage = "127.0.0.1:" + port + "/team/ferry:" + version;
 
         try (StaticGoProxy upstream = new StaticGoProxy(Fixtures.goProxyTree())) {
             // First container: fetches through the upstream.
@@ -130,6 +131,9 @@ class ContainerImageIT {
                 Skopeo.Result raw = skopeo.inspectRaw(pushed, USER + ":" + PASSWORD);
                 assertTrue(raw.ok(), raw.toString());
                 assertEquals(fixture.digest(), OciFixtures.sha256(raw.stdout()));
+                // And ferry's own image, from its OCI archive, as docs/install.md tells a site to.
+                Skopeo.Result self = skopeo.copy("oci-archive:" + oci, "docker://" + ownImage, null, USER + ":" + PASSWORD);
+                assertTrue(self.ok(), self.toString());
             } finally {
                 stop(podman, "ferry-1", ferry);
             }
@@ -148,6 +152,11 @@ class ContainerImageIT {
                 assertTrue(pull.ok(), pull.toString());
                 assertTrue(OciFixtures.verifyLayoutBlobs(tmp.resolve("pulled")) > 0);
                 assertEquals(fixture.digest(), OciFixtures.sha256(skopeo.inspectRaw(pushed, USER + ":" + PASSWORD).stdout()));
+                Skopeo.Result ownConfig = skopeo.run(Skopeo.Timeout.INSPECT, List.of("inspect", "--config", "--tls-verify=false",
+                        "--creds", USER + ":" + PASSWORD, "docker://" + ownImage));
+                assertTrue(ownConfig.ok(), ownConfig.toString());
+                assertEquals(ociConfig.path("rootfs"), JSON.readTree(ownConfig.stdout()).path("rootfs"),
+                        "ferry's image, stored in ferry, has the layers it was built with");
             } finally {
                 stop(podman, "ferry-2", ferry);
             }
