@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds ferry's container image without pulling anything from a registry (docs/install.md#container-image):
-#   layer 1: a minimal Debian made from Debian packages by mmdebstrap (libc, libstdc++, bash; no package manager,
-#            no shell tools beyond bash), user ferry (10001) and /tmp;
+#   layer 1: a minimal Debian made from Debian packages by mmdebstrap (libc, libstdc++, bash, also as /bin/sh; no
+#            package manager, no other tools), user ferry (10001) in /etc/passwd, /tmp;
 #   layer 2: the offline installer's Java runtime and ferry in /opt/ferry, /etc/ferry/ferry.yaml, /var/lib/ferry.
 # Runs as user 10001, serves on port 8080, keeps its store in the volume /var/lib/ferry; HEALTHCHECK is
 # 'ferry health' (in the docker format; OCI images have no healthcheck field, so compose and Kubernetes set theirs).
@@ -69,16 +69,22 @@ commit=$(sed -n 's/.*(commit \([^)]*\)).*/\1/p' "$home/VERSION")
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(stat -c %Y "$home/VERSION")}
 
 say "base: mmdebstrap $suite from $mirror"
-# --variant=extract: the packages' files and nothing else (no dpkg, apt or maintainer scripts in the image).
-# bash runs bin/ferry; libstdc++6 and libgcc-s1 are RocksDB's; the Java runtime needs only libc.
-mmdebstrap --quiet --mode=root --variant=extract --format=tar \
-	--include=base-files,libc6,libgcc-s1,libstdc++6,bash \
-	--customize-hook='rm -rf "$1"/usr/share/doc "$1"/usr/share/man "$1"/usr/share/info "$1"/usr/share/locale "$1"/usr/share/lintian "$1"/var/cache/* "$1"/var/lib/apt "$1"/var/lib/dpkg "$1"/var/log/*' \
-	--customize-hook="printf 'root:x:0:0:root:/root:/bin/bash\nferry:x:$uid:$uid:ferry:/var/lib/ferry:/usr/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n' >\"\$1\"/etc/passwd" \
-	--customize-hook="printf 'root:x:0:\nferry:x:$uid:\nnogroup:x:65534:\n' >\"\$1\"/etc/group" \
-	--customize-hook='chmod 1777 "$1"/tmp' \
-	"$suite" "$work/base.tar" \
+# --variant=extract: the packages' files and nothing else (no dpkg, apt or maintainer scripts in the image; nor
+# does mmdebstrap run customize hooks for it, so the base is finished below). bash runs bin/ferry;
+# libstdc++6 and libgcc-s1 are RocksDB's; the Java runtime needs only libc.
+base="$work/base"
+mmdebstrap --quiet --mode=root --variant=extract --include=base-files,libc6,libgcc-s1,libstdc++6,bash \
+	"$suite" "$base" \
 	"deb $mirror $suite main" "deb $mirror $suite-updates main" "deb $security $suite-security main"
+rm -rf "$base"/usr/share/doc "$base"/usr/share/man "$base"/usr/share/info "$base"/usr/share/locale \
+	"$base"/usr/share/lintian "$base"/var/cache/* "$base"/var/lib/apt "$base"/var/log/*
+printf 'root:x:0:0:root:/root:/bin/bash\nferry:x:%s:%s:ferry:/var/lib/ferry:/usr/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n' \
+	"$uid" "$uid" >"$base/etc/passwd"
+printf 'root:x:0:\nferry:x:%s:\nnogroup:x:65534:\n' "$uid" >"$base/etc/group"
+# bash as /bin/sh too: shell-form healthchecks (compose turns a string test into one) and 'podman exec CTR sh'.
+ln -sfn bash "$base/bin/sh"
+chmod 1777 "$base/tmp"
+tar --sort=name --numeric-owner --mtime="@$SOURCE_DATE_EPOCH" -C "$base" -cf "$work/base.tar" .
 
 # ferry's layer: root-owned program and settings, the data directory owned by the user it runs as.
 layer="$work/layer"

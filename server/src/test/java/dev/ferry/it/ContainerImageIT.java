@@ -111,9 +111,13 @@ class ContainerImageIT {
                 Command pid = podman.run(Duration.ofMinutes(1), "inspect", "--format", "{{.State.Pid}}", "ferry-1");
                 List<String> status = Files.readAllLines(Path.of("/proc", pid.out().strip(), "status"));
                 assertTrue(status.contains("Uid:\t10001\t10001\t10001\t10001"), status.toString());
-                // The image's healthcheck ('ferry health', no curl in the image) finds it ready.
+                // The image's healthcheck ('ferry health', no curl in the image) finds it ready; so does compose's
+                // shell form of it, through the image's /bin/sh, which also knows the user by name.
                 Command check = podman.run(Duration.ofMinutes(2), "healthcheck", "run", "ferry-1");
                 assertTrue(check.ok(), check.toString());
+                Command shell = podman.run(Duration.ofMinutes(2), "exec", "ferry-1", "/bin/sh", "-c",
+                        "/opt/ferry/bin/ferry health && echo ~ferry");
+                assertTrue(shell.ok() && shell.out().strip().endsWith("/var/lib/ferry"), shell.toString());
 
                 GoTool go = new GoTool(tmp.resolve("go1"), ferry.url(), gosumdb);
                 GoTool.Result download = go.run(app, "mod", "download", "all");
