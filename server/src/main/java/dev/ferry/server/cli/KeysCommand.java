@@ -33,8 +33,9 @@ import picocli.CommandLine.Option;
 @Command(name = "keys",
         mixinStandardHelpOptions = true,
         usageHelpWidth = 110,
-        description = {"Generate or show this site's bundle signing key (docs/bundles.md); sign files with it, such as an",
-                "installer or image carried to another site, and verify such signatures there (docs/install.md).",
+        description = {"Generate, show and sign with the site's bundle signing key; verify signed files.",
+                "The key signs bundles (docs/bundles.md) and files such as an installer or image carried to another",
+                "site, which checks them there with 'ferry keys verify' (docs/install.md).",
                 "Works on the data directory directly: run it where the exporting ferry's data directory is."},
         subcommands = {KeysCommand.Generate.class, KeysCommand.Public.class, KeysCommand.Sign.class,
                 KeysCommand.Verify.class})
