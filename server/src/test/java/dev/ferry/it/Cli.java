@@ -17,7 +17,7 @@ record Cli(int exit, String output) {
      */
     static Cli run(String token, String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-jar", FerryProcess.jar().toString()));
+                "--enable-native-access=ALL-UNNAMED", FerryProcess.libraryPath(), "-jar", FerryProcess.jar().toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().keySet().removeIf(k -> k.startsWith("FERRY_"));

@@ -39,6 +39,14 @@ final class FerryProcess implements AutoCloseable {
         return jar;
     }
 
+    /**
+     * Where the build unpacked RocksDB's JNI library, on java.library.path as {@code ./ferry} puts it: RocksDB
+     * loads it from there instead of unpacking a copy into /tmp per process.
+     */
+    static String libraryPath() {
+        return "-Djava.library.path=" + Path.of("target", "native").toAbsolutePath();
+    }
+
     /** Starts {@code ferry serve --listen 127.0.0.1:0 --data DATA ARGS...} and waits for its ready line. */
     static FerryProcess start(Path data, Path log, String... args) throws IOException {
         return start(data, log, java.util.Map.of(), args);
@@ -48,12 +56,21 @@ final class FerryProcess implements AutoCloseable {
     static FerryProcess start(Path data, Path log, java.util.Map<String, String> env, String... args) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-Xmx512m",
+                "--enable-native-access=ALL-UNNAMED", "-Xmx512m", libraryPath(),
                 "-jar", jar().toString(), "serve", "--listen", "127.0.0.1:0", "--data", data.toString()));
         cmd.addAll(List.of(args));
+        return launch(cmd, e -> e.putAll(env), log);
+    }
+
+    /**
+     * Any command that starts a ferry and prints its ready line (the installed bin/ferry): with no FERRY_ variables
+     * from this process, then {@code env} edits the environment.
+     */
+    static FerryProcess launch(List<String> cmd, java.util.function.Consumer<java.util.Map<String, String>> env, Path log)
+            throws IOException {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().keySet().removeIf(k -> k.startsWith("FERRY_"));
-        pb.environment().putAll(env);
+        env.accept(pb.environment());
         Process p = pb.start();
         CompletableFuture<URI> ready = new CompletableFuture<>();
         List<String> lines = new CopyOnWriteArrayList<>();

@@ -17,15 +17,15 @@ import picocli.CommandLine.Command;
                 PinCommand.Unpin.class, MirrorSetCommand.class, StorageCommand.class, UpstreamsCommand.class,
                 BundleCommands.Export.class,
                 BundleCommands.Import.class, BundleCommands.Inventory.class, BundleCommands.History.class,
-                KeysCommand.class, CommandLine.HelpCommand.class},
+                KeysCommand.class, HealthCommand.class, CommandLine.HelpCommand.class},
         usageHelpWidth = 110,
         footer = {"", "Run 'ferry serve --help' for the server's settings, 'ferry verify --help' for the store check;",
                 "see docs/configuration.md. prewarm, pin, unpin, mirror-set, storage, upstreams, export, import,",
                 "inventory and bundles talk to a running ferry's admin API (--server URL; the token from --admin-token,",
                 "FERRY_ADMIN_TOKEN or --data DIR): docs/prewarm.md, docs/bundles.md, docs/admin-api.md. Their jobs",
                 "are shown and stopped with 'ferry prewarm|export|import status ID', '... cancel ID' and '... list'.",
-                "'ferry keys' works on the data directory itself. They exit 0 when all went well, 1 when something",
-                "failed, 2 on a usage error."})
+                "'ferry keys' works on the data directory itself; 'ferry health' asks a ferry's /health/ready (a",
+                "healthcheck without curl). They exit 0 when all went well, 1 when something failed, 2 on a usage error."})
 public final class FerryMain implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -56,7 +56,7 @@ public final class FerryMain implements Runnable {
                     return cls.cast(new VerifyCommand(env));
                 }
                 if (AdminCommand.class.isAssignableFrom(cls) || cls == KeysCommand.Generate.class
-                        || cls == KeysCommand.Public.class) {
+                        || cls == KeysCommand.Public.class || cls == KeysCommand.Sign.class || cls == HealthCommand.class) {
                     return cls.cast(cls.getConstructor(CliContext.class).newInstance(ctx));
                 }
                 return CommandLine.defaultFactory().create(cls);
@@ -77,7 +77,7 @@ public final class FerryMain implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    /** The version from the build. */
+    /** The version and the commit it was built from (version.properties, filled in by the build). */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
@@ -89,7 +89,8 @@ public final class FerryMain implements Runnable {
             } catch (IOException e) {
                 // fall through to "unknown"
             }
-            return new String[] {"ferry " + p.getProperty("version", "unknown"),
+            return new String[] {"ferry " + p.getProperty("version", "unknown") + " (commit "
+                    + p.getProperty("commit", "unknown") + ")",
                     "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")"};
         }
     }

@@ -31,7 +31,8 @@ import java.util.logging.Logger;
 /**
  * Every HTTP route ferry serves, in one place:
  * <pre>
- *   GET|HEAD /health                      200 "ok" when ready, else 503
+ *   GET|HEAD /health, /health/ready       200 "ok" when ready (store open, not stopping), else 503
+ *   GET|HEAD /health/live                 200 "ok" whenever the process answers (a liveness probe)
  *   GET|HEAD /metrics                     Prometheus text format 0.0.4
  *   /admin/api/...                        the admin API, routed by path pattern (AdminRoutes; docs/admin-api.md);
  *                                         every /admin/api/ path needs the admin token (AdminHandler)
@@ -237,7 +238,8 @@ public final class FerryRoutes {
             return;
         }
         switch (x.rawPath) {
-            case "/health" -> health(x);
+            case "/health", "/health/ready" -> health(x);
+            case "/health/live" -> live(x);
             case "/metrics" -> metrics(x);
             default -> {
                 if (x.rawPath.startsWith(SumdbHandler.PREFIX)) {
@@ -251,7 +253,7 @@ public final class FerryRoutes {
 
     private static Endpoint endpointOf(String rawPath) {
         return switch (rawPath) {
-            case "/health" -> Endpoint.HEALTH;
+            case "/health", "/health/ready", "/health/live" -> Endpoint.HEALTH;
             case "/metrics" -> Endpoint.METRICS;
             default -> rawPath.startsWith(AdminHandler.PREFIX) ? Endpoint.ADMIN : Endpoint.OTHER;
         };
@@ -265,6 +267,13 @@ public final class FerryRoutes {
         } else {
             x.sendText(Status.SERVICE_UNAVAILABLE_503, "not ready");
         }
+    }
+
+    /** Not tied to readiness: an orchestrator restarts a process that fails this, not one that is still opening. */
+    private static void live(Exchange x) {
+        x.endpoint = Endpoint.HEALTH;
+        x.res.header(Exchange.NO_STORE);
+        x.sendText(Status.OK_200, "ok");
     }
 
     private void metrics(Exchange x) {

@@ -65,6 +65,28 @@ class FerryMainTest {
     }
 
     @Test
+    void versionNamesTheCommitTheBuildCameFrom() throws Exception {
+        assertEquals(0, run(Map.of(), "--version"));
+        String head = gitHead();
+        if (head == null) {
+            // built outside a git checkout (a source tarball): the build cannot know
+            assertTrue(out.toString().contains("(commit unknown)"), out.toString());
+        } else {
+            assertTrue(out.toString().matches("(?s)ferry \\S+ \\(commit " + head + "(-dirty)?\\)\n.*"), out.toString());
+        }
+    }
+
+    private static String gitHead() throws Exception {
+        try {
+            Process p = new ProcessBuilder("git", "rev-parse", "HEAD").redirectErrorStream(true).start();
+            String s = new String(p.getInputStream().readAllBytes()).strip();
+            return p.waitFor() == 0 && s.matches("[0-9a-f]{40}") ? s : null;
+        } catch (java.io.IOException e) {
+            return null;
+        }
+    }
+
+    @Test
     void badConfigExitsWith2AndOneLine() throws Exception {
         Path yaml = tmp.resolve("f.yaml");
         Files.writeString(yaml, "listen: :8080\nbogus: 1\n");

@@ -101,4 +101,55 @@ class KeysCommandTest {
         assertTrue(damaged.err.contains("is damaged"), damaged.err);
         assertEquals(0, cli(Map.of(), "keys", "--help").exit);
     }
+
+    @Test
+    void signedFilesVerifyWithTheTrustedKeyAndNotWhenChangedOrSignedByAnother() throws Exception {
+        Path data = tmp.resolve("data");
+        Cli gen = cli(Map.of(), "keys", "generate", "--data", data.toString(), "--name", "hq");
+        String key = gen.out.lines().toList().getLast();
+        Path tarball = tmp.resolve("ferry-1.0-linux-x86_64.tar.gz");
+        Files.write(tarball, new byte[] {1, 2, 3, 4});
+        Path image = tmp.resolve("ferry-1.0-image.oci.tar");
+        Files.writeString(image, "layers");
+
+        Cli sign = cli(Map.of("FERRY_DATA", data.toString()), "keys", "sign", tarball.toString(), image.toString());
+        assertEquals(0, sign.exit, sign.err);
+        assertTrue(sign.out.contains("ferry keys verify --trust " + key), sign.out);
+        assertTrue(Files.readString(tmp.resolve(tarball.getFileName() + ".sig"))
+                .startsWith("ferry file signature\nsha256 9f64a747e1b97f131fabb6b447296c9b6f0201e79fb3c5356e6c77e89b6a806a ferry-1.0-linux-x86_64.tar.gz\n\n"));
+
+        Cli ok = cli(Map.of(), "keys", "verify", "--trust", key, tarball.toString(), image.toString());
+        assertEquals(0, ok.exit, ok.err);
+        assertTrue(ok.out.contains(tarball + ": OK, signed by hq as ferry-1.0-linux-x86_64.tar.gz"), ok.out);
+
+        // A key file works as --trust does for imports.
+        Path keys = tmp.resolve("trusted.keys");
+        Files.writeString(keys, "# headquarters\n" + key + "\n");
+        assertEquals(0, cli(Map.of(), "keys", "verify", "--trust", keys.toString(), tarball.toString()).exit);
+
+        // Changed on the way: refused, with both hashes.
+        Files.write(tarball, new byte[] {1, 2, 3, 5});
+        Cli changed = cli(Map.of(), "keys", "verify", "--trust", key, tarball.toString(), image.toString());
+        assertEquals(1, changed.exit);
+        assertTrue(changed.err.contains("is not the file that was signed"), changed.err);
+        assertTrue(changed.out.contains(image + ": OK"), "the other file still checks out: " + changed.out);
+
+        // Signed by a key the site does not trust.
+        Path other = tmp.resolve("other");
+        String otherKey = cli(Map.of(), "keys", "generate", "--data", other.toString(), "--name", "mallory").out.lines().toList().getLast();
+        Cli untrusted = cli(Map.of(), "keys", "verify", "--trust", otherKey, image.toString());
+        assertEquals(1, untrusted.exit);
+        assertTrue(untrusted.err.contains(image + ".sig"), untrusted.err);
+
+        // No signature, no key: a clear failure, a usage error.
+        Files.delete(tmp.resolve(image.getFileName() + ".sig"));
+        Cli unsigned = cli(Map.of(), "keys", "verify", "--trust", key, image.toString());
+        assertEquals(1, unsigned.exit);
+        assertTrue(unsigned.err.contains("no such file " + image + ".sig"), unsigned.err);
+        assertEquals(2, cli(Map.of(), "keys", "verify", image.toString()).exit);
+        assertEquals(2, cli(Map.of(), "keys", "verify", "--trust", "not-a-key", image.toString()).exit);
+        Cli noKey = cli(Map.of(), "keys", "sign", "--data", tmp.resolve("empty").toString(), image.toString());
+        assertEquals(1, noKey.exit);
+        assertTrue(noKey.err.contains("no signing key"), noKey.err);
+    }
 }

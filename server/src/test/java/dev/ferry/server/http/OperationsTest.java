@@ -47,6 +47,31 @@ class OperationsTest {
     }
 
     @Test
+    void readyFollowsReadinessWhileLiveAnswersWheneverTheProcessDoes() throws Exception {
+        try (TestServer s = server()) {
+            assertEquals(200, s.get("/health/ready").statusCode());
+            assertEquals(200, s.get("/health/live").statusCode());
+            s.ready.set(false);
+            HttpResponse<byte[]> ready = s.get("/health/ready");
+            assertEquals(503, ready.statusCode());
+            assertEquals("not ready", new String(ready.body(), StandardCharsets.UTF_8).strip());
+            assertEquals(503, s.send("HEAD", "/health/ready").statusCode());
+            HttpResponse<byte[]> live = s.get("/health/live");
+            assertEquals(200, live.statusCode());
+            assertEquals("ok", new String(live.body(), StandardCharsets.UTF_8).strip());
+            assertEquals("no-store", live.headers().firstValue("cache-control").orElseThrow());
+            assertEquals(200, s.send("HEAD", "/health/live").statusCode());
+            assertEquals(405, s.send("POST", "/health/live").statusCode());
+            // Neither is a module path: nothing reached the mirror.
+            assertTrue(s.mirror.asked.isEmpty());
+            Map<String, Double> m = PrometheusText.parse(new String(s.get("/metrics").body(), StandardCharsets.UTF_8));
+            // Counted under the one "health" endpoint label /health has always had.
+            assertEquals(1.0, m.get("ferry_http_requests_total{endpoint=\"health\",method=\"GET\",status=\"503\",cache=\"none\"}"));
+            assertEquals(3.0, m.get("ferry_http_requests_total{endpoint=\"health\",method=\"GET\",status=\"200\",cache=\"none\"}"));
+        }
+    }
+
+    @Test
     void metricsCountRequestsByEndpointMethodStatusAndCache() throws Exception {
         try (TestServer s = server()) {
             s.metrics.response("https://proxy.golang.org", 200, Duration.ofMillis(12));

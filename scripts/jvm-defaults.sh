@@ -1,0 +1,29 @@
+# Sourced by ./ferry and by the installed bin/ferry (deploy/): the JVM options ferry runs with, so a checkout, the
+# offline installer and the container image start the same JVM.
+#
+# ferry_jvm_defaults NATIVE_DIR sets the array jvm_defaults. Each default is left out when the user's options
+# (FERRY_JAVA_OPTS, JDK_JAVA_OPTIONS, JAVA_TOOL_OPTIONS) set it:
+# - a 384 MiB heap: without it the JVM takes a quarter of the machine's memory and grows into it under load
+#   (1.1 GB peak RSS in bench/oci with no gain); ferry's heap holds per-download buffers of a few MiB, caches
+#   and requests in flight, and RocksDB's caches and memtables live outside the heap.
+# - the JDK HTTP client's receive buffers at 256 KiB instead of 16 KiB: fewer reads and hand-offs between its
+#   selector and the thread storing a layer (bench/oci README).
+# - java.library.path at NATIVE_DIR, where RocksDB's JNI library was put once (by the build, or in the installed
+#   lib/): RocksDB loads it from there instead of unpacking a 17 MB copy into /tmp at every start, which is left
+#   behind whenever the process is killed.
+ferry_jvm_defaults() {
+	local user_opts="${FERRY_JAVA_OPTS:-} ${JDK_JAVA_OPTIONS:-} ${JAVA_TOOL_OPTIONS:-}"
+	jvm_defaults=(--enable-native-access=ALL-UNNAMED)
+	case "$user_opts" in
+	*-Xmx* | *MaxHeapSize* | *MaxRAMPercentage* | *MaxRAMFraction* | *-XX:MaxRAM=*) ;;
+	*) jvm_defaults+=(-Xmx384m) ;;
+	esac
+	case "$user_opts" in
+	*jdk.httpclient.bufsize*) ;;
+	*) jvm_defaults+=(-Djdk.httpclient.bufsize=262144) ;;
+	esac
+	case "$user_opts" in
+	*java.library.path*) ;;
+	*) jvm_defaults+=("-Djava.library.path=$1") ;;
+	esac
+}

@@ -1,0 +1,111 @@
+package dev.ferry.server.cli;
+
+import dev.ferry.server.config.Durations;
+import dev.ferry.server.config.ListenAddress;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ferry health}: asks a running ferry whether it is ready, so a container image's healthcheck (and anyone's
+ * script) needs neither curl nor wget in the image.
+ */
+@Command(name = "health", mixinStandardHelpOptions = true, usageHelpWidth = 110,
+        versionProvider = FerryMain.Version.class,
+        description = {"Ask a running ferry whether it is ready: GET /health/ready (store open, not stopping).",
+                "Exits 0 when it answers 200, 1 when it answers anything else or not within --timeout:",
+                "a container or compose healthcheck without curl."})
+public final class HealthCommand implements Callable<Integer> {
+    private final CliContext ctx;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--url", paramLabel = "URL",
+            description = "What to ask. Default: http://127.0.0.1:PORT/health/ready, with the host and port of"
+                    + " FERRY_LISTEN when it is set (a wildcard host means loopback), else port 8080.")
+    String url;
+
+    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "5s",
+            description = "How long to wait for the answer (500ms, 5s, ...). Default: ${DEFAULT-VALUE}.")
+    String timeout;
+
+    public HealthCommand(CliContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        URI target;
+        Duration wait;
+        try {
+            target = URI.create(url != null ? url : defaultUrl(ctx.env().get("FERRY_LISTEN")));
+            wait = Durations.parse(timeout);
+            if (!"http".equals(target.getScheme()) && !"https".equals(target.getScheme())) {
+                throw new IllegalArgumentException("expected an http:// or https:// URL, got " + target);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        try (HttpClient client = HttpClient.newBuilder().connectTimeout(wait).build()) {
+            HttpResponse<String> r = client.send(HttpRequest.newBuilder(target).timeout(wait).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            String body = r.body().strip();
+            if (r.statusCode() == 200) {
+                out.println(target + ": " + body);
+                out.flush();
+                return 0;
+            }
+            err.println("ferry: " + target + " answered " + r.statusCode() + (body.isEmpty() ? "" : " " + oneLine(body)));
+        } catch (IOException e) {
+            err.println("ferry: " + target + ": " + reason(e));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            err.println("ferry: interrupted asking " + target);
+        }
+        err.flush();
+        return 1;
+    }
+
+    /** /health/ready where {@code ferry serve} listens when started with the same environment. */
+    static String defaultUrl(String listen) {
+        String host = "127.0.0.1";
+        int port = 8080;
+        if (listen != null && !listen.isBlank()) {
+            ListenAddress a = ListenAddress.parse(listen);
+            port = a.port();
+            if (port == 0) {
+                throw new IllegalArgumentException("FERRY_LISTEN asks for any free port: give --url");
+            }
+            if (a.host().equals("::")) {
+                host = "[::1]";
+            } else if (!a.host().equals("0.0.0.0")) {
+                host = a.urlHost();
+            }
+        }
+        return "http://" + host + ":" + port + "/health/ready";
+    }
+
+    /** The JDK client's ConnectException, a refused connection, comes without a message (nor has its cause one). */
+    private static String reason(IOException e) {
+        if (e instanceof java.net.ConnectException && (e.getMessage() == null || e.getMessage().isBlank())) {
+            return "cannot connect (is ferry running and listening there?)";
+        }
+        return e.getMessage() == null ? e.getClass().getSimpleName() : oneLine(e.getMessage());
+    }
+
+    private static String oneLine(String s) {
+        String line = s.replace('\n', ' ');
+        return line.length() > 200 ? line.substring(0, 200) + "..." : line;
+    }
+}

@@ -1,0 +1,100 @@
+package dev.ferry.server.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.ferry.server.Ferry;
+import dev.ferry.server.config.FerryConfig;
+import dev.ferry.server.config.ListenAddress;
+import dev.ferry.upstreams.GoProxyList;
+import dev.ferry.upstreams.UpstreamTimeouts;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.logging.Level;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code ferry health}: the exit status a container healthcheck sees, against a real ferry. */
+class HealthCommandTest {
+    @TempDir
+    Path tmp;
+
+    final StringWriter out = new StringWriter();
+    final StringWriter err = new StringWriter();
+
+    int run(Map<String, String> env, String... args) {
+        out.getBuffer().setLength(0);
+        err.getBuffer().setLength(0);
+        return FerryMain.run(args, env, (cfg, o, e) -> {
+            throw new AssertionError("nothing is served");
+        }, new PrintWriter(out, true), new PrintWriter(err, true));
+    }
+
+    @Test
+    void exitsZeroWhileFerryIsReadyAndOneOnceItHasStopped() throws Exception {
+        FerryConfig config = new FerryConfig(new ListenAddress("127.0.0.1", 0), tmp.resolve("data"), "off",
+                new GoProxyList(List.of()), Duration.ofMinutes(5), Duration.ofMinutes(1), UpstreamTimeouts.defaults(),
+                Level.INFO, false);
+        String url;
+        try (Ferry ferry = Ferry.start(config)) {
+            url = ferry.url();
+            assertEquals(0, run(Map.of(), "health", "--url", url + "/health/ready"), err.toString());
+            assertTrue(out.toString().contains("/health/ready: ok"), out.toString());
+            // Without --url: where FERRY_LISTEN says 'ferry serve' listens, as in the container image.
+            assertEquals(0, run(Map.of("FERRY_LISTEN", "127.0.0.1:" + ferry.port()), "health"), err.toString());
+            assertEquals(0, run(Map.of("FERRY_LISTEN", "0.0.0.0:" + ferry.port()), "health"), err.toString());
+        }
+        assertEquals(1, run(Map.of(), "health", "--url", url + "/health/ready", "--timeout", "2s"));
+        assertTrue(err.toString().startsWith("ferry: " + url + "/health/ready: cannot connect"), err.toString());
+    }
+
+    @Test
+    void anAnswerOtherThan200IsUnhealthy() throws Exception {
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/health/ready", x -> {
+            byte[] body = "not ready\n".getBytes(StandardCharsets.UTF_8);
+            x.sendResponseHeaders(503, body.length);
+            x.getResponseBody().write(body);
+            x.close();
+        });
+        server.start();
+        try {
+            String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/health/ready";
+            assertEquals(1, run(Map.of(), "health", "--url", url));
+            assertEquals("ferry: " + url + " answered 503 not ready", err.toString().strip());
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    @Test
+    void aStalledServerIsUnhealthyAfterTheTimeout() throws Exception {
+        // Accepts the connection and never answers.
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            long start = System.nanoTime();
+            assertEquals(1, run(Map.of(), "health", "--url", "http://127.0.0.1:" + silent.getLocalPort() + "/health/ready",
+                    "--timeout", "300ms"));
+            assertTrue(System.nanoTime() - start < Duration.ofSeconds(20).toNanos(), "it gave up rather than hang");
+            assertTrue(err.toString().contains("timed out"), err.toString());
+        }
+    }
+
+    @Test
+    void theDefaultUrlFollowsFerryListen() {
+        assertEquals("http://127.0.0.1:8080/health/ready", HealthCommand.defaultUrl(null));
+        assertEquals("http://127.0.0.1:9000/health/ready", HealthCommand.defaultUrl(":9000"));
+        assertEquals("http://[::1]:9000/health/ready", HealthCommand.defaultUrl("[::]:9000"));
+        assertEquals("http://10.0.0.5:8081/health/ready", HealthCommand.defaultUrl("10.0.0.5:8081"));
+        assertEquals(2, run(Map.of("FERRY_LISTEN", "127.0.0.1:0"), "health"));
+        assertTrue(err.toString().contains("give --url"), err.toString());
+        assertEquals(2, run(Map.of(), "health", "--url", "ftp://127.0.0.1/x"));
+        assertEquals(2, run(Map.of(), "health", "--timeout", "soon"));
+    }
+}
