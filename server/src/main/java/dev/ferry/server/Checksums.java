@@ -40,7 +40,7 @@ public record Checksums(ModuleChecksums modules, List<SumdbMirror> served, Check
         }
         SumdbSource source = new SumdbSource(db.name(), db.url().isPresent() ? null : proxies,
                 direct.apply(db.directUrl()), events);
-        ChecksumDatabase database = new ChecksumDatabase(db, new SumdbStore(store, db.name()), source, events, clock);
+        ChecksumDatabase database = new ChecksumDatabase(db, new SumdbStore(store, db.name()), source, clock);
         SumdbMirror served = new SumdbMirror(database, privates, ttl, clock);
         return new Checksums(new SumdbChecksums(database, privates, events), List.of(served), database);
     }

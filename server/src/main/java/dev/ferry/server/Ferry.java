@@ -213,7 +213,7 @@ public final class Ferry implements AutoCloseable {
             HostedRegistry sweep = hosted;
             housekeeping = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("ferry-uploads")
                     .factory());
-            housekeeping.scheduleWithFixedDelay(() -> {
+            var unused = housekeeping.scheduleWithFixedDelay(() -> {
                 try {
                     int dropped = sweep.expireUploads();
                     if (dropped > 0) {

@@ -37,7 +37,7 @@ final class AccessTimes {
     /** Starts the periodic flush on the background thread. */
     void start(StoreOptions options) {
         long every = Math.max(1, options.accessFlushInterval().toMillis());
-        background.scheduleWithFixedDelay(this::flushQuietly, every, every, TimeUnit.MILLISECONDS);
+        var unused = background.scheduleWithFixedDelay(this::flushQuietly, every, every, TimeUnit.MILLISECONDS);
     }
 
     long minuteNow() {

@@ -7,6 +7,7 @@ import dev.ferry.storage.StoreLayout.ObjectRecord;
 import java.io.IOException;
 import java.security.MessageDigest;
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.function.Consumer;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.WriteBatch;
@@ -172,7 +173,7 @@ final class PendingObject {
 
     void ensureOpen() throws IOException {
         if (state != State.OPEN) {
-            throw new IOException(kind + " " + id + " is " + state.name().toLowerCase());
+            throw new IOException(kind + " " + id + " is " + state.name().toLowerCase(Locale.ROOT));
         }
     }
 }

@@ -343,6 +343,7 @@ public final class StoreLayout {
         EVICTED_OBJECTS("evicted_objects"), EVICTED_BYTES("evicted_bytes");
 
         public static final String FAMILY = StoreLayout.COUNTERS;
+        @SuppressWarnings("ImmutableEnumChecker") // never handed out: key() returns a copy
         private final byte[] key;
 
         Counter(String name) {

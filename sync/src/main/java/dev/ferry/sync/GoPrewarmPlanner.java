@@ -80,7 +80,7 @@ public final class GoPrewarmPlanner {
             return new Plan(List.of(), errors, notes);
         }
         Reach reach = Mvs.reach(main, this::goMod, workspace, List.of());
-        List<ModuleVersion> found = lookUpImports(project.imports(), reach, main, workspace, errors);
+        List<ModuleVersion> found = lookUpImports(project.imports(), reach, main, workspace);
         if (!found.isEmpty()) {
             reach = Mvs.reach(main, this::goMod, workspace, found);
         }
@@ -181,8 +181,8 @@ public final class GoPrewarmPlanner {
      * for each such import, every path prefix that could be a module is looked up as the go command does
      * ({@code latest}: the newest release of @v/list, else @latest), and each one that exists is returned.
      */
-    private List<ModuleVersion> lookUpImports(List<String> imports, Reach reach, GoMod main, Set<ModulePath> workspace,
-                                              List<PlanError> errors) {
+    private List<ModuleVersion> lookUpImports(List<String> imports, Reach reach, GoMod main,
+                                              Set<ModulePath> workspace) {
         Set<String> provided = new HashSet<>();
         provided.add(main.module().value());
         workspace.forEach(m -> provided.add(m.value()));

@@ -1,5 +1,7 @@
 package dev.ferry.bench.goproxy;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
+
 import com.sun.net.httpserver.HttpServer;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -28,8 +30,8 @@ public class Populate {
             String p = ex.getRequestURI().getPath();
             // /example.com/m/NNNNN/@v/v1.0.0.(info|mod)
             String module = p.substring(1, p.indexOf("/@v/"));
-            byte[] body = p.endsWith(".info") ? "{\"Version\":\"v1.0.0\",\"Time\":\"2024-01-01T00:00:00Z\"}".getBytes()
-                    : p.endsWith(".mod") ? ("module " + module + "\n\ngo 1.21\n").getBytes() : null;
+            byte[] body = p.endsWith(".info") ? "{\"Version\":\"v1.0.0\",\"Time\":\"2024-01-01T00:00:00Z\"}".getBytes(UTF_8)
+                    : p.endsWith(".mod") ? ("module " + module + "\n\ngo 1.21\n").getBytes(UTF_8) : null;
             if (body == null) {
                 ex.sendResponseHeaders(404, -1);
             } else {
@@ -47,7 +49,7 @@ public class Populate {
             for (String ext : new String[] {".info", ".mod"}) {
                 inFlight.acquire();
                 String url = ferry + "/example.com/m/" + String.format("%06d", i) + "/@v/v1.0.0" + ext;
-                http.sendAsync(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.discarding())
+                var unused = http.sendAsync(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.discarding())
                         .whenComplete((r, e) -> {
                             if (e != null || r.statusCode() != 200) {
                                 failed.incrementAndGet();

@@ -144,7 +144,8 @@ public class ChunkingBench {
     /** Go module path case-encoding: an upper-case letter becomes '!' and its lower case. */
     static String escape(String module) {
         StringBuilder sb = new StringBuilder();
-        for (char c : module.toCharArray()) {
+        for (int i = 0; i < module.length(); i++) {
+            char c = module.charAt(i);
             if (Character.isUpperCase(c)) {
                 sb.append('!').append(Character.toLowerCase(c));
             } else {

@@ -49,7 +49,7 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * The {@link GoModuleMirror}: answers from the store, fetches misses from upstream once (concurrent misses of
  * the same file coalesce onto one fetch), checks the bytes before they are committed, and refreshes
- * @v/list, @latest and version queries after {@code listTtl}. Store names are spelled by {@link GoStoreNames}.
+ * {@code @v/list}, {@code @latest} and version queries after {@code listTtl}. Store names are spelled by {@link GoStoreNames}.
  *
  * <p>Immutable files (.info, .mod, .zip of a canonical version): a name once stored is never replaced. On a
  * miss, one background fetch per file ({@link SharedDownloads}) tees the upstream body into the store's object

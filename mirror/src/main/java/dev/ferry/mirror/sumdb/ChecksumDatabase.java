@@ -33,16 +33,13 @@ public final class ChecksumDatabase {
     private final SumdbVerifier verifier;
     private final SumdbStore store;
     private final SumdbSource source;
-    private final SumdbEvents events;
     private final Clock clock;
 
-    public ChecksumDatabase(SumdbConfig.Database config, SumdbStore store, SumdbSource source, SumdbEvents events,
-                            Clock clock) {
+    public ChecksumDatabase(SumdbConfig.Database config, SumdbStore store, SumdbSource source, Clock clock) {
         this.config = config;
         this.verifier = new SumdbVerifier(config.verifier());
         this.store = store;
         this.source = source;
-        this.events = events;
         this.clock = clock;
     }
 

@@ -50,7 +50,7 @@ public final class SumdbChecksums implements ModuleChecksums {
             }, LOOKUPS);
             return f;
         });
-        answer.whenComplete((a, e) -> inFlight.remove(key, answer));
+        var unused = answer.whenComplete((a, e) -> inFlight.remove(key, answer));
         return (ext, h1, what, from) -> require(answer.join(), ext, h1, what, from);
     }
 

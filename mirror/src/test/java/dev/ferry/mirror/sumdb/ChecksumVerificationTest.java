@@ -114,7 +114,7 @@ class ChecksumVerificationTest {
         HttpGoProxyClient direct = new HttpGoProxyClient(GoProxyList.parse("http://127.0.0.1:9"), TIMEOUTS, UpstreamEvents.NONE);
         SumdbConfig.Database config = (SumdbConfig.Database) SumdbConfig.parse(log.key());
         db = new ChecksumDatabase(config, new SumdbStore(store, config.name()), new SumdbSource(config.name(), proxies, direct, events),
-                events, Clock.systemUTC());
+                Clock.systemUTC());
         GoMirrorSettings settings = new GoMirrorSettings(Duration.ofMinutes(5), Duration.ofMinutes(1), dir.resolve("spool"), 16 << 10, 100);
         mirror = new CachingGoModuleMirror(store, proxies, settings, Clock.systemUTC(), new SumdbChecksums(db, privates, events));
     }

@@ -188,12 +188,10 @@ final class Lexer {
 
     /** read.go's isIdent: any printable, non-space character other than the punctuation {@code ()[]{},}. */
     static boolean isIdent(int c) {
-        switch (c) {
-            case ' ', '(', ')', '[', ']', '{', '}', ',':
-                return false;
-            default:
-                return !isSpace(c) && isPrint(c);
-        }
+        return switch (c) {
+            case ' ', '(', ')', '[', ']', '{', '}', ',' -> false;
+            default -> !isSpace(c) && isPrint(c);
+        };
     }
 
     private static boolean isSpace(int c) {

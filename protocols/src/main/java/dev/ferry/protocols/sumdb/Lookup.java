@@ -79,7 +79,7 @@ public record Lookup(long id, String recordText, byte[] signedNote) {
                 throw new FormatException("malformed lookup response: control character in the record");
             }
         }
-        int noteStart = (s.substring(0, blank + 2)).getBytes(StandardCharsets.UTF_8).length;
+        int noteStart = s.substring(0, blank + 2).getBytes(StandardCharsets.UTF_8).length;
         byte[] note = Arrays.copyOfRange(body, noteStart, body.length);
         if (note.length == 0) {
             throw new FormatException("malformed lookup response: no signed tree note");

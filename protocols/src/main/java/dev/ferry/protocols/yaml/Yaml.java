@@ -61,6 +61,7 @@ public final class Yaml {
         return read(text, LENIENT_MAPPER.readerFor(LENIENT_MAPPER.getTypeFactory().constructType(type)));
     }
 
+    @SuppressWarnings("TypeParameterUnusedInFormals") // private: each caller's Class or TypeReference fixes T
     private static <T> T read(String text, ObjectReader reader) throws JsonProcessingException {
         try (JsonParser p = FACTORY.createParser(text)) {
             JsonToken first = p.nextToken();

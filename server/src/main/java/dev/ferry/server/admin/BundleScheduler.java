@@ -15,7 +15,9 @@ import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -67,8 +69,8 @@ public final class BundleScheduler implements AutoCloseable {
         for (BundleSync s : syncs) {
             Duration delay = firstDelay(s);
             LOG.info("scheduled bundle export to site " + s.site() + " into " + s.to() + " every "
-                    + Durations.format(s.every()) + ", first in " + Durations.format(delay.withNanos(0)));
-            scheduler.scheduleWithFixedDelay(() -> {
+                    + Durations.format(s.every()) + ", first in " + Durations.format(delay.truncatedTo(ChronoUnit.SECONDS)));
+            var unused = scheduler.scheduleWithFixedDelay(() -> {
                 try {
                     runOnce(s);
                 } catch (RuntimeException e) {
@@ -149,7 +151,7 @@ public final class BundleScheduler implements AutoCloseable {
                         LOG.info("scheduled export to site " + s.site() + " wrote bundle " + p.bundleId() + " into "
                                 + p.directory() + (summary.isEmpty() ? "" : ": " + summary));
                     } else {
-                        LOG.warning("scheduled export to site " + s.site() + " " + p.state().name().toLowerCase()
+                        LOG.warning("scheduled export to site " + s.site() + " " + p.state().name().toLowerCase(Locale.ROOT)
                                 + (p.error() == null ? "" : ": " + p.error()));
                     }
                 });

@@ -60,7 +60,7 @@ public final class MirrorSetRegistry implements AutoCloseable {
     public record Registration(String name, String fileName, String content, Duration refresh, Instant registered) {}
 
     /** A registration and its schedule. */
-    public final class Entry {
+    public static final class Entry {
         private final Registration registration;
         private final PrewarmService service;
         private volatile ScheduledFuture<?> future;

@@ -47,7 +47,7 @@ public final class PrewarmService {
     }
 
     /** One prewarm request: planning, then its job. */
-    public final class Run {
+    public static final class Run {
         private final String id;
         private final String description;
         private final Instant submitted;

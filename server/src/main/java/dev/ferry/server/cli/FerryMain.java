@@ -1,5 +1,7 @@
 package dev.ferry.server.cli;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -31,8 +33,9 @@ public final class FerryMain implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        int code = run(args, new CliContext(System.getenv(), System.console() != null, CliContext.POLL),
-                ServeCommand.Launcher.PRODUCTION, new PrintWriter(System.out, true), new PrintWriter(System.err, true));
+        int code = run(args, new CliContext(System.getenv(), CliContext.consoleIsTerminal(), CliContext.POLL),
+                ServeCommand.Launcher.PRODUCTION, new PrintWriter(System.out, true, UTF_8),
+                new PrintWriter(System.err, true, UTF_8));
         System.exit(code);
     }
 

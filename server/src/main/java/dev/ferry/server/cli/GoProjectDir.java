@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 
 /**
@@ -101,7 +102,7 @@ final class GoProjectDir {
     }
 
     /** The imports of every .go file of the module rooted at {@code root}, as the go command's ./... sees it. */
-    private static void scan(Path root, TreeSet<String> imports) throws AdminClient.Failure {
+    private static void scan(Path root, Set<String> imports) throws AdminClient.Failure {
         try {
             Files.walkFileTree(root, new SimpleFileVisitor<>() {
                 @Override

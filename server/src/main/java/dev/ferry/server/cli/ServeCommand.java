@@ -117,6 +117,7 @@ public final class ServeCommand implements Callable<Integer> {
         return 0;
     }
 
+    @SuppressWarnings("ReferenceEquality") // identity is the point: a cause that is the throwable itself
     private static String oneLine(Throwable e) {
         StringBuilder sb = new StringBuilder();
         for (Throwable t = e; t != null; t = t.getCause()) {

@@ -6,6 +6,7 @@ import io.helidon.http.ServerResponseHeaders;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.DirectHandlers;
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 
 /**
  * Answers for requests Helidon refuses before routing (malformed request line, oversized request line or headers,
@@ -44,7 +45,7 @@ final class PlainDirectHandler implements DirectHandler {
             case 431 -> "request headers too large";
             case 505 -> "HTTP version not supported";
             case 403 -> "forbidden";
-            default -> type == EventType.INTERNAL_ERROR ? "internal server error" : status.reasonPhrase().toLowerCase();
+            default -> type == EventType.INTERNAL_ERROR ? "internal server error" : status.reasonPhrase().toLowerCase(Locale.ROOT);
         };
     }
 }

@@ -38,6 +38,7 @@ import java.util.function.ToLongFunction;
  * resolved ahead. Also the {@link UpstreamEvents} and {@link SumdbEvents} the upstream clients and the checksum
  * verifier report to. The one front the rest of ferry calls: nothing else touches client_java.
  */
+@SuppressWarnings("EnumOrdinal") // ordinals index the label sets resolved ahead, read on every request
 public final class FerryMetrics implements UpstreamEvents, SumdbEvents {
     /** What /metrics answers: the Prometheus text format 0.0.4, which every Prometheus scrapes. */
     public static final String CONTENT_TYPE = PrometheusTextFormatWriter.CONTENT_TYPE;
@@ -159,7 +160,7 @@ public final class FerryMetrics implements UpstreamEvents, SumdbEvents {
                     }
                     now.forEach((job, running) -> {
                         try {
-                            cb.call(running.getAsLong(), job.label);
+                            cb.call((double) running.getAsLong(), job.label);
                         } catch (RuntimeException e) {
                             // a service closing: leave the series out of this scrape rather than fail it
                         }

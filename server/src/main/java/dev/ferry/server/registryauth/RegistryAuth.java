@@ -46,7 +46,7 @@ public final class RegistryAuth {
         }
     }
 
-    public static final Duration TOKEN_LIFETIME = Duration.ofSeconds(300);
+    public static final Duration TOKEN_LIFETIME = Duration.ofMinutes(5);
     /** Outstanding tokens beyond which expired ones are swept on the next issue. */
     private static final int SWEEP_AT = 1024;
 
@@ -144,10 +144,11 @@ public final class RegistryAuth {
     }
 
     /**
-     * A token for the {@code scope} parameters ({@code repository:NAME:pull,push}; others grant nothing), for an
-     * authenticated user or an anonymous caller; null for invalid credentials. A user gets every action asked
-     * for; an anonymous caller pull when anonymous pull is on, else a token that grants nothing (what distribution's
-     * token servers do: clients pulling mirrored images with an anonymous token flow go on unhindered).
+     * A token for the requested {@code scopes} (the request's scope parameters, {@code repository:NAME:pull,push};
+     * others grant nothing), for an authenticated user or an anonymous caller; null for invalid credentials. A user
+     * gets every action asked for; an anonymous caller pull when anonymous pull is on, else a token that grants
+     * nothing (what distribution's token servers do: clients pulling mirrored images with an anonymous token flow
+     * go on unhindered).
      */
     public Grant issue(Caller caller, List<String> scopes) {
         if (caller instanceof Caller.Invalid || caller instanceof Caller.WithToken) {

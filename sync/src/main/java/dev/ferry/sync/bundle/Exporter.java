@@ -215,7 +215,7 @@ final class Exporter {
         Files.createDirectories(partial);
         try {
             sink.phase("writing", plan.shippedBytes, plan.objects.size());
-            long[] recordOffsets = writeVolumes(id, volumes, plan.volumes, plan.objects, partial, sink);
+            long[] recordOffsets = writeVolumes(id, volumes, plan.objects, partial, sink);
             List<ManifestEntry.Volume> volumeEntries = new ArrayList<>();
             for (int n = 1; n <= volumes; n++) {
                 Path f = partial.resolve(Volume.fileName(n));
@@ -393,8 +393,8 @@ final class Exporter {
     }
 
     /** Writes the planned records; returns each record's offset in its volume, by record number. */
-    private long[] writeVolumes(String id, int volumes, VolumePlan plan, List<PlannedObject> planned, Path dir,
-                                BundleProgressSink sink) throws IOException, BundleException {
+    private long[] writeVolumes(String id, int volumes, List<PlannedObject> planned, Path dir, BundleProgressSink sink)
+            throws IOException, BundleException {
         List<Long> offsets = new ArrayList<>();
         ByteArrayOutputStream record = new ByteArrayOutputStream(VolumePlan.RECORD_BYTES);
         int volume = 0;

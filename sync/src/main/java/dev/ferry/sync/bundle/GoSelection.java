@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Predicate;
@@ -112,7 +113,8 @@ final class GoSelection {
     }
 
     /** The stored versions a query selects (see {@link BundleSelector}); empty when none. */
-    private List<Version> resolve(ModulePath module, TreeMap<Version, Map<String, String>> versions, String query) {
+    private List<Version> resolve(ModulePath module, NavigableMap<Version, Map<String, String>> versions,
+                                  String query) {
         List<Version> all = new ArrayList<>(versions.keySet());
         if (query.equals("all")) {
             return all;
