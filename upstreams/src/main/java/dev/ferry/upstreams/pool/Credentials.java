@@ -5,7 +5,7 @@ import java.util.Base64;
 import java.util.Optional;
 
 /**
- * How ferry authenticates to one upstream. {@link #toString()} never shows the secret, because upstream
+ * How ferry authenticates to one upstream. {@code toString()} never shows the secret, because upstream
  * descriptions end up in logs, error messages and the admin API.
  */
 public sealed interface Credentials {

@@ -25,6 +25,7 @@ import java.util.function.IntPredicate;
  * its own end is recorded. Used by one walk thread.
  */
 final class HedgedRequests {
+    private static final System.Logger LOG = System.getLogger(HedgedRequests.class.getName());
 
     @FunctionalInterface
     interface Sender {
@@ -67,7 +68,9 @@ final class HedgedRequests {
                 return new Winner(index, mine.join());
             }
             for (Map.Entry<Integer, CompletableFuture<Sent>> e : started.entrySet()) {
-                if (e.getKey() > index && e.getValue().isDone() && e.getValue().join() instanceof Sent.Answered a
+                if (e.getKey() > index
+                        && e.getValue().isDone()
+                        && e.getValue().join() instanceof Sent.Answered a
                         && a.status() == 200) {
                     started.remove(e.getKey());
                     return new Winner(e.getKey(), a);
@@ -75,7 +78,7 @@ final class HedgedRequests {
             }
             long now = System.nanoTime();
             if (now >= hedgeAt) {
-                hedgeAt = hedge(index, mayStart) ? now + afterNanos : Long.MAX_VALUE;
+                hedgeAt = hedge(mayStart) ? now + afterNanos : Long.MAX_VALUE;
             }
             try {
                 long wait = hedgeAt == Long.MAX_VALUE ? TimeUnit.SECONDS.toNanos(1) : Math.max(1, hedgeAt - now);
@@ -88,7 +91,7 @@ final class HedgedRequests {
     }
 
     /** Starts the next upstream after the ones considered so far, if the list lets a failure reach it. */
-    private boolean hedge(int index, IntPredicate mayStart) {
+    private boolean hedge(IntPredicate mayStart) {
         for (int n = considered + 1; n < plan.size(); n++) {
             if (!plan.get(n - 1).upstream().movesOnAfterFailure(strategy)) {
                 return false;
@@ -127,9 +130,13 @@ final class HedgedRequests {
     void settleRest(String winner, BiConsumer<Integer, Sent> settle, BiConsumer<Integer, Sent> discard) {
         long now = System.nanoTime();
         started.forEach((n, f) -> {
-            boolean judged = winner != null && !f.isDone()
+            boolean judged = winner != null
+                    && !f.isDone()
                     && plan.get(n).recordLoss(now - startedAt.getOrDefault(n, now), winner);
-            f.thenAccept(sent -> (judged ? discard : settle).accept(n, sent));
+            f.thenAccept(sent -> (judged ? discard : settle).accept(n, sent)).exceptionally(e -> {
+                LOG.log(System.Logger.Level.WARNING, "recording a hedged request's end failed", e);
+                return null;
+            });
         });
         started.clear();
     }

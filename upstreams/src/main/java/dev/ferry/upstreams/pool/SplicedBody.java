@@ -64,17 +64,27 @@ final class SplicedBody extends InputStream {
     private int index;
     /** Plan indexes that could not be reached for a continuation; the walk does not ask them again. */
     private final Set<Integer> unreachable = new HashSet<>();
+
     private WatchedBody current;
     /** When the request for {@code current} was sent and answered (System.nanoTime), when it is a continuation. */
     private long currentSent;
+
     private long currentAnswered;
     private long currentSentCandidate;
     private long currentAnsweredCandidate;
     private long position;
     private int sameUpstreamResumes;
 
-    SplicedBody(Transport transport, UpstreamEvents events, Strategy strategy, List<UpstreamPool.Member> plan,
-                int index, String path, WatchedBody first, long declared, int sameUpstreamResumes) {
+    SplicedBody(
+            Transport transport,
+            UpstreamEvents events,
+            Strategy strategy,
+            List<UpstreamPool.Member> plan,
+            int index,
+            String path,
+            WatchedBody first,
+            long declared,
+            int sameUpstreamResumes) {
         this.sameUpstreamResumes = sameUpstreamResumes;
         this.transport = transport;
         this.events = events;
@@ -136,7 +146,10 @@ final class SplicedBody extends InputStream {
     }
 
     private boolean resume(TransferFailure f) {
-        if (declared <= 0 || position == 0 || position >= declared || Thread.currentThread().isInterrupted()) {
+        if (declared <= 0
+                || position == 0
+                || position >= declared
+                || Thread.currentThread().isInterrupted()) {
             return false;
         }
         // A broken connection usually works on the next try; a body that trickled or stalled would do the same
@@ -160,8 +173,10 @@ final class SplicedBody extends InputStream {
         }
         closeQuietly();
         events.bytes(same.upstream().name(), current.count());
-        LOG.log(System.Logger.Level.INFO, "continuing " + path + " at byte " + position + " of " + declared
-                + " from " + same.upstream().name() + " again after: " + f.getMessage());
+        LOG.log(
+                System.Logger.Level.INFO,
+                "continuing " + path + " at byte " + position + " of " + declared + " from "
+                        + same.upstream().name() + " again after: " + f.getMessage());
         current = body;
         currentSent = currentSentCandidate;
         currentAnswered = currentAnsweredCandidate;
@@ -208,8 +223,11 @@ final class SplicedBody extends InputStream {
             events.bytes(left.upstream().name(), current.count());
             TransferFailure why = current.failure() != null ? current.failure() : f;
             left.record(new AttemptOutcome.Failure(why.kind(), why.getMessage(), null));
-            LOG.log(System.Logger.Level.INFO, "continuing " + path + " at byte " + position + " of " + declared
-                    + " from " + next.upstream().name() + " after " + left.upstream().name() + ": " + why.getMessage());
+            LOG.log(
+                    System.Logger.Level.INFO,
+                    "continuing " + path + " at byte " + position + " of " + declared + " from "
+                            + next.upstream().name() + " after "
+                            + left.upstream().name() + ": " + why.getMessage());
             index = j;
             current = body;
             currentSent = currentSentCandidate;
@@ -260,8 +278,10 @@ final class SplicedBody extends InputStream {
         try {
             return answer.get(bound.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            LOG.log(System.Logger.Level.INFO, "continuation of " + path + " from " + upstream.name() + " has no answer after "
-                    + bound.toMillis() + " ms; asking the next upstream as well");
+            LOG.log(
+                    System.Logger.Level.INFO,
+                    "continuation of " + path + " from " + upstream.name() + " has no answer after " + bound.toMillis()
+                            + " ms; asking the next upstream as well");
             waiting.add(new Pending(j, started, answer));
             return null;
         } catch (InterruptedException e) {
@@ -289,22 +309,34 @@ final class SplicedBody extends InputStream {
         UpstreamPool.Member member = plan.get(p.index());
         long lostAfter = System.nanoTime() - p.startedNanos();
         boolean judged = winner != null && !p.answer().isDone() && member.recordLoss(lostAfter, winner);
-        p.answer().thenAccept(sent -> {
-            if (sent instanceof Sent.Answered a) {
-                UpstreamHttp.closeQuietly(a.response().body());
-            }
-            if (judged) {
-                return;
-            }
-            switch (sent) {
-                case Sent.Failed f -> member.record(f.kind() == null ? new AttemptOutcome.Abandoned(f.detail())
-                        : new AttemptOutcome.Failure(f.kind(), f.detail(), null));
-                case Sent.Answered a when a.status() == 200 || a.status() == 206 ->
-                        member.record(new AttemptOutcome.Abandoned("continuation not used"));
-                case Sent.Answered a -> member.record(new AttemptOutcome.Failure(FailureKind.ofStatus(a.status()),
-                        "HTTP " + a.status() + " to a Range request", null));
-            }
-        });
+        p.answer()
+                .thenAccept(sent -> {
+                    if (sent instanceof Sent.Answered a) {
+                        UpstreamHttp.closeQuietly(a.response().body());
+                    }
+                    if (judged) {
+                        return;
+                    }
+                    switch (sent) {
+                        case Sent.Failed f ->
+                            member.record(
+                                    f.kind() == null
+                                            ? new AttemptOutcome.Abandoned(f.detail())
+                                            : new AttemptOutcome.Failure(f.kind(), f.detail(), null));
+                        case Sent.Answered a
+                        when a.status() == 200 || a.status() == 206 ->
+                            member.record(new AttemptOutcome.Abandoned("continuation not used"));
+                        case Sent.Answered a ->
+                            member.record(new AttemptOutcome.Failure(
+                                    FailureKind.ofStatus(a.status()),
+                                    "HTTP " + a.status() + " to a Range request",
+                                    null));
+                    }
+                })
+                .exceptionally(e -> {
+                    LOG.log(System.Logger.Level.WARNING, "recording an unused continuation's end failed", e);
+                    return null;
+                });
     }
 
     /**
@@ -320,8 +352,10 @@ final class SplicedBody extends InputStream {
         boolean same = j == index;
         if (sent instanceof Sent.Failed failed) {
             if (!same) {
-                member.record(failed.kind() == null ? new AttemptOutcome.Abandoned(failed.detail())
-                        : new AttemptOutcome.Failure(failed.kind(), failed.detail(), null));
+                member.record(
+                        failed.kind() == null
+                                ? new AttemptOutcome.Abandoned(failed.detail())
+                                : new AttemptOutcome.Failure(failed.kind(), failed.detail(), null));
                 // Not worth asking again from the start in this walk.
                 unreachable.add(j);
             }
@@ -361,12 +395,15 @@ final class SplicedBody extends InputStream {
                 if (same) {
                     return null;
                 }
-                member.record(new AttemptOutcome.Failure(t != null ? t.kind() : FailureKind.RESET,
-                        t != null ? t.getMessage() : WatchedBody.describe(e), null));
+                member.record(new AttemptOutcome.Failure(
+                        t != null ? t.kind() : FailureKind.RESET,
+                        t != null ? t.getMessage() : WatchedBody.describe(e),
+                        null));
                 return null;
             }
         } else {
-            problem = "HTTP " + response.statusCode() + " to a Range request for bytes " + position + "- of " + declared;
+            problem =
+                    "HTTP " + response.statusCode() + " to a Range request for bytes " + position + "- of " + declared;
         }
         UpstreamHttp.closeQuietly(response.body());
         if (same) {

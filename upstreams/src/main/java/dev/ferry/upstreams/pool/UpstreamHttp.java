@@ -28,6 +28,7 @@ public final class UpstreamHttp {
     public static final String USER_AGENT = "ferry/" + buildVersion();
     /** The most of a probe's body read to time it: enough to see the rate, little for a big home page. */
     static final int PROBE_BODY = 4096;
+
     private static final ScheduledThreadPoolExecutor WATCHDOG = newWatchdog();
 
     private final UpstreamPool pool;
@@ -35,6 +36,7 @@ public final class UpstreamHttp {
     private final Clock clock;
     /** Requests waiting for their answer, by upstream name: request id to the nanoTime it was sent. */
     private final Map<String, ConcurrentHashMap<Long, Long>> waiting = new ConcurrentHashMap<>();
+
     private final AtomicLong requestIds = new AtomicLong();
 
     public UpstreamHttp(UpstreamPool pool, UpstreamEvents events, Clock clock) {
@@ -48,7 +50,10 @@ public final class UpstreamHttp {
         return HttpRequest.newBuilder(uri)
                 .timeout(upstream.timeouts().firstByte())
                 .header("User-Agent", USER_AGENT)
-                .version("http".equalsIgnoreCase(uri.getScheme()) ? HttpClient.Version.HTTP_1_1 : HttpClient.Version.HTTP_2);
+                .version(
+                        "http".equalsIgnoreCase(uri.getScheme())
+                                ? HttpClient.Version.HTTP_1_1
+                                : HttpClient.Version.HTTP_2);
     }
 
     /** What one request to {@code upstream} came to: the response headers (the body still to read), or why none came. */
@@ -78,8 +83,12 @@ public final class UpstreamHttp {
             }
             long headers = System.nanoTime();
             events.response(upstream.name(), response.statusCode(), Duration.ofNanos(headers - started));
-            long declared = response.headers().firstValueAsLong("Content-Length").orElse(-1);
-            if (!readSmall || response.statusCode() != 200 || declared < 0 || declared > pool.settings().speed().smallBody()) {
+            long declared =
+                    response.headers().firstValueAsLong("Content-Length").orElse(-1);
+            if (!readSmall
+                    || response.statusCode() != 200
+                    || declared < 0
+                    || declared > pool.settings().speed().smallBody()) {
                 return new Sent.Answered(response, response.statusCode(), started, headers, null, headers);
             }
             return readAhead(upstream, response, declared, started, headers);
@@ -97,7 +106,8 @@ public final class UpstreamHttp {
         if (!(sent instanceof Sent.Answered a) || a.body() != null || a.status() != 200) {
             return sent;
         }
-        long declared = a.response().headers().firstValueAsLong("Content-Length").orElse(-1);
+        long declared =
+                a.response().headers().firstValueAsLong("Content-Length").orElse(-1);
         if (declared < 0 || declared > pool.settings().speed().smallBody()) {
             return sent;
         }
@@ -112,14 +122,17 @@ public final class UpstreamHttp {
         }
     }
 
-    private Sent readAhead(Upstream upstream, HttpResponse<InputStream> response, long declared, long started, long headers) {
+    private Sent readAhead(
+            Upstream upstream, HttpResponse<InputStream> response, long declared, long started, long headers) {
         WatchedBody body = watch(upstream, response, declared);
         try (body) {
             byte[] bytes = body.readAllBytes();
             return new Sent.Answered(response, 200, started, headers, bytes, headers + body.readNanos());
         } catch (IOException e) {
             TransferFailure t = body.failure();
-            return t != null ? new Sent.Failed(t.kind(), t.getMessage()) : new Sent.Failed(FailureKind.RESET, WatchedBody.describe(e));
+            return t != null
+                    ? new Sent.Failed(t.kind(), t.getMessage())
+                    : new Sent.Failed(FailureKind.RESET, WatchedBody.describe(e));
         } finally {
             events.bytes(upstream.name(), body.count());
         }
@@ -128,10 +141,15 @@ public final class UpstreamHttp {
     /** Why a request to {@code upstream} got no response headers. */
     static Sent.Failed failure(Upstream upstream, IOException e) {
         return switch (e) {
-            case HttpConnectTimeoutException t -> new Sent.Failed(FailureKind.CONNECT,
-                    "no connection within " + upstream.timeouts().connect().toMillis() + " ms");
-            case HttpTimeoutException t -> new Sent.Failed(FailureKind.TIMEOUT,
-                    "no response headers within " + upstream.timeouts().firstByte().toMillis() + " ms");
+            case HttpConnectTimeoutException t ->
+                new Sent.Failed(
+                        FailureKind.CONNECT,
+                        "no connection within " + upstream.timeouts().connect().toMillis() + " ms");
+            case HttpTimeoutException t ->
+                new Sent.Failed(
+                        FailureKind.TIMEOUT,
+                        "no response headers within "
+                                + upstream.timeouts().firstByte().toMillis() + " ms");
             case ConnectException c -> new Sent.Failed(FailureKind.CONNECT, WatchedBody.describe(e));
             case SSLException s -> new Sent.Failed(FailureKind.CONNECT, WatchedBody.describe(e));
             default -> new Sent.Failed(FailureKind.RESET, WatchedBody.describe(e));
@@ -161,11 +179,17 @@ public final class UpstreamHttp {
     /** As {@link #watch(Upstream, HttpResponse, long)}, abandoned as slow under {@code relativeFloor} B/s too. */
     WatchedBody watch(Upstream upstream, HttpResponse<InputStream> response, long declared, long relativeFloor) {
         PoolSettings s = pool.settings();
-        return new WatchedBody(response.body(), declared, upstream.timeouts().stall(), s.stallFloorBytesPerSecond(),
-                s.stallFloorWindow(), relativeFloor, s.speed().window(), WATCHDOG);
+        return new WatchedBody(
+                response.body(),
+                declared,
+                upstream.timeouts().stall(),
+                s.stallFloorBytesPerSecond(),
+                s.stallFloorWindow(),
+                relativeFloor,
+                s.speed().window(),
+                WATCHDOG);
     }
 
-    /** The whole 200 body, at most {@code limit} bytes (a larger declared length is refused before reading). */
     /** The answer's body read whole, or the body already read ahead; as {@link #readWhole(Upstream, HttpResponse, int, String)}. */
     public Outcome<byte[]> readWhole(Answer answer, int limit, String what) {
         Sent.Answered a = answer.sent();
@@ -173,16 +197,20 @@ public final class UpstreamHttp {
             return readWhole(answer.upstream(), answer.response(), limit, what);
         }
         if (a.body().length > limit) {
-            return Outcome.failure(FailureKind.REJECTED, what + " of " + a.body().length + " bytes is larger than the limit of " + limit);
+            return Outcome.failure(
+                    FailureKind.REJECTED,
+                    what + " of " + a.body().length + " bytes is larger than the limit of " + limit);
         }
         return new Outcome.Success<>(a.body(), a.body().length, a.doneNanos() - a.headersNanos());
     }
 
+    /** The whole 200 body, at most {@code limit} bytes (a larger declared length is refused before reading). */
     public Outcome<byte[]> readWhole(Upstream upstream, HttpResponse<InputStream> response, int limit, String what) {
         long declared = response.headers().firstValueAsLong("Content-Length").orElse(-1);
         if (declared > limit) {
             closeQuietly(response.body());
-            return Outcome.failure(FailureKind.REJECTED, what + " of " + declared + " bytes is larger than the limit of " + limit);
+            return Outcome.failure(
+                    FailureKind.REJECTED, what + " of " + declared + " bytes is larger than the limit of " + limit);
         }
         WatchedBody body = watch(upstream, response, declared);
         try (body) {
@@ -193,7 +221,9 @@ public final class UpstreamHttp {
             return new Outcome.Success<>(bytes, bytes.length, body.readNanos());
         } catch (IOException e) {
             TransferFailure t = body.failure();
-            return t != null ? Outcome.failure(t.kind(), t.getMessage()) : Outcome.failure(FailureKind.RESET, WatchedBody.describe(e));
+            return t != null
+                    ? Outcome.failure(t.kind(), t.getMessage())
+                    : Outcome.failure(FailureKind.RESET, WatchedBody.describe(e));
         } finally {
             events.bytes(upstream.name(), body.count());
         }
@@ -212,15 +242,16 @@ public final class UpstreamHttp {
     public AttemptOutcome probed(Upstream upstream, Sent sent) {
         switch (sent) {
             case Sent.Failed f -> {
-                return f.kind() == null ? new AttemptOutcome.Abandoned(f.detail())
+                return f.kind() == null
+                        ? new AttemptOutcome.Abandoned(f.detail())
                         : new AttemptOutcome.Failure(f.kind(), "probe: " + f.detail(), null);
             }
             case Sent.Answered a -> {
                 int status = a.status();
                 if (status >= 500 || status == 429) {
                     closeQuietly(a.response().body());
-                    return new AttemptOutcome.Failure(FailureKind.ofStatus(status), "probe: HTTP " + status,
-                            retryAfter(a.response()));
+                    return new AttemptOutcome.Failure(
+                            FailureKind.ofStatus(status), "probe: HTTP " + status, retryAfter(a.response()));
                 }
                 WatchedBody body = watch(upstream, a.response(), -1);
                 try (body) {
@@ -229,8 +260,10 @@ public final class UpstreamHttp {
                     return new AttemptOutcome.Success(new Transfer(n, toHeaders, toHeaders + body.readNanos()));
                 } catch (IOException e) {
                     TransferFailure t = body.failure();
-                    return new AttemptOutcome.Failure(t != null ? t.kind() : FailureKind.RESET,
-                            "probe: " + (t != null ? t.getMessage() : WatchedBody.describe(e)), null);
+                    return new AttemptOutcome.Failure(
+                            t != null ? t.kind() : FailureKind.RESET,
+                            "probe: " + (t != null ? t.getMessage() : WatchedBody.describe(e)),
+                            null);
                 }
             }
         }
@@ -245,7 +278,8 @@ public final class UpstreamHttp {
     }
 
     private static String buildVersion() {
-        try (InputStream in = UpstreamHttp.class.getResourceAsStream("/dev/ferry/upstreams/ferry-upstreams.properties")) {
+        try (InputStream in =
+                UpstreamHttp.class.getResourceAsStream("/dev/ferry/upstreams/ferry-upstreams.properties")) {
             if (in != null) {
                 Properties p = new Properties();
                 p.load(in);

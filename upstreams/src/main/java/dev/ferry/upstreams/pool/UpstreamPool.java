@@ -156,7 +156,8 @@ public final class UpstreamPool implements AutoCloseable {
         if (Double.isNaN(best)) {
             return after;
         }
-        long bar = Math.max(settings.speed().minimum().toMillis(), (long) Math.ceil(settings.speed().factor() * best));
+        long bar = Math.max(settings.speed().minimum().toMillis(), (long)
+                Math.ceil(settings.speed().factor() * best));
         return bar < after.toMillis() ? Duration.ofMillis(bar) : after;
     }
 
@@ -226,8 +227,8 @@ public final class UpstreamPool implements AutoCloseable {
         if (Double.isNaN(best) || rate * speed.factor() >= best) {
             return null;
         }
-        return "a body of " + t.bytes() + " bytes came at " + Math.round(rate) + " B/s, the pool's best upstream manages "
-                + Math.round(best) + " B/s";
+        return "a body of " + t.bytes() + " bytes came at " + Math.round(rate)
+                + " B/s, the pool's best upstream manages " + Math.round(best) + " B/s";
     }
 
     /**
@@ -261,7 +262,8 @@ public final class UpstreamPool implements AutoCloseable {
             return t;
         });
         long period = settings.probeInterval().toMillis();
-        prober.scheduleWithFixedDelay(() -> probeDue(probe), period, period, TimeUnit.MILLISECONDS);
+        // Nobody waits on the schedule's future: probeDue catches what a probe throws, and close() ends it.
+        var unused = prober.scheduleWithFixedDelay(() -> probeDue(probe), period, period, TimeUnit.MILLISECONDS);
     }
 
     /** Runs the due probes now, one after another; public so tests drive it with their own clock. */
@@ -307,8 +309,11 @@ public final class UpstreamPool implements AutoCloseable {
             this.upstream = upstream;
             this.events = events;
             this.breaker = new CircuitBreaker(settings.breaker(), clock, (from, to, why) -> {
-                System.Logger.Level level = to == BreakerState.OPEN ? System.Logger.Level.WARNING : System.Logger.Level.INFO;
-                LOG.log(level, "upstream " + upstream.name() + ": circuit " + from.label() + " -> " + to.label() + ": " + why);
+                System.Logger.Level level =
+                        to == BreakerState.OPEN ? System.Logger.Level.WARNING : System.Logger.Level.INFO;
+                LOG.log(
+                        level,
+                        "upstream " + upstream.name() + ": circuit " + from.label() + " -> " + to.label() + ": " + why);
                 events.breaker(upstream.name(), from, to, why);
             });
         }
@@ -378,11 +383,11 @@ public final class UpstreamPool implements AutoCloseable {
                     }
                     if (f.kind() == FailureKind.MISMATCH) {
                         quarantines++;
-                        quarantine = new UpstreamStatus.Quarantine(now, now.plus(settings.quarantine()),
-                                f.subject(), f.detail());
+                        quarantine = new UpstreamStatus.Quarantine(
+                                now, now.plus(settings.quarantine()), f.subject(), f.detail());
                     }
                 }
-                case AttemptOutcome.Abandoned a -> { }
+                case AttemptOutcome.Abandoned a -> {}
             }
         }
 
@@ -391,12 +396,16 @@ public final class UpstreamPool implements AutoCloseable {
             switch (outcome) {
                 case AttemptOutcome.Success s -> breaker.onSuccess();
                 case AttemptOutcome.NotFound n -> breaker.onSuccess();
-                case AttemptOutcome.Failure f when f.kind() == FailureKind.MISMATCH -> {
+                case AttemptOutcome.Failure f
+                when f.kind() == FailureKind.MISMATCH -> {
                     events.failure(upstream.name(), f.kind().label(), f.detail());
                     events.quarantined(upstream.name(), f.subject(), f.detail());
-                    LOG.log(System.Logger.Level.WARNING, "upstream " + upstream.name() + " quarantined for "
-                            + settings.quarantine().toMinutes() + " min: it served "
-                            + (f.subject() == null ? "content" : f.subject()) + " that failed its check: " + f.detail());
+                    LOG.log(
+                            System.Logger.Level.WARNING,
+                            "upstream " + upstream.name() + " quarantined for "
+                                    + settings.quarantine().toMinutes() + " min: it served "
+                                    + (f.subject() == null ? "content" : f.subject()) + " that failed its check: "
+                                    + f.detail());
                     breaker.quarantine(settings.quarantine(), "mismatch: " + f.detail());
                 }
                 case AttemptOutcome.Failure f -> {
@@ -433,8 +442,11 @@ public final class UpstreamPool implements AutoCloseable {
             synchronized (this) {
                 speed.smallMillis.add(clock.instant(), elapsedNanos / 1e6);
             }
-            record(new AttemptOutcome.Failure(FailureKind.SLOW, "no complete answer after " + elapsedNanos / 1_000_000
-                    + " ms, when " + winner + " had already answered (slow after " + bar / 1_000_000 + " ms)", null));
+            record(new AttemptOutcome.Failure(
+                    FailureKind.SLOW,
+                    "no complete answer after " + elapsedNanos / 1_000_000 + " ms, when " + winner
+                            + " had already answered (slow after " + bar / 1_000_000 + " ms)",
+                    null));
             return true;
         }
 
@@ -446,7 +458,8 @@ public final class UpstreamPool implements AutoCloseable {
                 quarantine = null;
                 consecutiveReset();
             }
-            String what = lifted == null ? "circuit state " + breaker.state().label()
+            String what = lifted == null
+                    ? "circuit state " + breaker.state().label()
                     : "quarantine for " + (lifted.subject() == null ? "a mismatch" : lifted.subject());
             breaker.release("released by " + who + " (" + what + ")");
             LOG.log(System.Logger.Level.WARNING, "upstream " + upstream.name() + ": " + what + " released by " + who);
@@ -479,12 +492,28 @@ public final class UpstreamPool implements AutoCloseable {
                 failures.forEach((k, v) -> byKind.put(k.label(), v));
                 BreakerState state = breaker.state();
                 UpstreamStatus.Quarantine q = quarantine != null && breaker.quarantined() ? quarantine : null;
-                UpstreamStatus.Speed measured = new UpstreamStatus.Speed(mean(speed.firstByteMillis, now),
-                        mean(speed.smallMillis, now), mean(speed.rate, now), mean(speed.failed, now),
+                UpstreamStatus.Speed measured = new UpstreamStatus.Speed(
+                        mean(speed.firstByteMillis, now),
+                        mean(speed.smallMillis, now),
+                        mean(speed.rate, now),
+                        mean(speed.failed, now),
                         Math.round(effective * 1000) / 1000.0);
-                return new UpstreamStatus(upstream.name(), upstream.base().toString(), upstream.weight(),
-                        upstream.credentials().kind(), state, state == BreakerState.OPEN ? breaker.openUntil() : null,
-                        attempts, successes, notFound, byKind, lastSuccess, List.copyOf(recent), measured, q, quarantines);
+                return new UpstreamStatus(
+                        upstream.name(),
+                        upstream.base().toString(),
+                        upstream.weight(),
+                        upstream.credentials().kind(),
+                        state,
+                        state == BreakerState.OPEN ? breaker.openUntil() : null,
+                        attempts,
+                        successes,
+                        notFound,
+                        byKind,
+                        lastSuccess,
+                        List.copyOf(recent),
+                        measured,
+                        q,
+                        quarantines);
             }
         }
 

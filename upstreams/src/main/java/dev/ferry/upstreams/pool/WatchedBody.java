@@ -30,15 +30,18 @@ final class WatchedBody extends InputStream {
     private volatile long count;
     /** Bytes per second below which a body counts as stalled (0: no floor), measured over floorWindowNanos of reading. */
     private final long floorRate;
+
     private final long floorWindowNanos;
     /** Time spent inside finished reads; with the read in progress, the reading time the floor is measured over. */
     private volatile long readNanos;
+
     private long markReadNanos;
     private long markCount;
     private volatile String slowMessage;
     private volatile FailureKind slowKind = FailureKind.STALL;
     /** A second floor, relative to the pool's best upstream (0: none), over its own shorter window. */
     private final long relativeFloor;
+
     private final long relativeWindowNanos;
     private long relativeMarkReadNanos;
     private long relativeMarkCount;
@@ -47,8 +50,13 @@ final class WatchedBody extends InputStream {
         this(in, declaredLength, stall, 0, Duration.ofSeconds(1), scheduler);
     }
 
-    public WatchedBody(InputStream in, long declaredLength, Duration stall, long floorRate, Duration floorWindow,
-                       ScheduledExecutorService scheduler) {
+    public WatchedBody(
+            InputStream in,
+            long declaredLength,
+            Duration stall,
+            long floorRate,
+            Duration floorWindow,
+            ScheduledExecutorService scheduler) {
         this(in, declaredLength, stall, floorRate, floorWindow, 0, floorWindow, scheduler);
     }
 
@@ -56,8 +64,15 @@ final class WatchedBody extends InputStream {
      * @param relativeFloor bytes per second under which the body is abandoned as {@link FailureKind#SLOW}, measured
      *                      over {@code relativeWindow} of reading (0: none); see {@link UpstreamPool#relativeFloor}
      */
-    public WatchedBody(InputStream in, long declaredLength, Duration stall, long floorRate, Duration floorWindow,
-                       long relativeFloor, Duration relativeWindow, ScheduledExecutorService scheduler) {
+    public WatchedBody(
+            InputStream in,
+            long declaredLength,
+            Duration stall,
+            long floorRate,
+            Duration floorWindow,
+            long relativeFloor,
+            Duration relativeWindow,
+            ScheduledExecutorService scheduler) {
         this.relativeFloor = relativeFloor;
         this.relativeWindowNanos = relativeWindow.toNanos();
         this.in = in;
@@ -65,8 +80,12 @@ final class WatchedBody extends InputStream {
         this.stallNanos = stall.toNanos();
         this.floorRate = floorRate;
         this.floorWindowNanos = floorWindow.toNanos();
-        long period = Math.max(Math.min(Math.min(stallNanos, floorRate > 0 ? floorWindowNanos : Long.MAX_VALUE),
-                        relativeFloor > 0 ? relativeWindowNanos : Long.MAX_VALUE) / 4, TimeUnit.MILLISECONDS.toNanos(5));
+        long period = Math.max(
+                Math.min(
+                                Math.min(stallNanos, floorRate > 0 ? floorWindowNanos : Long.MAX_VALUE),
+                                relativeFloor > 0 ? relativeWindowNanos : Long.MAX_VALUE)
+                        / 4,
+                TimeUnit.MILLISECONDS.toNanos(5));
         this.watchdog = scheduler.scheduleAtFixedRate(this::inspect, period, period, TimeUnit.NANOSECONDS);
     }
 
@@ -96,7 +115,8 @@ final class WatchedBody extends InputStream {
                 long bytes = count - markCount;
                 long rate = bytes * 1_000_000_000L / (reading - markReadNanos);
                 if (rate < floorRate) {
-                    slowMessage = "body arrived at " + rate + " B/s, below the floor of " + floorRate + " B/s, after " + count + " bytes";
+                    slowMessage = "body arrived at " + rate + " B/s, below the floor of " + floorRate + " B/s, after "
+                            + count + " bytes";
                 } else {
                     markReadNanos = reading;
                     markCount = count;
@@ -136,6 +156,9 @@ final class WatchedBody extends InputStream {
         return n < 0 ? -1 : one[0] & 0xff;
     }
 
+    // count and readNanos have one writer, the thread reading the body; the watchdog only reads them, so an
+    // increment cannot be lost and volatile is there for the watchdog's view alone.
+    @SuppressWarnings("NonAtomicVolatileUpdate")
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
         if (failure != null) {
@@ -159,8 +182,10 @@ final class WatchedBody extends InputStream {
         }
         if (n < 0) {
             if (declaredLength >= 0 && count < declaredLength) {
-                throw fail(FailureKind.TRUNCATED, "body ended after " + count + " of " + declaredLength
-                        + " declared bytes", new EOFException());
+                throw fail(
+                        FailureKind.TRUNCATED,
+                        "body ended after " + count + " of " + declaredLength + " declared bytes",
+                        new EOFException());
             }
             return -1;
         }
@@ -182,7 +207,8 @@ final class WatchedBody extends InputStream {
         if (slowMessage != null) {
             return slowMessage;
         }
-        return "no body bytes for more than " + Duration.ofNanos(stallNanos).toMillis() + " ms after " + count + " bytes";
+        return "no body bytes for more than " + Duration.ofNanos(stallNanos).toMillis() + " ms after " + count
+                + " bytes";
     }
 
     private TransferFailure fail(FailureKind kind, String message, Throwable cause) {
