@@ -212,12 +212,15 @@ public final class SharedDownloads<K> {
         public DownloadOutcome settle(FetchResult<StoredObject> result, String notFound, String subject) {
             return switch (result) {
                 case FetchResult.Fetched<StoredObject> f -> new DownloadOutcome.Stored(f.value());
-                case FetchResult.NotFound<StoredObject> n -> new DownloadOutcome.Missing(
-                        n.message() == null || n.message().isBlank() ? notFound : n.message(), n.status() == 410);
+                case FetchResult.NotFound<StoredObject> n ->
+                    new DownloadOutcome.Missing(
+                            n.message() == null || n.message().isBlank() ? notFound : n.message(), n.status() == 410);
                 case FetchResult.Failed<StoredObject> f -> {
                     String why = rejection;
-                    yield why != null ? new DownloadOutcome.Failed(why, true)
-                            : new DownloadOutcome.Failed(subject + ": no upstream could serve it: " + f.summary(), false);
+                    yield why != null
+                            ? new DownloadOutcome.Failed(why, true)
+                            : new DownloadOutcome.Failed(
+                                    subject + ": no upstream could serve it: " + f.summary(), false);
                 }
             };
         }

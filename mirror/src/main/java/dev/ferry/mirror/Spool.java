@@ -26,7 +26,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * reader closed.
  */
 public final class Spool {
-    private enum State { OPEN, COMPLETE, FAILED }
+    private enum State {
+        OPEN,
+        COMPLETE,
+        FAILED
+    }
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
@@ -75,7 +79,8 @@ public final class Spool {
             }
             if (file == null) {
                 if (size + len > memory.length) {
-                    memory = Arrays.copyOf(memory, (int) Math.min(memoryLimit, Math.max(size + len, 2L * memory.length)));
+                    memory = Arrays.copyOf(
+                            memory, (int) Math.min(memoryLimit, Math.max(size + len, 2L * memory.length)));
                 }
                 System.arraycopy(b, off, memory, (int) size, len);
             } else {
@@ -95,7 +100,8 @@ public final class Spool {
     private void spill() throws IOException {
         Files.createDirectories(dir);
         Path path = Files.createTempFile(dir, "fetch-", ".spool");
-        file = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE, StandardOpenOption.DELETE_ON_CLOSE);
+        file = FileChannel.open(
+                path, StandardOpenOption.READ, StandardOpenOption.WRITE, StandardOpenOption.DELETE_ON_CLOSE);
         ByteBuffer buffer = ByteBuffer.wrap(memory, 0, (int) size);
         long at = 0;
         while (buffer.hasRemaining()) {

@@ -56,7 +56,8 @@ public record StoredBody(ObjectStore store, StoredObject object, Refetch whenGon
         }
         if (copied != object.size()) {
             // The length was promised in a header: a short body must abort the response, not end it.
-            throw new EOFException("stored object " + object.digest() + " gave " + copied + " of " + object.size() + " bytes");
+            throw new EOFException(
+                    "stored object " + object.digest() + " gave " + copied + " of " + object.size() + " bytes");
         }
     }
 }

@@ -21,7 +21,8 @@ public record StoredRangeBody(ObjectStore store, Sha256 object, long offset, lon
             copied = in.transferTo(out);
         }
         if (copied != length) {
-            throw new EOFException("stored object " + object + " gave " + copied + " of " + length + " bytes from " + offset);
+            throw new EOFException(
+                    "stored object " + object + " gave " + copied + " of " + length + " bytes from " + offset);
         }
     }
 }

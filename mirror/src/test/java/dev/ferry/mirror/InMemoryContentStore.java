@@ -38,6 +38,7 @@ public final class InMemoryContentStore implements NamedObjectStore, PinStore, A
     private final TreeMap<String, byte[]> meta = new TreeMap<>();
     /** pin set -> objects */
     private final TreeMap<String, java.util.TreeSet<String>> pins = new TreeMap<>();
+
     private final AtomicInteger openWriters = new AtomicInteger();
     private volatile boolean failNextCommit;
 
@@ -213,7 +214,8 @@ public final class InMemoryContentStore implements NamedObjectStore, PinStore, A
             view = new TreeMap<>(meta.tailMap(prefix));
         }
         for (Map.Entry<String, byte[]> e : view.entrySet()) {
-            if (!e.getKey().startsWith(prefix) || !visitor.test(e.getKey(), e.getValue().clone())) {
+            if (!e.getKey().startsWith(prefix)
+                    || !visitor.test(e.getKey(), e.getValue().clone())) {
                 return;
             }
         }
@@ -256,7 +258,9 @@ public final class InMemoryContentStore implements NamedObjectStore, PinStore, A
     @Override
     public java.util.List<String> pinSetsOf(Sha256 object) {
         synchronized (commitLock) {
-            return pins.entrySet().stream().filter(e -> e.getValue().contains(object.hex())).map(Map.Entry::getKey)
+            return pins.entrySet().stream()
+                    .filter(e -> e.getValue().contains(object.hex()))
+                    .map(Map.Entry::getKey)
                     .toList();
         }
     }
@@ -369,7 +373,8 @@ public final class InMemoryContentStore implements NamedObjectStore, PinStore, A
         void apply() {
             for (Map.Entry<String, Sha256> put : namePuts.entrySet()) {
                 if (!objects.containsKey(put.getValue())) {
-                    throw new IllegalStateException("name " + put.getKey() + " would point at a missing object " + put.getValue());
+                    throw new IllegalStateException(
+                            "name " + put.getKey() + " would point at a missing object " + put.getValue());
                 }
             }
             nameDeletes.forEach(names::remove);

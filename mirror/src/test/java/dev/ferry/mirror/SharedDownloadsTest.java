@@ -43,6 +43,7 @@ class SharedDownloadsTest {
 
     @TempDir
     Path dir;
+
     private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
 
     @AfterEach
@@ -112,10 +113,13 @@ class SharedDownloadsTest {
         Future<?> fromOutcome = write(notBegun, afterFailure);
 
         next.release();
-        ExecutionException aborted = assertThrows(ExecutionException.class, () -> sending.get(30, TimeUnit.SECONDS),
+        ExecutionException aborted = assertThrows(
+                ExecutionException.class,
+                () -> sending.get(30, TimeUnit.SECONDS),
                 "a response that has sent bytes of the failed attempt must be aborted, not ended");
         assertInstanceOf(SpoolFailedException.class, aborted.getCause());
-        assertTrue(aborted.getCause().getMessage().contains("thing: download from up-0 failed: connection reset"),
+        assertTrue(
+                aborted.getCause().getMessage().contains("thing: download from up-0 failed: connection reset"),
                 aborted.getCause().getMessage());
         buffering.get(30, TimeUnit.SECONDS);
         assertArrayEquals(GOOD, buffered.bytes(), "a response that had not gone out is rewound and answered whole");
@@ -162,8 +166,11 @@ class SharedDownloadsTest {
         assertTrue(failed.badGateway(), "an upstream served wrong bytes");
         assertEquals("thing from up-1 rejected: wrong bytes", failed.reason());
         ExecutionException e = assertThrows(ExecutionException.class, () -> reading.get(30, TimeUnit.SECONDS));
-        assertTrue(e.getCause().getMessage().contains("thing from up-0 rejected: wrong bytes"), e.getCause().toString());
-        assertTrue(e.getCause().getSuppressed()[0].getMessage().contains("thing: thing from up-1 rejected"),
+        assertTrue(
+                e.getCause().getMessage().contains("thing from up-0 rejected: wrong bytes"),
+                e.getCause().toString());
+        assertTrue(
+                e.getCause().getSuppressed()[0].getMessage().contains("thing: thing from up-1 rejected"),
                 "the outcome is told too: " + e.getCause().getSuppressed()[0]);
         assertTrue(download.following(false).isEmpty());
     }
@@ -173,8 +180,8 @@ class SharedDownloadsTest {
         SharedDownloads<String> downloads = downloads();
         GatedInput unsized = new GatedInput(GOOD, 1000, new IOException("connection reset"));
         GatedInput sized = new GatedInput(GOOD, 1000);
-        SharedDownloads.Download download = downloads.join("k",
-                new Scripted(new Upstream(unsized, -1), new Upstream(sized, GOOD.length)));
+        SharedDownloads.Download download =
+                downloads.join("k", new Scripted(new Upstream(unsized, -1), new Upstream(sized, GOOD.length)));
         // A client that needs no length follows the first attempt at once.
         Body unsizedFollower = download.following(false).orElseThrow();
         assertEquals(-1, unsizedFollower.length());
@@ -192,7 +199,8 @@ class SharedDownloadsTest {
         unsized.release();
         client.join(30_000);
         Body followed = sizedFollower.get().orElseThrow();
-        assertEquals(GOOD.length, followed.length(), "followed the attempt that declared its length, not the one before");
+        assertEquals(
+                GOOD.length, followed.length(), "followed the attempt that declared its length, not the one before");
 
         sized.release();
         ClientOutput out = ClientOutput.plain();
@@ -206,7 +214,8 @@ class SharedDownloadsTest {
     @Test
     void anAttemptThatIsNotFollowedGivesNothingToFollowButItsRefusalIsTheOutcome() throws Exception {
         SharedDownloads<String> downloads = downloads();
-        SharedDownloads.Download download = downloads.join("k", new Scripted(false, new Upstream(new byte[] {1, 2, 3})));
+        SharedDownloads.Download download =
+                downloads.join("k", new Scripted(false, new Upstream(new byte[] {1, 2, 3})));
         assertTrue(download.following(false).isEmpty(), "nothing to follow: the client waits for the outcome");
         assertEquals(new DownloadOutcome.Failed("thing from up-0 rejected: wrong bytes", true), download.outcome());
     }
@@ -215,13 +224,19 @@ class SharedDownloadsTest {
     void theWalksResultBecomesTheOutcome() {
         SharedDownloads<String> downloads = downloads();
         SharedDownloads.Download download = downloads.join("k", new Scripted());
-        assertEquals(new DownloadOutcome.Missing("not found: k", true),
+        assertEquals(
+                new DownloadOutcome.Missing("not found: k", true),
                 download.settle(new FetchResult.NotFound<>(410, " "), "not found: k", "k"));
-        assertEquals(new DownloadOutcome.Missing("upstream says no", false),
+        assertEquals(
+                new DownloadOutcome.Missing("upstream says no", false),
                 download.settle(new FetchResult.NotFound<>(404, "upstream says no"), "not found: k", "k"));
-        assertEquals(new DownloadOutcome.Failed("k: no upstream could serve it: a: timeout; b: reset", false),
-                download.settle(new FetchResult.Failed<>(List.of(new FetchResult.Attempt("a", "timeout"),
-                        new FetchResult.Attempt("b", "reset"))), "not found: k", "k"));
+        assertEquals(
+                new DownloadOutcome.Failed("k: no upstream could serve it: a: timeout; b: reset", false),
+                download.settle(
+                        new FetchResult.Failed<>(List.of(
+                                new FetchResult.Attempt("a", "timeout"), new FetchResult.Attempt("b", "reset"))),
+                        "not found: k",
+                        "k"));
     }
 
     @Test
@@ -308,8 +323,8 @@ class SharedDownloadsTest {
                 Upstream upstream = upstreams.get(i);
                 String from = "up-" + i;
                 try {
-                    StoredObject object = download.attempt(from, upstream.declared(), followed,
-                            spool -> receive(upstream.body(), from, spool));
+                    StoredObject object = download.attempt(
+                            from, upstream.declared(), followed, spool -> receive(upstream.body(), from, spool));
                     return download.settle(new FetchResult.Fetched<>(object, from), "not found: thing", "thing");
                 } catch (ContentRejected e) {
                     attempts.add(new FetchResult.Attempt(from, "rejected: " + e.getMessage()));
@@ -336,7 +351,8 @@ class SharedDownloadsTest {
             }
             stored = all;
             try {
-                return new StoredObject(Sha256.of(MessageDigest.getInstance("SHA-256").digest(all)), all.length);
+                return new StoredObject(
+                        Sha256.of(MessageDigest.getInstance("SHA-256").digest(all)), all.length);
             } catch (java.security.NoSuchAlgorithmException e) {
                 throw new IllegalStateException(e);
             }

@@ -39,7 +39,8 @@ class SpoolTest {
         spool.append(data, 0, 1000);
         // A reader that joins late still starts at byte 0.
         ByteArrayOutputStream lateOut = new ByteArrayOutputStream();
-        CompletableFuture<Void> lateDone = CompletableFuture.runAsync(() -> write(new SpoolBody(spool, NO_OUTCOME), lateOut));
+        CompletableFuture<Void> lateDone =
+                CompletableFuture.runAsync(() -> write(new SpoolBody(spool, NO_OUTCOME), lateOut));
         spool.append(data, 1000, data.length - 1000);
         assertTrue(spool.onDisk(), "past the memory limit the bytes go to a file");
 
@@ -62,7 +63,8 @@ class SpoolTest {
     void failureReachesEveryReader() throws Exception {
         Spool spool = new Spool(dir, 1 << 20, -1);
         spool.append(new byte[] {1, 2, 3}, 0, 3);
-        CompletableFuture<Void> reader = CompletableFuture.runAsync(() -> write(new SpoolBody(spool, NO_OUTCOME), new ByteArrayOutputStream()));
+        CompletableFuture<Void> reader =
+                CompletableFuture.runAsync(() -> write(new SpoolBody(spool, NO_OUTCOME), new ByteArrayOutputStream()));
         spool.fail("m@v1.0.0.zip rejected: bad entry");
         var e = assertThrows(java.util.concurrent.ExecutionException.class, () -> reader.get(10, TimeUnit.SECONDS));
         assertTrue(e.getCause().getMessage().contains("bad entry"), e.getCause().toString());

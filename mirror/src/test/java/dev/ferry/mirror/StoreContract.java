@@ -95,8 +95,8 @@ public abstract class StoreContract {
         Sha256 other = sha256(bytes("other"));
         try (ObjectWriter w = objects.newObject(Chunking.CONTENT_DEFINED)) {
             w.write(bytes("payload"));
-            DigestMismatchException e = assertThrows(DigestMismatchException.class,
-                    () -> w.commit(other, b -> b.putName("n", other)));
+            DigestMismatchException e =
+                    assertThrows(DigestMismatchException.class, () -> w.commit(other, b -> b.putName("n", other)));
             assertEquals(other, e.expected());
             assertEquals(sha256(bytes("payload")), e.actual());
         }
@@ -128,8 +128,14 @@ public abstract class StoreContract {
             digests.add(store(s));
         }
         digests.sort(null);
-        assertEquals(digests, scanObjects(Integer.MAX_VALUE).stream().map(StoredObject::digest).toList());
-        assertEquals(digests.subList(0, 2), scanObjects(2).stream().map(StoredObject::digest).toList());
+        assertEquals(
+                digests,
+                scanObjects(Integer.MAX_VALUE).stream()
+                        .map(StoredObject::digest)
+                        .toList());
+        assertEquals(
+                digests.subList(0, 2),
+                scanObjects(2).stream().map(StoredObject::digest).toList());
     }
 
     // ---- names and metadata ---------------------------------------------------------------------------------------
@@ -174,11 +180,13 @@ public abstract class StoreContract {
     @Test
     void aBatchThatThrowsChangesNothing() throws IOException {
         Sha256 a = store("a");
-        assertThrows(IllegalStateException.class, () -> objects.update(batch -> {
-            batch.putName("x", a);
-            batch.putMeta("k", bytes("1"));
-            throw new IllegalStateException("caller gave up");
-        }));
+        assertThrows(
+                IllegalStateException.class,
+                () -> objects.update(batch -> {
+                    batch.putName("x", a);
+                    batch.putMeta("k", bytes("1"));
+                    throw new IllegalStateException("caller gave up");
+                }));
         assertTrue(objects.resolve("x").isEmpty());
         assertTrue(objects.meta("k").isEmpty());
     }
@@ -266,7 +274,9 @@ public abstract class StoreContract {
         StoredObject o;
         try (ObjectWriter w = objects.newObject(Chunking.CONTENT_DEFINED)) {
             w.write(data);
-            o = w.commit(sha256(data), b -> b.pin("private", b.committing().orElseThrow().digest()));
+            o = w.commit(
+                    sha256(data),
+                    b -> b.pin("private", b.committing().orElseThrow().digest()));
         }
         assertEquals(List.of("private"), pins.pinSetsOf(o.digest()));
     }

@@ -9,7 +9,6 @@ import dev.ferry.mirror.sumdb.SumdbMirror;
 import dev.ferry.mirror.sumdb.SumdbSource;
 import dev.ferry.mirror.sumdb.SumdbStore;
 import dev.ferry.protocols.sumdb.SumdbConfig;
-import dev.ferry.storage.ContentStore;
 import dev.ferry.storage.NamedObjectStore;
 import dev.ferry.upstreams.goproxy.GoProxyClient;
 import java.net.URI;
@@ -32,14 +31,20 @@ public record Checksums(ModuleChecksums modules, List<SumdbMirror> served, Check
      *
      * @param ttl how long partial tiles and latest are served to clients before the database is asked again
      */
-    public static Checksums create(SumdbConfig sumdb, PrivatePatterns privates, Duration ttl, NamedObjectStore store,
-                                   GoProxyClient proxies, Function<URI, GoProxyClient> direct, SumdbEvents events,
-                                   Clock clock) {
+    public static Checksums create(
+            SumdbConfig sumdb,
+            PrivatePatterns privates,
+            Duration ttl,
+            NamedObjectStore store,
+            GoProxyClient proxies,
+            Function<URI, GoProxyClient> direct,
+            SumdbEvents events,
+            Clock clock) {
         if (!(sumdb instanceof SumdbConfig.Database db)) {
             return new Checksums(new SumdbChecksums(null, privates, events), List.of(), null);
         }
-        SumdbSource source = new SumdbSource(db.name(), db.url().isPresent() ? null : proxies,
-                direct.apply(db.directUrl()), events);
+        SumdbSource source =
+                new SumdbSource(db.name(), db.url().isPresent() ? null : proxies, direct.apply(db.directUrl()), events);
         ChecksumDatabase database = new ChecksumDatabase(db, new SumdbStore(store, db.name()), source, clock);
         SumdbMirror served = new SumdbMirror(database, privates, ttl, clock);
         return new Checksums(new SumdbChecksums(database, privates, events), List.of(served), database);

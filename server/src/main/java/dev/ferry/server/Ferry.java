@@ -4,6 +4,11 @@ import dev.ferry.mirror.go.CachingGoModuleMirror;
 import dev.ferry.mirror.go.GoMirrorSettings;
 import dev.ferry.mirror.go.GoModuleMirror;
 import dev.ferry.mirror.go.GoStoreNames;
+import dev.ferry.mirror.oci.CachingRegistryMirror;
+import dev.ferry.mirror.oci.OciMirrorSettings;
+import dev.ferry.mirror.oci.OciRepositories;
+import dev.ferry.protocols.module.ModulePath;
+import dev.ferry.protocols.sumdb.note.Verifier;
 import dev.ferry.server.admin.AdminApi;
 import dev.ferry.server.admin.AdminAuth;
 import dev.ferry.server.admin.AuditLog;
@@ -11,14 +16,27 @@ import dev.ferry.server.admin.BundleApi;
 import dev.ferry.server.admin.BundleScheduler;
 import dev.ferry.server.admin.Bundles;
 import dev.ferry.server.admin.ImportedMirrorSets;
-import dev.ferry.server.admin.SigningKey;
-import dev.ferry.protocols.sumdb.note.Verifier;
-import dev.ferry.sync.bundle.BundleProgress;
-import dev.ferry.sync.bundle.BundleService;
 import dev.ferry.server.admin.MirrorSetRegistry;
 import dev.ferry.server.admin.PrewarmService;
+import dev.ferry.server.admin.SigningKey;
 import dev.ferry.server.admin.StorePins;
-import dev.ferry.protocols.module.ModulePath;
+import dev.ferry.server.config.FerryConfig;
+import dev.ferry.server.config.ListenAddress;
+import dev.ferry.server.config.OciConfig;
+import dev.ferry.server.config.RegistryConfig;
+import dev.ferry.server.hosted.HostedInStore;
+import dev.ferry.server.hosted.HostedRegistry;
+import dev.ferry.server.hosted.HostedSettings;
+import dev.ferry.server.http.FerryHttpServer;
+import dev.ferry.server.http.FerryRoutes;
+import dev.ferry.server.http.OciRouting;
+import dev.ferry.server.metrics.FerryMetrics;
+import dev.ferry.server.registryauth.RegistryAuth;
+import dev.ferry.storage.ContentStore;
+import dev.ferry.storage.NameStore;
+import dev.ferry.storage.RocksContentStore;
+import dev.ferry.storage.StoreOptions;
+import dev.ferry.storage.StoreStats;
 import dev.ferry.sync.GoPrewarmPlanner;
 import dev.ferry.sync.ImagePrewarmPlanner;
 import dev.ferry.sync.ImageTargets;
@@ -26,44 +44,26 @@ import dev.ferry.sync.MirrorItemRunner;
 import dev.ferry.sync.MirrorSet;
 import dev.ferry.sync.MirrorSetPlanner;
 import dev.ferry.sync.Plan;
-import dev.ferry.mirror.oci.CachingRegistryMirror;
-import dev.ferry.server.hosted.HostedInStore;
-import dev.ferry.mirror.oci.OciMirrorSettings;
-import dev.ferry.mirror.oci.OciRepositories;
-import dev.ferry.server.hosted.HostedRegistry;
-import dev.ferry.server.hosted.HostedSettings;
-import dev.ferry.server.registryauth.RegistryAuth;
-import dev.ferry.server.config.FerryConfig;
-import dev.ferry.server.config.OciConfig;
-import dev.ferry.server.config.RegistryConfig;
-import dev.ferry.server.http.OciRouting;
-import dev.ferry.upstreams.pool.UpstreamPool;
-import dev.ferry.upstreams.oci.HttpRegistryClient;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import dev.ferry.server.http.FerryHttpServer;
-import dev.ferry.server.http.FerryRoutes;
-import dev.ferry.server.metrics.FerryMetrics;
-import dev.ferry.storage.ContentStore;
-import dev.ferry.storage.NameStore;
-import dev.ferry.storage.RocksContentStore;
-import dev.ferry.storage.StoreOptions;
-import dev.ferry.storage.StoreStats;
+import dev.ferry.sync.bundle.BundleProgress;
+import dev.ferry.sync.bundle.BundleService;
 import dev.ferry.upstreams.goproxy.GoProxyList;
 import dev.ferry.upstreams.goproxy.HttpGoProxyClient;
+import dev.ferry.upstreams.oci.HttpRegistryClient;
+import dev.ferry.upstreams.pool.UpstreamPool;
 import io.helidon.webserver.WebServer;
-import dev.ferry.server.config.ListenAddress;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.logging.Level;
@@ -93,7 +93,12 @@ public final class Ferry implements AutoCloseable {
     /** Eviction under the quota runs down to this share of it, so it does not run again at every commit. */
     static final double QUOTA_LOW_WATERMARK = 0.9;
 
-    private enum State { STARTING, READY, STOPPING, STOPPED }
+    private enum State {
+        STARTING,
+        READY,
+        STOPPING,
+        STOPPED
+    }
 
     private final ContentStore store;
     private HttpGoProxyClient upstream;
@@ -125,37 +130,48 @@ public final class Ferry implements AutoCloseable {
         LOG.info("ferry starting: listen=" + config.listen() + " data=" + config.data()
                 + " go.upstream=" + config.goUpstreamText() + " go.sumdb=" + config.sumdbText()
                 + (config.privates().isEmpty() ? "" : " go.private=" + config.privates())
-                + (config.oci().registries().isEmpty() ? "" : " oci.registries=" + config.oci().registries())
-                + (config.oci().hosted().isEmpty() ? "" : " oci.hosted=" + config.oci().hosted()));
+                + (config.oci().registries().isEmpty()
+                        ? ""
+                        : " oci.registries=" + config.oci().registries())
+                + (config.oci().hosted().isEmpty()
+                        ? ""
+                        : " oci.hosted=" + config.oci().hosted()));
         checkCanListen(config.listen());
         Files.createDirectories(config.storeDir());
         Files.createDirectories(config.spoolDir());
-        RocksContentStore store = RocksContentStore.open(config.storeDir(),
-                storeOptions.withQuota(config.quotaBytes(), QUOTA_LOW_WATERMARK));
+        RocksContentStore store = RocksContentStore.open(
+                config.storeDir(), storeOptions.withQuota(config.quotaBytes(), QUOTA_LOW_WATERMARK));
         if (config.quotaBytes() > 0) {
             LOG.info("storage quota " + config.quotaBytes() + " bytes: least recently used unpinned content is evicted"
-                    + " down to " + Math.round(QUOTA_LOW_WATERMARK * 100) + "% of it; now " + store.stats().chunkBytes());
+                    + " down to " + Math.round(QUOTA_LOW_WATERMARK * 100) + "% of it; now "
+                    + store.stats().chunkBytes());
         }
         Ferry ferry = new Ferry(store);
         try {
             FerryMetrics metrics = new FerryMetrics(memoize(store::stats)).withJvmAndProcess();
-            HttpGoProxyClient upstream = new HttpGoProxyClient(config.goUpstreams(), config.upstreamPool(), metrics,
-                    Clock.systemUTC());
+            HttpGoProxyClient upstream =
+                    new HttpGoProxyClient(config.goUpstreams(), config.upstreamPool(), metrics, Clock.systemUTC());
             ferry.upstream = upstream;
             upstream.startProbing();
             metrics.watch(upstream.pool());
             AdminAuth admin = AdminAuth.load(config.adminToken(), config.data());
             GoMirrorSettings settings = new GoMirrorSettings(config.goListTtl(), config.goNotFoundTtl())
-                    .withSpoolDir(config.spoolDir()).withZipHoldBack(ZIP_HOLD_BACK);
+                    .withSpoolDir(config.spoolDir())
+                    .withZipHoldBack(ZIP_HOLD_BACK);
             // The direct fallback to a database's own URL is one plain walk: the pool's breakers and hedging are
             // for the proxies, which see most of the traffic.
-            Checksums sums = Checksums.create(config.sumdb(), config.privates(), config.goListTtl(), store,
+            Checksums sums = Checksums.create(
+                    config.sumdb(),
+                    config.privates(),
+                    config.goListTtl(),
+                    store,
                     config.goUpstream().isOff() ? null : upstream,
                     url -> new HttpGoProxyClient(GoProxyList.parse(url.toString()), config.upstreamTimeouts(), metrics),
-                    metrics, Clock.systemUTC());
+                    metrics,
+                    Clock.systemUTC());
             // Private modules are pinned as they are stored: only the upstream that served them has them.
-            GoModuleMirror mirror = new CachingGoModuleMirror(store, upstream, settings, Clock.systemUTC(), sums.modules(),
-                    config.privates()::matches);
+            GoModuleMirror mirror = new CachingGoModuleMirror(
+                    store, upstream, settings, Clock.systemUTC(), sums.modules(), config.privates()::matches);
             Map<String, UpstreamPool> pools = new LinkedHashMap<>();
             pools.put("go", upstream.pool());
             OciRouting registry = ferry.registry(config, store, metrics, pools);
@@ -163,10 +179,15 @@ public final class Ferry implements AutoCloseable {
             ferry.exportJobs(metrics);
             AuditLog audit = new AuditLog(config.data().resolve(AuditLog.FILE), Clock.systemUTC());
             LOG.info("admin actions are audited in " + audit.file());
-            FerryRoutes routes = new FerryRoutes(mirror, sums.served(), metrics, ferry::ready, admin, pools, registry,
-                    api, audit);
-            ferry.server = FerryHttpServer.create(config.listen().host(), config.listen().port(), routes, SHUTDOWN_GRACE,
-                    FerryHttpServer.UNLIMITED).start();
+            FerryRoutes routes =
+                    new FerryRoutes(mirror, sums.served(), metrics, ferry::ready, admin, pools, registry, api, audit);
+            ferry.server = FerryHttpServer.create(
+                            config.listen().host(),
+                            config.listen().port(),
+                            routes,
+                            SHUTDOWN_GRACE,
+                            FerryHttpServer.UNLIMITED)
+                    .start();
             if (!ferry.server.isRunning() || ferry.server.port() <= 0) {
                 // Helidon logs why and returns instead of throwing
                 throw new IOException("cannot listen on " + config.listen());
@@ -188,14 +209,16 @@ public final class Ferry implements AutoCloseable {
      * The OCI registry: a caching mirror per configured registry (its endpoints' pool shown by the admin API as
      * "registry:NAME"), and the hosted repositories, whose abandoned uploads are swept every few minutes.
      */
-    private OciRouting registry(FerryConfig config, ContentStore store, FerryMetrics metrics,
-                                Map<String, UpstreamPool> pools) throws IOException {
+    private OciRouting registry(
+            FerryConfig config, ContentStore store, FerryMetrics metrics, Map<String, UpstreamPool> pools)
+            throws IOException {
         OciConfig oci = config.oci();
         Clock clock = Clock.systemUTC();
         OciMirrorSettings settings = new OciMirrorSettings(oci.tagTtl(), config.spoolDir(), MANIFEST_SPOOL_MEMORY);
         Map<String, OciRepositories> mirrors = new LinkedHashMap<>();
         for (RegistryConfig r : oci.registries()) {
-            HttpRegistryClient client = new HttpRegistryClient(r.name(), r.endpoints(), config.upstreamPool(), metrics, clock);
+            HttpRegistryClient client =
+                    new HttpRegistryClient(r.name(), r.endpoints(), config.upstreamPool(), metrics, clock);
             registryClients.add(client);
             client.startProbing();
             metrics.watch(client.pool());
@@ -208,21 +231,28 @@ public final class Ferry implements AutoCloseable {
         HostedRegistry hosted = null;
         if (!oci.hosted().isEmpty()) {
             Files.createDirectories(config.uploadsDir());
-            hosted = new HostedRegistry(store, new HostedSettings(config.uploadsDir(), oci.maxUploadSize(),
-                    oci.uploadExpiry(), oci.deleteEnabled()), clock);
+            hosted = new HostedRegistry(
+                    store,
+                    new HostedSettings(
+                            config.uploadsDir(), oci.maxUploadSize(), oci.uploadExpiry(), oci.deleteEnabled()),
+                    clock);
             HostedRegistry sweep = hosted;
-            housekeeping = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("ferry-uploads")
-                    .factory());
-            var unused = housekeeping.scheduleWithFixedDelay(() -> {
-                try {
-                    int dropped = sweep.expireUploads();
-                    if (dropped > 0) {
-                        LOG.info("dropped " + dropped + " upload sessions idle for over " + oci.uploadExpiry());
-                    }
-                } catch (RuntimeException e) {
-                    LOG.log(Level.WARNING, "expiring upload sessions failed", e);
-                }
-            }, UPLOAD_SWEEP.toMillis(), UPLOAD_SWEEP.toMillis(), TimeUnit.MILLISECONDS);
+            housekeeping = Executors.newSingleThreadScheduledExecutor(
+                    Thread.ofPlatform().daemon().name("ferry-uploads").factory());
+            var unused = housekeeping.scheduleWithFixedDelay(
+                    () -> {
+                        try {
+                            int dropped = sweep.expireUploads();
+                            if (dropped > 0) {
+                                LOG.info("dropped " + dropped + " upload sessions idle for over " + oci.uploadExpiry());
+                            }
+                        } catch (RuntimeException e) {
+                            LOG.log(Level.WARNING, "expiring upload sessions failed", e);
+                        }
+                    },
+                    UPLOAD_SWEEP.toMillis(),
+                    UPLOAD_SWEEP.toMillis(),
+                    TimeUnit.MILLISECONDS);
             if (oci.users().isEmpty()) {
                 LOG.warning("hosted prefixes " + oci.hosted() + " but no --hosted-users: nobody can push");
             }
@@ -231,7 +261,13 @@ public final class Ferry implements AutoCloseable {
             LOG.info("registry: " + oci);
         }
         RegistryAuth auth = new RegistryAuth(oci.users(), oci.anonymousPull(), clock);
-        return new OciRouting(mirrors, hosted, oci.hosted(), oci.defaultRegistry(), auth, oci.maxUploadSize(),
+        return new OciRouting(
+                mirrors,
+                hosted,
+                oci.hosted(),
+                oci.defaultRegistry(),
+                auth,
+                oci.maxUploadSize(),
                 new HostedInStore(store));
     }
 
@@ -240,8 +276,9 @@ public final class Ferry implements AutoCloseable {
      * registries by name, the default one for references without a registry; hosted repositories are not
      * prewarmed), what they store pinned; registered mirror sets with their schedule.
      */
-    private AdminApi adminApi(FerryConfig config, ContentStore store, GoModuleMirror mirror, OciRouting registry,
-                              FerryMetrics metrics) throws IOException {
+    private AdminApi adminApi(
+            FerryConfig config, ContentStore store, GoModuleMirror mirror, OciRouting registry, FerryMetrics metrics)
+            throws IOException {
         Clock clock = Clock.systemUTC();
         Map<String, ? extends OciRepositories> mirrors = registry.mirrors();
         String defaultRegistry = registry.defaultRegistry();
@@ -255,30 +292,33 @@ public final class Ferry implements AutoCloseable {
         StorePins pins = new StorePins(store, defaultRegistry);
         prewarm = new PrewarmService(runner, PREWARM_CONCURRENCY, pins.prewarmSink(), clock, PREWARM_REPORTS);
         MirrorSetPlanner setPlanner = new MirrorSetPlanner(go, images, () -> knownModules(store));
-        mirrorSets = new MirrorSetRegistry(config.data().resolve(MirrorSetRegistry.FILE), new MirrorSetRegistry.Runtime() {
-            @Override
-            public PrewarmService service(String setName) {
-                return new PrewarmService(runner, PREWARM_CONCURRENCY, pins.mirrorSetSink(setName), clock, 1);
-            }
+        mirrorSets = new MirrorSetRegistry(
+                config.data().resolve(MirrorSetRegistry.FILE),
+                new MirrorSetRegistry.Runtime() {
+                    @Override
+                    public PrewarmService service(String setName) {
+                        return new PrewarmService(runner, PREWARM_CONCURRENCY, pins.mirrorSetSink(setName), clock, 1);
+                    }
 
-            @Override
-            public Plan plan(MirrorSet.Parsed parsed) {
-                return setPlanner.plan(parsed);
-            }
+                    @Override
+                    public Plan plan(MirrorSet.Parsed parsed) {
+                        return setPlanner.plan(parsed);
+                    }
 
-            @Override
-            public void removed(String setName) {
-                try {
-                    pins.unpinAll(StorePins.MIRROR_SET + setName);
-                } catch (IOException e) {
-                    LOG.log(Level.WARNING, "dropping the pins of mirror set " + setName + " failed", e);
-                }
-            }
-        }, clock);
+                    @Override
+                    public void removed(String setName) {
+                        try {
+                            pins.unpinAll(StorePins.MIRROR_SET + setName);
+                        } catch (IOException e) {
+                            LOG.log(Level.WARNING, "dropping the pins of mirror set " + setName + " failed", e);
+                        }
+                    }
+                },
+                clock);
         mirrorSets.load();
         BundleApi bundles = bundles(config, store);
-        return new AdminApi(prewarm, mirrorSets, pins, runner, go, images, setPlanner, memoize(store::stats), metrics,
-                bundles);
+        return new AdminApi(
+                prewarm, mirrorSets, pins, runner, go, images, setPlanner, memoize(store::stats), metrics, bundles);
     }
 
     /**
@@ -289,27 +329,41 @@ public final class Ferry implements AutoCloseable {
     private BundleApi bundles(FerryConfig config, ContentStore store) throws IOException {
         SigningKey key = new SigningKey(config.data());
         // A damaged key stops the start rather than surfacing at the first export, maybe days later.
-        SigningKey.read(key.file()).ifPresentOrElse(
-                s -> LOG.info("bundles are signed with key " + s.verifier().encoded() + " (" + key.file() + ")"),
-                () -> LOG.info("no bundle signing key (" + key.file() + "): 'ferry keys generate' makes one;"
-                        + " plain-format exports work without"));
+        SigningKey.read(key.file())
+                .ifPresentOrElse(
+                        s -> LOG.info(
+                                "bundles are signed with key " + s.verifier().encoded() + " (" + key.file() + ")"),
+                        () -> LOG.info("no bundle signing key (" + key.file() + "): 'ferry keys generate' makes one;"
+                                + " plain-format exports work without"));
         Files.createDirectories(config.bundlesDir());
         MirrorSetRegistry sets = mirrorSets;
         // A full export carries the registered sets (docs/bundles.md); they arrive unscheduled at the far end.
-        bundleService = new BundleService(store, config.data(), key::get, Clock.systemUTC(), BUNDLE_REPORTS,
-                () -> sets.list().stream().collect(java.util.stream.Collectors.toMap(e -> e.registration().name(),
-                        e -> e.registration().content(), (x, y) -> x, LinkedHashMap::new)));
+        bundleService = new BundleService(
+                store,
+                config.data(),
+                key::get,
+                Clock.systemUTC(),
+                BUNDLE_REPORTS,
+                () -> sets.list().stream()
+                        .collect(java.util.stream.Collectors.toMap(
+                                e -> e.registration().name(),
+                                e -> e.registration().content(),
+                                (x, y) -> x,
+                                LinkedHashMap::new)));
         Bundles bundles = Bundles.of(bundleService);
         List<Verifier> trusted = config.bundles().trusted();
         if (!trusted.isEmpty()) {
-            LOG.info("bundle imports trust " + trusted.stream().map(Verifier::encoded).toList());
+            LOG.info("bundle imports trust "
+                    + trusted.stream().map(Verifier::encoded).toList());
         }
         BundleApi api = new BundleApi(bundles, trusted, done -> {
             try {
                 ImportedMirrorSets.register(config.bundlesDir(), done.bundleId(), sets);
             } catch (IOException e) {
-                LOG.log(Level.WARNING, "cannot register the mirror sets of bundle " + done.bundleId() + ": "
-                        + e.getMessage(), e);
+                LOG.log(
+                        Level.WARNING,
+                        "cannot register the mirror sets of bundle " + done.bundleId() + ": " + e.getMessage(),
+                        e);
             }
         });
         bundleSync = new BundleScheduler(bundles, config.bundles().sync(), Clock.systemUTC());
@@ -319,16 +373,22 @@ public final class Ferry implements AutoCloseable {
 
     /** ferry_jobs_running: the admin API's jobs that have not ended, counted at scrape time. */
     private void exportJobs(FerryMetrics metrics) {
-        metrics.jobs(FerryMetrics.Job.PREWARM, () -> prewarm.list().stream().filter(p -> p.finished() == null).count());
-        metrics.jobs(FerryMetrics.Job.MIRROR_SET, () -> mirrorSets.list().stream()
-                .filter(e -> e.lastRun() != null && !e.lastRun().isDone()).count());
+        metrics.jobs(
+                FerryMetrics.Job.PREWARM,
+                () -> prewarm.list().stream().filter(p -> p.finished() == null).count());
+        metrics.jobs(
+                FerryMetrics.Job.MIRROR_SET,
+                () -> mirrorSets.list().stream()
+                        .filter(e -> e.lastRun() != null && !e.lastRun().isDone())
+                        .count());
         metrics.jobs(FerryMetrics.Job.EXPORT, () -> bundleJobsRunning("export"));
         metrics.jobs(FerryMetrics.Job.IMPORT, () -> bundleJobsRunning("import"));
     }
 
     private long bundleJobsRunning(String kind) {
         return bundleService.jobs().stream()
-                .filter(j -> j.kind().equals(kind) && j.state() == BundleProgress.State.RUNNING).count();
+                .filter(j -> j.kind().equals(kind) && j.state() == BundleProgress.State.RUNNING)
+                .count();
     }
 
     /** Every module path ferry holds a version of (what mirror-set globs match). */

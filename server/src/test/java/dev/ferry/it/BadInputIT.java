@@ -93,8 +93,13 @@ class BadInputIT {
         cases.add(new Case("GET", "/github.com/pkg/errors/@v/list", "X-Big: " + "b".repeat(64 * 1024) + "\r\n"));
 
         try (StaticGoProxy upstream = new StaticGoProxy(Fixtures.goProxyTree());
-             FerryProcess ferry = FerryProcess.start(tmp.resolve("data"), tmp.resolve("ferry.log"),
-                     "--go-upstream", upstream.url(), "--sumdb", Fixtures.sumdbKey())) {
+                FerryProcess ferry = FerryProcess.start(
+                        tmp.resolve("data"),
+                        tmp.resolve("ferry.log"),
+                        "--go-upstream",
+                        upstream.url(),
+                        "--sumdb",
+                        Fixtures.sumdbKey())) {
             double objectsBefore = storeObjects(ferry);
             List<String> failures = new ArrayList<>();
             for (Case c : cases) {
@@ -105,7 +110,9 @@ class BadInputIT {
                     failures.add(c + " -> " + r.status + " with no message");
                 }
             }
-            assertTrue(failures.isEmpty(), "requests not answered with a 4xx and a message:\n" + String.join("\n", failures));
+            assertTrue(
+                    failures.isEmpty(),
+                    "requests not answered with a 4xx and a message:\n" + String.join("\n", failures));
             assertEquals(0, upstream.requests(), "bad input reached the upstream: " + upstream.paths());
             assertEquals(objectsBefore, storeObjects(ferry), "bad input changed the store");
             assertEquals(200, send(ferry.base(), new Case("GET", "/health", "")).status, "ferry is healthy afterwards");
@@ -135,14 +142,17 @@ class BadInputIT {
                 return new RawResponse(-1, "no status line: " + all);
             }
             int split = all.indexOf("\r\n\r\n");
-            return new RawResponse(Integer.parseInt(m.group(1)), split < 0 ? "" : all.substring(split + 4).trim());
+            return new RawResponse(
+                    Integer.parseInt(m.group(1)),
+                    split < 0 ? "" : all.substring(split + 4).trim());
         }
     }
 
     private static double storeObjects(FerryProcess ferry) throws IOException {
         RawResponse r = send(ferry.base(), new Case("GET", "/metrics", ""));
         assertEquals(200, r.status, "/metrics");
-        Matcher m = Pattern.compile("(?m)^ferry_store_objects(?:\\{[^}]*})? (\\S+)$").matcher(r.body);
+        Matcher m = Pattern.compile("(?m)^ferry_store_objects(?:\\{[^}]*})? (\\S+)$")
+                .matcher(r.body);
         assertTrue(m.find(), "/metrics has ferry_store_objects:\n" + r.body);
         return Double.parseDouble(m.group(1));
     }

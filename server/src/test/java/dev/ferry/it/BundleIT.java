@@ -71,13 +71,14 @@ class BundleIT {
     private static final String DEAD = "http://127.0.0.1:9";
     /** The image that makes the full bundle large enough to be killed mid-import: random bytes, no dedup. */
     private static final long BIG_SIZE = 32L << 20;
+
     private static final long VOLUME = 4L << 20;
     /** Module versions the app's build does not use, learned by A after the first bundle. */
-    private static final List<String> NEW_VERSIONS = List.of("golang.org/x/text@v0.7.0", "github.com/google/uuid@v1.2.0",
-            "gopkg.in/yaml.v3@v3.0.1");
+    private static final List<String> NEW_VERSIONS =
+            List.of("golang.org/x/text@v0.7.0", "github.com/google/uuid@v1.2.0", "gopkg.in/yaml.v3@v3.0.1");
     /** Images A pulls for the first bundle (repository:tag at the upstream). */
-    private static final List<String> IMAGES = List.of("library/tiny:1.0", "library/duo:2.0", "apps/medium:3",
-            "apps/nested/tags:r01");
+    private static final List<String> IMAGES =
+            List.of("library/tiny:1.0", "library/duo:2.0", "apps/medium:3", "apps/nested/tags:r01");
 
     @TempDir
     static Path tmp;
@@ -96,6 +97,7 @@ class BundleIT {
     private Path gocache;
     /** Set by the tests in order: the full bundle, and the two incremental ones. */
     private Bundle full;
+
     private Bundle byInventory;
     private Bundle bySince;
 
@@ -103,7 +105,9 @@ class BundleIT {
 
     @BeforeAll
     void start() throws Exception {
-        assumeTrue(DockerRegistry.installed(), "docker-registry not installed (apt-get install docker-registry; .ci/run does)");
+        assumeTrue(
+                DockerRegistry.installed(),
+                "docker-registry not installed (apt-get install docker-registry; .ci/run does)");
         assumeTrue(Skopeo.installed(), "skopeo not installed (apt-get install skopeo; .ci/run does)");
         key = Fixtures.sumdbKey();
         sumdbName = key.split("\\+")[0];
@@ -130,15 +134,25 @@ class BundleIT {
             big.push(up, "apps/big", "1");
         }
         goUpstream = new StaticGoProxy(Fixtures.goProxyTree());
-        a = FerryProcess.start(tmp.resolve("a"), tmp.resolve("a.log"), Map.of("FERRY_ADMIN_TOKEN", TOKEN),
-                "--go-upstream", goUpstream.url(), "--sumdb", key,
-                "--registry", "docker.io=" + upstream.url(), "--default-registry", "docker.io");
+        a = FerryProcess.start(
+                tmp.resolve("a"),
+                tmp.resolve("a.log"),
+                Map.of("FERRY_ADMIN_TOKEN", TOKEN),
+                "--go-upstream",
+                goUpstream.url(),
+                "--sumdb",
+                key,
+                "--registry",
+                "docker.io=" + upstream.url(),
+                "--default-registry",
+                "docker.io");
 
         // Go: the real go command builds the app through A (checksum database on), as a connected developer would;
         // A then holds every file and checksum-database answer the same build needs.
         Path app = Fixtures.copyApp(tmp.resolve("app-a"));
         GoTool go = new GoTool(tmp.resolve("go-a"), a.url(), key + " " + a.url() + "/sumdb/" + sumdbName, gocache);
-        GoTool.Result build = go.run(app, "build", "-o", tmp.resolve("fixtureapp-a").toString(), ".");
+        GoTool.Result build =
+                go.run(app, "build", "-o", tmp.resolve("fixtureapp-a").toString(), ".");
         assertTrue(build.ok(), "go build through A:\n" + build.output());
         go.makeDeletable();
 
@@ -146,7 +160,8 @@ class BundleIT {
         String aHost = a.base().getHost() + ":" + a.base().getPort();
         for (String ref : IMAGES) {
             Path dest = Files.createTempDirectory(tmp, "pull-a-");
-            Skopeo.Result pull = skopeo.copy("docker://" + aHost + "/" + ref, "dir:" + dest, null, null, "--preserve-digests");
+            Skopeo.Result pull =
+                    skopeo.copy("docker://" + aHost + "/" + ref, "dir:" + dest, null, null, "--preserve-digests");
             assertTrue(pull.ok(), "pull through A: " + pull);
             Fixtures.deleteTree(dest);
         }
@@ -159,8 +174,15 @@ class BundleIT {
     }
 
     private static FerryProcess startOffline(Path data, Path log, String... extra) throws IOException {
-        List<String> args = new ArrayList<>(List.of("--go-upstream", "off", "--sumdb", Fixtures.sumdbKey() + " " + DEAD,
-                "--registry", "docker.io=off", "--default-registry", "docker.io"));
+        List<String> args = new ArrayList<>(List.of(
+                "--go-upstream",
+                "off",
+                "--sumdb",
+                Fixtures.sumdbKey() + " " + DEAD,
+                "--registry",
+                "docker.io=off",
+                "--default-registry",
+                "docker.io"));
         args.addAll(List.of(extra));
         return FerryProcess.start(data, log, Map.of("FERRY_ADMIN_TOKEN", TOKEN), args.toArray(String[]::new));
     }
@@ -187,14 +209,23 @@ class BundleIT {
         assertNotEquals(200, get(b, "/golang.org/x/text/@v/v0.6.1.info").statusCode());
         assertFalse(skopeo.inspectRaw(host(b) + "/library/tiny:1.0", null).ok(), "B served an image before any import");
 
-        Cli export = cli("export", "--to", tmp.resolve("out-full").toString(), "--site", "site-b",
-                "--max-volume-size", "4MiB", "--server", a.url());
+        Cli export = cli(
+                "export",
+                "--to",
+                tmp.resolve("out-full").toString(),
+                "--site",
+                "site-b",
+                "--max-volume-size",
+                "4MiB",
+                "--server",
+                a.url());
         assertEquals(0, export.exit(), export.output());
         full = Bundle.only(tmp.resolve("out-full"));
-        System.out.println("BundleIT: full bundle " + full.id() + ": " + full.volumes().size() + " volumes, "
-                + full.bytes() + " bytes\n" + export.output());
+        System.out.println("BundleIT: full bundle " + full.id() + ": "
+                + full.volumes().size() + " volumes, " + full.bytes() + " bytes\n" + export.output());
         // 4 MiB, not the 1 MiB minimum: OCI blobs are stored in 1 MiB chunks, and a chunk never spans volumes.
-        assertTrue(full.volumes().size() > BIG_SIZE / VOLUME, "4 MiB volumes of a bundle over 32 MiB: " + full.volumes());
+        assertTrue(
+                full.volumes().size() > BIG_SIZE / VOLUME, "4 MiB volumes of a bundle over 32 MiB: " + full.volumes());
         for (Path v : full.volumes()) {
             assertTrue(Files.size(v) <= VOLUME, v + " is larger than --max-volume-size");
         }
@@ -205,13 +236,18 @@ class BundleIT {
 
         Manifest m = full.manifest();
         assertEquals(full.volumes().size(), m.volumes());
-        for (String name : List.of("go/golang.org/x/text/@v/v0.6.1.zip", "go/golang.org/x/text/@v/v0.6.1.mod",
+        for (String name : List.of(
+                "go/golang.org/x/text/@v/v0.6.1.zip",
+                "go/golang.org/x/text/@v/v0.6.1.mod",
                 "go/github.com/!burnt!sushi/toml/@v/v1.2.0.zip",
-                "oci/blob/" + big.layerDigest(), "oci/blob/" + big.manifestDigest())) {
+                "oci/blob/" + big.layerDigest(),
+                "oci/blob/" + big.manifestDigest())) {
             assertTrue(m.names().contains(name), "the full bundle lacks " + name);
         }
         // The fixture database has 81 records: its tiles are partial ones, which are metadata, not names.
-        assertTrue(Stream.concat(m.names().stream(), m.metaKeys().stream()).anyMatch(n -> n.startsWith("sumdb/" + sumdbName + "/tile/")),
+        assertTrue(
+                Stream.concat(m.names().stream(), m.metaKeys().stream())
+                        .anyMatch(n -> n.startsWith("sumdb/" + sumdbName + "/tile/")),
                 "no sumdb tiles");
         assertTrue(m.metaKeys().contains("sumdb/" + sumdbName + "/lookup/golang.org/x/text@v0.6.1"), "no sumdb lookup");
         assertTrue(m.metaKeys().contains("oci/repo/m/docker.io/library/tiny:tag:1.0"), "no tag record for tiny:1.0");
@@ -248,12 +284,16 @@ class BundleIT {
         prewarmArgs.addAll(List.of("--server", a.url()));
         Cli learned = cli(prewarmArgs.toArray(String[]::new));
         assertEquals(0, learned.exit(), learned.output());
-        Skopeo.Result pushed = skopeo.copy("oci:" + OciFixtures.layout() + ":tags-r05",
-                "docker://" + upstream.hostPort() + "/apps/nested/tags:r13", null, null, "--preserve-digests");
+        Skopeo.Result pushed = skopeo.copy(
+                "oci:" + OciFixtures.layout() + ":tags-r05",
+                "docker://" + upstream.hostPort() + "/apps/nested/tags:r13",
+                null,
+                null,
+                "--preserve-digests");
         assertTrue(pushed.ok(), pushed.toString());
         Path pulled = Files.createTempDirectory(tmp, "pull-r13-");
-        Skopeo.Result pull = skopeo.copy("docker://" + host(a) + "/apps/nested/tags:r13", "dir:" + pulled, null, null,
-                "--preserve-digests");
+        Skopeo.Result pull = skopeo.copy(
+                "docker://" + host(a) + "/apps/nested/tags:r13", "dir:" + pulled, null, null, "--preserve-digests");
         assertTrue(pull.ok(), "r13 through A: " + pull);
         Fixtures.deleteTree(pulled);
 
@@ -262,15 +302,33 @@ class BundleIT {
         Cli inv = cli("inventory", "--out", inventory.toString(), "--server", b.url());
         assertEquals(0, inv.exit(), inv.output());
         byte[] head = Files.readAllBytes(inventory);
-        assertTrue(new String(head, 0, Math.min(head.length, 18), StandardCharsets.UTF_8).startsWith("ferry-inventory 1\n"),
+        assertTrue(
+                new String(head, 0, Math.min(head.length, 18), StandardCharsets.UTF_8)
+                        .startsWith("ferry-inventory 1\n"),
                 "inventory header");
 
-        Cli e1 = cli("export", "--to", tmp.resolve("out-inv").toString(), "--inventory", inventory.toString(),
-                "--site", "site-b", "--server", a.url());
+        Cli e1 = cli(
+                "export",
+                "--to",
+                tmp.resolve("out-inv").toString(),
+                "--inventory",
+                inventory.toString(),
+                "--site",
+                "site-b",
+                "--server",
+                a.url());
         assertEquals(0, e1.exit(), e1.output());
         byInventory = Bundle.only(tmp.resolve("out-inv"));
-        Cli e2 = cli("export", "--to", tmp.resolve("out-since").toString(), "--since", full.id(),
-                "--site", "site-b", "--server", a.url());
+        Cli e2 = cli(
+                "export",
+                "--to",
+                tmp.resolve("out-since").toString(),
+                "--since",
+                full.id(),
+                "--site",
+                "site-b",
+                "--server",
+                a.url());
         assertEquals(0, e2.exit(), e2.output());
         bySince = Bundle.only(tmp.resolve("out-since"));
         assertTrue(byInventory.note().contains("\nbase -\n"), byInventory.note());
@@ -287,15 +345,21 @@ class BundleIT {
                 String name = "go/" + mv[0] + "/@v/" + mv[1] + ".zip";
                 assertTrue(m.names().contains(name), inc.id() + " lacks " + name);
             }
-            assertTrue(m.metaKeys().contains("oci/repo/m/docker.io/apps/nested/tags:tag:r13"), inc.id() + " lacks tag r13");
-            assertTrue(m.metaKeys().contains("sumdb/" + sumdbName + "/lookup/golang.org/x/text@v0.7.0"),
+            assertTrue(
+                    m.metaKeys().contains("oci/repo/m/docker.io/apps/nested/tags:tag:r13"),
+                    inc.id() + " lacks tag r13");
+            assertTrue(
+                    m.metaKeys().contains("sumdb/" + sumdbName + "/lookup/golang.org/x/text@v0.7.0"),
                     inc.id() + " lacks the checksum-database lookup of x/text v0.7.0");
             assertTrue(m.objects().contains(newZip), inc.id() + " lacks x/text v0.7.0's zip object");
             // None of the old content: names, objects, the big layer, an old tag.
             assertFalse(m.names().contains("go/golang.org/x/text/@v/v0.6.1.zip"), inc.id() + " ships an old name");
             assertFalse(m.objects().contains(oldZip), inc.id() + " ships x/text v0.6.1's zip again");
-            assertFalse(m.objects().contains(big.layerDigest().substring("sha256:".length())), inc.id() + " ships the big layer again");
-            assertFalse(m.metaKeys().contains("oci/repo/m/docker.io/library/tiny:tag:1.0"), inc.id() + " ships an old tag");
+            assertFalse(
+                    m.objects().contains(big.layerDigest().substring("sha256:".length())),
+                    inc.id() + " ships the big layer again");
+            assertFalse(
+                    m.metaKeys().contains("oci/repo/m/docker.io/library/tiny:tag:1.0"), inc.id() + " ships an old tag");
             // Shipped whole, the new versions' files would be 8.6 MB (x/text v0.7.0's zip alone 8.5 MB); chunks
             // shared with what B holds (x/text v0.6.1's entries, r01's layer) stay behind: about 0.2 MB in all.
             assertTrue(inc.bytes() < 2 << 20, inc.id() + " is " + inc.bytes() + " bytes (full " + full.bytes() + ")");
@@ -336,13 +400,18 @@ class BundleIT {
         // A missing volume.
         Path missing = full.linkedCopy(tmp.resolve("bad-missing"));
         Files.delete(missing.resolve("vol-0003.fvol"));
-        refused(missing, keyA, before, "volume 3 of " + full.volumes().size() + " (vol-0003.fvol) is missing",
+        refused(
+                missing,
+                keyA,
+                before,
+                "volume 3 of " + full.volumes().size() + " (vol-0003.fvol) is missing",
                 "vol-0003.fvol");
 
         // Signed by a key B2 does not trust (it trusts another one).
         Cli untrusted = refused(full.dir(), keyOther, before, "does not trust");
         String[] signer = keyA.split("\\+");
-        assertTrue(untrusted.output().contains(signer[0] + "+" + signer[1]),
+        assertTrue(
+                untrusted.output().contains(signer[0] + "+" + signer[1]),
                 "the refusal names the signer's key: " + untrusted.output());
 
         // A truncated manifest.
@@ -369,7 +438,9 @@ class BundleIT {
         Cli r = cli("import", dir.toString(), "--trust", trust, "--server", b2.url());
         System.out.println("BundleIT: refused " + dir.getFileName() + ":\n" + r.output());
         assertEquals(1, r.exit(), r.output());
-        assertTrue(Stream.of(reasons).anyMatch(r.output()::contains), "expected one of " + List.of(reasons) + ":\n" + r.output());
+        assertTrue(
+                Stream.of(reasons).anyMatch(r.output()::contains),
+                "expected one of " + List.of(reasons) + ":\n" + r.output());
         assertEquals(before, storage(b2), "B2's store changed after a refused import of " + dir);
         return r;
     }
@@ -381,16 +452,21 @@ class BundleIT {
     void importKilledMidwayLeavesNothingServedAndTheRerunCompletes() throws Exception {
         assertNotNull(b2, "needs B2 of test 3");
         Path data = tmp.resolve("b2");
-        JsonNode started = admin(b2, "POST", "/admin/api/imports",
+        JsonNode started = admin(
+                b2,
+                "POST",
+                "/admin/api/imports",
                 "{\"from\": [" + JSON.writeValueAsString(full.dir().toString()) + "], \"trust\": ["
-                        + JSON.writeValueAsString(keyA) + "]}", 202);
+                        + JSON.writeValueAsString(keyA) + "]}",
+                202);
         String job = started.path("id").asText();
         assertFalse(job.isEmpty(), started.toString());
 
         // Kill once objects are being written: after the volumes were checked, before the end.
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
         JsonNode p = started;
-        while (!(p.path("phase").asText().equals("importing") && (p.path("bytesDone").asLong() > 0 || p.path("itemsDone").asLong() > 0))) {
+        while (!(p.path("phase").asText().equals("importing")
+                && (p.path("bytesDone").asLong() > 0 || p.path("itemsDone").asLong() > 0))) {
             if (!p.path("state").asText("RUNNING").equals("RUNNING")) {
                 fail("the import ended before it could be killed (make the bundle larger): " + p);
             }
@@ -447,24 +523,35 @@ class BundleIT {
         String marker = "golang.org/x/text/@v/v0.6.1.zip";
         Path root;
         try (Stream<Path> s = Files.walk(out)) {
-            root = s.filter(p -> p.endsWith(Path.of(marker))).findFirst()
-                    .map(p -> p.getRoot().resolve(p.subpath(0, p.getNameCount() - Path.of(marker).getNameCount())))
+            root = s.filter(p -> p.endsWith(Path.of(marker)))
+                    .findFirst()
+                    .map(p -> p.getRoot()
+                            .resolve(p.subpath(
+                                    0, p.getNameCount() - Path.of(marker).getNameCount())))
                     .orElseThrow(() -> new AssertionError("no " + marker + " under " + out));
         }
-        assertEquals(fixtureZipHex("golang.org/x/text", "v0.6.1"), OciFixtures.sha256(root.resolve(marker)).substring(7),
+        assertEquals(
+                fixtureZipHex("golang.org/x/text", "v0.6.1"),
+                OciFixtures.sha256(root.resolve(marker)).substring(7),
                 "the exported zip is the upstream's, byte for byte");
-        assertTrue(Files.isRegularFile(root.resolve("sumdb/" + sumdbName + "/lookup/golang.org/x/text@v0.6.1")),
+        assertTrue(
+                Files.isRegularFile(root.resolve("sumdb/" + sumdbName + "/lookup/golang.org/x/text@v0.6.1")),
                 "no checksum-database lookup beside the tree");
         // The tree as files; the checksum database's files from a plain static server (the go command reads a
         // GOSUMDB only over HTTP), verification on.
         try (StaticGoProxy files = new StaticGoProxy(root)) {
-            GoTool go = new GoTool(tmp.resolve("go-plain"), root.toUri().toString().replaceAll("/$", ""),
-                    key + " " + files.url() + "/sumdb/" + sumdbName, gocache);
+            GoTool go = new GoTool(
+                    tmp.resolve("go-plain"),
+                    root.toUri().toString().replaceAll("/$", ""),
+                    key + " " + files.url() + "/sumdb/" + sumdbName,
+                    gocache);
             Path app = Fixtures.copyApp(tmp.resolve("app-plain"));
-            GoTool.Result build = go.run(app, "build", "-o", tmp.resolve("fixtureapp-plain").toString(), ".");
+            GoTool.Result build =
+                    go.run(app, "build", "-o", tmp.resolve("fixtureapp-plain").toString(), ".");
             go.makeDeletable();
             assertTrue(build.ok(), "go build from GOPROXY=file://" + root + ":\n" + build.output());
-            assertTrue(files.paths().stream().anyMatch(p -> p.contains("/lookup/")), "no lookup asked: " + files.paths());
+            assertTrue(
+                    files.paths().stream().anyMatch(p -> p.contains("/lookup/")), "no lookup asked: " + files.paths());
         }
     }
 
@@ -473,7 +560,8 @@ class BundleIT {
     /** A fresh machine (own GOPATH and module cache, no go.sum) builds and runs the app through {@code site}. */
     private void assertGoBuilds(FerryProcess site, String label) throws Exception {
         Path app = Fixtures.copyApp(tmp.resolve("app-" + label));
-        GoTool go = new GoTool(tmp.resolve("go-" + label), site.url(), key + " " + site.url() + "/sumdb/" + sumdbName, gocache);
+        GoTool go = new GoTool(
+                tmp.resolve("go-" + label), site.url(), key + " " + site.url() + "/sumdb/" + sumdbName, gocache);
         Path bin = tmp.resolve("fixtureapp-" + label);
         GoTool.Result build = go.run(app, "build", "-o", bin.toString(), ".");
         assertTrue(build.ok(), "go build through " + label + " with GOSUMDB on:\n" + build.output());
@@ -487,7 +575,8 @@ class BundleIT {
     /** The versions and the tag A learned in test 2, downloaded (checksum database on) and copied through {@code site}. */
     private void assertNewContentServed(FerryProcess site, String label) throws Exception {
         Path app = Fixtures.copyApp(tmp.resolve("app-" + label));
-        GoTool go = new GoTool(tmp.resolve("go-" + label), site.url(), key + " " + site.url() + "/sumdb/" + sumdbName, gocache);
+        GoTool go = new GoTool(
+                tmp.resolve("go-" + label), site.url(), key + " " + site.url() + "/sumdb/" + sumdbName, gocache);
         List<String> args = new ArrayList<>(List.of("mod", "download", "-json"));
         args.addAll(NEW_VERSIONS);
         GoTool.Result download = go.run(app, args.toArray(String[]::new));
@@ -504,9 +593,11 @@ class BundleIT {
         String expected = OciFixtures.sha256(up.stdout());
         Skopeo.Result inspect = skopeo.inspectRaw(host(site) + "/" + ref, null);
         assertTrue(inspect.ok(), inspect.toString());
-        assertEquals(expected, OciFixtures.sha256(inspect.stdout()), "manifest digest of " + ref + " through " + site.url());
+        assertEquals(
+                expected, OciFixtures.sha256(inspect.stdout()), "manifest digest of " + ref + " through " + site.url());
         Path dest = Files.createTempDirectory(tmp, "copy-");
-        Skopeo.Result copy = skopeo.copy("docker://" + host(site) + "/" + ref, "dir:" + dest, null, null, "--preserve-digests");
+        Skopeo.Result copy =
+                skopeo.copy("docker://" + host(site) + "/" + ref, "dir:" + dest, null, null, "--preserve-digests");
         assertTrue(copy.ok(), copy.toString());
         assertEquals(expected, OciFixtures.sha256(dest.resolve("manifest.json")), "copied manifest of " + ref);
         int blobs = 0;
@@ -525,10 +616,16 @@ class BundleIT {
 
     /** The big layer through {@code site}, hashed as it streams. */
     private void assertBigLayerServed(FerryProcess site) throws Exception {
-        assertEquals(big.manifestDigest(), OciFixtures.sha256(skopeo.inspectRaw(host(site) + "/apps/big:1", null).stdout()));
+        assertEquals(
+                big.manifestDigest(),
+                OciFixtures.sha256(
+                        skopeo.inspectRaw(host(site) + "/apps/big:1", null).stdout()));
         try (HttpClient http = HttpClient.newHttpClient()) {
-            HttpResponse<InputStream> r = http.send(HttpRequest.newBuilder(URI.create(site.url() + "/v2/apps/big/blobs/"
-                    + big.layerDigest())).timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofInputStream());
+            HttpResponse<InputStream> r = http.send(
+                    HttpRequest.newBuilder(URI.create(site.url() + "/v2/apps/big/blobs/" + big.layerDigest()))
+                            .timeout(Duration.ofSeconds(60))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofInputStream());
             assertEquals(200, r.statusCode());
             try (InputStream in = r.body()) {
                 assertEquals(big.layerDigest(), OciFixtures.sha256(in));
@@ -560,7 +657,9 @@ class BundleIT {
 
         List<Path> volumes() throws IOException {
             try (Stream<Path> s = Files.list(dir)) {
-                return s.filter(p -> p.getFileName().toString().matches("vol-\\d{4}\\.fvol")).sorted().toList();
+                return s.filter(p -> p.getFileName().toString().matches("vol-\\d{4}\\.fvol"))
+                        .sorted()
+                        .toList();
             }
         }
 
@@ -616,14 +715,17 @@ class BundleIT {
                     case "object" -> objects.add(f[1]);
                     case "name" -> names.add(unescape(f[1]));
                     case "meta" -> meta.add(unescape(f[2]));
-                    default -> { }
+                    default -> {}
                 }
             }
             return new Manifest(objects, names, meta, volumes);
         }
 
         private static String unescape(String s) {
-            return s.replace("%20", " ").replace("%0A", "\n").replace("%0a", "\n").replace("%25", "%");
+            return s.replace("%20", " ")
+                    .replace("%0A", "\n")
+                    .replace("%0a", "\n")
+                    .replace("%25", "%");
         }
     }
 
@@ -645,7 +747,10 @@ class BundleIT {
 
     private static HttpResponse<byte[]> get(FerryProcess f, String path) throws IOException, InterruptedException {
         try (HttpClient http = HttpClient.newHttpClient()) {
-            return http.send(HttpRequest.newBuilder(URI.create(f.url() + path)).timeout(Duration.ofSeconds(30)).build(),
+            return http.send(
+                    HttpRequest.newBuilder(URI.create(f.url() + path))
+                            .timeout(Duration.ofSeconds(30))
+                            .build(),
                     HttpResponse.BodyHandlers.ofByteArray());
         }
     }
@@ -654,9 +759,14 @@ class BundleIT {
     private static JsonNode admin(FerryProcess f, String method, String path, String body, int status)
             throws IOException, InterruptedException {
         try (HttpClient http = HttpClient.newHttpClient()) {
-            HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(f.url() + path)).timeout(Duration.ofSeconds(30))
+            HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(f.url() + path))
+                    .timeout(Duration.ofSeconds(30))
                     .header("Authorization", "Bearer " + TOKEN)
-                    .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+                    .method(
+                            method,
+                            body == null
+                                    ? HttpRequest.BodyPublishers.noBody()
+                                    : HttpRequest.BodyPublishers.ofString(body));
             if (body != null) {
                 req.header("Content-Type", "application/json");
             }
@@ -669,8 +779,15 @@ class BundleIT {
     /** The store's counts, to compare before and after a refused import. */
     private static Map<String, Long> storage(FerryProcess f) throws IOException, InterruptedException {
         JsonNode s = admin(f, "GET", "/admin/api/storage", null, 200);
-        return Map.of("objects", s.path("objects").asLong(-1), "chunks", s.path("chunks").asLong(-1),
-                "chunkBytes", s.path("chunkBytes").asLong(-1), "pinnedObjects", s.path("pinned").path("objects").asLong(-1));
+        return Map.of(
+                "objects",
+                s.path("objects").asLong(-1),
+                "chunks",
+                s.path("chunks").asLong(-1),
+                "chunkBytes",
+                s.path("chunkBytes").asLong(-1),
+                "pinnedObjects",
+                s.path("pinned").path("objects").asLong(-1));
     }
 
     static Cli cli(String... args) throws IOException, InterruptedException {

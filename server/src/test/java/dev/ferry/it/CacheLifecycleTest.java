@@ -59,7 +59,8 @@ class CacheLifecycleTest {
     @TempDir
     Path tmp;
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     private final MinuteClock clock = new MinuteClock();
     private final Map<String, GeneratedModules.Module> modules = new LinkedHashMap<>();
     private StaticGoProxy upstream;
@@ -74,10 +75,18 @@ class CacheLifecycleTest {
             modules.put(path, GeneratedModules.write(root, path, "v1.0.0", DATA, seed++));
         }
         upstream = new StaticGoProxy(root);
-        FerryConfig config = new FerryConfig(new ListenAddress("127.0.0.1", 0), tmp.resolve("data"), upstream.url(),
-                GoProxyList.parse(upstream.url()), Duration.ofMinutes(5), Duration.ofMinutes(1),
-                UpstreamTimeouts.defaults(), Level.WARNING, false)
-                .withQuota(QUOTA).withPrivates(PrivatePatterns.parse("private.example"));
+        FerryConfig config = new FerryConfig(
+                        new ListenAddress("127.0.0.1", 0),
+                        tmp.resolve("data"),
+                        upstream.url(),
+                        GoProxyList.parse(upstream.url()),
+                        Duration.ofMinutes(5),
+                        Duration.ofMinutes(1),
+                        UpstreamTimeouts.defaults(),
+                        Level.WARNING,
+                        false)
+                .withQuota(QUOTA)
+                .withPrivates(PrivatePatterns.parse("private.example"));
         ferry = Ferry.start(config, StoreOptions.defaults().withClock(clock));
         token = Files.readString(tmp.resolve("data").resolve("admin-token")).strip();
     }
@@ -106,8 +115,8 @@ class CacheLifecycleTest {
     void evictsLeastRecentlyUsedDownToTheWatermarkKeepsPinnedAndRefetchesEvicted() throws Exception {
         // Minute 1: a prewarm job (pinned prewarm:...) and a private module (pinned "private").
         clock.advance();
-        JsonNode job = admin("POST", "/admin/api/prewarm",
-                "{\"kind\":\"modules\",\"items\":[\"example.com/prewarmed@v1.0.0\"]}");
+        JsonNode job = admin(
+                "POST", "/admin/api/prewarm", "{\"kind\":\"modules\",\"items\":[\"example.com/prewarmed@v1.0.0\"]}");
         awaitJob(job.path("location").asText());
         zip("private.example/kept");
         // Minutes 2-9: m01..m08 fetched, one a minute.
@@ -134,7 +143,8 @@ class CacheLifecycleTest {
         long stored = 18L * modules.get(m(1)).zipSize();
         assertTrue(s.path("evicted").path("bytes").asLong() >= stored - QUOTA, "evicted at least what was over: " + s);
         assertEquals(QUOTA, s.path("quotaBytes").asLong(), s.toString());
-        assertTrue(s.path("pinned").path("objects").asLong() >= 4, "prewarm's .info/.mod/.zip and the private zip: " + s);
+        assertTrue(
+                s.path("pinned").path("objects").asLong() >= 4, "prewarm's .info/.mod/.zip and the private zip: " + s);
         assertTrue(s.path("pinned").path("sets").asLong() >= 2, s.toString());
         assertTrue(s.path("cache").path("hitRatio").isNumber(), s.toString());
         assertTrue(s.path("objects").asLong() > 0 && s.path("chunks").asLong() > 0, s.toString());
@@ -159,7 +169,8 @@ class CacheLifecycleTest {
         }
         assertTrue(refetched.get(0) && refetched.get(1), "m02 and m03 were the least recently used: " + refetched);
         int firstKept = refetched.indexOf(false);
-        assertTrue(firstKept < 0 || !refetched.subList(firstKept, refetched.size()).contains(true),
+        assertTrue(
+                firstKept < 0 || !refetched.subList(firstKept, refetched.size()).contains(true),
                 "evicted in LRU order: " + refetched);
     }
 
@@ -235,8 +246,11 @@ class CacheLifecycleTest {
 
     /** GETs a module's zip through ferry and checks it is the generated one, byte for byte. */
     private void zip(String module) throws IOException, InterruptedException {
-        HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(ferry.url() + zipPath(module)))
-                .timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<byte[]> r = http.send(
+                HttpRequest.newBuilder(URI.create(ferry.url() + zipPath(module)))
+                        .timeout(Duration.ofSeconds(60))
+                        .build(),
+                HttpResponse.BodyHandlers.ofByteArray());
         assertEquals(200, r.statusCode(), module + ": " + new String(r.body()));
         GeneratedModules.Module want = modules.get(module);
         assertEquals(want.zipSha256(), sha256(r.body()), module + ": wrong bytes");
@@ -252,7 +266,8 @@ class CacheLifecycleTest {
         while (true) {
             Thread.sleep(200); // the admin API caches the store's stats briefly
             JsonNode s = storage();
-            if (s.path("evicted").path("objects").asLong() > 0 && s.path("sizeBytes").asLong() <= QUOTA) {
+            if (s.path("evicted").path("objects").asLong() > 0
+                    && s.path("sizeBytes").asLong() <= QUOTA) {
                 return s;
             }
             assertTrue(System.nanoTime() < deadline, "no eviction under the quota: " + s);
@@ -276,8 +291,10 @@ class CacheLifecycleTest {
 
     private JsonNode admin(String method, String path, String body) throws IOException, InterruptedException {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(ferry.url() + path))
-                .header("Authorization", "Bearer " + token).header("Content-Type", "application/json");
-        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+                .header("Authorization", "Bearer " + token)
+                .header("Content-Type", "application/json");
+        b.method(
+                method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
         assertTrue(r.statusCode() / 100 == 2, method + " " + path + ": " + r.statusCode() + " " + r.body());
         return JSON.readTree(r.body());
@@ -293,7 +310,8 @@ class CacheLifecycleTest {
 
     /** Wall time is not what orders uses: each step is a minute of its own. */
     private static final class MinuteClock extends Clock {
-        private final AtomicLong millis = new AtomicLong(Instant.parse("2025-01-01T00:00:00Z").toEpochMilli());
+        private final AtomicLong millis =
+                new AtomicLong(Instant.parse("2025-01-01T00:00:00Z").toEpochMilli());
 
         void advance() {
             millis.addAndGet(60_000);

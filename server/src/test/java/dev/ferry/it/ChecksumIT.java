@@ -35,34 +35,53 @@ class ChecksumIT {
     void aTamperedUpstreamIsRefusedAndNothingOfItIsStored() throws Exception {
         Path overlay = tmp.resolve("tampered");
         Files.createDirectories(overlay.resolve(COBRA_ZIP).getParent());
-        Files.write(overlay.resolve(COBRA_ZIP), rewriteOneGoFile(Files.readAllBytes(Fixtures.goProxyTree().resolve(COBRA_ZIP))));
+        Files.write(
+                overlay.resolve(COBRA_ZIP),
+                rewriteOneGoFile(Files.readAllBytes(Fixtures.goProxyTree().resolve(COBRA_ZIP))));
         Files.createDirectories(overlay.resolve(UUID_MOD).getParent());
-        Files.writeString(overlay.resolve(UUID_MOD), Files.readString(Fixtures.goProxyTree().resolve(UUID_MOD)) + "// tampered\n");
+        Files.writeString(
+                overlay.resolve(UUID_MOD),
+                Files.readString(Fixtures.goProxyTree().resolve(UUID_MOD)) + "// tampered\n");
         String key = Fixtures.sumdbKey();
         String name = key.split("\\+")[0];
         Path app = Fixtures.copyApp(tmp.resolve("app"));
 
         try (StaticGoProxy upstream = new StaticGoProxy(overlay, Fixtures.goProxyTree());
-             FerryProcess ferry = FerryProcess.start(tmp.resolve("data"), tmp.resolve("ferry.log"),
-                     "--go-upstream", upstream.url(), "--sumdb", key)) {
+                FerryProcess ferry = FerryProcess.start(
+                        tmp.resolve("data"),
+                        tmp.resolve("ferry.log"),
+                        "--go-upstream",
+                        upstream.url(),
+                        "--sumdb",
+                        key)) {
             GoTool go = new GoTool(tmp.resolve("go"), ferry.url(), key + " " + ferry.url() + "/sumdb/" + name);
             GoTool.Result r = go.run(app, "mod", "download", "all");
             go.makeDeletable();
             assertFalse(r.ok(), "the go command must fail:\n" + r.output());
-            assertTrue(r.output().contains("github.com/spf13/cobra@v1.6.1.zip") && r.output().contains("checksum mismatch"),
+            assertTrue(
+                    r.output().contains("github.com/spf13/cobra@v1.6.1.zip")
+                            && r.output().contains("checksum mismatch"),
                     r.output());
             assertTrue(r.output().contains("github.com/google/uuid@v1.3.0.mod"), r.output());
             assertTrue(r.output().contains("h1:"), "both hashes are named:\n" + r.output());
 
             HttpClient http = HttpClient.newHttpClient();
             for (String path : new String[] {COBRA_ZIP, UUID_MOD}) {
-                HttpResponse<String> again = http.send(HttpRequest.newBuilder(URI.create(ferry.url() + "/" + path)).build(),
+                HttpResponse<String> again = http.send(
+                        HttpRequest.newBuilder(URI.create(ferry.url() + "/" + path))
+                                .build(),
                         HttpResponse.BodyHandlers.ofString());
                 assertEquals(502, again.statusCode(), path + " was stored or served: " + again.body());
-                assertTrue(again.body().contains("checksum mismatch") && again.body().matches("(?s).*h1:.*h1:.*"), again.body());
+                assertTrue(
+                        again.body().contains("checksum mismatch")
+                                && again.body().matches("(?s).*h1:.*h1:.*"),
+                        again.body());
             }
-            String metrics = http.send(HttpRequest.newBuilder(URI.create(ferry.url() + "/metrics")).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
+            String metrics = http.send(
+                            HttpRequest.newBuilder(URI.create(ferry.url() + "/metrics"))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString())
+                    .body();
             assertTrue(metrics.contains("ferry_sumdb_verifications_total{result=\"mismatch\"}"), metrics);
             assertFalse(metrics.contains("ferry_sumdb_verifications_total{result=\"mismatch\"} 0"), metrics);
             String log = Files.readString(tmp.resolve("ferry.log"));
@@ -73,11 +92,13 @@ class ChecksumIT {
     static byte[] rewriteOneGoFile(byte[] zip) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         boolean done = false;
-        try (ZipInputStream in = new ZipInputStream(new ByteArrayInputStream(zip)); ZipOutputStream z = new ZipOutputStream(out)) {
+        try (ZipInputStream in = new ZipInputStream(new ByteArrayInputStream(zip));
+                ZipOutputStream z = new ZipOutputStream(out)) {
             for (ZipEntry e; (e = in.getNextEntry()) != null; ) {
                 byte[] data = in.readAllBytes();
                 if (!done && e.getName().endsWith(".go") && !e.getName().endsWith("_test.go")) {
-                    data = (new String(data, StandardCharsets.UTF_8) + "\n// tampered\n").getBytes(StandardCharsets.UTF_8);
+                    data = (new String(data, StandardCharsets.UTF_8) + "\n// tampered\n")
+                            .getBytes(StandardCharsets.UTF_8);
                     done = true;
                 }
                 z.putNextEntry(new ZipEntry(e.getName()));

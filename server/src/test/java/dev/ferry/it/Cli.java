@@ -16,13 +16,19 @@ record Cli(int exit, String output) {
      * no input; fails the test when it does not finish within 5 minutes.
      */
     static Cli run(String token, String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", FerryProcess.libraryPath(), "-jar", FerryProcess.jar().toString()));
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED",
+                FerryProcess.libraryPath(),
+                "-jar",
+                FerryProcess.jar().toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().keySet().removeIf(k -> k.startsWith("FERRY_"));
         pb.environment().put("FERRY_ADMIN_TOKEN", token);
-        Process p = pb.redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
+        Process p = pb.redirectInput(
+                        ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                .start();
         CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> {
             try {
                 return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

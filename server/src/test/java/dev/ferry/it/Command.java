@@ -39,8 +39,11 @@ record Command(List<String> argv, int exit, String out, String err) {
         Path out = Files.createTempFile("ferry-cmd", ".out");
         Path err = Files.createTempFile("ferry-cmd", ".err");
         try {
-            ProcessBuilder pb = new ProcessBuilder(argv).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-                    .redirectOutput(out.toFile()).redirectError(err.toFile());
+            ProcessBuilder pb = new ProcessBuilder(argv)
+                    .redirectInput(
+                            ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                    .redirectOutput(out.toFile())
+                    .redirectError(err.toFile());
             if (dir != null) {
                 pb.directory(dir.toFile());
             }

@@ -39,27 +39,42 @@ class ContainerImageIT {
     void imageServesGoAndSkopeoAsNonRootAndKeepsItsVolumeAcrossContainers() throws Exception {
         assumeTrue(Boolean.getBoolean(GATE), "-D" + GATE + "=true runs it (.ci/run does as root): it builds an image");
         assumeTrue("root".equals(System.getProperty("user.name")), "building and running the image needs root");
-        for (String tool : List.of("/usr/bin/mmdebstrap", "/usr/bin/buildah", Podman.BINARY, Skopeo.BINARY.toString())) {
-            assumeTrue(Command.installed(tool), tool + " not installed (apt-get install mmdebstrap buildah podman skopeo; .ci/run does)");
+        for (String tool :
+                List.of("/usr/bin/mmdebstrap", "/usr/bin/buildah", Podman.BINARY, Skopeo.BINARY.toString())) {
+            assumeTrue(
+                    Command.installed(tool),
+                    tool + " not installed (apt-get install mmdebstrap buildah podman skopeo; .ci/run does)");
         }
         assumeTrue(Htpasswd.installed(), "htpasswd not installed (apt-get install apache2-utils; .ci/run does)");
 
         // Build.
         Path installer = Installer.tarball();
         long t0 = System.nanoTime();
-        Command build = Command.run(Duration.ofMinutes(20), Deploy.root(), Map.of(), List.of(
-                Deploy.dir().resolve("build-image.sh").toString(), "--installer", installer.toString(),
-                "--out", tmp.resolve("out").toString()));
+        Command build = Command.run(
+                Duration.ofMinutes(20),
+                Deploy.root(),
+                Map.of(),
+                List.of(
+                        Deploy.dir().resolve("build-image.sh").toString(),
+                        "--installer",
+                        installer.toString(),
+                        "--out",
+                        tmp.resolve("out").toString()));
         assertTrue(build.ok(), build.toString());
-        System.out.println("image built in " + (System.nanoTime() - t0) / 1_000_000 + " ms: " + build.err().strip());
+        System.out.println("image built in " + (System.nanoTime() - t0) / 1_000_000 + " ms: "
+                + build.err().strip());
         List<String> archives = build.out().strip().lines().toList();
         Path oci = Path.of(archives.get(0));
         Path docker = Path.of(archives.get(1));
         String version = Deploy.version();
         assertEquals("ferry-" + version + "-image.oci.tar", oci.getFileName().toString());
-        assertEquals("ferry-" + version + "-image.docker.tar", docker.getFileName().toString());
+        assertEquals(
+                "ferry-" + version + "-image.docker.tar", docker.getFileName().toString());
         for (Path a : archives.stream().map(Path::of).toList()) {
-            Command sum = Command.run(Duration.ofMinutes(1), a.getParent(), Map.of(),
+            Command sum = Command.run(
+                    Duration.ofMinutes(1),
+                    a.getParent(),
+                    Map.of(),
                     List.of("sha256sum", "-c", a.getFileName() + ".sha256"));
             assertTrue(sum.ok(), sum.toString());
         }
@@ -68,11 +83,15 @@ class ContainerImageIT {
 
         // Both archives hold the same image: the same layers, user, port and volume.
         Skopeo skopeo = new Skopeo(tmp.resolve("skopeo"));
-        JsonNode ociConfig = JSON.readTree(skopeo.run(Skopeo.Timeout.INSPECT,
-                List.of("inspect", "--config", "oci-archive:" + oci)).stdout());
-        JsonNode dockerConfig = JSON.readTree(skopeo.run(Skopeo.Timeout.INSPECT,
-                List.of("inspect", "--config", "docker-archive:" + docker)).stdout());
-        assertEquals(ociConfig.path("rootfs").path("diff_ids"), dockerConfig.path("rootfs").path("diff_ids"));
+        JsonNode ociConfig =
+                JSON.readTree(skopeo.run(Skopeo.Timeout.INSPECT, List.of("inspect", "--config", "oci-archive:" + oci))
+                        .stdout());
+        JsonNode dockerConfig = JSON.readTree(
+                skopeo.run(Skopeo.Timeout.INSPECT, List.of("inspect", "--config", "docker-archive:" + docker))
+                        .stdout());
+        assertEquals(
+                ociConfig.path("rootfs").path("diff_ids"),
+                dockerConfig.path("rootfs").path("diff_ids"));
         assertEquals(2, ociConfig.path("rootfs").path("diff_ids").size(), "the Debian base and ferry");
         JsonNode cfg = ociConfig.path("config");
         assertEquals("10001:10001", cfg.path("User").asText());
@@ -86,10 +105,16 @@ class ContainerImageIT {
         String image = "localhost/ferry:" + version;
         Command inspect = podman.run(Duration.ofMinutes(1), "image", "inspect", image);
         assertTrue(inspect.ok(), inspect.toString());
-        assertEquals("[\"CMD\",\"/opt/ferry/bin/ferry\",\"health\"]",
-                JSON.readTree(inspect.out()).path(0).path("Healthcheck").path("Test").toString(),
+        assertEquals(
+                "[\"CMD\",\"/opt/ferry/bin/ferry\",\"health\"]",
+                JSON.readTree(inspect.out())
+                        .path(0)
+                        .path("Healthcheck")
+                        .path("Test")
+                        .toString(),
                 "the docker archive keeps the HEALTHCHECK: " + inspect.out());
-        assertTrue(podman.run(Duration.ofMinutes(1), "volume", "create", "ferry-data").ok());
+        assertTrue(podman.run(Duration.ofMinutes(1), "volume", "create", "ferry-data")
+                .ok());
 
         Path users = tmp.resolve("users.htpasswd");
         Files.writeString(users, Htpasswd.bcryptLine(USER, PASSWORD));
@@ -104,18 +129,25 @@ class ContainerImageIT {
 
         try (StaticGoProxy upstream = new StaticGoProxy(Fixtures.goProxyTree())) {
             // First container: fetches through the upstream.
-            FerryProcess ferry = runFerry(podman, "ferry-1", image, port, users, "--go-upstream", upstream.url(), "--sumdb", key);
+            FerryProcess ferry =
+                    runFerry(podman, "ferry-1", image, port, users, "--go-upstream", upstream.url(), "--sumdb", key);
             try {
                 assertEquals("http://127.0.0.1:" + port, ferry.url());
                 // Not root, in the container's process as the kernel sees it.
                 Command pid = podman.run(Duration.ofMinutes(1), "inspect", "--format", "{{.State.Pid}}", "ferry-1");
-                List<String> status = Files.readAllLines(Path.of("/proc", pid.out().strip(), "status"));
+                List<String> status =
+                        Files.readAllLines(Path.of("/proc", pid.out().strip(), "status"));
                 assertTrue(status.contains("Uid:\t10001\t10001\t10001\t10001"), status.toString());
                 // The image's healthcheck ('ferry health', no curl in the image) finds it ready; so does compose's
                 // shell form of it, through the image's /bin/sh, which also knows the user by name.
                 Command check = podman.run(Duration.ofMinutes(2), "healthcheck", "run", "ferry-1");
                 assertTrue(check.ok(), check.toString());
-                Command shell = podman.run(Duration.ofMinutes(2), "exec", "ferry-1", "/bin/sh", "-c",
+                Command shell = podman.run(
+                        Duration.ofMinutes(2),
+                        "exec",
+                        "ferry-1",
+                        "/bin/sh",
+                        "-c",
                         "/opt/ferry/bin/ferry health && echo ~ferry");
                 assertTrue(shell.ok() && shell.out().strip().endsWith("/var/lib/ferry"), shell.toString());
 
@@ -129,14 +161,18 @@ class ContainerImageIT {
                 assertTrue(runApp.ok() && runApp.out().contains("xxhash:"), runApp.toString());
                 go.makeDeletable();
 
-                Skopeo.Result push = skopeo.copy("oci:" + OciFixtures.layout() + ":" + fixture.ref(), "docker://" + pushed,
-                        null, USER + ":" + PASSWORD);
+                Skopeo.Result push = skopeo.copy(
+                        "oci:" + OciFixtures.layout() + ":" + fixture.ref(),
+                        "docker://" + pushed,
+                        null,
+                        USER + ":" + PASSWORD);
                 assertTrue(push.ok(), push.toString());
                 Skopeo.Result raw = skopeo.inspectRaw(pushed, USER + ":" + PASSWORD);
                 assertTrue(raw.ok(), raw.toString());
                 assertEquals(fixture.digest(), OciFixtures.sha256(raw.stdout()));
                 // And ferry's own image, from its OCI archive, as docs/install.md tells a site to.
-                Skopeo.Result self = skopeo.copy("oci-archive:" + oci, "docker://" + ownImage, null, USER + ":" + PASSWORD);
+                Skopeo.Result self =
+                        skopeo.copy("oci-archive:" + oci, "docker://" + ownImage, null, USER + ":" + PASSWORD);
                 assertTrue(self.ok(), self.toString());
             } finally {
                 stop(podman, "ferry-1", ferry);
@@ -151,15 +187,30 @@ class ContainerImageIT {
                 GoTool.Result download = go.run(app, "mod", "download", "all");
                 assertTrue(download.ok(), "go mod download all from the kept volume:\n" + download.output());
                 go.makeDeletable();
-                Skopeo.Result pull = skopeo.copy("docker://" + pushed, "oci:" + tmp.resolve("pulled") + ":" + fixture.tag(),
-                        USER + ":" + PASSWORD, null);
+                Skopeo.Result pull = skopeo.copy(
+                        "docker://" + pushed,
+                        "oci:" + tmp.resolve("pulled") + ":" + fixture.tag(),
+                        USER + ":" + PASSWORD,
+                        null);
                 assertTrue(pull.ok(), pull.toString());
                 assertTrue(OciFixtures.verifyLayoutBlobs(tmp.resolve("pulled")) > 0);
-                assertEquals(fixture.digest(), OciFixtures.sha256(skopeo.inspectRaw(pushed, USER + ":" + PASSWORD).stdout()));
-                Skopeo.Result ownConfig = skopeo.run(Skopeo.Timeout.INSPECT, List.of("inspect", "--config", "--tls-verify=false",
-                        "--creds", USER + ":" + PASSWORD, "docker://" + ownImage));
+                assertEquals(
+                        fixture.digest(),
+                        OciFixtures.sha256(
+                                skopeo.inspectRaw(pushed, USER + ":" + PASSWORD).stdout()));
+                Skopeo.Result ownConfig = skopeo.run(
+                        Skopeo.Timeout.INSPECT,
+                        List.of(
+                                "inspect",
+                                "--config",
+                                "--tls-verify=false",
+                                "--creds",
+                                USER + ":" + PASSWORD,
+                                "docker://" + ownImage));
                 assertTrue(ownConfig.ok(), ownConfig.toString());
-                assertEquals(ociConfig.path("rootfs"), JSON.readTree(ownConfig.stdout()).path("rootfs"),
+                assertEquals(
+                        ociConfig.path("rootfs"),
+                        JSON.readTree(ownConfig.stdout()).path("rootfs"),
                         "ferry's image, stored in ferry, has the layers it was built with");
             } finally {
                 stop(podman, "ferry-2", ferry);
@@ -179,15 +230,37 @@ class ContainerImageIT {
      */
     private FerryProcess runFerry(Podman podman, String name, String image, int port, Path users, String... args)
             throws Exception {
-        List<String> run = new ArrayList<>(List.of("run", "--name", name, "--network", "host", "--read-only",
-                "--tmpfs", "/tmp", "--cap-drop", "ALL", "--security-opt", "no-new-privileges",
-                "-v", "ferry-data:/var/lib/ferry", "-v", users + ":/etc/ferry/users.htpasswd:ro",
-                "-e", "FERRY_LISTEN=127.0.0.1:" + port));
+        List<String> run = new ArrayList<>(List.of(
+                "run",
+                "--name",
+                name,
+                "--network",
+                "host",
+                "--read-only",
+                "--tmpfs",
+                "/tmp",
+                "--cap-drop",
+                "ALL",
+                "--security-opt",
+                "no-new-privileges",
+                "-v",
+                "ferry-data:/var/lib/ferry",
+                "-v",
+                users + ":/etc/ferry/users.htpasswd:ro",
+                "-e",
+                "FERRY_LISTEN=127.0.0.1:" + port));
         run.addAll(Podman.ulimits());
-        run.addAll(List.of(image, "serve", "--config", "/etc/ferry/ferry.yaml", "--hosted", "team",
-                "--hosted-users", "/etc/ferry/users.htpasswd"));
+        run.addAll(List.of(
+                image,
+                "serve",
+                "--config",
+                "/etc/ferry/ferry.yaml",
+                "--hosted",
+                "team",
+                "--hosted-users",
+                "/etc/ferry/users.htpasswd"));
         run.addAll(List.of(args));
-        return FerryProcess.launch(podman.argv(run), e -> { }, tmp.resolve(name + ".log"));
+        return FerryProcess.launch(podman.argv(run), e -> {}, tmp.resolve(name + ".log"));
     }
 
     /**
@@ -204,7 +277,8 @@ class ContainerImageIT {
     private static void assertStoppedCleanly(Podman podman, String name) throws Exception {
         Command state = podman.run(Duration.ofMinutes(1), "inspect", "--format", "{{.State.ExitCode}}", name);
         assertEquals("0", state.out().strip(), state.toString());
-        Command volume = podman.run(Duration.ofMinutes(1), "volume", "inspect", "--format", "{{.Mountpoint}}", "ferry-data");
+        Command volume =
+                podman.run(Duration.ofMinutes(1), "volume", "inspect", "--format", "{{.Mountpoint}}", "ferry-data");
         List<String> log = Files.readAllLines(Path.of(volume.out().strip(), "store", "LOG"));
         assertTrue(log.getLast().contains("Shutdown complete"), "RocksDB was closed: " + log.getLast());
         assertTrue(podman.run(Duration.ofMinutes(1), "rm", name).ok());

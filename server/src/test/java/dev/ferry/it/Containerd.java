@@ -45,13 +45,19 @@ final class Containerd implements AutoCloseable {
                 [ttrpc]
                   address = "%1$s/c.sock.ttrpc"
                 """.formatted(dir));
-        process = new ProcessBuilder(DAEMON.toString(), "--config", dir.resolve("config.toml").toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("containerd.log").toFile()).start();
+        process = new ProcessBuilder(
+                        DAEMON.toString(),
+                        "--config",
+                        dir.resolve("config.toml").toString())
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("containerd.log").toFile())
+                .start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!ctr("version").ok()) {
             if (!process.isAlive() || System.nanoTime() > deadline) {
                 process.destroyForcibly();
-                throw new IllegalStateException("containerd did not come up:\n" + Files.readString(dir.resolve("containerd.log")));
+                throw new IllegalStateException(
+                        "containerd did not come up:\n" + Files.readString(dir.resolve("containerd.log")));
             }
             Thread.sleep(50); // polling interval, bounded by the deadline
         }
@@ -73,8 +79,8 @@ final class Containerd implements AutoCloseable {
     }
 
     Result ctr(String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of(CTR.toString(), "--address", dir.resolve("c.sock").toString(),
-                "--namespace", "ferry-it"));
+        List<String> cmd = new ArrayList<>(
+                List.of(CTR.toString(), "--address", dir.resolve("c.sock").toString(), "--namespace", "ferry-it"));
         cmd.addAll(List.of(args));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         byte[] out = p.getInputStream().readAllBytes();

@@ -47,11 +47,17 @@ class CrashSafetyIT {
         Path data = tmp.resolve("data");
         Path log = tmp.resolve("ferry.log");
         Set<String> acknowledged = ConcurrentHashMap.newKeySet();
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        HttpClient http =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
         try (StaticGoProxy upstream = new StaticGoProxy(tree)) {
-            FerryProcess ferry = FerryProcess.start(data, log, "--go-upstream", upstream.url(),
-                    "--sumdb", "off"); // synthetic modules: in no checksum database
+            FerryProcess ferry = FerryProcess.start(
+                    data,
+                    log,
+                    "--go-upstream",
+                    upstream.url(),
+                    "--sumdb",
+                    "off"); // synthetic modules: in no checksum database
             int killAfter = 4;
             CountDownLatch enoughAcks = new CountDownLatch(killAfter);
             ExecutorService clients = Executors.newFixedThreadPool(CLIENTS);
@@ -76,13 +82,17 @@ class CrashSafetyIT {
             clients.shutdown();
             assertTrue(clients.awaitTermination(1, TimeUnit.MINUTES));
         }
-        assertTrue(acknowledged.size() >= 4 && acknowledged.size() < MODULES,
+        assertTrue(
+                acknowledged.size() >= 4 && acknowledged.size() < MODULES,
                 "the kill should land mid-ingest; acknowledged: " + acknowledged.size());
 
         try (FerryProcess ferry = FerryProcess.start(data, log, "--go-upstream", "off", "--sumdb", "off")) {
             for (GeneratedModules.Module m : modules) {
-                HttpResponse<InputStream> res = http.send(HttpRequest.newBuilder(URI.create(ferry.url() + m.zipUrlPath()))
-                        .timeout(Duration.ofMinutes(1)).build(), HttpResponse.BodyHandlers.ofInputStream());
+                HttpResponse<InputStream> res = http.send(
+                        HttpRequest.newBuilder(URI.create(ferry.url() + m.zipUrlPath()))
+                                .timeout(Duration.ofMinutes(1))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofInputStream());
                 if (res.statusCode() == 200) {
                     assertEquals(m.zipSha256(), sha256(res.body()), "a stored zip is not intact: " + m.path());
                 } else {
@@ -97,7 +107,10 @@ class CrashSafetyIT {
     }
 
     private static String download(HttpClient http, String url) throws Exception {
-        HttpResponse<InputStream> res = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofMinutes(2)).build(),
+        HttpResponse<InputStream> res = http.send(
+                HttpRequest.newBuilder(URI.create(url))
+                        .timeout(Duration.ofMinutes(2))
+                        .build(),
                 HttpResponse.BodyHandlers.ofInputStream());
         if (res.statusCode() != 200) {
             res.body().close();

@@ -33,6 +33,7 @@ class DeployManifestsIT {
     static final String SYSTEMD_ANALYZE = "/usr/bin/systemd-analyze";
     /** Another kubectl with -Dferry.kubectl=PATH (to check an older kustomize by hand). */
     static final String KUBECTL = System.getProperty("ferry.kubectl", "/usr/bin/kubectl");
+
     static final String DOCKER_COMPOSE = "/usr/bin/docker-compose";
     static final Duration TOOL = Duration.ofMinutes(2);
     static final YAMLMapper YAML = new YAMLMapper();
@@ -49,7 +50,9 @@ class DeployManifestsIT {
         assertEquals(new ListenAddress("0.0.0.0", 8080), cfg.listen());
         assertEquals(Path.of("/var/lib/ferry"), cfg.data());
         for (String copy : List.of("kubernetes/ferry.yaml", "compose/ferry.yaml")) {
-            assertEquals(Files.readString(sample), Files.readString(Deploy.dir().resolve(copy)),
+            assertEquals(
+                    Files.readString(sample),
+                    Files.readString(Deploy.dir().resolve(copy)),
                     "deploy/" + copy + " is a copy of deploy/ferry.yaml (kustomize and a carried compose folder cannot"
                             + " reach files outside their own)");
         }
@@ -59,10 +62,13 @@ class DeployManifestsIT {
 
     @Test
     void systemdUnitVerifiesAndIsHardenedAsAsked() throws Exception {
-        assumeTrue(Command.installed(SYSTEMD_ANALYZE), "systemd-analyze not installed (apt-get install systemd; .ci/run does)");
+        assumeTrue(
+                Command.installed(SYSTEMD_ANALYZE),
+                "systemd-analyze not installed (apt-get install systemd; .ci/run does)");
         Path root = systemdRoot();
-        Command verify = Command.run(TOOL, List.of(SYSTEMD_ANALYZE, "verify", "--root=" + root, "--man=no",
-                "/etc/systemd/system/ferry.service"));
+        Command verify = Command.run(
+                TOOL,
+                List.of(SYSTEMD_ANALYZE, "verify", "--root=" + root, "--man=no", "/etc/systemd/system/ferry.service"));
         assertTrue(verify.ok(), verify.toString());
         // systemd-analyze exits 0 on an unknown or misspelt setting, only warning about it.
         assertEquals("", verify.out() + verify.err(), "systemd-analyze verify has nothing to say: " + verify);
@@ -76,7 +82,8 @@ class DeployManifestsIT {
         assertEquals(List.of("yes"), unit.get("NoNewPrivileges"));
         assertEquals(List.of(""), unit.get("CapabilityBoundingSet"), "an empty capability set");
         assertEquals(List.of(""), unit.get("AmbientCapabilities"));
-        assertTrue(Long.parseLong(unit.get("LimitNOFILE").getFirst()) >= 65536, "LimitNOFILE " + unit.get("LimitNOFILE"));
+        assertTrue(
+                Long.parseLong(unit.get("LimitNOFILE").getFirst()) >= 65536, "LimitNOFILE " + unit.get("LimitNOFILE"));
         assertEquals(List.of("on-failure"), unit.get("Restart"));
         assertEquals(List.of("SIGTERM"), unit.get("KillSignal"));
         long stop = Long.parseLong(unit.get("TimeoutStopSec").getFirst());
@@ -84,22 +91,33 @@ class DeployManifestsIT {
         assertEquals(List.of("-/etc/ferry/ferry.env"), unit.get("EnvironmentFile"), "secrets from an environment file");
         assertEquals(List.of("/opt/ferry/bin/ferry serve --config /etc/ferry/ferry.yaml"), unit.get("ExecStart"));
 
-        Command security = Command.run(TOOL, List.of(SYSTEMD_ANALYZE, "security", "--offline=yes", "--root=" + root,
-                "--no-pager", "/etc/systemd/system/ferry.service"));
+        Command security = Command.run(
+                TOOL,
+                List.of(
+                        SYSTEMD_ANALYZE,
+                        "security",
+                        "--offline=yes",
+                        "--root=" + root,
+                        "--no-pager",
+                        "/etc/systemd/system/ferry.service"));
         assertTrue(security.ok(), security.toString());
-        Matcher m = Pattern.compile("Overall exposure level for ferry\\.service: (\\d+\\.\\d) (\\S+)").matcher(security.out());
+        Matcher m = Pattern.compile("Overall exposure level for ferry\\.service: (\\d+\\.\\d) (\\S+)")
+                .matcher(security.out());
         assertTrue(m.find(), security.toString());
         double score = Double.parseDouble(m.group(1));
         assertTrue(score <= 2.0, "exposure " + score + " (0 is best, 10 worst):\n" + security.out());
         String docs = Files.readString(Deploy.root().resolve("docs/install.md"));
-        assertTrue(docs.contains("`systemd-analyze security --offline=yes` scores it **" + m.group(1) + " " + m.group(2) + "**"),
+        assertTrue(
+                docs.contains(
+                        "`systemd-analyze security --offline=yes` scores it **" + m.group(1) + " " + m.group(2) + "**"),
                 "docs/install.md states today's score, " + m.group(1) + " " + m.group(2));
     }
 
     /** A root with the host's own units and a stand-in for the installed launcher, which verify insists exists. */
     private Path systemdRoot() throws Exception {
         Path root = tmp.resolve("root");
-        Path units = Files.isDirectory(Path.of("/usr/lib/systemd/system")) ? Path.of("/usr/lib/systemd/system")
+        Path units = Files.isDirectory(Path.of("/usr/lib/systemd/system"))
+                ? Path.of("/usr/lib/systemd/system")
                 : Path.of("/lib/systemd/system");
         copyTree(units, root.resolve("usr/lib/systemd/system"));
         Path launcher = root.resolve("opt/ferry/bin/ferry");
@@ -128,7 +146,8 @@ class DeployManifestsIT {
 
     @Test
     void kubernetesManifestsRenderAndHaveEveryPropertyAsked() throws Exception {
-        assumeTrue(Command.installed(KUBECTL), "kubectl not installed (apt-get install kubernetes-client; .ci/run does)");
+        assumeTrue(
+                Command.installed(KUBECTL), "kubectl not installed (apt-get install kubernetes-client; .ci/run does)");
         List<JsonNode> docs = kustomize(Deploy.dir().resolve("kubernetes"));
         JsonNode sts = one(docs, "StatefulSet", "ferry");
         JsonNode spec = sts.path("spec");
@@ -136,26 +155,44 @@ class DeployManifestsIT {
         JsonNode pod = spec.path("template").path("spec");
         JsonNode c = pod.path("containers").get(0);
         assertEquals("ferry:" + Deploy.version(), c.path("image").asText(), "the image of this version");
-        assertEquals("IfNotPresent", c.path("imagePullPolicy").asText(), "an offline cluster has nowhere to pull again from");
+        assertEquals(
+                "IfNotPresent",
+                c.path("imagePullPolicy").asText(),
+                "an offline cluster has nowhere to pull again from");
 
         // The store on a PersistentVolumeClaim at /var/lib/ferry.
         JsonNode claim = spec.path("volumeClaimTemplates").get(0);
         assertEquals("data", claim.path("metadata").path("name").asText());
-        assertEquals("ReadWriteOnce", claim.path("spec").path("accessModes").get(0).asText());
-        assertFalse(claim.path("spec").path("resources").path("requests").path("storage").asText().isEmpty());
+        assertEquals(
+                "ReadWriteOnce", claim.path("spec").path("accessModes").get(0).asText());
+        assertFalse(claim.path("spec")
+                .path("resources")
+                .path("requests")
+                .path("storage")
+                .asText()
+                .isEmpty());
         assertEquals("/var/lib/ferry", mount(c, "data").path("mountPath").asText());
 
         // Probes: liveness on /health/live, readiness on /health/ready, a startup probe for a long store open.
         int port = c.path("ports").get(0).path("containerPort").asInt();
         assertEquals(8080, port);
         String portName = c.path("ports").get(0).path("name").asText();
-        assertEquals("/health/live", c.path("livenessProbe").path("httpGet").path("path").asText());
-        assertEquals(portName, c.path("livenessProbe").path("httpGet").path("port").asText());
-        assertEquals("/health/ready", c.path("readinessProbe").path("httpGet").path("path").asText());
-        assertEquals(portName, c.path("readinessProbe").path("httpGet").path("port").asText());
+        assertEquals(
+                "/health/live",
+                c.path("livenessProbe").path("httpGet").path("path").asText());
+        assertEquals(
+                portName, c.path("livenessProbe").path("httpGet").path("port").asText());
+        assertEquals(
+                "/health/ready",
+                c.path("readinessProbe").path("httpGet").path("path").asText());
+        assertEquals(
+                portName, c.path("readinessProbe").path("httpGet").path("port").asText());
         JsonNode startup = c.path("startupProbe");
         assertEquals("/health/live", startup.path("httpGet").path("path").asText());
-        assertTrue(startup.path("periodSeconds").asInt() * startup.path("failureThreshold").asInt() >= 300,
+        assertTrue(
+                startup.path("periodSeconds").asInt()
+                                * startup.path("failureThreshold").asInt()
+                        >= 300,
                 "a store that takes minutes to open is not killed by liveness");
 
         // Non-root, read-only root filesystem, nothing to escalate to.
@@ -182,7 +219,8 @@ class DeployManifestsIT {
         assertTrue(heap * 2 <= memLimit, "heap " + heap + " leaves room for RocksDB and the JVM under " + memLimit);
 
         // ferry.yaml from a ConfigMap, given to ferry serve; ferry loads it.
-        String configMapName = volume(pod, "config").path("configMap").path("name").asText();
+        String configMapName =
+                volume(pod, "config").path("configMap").path("name").asText();
         JsonNode cm = one(docs, "ConfigMap", configMapName);
         assertEquals("/etc/ferry", mount(c, "config").path("mountPath").asText());
         assertEquals(List.of("serve", "--config", "/etc/ferry/ferry.yaml"), strings(c.path("args")));
@@ -195,14 +233,18 @@ class DeployManifestsIT {
         // The admin token from a Secret.
         JsonNode ref = env(c, "FERRY_ADMIN_TOKEN").path("valueFrom").path("secretKeyRef");
         JsonNode secret = one(docs, "Secret", ref.path("name").asText());
-        assertTrue(secret.path("stringData").has(ref.path("key").asText()) || secret.path("data").has(ref.path("key").asText()));
+        assertTrue(secret.path("stringData").has(ref.path("key").asText())
+                || secret.path("data").has(ref.path("key").asText()));
 
         // A Service for clients onto the pod's port, and the headless one that governs the StatefulSet.
         JsonNode podLabels = spec.path("template").path("metadata").path("labels");
         JsonNode service = one(docs, "Service", "ferry");
         assertSelects(service.path("spec").path("selector"), podLabels);
-        assertEquals(8080, service.path("spec").path("ports").get(0).path("port").asInt());
-        assertEquals(portName, service.path("spec").path("ports").get(0).path("targetPort").asText());
+        assertEquals(
+                8080, service.path("spec").path("ports").get(0).path("port").asInt());
+        assertEquals(
+                portName,
+                service.path("spec").path("ports").get(0).path("targetPort").asText());
         JsonNode headless = one(docs, "Service", spec.path("serviceName").asText());
         assertEquals("None", headless.path("spec").path("clusterIP").asText());
         assertSelects(headless.path("spec").path("selector"), podLabels);
@@ -211,18 +253,27 @@ class DeployManifestsIT {
 
     @Test
     void theOptionalServiceMonitorScrapesMetricsOfTheClientServiceOnly() throws Exception {
-        assumeTrue(Command.installed(KUBECTL), "kubectl not installed (apt-get install kubernetes-client; .ci/run does)");
+        assumeTrue(
+                Command.installed(KUBECTL), "kubectl not installed (apt-get install kubernetes-client; .ci/run does)");
         List<JsonNode> docs = kustomize(Deploy.dir().resolve("kubernetes-monitoring"));
         JsonNode monitor = one(docs, "ServiceMonitor", "ferry");
         JsonNode endpoint = monitor.path("spec").path("endpoints").get(0);
         assertEquals("/metrics", endpoint.path("path").asText());
         JsonNode selector = monitor.path("spec").path("selector").path("matchLabels");
-        List<String> selected = docs.stream().filter(d -> d.path("kind").asText().equals("Service"))
+        List<String> selected = docs.stream()
+                .filter(d -> d.path("kind").asText().equals("Service"))
                 .filter(s -> matches(selector, s.path("metadata").path("labels")))
-                .map(s -> s.path("metadata").path("name").asText()).toList();
+                .map(s -> s.path("metadata").path("name").asText())
+                .toList();
         assertEquals(List.of("ferry"), selected, "one Service, or every sample is scraped twice");
-        assertEquals(endpoint.path("port").asText(), one(docs, "Service", "ferry").path("spec").path("ports").get(0)
-                .path("name").asText());
+        assertEquals(
+                endpoint.path("port").asText(),
+                one(docs, "Service", "ferry")
+                        .path("spec")
+                        .path("ports")
+                        .get(0)
+                        .path("name")
+                        .asText());
         // Without the component, no ServiceMonitor: clusters without the operator's CRDs take the base as is.
         assertTrue(kustomize(Deploy.dir().resolve("kubernetes")).stream()
                 .noneMatch(d -> d.path("kind").asText().equals("ServiceMonitor")));
@@ -233,8 +284,10 @@ class DeployManifestsIT {
         assertTrue(k.ok(), k.toString());
         // commonLabels and bases rather than labels and resources keep Debian 12's kubectl 1.20 (kustomize 2)
         // rendering; newer ones only call them deprecated. Any other word from kustomize is a finding.
-        String warnings = k.err().lines().filter(l -> !l.contains("'commonLabels' is deprecated")
-                && !l.contains("'bases' is deprecated")).reduce("", String::concat);
+        String warnings = k.err()
+                .lines()
+                .filter(l -> !l.contains("'commonLabels' is deprecated") && !l.contains("'bases' is deprecated"))
+                .reduce("", String::concat);
         assertEquals("", warnings, k.toString());
         List<JsonNode> docs = new ArrayList<>();
         try (var it = YAML.readerFor(JsonNode.class).<JsonNode>readValues(k.out())) {
@@ -252,7 +305,9 @@ class DeployManifestsIT {
 
     @Test
     void composeFileIsValidAndRunsTheImageWithItsVolumeHealthcheckAndConfig() throws Exception {
-        assumeTrue(Command.installed(DOCKER_COMPOSE), "docker-compose not installed (apt-get install docker-compose; .ci/run does)");
+        assumeTrue(
+                Command.installed(DOCKER_COMPOSE),
+                "docker-compose not installed (apt-get install docker-compose; .ci/run does)");
         Path dir = Deploy.dir().resolve("compose");
         Command config = Command.run(TOOL, dir, Map.of(), List.of(DOCKER_COMPOSE, "-f", "compose.yaml", "config"));
         assertTrue(config.ok(), config.toString());
@@ -266,22 +321,35 @@ class DeployManifestsIT {
         assertTrue(YAML.readTree(config.out()).path("volumes").has("ferry-data"), "a named volume");
         assertTrue(volumes.contains(dir.resolve("ferry.yaml") + ":/etc/ferry/ferry.yaml:ro"), volumes.toString());
         // A string: podman-compose 1.0 mangles the list form (ContainerImageIT checks the image's /bin/sh runs it).
-        assertEquals("/opt/ferry/bin/ferry health", ferry.path("healthcheck").path("test").asText());
+        assertEquals(
+                "/opt/ferry/bin/ferry health",
+                ferry.path("healthcheck").path("test").asText());
         assertEquals(8080, ferry.path("ports").get(0).path("target").asInt());
         assertFalse(ferry.path("user").asText().startsWith("0"), "not root: " + ferry.path("user"));
         assertTrue(ferry.path("read_only").asBoolean());
         assertEquals("SIGTERM", ferry.path("stop_signal").asText());
-        assertTrue(Duration.parse("PT" + ferry.path("stop_grace_period").asText().toUpperCase()).toSeconds() >= 60,
+        assertTrue(
+                Duration.parse("PT" + ferry.path("stop_grace_period").asText().toUpperCase())
+                                .toSeconds()
+                        >= 60,
                 "compose's default 10 s is too short for RocksDB to close: " + ferry.path("stop_grace_period"));
     }
 
     // ---- helpers ----
 
     static JsonNode one(List<JsonNode> docs, String kind, String name) {
-        List<JsonNode> found = docs.stream().filter(d -> d.path("kind").asText().equals(kind)
-                && d.path("metadata").path("name").asText().equals(name)).toList();
-        assertEquals(1, found.size(), kind + " " + name + " in " + docs.stream()
-                .map(d -> d.path("kind").asText() + "/" + d.path("metadata").path("name").asText()).toList());
+        List<JsonNode> found = docs.stream()
+                .filter(d -> d.path("kind").asText().equals(kind)
+                        && d.path("metadata").path("name").asText().equals(name))
+                .toList();
+        assertEquals(
+                1,
+                found.size(),
+                kind + " " + name + " in "
+                        + docs.stream()
+                                .map(d -> d.path("kind").asText() + "/"
+                                        + d.path("metadata").path("name").asText())
+                                .toList());
         return found.getFirst();
     }
 
@@ -342,17 +410,18 @@ class DeployManifestsIT {
         assertTrue(m.matches(), "quantity " + q);
         long n = Long.parseLong(m.group(1));
         String unit = m.group(2) == null ? "" : m.group(2);
-        return n * switch (unit) {
-            case "Ki" -> 1L << 10;
-            case "Mi" -> 1L << 20;
-            case "Gi" -> 1L << 30;
-            case "Ti" -> 1L << 40;
-            case "k" -> 1_000L;
-            case "M" -> 1_000_000L;
-            case "G" -> 1_000_000_000L;
-            case "T" -> 1_000_000_000_000L;
-            default -> 1L;
-        };
+        return n
+                * switch (unit) {
+                    case "Ki" -> 1L << 10;
+                    case "Mi" -> 1L << 20;
+                    case "Gi" -> 1L << 30;
+                    case "Ti" -> 1L << 40;
+                    case "k" -> 1_000L;
+                    case "M" -> 1_000_000L;
+                    case "G" -> 1_000_000_000L;
+                    case "T" -> 1_000_000_000_000L;
+                    default -> 1L;
+                };
     }
 
     /** -Xmx from JVM options (the launcher's 384 MiB default when there is none). */
@@ -362,11 +431,12 @@ class DeployManifestsIT {
             return 384L << 20;
         }
         long n = Long.parseLong(m.group(1));
-        return n << switch (Character.toLowerCase(m.group(2).charAt(0))) {
-            case 'k' -> 10;
-            case 'm' -> 20;
-            default -> 30;
-        };
+        return n
+                << switch (Character.toLowerCase(m.group(2).charAt(0))) {
+                    case 'k' -> 10;
+                    case 'm' -> 20;
+                    default -> 30;
+                };
     }
 
     static void copyTree(Path from, Path to) throws Exception {

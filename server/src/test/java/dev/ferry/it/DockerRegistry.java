@@ -76,7 +76,8 @@ final class DockerRegistry implements AutoCloseable {
 
     /** The Authorization header value for direct requests, or null. */
     String authorization() {
-        return user == null ? null
+        return user == null
+                ? null
                 : "Basic " + Base64.getEncoder().encodeToString(creds().getBytes(StandardCharsets.UTF_8));
     }
 
@@ -85,7 +86,8 @@ final class DockerRegistry implements AutoCloseable {
         if (process != null && process.isAlive()) {
             throw new IllegalStateException("docker-registry already running");
         }
-        process = new ProcessBuilder(BINARY.toString(), "serve", dir.resolve("config.yml").toString())
+        process = new ProcessBuilder(
+                        BINARY.toString(), "serve", dir.resolve("config.yml").toString())
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log().toFile()))
                 .start();
@@ -116,8 +118,8 @@ final class DockerRegistry implements AutoCloseable {
      * match, path compared without its query string; each entry is the status code.
      */
     List<Integer> requests(String method, String path) throws IOException {
-        Pattern line = Pattern.compile("\"" + Pattern.quote(method) + " " + Pattern.quote(path)
-                + "(\\?\\S*)? HTTP/[0-9.]+\" (\\d{3}) ");
+        Pattern line = Pattern.compile(
+                "\"" + Pattern.quote(method) + " " + Pattern.quote(path) + "(\\?\\S*)? HTTP/[0-9.]+\" (\\d{3}) ");
         return Files.readAllLines(log(), StandardCharsets.UTF_8).stream()
                 .map(line::matcher)
                 .filter(m -> m.find())
@@ -127,15 +129,19 @@ final class DockerRegistry implements AutoCloseable {
 
     private void awaitReady() throws IOException, InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        try (HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build()) {
-            HttpRequest req = HttpRequest.newBuilder(URI.create(url() + "/v2/")).timeout(Duration.ofSeconds(5)).build();
+        try (HttpClient http =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build()) {
+            HttpRequest req = HttpRequest.newBuilder(URI.create(url() + "/v2/"))
+                    .timeout(Duration.ofSeconds(5))
+                    .build();
             while (true) {
                 if (!process.isAlive()) {
-                    throw new IllegalStateException("docker-registry exited with " + process.exitValue() + ":\n"
-                            + Files.readString(log()));
+                    throw new IllegalStateException(
+                            "docker-registry exited with " + process.exitValue() + ":\n" + Files.readString(log()));
                 }
                 try {
-                    int status = http.send(req, HttpResponse.BodyHandlers.discarding()).statusCode();
+                    int status = http.send(req, HttpResponse.BodyHandlers.discarding())
+                            .statusCode();
                     if (status == 200 || status == 401) {
                         return;
                     }
@@ -144,7 +150,8 @@ final class DockerRegistry implements AutoCloseable {
                 }
                 if (System.nanoTime() > deadline) {
                     process.destroyForcibly();
-                    throw new IllegalStateException("docker-registry not answering /v2/ within 30s:\n" + Files.readString(log()));
+                    throw new IllegalStateException(
+                            "docker-registry not answering /v2/ within 30s:\n" + Files.readString(log()));
                 }
                 Thread.sleep(50); // polling interval, bounded by the deadline above
             }

@@ -40,8 +40,8 @@ class FailoverIT {
     void goModDownloadSucceedsThroughTwoBrokenUpstreamsOnEveryRun() throws Exception {
         String sumdbName = Fixtures.sumdbKey().split("\\+")[0];
         try (StaticGoProxy healthy = new StaticGoProxy(Fixtures.goProxyTree());
-             Unavailable unavailable = new Unavailable();
-             BlackHole hole = new BlackHole()) {
+                Unavailable unavailable = new Unavailable();
+                BlackHole hole = new BlackHole()) {
             String gosumdb = Fixtures.sumdbKey() + " " + healthy.url() + "/sumdb/" + sumdbName;
             Path config = tmp.resolve("ferry.yaml");
             Files.writeString(config, """
@@ -58,8 +58,15 @@ class FailoverIT {
                 // Cold every time: a new data directory and an empty module cache.
                 Path data = tmp.resolve("data" + run);
                 int healthyBefore = healthy.requests();
-                try (FerryProcess ferry = FerryProcess.start(data, tmp.resolve("ferry.log"),
-                        "--config", config.toString(), "--admin-token", TOKEN, "--sumdb", Fixtures.sumdbKey())) {
+                try (FerryProcess ferry = FerryProcess.start(
+                        data,
+                        tmp.resolve("ferry.log"),
+                        "--config",
+                        config.toString(),
+                        "--admin-token",
+                        TOKEN,
+                        "--sumdb",
+                        Fixtures.sumdbKey())) {
                     Path app = Fixtures.copyApp(tmp.resolve("app" + run));
                     GoTool go = new GoTool(tmp.resolve("go" + run), ferry.url(), gosumdb);
                     GoTool.Result download = go.run(app, "mod", "download", "all");
@@ -67,26 +74,40 @@ class FailoverIT {
                     assertTrue(go.run(app, "mod", "verify").ok(), "go mod verify");
                     go.makeDeletable();
 
-                    List<String> zips = healthy.paths().stream().skip(healthyBefore).filter(p -> p.endsWith(".zip")).toList();
+                    List<String> zips = healthy.paths().stream()
+                            .skip(healthyBefore)
+                            .filter(p -> p.endsWith(".zip"))
+                            .toList();
                     assertTrue(zips.size() >= 20, "zips from the healthy upstream: " + zips);
 
                     JsonNode upstreams = admin(ferry, TOKEN);
                     assertEquals("open", breaker(upstreams, unavailable.url()), upstreams.toPrettyString());
-                    assertTrue(List.of("open", "half_open").contains(breaker(upstreams, hole.url())), upstreams.toPrettyString());
+                    assertTrue(
+                            List.of("open", "half_open").contains(breaker(upstreams, hole.url())),
+                            upstreams.toPrettyString());
                     assertEquals("closed", breaker(upstreams, healthy.url()), upstreams.toPrettyString());
                     assertTrue(!upstreams.toString().contains(TOKEN));
 
                     HttpResponse<String> denied = get(ferry, "/admin/api/upstreams", null);
                     assertEquals(401, denied.statusCode());
-                    assertEquals("Bearer", denied.headers().firstValue("WWW-Authenticate").orElse("").split(" ")[0]);
-                    assertEquals(401, get(ferry, "/admin/api/upstreams", "wrong").statusCode());
+                    assertEquals(
+                            "Bearer",
+                            denied.headers()
+                                    .firstValue("WWW-Authenticate")
+                                    .orElse("")
+                                    .split(" ")[0]);
+                    assertEquals(
+                            401, get(ferry, "/admin/api/upstreams", "wrong").statusCode());
 
                     String metrics = get(ferry, "/metrics", null).body();
-                    assertTrue(metrics.contains("ferry_upstream_breaker_state{upstream=\"" + unavailable.url() + "\"} 1"), metrics);
+                    assertTrue(
+                            metrics.contains("ferry_upstream_breaker_state{upstream=\"" + unavailable.url() + "\"} 1"),
+                            metrics);
                 }
             }
-            System.out.println("FailoverIT: 503 upstream asked " + unavailable.requests() + " times, black hole connected "
-                    + hole.connections() + " times, healthy upstream " + healthy.requests() + " requests over 2 cold runs");
+            System.out.println("FailoverIT: 503 upstream asked " + unavailable.requests()
+                    + " times, black hole connected " + hole.connections() + " times, healthy upstream "
+                    + healthy.requests() + " requests over 2 cold runs");
             // Retry-After opens the breaker on the first 503; only requests already under way got through.
             assertTrue(unavailable.requests() <= 2 * 12, "503 upstream asked " + unavailable.requests() + " times");
             assertTrue(hole.connections() <= 2 * 16, "black hole connected " + hole.connections() + " times");
@@ -109,7 +130,8 @@ class FailoverIT {
     }
 
     private static HttpResponse<String> get(FerryProcess ferry, String path, String token) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(ferry.url() + path)).GET();
+        HttpRequest.Builder b =
+                HttpRequest.newBuilder(URI.create(ferry.url() + path)).GET();
         if (token != null) {
             b.header("Authorization", "Bearer " + token);
         }

@@ -53,11 +53,20 @@ final class FerryProcess implements AutoCloseable {
     }
 
     /** As {@link #start(Path, Path, String...)}, with environment variables added (credentials never go on argv). */
-    static FerryProcess start(Path data, Path log, java.util.Map<String, String> env, String... args) throws IOException {
+    static FerryProcess start(Path data, Path log, java.util.Map<String, String> env, String... args)
+            throws IOException {
         List<String> cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-Xmx512m", libraryPath(),
-                "-jar", jar().toString(), "serve", "--listen", "127.0.0.1:0", "--data", data.toString()));
+                "--enable-native-access=ALL-UNNAMED",
+                "-Xmx512m",
+                libraryPath(),
+                "-jar",
+                jar().toString(),
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--data",
+                data.toString()));
         cmd.addAll(List.of(args));
         return launch(cmd, e -> e.putAll(env), log);
     }
@@ -66,7 +75,8 @@ final class FerryProcess implements AutoCloseable {
      * Any command that starts a ferry and prints its ready line (the installed bin/ferry): with no FERRY_ variables
      * from this process, then {@code env} edits the environment.
      */
-    static FerryProcess launch(List<String> cmd, java.util.function.Consumer<java.util.Map<String, String>> env, Path log)
+    static FerryProcess launch(
+            List<String> cmd, java.util.function.Consumer<java.util.Map<String, String>> env, Path log)
             throws IOException {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().keySet().removeIf(k -> k.startsWith("FERRY_"));
@@ -75,9 +85,15 @@ final class FerryProcess implements AutoCloseable {
         CompletableFuture<URI> ready = new CompletableFuture<>();
         List<String> lines = new CopyOnWriteArrayList<>();
         Thread.ofPlatform().daemon().name("ferry-output").start(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-                 PrintWriter w = new PrintWriter(Files.newBufferedWriter(log, StandardCharsets.UTF_8,
-                         java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND), true)) {
+            try (BufferedReader r =
+                            new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+                    PrintWriter w = new PrintWriter(
+                            Files.newBufferedWriter(
+                                    log,
+                                    StandardCharsets.UTF_8,
+                                    java.nio.file.StandardOpenOption.CREATE,
+                                    java.nio.file.StandardOpenOption.APPEND),
+                            true)) {
                 String line;
                 while ((line = r.readLine()) != null) {
                     lines.add(line);
@@ -90,8 +106,8 @@ final class FerryProcess implements AutoCloseable {
             } catch (IOException e) {
                 ready.completeExceptionally(e);
             }
-            ready.completeExceptionally(new IllegalStateException("ferry exited before it was ready:\n"
-                    + String.join("\n", lines)));
+            ready.completeExceptionally(
+                    new IllegalStateException("ferry exited before it was ready:\n" + String.join("\n", lines)));
         });
         try {
             URI base = ready.get(60, TimeUnit.SECONDS);
@@ -100,8 +116,8 @@ final class FerryProcess implements AutoCloseable {
             return f;
         } catch (Exception e) {
             p.destroyForcibly();
-            throw new IllegalStateException("ferry did not become ready: " + e.getMessage() + "\n"
-                    + String.join("\n", lines), e);
+            throw new IllegalStateException(
+                    "ferry did not become ready: " + e.getMessage() + "\n" + String.join("\n", lines), e);
         }
     }
 

@@ -15,7 +15,8 @@ final class Fixtures {
         Path p = prop != null ? Path.of(prop) : Path.of("..", "..", "shared", "fixtures");
         p = p.toAbsolutePath().normalize();
         if (!Files.isDirectory(p.resolve("gocorpus"))) {
-            throw new IllegalStateException("fixtures not found at " + p + " (expected ../shared/fixtures beside the checkout)");
+            throw new IllegalStateException(
+                    "fixtures not found at " + p + " (expected ../shared/fixtures beside the checkout)");
         }
         return p;
     }

@@ -35,18 +35,23 @@ class GoCommandIT {
                 GoTool go = new GoTool(tmp.resolve("go1"), ferry.url(), gosumdb);
                 GoTool.Result download = go.run(app, "mod", "download", "all");
                 assertTrue(download.ok(), "go mod download all through ferry:\n" + download.output());
-                GoTool.Result build = go.run(app, "build", "-o", tmp.resolve("fixtureapp").toString(), ".");
+                GoTool.Result build =
+                        go.run(app, "build", "-o", tmp.resolve("fixtureapp").toString(), ".");
                 assertTrue(build.ok(), "go build through ferry:\n" + build.output());
                 assertAppRuns(tmp.resolve("fixtureapp"));
                 assertTrue(go.run(app, "mod", "verify").ok(), "go mod verify");
                 go.makeDeletable();
 
-                List<String> zips = upstream.paths().stream().filter(p -> p.endsWith(".zip")).toList();
+                List<String> zips = upstream.paths().stream()
+                        .filter(p -> p.endsWith(".zip"))
+                        .toList();
                 assertTrue(zips.size() >= 20, "zips fetched from upstream: " + zips);
                 for (String zip : zips) {
                     assertEquals(1, upstream.requestsFor(zip), "fetched from upstream more than once: " + zip);
                 }
-                List<String> tiles = upstream.paths().stream().filter(p -> p.contains("/sumdb/") && p.contains("/tile/")).toList();
+                List<String> tiles = upstream.paths().stream()
+                        .filter(p -> p.contains("/sumdb/") && p.contains("/tile/"))
+                        .toList();
                 assertEquals(tiles.stream().distinct().count(), tiles.size(), "a tile was fetched twice: " + tiles);
 
                 // A second machine with an empty module cache and GOSUMDB naming only the key: the go command
@@ -56,7 +61,10 @@ class GoCommandIT {
                 GoTool.Result again = second.run(app, "mod", "download", "all");
                 assertTrue(again.ok(), "second go mod download all:\n" + again.output());
                 second.makeDeletable();
-                long zipRequestsAfter = upstream.paths().stream().skip(before).filter(p -> p.endsWith(".zip")).count();
+                long zipRequestsAfter = upstream.paths().stream()
+                        .skip(before)
+                        .filter(p -> p.endsWith(".zip"))
+                        .count();
                 assertEquals(0, zipRequestsAfter, "a stored module version was fetched from upstream again");
                 assertEquals(0, ferry.stop(), "clean exit on SIGTERM");
             }
@@ -65,8 +73,10 @@ class GoCommandIT {
         // The upstream is gone for good; ferry restarts on the same data directory. A fresh machine without
         // go.sum still verifies every module through ferry's /sumdb/, answered from ferry's store.
         Files.delete(app.resolve("go.sum"));
-        try (FerryProcess ferry = FerryProcess.start(data, log, "--go-upstream", "http://127.0.0.1:9", "--sumdb", key)) {
-            GoTool offline = new GoTool(tmp.resolve("go3"), ferry.url(), key + " " + ferry.url() + "/sumdb/" + sumdbName);
+        try (FerryProcess ferry =
+                FerryProcess.start(data, log, "--go-upstream", "http://127.0.0.1:9", "--sumdb", key)) {
+            GoTool offline =
+                    new GoTool(tmp.resolve("go3"), ferry.url(), key + " " + ferry.url() + "/sumdb/" + sumdbName);
             GoTool.Result download = offline.run(app, "mod", "download", "all");
             assertTrue(download.ok(), "go mod download all with the upstream gone:\n" + download.output());
             Path bin = tmp.resolve("fixtureapp-offline");

@@ -72,9 +72,13 @@ class GoCommandOracleIT {
                 List<Run> runs = new ArrayList<>();
                 for (int i = 0; i < g.commands().size(); i++) {
                     Path copy = copy(project, tmp.resolve("online").resolve(g.name() + "-" + i));
-                    Run r = run(g, g.commands().get(i), copy, recorder, gosumdb, gocache, "online-" + g.name() + "-" + i);
+                    Run r = run(
+                            g, g.commands().get(i), copy, recorder, gosumdb, gocache, "online-" + g.name() + "-" + i);
                     // The universe is made so that every command works online; a failure here is a broken fixture.
-                    assertEquals(0, r.exit(), g.name() + ": go " + String.join(" ", r.command()) + " online:\n" + r.output());
+                    assertEquals(
+                            0,
+                            r.exit(),
+                            g.name() + ": go " + String.join(" ", r.command()) + " online:\n" + r.output());
                     runs.add(r);
                 }
                 online.put(g.name(), runs);
@@ -82,7 +86,8 @@ class GoCommandOracleIT {
         }
 
         // 2. B prewarms each project from its upstream; what it fetched must cover what the go command asked for.
-        Cli generated = Cli.run(TOKEN, "keys", "generate", "--data", tmp.resolve("b").toString(), "--name", "oracle-b");
+        Cli generated =
+                Cli.run(TOKEN, "keys", "generate", "--data", tmp.resolve("b").toString(), "--name", "oracle-b");
         assertEquals(0, generated.exit(), generated.output());
         Matcher km = VERIFIER_KEY.matcher(generated.output());
         assertTrue(km.find(), generated.output());
@@ -90,15 +95,22 @@ class GoCommandOracleIT {
         Path out = tmp.resolve("out");
         Files.createDirectories(out);
         try (StaticGoProxy upstream = new StaticGoProxy(tree);
-             FerryProcess b = FerryProcess.start(tmp.resolve("b"), tmp.resolve("b.log"), Map.of("FERRY_ADMIN_TOKEN", TOKEN),
-                     "--go-upstream", upstream.url(), "--sumdb", universe.verifierKey())) {
+                FerryProcess b = FerryProcess.start(
+                        tmp.resolve("b"),
+                        tmp.resolve("b.log"),
+                        Map.of("FERRY_ADMIN_TOKEN", TOKEN),
+                        "--go-upstream",
+                        upstream.url(),
+                        "--sumdb",
+                        universe.verifierKey())) {
             for (ModuleGraphs.Graph g : graphs) {
                 int before = upstream.paths().size();
                 Cli prewarm = Cli.run(TOKEN, prewarmArgs(g, projects.get(g.name()), b.url()));
                 if (prewarm.exit() != 0) {
                     problems.add(g.name() + ": prewarm exit " + prewarm.exit() + ":\n" + prewarm.output());
                 }
-                Set<String> fetched = new TreeSet<>(upstream.paths().subList(before, upstream.paths().size()));
+                Set<String> fetched = new TreeSet<>(
+                        upstream.paths().subList(before, upstream.paths().size()));
                 Set<String> missing = new TreeSet<>();
                 for (Run r : online.get(g.name())) {
                     for (String p : r.paths()) {
@@ -111,28 +123,41 @@ class GoCommandOracleIT {
                     problems.add(g.name() + ": the go command read files the prewarm did not fetch:\n  "
                             + String.join("\n  ", missing) + "\nprewarm said:\n" + prewarm.output());
                 }
-                System.out.println("GoCommandOracleIT: " + g.name() + ": prewarm fetched " + fetched.size()
-                        + " files\n" + prewarm.output());
+                System.out.println("GoCommandOracleIT: " + g.name() + ": prewarm fetched " + fetched.size() + " files\n"
+                        + prewarm.output());
             }
             Cli export = Cli.run(TOKEN, "export", "--to", out.toString(), "--site", "oracle-c", "--server", b.url());
             assertEquals(0, export.exit(), export.output());
         }
         Path bundle;
         try (Stream<Path> s = Files.list(out)) {
-            bundle = s.filter(p -> BUNDLE_DIR.matcher(p.getFileName().toString()).matches()).findFirst().orElseThrow();
+            bundle = s.filter(
+                            p -> BUNDLE_DIR.matcher(p.getFileName().toString()).matches())
+                    .findFirst()
+                    .orElseThrow();
         }
 
         // 3. C is offline: only the bundle. Every go command must work as it did online.
-        try (FerryProcess c = FerryProcess.start(tmp.resolve("c"), tmp.resolve("c.log"), Map.of("FERRY_ADMIN_TOKEN", TOKEN),
-                "--go-upstream", "off", "--sumdb", universe.verifierKey() + " " + DEAD, "--trust-key", keyB)) {
+        try (FerryProcess c = FerryProcess.start(
+                tmp.resolve("c"),
+                tmp.resolve("c.log"),
+                Map.of("FERRY_ADMIN_TOKEN", TOKEN),
+                "--go-upstream",
+                "off",
+                "--sumdb",
+                universe.verifierKey() + " " + DEAD,
+                "--trust-key",
+                keyB)) {
             Cli imported = Cli.run(TOKEN, "import", bundle.toString(), "--server", c.url());
             assertEquals(0, imported.exit(), imported.output());
             String gosumdb = universe.gosumdb(c.url() + "/sumdb/" + ModuleUniverse.SUMDB);
             for (ModuleGraphs.Graph g : graphs) {
                 List<Run> runs = online.get(g.name());
                 for (int i = 0; i < g.commands().size(); i++) {
-                    Path copy = copy(projects.get(g.name()), tmp.resolve("offline").resolve(g.name() + "-" + i));
-                    Run r = runAt(g, g.commands().get(i), copy, c.url(), gosumdb, gocache, "offline-" + g.name() + "-" + i);
+                    Path copy =
+                            copy(projects.get(g.name()), tmp.resolve("offline").resolve(g.name() + "-" + i));
+                    Run r = runAt(
+                            g, g.commands().get(i), copy, c.url(), gosumdb, gocache, "offline-" + g.name() + "-" + i);
                     Run was = runs.get(i);
                     String what = g.name() + ": go " + String.join(" ", r.command()) + " through the offline ferry";
                     if (r.exit() != 0) {
@@ -166,22 +191,41 @@ class GoCommandOracleIT {
         List<String> args = new ArrayList<>(List.of("prewarm", "go"));
         switch (g.input()) {
             case DIRECTORY -> args.addAll(List.of("--gomod", project.toString()));
-            case GOSUM -> args.addAll(List.of("--gosum", project.resolve("go.sum").toString()));
+            case GOSUM ->
+                args.addAll(List.of("--gosum", project.resolve("go.sum").toString()));
             case QUERIES -> args.addAll(g.queries());
         }
         args.addAll(List.of("--server", server));
         return args.toArray(String[]::new);
     }
 
-    private Run run(ModuleGraphs.Graph g, List<String> command, Path dir, StaticGoProxy recorder, String gosumdb,
-                    Path gocache, String home) throws IOException, InterruptedException {
+    private Run run(
+            ModuleGraphs.Graph g,
+            List<String> command,
+            Path dir,
+            StaticGoProxy recorder,
+            String gosumdb,
+            Path gocache,
+            String home)
+            throws IOException, InterruptedException {
         int before = recorder.paths().size();
         Run r = runAt(g, command, dir, recorder.url(), gosumdb, gocache, home);
-        return new Run(r.command(), r.exit(), r.output(), recorder.paths().subList(before, recorder.paths().size()));
+        return new Run(
+                r.command(),
+                r.exit(),
+                r.output(),
+                recorder.paths().subList(before, recorder.paths().size()));
     }
 
-    private Run runAt(ModuleGraphs.Graph g, List<String> command, Path dir, String goproxy, String gosumdb,
-                      Path gocache, String home) throws IOException, InterruptedException {
+    private Run runAt(
+            ModuleGraphs.Graph g,
+            List<String> command,
+            Path dir,
+            String goproxy,
+            String gosumdb,
+            Path gocache,
+            String home)
+            throws IOException, InterruptedException {
         GoTool go = new GoTool(tmp.resolve("go").resolve(home), goproxy, gosumdb, gocache);
         if (g.workspace()) {
             go.env("GOWORK", null).env("GOFLAGS", null);

@@ -75,7 +75,8 @@ final class GoTool {
         if (Files.isExecutable(debian)) {
             return debian.toString();
         }
-        throw new IllegalStateException("the go command is not installed (apt-get install golang-go); .ci/run installs it");
+        throw new IllegalStateException(
+                "the go command is not installed (apt-get install golang-go); .ci/run installs it");
     }
 
     Result run(Path dir, String... args) throws IOException, InterruptedException {

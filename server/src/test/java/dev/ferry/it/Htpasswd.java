@@ -18,7 +18,9 @@ final class Htpasswd {
 
     /** One {@code user:$2y$...} line, newline-terminated. */
     static String bcryptLine(String user, String password) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(BINARY.toString(), "-Bbn", user, password).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(BINARY.toString(), "-Bbn", user, password)
+                .redirectErrorStream(true)
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0 || !out.startsWith(user + ":$2")) {
             throw new IllegalStateException("htpasswd -Bbn failed: " + out);

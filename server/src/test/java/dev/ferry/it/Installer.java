@@ -30,12 +30,20 @@ final class Installer {
             Path out = Path.of("target", "it-deploy").toAbsolutePath();
             Files.createDirectories(out);
             long t0 = System.nanoTime();
-            Command build = Command.run(BUILD, Deploy.root(), Map.of(), List.of(
-                    Deploy.dir().resolve("build-installer.sh").toString(), "--no-build", "--out", out.toString()));
+            Command build = Command.run(
+                    BUILD,
+                    Deploy.root(),
+                    Map.of(),
+                    List.of(
+                            Deploy.dir().resolve("build-installer.sh").toString(),
+                            "--no-build",
+                            "--out",
+                            out.toString()));
             assertTrue(build.ok(), build.toString());
             buildMillis = (System.nanoTime() - t0) / 1_000_000;
             tarball = Path.of(build.out().strip().lines().reduce((a, b) -> b).orElseThrow());
-            System.out.println("installer: " + tarball + ", " + Files.size(tarball) + " bytes, built in " + buildMillis + " ms");
+            System.out.println(
+                    "installer: " + tarball + ", " + Files.size(tarball) + " bytes, built in " + buildMillis + " ms");
         }
         return tarball;
     }

@@ -122,8 +122,10 @@ final class ModuleUniverse {
         for (int i = 0; i < imports.size(); i++) {
             b.append("var _ = d").append(i).append(".F\n");
         }
-        b.append(test ? "\nfunc TestF(t *testing.T) {}\n"
-                : pkg.equals("main") ? "\nfunc main() {}\n" : "\nfunc F() int { return 1 }\n");
+        b.append(
+                test
+                        ? "\nfunc TestF(t *testing.T) {}\n"
+                        : pkg.equals("main") ? "\nfunc main() {}\n" : "\nfunc F() int { return 1 }\n");
         return b.toString();
     }
 
@@ -136,7 +138,8 @@ final class ModuleUniverse {
             Path dir = root.resolve(escaped).resolve("@v");
             Files.createDirectories(dir);
             String ev = ModulePath.escapeVersion(v.version);
-            Files.writeString(dir.resolve(ev + ".info"), "{\"Version\":\"" + v.version + "\",\"Time\":\"" + TIME + "\"}\n");
+            Files.writeString(
+                    dir.resolve(ev + ".info"), "{\"Version\":\"" + v.version + "\",\"Time\":\"" + TIME + "\"}\n");
             Files.writeString(dir.resolve(ev + ".mod"), v.servedGoMod());
             byte[] zip = zip(v);
             Files.write(dir.resolve(ev + ".zip"), zip);
@@ -149,16 +152,23 @@ final class ModuleUniverse {
         }
         for (Map.Entry<String, TreeSet<String>> e : lists.entrySet()) {
             Path dir = root.resolve(ModulePath.parse(e.getKey()).escaped());
-            Files.writeString(dir.resolve("@v").resolve("list"), String.join("\n", e.getValue())
-                    + (e.getValue().isEmpty() ? "" : "\n"));
-            String latest = versions.values().stream().filter(v -> v.path.equals(e.getKey()))
-                    .map(v -> v.version).reduce((a, b) -> b).orElseThrow();
+            Files.writeString(
+                    dir.resolve("@v").resolve("list"),
+                    String.join("\n", e.getValue()) + (e.getValue().isEmpty() ? "" : "\n"));
+            String latest = versions.values().stream()
+                    .filter(v -> v.path.equals(e.getKey()))
+                    .map(v -> v.version)
+                    .reduce((a, b) -> b)
+                    .orElseThrow();
             if (!e.getValue().isEmpty()) {
                 // As proxies answer it: the newest release, else the newest pre-release.
                 List<dev.ferry.protocols.semver.Version> listed = e.getValue().stream()
-                        .map(dev.ferry.protocols.semver.Version::parse).toList();
-                List<dev.ferry.protocols.semver.Version> releases = listed.stream().filter(v -> !v.isPrerelease()).toList();
-                latest = java.util.Collections.max(releases.isEmpty() ? listed : releases).toString();
+                        .map(dev.ferry.protocols.semver.Version::parse)
+                        .toList();
+                List<dev.ferry.protocols.semver.Version> releases =
+                        listed.stream().filter(v -> !v.isPrerelease()).toList();
+                latest = java.util.Collections.max(releases.isEmpty() ? listed : releases)
+                        .toString();
             }
             Files.writeString(dir.resolve("@latest"), "{\"Version\":\"" + latest + "\",\"Time\":\"" + TIME + "\"}\n");
         }
@@ -222,14 +232,14 @@ final class ModuleUniverse {
             level = up;
         }
         int n = records.size();
-        String tree = "go.sum database tree\n" + n + "\n" + Base64.getEncoder().encodeToString(mth(levels, 0, n).bytes())
-                + "\n";
+        String tree = "go.sum database tree\n" + n + "\n"
+                + Base64.getEncoder().encodeToString(mth(levels, 0, n).bytes()) + "\n";
         byte[] signed = Note.sign(tree, signer);
         Files.write(db.resolve("latest"), signed);
         for (int i = 0; i < n; i++) {
             String[] first = records.get(i).split("\n")[0].split(" ");
-            Path lookup = db.resolve("lookup").resolve(ModulePath.parse(first[0]).escaped() + "@"
-                    + ModulePath.escapeVersion(first[1]));
+            Path lookup = db.resolve("lookup")
+                    .resolve(ModulePath.parse(first[0]).escaped() + "@" + ModulePath.escapeVersion(first[1]));
             Files.createDirectories(lookup.getParent());
             ByteArrayOutputStream b = new ByteArrayOutputStream();
             b.writeBytes((i + "\n" + records.get(i) + "\n").getBytes(StandardCharsets.UTF_8));

@@ -40,8 +40,14 @@ final class OciFixtures {
     /** Every image of images.tsv in file order. */
     static List<Image> images() throws IOException {
         Map<String, JsonNode> byRef = new LinkedHashMap<>();
-        for (JsonNode m : new ObjectMapper().readTree(layout().resolve("index.json").toFile()).get("manifests")) {
-            byRef.put(m.get("annotations").get("org.opencontainers.image.ref.name").asText(), m);
+        for (JsonNode m : new ObjectMapper()
+                .readTree(layout().resolve("index.json").toFile())
+                .get("manifests")) {
+            byRef.put(
+                    m.get("annotations")
+                            .get("org.opencontainers.image.ref.name")
+                            .asText(),
+                    m);
         }
         List<Image> out = new ArrayList<>();
         for (String line : Files.readAllLines(root().resolve("images.tsv"), StandardCharsets.UTF_8)) {
@@ -50,7 +56,12 @@ final class OciFixtures {
             }
             String[] f = line.split("\t");
             JsonNode m = byRef.get(f[0]);
-            out.add(new Image(f[0], f[1], f[2], m.get("digest").asText(), m.get("mediaType").asText()));
+            out.add(new Image(
+                    f[0],
+                    f[1],
+                    f[2],
+                    m.get("digest").asText(),
+                    m.get("mediaType").asText()));
         }
         return out;
     }
@@ -61,7 +72,8 @@ final class OciFixtures {
 
     /** Runs push.sh against a registry (credentials may be null); fails the test when it fails. */
     static void push(String hostPort, String creds, Path home) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of("bash", root().resolve("push.sh").toString(), hostPort));
+        List<String> cmd =
+                new ArrayList<>(List.of("bash", root().resolve("push.sh").toString(), hostPort));
         if (creds != null) {
             cmd.addAll(List.of("--creds", creds));
         }
@@ -79,7 +91,9 @@ final class OciFixtures {
 
     static String sha256(byte[] bytes) {
         try {
-            return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+            return "sha256:"
+                    + HexFormat.of()
+                            .formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
         } catch (NoSuchAlgorithmException e) {
             throw new AssertionError(e);
         }

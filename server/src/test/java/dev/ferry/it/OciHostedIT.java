@@ -46,11 +46,16 @@ class OciHostedIT {
     private static final String USER = "pusher";
     private static final String PASSWORD = "push-secret-9";
     private static final String CREDS = USER + ":" + PASSWORD;
-    private static final String BASIC = "Basic " + Base64.getEncoder().encodeToString(CREDS.getBytes(StandardCharsets.UTF_8));
+    private static final String BASIC =
+            "Basic " + Base64.getEncoder().encodeToString(CREDS.getBytes(StandardCharsets.UTF_8));
     private static final long MAX_UPLOAD = 16L << 20;
     private static final String OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
-    private static final String ACCEPT = String.join(", ", OCI_MANIFEST, "application/vnd.oci.image.index.v1+json",
-            "application/vnd.docker.distribution.manifest.v2+json", "application/vnd.docker.distribution.manifest.list.v2+json");
+    private static final String ACCEPT = String.join(
+            ", ",
+            OCI_MANIFEST,
+            "application/vnd.oci.image.index.v1+json",
+            "application/vnd.docker.distribution.manifest.v2+json",
+            "application/vnd.docker.distribution.manifest.list.v2+json");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
@@ -68,8 +73,9 @@ class OciHostedIT {
         assumeTrue(Htpasswd.installed(), "htpasswd not installed (apt-get install apache2-utils; .ci/run does)");
         Path users = tmp.resolve("users.htpasswd");
         Files.writeString(users, Htpasswd.bcryptLine(USER, PASSWORD) + Htpasswd.bcryptLine("other", "other-secret"));
-        ferryArgs = new String[] {"--hosted", "team", "--hosted-users", users.toString(), "--registry-delete",
-                "--max-upload-size", "16MiB"};
+        ferryArgs = new String[] {
+            "--hosted", "team", "--hosted-users", users.toString(), "--registry-delete", "--max-upload-size", "16MiB"
+        };
         startFerry();
         skopeo = new Skopeo(tmp.resolve("skopeo-home"));
     }
@@ -100,8 +106,8 @@ class OciHostedIT {
             OciFixtures.Image image = OciFixtures.image(ref);
             String dest = ferryHost + "/team/" + image.repository() + ":" + image.tag();
             // --preserve-digests: skopeo would otherwise compress medium's uncompressed layer on the way.
-            Skopeo.Result push = skopeo.copy("oci:" + OciFixtures.layout() + ":" + ref, "docker://" + dest, null, CREDS,
-                    "--preserve-digests");
+            Skopeo.Result push = skopeo.copy(
+                    "oci:" + OciFixtures.layout() + ":" + ref, "docker://" + dest, null, CREDS, "--preserve-digests");
             assertTrue(push.ok(), push.toString());
 
             Skopeo.Result inspect = skopeo.inspectRaw(dest, CREDS);
@@ -109,25 +115,46 @@ class OciHostedIT {
             assertEquals(image.digest(), OciFixtures.sha256(inspect.stdout()), "pulled back " + dest);
 
             Path back = tmp.resolve("back-" + ref);
-            Skopeo.Result pull = skopeo.copy("docker://" + ferryHost + "/team/" + image.repository() + "@" + image.digest(),
-                    "oci:" + back + ":x", CREDS, null, "--preserve-digests");
+            Skopeo.Result pull = skopeo.copy(
+                    "docker://" + ferryHost + "/team/" + image.repository() + "@" + image.digest(),
+                    "oci:" + back + ":x",
+                    CREDS,
+                    null,
+                    "--preserve-digests");
             assertTrue(pull.ok(), pull.toString());
-            assertEquals(image.digest(), JSON.readTree(back.resolve("index.json").toFile()).get("manifests").get(0).get("digest").asText());
+            assertEquals(
+                    image.digest(),
+                    JSON.readTree(back.resolve("index.json").toFile())
+                            .get("manifests")
+                            .get(0)
+                            .get("digest")
+                            .asText());
             assertTrue(OciFixtures.verifyLayoutBlobs(back) >= 3);
         }
         // Docker schema2 form, as docker push would send it: the manifest list and manifests skopeo wrote.
         for (String ref : List.of("tiny-1.0", "duo-2.0")) {
             Path digestFile = tmp.resolve("digest-" + ref);
             String dest = ferryHost + "/team/docker/" + ref.replace("-", ":");
-            Skopeo.Result push = skopeo.copy("oci:" + OciFixtures.layout() + ":" + ref, "docker://" + dest, null, CREDS,
-                    "--format", "v2s2", "--digestfile", digestFile.toString());
+            Skopeo.Result push = skopeo.copy(
+                    "oci:" + OciFixtures.layout() + ":" + ref,
+                    "docker://" + dest,
+                    null,
+                    CREDS,
+                    "--format",
+                    "v2s2",
+                    "--digestfile",
+                    digestFile.toString());
             assertTrue(push.ok(), push.toString());
             String pushed = Files.readString(digestFile).strip();
             HttpResponse<byte[]> r = basic.get("/v2/team/docker/" + ref.replace("-", "/manifests/"), "Accept", ACCEPT);
             assertEquals(200, r.statusCode(), OciHttp.text(r));
             assertEquals(pushed, OciFixtures.sha256(r.body()));
             assertEquals(pushed, r.headers().firstValue("Docker-Content-Digest").orElse(null));
-            assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("application/vnd.docker.distribution.manifest."),
+            assertTrue(
+                    r.headers()
+                            .firstValue("Content-Type")
+                            .orElse("")
+                            .startsWith("application/vnd.docker.distribution.manifest."),
                     OciHttp.text(r));
         }
     }
@@ -177,14 +204,25 @@ class OciHostedIT {
             assertArrayEquals(blob, back.body());
 
             anonymous.authorization("Bearer not-a-token-ferry-issued");
-            assertEquals(401, anonymous.send("POST", "/v2/team/tokened/blobs/uploads/", null).statusCode());
+            assertEquals(
+                    401,
+                    anonymous
+                            .send("POST", "/v2/team/tokened/blobs/uploads/", null)
+                            .statusCode());
             anonymous.authorization(null);
             // A wrong password earns no token.
             Challenge c = Challenge.parse(challenge);
-            HttpResponse<byte[]> denied = anonymous.send(anonymous.request(c.tokenUrl())
-                    .header("Authorization", "Basic " + Base64.getEncoder().encodeToString(
-                            (USER + ":nope").getBytes(StandardCharsets.UTF_8)))
-                    .GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+            HttpResponse<byte[]> denied = anonymous.send(
+                    anonymous
+                            .request(c.tokenUrl())
+                            .header(
+                                    "Authorization",
+                                    "Basic "
+                                            + Base64.getEncoder()
+                                                    .encodeToString((USER + ":nope").getBytes(StandardCharsets.UTF_8)))
+                            .GET()
+                            .build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
             assertEquals(401, denied.statusCode(), OciHttp.text(denied));
         }
     }
@@ -221,9 +259,12 @@ class OciHostedIT {
         location = OciHttp.location(second);
 
         // The last chunk rides on the closing PUT.
-        HttpResponse<byte[]> done = basic.send("PUT", withDigest(location, digest),
+        HttpResponse<byte[]> done = basic.send(
+                "PUT",
+                withDigest(location, digest),
                 HttpRequest.BodyPublishers.ofByteArray(Arrays.copyOfRange(blob, 2000, 2500)),
-                "Content-Type", "application/octet-stream");
+                "Content-Type",
+                "application/octet-stream");
         assertEquals(201, done.statusCode(), OciHttp.text(done));
         assertEquals(digest, done.headers().firstValue("Docker-Content-Digest").orElse(null));
         assertTrue(OciHttp.location(done).endsWith("/v2/team/chunky/blobs/" + digest), OciHttp.text(done));
@@ -242,18 +283,28 @@ class OciHostedIT {
         // Bytes that do not hash to the digest named: refused, and nothing stored under either digest.
         byte[] other = random(300, 2);
         HttpResponse<byte[]> post = basic.send("POST", "/v2/team/chunky/blobs/uploads/", null);
-        HttpResponse<byte[]> wrong = basic.send("PUT", withDigest(OciHttp.location(post), digest(random(300, 3))),
-                HttpRequest.BodyPublishers.ofByteArray(other), "Content-Type", "application/octet-stream");
+        HttpResponse<byte[]> wrong = basic.send(
+                "PUT",
+                withDigest(OciHttp.location(post), digest(random(300, 3))),
+                HttpRequest.BodyPublishers.ofByteArray(other),
+                "Content-Type",
+                "application/octet-stream");
         assertEquals(400, wrong.statusCode(), OciHttp.text(wrong));
         assertErrorBody(wrong, "DIGEST_INVALID");
-        assertEquals(404, basic.head("/v2/team/chunky/blobs/" + OciFixtures.sha256(other)).statusCode());
+        assertEquals(
+                404,
+                basic.head("/v2/team/chunky/blobs/" + OciFixtures.sha256(other)).statusCode());
 
         // Over --max-upload-size: a 4xx with an error body, nothing stored.
         byte[] huge = random((int) MAX_UPLOAD + 1024, 4);
         HttpResponse<byte[]> hugeStart = basic.send("POST", "/v2/team/chunky/blobs/uploads/", null);
         assertEquals(202, hugeStart.statusCode(), OciHttp.text(hugeStart));
-        HttpResponse<byte[]> tooBig = basic.send("PUT", withDigest(OciHttp.location(hugeStart), digest(huge)),
-                HttpRequest.BodyPublishers.ofByteArray(huge), "Content-Type", "application/octet-stream");
+        HttpResponse<byte[]> tooBig = basic.send(
+                "PUT",
+                withDigest(OciHttp.location(hugeStart), digest(huge)),
+                HttpRequest.BodyPublishers.ofByteArray(huge),
+                "Content-Type",
+                "application/octet-stream");
         assertTrue(tooBig.statusCode() >= 400 && tooBig.statusCode() < 500, OciHttp.text(tooBig));
         assertEquals(404, basic.head("/v2/team/chunky/blobs/" + digest(huge)).statusCode());
 
@@ -272,23 +323,29 @@ class OciHostedIT {
         String layerDigest = basic.pushBlob("team/src", layer);
 
         // Mount into another repository: 201 at once, no bytes sent.
-        HttpResponse<byte[]> mount = basic.send("POST", "/v2/team/dst/blobs/uploads/?mount=" + OciHttp.enc(layerDigest)
-                + "&from=team/src", null);
+        HttpResponse<byte[]> mount = basic.send(
+                "POST", "/v2/team/dst/blobs/uploads/?mount=" + OciHttp.enc(layerDigest) + "&from=team/src", null);
         assertEquals(201, mount.statusCode(), OciHttp.text(mount));
-        assertEquals(layerDigest, mount.headers().firstValue("Docker-Content-Digest").orElse(null));
+        assertEquals(
+                layerDigest, mount.headers().firstValue("Docker-Content-Digest").orElse(null));
         assertTrue(OciHttp.location(mount).endsWith("/v2/team/dst/blobs/" + layerDigest), OciHttp.text(mount));
         assertEquals(200, basic.head("/v2/team/dst/blobs/" + layerDigest).statusCode());
         // A mount of what the source does not hold falls back to an upload session.
-        HttpResponse<byte[]> noMount = basic.send("POST", "/v2/team/dst/blobs/uploads/?mount="
-                + OciHttp.enc(digest(random(10, 6))) + "&from=team/src", null);
+        HttpResponse<byte[]> noMount = basic.send(
+                "POST",
+                "/v2/team/dst/blobs/uploads/?mount=" + OciHttp.enc(digest(random(10, 6))) + "&from=team/src",
+                null);
         assertEquals(202, noMount.statusCode(), OciHttp.text(noMount));
 
         // Manifests whose blobs are missing are refused.
         Map<String, String> manifests = new LinkedHashMap<>();
         String missingLayer = digest(random(10, 7));
-        HttpResponse<byte[]> unknown = basic.send("PUT", "/v2/team/dst/manifests/broken",
+        HttpResponse<byte[]> unknown = basic.send(
+                "PUT",
+                "/v2/team/dst/manifests/broken",
                 HttpRequest.BodyPublishers.ofByteArray(manifest(pushConfig("team/dst", 0), missingLayer, 10)),
-                "Content-Type", OCI_MANIFEST);
+                "Content-Type",
+                OCI_MANIFEST);
         assertEquals(400, unknown.statusCode(), OciHttp.text(unknown));
         assertErrorBody(unknown, "MANIFEST_BLOB_UNKNOWN");
 
@@ -301,7 +358,8 @@ class OciHostedIT {
         }
         assertEquals(List.of("v1", "v2", "v3", "v4", "v5", "v6", "v7"), allTags("/v2/team/dst/tags/list?n=3", 3));
         HttpResponse<byte[]> afterV5 = basic.get("/v2/team/dst/tags/list?n=10&last=v5");
-        assertEquals("[\"v6\",\"v7\"]", JSON.readTree(afterV5.body()).get("tags").toString());
+        assertEquals(
+                "[\"v6\",\"v7\"]", JSON.readTree(afterV5.body()).get("tags").toString());
 
         // Delete by tag: the tag goes, the manifest stays (v4 still names it).
         assertEquals(manifests.get("v1"), manifests.get("v4"));
@@ -310,16 +368,23 @@ class OciHostedIT {
         HttpResponse<byte[]> goneTag = basic.get("/v2/team/dst/manifests/v1", "Accept", ACCEPT);
         assertEquals(404, goneTag.statusCode(), OciHttp.text(goneTag));
         assertErrorBody(goneTag, "MANIFEST_UNKNOWN");
-        assertEquals(200, basic.get("/v2/team/dst/manifests/" + manifests.get("v1"), "Accept", ACCEPT).statusCode());
-        assertEquals(200, basic.get("/v2/team/dst/manifests/v4", "Accept", ACCEPT).statusCode());
+        assertEquals(
+                200,
+                basic.get("/v2/team/dst/manifests/" + manifests.get("v1"), "Accept", ACCEPT)
+                        .statusCode());
+        assertEquals(
+                200, basic.get("/v2/team/dst/manifests/v4", "Accept", ACCEPT).statusCode());
 
         // Delete by digest: the manifest and the tags naming it (v2, v5) go.
         String d2 = manifests.get("v2");
         HttpResponse<byte[]> delDigest = basic.send("DELETE", "/v2/team/dst/manifests/" + d2, null);
         assertEquals(202, delDigest.statusCode(), OciHttp.text(delDigest));
-        assertEquals(404, basic.get("/v2/team/dst/manifests/" + d2, "Accept", ACCEPT).statusCode());
-        assertEquals(404, basic.get("/v2/team/dst/manifests/v5", "Accept", ACCEPT).statusCode());
-        assertEquals(404, basic.send("DELETE", "/v2/team/dst/manifests/" + d2, null).statusCode());
+        assertEquals(
+                404, basic.get("/v2/team/dst/manifests/" + d2, "Accept", ACCEPT).statusCode());
+        assertEquals(
+                404, basic.get("/v2/team/dst/manifests/v5", "Accept", ACCEPT).statusCode());
+        assertEquals(
+                404, basic.send("DELETE", "/v2/team/dst/manifests/" + d2, null).statusCode());
         assertEquals(List.of("v3", "v4", "v6", "v7"), allTags("/v2/team/dst/tags/list", 1));
 
         // Blob delete.
@@ -349,9 +414,12 @@ class OciHostedIT {
             startFerry();
 
             HttpResponse<byte[]> status = basic.get(location);
-            assertEquals(204, status.statusCode(), (kill ? "after SIGKILL: " : "after restart: ") + OciHttp.text(status));
-            assertEquals("0-" + ((2 << 20) - 1), status.headers().firstValue("Range").orElse(null));
-            HttpResponse<byte[]> second = patch(basic, pathOf(OciHttp.location(status)), blob, 2 << 20, blob.length - (2 << 20));
+            assertEquals(
+                    204, status.statusCode(), (kill ? "after SIGKILL: " : "after restart: ") + OciHttp.text(status));
+            assertEquals(
+                    "0-" + ((2 << 20) - 1), status.headers().firstValue("Range").orElse(null));
+            HttpResponse<byte[]> second =
+                    patch(basic, pathOf(OciHttp.location(status)), blob, 2 << 20, blob.length - (2 << 20));
             assertEquals(202, second.statusCode(), OciHttp.text(second));
             HttpResponse<byte[]> done = basic.send("PUT", withDigest(pathOf(OciHttp.location(second)), digest), null);
             assertEquals(201, done.statusCode(), OciHttp.text(done));
@@ -367,9 +435,16 @@ class OciHostedIT {
 
     // ---- helpers ----
 
-    private static HttpResponse<byte[]> patch(OciHttp http, String location, byte[] blob, int from, int length) throws Exception {
-        return http.send("PATCH", location, HttpRequest.BodyPublishers.ofByteArray(blob, from, length),
-                "Content-Type", "application/octet-stream", "Content-Range", from + "-" + (from + length - 1));
+    private static HttpResponse<byte[]> patch(OciHttp http, String location, byte[] blob, int from, int length)
+            throws Exception {
+        return http.send(
+                "PATCH",
+                location,
+                HttpRequest.BodyPublishers.ofByteArray(blob, from, length),
+                "Content-Type",
+                "application/octet-stream",
+                "Content-Range",
+                from + "-" + (from + length - 1));
     }
 
     private static String withDigest(String location, String digest) {
@@ -397,16 +472,19 @@ class OciHostedIT {
 
     private String pushConfig(String repo, int variant) throws Exception {
         byte[] config = ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Labels\":{\"variant\":\"" + variant
-                + "\"}},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}").getBytes(StandardCharsets.UTF_8);
+                        + "\"}},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}")
+                .getBytes(StandardCharsets.UTF_8);
         return basic.pushBlob(repo, config) + "/" + config.length;
     }
 
     private static byte[] manifest(String configDigestAndSize, String layer, long layerSize) {
         String[] c = configDigestAndSize.split("/");
         return ("{\"schemaVersion\":2,\"mediaType\":\"" + OCI_MANIFEST + "\",\"config\":{\"mediaType\":"
-                + "\"application/vnd.oci.image.config.v1+json\",\"digest\":\"" + c[0] + "\",\"size\":" + c[1] + "},"
-                + "\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"" + layer
-                + "\",\"size\":" + layerSize + "}]}").getBytes(StandardCharsets.UTF_8);
+                        + "\"application/vnd.oci.image.config.v1+json\",\"digest\":\"" + c[0] + "\",\"size\":" + c[1]
+                        + "},"
+                        + "\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"" + layer
+                        + "\",\"size\":" + layerSize + "}]}")
+                .getBytes(StandardCharsets.UTF_8);
     }
 
     /** Follows Link headers from {@code start}; asserts no page holds more than {@code n} tags. */
@@ -447,7 +525,9 @@ class OciHostedIT {
         private static final Pattern PARAM = Pattern.compile("(\\w+)=\"([^\"]*)\"");
 
         static Challenge parse(HttpResponse<?> r) {
-            String h = r.headers().firstValue("WWW-Authenticate").orElseThrow(() -> new AssertionError("no challenge: " + r.headers()));
+            String h = r.headers()
+                    .firstValue("WWW-Authenticate")
+                    .orElseThrow(() -> new AssertionError("no challenge: " + r.headers()));
             String scheme = h.split(" ", 2)[0].toLowerCase(Locale.ROOT);
             Map<String, String> params = new LinkedHashMap<>();
             Matcher m = PARAM.matcher(h);
@@ -475,18 +555,27 @@ class OciHostedIT {
      * Answers a 401 as docker and containerd do: asks the Bearer challenge's realm (ferry's token endpoint) for a
      * token for the challenged scope, with Basic credentials. Returns the Authorization header to use.
      */
-    private static String bearerFromChallenge(OciHttp http, HttpResponse<byte[]> challenge, String creds) throws Exception {
+    private static String bearerFromChallenge(OciHttp http, HttpResponse<byte[]> challenge, String creds)
+            throws Exception {
         Challenge c = Challenge.parse(challenge);
         String basicAuth = "Basic " + Base64.getEncoder().encodeToString(creds.getBytes(StandardCharsets.UTF_8));
         // ferry challenges with Bearer so that docker and containerd fetch a token; Basic is accepted as well.
         assertEquals("bearer", c.scheme(), OciHttp.text(challenge));
-        assertTrue(c.params().get("realm").endsWith("/v2/token") || c.params().get("realm").contains("/v2/token?"),
+        assertTrue(
+                c.params().get("realm").endsWith("/v2/token")
+                        || c.params().get("realm").contains("/v2/token?"),
                 "realm " + c.params());
-        HttpResponse<byte[]> token = http.send(http.request(c.tokenUrl()).header("Authorization", basicAuth).GET().build(),
+        HttpResponse<byte[]> token = http.send(
+                http.request(c.tokenUrl())
+                        .header("Authorization", basicAuth)
+                        .GET()
+                        .build(),
                 HttpResponse.BodyHandlers.ofByteArray());
         assertEquals(200, token.statusCode(), OciHttp.text(token));
         JsonNode body = JSON.readTree(token.body());
-        String t = body.has("token") ? body.get("token").asText() : body.get("access_token").asText();
+        String t = body.has("token")
+                ? body.get("token").asText()
+                : body.get("access_token").asText();
         assertFalse(t.isEmpty(), OciHttp.text(token));
         return "Bearer " + t;
     }

@@ -63,11 +63,14 @@ final class OciHttp implements AutoCloseable {
     }
 
     HttpResponse<byte[]> head(String path, String... headers) throws IOException, InterruptedException {
-        return http.send(withHeaders(request(path).method("HEAD", HttpRequest.BodyPublishers.noBody()), headers).build(),
+        return http.send(
+                withHeaders(request(path).method("HEAD", HttpRequest.BodyPublishers.noBody()), headers)
+                        .build(),
                 HttpResponse.BodyHandlers.ofByteArray());
     }
 
-    <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler) throws IOException, InterruptedException {
+    <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler)
+            throws IOException, InterruptedException {
         return http.send(request, handler);
     }
 
@@ -84,28 +87,36 @@ final class OciHttp implements AutoCloseable {
         return pushBlob(repo, HttpRequest.BodyPublishers.ofFile(file), OciFixtures.sha256(file));
     }
 
-    private String pushBlob(String repo, HttpRequest.BodyPublisher body, String digest) throws IOException, InterruptedException {
+    private String pushBlob(String repo, HttpRequest.BodyPublisher body, String digest)
+            throws IOException, InterruptedException {
         HttpResponse<byte[]> start = send("POST", "/v2/" + repo + "/blobs/uploads/", null);
         assertEquals(202, start.statusCode(), () -> "POST uploads: " + text(start));
         String location = location(start);
         String sep = location.contains("?") ? "&" : "?";
-        HttpResponse<byte[]> put = send("PUT", location + sep + "digest=" + enc(digest), body,
-                "Content-Type", "application/octet-stream");
+        HttpResponse<byte[]> put =
+                send("PUT", location + sep + "digest=" + enc(digest), body, "Content-Type", "application/octet-stream");
         assertEquals(201, put.statusCode(), () -> "PUT upload: " + text(put));
         return digest;
     }
 
     /** PUT of a manifest under a tag or digest; returns the digest of its bytes. */
-    String putManifest(String repo, String reference, String mediaType, byte[] manifest) throws IOException, InterruptedException {
-        HttpResponse<byte[]> r = send("PUT", "/v2/" + repo + "/manifests/" + reference,
-                HttpRequest.BodyPublishers.ofByteArray(manifest), "Content-Type", mediaType);
+    String putManifest(String repo, String reference, String mediaType, byte[] manifest)
+            throws IOException, InterruptedException {
+        HttpResponse<byte[]> r = send(
+                "PUT",
+                "/v2/" + repo + "/manifests/" + reference,
+                HttpRequest.BodyPublishers.ofByteArray(manifest),
+                "Content-Type",
+                mediaType);
         assertEquals(201, r.statusCode(), () -> "PUT manifest " + repo + ":" + reference + ": " + text(r));
         return OciFixtures.sha256(manifest);
     }
 
     /** The Location header made absolute-path or absolute-URL as the server sent it. */
     static String location(HttpResponse<?> r) {
-        return r.headers().firstValue("Location").orElseThrow(() -> new AssertionError("no Location header: " + r.headers()));
+        return r.headers()
+                .firstValue("Location")
+                .orElseThrow(() -> new AssertionError("no Location header: " + r.headers()));
     }
 
     static String text(HttpResponse<byte[]> r) {

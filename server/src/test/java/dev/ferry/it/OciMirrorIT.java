@@ -12,8 +12,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.http.HttpResponse;
-import java.nio.channels.FileChannel;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,9 +50,12 @@ class OciMirrorIT {
     private static final String USER = "mirror-upstream";
     private static final String PASSWORD = "upstream-secret-7";
     private static final long BIG_SIZE = 300L << 20;
-    private static final String ALL_MANIFEST_TYPES = String.join(", ",
-            "application/vnd.oci.image.manifest.v1+json", "application/vnd.oci.image.index.v1+json",
-            "application/vnd.docker.distribution.manifest.v2+json", "application/vnd.docker.distribution.manifest.list.v2+json");
+    private static final String ALL_MANIFEST_TYPES = String.join(
+            ", ",
+            "application/vnd.oci.image.manifest.v1+json",
+            "application/vnd.oci.image.index.v1+json",
+            "application/vnd.docker.distribution.manifest.v2+json",
+            "application/vnd.docker.distribution.manifest.list.v2+json");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
@@ -68,14 +71,21 @@ class OciMirrorIT {
 
     @BeforeAll
     void start() throws Exception {
-        assumeTrue(DockerRegistry.installed(), "docker-registry not installed (apt-get install docker-registry; .ci/run does)");
+        assumeTrue(
+                DockerRegistry.installed(),
+                "docker-registry not installed (apt-get install docker-registry; .ci/run does)");
         assumeTrue(Skopeo.installed(), "skopeo not installed (apt-get install skopeo; .ci/run does)");
         assumeTrue(Htpasswd.installed(), "htpasswd not installed (apt-get install apache2-utils; .ci/run does)");
         upstream = new DockerRegistry(tmp.resolve("upstream"), USER, PASSWORD);
         OciFixtures.push(upstream.hostPort(), upstream.creds(), tmp.resolve("push-home"));
         // push.sh lets skopeo compress medium's uncompressed layer; this copy keeps it uncompressed, as built.
-        Skopeo.Result raw = new Skopeo(tmp.resolve("push-home")).copy("oci:" + OciFixtures.layout() + ":medium-3",
-                "docker://" + upstream.hostPort() + "/apps/medium-raw:3", null, upstream.creds(), "--preserve-digests");
+        Skopeo.Result raw = new Skopeo(tmp.resolve("push-home"))
+                .copy(
+                        "oci:" + OciFixtures.layout() + ":medium-3",
+                        "docker://" + upstream.hostPort() + "/apps/medium-raw:3",
+                        null,
+                        upstream.creds(),
+                        "--preserve-digests");
         assertTrue(raw.ok(), raw.toString());
         upstreamHttp = new OciHttp(upstream.url(), upstream.authorization());
         big = BigImage.build(tmp.resolve("big"), BIG_SIZE);
@@ -83,9 +93,16 @@ class OciMirrorIT {
 
         // Credentials from the environment, never argv; tags resolved again on every request (TTL 0), so the
         // upstream-down test shows stale serving rather than a still-fresh tag.
-        ferry = FerryProcess.start(tmp.resolve("data"), tmp.resolve("ferry.log"),
+        ferry = FerryProcess.start(
+                tmp.resolve("data"),
+                tmp.resolve("ferry.log"),
                 Map.of("FERRY_REGISTRY_DOCKER_IO_USERNAME", USER, "FERRY_REGISTRY_DOCKER_IO_PASSWORD", PASSWORD),
-                "--registry", "docker.io=" + upstream.url(), "--default-registry", "docker.io", "--registry-tag-ttl", "0");
+                "--registry",
+                "docker.io=" + upstream.url(),
+                "--default-registry",
+                "docker.io",
+                "--registry-tag-ttl",
+                "0");
         ferryHost = ferry.base().getHost() + ":" + ferry.base().getPort();
         skopeo = new Skopeo(tmp.resolve("skopeo-home"));
         http = new OciHttp(ferry.url(), null);
@@ -137,7 +154,8 @@ class OciMirrorIT {
             for (String route : routes) {
                 Skopeo.Result inspect = skopeo.inspectRaw(ferryHost + "/" + route, null);
                 assertTrue(inspect.ok(), inspect.toString());
-                assertEquals(expected, OciFixtures.sha256(inspect.stdout()), "manifest digest through ferry for " + route);
+                assertEquals(
+                        expected, OciFixtures.sha256(inspect.stdout()), "manifest digest through ferry for " + route);
             }
             // Copy by tag via the default route and by digest via the path prefix: blobs and manifests verified.
             String repoRoute = repo.startsWith("library/") ? repo.substring("library/".length()) : repo;
@@ -146,10 +164,14 @@ class OciMirrorIT {
         }
         assertEquals(references.size() * 2, copies);
         // The fixture's own digests for the OCI images: ferry changed nothing along the way.
-        assertEquals(OciFixtures.image("duo-2.0").digest(),
-                OciFixtures.sha256(skopeo.inspectRaw(ferryHost + "/duo:2.0", null).stdout()));
-        assertEquals(OciFixtures.image("medium-3").digest(),
-                OciFixtures.sha256(skopeo.inspectRaw(ferryHost + "/docker.io/apps/medium-raw:3", null).stdout()));
+        assertEquals(
+                OciFixtures.image("duo-2.0").digest(),
+                OciFixtures.sha256(
+                        skopeo.inspectRaw(ferryHost + "/duo:2.0", null).stdout()));
+        assertEquals(
+                OciFixtures.image("medium-3").digest(),
+                OciFixtures.sha256(skopeo.inspectRaw(ferryHost + "/docker.io/apps/medium-raw:3", null)
+                        .stdout()));
     }
 
     /** skopeo copy --all from ferry into a local directory; checks every blob and the top manifest's digest. */
@@ -162,7 +184,8 @@ class OciMirrorIT {
         Skopeo.Result copy = skopeo.copy("docker://" + source, target, null, null, "--preserve-digests");
         assertTrue(copy.ok(), copy.toString());
         if (docker) {
-            assertEquals(expectedDigest, OciFixtures.sha256(dest.resolve("manifest.json")), "copied manifest of " + source);
+            assertEquals(
+                    expectedDigest, OciFixtures.sha256(dest.resolve("manifest.json")), "copied manifest of " + source);
             try (var s = Files.list(dest)) {
                 for (Path f : s.toList()) {
                     String name = f.getFileName().toString();
@@ -173,7 +196,10 @@ class OciMirrorIT {
             }
         } else {
             JsonNode index = JSON.readTree(dest.resolve("index.json").toFile());
-            assertEquals(expectedDigest, index.get("manifests").get(0).get("digest").asText(), "copied manifest of " + source);
+            assertEquals(
+                    expectedDigest,
+                    index.get("manifests").get(0).get("digest").asText(),
+                    "copied manifest of " + source);
             assertTrue(OciFixtures.verifyLayoutBlobs(dest) >= 3, "blobs copied from " + source);
         }
         Fixtures.deleteTree(dest);
@@ -185,7 +211,9 @@ class OciMirrorIT {
     void nsRouteServesEachManifestTypeWithItsDigestAndContentType() throws Exception {
         HttpResponse<byte[]> base = http.get("/v2/");
         assertEquals(200, base.statusCode(), OciHttp.text(base));
-        assertEquals("registry/2.0", base.headers().firstValue("Docker-Distribution-API-Version").orElse(null));
+        assertEquals(
+                "registry/2.0",
+                base.headers().firstValue("Docker-Distribution-API-Version").orElse(null));
 
         String[][] cases = {
             {"library/tiny", "1.0", "application/vnd.oci.image.manifest.v1+json"},
@@ -210,12 +238,15 @@ class OciMirrorIT {
             assertEquals(200, h.statusCode(), "HEAD " + path);
             assertEquals(digest, h.headers().firstValue("Docker-Content-Digest").orElse(null), "HEAD " + path);
             assertEquals(c[2], h.headers().firstValue("Content-Type").orElse(null), "HEAD " + path);
-            assertEquals(String.valueOf(up.body().length), h.headers().firstValue("Content-Length").orElse(null), "HEAD " + path);
+            assertEquals(
+                    String.valueOf(up.body().length),
+                    h.headers().firstValue("Content-Length").orElse(null),
+                    "HEAD " + path);
             assertEquals(0, h.body().length);
 
             // By digest on the same route, the same bytes.
-            HttpResponse<byte[]> byDigest = http.get("/v2/" + c[0] + "/manifests/" + digest + "?ns=docker.io",
-                    "Accept", ALL_MANIFEST_TYPES);
+            HttpResponse<byte[]> byDigest =
+                    http.get("/v2/" + c[0] + "/manifests/" + digest + "?ns=docker.io", "Accept", ALL_MANIFEST_TYPES);
             assertEquals(200, byDigest.statusCode(), OciHttp.text(byDigest));
             assertArrayEquals(up.body(), byDigest.body());
         }
@@ -228,7 +259,9 @@ class OciMirrorIT {
         for (int i = 1; i <= 12; i++) {
             expected.add("r%02d".formatted(i));
         }
-        for (String start : List.of("/v2/apps/nested/tags/tags/list?n=5", "/v2/docker.io/apps/nested/tags/tags/list?n=5",
+        for (String start : List.of(
+                "/v2/apps/nested/tags/tags/list?n=5",
+                "/v2/docker.io/apps/nested/tags/tags/list?n=5",
                 "/v2/apps/nested/tags/tags/list?ns=docker.io&n=5")) {
             List<String> seen = new ArrayList<>();
             List<Integer> pageSizes = new ArrayList<>();
@@ -238,8 +271,10 @@ class OciMirrorIT {
                 assertEquals(200, r.statusCode(), next + ": " + OciHttp.text(r));
                 JsonNode body = JSON.readTree(r.body());
                 // The name as this client addressed the repository: with the registry prefix when it used one.
-                assertEquals(start.startsWith("/v2/docker.io/") ? "docker.io/apps/nested/tags" : "apps/nested/tags",
-                        body.get("name").asText(), next);
+                assertEquals(
+                        start.startsWith("/v2/docker.io/") ? "docker.io/apps/nested/tags" : "apps/nested/tags",
+                        body.get("name").asText(),
+                        next);
                 List<String> page = new ArrayList<>();
                 body.get("tags").forEach(t -> page.add(t.asText()));
                 seen.addAll(page);
@@ -253,7 +288,8 @@ class OciMirrorIT {
         // last= alone: what sorts after it.
         HttpResponse<byte[]> after = http.get("/v2/apps/nested/tags/tags/list?n=100&last=r10");
         assertEquals(200, after.statusCode(), OciHttp.text(after));
-        assertEquals("[\"r11\",\"r12\"]", JSON.readTree(after.body()).get("tags").toString());
+        assertEquals(
+                "[\"r11\",\"r12\"]", JSON.readTree(after.body()).get("tags").toString());
         assertTrue(after.headers().firstValue("Link").isEmpty(), "no Link on the last page");
     }
 
@@ -274,7 +310,8 @@ class OciMirrorIT {
     void blobRangeGetServesTheSliceAnd416BeyondTheEnd() throws Exception {
         // The 8 MiB random layer of apps/medium:3 (pushed as medium-raw with the layout's digests), known byte for
         // byte from the fixture layout.
-        JsonNode manifest = JSON.readTree(Files.readAllBytes(layoutBlob(OciFixtures.image("medium-3").digest())));
+        JsonNode manifest = JSON.readTree(
+                Files.readAllBytes(layoutBlob(OciFixtures.image("medium-3").digest())));
         JsonNode largest = null;
         for (JsonNode l : manifest.get("layers")) {
             if (largest == null || l.get("size").asLong() > largest.get("size").asLong()) {
@@ -288,9 +325,16 @@ class OciMirrorIT {
 
         for (long[] range : new long[][] {{0, 0}, {1000, 1999}, {size - 4096, size - 1}, {3_000_000, 5_999_999}}) {
             HttpResponse<byte[]> r = http.get(path, "Range", "bytes=" + range[0] + "-" + range[1]);
-            assertEquals(206, r.statusCode(), "range " + range[0] + "-" + range[1] + ": " + r.headers().map());
-            assertEquals("bytes " + range[0] + "-" + range[1] + "/" + size, r.headers().firstValue("Content-Range").orElse(null));
-            assertArrayEquals(java.util.Arrays.copyOfRange(whole, (int) range[0], (int) range[1] + 1), r.body(),
+            assertEquals(
+                    206,
+                    r.statusCode(),
+                    "range " + range[0] + "-" + range[1] + ": " + r.headers().map());
+            assertEquals(
+                    "bytes " + range[0] + "-" + range[1] + "/" + size,
+                    r.headers().firstValue("Content-Range").orElse(null));
+            assertArrayEquals(
+                    java.util.Arrays.copyOfRange(whole, (int) range[0], (int) range[1] + 1),
+                    r.body(),
                     "range " + range[0] + "-" + range[1]);
         }
         HttpResponse<byte[]> suffix = http.get(path, "Range", "bytes=-100");
@@ -338,9 +382,11 @@ class OciMirrorIT {
         // The test is only worth something if the two really overlapped.
         assertTrue(a.startNanos() < b.endNanos() && b.startNanos() < a.endNanos(), "the two pulls did not overlap");
         List<Integer> fetched = upstream.requests("GET", path);
-        System.out.printf("OciMirrorIT: two concurrent 300 MiB pulls in %d and %d ms; upstream blob GETs: %s%n",
+        System.out.printf(
+                "OciMirrorIT: two concurrent 300 MiB pulls in %d and %d ms; upstream blob GETs: %s%n",
                 TimeUnit.NANOSECONDS.toMillis(a.endNanos() - a.startNanos()),
-                TimeUnit.NANOSECONDS.toMillis(b.endNanos() - b.startNanos()), fetched);
+                TimeUnit.NANOSECONDS.toMillis(b.endNanos() - b.startNanos()),
+                fetched);
         assertEquals(List.of(200), fetched, "upstream blob GETs for two concurrent pulls");
 
         // Stored now: a range deep inside comes from the store, equal to the file's bytes; no new upstream GET.
@@ -358,7 +404,8 @@ class OciMirrorIT {
         try {
             go.await();
             long t0 = System.nanoTime();
-            HttpResponse<InputStream> r = http.send(http.request(path).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+            HttpResponse<InputStream> r =
+                    http.send(http.request(path).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             long n = 0;
             try (InputStream in = r.body()) {
@@ -369,7 +416,8 @@ class OciMirrorIT {
                     n += k;
                 }
             }
-            return new Pull(r.statusCode(), n, "sha256:" + HexFormat.of().formatHex(md.digest()), t0, System.nanoTime());
+            return new Pull(
+                    r.statusCode(), n, "sha256:" + HexFormat.of().formatHex(md.digest()), t0, System.nanoTime());
         } catch (Exception e) {
             throw new RuntimeException(e);
         }
@@ -378,13 +426,16 @@ class OciMirrorIT {
     @Test
     @Order(6)
     void unconfiguredNamespaceIsAFast404WithTheSpecsErrorBody() throws Exception {
-        for (String path : List.of("/v2/library/tiny/manifests/1.0?ns=evil.example",
-                "/v2/library/tiny/manifests/1.0?ns=127.0.0.1:1", "/v2/library/tiny/tags/list?ns=evil.example")) {
+        for (String path : List.of(
+                "/v2/library/tiny/manifests/1.0?ns=evil.example",
+                "/v2/library/tiny/manifests/1.0?ns=127.0.0.1:1",
+                "/v2/library/tiny/tags/list?ns=evil.example")) {
             long t0 = System.nanoTime();
             HttpResponse<byte[]> r = http.get(path, "Accept", ALL_MANIFEST_TYPES);
             long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
             assertEquals(404, r.statusCode(), path + ": " + OciHttp.text(r));
-            assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("application/json"), OciHttp.text(r));
+            assertTrue(
+                    r.headers().firstValue("Content-Type").orElse("").startsWith("application/json"), OciHttp.text(r));
             JsonNode error = JSON.readTree(r.body()).get("errors").get(0);
             assertFalse(error.get("code").asText().isEmpty(), OciHttp.text(r));
             assertFalse(error.get("message").asText().isEmpty(), OciHttp.text(r));
@@ -408,8 +459,12 @@ class OciMirrorIT {
         String expected = upstreamDigest("library/duo:2.0");
         for (String password : List.of(PASSWORD, "not-the-password")) {
             Path data = Files.createTempDirectory(tmp, "yaml-data-");
-            try (FerryProcess yaml = FerryProcess.start(data, tmp.resolve("ferry-yaml.log"),
-                    Map.of("IT_UPSTREAM_USER", USER, "IT_UPSTREAM_PASSWORD", password), "--config", config.toString())) {
+            try (FerryProcess yaml = FerryProcess.start(
+                    data,
+                    tmp.resolve("ferry-yaml.log"),
+                    Map.of("IT_UPSTREAM_USER", USER, "IT_UPSTREAM_PASSWORD", password),
+                    "--config",
+                    config.toString())) {
                 String host = yaml.base().getHost() + ":" + yaml.base().getPort();
                 Skopeo.Result r = skopeo.inspectRaw(host + "/duo:2.0", null);
                 if (password.equals(PASSWORD)) {
@@ -421,15 +476,22 @@ class OciMirrorIT {
                     try (OciHttp h = new OciHttp(yaml.url(), null)) {
                         HttpResponse<byte[]> e = h.get("/v2/library/duo/manifests/2.0", "Accept", ALL_MANIFEST_TYPES);
                         assertTrue(e.statusCode() >= 400 && e.statusCode() != 500, OciHttp.text(e));
-                        String message = JSON.readTree(e.body()).get("errors").get(0).get("message").asText();
+                        String message = JSON.readTree(e.body())
+                                .get("errors")
+                                .get(0)
+                                .get("message")
+                                .asText();
                         // Even once the endpoint's breaker is open, the message says what opened it.
                         assertTrue(message.contains("401") && message.contains("refused"), message);
-                        assertFalse(OciHttp.text(e).contains(password), "the upstream password in an answer: " + OciHttp.text(e));
+                        assertFalse(
+                                OciHttp.text(e).contains(password),
+                                "the upstream password in an answer: " + OciHttp.text(e));
                         System.out.println("OciMirrorIT: wrong upstream password: " + OciHttp.text(e));
                     }
                 }
             }
-            assertFalse(Files.readString(tmp.resolve("ferry-yaml.log")).contains(password), "a password in ferry's log");
+            assertFalse(
+                    Files.readString(tmp.resolve("ferry-yaml.log")).contains(password), "a password in ferry's log");
         }
     }
 
@@ -442,21 +504,26 @@ class OciMirrorIT {
         try (Containerd containerd = new Containerd(tmp.resolve("containerd"))) {
             Path hosts = containerd.hostsDir("docker.io", ferry.url());
             for (String ref : List.of("docker.io/library/duo:2.0", "docker.io/apps/nested/tags:r07")) {
-                Containerd.Result fetch = containerd.ctr("content", "fetch", "--all-platforms", "--hosts-dir", hosts.toString(), ref);
+                Containerd.Result fetch =
+                        containerd.ctr("content", "fetch", "--all-platforms", "--hosts-dir", hosts.toString(), ref);
                 assertTrue(fetch.ok(), "ctr content fetch " + ref + ":\n" + fetch.output());
             }
             Containerd.Result ls = containerd.ctr("content", "ls", "-q");
             assertTrue(ls.ok(), ls.output());
             List<String> have = ls.output().lines().map(String::strip).toList();
             // The index, both platforms' manifests (containerd checked every digest as it fetched), and r07.
-            JsonNode index = JSON.readTree(upstreamHttp.get("/v2/library/duo/manifests/2.0", "Accept", ALL_MANIFEST_TYPES).body());
+            JsonNode index = JSON.readTree(upstreamHttp
+                    .get("/v2/library/duo/manifests/2.0", "Accept", ALL_MANIFEST_TYPES)
+                    .body());
             List<String> expected = new ArrayList<>(List.of(duo, r07));
             index.get("manifests").forEach(m -> expected.add(m.get("digest").asText()));
             assertTrue(have.containsAll(expected), "containerd's content " + have + " lacks some of " + expected);
         }
         // containerd really took the ?ns= route: nothing else here asks for r07.
         String log = Files.readString(tmp.resolve("ferry.log"));
-        assertTrue(log.contains("/v2/apps/nested/tags/manifests/r07?ns=docker.io"), "no ?ns=docker.io request for r07 in ferry's log");
+        assertTrue(
+                log.contains("/v2/apps/nested/tags/manifests/r07?ns=docker.io"),
+                "no ?ns=docker.io request for r07 in ferry's log");
     }
 
     @Test
@@ -471,13 +538,23 @@ class OciMirrorIT {
             Skopeo.Result stale = skopeo.inspectRaw(ferryHost + "/tiny:1.0", null);
             assertTrue(stale.ok(), "stored tag with upstream down: " + stale);
             assertEquals(tiny, OciFixtures.sha256(stale.stdout()));
-            HttpResponse<byte[]> staleHttp = http.get("/v2/library/tiny/manifests/1.0?ns=docker.io", "Accept", ALL_MANIFEST_TYPES);
+            HttpResponse<byte[]> staleHttp =
+                    http.get("/v2/library/tiny/manifests/1.0?ns=docker.io", "Accept", ALL_MANIFEST_TYPES);
             assertEquals(200, staleHttp.statusCode(), OciHttp.text(staleHttp));
-            assertEquals(tiny, staleHttp.headers().firstValue("Docker-Content-Digest").orElse(null));
+            assertEquals(
+                    tiny,
+                    staleHttp.headers().firstValue("Docker-Content-Digest").orElse(null));
 
-            assertEquals(1, copyAndVerify("apps/medium-raw:3", ferryHost + "/docker.io/apps/medium-raw:3",
-                    OciFixtures.image("medium-3").digest()), "copy of a stored tag with upstream down");
-            assertEquals(1, copyAndVerify("library/duo:2.0", ferryHost + "/library/duo@" + duo, duo),
+            assertEquals(
+                    1,
+                    copyAndVerify(
+                            "apps/medium-raw:3",
+                            ferryHost + "/docker.io/apps/medium-raw:3",
+                            OciFixtures.image("medium-3").digest()),
+                    "copy of a stored tag with upstream down");
+            assertEquals(
+                    1,
+                    copyAndVerify("library/duo:2.0", ferryHost + "/library/duo@" + duo, duo),
                     "copy by digest with upstream down");
 
             // Never pulled: a clear failure, promptly.
@@ -491,7 +568,8 @@ class OciMirrorIT {
             JsonNode error = JSON.readTree(r.body()).get("errors").get(0);
             assertFalse(error.get("message").asText().isEmpty(), OciHttp.text(r));
             assertTrue(ms < 15_000, "never-pulled manifest with upstream down took " + ms + " ms");
-            System.out.println("OciMirrorIT: never-pulled tag, upstream down: " + OciHttp.text(r) + " in " + ms + " ms");
+            System.out.println(
+                    "OciMirrorIT: never-pulled tag, upstream down: " + OciHttp.text(r) + " in " + ms + " ms");
         } finally {
             upstream.start();
         }
@@ -522,13 +600,11 @@ class OciMirrorIT {
             }
             String layerDigest = "sha256:" + HexFormat.of().formatHex(md.digest());
             byte[] config = """
-                    {"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":["%s"]},"config":{}}"""
-                    .formatted(layerDigest).getBytes(StandardCharsets.UTF_8);
+                    {"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":["%s"]},"config":{}}""".formatted(layerDigest).getBytes(StandardCharsets.UTF_8);
             byte[] manifest = """
                     {"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",\
                     "config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"%s","size":%d},\
-                    "layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"%s","size":%d}]}"""
-                    .formatted(OciFixtures.sha256(config), config.length, layerDigest, size)
+                    "layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"%s","size":%d}]}""".formatted(OciFixtures.sha256(config), config.length, layerDigest, size)
                     .getBytes(StandardCharsets.UTF_8);
             return new BigImage(layer, layerDigest, size, config, manifest, OciFixtures.sha256(manifest));
         }

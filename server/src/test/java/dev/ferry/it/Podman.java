@@ -20,11 +20,20 @@ final class Podman {
     private final List<String> base;
 
     Podman(Path dir) throws Exception {
-        base = new ArrayList<>(List.of(BINARY,
-                "--root", Files.createDirectories(dir.resolve("root")).toString(),
-                "--runroot", Files.createDirectories(dir.resolve("run")).toString(),
-                "--tmpdir", Files.createDirectories(dir.resolve("tmp")).toString(),
-                "--storage-driver", "vfs", "--cgroup-manager", "cgroupfs", "--events-backend", "file"));
+        base = new ArrayList<>(List.of(
+                BINARY,
+                "--root",
+                Files.createDirectories(dir.resolve("root")).toString(),
+                "--runroot",
+                Files.createDirectories(dir.resolve("run")).toString(),
+                "--tmpdir",
+                Files.createDirectories(dir.resolve("tmp")).toString(),
+                "--storage-driver",
+                "vfs",
+                "--cgroup-manager",
+                "cgroupfs",
+                "--events-backend",
+                "file"));
         if (Command.installed(RUNC)) {
             base.addAll(List.of("--runtime", RUNC));
         }

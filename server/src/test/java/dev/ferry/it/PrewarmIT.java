@@ -1,7 +1,6 @@
 package dev.ferry.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -41,8 +40,14 @@ class PrewarmIT {
         String key = Fixtures.sumdbKey();
         String sumdbName = key.split("\\+")[0];
         StaticGoProxy upstream = new StaticGoProxy(Fixtures.goProxyTree());
-        try (FerryProcess ferry = FerryProcess.start(tmp.resolve("data"), tmp.resolve("ferry.log"),
-                Map.of("FERRY_ADMIN_TOKEN", TOKEN), "--go-upstream", upstream.url(), "--sumdb", key)) {
+        try (FerryProcess ferry = FerryProcess.start(
+                tmp.resolve("data"),
+                tmp.resolve("ferry.log"),
+                Map.of("FERRY_ADMIN_TOKEN", TOKEN),
+                "--go-upstream",
+                upstream.url(),
+                "--sumdb",
+                key)) {
             // Before any prewarm: a wrong token is refused with a clear message.
             Cli refused = cliWithToken("wrong-token", "storage", "--server", ferry.url());
             assertEquals(1, refused.exit(), refused.output());
@@ -52,25 +57,36 @@ class PrewarmIT {
             assertEquals(0, prewarm.exit(), prewarm.output());
             assertTrue(prewarm.output().contains("succeeded: "), prewarm.output());
             assertTrue(prewarm.output().contains(" 0 failed"), prewarm.output());
-            long zips = upstream.paths().stream().filter(p -> p.endsWith(".zip")).count();
+            long zips =
+                    upstream.paths().stream().filter(p -> p.endsWith(".zip")).count();
             assertTrue(zips >= 20, "zips fetched from upstream by the prewarm: " + upstream.paths());
 
             // A rerun does no upstream work for what is stored.
             int before = upstream.requests();
             Cli again = cli("prewarm", "go", "--gomod", app.resolve("go.mod").toString(), "--server", ferry.url());
             assertEquals(0, again.exit(), again.output());
-            assertEquals(0, upstream.paths().stream().skip(before).filter(p -> p.endsWith(".zip")).count(),
-                    "a rerun fetched zips again: " + upstream.paths().subList(before, upstream.paths().size()));
+            assertEquals(
+                    0,
+                    upstream.paths().stream()
+                            .skip(before)
+                            .filter(p -> p.endsWith(".zip"))
+                            .count(),
+                    "a rerun fetched zips again: "
+                            + upstream.paths().subList(before, upstream.paths().size()));
 
             // A go.mod with a bad line: the line is reported as FILE:LINE, the rest still runs, exit 1.
             Path bad = tmp.resolve("bad").resolve("go.mod");
             Files.createDirectories(bad.getParent());
-            Files.writeString(bad, Files.readString(app.resolve("go.mod")).replaceFirst("(?m)^go 1\\.19$",
-                    "go 1.19\nfrobnicate everything"));
+            Files.writeString(
+                    bad,
+                    Files.readString(app.resolve("go.mod"))
+                            .replaceFirst("(?m)^go 1\\.19$", "go 1.19\nfrobnicate everything"));
             Cli badRun = cli("prewarm", "go", "--gomod", bad.toString(), "--server", ferry.url());
             assertEquals(1, badRun.exit(), badRun.output());
             assertTrue(badRun.output().contains("plan errors:\n  " + bad + ":4: "), badRun.output());
-            assertTrue(badRun.output().matches("(?s).*failed: \\d{2,} items, \\d{2,} fetched or already stored, 0 failed.*"),
+            assertTrue(
+                    badRun.output()
+                            .matches("(?s).*failed: \\d{2,} items, \\d{2,} fetched or already stored, 0 failed.*"),
                     "the rest of the go.mod still ran:\n" + badRun.output());
 
             Cli storage = cli("storage", "--server", ferry.url(), "--json");
@@ -84,7 +100,8 @@ class PrewarmIT {
             Path bin = tmp.resolve("fixtureapp");
             GoTool.Result build = go.run(app, "build", "-o", bin.toString(), ".");
             assertTrue(build.ok(), "go build with the upstream gone, after prewarm:\n" + build.output());
-            Process p = new ProcessBuilder(bin.toString()).redirectErrorStream(true).start();
+            Process p =
+                    new ProcessBuilder(bin.toString()).redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes());
             assertEquals(0, p.waitFor(), out);
             go.makeDeletable();
@@ -110,13 +127,30 @@ class PrewarmIT {
         assumeTrue(Skopeo.installed(), "skopeo not installed (apt-get install skopeo)");
         try (DockerRegistry upstream = new DockerRegistry(tmp.resolve("upstream"), null, null)) {
             OciFixtures.push(upstream.hostPort(), null, tmp.resolve("push-home"));
-            try (FerryProcess ferry = FerryProcess.start(tmp.resolve("data"), tmp.resolve("ferry.log"),
-                    Map.of("FERRY_ADMIN_TOKEN", TOKEN), "--go-upstream", "off", "--sumdb", "off",
-                    "--registry", "docker.io=" + upstream.url(), "--default-registry", "docker.io")) {
-                Cli prewarm = cli("prewarm", "image", "docker.io/library/duo:2.0", "library/tiny:1.0",
-                        "--platform", "linux/amd64", "--server", ferry.url());
+            try (FerryProcess ferry = FerryProcess.start(
+                    tmp.resolve("data"),
+                    tmp.resolve("ferry.log"),
+                    Map.of("FERRY_ADMIN_TOKEN", TOKEN),
+                    "--go-upstream",
+                    "off",
+                    "--sumdb",
+                    "off",
+                    "--registry",
+                    "docker.io=" + upstream.url(),
+                    "--default-registry",
+                    "docker.io")) {
+                Cli prewarm = cli(
+                        "prewarm",
+                        "image",
+                        "docker.io/library/duo:2.0",
+                        "library/tiny:1.0",
+                        "--platform",
+                        "linux/amd64",
+                        "--server",
+                        ferry.url());
                 assertEquals(0, prewarm.exit(), prewarm.output());
-                assertTrue(prewarm.output().contains("succeeded: 2 items, 2 fetched or already stored, 0 failed"),
+                assertTrue(
+                        prewarm.output().contains("succeeded: 2 items, 2 fetched or already stored, 0 failed"),
                         prewarm.output());
 
                 // A reference that does not exist: reported with the reason, exit 1.
@@ -142,8 +176,16 @@ class PrewarmIT {
     /** {@code skopeo copy} of one platform of {@code ref} from ferry into an OCI layout. */
     private static Skopeo.Result copyOne(Skopeo skopeo, String ref, String arch, String variant, Path dest)
             throws IOException, InterruptedException {
-        List<String> args = new ArrayList<>(List.of("copy", "-q", "--retry-times", "0", "--src-tls-verify=false",
-                "--override-os", "linux", "--override-arch", arch));
+        List<String> args = new ArrayList<>(List.of(
+                "copy",
+                "-q",
+                "--retry-times",
+                "0",
+                "--src-tls-verify=false",
+                "--override-os",
+                "linux",
+                "--override-arch",
+                arch));
         if (variant != null) {
             args.addAll(List.of("--override-variant", variant));
         }

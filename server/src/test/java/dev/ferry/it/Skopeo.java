@@ -30,7 +30,8 @@ final class Skopeo {
 
         @Override
         public String toString() {
-            return String.join(" ", command) + " -> exit " + exit + " in " + millis + " ms\nstdout: " + out() + "\nstderr: " + err;
+            return String.join(" ", command) + " -> exit " + exit + " in " + millis + " ms\nstdout: " + out()
+                    + "\nstderr: " + err;
         }
     }
 
@@ -53,9 +54,10 @@ final class Skopeo {
     }
 
     /** {@code skopeo copy --all SRC DEST} with TLS verification off on both sides. */
-    Result copy(String src, String dest, String srcCreds, String destCreds, String... extra) throws IOException, InterruptedException {
-        List<String> args = new ArrayList<>(List.of("copy", "-q", "--all", "--retry-times", "0",
-                "--src-tls-verify=false", "--dest-tls-verify=false"));
+    Result copy(String src, String dest, String srcCreds, String destCreds, String... extra)
+            throws IOException, InterruptedException {
+        List<String> args = new ArrayList<>(List.of(
+                "copy", "-q", "--all", "--retry-times", "0", "--src-tls-verify=false", "--dest-tls-verify=false"));
         if (srcCreds != null) {
             args.addAll(List.of("--src-creds", srcCreds));
         }
@@ -69,7 +71,8 @@ final class Skopeo {
     }
 
     enum Timeout {
-        INSPECT(60), COPY(180);
+        INSPECT(60),
+        COPY(180);
 
         final int seconds;
 
@@ -88,12 +91,15 @@ final class Skopeo {
         pb.environment().put("REGISTRY_AUTH_FILE", home.resolve("auth.json").toString());
         pb.environment().remove("DOCKER_CONFIG");
         long t0 = System.nanoTime();
-        Process p = pb.redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
+        Process p = pb.redirectInput(
+                        ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                .start();
         CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> readAll(p.getInputStream()));
         CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()));
         if (!p.waitFor(limit.seconds, TimeUnit.SECONDS)) {
             p.destroyForcibly();
-            throw new AssertionError("skopeo " + String.join(" ", args) + " did not finish within " + limit.seconds + "s");
+            throw new AssertionError(
+                    "skopeo " + String.join(" ", args) + " did not finish within " + limit.seconds + "s");
         }
         long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
         return new Result(cmd, p.exitValue(), out.join(), new String(err.join(), StandardCharsets.UTF_8), ms);

@@ -31,10 +31,17 @@ class SlowUpstreamIT {
         String key = Fixtures.sumdbKey();
         String sumdbName = key.split("\\+")[0];
         try (StaticGoProxy good = new StaticGoProxy(Fixtures.goProxyTree());
-             StaticGoProxy slow = StaticGoProxy.slow(64, Fixtures.goProxyTree())) {
+                StaticGoProxy slow = StaticGoProxy.slow(64, Fixtures.goProxyTree())) {
             String gosumdb = key + " " + good.url() + "/sumdb/" + sumdbName;
-            try (FerryProcess ferry = FerryProcess.start(tmp.resolve("data"), tmp.resolve("ferry.log"),
-                    "--go-upstream", slow.url() + "|" + good.url(), "--sumdb", key, "--admin-token", TOKEN)) {
+            try (FerryProcess ferry = FerryProcess.start(
+                    tmp.resolve("data"),
+                    tmp.resolve("ferry.log"),
+                    "--go-upstream",
+                    slow.url() + "|" + good.url(),
+                    "--sumdb",
+                    key,
+                    "--admin-token",
+                    TOKEN)) {
                 Path app = Fixtures.copyApp(tmp.resolve("app"));
                 GoTool go = new GoTool(tmp.resolve("go"), ferry.url(), gosumdb);
                 GoTool.Result download = go.run(app, "mod", "download", "all");
@@ -42,7 +49,8 @@ class SlowUpstreamIT {
                 assertTrue(go.run(app, "mod", "verify").ok(), "go mod verify");
                 go.makeDeletable();
 
-                List<String> zips = good.paths().stream().filter(p -> p.endsWith(".zip")).toList();
+                List<String> zips =
+                        good.paths().stream().filter(p -> p.endsWith(".zip")).toList();
                 assertTrue(zips.size() >= 20, "zips from GOOD: " + zips.size());
                 int asked = slow.requests();
                 System.out.println("SlowUpstreamIT: SLOW asked " + asked + " times, GOOD " + good.requests());
@@ -50,7 +58,8 @@ class SlowUpstreamIT {
 
                 JsonNode s = upstream(ferry, slow.url());
                 assertTrue(s.get("failures").path("slow").asInt() >= 1, s.toPrettyString());
-                assertTrue(List.of("open", "half_open", "closed").contains(s.get("breaker").asText()));
+                assertTrue(List.of("open", "half_open", "closed")
+                        .contains(s.get("breaker").asText()));
                 assertEquals(0, upstream(ferry, good.url()).get("failures").size(), "GOOD never failed");
             }
         }
@@ -58,11 +67,17 @@ class SlowUpstreamIT {
 
     private static JsonNode upstream(FerryProcess ferry, String url) throws Exception {
         HttpRequest r = HttpRequest.newBuilder(URI.create(ferry.url() + "/admin/api/upstreams"))
-                .header("Authorization", "Bearer " + TOKEN).GET().build();
+                .header("Authorization", "Bearer " + TOKEN)
+                .GET()
+                .build();
         try (HttpClient http = HttpClient.newHttpClient()) {
             HttpResponse<String> res = http.send(r, HttpResponse.BodyHandlers.ofString());
             assertEquals(200, res.statusCode(), res.body());
-            for (JsonNode u : new ObjectMapper().readTree(res.body()).get("pools").get("go").get("upstreams")) {
+            for (JsonNode u : new ObjectMapper()
+                    .readTree(res.body())
+                    .get("pools")
+                    .get("go")
+                    .get("upstreams")) {
                 if (u.get("url").asText().equals(url)) {
                     return u;
                 }

@@ -99,7 +99,8 @@ final class StaticGoProxy implements AutoCloseable {
             boolean head = ex.getRequestMethod().equals("HEAD");
             ex.sendResponseHeaders(200, head ? -1 : size);
             if (!head) {
-                try (InputStream in = Files.newInputStream(file); OutputStream out = ex.getResponseBody()) {
+                try (InputStream in = Files.newInputStream(file);
+                        OutputStream out = ex.getResponseBody()) {
                     if (drip > 0) {
                         write(out, in.readAllBytes());
                     } else {

@@ -48,9 +48,16 @@ class FerryTest {
     }
 
     FerryConfig config(ListenAddress listen, Path data) {
-        return new FerryConfig(listen, data, "off",
-                new GoProxyList(List.of()), Duration.ofMinutes(5), Duration.ofMinutes(1), UpstreamTimeouts.defaults(),
-                Level.INFO, false);
+        return new FerryConfig(
+                listen,
+                data,
+                "off",
+                new GoProxyList(List.of()),
+                Duration.ofMinutes(5),
+                Duration.ofMinutes(1),
+                UpstreamTimeouts.defaults(),
+                Level.INFO,
+                false);
     }
 
     HttpResponse<String> get(String url) throws IOException, InterruptedException {
@@ -71,7 +78,8 @@ class FerryTest {
         try (ferry) {
             assertTrue(ferry.port() > 0);
             assertEquals("http://127.0.0.1:" + ferry.port(), ferry.url());
-            assertEquals("ferry ready on http://127.0.0.1:" + ferry.port(),
+            assertEquals(
+                    "ferry ready on http://127.0.0.1:" + ferry.port(),
                     captured.toString(StandardCharsets.UTF_8).strip());
             assertTrue(Files.isDirectory(tmp.resolve("data").resolve("store")));
 
@@ -116,7 +124,8 @@ class FerryTest {
 
     @Test
     void anAddressInUseFailsStartWithTheReasonAndLeavesTheStoreClosed() throws Exception {
-        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+        try (java.net.ServerSocket taken =
+                new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
             ListenAddress busy = new ListenAddress("127.0.0.1", taken.getLocalPort());
             IOException e = assertThrows(IOException.class, () -> Ferry.start(config(busy)));
             assertTrue(e.getMessage().startsWith("cannot listen on 127.0.0.1:" + taken.getLocalPort()), e.getMessage());
@@ -155,11 +164,22 @@ class FerryTest {
         JsonNode exported;
         try (Ferry a = Ferry.start(config(new ListenAddress("127.0.0.1", 0), dataA))) {
             String token = Files.readString(dataA.resolve(AdminAuth.TOKEN_FILE)).strip();
-            ObjectNode set = json.createObjectNode().put("content", yaml).put("fileName", "plant.yaml").put("refresh", "6h");
-            assertEquals(201, admin(a, token, "POST", "/admin/api/mirror-sets", set).statusCode());
-            ObjectNode export = json.createObjectNode().put("to", Files.createDirectories(tmp.resolve("medium")).toString());
-            exported = finished(a, token, "/admin/api/exports/",
-                    json.readTree(admin(a, token, "POST", "/admin/api/exports", export).body()).get("id").asText());
+            ObjectNode set = json.createObjectNode()
+                    .put("content", yaml)
+                    .put("fileName", "plant.yaml")
+                    .put("refresh", "6h");
+            assertEquals(
+                    201, admin(a, token, "POST", "/admin/api/mirror-sets", set).statusCode());
+            ObjectNode export = json.createObjectNode()
+                    .put("to", Files.createDirectories(tmp.resolve("medium")).toString());
+            exported = finished(
+                    a,
+                    token,
+                    "/admin/api/exports/",
+                    json.readTree(admin(a, token, "POST", "/admin/api/exports", export)
+                                    .body())
+                            .get("id")
+                            .asText());
         }
         assertEquals("SUCCEEDED", exported.path("state").asText(), exported.toString());
         assertTrue(exported.toString().contains("{\"what\":\"mirror sets\",\"value\":1}"), exported.toString());
@@ -167,18 +187,25 @@ class FerryTest {
         Path dataB = Files.createDirectories(tmp.resolve("b"));
         try (Ferry b = Ferry.start(config(new ListenAddress("127.0.0.1", 0), dataB))) {
             String token = Files.readString(dataB.resolve(AdminAuth.TOKEN_FILE)).strip();
-            ObjectNode imp = json.createObjectNode().put("from", exported.path("directory").asText());
+            ObjectNode imp = json.createObjectNode()
+                    .put("from", exported.path("directory").asText());
             imp.putArray("trust").add(signer.verifier().encoded());
             HttpResponse<String> started = admin(b, token, "POST", "/admin/api/imports", imp);
             assertEquals(202, started.statusCode(), started.body());
-            JsonNode imported = finished(b, token, "/admin/api/imports/", json.readTree(started.body()).get("id").asText());
+            JsonNode imported = finished(
+                    b,
+                    token,
+                    "/admin/api/imports/",
+                    json.readTree(started.body()).get("id").asText());
             assertEquals("SUCCEEDED", imported.path("state").asText(), imported.toString());
             // The sets are registered once the import job has ended, on a thread of their own.
             JsonNode sets;
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             do {
                 Thread.sleep(20); // polling interval, bounded by the deadline
-                sets = json.readTree(admin(b, token, "GET", "/admin/api/mirror-sets", null).body()).get("mirrorSets");
+                sets = json.readTree(admin(b, token, "GET", "/admin/api/mirror-sets", null)
+                                .body())
+                        .get("mirrorSets");
             } while (sets.isEmpty() && System.nanoTime() < deadline);
             assertEquals(1, sets.size(), sets.toString());
             assertEquals("plant", sets.get(0).path("name").asText(), sets.toString());
@@ -187,17 +214,25 @@ class FerryTest {
     }
 
     HttpResponse<String> admin(Ferry f, String token, String method, String path, JsonNode body) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(f.url() + path)).header("Authorization", "Bearer " + token)
-                .header("Content-Type", "application/json")
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofString(body.toString())).build(), HttpResponse.BodyHandlers.ofString());
+        return http.send(
+                HttpRequest.newBuilder(URI.create(f.url() + path))
+                        .header("Authorization", "Bearer " + token)
+                        .header("Content-Type", "application/json")
+                        .method(
+                                method,
+                                body == null
+                                        ? HttpRequest.BodyPublishers.noBody()
+                                        : HttpRequest.BodyPublishers.ofString(body.toString()))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     /** Polls a job until it ended (bounded by a deadline). */
     JsonNode finished(Ferry f, String token, String jobs, String id) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (true) {
-            JsonNode p = new ObjectMapper().readTree(admin(f, token, "GET", jobs + id, null).body());
+            JsonNode p = new ObjectMapper()
+                    .readTree(admin(f, token, "GET", jobs + id, null).body());
             if (!p.path("state").asText().equals("RUNNING") || System.nanoTime() > deadline) {
                 return p;
             }

@@ -50,7 +50,9 @@ class RegistryFaultsTest {
 
     @TempDir
     Path tmp;
-    final WireMockServer upstream = new WireMockServer(wireMockConfig().bindAddress("127.0.0.1").dynamicPort());
+
+    final WireMockServer upstream =
+            new WireMockServer(wireMockConfig().bindAddress("127.0.0.1").dynamicPort());
     final HttpClient http = HttpClient.newHttpClient();
     Ferry ferry;
 
@@ -58,14 +60,35 @@ class RegistryFaultsTest {
     void start() throws Exception {
         upstream.start();
         URI base = URI.create("http://127.0.0.1:" + upstream.port());
-        Upstream endpoint = new Upstream(base, base.toString(), AfterFailure.MOVE_ON, 1, Credentials.NONE,
+        Upstream endpoint = new Upstream(
+                base,
+                base.toString(),
+                AfterFailure.MOVE_ON,
+                1,
+                Credentials.NONE,
                 new UpstreamTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ofSeconds(2)));
         // A tag TTL of zero: every pull of a tag asks the endpoint again, so "down" is noticed at once.
-        OciConfig oci = new OciConfig(List.of(new RegistryConfig("docker.io", List.of(endpoint))), "docker.io",
-                List.of(), Duration.ZERO, 1 << 20, Duration.ofHours(1), false, false, RegistryUsers.NONE);
-        FerryConfig config = new FerryConfig(new ListenAddress("127.0.0.1", 0), tmp.resolve("data"), "off",
-                new GoProxyList(List.of()), Duration.ofMinutes(5), Duration.ofMinutes(1), UpstreamTimeouts.defaults(),
-                Level.SEVERE, false).withOci(oci);
+        OciConfig oci = new OciConfig(
+                List.of(new RegistryConfig("docker.io", List.of(endpoint))),
+                "docker.io",
+                List.of(),
+                Duration.ZERO,
+                1 << 20,
+                Duration.ofHours(1),
+                false,
+                false,
+                RegistryUsers.NONE);
+        FerryConfig config = new FerryConfig(
+                        new ListenAddress("127.0.0.1", 0),
+                        tmp.resolve("data"),
+                        "off",
+                        new GoProxyList(List.of()),
+                        Duration.ofMinutes(5),
+                        Duration.ofMinutes(1),
+                        UpstreamTimeouts.defaults(),
+                        Level.SEVERE,
+                        false)
+                .withOci(oci);
         ferry = Ferry.start(config);
     }
 
@@ -84,8 +107,11 @@ class RegistryFaultsTest {
         tampered[tampered.length / 2] ^= 1;
         String digest = sha256(good);
         String path = "/v2/library/app/blobs/" + digest;
-        upstream.stubFor(get(urlEqualTo(path)).willReturn(aResponse().withStatus(200)
-                .withHeader("Content-Type", "application/octet-stream").withBody(tampered)));
+        upstream.stubFor(get(urlEqualTo(path))
+                .willReturn(aResponse()
+                        .withStatus(200)
+                        .withHeader("Content-Type", "application/octet-stream")
+                        .withBody(tampered)));
 
         // The client either sees a 502 or a body cut short of its Content-Length: never a clean, wrong answer.
         try {
@@ -103,7 +129,8 @@ class RegistryFaultsTest {
         assertTrue(new String(after.body(), StandardCharsets.UTF_8).contains("BLOB_UNKNOWN"));
 
         upstream.resetAll();
-        upstream.stubFor(get(urlEqualTo(path)).willReturn(aResponse().withStatus(200).withBody(good)));
+        upstream.stubFor(
+                get(urlEqualTo(path)).willReturn(aResponse().withStatus(200).withBody(good)));
         HttpResponse<byte[]> fixed = pull(path);
         assertEquals(200, fixed.statusCode());
         assertArrayEquals(good, fixed.body());
@@ -116,8 +143,11 @@ class RegistryFaultsTest {
         String digest = sha256(manifest);
         String path = "/v2/library/app/manifests/" + digest;
         byte[] other = manifest("sha256:" + "c".repeat(64));
-        upstream.stubFor(get(urlEqualTo(path)).willReturn(aResponse().withStatus(200)
-                .withHeader("Content-Type", OCI_MANIFEST).withBody(other)));
+        upstream.stubFor(get(urlEqualTo(path))
+                .willReturn(aResponse()
+                        .withStatus(200)
+                        .withHeader("Content-Type", OCI_MANIFEST)
+                        .withBody(other)));
 
         HttpResponse<byte[]> r = pull(path);
         assertEquals(502, r.statusCode(), new String(r.body(), StandardCharsets.UTF_8));
@@ -132,13 +162,24 @@ class RegistryFaultsTest {
         byte[] manifest = manifest("sha256:" + "d".repeat(64));
         String digest = sha256(manifest);
         String tag = "/v2/library/app/manifests/1.0";
-        upstream.stubFor(head(urlEqualTo(tag)).willReturn(aResponse().withStatus(200)
-                .withHeader("Content-Type", OCI_MANIFEST).withHeader("Docker-Content-Digest", digest)
-                .withHeader("Content-Length", String.valueOf(manifest.length))));
-        upstream.stubFor(get(urlEqualTo(tag)).willReturn(aResponse().withStatus(200)
-                .withHeader("Content-Type", OCI_MANIFEST).withHeader("Docker-Content-Digest", digest).withBody(manifest)));
-        upstream.stubFor(get(urlEqualTo("/v2/library/app/manifests/" + digest)).willReturn(aResponse().withStatus(200)
-                .withHeader("Content-Type", OCI_MANIFEST).withHeader("Docker-Content-Digest", digest).withBody(manifest)));
+        upstream.stubFor(head(urlEqualTo(tag))
+                .willReturn(aResponse()
+                        .withStatus(200)
+                        .withHeader("Content-Type", OCI_MANIFEST)
+                        .withHeader("Docker-Content-Digest", digest)
+                        .withHeader("Content-Length", String.valueOf(manifest.length))));
+        upstream.stubFor(get(urlEqualTo(tag))
+                .willReturn(aResponse()
+                        .withStatus(200)
+                        .withHeader("Content-Type", OCI_MANIFEST)
+                        .withHeader("Docker-Content-Digest", digest)
+                        .withBody(manifest)));
+        upstream.stubFor(get(urlEqualTo("/v2/library/app/manifests/" + digest))
+                .willReturn(aResponse()
+                        .withStatus(200)
+                        .withHeader("Content-Type", OCI_MANIFEST)
+                        .withHeader("Docker-Content-Digest", digest)
+                        .withBody(manifest)));
         HttpResponse<byte[]> fresh = pull(tag);
         assertEquals(200, fresh.statusCode());
         assertTrue(fresh.headers().firstValue("X-Ferry-Stale").isEmpty());
@@ -162,18 +203,25 @@ class RegistryFaultsTest {
      * nothing was stored either, or the store would have answered), until an admin releases it.
      */
     private void assertQuarantinedThenReleased(String path) throws Exception {
-        String token = java.nio.file.Files.readString(tmp.resolve("data").resolve("admin-token")).strip();
-        HttpResponse<String> status = http.send(HttpRequest.newBuilder(URI.create(ferry.url() + "/admin/api/upstreams"))
-                .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
+        String token = java.nio.file.Files.readString(tmp.resolve("data").resolve("admin-token"))
+                .strip();
+        HttpResponse<String> status = http.send(
+                HttpRequest.newBuilder(URI.create(ferry.url() + "/admin/api/upstreams"))
+                        .header("Authorization", "Bearer " + token)
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertTrue(status.body().contains("\"quarantine\":{"), status.body());
         int before = upstream.getAllServeEvents().size();
         HttpResponse<byte[]> lastResort = pull(path);
         assertEquals(404, lastResort.statusCode(), new String(lastResort.body(), StandardCharsets.UTF_8));
         assertTrue(upstream.getAllServeEvents().size() > before, "the only endpoint is asked as the last resort");
         String name = java.net.URLEncoder.encode("http://127.0.0.1:" + upstream.port(), StandardCharsets.UTF_8);
-        HttpResponse<String> released = http.send(HttpRequest.newBuilder(URI.create(ferry.url() + "/admin/api/upstreams/"
-                        + name + "/release")).POST(HttpRequest.BodyPublishers.noBody())
-                .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> released = http.send(
+                HttpRequest.newBuilder(URI.create(ferry.url() + "/admin/api/upstreams/" + name + "/release"))
+                        .POST(HttpRequest.BodyPublishers.noBody())
+                        .header("Authorization", "Bearer " + token)
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertEquals(200, released.statusCode(), released.body());
         assertTrue(released.body().contains("quarantine for"), released.body());
     }
@@ -184,18 +232,26 @@ class RegistryFaultsTest {
     }
 
     private HttpResponse<byte[]> pull(String path) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(ferry.url() + path)).timeout(Duration.ofSeconds(20))
-                .header("Accept", OCI_MANIFEST).build(), HttpResponse.BodyHandlers.ofByteArray());
+        return http.send(
+                HttpRequest.newBuilder(URI.create(ferry.url() + path))
+                        .timeout(Duration.ofSeconds(20))
+                        .header("Accept", OCI_MANIFEST)
+                        .build(),
+                HttpResponse.BodyHandlers.ofByteArray());
     }
 
     private static byte[] manifest(String layer) {
         return ("{\"schemaVersion\":2,\"mediaType\":\"" + OCI_MANIFEST + "\",\"config\":{\"mediaType\":"
-                + "\"application/vnd.oci.image.config.v1+json\",\"digest\":\"sha256:" + "e".repeat(64) + "\",\"size\":2},"
-                + "\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"" + layer
-                + "\",\"size\":10}]}").getBytes(StandardCharsets.UTF_8);
+                        + "\"application/vnd.oci.image.config.v1+json\",\"digest\":\"sha256:" + "e".repeat(64)
+                        + "\",\"size\":2},"
+                        + "\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\""
+                        + layer
+                        + "\",\"size\":10}]}")
+                .getBytes(StandardCharsets.UTF_8);
     }
 
     private static String sha256(byte[] bytes) throws Exception {
-        return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        return "sha256:"
+                + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
     }
 }

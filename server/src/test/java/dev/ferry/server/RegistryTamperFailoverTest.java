@@ -11,14 +11,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.core.Options;
-import dev.ferry.server.registryauth.RegistryUsers;
 import dev.ferry.server.config.FerryConfig;
 import dev.ferry.server.config.ListenAddress;
 import dev.ferry.server.config.OciConfig;
 import dev.ferry.server.config.RegistryConfig;
+import dev.ferry.server.registryauth.RegistryUsers;
+import dev.ferry.upstreams.goproxy.GoProxyList;
 import dev.ferry.upstreams.pool.AfterFailure;
 import dev.ferry.upstreams.pool.Credentials;
-import dev.ferry.upstreams.goproxy.GoProxyList;
 import dev.ferry.upstreams.pool.Upstream;
 import dev.ferry.upstreams.pool.UpstreamTimeouts;
 import java.net.URI;
@@ -46,9 +46,13 @@ class RegistryTamperFailoverTest {
     @TempDir
     Path tmp;
     /** With a Content-Length (as registries send), so clients follow the download as it arrives. */
-    final WireMockServer liar = new WireMockServer(wireMockConfig().bindAddress("127.0.0.1").dynamicPort()
+    final WireMockServer liar = new WireMockServer(wireMockConfig()
+            .bindAddress("127.0.0.1")
+            .dynamicPort()
             .useChunkedTransferEncoding(Options.ChunkedEncodingPolicy.NEVER));
-    final WireMockServer honest = new WireMockServer(wireMockConfig().bindAddress("127.0.0.1").dynamicPort());
+
+    final WireMockServer honest =
+            new WireMockServer(wireMockConfig().bindAddress("127.0.0.1").dynamicPort());
     final HttpClient http = HttpClient.newHttpClient();
     Ferry ferry;
 
@@ -56,17 +60,38 @@ class RegistryTamperFailoverTest {
     void start() throws Exception {
         liar.start();
         honest.start();
-        OciConfig oci = new OciConfig(List.of(new RegistryConfig("docker.io", List.of(endpoint(liar), endpoint(honest)))),
-                "docker.io", List.of(), Duration.ZERO, 1 << 20, Duration.ofHours(1), false, false, RegistryUsers.NONE);
-        FerryConfig config = new FerryConfig(new ListenAddress("127.0.0.1", 0), tmp.resolve("data"), "off",
-                new GoProxyList(List.of()), Duration.ofMinutes(5), Duration.ofMinutes(1), UpstreamTimeouts.defaults(),
-                Level.SEVERE, false).withOci(oci);
+        OciConfig oci = new OciConfig(
+                List.of(new RegistryConfig("docker.io", List.of(endpoint(liar), endpoint(honest)))),
+                "docker.io",
+                List.of(),
+                Duration.ZERO,
+                1 << 20,
+                Duration.ofHours(1),
+                false,
+                false,
+                RegistryUsers.NONE);
+        FerryConfig config = new FerryConfig(
+                        new ListenAddress("127.0.0.1", 0),
+                        tmp.resolve("data"),
+                        "off",
+                        new GoProxyList(List.of()),
+                        Duration.ofMinutes(5),
+                        Duration.ofMinutes(1),
+                        UpstreamTimeouts.defaults(),
+                        Level.SEVERE,
+                        false)
+                .withOci(oci);
         ferry = Ferry.start(config);
     }
 
     private static Upstream endpoint(WireMockServer server) {
         URI base = URI.create("http://127.0.0.1:" + server.port());
-        return new Upstream(base, base.toString(), AfterFailure.MOVE_ON, 1, Credentials.NONE,
+        return new Upstream(
+                base,
+                base.toString(),
+                AfterFailure.MOVE_ON,
+                1,
+                Credentials.NONE,
                 new UpstreamTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ofSeconds(2)));
     }
 
@@ -85,12 +110,14 @@ class RegistryTamperFailoverTest {
         byte[] good = "a small config blob ".repeat(140).getBytes(StandardCharsets.UTF_8);
         byte[] tampered = good.clone();
         tampered[tampered.length / 2] ^= 1;
-        String digest = "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(good));
+        String digest = "sha256:"
+                + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(good));
         String path = "/v2/library/app/blobs/" + digest;
         // In pieces, so the client's response has taken in most of the bytes before the digest fails.
-        liar.stubFor(get(urlEqualTo(path)).willReturn(aResponse().withStatus(200).withBody(tampered)
-                .withChunkedDribbleDelay(4, 400)));
-        honest.stubFor(get(urlEqualTo(path)).willReturn(aResponse().withStatus(200).withBody(good)));
+        liar.stubFor(get(urlEqualTo(path))
+                .willReturn(aResponse().withStatus(200).withBody(tampered).withChunkedDribbleDelay(4, 400)));
+        honest.stubFor(
+                get(urlEqualTo(path)).willReturn(aResponse().withStatus(200).withBody(good)));
 
         HttpResponse<byte[]> r = pull(path);
 
@@ -98,9 +125,13 @@ class RegistryTamperFailoverTest {
         assertArrayEquals(good, r.body());
         liar.verify(1, getRequestedFor(urlEqualTo(path)));
         honest.verify(1, getRequestedFor(urlEqualTo(path)));
-        String token = java.nio.file.Files.readString(tmp.resolve("data").resolve("admin-token")).strip();
-        HttpResponse<String> status = http.send(HttpRequest.newBuilder(URI.create(ferry.url() + "/admin/api/upstreams"))
-                .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
+        String token = java.nio.file.Files.readString(tmp.resolve("data").resolve("admin-token"))
+                .strip();
+        HttpResponse<String> status = http.send(
+                HttpRequest.newBuilder(URI.create(ferry.url() + "/admin/api/upstreams"))
+                        .header("Authorization", "Bearer " + token)
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertTrue(status.body().contains("\"subject\":\"blob " + digest), status.body());
 
         // Served from the store now: neither endpoint is asked again, and the bytes are the right ones.
@@ -112,7 +143,10 @@ class RegistryTamperFailoverTest {
     }
 
     private HttpResponse<byte[]> pull(String path) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(ferry.url() + path)).timeout(Duration.ofSeconds(20)).build(),
+        return http.send(
+                HttpRequest.newBuilder(URI.create(ferry.url() + path))
+                        .timeout(Duration.ofSeconds(20))
+                        .build(),
                 HttpResponse.BodyHandlers.ofByteArray());
     }
 }

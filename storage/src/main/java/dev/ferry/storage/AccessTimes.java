@@ -60,8 +60,10 @@ final class AccessTimes {
             tracker.flush();
         } catch (IOException | RuntimeException e) {
             if (!store.isClosing()) {
-                System.getLogger("ferry.storage").log(System.Logger.Level.WARNING,
-                        "writing access times failed (those uses are forgotten): " + e);
+                System.getLogger("ferry.storage")
+                        .log(
+                                System.Logger.Level.WARNING,
+                                "writing access times failed (those uses are forgotten): " + e);
             }
         }
     }

@@ -29,6 +29,7 @@ final class ChunkedInputStream extends InputStream {
     private int chunkLength;
     /** Set by {@link #locate}. */
     private long located;
+
     private boolean released;
 
     ChunkedInputStream(RocksContentStore store, ObjectRecord record, long offset, long length) {
@@ -210,7 +211,8 @@ final class ChunkedInputStream extends InputStream {
     }
 
     private IOException missing(byte[] digest) {
-        return new IOException("store corrupt: chunk " + Sha256.of(digest) + " of object " + record.id() + " is missing");
+        return new IOException(
+                "store corrupt: chunk " + Sha256.of(digest) + " of object " + record.id() + " is missing");
     }
 
     private IndexEntry seek() throws IOException {

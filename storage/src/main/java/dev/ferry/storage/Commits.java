@@ -80,8 +80,8 @@ final class Commits {
     }
 
     /** A batch over the store's names, metadata and pins, for {@link #commit}'s build. */
-    RocksStoreBatch storeBatch(RocksContentStore store, WriteBatch batch, StoredObject committing,
-            List<String> touched) {
+    RocksStoreBatch storeBatch(
+            RocksContentStore store, WriteBatch batch, StoredObject committing, List<String> touched) {
         return new RocksStoreBatch(store, batch, committing, inFlight, touched);
     }
 }

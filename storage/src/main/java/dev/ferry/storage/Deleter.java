@@ -36,8 +36,14 @@ final class Deleter {
     private final Executor background;
     private final Clock clock;
 
-    Deleter(RocksContentStore store, Commits commits, ObjectReaders readers, Reclaimer reclaimer, AccessTimes access,
-            Executor background, Clock clock) {
+    Deleter(
+            RocksContentStore store,
+            Commits commits,
+            ObjectReaders readers,
+            Reclaimer reclaimer,
+            AccessTimes access,
+            Executor background,
+            Clock clock) {
         this.store = store;
         this.commits = commits;
         this.readers = readers;
@@ -60,28 +66,30 @@ final class Deleter {
     Deleted delete(Sha256 digest, boolean force, boolean evicting) throws IOException {
         Deleted[] refused = {null};
         ObjectRecord[] found = {null};
-        boolean written = store.withDb(() -> commits.commit((batch, touched) -> {
-            String objectKey = CommitsInFlight.object(digest);
-            // Commits naming or pinning this object touch its key: wait, so their names and pins are seen.
-            commits.awaitQuiet(objectKey);
-            byte[] value = store.db().get(store.objects, ObjectRecord.key(digest));
-            if (value == null) {
-                refused[0] = Deleted.ABSENT;
-                return false;
-            }
-            found[0] = ObjectRecord.decode(value);
-            List<String> sets = store.pinSetsOf(digest);
-            if (!sets.isEmpty() && !force) {
-                refused[0] = Deleted.PINNED;
-                return false;
-            }
-            touched.add(objectKey);
-            dropRecord(batch, digest, found[0], evicting);
-            dropPins(batch, digest, sets, found[0].size());
-            dropNames(batch, digest, touched);
-            access.delete(batch, digest);
-            return true;
-        }, () -> {}));
+        boolean written = store.withDb(() -> commits.commit(
+                (batch, touched) -> {
+                    String objectKey = CommitsInFlight.object(digest);
+                    // Commits naming or pinning this object touch its key: wait, so their names and pins are seen.
+                    commits.awaitQuiet(objectKey);
+                    byte[] value = store.db().get(store.objects, ObjectRecord.key(digest));
+                    if (value == null) {
+                        refused[0] = Deleted.ABSENT;
+                        return false;
+                    }
+                    found[0] = ObjectRecord.decode(value);
+                    List<String> sets = store.pinSetsOf(digest);
+                    if (!sets.isEmpty() && !force) {
+                        refused[0] = Deleted.PINNED;
+                        return false;
+                    }
+                    touched.add(objectKey);
+                    dropRecord(batch, digest, found[0], evicting);
+                    dropPins(batch, digest, sets, found[0].size());
+                    dropNames(batch, digest, touched);
+                    access.delete(batch, digest);
+                    return true;
+                },
+                () -> {}));
         if (!written) {
             return refused[0];
         }

@@ -10,5 +10,12 @@ package dev.ferry.storage;
  * @param deferredReads evicted objects whose chunks are freed only when the reads streaming them end
  * @param reachedTarget false when every unpinned object was tried and the store is still above the target
  */
-public record EvictionReport(long targetBytes, long sizeBefore, long sizeAfter, long evictedObjects,
-        long evictedBytes, long skippedPinned, long deferredReads, boolean reachedTarget) {}
+public record EvictionReport(
+        long targetBytes,
+        long sizeBefore,
+        long sizeAfter,
+        long evictedObjects,
+        long evictedBytes,
+        long skippedPinned,
+        long deferredReads,
+        boolean reachedTarget) {}

@@ -46,15 +46,22 @@ final class Evictor {
                         long t0 = System.nanoTime();
                         EvictionReport r = evict(lowWatermarkBytes);
                         long ms = (System.nanoTime() - t0) / 1_000_000;
-                        System.getLogger("ferry.storage").log(System.Logger.Level.INFO, "evicted " + r.evictedObjects()
-                                + " objects (" + r.evictedBytes() + " bytes) in " + ms + " ms: size " + r.sizeBefore()
-                                + " -> " + r.sizeAfter() + " bytes (quota " + quota + ", target " + r.targetBytes()
-                                + "), " + r.skippedPinned() + " pinned passed over"
-                                + (r.reachedTarget() ? "" : "; nothing unpinned is left to evict"));
+                        System.getLogger("ferry.storage")
+                                .log(
+                                        System.Logger.Level.INFO,
+                                        "evicted " + r.evictedObjects()
+                                                + " objects (" + r.evictedBytes() + " bytes) in " + ms + " ms: size "
+                                                + r.sizeBefore()
+                                                + " -> " + r.sizeAfter() + " bytes (quota " + quota + ", target "
+                                                + r.targetBytes()
+                                                + "), " + r.skippedPinned() + " pinned passed over"
+                                                + (r.reachedTarget() ? "" : "; nothing unpinned is left to evict"));
                     }
                 } catch (IOException | RuntimeException e) {
-                    System.getLogger("ferry.storage").log(System.Logger.Level.WARNING,
-                            "eviction to the quota failed (retried at the next commit): " + e);
+                    System.getLogger("ferry.storage")
+                            .log(
+                                    System.Logger.Level.WARNING,
+                                    "eviction to the quota failed (retried at the next commit): " + e);
                 }
             });
         }
@@ -101,8 +108,8 @@ final class Evictor {
             after = page.get(page.size() - 1);
         }
         long now = store.size();
-        return new EvictionReport(target, before, now, evicted, evictedBytes, pinned, deferred,
-                now - deferredBytes <= target);
+        return new EvictionReport(
+                target, before, now, evicted, evictedBytes, pinned, deferred, now - deferredBytes <= target);
     }
 
     private List<byte[]> page(byte[] after) throws IOException {

@@ -33,25 +33,25 @@ final class LifecycleIndex {
     }
 
     private static void build(RocksContentStore store, Batches batches, long minuteNow) throws RocksDBException {
-            try (RocksIterator it = store.db().newIterator(store.names)) {
-                for (it.seekToFirst(); it.isValid(); it.next()) {
-                    String name = StoreLayout.Meta.decodeKey(it.key());
-                    batches.put(store.nameRefs, StoreLayout.NameRef.key(StoreLayout.Name.decode(it.value()), name));
-                }
-                it.status();
+        try (RocksIterator it = store.db().newIterator(store.names)) {
+            for (it.seekToFirst(); it.isValid(); it.next()) {
+                String name = StoreLayout.Meta.decodeKey(it.key());
+                batches.put(store.nameRefs, StoreLayout.NameRef.key(StoreLayout.Name.decode(it.value()), name));
             }
-            try (RocksIterator it = store.db().newIterator(store.objects)) {
-                for (it.seekToFirst(); it.isValid(); it.next()) {
-                    Sha256 object = Sha256.of(it.key());
-                    if (store.db().get(store.access, StoreLayout.Access.key(object)) == null) {
-                        batches.batch.put(store.access, StoreLayout.Access.key(object),
-                                StoreLayout.Access.value(minuteNow));
-                        batches.put(store.accessByTime, StoreLayout.Access.timeKey(minuteNow, object));
-                    }
+            it.status();
+        }
+        try (RocksIterator it = store.db().newIterator(store.objects)) {
+            for (it.seekToFirst(); it.isValid(); it.next()) {
+                Sha256 object = Sha256.of(it.key());
+                if (store.db().get(store.access, StoreLayout.Access.key(object)) == null) {
+                    batches.batch.put(
+                            store.access, StoreLayout.Access.key(object), StoreLayout.Access.value(minuteNow));
+                    batches.put(store.accessByTime, StoreLayout.Access.timeKey(minuteNow, object));
                 }
-                it.status();
             }
-            batches.flush();
+            it.status();
+        }
+        batches.flush();
     }
 
     private static final class Batches implements AutoCloseable {

@@ -19,7 +19,11 @@ import org.rocksdb.WriteBatch;
  * {@link RocksObjectAssembler} (which is given the cuts), so both keep the same crash and reclaim guarantees.
  */
 final class PendingObject {
-    private enum State { OPEN, COMMITTED, ABORTED }
+    private enum State {
+        OPEN,
+        COMMITTED,
+        ABORTED
+    }
 
     private final RocksContentStore store;
     private final String kind;
@@ -52,21 +56,25 @@ final class PendingObject {
     void storeChunk(byte[] b, int off, int len) throws IOException {
         chunkDigest.update(b, off, len);
         byte[] digest = chunkDigest.digest();
-        store.inFlight().referencing(Sha256.of(digest), pinned -> store.withDb(() -> {
-                batch.clear();
-                // Present ref key <=> chunk stored (they are deleted together); never rewrite a stored chunk,
-                // unless the store is repairing and the stored bytes no longer hash to their address.
-                if (store.db().get(store.refs, digest) == null) {
-                    batch.put(store.chunks, digest, Arrays.copyOfRange(b, off, off + len));
-                    batch.merge(store.counters, Counter.CHUNKS.key(), Count.PLUS_ONE);
-                    batch.merge(store.counters, Counter.CHUNK_BYTES.key(), Count.encode(len));
-                } else if (store.repairing() && damaged(digest)) {
-                    batch.put(store.chunks, digest, Arrays.copyOfRange(b, off, off + len));
-                    store.chunkRepaired();
-                }
-                writeReference(digest, len);
-                return null;
-            }));
+        store.inFlight()
+                .referencing(
+                        Sha256.of(digest),
+                        pinned -> store.withDb(() -> {
+                            batch.clear();
+                            // Present ref key <=> chunk stored (they are deleted together); never rewrite a stored
+                            // chunk,
+                            // unless the store is repairing and the stored bytes no longer hash to their address.
+                            if (store.db().get(store.refs, digest) == null) {
+                                batch.put(store.chunks, digest, Arrays.copyOfRange(b, off, off + len));
+                                batch.merge(store.counters, Counter.CHUNKS.key(), Count.PLUS_ONE);
+                                batch.merge(store.counters, Counter.CHUNK_BYTES.key(), Count.encode(len));
+                            } else if (store.repairing() && damaged(digest)) {
+                                batch.put(store.chunks, digest, Arrays.copyOfRange(b, off, off + len));
+                                store.chunkRepaired();
+                            }
+                            writeReference(digest, len);
+                            return null;
+                        }));
         appended(digest, len);
     }
 
@@ -77,18 +85,21 @@ final class PendingObject {
      */
     byte[] referenceStored(Sha256 digest, int length) throws IOException {
         byte[] key = digest.bytes();
-        byte[] bytes = store.inFlight().referencing(digest, pinned -> store.withDb(() -> {
-                if (store.db().get(store.refs, key) == null) {
-                    return null;
-                }
-                byte[] chunk = store.db().get(store.chunks, key);
-                if (chunk == null || chunk.length != length) {
-                    return null;
-                }
-                batch.clear();
-                writeReference(key, length);
-                return chunk;
-            }));
+        byte[] bytes = store.inFlight()
+                .referencing(
+                        digest,
+                        pinned -> store.withDb(() -> {
+                            if (store.db().get(store.refs, key) == null) {
+                                return null;
+                            }
+                            byte[] chunk = store.db().get(store.chunks, key);
+                            if (chunk == null || chunk.length != length) {
+                                return null;
+                            }
+                            batch.clear();
+                            writeReference(key, length);
+                            return chunk;
+                        }));
         if (bytes != null) {
             appended(key, length);
         }
@@ -100,7 +111,8 @@ final class PendingObject {
         batch.merge(store.refs, digest, Count.PLUS_ONE);
         batch.put(store.index, IndexEntry.key(id, stored), IndexEntry.value(digest, len));
         if (chunkCount == 0) {
-            batch.put(store.pending, StoreLayout.Pending.key(id), StoreLayout.Pending.value(System.currentTimeMillis()));
+            batch.put(
+                    store.pending, StoreLayout.Pending.key(id), StoreLayout.Pending.value(System.currentTimeMillis()));
         }
         store.db().write(store.unsynced, batch);
     }
@@ -134,8 +146,8 @@ final class PendingObject {
             if (expected != null && !expected.equals(digest)) {
                 throw new DigestMismatchException(expected, digest);
             }
-            ObjectRecord record = new ObjectRecord(stored, chunkCount == 0 ? 0 : id,
-                    chunkCount == 1 ? firstChunk : null);
+            ObjectRecord record =
+                    new ObjectRecord(stored, chunkCount == 0 ? 0 : id, chunkCount == 1 ? firstChunk : null);
             fresh = store.commitObject(id, digest, record, changes);
         } catch (IOException | RuntimeException | Error e) {
             abort();

@@ -103,19 +103,21 @@ final class Reclaimer {
 
     private void release(IndexEntry entry) throws IOException {
         Sha256 chunk = Sha256.of(entry.chunk());
-        inFlight.whenIdle(chunk, pinned -> store.withDb(() -> {
-            try (WriteBatch batch = new WriteBatch()) {
-                batch.delete(store.index, IndexEntry.key(entry.id(), entry.offset()));
-                byte[] ref = store.db().get(store.refs, entry.chunk());
-                if (!pinned && Count.decode(ref) <= 1) {
-                    deleteChunk(batch, entry.chunk(), entry.length(), ref != null);
-                } else {
-                    batch.merge(store.refs, entry.chunk(), Count.MINUS_ONE);
-                }
-                store.db().write(store.unsynced, batch);
-            }
-            return null;
-        }));
+        inFlight.whenIdle(
+                chunk,
+                pinned -> store.withDb(() -> {
+                    try (WriteBatch batch = new WriteBatch()) {
+                        batch.delete(store.index, IndexEntry.key(entry.id(), entry.offset()));
+                        byte[] ref = store.db().get(store.refs, entry.chunk());
+                        if (!pinned && Count.decode(ref) <= 1) {
+                            deleteChunk(batch, entry.chunk(), entry.length(), ref != null);
+                        } else {
+                            batch.merge(store.refs, entry.chunk(), Count.MINUS_ONE);
+                        }
+                        store.db().write(store.unsynced, batch);
+                    }
+                    return null;
+                }));
     }
 
     private void deleteChunk(WriteBatch batch, byte[] chunk, int length, boolean counted) throws RocksDBException {

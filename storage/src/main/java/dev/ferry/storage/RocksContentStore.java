@@ -75,6 +75,7 @@ public final class RocksContentStore implements ContentStore {
     private final AtomicLong chunksRepaired = new AtomicLong();
     /** Read-held around every RocksDB call, write-held by close, so nothing touches a closed RocksDB. */
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
+
     private volatile boolean closed;
     private volatile boolean closing;
     private final Set<PendingObject> writers = ConcurrentHashMap.newKeySet();
@@ -89,9 +90,11 @@ public final class RocksContentStore implements ContentStore {
      * delete is cached only if no delete ran meanwhile, and a read that may have found a stale record re-checks.
      */
     private final AtomicLong deletions = new AtomicLong();
+
     private final ObjectReaders readers = new ObjectReaders();
     /** 16 arrays of 1 MiB at most stay for reuse: enough for the reads a small server runs at once. */
     private final ReadBuffers readBuffers = new ReadBuffers(16);
+
     private final ScheduledThreadPoolExecutor background;
     private final AccessTimes accessTimes;
     private final Deleter deleter;
@@ -198,8 +201,8 @@ public final class RocksContentStore implements ContentStore {
             throw new NoSuchElementException("no object " + digest);
         }
         if (offset < 0 || length < 0 || offset > record.size() || length > record.size() - offset) {
-            throw new IndexOutOfBoundsException("range " + offset + "+" + length + " is outside " + digest
-                    + " of " + record.size() + " bytes");
+            throw new IndexOutOfBoundsException(
+                    "range " + offset + "+" + length + " is outside " + digest + " of " + record.size() + " bytes");
         }
         accessTimes.used(digest);
         if (length == 0) {
@@ -229,7 +232,8 @@ public final class RocksContentStore implements ContentStore {
         unchecked(() -> {
             try (RocksIterator it = db.newIterator(objects)) {
                 for (it.seekToFirst(); it.isValid(); it.next()) {
-                    if (!visitor.test(new StoredObject(Sha256.of(it.key()), ObjectRecord.decode(it.value()).size()))) {
+                    if (!visitor.test(new StoredObject(
+                            Sha256.of(it.key()), ObjectRecord.decode(it.value()).size()))) {
                         break;
                     }
                 }
@@ -257,7 +261,8 @@ public final class RocksContentStore implements ContentStore {
                 for (it.seek(start); it.isValid(); it.next()) {
                     byte[] key = it.key();
                     if (!startsWith(key, start)
-                            || !visitor.test(new String(key, StandardCharsets.UTF_8), StoreLayout.Name.decode(it.value()))) {
+                            || !visitor.test(
+                                    new String(key, StandardCharsets.UTF_8), StoreLayout.Name.decode(it.value()))) {
                         break;
                     }
                 }
@@ -291,12 +296,14 @@ public final class RocksContentStore implements ContentStore {
 
     @Override
     public void update(Consumer<StoreBatch> changes) throws IOException {
-        withDb(() -> commits.commit((batch, touched) -> {
-            RocksStoreBatch storeBatch = commits.storeBatch(this, batch, null, touched);
-            changes.accept(storeBatch);
-            storeBatch.finish();
-            return true;
-        }, () -> {}));
+        withDb(() -> commits.commit(
+                (batch, touched) -> {
+                    RocksStoreBatch storeBatch = commits.storeBatch(this, batch, null, touched);
+                    changes.accept(storeBatch);
+                    storeBatch.finish();
+                    return true;
+                },
+                () -> {}));
     }
 
     // ---------------------------------------------------------------- pins
@@ -369,9 +376,17 @@ public final class RocksContentStore implements ContentStore {
     public StoreStats stats() {
         return unchecked(() -> {
             long disk = diskUsed(dir);
-            return new StoreStats(counter(Counter.OBJECTS), counter(Counter.OBJECT_BYTES), counter(Counter.CHUNKS),
-                    counter(Counter.CHUNK_BYTES), disk, options.quotaBytes(), counter(Counter.PINNED_OBJECTS),
-                    counter(Counter.PINNED_BYTES), counter(Counter.EVICTED_OBJECTS), counter(Counter.EVICTED_BYTES));
+            return new StoreStats(
+                    counter(Counter.OBJECTS),
+                    counter(Counter.OBJECT_BYTES),
+                    counter(Counter.CHUNKS),
+                    counter(Counter.CHUNK_BYTES),
+                    disk,
+                    options.quotaBytes(),
+                    counter(Counter.PINNED_OBJECTS),
+                    counter(Counter.PINNED_BYTES),
+                    counter(Counter.EVICTED_OBJECTS),
+                    counter(Counter.EVICTED_BYTES));
         });
     }
 
@@ -622,37 +637,39 @@ public final class RocksContentStore implements ContentStore {
      * Makes a finished write visible. Returns true when the object was new; false when an identical object was
      * committed first, in which case the caller must reclaim its own chunks.
      */
-    boolean commitObject(long id, Sha256 digest, ObjectRecord record, Consumer<StoreBatch> changes)
-            throws IOException {
+    boolean commitObject(long id, Sha256 digest, ObjectRecord record, Consumer<StoreBatch> changes) throws IOException {
         boolean[] fresh = {false};
         return withDb(() -> {
-            commits.commit((batch, touched) -> {
-                String objectKey = CommitsInFlight.object(digest);
-                // A twin commit still writing: wait for it; if it failed, this one is fresh after all.
-                commits.awaitQuiet(objectKey);
-                fresh[0] = db.get(objects, ObjectRecord.key(digest)) == null;
-                // Touched also when not fresh: the caller relies on the twin, which a delete must not take away
-                // before this batch (maybe naming it) is written.
-                touched.add(objectKey);
-                if (fresh[0]) {
-                    batch.put(objects, ObjectRecord.key(digest), record.encode());
-                    batch.delete(pending, StoreLayout.Pending.key(id));
-                    batch.merge(counters, Counter.OBJECTS.key(), StoreLayout.Count.PLUS_ONE);
-                    batch.merge(counters, Counter.OBJECT_BYTES.key(), StoreLayout.Count.encode(record.size()));
-                    accessTimes.put(batch, digest, accessTimes.minuteNow()); // never read yet: ages from its commit
-                }
-                if (changes != null) {
-                    StoredObject committing = new StoredObject(digest, record.size());
-                    RocksStoreBatch storeBatch = commits.storeBatch(this, batch, committing, touched);
-                    changes.accept(storeBatch);
-                    storeBatch.finish();
-                }
-                return true;
-            }, () -> {
-                if (fresh[0]) {
-                    cacheRecord(digest, record, deletions.get());
-                }
-            });
+            commits.commit(
+                    (batch, touched) -> {
+                        String objectKey = CommitsInFlight.object(digest);
+                        // A twin commit still writing: wait for it; if it failed, this one is fresh after all.
+                        commits.awaitQuiet(objectKey);
+                        fresh[0] = db.get(objects, ObjectRecord.key(digest)) == null;
+                        // Touched also when not fresh: the caller relies on the twin, which a delete must not take away
+                        // before this batch (maybe naming it) is written.
+                        touched.add(objectKey);
+                        if (fresh[0]) {
+                            batch.put(objects, ObjectRecord.key(digest), record.encode());
+                            batch.delete(pending, StoreLayout.Pending.key(id));
+                            batch.merge(counters, Counter.OBJECTS.key(), StoreLayout.Count.PLUS_ONE);
+                            batch.merge(counters, Counter.OBJECT_BYTES.key(), StoreLayout.Count.encode(record.size()));
+                            accessTimes.put(
+                                    batch, digest, accessTimes.minuteNow()); // never read yet: ages from its commit
+                        }
+                        if (changes != null) {
+                            StoredObject committing = new StoredObject(digest, record.size());
+                            RocksStoreBatch storeBatch = commits.storeBatch(this, batch, committing, touched);
+                            changes.accept(storeBatch);
+                            storeBatch.finish();
+                        }
+                        return true;
+                    },
+                    () -> {
+                        if (fresh[0]) {
+                            cacheRecord(digest, record, deletions.get());
+                        }
+                    });
             if (fresh[0]) {
                 evictor.commitDone(counter(Counter.CHUNK_BYTES));
             } else {

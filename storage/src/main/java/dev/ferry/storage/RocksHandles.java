@@ -55,13 +55,15 @@ final class RocksHandles {
             ColumnFamilyOptions cf = track(resources, columnFamilyOptions(name, options, cache, bloom, add));
             descriptors.add(new ColumnFamilyDescriptor(StoreLayout.utf8(name), cf));
         }
-        DBOptions db = track(resources, new DBOptions()
-                .setCreateIfMissing(true)
-                .setCreateMissingColumnFamilies(true)
-                .setMaxTotalWalSize(options.maxWalBytes())
-                .setMaxBackgroundJobs(4)
-                .setBytesPerSync(1 << 20)
-                .setKeepLogFileNum(4));
+        DBOptions db = track(
+                resources,
+                new DBOptions()
+                        .setCreateIfMissing(true)
+                        .setCreateMissingColumnFamilies(true)
+                        .setMaxTotalWalSize(options.maxWalBytes())
+                        .setMaxBackgroundJobs(4)
+                        .setBytesPerSync(1 << 20)
+                        .setKeepLogFileNum(4));
         List<ColumnFamilyHandle> handles = new ArrayList<>();
         RocksDB rocks;
         try {
@@ -84,8 +86,8 @@ final class RocksHandles {
         }
     }
 
-    private static ColumnFamilyOptions columnFamilyOptions(String name, StoreOptions options, Cache cache,
-            BloomFilter bloom, UInt64AddOperator add) {
+    private static ColumnFamilyOptions columnFamilyOptions(
+            String name, StoreOptions options, Cache cache, BloomFilter bloom, UInt64AddOperator add) {
         ColumnFamilyOptions cf = new ColumnFamilyOptions();
         BlockBasedTableConfig table = new BlockBasedTableConfig()
                 .setBlockCache(cache)
@@ -95,18 +97,19 @@ final class RocksHandles {
         cf.setTableFormatConfig(table);
         cf.setWriteBufferSize(8L << 20);
         switch (name) {
-            case StoreLayout.CHUNKS -> cf
-                    // Module zips and image layers are compressed already: compressing again costs CPU, saves nothing.
-                    .setCompressionType(CompressionType.NO_COMPRESSION)
-                    .setEnableBlobFiles(true)
-                    .setMinBlobSize(options.minBlobBytes())
-                    .setBlobFileSize(256L << 20)
-                    .setBlobCompressionType(CompressionType.NO_COMPRESSION)
-                    .setEnableBlobGarbageCollection(true)
-                    .setWriteBufferSize(options.chunkWriteBufferBytes());
-            case StoreLayout.CHUNK_REFS, StoreLayout.COUNTERS -> cf
-                    .setCompressionType(CompressionType.NO_COMPRESSION)
-                    .setMergeOperator(add);
+            case StoreLayout.CHUNKS ->
+                cf
+                        // Module zips and image layers are compressed already: compressing again costs CPU, saves
+                        // nothing.
+                        .setCompressionType(CompressionType.NO_COMPRESSION)
+                        .setEnableBlobFiles(true)
+                        .setMinBlobSize(options.minBlobBytes())
+                        .setBlobFileSize(256L << 20)
+                        .setBlobCompressionType(CompressionType.NO_COMPRESSION)
+                        .setEnableBlobGarbageCollection(true)
+                        .setWriteBufferSize(options.chunkWriteBufferBytes());
+            case StoreLayout.CHUNK_REFS, StoreLayout.COUNTERS ->
+                cf.setCompressionType(CompressionType.NO_COMPRESSION).setMergeOperator(add);
             case StoreLayout.OBJECTS, StoreLayout.PENDING -> cf.setCompressionType(CompressionType.NO_COMPRESSION);
             default -> cf.setCompressionType(CompressionType.LZ4_COMPRESSION);
         }
@@ -143,8 +146,10 @@ final class RocksHandles {
         try (FlushOptions flush = new FlushOptions().setWaitForFlush(true)) {
             db.flush(flush, handles);
         } catch (RocksDBException e) {
-            System.getLogger("ferry.storage").log(System.Logger.Level.WARNING,
-                    "flush at close failed (the next start replays the log instead): " + e.getMessage());
+            System.getLogger("ferry.storage")
+                    .log(
+                            System.Logger.Level.WARNING,
+                            "flush at close failed (the next start replays the log instead): " + e.getMessage());
         }
         closeUnflushed();
     }

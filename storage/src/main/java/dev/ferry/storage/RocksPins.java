@@ -40,8 +40,9 @@ final class RocksPins implements PinStore {
             List<Sha256> page = new ArrayList<>();
             store.withDb(() -> {
                 try (RocksIterator it = store.db().newIterator(store.pinSets)) {
-                    for (it.seek(prefix); it.isValid() && page.size() < PAGE
-                            && RocksContentStore.startsWith(it.key(), prefix); it.next()) {
+                    for (it.seek(prefix);
+                            it.isValid() && page.size() < PAGE && RocksContentStore.startsWith(it.key(), prefix);
+                            it.next()) {
                         page.add(StoreLayout.Pin.objectOfSetKey(it.key()));
                     }
                     it.status();

@@ -44,7 +44,11 @@ final class RocksStoreBatch implements StoreBatch {
         }
     }
 
-    RocksStoreBatch(RocksContentStore store, WriteBatch batch, StoredObject committing, CommitsInFlight inFlight,
+    RocksStoreBatch(
+            RocksContentStore store,
+            WriteBatch batch,
+            StoredObject committing,
+            CommitsInFlight inFlight,
             List<String> touched) {
         this.store = store;
         this.batch = batch;
@@ -157,8 +161,11 @@ final class RocksStoreBatch implements StoreBatch {
     private PinState pinState(Sha256 digest) {
         return pins.computeIfAbsent(digest, d -> {
             Set<String> sets = new TreeSet<>(store.pinSetsOf(d));
-            long size = committing != null && d.equals(committing.digest()) ? committing.size()
-                    : Optional.ofNullable(store.record(d)).map(StoreLayout.ObjectRecord::size).orElse(0L);
+            long size = committing != null && d.equals(committing.digest())
+                    ? committing.size()
+                    : Optional.ofNullable(store.record(d))
+                            .map(StoreLayout.ObjectRecord::size)
+                            .orElse(0L);
             return new PinState(sets, size);
         });
     }

@@ -30,8 +30,15 @@ public record ScrubReport(
         long accessMismatches) {
 
     public boolean isClean() {
-        return pendingWrites == 0 && unreferencedChunks == 0 && refCountMismatches == 0 && missingChunks == 0
-                && danglingIndexEntries == 0 && brokenObjects == 0 && danglingNames == 0 && nameRefMismatches == 0
-                && pinMismatches == 0 && accessMismatches == 0;
+        return pendingWrites == 0
+                && unreferencedChunks == 0
+                && refCountMismatches == 0
+                && missingChunks == 0
+                && danglingIndexEntries == 0
+                && brokenObjects == 0
+                && danglingNames == 0
+                && nameRefMismatches == 0
+                && pinMismatches == 0
+                && accessMismatches == 0;
     }
 }

@@ -20,10 +20,12 @@ final class Scrubber {
     private final RocksContentStore store;
     /** Object id -> size, for objects with an index. */
     private final Map<Long, Long> objectSizes = new HashMap<>();
+
     private final Set<Sha256> objectDigests = new HashSet<>();
     private final Set<Long> pendingIds = new HashSet<>();
     /** Chunk -> the index entries that point at it: what its reference count must be. */
     private final Map<Sha256, Long> expected = new HashMap<>();
+
     private long brokenObjects;
     private long dangling;
     private long mismatches;
@@ -43,8 +45,18 @@ final class Scrubber {
         checkCounts();
         checkChunks();
         long danglingNames = danglingNames();
-        return new ScrubReport(objectDigests.size(), chunks, pendingIds.size(), unreferenced, mismatches, missing,
-                dangling, brokenObjects, danglingNames, nameRefMismatches(), pinMismatches(objectDigests),
+        return new ScrubReport(
+                objectDigests.size(),
+                chunks,
+                pendingIds.size(),
+                unreferenced,
+                mismatches,
+                missing,
+                dangling,
+                brokenObjects,
+                danglingNames,
+                nameRefMismatches(),
+                pinMismatches(objectDigests),
                 accessMismatches(objectDigests));
     }
 
@@ -154,8 +166,8 @@ final class Scrubber {
         long bad = 0;
         try (RocksIterator it = store.db().newIterator(store.names)) {
             for (it.seekToFirst(); it.isValid(); it.next()) {
-                byte[] ref = StoreLayout.NameRef.key(StoreLayout.Name.decode(it.value()),
-                        StoreLayout.Meta.decodeKey(it.key()));
+                byte[] ref = StoreLayout.NameRef.key(
+                        StoreLayout.Name.decode(it.value()), StoreLayout.Meta.decodeKey(it.key()));
                 if (store.db().get(store.nameRefs, ref) == null) {
                     bad++;
                 }
@@ -163,8 +175,7 @@ final class Scrubber {
         }
         try (RocksIterator it = store.db().newIterator(store.nameRefs)) {
             for (it.seekToFirst(); it.isValid(); it.next()) {
-                byte[] target = store.db().get(store.names,
-                        StoreLayout.Name.key(StoreLayout.NameRef.nameOf(it.key())));
+                byte[] target = store.db().get(store.names, StoreLayout.Name.key(StoreLayout.NameRef.nameOf(it.key())));
                 if (target == null || !Sha256.of(target).equals(StoreLayout.NameRef.objectOf(it.key()))) {
                     bad++;
                 }

@@ -21,7 +21,8 @@ public final class Sha256 implements Comparable<Sha256> {
 
     /** Parses 64 lowercase hex digits. */
     public static Sha256 ofHex(String hex) {
-        if (hex.length() != 2 * LENGTH || !hex.chars().allMatch(c -> (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+        if (hex.length() != 2 * LENGTH
+                || !hex.chars().allMatch(c -> (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
             throw new IllegalArgumentException("not a lowercase hex SHA-256: " + hex);
         }
         return new Sha256(HexFormat.of().parseHex(hex));

@@ -60,6 +60,7 @@ public final class StoreLayout {
 
     /** Column family names, in the order they are opened (default must be first). */
     public static final String DEFAULT = "default";
+
     public static final String CHUNKS = "chunks";
     public static final String CHUNK_REFS = "chunk_refs";
     public static final String OBJECTS = "objects";
@@ -74,8 +75,21 @@ public final class StoreLayout {
     public static final String ACCESS = "access";
     public static final String ACCESS_BY_TIME = "access_by_time";
 
-    public static final List<String> COLUMN_FAMILIES = List.of(DEFAULT, CHUNKS, CHUNK_REFS, OBJECTS, OBJECT_CHUNKS,
-            PENDING, NAMES, META, COUNTERS, NAME_REFS, PINS, PIN_SETS, ACCESS, ACCESS_BY_TIME);
+    public static final List<String> COLUMN_FAMILIES = List.of(
+            DEFAULT,
+            CHUNKS,
+            CHUNK_REFS,
+            OBJECTS,
+            OBJECT_CHUNKS,
+            PENDING,
+            NAMES,
+            META,
+            COUNTERS,
+            NAME_REFS,
+            PINS,
+            PIN_SETS,
+            ACCESS,
+            ACCESS_BY_TIME);
 
     /** chunks: chunk digest -> the chunk's bytes, stored as given (no framing, so a read is one copy). */
     public static final class Chunk {
@@ -104,11 +118,16 @@ public final class StoreLayout {
         private Count() {}
 
         public static byte[] encode(long delta) {
-            return ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(delta).array();
+            return ByteBuffer.allocate(8)
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .putLong(delta)
+                    .array();
         }
 
         public static long decode(byte[] value) {
-            return value == null ? 0 : ByteBuffer.wrap(value).order(ByteOrder.LITTLE_ENDIAN).getLong();
+            return value == null
+                    ? 0
+                    : ByteBuffer.wrap(value).order(ByteOrder.LITTLE_ENDIAN).getLong();
         }
 
         public static final byte[] PLUS_ONE = encode(1);
@@ -162,11 +181,17 @@ public final class StoreLayout {
         }
 
         public static byte[] value(byte[] chunk, int length) {
-            return ByteBuffer.allocate(Sha256.LENGTH + 4).put(chunk).putInt(length).array();
+            return ByteBuffer.allocate(Sha256.LENGTH + 4)
+                    .put(chunk)
+                    .putInt(length)
+                    .array();
         }
 
         public static IndexEntry decode(byte[] key, byte[] value) {
-            return new IndexEntry(idOf(key), offsetOf(key), Arrays.copyOf(value, Sha256.LENGTH),
+            return new IndexEntry(
+                    idOf(key),
+                    offsetOf(key),
+                    Arrays.copyOf(value, Sha256.LENGTH),
                     ByteBuffer.wrap(value).getInt(Sha256.LENGTH));
         }
 
@@ -302,7 +327,10 @@ public final class StoreLayout {
         }
 
         public static byte[] timeKey(long minute, Sha256 object) {
-            return ByteBuffer.allocate(8 + Sha256.LENGTH).putLong(minute).put(object.bytes()).array();
+            return ByteBuffer.allocate(8 + Sha256.LENGTH)
+                    .putLong(minute)
+                    .put(object.bytes())
+                    .array();
         }
 
         public static long minuteOf(byte[] timeKey) {
@@ -336,13 +364,19 @@ public final class StoreLayout {
 
     /** counters: the figures {@link StoreStats} reports, maintained in the same batches as the data they count. */
     public enum Counter {
-        OBJECTS("objects"), OBJECT_BYTES("object_bytes"), CHUNKS("chunks"), CHUNK_BYTES("chunk_bytes"),
+        OBJECTS("objects"),
+        OBJECT_BYTES("object_bytes"),
+        CHUNKS("chunks"),
+        CHUNK_BYTES("chunk_bytes"),
         /** Objects held by at least one pin set, and the sum of their sizes (logical, before chunk sharing). */
-        PINNED_OBJECTS("pinned_objects"), PINNED_BYTES("pinned_bytes"),
+        PINNED_OBJECTS("pinned_objects"),
+        PINNED_BYTES("pinned_bytes"),
         /** Objects deleted by eviction since the store was created, and the sum of their sizes. */
-        EVICTED_OBJECTS("evicted_objects"), EVICTED_BYTES("evicted_bytes");
+        EVICTED_OBJECTS("evicted_objects"),
+        EVICTED_BYTES("evicted_bytes");
 
         public static final String FAMILY = StoreLayout.COUNTERS;
+
         @SuppressWarnings("ImmutableEnumChecker") // never handed out: key() returns a copy
         private final byte[] key;
 

@@ -46,8 +46,19 @@ public record StoreOptions(
     }
 
     public StoreOptions(long blockCacheBytes) {
-        this(blockCacheBytes, 4 << 10, 64L << 20, 512L << 20, 65_536, ChunkSizes.defaults(), Duration.ofSeconds(10),
-                0, 0.9, Duration.ofSeconds(30), 262_144, Clock.systemUTC());
+        this(
+                blockCacheBytes,
+                4 << 10,
+                64L << 20,
+                512L << 20,
+                65_536,
+                ChunkSizes.defaults(),
+                Duration.ofSeconds(10),
+                0,
+                0.9,
+                Duration.ofSeconds(30),
+                262_144,
+                Clock.systemUTC());
     }
 
     public static StoreOptions defaults() {
@@ -55,28 +66,83 @@ public record StoreOptions(
     }
 
     public StoreOptions withChunkSizes(ChunkSizes sizes) {
-        return new StoreOptions(blockCacheBytes, minBlobBytes, chunkWriteBufferBytes, maxWalBytes, objectCacheEntries,
-                sizes, closeTimeout, quotaBytes, lowWatermark, accessFlushInterval, accessTrackedMax, clock);
+        return new StoreOptions(
+                blockCacheBytes,
+                minBlobBytes,
+                chunkWriteBufferBytes,
+                maxWalBytes,
+                objectCacheEntries,
+                sizes,
+                closeTimeout,
+                quotaBytes,
+                lowWatermark,
+                accessFlushInterval,
+                accessTrackedMax,
+                clock);
     }
 
     public StoreOptions withCloseTimeout(Duration timeout) {
-        return new StoreOptions(blockCacheBytes, minBlobBytes, chunkWriteBufferBytes, maxWalBytes, objectCacheEntries,
-                chunkSizes, timeout, quotaBytes, lowWatermark, accessFlushInterval, accessTrackedMax, clock);
+        return new StoreOptions(
+                blockCacheBytes,
+                minBlobBytes,
+                chunkWriteBufferBytes,
+                maxWalBytes,
+                objectCacheEntries,
+                chunkSizes,
+                timeout,
+                quotaBytes,
+                lowWatermark,
+                accessFlushInterval,
+                accessTrackedMax,
+                clock);
     }
 
     /** A quota of {@code bytes} (0: none), evicting down to {@code lowWatermark} of it. */
     public StoreOptions withQuota(long bytes, double lowWatermark) {
-        return new StoreOptions(blockCacheBytes, minBlobBytes, chunkWriteBufferBytes, maxWalBytes, objectCacheEntries,
-                chunkSizes, closeTimeout, bytes, lowWatermark, accessFlushInterval, accessTrackedMax, clock);
+        return new StoreOptions(
+                blockCacheBytes,
+                minBlobBytes,
+                chunkWriteBufferBytes,
+                maxWalBytes,
+                objectCacheEntries,
+                chunkSizes,
+                closeTimeout,
+                bytes,
+                lowWatermark,
+                accessFlushInterval,
+                accessTrackedMax,
+                clock);
     }
 
     public StoreOptions withAccessTracking(Duration flushInterval, int trackedMax) {
-        return new StoreOptions(blockCacheBytes, minBlobBytes, chunkWriteBufferBytes, maxWalBytes, objectCacheEntries,
-                chunkSizes, closeTimeout, quotaBytes, lowWatermark, flushInterval, trackedMax, clock);
+        return new StoreOptions(
+                blockCacheBytes,
+                minBlobBytes,
+                chunkWriteBufferBytes,
+                maxWalBytes,
+                objectCacheEntries,
+                chunkSizes,
+                closeTimeout,
+                quotaBytes,
+                lowWatermark,
+                flushInterval,
+                trackedMax,
+                clock);
     }
 
     public StoreOptions withClock(Clock clock) {
-        return new StoreOptions(blockCacheBytes, minBlobBytes, chunkWriteBufferBytes, maxWalBytes, objectCacheEntries,
-                chunkSizes, closeTimeout, quotaBytes, lowWatermark, accessFlushInterval, accessTrackedMax, clock);
+        return new StoreOptions(
+                blockCacheBytes,
+                minBlobBytes,
+                chunkWriteBufferBytes,
+                maxWalBytes,
+                objectCacheEntries,
+                chunkSizes,
+                closeTimeout,
+                quotaBytes,
+                lowWatermark,
+                accessFlushInterval,
+                accessTrackedMax,
+                clock);
     }
 }

@@ -13,8 +13,17 @@ package dev.ferry.storage;
  * @param evictedObjects objects the evictor deleted since the store was created
  * @param evictedBytes the sum of their sizes
  */
-public record StoreStats(long objects, long objectBytes, long chunks, long chunkBytes, long diskBytes,
-        long quotaBytes, long pinnedObjects, long pinnedBytes, long evictedObjects, long evictedBytes) {
+public record StoreStats(
+        long objects,
+        long objectBytes,
+        long chunks,
+        long chunkBytes,
+        long diskBytes,
+        long quotaBytes,
+        long pinnedObjects,
+        long pinnedBytes,
+        long evictedObjects,
+        long evictedBytes) {
 
     /** Without lifecycle figures (stores that have none). */
     public StoreStats(long objects, long objectBytes, long chunks, long chunkBytes, long diskBytes) {

@@ -32,6 +32,7 @@ class ChunkAccessTest {
 
     @TempDir
     Path dir;
+
     private final List<RocksContentStore> open = new ArrayList<>();
 
     @AfterEach
@@ -44,8 +45,8 @@ class ChunkAccessTest {
     }
 
     private RocksContentStore open(String name, Duration closeTimeout) throws IOException {
-        RocksContentStore store = RocksContentStore.open(dir.resolve(name),
-                StoreOptions.defaults().withChunkSizes(SMALL).withCloseTimeout(closeTimeout));
+        RocksContentStore store = RocksContentStore.open(
+                dir.resolve(name), StoreOptions.defaults().withChunkSizes(SMALL).withCloseTimeout(closeTimeout));
         open.add(store);
         return store;
     }
@@ -58,7 +59,8 @@ class ChunkAccessTest {
     }
 
     private static byte[] readAll(ContentStore store, Sha256 digest) throws IOException {
-        return TestData.readAll(store.read(digest, 0, store.object(digest).orElseThrow().size()));
+        return TestData.readAll(
+                store.read(digest, 0, store.object(digest).orElseThrow().size()));
     }
 
     /** The object rebuilt from its chunk list and the chunks' bytes, as an exporter would ship it. */
@@ -111,8 +113,11 @@ class ChunkAccessTest {
         byte[] fixed = TestData.random(2, 2 * Chunker.FIXED_CHUNK + 12_345);
         byte[] small = TestData.random(3, 500);
         Object[][] cases = {
-            {Chunking.CONTENT_DEFINED, cdc}, {Chunking.ZIP_ENTRIES, zip}, {Chunking.FIXED, fixed},
-            {Chunking.CONTENT_DEFINED, small}, {Chunking.FIXED, new byte[0]},
+            {Chunking.CONTENT_DEFINED, cdc},
+            {Chunking.ZIP_ENTRIES, zip},
+            {Chunking.FIXED, fixed},
+            {Chunking.CONTENT_DEFINED, small},
+            {Chunking.FIXED, new byte[0]},
         };
         Set<Sha256> referenced = new HashSet<>();
         for (Object[] c : cases) {
@@ -186,7 +191,8 @@ class ChunkAccessTest {
         for (Sha256 d : expected) {
             expectedBytes += importer.chunk(d).orElseThrow().length;
         }
-        assertEquals(List.of(2L, (long) data.length + older.length, (long) expected.size(), expectedBytes),
+        assertEquals(
+                List.of(2L, (long) data.length + older.length, (long) expected.size(), expectedBytes),
                 counts(importer));
         assertClean(importer);
         // Both objects hold their references: deleting one leaves the other whole.
@@ -237,7 +243,8 @@ class ChunkAccessTest {
         }
         wrong.appendChunk(fresh, 0, fresh.length);
         assertTrue(store.hasChunk(freshDigest));
-        DigestMismatchException e = assertThrows(DigestMismatchException.class, () -> wrong.commit(o.digest(), b -> {}));
+        DigestMismatchException e =
+                assertThrows(DigestMismatchException.class, () -> wrong.commit(o.digest(), b -> {}));
         assertTrue(e.getMessage().contains(o.digest().hex()), e.getMessage());
         assertFalse(store.hasChunk(freshDigest));
         assertEquals(before, counts(store));
@@ -247,11 +254,15 @@ class ChunkAccessTest {
 
         ObjectAssembler aborted = store.assemble();
         aborted.appendChunk(fresh, 0, fresh.length);
-        assertTrue(aborted.appendStoredChunk(chunks.get(1).digest(), chunks.get(1).length()));
+        assertTrue(
+                aborted.appendStoredChunk(chunks.get(1).digest(), chunks.get(1).length()));
         aborted.abort();
         aborted.abort();
         aborted.close();
-        assertThrows(IOException.class, () -> aborted.appendStoredChunk(chunks.get(0).digest(), chunks.get(0).length()));
+        assertThrows(
+                IOException.class,
+                () -> aborted.appendStoredChunk(
+                        chunks.get(0).digest(), chunks.get(0).length()));
         assertFalse(store.hasChunk(freshDigest));
         assertEquals(before, counts(store));
         assertClean(store);
@@ -297,7 +308,8 @@ class ChunkAccessTest {
         StoredObject assembled;
         try (ObjectAssembler a = store.assemble()) {
             for (int i = 0; i < half; i++) {
-                assertTrue(a.appendStoredChunk(chunks.get(i).digest(), chunks.get(i).length()));
+                assertTrue(a.appendStoredChunk(
+                        chunks.get(i).digest(), chunks.get(i).length()));
             }
             assertTrue(store.delete(o.digest(), false));
             assertTrue(store.object(o.digest()).isEmpty());
@@ -306,7 +318,8 @@ class ChunkAccessTest {
             }
             // The rest went with the object: the import path falls back to the bundle's bytes.
             for (int i = half; i < chunks.size(); i++) {
-                assertFalse(a.appendStoredChunk(chunks.get(i).digest(), chunks.get(i).length()));
+                assertFalse(a.appendStoredChunk(
+                        chunks.get(i).digest(), chunks.get(i).length()));
                 a.appendChunk(bytes.get(i), 0, bytes.get(i).length);
             }
             assembled = a.commit(o.digest(), b -> {});
@@ -347,7 +360,8 @@ class ChunkAccessTest {
                 for (int round = 0; round < 60; round++) {
                     try (ObjectAssembler a = store.assemble()) {
                         for (int i = 0; i < chunks.size(); i++) {
-                            if (!a.appendStoredChunk(chunks.get(i).digest(), chunks.get(i).length())) {
+                            if (!a.appendStoredChunk(
+                                    chunks.get(i).digest(), chunks.get(i).length())) {
                                 a.appendChunk(bytes.get(i), 0, bytes.get(i).length);
                             }
                         }

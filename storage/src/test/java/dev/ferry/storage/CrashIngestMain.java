@@ -35,7 +35,8 @@ public final class CrashIngestMain {
                             for (long at = 0; at < size; at += SEGMENT) {
                                 long segment = at / SEGMENT;
                                 long seed = Math.floorMod(PseudoRandom.word(objectSeed, segment), 3L) == 0
-                                        ? segment % 8 : objectSeed + segment + 1_000;
+                                        ? segment % 8
+                                        : objectSeed + segment + 1_000;
                                 int n = (int) Math.min(SEGMENT, size - at);
                                 PseudoRandom.fill(seed, 0, buf, n);
                                 w.write(buf, 0, n);

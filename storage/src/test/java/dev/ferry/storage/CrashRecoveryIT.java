@@ -46,14 +46,21 @@ class CrashRecoveryIT {
     private Map<Sha256, Long> ingestAndKill(Path dir, int run, int killAfter) throws Exception {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         Path stderr = dir.resolveSibling(dir.getFileName() + "-child" + run + ".err");
-        ProcessBuilder pb = new ProcessBuilder(java.toString(), "-Xmx512m", "--enable-native-access=ALL-UNNAMED",
-                "-cp", System.getProperty("java.class.path"), CrashIngestMain.class.getName(),
-                dir.toString(), Integer.toString(THREADS), Integer.toString(run))
+        ProcessBuilder pb = new ProcessBuilder(
+                        java.toString(),
+                        "-Xmx512m",
+                        "--enable-native-access=ALL-UNNAMED",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        CrashIngestMain.class.getName(),
+                        dir.toString(),
+                        Integer.toString(THREADS),
+                        Integer.toString(run))
                 .redirectError(stderr.toFile());
         Process child = pb.start();
         Map<Sha256, Long> acks = new LinkedHashMap<>();
-        try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(),
-                StandardCharsets.UTF_8))) {
+        try (BufferedReader out =
+                new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
             while ((line = out.readLine()) != null) {
                 if (record(line, acks) && acks.size() >= killAfter) {
@@ -71,8 +78,7 @@ class CrashRecoveryIT {
         } finally {
             child.destroyForcibly();
         }
-        assertTrue(acks.size() >= killAfter, "child stopped early, see " + stderr + ": "
-                + Files.readString(stderr));
+        assertTrue(acks.size() >= killAfter, "child stopped early, see " + stderr + ": " + Files.readString(stderr));
         Files.deleteIfExists(stderr);
         return acks;
     }
@@ -90,8 +96,8 @@ class CrashRecoveryIT {
     private int verify(Path dir, Map<Sha256, Long> acked) throws Exception {
         try (RocksContentStore store = RocksContentStore.open(dir, StoreOptions.defaults())) {
             for (Map.Entry<Sha256, Long> ack : acked.entrySet()) {
-                StoredObject o = store.object(ack.getKey()).orElseThrow(
-                        () -> new AssertionError("acknowledged object lost: " + ack.getKey()));
+                StoredObject o = store.object(ack.getKey())
+                        .orElseThrow(() -> new AssertionError("acknowledged object lost: " + ack.getKey()));
                 assertEquals(ack.getValue(), o.size());
             }
             List<StoredObject> visible = new ArrayList<>();
@@ -114,7 +120,8 @@ class CrashRecoveryIT {
             assertTrue(report.isClean(), "after reopen: " + report);
             assertEquals(visible.size(), report.objects());
             assertEquals(report.chunks(), store.stats().chunks(), "chunk counter matches the chunks stored");
-            System.out.printf("crash IT: %d acknowledged, %d visible, %d interrupted writes reclaimed, %s%n",
+            System.out.printf(
+                    "crash IT: %d acknowledged, %d visible, %d interrupted writes reclaimed, %s%n",
                     acked.size(), visible.size(), store.reclaimedAtOpen(), report);
             return store.reclaimedAtOpen();
         }

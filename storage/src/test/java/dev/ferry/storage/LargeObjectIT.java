@@ -47,8 +47,12 @@ class LargeObjectIT {
                 }
             }
             long t2 = System.nanoTime();
-            System.out.printf("large object IT: wrote %d MiB in %.1f s (%.0f MiB/s), read in %.1f s (%.0f MiB/s)%n",
-                    SIZE >> 20, (t1 - t0) / 1e9, (SIZE >> 20) / ((t1 - t0) / 1e9), (t2 - t1) / 1e9,
+            System.out.printf(
+                    "large object IT: wrote %d MiB in %.1f s (%.0f MiB/s), read in %.1f s (%.0f MiB/s)%n",
+                    SIZE >> 20,
+                    (t1 - t0) / 1e9,
+                    (SIZE >> 20) / ((t1 - t0) / 1e9),
+                    (t2 - t1) / 1e9,
                     (SIZE >> 20) / ((t2 - t1) / 1e9));
             assertEquals(SIZE, read);
             assertEquals(stored.digest(), Sha256.of(readHash.digest()));

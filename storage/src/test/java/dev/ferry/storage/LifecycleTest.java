@@ -36,18 +36,26 @@ class LifecycleTest {
 
     @TempDir
     Path dir;
+
     private final MutableClock clock = new MutableClock(1_000L * 60_000);
     private RocksContentStore store;
 
     private RocksContentStore open(long quota, double watermark) throws IOException {
         // A flush interval of an hour: the tests flush explicitly (evict and close flush too), never by timing.
-        store = RocksContentStore.open(dir, StoreOptions.defaults().withChunkSizes(SMALL).withClock(clock)
-                .withQuota(quota, watermark).withAccessTracking(Duration.ofHours(1), 1_000));
+        store = RocksContentStore.open(
+                dir,
+                StoreOptions.defaults()
+                        .withChunkSizes(SMALL)
+                        .withClock(clock)
+                        .withQuota(quota, watermark)
+                        .withAccessTracking(Duration.ofHours(1), 1_000));
         return store;
     }
 
     private RocksContentStore reopen() throws IOException {
-        StoreOptions options = StoreOptions.defaults().withChunkSizes(SMALL).withClock(clock)
+        StoreOptions options = StoreOptions.defaults()
+                .withChunkSizes(SMALL)
+                .withClock(clock)
                 .withAccessTracking(Duration.ofHours(1), 1_000);
         store.close();
         store = RocksContentStore.open(dir, options);
@@ -64,12 +72,14 @@ class LifecycleTest {
     private StoredObject put(byte[] data, String name) throws IOException {
         try (ObjectWriter w = store.newObject(Chunking.CONTENT_DEFINED)) {
             w.write(data);
-            return w.commit(null, b -> b.putName(name, b.committing().orElseThrow().digest()));
+            return w.commit(
+                    null, b -> b.putName(name, b.committing().orElseThrow().digest()));
         }
     }
 
     private byte[] readAll(Sha256 digest) throws IOException {
-        return TestData.readAll(store.read(digest, 0, store.object(digest).orElseThrow().size()));
+        return TestData.readAll(
+                store.read(digest, 0, store.object(digest).orElseThrow().size()));
     }
 
     private void assertClean() throws IOException {
@@ -245,12 +255,14 @@ class LifecycleTest {
         byte[] data = TestData.random(5, SIZE);
         try (ObjectWriter w = store.newObject(Chunking.CONTENT_DEFINED)) {
             w.write(data);
-            assertThrows(IllegalStateException.class, () -> w.commit(null, b -> {
-                Sha256 d = b.committing().orElseThrow().digest();
-                b.putName("pinned", d);
-                b.pin("hosted", d);
-                throw new IllegalStateException("callback fails after pinning");
-            }));
+            assertThrows(
+                    IllegalStateException.class,
+                    () -> w.commit(null, b -> {
+                        Sha256 d = b.committing().orElseThrow().digest();
+                        b.putName("pinned", d);
+                        b.pin("hosted", d);
+                        throw new IllegalStateException("callback fails after pinning");
+                    }));
         }
         Sha256 digest = TestData.sha256(data);
         assertTrue(store.object(digest).isEmpty());
@@ -269,10 +281,12 @@ class LifecycleTest {
         assertEquals(SIZE, store.stats().pinnedBytes());
         // A batch that pins a missing object applies nothing.
         Sha256 missing = TestData.sha256(new byte[] {1});
-        assertThrows(IllegalArgumentException.class, () -> store.update(b -> {
-            b.unpin("hosted", digest);
-            b.pin("hosted", missing);
-        }));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> store.update(b -> {
+                    b.unpin("hosted", digest);
+                    b.pin("hosted", missing);
+                }));
         assertTrue(store.isPinned(o.digest()));
         assertEquals(0, store.evict(0).evictedObjects());
         assertArrayEquals(data, readAll(digest));
@@ -412,7 +426,8 @@ class LifecycleTest {
         }
         Map<Sha256, Boolean> known = new ConcurrentHashMap<>();
         for (int i = 0; i < 10; i++) {
-            known.put(put(compose(segments, new SplittableRandom(i)), "seed/" + i).digest(), true);
+            known.put(
+                    put(compose(segments, new SplittableRandom(i)), "seed/" + i).digest(), true);
         }
         int writers = 2;
         int perWriter = 25;
@@ -457,7 +472,8 @@ class LifecycleTest {
                     while (writing.get()) {
                         List<Sha256> digests = new ArrayList<>(known.keySet());
                         Sha256 d = digests.get(random.nextInt(digests.size()));
-                        try (InputStream in = store.read(d, 0, store.object(d).map(StoredObject::size).orElse(0L))) {
+                        try (InputStream in = store.read(
+                                d, 0, store.object(d).map(StoredObject::size).orElse(0L))) {
                             byte[] bytes = in.readAllBytes();
                             // Wrong bytes are the one outcome that must never happen.
                             assertEquals(d, TestData.sha256(bytes), "read of " + d);

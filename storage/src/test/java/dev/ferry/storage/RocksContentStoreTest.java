@@ -74,9 +74,13 @@ class RocksContentStoreTest {
         assertTrue(reported >= written, "disk used " + reported + " < " + written + " bytes written");
         long files;
         try (var walk = java.nio.file.Files.walk(store.directory())) {
-            files = walk.filter(java.nio.file.Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
+            files = walk.filter(java.nio.file.Files::isRegularFile)
+                    .mapToLong(f -> f.toFile().length())
+                    .sum();
         }
-        assertTrue(Math.abs(reported - files) <= files / 20, "disk used " + reported + " vs " + files + " in the directory");
+        assertTrue(
+                Math.abs(reported - files) <= files / 20,
+                "disk used " + reported + " vs " + files + " in the directory");
     }
 
     /**
@@ -96,7 +100,9 @@ class RocksContentStoreTest {
                     for (int round = 0; round < rounds; round++) {
                         int i = round;
                         store.update(b -> {
-                            long n = b.currentMeta("counter").map(v -> Long.parseLong(new String(v))).orElse(0L);
+                            long n = b.currentMeta("counter")
+                                    .map(v -> Long.parseLong(new String(v)))
+                                    .orElse(0L);
                             b.putMeta("counter", Long.toString(n + 1).getBytes());
                             b.putMeta("last/" + me, Integer.toString(i).getBytes());
                         });
@@ -110,9 +116,13 @@ class RocksContentStoreTest {
         } finally {
             pool.shutdown();
         }
-        assertEquals(Long.toString((long) threads * rounds), new String(store.meta("counter").orElseThrow()));
+        assertEquals(
+                Long.toString((long) threads * rounds),
+                new String(store.meta("counter").orElseThrow()));
         store = temp.reopen();
-        assertEquals(Long.toString((long) threads * rounds), new String(store.meta("counter").orElseThrow()));
+        assertEquals(
+                Long.toString((long) threads * rounds),
+                new String(store.meta("counter").orElseThrow()));
     }
 
     /** Two writers of the same bytes racing to commit: exactly one stores the object, and both can name it. */
@@ -127,7 +137,10 @@ class RocksContentStoreTest {
                 done.add(pool.submit(() -> {
                     try (ObjectWriter w = store.newObject(Chunking.CONTENT_DEFINED)) {
                         w.write(data);
-                        return w.commit(TestData.sha256(data), b -> b.putName(name, b.committing().orElseThrow().digest()));
+                        return w.commit(
+                                TestData.sha256(data),
+                                b -> b.putName(
+                                        name, b.committing().orElseThrow().digest()));
                     }
                 }));
             }
@@ -138,7 +151,8 @@ class RocksContentStoreTest {
             pool.shutdown();
         }
         for (int t = 0; t < 4; t++) {
-            assertArrayEquals(data, readAll(store.resolve("twin/" + t).orElseThrow().digest()));
+            assertArrayEquals(
+                    data, readAll(store.resolve("twin/" + t).orElseThrow().digest()));
         }
         assertEquals(1, store.stats().objects());
         assertTrue(store.scrub().isClean(), store.scrub().toString());
@@ -192,7 +206,8 @@ class RocksContentStoreTest {
         }
         store = temp.reopen();
         assertEquals(Optional.of(new StoredObject(digest, data.length)), store.resolve("mod@v1.zip"));
-        assertArrayEquals("v1".getBytes(StandardCharsets.UTF_8), store.meta("mod/list").orElseThrow());
+        assertArrayEquals(
+                "v1".getBytes(StandardCharsets.UTF_8), store.meta("mod/list").orElseThrow());
         assertArrayEquals(data, readAll(digest));
         store.update(b -> {
             b.deleteName("mod@v1.zip");
@@ -239,7 +254,8 @@ class RocksContentStoreTest {
         long chunkBytes = store.stats().chunkBytes();
         StoredObject b = put(data);
         assertEquals(a, b);
-        assertEquals(new StoreStats(1, data.length, chunks, chunkBytes, store.stats().diskBytes()), store.stats());
+        assertEquals(
+                new StoreStats(1, data.length, chunks, chunkBytes, store.stats().diskBytes()), store.stats());
         assertEquals(data.length, chunkBytes);
         assertTrue(store.scrub().isClean());
     }
@@ -280,8 +296,10 @@ class RocksContentStoreTest {
         for (int offset = 0; offset < data.length; offset += 3_337) {
             for (int length : new int[] {1, 4095, 4096, 20_000}) {
                 int n = Math.min(length, data.length - offset);
-                assertArrayEquals(Arrays.copyOfRange(data, offset, offset + n),
-                        TestData.readAll(store.read(d, offset, n)), offset + "+" + n);
+                assertArrayEquals(
+                        Arrays.copyOfRange(data, offset, offset + n),
+                        TestData.readAll(store.read(d, offset, n)),
+                        offset + "+" + n);
             }
         }
         assertThrows(IndexOutOfBoundsException.class, () -> store.read(d, 0, data.length + 1));
@@ -341,8 +359,8 @@ class RocksContentStoreTest {
                     assertEquals(to - from, in.transferTo(log));
                     assertEquals(-1, in.read());
                 }
-                assertArrayEquals(Arrays.copyOfRange(data, (int) from, (int) to), log.bytes.toByteArray(),
-                        from + ".." + to);
+                assertArrayEquals(
+                        Arrays.copyOfRange(data, (int) from, (int) to), log.bytes.toByteArray(), from + ".." + to);
                 // One write per chunk the range touches, no empty writes.
                 long touched = 0;
                 for (int c = 0; c < cuts.size(); c++) {
@@ -392,7 +410,9 @@ class RocksContentStoreTest {
             try (var in = store.read(o.digest(), r[0], r[1])) {
                 in.transferTo(part);
             }
-            assertArrayEquals(Arrays.copyOfRange(data, (int) r[0], (int) (r[0] + r[1])), part.bytes.toByteArray(),
+            assertArrayEquals(
+                    Arrays.copyOfRange(data, (int) r[0], (int) (r[0] + r[1])),
+                    part.bytes.toByteArray(),
                     r[0] + "+" + r[1]);
         }
         // A blob of exactly one chunk is a one-chunk object: served as a single write.
@@ -463,7 +483,9 @@ class RocksContentStoreTest {
                     start.await();
                     for (int i = 0; i < 100; i++) {
                         store.update(b -> {
-                            long n = b.currentMeta("counter").map(v -> Long.parseLong(new String(v))).orElse(0L);
+                            long n = b.currentMeta("counter")
+                                    .map(v -> Long.parseLong(new String(v)))
+                                    .orElse(0L);
                             b.putMeta("counter", Long.toString(n + 1).getBytes(StandardCharsets.UTF_8));
                         });
                     }
@@ -481,7 +503,8 @@ class RocksContentStoreTest {
 
     @Test
     void namingAMissingObjectIsRefused() {
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> store.update(b -> b.putName("x", TestData.sha256(new byte[] {42}))));
         assertEquals(Optional.empty(), store.resolve("x"));
     }
@@ -491,9 +514,11 @@ class RocksContentStoreTest {
         byte[] data = TestData.random(21, 50_000);
         ObjectWriter w = store.newObject(Chunking.CONTENT_DEFINED);
         w.write(data);
-        assertThrows(IllegalStateException.class, () -> w.commit(null, b -> {
-            throw new IllegalStateException("caller changed its mind");
-        }));
+        assertThrows(
+                IllegalStateException.class,
+                () -> w.commit(null, b -> {
+                    throw new IllegalStateException("caller changed its mind");
+                }));
         assertEquals(Optional.empty(), store.object(TestData.sha256(data)));
         assertTrue(store.scrub().isClean());
         assertEquals(0, store.scrub().chunks());
@@ -573,9 +598,10 @@ class RocksContentStoreTest {
 
     @Test
     void secondOpenOfTheSameDirectoryIsRefusedClearly() {
-        IOException e = assertThrows(IOException.class, () -> RocksContentStore.open(temp.dir(),
-                StoreOptions.defaults()));
-        assertTrue(e.getMessage().contains("data directory " + temp.dir() + " is in use by another ferry"),
+        IOException e =
+                assertThrows(IOException.class, () -> RocksContentStore.open(temp.dir(), StoreOptions.defaults()));
+        assertTrue(
+                e.getMessage().contains("data directory " + temp.dir() + " is in use by another ferry"),
                 e.getMessage());
     }
 
@@ -609,7 +635,13 @@ class RocksContentStoreTest {
         assertEquals(1, store.reclaimedAtOpen());
         ScrubReport report = store.scrub();
         assertTrue(report.isClean(), report.toString());
-        assertEquals(new StoreStats(1, kept.length, report.chunks(), kept.length, store.stats().diskBytes()),
+        assertEquals(
+                new StoreStats(
+                        1,
+                        kept.length,
+                        report.chunks(),
+                        kept.length,
+                        store.stats().diskBytes()),
                 store.stats());
         assertArrayEquals(kept, readAll(TestData.sha256(kept)));
     }

@@ -7,8 +7,7 @@ import java.io.OutputStream;
 
 /** Reads mirror answer bodies to completion: that is what makes the mirror store a download it streams. */
 final class Bodies {
-    private Bodies() {
-    }
+    private Bodies() {}
 
     /** Reads {@code body} to its end, discarding the bytes; returns how many there were. */
     static long drain(Body body, String what) throws PrewarmFailure {

@@ -96,7 +96,8 @@ public final class GoPrewarmPlanner {
         for (ModuleVersion m : reach.files()) {
             ModuleVersion src = reach.source(m);
             if (src == null) {
-                notes.add(m + " is replaced by local directory " + reach.localReplacements().get(m) + ": not fetched");
+                notes.add(m + " is replaced by local directory "
+                        + reach.localReplacements().get(m) + ": not fetched");
                 continue;
             }
             for (PrewarmItem.Ext ext : PrewarmItem.Ext.values()) {
@@ -181,8 +182,8 @@ public final class GoPrewarmPlanner {
      * for each such import, every path prefix that could be a module is looked up as the go command does
      * ({@code latest}: the newest release of @v/list, else @latest), and each one that exists is returned.
      */
-    private List<ModuleVersion> lookUpImports(List<String> imports, Reach reach, GoMod main,
-                                              Set<ModulePath> workspace) {
+    private List<ModuleVersion> lookUpImports(
+            List<String> imports, Reach reach, GoMod main, Set<ModulePath> workspace) {
         Set<String> provided = new HashSet<>();
         provided.add(main.module().value());
         workspace.forEach(m -> provided.add(m.value()));
@@ -335,7 +336,8 @@ public final class GoPrewarmPlanner {
             if (listed.isEmpty()) {
                 return List.of(latest(module));
             }
-            List<Version> releases = listed.stream().filter(v -> !v.isPrerelease()).toList();
+            List<Version> releases =
+                    listed.stream().filter(v -> !v.isPrerelease()).toList();
             return List.of(Collections.max(releases.isEmpty() ? listed : releases));
         }
         if (query.equals("all")) {
@@ -344,7 +346,8 @@ public final class GoPrewarmPlanner {
         }
         if (query.startsWith(">=")) {
             Version min = Version.parse(query.substring(2).strip());
-            List<Version> out = list(module).stream().filter(v -> v.compareTo(min) >= 0).toList();
+            List<Version> out =
+                    list(module).stream().filter(v -> v.compareTo(min) >= 0).toList();
             if (out.isEmpty()) {
                 throw new PrewarmFailure("no version of " + module + " matches " + query);
             }
@@ -364,8 +367,12 @@ public final class GoPrewarmPlanner {
         }
         int dots = (int) query.chars().filter(c -> c == '.').count();
         String prefix = dots == 0 ? q.major() + "." : q.majorMinor() + ".";
-        List<Version> matching = list(module).stream().filter(v -> v.toString().startsWith(prefix)).toList();
-        Version best = matching.stream().filter(v -> !v.isPrerelease()).max(Version::compareTo)
+        List<Version> matching = list(module).stream()
+                .filter(v -> v.toString().startsWith(prefix))
+                .toList();
+        Version best = matching.stream()
+                .filter(v -> !v.isPrerelease())
+                .max(Version::compareTo)
                 .or(() -> matching.stream().max(Version::compareTo))
                 .orElseThrow(() -> new PrewarmFailure("no version of " + module + " matches " + query));
         return List.of(best);

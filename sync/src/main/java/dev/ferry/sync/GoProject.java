@@ -17,8 +17,8 @@ import java.util.Objects;
  * @param goSum      the go.sum (for a workspace, go.work.sum and the modules' go.sum files joined), or null
  * @param imports    import paths found in the project's Go files (tests included), in any order
  */
-public record GoProject(String name, byte[] goMod, byte[] goWork, Map<String, byte[]> workspace, byte[] goSum,
-                        List<String> imports) {
+public record GoProject(
+        String name, byte[] goMod, byte[] goWork, Map<String, byte[]> workspace, byte[] goSum, List<String> imports) {
     public GoProject {
         Objects.requireNonNull(name, "name");
         if ((goMod == null) == (goWork == null)) {

@@ -42,8 +42,10 @@ public final class ImagePrewarmPlanner {
             try {
                 ImageRef r = ImageRef.parse(refs.get(i));
                 if (targets.target(r.registry()) == null) {
-                    errors.add(new PlanError(source, i + 1, refs.get(i) + ": ferry mirrors no registry "
-                            + FormatException.quote(r.registry())));
+                    errors.add(new PlanError(
+                            source,
+                            i + 1,
+                            refs.get(i) + ": ferry mirrors no registry " + FormatException.quote(r.registry())));
                     continue;
                 }
                 items.add(new PrewarmItem.Image(r.registry(), r.repository(), r.reference(), platforms));
@@ -105,11 +107,16 @@ public final class ImagePrewarmPlanner {
                 }
                 if (chosen.isEmpty()) {
                     throw new PrewarmFailure(image + ": the index has no manifest for " + image.platforms()
-                            + " (it has " + top.manifest.manifests().stream()
-                                    .map(d -> String.valueOf(d.platform())).distinct().toList() + ")");
+                            + " (it has "
+                            + top.manifest.manifests().stream()
+                                    .map(d -> String.valueOf(d.platform()))
+                                    .distinct()
+                                    .toList()
+                            + ")");
                 }
                 for (Descriptor d : top.manifest.manifests()) {
-                    if (isAttestation(d) && chosenDigests.contains(d.annotations().get(REF_DIGEST))) {
+                    if (isAttestation(d)
+                            && chosenDigests.contains(d.annotations().get(REF_DIGEST))) {
                         chosen.add(d);
                     }
                 }
@@ -180,8 +187,8 @@ public final class ImagePrewarmPlanner {
             }
             Digest digest = c.digest() != null ? c.digest() : Digest.sha256(sha256(body));
             seen.add(digest);
-            stored.add(new StoredContent.OciContent(image.registry(), image.repository(), digest, c.mediaType(),
-                    body.length, true));
+            stored.add(new StoredContent.OciContent(
+                    image.registry(), image.repository(), digest, c.mediaType(), body.length, true));
             return new Fetched(digest, m);
         }
 
@@ -198,18 +205,20 @@ public final class ImagePrewarmPlanner {
                 }
                 long n = Bodies.drain(c.body(), what);
                 bytes += n;
-                stored.add(new StoredContent.OciContent(image.registry(), image.repository(), d.digest(),
-                        d.mediaType(), n, false));
+                stored.add(new StoredContent.OciContent(
+                        image.registry(), image.repository(), d.digest(), d.mediaType(), n, false));
             }
         }
 
         private static PrewarmFailure failure(String what, OciAnswer a) {
-            return new PrewarmFailure(what + ": " + switch (a) {
-                case OciAnswer.Error e -> e.code() + ": " + e.message();
-                case OciAnswer.Unavailable u -> (u.badGateway() ? "upstream gave bad content: "
-                        : "no upstream could answer: ") + u.reason();
-                default -> "unexpected answer " + a.getClass().getSimpleName();
-            });
+            return new PrewarmFailure(what + ": "
+                    + switch (a) {
+                        case OciAnswer.Error e -> e.code() + ": " + e.message();
+                        case OciAnswer.Unavailable u ->
+                            (u.badGateway() ? "upstream gave bad content: " : "no upstream could answer: ")
+                                    + u.reason();
+                        default -> "unexpected answer " + a.getClass().getSimpleName();
+                    });
         }
 
         private static void checkInterrupt() throws InterruptedException {

@@ -27,11 +27,17 @@ public final class JobRegistry {
     private final Deque<String> ended = new ArrayDeque<>();
 
     public JobRegistry(ItemRunner runner, int concurrency, PinSink pins, Clock clock, int keepReports) {
-        this(runner, concurrency, pins, clock, keepReports, () -> UUID.randomUUID().toString());
+        this(
+                runner,
+                concurrency,
+                pins,
+                clock,
+                keepReports,
+                () -> UUID.randomUUID().toString());
     }
 
-    public JobRegistry(ItemRunner runner, int concurrency, PinSink pins, Clock clock, int keepReports,
-                       Supplier<String> ids) {
+    public JobRegistry(
+            ItemRunner runner, int concurrency, PinSink pins, Clock clock, int keepReports, Supplier<String> ids) {
         if (keepReports < 0) {
             throw new IllegalArgumentException("keepReports must not be negative");
         }

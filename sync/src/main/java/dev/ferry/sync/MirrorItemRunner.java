@@ -43,10 +43,12 @@ public final class MirrorItemRunner implements ItemRunner {
                 long n = Bodies.drain(c.body(), f.toString());
                 yield new Result(n, List.of(new StoredContent.GoFile(f.module(), f.version(), f.ext(), c.etag(), n)));
             }
-            case GoAnswer.NotFound nf -> throw new PrewarmFailure(f + ": " + (nf.gone() ? "gone" : "not found")
-                    + ": " + nf.reason());
-            case GoAnswer.Unavailable u -> throw new PrewarmFailure(f + ": " + (u.badGateway()
-                    ? "upstream gave bad content" : "no upstream could answer") + ": " + u.reason());
+            case GoAnswer.NotFound nf ->
+                throw new PrewarmFailure(f + ": " + (nf.gone() ? "gone" : "not found") + ": " + nf.reason());
+            case GoAnswer.Unavailable u ->
+                throw new PrewarmFailure(
+                        f + ": " + (u.badGateway() ? "upstream gave bad content" : "no upstream could answer") + ": "
+                                + u.reason());
         };
     }
 }

@@ -56,17 +56,27 @@ public record MirrorSet(String name, Duration refresh, List<ModuleRule> modules,
     public record Parsed(MirrorSet set, List<PlanError> errors) {}
 
     /** The file as YAML gives it (docs/mirror-sets.md); {@link #parse} checks each part, so a bad rule costs only itself. */
-    private record SetYaml(Located<String> name, Located<String> refresh,
-                           Located<List<Located<ModuleYaml>>> modules, Located<List<Located<ImageYaml>>> images,
-                           @JsonAnySetter Map<String, Located<Object>> unknown) {}
+    private record SetYaml(
+            Located<String> name,
+            Located<String> refresh,
+            Located<List<Located<ModuleYaml>>> modules,
+            Located<List<Located<ImageYaml>>> images,
+            @JsonAnySetter Map<String, Located<Object>> unknown) {}
 
-    private record ModuleYaml(Located<String> path, Located<String> versions,
-                              @JsonAnySetter Map<String, Located<Object>> unknown) {}
+    private record ModuleYaml(
+            Located<String> path,
+            Located<String> versions,
+            @JsonAnySetter Map<String, Located<Object>> unknown) {}
 
-    private record ImageYaml(Located<String> repository, Located<String> tags, Located<String> semver,
-                             @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY)
-                             Located<List<Located<String>>> platforms,
-                             @JsonAnySetter Map<String, Located<Object>> unknown) {}
+    private record ImageYaml(
+            Located<String> repository,
+            Located<String> tags,
+            Located<String> semver,
+
+            @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY)
+            Located<List<Located<String>>> platforms,
+
+            @JsonAnySetter Map<String, Located<Object>> unknown) {}
 
     /** Parses YAML text; bad rules are reported by line and left out, the others kept. */
     public static Parsed parse(String fileName, byte[] yaml) {
@@ -74,7 +84,8 @@ public record MirrorSet(String name, Duration refresh, List<ModuleRule> modules,
         try {
             doc = Yaml.readLenient(new String(yaml, StandardCharsets.UTF_8), new TypeReference<>() {});
         } catch (JsonProcessingException e) {
-            return new Parsed(new MirrorSet(fileName, null, List.of(), List.of()),
+            return new Parsed(
+                    new MirrorSet(fileName, null, List.of(), List.of()),
                     List.of(new PlanError(fileName, Yaml.line(e), "not valid YAML: " + e.getOriginalMessage())));
         }
         List<PlanError> errors = new ArrayList<>();
@@ -132,10 +143,14 @@ public record MirrorSet(String name, Duration refresh, List<ModuleRule> modules,
             }
         }
         if (versions != null && !validVersions(versions)) {
-            errors.add(new PlanError(file, m.versions().line(), "invalid versions " + FormatException.quote(versions)
-                    + " (want latest, all, >=vX.Y.Z, vX, vX.Y or vX.Y.Z)"));
+            errors.add(new PlanError(
+                    file,
+                    m.versions().line(),
+                    "invalid versions " + FormatException.quote(versions)
+                            + " (want latest, all, >=vX.Y.Z, vX, vX.Y or vX.Y.Z)"));
         }
-        return errors.size() == before && path != null && versions != null ? new ModuleRule(path, versions, item.line())
+        return errors.size() == before && path != null && versions != null
+                ? new ModuleRule(path, versions, item.line())
                 : null;
     }
 
@@ -159,8 +174,11 @@ public record MirrorSet(String name, Duration refresh, List<ModuleRule> modules,
             try {
                 ImageRef r = ImageRef.parse(repo);
                 if (!r.toString().equals(repo + ":latest")) {
-                    errors.add(new PlanError(file, m.repository().line(), "repository " + FormatException.quote(repo)
-                            + " must not name a tag or digest (use tags or semver)"));
+                    errors.add(new PlanError(
+                            file,
+                            m.repository().line(),
+                            "repository " + FormatException.quote(repo)
+                                    + " must not name a tag or digest (use tags or semver)"));
                 }
             } catch (FormatException e) {
                 errors.add(new PlanError(file, m.repository().line(), e.getMessage()));
@@ -203,7 +221,8 @@ public record MirrorSet(String name, Duration refresh, List<ModuleRule> modules,
                     }
                 }
             }
-            if (m.platforms().value() != null && parts.size() == m.platforms().value().size()) {
+            if (m.platforms().value() != null
+                    && parts.size() == m.platforms().value().size()) {
                 try {
                     platforms = Platforms.parse(String.join(",", parts));
                 } catch (FormatException e) {
@@ -269,17 +288,18 @@ public record MirrorSet(String name, Duration refresh, List<ModuleRule> modules,
         int end = 0;
         while (m.find() && m.start() == end) {
             long n = Long.parseLong(m.group(1));
-            d = d.plus(switch (m.group(2)) {
-                case "d" -> Duration.ofDays(n);
-                case "h" -> Duration.ofHours(n);
-                case "m" -> Duration.ofMinutes(n);
-                default -> Duration.ofSeconds(n);
-            });
+            d = d.plus(
+                    switch (m.group(2)) {
+                        case "d" -> Duration.ofDays(n);
+                        case "h" -> Duration.ofHours(n);
+                        case "m" -> Duration.ofMinutes(n);
+                        default -> Duration.ofSeconds(n);
+                    });
             end = m.end();
         }
         if (end == 0 || end != s.length()) {
-            throw new FormatException("invalid refresh interval " + FormatException.quote(s)
-                    + " (want e.g. 30m, 6h, 1d, 1h30m)");
+            throw new FormatException(
+                    "invalid refresh interval " + FormatException.quote(s) + " (want e.g. 30m, 6h, 1d, 1h30m)");
         }
         return positive(d, s);
     }
@@ -291,13 +311,15 @@ public record MirrorSet(String name, Duration refresh, List<ModuleRule> modules,
         return d;
     }
 
-    private static void unknownKeys(String file, Map<String, Located<Object>> unknown, Class<? extends Record> shape,
-                                    List<PlanError> errors) {
+    private static void unknownKeys(
+            String file, Map<String, Located<Object>> unknown, Class<? extends Record> shape, List<PlanError> errors) {
         List<String> known = Yaml.keys(shape);
-        for (Map.Entry<String, Located<Object>> e : unknown == null ? List.<Map.Entry<String, Located<Object>>>of()
-                : unknown.entrySet()) {
-            errors.add(new PlanError(file, e.getValue().line(), "unknown key " + FormatException.quote(e.getKey())
-                    + " (want " + String.join(", ", known) + ")"));
+        for (Map.Entry<String, Located<Object>> e :
+                unknown == null ? List.<Map.Entry<String, Located<Object>>>of() : unknown.entrySet()) {
+            errors.add(new PlanError(
+                    file,
+                    e.getValue().line(),
+                    "unknown key " + FormatException.quote(e.getKey()) + " (want " + String.join(", ", known) + ")"));
         }
     }
 

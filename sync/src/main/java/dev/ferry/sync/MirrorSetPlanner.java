@@ -70,7 +70,8 @@ public final class MirrorSetPlanner {
             } else {
                 try {
                     tags = images.tags(base.registry(), base.repository()).stream()
-                            .filter(t -> rule.tagPattern() != null ? rule.tagPattern().matcher(t).matches()
+                            .filter(t -> rule.tagPattern() != null
+                                    ? rule.tagPattern().matcher(t).matches()
                                     : MirrorSet.matchesSemver(rule.semver(), t))
                             .toList();
                 } catch (PrewarmFailure e) {
@@ -78,13 +79,18 @@ public final class MirrorSetPlanner {
                     continue;
                 }
                 if (tags.isEmpty()) {
-                    errors.add(new PlanError(file, rule.line(), rule.repository() + ": no tag matches "
-                            + (rule.tagPattern() != null ? rule.tagPattern().pattern() : rule.semver())));
+                    errors.add(new PlanError(
+                            file,
+                            rule.line(),
+                            rule.repository() + ": no tag matches "
+                                    + (rule.tagPattern() != null
+                                            ? rule.tagPattern().pattern()
+                                            : rule.semver())));
                 }
             }
             for (String t : tags) {
-                items.add(new PrewarmItem.Image(base.registry(), base.repository(), new Reference.ByTag(Tag.parse(t)),
-                        rule.platforms()));
+                items.add(new PrewarmItem.Image(
+                        base.registry(), base.repository(), new Reference.ByTag(Tag.parse(t)), rule.platforms()));
             }
         }
         return new Plan(items, errors, notes);

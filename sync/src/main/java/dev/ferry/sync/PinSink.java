@@ -9,7 +9,7 @@ import java.util.List;
  */
 @FunctionalInterface
 public interface PinSink {
-    PinSink NONE = (item, stored) -> { };
+    PinSink NONE = (item, stored) -> {};
 
     void stored(PrewarmItem item, List<StoredContent> stored);
 }

@@ -30,7 +30,9 @@ public record Platforms(boolean all, List<String> selectors) {
         for (String s : text.split(",")) {
             String p = s.strip();
             String[] parts = p.split("/", -1);
-            if (parts.length < 2 || parts.length > 3 || List.of(parts).stream().anyMatch(x -> !x.matches("[a-z0-9._-]+"))) {
+            if (parts.length < 2
+                    || parts.length > 3
+                    || List.of(parts).stream().anyMatch(x -> !x.matches("[a-z0-9._-]+"))) {
                 throw new FormatException("invalid platform " + FormatException.quote(p)
                         + " (want os/arch[/variant], e.g. linux/arm64/v8, or all)");
             }
@@ -48,7 +50,8 @@ public record Platforms(boolean all, List<String> selectors) {
         }
         for (String s : selectors) {
             String[] parts = s.split("/");
-            if (parts[0].equals(platform.os()) && parts[1].equals(platform.architecture())
+            if (parts[0].equals(platform.os())
+                    && parts[1].equals(platform.architecture())
                     && (parts.length == 2 || parts[2].equals(platform.variant()))) {
                 return true;
             }

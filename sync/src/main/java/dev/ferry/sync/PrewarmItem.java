@@ -12,7 +12,9 @@ public sealed interface PrewarmItem {
 
     /** The three immutable files of a module version. */
     enum Ext {
-        INFO, MOD, ZIP;
+        INFO,
+        MOD,
+        ZIP;
 
         public String text() {
             return name().toLowerCase(java.util.Locale.ROOT);

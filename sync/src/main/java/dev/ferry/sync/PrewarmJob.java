@@ -24,7 +24,13 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class PrewarmJob {
     private static final System.Logger LOG = System.getLogger(PrewarmJob.class.getName());
 
-    public enum State { PENDING, RUNNING, SUCCEEDED, FAILED, CANCELLED }
+    public enum State {
+        PENDING,
+        RUNNING,
+        SUCCEEDED,
+        FAILED,
+        CANCELLED
+    }
 
     private final String id;
     private final String description;
@@ -49,8 +55,8 @@ public final class PrewarmJob {
     private volatile Instant finishedAt;
     private volatile Thread coordinator;
 
-    public PrewarmJob(String id, String description, Plan plan, ItemRunner runner, int concurrency, PinSink pins,
-                      Clock clock) {
+    public PrewarmJob(
+            String id, String description, Plan plan, ItemRunner runner, int concurrency, PinSink pins, Clock clock) {
         if (concurrency < 1) {
             throw new IllegalArgumentException("concurrency must be at least 1, not " + concurrency);
         }
@@ -131,8 +137,21 @@ public final class PrewarmJob {
         }
         int total = plan.items().size();
         int skipped = isDone() ? total - started.get() : 0;
-        return new Progress(id, description, state, total, done.get(), failed.get(), skipped, bytes.get(), now, f,
-                plan.errors(), plan.notes(), startedAt, finishedAt);
+        return new Progress(
+                id,
+                description,
+                state,
+                total,
+                done.get(),
+                failed.get(),
+                skipped,
+                bytes.get(),
+                now,
+                f,
+                plan.errors(),
+                plan.notes(),
+                startedAt,
+                finishedAt);
     }
 
     private void runAll() {
@@ -181,8 +200,9 @@ public final class PrewarmJob {
             }
         }
         finishedAt = clock.instant();
-        state = cancelled ? State.CANCELLED : failed.get() > 0 || !plan.errors().isEmpty() ? State.FAILED
-                : State.SUCCEEDED;
+        state = cancelled
+                ? State.CANCELLED
+                : failed.get() > 0 || !plan.errors().isEmpty() ? State.FAILED : State.SUCCEEDED;
         finished.countDown();
         if (interrupted) {
             Thread.currentThread().interrupt();

@@ -17,9 +17,21 @@ import java.util.List;
  * @param notes       informational notes of the plan
  * @param finished    when the job ended, or null while it runs
  */
-public record Progress(String id, String description, PrewarmJob.State state, int total, int done, int failed,
-                       int skipped, long bytes, List<String> current, List<ItemFailure> failures,
-                       List<PlanError> planErrors, List<String> notes, Instant started, Instant finished) {
+public record Progress(
+        String id,
+        String description,
+        PrewarmJob.State state,
+        int total,
+        int done,
+        int failed,
+        int skipped,
+        long bytes,
+        List<String> current,
+        List<ItemFailure> failures,
+        List<PlanError> planErrors,
+        List<String> notes,
+        Instant started,
+        Instant finished) {
 
     /** A failed item and why. */
     public record ItemFailure(String item, String reason) {}

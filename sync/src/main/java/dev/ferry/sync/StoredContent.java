@@ -15,6 +15,7 @@ public sealed interface StoredContent {
             implements StoredContent {}
 
     /** A manifest (manifest=true) or blob of an image, linked to {@code repository} of {@code registry}. */
-    record OciContent(String registry, RepositoryName repository, Digest digest, String mediaType, long size,
-                      boolean manifest) implements StoredContent {}
+    record OciContent(
+            String registry, RepositoryName repository, Digest digest, String mediaType, long size, boolean manifest)
+            implements StoredContent {}
 }

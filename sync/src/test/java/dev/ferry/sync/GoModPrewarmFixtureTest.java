@@ -32,7 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
  * and a rerun asks the upstream for nothing.
  */
 class GoModPrewarmFixtureTest {
-    static final Path CORPUS = Path.of(System.getProperty("ferry.fixtures", "../../shared/fixtures")).resolve("gocorpus");
+    static final Path CORPUS = Path.of(System.getProperty("ferry.fixtures", "../../shared/fixtures"))
+            .resolve("gocorpus");
 
     /** Serves the fixture proxy directory and records every path asked. */
     static final class CountingUpstream implements GoProxyClient {
@@ -55,6 +56,7 @@ class GoModPrewarmFixtureTest {
 
     /** What go1.19 {@code go mod download all} leaves in its download cache for the app (checked by hand). */
     static final int BUILD_LIST = 26;
+
     static final Set<String> EXTRA_MODS = Set.of(
             "github.com/davecgh/go-spew@v1.1.1.mod",
             "github.com/pmezard/go-difflib@v1.0.0.mod",
@@ -66,8 +68,8 @@ class GoModPrewarmFixtureTest {
         assumeTrue(Files.isDirectory(CORPUS.resolve("proxy")), "no gocorpus fixture at " + CORPUS);
         CountingUpstream upstream = new CountingUpstream();
         try (ContentStore store = RocksContentStore.open(tmp.resolve("store"), StoreOptions.defaults())) {
-            CachingGoModuleMirror mirror = new CachingGoModuleMirror(store, upstream,
-                    GoMirrorSettings.defaults().withSpoolDir(tmp.resolve("spool")), Clock.systemUTC());
+            CachingGoModuleMirror mirror = new CachingGoModuleMirror(
+                    store, upstream, GoMirrorSettings.defaults().withSpoolDir(tmp.resolve("spool")), Clock.systemUTC());
             GoPrewarmPlanner planner = new GoPrewarmPlanner(mirror);
             byte[] gomod = Files.readAllBytes(CORPUS.resolve("app/go.mod"));
 
@@ -81,26 +83,46 @@ class GoModPrewarmFixtureTest {
             assertEquals(BUILD_LIST + EXTRA_MODS.size(), mods.size(), mods.toString());
             assertTrue(mods.containsAll(EXTRA_MODS), mods.toString());
             assertTrue(zips.contains("golang.org/x/sys@v0.2.0.zip"));
-            assertTrue(zips.contains("github.com/Knetic/govaluate@v3.0.1-0.20171022190953-9aa498375809+incompatible.zip"));
+            assertTrue(
+                    zips.contains("github.com/Knetic/govaluate@v3.0.1-0.20171022190953-9aa498375809+incompatible.zip"));
 
             List<PrewarmItem> pinned = new java.util.concurrent.CopyOnWriteArrayList<>();
-            PrewarmJob first = new PrewarmJob("first", "go.mod", plan, new MirrorItemRunner(mirror, null), 4,
-                    (item, stored) -> pinned.add(item), Clock.systemUTC()).start();
+            PrewarmJob first = new PrewarmJob(
+                            "first",
+                            "go.mod",
+                            plan,
+                            new MirrorItemRunner(mirror, null),
+                            4,
+                            (item, stored) -> pinned.add(item),
+                            Clock.systemUTC())
+                    .start();
             Progress report = first.await();
-            assertEquals(PrewarmJob.State.SUCCEEDED, report.state(), report.failures().toString());
+            assertEquals(
+                    PrewarmJob.State.SUCCEEDED,
+                    report.state(),
+                    report.failures().toString());
             assertEquals(plan.items().size(), report.done());
             assertEquals(0, report.failed());
             assertEquals(plan.items().size(), pinned.size());
             assertTrue(report.bytes() > 5_000_000, "bytes " + report.bytes());
-            long fileFetches = upstream.asked.stream().filter(p -> !p.endsWith("/list") && !p.endsWith("@latest"))
+            long fileFetches = upstream.asked.stream()
+                    .filter(p -> !p.endsWith("/list") && !p.endsWith("@latest"))
                     .count();
             assertEquals(plan.items().size(), fileFetches, "each file fetched from upstream exactly once");
 
             upstream.asked.clear();
             Plan again = planner.planGoMod("go.mod", gomod);
             assertEquals(plan.items(), again.items());
-            Progress second = new PrewarmJob("second", "go.mod", again, new MirrorItemRunner(mirror, null), 4,
-                    PinSink.NONE, Clock.systemUTC()).start().await();
+            Progress second = new PrewarmJob(
+                            "second",
+                            "go.mod",
+                            again,
+                            new MirrorItemRunner(mirror, null),
+                            4,
+                            PinSink.NONE,
+                            Clock.systemUTC())
+                    .start()
+                    .await();
             assertEquals(PrewarmJob.State.SUCCEEDED, second.state());
             assertEquals(report.bytes(), second.bytes());
             assertEquals(List.of(), List.copyOf(upstream.asked), "a rerun asks the upstream for nothing");

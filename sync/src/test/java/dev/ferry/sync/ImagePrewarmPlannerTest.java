@@ -59,8 +59,14 @@ class ImagePrewarmPlannerTest {
                 return new OciAnswer.Error(OciErrorCode.MANIFEST_UNKNOWN, "manifest unknown");
             }
             try {
-                return new OciAnswer.Content(new BytesBody(b), types.get(reference.toString()), digest(b), b.length,
-                        null, OciAnswer.Freshness.IMMUTABLE, OciAnswer.CacheOutcome.HIT);
+                return new OciAnswer.Content(
+                        new BytesBody(b),
+                        types.get(reference.toString()),
+                        digest(b),
+                        b.length,
+                        null,
+                        OciAnswer.Freshness.IMMUTABLE,
+                        OciAnswer.CacheOutcome.HIT);
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
@@ -70,9 +76,16 @@ class ImagePrewarmPlannerTest {
         public OciAnswer blob(RepositoryName repository, Digest digest, boolean head, String range) {
             asked.add("blob " + digest);
             byte[] b = blobs.get(digest);
-            return b == null ? new OciAnswer.Error(OciErrorCode.BLOB_UNKNOWN, "blob unknown")
-                    : new OciAnswer.Content(new BytesBody(b), "application/octet-stream", digest, b.length, null,
-                            OciAnswer.Freshness.IMMUTABLE, OciAnswer.CacheOutcome.HIT);
+            return b == null
+                    ? new OciAnswer.Error(OciErrorCode.BLOB_UNKNOWN, "blob unknown")
+                    : new OciAnswer.Content(
+                            new BytesBody(b),
+                            "application/octet-stream",
+                            digest,
+                            b.length,
+                            null,
+                            OciAnswer.Freshness.IMMUTABLE,
+                            OciAnswer.CacheOutcome.HIT);
         }
 
         @Override
@@ -83,7 +96,8 @@ class ImagePrewarmPlannerTest {
         @Override
         public OciAnswer referrers(RepositoryName repository, Digest subject, String artifactType) {
             byte[] b = referrers.get(subject);
-            return b == null ? new OciAnswer.Error(OciErrorCode.UNSUPPORTED, "no referrers API")
+            return b == null
+                    ? new OciAnswer.Error(OciErrorCode.UNSUPPORTED, "no referrers API")
                     : new OciAnswer.Referrers(b, null, OciAnswer.CacheOutcome.HIT);
         }
 
@@ -95,7 +109,8 @@ class ImagePrewarmPlannerTest {
 
     static String image(FakeRegistry r, String name) throws Exception {
         return "{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_MANIFEST + "\",\"config\":"
-                + r.blob("config " + name).replace("application/octet-stream", "application/vnd.oci.image.config.v1+json")
+                + r.blob("config " + name)
+                        .replace("application/octet-stream", "application/vnd.oci.image.config.v1+json")
                 + ",\"layers\":[" + r.blob("layer " + name) + "]}";
     }
 
@@ -120,35 +135,63 @@ class ImagePrewarmPlannerTest {
         r.manifest(MediaTypes.OCI_INDEX, index, "1.0");
         String sig = image(r, "signature");
         Digest sigD = r.manifest(MediaTypes.OCI_MANIFEST, sig);
-        r.referrers.put(amdD, ("{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_INDEX + "\",\"manifests\":["
-                + "{\"mediaType\":\"" + MediaTypes.OCI_MANIFEST + "\",\"digest\":\"" + sigD + "\",\"size\":"
-                + sig.length() + "}]}").getBytes(StandardCharsets.UTF_8));
+        r.referrers.put(
+                amdD,
+                ("{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_INDEX + "\",\"manifests\":["
+                                + "{\"mediaType\":\"" + MediaTypes.OCI_MANIFEST + "\",\"digest\":\"" + sigD
+                                + "\",\"size\":"
+                                + sig.length() + "}]}")
+                        .getBytes(StandardCharsets.UTF_8));
 
         ImagePrewarmPlanner planner = new ImagePrewarmPlanner(reg -> reg == null ? r : null);
-        Plan plan = planner.plan("arguments", List.of("library/app:1.0", "other.example/app:1.0", "UPPER/case"),
+        Plan plan = planner.plan(
+                "arguments",
+                List.of("library/app:1.0", "other.example/app:1.0", "UPPER/case"),
                 Platforms.parse("linux/amd64,linux/arm64"));
         assertEquals(1, plan.items().size());
-        assertEquals(List.of(2, 3), plan.errors().stream().map(PlanError::line).toList(), plan.errors().toString());
+        assertEquals(
+                List.of(2, 3),
+                plan.errors().stream().map(PlanError::line).toList(),
+                plan.errors().toString());
 
         ItemRunner.Result res = planner.fetch((PrewarmItem.Image) plan.items().get(0));
         // index + 2 platform manifests + signature manifest, and 2 blobs each for amd64, arm64 and the signature
-        assertEquals(4, res.stored().stream().filter(s -> ((StoredContent.OciContent) s).manifest()).count());
-        assertEquals(6, res.stored().stream().filter(s -> !((StoredContent.OciContent) s).manifest()).count());
+        assertEquals(
+                4,
+                res.stored().stream()
+                        .filter(s -> ((StoredContent.OciContent) s).manifest())
+                        .count());
+        assertEquals(
+                6,
+                res.stored().stream()
+                        .filter(s -> !((StoredContent.OciContent) s).manifest())
+                        .count());
         assertTrue(r.asked.stream().noneMatch(a -> a.contains(s390D.toString())), r.asked.toString());
         assertTrue(res.bytes() > 0);
 
-        PrewarmFailure missing = assertThrows(PrewarmFailure.class, () -> planner.fetch(new PrewarmItem.Image(null,
-                RepositoryName.parse("library/app"), Reference.parse("2.0"), Platforms.ALL)));
+        PrewarmFailure missing = assertThrows(
+                PrewarmFailure.class,
+                () -> planner.fetch(new PrewarmItem.Image(
+                        null, RepositoryName.parse("library/app"), Reference.parse("2.0"), Platforms.ALL)));
         assertTrue(missing.getMessage().contains("MANIFEST_UNKNOWN"), missing.getMessage());
-        PrewarmFailure noPlatform = assertThrows(PrewarmFailure.class, () -> planner.fetch(new PrewarmItem.Image(null,
-                RepositoryName.parse("library/app"), Reference.parse("1.0"), Platforms.parse("windows/amd64"))));
+        PrewarmFailure noPlatform = assertThrows(
+                PrewarmFailure.class,
+                () -> planner.fetch(new PrewarmItem.Image(
+                        null,
+                        RepositoryName.parse("library/app"),
+                        Reference.parse("1.0"),
+                        Platforms.parse("windows/amd64"))));
         assertTrue(noPlatform.getMessage().contains("no manifest for windows/amd64"), noPlatform.getMessage());
     }
 
     @Test
     void parsesImageReferences() {
-        assertEquals("docker.io/library/alpine:3.19", ImageRef.parse("docker.io/library/alpine:3.19").toString());
-        assertEquals("localhost:5000/app:latest", ImageRef.parse("localhost:5000/app").toString());
+        assertEquals(
+                "docker.io/library/alpine:3.19",
+                ImageRef.parse("docker.io/library/alpine:3.19").toString());
+        assertEquals(
+                "localhost:5000/app:latest",
+                ImageRef.parse("localhost:5000/app").toString());
         ImageRef d = ImageRef.parse("app@sha256:" + "a".repeat(64));
         assertTrue(d.reference() instanceof Reference.ByDigest);
         assertEquals(null, d.registry());

@@ -35,33 +35,44 @@ class MirrorSetTest {
                     platforms: linux/arm64
                 colour: red
                 """);
-        assertEquals(List.of(
-                "set.yaml:1: name must be a non-empty string",
-                "set.yaml:3: path must be a non-empty string",
-                "set.yaml:4: a module rule must be a mapping",
-                "set.yaml:6: a module rule must be a mapping",
-                "set.yaml:9: a platform must be a non-empty string",
-                "set.yaml:14: unknown key \"colour\" (want name, refresh, modules, images)"), messages(p));
+        assertEquals(
+                List.of(
+                        "set.yaml:1: name must be a non-empty string",
+                        "set.yaml:3: path must be a non-empty string",
+                        "set.yaml:4: a module rule must be a mapping",
+                        "set.yaml:6: a module rule must be a mapping",
+                        "set.yaml:9: a platform must be a non-empty string",
+                        "set.yaml:14: unknown key \"colour\" (want name, refresh, modules, images)"),
+                messages(p));
         assertEquals("set.yaml", p.set().name());
-        assertEquals(List.of("example.com/c"), p.set().modules().stream().map(MirrorSet.ModuleRule::path).toList());
-        assertEquals(List.of("r.example/ok", "r.example/one"),
+        assertEquals(
+                List.of("example.com/c"),
+                p.set().modules().stream().map(MirrorSet.ModuleRule::path).toList());
+        assertEquals(
+                List.of("r.example/ok", "r.example/one"),
                 p.set().images().stream().map(MirrorSet.ImageRule::repository).toList());
-        assertEquals(Platforms.parse("linux/amd64,linux/arm64"), p.set().images().get(0).platforms());
+        assertEquals(
+                Platforms.parse("linux/amd64,linux/arm64"),
+                p.set().images().get(0).platforms());
         assertEquals(Platforms.parse("linux/arm64"), p.set().images().get(1).platforms());
         assertEquals(5, p.set().modules().getFirst().line());
     }
 
     @Test
     void emptyValuesDuplicateKeysAndOtherDocuments() {
-        assertEquals(List.of("set.yaml:1: modules must be a list", "set.yaml:2: images must be a list"),
+        assertEquals(
+                List.of("set.yaml:1: modules must be a list", "set.yaml:2: images must be a list"),
                 messages(parse("modules:\nimages:\n")));
-        assertEquals(List.of("set.yaml:3: platforms must be a non-empty string or a list"), messages(parse(
-                "images:\n  - repository: r.example/app\n    platforms:\n")));
+        assertEquals(
+                List.of("set.yaml:3: platforms must be a non-empty string or a list"),
+                messages(parse("images:\n  - repository: r.example/app\n    platforms:\n")));
         MirrorSet.Parsed twice = parse("name: a\nmodules: []\nname: b\n");
         assertEquals(1, twice.errors().size(), twice.errors().toString());
         assertEquals(3, twice.errors().getFirst().line());
-        assertTrue(twice.errors().getFirst().message().startsWith("not valid YAML: ")
-                && twice.errors().getFirst().message().contains("name"), twice.errors().toString());
+        assertTrue(
+                twice.errors().getFirst().message().startsWith("not valid YAML: ")
+                        && twice.errors().getFirst().message().contains("name"),
+                twice.errors().toString());
         assertEquals(List.of("set.yaml:1: the document must be a mapping"), messages(parse("- a\n- b\n")));
         assertEquals(List.of(), messages(parse("# nothing yet\n")));
         assertEquals("set.yaml", parse("").set().name());

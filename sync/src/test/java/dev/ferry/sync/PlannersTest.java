@@ -27,11 +27,14 @@ class PlannersTest {
         public GoAnswer answer(dev.ferry.protocols.goproxy.ProxyRequest request) {
             String body = files.get(request.upstreamPath());
             if (body == null) {
-                return new GoAnswer.NotFound("not found: " + request.upstreamPath(), false,
-                        GoAnswer.CacheOutcome.MISS);
+                return new GoAnswer.NotFound("not found: " + request.upstreamPath(), false, GoAnswer.CacheOutcome.MISS);
             }
-            return new GoAnswer.Content(new BytesBody(body.getBytes(StandardCharsets.UTF_8)), "text/plain", "x",
-                    GoAnswer.Freshness.FRESH, GoAnswer.CacheOutcome.HIT);
+            return new GoAnswer.Content(
+                    new BytesBody(body.getBytes(StandardCharsets.UTF_8)),
+                    "text/plain",
+                    "x",
+                    GoAnswer.Freshness.FRESH,
+                    GoAnswer.CacheOutcome.HIT);
         }
     }
 
@@ -52,19 +55,43 @@ class PlannersTest {
 
     @Test
     void queriesResolveThroughTheMirror() {
-        Plan p = planner.planQueries(List.of("example.com/a@latest", "example.com/a@v1.0", "example.com/a@v1",
-                "example.com/a@v1.0.0", "example.com/b", "Bad..Path@v1.0.0", "example.com/a@v3", "example.com/a@>=v1.1.0",
-                "example.com/none@latest", "example.com/a@v1.2.3-what.is@this"), false);
-        assertEquals(List.of("example.com/a@v1.1.1.info", "example.com/a@v1.1.1.mod", "example.com/a@v1.1.1.zip",
-                "example.com/a@v1.0.0.info", "example.com/a@v1.0.0.mod", "example.com/a@v1.0.0.zip",
-                "example.com/b@v0.0.0-20220101000000-abcdefabcdef.info",
-                "example.com/b@v0.0.0-20220101000000-abcdefabcdef.mod",
-                "example.com/b@v0.0.0-20220101000000-abcdefabcdef.zip",
-                "example.com/a@v1.1.0.info", "example.com/a@v1.1.0.mod", "example.com/a@v1.1.0.zip",
-                "example.com/a@v1.2.0-rc.1.info", "example.com/a@v1.2.0-rc.1.mod", "example.com/a@v1.2.0-rc.1.zip"),
+        Plan p = planner.planQueries(
+                List.of(
+                        "example.com/a@latest",
+                        "example.com/a@v1.0",
+                        "example.com/a@v1",
+                        "example.com/a@v1.0.0",
+                        "example.com/b",
+                        "Bad..Path@v1.0.0",
+                        "example.com/a@v3",
+                        "example.com/a@>=v1.1.0",
+                        "example.com/none@latest",
+                        "example.com/a@v1.2.3-what.is@this"),
+                false);
+        assertEquals(
+                List.of(
+                        "example.com/a@v1.1.1.info",
+                        "example.com/a@v1.1.1.mod",
+                        "example.com/a@v1.1.1.zip",
+                        "example.com/a@v1.0.0.info",
+                        "example.com/a@v1.0.0.mod",
+                        "example.com/a@v1.0.0.zip",
+                        "example.com/b@v0.0.0-20220101000000-abcdefabcdef.info",
+                        "example.com/b@v0.0.0-20220101000000-abcdefabcdef.mod",
+                        "example.com/b@v0.0.0-20220101000000-abcdefabcdef.zip",
+                        "example.com/a@v1.1.0.info",
+                        "example.com/a@v1.1.0.mod",
+                        "example.com/a@v1.1.0.zip",
+                        "example.com/a@v1.2.0-rc.1.info",
+                        "example.com/a@v1.2.0-rc.1.mod",
+                        "example.com/a@v1.2.0-rc.1.zip"),
                 names(p));
-        assertEquals(List.of(6, 7, 9, 10), p.errors().stream().map(PlanError::line).toList(), p.errors().toString());
-        assertTrue(p.errors().get(1).toString().startsWith("arguments:7: example.com/a@v3: no version"),
+        assertEquals(
+                List.of(6, 7, 9, 10),
+                p.errors().stream().map(PlanError::line).toList(),
+                p.errors().toString());
+        assertTrue(
+                p.errors().get(1).toString().startsWith("arguments:7: example.com/a@v3: no version"),
                 p.errors().get(1).toString());
 
         Plan all = planner.planQueries(List.of("example.com/a", "example.com/b"), true);
@@ -73,10 +100,13 @@ class PlannersTest {
 
     @Test
     void goSumLinesBecomeFilesAndBadLinesErrors() {
-        Plan p = planner.planGoSum("go.sum", ("example.com/a v1.0.0 " + H + "\nexample.com/a v1.0.0/go.mod " + H
-                + "\nexample.com/a v1.0 " + H + "\n").getBytes(StandardCharsets.UTF_8));
-        assertEquals(List.of("example.com/a@v1.0.0.info", "example.com/a@v1.0.0.zip", "example.com/a@v1.0.0.mod"),
-                names(p));
+        Plan p = planner.planGoSum(
+                "go.sum",
+                ("example.com/a v1.0.0 " + H + "\nexample.com/a v1.0.0/go.mod " + H + "\nexample.com/a v1.0 " + H
+                                + "\n")
+                        .getBytes(StandardCharsets.UTF_8));
+        assertEquals(
+                List.of("example.com/a@v1.0.0.info", "example.com/a@v1.0.0.zip", "example.com/a@v1.0.0.mod"), names(p));
         assertEquals(1, p.errors().size());
         assertEquals(3, p.errors().get(0).line());
     }
@@ -86,15 +116,30 @@ class PlannersTest {
         String gomod = "module example.com/main\n\ngo 1.19\n\nrequire (\n\texample.com/a v1.1.1\n"
                 + "\tExample..com/bad v1.0.0\n\texample.com/c\n)\n";
         Plan p = planner.planGoMod("app/go.mod", gomod.getBytes(StandardCharsets.UTF_8));
-        assertEquals(List.of(7, 8), p.errors().stream().map(PlanError::line).toList(), p.errors().toString());
-        assertTrue(p.errors().get(0).toString().startsWith("app/go.mod:7: "), p.errors().get(0).toString());
-        assertEquals(List.of("example.com/a@v1.1.1.info", "example.com/a@v1.1.1.mod", "example.com/a@v1.1.1.zip",
-                "example.com/b@v0.1.0.info", "example.com/b@v0.1.0.mod", "example.com/b@v0.1.0.zip"), names(p));
+        assertEquals(
+                List.of(7, 8),
+                p.errors().stream().map(PlanError::line).toList(),
+                p.errors().toString());
+        assertTrue(
+                p.errors().get(0).toString().startsWith("app/go.mod:7: "),
+                p.errors().get(0).toString());
+        assertEquals(
+                List.of(
+                        "example.com/a@v1.1.1.info",
+                        "example.com/a@v1.1.1.mod",
+                        "example.com/a@v1.1.1.zip",
+                        "example.com/b@v0.1.0.info",
+                        "example.com/b@v0.1.0.mod",
+                        "example.com/b@v0.1.0.zip"),
+                names(p));
 
-        Plan missing = planner.planGoMod("go.mod", "module example.com/main\ngo 1.16\nrequire example.com/x v1.0.0\n"
-                .getBytes(StandardCharsets.UTF_8));
+        Plan missing = planner.planGoMod(
+                "go.mod",
+                "module example.com/main\ngo 1.16\nrequire example.com/x v1.0.0\n".getBytes(StandardCharsets.UTF_8));
         assertEquals(1, missing.errors().size());
-        assertTrue(missing.errors().get(0).message().startsWith("example.com/x@v1.0.0: "), missing.errors().toString());
+        assertTrue(
+                missing.errors().get(0).message().startsWith("example.com/x@v1.0.0: "),
+                missing.errors().toString());
         // The build list entry is still planned: fetching it reports the failure per item too.
         assertEquals(3, missing.items().size());
     }
@@ -124,22 +169,30 @@ class PlannersTest {
                     platforms: linux/amd64/v9/x
                 """;
         MirrorSet.Parsed parsed = MirrorSet.parse("set.yaml", yaml.getBytes(StandardCharsets.UTF_8));
-        assertEquals(List.of(8, 9, 11, 12, 17, 20), parsed.errors().stream().map(PlanError::line).toList(),
+        assertEquals(
+                List.of(8, 9, 11, 12, 17, 20),
+                parsed.errors().stream().map(PlanError::line).toList(),
                 parsed.errors().toString());
         MirrorSet set = parsed.set();
         assertEquals("nightly", set.name());
         assertEquals(java.time.Duration.ofHours(6), set.refresh());
         assertEquals(2, set.modules().size());
         assertEquals(1, set.images().size());
-        assertEquals(Platforms.parse("linux/amd64,linux/arm64"), set.images().get(0).platforms());
+        assertEquals(
+                Platforms.parse("linux/amd64,linux/arm64"), set.images().get(0).platforms());
 
-        MirrorSetPlanner msp = new MirrorSetPlanner(planner, null,
-                () -> List.of(ModulePath.parse("example.com/b"), ModulePath.parse("other.example/c")));
+        MirrorSetPlanner msp = new MirrorSetPlanner(
+                planner, null, () -> List.of(ModulePath.parse("example.com/b"), ModulePath.parse("other.example/c")));
         Plan p = msp.plan(parsed);
-        assertTrue(names(p).containsAll(List.of("example.com/a@v1.1.0.zip", "example.com/a@v1.1.1.zip",
-                "example.com/a@v2.0.0.zip".replace("v2.0.0", "v1.2.0-rc.1"),
-                "example.com/b@v0.0.0-20220101000000-abcdefabcdef.zip")), names(p).toString());
-        assertTrue(p.errors().stream().anyMatch(e -> e.line() == 14 && e.message().contains("no OCI registry")),
+        assertTrue(
+                names(p).containsAll(List.of(
+                        "example.com/a@v1.1.0.zip",
+                        "example.com/a@v1.1.1.zip",
+                        "example.com/a@v2.0.0.zip".replace("v2.0.0", "v1.2.0-rc.1"),
+                        "example.com/b@v0.0.0-20220101000000-abcdefabcdef.zip")),
+                names(p).toString());
+        assertTrue(
+                p.errors().stream().anyMatch(e -> e.line() == 14 && e.message().contains("no OCI registry")),
                 p.errors().toString());
 
         MirrorSet.Parsed broken = MirrorSet.parse("b.yaml", "modules:\n  - path: [unclosed\n".getBytes());

@@ -16,8 +16,8 @@ class PrewarmJobTest {
     static Plan plan(int n) {
         List<PrewarmItem> items = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            items.add(new PrewarmItem.GoFile(ModulePath.parse("example.com/m" + i), Version.parse("v1.0.0"),
-                    PrewarmItem.Ext.ZIP));
+            items.add(new PrewarmItem.GoFile(
+                    ModulePath.parse("example.com/m" + i), Version.parse("v1.0.0"), PrewarmItem.Ext.ZIP));
         }
         return new Plan(items, List.of());
     }
@@ -53,8 +53,10 @@ class PrewarmJobTest {
         assertEquals(10, r.done());
         assertEquals(1, r.failed());
         assertEquals(90, r.bytes());
-        assertEquals(List.of(new Progress.ItemFailure("example.com/m7@v1.0.0.zip",
-                "example.com/m7@v1.0.0.zip: not found: no such module")), r.failures());
+        assertEquals(
+                List.of(new Progress.ItemFailure(
+                        "example.com/m7@v1.0.0.zip", "example.com/m7@v1.0.0.zip: not found: no such module")),
+                r.failures());
         assertEquals(9, pinned.size());
         assertTrue(r.current().isEmpty());
         assertTrue(r.hasFailures());
@@ -82,16 +84,24 @@ class PrewarmJobTest {
     @Test
     void registryKeepsTheLastReports() throws Exception {
         AtomicInteger n = new AtomicInteger();
-        JobRegistry reg = new JobRegistry(item -> new ItemRunner.Result(1, List.of()), 2, PinSink.NONE,
-                Clock.systemUTC(), 2, () -> "job" + n.incrementAndGet());
+        JobRegistry reg = new JobRegistry(
+                item -> new ItemRunner.Result(1, List.of()),
+                2,
+                PinSink.NONE,
+                Clock.systemUTC(),
+                2,
+                () -> "job" + n.incrementAndGet());
         for (int i = 0; i < 4; i++) {
             reg.start("run " + i, plan(3)).await();
         }
         PrewarmJob running = reg.start("blocked", new Plan(List.of(), List.of()));
         running.await();
-        assertEquals(List.of("job4", "job5"), reg.list().stream().map(Progress::id).toList());
+        assertEquals(
+                List.of("job4", "job5"), reg.list().stream().map(Progress::id).toList());
         assertTrue(reg.get("job1").isEmpty());
-        assertEquals(PrewarmJob.State.SUCCEEDED, reg.get("job4").orElseThrow().progress().state());
+        assertEquals(
+                PrewarmJob.State.SUCCEEDED,
+                reg.get("job4").orElseThrow().progress().state());
         assertTrue(reg.cancel("job5"));
         assertTrue(!reg.cancel("nope"));
     }

@@ -30,7 +30,8 @@ public class Populate {
             String p = ex.getRequestURI().getPath();
             // /example.com/m/NNNNN/@v/v1.0.0.(info|mod)
             String module = p.substring(1, p.indexOf("/@v/"));
-            byte[] body = p.endsWith(".info") ? "{\"Version\":\"v1.0.0\",\"Time\":\"2024-01-01T00:00:00Z\"}".getBytes(UTF_8)
+            byte[] body = p.endsWith(".info")
+                    ? "{\"Version\":\"v1.0.0\",\"Time\":\"2024-01-01T00:00:00Z\"}".getBytes(UTF_8)
                     : p.endsWith(".mod") ? ("module " + module + "\n\ngo 1.21\n").getBytes(UTF_8) : null;
             if (body == null) {
                 ex.sendResponseHeaders(404, -1);
@@ -41,7 +42,9 @@ public class Populate {
             ex.close();
         });
         up.start();
-        HttpClient http = HttpClient.newBuilder().executor(Executors.newVirtualThreadPerTaskExecutor()).build();
+        HttpClient http = HttpClient.newBuilder()
+                .executor(Executors.newVirtualThreadPerTaskExecutor())
+                .build();
         Semaphore inFlight = new Semaphore(64);
         AtomicLong failed = new AtomicLong();
         long t0 = System.nanoTime();
@@ -49,7 +52,8 @@ public class Populate {
             for (String ext : new String[] {".info", ".mod"}) {
                 inFlight.acquire();
                 String url = ferry + "/example.com/m/" + String.format("%06d", i) + "/@v/v1.0.0" + ext;
-                var unused = http.sendAsync(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.discarding())
+                var unused = http.sendAsync(
+                                HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.discarding())
                         .whenComplete((r, e) -> {
                             if (e != null || r.statusCode() != 200) {
                                 failed.incrementAndGet();
@@ -62,7 +66,9 @@ public class Populate {
             }
         }
         inFlight.acquire(64);
-        System.out.printf("populated %d versions in %.1fs, %d failed requests%n", count, (System.nanoTime() - t0) / 1e9, failed.get());
+        System.out.printf(
+                "populated %d versions in %.1fs, %d failed requests%n",
+                count, (System.nanoTime() - t0) / 1e9, failed.get());
         up.stop(0);
         System.exit(failed.get() == 0 ? 0 : 1);
     }

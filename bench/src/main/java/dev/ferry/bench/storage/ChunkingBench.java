@@ -28,8 +28,14 @@ public class ChunkingBench {
 
     record Version(String module, String version, String time, Path zip) {}
 
-    record Result(String name, long newBytes, long totalBytes, long newChunks, long totalChunks,
-                  long corpusUniqueBytes, long corpusUniqueChunks) {}
+    record Result(
+            String name,
+            long newBytes,
+            long totalBytes,
+            long newChunks,
+            long totalChunks,
+            long corpusUniqueBytes,
+            long corpusUniqueChunks) {}
 
     public static void main(String[] args) throws Exception {
         Path corpus = Path.of(args.length > 0 ? args[0] : "/work/shared/fixtures/gocorpus");
@@ -41,7 +47,8 @@ public class ChunkingBench {
             corpusBytes += zip.length;
             byModule.computeIfAbsent(v.module(), k -> new ArrayList<>()).add(zip);
         }
-        System.out.printf("corpus: %d modules, %d versions, %,d bytes%n", byModule.size(), versions.size(), corpusBytes);
+        System.out.printf(
+                "corpus: %d modules, %d versions, %,d bytes%n", byModule.size(), versions.size(), corpusBytes);
 
         Map<String, Chunker> chunkers = new LinkedHashMap<>();
         for (int size : new int[] {4 << 10, 16 << 10, 64 << 10}) {
@@ -52,17 +59,34 @@ public class ChunkingBench {
         }
         for (int avg : new int[] {16 << 10, 64 << 10}) {
             for (int minData : new int[] {1, 64, 256, 1024, 4096}) {
-                chunkers.put("zip+fastcdc " + kib(avg) + " minZipData " + minData,
+                chunkers.put(
+                        "zip+fastcdc " + kib(avg) + " minZipData " + minData,
                         new ContentDefinedChunker(sizes(avg, minData), true));
             }
         }
-        System.out.printf("%-38s %12s %12s %7s %9s %9s %12s %9s %12s%n", "chunker", "new bytes", "N+1 bytes",
-                "new %", "new chk", "N+1 chk", "corpus uniq", "uniq chk", "+overhead");
+        System.out.printf(
+                "%-38s %12s %12s %7s %9s %9s %12s %9s %12s%n",
+                "chunker",
+                "new bytes",
+                "N+1 bytes",
+                "new %",
+                "new chk",
+                "N+1 chk",
+                "corpus uniq",
+                "uniq chk",
+                "+overhead");
         for (Map.Entry<String, Chunker> c : chunkers.entrySet()) {
             Result r = measure(c.getKey(), c.getValue(), byModule);
-            System.out.printf("%-38s %,12d %,12d %6.1f%% %,9d %,9d %,12d %,9d %,12d%n", r.name(), r.newBytes(),
-                    r.totalBytes(), 100.0 * r.newBytes() / r.totalBytes(), r.newChunks(), r.totalChunks(),
-                    r.corpusUniqueBytes(), r.corpusUniqueChunks(),
+            System.out.printf(
+                    "%-38s %,12d %,12d %6.1f%% %,9d %,9d %,12d %,9d %,12d%n",
+                    r.name(),
+                    r.newBytes(),
+                    r.totalBytes(),
+                    100.0 * r.newBytes() / r.totalBytes(),
+                    r.newChunks(),
+                    r.totalChunks(),
+                    r.corpusUniqueBytes(),
+                    r.corpusUniqueChunks(),
                     r.corpusUniqueBytes() + PER_CHUNK_OVERHEAD * r.corpusUniqueChunks());
         }
     }
@@ -133,8 +157,8 @@ public class ChunkingBench {
                 continue;
             }
             String[] f = line.split(" ");
-            versions.add(new Version(f[0], f[1], f[5],
-                    proxy.resolve(escape(f[0])).resolve("@v").resolve(f[1] + ".zip")));
+            versions.add(new Version(
+                    f[0], f[1], f[5], proxy.resolve(escape(f[0])).resolve("@v").resolve(f[1] + ".zip")));
         }
         // Successive = publication order (the time column), which is also how a proxy sees them arrive.
         versions.sort(Comparator.comparing(Version::module).thenComparing(Version::time));

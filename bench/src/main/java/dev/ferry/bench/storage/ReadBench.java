@@ -48,7 +48,8 @@ public class ReadBench {
     /** Each thread picks objects from its own sequence, so threads do not read in lock-step. */
     @State(Scope.Thread)
     public static class Picks {
-        final SplittableRandom random = new SplittableRandom(Thread.currentThread().threadId());
+        final SplittableRandom random =
+                new SplittableRandom(Thread.currentThread().threadId());
         final byte[] buffer = new byte[64 << 10];
 
         int next() {

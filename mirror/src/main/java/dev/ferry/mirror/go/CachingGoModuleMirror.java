@@ -21,10 +21,10 @@ import dev.ferry.storage.NamedObjectStore;
 import dev.ferry.storage.ObjectWriter;
 import dev.ferry.storage.Sha256;
 import dev.ferry.storage.StoredObject;
+import dev.ferry.upstreams.goproxy.GoProxyClient;
 import dev.ferry.upstreams.pool.ContentMismatch;
 import dev.ferry.upstreams.pool.ContentRejected;
 import dev.ferry.upstreams.pool.FetchResult;
-import dev.ferry.upstreams.goproxy.GoProxyClient;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -42,9 +42,9 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Predicate;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Predicate;
 
 /**
  * The {@link GoModuleMirror}: answers from the store, fetches misses from upstream once (concurrent misses of
@@ -95,7 +95,11 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
         }
     }
 
-    private enum Refreshable { LIST, LATEST, QUERY }
+    private enum Refreshable {
+        LIST,
+        LATEST,
+        QUERY
+    }
 
     private final NamedObjectStore store;
     private final GoProxyClient upstream;
@@ -105,16 +109,21 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
     private final ModuleChecksums checksums;
     private final Predicate<ModulePath> kept;
     private final SharedDownloads<String> fileFetches;
-    private final ConcurrentHashMap<String, CompletableFuture<FetchResult<Snapshot>>> refreshes = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, CompletableFuture<FetchResult<Snapshot>>> refreshes =
+            new ConcurrentHashMap<>();
 
-    public CachingGoModuleMirror(NamedObjectStore store, GoProxyClient upstream, GoMirrorSettings settings,
-                                 Clock clock) {
+    public CachingGoModuleMirror(
+            NamedObjectStore store, GoProxyClient upstream, GoMirrorSettings settings, Clock clock) {
         this(store, upstream, settings, clock, ModuleChecksums.NONE);
     }
 
     /** @param checksums what a .mod or .zip must hash to before it is stored (see {@link ModuleChecksums}) */
-    public CachingGoModuleMirror(NamedObjectStore store, GoProxyClient upstream, GoMirrorSettings settings, Clock clock,
-                                 ModuleChecksums checksums) {
+    public CachingGoModuleMirror(
+            NamedObjectStore store,
+            GoProxyClient upstream,
+            GoMirrorSettings settings,
+            Clock clock,
+            ModuleChecksums checksums) {
         this(store, upstream, settings, clock, checksums, module -> false);
     }
 
@@ -125,8 +134,13 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
      * @param kept modules whose files are pinned in {@link #PRIVATE_PIN_SET} as they are stored (the private ones:
      *     an upstream that serves them now may not later, and their hashes are ferry's own pins)
      */
-    public CachingGoModuleMirror(NamedObjectStore store, GoProxyClient upstream, GoMirrorSettings settings, Clock clock,
-                                 ModuleChecksums checksums, Predicate<ModulePath> kept) {
+    public CachingGoModuleMirror(
+            NamedObjectStore store,
+            GoProxyClient upstream,
+            GoMirrorSettings settings,
+            Clock clock,
+            ModuleChecksums checksums,
+            Predicate<ModulePath> kept) {
         this.kept = kept;
         this.checksums = checksums;
         this.store = store;
@@ -140,10 +154,15 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
     @Override
     public GoAnswer answer(ProxyRequest request) {
         return switch (request) {
-            case ProxyRequest.List r -> refreshable(Refreshable.LIST, r.module(), GoStoreNames.list(r.module()), r.upstreamPath());
-            case ProxyRequest.Latest r -> refreshable(Refreshable.LATEST, r.module(), GoStoreNames.latest(r.module()), r.upstreamPath());
-            case ProxyRequest.Info r when r.version().isCanonical() -> file(r.module(), r.version(), FileKind.INFO, r.upstreamPath());
-            case ProxyRequest.Info r -> refreshable(Refreshable.QUERY, r.module(), GoStoreNames.query(r.module(), r.version()), r.upstreamPath());
+            case ProxyRequest.List r ->
+                refreshable(Refreshable.LIST, r.module(), GoStoreNames.list(r.module()), r.upstreamPath());
+            case ProxyRequest.Latest r ->
+                refreshable(Refreshable.LATEST, r.module(), GoStoreNames.latest(r.module()), r.upstreamPath());
+            case ProxyRequest.Info r
+            when r.version().isCanonical() -> file(r.module(), r.version(), FileKind.INFO, r.upstreamPath());
+            case ProxyRequest.Info r ->
+                refreshable(
+                        Refreshable.QUERY, r.module(), GoStoreNames.query(r.module(), r.version()), r.upstreamPath());
             case ProxyRequest.Mod r -> file(r.module(), r.version(), FileKind.MOD, r.upstreamPath());
             case ProxyRequest.Zip r -> file(r.module(), r.version(), FileKind.ZIP, r.upstreamPath());
         };
@@ -169,13 +188,19 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
                 download.holdBack(settings.zipHoldBack());
                 Optional<Body> following = download.following(false);
                 if (following.isPresent()) {
-                    return new GoAnswer.Content(following.get(), kind.contentType, null, GoAnswer.Freshness.IMMUTABLE,
+                    return new GoAnswer.Content(
+                            following.get(),
+                            kind.contentType,
+                            null,
+                            GoAnswer.Freshness.IMMUTABLE,
                             GoAnswer.CacheOutcome.MISS);
                 }
             }
             return switch (download.outcome()) {
-                case DownloadOutcome.Stored s -> fileContent(s.object(), module, version, kind, path, GoAnswer.CacheOutcome.MISS);
-                case DownloadOutcome.Missing m -> new GoAnswer.NotFound(m.reason(), m.gone(), GoAnswer.CacheOutcome.MISS);
+                case DownloadOutcome.Stored s ->
+                    fileContent(s.object(), module, version, kind, path, GoAnswer.CacheOutcome.MISS);
+                case DownloadOutcome.Missing m ->
+                    new GoAnswer.NotFound(m.reason(), m.gone(), GoAnswer.CacheOutcome.MISS);
                 case DownloadOutcome.Failed f -> new GoAnswer.Unavailable(f.reason(), f.badGateway());
             };
         } catch (InterruptedException e) {
@@ -185,10 +210,19 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
     }
 
     /** A stored file; evicted before its read starts, it is fetched again for the same response. */
-    private GoAnswer fileContent(StoredObject object, ModulePath module, Version version, FileKind kind, String path,
-                                 GoAnswer.CacheOutcome outcome) {
-        return new GoAnswer.Content(new StoredBody(store, object, () -> refetched(module, version, kind, path)),
-                kind.contentType, object.digest().hex(), GoAnswer.Freshness.IMMUTABLE, outcome);
+    private GoAnswer fileContent(
+            StoredObject object,
+            ModulePath module,
+            Version version,
+            FileKind kind,
+            String path,
+            GoAnswer.CacheOutcome outcome) {
+        return new GoAnswer.Content(
+                new StoredBody(store, object, () -> refetched(module, version, kind, path)),
+                kind.contentType,
+                object.digest().hex(),
+                GoAnswer.Freshness.IMMUTABLE,
+                outcome);
     }
 
     /** The body of a file asked for again after its stored copy went (evicted) before it could be read. */
@@ -200,8 +234,10 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
                 + " be fetched again");
     }
 
-    private GoAnswer stored(StoredObject object, String contentType, GoAnswer.Freshness freshness, GoAnswer.CacheOutcome outcome) {
-        return new GoAnswer.Content(new StoredBody(store, object), contentType, object.digest().hex(), freshness, outcome);
+    private GoAnswer stored(
+            StoredObject object, String contentType, GoAnswer.Freshness freshness, GoAnswer.CacheOutcome outcome) {
+        return new GoAnswer.Content(
+                new StoredBody(store, object), contentType, object.digest().hex(), freshness, outcome);
     }
 
     /**
@@ -248,13 +284,17 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
             if (kind != FileKind.INFO) {
                 sums = checksums.begin(module, version);
             }
-            FetchResult<StoredObject> result = upstream.fetch(path, (body, length, from) -> receive(download, body, length, from));
+            FetchResult<StoredObject> result =
+                    upstream.fetch(path, (body, length, from) -> receive(download, body, length, from));
             if (result instanceof FetchResult.Failed<StoredObject> && unverifiable != null) {
                 return new DownloadOutcome.Failed(unverifiable, false);
             }
             DownloadOutcome outcome = download.settle(result, "not found: " + module + "@" + version, what());
             if (outcome instanceof DownloadOutcome.Missing m) {
-                negatives.put(path, new NegativeCache.Miss(m.reason(), m.gone(), clock.instant().plus(settings.notFoundTtl())));
+                negatives.put(
+                        path,
+                        new NegativeCache.Miss(
+                                m.reason(), m.gone(), clock.instant().plus(settings.notFoundTtl())));
             }
             return outcome;
         }
@@ -269,7 +309,8 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
         }
 
         /** Checks while storing, commits only if the check passed. */
-        private StoredObject checkAndCommit(InputStream body, String from, Spool spool) throws IOException, ContentRejected {
+        private StoredObject checkAndCommit(InputStream body, String from, Spool spool)
+                throws IOException, ContentRejected {
             try (ObjectWriter writer = store.newObject(kind.chunking)) {
                 TeeInput tee = new TeeInput(body, writer, spool, kind.maxBytes);
                 String h1 = checked(tee, from);
@@ -331,7 +372,8 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
          * upstream, private or not), and the checksum database's.
          */
         private void verify(String h1, String from) throws ContentRejected, IOException {
-            Optional<String> pinned = GoStoreNames.pinnedHash(store.meta(GoStoreNames.versionRecord(module, version)), kind.ext);
+            Optional<String> pinned =
+                    GoStoreNames.pinnedHash(store.meta(GoStoreNames.versionRecord(module, version)), kind.ext);
             if (pinned.isPresent() && !pinned.get().equals(h1)) {
                 checksums.pinMismatch();
                 String msg = "SECURITY ERROR: " + what() + ": checksum mismatch: upstream " + from + " served " + h1
@@ -350,7 +392,8 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
                     unverifiable = e.getMessage();
                     throw new IOException(e.getMessage(), e);
                 }
-                throw e instanceof ChecksumFailure.Refused r && r.mismatch() ? new ContentMismatch(what(), e.getMessage())
+                throw e instanceof ChecksumFailure.Refused r && r.mismatch()
+                        ? new ContentMismatch(what(), e.getMessage())
                         : new ContentRejected(e.getMessage());
             }
         }
@@ -384,8 +427,10 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
                 return object;
             }
             if (!kept.digest().equals(object.digest())) {
-                LOG.log(System.Logger.Level.WARNING, what() + " from " + from + " differs from the stored copy ("
-                        + object.digest() + " vs " + kept.digest() + "); keeping the stored copy");
+                LOG.log(
+                        System.Logger.Level.WARNING,
+                        what() + " from " + from + " differs from the stored copy (" + object.digest() + " vs "
+                                + kept.digest() + "); keeping the stored copy");
             }
             return kept;
         }
@@ -415,7 +460,8 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
                 return serve(kind, module, f.value(), GoAnswer.Freshness.FRESH, GoAnswer.CacheOutcome.MISS);
             }
             case FetchResult.NotFound<Snapshot> n -> {
-                Optional<GoAnswer> ours = fromStoredVersions(kind, module, GoAnswer.Freshness.FRESH, GoAnswer.CacheOutcome.MISS);
+                Optional<GoAnswer> ours =
+                        fromStoredVersions(kind, module, GoAnswer.Freshness.FRESH, GoAnswer.CacheOutcome.MISS);
                 if (ours.isPresent()) {
                     return ours.get();
                 }
@@ -428,25 +474,29 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
                     }
                 }
                 String reason = n.message() == null || n.message().isBlank() ? "not found: " + module : n.message();
-                negatives.put(path, new NegativeCache.Miss(reason, n.status() == 410, now.plus(settings.notFoundTtl())));
+                negatives.put(
+                        path, new NegativeCache.Miss(reason, n.status() == 410, now.plus(settings.notFoundTtl())));
                 return new GoAnswer.NotFound(reason, n.status() == 410, GoAnswer.CacheOutcome.MISS);
             }
             case FetchResult.Failed<Snapshot> f -> {
                 if (snapshot.isPresent()) {
                     return serve(kind, module, snapshot.get(), GoAnswer.Freshness.STALE, GoAnswer.CacheOutcome.STALE);
                 }
-                Optional<GoAnswer> ours = fromStoredVersions(kind, module, GoAnswer.Freshness.STALE, GoAnswer.CacheOutcome.STALE);
+                Optional<GoAnswer> ours =
+                        fromStoredVersions(kind, module, GoAnswer.Freshness.STALE, GoAnswer.CacheOutcome.STALE);
                 if (ours.isPresent()) {
                     return ours.get();
                 }
-                boolean rejected = f.attempts().stream().anyMatch(a -> a.problem().startsWith("rejected"));
+                boolean rejected =
+                        f.attempts().stream().anyMatch(a -> a.problem().startsWith("rejected"));
                 return new GoAnswer.Unavailable(path + ": no upstream could serve it: " + f.summary(), rejected);
             }
         }
     }
 
     /** One upstream fetch per path at a time; concurrent callers share its result. */
-    private FetchResult<Snapshot> refresh(Refreshable kind, ModulePath module, String key, String path) throws InterruptedException {
+    private FetchResult<Snapshot> refresh(Refreshable kind, ModulePath module, String key, String path)
+            throws InterruptedException {
         CompletableFuture<FetchResult<Snapshot>> mine = new CompletableFuture<>();
         CompletableFuture<FetchResult<Snapshot>> running = refreshes.putIfAbsent(path, mine);
         if (running != null) {
@@ -461,7 +511,8 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
             result = upstream.fetch(path, (body, length, from) -> {
                 long cap = kind == Refreshable.LIST ? GoContentChecks.MAX_LIST : GoContentChecks.MAX_INFO;
                 if (length > cap) {
-                    throw new ContentRejected(path + " from " + from + " rejected: " + length + " bytes, more than " + cap);
+                    throw new ContentRejected(
+                            path + " from " + from + " rejected: " + length + " bytes, more than " + cap);
                 }
                 byte[] bytes = body.readNBytes((int) cap + 1);
                 if (bytes.length > cap) {
@@ -476,7 +527,8 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
                         try {
                             module.checkMajor(stated);
                         } catch (FormatException e) {
-                            throw new ContentRejected(".info names version " + stated + ", which " + module + " cannot have: " + e.getMessage());
+                            throw new ContentRejected(".info names version " + stated + ", which " + module
+                                    + " cannot have: " + e.getMessage());
                         }
                     } catch (ContentRejected e) {
                         throw new ContentRejected(path + " from " + from + " rejected: " + e.getMessage());
@@ -498,8 +550,12 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
         return result;
     }
 
-    private GoAnswer serve(Refreshable kind, ModulePath module, Snapshot snapshot, GoAnswer.Freshness freshness,
-                           GoAnswer.CacheOutcome outcome) {
+    private GoAnswer serve(
+            Refreshable kind,
+            ModulePath module,
+            Snapshot snapshot,
+            GoAnswer.Freshness freshness,
+            GoAnswer.CacheOutcome outcome) {
         byte[] bytes = snapshot.body();
         if (kind == Refreshable.LIST) {
             Map<String, Version> union = new TreeMap<>();
@@ -513,7 +569,8 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
             }
             bytes = GoContentChecks.listBody(GoContentChecks.sorted(union.values()));
         }
-        return new GoAnswer.Content(new BytesBody(bytes), kind == Refreshable.LIST ? TEXT : JSON, sha256Hex(bytes), freshness, outcome);
+        return new GoAnswer.Content(
+                new BytesBody(bytes), kind == Refreshable.LIST ? TEXT : JSON, sha256Hex(bytes), freshness, outcome);
     }
 
     /**
@@ -522,21 +579,24 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
      * newest pre-release, else the newest pseudo-version, as the go command chooses, among versions whose .info
      * we hold. Empty when we hold no version of the module (or for a query).
      */
-    private Optional<GoAnswer> fromStoredVersions(Refreshable kind, ModulePath module, GoAnswer.Freshness freshness,
-                                                  GoAnswer.CacheOutcome outcome) {
+    private Optional<GoAnswer> fromStoredVersions(
+            Refreshable kind, ModulePath module, GoAnswer.Freshness freshness, GoAnswer.CacheOutcome outcome) {
         Map<Version, Set<String>> held = storedVersions(module);
         if (held.isEmpty() || kind == Refreshable.QUERY) {
             return Optional.empty();
         }
         if (kind == Refreshable.LIST) {
-            List<Version> tagged = held.keySet().stream().filter(v -> !v.isPseudo()).toList();
+            List<Version> tagged =
+                    held.keySet().stream().filter(v -> !v.isPseudo()).toList();
             byte[] bytes = GoContentChecks.listBody(GoContentChecks.sorted(tagged));
             return Optional.of(new GoAnswer.Content(new BytesBody(bytes), TEXT, sha256Hex(bytes), freshness, outcome));
         }
         Version best = null;
         for (Version v : held.keySet()) {
-            if (held.get(v).contains(FileKind.INFO.ext) && (best == null || latestRank(v) > latestRank(best)
-                    || (latestRank(v) == latestRank(best) && v.compareTo(best) > 0))) {
+            if (held.get(v).contains(FileKind.INFO.ext)
+                    && (best == null
+                            || latestRank(v) > latestRank(best)
+                            || (latestRank(v) == latestRank(best) && v.compareTo(best) > 0))) {
                 best = v;
             }
         }

@@ -6,7 +6,11 @@ import dev.ferry.mirror.Body;
 public sealed interface GoAnswer {
 
     /** How long a client may cache what it got. */
-    enum Freshness { IMMUTABLE, FRESH, STALE }
+    enum Freshness {
+        IMMUTABLE,
+        FRESH,
+        STALE
+    }
 
     /** Content to serve. {@code etag} is a strong validator (the object digest), without quotes. */
     record Content(Body body, String contentType, String etag, Freshness freshness, CacheOutcome outcome)
@@ -19,5 +23,10 @@ public sealed interface GoAnswer {
     record Unavailable(String reason, boolean badGateway) implements GoAnswer {}
 
     /** For metrics: where the answer came from. */
-    enum CacheOutcome { HIT, MISS, STALE, NEGATIVE_HIT }
+    enum CacheOutcome {
+        HIT,
+        MISS,
+        STALE,
+        NEGATIVE_HIT
+    }
 }

@@ -63,7 +63,8 @@ final class GoContentChecks {
         try {
             version = Version.parseCanonical(v.asText());
         } catch (FormatException e) {
-            throw new ContentRejected(".info Version " + quoted(v.asText()) + " is not a canonical version: " + e.getMessage());
+            throw new ContentRejected(
+                    ".info Version " + quoted(v.asText()) + " is not a canonical version: " + e.getMessage());
         }
         JsonNode time = root.get("Time");
         if (time != null && !time.isNull()) {
@@ -85,8 +86,8 @@ final class GoContentChecks {
             throw new ContentRejected(".mod does not parse: " + e.getMessage());
         }
         if (mod.module() == null || !mod.module().value().equals(module.value())) {
-            throw new ContentRejected(".mod declares module " + (mod.module() == null ? "(none)" : mod.module().value())
-                    + ", not " + module.value());
+            throw new ContentRejected(".mod declares module "
+                    + (mod.module() == null ? "(none)" : mod.module().value()) + ", not " + module.value());
         }
     }
 

@@ -13,11 +13,16 @@ import java.time.Duration;
  * it instead: a zip that arrives (or is refused) within that time gets a complete answer, so a refusal reaches the
  * client as a 502 with its reason (module, both hashes) rather than as a connection cut before the last byte.
  */
-public record GoMirrorSettings(Duration listTtl, Duration notFoundTtl, Path spoolDir, long spoolMemoryBytes,
-                               int negativeCacheEntries, Duration zipHoldBack) {
+public record GoMirrorSettings(
+        Duration listTtl,
+        Duration notFoundTtl,
+        Path spoolDir,
+        long spoolMemoryBytes,
+        int negativeCacheEntries,
+        Duration zipHoldBack) {
 
-    public GoMirrorSettings(Duration listTtl, Duration notFoundTtl, Path spoolDir, long spoolMemoryBytes,
-                            int negativeCacheEntries) {
+    public GoMirrorSettings(
+            Duration listTtl, Duration notFoundTtl, Path spoolDir, long spoolMemoryBytes, int negativeCacheEntries) {
         this(listTtl, notFoundTtl, spoolDir, spoolMemoryBytes, negativeCacheEntries, Duration.ZERO);
     }
 
@@ -26,7 +31,8 @@ public record GoMirrorSettings(Duration listTtl, Duration notFoundTtl, Path spoo
             throw new IllegalArgumentException("TTLs must not be negative");
         }
         if (spoolMemoryBytes < 0 || spoolMemoryBytes > (256L << 20)) {
-            throw new IllegalArgumentException("spoolMemoryBytes must be between 0 and 256 MiB, not " + spoolMemoryBytes);
+            throw new IllegalArgumentException(
+                    "spoolMemoryBytes must be between 0 and 256 MiB, not " + spoolMemoryBytes);
         }
         if (zipHoldBack == null || zipHoldBack.isNegative()) {
             throw new IllegalArgumentException("zipHoldBack must not be negative");
@@ -37,7 +43,12 @@ public record GoMirrorSettings(Duration listTtl, Duration notFoundTtl, Path spoo
     }
 
     public GoMirrorSettings(Duration listTtl, Duration notFoundTtl) {
-        this(listTtl, notFoundTtl, null, defaults().spoolMemoryBytes(), defaults().negativeCacheEntries());
+        this(
+                listTtl,
+                notFoundTtl,
+                null,
+                defaults().spoolMemoryBytes(),
+                defaults().negativeCacheEntries());
     }
 
     public static GoMirrorSettings defaults() {

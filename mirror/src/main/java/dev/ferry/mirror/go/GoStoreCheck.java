@@ -127,7 +127,8 @@ public final class GoStoreCheck {
         }
         String actual = HexFormat.of().formatHex(sha.digest());
         if (!actual.equals(o.digest().hex())) {
-            return Optional.of("corrupt: the bytes hash to " + actual + ", not to their digest " + o.digest().hex());
+            return Optional.of("corrupt: the bytes hash to " + actual + ", not to their digest "
+                    + o.digest().hex());
         }
         if (h1 == null) {
             return Optional.empty();
@@ -143,7 +144,8 @@ public final class GoStoreCheck {
                     var r = Lookup.parse(lookup.get()).record(module, version);
                     String want = ext.equals("zip") ? r.zipHash() : r.goModHash();
                     if (!want.equals(h1)) {
-                        return Optional.of("h1 " + h1 + " differs from " + want + " in the stored " + sumdb + " lookup");
+                        return Optional.of(
+                                "h1 " + h1 + " differs from " + want + " in the stored " + sumdb + " lookup");
                     }
                 } catch (FormatException e) {
                     return Optional.of("the stored " + sumdb + " lookup is unreadable: " + e.getMessage());

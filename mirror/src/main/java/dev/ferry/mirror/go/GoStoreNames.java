@@ -98,7 +98,8 @@ public final class GoStoreNames {
      * {@link #query}): what a newer copy of replaces, unlike the immutable version records and files.
      */
     public static boolean isSnapshot(String key) {
-        return key.startsWith(ROOT) && (key.endsWith("/list") || key.endsWith("/latest") || key.contains("/query/"))
+        return key.startsWith(ROOT)
+                && (key.endsWith("/list") || key.endsWith("/latest") || key.contains("/query/"))
                 && !key.contains("/@v/");
     }
 
@@ -117,7 +118,8 @@ public final class GoStoreNames {
     }
 
     /** One line of a {@link #versionRecord}; {@code h1} may be null (.info). */
-    public static byte[] versionLine(String ext, String digestHex, java.time.Instant storedAt, String upstream, String h1) {
+    public static byte[] versionLine(
+            String ext, String digestHex, java.time.Instant storedAt, String upstream, String h1) {
         return (ext + " " + digestHex + " " + storedAt + " " + upstream + (h1 == null ? "" : " " + h1) + "\n")
                 .getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }

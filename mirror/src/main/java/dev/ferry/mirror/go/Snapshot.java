@@ -12,7 +12,8 @@ import java.util.Optional;
 public record Snapshot(Instant fetched, String upstream, byte[] body) {
 
     public byte[] encode() {
-        byte[] head = ("fetched=" + fetched.toEpochMilli() + "\nupstream=" + upstream + "\n\n").getBytes(StandardCharsets.UTF_8);
+        byte[] head = ("fetched=" + fetched.toEpochMilli() + "\nupstream=" + upstream + "\n\n")
+                .getBytes(StandardCharsets.UTF_8);
         byte[] out = Arrays.copyOf(head, head.length + body.length);
         System.arraycopy(body, 0, out, head.length, body.length);
         return out;
@@ -43,7 +44,8 @@ public record Snapshot(Instant fetched, String upstream, byte[] body) {
                 upstream = line.substring(9);
             }
         }
-        return fetched == null ? Optional.empty()
+        return fetched == null
+                ? Optional.empty()
                 : Optional.of(new Snapshot(fetched, upstream, Arrays.copyOfRange(value, split + 2, value.length)));
     }
 }

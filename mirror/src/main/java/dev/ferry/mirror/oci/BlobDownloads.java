@@ -14,10 +14,9 @@ import dev.ferry.storage.NamedObjectStore;
 import dev.ferry.storage.ObjectWriter;
 import dev.ferry.storage.Sha256;
 import dev.ferry.storage.StoredObject;
+import dev.ferry.upstreams.oci.RegistryClient;
 import dev.ferry.upstreams.pool.ContentMismatch;
 import dev.ferry.upstreams.pool.ContentRejected;
-import dev.ferry.upstreams.oci.RegistryClient;
-import dev.ferry.upstreams.pool.FetchResult;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
@@ -43,8 +42,12 @@ final class BlobDownloads {
     private final OciStoreNames.Target target;
     private final SharedDownloads<Digest> running;
 
-    BlobDownloads(NamedObjectStore store, RegistryClient client, OciStoreNames.Target target, Path spoolDir,
-                  long spoolMemoryLimit) {
+    BlobDownloads(
+            NamedObjectStore store,
+            RegistryClient client,
+            OciStoreNames.Target target,
+            Path spoolDir,
+            long spoolMemoryLimit) {
         this.store = store;
         this.client = client;
         this.target = target;
@@ -91,13 +94,19 @@ final class BlobDownloads {
             // The previous download of this blob may have committed between our caller's miss and our start. A blob
             // that arrived otherwise (a push, another registry) is not ours to serve unasked: download it then.
             Optional<StoredObject> already = store.resolve(OciStoreNames.blob(digest));
-            if (already.isPresent() && store.meta(OciStoreNames.link(target, repository, digest)).isPresent()) {
+            if (already.isPresent()
+                    && store.meta(OciStoreNames.link(target, repository, digest))
+                            .isPresent()) {
                 return new DownloadOutcome.Stored(already.get());
             }
             return download.settle(
-                    client.blob(repository, digest, (body, length, from) ->
-                            download.attempt(from, length, true, spool -> receive(body, length, from, spool))),
-                    "blob unknown upstream: " + repository + "@" + digest, "blob " + digest + " of " + repository);
+                    client.blob(
+                            repository,
+                            digest,
+                            (body, length, from) ->
+                                    download.attempt(from, length, true, spool -> receive(body, length, from, spool))),
+                    "blob unknown upstream: " + repository + "@" + digest,
+                    "blob " + digest + " of " + repository);
         }
 
         /** Stores a body of the right digest and size, teeing it into the spool clients follow. */
@@ -114,7 +123,8 @@ final class BlobDownloads {
                     tee.drain();
                 } catch (IOException e) {
                     if (tee.overLimit()) {
-                        throw reject(from, "the body is longer than the " + length + " bytes its Content-Length declared");
+                        throw reject(
+                                from, "the body is longer than the " + length + " bytes its Content-Length declared");
                     }
                     throw e;
                 }
@@ -128,7 +138,8 @@ final class BlobDownloads {
             }
         }
 
-        private StoredObject commit(ObjectWriter writer, Sha256 expected, String from) throws IOException, ContentMismatch {
+        private StoredObject commit(ObjectWriter writer, Sha256 expected, String from)
+                throws IOException, ContentMismatch {
             try {
                 return writer.commit(expected, batch -> {
                     batch.putName(OciStoreNames.blob(digest), expected);
@@ -142,13 +153,14 @@ final class BlobDownloads {
 
         /** The whole body arrived and is not the blob asked for: the endpoint is quarantined. */
         private ContentMismatch mismatch(String from, String why) {
-            return new ContentMismatch("blob " + digest, "blob " + digest + " of " + repository + " from " + from
-                    + " rejected: " + why + "; not stored");
+            return new ContentMismatch(
+                    "blob " + digest,
+                    "blob " + digest + " of " + repository + " from " + from + " rejected: " + why + "; not stored");
         }
 
         private ContentRejected reject(String from, String why) {
-            return new ContentRejected("blob " + digest + " of " + repository + " from " + from + " rejected: " + why
-                    + "; not stored");
+            return new ContentRejected(
+                    "blob " + digest + " of " + repository + " from " + from + " rejected: " + why + "; not stored");
         }
     }
 

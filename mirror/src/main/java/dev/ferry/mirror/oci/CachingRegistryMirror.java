@@ -24,11 +24,11 @@ import dev.ferry.storage.NamedObjectStore;
 import dev.ferry.storage.ObjectWriter;
 import dev.ferry.storage.Sha256;
 import dev.ferry.storage.StoredObject;
+import dev.ferry.upstreams.oci.ManifestHead;
+import dev.ferry.upstreams.oci.RegistryClient;
 import dev.ferry.upstreams.pool.ContentMismatch;
 import dev.ferry.upstreams.pool.ContentRejected;
 import dev.ferry.upstreams.pool.FetchResult;
-import dev.ferry.upstreams.oci.ManifestHead;
-import dev.ferry.upstreams.oci.RegistryClient;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -88,8 +88,8 @@ public final class CachingRegistryMirror implements OciRepositories {
     private final OciStoreNames.Target target;
     private final BlobDownloads downloads;
 
-    public CachingRegistryMirror(NamedObjectStore store, RegistryClient client, OciMirrorSettings settings,
-                                 Clock clock) {
+    public CachingRegistryMirror(
+            NamedObjectStore store, RegistryClient client, OciMirrorSettings settings, Clock clock) {
         this.store = store;
         this.client = client;
         this.settings = settings;
@@ -127,18 +127,31 @@ public final class CachingRegistryMirror implements OciRepositories {
         }
         if (stored.isPresent() || head) {
             switch (client.headManifest(repository, new Reference.ByDigest(digest))) {
-                case FetchResult.Fetched<ManifestHead> f when f.value().digest() != null && !f.value().digest().equals(digest) -> {
-                    return new OciAnswer.Unavailable("upstream " + f.upstream() + " answered HEAD of " + repository + "@"
-                            + digest + " with digest " + f.value().digest(), true);
+                case FetchResult.Fetched<ManifestHead> f
+                when f.value().digest() != null && !f.value().digest().equals(digest) -> {
+                    return new OciAnswer.Unavailable(
+                            "upstream " + f.upstream() + " answered HEAD of " + repository + "@" + digest
+                                    + " with digest " + f.value().digest(),
+                            true);
                 }
-                case FetchResult.Fetched<ManifestHead> f when stored.isPresent() -> {
+                case FetchResult.Fetched<ManifestHead> f
+                when stored.isPresent() -> {
                     link(repository, digest);
-                    return content(repository, stored.get(), head, OciAnswer.Freshness.IMMUTABLE, OciAnswer.CacheOutcome.HIT);
+                    return content(
+                            repository, stored.get(), head, OciAnswer.Freshness.IMMUTABLE, OciAnswer.CacheOutcome.HIT);
                 }
-                case FetchResult.Fetched<ManifestHead> f when f.value().digest() != null && f.value().size() >= 0
+                case FetchResult.Fetched<ManifestHead> f
+                when f.value().digest() != null
+                        && f.value().size() >= 0
                         && MediaTypes.isManifest(f.value().mediaType()) -> {
-                    return new OciAnswer.Content(null, f.value().mediaType(), digest, f.value().size(), null,
-                            OciAnswer.Freshness.IMMUTABLE, OciAnswer.CacheOutcome.MISS);
+                    return new OciAnswer.Content(
+                            null,
+                            f.value().mediaType(),
+                            digest,
+                            f.value().size(),
+                            null,
+                            OciAnswer.Freshness.IMMUTABLE,
+                            OciAnswer.CacheOutcome.MISS);
                 }
                 case FetchResult.Fetched<ManifestHead> f -> {
                     // The HEAD does not say enough to answer with: fetch, check and store it below.
@@ -147,14 +160,15 @@ public final class CachingRegistryMirror implements OciRepositories {
                     return manifestUnknown(repository, digest.toString());
                 }
                 case FetchResult.Failed<ManifestHead> f -> {
-                    return new OciAnswer.Unavailable(repository + "@" + digest + ": no upstream could answer: " + f.summary(), false);
+                    return new OciAnswer.Unavailable(
+                            repository + "@" + digest + ": no upstream could answer: " + f.summary(), false);
                 }
             }
         }
         Fetch fetch = fetchManifest(repository, new Reference.ByDigest(digest), digest, null);
         return switch (fetch.result()) {
             case FetchResult.Fetched<StoredManifest> f ->
-                    content(repository, f.value(), head, OciAnswer.Freshness.IMMUTABLE, OciAnswer.CacheOutcome.MISS);
+                content(repository, f.value(), head, OciAnswer.Freshness.IMMUTABLE, OciAnswer.CacheOutcome.MISS);
             case FetchResult.NotFound<StoredManifest> n -> manifestUnknown(repository, digest.toString());
             case FetchResult.Failed<StoredManifest> f -> fetch.unavailable(repository + "@" + digest, f);
         };
@@ -175,7 +189,8 @@ public final class CachingRegistryMirror implements OciRepositories {
             return content(repository, recorded.get(), head, OciAnswer.Freshness.FRESH, OciAnswer.CacheOutcome.HIT);
         }
         if (settings.offline()) {
-            return recorded.<OciAnswer>map(m -> content(repository, m, head, OciAnswer.Freshness.FRESH, OciAnswer.CacheOutcome.HIT))
+            return recorded.<OciAnswer>map(
+                            m -> content(repository, m, head, OciAnswer.Freshness.FRESH, OciAnswer.CacheOutcome.HIT))
                     .orElseGet(() -> offline(OciErrorCode.MANIFEST_UNKNOWN, "manifest " + repository + ":" + tag));
         }
         String what = repository + ":" + tag;
@@ -187,11 +202,18 @@ public final class CachingRegistryMirror implements OciRepositories {
                     Optional<StoredManifest> known = storedManifest(resolved.digest());
                     if (known.isPresent()) {
                         recordTag(repository, tag, known.get(), f.upstream());
-                        return content(repository, known.get(), head, OciAnswer.Freshness.FRESH, OciAnswer.CacheOutcome.HIT);
+                        return content(
+                                repository, known.get(), head, OciAnswer.Freshness.FRESH, OciAnswer.CacheOutcome.HIT);
                     }
                     if (head && resolved.size() >= 0 && MediaTypes.isManifest(resolved.mediaType())) {
-                        return new OciAnswer.Content(null, resolved.mediaType(), resolved.digest(), resolved.size(), null,
-                                OciAnswer.Freshness.FRESH, OciAnswer.CacheOutcome.MISS);
+                        return new OciAnswer.Content(
+                                null,
+                                resolved.mediaType(),
+                                resolved.digest(),
+                                resolved.size(),
+                                null,
+                                OciAnswer.Freshness.FRESH,
+                                OciAnswer.CacheOutcome.MISS);
                     }
                 }
             }
@@ -199,17 +221,20 @@ public final class CachingRegistryMirror implements OciRepositories {
                 return manifestUnknown(repository, tag.value());
             }
             case FetchResult.Failed<ManifestHead> f -> {
-                return stale(repository, recorded, head).orElseGet(() ->
-                        new OciAnswer.Unavailable(what + ": no upstream could answer: " + f.summary(), false));
+                return stale(repository, recorded, head)
+                        .orElseGet(() ->
+                                new OciAnswer.Unavailable(what + ": no upstream could answer: " + f.summary(), false));
             }
         }
-        Reference get = resolved.digest() != null ? new Reference.ByDigest(resolved.digest()) : new Reference.ByTag(tag);
+        Reference get =
+                resolved.digest() != null ? new Reference.ByDigest(resolved.digest()) : new Reference.ByTag(tag);
         Fetch fetch = fetchManifest(repository, get, resolved.digest(), tag);
         return switch (fetch.result()) {
             case FetchResult.Fetched<StoredManifest> f ->
-                    content(repository, f.value(), head, OciAnswer.Freshness.FRESH, OciAnswer.CacheOutcome.MISS);
+                content(repository, f.value(), head, OciAnswer.Freshness.FRESH, OciAnswer.CacheOutcome.MISS);
             case FetchResult.NotFound<StoredManifest> n -> manifestUnknown(repository, tag.value());
-            case FetchResult.Failed<StoredManifest> f -> stale(repository, recorded, head).orElseGet(() -> fetch.unavailable(what, f));
+            case FetchResult.Failed<StoredManifest> f ->
+                stale(repository, recorded, head).orElseGet(() -> fetch.unavailable(what, f));
         };
     }
 
@@ -219,19 +244,23 @@ public final class CachingRegistryMirror implements OciRepositories {
 
     /** What an offline registry answers for content it does not hold: a 404, never a 503 (nothing is down). */
     private OciAnswer offline(OciErrorCode code, String what) {
-        return new OciAnswer.Error(code, what + " is not stored and registry " + client.registry()
-                + " is offline (off): it has no upstream to fetch from");
+        return new OciAnswer.Error(
+                code,
+                what + " is not stored and registry " + client.registry()
+                        + " is offline (off): it has no upstream to fetch from");
     }
 
     private static OciAnswer manifestUnknown(RepositoryName repository, String reference) {
-        return new OciAnswer.Error(OciErrorCode.MANIFEST_UNKNOWN, "manifest unknown: " + repository + ":" + reference
-                + " does not exist upstream");
+        return new OciAnswer.Error(
+                OciErrorCode.MANIFEST_UNKNOWN,
+                "manifest unknown: " + repository + ":" + reference + " does not exist upstream");
     }
 
     /** A manifest fetch's result, and the first refusal of its bytes (a 502 rather than a 503 when all failed). */
     private record Fetch(FetchResult<StoredManifest> result, String rejection) {
         OciAnswer unavailable(String what, FetchResult.Failed<StoredManifest> failed) {
-            return rejection != null ? new OciAnswer.Unavailable(rejection, true)
+            return rejection != null
+                    ? new OciAnswer.Unavailable(rejection, true)
                     : new OciAnswer.Unavailable(what + ": no upstream could serve it: " + failed.summary(), false);
         }
     }
@@ -247,22 +276,26 @@ public final class CachingRegistryMirror implements OciRepositories {
         FetchResult<StoredManifest> result = client.manifest(repository, reference, (body, head, from) -> {
             try {
                 if (head.size() > Manifest.MAX_SIZE) {
-                    throw new ContentRejected("it declares " + head.size() + " bytes, more than the " + Manifest.MAX_SIZE + " allowed");
+                    throw new ContentRejected(
+                            "it declares " + head.size() + " bytes, more than the " + Manifest.MAX_SIZE + " allowed");
                 }
                 byte[] bytes = body.readNBytes(Manifest.MAX_SIZE + 1);
                 if (bytes.length > Manifest.MAX_SIZE) {
                     throw new ContentRejected("it is more than the " + Manifest.MAX_SIZE + " bytes allowed");
                 }
                 if (head.size() >= 0 && bytes.length != head.size()) {
-                    throw new ContentRejected("it has " + bytes.length + " bytes, its Content-Length declared " + head.size());
+                    throw new ContentRejected(
+                            "it has " + bytes.length + " bytes, its Content-Length declared " + head.size());
                 }
                 Digest digest = expected != null ? expected : Digest.sha256(sha256(bytes));
                 if (!matches(bytes, digest)) {
-                    throw new ContentMismatch("manifest " + repository + "@" + digest,
+                    throw new ContentMismatch(
+                            "manifest " + repository + "@" + digest,
                             "its bytes do not hash to the requested digest " + digest);
                 }
                 if (head.digest() != null && !matches(bytes, head.digest())) {
-                    throw new ContentMismatch("manifest " + repository + "@" + head.digest(),
+                    throw new ContentMismatch(
+                            "manifest " + repository + "@" + head.digest(),
                             "its bytes do not hash to its Docker-Content-Digest " + head.digest());
                 }
                 Manifest manifest;
@@ -273,8 +306,8 @@ public final class CachingRegistryMirror implements OciRepositories {
                 }
                 return commitManifest(repository, digest, manifest.mediaType(), bytes, tag, from);
             } catch (ContentRejected e) {
-                String why = "manifest " + repository + ":" + reference + " from " + from + " rejected: " + e.getMessage()
-                        + "; not stored";
+                String why = "manifest " + repository + ":" + reference + " from " + from + " rejected: "
+                        + e.getMessage() + "; not stored";
                 rejection.compareAndSet(null, why);
                 if (e instanceof ContentMismatch m) {
                     throw new ContentMismatch(m.subject(), why);
@@ -285,8 +318,9 @@ public final class CachingRegistryMirror implements OciRepositories {
         return new Fetch(result, rejection.get());
     }
 
-    private StoredManifest commitManifest(RepositoryName repository, Digest digest, String mediaType, byte[] bytes,
-                                          Tag tag, String from) throws IOException {
+    private StoredManifest commitManifest(
+            RepositoryName repository, Digest digest, String mediaType, byte[] bytes, Tag tag, String from)
+            throws IOException {
         Sha256 sha = Sha256.of(sha256(bytes));
         Instant now = clock.instant();
         try (ObjectWriter writer = store.newObject(Chunking.CONTENT_DEFINED)) {
@@ -297,7 +331,8 @@ public final class CachingRegistryMirror implements OciRepositories {
                 batch.putMeta(OciStoreNames.link(target, repository, digest), EMPTY);
                 batch.putMeta(OciStoreNames.repository(target, repository), EMPTY);
                 if (tag != null) {
-                    batch.putMeta(OciStoreNames.tag(target, repository, tag),
+                    batch.putMeta(
+                            OciStoreNames.tag(target, repository, tag),
                             new OciStoreNames.TagRecord(digest, mediaType, bytes.length, now, from).encode());
                 }
             });
@@ -307,8 +342,8 @@ public final class CachingRegistryMirror implements OciRepositories {
 
     /** Points the tag at a stored manifest as resolved now (and links it: the upstream just said the repository has it). */
     private void recordTag(RepositoryName repository, Tag tag, StoredManifest manifest, String from) {
-        OciStoreNames.TagRecord record = new OciStoreNames.TagRecord(manifest.digest(), manifest.mediaType(),
-                manifest.object().size(), clock.instant(), from);
+        OciStoreNames.TagRecord record = new OciStoreNames.TagRecord(
+                manifest.digest(), manifest.mediaType(), manifest.object().size(), clock.instant(), from);
         try {
             store.update(batch -> {
                 batch.putMeta(OciStoreNames.tag(target, repository, tag), record.encode());
@@ -317,8 +352,8 @@ public final class CachingRegistryMirror implements OciRepositories {
             });
         } catch (IOException e) {
             // The answer is still right; the tag is just resolved again next time.
-            System.getLogger(CachingRegistryMirror.class.getName()).log(System.Logger.Level.WARNING,
-                    "could not record tag " + repository + ":" + tag, e);
+            System.getLogger(CachingRegistryMirror.class.getName())
+                    .log(System.Logger.Level.WARNING, "could not record tag " + repository + ":" + tag, e);
         }
     }
 
@@ -342,13 +377,19 @@ public final class CachingRegistryMirror implements OciRepositories {
                 .map(object -> new StoredManifest(digest, new String(type.get(), StandardCharsets.UTF_8), object));
     }
 
-    private OciAnswer.Content content(RepositoryName repository, StoredManifest m, boolean head,
-                                      OciAnswer.Freshness freshness, OciAnswer.CacheOutcome outcome) {
+    private OciAnswer.Content content(
+            RepositoryName repository,
+            StoredManifest m,
+            boolean head,
+            OciAnswer.Freshness freshness,
+            OciAnswer.CacheOutcome outcome) {
         // Evicted between the lookup and the read: fetched again by digest (same bytes, same length).
-        StoredBody body = new StoredBody(store, m.object(),
+        StoredBody body = new StoredBody(
+                store,
+                m.object(),
                 () -> refetched(manifestByDigest(repository, m.digest(), false), repository, m.digest()));
-        return new OciAnswer.Content(head ? null : body, m.mediaType(), m.digest(),
-                m.object().size(), null, freshness, outcome);
+        return new OciAnswer.Content(
+                head ? null : body, m.mediaType(), m.digest(), m.object().size(), null, freshness, outcome);
     }
 
     // ---- blobs ----------------------------------------------------------------------------------------------
@@ -388,12 +429,19 @@ public final class CachingRegistryMirror implements OciRepositories {
             if (range == null) {
                 Optional<Body> following = download.following(true);
                 if (following.isPresent()) {
-                    return new OciAnswer.Content(head ? null : following.get(), BLOB_TYPE, digest,
-                            following.get().length(), null, OciAnswer.Freshness.IMMUTABLE, OciAnswer.CacheOutcome.MISS);
+                    return new OciAnswer.Content(
+                            head ? null : following.get(),
+                            BLOB_TYPE,
+                            digest,
+                            following.get().length(),
+                            null,
+                            OciAnswer.Freshness.IMMUTABLE,
+                            OciAnswer.CacheOutcome.MISS);
                 }
             }
             return switch (download.outcome()) {
-                case DownloadOutcome.Stored s -> storedBlob(repository, s.object(), digest, head, range, OciAnswer.CacheOutcome.MISS);
+                case DownloadOutcome.Stored s ->
+                    storedBlob(repository, s.object(), digest, head, range, OciAnswer.CacheOutcome.MISS);
                 case DownloadOutcome.Missing m -> new OciAnswer.Error(OciErrorCode.BLOB_UNKNOWN, m.reason());
                 case DownloadOutcome.Failed f -> new OciAnswer.Unavailable(f.reason(), f.badGateway());
             };
@@ -413,21 +461,29 @@ public final class CachingRegistryMirror implements OciRepositories {
                 link(repository, digest);
                 yield Optional.empty();
             }
-            case FetchResult.NotFound<Long> n -> Optional.of(new OciAnswer.Error(OciErrorCode.BLOB_UNKNOWN,
-                    "blob unknown: " + repository + "@" + digest + " does not exist upstream"));
-            case FetchResult.Failed<Long> f -> Optional.of(new OciAnswer.Unavailable(
-                    "blob " + repository + "@" + digest + ": no upstream could answer: " + f.summary(), false));
+            case FetchResult.NotFound<Long> n ->
+                Optional.of(new OciAnswer.Error(
+                        OciErrorCode.BLOB_UNKNOWN,
+                        "blob unknown: " + repository + "@" + digest + " does not exist upstream"));
+            case FetchResult.Failed<Long> f ->
+                Optional.of(new OciAnswer.Unavailable(
+                        "blob " + repository + "@" + digest + ": no upstream could answer: " + f.summary(), false));
         };
     }
 
-    private OciAnswer storedBlob(RepositoryName repository, StoredObject object, Digest digest, boolean head,
-                                 String range, OciAnswer.CacheOutcome outcome) {
+    private OciAnswer storedBlob(
+            RepositoryName repository,
+            StoredObject object,
+            Digest digest,
+            boolean head,
+            String range,
+            OciAnswer.CacheOutcome outcome) {
         if (range == null) {
             // Evicted between the lookup and the read: downloaded again (the same digest, so the same length).
-            StoredBody body = new StoredBody(store, object,
-                    () -> refetched(blob(repository, digest, false, null), repository, digest));
-            return new OciAnswer.Content(head ? null : body, BLOB_TYPE, digest, object.size(),
-                    null, OciAnswer.Freshness.IMMUTABLE, outcome);
+            StoredBody body = new StoredBody(
+                    store, object, () -> refetched(blob(repository, digest, false, null), repository, digest));
+            return new OciAnswer.Content(
+                    head ? null : body, BLOB_TYPE, digest, object.size(), null, OciAnswer.Freshness.IMMUTABLE, outcome);
         }
         ByteRange r;
         try {
@@ -436,8 +492,14 @@ public final class CachingRegistryMirror implements OciRepositories {
             // The syntax was checked on the way in, so what fails now is the range against this size.
             return new OciAnswer.RangeNotSatisfiable(object.size());
         }
-        return new OciAnswer.Content(head ? null : new StoredRangeBody(store, object.digest(), r.offset(), r.length()),
-                BLOB_TYPE, digest, object.size(), r, OciAnswer.Freshness.IMMUTABLE, outcome);
+        return new OciAnswer.Content(
+                head ? null : new StoredRangeBody(store, object.digest(), r.offset(), r.length()),
+                BLOB_TYPE,
+                digest,
+                object.size(),
+                r,
+                OciAnswer.Freshness.IMMUTABLE,
+                outcome);
     }
 
     /** The body of an answer asked for again after the stored copy was evicted before it could be read. */
@@ -463,8 +525,8 @@ public final class CachingRegistryMirror implements OciRepositories {
             });
         } catch (IOException e) {
             // Serving is still right; the link is confirmed again next time.
-            System.getLogger(CachingRegistryMirror.class.getName()).log(System.Logger.Level.WARNING,
-                    "could not link " + digest + " to " + repository, e);
+            System.getLogger(CachingRegistryMirror.class.getName())
+                    .log(System.Logger.Level.WARNING, "could not link " + digest + " to " + repository, e);
         }
     }
 
@@ -483,8 +545,9 @@ public final class CachingRegistryMirror implements OciRepositories {
     public OciAnswer tags(RepositoryName repository, int n, String last) {
         Objects.requireNonNull(repository, "repository");
         if (settings.offline()) {
-            return storedTags(repository, n, last).orElseGet(() -> offline(OciErrorCode.NAME_UNKNOWN,
-                    "repository " + repository + " (no tag of it)"));
+            return storedTags(repository, n, last)
+                    .orElseGet(
+                            () -> offline(OciErrorCode.NAME_UNKNOWN, "repository " + repository + " (no tag of it)"));
         }
         java.util.TreeSet<String> all = new java.util.TreeSet<>();
         String from = null;
@@ -499,12 +562,15 @@ public final class CachingRegistryMirror implements OciRepositories {
                     from = next;
                 }
                 case FetchResult.NotFound<dev.ferry.upstreams.oci.TagPage> nf -> {
-                    return page == 0 ? new OciAnswer.Error(OciErrorCode.NAME_UNKNOWN,
-                            "repository " + repository + " does not exist upstream") : page(repository, List.copyOf(all), n, last);
+                    return page == 0
+                            ? new OciAnswer.Error(
+                                    OciErrorCode.NAME_UNKNOWN, "repository " + repository + " does not exist upstream")
+                            : page(repository, List.copyOf(all), n, last);
                 }
                 case FetchResult.Failed<dev.ferry.upstreams.oci.TagPage> f -> {
-                    return storedTags(repository, n, last).orElseGet(() -> new OciAnswer.Unavailable(
-                            "tags of " + repository + ": no upstream could answer: " + f.summary(), false));
+                    return storedTags(repository, n, last)
+                            .orElseGet(() -> new OciAnswer.Unavailable(
+                                    "tags of " + repository + ": no upstream could answer: " + f.summary(), false));
                 }
             }
         }
@@ -524,7 +590,9 @@ public final class CachingRegistryMirror implements OciRepositories {
 
     /** {@code sorted} after {@code last}, at most {@code n} ({@code n < 0}: all); nextLast set when more remain. */
     private static OciAnswer.TagList page(RepositoryName repository, List<String> sorted, int n, String last) {
-        List<String> after = last == null ? sorted : sorted.stream().filter(t -> t.compareTo(last) > 0).toList();
+        List<String> after = last == null
+                ? sorted
+                : sorted.stream().filter(t -> t.compareTo(last) > 0).toList();
         if (n < 0 || after.size() <= n) {
             return new OciAnswer.TagList(repository.value(), List.copyOf(after), null);
         }
@@ -544,7 +612,8 @@ public final class CachingRegistryMirror implements OciRepositories {
         byte[] index;
         OciAnswer.CacheOutcome outcome;
         // Offline: as an upstream without the referrers API, so the tag schema is answered from the store.
-        FetchResult<byte[]> fetched = settings.offline() ? new FetchResult.NotFound<>(404, "registry is offline")
+        FetchResult<byte[]> fetched = settings.offline()
+                ? new FetchResult.NotFound<>(404, "registry is offline")
                 : client.referrers(repository, subject);
         switch (fetched) {
             case FetchResult.Fetched<byte[]> f -> {
@@ -566,14 +635,17 @@ public final class CachingRegistryMirror implements OciRepositories {
                     // A sha512 subject's "sha512-<hex>" is longer than a tag may be: no tag-schema referrers.
                     tagged = Optional.empty();
                 }
-                if (tagged.isPresent() && MediaTypes.OCI_INDEX.equals(tagged.get().mediaType())) {
+                if (tagged.isPresent()
+                        && MediaTypes.OCI_INDEX.equals(tagged.get().mediaType())) {
                     try {
                         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
                         tagged.get().body().writeTo(bytes);
                         index = bytes.toByteArray();
                     } catch (IOException e) {
-                        return new OciAnswer.Unavailable("referrers of " + repository + "@" + subject
-                                + ": could not read the tag-schema index: " + e.getMessage(), false);
+                        return new OciAnswer.Unavailable(
+                                "referrers of " + repository + "@" + subject + ": could not read the tag-schema index: "
+                                        + e.getMessage(),
+                                false);
                     }
                     outcome = tagged.get().outcome();
                 } else {
@@ -582,15 +654,18 @@ public final class CachingRegistryMirror implements OciRepositories {
                 }
             }
             case FetchResult.Failed<byte[]> f -> {
-                return new OciAnswer.Unavailable("referrers of " + repository + "@" + subject
-                        + ": no upstream could answer: " + f.summary(), false);
+                return new OciAnswer.Unavailable(
+                        "referrers of " + repository + "@" + subject + ": no upstream could answer: " + f.summary(),
+                        false);
             }
         }
         try {
             return filtered(index, artifactType, outcome);
         } catch (IOException e) {
-            return new OciAnswer.Unavailable("referrers of " + repository + "@" + subject
-                    + " from upstream are not an image index: " + e.getMessage(), true);
+            return new OciAnswer.Unavailable(
+                    "referrers of " + repository + "@" + subject + " from upstream are not an image index: "
+                            + e.getMessage(),
+                    true);
         }
     }
 
@@ -628,8 +703,8 @@ public final class CachingRegistryMirror implements OciRepositories {
             try {
                 names.add(new RepositoryName(key.substring(prefix.length())));
             } catch (OciFormatException e) {
-                System.getLogger(CachingRegistryMirror.class.getName()).log(System.Logger.Level.WARNING,
-                        "ignoring unreadable catalog entry " + key);
+                System.getLogger(CachingRegistryMirror.class.getName())
+                        .log(System.Logger.Level.WARNING, "ignoring unreadable catalog entry " + key);
             }
             return true;
         });

@@ -13,18 +13,34 @@ import java.util.List;
 public sealed interface OciAnswer {
 
     /** How long a client may cache what it got: digests are immutable, tags fresh until their TTL, or stale. */
-    enum Freshness { IMMUTABLE, FRESH, STALE }
+    enum Freshness {
+        IMMUTABLE,
+        FRESH,
+        STALE
+    }
 
     /** For metrics: where the answer came from. */
-    enum CacheOutcome { HIT, MISS, STALE, NONE }
+    enum CacheOutcome {
+        HIT,
+        MISS,
+        STALE,
+        NONE
+    }
 
     /**
      * A manifest or blob: 200, or 206 when {@code range} is not null (then {@code body} holds only that range and
      * {@code size} is the whole content's size). {@code body} is null for HEAD. {@code size} is always known:
      * the upstream's Content-Length or the descriptor's size, checked while streaming.
      */
-    record Content(Body body, String mediaType, Digest digest, long size, ByteRange range, Freshness freshness,
-                   CacheOutcome outcome) implements OciAnswer {}
+    record Content(
+            Body body,
+            String mediaType,
+            Digest digest,
+            long size,
+            ByteRange range,
+            Freshness freshness,
+            CacheOutcome outcome)
+            implements OciAnswer {}
 
     /** The Range header asked for bytes outside a blob of {@code size} bytes: 416 with {@code bytes *}/size. */
     record RangeNotSatisfiable(long size) implements OciAnswer {}

@@ -30,7 +30,8 @@ public final class OciStoreCheck {
     }
 
     public enum Kind {
-        MANIFEST("manifest"), BLOB("blob");
+        MANIFEST("manifest"),
+        BLOB("blob");
 
         private final String word;
 
@@ -98,10 +99,12 @@ public final class OciStoreCheck {
         }
         String actual = HexFormat.of().formatHex(want.digest());
         if (!actual.equals(digest.hex())) {
-            return Optional.of("corrupt: the bytes hash to " + digest.algorithm() + ":" + actual + ", not to their digest");
+            return Optional.of(
+                    "corrupt: the bytes hash to " + digest.algorithm() + ":" + actual + ", not to their digest");
         }
         if (!Sha256.of(sha.digest()).equals(o.digest())) {
-            return Optional.of("corrupt: the bytes do not hash to the stored object " + o.digest().hex());
+            return Optional.of("corrupt: the bytes do not hash to the stored object "
+                    + o.digest().hex());
         }
         return Optional.empty();
     }
@@ -117,7 +120,11 @@ public final class OciStoreCheck {
             OciStoreNames.parseLink(key).ifPresent(link -> {
                 Digest d = link.digest();
                 if (digests.contains(d) && !found.containsKey(d)) {
-                    found.put(d, new Source(link.in().target().registry().orElseThrow(), link.in().repository()));
+                    found.put(
+                            d,
+                            new Source(
+                                    link.in().target().registry().orElseThrow(),
+                                    link.in().repository()));
                 }
             });
             return found.size() < digests.size();
@@ -130,7 +137,8 @@ public final class OciStoreCheck {
         List<RepositoryName> repos = new ArrayList<>();
         store.scanMeta(OciStoreNames.repositoryKeysPrefix(OciStoreNames.Target.HOSTED), (key, value) -> {
             // Keys of another shape, or whose repository part is no repository name, are skipped.
-            OciStoreNames.parseLink(key).filter(link -> link.digest().equals(digest))
+            OciStoreNames.parseLink(key)
+                    .filter(link -> link.digest().equals(digest))
                     .ifPresent(link -> repos.add(link.in().repository()));
             return true;
         });

@@ -42,6 +42,7 @@ import java.util.Optional;
 public final class OciStoreNames {
     /** The start of every OCI name and metadata key: scanning it visits all of them. */
     public static final String ROOT = "oci/";
+
     private static final String BLOBS = ROOT + "blob/";
     private static final String REPOSITORIES = ROOT + "repos/";
     private static final String WITHIN = ROOT + "repo/";
@@ -55,7 +56,8 @@ public final class OciStoreNames {
 
         public static Target mirror(String registry) {
             if (registry.isEmpty() || registry.indexOf('/') >= 0 || registry.indexOf(':') >= 0) {
-                throw new IllegalArgumentException("registry name must not be empty or contain '/' or ':': " + registry);
+                throw new IllegalArgumentException(
+                        "registry name must not be empty or contain '/' or ':': " + registry);
             }
             return new Target("m/" + registry);
         }
@@ -111,8 +113,7 @@ public final class OciStoreNames {
 
     /** The target and repository of a {@link #repository} (catalog) key; empty for any other key. */
     public static Optional<TargetRepository> parseRepository(String key) {
-        return key.startsWith(REPOSITORIES) ? targetRepository(key.substring(REPOSITORIES.length()))
-                : Optional.empty();
+        return key.startsWith(REPOSITORIES) ? targetRepository(key.substring(REPOSITORIES.length())) : Optional.empty();
     }
 
     /** {@code h/<r>} or {@code m/<registry>/<r>}. */
@@ -123,8 +124,8 @@ public final class OciStoreNames {
             }
             if (text.startsWith("m/")) {
                 int slash = text.indexOf('/', 2);
-                return Optional.of(new TargetRepository(Target.mirror(text.substring(2, slash)),
-                        RepositoryName.parse(text.substring(slash + 1))));
+                return Optional.of(new TargetRepository(
+                        Target.mirror(text.substring(2, slash)), RepositoryName.parse(text.substring(slash + 1))));
             }
         } catch (RuntimeException e) {
             return Optional.empty();

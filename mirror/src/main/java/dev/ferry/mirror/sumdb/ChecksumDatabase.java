@@ -27,6 +27,7 @@ public final class ChecksumDatabase {
     private static final System.Logger LOG = System.getLogger(ChecksumDatabase.class.getName());
     /** Concurrent verifications may each advance the trusted tree; a loser re-verifies against the winner's. */
     private static final int TRUSTED_TREE_ROUNDS = 4;
+
     static final int MAX_LATEST = 64 * 1024;
 
     private final SumdbConfig.Database config;
@@ -79,16 +80,23 @@ public final class ChecksumDatabase {
                 // Stored only after verification: our own store is trusted like the stored zips themselves.
                 return new Answer.Known(Lookup.parse(kept.get()).record(module, version), kept.get(), true);
             } catch (FormatException e) {
-                LOG.log(System.Logger.Level.WARNING, "stored lookup " + lp + " of " + name() + " is unreadable; fetching it again");
+                LOG.log(
+                        System.Logger.Level.WARNING,
+                        "stored lookup " + lp + " of " + name() + " is unreadable; fetching it again");
             }
         }
-        FetchResult<SumdbSource.Fetched> r = source.fetch(lp.toString(), SumdbEvents.RequestKind.LOOKUP, Lookup.MAX_SIZE);
+        FetchResult<SumdbSource.Fetched> r =
+                source.fetch(lp.toString(), SumdbEvents.RequestKind.LOOKUP, Lookup.MAX_SIZE);
         return switch (r) {
             case FetchResult.Fetched<SumdbSource.Fetched> f -> verify(module, version, lp, f.value());
-            case FetchResult.NotFound<SumdbSource.Fetched> n -> new Answer.Unknown("checksum database " + name()
-                    + " has no record of " + module + "@" + version + ": " + SumdbSource.why(r), n.status() == 410);
-            case FetchResult.Failed<SumdbSource.Fetched> f -> new Answer.Unreachable("checksum database " + name()
-                    + " unreachable for " + module + "@" + version + ": " + f.summary());
+            case FetchResult.NotFound<SumdbSource.Fetched> n ->
+                new Answer.Unknown(
+                        "checksum database " + name() + " has no record of " + module + "@" + version + ": "
+                                + SumdbSource.why(r),
+                        n.status() == 410);
+            case FetchResult.Failed<SumdbSource.Fetched> f ->
+                new Answer.Unreachable("checksum database " + name() + " unreachable for " + module + "@" + version
+                        + ": " + f.summary());
         };
     }
 
@@ -100,14 +108,15 @@ public final class ChecksumDatabase {
                 beforeNote = store.trusted().orElse(null);
                 Tree before = trustedTree(beforeNote);
                 SumdbVerifier.Verified v = verifyLookup(module, version, body, before);
-                if (v.tree().advanced(before) && !store.advanceTrusted(beforeNote, v.tree().served().note())) {
+                if (v.tree().advanced(before)
+                        && !store.advanceTrusted(beforeNote, v.tree().served().note())) {
                     continue;
                 }
                 store.putLookup(lp, body);
                 return new Answer.Known(v.record(), body, false);
             }
-            return new Answer.Unreachable("checksum database " + name() + ": the trusted tree kept moving while verifying "
-                    + module + "@" + version + "; try again");
+            return new Answer.Unreachable("checksum database " + name()
+                    + ": the trusted tree kept moving while verifying " + module + "@" + version + "; try again");
         } catch (SumdbException e) {
             return failed(e, module + "@" + version, body, beforeNote);
         } catch (IOException | UncheckedIOException e) {
@@ -120,12 +129,14 @@ public final class ChecksumDatabase {
     private SumdbVerifier.Verified verifyLookup(ModulePath module, Version version, byte[] body, Tree before)
             throws SumdbException, IOException {
         try {
-            return verifier.verifyLookup(module, version, body, before, new StoreTileReader(store, source, true, clock));
+            return verifier.verifyLookup(
+                    module, version, body, before, new StoreTileReader(store, source, true, clock));
         } catch (SumdbException e) {
             if (e.kind() != SumdbException.Kind.BAD_PROOF) {
                 throw e;
             }
-            return verifier.verifyLookup(module, version, body, before, new StoreTileReader(store, source, false, clock));
+            return verifier.verifyLookup(
+                    module, version, body, before, new StoreTileReader(store, source, false, clock));
         }
     }
 
@@ -152,8 +163,10 @@ public final class ChecksumDatabase {
             return SignedTree.open(note, config.verifier()).tree();
         } catch (SumdbException e) {
             // Only after the key was changed in the configuration: start over as the go command would.
-            LOG.log(System.Logger.Level.WARNING, "stored trusted tree of " + name() + " does not verify with the configured key ("
-                    + e.getMessage() + "); trusting the next tree on first use");
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "stored trusted tree of " + name() + " does not verify with the configured key (" + e.getMessage()
+                            + "); trusting the next tree on first use");
             return null;
         }
     }
@@ -163,7 +176,8 @@ public final class ChecksumDatabase {
         FetchResult<SumdbSource.Fetched> r = source.fetch("latest", SumdbEvents.RequestKind.LATEST, MAX_LATEST);
         if (!(r instanceof FetchResult.Fetched<SumdbSource.Fetched> f)) {
             return r instanceof FetchResult.NotFound<?> n
-                    ? new Answer.Unknown("checksum database " + name() + ": latest " + SumdbSource.why(r), n.status() == 410)
+                    ? new Answer.Unknown(
+                            "checksum database " + name() + ": latest " + SumdbSource.why(r), n.status() == 410)
                     : new Answer.Unreachable("checksum database " + name() + " unreachable: " + SumdbSource.why(r));
         }
         byte[] note = f.value().bytes();
@@ -173,7 +187,8 @@ public final class ChecksumDatabase {
                 beforeNote = store.trusted().orElse(null);
                 Tree before = trustedTree(beforeNote);
                 SumdbVerifier.TreeCheck check = verifyTree(note, before);
-                if (check.advanced(before) && !store.advanceTrusted(beforeNote, check.served().note())) {
+                if (check.advanced(before)
+                        && !store.advanceTrusted(beforeNote, check.served().note())) {
                     continue;
                 }
                 store.putLatest(new Snapshot(clock.instant(), f.value().from(), note));

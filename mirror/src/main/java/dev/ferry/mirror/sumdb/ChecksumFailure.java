@@ -1,7 +1,7 @@
 package dev.ferry.mirror.sumdb;
 
 /** Why a downloaded .mod or .zip may not be stored. Each case maps to one HTTP status at the edge. */
-public sealed abstract class ChecksumFailure extends Exception {
+public abstract sealed class ChecksumFailure extends Exception {
     ChecksumFailure(String message) {
         super(message, null, false, false);
     }

@@ -50,7 +50,9 @@ public record PrivatePatterns(String text, List<Pattern> globs, List<Integer> el
             if (parts.length < n) {
                 continue;
             }
-            if (globs.get(i).matcher(String.join("/", List.of(parts).subList(0, n))).matches()) {
+            if (globs.get(i)
+                    .matcher(String.join("/", List.of(parts).subList(0, n)))
+                    .matches()) {
                 return true;
             }
         }
@@ -84,7 +86,9 @@ public record PrivatePatterns(String text, List<Pattern> globs, List<Integer> el
                     if (body.isEmpty() || !body.matches("([^\\\\\\[\\]/-](-[^\\\\\\[\\]/-])?)+")) {
                         throw new FormatException("bad pattern \"" + glob + "\": unsupported character class");
                     }
-                    re.append(negate ? "[^/" : "[").append(body.replace("^", "\\^")).append(']');
+                    re.append(negate ? "[^/" : "[")
+                            .append(body.replace("^", "\\^"))
+                            .append(']');
                     i = end;
                 }
                 default -> re.append(Pattern.quote(String.valueOf(c)));

@@ -39,9 +39,11 @@ final class StoreTileReader implements TileReader {
                 return kept.get();
             }
         }
-        FetchResult<SumdbSource.Fetched> r = source.fetch(tile.path(), SumdbEvents.RequestKind.TILE, MAX_TILE, got -> keep(tile, got));
+        FetchResult<SumdbSource.Fetched> r =
+                source.fetch(tile.path(), SumdbEvents.RequestKind.TILE, MAX_TILE, got -> keep(tile, got));
         if (!(r instanceof FetchResult.Fetched<SumdbSource.Fetched> f)) {
-            throw new IOException("checksum database " + store.db() + ": tile " + tile.path() + ": " + SumdbSource.why(r));
+            throw new IOException(
+                    "checksum database " + store.db() + ": tile " + tile.path() + ": " + SumdbSource.why(r));
         }
         SumdbSource.Fetched got = f.value();
         return got.bytes();
@@ -62,5 +64,4 @@ final class StoreTileReader implements TileReader {
         }
         return bytes;
     }
-
 }

@@ -19,7 +19,8 @@ public final class SumdbChecksums implements ModuleChecksums {
     private final ChecksumDatabase db;
     private final PrivatePatterns privates;
     private final SumdbEvents events;
-    private final ConcurrentHashMap<String, CompletableFuture<ChecksumDatabase.Answer>> inFlight = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, CompletableFuture<ChecksumDatabase.Answer>> inFlight =
+            new ConcurrentHashMap<>();
 
     /** @param db the database, or null for GOSUMDB=off (pins only) */
     public SumdbChecksums(ChecksumDatabase db, PrivatePatterns privates, SumdbEvents events) {
@@ -39,15 +40,20 @@ public final class SumdbChecksums implements ModuleChecksums {
         }
         String key = module.escaped() + "@" + version;
         CompletableFuture<ChecksumDatabase.Answer> answer = inFlight.computeIfAbsent(key, k -> {
-            CompletableFuture<ChecksumDatabase.Answer> f = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return db.lookup(module, version);
-                } catch (RuntimeException e) {
-                    LOG.log(System.Logger.Level.ERROR, "looking up " + module + "@" + version + " failed unexpectedly", e);
-                    return new ChecksumDatabase.Answer.Unreachable("internal error looking up " + module + "@" + version
-                            + " in " + db.name() + ": " + e);
-                }
-            }, LOOKUPS);
+            CompletableFuture<ChecksumDatabase.Answer> f = CompletableFuture.supplyAsync(
+                    () -> {
+                        try {
+                            return db.lookup(module, version);
+                        } catch (RuntimeException e) {
+                            LOG.log(
+                                    System.Logger.Level.ERROR,
+                                    "looking up " + module + "@" + version + " failed unexpectedly",
+                                    e);
+                            return new ChecksumDatabase.Answer.Unreachable("internal error looking up " + module + "@"
+                                    + version + " in " + db.name() + ": " + e);
+                        }
+                    },
+                    LOOKUPS);
             return f;
         });
         var unused = answer.whenComplete((a, e) -> inFlight.remove(key, answer));
@@ -58,7 +64,8 @@ public final class SumdbChecksums implements ModuleChecksums {
             throws ChecksumFailure {
         switch (answer) {
             case ChecksumDatabase.Answer.Known k -> {
-                String want = ext.equals("zip") ? k.record().zipHash() : k.record().goModHash();
+                String want =
+                        ext.equals("zip") ? k.record().zipHash() : k.record().goModHash();
                 if (want.equals(h1)) {
                     events.verification(SumdbEvents.Result.OK);
                     return;

@@ -23,7 +23,11 @@ public interface SumdbEvents {
     }
 
     /** Which kind of request ferry sent towards a checksum database. */
-    enum RequestKind { LOOKUP, TILE, LATEST }
+    enum RequestKind {
+        LOOKUP,
+        TILE,
+        LATEST
+    }
 
     void verification(Result result);
 

@@ -49,7 +49,8 @@ public final class SumdbMirror {
 
     public GoAnswer answer(SumdbRequest request) {
         return switch (request) {
-            case SumdbRequest.Supported s -> content(new byte[0], TEXT, GoAnswer.Freshness.FRESH, GoAnswer.CacheOutcome.HIT);
+            case SumdbRequest.Supported s ->
+                content(new byte[0], TEXT, GoAnswer.Freshness.FRESH, GoAnswer.CacheOutcome.HIT);
             case SumdbRequest.LookupRequest l -> lookup(l);
             case SumdbRequest.TileRequest t -> tile(t.tile());
             case SumdbRequest.Latest l -> latest();
@@ -58,12 +59,18 @@ public final class SumdbMirror {
 
     private GoAnswer lookup(SumdbRequest.LookupRequest l) {
         if (privates.matches(l.lookup().path())) {
-            return new GoAnswer.NotFound(l.lookup().path() + " is private here: not looked up in " + db.name(), false, null);
+            return new GoAnswer.NotFound(
+                    l.lookup().path() + " is private here: not looked up in " + db.name(), false, null);
         }
         return switch (db.lookup(l.lookup().path(), l.lookup().version())) {
-            case ChecksumDatabase.Answer.Known k -> content(k.body(), TEXT, GoAnswer.Freshness.FRESH,
-                    k.fromStore() ? GoAnswer.CacheOutcome.HIT : GoAnswer.CacheOutcome.MISS);
-            case ChecksumDatabase.Answer.Unknown u -> new GoAnswer.NotFound(u.reason(), u.gone(), GoAnswer.CacheOutcome.MISS);
+            case ChecksumDatabase.Answer.Known k ->
+                content(
+                        k.body(),
+                        TEXT,
+                        GoAnswer.Freshness.FRESH,
+                        k.fromStore() ? GoAnswer.CacheOutcome.HIT : GoAnswer.CacheOutcome.MISS);
+            case ChecksumDatabase.Answer.Unknown u ->
+                new GoAnswer.NotFound(u.reason(), u.gone(), GoAnswer.CacheOutcome.MISS);
             case ChecksumDatabase.Answer.Unreachable u -> new GoAnswer.Unavailable(u.reason(), false);
             case ChecksumDatabase.Answer.Refused r -> new GoAnswer.Unavailable(r.reason(), true);
         };
@@ -83,30 +90,45 @@ public final class SumdbMirror {
             return content(partial.get().body(), OCTETS, GoAnswer.Freshness.FRESH, GoAnswer.CacheOutcome.HIT);
         }
         if (!tile.isFull() && !tile.isData()) {
-            Optional<byte[]> prefix = store.tile(new Tile(tile.height(), tile.level(), tile.number(), 1 << tile.height()))
+            Optional<byte[]> prefix = store.tile(
+                            new Tile(tile.height(), tile.level(), tile.number(), 1 << tile.height()))
                     .map(b -> java.util.Arrays.copyOf(b, tile.width() * Hash.SIZE));
             if (prefix.isPresent()) {
                 return content(prefix.get(), OCTETS, GoAnswer.Freshness.FRESH, GoAnswer.CacheOutcome.HIT);
             }
         }
-        FetchResult<SumdbSource.Fetched> r = db.source().fetch(tile.path(), SumdbEvents.RequestKind.TILE,
-                StoreTileReader.MAX_TILE, got -> keep(tile, got, now));
+        FetchResult<SumdbSource.Fetched> r = db.source()
+                .fetch(
+                        tile.path(),
+                        SumdbEvents.RequestKind.TILE,
+                        StoreTileReader.MAX_TILE,
+                        got -> keep(tile, got, now));
         if (r instanceof FetchResult.Fetched<SumdbSource.Fetched> f) {
             byte[] bytes = StoreTileReader.exact(tile, f.value().bytes());
             if (!wellSized(tile, bytes)) {
-                return new GoAnswer.Unavailable("checksum database " + db.name() + " served " + bytes.length
-                        + " bytes for " + tile.path() + ", want " + tile.width() * Hash.SIZE, true);
+                return new GoAnswer.Unavailable(
+                        "checksum database " + db.name() + " served " + bytes.length + " bytes for " + tile.path()
+                                + ", want " + tile.width() * Hash.SIZE,
+                        true);
             }
-            return content(bytes, OCTETS, tile.isFull() ? GoAnswer.Freshness.IMMUTABLE : GoAnswer.Freshness.FRESH,
+            return content(
+                    bytes,
+                    OCTETS,
+                    tile.isFull() ? GoAnswer.Freshness.IMMUTABLE : GoAnswer.Freshness.FRESH,
                     GoAnswer.CacheOutcome.MISS);
         }
         if (partial.isPresent()) {
             return content(partial.get().body(), OCTETS, GoAnswer.Freshness.STALE, GoAnswer.CacheOutcome.STALE);
         }
         return r instanceof FetchResult.NotFound<?> n
-                ? new GoAnswer.NotFound(db.name() + ": " + tile.path() + ": " + SumdbSource.why(r), n.status() == 410, GoAnswer.CacheOutcome.MISS)
-                : new GoAnswer.Unavailable("checksum database " + db.name() + " unreachable for " + tile.path() + ": "
-                        + SumdbSource.why(r), false);
+                ? new GoAnswer.NotFound(
+                        db.name() + ": " + tile.path() + ": " + SumdbSource.why(r),
+                        n.status() == 410,
+                        GoAnswer.CacheOutcome.MISS)
+                : new GoAnswer.Unavailable(
+                        "checksum database " + db.name() + " unreachable for " + tile.path() + ": "
+                                + SumdbSource.why(r),
+                        false);
     }
 
     private static boolean wellSized(Tile tile, byte[] bytes) {
@@ -132,12 +154,15 @@ public final class SumdbMirror {
             return content(kept.get().body(), TEXT, GoAnswer.Freshness.FRESH, GoAnswer.CacheOutcome.HIT);
         }
         return switch (db.latest()) {
-            case ChecksumDatabase.Answer.Known k -> content(k.body(), TEXT, GoAnswer.Freshness.FRESH, GoAnswer.CacheOutcome.MISS);
+            case ChecksumDatabase.Answer.Known k ->
+                content(k.body(), TEXT, GoAnswer.Freshness.FRESH, GoAnswer.CacheOutcome.MISS);
             case ChecksumDatabase.Answer.Refused r -> new GoAnswer.Unavailable(r.reason(), true);
-            case ChecksumDatabase.Answer.Unknown u -> kept.isPresent() ? stale(kept.get())
-                    : new GoAnswer.NotFound(u.reason(), u.gone(), GoAnswer.CacheOutcome.MISS);
-            case ChecksumDatabase.Answer.Unreachable u -> kept.isPresent() ? stale(kept.get())
-                    : new GoAnswer.Unavailable(u.reason(), false);
+            case ChecksumDatabase.Answer.Unknown u ->
+                kept.isPresent()
+                        ? stale(kept.get())
+                        : new GoAnswer.NotFound(u.reason(), u.gone(), GoAnswer.CacheOutcome.MISS);
+            case ChecksumDatabase.Answer.Unreachable u ->
+                kept.isPresent() ? stale(kept.get()) : new GoAnswer.Unavailable(u.reason(), false);
         };
     }
 
@@ -145,7 +170,8 @@ public final class SumdbMirror {
         return content(s.body(), TEXT, GoAnswer.Freshness.STALE, GoAnswer.CacheOutcome.STALE);
     }
 
-    private static GoAnswer content(byte[] bytes, String type, GoAnswer.Freshness freshness, GoAnswer.CacheOutcome outcome) {
+    private static GoAnswer content(
+            byte[] bytes, String type, GoAnswer.Freshness freshness, GoAnswer.CacheOutcome outcome) {
         return new GoAnswer.Content(new BytesBody(bytes), type, sha256Hex(bytes), freshness, outcome);
     }
 

@@ -32,11 +32,13 @@ public sealed interface SumdbRequest {
         if (rest.startsWith("tile/")) {
             Tile t = Tile.parsePath(rest);
             if (t.height() != Tile.HEIGHT) {
-                throw new FormatException("tile height " + t.height() + " not served: checksum databases use " + Tile.HEIGHT);
+                throw new FormatException(
+                        "tile height " + t.height() + " not served: checksum databases use " + Tile.HEIGHT);
             }
             return new TileRequest(t);
         }
-        throw new FormatException("unknown checksum database path \"" + rest + "\": want supported, latest, lookup/... or tile/...");
+        throw new FormatException(
+                "unknown checksum database path \"" + rest + "\": want supported, latest, lookup/... or tile/...");
     }
 
     private static String decode(String raw) throws FormatException {
@@ -56,7 +58,8 @@ public sealed interface SumdbRequest {
                 }
             }
             if (c <= 0x20 || c >= 0x7f || c == '\\' || c == '?' || c == '#') {
-                throw new FormatException("checksum database path \"" + raw + "\" contains a character no lookup or tile path has");
+                throw new FormatException(
+                        "checksum database path \"" + raw + "\" contains a character no lookup or tile path has");
             }
             b.append(c);
         }

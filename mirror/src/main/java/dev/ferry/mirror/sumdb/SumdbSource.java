@@ -19,7 +19,8 @@ public final class SumdbSource {
     private final GoProxyClient proxies;
     private final GoProxyClient direct;
     private final SumdbEvents events;
-    private final ConcurrentHashMap<String, CompletableFuture<FetchResult<Fetched>>> inFlight = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, CompletableFuture<FetchResult<Fetched>>> inFlight =
+            new ConcurrentHashMap<>();
 
     /** @param proxies the upstream proxies, or null to go to {@code direct} only */
     public SumdbSource(String db, GoProxyClient proxies, GoProxyClient direct, SumdbEvents events) {
@@ -70,7 +71,8 @@ public final class SumdbSource {
         FetchResult<Fetched> viaProxy = null;
         if (proxies != null) {
             events.request(kind);
-            viaProxy = proxies.fetch("sumdb/" + db + "/" + path, (body, length, from) -> read(body, length, from, max, path));
+            viaProxy = proxies.fetch(
+                    "sumdb/" + db + "/" + path, (body, length, from) -> read(body, length, from, max, path));
             if (viaProxy instanceof FetchResult.Fetched<Fetched>) {
                 return viaProxy;
             }
@@ -104,8 +106,11 @@ public final class SumdbSource {
     public static String why(FetchResult<?> r) {
         return switch (r) {
             case FetchResult.Fetched<?> f -> "fetched";
-            case FetchResult.NotFound<?> n -> "not found (" + n.status() + (n.message() == null || n.message().isBlank()
-                    ? "" : ": " + n.message().strip()) + ")";
+            case FetchResult.NotFound<?> n ->
+                "not found (" + n.status()
+                        + (n.message() == null || n.message().isBlank()
+                                ? ""
+                                : ": " + n.message().strip()) + ")";
             case FetchResult.Failed<?> f -> f.summary();
         };
     }

@@ -40,7 +40,8 @@ public final class SumdbStore {
         }
         if (!tile.isData()) {
             Tile full = new Tile(tile.height(), tile.level(), tile.number(), 1 << tile.height());
-            return fullTile(full).filter(b -> b.length >= tile.width() * Hash.SIZE)
+            return fullTile(full)
+                    .filter(b -> b.length >= tile.width() * Hash.SIZE)
                     .map(b -> Arrays.copyOf(b, tile.width() * Hash.SIZE));
         }
         return Optional.empty();

@@ -36,7 +36,9 @@ public final class SumdbStoreNames {
 
     /** The kinds of key a copy of a database's content is made of (trusted state and evidence are not). */
     public enum Kind {
-        TILE("/tile/"), LOOKUP("/lookup/"), LATEST("/latest");
+        TILE("/tile/"),
+        LOOKUP("/lookup/"),
+        LATEST("/latest");
 
         private final String segment;
 

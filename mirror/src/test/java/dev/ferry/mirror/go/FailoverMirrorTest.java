@@ -1,7 +1,5 @@
 package dev.ferry.mirror.go;
 
-import dev.ferry.mirror.MutableClock;
-
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
@@ -16,11 +14,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.core.Options;
 import dev.ferry.mirror.InMemoryContentStore;
+import dev.ferry.mirror.MutableClock;
 import dev.ferry.protocols.goproxy.ProxyRequest;
-import dev.ferry.upstreams.pool.BreakerSettings;
-import dev.ferry.upstreams.pool.BreakerState;
 import dev.ferry.upstreams.goproxy.GoProxyList;
 import dev.ferry.upstreams.goproxy.HttpGoProxyClient;
+import dev.ferry.upstreams.pool.BreakerSettings;
+import dev.ferry.upstreams.pool.BreakerState;
 import dev.ferry.upstreams.pool.PoolSettings;
 import dev.ferry.upstreams.pool.RetryPolicy;
 import dev.ferry.upstreams.pool.Upstream;
@@ -40,7 +39,8 @@ import org.junit.jupiter.api.io.TempDir;
 class FailoverMirrorTest {
     private static final String TOML = GoMirrorContractTest.TOML;
     private static final String ZIP = TOML + "/@v/v1.2.0.zip";
-    private static final UpstreamTimeouts TIMEOUTS = new UpstreamTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ofSeconds(2));
+    private static final UpstreamTimeouts TIMEOUTS =
+            new UpstreamTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ofSeconds(2));
 
     @TempDir
     Path dir;
@@ -55,15 +55,23 @@ class FailoverMirrorTest {
     @BeforeEach
     void setUp() {
         for (int i = 0; i < servers.length; i++) {
-            servers[i] = new WireMockServer(wireMockConfig().bindAddress("127.0.0.1").dynamicPort()
+            servers[i] = new WireMockServer(wireMockConfig()
+                    .bindAddress("127.0.0.1")
+                    .dynamicPort()
                     .useChunkedTransferEncoding(Options.ChunkedEncodingPolicy.NEVER));
             servers[i].start();
         }
-        settings = new GoMirrorSettings(Duration.ofMinutes(5), Duration.ofMinutes(1), dir.resolve("spool"), 16 << 10, 1000);
+        settings = new GoMirrorSettings(
+                Duration.ofMinutes(5), Duration.ofMinutes(1), dir.resolve("spool"), 16 << 10, 1000);
         String list = servers[0].baseUrl() + "|" + servers[1].baseUrl() + "|" + servers[2].baseUrl();
-        List<Upstream> ups = GoProxyList.parse(list).entries().stream().map(e -> e.upstream(TIMEOUTS)).toList();
-        PoolSettings pool = PoolSettings.defaults().withRetry(RetryPolicy.none()).withNotFoundMemory(Duration.ZERO)
-                .withBreaker(new BreakerSettings(2, 0.5, Duration.ofSeconds(60), 10, Duration.ofSeconds(30), Duration.ofMinutes(5)));
+        List<Upstream> ups = GoProxyList.parse(list).entries().stream()
+                .map(e -> e.upstream(TIMEOUTS))
+                .toList();
+        PoolSettings pool = PoolSettings.defaults()
+                .withRetry(RetryPolicy.none())
+                .withNotFoundMemory(Duration.ZERO)
+                .withBreaker(new BreakerSettings(
+                        2, 0.5, Duration.ofSeconds(60), 10, Duration.ofSeconds(30), Duration.ofMinutes(5)));
         client = new HttpGoProxyClient(ups, pool, UpstreamEvents.NONE, clock);
         mirror = new CachingGoModuleMirror(store, client, settings, clock);
     }
@@ -110,7 +118,9 @@ class FailoverMirrorTest {
         // A whole zip that fails its own checks is a mismatch: the upstream that served it is quarantined.
         assertEquals(1L, member(0).status().failures().get("mismatch"));
         assertEquals(BreakerState.OPEN, member(0).breaker().state());
-        assertEquals("github.com/BurntSushi/toml@v1.2.0.zip", member(0).status().quarantine().subject());
+        assertEquals(
+                "github.com/BurntSushi/toml@v1.2.0.zip",
+                member(0).status().quarantine().subject());
         assertEquals(BreakerState.OPEN, member(1).breaker().state(), "503 with Retry-After opens at once");
         assertEquals(BreakerState.CLOSED, member(2).breaker().state());
         servers[2].verify(1, getRequestedFor(urlEqualTo("/" + ZIP)));
@@ -131,16 +141,22 @@ class FailoverMirrorTest {
         assertEquals(GoAnswer.Freshness.STALE, stale.freshness());
         assertEquals("v1.1.1\nv1.1.2\nv1.2.0\n", GoMirrorContractTest.text(stale));
 
-        GoAnswer.Unavailable unknown = assertInstanceOf(GoAnswer.Unavailable.class, answer("/" + TOML + "/@v/v1.9.0.info"));
-        assertTrue(unknown.reason().contains("github.com/BurntSushi/toml@v1.9.0.info: no upstream could serve it"), unknown.reason());
+        GoAnswer.Unavailable unknown =
+                assertInstanceOf(GoAnswer.Unavailable.class, answer("/" + TOML + "/@v/v1.9.0.info"));
+        assertTrue(
+                unknown.reason().contains("github.com/BurntSushi/toml@v1.9.0.info: no upstream could serve it"),
+                unknown.reason());
         for (WireMockServer s : servers) {
             assertTrue(unknown.reason().contains(s.baseUrl()), unknown.reason());
         }
         // Two failures each open every breaker: the next unknown version is refused without asking anyone.
         int before = servers[0].getAllServeEvents().size();
-        GoAnswer.Unavailable fast = assertInstanceOf(GoAnswer.Unavailable.class, answer("/" + TOML + "/@v/v1.9.1.info"));
+        GoAnswer.Unavailable fast =
+                assertInstanceOf(GoAnswer.Unavailable.class, answer("/" + TOML + "/@v/v1.9.1.info"));
         assertTrue(fast.reason().contains("circuit open"), fast.reason());
         assertEquals(before, servers[0].getAllServeEvents().size());
-        assertTrue(store.names().keySet().stream().noneMatch(n -> n.contains("v1.9")), store.names().toString());
+        assertTrue(
+                store.names().keySet().stream().noneMatch(n -> n.contains("v1.9")),
+                store.names().toString());
     }
 }

@@ -1,7 +1,5 @@
 package dev.ferry.mirror.go;
 
-import dev.ferry.mirror.MutableClock;
-
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
@@ -17,6 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.core.Options;
+import dev.ferry.mirror.MutableClock;
 import dev.ferry.mirror.go.GoAnswer.CacheOutcome;
 import dev.ferry.mirror.go.GoAnswer.Freshness;
 import dev.ferry.protocols.goproxy.ProxyRequest;
@@ -54,17 +53,23 @@ import org.junit.jupiter.api.io.TempDir;
  * WireMock upstreams serving the gocorpus fixture files and faults.
  */
 abstract class GoMirrorContractTest {
-    static final Path PROXY = Path.of(System.getProperty("ferry.fixtures", "../../shared/fixtures")).resolve("gocorpus/proxy");
+    static final Path PROXY = Path.of(System.getProperty("ferry.fixtures", "../../shared/fixtures"))
+            .resolve("gocorpus/proxy");
     static final String TOML = "github.com/!burnt!sushi/toml";
     static final ModulePath TOML_PATH = ModulePath.parse("github.com/BurntSushi/toml");
-    static final UpstreamTimeouts TIMEOUTS = new UpstreamTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ofSeconds(2));
+    static final UpstreamTimeouts TIMEOUTS =
+            new UpstreamTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ofSeconds(2));
 
     @TempDir
     Path dir;
 
-    final WireMockServer a = new WireMockServer(wireMockConfig().bindAddress("127.0.0.1").dynamicPort()
+    final WireMockServer a = new WireMockServer(wireMockConfig()
+            .bindAddress("127.0.0.1")
+            .dynamicPort()
             .useChunkedTransferEncoding(Options.ChunkedEncodingPolicy.NEVER));
-    final WireMockServer b = new WireMockServer(wireMockConfig().bindAddress("127.0.0.1").dynamicPort()
+    final WireMockServer b = new WireMockServer(wireMockConfig()
+            .bindAddress("127.0.0.1")
+            .dynamicPort()
             .useChunkedTransferEncoding(Options.ChunkedEncodingPolicy.NEVER));
     final MutableClock clock = new MutableClock();
     NamedObjectStore store;
@@ -82,7 +87,8 @@ abstract class GoMirrorContractTest {
         b.start();
         store = openStore(dir.resolve("store"));
         // A small memory limit makes every fixture zip go through the spool file.
-        settings = new GoMirrorSettings(Duration.ofMinutes(5), Duration.ofMinutes(1), dir.resolve("spool"), 16 << 10, 1000);
+        settings = new GoMirrorSettings(
+                Duration.ofMinutes(5), Duration.ofMinutes(1), dir.resolve("spool"), 16 << 10, 1000);
         mirror = mirror(a.baseUrl());
     }
 
@@ -94,7 +100,11 @@ abstract class GoMirrorContractTest {
     }
 
     CachingGoModuleMirror mirror(String goproxy) {
-        return new CachingGoModuleMirror(store, new HttpGoProxyClient(GoProxyList.parse(goproxy), TIMEOUTS, UpstreamEvents.NONE), settings, clock);
+        return new CachingGoModuleMirror(
+                store,
+                new HttpGoProxyClient(GoProxyList.parse(goproxy), TIMEOUTS, UpstreamEvents.NONE),
+                settings,
+                clock);
     }
 
     // ---- helpers ----
@@ -108,7 +118,8 @@ abstract class GoMirrorContractTest {
     }
 
     static void serve(WireMockServer server, String rel) throws IOException {
-        server.stubFor(get(urlEqualTo("/" + rel)).willReturn(aResponse().withStatus(200).withBody(fixture(rel))));
+        server.stubFor(get(urlEqualTo("/" + rel))
+                .willReturn(aResponse().withStatus(200).withBody(fixture(rel))));
     }
 
     static void serve(WireMockServer server, String rel, ResponseDefinitionBuilder response) {
@@ -133,7 +144,8 @@ abstract class GoMirrorContractTest {
         int at = file.indexOf("/@v/");
         String version = file.substring(at + 4, file.lastIndexOf('.'));
         String ext = file.substring(file.lastIndexOf('.') + 1);
-        return store.resolve(GoStoreNames.file(ModulePath.unescape(file.substring(0, at)), Version.parseCanonical(version), ext));
+        return store.resolve(
+                GoStoreNames.file(ModulePath.unescape(file.substring(0, at)), Version.parseCanonical(version), ext));
     }
 
     byte[] storedBytes(String file) throws IOException {
@@ -150,7 +162,9 @@ abstract class GoMirrorContractTest {
     /** The answer to a request that went wrong: Unavailable, or a streamed Content whose writeTo throws. */
     static void assertFailsForTheClient(GoAnswer answer) {
         if (answer instanceof GoAnswer.Content content) {
-            assertThrows(IOException.class, () -> content.body().writeTo(new ByteArrayOutputStream()),
+            assertThrows(
+                    IOException.class,
+                    () -> content.body().writeTo(new ByteArrayOutputStream()),
                     "a body that cannot be stored must abort the response");
         } else {
             assertInstanceOf(GoAnswer.Unavailable.class, answer);
@@ -194,7 +208,9 @@ abstract class GoMirrorContractTest {
             assertEquals(file.endsWith(".info") ? "application/json" : "text/plain; charset=utf-8", hit.contentType());
             a.verify(1, getRequestedFor(urlEqualTo("/" + file)));
         }
-        String record = new String(store.meta(GoStoreNames.versionRecord(TOML_PATH, Version.parseCanonical("v1.2.0"))).orElseThrow(),
+        String record = new String(
+                store.meta(GoStoreNames.versionRecord(TOML_PATH, Version.parseCanonical("v1.2.0")))
+                        .orElseThrow(),
                 StandardCharsets.UTF_8);
         assertTrue(record.startsWith("info ") && record.contains("\nmod "), record);
     }
@@ -263,10 +279,16 @@ abstract class GoMirrorContractTest {
     @Test
     void rejectedContentNamesModuleVersionAndReason() throws IOException {
         String info = TOML + "/@v/v1.2.0.info";
-        serve(a, info, aResponse().withStatus(200).withBody("{\"Version\":\"v1.1.2\",\"Time\":\"2022-11-30T02:42:47Z\"}"));
+        serve(
+                a,
+                info,
+                aResponse().withStatus(200).withBody("{\"Version\":\"v1.1.2\",\"Time\":\"2022-11-30T02:42:47Z\"}"));
         GoAnswer.Unavailable bad = assertInstanceOf(GoAnswer.Unavailable.class, answer("/" + info));
         assertTrue(bad.badGateway());
-        assertTrue(bad.reason().contains("github.com/BurntSushi/toml@v1.2.0") && bad.reason().contains("v1.1.2"), bad.reason());
+        assertTrue(
+                bad.reason().contains("github.com/BurntSushi/toml@v1.2.0")
+                        && bad.reason().contains("v1.1.2"),
+                bad.reason());
         assertNothingStored(info);
 
         String mod = TOML + "/@v/v1.2.0.mod";
@@ -295,7 +317,13 @@ abstract class GoMirrorContractTest {
     void truncatedZipIsNotStored() throws IOException {
         String zip = TOML + "/@v/v1.2.0.zip";
         byte[] bytes = fixture(zip);
-        serve(a, zip, aResponse().withStatus(200).withHeader("Content-Length", String.valueOf(bytes.length + 1000)).withBody(bytes));
+        serve(
+                a,
+                zip,
+                aResponse()
+                        .withStatus(200)
+                        .withHeader("Content-Length", String.valueOf(bytes.length + 1000))
+                        .withBody(bytes));
         assertFailsForTheClient(answer("/" + zip));
         assertNothingStored(zip);
     }
@@ -320,7 +348,10 @@ abstract class GoMirrorContractTest {
         String info = TOML + "/@v/v1.2.0.info";
         serve(a, info);
         body(answer("/" + info));
-        serve(a, info, aResponse().withStatus(200).withBody("{\"Version\":\"v1.2.0\",\"Time\":\"2030-01-01T00:00:00Z\"}"));
+        serve(
+                a,
+                info,
+                aResponse().withStatus(200).withBody("{\"Version\":\"v1.2.0\",\"Time\":\"2030-01-01T00:00:00Z\"}"));
         clock.advance(Duration.ofDays(400));
         assertArrayEquals(fixture(info), body(answer("/" + info)));
         assertArrayEquals(fixture(info), storedBytes(info));
@@ -330,7 +361,10 @@ abstract class GoMirrorContractTest {
     @Test
     void notFoundIsRememberedForTheTtl() throws IOException {
         String zip = TOML + "/@v/v1.9.9.zip";
-        serve(a, zip, aResponse().withStatus(404).withBody("not found: github.com/BurntSushi/toml@v1.9.9: invalid version"));
+        serve(
+                a,
+                zip,
+                aResponse().withStatus(404).withBody("not found: github.com/BurntSushi/toml@v1.9.9: invalid version"));
         GoAnswer.NotFound first = assertInstanceOf(GoAnswer.NotFound.class, answer("/" + zip));
         assertEquals(CacheOutcome.MISS, first.outcome());
         assertFalse(first.gone());
@@ -341,7 +375,9 @@ abstract class GoMirrorContractTest {
         a.verify(1, getRequestedFor(urlEqualTo("/" + zip)));
 
         clock.advance(settings.notFoundTtl().plusSeconds(1));
-        assertEquals(CacheOutcome.MISS, assertInstanceOf(GoAnswer.NotFound.class, answer("/" + zip)).outcome());
+        assertEquals(
+                CacheOutcome.MISS,
+                assertInstanceOf(GoAnswer.NotFound.class, answer("/" + zip)).outcome());
         a.verify(2, getRequestedFor(urlEqualTo("/" + zip)));
         assertNothingStored(zip);
     }
@@ -423,8 +459,13 @@ abstract class GoMirrorContractTest {
     void listIsNormalisedAndIncludesStoredVersions() throws IOException {
         serve(a, TOML + "/@v/v1.2.0.info");
         body(answer("/" + TOML + "/@v/v1.2.0.info"));
-        serve(a, TOML + "/@v/list", aResponse().withStatus(200)
-                .withBody("v1.1.1\nnot-a-version\nv1.0\nv1.1.2 extra fields\n\nv1.1.3-0.20220101000000-abcdefabcdef\nv1.1.1\n"));
+        serve(
+                a,
+                TOML + "/@v/list",
+                aResponse()
+                        .withStatus(200)
+                        .withBody(
+                                "v1.1.1\nnot-a-version\nv1.0\nv1.1.2 extra fields\n\nv1.1.3-0.20220101000000-abcdefabcdef\nv1.1.1\n"));
         assertEquals("v1.1.1\nv1.1.2\nv1.2.0\n", text(answer("/" + TOML + "/@v/list")));
     }
 
@@ -447,7 +488,9 @@ abstract class GoMirrorContractTest {
         GoAnswer.Content miss = assertInstanceOf(GoAnswer.Content.class, answer("/" + latest));
         assertEquals("application/json", miss.contentType());
         assertArrayEquals(fixture(latest), body(miss));
-        assertEquals(CacheOutcome.HIT, assertInstanceOf(GoAnswer.Content.class, answer("/" + latest)).outcome());
+        assertEquals(
+                CacheOutcome.HIT,
+                assertInstanceOf(GoAnswer.Content.class, answer("/" + latest)).outcome());
         a.verify(1, getRequestedFor(urlEqualTo("/" + latest)));
 
         clock.advance(settings.listTtl().plusSeconds(1));
@@ -460,10 +503,14 @@ abstract class GoMirrorContractTest {
     @Test
     void latestOfAnotherMajorIsRejected() {
         String latest = "github.com/!masterminds/semver/v3/@latest";
-        serve(a, latest, aResponse().withStatus(200).withBody("{\"Version\":\"v1.5.0\",\"Time\":\"2022-11-30T02:42:47Z\"}"));
+        serve(
+                a,
+                latest,
+                aResponse().withStatus(200).withBody("{\"Version\":\"v1.5.0\",\"Time\":\"2022-11-30T02:42:47Z\"}"));
         GoAnswer.Unavailable bad = assertInstanceOf(GoAnswer.Unavailable.class, answer("/" + latest));
         assertTrue(bad.badGateway());
-        assertTrue(store.meta(GoStoreNames.latest(ModulePath.parse("github.com/Masterminds/semver/v3"))).isEmpty());
+        assertTrue(store.meta(GoStoreNames.latest(ModulePath.parse("github.com/Masterminds/semver/v3")))
+                .isEmpty());
     }
 
     @Test
@@ -490,7 +537,9 @@ abstract class GoMirrorContractTest {
         GoAnswer.Content miss = assertInstanceOf(GoAnswer.Content.class, mirror.answer(request));
         assertEquals(Freshness.FRESH, miss.freshness());
         assertArrayEquals(fixture(TOML + "/@v/v1.2.0.info"), body(miss));
-        assertEquals(CacheOutcome.HIT, assertInstanceOf(GoAnswer.Content.class, mirror.answer(request)).outcome());
+        assertEquals(
+                CacheOutcome.HIT,
+                assertInstanceOf(GoAnswer.Content.class, mirror.answer(request)).outcome());
         a.verify(1, getRequestedFor(urlEqualTo("/" + query)));
         assertTrue(stored(TOML + "/@v/v1.2.0.info").isEmpty(), "a query answer is not a stored version");
     }
@@ -499,7 +548,13 @@ abstract class GoMirrorContractTest {
     void zipBrokenMidwayFromOneUpstreamIsStoredFromTheNext() throws Exception {
         String zip = TOML + "/@v/v1.2.0.zip";
         byte[] bytes = fixture(zip);
-        serve(a, zip, aResponse().withStatus(200).withHeader("Content-Length", String.valueOf(bytes.length + 1)).withBody(bytes));
+        serve(
+                a,
+                zip,
+                aResponse()
+                        .withStatus(200)
+                        .withHeader("Content-Length", String.valueOf(bytes.length + 1))
+                        .withBody(bytes));
         serve(b, zip);
         mirror = mirror(a.baseUrl() + "|" + b.baseUrl());
         GoAnswer first = answer("/" + zip);
@@ -515,10 +570,15 @@ abstract class GoMirrorContractTest {
             }
         }
         assertArrayEquals(bytes, storedBytes(zip));
-        assertEquals(CacheOutcome.HIT, assertInstanceOf(GoAnswer.Content.class, answer("/" + zip)).outcome());
+        assertEquals(
+                CacheOutcome.HIT,
+                assertInstanceOf(GoAnswer.Content.class, answer("/" + zip)).outcome());
         // First asked to continue with a Range request; its whole body has another length than a declared (a
         // lied), so the splice is refused and b is asked again from the start.
-        b.verify(1, getRequestedFor(urlEqualTo("/" + zip)).withHeader("Range", com.github.tomakehurst.wiremock.client.WireMock.matching("bytes=\\d+-")));
+        b.verify(
+                1,
+                getRequestedFor(urlEqualTo("/" + zip))
+                        .withHeader("Range", com.github.tomakehurst.wiremock.client.WireMock.matching("bytes=\\d+-")));
         b.verify(2, getRequestedFor(urlEqualTo("/" + zip)));
     }
 

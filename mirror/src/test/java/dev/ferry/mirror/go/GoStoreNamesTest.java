@@ -26,11 +26,17 @@ class GoStoreNamesTest {
 
     @Test
     void aFileNameReadsBack() {
-        GoStoreNames.FileName f = GoStoreNames.parseFile(GoStoreNames.file(TOML, V, "mod")).orElseThrow();
+        GoStoreNames.FileName f =
+                GoStoreNames.parseFile(GoStoreNames.file(TOML, V, "mod")).orElseThrow();
         assertEquals(new GoStoreNames.FileName("github.com/!burnt!sushi/toml", "v1.2.0", "mod"), f);
         assertEquals(TOML, f.module());
-        for (String other : new String[] {GoStoreNames.versionRecord(TOML, V), GoStoreNames.list(TOML),
-                "go/m/@v/v1.0.0.txt", "sumdb/sum.golang.org/tile/8/0/000", "go/m/v1.0.0.zip"}) {
+        for (String other : new String[] {
+            GoStoreNames.versionRecord(TOML, V),
+            GoStoreNames.list(TOML),
+            "go/m/@v/v1.0.0.txt",
+            "sumdb/sum.golang.org/tile/8/0/000",
+            "go/m/v1.0.0.zip"
+        }) {
             assertEquals(Optional.empty(), GoStoreNames.parseFile(other), other);
         }
     }
@@ -41,8 +47,9 @@ class GoStoreNamesTest {
                 .orElseThrow();
         assertEquals(TOML, k.module());
         assertEquals("v1.2.0", k.version());
-        for (String other : new String[] {GoStoreNames.list(TOML), GoStoreNames.latest(TOML), "go//@v/v1.0.0",
-                "go/@v/v1.0.0", "oci/repo/h/a:link:x"}) {
+        for (String other : new String[] {
+            GoStoreNames.list(TOML), GoStoreNames.latest(TOML), "go//@v/v1.0.0", "go/@v/v1.0.0", "oci/repo/h/a:link:x"
+        }) {
             assertEquals(Optional.empty(), GoStoreNames.parseVersionRecord(other), other);
         }
     }

@@ -40,7 +40,12 @@ class InMemoryGoMirrorTest extends GoMirrorContractTest {
     @Test
     void rejectedFetchLeavesNoWriterOpen() throws IOException {
         String mod = TOML + "/@v/v1.2.0.mod";
-        serve(a, mod, com.github.tomakehurst.wiremock.client.WireMock.aResponse().withStatus(200).withBody("module other.example/m\n"));
+        serve(
+                a,
+                mod,
+                com.github.tomakehurst.wiremock.client.WireMock.aResponse()
+                        .withStatus(200)
+                        .withBody("module other.example/m\n"));
         answer("/" + mod);
         assertEquals(0, memory.openWriters());
         assertEquals(0, memory.names().size());

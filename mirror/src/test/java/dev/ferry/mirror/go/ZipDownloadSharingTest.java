@@ -13,10 +13,10 @@ import dev.ferry.mirror.GatedInput;
 import dev.ferry.mirror.InMemoryContentStore;
 import dev.ferry.mirror.MutableClock;
 import dev.ferry.protocols.goproxy.ProxyRequest;
+import dev.ferry.upstreams.goproxy.GoProxyClient;
 import dev.ferry.upstreams.pool.BodyHandler;
 import dev.ferry.upstreams.pool.ContentRejected;
 import dev.ferry.upstreams.pool.FetchResult;
-import dev.ferry.upstreams.goproxy.GoProxyClient;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
@@ -44,6 +44,7 @@ class ZipDownloadSharingTest {
 
     @TempDir
     Path dir;
+
     private final InMemoryContentStore store = new InMemoryContentStore();
     private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
 
@@ -59,8 +60,8 @@ class ZipDownloadSharingTest {
         GatedInput broken = new GatedInput(bytes, bytes.length / 2, new IOException("connection reset"));
         GatedInput next = new GatedInput(bytes, 1000);
         ScriptedPool upstream = new ScriptedPool(bytes.length, broken, next);
-        GoMirrorSettings settings = new GoMirrorSettings(Duration.ofMinutes(5), Duration.ofMinutes(1), dir.resolve("spool"),
-                16 << 10, 1000);
+        GoMirrorSettings settings = new GoMirrorSettings(
+                Duration.ofMinutes(5), Duration.ofMinutes(1), dir.resolve("spool"), 16 << 10, 1000);
         CachingGoModuleMirror mirror = new CachingGoModuleMirror(store, upstream, settings, new MutableClock());
 
         // Two clients follow the first attempt and get part of it: one has sent it, one holds it unsent.
@@ -79,7 +80,9 @@ class ZipDownloadSharingTest {
         assertTrue(late.reached.await(30, TimeUnit.SECONDS));
 
         next.release();
-        assertThrows(ExecutionException.class, () -> sending.get(30, TimeUnit.SECONDS),
+        assertThrows(
+                ExecutionException.class,
+                () -> sending.get(30, TimeUnit.SECONDS),
                 "a response that sent bytes of the broken attempt is aborted");
         buffering.get(30, TimeUnit.SECONDS);
         assertArrayEquals(bytes, buffered.bytes());
@@ -94,7 +97,8 @@ class ZipDownloadSharingTest {
 
     /** A miss of the zip: answered with a body that follows the download in progress. */
     private static Body streamed(CachingGoModuleMirror mirror) {
-        GoAnswer.Content content = assertInstanceOf(GoAnswer.Content.class, mirror.answer(ProxyRequest.parse("/" + ZIP)));
+        GoAnswer.Content content =
+                assertInstanceOf(GoAnswer.Content.class, mirror.answer(ProxyRequest.parse("/" + ZIP)));
         assertEquals(GoAnswer.CacheOutcome.MISS, content.outcome());
         assertNull(content.etag(), "no digest before the end");
         return content.body();

@@ -1,7 +1,5 @@
 package dev.ferry.mirror.oci;
 
-import dev.ferry.mirror.MutableClock;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -15,6 +13,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ferry.mirror.Body;
 import dev.ferry.mirror.ClientOutput;
 import dev.ferry.mirror.GatedInput;
+import dev.ferry.mirror.MutableClock;
 import dev.ferry.protocols.oci.ByteRange;
 import dev.ferry.protocols.oci.Digest;
 import dev.ferry.protocols.oci.MediaTypes;
@@ -55,6 +54,7 @@ class CachingRegistryMirrorTest {
 
     @TempDir
     Path dir;
+
     private GatedStore store;
     private FakeRegistryClient upstream;
     private MutableClock clock;
@@ -67,7 +67,8 @@ class CachingRegistryMirrorTest {
         upstream = new FakeRegistryClient();
         clock = new MutableClock();
         // A small memory limit, so the large blobs below spool through a file as well.
-        mirror = new CachingRegistryMirror(store, upstream, new OciMirrorSettings(TTL, dir.resolve("spool"), 64 << 10), clock);
+        mirror = new CachingRegistryMirror(
+                store, upstream, new OciMirrorSettings(TTL, dir.resolve("spool"), 64 << 10), clock);
         threads = Executors.newVirtualThreadPerTaskExecutor();
     }
 
@@ -126,10 +127,11 @@ class CachingRegistryMirrorTest {
         byte[] good = imageManifest(3);
         Digest digest = FakeRegistryClient.sha256(good);
         byte[] tampered = imageManifest(4);
-        upstream.serveManifest(REPO + "@" + digest, new FakeRegistryClient.Served(tampered, MediaTypes.OCI_MANIFEST, digest));
+        upstream.serveManifest(
+                REPO + "@" + digest, new FakeRegistryClient.Served(tampered, MediaTypes.OCI_MANIFEST, digest));
 
-        OciAnswer.Unavailable refused = assertInstanceOf(OciAnswer.Unavailable.class,
-                mirror.manifest(REPO, new Reference.ByDigest(digest), false));
+        OciAnswer.Unavailable refused = assertInstanceOf(
+                OciAnswer.Unavailable.class, mirror.manifest(REPO, new Reference.ByDigest(digest), false));
         assertTrue(refused.badGateway(), "bad content from upstream is a 502");
         assertNothingStored(digest);
         assertNothingStored(FakeRegistryClient.sha256(tampered));
@@ -141,22 +143,26 @@ class CachingRegistryMirrorTest {
         Digest real = FakeRegistryClient.sha256(bytes);
         Digest claimed = FakeRegistryClient.sha256(imageManifest(6));
         // The tag resolves (HEAD) to a digest the bytes of the GET do not have.
-        upstream.serveManifest(REPO + ":latest", new FakeRegistryClient.Served(bytes, MediaTypes.OCI_MANIFEST, claimed));
-        upstream.serveManifest(REPO + "@" + claimed, new FakeRegistryClient.Served(bytes, MediaTypes.OCI_MANIFEST, claimed));
+        upstream.serveManifest(
+                REPO + ":latest", new FakeRegistryClient.Served(bytes, MediaTypes.OCI_MANIFEST, claimed));
+        upstream.serveManifest(
+                REPO + "@" + claimed, new FakeRegistryClient.Served(bytes, MediaTypes.OCI_MANIFEST, claimed));
 
         OciAnswer answer = mirror.manifest(REPO, tag("latest"), false);
         assertTrue(assertInstanceOf(OciAnswer.Unavailable.class, answer).badGateway());
         assertNothingStored(real);
         assertNothingStored(claimed);
-        assertTrue(store.meta(OciStoreNames.tag(TARGET, REPO, new Tag("latest"))).isEmpty());
+        assertTrue(
+                store.meta(OciStoreNames.tag(TARGET, REPO, new Tag("latest"))).isEmpty());
     }
 
     @Test
     void unparseableManifestIsRefused() {
         byte[] bytes = "{\"schemaVersion\":1}".getBytes(StandardCharsets.UTF_8);
         Digest digest = upstream.putManifest(REPO.value(), null, bytes, MediaTypes.OCI_MANIFEST);
-        assertTrue(assertInstanceOf(OciAnswer.Unavailable.class,
-                mirror.manifest(REPO, new Reference.ByDigest(digest), false)).badGateway());
+        assertTrue(assertInstanceOf(
+                        OciAnswer.Unavailable.class, mirror.manifest(REPO, new Reference.ByDigest(digest), false))
+                .badGateway());
         assertNothingStored(digest);
     }
 
@@ -190,7 +196,9 @@ class CachingRegistryMirrorTest {
 
         // The HEAD renewed the record: fresh again for another TTL.
         clock.advance(TTL.minusSeconds(1));
-        assertEquals(OciAnswer.CacheOutcome.HIT, content(mirror.manifest(REPO, tag("3.20"), false)).outcome());
+        assertEquals(
+                OciAnswer.CacheOutcome.HIT,
+                content(mirror.manifest(REPO, tag("3.20"), false)).outcome());
         assertEquals(2, upstream.heads.get());
     }
 
@@ -206,7 +214,11 @@ class CachingRegistryMirrorTest {
         assertEquals(now, answer.digest());
         assertArrayEquals(moved, read(answer.body()));
         assertEquals(now.toString(), upstream.getReferences.getLast());
-        assertEquals(now, OciStoreNames.TagRecord.decode(store.meta(OciStoreNames.tag(TARGET, REPO, new Tag("latest"))).orElseThrow()).digest());
+        assertEquals(
+                now,
+                OciStoreNames.TagRecord.decode(store.meta(OciStoreNames.tag(TARGET, REPO, new Tag("latest")))
+                                .orElseThrow())
+                        .digest());
     }
 
     @Test
@@ -234,7 +246,8 @@ class CachingRegistryMirrorTest {
         assertEquals(digest, stale.digest());
         assertArrayEquals(bytes, read(stale.body()));
 
-        OciAnswer.Unavailable never = assertInstanceOf(OciAnswer.Unavailable.class, mirror.manifest(REPO, tag("edge"), false));
+        OciAnswer.Unavailable never =
+                assertInstanceOf(OciAnswer.Unavailable.class, mirror.manifest(REPO, tag("edge"), false));
         assertFalse(never.badGateway());
     }
 
@@ -261,7 +274,9 @@ class CachingRegistryMirrorTest {
         assertEquals(bytes.length, first.size());
         assertEquals(OciAnswer.CacheOutcome.MISS, first.outcome());
         assertArrayEquals(bytes, read(first.body()));
-        assertEquals(bytes.length, store.resolve(OciStoreNames.blob(digest)).orElseThrow().size());
+        assertEquals(
+                bytes.length,
+                store.resolve(OciStoreNames.blob(digest)).orElseThrow().size());
         assertTrue(store.meta(OciStoreNames.link(TARGET, REPO, digest)).isPresent());
 
         upstream.down = true;
@@ -274,9 +289,12 @@ class CachingRegistryMirrorTest {
     @Test
     void sha512BlobIsVerifiedAndStored() throws Exception {
         byte[] bytes = randomBytes(5_000, 2);
-        Digest digest = new Digest(Digest.SHA512, HexFormat.of().formatHex(MessageDigest.getInstance("SHA-512").digest(bytes)));
+        Digest digest = new Digest(
+                Digest.SHA512,
+                HexFormat.of().formatHex(MessageDigest.getInstance("SHA-512").digest(bytes)));
         upstream.putBlob(digest, FakeRegistryClient.BlobSource.of(bytes));
-        assertArrayEquals(bytes, read(content(mirror.blob(REPO, digest, false, null)).body()));
+        assertArrayEquals(
+                bytes, read(content(mirror.blob(REPO, digest, false, null)).body()));
         assertTrue(store.resolve(OciStoreNames.blob(digest)).isPresent());
 
         Digest wrong = new Digest(Digest.SHA512, "0".repeat(128));
@@ -302,7 +320,8 @@ class CachingRegistryMirrorTest {
 
         // Without a declared length the answer waits for the verdict: a 502.
         upstream.putBlob(digest, FakeRegistryClient.BlobSource.of(tampered, -1));
-        assertTrue(assertInstanceOf(OciAnswer.Unavailable.class, mirror.blob(REPO, digest, false, null)).badGateway());
+        assertTrue(assertInstanceOf(OciAnswer.Unavailable.class, mirror.blob(REPO, digest, false, null))
+                .badGateway());
         assertNothingStored(digest);
     }
 
@@ -313,12 +332,15 @@ class CachingRegistryMirrorTest {
         byte[] tampered = bytes.clone();
         tampered[0] ^= 1;
         // No declared length: the answer waits for the verdict, which comes from the second endpoint.
-        upstream.putBlob(digest, FakeRegistryClient.BlobSource.of(tampered, -1), FakeRegistryClient.BlobSource.of(bytes, -1));
+        upstream.putBlob(
+                digest, FakeRegistryClient.BlobSource.of(tampered, -1), FakeRegistryClient.BlobSource.of(bytes, -1));
 
         OciAnswer.Content answer = content(mirror.blob(REPO, digest, false, null));
         assertEquals(bytes.length, answer.size());
         assertArrayEquals(bytes, read(answer.body()));
-        assertEquals(bytes.length, store.resolve(OciStoreNames.blob(digest)).orElseThrow().size());
+        assertEquals(
+                bytes.length,
+                store.resolve(OciStoreNames.blob(digest)).orElseThrow().size());
     }
 
     @Test
@@ -337,8 +359,10 @@ class CachingRegistryMirrorTest {
     @Test
     void unknownBlobIsBlobUnknown() {
         Digest digest = FakeRegistryClient.sha256(new byte[] {1});
-        assertEquals(OciErrorCode.BLOB_UNKNOWN,
-                assertInstanceOf(OciAnswer.Error.class, mirror.blob(REPO, digest, false, null)).code());
+        assertEquals(
+                OciErrorCode.BLOB_UNKNOWN,
+                assertInstanceOf(OciAnswer.Error.class, mirror.blob(REPO, digest, false, null))
+                        .code());
     }
 
     @Test
@@ -440,7 +464,9 @@ class CachingRegistryMirrorTest {
         assertTrue(late.reached.await(30, TimeUnit.SECONDS));
 
         honest.release();
-        assertThrows(ExecutionException.class, () -> sending.get(30, TimeUnit.SECONDS),
+        assertThrows(
+                ExecutionException.class,
+                () -> sending.get(30, TimeUnit.SECONDS),
                 "a response that sent bytes of the tampered attempt is aborted");
         buffering.get(30, TimeUnit.SECONDS);
         assertArrayEquals(bytes, buffered.bytes());
@@ -448,8 +474,12 @@ class CachingRegistryMirrorTest {
         assertArrayEquals(bytes, late.bytes());
         assertEquals(1, upstream.blobGets.get(), "one download for every client");
         assertEquals(0, mirror.inFlight());
-        assertEquals(bytes.length, store.resolve(OciStoreNames.blob(digest)).orElseThrow().size());
-        assertEquals(OciAnswer.CacheOutcome.HIT, content(mirror.blob(REPO, digest, false, null)).outcome());
+        assertEquals(
+                bytes.length,
+                store.resolve(OciStoreNames.blob(digest)).orElseThrow().size());
+        assertEquals(
+                OciAnswer.CacheOutcome.HIT,
+                content(mirror.blob(REPO, digest, false, null)).outcome());
     }
 
     /** A GET of a blob not stored: answered with a body that follows the download in progress. */
@@ -528,10 +558,14 @@ class CachingRegistryMirrorTest {
         OciAnswer.Content suffix = content(mirror.blob(REPO, digest, false, "bytes=-5"));
         assertArrayEquals(Arrays.copyOfRange(bytes, 95, 100), read(suffix.body()));
 
-        assertEquals(100, assertInstanceOf(OciAnswer.RangeNotSatisfiable.class,
-                mirror.blob(REPO, digest, false, "bytes=100-")).size());
-        assertEquals(OciErrorCode.RANGE_INVALID, assertInstanceOf(OciAnswer.Error.class,
-                mirror.blob(REPO, digest, false, "bytes=a-b")).code());
+        assertEquals(
+                100,
+                assertInstanceOf(OciAnswer.RangeNotSatisfiable.class, mirror.blob(REPO, digest, false, "bytes=100-"))
+                        .size());
+        assertEquals(
+                OciErrorCode.RANGE_INVALID,
+                assertInstanceOf(OciAnswer.Error.class, mirror.blob(REPO, digest, false, "bytes=a-b"))
+                        .code());
         assertEquals(1, upstream.blobGets.get());
     }
 
@@ -541,8 +575,10 @@ class CachingRegistryMirrorTest {
         Digest digest = FakeRegistryClient.sha256(bytes);
         upstream.putBlob(digest, FakeRegistryClient.BlobSource.of(bytes));
 
-        assertEquals(OciErrorCode.RANGE_INVALID, assertInstanceOf(OciAnswer.Error.class,
-                mirror.blob(REPO, digest, false, "bytes=1-2,5-6")).code());
+        assertEquals(
+                OciErrorCode.RANGE_INVALID,
+                assertInstanceOf(OciAnswer.Error.class, mirror.blob(REPO, digest, false, "bytes=1-2,5-6"))
+                        .code());
         assertEquals(0, upstream.blobGets.get());
 
         OciAnswer.Content part = content(mirror.blob(REPO, digest, false, "bytes=500-"));
@@ -570,10 +606,16 @@ class CachingRegistryMirrorTest {
         Digest secret = FakeRegistryClient.sha256(hosted);
         try (var writer = store.newObject(dev.ferry.storage.Chunking.CONTENT_DEFINED)) {
             writer.write(hosted);
-            writer.commit(null, batch -> batch.putName(OciStoreNames.blob(secret), batch.committing().orElseThrow().digest()));
+            writer.commit(
+                    null,
+                    batch -> batch.putName(
+                            OciStoreNames.blob(secret),
+                            batch.committing().orElseThrow().digest()));
         }
-        assertEquals(OciErrorCode.BLOB_UNKNOWN,
-                assertInstanceOf(OciAnswer.Error.class, mirror.blob(REPO, secret, false, null)).code());
+        assertEquals(
+                OciErrorCode.BLOB_UNKNOWN,
+                assertInstanceOf(OciAnswer.Error.class, mirror.blob(REPO, secret, false, null))
+                        .code());
     }
 
     // ---- tags, referrers, catalog -------------------------------------------------------------------------
@@ -587,7 +629,8 @@ class CachingRegistryMirrorTest {
         assertEquals(new OciAnswer.TagList(REPO.value(), List.of("r1", "r2"), "r2"), mirror.tags(REPO, 2, null));
         assertEquals(new OciAnswer.TagList(REPO.value(), List.of("r3", "r4"), "r4"), mirror.tags(REPO, 2, "r2"));
         assertEquals(new OciAnswer.TagList(REPO.value(), List.of("r5"), null), mirror.tags(REPO, 2, "r4"));
-        assertEquals(new OciAnswer.TagList(REPO.value(), List.of("r1", "r2", "r3", "r4", "r5"), null),
+        assertEquals(
+                new OciAnswer.TagList(REPO.value(), List.of("r1", "r2", "r3", "r4", "r5"), null),
                 mirror.tags(REPO, -1, null));
     }
 
@@ -603,7 +646,8 @@ class CachingRegistryMirrorTest {
             content(mirror.manifest(REPO, tag(t), true));
         }
         upstream.down = true;
-        // Only tags resolved through the mirror are known; a HEAD of a tag whose manifest is not stored records nothing.
+        // Only tags resolved through the mirror are known; a HEAD of a tag whose manifest is not stored records
+        // nothing.
         assertInstanceOf(OciAnswer.Unavailable.class, mirror.tags(REPO, -1, null));
         for (String t : List.of("d", "b", "a")) {
             upstream.down = false;
@@ -616,8 +660,10 @@ class CachingRegistryMirrorTest {
         assertInstanceOf(OciAnswer.Unavailable.class, mirror.tags(new RepositoryName("never/seen"), -1, null));
 
         upstream.down = false;
-        assertEquals(OciErrorCode.NAME_UNKNOWN,
-                assertInstanceOf(OciAnswer.Error.class, mirror.tags(new RepositoryName("never/seen"), -1, null)).code());
+        assertEquals(
+                OciErrorCode.NAME_UNKNOWN,
+                assertInstanceOf(OciAnswer.Error.class, mirror.tags(new RepositoryName("never/seen"), -1, null))
+                        .code());
     }
 
     @Test
@@ -629,12 +675,13 @@ class CachingRegistryMirrorTest {
         assertNull(all.filteredBy());
         assertEquals(2, JSON.readTree(all.index()).get("manifests").size());
 
-        OciAnswer.Referrers sboms = assertInstanceOf(OciAnswer.Referrers.class,
-                mirror.referrers(REPO, subject, "application/vnd.example.sbom"));
+        OciAnswer.Referrers sboms = assertInstanceOf(
+                OciAnswer.Referrers.class, mirror.referrers(REPO, subject, "application/vnd.example.sbom"));
         assertEquals("application/vnd.example.sbom", sboms.filteredBy());
         JsonNode kept = JSON.readTree(sboms.index()).get("manifests");
         assertEquals(1, kept.size());
-        assertEquals("application/vnd.example.sbom", kept.get(0).get("artifactType").asText());
+        assertEquals(
+                "application/vnd.example.sbom", kept.get(0).get("artifactType").asText());
 
         upstream.down = true;
         assertInstanceOf(OciAnswer.Unavailable.class, mirror.referrers(REPO, subject, null));
@@ -647,15 +694,18 @@ class CachingRegistryMirrorTest {
 
         OciAnswer.Referrers none = assertInstanceOf(OciAnswer.Referrers.class, mirror.referrers(REPO, subject, null));
         assertEquals(0, JSON.readTree(none.index()).get("manifests").size());
-        assertEquals(MediaTypes.OCI_INDEX, JSON.readTree(none.index()).get("mediaType").asText());
+        assertEquals(
+                MediaTypes.OCI_INDEX,
+                JSON.readTree(none.index()).get("mediaType").asText());
 
         upstream.putManifest(REPO.value(), subject.referrersTag(), referrersIndex(), MediaTypes.OCI_INDEX);
-        OciAnswer.Referrers tagged = assertInstanceOf(OciAnswer.Referrers.class,
-                mirror.referrers(REPO, subject, "application/vnd.example.sig"));
+        OciAnswer.Referrers tagged = assertInstanceOf(
+                OciAnswer.Referrers.class, mirror.referrers(REPO, subject, "application/vnd.example.sig"));
         assertEquals("application/vnd.example.sig", tagged.filteredBy());
         JsonNode kept = JSON.readTree(tagged.index()).get("manifests");
         assertEquals(1, kept.size());
-        assertEquals("application/vnd.example.sig", kept.get(0).get("artifactType").asText());
+        assertEquals(
+                "application/vnd.example.sig", kept.get(0).get("artifactType").asText());
     }
 
     // ---- helpers ------------------------------------------------------------------------------------------
@@ -678,8 +728,8 @@ class CachingRegistryMirrorTest {
         Digest otherBlobDigest = FakeRegistryClient.sha256(otherBlob);
         upstream.putBlob(otherBlobDigest, FakeRegistryClient.BlobSource.of(otherBlob));
 
-        CachingRegistryMirror offline = new CachingRegistryMirror(store, upstream,
-                new OciMirrorSettings(TTL, dir.resolve("spool"), 64 << 10).withOffline(true), clock);
+        CachingRegistryMirror offline = new CachingRegistryMirror(
+                store, upstream, new OciMirrorSettings(TTL, dir.resolve("spool"), 64 << 10).withOffline(true), clock);
         int asked = asked();
         clock.advance(Duration.ofDays(400));
 
@@ -689,9 +739,15 @@ class CachingRegistryMirrorTest {
         assertEquals(OciAnswer.Freshness.FRESH, byTag.freshness(), "nothing is stale without an upstream");
         assertEquals(OciAnswer.CacheOutcome.HIT, byTag.outcome());
         assertNull(content(offline.manifest(REPO, tag("3.20"), true)).body());
-        assertArrayEquals(manifest, read(content(offline.manifest(REPO, new Reference.ByDigest(manifestDigest), false)).body()));
-        assertArrayEquals(blob, read(content(offline.blob(REPO, blobDigest, false, null)).body()));
-        assertEquals(new ByteRange(1, 2), content(offline.blob(REPO, blobDigest, false, "bytes=1-2")).range());
+        assertArrayEquals(
+                manifest,
+                read(content(offline.manifest(REPO, new Reference.ByDigest(manifestDigest), false))
+                        .body()));
+        assertArrayEquals(
+                blob, read(content(offline.blob(REPO, blobDigest, false, null)).body()));
+        assertEquals(
+                new ByteRange(1, 2),
+                content(offline.blob(REPO, blobDigest, false, "bytes=1-2")).range());
         assertEquals(new OciAnswer.TagList(REPO.value(), List.of("3.20"), null), offline.tags(REPO, -1, null));
         assertEquals(List.of(REPO), offline.repositories());
 
@@ -704,7 +760,8 @@ class CachingRegistryMirrorTest {
         // Stored, but never linked to this repository: not served (offline nothing can confirm it).
         RepositoryName other = new RepositoryName("library/busybox");
         assertOffline(OciErrorCode.BLOB_UNKNOWN, offline.blob(other, blobDigest, false, null));
-        assertOffline(OciErrorCode.MANIFEST_UNKNOWN, offline.manifest(other, new Reference.ByDigest(manifestDigest), false));
+        assertOffline(
+                OciErrorCode.MANIFEST_UNKNOWN, offline.manifest(other, new Reference.ByDigest(manifestDigest), false));
         assertOffline(OciErrorCode.NAME_UNKNOWN, offline.tags(other, -1, null));
         // Referrers: the tag schema from the store, here none: an empty index.
         assertInstanceOf(OciAnswer.Referrers.class, offline.referrers(REPO, manifestDigest, null));
@@ -715,14 +772,19 @@ class CachingRegistryMirrorTest {
     }
 
     private int asked() {
-        return upstream.heads.get() + upstream.gets.get() + upstream.blobGets.get() + upstream.blobHeads.get()
-                + upstream.tagCalls.get() + upstream.referrerCalls.get();
+        return upstream.heads.get()
+                + upstream.gets.get()
+                + upstream.blobGets.get()
+                + upstream.blobHeads.get()
+                + upstream.tagCalls.get()
+                + upstream.referrerCalls.get();
     }
 
     private static void assertOffline(OciErrorCode code, OciAnswer answer) {
         OciAnswer.Error error = assertInstanceOf(OciAnswer.Error.class, answer, "never a 503: " + answer);
         assertEquals(code, error.code());
-        assertTrue(error.message().contains("is not stored and registry registry.test is offline (off)"), error.message());
+        assertTrue(
+                error.message().contains("is not stored and registry registry.test is offline (off)"), error.message());
     }
 
     /**
@@ -765,19 +827,24 @@ class CachingRegistryMirrorTest {
 
     /** A valid OCI image manifest, different for each {@code seed}. */
     private static byte[] imageManifest(long seed) {
-        String config = HexFormat.of().formatHex(FakeRegistryClient.sha256(("config " + seed).getBytes(StandardCharsets.UTF_8)).bytes());
+        String config = HexFormat.of()
+                .formatHex(FakeRegistryClient.sha256(("config " + seed).getBytes(StandardCharsets.UTF_8))
+                        .bytes());
         return ("{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_MANIFEST + "\",\"config\":{\"mediaType\":"
-                + "\"application/vnd.oci.image.config.v1+json\",\"digest\":\"sha256:" + config + "\",\"size\":" + (seed + 2)
-                + "},\"layers\":[]}").getBytes(StandardCharsets.UTF_8);
+                        + "\"application/vnd.oci.image.config.v1+json\",\"digest\":\"sha256:" + config + "\",\"size\":"
+                        + (seed + 2)
+                        + "},\"layers\":[]}")
+                .getBytes(StandardCharsets.UTF_8);
     }
 
     private static byte[] referrersIndex() {
         String a = FakeRegistryClient.sha256(new byte[] {1}).toString();
         String b = FakeRegistryClient.sha256(new byte[] {2}).toString();
         return ("{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_INDEX + "\",\"manifests\":["
-                + "{\"mediaType\":\"" + MediaTypes.OCI_MANIFEST + "\",\"digest\":\"" + a + "\",\"size\":10,"
-                + "\"artifactType\":\"application/vnd.example.sbom\"},"
-                + "{\"mediaType\":\"" + MediaTypes.OCI_MANIFEST + "\",\"digest\":\"" + b + "\",\"size\":11,"
-                + "\"artifactType\":\"application/vnd.example.sig\"}]}").getBytes(StandardCharsets.UTF_8);
+                        + "{\"mediaType\":\"" + MediaTypes.OCI_MANIFEST + "\",\"digest\":\"" + a + "\",\"size\":10,"
+                        + "\"artifactType\":\"application/vnd.example.sbom\"},"
+                        + "{\"mediaType\":\"" + MediaTypes.OCI_MANIFEST + "\",\"digest\":\"" + b + "\",\"size\":11,"
+                        + "\"artifactType\":\"application/vnd.example.sig\"}]}")
+                .getBytes(StandardCharsets.UTF_8);
     }
 }

@@ -36,6 +36,7 @@ final class FakeRegistryClient implements RegistryClient {
     final AtomicInteger referrerCalls = new AtomicInteger();
     /** The references manifests were GET by, in order. */
     final List<String> getReferences = new CopyOnWriteArrayList<>();
+
     volatile boolean down;
     volatile boolean referrersApi = true;
 
@@ -140,7 +141,8 @@ final class FakeRegistryClient implements RegistryClient {
             return new FetchResult.NotFound<>(404, "manifest unknown");
         }
         try {
-            return new FetchResult.Fetched<>(handler.handle(new ByteArrayInputStream(served.bytes()), head(served), "fake"), "fake");
+            return new FetchResult.Fetched<>(
+                    handler.handle(new ByteArrayInputStream(served.bytes()), head(served), "fake"), "fake");
         } catch (ContentRejected e) {
             return new FetchResult.Failed<>(List.of(new FetchResult.Attempt("fake", "rejected: " + e.getMessage())));
         } catch (IOException e) {
@@ -184,7 +186,8 @@ final class FakeRegistryClient implements RegistryClient {
             return failed();
         }
         List<BlobSource> sources = blobs.get(digest);
-        return sources == null ? new FetchResult.NotFound<>(404, "blob unknown")
+        return sources == null
+                ? new FetchResult.NotFound<>(404, "blob unknown")
                 : new FetchResult.Fetched<>(sources.getFirst().length(), "endpoint-0");
     }
 
@@ -208,7 +211,10 @@ final class FakeRegistryClient implements RegistryClient {
             String next = from + storageOrderPages < all.size() ? page.getLast() : null;
             return new FetchResult.Fetched<>(new TagPage(List.copyOf(page), next), "fake");
         }
-        List<String> after = all.stream().sorted().filter(t -> last == null || t.compareTo(last) > 0).toList();
+        List<String> after = all.stream()
+                .sorted()
+                .filter(t -> last == null || t.compareTo(last) > 0)
+                .toList();
         if (n <= 0 || after.size() <= n) {
             return new FetchResult.Fetched<>(new TagPage(after, null), "fake");
         }
@@ -225,7 +231,8 @@ final class FakeRegistryClient implements RegistryClient {
         if (!referrersApi) {
             return new FetchResult.NotFound<>(404, "no referrers API");
         }
-        return new FetchResult.Fetched<>(referrers.getOrDefault(subject.toString(), CachingRegistryMirror.emptyIndex()), "fake");
+        return new FetchResult.Fetched<>(
+                referrers.getOrDefault(subject.toString(), CachingRegistryMirror.emptyIndex()), "fake");
     }
 
     private static <T> FetchResult<T> failed() {
@@ -238,8 +245,7 @@ final class FakeRegistryClient implements RegistryClient {
     }
 
     @Override
-    public void close() {
-    }
+    public void close() {}
 
     static Digest sha256(byte[] bytes) {
         try {

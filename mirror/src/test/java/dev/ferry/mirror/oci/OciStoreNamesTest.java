@@ -37,12 +37,19 @@ class OciStoreNamesTest {
         assertEquals(Optional.of(D), OciStoreNames.parseBlob(OciStoreNames.blob(D)));
         assertEquals(Optional.empty(), OciStoreNames.parseBlob("oci/blob/not-a-digest"));
         assertEquals(Optional.empty(), OciStoreNames.parseBlob(OciStoreNames.manifestType(D)));
-        assertEquals(Optional.of(new TargetRepository(HUB, REPO)),
+        assertEquals(
+                Optional.of(new TargetRepository(HUB, REPO)),
                 OciStoreNames.parseRepository(OciStoreNames.repository(HUB, REPO)));
-        assertEquals(Optional.of(new TargetRepository(Target.HOSTED, REPO)),
+        assertEquals(
+                Optional.of(new TargetRepository(Target.HOSTED, REPO)),
                 OciStoreNames.parseRepository(OciStoreNames.repository(Target.HOSTED, REPO)));
-        for (String other : new String[] {"oci/repos/x/library/tiny", "oci/repos/m/docker.io", "oci/repos/m//a",
-                "oci/repos/h/Not_A_Repo", OciStoreNames.tag(HUB, REPO, new Tag("v1"))}) {
+        for (String other : new String[] {
+            "oci/repos/x/library/tiny",
+            "oci/repos/m/docker.io",
+            "oci/repos/m//a",
+            "oci/repos/h/Not_A_Repo",
+            OciStoreNames.tag(HUB, REPO, new Tag("v1"))
+        }) {
             assertEquals(Optional.empty(), OciStoreNames.parseRepository(other), other);
         }
         assertEquals(Optional.of("docker.io"), HUB.registry());
@@ -51,9 +58,11 @@ class OciStoreNamesTest {
 
     @Test
     void linksReadBackAndTagsAreTold() {
-        assertEquals(Optional.of(new Link(new TargetRepository(HUB, REPO), D)),
+        assertEquals(
+                Optional.of(new Link(new TargetRepository(HUB, REPO), D)),
                 OciStoreNames.parseLink(OciStoreNames.link(HUB, REPO, D)));
-        assertEquals(Optional.of(new Link(new TargetRepository(Target.HOSTED, REPO), D)),
+        assertEquals(
+                Optional.of(new Link(new TargetRepository(Target.HOSTED, REPO), D)),
                 OciStoreNames.parseLink(OciStoreNames.link(Target.HOSTED, REPO, D)));
         assertEquals(Optional.empty(), OciStoreNames.parseLink(OciStoreNames.tag(HUB, REPO, new Tag("v1"))));
         assertEquals(Optional.empty(), OciStoreNames.parseLink(OciStoreNames.referrer(HUB, REPO, S, D)));

@@ -57,16 +57,20 @@ import org.junit.jupiter.api.io.TempDir;
  * upstream proxy's /sumdb/) that tells the truth, or lies in one chosen way per test.
  */
 class ChecksumVerificationTest {
-    static final Path PROXY = Path.of(System.getProperty("ferry.fixtures", "../../shared/fixtures")).resolve("gocorpus/proxy");
+    static final Path PROXY = Path.of(System.getProperty("ferry.fixtures", "../../shared/fixtures"))
+            .resolve("gocorpus/proxy");
     static final String EWMA = "github.com/!vivid!cortex/ewma/@v/v1.1.1";
     static final ModulePath EWMA_PATH = ModulePath.parse("github.com/VividCortex/ewma");
     static final Version V111 = Version.parseCanonical("v1.1.1");
-    static final UpstreamTimeouts TIMEOUTS = new UpstreamTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ofSeconds(2));
+    static final UpstreamTimeouts TIMEOUTS =
+            new UpstreamTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ofSeconds(2));
 
     @TempDir
     Path dir;
 
-    final WireMockServer up = new WireMockServer(wireMockConfig().bindAddress("127.0.0.1").dynamicPort()
+    final WireMockServer up = new WireMockServer(wireMockConfig()
+            .bindAddress("127.0.0.1")
+            .dynamicPort()
             .useChunkedTransferEncoding(Options.ChunkedEncodingPolicy.NEVER));
     final Signer signer = Signer.generate("sum.test.example");
     final FakeSumdb log = new FakeSumdb(signer);
@@ -105,18 +109,25 @@ class ChecksumVerificationTest {
     final java.util.List<String> proxyFailures = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     void build(PrivatePatterns privates) {
-        HttpGoProxyClient proxies = new HttpGoProxyClient(GoProxyList.parse(up.baseUrl()), TIMEOUTS, new UpstreamEvents() {
-            @Override
-            public void failure(String upstream, String kind, String detail) {
-                proxyFailures.add(kind + ": " + detail);
-            }
-        });
-        HttpGoProxyClient direct = new HttpGoProxyClient(GoProxyList.parse("http://127.0.0.1:9"), TIMEOUTS, UpstreamEvents.NONE);
+        HttpGoProxyClient proxies =
+                new HttpGoProxyClient(GoProxyList.parse(up.baseUrl()), TIMEOUTS, new UpstreamEvents() {
+                    @Override
+                    public void failure(String upstream, String kind, String detail) {
+                        proxyFailures.add(kind + ": " + detail);
+                    }
+                });
+        HttpGoProxyClient direct =
+                new HttpGoProxyClient(GoProxyList.parse("http://127.0.0.1:9"), TIMEOUTS, UpstreamEvents.NONE);
         SumdbConfig.Database config = (SumdbConfig.Database) SumdbConfig.parse(log.key());
-        db = new ChecksumDatabase(config, new SumdbStore(store, config.name()), new SumdbSource(config.name(), proxies, direct, events),
+        db = new ChecksumDatabase(
+                config,
+                new SumdbStore(store, config.name()),
+                new SumdbSource(config.name(), proxies, direct, events),
                 Clock.systemUTC());
-        GoMirrorSettings settings = new GoMirrorSettings(Duration.ofMinutes(5), Duration.ofMinutes(1), dir.resolve("spool"), 16 << 10, 100);
-        mirror = new CachingGoModuleMirror(store, proxies, settings, Clock.systemUTC(), new SumdbChecksums(db, privates, events));
+        GoMirrorSettings settings =
+                new GoMirrorSettings(Duration.ofMinutes(5), Duration.ofMinutes(1), dir.resolve("spool"), 16 << 10, 100);
+        mirror = new CachingGoModuleMirror(
+                store, proxies, settings, Clock.systemUTC(), new SumdbChecksums(db, privates, events));
     }
 
     @AfterEach
@@ -135,7 +146,8 @@ class ChecksumVerificationTest {
         assertArrayEquals(fixture(EWMA + ".zip"), body(answer(EWMA + ".zip")));
         assertEquals(2, count(SumdbEvents.Result.OK));
         assertEquals(2, sumdbRequests.get(), "one lookup and one tile for the version, shared by .mod and .zip");
-        String record = new String(store.meta(GoStoreNames.versionRecord(EWMA_PATH, V111)).orElseThrow(), StandardCharsets.UTF_8);
+        String record = new String(
+                store.meta(GoStoreNames.versionRecord(EWMA_PATH, V111)).orElseThrow(), StandardCharsets.UTF_8);
         assertTrue(record.contains(zipHash) && record.contains(modHash), record);
         assertEquals(4, db.trusted().orElseThrow().size());
 
@@ -156,7 +168,9 @@ class ChecksumVerificationTest {
 
         assertArrayEquals(fixture(EWMA + ".mod"), body(answer(EWMA + ".mod")));
         String why = failure(answer(EWMA + ".zip"));
-        assertTrue(why.contains("github.com/VividCortex/ewma@v1.1.1") && why.contains(zipHash) && why.contains(other), why);
+        assertTrue(
+                why.contains("github.com/VividCortex/ewma@v1.1.1") && why.contains(zipHash) && why.contains(other),
+                why);
         assertTrue(zipMissing());
         assertEquals(1, count(SumdbEvents.Result.MISMATCH));
     }
@@ -187,7 +201,8 @@ class ChecksumVerificationTest {
         log.serve(up, signer);
         // Our key's signature over one tree, attached to another tree's text.
         String good = new String(log.lookup(0, 1, signer), StandardCharsets.UTF_8);
-        String forged = good.replace(log.tree(1).hash().base64(), java.util.Base64.getEncoder().encodeToString(new byte[32]));
+        String forged = good.replace(
+                log.tree(1).hash().base64(), java.util.Base64.getEncoder().encodeToString(new byte[32]));
         up.stubFor(get(urlEqualTo("/sumdb/sum.test.example/lookup/github.com/!vivid!cortex/ewma@v1.1.1"))
                 .willReturn(aResponse().withStatus(200).withBody(forged)));
         GoAnswer.Unavailable u = assertInstanceOf(GoAnswer.Unavailable.class, answer(EWMA + ".mod"));
@@ -204,7 +219,8 @@ class ChecksumVerificationTest {
         log.serve(up, signer);
         byte[] bad = log.tile(3);
         bad[0] ^= 1;
-        up.stubFor(get(urlEqualTo("/sumdb/sum.test.example/" + log.tilePath(3))).willReturn(aResponse().withStatus(200).withBody(bad)));
+        up.stubFor(get(urlEqualTo("/sumdb/sum.test.example/" + log.tilePath(3)))
+                .willReturn(aResponse().withStatus(200).withBody(bad)));
         GoAnswer.Unavailable u = assertInstanceOf(GoAnswer.Unavailable.class, answer(EWMA + ".mod"));
         assertTrue(u.reason().contains("bad_proof"), u.reason());
         assertTrue(store.resolve(GoStoreNames.file(EWMA_PATH, V111, "mod")).isEmpty());
@@ -243,7 +259,9 @@ class ChecksumVerificationTest {
         assertFalse(u.badGateway(), "503: try again later");
         assertTrue(u.reason().contains("cannot be verified yet"), u.reason());
         assertEquals(1, count(SumdbEvents.Result.UNREACHABLE));
-        assertEquals(java.util.List.of(), proxyFailures.stream().filter(f -> !f.startsWith("handler")).toList(),
+        assertEquals(
+                java.util.List.of(),
+                proxyFailures.stream().filter(f -> !f.startsWith("handler")).toList(),
                 "the proxy served good bytes: an unreachable database must not count against it");
 
         log.add(EWMA_PATH.value(), "v1.1.1", zipHash, modHash);
@@ -332,7 +350,8 @@ class ChecksumVerificationTest {
     }
 
     void serveFile(String rel, byte[] bytes) {
-        up.stubFor(get(urlEqualTo("/" + rel)).willReturn(aResponse().withStatus(200).withBody(bytes)));
+        up.stubFor(get(urlEqualTo("/" + rel))
+                .willReturn(aResponse().withStatus(200).withBody(bytes)));
     }
 
     static byte[] fixture(String rel) throws IOException {
@@ -363,11 +382,13 @@ class ChecksumVerificationTest {
     static byte[] rewriteOneFile(byte[] zip) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         boolean done = false;
-        try (ZipInputStream in = new ZipInputStream(new ByteArrayInputStream(zip)); ZipOutputStream z = new ZipOutputStream(out)) {
+        try (ZipInputStream in = new ZipInputStream(new ByteArrayInputStream(zip));
+                ZipOutputStream z = new ZipOutputStream(out)) {
             for (ZipEntry e; (e = in.getNextEntry()) != null; ) {
                 byte[] data = in.readAllBytes();
                 if (!done && e.getName().endsWith(".go")) {
-                    data = (new String(data, StandardCharsets.UTF_8) + "\n// tampered\n").getBytes(StandardCharsets.UTF_8);
+                    data = (new String(data, StandardCharsets.UTF_8) + "\n// tampered\n")
+                            .getBytes(StandardCharsets.UTF_8);
                     done = true;
                 }
                 z.putNextEntry(new ZipEntry(e.getName()));

@@ -38,7 +38,8 @@ final class FakeSumdb {
 
     /** Adds a record for module@version with these hashes; returns its id. */
     int add(String module, String version, String zipHash, String modHash) {
-        records.add(module + " " + version + " " + zipHash + "\n" + module + " " + version + "/go.mod " + modHash + "\n");
+        records.add(
+                module + " " + version + " " + zipHash + "\n" + module + " " + version + "/go.mod " + modHash + "\n");
         return records.size() - 1;
     }
 
@@ -46,7 +47,10 @@ final class FakeSumdb {
     void addFiller(int n) {
         for (int i = 0; i < n; i++) {
             int k = records.size();
-            String h = "h1:" + java.util.Base64.getEncoder().encodeToString(Tlog.recordHash(("f" + k).getBytes()).bytes());
+            String h = "h1:"
+                    + java.util.Base64.getEncoder()
+                            .encodeToString(
+                                    Tlog.recordHash(("f" + k).getBytes()).bytes());
             add("example.com/filler" + k, "v1.0.0", h, h);
         }
     }
@@ -95,13 +99,15 @@ final class FakeSumdb {
     void serve(WireMockServer server, Signer by) {
         int size = records.size();
         String base = "/sumdb/" + name() + "/";
-        server.stubFor(get(urlEqualTo(base + "latest")).willReturn(aResponse().withStatus(200).withBody(note(size, by))));
-        server.stubFor(get(urlEqualTo(base + tilePath(size))).willReturn(aResponse().withStatus(200).withBody(tile(size))));
+        server.stubFor(get(urlEqualTo(base + "latest"))
+                .willReturn(aResponse().withStatus(200).withBody(note(size, by))));
+        server.stubFor(get(urlEqualTo(base + tilePath(size)))
+                .willReturn(aResponse().withStatus(200).withBody(tile(size))));
         for (int id = 0; id < size; id++) {
             String[] f = records.get(id).split(" ", 3);
             String path = dev.ferry.protocols.module.ModulePath.parse(f[0]).escaped() + "@" + f[1];
-            server.stubFor(get(urlEqualTo(base + "lookup/" + path)).willReturn(aResponse().withStatus(200)
-                    .withBody(lookup(id, size, by))));
+            server.stubFor(get(urlEqualTo(base + "lookup/" + path))
+                    .willReturn(aResponse().withStatus(200).withBody(lookup(id, size, by))));
         }
     }
 }

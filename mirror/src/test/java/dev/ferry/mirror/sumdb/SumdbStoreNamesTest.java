@@ -32,10 +32,11 @@ class SumdbStoreNamesTest {
     @Test
     void contentKeysReadBackAndTrustStateIsNotContent() {
         assertEquals(Optional.of(new Entry(DB, Kind.TILE)), SumdbStoreNames.parse(SumdbStoreNames.tile(DB, TILE)));
-        assertEquals(Optional.of(new Entry(DB, Kind.LOOKUP)),
-                SumdbStoreNames.parse(SumdbStoreNames.lookup(DB, LOOKUP)));
+        assertEquals(
+                Optional.of(new Entry(DB, Kind.LOOKUP)), SumdbStoreNames.parse(SumdbStoreNames.lookup(DB, LOOKUP)));
         assertEquals(Optional.of(new Entry(DB, Kind.LATEST)), SumdbStoreNames.parse(SumdbStoreNames.latest(DB)));
-        assertEquals(Optional.of(new Entry("example.com/sumdb", Kind.LATEST)),
+        assertEquals(
+                Optional.of(new Entry("example.com/sumdb", Kind.LATEST)),
                 SumdbStoreNames.parse(SumdbStoreNames.latest("example.com/sumdb")));
         assertEquals(Optional.empty(), SumdbStoreNames.parse(SumdbStoreNames.trusted(DB)));
         assertEquals(Optional.empty(), SumdbStoreNames.parse(SumdbStoreNames.evidence(DB, 42)));
@@ -50,7 +51,7 @@ class SumdbStoreNamesTest {
         assertFalse(SumdbStoreNames.isLatest("go/m/latest"));
         assertEquals("tile/8/0/001", SumdbStoreNames.pathOf(DB, SumdbStoreNames.tile(DB, TILE)));
         assertEquals("lookup/golang.org/x/text@v0.3.7", SumdbStoreNames.pathOf(DB, SumdbStoreNames.lookup(DB, LOOKUP)));
-        assertThrows(IllegalArgumentException.class,
-                () -> SumdbStoreNames.pathOf("other.db", SumdbStoreNames.latest(DB)));
+        assertThrows(
+                IllegalArgumentException.class, () -> SumdbStoreNames.pathOf("other.db", SumdbStoreNames.latest(DB)));
     }
 }

@@ -25,8 +25,14 @@ import java.util.Optional;
  * @param site empty when the bundle was cut for no named site
  * @param base the bundle this one builds on ({@code --since}), or empty
  */
-public record BundleNote(String id, String site, Optional<String> base, Instant created, int volumes,
-                         String manifestSha256, long manifestSize) {
+public record BundleNote(
+        String id,
+        String site,
+        Optional<String> base,
+        Instant created,
+        int volumes,
+        String manifestSha256,
+        long manifestSize) {
     public static final int MAX_VOLUMES = 99_999;
     private static final String MAGIC = "ferry bundle 1";
 
@@ -71,8 +77,8 @@ public record BundleNote(String id, String site, Optional<String> base, Instant 
         }
         String[] keys = {"id", "site", "base", "created", "volumes", "manifest"};
         if (lines.length != keys.length + 1) {
-            throw new BundleFormatException("bundle note has " + (lines.length - 1) + " fields, want "
-                    + keys.length + " (" + String.join(", ", keys) + ")");
+            throw new BundleFormatException("bundle note has " + (lines.length - 1) + " fields, want " + keys.length
+                    + " (" + String.join(", ", keys) + ")");
         }
         String[] values = new String[keys.length];
         for (int i = 0; i < keys.length; i++) {
@@ -104,8 +110,8 @@ public record BundleNote(String id, String site, Optional<String> base, Instant 
         int volumes = (int) Lines.number(values[4], MAX_VOLUMES, "bundle note volume count");
         String[] m = values[5].split(" ", -1);
         if (m.length != 2 || !m[0].startsWith("sha256:")) {
-            throw new BundleFormatException("bundle note: manifest line " + quote(values[5])
-                    + " is not \"sha256:<hex> <size>\"");
+            throw new BundleFormatException(
+                    "bundle note: manifest line " + quote(values[5]) + " is not \"sha256:<hex> <size>\"");
         }
         String sha = m[0].substring("sha256:".length());
         checkSha256(sha, "bundle note: manifest digest");
@@ -114,7 +120,9 @@ public record BundleNote(String id, String site, Optional<String> base, Instant 
     }
 
     static void checkSha256(String hex, String what) {
-        if (hex == null || hex.length() != 64 || !hex.chars().allMatch(c -> c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
+        if (hex == null
+                || hex.length() != 64
+                || !hex.chars().allMatch(c -> c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
             throw new BundleFormatException(what + " " + quote(hex) + " is not 64 lowercase hex digits");
         }
     }

@@ -32,6 +32,7 @@ public final class Inventory {
     public static final int KEY_LENGTH = 16;
     /** Most keys read from a file (1 GiB in memory): far more than a site's chunks, objects, names and meta. */
     public static final int MAX_KEYS = 1 << 26;
+
     private static final byte[] MAGIC = "ferry-inventory 1\n".getBytes(StandardCharsets.US_ASCII);
     private static final Inventory EMPTY = new Inventory(new long[0]);
 
@@ -150,8 +151,8 @@ public final class Inventory {
                 if (got == 8) {
                     long count = ByteBuffer.wrap(unit, 0, 8).getLong();
                     if (count != n) {
-                        throw new BundleFormatException("inventory is damaged: it holds " + n + " keys, its trailer "
-                                + "says " + count);
+                        throw new BundleFormatException(
+                                "inventory is damaged: it holds " + n + " keys, its trailer " + "says " + count);
                     }
                     break;
                 }
@@ -237,8 +238,8 @@ public final class Inventory {
                     int j = mid;
                     int k = left;
                     while (i < mid || j < right) {
-                        boolean takeLeft = j >= right
-                                || i < mid && compare(a[2 * i], a[2 * i + 1], a[2 * j], a[2 * j + 1]) <= 0;
+                        boolean takeLeft =
+                                j >= right || i < mid && compare(a[2 * i], a[2 * i + 1], a[2 * j], a[2 * j + 1]) <= 0;
                         int from = takeLeft ? i++ : j++;
                         tmp[2 * k] = a[2 * from];
                         tmp[2 * k + 1] = a[2 * from + 1];

@@ -18,7 +18,9 @@ final class Lines {
      * A decimal number in canonical form (no sign, no leading zero but "0" itself), at most {@code max}.
      */
     static long number(String s, long max, String what) {
-        if (s.isEmpty() || s.length() > 19 || !s.chars().allMatch(c -> c >= '0' && c <= '9')
+        if (s.isEmpty()
+                || s.length() > 19
+                || !s.chars().allMatch(c -> c >= '0' && c <= '9')
                 || s.length() > 1 && s.charAt(0) == '0') {
             throw new BundleFormatException(what + " " + quote(s) + " is not a decimal number");
         }
@@ -57,8 +59,11 @@ final class Lines {
             b.write(c);
         }
         try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(b.toByteArray()))
+            return StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(b.toByteArray()))
                     .toString();
         } catch (CharacterCodingException e) {
             throw new BundleFormatException("line " + lineNo + " is not valid UTF-8");

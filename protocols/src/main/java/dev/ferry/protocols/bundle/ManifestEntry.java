@@ -29,8 +29,12 @@ public sealed interface ManifestEntry {
     record Chunk(String sha256, int length, int volume, long offset, int skip) {
         public Chunk {
             BundleNote.checkSha256(sha256, "chunk digest");
-            if (length < 1 || length > dev.ferry.protocols.bundle.Volume.MAX_RECORD || volume < 0
-                    || volume > BundleNote.MAX_VOLUMES || offset < 0 || skip < 0
+            if (length < 1
+                    || length > dev.ferry.protocols.bundle.Volume.MAX_RECORD
+                    || volume < 0
+                    || volume > BundleNote.MAX_VOLUMES
+                    || offset < 0
+                    || skip < 0
                     || skip > dev.ferry.protocols.bundle.Volume.MAX_RECORD - length) {
                 throw new IllegalArgumentException("chunk " + sha256 + ": length " + length + ", volume " + volume
                         + ", offset " + offset + ", skip " + skip);

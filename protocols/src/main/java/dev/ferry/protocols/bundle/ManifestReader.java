@@ -53,7 +53,8 @@ public final class ManifestReader {
             throw new BundleFormatException("manifest line 1: not a ferry manifest header: " + quote(header));
         }
         if (!f[1].equals("1")) {
-            throw new BundleFormatException("manifest line 1: manifest version " + quote(f[1]) + " is not one this ferry reads");
+            throw new BundleFormatException(
+                    "manifest line 1: manifest version " + quote(f[1]) + " is not one this ferry reads");
         }
         if (!BundleId.isValid(f[2])) {
             throw new BundleFormatException("manifest line 1: invalid bundle id " + quote(f[2]));
@@ -107,8 +108,7 @@ public final class ManifestReader {
                 case "mirror-set" -> {
                     fields(f, 3);
                     order(6);
-                    yield new ManifestEntry.MirrorSet(Names.decode(f[1], "mirror-set name"),
-                            utf8(base64(f[2])));
+                    yield new ManifestEntry.MirrorSet(Names.decode(f[1], "mirror-set name"), utf8(base64(f[2])));
                 }
                 case "end" -> {
                     fields(f, 2);
@@ -131,7 +131,8 @@ public final class ManifestReader {
     }
 
     private BundleFormatException at(BundleFormatException e) {
-        return e.getMessage().startsWith("manifest") ? e
+        return e.getMessage().startsWith("manifest")
+                ? e
                 : new BundleFormatException("manifest line " + lineNo + ": " + e.getMessage(), e);
     }
 
@@ -167,8 +168,8 @@ public final class ManifestReader {
             }
             String[] c = l.split(" ", -1);
             if (!c[0].equals("c")) {
-                throw new BundleFormatException("object " + sha + " lists " + count + " chunks, but line " + lineNo
-                        + " is not a chunk line");
+                throw new BundleFormatException(
+                        "object " + sha + " lists " + count + " chunks, but line " + lineNo + " is not a chunk line");
             }
             chunks.add(chunk(c));
             sum += chunks.getLast().length();
@@ -181,8 +182,8 @@ public final class ManifestReader {
 
     private ManifestEntry.Chunk chunk(String[] c) {
         if (c.length != 4 && c.length != 5 || c.length == 4 && !c[3].equals("-")) {
-            throw new BundleFormatException("chunk line is not \"c <hex> <length> <volume> <offset>\" or "
-                    + "\"c <hex> <length> -\"");
+            throw new BundleFormatException(
+                    "chunk line is not \"c <hex> <length> <volume> <offset>\" or " + "\"c <hex> <length> -\"");
         }
         String sha = hex(c[1], "chunk digest");
         int length = (int) Lines.number(c[2], Volume.MAX_RECORD, "chunk length");
@@ -195,8 +196,10 @@ public final class ManifestReader {
         int vol = (int) Lines.number(c[3], BundleNote.MAX_VOLUMES, "chunk volume");
         int plus = c[4].indexOf('+');
         long offset = Lines.number(plus < 0 ? c[4] : c[4].substring(0, plus), Long.MAX_VALUE, "chunk offset");
-        int skip = plus < 0 ? 0 : (int) Lines.number(c[4].substring(plus + 1), Volume.MAX_RECORD - length,
-                "chunk position in its record");
+        int skip = plus < 0
+                ? 0
+                : (int) Lines.number(
+                        c[4].substring(plus + 1), Volume.MAX_RECORD - length, "chunk position in its record");
         if (plus >= 0 && skip == 0) {
             throw new BundleFormatException("chunk " + sha + ": write offset+0 as the offset alone");
         }
@@ -204,11 +207,13 @@ public final class ManifestReader {
             throw new BundleFormatException("chunk " + sha + " is in volume " + vol + ", but the manifest lists "
                     + volumes.size() + " volumes");
         }
-        if (offset + Volume.RECORD_HEADER + Volume.TRAILER_LENGTH > volumes.get(vol - 1).size()) {
-            throw new BundleFormatException("chunk " + sha + " at offset " + offset + " is past the end of volume "
-                    + vol);
+        if (offset + Volume.RECORD_HEADER + Volume.TRAILER_LENGTH
+                > volumes.get(vol - 1).size()) {
+            throw new BundleFormatException(
+                    "chunk " + sha + " at offset " + offset + " is past the end of volume " + vol);
         }
-        if (vol < lastVolume || vol == lastVolume && (offset < lastOffset || offset == lastOffset && skip <= lastSkip)) {
+        if (vol < lastVolume
+                || vol == lastVolume && (offset < lastOffset || offset == lastOffset && skip <= lastSkip)) {
             throw new BundleFormatException("chunk " + sha + " at volume " + vol + " offset " + c[4]
                     + " is not after the previous shipped chunk");
         }
@@ -220,8 +225,8 @@ public final class ManifestReader {
 
     private void order(int s) {
         if (s < section) {
-            throw new BundleFormatException("line out of order (sections are volume, object, name, meta, pin, "
-                    + "mirror-set, end)");
+            throw new BundleFormatException(
+                    "line out of order (sections are volume, object, name, meta, pin, " + "mirror-set, end)");
         }
         section = s;
     }
@@ -255,7 +260,10 @@ public final class ManifestReader {
 
     private static String utf8(byte[] b) {
         try {
-            return StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(b)).toString();
+            return StandardCharsets.UTF_8
+                    .newDecoder()
+                    .decode(java.nio.ByteBuffer.wrap(b))
+                    .toString();
         } catch (java.nio.charset.CharacterCodingException e) {
             throw new BundleFormatException("mirror-set text is not UTF-8");
         }
@@ -274,8 +282,8 @@ public final class ManifestReader {
         try {
             return Lines.read(in, MAX_LINE, lineNo);
         } catch (EOFException | ZipException e) {
-            throw new BundleFormatException("manifest damaged or truncated at line " + lineNo + " (gzip: "
-                    + e.getMessage() + ")");
+            throw new BundleFormatException(
+                    "manifest damaged or truncated at line " + lineNo + " (gzip: " + e.getMessage() + ")");
         } catch (BundleFormatException e) {
             throw new BundleFormatException("manifest " + e.getMessage(), e);
         }

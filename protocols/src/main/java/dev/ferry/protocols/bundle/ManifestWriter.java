@@ -1,10 +1,10 @@
 package dev.ferry.protocols.bundle;
 
+import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.Writer;
 import java.io.OutputStreamWriter;
-import java.io.BufferedWriter;
+import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.zip.GZIPOutputStream;
@@ -60,13 +60,15 @@ public final class ManifestWriter implements AutoCloseable {
                     sum += c.length();
                 }
                 if (sum != o.size()) {
-                    throw new IllegalArgumentException("object " + o.sha256() + ": chunks add up to " + sum
-                            + " bytes, not " + o.size());
+                    throw new IllegalArgumentException(
+                            "object " + o.sha256() + ": chunks add up to " + sum + " bytes, not " + o.size());
                 }
                 line("object " + o.sha256() + " " + o.size() + " " + o.chunks().size());
                 for (ManifestEntry.Chunk c : o.chunks()) {
                     line("c " + c.sha256() + " " + c.length() + " "
-                            + (c.shipped() ? c.volume() + " " + c.offset() + (c.skip() > 0 ? "+" + c.skip() : "") : "-"));
+                            + (c.shipped()
+                                    ? c.volume() + " " + c.offset() + (c.skip() > 0 ? "+" + c.skip() : "")
+                                    : "-"));
                 }
             }
             case ManifestEntry.Name n -> {

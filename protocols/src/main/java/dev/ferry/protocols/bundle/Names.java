@@ -25,7 +25,8 @@ final class Names {
                 if (b == null) {
                     b = new StringBuilder(s.length() + 8).append(s, 0, i);
                 }
-                b.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+                b.append('%')
+                        .append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
                         .append(Character.toUpperCase(Character.forDigit(c & 15, 16)));
             } else if (b != null) {
                 b.append(c);
@@ -42,8 +43,8 @@ final class Names {
         for (int i = 0; i < field.length(); i++) {
             char c = field.charAt(i);
             if (c <= 0x20 || c == 0x7f) {
-                throw new BundleFormatException(what + " " + quote(field) + " has a character that must be "
-                        + "percent-encoded");
+                throw new BundleFormatException(
+                        what + " " + quote(field) + " has a character that must be " + "percent-encoded");
             }
         }
         if (field.indexOf('%') < 0) {
@@ -66,8 +67,11 @@ final class Names {
             i += 2;
         }
         try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(out.toByteArray())).toString();
+            return StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(out.toByteArray()))
+                    .toString();
         } catch (CharacterCodingException e) {
             throw new BundleFormatException(what + " " + quote(field) + " is not UTF-8");
         }

@@ -20,6 +20,7 @@ public final class Volume {
      * 4 MiB leaves room without trusting files.
      */
     public static final int MAX_RECORD = 4 << 20;
+
     public static final int RECORD_HEADER = 9;
     public static final int TRAILER_LENGTH = 8 + 8 + 32;
     static final byte[] TRAILER_MAGIC = "FVOLEND\n".getBytes(StandardCharsets.US_ASCII);

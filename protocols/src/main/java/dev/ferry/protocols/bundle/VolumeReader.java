@@ -94,8 +94,8 @@ public final class VolumeReader {
                     + Volume.MAX_RECORD + " allowed)");
         }
         if (deflated ? stored < 1 || stored > raw - raw / 8 : stored != raw) {
-            throw new BundleFormatException(name + ": record at " + offset + " has stored length " + stored
-                    + " for " + raw + " bytes");
+            throw new BundleFormatException(
+                    name + ": record at " + offset + " has stored length " + stored + " for " + raw + " bytes");
         }
         long next = offset + Volume.RECORD_HEADER + stored;
         if (next > recordsEnd) {
@@ -158,8 +158,8 @@ public final class VolumeReader {
                 n++;
             }
             if (n != raw || !inflater.finished() || inflater.getRemaining() != 0) {
-                throw new BundleFormatException(name + ": record at " + offset + " does not inflate to " + raw
-                        + " bytes");
+                throw new BundleFormatException(
+                        name + ": record at " + offset + " does not inflate to " + raw + " bytes");
             }
         } catch (DataFormatException e) {
             throw new BundleFormatException(name + ": record at " + offset + " is damaged (" + e.getMessage() + ")");

@@ -132,12 +132,16 @@ public sealed interface ProxyRequest {
         Version version = Version.isValid(versionText) ? Version.parse(versionText) : null;
         if (version == null || !version.isCanonical()) {
             if (ext.equals(".info")) {
-                throw new ProxyRequestException(Kind.NON_CANONICAL_QUERY, "not found: " + module + "@" + versionText
-                        + ": ferry resolves only canonical versions (vMAJOR.MINOR.PATCH[-PRERELEASE][+incompatible])");
+                throw new ProxyRequestException(
+                        Kind.NON_CANONICAL_QUERY,
+                        "not found: " + module + "@" + versionText
+                                + ": ferry resolves only canonical versions (vMAJOR.MINOR.PATCH[-PRERELEASE][+incompatible])");
             }
-            throw new ProxyRequestException(Kind.NOT_FOUND, "not found: " + module + "@" + versionText
-                    + ": " + ext.substring(1) + " files exist only for canonical versions"
-                    + (version == null ? "" : " (did you mean " + version.canonical() + "?)"));
+            throw new ProxyRequestException(
+                    Kind.NOT_FOUND,
+                    "not found: " + module + "@" + versionText
+                            + ": " + ext.substring(1) + " files exist only for canonical versions"
+                            + (version == null ? "" : " (did you mean " + version.canonical() + "?)"));
         }
         try {
             module.checkMajor(version);
@@ -210,9 +214,11 @@ public sealed interface ProxyRequest {
     }
 
     private static ProxyRequestException notProtocol(String rawPath) {
-        return new ProxyRequestException(Kind.NOT_FOUND, "not found: " + quote(rawPath)
-                + " is not a module proxy path (want /MODULE/@v/list, /MODULE/@v/VERSION.info|.mod|.zip or "
-                + "/MODULE/@latest)");
+        return new ProxyRequestException(
+                Kind.NOT_FOUND,
+                "not found: " + quote(rawPath)
+                        + " is not a module proxy path (want /MODULE/@v/list, /MODULE/@v/VERSION.info|.mod|.zip or "
+                        + "/MODULE/@latest)");
     }
 
     private static ProxyRequestException malformed(String message) {

@@ -63,8 +63,10 @@ public record GoSum(String file, List<Line> lines, List<Error> errors) {
 
     public static GoSum parse(String file, byte[] data) {
         if (data.length > MAX_SIZE) {
-            return new GoSum(file, List.of(), List.of(new Error(file, 0, "too large (" + data.length
-                    + " bytes; limit is " + MAX_SIZE + ")")));
+            return new GoSum(
+                    file,
+                    List.of(),
+                    List.of(new Error(file, 0, "too large (" + data.length + " bytes; limit is " + MAX_SIZE + ")")));
         }
         return parse(file, new String(data, StandardCharsets.UTF_8));
     }
@@ -84,8 +86,11 @@ public record GoSum(String file, List<Line> lines, List<Error> errors) {
                 continue;
             }
             if (f.length != 3) {
-                errors.add(new Error(file, number, "want \"path version[/go.mod] hash\", got " + f.length
-                        + " field" + (f.length == 1 ? "" : "s") + ": " + quote(s)));
+                errors.add(new Error(
+                        file,
+                        number,
+                        "want \"path version[/go.mod] hash\", got " + f.length + " field" + (f.length == 1 ? "" : "s")
+                                + ": " + quote(s)));
                 continue;
             }
             try {
@@ -96,8 +101,8 @@ public record GoSum(String file, List<Line> lines, List<Error> errors) {
                     v = v.substring(0, v.length() - "/go.mod".length());
                 }
                 if (v.indexOf('/') >= 0) {
-                    throw new FormatException("unknown go.sum entry " + quote(f[1])
-                            + " (want a version or version/go.mod)");
+                    throw new FormatException(
+                            "unknown go.sum entry " + quote(f[1]) + " (want a version or version/go.mod)");
                 }
                 Version version = Version.parseCanonical(v);
                 path.checkMajor(version);

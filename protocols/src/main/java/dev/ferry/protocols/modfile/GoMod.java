@@ -35,8 +35,15 @@ import java.util.regex.Pattern;
  * @param retract    retractions in file order, versions canonical
  * @param deprecated the module's deprecation message ("Deprecated:" paragraph of the module comment), or ""
  */
-public record GoMod(ModulePath module, String go, String toolchain, List<Require> require, List<Exclude> exclude,
-                    List<Replace> replace, List<Retract> retract, String deprecated) {
+public record GoMod(
+        ModulePath module,
+        String go,
+        String toolchain,
+        List<Require> require,
+        List<Exclude> exclude,
+        List<Replace> replace,
+        List<Retract> retract,
+        String deprecated) {
 
     /** Largest go.mod accepted, as the go command's own download limit (codehost.MaxGoMod). */
     public static final int MAX_SIZE = 16 << 20;
@@ -161,8 +168,8 @@ public record GoMod(ModulePath module, String go, String toolchain, List<Require
 
     private static final Pattern GO_VERSION =
             Pattern.compile("^([1-9][0-9]*)\\.(0|[1-9][0-9]*)(\\.(0|[1-9][0-9]*))?([a-z]+[0-9]+)?$");
-    private static final Pattern LAX_GO_VERSION = Pattern.compile("^v?(([1-9][0-9]*)\\.(0|[1-9][0-9]*))([^0-9].*)$",
-            Pattern.DOTALL);
+    private static final Pattern LAX_GO_VERSION =
+            Pattern.compile("^v?(([1-9][0-9]*)\\.(0|[1-9][0-9]*))([^0-9].*)$", Pattern.DOTALL);
     private static final Pattern TOOLCHAIN = Pattern.compile("^default$|^go1($|\\.)");
     private static final Pattern DEPRECATED =
             Pattern.compile("(?:^|\n\n)Deprecated: *(.*?)(?:\\z|\n\n)", Pattern.DOTALL);
@@ -194,22 +201,41 @@ public record GoMod(ModulePath module, String go, String toolchain, List<Require
             if (module == null) {
                 throw new FormatException(file + ": no module directive");
             }
-            return new GoMod(module, go == null ? "" : go, toolchain == null ? "" : toolchain, require, exclude,
-                    replace, retract, deprecated);
+            return new GoMod(
+                    module,
+                    go == null ? "" : go,
+                    toolchain == null ? "" : toolchain,
+                    require,
+                    exclude,
+                    replace,
+                    retract,
+                    deprecated);
         }
 
         void collect(List<Object> statements) {
             for (Object s : statements) {
                 if (s instanceof Lexer.Line line) {
-                    add(null, line, line.tokens().get(0), line.tokens().subList(1, line.tokens().size()));
+                    add(
+                            null,
+                            line,
+                            line.tokens().get(0),
+                            line.tokens().subList(1, line.tokens().size()));
                 } else if (s instanceof Lexer.Block block) {
                     String verb = block.tokens().get(0);
-                    boolean known = block.tokens().size() == 1 && (work
-                            ? verb.equals("use") || verb.equals("replace") || verb.equals("godebug")
-                            : switch (verb) {
-                                case "module", "godebug", "require", "exclude", "replace", "retract", "tool", "ignore" -> true;
-                                default -> false;
-                            });
+                    boolean known = block.tokens().size() == 1
+                            && (work
+                                    ? verb.equals("use") || verb.equals("replace") || verb.equals("godebug")
+                                    : switch (verb) {
+                                        case "module",
+                                                "godebug",
+                                                "require",
+                                                "exclude",
+                                                "replace",
+                                                "retract",
+                                                "tool",
+                                                "ignore" -> true;
+                                        default -> false;
+                                    });
                     if (!known) {
                         if (strict) {
                             throw new FormatException(Lexer.position(file, block.line(), block.col())
@@ -231,7 +257,7 @@ public record GoMod(ModulePath module, String go, String toolchain, List<Require
         private void add(Lexer.Block block, Lexer.Line line, String verb, List<String> args) {
             if (!strict) {
                 switch (verb) {
-                    case "go", "module", "retract", "require", "ignore" -> { }
+                    case "go", "module", "retract", "require", "ignore" -> {}
                     default -> {
                         return;
                     }
@@ -275,8 +301,10 @@ public record GoMod(ModulePath module, String go, String toolchain, List<Require
                         throw error(line, "toolchain directive expects exactly one argument");
                     }
                     if (!TOOLCHAIN.matcher(args.get(0)).find()) {
-                        throw error(line, "invalid toolchain version '" + args.get(0)
-                                + "': must match format go1.23.0 or default");
+                        throw error(
+                                line,
+                                "invalid toolchain version '" + args.get(0)
+                                        + "': must match format go1.23.0 or default");
                     }
                     toolchain = args.get(0);
                 }
@@ -296,7 +324,8 @@ public record GoMod(ModulePath module, String go, String toolchain, List<Require
                     }
                 }
                 case "godebug" -> {
-                    if (args.size() != 1 || args.get(0).chars().anyMatch(c -> "\"`',".indexOf(c) >= 0)
+                    if (args.size() != 1
+                            || args.get(0).chars().anyMatch(c -> "\"`',".indexOf(c) >= 0)
                             || args.get(0).indexOf('=') < 0) {
                         throw error(line, "usage: godebug key=value");
                     }
@@ -349,9 +378,13 @@ public record GoMod(ModulePath module, String go, String toolchain, List<Require
 
         private Replace replace(Lexer.Line line, String verb, List<String> args) {
             int arrow = args.size() >= 2 && args.get(1).equals("=>") ? 1 : 2;
-            if (args.size() < arrow + 2 || args.size() > arrow + 3 || !args.get(arrow).equals("=>")) {
-                throw error(line, "usage: " + verb + " module/path [v1.2.3] => other/module v1.4\n\t or " + verb
-                        + " module/path [v1.2.3] => ../local/directory");
+            if (args.size() < arrow + 2
+                    || args.size() > arrow + 3
+                    || !args.get(arrow).equals("=>")) {
+                throw error(
+                        line,
+                        "usage: " + verb + " module/path [v1.2.3] => other/module v1.4\n\t or " + verb
+                                + " module/path [v1.2.3] => ../local/directory");
             }
             String s = string(line, args.get(0));
             ModulePath oldPath = path(line, verb, s);
@@ -367,8 +400,10 @@ public record GoMod(ModulePath module, String go, String toolchain, List<Require
                     if (ns.contains("@")) {
                         throw error(line, "replacement module must match format 'path version', not 'path@version'");
                     }
-                    throw error(line, "replacement module without version must be directory path (rooted or "
-                            + "starting with . or ..)");
+                    throw error(
+                            line,
+                            "replacement module without version must be directory path (rooted or "
+                                    + "starting with . or ..)");
                 }
                 if (ns.contains("\\")) {
                     // x/mod refuses these only on non-Windows hosts; ferry runs on Linux.
@@ -548,11 +583,18 @@ public record GoMod(ModulePath module, String go, String toolchain, List<Require
 
     /** modfile.IsDirectoryPath: ./ ../ . .. and rooted paths, in Unix or Windows spelling, or a drive letter. */
     public static boolean isDirectoryPath(String ns) {
-        return ns.equals(".") || ns.startsWith("./") || ns.startsWith(".\\")
-                || ns.equals("..") || ns.startsWith("../") || ns.startsWith("..\\")
-                || ns.startsWith("/") || ns.startsWith("\\")
-                || (ns.length() >= 2 && ((ns.charAt(0) >= 'A' && ns.charAt(0) <= 'Z')
-                        || (ns.charAt(0) >= 'a' && ns.charAt(0) <= 'z')) && ns.charAt(1) == ':');
+        return ns.equals(".")
+                || ns.startsWith("./")
+                || ns.startsWith(".\\")
+                || ns.equals("..")
+                || ns.startsWith("../")
+                || ns.startsWith("..\\")
+                || ns.startsWith("/")
+                || ns.startsWith("\\")
+                || (ns.length() >= 2
+                        && ((ns.charAt(0) >= 'A' && ns.charAt(0) <= 'Z')
+                                || (ns.charAt(0) >= 'a' && ns.charAt(0) <= 'z'))
+                        && ns.charAt(1) == ':');
     }
 
     /** modfile.isIndirect: the line's end-of-line comment is "// indirect" or starts "// indirect;". */

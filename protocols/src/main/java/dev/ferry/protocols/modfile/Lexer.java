@@ -12,7 +12,17 @@ import java.util.List;
  */
 final class Lexer {
 
-    enum Kind { NEWLINE, EOF, COMMENT, EOL_COMMENT, LPAREN, RPAREN, PUNCT, STRING, IDENT }
+    enum Kind {
+        NEWLINE,
+        EOF,
+        COMMENT,
+        EOL_COMMENT,
+        LPAREN,
+        RPAREN,
+        PUNCT,
+        STRING,
+        IDENT
+    }
 
     record Token(Kind kind, String text, int line, int col) {
         boolean isEol() {
@@ -168,8 +178,7 @@ final class Lexer {
                 token = new Token(Kind.STRING, src.substring(start, pos), startLine, startCol);
                 return;
             }
-            default -> {
-            }
+            default -> {}
         }
         if (!isIdent(c)) {
             throw error("unexpected input character " + quote(new String(Character.toChars(c))));
@@ -195,21 +204,43 @@ final class Lexer {
     }
 
     private static boolean isSpace(int c) {
-        return c == '\t' || c == '\n' || c == 0x0b || c == '\f' || c == '\r' || c == ' ' || c == 0x85 || c == 0xa0
-                || Character.isSpaceChar(c) || Character.isWhitespace(c);
+        return c == '\t'
+                || c == '\n'
+                || c == 0x0b
+                || c == '\f'
+                || c == '\r'
+                || c == ' '
+                || c == 0x85
+                || c == 0xa0
+                || Character.isSpaceChar(c)
+                || Character.isWhitespace(c);
     }
 
     /** Go's unicode.IsPrint: letters, marks, numbers, punctuation, symbols; the only space allowed is U+0020. */
     private static boolean isPrint(int c) {
         return switch (Character.getType(c)) {
-            case Character.UPPERCASE_LETTER, Character.LOWERCASE_LETTER, Character.TITLECASE_LETTER,
-                 Character.MODIFIER_LETTER, Character.OTHER_LETTER, Character.NON_SPACING_MARK,
-                 Character.ENCLOSING_MARK, Character.COMBINING_SPACING_MARK, Character.DECIMAL_DIGIT_NUMBER,
-                 Character.LETTER_NUMBER, Character.OTHER_NUMBER, Character.CONNECTOR_PUNCTUATION,
-                 Character.DASH_PUNCTUATION, Character.START_PUNCTUATION, Character.END_PUNCTUATION,
-                 Character.INITIAL_QUOTE_PUNCTUATION, Character.FINAL_QUOTE_PUNCTUATION,
-                 Character.OTHER_PUNCTUATION, Character.MATH_SYMBOL, Character.CURRENCY_SYMBOL,
-                 Character.MODIFIER_SYMBOL, Character.OTHER_SYMBOL -> true;
+            case Character.UPPERCASE_LETTER,
+                    Character.LOWERCASE_LETTER,
+                    Character.TITLECASE_LETTER,
+                    Character.MODIFIER_LETTER,
+                    Character.OTHER_LETTER,
+                    Character.NON_SPACING_MARK,
+                    Character.ENCLOSING_MARK,
+                    Character.COMBINING_SPACING_MARK,
+                    Character.DECIMAL_DIGIT_NUMBER,
+                    Character.LETTER_NUMBER,
+                    Character.OTHER_NUMBER,
+                    Character.CONNECTOR_PUNCTUATION,
+                    Character.DASH_PUNCTUATION,
+                    Character.START_PUNCTUATION,
+                    Character.END_PUNCTUATION,
+                    Character.INITIAL_QUOTE_PUNCTUATION,
+                    Character.FINAL_QUOTE_PUNCTUATION,
+                    Character.OTHER_PUNCTUATION,
+                    Character.MATH_SYMBOL,
+                    Character.CURRENCY_SYMBOL,
+                    Character.MODIFIER_SYMBOL,
+                    Character.OTHER_SYMBOL -> true;
             default -> c == ' ';
         };
     }
@@ -279,8 +310,9 @@ final class Lexer {
             switch (token.kind()) {
                 case EOL_COMMENT, NEWLINE -> lex();
                 case COMMENT -> comments.add(lex().text());
-                case EOF -> throw error("syntax error (unterminated block started at "
-                        + file + ":" + start.line() + ":" + start.col() + ")");
+                case EOF ->
+                    throw error("syntax error (unterminated block started at " + file + ":" + start.line() + ":"
+                            + start.col() + ")");
                 case RPAREN -> {
                     lex();
                     if (!token.isEol()) {

@@ -112,7 +112,9 @@ public record ModulePath(String value) {
      * {@link Version} qualifies.
      */
     public static String escapeVersion(String version) throws FormatException {
-        if (version == null || version.indexOf('!') >= 0 || PathCheck.checkElem(version, PathCheck.Kind.FILE) != null
+        if (version == null
+                || version.indexOf('!') >= 0
+                || PathCheck.checkElem(version, PathCheck.Kind.FILE) != null
                 || !version.chars().allMatch(c -> c < 0x80)) {
             throw new FormatException("version " + quote(version) + " invalid: disallowed version string");
         }

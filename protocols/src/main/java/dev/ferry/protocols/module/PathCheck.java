@@ -8,12 +8,14 @@ import dev.ferry.protocols.FormatException;
 final class PathCheck {
     private PathCheck() {}
 
-    enum Kind { MODULE, FILE }
+    enum Kind {
+        MODULE,
+        FILE
+    }
 
     private static final String[] BAD_WINDOWS_NAMES = {
-        "CON", "PRN", "AUX", "NUL",
-        "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8", "COM9",
-        "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
+        "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8", "COM9", "LPT1",
+        "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
     };
 
     /** Returns the reason {@code path} fails checkPath for {@code kind}, or null if it passes. */
@@ -113,8 +115,13 @@ final class PathCheck {
     }
 
     static boolean modPathOK(int c) {
-        return c == '-' || c == '.' || c == '_' || c == '~'
-                || (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+        return c == '-'
+                || c == '.'
+                || c == '_'
+                || c == '~'
+                || (c >= '0' && c <= '9')
+                || (c >= 'A' && c <= 'Z')
+                || (c >= 'a' && c <= 'z');
     }
 
     static boolean firstPathOK(int c) {
@@ -123,7 +130,9 @@ final class PathCheck {
 
     static boolean fileNameOK(int c) {
         if (c < 0x80) {
-            return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
+            return (c >= '0' && c <= '9')
+                    || (c >= 'A' && c <= 'Z')
+                    || (c >= 'a' && c <= 'z')
                     || "!#$%&()+,-.=@[]^_{}~ ".indexOf(c) >= 0;
         }
         return Character.isLetter(c);

@@ -17,6 +17,7 @@ final class ByteSource {
     int lim;
     /** Absolute offset of buf[0]. */
     private long base;
+
     private boolean eof;
 
     ByteSource(InputStream in, long limit) {

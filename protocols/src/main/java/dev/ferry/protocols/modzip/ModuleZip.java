@@ -129,7 +129,8 @@ public final class ModuleZip {
      *     {@link #MAX_GO_MOD} and {@link #MAX_LICENSE}.</li>
      * </ul>
      */
-    public static ZipSummary check(InputStream in, ModulePath path, Version version) throws IOException, FormatException {
+    public static ZipSummary check(InputStream in, ModulePath path, Version version)
+            throws IOException, FormatException {
         Objects.requireNonNull(in, "in");
         Objects.requireNonNull(path, "path");
         Objects.requireNonNull(version, "version");
@@ -142,8 +143,17 @@ public final class ModuleZip {
     }
 
     /** What the local pass learned about one entry, kept until the central directory confirms it. */
-    private record Seen(byte[] rawName, String name, long offset, int method, int flags, long crc, long compressed,
-                        long size, String sha256, boolean isDir) {}
+    private record Seen(
+            byte[] rawName,
+            String name,
+            long offset,
+            int method,
+            int flags,
+            long crc,
+            long compressed,
+            long size,
+            String sha256,
+            boolean isDir) {}
 
     private static final class Checker {
         private final ByteSource src;
@@ -189,8 +199,8 @@ public final class ModuleZip {
                 }
                 long cdEnd = src.offset() - 4;
                 if (count != seen.size()) {
-                    throw new FormatException("central directory lists " + count + " entries but the zip holds "
-                            + seen.size());
+                    throw new FormatException(
+                            "central directory lists " + count + " entries but the zip holds " + seen.size());
                 }
                 boolean zip64 = false;
                 if (sig == ZIP64_END_SIG) {
@@ -220,16 +230,18 @@ public final class ModuleZip {
                 if (src.buffered() == 0 && seen.isEmpty() && src.offset() == 0) {
                     throw new FormatException("not a zip file: empty");
                 }
-                throw new FormatException("zip file truncated at offset " + src.offset()
-                        + " (missing end of central directory record)");
+                throw new FormatException(
+                        "zip file truncated at offset " + src.offset() + " (missing end of central directory record)");
             }
             int at = src.require(4, "signature");
             return (int) src.u32(at);
         }
 
         private static FormatException unexpected(int sig, long offset) {
-            return new FormatException(String.format("not a valid zip file: unexpected bytes %08x at offset %d "
-                    + "(want a local file header, central directory or end record)", sig, offset));
+            return new FormatException(String.format(
+                    "not a valid zip file: unexpected bytes %08x at offset %d "
+                            + "(want a local file header, central directory or end record)",
+                    sig, offset));
         }
 
         private void localEntry() throws IOException {
@@ -259,8 +271,8 @@ public final class ModuleZip {
                 throw entryError(name, "compression method " + method + " is not allowed (want store or deflate)");
             }
             if (csize == 0xffffffffL || usize == 0xffffffffL || hasZip64Extra(extra)) {
-                throw entryError(name, "ZIP64 entries are not supported (a module zip is never large enough to "
-                        + "need them)");
+                throw entryError(
+                        name, "ZIP64 entries are not supported (a module zip is never large enough to " + "need them)");
             }
             boolean isDir = checkName(name);
             boolean descriptor = (flags & FLAG_DESCRIPTOR) != 0;
@@ -290,8 +302,10 @@ public final class ModuleZip {
                 } catch (FormatException e) {
                     if (method == 0 && csize == 0) {
                         // Most likely the data was not empty: the reader cannot know where stored data ends.
-                        throw entryError(name, "stored entry with a data descriptor does not give its size in the "
-                                + "local header (" + e.getMessage() + ")");
+                        throw entryError(
+                                name,
+                                "stored entry with a data descriptor does not give its size in the " + "local header ("
+                                        + e.getMessage() + ")");
                     }
                     throw e;
                 }
@@ -324,8 +338,8 @@ public final class ModuleZip {
             if (name.equals(prefix + "LICENSE")) {
                 return entryError(name, "LICENSE file too large (max size is " + MAX_LICENSE + " bytes)");
             }
-            return new FormatException("total uncompressed size of module contents too large (max size is "
-                    + MAX_ZIP_FILE + " bytes)");
+            return new FormatException(
+                    "total uncompressed size of module contents too large (max size is " + MAX_ZIP_FILE + " bytes)");
         }
 
         private long copyStored(String name, long n, long limit) throws IOException {
@@ -387,8 +401,10 @@ public final class ModuleZip {
             src.pos -= rest;
             long compressed = fed - rest;
             if (csize >= 0 && compressed != csize) {
-                throw entryError(name, "deflate data ends before its declared compressed size (" + compressed
-                        + " of " + csize + " bytes)");
+                throw entryError(
+                        name,
+                        "deflate data ends before its declared compressed size (" + compressed + " of " + csize
+                                + " bytes)");
             }
             return new long[] {compressed, size};
         }
@@ -414,19 +430,28 @@ public final class ModuleZip {
             compare(name, "data descriptor", src.u32(h), src.u32(h + 4), src.u32(h + 8), actualCrc, compressed, size);
         }
 
-        private static void compare(String name, String where, long crcField, long csize, long usize, long crc,
-                                    long compressed, long size) {
+        private static void compare(
+                String name,
+                String where,
+                long crcField,
+                long csize,
+                long usize,
+                long crc,
+                long compressed,
+                long size) {
             if (crcField != crc) {
-                throw entryError(name, String.format("CRC-32 mismatch: %s says %08x, content has %08x", where,
-                        crcField, crc));
+                throw entryError(
+                        name, String.format("CRC-32 mismatch: %s says %08x, content has %08x", where, crcField, crc));
             }
             if (csize != compressed) {
-                throw entryError(name, "compressed size mismatch: " + where + " says " + csize + ", data is "
-                        + compressed + " bytes");
+                throw entryError(
+                        name,
+                        "compressed size mismatch: " + where + " says " + csize + ", data is " + compressed + " bytes");
             }
             if (usize != size) {
-                throw entryError(name, "uncompressed size mismatch: " + where + " says " + usize + ", content is "
-                        + size + " bytes");
+                throw entryError(
+                        name,
+                        "uncompressed size mismatch: " + where + " says " + usize + ", content is " + size + " bytes");
             }
         }
 
@@ -490,8 +515,8 @@ public final class ModuleZip {
                 String[] other = folded.get(fold);
                 if (other != null) {
                     if (!other[0].equals(p)) {
-                        throw entryError(name, "case-insensitive file name collision: " + quote(other[0]) + " and "
-                                + quote(p));
+                        throw entryError(
+                                name, "case-insensitive file name collision: " + quote(other[0]) + " and " + quote(p));
                     }
                     boolean otherDir = other[1] != null;
                     if (isDir != otherDir) {
@@ -538,16 +563,16 @@ public final class ModuleZip {
             src.skip(commentLen, "central directory file comment");
             String name = decodeName(rawName);
             if (csize == 0xffffffffL || usize == 0xffffffffL || offset == 0xffffffffL || hasZip64Extra(extra)) {
-                throw entryError(name, "ZIP64 entries are not supported (a module zip is never large enough to "
-                        + "need them)");
+                throw entryError(
+                        name, "ZIP64 entries are not supported (a module zip is never large enough to " + "need them)");
             }
             if (disk != 0) {
                 throw entryError(name, "multi-disk zip files are not supported");
             }
             Integer index = byOffset.get(offset);
             if (index == null) {
-                throw entryError(name, "central directory points to offset " + offset
-                        + ", where no local file header was seen");
+                throw entryError(
+                        name, "central directory points to offset " + offset + ", where no local file header was seen");
             }
             if (confirmed[index]) {
                 throw entryError(name, "central directory lists the entry at offset " + offset + " twice");
@@ -555,11 +580,11 @@ public final class ModuleZip {
             confirmed[index] = true;
             Seen s = seen.get(index);
             if (!Arrays.equals(rawName, s.rawName())) {
-                throw entryError(name, "central directory name differs from local header name "
-                        + quote(s.name()));
+                throw entryError(name, "central directory name differs from local header name " + quote(s.name()));
             }
-            if (method != s.method() || (flags & (FLAG_DESCRIPTOR | FLAG_ENCRYPTED)) != (s.flags()
-                    & (FLAG_DESCRIPTOR | FLAG_ENCRYPTED))) {
+            if (method != s.method()
+                    || (flags & (FLAG_DESCRIPTOR | FLAG_ENCRYPTED))
+                            != (s.flags() & (FLAG_DESCRIPTOR | FLAG_ENCRYPTED))) {
                 throw entryError(name, "central directory method or flags differ from the local header");
             }
             compare(name, "central directory", crcField, csize, usize, s.crc(), s.compressed(), s.size());
@@ -601,12 +626,12 @@ public final class ModuleZip {
                 throw new FormatException("multi-disk zip files are not supported");
             }
             if (onDisk != count || total != count) {
-                throw new FormatException("ZIP64 end record counts " + total + " entries, central directory has "
-                        + count);
+                throw new FormatException(
+                        "ZIP64 end record counts " + total + " entries, central directory has " + count);
             }
             if (cdOffset != cdStart || cdSize != cdEnd - cdStart) {
-                throw new FormatException("ZIP64 end record places the central directory at " + cdOffset + " ("
-                        + cdSize + " bytes), but it is at " + cdStart + " (" + (cdEnd - cdStart) + " bytes)");
+                throw new FormatException("ZIP64 end record places the central directory at " + cdOffset + " (" + cdSize
+                        + " bytes), but it is at " + cdStart + " (" + (cdEnd - cdStart) + " bytes)");
             }
         }
 
@@ -619,8 +644,8 @@ public final class ModuleZip {
                 throw new FormatException("multi-disk zip files are not supported");
             }
             if (offset != zip64EndOffset) {
-                throw new FormatException("ZIP64 locator points to offset " + offset + ", but the ZIP64 end record is at "
-                        + zip64EndOffset);
+                throw new FormatException("ZIP64 locator points to offset " + offset
+                        + ", but the ZIP64 end record is at " + zip64EndOffset);
             }
         }
 
@@ -649,12 +674,11 @@ public final class ModuleZip {
                 throw new FormatException("multi-disk zip files are not supported");
             }
             if (onDisk != count || total != count) {
-                throw new FormatException("end record counts " + total + " entries, central directory has "
-                        + count);
+                throw new FormatException("end record counts " + total + " entries, central directory has " + count);
             }
             if (cdOffset != cdStart || cdSize != cdEnd - cdStart) {
-                throw new FormatException("end record places the central directory at " + cdOffset + " ("
-                        + cdSize + " bytes), but it is at " + cdStart + " (" + (cdEnd - cdStart) + " bytes)");
+                throw new FormatException("end record places the central directory at " + cdOffset + " (" + cdSize
+                        + " bytes), but it is at " + cdStart + " (" + (cdEnd - cdStart) + " bytes)");
             }
             src.skip(commentLen, "zip comment");
             if (!src.atEnd()) {
@@ -679,13 +703,15 @@ public final class ModuleZip {
 
     private static String decodeName(byte[] raw) {
         try {
-            return StandardCharsets.UTF_8.newDecoder()
+            return StandardCharsets.UTF_8
+                    .newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(raw)).toString();
+                    .decode(ByteBuffer.wrap(raw))
+                    .toString();
         } catch (CharacterCodingException e) {
-            throw new FormatException("zip entry name " + quote(new String(raw, StandardCharsets.ISO_8859_1))
-                    + " is not valid UTF-8");
+            throw new FormatException(
+                    "zip entry name " + quote(new String(raw, StandardCharsets.ISO_8859_1)) + " is not valid UTF-8");
         }
     }
 

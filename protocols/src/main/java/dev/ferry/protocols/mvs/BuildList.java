@@ -23,9 +23,15 @@ import java.util.TreeSet;
  * @param localReplacements nodes replaced by a local directory, node → directory (not loaded: no requirements)
  * @param problems          nodes whose go.mod could not be had or used, with why
  */
-public record BuildList(ModulePath main, boolean pruned, List<ModuleVersion> selected, List<ModuleVersion> loaded,
-                        Map<ModuleVersion, List<ModuleVersion>> requirements, Map<ModuleVersion, ModuleVersion> replaced,
-                        Map<ModuleVersion, String> localReplacements, List<Problem> problems) {
+public record BuildList(
+        ModulePath main,
+        boolean pruned,
+        List<ModuleVersion> selected,
+        List<ModuleVersion> loaded,
+        Map<ModuleVersion, List<ModuleVersion>> requirements,
+        Map<ModuleVersion, ModuleVersion> replaced,
+        Map<ModuleVersion, String> localReplacements,
+        List<Problem> problems) {
 
     /** A node the walk could not load. */
     public record Problem(ModuleVersion node, String message) {

@@ -7,8 +7,7 @@ import java.util.Objects;
 
 /** A node of the module graph, {@code path@version} (module.Version). Ordered by path, then by semver. */
 public record ModuleVersion(ModulePath path, Version version) implements Comparable<ModuleVersion> {
-    private static final Comparator<ModuleVersion> ORDER = Comparator
-            .comparing((ModuleVersion m) -> m.path.value())
+    private static final Comparator<ModuleVersion> ORDER = Comparator.comparing((ModuleVersion m) -> m.path.value())
             .thenComparing(ModuleVersion::version)
             .thenComparing(m -> m.version.toString());
 
@@ -21,8 +20,8 @@ public record ModuleVersion(ModulePath path, Version version) implements Compara
     public static ModuleVersion parse(String text) {
         int at = text == null ? -1 : text.lastIndexOf('@');
         if (at < 0) {
-            throw new dev.ferry.protocols.FormatException("want module@version, not "
-                    + dev.ferry.protocols.FormatException.quote(text));
+            throw new dev.ferry.protocols.FormatException(
+                    "want module@version, not " + dev.ferry.protocols.FormatException.quote(text));
         }
         ModulePath p = ModulePath.parse(text.substring(0, at));
         Version v = Version.parseCanonical(text.substring(at + 1));

@@ -51,8 +51,7 @@ import java.util.TreeMap;
  * replaced by the next higher version the module has (from {@link Options#versions()}).
  */
 public final class Mvs {
-    private Mvs() {
-    }
+    private Mvs() {}
 
     /** The go.mod of a module version (already the replacement's, when replaced). Throws on any failure. */
     @FunctionalInterface
@@ -130,7 +129,8 @@ public final class Mvs {
      * satisfied in place and never read. {@code extraRoots} are added to the main module's requirements (modules
      * that a query found for imports no requirement provides).
      */
-    public static Reach reach(GoMod main, GoModSource source, Set<ModulePath> workspace, List<ModuleVersion> extraRoots) {
+    public static Reach reach(
+            GoMod main, GoModSource source, Set<ModulePath> workspace, List<ModuleVersion> extraRoots) {
         GoModSource cached = memo(source);
         BuildList declared = new Walk(main, cached, Options.defaults(), workspace, extraRoots, false).run();
         List<BuildList> walks = new ArrayList<>(List.of(declared));
@@ -188,8 +188,13 @@ public final class Mvs {
         private final List<ModuleVersion> extraRoots;
         private final boolean unpruned;
 
-        Walk(GoMod main, GoModSource source, Options options, Set<ModulePath> workspace, List<ModuleVersion> extraRoots,
-             boolean unpruned) {
+        Walk(
+                GoMod main,
+                GoModSource source,
+                Options options,
+                Set<ModulePath> workspace,
+                List<ModuleVersion> extraRoots,
+                boolean unpruned) {
             this.main = Objects.requireNonNull(main, "main");
             this.source = Objects.requireNonNull(source, "source");
             this.options = Objects.requireNonNull(options, "options");
@@ -255,8 +260,8 @@ public final class Mvs {
                     try {
                         replaced.put(m, new ModuleVersion(ModulePath.parse(r.newPath()), r.newVersion()));
                     } catch (RuntimeException e) {
-                        problems.add(new BuildList.Problem(m, "replacement " + r.newPath() + " " + r.newVersion()
-                                + ": " + e.getMessage()));
+                        problems.add(new BuildList.Problem(
+                                m, "replacement " + r.newPath() + " " + r.newVersion() + ": " + e.getMessage()));
                     }
                 }
             }
@@ -266,8 +271,12 @@ public final class Mvs {
             return new BuildList(main.module(), mainPruned, list, loadedList, edges, replaced, local, problems);
         }
 
-        private void enqueue(ArrayDeque<Object[]> queue, Set<ModuleVersion> pruned, Set<ModuleVersion> unpruned,
-                             ModuleVersion m, boolean unprunedMode) {
+        private void enqueue(
+                ArrayDeque<Object[]> queue,
+                Set<ModuleVersion> pruned,
+                Set<ModuleVersion> unpruned,
+                ModuleVersion m,
+                boolean unprunedMode) {
             if (mains.contains(m.path())) {
                 return;
             }
@@ -318,8 +327,10 @@ public final class Mvs {
                     return fail(m, "no go.mod for " + path + "@" + version);
                 }
                 if (!gm.module().equals(m.path()) && !gm.module().equals(path)) {
-                    return fail(m, "parsing go.mod: module declares its path as: " + gm.module()
-                            + " but was required as: " + m.path());
+                    return fail(
+                            m,
+                            "parsing go.mod: module declares its path as: " + gm.module() + " but was required as: "
+                                    + m.path());
                 }
                 reqs = requirements(m, gm.require());
                 pruned = isPruned(gm.go());
@@ -369,8 +380,9 @@ public final class Mvs {
                     return vs;
                 });
             } catch (RuntimeException e) {
-                problems.add(new BuildList.Problem(of == null ? mv : of, "listing versions of " + mv.path()
-                        + " to replace excluded " + mv + ": " + e.getMessage()));
+                problems.add(new BuildList.Problem(
+                        of == null ? mv : of,
+                        "listing versions of " + mv.path() + " to replace excluded " + mv + ": " + e.getMessage()));
                 return null;
             }
             for (Version v : versions) {
@@ -378,8 +390,10 @@ public final class Mvs {
                     return new ModuleVersion(mv.path(), v);
                 }
             }
-            problems.add(new BuildList.Problem(of == null ? mv : of, (of == null ? main.module() : of)
-                    + " depends on excluded " + mv + " with no newer version available"));
+            problems.add(new BuildList.Problem(
+                    of == null ? mv : of,
+                    (of == null ? main.module() : of) + " depends on excluded " + mv
+                            + " with no newer version available"));
             return null;
         }
     }

@@ -19,9 +19,13 @@ import java.util.TreeSet;
  * @param localReplacements node → directory, over every walk
  * @param problems   what no walk could load, without repeats
  */
-public record Reach(BuildList declared, Set<ModuleVersion> files, Set<ModuleVersion> goMods,
-                    Map<ModuleVersion, ModuleVersion> replaced, Map<ModuleVersion, String> localReplacements,
-                    List<BuildList.Problem> problems) {
+public record Reach(
+        BuildList declared,
+        Set<ModuleVersion> files,
+        Set<ModuleVersion> goMods,
+        Map<ModuleVersion, ModuleVersion> replaced,
+        Map<ModuleVersion, String> localReplacements,
+        List<BuildList.Problem> problems) {
 
     public Reach {
         files = Collections.unmodifiableSet(new TreeSet<>(files));

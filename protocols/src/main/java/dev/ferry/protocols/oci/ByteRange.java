@@ -143,13 +143,14 @@ public record ByteRange(long offset, long length) {
     }
 
     private static OciFormatException unsatisfiable(String header, long size) {
-        return new OciFormatException(OciErrorCode.RANGE_INVALID, "Range " + quote(header)
-                + " is not satisfiable: the blob has " + size + " bytes");
+        return new OciFormatException(
+                OciErrorCode.RANGE_INVALID,
+                "Range " + quote(header) + " is not satisfiable: the blob has " + size + " bytes");
     }
 
     private static OciFormatException contentRangeInvalid(String header, String reason) {
-        return new OciFormatException(OciErrorCode.RANGE_INVALID, "invalid Content-Range " + quote(header) + ": "
-                + reason);
+        return new OciFormatException(
+                OciErrorCode.RANGE_INVALID, "invalid Content-Range " + quote(header) + ": " + reason);
     }
 
     /** {@code s} without surrounding optional whitespace (RFC 9110 OWS: spaces and tabs, nothing else). */

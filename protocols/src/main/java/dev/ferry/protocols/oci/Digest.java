@@ -25,8 +25,8 @@ public record Digest(String algorithm, String hex) {
     public Digest {
         String reason = hexProblem(algorithm, hex);
         if (reason != null) {
-            throw new OciFormatException(OciErrorCode.DIGEST_INVALID,
-                    "invalid digest " + quote(algorithm + ":" + hex) + ": " + reason);
+            throw new OciFormatException(
+                    OciErrorCode.DIGEST_INVALID, "invalid digest " + quote(algorithm + ":" + hex) + ": " + reason);
         }
     }
 
@@ -65,8 +65,8 @@ public record Digest(String algorithm, String hex) {
     /** The sha256 digest of a 32-byte hash, as MessageDigest("SHA-256").digest() returns it. */
     public static Digest sha256(byte[] hash) {
         if (hash == null || hash.length != 32) {
-            throw new IllegalArgumentException("a sha256 hash has 32 bytes, not "
-                    + (hash == null ? "null" : hash.length));
+            throw new IllegalArgumentException(
+                    "a sha256 hash has 32 bytes, not " + (hash == null ? "null" : hash.length));
         }
         return new Digest(SHA256, HexFormat.of().formatHex(hash));
     }
@@ -124,7 +124,11 @@ public record Digest(String algorithm, String hex) {
         }
         for (int i = 0; i < e.length(); i++) {
             char c = e.charAt(i);
-            if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '=' || c == '_'
+            if (!(c >= 'a' && c <= 'z'
+                    || c >= 'A' && c <= 'Z'
+                    || c >= '0' && c <= '9'
+                    || c == '='
+                    || c == '_'
                     || c == '-')) {
                 return "the encoded part may contain only a-z, A-Z, 0-9, '=', '_' and '-', not "
                         + quote(String.valueOf(c));

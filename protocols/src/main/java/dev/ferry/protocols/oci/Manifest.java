@@ -46,15 +46,22 @@ import java.util.Map;
  * @param artifactType the artifactType field, or null (referrers use config.mediaType when it is absent)
  * @param annotations the top-level annotations, in document order; never null
  */
-public record Manifest(String mediaType, Descriptor config, List<Descriptor> layers, List<Descriptor> manifests,
-                       Descriptor subject, String artifactType, Map<String, String> annotations) {
+public record Manifest(
+        String mediaType,
+        Descriptor config,
+        List<Descriptor> layers,
+        List<Descriptor> manifests,
+        Descriptor subject,
+        String artifactType,
+        Map<String, String> annotations) {
     public static final int MAX_SIZE = 4 * 1024 * 1024;
 
     /** Null lists and maps become empty, and all are copied unmodifiable (annotations keep their order). */
     public Manifest {
         layers = layers == null ? List.of() : List.copyOf(layers);
         manifests = manifests == null ? List.of() : List.copyOf(manifests);
-        annotations = annotations == null || annotations.isEmpty() ? Map.of()
+        annotations = annotations == null || annotations.isEmpty()
+                ? Map.of()
                 : Collections.unmodifiableMap(new LinkedHashMap<>(annotations));
     }
 
@@ -80,8 +87,9 @@ public record Manifest(String mediaType, Descriptor config, List<Descriptor> lay
             throw invalid("the manifest is missing");
         }
         if (bytes.length > MAX_SIZE) {
-            throw new OciFormatException(OciErrorCode.SIZE_TOO_LARGE, "manifest of " + bytes.length
-                    + " bytes is larger than the " + MAX_SIZE + " bytes allowed");
+            throw new OciFormatException(
+                    OciErrorCode.SIZE_TOO_LARGE,
+                    "manifest of " + bytes.length + " bytes is larger than the " + MAX_SIZE + " bytes allowed");
         }
         String declared = MediaTypes.essence(contentType);
         if (declared != null && declared.isEmpty()) {
@@ -140,7 +148,13 @@ public record Manifest(String mediaType, Descriptor config, List<Descriptor> lay
         JsonNode s = root.get("subject");
         Descriptor subject = s == null || s.isNull() ? null : descriptor(s, "subject", false);
         String artifactType = optionalMediaType(root, "artifactType", "artifactType");
-        return new Manifest(mediaType, config, layers, manifests, subject, artifactType,
+        return new Manifest(
+                mediaType,
+                config,
+                layers,
+                manifests,
+                subject,
+                artifactType,
                 annotations(root.get("annotations"), "annotations"));
     }
 
@@ -187,10 +201,12 @@ public record Manifest(String mediaType, Descriptor config, List<Descriptor> lay
     private static JsonNode readJson(byte[] bytes) {
         String text;
         try {
-            text = StandardCharsets.UTF_8.newDecoder()
+            text = StandardCharsets.UTF_8
+                    .newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes)).toString();
+                    .decode(ByteBuffer.wrap(bytes))
+                    .toString();
         } catch (CharacterCodingException e) {
             throw invalid("not valid UTF-8");
         }
@@ -198,8 +214,10 @@ public record Manifest(String mediaType, Descriptor config, List<Descriptor> lay
         try {
             root = JSON.readTree(text);
         } catch (JsonProcessingException e) {
-            String where = e.getLocation() == null ? ""
-                    : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
+            String where = e.getLocation() == null
+                    ? ""
+                    : " at line " + e.getLocation().getLineNr() + ", column "
+                            + e.getLocation().getColumnNr();
             throw invalid("not valid JSON" + where + ": " + printable(e.getOriginalMessage()));
         }
         if (root == null || root.isMissingNode()) {
@@ -259,8 +277,13 @@ public record Manifest(String mediaType, Descriptor config, List<Descriptor> lay
                 platform = platform(p, path + ".platform");
             }
         }
-        return new Descriptor(mediaType, digest, size.longValue(), artifactType,
-                annotations(d.get("annotations"), path + ".annotations"), platform);
+        return new Descriptor(
+                mediaType,
+                digest,
+                size.longValue(),
+                artifactType,
+                annotations(d.get("annotations"), path + ".annotations"),
+                platform);
     }
 
     private static Descriptor.Platform platform(JsonNode p, String path) {
@@ -275,7 +298,10 @@ public record Manifest(String mediaType, Descriptor config, List<Descriptor> lay
         if (arch == null || arch.isEmpty()) {
             throw invalid(path + ".architecture is missing");
         }
-        return new Descriptor.Platform(os, arch, optionalString(p, "variant", path + ".variant"),
+        return new Descriptor.Platform(
+                os,
+                arch,
+                optionalString(p, "variant", path + ".variant"),
                 optionalString(p, "os.version", path + ".os.version"));
     }
 

@@ -223,8 +223,10 @@ public sealed interface RegistryRequest {
     private static InRepository inRepository(String rawPath) {
         Matcher m = RegistryPaths.API_PATH.matcher(rawPath);
         if (!m.matches()) {
-            throw new OciFormatException(OciErrorCode.NAME_UNKNOWN, "not a registry API path: expected /v2/NAME/"
-                    + "manifests/REFERENCE, blobs/DIGEST, blobs/uploads/, tags/list or referrers/DIGEST");
+            throw new OciFormatException(
+                    OciErrorCode.NAME_UNKNOWN,
+                    "not a registry API path: expected /v2/NAME/"
+                            + "manifests/REFERENCE, blobs/DIGEST, blobs/uploads/, tags/list or referrers/DIGEST");
         }
         RepositoryName name = RepositoryName.parse(m.group(1));
         if (m.group(2) != null) {
@@ -260,7 +262,7 @@ public sealed interface RegistryRequest {
         } catch (NumberFormatException e) {
             // falls through to the refusal
         }
-        throw new OciFormatException(OciErrorCode.PAGINATION_NUMBER_INVALID,
-                "n must be a whole number from 0 to " + MAX_PAGE);
+        throw new OciFormatException(
+                OciErrorCode.PAGINATION_NUMBER_INVALID, "n must be a whole number from 0 to " + MAX_PAGE);
     }
 }

@@ -62,12 +62,19 @@ public record RepositoryName(String value) {
     }
 
     private static OciFormatException invalid(String name, String reason) {
-        return new OciFormatException(OciErrorCode.NAME_INVALID, "invalid repository name " + quote(name) + ": "
-                + reason);
+        return new OciFormatException(
+                OciErrorCode.NAME_INVALID, "invalid repository name " + quote(name) + ": " + reason);
     }
 
     /** Where the scan is: what the previous character allows next. */
-    private enum State { COMPONENT_START, ALNUM, DOT, UNDERSCORE, DOUBLE_UNDERSCORE, DASHES }
+    private enum State {
+        COMPONENT_START,
+        ALNUM,
+        DOT,
+        UNDERSCORE,
+        DOUBLE_UNDERSCORE,
+        DASHES
+    }
 
     /**
      * Why {@code name} fails the grammar, or null. A separator ({@code .}, {@code _}, {@code __} or a run of

@@ -18,10 +18,12 @@ public record Tag(String value) {
             char c = value.charAt(i);
             boolean word = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_';
             if (!word && (i == 0 || c != '.' && c != '-')) {
-                throw invalid(value, i == 0 && (c == '.' || c == '-')
-                        ? "must start with a letter, digit or '_', not " + quote(String.valueOf(c))
-                        : "character " + quote(String.valueOf(c)) + " at offset " + i
-                                + " is not allowed (only a-z, A-Z, 0-9, '_', '.' and '-')");
+                throw invalid(
+                        value,
+                        i == 0 && (c == '.' || c == '-')
+                                ? "must start with a letter, digit or '_', not " + quote(String.valueOf(c))
+                                : "character " + quote(String.valueOf(c)) + " at offset " + i
+                                        + " is not allowed (only a-z, A-Z, 0-9, '_', '.' and '-')");
             }
         }
     }

@@ -4,9 +4,9 @@ import static dev.ferry.protocols.FormatException.quote;
 
 import dev.ferry.protocols.FormatException;
 import java.time.DateTimeException;
+import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
-import java.time.Instant;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -46,8 +46,14 @@ public final class Version implements Comparable<Version> {
     /** With its leading '+', or "". */
     private final String build;
 
-    private Version(String text, String major, String minor, String patch, String shortSuffix,
-                    String prerelease, String build) {
+    private Version(
+            String text,
+            String major,
+            String minor,
+            String patch,
+            String shortSuffix,
+            String prerelease,
+            String build) {
         this.text = text;
         this.majorNum = major;
         this.minorNum = minor;
@@ -85,8 +91,8 @@ public final class Version implements Comparable<Version> {
     public static Version parseCanonical(String text) throws FormatException {
         Version v = parse(text);
         if (!v.isCanonical()) {
-            throw new FormatException("version " + quote(text) + " is not canonical (should be "
-                    + quote(v.canonical().text) + ")");
+            throw new FormatException(
+                    "version " + quote(text) + " is not canonical (should be " + quote(v.canonical().text) + ")");
         }
         return v;
     }
@@ -268,7 +274,8 @@ public final class Version implements Comparable<Version> {
      * The timestamp is only checked to be 14 digits here; {@link #pseudoTime()} validates it as a date.
      */
     public boolean isPseudo() {
-        return text.chars().filter(c -> c == '-').count() >= 2 && PSEUDO.matcher(text).matches();
+        return text.chars().filter(c -> c == '-').count() >= 2
+                && PSEUDO.matcher(text).matches();
     }
 
     /**
@@ -287,9 +294,9 @@ public final class Version implements Comparable<Version> {
         String ts = splitPseudo()[1];
         try {
             return LocalDateTime.of(
-                    Integer.parseInt(ts.substring(0, 4)), Integer.parseInt(ts.substring(4, 6)),
-                    Integer.parseInt(ts.substring(6, 8)), Integer.parseInt(ts.substring(8, 10)),
-                    Integer.parseInt(ts.substring(10, 12)), Integer.parseInt(ts.substring(12, 14)))
+                            Integer.parseInt(ts.substring(0, 4)), Integer.parseInt(ts.substring(4, 6)),
+                            Integer.parseInt(ts.substring(6, 8)), Integer.parseInt(ts.substring(8, 10)),
+                            Integer.parseInt(ts.substring(10, 12)), Integer.parseInt(ts.substring(12, 14)))
                     .toInstant(ZoneOffset.UTC);
         } catch (DateTimeException e) {
             throw new FormatException("pseudo-version " + quote(text) + " invalid: malformed time " + quote(ts), e);

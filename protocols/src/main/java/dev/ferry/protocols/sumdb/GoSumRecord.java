@@ -57,8 +57,8 @@ public record GoSumRecord(ModulePath path, Version version, String zipHash, Stri
     /** Throws unless this record is for {@code path@version}. */
     public GoSumRecord requireFor(ModulePath path, Version version) throws FormatException {
         if (!this.path.equals(path) || !this.version.equals(version)) {
-            throw new FormatException("record is for " + quote(this.path + "@" + this.version) + ", not "
-                    + quote(path + "@" + version));
+            throw new FormatException(
+                    "record is for " + quote(this.path + "@" + this.version) + ", not " + quote(path + "@" + version));
         }
         return this;
     }

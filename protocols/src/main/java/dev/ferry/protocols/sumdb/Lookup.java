@@ -51,8 +51,12 @@ public record Lookup(long id, String recordText, byte[] signedNote) {
         }
         String s;
         try {
-            s = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(body)).toString();
+            s = StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(body))
+                    .toString();
         } catch (CharacterCodingException e) {
             throw new FormatException("malformed lookup response: not valid UTF-8");
         }
@@ -61,7 +65,9 @@ public record Lookup(long id, String recordText, byte[] signedNote) {
             throw new FormatException("malformed lookup response: no record id line");
         }
         String idText = s.substring(0, nl);
-        if (idText.isEmpty() || idText.length() > 18 || !idText.chars().allMatch(c -> c >= '0' && c <= '9')
+        if (idText.isEmpty()
+                || idText.length() > 18
+                || !idText.chars().allMatch(c -> c >= '0' && c <= '9')
                 || idText.length() > 1 && idText.charAt(0) == '0') {
             throw new FormatException("malformed lookup response: record id " + quote(idText) + " is not a number");
         }
@@ -94,7 +100,9 @@ public record Lookup(long id, String recordText, byte[] signedNote) {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Lookup l && l.id == id && l.recordText.equals(recordText)
+        return o instanceof Lookup l
+                && l.id == id
+                && l.recordText.equals(recordText)
                 && Arrays.equals(l.signedNote, signedNote);
     }
 

@@ -22,7 +22,8 @@ public record LookupPath(ModulePath path, Version version) {
      */
     public static LookupPath parse(String requestPath) throws FormatException {
         if (requestPath == null || !requestPath.startsWith("lookup/")) {
-            throw new FormatException("malformed lookup path " + quote(requestPath) + ": want lookup/<module>@<version>");
+            throw new FormatException(
+                    "malformed lookup path " + quote(requestPath) + ": want lookup/<module>@<version>");
         }
         String rest = requestPath.substring("lookup/".length());
         int at = rest.lastIndexOf('@');

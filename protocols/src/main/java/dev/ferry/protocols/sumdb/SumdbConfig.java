@@ -87,8 +87,12 @@ public sealed interface SumdbConfig {
             throw new FormatException("invalid GOSUMDB URL " + quote(s) + ": " + e.getReason());
         }
         String scheme = u.getScheme();
-        if (scheme == null || !(scheme.equals("https") || scheme.equals("http")) || u.getHost() == null
-                || u.getRawQuery() != null || u.getRawFragment() != null || u.getRawUserInfo() != null) {
+        if (scheme == null
+                || !(scheme.equals("https") || scheme.equals("http"))
+                || u.getHost() == null
+                || u.getRawQuery() != null
+                || u.getRawFragment() != null
+                || u.getRawUserInfo() != null) {
             throw new FormatException("invalid GOSUMDB URL " + quote(s)
                     + ": want http(s)://host[:port][/path] without query, fragment or user info");
         }

@@ -92,27 +92,34 @@ public final class SumdbVerifier {
             lookup = Lookup.parse(body);
             record = lookup.record(path, version);
         } catch (FormatException e) {
-            throw new SumdbException(Kind.MALFORMED, "lookup " + quote(path + "@" + version) + ": " + e.getMessage(),
-                    e);
+            throw new SumdbException(
+                    Kind.MALFORMED, "lookup " + quote(path + "@" + version) + ": " + e.getMessage(), e);
         }
         TreeCheck check = verifyTree(lookup.signedNote(), trusted, tiles);
         Tree served = check.served().tree();
         Tree in = lookup.id() < served.size() ? served : check.trusted();
         if (lookup.id() >= in.size()) {
-            throw new SumdbException(Kind.MALFORMED, "lookup " + quote(path + "@" + version) + ": record "
-                    + lookup.id() + " is beyond the signed tree of size " + in.size());
+            throw new SumdbException(
+                    Kind.MALFORMED,
+                    "lookup " + quote(path + "@" + version) + ": record " + lookup.id()
+                            + " is beyond the signed tree of size " + in.size());
         }
         TileHashReader r = new TileHashReader(in.size(), tiles);
         try {
             List<Hash> proof = Tlog.recordProof(lookup.id(), in.size(), r);
             Hash logged = r.subtree(0, lookup.id());
             if (!Tlog.recordProofRoot(proof, in.size(), lookup.id(), logged).equals(in.hash())) {
-                throw new SumdbException(Kind.BAD_PROOF, "tiles for tree " + in.size()
-                        + " do not lead to its signed hash (inclusion of record " + lookup.id() + ")");
+                throw new SumdbException(
+                        Kind.BAD_PROOF,
+                        "tiles for tree " + in.size() + " do not lead to its signed hash (inclusion of record "
+                                + lookup.id() + ")");
             }
-            if (!Tlog.recordHash(lookup.recordText().getBytes(StandardCharsets.UTF_8)).equals(logged)) {
-                throw new SumdbException(Kind.RECORD_MISMATCH, "lookup " + quote(path + "@" + version)
-                        + ": record " + lookup.id() + " served differs from the one in the log of size " + in.size());
+            if (!Tlog.recordHash(lookup.recordText().getBytes(StandardCharsets.UTF_8))
+                    .equals(logged)) {
+                throw new SumdbException(
+                        Kind.RECORD_MISMATCH,
+                        "lookup " + quote(path + "@" + version) + ": record " + lookup.id()
+                                + " served differs from the one in the log of size " + in.size());
             }
         } catch (SumdbException e) {
             throw e;
@@ -129,8 +136,10 @@ public final class SumdbVerifier {
         }
         if (served.size() == trusted.size()) {
             if (!served.hash().equals(trusted.hash())) {
-                throw new SumdbException(Kind.INCONSISTENT_TREE, "signed tree of size " + served.size()
-                        + " has hash " + served.hash() + ", but the trusted one has " + trusted.hash());
+                throw new SumdbException(
+                        Kind.INCONSISTENT_TREE,
+                        "signed tree of size " + served.size() + " has hash " + served.hash()
+                                + ", but the trusted one has " + trusted.hash());
             }
             return trusted;
         }
@@ -161,13 +170,17 @@ public final class SumdbVerifier {
             throw new SumdbException(Kind.MALFORMED, "tiles for tree " + newer.size() + ": " + e.getMessage(), e);
         }
         if (!roots.newRoot().equals(newer.hash())) {
-            throw new SumdbException(Kind.BAD_PROOF, "tiles for tree " + newer.size()
-                    + " do not lead to its signed hash (consistency with tree " + older.size() + ")");
+            throw new SumdbException(
+                    Kind.BAD_PROOF,
+                    "tiles for tree " + newer.size() + " do not lead to its signed hash (consistency with tree "
+                            + older.size() + ")");
         }
         if (!roots.oldRoot().equals(older.hash())) {
-            throw new SumdbException(Kind.INCONSISTENT_TREE, "signed tree of size " + older.size() + " (hash "
-                    + older.hash() + ") is not a prefix of signed tree of size " + newer.size() + " (hash "
-                    + newer.hash() + "), which contains " + roots.oldRoot() + " there");
+            throw new SumdbException(
+                    Kind.INCONSISTENT_TREE,
+                    "signed tree of size " + older.size() + " (hash "
+                            + older.hash() + ") is not a prefix of signed tree of size " + newer.size() + " (hash "
+                            + newer.hash() + "), which contains " + roots.oldRoot() + " there");
         }
         tiles.verified(r.tilesRead());
     }

@@ -33,8 +33,8 @@ public final class Yaml {
     private static final YAMLFactory FACTORY = YAMLFactory.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .build();
-    private static final ObjectMapper MAPPER = new ObjectMapper(FACTORY)
-            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    private static final ObjectMapper MAPPER =
+            new ObjectMapper(FACTORY).enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     private static final ObjectMapper LENIENT_MAPPER = new ObjectMapper(FACTORY)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .addHandler(new Lenient());
@@ -58,7 +58,8 @@ public final class Yaml {
      * ones are reported, each through the {@link Located} line its check sees.
      */
     public static <T> T readLenient(String text, TypeReference<T> type) throws JsonProcessingException {
-        return read(text, LENIENT_MAPPER.readerFor(LENIENT_MAPPER.getTypeFactory().constructType(type)));
+        return read(
+                text, LENIENT_MAPPER.readerFor(LENIENT_MAPPER.getTypeFactory().constructType(type)));
     }
 
     @SuppressWarnings("TypeParameterUnusedInFormals") // private: each caller's Class or TypeReference fixes T
@@ -84,7 +85,9 @@ public final class Yaml {
     /** The failure's first line without Jackson's location suffix (the caller names the file and line). */
     public static String reason(JsonProcessingException e) {
         String m = e.getOriginalMessage();
-        return m == null ? e.getClass().getSimpleName() : m.lines().findFirst().orElse("").strip();
+        return m == null
+                ? e.getClass().getSimpleName()
+                : m.lines().findFirst().orElse("").strip();
     }
 
     /**
@@ -120,15 +123,16 @@ public final class Yaml {
     /** Skips a value of the wrong shape and binds null in its place. */
     private static final class Lenient extends DeserializationProblemHandler {
         @Override
-        public Object handleUnexpectedToken(DeserializationContext ctxt, JavaType targetType, JsonToken t,
-                                            JsonParser p, String failureMsg) throws IOException {
+        public Object handleUnexpectedToken(
+                DeserializationContext ctxt, JavaType targetType, JsonToken t, JsonParser p, String failureMsg)
+                throws IOException {
             p.skipChildren();
             return null;
         }
 
         @Override
-        public Object handleMissingInstantiator(DeserializationContext ctxt, Class<?> instClass,
-                                                ValueInstantiator valueInsta, JsonParser p, String msg)
+        public Object handleMissingInstantiator(
+                DeserializationContext ctxt, Class<?> instClass, ValueInstantiator valueInsta, JsonParser p, String msg)
                 throws IOException {
             p.skipChildren();
             return null;

@@ -13,8 +13,14 @@ class BundleNoteTest {
     static final String SHA = "ab".repeat(32);
 
     static BundleNote sample() {
-        return new BundleNote("20261121T134500Z-1a2b3c4d", "plant 7%", Optional.of("20261120T100000Z-00000000"),
-                Instant.parse("2026-11-21T13:45:00Z"), 3, SHA, 1234);
+        return new BundleNote(
+                "20261121T134500Z-1a2b3c4d",
+                "plant 7%",
+                Optional.of("20261120T100000Z-00000000"),
+                Instant.parse("2026-11-21T13:45:00Z"),
+                3,
+                SHA,
+                1234);
     }
 
     @Test
@@ -30,8 +36,14 @@ class BundleNoteTest {
                 manifest sha256:SHA 1234
                 """.replace("SHA", SHA), n.text());
         assertEquals(n, BundleNote.parse(n.text()));
-        BundleNote full = new BundleNote("20261121T134500Z-1a2b3c4d", "", Optional.empty(),
-                Instant.parse("2026-11-21T13:45:00.123Z"), 0, SHA, 0);
+        BundleNote full = new BundleNote(
+                "20261121T134500Z-1a2b3c4d",
+                "",
+                Optional.empty(),
+                Instant.parse("2026-11-21T13:45:00.123Z"),
+                0,
+                SHA,
+                0);
         assertTrue(full.text().contains("site -\nbase -\n"));
         assertEquals(full, BundleNote.parse(full.text()));
     }
@@ -62,7 +74,9 @@ class BundleNoteTest {
             good.replace("site plant%207%25", "site plant%2"),
             good.replace("site plant%207%25", "site plant%41"),
             good.replace("base 20261120T100000Z-00000000", "base x"),
-            good.replace("id 20261121T134500Z-1a2b3c4d\nsite plant%207%25", "site plant%207%25\nid 20261121T134500Z-1a2b3c4d"),
+            good.replace(
+                    "id 20261121T134500Z-1a2b3c4d\nsite plant%207%25",
+                    "site plant%207%25\nid 20261121T134500Z-1a2b3c4d"),
             good.replace("volumes 3", "volumes 100000"),
         };
         for (String b : bad) {

@@ -46,9 +46,13 @@ class InventoryTest {
             other[15] ^= 1;
             assertFalse(back.contains(other) && !keys.stream().anyMatch(x -> Arrays.equals(x, other)));
         }
-        Inventory union = new Inventory.Builder().addAll(inv).addAll(Inventory.empty()).build();
+        Inventory union =
+                new Inventory.Builder().addAll(inv).addAll(Inventory.empty()).build();
         assertEquals(5000, union.size());
-        assertEquals(0, Inventory.read(new ByteArrayInputStream(bytes(Inventory.empty()))).size());
+        assertEquals(
+                0,
+                Inventory.read(new ByteArrayInputStream(bytes(Inventory.empty())))
+                        .size());
     }
 
     @Test
@@ -57,15 +61,19 @@ class InventoryTest {
         java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
         sha.update((byte) 'c');
         sha.update(digest);
-        assertEquals(HexFormat.of().formatHex(Arrays.copyOf(sha.digest(), 16)),
+        assertEquals(
+                HexFormat.of().formatHex(Arrays.copyOf(sha.digest(), 16)),
                 HexFormat.of().formatHex(Inventory.chunkKey(digest)));
-        assertNotEquals(HexFormat.of().formatHex(Inventory.chunkKey(digest)),
+        assertNotEquals(
+                HexFormat.of().formatHex(Inventory.chunkKey(digest)),
                 HexFormat.of().formatHex(Inventory.objectKey(digest)));
         sha.update("nname\0".getBytes());
         sha.update("ab".repeat(32).getBytes());
-        assertEquals(HexFormat.of().formatHex(Arrays.copyOf(sha.digest(), 16)),
+        assertEquals(
+                HexFormat.of().formatHex(Arrays.copyOf(sha.digest(), 16)),
                 HexFormat.of().formatHex(Inventory.nameKey("name", "ab".repeat(32))));
-        assertNotEquals(HexFormat.of().formatHex(Inventory.metaKey("k", new byte[] {1})),
+        assertNotEquals(
+                HexFormat.of().formatHex(Inventory.metaKey("k", new byte[] {1})),
                 HexFormat.of().formatHex(Inventory.metaKey("k", new byte[] {2})));
     }
 
@@ -78,8 +86,8 @@ class InventoryTest {
         byte[] f = bytes(b.build());
         for (int cut = 0; cut < f.length; cut++) {
             byte[] part = Arrays.copyOf(f, cut);
-            assertThrows(BundleFormatException.class, () -> Inventory.read(new ByteArrayInputStream(part)),
-                    "cut at " + cut);
+            assertThrows(
+                    BundleFormatException.class, () -> Inventory.read(new ByteArrayInputStream(part)), "cut at " + cut);
         }
         for (int i = 18; i < f.length; i++) {
             byte[] bad = f.clone();
@@ -87,10 +95,11 @@ class InventoryTest {
             if (i >= 18 + 3 && i < 18 + 10) {
                 continue; // gzip's FTEXT flag, mtime, extra flags and OS bytes carry nothing
             }
-            assertThrows(BundleFormatException.class, () -> Inventory.read(new ByteArrayInputStream(bad)),
-                    "flip at " + i);
+            assertThrows(
+                    BundleFormatException.class, () -> Inventory.read(new ByteArrayInputStream(bad)), "flip at " + i);
         }
-        assertThrows(BundleFormatException.class,
+        assertThrows(
+                BundleFormatException.class,
                 () -> Inventory.read(new ByteArrayInputStream("ferry-inventory 2\n".getBytes())));
     }
 }

@@ -26,9 +26,14 @@ class ManifestTest {
         return List.of(
                 new ManifestEntry.Volume(1, 5000, A),
                 new ManifestEntry.Volume(2, 3000, B),
-                new ManifestEntry.StoreObject(C, 40, List.of(new ManifestEntry.Chunk(A, 10, 1, 40, 0),
-                        ManifestEntry.Chunk.notShipped(B, 10), new ManifestEntry.Chunk(C, 10, 1, 40, 10),
-                        new ManifestEntry.Chunk(B, 10, 2, 40, 0))),
+                new ManifestEntry.StoreObject(
+                        C,
+                        40,
+                        List.of(
+                                new ManifestEntry.Chunk(A, 10, 1, 40, 0),
+                                ManifestEntry.Chunk.notShipped(B, 10),
+                                new ManifestEntry.Chunk(C, 10, 1, 40, 10),
+                                new ManifestEntry.Chunk(B, 10, 2, 40, 0))),
                 new ManifestEntry.StoreObject(A, 0, List.of()),
                 new ManifestEntry.Name("go/mod/example.com/a b%/@v/v1.0.0.zip\nx", C),
                 new ManifestEntry.Meta(MetaPolicy.KEEP_EXISTING, "k 1", "value".getBytes(StandardCharsets.UTF_8)),
@@ -134,7 +139,8 @@ class ManifestTest {
             t.replace("end 14\n", "end 14\nname x " + A + "\n"),
             t.replace("end 14\n", ""),
             t.replace("volume 2 3000", "volume 3 3000"),
-            t.replace("object " + A + " 0 0\n", "").replace("pin mirror-set:x", "object " + A + " 0 0\npin mirror-set:x"),
+            t.replace("object " + A + " 0 0\n", "")
+                    .replace("pin mirror-set:x", "object " + A + " 0 0\npin mirror-set:x"),
             t.replace("object " + C + " 40 4", "object " + C + " 41 4"),
             t.replace("object " + C + " 40 4", "object " + C + " 40 5"),
             t.replace(" 10 2 40", " 10 3 40"),

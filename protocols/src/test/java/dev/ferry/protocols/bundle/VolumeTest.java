@@ -36,7 +36,8 @@ class VolumeTest {
     static List<byte[]> sample() {
         byte[] random = new byte[5000];
         new Random(7).nextBytes(random);
-        byte[] text = "hello hello hello hello hello hello hello hello ".repeat(40).getBytes();
+        byte[] text =
+                "hello hello hello hello hello hello hello hello ".repeat(40).getBytes();
         return List.of(random, text, new byte[] {42});
     }
 
@@ -44,7 +45,8 @@ class VolumeTest {
     void roundTripsRandomAccessAndSequential() throws Exception {
         Written w = write(sample());
         assertEquals(w.file().length, w.summary().size());
-        assertEquals(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(w.file())),
+        assertEquals(
+                HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(w.file())),
                 w.summary().sha256());
         assertTrue(w.file().length < 5000 + 1960 + 100, "the repetitive record was not deflated");
         VolumeReader r = new VolumeReader(new Channel(w.file()), ID, 2, 3);
@@ -66,8 +68,8 @@ class VolumeTest {
         byte[] f = write(sample()).file();
         assertThrows(BundleFormatException.class, () -> new VolumeReader(new Channel(f), ID, 1, 3));
         assertThrows(BundleFormatException.class, () -> new VolumeReader(new Channel(f), ID, 2, 4));
-        assertThrows(BundleFormatException.class,
-                () -> new VolumeReader(new Channel(f), "20261121T134500Z-1a2b3c4e", 2, 3));
+        assertThrows(
+                BundleFormatException.class, () -> new VolumeReader(new Channel(f), "20261121T134500Z-1a2b3c4e", 2, 3));
     }
 
     @Test
@@ -75,7 +77,9 @@ class VolumeTest {
         byte[] f = write(sample()).file();
         for (int cut = 0; cut < f.length; cut++) {
             byte[] part = Arrays.copyOf(f, cut);
-            assertThrows(BundleFormatException.class, () -> new VolumeReader(new Channel(part), ID, 2, 3).verify(),
+            assertThrows(
+                    BundleFormatException.class,
+                    () -> new VolumeReader(new Channel(part), ID, 2, 3).verify(),
                     "cut at " + cut);
         }
     }
@@ -86,7 +90,9 @@ class VolumeTest {
         for (int i = 0; i < f.length; i++) {
             byte[] bad = f.clone();
             bad[i] ^= 0x20;
-            assertThrows(BundleFormatException.class, () -> new VolumeReader(new Channel(bad), ID, 2, 3).verify(),
+            assertThrows(
+                    BundleFormatException.class,
+                    () -> new VolumeReader(new Channel(bad), ID, 2, 3).verify(),
                     "flip at " + i);
         }
     }
@@ -121,7 +127,8 @@ class VolumeTest {
             this.data = data;
         }
 
-        @Override public int read(ByteBuffer dst) {
+        @Override
+        public int read(ByteBuffer dst) {
             if (position >= data.length) {
                 return -1;
             }
@@ -131,31 +138,38 @@ class VolumeTest {
             return n;
         }
 
-        @Override public int write(ByteBuffer src) {
+        @Override
+        public int write(ByteBuffer src) {
             throw new UnsupportedOperationException();
         }
 
-        @Override public long position() {
+        @Override
+        public long position() {
             return position;
         }
 
-        @Override public SeekableByteChannel position(long p) {
+        @Override
+        public SeekableByteChannel position(long p) {
             position = p;
             return this;
         }
 
-        @Override public long size() {
+        @Override
+        public long size() {
             return data.length;
         }
 
-        @Override public SeekableByteChannel truncate(long size) {
+        @Override
+        public SeekableByteChannel truncate(long size) {
             throw new UnsupportedOperationException();
         }
 
-        @Override public boolean isOpen() {
+        @Override
+        public boolean isOpen() {
             return true;
         }
 
-        @Override public void close() {}
+        @Override
+        public void close() {}
     }
 }

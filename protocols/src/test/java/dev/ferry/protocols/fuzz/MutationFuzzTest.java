@@ -22,7 +22,8 @@ class MutationFuzzTest {
     private static final long SEED = Long.getLong("ferry.fuzz.seed", 20261121L);
 
     /** Characters that matter to at least one grammar. */
-    private static final String INTERESTING = "/!.%@v0123456789-+~_\\\n\r\t \"'`()[]{},=>:;#?*AZaz\u00e9\u212a\u0000\u007f";
+    private static final String INTERESTING =
+            "/!.%@v0123456789-+~_\\\n\r\t \"'`()[]{},=>:;#?*AZaz\u00e9\u212a\u0000\u007f";
 
     private static String mutate(Random r, String s, List<String> pool) {
         StringBuilder b = new StringBuilder(s);
@@ -114,8 +115,11 @@ class MutationFuzzTest {
 
     private static String escape(String s) {
         StringBuilder b = new StringBuilder();
-        s.codePoints().forEach(c -> b.append(c >= 0x20 && c < 0x7f && c != '"' && c != '\\'
-                ? String.valueOf((char) c) : String.format("\\u{%x}", c)));
+        s.codePoints()
+                .forEach(c -> b.append(
+                        c >= 0x20 && c < 0x7f && c != '"' && c != '\\'
+                                ? String.valueOf((char) c)
+                                : String.format("\\u{%x}", c)));
         return b.toString();
     }
 
@@ -160,8 +164,8 @@ class MutationFuzzTest {
             try {
                 Properties.moduleZip(in);
             } catch (Throwable t) {
-                throw new AssertionError("ModuleZip.check failed on input " + HexFormat.of().formatHex(in) + ": "
-                        + t, t);
+                throw new AssertionError(
+                        "ModuleZip.check failed on input " + HexFormat.of().formatHex(in) + ": " + t, t);
             }
         }
     }
@@ -178,7 +182,9 @@ class MutationFuzzTest {
 
     @Test
     void sumdbLookupsAsBytes() {
-        List<byte[]> seeds = Seeds.LOOKUPS.stream().map(s -> s.getBytes(StandardCharsets.UTF_8)).toList();
+        List<byte[]> seeds = Seeds.LOOKUPS.stream()
+                .map(s -> s.getBytes(StandardCharsets.UTF_8))
+                .toList();
         Random r = new Random(SEED ^ 0x5ad6);
         for (int i = 0; i < ITERATIONS; i++) {
             byte[] in = i < seeds.size() ? seeds.get(i) : mutate(r, seeds.get(r.nextInt(seeds.size())));
@@ -186,7 +192,8 @@ class MutationFuzzTest {
                 Properties.lookup(in);
                 Properties.signedNote(in);
             } catch (Throwable t) {
-                throw new AssertionError("sumdb bytes failed on input " + HexFormat.of().formatHex(in) + ": " + t, t);
+                throw new AssertionError(
+                        "sumdb bytes failed on input " + HexFormat.of().formatHex(in) + ": " + t, t);
             }
         }
     }

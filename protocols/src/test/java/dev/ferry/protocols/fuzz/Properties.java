@@ -24,10 +24,10 @@ import dev.ferry.protocols.sumdb.note.Signer;
 import dev.ferry.protocols.sumdb.note.Verifier;
 import dev.ferry.protocols.sumdb.tlog.Tile;
 import dev.ferry.protocols.sumdb.tlog.Tree;
-import java.nio.charset.StandardCharsets;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
@@ -51,8 +51,11 @@ final class Properties {
             return;
         }
         assertEquals(r, ProxyRequest.parse("/" + r.upstreamPath()), raw);
-        assertTrue(r.upstreamPath().chars().allMatch(c -> c >= 'a' && c <= 'z' || c >= '0' && c <= '9'
-                || "-._~!/@+".indexOf(c) >= 0), r.upstreamPath());
+        assertTrue(
+                r.upstreamPath()
+                        .chars()
+                        .allMatch(c -> c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || "-._~!/@+".indexOf(c) >= 0),
+                r.upstreamPath());
         if (raw.indexOf('%') < 0) {
             assertEquals(raw.substring(1), r.upstreamPath(), "without percent-encoding, upstream path is the request");
         }
@@ -183,7 +186,9 @@ final class Properties {
         try {
             ModuleZip.ZipSummary s = ModuleZip.check(new ByteArrayInputStream(zip), ZIP_MODULE, ZIP_VERSION);
             assertTrue(s.files() <= s.entries().size());
-            assertEquals(s.uncompressedSize(), s.entries().stream().mapToLong(ModuleZip.Entry::size).sum());
+            assertEquals(
+                    s.uncompressedSize(),
+                    s.entries().stream().mapToLong(ModuleZip.Entry::size).sum());
         } catch (FormatException e) {
             assertNotNull(e.getMessage());
         } catch (IOException e) {
@@ -193,14 +198,15 @@ final class Properties {
 
     /** The fixture database's key and the x/mod documentation's example key: notes signed by either open. */
     static final Verifier FIXTURE_KEY = Verifier.parse(Seeds.FIXTURE_VKEY);
+
     static final Verifier PETER_KEY = Verifier.parse(Seeds.PETER_VKEY);
     /** The fixture's only hash tile, so that fuzzed lookups near the seeds reach the inclusion check. */
     private static final byte[] FIXTURE_TILE = fixtureTile();
 
     private static byte[] fixtureTile() {
         try {
-            return java.nio.file.Files.readAllBytes(dev.ferry.protocols.sumdb.Fixture.sumdb()
-                    .resolve("tile/8/0/000.p/81"));
+            return java.nio.file.Files.readAllBytes(
+                    dev.ferry.protocols.sumdb.Fixture.sumdb().resolve("tile/8/0/000.p/81"));
         } catch (IOException e) {
             return new byte[0]; // without the fixture, verification stops at the tile (MALFORMED), still a property
         }
@@ -214,7 +220,8 @@ final class Properties {
         } catch (FormatException e) {
             assertNotNull(e.getMessage());
             if (e instanceof SumdbException s) {
-                assertTrue(s.kind() == SumdbException.Kind.BAD_SIGNATURE || s.kind() == SumdbException.Kind.UNKNOWN_KEY);
+                assertTrue(
+                        s.kind() == SumdbException.Kind.BAD_SIGNATURE || s.kind() == SumdbException.Kind.UNKNOWN_KEY);
             }
             return;
         }
@@ -240,7 +247,8 @@ final class Properties {
             assertNotNull(e.getMessage());
             return;
         }
-        assertEquals(new String(body, StandardCharsets.ISO_8859_1), new String(l.format(), StandardCharsets.ISO_8859_1));
+        assertEquals(
+                new String(body, StandardCharsets.ISO_8859_1), new String(l.format(), StandardCharsets.ISO_8859_1));
         GoSumRecord r;
         try {
             r = GoSumRecord.parse(l.recordText());
@@ -250,8 +258,13 @@ final class Properties {
         }
         assertEquals(l.recordText(), r.text());
         try {
-            SumdbVerifier.Verified v = new SumdbVerifier(FIXTURE_KEY).verifyLookup(r.path(), r.version(), body, null,
-                    t -> t.path().equals("tile/8/0/000.p/81") ? FIXTURE_TILE.clone() : new byte[0]);
+            SumdbVerifier.Verified v = new SumdbVerifier(FIXTURE_KEY)
+                    .verifyLookup(
+                            r.path(),
+                            r.version(),
+                            body,
+                            null,
+                            t -> t.path().equals("tile/8/0/000.p/81") ? FIXTURE_TILE.clone() : new byte[0]);
             assertEquals(r, v.record());
         } catch (SumdbException e) {
             assertNotNull(e.getMessage());

@@ -28,14 +28,32 @@ final class Seeds {
             "/github.com/%21burnt%21sushi/toml/@v/v1.2.0.mod");
 
     static final List<String> MODULE_PATHS = List.of(
-            "github.com/BurntSushi/toml", "gopkg.in/yaml.v3", "gopkg.in/yaml.v1-unstable", "example.com/m/v2",
-            "x.y/z~1", "x.y/aux.go", "golang.org/x/text", "example.com/.x", "github.com/!burnt!sushi/toml",
-            "a.b/c/v0", "gopkg.in/check.v1");
+            "github.com/BurntSushi/toml",
+            "gopkg.in/yaml.v3",
+            "gopkg.in/yaml.v1-unstable",
+            "example.com/m/v2",
+            "x.y/z~1",
+            "x.y/aux.go",
+            "golang.org/x/text",
+            "example.com/.x",
+            "github.com/!burnt!sushi/toml",
+            "a.b/c/v0",
+            "gopkg.in/check.v1");
 
     static final List<String> VERSIONS = List.of(
-            "v1.2.3", "v1", "v1.2", "v1.2.3-pre.1+build", "v2.0.0+incompatible", "v0.0.0-20060102150405-abcdef123456",
-            "v1.2.4-0.20060102150405-abcdef123456", "v1.2.3-pre.0.20060102150405-abcdef123456+incompatible",
-            "v1.0.0-rc.01", "v1.0.0-alpha.beta", "v10.20.30", "v1.0.0--", "v0.0.0-20061302150405-abcdef");
+            "v1.2.3",
+            "v1",
+            "v1.2",
+            "v1.2.3-pre.1+build",
+            "v2.0.0+incompatible",
+            "v0.0.0-20060102150405-abcdef123456",
+            "v1.2.4-0.20060102150405-abcdef123456",
+            "v1.2.3-pre.0.20060102150405-abcdef123456+incompatible",
+            "v1.0.0-rc.01",
+            "v1.0.0-alpha.beta",
+            "v10.20.30",
+            "v1.0.0--",
+            "v0.0.0-20061302150405-abcdef");
 
     static final List<String> GO_MODS = List.of(
             """
@@ -119,14 +137,27 @@ final class Seeds {
                     + "github.com/Knetic/govaluate v3.0.0+incompatible/go.mod h1:r7JcOSlj0wfOMncg0iLm8Leh48TZaKVeNIfJntJ2wa0=\n\n"
                     + FIXTURE_LATEST);
 
-    static final List<String> TILE_PATHS = List.of("tile/8/0/000", "tile/8/0/000.p/81", "tile/8/data/000.p/81",
-            "tile/8/1/x001/x234/067.p/8", "tile/8/2/x123/456", "tile/30/0/000.p/1", "tile/8/data/x001/000",
-            "lookup/github.com/!burnt!sushi/toml@v1.2.0", "lookup/gopkg.in/yaml.v3@v3.0.1",
+    static final List<String> TILE_PATHS = List.of(
+            "tile/8/0/000",
+            "tile/8/0/000.p/81",
+            "tile/8/data/000.p/81",
+            "tile/8/1/x001/x234/067.p/8",
+            "tile/8/2/x123/456",
+            "tile/30/0/000.p/1",
+            "tile/8/data/x001/000",
+            "lookup/github.com/!burnt!sushi/toml@v1.2.0",
+            "lookup/gopkg.in/yaml.v3@v3.0.1",
             "lookup/github.com/!knetic/govaluate@v3.0.1-0.20171022190953-9aa498375809+incompatible",
             "lookup/example.com/m@v1.0.0-!r!c1");
 
-    static final List<String> GOSUMDBS = List.of("off", "sum.golang.org", "sum.golang.google.cn",
-            "sum.golang.org https://sum.golang.google.cn", FIXTURE_VKEY,
-            FIXTURE_VKEY + " http://127.0.0.1:18090/sumdb/sum.fixture.example", PETER_VKEY, PETER_SKEY,
+    static final List<String> GOSUMDBS = List.of(
+            "off",
+            "sum.golang.org",
+            "sum.golang.google.cn",
+            "sum.golang.org https://sum.golang.google.cn",
+            FIXTURE_VKEY,
+            FIXTURE_VKEY + " http://127.0.0.1:18090/sumdb/sum.fixture.example",
+            PETER_VKEY,
+            PETER_SKEY,
             "sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8");
 }

@@ -22,7 +22,8 @@ class ProxyRequestTest {
         assertEquals(new ProxyRequest.List(toml), ProxyRequest.parse("/github.com/!burnt!sushi/toml/@v/list"));
         assertEquals(new ProxyRequest.Latest(toml), ProxyRequest.parse("/github.com/!burnt!sushi/toml/@latest"));
         Version v = Version.parse("v1.2.0");
-        assertEquals(new ProxyRequest.Info(toml, v), ProxyRequest.parse("/github.com/!burnt!sushi/toml/@v/v1.2.0.info"));
+        assertEquals(
+                new ProxyRequest.Info(toml, v), ProxyRequest.parse("/github.com/!burnt!sushi/toml/@v/v1.2.0.info"));
         assertEquals(new ProxyRequest.Mod(toml, v), ProxyRequest.parse("/github.com/!burnt!sushi/toml/@v/v1.2.0.mod"));
         assertEquals(new ProxyRequest.Zip(toml, v), ProxyRequest.parse("/github.com/!burnt!sushi/toml/@v/v1.2.0.zip"));
     }
@@ -35,23 +36,31 @@ class ProxyRequestTest {
         ProxyRequest zip = ProxyRequest.parse("/github.com/%21burnt%21sushi/toml/@v/v1.2.0.zip");
         assertEquals(new ProxyRequest.Zip(toml, Version.parse("v1.2.0")), zip);
         assertEquals("github.com/!burnt!sushi/toml/@v/v1.2.0.zip", zip.upstreamPath());
-        assertEquals(new ProxyRequest.Info(ModulePath.parse("example.com/m"), Version.parse("v1.0.0-RC1")),
+        assertEquals(
+                new ProxyRequest.Info(ModulePath.parse("example.com/m"), Version.parse("v1.0.0-RC1")),
                 ProxyRequest.parse("/example.com/m/@v/v1.0.0-%21r%21c1.info"));
-        assertEquals(new ProxyRequest.Latest(ModulePath.parse("example.com/m")),
+        assertEquals(
+                new ProxyRequest.Latest(ModulePath.parse("example.com/m")),
                 ProxyRequest.parse("/example.com/%6d/%40latest"));
         assertRefused("/example.com/m/@v/feature%23x.info", Kind.NON_CANONICAL_QUERY, "feature#x");
     }
 
     @Test
     void upstreamPathRoundTrips() {
-        for (String p : List.of("/github.com/!burnt!sushi/toml/@v/list", "/github.com/!burnt!sushi/toml/@latest",
-                "/github.com/!burnt!sushi/toml/@v/v1.2.0.zip", "/gopkg.in/yaml.v3/@v/v3.0.1.mod",
-                "/example.com/m/@v/v1.0.0-!r!c1.info", "/github.com/!knetic/govaluate/@v/"
-                        + "v3.0.1-0.20171022190953-9aa498375809+incompatible.zip")) {
+        for (String p : List.of(
+                "/github.com/!burnt!sushi/toml/@v/list",
+                "/github.com/!burnt!sushi/toml/@latest",
+                "/github.com/!burnt!sushi/toml/@v/v1.2.0.zip",
+                "/gopkg.in/yaml.v3/@v/v3.0.1.mod",
+                "/example.com/m/@v/v1.0.0-!r!c1.info",
+                "/github.com/!knetic/govaluate/@v/" + "v3.0.1-0.20171022190953-9aa498375809+incompatible.zip")) {
             assertEquals(p.substring(1), ProxyRequest.parse(p).upstreamPath());
         }
-        assertEquals("v1.0.0-RC1", ((ProxyRequest.Info) ProxyRequest.parse("/example.com/m/@v/v1.0.0-!r!c1.info"))
-                .version().toString());
+        assertEquals(
+                "v1.0.0-RC1",
+                ((ProxyRequest.Info) ProxyRequest.parse("/example.com/m/@v/v1.0.0-!r!c1.info"))
+                        .version()
+                        .toString());
     }
 
     /** Every file of the fixture proxy that the protocol names parses, and maps back to its own path. */
@@ -147,11 +156,13 @@ class ProxyRequestTest {
 
     @Test
     void incompatibleAndGopkgIn() {
-        assertEquals(new ProxyRequest.Zip(ModulePath.parse("github.com/dgrijalva/jwt-go"),
-                        Version.parse("v3.2.0+incompatible")),
+        assertEquals(
+                new ProxyRequest.Zip(
+                        ModulePath.parse("github.com/dgrijalva/jwt-go"), Version.parse("v3.2.0+incompatible")),
                 ProxyRequest.parse("/github.com/dgrijalva/jwt-go/@v/v3.2.0+incompatible.zip"));
-        assertEquals(new ProxyRequest.Info(ModulePath.parse("gopkg.in/check.v1"),
-                        Version.parse("v0.0.0-20161208181325-20d25e280405")),
+        assertEquals(
+                new ProxyRequest.Info(
+                        ModulePath.parse("gopkg.in/check.v1"), Version.parse("v0.0.0-20161208181325-20d25e280405")),
                 ProxyRequest.parse("/gopkg.in/check.v1/@v/v0.0.0-20161208181325-20d25e280405.info"));
     }
 }

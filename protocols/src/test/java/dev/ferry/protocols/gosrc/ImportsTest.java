@@ -28,8 +28,17 @@ class ImportsTest {
 
                 import "example.com/not/seen/after/decl"
                 """.replace("import \"example.com/not/seen", "func F() {}\nimport \"example.com/not/seen");
-        assertEquals(List.of("fmt", "os", "example.com/a/b", "example.com/dot", "example.com/blank",
-                "example.com/semi", "example.com/raw", "example.com/single/named"), Imports.of(src));
+        assertEquals(
+                List.of(
+                        "fmt",
+                        "os",
+                        "example.com/a/b",
+                        "example.com/dot",
+                        "example.com/blank",
+                        "example.com/semi",
+                        "example.com/raw",
+                        "example.com/single/named"),
+                Imports.of(src));
     }
 
     @Test

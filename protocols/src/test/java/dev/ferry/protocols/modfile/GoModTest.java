@@ -87,31 +87,38 @@ class GoModTest {
         assertEquals("use example.com/new instead.", m.deprecated());
         assertEquals("1.21", m.go());
         assertEquals("go1.21.3", m.toolchain());
-        assertEquals(List.of(
-                new GoMod.Require(p("github.com/BurntSushi/toml"), v("v1.2.0"), false),
-                new GoMod.Require(p("golang.org/x/sys"), v("v0.2.0"), true),
-                new GoMod.Require(p("gopkg.in/yaml.v3"), v("v3.0.1"), true),
-                new GoMod.Require(p("example.com/other/v2"), v("v2.0.0+incompatible"), false),
-                new GoMod.Require(p("example.com/single"), v("v1.0.0-rc.1"), false)), m.require());
+        assertEquals(
+                List.of(
+                        new GoMod.Require(p("github.com/BurntSushi/toml"), v("v1.2.0"), false),
+                        new GoMod.Require(p("golang.org/x/sys"), v("v0.2.0"), true),
+                        new GoMod.Require(p("gopkg.in/yaml.v3"), v("v3.0.1"), true),
+                        new GoMod.Require(p("example.com/other/v2"), v("v2.0.0+incompatible"), false),
+                        new GoMod.Require(p("example.com/single"), v("v1.0.0-rc.1"), false)),
+                m.require());
         assertEquals(List.of(new GoMod.Exclude(p("example.com/single"), v("v0.9.0"))), m.exclude());
-        assertEquals(List.of(
-                new GoMod.Replace(p("example.com/a"), v("v1.0.0"), "example.com/fork", v("v1.0.1")),
-                new GoMod.Replace(p("example.com/b"), null, "../b", null),
-                new GoMod.Replace(p("example.com/c"), v("v1.2.3"), "/tmp/my dir", null),
-                new GoMod.Replace(p("example.com/d"), null, "example.com/d2", v("v1.0.0"))), m.replace());
+        assertEquals(
+                List.of(
+                        new GoMod.Replace(p("example.com/a"), v("v1.0.0"), "example.com/fork", v("v1.0.1")),
+                        new GoMod.Replace(p("example.com/b"), null, "../b", null),
+                        new GoMod.Replace(p("example.com/c"), v("v1.2.3"), "/tmp/my dir", null),
+                        new GoMod.Replace(p("example.com/d"), null, "example.com/d2", v("v1.0.0"))),
+                m.replace());
         assertTrue(m.replace().get(1).isLocal());
         assertFalse(m.replace().get(3).isLocal());
-        assertEquals(List.of(
-                new GoMod.Retract(v("v1.0.1"), v("v1.0.1"), "Published by mistake."),
-                new GoMod.Retract(v("v1.1.0"), v("v1.2.0"), "broken build"),
-                new GoMod.Retract(v("v0.1.0"), v("v0.1.0"), "two lines\nof rationale"),
-                new GoMod.Retract(v("v0.2.0"), v("v0.2.0"), "only suffix")), m.retract());
+        assertEquals(
+                List.of(
+                        new GoMod.Retract(v("v1.0.1"), v("v1.0.1"), "Published by mistake."),
+                        new GoMod.Retract(v("v1.1.0"), v("v1.2.0"), "broken build"),
+                        new GoMod.Retract(v("v0.1.0"), v("v0.1.0"), "two lines\nof rationale"),
+                        new GoMod.Retract(v("v0.2.0"), v("v0.2.0"), "only suffix")),
+                m.retract());
         assertTrue(m.retract().get(1).contains(v("v1.1.5")));
         assertFalse(m.retract().get(1).contains(v("v1.2.1")));
 
         // Laxly, the main-module-only directives are not even looked at.
         GoMod l = GoMod.parse(("module example.com/m\ntoolchain inconceivable!\nexclude x\nreplace <-!!!\n"
-                + "require example.com/a v1.0.0\n").getBytes(StandardCharsets.UTF_8));
+                        + "require example.com/a v1.0.0\n")
+                .getBytes(StandardCharsets.UTF_8));
         assertEquals("", l.toolchain());
         assertTrue(l.exclude().isEmpty());
         assertTrue(l.replace().isEmpty());
@@ -170,7 +177,8 @@ class GoModTest {
     @Test
     void toolchains() {
         for (String ok : new String[] {"go1.2", "go1.2.3", "go1.2rc1", "go1.2rc1-gccgo", "default", "go1"}) {
-            assertEquals(ok, strict("module example.com/m\ntoolchain " + ok + "\n").toolchain());
+            assertEquals(
+                    ok, strict("module example.com/m\ntoolchain " + ok + "\n").toolchain());
         }
         assertStrictError("module example.com/m\ntoolchain inconceivable!\n", "invalid toolchain version");
         assertStrictError("module example.com/m\ntoolchain go2\n", "invalid toolchain version");
@@ -178,34 +186,43 @@ class GoModTest {
 
     @Test
     void errorsNameTheLine() {
-        assertLaxError("module example.com/m\n\nrequire example.com/x v1.x\n",
+        assertLaxError(
+                "module example.com/m\n\nrequire example.com/x v1.x\n",
                 "go.mod:3: require example.com/x: version \"v1.x\" invalid: must be of the form v1.2.3");
-        assertLaxError("module example.com/m\nrequire (\n\texample.com/x/v2 v1.0.0\n)\n",
+        assertLaxError(
+                "module example.com/m\nrequire (\n\texample.com/x/v2 v1.0.0\n)\n",
                 "go.mod:3:2: require example.com/x/v2: example.com/x/v2@v1.0.0: invalid version: should be v2, not v1");
         assertLaxError("module example.com/m\nrequire example.com/x\n", "go.mod:2: usage: require module/path v1.2.3");
-        assertLaxError("module example.com/m\nrequire (\nexample.com/x v1.0.0\n",
+        assertLaxError(
+                "module example.com/m\nrequire (\nexample.com/x v1.0.0\n",
                 "go.mod:4: syntax error (unterminated block started at go.mod:2:1)");
-        assertLaxError("module example.com/m\nrequire (\n) x\n",
+        assertLaxError(
+                "module example.com/m\nrequire (\n) x\n",
                 "go.mod:3:4: syntax error (expected newline after closing paren)");
-        assertLaxError("module example.com/m /* c */\n",
-                "go.mod:1:22: mod files must use // comments (not /* */ comments)");
+        assertLaxError(
+                "module example.com/m /* c */\n", "go.mod:1:22: mod files must use // comments (not /* */ comments)");
         assertLaxError("module \"example.com/m\n", "go.mod:1:22: unexpected newline in string");
         assertLaxError("module \"example.com/m", "go.mod:1:8: unexpected EOF in string");
         assertLaxError("module example.com/m\nmodule example.com/n\n", "go.mod:2: repeated module statement");
-        assertLaxError("module nodot\n", "go.mod:1: module \"nodot\": malformed module path \"nodot\": "
-                + "missing dot in first path element");
-        assertLaxError("module `example.com/m`\n", "go.mod:1: invalid quoted string: unquoted string cannot contain quote");
-        assertLaxError("module example.com/m'\n", "go.mod:1: invalid quoted string: unquoted string cannot contain quote");
+        assertLaxError(
+                "module nodot\n",
+                "go.mod:1: module \"nodot\": malformed module path \"nodot\": " + "missing dot in first path element");
+        assertLaxError(
+                "module `example.com/m`\n", "go.mod:1: invalid quoted string: unquoted string cannot contain quote");
+        assertLaxError(
+                "module example.com/m'\n", "go.mod:1: invalid quoted string: unquoted string cannot contain quote");
         assertLaxError("module \"example.com/\\q\"\n", "go.mod:1: invalid quoted string: invalid syntax");
         assertLaxError("go 1.21\n", "go.mod: no module directive");
-        assertLaxError("module example.com/m\nrequire example.com/x v1.0.0\u0001\n",
+        assertLaxError(
+                "module example.com/m\nrequire example.com/x v1.0.0\u0001\n",
                 "go.mod:2:29: unexpected input character \"\\u0001\"");
         assertStrictError("module example.com/m\nfrobnicate x\n", "go.mod:2: unknown directive: frobnicate");
         assertStrictError("module example.com/m\ngo (\n1.21\n)\n", "go.mod:2: unknown block type: go");
-        assertStrictError("module example.com/m\nreplace example.com/x => example.com/y\n",
+        assertStrictError(
+                "module example.com/m\nreplace example.com/x => example.com/y\n",
                 "replacement module without version must be directory path");
-        assertStrictError("module example.com/m\nreplace example.com/x => example.com/y@v1.0.0\n",
-                "not 'path@version'");
+        assertStrictError(
+                "module example.com/m\nreplace example.com/x => example.com/y@v1.0.0\n", "not 'path@version'");
         assertStrictError("module example.com/m\nreplace example.com/x => ./y v1.0.0\n", "cannot have version");
         assertStrictError("module example.com/m\nreplace example.com/x => .\\y\n", "Windows path");
         assertStrictError("module example.com/m\nretract v1.0.0 extra\n", "unexpected token after version");
@@ -228,7 +245,8 @@ class GoModTest {
         // Empty blocks and '(' in the middle of a line.
         GoMod e = lax("module example.com/m\nrequire ()\nrequire (\n)\n");
         assertTrue(e.require().isEmpty());
-        assertLaxError("module example.com/m\nrequire example.com/x ( v1.0.0\n",
+        assertLaxError(
+                "module example.com/m\nrequire example.com/x ( v1.0.0\n",
                 "go.mod:2: usage: require module/path v1.2.3");
     }
 

@@ -45,6 +45,7 @@ class GoWorkTest {
         e = assertThrows(FormatException.class, () -> parse("use a b\n"));
         assertTrue(e.getMessage().contains("usage: use local/dir"), e.getMessage());
         // And a go.mod refuses use.
-        assertThrows(FormatException.class, () -> GoMod.parseStrict("module m\nuse ./x\n".getBytes(StandardCharsets.UTF_8)));
+        assertThrows(
+                FormatException.class, () -> GoMod.parseStrict("module m\nuse ./x\n".getBytes(StandardCharsets.UTF_8)));
     }
 }

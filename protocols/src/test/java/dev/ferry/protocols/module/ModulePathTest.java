@@ -201,9 +201,17 @@ class ModulePathTest {
 
     @Test
     void unescapeIsStrict() {
-        for (String bad : new String[] {"github.com/GoogleCloudPlatform/omega", "github.com/!!google/x",
-                "github.com/!0/x", "github.com/x!", "github.com/!Google/x", "github.com/ü/x", "", "!github.com/x",
-                "github.com/!x!/y"}) {
+        for (String bad : new String[] {
+            "github.com/GoogleCloudPlatform/omega",
+            "github.com/!!google/x",
+            "github.com/!0/x",
+            "github.com/x!",
+            "github.com/!Google/x",
+            "github.com/ü/x",
+            "",
+            "!github.com/x",
+            "github.com/!x!/y"
+        }) {
             assertThrows(FormatException.class, () -> ModulePath.unescape(bad), bad);
         }
         FormatException e = assertThrows(FormatException.class, () -> ModulePath.unescape("nodot/x"));
@@ -257,8 +265,8 @@ class ModulePathTest {
                 assertTrue(e.getMessage().contains("should be"), e.getMessage());
             }
         }
-        FormatException e = assertThrows(FormatException.class,
-                () -> ModulePath.parse("example.com/m").checkMajor(Version.parse("v2.0.0")));
+        FormatException e = assertThrows(
+                FormatException.class, () -> ModulePath.parse("example.com/m").checkMajor(Version.parse("v2.0.0")));
         assertEquals("example.com/m@v2.0.0: invalid version: should be v0 or v1, not v2", e.getMessage());
     }
 
@@ -268,7 +276,8 @@ class ModulePathTest {
         assertEquals("example.com/m", ModulePath.parse("example.com/m/v2").pathPrefix());
         assertEquals(".v3", ModulePath.parse("gopkg.in/yaml.v3").pathMajor());
         assertEquals("gopkg.in/yaml", ModulePath.parse("gopkg.in/yaml.v3").pathPrefix());
-        assertEquals(".v1-unstable", ModulePath.parse("gopkg.in/yaml.v1-unstable").pathMajor());
+        assertEquals(
+                ".v1-unstable", ModulePath.parse("gopkg.in/yaml.v1-unstable").pathMajor());
         assertEquals("", ModulePath.parse("example.com/m").pathMajor());
         assertFalse(ModulePath.parse("example.com/m").pathMajor().startsWith("/"));
     }

@@ -87,7 +87,9 @@ class ModuleZipTest {
             }
             assertEquals(w.getValue(), h1(s), w.getKey());
             assertEquals(s.entries().size(), s.files());
-            assertEquals(s.uncompressedSize(), s.entries().stream().mapToLong(Entry::size).sum());
+            assertEquals(
+                    s.uncompressedSize(),
+                    s.entries().stream().mapToLong(Entry::size).sum());
             n++;
         }
         assertEquals(81, n);
@@ -100,8 +102,11 @@ class ModuleZipTest {
         assertTrue(s.hasGoMod());
         assertEquals(21 + 10, s.uncompressedSize());
         assertEquals(P + "go.mod", s.entries().get(0).name());
-        assertEquals(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                .digest("package m\n".getBytes(StandardCharsets.UTF_8))), s.entries().get(1).sha256());
+        assertEquals(
+                HexFormat.of()
+                        .formatHex(MessageDigest.getInstance("SHA-256")
+                                .digest("package m\n".getBytes(StandardCharsets.UTF_8))),
+                s.entries().get(1).sha256());
         assertFalse(check(new RawZip().add(P + "m.go", "package m\n").build()).hasGoMod());
     }
 
@@ -133,7 +138,9 @@ class ModuleZipTest {
     @Test
     void descriptorWithoutSignatureAndStoredEntries() throws IOException {
         ZipSummary s = check(new RawZip()
-                .add(P + "a.go", "package a\n".repeat(100).getBytes(StandardCharsets.UTF_8),
+                .add(
+                        P + "a.go",
+                        "package a\n".repeat(100).getBytes(StandardCharsets.UTF_8),
                         e -> e.descriptorSignature = false)
                 .add(P + "b.txt", "b".getBytes(StandardCharsets.UTF_8), e -> {
                     e.method = 0;
@@ -155,9 +162,10 @@ class ModuleZipTest {
     @Test
     void moduleMustBeCanonicalAndMatchMajor() {
         byte[] zip = goLike().build();
-        assertThrows(FormatException.class,
-                () -> ModuleZip.check(new ByteArrayInputStream(zip), M, Version.parse("v1.0")));
-        assertThrows(FormatException.class,
+        assertThrows(
+                FormatException.class, () -> ModuleZip.check(new ByteArrayInputStream(zip), M, Version.parse("v1.0")));
+        assertThrows(
+                FormatException.class,
                 () -> ModuleZip.check(new ByteArrayInputStream(zip), M, Version.parse("v2.0.0")));
     }
 
@@ -174,46 +182,73 @@ class ModuleZipTest {
                 new Object[] {(Consumer<RawZip.E>) e -> e.cdName = P + "n.go", "central directory name differs"},
                 new Object[] {(Consumer<RawZip.E>) e -> e.cdOffset = 7L, "no local file header was seen"},
                 new Object[] {(Consumer<RawZip.E>) e -> e.cdMethod = 0, "method or flags differ"},
-                new Object[] {(Consumer<RawZip.E>) e -> {
-                    e.descriptor = false;
-                    e.localCrc = 5L;
-                }, "CRC-32 mismatch: local header"},
-                new Object[] {(Consumer<RawZip.E>) e -> {
-                    e.descriptor = false;
-                    e.localUsize = 9L;
-                }, "uncompressed size mismatch: local header"},
-                new Object[] {(Consumer<RawZip.E>) e -> {
-                    e.descriptor = false;
-                    e.localCsize = 1000L;
-                }, "ends before its declared compressed size"},
-                new Object[] {(Consumer<RawZip.E>) e -> {
-                    e.descriptor = false;
-                    e.localCsize = 4L;
-                }, "ends after its declared compressed size"},
-                new Object[] {(Consumer<RawZip.E>) e -> {
-                    e.method = 0;
-                    e.descriptor = false;
-                    e.localUsize = 3L;
-                }, "uncompressed size mismatch"},
+                new Object[] {
+                    (Consumer<RawZip.E>) e -> {
+                        e.descriptor = false;
+                        e.localCrc = 5L;
+                    },
+                    "CRC-32 mismatch: local header"
+                },
+                new Object[] {
+                    (Consumer<RawZip.E>) e -> {
+                        e.descriptor = false;
+                        e.localUsize = 9L;
+                    },
+                    "uncompressed size mismatch: local header"
+                },
+                new Object[] {
+                    (Consumer<RawZip.E>) e -> {
+                        e.descriptor = false;
+                        e.localCsize = 1000L;
+                    },
+                    "ends before its declared compressed size"
+                },
+                new Object[] {
+                    (Consumer<RawZip.E>) e -> {
+                        e.descriptor = false;
+                        e.localCsize = 4L;
+                    },
+                    "ends after its declared compressed size"
+                },
+                new Object[] {
+                    (Consumer<RawZip.E>) e -> {
+                        e.method = 0;
+                        e.descriptor = false;
+                        e.localUsize = 3L;
+                    },
+                    "uncompressed size mismatch"
+                },
                 new Object[] {(Consumer<RawZip.E>) e -> e.method = 12, "compression method 12"},
                 new Object[] {(Consumer<RawZip.E>) e -> e.flags = 0x809, "encrypted"},
-                new Object[] {(Consumer<RawZip.E>) e -> e.compressedOverride = new byte[] {(byte) 0xff, 1, 2},
-                        "invalid deflate data"},
+                new Object[] {
+                    (Consumer<RawZip.E>) e -> e.compressedOverride = new byte[] {(byte) 0xff, 1, 2},
+                    "invalid deflate data"
+                },
                 new Object[] {(Consumer<RawZip.E>) e -> e.extra = new byte[] {1, 0, 0, 0}, "ZIP64"},
-                new Object[] {(Consumer<RawZip.E>) e -> {
-                    e.madeBy = 3 << 8 | 20;
-                    e.external = 0120777L << 16;
-                }, "symbolic links"},
-                new Object[] {(Consumer<RawZip.E>) e -> {
-                    e.madeBy = 3 << 8 | 20;
-                    e.external = 0010644L << 16;
-                }, "irregular"},
+                new Object[] {
+                    (Consumer<RawZip.E>) e -> {
+                        e.madeBy = 3 << 8 | 20;
+                        e.external = 0120777L << 16;
+                    },
+                    "symbolic links"
+                },
+                new Object[] {
+                    (Consumer<RawZip.E>) e -> {
+                        e.madeBy = 3 << 8 | 20;
+                        e.external = 0010644L << 16;
+                    },
+                    "irregular"
+                },
                 new Object[] {(Consumer<RawZip.E>) e -> e.external = 0x10, "directory attribute"});
         for (Object[] c : cases) {
             @SuppressWarnings("unchecked")
             Consumer<RawZip.E> tweak = (Consumer<RawZip.E>) c[0];
-            assertRefused(new RawZip().add(P + "go.mod", "module example.com/m\n")
-                    .add(P + "m.go", data, tweak).build(), (String) c[1]);
+            assertRefused(
+                    new RawZip()
+                            .add(P + "go.mod", "module example.com/m\n")
+                            .add(P + "m.go", data, tweak)
+                            .build(),
+                    (String) c[1]);
         }
         // Regular Unix files are fine.
         RawZip unix = new RawZip().add(P + "m.go", data, e -> {
@@ -305,19 +340,26 @@ class ModuleZipTest {
         for (String[] c : cases) {
             assertRefused(new RawZip().add(c[0], "x").build(), c[1]);
         }
-        assertRefused(new RawZip().add(P + "README", "a").add(P + "readme", "b").build(),
+        assertRefused(
+                new RawZip().add(P + "README", "a").add(P + "readme", "b").build(),
                 "case-insensitive file name collision");
-        assertRefused(new RawZip().add(P + "Dir/a", "a").add(P + "dir/b", "b").build(),
+        assertRefused(
+                new RawZip().add(P + "Dir/a", "a").add(P + "dir/b", "b").build(),
                 "case-insensitive file name collision");
-        assertRefused(new RawZip().add(P + "K", "a").add(P + "\u212a", "b").build(),
-                "case-insensitive file name collision");
+        assertRefused(
+                new RawZip().add(P + "K", "a").add(P + "\u212a", "b").build(), "case-insensitive file name collision");
         assertRefused(new RawZip().add(P + "a", "a").add(P + "a", "b").build(), "multiple entries for file");
         assertRefused(new RawZip().add(P + "a", "a").add(P + "a/b", "b").build(), "both a file and a directory");
-        assertRefused(new RawZip().add(P + "d/", new byte[] {1}, e -> {
-            e.method = 0;
-            e.descriptor = false;
-        }).build(), "directory entry has content");
-        assertRefused(new RawZip().add(P + "s", new byte[] {1}, e -> e.method = 0).build(),
+        assertRefused(
+                new RawZip()
+                        .add(P + "d/", new byte[] {1}, e -> {
+                            e.method = 0;
+                            e.descriptor = false;
+                        })
+                        .build(),
+                "directory entry has content");
+        assertRefused(
+                new RawZip().add(P + "s", new byte[] {1}, e -> e.method = 0).build(),
                 "stored entry with a data descriptor does not give its size");
         // RawZip writes names as UTF-8, so invalid UTF-8 needs patching the bytes:
         byte[] z = new RawZip().add(P + "\u00e9", "x").build();
@@ -381,19 +423,27 @@ class ModuleZipTest {
     void sizeLimits() throws IOException {
         // A go.mod of 16 MiB + 1 zero bytes, deflated (about 16 KiB), is refused while inflating.
         byte[] bigGoMod = RawZip.deflate(new byte[(int) ModuleZip.MAX_GO_MOD + 1]);
-        assertRefused(new RawZip().add(P + "go.mod", new byte[0], e -> e.compressedOverride = bigGoMod).build(),
+        assertRefused(
+                new RawZip()
+                        .add(P + "go.mod", new byte[0], e -> e.compressedOverride = bigGoMod)
+                        .build(),
                 "go.mod file too large");
-        assertRefused(new RawZip().add(P + "LICENSE", new byte[0], e -> e.compressedOverride = bigGoMod).build(),
+        assertRefused(
+                new RawZip()
+                        .add(P + "LICENSE", new byte[0], e -> e.compressedOverride = bigGoMod)
+                        .build(),
                 "LICENSE file too large");
         // Exactly 16 MiB is allowed.
         byte[] okGoMod = new byte[(int) ModuleZip.MAX_GO_MOD];
-        assertEquals(ModuleZip.MAX_GO_MOD, check(new RawZip().add(P + "go.mod", okGoMod, e -> { }).build())
-                .uncompressedSize());
+        assertEquals(
+                ModuleZip.MAX_GO_MOD,
+                check(new RawZip().add(P + "go.mod", okGoMod, e -> {}).build()).uncompressedSize());
         // A file over 500 MiB: stream the zip so nothing that size exists in memory.
         long big = ModuleZip.MAX_ZIP_FILE + 1;
         byte[] header = localStoredHeader(P + "big", big);
-        FormatException e = assertThrows(FormatException.class, () -> ModuleZip.check(
-                new SequenceInputStream(new ByteArrayInputStream(header), zeros(big)), M, V));
+        FormatException e = assertThrows(
+                FormatException.class,
+                () -> ModuleZip.check(new SequenceInputStream(new ByteArrayInputStream(header), zeros(big)), M, V));
         assertTrue(e.getMessage().contains("too large"), e.getMessage());
         // A deflate bomb whose content exceeds 500 MiB in total is stopped while inflating.
         RawZip bomb = new RawZip();

@@ -51,11 +51,12 @@ final class RawZip {
     String comment = "";
     /** Write a ZIP64 end record and locator, with all-ones sentinels in the end record, as Go does at 65535+. */
     boolean zip64End;
+
     Long zip64Count;
     Long zip64LocatorOffset;
 
     RawZip add(String name, String data) {
-        return add(name, data.getBytes(StandardCharsets.UTF_8), e -> { });
+        return add(name, data.getBytes(StandardCharsets.UTF_8), e -> {});
     }
 
     RawZip add(String name, byte[] data, Consumer<E> tweak) {
@@ -91,8 +92,8 @@ final class RawZip {
             E e = entries.get(i);
             CRC32 crc = new CRC32();
             crc.update(e.data);
-            byte[] comp = e.compressedOverride != null ? e.compressedOverride
-                    : e.method == 8 ? deflate(e.data) : e.data;
+            byte[] comp =
+                    e.compressedOverride != null ? e.compressedOverride : e.method == 8 ? deflate(e.data) : e.data;
             offsets[i] = out.size() - prefixBytes.length;
             crcs[i] = crc.getValue();
             csizes[i] = comp.length;

@@ -25,8 +25,12 @@ import org.junit.jupiter.params.provider.ValueSource;
  * with the fixture proxy as GOPROXY (file://, no network).
  */
 class MvsVersusGoTest {
-    static final Path FIXTURES = Path.of(System.getProperty("ferry.fixtures",
-            Path.of("..", "..", "shared", "fixtures").toAbsolutePath().normalize().toString()));
+    static final Path FIXTURES = Path.of(System.getProperty(
+            "ferry.fixtures",
+            Path.of("..", "..", "shared", "fixtures")
+                    .toAbsolutePath()
+                    .normalize()
+                    .toString()));
     static final Path CORPUS = FIXTURES.resolve("gocorpus");
     static final Path GO = Path.of("/usr/bin/go");
 
@@ -36,16 +40,27 @@ class MvsVersusGoTest {
             "exclude-dependency-requirement", "exclude github.com/stretchr/testify v1.8.1\n",
             "exclude-pseudo", "exclude github.com/davecgh/go-spew v1.1.2-0.20220531140757-e69cfd0ae921\n",
             "exclude-main-requirement", "exclude golang.org/x/sys v0.2.0\n",
-            "replace-module-wide", "replace github.com/spf13/pflag => github.com/spf13/pflag"
-                    + " v1.0.6-0.20210604130154-d5e0c0615ace\n",
-            "replace-version-specific", "replace golang.org/x/sys v0.1.1 => golang.org/x/sys v0.3.0\n"
-                    + "replace github.com/stretchr/testify v1.8.1 => github.com/stretchr/testify v1.7.1\n",
+            "replace-module-wide",
+                    "replace github.com/spf13/pflag => github.com/spf13/pflag"
+                            + " v1.0.6-0.20210604130154-d5e0c0615ace\n",
+            "replace-version-specific",
+                    "replace golang.org/x/sys v0.1.1 => golang.org/x/sys v0.3.0\n"
+                            + "replace github.com/stretchr/testify v1.8.1 => github.com/stretchr/testify v1.7.1\n",
             "replace-local", "replace github.com/BurntSushi/toml => ./localtoml\n",
             "go-1.16-unpruned", "GO1.16");
 
     @ParameterizedTest
-    @ValueSource(strings = {"as-is", "exclude-dependency-requirement", "exclude-pseudo", "exclude-main-requirement",
-            "replace-module-wide", "replace-version-specific", "replace-local", "go-1.16-unpruned"})
+    @ValueSource(
+            strings = {
+                "as-is",
+                "exclude-dependency-requirement",
+                "exclude-pseudo",
+                "exclude-main-requirement",
+                "replace-module-wide",
+                "replace-version-specific",
+                "replace-local",
+                "go-1.16-unpruned"
+            })
     void buildListMatchesGoListMAll(String variant, @TempDir Path tmp) throws Exception {
         assumeTrue(Files.isExecutable(GO), "no go command at " + GO);
         assumeTrue(Files.isDirectory(CORPUS.resolve("proxy")), "no gocorpus fixture at " + CORPUS);
@@ -63,8 +78,8 @@ class MvsVersusGoTest {
         Files.createDirectories(app.resolve("localtoml"));
         Files.writeString(app.resolve("localtoml/go.mod"), "module github.com/BurntSushi/toml\n");
 
-        BuildList ours = Mvs.buildList(GoMod.parseStrict(gomod.getBytes(StandardCharsets.UTF_8)),
-                MvsVersusGoTest::fromProxyDir);
+        BuildList ours =
+                Mvs.buildList(GoMod.parseStrict(gomod.getBytes(StandardCharsets.UTF_8)), MvsVersusGoTest::fromProxyDir);
         assertTrue(ours.problems().isEmpty(), ours.problems().toString());
 
         List<String> theirs = goListMAll(app, tmp.resolve("gopath"));
@@ -72,7 +87,9 @@ class MvsVersusGoTest {
     }
 
     static GoMod fromProxyDir(ModulePath path, dev.ferry.protocols.semver.Version version) {
-        Path f = CORPUS.resolve("proxy").resolve(path.escaped()).resolve("@v")
+        Path f = CORPUS.resolve("proxy")
+                .resolve(path.escaped())
+                .resolve("@v")
                 .resolve(ModulePath.escapeVersion(version.toString()) + ".mod");
         try {
             return GoMod.parse(path + "@" + version + "/go.mod", Files.readAllBytes(f), false);

@@ -20,7 +20,8 @@ class ByteRangeTest {
     }
 
     static void contentRangeRefused(String header, String messagePart) {
-        OciFormatException e = assertThrows(OciFormatException.class, () -> ByteRange.parseContentRange(header), header);
+        OciFormatException e =
+                assertThrows(OciFormatException.class, () -> ByteRange.parseContentRange(header), header);
         assertEquals(OciErrorCode.RANGE_INVALID, e.code());
         assertTrue(e.getMessage().contains(messagePart), e.getMessage());
     }
@@ -84,7 +85,8 @@ class ByteRangeTest {
         assertEquals(new ByteRange(5, 6), ByteRange.parseContentRange("bytes 5-10/*"));
         assertEquals(new ByteRange(5, 6), ByteRange.parseContentRange("bytes 5-10/11"));
         assertEquals(new ByteRange(5, 6), ByteRange.parseContentRange(" BYTES 5-10/100 "));
-        assertEquals(new ByteRange(Long.MAX_VALUE - 1, 2),
+        assertEquals(
+                new ByteRange(Long.MAX_VALUE - 1, 2),
                 ByteRange.parseContentRange((Long.MAX_VALUE - 1) + "-" + Long.MAX_VALUE));
     }
 

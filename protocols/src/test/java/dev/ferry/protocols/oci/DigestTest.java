@@ -46,9 +46,14 @@ class DigestTest {
 
     @Test
     void unsupportedAlgorithmsThatFitTheGrammarSaySo() {
-        for (String s : new String[] {"md5:d41d8cd98f00b204e9800998ecf8427e", "sha256+b64u:LCa0a2j_xo_5m0U8HTBBNBNCLXBkg7-g-YpeiGJm564",
-                "multihash+base58:QmRZxt2b1FVZPNqd8hsiykDL3TdBDeTSPX9Kv46HmX4Gx8", "sha384:" + HEX64, "blake3:" + HEX64,
-                "sha1:da39a3ee5e6b4b0d3255bfef95601890afd80709"}) {
+        for (String s : new String[] {
+            "md5:d41d8cd98f00b204e9800998ecf8427e",
+            "sha256+b64u:LCa0a2j_xo_5m0U8HTBBNBNCLXBkg7-g-YpeiGJm564",
+            "multihash+base58:QmRZxt2b1FVZPNqd8hsiykDL3TdBDeTSPX9Kv46HmX4Gx8",
+            "sha384:" + HEX64,
+            "blake3:" + HEX64,
+            "sha1:da39a3ee5e6b4b0d3255bfef95601890afd80709"
+        }) {
             assertTrue(refused(s).getMessage().contains("unsupported digest algorithm"), s);
         }
     }
@@ -60,10 +65,20 @@ class DigestTest {
         assertTrue(refused(HEX64).getMessage().contains("algorithm:encoded"));
         assertTrue(refused(":" + HEX64).getMessage().contains("algorithm before ':' is empty"));
         assertTrue(refused("sha256:").getMessage().contains("encoded part after ':' is empty"));
-        for (String s : new String[] {"SHA256:" + HEX64, "sha256 :" + HEX64, "+sha256:" + HEX64, "sha256+:" + HEX64,
-                "sha..256:" + HEX64, "sha256:" + HEX64 + ":", "sha256:" + HEX64 + " ", " sha256:" + HEX64,
-                "sha256:" + HEX64.substring(1) + "/", "sha256:" + HEX64.substring(1) + "\u00e9",
-                "sha256:" + HEX64.substring(1) + "\n", "sh\u0000a256:" + HEX64}) {
+        for (String s : new String[] {
+            "SHA256:" + HEX64,
+            "sha256 :" + HEX64,
+            "+sha256:" + HEX64,
+            "sha256+:" + HEX64,
+            "sha..256:" + HEX64,
+            "sha256:" + HEX64 + ":",
+            "sha256:" + HEX64 + " ",
+            " sha256:" + HEX64,
+            "sha256:" + HEX64.substring(1) + "/",
+            "sha256:" + HEX64.substring(1) + "\u00e9",
+            "sha256:" + HEX64.substring(1) + "\n",
+            "sh\u0000a256:" + HEX64
+        }) {
             refused(s);
         }
     }

@@ -13,9 +13,12 @@ class ErrorBodyTest {
 
     @Test
     void shapeWithAndWithoutDetail() throws Exception {
-        assertEquals("{\"errors\":[{\"code\":\"NAME_INVALID\",\"message\":\"bad name\"}]}",
+        assertEquals(
+                "{\"errors\":[{\"code\":\"NAME_INVALID\",\"message\":\"bad name\"}]}",
                 new String(ErrorBody.json(OciErrorCode.NAME_INVALID, "bad name", null), StandardCharsets.UTF_8));
-        JsonNode e = JSON.readTree(ErrorBody.json(OciErrorCode.BLOB_UNKNOWN, "no blob", "sha256:x")).get("errors").get(0);
+        JsonNode e = JSON.readTree(ErrorBody.json(OciErrorCode.BLOB_UNKNOWN, "no blob", "sha256:x"))
+                .get("errors")
+                .get(0);
         assertEquals("BLOB_UNKNOWN", e.get("code").asText());
         assertEquals("no blob", e.get("message").asText());
         assertEquals("sha256:x", e.get("detail").asText());
@@ -23,7 +26,9 @@ class ErrorBodyTest {
 
     @Test
     void nullMessageIsTheDescription() throws Exception {
-        JsonNode e = JSON.readTree(ErrorBody.json(OciErrorCode.UNAVAILABLE, null, null)).get("errors").get(0);
+        JsonNode e = JSON.readTree(ErrorBody.json(OciErrorCode.UNAVAILABLE, null, null))
+                .get("errors")
+                .get(0);
         assertEquals("service unavailable", e.get("message").asText());
         assertFalse(e.has("detail"));
     }
@@ -31,7 +36,9 @@ class ErrorBodyTest {
     @Test
     void anyTextStaysValidJson() throws Exception {
         String nasty = "\"}]},{\\\u0000\n\t\u2028\u00e9\ud83d\ude00 </script>";
-        JsonNode e = JSON.readTree(ErrorBody.json(OciErrorCode.MANIFEST_INVALID, nasty, nasty)).get("errors").get(0);
+        JsonNode e = JSON.readTree(ErrorBody.json(OciErrorCode.MANIFEST_INVALID, nasty, nasty))
+                .get("errors")
+                .get(0);
         assertEquals(nasty, e.get("message").asText());
         assertEquals(nasty, e.get("detail").asText());
         JsonNode lone = JSON.readTree(ErrorBody.json(OciErrorCode.MANIFEST_INVALID, "a\ud800b\udc00", null));

@@ -73,7 +73,9 @@ class ManifestTest {
         assertEquals(Map.of(), m.config().annotations());
         assertEquals(1, m.layers().size());
         assertEquals(0, m.layers().get(0).size());
-        assertEquals(Map.of("org.opencontainers.image.title", "a.txt"), m.layers().get(0).annotations());
+        assertEquals(
+                Map.of("org.opencontainers.image.title", "a.txt"),
+                m.layers().get(0).annotations());
         assertEquals(List.of("b", "a"), List.copyOf(m.annotations().keySet()), "annotations keep document order");
         assertEquals(List.of(), m.manifests());
         assertNull(m.subject());
@@ -91,8 +93,12 @@ class ManifestTest {
         assertEquals(List.of(), m.layers());
         assertEquals(3, m.manifests().size());
         assertEquals(m.manifests(), m.references());
-        assertEquals(new Descriptor.Platform("linux", "amd64", null, null), m.manifests().get(0).platform());
-        assertEquals(new Descriptor.Platform("linux", "arm64", "v8", "6.1"), m.manifests().get(1).platform());
+        assertEquals(
+                new Descriptor.Platform("linux", "amd64", null, null),
+                m.manifests().get(0).platform());
+        assertEquals(
+                new Descriptor.Platform("linux", "arm64", "v8", "6.1"),
+                m.manifests().get(1).platform());
         assertEquals("linux/arm64/v8", m.manifests().get(1).platform().toString());
         assertNull(m.manifests().get(2).platform());
         assertNull(m.effectiveArtifactType());
@@ -101,7 +107,9 @@ class ManifestTest {
     @Test
     void mediaTypeFromContentTypeWhenTheFieldIsAbsent() {
         String noField = IMAGE.replace("\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",", "");
-        assertEquals(MediaTypes.OCI_MANIFEST, parse(noField, " Application/VND.oci.image.manifest.v1+json ").mediaType());
+        assertEquals(
+                MediaTypes.OCI_MANIFEST,
+                parse(noField, " Application/VND.oci.image.manifest.v1+json ").mediaType());
         refused(noField, null, "no mediaType field and came without a Content-Type");
         refused(noField, "", "no mediaType field");
         refused(noField, "application/json", "unsupported manifest media type \"application/json\"");
@@ -146,22 +154,35 @@ class ManifestTest {
         refused("{", MediaTypes.OCI_MANIFEST, "not valid JSON");
         refused(IMAGE + "{}", MediaTypes.OCI_MANIFEST, "not valid JSON");
         refused(IMAGE.replace("\"schemaVersion\":2,", ""), null, "schemaVersion is missing");
-        refused(IMAGE.replace("\"schemaVersion\":2", "\"schemaVersion\":3"), null, "schemaVersion must be the integer 2, not \"3\"");
+        refused(
+                IMAGE.replace("\"schemaVersion\":2", "\"schemaVersion\":3"),
+                null,
+                "schemaVersion must be the integer 2, not \"3\"");
         refused(IMAGE.replace("\"schemaVersion\":2", "\"schemaVersion\":2.0"), null, "schemaVersion must be");
         refused(IMAGE.replace("\"schemaVersion\":2", "\"schemaVersion\":\"2\""), null, "schemaVersion must be");
-        refused(IMAGE.replace("\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\"", "\"mediaType\":7"),
-                null, "mediaType must be a string, not a number");
+        refused(
+                IMAGE.replace("\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\"", "\"mediaType\":7"),
+                null,
+                "mediaType must be a string, not a number");
         refused(IMAGE.replace("\"config\"", "\"konfig\""), null, "config is missing");
         refused(IMAGE.replace("\"layers\"", "\"lairs\""), null, "layers is missing");
-        refused(IMAGE.replace("\"layers\":[", "\"layers\":{\"x\":[").replace("}}],", "}}]},"), null,
+        refused(
+                IMAGE.replace("\"layers\":[", "\"layers\":{\"x\":[").replace("}}],", "}}]},"),
+                null,
                 "layers must be an array, not an object");
         refused(INDEX.replace("\"manifests\"", "\"manifestz\""), null, "manifests is missing");
-        refused(IMAGE.replace("\"annotations\":{\"b\":\"2\"", "\"annotations\":{\"b\":2"), null,
+        refused(
+                IMAGE.replace("\"annotations\":{\"b\":\"2\"", "\"annotations\":{\"b\":2"),
+                null,
                 "annotations[\"b\"] must be a string, not a number");
-        refused(IMAGE.replace("\"annotations\":{\"b\":\"2\",\"a\":\"1\"}", "\"annotations\":[]"), null,
+        refused(
+                IMAGE.replace("\"annotations\":{\"b\":\"2\",\"a\":\"1\"}", "\"annotations\":[]"),
+                null,
                 "annotations must be an object of strings");
         refused(IMAGE.replace("\"unknownField\"", "\"artifactType\""), null, "artifactType must be a string");
-        refused(IMAGE.replace("\"unknownField\":[1,2,{\"x\":null}]", "\"artifactType\":\"not a type\""), null,
+        refused(
+                IMAGE.replace("\"unknownField\":[1,2,{\"x\":null}]", "\"artifactType\":\"not a type\""),
+                null,
                 "artifactType \"not a type\" is not a media type");
     }
 
@@ -171,25 +192,46 @@ class ManifestTest {
         refused(IMAGE.replace("\"size\":0", "\"size\":1.5"), null, "layers[0].size must be an integer, not \"1.5\"");
         refused(IMAGE.replace("\"size\":0", "\"size\":1e3"), null, "layers[0].size must be an integer");
         refused(IMAGE.replace("\"size\":0", "\"size\":\"0\""), null, "layers[0].size must be an integer");
-        refused(IMAGE.replace("\"size\":0", "\"size\":99999999999999999999999"), null, "layers[0].size must be between");
+        refused(
+                IMAGE.replace("\"size\":0", "\"size\":99999999999999999999999"),
+                null,
+                "layers[0].size must be between");
         refused(IMAGE.replace(",\"size\":7", ""), null, "config.size is missing");
         refused(IMAGE.replace("\"digest\":\"" + D1 + "\",", ""), null, "config.digest is missing");
-        refused(IMAGE.replace(D2, "md5:d41d8cd98f00b204e9800998ecf8427e"), null,
+        refused(
+                IMAGE.replace(D2, "md5:d41d8cd98f00b204e9800998ecf8427e"),
+                null,
                 "layers[0].digest: invalid digest \"md5:d41d8cd98f00b204e9800998ecf8427e\": unsupported");
         refused(IMAGE.replace(D2, "sha256:" + "A".repeat(64)), null, "layers[0].digest: invalid digest");
-        refused(IMAGE.replace("\"mediaType\":\"application/vnd.oci.image.config.v1+json\",", ""), null,
+        refused(
+                IMAGE.replace("\"mediaType\":\"application/vnd.oci.image.config.v1+json\",", ""),
+                null,
                 "config.mediaType is missing");
-        refused(IMAGE.replace("application/vnd.oci.image.layer.v1.tar+gzip", "tar gzip"), null,
+        refused(
+                IMAGE.replace("application/vnd.oci.image.layer.v1.tar+gzip", "tar gzip"),
+                null,
                 "layers[0].mediaType \"tar gzip\" is not a media type");
         refused(IMAGE.replace("application/vnd.oci.image.layer.v1.tar+gzip", "a/b; x=y"), null, "is not a media type");
-        refused(IMAGE.replace("\"layers\":[{", "\"layers\":[3,{"), null, "layers[0] must be a descriptor object, not a number");
-        refused(INDEX.replace("{\"architecture\":\"amd64\",\"os\":\"linux\"}", "{\"architecture\":\"amd64\"}"), null,
+        refused(
+                IMAGE.replace("\"layers\":[{", "\"layers\":[3,{"),
+                null,
+                "layers[0] must be a descriptor object, not a number");
+        refused(
+                INDEX.replace("{\"architecture\":\"amd64\",\"os\":\"linux\"}", "{\"architecture\":\"amd64\"}"),
+                null,
                 "manifests[0].platform.os is missing");
-        refused(INDEX.replace("{\"architecture\":\"amd64\",\"os\":\"linux\"}", "{\"os\":\"linux\"}"), null,
+        refused(
+                INDEX.replace("{\"architecture\":\"amd64\",\"os\":\"linux\"}", "{\"os\":\"linux\"}"),
+                null,
                 "manifests[0].platform.architecture is missing");
-        refused(INDEX.replace("{\"architecture\":\"amd64\",\"os\":\"linux\"}", "\"linux/amd64\""), null,
+        refused(
+                INDEX.replace("{\"architecture\":\"amd64\",\"os\":\"linux\"}", "\"linux/amd64\""),
+                null,
                 "manifests[0].platform must be an object");
-        refused(INDEX.replace("\"variant\":\"v8\"", "\"variant\":8"), null, "manifests[1].platform.variant must be a string");
+        refused(
+                INDEX.replace("\"variant\":\"v8\"", "\"variant\":8"),
+                null,
+                "manifests[1].platform.variant must be a string");
     }
 
     @Test
@@ -207,15 +249,21 @@ class ManifestTest {
         assertEquals(Digest.parse(D3), m.subject().digest());
         assertEquals(List.of(m.config()), m.references(), "the subject need not exist, so it is no reference");
         refused(artifact.replace("\"size\":477", "\"size\":-477"), null, "subject.size");
-        refused(artifact.replace("\"subject\":{", "\"subject\":[{").replace("477}}", "477}]}"), null,
+        refused(
+                artifact.replace("\"subject\":{", "\"subject\":[{").replace("477}}", "477}]}"),
+                null,
                 "subject must be a descriptor object");
-        Manifest index = parse(INDEX.replace("\"manifests\"", "\"artifactType\":\"application/x.y\",\"manifests\""), null);
+        Manifest index =
+                parse(INDEX.replace("\"manifests\"", "\"artifactType\":\"application/x.y\",\"manifests\""), null);
         assertEquals("application/x.y", index.effectiveArtifactType());
     }
 
     @Test
     void duplicateKeysAreRefused() {
-        refused(IMAGE.replace("\"schemaVersion\":2,", "\"schemaVersion\":2,\"schemaVersion\":2,"), null, "Duplicate field");
+        refused(
+                IMAGE.replace("\"schemaVersion\":2,", "\"schemaVersion\":2,\"schemaVersion\":2,"),
+                null,
+                "Duplicate field");
         refused(IMAGE.replace("\"size\":0", "\"size\":0,\"size\":1"), null, "Duplicate field 'size'");
         refused(IMAGE.replace("\"config\"", "\"layers\":[],\"config\""), null, "Duplicate field 'layers'");
     }
@@ -229,7 +277,10 @@ class ManifestTest {
         bad[at + 1] = (byte) 0x28; // not a continuation byte
         refused(bad, null, OciErrorCode.MANIFEST_INVALID, "not valid UTF-8");
         refused(IMAGE.getBytes(StandardCharsets.UTF_16), null, OciErrorCode.MANIFEST_INVALID, "not valid UTF-8");
-        refused(IMAGE.replace("a.txt", "a\u0001").getBytes(StandardCharsets.UTF_8), null, OciErrorCode.MANIFEST_INVALID,
+        refused(
+                IMAGE.replace("a.txt", "a\u0001").getBytes(StandardCharsets.UTF_8),
+                null,
+                OciErrorCode.MANIFEST_INVALID,
                 "CTRL-CHAR");
         refused((byte[]) null, null, OciErrorCode.MANIFEST_INVALID, "missing");
         byte[] padded = (IMAGE + " ".repeat(Manifest.MAX_SIZE - IMAGE.length())).getBytes(StandardCharsets.UTF_8);
@@ -252,8 +303,8 @@ class ManifestTest {
             refused("[".repeat(100_000) + "]".repeat(100_000), null, "not valid JSON");
             refused("{\"a\":".repeat(100_000) + "1" + "}".repeat(100_000), null, "not valid JSON");
             refused("{\"schemaVersion\":2,\"size\":" + "9".repeat(2_000_000) + "}", null, "not valid JSON");
-            StringBuilder many = new StringBuilder("{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_INDEX
-                    + "\",\"manifests\":[");
+            StringBuilder many = new StringBuilder(
+                    "{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_INDEX + "\",\"manifests\":[");
             String entry = "{\"mediaType\":\"a/b\",\"digest\":\"" + D1 + "\",\"size\":1},";
             while (many.length() + entry.length() < Manifest.MAX_SIZE - 100) {
                 many.append(entry);
@@ -267,8 +318,9 @@ class ManifestTest {
 
     static Path layout() {
         Path p = Path.of("/work/shared/fixtures/oci/layout");
-        return Files.isDirectory(p) ? p : Path.of(System.getProperty("ferry.fixtures", "../../shared/fixtures"), "oci",
-                "layout");
+        return Files.isDirectory(p)
+                ? p
+                : Path.of(System.getProperty("ferry.fixtures", "../../shared/fixtures"), "oci", "layout");
     }
 
     @Test
@@ -288,7 +340,9 @@ class ManifestTest {
             }
             byte[] bytes = Files.readAllBytes(blobs.resolve(d.digest().hex()));
             assertEquals(d.size(), bytes.length, d.digest().toString());
-            assertEquals(d.digest(), Digest.sha256(MessageDigest.getInstance("SHA-256").digest(bytes)));
+            assertEquals(
+                    d.digest(),
+                    Digest.sha256(MessageDigest.getInstance("SHA-256").digest(bytes)));
             Manifest m = Manifest.parse(bytes, d.mediaType());
             assertEquals(d.mediaType(), m.mediaType());
             JsonNode tree = json.readTree(bytes);
@@ -307,7 +361,10 @@ class ManifestTest {
             for (int i = 0; i < refs.size(); i++) {
                 assertDescribes(expected.get(i), refs.get(i));
                 if (!m.isIndex()) {
-                    assertTrue(Files.isRegularFile(blobs.resolve(refs.get(i).digest().hex())), "blob in the layout");
+                    assertTrue(
+                            Files.isRegularFile(
+                                    blobs.resolve(refs.get(i).digest().hex())),
+                            "blob in the layout");
                 }
             }
         }
@@ -325,8 +382,12 @@ class ManifestTest {
         } else {
             assertEquals(p.get("os").asText(), d.platform().os());
             assertEquals(p.get("architecture").asText(), d.platform().architecture());
-            assertEquals(p.has("variant") ? p.get("variant").asText() : null, d.platform().variant());
+            assertEquals(
+                    p.has("variant") ? p.get("variant").asText() : null,
+                    d.platform().variant());
         }
-        assertEquals(json.has("annotations") ? json.get("annotations").size() : 0, d.annotations().size());
+        assertEquals(
+                json.has("annotations") ? json.get("annotations").size() : 0,
+                d.annotations().size());
     }
 }

@@ -65,8 +65,15 @@ class OciFuzzTest {
         try {
             r = RegistryRequest.parse(s);
         } catch (OciFormatException e) {
-            assertTrue(java.util.Set.of(OciErrorCode.NAME_UNKNOWN, OciErrorCode.NAME_INVALID, OciErrorCode.TAG_INVALID,
-                    OciErrorCode.DIGEST_INVALID, OciErrorCode.BLOB_UPLOAD_UNKNOWN).contains(e.code()), e.code()::name);
+            assertTrue(
+                    java.util.Set.of(
+                                    OciErrorCode.NAME_UNKNOWN,
+                                    OciErrorCode.NAME_INVALID,
+                                    OciErrorCode.TAG_INVALID,
+                                    OciErrorCode.DIGEST_INVALID,
+                                    OciErrorCode.BLOB_UPLOAD_UNKNOWN)
+                            .contains(e.code()),
+                    e.code()::name);
             assertPrintable(e);
             return;
         }
@@ -80,7 +87,8 @@ class OciFuzzTest {
         try {
             m = Manifest.parse(bytes, contentType);
         } catch (OciFormatException e) {
-            assertTrue(e.code() == OciErrorCode.MANIFEST_INVALID || e.code() == OciErrorCode.SIZE_TOO_LARGE,
+            assertTrue(
+                    e.code() == OciErrorCode.MANIFEST_INVALID || e.code() == OciErrorCode.SIZE_TOO_LARGE,
                     e.code()::name);
             assertPrintable(e);
             return;
@@ -123,27 +131,47 @@ class OciFuzzTest {
 
     // --- seeds ---
 
-    static final List<String> NAMES = List.of("library/tiny", "apps/nested/tags", "a.b_c__d-e--f/x", "a",
-            "docker.io/library/alpine", "a".repeat(255), "x/" + "y".repeat(252));
+    static final List<String> NAMES = List.of(
+            "library/tiny",
+            "apps/nested/tags",
+            "a.b_c__d-e--f/x",
+            "a",
+            "docker.io/library/alpine",
+            "a".repeat(255),
+            "x/" + "y".repeat(252));
 
-    static final List<String> REFERENCES = List.of("latest", "1.0", "_x", "v1.2.3-rc.1",
+    static final List<String> REFERENCES = List.of(
+            "latest",
+            "1.0",
+            "_x",
+            "v1.2.3-rc.1",
             "sha256:" + "b2302881ff0e3e948d5b997559bd2661fad201c00688554156cdb97d3cb2a989",
-            "sha512:" + "a".repeat(128), "sha256+b64u:abc", "md5:00");
+            "sha512:" + "a".repeat(128),
+            "sha256+b64u:abc",
+            "md5:00");
 
-    static final List<String> REGISTRY_PATHS = List.of("/v2/", "/v2/_catalog", "/v2/library/alpine/manifests/latest",
-            "/v2/a/manifests/b/manifests/" + "sha256:" + "b2302881ff0e3e948d5b997559bd2661fad201c00688554156cdb97d3cb2a989",
-            "/v2/team/app/blobs/sha512:" + "a".repeat(128), "/v2/team/app/blobs/uploads/",
-            "/v2/team/app/blobs/uploads/3f1c-AB_x=", "/v2/apps/nested/tags/tags/list",
-            "/v2/x/referrers/sha256:" + "0".repeat(64), "/v2/a%2fb/../manifests/%2e%2e");
+    static final List<String> REGISTRY_PATHS = List.of(
+            "/v2/",
+            "/v2/_catalog",
+            "/v2/library/alpine/manifests/latest",
+            "/v2/a/manifests/b/manifests/" + "sha256:"
+                    + "b2302881ff0e3e948d5b997559bd2661fad201c00688554156cdb97d3cb2a989",
+            "/v2/team/app/blobs/sha512:" + "a".repeat(128),
+            "/v2/team/app/blobs/uploads/",
+            "/v2/team/app/blobs/uploads/3f1c-AB_x=",
+            "/v2/apps/nested/tags/tags/list",
+            "/v2/x/referrers/sha256:" + "0".repeat(64),
+            "/v2/a%2fb/../manifests/%2e%2e");
 
-    static final List<String> RANGES = List.of("bytes=0-1023", "bytes=5-", "bytes=-3", "0-1023", "bytes 5-10/*",
-            "bytes 5-10/11", "bytes=1-2,3-4");
+    static final List<String> RANGES =
+            List.of("bytes=0-1023", "bytes=5-", "bytes=-3", "0-1023", "bytes 5-10/*", "bytes 5-10/11", "bytes=1-2,3-4");
 
     static List<String> manifestSeeds() throws Exception {
         List<String> seeds = new ArrayList<>(List.of(ManifestTest.IMAGE, ManifestTest.INDEX));
         Path blobs = ManifestTest.layout().resolve("blobs/sha256");
         seeds.add(Files.readString(ManifestTest.layout().resolve("index.json")));
-        for (String hex : List.of("1144e24581d2d93d7dad6ee3cd53b1acac0bce25b54d5e04dceffb910831345b",
+        for (String hex : List.of(
+                "1144e24581d2d93d7dad6ee3cd53b1acac0bce25b54d5e04dceffb910831345b",
                 "097ce0905bf1384886e3287e295693336c49e6f4f73d1975e5e5809f832de417")) {
             Path p = blobs.resolve(hex);
             if (Files.exists(p)) {
@@ -195,14 +223,17 @@ class OciFuzzTest {
 
     @Test
     void manifestsAsBytes() throws Exception {
-        List<byte[]> seeds = manifestSeeds().stream().map(s -> s.getBytes(StandardCharsets.UTF_8)).toList();
+        List<byte[]> seeds = manifestSeeds().stream()
+                .map(s -> s.getBytes(StandardCharsets.UTF_8))
+                .toList();
         Random r = new Random(SEED ^ 0x0c1);
         for (int i = 0; i < ITERATIONS; i++) {
             byte[] in = i < seeds.size() ? seeds.get(i) : mutate(r, seeds.get(r.nextInt(seeds.size())));
             try {
                 manifest(in, null);
             } catch (Throwable t) {
-                throw new AssertionError("Manifest.parse failed on input " + HexFormat.of().formatHex(in) + ": " + t, t);
+                throw new AssertionError(
+                        "Manifest.parse failed on input " + HexFormat.of().formatHex(in) + ": " + t, t);
             }
         }
     }
@@ -273,8 +304,11 @@ class OciFuzzTest {
     private static final class FormatQuote {
         static String of(String s) {
             StringBuilder b = new StringBuilder("\"");
-            s.codePoints().forEach(c -> b.append(c >= 0x20 && c < 0x7f && c != '"' && c != '\\'
-                    ? String.valueOf((char) c) : String.format("\\u{%x}", c)));
+            s.codePoints()
+                    .forEach(c -> b.append(
+                            c >= 0x20 && c < 0x7f && c != '"' && c != '\\'
+                                    ? String.valueOf((char) c)
+                                    : String.format("\\u{%x}", c)));
             return b.append('"').toString();
         }
     }

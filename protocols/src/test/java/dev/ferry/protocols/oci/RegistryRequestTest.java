@@ -29,14 +29,18 @@ class RegistryRequestTest {
         assertEquals(new Base(), RegistryRequest.parse("/v2"));
         assertEquals(new Base(), RegistryRequest.parse("/v2/"));
         assertEquals(new Catalog(), RegistryRequest.parse("/v2/_catalog"));
-        assertEquals(new Manifest(ALPINE, Reference.parse("latest")),
+        assertEquals(
+                new Manifest(ALPINE, Reference.parse("latest")),
                 RegistryRequest.parse("/v2/library/alpine/manifests/latest"));
-        assertEquals(new Manifest(ALPINE, new Reference.ByDigest(DIGEST)),
+        assertEquals(
+                new Manifest(ALPINE, new Reference.ByDigest(DIGEST)),
                 RegistryRequest.parse("/v2/library/alpine/manifests/" + D));
         assertEquals(new Blob(ALPINE, DIGEST), RegistryRequest.parse("/v2/library/alpine/blobs/" + D));
         assertEquals(new BlobUpload(ALPINE, null), RegistryRequest.parse("/v2/library/alpine/blobs/uploads/"));
         assertEquals(new BlobUpload(ALPINE, null), RegistryRequest.parse("/v2/library/alpine/blobs/uploads"));
-        assertEquals(new BlobUpload(ALPINE, "3f1c-AB_x="), RegistryRequest.parse("/v2/library/alpine/blobs/uploads/3f1c-AB_x="));
+        assertEquals(
+                new BlobUpload(ALPINE, "3f1c-AB_x="),
+                RegistryRequest.parse("/v2/library/alpine/blobs/uploads/3f1c-AB_x="));
         assertEquals(new Tags(ALPINE), RegistryRequest.parse("/v2/library/alpine/tags/list"));
         assertEquals(new Referrers(ALPINE, DIGEST), RegistryRequest.parse("/v2/library/alpine/referrers/" + D));
     }
@@ -44,12 +48,15 @@ class RegistryRequestTest {
     /** The name takes everything up to the last API suffix, so its components may be the API's own words. */
     @Test
     void theLastSuffixWins() {
-        assertEquals(new Manifest(RepositoryName.parse("a/manifests/b"), Reference.parse("latest")),
+        assertEquals(
+                new Manifest(RepositoryName.parse("a/manifests/b"), Reference.parse("latest")),
                 RegistryRequest.parse("/v2/a/manifests/b/manifests/latest"));
         assertEquals(new Tags(RepositoryName.parse("tags/list")), RegistryRequest.parse("/v2/tags/list/tags/list"));
-        assertEquals(new Blob(RepositoryName.parse("blobs/uploads"), DIGEST),
+        assertEquals(
+                new Blob(RepositoryName.parse("blobs/uploads"), DIGEST),
                 RegistryRequest.parse("/v2/blobs/uploads/blobs/" + D));
-        assertEquals(new BlobUpload(RepositoryName.parse("referrers"), null),
+        assertEquals(
+                new BlobUpload(RepositoryName.parse("referrers"), null),
                 RegistryRequest.parse("/v2/referrers/blobs/uploads/"));
         // "uploads" with no '/' after it is still the upload endpoint (the '/' before a session id is optional)
         assertEquals(new BlobUpload(RepositoryName.parse("a"), "x1"), RegistryRequest.parse("/v2/a/blobs/uploadsx1"));
@@ -57,9 +64,16 @@ class RegistryRequestTest {
 
     @Test
     void everyRequestIsNamedByItsPath() {
-        for (String p : List.of("/v2/", "/v2/_catalog", "/v2/library/alpine/manifests/latest",
-                "/v2/library/alpine/manifests/" + D, "/v2/a/blobs/" + D, "/v2/a/b/c/blobs/uploads/",
-                "/v2/a/blobs/uploads/abc", "/v2/a/tags/list", "/v2/a/referrers/" + D)) {
+        for (String p : List.of(
+                "/v2/",
+                "/v2/_catalog",
+                "/v2/library/alpine/manifests/latest",
+                "/v2/library/alpine/manifests/" + D,
+                "/v2/a/blobs/" + D,
+                "/v2/a/b/c/blobs/uploads/",
+                "/v2/a/blobs/uploads/abc",
+                "/v2/a/tags/list",
+                "/v2/a/referrers/" + D)) {
             RegistryRequest r = RegistryRequest.parse(p);
             assertEquals(p, r.path());
             assertEquals(r, RegistryRequest.parse(r.path()));
@@ -70,80 +84,90 @@ class RegistryRequestTest {
     void eachResourceSaysItsMethods() {
         assertEquals("GET, HEAD", new Base().allow());
         assertEquals("GET, HEAD", new Catalog().allow());
-        assertEquals("GET, HEAD, PUT, DELETE", RegistryRequest.parse("/v2/a/manifests/x").allow());
-        assertEquals("GET, HEAD, DELETE", RegistryRequest.parse("/v2/a/blobs/" + D).allow());
+        assertEquals(
+                "GET, HEAD, PUT, DELETE",
+                RegistryRequest.parse("/v2/a/manifests/x").allow());
+        assertEquals(
+                "GET, HEAD, DELETE", RegistryRequest.parse("/v2/a/blobs/" + D).allow());
         assertEquals("POST", RegistryRequest.parse("/v2/a/blobs/uploads/").allow());
-        assertEquals("GET, PATCH, PUT, DELETE", RegistryRequest.parse("/v2/a/blobs/uploads/s1").allow());
+        assertEquals(
+                "GET, PATCH, PUT, DELETE",
+                RegistryRequest.parse("/v2/a/blobs/uploads/s1").allow());
         assertEquals("GET, HEAD", RegistryRequest.parse("/v2/a/tags/list").allow());
         assertEquals("GET, HEAD", RegistryRequest.parse("/v2/a/referrers/" + D).allow());
     }
 
     @ParameterizedTest(name = "{0} -> {1}")
-    @CsvSource(delimiter = ' ', value = {
-            // not an API path at all
-            "/v2/a/b/ NAME_UNKNOWN",
-            "/v2/_catalog/ NAME_UNKNOWN",
-            "/v2/a/tags/list/ NAME_UNKNOWN",
-            "/v2/a/tags NAME_UNKNOWN",
-            "/v2/a/manifests/x/y NAME_UNKNOWN",
-            "/v2//manifests/x NAME_UNKNOWN",
-            "/v2/manifests/x NAME_UNKNOWN",
-            "/v2/token NAME_UNKNOWN",
-            "/v3/a/manifests/x NAME_UNKNOWN",
-            "/V2/a/manifests/x NAME_UNKNOWN",
-            "v2/a/manifests/x NAME_UNKNOWN",
-            " NAME_UNKNOWN",
-            // names, path traversal and encodings
-            "/v2/Library/alpine/manifests/latest NAME_INVALID",
-            "/v2/library/../alpine/manifests/latest NAME_INVALID",
-            "/v2/../../etc/passwd/manifests/latest NAME_INVALID",
-            "/v2/a/./b/manifests/latest NAME_INVALID",
-            "/v2/a//b/manifests/latest NAME_INVALID",
-            "/v2/a//manifests/latest NAME_INVALID",
-            "/v2/-a/manifests/latest NAME_INVALID",
-            "/v2/a%2fb/manifests/latest NAME_INVALID",
-            "/v2/a/%2e%2e/b/manifests/latest NAME_INVALID",
-            "/v2/a%00b/manifests/latest NAME_INVALID",
-            "/v2/a\\b/manifests/latest NAME_INVALID",
-            "/v2/a;b/manifests/latest NAME_INVALID",
-            "/v2/caf\u00e9/manifests/latest NAME_INVALID",
-            // the name is checked before what follows it
-            "/v2/A/manifests/-x NAME_INVALID",
-            "/v2/A/blobs/md5:00 NAME_INVALID",
-            // references
-            "/v2/a/manifests/-latest TAG_INVALID",
-            "/v2/a/manifests/.hidden TAG_INVALID",
-            "/v2/a/manifests/.. TAG_INVALID",
-            "/v2/a/manifests/%2e%2e TAG_INVALID",
-            "/v2/a/manifests/ TAG_INVALID",
-            "/v2/a/manifests/sha256:xyz DIGEST_INVALID",
-            // digests
-            "/v2/a/blobs/md5:d41d8cd98f00b204e9800998ecf8427e DIGEST_INVALID",
-            "/v2/a/blobs/sha256:abc DIGEST_INVALID",
-            "/v2/a/blobs/sha256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA DIGEST_INVALID",
-            "/v2/a/blobs/ DIGEST_INVALID",
-            "/v2/a/blobs/.. DIGEST_INVALID",
-            "/v2/a/blobs/sha256%3a" + "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa DIGEST_INVALID",
-            "/v2/a/referrers/sha1:da39a3ee5e6b4b0d3255bfef95601890afd80709 DIGEST_INVALID",
-            "/v2/a/referrers/ DIGEST_INVALID",
-            // upload sessions
-            "/v2/a/blobs/uploads/a.b BLOB_UPLOAD_UNKNOWN",
-            "/v2/a/blobs/uploads/.. BLOB_UPLOAD_UNKNOWN",
-            "/v2/a/blobs/uploads/%2e%2e BLOB_UPLOAD_UNKNOWN",
-            "/v2/a/blobs/uploads/a%2fb BLOB_UPLOAD_UNKNOWN",
-    })
+    @CsvSource(
+            delimiter = ' ',
+            value = {
+                // not an API path at all
+                "/v2/a/b/ NAME_UNKNOWN",
+                "/v2/_catalog/ NAME_UNKNOWN",
+                "/v2/a/tags/list/ NAME_UNKNOWN",
+                "/v2/a/tags NAME_UNKNOWN",
+                "/v2/a/manifests/x/y NAME_UNKNOWN",
+                "/v2//manifests/x NAME_UNKNOWN",
+                "/v2/manifests/x NAME_UNKNOWN",
+                "/v2/token NAME_UNKNOWN",
+                "/v3/a/manifests/x NAME_UNKNOWN",
+                "/V2/a/manifests/x NAME_UNKNOWN",
+                "v2/a/manifests/x NAME_UNKNOWN",
+                " NAME_UNKNOWN",
+                // names, path traversal and encodings
+                "/v2/Library/alpine/manifests/latest NAME_INVALID",
+                "/v2/library/../alpine/manifests/latest NAME_INVALID",
+                "/v2/../../etc/passwd/manifests/latest NAME_INVALID",
+                "/v2/a/./b/manifests/latest NAME_INVALID",
+                "/v2/a//b/manifests/latest NAME_INVALID",
+                "/v2/a//manifests/latest NAME_INVALID",
+                "/v2/-a/manifests/latest NAME_INVALID",
+                "/v2/a%2fb/manifests/latest NAME_INVALID",
+                "/v2/a/%2e%2e/b/manifests/latest NAME_INVALID",
+                "/v2/a%00b/manifests/latest NAME_INVALID",
+                "/v2/a\\b/manifests/latest NAME_INVALID",
+                "/v2/a;b/manifests/latest NAME_INVALID",
+                "/v2/caf\u00e9/manifests/latest NAME_INVALID",
+                // the name is checked before what follows it
+                "/v2/A/manifests/-x NAME_INVALID",
+                "/v2/A/blobs/md5:00 NAME_INVALID",
+                // references
+                "/v2/a/manifests/-latest TAG_INVALID",
+                "/v2/a/manifests/.hidden TAG_INVALID",
+                "/v2/a/manifests/.. TAG_INVALID",
+                "/v2/a/manifests/%2e%2e TAG_INVALID",
+                "/v2/a/manifests/ TAG_INVALID",
+                "/v2/a/manifests/sha256:xyz DIGEST_INVALID",
+                // digests
+                "/v2/a/blobs/md5:d41d8cd98f00b204e9800998ecf8427e DIGEST_INVALID",
+                "/v2/a/blobs/sha256:abc DIGEST_INVALID",
+                "/v2/a/blobs/sha256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA DIGEST_INVALID",
+                "/v2/a/blobs/ DIGEST_INVALID",
+                "/v2/a/blobs/.. DIGEST_INVALID",
+                "/v2/a/blobs/sha256%3a"
+                        + "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa DIGEST_INVALID",
+                "/v2/a/referrers/sha1:da39a3ee5e6b4b0d3255bfef95601890afd80709 DIGEST_INVALID",
+                "/v2/a/referrers/ DIGEST_INVALID",
+                // upload sessions
+                "/v2/a/blobs/uploads/a.b BLOB_UPLOAD_UNKNOWN",
+                "/v2/a/blobs/uploads/.. BLOB_UPLOAD_UNKNOWN",
+                "/v2/a/blobs/uploads/%2e%2e BLOB_UPLOAD_UNKNOWN",
+                "/v2/a/blobs/uploads/a%2fb BLOB_UPLOAD_UNKNOWN",
+            })
     void refusedWithTheSpecCode(String path, OciErrorCode code) {
         assertRefused(path == null ? "" : path, code);
     }
 
     @Test
     void limits() {
-        assertRefused("/v2/" + "a/".repeat(127) + "bc/manifests/x", OciErrorCode.NAME_INVALID);   // 256 characters
-        assertEquals(new Manifest(RepositoryName.parse("a/".repeat(127) + "b"), Reference.parse("x")),
+        assertRefused("/v2/" + "a/".repeat(127) + "bc/manifests/x", OciErrorCode.NAME_INVALID); // 256 characters
+        assertEquals(
+                new Manifest(RepositoryName.parse("a/".repeat(127) + "b"), Reference.parse("x")),
                 RegistryRequest.parse("/v2/" + "a/".repeat(127) + "b/manifests/x"));
         assertRefused("/v2/a/manifests/" + "t".repeat(129), OciErrorCode.TAG_INVALID);
         assertRefused("/v2/a/blobs/uploads/" + "s".repeat(129), OciErrorCode.BLOB_UPLOAD_UNKNOWN);
-        assertEquals(new BlobUpload(RepositoryName.parse("a"), "s".repeat(128)),
+        assertEquals(
+                new BlobUpload(RepositoryName.parse("a"), "s".repeat(128)),
                 RegistryRequest.parse("/v2/a/blobs/uploads/" + "s".repeat(128)));
     }
 
@@ -198,7 +222,8 @@ class RegistryRequestTest {
     void catalogPage() {
         Catalog catalog = new Catalog();
         assertEquals(new Page(-1, null), catalog.page(RegistryQuery.EMPTY));
-        assertEquals(new Page(2, "docker.io/library/alpine"),
+        assertEquals(
+                new Page(2, "docker.io/library/alpine"),
                 catalog.page(RegistryQuery.parse("n=2&last=docker.io/library/alpine")));
         assertEquals(new Page(-1, "-x"), catalog.page(RegistryQuery.parse("last=-x")), "last is any text");
         assertRefused(() -> catalog.page(RegistryQuery.parse("n=99999999999")), OciErrorCode.PAGINATION_NUMBER_INVALID);
@@ -214,26 +239,31 @@ class RegistryRequestTest {
 
         BlobUpload session = new BlobUpload(ALPINE, "abc");
         assertEquals(DIGEST, session.finishingDigest(RegistryQuery.parse("digest=" + D)));
-        OciFormatException e = assertThrows(OciFormatException.class, () -> session.finishingDigest(RegistryQuery.EMPTY));
+        OciFormatException e =
+                assertThrows(OciFormatException.class, () -> session.finishingDigest(RegistryQuery.EMPTY));
         assertEquals(OciErrorCode.DIGEST_INVALID, e.code());
         assertEquals("finishing an upload needs ?digest=", e.getMessage());
         assertRefused(() -> session.finishingDigest(RegistryQuery.parse("digest=md5:00")), OciErrorCode.DIGEST_INVALID);
 
         assertNull(start.mount(RegistryQuery.EMPTY));
         assertNull(start.mount(RegistryQuery.parse("from=team/other")), "from without mount is no mount");
-        assertEquals(new Mount(DIGEST, RepositoryName.parse("team/other")),
+        assertEquals(
+                new Mount(DIGEST, RepositoryName.parse("team/other")),
                 start.mount(RegistryQuery.parse("mount=" + D + "&from=team/other")));
         assertEquals(new Mount(DIGEST, null), start.mount(RegistryQuery.parse("mount=" + D)));
-        assertRefused(() -> start.mount(RegistryQuery.parse("mount=md5:00&from=team/other")), OciErrorCode.DIGEST_INVALID);
+        assertRefused(
+                () -> start.mount(RegistryQuery.parse("mount=md5:00&from=team/other")), OciErrorCode.DIGEST_INVALID);
         assertRefused(() -> start.mount(RegistryQuery.parse("mount=" + D + "&from=Team")), OciErrorCode.NAME_INVALID);
-        assertRefused(() -> start.mount(RegistryQuery.parse("mount=" + D + "&from=team/../x")), OciErrorCode.NAME_INVALID);
+        assertRefused(
+                () -> start.mount(RegistryQuery.parse("mount=" + D + "&from=team/../x")), OciErrorCode.NAME_INVALID);
     }
 
     @Test
     void referrersFilter() {
         Referrers r = new Referrers(ALPINE, DIGEST);
         assertNull(r.artifactType(RegistryQuery.EMPTY));
-        assertEquals("application/vnd.example+json",
+        assertEquals(
+                "application/vnd.example+json",
                 r.artifactType(RegistryQuery.parse("artifactType=application%2Fvnd.example%2Bjson")));
     }
 

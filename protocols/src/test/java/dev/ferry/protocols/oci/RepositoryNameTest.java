@@ -13,8 +13,8 @@ import org.junit.jupiter.api.Test;
 
 class RepositoryNameTest {
     /** The spec's regular expression, as an oracle for short inputs only (it backtracks). */
-    private static final Pattern SPEC = Pattern.compile(
-            "[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*");
+    private static final Pattern SPEC =
+            Pattern.compile("[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*");
 
     static String refused(String text, String messagePart) {
         OciFormatException e = assertThrows(OciFormatException.class, () -> RepositoryName.parse(text), text);
@@ -26,8 +26,20 @@ class RepositoryNameTest {
 
     @Test
     void validNames() {
-        for (String s : List.of("a", "library/tiny", "apps/nested/tags", "a0/b1/c2", "a.b", "a_b", "a__b", "a-b",
-                "a---b", "a.b_c__d-e--f", "0", "123/456", "my-org/my.repo_name/x__y")) {
+        for (String s : List.of(
+                "a",
+                "library/tiny",
+                "apps/nested/tags",
+                "a0/b1/c2",
+                "a.b",
+                "a_b",
+                "a__b",
+                "a-b",
+                "a---b",
+                "a.b_c__d-e--f",
+                "0",
+                "123/456",
+                "my-org/my.repo_name/x__y")) {
             RepositoryName n = RepositoryName.parse(s);
             assertEquals(s, n.value());
             assertEquals(s, n.toString());
@@ -111,8 +123,13 @@ class RepositoryNameTest {
         // Inputs that make a backtracking matcher of the spec regex explode (time doubling per repetition): long
         // runs of alternatives ending badly. A backtracking matcher would not finish one of them in seconds; the
         // budget is generous because the machine running the build may be busy.
-        List<String> hostile = List.of("a-".repeat(5000) + "!", "a_".repeat(5000) + "_", "a" + "-".repeat(10_000),
-                "a__".repeat(3400) + "-", "ab/".repeat(3400) + "/", "a".repeat(10_000) + "A");
+        List<String> hostile = List.of(
+                "a-".repeat(5000) + "!",
+                "a_".repeat(5000) + "_",
+                "a" + "-".repeat(10_000),
+                "a__".repeat(3400) + "-",
+                "ab/".repeat(3400) + "/",
+                "a".repeat(10_000) + "A");
         assertTimeoutPreemptively(Duration.ofSeconds(5), () -> {
             for (String s : hostile) {
                 assertTrue(s.length() >= 10_000);

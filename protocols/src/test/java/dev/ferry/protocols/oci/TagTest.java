@@ -19,8 +19,18 @@ class TagTest {
 
     @Test
     void validTags() {
-        for (String s : List.of("latest", "1.0", "_", "_x", "A", "v1.2.3-rc.1", "r01", "sha256-" + DigestTest.HEX64,
-                "a".repeat(128), "9", "x..--__")) {
+        for (String s : List.of(
+                "latest",
+                "1.0",
+                "_",
+                "_x",
+                "A",
+                "v1.2.3-rc.1",
+                "r01",
+                "sha256-" + DigestTest.HEX64,
+                "a".repeat(128),
+                "9",
+                "x..--__")) {
             assertEquals(s, Tag.parse(s).value());
             assertEquals(s, Tag.parse(s).toString());
         }
@@ -47,18 +57,32 @@ class TagTest {
     @Test
     void referenceIsDigestWhenItHasAColon() {
         Reference d = Reference.parse("sha256:" + DigestTest.HEX64);
-        assertEquals(Digest.parse("sha256:" + DigestTest.HEX64), assertInstanceOf(Reference.ByDigest.class, d).digest());
+        assertEquals(
+                Digest.parse("sha256:" + DigestTest.HEX64),
+                assertInstanceOf(Reference.ByDigest.class, d).digest());
         assertEquals("sha256:" + DigestTest.HEX64, d.toString());
         Reference t = Reference.parse("1.0");
         assertEquals(new Tag("1.0"), assertInstanceOf(Reference.ByTag.class, t).tag());
         assertEquals("1.0", t.toString());
-        assertEquals(OciErrorCode.DIGEST_INVALID,
-                assertThrows(OciFormatException.class, () -> Reference.parse("latest:")).code());
-        assertEquals(OciErrorCode.DIGEST_INVALID,
-                assertThrows(OciFormatException.class, () -> Reference.parse("md5:abc")).code());
-        assertEquals(OciErrorCode.TAG_INVALID,
-                assertThrows(OciFormatException.class, () -> Reference.parse("-latest")).code());
-        assertEquals(OciErrorCode.TAG_INVALID, assertThrows(OciFormatException.class, () -> Reference.parse(null)).code());
-        assertEquals(OciErrorCode.TAG_INVALID, assertThrows(OciFormatException.class, () -> Reference.parse("")).code());
+        assertEquals(
+                OciErrorCode.DIGEST_INVALID,
+                assertThrows(OciFormatException.class, () -> Reference.parse("latest:"))
+                        .code());
+        assertEquals(
+                OciErrorCode.DIGEST_INVALID,
+                assertThrows(OciFormatException.class, () -> Reference.parse("md5:abc"))
+                        .code());
+        assertEquals(
+                OciErrorCode.TAG_INVALID,
+                assertThrows(OciFormatException.class, () -> Reference.parse("-latest"))
+                        .code());
+        assertEquals(
+                OciErrorCode.TAG_INVALID,
+                assertThrows(OciFormatException.class, () -> Reference.parse(null))
+                        .code());
+        assertEquals(
+                OciErrorCode.TAG_INVALID,
+                assertThrows(OciFormatException.class, () -> Reference.parse(""))
+                        .code());
     }
 }

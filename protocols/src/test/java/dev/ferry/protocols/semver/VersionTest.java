@@ -81,7 +81,9 @@ class VersionTest {
                 Version b = valid.get(j);
                 int want = Integer.compare(i, j);
                 // Rows that share a canonical form (v1, v1.0, v1.0.0; +meta) compare equal.
-                if (a.canonical().toString().replaceAll("\\+.*", "")
+                if (a.canonical()
+                        .toString()
+                        .replaceAll("\\+.*", "")
                         .equals(b.canonical().toString().replaceAll("\\+.*", ""))) {
                     want = 0;
                 }
@@ -92,15 +94,44 @@ class VersionTest {
 
     @Test
     void grammarEdges() {
-        for (String bad : new String[] {"", "v", "1.2.3", "V1.2.3", "v01.2.3", "v1.02.3", "v1.2.03", "v1.2.3-",
-                "v1.2.3-01", "v1.2.3-pre..1", "v1.2.3-.pre", "v1.2.3+", "v1.2.3+a..b", "v1.2.3-pre_1", "v1.2.3.4",
-                "v1.2.3 ", " v1.2.3", "v-1", "v1.", "v1.2.", "v1.2.3-é", "v1.2.3+incompatible+x", "v١"}) {
+        for (String bad : new String[] {
+            "",
+            "v",
+            "1.2.3",
+            "V1.2.3",
+            "v01.2.3",
+            "v1.02.3",
+            "v1.2.03",
+            "v1.2.3-",
+            "v1.2.3-01",
+            "v1.2.3-pre..1",
+            "v1.2.3-.pre",
+            "v1.2.3+",
+            "v1.2.3+a..b",
+            "v1.2.3-pre_1",
+            "v1.2.3.4",
+            "v1.2.3 ",
+            " v1.2.3",
+            "v-1",
+            "v1.",
+            "v1.2.",
+            "v1.2.3-é",
+            "v1.2.3+incompatible+x",
+            "v١"
+        }) {
             assertFalse(Version.isValid(bad), bad);
             FormatException e = assertThrows(FormatException.class, () -> Version.parse(bad));
             assertTrue(e.getMessage().contains("version"), e.getMessage());
         }
-        for (String good : new String[] {"v0.0.0", "v1.2.3-0", "v1.2.3-0a", "v1.2.3+01", "v1.2.3-x-y-z.--",
-                "v99999999999999999999.0.0", "v1.2.3-0.0.0"}) {
+        for (String good : new String[] {
+            "v0.0.0",
+            "v1.2.3-0",
+            "v1.2.3-0a",
+            "v1.2.3+01",
+            "v1.2.3-x-y-z.--",
+            "v99999999999999999999.0.0",
+            "v1.2.3-0.0.0"
+        }) {
             assertTrue(Version.isValid(good), good);
         }
         assertThrows(FormatException.class, () -> Version.parse(null));
@@ -112,14 +143,17 @@ class VersionTest {
         assertTrue(Version.parse("v10.0.0").compareTo(Version.parse("v9.0.0")) > 0);
         assertTrue(Version.parse("v1.0.0-10").compareTo(Version.parse("v1.0.0-9")) > 0);
         assertTrue(Version.parse("v1.0.0-9").compareTo(Version.parse("v1.0.0-a")) < 0);
-        assertTrue(Version.parse("v123456789012345678901.0.0").compareTo(Version.parse("v123456789012345678900.0.0")) > 0);
+        assertTrue(
+                Version.parse("v123456789012345678901.0.0").compareTo(Version.parse("v123456789012345678900.0.0")) > 0);
         assertEquals(0, Version.parse("v2.0.0+incompatible").compareTo(Version.parse("v2.0.0")));
     }
 
     @Test
     void parseCanonical() {
         assertEquals("v1.2.3", Version.parseCanonical("v1.2.3").toString());
-        assertEquals("v2.0.0+incompatible", Version.parseCanonical("v2.0.0+incompatible").toString());
+        assertEquals(
+                "v2.0.0+incompatible",
+                Version.parseCanonical("v2.0.0+incompatible").toString());
         FormatException e = assertThrows(FormatException.class, () -> Version.parseCanonical("v1.2"));
         assertTrue(e.getMessage().contains("\"v1.2.0\""), e.getMessage());
         assertThrows(FormatException.class, () -> Version.parseCanonical("v1.2.3+meta"));
@@ -128,8 +162,11 @@ class VersionTest {
 
     @Test
     void canonicalKeepsIncompatibleOnly() {
-        assertEquals("v2.0.0+incompatible", Version.parse("v2.0.0+incompatible").canonical().toString());
-        assertEquals("v2.0.0", Version.parse("v2.0.0+incompatible.1").canonical().toString());
+        assertEquals(
+                "v2.0.0+incompatible",
+                Version.parse("v2.0.0+incompatible").canonical().toString());
+        assertEquals(
+                "v2.0.0", Version.parse("v2.0.0+incompatible.1").canonical().toString());
         Version c = Version.parse("v1.0.0");
         assertSame(c, c.canonical());
     }
@@ -173,8 +210,8 @@ class VersionTest {
             assertTrue(v.isPseudo(), row[1]);
             assertEquals("hash", v.pseudoRevision());
             assertEquals(t, v.pseudoTime());
-            assertEquals(row[0].isEmpty() ? Optional.empty() : Optional.of(Version.parse(row[0])), v.pseudoBase(),
-                    row[1]);
+            assertEquals(
+                    row[0].isEmpty() ? Optional.empty() : Optional.of(Version.parse(row[0])), v.pseudoBase(), row[1]);
             if (!row[0].isEmpty()) {
                 Version base = Version.parse(row[0]);
                 assertFalse(base.isPseudo(), row[0]);
@@ -186,19 +223,33 @@ class VersionTest {
 
     @Test
     void invalidPseudoVersions() {
-        for (String s : new String[] {"v0.0.0-0.20060102150405-hash", "v0.1.0-0.20060102150405-hash",
-                "v1.0.0-0.20060102150405-hash", "v0.0.0-20060102150405-hash+incompatible",
-                "v0.0.0-20060102150405-hash+metadata"}) {
+        for (String s : new String[] {
+            "v0.0.0-0.20060102150405-hash",
+            "v0.1.0-0.20060102150405-hash",
+            "v1.0.0-0.20060102150405-hash",
+            "v0.0.0-20060102150405-hash+incompatible",
+            "v0.0.0-20060102150405-hash+metadata"
+        }) {
             Version v = Version.parse(s);
             assertTrue(v.isPseudo(), s);
             assertThrows(FormatException.class, v::pseudoBase, s);
         }
-        for (String s : new String[] {"v1.2.3", "v1.2.3-pre", "v1.0.0-2006010215040-hash", "v1.2.3-0.20060102150405",
-                "v1.2.4-1.20060102150405-hash", "v1.2.3-20060102150405-hash", "v1.0.0-200601021504050-hash"}) {
+        for (String s : new String[] {
+            "v1.2.3",
+            "v1.2.3-pre",
+            "v1.0.0-2006010215040-hash",
+            "v1.2.3-0.20060102150405",
+            "v1.2.4-1.20060102150405-hash",
+            "v1.2.3-20060102150405-hash",
+            "v1.0.0-200601021504050-hash"
+        }) {
             assertFalse(Version.parse(s).isPseudo(), s);
         }
-        assertThrows(FormatException.class, () -> Version.parse("v0.0.0-20061302150405-hash").pseudoTime());
-        assertTrue(Version.parse("v3.0.1-0.20171022190953-9aa498375809+incompatible").isPseudo());
+        assertThrows(
+                FormatException.class,
+                () -> Version.parse("v0.0.0-20061302150405-hash").pseudoTime());
+        assertTrue(Version.parse("v3.0.1-0.20171022190953-9aa498375809+incompatible")
+                .isPseudo());
     }
 
     @Test

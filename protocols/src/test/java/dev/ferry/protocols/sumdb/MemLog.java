@@ -46,8 +46,10 @@ public final class MemLog {
     }
 
     public static String goSum(int i) {
-        String h = java.util.Base64.getEncoder().encodeToString(Tlog.recordHash(("zip" + i).getBytes()).bytes());
-        String g = java.util.Base64.getEncoder().encodeToString(Tlog.recordHash(("mod" + i).getBytes()).bytes());
+        String h = java.util.Base64.getEncoder()
+                .encodeToString(Tlog.recordHash(("zip" + i).getBytes()).bytes());
+        String g = java.util.Base64.getEncoder()
+                .encodeToString(Tlog.recordHash(("mod" + i).getBytes()).bytes());
         return "example.com/m" + i + " v1.0." + i + " h1:" + h + "\nexample.com/m" + i + " v1.0." + i + "/go.mod h1:"
                 + g + "\n";
     }
@@ -78,7 +80,8 @@ public final class MemLog {
                 throw new IOException("no such tile " + t.path());
             }
             for (int i = 0; i < t.width(); i++) {
-                out.writeBytes(((first + i) + "\n" + records.get((int) first + i) + "\n").getBytes(StandardCharsets.UTF_8));
+                out.writeBytes(
+                        ((first + i) + "\n" + records.get((int) first + i) + "\n").getBytes(StandardCharsets.UTF_8));
             }
             return out.toByteArray();
         }

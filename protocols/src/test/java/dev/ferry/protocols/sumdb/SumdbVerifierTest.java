@@ -46,8 +46,8 @@ class SumdbVerifierTest {
     @Test
     void fixtureTreeHeadVerifiesAndHasTheDocumentedHash() throws Exception {
         SumdbVerifier v = new SumdbVerifier(Verifier.parse(Fixture.verifierKey()));
-        SumdbVerifier.TreeCheck c = v.verifyTree(Files.readAllBytes(Fixture.sumdb().resolve("latest")), null,
-                new FixtureTiles());
+        SumdbVerifier.TreeCheck c =
+                v.verifyTree(Files.readAllBytes(Fixture.sumdb().resolve("latest")), null, new FixtureTiles());
         assertEquals(new Tree(81, Hash.parse(FIXTURE_TREE_HASH)), c.trusted());
         assertEquals(c.trusted(), c.served().tree());
         assertTrue(c.advanced(null));
@@ -71,14 +71,17 @@ class SumdbVerifierTest {
             n++;
         }
         assertEquals(81, n);
-        assertEquals(List.of("tile/8/0/000.p/81"), tiles.read.stream().map(Tile::path).distinct().toList());
+        assertEquals(
+                List.of("tile/8/0/000.p/81"),
+                tiles.read.stream().map(Tile::path).distinct().toList());
     }
 
     @Test
     void fixtureDataTilesRecomputeTheTreeHash() throws Exception {
         Tile data = Tile.forTree(Tile.HEIGHT, Tile.DATA, 0, 81);
         assertEquals("tile/8/data/000.p/81", data.path());
-        List<Tile.Record> records = data.records(Files.readAllBytes(Fixture.sumdb().resolve(data.path())));
+        List<Tile.Record> records =
+                data.records(Files.readAllBytes(Fixture.sumdb().resolve(data.path())));
         List<Hash> leaves = new ArrayList<>();
         for (Tile.Record r : records) {
             GoSumRecord.parse(r.text());
@@ -98,12 +101,15 @@ class SumdbVerifierTest {
         });
         assertEquals(FIXTURE_TREE_HASH, h.base64());
         // And the hash tile agrees with the data tile.
-        assertEquals(leaves, new Tile(8, 0, 0, 81).hashes(Files.readAllBytes(Fixture.sumdb()
-                .resolve("tile/8/0/000.p/81"))));
+        assertEquals(
+                leaves,
+                new Tile(8, 0, 0, 81).hashes(Files.readAllBytes(Fixture.sumdb().resolve("tile/8/0/000.p/81"))));
         // Every partial data tile the fixture has is a prefix of the widest.
         for (int w = 1; w <= 81; w += 20) {
             Tile t = new Tile(8, Tile.DATA, 0, w);
-            assertEquals(records.subList(0, w), t.records(Files.readAllBytes(Fixture.sumdb().resolve(t.path()))));
+            assertEquals(
+                    records.subList(0, w),
+                    t.records(Files.readAllBytes(Fixture.sumdb().resolve(t.path()))));
         }
     }
 
@@ -111,8 +117,10 @@ class SumdbVerifierTest {
     void fixtureLookupForAnotherModuleIsMalformed() throws Exception {
         SumdbVerifier v = new SumdbVerifier(Verifier.parse(Fixture.verifierKey()));
         byte[] body = Files.readAllBytes(Fixture.sumdb().resolve("lookup/golang.org/x/sys@v0.2.0"));
-        SumdbException e = assertThrows(SumdbException.class, () -> v.verifyLookup(ModulePath.parse("golang.org/x/sys"),
-                Version.parse("v0.3.0"), body, null, new FixtureTiles()));
+        SumdbException e = assertThrows(
+                SumdbException.class,
+                () -> v.verifyLookup(
+                        ModulePath.parse("golang.org/x/sys"), Version.parse("v0.3.0"), body, null, new FixtureTiles()));
         assertEquals(Kind.MALFORMED, e.kind());
     }
 
@@ -120,8 +128,14 @@ class SumdbVerifierTest {
     void fixtureTilesMissingIsAnIoError() throws Exception {
         SumdbVerifier v = new SumdbVerifier(Verifier.parse(Fixture.verifierKey()));
         byte[] body = Files.readAllBytes(Fixture.sumdb().resolve("lookup/golang.org/x/sys@v0.2.0"));
-        assertThrows(NoSuchFileException.class, () -> v.verifyLookup(ModulePath.parse("golang.org/x/sys"),
-                Version.parse("v0.2.0"), body, null, t -> Files.readAllBytes(Path.of("/nonexistent", t.path()))));
+        assertThrows(
+                NoSuchFileException.class,
+                () -> v.verifyLookup(
+                        ModulePath.parse("golang.org/x/sys"),
+                        Version.parse("v0.2.0"),
+                        body,
+                        null,
+                        t -> Files.readAllBytes(Path.of("/nonexistent", t.path()))));
     }
 
     // ---- a database built here, signed with a key generated here ----
@@ -154,8 +168,8 @@ class SumdbVerifierTest {
             Tree t = LOG.tree(size);
             for (int id : new int[] {0, size / 2, size - 1, Math.max(0, size - 256), Math.min(size - 1, 255)}) {
                 MemLog.Reader tiles = LOG.reader();
-                SumdbVerifier.Verified got = VERIFIER.verifyLookup(path(id), version(id), lookupBody(id, t), trusted,
-                        tiles);
+                SumdbVerifier.Verified got =
+                        VERIFIER.verifyLookup(path(id), version(id), lookupBody(id, t), trusted, tiles);
                 assertEquals(id, got.recordId());
                 assertEquals(GoSumRecord.parse(LOG.records.get(id)), got.record());
                 assertEquals(t, got.tree().trusted());
@@ -188,17 +202,29 @@ class SumdbVerifierTest {
     @Test
     void tamperedRecordTextIsARecordMismatch() {
         Tree t = LOG.tree(300);
-        String other = LOG.records.get(10).replace("h1:", "h1:").replace(LOG.records.get(10).substring(
-                LOG.records.get(10).indexOf("h1:") + 3, LOG.records.get(10).indexOf("h1:") + 7), "AAAA");
+        String other = LOG.records
+                .get(10)
+                .replace("h1:", "h1:")
+                .replace(
+                        LOG.records
+                                .get(10)
+                                .substring(
+                                        LOG.records.get(10).indexOf("h1:") + 3,
+                                        LOG.records.get(10).indexOf("h1:") + 7),
+                        "AAAA");
         byte[] body = new Lookup(10, other, note(t)).format();
-        SumdbException e = assertThrows(SumdbException.class, () -> VERIFIER.verifyLookup(path(10), version(10), body,
-                null, LOG.reader()));
+        SumdbException e = assertThrows(
+                SumdbException.class, () -> VERIFIER.verifyLookup(path(10), version(10), body, null, LOG.reader()));
         assertEquals(Kind.RECORD_MISMATCH, e.kind());
         assertTrue(e.kind().isSecurityEvent());
         // The right record under another id.
         byte[] moved = new Lookup(11, LOG.records.get(10), note(t)).format();
-        assertEquals(Kind.RECORD_MISMATCH, assertThrows(SumdbException.class,
-                () -> VERIFIER.verifyLookup(path(10), version(10), moved, null, LOG.reader())).kind());
+        assertEquals(
+                Kind.RECORD_MISMATCH,
+                assertThrows(
+                                SumdbException.class,
+                                () -> VERIFIER.verifyLookup(path(10), version(10), moved, null, LOG.reader()))
+                        .kind());
     }
 
     /** Serves the log's tiles with one hash of one tile flipped. */
@@ -217,26 +243,39 @@ class SumdbVerifierTest {
         Tree t = LOG.tree(300);
         // {tile, hash index, record id}: the record's own leaf, a sibling leaf, a leaf under a sibling subtree, the
         // level-1 hash that is record 260's top sibling, a leaf of the partial tile.
-        for (String[] c : new String[][] {{"tile/8/0/000", "10", "10"}, {"tile/8/0/000", "11", "10"},
-                {"tile/8/0/000", "200", "10"}, {"tile/8/1/000.p/1", "0", "260"}, {"tile/8/0/001.p/44", "3", "10"},
-                {"tile/8/0/001.p/44", "4", "260"}}) {
+        for (String[] c : new String[][] {
+            {"tile/8/0/000", "10", "10"},
+            {"tile/8/0/000", "11", "10"},
+            {"tile/8/0/000", "200", "10"},
+            {"tile/8/1/000.p/1", "0", "260"},
+            {"tile/8/0/001.p/44", "3", "10"},
+            {"tile/8/0/001.p/44", "4", "260"}
+        }) {
             int id = Integer.parseInt(c[2]);
-            SumdbException e = assertThrows(SumdbException.class, () -> VERIFIER.verifyLookup(path(id), version(id),
-                    lookupBody(id, t), null, tampered(c[0], Integer.parseInt(c[1]))), String.join(" ", c));
+            SumdbException e = assertThrows(
+                    SumdbException.class,
+                    () -> VERIFIER.verifyLookup(
+                            path(id), version(id), lookupBody(id, t), null, tampered(c[0], Integer.parseInt(c[1]))),
+                    String.join(" ", c));
             assertEquals(Kind.BAD_PROOF, e.kind(), String.join(" ", c));
             assertFalse(e.kind().isSecurityEvent());
         }
         // A tile the proof does not read changes nothing: record 260's top sibling [0, 256) comes from the level-1
         // tile, so the first level-0 tile is never read (and never reported as verified).
-        assertDoesNotThrow(() -> VERIFIER.verifyLookup(path(260), version(260), lookupBody(260, t), null,
-                tampered("tile/8/0/000", 40)));
+        assertDoesNotThrow(() ->
+                VERIFIER.verifyLookup(path(260), version(260), lookupBody(260, t), null, tampered("tile/8/0/000", 40)));
         // A tile of the wrong length is malformed.
-        SumdbException e = assertThrows(SumdbException.class, () -> VERIFIER.verifyLookup(path(10), version(10),
-                lookupBody(10, t), null, tile -> new byte[31]));
+        SumdbException e = assertThrows(
+                SumdbException.class,
+                () -> VERIFIER.verifyLookup(path(10), version(10), lookupBody(10, t), null, tile -> new byte[31]));
         assertEquals(Kind.MALFORMED, e.kind());
         // Tampering a tile the consistency proof reads.
-        assertEquals(Kind.BAD_PROOF, assertThrows(SumdbException.class, () -> VERIFIER.verifyTree(note(t),
-                LOG.tree(100), tampered("tile/8/0/000", 99))).kind());
+        assertEquals(
+                Kind.BAD_PROOF,
+                assertThrows(
+                                SumdbException.class,
+                                () -> VERIFIER.verifyTree(note(t), LOG.tree(100), tampered("tile/8/0/000", 99)))
+                        .kind());
     }
 
     @Test
@@ -247,25 +286,41 @@ class SumdbVerifierTest {
         MemLog fork = new MemLog(forked);
         TileReader forkTiles = fork::tile;
         // Same size, different hash.
-        assertEquals(Kind.INCONSISTENT_TREE, assertThrows(SumdbException.class,
-                () -> VERIFIER.verifyTree(note(fork.tree(300)), LOG.tree(300), forkTiles)).kind());
+        assertEquals(
+                Kind.INCONSISTENT_TREE,
+                assertThrows(
+                                SumdbException.class,
+                                () -> VERIFIER.verifyTree(note(fork.tree(300)), LOG.tree(300), forkTiles))
+                        .kind());
         // Newer tree not extending the trusted one, at sizes that are and are not powers of two (the proof omits the
         // old hash in the first case, so the tiles must supply it).
         for (int old : new int[] {151, 160, 200, 256, 257}) {
             for (int neu : new int[] {old + 1, 300, 512, 700}) {
-                SumdbException e = assertThrows(SumdbException.class,
-                        () -> VERIFIER.verifyTree(note(fork.tree(neu)), LOG.tree(old), forkTiles), old + "->" + neu);
+                SumdbException e = assertThrows(
+                        SumdbException.class,
+                        () -> VERIFIER.verifyTree(note(fork.tree(neu)), LOG.tree(old), forkTiles),
+                        old + "->" + neu);
                 assertEquals(Kind.INCONSISTENT_TREE, e.kind(), old + "->" + neu);
                 assertTrue(e.kind().isSecurityEvent());
             }
         }
         // A fork after the trusted size is not a fork of it.
-        assertEquals(fork.tree(300), assertDoesNotThrow(() -> VERIFIER.verifyTree(note(fork.tree(300)), LOG.tree(150),
-                forkTiles)).trusted());
+        assertEquals(
+                fork.tree(300),
+                assertDoesNotThrow(() -> VERIFIER.verifyTree(note(fork.tree(300)), LOG.tree(150), forkTiles))
+                        .trusted());
         // And a lookup carrying the forked head is refused the same way.
-        assertEquals(Kind.INCONSISTENT_TREE, assertThrows(SumdbException.class, () -> VERIFIER.verifyLookup(path(3),
-                version(3), new Lookup(3, LOG.records.get(3), note(fork.tree(300))).format(), LOG.tree(256),
-                forkTiles)).kind());
+        assertEquals(
+                Kind.INCONSISTENT_TREE,
+                assertThrows(
+                                SumdbException.class,
+                                () -> VERIFIER.verifyLookup(
+                                        path(3),
+                                        version(3),
+                                        new Lookup(3, LOG.records.get(3), note(fork.tree(300))).format(),
+                                        LOG.tree(256),
+                                        forkTiles))
+                        .kind());
     }
 
     private static <T> T assertDoesNotThrow(org.junit.jupiter.api.function.ThrowingSupplier<T> s) {
@@ -280,14 +335,16 @@ class SumdbVerifierTest {
         // The database now serves an older tree that is not a prefix of the one we trust; the proof is computed from
         // tiles of the trusted (larger) tree, which the honest log still serves.
         for (int older : new int[] {51, 64, 100, 256}) {
-            SumdbException e = assertThrows(SumdbException.class, () -> VERIFIER.verifyTree(note(fork.tree(older)),
-                    LOG.tree(300), LOG::tile), String.valueOf(older));
+            SumdbException e = assertThrows(
+                    SumdbException.class,
+                    () -> VERIFIER.verifyTree(note(fork.tree(older)), LOG.tree(300), LOG::tile),
+                    String.valueOf(older));
             assertEquals(Kind.INCONSISTENT_TREE, e.kind(), String.valueOf(older));
         }
         // An older, consistent tree keeps the trusted one; a lookup against it still verifies and reports the trusted
         // tree to keep.
-        SumdbVerifier.Verified ok = assertDoesNotThrow(() -> VERIFIER.verifyLookup(path(5), version(5),
-                lookupBody(5, LOG.tree(100)), LOG.tree(300), LOG.reader()));
+        SumdbVerifier.Verified ok = assertDoesNotThrow(() ->
+                VERIFIER.verifyLookup(path(5), version(5), lookupBody(5, LOG.tree(100)), LOG.tree(300), LOG.reader()));
         assertEquals(LOG.tree(300), ok.tree().trusted());
         assertFalse(ok.tree().advanced(LOG.tree(300)));
     }
@@ -297,27 +354,39 @@ class SumdbVerifierTest {
         Tree t = LOG.tree(10);
         Signer stranger = Signer.generate("sum.test.example");
         byte[] unknown = new Lookup(3, LOG.records.get(3), Note.sign(t.formatNote(), stranger)).format();
-        assertEquals(Kind.UNKNOWN_KEY, assertThrows(SumdbException.class,
-                () -> VERIFIER.verifyLookup(path(3), version(3), unknown, null, LOG.reader())).kind());
+        assertEquals(
+                Kind.UNKNOWN_KEY,
+                assertThrows(
+                                SumdbException.class,
+                                () -> VERIFIER.verifyLookup(path(3), version(3), unknown, null, LOG.reader()))
+                        .kind());
         String signed = new String(note(t), StandardCharsets.UTF_8).replace("\n10\n", "\n11\n");
         byte[] forged = new Lookup(3, LOG.records.get(3), signed.getBytes(StandardCharsets.UTF_8)).format();
-        SumdbException e = assertThrows(SumdbException.class,
-                () -> VERIFIER.verifyLookup(path(3), version(3), forged, null, LOG.reader()));
+        SumdbException e = assertThrows(
+                SumdbException.class, () -> VERIFIER.verifyLookup(path(3), version(3), forged, null, LOG.reader()));
         assertEquals(Kind.BAD_SIGNATURE, e.kind());
         assertTrue(e.kind().isSecurityEvent());
         byte[] notATree = new Lookup(3, LOG.records.get(3), Note.sign("hello\n", SIGNER)).format();
-        assertEquals(Kind.MALFORMED, assertThrows(SumdbException.class,
-                () -> VERIFIER.verifyLookup(path(3), version(3), notATree, null, LOG.reader())).kind());
+        assertEquals(
+                Kind.MALFORMED,
+                assertThrows(
+                                SumdbException.class,
+                                () -> VERIFIER.verifyLookup(path(3), version(3), notATree, null, LOG.reader()))
+                        .kind());
     }
 
     @Test
     void recordBeyondTheSignedTreeIsMalformed() {
         byte[] body = new Lookup(20, LOG.records.get(20), note(LOG.tree(10))).format();
-        assertEquals(Kind.MALFORMED, assertThrows(SumdbException.class,
-                () -> VERIFIER.verifyLookup(path(20), version(20), body, null, LOG.reader())).kind());
+        assertEquals(
+                Kind.MALFORMED,
+                assertThrows(
+                                SumdbException.class,
+                                () -> VERIFIER.verifyLookup(path(20), version(20), body, null, LOG.reader()))
+                        .kind());
         // Beyond the served tree but inside the trusted one: checked against the trusted tree, as the go command does.
-        SumdbVerifier.Verified ok = assertDoesNotThrow(() -> VERIFIER.verifyLookup(path(20), version(20), body,
-                LOG.tree(30), LOG.reader()));
+        SumdbVerifier.Verified ok = assertDoesNotThrow(
+                () -> VERIFIER.verifyLookup(path(20), version(20), body, LOG.tree(30), LOG.reader()));
         assertEquals(LOG.tree(30), ok.tree().trusted());
     }
 

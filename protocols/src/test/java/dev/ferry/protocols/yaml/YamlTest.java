@@ -17,8 +17,12 @@ import org.junit.jupiter.api.Test;
 class YamlTest {
     record Item(Located<String> name, Located<List<String>> tags) {}
 
-    record Doc(Located<String> title, List<Located<Item>> items,
-               @JsonDeserialize(keyUsing = Located.KeyReader.class) Map<Located<String>, Item> named) {}
+    record Doc(
+            Located<String> title,
+            List<Located<Item>> items,
+
+            @JsonDeserialize(keyUsing = Located.KeyReader.class)
+            Map<Located<String>, Item> named) {}
 
     record Open(Located<String> title, @JsonAnySetter Map<String, Located<Object>> rest) {}
 
@@ -46,23 +50,24 @@ class YamlTest {
 
     @Test
     void duplicateAndUnknownKeysAndWrongShapesAreRefusedWithTheirLine() {
-        JsonProcessingException dup = assertThrows(JsonProcessingException.class,
-                () -> Yaml.read("title: a\nitems: []\ntitle: b\n", Doc.class));
+        JsonProcessingException dup = assertThrows(
+                JsonProcessingException.class, () -> Yaml.read("title: a\nitems: []\ntitle: b\n", Doc.class));
         assertEquals(3, Yaml.line(dup));
         assertTrue(Yaml.reason(dup).contains("title"), Yaml.reason(dup));
         assertThrows(UnrecognizedPropertyException.class, () -> Yaml.read("title: a\ntitel: b\n", Doc.class));
-        JsonProcessingException shape = assertThrows(JsonProcessingException.class,
-                () -> Yaml.read("items:\n  - name: [a]\n", Doc.class));
+        JsonProcessingException shape =
+                assertThrows(JsonProcessingException.class, () -> Yaml.read("items:\n  - name: [a]\n", Doc.class));
         assertEquals(2, Yaml.line(shape));
-        JsonProcessingException syntax = assertThrows(JsonProcessingException.class,
-                () -> Yaml.read("title: a\n  bad: : :\n", Doc.class));
+        JsonProcessingException syntax =
+                assertThrows(JsonProcessingException.class, () -> Yaml.read("title: a\n  bad: : :\n", Doc.class));
         assertEquals(2, Yaml.line(syntax));
         assertTrue(!Yaml.reason(syntax).contains("\n"));
     }
 
     @Test
     void lenientReadingBindsWrongShapesAsNullAndCollectsUnknownKeys() throws Exception {
-        Doc d = Yaml.readLenient("title: [a]\nitems:\n  - name: {x: 1}\n    tags: t\n  - plain\n", new TypeReference<>() {});
+        Doc d = Yaml.readLenient(
+                "title: [a]\nitems:\n  - name: {x: 1}\n    tags: t\n  - plain\n", new TypeReference<>() {});
         assertEquals(new Located<>(null, 1), d.title());
         assertEquals(new Located<>(null, 3), d.items().get(0).value().name());
         assertEquals(new Located<>(null, 4), d.items().get(0).value().tags(), "no single value taken as a list here");

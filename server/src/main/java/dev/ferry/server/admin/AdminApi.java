@@ -22,8 +22,8 @@ import dev.ferry.server.admin.api.UnpinResults;
 import dev.ferry.server.config.Durations;
 import dev.ferry.server.metrics.FerryMetrics;
 import dev.ferry.storage.StoreStats;
-import dev.ferry.sync.GoProject;
 import dev.ferry.sync.GoPrewarmPlanner;
+import dev.ferry.sync.GoProject;
 import dev.ferry.sync.ImagePrewarmPlanner;
 import dev.ferry.sync.ItemRunner;
 import dev.ferry.sync.MirrorSet;
@@ -64,16 +64,31 @@ public final class AdminApi {
     private final BundleApi bundles;
 
     /** Without bundles: /admin/api/exports, imports, inventory and bundles answer 404. */
-    public AdminApi(PrewarmService prewarm, MirrorSetRegistry mirrorSets, StorePins pins, ItemRunner runner,
-                    GoPrewarmPlanner go, ImagePrewarmPlanner images, MirrorSetPlanner setPlanner,
-                    Supplier<StoreStats> stats, FerryMetrics metrics) {
+    public AdminApi(
+            PrewarmService prewarm,
+            MirrorSetRegistry mirrorSets,
+            StorePins pins,
+            ItemRunner runner,
+            GoPrewarmPlanner go,
+            ImagePrewarmPlanner images,
+            MirrorSetPlanner setPlanner,
+            Supplier<StoreStats> stats,
+            FerryMetrics metrics) {
         this(prewarm, mirrorSets, pins, runner, go, images, setPlanner, stats, metrics, null);
     }
 
     /** With the bundle endpoints ({@code bundles}; null: none). */
-    public AdminApi(PrewarmService prewarm, MirrorSetRegistry mirrorSets, StorePins pins, ItemRunner runner,
-                    GoPrewarmPlanner go, ImagePrewarmPlanner images, MirrorSetPlanner setPlanner,
-                    Supplier<StoreStats> stats, FerryMetrics metrics, BundleApi bundles) {
+    public AdminApi(
+            PrewarmService prewarm,
+            MirrorSetRegistry mirrorSets,
+            StorePins pins,
+            ItemRunner runner,
+            GoPrewarmPlanner go,
+            ImagePrewarmPlanner images,
+            MirrorSetPlanner setPlanner,
+            Supplier<StoreStats> stats,
+            FerryMetrics metrics,
+            BundleApi bundles) {
         this.bundles = bundles;
         this.prewarm = Objects.requireNonNull(prewarm, "prewarm");
         this.mirrorSets = Objects.requireNonNull(mirrorSets, "mirrorSets");
@@ -101,7 +116,8 @@ public final class AdminApi {
         PrewarmService.Run run = switch (request) {
             case StartPrewarm.GoMod g -> {
                 GoProject project = project(g);
-                yield prewarm.start((project.goWork() != null ? "go.work " : "go.mod ") + project.name(),
+                yield prewarm.start(
+                        (project.goWork() != null ? "go.work " : "go.mod ") + project.name(),
                         () -> go.planProject(project));
             }
             case StartPrewarm.GoSum s -> {
@@ -112,13 +128,14 @@ public final class AdminApi {
             case StartPrewarm.Modules m -> {
                 List<String> items = List.copyOf(m.items());
                 boolean all = m.allVersions();
-                yield prewarm.start("modules " + summary(items) + (all ? " (all versions)" : ""),
-                        () -> go.planQueries(items, all));
+                yield prewarm.start(
+                        "modules " + summary(items) + (all ? " (all versions)" : ""), () -> go.planQueries(items, all));
             }
             case StartPrewarm.Images i -> {
                 List<String> items = List.copyOf(i.items());
                 Platforms platforms = platforms(i.platforms());
-                yield prewarm.start("images " + summary(items) + " for " + platforms,
+                yield prewarm.start(
+                        "images " + summary(items) + " for " + platforms,
                         () -> images.plan("arguments", items, platforms));
             }
             case StartPrewarm.MirrorSetFile f -> {
@@ -150,14 +167,30 @@ public final class AdminApi {
 
     /** A job's progress or report (state PLANNING while its plan is being made). */
     public static PrewarmJob job(Progress p) {
-        return new PrewarmJob(p.id(), p.description(), p.state() == null ? "PLANNING" : p.state().name(), p.total(),
-                p.done(), p.failed(), p.skipped(), p.bytes(), p.current(),
-                p.failures().stream().map(f -> new PrewarmJob.ItemFailure(f.item(), f.reason())).toList(),
-                lineErrors(p.planErrors()), p.notes(), time(p.started()), time(p.finished()), null);
+        return new PrewarmJob(
+                p.id(),
+                p.description(),
+                p.state() == null ? "PLANNING" : p.state().name(),
+                p.total(),
+                p.done(),
+                p.failed(),
+                p.skipped(),
+                p.bytes(),
+                p.current(),
+                p.failures().stream()
+                        .map(f -> new PrewarmJob.ItemFailure(f.item(), f.reason()))
+                        .toList(),
+                lineErrors(p.planErrors()),
+                p.notes(),
+                time(p.started()),
+                time(p.finished()),
+                null);
     }
 
     static List<LineError> lineErrors(List<PlanError> errors) {
-        return errors.stream().map(e -> new LineError(e.source(), e.line(), e.message(), e.toString())).toList();
+        return errors.stream()
+                .map(e -> new LineError(e.source(), e.line(), e.message(), e.toString()))
+                .toList();
     }
 
     static String time(Instant t) {
@@ -188,7 +221,8 @@ public final class AdminApi {
 
     /** {@code GET /admin/api/mirror-sets}. */
     public RegisteredSets mirrorSets() {
-        return new RegisteredSets(mirrorSets.list().stream().map(e -> registered(e, false)).toList());
+        return new RegisteredSets(
+                mirrorSets.list().stream().map(e -> registered(e, false)).toList());
     }
 
     /** {@code GET /admin/api/mirror-sets/{name}}: with the YAML text. */
@@ -198,7 +232,10 @@ public final class AdminApi {
 
     /** {@code POST /admin/api/mirror-sets/{name}/run}: a refresh now; answers the run's progress. */
     public PrewarmJob runMirrorSet(String name) {
-        return job(mirrorSets.runNow(name).orElseThrow(() -> notFound("no mirror set " + name)).progress());
+        return job(mirrorSets
+                .runNow(name)
+                .orElseThrow(() -> notFound("no mirror set " + name))
+                .progress());
     }
 
     /** {@code DELETE /admin/api/mirror-sets/{name}}. */
@@ -215,9 +252,15 @@ public final class AdminApi {
 
     private static RegisteredSet registered(MirrorSetRegistry.Entry e, boolean withContent) {
         MirrorSetRegistry.Registration r = e.registration();
-        return new RegisteredSet(r.name(), r.fileName(), r.refresh() == null ? null : Durations.format(r.refresh()),
-                r.registered().toString(), time(e.lastStarted()), time(e.nextRun()),
-                MirrorSetRegistry.lastReport(e).map(AdminApi::job).orElse(null), withContent ? r.content() : null);
+        return new RegisteredSet(
+                r.name(),
+                r.fileName(),
+                r.refresh() == null ? null : Durations.format(r.refresh()),
+                r.registered().toString(),
+                time(e.lastStarted()),
+                time(e.nextRun()),
+                MirrorSetRegistry.lastReport(e).map(AdminApi::job).orElse(null),
+                withContent ? r.content() : null);
     }
 
     // ---- pins ---------------------------------------------------------------------------------------------------
@@ -277,7 +320,9 @@ public final class AdminApi {
 
     /** {@code GET /admin/api/pins}: every pin set with its objects and bytes. */
     public PinSets pins() {
-        return new PinSets(pins.sets().stream().map(s -> new PinSets.PinSet(s.name(), s.objects(), s.bytes())).toList());
+        return new PinSets(pins.sets().stream()
+                .map(s -> new PinSets.PinSet(s.name(), s.objects(), s.bytes()))
+                .toList());
     }
 
     private List<List<PrewarmItem>> parseItems(List<String> items, Platforms platforms) {
@@ -291,8 +336,11 @@ public final class AdminApi {
             }
         }
         if (!errors.isEmpty()) {
-            throw new ApiException(400, "bad_request", "invalid items (want MODULE@VERSION or an image reference): "
-                    + String.join("; ", errors), errors);
+            throw new ApiException(
+                    400,
+                    "bad_request",
+                    "invalid items (want MODULE@VERSION or an image reference): " + String.join("; ", errors),
+                    errors);
         }
         return out;
     }
@@ -309,12 +357,22 @@ public final class AdminApi {
         long misses = metrics.cacheOutcomes(FerryMetrics.Cache.MISS);
         long answered = hits + stale + misses;
         // sizeBytes is what the quota measures: logical bytes of the stored chunks, each shared chunk once.
-        return new StorageReport(s.objects(), s.objectBytes(), s.chunks(), s.chunkBytes(), s.diskBytes(),
-                s.chunkBytes(), quota ? s.quotaBytes() : null,
+        return new StorageReport(
+                s.objects(),
+                s.objectBytes(),
+                s.chunks(),
+                s.chunkBytes(),
+                s.diskBytes(),
+                s.chunkBytes(),
+                quota ? s.quotaBytes() : null,
                 quota ? (double) s.chunkBytes() / s.quotaBytes() : null,
                 new StorageReport.Evicted(s.evictedObjects(), s.evictedBytes()),
                 new StorageReport.Pinned(pinned.sets(), pinned.objects(), pinned.bytes()),
-                new StorageReport.Cache(hits, stale, misses, metrics.cacheOutcomes(FerryMetrics.Cache.NEGATIVE_HIT),
+                new StorageReport.Cache(
+                        hits,
+                        stale,
+                        misses,
+                        metrics.cacheOutcomes(FerryMetrics.Cache.NEGATIVE_HIT),
                         answered == 0 ? null : (double) (hits + stale) / answered));
     }
 
@@ -353,7 +411,8 @@ public final class AdminApi {
     }
 
     private static String summary(List<String> items) {
-        return items.size() <= 3 ? String.join(" ", items)
+        return items.size() <= 3
+                ? String.join(" ", items)
                 : String.join(" ", items.subList(0, 3)) + " and " + (items.size() - 3) + " more";
     }
 }

@@ -35,8 +35,10 @@ public final class AdminAuth {
     private AdminAuth(String token) {
         this.expectedDigest = sha256(token);
         // A hash of the hash: names the token in the audit log without revealing anything usable about it.
-        this.fingerprint = "token:" + java.util.HexFormat.of().formatHex(sha256(
-                java.util.HexFormat.of().formatHex(expectedDigest))).substring(0, 12);
+        this.fingerprint = "token:"
+                + java.util.HexFormat.of()
+                        .formatHex(sha256(java.util.HexFormat.of().formatHex(expectedDigest)))
+                        .substring(0, 12);
     }
 
     /** How the audit log names whoever holds the token: "token:" and 12 hex digits. */
@@ -63,8 +65,11 @@ public final class AdminAuth {
         if (token.isEmpty()) {
             throw new IOException("admin token file " + file + " is empty; delete it to have a new one generated");
         }
-        LOG.info(generated ? "no admin token configured: generated one into " + file + " (send it as Authorization: Bearer)"
-                : "admin API token read from " + file);
+        LOG.info(
+                generated
+                        ? "no admin token configured: generated one into " + file
+                                + " (send it as Authorization: Bearer)"
+                        : "admin API token read from " + file);
         return new AdminAuth(token);
     }
 

@@ -53,8 +53,8 @@ public final class AuditLog {
         LOG.info(line);
         byte[] bytes = (line + "\n").getBytes(StandardCharsets.UTF_8);
         synchronized (this) {
-            try (OutputStream out = Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND,
-                    StandardOpenOption.WRITE)) {
+            try (OutputStream out = Files.newOutputStream(
+                    file, StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE)) {
                 out.write(bytes);
             } catch (IOException ex) {
                 LOG.log(Level.WARNING, "cannot append to the audit log " + file, ex);

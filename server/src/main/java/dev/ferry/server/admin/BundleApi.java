@@ -74,8 +74,12 @@ public final class BundleApi {
             String content = r.set().content();
             MirrorSet.Parsed parsed = MirrorSet.parse(name, content.getBytes(StandardCharsets.UTF_8));
             if (!parsed.errors().isEmpty()) {
-                throw new ApiException(400, "invalid_mirror_set", "the mirror set has errors: " + parsed.errors().stream()
-                        .map(Object::toString).collect(Collectors.joining("; ")), AdminApi.lineErrors(parsed.errors()));
+                throw new ApiException(
+                        400,
+                        "invalid_mirror_set",
+                        "the mirror set has errors: "
+                                + parsed.errors().stream().map(Object::toString).collect(Collectors.joining("; ")),
+                        AdminApi.lineErrors(parsed.errors()));
             }
             set = Optional.of(parsed.set());
             mirrorSets = Map.of(parsed.set().name(), content);
@@ -93,8 +97,15 @@ public final class BundleApi {
         }
         ExportRequest request;
         try {
-            request = new ExportRequest(to, new Selection(everything, set, modules, images), format, site, inventory,
-                    since, maxVolume, mirrorSets);
+            request = new ExportRequest(
+                    to,
+                    new Selection(everything, set, modules, images),
+                    format,
+                    site,
+                    inventory,
+                    since,
+                    maxVolume,
+                    mirrorSets);
         } catch (IllegalArgumentException e) {
             throw badRequest(e.getMessage());
         }
@@ -105,7 +116,8 @@ public final class BundleApi {
             throw refused(e);
         }
         LOG.info("export " + p.id() + " started: " + format + " to " + to + (site.isEmpty() ? "" : " for site " + site)
-                + inventory.map(i -> " against inventory " + i).orElse("") + since.map(i -> " since " + i).orElse(""));
+                + inventory.map(i -> " against inventory " + i).orElse("")
+                + since.map(i -> " since " + i).orElse(""));
         return started("export", p);
     }
 
@@ -213,18 +225,30 @@ public final class BundleApi {
 
     /** {@code GET /admin/api/bundles}: every bundle exported, oldest first. */
     public ExportHistory history() {
-        return new ExportHistory(bundles.history().stream().map(BundleApi::exported).toList());
+        return new ExportHistory(
+                bundles.history().stream().map(BundleApi::exported).toList());
     }
 
     static ExportHistory.Exported exported(ExportRecord r) {
-        return new ExportHistory.Exported(r.id(), r.site(), r.base(), r.inventory(), r.directory(),
-                AdminApi.time(r.created()), r.objects(), r.chunks(), r.bytes());
+        return new ExportHistory.Exported(
+                r.id(),
+                r.site(),
+                r.base(),
+                r.inventory(),
+                r.directory(),
+                AdminApi.time(r.created()),
+                r.objects(),
+                r.chunks(),
+                r.bytes());
     }
 
     // ---- jobs ---------------------------------------------------------------------------------------------------
 
     private BundleJobs jobs(String kind) {
-        return new BundleJobs(bundles.jobs().stream().filter(p -> kind.equals(p.kind())).map(BundleApi::job).toList());
+        return new BundleJobs(bundles.jobs().stream()
+                .filter(p -> kind.equals(p.kind()))
+                .map(BundleApi::job)
+                .toList());
     }
 
     private BundleJob job(String kind, String id) {
@@ -232,7 +256,8 @@ public final class BundleApi {
     }
 
     private BundleProgress find(String kind, String id) {
-        return bundles.job(id).filter(p -> kind.equals(p.kind()))
+        return bundles.job(id)
+                .filter(p -> kind.equals(p.kind()))
                 .orElseThrow(() -> notFound("no " + kind + " job " + id));
     }
 
@@ -250,10 +275,26 @@ public final class BundleApi {
 
     /** A job's progress or report. */
     public static BundleJob job(BundleProgress p) {
-        return new BundleJob(p.id(), p.kind(), p.state() == null ? BundleProgress.State.RUNNING.name() : p.state().name(),
-                p.bundleId(), p.directory(), p.phase(), p.bytesDone(), p.bytesTotal(), p.itemsDone(), p.itemsTotal(),
-                p.bytesPerSecond(), counts(p.summary()), p.notes(), p.error(), AdminApi.time(p.started()),
-                AdminApi.time(p.finished()), null);
+        return new BundleJob(
+                p.id(),
+                p.kind(),
+                p.state() == null
+                        ? BundleProgress.State.RUNNING.name()
+                        : p.state().name(),
+                p.bundleId(),
+                p.directory(),
+                p.phase(),
+                p.bytesDone(),
+                p.bytesTotal(),
+                p.itemsDone(),
+                p.itemsTotal(),
+                p.bytesPerSecond(),
+                counts(p.summary()),
+                p.notes(),
+                p.error(),
+                AdminApi.time(p.started()),
+                AdminApi.time(p.finished()),
+                null);
     }
 
     private static List<Count> counts(List<BundleProgress.Count> counts) {

@@ -64,19 +64,24 @@ public final class BundleScheduler implements AutoCloseable {
         if (syncs.isEmpty() || scheduler != null) {
             return;
         }
-        scheduler = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("ferry-bundle-sync")
-                .factory());
+        scheduler = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().daemon().name("ferry-bundle-sync").factory());
         for (BundleSync s : syncs) {
             Duration delay = firstDelay(s);
             LOG.info("scheduled bundle export to site " + s.site() + " into " + s.to() + " every "
-                    + Durations.format(s.every()) + ", first in " + Durations.format(delay.truncatedTo(ChronoUnit.SECONDS)));
-            var unused = scheduler.scheduleWithFixedDelay(() -> {
-                try {
-                    runOnce(s);
-                } catch (RuntimeException e) {
-                    LOG.log(Level.WARNING, "scheduled export to site " + s.site() + " failed", e);
-                }
-            }, delay.toMillis(), s.every().toMillis(), TimeUnit.MILLISECONDS);
+                    + Durations.format(s.every()) + ", first in "
+                    + Durations.format(delay.truncatedTo(ChronoUnit.SECONDS)));
+            var unused = scheduler.scheduleWithFixedDelay(
+                    () -> {
+                        try {
+                            runOnce(s);
+                        } catch (RuntimeException e) {
+                            LOG.log(Level.WARNING, "scheduled export to site " + s.site() + " failed", e);
+                        }
+                    },
+                    delay.toMillis(),
+                    s.every().toMillis(),
+                    TimeUnit.MILLISECONDS);
         }
     }
 
@@ -106,11 +111,15 @@ public final class BundleScheduler implements AutoCloseable {
         try {
             if (s.set().isPresent()) {
                 String content = Files.readString(s.set().get(), StandardCharsets.UTF_8);
-                MirrorSet.Parsed parsed = MirrorSet.parse(s.set().get().toString(),
-                        content.getBytes(StandardCharsets.UTF_8));
+                MirrorSet.Parsed parsed =
+                        MirrorSet.parse(s.set().get().toString(), content.getBytes(StandardCharsets.UTF_8));
                 if (!parsed.errors().isEmpty()) {
-                    return failed(s, "the mirror set " + s.set().get() + " has errors: " + parsed.errors().stream()
-                            .map(Object::toString).collect(Collectors.joining("; ")));
+                    return failed(
+                            s,
+                            "the mirror set " + s.set().get() + " has errors: "
+                                    + parsed.errors().stream()
+                                            .map(Object::toString)
+                                            .collect(Collectors.joining("; ")));
                 }
                 selection = new Selection(false, Optional.of(parsed.set()), List.of(), List.of());
                 sets = Map.of(parsed.set().name(), content);
@@ -123,11 +132,19 @@ public final class BundleScheduler implements AutoCloseable {
         Optional<String> since = bundles.lastExportTo(s.site()).map(ExportRecord::id);
         Instant now = clock.instant();
         try {
-            BundleProgress p = bundles.export(new ExportRequest(s.to(), selection, BundleFormat.BUNDLE, s.site(),
-                    Optional.empty(), since, s.maxVolumeSize(), sets));
+            BundleProgress p = bundles.export(new ExportRequest(
+                    s.to(),
+                    selection,
+                    BundleFormat.BUNDLE,
+                    s.site(),
+                    Optional.empty(),
+                    since,
+                    s.maxVolumeSize(),
+                    sets));
             running.put(s.site(), p.id());
             LOG.info("scheduled export to site " + s.site() + " started at " + now + ": job " + p.id() + ", "
-                    + since.map(id -> "what was added since bundle " + id).orElse("a full bundle") + ", into " + s.to());
+                    + since.map(id -> "what was added since bundle " + id).orElse("a full bundle") + ", into "
+                    + s.to());
             follow(s, p.id());
             return new Outcome.Started(p.id(), since);
         } catch (BundleException | IllegalArgumentException e) {
@@ -145,13 +162,15 @@ public final class BundleScheduler implements AutoCloseable {
         Thread.ofVirtual().name("ferry-bundle-sync-" + s.site()).start(() -> {
             try {
                 bundles.await(jobId).ifPresent(p -> {
-                    String summary = p.summary().stream().map(c -> c.what() + " " + c.value())
+                    String summary = p.summary().stream()
+                            .map(c -> c.what() + " " + c.value())
                             .collect(Collectors.joining(", "));
                     if (p.state() == BundleProgress.State.SUCCEEDED) {
                         LOG.info("scheduled export to site " + s.site() + " wrote bundle " + p.bundleId() + " into "
                                 + p.directory() + (summary.isEmpty() ? "" : ": " + summary));
                     } else {
-                        LOG.warning("scheduled export to site " + s.site() + " " + p.state().name().toLowerCase(Locale.ROOT)
+                        LOG.warning("scheduled export to site " + s.site() + " "
+                                + p.state().name().toLowerCase(Locale.ROOT)
                                 + (p.error() == null ? "" : ": " + p.error()));
                     }
                 });

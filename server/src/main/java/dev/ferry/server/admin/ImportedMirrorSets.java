@@ -45,12 +45,15 @@ public final class ImportedMirrorSets {
                         + " skipped");
                 continue;
             }
-            if (registry.get(e.getKey()).map(x -> x.registration().content().equals(e.getValue().asText()))
+            if (registry.get(e.getKey())
+                    .map(x -> x.registration().content().equals(e.getValue().asText()))
                     .orElse(false)) {
                 continue; // already here as it is (every full bundle carries it): keep its schedule, if it has one
             }
             try {
-                registry.registerUnscheduled(e.getKey() + ".yaml (bundle " + bundleId + ")", e.getValue().asText(),
+                registry.registerUnscheduled(
+                        e.getKey() + ".yaml (bundle " + bundleId + ")",
+                        e.getValue().asText(),
                         e.getKey());
                 out.add(e.getKey());
             } catch (MirrorSetRegistry.Invalid invalid) {

@@ -52,8 +52,7 @@ public final class MirrorSetRegistry implements AutoCloseable {
         Plan plan(MirrorSet.Parsed parsed);
 
         /** Called after a set was unregistered (the server drops its pins). */
-        default void removed(String setName) {
-        }
+        default void removed(String setName) {}
     }
 
     /** @param refresh how often the set runs again; null for never (a set that came with an imported bundle) */
@@ -127,16 +126,24 @@ public final class MirrorSetRegistry implements AutoCloseable {
         JsonNode root = JSON.readTree(file.toFile());
         for (JsonNode n : root.path("sets")) {
             try {
-                Registration r = new Registration(n.get("name").asText(), n.get("fileName").asText(),
-                        n.get("content").asText(), n.hasNonNull("refresh") ? Duration.parse(n.get("refresh").asText()) : null,
+                Registration r = new Registration(
+                        n.get("name").asText(),
+                        n.get("fileName").asText(),
+                        n.get("content").asText(),
+                        n.hasNonNull("refresh")
+                                ? Duration.parse(n.get("refresh").asText())
+                                : null,
                         Instant.parse(n.get("registered").asText()));
-                Instant lastStarted = n.hasNonNull("lastStarted") ? Instant.parse(n.get("lastStarted").asText()) : null;
+                Instant lastStarted = n.hasNonNull("lastStarted")
+                        ? Instant.parse(n.get("lastStarted").asText())
+                        : null;
                 Entry e = new Entry(r, runtime.service(r.name()), lastStarted);
                 entries.put(r.name(), e);
                 if (r.refresh() == null) {
                     continue;
                 }
-                Duration delay = lastStarted == null ? Duration.ZERO
+                Duration delay = lastStarted == null
+                        ? Duration.ZERO
                         : Duration.between(clock.instant(), lastStarted.plus(r.refresh()));
                 schedule(e, delay.isNegative() ? Duration.ZERO : delay);
             } catch (RuntimeException ex) {
@@ -149,16 +156,22 @@ public final class MirrorSetRegistry implements AutoCloseable {
     private static MirrorSet.Parsed parseValid(String fileName, String content) throws Invalid {
         MirrorSet.Parsed parsed = MirrorSet.parse(fileName, content.getBytes(StandardCharsets.UTF_8));
         if (!parsed.errors().isEmpty()) {
-            throw new Invalid("the mirror set has errors: " + parsed.errors().stream().map(PlanError::toString)
-                    .collect(java.util.stream.Collectors.joining("; ")), parsed.errors());
+            throw new Invalid(
+                    "the mirror set has errors: "
+                            + parsed.errors().stream()
+                                    .map(PlanError::toString)
+                                    .collect(java.util.stream.Collectors.joining("; ")),
+                    parsed.errors());
         }
         return parsed;
     }
 
     private static String validName(String n) throws Invalid {
         if (!NAME.matcher(n).matches()) {
-            throw new Invalid("invalid mirror set name \"" + n + "\" (letters, digits, '.', '_', '-'; set name: in the"
-                    + " file or pass a name)", List.of());
+            throw new Invalid(
+                    "invalid mirror set name \"" + n + "\" (letters, digits, '.', '_', '-'; set name: in the"
+                            + " file or pass a name)",
+                    List.of());
         }
         return n;
     }
@@ -172,8 +185,8 @@ public final class MirrorSetRegistry implements AutoCloseable {
         String n = validName(name != null ? name : parsed.set().name());
         Duration every = refresh != null ? refresh : parsed.set().refresh();
         if (every == null) {
-            throw new Invalid("a registered mirror set needs a refresh interval (refresh: in the file, or pass one)",
-                    List.of());
+            throw new Invalid(
+                    "a registered mirror set needs a refresh interval (refresh: in the file, or pass one)", List.of());
         }
         if (every.compareTo(MIN_REFRESH) < 0) {
             throw new Invalid("refresh interval " + every + " is shorter than the minimum " + MIN_REFRESH, List.of());
@@ -248,13 +261,17 @@ public final class MirrorSetRegistry implements AutoCloseable {
 
     private void schedule(Entry e, Duration delay) {
         e.nextRun = clock.instant().plus(delay);
-        e.future = scheduler.scheduleWithFixedDelay(() -> {
-            try {
-                run(e);
-            } catch (RuntimeException ex) {
-                LOG.log(Level.WARNING, "running mirror set " + e.registration.name() + " failed", ex);
-            }
-        }, delay.toMillis(), e.registration.refresh().toMillis(), TimeUnit.MILLISECONDS);
+        e.future = scheduler.scheduleWithFixedDelay(
+                () -> {
+                    try {
+                        run(e);
+                    } catch (RuntimeException ex) {
+                        LOG.log(Level.WARNING, "running mirror set " + e.registration.name() + " failed", ex);
+                    }
+                },
+                delay.toMillis(),
+                e.registration.refresh().toMillis(),
+                TimeUnit.MILLISECONDS);
     }
 
     private PrewarmService.Run run(Entry e) {
@@ -267,8 +284,9 @@ public final class MirrorSetRegistry implements AutoCloseable {
             Registration r = e.registration;
             e.lastStarted = clock.instant();
             e.nextRun = r.refresh() == null ? null : e.lastStarted.plus(r.refresh());
-            e.last = e.service.start("mirror set " + r.name(), () -> runtime.plan(
-                    MirrorSet.parse(r.fileName(), r.content().getBytes(StandardCharsets.UTF_8))));
+            e.last = e.service.start(
+                    "mirror set " + r.name(),
+                    () -> runtime.plan(MirrorSet.parse(r.fileName(), r.content().getBytes(StandardCharsets.UTF_8))));
         }
         synchronized (this) {
             if (entries.get(e.registration.name()) == e) {
@@ -325,8 +343,10 @@ public final class MirrorSetRegistry implements AutoCloseable {
     }
 
     /** A runtime from functions. */
-    public static Runtime runtime(Function<String, PrewarmService> services, Function<MirrorSet.Parsed, Plan> planner,
-                                  java.util.function.Consumer<String> removed) {
+    public static Runtime runtime(
+            Function<String, PrewarmService> services,
+            Function<MirrorSet.Parsed, Plan> planner,
+            java.util.function.Consumer<String> removed) {
         return new Runtime() {
             @Override
             public PrewarmService service(String setName) {

@@ -87,8 +87,8 @@ public final class PrewarmService {
     }
 
     static Progress planningProgress(String id, String description, Instant submitted) {
-        return new Progress(id, description, null, 0, 0, 0, 0, 0, List.of(), List.of(), List.of(), List.of(),
-                submitted, null);
+        return new Progress(
+                id, description, null, 0, 0, 0, 0, 0, List.of(), List.of(), List.of(), List.of(), submitted, null);
     }
 
     /** Plans with {@code planner} on a virtual thread, then runs the plan; returns at once. */

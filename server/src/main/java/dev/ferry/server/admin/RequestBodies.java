@@ -42,7 +42,8 @@ public final class RequestBodies {
         try {
             n = JSON.readTree(body);
         } catch (IOException e) {
-            throw badRequest("the body is not valid JSON: " + e.getMessage().lines().findFirst().orElse(""));
+            throw badRequest("the body is not valid JSON: "
+                    + e.getMessage().lines().findFirst().orElse(""));
         }
         if (!(n instanceof ObjectNode o)) {
             throw badRequest("the body must be a JSON object");
@@ -79,7 +80,8 @@ public final class RequestBodies {
                 String content = content(b);
                 yield new StartPrewarm.MirrorSetFile(optionalText(b, "name", null), content);
             }
-            default -> throw badRequest("unknown kind \"" + kind + "\" (want gomod, gosum, modules, images or mirrorset)");
+            default ->
+                throw badRequest("unknown kind \"" + kind + "\" (want gomod, gosum, modules, images or mirrorset)");
         };
     }
 
@@ -90,7 +92,8 @@ public final class RequestBodies {
     private static StartPrewarm.GoMod goMod(ObjectNode b) {
         boolean work = b.hasNonNull("gowork");
         if (!work && !b.hasNonNull("content")) {
-            throw badRequest("missing field \"content\" (the go.mod's text; for a workspace \"gowork\" and \"workspace\")");
+            throw badRequest(
+                    "missing field \"content\" (the go.mod's text; for a workspace \"gowork\" and \"workspace\")");
         }
         if (work && b.hasNonNull("content")) {
             throw badRequest("give either \"content\" (a go.mod) or \"gowork\" with \"workspace\", not both");
@@ -138,7 +141,10 @@ public final class RequestBodies {
     public static RegisterMirrorSet registerMirrorSet(ObjectNode b) {
         only(b, "content", "fileName", "name", "refresh");
         String content = content(b);
-        return new RegisterMirrorSet(content, optionalText(b, "fileName", null), optionalText(b, "name", null),
+        return new RegisterMirrorSet(
+                content,
+                optionalText(b, "fileName", null),
+                optionalText(b, "name", null),
                 optionalText(b, "refresh", null));
     }
 
@@ -156,7 +162,17 @@ public final class RequestBodies {
     // ---- bundles ------------------------------------------------------------------------------------------------
 
     public static StartExport startExport(ObjectNode b) {
-        only(b, "to", "format", "site", "everything", "set", "modules", "images", "inventory", "since",
+        only(
+                b,
+                "to",
+                "format",
+                "site",
+                "everything",
+                "set",
+                "modules",
+                "images",
+                "inventory",
+                "since",
                 "maxVolumeSize");
         String to = requiredText(b, "to");
         String format = optionalText(b, "format", null);
@@ -176,8 +192,17 @@ public final class RequestBodies {
         String inventory = b.hasNonNull("inventory") ? requiredText(b, "inventory") : null;
         String since = optionalText(b, "since", null);
         Long maxVolumeSize = b.hasNonNull("maxVolumeSize") ? size(b.get("maxVolumeSize")) : null;
-        return new StartExport(to, format, site, everything ? Boolean.TRUE : null, set, modules, images, inventory,
-                since, maxVolumeSize);
+        return new StartExport(
+                to,
+                format,
+                site,
+                everything ? Boolean.TRUE : null,
+                set,
+                modules,
+                images,
+                inventory,
+                since,
+                maxVolumeSize);
     }
 
     /** {@code from} is one directory or an array of them. */

@@ -80,11 +80,13 @@ public final class SigningKey {
         if (!replace && Files.exists(file)) {
             throw new FileAlreadyExistsException(file.toString());
         }
-        Path tmp = dir.resolve(file.getFileName() + ".tmp-" + ProcessHandle.current().pid());
+        Path tmp = dir.resolve(
+                file.getFileName() + ".tmp-" + ProcessHandle.current().pid());
         Files.deleteIfExists(tmp);
         try {
             try {
-                Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+                Files.createFile(
+                        tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             } catch (UnsupportedOperationException notPosix) {
                 Files.createFile(tmp);
             }

@@ -121,8 +121,11 @@ public final class StorePins {
                 } catch (IllegalArgumentException gone) {
                     // Evicted between its commit and now (a quota too small for what is being prewarmed): nothing
                     // to pin; a rerun fetches it again.
-                    System.getLogger(StorePins.class.getName()).log(System.Logger.Level.WARNING, o.get().digest()
-                            + " was evicted before it could be pinned in " + pinSet + "; is the quota too small?");
+                    System.getLogger(StorePins.class.getName())
+                            .log(
+                                    System.Logger.Level.WARNING,
+                                    o.get().digest() + " was evicted before it could be pinned in " + pinSet
+                                            + "; is the quota too small?");
                     continue;
                 }
                 objects++;
@@ -141,7 +144,8 @@ public final class StorePins {
                         yield o;
                     }
                 }
-                yield store.resolve(GoStoreNames.file(f.module(), f.version(), f.ext().text()));
+                yield store.resolve(
+                        GoStoreNames.file(f.module(), f.version(), f.ext().text()));
             }
             case StoredContent.OciContent o -> store.resolve(OciStoreNames.blob(o.digest()));
         };
@@ -151,8 +155,9 @@ public final class StorePins {
     public String key(PrewarmItem item) {
         return switch (item) {
             case PrewarmItem.GoFile f -> f.module() + "@" + f.version();
-            case PrewarmItem.Image i -> new ImageRef(i.registry() == null ? defaultRegistry : i.registry(),
-                    i.repository(), i.reference()).toString();
+            case PrewarmItem.Image i ->
+                new ImageRef(i.registry() == null ? defaultRegistry : i.registry(), i.repository(), i.reference())
+                        .toString();
         };
     }
 

@@ -26,8 +26,11 @@ public final class UpstreamsApi {
         Map<String, UpstreamHealth.Pool> out = new LinkedHashMap<>();
         pools.keySet().stream().sorted().forEach(name -> {
             UpstreamPool pool = pools.get(name);
-            out.put(name, new UpstreamHealth.Pool(pool.settings().strategy().label(),
-                    pool.status().stream().map(UpstreamsApi::upstream).toList()));
+            out.put(
+                    name,
+                    new UpstreamHealth.Pool(
+                            pool.settings().strategy().label(),
+                            pool.status().stream().map(UpstreamsApi::upstream).toList()));
         });
         return new UpstreamHealth(out);
     }
@@ -35,16 +38,33 @@ public final class UpstreamsApi {
     private static UpstreamHealth.Upstream upstream(UpstreamStatus s) {
         UpstreamStatus.Speed sp = s.speed();
         UpstreamStatus.Quarantine q = s.quarantine();
-        return new UpstreamHealth.Upstream(s.name(), s.url(), s.weight(), s.credentials(), s.healthy(),
-                s.breaker().label(), AdminApi.time(s.openUntil()), s.attempts(), s.successes(), s.notFound(),
-                new LinkedHashMap<>(s.failures()), AdminApi.time(s.lastSuccess()),
-                new UpstreamHealth.Speed(sp.firstByteMillis(), sp.smallBodyMillis(), sp.bytesPerSecond(),
-                        sp.failedShare(), sp.effectiveWeight()),
+        return new UpstreamHealth.Upstream(
+                s.name(),
+                s.url(),
+                s.weight(),
+                s.credentials(),
+                s.healthy(),
+                s.breaker().label(),
+                AdminApi.time(s.openUntil()),
+                s.attempts(),
+                s.successes(),
+                s.notFound(),
+                new LinkedHashMap<>(s.failures()),
+                AdminApi.time(s.lastSuccess()),
+                new UpstreamHealth.Speed(
+                        sp.firstByteMillis(),
+                        sp.smallBodyMillis(),
+                        sp.bytesPerSecond(),
+                        sp.failedShare(),
+                        sp.effectiveWeight()),
                 s.quarantines(),
-                q == null ? null : new UpstreamHealth.Quarantine(q.since().toString(), q.until().toString(),
-                        q.subject(), q.detail()),
-                s.recentErrors().stream().map(e -> new UpstreamHealth.RecentError(e.at().toString(), e.kind(),
-                        e.detail())).toList());
+                q == null
+                        ? null
+                        : new UpstreamHealth.Quarantine(
+                                q.since().toString(), q.until().toString(), q.subject(), q.detail()),
+                s.recentErrors().stream()
+                        .map(e -> new UpstreamHealth.RecentError(e.at().toString(), e.kind(), e.detail()))
+                        .toList());
     }
 
     /**
@@ -58,8 +78,12 @@ public final class UpstreamsApi {
             UpstreamPool.Member m = pools.get(poolName).member(name);
             if (m != null) {
                 String lifted = m.release("admin");
-                released.add(new UpstreamReleased.PoolRelease(poolName, lifted, m.breaker().state().label()));
-                what.append(what.isEmpty() ? "" : "; ").append(poolName).append(": ").append(lifted);
+                released.add(new UpstreamReleased.PoolRelease(
+                        poolName, lifted, m.breaker().state().label()));
+                what.append(what.isEmpty() ? "" : "; ")
+                        .append(poolName)
+                        .append(": ")
+                        .append(lifted);
             }
         });
         if (released.isEmpty()) {

@@ -43,7 +43,8 @@ final class AdminClient {
     AdminClient(URI server, String token) {
         this.server = server;
         this.token = token;
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+        this.http =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     }
 
     /**
@@ -76,13 +77,16 @@ final class AdminClient {
         if (o.data != null) {
             file = o.data.resolve(AdminAuth.TOKEN_FILE);
             if (!Files.isRegularFile(file)) {
-                throw new Failure("no admin token: " + file + " does not exist (is --data the server's data directory?)", 2);
+                throw new Failure(
+                        "no admin token: " + file + " does not exist (is --data the server's data directory?)", 2);
             }
         } else {
             file = Path.of(env.getOrDefault("FERRY_DATA", "ferry-data")).resolve(AdminAuth.TOKEN_FILE);
             if (!Files.isRegularFile(file)) {
-                throw new Failure("no admin token: pass --admin-token, set FERRY_ADMIN_TOKEN, or --data DIR of the"
-                        + " server (its DIR/admin-token)", 2);
+                throw new Failure(
+                        "no admin token: pass --admin-token, set FERRY_ADMIN_TOKEN, or --data DIR of the"
+                                + " server (its DIR/admin-token)",
+                        2);
             }
         }
         try {
@@ -124,14 +128,15 @@ final class AdminClient {
         try {
             return AdminJson.read(answer, type);
         } catch (JsonProcessingException e) {
-            throw new Failure(server + " answered " + path + " with JSON this ferry cannot read: "
-                    + e.getOriginalMessage(), 1);
+            throw new Failure(
+                    server + " answered " + path + " with JSON this ferry cannot read: " + e.getOriginalMessage(), 1);
         }
     }
 
     private JsonNode send(String method, String path, Object body) throws Failure {
         URI uri = URI.create(server + path);
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri).header("Authorization", "Bearer " + token)
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri)
+                .header("Authorization", "Bearer " + token)
                 .header("Accept", "application/json");
         if (body != null) {
             b.header("Content-Type", "application/json");
@@ -143,7 +148,8 @@ final class AdminClient {
         try {
             r = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
         } catch (ConnectException | HttpConnectTimeoutException e) {
-            throw new Failure("cannot reach ferry at " + server + " (" + describe(e) + "); is it running? (--server URL)", 1);
+            throw new Failure(
+                    "cannot reach ferry at " + server + " (" + describe(e) + "); is it running? (--server URL)", 1);
         } catch (IOException e) {
             throw new Failure("request to " + server + " failed: " + describe(e), 1);
         } catch (InterruptedException e) {
@@ -161,17 +167,21 @@ final class AdminClient {
             return json;
         }
         ApiError error = error(json);
-        String message = error != null && error.message() != null ? error.message()
+        String message = error != null && error.message() != null
+                ? error.message()
                 : new String(r.body(), StandardCharsets.UTF_8).strip();
         if (s == 401) {
-            throw new Failure("ferry at " + server + " refused the admin token (401): check --admin-token,"
-                    + " FERRY_ADMIN_TOKEN or --data", 1);
+            throw new Failure(
+                    "ferry at " + server + " refused the admin token (401): check --admin-token,"
+                            + " FERRY_ADMIN_TOKEN or --data",
+                    1);
         }
         StringBuilder text = new StringBuilder(message.isEmpty() ? "HTTP " + s : message);
         if (error != null && error.details() != null && error.details().isArray()) {
             // Errors by line (a mirror set's) or as text (invalid items).
             for (JsonNode d : error.details()) {
-                text.append("\n  ").append(d.isObject() && d.has("text") ? d.get("text").asText() : d.asText());
+                text.append("\n  ")
+                        .append(d.isObject() && d.has("text") ? d.get("text").asText() : d.asText());
             }
         }
         if (s == 404 && json == null) {

@@ -41,8 +41,7 @@ abstract class AdminCommand implements Callable<Integer> {
     }
 
     /** Checks option combinations; throws a ParameterException (exit 2, with usage) when they are wrong. */
-    void validate() {
-    }
+    void validate() {}
 
     PrintWriter out() {
         return spec.commandLine().getOut();

@@ -39,54 +39,75 @@ public final class BundleCommands {
         }
     }
 
-    @Command(name = "export",
+    @Command(
+            name = "export",
             mixinStandardHelpOptions = true,
             sortOptions = false,
             usageHelpWidth = 110,
-            description = {"Export a signed bundle for an offline site from a running ferry (docs/bundles.md).",
-                    "Writes what this ferry holds into DIR/<bundle id>/, or a plain GOPROXY tree or OCI layouts for",
-                    "sites without ferry (--format; docs/bundles-plain.md).",
-                    "Selects everything unless --set, --module or --image say otherwise. Ships only what the other",
-                    "site lacks with --inventory (its 'ferry inventory' file) or --since (an earlier bundle to it).",
-                    "The job runs on the server: --to and --inventory are paths on the server's filesystem (a relative",
-                    "path is made absolute against this directory); --set is read here and sent.",
-                    "'ferry export status|cancel ID' and 'ferry export list' show and stop export jobs.",
-                    "Exit 0 when the bundle was written, 1 when the export failed, 2 on a usage error."},
+            description = {
+                "Export a signed bundle for an offline site from a running ferry (docs/bundles.md).",
+                "Writes what this ferry holds into DIR/<bundle id>/, or a plain GOPROXY tree or OCI layouts for",
+                "sites without ferry (--format; docs/bundles-plain.md).",
+                "Selects everything unless --set, --module or --image say otherwise. Ships only what the other",
+                "site lacks with --inventory (its 'ferry inventory' file) or --since (an earlier bundle to it).",
+                "The job runs on the server: --to and --inventory are paths on the server's filesystem (a relative",
+                "path is made absolute against this directory); --set is read here and sent.",
+                "'ferry export status|cancel ID' and 'ferry export list' show and stop export jobs.",
+                "Exit 0 when the bundle was written, 1 when the export failed, 2 on a usage error."
+            },
             subcommands = {JobStatus.class, JobCancel.class, JobList.class})
     public static final class Export extends AdminCommand {
         // Not picocli-required: a required option here would be demanded of 'ferry export status ID' too.
-        @Option(names = "--to", paramLabel = "DIR",
+        @Option(
+                names = "--to",
+                paramLabel = "DIR",
                 description = "Directory (on the server) the bundle is written into, as DIR/<bundle id>/.")
         String to;
 
-        @Option(names = "--set", paramLabel = "FILE", description = "Export what this mirror-set file selects (read here).")
+        @Option(
+                names = "--set",
+                paramLabel = "FILE",
+                description = "Export what this mirror-set file selects (read here).")
         Path set;
 
-        @Option(names = "--module", paramLabel = "PATTERN",
+        @Option(
+                names = "--module",
+                paramLabel = "PATTERN",
                 description = "Module path pattern (GOPRIVATE globs, optionally @VERSION); repeatable.")
         List<String> modules;
 
-        @Option(names = "--image", paramLabel = "PATTERN",
+        @Option(
+                names = "--image",
+                paramLabel = "PATTERN",
                 description = "[REGISTRY/]REPOSITORY[:TAG|@DIGEST], globs in the repository; repeatable.")
         List<String> images;
 
-        @Option(names = "--inventory", paramLabel = "FILE",
+        @Option(
+                names = "--inventory",
+                paramLabel = "FILE",
                 description = "The receiving site's 'ferry inventory' file (on the server): ship only what it lacks.")
         String inventory;
 
-        @Option(names = "--since", paramLabel = "BUNDLE-ID",
+        @Option(
+                names = "--since",
+                paramLabel = "BUNDLE-ID",
                 description = "Ship only what was added since this earlier bundle to the same site.")
         String since;
 
         @Option(names = "--site", paramLabel = "NAME", description = "The receiving site's name, for the history.")
         String site;
 
-        @Option(names = "--max-volume-size", paramLabel = "SIZE",
+        @Option(
+                names = "--max-volume-size",
+                paramLabel = "SIZE",
                 description = "Largest volume file, e.g. 4GiB, 700MB, 4480MB (DVD); at least 2MiB."
                         + " Default: 4GiB less one byte (FAT32).")
         String maxVolumeSize;
 
-        @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "bundle",
+        @Option(
+                names = "--format",
+                paramLabel = "FORMAT",
+                defaultValue = "bundle",
                 description = "bundle, goproxy or oci-layout. Default: ${DEFAULT-VALUE}.")
         String format;
 
@@ -134,40 +155,62 @@ public final class BundleCommands {
         @Override
         int run(AdminClient client) throws AdminClient.Failure {
             String toPath = serverPath(this, "--to", to);
-            StartExport.SetFile setFile = set == null ? null
+            StartExport.SetFile setFile = set == null
+                    ? null
                     : new StartExport.SetFile(set.getFileName().toString(), read(set));
             List<String> mods = modules == null || modules.isEmpty() ? null : modules;
             List<String> imgs = images == null || images.isEmpty() ? null : images;
             Boolean everything = set == null && mods == null && imgs == null ? Boolean.TRUE : null;
             String inventoryPath = inventory == null ? null : serverPath(this, "--inventory", inventory);
-            BundleJob started = client.post(AdminPaths.of(AdminPaths.EXPORTS), new StartExport(toPath, format, site,
-                    everything, setFile, mods, imgs, inventoryPath, since, maxVolumeBytes), BundleJob.class);
+            BundleJob started = client.post(
+                    AdminPaths.of(AdminPaths.EXPORTS),
+                    new StartExport(
+                            toPath,
+                            format,
+                            site,
+                            everything,
+                            setFile,
+                            mods,
+                            imgs,
+                            inventoryPath,
+                            since,
+                            maxVolumeBytes),
+                    BundleJob.class);
             return follow(this, client, started, detach);
         }
     }
 
-    @Command(name = "import",
+    @Command(
+            name = "import",
             mixinStandardHelpOptions = true,
             sortOptions = false,
             usageHelpWidth = 110,
-            description = {"Import a signed bundle into a running ferry (docs/bundles.md).",
-                    "Its signature is checked against the trusted keys, every volume, chunk and object against its",
-                    "digest, before anything is served.",
-                    "Rerun after an interruption, it finishes the job.",
-                    "DIR is the bundle's directory on the server (relative paths are made absolute against this",
-                    "directory); when its volumes are spread over several media, give every directory holding some.",
-                    "'ferry import status|cancel ID' and 'ferry import list' show and stop import jobs (a directory",
-                    "named like one of these is given as ./status).",
-                    "Exit 0 when the bundle was imported, 1 when it was refused or failed, 2 on a usage error."},
+            description = {
+                "Import a signed bundle into a running ferry (docs/bundles.md).",
+                "Its signature is checked against the trusted keys, every volume, chunk and object against its",
+                "digest, before anything is served.",
+                "Rerun after an interruption, it finishes the job.",
+                "DIR is the bundle's directory on the server (relative paths are made absolute against this",
+                "directory); when its volumes are spread over several media, give every directory holding some.",
+                "'ferry import status|cancel ID' and 'ferry import list' show and stop import jobs (a directory",
+                "named like one of these is given as ./status).",
+                "Exit 0 when the bundle was imported, 1 when it was refused or failed, 2 on a usage error."
+            },
             subcommands = {JobStatus.class, JobCancel.class, JobList.class})
     public static final class Import extends AdminCommand {
         // At least one, checked in validate(): picocli would demand it of 'ferry import status ID' too.
-        @Parameters(paramLabel = "DIR", arity = "0..*", description = "The bundle directory, then any more holding volumes.")
+        @Parameters(
+                paramLabel = "DIR",
+                arity = "0..*",
+                description = "The bundle directory, then any more holding volumes.")
         List<String> dirs;
 
-        @Option(names = "--trust", paramLabel = "KEY|FILE",
-                description = "Also accept bundles signed by this key: a verifier key (name+hash+base64) or a file (read"
-                        + " here) with one per line; repeatable. The server's --trust-key keys always count.")
+        @Option(
+                names = "--trust",
+                paramLabel = "KEY|FILE",
+                description =
+                        "Also accept bundles signed by this key: a verifier key (name+hash+base64) or a file (read"
+                                + " here) with one per line; repeatable. The server's --trust-key keys always count.")
         List<String> trust;
 
         @Option(names = "--detach", description = "Print the job id and return at once instead of following the job.")
@@ -193,26 +236,35 @@ public final class BundleCommands {
             List<String> keys = null;
             if (trust != null && !trust.isEmpty()) {
                 try {
-                    keys = TrustedKeys.parseAll(trust).stream().map(Verifier::encoded).toList();
+                    keys = TrustedKeys.parseAll(trust).stream()
+                            .map(Verifier::encoded)
+                            .toList();
                 } catch (IllegalArgumentException e) {
                     throw new AdminClient.Failure("--trust: " + e.getMessage(), 2);
                 }
             }
-            BundleJob started = client.post(AdminPaths.of(AdminPaths.IMPORTS), new StartImport(from, keys),
-                    BundleJob.class);
+            BundleJob started =
+                    client.post(AdminPaths.of(AdminPaths.IMPORTS), new StartImport(from, keys), BundleJob.class);
             return follow(this, client, started, detach);
         }
     }
 
-    @Command(name = "inventory",
+    @Command(
+            name = "inventory",
             mixinStandardHelpOptions = true,
             usageHelpWidth = 110,
-            description = {"Write what a running ferry holds to FILE, for an export that ships only the rest.",
-                    "Carry FILE to the exporting site: 'ferry export --inventory FILE' there ships only what is",
-                    "missing here (docs/bundles.md).",
-                    "FILE is on the server's filesystem (a relative path is made absolute against this directory)."})
+            description = {
+                "Write what a running ferry holds to FILE, for an export that ships only the rest.",
+                "Carry FILE to the exporting site: 'ferry export --inventory FILE' there ships only what is",
+                "missing here (docs/bundles.md).",
+                "FILE is on the server's filesystem (a relative path is made absolute against this directory)."
+            })
     public static final class Inventory extends AdminCommand {
-        @Option(names = "--out", required = true, paramLabel = "FILE", description = "Where to write it (on the server).")
+        @Option(
+                names = "--out",
+                required = true,
+                paramLabel = "FILE",
+                description = "Where to write it (on the server).")
         String outFile;
 
         public Inventory(CliContext ctx) {
@@ -221,8 +273,10 @@ public final class BundleCommands {
 
         @Override
         int run(AdminClient client) throws AdminClient.Failure {
-            InventoryWritten r = client.post(AdminPaths.of(AdminPaths.INVENTORY),
-                    new WriteInventory(serverPath(this, "--out", outFile)), InventoryWritten.class);
+            InventoryWritten r = client.post(
+                    AdminPaths.of(AdminPaths.INVENTORY),
+                    new WriteInventory(serverPath(this, "--out", outFile)),
+                    InventoryWritten.class);
             out().println("wrote " + r.out());
             for (Count c : r.summary()) {
                 out().println("  " + c.what() + ": " + c.value());
@@ -232,10 +286,12 @@ public final class BundleCommands {
         }
     }
 
-    @Command(name = "bundles",
+    @Command(
+            name = "bundles",
             mixinStandardHelpOptions = true,
             usageHelpWidth = 110,
-            description = "List the bundles this ferry exported: which site, built on which, how large (docs/bundles.md).")
+            description =
+                    "List the bundles this ferry exported: which site, built on which, how large (docs/bundles.md).")
     public static final class History extends AdminCommand {
         public History(CliContext ctx) {
             super(ctx);
@@ -285,13 +341,18 @@ public final class BundleCommands {
             return 0;
         }
         String path = AdminPaths.bundleJob(c.spec.name(), started.id());
-        return new JobWatcher<>(BundleFormat.INSTANCE, c.out(), c.ctx).follow(started,
-                () -> client.get(path, BundleJob.class));
+        return new JobWatcher<>(BundleFormat.INSTANCE, c.out(), c.ctx)
+                .follow(started, () -> client.get(path, BundleJob.class));
     }
 
-    @Command(name = "status", mixinStandardHelpOptions = true, usageHelpWidth = 110,
-            description = {"Show a job's progress, or its report when it ended.",
-                    "Exit 0 while it runs or when it succeeded, 1 when it failed, was cancelled or is unknown."})
+    @Command(
+            name = "status",
+            mixinStandardHelpOptions = true,
+            usageHelpWidth = 110,
+            description = {
+                "Show a job's progress, or its report when it ended.",
+                "Exit 0 while it runs or when it succeeded, 1 when it failed, was cancelled or is unknown."
+            })
     public static final class JobStatus extends AdminCommand {
         @Parameters(paramLabel = "ID", description = "The job id (printed when the job started; see list).")
         String id;
@@ -313,9 +374,14 @@ public final class BundleCommands {
         }
     }
 
-    @Command(name = "cancel", mixinStandardHelpOptions = true, usageHelpWidth = 110,
-            description = {"Cancel a running job. An import cancelled half-way and run again finishes the job.",
-                    "Exit 0 when it was cancelled, 1 when it is unknown or had already failed."})
+    @Command(
+            name = "cancel",
+            mixinStandardHelpOptions = true,
+            usageHelpWidth = 110,
+            description = {
+                "Cancel a running job. An import cancelled half-way and run again finishes the job.",
+                "Exit 0 when it was cancelled, 1 when it is unknown or had already failed."
+            })
     public static final class JobCancel extends AdminCommand {
         @Parameters(paramLabel = "ID", description = "The job id (printed when the job started; see list).")
         String id;
@@ -344,7 +410,10 @@ public final class BundleCommands {
         }
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true, usageHelpWidth = 110,
+    @Command(
+            name = "list",
+            mixinStandardHelpOptions = true,
+            usageHelpWidth = 110,
             description = "List running and recent jobs, oldest first: id, state, progress or bundle, directory.")
     public static final class JobList extends AdminCommand {
         public JobList(CliContext ctx) {
@@ -354,7 +423,8 @@ public final class BundleCommands {
         @Override
         int run(AdminClient client) throws AdminClient.Failure {
             String kind = kindOf(this);
-            List<BundleJob> jobs = client.get(AdminPaths.bundleJobs(kind), BundleJobs.class).jobs();
+            List<BundleJob> jobs =
+                    client.get(AdminPaths.bundleJobs(kind), BundleJobs.class).jobs();
             if (jobs.isEmpty()) {
                 out().println("no " + kind + " jobs");
             }

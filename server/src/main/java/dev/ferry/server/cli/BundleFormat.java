@@ -50,12 +50,16 @@ final class BundleFormat implements JobWatcher.Format<BundleJob> {
     /** "writing: 1.2 GiB of 4.0 GiB, 120/300 items, 35.2 MB/s". */
     @Override
     public String line(BundleJob p) {
-        StringBuilder sb = new StringBuilder(p.phase() != null ? p.phase() : "working").append(": ")
+        StringBuilder sb = new StringBuilder(p.phase() != null ? p.phase() : "working")
+                .append(": ")
                 .append(Units.bytes(p.bytesDone()));
         if (p.bytesTotal() >= 0) {
             sb.append(" of ").append(Units.bytes(p.bytesTotal()));
         }
-        sb.append(", ").append(p.itemsDone()).append(p.itemsTotal() >= 0 ? "/" + p.itemsTotal() : "").append(" items, ")
+        sb.append(", ")
+                .append(p.itemsDone())
+                .append(p.itemsTotal() >= 0 ? "/" + p.itemsTotal() : "")
+                .append(" items, ")
                 .append(Units.rate(p.bytesPerSecond()));
         return sb.toString();
     }
@@ -86,7 +90,9 @@ final class BundleFormat implements JobWatcher.Format<BundleJob> {
 
     @Override
     public int summary(BundleJob p, PrintWriter out) {
-        StringBuilder head = new StringBuilder(p.state().toLowerCase(Locale.ROOT)).append(": ").append(kind(p));
+        StringBuilder head = new StringBuilder(p.state().toLowerCase(Locale.ROOT))
+                .append(": ")
+                .append(kind(p));
         if (p.bundleId() != null) {
             head.append(" of bundle ").append(p.bundleId());
         }
@@ -102,7 +108,11 @@ final class BundleFormat implements JobWatcher.Format<BundleJob> {
             width = Math.max(width, c.what().length());
         }
         for (Count c : p.summary()) {
-            out.println(String.format(Locale.ROOT, "  %-" + (width + 1) + "s %d%s", c.what() + ":", c.value(),
+            out.println(String.format(
+                    Locale.ROOT,
+                    "  %-" + (width + 1) + "s %d%s",
+                    c.what() + ":",
+                    c.value(),
                     c.what().contains("bytes") && c.value() >= 1024 ? " (" + Units.bytes(c.value()) + ")" : ""));
         }
         for (String n : p.notes()) {

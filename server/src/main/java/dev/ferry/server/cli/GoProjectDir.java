@@ -59,7 +59,12 @@ final class GoProjectDir {
             appendIfPresent(sums, dir.resolve("go.sum"));
             scan(dir, imports);
         }
-        return new StartPrewarm.GoMod(dir.toString(), content, goWork, workspace, sums.isEmpty() ? null : sums.toString(),
+        return new StartPrewarm.GoMod(
+                dir.toString(),
+                content,
+                goWork,
+                workspace,
+                sums.isEmpty() ? null : sums.toString(),
                 List.copyOf(imports));
     }
 
@@ -111,14 +116,19 @@ final class GoProjectDir {
                         return FileVisitResult.CONTINUE;
                     }
                     String name = d.getFileName().toString();
-                    boolean ignored = name.startsWith(".") || name.startsWith("_") || name.equals("vendor")
-                            || name.equals("testdata") || Files.isRegularFile(d.resolve("go.mod"));
+                    boolean ignored = name.startsWith(".")
+                            || name.startsWith("_")
+                            || name.equals("vendor")
+                            || name.equals("testdata")
+                            || Files.isRegularFile(d.resolve("go.mod"));
                     return ignored ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
                 }
 
                 @Override
                 public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) throws IOException {
-                    if (attrs.isRegularFile() && f.getFileName().toString().endsWith(".go") && attrs.size() <= MAX_SOURCE) {
+                    if (attrs.isRegularFile()
+                            && f.getFileName().toString().endsWith(".go")
+                            && attrs.size() <= MAX_SOURCE) {
                         imports.addAll(Imports.of(Files.readString(f, StandardCharsets.UTF_8)));
                     }
                     return FileVisitResult.CONTINUE;

@@ -18,23 +18,33 @@ import picocli.CommandLine.Option;
  * {@code ferry health}: asks a running ferry whether it is ready, so a container image's healthcheck (and anyone's
  * script) needs neither curl nor wget in the image.
  */
-@Command(name = "health", mixinStandardHelpOptions = true, usageHelpWidth = 110,
+@Command(
+        name = "health",
+        mixinStandardHelpOptions = true,
+        usageHelpWidth = 110,
         versionProvider = FerryMain.Version.class,
-        description = {"Ask a running ferry whether it is ready: GET /health/ready (store open, not stopping).",
-                "Exits 0 when it answers 200, 1 when it answers anything else or not within --timeout:",
-                "a container or compose healthcheck without curl."})
+        description = {
+            "Ask a running ferry whether it is ready: GET /health/ready (store open, not stopping).",
+            "Exits 0 when it answers 200, 1 when it answers anything else or not within --timeout:",
+            "a container or compose healthcheck without curl."
+        })
 public final class HealthCommand implements Callable<Integer> {
     private final CliContext ctx;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--url", paramLabel = "URL",
+    @Option(
+            names = "--url",
+            paramLabel = "URL",
             description = "What to ask. Default: http://127.0.0.1:PORT/health/ready, with the host and port of"
                     + " FERRY_LISTEN when it is set (a wildcard host means loopback), else port 8080.")
     String url;
 
-    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "5s",
+    @Option(
+            names = "--timeout",
+            paramLabel = "DURATION",
+            defaultValue = "5s",
             description = "How long to wait for the answer (500ms, 5s, ...). Default: ${DEFAULT-VALUE}.")
     String timeout;
 
@@ -58,15 +68,16 @@ public final class HealthCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
         try (HttpClient client = HttpClient.newBuilder().connectTimeout(wait).build()) {
-            HttpResponse<String> r = client.send(HttpRequest.newBuilder(target).timeout(wait).GET().build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = client.send(
+                    HttpRequest.newBuilder(target).timeout(wait).GET().build(), HttpResponse.BodyHandlers.ofString());
             String body = r.body().strip();
             if (r.statusCode() == 200) {
                 out.println(target + ": " + body);
                 out.flush();
                 return 0;
             }
-            err.println("ferry: " + target + " answered " + r.statusCode() + (body.isEmpty() ? "" : " " + oneLine(body)));
+            err.println(
+                    "ferry: " + target + " answered " + r.statusCode() + (body.isEmpty() ? "" : " " + oneLine(body)));
         } catch (IOException e) {
             err.println("ferry: " + target + ": " + reason(e));
         } catch (InterruptedException e) {
@@ -98,7 +109,8 @@ public final class HealthCommand implements Callable<Integer> {
 
     /** The JDK client's ConnectException, a refused connection, comes without a message (nor has its cause one). */
     private static String reason(IOException e) {
-        if (e instanceof java.net.ConnectException && (e.getMessage() == null || e.getMessage().isBlank())) {
+        if (e instanceof java.net.ConnectException
+                && (e.getMessage() == null || e.getMessage().isBlank())) {
             return "cannot connect (is ferry running and listening there?)";
         }
         return e.getMessage() == null ? e.getClass().getSimpleName() : oneLine(e.getMessage());

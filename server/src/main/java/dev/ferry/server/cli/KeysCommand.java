@@ -30,15 +30,22 @@ import picocli.CommandLine.Option;
  * key stays in DATA/bundle-signing.key; the verifier key ({@code name+hash+base64}, the form GOSUMDB keys have) is
  * what importing sites trust.
  */
-@Command(name = "keys",
+@Command(
+        name = "keys",
         mixinStandardHelpOptions = true,
         usageHelpWidth = 110,
-        description = {"Generate, show and sign with the site's bundle signing key; verify signed files.",
-                "The key signs bundles (docs/bundles.md) and files such as an installer or image carried to another",
-                "site, which checks them there with 'ferry keys verify' (docs/install.md).",
-                "Works on the data directory directly: run it where the exporting ferry's data directory is."},
-        subcommands = {KeysCommand.Generate.class, KeysCommand.Public.class, KeysCommand.Sign.class,
-                KeysCommand.Verify.class})
+        description = {
+            "Generate, show and sign with the site's bundle signing key; verify signed files.",
+            "The key signs bundles (docs/bundles.md) and files such as an installer or image carried to another",
+            "site, which checks them there with 'ferry keys verify' (docs/install.md).",
+            "Works on the data directory directly: run it where the exporting ferry's data directory is."
+        },
+        subcommands = {
+            KeysCommand.Generate.class,
+            KeysCommand.Public.class,
+            KeysCommand.Sign.class,
+            KeysCommand.Verify.class
+        })
 public final class KeysCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -54,7 +61,9 @@ public final class KeysCommand implements Runnable {
             return given.toAbsolutePath().normalize();
         }
         String env = ctx.env().get("FERRY_DATA");
-        return Path.of(env != null && !env.isBlank() ? env.strip() : "ferry-data").toAbsolutePath().normalize();
+        return Path.of(env != null && !env.isBlank() ? env.strip() : "ferry-data")
+                .toAbsolutePath()
+                .normalize();
     }
 
     /** The short host name, as a key name: "ferry-" and the host's first label, or "ferry-site". */
@@ -69,33 +78,43 @@ public final class KeysCommand implements Runnable {
             host = ctx.env().getOrDefault("HOSTNAME", "site");
         }
         int dot = host.indexOf('.');
-        String shortName = (dot > 0 ? host.substring(0, dot) : host).toLowerCase(Locale.ROOT)
+        String shortName = (dot > 0 ? host.substring(0, dot) : host)
+                .toLowerCase(Locale.ROOT)
                 .replaceAll("[^a-z0-9._-]", "-");
         return "ferry-" + (shortName.isEmpty() ? "site" : shortName);
     }
 
-    @Command(name = "generate",
+    @Command(
+            name = "generate",
             mixinStandardHelpOptions = true,
             usageHelpWidth = 110,
-            description = {"Generate the site's Ed25519 bundle signing key into DIR/bundle-signing.key (mode 0600) and print",
-                    "its verifier key, which importing sites trust (ferry serve --trust-key KEY, ferry import --trust KEY).",
-                    "A running server signs its next export with it. Exit 0 done, 1 a key exists (without --force) or",
-                    "the file cannot be written, 2 usage error."})
+            description = {
+                "Generate the site's Ed25519 bundle signing key into DIR/bundle-signing.key (mode 0600) and print",
+                "its verifier key, which importing sites trust (ferry serve --trust-key KEY, ferry import --trust KEY).",
+                "A running server signs its next export with it. Exit 0 done, 1 a key exists (without --force) or",
+                "the file cannot be written, 2 usage error."
+            })
     public static final class Generate implements Callable<Integer> {
         private final CliContext ctx;
 
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
-        @Option(names = "--name", paramLabel = "NAME",
+        @Option(
+                names = "--name",
+                paramLabel = "NAME",
                 description = "The key's name, shown in signatures (default: ferry-<short host name>).")
         String name;
 
-        @Option(names = "--data", paramLabel = "DIR",
+        @Option(
+                names = "--data",
+                paramLabel = "DIR",
                 description = "The exporting server's data directory (default: env FERRY_DATA, else ./ferry-data).")
         Path data;
 
-        @Option(names = "--force", description = "Replace an existing key (sites trusting the old one need the new one).")
+        @Option(
+                names = "--force",
+                description = "Replace an existing key (sites trusting the old one need the new one).")
         boolean force;
 
         public Generate(CliContext ctx) {
@@ -121,7 +140,9 @@ public final class KeysCommand implements Runnable {
             } catch (FileAlreadyExistsException e) {
                 String existing;
                 try {
-                    existing = SigningKey.read(file).map(s -> "key " + s.verifier().encoded()).orElse("a key");
+                    existing = SigningKey.read(file)
+                            .map(s -> "key " + s.verifier().encoded())
+                            .orElse("a key");
                 } catch (IOException damaged) {
                     existing = "a damaged key";
                 }
@@ -135,14 +156,16 @@ public final class KeysCommand implements Runnable {
                 return 1;
             }
             out.println("wrote the private signing key to " + file + " (mode 0600; it stays with this server)");
-            out.println("verifier key, for the importing sites (ferry serve --trust-key KEY, or ferry import --trust KEY):");
+            out.println(
+                    "verifier key, for the importing sites (ferry serve --trust-key KEY, or ferry import --trust KEY):");
             out.println(signer.verifier().encoded());
             out.flush();
             return 0;
         }
     }
 
-    @Command(name = "public",
+    @Command(
+            name = "public",
             mixinStandardHelpOptions = true,
             usageHelpWidth = 110,
             description = "Print the verifier key of the site's signing key (what importing sites trust).")
@@ -152,7 +175,9 @@ public final class KeysCommand implements Runnable {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
-        @Option(names = "--data", paramLabel = "DIR",
+        @Option(
+                names = "--data",
+                paramLabel = "DIR",
                 description = "The exporting server's data directory (default: env FERRY_DATA, else ./ferry-data).")
         Path data;
 
@@ -206,19 +231,24 @@ public final class KeysCommand implements Runnable {
         return HexFormat.of().formatHex(md.digest());
     }
 
-    @Command(name = "sign",
+    @Command(
+            name = "sign",
             mixinStandardHelpOptions = true,
             usageHelpWidth = 110,
-            description = {"Sign files with the site's bundle signing key: FILE.sig beside each FILE, a signed note of its",
-                    "SHA-256. A site that trusts the key checks it with 'ferry keys verify --trust KEY FILE'.",
-                    "Exit 0 signed, 1 no key or a file unreadable, 2 usage error."})
+            description = {
+                "Sign files with the site's bundle signing key: FILE.sig beside each FILE, a signed note of its",
+                "SHA-256. A site that trusts the key checks it with 'ferry keys verify --trust KEY FILE'.",
+                "Exit 0 signed, 1 no key or a file unreadable, 2 usage error."
+            })
     public static final class Sign implements Callable<Integer> {
         private final CliContext ctx;
 
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
-        @Option(names = "--data", paramLabel = "DIR",
+        @Option(
+                names = "--data",
+                paramLabel = "DIR",
                 description = "The data directory holding the key (default: env FERRY_DATA, else ./ferry-data).")
         Path data;
 
@@ -243,12 +273,13 @@ public final class KeysCommand implements Runnable {
                 }
                 for (Path f : files) {
                     Path sig = f.resolveSibling(f.getFileName() + ".sig");
-                    byte[] note = Note.sign(signedText(sha256(f), f.getFileName().toString()),
-                            signer.get());
+                    byte[] note =
+                            Note.sign(signedText(sha256(f), f.getFileName().toString()), signer.get());
                     Files.write(sig, note);
                     out.println("signed " + f + " -> " + sig);
                 }
-                out.println("verify with: ferry keys verify --trust " + signer.get().verifier().encoded() + " FILE");
+                out.println("verify with: ferry keys verify --trust "
+                        + signer.get().verifier().encoded() + " FILE");
                 out.flush();
                 return 0;
             } catch (IOException e) {
@@ -261,22 +292,31 @@ public final class KeysCommand implements Runnable {
         }
     }
 
-    @Command(name = "verify",
+    @Command(
+            name = "verify",
             mixinStandardHelpOptions = true,
             usageHelpWidth = 110,
-            description = {"Check files against their FILE.sig from 'ferry keys sign': signed by a trusted key, and the file's",
-                    "SHA-256 is the one signed. Exit 0 every file checks out, 1 one does not (or has no readable .sig),",
-                    "2 usage error."})
+            description = {
+                "Check files against their FILE.sig from 'ferry keys sign': signed by a trusted key, and the file's",
+                "SHA-256 is the one signed. Exit 0 every file checks out, 1 one does not (or has no readable .sig),",
+                "2 usage error."
+            })
     public static final class Verify implements Callable<Integer> {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
-        @Option(names = "--trust", paramLabel = "KEY", required = true,
+        @Option(
+                names = "--trust",
+                paramLabel = "KEY",
+                required = true,
                 description = "A verifier key (what 'ferry keys public' prints at the signing site) or a file of them;"
                         + " repeat for more.")
         List<String> trust;
 
-        @CommandLine.Parameters(paramLabel = "FILE", arity = "1..*", description = "Files to check (FILE.sig beside each).")
+        @CommandLine.Parameters(
+                paramLabel = "FILE",
+                arity = "1..*",
+                description = "Files to check (FILE.sig beside each).")
         List<Path> files;
 
         @Override
@@ -293,10 +333,10 @@ public final class KeysCommand implements Runnable {
             for (Path f : files) {
                 Path sig = f.resolveSibling(f.getFileName() + ".sig");
                 try {
-                    Note note = Note.open(
-                            Files.readAllBytes(sig), keys);
+                    Note note = Note.open(Files.readAllBytes(sig), keys);
                     String[] lines = note.text().split("\n");
-                    String[] fields = lines.length == 2 && lines[0].equals(FILE_SIGNATURE) ? lines[1].split(" ", 3)
+                    String[] fields = lines.length == 2 && lines[0].equals(FILE_SIGNATURE)
+                            ? lines[1].split(" ", 3)
                             : new String[0];
                     if (fields.length != 3 || !fields[0].equals("sha256")) {
                         err.println("ferry: " + sig + " is not a file signature");
@@ -310,7 +350,8 @@ public final class KeysCommand implements Runnable {
                         failed++;
                         continue;
                     }
-                    out.println(f + ": OK, signed by " + note.signatures().getFirst().name() + " as " + fields[2]);
+                    out.println(f + ": OK, signed by "
+                            + note.signatures().getFirst().name() + " as " + fields[2]);
                 } catch (NoSuchFileException e) {
                     err.println("ferry: no such file " + e.getFile());
                     failed++;

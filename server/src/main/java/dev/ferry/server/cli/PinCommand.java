@@ -13,16 +13,25 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code ferry pin ITEM...}: POST /admin/api/pins. */
-@Command(name = "pin", mixinStandardHelpOptions = true, sortOptions = false, usageHelpWidth = 110,
-        description = {"Pin content in a running ferry so that eviction keeps it.",
-                "An item is MODULE@VERSION (its .info, .mod and .zip) or an image reference",
-                "([REGISTRY/]REPOSITORY[:TAG|@DIGEST]). What is not stored yet is fetched first.",
-                "Exit 1 when an item could not be pinned."})
+@Command(
+        name = "pin",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        usageHelpWidth = 110,
+        description = {
+            "Pin content in a running ferry so that eviction keeps it.",
+            "An item is MODULE@VERSION (its .info, .mod and .zip) or an image reference",
+            "([REGISTRY/]REPOSITORY[:TAG|@DIGEST]). What is not stored yet is fetched first.",
+            "Exit 1 when an item could not be pinned."
+        })
 public final class PinCommand extends AdminCommand {
     @Parameters(paramLabel = "ITEM", arity = "1..*", description = "MODULE@VERSION or an image reference.")
     List<String> items;
 
-    @Option(names = "--platform", paramLabel = "LIST", defaultValue = "linux/amd64,linux/arm64",
+    @Option(
+            names = "--platform",
+            paramLabel = "LIST",
+            defaultValue = "linux/amd64,linux/arm64",
             description = "For images: os/arch[/variant],... or all. Default: ${DEFAULT-VALUE}.")
     String platform;
 
@@ -56,9 +65,14 @@ public final class PinCommand extends AdminCommand {
     }
 
     /** {@code ferry unpin ITEM...}: DELETE /admin/api/pins. */
-    @Command(name = "unpin", mixinStandardHelpOptions = true, usageHelpWidth = 110,
-            description = {"Drop the pins 'ferry pin' and prewarm jobs made for each item.",
-                    "Content a registered mirror set pinned stays pinned until the set is removed."})
+    @Command(
+            name = "unpin",
+            mixinStandardHelpOptions = true,
+            usageHelpWidth = 110,
+            description = {
+                "Drop the pins 'ferry pin' and prewarm jobs made for each item.",
+                "Content a registered mirror set pinned stays pinned until the set is removed."
+            })
     public static final class Unpin extends AdminCommand {
         @Parameters(paramLabel = "ITEM", arity = "1..*", description = "MODULE@VERSION or an image reference.")
         List<String> items;
@@ -72,7 +86,10 @@ public final class PinCommand extends AdminCommand {
             UnpinResults r = client.delete(AdminPaths.of(AdminPaths.PINS), new UnpinItems(items), UnpinResults.class);
             for (UnpinResults.Result i : r.results()) {
                 long n = i.released();
-                out().println(n == 0 ? "not pinned: " + i.item() : "unpinned " + i.item() + ": " + n + " pins released");
+                out().println(
+                                n == 0
+                                        ? "not pinned: " + i.item()
+                                        : "unpinned " + i.item() + ": " + n + " pins released");
             }
             out().flush();
             return 0;

@@ -16,16 +16,24 @@ import picocli.CommandLine.Parameters;
  * {@code ferry prewarm}: fill a running ferry ahead of need. The files are read here and uploaded; the job runs on
  * the server (POST /admin/api/prewarm) and this command follows it to its end.
  */
-@Command(name = "prewarm",
+@Command(
+        name = "prewarm",
         mixinStandardHelpOptions = true,
         sortOptions = false,
         usageHelpWidth = 110,
-        description = {"Fetch modules and images into a running ferry before they are needed (docs/prewarm.md).",
-                "'ferry prewarm --file SET.yaml' runs a mirror set (docs/mirror-sets.md) once; 'go' and 'image' below.",
-                "The job runs on the server; this command shows its progress and a summary, and exits 1 when anything",
-                "failed (an item, or a line of the input that could not be planned), 2 on a usage error."},
-        subcommands = {PrewarmCommand.Go.class, PrewarmCommand.Image.class, PrewarmCommand.Status.class,
-                PrewarmCommand.Cancel.class, PrewarmCommand.ListJobs.class})
+        description = {
+            "Fetch modules and images into a running ferry before they are needed (docs/prewarm.md).",
+            "'ferry prewarm --file SET.yaml' runs a mirror set (docs/mirror-sets.md) once; 'go' and 'image' below.",
+            "The job runs on the server; this command shows its progress and a summary, and exits 1 when anything",
+            "failed (an item, or a line of the input that could not be planned), 2 on a usage error."
+        },
+        subcommands = {
+            PrewarmCommand.Go.class,
+            PrewarmCommand.Image.class,
+            PrewarmCommand.Status.class,
+            PrewarmCommand.Cancel.class,
+            PrewarmCommand.ListJobs.class
+        })
 public final class PrewarmCommand extends AdminCommand {
 
     @Option(names = "--file", paramLabel = "SET.yaml", description = "Run the mirror set in this file once.")
@@ -57,21 +65,32 @@ public final class PrewarmCommand extends AdminCommand {
             out().flush();
             return 0;
         }
-        return new JobWatcher<>(PrewarmFormat.INSTANCE, out(), ctx).follow(started,
-                () -> client.get(AdminPaths.prewarmJob(started.id()), PrewarmJob.class));
+        return new JobWatcher<>(PrewarmFormat.INSTANCE, out(), ctx)
+                .follow(started, () -> client.get(AdminPaths.prewarmJob(started.id()), PrewarmJob.class));
     }
 
     /** {@code ferry prewarm go}. */
-    @Command(name = "go", mixinStandardHelpOptions = true, sortOptions = false, usageHelpWidth = 110,
-            description = {"Prewarm Go modules from a go.mod, a go.sum or MODULE@VERSION queries.",
-                    "--gomod: what the go command reads for the project (build, test, tidy, download all, verify;",
-                    "minimal version selection with exclude and replace, and the files an untidy go.mod or",
-                    "go mod tidy reads beyond it); --gosum: exactly what it lists; MODULE@QUERY: versions and queries",
-                    "(a version, latest, vX, vX.Y, >=vX.Y.Z, all)."})
+    @Command(
+            name = "go",
+            mixinStandardHelpOptions = true,
+            sortOptions = false,
+            usageHelpWidth = 110,
+            description = {
+                "Prewarm Go modules from a go.mod, a go.sum or MODULE@VERSION queries.",
+                "--gomod: what the go command reads for the project (build, test, tidy, download all, verify;",
+                "minimal version selection with exclude and replace, and the files an untidy go.mod or",
+                "go mod tidy reads beyond it); --gosum: exactly what it lists; MODULE@QUERY: versions and queries",
+                "(a version, latest, vX, vX.Y, >=vX.Y.Z, all)."
+            })
     public static final class Go extends AdminCommand {
-        @Option(names = "--gomod", paramLabel = "FILE|DIR", description = {"A go.mod: its whole build list; or a module",
-                "or go.work root directory: its go.mod (or go.work and each used module's go.mod), go.sum, and the",
-                "imports of its Go files."})
+        @Option(
+                names = "--gomod",
+                paramLabel = "FILE|DIR",
+                description = {
+                    "A go.mod: its whole build list; or a module",
+                    "or go.work root directory: its go.mod (or go.work and each used module's go.mod), go.sum, and the",
+                    "imports of its Go files."
+                })
         Path gomod;
 
         @Option(names = "--gosum", paramLabel = "FILE", description = "A go.sum: every line of it.")
@@ -95,7 +114,8 @@ public final class PrewarmCommand extends AdminCommand {
 
         @Override
         void validate() {
-            int forms = (gomod != null ? 1 : 0) + (gosum != null ? 1 : 0) + (modules != null && !modules.isEmpty() ? 1 : 0);
+            int forms =
+                    (gomod != null ? 1 : 0) + (gosum != null ? 1 : 0) + (modules != null && !modules.isEmpty() ? 1 : 0);
             if (forms != 1) {
                 throw usage("give exactly one of --gomod FILE, --gosum FILE or MODULE@VERSION arguments");
             }
@@ -121,16 +141,27 @@ public final class PrewarmCommand extends AdminCommand {
     }
 
     /** {@code ferry prewarm image}. */
-    @Command(name = "image", mixinStandardHelpOptions = true, sortOptions = false, usageHelpWidth = 110,
-            description = {"Prewarm images through ferry's registry mirrors.",
-                    "Fetches the manifest, for an index the selected platforms' manifests, their configs and",
-                    "layers, and referrers (signatures, SBOMs) when the registry has them."})
+    @Command(
+            name = "image",
+            mixinStandardHelpOptions = true,
+            sortOptions = false,
+            usageHelpWidth = 110,
+            description = {
+                "Prewarm images through ferry's registry mirrors.",
+                "Fetches the manifest, for an index the selected platforms' manifests, their configs and",
+                "layers, and referrers (signatures, SBOMs) when the registry has them."
+            })
     public static final class Image extends AdminCommand {
-        @Parameters(paramLabel = "REF", arity = "1..*",
+        @Parameters(
+                paramLabel = "REF",
+                arity = "1..*",
                 description = "[REGISTRY/]REPOSITORY[:TAG|@DIGEST]; without a registry, ferry's default one.")
         List<String> refs;
 
-        @Option(names = "--platform", paramLabel = "LIST", defaultValue = "linux/amd64,linux/arm64",
+        @Option(
+                names = "--platform",
+                paramLabel = "LIST",
+                defaultValue = "linux/amd64,linux/arm64",
                 description = "os/arch[/variant],... or all. Default: ${DEFAULT-VALUE}.")
         String platform;
 
@@ -210,7 +241,8 @@ public final class PrewarmCommand extends AdminCommand {
 
         @Override
         int run(AdminClient client) throws AdminClient.Failure {
-            for (PrewarmJob p : client.get(AdminPaths.of(AdminPaths.PREWARM), PrewarmJobs.class).jobs()) {
+            for (PrewarmJob p : client.get(AdminPaths.of(AdminPaths.PREWARM), PrewarmJobs.class)
+                    .jobs()) {
                 out().println(p.id() + "  " + p.state() + "  " + p.done() + "/" + p.total() + " items, " + p.failed()
                         + " failed  " + p.description());
             }

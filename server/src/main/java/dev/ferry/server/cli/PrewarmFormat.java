@@ -49,7 +49,8 @@ final class PrewarmFormat implements JobWatcher.Format<PrewarmJob> {
         if ("PLANNING".equals(p.state())) {
             return "planning...";
         }
-        return "progress: " + p.done() + "/" + p.total() + " items, " + p.failed() + " failed, " + Units.bytes(p.bytes());
+        return "progress: " + p.done() + "/" + p.total() + " items, " + p.failed() + " failed, "
+                + Units.bytes(p.bytes());
     }
 
     @Override

@@ -18,22 +18,28 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code ferry serve}: resolves the settings and runs the server until SIGTERM/SIGINT. */
-@Command(name = "serve",
+@Command(
+        name = "serve",
         mixinStandardHelpOptions = true,
         versionProvider = FerryMain.Version.class,
         sortOptions = false,
         usageHelpWidth = 110,
         modelTransformer = ServeCommand.SettingFlags.class,
-        description = {"Serve Go modules (GOPROXY, /sumdb/) and, with --registry or --hosted, an OCI registry at /v2/, from one cache.",
-                        "Also /health, /metrics and the admin API at /admin/api/.",
-                        "Every module version is verified against the checksum database (--sumdb), which is served at /sumdb/NAME/.",
-                        "With --registry or --hosted, also an OCI registry at /v2/: a pull-through mirror of upstream registries",
-                        "and hosted repositories to push to (docs/registry.md).",
-                "",
-                "Every setting can also come from an environment variable or a YAML config file;",
-                "precedence: flag > environment > config file > default."},
-        footer = {"", "Exit codes: 0 stopped cleanly, 1 failed to start, 2 bad command line or configuration.",
-                "Once listening, ferry prints: ferry ready on http://HOST:PORT"})
+        description = {
+            "Serve Go modules (GOPROXY, /sumdb/) and, with --registry or --hosted, an OCI registry at /v2/, from one cache.",
+            "Also /health, /metrics and the admin API at /admin/api/.",
+            "Every module version is verified against the checksum database (--sumdb), which is served at /sumdb/NAME/.",
+            "With --registry or --hosted, also an OCI registry at /v2/: a pull-through mirror of upstream registries",
+            "and hosted repositories to push to (docs/registry.md).",
+            "",
+            "Every setting can also come from an environment variable or a YAML config file;",
+            "precedence: flag > environment > config file > default."
+        },
+        footer = {
+            "",
+            "Exit codes: 0 stopped cleanly, 1 failed to start, 2 bad command line or configuration.",
+            "Once listening, ferry prints: ferry ready on http://HOST:PORT"
+        })
 public final class ServeCommand implements Callable<Integer> {
 
     /** What to do with a valid configuration: run ferry (production) or, in tests, look at it. */
@@ -50,7 +56,9 @@ public final class ServeCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--config", paramLabel = "FILE",
+    @Option(
+            names = "--config",
+            paramLabel = "FILE",
             description = "YAML config file (env FERRY_CONFIG). Unknown keys are an error.")
     Path config;
 
@@ -63,7 +71,9 @@ public final class ServeCommand implements Callable<Integer> {
     public static final class SettingFlags implements CommandLine.IModelTransformer {
         @Override
         public CommandLine.Model.CommandSpec transform(CommandLine.Model.CommandSpec spec) {
-            return SettingOptions.add(spec, Arrays.stream(Setting.values()).map(SettingOptions::option).toList());
+            return SettingOptions.add(
+                    spec,
+                    Arrays.stream(Setting.values()).map(SettingOptions::option).toList());
         }
     }
 
@@ -88,8 +98,10 @@ public final class ServeCommand implements Callable<Integer> {
         try {
             ferry = Ferry.start(cfg);
         } catch (Exception e) {
-            err.println("ferry: cannot start: " + (e instanceof IOException && e.getMessage() != null
-                    ? e.getMessage().replace('\n', ' ') : oneLine(e)));
+            err.println("ferry: cannot start: "
+                    + (e instanceof IOException && e.getMessage() != null
+                            ? e.getMessage().replace('\n', ' ')
+                            : oneLine(e)));
             err.flush();
             Logging.close();
             return 1;
@@ -97,14 +109,18 @@ public final class ServeCommand implements Callable<Integer> {
         // SIGTERM/SIGINT: stop the server (in-flight requests finish within the grace period), close the store,
         // and exit 0. Handling the signals ourselves (rather than only in a shutdown hook) is what gives the
         // clean exit status; the hook still covers every other way the JVM may go down.
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            ferry.close();
-            Logging.close();
-        }, "ferry-shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            ferry.close();
+                            Logging.close();
+                        },
+                        "ferry-shutdown"));
         for (String name : new String[] {"TERM", "INT"}) {
             try {
-                sun.misc.Signal.handle(new sun.misc.Signal(name), signal ->
-                        Thread.ofPlatform().name("ferry-stop").start(() -> {
+                sun.misc.Signal.handle(
+                        new sun.misc.Signal(name),
+                        signal -> Thread.ofPlatform().name("ferry-stop").start(() -> {
                             Logger.getLogger("ferry").info("received SIG" + signal.getName() + ", stopping");
                             ferry.close();
                         }));

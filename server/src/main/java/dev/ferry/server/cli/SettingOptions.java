@@ -24,15 +24,20 @@ final class SettingOptions {
         OptionSpec.Builder b = OptionSpec.builder(s.flag()).description(help.replace("%", "%%"));
         return switch (s.form()) {
             case ONE -> b.type(String.class).paramLabel(s.label()).build();
-            case REPEATED_SPACES, REPEATED_COMMAS -> b.type(List.class).auxiliaryTypes(String.class)
-                    .paramLabel(s.label()).build();
+            case REPEATED_SPACES, REPEATED_COMMAS ->
+                b.type(List.class)
+                        .auxiliaryTypes(String.class)
+                        .paramLabel(s.label())
+                        .build();
             case SWITCH -> b.type(Boolean.class).arity("0").negatable(true).build();
         };
     }
 
     /** Adds options to a command after its annotated ones, keeping --help and --version last in its help. */
     static CommandSpec add(CommandSpec spec, List<OptionSpec> options) {
-        List<OptionSpec> standard = spec.options().stream().filter(o -> o.usageHelp() || o.versionHelp()).toList();
+        List<OptionSpec> standard = spec.options().stream()
+                .filter(o -> o.usageHelp() || o.versionHelp())
+                .toList();
         standard.forEach(spec::remove);
         options.forEach(spec::addOption);
         standard.forEach(spec::addOption);
@@ -57,9 +62,13 @@ final class SettingOptions {
                 continue;
             }
             Object v = o.getValue();
-            out.put(s, v instanceof List<?> list
-                    ? String.join(s.form().separator(), list.stream().map(String::valueOf).toList())
-                    : String.valueOf(v));
+            out.put(
+                    s,
+                    v instanceof List<?> list
+                            ? String.join(
+                                    s.form().separator(),
+                                    list.stream().map(String::valueOf).toList())
+                            : String.valueOf(v));
         }
         return out;
     }

@@ -8,7 +8,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code ferry storage}: GET /admin/api/storage. */
-@Command(name = "storage", mixinStandardHelpOptions = true,
+@Command(
+        name = "storage",
+        mixinStandardHelpOptions = true,
         description = "Show a running ferry's store: size, quota, pinned content, object and chunk counts, hit ratio.")
 public final class StorageCommand extends AdminCommand {
     @Option(names = "--json", description = "Print the API's JSON as is.")
@@ -32,16 +34,23 @@ public final class StorageCommand extends AdminCommand {
         out().println("disk used:  " + Units.bytes(s.diskBytes())
                 + " (every file of the store: SST and blob files, WAL, MANIFEST, OPTIONS, logs)");
         out().println("size:       " + Units.bytes(s.sizeBytes()) + " (what the quota measures)");
-        out().println("quota:      " + (s.quotaBytes() != null && s.quotaBytes() > 0
-                ? Units.bytes(s.quotaBytes()) + String.format(Locale.ROOT, " (%.1f%% used)",
-                        100 * (s.quotaUsed() == null ? 0 : s.quotaUsed())) : "none"));
+        out().println("quota:      "
+                + (s.quotaBytes() != null && s.quotaBytes() > 0
+                        ? Units.bytes(s.quotaBytes())
+                                + String.format(
+                                        Locale.ROOT,
+                                        " (%.1f%% used)",
+                                        100 * (s.quotaUsed() == null ? 0 : s.quotaUsed()))
+                        : "none"));
         StorageReport.Evicted e = s.evicted();
-        out().println("evicted:    " + e.objects() + " objects (" + Units.bytes(e.bytes()) + ") since the store was created");
+        out().println("evicted:    " + e.objects() + " objects (" + Units.bytes(e.bytes())
+                + ") since the store was created");
         StorageReport.Pinned p = s.pinned();
-        out().println("pinned:     " + p.objects() + " objects in " + p.sets() + " pin sets (" + Units.bytes(p.bytes()) + ")");
+        out().println("pinned:     " + p.objects() + " objects in " + p.sets() + " pin sets (" + Units.bytes(p.bytes())
+                + ")");
         StorageReport.Cache c = s.cache();
-        out().println("hit ratio:  " + (c.hitRatio() != null
-                ? String.format(Locale.ROOT, "%.1f%%", 100 * c.hitRatio()) : "n/a")
+        out().println("hit ratio:  "
+                + (c.hitRatio() != null ? String.format(Locale.ROOT, "%.1f%%", 100 * c.hitRatio()) : "n/a")
                 + " (" + c.hits() + " hits, " + c.stale() + " stale, " + c.misses() + " misses since start)");
         out().flush();
         return 0;

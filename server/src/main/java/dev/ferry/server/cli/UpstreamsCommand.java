@@ -11,10 +11,15 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code ferry upstreams list|release}: /admin/api/upstreams. */
-@Command(name = "upstreams", mixinStandardHelpOptions = true, usageHelpWidth = 110,
-        description = {"Show the health of a running ferry's upstreams, and release one from quarantine.",
-                "An upstream that served content failing its checksum or digest is quarantined (docs/upstreams.md);",
-                "'release' ends that early, once you have checked the mirror."},
+@Command(
+        name = "upstreams",
+        mixinStandardHelpOptions = true,
+        usageHelpWidth = 110,
+        description = {
+            "Show the health of a running ferry's upstreams, and release one from quarantine.",
+            "An upstream that served content failing its checksum or digest is quarantined (docs/upstreams.md);",
+            "'release' ends that early, once you have checked the mirror."
+        },
         subcommands = {UpstreamsCommand.ListUpstreams.class, UpstreamsCommand.Release.class})
 public final class UpstreamsCommand implements Runnable {
     @picocli.CommandLine.Spec
@@ -25,7 +30,9 @@ public final class UpstreamsCommand implements Runnable {
         throw new picocli.CommandLine.ParameterException(spec.commandLine(), "give a subcommand: list, release");
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true,
+    @Command(
+            name = "list",
+            mixinStandardHelpOptions = true,
             description = "Each pool's upstreams: circuit state, quarantine, speed, failures by kind.")
     public static final class ListUpstreams extends AdminCommand {
         @Option(names = "--json", description = "Print the API's JSON as is.")
@@ -61,7 +68,8 @@ public final class UpstreamsCommand implements Runnable {
         }
         UpstreamHealth.Quarantine q = u.quarantine();
         if (q != null) {
-            s.append("  QUARANTINED after serving ").append(q.subject() != null ? q.subject() : "content")
+            s.append("  QUARANTINED after serving ")
+                    .append(q.subject() != null ? q.subject() : "content")
                     .append(" that failed its check");
         }
         s.append("  ").append(u.successes()).append('/').append(u.attempts()).append(" ok");
@@ -70,21 +78,28 @@ public final class UpstreamsCommand implements Runnable {
             s.append(String.format(Locale.ROOT, "  small %.0f ms", speed.smallBodyMillis()));
         }
         if (speed != null && speed.bytesPerSecond() != null) {
-            s.append("  ").append(Units.bytes(speed.bytesPerSecond().longValue())).append("/s");
+            s.append("  ")
+                    .append(Units.bytes(speed.bytesPerSecond().longValue()))
+                    .append("/s");
         }
         Map<String, Long> failures = u.failures();
         if (failures != null && !failures.isEmpty()) {
             StringBuilder f = new StringBuilder();
-            failures.forEach((kind, n) -> f.append(f.isEmpty() ? "" : ", ").append(kind).append(' ').append(n));
+            failures.forEach((kind, n) ->
+                    f.append(f.isEmpty() ? "" : ", ").append(kind).append(' ').append(n));
             s.append("  failures: ").append(f);
         }
         return s.toString();
     }
 
-    @Command(name = "release", mixinStandardHelpOptions = true,
+    @Command(
+            name = "release",
+            mixinStandardHelpOptions = true,
             description = "End an upstream's quarantine (or open circuit) now, in every pool that has it.")
     public static final class Release extends AdminCommand {
-        @Parameters(paramLabel = "NAME", description = "The upstream's name as 'ferry upstreams list' shows it (a GOPROXY upstream's URL).")
+        @Parameters(
+                paramLabel = "NAME",
+                description = "The upstream's name as 'ferry upstreams list' shows it (a GOPROXY upstream's URL).")
         String name;
 
         public Release(CliContext ctx) {

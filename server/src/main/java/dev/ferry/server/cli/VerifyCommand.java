@@ -28,8 +28,8 @@ import dev.ferry.storage.ScrubReport;
 import dev.ferry.storage.StoreOptions;
 import dev.ferry.upstreams.goproxy.GoProxyList;
 import dev.ferry.upstreams.goproxy.HttpGoProxyClient;
-import dev.ferry.upstreams.pool.UpstreamEvents;
 import dev.ferry.upstreams.oci.HttpRegistryClient;
+import dev.ferry.upstreams.pool.UpstreamEvents;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintWriter;
@@ -55,48 +55,64 @@ import picocli.CommandLine.Option;
  * store's own consistency, and with {@code --repair} fetches corrupt content again through the normal ingest path
  * (pins and checksum database apply to modules; manifests and blobs come from a mirrored registry that had them).
  */
-@Command(name = "verify",
+@Command(
+        name = "verify",
         mixinStandardHelpOptions = true,
         versionProvider = FerryMain.Version.class,
         sortOptions = false,
         usageHelpWidth = 110,
         modelTransformer = VerifyCommand.SettingFlags.class,
-        description = {"Check a STOPPED ferry's store: re-read every module file, recompute its SHA-256 and h1 hashes,"
-                + " compare them with what was recorded at ingest and with the stored checksum database lookups;"
-                + " re-read every stored OCI manifest and blob and hash it against its digest; and check the store's"
-                + " chunk-level consistency. Prints each problem and a summary with counts per kind.",
-                "",
-                "Stop ferry first: the store admits one process at a time, and a scrub reads every byte."},
-        footer = {"", "Exit codes: 0 intact (or all repaired), 1 something corrupt and not repaired (or the store"
-                + " cannot be opened), 2 bad command line or configuration."})
+        description = {
+            "Check a STOPPED ferry's store: re-read every module file, recompute its SHA-256 and h1 hashes,"
+                    + " compare them with what was recorded at ingest and with the stored checksum database lookups;"
+                    + " re-read every stored OCI manifest and blob and hash it against its digest; and check the store's"
+                    + " chunk-level consistency. Prints each problem and a summary with counts per kind.",
+            "",
+            "Stop ferry first: the store admits one process at a time, and a scrub reads every byte."
+        },
+        footer = {
+            "",
+            "Exit codes: 0 intact (or all repaired), 1 something corrupt and not repaired (or the store"
+                    + " cannot be opened), 2 bad command line or configuration."
+        })
 public final class VerifyCommand implements Callable<Integer> {
     /** Manifests are small (4 MiB at most): repaired ones are spooled in memory up to this. */
     private static final long MANIFEST_SPOOL_MEMORY = 4L * 1024 * 1024;
+
     private final Map<String, String> env;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--config", paramLabel = "FILE", description = "The YAML config file ferry serve uses (env FERRY_CONFIG).")
+    @Option(
+            names = "--config",
+            paramLabel = "FILE",
+            description = "The YAML config file ferry serve uses (env FERRY_CONFIG).")
     Path config;
 
-    @Option(names = "--repair", description = "Fetch corrupt content again from the upstreams (when reachable): module"
-            + " files must hash as recorded at ingest and as the checksum database says; manifests and blobs are"
-            + " fetched from a --registry that mirrored them and must hash to their digest (pushed content cannot"
-            + " be fetched again: push it again).")
+    @Option(
+            names = "--repair",
+            description = "Fetch corrupt content again from the upstreams (when reachable): module"
+                    + " files must hash as recorded at ingest and as the checksum database says; manifests and blobs are"
+                    + " fetched from a --registry that mirrored them and must hash to their digest (pushed content cannot"
+                    + " be fetched again: push it again).")
     boolean repair;
 
     /** The settings verify shares with serve, with its own help for them. */
     public static final class SettingFlags implements CommandLine.IModelTransformer {
         @Override
         public CommandLine.Model.CommandSpec transform(CommandLine.Model.CommandSpec spec) {
-            return SettingOptions.add(spec, List.of(
-                    SettingOptions.option(Setting.DATA, "The data directory to check."),
-                    SettingOptions.option(Setting.GO_UPSTREAM, "Upstreams for --repair, as for ferry serve."),
-                    SettingOptions.option(Setting.GO_SUMDB, "Checksum database, as for ferry serve."),
-                    SettingOptions.option(Setting.GO_PRIVATE, "Private module globs, as for ferry serve."),
-                    SettingOptions.option(Setting.OCI_REGISTRIES, "Registries for --repair of manifests and blobs,"
-                            + " as for ferry serve (repeatable).")));
+            return SettingOptions.add(
+                    spec,
+                    List.of(
+                            SettingOptions.option(Setting.DATA, "The data directory to check."),
+                            SettingOptions.option(Setting.GO_UPSTREAM, "Upstreams for --repair, as for ferry serve."),
+                            SettingOptions.option(Setting.GO_SUMDB, "Checksum database, as for ferry serve."),
+                            SettingOptions.option(Setting.GO_PRIVATE, "Private module globs, as for ferry serve."),
+                            SettingOptions.option(
+                                    Setting.OCI_REGISTRIES,
+                                    "Registries for --repair of manifests and blobs,"
+                                            + " as for ferry serve (repeatable).")));
         }
     }
 
@@ -126,10 +142,12 @@ public final class VerifyCommand implements Callable<Integer> {
             store = RocksContentStore.open(cfg.storeDir(), StoreOptions.defaults());
         } catch (IOException e) {
             String why = String.valueOf(e.getMessage());
-            err.println(why.contains("in use")
-                    ? "ferry verify: " + cfg.data() + " is in use by a running ferry: stop ferry first (ferry verify"
-                            + " checks a stopped server's data directory)"
-                    : "ferry verify: cannot open the store: " + why.replace('\n', ' '));
+            err.println(
+                    why.contains("in use")
+                            ? "ferry verify: " + cfg.data()
+                                    + " is in use by a running ferry: stop ferry first (ferry verify"
+                                    + " checks a stopped server's data directory)"
+                            : "ferry verify: cannot open the store: " + why.replace('\n', ' '));
             err.flush();
             return 1;
         }
@@ -151,12 +169,20 @@ public final class VerifyCommand implements Callable<Integer> {
         if (repair && !report.problems().isEmpty()) {
             // Refetched bytes would otherwise dedup onto the very chunks that are damaged.
             store.repairDamagedChunksOnWrite(true);
-            HttpGoProxyClient upstream = new HttpGoProxyClient(cfg.goUpstream(), cfg.upstreamTimeouts(), UpstreamEvents.NONE);
-            Checksums sums = Checksums.create(cfg.sumdb(), cfg.privates(), cfg.goListTtl(), store,
+            HttpGoProxyClient upstream =
+                    new HttpGoProxyClient(cfg.goUpstream(), cfg.upstreamTimeouts(), UpstreamEvents.NONE);
+            Checksums sums = Checksums.create(
+                    cfg.sumdb(),
+                    cfg.privates(),
+                    cfg.goListTtl(),
+                    store,
                     cfg.goUpstream().isOff() ? null : upstream,
-                    url -> new HttpGoProxyClient(GoProxyList.parse(url.toString()), cfg.upstreamTimeouts(), UpstreamEvents.NONE),
-                    SumdbEvents.NONE, Clock.systemUTC());
-            GoMirrorSettings settings = new GoMirrorSettings(cfg.goListTtl(), cfg.goNotFoundTtl()).withSpoolDir(cfg.spoolDir());
+                    url -> new HttpGoProxyClient(
+                            GoProxyList.parse(url.toString()), cfg.upstreamTimeouts(), UpstreamEvents.NONE),
+                    SumdbEvents.NONE,
+                    Clock.systemUTC());
+            GoMirrorSettings settings =
+                    new GoMirrorSettings(cfg.goListTtl(), cfg.goNotFoundTtl()).withSpoolDir(cfg.spoolDir());
             mirror = new CachingGoModuleMirror(store, upstream, settings, Clock.systemUTC(), sums.modules());
         }
         int repaired = 0;
@@ -202,10 +228,15 @@ public final class VerifyCommand implements Callable<Integer> {
         }
         int manifestsCorrupt = count(ociReport, OciStoreCheck.Kind.MANIFEST);
         int blobsCorrupt = count(ociReport, OciStoreCheck.Kind.BLOB);
-        int left = report.problems().size() - repaired + ociReport.problems().size()
-                - ociRepaired.get(OciStoreCheck.Kind.MANIFEST)[0] - ociRepaired.get(OciStoreCheck.Kind.BLOB)[0];
-        out.println("ferry verify: checked " + report.files() + " module files (" + report.problems().size()
-                + " corrupt, " + repaired + " repaired), " + ociReport.manifests() + " OCI manifests (" + manifestsCorrupt
+        int left = report.problems().size()
+                - repaired
+                + ociReport.problems().size()
+                - ociRepaired.get(OciStoreCheck.Kind.MANIFEST)[0]
+                - ociRepaired.get(OciStoreCheck.Kind.BLOB)[0];
+        out.println("ferry verify: checked " + report.files() + " module files ("
+                + report.problems().size()
+                + " corrupt, " + repaired + " repaired), " + ociReport.manifests() + " OCI manifests ("
+                + manifestsCorrupt
                 + " corrupt, " + ociRepaired.get(OciStoreCheck.Kind.MANIFEST)[0] + " repaired), " + ociReport.blobs()
                 + " OCI blobs (" + blobsCorrupt + " corrupt, " + ociRepaired.get(OciStoreCheck.Kind.BLOB)[0]
                 + " repaired); store: " + scrub.objects() + " objects, " + scrub.chunks() + " chunks, "
@@ -237,13 +268,14 @@ public final class VerifyCommand implements Callable<Integer> {
             this.sources = check.sources(digests);
             // Refetched bytes would otherwise dedup onto the very chunks that are damaged.
             store.repairDamagedChunksOnWrite(true);
-            OciMirrorSettings settings = new OciMirrorSettings(cfg.oci().tagTtl(), cfg.spoolDir(), MANIFEST_SPOOL_MEMORY);
+            OciMirrorSettings settings =
+                    new OciMirrorSettings(cfg.oci().tagTtl(), cfg.spoolDir(), MANIFEST_SPOOL_MEMORY);
             for (RegistryConfig r : cfg.oci().registries()) {
                 if (r.offline()) {
                     continue;
                 }
-                HttpRegistryClient client = new HttpRegistryClient(r.name(), r.endpoints(), cfg.upstreamPool(),
-                        UpstreamEvents.NONE, Clock.systemUTC());
+                HttpRegistryClient client = new HttpRegistryClient(
+                        r.name(), r.endpoints(), cfg.upstreamPool(), UpstreamEvents.NONE, Clock.systemUTC());
                 clients.add(client);
                 mirrors.put(r.name(), new CachingRegistryMirror(store, client, settings, Clock.systemUTC()));
             }
@@ -254,8 +286,10 @@ public final class VerifyCommand implements Callable<Integer> {
             OciStoreCheck.Source source = sources.get(p.digest());
             if (source == null) {
                 List<RepositoryName> hosted = check.hostedLinks(p.digest());
-                return Optional.of(hosted.isEmpty() ? "no mirrored repository holds it, so no upstream to fetch it from"
-                        : "it was pushed to " + hosted + ", not mirrored: push it again");
+                return Optional.of(
+                        hosted.isEmpty()
+                                ? "no mirrored repository holds it, so no upstream to fetch it from"
+                                : "it was pushed to " + hosted + ", not mirrored: push it again");
             }
             CachingRegistryMirror mirror = mirrors.get(source.registry());
             if (mirror == null) {
@@ -287,8 +321,8 @@ public final class VerifyCommand implements Callable<Integer> {
     }
 
     /** Drops the corrupt name and asks the mirror for the file, as a client would; empty when it is intact now. */
-    private static Optional<String> repair(RocksContentStore store, CachingGoModuleMirror mirror, GoStoreCheck check,
-                                           GoStoreCheck.Problem p) {
+    private static Optional<String> repair(
+            RocksContentStore store, CachingGoModuleMirror mirror, GoStoreCheck check, GoStoreCheck.Problem p) {
         try {
             // Corrupt content must not be served while (or if) it cannot be fetched again.
             store.update(b -> b.deleteName(GoStoreNames.file(p.module(), p.version(), p.ext())));

@@ -38,9 +38,13 @@ public record BundleSync(String site, Path to, Duration every, Optional<Path> se
     }
 
     /** An item of {@code bundles.sync} as the file writes it. */
-    record Yaml(String site, String to, String every, String set,
-                @JsonProperty("max-volume-size") String maxVolumeSize,
-                @JsonAnySetter Map<String, Located<Object>> unknown) {}
+    record Yaml(
+            String site,
+            String to,
+            String every,
+            String set,
+            @JsonProperty("max-volume-size") String maxVolumeSize,
+            @JsonAnySetter Map<String, Located<Object>> unknown) {}
 
     /** The list's items, checked; relative paths are against the file's directory. */
     static List<BundleSync> fromYaml(List<Located<Yaml>> items, Path file) throws ConfigException {
@@ -69,15 +73,15 @@ public record BundleSync(String site, Path to, Duration every, Optional<Path> se
         String to = required(y.to(), "to", at);
         String everyText = required(y.every(), "every", at);
         if (!site.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
-            throw new ConfigException(at + ": invalid bundles.sync site \"" + site
-                    + "\": letters, digits, '.', '_' and '-'");
+            throw new ConfigException(
+                    at + ": invalid bundles.sync site \"" + site + "\": letters, digits, '.', '_' and '-'");
         }
         Duration every;
         try {
             every = Durations.parse(everyText);
         } catch (IllegalArgumentException e) {
-            throw new ConfigException(at + ": invalid bundles.sync every \"" + everyText + "\" for site " + site
-                    + ": " + e.getMessage());
+            throw new ConfigException(
+                    at + ": invalid bundles.sync every \"" + everyText + "\" for site " + site + ": " + e.getMessage());
         }
         if (every.compareTo(MIN_EVERY) < 0) {
             throw new ConfigException(at + ": invalid bundles.sync every \"" + everyText + "\" for site " + site
@@ -107,8 +111,8 @@ public record BundleSync(String site, Path to, Duration every, Optional<Path> se
                 MirrorSet.Parsed parsed = MirrorSet.parse(set.get().toString(), Files.readAllBytes(set.get()));
                 if (!parsed.errors().isEmpty()) {
                     throw new ConfigException(at + ": bundles.sync set " + set.get() + " for site " + site
-                            + " has errors: " + parsed.errors().stream().map(Object::toString)
-                            .collect(Collectors.joining("; ")));
+                            + " has errors: "
+                            + parsed.errors().stream().map(Object::toString).collect(Collectors.joining("; ")));
                 }
             } catch (IOException e) {
                 throw new ConfigException(at + ": cannot read bundles.sync set " + set.get() + " for site " + site

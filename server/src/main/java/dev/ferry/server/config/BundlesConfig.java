@@ -19,7 +19,9 @@ public record BundlesConfig(List<Verifier> trusted, List<BundleSync> sync) {
 
     @Override
     public String toString() {
-        return "bundles[trusted=" + trusted + ", sync=" + sync.stream().map(s -> s.site() + "->" + s.to()
-                + " every " + Durations.format(s.every())).toList() + "]";
+        return "bundles[trusted=" + trusted + ", sync="
+                + sync.stream()
+                        .map(s -> s.site() + "->" + s.to() + " every " + Durations.format(s.every()))
+                        .toList() + "]";
     }
 }

@@ -26,7 +26,9 @@ public final class ByteRates {
             case "mb" -> 1000_000;
             case "gb" -> 1000_000_000;
             case "tb" -> 1000_000_000_000L;
-            default -> throw new IllegalArgumentException("unknown unit \"" + m.group(2) + "\" (use B, KiB, MiB, GiB, TiB, KB, MB, GB or TB)");
+            default ->
+                throw new IllegalArgumentException(
+                        "unknown unit \"" + m.group(2) + "\" (use B, KiB, MiB, GiB, TiB, KB, MB, GB or TB)");
         };
         return Math.multiplyExact(n, unit);
     }

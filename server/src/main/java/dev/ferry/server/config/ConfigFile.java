@@ -28,48 +28,95 @@ import java.util.Map;
  * list of settings; a test holds the shape and the table to each other. Unknown keys are refused with their line,
  * keys given twice by the parser.
  */
-record ConfigFile(Located<String> listen, Located<String> data, GoGroup go, UpstreamGroup upstream, OciGroup oci,
-                  StorageGroup storage, AdminGroup admin, BundlesGroup bundles, Located<String> logLevel,
-                  Located<String> accessLog, List<Located<UpstreamEntry.Yaml>> upstreams,
-                  @JsonAnySetter Map<String, Located<Object>> unknown) {
+record ConfigFile(
+        Located<String> listen,
+        Located<String> data,
+        GoGroup go,
+        UpstreamGroup upstream,
+        OciGroup oci,
+        StorageGroup storage,
+        AdminGroup admin,
+        BundlesGroup bundles,
+        Located<String> logLevel,
+        Located<String> accessLog,
+        List<Located<UpstreamEntry.Yaml>> upstreams,
+        @JsonAnySetter Map<String, Located<Object>> unknown) {
 
-    record GoGroup(Located<String> upstream, Located<String> sumdb, @JsonProperty("private") Located<String> privates,
-                   Located<String> listTtl, Located<String> notFoundTtl,
-                   @JsonAnySetter Map<String, Located<Object>> unknown) {}
+    record GoGroup(
+            Located<String> upstream,
+            Located<String> sumdb,
+            @JsonProperty("private") Located<String> privates,
+            Located<String> listTtl,
+            Located<String> notFoundTtl,
+            @JsonAnySetter Map<String, Located<Object>> unknown) {}
 
-    record UpstreamGroup(Located<String> connectTimeout, Located<String> firstByteTimeout,
-                         Located<String> stallTimeout, Located<String> strategy, BreakerGroup breaker,
-                         RetryGroup retry, Located<String> stallFloor, Located<String> stallFloorWindow,
-                         Located<String> probeInterval, Located<String> hedgeAfter, SlowGroup slow,
-                         Located<String> smallBody, Located<String> quarantine,
-                         @JsonAnySetter Map<String, Located<Object>> unknown) {}
+    record UpstreamGroup(
+            Located<String> connectTimeout,
+            Located<String> firstByteTimeout,
+            Located<String> stallTimeout,
+            Located<String> strategy,
+            BreakerGroup breaker,
+            RetryGroup retry,
+            Located<String> stallFloor,
+            Located<String> stallFloorWindow,
+            Located<String> probeInterval,
+            Located<String> hedgeAfter,
+            SlowGroup slow,
+            Located<String> smallBody,
+            Located<String> quarantine,
+            @JsonAnySetter Map<String, Located<Object>> unknown) {}
 
-    record BreakerGroup(Located<String> failures, Located<String> errorRate, Located<String> window,
-                        Located<String> minRequests, Located<String> coolDown, Located<String> maxCoolDown,
-                        @JsonAnySetter Map<String, Located<Object>> unknown) {}
+    record BreakerGroup(
+            Located<String> failures,
+            Located<String> errorRate,
+            Located<String> window,
+            Located<String> minRequests,
+            Located<String> coolDown,
+            Located<String> maxCoolDown,
+            @JsonAnySetter Map<String, Located<Object>> unknown) {}
 
-    record RetryGroup(Located<String> attempts, Located<String> backoff, Located<String> maxBackoff,
-                      Located<String> budget, @JsonAnySetter Map<String, Located<Object>> unknown) {}
+    record RetryGroup(
+            Located<String> attempts,
+            Located<String> backoff,
+            Located<String> maxBackoff,
+            Located<String> budget,
+            @JsonAnySetter Map<String, Located<Object>> unknown) {}
 
-    record SlowGroup(Located<String> factor, Located<String> minimum, Located<String> window,
-                     @JsonAnySetter Map<String, Located<Object>> unknown) {}
+    record SlowGroup(
+            Located<String> factor,
+            Located<String> minimum,
+            Located<String> window,
+            @JsonAnySetter Map<String, Located<Object>> unknown) {}
 
     /** {@code registries} is the setting oci.registries, which the file gives as a mapping with credentials. */
-    record OciGroup(@JsonDeserialize(keyUsing = Located.KeyReader.class)
-                    Map<Located<String>, RegistryEntries.Yaml> registries,
-                    Located<String> defaultRegistry,
-                    @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY) Located<List<String>> hosted,
-                    Located<String> tagTtl, Located<String> maxUploadSize, Located<String> uploadExpiry,
-                    Located<String> delete, Located<String> anonymousPull, Located<String> users,
-                    @JsonAnySetter Map<String, Located<Object>> unknown) {}
+    record OciGroup(
+            @JsonDeserialize(keyUsing = Located.KeyReader.class)
+            Map<Located<String>, RegistryEntries.Yaml> registries,
 
-    record StorageGroup(Located<String> quota, @JsonAnySetter Map<String, Located<Object>> unknown) {}
+            Located<String> defaultRegistry,
+
+            @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY)
+            Located<List<String>> hosted,
+
+            Located<String> tagTtl,
+            Located<String> maxUploadSize,
+            Located<String> uploadExpiry,
+            Located<String> delete,
+            Located<String> anonymousPull,
+            Located<String> users,
+            @JsonAnySetter Map<String, Located<Object>> unknown) {}
+
+    record StorageGroup(
+            Located<String> quota, @JsonAnySetter Map<String, Located<Object>> unknown) {}
 
     record AdminGroup(Located<String> token, @JsonAnySetter Map<String, Located<Object>> unknown) {}
 
-    record BundlesGroup(@JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY) Located<List<String>> trust,
-                        List<Located<BundleSync.Yaml>> sync,
-                        @JsonAnySetter Map<String, Located<Object>> unknown) {}
+    record BundlesGroup(
+            @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY)
+            Located<List<String>> trust,
+
+            List<Located<BundleSync.Yaml>> sync,
+            @JsonAnySetter Map<String, Located<Object>> unknown) {}
 
     /** The keys that are lists or mappings of their own rather than settings, with their shape for messages. */
     private static final Map<String, String> STRUCTURES = Map.of(
@@ -77,8 +124,8 @@ record ConfigFile(Located<String> listen, Located<String> data, GoGroup go, Upst
             "oci.registries", "a mapping NAME: {endpoints: [URL, ...]}",
             "bundles.sync", "a list of {site, to, every, set?, max-volume-size?}");
 
-    static final ConfigFile EMPTY = new ConfigFile(null, null, null, null, null, null, null, null, null, null, null,
-            null);
+    static final ConfigFile EMPTY =
+            new ConfigFile(null, null, null, null, null, null, null, null, null, null, null, null);
 
     /** Reads and binds the file; a mistake in its shape is a ConfigException naming the file, line and key. */
     static ConfigFile read(Path file) throws ConfigException {
@@ -119,7 +166,8 @@ record ConfigFile(Located<String> listen, Located<String> data, GoGroup go, Upst
     /** The upstreams list's entries, checked. */
     List<UpstreamEntry> upstreamEntries(Path file, Map<String, String> env) throws ConfigException {
         List<UpstreamEntry> out = new ArrayList<>();
-        for (Located<UpstreamEntry.Yaml> item : upstreams == null ? List.<Located<UpstreamEntry.Yaml>>of() : upstreams) {
+        for (Located<UpstreamEntry.Yaml> item :
+                upstreams == null ? List.<Located<UpstreamEntry.Yaml>>of() : upstreams) {
             out.add(UpstreamEntry.fromYaml(item, file, env));
         }
         return List.copyOf(out);
@@ -127,7 +175,9 @@ record ConfigFile(Located<String> listen, Located<String> data, GoGroup go, Upst
 
     /** oci.registries' entries with their credentials, checked. */
     List<RegistryEntries.Entry> registryEntries(Path file, Map<String, String> env) throws ConfigException {
-        return oci == null || oci.registries() == null ? List.of() : RegistryEntries.fromYaml(oci.registries(), file, env);
+        return oci == null || oci.registries() == null
+                ? List.of()
+                : RegistryEntries.fromYaml(oci.registries(), file, env);
     }
 
     /** bundles.sync's scheduled exports, checked. */
@@ -150,7 +200,8 @@ record ConfigFile(Located<String> listen, Located<String> data, GoGroup go, Upst
             }
             String key = prefix + name;
             if (value instanceof Located<?> v) {
-                Object text = v.value() instanceof List<?> list ? String.join(",", list.stream().map(String::valueOf).toList())
+                Object text = v.value() instanceof List<?> list
+                        ? String.join(",", list.stream().map(String::valueOf).toList())
                         : v.value();
                 if (text != null) {
                     out.put(setting(key), new Sourced((String) text, where(file, v.line())));
@@ -172,10 +223,12 @@ record ConfigFile(Located<String> listen, Located<String> data, GoGroup go, Upst
     }
 
     /** An unknown key in an item of {@code structure} (upstreams, oci.registries, bundles.sync). */
-    static void refuseUnknown(Map<String, Located<Object>> unknown, String structure, Class<? extends Record> shape,
-                              Path file) throws ConfigException {
+    static void refuseUnknown(
+            Map<String, Located<Object>> unknown, String structure, Class<? extends Record> shape, Path file)
+            throws ConfigException {
         if (unknown != null && !unknown.isEmpty()) {
-            Map.Entry<String, Located<Object>> first = unknown.entrySet().iterator().next();
+            Map.Entry<String, Located<Object>> first =
+                    unknown.entrySet().iterator().next();
             throw new ConfigException(where(file, first.getValue().line()) + ": unknown " + structure + " setting \""
                     + first.getKey() + "\" (known: " + String.join(" ", Yaml.keys(shape)) + ")");
         }
@@ -225,7 +278,9 @@ record ConfigFile(Located<String> listen, Located<String> data, GoGroup go, Upst
         String what = describe(names);
         Class<?> target = e.getTargetType();
         if (target == String.class) {
-            return item ? what + " must be a list of single values" : what + " takes a single value, not a list or mapping";
+            return item
+                    ? what + " must be a list of single values"
+                    : what + " takes a single value, not a list or mapping";
         }
         if (!item && STRUCTURES.containsKey(what)) {
             return what + " must be " + STRUCTURES.get(what);
@@ -241,7 +296,8 @@ record ConfigFile(Located<String> listen, Located<String> data, GoGroup go, Upst
     private static String describe(List<String> names) {
         for (String structure : STRUCTURES.keySet()) {
             int depth = structure.split("\\.").length;
-            if (names.size() > depth && String.join(".", names.subList(0, depth)).equals(structure)) {
+            if (names.size() > depth
+                    && String.join(".", names.subList(0, depth)).equals(structure)) {
                 return structure + " " + String.join(" ", names.subList(depth, names.size()));
             }
         }

@@ -52,14 +52,16 @@ public final class ConfigLoader {
     }
 
     private static Path configFile(Map<String, String> env, Path configFile) {
-        if (configFile == null && env.get(Setting.CONFIG_ENV) != null && !env.get(Setting.CONFIG_ENV).isBlank()) {
+        if (configFile == null
+                && env.get(Setting.CONFIG_ENV) != null
+                && !env.get(Setting.CONFIG_ENV).isBlank()) {
             return Path.of(env.get(Setting.CONFIG_ENV));
         }
         return configFile;
     }
 
-    private static Map<Setting, Sourced> resolve(Map<Setting, String> flags, Map<String, String> env,
-                                                 Map<Setting, Sourced> fromFile) {
+    private static Map<Setting, Sourced> resolve(
+            Map<Setting, String> flags, Map<String, String> env, Map<Setting, Sourced> fromFile) {
         Map<Setting, Sourced> out = new EnumMap<>(Setting.class);
         for (Setting s : Setting.values()) {
             Sourced v;
@@ -85,8 +87,12 @@ public final class ConfigLoader {
         return build(raw, entries, List.of(), Map.of());
     }
 
-    static FerryConfig build(Map<Setting, Sourced> raw, List<UpstreamEntry> entries,
-                             List<RegistryEntries.Entry> registries, Map<String, String> env) throws ConfigException {
+    static FerryConfig build(
+            Map<Setting, Sourced> raw,
+            List<UpstreamEntry> entries,
+            List<RegistryEntries.Entry> registries,
+            Map<String, String> env)
+            throws ConfigException {
         ListenAddress listen = check(raw, Setting.LISTEN, ListenAddress::parse);
         Path data = check(raw, Setting.DATA, t -> {
             if (t.isBlank()) {
@@ -110,9 +116,24 @@ public final class ConfigLoader {
         PrivatePatterns privates = check(raw, Setting.GO_PRIVATE, PrivatePatterns::parse);
         OciConfig oci = oci(raw, registries, env, timeouts);
         long quota = check(raw, Setting.QUOTA, t -> t.isBlank() ? 0L : ByteRates.parse(t));
-        return new FerryConfig(listen, data, raw.get(Setting.GO_UPSTREAM).value().strip(), upstream, listTtl,
-                notFoundTtl, timeouts, level, accessLog, upstreams, pool, adminToken.isEmpty() ? null : adminToken,
-                raw.get(Setting.GO_SUMDB).value().strip(), sumdb, privates, oci, quota);
+        return new FerryConfig(
+                listen,
+                data,
+                raw.get(Setting.GO_UPSTREAM).value().strip(),
+                upstream,
+                listTtl,
+                notFoundTtl,
+                timeouts,
+                level,
+                accessLog,
+                upstreams,
+                pool,
+                adminToken.isEmpty() ? null : adminToken,
+                raw.get(Setting.GO_SUMDB).value().strip(),
+                sumdb,
+                privates,
+                oci,
+                quota);
     }
 
     /** Trusted keys (each a key or a file, comma-separated) and the scheduled exports read from the file. */
@@ -130,12 +151,17 @@ public final class ConfigLoader {
     }
 
     /** The registry settings; {@code fileRegistries} is the YAML oci.registries mapping (empty when absent). */
-    private static OciConfig oci(Map<Setting, Sourced> raw, List<RegistryEntries.Entry> fileRegistries,
-                                 Map<String, String> env, UpstreamTimeouts timeouts) throws ConfigException {
+    private static OciConfig oci(
+            Map<Setting, Sourced> raw,
+            List<RegistryEntries.Entry> fileRegistries,
+            Map<String, String> env,
+            UpstreamTimeouts timeouts)
+            throws ConfigException {
         Sourced listText = raw.get(Setting.OCI_REGISTRIES);
-        boolean fromFile = !listText.source().startsWith("flag ") && !listText.source().startsWith("env ");
-        List<RegistryEntries.Entry> listed = fromFile
-                ? fileRegistries : RegistryEntries.parseText(listText.value(), listText.source());
+        boolean fromFile =
+                !listText.source().startsWith("flag ") && !listText.source().startsWith("env ");
+        List<RegistryEntries.Entry> listed =
+                fromFile ? fileRegistries : RegistryEntries.parseText(listText.value(), listText.source());
         List<RegistryConfig> registries = RegistryEntries.resolve(listed, fileRegistries, env, timeouts);
         List<String> names = registries.stream().map(RegistryConfig::name).toList();
         String defaultRegistry = check(raw, Setting.OCI_DEFAULT_REGISTRY, t -> {
@@ -144,8 +170,10 @@ public final class ConfigLoader {
                 return names.contains("docker.io") ? "docker.io" : null;
             }
             if (!names.contains(name)) {
-                throw new IllegalArgumentException(names.isEmpty() ? "no registry is configured (--registry NAME=URL)"
-                        : "not a configured registry (configured: " + String.join(", ", names) + ")");
+                throw new IllegalArgumentException(
+                        names.isEmpty()
+                                ? "no registry is configured (--registry NAME=URL)"
+                                : "not a configured registry (configured: " + String.join(", ", names) + ")");
             }
             return name;
         });
@@ -154,8 +182,9 @@ public final class ConfigLoader {
             String first = prefix.contains("/") ? prefix.substring(0, prefix.indexOf('/')) : prefix;
             if (names.contains(first)) {
                 Sourced v = raw.get(Setting.OCI_HOSTED);
-                throw new ConfigException("invalid oci.hosted \"" + v.value() + "\" (from " + v.source() + "): " + prefix
-                        + " starts with the name of the mirrored registry " + first + ", whose prefix routes there");
+                throw new ConfigException("invalid oci.hosted \"" + v.value() + "\" (from " + v.source() + "): "
+                        + prefix + " starts with the name of the mirrored registry " + first
+                        + ", whose prefix routes there");
             }
         }
         Duration tagTtl = check(raw, Setting.OCI_TAG_TTL, Durations::parse);
@@ -196,7 +225,8 @@ public final class ConfigLoader {
             try {
                 dev.ferry.protocols.oci.RepositoryName.parse(prefix);
             } catch (RuntimeException e) {
-                throw new IllegalArgumentException("\"" + item + "\" is not a repository-name prefix: " + e.getMessage());
+                throw new IllegalArgumentException(
+                        "\"" + item + "\" is not a repository-name prefix: " + e.getMessage());
             }
             if (!out.contains(prefix)) {
                 out.add(prefix);
@@ -215,7 +245,8 @@ public final class ConfigLoader {
         Duration maxCoolDown = check(raw, Setting.UPSTREAM_BREAKER_MAX_COOL_DOWN, t -> {
             Duration d = positive(t);
             if (d.compareTo(coolDown) < 0) {
-                throw new IllegalArgumentException("must not be shorter than upstream.breaker.coolDown (" + coolDown.toSeconds() + "s)");
+                throw new IllegalArgumentException(
+                        "must not be shorter than upstream.breaker.coolDown (" + coolDown.toSeconds() + "s)");
             }
             return d;
         });
@@ -252,10 +283,19 @@ public final class ConfigLoader {
         Duration quarantine = check(raw, Setting.UPSTREAM_QUARANTINE, ConfigLoader::positive);
         // Remember an upstream's 404 per path no longer than the mirror remembers the answer, or a refetch after
         // go.notFoundTtl would still be answered from the older miss.
-        Duration notFoundMemory = notFoundTtl.compareTo(Duration.ofSeconds(10)) < 0 ? notFoundTtl : Duration.ofSeconds(10);
-        return new PoolSettings(strategy, new BreakerSettings(failures, rate, window, minRequests, coolDown, maxCoolDown),
-                new RetryPolicy(attempts, backoff, maxBackoff, budget), floor, floorWindow, notFoundMemory, probe, hedgeAfter,
-                new SpeedSettings(slowFactor, slowMinimum, slowWindow, smallBody), quarantine);
+        Duration notFoundMemory =
+                notFoundTtl.compareTo(Duration.ofSeconds(10)) < 0 ? notFoundTtl : Duration.ofSeconds(10);
+        return new PoolSettings(
+                strategy,
+                new BreakerSettings(failures, rate, window, minRequests, coolDown, maxCoolDown),
+                new RetryPolicy(attempts, backoff, maxBackoff, budget),
+                floor,
+                floorWindow,
+                notFoundMemory,
+                probe,
+                hedgeAfter,
+                new SpeedSettings(slowFactor, slowMinimum, slowWindow, smallBody),
+                quarantine);
     }
 
     private static int count(String text, int min) {

@@ -42,10 +42,12 @@ public final class Durations {
                 case "m" -> Duration.ofMinutes(n);
                 case "h" -> Duration.ofHours(n);
                 case "d" -> Duration.ofDays(n);
-                case "" -> throw new IllegalArgumentException("bad duration \"" + text
-                        + "\": missing unit (ms, s, m, h or d)");
-                default -> throw new IllegalArgumentException("bad duration \"" + text + "\": unknown unit \""
-                        + unit + "\" (use ms, s, m, h or d)");
+                case "" ->
+                    throw new IllegalArgumentException(
+                            "bad duration \"" + text + "\": missing unit (ms, s, m, h or d)");
+                default ->
+                    throw new IllegalArgumentException(
+                            "bad duration \"" + text + "\": unknown unit \"" + unit + "\" (use ms, s, m, h or d)");
             };
             total = total.plus(part);
         }

@@ -23,8 +23,8 @@ final class EnvReferences {
         while (m.find()) {
             String value = env.get(m.group(1));
             if (value == null) {
-                throw new ConfigException(at + ": " + what + " refers to ${" + m.group(1)
-                        + "}, which is not set in the environment");
+                throw new ConfigException(
+                        at + ": " + what + " refers to ${" + m.group(1) + "}, which is not set in the environment");
             }
             m.appendReplacement(sb, Matcher.quoteReplacement(value));
         }

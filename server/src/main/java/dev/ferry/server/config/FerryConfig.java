@@ -50,40 +50,123 @@ public record FerryConfig(
     }
 
     /** Without bundle settings. */
-    public FerryConfig(ListenAddress listen, Path data, String goUpstreamText, GoProxyList goUpstream,
-                       Duration goListTtl, Duration goNotFoundTtl, UpstreamTimeouts upstreamTimeouts, Level logLevel,
-                       boolean accessLog, List<Upstream> goUpstreams, PoolSettings upstreamPool, String adminToken,
-                       String sumdbText, SumdbConfig sumdb, PrivatePatterns privates, OciConfig oci, long quotaBytes) {
-        this(listen, data, goUpstreamText, goUpstream, goListTtl, goNotFoundTtl, upstreamTimeouts, logLevel, accessLog,
-                goUpstreams, upstreamPool, adminToken, sumdbText, sumdb, privates, oci, quotaBytes, BundlesConfig.none());
+    public FerryConfig(
+            ListenAddress listen,
+            Path data,
+            String goUpstreamText,
+            GoProxyList goUpstream,
+            Duration goListTtl,
+            Duration goNotFoundTtl,
+            UpstreamTimeouts upstreamTimeouts,
+            Level logLevel,
+            boolean accessLog,
+            List<Upstream> goUpstreams,
+            PoolSettings upstreamPool,
+            String adminToken,
+            String sumdbText,
+            SumdbConfig sumdb,
+            PrivatePatterns privates,
+            OciConfig oci,
+            long quotaBytes) {
+        this(
+                listen,
+                data,
+                goUpstreamText,
+                goUpstream,
+                goListTtl,
+                goNotFoundTtl,
+                upstreamTimeouts,
+                logLevel,
+                accessLog,
+                goUpstreams,
+                upstreamPool,
+                adminToken,
+                sumdbText,
+                sumdb,
+                privates,
+                oci,
+                quotaBytes,
+                BundlesConfig.none());
     }
 
     /** Without a quota. */
-    public FerryConfig(ListenAddress listen, Path data, String goUpstreamText, GoProxyList goUpstream,
-                       Duration goListTtl, Duration goNotFoundTtl, UpstreamTimeouts upstreamTimeouts, Level logLevel,
-                       boolean accessLog, List<Upstream> goUpstreams, PoolSettings upstreamPool, String adminToken,
-                       String sumdbText, SumdbConfig sumdb, PrivatePatterns privates, OciConfig oci) {
-        this(listen, data, goUpstreamText, goUpstream, goListTtl, goNotFoundTtl, upstreamTimeouts, logLevel, accessLog,
-                goUpstreams, upstreamPool, adminToken, sumdbText, sumdb, privates, oci, 0);
+    public FerryConfig(
+            ListenAddress listen,
+            Path data,
+            String goUpstreamText,
+            GoProxyList goUpstream,
+            Duration goListTtl,
+            Duration goNotFoundTtl,
+            UpstreamTimeouts upstreamTimeouts,
+            Level logLevel,
+            boolean accessLog,
+            List<Upstream> goUpstreams,
+            PoolSettings upstreamPool,
+            String adminToken,
+            String sumdbText,
+            SumdbConfig sumdb,
+            PrivatePatterns privates,
+            OciConfig oci) {
+        this(
+                listen,
+                data,
+                goUpstreamText,
+                goUpstream,
+                goListTtl,
+                goNotFoundTtl,
+                upstreamTimeouts,
+                logLevel,
+                accessLog,
+                goUpstreams,
+                upstreamPool,
+                adminToken,
+                sumdbText,
+                sumdb,
+                privates,
+                oci,
+                0);
     }
 
     /**
      * Without per-upstream details (every upstream gets the common timeouts, the pool its defaults), without a
      * checksum database (GOSUMDB=off) and without private patterns.
      */
-    public FerryConfig(ListenAddress listen, Path data, String goUpstreamText, GoProxyList goUpstream,
-                       Duration goListTtl, Duration goNotFoundTtl, UpstreamTimeouts upstreamTimeouts, Level logLevel,
-                       boolean accessLog) {
-        this(listen, data, goUpstreamText, goUpstream, goListTtl, goNotFoundTtl, upstreamTimeouts, logLevel, accessLog,
-                goUpstream.entries().stream().map(e -> e.upstream(upstreamTimeouts)).toList(),
-                PoolSettings.defaults(), null, "off", new SumdbConfig.Off(), PrivatePatterns.none(), OciConfig.none());
+    public FerryConfig(
+            ListenAddress listen,
+            Path data,
+            String goUpstreamText,
+            GoProxyList goUpstream,
+            Duration goListTtl,
+            Duration goNotFoundTtl,
+            UpstreamTimeouts upstreamTimeouts,
+            Level logLevel,
+            boolean accessLog) {
+        this(
+                listen,
+                data,
+                goUpstreamText,
+                goUpstream,
+                goListTtl,
+                goNotFoundTtl,
+                upstreamTimeouts,
+                logLevel,
+                accessLog,
+                goUpstream.entries().stream()
+                        .map(e -> e.upstream(upstreamTimeouts))
+                        .toList(),
+                PoolSettings.defaults(),
+                null,
+                "off",
+                new SumdbConfig.Off(),
+                PrivatePatterns.none(),
+                OciConfig.none());
     }
 
     @Override
     public String toString() {
         // Never the admin token.
-        return "FerryConfig[listen=" + listen + ", data=" + data + ", go.upstream=" + goUpstreamText
-                + ", go.sumdb=" + sumdbText + ", oci=" + oci + ", quota=" + quotaBytes + ", " + bundles + "]";
+        return "FerryConfig[listen=" + listen + ", data=" + data + ", go.upstream=" + goUpstreamText + ", go.sumdb="
+                + sumdbText + ", oci=" + oci + ", quota=" + quotaBytes + ", " + bundles + "]";
     }
 
     /** The content store's directory under {@link #data}. */
@@ -98,26 +181,94 @@ public record FerryConfig(
 
     /** With other registry settings (tests). */
     public FerryConfig withOci(OciConfig oci) {
-        return new FerryConfig(listen, data, goUpstreamText, goUpstream, goListTtl, goNotFoundTtl, upstreamTimeouts,
-                logLevel, accessLog, goUpstreams, upstreamPool, adminToken, sumdbText, sumdb, privates, oci, quotaBytes, bundles);
+        return new FerryConfig(
+                listen,
+                data,
+                goUpstreamText,
+                goUpstream,
+                goListTtl,
+                goNotFoundTtl,
+                upstreamTimeouts,
+                logLevel,
+                accessLog,
+                goUpstreams,
+                upstreamPool,
+                adminToken,
+                sumdbText,
+                sumdb,
+                privates,
+                oci,
+                quotaBytes,
+                bundles);
     }
 
     /** With a storage quota (tests). */
     public FerryConfig withQuota(long bytes) {
-        return new FerryConfig(listen, data, goUpstreamText, goUpstream, goListTtl, goNotFoundTtl, upstreamTimeouts,
-                logLevel, accessLog, goUpstreams, upstreamPool, adminToken, sumdbText, sumdb, privates, oci, bytes, bundles);
+        return new FerryConfig(
+                listen,
+                data,
+                goUpstreamText,
+                goUpstream,
+                goListTtl,
+                goNotFoundTtl,
+                upstreamTimeouts,
+                logLevel,
+                accessLog,
+                goUpstreams,
+                upstreamPool,
+                adminToken,
+                sumdbText,
+                sumdb,
+                privates,
+                oci,
+                bytes,
+                bundles);
     }
 
     /** With private module patterns (tests). */
     public FerryConfig withPrivates(PrivatePatterns patterns) {
-        return new FerryConfig(listen, data, goUpstreamText, goUpstream, goListTtl, goNotFoundTtl, upstreamTimeouts,
-                logLevel, accessLog, goUpstreams, upstreamPool, adminToken, sumdbText, sumdb, patterns, oci, quotaBytes, bundles);
+        return new FerryConfig(
+                listen,
+                data,
+                goUpstreamText,
+                goUpstream,
+                goListTtl,
+                goNotFoundTtl,
+                upstreamTimeouts,
+                logLevel,
+                accessLog,
+                goUpstreams,
+                upstreamPool,
+                adminToken,
+                sumdbText,
+                sumdb,
+                patterns,
+                oci,
+                quotaBytes,
+                bundles);
     }
 
     /** With bundle settings (the loader, tests). */
     public FerryConfig withBundles(BundlesConfig b) {
-        return new FerryConfig(listen, data, goUpstreamText, goUpstream, goListTtl, goNotFoundTtl, upstreamTimeouts,
-                logLevel, accessLog, goUpstreams, upstreamPool, adminToken, sumdbText, sumdb, privates, oci, quotaBytes, b);
+        return new FerryConfig(
+                listen,
+                data,
+                goUpstreamText,
+                goUpstream,
+                goListTtl,
+                goNotFoundTtl,
+                upstreamTimeouts,
+                logLevel,
+                accessLog,
+                goUpstreams,
+                upstreamPool,
+                adminToken,
+                sumdbText,
+                sumdb,
+                privates,
+                oci,
+                quotaBytes,
+                b);
     }
 
     /** Where bundle history, export and import records live. */

@@ -13,9 +13,16 @@ import java.util.List;
  * @param hosted          repository-name prefixes that are hosted (a name is hosted when it is a prefix or lies under one)
  * @param users           who may push (and pull, unless anonymous pull is on); {@link RegistryUsers#NONE} when no file is set
  */
-public record OciConfig(List<RegistryConfig> registries, String defaultRegistry, List<String> hosted, Duration tagTtl,
-                        long maxUploadSize, Duration uploadExpiry, boolean deleteEnabled, boolean anonymousPull,
-                        RegistryUsers users) {
+public record OciConfig(
+        List<RegistryConfig> registries,
+        String defaultRegistry,
+        List<String> hosted,
+        Duration tagTtl,
+        long maxUploadSize,
+        Duration uploadExpiry,
+        boolean deleteEnabled,
+        boolean anonymousPull,
+        RegistryUsers users) {
 
     public OciConfig {
         registries = List.copyOf(registries);
@@ -24,14 +31,23 @@ public record OciConfig(List<RegistryConfig> registries, String defaultRegistry,
 
     /** No registries, nothing hosted: /v2/ answers NAME_UNKNOWN for every repository. */
     public static OciConfig none() {
-        return new OciConfig(List.of(), null, List.of(), Duration.ofMinutes(5), 10L << 30, Duration.ofHours(24),
-                false, false, RegistryUsers.NONE);
+        return new OciConfig(
+                List.of(),
+                null,
+                List.of(),
+                Duration.ofMinutes(5),
+                10L << 30,
+                Duration.ofHours(24),
+                false,
+                false,
+                RegistryUsers.NONE);
     }
 
     @Override
     public String toString() {
         // Never credentials: registries print their endpoints only.
-        return "OciConfig[registries=" + registries.stream().map(RegistryConfig::toString).toList()
-                + ", default=" + defaultRegistry + ", hosted=" + hosted + "]";
+        return "OciConfig[registries="
+                + registries.stream().map(RegistryConfig::toString).toList() + ", default=" + defaultRegistry
+                + ", hosted=" + hosted + "]";
     }
 }

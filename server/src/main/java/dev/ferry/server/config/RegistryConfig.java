@@ -34,6 +34,11 @@ public record RegistryConfig(String name, List<Upstream> endpoints) {
 
     @Override
     public String toString() {
-        return offline() ? name + "=" + RegistryEntries.OFF : name + "=" + String.join(",", endpoints.stream().map(u -> u.base().toString()).toList());
+        return offline()
+                ? name + "=" + RegistryEntries.OFF
+                : name + "="
+                        + String.join(
+                                ",",
+                                endpoints.stream().map(u -> u.base().toString()).toList());
     }
 }

@@ -2,15 +2,12 @@ package dev.ferry.server.config;
 
 import com.fasterxml.jackson.annotation.JsonAnySetter;
 import com.fasterxml.jackson.annotation.JsonFormat;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import dev.ferry.protocols.yaml.Located;
 import dev.ferry.upstreams.goproxy.GoProxyList;
 import dev.ferry.upstreams.pool.AfterFailure;
 import dev.ferry.upstreams.pool.Credentials;
 import dev.ferry.upstreams.pool.Upstream;
 import dev.ferry.upstreams.pool.UpstreamTimeouts;
-import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -63,9 +60,14 @@ final class RegistryEntries {
     }
 
     /** One registry of the YAML mapping {@code oci.registries} as the file writes it; values may be ${ENV}. */
-    record Yaml(@JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY) Located<List<String>> endpoints,
-                String username, String password, String bearerToken,
-                @JsonAnySetter Map<String, Located<Object>> unknown) {}
+    record Yaml(
+            @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY)
+            Located<List<String>> endpoints,
+
+            String username,
+            String password,
+            String bearerToken,
+            @JsonAnySetter Map<String, Located<Object>> unknown) {}
 
     /** The YAML mapping's entries; an entry's source is the line of its name. */
     static List<Entry> fromYaml(Map<Located<String>, Yaml> registries, Path file, Map<String, String> env)
@@ -88,14 +90,22 @@ final class RegistryEntries {
                 }
                 for (String item : y.endpoints().value()) {
                     // one value may list several, comma-separated, as on the command line
-                    for (String url : EnvReferences.expand(item, env, at, what + " endpoints").split(",", -1)) {
+                    for (String url : EnvReferences.expand(item, env, at, what + " endpoints")
+                            .split(",", -1)) {
                         urls.add(url.strip());
                     }
                 }
             }
-            out.add(new Entry(name, urls, credentials(name, EnvReferences.expand(y.username(), env, at, what + " username"),
-                    EnvReferences.expand(y.password(), env, at, what + " password"),
-                    EnvReferences.expand(y.bearerToken(), env, at, what + " bearerToken"), at), at));
+            out.add(new Entry(
+                    name,
+                    urls,
+                    credentials(
+                            name,
+                            EnvReferences.expand(y.username(), env, at, what + " username"),
+                            EnvReferences.expand(y.password(), env, at, what + " password"),
+                            EnvReferences.expand(y.bearerToken(), env, at, what + " bearerToken"),
+                            at),
+                    at));
         }
         return out;
     }
@@ -104,8 +114,9 @@ final class RegistryEntries {
      * The registries in effect. {@code listed} are the entries of the winning list source (flag, env or file);
      * {@code fileEntries} supply credentials; the environment's credentials override both.
      */
-    static List<RegistryConfig> resolve(List<Entry> listed, List<Entry> fileEntries, Map<String, String> env,
-                                        UpstreamTimeouts timeouts) throws ConfigException {
+    static List<RegistryConfig> resolve(
+            List<Entry> listed, List<Entry> fileEntries, Map<String, String> env, UpstreamTimeouts timeouts)
+            throws ConfigException {
         Map<String, Entry> fromFile = new LinkedHashMap<>();
         for (Entry e : fileEntries) {
             if (fromFile.put(e.name(), e) != null) {
@@ -136,7 +147,9 @@ final class RegistryEntries {
                 }
                 if (!(creds instanceof Credentials.None)) {
                     throw new ConfigException((file != null && !(file.credentials() instanceof Credentials.None)
-                            ? file.source() : "env " + envPrefix(e.name()) + "*") + ": oci.registries " + e.name()
+                                    ? file.source()
+                                    : "env " + envPrefix(e.name()) + "*")
+                            + ": oci.registries " + e.name()
                             + " has credentials but is off (no upstream to use them with)");
                 }
                 out.put(e.name(), new RegistryConfig(e.name(), List.of()));
@@ -204,7 +217,8 @@ final class RegistryEntries {
             throws ConfigException {
         boolean basic = user != null || password != null;
         if (basic && token != null) {
-            throw new ConfigException(at + ": registry " + registry + " has both username/password and a bearer token; use one");
+            throw new ConfigException(
+                    at + ": registry " + registry + " has both username/password and a bearer token; use one");
         }
         if (basic) {
             if (user == null || password == null) {

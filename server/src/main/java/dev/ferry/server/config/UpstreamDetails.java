@@ -29,7 +29,8 @@ final class UpstreamDetails {
                 }
                 base = one.entries().getFirst().base();
             } catch (IllegalArgumentException ex) {
-                throw new ConfigException(e.source() + ": invalid upstreams url \"" + e.url() + "\": " + ex.getMessage());
+                throw new ConfigException(
+                        e.source() + ": invalid upstreams url \"" + e.url() + "\": " + ex.getMessage());
             }
             if (byUrl.put(base, e) != null) {
                 throw new ConfigException(e.source() + ": upstreams has " + base + " twice");
@@ -50,8 +51,8 @@ final class UpstreamDetails {
         }
         if (!byUrl.isEmpty()) {
             UpstreamEntry unused = byUrl.values().iterator().next();
-            throw new ConfigException(unused.source() + ": upstreams url " + unused.url() + " is not in go.upstream (\""
-                    + list + "\")");
+            throw new ConfigException(
+                    unused.source() + ": upstreams url " + unused.url() + " is not in go.upstream (\"" + list + "\")");
         }
         return List.copyOf(out);
     }

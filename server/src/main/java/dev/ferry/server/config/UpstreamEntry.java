@@ -11,13 +11,26 @@ import java.util.Map;
  * One item of the YAML {@code upstreams:} list: details for an upstream named in a list such as go.upstream.
  * Null fields fall back to the pool-wide settings. {@code source} is the file and line, for error messages.
  */
-public record UpstreamEntry(String url, Integer weight, Credentials credentials, Duration connectTimeout,
-                            Duration firstByteTimeout, Duration stallTimeout, String source) {
+public record UpstreamEntry(
+        String url,
+        Integer weight,
+        Credentials credentials,
+        Duration connectTimeout,
+        Duration firstByteTimeout,
+        Duration stallTimeout,
+        String source) {
 
     /** The item as the file writes it; every value may name environment variables as {@code ${NAME}}. */
-    record Yaml(String url, String weight, String username, String password, String bearerToken,
-                String connectTimeout, String firstByteTimeout, String stallTimeout,
-                @JsonAnySetter Map<String, Located<Object>> unknown) {}
+    record Yaml(
+            String url,
+            String weight,
+            String username,
+            String password,
+            String bearerToken,
+            String connectTimeout,
+            String firstByteTimeout,
+            String stallTimeout,
+            @JsonAnySetter Map<String, Located<Object>> unknown) {}
 
     /** Checks an item and expands its environment references. */
     static UpstreamEntry fromYaml(Located<Yaml> item, Path file, Map<String, String> env) throws ConfigException {
@@ -40,8 +53,8 @@ public record UpstreamEntry(String url, Integer weight, Credentials credentials,
                 weight = -1;
             }
             if (weight < 1 || weight > 1000) {
-                throw new ConfigException(at + ": invalid weight \"" + weightText + "\" for " + url
-                        + ": a whole number from 1 to 1000");
+                throw new ConfigException(
+                        at + ": invalid weight \"" + weightText + "\" for " + url + ": a whole number from 1 to 1000");
             }
         }
         String username = expand(y.username(), env, at, "username");
@@ -60,10 +73,14 @@ public record UpstreamEntry(String url, Integer weight, Credentials credentials,
         } else if (token != null) {
             credentials = new Credentials.Bearer(token.strip());
         }
-        return new UpstreamEntry(url.strip(), weight, credentials,
+        return new UpstreamEntry(
+                url.strip(),
+                weight,
+                credentials,
                 duration(expand(y.connectTimeout(), env, at, "connectTimeout"), "connectTimeout", at),
                 duration(expand(y.firstByteTimeout(), env, at, "firstByteTimeout"), "firstByteTimeout", at),
-                duration(expand(y.stallTimeout(), env, at, "stallTimeout"), "stallTimeout", at), at);
+                duration(expand(y.stallTimeout(), env, at, "stallTimeout"), "stallTimeout", at),
+                at);
     }
 
     private static String expand(String text, Map<String, String> env, String at, String key) throws ConfigException {

@@ -34,7 +34,8 @@ final class BoundedBody {
             copied += n;
         }
         if (declared >= 0 && copied < declared) {
-            throw new Refusal(OciErrorCode.SIZE_INVALID,
+            throw new Refusal(
+                    OciErrorCode.SIZE_INVALID,
                     "the body ended after " + copied + " of the " + declared + " bytes its length announced");
         }
         if (declared < 0 && copied > room) {
@@ -44,7 +45,8 @@ final class BoundedBody {
     }
 
     private static Refusal tooLarge(long size, long room) {
-        return new Refusal(OciErrorCode.SIZE_TOO_LARGE,
+        return new Refusal(
+                OciErrorCode.SIZE_TOO_LARGE,
                 "the upload would grow past the limit: at least " + size + " more bytes, room for " + room);
     }
 }

@@ -47,9 +47,10 @@ public final class HostedInStore {
             return tags.size() < TAGS_LOOKED_AT;
         });
         for (OciStoreNames.TagRecord t : tags) {
-            names.resolve(OciStoreNames.blob(t.digest())).ifPresent(o -> pins.pinSetsOf(o.digest()).stream()
-                    .filter(s -> s.startsWith(BUNDLE_PIN_PREFIX))
-                    .forEach(s -> bundles.add(s.substring(BUNDLE_PIN_PREFIX.length()))));
+            names.resolve(OciStoreNames.blob(t.digest()))
+                    .ifPresent(o -> pins.pinSetsOf(o.digest()).stream()
+                            .filter(s -> s.startsWith(BUNDLE_PIN_PREFIX))
+                            .forEach(s -> bundles.add(s.substring(BUNDLE_PIN_PREFIX.length()))));
         }
         return Optional.of(new Holding(repository, List.copyOf(bundles)));
     }

@@ -17,8 +17,8 @@ import dev.ferry.protocols.oci.OciFormatException;
 import dev.ferry.protocols.oci.Reference;
 import dev.ferry.protocols.oci.RepositoryName;
 import dev.ferry.storage.Chunking;
-import dev.ferry.storage.NamedObjectStore;
 import dev.ferry.storage.DigestMismatchException;
+import dev.ferry.storage.NamedObjectStore;
 import dev.ferry.storage.ObjectWriter;
 import dev.ferry.storage.Sha256;
 import dev.ferry.storage.StoreBatch;
@@ -114,13 +114,17 @@ public final class HostedRegistry implements HostedRepositories {
     @Override
     public OciAnswer manifest(RepositoryName repository, Reference reference, boolean head) {
         OciAnswer found = switch (reference) {
-            case Reference.ByTag t -> store.meta(OciStoreNames.tag(HOSTED, repository, t.tag()))
-                    .map(record -> manifestContent(repository, TagRecord.decode(record).digest(), head, Freshness.FRESH))
-                    .orElse(null);
+            case Reference.ByTag t ->
+                store.meta(OciStoreNames.tag(HOSTED, repository, t.tag()))
+                        .map(record -> manifestContent(
+                                repository, TagRecord.decode(record).digest(), head, Freshness.FRESH))
+                        .orElse(null);
             case Reference.ByDigest d -> manifestContent(repository, d.digest(), head, Freshness.IMMUTABLE);
         };
-        return found != null ? found : new OciAnswer.Error(OciErrorCode.MANIFEST_UNKNOWN,
-                "manifest " + reference + " is not in repository " + repository);
+        return found != null
+                ? found
+                : new OciAnswer.Error(
+                        OciErrorCode.MANIFEST_UNKNOWN, "manifest " + reference + " is not in repository " + repository);
     }
 
     private OciAnswer manifestContent(RepositoryName repository, Digest digest, boolean head, Freshness freshness) {
@@ -130,8 +134,14 @@ public final class HostedRegistry implements HostedRepositories {
             return null;
         }
         StoredObject o = object.get();
-        return new OciAnswer.Content(head ? null : new StoredBody(store, o), new String(type.get(), StandardCharsets.UTF_8),
-                digest, o.size(), null, freshness, CacheOutcome.NONE);
+        return new OciAnswer.Content(
+                head ? null : new StoredBody(store, o),
+                new String(type.get(), StandardCharsets.UTF_8),
+                digest,
+                o.size(),
+                null,
+                freshness,
+                CacheOutcome.NONE);
     }
 
     /**
@@ -142,21 +152,36 @@ public final class HostedRegistry implements HostedRepositories {
     public OciAnswer blob(RepositoryName repository, Digest digest, boolean head, String range) {
         Optional<StoredObject> object = linked(repository, digest);
         if (object.isEmpty()) {
-            return new OciAnswer.Error(OciErrorCode.BLOB_UNKNOWN, "blob " + digest + " is not in repository " + repository);
+            return new OciAnswer.Error(
+                    OciErrorCode.BLOB_UNKNOWN, "blob " + digest + " is not in repository " + repository);
         }
         StoredObject o = object.get();
         if (range == null) {
-            return new OciAnswer.Content(head ? null : new StoredBody(store, o), BLOB_MEDIA_TYPE, digest, o.size(), null,
-                    Freshness.IMMUTABLE, CacheOutcome.NONE);
+            return new OciAnswer.Content(
+                    head ? null : new StoredBody(store, o),
+                    BLOB_MEDIA_TYPE,
+                    digest,
+                    o.size(),
+                    null,
+                    Freshness.IMMUTABLE,
+                    CacheOutcome.NONE);
         }
         ByteRange r;
         try {
             r = ByteRange.parseRange(range, o.size());
         } catch (OciFormatException e) {
-            return wellFormed(range) ? new OciAnswer.RangeNotSatisfiable(o.size()) : new OciAnswer.Error(e.code(), e.getMessage());
+            return wellFormed(range)
+                    ? new OciAnswer.RangeNotSatisfiable(o.size())
+                    : new OciAnswer.Error(e.code(), e.getMessage());
         }
-        return new OciAnswer.Content(head ? null : new StoredRangeBody(store, o.digest(), r.offset(), r.length()),
-                BLOB_MEDIA_TYPE, digest, o.size(), r, Freshness.IMMUTABLE, CacheOutcome.NONE);
+        return new OciAnswer.Content(
+                head ? null : new StoredRangeBody(store, o.digest(), r.offset(), r.length()),
+                BLOB_MEDIA_TYPE,
+                digest,
+                o.size(),
+                r,
+                Freshness.IMMUTABLE,
+                CacheOutcome.NONE);
     }
 
     /** Whether a Range header is refused only because of this blob's size: it would fit a blob of any size. */
@@ -202,8 +227,10 @@ public final class HostedRegistry implements HostedRepositories {
             return nameUnknown(repository);
         }
         List<byte[]> descriptors = new ArrayList<>();
-        store.scanMeta(OciStoreNames.referrerPrefix(HOSTED, repository, subject), (key, value) -> descriptors.add(value));
-        return new OciAnswer.Referrers(ReferrersIndex.index(descriptors, artifactType), artifactType, CacheOutcome.NONE);
+        store.scanMeta(
+                OciStoreNames.referrerPrefix(HOSTED, repository, subject), (key, value) -> descriptors.add(value));
+        return new OciAnswer.Referrers(
+                ReferrersIndex.index(descriptors, artifactType), artifactType, CacheOutcome.NONE);
     }
 
     @Override
@@ -225,7 +252,11 @@ public final class HostedRegistry implements HostedRepositories {
         if (digest != null) {
             try (ObjectWriter writer = store.newObject(Chunking.CONTENT_DEFINED)) {
                 MessageDigest check = verifier(digest);
-                BoundedBody.copy(body == null ? InputStream.nullInputStream() : body, contentLength, settings.maxUploadSize(), checked(writer, check));
+                BoundedBody.copy(
+                        body == null ? InputStream.nullInputStream() : body,
+                        contentLength,
+                        settings.maxUploadSize(),
+                        checked(writer, check));
                 return commitBlob(writer, check, digest, repository);
             } catch (Refusal r) {
                 return r.answer();
@@ -272,7 +303,9 @@ public final class HostedRegistry implements HostedRepositories {
     @Override
     public OciAnswer uploadStatus(RepositoryName repository, String uuid) {
         UploadSessions.Session session = uploads.find(repository, uuid);
-        return session == null ? uploadUnknown(repository, uuid) : new OciAnswer.UploadProgress(uuid, session.offset(), true);
+        return session == null
+                ? uploadUnknown(repository, uuid)
+                : new OciAnswer.UploadProgress(uuid, session.offset(), true);
     }
 
     /**
@@ -280,8 +313,8 @@ public final class HostedRegistry implements HostedRepositories {
      * and a Content-Length must equal its length (else SIZE_INVALID); without one, the body is streamed on.
      */
     @Override
-    public OciAnswer appendChunk(RepositoryName repository, String uuid, String contentRange, InputStream body,
-                                 long contentLength) {
+    public OciAnswer appendChunk(
+            RepositoryName repository, String uuid, String contentRange, InputStream body, long contentLength) {
         UploadSessions.Session session = uploads.find(repository, uuid);
         if (session == null) {
             return uploadUnknown(repository, uuid);
@@ -296,12 +329,16 @@ public final class HostedRegistry implements HostedRepositories {
                     return new OciAnswer.Error(e.code(), e.getMessage());
                 }
                 if (range.offset() != session.offset()) {
-                    return new OciAnswer.Error(OciErrorCode.RANGE_INVALID, "the chunk starts at byte " + range.offset()
-                            + ", but the upload has " + session.offset() + " bytes; send the chunk that starts there");
+                    return new OciAnswer.Error(
+                            OciErrorCode.RANGE_INVALID,
+                            "the chunk starts at byte " + range.offset() + ", but the upload has " + session.offset()
+                                    + " bytes; send the chunk that starts there");
                 }
                 if (contentLength >= 0 && contentLength != range.length()) {
-                    return new OciAnswer.Error(OciErrorCode.SIZE_INVALID, "Content-Range " + contentRange + " is "
-                            + range.length() + " bytes, but Content-Length is " + contentLength);
+                    return new OciAnswer.Error(
+                            OciErrorCode.SIZE_INVALID,
+                            "Content-Range " + contentRange + " is " + range.length() + " bytes, but Content-Length is "
+                                    + contentLength);
                 }
                 declared = range.length();
             }
@@ -315,10 +352,11 @@ public final class HostedRegistry implements HostedRepositories {
      * stored), as distribution does: the upload is spoilt, the client starts again.
      */
     @Override
-    public OciAnswer finishUpload(RepositoryName repository, String uuid, Digest digest, InputStream body,
-                                  long contentLength) {
+    public OciAnswer finishUpload(
+            RepositoryName repository, String uuid, Digest digest, InputStream body, long contentLength) {
         if (digest == null) {
-            return new OciAnswer.Error(OciErrorCode.DIGEST_INVALID, "finishing an upload needs the digest query parameter");
+            return new OciAnswer.Error(
+                    OciErrorCode.DIGEST_INVALID, "finishing an upload needs the digest query parameter");
         }
         UploadSessions.Session session = uploads.find(repository, uuid);
         if (session == null) {
@@ -333,11 +371,12 @@ public final class HostedRegistry implements HostedRepositories {
             }
             OciAnswer answer;
             try (ObjectWriter writer = store.newObject(Chunking.CONTENT_DEFINED);
-                 InputStream data = Files.newInputStream(uploads.data(session))) {
+                    InputStream data = Files.newInputStream(uploads.data(session))) {
                 MessageDigest check = verifier(digest);
                 long copied = data.transferTo(checked(writer, check));
                 if (copied != session.offset()) {
-                    throw new IOException("upload " + uuid + ": " + copied + " bytes on disk, " + session.offset() + " acknowledged");
+                    throw new IOException(
+                            "upload " + uuid + ": " + copied + " bytes on disk, " + session.offset() + " acknowledged");
                 }
                 answer = commitBlob(writer, check, digest, repository);
             } catch (IOException e) {
@@ -369,7 +408,8 @@ public final class HostedRegistry implements HostedRepositories {
     private OciAnswer append(UploadSessions.Session session, long declared, InputStream given) {
         InputStream body = given == null ? InputStream.nullInputStream() : given;
         try {
-            uploads.append(session, out -> BoundedBody.copy(body, declared, settings.maxUploadSize() - session.offset(), out));
+            uploads.append(
+                    session, out -> BoundedBody.copy(body, declared, settings.maxUploadSize() - session.offset(), out));
         } catch (Refusal r) {
             return r.answer();
         }
@@ -404,7 +444,9 @@ public final class HostedRegistry implements HostedRepositories {
             writer.commit(sha256(digest), batch -> {
                 String name = OciStoreNames.blob(digest);
                 Optional<StoredObject> named = batch.currentName(name);
-                Sha256 object = named.isPresent() ? named.get().digest() : batch.committing().orElseThrow().digest();
+                Sha256 object = named.isPresent()
+                        ? named.get().digest()
+                        : batch.committing().orElseThrow().digest();
                 if (named.isEmpty()) {
                     batch.putName(name, object);
                 }
@@ -425,8 +467,8 @@ public final class HostedRegistry implements HostedRepositories {
      * entry, tag and referrer entry in one batch.
      */
     @Override
-    public OciAnswer putManifest(RepositoryName repository, Reference reference, String contentType, InputStream body,
-                                 long contentLength) {
+    public OciAnswer putManifest(
+            RepositoryName repository, Reference reference, String contentType, InputStream body, long contentLength) {
         byte[] bytes;
         Manifest manifest;
         Digest digest;
@@ -442,9 +484,12 @@ public final class HostedRegistry implements HostedRepositories {
         lock.lock();
         try {
             for (Descriptor ref : manifest.references()) {
-                if (store.meta(OciStoreNames.link(HOSTED, repository, ref.digest())).isEmpty()) {
-                    return new OciAnswer.Error(OciErrorCode.MANIFEST_BLOB_UNKNOWN, "the manifest references " + ref.digest()
-                            + " (" + ref.mediaType() + "), which repository " + repository + " does not hold; push it first");
+                if (store.meta(OciStoreNames.link(HOSTED, repository, ref.digest()))
+                        .isEmpty()) {
+                    return new OciAnswer.Error(
+                            OciErrorCode.MANIFEST_BLOB_UNKNOWN,
+                            "the manifest references " + ref.digest() + " (" + ref.mediaType() + "), which repository "
+                                    + repository + " does not hold; push it first");
                 }
             }
             storeManifest(repository, reference, manifest, digest, bytes, subject);
@@ -458,10 +503,12 @@ public final class HostedRegistry implements HostedRepositories {
     private static byte[] readManifest(InputStream body, long contentLength) throws Refusal {
         ByteArrayOutputStream buffer = new ByteArrayOutputStream();
         try {
-            BoundedBody.copy(body == null ? InputStream.nullInputStream() : body, contentLength, Manifest.MAX_SIZE, buffer);
+            BoundedBody.copy(
+                    body == null ? InputStream.nullInputStream() : body, contentLength, Manifest.MAX_SIZE, buffer);
         } catch (Refusal r) {
             if (r.answer().code() == OciErrorCode.SIZE_TOO_LARGE) {
-                throw new Refusal(OciErrorCode.SIZE_TOO_LARGE, "a manifest may have at most " + Manifest.MAX_SIZE + " bytes");
+                throw new Refusal(
+                        OciErrorCode.SIZE_TOO_LARGE, "a manifest may have at most " + Manifest.MAX_SIZE + " bytes");
             }
             throw r;
         } catch (IOException e) {
@@ -492,18 +539,26 @@ public final class HostedRegistry implements HostedRepositories {
     }
 
     /** Bytes, media type, link, catalog entry, tag and referrer entry, in one batch; under the repository's lock. */
-    private void storeManifest(RepositoryName repository, Reference reference, Manifest manifest, Digest digest,
-                               byte[] bytes, Digest subject) {
+    private void storeManifest(
+            RepositoryName repository,
+            Reference reference,
+            Manifest manifest,
+            Digest digest,
+            byte[] bytes,
+            Digest subject) {
         byte[] type = manifest.mediaType().getBytes(StandardCharsets.UTF_8);
         byte[] tagRecord = reference instanceof Reference.ByTag
-                ? new TagRecord(digest, manifest.mediaType(), bytes.length, clock.instant(), "push").encode() : null;
+                ? new TagRecord(digest, manifest.mediaType(), bytes.length, clock.instant(), "push").encode()
+                : null;
         byte[] referrer = subject == null ? null : ReferrersIndex.descriptor(manifest, digest, bytes.length);
         try (ObjectWriter writer = store.newObject(Chunking.CONTENT_DEFINED)) {
             writer.write(bytes);
             writer.commit(null, batch -> {
                 String name = OciStoreNames.blob(digest);
                 Optional<StoredObject> named = batch.currentName(name);
-                Sha256 object = named.isPresent() ? named.get().digest() : batch.committing().orElseThrow().digest();
+                Sha256 object = named.isPresent()
+                        ? named.get().digest()
+                        : batch.committing().orElseThrow().digest();
                 if (named.isEmpty()) {
                     batch.putName(name, object);
                 }
@@ -549,8 +604,11 @@ public final class HostedRegistry implements HostedRepositories {
                 }
                 case Reference.ByDigest d -> deleteByDigest(repository, d.digest(), deleted);
             }
-            return deleted.get() ? new OciAnswer.Accepted() : new OciAnswer.Error(OciErrorCode.MANIFEST_UNKNOWN,
-                    "manifest " + reference + " is not in repository " + repository);
+            return deleted.get()
+                    ? new OciAnswer.Accepted()
+                    : new OciAnswer.Error(
+                            OciErrorCode.MANIFEST_UNKNOWN,
+                            "manifest " + reference + " is not in repository " + repository);
         } finally {
             lock.unlock();
         }
@@ -616,8 +674,10 @@ public final class HostedRegistry implements HostedRepositories {
         } finally {
             lock.unlock();
         }
-        return deleted.get() ? new OciAnswer.Accepted()
-                : new OciAnswer.Error(OciErrorCode.BLOB_UNKNOWN, "blob " + digest + " is not in repository " + repository);
+        return deleted.get()
+                ? new OciAnswer.Accepted()
+                : new OciAnswer.Error(
+                        OciErrorCode.BLOB_UNKNOWN, "blob " + digest + " is not in repository " + repository);
     }
 
     // ---------------------------------------------------------------- helpers
@@ -698,7 +758,11 @@ public final class HostedRegistry implements HostedRepositories {
     }
 
     private static String hash(String algorithm, String jca, byte[] bytes) {
-        return HexFormat.of().formatHex("sha256".equals(algorithm) ? sha256Bytes(bytes) : messageDigest(jca).digest(bytes));
+        return HexFormat.of()
+                .formatHex(
+                        "sha256".equals(algorithm)
+                                ? sha256Bytes(bytes)
+                                : messageDigest(jca).digest(bytes));
     }
 
     private static MessageDigest messageDigest(String jca) {
@@ -710,13 +774,17 @@ public final class HostedRegistry implements HostedRepositories {
     }
 
     private static OciAnswer.Error digestInvalid(Digest expected, String actual) {
-        return new OciAnswer.Error(OciErrorCode.DIGEST_INVALID,
-                "the content hashes to " + actual + ", not to the digest " + expected + " it was sent with; nothing stored");
+        return new OciAnswer.Error(
+                OciErrorCode.DIGEST_INVALID,
+                "the content hashes to " + actual + ", not to the digest " + expected
+                        + " it was sent with; nothing stored");
     }
 
     private static OciAnswer.Error uploadUnknown(RepositoryName repository, String uuid) {
-        return new OciAnswer.Error(OciErrorCode.BLOB_UPLOAD_UNKNOWN,
-                "no upload " + uuid + " in repository " + repository + " (finished, cancelled, expired, or never started)");
+        return new OciAnswer.Error(
+                OciErrorCode.BLOB_UPLOAD_UNKNOWN,
+                "no upload " + uuid + " in repository " + repository
+                        + " (finished, cancelled, expired, or never started)");
     }
 
     private static OciAnswer.Error nameUnknown(RepositoryName repository) {

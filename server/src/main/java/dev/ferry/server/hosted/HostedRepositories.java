@@ -30,8 +30,8 @@ public interface HostedRepositories extends OciRepositories {
      * PATCH /blobs/uploads/uuid: appends a chunk. {@code contentRange} (may be null for a streamed upload) must
      * start at the session's offset, else 416 RANGE_INVALID and nothing is appended.
      */
-    OciAnswer appendChunk(RepositoryName repository, String uuid, String contentRange, InputStream body,
-                          long contentLength);
+    OciAnswer appendChunk(
+            RepositoryName repository, String uuid, String contentRange, InputStream body, long contentLength);
 
     /** PUT /blobs/uploads/uuid?digest=: appends the last bytes (may be none), checks the digest, commits (201). */
     OciAnswer finishUpload(RepositoryName repository, String uuid, Digest digest, InputStream body, long contentLength);
@@ -44,8 +44,8 @@ public interface HostedRepositories extends OciRepositories {
      * and child manifest is in the repository (MANIFEST_BLOB_UNKNOWN; a subject may be absent), stores it and
      * points the tag at it (201, with the subject when it has one).
      */
-    OciAnswer putManifest(RepositoryName repository, Reference reference, String contentType, InputStream body,
-                          long contentLength);
+    OciAnswer putManifest(
+            RepositoryName repository, Reference reference, String contentType, InputStream body, long contentLength);
 
     /** DELETE /manifests/reference: a tag untags; a digest removes the manifest and every tag on it (202). */
     OciAnswer deleteManifest(RepositoryName repository, Reference reference);

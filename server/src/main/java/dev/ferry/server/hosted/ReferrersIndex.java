@@ -53,7 +53,8 @@ final class ReferrersIndex {
             } catch (IOException e) {
                 throw new UncheckedIOException("a stored referrer descriptor is not JSON", e);
             }
-            if (artifactType == null || artifactType.equals(entry.path("artifactType").asText(null))) {
+            if (artifactType == null
+                    || artifactType.equals(entry.path("artifactType").asText(null))) {
                 manifests.add(entry);
             }
         }

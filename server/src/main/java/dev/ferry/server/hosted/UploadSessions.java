@@ -112,17 +112,24 @@ final class UploadSessions {
         Session session;
         try {
             JsonNode node = JSON.readTree(Files.readAllBytes(meta));
-            session = new Session(uuid, new RepositoryName(node.get("repository").asText()),
-                    Instant.parse(node.get("created").asText()), node.get("offset").asLong(),
+            session = new Session(
+                    uuid,
+                    new RepositoryName(node.get("repository").asText()),
+                    Instant.parse(node.get("created").asText()),
+                    node.get("offset").asLong(),
                     Instant.parse(node.get("touched").asText()));
         } catch (IOException | RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "upload " + uuid + ": unreadable metadata, dropped: " + e.getMessage());
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "upload " + uuid + ": unreadable metadata, dropped: " + e.getMessage());
             return;
         }
         long size = Files.exists(data) ? Files.size(data) : -1;
         if (size < session.offset) {
-            LOG.log(System.Logger.Level.WARNING, "upload " + uuid + ": " + Math.max(size, 0) + " bytes on disk but "
-                    + session.offset + " acknowledged; dropped, the client must start again");
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "upload " + uuid + ": " + Math.max(size, 0) + " bytes on disk but " + session.offset
+                            + " acknowledged; dropped, the client must start again");
             return;
         }
         if (size > session.offset) {
@@ -218,7 +225,8 @@ final class UploadSessions {
         try {
             for (Path file : list()) {
                 String uuid = uuidOf(file.getFileName().toString());
-                if (!sessions.containsKey(uuid) && Files.getLastModifiedTime(file).toInstant().isBefore(cutoff)) {
+                if (!sessions.containsKey(uuid)
+                        && Files.getLastModifiedTime(file).toInstant().isBefore(cutoff)) {
                     Files.deleteIfExists(file);
                 }
             }
@@ -239,13 +247,16 @@ final class UploadSessions {
                 .put("created", session.created.toString())
                 .put("touched", touched.toString());
         Path temp = dir.resolve(session.uuid + META + TEMP);
-        try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
+        try (FileChannel ch = FileChannel.open(
+                temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
             ch.write(java.nio.ByteBuffer.wrap(JSON.writeValueAsBytes(node)));
             ch.force(true);
         }
         try {
-            Files.move(temp, dir.resolve(session.uuid + META), StandardCopyOption.ATOMIC_MOVE,
+            Files.move(
+                    temp,
+                    dir.resolve(session.uuid + META),
+                    StandardCopyOption.ATOMIC_MOVE,
                     StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {
             throw new IOException("the uploads directory " + dir + " cannot rename atomically", e);
@@ -269,8 +280,9 @@ final class UploadSessions {
             } catch (NoSuchFileException e) {
                 // already gone
             } catch (IOException e) {
-                LOG.log(System.Logger.Level.WARNING, "upload " + uuid + ": " + suffix + " not deleted: " + e.getMessage()
-                        + " (expiry retries)");
+                LOG.log(
+                        System.Logger.Level.WARNING,
+                        "upload " + uuid + ": " + suffix + " not deleted: " + e.getMessage() + " (expiry retries)");
             }
         }
     }

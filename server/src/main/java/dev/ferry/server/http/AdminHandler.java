@@ -17,7 +17,6 @@ import dev.ferry.server.http.admin.Answer;
 import dev.ferry.server.http.admin.Resource;
 import dev.ferry.server.metrics.FerryMetrics.Endpoint;
 import dev.ferry.upstreams.pool.UpstreamPool;
-import dev.ferry.upstreams.pool.UpstreamStatus;
 import io.helidon.http.Header;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
@@ -40,8 +39,10 @@ final class AdminHandler {
     static final String PREFIX = AdminPaths.PREFIX;
     /** Mirror-set files and go.mod/go.sum texts are small; this is far above any real one. */
     static final int MAX_BODY = 8 << 20;
+
     private static final Header JSON = HeaderValues.createCached(HeaderNames.CONTENT_TYPE, "application/json");
-    private static final Header CHALLENGE = HeaderValues.createCached(HeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"ferry admin\"");
+    private static final Header CHALLENGE =
+            HeaderValues.createCached(HeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"ferry admin\"");
     private static final ApiError UNAUTHORIZED =
             new ApiError("unauthorized", "send the admin token as Authorization: Bearer TOKEN");
 

@@ -14,8 +14,8 @@ final class BlobHandler {
                 String range = range(call);
                 call.read((target, name) -> target.blob(name, blob.digest(), call.x().head, range));
             }
-            case "DELETE" -> call.hosted(Action.DELETE,
-                    (target, caller) -> target.deleteBlob(blob.name(), blob.digest()));
+            case "DELETE" ->
+                call.hosted(Action.DELETE, (target, caller) -> target.deleteBlob(blob.name(), blob.digest()));
             default -> throw new IllegalStateException("method " + call.method() + " passed " + blob.allow());
         }
     }

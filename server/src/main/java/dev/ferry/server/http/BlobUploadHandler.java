@@ -34,22 +34,26 @@ final class BlobUploadHandler {
         Digest digest = RefusedRequest.check(() -> upload.digest(call.query()));
         switch (call.method()) {
             case "POST" -> start(call, upload, digest);
-            case "GET" -> call.hosted(Action.PULL,
-                    (target, caller) -> target.uploadStatus(upload.name(), upload.session()));
+            case "GET" ->
+                call.hosted(Action.PULL, (target, caller) -> target.uploadStatus(upload.name(), upload.session()));
             case "PATCH" -> {
                 String contentRange = contentRange(call);
                 Body body = body(call);
-                call.hosted(Action.PUSH, (target, caller) -> target.appendChunk(upload.name(), upload.session(),
-                        contentRange, body.in(), body.length()));
+                call.hosted(
+                        Action.PUSH,
+                        (target, caller) -> target.appendChunk(
+                                upload.name(), upload.session(), contentRange, body.in(), body.length()));
             }
             case "PUT" -> {
                 Digest finishing = RefusedRequest.check(() -> upload.finishingDigest(call.query()));
                 Body body = body(call);
-                call.hosted(Action.PUSH, (target, caller) -> target.finishUpload(upload.name(), upload.session(),
-                        finishing, body.in(), body.length()));
+                call.hosted(
+                        Action.PUSH,
+                        (target, caller) -> target.finishUpload(
+                                upload.name(), upload.session(), finishing, body.in(), body.length()));
             }
-            case "DELETE" -> call.hosted(Action.PUSH,
-                    (target, caller) -> target.cancelUpload(upload.name(), upload.session()));
+            case "DELETE" ->
+                call.hosted(Action.PUSH, (target, caller) -> target.cancelUpload(upload.name(), upload.session()));
             default -> throw new IllegalStateException("method " + call.method() + " passed " + upload.allow());
         }
     }
@@ -58,7 +62,8 @@ final class BlobUploadHandler {
         RegistryRequest.Mount mount = RefusedRequest.check(() -> upload.mount(call.query()));
         Body body = body(call);
         if (mount == null) {
-            call.hosted(Action.PUSH,
+            call.hosted(
+                    Action.PUSH,
                     (target, caller) -> target.startUpload(upload.name(), digest, body.in(), body.length()));
             return;
         }
@@ -66,8 +71,8 @@ final class BlobUploadHandler {
     }
 
     /** A mount from a hosted repository the caller may pull; else, as the spec has it, a new upload session. */
-    private OciAnswer mount(HostedRepositories target, Caller caller, RegistryRequest.BlobUpload upload,
-                            RegistryRequest.Mount mount) {
+    private OciAnswer mount(
+            HostedRepositories target, Caller caller, RegistryRequest.BlobUpload upload, RegistryRequest.Mount mount) {
         RegistryRouter.Route from = mount.from() == null ? null : router.resolve(mount.from(), null);
         if (from instanceof RegistryRouter.Route.Hosted
                 && gate.auth().allows(caller, mount.from().value(), Action.PULL)) {
@@ -78,7 +83,8 @@ final class BlobUploadHandler {
 
     /** The Content-Range of a PATCH, its syntax checked (whether it starts at the session's offset is the target's). */
     private static String contentRange(RepositoryCall call) throws RefusedRequest {
-        String contentRange = call.x().req.headers().first(HeaderNames.CONTENT_RANGE).orElse(null);
+        String contentRange =
+                call.x().req.headers().first(HeaderNames.CONTENT_RANGE).orElse(null);
         if (contentRange != null) {
             RefusedRequest.check(() -> ByteRange.parseContentRange(contentRange));
         }
@@ -89,8 +95,9 @@ final class BlobUploadHandler {
     private Body body(RepositoryCall call) throws RefusedRequest {
         long length = call.declaredLength();
         if (length > maxUploadSize) {
-            throw new RefusedRequest(OciErrorCode.SIZE_TOO_LARGE, "upload of " + length + " bytes is over this"
-                    + " registry's limit of " + maxUploadSize + " bytes");
+            throw new RefusedRequest(
+                    OciErrorCode.SIZE_TOO_LARGE,
+                    "upload of " + length + " bytes is over this" + " registry's limit of " + maxUploadSize + " bytes");
         }
         if (!call.hasBody()) {
             return new Body(InputStream.nullInputStream(), 0);

@@ -20,8 +20,8 @@ final class CatalogHandler {
 
     void handle(Exchange x, RegistryRequest.Page page) {
         Caller caller = gate.identify(x);
-        boolean withHosted = gate.auth().anonymousPull() || caller instanceof Caller.User
-                || caller instanceof Caller.WithToken;
+        boolean withHosted =
+                gate.auth().anonymousPull() || caller instanceof Caller.User || caller instanceof Caller.WithToken;
         List<String> all = router.catalog(withHosted);
         List<String> entries = new ArrayList<>();
         String nextLast = null;

@@ -8,6 +8,7 @@ import java.time.Duration;
 public final class FerryHttpServer {
     /** Longest request line; longer ones are refused by Helidon with a 4xx before routing. */
     public static final int MAX_REQUEST_LINE = 4096;
+
     public static final int MAX_HEADERS = 16 * 1024;
 
     private FerryHttpServer() {}

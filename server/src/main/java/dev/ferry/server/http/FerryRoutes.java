@@ -67,26 +67,48 @@ public final class FerryRoutes {
         this(mirror, List.of(), metrics, ready, ProxyRequest::parse, null);
     }
 
-    public FerryRoutes(GoModuleMirror mirror, List<SumdbMirror> databases, FerryMetrics metrics, BooleanSupplier ready) {
+    public FerryRoutes(
+            GoModuleMirror mirror, List<SumdbMirror> databases, FerryMetrics metrics, BooleanSupplier ready) {
         this(mirror, databases, metrics, ready, ProxyRequest::parse, null);
     }
 
     /** With the admin API: {@code pools} by the name /admin/api/upstreams shows them under. */
-    public FerryRoutes(GoModuleMirror mirror, FerryMetrics metrics, BooleanSupplier ready, AdminAuth auth,
-                       Map<String, UpstreamPool> pools) {
+    public FerryRoutes(
+            GoModuleMirror mirror,
+            FerryMetrics metrics,
+            BooleanSupplier ready,
+            AdminAuth auth,
+            Map<String, UpstreamPool> pools) {
         this(mirror, List.of(), metrics, ready, auth, pools);
     }
 
     /** Everything: the Go mirror, the checksum databases it serves, and the admin API. */
-    public FerryRoutes(GoModuleMirror mirror, List<SumdbMirror> databases, FerryMetrics metrics, BooleanSupplier ready,
-                       AdminAuth auth, Map<String, UpstreamPool> pools) {
+    public FerryRoutes(
+            GoModuleMirror mirror,
+            List<SumdbMirror> databases,
+            FerryMetrics metrics,
+            BooleanSupplier ready,
+            AdminAuth auth,
+            Map<String, UpstreamPool> pools) {
         this(mirror, databases, metrics, ready, ProxyRequest::parse, new AdminHandler(auth, pools), null);
     }
 
     /** Everything, and the OCI registry at /v2/. */
-    public FerryRoutes(GoModuleMirror mirror, List<SumdbMirror> databases, FerryMetrics metrics, BooleanSupplier ready,
-                       AdminAuth auth, Map<String, UpstreamPool> pools, OciRouting registry) {
-        this(mirror, databases, metrics, ready, ProxyRequest::parse, auth == null ? null : new AdminHandler(auth, pools),
+    public FerryRoutes(
+            GoModuleMirror mirror,
+            List<SumdbMirror> databases,
+            FerryMetrics metrics,
+            BooleanSupplier ready,
+            AdminAuth auth,
+            Map<String, UpstreamPool> pools,
+            OciRouting registry) {
+        this(
+                mirror,
+                databases,
+                metrics,
+                ready,
+                ProxyRequest::parse,
+                auth == null ? null : new AdminHandler(auth, pools),
                 registry.handler());
     }
 
@@ -94,10 +116,23 @@ public final class FerryRoutes {
      * Everything, with the whole admin API: prewarm, mirror sets, pins and storage ({@code api}), every change
      * written to {@code audit}.
      */
-    public FerryRoutes(GoModuleMirror mirror, List<SumdbMirror> databases, FerryMetrics metrics, BooleanSupplier ready,
-                       AdminAuth auth, Map<String, UpstreamPool> pools, OciRouting registry, AdminApi api,
-                       AuditLog audit) {
-        this(mirror, databases, metrics, ready, ProxyRequest::parse, new AdminHandler(auth, pools, api, audit),
+    public FerryRoutes(
+            GoModuleMirror mirror,
+            List<SumdbMirror> databases,
+            FerryMetrics metrics,
+            BooleanSupplier ready,
+            AdminAuth auth,
+            Map<String, UpstreamPool> pools,
+            OciRouting registry,
+            AdminApi api,
+            AuditLog audit) {
+        this(
+                mirror,
+                databases,
+                metrics,
+                ready,
+                ProxyRequest::parse,
+                new AdminHandler(auth, pools, api, audit),
                 registry.handler());
     }
 
@@ -105,13 +140,24 @@ public final class FerryRoutes {
         this(mirror, List.of(), metrics, ready, parser, null);
     }
 
-    FerryRoutes(GoModuleMirror mirror, List<SumdbMirror> databases, FerryMetrics metrics, BooleanSupplier ready,
-                GoProxyHandler.Parser parser, AdminHandler admin) {
+    FerryRoutes(
+            GoModuleMirror mirror,
+            List<SumdbMirror> databases,
+            FerryMetrics metrics,
+            BooleanSupplier ready,
+            GoProxyHandler.Parser parser,
+            AdminHandler admin) {
         this(mirror, databases, metrics, ready, parser, admin, null);
     }
 
-    FerryRoutes(GoModuleMirror mirror, List<SumdbMirror> databases, FerryMetrics metrics, BooleanSupplier ready,
-                GoProxyHandler.Parser parser, AdminHandler admin, OciHandler oci) {
+    FerryRoutes(
+            GoModuleMirror mirror,
+            List<SumdbMirror> databases,
+            FerryMetrics metrics,
+            BooleanSupplier ready,
+            GoProxyHandler.Parser parser,
+            AdminHandler admin,
+            OciHandler oci) {
         this.goproxy = new GoProxyHandler(mirror, parser);
         this.sumdb = new SumdbHandler(databases);
         this.metrics = metrics;
@@ -173,6 +219,7 @@ public final class FerryRoutes {
 
     /** Most of an unread body dropped before closing, and for how long at most. */
     static final long LINGER_BYTES = 8L << 20;
+
     static final Duration LINGER_TIME = Duration.ofSeconds(1);
 
     /**
@@ -206,7 +253,8 @@ public final class FerryRoutes {
         if ("1.0".equals(req.prologue().protocolVersion())) {
             return !req.headers().containsToken(HeaderValues.CONNECTION_KEEP_ALIVE);
         }
-        return req.headers().contains(HeaderNames.CONNECTION) && req.headers().containsToken(HeaderValues.CONNECTION_CLOSE);
+        return req.headers().contains(HeaderNames.CONNECTION)
+                && req.headers().containsToken(HeaderValues.CONNECTION_CLOSE);
     }
 
     private void dispatch(Exchange x) {

@@ -36,7 +36,8 @@ final class GoAnswerResponder {
             }
             case GoAnswer.Unavailable u -> {
                 x.res.header(Exchange.NO_STORE);
-                x.sendText(u.badGateway() ? Status.BAD_GATEWAY_502 : Status.SERVICE_UNAVAILABLE_503,
+                x.sendText(
+                        u.badGateway() ? Status.BAD_GATEWAY_502 : Status.SERVICE_UNAVAILABLE_503,
                         oneLine(u.reason(), "upstream unavailable"));
             }
         }
@@ -71,7 +72,8 @@ final class GoAnswerResponder {
                 res.header(STALE_WARNING);
             }
         }
-        if (etag != null && x.req.headers().contains(HeaderNames.IF_NONE_MATCH)
+        if (etag != null
+                && x.req.headers().contains(HeaderNames.IF_NONE_MATCH)
                 && matches(x.req.headers().get(HeaderNames.IF_NONE_MATCH).allValues(), etag)) {
             res.status(Status.NOT_MODIFIED_304);
             res.send();

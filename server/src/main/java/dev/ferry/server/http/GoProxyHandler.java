@@ -79,7 +79,9 @@ final class GoProxyHandler {
 
     private static String message(IllegalArgumentException e) {
         String m = e.getMessage();
-        return m == null || m.isBlank() ? "bad request" : m.strip().replace('\n', ' ').replace('\r', ' ');
+        return m == null || m.isBlank()
+                ? "bad request"
+                : m.strip().replace('\n', ' ').replace('\r', ' ');
     }
 
     static Endpoint endpoint(ProxyRequest request) {
@@ -91,5 +93,4 @@ final class GoProxyHandler {
             case ProxyRequest.Zip z -> Endpoint.ZIP;
         };
     }
-
 }

@@ -16,11 +16,13 @@ final class ManifestHandler {
 
     void handle(RepositoryCall call, RegistryRequest.Manifest manifest) throws RefusedRequest {
         switch (call.method()) {
-            case "GET", "HEAD" -> call.read(
-                    (target, name) -> target.manifest(name, manifest.reference(), call.x().head));
+            case "GET", "HEAD" ->
+                call.read((target, name) -> target.manifest(name, manifest.reference(), call.x().head));
             case "PUT" -> put(call, manifest);
-            case "DELETE" -> call.hosted(Action.DELETE,
-                    (target, caller) -> target.deleteManifest(manifest.name(), manifest.reference()));
+            case "DELETE" ->
+                call.hosted(
+                        Action.DELETE,
+                        (target, caller) -> target.deleteManifest(manifest.name(), manifest.reference()));
             default -> throw new IllegalStateException("method " + call.method() + " passed " + manifest.allow());
         }
     }
@@ -35,21 +37,24 @@ final class ManifestHandler {
             } catch (RefusedRequest e) {
                 return new OciAnswer.Error(e.code(), e.getMessage());
             }
-            return target.putManifest(manifest.name(), manifest.reference(), contentType,
-                    new ByteArrayInputStream(body), body.length);
+            return target.putManifest(
+                    manifest.name(), manifest.reference(), contentType, new ByteArrayInputStream(body), body.length);
         });
     }
 
     /** A PUT names the manifest's media type, and a length it declares is within {@link Manifest#MAX_SIZE}. */
     private static String contentType(RepositoryCall call) throws RefusedRequest {
-        String contentType = call.x().req.headers().first(HeaderNames.CONTENT_TYPE).orElse(null);
+        String contentType =
+                call.x().req.headers().first(HeaderNames.CONTENT_TYPE).orElse(null);
         if (contentType == null || contentType.isBlank()) {
-            throw new RefusedRequest(OciErrorCode.MANIFEST_INVALID,
+            throw new RefusedRequest(
+                    OciErrorCode.MANIFEST_INVALID,
                     "a manifest PUT needs a Content-Type naming the manifest's media type");
         }
         long declared = call.declaredLength();
         if (declared > Manifest.MAX_SIZE) {
-            throw new RefusedRequest(OciErrorCode.SIZE_TOO_LARGE,
+            throw new RefusedRequest(
+                    OciErrorCode.SIZE_TOO_LARGE,
                     "manifest of " + declared + " bytes is over the " + Manifest.MAX_SIZE + "-byte limit");
         }
         return contentType;
@@ -63,8 +68,8 @@ final class ManifestHandler {
         try (InputStream in = call.x().req.content().inputStream()) {
             byte[] bytes = in.readNBytes(Manifest.MAX_SIZE + 1);
             if (bytes.length > Manifest.MAX_SIZE) {
-                throw new RefusedRequest(OciErrorCode.SIZE_TOO_LARGE,
-                        "manifest is over the " + Manifest.MAX_SIZE + "-byte limit");
+                throw new RefusedRequest(
+                        OciErrorCode.SIZE_TOO_LARGE, "manifest is over the " + Manifest.MAX_SIZE + "-byte limit");
             }
             return bytes;
         } catch (IOException e) {

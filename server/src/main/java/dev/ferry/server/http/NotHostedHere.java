@@ -19,14 +19,26 @@ final class NotHostedHere {
 
     /** {@code answer}, or the explanation when it is an "unknown" error about a stored hosted repository. */
     OciAnswer explain(OciAnswer answer, RepositoryName name) {
-        if (stored == null || !(answer instanceof OciAnswer.Error e) || !(e.code() == OciErrorCode.NAME_UNKNOWN
-                || e.code() == OciErrorCode.MANIFEST_UNKNOWN || e.code() == OciErrorCode.BLOB_UNKNOWN)) {
+        if (stored == null
+                || !(answer instanceof OciAnswer.Error e)
+                || !(e.code() == OciErrorCode.NAME_UNKNOWN
+                        || e.code() == OciErrorCode.MANIFEST_UNKNOWN
+                        || e.code() == OciErrorCode.BLOB_UNKNOWN)) {
             return answer;
         }
-        return stored.find(name).<OciAnswer>map(h -> new OciAnswer.Error(OciErrorCode.NAME_UNKNOWN, "repository "
-                + name + " came in " + (h.bundles().isEmpty() ? "a bundle" : (h.bundles().size() == 1 ? "bundle "
-                : "bundles ") + String.join(", ", h.bundles())) + " as a hosted repository, which this ferry does not"
-                + " host; serve it with --hosted " + name.first() + " (it was looked for as a mirrored repository: "
-                + e.message() + ")")).orElse(answer);
+        return stored.find(name)
+                .<OciAnswer>map(h -> new OciAnswer.Error(
+                        OciErrorCode.NAME_UNKNOWN,
+                        "repository "
+                                + name + " came in "
+                                + (h.bundles().isEmpty()
+                                        ? "a bundle"
+                                        : (h.bundles().size() == 1 ? "bundle " : "bundles ")
+                                                + String.join(", ", h.bundles()))
+                                + " as a hosted repository, which this ferry does not"
+                                + " host; serve it with --hosted " + name.first()
+                                + " (it was looked for as a mirrored repository: "
+                                + e.message() + ")"))
+                .orElse(answer);
     }
 }

@@ -45,7 +45,10 @@ final class OciAnswerResponder {
             case OciAnswer.Content c -> content(x, c);
             case OciAnswer.RangeNotSatisfiable r -> {
                 x.res.header(HeaderNames.CONTENT_RANGE, "bytes */" + r.size());
-                error(x, OciErrorCode.RANGE_INVALID, "the requested range is outside the blob's " + r.size() + " bytes");
+                error(
+                        x,
+                        OciErrorCode.RANGE_INVALID,
+                        "the requested range is outside the blob's " + r.size() + " bytes");
             }
             case OciAnswer.TagList t -> tags(x, t, name, n);
             case OciAnswer.Referrers r -> {
@@ -63,7 +66,8 @@ final class OciAnswerResponder {
                 empty(x, u.statusOnly() ? Status.NO_CONTENT_204 : Status.ACCEPTED_202);
             }
             case OciAnswer.Created c -> {
-                x.res.header(HeaderNames.LOCATION, "/v2/" + name + (c.manifest() ? "/manifests/" : "/blobs/") + c.digest());
+                x.res.header(
+                        HeaderNames.LOCATION, "/v2/" + name + (c.manifest() ? "/manifests/" : "/blobs/") + c.digest());
                 x.res.header(DOCKER_CONTENT_DIGEST, c.digest().toString());
                 if (c.subject() != null) {
                     x.res.header(OCI_SUBJECT, c.subject().toString());
@@ -73,7 +77,8 @@ final class OciAnswerResponder {
             case OciAnswer.Accepted a -> empty(x, Status.ACCEPTED_202);
             case OciAnswer.NoContent nc -> empty(x, Status.NO_CONTENT_204);
             case OciAnswer.Error e -> {
-                if (e.code() == OciErrorCode.MANIFEST_UNKNOWN || e.code() == OciErrorCode.BLOB_UNKNOWN
+                if (e.code() == OciErrorCode.MANIFEST_UNKNOWN
+                        || e.code() == OciErrorCode.BLOB_UNKNOWN
                         || e.code() == OciErrorCode.NAME_UNKNOWN) {
                     x.res.header(GoAnswerResponder.CACHE_NOT_FOUND);
                 }
@@ -82,8 +87,11 @@ final class OciAnswerResponder {
             case OciAnswer.Unavailable u -> {
                 x.res.header(Exchange.NO_STORE);
                 String why = GoAnswerResponder.oneLine(u.reason(), "upstream registry unavailable");
-                error(x, u.badGateway() ? Status.BAD_GATEWAY_502 : Status.SERVICE_UNAVAILABLE_503,
-                        OciErrorCode.UNAVAILABLE, why);
+                error(
+                        x,
+                        u.badGateway() ? Status.BAD_GATEWAY_502 : Status.SERVICE_UNAVAILABLE_503,
+                        OciErrorCode.UNAVAILABLE,
+                        why);
             }
         }
     }
@@ -139,8 +147,10 @@ final class OciAnswerResponder {
             }
         }
         Header contentType = c.mediaType() == null ? OCTET_STREAM : GoAnswerResponder.contentType(c.mediaType());
-        if (c.range() == null && x.req.headers().contains(HeaderNames.IF_NONE_MATCH)
-                && GoAnswerResponder.matches(x.req.headers().get(HeaderNames.IF_NONE_MATCH).allValues(), etag)) {
+        if (c.range() == null
+                && x.req.headers().contains(HeaderNames.IF_NONE_MATCH)
+                && GoAnswerResponder.matches(
+                        x.req.headers().get(HeaderNames.IF_NONE_MATCH).allValues(), etag)) {
             res.status(Status.NOT_MODIFIED_304);
             res.send();
             return;

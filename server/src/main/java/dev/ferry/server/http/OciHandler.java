@@ -44,6 +44,7 @@ final class OciHandler {
     static final String PREFIX = "/v2/";
     /** Ferry's token endpoint: not part of the distribution API, so routed before its grammar. */
     static final String TOKEN = "/v2/token";
+
     static final Header API_VERSION =
             HeaderValues.createCached(HeaderNames.create("Docker-Distribution-API-Version"), "registry/2.0");
 
@@ -181,7 +182,8 @@ final class OciHandler {
 
     /** A path outside the grammar. */
     private static void unparsed(Exchange x, OciFormatException e) {
-        if (e.code() == OciErrorCode.TAG_INVALID && (x.head || Method.GET.equals(x.req.prologue().method()))) {
+        if (e.code() == OciErrorCode.TAG_INVALID
+                && (x.head || Method.GET.equals(x.req.prologue().method()))) {
             // No manifest can exist under a reference outside the grammar: to a reader that is "unknown" (the
             // conformance suite insists on 404); a push to it stays 400 TAG_INVALID.
             OciAnswerResponder.error(x, OciErrorCode.MANIFEST_UNKNOWN, e.getMessage());
@@ -191,19 +193,21 @@ final class OciHandler {
     }
 
     /** Answers (and returns true) a name nothing serves, and a write or upload to a mirrored repository. */
-    private boolean refusedRoute(Exchange x, RegistryRequest.InRepository request, RegistryRouter.Route route,
-                                 String method) {
+    private boolean refusedRoute(
+            Exchange x, RegistryRequest.InRepository request, RegistryRouter.Route route, String method) {
         if (route instanceof RegistryRouter.Route.Refused r) {
-            OciAnswer.Error refused = (OciAnswer.Error) notHostedHere.explain(
-                    new OciAnswer.Error(r.code(), r.message()), request.name());
+            OciAnswer.Error refused =
+                    (OciAnswer.Error) notHostedHere.explain(new OciAnswer.Error(r.code(), r.message()), request.name());
             OciAnswerResponder.error(x, refused.code(), refused.message());
             return true;
         }
         boolean write = !(method.equals("GET") || method.equals("HEAD"));
         if (route instanceof RegistryRouter.Route.Mirrored mr
                 && (write || request instanceof RegistryRequest.BlobUpload)) {
-            OciAnswerResponder.error(x, OciErrorCode.UNSUPPORTED, request.name() + " is mirrored from " + mr.registry()
-                    + " and read-only; " + router.whereToPush());
+            OciAnswerResponder.error(
+                    x,
+                    OciErrorCode.UNSUPPORTED,
+                    request.name() + " is mirrored from " + mr.registry() + " and read-only; " + router.whereToPush());
             return true;
         }
         return false;
@@ -211,7 +215,8 @@ final class OciHandler {
 
     /** The query string, decoded; a malformed escape is a 400. */
     private static RegistryQuery query(Exchange x) {
-        return RegistryQuery.parse(x.req.prologue().hasQuery() ? x.req.prologue().query().rawValue() : null);
+        return RegistryQuery.parse(
+                x.req.prologue().hasQuery() ? x.req.prologue().query().rawValue() : null);
     }
 
     /** Whether the resource has the request's method; else answers 405 UNSUPPORTED with {@code Allow}. */

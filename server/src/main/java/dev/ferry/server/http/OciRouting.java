@@ -12,17 +12,27 @@ import java.util.Map;
  * hosted) with their prefixes, the default registry (null for none), who may push, the upload size limit, and
  * the hosted repositories the store holds (null: not looked for), to explain a pull of one this ferry does not host.
  */
-public record OciRouting(Map<String, ? extends OciRepositories> mirrors, HostedRepositories hosted,
-                         List<String> hostedPrefixes, String defaultRegistry, RegistryAuth auth, long maxUploadSize,
-                         HostedInStore stored) {
+public record OciRouting(
+        Map<String, ? extends OciRepositories> mirrors,
+        HostedRepositories hosted,
+        List<String> hostedPrefixes,
+        String defaultRegistry,
+        RegistryAuth auth,
+        long maxUploadSize,
+        HostedInStore stored) {
 
-    public OciRouting(Map<String, ? extends OciRepositories> mirrors, HostedRepositories hosted,
-                      List<String> hostedPrefixes, String defaultRegistry, RegistryAuth auth, long maxUploadSize) {
+    public OciRouting(
+            Map<String, ? extends OciRepositories> mirrors,
+            HostedRepositories hosted,
+            List<String> hostedPrefixes,
+            String defaultRegistry,
+            RegistryAuth auth,
+            long maxUploadSize) {
         this(mirrors, hosted, hostedPrefixes, defaultRegistry, auth, maxUploadSize, null);
     }
 
     OciHandler handler() {
-        return new OciHandler(new RegistryRouter(mirrors, hosted, hostedPrefixes, defaultRegistry), auth, maxUploadSize,
-                stored);
+        return new OciHandler(
+                new RegistryRouter(mirrors, hosted, hostedPrefixes, defaultRegistry), auth, maxUploadSize, stored);
     }
 }

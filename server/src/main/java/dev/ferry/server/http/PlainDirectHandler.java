@@ -24,8 +24,12 @@ final class PlainDirectHandler implements DirectHandler {
     }
 
     @Override
-    public TransportResponse handle(TransportRequest request, EventType eventType, Status status,
-                                    ServerResponseHeaders headers, String message) {
+    public TransportResponse handle(
+            TransportRequest request,
+            EventType eventType,
+            Status status,
+            ServerResponseHeaders headers,
+            String message) {
         headers.set(HeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
         headers.set(HeaderNames.CACHE_CONTROL, "no-store");
         headers.set(HeaderNames.CONNECTION, "close");
@@ -45,7 +49,10 @@ final class PlainDirectHandler implements DirectHandler {
             case 431 -> "request headers too large";
             case 505 -> "HTTP version not supported";
             case 403 -> "forbidden";
-            default -> type == EventType.INTERNAL_ERROR ? "internal server error" : status.reasonPhrase().toLowerCase(Locale.ROOT);
+            default ->
+                type == EventType.INTERNAL_ERROR
+                        ? "internal server error"
+                        : status.reasonPhrase().toLowerCase(Locale.ROOT);
         };
     }
 }

@@ -41,7 +41,9 @@ final class RegistryGate {
         String realm = scheme(x) + "://" + host(x) + "/v2/token";
         StringBuilder value = new StringBuilder("Bearer realm=\"").append(realm).append("\",service=\"ferry\"");
         if (repository != null) {
-            value.append(",scope=\"repository:").append(repository).append(':')
+            value.append(",scope=\"repository:")
+                    .append(repository)
+                    .append(':')
                     .append(action == Action.PULL ? "pull" : action == Action.DELETE ? "delete" : "pull,push");
             if (alsoPull != null && !alsoPull.equals(repository)) {
                 value.append(" repository:").append(alsoPull).append(":pull");
@@ -49,8 +51,8 @@ final class RegistryGate {
             value.append('"');
         }
         x.res.header(HeaderNames.WWW_AUTHENTICATE, value.toString());
-        OciAnswerResponder.error(x, OciErrorCode.UNAUTHORIZED,
-                caller instanceof Caller.Invalid i ? i.why() : "authentication required");
+        OciAnswerResponder.error(
+                x, OciErrorCode.UNAUTHORIZED, caller instanceof Caller.Invalid i ? i.why() : "authentication required");
     }
 
     private static String scheme(Exchange x) {

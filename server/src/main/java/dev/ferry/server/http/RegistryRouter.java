@@ -49,8 +49,11 @@ final class RegistryRouter {
      * @param hostedPrefixes  repository-name prefixes that are hosted
      * @param defaultRegistry a key of {@code mirrors}, or null
      */
-    RegistryRouter(Map<String, ? extends OciRepositories> mirrors, HostedRepositories hosted, List<String> hostedPrefixes,
-                   String defaultRegistry) {
+    RegistryRouter(
+            Map<String, ? extends OciRepositories> mirrors,
+            HostedRepositories hosted,
+            List<String> hostedPrefixes,
+            String defaultRegistry) {
         this.mirrors = Map.copyOf(new LinkedHashMap<>(mirrors));
         this.hosted = hosted;
         this.hostedPrefixes = List.copyOf(hostedPrefixes);
@@ -65,8 +68,10 @@ final class RegistryRouter {
         if (ns != null) {
             OciRepositories target = mirrors.get(ns);
             if (target == null) {
-                return new Route.Refused(OciErrorCode.NAME_UNKNOWN, "registry " + quoted(ns)
-                        + " (from ?ns=) is not mirrored by this ferry; configured: " + configured());
+                return new Route.Refused(
+                        OciErrorCode.NAME_UNKNOWN,
+                        "registry " + quoted(ns) + " (from ?ns=) is not mirrored by this ferry; configured: "
+                                + configured());
             }
             return mirrored(ns, target, name);
         }
@@ -74,8 +79,9 @@ final class RegistryRouter {
         if (byPrefix != null) {
             RepositoryName rest = name.withoutFirst();
             if (rest == null) {
-                return new Route.Refused(OciErrorCode.NAME_UNKNOWN, name + " is a registry; name a repository in it,"
-                        + " such as " + name + "/library/alpine");
+                return new Route.Refused(
+                        OciErrorCode.NAME_UNKNOWN,
+                        name + " is a registry; name a repository in it," + " such as " + name + "/library/alpine");
             }
             return mirrored(name.first(), byPrefix, rest);
         }
@@ -85,8 +91,10 @@ final class RegistryRouter {
         if (defaultRegistry != null) {
             return mirrored(defaultRegistry, mirrors.get(defaultRegistry), name);
         }
-        return new Route.Refused(OciErrorCode.NAME_UNKNOWN, "repository " + name + " is in no hosted prefix and no"
-                + " default registry is configured; prefix it with a registry name (" + configured() + ")");
+        return new Route.Refused(
+                OciErrorCode.NAME_UNKNOWN,
+                "repository " + name + " is in no hosted prefix and no"
+                        + " default registry is configured; prefix it with a registry name (" + configured() + ")");
     }
 
     /** Whether {@code name} is hosted (when hosting is on at all). */
@@ -142,13 +150,17 @@ final class RegistryRouter {
         if (hosted == null || hostedPrefixes.isEmpty()) {
             return "this ferry hosts no repositories (ferry serve --hosted PREFIX lets clients push under PREFIX/)";
         }
-        return "push to " + String.join(" or ", hostedPrefixes.stream().map(p -> p + "/...").toList())
+        return "push to "
+                + String.join(
+                        " or ", hostedPrefixes.stream().map(p -> p + "/...").toList())
                 + " instead (" + (hostedPrefixes.size() == 1 ? "the hosted prefix" : "the hosted prefixes")
                 + " of this ferry)";
     }
 
     private String configured() {
-        return mirrors.isEmpty() ? "none" : String.join(", ", mirrors.keySet().stream().sorted().toList());
+        return mirrors.isEmpty()
+                ? "none"
+                : String.join(", ", mirrors.keySet().stream().sorted().toList());
     }
 
     /** Echoes client text into a message only in a harmless form. */

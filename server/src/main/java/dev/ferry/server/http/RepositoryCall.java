@@ -37,8 +37,14 @@ final class RepositoryCall {
      * @param name   the repository name as the client wrote it (Location and Link headers point back at it)
      * @param route  {@link RegistryRouter.Route.Mirrored} or {@link RegistryRouter.Route.Hosted}
      */
-    RepositoryCall(Exchange x, String method, RegistryQuery query, RepositoryName name, RegistryRouter.Route route,
-                   RegistryGate gate, NotHostedHere notHostedHere) {
+    RepositoryCall(
+            Exchange x,
+            String method,
+            RegistryQuery query,
+            RepositoryName name,
+            RegistryRouter.Route route,
+            RegistryGate gate,
+            NotHostedHere notHostedHere) {
         this.x = x;
         this.method = method;
         this.query = query;
@@ -81,12 +87,13 @@ final class RepositoryCall {
      */
     void read(int n, Read read) {
         switch (route) {
-            case RegistryRouter.Route.Mirrored mr -> OciAnswerResponder.respond(x,
-                    notHostedHere.explain(read.from(mr.target(), mr.name()), name), name.value(), n);
+            case RegistryRouter.Route.Mirrored mr ->
+                OciAnswerResponder.respond(
+                        x, notHostedHere.explain(read.from(mr.target(), mr.name()), name), name.value(), n);
             case RegistryRouter.Route.Hosted h ->
-                    hosted(Action.PULL, null, n, (target, caller) -> read.from(target, name));
+                hosted(Action.PULL, null, n, (target, caller) -> read.from(target, name));
             case RegistryRouter.Route.Refused r ->
-                    throw new IllegalStateException("a refused route is answered before");
+                throw new IllegalStateException("a refused route is answered before");
         }
     }
 

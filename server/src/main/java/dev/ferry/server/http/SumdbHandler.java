@@ -28,7 +28,10 @@ final class SumdbHandler {
             return;
         }
         if (x.rawPath.length() > GoProxyHandler.MAX_PATH) {
-            refuse(x, Status.REQUEST_URI_TOO_LONG_414, "request path longer than " + GoProxyHandler.MAX_PATH + " characters");
+            refuse(
+                    x,
+                    Status.REQUEST_URI_TOO_LONG_414,
+                    "request path longer than " + GoProxyHandler.MAX_PATH + " characters");
             return;
         }
         for (SumdbMirror db : databases) {
@@ -46,9 +49,18 @@ final class SumdbHandler {
                 return;
             }
         }
-        refuse(x, Status.NOT_FOUND_404, "ferry does not serve this checksum database"
-                + (databases.isEmpty() ? " (checksum verification is off)" : "; it serves "
-                + String.join(", ", databases.stream().map(SumdbMirror::name).toList())));
+        refuse(
+                x,
+                Status.NOT_FOUND_404,
+                "ferry does not serve this checksum database"
+                        + (databases.isEmpty()
+                                ? " (checksum verification is off)"
+                                : "; it serves "
+                                        + String.join(
+                                                ", ",
+                                                databases.stream()
+                                                        .map(SumdbMirror::name)
+                                                        .toList())));
     }
 
     private static void refuse(Exchange x, Status status, String why) {

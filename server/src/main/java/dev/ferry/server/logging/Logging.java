@@ -1,8 +1,8 @@
 package dev.ferry.server.logging;
 
 import dev.ferry.server.http.AccessLog;
-import java.io.FileOutputStream;
 import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.util.logging.ConsoleHandler;
 import java.util.logging.Handler;
 import java.util.logging.Level;

@@ -18,15 +18,14 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
@@ -45,13 +44,30 @@ public final class FerryMetrics implements UpstreamEvents, SumdbEvents {
 
     /** Latency buckets from 250µs to 60s. */
     private static final double[] LATENCY_SECONDS = {
-            0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
+        0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60
+    };
 
     /** The {@code endpoint} label. */
     public enum Endpoint {
-        LIST, LATEST, INFO, MOD, ZIP, SUMDB, HEALTH, METRICS, ADMIN,
+        LIST,
+        LATEST,
+        INFO,
+        MOD,
+        ZIP,
+        SUMDB,
+        HEALTH,
+        METRICS,
+        ADMIN,
         /** {@code /v2/}, the registry's version check. */
-        OCI_BASE, OCI_MANIFEST, OCI_BLOB, OCI_UPLOAD, OCI_TAGS, OCI_REFERRERS, OCI_CATALOG, OCI_TOKEN, OTHER;
+        OCI_BASE,
+        OCI_MANIFEST,
+        OCI_BLOB,
+        OCI_UPLOAD,
+        OCI_TAGS,
+        OCI_REFERRERS,
+        OCI_CATALOG,
+        OCI_TOKEN,
+        OTHER;
         final String label = name().toLowerCase(Locale.ROOT);
 
         public String label() {
@@ -61,7 +77,11 @@ public final class FerryMetrics implements UpstreamEvents, SumdbEvents {
 
     /** The {@code cache} label. */
     public enum Cache {
-        HIT, MISS, STALE, NEGATIVE_HIT, NONE;
+        HIT,
+        MISS,
+        STALE,
+        NEGATIVE_HIT,
+        NONE;
         final String label = name().toLowerCase(Locale.ROOT);
 
         public String label() {
@@ -71,7 +91,10 @@ public final class FerryMetrics implements UpstreamEvents, SumdbEvents {
 
     /** The {@code kind} label of {@code ferry_jobs_running}: the admin API's long-running jobs. */
     public enum Job {
-        PREWARM, MIRROR_SET, EXPORT, IMPORT;
+        PREWARM,
+        MIRROR_SET,
+        EXPORT,
+        IMPORT;
         final String label = name().toLowerCase(Locale.ROOT);
     }
 
@@ -83,6 +106,7 @@ public final class FerryMetrics implements UpstreamEvents, SumdbEvents {
     private final DistributionDataPoint[] durations;
     /** [endpoint][method][cache][status - 100], filled lazily: no map lookup per request. */
     private final AtomicReferenceArray<CounterDataPoint> requestCounters;
+
     private final Counter upstreamRequests;
     private final Counter upstreamFailures;
     private final Histogram upstreamLatency;
@@ -101,11 +125,11 @@ public final class FerryMetrics implements UpstreamEvents, SumdbEvents {
         for (int i = 0; i < outcomes.length; i++) {
             outcomes[i] = new LongAdder();
         }
-        requests = counter("ferry_http_requests_total", "HTTP requests answered.",
-                "endpoint", "method", "status", "cache");
+        requests = counter(
+                "ferry_http_requests_total", "HTTP requests answered.", "endpoint", "method", "status", "cache");
         Counter bytes = counter("ferry_http_response_bytes_total", "Response body bytes sent.", "endpoint");
-        Histogram duration = histogram("ferry_http_request_duration_seconds",
-                "Time from request to the end of the response.", "endpoint");
+        Histogram duration = histogram(
+                "ferry_http_request_duration_seconds", "Time from request to the end of the response.", "endpoint");
         Endpoint[] endpoints = Endpoint.values();
         responseBytes = new CounterDataPoint[endpoints.length];
         durations = new DistributionDataPoint[endpoints.length];
@@ -115,44 +139,61 @@ public final class FerryMetrics implements UpstreamEvents, SumdbEvents {
         }
         requestCounters = new AtomicReferenceArray<>(endpoints.length * METHODS.length * Cache.values().length * 500);
 
-        upstreamRequests = counter("ferry_upstream_requests_total", "Upstream responses by status.", "upstream", "status");
-        upstreamFailures = counter("ferry_upstream_failures_total", "Failed upstream attempts by kind.", "upstream", "kind");
+        upstreamRequests =
+                counter("ferry_upstream_requests_total", "Upstream responses by status.", "upstream", "status");
+        upstreamFailures =
+                counter("ferry_upstream_failures_total", "Failed upstream attempts by kind.", "upstream", "kind");
         upstreamLatency = histogram("ferry_upstream_latency_seconds", "Upstream time to first byte.", "upstream");
         upstreamBytes = counter("ferry_upstream_bytes_total", "Body bytes received from upstreams.", "upstream");
-        breakerTransitions = counter("ferry_upstream_breaker_transitions_total",
-                "Circuit breaker state changes by the state entered.", "upstream", "state");
-        quarantines = counter("ferry_upstream_quarantines_total",
-                "Upstreams quarantined for serving content that failed its checksum or digest.", "upstream");
-        GaugeWithCallback.builder().name("ferry_upstream_breaker_state")
-                .help("Circuit breaker state: 0 closed, 1 open, 2 half-open.").labelNames("upstream")
+        breakerTransitions = counter(
+                "ferry_upstream_breaker_transitions_total",
+                "Circuit breaker state changes by the state entered.",
+                "upstream",
+                "state");
+        quarantines = counter(
+                "ferry_upstream_quarantines_total",
+                "Upstreams quarantined for serving content that failed its checksum or digest.",
+                "upstream");
+        GaugeWithCallback.builder()
+                .name("ferry_upstream_breaker_state")
+                .help("Circuit breaker state: 0 closed, 1 open, 2 half-open.")
+                .labelNames("upstream")
                 .callback(cb -> {
                     // Every pool watched (Go, each registry) shares the family; an upstream in two pools shows once.
                     Set<String> seen = new HashSet<>();
                     for (UpstreamPool p : watched) {
                         for (UpstreamPool.Member m : p.members()) {
                             if (seen.add(m.upstream().name())) {
-                                cb.call(m.breaker().state().gauge(), m.upstream().name());
+                                cb.call(
+                                        m.breaker().state().gauge(),
+                                        m.upstream().name());
                             }
                         }
                     }
-                }).register(registry);
+                })
+                .register(registry);
 
-        Counter verified = counter("ferry_sumdb_verifications_total",
+        Counter verified = counter(
+                "ferry_sumdb_verifications_total",
                 "Downloaded .mod and .zip files checked against the checksum database or a pinned hash, by result.",
                 "result");
         verifications = new CounterDataPoint[Result.values().length];
         for (Result r : Result.values()) {
             verifications[r.ordinal()] = verified.labelValues(r.name().toLowerCase(Locale.ROOT));
         }
-        Counter asked = counter("ferry_sumdb_requests_total",
-                "Requests ferry sent towards checksum databases (through proxies or directly), by kind.", "kind");
+        Counter asked = counter(
+                "ferry_sumdb_requests_total",
+                "Requests ferry sent towards checksum databases (through proxies or directly), by kind.",
+                "kind");
         sumdbRequests = new CounterDataPoint[RequestKind.values().length];
         for (RequestKind k : RequestKind.values()) {
             sumdbRequests[k.ordinal()] = asked.labelValues(k.name().toLowerCase(Locale.ROOT));
         }
 
-        GaugeWithCallback.builder().name("ferry_jobs_running")
-                .help("Admin jobs not ended yet (planning or running), by kind.").labelNames("kind")
+        GaugeWithCallback.builder()
+                .name("ferry_jobs_running")
+                .help("Admin jobs not ended yet (planning or running), by kind.")
+                .labelNames("kind")
                 .callback(cb -> {
                     Map<Job, LongSupplier> now;
                     synchronized (jobs) {
@@ -165,52 +206,92 @@ public final class FerryMetrics implements UpstreamEvents, SumdbEvents {
                             // a service closing: leave the series out of this scrape rather than fail it
                         }
                     });
-                }).register(registry);
+                })
+                .register(registry);
 
         if (storeStats != null) {
             storeGauge(storeStats, "ferry_store_objects", "Objects in the content store.", StoreStats::objects);
-            storeGauge(storeStats, "ferry_store_bytes", "Total size of the objects in the content store.",
+            storeGauge(
+                    storeStats,
+                    "ferry_store_bytes",
+                    "Total size of the objects in the content store.",
                     StoreStats::objectBytes);
             storeGauge(storeStats, "ferry_store_chunks", "Chunks in the content store.", StoreStats::chunks);
-            storeGauge(storeStats, "ferry_store_disk_bytes", "Disk used by the content store: every file in DATA/store"
-                    + " (SST and blob files, WAL, MANIFEST, OPTIONS, logs).", StoreStats::diskBytes);
+            storeGauge(
+                    storeStats,
+                    "ferry_store_disk_bytes",
+                    "Disk used by the content store: every file in DATA/store"
+                            + " (SST and blob files, WAL, MANIFEST, OPTIONS, logs).",
+                    StoreStats::diskBytes);
             storeGauge(storeStats, "ferry_store_quota_bytes", "The storage quota, 0 for none.", StoreStats::quotaBytes);
-            storeGauge(storeStats, "ferry_store_quota_used_bytes", "What the quota counts: logical bytes of the stored"
-                    + " chunks, each shared chunk once.", StoreStats::chunkBytes);
-            storeGauge(storeStats, "ferry_store_pinned_objects", "Objects held by at least one pin set (never evicted).",
+            storeGauge(
+                    storeStats,
+                    "ferry_store_quota_used_bytes",
+                    "What the quota counts: logical bytes of the stored" + " chunks, each shared chunk once.",
+                    StoreStats::chunkBytes);
+            storeGauge(
+                    storeStats,
+                    "ferry_store_pinned_objects",
+                    "Objects held by at least one pin set (never evicted).",
                     StoreStats::pinnedObjects);
-            storeGauge(storeStats, "ferry_store_pinned_bytes", "Total size of the pinned objects.",
+            storeGauge(
+                    storeStats,
+                    "ferry_store_pinned_bytes",
+                    "Total size of the pinned objects.",
                     StoreStats::pinnedBytes);
-            storeCounter(storeStats, "ferry_store_evicted_objects_total",
+            storeCounter(
+                    storeStats,
+                    "ferry_store_evicted_objects_total",
                     "Objects evicted to keep the store under its quota, since the store was created.",
                     StoreStats::evictedObjects);
-            storeCounter(storeStats, "ferry_store_evicted_bytes_total", "Total size of the evicted objects.",
+            storeCounter(
+                    storeStats,
+                    "ferry_store_evicted_bytes_total",
+                    "Total size of the evicted objects.",
                     StoreStats::evictedBytes);
         }
     }
 
     private Counter counter(String name, String help, String... labelNames) {
-        return Counter.builder().name(name).help(help).labelNames(labelNames).withoutExemplars().register(registry);
+        return Counter.builder()
+                .name(name)
+                .help(help)
+                .labelNames(labelNames)
+                .withoutExemplars()
+                .register(registry);
     }
 
     private Histogram histogram(String name, String help, String labelName) {
-        return Histogram.builder().name(name).help(help).labelNames(labelName).classicOnly()
-                .classicUpperBounds(LATENCY_SECONDS).withoutExemplars().register(registry);
+        return Histogram.builder()
+                .name(name)
+                .help(help)
+                .labelNames(labelName)
+                .classicOnly()
+                .classicUpperBounds(LATENCY_SECONDS)
+                .withoutExemplars()
+                .register(registry);
     }
 
     /** Read at scrape time; a store that cannot answer (closing) shows NaN rather than failing the whole scrape. */
     private void storeGauge(Supplier<StoreStats> stats, String name, String help, ToLongFunction<StoreStats> value) {
-        GaugeWithCallback.builder().name(name).help(help).callback(cb -> cb.call(read(stats, value)))
+        GaugeWithCallback.builder()
+                .name(name)
+                .help(help)
+                .callback(cb -> cb.call(read(stats, value)))
                 .register(registry);
     }
 
     private void storeCounter(Supplier<StoreStats> stats, String name, String help, ToLongFunction<StoreStats> value) {
-        CounterWithCallback.builder().name(name).help(help).callback(cb -> {
-            double v = read(stats, value);
-            if (!Double.isNaN(v)) {
-                cb.call(v);
-            }
-        }).register(registry);
+        CounterWithCallback.builder()
+                .name(name)
+                .help(help)
+                .callback(cb -> {
+                    double v = read(stats, value);
+                    if (!Double.isNaN(v)) {
+                        cb.call(v);
+                    }
+                })
+                .register(registry);
     }
 
     private static double read(Supplier<StoreStats> stats, ToLongFunction<StoreStats> value) {
@@ -257,7 +338,8 @@ public final class FerryMetrics implements UpstreamEvents, SumdbEvents {
     public void request(Endpoint endpoint, String method, int status, Cache cache, long bytes, long nanos) {
         int m = methodIndex(method);
         int s = status < 100 || status > 599 ? 500 : status;
-        int index = ((endpoint.ordinal() * METHODS.length + m) * Cache.values().length + cache.ordinal()) * 500 + (s - 100);
+        int index =
+                ((endpoint.ordinal() * METHODS.length + m) * Cache.values().length + cache.ordinal()) * 500 + (s - 100);
         CounterDataPoint c = requestCounters.get(index);
         if (c == null) {
             c = requests.labelValues(endpoint.label, METHODS[m], Integer.toString(s), cache.label);

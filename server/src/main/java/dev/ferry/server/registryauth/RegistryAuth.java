@@ -29,7 +29,9 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class RegistryAuth {
     /** What a token grants: the distribution token spec's actions. */
     public enum Action {
-        PULL, PUSH, DELETE;
+        PULL,
+        PUSH,
+        DELETE;
 
         static Set<Action> parse(String actions) {
             Set<Action> out = EnumSet.noneOf(Action.class);
@@ -39,7 +41,7 @@ public final class RegistryAuth {
                     case "push" -> out.add(PUSH);
                     case "delete" -> out.add(DELETE);
                     case "*" -> out.addAll(EnumSet.allOf(Action.class));
-                    default -> { } // unknown actions are not granted
+                    default -> {} // unknown actions are not granted
                 }
             }
             return out;
@@ -106,7 +108,8 @@ public final class RegistryAuth {
         if (value.regionMatches(true, 0, "Basic ", 0, 6)) {
             String decoded;
             try {
-                decoded = new String(Base64.getDecoder().decode(value.substring(6).strip()), StandardCharsets.UTF_8);
+                decoded =
+                        new String(Base64.getDecoder().decode(value.substring(6).strip()), StandardCharsets.UTF_8);
             } catch (IllegalArgumentException e) {
                 return new Caller.Invalid("malformed Basic credentials");
             }
@@ -115,7 +118,8 @@ public final class RegistryAuth {
                 return new Caller.Invalid("malformed Basic credentials");
             }
             String user = decoded.substring(0, colon);
-            return users.check(user, decoded.substring(colon + 1)) ? new Caller.User(user)
+            return users.check(user, decoded.substring(colon + 1))
+                    ? new Caller.User(user)
                     : new Caller.Invalid("wrong user name or password");
         }
         if (value.regionMatches(true, 0, "Bearer ", 0, 7)) {
@@ -137,7 +141,8 @@ public final class RegistryAuth {
     public boolean allows(Caller caller, String repository, Action action) {
         return switch (caller) {
             case Caller.User u -> true;
-            case Caller.WithToken t -> t.access().getOrDefault(repository, Set.of()).contains(action);
+            case Caller.WithToken t ->
+                t.access().getOrDefault(repository, Set.of()).contains(action);
             case Caller.Anonymous a -> action == Action.PULL && anonymousPull;
             case Caller.Invalid i -> false;
         };

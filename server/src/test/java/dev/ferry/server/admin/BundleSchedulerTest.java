@@ -34,7 +34,8 @@ class BundleSchedulerTest {
     private final Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
 
     private BundleSync sync(Optional<Path> set) {
-        return new BundleSync("plant-7", Path.of("/media/usb"), Duration.ofHours(24), set, 700_000_000L, "ferry.yaml:3");
+        return new BundleSync(
+                "plant-7", Path.of("/media/usb"), Duration.ofHours(24), set, 700_000_000L, "ferry.yaml:3");
     }
 
     private static ExportRecord record(String id, String site, Instant created) {
@@ -90,12 +91,14 @@ class BundleSchedulerTest {
 
     @Test
     void aRefusedExportIsReportedNotThrown() {
-        bundles.refuse = new dev.ferry.sync.bundle.BundleException(dev.ferry.sync.bundle.BundleException.Kind.REFUSED,
-                "no signing key: ferry keys generate");
+        bundles.refuse = new dev.ferry.sync.bundle.BundleException(
+                dev.ferry.sync.bundle.BundleException.Kind.REFUSED, "no signing key: ferry keys generate");
         BundleScheduler s = new BundleScheduler(bundles, List.of(), clock);
         var failed = assertInstanceOf(BundleScheduler.Outcome.Failed.class, s.runOnce(sync(Optional.empty())));
         assertTrue(failed.reason().contains("ferry keys generate"));
-        assertInstanceOf(BundleScheduler.Outcome.Started.class, s.runOnce(sync(Optional.empty())),
+        assertInstanceOf(
+                BundleScheduler.Outcome.Started.class,
+                s.runOnce(sync(Optional.empty())),
                 "a failed start does not block the next run");
     }
 
@@ -114,7 +117,8 @@ class BundleSchedulerTest {
     void importedMirrorSetsAreRegisteredWithoutASchedule() throws Exception {
         Path bundlesDir = tmp.resolve("bundles");
         Files.createDirectories(bundlesDir);
-        Files.writeString(ImportedMirrorSets.file(bundlesDir, "b1"),
+        Files.writeString(
+                ImportedMirrorSets.file(bundlesDir, "b1"),
                 "{\"plant\":\"name: plant\\nrefresh: 6h\\nmodules:\\n  - path: example.com/a\\n\",\"bad\":\"modules: [\\n\"}");
         MirrorSetRegistry.Runtime noRuns = new MirrorSetRegistry.Runtime() {
             @Override

@@ -30,6 +30,7 @@ public final class FakeBundles implements Bundles {
     public volatile int runningReads = -1;
     /** How a job ends when it ends by itself. */
     public volatile BundleProgress.State outcome = BundleProgress.State.SUCCEEDED;
+
     public volatile String failure = "volume 3 of 5 (vol-0003.fvol) is missing";
     public volatile BundleException refuse;
     public volatile IOException inventoryFailure;
@@ -52,12 +53,27 @@ public final class FakeBundles implements Bundles {
 
         BundleProgress snapshot() {
             boolean ended = state != BundleProgress.State.RUNNING;
-            return new BundleProgress(id, kind, state, "20261121T134500Z-1a2b3c4d", directory,
-                    ended ? "done" : "writing", ended ? 2_000_000 : 1_000_000, 2_000_000, ended ? 20 : 10, 20,
-                    12_500_000, ended ? List.of(new BundleProgress.Count("objects", 20),
-                    new BundleProgress.Count("chunks shipped", 300), new BundleProgress.Count("bytes", 2_000_000))
-                    : List.of(), ended ? List.of("2 images skipped: not stored") : List.of(),
-                    state == BundleProgress.State.FAILED ? failure : null, Instant.parse("2026-11-21T13:45:00Z"),
+            return new BundleProgress(
+                    id,
+                    kind,
+                    state,
+                    "20261121T134500Z-1a2b3c4d",
+                    directory,
+                    ended ? "done" : "writing",
+                    ended ? 2_000_000 : 1_000_000,
+                    2_000_000,
+                    ended ? 20 : 10,
+                    20,
+                    12_500_000,
+                    ended
+                            ? List.of(
+                                    new BundleProgress.Count("objects", 20),
+                                    new BundleProgress.Count("chunks shipped", 300),
+                                    new BundleProgress.Count("bytes", 2_000_000))
+                            : List.of(),
+                    ended ? List.of("2 images skipped: not stored") : List.of(),
+                    state == BundleProgress.State.FAILED ? failure : null,
+                    Instant.parse("2026-11-21T13:45:00Z"),
                     ended ? Instant.parse("2026-11-21T13:46:00Z") : null);
         }
     }

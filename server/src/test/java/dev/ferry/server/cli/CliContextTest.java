@@ -29,8 +29,19 @@ class CliContextTest {
     @Test
     void aPseudoTerminalIsOne() throws Exception {
         // script -q -e -c CMD /dev/null: runs CMD on a new pseudo-terminal, copies its output, exits with its status
-        assertEquals("terminal=true", run(List.of("script", "-q", "-e", "-c", String.join(" ", javaCommand().stream()
-                .map(CliContextTest::shellQuote).toList()), "/dev/null")));
+        assertEquals(
+                "terminal=true",
+                run(List.of(
+                        "script",
+                        "-q",
+                        "-e",
+                        "-c",
+                        String.join(
+                                " ",
+                                javaCommand().stream()
+                                        .map(CliContextTest::shellQuote)
+                                        .toList()),
+                        "/dev/null")));
     }
 
     private static List<String> javaCommand() {
@@ -43,7 +54,9 @@ class CliContextTest {
     }
 
     private static String run(List<String> cmd) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.PIPE)
+        Process p = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.PIPE)
                 .start();
         p.getOutputStream().close();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

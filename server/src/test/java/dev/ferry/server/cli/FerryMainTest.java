@@ -30,10 +30,15 @@ class FerryMainTest {
     final AtomicReference<FerryConfig> launched = new AtomicReference<>();
 
     int run(Map<String, String> env, String... args) {
-        return FerryMain.run(args, env, (cfg, o, e) -> {
-            launched.set(cfg);
-            return 0;
-        }, new PrintWriter(out, true), new PrintWriter(err, true));
+        return FerryMain.run(
+                args,
+                env,
+                (cfg, o, e) -> {
+                    launched.set(cfg);
+                    return 0;
+                },
+                new PrintWriter(out, true),
+                new PrintWriter(err, true));
     }
 
     @Test
@@ -42,10 +47,13 @@ class FerryMainTest {
         // joined across picocli's line wrapping
         String help = out.toString().replaceAll("\\s*\\n\\s*", "");
         for (Setting s : Setting.values()) {
-            assertTrue(help.contains(s.flag()) || help.contains(s.flag().replace("--", "--[no-]")), "help mentions " + s.flag() + ":\n" + help);
+            assertTrue(
+                    help.contains(s.flag()) || help.contains(s.flag().replace("--", "--[no-]")),
+                    "help mentions " + s.flag() + ":\n" + help);
             assertTrue(help.contains(s.env()), "help mentions " + s.env());
             assertTrue(help.contains(s.key()), "help mentions yaml key " + s.key());
-            assertTrue(help.replaceAll("\\s", "").contains(("Default: " + s.shownDefault()).replaceAll("\\s", "")),
+            assertTrue(
+                    help.replaceAll("\\s", "").contains(("Default: " + s.shownDefault()).replaceAll("\\s", "")),
                     "help gives the default of " + s.flag());
         }
         assertTrue(help.contains("--config"));
@@ -78,7 +86,9 @@ class FerryMainTest {
 
     private static String gitHead() throws Exception {
         try {
-            Process p = new ProcessBuilder("git", "rev-parse", "HEAD").redirectErrorStream(true).start();
+            Process p = new ProcessBuilder("git", "rev-parse", "HEAD")
+                    .redirectErrorStream(true)
+                    .start();
             String s = new String(p.getInputStream().readAllBytes()).strip();
             return p.waitFor() == 0 && s.matches("[0-9a-f]{40}") ? s : null;
         } catch (java.io.IOException e) {
@@ -91,11 +101,11 @@ class FerryMainTest {
         Path yaml = tmp.resolve("f.yaml");
         Files.writeString(yaml, "listen: :8080\nbogus: 1\n");
         String[][] cases = {
-                {"serve", "--config", yaml.toString()},
-                {"serve", "--listen", "nowhere"},
-                {"serve", "--go-list-ttl", "5 minutes"},
-                {"serve", "--upstream-connect-timeout", "-3s"},
-                {"serve", "--no-such-flag"},
+            {"serve", "--config", yaml.toString()},
+            {"serve", "--listen", "nowhere"},
+            {"serve", "--go-list-ttl", "5 minutes"},
+            {"serve", "--upstream-connect-timeout", "-3s"},
+            {"serve", "--no-such-flag"},
         };
         for (String[] args : cases) {
             err.getBuffer().setLength(0);
@@ -106,11 +116,13 @@ class FerryMainTest {
         }
         err.getBuffer().setLength(0);
         assertEquals(2, run(Map.of(), "serve", "--config", yaml.toString()));
-        assertEquals("ferry: " + yaml + ":2: unknown setting \"bogus\"", err.toString().lines().findFirst().orElseThrow()
-                .replaceAll(" \\(known settings:.*", ""));
+        assertEquals(
+                "ferry: " + yaml + ":2: unknown setting \"bogus\"",
+                err.toString().lines().findFirst().orElseThrow().replaceAll(" \\(known settings:.*", ""));
         err.getBuffer().setLength(0);
         assertEquals(2, run(Map.of("FERRY_GO_NOT_FOUND_TTL", "soon"), "serve"));
-        assertTrue(err.toString().startsWith("ferry: invalid go.notFoundTtl \"soon\" (from env FERRY_GO_NOT_FOUND_TTL)"),
+        assertTrue(
+                err.toString().startsWith("ferry: invalid go.notFoundTtl \"soon\" (from env FERRY_GO_NOT_FOUND_TTL)"),
                 err.toString());
         assertNull(launched.get());
     }
@@ -129,10 +141,19 @@ class FerryMainTest {
                 upstream:
                   firstByteTimeout: 7s
                 """.formatted(tmp.resolve("file-data")));
-        Map<String, String> env = Map.of("FERRY_LISTEN", "127.0.0.1:2222", "FERRY_GO_LIST_TTL", "4m",
-                "FERRY_LOG_LEVEL", "warn");
-        assertEquals(0, run(env, "serve", "--config", yaml.toString(), "--listen", "[::1]:3333",
-                "--go-upstream", "https://a.example,https://b.example|https://c.example"));
+        Map<String, String> env =
+                Map.of("FERRY_LISTEN", "127.0.0.1:2222", "FERRY_GO_LIST_TTL", "4m", "FERRY_LOG_LEVEL", "warn");
+        assertEquals(
+                0,
+                run(
+                        env,
+                        "serve",
+                        "--config",
+                        yaml.toString(),
+                        "--listen",
+                        "[::1]:3333",
+                        "--go-upstream",
+                        "https://a.example,https://b.example|https://c.example"));
         FerryConfig c = launched.get();
         assertEquals(new ListenAddress("::1", 3333), c.listen());
         assertEquals(tmp.resolve("file-data"), c.data());
@@ -143,8 +164,12 @@ class FerryMainTest {
         assertEquals(Level.WARNING, c.logLevel());
         assertFalse(c.accessLog());
         assertEquals(3, c.goUpstream().entries().size());
-        assertEquals(GoProxyList.FallThrough.NOT_FOUND_ONLY, c.goUpstream().entries().get(0).fallThrough());
-        assertEquals(GoProxyList.FallThrough.ANY_ERROR, c.goUpstream().entries().get(1).fallThrough());
+        assertEquals(
+                GoProxyList.FallThrough.NOT_FOUND_ONLY,
+                c.goUpstream().entries().get(0).fallThrough());
+        assertEquals(
+                GoProxyList.FallThrough.ANY_ERROR,
+                c.goUpstream().entries().get(1).fallThrough());
 
         assertEquals(0, run(Map.of("FERRY_ACCESS_LOG", "false"), "serve", "--access-log"));
         assertTrue(launched.get().accessLog());
@@ -158,7 +183,8 @@ class FerryMainTest {
         for (String bad : new String[] {"ftp://x", "https://a,,https://b", "direct"}) {
             err.getBuffer().setLength(0);
             assertEquals(2, run(Map.of(), "serve", "--go-upstream", bad), bad);
-            assertTrue(err.toString().startsWith("ferry: invalid go.upstream \"" + bad + "\" (from flag --go-upstream)"),
+            assertTrue(
+                    err.toString().startsWith("ferry: invalid go.upstream \"" + bad + "\" (from flag --go-upstream)"),
                     err.toString());
         }
     }

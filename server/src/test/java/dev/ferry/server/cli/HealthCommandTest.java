@@ -32,16 +32,28 @@ class HealthCommandTest {
     int run(Map<String, String> env, String... args) {
         out.getBuffer().setLength(0);
         err.getBuffer().setLength(0);
-        return FerryMain.run(args, env, (cfg, o, e) -> {
-            throw new AssertionError("nothing is served");
-        }, new PrintWriter(out, true), new PrintWriter(err, true));
+        return FerryMain.run(
+                args,
+                env,
+                (cfg, o, e) -> {
+                    throw new AssertionError("nothing is served");
+                },
+                new PrintWriter(out, true),
+                new PrintWriter(err, true));
     }
 
     @Test
     void exitsZeroWhileFerryIsReadyAndOneOnceItHasStopped() throws Exception {
-        FerryConfig config = new FerryConfig(new ListenAddress("127.0.0.1", 0), tmp.resolve("data"), "off",
-                new GoProxyList(List.of()), Duration.ofMinutes(5), Duration.ofMinutes(1), UpstreamTimeouts.defaults(),
-                Level.INFO, false);
+        FerryConfig config = new FerryConfig(
+                new ListenAddress("127.0.0.1", 0),
+                tmp.resolve("data"),
+                "off",
+                new GoProxyList(List.of()),
+                Duration.ofMinutes(5),
+                Duration.ofMinutes(1),
+                UpstreamTimeouts.defaults(),
+                Level.INFO,
+                false);
         String url;
         try (Ferry ferry = Ferry.start(config)) {
             url = ferry.url();
@@ -68,7 +80,8 @@ class HealthCommandTest {
         try {
             String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/health/ready";
             assertEquals(1, run(Map.of(), "health", "--url", url));
-            assertEquals("ferry: " + url + " answered 503 not ready", err.toString().strip());
+            assertEquals(
+                    "ferry: " + url + " answered 503 not ready", err.toString().strip());
         } finally {
             server.stop(0);
         }
@@ -77,10 +90,18 @@ class HealthCommandTest {
     @Test
     void aStalledServerIsUnhealthyAfterTheTimeout() throws Exception {
         // Accepts the connection and never answers.
-        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        try (java.net.ServerSocket silent =
+                new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             long start = System.nanoTime();
-            assertEquals(1, run(Map.of(), "health", "--url", "http://127.0.0.1:" + silent.getLocalPort() + "/health/ready",
-                    "--timeout", "300ms"));
+            assertEquals(
+                    1,
+                    run(
+                            Map.of(),
+                            "health",
+                            "--url",
+                            "http://127.0.0.1:" + silent.getLocalPort() + "/health/ready",
+                            "--timeout",
+                            "300ms"));
             assertTrue(System.nanoTime() - start < Duration.ofSeconds(20).toNanos(), "it gave up rather than hang");
             assertTrue(err.toString().contains("timed out"), err.toString());
         }

@@ -29,9 +29,14 @@ class KeysCommandTest {
     private Cli cli(Map<String, String> env, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int exit = FerryMain.run(args, new CliContext(env, false, Duration.ofMillis(5)), (c, o, e) -> {
-            throw new AssertionError("no serve");
-        }, new PrintWriter(out, true), new PrintWriter(err, true));
+        int exit = FerryMain.run(
+                args,
+                new CliContext(env, false, Duration.ofMillis(5)),
+                (c, o, e) -> {
+                    throw new AssertionError("no serve");
+                },
+                new PrintWriter(out, true),
+                new PrintWriter(err, true));
         return new Cli(exit, out.toString(), err.toString());
     }
 
@@ -79,7 +84,8 @@ class KeysCommandTest {
         assertEquals(0, forced.exit, forced.err);
         assertNotEquals(first, Files.readString(file));
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
-        assertEquals("second", Verifier.parse(forced.out.lines().toList().getLast()).name());
+        assertEquals(
+                "second", Verifier.parse(forced.out.lines().toList().getLast()).name());
     }
 
     @Test
@@ -115,8 +121,10 @@ class KeysCommandTest {
         Cli sign = cli(Map.of("FERRY_DATA", data.toString()), "keys", "sign", tarball.toString(), image.toString());
         assertEquals(0, sign.exit, sign.err);
         assertTrue(sign.out.contains("ferry keys verify --trust " + key), sign.out);
-        assertTrue(Files.readString(tmp.resolve(tarball.getFileName() + ".sig"))
-                .startsWith("ferry file signature\nsha256 9f64a747e1b97f131fabb6b447296c9b6f0201e79fb3c5356e6c77e89b6a806a ferry-1.0-linux-x86_64.tar.gz\n\n"));
+        assertTrue(
+                Files.readString(tmp.resolve(tarball.getFileName() + ".sig"))
+                        .startsWith(
+                                "ferry file signature\nsha256 9f64a747e1b97f131fabb6b447296c9b6f0201e79fb3c5356e6c77e89b6a806a ferry-1.0-linux-x86_64.tar.gz\n\n"));
 
         Cli ok = cli(Map.of(), "keys", "verify", "--trust", key, tarball.toString(), image.toString());
         assertEquals(0, ok.exit, ok.err);
@@ -136,7 +144,11 @@ class KeysCommandTest {
 
         // Signed by a key the site does not trust.
         Path other = tmp.resolve("other");
-        String otherKey = cli(Map.of(), "keys", "generate", "--data", other.toString(), "--name", "mallory").out.lines().toList().getLast();
+        String otherKey = cli(Map.of(), "keys", "generate", "--data", other.toString(), "--name", "mallory")
+                .out
+                .lines()
+                .toList()
+                .getLast();
         Cli untrusted = cli(Map.of(), "keys", "verify", "--trust", otherKey, image.toString());
         assertEquals(1, untrusted.exit);
         assertTrue(untrusted.err.contains(image + ".sig"), untrusted.err);

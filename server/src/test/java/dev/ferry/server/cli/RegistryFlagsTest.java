@@ -21,19 +21,43 @@ class RegistryFlagsTest {
     final AtomicReference<FerryConfig> launched = new AtomicReference<>();
 
     int run(Map<String, String> env, String... args) {
-        return FerryMain.run(args, env, (cfg, o, e) -> {
-            launched.set(cfg);
-            return 0;
-        }, new PrintWriter(out, true), new PrintWriter(err, true));
+        return FerryMain.run(
+                args,
+                env,
+                (cfg, o, e) -> {
+                    launched.set(cfg);
+                    return 0;
+                },
+                new PrintWriter(out, true),
+                new PrintWriter(err, true));
     }
 
     @Test
     void repeatableFlags() {
-        assertEquals(0, run(Map.of(), "serve", "--registry", "docker.io=https://mirror.gcr.io,https://registry-1.docker.io",
-                "--registry", "ghcr.io=https://ghcr.io", "--hosted", "team", "--hosted", "ci", "--registry-delete",
-                "--hosted-anonymous-pull", "--registry-tag-ttl", "2m", "--upload-expiry", "1h"), err.toString());
+        assertEquals(
+                0,
+                run(
+                        Map.of(),
+                        "serve",
+                        "--registry",
+                        "docker.io=https://mirror.gcr.io,https://registry-1.docker.io",
+                        "--registry",
+                        "ghcr.io=https://ghcr.io",
+                        "--hosted",
+                        "team",
+                        "--hosted",
+                        "ci",
+                        "--registry-delete",
+                        "--hosted-anonymous-pull",
+                        "--registry-tag-ttl",
+                        "2m",
+                        "--upload-expiry",
+                        "1h"),
+                err.toString());
         var oci = launched.get().oci();
-        assertEquals(List.of("docker.io", "ghcr.io"), oci.registries().stream().map(RegistryConfig::name).toList());
+        assertEquals(
+                List.of("docker.io", "ghcr.io"),
+                oci.registries().stream().map(RegistryConfig::name).toList());
         assertEquals(List.of("team", "ci"), oci.hosted());
         assertTrue(oci.deleteEnabled());
         assertTrue(oci.anonymousPull());
@@ -60,12 +84,12 @@ class RegistryFlagsTest {
     @Test
     void badValuesExit2WithOneLine() {
         String[][] cases = {
-                {"serve", "--registry", "docker.io"},
-                {"serve", "--registry", "docker.io=file:///etc/passwd"},
-                {"serve", "--default-registry", "quay.io"},
-                {"serve", "--hosted", "UPPER"},
-                {"serve", "--max-upload-size", "lots"},
-                {"serve", "--hosted-users", "/nonexistent/htpasswd"},
+            {"serve", "--registry", "docker.io"},
+            {"serve", "--registry", "docker.io=file:///etc/passwd"},
+            {"serve", "--default-registry", "quay.io"},
+            {"serve", "--hosted", "UPPER"},
+            {"serve", "--max-upload-size", "lots"},
+            {"serve", "--hosted-users", "/nonexistent/htpasswd"},
         };
         for (String[] args : cases) {
             err.getBuffer().setLength(0);

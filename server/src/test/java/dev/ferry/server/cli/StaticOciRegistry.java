@@ -55,7 +55,10 @@ final class StaticOciRegistry implements AutoCloseable {
             }
             byte[] bytes = Files.readAllBytes(file);
             String type = m.group(2).equals("manifests")
-                    ? new ObjectMapper().readTree(bytes).path("mediaType").asText("application/vnd.oci.image.manifest.v1+json")
+                    ? new ObjectMapper()
+                            .readTree(bytes)
+                            .path("mediaType")
+                            .asText("application/vnd.oci.image.manifest.v1+json")
                     : "application/octet-stream";
             ex.getResponseHeaders().set("Content-Type", type);
             ex.getResponseHeaders().set("Docker-Content-Digest", "sha256:" + m.group(3));

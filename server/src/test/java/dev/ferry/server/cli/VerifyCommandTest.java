@@ -17,24 +17,24 @@ import dev.ferry.mirror.oci.CachingRegistryMirror;
 import dev.ferry.mirror.oci.OciAnswer;
 import dev.ferry.mirror.oci.OciMirrorSettings;
 import dev.ferry.mirror.oci.OciStoreNames;
+import dev.ferry.protocols.goproxy.ProxyRequest;
+import dev.ferry.protocols.module.ModulePath;
 import dev.ferry.protocols.oci.Digest;
 import dev.ferry.protocols.oci.Reference;
 import dev.ferry.protocols.oci.RepositoryName;
-import dev.ferry.protocols.goproxy.ProxyRequest;
-import dev.ferry.protocols.module.ModulePath;
 import dev.ferry.protocols.semver.Version;
 import dev.ferry.storage.RocksContentStore;
 import dev.ferry.storage.StoreDamage;
 import dev.ferry.storage.StoreOptions;
-import dev.ferry.upstreams.pool.AfterFailure;
-import dev.ferry.upstreams.pool.Credentials;
 import dev.ferry.upstreams.goproxy.GoProxyList;
 import dev.ferry.upstreams.goproxy.HttpGoProxyClient;
+import dev.ferry.upstreams.oci.HttpRegistryClient;
+import dev.ferry.upstreams.pool.AfterFailure;
+import dev.ferry.upstreams.pool.Credentials;
 import dev.ferry.upstreams.pool.PoolSettings;
 import dev.ferry.upstreams.pool.Upstream;
 import dev.ferry.upstreams.pool.UpstreamEvents;
 import dev.ferry.upstreams.pool.UpstreamTimeouts;
-import dev.ferry.upstreams.oci.HttpRegistryClient;
 import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -55,20 +55,25 @@ import org.junit.jupiter.api.io.TempDir;
  * mirror from the shared OCI layout), intact, damaged, repaired, and in use.
  */
 class VerifyCommandTest {
-    static final Path PROXY = Path.of(System.getProperty("ferry.fixtures", "../../shared/fixtures")).resolve("gocorpus/proxy");
+    static final Path PROXY = Path.of(System.getProperty("ferry.fixtures", "../../shared/fixtures"))
+            .resolve("gocorpus/proxy");
     static final String EWMA = "github.com/!vivid!cortex/ewma/@v/";
     static final ModulePath EWMA_PATH = ModulePath.parse("github.com/VividCortex/ewma");
 
     static final Path OCI_LAYOUT = PROXY.getParent().getParent().resolve("oci/layout");
     static final RepositoryName TINY = RepositoryName.parse("library/tiny");
-    static final Digest TINY_MANIFEST = Digest.parse("sha256:b2302881ff0e3e948d5b997559bd2661fad201c00688554156cdb97d3cb2a989");
-    static final Digest TINY_CONFIG = Digest.parse("sha256:c79b438149800995194046570ead4a4cf10997be6b059980aa3fe0a77348e464");
-    static final Digest TINY_LAYER = Digest.parse("sha256:189bb3097995183a0df5f087b96d240413b3b146cfcd10fd59c752dfa3205e47");
+    static final Digest TINY_MANIFEST =
+            Digest.parse("sha256:b2302881ff0e3e948d5b997559bd2661fad201c00688554156cdb97d3cb2a989");
+    static final Digest TINY_CONFIG =
+            Digest.parse("sha256:c79b438149800995194046570ead4a4cf10997be6b059980aa3fe0a77348e464");
+    static final Digest TINY_LAYER =
+            Digest.parse("sha256:189bb3097995183a0df5f087b96d240413b3b146cfcd10fd59c752dfa3205e47");
 
     @TempDir
     Path tmp;
 
-    final WireMockServer up = new WireMockServer(wireMockConfig().bindAddress("127.0.0.1").dynamicPort());
+    final WireMockServer up =
+            new WireMockServer(wireMockConfig().bindAddress("127.0.0.1").dynamicPort());
     final StringWriter out = new StringWriter();
     final StringWriter err = new StringWriter();
 
@@ -77,17 +82,24 @@ class VerifyCommandTest {
         up.start();
         for (String v : new String[] {"v1.1.0", "v1.1.1"}) {
             for (String ext : new String[] {"info", "mod", "zip"}) {
-                up.stubFor(get(urlEqualTo("/" + EWMA + v + "." + ext)).willReturn(aResponse().withStatus(200)
-                        .withBody(Files.readAllBytes(PROXY.resolve(EWMA + v + "." + ext)))));
+                up.stubFor(get(urlEqualTo("/" + EWMA + v + "." + ext))
+                        .willReturn(aResponse()
+                                .withStatus(200)
+                                .withBody(Files.readAllBytes(PROXY.resolve(EWMA + v + "." + ext)))));
             }
         }
         try (RocksContentStore store = RocksContentStore.open(tmp.resolve("data/store"), StoreOptions.defaults())) {
-            CachingGoModuleMirror mirror = new CachingGoModuleMirror(store, new HttpGoProxyClient(GoProxyList.parse(up.baseUrl()),
-                    UpstreamTimeouts.defaults(), UpstreamEvents.NONE), new GoMirrorSettings(Duration.ofMinutes(5), Duration.ofMinutes(1))
-                    .withSpoolDir(tmp.resolve("spool")), Clock.systemUTC());
+            CachingGoModuleMirror mirror = new CachingGoModuleMirror(
+                    store,
+                    new HttpGoProxyClient(
+                            GoProxyList.parse(up.baseUrl()), UpstreamTimeouts.defaults(), UpstreamEvents.NONE),
+                    new GoMirrorSettings(Duration.ofMinutes(5), Duration.ofMinutes(1))
+                            .withSpoolDir(tmp.resolve("spool")),
+                    Clock.systemUTC());
             for (String v : new String[] {"v1.1.0", "v1.1.1"}) {
                 for (String ext : new String[] {"info", "mod", "zip"}) {
-                    GoAnswer.Content c = (GoAnswer.Content) mirror.answer(ProxyRequest.parse("/" + EWMA + v + "." + ext));
+                    GoAnswer.Content c =
+                            (GoAnswer.Content) mirror.answer(ProxyRequest.parse("/" + EWMA + v + "." + ext));
                     c.body().writeTo(OutputStream.nullOutputStream());
                 }
             }
@@ -101,13 +113,25 @@ class VerifyCommandTest {
 
     /** Pulls library/tiny by digest (manifest, config, layer) through a docker.io mirror of {@code registry}. */
     void pullTiny(StaticOciRegistry registry) throws Exception {
-        Upstream endpoint = new Upstream(URI.create(registry.url()), registry.url(), AfterFailure.MOVE_ON, 1,
-                Credentials.NONE, UpstreamTimeouts.defaults());
+        Upstream endpoint = new Upstream(
+                URI.create(registry.url()),
+                registry.url(),
+                AfterFailure.MOVE_ON,
+                1,
+                Credentials.NONE,
+                UpstreamTimeouts.defaults());
         try (RocksContentStore store = RocksContentStore.open(tmp.resolve("data/store"), StoreOptions.defaults());
-             HttpRegistryClient client = new HttpRegistryClient("docker.io", List.of(endpoint), PoolSettings.defaults(),
-                     UpstreamEvents.NONE, Clock.systemUTC())) {
-            CachingRegistryMirror mirror = new CachingRegistryMirror(store, client,
-                    new OciMirrorSettings(Duration.ofMinutes(5), tmp.resolve("spool"), 1 << 20), Clock.systemUTC());
+                HttpRegistryClient client = new HttpRegistryClient(
+                        "docker.io",
+                        List.of(endpoint),
+                        PoolSettings.defaults(),
+                        UpstreamEvents.NONE,
+                        Clock.systemUTC())) {
+            CachingRegistryMirror mirror = new CachingRegistryMirror(
+                    store,
+                    client,
+                    new OciMirrorSettings(Duration.ofMinutes(5), tmp.resolve("spool"), 1 << 20),
+                    Clock.systemUTC());
             drain(mirror.manifest(TINY, new Reference.ByDigest(TINY_MANIFEST), false));
             drain(mirror.blob(TINY, TINY_CONFIG, false, null));
             drain(mirror.blob(TINY, TINY_LAYER, false, null));
@@ -122,7 +146,10 @@ class VerifyCommandTest {
     void damage(Digest digest) throws Exception {
         try (RocksContentStore store = RocksContentStore.open(tmp.resolve("data/store"), StoreOptions.defaults())) {
             var object = store.resolve(OciStoreNames.blob(digest)).orElseThrow();
-            StoreDamage.flipBit(store, store.chunksOf(object.digest()).orElseThrow().getFirst().digest(), 10);
+            StoreDamage.flipBit(
+                    store,
+                    store.chunksOf(object.digest()).orElseThrow().getFirst().digest(),
+                    10);
         }
     }
 
@@ -133,14 +160,21 @@ class VerifyCommandTest {
         args[2] = tmp.resolve("data").toString();
         args[3] = "--sumdb=off";
         System.arraycopy(extra, 0, args, 4, extra.length);
-        return FerryMain.run(args, Map.of(), ServeCommand.Launcher.PRODUCTION, new PrintWriter(out, true), new PrintWriter(err, true));
+        return FerryMain.run(
+                args,
+                Map.of(),
+                ServeCommand.Launcher.PRODUCTION,
+                new PrintWriter(out, true),
+                new PrintWriter(err, true));
     }
 
     /** Points v1.1.1's .zip name at v1.1.0's zip: the bytes are intact, but not the ones recorded. */
     void swapZip() throws Exception {
         try (RocksContentStore store = RocksContentStore.open(tmp.resolve("data/store"), StoreOptions.defaults())) {
-            var other = store.resolve(GoStoreNames.file(EWMA_PATH, Version.parseCanonical("v1.1.0"), "zip")).orElseThrow();
-            store.update(b -> b.putName(GoStoreNames.file(EWMA_PATH, Version.parseCanonical("v1.1.1"), "zip"), other.digest()));
+            var other = store.resolve(GoStoreNames.file(EWMA_PATH, Version.parseCanonical("v1.1.0"), "zip"))
+                    .orElseThrow();
+            store.update(b ->
+                    b.putName(GoStoreNames.file(EWMA_PATH, Version.parseCanonical("v1.1.1"), "zip"), other.digest()));
         }
     }
 
@@ -156,7 +190,8 @@ class VerifyCommandTest {
             pullTiny(registry);
         }
         assertEquals(0, verify(), out + "\n" + err);
-        assertTrue(out.toString().contains("1 OCI manifests (0 corrupt, 0 repaired), 2 OCI blobs (0 corrupt, 0 repaired)"),
+        assertTrue(
+                out.toString().contains("1 OCI manifests (0 corrupt, 0 repaired), 2 OCI blobs (0 corrupt, 0 repaired)"),
                 out.toString());
     }
 
@@ -190,8 +225,11 @@ class VerifyCommandTest {
         damage(TINY_MANIFEST);
         assertEquals(1, verify("--repair"), out.toString());
         assertTrue(out.toString().contains("CORRUPT OCI manifest " + TINY_MANIFEST), out.toString());
-        assertTrue(out.toString().contains("NOT REPAIRED OCI manifest " + TINY_MANIFEST
-                + ": it came from registry docker.io (library/tiny): give --registry docker.io=URL"), out.toString());
+        assertTrue(
+                out.toString()
+                        .contains("NOT REPAIRED OCI manifest " + TINY_MANIFEST
+                                + ": it came from registry docker.io (library/tiny): give --registry docker.io=URL"),
+                out.toString());
         assertTrue(out.toString().contains("1 OCI manifests (1 corrupt, 0 repaired)"), out.toString());
         assertFalse(out.toString().contains("REPAIRED OCI blob"), out.toString());
     }

@@ -56,37 +56,56 @@ class BundlesConfigTest {
         Path keys = tmp.resolve("trusted.keys");
         Files.writeString(keys, "# exporters\n" + b.encoded() + "\n\n" + c.encoded() + " # the lab\n");
         Path file = yaml("bundles:\n  trust:\n    - " + a.encoded() + "\n    - " + keys + "\n");
-        assertEquals(List.of(a, b, c), ConfigLoader.load(Map.of(), Map.of(), file).bundles().trusted());
-        assertEquals(List.of(a), ConfigLoader.load(Map.of(), Map.of(), yaml("bundles:\n  trust: " + a.encoded() + "\n"))
-                .bundles().trusted(), "a single value is fine too");
-        assertEquals(List.of(b, a), ConfigLoader.load(Map.of(), Map.of("FERRY_TRUST_KEYS", b.encoded() + ", " + a.encoded()),
-                file).bundles().trusted(), "the environment beats the file");
-        assertEquals(List.of(b, c), ConfigLoader.load(flags(Setting.BUNDLES_TRUST, keys.toString()), Map.of(), file)
-                .bundles().trusted());
-        assertEquals(List.of(), ConfigLoader.load(Map.of(), Map.of(), null).bundles().trusted());
+        assertEquals(
+                List.of(a, b, c),
+                ConfigLoader.load(Map.of(), Map.of(), file).bundles().trusted());
+        assertEquals(
+                List.of(a),
+                ConfigLoader.load(Map.of(), Map.of(), yaml("bundles:\n  trust: " + a.encoded() + "\n"))
+                        .bundles()
+                        .trusted(),
+                "a single value is fine too");
+        assertEquals(
+                List.of(b, a),
+                ConfigLoader.load(Map.of(), Map.of("FERRY_TRUST_KEYS", b.encoded() + ", " + a.encoded()), file)
+                        .bundles()
+                        .trusted(),
+                "the environment beats the file");
+        assertEquals(
+                List.of(b, c),
+                ConfigLoader.load(flags(Setting.BUNDLES_TRUST, keys.toString()), Map.of(), file)
+                        .bundles()
+                        .trusted());
+        assertEquals(
+                List.of(), ConfigLoader.load(Map.of(), Map.of(), null).bundles().trusted());
     }
 
     @Test
     void badTrustedKeysNameTheSettingAndSource() throws Exception {
-        ConfigException e = assertThrows(ConfigException.class,
-                () -> ConfigLoader.load(Map.of(), Map.of("FERRY_TRUST_KEYS", "nonsense"), null));
-        assertTrue(e.getMessage().startsWith("invalid bundles.trust \"nonsense\" (from env FERRY_TRUST_KEYS): "),
+        ConfigException e = assertThrows(
+                ConfigException.class, () -> ConfigLoader.load(Map.of(), Map.of("FERRY_TRUST_KEYS", "nonsense"), null));
+        assertTrue(
+                e.getMessage().startsWith("invalid bundles.trust \"nonsense\" (from env FERRY_TRUST_KEYS): "),
                 e.getMessage());
         assertTrue(e.getMessage().contains("neither a verifier key"), e.getMessage());
         String broken = a.encoded().substring(0, a.encoded().length() - 4) + "AAAA";
-        e = assertThrows(ConfigException.class,
+        e = assertThrows(
+                ConfigException.class,
                 () -> ConfigLoader.load(flags(Setting.BUNDLES_TRUST, "x+1234abcd+AQID"), Map.of(), null));
         assertTrue(e.getMessage().contains("(from flag --trust-key)"), e.getMessage());
         Path keys = tmp.resolve("bad.keys");
         Files.writeString(keys, a.encoded() + "\nnot a key\n");
-        e = assertThrows(ConfigException.class,
+        e = assertThrows(
+                ConfigException.class,
                 () -> ConfigLoader.load(Map.of(), Map.of(), yaml("bundles:\n  trust: [" + keys + "]\n")));
         assertTrue(e.getMessage().contains(keys + ":2: "), e.getMessage());
         Files.writeString(keys, "# nothing\n");
-        e = assertThrows(ConfigException.class,
+        e = assertThrows(
+                ConfigException.class,
                 () -> ConfigLoader.load(Map.of(), Map.of(), yaml("bundles:\n  trust: [" + keys + "]\n")));
         assertTrue(e.getMessage().contains("holds no key"), e.getMessage());
-        e = assertThrows(ConfigException.class,
+        e = assertThrows(
+                ConfigException.class,
                 () -> ConfigLoader.load(Map.of(), Map.of(), yaml("bundles:\n  trust: [" + broken + "]\n")));
         assertTrue(e.getMessage().startsWith("invalid bundles.trust"), e.getMessage());
     }
@@ -132,21 +151,40 @@ class BundlesConfigTest {
             {"bundles:\n  sync:\n    - to: /u\n      every: 1h\n", "without site"},
             {"bundles:\n  sync:\n    - site: s\n      every: 1h\n", "without to"},
             {"bundles:\n  sync:\n    - site: s\n      to: /u\n", "without every"},
-            {"bundles:\n  sync:\n    - site: s\n      to: /u\n      every: daily\n", "invalid bundles.sync every \"daily\""},
+            {
+                "bundles:\n  sync:\n    - site: s\n      to: /u\n      every: daily\n",
+                "invalid bundles.sync every \"daily\""
+            },
             {"bundles:\n  sync:\n    - site: s\n      to: /u\n      every: 10s\n", "at least 1m"},
-            {"bundles:\n  sync:\n    - site: s\n      to: /u\n      every: 1h\n      max-volume-size: big\n", "max-volume-size \"big\""},
-            {"bundles:\n  sync:\n    - site: s\n      to: /u\n      every: 1h\n      max-volume-size: 1KiB\n", "at least 2MiB"},
-            {"bundles:\n  sync:\n    - site: s\n      to: /u\n      every: 1h\n      when: nightly\n", "unknown bundles.sync setting \"when\""},
-            {"bundles:\n  sync:\n    - site: s\n      to: /u\n      every: 1h\n    - site: s\n      to: /v\n      every: 2h\n", "site \"s\" twice"},
+            {
+                "bundles:\n  sync:\n    - site: s\n      to: /u\n      every: 1h\n      max-volume-size: big\n",
+                "max-volume-size \"big\""
+            },
+            {
+                "bundles:\n  sync:\n    - site: s\n      to: /u\n      every: 1h\n      max-volume-size: 1KiB\n",
+                "at least 2MiB"
+            },
+            {
+                "bundles:\n  sync:\n    - site: s\n      to: /u\n      every: 1h\n      when: nightly\n",
+                "unknown bundles.sync setting \"when\""
+            },
+            {
+                "bundles:\n  sync:\n    - site: s\n      to: /u\n      every: 1h\n    - site: s\n      to: /v\n      every: 2h\n",
+                "site \"s\" twice"
+            },
             {"bundles:\n  sync:\n    - site: a b\n      to: /u\n      every: 1h\n", "invalid bundles.sync site"},
-            {"bundles:\n  sync:\n    - site: s\n      to: /u\n      every: 1h\n      set: nope.yaml\n", "cannot read bundles.sync set"},
+            {
+                "bundles:\n  sync:\n    - site: s\n      to: /u\n      every: 1h\n      set: nope.yaml\n",
+                "cannot read bundles.sync set"
+            },
             {"bundles:\n  sync:\n    - site: s\n      to: /u\n      every: 1h\n      set: broken.yaml\n", "has errors"},
             {"bundles:\n  sync:\n    - site: s\n      to: [/u]\n      every: 1h\n", "takes a single value"},
             {"bundles:\n  schedule: []\n", "unknown setting \"bundles.schedule\""},
         };
         for (String[] c : cases) {
             Path f = yaml(c[0]);
-            ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(Map.of(), Map.of(), f), c[0]);
+            ConfigException e =
+                    assertThrows(ConfigException.class, () -> ConfigLoader.load(Map.of(), Map.of(), f), c[0]);
             assertTrue(e.getMessage().contains(c[1]), c[0] + " -> " + e.getMessage());
             assertTrue(e.getMessage().startsWith(f.toString()), "names the file: " + e.getMessage());
         }
@@ -158,25 +196,41 @@ class BundlesConfigTest {
         StringWriter err = new StringWriter();
         AtomicReference<FerryConfig> launched = new AtomicReference<>();
         Path f = yaml("bundles:\n  sync:\n    - site: s\n      to: /u\n      every: soon\n");
-        int code = FerryMain.run(new String[] {"serve", "--config", f.toString()}, Map.of(), (cfg, o, e2) -> {
-            launched.set(cfg);
-            return 0;
-        }, new PrintWriter(out, true), new PrintWriter(err, true));
+        int code = FerryMain.run(
+                new String[] {"serve", "--config", f.toString()},
+                Map.of(),
+                (cfg, o, e2) -> {
+                    launched.set(cfg);
+                    return 0;
+                },
+                new PrintWriter(out, true),
+                new PrintWriter(err, true));
         assertEquals(2, code);
         assertTrue(err.toString().startsWith("ferry: " + f + ":3: invalid bundles.sync every"), err.toString());
         assertFalse(err.toString().contains("\tat "));
         assertNull(launched.get());
 
-        code = FerryMain.run(new String[] {"serve", "--trust-key", a.encoded(), "--trust-key", b.encoded()}, Map.of(),
+        code = FerryMain.run(
+                new String[] {"serve", "--trust-key", a.encoded(), "--trust-key", b.encoded()},
+                Map.of(),
                 (cfg, o, e2) -> {
                     launched.set(cfg);
                     return 0;
-                }, new PrintWriter(out, true), new PrintWriter(err, true));
+                },
+                new PrintWriter(out, true),
+                new PrintWriter(err, true));
         assertEquals(0, code, err.toString());
         assertEquals(List.of(a, b), launched.get().bundles().trusted());
-        assertEquals(2, FerryMain.run(new String[] {"serve", "--trust-key", "garbage"}, Map.of(), (cfg, o, e2) -> 0,
-                new PrintWriter(out, true), new PrintWriter(err, true)));
-        assertTrue(err.toString().contains("ferry: invalid bundles.trust \"garbage\" (from flag --trust-key)"),
+        assertEquals(
+                2,
+                FerryMain.run(
+                        new String[] {"serve", "--trust-key", "garbage"},
+                        Map.of(),
+                        (cfg, o, e2) -> 0,
+                        new PrintWriter(out, true),
+                        new PrintWriter(err, true)));
+        assertTrue(
+                err.toString().contains("ferry: invalid bundles.trust \"garbage\" (from flag --trust-key)"),
                 err.toString());
     }
 }

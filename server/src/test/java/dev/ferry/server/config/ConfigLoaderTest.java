@@ -45,8 +45,8 @@ class ConfigLoaderTest {
                 upstream:
                   stallTimeout: 45s
                 """);
-        Map<String, String> env = Map.of("FERRY_LISTEN", "127.0.0.1:8000", "FERRY_DATA", "/from/env",
-                "FERRY_GO_LIST_TTL", "9m");
+        Map<String, String> env =
+                Map.of("FERRY_LISTEN", "127.0.0.1:8000", "FERRY_DATA", "/from/env", "FERRY_GO_LIST_TTL", "9m");
         var raw = ConfigLoader.resolve(flags(Setting.LISTEN, "127.0.0.1:9000"), env, file);
         assertEquals(new ConfigLoader.Sourced("127.0.0.1:9000", "flag --listen"), raw.get(Setting.LISTEN));
         assertEquals(new ConfigLoader.Sourced("/from/env", "env FERRY_DATA"), raw.get(Setting.DATA));
@@ -78,43 +78,50 @@ class ConfigLoaderTest {
         Path file = yaml("listen: :8080\ngo:\n  upstrem: https://x\n");
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.resolve(Map.of(), Map.of(), file));
         assertTrue(e.getMessage().startsWith(file + ":3: unknown setting \"go.upstrem\""), e.getMessage());
-        ConfigException top = assertThrows(ConfigException.class,
-                () -> ConfigLoader.resolve(Map.of(), Map.of(), yaml("lissen: :8080\n")));
+        ConfigException top = assertThrows(
+                ConfigException.class, () -> ConfigLoader.resolve(Map.of(), Map.of(), yaml("lissen: :8080\n")));
         assertTrue(top.getMessage().contains(":1: unknown setting \"lissen\""), top.getMessage());
     }
 
     @Test
     void brokenYamlListsAndDuplicatesAreRefused() throws Exception {
-        for (String text : new String[] {"listen: [a, b]\n", "listen: :1\nlisten: :2\n", "listen: :1\n  bad: : :\n",
-                "- a\n- b\n", "go: 5\n"}) {
-            ConfigException e = assertThrows(ConfigException.class,
-                    () -> ConfigLoader.resolve(Map.of(), Map.of(), yaml(text)), text);
+        for (String text : new String[] {
+            "listen: [a, b]\n", "listen: :1\nlisten: :2\n", "listen: :1\n  bad: : :\n", "- a\n- b\n", "go: 5\n"
+        }) {
+            ConfigException e = assertThrows(
+                    ConfigException.class, () -> ConfigLoader.resolve(Map.of(), Map.of(), yaml(text)), text);
             assertTrue(e.getMessage().startsWith(tmp.resolve("ferry.yaml").toString()), e.getMessage());
             assertFalse(e.getMessage().contains("\n"), e.getMessage());
         }
-        ConfigException missing = assertThrows(ConfigException.class,
-                () -> ConfigLoader.resolve(Map.of(), Map.of(), tmp.resolve("nope.yaml")));
+        ConfigException missing = assertThrows(
+                ConfigException.class, () -> ConfigLoader.resolve(Map.of(), Map.of(), tmp.resolve("nope.yaml")));
         assertTrue(missing.getMessage().contains("not found"), missing.getMessage());
     }
 
     @Test
     void wrongShapesNameTheKeyAndLine() throws Exception {
         String[][] cases = {
-                {"listen: [a, b]\n", ":1: listen takes a single value"},
-                {"data: /d\ngo: 5\n", ":2: go must be a mapping of settings"},
-                {"- a\n- b\n", ":1: expected a mapping of settings"},
-                {"oci:\n  hosted: {a: b}\n", ":2: oci.hosted must be a list"},
-                {"upstream:\n  breaker:\n    failures: [1]\n", ":3: upstream.breaker.failures takes a single value"},
-                {"upstreams:\n  - url: https://a.example\n  - https://b.example\n", ":3: each item of upstreams must be a mapping"},
-                {"listen: :1\ndata: /d\nlisten: :2\n", ":3: invalid YAML: "},
-                {"upstream:\n  retry:\n    attempts: 2\n    atempts: 3\n", ":4: unknown setting \"upstream.retry.atempts\""},
+            {"listen: [a, b]\n", ":1: listen takes a single value"},
+            {"data: /d\ngo: 5\n", ":2: go must be a mapping of settings"},
+            {"- a\n- b\n", ":1: expected a mapping of settings"},
+            {"oci:\n  hosted: {a: b}\n", ":2: oci.hosted must be a list"},
+            {"upstream:\n  breaker:\n    failures: [1]\n", ":3: upstream.breaker.failures takes a single value"},
+            {
+                "upstreams:\n  - url: https://a.example\n  - https://b.example\n",
+                ":3: each item of upstreams must be a mapping"
+            },
+            {"listen: :1\ndata: /d\nlisten: :2\n", ":3: invalid YAML: "},
+            {"upstream:\n  retry:\n    attempts: 2\n    atempts: 3\n", ":4: unknown setting \"upstream.retry.atempts\""
+            },
         };
         for (String[] c : cases) {
             Path file = yaml(c[0]);
-            ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.resolve(Map.of(), Map.of(), file), c[0]);
+            ConfigException e =
+                    assertThrows(ConfigException.class, () -> ConfigLoader.resolve(Map.of(), Map.of(), file), c[0]);
             assertTrue(e.getMessage().startsWith(file + c[1]), c[0] + " -> " + e.getMessage());
         }
-        ConfigException twice = assertThrows(ConfigException.class,
+        ConfigException twice = assertThrows(
+                ConfigException.class,
                 () -> ConfigLoader.resolve(Map.of(), Map.of(), yaml("go:\n  listTtl: 1m\n  listTtl: 2m\n")));
         assertTrue(twice.getMessage().contains(":3: ") && twice.getMessage().contains("listTtl"), twice.getMessage());
     }
@@ -125,16 +132,26 @@ class ConfigLoaderTest {
         assertEquals("default", raw.get(Setting.LISTEN).source());
         assertEquals("default", raw.get(Setting.GO_LIST_TTL).source());
         assertEquals("2m", raw.get(Setting.GO_NOT_FOUND_TTL).value());
-        assertEquals("default", ConfigLoader.resolve(Map.of(), Map.of(), yaml("~\n")).get(Setting.LISTEN).source());
+        assertEquals(
+                "default",
+                ConfigLoader.resolve(Map.of(), Map.of(), yaml("~\n"))
+                        .get(Setting.LISTEN)
+                        .source());
     }
 
     @Test
     void listSettingsTakeAListOrOneCommaSeparatedValue() throws Exception {
         for (String hosted : new String[] {"[team, ci/cache]", "team, ci/cache", "\"team,ci/cache\""}) {
             Path file = yaml("oci:\n  hosted: " + hosted + "\n");
-            assertEquals(java.util.List.of("team", "ci/cache"), ConfigLoader.load(Map.of(), Map.of(), file).oci().hosted(),
+            assertEquals(
+                    java.util.List.of("team", "ci/cache"),
+                    ConfigLoader.load(Map.of(), Map.of(), file).oci().hosted(),
                     hosted);
-            assertEquals(file + ":2", ConfigLoader.resolve(Map.of(), Map.of(), file).get(Setting.OCI_HOSTED).source());
+            assertEquals(
+                    file + ":2",
+                    ConfigLoader.resolve(Map.of(), Map.of(), file)
+                            .get(Setting.OCI_HOSTED)
+                            .source());
         }
     }
 
@@ -164,7 +181,8 @@ class ConfigLoaderTest {
         assertEquals(new ListenAddress("::1", 8080), ListenAddress.parse("[::1]:8080"));
         assertEquals("[::1]:8080", ListenAddress.parse("[::1]:8080").toString());
         assertEquals(new ListenAddress("localhost", 0), ListenAddress.parse("localhost:0"));
-        for (String bad : new String[] {"8080", "::1:8080", "host:", "host:99999", "host:-1", "[::1]", "ho st:80", "[zz]:80"}) {
+        for (String bad :
+                new String[] {"8080", "::1:8080", "host:", "host:99999", "host:-1", "[::1]", "ho st:80", "[zz]:80"}) {
             assertThrows(IllegalArgumentException.class, () -> ListenAddress.parse(bad), bad);
         }
     }
@@ -172,23 +190,28 @@ class ConfigLoaderTest {
     @Test
     void badValuesNameTheSettingAndSource() throws Exception {
         Path file = yaml("go:\n  listTtl: 5 minutes\n");
-        ConfigException fromFile = assertThrows(ConfigException.class,
-                () -> ConfigLoader.load(Map.of(), Map.of(), file));
-        assertTrue(fromFile.getMessage().startsWith("invalid go.listTtl \"5 minutes\" (from " + file + ":2)"),
+        ConfigException fromFile =
+                assertThrows(ConfigException.class, () -> ConfigLoader.load(Map.of(), Map.of(), file));
+        assertTrue(
+                fromFile.getMessage().startsWith("invalid go.listTtl \"5 minutes\" (from " + file + ":2)"),
                 fromFile.getMessage());
 
-        ConfigException fromEnv = assertThrows(ConfigException.class,
-                () -> ConfigLoader.load(Map.of(), Map.of("FERRY_LISTEN", "nonsense"), null));
-        assertTrue(fromEnv.getMessage().startsWith("invalid listen \"nonsense\" (from env FERRY_LISTEN)"),
+        ConfigException fromEnv = assertThrows(
+                ConfigException.class, () -> ConfigLoader.load(Map.of(), Map.of("FERRY_LISTEN", "nonsense"), null));
+        assertTrue(
+                fromEnv.getMessage().startsWith("invalid listen \"nonsense\" (from env FERRY_LISTEN)"),
                 fromEnv.getMessage());
 
-        ConfigException fromFlag = assertThrows(ConfigException.class,
+        ConfigException fromFlag = assertThrows(
+                ConfigException.class,
                 () -> ConfigLoader.load(flags(Setting.UPSTREAM_STALL_TIMEOUT, "0"), Map.of(), null));
-        assertTrue(fromFlag.getMessage().startsWith("invalid upstream.stallTimeout \"0\" (from flag --upstream-stall-timeout)"),
+        assertTrue(
+                fromFlag.getMessage()
+                        .startsWith("invalid upstream.stallTimeout \"0\" (from flag --upstream-stall-timeout)"),
                 fromFlag.getMessage());
 
-        ConfigException level = assertThrows(ConfigException.class,
-                () -> ConfigLoader.load(flags(Setting.LOG_LEVEL, "loud"), Map.of(), null));
+        ConfigException level = assertThrows(
+                ConfigException.class, () -> ConfigLoader.load(flags(Setting.LOG_LEVEL, "loud"), Map.of(), null));
         assertTrue(level.getMessage().contains("--log-level"), level.getMessage());
     }
 

@@ -58,13 +58,22 @@ class RegistryConfigTest {
 
     @Test
     void flagsInFailoverOrderAndDockerIoBecomesTheDefault() throws Exception {
-        OciConfig oci = ConfigLoader.load(flags(
-                Setting.OCI_REGISTRIES, "docker.io=https://mirror.gcr.io,https://registry-1.docker.io/ ghcr.io=https://ghcr.io",
-                Setting.OCI_HOSTED, "team,ci/cache",
-                Setting.OCI_MAX_UPLOAD_SIZE, "512MiB",
-                Setting.OCI_DELETE, "true"), Map.of(), null).oci();
-        assertEquals(List.of("docker.io", "ghcr.io"), oci.registries().stream().map(RegistryConfig::name).toList());
-        assertEquals(List.of("https://mirror.gcr.io", "https://registry-1.docker.io"), urls(oci.registries().get(0)));
+        OciConfig oci = ConfigLoader.load(
+                        flags(
+                                Setting.OCI_REGISTRIES,
+                                        "docker.io=https://mirror.gcr.io,https://registry-1.docker.io/ ghcr.io=https://ghcr.io",
+                                Setting.OCI_HOSTED, "team,ci/cache",
+                                Setting.OCI_MAX_UPLOAD_SIZE, "512MiB",
+                                Setting.OCI_DELETE, "true"),
+                        Map.of(),
+                        null)
+                .oci();
+        assertEquals(
+                List.of("docker.io", "ghcr.io"),
+                oci.registries().stream().map(RegistryConfig::name).toList());
+        assertEquals(
+                List.of("https://mirror.gcr.io", "https://registry-1.docker.io"),
+                urls(oci.registries().get(0)));
         assertEquals("docker.io", oci.defaultRegistry());
         assertEquals(List.of("team", "ci/cache"), oci.hosted());
         assertEquals(512L << 20, oci.maxUploadSize());
@@ -77,9 +86,20 @@ class RegistryConfigTest {
     @Test
     void noDefaultWithoutDockerIoUnlessNamed() throws Exception {
         assertNull(ConfigLoader.load(flags(Setting.OCI_REGISTRIES, "ghcr.io=https://ghcr.io"), Map.of(), null)
-                .oci().defaultRegistry());
-        assertEquals("ghcr.io", ConfigLoader.load(flags(Setting.OCI_REGISTRIES, "ghcr.io=https://ghcr.io",
-                Setting.OCI_DEFAULT_REGISTRY, "ghcr.io"), Map.of(), null).oci().defaultRegistry());
+                .oci()
+                .defaultRegistry());
+        assertEquals(
+                "ghcr.io",
+                ConfigLoader.load(
+                                flags(
+                                        Setting.OCI_REGISTRIES,
+                                        "ghcr.io=https://ghcr.io",
+                                        Setting.OCI_DEFAULT_REGISTRY,
+                                        "ghcr.io"),
+                                Map.of(),
+                                null)
+                        .oci()
+                        .defaultRegistry());
     }
 
     @Test
@@ -97,10 +117,15 @@ class RegistryConfigTest {
                   tagTtl: 1m
                   anonymousPull: true
                 """);
-        OciConfig oci = ConfigLoader.load(Map.of(), Map.of("HUB_PASSWORD", "s3cret", "FERRY_REGISTRY_QUAY_IO_TOKEN", "tok"),
-                file).oci();
-        assertEquals(new Credentials.Basic("ci", "s3cret"), oci.registries().get(0).endpoints().get(1).credentials());
-        assertEquals(new Credentials.Bearer("tok"), oci.registries().get(1).endpoints().get(0).credentials());
+        OciConfig oci = ConfigLoader.load(
+                        Map.of(), Map.of("HUB_PASSWORD", "s3cret", "FERRY_REGISTRY_QUAY_IO_TOKEN", "tok"), file)
+                .oci();
+        assertEquals(
+                new Credentials.Basic("ci", "s3cret"),
+                oci.registries().get(0).endpoints().get(1).credentials());
+        assertEquals(
+                new Credentials.Bearer("tok"),
+                oci.registries().get(1).endpoints().get(0).credentials());
         assertEquals(List.of("team"), oci.hosted());
         assertEquals(Duration.ofMinutes(1), oci.tagTtl());
         assertTrue(oci.anonymousPull());
@@ -117,29 +142,45 @@ class RegistryConfigTest {
                       username: ci
                       password: pw
                 """);
-        OciConfig oci = ConfigLoader.load(flags(Setting.OCI_REGISTRIES, "docker.io=http://127.0.0.1:5000"), Map.of(),
-                file).oci();
+        OciConfig oci = ConfigLoader.load(
+                        flags(Setting.OCI_REGISTRIES, "docker.io=http://127.0.0.1:5000"), Map.of(), file)
+                .oci();
         assertEquals(List.of("http://127.0.0.1:5000"), urls(oci.registries().getFirst()));
-        assertEquals(new Credentials.Basic("ci", "pw"), oci.registries().getFirst().endpoints().getFirst().credentials());
+        assertEquals(
+                new Credentials.Basic("ci", "pw"),
+                oci.registries().getFirst().endpoints().getFirst().credentials());
         // the environment's credentials win over the file's
-        OciConfig env = ConfigLoader.load(Map.of(), Map.of("FERRY_REGISTRY_DOCKER_IO_USERNAME", "u",
-                "FERRY_REGISTRY_DOCKER_IO_PASSWORD", "p", "FERRY_REGISTRY", "docker.io=https://a.example"), file).oci();
+        OciConfig env = ConfigLoader.load(
+                        Map.of(),
+                        Map.of(
+                                "FERRY_REGISTRY_DOCKER_IO_USERNAME",
+                                "u",
+                                "FERRY_REGISTRY_DOCKER_IO_PASSWORD",
+                                "p",
+                                "FERRY_REGISTRY",
+                                "docker.io=https://a.example"),
+                        file)
+                .oci();
         assertEquals(List.of("https://a.example"), urls(env.registries().getFirst()));
-        assertEquals(new Credentials.Basic("u", "p"), env.registries().getFirst().endpoints().getFirst().credentials());
+        assertEquals(
+                new Credentials.Basic("u", "p"),
+                env.registries().getFirst().endpoints().getFirst().credentials());
     }
 
     @Test
     void htpasswdWithBcryptLoadsAndOtherHashesAreRefused() throws Exception {
         Path good = tmp.resolve("users");
         Files.writeString(good, "# pushers\nalice:$2y$04$/bTlFK1R8VW4an/u4ZphauFFhUrVAyi7TpbcUVWsM4ws5XQHGtpke\n");
-        OciConfig oci = ConfigLoader.load(flags(Setting.OCI_USERS, good.toString()), Map.of(), null).oci();
+        OciConfig oci = ConfigLoader.load(flags(Setting.OCI_USERS, good.toString()), Map.of(), null)
+                .oci();
         assertTrue(oci.users().check("alice", "secret"));
         assertFalse(oci.users().check("alice", "Secret"));
         assertFalse(oci.users().check("bob", "secret"));
 
         Path md5 = tmp.resolve("md5");
         Files.writeString(md5, "carol:$apr1$gTNRY.6A$k0ELA8IlFHUEPs/AHgmND1\n");
-        ConfigException e = assertThrows(ConfigException.class,
+        ConfigException e = assertThrows(
+                ConfigException.class,
                 () -> ConfigLoader.load(flags(Setting.OCI_USERS, md5.toString()), Map.of(), null));
         assertTrue(e.getMessage().contains(md5 + ":1: user carol has no bcrypt hash"), e.getMessage());
         assertTrue(e.getMessage().contains("htpasswd -B"), e.getMessage());
@@ -147,40 +188,49 @@ class RegistryConfigTest {
     }
 
     @ParameterizedTest(name = "{0}={1}")
-    @CsvSource(delimiter = '|', value = {
-            "OCI_REGISTRIES|docker.io                         |expected NAME=URL",
-            "OCI_REGISTRIES|Docker.io=https://x.example       |may only hold a-z",
-            "OCI_REGISTRIES|a/b=https://x.example             |no '/' or ':'",
-            "OCI_REGISTRIES|a:5000=https://x.example          |no '/' or ':'",
-            "OCI_REGISTRIES|=https://x.example                |needs a name",
-            "OCI_REGISTRIES|docker.io=ftp://x.example         |invalid oci.registries endpoint \"ftp://x.example\"",
-            "OCI_REGISTRIES|docker.io=https://u:p@x.example   |invalid oci.registries endpoint",
-            "OCI_REGISTRIES|docker.io=                        |invalid oci.registries endpoint",
-            "OCI_REGISTRIES|a=https://x.example a=https://y.example|configured twice",
-            "OCI_REGISTRIES|a=https://x.example,https://x.example/|twice",
-            "OCI_DEFAULT_REGISTRY|quay.io                     |no registry is configured",
-            "OCI_HOSTED|Team                                  |not a repository-name prefix",
-            "OCI_HOSTED|a//b                                  |not a repository-name prefix",
-            "OCI_TAG_TTL|5 minutes                            |invalid oci.tagTtl",
-            "OCI_MAX_UPLOAD_SIZE|10 GiBs                      |unknown unit",
-            "OCI_MAX_UPLOAD_SIZE|0                            |must be more than 0",
-            "OCI_UPLOAD_EXPIRY|0s                             |must be more than 0",
-            "OCI_DELETE|maybe                                 |expected true or false",
-            "OCI_ANONYMOUS_PULL|2                             |expected true or false",
-            "OCI_USERS|/no/such/htpasswd                      |not found",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "OCI_REGISTRIES|docker.io                         |expected NAME=URL",
+                "OCI_REGISTRIES|Docker.io=https://x.example       |may only hold a-z",
+                "OCI_REGISTRIES|a/b=https://x.example             |no '/' or ':'",
+                "OCI_REGISTRIES|a:5000=https://x.example          |no '/' or ':'",
+                "OCI_REGISTRIES|=https://x.example                |needs a name",
+                "OCI_REGISTRIES|docker.io=ftp://x.example         |invalid oci.registries endpoint \"ftp://x.example\"",
+                "OCI_REGISTRIES|docker.io=https://u:p@x.example   |invalid oci.registries endpoint",
+                "OCI_REGISTRIES|docker.io=                        |invalid oci.registries endpoint",
+                "OCI_REGISTRIES|a=https://x.example a=https://y.example|configured twice",
+                "OCI_REGISTRIES|a=https://x.example,https://x.example/|twice",
+                "OCI_DEFAULT_REGISTRY|quay.io                     |no registry is configured",
+                "OCI_HOSTED|Team                                  |not a repository-name prefix",
+                "OCI_HOSTED|a//b                                  |not a repository-name prefix",
+                "OCI_TAG_TTL|5 minutes                            |invalid oci.tagTtl",
+                "OCI_MAX_UPLOAD_SIZE|10 GiBs                      |unknown unit",
+                "OCI_MAX_UPLOAD_SIZE|0                            |must be more than 0",
+                "OCI_UPLOAD_EXPIRY|0s                             |must be more than 0",
+                "OCI_DELETE|maybe                                 |expected true or false",
+                "OCI_ANONYMOUS_PULL|2                             |expected true or false",
+                "OCI_USERS|/no/such/htpasswd                      |not found",
+            })
     void badValuesNameTheSettingAndTheSource(Setting setting, String value, String message) {
-        ConfigException e = assertThrows(ConfigException.class,
-                () -> ConfigLoader.load(flags(setting, value), Map.of(), null));
+        ConfigException e =
+                assertThrows(ConfigException.class, () -> ConfigLoader.load(flags(setting, value), Map.of(), null));
         assertTrue(e.getMessage().contains(message), e.getMessage());
-        assertTrue(e.getMessage().contains("flag " + setting.flag()) || e.getMessage().contains("(from flag"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("flag " + setting.flag())
+                        || e.getMessage().contains("(from flag"),
+                e.getMessage());
         assertFalse(e.getMessage().contains("\n"));
     }
 
     @Test
     void hostedPrefixUnderARegistryNameIsRefused() {
-        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(flags(
-                Setting.OCI_REGISTRIES, "ghcr.io=https://ghcr.io", Setting.OCI_HOSTED, "ghcr.io/me"), Map.of(), null));
+        ConfigException e = assertThrows(
+                ConfigException.class,
+                () -> ConfigLoader.load(
+                        flags(Setting.OCI_REGISTRIES, "ghcr.io=https://ghcr.io", Setting.OCI_HOSTED, "ghcr.io/me"),
+                        Map.of(),
+                        null));
         assertTrue(e.getMessage().contains("starts with the name of the mirrored registry ghcr.io"), e.getMessage());
     }
 
@@ -188,16 +238,28 @@ class RegistryConfigTest {
     void yamlMistakesNameFileAndLine() throws Exception {
         record Case(String yaml, String message) {}
         for (Case c : List.of(
-                new Case("oci:\n  registries:\n    docker.io:\n      endpoint: [https://x.example]\n", "ferry.yaml:4: unknown oci.registries setting \"endpoint\""),
-                new Case("oci:\n  registries:\n    docker.io: https://x.example\n", "ferry.yaml:3: oci.registries docker.io must be a mapping"),
-                new Case("oci:\n  registries: docker.io=https://x.example\n", "ferry.yaml:2: oci.registries must be a mapping"),
-                new Case("oci:\n  registries:\n    docker.io:\n      endpoints: [https://x.example]\n      password: ${NOPE}\n      username: u\n", "refers to ${NOPE}"),
-                new Case("oci:\n  registries:\n    docker.io:\n      username: u\n      password: p\n", "docker.io has no endpoints"),
-                new Case("oci:\n  registries:\n    docker.io:\n      endpoints: [https://x.example]\n      username: u\n", "needs both username and password"),
+                new Case(
+                        "oci:\n  registries:\n    docker.io:\n      endpoint: [https://x.example]\n",
+                        "ferry.yaml:4: unknown oci.registries setting \"endpoint\""),
+                new Case(
+                        "oci:\n  registries:\n    docker.io: https://x.example\n",
+                        "ferry.yaml:3: oci.registries docker.io must be a mapping"),
+                new Case(
+                        "oci:\n  registries: docker.io=https://x.example\n",
+                        "ferry.yaml:2: oci.registries must be a mapping"),
+                new Case(
+                        "oci:\n  registries:\n    docker.io:\n      endpoints: [https://x.example]\n      password: ${NOPE}\n      username: u\n",
+                        "refers to ${NOPE}"),
+                new Case(
+                        "oci:\n  registries:\n    docker.io:\n      username: u\n      password: p\n",
+                        "docker.io has no endpoints"),
+                new Case(
+                        "oci:\n  registries:\n    docker.io:\n      endpoints: [https://x.example]\n      username: u\n",
+                        "needs both username and password"),
                 new Case("oci:\n  hosted: [team, [x]]\n", "oci.hosted must be a list"),
                 new Case("oci:\n  bogus: 1\n", "unknown setting \"oci.bogus\""))) {
-            ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(Map.of(), Map.of(), yaml(c.yaml())),
-                    c.yaml());
+            ConfigException e = assertThrows(
+                    ConfigException.class, () -> ConfigLoader.load(Map.of(), Map.of(), yaml(c.yaml())), c.yaml());
             assertTrue(e.getMessage().contains(c.message()), c.yaml() + " -> " + e.getMessage());
         }
     }
@@ -205,22 +267,25 @@ class RegistryConfigTest {
     @Test
     void credentialsForAnUnconfiguredRegistryAreAnError() throws Exception {
         Path file = yaml("oci:\n  registries:\n    quay.io:\n      username: u\n      password: p\n");
-        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(
-                flags(Setting.OCI_REGISTRIES, "docker.io=https://x.example"), Map.of(), file));
+        ConfigException e = assertThrows(
+                ConfigException.class,
+                () -> ConfigLoader.load(flags(Setting.OCI_REGISTRIES, "docker.io=https://x.example"), Map.of(), file));
         assertTrue(e.getMessage().contains("quay.io has credentials but is not a configured registry"), e.getMessage());
     }
 
     @Test
     void offFromFlagEnvAndYamlHasNoEndpoints() throws Exception {
-        OciConfig flag = ConfigLoader.load(flags(Setting.OCI_REGISTRIES, "docker.io=off ghcr.io=https://ghcr.io"),
-                Map.of(), null).oci();
+        OciConfig flag = ConfigLoader.load(
+                        flags(Setting.OCI_REGISTRIES, "docker.io=off ghcr.io=https://ghcr.io"), Map.of(), null)
+                .oci();
         assertTrue(flag.registries().get(0).offline());
         assertEquals(List.of(), flag.registries().get(0).endpoints());
         assertFalse(flag.registries().get(1).offline());
         assertEquals("docker.io", flag.defaultRegistry());
         assertTrue(flag.toString().contains("docker.io=off"), flag.toString());
 
-        OciConfig env = ConfigLoader.load(Map.of(), Map.of("FERRY_REGISTRY", "docker.io=off"), null).oci();
+        OciConfig env = ConfigLoader.load(Map.of(), Map.of("FERRY_REGISTRY", "docker.io=off"), null)
+                .oci();
         assertTrue(env.registries().getFirst().offline());
 
         for (String endpoints : List.of("off", "[off]", "\"off\"")) {
@@ -232,17 +297,23 @@ class RegistryConfigTest {
         // The flag's off replaces the file's endpoints; the file's credentials would then be unused: an error.
         Path withCreds = yaml("oci:\n  registries:\n    docker.io:\n      endpoints: [https://x.example]\n"
                 + "      username: u\n      password: p\n");
-        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(
-                flags(Setting.OCI_REGISTRIES, "docker.io=off"), Map.of(), withCreds));
-        assertTrue(e.getMessage().contains("ferry.yaml:3: oci.registries docker.io has credentials but is off"), e.getMessage());
+        ConfigException e = assertThrows(
+                ConfigException.class,
+                () -> ConfigLoader.load(flags(Setting.OCI_REGISTRIES, "docker.io=off"), Map.of(), withCreds));
+        assertTrue(
+                e.getMessage().contains("ferry.yaml:3: oci.registries docker.io has credentials but is off"),
+                e.getMessage());
     }
 
     @Test
     void offMixedWithUrlsOrWithCredentialsIsRefused() throws Exception {
         for (String value : List.of("docker.io=off,https://x.example", "docker.io=https://x.example,off")) {
-            ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(
-                    flags(Setting.OCI_REGISTRIES, value), Map.of(), null));
-            assertTrue(e.getMessage().contains("lists off with endpoints") && e.getMessage().contains("docker.io=off"),
+            ConfigException e = assertThrows(
+                    ConfigException.class,
+                    () -> ConfigLoader.load(flags(Setting.OCI_REGISTRIES, value), Map.of(), null));
+            assertTrue(
+                    e.getMessage().contains("lists off with endpoints")
+                            && e.getMessage().contains("docker.io=off"),
                     e.getMessage());
         }
         Path mixed = yaml("oci:\n  registries:\n    docker.io:\n      endpoints: [off, https://x.example]\n");
@@ -253,9 +324,16 @@ class RegistryConfigTest {
         ConfigException c = assertThrows(ConfigException.class, () -> ConfigLoader.load(Map.of(), Map.of(), creds));
         assertTrue(c.getMessage().contains("docker.io has credentials but is off"), c.getMessage());
 
-        ConfigException env = assertThrows(ConfigException.class, () -> ConfigLoader.load(
-                flags(Setting.OCI_REGISTRIES, "docker.io=off"), Map.of("FERRY_REGISTRY_DOCKER_IO_TOKEN", "t"), null));
-        assertTrue(env.getMessage().contains("env FERRY_REGISTRY_DOCKER_IO_*: oci.registries docker.io has credentials but is off"),
+        ConfigException env = assertThrows(
+                ConfigException.class,
+                () -> ConfigLoader.load(
+                        flags(Setting.OCI_REGISTRIES, "docker.io=off"),
+                        Map.of("FERRY_REGISTRY_DOCKER_IO_TOKEN", "t"),
+                        null));
+        assertTrue(
+                env.getMessage()
+                        .contains(
+                                "env FERRY_REGISTRY_DOCKER_IO_*: oci.registries docker.io has credentials but is off"),
                 env.getMessage());
     }
 

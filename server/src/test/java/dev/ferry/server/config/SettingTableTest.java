@@ -23,7 +23,11 @@ class SettingTableTest {
     void theDocsTableDocumentsEverySetting() throws Exception {
         List<List<String>> rows = rows(Path.of("..", "docs", "configuration.md"));
         for (Setting s : Setting.values()) {
-            assertEquals(1, rows.stream().filter(r -> r.get(1).equals("`" + s.key() + "`")).count(),
+            assertEquals(
+                    1,
+                    rows.stream()
+                            .filter(r -> r.get(1).equals("`" + s.key() + "`"))
+                            .count(),
                     "one row for " + s.key() + " in docs/configuration.md");
         }
     }
@@ -41,10 +45,15 @@ class SettingTableTest {
                         }
                         String where = doc.getFileName() + " " + s.key() + ": ";
                         String negatable = s.flag().replace("--", "--[no-]");
-                        assertTrue(row.stream().anyMatch(c -> c.startsWith("`" + s.flag()) || c.startsWith("`" + negatable)),
+                        assertTrue(
+                                row.stream()
+                                        .anyMatch(c -> c.startsWith("`" + s.flag()) || c.startsWith("`" + negatable)),
                                 where + "flag " + s.flag());
-                        assertTrue(row.stream().anyMatch(c -> c.startsWith("`" + s.env() + "`")), where + "variable " + s.env());
-                        assertTrue(row.stream().anyMatch(c -> c.replace("`", "").equals(s.shownDefault())),
+                        assertTrue(
+                                row.stream().anyMatch(c -> c.startsWith("`" + s.env() + "`")),
+                                where + "variable " + s.env());
+                        assertTrue(
+                                row.stream().anyMatch(c -> c.replace("`", "").equals(s.shownDefault())),
                                 where + "default " + s.shownDefault() + " in " + row);
                         checked++;
                     }
@@ -56,15 +65,19 @@ class SettingTableTest {
 
     /** A Markdown file's table rows, cut into cells (stripped, with \| read as |). */
     private static List<List<String>> rows(Path doc) throws Exception {
-        return Files.readAllLines(doc).stream().filter(l -> l.startsWith("| "))
-                .map(l -> Arrays.stream(l.split("(?<!\\\\)\\|", -1)).map(c -> c.replace("\\|", "|").strip()).toList())
+        return Files.readAllLines(doc).stream()
+                .filter(l -> l.startsWith("| "))
+                .map(l -> Arrays.stream(l.split("(?<!\\\\)\\|", -1))
+                        .map(c -> c.replace("\\|", "|").strip())
+                        .toList())
                 .toList();
     }
 
     /** Every component of the YAML binding is a setting of the table and every setting has one, at its key. */
     @Test
     void theYamlShapeHasExactlyTheTablesKeys() {
-        Set<String> table = Arrays.stream(Setting.values()).map(Setting::key).collect(Collectors.toCollection(TreeSet::new));
+        Set<String> table =
+                Arrays.stream(Setting.values()).map(Setting::key).collect(Collectors.toCollection(TreeSet::new));
         Set<String> shape = new TreeSet<>();
         keys(ConfigFile.class, "", shape);
         assertEquals(table, shape);
@@ -82,7 +95,8 @@ class SettingTableTest {
             } else if (c.getType().isRecord()) {
                 keys(c.getType(), key + ".", out);
             } else {
-                assertTrue(Set.of("upstreams", "bundles.sync").contains(key),
+                assertTrue(
+                        Set.of("upstreams", "bundles.sync").contains(key),
                         key + " is neither a setting, a group of settings nor a list only the file has");
             }
         }

@@ -73,8 +73,10 @@ class UpstreamConfigTest {
     @Test
     void flagsAndEnvironmentOverrideTheFile() throws Exception {
         Path file = yaml("upstream:\n  breaker:\n    failures: 7\n");
-        FerryConfig c = ConfigLoader.load(Map.of(Setting.UPSTREAM_BREAKER_FAILURES, "9"),
-                Map.of("FERRY_UPSTREAM_STRATEGY", "weighted", "FERRY_ADMIN_TOKEN", "t"), file);
+        FerryConfig c = ConfigLoader.load(
+                Map.of(Setting.UPSTREAM_BREAKER_FAILURES, "9"),
+                Map.of("FERRY_UPSTREAM_STRATEGY", "weighted", "FERRY_ADMIN_TOKEN", "t"),
+                file);
         assertEquals(9, c.upstreamPool().breaker().consecutiveFailures());
         assertEquals(Strategy.WEIGHTED, c.upstreamPool().strategy());
         assertEquals("t", c.adminToken());
@@ -88,22 +90,36 @@ class UpstreamConfigTest {
     void mistakesAreRefusedWithFileAndLine() throws Exception {
         String list = "go:\n  upstream: https://a.example|https://b.example\n";
         String[][] cases = {
-                {list + "upstreams:\n  - url: https://x.example\n", ":4: upstreams url https://x.example is not in go.upstream"},
-                {list + "upstreams:\n  - url: https://a.example\n    bearerToken: ${NOPE}\n", "refers to ${NOPE}, which is not set"},
-                {list + "upstreams:\n  - url: https://a.example\n    weight: 0\n", "invalid weight"},
-                {list + "upstreams:\n  - url: https://a.example\n    colour: red\n", "unknown upstreams setting \"colour\""},
-                {list + "upstreams:\n  - url: https://a.example\n    username: u\n", "needs both username and password"},
-                {list + "upstreams:\n  - url: https://a.example\n    bearerToken: t\n    username: u\n    password: p\n", "use one"},
-                {list + "upstreams:\n  - url: https://a.example\n  - url: https://a.example/\n", "twice"},
-                {list + "upstreams:\n  - url: https://a.example\n    firstByteTimeout: 0\n", "invalid upstreams firstByteTimeout"},
-                {"upstream:\n  strategy: random\n", "expected failover or weighted"},
-                {"upstream:\n  breaker:\n    errorRate: 1.5\n", "at most 1"},
-                {"upstream:\n  breaker:\n    coolDown: 10m\n", "upstream.breaker.maxCoolDown"},
-                {"upstream:\n  stallFloor: 1 furlong\n", "unknown unit"},
-                {"upstream:\n  retry:\n    attempts: 0\n", "at least 1"},
+            {
+                list + "upstreams:\n  - url: https://x.example\n",
+                ":4: upstreams url https://x.example is not in go.upstream"
+            },
+            {
+                list + "upstreams:\n  - url: https://a.example\n    bearerToken: ${NOPE}\n",
+                "refers to ${NOPE}, which is not set"
+            },
+            {list + "upstreams:\n  - url: https://a.example\n    weight: 0\n", "invalid weight"},
+            {list + "upstreams:\n  - url: https://a.example\n    colour: red\n", "unknown upstreams setting \"colour\""
+            },
+            {list + "upstreams:\n  - url: https://a.example\n    username: u\n", "needs both username and password"},
+            {
+                list + "upstreams:\n  - url: https://a.example\n    bearerToken: t\n    username: u\n    password: p\n",
+                "use one"
+            },
+            {list + "upstreams:\n  - url: https://a.example\n  - url: https://a.example/\n", "twice"},
+            {
+                list + "upstreams:\n  - url: https://a.example\n    firstByteTimeout: 0\n",
+                "invalid upstreams firstByteTimeout"
+            },
+            {"upstream:\n  strategy: random\n", "expected failover or weighted"},
+            {"upstream:\n  breaker:\n    errorRate: 1.5\n", "at most 1"},
+            {"upstream:\n  breaker:\n    coolDown: 10m\n", "upstream.breaker.maxCoolDown"},
+            {"upstream:\n  stallFloor: 1 furlong\n", "unknown unit"},
+            {"upstream:\n  retry:\n    attempts: 0\n", "at least 1"},
         };
         for (String[] c : cases) {
-            ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(Map.of(), Map.of(), yaml(c[0])), c[0]);
+            ConfigException e =
+                    assertThrows(ConfigException.class, () -> ConfigLoader.load(Map.of(), Map.of(), yaml(c[0])), c[0]);
             assertTrue(e.getMessage().contains(c[1]), c[0] + " -> " + e.getMessage());
         }
     }

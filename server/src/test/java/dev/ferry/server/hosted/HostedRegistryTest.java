@@ -61,6 +61,7 @@ class HostedRegistryTest {
 
     @TempDir
     Path dir;
+
     ContentStore store;
     MutableClock clock = new MutableClock();
     HostedRegistry registry;
@@ -79,7 +80,8 @@ class HostedRegistryTest {
     }
 
     HostedRegistry open(long maxUploadSize, boolean deleteEnabled) throws IOException {
-        return new HostedRegistry(store, new HostedSettings(uploads, maxUploadSize, Duration.ofHours(1), deleteEnabled), clock);
+        return new HostedRegistry(
+                store, new HostedSettings(uploads, maxUploadSize, Duration.ofHours(1), deleteEnabled), clock);
     }
 
     // ---------------------------------------------------------------- blobs
@@ -116,7 +118,8 @@ class HostedRegistryTest {
         assertError(OciErrorCode.DIGEST_INVALID, registry.startUpload(REPO, claimed, in(bytes), bytes.length));
         assertError(OciErrorCode.BLOB_UNKNOWN, registry.blob(REPO, claimed, true, null));
         assertTrue(store.resolve(OciStoreNames.blob(claimed)).isEmpty());
-        assertTrue(store.object(dev.ferry.storage.Sha256.ofHex(digest(bytes).hex())).isEmpty());
+        assertTrue(store.object(dev.ferry.storage.Sha256.ofHex(digest(bytes).hex()))
+                .isEmpty());
         assertEquals(List.of(), registry.repositories());
     }
 
@@ -125,17 +128,23 @@ class HostedRegistryTest {
         byte[] all = bytes(30, 3);
         String uuid = started(registry.startUpload(REPO, null, InputStream.nullInputStream(), 0));
 
-        assertEquals(new OciAnswer.UploadProgress(uuid, 10, false), registry.appendChunk(REPO, uuid, "0-9", slice(all, 0, 10), 10));
+        assertEquals(
+                new OciAnswer.UploadProgress(uuid, 10, false),
+                registry.appendChunk(REPO, uuid, "0-9", slice(all, 0, 10), 10));
         assertError(OciErrorCode.RANGE_INVALID, registry.appendChunk(REPO, uuid, "20-29", slice(all, 20, 30), 10));
         assertError(OciErrorCode.RANGE_INVALID, registry.appendChunk(REPO, uuid, "0-9", slice(all, 0, 10), 10));
-        assertError(OciErrorCode.RANGE_INVALID, registry.appendChunk(REPO, uuid, "bytes=10-19", slice(all, 10, 20), 10));
+        assertError(
+                OciErrorCode.RANGE_INVALID, registry.appendChunk(REPO, uuid, "bytes=10-19", slice(all, 10, 20), 10));
         assertEquals(new OciAnswer.UploadProgress(uuid, 10, true), registry.uploadStatus(REPO, uuid));
         assertEquals(10, Files.size(uploads.resolve(uuid + ".data")));
 
         // A streamed PATCH (no Content-Range, no length) appends; the PUT brings the last bytes.
-        assertEquals(new OciAnswer.UploadProgress(uuid, 20, false), registry.appendChunk(REPO, uuid, null, slice(all, 10, 20), -1));
+        assertEquals(
+                new OciAnswer.UploadProgress(uuid, 20, false),
+                registry.appendChunk(REPO, uuid, null, slice(all, 10, 20), -1));
         Digest d = digest(all);
-        assertEquals(new OciAnswer.Created(d, false, null), registry.finishUpload(REPO, uuid, d, slice(all, 20, 30), 10));
+        assertEquals(
+                new OciAnswer.Created(d, false, null), registry.finishUpload(REPO, uuid, d, slice(all, 20, 30), 10));
         assertArrayEquals(all, read(content(registry.blob(REPO, d, false, null))));
         assertError(OciErrorCode.BLOB_UPLOAD_UNKNOWN, registry.uploadStatus(REPO, uuid));
         assertEquals(List.of(), files(uploads));
@@ -144,11 +153,13 @@ class HostedRegistryTest {
     @Test
     void postWithBodyStartsTheSessionWithItAndPutWithoutBodyFinishes() throws IOException {
         byte[] all = bytes(42, 4);
-        OciAnswer.UploadProgress p = assertInstanceOf(OciAnswer.UploadProgress.class,
-                registry.startUpload(REPO, null, in(all), all.length));
+        OciAnswer.UploadProgress p =
+                assertInstanceOf(OciAnswer.UploadProgress.class, registry.startUpload(REPO, null, in(all), all.length));
         assertEquals(42, p.offset());
         Digest d = digest(all);
-        assertEquals(new OciAnswer.Created(d, false, null), registry.finishUpload(REPO, p.uuid(), d, InputStream.nullInputStream(), 0));
+        assertEquals(
+                new OciAnswer.Created(d, false, null),
+                registry.finishUpload(REPO, p.uuid(), d, InputStream.nullInputStream(), 0));
         assertArrayEquals(all, read(content(registry.blob(REPO, d, false, null))));
     }
 
@@ -169,7 +180,10 @@ class HostedRegistryTest {
         // The body ends before its announced length (a client that went away): nothing kept.
         assertError(OciErrorCode.SIZE_INVALID, registry.appendChunk(REPO, uuid, "0-9", in(bytes(4, 5)), 10));
         assertError(OciErrorCode.SIZE_INVALID, registry.appendChunk(REPO, uuid, null, in(bytes(4, 5)), 10));
-        assertEquals(0, assertInstanceOf(OciAnswer.UploadProgress.class, registry.uploadStatus(REPO, uuid)).offset());
+        assertEquals(
+                0,
+                assertInstanceOf(OciAnswer.UploadProgress.class, registry.uploadStatus(REPO, uuid))
+                        .offset());
         assertEquals(0, Files.size(uploads.resolve(uuid + ".data")));
     }
 
@@ -183,18 +197,25 @@ class HostedRegistryTest {
         assertTrue(store.resolve(OciStoreNames.blob(d)).isEmpty());
 
         String uuid = started(registry.startUpload(REPO, null, null, 0));
-        assertEquals(new OciAnswer.UploadProgress(uuid, 6, false), registry.appendChunk(REPO, uuid, "0-5", slice(eleven, 0, 6), 6));
+        assertEquals(
+                new OciAnswer.UploadProgress(uuid, 6, false),
+                registry.appendChunk(REPO, uuid, "0-5", slice(eleven, 0, 6), 6));
         assertError(OciErrorCode.SIZE_TOO_LARGE, registry.appendChunk(REPO, uuid, "6-10", slice(eleven, 6, 11), 5));
         assertError(OciErrorCode.SIZE_TOO_LARGE, registry.appendChunk(REPO, uuid, null, slice(eleven, 6, 11), -1));
         assertError(OciErrorCode.SIZE_TOO_LARGE, registry.finishUpload(REPO, uuid, d, slice(eleven, 6, 11), -1));
         assertEquals(6, Files.size(uploads.resolve(uuid + ".data")));
-        assertEquals(6, assertInstanceOf(OciAnswer.UploadProgress.class, registry.uploadStatus(REPO, uuid)).offset());
+        assertEquals(
+                6,
+                assertInstanceOf(OciAnswer.UploadProgress.class, registry.uploadStatus(REPO, uuid))
+                        .offset());
     }
 
     @Test
     void emptyBlobsUploadMonolithicallyAndThroughASession() throws IOException {
         Digest empty = digest(new byte[0]);
-        assertEquals(new OciAnswer.Created(empty, false, null), registry.startUpload(REPO, empty, InputStream.nullInputStream(), 0));
+        assertEquals(
+                new OciAnswer.Created(empty, false, null),
+                registry.startUpload(REPO, empty, InputStream.nullInputStream(), 0));
         OciAnswer.Content c = content(registry.blob(REPO, empty, false, null));
         assertEquals(0, c.size());
         assertArrayEquals(new byte[0], read(c));
@@ -220,7 +241,8 @@ class HostedRegistryTest {
         assertError(OciErrorCode.DIGEST_INVALID, registry.finishUpload(REPO, uuid, wrong, null, 0));
         assertError(OciErrorCode.BLOB_UNKNOWN, registry.blob(REPO, wrong, true, null));
         assertError(OciErrorCode.BLOB_UNKNOWN, registry.blob(REPO, digest(all), true, null));
-        assertTrue(store.object(dev.ferry.storage.Sha256.ofHex(digest(all).hex())).isEmpty());
+        assertTrue(
+                store.object(dev.ferry.storage.Sha256.ofHex(digest(all).hex())).isEmpty());
         assertError(OciErrorCode.BLOB_UPLOAD_UNKNOWN, registry.uploadStatus(REPO, uuid));
         assertEquals(List.of(), files(uploads));
     }
@@ -228,12 +250,14 @@ class HostedRegistryTest {
     @Test
     void sha512DigestsAreCheckedAndServed() throws Exception {
         byte[] bytes = bytes(70, 9);
-        Digest d = Digest.parse("sha512:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-512").digest(bytes)));
+        Digest d = Digest.parse("sha512:"
+                + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-512").digest(bytes)));
         assertEquals(new OciAnswer.Created(d, false, null), registry.startUpload(REPO, d, in(bytes), bytes.length));
         assertArrayEquals(bytes, read(content(registry.blob(REPO, d, false, null))));
 
         String uuid = started(registry.startUpload(REPO, null, null, 0));
-        Digest wrong = Digest.parse("sha512:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-512").digest(bytes(70, 10))));
+        Digest wrong = Digest.parse("sha512:"
+                + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-512").digest(bytes(70, 10))));
         assertError(OciErrorCode.DIGEST_INVALID, registry.finishUpload(REPO, uuid, wrong, in(bytes), 70));
         assertError(OciErrorCode.BLOB_UNKNOWN, registry.blob(REPO, wrong, true, null));
     }
@@ -269,9 +293,12 @@ class HostedRegistryTest {
 
         HostedRegistry reopened = open(1 << 20, true);
         assertEquals(new OciAnswer.UploadProgress(uuid, 20, true), reopened.uploadStatus(REPO, uuid));
-        assertEquals(new OciAnswer.UploadProgress(uuid, 30, false), reopened.appendChunk(REPO, uuid, "20-29", slice(all, 20, 30), 10));
+        assertEquals(
+                new OciAnswer.UploadProgress(uuid, 30, false),
+                reopened.appendChunk(REPO, uuid, "20-29", slice(all, 20, 30), 10));
         Digest d = digest(all);
-        assertEquals(new OciAnswer.Created(d, false, null), reopened.finishUpload(REPO, uuid, d, slice(all, 30, 40), 10));
+        assertEquals(
+                new OciAnswer.Created(d, false, null), reopened.finishUpload(REPO, uuid, d, slice(all, 30, 40), 10));
         assertArrayEquals(all, read(content(reopened.blob(REPO, d, false, null))));
     }
 
@@ -287,7 +314,8 @@ class HostedRegistryTest {
         assertEquals(new OciAnswer.UploadProgress(uuid, 10, true), reopened.uploadStatus(REPO, uuid));
         assertEquals(10, Files.size(uploads.resolve(uuid + ".data")));
         Digest d = digest(all);
-        assertEquals(new OciAnswer.Created(d, false, null), reopened.finishUpload(REPO, uuid, d, slice(all, 10, 20), 10));
+        assertEquals(
+                new OciAnswer.Created(d, false, null), reopened.finishUpload(REPO, uuid, d, slice(all, 10, 20), 10));
     }
 
     @Test
@@ -336,12 +364,15 @@ class HostedRegistryTest {
 
         RepositoryName third = RepositoryName.parse("third");
         // Not from a repository that lacks it, and not without from (no automatic discovery across repositories).
-        OciAnswer.UploadProgress p = assertInstanceOf(OciAnswer.UploadProgress.class, registry.mount(third, d, RepositoryName.parse("empty")));
+        OciAnswer.UploadProgress p = assertInstanceOf(
+                OciAnswer.UploadProgress.class, registry.mount(third, d, RepositoryName.parse("empty")));
         assertEquals(0, p.offset());
         assertInstanceOf(OciAnswer.UploadProgress.class, registry.mount(third, d, null));
         assertError(OciErrorCode.BLOB_UNKNOWN, registry.blob(third, d, true, null));
         // The session a refused mount starts is a real one.
-        assertEquals(new OciAnswer.Created(d, false, null), registry.finishUpload(third, p.uuid(), d, in(bytes), bytes.length));
+        assertEquals(
+                new OciAnswer.Created(d, false, null),
+                registry.finishUpload(third, p.uuid(), d, in(bytes), bytes.length));
     }
 
     // ---------------------------------------------------------------- manifests
@@ -367,13 +398,18 @@ class HostedRegistryTest {
         assertError(OciErrorCode.MANIFEST_UNKNOWN, registry.manifest(REPO, Reference.parse("v2"), false));
         assertError(OciErrorCode.MANIFEST_UNKNOWN, registry.manifest(OTHER, new Reference.ByDigest(d), false));
         // A blob is not a manifest.
-        assertError(OciErrorCode.MANIFEST_UNKNOWN, registry.manifest(REPO, new Reference.ByDigest(image.config), false));
+        assertError(
+                OciErrorCode.MANIFEST_UNKNOWN, registry.manifest(REPO, new Reference.ByDigest(image.config), false));
         assertEquals(new OciAnswer.TagList(REPO.value(), List.of("v1"), null), registry.tags(REPO, -1, null));
 
         // By digest: the bytes must hash to it.
-        assertEquals(new OciAnswer.Created(d, true, null), registry.putManifest(REPO, new Reference.ByDigest(d), null, in(m), m.length));
+        assertEquals(
+                new OciAnswer.Created(d, true, null),
+                registry.putManifest(REPO, new Reference.ByDigest(d), null, in(m), m.length));
         Digest other = digest(bytes(5, 1));
-        assertError(OciErrorCode.DIGEST_INVALID, registry.putManifest(REPO, new Reference.ByDigest(other), MediaTypes.OCI_MANIFEST, in(m), m.length));
+        assertError(
+                OciErrorCode.DIGEST_INVALID,
+                registry.putManifest(REPO, new Reference.ByDigest(other), MediaTypes.OCI_MANIFEST, in(m), m.length));
         assertError(OciErrorCode.MANIFEST_UNKNOWN, registry.manifest(REPO, new Reference.ByDigest(other), true));
     }
 
@@ -382,26 +418,39 @@ class HostedRegistryTest {
         byte[] config = "{\"architecture\":\"amd64\",\"os\":\"linux\"}".getBytes(StandardCharsets.UTF_8);
         push(REPO, config);
         byte[] layer = bytes(64, 18);
-        byte[] m = manifest(descriptor(CONFIG_TYPE, config), List.of(descriptor(LAYER_TYPE, layer)), null, null, Map.of());
-        assertError(OciErrorCode.MANIFEST_BLOB_UNKNOWN, registry.putManifest(REPO, Reference.parse("v1"), MediaTypes.OCI_MANIFEST, in(m), m.length));
+        byte[] m =
+                manifest(descriptor(CONFIG_TYPE, config), List.of(descriptor(LAYER_TYPE, layer)), null, null, Map.of());
+        assertError(
+                OciErrorCode.MANIFEST_BLOB_UNKNOWN,
+                registry.putManifest(REPO, Reference.parse("v1"), MediaTypes.OCI_MANIFEST, in(m), m.length));
         assertError(OciErrorCode.MANIFEST_UNKNOWN, registry.manifest(REPO, Reference.parse("v1"), true));
         assertTrue(store.resolve(OciStoreNames.blob(digest(m))).isEmpty());
         // A blob in another repository does not count.
         push(OTHER, layer);
-        assertError(OciErrorCode.MANIFEST_BLOB_UNKNOWN, registry.putManifest(REPO, Reference.parse("v1"), MediaTypes.OCI_MANIFEST, in(m), m.length));
+        assertError(
+                OciErrorCode.MANIFEST_BLOB_UNKNOWN,
+                registry.putManifest(REPO, Reference.parse("v1"), MediaTypes.OCI_MANIFEST, in(m), m.length));
         push(REPO, layer);
-        assertEquals(new OciAnswer.Created(digest(m), true, null),
+        assertEquals(
+                new OciAnswer.Created(digest(m), true, null),
                 registry.putManifest(REPO, Reference.parse("v1"), MediaTypes.OCI_MANIFEST, in(m), m.length));
     }
 
     @Test
     void badManifestsAreRefused() {
         byte[] junk = "blablabla".getBytes(StandardCharsets.UTF_8);
-        assertError(OciErrorCode.MANIFEST_INVALID, registry.putManifest(REPO, Reference.parse("v1"), MediaTypes.OCI_MANIFEST, in(junk), junk.length));
+        assertError(
+                OciErrorCode.MANIFEST_INVALID,
+                registry.putManifest(REPO, Reference.parse("v1"), MediaTypes.OCI_MANIFEST, in(junk), junk.length));
         byte[] huge = new byte[dev.ferry.protocols.oci.Manifest.MAX_SIZE + 1];
-        assertError(OciErrorCode.SIZE_TOO_LARGE, registry.putManifest(REPO, Reference.parse("v1"), MediaTypes.OCI_MANIFEST, in(huge), huge.length));
-        assertError(OciErrorCode.SIZE_TOO_LARGE, registry.putManifest(REPO, Reference.parse("v1"), MediaTypes.OCI_MANIFEST, in(huge), -1));
-        assertEquals(new OciAnswer.Error(OciErrorCode.SIZE_TOO_LARGE, "a manifest may have at most 4194304 bytes"),
+        assertError(
+                OciErrorCode.SIZE_TOO_LARGE,
+                registry.putManifest(REPO, Reference.parse("v1"), MediaTypes.OCI_MANIFEST, in(huge), huge.length));
+        assertError(
+                OciErrorCode.SIZE_TOO_LARGE,
+                registry.putManifest(REPO, Reference.parse("v1"), MediaTypes.OCI_MANIFEST, in(huge), -1));
+        assertEquals(
+                new OciAnswer.Error(OciErrorCode.SIZE_TOO_LARGE, "a manifest may have at most 4194304 bytes"),
                 registry.putManifest(REPO, Reference.parse("v1"), MediaTypes.OCI_MANIFEST, in(huge), -1));
         assertEquals(List.of(), registry.repositories());
     }
@@ -411,17 +460,33 @@ class HostedRegistryTest {
         Image image = image(REPO, 2);
         Digest child = digest(image.manifest);
         ObjectNode index = JSON.createObjectNode().put("schemaVersion", 2).put("mediaType", MediaTypes.OCI_INDEX);
-        index.putArray("manifests").add(JSON.createObjectNode().put("mediaType", MediaTypes.OCI_MANIFEST)
-                .put("digest", child.toString()).put("size", image.manifest.length));
+        index.putArray("manifests")
+                .add(JSON.createObjectNode()
+                        .put("mediaType", MediaTypes.OCI_MANIFEST)
+                        .put("digest", child.toString())
+                        .put("size", image.manifest.length));
         byte[] ix = JSON.writeValueAsBytes(index);
-        assertError(OciErrorCode.MANIFEST_BLOB_UNKNOWN, registry.putManifest(REPO, Reference.parse("multi"), MediaTypes.OCI_INDEX, in(ix), ix.length));
-
-        registry.putManifest(REPO, new Reference.ByDigest(child), MediaTypes.OCI_MANIFEST, in(image.manifest), image.manifest.length);
-        assertEquals(new OciAnswer.Created(digest(ix), true, null),
+        assertError(
+                OciErrorCode.MANIFEST_BLOB_UNKNOWN,
                 registry.putManifest(REPO, Reference.parse("multi"), MediaTypes.OCI_INDEX, in(ix), ix.length));
-        assertEquals(MediaTypes.OCI_INDEX, content(registry.manifest(REPO, Reference.parse("multi"), true)).mediaType());
+
+        registry.putManifest(
+                REPO,
+                new Reference.ByDigest(child),
+                MediaTypes.OCI_MANIFEST,
+                in(image.manifest),
+                image.manifest.length);
+        assertEquals(
+                new OciAnswer.Created(digest(ix), true, null),
+                registry.putManifest(REPO, Reference.parse("multi"), MediaTypes.OCI_INDEX, in(ix), ix.length));
+        assertEquals(
+                MediaTypes.OCI_INDEX,
+                content(registry.manifest(REPO, Reference.parse("multi"), true)).mediaType());
         // Pushed by digest only: no tag.
-        assertEquals(List.of("multi"), assertInstanceOf(OciAnswer.TagList.class, registry.tags(REPO, -1, null)).tags());
+        assertEquals(
+                List.of("multi"),
+                assertInstanceOf(OciAnswer.TagList.class, registry.tags(REPO, -1, null))
+                        .tags());
     }
 
     @Test
@@ -433,7 +498,8 @@ class HostedRegistryTest {
             registry.putManifest(REPO, Reference.parse(tag), MediaTypes.OCI_MANIFEST, in(m), m.length);
         }
         Image second = image(REPO, 4);
-        registry.putManifest(REPO, Reference.parse("c"), MediaTypes.OCI_MANIFEST, in(second.manifest), second.manifest.length);
+        registry.putManifest(
+                REPO, Reference.parse("c"), MediaTypes.OCI_MANIFEST, in(second.manifest), second.manifest.length);
 
         assertEquals(new OciAnswer.Accepted(), registry.deleteManifest(REPO, Reference.parse("a")));
         assertError(OciErrorCode.MANIFEST_UNKNOWN, registry.manifest(REPO, Reference.parse("a"), true));
@@ -444,7 +510,10 @@ class HostedRegistryTest {
         assertEquals(new OciAnswer.Accepted(), registry.deleteManifest(REPO, new Reference.ByDigest(d)));
         assertError(OciErrorCode.MANIFEST_UNKNOWN, registry.manifest(REPO, Reference.parse("b"), true));
         assertError(OciErrorCode.MANIFEST_UNKNOWN, registry.manifest(REPO, new Reference.ByDigest(d), true));
-        assertEquals(List.of("c"), assertInstanceOf(OciAnswer.TagList.class, registry.tags(REPO, -1, null)).tags());
+        assertEquals(
+                List.of("c"),
+                assertInstanceOf(OciAnswer.TagList.class, registry.tags(REPO, -1, null))
+                        .tags());
         assertError(OciErrorCode.MANIFEST_UNKNOWN, registry.deleteManifest(REPO, new Reference.ByDigest(d)));
         // A blob's digest is not a manifest to delete.
         assertError(OciErrorCode.MANIFEST_UNKNOWN, registry.deleteManifest(REPO, new Reference.ByDigest(image.config)));
@@ -469,8 +538,10 @@ class HostedRegistryTest {
         assertTrue(store.isPinned(object), "pushed content is never evicted");
         assertEquals(new OciAnswer.Created(d, false, null), registry.mount(OTHER, d, REPO));
         Image image = image(REPO, 5);
-        registry.putManifest(REPO, Reference.parse("v1"), MediaTypes.OCI_MANIFEST, in(image.manifest), image.manifest.length);
-        dev.ferry.storage.Sha256 manifest = dev.ferry.storage.Sha256.ofHex(digest(image.manifest).hex());
+        registry.putManifest(
+                REPO, Reference.parse("v1"), MediaTypes.OCI_MANIFEST, in(image.manifest), image.manifest.length);
+        dev.ferry.storage.Sha256 manifest =
+                dev.ferry.storage.Sha256.ofHex(digest(image.manifest).hex());
         assertTrue(store.isPinned(manifest));
         assertTrue(store.isPinned(dev.ferry.storage.Sha256.ofHex(image.config.hex())));
         List<String> sets = new java.util.ArrayList<>();
@@ -504,10 +575,13 @@ class HostedRegistryTest {
     void deletesCanBeSwitchedOff() throws IOException {
         registry = open(1 << 20, false);
         Image image = image(REPO, 5);
-        registry.putManifest(REPO, Reference.parse("v1"), MediaTypes.OCI_MANIFEST, in(image.manifest), image.manifest.length);
+        registry.putManifest(
+                REPO, Reference.parse("v1"), MediaTypes.OCI_MANIFEST, in(image.manifest), image.manifest.length);
         assertError(OciErrorCode.UNSUPPORTED, registry.deleteBlob(REPO, image.config));
         assertError(OciErrorCode.UNSUPPORTED, registry.deleteManifest(REPO, Reference.parse("v1")));
-        assertError(OciErrorCode.UNSUPPORTED, registry.deleteManifest(REPO, new Reference.ByDigest(digest(image.manifest))));
+        assertError(
+                OciErrorCode.UNSUPPORTED,
+                registry.deleteManifest(REPO, new Reference.ByDigest(digest(image.manifest))));
         content(registry.manifest(REPO, Reference.parse("v1"), true));
         content(registry.blob(REPO, image.config, true, null));
     }
@@ -519,13 +593,19 @@ class HostedRegistryTest {
         Image image = image(REPO, 6);
         List<String> tags = List.of("v2", "A", "v10", "latest", "v1");
         for (String tag : tags) {
-            registry.putManifest(REPO, Reference.parse(tag), MediaTypes.OCI_MANIFEST, in(image.manifest), image.manifest.length);
+            registry.putManifest(
+                    REPO, Reference.parse(tag), MediaTypes.OCI_MANIFEST, in(image.manifest), image.manifest.length);
         }
-        assertEquals(new OciAnswer.TagList(REPO.value(), List.of("A", "latest", "v1", "v10", "v2"), null), registry.tags(REPO, -1, null));
-        assertEquals(new OciAnswer.TagList(REPO.value(), List.of("A", "latest"), "latest"), registry.tags(REPO, 2, null));
-        assertEquals(new OciAnswer.TagList(REPO.value(), List.of("v1", "v10"), "v10"), registry.tags(REPO, 2, "latest"));
+        assertEquals(
+                new OciAnswer.TagList(REPO.value(), List.of("A", "latest", "v1", "v10", "v2"), null),
+                registry.tags(REPO, -1, null));
+        assertEquals(
+                new OciAnswer.TagList(REPO.value(), List.of("A", "latest"), "latest"), registry.tags(REPO, 2, null));
+        assertEquals(
+                new OciAnswer.TagList(REPO.value(), List.of("v1", "v10"), "v10"), registry.tags(REPO, 2, "latest"));
         assertEquals(new OciAnswer.TagList(REPO.value(), List.of("v2"), null), registry.tags(REPO, 2, "v10"));
-        assertEquals(new OciAnswer.TagList(REPO.value(), List.of("v1", "v10", "v2"), null), registry.tags(REPO, 3, "m"));
+        assertEquals(
+                new OciAnswer.TagList(REPO.value(), List.of("v1", "v10", "v2"), null), registry.tags(REPO, 3, "m"));
         assertEquals(new OciAnswer.TagList(REPO.value(), List.of(), null), registry.tags(REPO, 2, "v2"));
         assertEquals(new OciAnswer.TagList(REPO.value(), List.of(), null), registry.tags(REPO, 0, null));
         assertError(OciErrorCode.NAME_UNKNOWN, registry.tags(OTHER, -1, null));
@@ -535,26 +615,43 @@ class HostedRegistryTest {
     void referrersListThePushedDescriptorsAndFilterByArtifactType() throws IOException {
         Image subjectImage = image(REPO, 7);
         Digest subject = digest(subjectImage.manifest);
-        ObjectNode subjectDescriptor = JSON.createObjectNode().put("mediaType", MediaTypes.OCI_MANIFEST)
-                .put("digest", subject.toString()).put("size", subjectImage.manifest.length);
+        ObjectNode subjectDescriptor = JSON.createObjectNode()
+                .put("mediaType", MediaTypes.OCI_MANIFEST)
+                .put("digest", subject.toString())
+                .put("size", subjectImage.manifest.length);
         byte[] emptyJson = "{}".getBytes(StandardCharsets.UTF_8);
         push(REPO, emptyJson);
         byte[] sig = bytes(30, 20);
         push(REPO, sig);
 
         // Before the subject exists: config media type as the artifact type.
-        byte[] a = manifest(descriptor("application/vnd.example.sbom", emptyJson), List.of(descriptor(LAYER_TYPE, sig)),
-                subjectDescriptor, null, Map.of("note", "a"));
+        byte[] a = manifest(
+                descriptor("application/vnd.example.sbom", emptyJson),
+                List.of(descriptor(LAYER_TYPE, sig)),
+                subjectDescriptor,
+                null,
+                Map.of("note", "a"));
         Digest da = digest(a);
-        assertEquals(new OciAnswer.Created(da, true, subject),
+        assertEquals(
+                new OciAnswer.Created(da, true, subject),
                 registry.putManifest(REPO, new Reference.ByDigest(da), MediaTypes.OCI_MANIFEST, in(a), a.length));
         // artifactType field with the empty config.
-        byte[] b = manifest(descriptor(MediaTypes.OCI_EMPTY, emptyJson), List.of(descriptor(LAYER_TYPE, sig)),
-                subjectDescriptor, "application/vnd.example.signature", Map.of("note", "b"));
+        byte[] b = manifest(
+                descriptor(MediaTypes.OCI_EMPTY, emptyJson),
+                List.of(descriptor(LAYER_TYPE, sig)),
+                subjectDescriptor,
+                "application/vnd.example.signature",
+                Map.of("note", "b"));
         Digest db = digest(b);
-        assertEquals(new OciAnswer.Created(db, true, subject),
+        assertEquals(
+                new OciAnswer.Created(db, true, subject),
                 registry.putManifest(REPO, new Reference.ByDigest(db), MediaTypes.OCI_MANIFEST, in(b), b.length));
-        registry.putManifest(REPO, Reference.parse("v1"), MediaTypes.OCI_MANIFEST, in(subjectImage.manifest), subjectImage.manifest.length);
+        registry.putManifest(
+                REPO,
+                Reference.parse("v1"),
+                MediaTypes.OCI_MANIFEST,
+                in(subjectImage.manifest),
+                subjectImage.manifest.length);
 
         OciAnswer.Referrers all = assertInstanceOf(OciAnswer.Referrers.class, registry.referrers(REPO, subject, null));
         assertNull(all.filteredBy());
@@ -564,27 +661,36 @@ class HostedRegistryTest {
         assertEquals(2, index.get("manifests").size());
         for (JsonNode entry : index.get("manifests")) {
             boolean isA = entry.get("digest").asText().equals(da.toString());
-            assertEquals(isA ? "application/vnd.example.sbom" : "application/vnd.example.signature", entry.get("artifactType").asText());
+            assertEquals(
+                    isA ? "application/vnd.example.sbom" : "application/vnd.example.signature",
+                    entry.get("artifactType").asText());
             assertEquals(isA ? a.length : b.length, entry.get("size").asLong());
             assertEquals(MediaTypes.OCI_MANIFEST, entry.get("mediaType").asText());
             assertEquals(isA ? "a" : "b", entry.get("annotations").get("note").asText());
         }
 
-        OciAnswer.Referrers filtered = assertInstanceOf(OciAnswer.Referrers.class,
-                registry.referrers(REPO, subject, "application/vnd.example.signature"));
+        OciAnswer.Referrers filtered = assertInstanceOf(
+                OciAnswer.Referrers.class, registry.referrers(REPO, subject, "application/vnd.example.signature"));
         assertEquals("application/vnd.example.signature", filtered.filteredBy());
         JsonNode only = JSON.readTree(filtered.index()).get("manifests");
         assertEquals(1, only.size());
         assertEquals(db.toString(), only.get(0).get("digest").asText());
 
         Digest unknown = digest(bytes(3, 21));
-        assertEquals(0, JSON.readTree(assertInstanceOf(OciAnswer.Referrers.class, registry.referrers(REPO, unknown, null)).index())
-                .get("manifests").size());
+        assertEquals(
+                0,
+                JSON.readTree(assertInstanceOf(OciAnswer.Referrers.class, registry.referrers(REPO, unknown, null))
+                                .index())
+                        .get("manifests")
+                        .size());
         assertError(OciErrorCode.NAME_UNKNOWN, registry.referrers(RepositoryName.parse("nowhere"), subject, null));
 
         // Deleting a referrer removes its entry.
         assertEquals(new OciAnswer.Accepted(), registry.deleteManifest(REPO, new Reference.ByDigest(da)));
-        JsonNode left = JSON.readTree(assertInstanceOf(OciAnswer.Referrers.class, registry.referrers(REPO, subject, null)).index()).get("manifests");
+        JsonNode left = JSON.readTree(
+                        assertInstanceOf(OciAnswer.Referrers.class, registry.referrers(REPO, subject, null))
+                                .index())
+                .get("manifests");
         assertEquals(1, left.size());
         assertEquals(db.toString(), left.get(0).get("digest").asText());
     }
@@ -628,15 +734,25 @@ class HostedRegistryTest {
     record Image(Digest config, Digest layer, byte[] manifest) {}
 
     Image image(RepositoryName repository, int seed) throws IOException {
-        byte[] config = ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"author\":\"" + seed + "\"}").getBytes(StandardCharsets.UTF_8);
+        byte[] config = ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"author\":\"" + seed + "\"}")
+                .getBytes(StandardCharsets.UTF_8);
         byte[] layer = bytes(1000 + seed, seed);
         Digest c = push(repository, config);
         Digest l = push(repository, layer);
-        return new Image(c, l, manifest(descriptor(CONFIG_TYPE, config), List.of(descriptor(LAYER_TYPE, layer)), null, null, Map.of()));
+        return new Image(
+                c,
+                l,
+                manifest(
+                        descriptor(CONFIG_TYPE, config), List.of(descriptor(LAYER_TYPE, layer)), null, null, Map.of()));
     }
 
-    static byte[] manifest(ObjectNode config, List<ObjectNode> layers, ObjectNode subject, String artifactType,
-                           Map<String, String> annotations) throws IOException {
+    static byte[] manifest(
+            ObjectNode config,
+            List<ObjectNode> layers,
+            ObjectNode subject,
+            String artifactType,
+            Map<String, String> annotations)
+            throws IOException {
         ObjectNode m = JSON.createObjectNode().put("schemaVersion", 2).put("mediaType", MediaTypes.OCI_MANIFEST);
         if (artifactType != null) {
             m.put("artifactType", artifactType);
@@ -654,12 +770,16 @@ class HostedRegistryTest {
     }
 
     static ObjectNode descriptor(String mediaType, byte[] content) {
-        return JSON.createObjectNode().put("mediaType", mediaType).put("digest", digest(content).toString()).put("size", content.length);
+        return JSON.createObjectNode()
+                .put("mediaType", mediaType)
+                .put("digest", digest(content).toString())
+                .put("size", content.length);
     }
 
     Digest push(RepositoryName repository, byte[] bytes) {
         Digest d = digest(bytes);
-        assertEquals(new OciAnswer.Created(d, false, null), registry.startUpload(repository, d, in(bytes), bytes.length));
+        assertEquals(
+                new OciAnswer.Created(d, false, null), registry.startUpload(repository, d, in(bytes), bytes.length));
         return d;
     }
 
@@ -703,7 +823,8 @@ class HostedRegistryTest {
     }
 
     static void assertError(OciErrorCode code, OciAnswer answer) {
-        OciAnswer.Error error = assertInstanceOf(OciAnswer.Error.class, answer, () -> "expected " + code + ", got " + answer);
+        OciAnswer.Error error =
+                assertInstanceOf(OciAnswer.Error.class, answer, () -> "expected " + code + ", got " + answer);
         assertEquals(code, error.code(), error.message());
         assertFalse(error.message().isBlank());
     }

@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ferry.server.admin.AdminAuth;
 import dev.ferry.server.metrics.FerryMetrics;
 import dev.ferry.server.metrics.PrometheusText;
-import dev.ferry.upstreams.goproxy.GoProxyList;
 import dev.ferry.upstreams.pool.AfterFailure;
 import dev.ferry.upstreams.pool.AttemptOutcome;
 import dev.ferry.upstreams.pool.Credentials;
@@ -40,19 +39,35 @@ class AdminApiTest {
     @BeforeEach
     void start() {
         List<Upstream> ups = List.of(
-                new Upstream(URI.create("https://a.example"), "https://a.example", AfterFailure.MOVE_ON, 1,
-                        new Credentials.Bearer("upstream-s3cret"), UpstreamTimeouts.defaults()),
-                new Upstream(URI.create("https://b.example"), "https://b.example", AfterFailure.STOP, 2,
-                        new Credentials.Basic("ci", "pa55word"), UpstreamTimeouts.defaults()));
+                new Upstream(
+                        URI.create("https://a.example"),
+                        "https://a.example",
+                        AfterFailure.MOVE_ON,
+                        1,
+                        new Credentials.Bearer("upstream-s3cret"),
+                        UpstreamTimeouts.defaults()),
+                new Upstream(
+                        URI.create("https://b.example"),
+                        "https://b.example",
+                        AfterFailure.STOP,
+                        2,
+                        new Credentials.Basic("ci", "pa55word"),
+                        UpstreamTimeouts.defaults()));
         pool = new UpstreamPool(ups, PoolSettings.defaults(), Clock.systemUTC(), metrics);
         metrics.watch(pool);
         UpstreamPool.Member a = pool.members().getFirst();
         a.tryAcquire();
         a.record(new AttemptOutcome.Failure(FailureKind.STATUS_5XX, "HTTP 503: overloaded", Duration.ofSeconds(60)));
-        FerryRoutes routes = new FerryRoutes(new TestServer.RecordingMirror(r -> {
-            throw new AssertionError("admin requests must not reach the mirror");
-        }), metrics, () -> true, AdminAuth.of("adm1n"), Map.of("go", pool));
-        server = FerryHttpServer.create("127.0.0.1", 0, routes, Duration.ofSeconds(1)).start();
+        FerryRoutes routes = new FerryRoutes(
+                new TestServer.RecordingMirror(r -> {
+                    throw new AssertionError("admin requests must not reach the mirror");
+                }),
+                metrics,
+                () -> true,
+                AdminAuth.of("adm1n"),
+                Map.of("go", pool));
+        server = FerryHttpServer.create("127.0.0.1", 0, routes, Duration.ofSeconds(1))
+                .start();
     }
 
     @AfterEach
@@ -86,12 +101,17 @@ class AdminApiTest {
         assertEquals(2, b.get("weight").asInt());
         assertEquals("closed", b.get("breaker").asText());
         assertEquals("basic", b.get("credentials").asText());
-        assertFalse(r.body().contains("upstream-s3cret") || r.body().contains("pa55word") || r.body().contains("ci"), r.body());
+        assertFalse(
+                r.body().contains("upstream-s3cret")
+                        || r.body().contains("pa55word")
+                        || r.body().contains("ci"),
+                r.body());
     }
 
     @Test
     void missingOrWrongTokenIs401WithAChallengeAndJson() throws Exception {
-        for (String[] headers : new String[][] {{}, {"Authorization", "Bearer wrong"}, {"Authorization", "Basic adm1n"}}) {
+        for (String[] headers :
+                new String[][] {{}, {"Authorization", "Bearer wrong"}, {"Authorization", "Basic adm1n"}}) {
             HttpResponse<String> r = get("/admin/api/upstreams", headers);
             assertEquals(401, r.statusCode());
             assertTrue(r.headers().firstValue("WWW-Authenticate").orElse("").startsWith("Bearer"));
@@ -99,7 +119,8 @@ class AdminApiTest {
             assertEquals("unauthorized", body.get("error").asText());
         }
         assertEquals(401, get("/admin/api/anything").statusCode(), "unknown admin paths need the token too");
-        assertEquals(404, get("/admin/api/anything", "Authorization", "Bearer adm1n").statusCode());
+        assertEquals(
+                404, get("/admin/api/anything", "Authorization", "Bearer adm1n").statusCode());
     }
 
     @Test
@@ -108,7 +129,11 @@ class AdminApiTest {
         assertTrue(text.contains("ferry_upstream_breaker_state{upstream=\"https://a.example\"} 1"), text);
         assertTrue(text.contains("ferry_upstream_breaker_state{upstream=\"https://b.example\"} 0"), text);
         Map<String, Double> m = PrometheusText.parse(text);
-        assertEquals(1.0, m.get("ferry_upstream_breaker_transitions_total{upstream=\"https://a.example\",state=\"open\"}"), text);
-        assertEquals(1.0, m.get("ferry_upstream_failures_total{upstream=\"https://a.example\",kind=\"status_5xx\"}"), text);
+        assertEquals(
+                1.0,
+                m.get("ferry_upstream_breaker_transitions_total{upstream=\"https://a.example\",state=\"open\"}"),
+                text);
+        assertEquals(
+                1.0, m.get("ferry_upstream_failures_total{upstream=\"https://a.example\",kind=\"status_5xx\"}"), text);
     }
 }

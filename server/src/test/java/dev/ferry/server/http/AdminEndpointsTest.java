@@ -73,8 +73,11 @@ class AdminEndpointsTest {
         ModulePath a = ModulePath.parse("example.com/a");
         try (ObjectWriter w = store.newObject(Chunking.CONTENT_DEFINED)) {
             w.write("zip bytes of example.com/a v1.0.0".getBytes(StandardCharsets.UTF_8));
-            zip = w.commit(null, b -> b.putName(GoStoreNames.file(a, Version.parse("v1.0.0"), "zip"),
-                    b.committing().orElseThrow().digest()));
+            zip = w.commit(
+                    null,
+                    b -> b.putName(
+                            GoStoreNames.file(a, Version.parse("v1.0.0"), "zip"),
+                            b.committing().orElseThrow().digest()));
         }
         // Items of example.com/bad fail; every other Go item "stores" the one zip above.
         ItemRunner runner = item -> {
@@ -83,8 +86,10 @@ class AdminEndpointsTest {
                 throw new PrewarmFailure(item + ": not found: no such module");
             }
             if (item instanceof PrewarmItem.GoFile f && f.ext() == PrewarmItem.Ext.ZIP) {
-                return new ItemRunner.Result(zip.size(), List.of(new StoredContent.GoFile(a, f.version(), f.ext(),
-                        zip.digest().hex(), zip.size())));
+                return new ItemRunner.Result(
+                        zip.size(),
+                        List.of(new StoredContent.GoFile(
+                                a, f.version(), f.ext(), zip.digest().hex(), zip.size())));
             }
             return new ItemRunner.Result(1, List.of());
         };
@@ -96,14 +101,19 @@ class AdminEndpointsTest {
         }));
         ImagePrewarmPlanner images = new ImagePrewarmPlanner(name -> null);
         MirrorSetPlanner setPlanner = new MirrorSetPlanner(go, images, List::of);
-        sets = new MirrorSetRegistry(tmp.resolve("data").resolve(MirrorSetRegistry.FILE), MirrorSetRegistry.runtime(
-                name -> new PrewarmService(runner, 2, pins.mirrorSetSink(name), clock, 1), setPlanner::plan, name -> {
-                    try {
-                        pins.unpinAll(StorePins.MIRROR_SET + name);
-                    } catch (java.io.IOException e) {
-                        throw new java.io.UncheckedIOException(e);
-                    }
-                }), clock);
+        sets = new MirrorSetRegistry(
+                tmp.resolve("data").resolve(MirrorSetRegistry.FILE),
+                MirrorSetRegistry.runtime(
+                        name -> new PrewarmService(runner, 2, pins.mirrorSetSink(name), clock, 1),
+                        setPlanner::plan,
+                        name -> {
+                            try {
+                                pins.unpinAll(StorePins.MIRROR_SET + name);
+                            } catch (java.io.IOException e) {
+                                throw new java.io.UncheckedIOException(e);
+                            }
+                        }),
+                clock);
         FerryMetrics metrics = new FerryMetrics(store::stats);
         AdminApi api = new AdminApi(prewarm, sets, pins, runner, go, images, setPlanner, store::stats, metrics);
         Files.createDirectories(tmp.resolve("data"));
@@ -147,10 +157,17 @@ class AdminEndpointsTest {
     void everyEndpointRefusesAMissingOrWrongTokenAndTheAuditLogSaysSo() throws Exception {
         for (String[] e : ENDPOINTS) {
             for (String token : new String[] {null, "wrong", TOKEN + "x", ""}) {
-                HttpResponse<String> r = send(e[0], e[1], token, e[0].equals("POST") || e[0].equals("DELETE")
-                        ? "{\"kind\":\"modules\",\"items\":[\"example.com/a@v1.0.0\"]}" : null);
+                HttpResponse<String> r = send(
+                        e[0],
+                        e[1],
+                        token,
+                        e[0].equals("POST") || e[0].equals("DELETE")
+                                ? "{\"kind\":\"modules\",\"items\":[\"example.com/a@v1.0.0\"]}"
+                                : null);
                 assertEquals(401, r.statusCode(), e[0] + " " + e[1] + " with token " + token);
-                assertEquals("Bearer realm=\"ferry admin\"", r.headers().firstValue("WWW-Authenticate").orElse(""));
+                assertEquals(
+                        "Bearer realm=\"ferry admin\"",
+                        r.headers().firstValue("WWW-Authenticate").orElse(""));
             }
         }
         assertTrue(ran.isEmpty(), "nothing ran: " + ran);
@@ -166,8 +183,13 @@ class AdminEndpointsTest {
 
     @Test
     void prewarmRunsReportsFailuresAndPlanErrorsAndIsAudited() throws Exception {
-        JsonNode started = ok(202, send("POST", "/admin/api/prewarm", TOKEN,
-                "{\"kind\":\"modules\",\"items\":[\"example.com/a@v1.0.0\",\"example.com/bad@v1.0.0\",\"Not A Path@v1\"]}"));
+        JsonNode started = ok(
+                202,
+                send(
+                        "POST",
+                        "/admin/api/prewarm",
+                        TOKEN,
+                        "{\"kind\":\"modules\",\"items\":[\"example.com/a@v1.0.0\",\"example.com/bad@v1.0.0\",\"Not A Path@v1\"]}"));
         String id = started.get("id").asText();
         assertTrue(prewarm.await(id, WAIT));
         JsonNode report = ok(200, send("GET", "/admin/api/prewarm/" + id, TOKEN, null));
@@ -176,13 +198,17 @@ class AdminEndpointsTest {
         assertEquals(6, report.get("done").asInt());
         assertEquals(3, report.get("failed").asInt());
         assertTrue(report.get("failures").get(0).get("reason").asText().contains("no such module"), report.toString());
-        assertEquals("arguments:3", report.get("planErrors").get(0).get("text").asText().substring(0, 11));
+        assertEquals(
+                "arguments:3",
+                report.get("planErrors").get(0).get("text").asText().substring(0, 11));
         JsonNode list = ok(200, send("GET", "/admin/api/prewarm", TOKEN, null));
         assertEquals(id, list.get("jobs").get(0).get("id").asText());
 
         // What the good item stored is pinned under prewarm:MODULE@VERSION; storage shows it.
         JsonNode pins = ok(200, send("GET", "/admin/api/pins", TOKEN, null));
-        assertEquals("prewarm:example.com/a@v1.0.0", pins.get("pinSets").get(0).get("name").asText());
+        assertEquals(
+                "prewarm:example.com/a@v1.0.0",
+                pins.get("pinSets").get(0).get("name").asText());
         JsonNode storage = ok(200, send("GET", "/admin/api/storage", TOKEN, null));
         assertEquals(1, storage.get("objects").asLong());
         assertEquals(1, storage.get("pinned").get("objects").asLong());
@@ -204,7 +230,8 @@ class AdminEndpointsTest {
         assertEquals(202, post.get("status").asInt());
         assertEquals("started " + id, post.get("result").asText());
         assertEquals(404, lines.get(1).get("status").asInt());
-        assertEquals("DELETE /admin/api/prewarm/" + id, lines.get(2).get("action").asText());
+        assertEquals(
+                "DELETE /admin/api/prewarm/" + id, lines.get(2).get("action").asText());
     }
 
     @Test
@@ -219,11 +246,27 @@ class AdminEndpointsTest {
             {"/admin/api/prewarm", "{\"kind\":\"gomod\",\"content\":42}", "must be a string"},
             {"/admin/api/prewarm", "{\"kind\":\"modules\",\"items\":\"a\"}", "non-empty array"},
             {"/admin/api/prewarm", "{\"kind\":\"modules\",\"items\":[]}", "non-empty array"},
-            {"/admin/api/prewarm", "{\"kind\":\"modules\",\"items\":[\"a@v1.0.0\"],\"allVersions\":\"yes\"}", "true or false"},
-            {"/admin/api/prewarm", "{\"kind\":\"modules\",\"items\":[\"a@v1.0.0\"],\"platforms\":\"all\"}", "unknown field \"platforms\""},
-            {"/admin/api/prewarm", "{\"kind\":\"images\",\"items\":[\"alpine\"],\"platforms\":\"linux\"}", "invalid platform"},
+            {
+                "/admin/api/prewarm",
+                "{\"kind\":\"modules\",\"items\":[\"a@v1.0.0\"],\"allVersions\":\"yes\"}",
+                "true or false"
+            },
+            {
+                "/admin/api/prewarm",
+                "{\"kind\":\"modules\",\"items\":[\"a@v1.0.0\"],\"platforms\":\"all\"}",
+                "unknown field \"platforms\""
+            },
+            {
+                "/admin/api/prewarm",
+                "{\"kind\":\"images\",\"items\":[\"alpine\"],\"platforms\":\"linux\"}",
+                "invalid platform"
+            },
             {"/admin/api/mirror-sets", "{\"content\":\"modules: [\"}", "has errors"},
-            {"/admin/api/mirror-sets", "{\"content\":\"name: s\\nmodules:\\n  - path: example.com/a\\n\"}", "refresh interval"},
+            {
+                "/admin/api/mirror-sets",
+                "{\"content\":\"name: s\\nmodules:\\n  - path: example.com/a\\n\"}",
+                "refresh interval"
+            },
             {"/admin/api/mirror-sets", "{\"content\":\"name: s\\nrefresh: 1s\\n\"}", "shorter than"},
             {"/admin/api/mirror-sets", "{\"content\":\"refresh: 1h\\n\",\"name\":\"../x\"}", "invalid mirror set name"},
             {"/admin/api/mirror-sets", "{\"content\":\"refresh: 1h\\n\",\"refresh\":\"soon\"}", "refresh:"},
@@ -233,12 +276,19 @@ class AdminEndpointsTest {
         for (String[] c : cases) {
             HttpResponse<String> r = send("POST", c[0], TOKEN, c[1]);
             JsonNode body = ok(400, r);
-            assertEquals("bad_request".equals(body.get("error").asText()) || "invalid_mirror_set".equals(
-                    body.get("error").asText()), true, r.body());
+            assertEquals(
+                    "bad_request".equals(body.get("error").asText())
+                            || "invalid_mirror_set".equals(body.get("error").asText()),
+                    true,
+                    r.body());
             assertTrue(body.get("message").asText().contains(c[2]), c[1] + " -> " + r.body());
         }
-        JsonNode yaml = JSON.readTree(send("POST", "/admin/api/mirror-sets", TOKEN,
-                "{\"content\":\"refresh: 1h\\nmodules:\\n  - path: example.com/a\\n    versions: v1.0.0\\n  - pth: x\\n\"}").body());
+        JsonNode yaml = JSON.readTree(send(
+                        "POST",
+                        "/admin/api/mirror-sets",
+                        TOKEN,
+                        "{\"content\":\"refresh: 1h\\nmodules:\\n  - path: example.com/a\\n    versions: v1.0.0\\n  - pth: x\\n\"}")
+                .body());
         assertTrue(yaml.get("details").get(0).get("text").asText().startsWith("mirror-set.yaml:5:"), yaml.toString());
         assertEquals(405, send("PUT", "/admin/api/prewarm", TOKEN, "{}").statusCode());
         assertEquals(404, send("GET", "/admin/api/nothing", TOKEN, null).statusCode());
@@ -249,46 +299,85 @@ class AdminEndpointsTest {
     @Test
     void mirrorSetsRegisterRunPersistAndGo() throws Exception {
         String yaml = "name: team\nrefresh: 6h\nmodules:\n  - path: example.com/a\n    versions: v1.0.0\n";
-        JsonNode set = ok(201, send("POST", "/admin/api/mirror-sets", TOKEN,
-                JSON.createObjectNode().put("content", yaml).put("fileName", "team.yaml").toString()));
+        JsonNode set = ok(
+                201,
+                send(
+                        "POST",
+                        "/admin/api/mirror-sets",
+                        TOKEN,
+                        JSON.createObjectNode()
+                                .put("content", yaml)
+                                .put("fileName", "team.yaml")
+                                .toString()));
         assertEquals("team", set.get("name").asText());
         assertEquals("6h", set.get("refresh").asText());
         MirrorSetRegistry.Entry e = sets.get("team").orElseThrow();
         assertNotNull(e.lastRun(), "registering runs the set at once");
         assertTrue(e.lastRun().await(WAIT));
-        JsonNode listed = ok(200, send("GET", "/admin/api/mirror-sets", TOKEN, null)).get("mirrorSets").get(0);
+        JsonNode listed = ok(200, send("GET", "/admin/api/mirror-sets", TOKEN, null))
+                .get("mirrorSets")
+                .get(0);
         assertEquals("SUCCEEDED", listed.get("lastRun").get("state").asText(), listed.toString());
         assertEquals(3, listed.get("lastRun").get("total").asInt());
-        assertTrue(Files.readString(tmp.resolve("data").resolve(MirrorSetRegistry.FILE)).contains("example.com/a"));
+        assertTrue(Files.readString(tmp.resolve("data").resolve(MirrorSetRegistry.FILE))
+                .contains("example.com/a"));
         JsonNode pins = ok(200, send("GET", "/admin/api/pins", TOKEN, null));
         assertEquals("mirror-set:team", pins.get("pinSets").get(0).get("name").asText());
 
         JsonNode run = ok(202, send("POST", "/admin/api/mirror-sets/team/run", TOKEN, null));
         assertTrue(sets.get("team").orElseThrow().lastRun().await(WAIT));
-        assertEquals(run.get("id").asText(), sets.get("team").orElseThrow().lastRun().id());
+        assertEquals(
+                run.get("id").asText(), sets.get("team").orElseThrow().lastRun().id());
 
         ok(200, send("DELETE", "/admin/api/mirror-sets/team", TOKEN, null));
-        assertEquals(404, send("GET", "/admin/api/mirror-sets/team", TOKEN, null).statusCode());
-        assertEquals(0, ok(200, send("GET", "/admin/api/pins", TOKEN, null)).get("pinSets").size(),
+        assertEquals(
+                404, send("GET", "/admin/api/mirror-sets/team", TOKEN, null).statusCode());
+        assertEquals(
+                0,
+                ok(200, send("GET", "/admin/api/pins", TOKEN, null))
+                        .get("pinSets")
+                        .size(),
                 "removing a set drops its pins");
-        assertFalse(Files.readString(tmp.resolve("data").resolve(MirrorSetRegistry.FILE)).contains("example.com/a"));
-        List<String> actions = auditLines().stream().map(l -> l.get("action").asText() + " " + l.get("status").asInt()).toList();
-        assertEquals(List.of("POST /admin/api/mirror-sets 201", "POST /admin/api/mirror-sets/team/run 202",
-                "DELETE /admin/api/mirror-sets/team 200"), actions);
+        assertFalse(Files.readString(tmp.resolve("data").resolve(MirrorSetRegistry.FILE))
+                .contains("example.com/a"));
+        List<String> actions = auditLines().stream()
+                .map(l -> l.get("action").asText() + " " + l.get("status").asInt())
+                .toList();
+        assertEquals(
+                List.of(
+                        "POST /admin/api/mirror-sets 201",
+                        "POST /admin/api/mirror-sets/team/run 202",
+                        "DELETE /admin/api/mirror-sets/team 200"),
+                actions);
     }
 
     @Test
     void pinAndUnpin() throws Exception {
-        JsonNode r = ok(200, send("POST", "/admin/api/pins", TOKEN,
-                "{\"items\":[\"example.com/a@v1.0.0\",\"example.com/bad@v1.0.1\"]}"));
+        JsonNode r = ok(
+                200,
+                send(
+                        "POST",
+                        "/admin/api/pins",
+                        TOKEN,
+                        "{\"items\":[\"example.com/a@v1.0.0\",\"example.com/bad@v1.0.1\"]}"));
         assertEquals(1, r.get("failed").asInt());
         assertEquals(1, r.get("results").get(0).get("objects").asInt());
         assertTrue(r.get("results").get(1).get("error").asText().contains("no such module"));
-        assertEquals("pin:example.com/a@v1.0.0", ok(200, send("GET", "/admin/api/pins", TOKEN, null))
-                .get("pinSets").get(0).get("name").asText());
+        assertEquals(
+                "pin:example.com/a@v1.0.0",
+                ok(200, send("GET", "/admin/api/pins", TOKEN, null))
+                        .get("pinSets")
+                        .get(0)
+                        .get("name")
+                        .asText());
         JsonNode u = ok(200, send("DELETE", "/admin/api/pins", TOKEN, "{\"items\":[\"example.com/a@v1.0.0\"]}"));
         assertEquals(1, u.get("results").get(0).get("released").asInt());
-        assertEquals(0, ok(200, send("GET", "/admin/api/storage", TOKEN, null)).get("pinned").get("objects").asInt());
+        assertEquals(
+                0,
+                ok(200, send("GET", "/admin/api/storage", TOKEN, null))
+                        .get("pinned")
+                        .get("objects")
+                        .asInt());
         List<JsonNode> lines = auditLines();
         assertEquals(2, lines.size());
         assertEquals("1 failed", lines.get(0).get("result").asText());
@@ -302,9 +391,14 @@ class AdminEndpointsTest {
     private Cli cli(Map<String, String> env, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int exit = FerryMain.run(args, new CliContext(env, false, Duration.ofMillis(20)), (c, o, e) -> {
-            throw new AssertionError("no serve");
-        }, new PrintWriter(out, true), new PrintWriter(err, true));
+        int exit = FerryMain.run(
+                args,
+                new CliContext(env, false, Duration.ofMillis(20)),
+                (c, o, e) -> {
+                    throw new AssertionError("no serve");
+                },
+                new PrintWriter(out, true),
+                new PrintWriter(err, true));
         return new Cli(exit, out.toString(), err.toString());
     }
 
@@ -316,8 +410,17 @@ class AdminEndpointsTest {
         assertEquals(0, ok.exit, ok.out + ok.err);
         assertTrue(ok.out.contains("succeeded: 3 items, 3 fetched or already stored, 0 failed"), ok.out);
 
-        Cli bad = cli(Map.of(), "prewarm", "go", "--server", url(), "--admin-token", TOKEN,
-                "example.com/a@v1.0.0", "example.com/bad@v1.0.0", "bad path@v1");
+        Cli bad = cli(
+                Map.of(),
+                "prewarm",
+                "go",
+                "--server",
+                url(),
+                "--admin-token",
+                TOKEN,
+                "example.com/a@v1.0.0",
+                "example.com/bad@v1.0.0",
+                "bad path@v1");
         assertEquals(1, bad.exit, bad.out + bad.err);
         assertTrue(bad.out.contains("failures:\n  example.com/bad@v1.0.0."), bad.out);
         assertTrue(bad.out.contains("plan errors:\n  arguments:3: bad path@v1:"), bad.out);
@@ -343,7 +446,8 @@ class AdminEndpointsTest {
         assertEquals(0, add.exit, add.out + add.err);
         assertTrue(sets.get("s1").orElseThrow().lastRun().await(WAIT));
         Cli list = cli(Map.of("FERRY_ADMIN_TOKEN", TOKEN), "mirror-set", "list", "--server", url());
-        assertTrue(list.out.startsWith("s1  every 1h  last run succeeded (3/3 items, 0 failed, 0 plan errors)"), list.out);
+        assertTrue(
+                list.out.startsWith("s1  every 1h  last run succeeded (3/3 items, 0 failed, 0 plan errors)"), list.out);
         Cli remove = cli(Map.of("FERRY_ADMIN_TOKEN", TOKEN), "mirror-set", "remove", "--server", url(), "s1");
         assertEquals(0, remove.exit, remove.err);
     }
@@ -360,7 +464,13 @@ class AdminEndpointsTest {
         Cli platform = cli(Map.of("FERRY_ADMIN_TOKEN", TOKEN), "prewarm", "image", "alpine", "--platform", "linux");
         assertEquals(2, platform.exit);
         assertTrue(platform.err.contains("invalid platform"), platform.err);
-        Cli missingFile = cli(Map.of("FERRY_ADMIN_TOKEN", TOKEN), "prewarm", "go", "--server", url(), "--gomod",
+        Cli missingFile = cli(
+                Map.of("FERRY_ADMIN_TOKEN", TOKEN),
+                "prewarm",
+                "go",
+                "--server",
+                url(),
+                "--gomod",
                 tmp.resolve("nope.mod").toString());
         assertEquals(2, missingFile.exit);
         assertTrue(missingFile.err.contains("cannot read"), missingFile.err);

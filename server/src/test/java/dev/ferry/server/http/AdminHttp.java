@@ -35,14 +35,27 @@ final class AdminHttp implements AutoCloseable {
     }
 
     /** With upstream pools for /admin/api/upstreams (and api null: only those endpoints). */
-    AdminHttp(AdminApi api, FerryMetrics metrics, AuditLog audit, String token,
-              Map<String, dev.ferry.upstreams.pool.UpstreamPool> pools) {
+    AdminHttp(
+            AdminApi api,
+            FerryMetrics metrics,
+            AuditLog audit,
+            String token,
+            Map<String, dev.ferry.upstreams.pool.UpstreamPool> pools) {
         this.audit = audit;
-        FerryRoutes routes = new FerryRoutes(new TestServer.RecordingMirror(r -> {
-            throw new AssertionError("admin requests must not reach the mirror");
-        }), List.of(), metrics, () -> true, AdminAuth.of(token), pools,
-                new OciRouting(Map.of(), null, List.of(), null, null, 1 << 20), api, audit);
-        server = FerryHttpServer.create("127.0.0.1", 0, routes, Duration.ofSeconds(1)).start();
+        FerryRoutes routes = new FerryRoutes(
+                new TestServer.RecordingMirror(r -> {
+                    throw new AssertionError("admin requests must not reach the mirror");
+                }),
+                List.of(),
+                metrics,
+                () -> true,
+                AdminAuth.of(token),
+                pools,
+                new OciRouting(Map.of(), null, List.of(), null, null, 1 << 20),
+                api,
+                audit);
+        server = FerryHttpServer.create("127.0.0.1", 0, routes, Duration.ofSeconds(1))
+                .start();
     }
 
     String url() {
@@ -51,7 +64,9 @@ final class AdminHttp implements AutoCloseable {
 
     HttpResponse<String> send(String method, String path, String token, String body) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url() + path))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+                .method(
+                        method,
+                        body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         if (token != null) {
             b.header("Authorization", "Bearer " + token);
         }

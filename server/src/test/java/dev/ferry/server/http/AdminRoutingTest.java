@@ -27,7 +27,6 @@ import dev.ferry.upstreams.pool.AttemptOutcome;
 import dev.ferry.upstreams.pool.BreakerState;
 import dev.ferry.upstreams.pool.Credentials;
 import dev.ferry.upstreams.pool.FailureKind;
-import dev.ferry.upstreams.goproxy.GoProxyList;
 import dev.ferry.upstreams.pool.PoolSettings;
 import dev.ferry.upstreams.pool.Upstream;
 import dev.ferry.upstreams.pool.UpstreamPool;
@@ -82,17 +81,34 @@ class AdminRoutingTest {
         }));
         ImagePrewarmPlanner images = new ImagePrewarmPlanner(name -> null);
         MirrorSetPlanner setPlanner = new MirrorSetPlanner(go, images, List::of);
-        sets = new MirrorSetRegistry(tmp.resolve("data").resolve(MirrorSetRegistry.FILE), MirrorSetRegistry.runtime(
-                name -> new PrewarmService(runner, 1, pins.mirrorSetSink(name), clock, 1), setPlanner::plan, name -> { }),
+        sets = new MirrorSetRegistry(
+                tmp.resolve("data").resolve(MirrorSetRegistry.FILE),
+                MirrorSetRegistry.runtime(
+                        name -> new PrewarmService(runner, 1, pins.mirrorSetSink(name), clock, 1),
+                        setPlanner::plan,
+                        name -> {}),
                 clock);
         FerryMetrics metrics = new FerryMetrics(store::stats);
-        BundleApi bundles = new BundleApi(new FakeBundles(), List.of(), p -> { });
-        AdminApi api = new AdminApi(prewarm, sets, pins, runner, go, images, setPlanner, store::stats, metrics, bundles);
-        pool = new UpstreamPool(List.of(new Upstream(URI.create("https://mirror.example:8443/go+proxy/a%20b"), ODD,
-                AfterFailure.MOVE_ON, 1, Credentials.NONE, UpstreamTimeouts.defaults())),
-                PoolSettings.defaults(), clock, metrics);
+        BundleApi bundles = new BundleApi(new FakeBundles(), List.of(), p -> {});
+        AdminApi api =
+                new AdminApi(prewarm, sets, pins, runner, go, images, setPlanner, store::stats, metrics, bundles);
+        pool = new UpstreamPool(
+                List.of(new Upstream(
+                        URI.create("https://mirror.example:8443/go+proxy/a%20b"),
+                        ODD,
+                        AfterFailure.MOVE_ON,
+                        1,
+                        Credentials.NONE,
+                        UpstreamTimeouts.defaults())),
+                PoolSettings.defaults(),
+                clock,
+                metrics);
         Files.createDirectories(tmp.resolve("data"));
-        admin = new AdminHttp(api, metrics, new AuditLog(tmp.resolve("data").resolve(AuditLog.FILE), clock), TOKEN,
+        admin = new AdminHttp(
+                api,
+                metrics,
+                new AuditLog(tmp.resolve("data").resolve(AuditLog.FILE), clock),
+                TOKEN,
                 Map.of("go", pool));
     }
 
@@ -136,7 +152,10 @@ class AdminRoutingTest {
                 HttpResponse<String> res = admin.send(method, r[0], TOKEN, method.equals("GET") ? null : "{}");
                 String what = method + " " + r[0];
                 assertEquals(405, res.statusCode(), what);
-                assertEquals(r[1].replace("GET", "GET, HEAD"), res.headers().firstValue("Allow").orElse(""), what);
+                assertEquals(
+                        r[1].replace("GET", "GET, HEAD"),
+                        res.headers().firstValue("Allow").orElse(""),
+                        what);
                 if (!method.equals("HEAD")) {
                     JsonNode body = AdminHttp.ok(405, res);
                     assertEquals("method_not_allowed", body.get("error").asText(), what);
@@ -150,7 +169,9 @@ class AdminRoutingTest {
         }
         List<JsonNode> audit = admin.auditLines();
         assertEquals(changes, audit.size(), "every refused change is audited, reads are not");
-        JsonNode put = audit.stream().filter(l -> l.get("action").asText().equals("PUT /admin/api/pins")).findFirst()
+        JsonNode put = audit.stream()
+                .filter(l -> l.get("action").asText().equals("PUT /admin/api/pins"))
+                .findFirst()
                 .orElseThrow();
         assertEquals(405, put.get("status").asInt());
         assertEquals("use GET, POST, DELETE", put.get("result").asText());
@@ -158,15 +179,25 @@ class AdminRoutingTest {
 
     @Test
     void everyOtherPathIs404JsonButOnlyAfterTheToken() throws Exception {
-        for (String path : List.of("/admin/api/", "/admin/api/nothing", "/admin/api/prewarm/", "/admin/api/prewarm/a/b",
-                "/admin/api/upstreams/", "/admin/api/upstreams/x", "/admin/api/upstreams/x/release/now",
-                "/admin/api/mirror-sets/x/walk", "/admin/api/bundles/x", "/admin/api/storage/x",
-                "/admin/api/exports/x/y", "/admin/api/prewarm/a%2Fb")) {
+        for (String path : List.of(
+                "/admin/api/",
+                "/admin/api/nothing",
+                "/admin/api/prewarm/",
+                "/admin/api/prewarm/a/b",
+                "/admin/api/upstreams/",
+                "/admin/api/upstreams/x",
+                "/admin/api/upstreams/x/release/now",
+                "/admin/api/mirror-sets/x/walk",
+                "/admin/api/bundles/x",
+                "/admin/api/storage/x",
+                "/admin/api/exports/x/y",
+                "/admin/api/prewarm/a%2Fb")) {
             for (String method : List.of("GET", "POST", "DELETE", "PUT")) {
                 String what = method + " " + path;
                 HttpResponse<String> refused = admin.send(method, path, null, null);
                 assertEquals(401, refused.statusCode(), what);
-                assertEquals("unauthorized", AdminHttp.ok(401, refused).get("error").asText(), what);
+                assertEquals(
+                        "unauthorized", AdminHttp.ok(401, refused).get("error").asText(), what);
                 JsonNode body = AdminHttp.ok(404, admin.send(method, path, TOKEN, null));
                 assertEquals("not_found", body.get("error").asText(), what);
                 assertEquals("no admin endpoint " + path, body.get("message").asText(), what);
@@ -190,24 +221,37 @@ class AdminRoutingTest {
 
         // A '+' in a path is a plus, not a space (unlike in a query).
         String plus = "/admin/api/upstreams/https%3A%2F%2Fmirror.example%3A8443%2Fgo+proxy%2Fa%20b/release";
-        assertEquals(ODD, AdminHttp.ok(200, admin.send("POST", plus, TOKEN, null)).get("upstream").asText());
-        JsonNode unknown = AdminHttp.ok(404, admin.send("POST", "/admin/api/upstreams/https%3A%2F%2Fnone%3A1/release",
-                TOKEN, null));
+        assertEquals(
+                ODD,
+                AdminHttp.ok(200, admin.send("POST", plus, TOKEN, null))
+                        .get("upstream")
+                        .asText());
+        JsonNode unknown = AdminHttp.ok(
+                404, admin.send("POST", "/admin/api/upstreams/https%3A%2F%2Fnone%3A1/release", TOKEN, null));
         assertTrue(unknown.get("message").asText().startsWith("no upstream named https://none:1 "), unknown.toString());
 
-        assertEquals("no prewarm job a b",
-                AdminHttp.ok(404, admin.send("GET", "/admin/api/prewarm/a%20b", TOKEN, null)).get("message").asText());
-        assertEquals("no mirror set s.1",
-                AdminHttp.ok(404, admin.send("DELETE", "/admin/api/mirror-sets/s%2E1", TOKEN, null)).get("message")
+        assertEquals(
+                "no prewarm job a b",
+                AdminHttp.ok(404, admin.send("GET", "/admin/api/prewarm/a%20b", TOKEN, null))
+                        .get("message")
+                        .asText());
+        assertEquals(
+                "no mirror set s.1",
+                AdminHttp.ok(404, admin.send("DELETE", "/admin/api/mirror-sets/s%2E1", TOKEN, null))
+                        .get("message")
                         .asText());
 
         // The CLI encodes the name the same way.
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int exit = FerryMain.run(new String[] {"upstreams", "release", "--server", admin.url(), ODD},
-                new CliContext(Map.of("FERRY_ADMIN_TOKEN", TOKEN), false, Duration.ofMillis(20)), (c, o, e) -> {
+        int exit = FerryMain.run(
+                new String[] {"upstreams", "release", "--server", admin.url(), ODD},
+                new CliContext(Map.of("FERRY_ADMIN_TOKEN", TOKEN), false, Duration.ofMillis(20)),
+                (c, o, e) -> {
                     throw new AssertionError("no serve");
-                }, new PrintWriter(out, true), new PrintWriter(err, true));
+                },
+                new PrintWriter(out, true),
+                new PrintWriter(err, true));
         assertEquals(0, exit, err.toString());
         assertEquals("released " + ODD + ": go: circuit state closed\n", out.toString());
     }
@@ -218,9 +262,18 @@ class AdminRoutingTest {
      */
     @Test
     void noOtherSpellingOfAnAdminPathSkipsTheToken() throws Exception {
-        for (String path : List.of("/admin/api/storage", "/admin//api/storage", "/admin/api//storage",
-                "/%61dmin/api/storage", "/admin/%61pi/storage", "/admin/api/./storage", "/admin/api/prewarm/../storage",
-                "/admin/api/x/../../api/storage", "/admin/api/%2E%2E/api/storage", "/admin/api", "/admin/api%2Fstorage",
+        for (String path : List.of(
+                "/admin/api/storage",
+                "/admin//api/storage",
+                "/admin/api//storage",
+                "/%61dmin/api/storage",
+                "/admin/%61pi/storage",
+                "/admin/api/./storage",
+                "/admin/api/prewarm/../storage",
+                "/admin/api/x/../../api/storage",
+                "/admin/api/%2E%2E/api/storage",
+                "/admin/api",
+                "/admin/api%2Fstorage",
                 "/x/../admin/api/storage")) {
             String response = raw("GET " + path);
             String status = response.lines().findFirst().orElse("");
@@ -255,8 +308,11 @@ class AdminRoutingTest {
                 }
             }
             head = b.toString();
-            int length = head.lines().filter(l -> l.toLowerCase().startsWith("content-length:"))
-                    .map(l -> Integer.parseInt(l.substring(15).strip())).findFirst().orElse(0);
+            int length = head.lines()
+                    .filter(l -> l.toLowerCase().startsWith("content-length:"))
+                    .map(l -> Integer.parseInt(l.substring(15).strip()))
+                    .findFirst()
+                    .orElse(0);
             String body = new String(in.readNBytes(length), StandardCharsets.UTF_8);
             assertNotEquals("", head, requestLine);
             return head + body;

@@ -48,41 +48,46 @@ class BadInputTest {
         Matcher m = Pattern.compile("^HTTP/1\\.1 (\\d{3})").matcher(all);
         assertTrue(m.find(), "no status line: " + all);
         int split = all.indexOf("\r\n\r\n");
-        return new Raw(Integer.parseInt(m.group(1)), all.substring(0, split), all.substring(split + 4).strip());
+        return new Raw(
+                Integer.parseInt(m.group(1)),
+                all.substring(0, split),
+                all.substring(split + 4).strip());
     }
 
     @ParameterizedTest(name = "{0} -> {1}")
-    @CsvSource(delimiter = ' ', value = {
-            "/github.com/pkg/errors/@v/../../../../etc/passwd 400",
-            "/%2e%2e/%2e%2e/etc/passwd 400",
-            "/github.com/pkg/errors/@v/%2e%2e%2fsecret.zip 400",
-            "/github.com%2fpkg/errors/@v/list 400",
-            "/github.com/pkg%2Ferrors/@v/list 400",
-            "/github.com/pkg/errors%00/@v/list 400",
-            "/github.com/pkg/errors/@v/list?go-get=1 400",
-            "/github.com/pkg/errors/@v/v0.9.1.zip?x=../../y 400",
-            "/github.com//pkg/errors/@v/list 400",
-            "/github.com/pkg/./errors/@v/list 400",
-            "/github.com/pkg/errors/@v/./v1.0.0.zip 400",
-            "/github.com\\pkg\\errors/@v/list 400",
-            "/github.com/pkg/errors/@v/list/ 400",
-            "/github.com/Pkg/errors/@v/list 400",
-            "/github.com/!pkg!/errors/@v/list 400",
-            "/errors/@v/list 400",
-            "/-github.com/pkg/errors/@v/list 400",
-            "/github.com/pkg/con/@v/list 400",
-            "/github.com/pkg/errors/@v/v0.9.1.exe 400",
-            "/github.com/pkg/errors/@v/ 400",
-            "/github.com/pkg/errors/v1/@v/list 400",
-            "/github.com/pkg/errors/@v/v0.9.zip 404",
-            "/github.com/pkg/errors/@v/not-a-version.mod 404",
-            "/github.com/pkg/errors/@v/v0.9.1+meta.zip 404",
-            "/github.com/pkg/errors/v2/@v/v0.9.1.mod 404",
-            "/github.com/pkg/errors/@v/master.info 404",
-            "/github.com/pkg/errors/@latest/extra 404",
-            "/ 404",
-            "/favicon.ico 404",
-    })
+    @CsvSource(
+            delimiter = ' ',
+            value = {
+                "/github.com/pkg/errors/@v/../../../../etc/passwd 400",
+                "/%2e%2e/%2e%2e/etc/passwd 400",
+                "/github.com/pkg/errors/@v/%2e%2e%2fsecret.zip 400",
+                "/github.com%2fpkg/errors/@v/list 400",
+                "/github.com/pkg%2Ferrors/@v/list 400",
+                "/github.com/pkg/errors%00/@v/list 400",
+                "/github.com/pkg/errors/@v/list?go-get=1 400",
+                "/github.com/pkg/errors/@v/v0.9.1.zip?x=../../y 400",
+                "/github.com//pkg/errors/@v/list 400",
+                "/github.com/pkg/./errors/@v/list 400",
+                "/github.com/pkg/errors/@v/./v1.0.0.zip 400",
+                "/github.com\\pkg\\errors/@v/list 400",
+                "/github.com/pkg/errors/@v/list/ 400",
+                "/github.com/Pkg/errors/@v/list 400",
+                "/github.com/!pkg!/errors/@v/list 400",
+                "/errors/@v/list 400",
+                "/-github.com/pkg/errors/@v/list 400",
+                "/github.com/pkg/con/@v/list 400",
+                "/github.com/pkg/errors/@v/v0.9.1.exe 400",
+                "/github.com/pkg/errors/@v/ 400",
+                "/github.com/pkg/errors/v1/@v/list 400",
+                "/github.com/pkg/errors/@v/v0.9.zip 404",
+                "/github.com/pkg/errors/@v/not-a-version.mod 404",
+                "/github.com/pkg/errors/@v/v0.9.1+meta.zip 404",
+                "/github.com/pkg/errors/v2/@v/v0.9.1.mod 404",
+                "/github.com/pkg/errors/@v/master.info 404",
+                "/github.com/pkg/errors/@latest/extra 404",
+                "/ 404",
+                "/favicon.ico 404",
+            })
     void refusedWithAMessage(String target, int status) throws Exception {
         Raw r = send("GET", target, "");
         assertEquals(status, r.status, target + " -> " + r);
@@ -122,7 +127,8 @@ class BadInputTest {
 
     @Test
     void serverStaysUsableAfterRefusals() throws Exception {
-        try (TestServer s = TestServer.answering(r -> new GoAnswer.NotFound("nope", false, GoAnswer.CacheOutcome.MISS))) {
+        try (TestServer s =
+                TestServer.answering(r -> new GoAnswer.NotFound("nope", false, GoAnswer.CacheOutcome.MISS))) {
             assertEquals(400, s.get("/a.com/b/@v/list?x=1").statusCode());
             assertEquals(400, s.get("/a.com/b/@v/%2e%2e").statusCode());
             assertEquals(404, s.get("/a.com/b/@v/list").statusCode());
@@ -146,12 +152,18 @@ class BadInputTest {
     /** The go command (1.19+) writes the '!' of the case-encoding as %21: the edge passes it to the parser. */
     @Test
     void percentEncodedCaseEscapesReachTheMirrorAsTheSameRequest() throws Exception {
-        try (TestServer s = TestServer.answering(r -> new GoAnswer.NotFound("nope", false, GoAnswer.CacheOutcome.MISS))) {
-            assertEquals(404, s.get("/github.com/%21burnt%21sushi/toml/@v/v1.2.0.info").statusCode());
-            assertEquals(404, s.get("/github.com/!burnt!sushi/toml/@v/v1.2.0.info").statusCode());
+        try (TestServer s =
+                TestServer.answering(r -> new GoAnswer.NotFound("nope", false, GoAnswer.CacheOutcome.MISS))) {
+            assertEquals(
+                    404,
+                    s.get("/github.com/%21burnt%21sushi/toml/@v/v1.2.0.info").statusCode());
+            assertEquals(
+                    404, s.get("/github.com/!burnt!sushi/toml/@v/v1.2.0.info").statusCode());
             assertEquals(2, s.mirror.asked.size());
             assertEquals(s.mirror.asked.get(0), s.mirror.asked.get(1));
-            assertEquals("github.com/!burnt!sushi/toml/@v/v1.2.0.info", s.mirror.asked.get(0).upstreamPath());
+            assertEquals(
+                    "github.com/!burnt!sushi/toml/@v/v1.2.0.info",
+                    s.mirror.asked.get(0).upstreamPath());
         }
     }
 }

@@ -82,8 +82,12 @@ class BundleEndpointsTest {
         }));
         ImagePrewarmPlanner images = new ImagePrewarmPlanner(name -> null);
         MirrorSetPlanner setPlanner = new MirrorSetPlanner(go, images, List::of);
-        sets = new MirrorSetRegistry(tmp.resolve("data").resolve(MirrorSetRegistry.FILE), MirrorSetRegistry.runtime(
-                name -> new PrewarmService(runner, 1, pins.mirrorSetSink(name), clock, 1), setPlanner::plan, name -> { }),
+        sets = new MirrorSetRegistry(
+                tmp.resolve("data").resolve(MirrorSetRegistry.FILE),
+                MirrorSetRegistry.runtime(
+                        name -> new PrewarmService(runner, 1, pins.mirrorSetSink(name), clock, 1),
+                        setPlanner::plan,
+                        name -> {}),
                 clock);
         serverKey = Signer.generate("site-a").verifier();
         BundleApi bundleApi = new BundleApi(bundles, List.of(serverKey), p -> {
@@ -91,7 +95,8 @@ class BundleEndpointsTest {
             importDone.countDown();
         });
         FerryMetrics metrics = new FerryMetrics(store::stats);
-        AdminApi api = new AdminApi(prewarm, sets, pins, runner, go, images, setPlanner, store::stats, metrics, bundleApi);
+        AdminApi api =
+                new AdminApi(prewarm, sets, pins, runner, go, images, setPlanner, store::stats, metrics, bundleApi);
         Files.createDirectories(tmp.resolve("data"));
         audit = new AuditLog(tmp.resolve("data").resolve(AuditLog.FILE), clock);
         admin = new AdminHttp(api, metrics, audit, TOKEN);
@@ -132,8 +137,11 @@ class BundleEndpointsTest {
     void everyBundleEndpointNeedsTheToken() throws Exception {
         for (String[] e : ENDPOINTS) {
             for (String token : new String[] {null, "wrong"}) {
-                HttpResponse<String> r = send(e[0], e[1], token, e[0].equals("GET") ? null
-                        : "{\"to\":\"/x\",\"from\":[\"/x\"],\"out\":\"/x\"}");
+                HttpResponse<String> r = send(
+                        e[0],
+                        e[1],
+                        token,
+                        e[0].equals("GET") ? null : "{\"to\":\"/x\",\"from\":[\"/x\"],\"out\":\"/x\"}");
                 assertEquals(401, r.statusCode(), e[0] + " " + e[1]);
             }
         }
@@ -144,10 +152,23 @@ class BundleEndpointsTest {
     @Test
     void exportStartsAJobThatCanBeFollowedAndCancelled() throws Exception {
         String set = "name: team\nmodules:\n  - path: example.com/a\n    versions: v1.0.0\n";
-        JsonNode started = ok(202, send("POST", "/admin/api/exports", TOKEN, JSON.createObjectNode()
-                .put("to", "/media/usb").put("site", "plant-7").put("since", "20261120T000000Z-00000000")
-                .put("maxVolumeSize", "700MB").set("set", JSON.createObjectNode().put("name", "team.yaml")
-                        .put("content", set)).toString()));
+        JsonNode started = ok(
+                202,
+                send(
+                        "POST",
+                        "/admin/api/exports",
+                        TOKEN,
+                        JSON.createObjectNode()
+                                .put("to", "/media/usb")
+                                .put("site", "plant-7")
+                                .put("since", "20261120T000000Z-00000000")
+                                .put("maxVolumeSize", "700MB")
+                                .set(
+                                        "set",
+                                        JSON.createObjectNode()
+                                                .put("name", "team.yaml")
+                                                .put("content", set))
+                                .toString()));
         String id = started.get("id").asText();
         assertEquals("/admin/api/exports/" + id, started.get("location").asText());
         assertEquals("RUNNING", started.get("state").asText());
@@ -162,31 +183,50 @@ class BundleEndpointsTest {
         assertEquals("team", r.selection().set().orElseThrow().name());
         assertEquals(Map.of("team", set), r.mirrorSets(), "the set travels with the bundle");
 
-        JsonNode second = ok(202, send("POST", "/admin/api/exports", TOKEN,
-                "{\"to\":\"/media/usb\",\"format\":\"goproxy\",\"modules\":[\"golang.org/x/*\"],\"maxVolumeSize\":2097152}"));
+        JsonNode second = ok(
+                202,
+                send(
+                        "POST",
+                        "/admin/api/exports",
+                        TOKEN,
+                        "{\"to\":\"/media/usb\",\"format\":\"goproxy\",\"modules\":[\"golang.org/x/*\"],\"maxVolumeSize\":2097152}"));
         ExportRequest plain = bundles.exports.get(1);
         assertEquals(BundleFormat.GOPROXY, plain.format());
         assertEquals(List.of("golang.org/x/*"), plain.selection().modules());
         assertEquals(2L << 20, plain.maxVolumeSize());
         ok(202, send("POST", "/admin/api/exports", TOKEN, "{\"to\":\"/media/usb\"}"));
         assertTrue(bundles.exports.get(2).selection().everything(), "nothing selected: everything");
-        assertEquals(ExportRequest.DEFAULT_MAX_VOLUME_SIZE, bundles.exports.get(2).maxVolumeSize());
+        assertEquals(
+                ExportRequest.DEFAULT_MAX_VOLUME_SIZE, bundles.exports.get(2).maxVolumeSize());
 
         JsonNode one = ok(200, send("GET", "/admin/api/exports/" + id, TOKEN, null));
         assertEquals("writing", one.get("phase").asText());
         assertEquals(1_000_000, one.get("bytesDone").asLong());
-        assertEquals(3, ok(200, send("GET", "/admin/api/exports", TOKEN, null)).get("jobs").size());
+        assertEquals(
+                3,
+                ok(200, send("GET", "/admin/api/exports", TOKEN, null))
+                        .get("jobs")
+                        .size());
         assertEquals(404, send("GET", "/admin/api/imports/" + id, TOKEN, null).statusCode(), "an export is no import");
         assertEquals(404, send("GET", "/admin/api/exports/nope", TOKEN, null).statusCode());
         assertEquals(404, send("DELETE", "/admin/api/exports/nope", TOKEN, null).statusCode());
-        JsonNode cancelled = ok(200, send("DELETE", "/admin/api/exports/" + second.get("id").asText(), TOKEN, null));
+        JsonNode cancelled =
+                ok(200, send("DELETE", "/admin/api/exports/" + second.get("id").asText(), TOKEN, null));
         assertEquals("CANCELLED", cancelled.get("state").asText());
         assertEquals(List.of(second.get("id").asText()), bundles.cancelled);
 
         List<JsonNode> lines = auditLines();
-        assertEquals(List.of("POST /admin/api/exports 202", "POST /admin/api/exports 202", "POST /admin/api/exports 202",
-                "DELETE /admin/api/exports/nope 404", "DELETE /admin/api/exports/" + second.get("id").asText() + " 200"),
-                lines.stream().map(l -> l.get("action").asText() + " " + l.get("status").asInt()).toList());
+        assertEquals(
+                List.of(
+                        "POST /admin/api/exports 202",
+                        "POST /admin/api/exports 202",
+                        "POST /admin/api/exports 202",
+                        "DELETE /admin/api/exports/nope 404",
+                        "DELETE /admin/api/exports/" + second.get("id").asText() + " 200"),
+                lines.stream()
+                        .map(l ->
+                                l.get("action").asText() + " " + l.get("status").asInt())
+                        .toList());
         assertEquals("/media/usb", lines.getFirst().get("target").asText());
         assertEquals("started " + id, lines.getFirst().get("result").asText());
     }
@@ -232,15 +272,23 @@ class BundleEndpointsTest {
         JsonNode nf = ok(404, send("POST", "/admin/api/exports", TOKEN, "{\"to\":\"/u\",\"since\":\"b9\"}"));
         assertEquals("no bundle b9 was exported to this site", nf.get("message").asText());
         bundles.refuse = new BundleException(BundleException.Kind.BAD_REQUEST, "/u is not writable");
-        assertEquals("bad_request", ok(400, send("POST", "/admin/api/exports", TOKEN, "{\"to\":\"/u\"}")).get("error").asText());
+        assertEquals(
+                "bad_request",
+                ok(400, send("POST", "/admin/api/exports", TOKEN, "{\"to\":\"/u\"}"))
+                        .get("error")
+                        .asText());
         bundles.refuse = new BundleException(BundleException.Kind.REFUSED, "no signing key: ferry keys generate");
         JsonNode refused = ok(400, send("POST", "/admin/api/exports", TOKEN, "{\"to\":\"/u\"}"));
         assertEquals("refused", refused.get("error").asText());
         assertTrue(refused.get("message").asText().contains("ferry keys generate"));
         bundles.refuse = new BundleException(BundleException.Kind.NOT_FOUND, "no bundle.note in /b");
-        assertEquals(404, send("POST", "/admin/api/imports", TOKEN, "{\"from\":\"/b\"}").statusCode());
+        assertEquals(
+                404,
+                send("POST", "/admin/api/imports", TOKEN, "{\"from\":\"/b\"}").statusCode());
         bundles.refuse = new BundleException(BundleException.Kind.BAD_REQUEST, "cannot write /x");
-        assertEquals(400, send("POST", "/admin/api/inventory", TOKEN, "{\"out\":\"/x\"}").statusCode());
+        assertEquals(
+                400,
+                send("POST", "/admin/api/inventory", TOKEN, "{\"out\":\"/x\"}").statusCode());
         bundles.inventoryFailure = new IOException("disk full");
         JsonNode io = ok(500, send("POST", "/admin/api/inventory", TOKEN, "{\"out\":\"/x\"}"));
         assertTrue(io.get("message").asText().contains("disk full"), io.toString());
@@ -250,9 +298,18 @@ class BundleEndpointsTest {
     @Test
     void importTrustsTheServersKeysAndTheRequestsAndReportsSuccess() throws Exception {
         Verifier extra = Signer.generate("site-b").verifier();
-        JsonNode started = ok(202, send("POST", "/admin/api/imports", TOKEN, JSON.createObjectNode()
-                .<com.fasterxml.jackson.databind.node.ObjectNode>set("from", JSON.createArrayNode().add("/media/a").add("/media/b"))
-                .set("trust", JSON.createArrayNode().add(extra.encoded())).toString()));
+        JsonNode started = ok(
+                202,
+                send(
+                        "POST",
+                        "/admin/api/imports",
+                        TOKEN,
+                        JSON.createObjectNode()
+                                .<com.fasterxml.jackson.databind.node.ObjectNode>set(
+                                        "from",
+                                        JSON.createArrayNode().add("/media/a").add("/media/b"))
+                                .set("trust", JSON.createArrayNode().add(extra.encoded()))
+                                .toString()));
         String id = started.get("id").asText();
         assertEquals("/admin/api/imports/" + id, started.get("location").asText());
         ImportRequest r = bundles.imports.getFirst();
@@ -265,8 +322,16 @@ class BundleEndpointsTest {
         JsonNode report = ok(200, send("GET", "/admin/api/imports/" + id, TOKEN, null));
         assertEquals("SUCCEEDED", report.get("state").asText());
         assertEquals("objects", report.get("summary").get(0).get("what").asText());
-        assertEquals(1, ok(200, send("GET", "/admin/api/imports", TOKEN, null)).get("jobs").size());
-        assertEquals(0, ok(200, send("GET", "/admin/api/exports", TOKEN, null)).get("jobs").size());
+        assertEquals(
+                1,
+                ok(200, send("GET", "/admin/api/imports", TOKEN, null))
+                        .get("jobs")
+                        .size());
+        assertEquals(
+                0,
+                ok(200, send("GET", "/admin/api/exports", TOKEN, null))
+                        .get("jobs")
+                        .size());
     }
 
     @Test
@@ -275,14 +340,26 @@ class BundleEndpointsTest {
         assertEquals("/media/usb/site.inv", inv.get("out").asText());
         assertEquals(1234, inv.get("summary").get(0).get("value").asLong());
         assertEquals(List.of(Path.of("/media/usb/site.inv")), bundles.inventories);
-        bundles.history.add(new ExportRecord("20261121T134500Z-1a2b3c4d", "plant-7", null, true, "/media/usb/x",
-                Instant.parse("2026-11-21T13:45:00Z"), 20, 300, 2_000_000));
-        JsonNode h = ok(200, send("GET", "/admin/api/bundles", TOKEN, null)).get("bundles").get(0);
+        bundles.history.add(new ExportRecord(
+                "20261121T134500Z-1a2b3c4d",
+                "plant-7",
+                null,
+                true,
+                "/media/usb/x",
+                Instant.parse("2026-11-21T13:45:00Z"),
+                20,
+                300,
+                2_000_000));
+        JsonNode h = ok(200, send("GET", "/admin/api/bundles", TOKEN, null))
+                .get("bundles")
+                .get(0);
         assertEquals("plant-7", h.get("site").asText());
         assertTrue(h.get("base").isNull());
         assertTrue(h.get("inventory").asBoolean());
         assertEquals(2_000_000, h.get("bytes").asLong());
-        assertEquals("POST /admin/api/inventory", auditLines().getFirst().get("action").asText());
+        assertEquals(
+                "POST /admin/api/inventory",
+                auditLines().getFirst().get("action").asText());
     }
 
     // ---- the CLI against this server ----------------------------------------------------------------------------
@@ -292,10 +369,15 @@ class BundleEndpointsTest {
     private Cli cli(boolean terminal, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int exit = FerryMain.run(args, new CliContext(Map.of("FERRY_ADMIN_TOKEN", TOKEN, "FERRY_SERVER", url()),
-                terminal, Duration.ofMillis(5)), (c, o, e) -> {
+        int exit = FerryMain.run(
+                args,
+                new CliContext(
+                        Map.of("FERRY_ADMIN_TOKEN", TOKEN, "FERRY_SERVER", url()), terminal, Duration.ofMillis(5)),
+                (c, o, e) -> {
                     throw new AssertionError("no serve");
-                }, new PrintWriter(out, true), new PrintWriter(err, true));
+                },
+                new PrintWriter(out, true),
+                new PrintWriter(err, true));
         return new Cli(exit, out.toString(), err.toString());
     }
 
@@ -304,8 +386,17 @@ class BundleEndpointsTest {
         bundles.runningReads = 2;
         Path set = tmp.resolve("team.yaml");
         Files.writeString(set, "name: team\nmodules:\n  - path: example.com/a\n");
-        Cli ok = cli(false, "export", "--to", "usb", "--set", set.toString(), "--site", "plant-7",
-                "--max-volume-size", "4GiB");
+        Cli ok = cli(
+                false,
+                "export",
+                "--to",
+                "usb",
+                "--set",
+                set.toString(),
+                "--site",
+                "plant-7",
+                "--max-volume-size",
+                "4GiB");
         assertEquals(0, ok.exit, ok.out + ok.err);
         ExportRequest r = bundles.exports.getFirst();
         assertEquals(Path.of("usb").toAbsolutePath().normalize(), r.to(), "a relative --to is made absolute here");
@@ -348,8 +439,16 @@ class BundleEndpointsTest {
         assertEquals(0, inv.exit, inv.err);
         assertTrue(inv.out.startsWith("wrote /media/usb/site.inv\n  chunks: 1234\n"), inv.out);
         assertEquals("no bundles exported yet\n", cli(false, "bundles").out);
-        bundles.history.add(new ExportRecord("b2", "plant-7", "b1", false, "/media/usb/b2",
-                Instant.parse("2026-11-21T13:45:00Z"), 20, 300, 2_000_000));
+        bundles.history.add(new ExportRecord(
+                "b2",
+                "plant-7",
+                "b1",
+                false,
+                "/media/usb/b2",
+                Instant.parse("2026-11-21T13:45:00Z"),
+                20,
+                300,
+                2_000_000));
         Cli list = cli(false, "bundles");
         assertTrue(list.out.startsWith("b2  site plant-7  since b1  20 objects, 300 chunks, 1.9 MiB"), list.out);
 
@@ -368,7 +467,8 @@ class BundleEndpointsTest {
             Cli c = cli(false, args);
             assertEquals(2, c.exit, String.join(" ", args) + ": " + c.out + c.err);
         }
-        Cli missingSet = cli(false, "export", "--to", "/u", "--set", tmp.resolve("nope.yaml").toString());
+        Cli missingSet = cli(
+                false, "export", "--to", "/u", "--set", tmp.resolve("nope.yaml").toString());
         assertEquals(2, missingSet.exit);
         assertTrue(missingSet.err.contains("cannot read"), missingSet.err);
         bundles.refuse = new BundleException(BundleException.Kind.REFUSED, "no signing key: run ferry keys generate");
@@ -386,22 +486,28 @@ class BundleEndpointsTest {
 
         Cli running = cli(false, "export", "status", "export-1");
         assertEquals(0, running.exit, running.err);
-        assertEquals("export export-1: /media/usb\nwriting: 976.6 KiB of 1.9 MiB, 10/20 items, 12.5 MB/s\n", running.out);
+        assertEquals(
+                "export export-1: /media/usb\nwriting: 976.6 KiB of 1.9 MiB, 10/20 items, 12.5 MB/s\n", running.out);
         Cli list = cli(false, "export", "list");
-        assertEquals("export-1  RUNNING  writing: 976.6 KiB of 1.9 MiB, 10/20 items, 12.5 MB/s  /media/usb"
-                + "  started 2026-11-21T13:45:00Z\n", list.out);
+        assertEquals(
+                "export-1  RUNNING  writing: 976.6 KiB of 1.9 MiB, 10/20 items, 12.5 MB/s  /media/usb"
+                        + "  started 2026-11-21T13:45:00Z\n",
+                list.out);
         assertEquals("no import jobs\n", cli(false, "import", "list").out, "exports are not imports");
 
         Cli cancel = cli(false, "export", "cancel", "export-1");
         assertEquals(0, cancel.exit, cancel.err);
         assertEquals(List.of("export-1"), bundles.cancelled);
-        assertTrue(cancel.out.startsWith("cancelled: export of bundle 20261121T134500Z-1a2b3c4d (/media/usb)"), cancel.out);
+        assertTrue(
+                cancel.out.startsWith("cancelled: export of bundle 20261121T134500Z-1a2b3c4d (/media/usb)"),
+                cancel.out);
         assertTrue(cancel.out.contains("  chunks shipped: 300\n"), "the watcher's summary: " + cancel.out);
         Cli after = cli(false, "export", "status", "export-1");
         assertEquals(1, after.exit, "a cancelled export did not write its bundle");
         assertEquals(cancel.out, after.out);
-        assertTrue(cli(false, "export", "list").out.startsWith("export-1  CANCELLED  bundle 20261121T134500Z-1a2b3c4d"
-                + "  /media/usb  started "));
+        assertTrue(cli(false, "export", "list")
+                .out
+                .startsWith("export-1  CANCELLED  bundle 20261121T134500Z-1a2b3c4d" + "  /media/usb  started "));
 
         Cli unknown = cli(false, "export", "status", "export-9");
         assertEquals(1, unknown.exit);
@@ -410,8 +516,14 @@ class BundleEndpointsTest {
         assertEquals(1, wrongKind.exit);
         assertTrue(wrongKind.err.contains("no import job export-1"), wrongKind.err);
         assertEquals(List.of("export-1"), bundles.cancelled, "an export is not cancelled as an import");
-        for (String[] args : new String[][] {{"export", "status"}, {"export", "cancel"}, {"import", "status", "a", "b"},
-                {"export", "status", "../exports"}, {"import", "cancel", "a b"}, {"export", "list", "x"}}) {
+        for (String[] args : new String[][] {
+            {"export", "status"},
+            {"export", "cancel"},
+            {"import", "status", "a", "b"},
+            {"export", "status", "../exports"},
+            {"import", "cancel", "a b"},
+            {"export", "list", "x"}
+        }) {
             Cli c = cli(false, args);
             assertEquals(2, c.exit, String.join(" ", args) + ": " + c.out + c.err);
         }
@@ -423,13 +535,20 @@ class BundleEndpointsTest {
         bundles.finish("import-1");
         Cli done = cli(false, "import", "status", "import-1");
         assertEquals(0, done.exit, done.err);
-        assertTrue(done.out.startsWith("succeeded: import of bundle 20261121T134500Z-1a2b3c4d (/media/a), 12.5 MB/s on"
-                + " average\n  objects:        20\n"), done.out);
+        assertTrue(
+                done.out.startsWith("succeeded: import of bundle 20261121T134500Z-1a2b3c4d (/media/a), 12.5 MB/s on"
+                        + " average\n  objects:        20\n"),
+                done.out);
         Cli late = cli(false, "import", "cancel", "import-1");
         assertEquals(0, late.exit, "cancelling a job that succeeded leaves it succeeded");
         assertEquals("import import-1 had already ended\n" + done.out, late.out);
-        assertEquals(1, cli(false, "import", "list").out.lines().filter(l -> l.startsWith("import-1  SUCCEEDED  bundle "))
-                .count());
+        assertEquals(
+                1,
+                cli(false, "import", "list")
+                        .out
+                        .lines()
+                        .filter(l -> l.startsWith("import-1  SUCCEEDED  bundle "))
+                        .count());
 
         bundles.outcome = BundleProgress.State.FAILED;
         assertEquals(0, cli(false, "import", "/media/b", "--detach").exit);

@@ -20,7 +20,8 @@ import java.util.function.Function;
  */
 final class FakeRegistry implements HostedRepositories {
     final List<String> calls = new CopyOnWriteArrayList<>();
-    volatile Function<String, OciAnswer> answers = call -> new OciAnswer.Error(OciErrorCode.MANIFEST_UNKNOWN, "fake: unknown");
+    volatile Function<String, OciAnswer> answers =
+            call -> new OciAnswer.Error(OciErrorCode.MANIFEST_UNKNOWN, "fake: unknown");
     volatile List<RepositoryName> repositories = List.of();
 
     private OciAnswer call(String line) {
@@ -89,15 +90,16 @@ final class FakeRegistry implements HostedRepositories {
     }
 
     @Override
-    public OciAnswer appendChunk(RepositoryName repository, String uuid, String contentRange, InputStream body,
-                                 long contentLength) {
+    public OciAnswer appendChunk(
+            RepositoryName repository, String uuid, String contentRange, InputStream body, long contentLength) {
         long read = drain(body);
-        return call("appendChunk " + repository + " " + uuid + " " + contentRange + " " + contentLength + " read=" + read);
+        return call(
+                "appendChunk " + repository + " " + uuid + " " + contentRange + " " + contentLength + " read=" + read);
     }
 
     @Override
-    public OciAnswer finishUpload(RepositoryName repository, String uuid, Digest digest, InputStream body,
-                                  long contentLength) {
+    public OciAnswer finishUpload(
+            RepositoryName repository, String uuid, Digest digest, InputStream body, long contentLength) {
         long read = drain(body);
         return call("finishUpload " + repository + " " + uuid + " " + digest + " " + contentLength + " read=" + read);
     }
@@ -108,10 +110,11 @@ final class FakeRegistry implements HostedRepositories {
     }
 
     @Override
-    public OciAnswer putManifest(RepositoryName repository, Reference reference, String contentType, InputStream body,
-                                 long contentLength) {
+    public OciAnswer putManifest(
+            RepositoryName repository, Reference reference, String contentType, InputStream body, long contentLength) {
         long read = drain(body);
-        return call("putManifest " + repository + " " + reference + " " + contentType + " " + contentLength + " read=" + read);
+        return call("putManifest " + repository + " " + reference + " " + contentType + " " + contentLength + " read="
+                + read);
     }
 
     @Override

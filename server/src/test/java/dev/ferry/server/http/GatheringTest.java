@@ -55,8 +55,8 @@ class GatheringTest {
         out.write(chunk2, 0, chunk2.length);
         out.flush();
         // Helidon copies the first write into the header buffer: only FIRST_WRITE bytes of it.
-        assertEquals(List.of(BodySender.FIRST_WRITE, chunk1.length - BodySender.FIRST_WRITE, chunk2.length),
-                sink.lengths);
+        assertEquals(
+                List.of(BodySender.FIRST_WRITE, chunk1.length - BodySender.FIRST_WRITE, chunk2.length), sink.lengths);
         for (byte[] a : sink.arrays) {
             assertSame(a == chunk2 ? chunk2 : chunk1, a, "written from the caller's array, not a copy");
         }
@@ -85,7 +85,8 @@ class GatheringTest {
         out.close();
         assertArrayEquals(expected.toByteArray(), sink.bytes.toByteArray());
         for (int len : sink.lengths) {
-            assertEquals(true, len > 0 && (len >= BodySender.DIRECT_WRITE || len <= BodySender.GATHER_BUFFER), "" + len);
+            assertEquals(
+                    true, len > 0 && (len >= BodySender.DIRECT_WRITE || len <= BodySender.GATHER_BUFFER), "" + len);
         }
         // 200 writes (most small) left in far fewer socket writes.
         assertEquals(true, sink.lengths.size() < 60, sink.lengths.size() + " writes");

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
 /** Every GoAnswer case over real HTTP: status, headers, body, HEAD, conditional requests, broken bodies. */
 class GoAnswerMappingTest {
     static final String DIGEST = "0f".repeat(32);
-    static final byte[] INFO = "{\"Version\":\"v1.2.3\",\"Time\":\"2020-01-01T00:00:00Z\"}".getBytes(StandardCharsets.UTF_8);
+    static final byte[] INFO =
+            "{\"Version\":\"v1.2.3\",\"Time\":\"2020-01-01T00:00:00Z\"}".getBytes(StandardCharsets.UTF_8);
 
     static GoAnswer content(byte[] bytes, String type, Freshness f, CacheOutcome o) {
         return new GoAnswer.Content(Bodies.of(bytes), type, DIGEST, f, o);
@@ -28,14 +29,20 @@ class GoAnswerMappingTest {
 
     @Test
     void immutableContentGets200WithTypeLengthEtagAndLongCache() throws Exception {
-        try (TestServer s = TestServer.answering(r -> content(INFO, "application/json", Freshness.IMMUTABLE, CacheOutcome.HIT))) {
+        try (TestServer s =
+                TestServer.answering(r -> content(INFO, "application/json", Freshness.IMMUTABLE, CacheOutcome.HIT))) {
             HttpResponse<byte[]> r = s.get("/example.com/m/@v/v1.2.3.info");
             assertEquals(200, r.statusCode());
             assertArrayEquals(INFO, r.body());
-            assertEquals("application/json", r.headers().firstValue("content-type").orElseThrow());
-            assertEquals(String.valueOf(INFO.length), r.headers().firstValue("content-length").orElseThrow());
+            assertEquals(
+                    "application/json", r.headers().firstValue("content-type").orElseThrow());
+            assertEquals(
+                    String.valueOf(INFO.length),
+                    r.headers().firstValue("content-length").orElseThrow());
             assertEquals('"' + DIGEST + '"', r.headers().firstValue("etag").orElseThrow());
-            assertEquals("public, max-age=31536000, immutable", r.headers().firstValue("cache-control").orElseThrow());
+            assertEquals(
+                    "public, max-age=31536000, immutable",
+                    r.headers().firstValue("cache-control").orElseThrow());
             assertFalse(r.headers().firstValue("x-ferry-stale").isPresent());
             assertInstanceOf(ProxyRequest.Info.class, s.mirror.asked.getFirst());
         }
@@ -44,18 +51,24 @@ class GoAnswerMappingTest {
     @Test
     void freshListGetsShortCache() throws Exception {
         byte[] list = "v1.0.0\nv1.1.0\n".getBytes(StandardCharsets.UTF_8);
-        try (TestServer s = TestServer.answering(r -> content(list, "text/plain; charset=utf-8", Freshness.FRESH, CacheOutcome.MISS))) {
+        try (TestServer s = TestServer.answering(
+                r -> content(list, "text/plain; charset=utf-8", Freshness.FRESH, CacheOutcome.MISS))) {
             HttpResponse<byte[]> r = s.get("/example.com/m/@v/list");
             assertEquals(200, r.statusCode());
             assertArrayEquals(list, r.body());
-            assertEquals("text/plain; charset=utf-8", r.headers().firstValue("content-type").orElseThrow());
-            assertEquals("public, max-age=60", r.headers().firstValue("cache-control").orElseThrow());
+            assertEquals(
+                    "text/plain; charset=utf-8",
+                    r.headers().firstValue("content-type").orElseThrow());
+            assertEquals(
+                    "public, max-age=60",
+                    r.headers().firstValue("cache-control").orElseThrow());
         }
     }
 
     @Test
     void staleContentSaysSo() throws Exception {
-        try (TestServer s = TestServer.answering(r -> content(INFO, "application/json", Freshness.STALE, CacheOutcome.STALE))) {
+        try (TestServer s =
+                TestServer.answering(r -> content(INFO, "application/json", Freshness.STALE, CacheOutcome.STALE))) {
             HttpResponse<byte[]> r = s.get("/example.com/m/@latest");
             assertEquals(200, r.statusCode());
             assertArrayEquals(INFO, r.body());
@@ -67,8 +80,10 @@ class GoAnswerMappingTest {
 
     @Test
     void matchingIfNoneMatchGets304WithoutBody() throws Exception {
-        try (TestServer s = TestServer.answering(r -> content(INFO, "application/json", Freshness.IMMUTABLE, CacheOutcome.HIT))) {
-            HttpResponse<byte[]> r = s.get("/example.com/m/@v/v1.2.3.mod", "If-None-Match", "\"other\", \"" + DIGEST + '"');
+        try (TestServer s =
+                TestServer.answering(r -> content(INFO, "application/json", Freshness.IMMUTABLE, CacheOutcome.HIT))) {
+            HttpResponse<byte[]> r =
+                    s.get("/example.com/m/@v/v1.2.3.mod", "If-None-Match", "\"other\", \"" + DIGEST + '"');
             assertEquals(304, r.statusCode());
             assertEquals(0, r.body().length);
             assertEquals('"' + DIGEST + '"', r.headers().firstValue("etag").orElseThrow());
@@ -90,13 +105,17 @@ class GoAnswerMappingTest {
                 assertEquals(200, r.statusCode(), path);
                 assertEquals(0, r.body().length, path);
                 long expected = path.endsWith(".zip") ? zip.length : INFO.length;
-                assertEquals(String.valueOf(expected), r.headers().firstValue("content-length").orElseThrow(), path);
+                assertEquals(
+                        String.valueOf(expected),
+                        r.headers().firstValue("content-length").orElseThrow(),
+                        path);
                 assertEquals('"' + DIGEST + '"', r.headers().firstValue("etag").orElseThrow());
             }
             // and the connection stays usable: a GET right after gets the whole zip
             HttpResponse<byte[]> g = s.get("/example.com/m/@v/v1.2.3.zip");
             assertArrayEquals(zip, g.body());
-            assertEquals("application/zip", g.headers().firstValue("content-type").orElseThrow());
+            assertEquals(
+                    "application/zip", g.headers().firstValue("content-type").orElseThrow());
         }
     }
 
@@ -106,10 +125,15 @@ class GoAnswerMappingTest {
         new Random(2).nextBytes(zip);
         try (TestServer s = TestServer.answering(r -> new GoAnswer.Content(
                 r.module().value().equals("example.com/unknown") ? Bodies.unknownLength(zip) : Bodies.of(zip),
-                "application/zip", DIGEST, Freshness.IMMUTABLE, CacheOutcome.MISS))) {
+                "application/zip",
+                DIGEST,
+                Freshness.IMMUTABLE,
+                CacheOutcome.MISS))) {
             HttpResponse<byte[]> known = s.get("/example.com/known/@v/v1.0.0.zip");
             assertArrayEquals(zip, known.body());
-            assertEquals(String.valueOf(zip.length), known.headers().firstValue("content-length").orElseThrow());
+            assertEquals(
+                    String.valueOf(zip.length),
+                    known.headers().firstValue("content-length").orElseThrow());
             HttpResponse<byte[]> unknown = s.get("/example.com/unknown/@v/v1.0.0.zip");
             assertEquals(200, unknown.statusCode());
             assertArrayEquals(zip, unknown.body());
@@ -120,11 +144,16 @@ class GoAnswerMappingTest {
     void notFoundAndGoneCarryTheReason() throws Exception {
         try (TestServer s = TestServer.answering(r -> r.module().value().equals("example.com/gone")
                 ? new GoAnswer.NotFound("gone: retracted upstream", true, CacheOutcome.NEGATIVE_HIT)
-                : new GoAnswer.NotFound("not found: example.com/m@v1.9.9: unknown revision", false, CacheOutcome.MISS))) {
+                : new GoAnswer.NotFound(
+                        "not found: example.com/m@v1.9.9: unknown revision", false, CacheOutcome.MISS))) {
             HttpResponse<byte[]> r = s.get("/example.com/m/@v/v1.9.9.info");
             assertEquals(404, r.statusCode());
-            assertEquals("text/plain; charset=utf-8", r.headers().firstValue("content-type").orElseThrow());
-            assertEquals("not found: example.com/m@v1.9.9: unknown revision", new String(r.body(), StandardCharsets.UTF_8).strip());
+            assertEquals(
+                    "text/plain; charset=utf-8",
+                    r.headers().firstValue("content-type").orElseThrow());
+            assertEquals(
+                    "not found: example.com/m@v1.9.9: unknown revision",
+                    new String(r.body(), StandardCharsets.UTF_8).strip());
             HttpResponse<byte[]> g = s.get("/example.com/gone/@v/list");
             assertEquals(410, g.statusCode());
             assertEquals("gone: retracted upstream", new String(g.body(), StandardCharsets.UTF_8).strip());
@@ -138,12 +167,15 @@ class GoAnswerMappingTest {
                 : new GoAnswer.Unavailable("no upstream reachable: proxy.golang.org: connect timed out", false))) {
             HttpResponse<byte[]> bad = s.get("/example.com/bad/@v/v1.0.0.zip");
             assertEquals(502, bad.statusCode());
-            assertEquals("upstream sent a zip that fails the module zip checks",
+            assertEquals(
+                    "upstream sent a zip that fails the module zip checks",
                     new String(bad.body(), StandardCharsets.UTF_8).strip());
             HttpResponse<byte[]> down = s.get("/example.com/down/@v/list");
             assertEquals(503, down.statusCode());
             assertTrue(new String(down.body(), StandardCharsets.UTF_8).contains("connect timed out"));
-            assertEquals("text/plain; charset=utf-8", down.headers().firstValue("content-type").orElseThrow());
+            assertEquals(
+                    "text/plain; charset=utf-8",
+                    down.headers().firstValue("content-type").orElseThrow());
         }
     }
 
@@ -151,9 +183,13 @@ class GoAnswerMappingTest {
     void failureMidStreamAbortsTheConnection() throws Exception {
         long declared = 1_000_000;
         try (TestServer s = TestServer.answering(r -> new GoAnswer.Content(
-                r.module().value().equals("example.com/chunked") ? Bodies.failingAfter(-1, 300_000)
+                r.module().value().equals("example.com/chunked")
+                        ? Bodies.failingAfter(-1, 300_000)
                         : Bodies.failingAfter(declared, 300_000),
-                "application/zip", DIGEST, Freshness.IMMUTABLE, CacheOutcome.MISS))) {
+                "application/zip",
+                DIGEST,
+                Freshness.IMMUTABLE,
+                CacheOutcome.MISS))) {
             assertThrows(IOException.class, () -> s.get("/example.com/known/@v/v1.0.0.zip"));
             assertThrows(IOException.class, () -> s.get("/example.com/chunked/@v/v1.0.0.zip"));
             // raw: the server closes without completing the declared body
@@ -166,8 +202,8 @@ class GoAnswerMappingTest {
 
     @Test
     void smallBodyFailingBeforeAnythingWasSentIs500() throws Exception {
-        try (TestServer s = TestServer.answering(r -> new GoAnswer.Content(Bodies.failingAfter(100, 10),
-                "application/json", DIGEST, Freshness.IMMUTABLE, CacheOutcome.HIT))) {
+        try (TestServer s = TestServer.answering(r -> new GoAnswer.Content(
+                Bodies.failingAfter(100, 10), "application/json", DIGEST, Freshness.IMMUTABLE, CacheOutcome.HIT))) {
             HttpResponse<byte[]> r = s.get("/example.com/m/@v/v1.0.0.info");
             assertEquals(500, r.statusCode());
         }

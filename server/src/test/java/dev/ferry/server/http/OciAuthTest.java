@@ -44,19 +44,24 @@ class OciAuthTest {
     void baseChallengesAnonymousCallersToTheTokenEndpoint() throws Exception {
         HttpResponse<String> r = server.get("/v2/");
         assertEquals(401, r.statusCode());
-        assertEquals("Bearer realm=\"http://127.0.0.1:" + server.server.port() + "/v2/token\",service=\"ferry\"",
+        assertEquals(
+                "Bearer realm=\"http://127.0.0.1:" + server.server.port() + "/v2/token\",service=\"ferry\"",
                 r.headers().firstValue("WWW-Authenticate").orElseThrow());
         assertEquals("UNAUTHORIZED", code(r));
-        assertEquals(200, server.get("/v2/", "Authorization", OciTestServer.ALICE_BASIC).statusCode());
+        assertEquals(
+                200,
+                server.get("/v2/", "Authorization", OciTestServer.ALICE_BASIC).statusCode());
     }
 
     @Test
     void withoutUsersNobodyIsChallengedAtTheBase() throws Exception {
-        try (OciTestServer open = new OciTestServer(new RegistryAuth(dev.ferry.server.registryauth.RegistryUsers.NONE, false, clock))) {
+        try (OciTestServer open =
+                new OciTestServer(new RegistryAuth(dev.ferry.server.registryauth.RegistryUsers.NONE, false, clock))) {
             HttpResponse<String> r = open.get("/v2/");
             assertEquals(200, r.statusCode());
             assertEquals("{}", r.body());
-            assertEquals(401, open.send("POST", "/v2/team/app/blobs/uploads/", null).statusCode());
+            assertEquals(
+                    401, open.send("POST", "/v2/team/app/blobs/uploads/", null).statusCode());
             assertEquals(List.of(), open.hosted.calls);
         }
     }
@@ -65,21 +70,27 @@ class OciAuthTest {
     void hostedPullAndPushWithoutCredentialsAre401WithAScopedChallenge() throws Exception {
         HttpResponse<String> pull = server.get("/v2/team/app/manifests/v1");
         assertEquals(401, pull.statusCode());
-        assertEquals("Bearer realm=\"http://127.0.0.1:" + server.server.port()
+        assertEquals(
+                "Bearer realm=\"http://127.0.0.1:" + server.server.port()
                         + "/v2/token\",service=\"ferry\",scope=\"repository:team/app:pull\"",
                 pull.headers().firstValue("WWW-Authenticate").orElseThrow());
         HttpResponse<String> push = server.send("POST", "/v2/team/app/blobs/uploads/", null);
         assertEquals(401, push.statusCode());
-        assertTrue(push.headers().firstValue("WWW-Authenticate").orElseThrow()
+        assertTrue(push.headers()
+                .firstValue("WWW-Authenticate")
+                .orElseThrow()
                 .endsWith("scope=\"repository:team/app:pull,push\""));
         assertEquals(List.of(), server.calls());
 
         // A mount reads its source: the challenge asks for a token that may, as distribution's does.
-        HttpResponse<String> mount = server.send("POST", "/v2/team/app/blobs/uploads/?mount=sha256:"
-                + "a".repeat(64) + "&from=team/base", null);
+        HttpResponse<String> mount = server.send(
+                "POST", "/v2/team/app/blobs/uploads/?mount=sha256:" + "a".repeat(64) + "&from=team/base", null);
         assertEquals(401, mount.statusCode());
-        assertTrue(mount.headers().firstValue("WWW-Authenticate").orElseThrow()
-                .endsWith("scope=\"repository:team/app:pull,push repository:team/base:pull\""),
+        assertTrue(
+                mount.headers()
+                        .firstValue("WWW-Authenticate")
+                        .orElseThrow()
+                        .endsWith("scope=\"repository:team/app:pull,push repository:team/base:pull\""),
                 mount.headers().firstValue("WWW-Authenticate").orElseThrow());
         assertEquals(List.of(), server.calls());
     }
@@ -99,13 +110,16 @@ class OciAuthTest {
     void mirroredPullsNeverNeedCredentials() throws Exception {
         server.get("/v2/alpine/manifests/latest");
         server.get("/v2/alpine/manifests/latest", "Authorization", "Bearer not-a-token");
-        assertEquals(List.of("manifest library/alpine latest", "manifest library/alpine latest"), server.dockerHub.calls);
+        assertEquals(
+                List.of("manifest library/alpine latest", "manifest library/alpine latest"), server.dockerHub.calls);
     }
 
     @Test
     void basicCredentials() throws Exception {
-        assertEquals(202, server.send("POST", "/v2/team/app/blobs/uploads/", null, "Authorization",
-                OciTestServer.ALICE_BASIC).statusCode());
+        assertEquals(
+                202,
+                server.send("POST", "/v2/team/app/blobs/uploads/", null, "Authorization", OciTestServer.ALICE_BASIC)
+                        .statusCode());
         for (String wrong : List.of(basic("alice", "wrong"), basic("mallory", "secret"), "Basic !!!", "Digest x")) {
             HttpResponse<String> r = server.send("POST", "/v2/team/app/blobs/uploads/", null, "Authorization", wrong);
             assertEquals(401, r.statusCode(), wrong);
@@ -116,8 +130,10 @@ class OciAuthTest {
 
     @Test
     void tokenFlowGrantsWhatTheScopeAsksForUntilItExpires() throws Exception {
-        HttpResponse<String> t = server.get("/v2/token?service=ferry&scope=repository:team/app:pull,push",
-                "Authorization", OciTestServer.ALICE_BASIC);
+        HttpResponse<String> t = server.get(
+                "/v2/token?service=ferry&scope=repository:team/app:pull,push",
+                "Authorization",
+                OciTestServer.ALICE_BASIC);
         assertEquals(200, t.statusCode(), t.body());
         JsonNode body = JSON.readTree(t.body());
         String token = body.path("token").asText();
@@ -127,14 +143,24 @@ class OciAuthTest {
         assertTrue(token.length() >= 43, token);
 
         String bearer = "Bearer " + token;
-        assertEquals(202, server.send("POST", "/v2/team/app/blobs/uploads/", null, "Authorization", bearer).statusCode());
+        assertEquals(
+                202,
+                server.send("POST", "/v2/team/app/blobs/uploads/", null, "Authorization", bearer)
+                        .statusCode());
         // the scope names one repository
-        assertEquals(401, server.send("POST", "/v2/team/other/blobs/uploads/", null, "Authorization", bearer).statusCode());
+        assertEquals(
+                401,
+                server.send("POST", "/v2/team/other/blobs/uploads/", null, "Authorization", bearer)
+                        .statusCode());
 
         clock.advance(Duration.ofSeconds(299));
-        assertEquals(202, server.send("POST", "/v2/team/app/blobs/uploads/", null, "Authorization", bearer).statusCode());
+        assertEquals(
+                202,
+                server.send("POST", "/v2/team/app/blobs/uploads/", null, "Authorization", bearer)
+                        .statusCode());
         clock.advance(Duration.ofSeconds(1));
-        HttpResponse<String> expired = server.send("POST", "/v2/team/app/blobs/uploads/", null, "Authorization", bearer);
+        HttpResponse<String> expired =
+                server.send("POST", "/v2/team/app/blobs/uploads/", null, "Authorization", bearer);
         assertEquals(401, expired.statusCode());
         assertTrue(expired.body().contains("expired"), expired.body());
         assertEquals(2, server.hosted.calls.size());
@@ -145,14 +171,16 @@ class OciAuthTest {
         HttpResponse<String> t = server.get("/v2/token?service=ferry&scope=repository:team/app:pull");
         assertEquals(200, t.statusCode());
         String bearer = "Bearer " + JSON.readTree(t.body()).path("token").asText();
-        assertEquals(401, server.get("/v2/team/app/manifests/v1", "Authorization", bearer).statusCode());
+        assertEquals(
+                401,
+                server.get("/v2/team/app/manifests/v1", "Authorization", bearer).statusCode());
         assertEquals(List.of(), server.hosted.calls);
     }
 
     @Test
     void tokenRequestWithAWrongPasswordIs401() throws Exception {
-        HttpResponse<String> t = server.get("/v2/token?service=ferry&scope=repository:team/app:push",
-                "Authorization", basic("alice", "nope"));
+        HttpResponse<String> t = server.get(
+                "/v2/token?service=ferry&scope=repository:team/app:push", "Authorization", basic("alice", "nope"));
         assertEquals(401, t.statusCode());
         assertEquals("UNAUTHORIZED", code(t));
         assertTrue(!t.body().contains("nope"));
@@ -163,11 +191,15 @@ class OciAuthTest {
         try (OciTestServer open = OciTestServer.anonymous()) {
             open.get("/v2/team/app/manifests/v1");
             assertEquals(List.of("manifest team/app v1"), open.hosted.calls);
-            assertEquals(401, open.send("POST", "/v2/team/app/blobs/uploads/", null).statusCode());
+            assertEquals(
+                    401, open.send("POST", "/v2/team/app/blobs/uploads/", null).statusCode());
             HttpResponse<String> t = open.get("/v2/token?service=ferry&scope=repository:team/app:pull,push");
             String bearer = "Bearer " + JSON.readTree(t.body()).path("token").asText();
             open.get("/v2/team/app/manifests/v2", "Authorization", bearer);
-            assertEquals(401, open.send("POST", "/v2/team/app/blobs/uploads/", null, "Authorization", bearer).statusCode());
+            assertEquals(
+                    401,
+                    open.send("POST", "/v2/team/app/blobs/uploads/", null, "Authorization", bearer)
+                            .statusCode());
             assertEquals(List.of("manifest team/app v1", "manifest team/app v2"), open.hosted.calls);
         }
     }

@@ -30,20 +30,36 @@ final class OciTestServer implements AutoCloseable {
     final FakeRegistry ghcr = new FakeRegistry();
     final FakeRegistry hosted = new FakeRegistry();
     final WebServer server;
-    final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    final HttpClient client =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     OciTestServer(RegistryAuth auth) {
-        OciRouting routing = new OciRouting(Map.of("docker.io", dockerHub, "ghcr.io", ghcr), hosted, List.of("team"),
-                "docker.io", auth, MAX_UPLOAD);
-        FerryRoutes routes = new FerryRoutes(r -> {
-            throw new AssertionError("a /v2/ request reached the Go mirror: " + r);
-        }, List.of(), metrics, () -> true, dev.ferry.protocols.goproxy.ProxyRequest::parse, null, routing.handler());
-        server = FerryHttpServer.create("127.0.0.1", 0, routes, Duration.ofSeconds(1), FerryHttpServer.UNLIMITED).start();
+        OciRouting routing = new OciRouting(
+                Map.of("docker.io", dockerHub, "ghcr.io", ghcr),
+                hosted,
+                List.of("team"),
+                "docker.io",
+                auth,
+                MAX_UPLOAD);
+        FerryRoutes routes = new FerryRoutes(
+                r -> {
+                    throw new AssertionError("a /v2/ request reached the Go mirror: " + r);
+                },
+                List.of(),
+                metrics,
+                () -> true,
+                dev.ferry.protocols.goproxy.ProxyRequest::parse,
+                null,
+                routing.handler());
+        server = FerryHttpServer.create("127.0.0.1", 0, routes, Duration.ofSeconds(1), FerryHttpServer.UNLIMITED)
+                .start();
     }
 
     /** {@code htpasswd -nbB -C 4 alice secret} */
     static final String ALICE = "alice:$2y$04$/bTlFK1R8VW4an/u4ZphauFFhUrVAyi7TpbcUVWsM4ws5XQHGtpke";
-    static final String ALICE_BASIC = "Basic " + java.util.Base64.getEncoder().encodeToString("alice:secret".getBytes());
+
+    static final String ALICE_BASIC =
+            "Basic " + java.util.Base64.getEncoder().encodeToString("alice:secret".getBytes());
 
     /** Anonymous pull of hosted repositories on; alice may push. */
     static OciTestServer anonymous() {
@@ -64,7 +80,9 @@ final class OciTestServer implements AutoCloseable {
 
     /** Every call any target saw. */
     List<String> calls() {
-        return java.util.stream.Stream.of(dockerHub.calls, ghcr.calls, hosted.calls).flatMap(List::stream).toList();
+        return java.util.stream.Stream.of(dockerHub.calls, ghcr.calls, hosted.calls)
+                .flatMap(List::stream)
+                .toList();
     }
 
     URI uri(String rawPath) {
@@ -73,8 +91,13 @@ final class OciTestServer implements AutoCloseable {
 
     HttpResponse<String> send(String method, String rawPath, byte[] body, String... headers)
             throws IOException, InterruptedException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri(rawPath)).timeout(Duration.ofSeconds(10))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri(rawPath))
+                .timeout(Duration.ofSeconds(10))
+                .method(
+                        method,
+                        body == null
+                                ? HttpRequest.BodyPublishers.noBody()
+                                : HttpRequest.BodyPublishers.ofByteArray(body));
         if (headers.length > 0) {
             b.headers(headers);
         }

@@ -28,8 +28,12 @@ class OperationsTest {
     static TestServer server() {
         return TestServer.answering(r -> r.module().value().equals("example.com/missing")
                 ? new GoAnswer.NotFound("not found", false, CacheOutcome.NEGATIVE_HIT)
-                : new GoAnswer.Content(Bodies.of(MOD), "text/plain; charset=utf-8", "ab".repeat(32),
-                        Freshness.IMMUTABLE, CacheOutcome.HIT));
+                : new GoAnswer.Content(
+                        Bodies.of(MOD),
+                        "text/plain; charset=utf-8",
+                        "ab".repeat(32),
+                        Freshness.IMMUTABLE,
+                        CacheOutcome.HIT));
     }
 
     @Test
@@ -64,10 +68,17 @@ class OperationsTest {
             assertEquals(405, s.send("POST", "/health/live").statusCode());
             // Neither is a module path: nothing reached the mirror.
             assertTrue(s.mirror.asked.isEmpty());
-            Map<String, Double> m = PrometheusText.parse(new String(s.get("/metrics").body(), StandardCharsets.UTF_8));
+            Map<String, Double> m =
+                    PrometheusText.parse(new String(s.get("/metrics").body(), StandardCharsets.UTF_8));
             // Counted under the one "health" endpoint label /health has always had.
-            assertEquals(1.0, m.get("ferry_http_requests_total{endpoint=\"health\",method=\"GET\",status=\"503\",cache=\"none\"}"));
-            assertEquals(3.0, m.get("ferry_http_requests_total{endpoint=\"health\",method=\"GET\",status=\"200\",cache=\"none\"}"));
+            assertEquals(
+                    1.0,
+                    m.get(
+                            "ferry_http_requests_total{endpoint=\"health\",method=\"GET\",status=\"503\",cache=\"none\"}"));
+            assertEquals(
+                    3.0,
+                    m.get(
+                            "ferry_http_requests_total{endpoint=\"health\",method=\"GET\",status=\"200\",cache=\"none\"}"));
         }
     }
 
@@ -87,23 +98,44 @@ class OperationsTest {
 
             HttpResponse<byte[]> r = s.get("/metrics");
             assertEquals(200, r.statusCode());
-            assertEquals("text/plain; version=0.0.4; charset=utf-8", r.headers().firstValue("content-type").orElseThrow());
+            assertEquals(
+                    "text/plain; version=0.0.4; charset=utf-8",
+                    r.headers().firstValue("content-type").orElseThrow());
             String text = new String(r.body(), StandardCharsets.UTF_8);
             Map<String, Double> m = PrometheusText.parse(text);
 
-            assertEquals(3.0, m.get("ferry_http_requests_total{endpoint=\"mod\",method=\"GET\",status=\"200\",cache=\"hit\"}"), text);
-            assertEquals(1.0, m.get("ferry_http_requests_total{endpoint=\"mod\",method=\"HEAD\",status=\"200\",cache=\"hit\"}"));
-            assertEquals(1.0, m.get("ferry_http_requests_total{endpoint=\"list\",method=\"GET\",status=\"404\",cache=\"negative_hit\"}"));
-            assertEquals(1.0, m.get("ferry_http_requests_total{endpoint=\"other\",method=\"GET\",status=\"400\",cache=\"none\"}"));
-            assertEquals(1.0, m.get("ferry_http_requests_total{endpoint=\"other\",method=\"DELETE\",status=\"405\",cache=\"none\"}"));
+            assertEquals(
+                    3.0,
+                    m.get("ferry_http_requests_total{endpoint=\"mod\",method=\"GET\",status=\"200\",cache=\"hit\"}"),
+                    text);
+            assertEquals(
+                    1.0,
+                    m.get("ferry_http_requests_total{endpoint=\"mod\",method=\"HEAD\",status=\"200\",cache=\"hit\"}"));
+            assertEquals(
+                    1.0,
+                    m.get(
+                            "ferry_http_requests_total{endpoint=\"list\",method=\"GET\",status=\"404\",cache=\"negative_hit\"}"));
+            assertEquals(
+                    1.0,
+                    m.get(
+                            "ferry_http_requests_total{endpoint=\"other\",method=\"GET\",status=\"400\",cache=\"none\"}"));
+            assertEquals(
+                    1.0,
+                    m.get(
+                            "ferry_http_requests_total{endpoint=\"other\",method=\"DELETE\",status=\"405\",cache=\"none\"}"));
             assertEquals(3.0 * MOD.length, m.get("ferry_http_response_bytes_total{endpoint=\"mod\"}"));
             assertEquals(4.0, m.get("ferry_http_request_duration_seconds_count{endpoint=\"mod\"}"));
             assertEquals(4.0, m.get("ferry_http_request_duration_seconds_bucket{endpoint=\"mod\",le=\"+Inf\"}"));
-            assertEquals(1.0, m.get("ferry_upstream_requests_total{upstream=\"https://proxy.golang.org\",status=\"200\"}"));
+            assertEquals(
+                    1.0, m.get("ferry_upstream_requests_total{upstream=\"https://proxy.golang.org\",status=\"200\"}"));
             assertEquals(1.0, m.get("ferry_upstream_failures_total{upstream=\"https://goproxy.io\",kind=\"timeout\"}"));
             assertEquals(1234.0, m.get("ferry_upstream_bytes_total{upstream=\"https://proxy.golang.org\"}"));
-            assertEquals(1.0, m.get("ferry_upstream_latency_seconds_bucket{upstream=\"https://proxy.golang.org\",le=\"0.025\"}"));
-            assertEquals(0.0, m.get("ferry_upstream_latency_seconds_bucket{upstream=\"https://proxy.golang.org\",le=\"0.01\"}"));
+            assertEquals(
+                    1.0,
+                    m.get("ferry_upstream_latency_seconds_bucket{upstream=\"https://proxy.golang.org\",le=\"0.025\"}"));
+            assertEquals(
+                    0.0,
+                    m.get("ferry_upstream_latency_seconds_bucket{upstream=\"https://proxy.golang.org\",le=\"0.01\"}"));
             assertTrue(text.contains("# TYPE ferry_http_requests_total counter\n"));
             assertTrue(text.contains("# TYPE ferry_http_request_duration_seconds histogram\n"));
         }
@@ -148,11 +180,19 @@ class OperationsTest {
             s.get("/example.com/missing/@v/list");
             s.send("POST", "/health");
             assertTrue(three.await(5, TimeUnit.SECONDS), "three access-log lines: " + lines);
-            assertTrue(lines.get(0).matches("127\\.0\\.0\\.1 GET /example\\.com/m/@v/v1\\.0\\.0\\.mod 200 "
-                    + MOD.length + "B \\d+\\.\\d{1,2}ms hit"), lines.get(0));
-            assertTrue(lines.get(1).matches("127\\.0\\.0\\.1 GET /example\\.com/missing/@v/list 404 \\d+B \\d+\\.\\d{1,2}ms negative_hit"),
+            assertTrue(
+                    lines.get(0)
+                            .matches("127\\.0\\.0\\.1 GET /example\\.com/m/@v/v1\\.0\\.0\\.mod 200 " + MOD.length
+                                    + "B \\d+\\.\\d{1,2}ms hit"),
+                    lines.get(0));
+            assertTrue(
+                    lines.get(1)
+                            .matches(
+                                    "127\\.0\\.0\\.1 GET /example\\.com/missing/@v/list 404 \\d+B \\d+\\.\\d{1,2}ms negative_hit"),
                     lines.get(1));
-            assertTrue(lines.get(2).matches("127\\.0\\.0\\.1 POST /health 405 \\d+B \\d+\\.\\d{1,2}ms none"), lines.get(2));
+            assertTrue(
+                    lines.get(2).matches("127\\.0\\.0\\.1 POST /health 405 \\d+B \\d+\\.\\d{1,2}ms none"),
+                    lines.get(2));
             assertEquals(3, lines.size());
         } finally {
             access.removeHandler(capture);

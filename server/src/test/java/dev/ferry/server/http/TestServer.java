@@ -27,12 +27,14 @@ final class TestServer implements AutoCloseable {
     final RecordingMirror mirror;
     final AtomicBoolean ready = new AtomicBoolean(true);
     final WebServer server;
-    final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    final HttpClient client =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     TestServer(RecordingMirror mirror, GoProxyHandler.Parser parser) {
         this.mirror = mirror;
         FerryRoutes routes = new FerryRoutes(mirror, metrics, ready::get, parser);
-        server = FerryHttpServer.create("127.0.0.1", 0, routes, Duration.ofSeconds(1)).start();
+        server = FerryHttpServer.create("127.0.0.1", 0, routes, Duration.ofSeconds(1))
+                .start();
     }
 
     /** A mirror answering with {@code answers}, behind the real {@link ProxyRequest#parse}. */
@@ -42,9 +44,11 @@ final class TestServer implements AutoCloseable {
 
     /** A mirror that fails the test (and answers 500) if anything reaches it. */
     static TestServer refusingEverything() {
-        return new TestServer(new RecordingMirror(r -> {
-            throw new AssertionError("bad input reached the mirror: " + r);
-        }), ProxyRequest::parse);
+        return new TestServer(
+                new RecordingMirror(r -> {
+                    throw new AssertionError("bad input reached the mirror: " + r);
+                }),
+                ProxyRequest::parse);
     }
 
     URI uri(String rawPath) {
@@ -55,8 +59,10 @@ final class TestServer implements AutoCloseable {
         return send("GET", rawPath, headers);
     }
 
-    HttpResponse<byte[]> send(String method, String rawPath, String... headers) throws IOException, InterruptedException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri(rawPath)).timeout(Duration.ofSeconds(10))
+    HttpResponse<byte[]> send(String method, String rawPath, String... headers)
+            throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri(rawPath))
+                .timeout(Duration.ofSeconds(10))
                 .method(method, HttpRequest.BodyPublishers.noBody());
         if (headers.length > 0) {
             b.headers(headers);

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ferry.server.admin.AuditLog;
+import dev.ferry.server.cli.CliContext;
+import dev.ferry.server.cli.FerryMain;
 import dev.ferry.server.metrics.FerryMetrics;
 import dev.ferry.upstreams.pool.AfterFailure;
 import dev.ferry.upstreams.pool.AttemptOutcome;
@@ -15,8 +17,6 @@ import dev.ferry.upstreams.pool.PoolSettings;
 import dev.ferry.upstreams.pool.Upstream;
 import dev.ferry.upstreams.pool.UpstreamPool;
 import dev.ferry.upstreams.pool.UpstreamTimeouts;
-import dev.ferry.server.cli.CliContext;
-import dev.ferry.server.cli.FerryMain;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
@@ -48,16 +48,26 @@ class UpstreamReleaseTest {
     @BeforeEach
     void start() {
         List<Upstream> ups = List.of(
-                new Upstream(URI.create(LIAR), LIAR, AfterFailure.MOVE_ON, 1, Credentials.NONE, UpstreamTimeouts.defaults()),
-                new Upstream(URI.create("https://good.example"), "https://good.example", AfterFailure.MOVE_ON, 1,
-                        Credentials.NONE, UpstreamTimeouts.defaults()));
+                new Upstream(
+                        URI.create(LIAR), LIAR, AfterFailure.MOVE_ON, 1, Credentials.NONE, UpstreamTimeouts.defaults()),
+                new Upstream(
+                        URI.create("https://good.example"),
+                        "https://good.example",
+                        AfterFailure.MOVE_ON,
+                        1,
+                        Credentials.NONE,
+                        UpstreamTimeouts.defaults()));
         pool = new UpstreamPool(ups, PoolSettings.defaults(), Clock.systemUTC(), metrics);
         metrics.watch(pool);
         UpstreamPool.Member liar = pool.member(LIAR);
         liar.tryAcquire();
-        liar.record(new AttemptOutcome.Failure(FailureKind.MISMATCH, "SECURITY ERROR: example.com/m@v1.0.0.zip: checksum mismatch",
-                null, "example.com/m@v1.0.0.zip"));
-        admin = new AdminHttp(null, metrics, new AuditLog(tmp.resolve("audit.log"), Clock.systemUTC()), TOKEN, Map.of("go", pool));
+        liar.record(new AttemptOutcome.Failure(
+                FailureKind.MISMATCH,
+                "SECURITY ERROR: example.com/m@v1.0.0.zip: checksum mismatch",
+                null,
+                "example.com/m@v1.0.0.zip"));
+        admin = new AdminHttp(
+                null, metrics, new AuditLog(tmp.resolve("audit.log"), Clock.systemUTC()), TOKEN, Map.of("go", pool));
     }
 
     @AfterEach
@@ -68,10 +78,14 @@ class UpstreamReleaseTest {
     @Test
     void aQuarantineIsShownWithWhatFailedAndCountedInMetrics() throws Exception {
         JsonNode u = AdminHttp.ok(200, admin.send("GET", "/admin/api/upstreams", TOKEN, null))
-                .get("pools").get("go").get("upstreams").get(0);
+                .get("pools")
+                .get("go")
+                .get("upstreams")
+                .get(0);
         assertEquals(LIAR, u.get("name").asText());
         assertEquals("open", u.get("breaker").asText());
-        assertEquals("example.com/m@v1.0.0.zip", u.get("quarantine").get("subject").asText());
+        assertEquals(
+                "example.com/m@v1.0.0.zip", u.get("quarantine").get("subject").asText());
         assertTrue(u.get("quarantine").get("detail").asText().contains("checksum mismatch"));
         assertEquals(1, u.get("quarantines").asInt());
         assertEquals(1, u.get("failures").get("mismatch").asInt());
@@ -95,14 +109,23 @@ class UpstreamReleaseTest {
         assertTrue(released.get("released").asText().contains("example.com/m@v1.0.0.zip"), released.toString());
         assertEquals(BreakerState.CLOSED, pool.member(LIAR).breaker().state());
         JsonNode u = AdminHttp.ok(200, admin.send("GET", "/admin/api/upstreams", TOKEN, null))
-                .get("pools").get("go").get("upstreams").get(0);
+                .get("pools")
+                .get("go")
+                .get("upstreams")
+                .get(0);
         assertTrue(u.get("quarantine").isNull());
 
-        assertEquals(404, admin.send("POST", "/admin/api/upstreams/https%3A%2F%2Fnone.example/release", TOKEN, null).statusCode());
+        assertEquals(
+                404,
+                admin.send("POST", "/admin/api/upstreams/https%3A%2F%2Fnone.example/release", TOKEN, null)
+                        .statusCode());
 
         List<JsonNode> audit = admin.auditLines();
         assertEquals("unauthenticated", audit.get(0).get("who").asText());
-        JsonNode done = audit.stream().filter(l -> l.get("status").asInt() == 200).findFirst().orElseThrow();
+        JsonNode done = audit.stream()
+                .filter(l -> l.get("status").asInt() == 200)
+                .findFirst()
+                .orElseThrow();
         assertEquals(LIAR, done.get("target").asText());
         assertTrue(done.get("result").asText().startsWith("released"), done.toString());
     }
@@ -131,10 +154,14 @@ class UpstreamReleaseTest {
     private static int cli(String[] outErr, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int exit = FerryMain.run(args, new CliContext(Map.of("FERRY_ADMIN_TOKEN", TOKEN), false, Duration.ofMillis(20)),
+        int exit = FerryMain.run(
+                args,
+                new CliContext(Map.of("FERRY_ADMIN_TOKEN", TOKEN), false, Duration.ofMillis(20)),
                 (c, o, e) -> {
                     throw new AssertionError("no serve");
-                }, new PrintWriter(out, true), new PrintWriter(err, true));
+                },
+                new PrintWriter(out, true),
+                new PrintWriter(err, true));
         outErr[0] = out.toString();
         outErr[1] = err.toString();
         return exit;

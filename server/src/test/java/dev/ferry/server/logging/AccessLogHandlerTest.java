@@ -18,7 +18,8 @@ class AccessLogHandlerTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         AccessLogHandler h = new AccessLogHandler(out);
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-            IntStream.range(0, 10_000).forEach(i -> pool.submit(() -> h.publish(new LogRecord(Level.INFO, "line " + i))));
+            IntStream.range(0, 10_000)
+                    .forEach(i -> pool.submit(() -> h.publish(new LogRecord(Level.INFO, "line " + i))));
         }
         h.close();
         List<String> lines;

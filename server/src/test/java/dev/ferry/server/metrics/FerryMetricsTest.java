@@ -9,7 +9,6 @@ import dev.ferry.upstreams.pool.AfterFailure;
 import dev.ferry.upstreams.pool.AttemptOutcome;
 import dev.ferry.upstreams.pool.Credentials;
 import dev.ferry.upstreams.pool.FailureKind;
-import dev.ferry.upstreams.goproxy.GoProxyList;
 import dev.ferry.upstreams.pool.PoolSettings;
 import dev.ferry.upstreams.pool.Upstream;
 import dev.ferry.upstreams.pool.UpstreamPool;
@@ -30,8 +29,11 @@ class FerryMetricsTest {
         metrics.failure("a\"b\\c\nd", "timeout", "");
         String text = metrics.scrape();
         assertTrue(text.contains("upstream=\"a\\\"b\\\\c\\nd\""), text);
-        assertEquals(1.0, PrometheusText.parse(text)
-                .get("ferry_upstream_failures_total{upstream=\"a\\\"b\\\\c\\nd\",kind=\"timeout\"}"), text);
+        assertEquals(
+                1.0,
+                PrometheusText.parse(text)
+                        .get("ferry_upstream_failures_total{upstream=\"a\\\"b\\\\c\\nd\",kind=\"timeout\"}"),
+                text);
     }
 
     @Test
@@ -68,8 +70,8 @@ class FerryMetricsTest {
     @Test
     void quotaPinsAndEvictionsComeFromTheStore() {
         long[] evicted = {2, 300};
-        FerryMetrics metrics = new FerryMetrics(() -> new StoreStats(10, 1000, 12, 900, 4096, 1024, 4, 400,
-                evicted[0], evicted[1]));
+        FerryMetrics metrics =
+                new FerryMetrics(() -> new StoreStats(10, 1000, 12, 900, 4096, 1024, 4, 400, evicted[0], evicted[1]));
         Map<String, Double> m = PrometheusText.parse(metrics.scrape());
         assertEquals(1024.0, m.get("ferry_store_quota_bytes"));
         assertEquals(900.0, m.get("ferry_store_quota_used_bytes"));
@@ -94,7 +96,8 @@ class FerryMetricsTest {
         Map<String, Double> m = PrometheusText.parse(metrics.scrape());
         assertTrue(m.get("ferry_store_objects").isNaN());
         assertFalse(m.containsKey("ferry_store_evicted_objects_total"));
-        assertEquals(1.0, m.get("ferry_http_requests_total{endpoint=\"mod\",method=\"GET\",status=\"200\",cache=\"hit\"}"));
+        assertEquals(
+                1.0, m.get("ferry_http_requests_total{endpoint=\"mod\",method=\"GET\",status=\"200\",cache=\"hit\"}"));
     }
 
     @Test
@@ -131,13 +134,15 @@ class FerryMetricsTest {
         Map<String, Double> m = PrometheusText.parse(metrics.scrape());
         assertEquals(1.0, m.get("ferry_upstream_breaker_state{upstream=\"https://a.example\"}"), "open");
         assertEquals(0.0, m.get("ferry_upstream_breaker_state{upstream=\"https://shared.example\"}"), "closed");
-        assertEquals(1.0, m.get("ferry_upstream_breaker_transitions_total{upstream=\"https://a.example\",state=\"open\"}"));
+        assertEquals(
+                1.0, m.get("ferry_upstream_breaker_transitions_total{upstream=\"https://a.example\",state=\"open\"}"));
     }
 
     @Test
     void jvmAndProcessMetricsOnlyWhenAsked() {
         assertFalse(new FerryMetrics(null).scrape().contains("jvm_"));
-        Map<String, Double> m = PrometheusText.parse(new FerryMetrics(null).withJvmAndProcess().scrape());
+        Map<String, Double> m =
+                PrometheusText.parse(new FerryMetrics(null).withJvmAndProcess().scrape());
         assertTrue(m.get("jvm_memory_used_bytes{area=\"heap\"}") > 0, m.keySet().toString());
         assertTrue(m.get("jvm_threads_current") > 0);
         assertTrue(m.get("process_cpu_seconds_total") > 0);
@@ -145,8 +150,10 @@ class FerryMetricsTest {
     }
 
     private static UpstreamPool pool(FerryMetrics metrics, String... urls) {
-        List<Upstream> ups = java.util.Arrays.stream(urls).map(u -> new Upstream(URI.create(u), u,
-                AfterFailure.MOVE_ON, 1, new Credentials.None(), UpstreamTimeouts.defaults())).toList();
+        List<Upstream> ups = java.util.Arrays.stream(urls)
+                .map(u -> new Upstream(
+                        URI.create(u), u, AfterFailure.MOVE_ON, 1, new Credentials.None(), UpstreamTimeouts.defaults()))
+                .toList();
         return new UpstreamPool(ups, PoolSettings.defaults(), Clock.systemUTC(), metrics);
     }
 }

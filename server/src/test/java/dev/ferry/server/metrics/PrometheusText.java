@@ -93,7 +93,11 @@ public final class PrometheusText {
         labels.sort(Comparator.comparing(l -> l[0]));
         StringBuilder sb = new StringBuilder(series.substring(0, brace)).append('{');
         for (String[] l : labels) {
-            sb.append(sb.charAt(sb.length() - 1) == '{' ? "" : ",").append(l[0]).append("=\"").append(l[1]).append('"');
+            sb.append(sb.charAt(sb.length() - 1) == '{' ? "" : ",")
+                    .append(l[0])
+                    .append("=\"")
+                    .append(l[1])
+                    .append('"');
         }
         return sb.append('}').toString();
     }

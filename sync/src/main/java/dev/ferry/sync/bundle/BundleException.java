@@ -6,7 +6,11 @@ package dev.ferry.sync.bundle;
  * for {@link Kind#BAD_REQUEST} and 404 for {@link Kind#NOT_FOUND}, and a job reports it as its failure.
  */
 public final class BundleException extends Exception {
-    public enum Kind { BAD_REQUEST, NOT_FOUND, REFUSED }
+    public enum Kind {
+        BAD_REQUEST,
+        NOT_FOUND,
+        REFUSED
+    }
 
     private final Kind kind;
 

@@ -147,7 +147,22 @@ final class BundleJob implements BundleProgressSink {
         synchronized (notes) {
             n = List.copyOf(notes);
         }
-        return new BundleProgress(id, kind, state, bundleId, directory, phase, bytesDone.get(), bytesTotal,
-                itemsDone.get(), itemsTotal, dataBytes.get() / seconds, summary, n, error, started, finished);
+        return new BundleProgress(
+                id,
+                kind,
+                state,
+                bundleId,
+                directory,
+                phase,
+                bytesDone.get(),
+                bytesTotal,
+                itemsDone.get(),
+                itemsTotal,
+                dataBytes.get() / seconds,
+                summary,
+                n,
+                error,
+                started,
+                finished);
     }
 }

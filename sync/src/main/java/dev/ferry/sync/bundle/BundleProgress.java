@@ -19,11 +19,29 @@ import java.util.List;
  * @param notes          things skipped or worth knowing
  * @param error          why the job failed (user-facing), or null
  */
-public record BundleProgress(String id, String kind, State state, String bundleId, String directory, String phase,
-                             long bytesDone, long bytesTotal, long itemsDone, long itemsTotal, double bytesPerSecond,
-                             List<Count> summary, List<String> notes, String error, Instant started,
-                             Instant finished) {
-    public enum State { RUNNING, SUCCEEDED, FAILED, CANCELLED }
+public record BundleProgress(
+        String id,
+        String kind,
+        State state,
+        String bundleId,
+        String directory,
+        String phase,
+        long bytesDone,
+        long bytesTotal,
+        long itemsDone,
+        long itemsTotal,
+        double bytesPerSecond,
+        List<Count> summary,
+        List<String> notes,
+        String error,
+        Instant started,
+        Instant finished) {
+    public enum State {
+        RUNNING,
+        SUCCEEDED,
+        FAILED,
+        CANCELLED
+    }
 
     /** One summary figure, e.g. {@code ("chunks shipped", 1234)}, in the order a user reads them. */
     public record Count(String what, long value) {}

@@ -19,9 +19,16 @@ public interface BundleProgressSink {
     default void checkCancelled() {}
 
     BundleProgressSink NONE = new BundleProgressSink() {
-        @Override public void phase(String phase, long totalBytes, long totalItems) {}
-        @Override public void bytes(long n) {}
-        @Override public void item(String description) {}
-        @Override public void note(String note) {}
+        @Override
+        public void phase(String phase, long totalBytes, long totalItems) {}
+
+        @Override
+        public void bytes(long n) {}
+
+        @Override
+        public void item(String description) {}
+
+        @Override
+        public void note(String note) {}
     };
 }

@@ -68,12 +68,15 @@ public final class BundleSelector {
      *                                  BundleException)
      */
     public SelectedContent select(Selection selection) {
-        List<ModulePattern> modulePatterns = selection.modules().stream().map(ModulePattern::parse).toList();
-        List<ImagePattern> imagePatterns = selection.images().stream().map(ImagePattern::parse).toList();
+        List<ModulePattern> modulePatterns =
+                selection.modules().stream().map(ModulePattern::parse).toList();
+        List<ImagePattern> imagePatterns =
+                selection.images().stream().map(ImagePattern::parse).toList();
         Picks picks = new Picks(names);
         GoSelection go = new GoSelection(names, picks);
         OciSelection oci = new OciSelection(names, objects, picks);
-        if (selection.everything() || !modulePatterns.isEmpty()
+        if (selection.everything()
+                || !modulePatterns.isEmpty()
                 || selection.set().map(s -> !s.modules().isEmpty()).orElse(false)) {
             go.scan();
         }
@@ -81,7 +84,8 @@ public final class BundleSelector {
             go.all();
         }
         modulePatterns.forEach(go::select);
-        if (selection.everything() || !imagePatterns.isEmpty()
+        if (selection.everything()
+                || !imagePatterns.isEmpty()
                 || selection.set().map(s -> !s.images().isEmpty()).orElse(false)) {
             oci.scan();
         }
@@ -94,13 +98,14 @@ public final class BundleSelector {
         }
         imagePatterns.forEach(oci::select);
         var chosen = go.chosen();
-        List<SumdbContent> sumdbs = chosen.isEmpty() && !selection.everything() ? List.of()
+        List<SumdbContent> sumdbs = chosen.isEmpty() && !selection.everything()
+                ? List.of()
                 : new SumdbSelection(names, picks).select(chosen);
         if (selection.everything()) {
             everythingElse(picks);
         }
-        return new SelectedContent(picks.names(), picks.meta(), picks.pins(pins), go.versions(), sumdbs,
-                oci.images(), picks.notes());
+        return new SelectedContent(
+                picks.names(), picks.meta(), picks.pins(pins), go.versions(), sumdbs, oci.images(), picks.notes());
     }
 
     /** Adds what the structured walk left out (orphan blobs, query snapshots...), but no sumdb trust state. */

@@ -61,27 +61,43 @@ public final class BundleService implements AutoCloseable {
      * @param signer the site's signing key, when one was generated ({@code ferry keys generate}); exports of
      *               {@link BundleFormat#BUNDLE} fail with a clear message without one
      */
-    public BundleService(ContentStore store, Path dataDir, Supplier<Optional<Signer>> signer, Clock clock,
-                         int keepReports) {
+    public BundleService(
+            ContentStore store, Path dataDir, Supplier<Optional<Signer>> signer, Clock clock, int keepReports) {
         this(store, dataDir, signer, clock, keepReports, Map::of);
     }
 
     /**
      * @param registeredSets the mirror sets registered at this site (name to YAML text), read at each full export
      */
-    public BundleService(ContentStore store, Path dataDir, Supplier<Optional<Signer>> signer, Clock clock,
-                         int keepReports, Supplier<Map<String, String>> registeredSets) {
+    public BundleService(
+            ContentStore store,
+            Path dataDir,
+            Supplier<Optional<Signer>> signer,
+            Clock clock,
+            int keepReports,
+            Supplier<Map<String, String>> registeredSets) {
         this(store, dataDir, signer, clock, keepReports, new BundleSelector(store)::select, registeredSets);
     }
 
     /** With another selector: tests select by hand. */
-    BundleService(ContentStore store, Path dataDir, Supplier<Optional<Signer>> signer, Clock clock, int keepReports,
-                  Function<Selection, SelectedContent> selector) {
+    BundleService(
+            ContentStore store,
+            Path dataDir,
+            Supplier<Optional<Signer>> signer,
+            Clock clock,
+            int keepReports,
+            Function<Selection, SelectedContent> selector) {
         this(store, dataDir, signer, clock, keepReports, selector, Map::of);
     }
 
-    BundleService(ContentStore store, Path dataDir, Supplier<Optional<Signer>> signer, Clock clock, int keepReports,
-                  Function<Selection, SelectedContent> selector, Supplier<Map<String, String>> registeredSets) {
+    BundleService(
+            ContentStore store,
+            Path dataDir,
+            Supplier<Optional<Signer>> signer,
+            Clock clock,
+            int keepReports,
+            Function<Selection, SelectedContent> selector,
+            Supplier<Map<String, String>> registeredSets) {
         if (keepReports < 0) {
             throw new IllegalArgumentException("keepReports must not be negative");
         }
@@ -116,8 +132,8 @@ public final class BundleService implements AutoCloseable {
     public BundleProgress export(ExportRequest request) throws BundleException {
         Optional<Signer> key = request.format() == BundleFormat.BUNDLE ? signer.get() : Optional.empty();
         if (request.format() == BundleFormat.BUNDLE && key.isEmpty()) {
-            throw new BundleException(BAD_REQUEST, "this ferry has no bundle signing key; create one with "
-                    + "ferry keys generate");
+            throw new BundleException(
+                    BAD_REQUEST, "this ferry has no bundle signing key; create one with " + "ferry keys generate");
         }
         directory(request.to(), true);
         Inventory cut = Inventory.empty();
@@ -129,34 +145,47 @@ public final class BundleService implements AutoCloseable {
         Inventory base = cut;
         synchronized (this) {
             refuseIfRunning("export");
-            BundleJob job = new BundleJob(UUID.randomUUID().toString(), "export", request.to().toString(), clock);
+            BundleJob job = new BundleJob(
+                    UUID.randomUUID().toString(), "export", request.to().toString(), clock);
             add(job);
             return job.start(j -> runExport(j, request, base, key), this::prune).progress();
         }
     }
 
-    private List<BundleProgress.Count> runExport(BundleJob job, ExportRequest request, Inventory cut,
-                                                 Optional<Signer> key) throws Exception {
+    private List<BundleProgress.Count> runExport(
+            BundleJob job, ExportRequest request, Inventory cut, Optional<Signer> key) throws Exception {
         job.phase("selecting", -1, -1);
         SelectedContent content = selector.apply(request.selection());
         content.notes().forEach(job::note);
         switch (request.format()) {
             case GOPROXY -> {
                 GoProxyTree.write(store, content, request.to(), job);
-                return List.of(new BundleProgress.Count("module versions", content.goVersions().size()));
+                return List.of(new BundleProgress.Count(
+                        "module versions", content.goVersions().size()));
             }
             case OCI_LAYOUT -> {
                 OciLayouts.write(store, content, request.to(), job);
-                return List.of(new BundleProgress.Count("repositories", content.images().size()));
+                return List.of(new BundleProgress.Count(
+                        "repositories", content.images().size()));
             }
             case BUNDLE -> {
                 Map<String, String> sets = mirrorSets(request);
-                Exporter.Result r = exporter.export(new Exporter.Job(content, cut, request.since(),
-                        request.inventory().isPresent(), request.site(), request.to(), request.maxVolumeSize(),
-                        sets, key.orElseThrow()), job);
+                Exporter.Result r = exporter.export(
+                        new Exporter.Job(
+                                content,
+                                cut,
+                                request.since(),
+                                request.inventory().isPresent(),
+                                request.site(),
+                                request.to(),
+                                request.maxVolumeSize(),
+                                sets,
+                                key.orElseThrow()),
+                        job);
                 job.bundleId(r.record().id());
                 history.add(r.record(), r.sent());
-                return List.of(new BundleProgress.Count("objects shipped", r.record().objects()),
+                return List.of(
+                        new BundleProgress.Count("objects shipped", r.record().objects()),
                         new BundleProgress.Count("objects the site holds", r.objectsSkipped()),
                         new BundleProgress.Count("chunks shipped", r.record().chunks()),
                         new BundleProgress.Count("chunks the site holds", r.chunksSkipped()),
@@ -185,12 +214,16 @@ public final class BundleService implements AutoCloseable {
         }
         Path first = request.from().getFirst();
         if (!Files.isRegularFile(first.resolve("bundle.note"))) {
-            throw new BundleException(NOT_FOUND, first + " holds no bundle: bundle.note is missing (give the "
-                    + "bundle's directory, DIR/<bundle id>)");
+            throw new BundleException(
+                    NOT_FOUND,
+                    first + " holds no bundle: bundle.note is missing (give the "
+                            + "bundle's directory, DIR/<bundle id>)");
         }
         if (request.trusted().isEmpty()) {
-            throw new BundleException(BAD_REQUEST, "no key to verify the bundle with: give --trust KEY or configure "
-                    + "the exporting site's key (ferry serve --trust-key)");
+            throw new BundleException(
+                    BAD_REQUEST,
+                    "no key to verify the bundle with: give --trust KEY or configure "
+                            + "the exporting site's key (ferry serve --trust-key)");
         }
         synchronized (this) {
             refuseIfRunning("import");
@@ -225,8 +258,8 @@ public final class BundleService implements AutoCloseable {
     public List<BundleProgress.Count> writeInventory(Path out) throws BundleException, IOException {
         Path parent = out.toAbsolutePath().getParent();
         if (parent == null || !Files.isDirectory(parent)) {
-            throw new BundleException(BAD_REQUEST, "cannot write the inventory to " + out + ": " + parent
-                    + " is not a directory");
+            throw new BundleException(
+                    BAD_REQUEST, "cannot write the inventory to " + out + ": " + parent + " is not a directory");
         }
         if (Files.isDirectory(out)) {
             throw new BundleException(BAD_REQUEST, "cannot write the inventory to " + out + ": it is a directory");
@@ -237,14 +270,16 @@ public final class BundleService implements AutoCloseable {
     /** Whether an export of bundle {@code bundleId} runs in this service (its partial directory is in use). */
     private synchronized boolean exportRunning(String bundleId) {
         for (BundleJob j : jobs.values()) {
-            if (j.kind().equals("export") && !j.isDone() && bundleId.equals(j.progress().bundleId())) {
+            if (j.kind().equals("export")
+                    && !j.isDone()
+                    && bundleId.equals(j.progress().bundleId())) {
                 return true;
             }
         }
         return false;
     }
 
-        public synchronized Optional<BundleProgress> job(String id) {
+    public synchronized Optional<BundleProgress> job(String id) {
         return Optional.ofNullable(jobs.get(id)).map(BundleJob::progress);
     }
 
@@ -322,8 +357,8 @@ public final class BundleService implements AutoCloseable {
     private void refuseIfRunning(String kind) throws BundleException {
         for (BundleJob j : jobs.values()) {
             if (j.kind().equals(kind) && !j.isDone()) {
-                throw new BundleException(BAD_REQUEST, "an " + kind + " is running (job " + j.id() + "); wait for it "
-                        + "or cancel it");
+                throw new BundleException(
+                        BAD_REQUEST, "an " + kind + " is running (job " + j.id() + "); wait for it " + "or cancel it");
             }
         }
     }
@@ -367,8 +402,8 @@ public final class BundleService implements AutoCloseable {
         } catch (NoSuchFileException e) {
             throw new BundleException(NOT_FOUND, "inventory " + file + " does not exist");
         } catch (Inventory.TooLarge e) {
-            throw new BundleException(BAD_REQUEST, HeapBudget.tooManyKeys("inventory " + file + " holds",
-                    HeapBudget.inventoryKeys()), e);
+            throw new BundleException(
+                    BAD_REQUEST, HeapBudget.tooManyKeys("inventory " + file + " holds", HeapBudget.inventoryKeys()), e);
         } catch (BundleFormatException e) {
             throw new BundleException(BAD_REQUEST, file + " is not a usable inventory: " + e.getMessage(), e);
         } catch (IOException e) {
@@ -379,8 +414,9 @@ public final class BundleService implements AutoCloseable {
     private Inventory sentSet(String since) throws BundleException {
         try {
             if (history.find(since).isEmpty()) {
-                throw new BundleException(NOT_FOUND, "no bundle " + since + " in this ferry's export history "
-                        + "(ferry bundles lists them)");
+                throw new BundleException(
+                        NOT_FOUND,
+                        "no bundle " + since + " in this ferry's export history " + "(ferry bundles lists them)");
             }
             return history.sent(since);
         } catch (IOException e) {

@@ -40,10 +40,16 @@ final class ExportHistory {
         }
         List<ExportRecord> out = new ArrayList<>();
         for (JsonNode n : root) {
-            out.add(new ExportRecord(n.path("id").asText(), n.path("site").asText(""),
-                    n.hasNonNull("base") ? n.get("base").asText() : null, n.path("inventory").asBoolean(),
-                    n.path("directory").asText(), Instant.parse(n.path("created").asText()),
-                    n.path("objects").asLong(), n.path("chunks").asLong(), n.path("bytes").asLong()));
+            out.add(new ExportRecord(
+                    n.path("id").asText(),
+                    n.path("site").asText(""),
+                    n.hasNonNull("base") ? n.get("base").asText() : null,
+                    n.path("inventory").asBoolean(),
+                    n.path("directory").asText(),
+                    Instant.parse(n.path("created").asText()),
+                    n.path("objects").asLong(),
+                    n.path("chunks").asLong(),
+                    n.path("bytes").asLong()));
         }
         return out;
     }
@@ -60,7 +66,9 @@ final class ExportHistory {
             all.add(node(r));
         }
         all.add(node(record));
-        AtomicFiles.write(dir.resolve("history.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(all));
+        AtomicFiles.write(
+                dir.resolve("history.json"),
+                JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(all));
     }
 
     /** The sent set of an exported bundle. */

@@ -9,5 +9,13 @@ import java.time.Instant;
  * @param inventory whether it was cut against a site inventory
  * @param bytes     the bundle's size on the medium
  */
-public record ExportRecord(String id, String site, String base, boolean inventory, String directory, Instant created,
-                           long objects, long chunks, long bytes) {}
+public record ExportRecord(
+        String id,
+        String site,
+        String base,
+        boolean inventory,
+        String directory,
+        Instant created,
+        long objects,
+        long chunks,
+        long bytes) {}

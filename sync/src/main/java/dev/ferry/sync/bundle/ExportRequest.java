@@ -15,8 +15,15 @@ import java.util.Optional;
  * @param maxVolumeSize the largest volume file, in bytes (the medium's file size limit)
  * @param mirrorSets    mirror-set definitions (name to YAML text) that go with the bundle
  */
-public record ExportRequest(Path to, Selection selection, BundleFormat format, String site, Optional<Path> inventory,
-                            Optional<String> since, long maxVolumeSize, Map<String, String> mirrorSets) {
+public record ExportRequest(
+        Path to,
+        Selection selection,
+        BundleFormat format,
+        String site,
+        Optional<Path> inventory,
+        Optional<String> since,
+        long maxVolumeSize,
+        Map<String, String> mirrorSets) {
     /** FAT32's largest file: 4 GiB less one byte. */
     public static final long DEFAULT_MAX_VOLUME_SIZE = (4L << 30) - 1;
     /** A volume must hold the largest chunk (1 MiB: image layers are cut in fixed 1 MiB chunks) and its framing. */

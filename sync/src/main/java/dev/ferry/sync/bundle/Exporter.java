@@ -56,6 +56,7 @@ import java.util.stream.Stream;
 final class Exporter {
     /** Pin sets that hold an export's objects while it runs. */
     static final String PIN_PREFIX = "bundle-export:";
+
     private final ChunkStore chunks;
     private final PinStore pins;
     private final NameStore names;
@@ -65,14 +66,14 @@ final class Exporter {
     private final long maxChunks;
 
     /** @param exportRunning whether an export of that bundle id runs in this server (its partial is in use) */
-    <S extends ChunkStore & PinStore & NameStore> Exporter(S store, Clock clock, RandomGenerator random,
-            Predicate<String> exportRunning) {
+    <S extends ChunkStore & PinStore & NameStore> Exporter(
+            S store, Clock clock, RandomGenerator random, Predicate<String> exportRunning) {
         this(store, clock, random, exportRunning, HeapBudget.chunks());
     }
 
     /** {@code maxChunks}: the most chunks one export plans (the plan is held in memory). */
-    <S extends ChunkStore & PinStore & NameStore> Exporter(S store, Clock clock, RandomGenerator random,
-            Predicate<String> exportRunning, long maxChunks) {
+    <S extends ChunkStore & PinStore & NameStore> Exporter(
+            S store, Clock clock, RandomGenerator random, Predicate<String> exportRunning, long maxChunks) {
         this.chunks = store;
         this.pins = store;
         this.names = store;
@@ -104,7 +105,9 @@ final class Exporter {
         Instant since = clock.instant().minus(quiet);
         try (Stream<Path> all = Files.walk(dir)) {
             for (Path f : all.toList()) {
-                if (Files.getLastModifiedTime(f, LinkOption.NOFOLLOW_LINKS).toInstant().isAfter(since)) {
+                if (Files.getLastModifiedTime(f, LinkOption.NOFOLLOW_LINKS)
+                        .toInstant()
+                        .isAfter(since)) {
                     return true;
                 }
             }
@@ -137,8 +140,8 @@ final class Exporter {
         for (Path p : stale) {
             try {
                 deleteTree(p);
-                sink.note("removed " + p + ", left by an export of bundle " + partialId(p.getFileName().toString())
-                        + " that did not finish");
+                sink.note("removed " + p + ", left by an export of bundle "
+                        + partialId(p.getFileName().toString()) + " that did not finish");
             } catch (IOException e) {
                 sink.note("could not remove " + p + ", left by an export that did not finish: " + e);
             }
@@ -146,8 +149,16 @@ final class Exporter {
     }
 
     /** What to write and how: the export request resolved (selection made, cut set read). */
-    record Job(SelectedContent content, Inventory cut, Optional<String> base, boolean fromInventory, String site,
-               Path to, long maxVolumeSize, Map<String, String> mirrorSets, Signer signer) {}
+    record Job(
+            SelectedContent content,
+            Inventory cut,
+            Optional<String> base,
+            boolean fromInventory,
+            String site,
+            Path to,
+            long maxVolumeSize,
+            Map<String, String> mirrorSets,
+            Signer signer) {}
 
     /** The bundle written: its record for the history and the site's holdings after importing it. */
     record Result(ExportRecord record, Inventory sent, int volumes, long chunksSkipped, long objectsSkipped) {}
@@ -186,6 +197,7 @@ final class Exporter {
         final List<PlannedObject> objects = new ArrayList<>();
         /** Selected objects still stored: only their names and pins are carried. */
         final Set<Sha256> present = new HashSet<>();
+
         final Set<Sha256> shipped = new HashSet<>();
         long chunksSkipped;
         long objectsSkipped;
@@ -206,8 +218,10 @@ final class Exporter {
         Plan plan = plan(job, sink, id, objects);
         int volumes = plan.volumes.volumes();
         if (volumes > BundleNote.MAX_VOLUMES) {
-            throw new BundleException(BundleException.Kind.BAD_REQUEST, "the bundle would need " + volumes
-                    + " volumes, more than " + BundleNote.MAX_VOLUMES + "; use a larger --max-volume-size");
+            throw new BundleException(
+                    BundleException.Kind.BAD_REQUEST,
+                    "the bundle would need " + volumes + " volumes, more than " + BundleNote.MAX_VOLUMES
+                            + "; use a larger --max-volume-size");
         }
 
         Path partial = job.to().resolve(partialName(id));
@@ -221,10 +235,10 @@ final class Exporter {
                 Path f = partial.resolve(Volume.fileName(n));
                 volumeEntries.add(new ManifestEntry.Volume(n, Files.size(f), sha256(f)));
             }
-            WrittenManifest manifest = writeManifest(partial.resolve("manifest.gz"), id, job, plan, volumeEntries,
-                    recordOffsets);
-            BundleNote note = new BundleNote(id, job.site(), job.base(), created, volumes, manifest.sha256(),
-                    manifest.size());
+            WrittenManifest manifest =
+                    writeManifest(partial.resolve("manifest.gz"), id, job, plan, volumeEntries, recordOffsets);
+            BundleNote note =
+                    new BundleNote(id, job.site(), job.base(), created, volumes, manifest.sha256(), manifest.size());
             AtomicFiles.write(partial.resolve("bundle.note"), sign(note, job.signer()));
             Path done = job.to().resolve(id);
             Files.move(partial, done, StandardCopyOption.ATOMIC_MOVE);
@@ -232,8 +246,16 @@ final class Exporter {
             try (Stream<Path> files = Files.list(done)) {
                 bytes = files.mapToLong(f -> f.toFile().length()).sum();
             }
-            ExportRecord record = new ExportRecord(id, job.site(), job.base().orElse(null), job.fromInventory(),
-                    done.toString(), created, plan.objects.size(), plan.shipped.size(), bytes);
+            ExportRecord record = new ExportRecord(
+                    id,
+                    job.site(),
+                    job.base().orElse(null),
+                    job.fromInventory(),
+                    done.toString(),
+                    created,
+                    plan.objects.size(),
+                    plan.shipped.size(),
+                    bytes);
             return new Result(record, plan.sent.build(), volumes, plan.chunksSkipped, plan.objectsSkipped);
         } finally {
             deleteTree(partial);
@@ -241,10 +263,11 @@ final class Exporter {
     }
 
     /** Decides, object by object, what is shipped and where, leaving out what the cut set says the site holds. */
-    private Plan plan(Job job, BundleProgressSink sink, String id, Set<Sha256> objects)
-            throws BundleException {
-        Plan plan = new Plan(job.cut(), new VolumePlan(job.maxVolumeSize()
-                - Volume.overhead(id, BundleNote.MAX_VOLUMES, BundleNote.MAX_VOLUMES)));
+    private Plan plan(Job job, BundleProgressSink sink, String id, Set<Sha256> objects) throws BundleException {
+        Plan plan = new Plan(
+                job.cut(),
+                new VolumePlan(
+                        job.maxVolumeSize() - Volume.overhead(id, BundleNote.MAX_VOLUMES, BundleNote.MAX_VOLUMES)));
         for (Sha256 object : objects) {
             sink.checkCancelled();
             Optional<List<StoredChunk>> stored = chunks.chunksOf(object);
@@ -274,9 +297,12 @@ final class Exporter {
         }
         plan.plannedChunks += chunks.size();
         if (plan.plannedChunks > maxChunks) {
-            throw new BundleException(BundleException.Kind.BAD_REQUEST, HeapBudget.tooManyChunks(
-                    "this export selects", maxChunks, "export in parts (--module, --image or --set) or"
-                            + " start ferry with a larger heap"));
+            throw new BundleException(
+                    BundleException.Kind.BAD_REQUEST,
+                    HeapBudget.tooManyChunks(
+                            "this export selects",
+                            maxChunks,
+                            "export in parts (--module, --image or --set) or" + " start ferry with a larger heap"));
         }
         List<PlannedChunk> placed = new ArrayList<>(chunks.size());
         long size = 0;
@@ -289,9 +315,11 @@ final class Exporter {
                 continue;
             }
             if (!plan.volumes.fits(c.length())) {
-                throw new BundleException(BundleException.Kind.BAD_REQUEST, "a volume size of "
-                        + job.maxVolumeSize() + " bytes cannot hold chunk " + c.digest() + " of "
-                        + c.length() + " bytes; use a larger --max-volume-size");
+                throw new BundleException(
+                        BundleException.Kind.BAD_REQUEST,
+                        "a volume size of "
+                                + job.maxVolumeSize() + " bytes cannot hold chunk " + c.digest() + " of "
+                                + c.length() + " bytes; use a larger --max-volume-size");
             }
             plan.shippedBytes += c.length();
             placed.add(new PlannedChunk(c, plan.volumes.add(c.length())));
@@ -300,25 +328,26 @@ final class Exporter {
     }
 
     /** Writes {@code manifest.gz} durably, hashing and counting it as it goes. */
-    private static WrittenManifest writeManifest(Path file, String id, Job job, Plan plan,
-            List<ManifestEntry.Volume> volumes, long[] recordOffsets) throws IOException {
+    private static WrittenManifest writeManifest(
+            Path file, String id, Job job, Plan plan, List<ManifestEntry.Volume> volumes, long[] recordOffsets)
+            throws IOException {
         long[] size = new long[1];
         MessageDigest md = sha256();
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-             OutputStream out = new DigestOutputStream(new BufferedOutputStream(Channels.newOutputStream(ch),
-                     1 << 16), md) {
-                 @Override
-                 public void write(byte[] b, int off, int len) throws IOException {
-                     super.write(b, off, len);
-                     size[0] += len;
-                 }
+                OutputStream out =
+                        new DigestOutputStream(new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16), md) {
+                            @Override
+                            public void write(byte[] b, int off, int len) throws IOException {
+                                super.write(b, off, len);
+                                size[0] += len;
+                            }
 
-                 @Override
-                 public void write(int b) throws IOException {
-                     super.write(b);
-                     size[0]++;
-                 }
-             }) {
+                            @Override
+                            public void write(int b) throws IOException {
+                                super.write(b);
+                                size[0]++;
+                            }
+                        }) {
             ManifestWriter w = new ManifestWriter(out, id);
             writeEntries(w, job, plan, volumes, recordOffsets);
             w.finish();
@@ -333,8 +362,9 @@ final class Exporter {
      * site lacks (names and pins only of objects still stored), then the mirror sets. Adds the carried keys to the
      * plan's sent set.
      */
-    private static void writeEntries(ManifestWriter w, Job job, Plan plan, List<ManifestEntry.Volume> volumes,
-            long[] recordOffsets) throws IOException {
+    private static void writeEntries(
+            ManifestWriter w, Job job, Plan plan, List<ManifestEntry.Volume> volumes, long[] recordOffsets)
+            throws IOException {
         Inventory cut = job.cut();
         for (ManifestEntry.Volume v : volumes) {
             w.write(v);
@@ -376,9 +406,16 @@ final class Exporter {
         List<ManifestEntry.Chunk> cs = new ArrayList<>(o.chunks().size());
         for (PlannedChunk c : o.chunks()) {
             VolumePlan.Place p = c.place();
-            cs.add(p == null ? ManifestEntry.Chunk.notShipped(c.chunk().digest().hex(), c.chunk().length())
-                    : new ManifestEntry.Chunk(c.chunk().digest().hex(), c.chunk().length(), p.volume(),
-                    recordOffsets[p.record()], p.skip()));
+            cs.add(
+                    p == null
+                            ? ManifestEntry.Chunk.notShipped(
+                                    c.chunk().digest().hex(), c.chunk().length())
+                            : new ManifestEntry.Chunk(
+                                    c.chunk().digest().hex(),
+                                    c.chunk().length(),
+                                    p.volume(),
+                                    recordOffsets[p.record()],
+                                    p.skip()));
         }
         return new ManifestEntry.StoreObject(o.digest().hex(), o.size(), cs);
     }
@@ -387,8 +424,7 @@ final class Exporter {
         try {
             return Note.sign(note.text(), signer);
         } catch (FormatException e) {
-            throw new BundleException(BundleException.Kind.BAD_REQUEST, "cannot sign the bundle: "
-                    + e.getMessage(), e);
+            throw new BundleException(BundleException.Kind.BAD_REQUEST, "cannot sign the bundle: " + e.getMessage(), e);
         }
     }
 
@@ -419,15 +455,17 @@ final class Exporter {
                             finishVolume(w, out, ch);
                         }
                         volume = p.volume();
-                        ch = FileChannel.open(dir.resolve(Volume.fileName(volume)), StandardOpenOption.CREATE_NEW,
+                        ch = FileChannel.open(
+                                dir.resolve(Volume.fileName(volume)),
+                                StandardOpenOption.CREATE_NEW,
                                 StandardOpenOption.WRITE);
                         out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16);
                         w = new VolumeWriter(out, id, volume, volumes);
                     }
                     byte[] bytes = checkedChunk(c.chunk(), o.digest());
                     if (record.size() != p.skip() || p.record() != offsets.size()) {
-                        throw new IllegalStateException("record " + p.record() + " planned at " + p.skip()
-                                + ", written at " + record.size());
+                        throw new IllegalStateException(
+                                "record " + p.record() + " planned at " + p.skip() + ", written at " + record.size());
                     }
                     record.write(bytes);
                     sink.bytes(bytes.length);
@@ -451,14 +489,18 @@ final class Exporter {
 
     /** The bytes of a planned chunk, checked against its digest and length. */
     private byte[] checkedChunk(StoredChunk chunk, Sha256 object) throws IOException, BundleException {
-        byte[] bytes = chunks.chunk(chunk.digest()).orElseThrow(() -> new BundleException(
-                BundleException.Kind.REFUSED, "chunk " + chunk.digest() + " of object " + object
-                + " left the store during the export; export again"));
+        byte[] bytes = chunks.chunk(chunk.digest())
+                .orElseThrow(() -> new BundleException(
+                        BundleException.Kind.REFUSED,
+                        "chunk " + chunk.digest() + " of object " + object
+                                + " left the store during the export; export again"));
         // A chunk damaged on this disk would make the whole bundle refused at the site: say so here.
         if (bytes.length != chunk.length() || !Sha256.of(sha256().digest(bytes)).equals(chunk.digest())) {
-            throw new BundleException(BundleException.Kind.REFUSED, "chunk " + chunk.digest()
-                    + " of object " + object + " is damaged in this store (ferry scrub finds and "
-                    + "repairs such chunks); nothing was exported");
+            throw new BundleException(
+                    BundleException.Kind.REFUSED,
+                    "chunk " + chunk.digest()
+                            + " of object " + object + " is damaged in this store (ferry scrub finds and "
+                            + "repairs such chunks); nothing was exported");
         }
         return bytes;
     }

@@ -33,6 +33,7 @@ final class GoSelection {
     private final Picks picks;
     /** module -> version -> ext -> name, as stored. */
     private final TreeMap<String, TreeMap<Version, Map<String, String>>> stored = new TreeMap<>();
+
     private final TreeMap<String, TreeMap<Version, Map<String, String>>> chosen = new TreeMap<>();
     private final Map<String, ModulePath> paths = new TreeMap<>();
 
@@ -52,7 +53,8 @@ final class GoSelection {
                 ModulePath module = paths.computeIfAbsent(file.get().escapedModule(), ModulePath::unescape);
                 Version version = Version.parse(file.get().version());
                 stored.computeIfAbsent(module.value(), k -> new TreeMap<>())
-                        .computeIfAbsent(version, k -> new TreeMap<>()).put(file.get().ext(), name);
+                        .computeIfAbsent(version, k -> new TreeMap<>())
+                        .put(file.get().ext(), name);
             } catch (FormatException e) {
                 picks.note("skipped store name " + name + ": " + e.getMessage());
             }
@@ -113,15 +115,17 @@ final class GoSelection {
     }
 
     /** The stored versions a query selects (see {@link BundleSelector}); empty when none. */
-    private List<Version> resolve(ModulePath module, NavigableMap<Version, Map<String, String>> versions,
-                                  String query) {
+    private List<Version> resolve(
+            ModulePath module, NavigableMap<Version, Map<String, String>> versions, String query) {
         List<Version> all = new ArrayList<>(versions.keySet());
         if (query.equals("all")) {
             return all;
         }
         if (query.equals("latest")) {
-            Optional<Version> snap = store.meta(GoStoreNames.latest(module)).flatMap(Snapshot::decode)
-                    .flatMap(s -> infoVersion(s.body())).filter(versions::containsKey);
+            Optional<Version> snap = store.meta(GoStoreNames.latest(module))
+                    .flatMap(Snapshot::decode)
+                    .flatMap(s -> infoVersion(s.body()))
+                    .filter(versions::containsKey);
             if (snap.isPresent()) {
                 return List.of(snap.get());
             }
@@ -137,7 +141,8 @@ final class GoSelection {
         }
         int dots = (int) query.chars().filter(c -> c == '.').count();
         String prefix = dots == 0 ? q.major() + "." : q.majorMinor() + ".";
-        return best(all.stream().filter(v -> v.toString().startsWith(prefix)).toList()).map(List::of)
+        return best(all.stream().filter(v -> v.toString().startsWith(prefix)).toList())
+                .map(List::of)
                 .orElse(List.of());
     }
 
@@ -174,13 +179,16 @@ final class GoSelection {
 
     /** The best version of a list: the highest release, else the highest of all. */
     static Optional<Version> best(List<Version> versions) {
-        return versions.stream().filter(v -> !v.isPrerelease()).max(Version::compareTo)
+        return versions.stream()
+                .filter(v -> !v.isPrerelease())
+                .max(Version::compareTo)
                 .or(() -> versions.stream().max(Version::compareTo));
     }
 
     private static Optional<Version> infoVersion(byte[] info) {
         var m = INFO_VERSION.matcher(new String(info, StandardCharsets.UTF_8));
-        return m.find() && Version.isValid(m.group(1)) ? Optional.of(Version.parse(m.group(1)).canonical())
+        return m.find() && Version.isValid(m.group(1))
+                ? Optional.of(Version.parse(m.group(1)).canonical())
                 : Optional.empty();
     }
 }

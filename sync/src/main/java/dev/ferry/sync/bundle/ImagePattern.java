@@ -30,23 +30,24 @@ record ImagePattern(String text, String path, Pattern whole, String tag, Digest 
                 s = s.substring(0, colon);
             }
             if (digest != null && tag != null) {
-                throw new IllegalArgumentException("image pattern " + FormatException.quote(text)
-                        + " names both a tag and a digest");
+                throw new IllegalArgumentException(
+                        "image pattern " + FormatException.quote(text) + " names both a tag and a digest");
             }
             if (s.isEmpty() || !s.matches("[a-z0-9._\\-/*?]+")) {
-                throw new IllegalArgumentException("invalid repository in image pattern "
-                        + FormatException.quote(text) + " (lowercase letters, digits, . _ - / and globs * ? **)");
+                throw new IllegalArgumentException("invalid repository in image pattern " + FormatException.quote(text)
+                        + " (lowercase letters, digits, . _ - / and globs * ? **)");
             }
             return new ImagePattern(text.strip(), s, Pattern.compile(glob(s)), tag, digest);
         } catch (FormatException e) {
-            throw new IllegalArgumentException("invalid image pattern " + FormatException.quote(text) + ": "
-                    + e.getMessage());
+            throw new IllegalArgumentException(
+                    "invalid image pattern " + FormatException.quote(text) + ": " + e.getMessage());
         }
     }
 
     boolean matches(OciSelection.TargetRepo tr) {
         String repo = tr.repository().value();
-        if (tr.registry() != null && path.startsWith(tr.registry() + "/")
+        if (tr.registry() != null
+                && path.startsWith(tr.registry() + "/")
                 && Pattern.matches(glob(path.substring(tr.registry().length() + 1)), repo)) {
             return true;
         }

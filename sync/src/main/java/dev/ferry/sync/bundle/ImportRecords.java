@@ -22,6 +22,7 @@ import java.util.Map;
 final class ImportRecords {
     /** Store metadata key prefix of the imported-bundle records; the value is the bundle's note text. */
     static final String META_PREFIX = "bundle/imported/";
+
     private static final ObjectMapper JSON = new ObjectMapper();
     private final Path dir;
 
@@ -49,18 +50,22 @@ final class ImportRecords {
             n.put("base", base);
         }
         n.put("imported", when.toString());
-        AtomicFiles.write(dir.resolve("imported.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(all));
+        AtomicFiles.write(
+                dir.resolve("imported.json"),
+                JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(all));
     }
 
     void writeMirrorSets(String id, Map<String, String> sets) throws IOException {
-        AtomicFiles.write(mirrorSetsFile(id), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(sets));
+        AtomicFiles.write(
+                mirrorSetsFile(id), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(sets));
     }
 
     /** The mirror sets that came with an imported bundle (name to YAML), empty when none or not imported. */
     Map<String, String> mirrorSets(String id) throws IOException {
         Map<String, String> out = new LinkedHashMap<>();
         try {
-            JSON.readTree(Files.readAllBytes(mirrorSetsFile(id))).properties()
+            JSON.readTree(Files.readAllBytes(mirrorSetsFile(id)))
+                    .properties()
                     .forEach(e -> out.put(e.getKey(), e.getValue().asText()));
         } catch (NoSuchFileException e) {
             return Map.of();

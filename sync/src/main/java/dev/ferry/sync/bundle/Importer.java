@@ -67,8 +67,8 @@ final class Importer {
     }
 
     /** {@code maxChunks}: the most chunk entries a manifest may list (its objects are held in memory). */
-    <S extends ObjectStore & NameStore & ChunkStore> Importer(S store, ImportRecords records, Clock clock,
-            long maxChunks) {
+    <S extends ObjectStore & NameStore & ChunkStore> Importer(
+            S store, ImportRecords records, Clock clock, long maxChunks) {
         this.objects = store;
         this.names = store;
         this.chunks = store;
@@ -78,14 +78,27 @@ final class Importer {
     }
 
     /** What an import did. */
-    record Result(String id, Optional<String> base, long objectsStored, long objectsPresent, long chunksRead,
-                  long chunksReused, long bytesRead, long names, long meta, long pins,
-                  Map<String, String> mirrorSets) {}
+    record Result(
+            String id,
+            Optional<String> base,
+            long objectsStored,
+            long objectsPresent,
+            long chunksRead,
+            long chunksReused,
+            long bytesRead,
+            long names,
+            long meta,
+            long pins,
+            Map<String, String> mirrorSets) {}
 
     /** The manifest, read whole: the import checks names and chunk sources before its first write. */
-    private record Manifest(List<ManifestEntry.Volume> volumes, List<ManifestEntry.StoreObject> objects,
-                            List<ManifestEntry.Name> names, List<ManifestEntry.Meta> meta,
-                            List<ManifestEntry.Pin> pins, Map<String, String> mirrorSets) {}
+    private record Manifest(
+            List<ManifestEntry.Volume> volumes,
+            List<ManifestEntry.StoreObject> objects,
+            List<ManifestEntry.Name> names,
+            List<ManifestEntry.Meta> meta,
+            List<ManifestEntry.Pin> pins,
+            Map<String, String> mirrorSets) {}
 
     Result run(ImportRequest request, BundleProgressSink sink) throws IOException, BundleException {
         Path dir = request.from().getFirst();
@@ -95,14 +108,21 @@ final class Importer {
         sink.bundleId(id);
         Manifest manifest = readManifest(dir, note, maxChunks);
         if (note.base().isPresent() && !imported(note.base().get())) {
-            throw new BundleException(REFUSED, "bundle " + id + " builds on bundle " + note.base().get()
-                    + ", which this site has not imported; import " + note.base().get() + " first");
+            throw new BundleException(
+                    REFUSED,
+                    "bundle " + id + " builds on bundle " + note.base().get()
+                            + ", which this site has not imported; import "
+                            + note.base().get() + " first");
         }
         List<Path> volumes = findVolumes(request.from(), note, manifest, sink);
         checkNamesAndSources(id, manifest);
 
         pinWhatIsHere(id, manifest);
-        sink.phase("importing", manifest.objects().stream().mapToLong(ManifestEntry.StoreObject::size).sum(),
+        sink.phase(
+                "importing",
+                manifest.objects().stream()
+                        .mapToLong(ManifestEntry.StoreObject::size)
+                        .sum(),
                 manifest.objects().size());
         Counts counts = storeObjects(id, manifest, volumes, sink);
 
@@ -131,8 +151,17 @@ final class Importer {
             b.putMeta(ImportRecords.META_PREFIX + id, note.text().getBytes(StandardCharsets.UTF_8));
         });
         records.add(id, note.base().orElse(null), clock.instant());
-        return new Result(id, note.base(), counts.stored, counts.present, counts.chunksRead, counts.chunksReused,
-                counts.bytesRead, manifest.names().size(), metaWritten[0], manifest.pins().size(),
+        return new Result(
+                id,
+                note.base(),
+                counts.stored,
+                counts.present,
+                counts.chunksRead,
+                counts.chunksReused,
+                counts.bytesRead,
+                manifest.names().size(),
+                metaWritten[0],
+                manifest.pins().size(),
                 manifest.mirrorSets());
     }
 
@@ -155,13 +184,17 @@ final class Importer {
         try {
             names.update(b -> here.forEach(d -> b.pin(pinSet(id), d)));
         } catch (IllegalArgumentException gone) {
-            throw new BundleException(REFUSED, "an object the bundle relies on left this store during the import "
-                    + "(evicted); run the import again", gone);
+            throw new BundleException(
+                    REFUSED,
+                    "an object the bundle relies on left this store during the import "
+                            + "(evicted); run the import again",
+                    gone);
         }
     }
 
     private boolean imported(String id) throws IOException {
-        return records.contains(id) || names.meta(ImportRecords.META_PREFIX + id).isPresent();
+        return records.contains(id)
+                || names.meta(ImportRecords.META_PREFIX + id).isPresent();
     }
 
     private static BundleNote openNote(Path dir, ImportRequest request) throws IOException, BundleException {
@@ -170,8 +203,8 @@ final class Importer {
             throw new BundleException(REFUSED, dir + " holds no bundle (no bundle.note)");
         }
         if (Files.size(file) > Note.MAX_SIZE) {
-            throw new BundleException(REFUSED, file + " is not a bundle note (larger than " + Note.MAX_SIZE
-                    + " bytes)");
+            throw new BundleException(
+                    REFUSED, file + " is not a bundle note (larger than " + Note.MAX_SIZE + " bytes)");
         }
         byte[] bytes = Files.readAllBytes(file);
         Note note;
@@ -180,19 +213,23 @@ final class Importer {
         } catch (SumdbException e) {
             String id = unverifiedId(bytes);
             if (e.kind() == SumdbException.Kind.UNKNOWN_KEY) {
-                throw new BundleException(REFUSED, "bundle " + id + " is signed by key " + signers(bytes)
-                        + ", which this site does not trust (ferry serve --trust-key, or ferry import --trust)");
+                throw new BundleException(
+                        REFUSED,
+                        "bundle " + id + " is signed by key " + signers(bytes)
+                                + ", which this site does not trust (ferry serve --trust-key, or ferry import --trust)");
             }
-            throw new BundleException(REFUSED, "bundle " + id + " was altered or damaged: its signature by "
-                    + signers(bytes) + " does not verify", e);
+            throw new BundleException(
+                    REFUSED,
+                    "bundle " + id + " was altered or damaged: its signature by " + signers(bytes) + " does not verify",
+                    e);
         } catch (FormatException e) {
             throw new BundleException(REFUSED, file + " is damaged: " + e.getMessage(), e);
         }
         try {
             return BundleNote.parse(note.text());
         } catch (FormatException e) {
-            throw new BundleException(REFUSED, file + " is signed but not a bundle note this ferry reads: "
-                    + e.getMessage(), e);
+            throw new BundleException(
+                    REFUSED, file + " is signed but not a bundle note this ferry reads: " + e.getMessage(), e);
         }
     }
 
@@ -217,7 +254,8 @@ final class Importer {
                     byte[] raw = Base64.getDecoder().decode(f[2]);
                     if (raw.length >= 4) {
                         keys.add(FormatException.quote(f[1]).replace("\"", "") + "+"
-                                + HexFormat.of().toHexDigits(ByteBuffer.wrap(raw, 0, 4).getInt()));
+                                + HexFormat.of()
+                                        .toHexDigits(ByteBuffer.wrap(raw, 0, 4).getInt()));
                     }
                 } catch (IllegalArgumentException ignored) {
                     // not a signature line; nothing to name
@@ -235,8 +273,10 @@ final class Importer {
         }
         long size = Files.size(file);
         if (size != note.manifestSize()) {
-            throw new BundleException(REFUSED, "manifest damaged: " + file + " has " + size + " bytes, the signed "
-                    + "note says " + note.manifestSize() + " (truncated or replaced)");
+            throw new BundleException(
+                    REFUSED,
+                    "manifest damaged: " + file + " has " + size + " bytes, the signed " + "note says "
+                            + note.manifestSize() + " (truncated or replaced)");
         }
         MessageDigest md = Exporter.sha256();
         try (InputStream in = new DigestInputStream(Files.newInputStream(file), md)) {
@@ -246,16 +286,18 @@ final class Importer {
             } catch (BundleFormatException e) {
                 in.transferTo(java.io.OutputStream.nullOutputStream());
                 if (!HexFormat.of().formatHex(md.digest()).equals(note.manifestSha256())) {
-                    throw new BundleException(REFUSED, "manifest damaged: " + file + " does not match the digest "
-                            + "in the signed note");
+                    throw new BundleException(
+                            REFUSED,
+                            "manifest damaged: " + file + " does not match the digest " + "in the signed note");
                 }
-                String why = e.getMessage().startsWith("manifest ") ? e.getMessage().substring(9) : e.getMessage();
+                String why =
+                        e.getMessage().startsWith("manifest ") ? e.getMessage().substring(9) : e.getMessage();
                 throw new BundleException(REFUSED, "manifest damaged: " + why, e);
             }
             in.transferTo(java.io.OutputStream.nullOutputStream());
             if (!HexFormat.of().formatHex(md.digest()).equals(note.manifestSha256())) {
-                throw new BundleException(REFUSED, "manifest damaged: " + file + " does not match the digest in the "
-                        + "signed note");
+                throw new BundleException(
+                        REFUSED, "manifest damaged: " + file + " does not match the digest in the " + "signed note");
             }
             return m;
         }
@@ -264,8 +306,8 @@ final class Importer {
     private static Manifest parse(ManifestReader r, BundleNote note, long maxChunks)
             throws IOException, BundleException {
         if (!r.id().equals(note.id())) {
-            throw new BundleException(REFUSED, "manifest damaged: it belongs to bundle " + r.id() + ", the note to "
-                    + note.id());
+            throw new BundleException(
+                    REFUSED, "manifest damaged: it belongs to bundle " + r.id() + ", the note to " + note.id());
         }
         List<ManifestEntry.StoreObject> objects = new ArrayList<>();
         List<ManifestEntry.Name> names = new ArrayList<>();
@@ -275,12 +317,16 @@ final class Importer {
         long chunks = 0;
         for (ManifestEntry e; (e = r.next()) != null; ) {
             switch (e) {
-                case ManifestEntry.Volume v -> { }
+                case ManifestEntry.Volume v -> {}
                 case ManifestEntry.StoreObject o -> {
                     chunks += o.chunks().size();
                     if (chunks > maxChunks) {
-                        throw new BundleException(REFUSED, HeapBudget.tooManyChunks("bundle " + note.id() + " lists",
-                                maxChunks, "start ferry with a larger heap to import it"));
+                        throw new BundleException(
+                                REFUSED,
+                                HeapBudget.tooManyChunks(
+                                        "bundle " + note.id() + " lists",
+                                        maxChunks,
+                                        "start ferry with a larger heap to import it"));
                     }
                     objects.add(o);
                 }
@@ -291,27 +337,37 @@ final class Importer {
             }
         }
         if (r.volumes().size() != note.volumes()) {
-            throw new BundleException(REFUSED, "manifest damaged: it lists " + r.volumes().size()
-                    + " volumes, the note " + note.volumes());
+            throw new BundleException(
+                    REFUSED,
+                    "manifest damaged: it lists " + r.volumes().size() + " volumes, the note " + note.volumes());
         }
         return new Manifest(r.volumes(), objects, names, meta, pins, sets);
     }
 
     /** Finds every volume in the given directories and checks each whole file against the manifest. */
-    private static List<Path> findVolumes(List<Path> dirs, BundleNote note, Manifest manifest,
-                                          BundleProgressSink sink) throws IOException, BundleException {
-        long total = manifest.volumes().stream().mapToLong(ManifestEntry.Volume::size).sum();
+    private static List<Path> findVolumes(List<Path> dirs, BundleNote note, Manifest manifest, BundleProgressSink sink)
+            throws IOException, BundleException {
+        long total = manifest.volumes().stream()
+                .mapToLong(ManifestEntry.Volume::size)
+                .sum();
         sink.phase("verifying", total, manifest.volumes().size());
         List<Path> found = new ArrayList<>();
         for (ManifestEntry.Volume v : manifest.volumes()) {
             String name = Volume.fileName(v.number());
             String which = "volume " + v.number() + " of " + note.volumes() + " (" + name + ")";
-            Path file = dirs.stream().map(d -> d.resolve(name)).filter(Files::isRegularFile).findFirst()
-                    .orElseThrow(() -> new BundleException(REFUSED, which + " is missing; looked in "
-                            + dirs.stream().map(Path::toString).toList()));
+            Path file = dirs.stream()
+                    .map(d -> d.resolve(name))
+                    .filter(Files::isRegularFile)
+                    .findFirst()
+                    .orElseThrow(() -> new BundleException(
+                            REFUSED,
+                            which + " is missing; looked in "
+                                    + dirs.stream().map(Path::toString).toList()));
             if (Files.size(file) != v.size()) {
-                throw new BundleException(REFUSED, which + " at " + file + " has " + Files.size(file)
-                        + " bytes, the manifest says " + v.size() + " (truncated or from another bundle)");
+                throw new BundleException(
+                        REFUSED,
+                        which + " at " + file + " has " + Files.size(file) + " bytes, the manifest says " + v.size()
+                                + " (truncated or from another bundle)");
             }
             MessageDigest md = Exporter.sha256();
             try (InputStream in = Files.newInputStream(file)) {
@@ -323,8 +379,8 @@ final class Importer {
                 }
             }
             if (!HexFormat.of().formatHex(md.digest()).equals(v.sha256())) {
-                throw new BundleException(REFUSED, which + " at " + file + " is damaged: its sha256 does not match "
-                        + "the manifest");
+                throw new BundleException(
+                        REFUSED, which + " at " + file + " is damaged: its sha256 does not match " + "the manifest");
             }
             sink.item(name);
             found.add(file);
@@ -337,9 +393,12 @@ final class Importer {
         for (ManifestEntry.Name n : m.names()) {
             Optional<StoredObject> bound = names.resolve(n.name());
             if (bound.isPresent() && !bound.get().digest().hex().equals(n.object())) {
-                throw new BundleException(REFUSED, "bundle " + id + " binds name " + n.name() + " to object sha256:"
-                        + n.object() + ", but this site binds it to " + bound.get().digest()
-                        + "; names are immutable here, so the bundle is refused");
+                throw new BundleException(
+                        REFUSED,
+                        "bundle " + id + " binds name " + n.name() + " to object sha256:"
+                                + n.object() + ", but this site binds it to "
+                                + bound.get().digest()
+                                + "; names are immutable here, so the bundle is refused");
             }
         }
         Set<String> inBundle = new java.util.HashSet<>();
@@ -368,8 +427,10 @@ final class Importer {
     }
 
     private static BundleException lacking(String what) {
-        return new BundleException(REFUSED, "the bundle relies on " + what + " which this site lacks; it was cut "
-                + "from an inventory of another site or the content was evicted here; export a full bundle");
+        return new BundleException(
+                REFUSED,
+                "the bundle relies on " + what + " which this site lacks; it was cut "
+                        + "from an inventory of another site or the content was evicted here; export a full bundle");
     }
 
     private static final class Counts {
@@ -417,8 +478,11 @@ final class Importer {
                     }
                     a.commit(digest, b -> b.pin(pinSet(id), digest));
                 } catch (DigestMismatchException e) {
-                    throw new BundleException(REFUSED, "object " + digest + " does not match its digest once "
-                            + "assembled; the bundle is damaged", e);
+                    throw new BundleException(
+                            REFUSED,
+                            "object " + digest + " does not match its digest once "
+                                    + "assembled; the bundle is damaged",
+                            e);
                 }
                 counts.stored++;
                 sink.bytes(o.size());
@@ -463,13 +527,17 @@ final class Importer {
                 throw new BundleException(REFUSED, "volume " + c.volume() + " is damaged: " + e.getMessage(), e);
             }
             if (c.skip() + (long) c.length() > cached.length) {
-                throw new BundleException(REFUSED, "chunk sha256:" + c.sha256() + " lies past the end of its record in "
-                        + "volume " + c.volume() + " at offset " + c.offset() + "; the bundle is damaged");
+                throw new BundleException(
+                        REFUSED,
+                        "chunk sha256:" + c.sha256() + " lies past the end of its record in " + "volume " + c.volume()
+                                + " at offset " + c.offset() + "; the bundle is damaged");
             }
             byte[] bytes = Arrays.copyOfRange(cached, c.skip(), c.skip() + c.length());
             if (!HexFormat.of().formatHex(Exporter.sha256().digest(bytes)).equals(c.sha256())) {
-                throw new BundleException(REFUSED, "chunk sha256:" + c.sha256() + " in volume " + c.volume()
-                        + " at offset " + c.offset() + " does not match its digest; the bundle is damaged");
+                throw new BundleException(
+                        REFUSED,
+                        "chunk sha256:" + c.sha256() + " in volume " + c.volume() + " at offset " + c.offset()
+                                + " does not match its digest; the bundle is damaged");
             }
             return bytes;
         }

@@ -17,17 +17,20 @@ record ModulePattern(String text, PrivatePatterns glob, String query) {
         }
         if (!query.equals("all") && !query.equals("latest")) {
             String v = query.startsWith(">=") ? query.substring(2).strip() : query;
-            if (!Version.isValid(v) || !query.startsWith(">=") && !Version.parse(v).isCanonical()
-                    && (Version.parse(v).isPrerelease() || !Version.parse(v).build().isEmpty())) {
-                throw new IllegalArgumentException("invalid version in module pattern " + FormatException.quote(
-                        text) + " (want all, latest, >=vX.Y.Z, vX, vX.Y or vX.Y.Z)");
+            if (!Version.isValid(v)
+                    || !query.startsWith(">=")
+                            && !Version.parse(v).isCanonical()
+                            && (Version.parse(v).isPrerelease()
+                                    || !Version.parse(v).build().isEmpty())) {
+                throw new IllegalArgumentException("invalid version in module pattern " + FormatException.quote(text)
+                        + " (want all, latest, >=vX.Y.Z, vX, vX.Y or vX.Y.Z)");
             }
         }
         try {
             return new ModulePattern(s, PrivatePatterns.parse(path), query);
         } catch (FormatException e) {
-            throw new IllegalArgumentException("invalid module pattern " + FormatException.quote(text) + ": "
-                    + e.getMessage());
+            throw new IllegalArgumentException(
+                    "invalid module pattern " + FormatException.quote(text) + ": " + e.getMessage());
         }
     }
 }

@@ -1,8 +1,8 @@
 package dev.ferry.sync.bundle;
 
 import dev.ferry.mirror.oci.OciStoreNames;
-import dev.ferry.mirror.oci.OciStoreNames.Target;
 import dev.ferry.mirror.oci.OciStoreNames.TagRecord;
+import dev.ferry.mirror.oci.OciStoreNames.Target;
 import dev.ferry.protocols.FormatException;
 import dev.ferry.protocols.bundle.MetaPolicy;
 import dev.ferry.protocols.oci.Descriptor;
@@ -104,8 +104,8 @@ final class OciSelection {
             }
         }
         if (!any) {
-            picks.note(p.text() + ": matches no stored " + (p.digest() != null ? "manifest"
-                    : p.tag() != null ? "tag" : "repository"));
+            picks.note(p.text() + ": matches no stored "
+                    + (p.digest() != null ? "manifest" : p.tag() != null ? "tag" : "repository"));
         }
     }
 
@@ -114,9 +114,9 @@ final class OciSelection {
         for (MirrorSet.ImageRule rule : set.images()) {
             String what = set.name() + ":" + rule.line() + ": " + rule.repository();
             ImagePattern p = ImagePattern.parse(rule.repository());
-            Predicate<String> tags = rule.tagPattern() != null ? t -> rule.tagPattern().matcher(t).matches()
-                    : rule.semver() != null ? t -> MirrorSet.matchesSemver(rule.semver(), t)
-                    : "latest"::equals;
+            Predicate<String> tags = rule.tagPattern() != null
+                    ? t -> rule.tagPattern().matcher(t).matches()
+                    : rule.semver() != null ? t -> MirrorSet.matchesSemver(rule.semver(), t) : "latest"::equals;
             boolean any = false;
             for (TargetRepo tr : targets) {
                 if (p.matches(tr)) {
@@ -253,8 +253,8 @@ final class OciSelection {
     List<ImageRepository> images() {
         List<ImageRepository> images = new ArrayList<>();
         for (RepoAcc r : repos.values()) {
-            images.add(new ImageRepository(r.target.key(), r.repository, Map.copyOf(r.tags),
-                    Map.copyOf(r.manifests), Set.copyOf(r.blobs)));
+            images.add(new ImageRepository(
+                    r.target.key(), r.repository, Map.copyOf(r.tags), Map.copyOf(r.manifests), Set.copyOf(r.blobs)));
         }
         return images;
     }

@@ -78,7 +78,9 @@ final class Picks {
     }
 
     List<NameEntry> names() {
-        return names.entrySet().stream().map(e -> new NameEntry(e.getKey(), e.getValue())).toList();
+        return names.entrySet().stream()
+                .map(e -> new NameEntry(e.getKey(), e.getValue()))
+                .toList();
     }
 
     List<MetaEntry> meta() {

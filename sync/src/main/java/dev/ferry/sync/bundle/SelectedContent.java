@@ -23,9 +23,14 @@ import java.util.Set;
  * @param images      repositories with their selected tags and content
  * @param notes       what the selection skipped and why (a pattern that matched nothing...)
  */
-public record SelectedContent(List<NameEntry> names, List<MetaEntry> meta, List<PinEntry> pins,
-                              List<GoVersion> goVersions, List<SumdbContent> sumdbs, List<ImageRepository> images,
-                              List<String> notes) {
+public record SelectedContent(
+        List<NameEntry> names,
+        List<MetaEntry> meta,
+        List<PinEntry> pins,
+        List<GoVersion> goVersions,
+        List<SumdbContent> sumdbs,
+        List<ImageRepository> images,
+        List<String> notes) {
     public SelectedContent {
         names = List.copyOf(names);
         meta = List.copyOf(meta);
@@ -60,6 +65,10 @@ public record SelectedContent(List<NameEntry> names, List<MetaEntry> meta, List<
      * @param manifests  every manifest reachable from the tags (indexes, their children, referrers), with media type
      * @param blobs      every config and layer blob of those manifests
      */
-    public record ImageRepository(String target, RepositoryName repository, Map<String, Digest> tags,
-                                  Map<Digest, String> manifests, Set<Digest> blobs) {}
+    public record ImageRepository(
+            String target,
+            RepositoryName repository,
+            Map<String, Digest> tags,
+            Map<Digest, String> manifests,
+            Set<Digest> blobs) {}
 }

@@ -16,8 +16,11 @@ final class SiteInventory {
 
     record Taken(Inventory inventory, long chunks, long objects, long names, long meta) {
         List<dev.ferry.sync.bundle.BundleProgress.Count> summary() {
-            return List.of(new BundleProgress.Count("chunks", chunks), new BundleProgress.Count("objects", objects),
-                    new BundleProgress.Count("names", names), new BundleProgress.Count("metadata entries", meta),
+            return List.of(
+                    new BundleProgress.Count("chunks", chunks),
+                    new BundleProgress.Count("objects", objects),
+                    new BundleProgress.Count("names", names),
+                    new BundleProgress.Count("metadata entries", meta),
                     new BundleProgress.Count("keys", inventory.size()));
         }
     }
@@ -37,7 +40,8 @@ final class SiteInventory {
         try {
             return collect(store, maxKeys);
         } catch (Full e) {
-            throw new BundleException(BundleException.Kind.BAD_REQUEST,
+            throw new BundleException(
+                    BundleException.Kind.BAD_REQUEST,
                     HeapBudget.tooManyKeys("this site's inventory would hold", maxKeys));
         }
     }

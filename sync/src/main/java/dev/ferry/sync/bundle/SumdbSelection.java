@@ -74,16 +74,18 @@ final class SumdbSelection {
                 switch (entry.kind()) {
                     case TILE -> db.tiles.add(key);
                     case LATEST -> db.latest = key;
-                    case LOOKUP -> { }
+                    case LOOKUP -> {}
                 }
             });
             return true;
         });
         store.scanNames(SumdbStoreNames.ROOT, (name, object) -> {
-            SumdbStoreNames.parse(name).filter(entry -> entry.kind() == SumdbStoreNames.Kind.TILE).ifPresent(entry -> {
-                dbs.computeIfAbsent(entry.db(), Database::new).tiles.add(name);
-                picks.name(name, object);
-            });
+            SumdbStoreNames.parse(name)
+                    .filter(entry -> entry.kind() == SumdbStoreNames.Kind.TILE)
+                    .ifPresent(entry -> {
+                        dbs.computeIfAbsent(entry.db(), Database::new).tiles.add(name);
+                        picks.name(name, object);
+                    });
             return true;
         });
         return dbs;

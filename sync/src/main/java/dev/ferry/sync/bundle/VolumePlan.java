@@ -32,8 +32,8 @@ final class VolumePlan {
         if (!fits(length)) {
             throw new IllegalArgumentException("a chunk of " + length + " bytes does not fit an empty volume");
         }
-        if (open >= 0 && (openRaw + length > RECORD_BYTES
-                || used + Volume.maxRecordSize(openRaw + length) > capacity)) {
+        if (open >= 0
+                && (openRaw + length > RECORD_BYTES || used + Volume.maxRecordSize(openRaw + length) > capacity)) {
             used += Volume.maxRecordSize(openRaw);
             open = -1;
         }

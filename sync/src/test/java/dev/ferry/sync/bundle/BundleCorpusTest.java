@@ -28,23 +28,33 @@ class BundleCorpusTest {
         assumeTrue(Files.isDirectory(StoreFixtures.OCI.resolve("layout")), "no oci fixture");
         Signer signer = Signer.generate("ferry-a.example");
         try (RocksContentStore a = RocksContentStore.open(tmp.resolve("a"), StoreOptions.defaults());
-             RocksContentStore b = RocksContentStore.open(tmp.resolve("b"), StoreOptions.defaults());
-             BundleService sa = new BundleService(a, tmp.resolve("a-data"), () -> Optional.of(signer),
-                     Clock.systemUTC(), 5);
-             BundleService sb = new BundleService(b, tmp.resolve("b-data"), Optional::empty, Clock.systemUTC(), 5)) {
+                RocksContentStore b = RocksContentStore.open(tmp.resolve("b"), StoreOptions.defaults());
+                BundleService sa =
+                        new BundleService(a, tmp.resolve("a-data"), () -> Optional.of(signer), Clock.systemUTC(), 5);
+                BundleService sb = new BundleService(b, tmp.resolve("b-data"), Optional::empty, Clock.systemUTC(), 5)) {
             StoreFixtures.fillGo(a);
             StoreFixtures.fillSumdb(a);
             StoreFixtures.fillOci(a, "registry.fixture.example");
             SelectedContent selected = new BundleSelector(a).select(Selection.all());
             assertFalse(selected.names().isEmpty());
 
-            BundleProgress exported = sa.await(sa.export(new ExportRequest(tmp.resolve("medium"), Selection.all(),
-                    BundleFormat.BUNDLE, "b", Optional.empty(), Optional.empty(),
-                    ExportRequest.DEFAULT_MAX_VOLUME_SIZE, Map.of())).id()).orElseThrow();
+            BundleProgress exported = sa.await(sa.export(new ExportRequest(
+                                    tmp.resolve("medium"),
+                                    Selection.all(),
+                                    BundleFormat.BUNDLE,
+                                    "b",
+                                    Optional.empty(),
+                                    Optional.empty(),
+                                    ExportRequest.DEFAULT_MAX_VOLUME_SIZE,
+                                    Map.of()))
+                            .id())
+                    .orElseThrow();
             assertEquals(BundleProgress.State.SUCCEEDED, exported.state(), exported.error());
             BundleProgress imported = sb.await(sb.importBundle(new ImportRequest(
-                    List.of(tmp.resolve("medium").resolve(exported.bundleId())), List.of(signer.verifier())))
-                    .id()).orElseThrow();
+                                    List.of(tmp.resolve("medium").resolve(exported.bundleId())),
+                                    List.of(signer.verifier())))
+                            .id())
+                    .orElseThrow();
             assertEquals(BundleProgress.State.SUCCEEDED, imported.state(), imported.error());
 
             for (SelectedContent.NameEntry n : selected.names()) {

@@ -30,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 class BundleExportImportTest {
     @TempDir
     Path tmp;
+
     BundleFixture fx;
     RocksContentStore a;
     RocksContentStore b;
@@ -76,7 +77,8 @@ class BundleExportImportTest {
 
     /** Round two at A: a new version sharing most chunks with v1.0.1, a moved tag. */
     List<Sha256> fillSecond() throws IOException {
-        byte[] v2 = BundleFixture.contentBytes(a, a.resolve("go/mod/example.com/a/@v/v1.0.1.zip").orElseThrow().digest());
+        byte[] v2 = BundleFixture.contentBytes(
+                a, a.resolve("go/mod/example.com/a/@v/v1.0.1.zip").orElseThrow().digest());
         v2[150_000] ^= 1;
         Sha256 n1 = BundleFixture.put(a, "go/mod/example.com/a/@v/v1.0.2.zip", v2);
         Sha256 n2 = BundleFixture.put(a, "go/mod/example.com/b/@v/v0.1.0.zip", bytes(30_000));
@@ -85,7 +87,14 @@ class BundleExportImportTest {
     }
 
     ExportRequest request(Path to, Optional<Path> inventory, Optional<String> since, long maxVolume) {
-        return new ExportRequest(to, Selection.all(), BundleFormat.BUNDLE, "plant", inventory, since, maxVolume,
+        return new ExportRequest(
+                to,
+                Selection.all(),
+                BundleFormat.BUNDLE,
+                "plant",
+                inventory,
+                since,
+                maxVolume,
                 Map.of("team", "go:\n  modules: [example.com/a]\n"));
     }
 
@@ -107,25 +116,31 @@ class BundleExportImportTest {
 
     static Set<String> shippedChunks(Path bundle) throws IOException {
         return BundleFixture.manifest(bundle).stream()
-                .filter(e -> e instanceof ManifestEntry.StoreObject).flatMap(e ->
-                        ((ManifestEntry.StoreObject) e).chunks().stream())
-                .filter(ManifestEntry.Chunk::shipped).map(ManifestEntry.Chunk::sha256).collect(Collectors.toSet());
+                .filter(e -> e instanceof ManifestEntry.StoreObject)
+                .flatMap(e -> ((ManifestEntry.StoreObject) e).chunks().stream())
+                .filter(ManifestEntry.Chunk::shipped)
+                .map(ManifestEntry.Chunk::sha256)
+                .collect(Collectors.toSet());
     }
 
     static Set<String> objects(Path bundle) throws IOException {
-        return BundleFixture.manifest(bundle).stream().filter(e -> e instanceof ManifestEntry.StoreObject)
-                .map(e -> ((ManifestEntry.StoreObject) e).sha256()).collect(Collectors.toSet());
+        return BundleFixture.manifest(bundle).stream()
+                .filter(e -> e instanceof ManifestEntry.StoreObject)
+                .map(e -> ((ManifestEntry.StoreObject) e).sha256())
+                .collect(Collectors.toSet());
     }
 
     @Test
     void fullBundleCarriesEverything() throws Exception {
         fillFirst();
-        Path bundle = export(request(tmp.resolve("medium"), Optional.empty(), Optional.empty(),
-                ExportRequest.DEFAULT_MAX_VOLUME_SIZE));
+        Path bundle = export(request(
+                tmp.resolve("medium"), Optional.empty(), Optional.empty(), ExportRequest.DEFAULT_MAX_VOLUME_SIZE));
         assertTrue(Files.isRegularFile(bundle.resolve("bundle.note")));
         BundleProgress exportJob = sa.jobs().getLast();
         assertEquals(bundle.toString(), exportJob.directory());
-        assertTrue(exportJob.summary().contains(new BundleProgress.Count("volumes", 1)), exportJob.summary().toString());
+        assertTrue(
+                exportJob.summary().contains(new BundleProgress.Count("volumes", 1)),
+                exportJob.summary().toString());
         try (Stream<Path> l = Files.list(bundle.getParent())) {
             assertEquals(List.of(bundle), l.toList(), "a partial directory was left behind");
         }
@@ -158,15 +173,15 @@ class BundleExportImportTest {
     @Test
     void inventoryBundleShipsOnlyTheChunksTheSiteLacks() throws Exception {
         fillFirst();
-        Path first = export(request(tmp.resolve("m1"), Optional.empty(), Optional.empty(),
-                ExportRequest.DEFAULT_MAX_VOLUME_SIZE));
+        Path first = export(
+                request(tmp.resolve("m1"), Optional.empty(), Optional.empty(), ExportRequest.DEFAULT_MAX_VOLUME_SIZE));
         assertEquals(BundleProgress.State.SUCCEEDED, importInto(sb, first).state());
         List<Sha256> added = fillSecond();
         Path inventory = tmp.resolve("b.inventory");
         sb.writeInventory(inventory);
 
-        Path second = export(request(tmp.resolve("m2"), Optional.of(inventory), Optional.empty(),
-                ExportRequest.DEFAULT_MAX_VOLUME_SIZE));
+        Path second = export(request(
+                tmp.resolve("m2"), Optional.of(inventory), Optional.empty(), ExportRequest.DEFAULT_MAX_VOLUME_SIZE));
         Set<String> expected = new HashSet<>();
         for (Sha256 o : added) {
             for (StoredChunk c : a.chunksOf(o).orElseThrow()) {
@@ -184,8 +199,10 @@ class BundleExportImportTest {
         assertEquals(2, m.stream().filter(e -> e instanceof ManifestEntry.Name).count());
         // pins the site holds already (mirror-set:team on the first objects) stay behind too
         Set<String> addedHex = added.stream().map(Sha256::hex).collect(Collectors.toSet());
-        List<ManifestEntry.Pin> pins = m.stream().filter(e -> e instanceof ManifestEntry.Pin)
-                .map(e -> (ManifestEntry.Pin) e).toList();
+        List<ManifestEntry.Pin> pins = m.stream()
+                .filter(e -> e instanceof ManifestEntry.Pin)
+                .map(e -> (ManifestEntry.Pin) e)
+                .toList();
         assertTrue(pins.stream().allMatch(pin -> addedHex.contains(pin.object())), pins.toString());
 
         BundleProgress p = importInto(sb, second);
@@ -196,12 +213,12 @@ class BundleExportImportTest {
     @Test
     void sinceChainShipsOnlyNewContentAndImportsInOrder() throws Exception {
         fillFirst();
-        Path first = export(request(tmp.resolve("m1"), Optional.empty(), Optional.empty(),
-                ExportRequest.DEFAULT_MAX_VOLUME_SIZE));
+        Path first = export(
+                request(tmp.resolve("m1"), Optional.empty(), Optional.empty(), ExportRequest.DEFAULT_MAX_VOLUME_SIZE));
         String firstId = first.getFileName().toString();
         List<Sha256> added = fillSecond();
-        Path second = export(request(tmp.resolve("m2"), Optional.empty(), Optional.of(firstId),
-                ExportRequest.DEFAULT_MAX_VOLUME_SIZE));
+        Path second = export(request(
+                tmp.resolve("m2"), Optional.empty(), Optional.of(firstId), ExportRequest.DEFAULT_MAX_VOLUME_SIZE));
         assertEquals(added.stream().map(Sha256::hex).collect(Collectors.toSet()), objects(second));
         Set<String> oldChunks = new HashSet<>();
         for (ManifestEntry e : BundleFixture.manifest(first)) {
@@ -217,8 +234,10 @@ class BundleExportImportTest {
         Map<String, String> before = BundleFixture.dump(b);
         BundleProgress early = importInto(sb, second);
         assertEquals(BundleProgress.State.FAILED, early.state());
-        assertEquals("bundle " + second.getFileName() + " builds on bundle " + firstId + ", which this site has not "
-                + "imported; import " + firstId + " first", early.error());
+        assertEquals(
+                "bundle " + second.getFileName() + " builds on bundle " + firstId + ", which this site has not "
+                        + "imported; import " + firstId + " first",
+                early.error());
         assertEquals(before, BundleFixture.dump(b));
 
         assertEquals(BundleProgress.State.SUCCEEDED, importInto(sb, first).state());
@@ -226,8 +245,13 @@ class BundleExportImportTest {
         assertEquals(BundleProgress.State.SUCCEEDED, p.state(), p.error());
         assertEquals(BundleFixture.content(a), BundleFixture.content(b));
 
-        BundleException unknown = assertThrows(BundleException.class, () -> sa.export(request(tmp.resolve("m3"),
-                Optional.empty(), Optional.of("20200101T000000Z-00000000"), ExportRequest.DEFAULT_MAX_VOLUME_SIZE)));
+        BundleException unknown = assertThrows(
+                BundleException.class,
+                () -> sa.export(request(
+                        tmp.resolve("m3"),
+                        Optional.empty(),
+                        Optional.of("20200101T000000Z-00000000"),
+                        ExportRequest.DEFAULT_MAX_VOLUME_SIZE)));
         assertEquals(BundleException.Kind.NOT_FOUND, unknown.kind());
     }
 
@@ -240,7 +264,9 @@ class BundleExportImportTest {
         Path bundle = export(request(tmp.resolve("m"), Optional.empty(), Optional.empty(), max));
         List<Path> volumes;
         try (Stream<Path> l = Files.list(bundle)) {
-            volumes = l.filter(f -> f.getFileName().toString().endsWith(".fvol")).sorted().toList();
+            volumes = l.filter(f -> f.getFileName().toString().endsWith(".fvol"))
+                    .sorted()
+                    .toList();
         }
         assertTrue(volumes.size() >= 4, "volumes: " + volumes);
         for (Path v : volumes) {
@@ -253,10 +279,11 @@ class BundleExportImportTest {
 
     @Test
     void emptyBundleHasNoVolumesAndImports() throws Exception {
-        Path bundle = export(request(tmp.resolve("m"), Optional.empty(), Optional.empty(),
-                ExportRequest.DEFAULT_MAX_VOLUME_SIZE));
+        Path bundle = export(
+                request(tmp.resolve("m"), Optional.empty(), Optional.empty(), ExportRequest.DEFAULT_MAX_VOLUME_SIZE));
         try (Stream<Path> l = Files.list(bundle)) {
-            assertEquals(Set.of("bundle.note", "manifest.gz"),
+            assertEquals(
+                    Set.of("bundle.note", "manifest.gz"),
                     l.map(f -> f.getFileName().toString()).collect(Collectors.toSet()));
         }
         BundleProgress p = importInto(sb, bundle);
@@ -266,36 +293,52 @@ class BundleExportImportTest {
 
     @Test
     void synchronousChecks() throws Exception {
-        BundleService unsigned = new BundleService(a, tmp.resolve("u"), Optional::empty,
-                java.time.Clock.systemUTC(), 5, s -> BundleFixture.everything(a));
-        BundleException e = assertThrows(BundleException.class, () -> unsigned.export(request(tmp.resolve("m"),
-                Optional.empty(), Optional.empty(), ExportRequest.DEFAULT_MAX_VOLUME_SIZE)));
+        BundleService unsigned = new BundleService(
+                a, tmp.resolve("u"), Optional::empty, java.time.Clock.systemUTC(), 5, s -> BundleFixture.everything(a));
+        BundleException e = assertThrows(
+                BundleException.class,
+                () -> unsigned.export(request(
+                        tmp.resolve("m"), Optional.empty(), Optional.empty(), ExportRequest.DEFAULT_MAX_VOLUME_SIZE)));
         assertEquals(BundleException.Kind.BAD_REQUEST, e.kind());
         assertTrue(e.getMessage().contains("ferry keys generate"), e.getMessage());
 
         Path notInventory = tmp.resolve("junk");
         Files.writeString(notInventory, "hello");
-        e = assertThrows(BundleException.class, () -> sa.export(request(tmp.resolve("m"), Optional.of(notInventory),
-                Optional.empty(), ExportRequest.DEFAULT_MAX_VOLUME_SIZE)));
+        e = assertThrows(
+                BundleException.class,
+                () -> sa.export(request(
+                        tmp.resolve("m"),
+                        Optional.of(notInventory),
+                        Optional.empty(),
+                        ExportRequest.DEFAULT_MAX_VOLUME_SIZE)));
         assertEquals(BundleException.Kind.BAD_REQUEST, e.kind());
-        e = assertThrows(BundleException.class, () -> sa.export(request(tmp.resolve("m"),
-                Optional.of(tmp.resolve("absent")), Optional.empty(), ExportRequest.DEFAULT_MAX_VOLUME_SIZE)));
+        e = assertThrows(
+                BundleException.class,
+                () -> sa.export(request(
+                        tmp.resolve("m"),
+                        Optional.of(tmp.resolve("absent")),
+                        Optional.empty(),
+                        ExportRequest.DEFAULT_MAX_VOLUME_SIZE)));
         assertEquals(BundleException.Kind.NOT_FOUND, e.kind());
-        e = assertThrows(BundleException.class, () -> sa.export(request(notInventory, Optional.empty(),
-                Optional.empty(), ExportRequest.DEFAULT_MAX_VOLUME_SIZE)));
+        e = assertThrows(
+                BundleException.class,
+                () -> sa.export(request(
+                        notInventory, Optional.empty(), Optional.empty(), ExportRequest.DEFAULT_MAX_VOLUME_SIZE)));
         assertEquals(BundleException.Kind.BAD_REQUEST, e.kind());
 
-        e = assertThrows(BundleException.class, () -> sb.importBundle(new ImportRequest(
-                List.of(tmp.resolve("nowhere")), List.of(fx.signer.verifier()))));
+        e = assertThrows(
+                BundleException.class,
+                () -> sb.importBundle(
+                        new ImportRequest(List.of(tmp.resolve("nowhere")), List.of(fx.signer.verifier()))));
         assertEquals(BundleException.Kind.NOT_FOUND, e.kind());
-        e = assertThrows(BundleException.class, () -> sb.importBundle(new ImportRequest(List.of(tmp),
-                List.of(fx.signer.verifier()))));
+        e = assertThrows(
+                BundleException.class,
+                () -> sb.importBundle(new ImportRequest(List.of(tmp), List.of(fx.signer.verifier()))));
         assertEquals(BundleException.Kind.NOT_FOUND, e.kind());
         assertTrue(e.getMessage().contains("bundle.note"), e.getMessage());
         Path someDir = Files.createDirectories(tmp.resolve("some"));
         Files.writeString(someDir.resolve("bundle.note"), "x");
-        e = assertThrows(BundleException.class, () -> sb.importBundle(new ImportRequest(List.of(someDir),
-                List.of())));
+        e = assertThrows(BundleException.class, () -> sb.importBundle(new ImportRequest(List.of(someDir), List.of())));
         assertEquals(BundleException.Kind.BAD_REQUEST, e.kind());
         assertTrue(e.getMessage().startsWith("no key to verify the bundle with"), e.getMessage());
     }

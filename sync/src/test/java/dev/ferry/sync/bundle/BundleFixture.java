@@ -42,15 +42,20 @@ final class BundleFixture implements AutoCloseable {
     }
 
     RocksContentStore store(String name) throws IOException {
-        RocksContentStore s = RocksContentStore.open(root.resolve(name + "/store"),
-                StoreOptions.defaults().withChunkSizes(SMALL));
+        RocksContentStore s = RocksContentStore.open(
+                root.resolve(name + "/store"), StoreOptions.defaults().withChunkSizes(SMALL));
         open.add(s);
         return s;
     }
 
     BundleService service(RocksContentStore store, String name) {
-        BundleService s = new BundleService(store, root.resolve(name + "/data"), () -> Optional.of(signer),
-                Clock.systemUTC(), 50, selection -> everything(store));
+        BundleService s = new BundleService(
+                store,
+                root.resolve(name + "/data"),
+                () -> Optional.of(signer),
+                Clock.systemUTC(),
+                50,
+                selection -> everything(store));
         services.add(s);
         return s;
     }
@@ -71,8 +76,8 @@ final class BundleFixture implements AutoCloseable {
         List<SelectedContent.MetaEntry> meta = new ArrayList<>();
         store.scanMeta("", (k, v) -> {
             if (!k.startsWith(ImportRecords.META_PREFIX)) {
-                meta.add(new SelectedContent.MetaEntry(k, v,
-                        k.startsWith("tag/") ? MetaPolicy.REPLACE : MetaPolicy.KEEP_EXISTING));
+                meta.add(new SelectedContent.MetaEntry(
+                        k, v, k.startsWith("tag/") ? MetaPolicy.REPLACE : MetaPolicy.KEEP_EXISTING));
             }
             return true;
         });
@@ -108,8 +113,10 @@ final class BundleFixture implements AutoCloseable {
     /** The dump as the exporting site's content would look at the importing one: no import bookkeeping. */
     static Map<String, String> content(RocksContentStore store) throws IOException {
         Map<String, String> out = dump(store);
-        out.keySet().removeIf(k -> k.startsWith("meta " + ImportRecords.META_PREFIX) || k.startsWith("pin bundle:")
-                || k.startsWith("object "));
+        out.keySet()
+                .removeIf(k -> k.startsWith("meta " + ImportRecords.META_PREFIX)
+                        || k.startsWith("pin bundle:")
+                        || k.startsWith("object "));
         store.scanNames("", (n, d) -> {
             try {
                 out.put("content " + n, contentDigest(store, d));

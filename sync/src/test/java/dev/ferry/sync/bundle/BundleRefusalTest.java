@@ -33,6 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
 class BundleRefusalTest {
     @TempDir
     Path tmp;
+
     BundleFixture fx;
     RocksContentStore a;
     RocksContentStore b;
@@ -57,9 +58,17 @@ class BundleRefusalTest {
         a.update(x -> x.putMeta("tag/app:1", "sha256:1".getBytes()));
         BundleFixture.put(b, "already/here", "B's own content".getBytes());
         b.update(x -> x.putMeta("b/meta", "kept".getBytes()));
-        BundleProgress p = sa.await(sa.export(new ExportRequest(tmp.resolve("medium"), Selection.all(),
-                BundleFormat.BUNDLE, "plant", Optional.empty(), Optional.empty(), ExportRequest.MIN_MAX_VOLUME_SIZE,
-                Map.of())).id()).orElseThrow();
+        BundleProgress p = sa.await(sa.export(new ExportRequest(
+                                tmp.resolve("medium"),
+                                Selection.all(),
+                                BundleFormat.BUNDLE,
+                                "plant",
+                                Optional.empty(),
+                                Optional.empty(),
+                                ExportRequest.MIN_MAX_VOLUME_SIZE,
+                                Map.of()))
+                        .id())
+                .orElseThrow();
         assertEquals(BundleProgress.State.SUCCEEDED, p.state(), p.error());
         id = p.bundleId();
         bundle = tmp.resolve("medium").resolve(id);
@@ -81,7 +90,8 @@ class BundleRefusalTest {
     /** Imports and expects a refusal whose message contains {@code want}, with nothing changed in B. */
     void refused(List<Path> dirs, List<Verifier> keys, String want) throws Exception {
         Map<String, String> before = BundleFixture.dump(b);
-        BundleProgress p = sb.await(sb.importBundle(new ImportRequest(dirs, keys)).id()).orElseThrow();
+        BundleProgress p =
+                sb.await(sb.importBundle(new ImportRequest(dirs, keys)).id()).orElseThrow();
         assertEquals(BundleProgress.State.FAILED, p.state());
         assertTrue(p.error().contains(want), p.error());
         assertEquals(before, BundleFixture.dump(b));
@@ -103,10 +113,17 @@ class BundleRefusalTest {
         }
         byte[] manifest = gz.toByteArray();
         Files.write(dir.resolve("manifest.gz"), manifest);
-        BundleNote old = BundleNote.parse(Note.open(Files.readAllBytes(dir.resolve("bundle.note")),
-                List.of(fx.signer.verifier())).text());
-        BundleNote note = new BundleNote(old.id(), old.site(), old.base(), old.created(), old.volumes(),
-                HexFormat.of().formatHex(Exporter.sha256().digest(manifest)), manifest.length);
+        BundleNote old = BundleNote.parse(
+                Note.open(Files.readAllBytes(dir.resolve("bundle.note")), List.of(fx.signer.verifier()))
+                        .text());
+        BundleNote note = new BundleNote(
+                old.id(),
+                old.site(),
+                old.base(),
+                old.created(),
+                old.volumes(),
+                HexFormat.of().formatHex(Exporter.sha256().digest(manifest)),
+                manifest.length);
         Files.write(dir.resolve("bundle.note"), Note.sign(note.text(), fx.signer));
     }
 
@@ -132,8 +149,9 @@ class BundleRefusalTest {
         String newSha = Exporter.sha256(vol);
         resign(dir, t -> t.replace(oldSha, newSha));
         Map<String, String> before = visible(b);
-        BundleProgress p = sb.await(sb.importBundle(new ImportRequest(List.of(dir),
-                List.of(fx.signer.verifier()))).id()).orElseThrow();
+        BundleProgress p = sb.await(sb.importBundle(new ImportRequest(List.of(dir), List.of(fx.signer.verifier())))
+                        .id())
+                .orElseThrow();
         assertEquals(BundleProgress.State.FAILED, p.state());
         assertTrue(p.error().contains("damaged"), p.error());
         assertFalse(p.error().contains("does not match the manifest"), "the whole-file check caught it: " + p.error());
@@ -160,19 +178,26 @@ class BundleRefusalTest {
         Path other = tmp.resolve("second-medium");
         Files.createDirectories(other);
         Files.move(dir.resolve("vol-0002.fvol"), other.resolve("vol-0002.fvol"));
-        BundleProgress p = sb.await(sb.importBundle(new ImportRequest(List.of(dir, other),
-                List.of(fx.signer.verifier()))).id()).orElseThrow();
+        BundleProgress p = sb.await(
+                        sb.importBundle(new ImportRequest(List.of(dir, other), List.of(fx.signer.verifier())))
+                                .id())
+                .orElseThrow();
         assertEquals(BundleProgress.State.SUCCEEDED, p.state(), p.error());
-        assertEquals(BundleFixture.contentBytes(a, a.resolve("blob/2").orElseThrow().digest()).length,
+        assertEquals(
+                BundleFixture.contentBytes(a, a.resolve("blob/2").orElseThrow().digest()).length,
                 BundleFixture.contentBytes(b, b.resolve("blob/2").orElseThrow().digest()).length);
     }
 
     @Test
     void untrustedKey() throws Exception {
         Signer other = Signer.generate("someone-else.example");
-        refused(List.of(copy()), List.of(other.verifier()), "bundle " + id + " is signed by key ferry-a.example+"
-                + HexFormat.of().toHexDigits(fx.signer.keyHash()) + ", which this site does not trust (ferry serve "
-                + "--trust-key, or ferry import --trust)");
+        refused(
+                List.of(copy()),
+                List.of(other.verifier()),
+                "bundle " + id + " is signed by key ferry-a.example+"
+                        + HexFormat.of().toHexDigits(fx.signer.keyHash())
+                        + ", which this site does not trust (ferry serve "
+                        + "--trust-key, or ferry import --trust)");
     }
 
     @Test

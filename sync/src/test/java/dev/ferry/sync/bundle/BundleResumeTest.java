@@ -38,19 +38,23 @@ class BundleResumeTest {
             this.k = k;
         }
 
-        @Override public void phase(String phase, long totalBytes, long totalItems) {
+        @Override
+        public void phase(String phase, long totalBytes, long totalItems) {
             this.phase = phase;
         }
 
-        @Override public void bytes(long n) {}
+        @Override
+        public void bytes(long n) {}
 
-        @Override public void item(String description) {
+        @Override
+        public void item(String description) {
             if (phase.equals("importing") && items.incrementAndGet() == k) {
                 throw new IllegalStateException("injected crash");
             }
         }
 
-        @Override public void note(String note) {}
+        @Override
+        public void note(String note) {}
     }
 
     @Test
@@ -70,9 +74,17 @@ class BundleResumeTest {
             }
             a.update(x -> x.putMeta("m/1", "v".getBytes()));
             BundleService sa = fx.service(a, "a");
-            BundleProgress p = sa.await(sa.export(new ExportRequest(tmp.resolve("medium"), Selection.all(),
-                    BundleFormat.BUNDLE, "", Optional.empty(), Optional.empty(),
-                    ExportRequest.DEFAULT_MAX_VOLUME_SIZE, Map.of())).id()).orElseThrow();
+            BundleProgress p = sa.await(sa.export(new ExportRequest(
+                                    tmp.resolve("medium"),
+                                    Selection.all(),
+                                    BundleFormat.BUNDLE,
+                                    "",
+                                    Optional.empty(),
+                                    Optional.empty(),
+                                    ExportRequest.DEFAULT_MAX_VOLUME_SIZE,
+                                    Map.of()))
+                            .id())
+                    .orElseThrow();
             assertEquals(BundleProgress.State.SUCCEEDED, p.state(), p.error());
             bundle = tmp.resolve("medium").resolve(p.bundleId());
             ImportRequest request = new ImportRequest(List.of(bundle), List.of(fx.signer.verifier()));
@@ -83,13 +95,13 @@ class BundleResumeTest {
             Map<String, String> uninterrupted = BundleFixture.dump(c);
 
             String id = p.bundleId();
-            RocksContentStore b = RocksContentStore.open(tmp.resolve("b/store"),
-                    StoreOptions.defaults().withChunkSizes(BundleFixture.SMALL));
+            RocksContentStore b = RocksContentStore.open(
+                    tmp.resolve("b/store"), StoreOptions.defaults().withChunkSizes(BundleFixture.SMALL));
             try {
-                Importer importer = new Importer(b, new ImportRecords(tmp.resolve("b/data/bundles")),
-                        Clock.systemUTC());
-                IllegalStateException crash = assertThrows(IllegalStateException.class,
-                        () -> importer.run(request, new CrashAfter(3)));
+                Importer importer =
+                        new Importer(b, new ImportRecords(tmp.resolve("b/data/bundles")), Clock.systemUTC());
+                IllegalStateException crash =
+                        assertThrows(IllegalStateException.class, () -> importer.run(request, new CrashAfter(3)));
                 assertEquals("injected crash", crash.getMessage());
                 AtomicLong names = new AtomicLong();
                 b.scanNames("", (n, d) -> names.incrementAndGet() > 0);
@@ -105,11 +117,12 @@ class BundleResumeTest {
                 b.close();
             }
 
-            RocksContentStore reopened = RocksContentStore.open(tmp.resolve("b/store"),
-                    StoreOptions.defaults().withChunkSizes(BundleFixture.SMALL));
+            RocksContentStore reopened = RocksContentStore.open(
+                    tmp.resolve("b/store"), StoreOptions.defaults().withChunkSizes(BundleFixture.SMALL));
             try {
-                Importer.Result r = new Importer(reopened, new ImportRecords(tmp.resolve("b/data/bundles")),
-                        Clock.systemUTC()).run(request, BundleProgressSink.NONE);
+                Importer.Result r = new Importer(
+                                reopened, new ImportRecords(tmp.resolve("b/data/bundles")), Clock.systemUTC())
+                        .run(request, BundleProgressSink.NONE);
                 assertEquals(3, r.objectsPresent());
                 assertEquals(objects - 3, r.objectsStored());
                 assertEquals(uninterrupted, BundleFixture.dump(reopened));
@@ -139,8 +152,8 @@ class BundleResumeTest {
                 throw e.getCause();
             }
         };
-        return (ContentStore) Proxy.newProxyInstance(ContentStore.class.getClassLoader(),
-                new Class<?>[] {ContentStore.class}, h);
+        return (ContentStore)
+                Proxy.newProxyInstance(ContentStore.class.getClassLoader(), new Class<?>[] {ContentStore.class}, h);
     }
 
     @Test
@@ -156,23 +169,33 @@ class BundleResumeTest {
             }
             a.update(x -> x.putMeta("m/1", "v".getBytes()));
             BundleService sa = fx.service(a, "a");
-            BundleProgress p = sa.await(sa.export(new ExportRequest(tmp.resolve("medium"), Selection.all(),
-                    BundleFormat.BUNDLE, "", Optional.empty(), Optional.empty(),
-                    ExportRequest.DEFAULT_MAX_VOLUME_SIZE, Map.of())).id()).orElseThrow();
+            BundleProgress p = sa.await(sa.export(new ExportRequest(
+                                    tmp.resolve("medium"),
+                                    Selection.all(),
+                                    BundleFormat.BUNDLE,
+                                    "",
+                                    Optional.empty(),
+                                    Optional.empty(),
+                                    ExportRequest.DEFAULT_MAX_VOLUME_SIZE,
+                                    Map.of()))
+                            .id())
+                    .orElseThrow();
             assertEquals(BundleProgress.State.SUCCEEDED, p.state(), p.error());
-            ImportRequest request = new ImportRequest(List.of(tmp.resolve("medium").resolve(p.bundleId())),
-                    List.of(fx.signer.verifier()));
+            ImportRequest request = new ImportRequest(
+                    List.of(tmp.resolve("medium").resolve(p.bundleId())), List.of(fx.signer.verifier()));
 
             RocksContentStore c = fx.store("c");
             BundleService sc = fx.service(c, "c");
-            assertEquals(BundleProgress.State.SUCCEEDED, sc.await(sc.importBundle(request).id()).orElseThrow().state());
+            assertEquals(
+                    BundleProgress.State.SUCCEEDED,
+                    sc.await(sc.importBundle(request).id()).orElseThrow().state());
             Map<String, String> uninterrupted = BundleFixture.dump(c);
 
             RocksContentStore b = fx.store("b");
             CountDownLatch third = new CountDownLatch(1);
             CountDownLatch release = new CountDownLatch(1);
-            BundleService sb = new BundleService(pausingAt(b, 3, third, release), tmp.resolve("b/data"),
-                    Optional::empty, Clock.systemUTC(), 10);
+            BundleService sb = new BundleService(
+                    pausingAt(b, 3, third, release), tmp.resolve("b/data"), Optional::empty, Clock.systemUTC(), 10);
             try (sb) {
                 String job = sb.importBundle(request).id();
                 assertTrue(third.await(30, TimeUnit.SECONDS), "the import never reached its third object");
@@ -187,7 +210,8 @@ class BundleResumeTest {
                 assertEquals(Optional.empty(), b.meta("m/1"));
                 AtomicLong stored = new AtomicLong();
                 b.scanObjects(o -> stored.incrementAndGet() > 0);
-                // The third object, being assembled when the cancel came, is committed; the loop stops before the fourth.
+                // The third object, being assembled when the cancel came, is committed; the loop stops before the
+                // fourth.
                 assertEquals(3, stored.get());
                 AtomicLong pinned = new AtomicLong();
                 b.scanPinSet("bundle:" + p.bundleId(), o -> pinned.incrementAndGet() > 0);
@@ -195,9 +219,11 @@ class BundleResumeTest {
 
                 BundleProgress rerun = sb.await(sb.importBundle(request).id()).orElseThrow();
                 assertEquals(BundleProgress.State.SUCCEEDED, rerun.state(), rerun.error());
-                assertTrue(rerun.summary().contains(new BundleProgress.Count("objects already here", 3)),
+                assertTrue(
+                        rerun.summary().contains(new BundleProgress.Count("objects already here", 3)),
                         rerun.summary().toString());
-                assertTrue(rerun.summary().contains(new BundleProgress.Count("objects stored", objects - 3)),
+                assertTrue(
+                        rerun.summary().contains(new BundleProgress.Count("objects stored", objects - 3)),
                         rerun.summary().toString());
                 assertEquals(uninterrupted, BundleFixture.dump(b));
             }

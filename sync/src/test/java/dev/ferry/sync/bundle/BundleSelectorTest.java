@@ -82,14 +82,17 @@ class BundleSelectorTest {
         byte[] mb = manifest.getBytes(StandardCharsets.UTF_8);
         referrer = Digest.parse("sha256:" + OciLayoutsTest.sha256(mb));
         StoreFixtures.putBlob(store, MIRROR, tiny, referrer, mb);
-        StoreFixtures.putMeta(store, OciStoreNames.manifestType(referrer),
-                MediaTypes.OCI_MANIFEST.getBytes(StandardCharsets.UTF_8));
-        StoreFixtures.putMeta(store, OciStoreNames.referrer(MIRROR, tiny, t.digest(), referrer),
+        StoreFixtures.putMeta(
+                store, OciStoreNames.manifestType(referrer), MediaTypes.OCI_MANIFEST.getBytes(StandardCharsets.UTF_8));
+        StoreFixtures.putMeta(
+                store,
+                OciStoreNames.referrer(MIRROR, tiny, t.digest(), referrer),
                 ("{\"digest\":\"" + referrer + "\"}").getBytes(StandardCharsets.UTF_8));
         StoredObject tinyObject = store.resolve(OciStoreNames.blob(t.digest())).orElseThrow();
         store.pin("prewarm:images", tinyObject.digest());
-        StoredObject cobraZip = store.resolve(GoStoreNames.file(ModulePath.parse("github.com/spf13/cobra"),
-                Version.parse("v1.6.1"), "zip")).orElseThrow();
+        StoredObject cobraZip = store.resolve(
+                        GoStoreNames.file(ModulePath.parse("github.com/spf13/cobra"), Version.parse("v1.6.1"), "zip"))
+                .orElseThrow();
         store.pin("set:tools", cobraZip.digest());
     }
 
@@ -126,24 +129,47 @@ class BundleSelectorTest {
         assertEquals(List.of(), c.notes());
         ModulePath cobra = ModulePath.parse("github.com/spf13/cobra");
         Version v = Version.parse("v1.6.1");
-        assertEquals(List.of(new GoVersion(cobra, v, Map.of("info", GoStoreNames.file(cobra, v, "info"),
-                "mod", GoStoreNames.file(cobra, v, "mod"), "zip", GoStoreNames.file(cobra, v, "zip")))),
+        assertEquals(
+                List.of(new GoVersion(
+                        cobra,
+                        v,
+                        Map.of(
+                                "info",
+                                GoStoreNames.file(cobra, v, "info"),
+                                "mod",
+                                GoStoreNames.file(cobra, v, "mod"),
+                                "zip",
+                                GoStoreNames.file(cobra, v, "zip")))),
                 c.goVersions());
-        assertEquals(Set.of(GoStoreNames.file(cobra, v, "info"), GoStoreNames.file(cobra, v, "mod"),
-                GoStoreNames.file(cobra, v, "zip"), fullTile), names(c));
+        assertEquals(
+                Set.of(
+                        GoStoreNames.file(cobra, v, "info"),
+                        GoStoreNames.file(cobra, v, "mod"),
+                        GoStoreNames.file(cobra, v, "zip"),
+                        fullTile),
+                names(c));
         String db = "sumdb/" + StoreFixtures.DB + "/";
         Map<String, MetaPolicy> m = meta(c);
         Map<String, MetaPolicy> notTiles = new TreeMap<>(m);
         notTiles.keySet().removeIf(k -> k.startsWith(db + "tile/"));
-        assertEquals(Map.of(
-                GoStoreNames.versionRecord(cobra, v), MetaPolicy.KEEP_EXISTING,
-                GoStoreNames.list(cobra), MetaPolicy.REPLACE,
-                GoStoreNames.latest(cobra), MetaPolicy.REPLACE,
-                db + "lookup/github.com/spf13/cobra@v1.6.1", MetaPolicy.KEEP_EXISTING,
-                db + "latest", MetaPolicy.REPLACE), notTiles);
+        assertEquals(
+                Map.of(
+                        GoStoreNames.versionRecord(cobra, v),
+                        MetaPolicy.KEEP_EXISTING,
+                        GoStoreNames.list(cobra),
+                        MetaPolicy.REPLACE,
+                        GoStoreNames.latest(cobra),
+                        MetaPolicy.REPLACE,
+                        db + "lookup/github.com/spf13/cobra@v1.6.1",
+                        MetaPolicy.KEEP_EXISTING,
+                        db + "latest",
+                        MetaPolicy.REPLACE),
+                notTiles);
         // Every partial tile the mirror kept (widths 1..81 of the level-0 and data tiles), to keep.
-        Set<MetaPolicy> tilePolicies = m.entrySet().stream().filter(e -> e.getKey().startsWith(db + "tile/"))
-                .map(Map.Entry::getValue).collect(Collectors.toSet());
+        Set<MetaPolicy> tilePolicies = m.entrySet().stream()
+                .filter(e -> e.getKey().startsWith(db + "tile/"))
+                .map(Map.Entry::getValue)
+                .collect(Collectors.toSet());
         assertEquals(Set.of(MetaPolicy.KEEP_EXISTING), tilePolicies);
         assertEquals(162, m.size() - notTiles.size());
         assertTrue(m.containsKey(db + "tile/8/0/000.p/81") && m.containsKey(db + "tile/8/data/000.p/81"));
@@ -154,32 +180,49 @@ class BundleSelectorTest {
         assertEquals(163, sumdb.tiles().size());
         assertTrue(sumdb.tiles().containsAll(List.of(db + "tile/8/0/000.p/81", fullTile, db + "tile/8/data/000.p/81")));
         assertEquals(db + "latest", sumdb.latest());
-        assertEquals(List.of(new SelectedContent.PinEntry("set:tools",
-                c.names().stream().filter(n -> n.name().endsWith(".zip")).findFirst().orElseThrow().object())),
+        assertEquals(
+                List.of(new SelectedContent.PinEntry(
+                        "set:tools",
+                        c.names().stream()
+                                .filter(n -> n.name().endsWith(".zip"))
+                                .findFirst()
+                                .orElseThrow()
+                                .object())),
                 c.pins());
         assertTrue(c.images().isEmpty());
     }
 
     @Test
     void modulePatternsFollowGoprivateSyntaxAndVersionQueries() {
-        assertEquals(Set.of("github.com/spf13/pflag@v1.0.4", "github.com/spf13/pflag@v1.0.5",
-                "github.com/spf13/pflag@v1.0.6-0.20210604130154-d5e0c0615ace", "github.com/spf13/cobra@v1.5.1",
-                "github.com/spf13/cobra@v1.6.0", "github.com/spf13/cobra@v1.6.1",
-                "github.com/spf13/cobra@v1.6.2-0.20211004234425-4dc73628ef8e"),
+        assertEquals(
+                Set.of(
+                        "github.com/spf13/pflag@v1.0.4",
+                        "github.com/spf13/pflag@v1.0.5",
+                        "github.com/spf13/pflag@v1.0.6-0.20210604130154-d5e0c0615ace",
+                        "github.com/spf13/cobra@v1.5.1",
+                        "github.com/spf13/cobra@v1.6.0",
+                        "github.com/spf13/cobra@v1.6.1",
+                        "github.com/spf13/cobra@v1.6.2-0.20211004234425-4dc73628ef8e"),
                 versions(select(List.of("github.com/spf13"), List.of())));
         // latest: the mirror's @latest answer (x/term's skips its -rc); vX.Y: the highest such release.
-        assertEquals(Set.of("golang.org/x/sys@v0.3.0", "golang.org/x/term@v0.3.0", "golang.org/x/text@v0.7.0"),
+        assertEquals(
+                Set.of("golang.org/x/sys@v0.3.0", "golang.org/x/term@v0.3.0", "golang.org/x/text@v0.7.0"),
                 versions(select(List.of("golang.org/x/*@latest"), List.of())));
-        assertEquals(Set.of("github.com/mattn/go-isatty@v0.0.17"),
+        assertEquals(
+                Set.of("github.com/mattn/go-isatty@v0.0.17"),
                 versions(select(List.of("github.com/mattn/go-isatty@v0.0"), List.of())));
-        assertEquals(Set.of("github.com/mattn/go-isatty@v0.0.17", "github.com/mattn/go-isatty@v0.1.0-rc.1"),
+        assertEquals(
+                Set.of("github.com/mattn/go-isatty@v0.0.17", "github.com/mattn/go-isatty@v0.1.0-rc.1"),
                 versions(select(List.of("github.com/mattn/go-isatty@>=v0.0.17"), List.of())));
-        assertEquals(Set.of("github.com/BurntSushi/toml@v1.2.0"),
+        assertEquals(
+                Set.of("github.com/BurntSushi/toml@v1.2.0"),
                 versions(select(List.of("github.com/BurntSushi/toml@v1.2.0"), List.of())));
         SelectedContent none = select(List.of("example.com/nothing", "github.com/spf13/cobra@v9.0.0"), List.of());
         assertTrue(none.goVersions().isEmpty());
-        assertEquals(List.of("example.com/nothing: matches no stored module",
-                "github.com/spf13/cobra@v9.0.0: no stored version of github.com/spf13/cobra matches v9.0.0"),
+        assertEquals(
+                List.of(
+                        "example.com/nothing: matches no stored module",
+                        "github.com/spf13/cobra@v9.0.0: no stored version of github.com/spf13/cobra matches v9.0.0"),
                 none.notes());
         assertTrue(none.sumdbs().isEmpty());
     }
@@ -198,8 +241,8 @@ class BundleSelectorTest {
         assertEquals(6, duo.blobs().size(), duo.blobs().toString()); // two platforms, a config and two layers each
         RepositoryName repo = RepositoryName.parse("library/duo");
         Map<String, MetaPolicy> m = meta(c);
-        assertEquals(MetaPolicy.REPLACE, m.get(OciStoreNames.tag(MIRROR, repo, dev.ferry.protocols.oci.Tag.parse(
-                "2.0"))));
+        assertEquals(
+                MetaPolicy.REPLACE, m.get(OciStoreNames.tag(MIRROR, repo, dev.ferry.protocols.oci.Tag.parse("2.0"))));
         assertEquals(MetaPolicy.KEEP_EXISTING, m.get(OciStoreNames.repository(MIRROR, repo)));
         for (Digest d : duo.manifests().keySet()) {
             assertTrue(names(c).contains(OciStoreNames.blob(d)));
@@ -224,36 +267,46 @@ class BundleSelectorTest {
         assertTrue(tiny.manifests().containsKey(referrer));
         assertEquals(4, tiny.blobs().size()); // config + layer, the signature's empty config + its layer
         FixtureTag t = tags.get("tiny-1.0");
-        assertEquals(MetaPolicy.KEEP_EXISTING, meta(c).get(OciStoreNames.referrer(MIRROR,
-                RepositoryName.parse("library/tiny"), t.digest(), referrer)));
+        assertEquals(
+                MetaPolicy.KEEP_EXISTING,
+                meta(c).get(OciStoreNames.referrer(
+                        MIRROR, RepositoryName.parse("library/tiny"), t.digest(), referrer)));
         Digest hex = t.digest();
-        assertTrue(c.pins().stream().anyMatch(p -> p.pinSet().equals("prewarm:images")
-                && p.object().hex().equals(hex.hex())));
+        assertTrue(c.pins().stream()
+                .anyMatch(p ->
+                        p.pinSet().equals("prewarm:images") && p.object().hex().equals(hex.hex())));
     }
 
     @Test
     void imageGlobsTagsAndWhatIsNotStored() throws Exception {
-        SelectedContent c = select(List.of(), List.of("apps/*/tags:r03", "apps/**", "other.example/library/tiny",
-                "library/nothing"));
-        Map<String, ImageRepository> byRepo = c.images().stream()
-                .collect(Collectors.toMap(r -> r.repository().value(), r -> r));
+        SelectedContent c = select(
+                List.of(), List.of("apps/*/tags:r03", "apps/**", "other.example/library/tiny", "library/nothing"));
+        Map<String, ImageRepository> byRepo =
+                c.images().stream().collect(Collectors.toMap(r -> r.repository().value(), r -> r));
         assertEquals(Set.of("apps/medium", "apps/nested/tags"), byRepo.keySet());
         assertEquals(12, byRepo.get("apps/nested/tags").tags().size());
-        assertEquals(List.of("other.example/library/tiny: matches no stored repository",
-                "library/nothing: matches no stored repository"), c.notes());
+        assertEquals(
+                List.of(
+                        "other.example/library/tiny: matches no stored repository",
+                        "library/nothing: matches no stored repository"),
+                c.notes());
 
         // A platform of the index evicted: a note, the rest still selected.
         FixtureTag duo = tags.get("duo-2.0");
         var index = dev.ferry.protocols.oci.Manifest.parse(StoreFixtures.blobBytes(duo.digest()), duo.mediaType());
         Digest child = index.manifests().get(1).digest();
-        assertTrue(store.delete(store.resolve(OciStoreNames.blob(child)).orElseThrow().digest(), true));
+        assertTrue(store.delete(
+                store.resolve(OciStoreNames.blob(child)).orElseThrow().digest(), true));
         try {
             SelectedContent d = select(List.of(), List.of("library/duo"));
-            assertEquals(List.of("registry.example/library/duo:2.0: manifest " + child + " is not stored"),
-                    d.notes());
+            assertEquals(List.of("registry.example/library/duo:2.0: manifest " + child + " is not stored"), d.notes());
             assertEquals(2, d.images().get(0).manifests().size());
         } finally {
-            StoreFixtures.putManifest(store, MIRROR, RepositoryName.parse("library/duo"), child,
+            StoreFixtures.putManifest(
+                    store,
+                    MIRROR,
+                    RepositoryName.parse("library/duo"),
+                    child,
                     index.manifests().get(1).mediaType());
         }
     }
@@ -278,13 +331,26 @@ class BundleSelectorTest {
         MirrorSet.Parsed parsed = MirrorSet.parse("tools.yaml", yaml.getBytes(StandardCharsets.UTF_8));
         assertEquals(List.of(), parsed.errors());
         SelectedContent c = selector.select(new Selection(false, Optional.of(parsed.set()), List.of(), List.of()));
-        assertEquals(Set.of("github.com/spf13/cobra@v1.6.0", "github.com/spf13/cobra@v1.6.1",
-                "github.com/spf13/cobra@v1.6.2-0.20211004234425-4dc73628ef8e",
-                "gopkg.in/check.v1@v1.0.0-20200902225931-038fdea065d6", "gopkg.in/yaml.v3@v3.0.1"), versions(c));
-        Map<String, Set<String>> imageTags = c.images().stream().collect(Collectors.toMap(
-                r -> r.repository().value(), r -> r.tags().keySet()));
-        assertEquals(Map.of("apps/nested/tags", Set.of("r01", "r02", "r03"), "library/tiny", Set.of("latest"),
-                "library/duo", Set.of("2.0")), imageTags);
+        assertEquals(
+                Set.of(
+                        "github.com/spf13/cobra@v1.6.0",
+                        "github.com/spf13/cobra@v1.6.1",
+                        "github.com/spf13/cobra@v1.6.2-0.20211004234425-4dc73628ef8e",
+                        "gopkg.in/check.v1@v1.0.0-20200902225931-038fdea065d6",
+                        "gopkg.in/yaml.v3@v3.0.1"),
+                versions(c));
+        Map<String, Set<String>> imageTags = c.images().stream()
+                .collect(Collectors.toMap(
+                        r -> r.repository().value(), r -> r.tags().keySet()));
+        assertEquals(
+                Map.of(
+                        "apps/nested/tags",
+                        Set.of("r01", "r02", "r03"),
+                        "library/tiny",
+                        Set.of("latest"),
+                        "library/duo",
+                        Set.of("2.0")),
+                imageTags);
         assertEquals(List.of(), c.notes());
     }
 
@@ -315,13 +381,15 @@ class BundleSelectorTest {
     @Test
     void badPatternsAreRefusedWithTheirText() {
         for (String bad : List.of("github.com/x@notaversion", "")) {
-            BundleException e = assertThrows(BundleException.class, () -> BundleSelector.check(
-                    new Selection(false, Optional.empty(), List.of(bad), List.of())));
+            BundleException e = assertThrows(
+                    BundleException.class,
+                    () -> BundleSelector.check(new Selection(false, Optional.empty(), List.of(bad), List.of())));
             assertEquals(BundleException.Kind.BAD_REQUEST, e.kind());
         }
         for (String bad : List.of("Library/Tiny", "library/tiny:1.0@sha256:00", "library/tiny:bad tag")) {
-            BundleException e = assertThrows(BundleException.class, () -> BundleSelector.check(
-                    new Selection(false, Optional.empty(), List.of(), List.of(bad))));
+            BundleException e = assertThrows(
+                    BundleException.class,
+                    () -> BundleSelector.check(new Selection(false, Optional.empty(), List.of(), List.of(bad))));
             assertTrue(e.getMessage().contains(bad), e.getMessage());
         }
         assertThrows(IllegalArgumentException.class, () -> select(List.of("a@b"), List.of()));

@@ -25,8 +25,15 @@ class BundleServiceTest {
     Path tmp;
 
     ExportRequest request(Path to) {
-        return new ExportRequest(to, Selection.all(), BundleFormat.BUNDLE, "s", Optional.empty(), Optional.empty(),
-                ExportRequest.DEFAULT_MAX_VOLUME_SIZE, Map.of());
+        return new ExportRequest(
+                to,
+                Selection.all(),
+                BundleFormat.BUNDLE,
+                "s",
+                Optional.empty(),
+                Optional.empty(),
+                ExportRequest.DEFAULT_MAX_VOLUME_SIZE,
+                Map.of());
     }
 
     @Test
@@ -36,8 +43,8 @@ class BundleServiceTest {
             BundleFixture.put(a, "x", "hello".getBytes());
             CountDownLatch selecting = new CountDownLatch(1);
             CountDownLatch release = new CountDownLatch(1);
-            BundleService s = new BundleService(a, tmp.resolve("data"), () -> Optional.of(fx.signer),
-                    Clock.systemUTC(), 1, sel -> {
+            BundleService s = new BundleService(
+                    a, tmp.resolve("data"), () -> Optional.of(fx.signer), Clock.systemUTC(), 1, sel -> {
                         selecting.countDown();
                         try {
                             release.await();
@@ -64,13 +71,17 @@ class BundleServiceTest {
                     assertEquals(List.of(), left.toList(), "a cancelled export left files");
                 }
 
-                BundleProgress second = s.await(s.export(request(tmp.resolve("m"))).id()).orElseThrow();
+                BundleProgress second =
+                        s.await(s.export(request(tmp.resolve("m"))).id()).orElseThrow();
                 assertEquals(BundleProgress.State.SUCCEEDED, second.state(), second.error());
                 assertEquals("done", second.phase());
-                assertTrue(second.summary().contains(new BundleProgress.Count("objects shipped", 1)),
+                assertTrue(
+                        second.summary().contains(new BundleProgress.Count("objects shipped", 1)),
                         second.summary().toString());
                 // keepReports 1: the cancelled job's report is forgotten, the newest kept
-                assertEquals(List.of(second.id()), s.jobs().stream().map(BundleProgress::id).toList());
+                assertEquals(
+                        List.of(second.id()),
+                        s.jobs().stream().map(BundleProgress::id).toList());
                 assertEquals(Optional.empty(), s.await(first.id()));
             }
         }
@@ -101,23 +112,43 @@ class BundleServiceTest {
             RocksContentStore a = fx.store("a");
             RocksContentStore b = fx.store("b");
             BundleFixture.put(a, "x", "hello".getBytes());
-            try (BundleService sa = new BundleService(a, tmp.resolve("a-data"), () -> Optional.of(fx.signer),
-                    Clock.systemUTC(), 5, () -> Map.of("plant", plant));
-                 BundleService sb = new BundleService(b, tmp.resolve("b-data"), Optional::empty, Clock.systemUTC(), 5)) {
-                BundleProgress full = sa.await(sa.export(request(tmp.resolve("m"))).id()).orElseThrow();
+            try (BundleService sa = new BundleService(
+                            a,
+                            tmp.resolve("a-data"),
+                            () -> Optional.of(fx.signer),
+                            Clock.systemUTC(),
+                            5,
+                            () -> Map.of("plant", plant));
+                    BundleService sb =
+                            new BundleService(b, tmp.resolve("b-data"), Optional::empty, Clock.systemUTC(), 5)) {
+                BundleProgress full =
+                        sa.await(sa.export(request(tmp.resolve("m"))).id()).orElseThrow();
                 assertEquals(BundleProgress.State.SUCCEEDED, full.state(), full.error());
-                assertTrue(full.summary().contains(new BundleProgress.Count("mirror sets", 1)), full.summary().toString());
-                BundleProgress imported = sb.await(sb.importBundle(new ImportRequest(List.of(Path.of(full.directory())),
-                        List.of(fx.signer.verifier()))).id()).orElseThrow();
+                assertTrue(
+                        full.summary().contains(new BundleProgress.Count("mirror sets", 1)),
+                        full.summary().toString());
+                BundleProgress imported = sb.await(sb.importBundle(new ImportRequest(
+                                        List.of(Path.of(full.directory())), List.of(fx.signer.verifier())))
+                                .id())
+                        .orElseThrow();
                 assertEquals(BundleProgress.State.SUCCEEDED, imported.state(), imported.error());
                 assertEquals(Map.of("plant", plant), sb.importedMirrorSets(full.bundleId()));
 
-                BundleProgress some = sa.await(sa.export(new ExportRequest(tmp.resolve("m2"),
-                        new Selection(false, Optional.empty(), List.of("example.com/*"), List.of()), BundleFormat.BUNDLE,
-                        "s2", Optional.empty(), Optional.empty(), ExportRequest.DEFAULT_MAX_VOLUME_SIZE, Map.of())).id())
+                BundleProgress some = sa.await(sa.export(new ExportRequest(
+                                        tmp.resolve("m2"),
+                                        new Selection(false, Optional.empty(), List.of("example.com/*"), List.of()),
+                                        BundleFormat.BUNDLE,
+                                        "s2",
+                                        Optional.empty(),
+                                        Optional.empty(),
+                                        ExportRequest.DEFAULT_MAX_VOLUME_SIZE,
+                                        Map.of()))
+                                .id())
                         .orElseThrow();
                 assertEquals(BundleProgress.State.SUCCEEDED, some.state(), some.error());
-                assertTrue(some.summary().contains(new BundleProgress.Count("mirror sets", 0)), some.summary().toString());
+                assertTrue(
+                        some.summary().contains(new BundleProgress.Count("mirror sets", 0)),
+                        some.summary().toString());
             }
         }
     }
@@ -140,9 +171,12 @@ class BundleServiceTest {
             assertTrue(inv.contains(Inventory.nameKey("x", x.hex())));
             assertTrue(inv.contains(Inventory.metaKey("k", "v".getBytes())));
             assertFalse(inv.contains(Inventory.metaKey("k", "w".getBytes())));
-            b.chunksOf(x).orElseThrow().forEach(c -> assertTrue(inv.contains(Inventory.chunkKey(c.digest().bytes()))));
-            BundleException e = assertThrows(BundleException.class,
-                    () -> s.writeInventory(tmp.resolve("absent/dir/inv")));
+            b.chunksOf(x)
+                    .orElseThrow()
+                    .forEach(c -> assertTrue(
+                            inv.contains(Inventory.chunkKey(c.digest().bytes()))));
+            BundleException e =
+                    assertThrows(BundleException.class, () -> s.writeInventory(tmp.resolve("absent/dir/inv")));
             assertEquals(BundleException.Kind.BAD_REQUEST, e.kind());
         }
     }
@@ -179,10 +213,16 @@ class BundleServiceTest {
             BundleService s = fx.service(a, "a");
             BundleProgress done = s.await(s.export(request(m)).id()).orElseThrow();
             assertEquals(BundleProgress.State.SUCCEEDED, done.state(), done.error());
-            assertEquals(List.of("left " + busy + " alone: written to within the last 60 minutes, though no export"
-                    + " of this server writes it", "removed " + stale + ", left by an export of bundle"
-                    + " 20261120T000000Z-deadbeef that did not finish"),
-                    done.notes().stream().filter(n -> n.contains("partial")).sorted().toList());
+            assertEquals(
+                    List.of(
+                            "left " + busy + " alone: written to within the last 60 minutes, though no export"
+                                    + " of this server writes it",
+                            "removed " + stale + ", left by an export of bundle"
+                                    + " 20261120T000000Z-deadbeef that did not finish"),
+                    done.notes().stream()
+                            .filter(n -> n.contains("partial"))
+                            .sorted()
+                            .toList());
             assertFalse(Files.exists(stale, java.nio.file.LinkOption.NOFOLLOW_LINKS));
             for (Path p : kept) {
                 assertTrue(Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS), p + " was removed");
@@ -209,15 +249,26 @@ class BundleServiceTest {
             age(running);
             List<String> notes = new java.util.concurrent.CopyOnWriteArrayList<>();
             BundleProgressSink sink = new BundleProgressSink() {
-                @Override public void phase(String phase, long totalBytes, long totalItems) {}
-                @Override public void bytes(long n) {}
-                @Override public void item(String description) {}
-                @Override public void note(String note) {
+                @Override
+                public void phase(String phase, long totalBytes, long totalItems) {}
+
+                @Override
+                public void bytes(long n) {}
+
+                @Override
+                public void item(String description) {}
+
+                @Override
+                public void note(String note) {
                     notes.add(note);
                 }
             };
-            new Exporter(a, Clock.systemUTC(), new java.security.SecureRandom(),
-                    id -> id.equals("20261121T100000Z-0000abcd")).removeStalePartials(m, sink);
+            new Exporter(
+                            a,
+                            Clock.systemUTC(),
+                            new java.security.SecureRandom(),
+                            id -> id.equals("20261121T100000Z-0000abcd"))
+                    .removeStalePartials(m, sink);
             assertTrue(Files.isRegularFile(running.resolve("vol-0001.fvol")), "a running export's volume was removed");
             assertFalse(Files.exists(dead));
             assertEquals(1, notes.size(), notes.toString());
@@ -227,8 +278,8 @@ class BundleServiceTest {
 
     /** Sets every modification time in {@code dir} two hours back: a partial bundle nobody wrote to lately. */
     private static void age(Path dir) throws java.io.IOException {
-        java.nio.file.attribute.FileTime old = java.nio.file.attribute.FileTime.from(
-                java.time.Instant.now().minus(java.time.Duration.ofHours(2)));
+        java.nio.file.attribute.FileTime old =
+                java.nio.file.attribute.FileTime.from(java.time.Instant.now().minus(java.time.Duration.ofHours(2)));
         try (var all = Files.walk(dir)) {
             for (Path f : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
                 Files.setLastModifiedTime(f, old);

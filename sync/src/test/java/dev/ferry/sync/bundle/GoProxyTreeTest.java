@@ -49,17 +49,25 @@ class GoProxyTreeTest {
     void export(@TempDir Path dir) throws Exception {
         tmp = dir;
         assumeTrue(Files.isDirectory(StoreFixtures.GOCORPUS.resolve("proxy")), "no gocorpus fixture");
-        key = Files.readString(StoreFixtures.GOCORPUS.resolve("proxy/_meta/verifier.key")).strip();
+        key = Files.readString(StoreFixtures.GOCORPUS.resolve("proxy/_meta/verifier.key"))
+                .strip();
         tree = tmp.resolve("goproxy");
         try (ContentStore store = RocksContentStore.open(tmp.resolve("store"), StoreOptions.defaults())) {
             StoreFixtures.fillGo(store);
             StoreFixtures.fillSumdb(store);
             SelectedContent content = new BundleSelector(store).select(Selection.all());
             GoProxyTree.write(store, content, tree, new BundleProgressSink() {
-                @Override public void phase(String phase, long totalBytes, long totalItems) {}
-                @Override public void bytes(long n) {}
-                @Override public void item(String description) {}
-                @Override public void note(String note) {
+                @Override
+                public void phase(String phase, long totalBytes, long totalItems) {}
+
+                @Override
+                public void bytes(long n) {}
+
+                @Override
+                public void item(String description) {}
+
+                @Override
+                public void note(String note) {
                     notes.add(note);
                 }
             });
@@ -70,24 +78,29 @@ class GoProxyTreeTest {
     void treeHasTheProxyFilesAndNoTrustState() throws IOException {
         assertEquals(List.of(), notes);
         Path fixture = StoreFixtures.GOCORPUS.resolve("proxy");
-        for (String f : List.of("github.com/!burnt!sushi/toml/@v/v1.2.0.zip",
+        for (String f : List.of(
+                "github.com/!burnt!sushi/toml/@v/v1.2.0.zip",
                 "github.com/!knetic/govaluate/@v/v3.0.1-0.20171022190953-9aa498375809+incompatible.mod",
-                "gopkg.in/yaml.v3/@v/v3.0.1.info", "sumdb/sum.fixture.example/latest",
+                "gopkg.in/yaml.v3/@v/v3.0.1.info",
+                "sumdb/sum.fixture.example/latest",
                 "sumdb/sum.fixture.example/tile/8/0/000.p/81",
                 "sumdb/sum.fixture.example/lookup/github.com/!burnt!sushi/toml@v1.2.0")) {
             assertArrayEquals(Files.readAllBytes(fixture.resolve(f)), Files.readAllBytes(tree.resolve(f)), f);
         }
         // The list holds tagged versions only (the go command ignores pseudo-versions there), sorted by semver.
-        assertEquals("v1.0.0\nv1.1.0\nv1.1.1\n",
-                Files.readString(tree.resolve("github.com/!vivid!cortex/ewma/@v/list")));
-        assertEquals("v0.0.15\nv0.0.16\nv0.0.17\nv0.1.0-rc.1\n",
+        assertEquals(
+                "v1.0.0\nv1.1.0\nv1.1.1\n", Files.readString(tree.resolve("github.com/!vivid!cortex/ewma/@v/list")));
+        assertEquals(
+                "v0.0.15\nv0.0.16\nv0.0.17\nv0.1.0-rc.1\n",
                 Files.readString(tree.resolve("github.com/mattn/go-isatty/@v/list")));
         assertTrue(Files.readString(tree.resolve("gopkg.in/check.v1/@latest")).contains("038fdea065d6"));
         assertEquals(0, Files.size(tree.resolve("sumdb/sum.fixture.example/supported")));
         assertFalse(Files.exists(tree.resolve("sumdb/sum.fixture.example/trusted")));
         assertFalse(Files.exists(tree.resolve("sumdb/sum.fixture.example/evidence")));
         try (Stream<Path> s = Files.walk(tree)) {
-            assertEquals(List.of(), s.filter(p -> p.getFileName().toString().contains(".tmp-")).toList());
+            assertEquals(
+                    List.of(),
+                    s.filter(p -> p.getFileName().toString().contains(".tmp-")).toList());
         }
     }
 
@@ -104,14 +117,14 @@ class GoProxyTreeTest {
 
     @Test
     void goVerifiesAgainstTheSumdbFilesOnAPlainStaticServer() throws Exception {
-        HttpServer server = SimpleFileServer.createFileServer(new InetSocketAddress("127.0.0.1", 0), tree,
-                SimpleFileServer.OutputLevel.NONE);
+        HttpServer server = SimpleFileServer.createFileServer(
+                new InetSocketAddress("127.0.0.1", 0), tree, SimpleFileServer.OutputLevel.NONE);
         server.start();
         try {
             String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/sumdb/sum.fixture.example";
             Path app = copyApp("static");
-            Result r = go(app, Map.of("GOPROXY", "file://" + tree, "GOSUMDB", key + " " + url),
-                    "mod", "download", "all");
+            Result r =
+                    go(app, Map.of("GOPROXY", "file://" + tree, "GOSUMDB", key + " " + url), "mod", "download", "all");
             assertEquals(0, r.code, r.output);
             assertTrue(Files.readString(app.resolve("go.sum")).contains("github.com/spf13/cobra v1.6.1 h1:"), r.output);
         } finally {
@@ -126,8 +139,8 @@ class GoProxyTreeTest {
         Path zip = bad.resolve("github.com/spf13/cobra/@v/v1.6.1.zip");
         rewriteOneFile(zip);
         Path app = copyApp("tampered");
-        Result r = go(app, Map.of("GOPROXY", "file://" + bad, "GOSUMDB", key),
-                "mod", "download", "github.com/spf13/cobra");
+        Result r = go(
+                app, Map.of("GOPROXY", "file://" + bad, "GOSUMDB", key), "mod", "download", "github.com/spf13/cobra");
         assertNotEquals(0, r.code, r.output);
         assertTrue(r.output.contains("checksum mismatch") || r.output.contains("SECURITY ERROR"), r.output);
     }
@@ -139,12 +152,20 @@ class GoProxyTreeTest {
         copyTree(tree, partial);
         Files.delete(partial.resolve("sumdb/sum.fixture.example/lookup/github.com/spf13/cobra@v1.6.1"));
         Path app = copyApp("nolookup");
-        Result r = go(app, Map.of("GOPROXY", "file://" + partial, "GOSUMDB", key),
-                "mod", "download", "github.com/spf13/cobra");
+        Result r = go(
+                app,
+                Map.of("GOPROXY", "file://" + partial, "GOSUMDB", key),
+                "mod",
+                "download",
+                "github.com/spf13/cobra");
         assertNotEquals(0, r.code, r.output);
         assertTrue(r.output.contains("verifying go.mod") && r.output.contains("no such file"), r.output);
-        Result unverified = go(app, Map.of("GOPROXY", "file://" + partial, "GOSUMDB", key,
-                "GONOSUMDB", "github.com/spf13/cobra"), "mod", "download", "github.com/spf13/cobra");
+        Result unverified = go(
+                app,
+                Map.of("GOPROXY", "file://" + partial, "GOSUMDB", key, "GONOSUMDB", "github.com/spf13/cobra"),
+                "mod",
+                "download",
+                "github.com/spf13/cobra");
         assertEquals(0, unverified.code, unverified.output);
     }
 
@@ -155,7 +176,7 @@ class GoProxyTreeTest {
         Path out = zip.resolveSibling("rewritten.zip");
         boolean changed = false;
         try (ZipInputStream in = new ZipInputStream(Files.newInputStream(zip));
-             ZipOutputStream z = new ZipOutputStream(Files.newOutputStream(out))) {
+                ZipOutputStream z = new ZipOutputStream(Files.newOutputStream(out))) {
             for (ZipEntry e; (e = in.getNextEntry()) != null; ) {
                 byte[] body = in.readAllBytes();
                 if (!changed && e.getName().endsWith(".go")) {

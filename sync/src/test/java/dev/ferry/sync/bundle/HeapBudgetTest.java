@@ -58,8 +58,8 @@ class HeapBudgetTest {
         b.build().write(out);
         byte[] file = out.toByteArray();
         assertEquals(5, Inventory.read(new ByteArrayInputStream(file), 5).size());
-        Inventory.TooLarge e = assertThrows(Inventory.TooLarge.class,
-                () -> Inventory.read(new ByteArrayInputStream(file), 4));
+        Inventory.TooLarge e =
+                assertThrows(Inventory.TooLarge.class, () -> Inventory.read(new ByteArrayInputStream(file), 4));
         assertEquals("inventory holds more than 4 keys", e.getMessage());
     }
 
@@ -76,16 +76,27 @@ class HeapBudgetTest {
             byte[] data = new byte[400_000];
             new Random(3).nextBytes(data);
             BundleFixture.put(a, "big", data);
-            long chunks = a.chunksOf(a.resolve("big").orElseThrow().digest()).orElseThrow().size();
+            long chunks = a.chunksOf(a.resolve("big").orElseThrow().digest())
+                    .orElseThrow()
+                    .size();
             assertTrue(chunks > 2, "want an object of several chunks, got " + chunks);
 
             Exporter small = new Exporter(a, Clock.systemUTC(), new SecureRandom(), id -> false, chunks - 1);
             Path medium = Files.createDirectories(tmp.resolve("medium"));
-            Exporter.Job job = new Exporter.Job(BundleFixture.everything(a), Inventory.empty(), Optional.empty(),
-                    false, "", medium, ExportRequest.DEFAULT_MAX_VOLUME_SIZE, Map.of(), fx.signer);
+            Exporter.Job job = new Exporter.Job(
+                    BundleFixture.everything(a),
+                    Inventory.empty(),
+                    Optional.empty(),
+                    false,
+                    "",
+                    medium,
+                    ExportRequest.DEFAULT_MAX_VOLUME_SIZE,
+                    Map.of(),
+                    fx.signer);
             BundleException e = assertThrows(BundleException.class, () -> small.export(job, BundleProgressSink.NONE));
             assertEquals(BundleException.Kind.BAD_REQUEST, e.kind());
-            assertTrue(e.getMessage().startsWith("this export selects more than " + (chunks - 1) + " chunks"),
+            assertTrue(
+                    e.getMessage().startsWith("this export selects more than " + (chunks - 1) + " chunks"),
                     e.getMessage());
             try (var left = Files.list(medium)) {
                 assertEquals(List.of(), left.toList(), "a refused export leaves nothing on the medium");
@@ -97,12 +108,16 @@ class HeapBudgetTest {
             RocksContentStore b = fx.store("b");
             Map<String, String> before = BundleFixture.dump(b);
             ImportRequest request = new ImportRequest(List.of(bundle), List.of(fx.signer.verifier()));
-            BundleException refused = assertThrows(BundleException.class, () -> new Importer(b,
-                    new ImportRecords(tmp.resolve("b/data/bundles")), Clock.systemUTC(), chunks - 1)
-                    .run(request, BundleProgressSink.NONE));
+            BundleException refused = assertThrows(
+                    BundleException.class,
+                    () -> new Importer(
+                                    b, new ImportRecords(tmp.resolve("b/data/bundles")), Clock.systemUTC(), chunks - 1)
+                            .run(request, BundleProgressSink.NONE));
             assertEquals(BundleException.Kind.REFUSED, refused.kind());
-            assertTrue(refused.getMessage().startsWith("bundle " + r.record().id() + " lists more than "
-                    + (chunks - 1) + " chunks"), refused.getMessage());
+            assertTrue(
+                    refused.getMessage()
+                            .startsWith("bundle " + r.record().id() + " lists more than " + (chunks - 1) + " chunks"),
+                    refused.getMessage());
             assertEquals(before, BundleFixture.dump(b));
             new Importer(b, new ImportRecords(tmp.resolve("b/data/bundles")), Clock.systemUTC(), chunks)
                     .run(request, BundleProgressSink.NONE);

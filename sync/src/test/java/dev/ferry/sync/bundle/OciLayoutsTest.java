@@ -59,17 +59,25 @@ class OciLayoutsTest {
             }
             SelectedContent content = new BundleSelector(store).select(Selection.all());
             OciLayouts.write(store, content, out, new BundleProgressSink() {
-                @Override public void phase(String phase, long totalBytes, long totalItems) {}
-                @Override public void bytes(long n) {}
-                @Override public void item(String description) {}
-                @Override public void note(String note) {
+                @Override
+                public void phase(String phase, long totalBytes, long totalItems) {}
+
+                @Override
+                public void bytes(long n) {}
+
+                @Override
+                public void item(String description) {}
+
+                @Override
+                public void note(String note) {
                     notes.add(note);
                 }
             });
         }
         assertEquals(List.of(), notes);
         assertEquals(18, expected.size());
-        assertEquals("{\"imageLayoutVersion\":\"1.0.0\"}",
+        assertEquals(
+                "{\"imageLayoutVersion\":\"1.0.0\"}",
                 Files.readString(out.resolve("hosted/library/duo-docker/oci-layout")));
         List<Expected> dockerLists = new ArrayList<>();
         for (Expected e : expected) {
@@ -93,7 +101,10 @@ class OciLayoutsTest {
             JsonNode index = JSON.readTree(copy.resolve("index.json").toFile());
             boolean found = false;
             for (JsonNode m : index.get("manifests")) {
-                found |= e.tag().equals(m.path("annotations").path("org.opencontainers.image.ref.name").asText())
+                found |= e.tag()
+                                .equals(m.path("annotations")
+                                        .path("org.opencontainers.image.ref.name")
+                                        .asText())
                         && e.digest.toString().equals(m.get("digest").asText());
             }
             assertTrue(found, src + " copied as " + index);
@@ -128,37 +139,52 @@ class OciLayoutsTest {
                 throws Exception {
             Converted c = convert(store, target, repo, oci);
             StoreFixtures.putMeta(store, dev.ferry.mirror.oci.OciStoreNames.repository(target, repo), new byte[0]);
-            StoreFixtures.putMeta(store, dev.ferry.mirror.oci.OciStoreNames.tag(target, repo,
-                    dev.ferry.protocols.oci.Tag.parse(tag)), new dev.ferry.mirror.oci.OciStoreNames.TagRecord(
-                    c.digest, c.mediaType, c.size, StoreFixtures.NOW, "push").encode());
+            StoreFixtures.putMeta(
+                    store,
+                    dev.ferry.mirror.oci.OciStoreNames.tag(target, repo, dev.ferry.protocols.oci.Tag.parse(tag)),
+                    new dev.ferry.mirror.oci.OciStoreNames.TagRecord(
+                                    c.digest, c.mediaType, c.size, StoreFixtures.NOW, "push")
+                            .encode());
             return c.digest;
         }
 
         record Converted(Digest digest, String mediaType, long size) {}
 
-        static Converted convert(ContentStore store, Target target, RepositoryName repo, Digest oci)
-                throws Exception {
+        static Converted convert(ContentStore store, Target target, RepositoryName repo, Digest oci) throws Exception {
             com.fasterxml.jackson.databind.node.ObjectNode m =
                     (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(StoreFixtures.blobBytes(oci));
             String mediaType;
             if (m.has("manifests")) {
                 mediaType = MediaTypes.DOCKER_MANIFEST_LIST;
                 for (JsonNode child : m.get("manifests")) {
-                    Converted c = convert(store, target, repo, Digest.parse(child.get("digest").asText()));
+                    Converted c = convert(
+                            store,
+                            target,
+                            repo,
+                            Digest.parse(child.get("digest").asText()));
                     var o = (com.fasterxml.jackson.databind.node.ObjectNode) child;
-                    o.put("mediaType", c.mediaType).put("digest", c.digest.toString()).put("size", c.size);
+                    o.put("mediaType", c.mediaType)
+                            .put("digest", c.digest.toString())
+                            .put("size", c.size);
                 }
             } else {
                 mediaType = MediaTypes.DOCKER_MANIFEST;
                 var config = (com.fasterxml.jackson.databind.node.ObjectNode) m.get("config");
                 config.put("mediaType", "application/vnd.docker.container.image.v1+json");
-                StoreFixtures.putBlob(store, target, repo, Digest.parse(config.get("digest").asText()),
-                        StoreFixtures.blobBytes(Digest.parse(config.get("digest").asText())));
+                StoreFixtures.putBlob(
+                        store,
+                        target,
+                        repo,
+                        Digest.parse(config.get("digest").asText()),
+                        StoreFixtures.blobBytes(
+                                Digest.parse(config.get("digest").asText())));
                 for (JsonNode layer : m.get("layers")) {
                     var l = (com.fasterxml.jackson.databind.node.ObjectNode) layer;
-                    l.put("mediaType", l.get("mediaType").asText().endsWith("gzip")
-                            ? "application/vnd.docker.image.rootfs.diff.tar.gzip"
-                            : "application/vnd.docker.image.rootfs.diff.tar");
+                    l.put(
+                            "mediaType",
+                            l.get("mediaType").asText().endsWith("gzip")
+                                    ? "application/vnd.docker.image.rootfs.diff.tar.gzip"
+                                    : "application/vnd.docker.image.rootfs.diff.tar");
                     Digest d = Digest.parse(l.get("digest").asText());
                     StoreFixtures.putBlob(store, target, repo, d, StoreFixtures.blobBytes(d));
                 }
@@ -168,7 +194,9 @@ class OciLayoutsTest {
             byte[] bytes = JSON.writeValueAsBytes(m);
             Digest d = Digest.parse("sha256:" + sha256(bytes));
             StoreFixtures.putBlob(store, target, repo, d, bytes);
-            StoreFixtures.putMeta(store, dev.ferry.mirror.oci.OciStoreNames.manifestType(d),
+            StoreFixtures.putMeta(
+                    store,
+                    dev.ferry.mirror.oci.OciStoreNames.manifestType(d),
                     mediaType.getBytes(StandardCharsets.UTF_8));
             return new Converted(d, mediaType, bytes.length);
         }

@@ -1,10 +1,12 @@
 package dev.ferry.sync.bundle;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ferry.mirror.go.GoStoreNames;
 import dev.ferry.mirror.go.Snapshot;
 import dev.ferry.mirror.oci.OciStoreNames;
-import dev.ferry.mirror.oci.OciStoreNames.Target;
 import dev.ferry.mirror.oci.OciStoreNames.TagRecord;
+import dev.ferry.mirror.oci.OciStoreNames.Target;
 import dev.ferry.mirror.sumdb.SumdbStore;
 import dev.ferry.mirror.sumdb.SumdbStoreNames;
 import dev.ferry.protocols.module.ModulePath;
@@ -19,8 +21,6 @@ import dev.ferry.storage.Chunking;
 import dev.ferry.storage.ContentStore;
 import dev.ferry.storage.ObjectWriter;
 import dev.ferry.storage.StoredObject;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -46,7 +46,8 @@ final class StoreFixtures {
     static StoredObject put(ContentStore store, byte[] bytes, Chunking chunking, String name) throws IOException {
         try (ObjectWriter w = store.newObject(chunking)) {
             w.write(bytes);
-            return w.commit(null, b -> b.putName(name, b.committing().orElseThrow().digest()));
+            return w.commit(
+                    null, b -> b.putName(name, b.committing().orElseThrow().digest()));
         }
     }
 
@@ -78,7 +79,8 @@ final class StoreFixtures {
             int dot = file.lastIndexOf('.');
             Version v = Version.parse(ModulePath.unescapeVersion(file.substring(0, dot)));
             String ext = file.substring(dot + 1);
-            try (ObjectWriter w = store.newObject(ext.equals("zip") ? Chunking.ZIP_ENTRIES : Chunking.CONTENT_DEFINED)) {
+            try (ObjectWriter w =
+                    store.newObject(ext.equals("zip") ? Chunking.ZIP_ENTRIES : Chunking.CONTENT_DEFINED)) {
                 w.write(bytes);
                 w.commit(null, b -> {
                     StoredObject o = b.committing().orElseThrow();
@@ -122,7 +124,8 @@ final class StoreFixtures {
 
     /** The fixture layout's tags (images.tsv), each with the manifest descriptor index.json gives it. */
     static List<FixtureTag> fixtureTags() throws IOException {
-        JsonNode index = new ObjectMapper().readTree(OCI.resolve("layout/index.json").toFile());
+        JsonNode index =
+                new ObjectMapper().readTree(OCI.resolve("layout/index.json").toFile());
         List<FixtureTag> out = new ArrayList<>();
         for (String line : Files.readAllLines(OCI.resolve("images.tsv"))) {
             if (line.startsWith("#") || line.isBlank()) {
@@ -130,9 +133,16 @@ final class StoreFixtures {
             }
             String[] f = line.split("\t");
             for (JsonNode m : index.get("manifests")) {
-                if (f[0].equals(m.path("annotations").path("org.opencontainers.image.ref.name").asText())) {
-                    out.add(new FixtureTag(f[0], f[1], f[2], Digest.parse(m.get("digest").asText()),
-                            m.get("mediaType").asText(), m.get("size").asLong()));
+                if (f[0].equals(m.path("annotations")
+                        .path("org.opencontainers.image.ref.name")
+                        .asText())) {
+                    out.add(new FixtureTag(
+                            f[0],
+                            f[1],
+                            f[2],
+                            Digest.parse(m.get("digest").asText()),
+                            m.get("mediaType").asText(),
+                            m.get("size").asLong()));
                 }
             }
         }
@@ -146,13 +156,16 @@ final class StoreFixtures {
             RepositoryName repo = RepositoryName.parse(t.repository());
             putManifest(store, target, repo, t.digest(), t.mediaType());
             putMeta(store, OciStoreNames.repository(target, repo), new byte[0]);
-            putMeta(store, OciStoreNames.tag(target, repo, Tag.parse(t.tag())),
+            putMeta(
+                    store,
+                    OciStoreNames.tag(target, repo, Tag.parse(t.tag())),
                     new TagRecord(t.digest(), t.mediaType(), t.size(), NOW, "fixture").encode());
         }
     }
 
     static byte[] blobBytes(Digest d) throws IOException {
-        return Files.readAllBytes(OCI.resolve("layout/blobs").resolve(d.algorithm()).resolve(d.hex()));
+        return Files.readAllBytes(
+                OCI.resolve("layout/blobs").resolve(d.algorithm()).resolve(d.hex()));
     }
 
     /** A manifest, its children and blobs, with links, as an ingest stores them. */

@@ -25,7 +25,8 @@ public record GoProxyList(List<Entry> entries) {
 
     /** What moves a request past this entry to the next one. */
     public enum FallThrough {
-        NOT_FOUND_ONLY, ANY_ERROR;
+        NOT_FOUND_ONLY,
+        ANY_ERROR;
 
         /** The pool's word for it: after a {@code |} a failure moves on, after a {@code ,} it is the answer. */
         public AfterFailure afterFailure() {
@@ -61,7 +62,8 @@ public record GoProxyList(List<Entry> entries) {
         while (true) {
             int sep = indexOfSeparator(text, start);
             String item = (sep < 0 ? text.substring(start) : text.substring(start, sep)).trim();
-            FallThrough fallThrough = sep >= 0 && text.charAt(sep) == '|' ? FallThrough.ANY_ERROR : FallThrough.NOT_FOUND_ONLY;
+            FallThrough fallThrough =
+                    sep >= 0 && text.charAt(sep) == '|' ? FallThrough.ANY_ERROR : FallThrough.NOT_FOUND_ONLY;
             entries.add(new Entry(entryUri(text, item, entries.size() + 1), fallThrough));
             if (sep < 0) {
                 break;

@@ -48,7 +48,8 @@ public final class HttpGoProxyClient implements GoProxyClient, AutoCloseable {
     /** The go command shows a 404 body to the user; a few hundred characters are plenty and bound memory. */
     static final int REASON_LIMIT = 500;
     /** A 404 or 410 moves on to the next proxy, which may have what this one lacks; first requests are hedged. */
-    private static final PoolWalk.Rules GOPROXY = new PoolWalk.Rules(true, false, status -> status == 404 || status == 410);
+    private static final PoolWalk.Rules GOPROXY =
+            new PoolWalk.Rules(true, false, status -> status == 404 || status == 410);
 
     private final UpstreamPool pool;
     private final UpstreamHttp http;
@@ -67,7 +68,9 @@ public final class HttpGoProxyClient implements GoProxyClient, AutoCloseable {
     }
 
     private static PoolSettings goCommandLike() {
-        return PoolSettings.defaults().withRetry(RetryPolicy.none()).withNotFoundMemory(Duration.ZERO)
+        return PoolSettings.defaults()
+                .withRetry(RetryPolicy.none())
+                .withNotFoundMemory(Duration.ZERO)
                 .withHedgeAfter(Duration.ZERO);
     }
 
@@ -75,17 +78,22 @@ public final class HttpGoProxyClient implements GoProxyClient, AutoCloseable {
         this(upstreams, settings, events, clock, null);
     }
 
-    private HttpGoProxyClient(List<Upstream> upstreams, PoolSettings settings, UpstreamEvents events, Clock clock, HttpClient http) {
+    private HttpGoProxyClient(
+            List<Upstream> upstreams, PoolSettings settings, UpstreamEvents events, Clock clock, HttpClient http) {
         this.pool = new UpstreamPool(upstreams, settings, clock, events);
         this.http = new UpstreamHttp(pool, events, clock);
         this.walk = new PoolWalk(pool, this.http, events, GOPROXY);
         this.notFound = new NotFoundMemory(settings.notFoundMemory(), clock);
         for (Upstream u : upstreams) {
-            clients.put(u.name(), http != null ? http : HttpClient.newBuilder()
-                    .connectTimeout(u.timeouts().connect())
-                    .followRedirects(HttpClient.Redirect.NORMAL)
-                    .version(HttpClient.Version.HTTP_2)
-                    .build());
+            clients.put(
+                    u.name(),
+                    http != null
+                            ? http
+                            : HttpClient.newBuilder()
+                                    .connectTimeout(u.timeouts().connect())
+                                    .followRedirects(HttpClient.Redirect.NORMAL)
+                                    .version(HttpClient.Version.HTTP_2)
+                                    .build());
         }
     }
 
@@ -175,7 +183,8 @@ public final class HttpGoProxyClient implements GoProxyClient, AutoCloseable {
     }
 
     private Sent send(Upstream upstream, String path, long rangeFrom, boolean readSmall) {
-        HttpRequest.Builder b = UpstreamHttp.request(upstream.resolve(path), upstream).GET();
+        HttpRequest.Builder b =
+                UpstreamHttp.request(upstream.resolve(path), upstream).GET();
         upstream.credentials().authorization().ifPresent(v -> b.header("Authorization", v));
         if (rangeFrom > 0) {
             b.header("Range", "bytes=" + rangeFrom + "-");

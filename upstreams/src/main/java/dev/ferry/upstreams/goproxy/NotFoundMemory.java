@@ -42,7 +42,9 @@ final class NotFoundMemory {
 
     synchronized void put(String upstream, String path, int status, String reason) {
         if (!ttl.isZero()) {
-            entries.put(upstream + " " + path, new Miss(status, reason, clock.instant().plus(ttl)));
+            entries.put(
+                    upstream + " " + path,
+                    new Miss(status, reason, clock.instant().plus(ttl)));
         }
     }
 }

@@ -31,7 +31,6 @@ import java.io.InputStream;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -63,12 +62,15 @@ public final class HttpRegistryClient implements RegistryClient {
     static final int REFERRERS_LIMIT = 4 * 1024 * 1024;
     /** A tags page bigger than this is hostile; registries paginate long before. */
     static final int TAGS_LIMIT = 8 * 1024 * 1024;
+
     static final int REASON_LIMIT = 300;
     /** How often a broken blob body is continued from the endpoint it broke on before moving on. */
     static final int SAME_ENDPOINT_RESUMES = 2;
+
     private static final String ACCEPT_MANIFESTS = String.join(", ", MediaTypes.MANIFESTS);
     private static final Pattern LINK = Pattern.compile("<([^>]*)>([^,]*)");
-    private static final Pattern REL_NEXT = Pattern.compile(";\\s*rel\\s*=\\s*\"?([^\";]*)\"?", Pattern.CASE_INSENSITIVE);
+    private static final Pattern REL_NEXT =
+            Pattern.compile(";\\s*rel\\s*=\\s*\"?([^\";]*)\"?", Pattern.CASE_INSENSITIVE);
     private static final ObjectMapper JSON = new ObjectMapper();
     /**
      * Endpoints are replicas: a 404 is the answer unless an endpoint before it failed. First requests are hedged
@@ -87,11 +89,18 @@ public final class HttpRegistryClient implements RegistryClient {
      * Every endpoint moves on to the next after any error, whatever its {@link Upstream#afterFailure()} says:
      * endpoints of one registry are replicas, not the go command's ordered list of different proxies.
      */
-    public HttpRegistryClient(String registry, List<Upstream> endpoints, PoolSettings settings, UpstreamEvents events,
-                              Clock clock) {
+    public HttpRegistryClient(
+            String registry, List<Upstream> endpoints, PoolSettings settings, UpstreamEvents events, Clock clock) {
         this.registry = registry;
-        List<Upstream> replicas = endpoints.stream().map(u -> new Upstream(withoutTrailingSlash(u.base()), u.name(),
-                AfterFailure.MOVE_ON, u.weight(), u.credentials(), u.timeouts())).toList();
+        List<Upstream> replicas = endpoints.stream()
+                .map(u -> new Upstream(
+                        withoutTrailingSlash(u.base()),
+                        u.name(),
+                        AfterFailure.MOVE_ON,
+                        u.weight(),
+                        u.credentials(),
+                        u.timeouts()))
+                .toList();
         this.pool = new UpstreamPool(replicas, settings, clock, events);
         this.http = new UpstreamHttp(pool, events, clock);
         this.walk = new PoolWalk(pool, http, events, REPLICAS);
@@ -111,7 +120,8 @@ public final class HttpRegistryClient implements RegistryClient {
 
     @Override
     public FetchResult<ManifestHead> headManifest(RepositoryName repository, Reference reference) {
-        RegistryCall call = new RegistryCall("HEAD", "v2/" + repository + "/manifests/" + reference, pullScope(repository), ACCEPT_MANIFESTS);
+        RegistryCall call = new RegistryCall(
+                "HEAD", "v2/" + repository + "/manifests/" + reference, pullScope(repository), ACCEPT_MANIFESTS);
         return fetch(call, (exchange, answer) -> {
             UpstreamHttp.closeQuietly(answer.response().body());
             return new Attempted<>(new Outcome.Success<>(head(answer.response())), answer.index());
@@ -120,7 +130,8 @@ public final class HttpRegistryClient implements RegistryClient {
 
     @Override
     public FetchResult<Long> headBlob(RepositoryName repository, Digest digest) {
-        RegistryCall call = new RegistryCall("HEAD", "v2/" + repository + "/blobs/" + digest, pullScope(repository), null, true);
+        RegistryCall call =
+                new RegistryCall("HEAD", "v2/" + repository + "/blobs/" + digest, pullScope(repository), null, true);
         return fetch(call, (exchange, answer) -> {
             UpstreamHttp.closeQuietly(answer.response().body());
             // A redirect's own Content-Length says nothing about the blob.
@@ -135,7 +146,8 @@ public final class HttpRegistryClient implements RegistryClient {
      */
     @Override
     public <T> FetchResult<T> manifest(RepositoryName repository, Reference reference, ManifestHandler<T> handler) {
-        RegistryCall call = new RegistryCall("GET", "v2/" + repository + "/manifests/" + reference, pullScope(repository), ACCEPT_MANIFESTS);
+        RegistryCall call = new RegistryCall(
+                "GET", "v2/" + repository + "/manifests/" + reference, pullScope(repository), ACCEPT_MANIFESTS);
         return fetch(call, (exchange, answer) -> {
             String endpoint = answer.upstream().name();
             ManifestHead head = head(answer.response());
@@ -143,14 +155,17 @@ public final class HttpRegistryClient implements RegistryClient {
             if (!(read instanceof Outcome.Success<byte[]>(byte[] bytes, long count, long nanos))) {
                 return new Attempted<>(read.cast(), answer.index());
             }
-            return new Attempted<>(Outcome.handled(() -> handler.handle(new ByteArrayInputStream(bytes), head, endpoint),
-                    count, nanos), answer.index());
+            return new Attempted<>(
+                    Outcome.handled(
+                            () -> handler.handle(new ByteArrayInputStream(bytes), head, endpoint), count, nanos),
+                    answer.index());
         });
     }
 
     @Override
     public <T> FetchResult<T> blob(RepositoryName repository, Digest digest, BodyHandler<T> handler) {
-        RegistryCall call = new RegistryCall("GET", "v2/" + repository + "/blobs/" + digest, pullScope(repository), null);
+        RegistryCall call =
+                new RegistryCall("GET", "v2/" + repository + "/blobs/" + digest, pullScope(repository), null);
         return fetch(call, (exchange, answer) -> walk.stream(exchange, answer, handler, SAME_ENDPOINT_RESUMES));
     }
 
@@ -180,7 +195,8 @@ public final class HttpRegistryClient implements RegistryClient {
             }
             JsonNode tags = list == null ? null : list.get("tags");
             if (list == null || !list.isObject() || (tags != null && !tags.isNull() && !tags.isArray())) {
-                return new Attempted<>(Outcome.failure(FailureKind.REJECTED, "tags list is not an object with a tags array"), index);
+                return new Attempted<>(
+                        Outcome.failure(FailureKind.REJECTED, "tags list is not an object with a tags array"), index);
             }
             List<String> names = new ArrayList<>();
             if (tags != null) {
@@ -250,8 +266,8 @@ public final class HttpRegistryClient implements RegistryClient {
     /** The body must be a JSON object: anything else is rejected here so the caller never stores it. */
     @Override
     public FetchResult<byte[]> referrers(RepositoryName repository, Digest subject) {
-        RegistryCall call = new RegistryCall("GET", "v2/" + repository + "/referrers/" + subject, pullScope(repository),
-                MediaTypes.OCI_INDEX);
+        RegistryCall call = new RegistryCall(
+                "GET", "v2/" + repository + "/referrers/" + subject, pullScope(repository), MediaTypes.OCI_INDEX);
         return fetch(call, (exchange, answer) -> {
             int index = answer.index();
             Outcome<byte[]> read = http.readWhole(answer, REFERRERS_LIMIT, "referrers index");
@@ -261,7 +277,8 @@ public final class HttpRegistryClient implements RegistryClient {
             try {
                 JsonNode tree = JSON.readTree(bytes);
                 if (tree == null || !tree.isObject()) {
-                    return new Attempted<>(Outcome.failure(FailureKind.REJECTED, "referrers answer is not a JSON object"), index);
+                    return new Attempted<>(
+                            Outcome.failure(FailureKind.REJECTED, "referrers answer is not a JSON object"), index);
                 }
             } catch (IOException e) {
                 return new Attempted<>(Outcome.failure(FailureKind.REJECTED, "referrers answer is not JSON"), index);
@@ -325,7 +342,10 @@ public final class HttpRegistryClient implements RegistryClient {
         public Sent send(Upstream upstream, long rangeFrom) {
             long started = System.nanoTime();
             URI start = upstream.resolve(call.path());
-            Sent sent = auth.exchange(upstream, start, call.scope(),
+            Sent sent = auth.exchange(
+                    upstream,
+                    start,
+                    call.scope(),
                     authorization -> transport.follow(upstream, start, call, rangeFrom, authorization));
             if (rangeFrom == 0 && call.method().equals("GET")) {
                 // Read a small body whole here, so a hedge races the whole transfer, not just the headers.
@@ -361,7 +381,9 @@ public final class HttpRegistryClient implements RegistryClient {
                 // The contract: an unparseable digest header counts as none; the body's hash decides.
             }
         }
-        return new ManifestHead(MediaTypes.essence(headers.firstValue("Content-Type").orElse(null)), digest,
+        return new ManifestHead(
+                MediaTypes.essence(headers.firstValue("Content-Type").orElse(null)),
+                digest,
                 headers.firstValueAsLong("Content-Length").orElse(-1));
     }
 
@@ -384,7 +406,9 @@ public final class HttpRegistryClient implements RegistryClient {
             // The reason is a courtesy; a broken error body does not change the status.
             return "";
         }
-        String text = new String(bytes, StandardCharsets.UTF_8).replaceAll("\\p{Cntrl}+", " ").strip();
+        String text = new String(bytes, StandardCharsets.UTF_8)
+                .replaceAll("\\p{Cntrl}+", " ")
+                .strip();
         return text.length() > REASON_LIMIT ? text.substring(0, REASON_LIMIT) + "…" : text;
     }
 }

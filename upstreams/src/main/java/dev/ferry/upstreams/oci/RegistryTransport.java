@@ -30,11 +30,13 @@ final class RegistryTransport implements RegistryAuth.Transport, AutoCloseable {
         this.http = http;
         for (Upstream u : endpoints) {
             // Redirect.NEVER: see the class comment. HTTP/2 only where TLS negotiates it; UpstreamHttp picks per URI.
-            clients.put(u.name(), HttpClient.newBuilder()
-                    .connectTimeout(u.timeouts().connect())
-                    .followRedirects(HttpClient.Redirect.NEVER)
-                    .version(HttpClient.Version.HTTP_2)
-                    .build());
+            clients.put(
+                    u.name(),
+                    HttpClient.newBuilder()
+                            .connectTimeout(u.timeouts().connect())
+                            .followRedirects(HttpClient.Redirect.NEVER)
+                            .version(HttpClient.Version.HTTP_2)
+                            .build());
         }
     }
 
@@ -45,7 +47,8 @@ final class RegistryTransport implements RegistryAuth.Transport, AutoCloseable {
 
     /** {@code call} to {@code uri} of {@code endpoint}, with {@code authorization} (or none), redirects not followed. */
     Sent send(Upstream endpoint, URI uri, RegistryCall call, long rangeFrom, String authorization) {
-        HttpRequest.Builder b = UpstreamHttp.request(uri, endpoint).method(call.method(), HttpRequest.BodyPublishers.noBody());
+        HttpRequest.Builder b =
+                UpstreamHttp.request(uri, endpoint).method(call.method(), HttpRequest.BodyPublishers.noBody());
         if (call.accept() != null) {
             b.header("Accept", call.accept());
         }
@@ -89,12 +92,15 @@ final class RegistryTransport implements RegistryAuth.Transport, AutoCloseable {
                 return new Sent.Failed(FailureKind.STATUS_4XX, "redirect to a URL that is not http(s)");
             }
             if (scheme.equals("http") && "https".equalsIgnoreCase(uri.getScheme())) {
-                return new Sent.Failed(FailureKind.STATUS_4XX, "redirect from https to plain http refused: " + Origin.of(next));
+                return new Sent.Failed(
+                        FailureKind.STATUS_4XX, "redirect from https to plain http refused: " + Origin.of(next));
             }
             // The query of a redirect to an object store is its signature: logs get the origin and path only.
             URI from = uri;
-            LOG.log(System.Logger.Level.DEBUG, () -> endpoint.name() + ": " + pathOnly(from.getRawPath()) + " redirected to "
-                    + Origin.of(next) + next.getRawPath());
+            LOG.log(
+                    System.Logger.Level.DEBUG,
+                    () -> endpoint.name() + ": " + pathOnly(from.getRawPath()) + " redirected to " + Origin.of(next)
+                            + next.getRawPath());
             uri = next;
         }
     }

@@ -8,8 +8,13 @@ import java.time.Duration;
  * {@code errorRate} or more. It stays open for {@code coolDown} (or the upstream's Retry-After), doubled each
  * time a half-open probe fails again, up to {@code maxCoolDown}.
  */
-public record BreakerSettings(int consecutiveFailures, double errorRate, Duration window, int minRequests,
-                              Duration coolDown, Duration maxCoolDown) {
+public record BreakerSettings(
+        int consecutiveFailures,
+        double errorRate,
+        Duration window,
+        int minRequests,
+        Duration coolDown,
+        Duration maxCoolDown) {
 
     public BreakerSettings {
         if (consecutiveFailures < 1) {

@@ -4,7 +4,9 @@ import java.util.Locale;
 
 /** A circuit breaker's state; {@link #gauge} is the value /metrics exports (stable across releases). */
 public enum BreakerState {
-    CLOSED(0), OPEN(1), HALF_OPEN(2);
+    CLOSED(0),
+    OPEN(1),
+    HALF_OPEN(2);
 
     private final int gauge;
 

@@ -161,8 +161,11 @@ public final class CircuitBreaker {
                 } else if (consecutiveFailures >= settings.consecutiveFailures()) {
                     open(now, null, consecutiveFailures + " failures in a row, last: " + why);
                 } else if (window.tripped(now, settings.errorRate(), settings.minRequests())) {
-                    open(now, null, "error rate " + window.describe(now) + " over " + settings.window().toSeconds()
-                            + " s, last: " + why);
+                    open(
+                            now,
+                            null,
+                            "error rate " + window.describe(now) + " over "
+                                    + settings.window().toSeconds() + " s, last: " + why);
                 }
             }
             case OPEN -> {

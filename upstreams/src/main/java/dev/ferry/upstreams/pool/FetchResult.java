@@ -14,8 +14,13 @@ public sealed interface FetchResult<T> {
     /** No upstream gave an answer: the attempts say what went wrong where, in order. */
     record Failed<T>(List<Attempt> attempts) implements FetchResult<T> {
         public String summary() {
-            return attempts.isEmpty() ? "no upstream configured"
-                    : String.join("; ", attempts.stream().map(a -> a.upstream() + ": " + a.problem()).toList());
+            return attempts.isEmpty()
+                    ? "no upstream configured"
+                    : String.join(
+                            "; ",
+                            attempts.stream()
+                                    .map(a -> a.upstream() + ": " + a.problem())
+                                    .toList());
         }
     }
 

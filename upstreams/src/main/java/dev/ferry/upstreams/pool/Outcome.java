@@ -63,7 +63,8 @@ public sealed interface Outcome<T> {
         } catch (ContentRejected e) {
             return failure(FailureKind.REJECTED, e.getMessage());
         } catch (IOException | UncheckedIOException e) {
-            return failure(FailureKind.HANDLER, WatchedBody.describe(e instanceof UncheckedIOException u ? u.getCause() : e));
+            return failure(
+                    FailureKind.HANDLER, WatchedBody.describe(e instanceof UncheckedIOException u ? u.getCause() : e));
         }
     }
 }

@@ -20,14 +20,38 @@ import java.time.Duration;
  * @param quarantine               how long an upstream that served content failing its checksum or digest is
  *                                 left alone (no requests, no probes) unless an admin releases it
  */
-public record PoolSettings(Strategy strategy, BreakerSettings breaker, RetryPolicy retry,
-                           long stallFloorBytesPerSecond, Duration stallFloorWindow, Duration notFoundMemory,
-                           Duration probeInterval, Duration hedgeAfter, SpeedSettings speed, Duration quarantine) {
+public record PoolSettings(
+        Strategy strategy,
+        BreakerSettings breaker,
+        RetryPolicy retry,
+        long stallFloorBytesPerSecond,
+        Duration stallFloorWindow,
+        Duration notFoundMemory,
+        Duration probeInterval,
+        Duration hedgeAfter,
+        SpeedSettings speed,
+        Duration quarantine) {
 
-    public PoolSettings(Strategy strategy, BreakerSettings breaker, RetryPolicy retry, long stallFloorBytesPerSecond,
-                        Duration stallFloorWindow, Duration notFoundMemory, Duration probeInterval, Duration hedgeAfter) {
-        this(strategy, breaker, retry, stallFloorBytesPerSecond, stallFloorWindow, notFoundMemory, probeInterval,
-                hedgeAfter, SpeedSettings.defaults(), DEFAULT_QUARANTINE);
+    public PoolSettings(
+            Strategy strategy,
+            BreakerSettings breaker,
+            RetryPolicy retry,
+            long stallFloorBytesPerSecond,
+            Duration stallFloorWindow,
+            Duration notFoundMemory,
+            Duration probeInterval,
+            Duration hedgeAfter) {
+        this(
+                strategy,
+                breaker,
+                retry,
+                stallFloorBytesPerSecond,
+                stallFloorWindow,
+                notFoundMemory,
+                probeInterval,
+                hedgeAfter,
+                SpeedSettings.defaults(),
+                DEFAULT_QUARANTINE);
     }
 
     public static final Duration DEFAULT_QUARANTINE = Duration.ofHours(6);
@@ -36,7 +60,10 @@ public record PoolSettings(Strategy strategy, BreakerSettings breaker, RetryPoli
         if (stallFloorBytesPerSecond < 0) {
             throw new IllegalArgumentException("stall floor must not be negative");
         }
-        if (stallFloorWindow.isNegative() || stallFloorWindow.isZero() || probeInterval.isNegative() || probeInterval.isZero()) {
+        if (stallFloorWindow.isNegative()
+                || stallFloorWindow.isZero()
+                || probeInterval.isNegative()
+                || probeInterval.isZero()) {
             throw new IllegalArgumentException("stall floor window and probe interval must be more than 0");
         }
         if (notFoundMemory.isNegative() || hedgeAfter.isNegative()) {
@@ -48,43 +75,140 @@ public record PoolSettings(Strategy strategy, BreakerSettings breaker, RetryPoli
     }
 
     public static PoolSettings defaults() {
-        return new PoolSettings(Strategy.FAILOVER, BreakerSettings.defaults(), RetryPolicy.defaults(),
-                1024, Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(5), Duration.ofSeconds(1));
+        return new PoolSettings(
+                Strategy.FAILOVER,
+                BreakerSettings.defaults(),
+                RetryPolicy.defaults(),
+                1024,
+                Duration.ofSeconds(10),
+                Duration.ofSeconds(10),
+                Duration.ofSeconds(5),
+                Duration.ofSeconds(1));
     }
 
     public PoolSettings withStrategy(Strategy s) {
-        return new PoolSettings(s, breaker, retry, stallFloorBytesPerSecond, stallFloorWindow, notFoundMemory, probeInterval, hedgeAfter, speed, quarantine);
+        return new PoolSettings(
+                s,
+                breaker,
+                retry,
+                stallFloorBytesPerSecond,
+                stallFloorWindow,
+                notFoundMemory,
+                probeInterval,
+                hedgeAfter,
+                speed,
+                quarantine);
     }
 
     public PoolSettings withBreaker(BreakerSettings b) {
-        return new PoolSettings(strategy, b, retry, stallFloorBytesPerSecond, stallFloorWindow, notFoundMemory, probeInterval, hedgeAfter, speed, quarantine);
+        return new PoolSettings(
+                strategy,
+                b,
+                retry,
+                stallFloorBytesPerSecond,
+                stallFloorWindow,
+                notFoundMemory,
+                probeInterval,
+                hedgeAfter,
+                speed,
+                quarantine);
     }
 
     public PoolSettings withRetry(RetryPolicy r) {
-        return new PoolSettings(strategy, breaker, r, stallFloorBytesPerSecond, stallFloorWindow, notFoundMemory, probeInterval, hedgeAfter, speed, quarantine);
+        return new PoolSettings(
+                strategy,
+                breaker,
+                r,
+                stallFloorBytesPerSecond,
+                stallFloorWindow,
+                notFoundMemory,
+                probeInterval,
+                hedgeAfter,
+                speed,
+                quarantine);
     }
 
     public PoolSettings withStallFloor(long bytesPerSecond, Duration window) {
-        return new PoolSettings(strategy, breaker, retry, bytesPerSecond, window, notFoundMemory, probeInterval, hedgeAfter, speed, quarantine);
+        return new PoolSettings(
+                strategy,
+                breaker,
+                retry,
+                bytesPerSecond,
+                window,
+                notFoundMemory,
+                probeInterval,
+                hedgeAfter,
+                speed,
+                quarantine);
     }
 
     public PoolSettings withNotFoundMemory(Duration d) {
-        return new PoolSettings(strategy, breaker, retry, stallFloorBytesPerSecond, stallFloorWindow, d, probeInterval, hedgeAfter, speed, quarantine);
+        return new PoolSettings(
+                strategy,
+                breaker,
+                retry,
+                stallFloorBytesPerSecond,
+                stallFloorWindow,
+                d,
+                probeInterval,
+                hedgeAfter,
+                speed,
+                quarantine);
     }
 
     public PoolSettings withProbeInterval(Duration d) {
-        return new PoolSettings(strategy, breaker, retry, stallFloorBytesPerSecond, stallFloorWindow, notFoundMemory, d, hedgeAfter, speed, quarantine);
+        return new PoolSettings(
+                strategy,
+                breaker,
+                retry,
+                stallFloorBytesPerSecond,
+                stallFloorWindow,
+                notFoundMemory,
+                d,
+                hedgeAfter,
+                speed,
+                quarantine);
     }
 
     public PoolSettings withHedgeAfter(Duration d) {
-        return new PoolSettings(strategy, breaker, retry, stallFloorBytesPerSecond, stallFloorWindow, notFoundMemory, probeInterval, d, speed, quarantine);
+        return new PoolSettings(
+                strategy,
+                breaker,
+                retry,
+                stallFloorBytesPerSecond,
+                stallFloorWindow,
+                notFoundMemory,
+                probeInterval,
+                d,
+                speed,
+                quarantine);
     }
 
     public PoolSettings withSpeed(SpeedSettings s) {
-        return new PoolSettings(strategy, breaker, retry, stallFloorBytesPerSecond, stallFloorWindow, notFoundMemory, probeInterval, hedgeAfter, s, quarantine);
+        return new PoolSettings(
+                strategy,
+                breaker,
+                retry,
+                stallFloorBytesPerSecond,
+                stallFloorWindow,
+                notFoundMemory,
+                probeInterval,
+                hedgeAfter,
+                s,
+                quarantine);
     }
 
     public PoolSettings withQuarantine(Duration d) {
-        return new PoolSettings(strategy, breaker, retry, stallFloorBytesPerSecond, stallFloorWindow, notFoundMemory, probeInterval, hedgeAfter, speed, d);
+        return new PoolSettings(
+                strategy,
+                breaker,
+                retry,
+                stallFloorBytesPerSecond,
+                stallFloorWindow,
+                notFoundMemory,
+                probeInterval,
+                hedgeAfter,
+                speed,
+                d);
     }
 }

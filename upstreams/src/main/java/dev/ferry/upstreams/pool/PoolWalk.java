@@ -88,6 +88,7 @@ public final class PoolWalk {
         private final List<FetchResult.Attempt> attempts = new ArrayList<>();
         /** Plan indexes not to ask (again) in this pass. */
         private final Set<Integer> skip = new HashSet<>();
+
         private final Duration hedgeAfter;
         private final HedgedRequests hedges;
         private boolean failed;
@@ -99,7 +100,8 @@ public final class PoolWalk {
             this.call = call;
             this.deadline = deadline;
             this.hedgeAfter = rules.hedgeFirstRequests() ? pool.hedgeDelay() : Duration.ZERO;
-            this.hedges = hedgeAfter.isZero() ? null : new HedgedRequests(plan, u -> call.send(u, 0), hedgeAfter, strategy);
+            this.hedges =
+                    hedgeAfter.isZero() ? null : new HedgedRequests(plan, u -> call.send(u, 0), hedgeAfter, strategy);
         }
 
         Walked<T> walk() {
@@ -142,15 +144,20 @@ public final class PoolWalk {
             if (remembered != null) {
                 return miss(remembered, upstream, ", remembered") ? Step.STOP : Step.NEXT;
             }
-            if (hedges != null && i + 1 < plan.size() && upstream.movesOnAfterFailure(strategy)
+            if (hedges != null
+                    && i + 1 < plan.size()
+                    && upstream.movesOnAfterFailure(strategy)
                     && http.waitingLongerThan(upstream, hedgeAfter)) {
                 // Requests to it are already hanging: go to the next upstream at once instead of hedging late.
-                attempts.add(new FetchResult.Attempt(upstream.name(), "skipped: earlier requests still wait for its answer"));
+                attempts.add(new FetchResult.Attempt(
+                        upstream.name(), "skipped: earlier requests still wait for its answer"));
                 return Step.NEXT;
             }
             if (System.nanoTime() >= deadline) {
-                attempts.add(new FetchResult.Attempt(upstream.name(), "not asked: retry budget of "
-                        + pool.settings().retry().budget().toMillis() + " ms used up"));
+                attempts.add(new FetchResult.Attempt(
+                        upstream.name(),
+                        "not asked: retry budget of "
+                                + pool.settings().retry().budget().toMillis() + " ms used up"));
                 failed = true;
                 return Step.STOP;
             }
@@ -178,8 +185,11 @@ public final class PoolWalk {
             }
             HedgedRequests.Winner winner = hedges.await(i, this::mayHedgeTo);
             if (winner.index() != i) {
-                LOG.log(System.Logger.Level.DEBUG, () -> call.path() + ": " + plan.get(winner.index()).upstream().name()
-                        + " answered first, " + plan.get(i).upstream().name() + " still had not");
+                LOG.log(
+                        System.Logger.Level.DEBUG,
+                        () -> call.path() + ": "
+                                + plan.get(winner.index()).upstream().name() + " answered first, "
+                                + plan.get(i).upstream().name() + " still had not");
             }
             return winner;
         }
@@ -187,14 +197,17 @@ public final class PoolWalk {
         /** Whether a hedge may go to {@code plan[n]}: same rules as the walk, and it takes the breaker's permit. */
         private boolean mayHedgeTo(int n) {
             UpstreamPool.Member member = plan.get(n);
-            return !skip.contains(n) && System.nanoTime() < deadline && call.remembered(member.upstream()) == null
+            return !skip.contains(n)
+                    && System.nanoTime() < deadline
+                    && call.remembered(member.upstream()) == null
                     && member.tryAcquire();
         }
 
         /** The rest of the attempt whose request ended in {@code winner}'s answer (or failure), classified. */
         private Attempted<T> attempt(HedgedRequests.Winner winner) {
             return switch (winner.sent()) {
-                case Sent.Failed f -> new Attempted<>(new Outcome.Failure<>(f.kind(), f.detail(), null), winner.index());
+                case Sent.Failed f ->
+                    new Attempted<>(new Outcome.Failure<>(f.kind(), f.detail(), null), winner.index());
                 case Sent.Answered a -> call.read(new Answer(plan, winner.index(), a));
             };
         }
@@ -214,7 +227,8 @@ public final class PoolWalk {
                     call.missed(upstream, m);
                     return miss(m, upstream, "") ? result() : null;
                 }
-                case Outcome.Failure<T> f when f.kind() == null || f.kind() == FailureKind.HANDLER -> {
+                case Outcome.Failure<T> f
+                when f.kind() == null || f.kind() == FailureKind.HANDLER -> {
                     // Not a fault of the upstream (we were interrupted, our disk failed): stop, and say why.
                     last.record(new AttemptOutcome.Abandoned(f.detail()));
                     String problem = f.kind() == null ? f.detail() : f.kind().label() + ": " + f.detail();
@@ -225,8 +239,11 @@ public final class PoolWalk {
                     failed = true;
                     retryable |= f.kind() != FailureKind.REJECTED && f.kind() != FailureKind.MISMATCH;
                     last.record(new AttemptOutcome.Failure(f.kind(), f.detail(), f.retryAfter(), f.subject()));
-                    attempts.add(new FetchResult.Attempt(upstream.name(), f.kind().label() + ": " + f.detail()));
-                    LOG.log(System.Logger.Level.DEBUG, () -> call.describe(upstream) + ": " + f.kind().label() + ": " + f.detail());
+                    attempts.add(
+                            new FetchResult.Attempt(upstream.name(), f.kind().label() + ": " + f.detail()));
+                    LOG.log(
+                            System.Logger.Level.DEBUG,
+                            () -> call.describe(upstream) + ": " + f.kind().label() + ": " + f.detail());
                     return upstream.movesOnAfterFailure(strategy) ? null : result();
                 }
             }
@@ -254,7 +271,11 @@ public final class PoolWalk {
         }
     }
 
-    private enum Step { ASK, NEXT, STOP }
+    private enum Step {
+        ASK,
+        NEXT,
+        STOP
+    }
 
     /**
      * How a successful attempt's 200 body arrived, for its upstream's speed: when the body was timed and came whole
@@ -274,8 +295,11 @@ public final class PoolWalk {
     /** Records a request the walk did not use (it lost a hedge race): its answer still says how the upstream is. */
     private void settle(UpstreamPool.Member member, Sent sent) {
         switch (sent) {
-            case Sent.Failed f -> member.record(f.kind() == null ? new AttemptOutcome.Abandoned(f.detail())
-                    : new AttemptOutcome.Failure(f.kind(), f.detail(), null));
+            case Sent.Failed f ->
+                member.record(
+                        f.kind() == null
+                                ? new AttemptOutcome.Abandoned(f.detail())
+                                : new AttemptOutcome.Failure(f.kind(), f.detail(), null));
             case Sent.Answered a -> {
                 UpstreamHttp.closeQuietly(a.response().body());
                 int status = a.status();
@@ -284,8 +308,8 @@ public final class PoolWalk {
                 } else if (rules.notFound().test(status)) {
                     member.record(new AttemptOutcome.NotFound(status));
                 } else {
-                    member.record(new AttemptOutcome.Failure(FailureKind.ofStatus(status), "HTTP " + status,
-                            http.retryAfter(a.response())));
+                    member.record(new AttemptOutcome.Failure(
+                            FailureKind.ofStatus(status), "HTTP " + status, http.retryAfter(a.response())));
                 }
             }
         }
@@ -313,7 +337,8 @@ public final class PoolWalk {
                 return new Attempted<>(new Outcome.Missing<>(status, text), answer.index());
             }
             String detail = "HTTP " + status + (text.isEmpty() ? "" : ": " + firstLine(text));
-            return new Attempted<>(new Outcome.Failure<>(FailureKind.ofStatus(status), detail, http.retryAfter(response)),
+            return new Attempted<>(
+                    new Outcome.Failure<>(FailureKind.ofStatus(status), detail, http.retryAfter(response)),
                     answer.index());
         } catch (IOException e) {
             return new Attempted<>(Outcome.failure(FailureKind.RESET, WatchedBody.describe(e)), answer.index());
@@ -332,21 +357,34 @@ public final class PoolWalk {
      * comes from the next upstreams the plan allows ({@link SplicedBody}), after up to
      * {@code sameUpstreamResumes} continuations from the upstream it broke on. Timed only when it came whole.
      */
-    public <T> Attempted<T> stream(UpstreamCall<T> call, Answer answer, BodyHandler<T> handler, int sameUpstreamResumes) {
+    public <T> Attempted<T> stream(
+            UpstreamCall<T> call, Answer answer, BodyHandler<T> handler, int sameUpstreamResumes) {
         Sent.Answered a = answer.sent();
         if (a.body() != null) {
             // A small body the hedge raced whole: the transfer is over, only the handler's verdict is left.
             byte[] bytes = a.body();
             String name = answer.upstream().name();
-            return new Attempted<>(Outcome.handled(() -> handler.handle(new ByteArrayInputStream(bytes), bytes.length,
-                    name), bytes.length, a.doneNanos() - a.headersNanos()), answer.index());
+            return new Attempted<>(
+                    Outcome.handled(
+                            () -> handler.handle(new ByteArrayInputStream(bytes), bytes.length, name),
+                            bytes.length,
+                            a.doneNanos() - a.headersNanos()),
+                    answer.index());
         }
         List<UpstreamPool.Member> plan = answer.plan();
         int index = answer.index();
         long declared = answer.declaredLength();
         WatchedBody first = http.watch(answer.upstream(), answer.response(), declared, relativeFloor(plan, index));
-        SplicedBody body = new SplicedBody(continuations(call), events, pool.settings().strategy(), plan, index,
-                call.path(), first, declared, sameUpstreamResumes);
+        SplicedBody body = new SplicedBody(
+                continuations(call),
+                events,
+                pool.settings().strategy(),
+                plan,
+                index,
+                call.path(),
+                first,
+                declared,
+                sameUpstreamResumes);
         try {
             Outcome<T> outcome = deliver(handler, body, declared, answer.upstream());
             if (outcome instanceof Outcome.Success<T> s && body.index() == index) {
@@ -407,16 +445,22 @@ public final class PoolWalk {
             return new Outcome.Success<>(handler.handle(body, declared, first.name()));
         } catch (ContentMismatch e) {
             TransferFailure cause = body.failure();
-            return cause != null ? Outcome.failure(cause.kind(), cause.getMessage())
+            return cause != null
+                    ? Outcome.failure(cause.kind(), cause.getMessage())
                     : new Outcome.Failure<>(FailureKind.MISMATCH, e.getMessage(), null, e.subject());
         } catch (ContentRejected e) {
             // A parser that choked on a cut-off body is a transfer failure, not bad content.
             TransferFailure cause = body.failure();
-            return cause != null ? Outcome.failure(cause.kind(), cause.getMessage()) : Outcome.failure(FailureKind.REJECTED, e.getMessage());
+            return cause != null
+                    ? Outcome.failure(cause.kind(), cause.getMessage())
+                    : Outcome.failure(FailureKind.REJECTED, e.getMessage());
         } catch (IOException | UncheckedIOException e) {
             TransferFailure cause = body.failure();
-            return cause != null ? Outcome.failure(cause.kind(), cause.getMessage())
-                    : Outcome.failure(FailureKind.HANDLER, WatchedBody.describe(e instanceof UncheckedIOException u ? u.getCause() : e));
+            return cause != null
+                    ? Outcome.failure(cause.kind(), cause.getMessage())
+                    : Outcome.failure(
+                            FailureKind.HANDLER,
+                            WatchedBody.describe(e instanceof UncheckedIOException u ? u.getCause() : e));
         } finally {
             body.reportBytes();
         }

@@ -14,7 +14,9 @@ final class RetryAfter {
     /** The wait a 429 or 503 asked for, or null: only those two statuses ask (breakers honour nothing else). */
     public static Duration of(HttpResponse<?> response, Instant now) {
         int status = response.statusCode();
-        return status == 429 || status == 503 ? parse(response.headers().firstValue("Retry-After").orElse(null), now) : null;
+        return status == 429 || status == 503
+                ? parse(response.headers().firstValue("Retry-After").orElse(null), now)
+                : null;
     }
 
     /** The wait asked for, or null when the header is absent, unreadable or in the past. */
@@ -30,7 +32,8 @@ final class RetryAfter {
             // not delta-seconds; try a date
         }
         try {
-            Instant at = ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+            Instant at =
+                    ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
             Duration d = Duration.between(now, at);
             return d.isNegative() || d.isZero() ? null : d;
         } catch (DateTimeParseException e) {

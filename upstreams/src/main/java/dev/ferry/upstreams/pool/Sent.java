@@ -10,8 +10,14 @@ public sealed interface Sent {
      * {@code startedNanos}, {@code headersNanos} and {@code doneNanos} are System.nanoTime() values: request sent,
      * headers in, body in (equal to headersNanos when the body was not read).
      */
-    record Answered(HttpResponse<InputStream> response, int status, long startedNanos, long headersNanos,
-                    byte[] body, long doneNanos) implements Sent {
+    record Answered(
+            HttpResponse<InputStream> response,
+            int status,
+            long startedNanos,
+            long headersNanos,
+            byte[] body,
+            long doneNanos)
+            implements Sent {
         /** The same answer to a request that began at {@code nanos} (before the requests that led to this one). */
         public Answered startedAt(long nanos) {
             return new Answered(response, status, nanos, headersNanos, body, doneNanos);
@@ -19,7 +25,9 @@ public sealed interface Sent {
 
         /** How the read-ahead body arrived, or null when it was not read ahead. */
         public Transfer transfer() {
-            return body == null ? null : new Transfer(body.length, headersNanos - startedNanos, doneNanos - startedNanos);
+            return body == null
+                    ? null
+                    : new Transfer(body.length, headersNanos - startedNanos, doneNanos - startedNanos);
         }
     }
 

@@ -22,7 +22,8 @@ public record SpeedSettings(double factor, Duration minimum, Duration window, lo
             throw new IllegalArgumentException("slow factor must be at least 1");
         }
         if (minimum.isNegative() || window.isNegative() || window.isZero()) {
-            throw new IllegalArgumentException("slow minimum must not be negative and the slow window must be more than 0");
+            throw new IllegalArgumentException(
+                    "slow minimum must not be negative and the slow window must be more than 0");
         }
         if (smallBody < 0) {
             throw new IllegalArgumentException("small body size must not be negative");

@@ -8,8 +8,13 @@ import java.net.URI;
  * strategy, how to authenticate and how long to wait for it. Protocol clients (GOPROXY, sumdb, OCI) all
  * use this one shape, so health and breaker state hang off the same identity everywhere.
  */
-public record Upstream(URI base, String name, AfterFailure afterFailure, int weight,
-                       Credentials credentials, UpstreamTimeouts timeouts) {
+public record Upstream(
+        URI base,
+        String name,
+        AfterFailure afterFailure,
+        int weight,
+        Credentials credentials,
+        UpstreamTimeouts timeouts) {
 
     public Upstream {
         if (weight < 1) {

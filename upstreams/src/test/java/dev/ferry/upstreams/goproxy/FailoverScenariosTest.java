@@ -2,8 +2,8 @@ package dev.ferry.upstreams.goproxy;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.absent;
-import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
@@ -56,17 +56,24 @@ class FailoverScenariosTest {
     /** Over the default small-body size, so it is streamed (and continued with Range) rather than read ahead. */
     private static final byte[] BIG = new byte[160 * 1024];
     /** Generous for WireMock on a loaded machine; the black holes get their own short first-byte timeout. */
-    private static final UpstreamTimeouts QUICK = new UpstreamTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ofSeconds(2));
-    private static final UpstreamTimeouts HOLE = new UpstreamTimeouts(Duration.ofSeconds(2), Duration.ofMillis(300), Duration.ofSeconds(2));
+    private static final UpstreamTimeouts QUICK =
+            new UpstreamTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ofSeconds(2));
+
+    private static final UpstreamTimeouts HOLE =
+            new UpstreamTimeouts(Duration.ofSeconds(2), Duration.ofMillis(300), Duration.ofSeconds(2));
     private static final BodyHandler<byte[]> READ_ALL = (body, length, upstream) -> body.readAllBytes();
 
     static {
         new Random(7).nextBytes(BIG);
     }
 
-    private final WireMockServer a = new WireMockServer(wireMockConfig().bindAddress("127.0.0.1").dynamicPort()
+    private final WireMockServer a = new WireMockServer(wireMockConfig()
+            .bindAddress("127.0.0.1")
+            .dynamicPort()
             .useChunkedTransferEncoding(Options.ChunkedEncodingPolicy.NEVER));
-    private final WireMockServer b = new WireMockServer(wireMockConfig().bindAddress("127.0.0.1").dynamicPort()
+    private final WireMockServer b = new WireMockServer(wireMockConfig()
+            .bindAddress("127.0.0.1")
+            .dynamicPort()
             .useChunkedTransferEncoding(Options.ChunkedEncodingPolicy.NEVER));
     private final TestClock clock = new TestClock();
     private final List<String> transitions = new CopyOnWriteArrayList<>();
@@ -80,7 +87,8 @@ class FailoverScenariosTest {
     private final List<String> holes = new ArrayList<>();
 
     private PoolSettings settings = PoolSettings.defaults()
-            .withBreaker(new BreakerSettings(3, 0.5, Duration.ofSeconds(60), 6, Duration.ofSeconds(30), Duration.ofMinutes(5)))
+            .withBreaker(new BreakerSettings(
+                    3, 0.5, Duration.ofSeconds(60), 6, Duration.ofSeconds(30), Duration.ofMinutes(5)))
             .withRetry(RetryPolicy.none());
 
     @BeforeEach
@@ -100,14 +108,18 @@ class FailoverScenariosTest {
 
     private HttpGoProxyClient client(String list) {
         List<Upstream> ups = GoProxyList.parse(list).entries().stream()
-                .map(e -> e.upstream(holes.contains(e.base().toString()) ? HOLE : QUICK)).toList();
+                .map(e -> e.upstream(holes.contains(e.base().toString()) ? HOLE : QUICK))
+                .toList();
         HttpGoProxyClient c = new HttpGoProxyClient(ups, settings, events, clock);
         closeables.add(c);
         return c;
     }
 
     private static UpstreamPool.Member member(HttpGoProxyClient client, String name) {
-        return client.pool().members().stream().filter(m -> m.upstream().name().equals(name)).findFirst().orElseThrow();
+        return client.pool().members().stream()
+                .filter(m -> m.upstream().name().equals(name))
+                .findFirst()
+                .orElseThrow();
     }
 
     private static BreakerState state(HttpGoProxyClient client, String name) {
@@ -116,7 +128,11 @@ class FailoverScenariosTest {
 
     @Test
     void serviceUnavailableStormWithRetryAfterOpensAtOnceAndRecoversAfterTheCoolDown() {
-        a.stubFor(get(anyUrl()).willReturn(aResponse().withStatus(503).withHeader("Retry-After", "120").withBody("overloaded")));
+        a.stubFor(get(anyUrl())
+                .willReturn(aResponse()
+                        .withStatus(503)
+                        .withHeader("Retry-After", "120")
+                        .withBody("overloaded")));
         b.stubFor(get(urlEqualTo(URL)).willReturn(aResponse().withStatus(200).withBody(MOD)));
         HttpGoProxyClient client = client(a.baseUrl() + "|" + b.baseUrl());
         for (int i = 0; i < 5; i++) {
@@ -124,11 +140,16 @@ class FailoverScenariosTest {
         }
         a.verify(1, getRequestedFor(urlEqualTo(URL)));
         assertEquals(BreakerState.OPEN, state(client, a.baseUrl()));
-        assertEquals(clock.instant().plusSeconds(120), member(client, a.baseUrl()).breaker().openUntil(), "Retry-After honoured");
+        assertEquals(
+                clock.instant().plusSeconds(120),
+                member(client, a.baseUrl()).breaker().openUntil(),
+                "Retry-After honoured");
         assertEquals(List.of(a.baseUrl() + " open"), transitions);
 
         clock.advance(Duration.ofSeconds(119));
-        client.pool().probeDue(u -> { throw new AssertionError("probe before the cool-down ended"); });
+        client.pool().probeDue(u -> {
+            throw new AssertionError("probe before the cool-down ended");
+        });
 
         // Recovered; after the cool-down the active probe notices and requests go back to the first upstream.
         a.resetAll();
@@ -155,7 +176,9 @@ class FailoverScenariosTest {
             }
         };
         settings = settings.withProbeInterval(Duration.ofMillis(20));
-        List<Upstream> ups = GoProxyList.parse(a.baseUrl() + "|" + b.baseUrl()).entries().stream().map(e -> e.upstream(QUICK)).toList();
+        List<Upstream> ups = GoProxyList.parse(a.baseUrl() + "|" + b.baseUrl()).entries().stream()
+                .map(e -> e.upstream(QUICK))
+                .toList();
         HttpGoProxyClient client = new HttpGoProxyClient(ups, settings, watching, clock);
         closeables.add(client);
         client.startProbing();
@@ -177,23 +200,31 @@ class FailoverScenariosTest {
         b.stubFor(get(urlEqualTo(URL)).willReturn(aResponse().withStatus(200).withBody(MOD)));
         HttpGoProxyClient client = client(a.baseUrl() + "|" + b.baseUrl());
         assertEquals(b.baseUrl(), fetched(client.fetch(PATH, READ_ALL)).upstream());
-        assertEquals(clock.instant().plusSeconds(60), member(client, a.baseUrl()).breaker().openUntil());
+        assertEquals(
+                clock.instant().plusSeconds(60),
+                member(client, a.baseUrl()).breaker().openUntil());
 
         a.stubFor(get(urlEqualTo("/")).willReturn(aResponse().withStatus(503).withHeader("Retry-After", "200")));
         clock.advance(Duration.ofSeconds(60));
         client.probeDue();
         assertEquals(BreakerState.OPEN, state(client, a.baseUrl()));
-        assertEquals(clock.instant().plusSeconds(200), member(client, a.baseUrl()).breaker().openUntil(),
+        assertEquals(
+                clock.instant().plusSeconds(200),
+                member(client, a.baseUrl()).breaker().openUntil(),
                 "the probe's 503 said how long to wait");
 
         a.stubFor(get(urlEqualTo("/")).willReturn(aResponse().withStatus(500).withHeader("Retry-After", "200")));
         clock.advance(Duration.ofSeconds(200));
         client.probeDue();
         assertEquals(BreakerState.OPEN, state(client, a.baseUrl()));
-        assertEquals(clock.instant().plusSeconds(120), member(client, a.baseUrl()).breaker().openUntil(),
+        assertEquals(
+                clock.instant().plusSeconds(120),
+                member(client, a.baseUrl()).breaker().openUntil(),
                 "a 500 asks for nothing: the cool-down of 30 s doubles after each failed probe, as ever");
         a.verify(2, getRequestedFor(urlEqualTo("/")));
-        assertEquals(List.of("status_5xx"), List.copyOf(member(client, a.baseUrl()).status().failures().keySet()));
+        assertEquals(
+                List.of("status_5xx"),
+                List.copyOf(member(client, a.baseUrl()).status().failures().keySet()));
     }
 
     @Test
@@ -226,7 +257,12 @@ class FailoverScenariosTest {
         // The hole's own timeout is long; the hedge does not wait for it.
         settings = settings.withHedgeAfter(Duration.ofMillis(200));
         List<Upstream> ups = List.of(
-                new Upstream(URI.create(hole.url()), hole.url(), AfterFailure.MOVE_ON, 1, Credentials.NONE,
+                new Upstream(
+                        URI.create(hole.url()),
+                        hole.url(),
+                        AfterFailure.MOVE_ON,
+                        1,
+                        Credentials.NONE,
                         new UpstreamTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(3), Duration.ofSeconds(2))),
                 new Upstream(URI.create(b.baseUrl()), b.baseUrl(), AfterFailure.MOVE_ON, 1, Credentials.NONE, QUICK));
         HttpGoProxyClient client = new HttpGoProxyClient(ups, settings, events, clock);
@@ -243,7 +279,8 @@ class FailoverScenariosTest {
 
     @Test
     void aHedgedNotFoundDoesNotOvertakeTheEarlierUpstream() {
-        a.stubFor(get(urlEqualTo(URL)).willReturn(aResponse().withStatus(200).withBody(MOD).withFixedDelay(600)));
+        a.stubFor(get(urlEqualTo(URL))
+                .willReturn(aResponse().withStatus(200).withBody(MOD).withFixedDelay(600)));
         b.stubFor(get(urlEqualTo(URL)).willReturn(aResponse().withStatus(404)));
         settings = settings.withHedgeAfter(Duration.ofMillis(100));
         HttpGoProxyClient client = client(a.baseUrl() + "|" + b.baseUrl());
@@ -254,7 +291,8 @@ class FailoverScenariosTest {
 
     @Test
     void noHedgingPastAComma() {
-        a.stubFor(get(urlEqualTo(URL)).willReturn(aResponse().withStatus(200).withBody(MOD).withFixedDelay(500)));
+        a.stubFor(get(urlEqualTo(URL))
+                .willReturn(aResponse().withStatus(200).withBody(MOD).withFixedDelay(500)));
         b.stubFor(get(urlEqualTo(URL)).willReturn(aResponse().withStatus(200).withBody(MOD)));
         settings = settings.withHedgeAfter(Duration.ofMillis(50));
         HttpGoProxyClient client = client(a.baseUrl() + "," + b.baseUrl());
@@ -273,30 +311,43 @@ class FailoverScenariosTest {
         assertArrayEquals(BIG, got.value());
         assertEquals(ranged.url(), got.upstream());
         assertEquals(1, ranged.ranges().size());
-        assertTrue(ranged.ranges().getFirst().matches("bytes=[1-9]\\d*-"), ranged.ranges().toString());
+        assertTrue(
+                ranged.ranges().getFirst().matches("bytes=[1-9]\\d*-"),
+                ranged.ranges().toString());
         UpstreamStatus status = member(client, resetting.url()).status();
         assertEquals(1L, status.attempts());
-        assertTrue(status.failures().containsKey("reset") || status.failures().containsKey("truncated"), status.toString());
+        assertTrue(
+                status.failures().containsKey("reset") || status.failures().containsKey("truncated"),
+                status.toString());
     }
 
     @Test
     void truncatedBodyIsContinuedFromAnUpstreamWithoutRangeSupport() {
         byte[] firstPart = java.util.Arrays.copyOf(BIG, 1500);
-        a.stubFor(get(urlEqualTo(URL)).willReturn(aResponse().withStatus(200)
-                .withHeader("Content-Length", String.valueOf(BIG.length)).withBody(firstPart)));
+        a.stubFor(get(urlEqualTo(URL))
+                .willReturn(aResponse()
+                        .withStatus(200)
+                        .withHeader("Content-Length", String.valueOf(BIG.length))
+                        .withBody(firstPart)));
         // b ignores Range and sends everything: the client reads past the part it has.
         b.stubFor(get(urlEqualTo(URL)).willReturn(aResponse().withStatus(200).withBody(BIG)));
         HttpGoProxyClient client = client(a.baseUrl() + "|" + b.baseUrl());
         assertArrayEquals(BIG, fetched(client.fetch(PATH, READ_ALL)).value());
         // From what the client had: the 1,500 bytes sent, or fewer when the break reached it first (under load).
-        b.verify(1, getRequestedFor(urlEqualTo(URL)).withHeader("Range", matching("bytes=([1-9]\\d{0,2}|1[0-4]\\d\\d|1500)-")));
+        b.verify(
+                1,
+                getRequestedFor(urlEqualTo(URL))
+                        .withHeader("Range", matching("bytes=([1-9]\\d{0,2}|1[0-4]\\d\\d|1500)-")));
         assertEquals(1L, member(client, a.baseUrl()).status().failures().get("truncated"));
     }
 
     @Test
     void truncatedBodyWithNothingToContinueFromFailsAndTheHandlerNeverSeesAnEnd() {
-        a.stubFor(get(urlEqualTo(URL)).willReturn(aResponse().withStatus(200)
-                .withHeader("Content-Length", String.valueOf(BIG.length)).withBody(java.util.Arrays.copyOf(BIG, 1500))));
+        a.stubFor(get(urlEqualTo(URL))
+                .willReturn(aResponse()
+                        .withStatus(200)
+                        .withHeader("Content-Length", String.valueOf(BIG.length))
+                        .withBody(java.util.Arrays.copyOf(BIG, 1500))));
         HttpGoProxyClient client = client(a.baseUrl());
         FetchResult.Failed<byte[]> failed = failed(client.fetch(PATH, READ_ALL));
         assertTrue(failed.summary().contains("truncated"), failed.summary());
@@ -305,7 +356,8 @@ class FailoverScenariosTest {
     @Test
     void slowDripBelowTheFloorRateIsAbandonedAndContinuedElsewhere() throws Exception {
         // 40 KiB a second, far below the 100 KB/s floor; gaps of a second, well under the 2 s stall timeout.
-        a.stubFor(get(urlEqualTo(URL)).willReturn(aResponse().withStatus(200).withBody(BIG).withChunkedDribbleDelay(4, 4000)));
+        a.stubFor(get(urlEqualTo(URL))
+                .willReturn(aResponse().withStatus(200).withBody(BIG).withChunkedDribbleDelay(4, 4000)));
         RangeServer ranged = new RangeServer(BIG);
         closeables.add(ranged);
         // No hedging: the headers come after a second, and this test is about the body.
@@ -315,18 +367,28 @@ class FailoverScenariosTest {
         assertArrayEquals(BIG, fetched(client.fetch(PATH, READ_ALL)).value());
         long ms = Duration.ofNanos(System.nanoTime() - t0).toMillis();
         assertTrue(ms < 3000, "took " + ms + " ms");
-        assertEquals(1L, member(client, a.baseUrl()).status().failures().get("stall"), member(client, a.baseUrl()).status().toString());
+        assertEquals(
+                1L,
+                member(client, a.baseUrl()).status().failures().get("stall"),
+                member(client, a.baseUrl()).status().toString());
         assertEquals(1, ranged.ranges().size());
-        assertTrue(ranged.ranges().getFirst().startsWith("bytes="), ranged.ranges().toString());
+        assertTrue(
+                ranged.ranges().getFirst().startsWith("bytes="), ranged.ranges().toString());
     }
 
     @Test
     void flappingUpstreamOpensOnTheErrorRateWhileClientsKeepSucceeding() {
         String scenario = "flap";
-        a.stubFor(get(urlEqualTo(URL)).inScenario(scenario).whenScenarioStateIs(Scenario.STARTED)
-                .willReturn(aResponse().withStatus(502)).willSetStateTo("up"));
-        a.stubFor(get(urlEqualTo(URL)).inScenario(scenario).whenScenarioStateIs("up")
-                .willReturn(aResponse().withStatus(200).withBody(MOD)).willSetStateTo(Scenario.STARTED));
+        a.stubFor(get(urlEqualTo(URL))
+                .inScenario(scenario)
+                .whenScenarioStateIs(Scenario.STARTED)
+                .willReturn(aResponse().withStatus(502))
+                .willSetStateTo("up"));
+        a.stubFor(get(urlEqualTo(URL))
+                .inScenario(scenario)
+                .whenScenarioStateIs("up")
+                .willReturn(aResponse().withStatus(200).withBody(MOD))
+                .willSetStateTo(Scenario.STARTED));
         b.stubFor(get(urlEqualTo(URL)).willReturn(aResponse().withStatus(200).withBody(MOD)));
         HttpGoProxyClient client = client(a.baseUrl() + "|" + b.baseUrl());
         for (int i = 0; i < 10; i++) {
@@ -343,7 +405,8 @@ class FailoverScenariosTest {
         a.stubFor(get(anyUrl()).willReturn(aResponse().withStatus(500).withBody("boom")));
         int refused = b.port();
         b.stop();
-        settings = settings.withBreaker(new BreakerSettings(1, 0.5, Duration.ofSeconds(60), 6, Duration.ofSeconds(30), Duration.ofMinutes(5)));
+        settings = settings.withBreaker(
+                new BreakerSettings(1, 0.5, Duration.ofSeconds(60), 6, Duration.ofSeconds(30), Duration.ofMinutes(5)));
         HttpGoProxyClient client = client(a.baseUrl() + "|http://127.0.0.1:" + refused);
         FetchResult.Failed<byte[]> first = failed(client.fetch(PATH, READ_ALL));
         assertEquals(2, first.attempts().size());
@@ -353,7 +416,9 @@ class FailoverScenariosTest {
         long t0 = System.nanoTime();
         FetchResult.Failed<byte[]> second = failed(client.fetch(PATH, READ_ALL));
         assertTrue(Duration.ofNanos(System.nanoTime() - t0).toMillis() < 200);
-        assertTrue(second.attempts().stream().allMatch(x -> x.problem().startsWith("skipped: circuit open")), second.summary());
+        assertTrue(
+                second.attempts().stream().allMatch(x -> x.problem().startsWith("skipped: circuit open")),
+                second.summary());
         a.verify(1, anyRequestedFor(anyUrl()));
     }
 
@@ -376,7 +441,8 @@ class FailoverScenariosTest {
         b.stubFor(get(urlEqualTo(URL)).willReturn(aResponse().withStatus(404).withBody("no such module")));
         HttpGoProxyClient client = client(a.baseUrl() + "|" + b.baseUrl());
         assertInstanceOf(FetchResult.Failed.class, client.fetch(PATH, READ_ALL), "a failed, so b's 404 proves nothing");
-        FetchResult.NotFound<byte[]> nf = assertInstanceOf(FetchResult.NotFound.class, client.fetch("x.example/m/@v/list", READ_ALL));
+        FetchResult.NotFound<byte[]> nf =
+                assertInstanceOf(FetchResult.NotFound.class, client.fetch("x.example/m/@v/list", READ_ALL));
         assertEquals(404, nf.status());
     }
 
@@ -397,11 +463,17 @@ class FailoverScenariosTest {
 
     @Test
     void transientFailureIsRetriedAfterABackoffWithinTheBudget() {
-        a.stubFor(get(urlEqualTo(URL)).inScenario("blip").whenScenarioStateIs(Scenario.STARTED)
-                .willReturn(aResponse().withStatus(502)).willSetStateTo("ok"));
-        a.stubFor(get(urlEqualTo(URL)).inScenario("blip").whenScenarioStateIs("ok")
+        a.stubFor(get(urlEqualTo(URL))
+                .inScenario("blip")
+                .whenScenarioStateIs(Scenario.STARTED)
+                .willReturn(aResponse().withStatus(502))
+                .willSetStateTo("ok"));
+        a.stubFor(get(urlEqualTo(URL))
+                .inScenario("blip")
+                .whenScenarioStateIs("ok")
                 .willReturn(aResponse().withStatus(200).withBody(MOD)));
-        settings = settings.withRetry(new RetryPolicy(3, Duration.ofMillis(10), Duration.ofMillis(50), Duration.ofSeconds(5)));
+        settings = settings.withRetry(
+                new RetryPolicy(3, Duration.ofMillis(10), Duration.ofMillis(50), Duration.ofSeconds(5)));
         HttpGoProxyClient client = client(a.baseUrl() + "," + b.baseUrl());
         assertEquals(a.baseUrl(), fetched(client.fetch(PATH, READ_ALL)).upstream());
         a.verify(2, getRequestedFor(urlEqualTo(URL)));
@@ -413,8 +485,10 @@ class FailoverScenariosTest {
         RawUpstream hole = RawUpstream.blackHole();
         closeables.add(hole);
         holes.add(hole.url());
-        settings = settings.withRetry(new RetryPolicy(50, Duration.ofMillis(10), Duration.ofMillis(20), Duration.ofMillis(900)))
-                .withBreaker(new BreakerSettings(1000, 1.0, Duration.ofSeconds(60), 1000, Duration.ofSeconds(30), Duration.ofMinutes(5)));
+        settings = settings.withRetry(
+                        new RetryPolicy(50, Duration.ofMillis(10), Duration.ofMillis(20), Duration.ofMillis(900)))
+                .withBreaker(new BreakerSettings(
+                        1000, 1.0, Duration.ofSeconds(60), 1000, Duration.ofSeconds(30), Duration.ofMinutes(5)));
         HttpGoProxyClient client = client(hole.url());
         long t0 = System.nanoTime();
         assertInstanceOf(FetchResult.Failed.class, client.fetch(PATH, READ_ALL));
@@ -430,8 +504,8 @@ class FailoverScenariosTest {
         settings = settings.withStrategy(Strategy.WEIGHTED);
         List<Upstream> ups = List.of(
                 new Upstream(URI.create(a.baseUrl()), "a", AfterFailure.MOVE_ON, 3, Credentials.NONE, QUICK),
-                new Upstream(URI.create(b.baseUrl()), "b", AfterFailure.MOVE_ON, 1,
-                        new Credentials.Bearer("t0ken"), QUICK));
+                new Upstream(
+                        URI.create(b.baseUrl()), "b", AfterFailure.MOVE_ON, 1, new Credentials.Bearer("t0ken"), QUICK));
         HttpGoProxyClient client = new HttpGoProxyClient(ups, settings, events, clock);
         closeables.add(client);
         for (int i = 0; i < 8; i++) {

@@ -17,10 +17,12 @@ class GoProxyListTest {
     @Test
     void separatorsSayWhatMovesPastEachEntry() {
         GoProxyList list = GoProxyList.parse("https://a.example,https://b.example/go/|http://c.example:8080");
-        assertEquals(List.of(
-                new Entry(URI.create("https://a.example"), FallThrough.NOT_FOUND_ONLY),
-                new Entry(URI.create("https://b.example/go"), FallThrough.ANY_ERROR),
-                new Entry(URI.create("http://c.example:8080"), FallThrough.NOT_FOUND_ONLY)), list.entries());
+        assertEquals(
+                List.of(
+                        new Entry(URI.create("https://a.example"), FallThrough.NOT_FOUND_ONLY),
+                        new Entry(URI.create("https://b.example/go"), FallThrough.ANY_ERROR),
+                        new Entry(URI.create("http://c.example:8080"), FallThrough.NOT_FOUND_ONLY)),
+                list.entries());
         assertEquals("https://a.example,https://b.example/go|http://c.example:8080", list.toString());
     }
 
@@ -41,13 +43,33 @@ class GoProxyListTest {
 
     @Test
     void trailingSlashesAndSpacesAreNormalised() {
-        assertEquals("https://a.example/p,https://b.example", GoProxyList.parse(" https://a.example/p// , https://b.example/ ").toString());
+        assertEquals(
+                "https://a.example/p,https://b.example",
+                GoProxyList.parse(" https://a.example/p// , https://b.example/ ")
+                        .toString());
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", " ", "direct", "https://a,direct", "off,https://a", "https://a|off", "https://a,,https://b",
-            "https://a,", "|https://a", "ftp://a.example", "file:///tmp/proxy", "a.example", "https://a.example?x=1",
-            "https://a.example#frag", "https://user:pw@a.example", "https:///nohost", "http://a b"})
+    @ValueSource(
+            strings = {
+                "",
+                " ",
+                "direct",
+                "https://a,direct",
+                "off,https://a",
+                "https://a|off",
+                "https://a,,https://b",
+                "https://a,",
+                "|https://a",
+                "ftp://a.example",
+                "file:///tmp/proxy",
+                "a.example",
+                "https://a.example?x=1",
+                "https://a.example#frag",
+                "https://user:pw@a.example",
+                "https:///nohost",
+                "http://a b"
+            })
     void refusesWhatFerryCannotUse(String text) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GoProxyList.parse(text));
         assertTrue(e.getMessage().contains("GOPROXY"), e.getMessage());
@@ -55,7 +77,8 @@ class GoProxyListTest {
 
     @Test
     void directIsExplained() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GoProxyList.parse("https://a,direct"));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> GoProxyList.parse("https://a,direct"));
         assertTrue(e.getMessage().contains("version control"), e.getMessage());
     }
 }

@@ -34,11 +34,16 @@ class HttpGoProxyClientTest {
     private static final String URL = "/" + PATH;
     private static final byte[] MOD = "module github.com/BurntSushi/toml\n\ngo 1.16\n".getBytes(StandardCharsets.UTF_8);
     /** Short enough to keep the fault tests quick, long enough for a loaded 2-core CI machine. */
-    private static final UpstreamTimeouts SHORT = new UpstreamTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(5));
+    private static final UpstreamTimeouts SHORT =
+            new UpstreamTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(5));
 
-    private final WireMockServer a = new WireMockServer(wireMockConfig().bindAddress("127.0.0.1").dynamicPort()
+    private final WireMockServer a = new WireMockServer(wireMockConfig()
+            .bindAddress("127.0.0.1")
+            .dynamicPort()
             .useChunkedTransferEncoding(Options.ChunkedEncodingPolicy.NEVER));
-    private final WireMockServer b = new WireMockServer(wireMockConfig().bindAddress("127.0.0.1").dynamicPort()
+    private final WireMockServer b = new WireMockServer(wireMockConfig()
+            .bindAddress("127.0.0.1")
+            .dynamicPort()
             .useChunkedTransferEncoding(Options.ChunkedEncodingPolicy.NEVER));
     private final RecordingEvents events = new RecordingEvents();
 
@@ -75,7 +80,8 @@ class HttpGoProxyClientTest {
         a.verify(1, getRequestedFor(urlEqualTo(URL)).withHeader("User-Agent", equalTo(UpstreamHttp.USER_AGENT)));
         assertTrue(UpstreamHttp.USER_AGENT.startsWith("ferry/"));
         b.verify(0, getRequestedFor(urlEqualTo(URL)));
-        assertEquals(List.of("response " + a.baseUrl() + " 200", "bytes " + a.baseUrl() + " " + MOD.length), events.log);
+        assertEquals(
+                List.of("response " + a.baseUrl() + " 200", "bytes " + a.baseUrl() + " " + MOD.length), events.log);
     }
 
     @Test
@@ -93,8 +99,10 @@ class HttpGoProxyClientTest {
     @Test
     void everyoneMissingIsNotFoundWithTheLastReason() {
         a.stubFor(get(urlEqualTo(URL)).willReturn(aResponse().withStatus(404).withBody("a: no such module")));
-        b.stubFor(get(urlEqualTo(URL)).willReturn(aResponse().withStatus(410)
-                .withBody("not found: module github.com/BurntSushi/toml: \u0001\u0002" + "x".repeat(5000))));
+        b.stubFor(get(urlEqualTo(URL))
+                .willReturn(aResponse()
+                        .withStatus(410)
+                        .withBody("not found: module github.com/BurntSushi/toml: \u0001\u0002" + "x".repeat(5000))));
         FetchResult<byte[]> result = client('|').fetch(PATH, READ_ALL);
         FetchResult.NotFound<byte[]> notFound = assertInstanceOf(FetchResult.NotFound.class, result);
         assertEquals(410, notFound.status());
@@ -108,7 +116,8 @@ class HttpGoProxyClientTest {
         a.stubFor(get(urlEqualTo(URL)).willReturn(aResponse().withStatus(503).withBody("overloaded")));
         b.stubFor(get(urlEqualTo(URL)).willReturn(aResponse().withStatus(200).withBody(MOD)));
         FetchResult.Failed<byte[]> failed = failed(client(',').fetch(PATH, READ_ALL));
-        assertEquals(List.of(new FetchResult.Attempt(a.baseUrl(), "status_5xx: HTTP 503: overloaded")), failed.attempts());
+        assertEquals(
+                List.of(new FetchResult.Attempt(a.baseUrl(), "status_5xx: HTTP 503: overloaded")), failed.attempts());
         b.verify(0, getRequestedFor(urlEqualTo(URL)));
         assertTrue(events.log.contains("failure " + a.baseUrl() + " status_5xx"), events.log.toString());
     }
@@ -134,7 +143,8 @@ class HttpGoProxyClientTest {
     void otherClientErrorsAreFailures() {
         a.stubFor(get(urlEqualTo(URL)).willReturn(aResponse().withStatus(403).withBody("forbidden")));
         FetchResult.Failed<byte[]> failed = failed(client(',').fetch(PATH, READ_ALL));
-        assertEquals("status_4xx: HTTP 403: forbidden", failed.attempts().getFirst().problem());
+        assertEquals(
+                "status_4xx: HTTP 403: forbidden", failed.attempts().getFirst().problem());
         b.verify(0, getRequestedFor(urlEqualTo(URL)));
     }
 
@@ -153,7 +163,8 @@ class HttpGoProxyClientTest {
     @Test
     void malformedChunkIsATruncatedTransfer() {
         a.stubFor(get(urlEqualTo(URL)).willReturn(aResponse().withFault(Fault.MALFORMED_RESPONSE_CHUNK)));
-        UpstreamTimeouts timeouts = new UpstreamTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofSeconds(5));
+        UpstreamTimeouts timeouts =
+                new UpstreamTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofSeconds(5));
         HttpGoProxyClient client = new HttpGoProxyClient(GoProxyList.parse(a.baseUrl()), timeouts, events);
         FetchResult.Failed<byte[]> failed = failed(client.fetch(PATH, READ_ALL));
         String problem = failed.attempts().getFirst().problem();
@@ -162,8 +173,11 @@ class HttpGoProxyClientTest {
 
     @Test
     void bodyShorterThanDeclaredLengthIsTruncated() {
-        a.stubFor(get(urlEqualTo(URL)).willReturn(aResponse().withStatus(200)
-                .withHeader("Content-Length", String.valueOf(MOD.length * 2)).withBody(MOD)));
+        a.stubFor(get(urlEqualTo(URL))
+                .willReturn(aResponse()
+                        .withStatus(200)
+                        .withHeader("Content-Length", String.valueOf(MOD.length * 2))
+                        .withBody(MOD)));
         b.stubFor(get(urlEqualTo(URL)).willReturn(aResponse().withStatus(200).withBody(MOD)));
         assertArrayEquals(MOD, fetched(client('|').fetch(PATH, READ_ALL)).value());
         assertTrue(events.log.contains("failure " + a.baseUrl() + " truncated"), events.log.toString());
@@ -171,8 +185,10 @@ class HttpGoProxyClientTest {
 
     @Test
     void slowHeadersHitTheFirstByteTimeout() {
-        a.stubFor(get(urlEqualTo(URL)).willReturn(aResponse().withStatus(200).withBody(MOD).withFixedDelay(6000)));
-        UpstreamTimeouts timeouts = new UpstreamTimeouts(Duration.ofSeconds(2), Duration.ofMillis(500), Duration.ofSeconds(5));
+        a.stubFor(get(urlEqualTo(URL))
+                .willReturn(aResponse().withStatus(200).withBody(MOD).withFixedDelay(6000)));
+        UpstreamTimeouts timeouts =
+                new UpstreamTimeouts(Duration.ofSeconds(2), Duration.ofMillis(500), Duration.ofSeconds(5));
         HttpGoProxyClient client = new HttpGoProxyClient(GoProxyList.parse(a.baseUrl()), timeouts, events);
         long t0 = System.nanoTime();
         FetchResult.Failed<byte[]> failed = failed(client.fetch(PATH, READ_ALL));
@@ -185,10 +201,13 @@ class HttpGoProxyClientTest {
         byte[] big = new byte[64 * 1024];
         // Headers come with the first chunk after one interval, well within the first-byte timeout; the next
         // chunk comes one interval later, past the stall timeout.
-        a.stubFor(get(urlEqualTo(URL)).willReturn(aResponse().withStatus(200).withBody(big).withChunkedDribbleDelay(4, 4000)));
+        a.stubFor(get(urlEqualTo(URL))
+                .willReturn(aResponse().withStatus(200).withBody(big).withChunkedDribbleDelay(4, 4000)));
         b.stubFor(get(urlEqualTo(URL)).willReturn(aResponse().withStatus(200).withBody(MOD)));
-        UpstreamTimeouts timeouts = new UpstreamTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(3), Duration.ofMillis(300));
-        HttpGoProxyClient client = new HttpGoProxyClient(GoProxyList.parse(a.baseUrl() + "|" + b.baseUrl()), timeouts, events);
+        UpstreamTimeouts timeouts =
+                new UpstreamTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(3), Duration.ofMillis(300));
+        HttpGoProxyClient client =
+                new HttpGoProxyClient(GoProxyList.parse(a.baseUrl() + "|" + b.baseUrl()), timeouts, events);
         long t0 = System.nanoTime();
         assertArrayEquals(MOD, fetched(client.fetch(PATH, READ_ALL)).value());
         assertTrue(Duration.ofNanos(System.nanoTime() - t0).toMillis() < 3500);
@@ -199,8 +218,10 @@ class HttpGoProxyClientTest {
     void slowButSteadyBodyOutlivesTheFirstByteTimeout() {
         byte[] big = new byte[20 * 1024];
         // Gaps of 500 ms, well under the stall timeout; the whole body takes longer than the first-byte timeout.
-        a.stubFor(get(urlEqualTo(URL)).willReturn(aResponse().withStatus(200).withBody(big).withChunkedDribbleDelay(8, 4000)));
-        UpstreamTimeouts timeouts = new UpstreamTimeouts(Duration.ofSeconds(2), Duration.ofMillis(1500), Duration.ofMillis(1500));
+        a.stubFor(get(urlEqualTo(URL))
+                .willReturn(aResponse().withStatus(200).withBody(big).withChunkedDribbleDelay(8, 4000)));
+        UpstreamTimeouts timeouts =
+                new UpstreamTimeouts(Duration.ofSeconds(2), Duration.ofMillis(1500), Duration.ofMillis(1500));
         HttpGoProxyClient client = new HttpGoProxyClient(GoProxyList.parse(a.baseUrl()), timeouts, events);
         assertArrayEquals(big, fetched(client.fetch(PATH, READ_ALL)).value());
     }
@@ -208,7 +229,8 @@ class HttpGoProxyClientTest {
     @Test
     void slowHandlerIsNotAStall() {
         a.stubFor(get(urlEqualTo(URL)).willReturn(aResponse().withStatus(200).withBody(MOD)));
-        UpstreamTimeouts timeouts = new UpstreamTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ofMillis(300));
+        UpstreamTimeouts timeouts =
+                new UpstreamTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ofMillis(300));
         HttpGoProxyClient client = new HttpGoProxyClient(GoProxyList.parse(a.baseUrl()), timeouts, events);
         FetchResult<byte[]> result = client.fetch(PATH, (body, length, upstream) -> {
             byte[] first = body.readNBytes(3);
@@ -241,7 +263,9 @@ class HttpGoProxyClientTest {
         assertTrue(events.log.contains("failure " + a.baseUrl() + " rejected"), events.log.toString());
 
         FetchResult.Failed<byte[]> failed = failed(client(',').fetch(PATH, checking));
-        assertEquals(List.of(new FetchResult.Attempt(a.baseUrl(), "rejected: go.mod names another module")), failed.attempts());
+        assertEquals(
+                List.of(new FetchResult.Attempt(a.baseUrl(), "rejected: go.mod names another module")),
+                failed.attempts());
         a.verify(2, getRequestedFor(urlEqualTo(URL)));
         b.verify(1, getRequestedFor(urlEqualTo(URL)));
     }
@@ -252,7 +276,8 @@ class HttpGoProxyClientTest {
         FetchResult.Failed<byte[]> failed = failed(client(',').fetch(PATH, (body, length, upstream) -> {
             throw new java.io.IOException("disk full");
         }));
-        assertEquals("handler: IOException: disk full", failed.attempts().getFirst().problem());
+        assertEquals(
+                "handler: IOException: disk full", failed.attempts().getFirst().problem());
     }
 
     @Test
@@ -260,7 +285,8 @@ class HttpGoProxyClientTest {
         int port = a.port();
         a.stop();
         b.stubFor(get(urlEqualTo(URL)).willReturn(aResponse().withStatus(200).withBody(MOD)));
-        HttpGoProxyClient client = new HttpGoProxyClient(GoProxyList.parse("http://127.0.0.1:" + port + "|" + b.baseUrl()), SHORT, events);
+        HttpGoProxyClient client =
+                new HttpGoProxyClient(GoProxyList.parse("http://127.0.0.1:" + port + "|" + b.baseUrl()), SHORT, events);
         assertEquals(b.baseUrl(), fetched(client.fetch(PATH, READ_ALL)).upstream());
         assertTrue(events.log.contains("failure http://127.0.0.1:" + port + " connect"), events.log.toString());
     }
@@ -273,11 +299,14 @@ class HttpGoProxyClientTest {
 
     @Test
     void undeclaredLengthIsMinusOne() {
-        WireMockServer chunked = new WireMockServer(wireMockConfig().bindAddress("127.0.0.1").dynamicPort()
+        WireMockServer chunked = new WireMockServer(wireMockConfig()
+                .bindAddress("127.0.0.1")
+                .dynamicPort()
                 .useChunkedTransferEncoding(Options.ChunkedEncodingPolicy.ALWAYS));
         chunked.start();
         try {
-            chunked.stubFor(get(urlEqualTo(URL)).willReturn(aResponse().withStatus(200).withBody(MOD)));
+            chunked.stubFor(
+                    get(urlEqualTo(URL)).willReturn(aResponse().withStatus(200).withBody(MOD)));
             long[] seen = {0};
             FetchResult<byte[]> result = new HttpGoProxyClient(GoProxyList.parse(chunked.baseUrl()), SHORT, events)
                     .fetch(PATH, (body, length, upstream) -> {

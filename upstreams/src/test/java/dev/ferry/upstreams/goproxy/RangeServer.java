@@ -40,7 +40,8 @@ final class RangeServer implements AutoCloseable {
             int from = 0;
             if (range != null && range.matches("bytes=\\d+-")) {
                 from = Integer.parseInt(range.substring(6, range.length() - 1));
-                ex.getResponseHeaders().add("Content-Range", "bytes " + from + "-" + (body.length - 1) + "/" + body.length);
+                ex.getResponseHeaders()
+                        .add("Content-Range", "bytes " + from + "-" + (body.length - 1) + "/" + body.length);
                 ex.sendResponseHeaders(206, body.length - from);
             } else {
                 ex.sendResponseHeaders(200, body.length);

@@ -16,7 +16,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * and a server that sends headers and part of a body and then resets the connection (RST, not FIN).
  */
 final class RawUpstream implements AutoCloseable {
-    enum Mode { BLACK_HOLE, RESET_MID_BODY }
+    enum Mode {
+        BLACK_HOLE,
+        RESET_MID_BODY
+    }
 
     private final ServerSocket server;
     private final Mode mode;
@@ -70,8 +73,9 @@ final class RawUpstream implements AutoCloseable {
                 matched = (c == "\r\n\r\n".charAt(matched)) ? matched + 1 : (c == '\r' ? 1 : 0);
             }
             OutputStream out = s.getOutputStream();
-            out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + body.length + "\r\nContent-Type: application/zip\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
+            out.write(
+                    ("HTTP/1.1 200 OK\r\nContent-Length: " + body.length + "\r\nContent-Type: application/zip\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
             out.write(body, 0, sendBeforeReset);
             out.flush();
             s.setSoLinger(true, 0);

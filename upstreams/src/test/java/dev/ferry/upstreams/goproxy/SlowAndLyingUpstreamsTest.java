@@ -59,7 +59,8 @@ class SlowAndLyingUpstreamsTest {
     private static final String URL = "/" + PATH;
     private static final byte[] SMALL = new byte[2000];
     private static final byte[] BIG = new byte[400 * 1024];
-    private static final UpstreamTimeouts QUICK = new UpstreamTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(5));
+    private static final UpstreamTimeouts QUICK =
+            new UpstreamTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(5));
     private static final BodyHandler<byte[]> READ_ALL = (body, length, upstream) -> body.readAllBytes();
 
     static {
@@ -72,13 +73,16 @@ class SlowAndLyingUpstreamsTest {
     private final TestClock clock = new TestClock();
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private PoolSettings settings = PoolSettings.defaults()
-            .withBreaker(new BreakerSettings(3, 0.5, Duration.ofSeconds(60), 6, Duration.ofSeconds(30), Duration.ofMinutes(5)))
+            .withBreaker(new BreakerSettings(
+                    3, 0.5, Duration.ofSeconds(60), 6, Duration.ofSeconds(30), Duration.ofMinutes(5)))
             .withRetry(RetryPolicy.none())
             .withSpeed(new SpeedSettings(4, Duration.ofMillis(100), Duration.ofMillis(300), 64 * 1024))
             .withHedgeAfter(Duration.ofMillis(400));
 
     private static WireMockServer server() {
-        return new WireMockServer(wireMockConfig().bindAddress("127.0.0.1").dynamicPort()
+        return new WireMockServer(wireMockConfig()
+                .bindAddress("127.0.0.1")
+                .dynamicPort()
                 .useChunkedTransferEncoding(Options.ChunkedEncodingPolicy.NEVER));
     }
 
@@ -114,7 +118,8 @@ class SlowAndLyingUpstreamsTest {
     @Test
     void aSmallBodyThatTricklesIsHedgedAsAWholeAndCountsAsSlow() {
         // Headers at once, then 2,000 bytes over three seconds: only a hedge on the whole body helps.
-        a.stubFor(get(urlEqualTo(URL)).willReturn(aResponse().withStatus(200).withBody(SMALL).withChunkedDribbleDelay(20, 3000)));
+        a.stubFor(get(urlEqualTo(URL))
+                .willReturn(aResponse().withStatus(200).withBody(SMALL).withChunkedDribbleDelay(20, 3000)));
         b.stubFor(get(urlEqualTo(URL)).willReturn(aResponse().withStatus(200).withBody(SMALL)));
         HttpGoProxyClient client = client(up(a.baseUrl(), "a", 1), up(b.baseUrl(), "b", 1));
 
@@ -135,7 +140,10 @@ class SlowAndLyingUpstreamsTest {
         }
         int asked = a.findAll(getRequestedFor(urlEqualTo(URL))).size();
         assertTrue(asked <= 5, "a asked " + asked + " times");
-        assertEquals((long) asked, member(client, "a").status().failures().get("slow"), "every request to a counted as slow");
+        assertEquals(
+                (long) asked,
+                member(client, "a").status().failures().get("slow"),
+                "every request to a counted as slow");
         b.verify(5, getRequestedFor(urlEqualTo(URL)));
     }
 
@@ -144,13 +152,15 @@ class SlowAndLyingUpstreamsTest {
         // No hedging: a's answers complete, each a second late, against b's few milliseconds (a second, so that a
         // loaded machine's slower b, up to 250 ms, still makes a slow by the factor of 4).
         settings = settings.withHedgeAfter(Duration.ZERO);
-        a.stubFor(get(urlPathMatching("/slow/.*")).willReturn(aResponse().withStatus(200).withBody(SMALL).withFixedDelay(1000)));
+        a.stubFor(get(urlPathMatching("/slow/.*"))
+                .willReturn(aResponse().withStatus(200).withBody(SMALL).withFixedDelay(1000)));
         a.stubFor(get(urlPathMatching("/known/.*")).willReturn(aResponse().withStatus(404)));
         b.stubFor(get(anyUrl()).willReturn(aResponse().withStatus(200).withBody(SMALL)));
         HttpGoProxyClient client = client(up(a.baseUrl(), "a", 1), up(b.baseUrl(), "b", 1));
         // b becomes known as fast (a says 404 for these, so b answers).
         for (int i = 0; i < 3; i++) {
-            assertEquals("b", assertFetched(client.fetch("known/" + i, READ_ALL)).upstream());
+            assertEquals(
+                    "b", assertFetched(client.fetch("known/" + i, READ_ALL)).upstream());
         }
         for (int i = 0; i < 3; i++) {
             FetchResult.Fetched<byte[]> got = assertFetched(client.fetch("slow/" + i, READ_ALL));
@@ -166,10 +176,12 @@ class SlowAndLyingUpstreamsTest {
     @Test
     void aHalfOpenProbeMustMeetTheSpeedBarNotMerelyAnswer() {
         settings = settings.withHedgeAfter(Duration.ZERO);
-        a.stubFor(get(urlPathMatching("/slow/.*")).willReturn(aResponse().withStatus(200).withBody(SMALL).withFixedDelay(300)));
+        a.stubFor(get(urlPathMatching("/slow/.*"))
+                .willReturn(aResponse().withStatus(200).withBody(SMALL).withFixedDelay(300)));
         a.stubFor(get(urlPathMatching("/known/.*")).willReturn(aResponse().withStatus(404)));
         // The probe's GET / answers 404 at once and then trickles its body: alive, but as slow as ever.
-        a.stubFor(get(urlEqualTo("/")).willReturn(aResponse().withStatus(404).withBody(SMALL).withChunkedDribbleDelay(10, 600)));
+        a.stubFor(get(urlEqualTo("/"))
+                .willReturn(aResponse().withStatus(404).withBody(SMALL).withChunkedDribbleDelay(10, 600)));
         b.stubFor(get(anyUrl()).willReturn(aResponse().withStatus(200).withBody(SMALL)));
         HttpGoProxyClient client = client(up(a.baseUrl(), "a", 1), up(b.baseUrl(), "b", 1));
         for (int i = 0; i < 3; i++) {
@@ -200,13 +212,15 @@ class SlowAndLyingUpstreamsTest {
         closeables.add(fast);
         // 400 KiB over ten seconds (40 KiB/s): far above ferry's absolute floor (turned off here anyway), far
         // below what the fast upstream manages.
-        a.stubFor(get(urlEqualTo(URL)).willReturn(aResponse().withStatus(200).withBody(BIG).withChunkedDribbleDelay(50, 10_000)));
+        a.stubFor(get(urlEqualTo(URL))
+                .willReturn(aResponse().withStatus(200).withBody(BIG).withChunkedDribbleDelay(50, 10_000)));
         a.stubFor(get(urlPathMatching("/known/.*")).willReturn(aResponse().withStatus(404)));
         settings = settings.withStallFloor(0, Duration.ofSeconds(10));
         HttpGoProxyClient client = client(up(a.baseUrl(), "a", 1), up(fast.url(), "fast", 1));
         // The fast upstream's rate becomes known.
         for (int i = 0; i < 2; i++) {
-            assertEquals("fast", assertFetched(client.fetch("known/" + i, READ_ALL)).upstream());
+            assertEquals(
+                    "fast", assertFetched(client.fetch("known/" + i, READ_ALL)).upstream());
         }
         assertNotNull(member(client, "fast").status().speed().bytesPerSecond());
 
@@ -229,8 +243,10 @@ class SlowAndLyingUpstreamsTest {
         closeables.add(fast);
         // The middle upstream would serve the rest correctly, but only after four seconds: before the fix the
         // continuation waited for it (a black hole cost its whole first-byte timeout the same way).
-        b.stubFor(get(urlEqualTo(URL)).willReturn(aResponse().withStatus(200).withBody(BIG).withFixedDelay(4000)));
-        HttpGoProxyClient client = client(up(breaks.url(), "breaks", 1), up(b.baseUrl(), "late", 1), up(fast.url(), "fast", 1));
+        b.stubFor(get(urlEqualTo(URL))
+                .willReturn(aResponse().withStatus(200).withBody(BIG).withFixedDelay(4000)));
+        HttpGoProxyClient client =
+                client(up(breaks.url(), "breaks", 1), up(b.baseUrl(), "late", 1), up(fast.url(), "fast", 1));
 
         FetchResult.Fetched<byte[]> got = assertFetched(client.fetch(PATH, READ_ALL));
 
@@ -239,18 +255,24 @@ class SlowAndLyingUpstreamsTest {
         b.verify(1, getRequestedFor(urlEqualTo(URL)));
         // Bytes in flight when the connection was reset are lost, so the continuation starts at or before the half.
         assertEquals(1, fast.ranges().size(), fast.ranges().toString());
-        assertTrue(fast.ranges().getFirst().matches("bytes=[1-9]\\d*-"), fast.ranges().toString());
-        assertNotNull(member(client, "fast").status().speed().bytesPerSecond(),
+        assertTrue(
+                fast.ranges().getFirst().matches("bytes=[1-9]\\d*-"),
+                fast.ranges().toString());
+        assertNotNull(
+                member(client, "fast").status().speed().bytesPerSecond(),
                 "the rate of the continued part counts for the upstream that sent it");
         UpstreamStatus broke = member(client, "breaks").status();
-        assertEquals(1L, broke.failures().getOrDefault("reset", 0L) + broke.failures().getOrDefault("truncated", 0L),
+        assertEquals(
+                1L,
+                broke.failures().getOrDefault("reset", 0L) + broke.failures().getOrDefault("truncated", 0L),
                 broke.toString());
     }
 
     @Test
     void withNothingFasterToCompareWithASlowUpstreamIsNotPenalised() {
         settings = settings.withHedgeAfter(Duration.ZERO);
-        a.stubFor(get(urlEqualTo(URL)).willReturn(aResponse().withStatus(200).withBody(SMALL).withFixedDelay(300)));
+        a.stubFor(get(urlEqualTo(URL))
+                .willReturn(aResponse().withStatus(200).withBody(SMALL).withFixedDelay(300)));
         HttpGoProxyClient client = client(up(a.baseUrl(), "a", 1));
         for (int i = 0; i < 4; i++) {
             assertEquals("a", assertFetched(client.fetch(PATH, READ_ALL)).upstream());
@@ -263,20 +285,26 @@ class SlowAndLyingUpstreamsTest {
     void aChecksumMismatchQuarantinesAtOnceUntilReleased() {
         byte[] tampered = Arrays.copyOf(SMALL, SMALL.length);
         tampered[100] ^= 1;
-        a.stubFor(get(urlPathMatching("/.*\\.zip")).willReturn(aResponse().withStatus(200).withBody(tampered)));
-        a.stubFor(get(urlPathMatching("/.*\\.mod")).willReturn(aResponse().withStatus(200).withBody("module m\n")));
+        a.stubFor(get(urlPathMatching("/.*\\.zip"))
+                .willReturn(aResponse().withStatus(200).withBody(tampered)));
+        a.stubFor(get(urlPathMatching("/.*\\.mod"))
+                .willReturn(aResponse().withStatus(200).withBody("module m\n")));
         b.stubFor(get(anyUrl()).willReturn(aResponse().withStatus(200).withBody(SMALL)));
         BodyHandler<byte[]> checked = (body, length, upstream) -> {
             byte[] bytes = body.readAllBytes();
             if (!Arrays.equals(bytes, SMALL)) {
-                throw new ContentMismatch("example.com/m@v1.0.0.zip", "example.com/m@v1.0.0.zip from " + upstream
-                        + ": checksum mismatch");
+                throw new ContentMismatch(
+                        "example.com/m@v1.0.0.zip",
+                        "example.com/m@v1.0.0.zip from " + upstream + ": checksum mismatch");
             }
             return bytes;
         };
         HttpGoProxyClient client = client(up(a.baseUrl(), "a", 1), up(b.baseUrl(), "b", 1));
         // Correct small files do not make it look honest for long: the first mismatch is enough.
-        assertEquals("a", assertFetched(client.fetch("example.com/m/@v/v1.0.0.mod", READ_ALL)).upstream());
+        assertEquals(
+                "a",
+                assertFetched(client.fetch("example.com/m/@v/v1.0.0.mod", READ_ALL))
+                        .upstream());
 
         assertEquals("b", assertFetched(client.fetch(PATH, checked)).upstream());
 
@@ -285,7 +313,8 @@ class SlowAndLyingUpstreamsTest {
         assertEquals(BreakerState.OPEN, status.breaker());
         assertNotNull(status.quarantine());
         assertEquals("example.com/m@v1.0.0.zip", status.quarantine().subject());
-        assertEquals(clock.instant().plus(settings.quarantine()), status.quarantine().until());
+        assertEquals(
+                clock.instant().plus(settings.quarantine()), status.quarantine().until());
         assertEquals(1L, status.failures().get("mismatch"));
         assertEquals(1L, status.quarantines());
         // No probe while quarantined, however long past the breaker's cool-down.
@@ -294,14 +323,16 @@ class SlowAndLyingUpstreamsTest {
             throw new AssertionError("probed a quarantined upstream");
         });
         for (int i = 0; i < 3; i++) {
-            FetchResult.Fetched<byte[]> got = assertFetched(client.fetch("example.com/m/@v/v1.0." + i + ".zip", checked));
+            FetchResult.Fetched<byte[]> got =
+                    assertFetched(client.fetch("example.com/m/@v/v1.0." + i + ".zip", checked));
             assertEquals("b", got.upstream());
         }
         a.verify(1, getRequestedFor(urlPathMatching("/.*\\.zip")));
         assertTrue(liar.skippedBecause().contains("quarantined"), liar.skippedBecause());
 
         // An admin checked the mirror and releases it: requests go to it again at once.
-        a.stubFor(get(urlPathMatching("/.*\\.zip")).willReturn(aResponse().withStatus(200).withBody(SMALL)));
+        a.stubFor(get(urlPathMatching("/.*\\.zip"))
+                .willReturn(aResponse().withStatus(200).withBody(SMALL)));
         String lifted = liar.release("admin");
         assertTrue(lifted.contains("example.com/m@v1.0.0.zip"), lifted);
         assertEquals(BreakerState.CLOSED, liar.breaker().state());
@@ -314,7 +345,8 @@ class SlowAndLyingUpstreamsTest {
         byte[] tampered = Arrays.copyOf(SMALL, SMALL.length);
         tampered[100] ^= 1;
         a.stubFor(get(urlEqualTo(URL)).willReturn(aResponse().withStatus(200).withBody(tampered)));
-        a.stubFor(get(urlPathMatching("/other/.*")).willReturn(aResponse().withStatus(200).withBody(SMALL)));
+        a.stubFor(get(urlPathMatching("/other/.*"))
+                .willReturn(aResponse().withStatus(200).withBody(SMALL)));
         BodyHandler<byte[]> checked = (body, length, upstream) -> {
             byte[] bytes = body.readAllBytes();
             if (!Arrays.equals(bytes, SMALL)) {
@@ -362,9 +394,12 @@ class SlowAndLyingUpstreamsTest {
     @Test
     void weightedStrategyShiftsTrafficAwayFromASlowMemberAndBackAfterItRecovers() {
         // No hedging and a breaker that does not open: this is about the weights alone.
-        settings = settings.withStrategy(Strategy.WEIGHTED).withHedgeAfter(Duration.ZERO)
-                .withBreaker(new BreakerSettings(1000, 1.0, Duration.ofSeconds(60), 1000, Duration.ofSeconds(30), Duration.ofMinutes(5)));
-        a.stubFor(get(anyUrl()).willReturn(aResponse().withStatus(200).withBody(SMALL).withFixedDelay(300)));
+        settings = settings.withStrategy(Strategy.WEIGHTED)
+                .withHedgeAfter(Duration.ZERO)
+                .withBreaker(new BreakerSettings(
+                        1000, 1.0, Duration.ofSeconds(60), 1000, Duration.ofSeconds(30), Duration.ofMinutes(5)));
+        a.stubFor(get(anyUrl())
+                .willReturn(aResponse().withStatus(200).withBody(SMALL).withFixedDelay(300)));
         b.stubFor(get(anyUrl()).willReturn(aResponse().withStatus(200).withBody(SMALL)));
         HttpGoProxyClient client = client(up(a.baseUrl(), "a", 1), up(b.baseUrl(), "b", 1));
         for (int i = 0; i < 40; i++) {
@@ -373,7 +408,9 @@ class SlowAndLyingUpstreamsTest {
         int slowShare = a.findAll(anyRequestedFor(anyUrl())).size();
         // Equal weights would give it 20; its first answer (before b was known) was not yet judged slow.
         assertTrue(slowShare <= 10, "the slow member got " + slowShare + " of 40 requests");
-        assertTrue(member(client, "a").status().speed().effectiveWeight() < 0.2, member(client, "a").status().toString());
+        assertTrue(
+                member(client, "a").status().speed().effectiveWeight() < 0.2,
+                member(client, "a").status().toString());
 
         // It recovers. Its old measurements decay on the pool's clock, it is asked again, and it measures well.
         a.resetAll();
@@ -383,7 +420,8 @@ class SlowAndLyingUpstreamsTest {
             assertArrayEquals(SMALL, assertFetched(client.fetch(PATH, READ_ALL)).value());
         }
         int recovered = a.findAll(anyRequestedFor(anyUrl())).size();
-        assertTrue(recovered - slowShare >= 14, "the recovered member got " + (recovered - slowShare) + " of 40 requests");
+        assertTrue(
+                recovered - slowShare >= 14, "the recovered member got " + (recovered - slowShare) + " of 40 requests");
     }
 
     private static FetchResult.Fetched<byte[]> assertFetched(FetchResult<byte[]> r) {

@@ -1,7 +1,7 @@
 package dev.ferry.upstreams.oci;
 
-import static com.github.tomakehurst.wiremock.client.WireMock.absent;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.absent;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
@@ -17,7 +17,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.core.Options;
-import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import dev.ferry.protocols.oci.Digest;
 import dev.ferry.protocols.oci.Manifest;
 import dev.ferry.protocols.oci.MediaTypes;
@@ -56,12 +55,15 @@ import org.junit.jupiter.api.Test;
 class HttpRegistryClientTest {
     private static final RepositoryName REPO = RepositoryName.parse("library/tiny");
     private static final String MANIFEST_URL = "/v2/library/tiny/manifests/1.0";
-    private static final byte[] MANIFEST = "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\"}"
-            .getBytes(StandardCharsets.UTF_8);
+    private static final byte[] MANIFEST =
+            "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\"}"
+                    .getBytes(StandardCharsets.UTF_8);
     private static final String SCOPE = "repository:library/tiny:pull";
-    private static final UpstreamTimeouts SHORT = new UpstreamTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(5));
+    private static final UpstreamTimeouts SHORT =
+            new UpstreamTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(5));
     private static final PoolSettings ONE_WALK = PoolSettings.defaults().withRetry(RetryPolicy.none());
-    private static final RegistryClient.ManifestHandler<byte[]> READ_MANIFEST = (body, head, endpoint) -> body.readAllBytes();
+    private static final RegistryClient.ManifestHandler<byte[]> READ_MANIFEST =
+            (body, head, endpoint) -> body.readAllBytes();
     private static final BodyHandler<byte[]> READ_ALL = (body, length, upstream) -> body.readAllBytes();
 
     private final WireMockServer a = server();
@@ -71,7 +73,9 @@ class HttpRegistryClientTest {
     private final List<HttpRegistryClient> clients = new ArrayList<>();
 
     private static WireMockServer server() {
-        return new WireMockServer(wireMockConfig().bindAddress("127.0.0.1").dynamicPort()
+        return new WireMockServer(wireMockConfig()
+                .bindAddress("127.0.0.1")
+                .dynamicPort()
                 .useChunkedTransferEncoding(Options.ChunkedEncodingPolicy.NEVER));
     }
 
@@ -91,7 +95,8 @@ class HttpRegistryClientTest {
     }
 
     private HttpRegistryClient client(Upstream... endpoints) {
-        HttpRegistryClient c = new HttpRegistryClient("test.io", List.of(endpoints), ONE_WALK, UpstreamEvents.NONE, clock);
+        HttpRegistryClient c =
+                new HttpRegistryClient("test.io", List.of(endpoints), ONE_WALK, UpstreamEvents.NONE, clock);
         clients.add(c);
         return c;
     }
@@ -111,22 +116,33 @@ class HttpRegistryClientTest {
 
     /** The registry answers the manifest with {@code token}, and a Bearer challenge to anything else. */
     private void registryWantsToken(WireMockServer s, String token) {
-        s.stubFor(get(urlEqualTo(MANIFEST_URL)).atPriority(5)
-                .willReturn(aResponse().withStatus(401).withHeader("WWW-Authenticate", bearerChallenge())
+        s.stubFor(get(urlEqualTo(MANIFEST_URL))
+                .atPriority(5)
+                .willReturn(aResponse()
+                        .withStatus(401)
+                        .withHeader("WWW-Authenticate", bearerChallenge())
                         .withBody("{\"errors\":[{\"code\":\"UNAUTHORIZED\"}]}")));
-        s.stubFor(get(urlEqualTo(MANIFEST_URL)).atPriority(1).withHeader("Authorization", equalTo("Bearer " + token))
-                .willReturn(aResponse().withStatus(200).withHeader("Content-Type", MediaTypes.OCI_MANIFEST).withBody(MANIFEST)));
+        s.stubFor(get(urlEqualTo(MANIFEST_URL))
+                .atPriority(1)
+                .withHeader("Authorization", equalTo("Bearer " + token))
+                .willReturn(aResponse()
+                        .withStatus(200)
+                        .withHeader("Content-Type", MediaTypes.OCI_MANIFEST)
+                        .withBody(MANIFEST)));
     }
 
     private void realmGives(String token, int expiresIn) {
-        auth.stubFor(get(urlPathEqualTo("/token")).willReturn(aResponse().withStatus(200)
-                .withHeader("Content-Type", "application/json")
-                .withBody("{\"token\":\"" + token + "\",\"expires_in\":" + expiresIn + "}")));
+        auth.stubFor(get(urlPathEqualTo("/token"))
+                .willReturn(aResponse()
+                        .withStatus(200)
+                        .withHeader("Content-Type", "application/json")
+                        .withBody("{\"token\":\"" + token + "\",\"expires_in\":" + expiresIn + "}")));
     }
 
     private static byte[] fetched(FetchResult<byte[]> r) {
         return assertInstanceOf(FetchResult.Fetched.class, r, r.toString()) instanceof FetchResult.Fetched<?> f
-                ? (byte[]) f.value() : null;
+                ? (byte[]) f.value()
+                : null;
     }
 
     @Test
@@ -136,26 +152,39 @@ class HttpRegistryClientTest {
 
         assertArrayEquals(MANIFEST, fetched(client(endpoint(a)).manifest(REPO, Reference.parse("1.0"), READ_MANIFEST)));
 
-        auth.verify(1, getRequestedFor(urlEqualTo("/token?service=test-registry&scope=repository%3Alibrary%2Ftiny%3Apull"))
-                .withHeader("Authorization", absent()));
+        auth.verify(
+                1,
+                getRequestedFor(urlEqualTo("/token?service=test-registry&scope=repository%3Alibrary%2Ftiny%3Apull"))
+                        .withHeader("Authorization", absent()));
         a.verify(1, getRequestedFor(urlEqualTo(MANIFEST_URL)).withHeader("Authorization", absent()));
-        a.verify(1, getRequestedFor(urlEqualTo(MANIFEST_URL)).withHeader("Authorization", equalTo("Bearer anon-token")));
+        a.verify(
+                1, getRequestedFor(urlEqualTo(MANIFEST_URL)).withHeader("Authorization", equalTo("Bearer anon-token")));
     }
 
     @Test
     void credentialedTokenFlowSendsBasicCredentialsToTheRealmOnly() {
         registryWantsToken(a, "user-token");
         // The challenge names no scope here: ferry builds the pull scope itself.
-        a.stubFor(get(urlEqualTo(MANIFEST_URL)).atPriority(5).willReturn(aResponse().withStatus(401)
-                .withHeader("WWW-Authenticate", "Bearer realm=\"" + auth.baseUrl() + "/token\",service=\"svc\"")));
+        a.stubFor(get(urlEqualTo(MANIFEST_URL))
+                .atPriority(5)
+                .willReturn(aResponse()
+                        .withStatus(401)
+                        .withHeader(
+                                "WWW-Authenticate", "Bearer realm=\"" + auth.baseUrl() + "/token\",service=\"svc\"")));
         realmGives("user-token", 300);
         String basic = "Basic " + Base64.getEncoder().encodeToString("alice:s3cret".getBytes(StandardCharsets.UTF_8));
 
-        assertArrayEquals(MANIFEST, fetched(client(endpoint(a.baseUrl(), new Credentials.Basic("alice", "s3cret")))
-                .manifest(REPO, Reference.parse("1.0"), READ_MANIFEST)));
+        assertArrayEquals(
+                MANIFEST,
+                fetched(client(endpoint(a.baseUrl(), new Credentials.Basic("alice", "s3cret")))
+                        .manifest(REPO, Reference.parse("1.0"), READ_MANIFEST)));
 
-        auth.verify(1, getRequestedFor(urlPathEqualTo("/token")).withHeader("Authorization", equalTo(basic))
-                .withQueryParam("scope", equalTo(SCOPE)).withQueryParam("service", equalTo("svc")));
+        auth.verify(
+                1,
+                getRequestedFor(urlPathEqualTo("/token"))
+                        .withHeader("Authorization", equalTo(basic))
+                        .withQueryParam("scope", equalTo(SCOPE))
+                        .withQueryParam("service", equalTo("svc")));
         // The registry never sees the password, only the token.
         a.verify(0, getRequestedFor(urlEqualTo(MANIFEST_URL)).withHeader("Authorization", equalTo(basic)));
     }
@@ -214,7 +243,8 @@ class HttpRegistryClientTest {
     void aFailingTokenRealmFailsTheEndpointAndTheNextOneIsAsked() {
         registryWantsToken(a, "t");
         auth.stubFor(get(urlPathEqualTo("/token")).willReturn(aResponse().withStatus(500)));
-        b.stubFor(get(urlEqualTo(MANIFEST_URL)).willReturn(aResponse().withStatus(200).withBody(MANIFEST)));
+        b.stubFor(get(urlEqualTo(MANIFEST_URL))
+                .willReturn(aResponse().withStatus(200).withBody(MANIFEST)));
         HttpRegistryClient c = client(endpoint(a), endpoint(b));
 
         FetchResult<byte[]> r = c.manifest(REPO, Reference.parse("1.0"), READ_MANIFEST);
@@ -226,9 +256,13 @@ class HttpRegistryClientTest {
     @Test
     void basicChallengeIsAnsweredWithTheEndpointsCredentialsAndThenSentUpFront() {
         String basic = "Basic " + Base64.getEncoder().encodeToString("bob:pw".getBytes(StandardCharsets.UTF_8));
-        a.stubFor(get(urlEqualTo(MANIFEST_URL)).atPriority(5).willReturn(aResponse().withStatus(401)
-                .withHeader("WWW-Authenticate", "Basic realm=\"Registry Realm\"")));
-        a.stubFor(get(urlEqualTo(MANIFEST_URL)).atPriority(1).withHeader("Authorization", equalTo(basic))
+        a.stubFor(get(urlEqualTo(MANIFEST_URL))
+                .atPriority(5)
+                .willReturn(
+                        aResponse().withStatus(401).withHeader("WWW-Authenticate", "Basic realm=\"Registry Realm\"")));
+        a.stubFor(get(urlEqualTo(MANIFEST_URL))
+                .atPriority(1)
+                .withHeader("Authorization", equalTo(basic))
                 .willReturn(aResponse().withStatus(200).withBody(MANIFEST)));
         HttpRegistryClient c = client(endpoint(a.baseUrl(), new Credentials.Basic("bob", "pw")));
 
@@ -241,8 +275,9 @@ class HttpRegistryClientTest {
 
     @Test
     void aBasicChallengeWithoutCredentialsFails() {
-        a.stubFor(get(urlEqualTo(MANIFEST_URL)).willReturn(aResponse().withStatus(401)
-                .withHeader("WWW-Authenticate", "Basic realm=\"Registry Realm\"")));
+        a.stubFor(get(urlEqualTo(MANIFEST_URL))
+                .willReturn(
+                        aResponse().withStatus(401).withHeader("WWW-Authenticate", "Basic realm=\"Registry Realm\"")));
         FetchResult<byte[]> r = client(endpoint(a)).manifest(REPO, Reference.parse("1.0"), READ_MANIFEST);
         assertTrue(assertInstanceOf(FetchResult.Failed.class, r).summary().contains("Basic credentials"), r.toString());
     }
@@ -250,7 +285,8 @@ class HttpRegistryClientTest {
     @Test
     void failsOverToTheNextEndpointOn503() {
         a.stubFor(get(urlEqualTo(MANIFEST_URL)).willReturn(aResponse().withStatus(503)));
-        b.stubFor(get(urlEqualTo(MANIFEST_URL)).willReturn(aResponse().withStatus(200).withBody(MANIFEST)));
+        b.stubFor(get(urlEqualTo(MANIFEST_URL))
+                .willReturn(aResponse().withStatus(200).withBody(MANIFEST)));
         HttpRegistryClient c = client(endpoint(a), endpoint(b));
 
         FetchResult<byte[]> r = c.manifest(REPO, Reference.parse("1.0"), READ_MANIFEST);
@@ -267,7 +303,8 @@ class HttpRegistryClientTest {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             closed = "http://127.0.0.1:" + s.getLocalPort();
         }
-        b.stubFor(get(urlEqualTo(MANIFEST_URL)).willReturn(aResponse().withStatus(200).withBody(MANIFEST)));
+        b.stubFor(get(urlEqualTo(MANIFEST_URL))
+                .willReturn(aResponse().withStatus(200).withBody(MANIFEST)));
         HttpRegistryClient c = client(endpoint(closed, Credentials.NONE), endpoint(b));
 
         FetchResult<byte[]> r = c.manifest(REPO, Reference.parse("1.0"), READ_MANIFEST);
@@ -278,8 +315,8 @@ class HttpRegistryClientTest {
 
     @Test
     void notFoundFromAHealthyEndpointIsFinal() {
-        a.stubFor(get(urlEqualTo(MANIFEST_URL)).willReturn(aResponse().withStatus(404)
-                .withBody("{\"errors\":[{\"code\":\"MANIFEST_UNKNOWN\"}]}")));
+        a.stubFor(get(urlEqualTo(MANIFEST_URL))
+                .willReturn(aResponse().withStatus(404).withBody("{\"errors\":[{\"code\":\"MANIFEST_UNKNOWN\"}]}")));
         b.stubFor(get(urlEqualTo(MANIFEST_URL)).willReturn(aResponse().withStatus(404)));
 
         FetchResult<byte[]> r = client(endpoint(a), endpoint(b)).manifest(REPO, Reference.parse("1.0"), READ_MANIFEST);
@@ -304,26 +341,36 @@ class HttpRegistryClientTest {
     @Test
     void headManifestReadsTypeDigestAndLengthFromHeaders() {
         String digest = "sha256:" + "ab".repeat(32);
-        a.stubFor(head(urlEqualTo(MANIFEST_URL)).withHeader("Accept", equalTo(String.join(", ", MediaTypes.MANIFESTS)))
-                .willReturn(aResponse().withStatus(200).withHeader("Content-Type", "Application/VND.oci.image.manifest.v1+json; charset=utf-8")
-                        .withHeader("Docker-Content-Digest", digest).withHeader("Content-Length", "123")));
-        b.stubFor(head(urlEqualTo(MANIFEST_URL)).willReturn(aResponse().withStatus(200)
-                .withHeader("Content-Type", MediaTypes.OCI_INDEX).withHeader("Docker-Content-Digest", "md5:nothex")));
+        a.stubFor(head(urlEqualTo(MANIFEST_URL))
+                .withHeader("Accept", equalTo(String.join(", ", MediaTypes.MANIFESTS)))
+                .willReturn(aResponse()
+                        .withStatus(200)
+                        .withHeader("Content-Type", "Application/VND.oci.image.manifest.v1+json; charset=utf-8")
+                        .withHeader("Docker-Content-Digest", digest)
+                        .withHeader("Content-Length", "123")));
+        b.stubFor(head(urlEqualTo(MANIFEST_URL))
+                .willReturn(aResponse()
+                        .withStatus(200)
+                        .withHeader("Content-Type", MediaTypes.OCI_INDEX)
+                        .withHeader("Docker-Content-Digest", "md5:nothex")));
 
         FetchResult<ManifestHead> r = client(endpoint(a)).headManifest(REPO, Reference.parse("1.0"));
-        assertEquals(new ManifestHead(MediaTypes.OCI_MANIFEST, Digest.parse(digest), 123),
+        assertEquals(
+                new ManifestHead(MediaTypes.OCI_MANIFEST, Digest.parse(digest), 123),
                 assertInstanceOf(FetchResult.Fetched.class, r).value());
 
-        ManifestHead bad = (ManifestHead) assertInstanceOf(FetchResult.Fetched.class,
-                client(endpoint(b)).headManifest(REPO, Reference.parse("1.0"))).value();
+        ManifestHead bad = (ManifestHead) assertInstanceOf(
+                        FetchResult.Fetched.class, client(endpoint(b)).headManifest(REPO, Reference.parse("1.0")))
+                .value();
         assertNull(bad.digest());
     }
 
     @Test
     void aManifestDeclaredLargerThanTheLimitIsRejectedAndTheNextEndpointAsked() {
-        a.stubFor(get(urlEqualTo(MANIFEST_URL)).willReturn(aResponse().withStatus(200)
-                .withBody(new byte[Manifest.MAX_SIZE + 1])));
-        b.stubFor(get(urlEqualTo(MANIFEST_URL)).willReturn(aResponse().withStatus(200).withBody(MANIFEST)));
+        a.stubFor(get(urlEqualTo(MANIFEST_URL))
+                .willReturn(aResponse().withStatus(200).withBody(new byte[Manifest.MAX_SIZE + 1])));
+        b.stubFor(get(urlEqualTo(MANIFEST_URL))
+                .willReturn(aResponse().withStatus(200).withBody(MANIFEST)));
         int[] calls = {0};
         HttpRegistryClient c = client(endpoint(a), endpoint(b));
 
@@ -339,8 +386,10 @@ class HttpRegistryClientTest {
 
     @Test
     void aHandlersOwnIOExceptionStopsTheWalkWithoutPenalty() {
-        a.stubFor(get(urlEqualTo(MANIFEST_URL)).willReturn(aResponse().withStatus(200).withBody(MANIFEST)));
-        b.stubFor(get(urlEqualTo(MANIFEST_URL)).willReturn(aResponse().withStatus(200).withBody(MANIFEST)));
+        a.stubFor(get(urlEqualTo(MANIFEST_URL))
+                .willReturn(aResponse().withStatus(200).withBody(MANIFEST)));
+        b.stubFor(get(urlEqualTo(MANIFEST_URL))
+                .willReturn(aResponse().withStatus(200).withBody(MANIFEST)));
         HttpRegistryClient c = client(endpoint(a), endpoint(b));
 
         FetchResult<Object> r = c.manifest(REPO, Reference.parse("1.0"), (body, head, endpoint) -> {
@@ -356,29 +405,36 @@ class HttpRegistryClientTest {
     void blobRedirectToAnotherHostCarriesNoAuthorization() {
         Digest digest = sha256("layer".getBytes(StandardCharsets.UTF_8));
         String blobUrl = "/v2/library/tiny/blobs/" + digest;
-        a.stubFor(get(urlEqualTo(blobUrl)).willReturn(aResponse().withStatus(307)
-                .withHeader("Location", b.baseUrl() + "/bucket/layer?X-Amz-Signature=abc")));
-        b.stubFor(get(urlEqualTo("/bucket/layer?X-Amz-Signature=abc")).willReturn(aResponse().withStatus(200)
-                .withBody("layer")));
+        a.stubFor(get(urlEqualTo(blobUrl))
+                .willReturn(aResponse()
+                        .withStatus(307)
+                        .withHeader("Location", b.baseUrl() + "/bucket/layer?X-Amz-Signature=abc")));
+        b.stubFor(get(urlEqualTo("/bucket/layer?X-Amz-Signature=abc"))
+                .willReturn(aResponse().withStatus(200).withBody("layer")));
 
         FetchResult<byte[]> r = client(endpoint(a.baseUrl(), new Credentials.Bearer("static-token")))
                 .blob(REPO, digest, READ_ALL);
 
         assertArrayEquals("layer".getBytes(StandardCharsets.UTF_8), fetched(r));
         a.verify(1, getRequestedFor(urlEqualTo(blobUrl)).withHeader("Authorization", equalTo("Bearer static-token")));
-        b.verify(1, getRequestedFor(urlEqualTo("/bucket/layer?X-Amz-Signature=abc")).withHeader("Authorization", absent()));
+        b.verify(
+                1,
+                getRequestedFor(urlEqualTo("/bucket/layer?X-Amz-Signature=abc")).withHeader("Authorization", absent()));
     }
 
     @Test
     void relativeRedirectsResolveAgainstTheRequestAndKeepAuthorizationOnTheSameHost() {
         Digest digest = sha256("layer".getBytes(StandardCharsets.UTF_8));
         String blobUrl = "/v2/library/tiny/blobs/" + digest;
-        a.stubFor(get(urlEqualTo(blobUrl)).willReturn(aResponse().withStatus(302).withHeader("Location", "../store/x")));
-        a.stubFor(get(urlEqualTo("/v2/library/tiny/store/x")).willReturn(aResponse().withStatus(301)
-                .withHeader("Location", "/final")));
-        a.stubFor(get(urlEqualTo("/final")).willReturn(aResponse().withStatus(200).withBody("layer")));
+        a.stubFor(
+                get(urlEqualTo(blobUrl)).willReturn(aResponse().withStatus(302).withHeader("Location", "../store/x")));
+        a.stubFor(get(urlEqualTo("/v2/library/tiny/store/x"))
+                .willReturn(aResponse().withStatus(301).withHeader("Location", "/final")));
+        a.stubFor(
+                get(urlEqualTo("/final")).willReturn(aResponse().withStatus(200).withBody("layer")));
 
-        FetchResult<byte[]> r = client(endpoint(a.baseUrl(), new Credentials.Bearer("t"))).blob(REPO, digest, READ_ALL);
+        FetchResult<byte[]> r =
+                client(endpoint(a.baseUrl(), new Credentials.Bearer("t"))).blob(REPO, digest, READ_ALL);
 
         assertArrayEquals("layer".getBytes(StandardCharsets.UTF_8), fetched(r));
         a.verify(1, getRequestedFor(urlEqualTo("/final")).withHeader("Authorization", equalTo("Bearer t")));
@@ -389,18 +445,27 @@ class HttpRegistryClientTest {
         Digest here = sha256("here".getBytes(StandardCharsets.UTF_8));
         Digest moved = sha256("moved".getBytes(StandardCharsets.UTF_8));
         Digest gone = sha256("gone".getBytes(StandardCharsets.UTF_8));
-        a.stubFor(head(urlEqualTo("/v2/library/tiny/blobs/" + here)).willReturn(aResponse().withStatus(200)
-                .withHeader("Content-Length", "4")));
-        a.stubFor(head(urlEqualTo("/v2/library/tiny/blobs/" + moved)).willReturn(aResponse().withStatus(307)
-                .withHeader("Location", b.baseUrl() + "/signed-for-get-only")));
-        a.stubFor(head(urlEqualTo("/v2/library/tiny/blobs/" + gone)).willReturn(aResponse().withStatus(404)));
+        a.stubFor(head(urlEqualTo("/v2/library/tiny/blobs/" + here))
+                .willReturn(aResponse().withStatus(200).withHeader("Content-Length", "4")));
+        a.stubFor(head(urlEqualTo("/v2/library/tiny/blobs/" + moved))
+                .willReturn(aResponse().withStatus(307).withHeader("Location", b.baseUrl() + "/signed-for-get-only")));
+        a.stubFor(head(urlEqualTo("/v2/library/tiny/blobs/" + gone))
+                .willReturn(aResponse().withStatus(404)));
         HttpRegistryClient c = client(endpoint(a));
 
-        assertEquals(4L, assertInstanceOf(FetchResult.Fetched.class, c.headBlob(REPO, here)).value());
-        assertEquals(-1L, assertInstanceOf(FetchResult.Fetched.class, c.headBlob(REPO, moved)).value());
+        assertEquals(
+                4L,
+                assertInstanceOf(FetchResult.Fetched.class, c.headBlob(REPO, here))
+                        .value());
+        assertEquals(
+                -1L,
+                assertInstanceOf(FetchResult.Fetched.class, c.headBlob(REPO, moved))
+                        .value());
         assertInstanceOf(FetchResult.NotFound.class, c.headBlob(REPO, gone));
-        b.verify(0, com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor(
-                com.github.tomakehurst.wiremock.client.WireMock.anyUrl()));
+        b.verify(
+                0,
+                com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor(
+                        com.github.tomakehurst.wiremock.client.WireMock.anyUrl()));
     }
 
     @Test
@@ -413,7 +478,8 @@ class HttpRegistryClientTest {
         BodyHandler<byte[]> checked = (body, length, endpoint) -> {
             byte[] bytes = body.readAllBytes();
             if (!sha256(bytes).equals(digest)) {
-                throw new dev.ferry.upstreams.pool.ContentMismatch("blob " + digest, "blob from " + endpoint + " does not hash to " + digest);
+                throw new dev.ferry.upstreams.pool.ContentMismatch(
+                        "blob " + digest, "blob from " + endpoint + " does not hash to " + digest);
             }
             return bytes;
         };
@@ -421,21 +487,23 @@ class HttpRegistryClientTest {
 
         for (int i = 0; i < 3; i++) {
             FetchResult<byte[]> r = c.blob(REPO, digest, checked);
-            assertEquals(b.baseUrl(), assertInstanceOf(FetchResult.Fetched.class, r).upstream());
+            assertEquals(
+                    b.baseUrl(), assertInstanceOf(FetchResult.Fetched.class, r).upstream());
         }
 
         a.verify(1, getRequestedFor(urlEqualTo(url)));
         var status = c.pool().member(a.baseUrl()).status();
         assertEquals(dev.ferry.upstreams.pool.BreakerState.OPEN, status.breaker());
         assertEquals("blob " + digest, status.quarantine().subject());
-        assertEquals(clock.instant().plus(ONE_WALK.quarantine()), status.quarantine().until());
+        assertEquals(
+                clock.instant().plus(ONE_WALK.quarantine()), status.quarantine().until());
     }
 
     @Test
     void redirectLoopsEndAfterFiveHops() {
         Digest digest = sha256("x".getBytes(StandardCharsets.UTF_8));
-        a.stubFor(get(urlEqualTo("/v2/library/tiny/blobs/" + digest)).willReturn(aResponse().withStatus(302)
-                .withHeader("Location", "/v2/library/tiny/blobs/" + digest)));
+        a.stubFor(get(urlEqualTo("/v2/library/tiny/blobs/" + digest))
+                .willReturn(aResponse().withStatus(302).withHeader("Location", "/v2/library/tiny/blobs/" + digest)));
 
         FetchResult<byte[]> r = client(endpoint(a)).blob(REPO, digest, READ_ALL);
 
@@ -457,8 +525,10 @@ class HttpRegistryClientTest {
             // From what the client had when the body broke: all 70,000 bytes sent, or (under load) fewer.
             assertEquals(2, s.ranges().size(), s.ranges().toString());
             assertEquals("", s.ranges().get(0));
-            assertTrue(s.ranges().get(1).matches("bytes=[1-9][0-9]*-")
-                    && Long.parseLong(s.ranges().get(1).replaceAll("\\D", "")) <= 70_000, s.ranges().toString());
+            assertTrue(
+                    s.ranges().get(1).matches("bytes=[1-9][0-9]*-")
+                            && Long.parseLong(s.ranges().get(1).replaceAll("\\D", "")) <= 70_000,
+                    s.ranges().toString());
             assertEquals(1L, c.pool().status().get(0).successes());
         }
     }
@@ -471,7 +541,7 @@ class HttpRegistryClientTest {
         // The next endpoint answers any range: under load the client may have handed on fewer than the 70,000
         // bytes the first endpoint sent before its connection failed, and continues from what it really has.
         try (BreakingBlobServer s = new BreakingBlobServer(blob, 70_000, 503);
-             BreakingBlobServer next = new BreakingBlobServer(blob, blob.length, 206)) {
+                BreakingBlobServer next = new BreakingBlobServer(blob, blob.length, 206)) {
             HttpRegistryClient c = client(endpoint(s.url(), Credentials.NONE), endpoint(next.url(), Credentials.NONE));
 
             FetchResult<byte[]> r = c.blob(REPO, digest, READ_ALL);
@@ -491,11 +561,15 @@ class HttpRegistryClientTest {
         Digest digest = sha256(blob);
         // 200,000 bytes over 40 s: under a 4 KiB/s floor measured over 300 ms. Asking this endpoint again for the
         // rest would only trickle again, so the body goes on at the next endpoint, which continues the range.
-        a.stubFor(get(urlEqualTo("/v2/library/tiny/blobs/" + digest)).willReturn(aResponse().withStatus(200)
-                .withBody(blob).withChunkedDribbleDelay(400, 40_000)));
+        a.stubFor(get(urlEqualTo("/v2/library/tiny/blobs/" + digest))
+                .willReturn(aResponse().withStatus(200).withBody(blob).withChunkedDribbleDelay(400, 40_000)));
         try (BreakingBlobServer next = new BreakingBlobServer(blob, blob.length, 206)) {
-            HttpRegistryClient c = new HttpRegistryClient("test.io", List.of(endpoint(a), endpoint(next.url(), Credentials.NONE)),
-                    ONE_WALK.withStallFloor(4096, Duration.ofMillis(300)), UpstreamEvents.NONE, clock);
+            HttpRegistryClient c = new HttpRegistryClient(
+                    "test.io",
+                    List.of(endpoint(a), endpoint(next.url(), Credentials.NONE)),
+                    ONE_WALK.withStallFloor(4096, Duration.ofMillis(300)),
+                    UpstreamEvents.NONE,
+                    clock);
             clients.add(c);
 
             FetchResult<byte[]> r = c.blob(REPO, digest, READ_ALL);
@@ -504,31 +578,43 @@ class HttpRegistryClientTest {
             assertEquals(next.url(), ((FetchResult.Fetched<byte[]>) r).upstream());
             a.verify(1, getRequestedFor(urlEqualTo("/v2/library/tiny/blobs/" + digest)));
             assertEquals(1, next.ranges().size(), next.ranges().toString());
-            assertTrue(next.ranges().get(0).matches("bytes=[1-9][0-9]*-"), next.ranges().toString());
-            assertEquals(1L, c.pool().status().get(0).failures().get("stall"), c.pool().status().get(0).toString());
-            assertTrue(c.pool().status().get(1).speed().bytesPerSecond() != null,
-                    "the rate of the continued part counts for the endpoint that sent it: " + c.pool().status().get(1));
+            assertTrue(
+                    next.ranges().get(0).matches("bytes=[1-9][0-9]*-"),
+                    next.ranges().toString());
+            assertEquals(
+                    1L,
+                    c.pool().status().get(0).failures().get("stall"),
+                    c.pool().status().get(0).toString());
+            assertTrue(
+                    c.pool().status().get(1).speed().bytesPerSecond() != null,
+                    "the rate of the continued part counts for the endpoint that sent it: "
+                            + c.pool().status().get(1));
         }
     }
 
     @Test
     void tagsPageReadsTheNextLastFromTheLinkHeader() {
-        a.stubFor(get(urlEqualTo("/v2/library/tiny/tags/list?n=2&last=a%2Bb")).willReturn(aResponse().withStatus(200)
-                .withHeader("Link", "</v2/library/tiny/tags/list?last=r02&n=2>; rel=\"next\"")
-                .withBody("{\"name\":\"library/tiny\",\"tags\":[\"r01\",\"r02\",\"not a tag\"]}")));
-        a.stubFor(get(urlEqualTo("/v2/library/tiny/tags/list?n=2&last=r02")).willReturn(aResponse().withStatus(200)
-                .withBody("{\"name\":\"library/tiny\",\"tags\":[\"r03\"]}")));
+        a.stubFor(get(urlEqualTo("/v2/library/tiny/tags/list?n=2&last=a%2Bb"))
+                .willReturn(aResponse()
+                        .withStatus(200)
+                        .withHeader("Link", "</v2/library/tiny/tags/list?last=r02&n=2>; rel=\"next\"")
+                        .withBody("{\"name\":\"library/tiny\",\"tags\":[\"r01\",\"r02\",\"not a tag\"]}")));
+        a.stubFor(get(urlEqualTo("/v2/library/tiny/tags/list?n=2&last=r02"))
+                .willReturn(aResponse().withStatus(200).withBody("{\"name\":\"library/tiny\",\"tags\":[\"r03\"]}")));
         HttpRegistryClient c = client(endpoint(a));
 
-        TagPage first = (TagPage) assertInstanceOf(FetchResult.Fetched.class, c.tags(REPO, 2, "a+b")).value();
+        TagPage first = (TagPage) assertInstanceOf(FetchResult.Fetched.class, c.tags(REPO, 2, "a+b"))
+                .value();
         assertEquals(new TagPage(List.of("r01", "r02"), "r02"), first);
-        TagPage second = (TagPage) assertInstanceOf(FetchResult.Fetched.class, c.tags(REPO, 2, first.nextLast())).value();
+        TagPage second = (TagPage) assertInstanceOf(FetchResult.Fetched.class, c.tags(REPO, 2, first.nextLast()))
+                .value();
         assertEquals(new TagPage(List.of("r03"), null), second);
     }
 
     @Test
     void linkHeaderVariants() {
-        assertEquals("r02", HttpRegistryClient.nextLast(List.of("<https://r/v2/x/tags/list?n=2&last=r02>; rel=\"next\"")));
+        assertEquals(
+                "r02", HttpRegistryClient.nextLast(List.of("<https://r/v2/x/tags/list?n=2&last=r02>; rel=\"next\"")));
         assertEquals("a b", HttpRegistryClient.nextLast(List.of("</v2/x/tags/list?last=a%20b&n=2>;rel=next")));
         assertEquals("z", HttpRegistryClient.nextLast(List.of("</p?last=y>; rel=\"prev\", </p?last=z>; REL=\"next\"")));
         assertNull(HttpRegistryClient.nextLast(List.of("</p?last=y>; rel=\"prev\"")));
@@ -541,7 +627,8 @@ class HttpRegistryClientTest {
     @Test
     void referrers404IsNotFoundSoTheCallerCanFallBack() {
         Digest subject = sha256("s".getBytes(StandardCharsets.UTF_8));
-        a.stubFor(get(urlEqualTo("/v2/library/tiny/referrers/" + subject)).willReturn(aResponse().withStatus(404)));
+        a.stubFor(get(urlEqualTo("/v2/library/tiny/referrers/" + subject))
+                .willReturn(aResponse().withStatus(404)));
 
         assertInstanceOf(FetchResult.NotFound.class, client(endpoint(a)).referrers(REPO, subject));
     }
@@ -549,9 +636,12 @@ class HttpRegistryClientTest {
     @Test
     void referrersReturnsTheIndexAndRejectsNonJson() {
         Digest subject = sha256("s".getBytes(StandardCharsets.UTF_8));
-        String index = "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":[]}";
-        a.stubFor(get(urlEqualTo("/v2/library/tiny/referrers/" + subject)).willReturn(aResponse().withStatus(200).withBody("<html>")));
-        b.stubFor(get(urlEqualTo("/v2/library/tiny/referrers/" + subject)).willReturn(aResponse().withStatus(200).withBody(index)));
+        String index =
+                "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":[]}";
+        a.stubFor(get(urlEqualTo("/v2/library/tiny/referrers/" + subject))
+                .willReturn(aResponse().withStatus(200).withBody("<html>")));
+        b.stubFor(get(urlEqualTo("/v2/library/tiny/referrers/" + subject))
+                .willReturn(aResponse().withStatus(200).withBody(index)));
 
         FetchResult<byte[]> r = client(endpoint(a), endpoint(b)).referrers(REPO, subject);
 
@@ -574,16 +664,26 @@ class HttpRegistryClientTest {
                 log.add("failure " + upstream + " " + kind);
             }
         };
-        a.stubFor(get(urlEqualTo(MANIFEST_URL)).willReturn(aResponse().withStatus(200).withBody(MANIFEST)));
+        a.stubFor(get(urlEqualTo(MANIFEST_URL))
+                .willReturn(aResponse().withStatus(200).withBody(MANIFEST)));
         // Warm: were the walk to hedge, a's answer would surely come long before the black hole's timeout.
         assertArrayEquals(MANIFEST, fetched(client(endpoint(a)).manifest(REPO, Reference.parse("1.0"), READ_MANIFEST)));
         try (ServerSocket hole = new ServerSocket(0, 16, InetAddress.getLoopbackAddress())) {
             // Connections wait in the backlog: accepted by the kernel, never answered.
             String url = "http://127.0.0.1:" + hole.getLocalPort();
-            Upstream silent = new Upstream(URI.create(url), url, AfterFailure.MOVE_ON, 1, Credentials.NONE,
+            Upstream silent = new Upstream(
+                    URI.create(url),
+                    url,
+                    AfterFailure.MOVE_ON,
+                    1,
+                    Credentials.NONE,
                     new UpstreamTimeouts(SHORT.connect(), Duration.ofSeconds(2), SHORT.stall()));
-            HttpRegistryClient c = new HttpRegistryClient("test.io", List.of(silent, endpoint(a)),
-                    ONE_WALK.withHedgeAfter(Duration.ofMillis(20)), recording, clock);
+            HttpRegistryClient c = new HttpRegistryClient(
+                    "test.io",
+                    List.of(silent, endpoint(a)),
+                    ONE_WALK.withHedgeAfter(Duration.ofMillis(20)),
+                    recording,
+                    clock);
             clients.add(c);
 
             assertArrayEquals(MANIFEST, fetched(c.manifest(REPO, Reference.parse("1.0"), READ_MANIFEST)));
@@ -597,22 +697,31 @@ class HttpRegistryClientTest {
     void aManifestThatTricklesIsHedgedWholeToTheNextEndpointAndCountsAsSlow() {
         // Headers at once, then the body over six seconds: only a race on the whole body helps. The hedge delay of
         // a second is past the slow bar (4 times b's time) unless b takes over 250 ms, even on a loaded machine.
-        a.stubFor(get(urlEqualTo(MANIFEST_URL)).willReturn(aResponse().withStatus(200).withBody(MANIFEST)
-                .withChunkedDribbleDelay(10, 6000)));
-        b.stubFor(get(urlEqualTo(MANIFEST_URL)).willReturn(aResponse().withStatus(200).withBody(MANIFEST)));
-        HttpRegistryClient c = new HttpRegistryClient("test.io", List.of(endpoint(a), endpoint(b)),
+        a.stubFor(get(urlEqualTo(MANIFEST_URL))
+                .willReturn(aResponse().withStatus(200).withBody(MANIFEST).withChunkedDribbleDelay(10, 6000)));
+        b.stubFor(get(urlEqualTo(MANIFEST_URL))
+                .willReturn(aResponse().withStatus(200).withBody(MANIFEST)));
+        HttpRegistryClient c = new HttpRegistryClient(
+                "test.io",
+                List.of(endpoint(a), endpoint(b)),
                 ONE_WALK.withHedgeAfter(Duration.ofMillis(1000))
                         .withSpeed(new SpeedSettings(4, Duration.ofMillis(100), Duration.ofMillis(300), 64 * 1024)),
-                UpstreamEvents.NONE, clock);
+                UpstreamEvents.NONE,
+                clock);
         clients.add(c);
 
         FetchResult<byte[]> r = c.manifest(REPO, Reference.parse("1.0"), READ_MANIFEST);
 
         assertArrayEquals(MANIFEST, fetched(r));
         assertEquals(b.baseUrl(), ((FetchResult.Fetched<byte[]>) r).upstream());
-        assertEquals(1L, c.pool().status().get(0).failures().get("slow"), c.pool().status().get(0).toString());
+        assertEquals(
+                1L,
+                c.pool().status().get(0).failures().get("slow"),
+                c.pool().status().get(0).toString());
         // While a's first answer still trickles in, the next request skips a rather than wait a hedge delay again.
-        assertEquals(b.baseUrl(), ((FetchResult.Fetched<byte[]>) c.manifest(REPO, Reference.parse("1.0"), READ_MANIFEST)).upstream());
+        assertEquals(
+                b.baseUrl(),
+                ((FetchResult.Fetched<byte[]>) c.manifest(REPO, Reference.parse("1.0"), READ_MANIFEST)).upstream());
         a.verify(1, getRequestedFor(urlEqualTo(MANIFEST_URL)));
     }
 
@@ -626,18 +735,24 @@ class HttpRegistryClientTest {
         for (int i = 0; i < 5; i++) {
             assertInstanceOf(FetchResult.Failed.class, c.manifest(REPO, Reference.parse("1.0"), READ_MANIFEST));
         }
-        assertEquals(List.of("open", "open"), c.pool().status().stream().map(s -> s.breaker().label()).toList());
+        assertEquals(
+                List.of("open", "open"),
+                c.pool().status().stream().map(s -> s.breaker().label()).toList());
         clock.advance(Duration.ofMinutes(1));
 
         c.probeDue();
 
-        assertEquals(List.of("closed", "open"), c.pool().status().stream().map(s -> s.breaker().label()).toList());
+        assertEquals(
+                List.of("closed", "open"),
+                c.pool().status().stream().map(s -> s.breaker().label()).toList());
         a.verify(1, getRequestedFor(urlEqualTo("/v2/")).withHeader("Authorization", absent()));
     }
 
     private static Digest sha256(byte[] bytes) {
         try {
-            return Digest.parse("sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)));
+            return Digest.parse("sha256:"
+                    + HexFormat.of()
+                            .formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)));
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new AssertionError(e);
         }
@@ -683,7 +798,8 @@ class HttpRegistryClientTest {
         private void serve(Socket s) {
             try (s) {
                 String range = "";
-                var in = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(), StandardCharsets.ISO_8859_1));
+                var in = new java.io.BufferedReader(
+                        new java.io.InputStreamReader(s.getInputStream(), StandardCharsets.ISO_8859_1));
                 for (String line = in.readLine(); line != null && !line.isEmpty(); line = in.readLine()) {
                     if (line.toLowerCase(java.util.Locale.ROOT).startsWith("range:")) {
                         range = line.substring(6).strip();
@@ -692,7 +808,8 @@ class HttpRegistryClientTest {
                 ranges.add(range);
                 OutputStream out = s.getOutputStream();
                 if (range.isEmpty()) {
-                    out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + blob.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                    out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + blob.length + "\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
                     out.write(blob, 0, breakAt);
                     out.flush();
                     s.shutdownOutput();
@@ -707,8 +824,9 @@ class HttpRegistryClientTest {
                     return;
                 }
                 out.write(("HTTP/1.1 206 Partial Content\r\nContent-Length: " + (blob.length - from)
-                        + "\r\nContent-Range: bytes " + from + "-" + (blob.length - 1) + "/" + blob.length
-                        + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                                + "\r\nContent-Range: bytes " + from + "-" + (blob.length - 1) + "/" + blob.length
+                                + "\r\nConnection: close\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
                 out.write(blob, from, blob.length - from);
                 out.flush();
             } catch (IOException e) {

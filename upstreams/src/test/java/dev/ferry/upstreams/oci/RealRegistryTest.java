@@ -1,6 +1,5 @@
 package dev.ferry.upstreams.oci;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -26,7 +25,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -49,10 +47,12 @@ import org.junit.jupiter.api.io.TempDir;
 class RealRegistryTest {
     private static final Path FIXTURES = Path.of("/work/shared/fixtures/oci");
     private static final String TINY_DIGEST = "sha256:b2302881ff0e3e948d5b997559bd2661fad201c00688554156cdb97d3cb2a989";
-    private static final UpstreamTimeouts TIMEOUTS = new UpstreamTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(10));
+    private static final UpstreamTimeouts TIMEOUTS =
+            new UpstreamTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(10));
 
     @TempDir
     static Path dir;
+
     private static Process registry;
     private static String url;
 
@@ -62,7 +62,9 @@ class RealRegistryTest {
             Assumptions.assumeTrue(Files.isExecutable(Path.of(tool)), tool + " is not installed");
         }
         Assumptions.assumeTrue(Files.isExecutable(FIXTURES.resolve("push.sh")), "OCI fixture missing");
-        Process htpasswd = new ProcessBuilder("htpasswd", "-Bbn", "user", "pass").redirectErrorStream(false).start();
+        Process htpasswd = new ProcessBuilder("htpasswd", "-Bbn", "user", "pass")
+                .redirectErrorStream(false)
+                .start();
         byte[] entry = htpasswd.getInputStream().readAllBytes();
         assertEquals(0, htpasswd.waitFor());
         Files.write(dir.resolve("htpasswd"), entry);
@@ -77,12 +79,20 @@ class RealRegistryTest {
                 http: { addr: 127.0.0.1:%d, secret: ferry-test }
                 auth: { htpasswd: { realm: ferry-test, path: %s } }
                 """.formatted(dir.resolve("data"), port, dir.resolve("htpasswd")));
-        registry = new ProcessBuilder("/usr/bin/docker-registry", "serve", dir.resolve("config.yml").toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("registry.log").toFile()).start();
+        registry = new ProcessBuilder(
+                        "/usr/bin/docker-registry",
+                        "serve",
+                        dir.resolve("config.yml").toString())
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("registry.log").toFile())
+                .start();
         url = "http://127.0.0.1:" + port;
         awaitListening(URI.create(url + "/v2/"));
-        Process push = new ProcessBuilder(FIXTURES.resolve("push.sh").toString(), "127.0.0.1:" + port, "--creds", "user:pass")
-                .redirectErrorStream(true).redirectOutput(dir.resolve("push.log").toFile()).start();
+        Process push = new ProcessBuilder(
+                        FIXTURES.resolve("push.sh").toString(), "127.0.0.1:" + port, "--creds", "user:pass")
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("push.log").toFile())
+                .start();
         assertTrue(push.waitFor(5, TimeUnit.MINUTES), "push.sh did not finish");
         assertEquals(0, push.exitValue(), () -> read(dir.resolve("push.log")));
     }
@@ -93,7 +103,8 @@ class RealRegistryTest {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (System.nanoTime() < deadline) {
             try {
-                int status = http.send(HttpRequest.newBuilder(v2).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+                int status = http.send(HttpRequest.newBuilder(v2).build(), HttpResponse.BodyHandlers.discarding())
+                        .statusCode();
                 assertEquals(401, status, "an htpasswd registry refuses anonymous /v2/");
                 return;
             } catch (IOException e) {
@@ -121,8 +132,12 @@ class RealRegistryTest {
 
     private static HttpRegistryClient client(Credentials credentials) {
         Upstream endpoint = new Upstream(URI.create(url), url, AfterFailure.MOVE_ON, 1, credentials, TIMEOUTS);
-        return new HttpRegistryClient("local", List.of(endpoint), PoolSettings.defaults().withRetry(RetryPolicy.none()),
-                UpstreamEvents.NONE, Clock.systemUTC());
+        return new HttpRegistryClient(
+                "local",
+                List.of(endpoint),
+                PoolSettings.defaults().withRetry(RetryPolicy.none()),
+                UpstreamEvents.NONE,
+                Clock.systemUTC());
     }
 
     @Test
@@ -161,7 +176,8 @@ class RealRegistryTest {
             } while (last != null && pages < 10);
             // distribution 2.8.2 ignores n for tags (one page, no Link) and lists in storage order, not lexical
             // order: compare sorted. Pagination itself is covered against WireMock.
-            assertEquals(List.of("r01", "r02", "r03", "r04", "r05", "r06", "r07", "r08", "r09", "r10", "r11", "r12"),
+            assertEquals(
+                    List.of("r01", "r02", "r03", "r04", "r05", "r06", "r07", "r08", "r09", "r10", "r11", "r12"),
                     all.stream().sorted().toList());
 
             // distribution 2.8 has no referrers API: NotFound, so the mirror falls back to the tag schema.
@@ -185,6 +201,7 @@ class RealRegistryTest {
     }
 
     private static String sha256(byte[] bytes) throws Exception {
-        return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        return "sha256:"
+                + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
     }
 }

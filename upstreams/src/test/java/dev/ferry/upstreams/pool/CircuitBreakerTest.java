@@ -12,9 +12,10 @@ import org.junit.jupiter.api.Test;
 class CircuitBreakerTest {
     private final TestClock clock = new TestClock();
     private final List<String> transitions = new ArrayList<>();
-    private final BreakerSettings settings = new BreakerSettings(3, 0.5, Duration.ofSeconds(10), 6,
-            Duration.ofSeconds(30), Duration.ofSeconds(100));
-    private final CircuitBreaker breaker = new CircuitBreaker(settings, clock, (from, to, why) -> transitions.add(from + "->" + to));
+    private final BreakerSettings settings =
+            new BreakerSettings(3, 0.5, Duration.ofSeconds(10), 6, Duration.ofSeconds(30), Duration.ofSeconds(100));
+    private final CircuitBreaker breaker =
+            new CircuitBreaker(settings, clock, (from, to, why) -> transitions.add(from + "->" + to));
 
     private void fail() {
         assertTrue(breaker.tryAcquire());

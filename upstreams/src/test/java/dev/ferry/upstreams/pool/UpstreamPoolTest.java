@@ -13,8 +13,13 @@ class UpstreamPoolTest {
     private final TestClock clock = new TestClock();
 
     private static Upstream upstream(String name, int weight) {
-        return new Upstream(URI.create("http://" + name), name, AfterFailure.MOVE_ON, weight,
-                Credentials.NONE, UpstreamTimeouts.defaults());
+        return new Upstream(
+                URI.create("http://" + name),
+                name,
+                AfterFailure.MOVE_ON,
+                weight,
+                Credentials.NONE,
+                UpstreamTimeouts.defaults());
     }
 
     private List<String> firstPicks(UpstreamPool pool, int n) {
@@ -27,16 +32,22 @@ class UpstreamPoolTest {
 
     @Test
     void weightedSpreadsSmoothlyAndKeepsTheOthersAsFallbacks() {
-        UpstreamPool pool = new UpstreamPool(List.of(upstream("a", 3), upstream("b", 1)),
-                PoolSettings.defaults().withStrategy(Strategy.WEIGHTED), clock, UpstreamEvents.NONE);
+        UpstreamPool pool = new UpstreamPool(
+                List.of(upstream("a", 3), upstream("b", 1)),
+                PoolSettings.defaults().withStrategy(Strategy.WEIGHTED),
+                clock,
+                UpstreamEvents.NONE);
         assertEquals(List.of("a", "a", "b", "a", "a", "a", "b", "a"), firstPicks(pool, 8));
         assertEquals(2, pool.plan().size());
     }
 
     @Test
     void weightedSkipsAnUpstreamWhoseBreakerIsOpen() {
-        UpstreamPool pool = new UpstreamPool(List.of(upstream("a", 3), upstream("b", 1)),
-                PoolSettings.defaults().withStrategy(Strategy.WEIGHTED), clock, UpstreamEvents.NONE);
+        UpstreamPool pool = new UpstreamPool(
+                List.of(upstream("a", 3), upstream("b", 1)),
+                PoolSettings.defaults().withStrategy(Strategy.WEIGHTED),
+                clock,
+                UpstreamEvents.NONE);
         UpstreamPool.Member a = pool.members().getFirst();
         a.tryAcquire();
         a.record(new AttemptOutcome.Failure(FailureKind.STATUS_5XX, "HTTP 503", Duration.ofSeconds(60)));
@@ -45,8 +56,8 @@ class UpstreamPoolTest {
 
     @Test
     void failoverKeepsTheConfiguredOrder() {
-        UpstreamPool pool = new UpstreamPool(List.of(upstream("a", 1), upstream("b", 5)), PoolSettings.defaults(),
-                clock, UpstreamEvents.NONE);
+        UpstreamPool pool = new UpstreamPool(
+                List.of(upstream("a", 1), upstream("b", 5)), PoolSettings.defaults(), clock, UpstreamEvents.NONE);
         assertEquals(List.of("a", "a", "a"), firstPicks(pool, 3));
     }
 
@@ -87,7 +98,12 @@ class UpstreamPoolTest {
         Credentials bearer = new Credentials.Bearer("t0ken");
         assertEquals(false, basic.toString().contains("s3cret"));
         assertEquals(false, bearer.toString().contains("t0ken"));
-        assertEquals(false, upstream("a", 1).withDetails(1, bearer, UpstreamTimeouts.defaults()).toString().contains("t0ken"));
+        assertEquals(
+                false,
+                upstream("a", 1)
+                        .withDetails(1, bearer, UpstreamTimeouts.defaults())
+                        .toString()
+                        .contains("t0ken"));
         assertEquals("Basic Y2k6czNjcmV0", basic.authorization().orElseThrow());
     }
 }

@@ -23,8 +23,13 @@ final class Keys {
         if (name == null || name.isEmpty() || name.indexOf('+') >= 0) {
             return false;
         }
-        return name.codePoints().noneMatch(c -> Character.isWhitespace(c) || Character.isSpaceChar(c)
-                || Character.isISOControl(c) || c == 0x85 || c == 0xfffd || Character.getType(c) == Character.SURROGATE);
+        return name.codePoints()
+                .noneMatch(c -> Character.isWhitespace(c)
+                        || Character.isSpaceChar(c)
+                        || Character.isISOControl(c)
+                        || c == 0x85
+                        || c == 0xfffd
+                        || Character.getType(c) == Character.SURROGATE);
     }
 
     static String checkName(String name) throws FormatException {

@@ -64,8 +64,12 @@ public record Note(String text, List<Signature> signatures, List<Signature> unve
         }
         String all;
         try {
-            all = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(msg)).toString();
+            all = StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(msg))
+                    .toString();
         } catch (CharacterCodingException e) {
             throw new FormatException("malformed note: not valid UTF-8");
         }
@@ -104,16 +108,16 @@ public record Note(String text, List<Signature> signatures, List<Signature> unve
                 throw new FormatException("malformed note: more than " + MAX_SIGNATURES + " signatures");
             }
             if (!line.startsWith(SIG_PREFIX)) {
-                throw new FormatException("malformed note: signature line " + quote(line) + " does not start with "
-                        + "\"\\u2014 \"");
+                throw new FormatException(
+                        "malformed note: signature line " + quote(line) + " does not start with " + "\"\\u2014 \"");
             }
             String rest = line.substring(SIG_PREFIX.length());
             int sp = rest.indexOf(' ');
             String name = sp < 0 ? rest : rest.substring(0, sp);
             String b64 = sp < 0 ? "" : rest.substring(sp + 1);
             if (!Keys.isValidName(name) || b64.isEmpty()) {
-                throw new FormatException("malformed note: signature line " + quote(line) + " is not \"\\u2014 name "
-                        + "base64\"");
+                throw new FormatException(
+                        "malformed note: signature line " + quote(line) + " is not \"\\u2014 name " + "base64\"");
             }
             byte[] raw = Keys.decodeCanonical(b64);
             if (raw == null) {
@@ -133,18 +137,23 @@ public record Note(String text, List<Signature> signatures, List<Signature> unve
                 continue;
             }
             if (!v.verify(textBytes, Arrays.copyOfRange(raw, 4, raw.length))) {
-                throw new SumdbException(SumdbException.Kind.BAD_SIGNATURE, "invalid signature for key "
-                        + quote(name) + "+" + Keys.hex(hash));
+                throw new SumdbException(
+                        SumdbException.Kind.BAD_SIGNATURE,
+                        "invalid signature for key " + quote(name) + "+" + Keys.hex(hash));
             }
             verified.add(s);
         }
         if (verified.isEmpty()) {
             StringBuilder names = new StringBuilder();
             for (Signature s : unverified) {
-                names.append(names.isEmpty() ? "" : ", ").append(quote(s.name())).append('+').append(Keys.hex(s.keyHash()));
+                names.append(names.isEmpty() ? "" : ", ")
+                        .append(quote(s.name()))
+                        .append('+')
+                        .append(Keys.hex(s.keyHash()));
             }
-            throw new SumdbException(SumdbException.Kind.UNKNOWN_KEY, "note has no signature by a known key (signed "
-                    + "by " + names + ")");
+            throw new SumdbException(
+                    SumdbException.Kind.UNKNOWN_KEY,
+                    "note has no signature by a known key (signed " + "by " + names + ")");
         }
         return new Note(text, verified, unverified);
     }
@@ -175,8 +184,14 @@ public record Note(String text, List<Signature> signatures, List<Signature> unve
                 throw new FormatException("two signers named " + quote(s.name()) + " with the same key hash");
             }
             byte[] sig = s.sign(textBytes);
-            byte[] raw = ByteBuffer.allocate(4 + sig.length).putInt(s.keyHash()).put(sig).array();
-            b.append(SIG_PREFIX).append(s.name()).append(' ').append(Base64.getEncoder().encodeToString(raw))
+            byte[] raw = ByteBuffer.allocate(4 + sig.length)
+                    .putInt(s.keyHash())
+                    .put(sig)
+                    .array();
+            b.append(SIG_PREFIX)
+                    .append(s.name())
+                    .append(' ')
+                    .append(Base64.getEncoder().encodeToString(raw))
                     .append('\n');
         }
         byte[] out = b.toString().getBytes(StandardCharsets.UTF_8);

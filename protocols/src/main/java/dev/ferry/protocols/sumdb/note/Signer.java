@@ -52,8 +52,8 @@ public final class Signer {
             throw new FormatException("invalid private key for " + quote(name) + ": bad base64");
         }
         if (seed.length != 33 || seed[0] != Keys.ALG_ED25519) {
-            throw new FormatException("invalid private key for " + quote(name)
-                    + ": want algorithm 1 (Ed25519) and a 32-byte seed");
+            throw new FormatException(
+                    "invalid private key for " + quote(name) + ": want algorithm 1 (Ed25519) and a 32-byte seed");
         }
         Signer s = new Signer(name, new Ed25519PrivateKeyParameters(seed, 1));
         if (s.keyHash != hash) {
@@ -94,7 +94,8 @@ public final class Signer {
         byte[] b = new byte[33];
         b[0] = Keys.ALG_ED25519;
         key.encode(b, 1);
-        return PREFIX + name + "+" + Keys.hex(keyHash) + "+" + Base64.getEncoder().encodeToString(b);
+        return PREFIX + name + "+" + Keys.hex(keyHash) + "+"
+                + Base64.getEncoder().encodeToString(b);
     }
 
     @Override

@@ -51,8 +51,8 @@ public final class Verifier {
             throw new FormatException("invalid verifier key " + quote(vkey) + ": unknown algorithm " + (key[0] & 0xff));
         }
         if (key.length != 33) {
-            throw new FormatException("invalid verifier key " + quote(vkey) + ": Ed25519 key must be 32 bytes, not "
-                    + (key.length - 1));
+            throw new FormatException(
+                    "invalid verifier key " + quote(vkey) + ": Ed25519 key must be 32 bytes, not " + (key.length - 1));
         }
         try {
             return new Verifier(name, key);

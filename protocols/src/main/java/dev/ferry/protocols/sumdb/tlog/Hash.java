@@ -26,7 +26,9 @@ public record Hash(byte[] bytes) {
         } catch (IllegalArgumentException e) {
             throw new FormatException("invalid hash " + quote(base64) + ": bad base64");
         }
-        if (b == null || b.length != SIZE || !Base64.getEncoder().encodeToString(b).equals(base64)) {
+        if (b == null
+                || b.length != SIZE
+                || !Base64.getEncoder().encodeToString(b).equals(base64)) {
             throw new FormatException("invalid hash " + quote(base64) + ": not the base64 of " + SIZE + " bytes");
         }
         return new Hash(b);

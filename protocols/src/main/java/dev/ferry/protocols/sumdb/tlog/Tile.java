@@ -22,10 +22,15 @@ public record Tile(int height, int level, long number, int width) {
 
     /** The ranges ParseTilePath enforces: height 1..30, level -1 or more, number >= 0, width 1..2^height. */
     public Tile {
-        if (height < 1 || height > 30 || level < DATA || number < 0 || width < 1 || width > 1 << height
+        if (height < 1
+                || height > 30
+                || level < DATA
+                || number < 0
+                || width < 1
+                || width > 1 << height
                 || level > 0 && (long) level * height >= 63) {
-            throw new FormatException("invalid tile: height " + height + ", level " + level + ", number " + number
-                    + ", width " + width);
+            throw new FormatException(
+                    "invalid tile: height " + height + ", level " + level + ", number " + number + ", width " + width);
         }
     }
 
@@ -76,7 +81,9 @@ public record Tile(int height, int level, long number, int width) {
         long n = 0;
         for (int i = 3; i < end; i++) {
             String g = i < end - 1 && f[i].startsWith("x") ? f[i].substring(1) : f[i];
-            if (g.length() != 3 || !g.chars().allMatch(c -> c >= '0' && c <= '9') || n > (Long.MAX_VALUE - 999) / 1000) {
+            if (g.length() != 3
+                    || !g.chars().allMatch(c -> c >= '0' && c <= '9')
+                    || n > (Long.MAX_VALUE - 999) / 1000) {
                 throw new FormatException("malformed tile path " + quote(path) + ": bad tile number");
             }
             n = n * 1000 + Integer.parseInt(g);
@@ -91,8 +98,8 @@ public record Tile(int height, int level, long number, int width) {
             throw new FormatException("malformed tile path " + quote(path) + ": " + e.getMessage());
         }
         if (!t.path().equals(path)) {
-            throw new FormatException("malformed tile path " + quote(path) + ": not canonical (want "
-                    + quote(t.path()) + ")");
+            throw new FormatException(
+                    "malformed tile path " + quote(path) + ": not canonical (want " + quote(t.path()) + ")");
         }
         return t;
     }
@@ -125,10 +132,12 @@ public record Tile(int height, int level, long number, int width) {
         if (isData()) {
             throw new FormatException("tile " + path() + " is a data tile, not a hash tile");
         }
-        if (data == null || data.length < width * Hash.SIZE || data.length % Hash.SIZE != 0
+        if (data == null
+                || data.length < width * Hash.SIZE
+                || data.length % Hash.SIZE != 0
                 || data.length > (Hash.SIZE << height)) {
-            throw new FormatException("tile " + path() + " has " + (data == null ? 0 : data.length)
-                    + " bytes, want " + width * Hash.SIZE);
+            throw new FormatException("tile " + path() + " has " + (data == null ? 0 : data.length) + " bytes, want "
+                    + width * Hash.SIZE);
         }
         List<Hash> out = new ArrayList<>(width);
         for (int i = 0; i < width; i++) {
@@ -159,7 +168,10 @@ public record Tile(int height, int level, long number, int width) {
         while (out.size() < width) {
             int nl = s.indexOf('\n', at);
             int end = nl < 0 ? -1 : s.indexOf("\n\n", nl + 1);
-            if (nl < 0 || end < 0 || s.charAt(nl + 1) == '\n' || !s.substring(at, nl).equals(Long.toString(id))) {
+            if (nl < 0
+                    || end < 0
+                    || s.charAt(nl + 1) == '\n'
+                    || !s.substring(at, nl).equals(Long.toString(id))) {
                 throw new FormatException("data tile " + path() + ": record " + id + " missing or malformed");
             }
             out.add(new Record(id, s.substring(nl + 1, end + 1)));

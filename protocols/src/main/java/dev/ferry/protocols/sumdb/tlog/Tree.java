@@ -37,7 +37,9 @@ public record Tree(long size, Hash hash) {
 
     /** A decimal in [0, 2^63): digits only, no leading zeros except "0" itself. */
     static long parseSize(String s, String what) throws FormatException {
-        if (s.isEmpty() || s.length() > 19 || !s.chars().allMatch(c -> c >= '0' && c <= '9')
+        if (s.isEmpty()
+                || s.length() > 19
+                || !s.chars().allMatch(c -> c >= '0' && c <= '9')
                 || s.length() > 1 && s.charAt(0) == '0') {
             throw new FormatException("invalid " + what + " " + quote(s) + ": want a decimal number");
         }

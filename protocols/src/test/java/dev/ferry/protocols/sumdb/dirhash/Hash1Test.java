@@ -36,7 +36,9 @@ class Hash1Test {
                 summary = ModuleZip.check(in, path, version);
             }
             assertEquals(m.zipHash(), Hash1.ofZip(summary), m.path() + "@" + m.version() + " zip");
-            assertEquals(m.goModHash(), Hash1.ofGoMod(Files.readAllBytes(dir.resolve(base + ".mod"))),
+            assertEquals(
+                    m.goModHash(),
+                    Hash1.ofGoMod(Files.readAllBytes(dir.resolve(base + ".mod"))),
                     m.path() + "@" + m.version() + " go.mod");
         }
     }
@@ -50,8 +52,10 @@ class Hash1Test {
         String wide = "m@v1.0.0/\uFF21";
         String astral = "m@v1.0.0/\uD83D\uDE00";
         String summary = a + "  " + wide + "\n" + b + "  " + astral + "\n";
-        String want = "h1:" + Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-256")
-                .digest(summary.getBytes(StandardCharsets.UTF_8)));
+        String want = "h1:"
+                + Base64.getEncoder()
+                        .encodeToString(
+                                MessageDigest.getInstance("SHA-256").digest(summary.getBytes(StandardCharsets.UTF_8)));
         assertEquals(want, Hash1.of(List.of(new Hash1.File(astral, b), new Hash1.File(wide, a))));
         assertEquals(want, Hash1.of(List.of(new Hash1.File(wide, a), new Hash1.File(astral, b))));
         assertNotEquals(want, Hash1.of(List.of(new Hash1.File(wide, b), new Hash1.File(astral, a))));
@@ -60,7 +64,8 @@ class Hash1Test {
     @Test
     void goModIsHashedUnderTheNameGoMod() throws Exception {
         byte[] mod = "module example.com/m\n".getBytes();
-        String sum = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(mod));
+        String sum =
+                HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(mod));
         assertEquals(Hash1.of(List.of(new Hash1.File("go.mod", sum))), Hash1.ofGoMod(mod));
         assertNotEquals(Hash1.of(List.of(new Hash1.File("example.com/m@v1.0.0/go.mod", sum))), Hash1.ofGoMod(mod));
     }
@@ -72,9 +77,14 @@ class Hash1Test {
         assertThrows(FormatException.class, () -> Hash1.of(List.of(new Hash1.File("a", h.toUpperCase() + "A"))));
         assertThrows(FormatException.class, () -> Hash1.of(List.of(new Hash1.File("a", "AB".repeat(32)))));
         Hash1.check("h1:Yvzst7fvtmw9iSKZOiu8ivoAt34KlOhGPNHUOv40GEA=");
-        for (String bad : new String[] {"h1:", "h2:Yvzst7fvtmw9iSKZOiu8ivoAt34KlOhGPNHUOv40GEA=",
-                "h1:Yvzst7fvtmw9iSKZOiu8ivoAt34KlOhGPNHUOv40GEB=", "h1:Yvzst7fvtmw9iSKZOiu8ivoAt34KlOhGPNHUOv40GEA",
-                "h1:Yvzst7fvtmw9iSKZOiu8ivoAt34KlOhGPNHUOv40GE==", "h1:Yvzst7fvtmw9iSKZOiu8ivoAt34KlOhGPNHUOv40G-A="}) {
+        for (String bad : new String[] {
+            "h1:",
+            "h2:Yvzst7fvtmw9iSKZOiu8ivoAt34KlOhGPNHUOv40GEA=",
+            "h1:Yvzst7fvtmw9iSKZOiu8ivoAt34KlOhGPNHUOv40GEB=",
+            "h1:Yvzst7fvtmw9iSKZOiu8ivoAt34KlOhGPNHUOv40GEA",
+            "h1:Yvzst7fvtmw9iSKZOiu8ivoAt34KlOhGPNHUOv40GE==",
+            "h1:Yvzst7fvtmw9iSKZOiu8ivoAt34KlOhGPNHUOv40G-A="
+        }) {
             assertThrows(FormatException.class, () -> Hash1.check(bad), bad);
         }
     }

@@ -24,8 +24,9 @@ class NoteTest {
     static final String PETER_SKEY = "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz";
     static final String PETER_TEXT = "If you think cryptography is the answer to your problem,\n"
             + "then you don't know what your problem is.\n";
-    static final String PETER_NOTE = PETER_TEXT + "\n\u2014 PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuG"
-            + "UgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n";
+    static final String PETER_NOTE =
+            PETER_TEXT + "\n\u2014 PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuG"
+                    + "UgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n";
 
     private static final Signer SIGNER = Signer.generate("test.example/db");
     private static final Signer OTHER = Signer.generate("other.example");
@@ -43,7 +44,9 @@ class NoteTest {
         Signer s = Signer.parse(PETER_SKEY);
         assertEquals(v, s.verifier());
         assertEquals(PETER_SKEY, s.encodedPrivateKey());
-        assertEquals(PETER_NOTE, new String(Note.sign(PETER_TEXT, s), StandardCharsets.UTF_8),
+        assertEquals(
+                PETER_NOTE,
+                new String(Note.sign(PETER_TEXT, s), StandardCharsets.UTF_8),
                 "Ed25519 is deterministic, so signing reproduces Go's note byte for byte");
         Note n = Note.open(utf8(PETER_NOTE), List.of(v));
         assertEquals(PETER_TEXT, n.text());
@@ -67,13 +70,14 @@ class NoteTest {
         assertEquals("sum.golang.org", v.name());
         assertEquals(0x033de0ae, v.keyHash());
         // A mangled copy: 46 base64 characters cannot be 33 bytes; Java's lenient decoder would take them unpadded.
-        assertThrows(FormatException.class, () -> Verifier.parse(
-                "sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ahjzgwn8HmovCvjkvE"));
+        assertThrows(
+                FormatException.class,
+                () -> Verifier.parse("sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ahjzgwn8HmovCvjkvE"));
         // Unpadded and non-canonical spellings of a valid key.
-        assertThrows(FormatException.class, () -> Verifier.parse(PETER_VKEY.substring(0, PETER_VKEY.length() - 4)
-                + "0TW"));
-        assertThrows(FormatException.class, () -> Verifier.parse(PETER_VKEY.substring(0, PETER_VKEY.length() - 1)
-                + "X"));
+        assertThrows(
+                FormatException.class, () -> Verifier.parse(PETER_VKEY.substring(0, PETER_VKEY.length() - 4) + "0TW"));
+        assertThrows(
+                FormatException.class, () -> Verifier.parse(PETER_VKEY.substring(0, PETER_VKEY.length() - 1) + "X"));
     }
 
     @Test
@@ -84,8 +88,14 @@ class NoteTest {
         byte[] msg = Note.sign("hello\n", SIGNER, OTHER);
         Note n = Note.open(msg, List.of(SIGNER.verifier()));
         assertEquals(1, n.signatures().size());
-        assertEquals(List.of("other.example"), n.unverified().stream().map(Note.Signature::name).toList());
-        assertEquals(2, Note.open(msg, List.of(SIGNER.verifier(), OTHER.verifier())).signatures().size());
+        assertEquals(
+                List.of("other.example"),
+                n.unverified().stream().map(Note.Signature::name).toList());
+        assertEquals(
+                2,
+                Note.open(msg, List.of(SIGNER.verifier(), OTHER.verifier()))
+                        .signatures()
+                        .size());
     }
 
     @Test
@@ -94,19 +104,27 @@ class NoteTest {
         String s = new String(good, StandardCharsets.UTF_8);
         // Same text, other tree size: the signature no longer matches the text.
         String forged = s.replace("\n5\n", "\n6\n");
-        SumdbException e = assertThrows(SumdbException.class, () -> Note.open(utf8(forged),
-                List.of(SIGNER.verifier())));
+        SumdbException e =
+                assertThrows(SumdbException.class, () -> Note.open(utf8(forged), List.of(SIGNER.verifier())));
         assertEquals(SumdbException.Kind.BAD_SIGNATURE, e.kind());
         // Signature bytes altered.
         int at = s.lastIndexOf(' ') + 10;
         String flipped = s.substring(0, at) + (s.charAt(at) == 'A' ? 'B' : 'A') + s.substring(at + 1);
-        assertEquals(SumdbException.Kind.BAD_SIGNATURE, assertThrows(SumdbException.class,
-                () -> Note.open(utf8(flipped), List.of(SIGNER.verifier()))).kind());
+        assertEquals(
+                SumdbException.Kind.BAD_SIGNATURE,
+                assertThrows(SumdbException.class, () -> Note.open(utf8(flipped), List.of(SIGNER.verifier())))
+                        .kind());
         // A forged line for our key next to a valid one from another key still fails.
-        String both = new String(Note.sign("go.sum database tree\n6\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n",
-                OTHER), StandardCharsets.UTF_8) + s.substring(s.indexOf('\u2014'));
-        assertEquals(SumdbException.Kind.BAD_SIGNATURE, assertThrows(SumdbException.class,
-                () -> Note.open(utf8(both), List.of(SIGNER.verifier(), OTHER.verifier()))).kind());
+        String both = new String(
+                        Note.sign("go.sum database tree\n6\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n", OTHER),
+                        StandardCharsets.UTF_8)
+                + s.substring(s.indexOf('\u2014'));
+        assertEquals(
+                SumdbException.Kind.BAD_SIGNATURE,
+                assertThrows(
+                                SumdbException.class,
+                                () -> Note.open(utf8(both), List.of(SIGNER.verifier(), OTHER.verifier())))
+                        .kind());
     }
 
     @Test
@@ -119,42 +137,47 @@ class NoteTest {
             SumdbException e = assertThrows(SumdbException.class, () -> Note.open(msg, List.of(v)));
             assertEquals(SumdbException.Kind.UNKNOWN_KEY, e.kind());
         }
-        assertEquals(SumdbException.Kind.UNKNOWN_KEY, assertThrows(SumdbException.class,
-                () -> Note.open(msg, List.of())).kind());
+        assertEquals(
+                SumdbException.Kind.UNKNOWN_KEY,
+                assertThrows(SumdbException.class, () -> Note.open(msg, List.of()))
+                        .kind());
         // Our key's name with another key hash: unknown, not a forgery.
         String renamed = new String(msg, StandardCharsets.UTF_8);
         String line = renamed.substring(renamed.indexOf('\u2014'));
-        byte[] raw = Base64.getDecoder().decode(line.substring(line.lastIndexOf(' ') + 1).strip());
+        byte[] raw = Base64.getDecoder()
+                .decode(line.substring(line.lastIndexOf(' ') + 1).strip());
         raw[0] ^= 1;
         String other = renamed.substring(0, renamed.indexOf('\u2014')) + "\u2014 test.example/db "
                 + Base64.getEncoder().encodeToString(raw) + "\n";
-        assertEquals(SumdbException.Kind.UNKNOWN_KEY, assertThrows(SumdbException.class,
-                () -> Note.open(utf8(other), List.of(SIGNER.verifier()))).kind());
+        assertEquals(
+                SumdbException.Kind.UNKNOWN_KEY,
+                assertThrows(SumdbException.class, () -> Note.open(utf8(other), List.of(SIGNER.verifier())))
+                        .kind());
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {
-        "hello\n",                                    // no signatures
-        "hello\n\n",                                  // empty signature block
-        "hello\n\n\u2014 test.example/db AAAAAAAAAAAAAAAA",         // no final newline
-        "hello\n\n- test.example/db AAAAAAAAAAAAAAAA\n",            // hyphen, not em dash
-        "hello\n\n\u2014test.example/db AAAAAAAAAAAAAAAA\n",         // no space after the dash
-        "hello\n\n\u2014 test.example/db\n",                         // no signature
-        "hello\n\n\u2014 test.example/db \n",                        // empty signature
-        "hello\n\n\u2014 test.example/db AAAAAAAAAAAAAAAA!\n",       // bad base64
-        "hello\n\n\u2014 test.example/db AAAA\n",                    // too short (3 bytes)
-        "hello\n\n\u2014 test.example/db AAAAAAAA\n",                // 6 bytes: ok length, unknown key... see below
-        "hello\n\n\u2014 test+example AAAAAAAAAAAAAAAA\n",           // '+' in name
-        "hello\n\n\u2014 test.example/db AAAAAAAAAAAAAAAA extra\n",  // trailing field
-        "hello\n\n\u2014  AAAAAAAAAAAAAAAA\n",                       // empty name
-        "hello\n\n\u2014 a AAAAAAAAAAAAAAAA\n\u2014 a AAAAAAAAAAAAAAAA\n", // duplicate
-        "hel\tlo\n\n\u2014 a AAAAAAAAAAAAAAAA\n",                    // control character in text
-        "hello\r\n\n\u2014 a AAAAAAAAAAAAAAAA\n",                    // CR
-        "hello\n\n\u2014 a AAAAAAAAAAAAAAAA\n\n",                    // blank line after signatures
-    })
+    @ValueSource(
+            strings = {
+                "hello\n", // no signatures
+                "hello\n\n", // empty signature block
+                "hello\n\n\u2014 test.example/db AAAAAAAAAAAAAAAA", // no final newline
+                "hello\n\n- test.example/db AAAAAAAAAAAAAAAA\n", // hyphen, not em dash
+                "hello\n\n\u2014test.example/db AAAAAAAAAAAAAAAA\n", // no space after the dash
+                "hello\n\n\u2014 test.example/db\n", // no signature
+                "hello\n\n\u2014 test.example/db \n", // empty signature
+                "hello\n\n\u2014 test.example/db AAAAAAAAAAAAAAAA!\n", // bad base64
+                "hello\n\n\u2014 test.example/db AAAA\n", // too short (3 bytes)
+                "hello\n\n\u2014 test.example/db AAAAAAAA\n", // 6 bytes: ok length, unknown key... see below
+                "hello\n\n\u2014 test+example AAAAAAAAAAAAAAAA\n", // '+' in name
+                "hello\n\n\u2014 test.example/db AAAAAAAAAAAAAAAA extra\n", // trailing field
+                "hello\n\n\u2014  AAAAAAAAAAAAAAAA\n", // empty name
+                "hello\n\n\u2014 a AAAAAAAAAAAAAAAA\n\u2014 a AAAAAAAAAAAAAAAA\n", // duplicate
+                "hel\tlo\n\n\u2014 a AAAAAAAAAAAAAAAA\n", // control character in text
+                "hello\r\n\n\u2014 a AAAAAAAAAAAAAAAA\n", // CR
+                "hello\n\n\u2014 a AAAAAAAAAAAAAAAA\n\n", // blank line after signatures
+            })
     void malformedNotesAreRefused(String msg) {
-        FormatException e = assertThrows(FormatException.class, () -> Note.open(utf8(msg),
-                List.of(SIGNER.verifier())));
+        FormatException e = assertThrows(FormatException.class, () -> Note.open(utf8(msg), List.of(SIGNER.verifier())));
         if (e instanceof SumdbException s) {
             assertEquals(SumdbException.Kind.UNKNOWN_KEY, s.kind(), msg); // well-formed, just not ours
         }
@@ -188,27 +211,35 @@ class NoteTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "PeterNeumann", "PeterNeumann+c74f20a3",
-        "PeterNeumann+c74f20a4+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",   // wrong hash
-        "PeterNeumann+c74f20a+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",    // 7 digits
-        "PeterNeumann+0c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",  // 9 digits
-        "PeterNeumanm+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",   // other name
-        "Peter Neumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",  // space
-        "+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",               // empty name
-        "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10T",    // bad base64
-        "PeterNeumann+c74f20a3+",
-        "PeterNeumann+cc469956+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TWBADKEY==", // key too long, hash fits
-        "PeterNeumann+173116ae+ZRpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",   // algorithm 0x65, hash fits
-        PETER_SKEY})
+    @ValueSource(
+            strings = {
+                "",
+                "PeterNeumann",
+                "PeterNeumann+c74f20a3",
+                "PeterNeumann+c74f20a4+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", // wrong hash
+                "PeterNeumann+c74f20a+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", // 7 digits
+                "PeterNeumann+0c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", // 9 digits
+                "PeterNeumanm+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", // other name
+                "Peter Neumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", // space
+                "+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", // empty name
+                "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10T", // bad base64
+                "PeterNeumann+c74f20a3+",
+                "PeterNeumann+cc469956+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TWBADKEY==", // key too long, hash fits
+                "PeterNeumann+173116ae+ZRpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", // algorithm 0x65, hash fits
+                PETER_SKEY
+            })
     void badVerifierKeysAreRefused(String key) {
         assertThrows(FormatException.class, () -> Verifier.parse(key));
     }
 
     @Test
     void badPrivateKeysAreRefusedWithoutQuotingThem() {
-        for (String k : new String[] {PETER_VKEY, "PRIVATE+KEY+PeterNeumann+c74f20a4+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz",
-                "PRIVATE+KEY+Peter Neumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz",
-                "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKD=="}) {
+        for (String k : new String[] {
+            PETER_VKEY,
+            "PRIVATE+KEY+PeterNeumann+c74f20a4+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz",
+            "PRIVATE+KEY+Peter Neumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz",
+            "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKD=="
+        }) {
             FormatException e = assertThrows(FormatException.class, () -> Signer.parse(k));
             assertFalse(e.getMessage().contains("AYEKFALV"), e.getMessage());
         }

@@ -36,13 +36,19 @@ class TlogTest {
     @Test
     void hashesAreDomainSeparatedSha256() {
         // SHA-256("\x00") and SHA-256("\x01" || 0^64), fixed by the definitions; computed with sha256sum.
-        assertEquals("6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
+        assertEquals(
+                "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
                 HexFormat.of().formatHex(Tlog.recordHash(new byte[0]).bytes()));
         Hash zero = new Hash(new byte[32]);
         // printf '\x01' followed by 64 zero bytes | sha256sum
-        assertEquals(NODE_OF_ZEROS, HexFormat.of().formatHex(Tlog.nodeHash(zero, zero).bytes()));
-        assertFalse(Tlog.nodeHash(zero, new Hash(Tlog.recordHash(new byte[0]).bytes())).equals(Tlog.nodeHash(
-                new Hash(Tlog.recordHash(new byte[0]).bytes()), zero)), "order matters");
+        assertEquals(
+                NODE_OF_ZEROS,
+                HexFormat.of().formatHex(Tlog.nodeHash(zero, zero).bytes()));
+        assertFalse(
+                Tlog.nodeHash(zero, new Hash(Tlog.recordHash(new byte[0]).bytes()))
+                        .equals(Tlog.nodeHash(
+                                new Hash(Tlog.recordHash(new byte[0]).bytes()), zero)),
+                "order matters");
     }
 
     @Test
@@ -63,7 +69,8 @@ class TlogTest {
                 List<Hash> p = Tlog.recordProof(id, size, r);
                 Hash leaf = LOG.subtree(0, id);
                 assertTrue(Tlog.checkRecord(p, size, t.hash(), id, leaf), size + "/" + id);
-                assertFalse(Tlog.checkRecord(p, size, t.hash(), id, LOG.subtree(0, (id + 1) % size)) && size > 1,
+                assertFalse(
+                        Tlog.checkRecord(p, size, t.hash(), id, LOG.subtree(0, (id + 1) % size)) && size > 1,
                         "wrong leaf " + size + "/" + id);
                 if (!p.isEmpty()) {
                     List<Hash> bad = new ArrayList<>(p);
@@ -89,14 +96,17 @@ class TlogTest {
                 Tree ot = LOG.tree(oldSize);
                 List<Hash> p = Tlog.treeProof(oldSize, newSize, r);
                 assertTrue(Tlog.checkTree(p, newSize, nt.hash(), oldSize, ot.hash()), oldSize + "->" + newSize);
-                assertFalse(Tlog.checkTree(p, newSize, nt.hash(), oldSize, LOG.subtree(0, 0)) && oldSize > 1,
+                assertFalse(
+                        Tlog.checkTree(p, newSize, nt.hash(), oldSize, LOG.subtree(0, 0)) && oldSize > 1,
                         "wrong old hash " + oldSize + "->" + newSize);
-                assertFalse(Tlog.checkTree(p, newSize, ot.hash(), oldSize, ot.hash()) && oldSize != newSize,
+                assertFalse(
+                        Tlog.checkTree(p, newSize, ot.hash(), oldSize, ot.hash()) && oldSize != newSize,
                         "wrong new hash " + oldSize + "->" + newSize);
                 for (int i = 0; i < p.size(); i++) {
                     List<Hash> bad = new ArrayList<>(p);
                     bad.set(i, LOG.subtree(0, 0));
-                    assertFalse(Tlog.checkTree(bad, newSize, nt.hash(), oldSize, ot.hash()),
+                    assertFalse(
+                            Tlog.checkTree(bad, newSize, nt.hash(), oldSize, ot.hash()),
                             "tampered " + i + " of " + oldSize + "->" + newSize);
                 }
                 if (oldSize == newSize) {
@@ -154,24 +164,35 @@ class TlogTest {
         String good = "go.sum database tree\n81\nKDypSWzTeXBaUyf7VtBPvWDhRzTV5PueLcVm9MqOuj8=\n";
         assertEquals(81, Tree.parseNote(good).size());
         for (String bad : new String[] {
-                "go.sum database tree\n81\nKDypSWzTeXBaUyf7VtBPvWDhRzTV5PueLcVm9MqOuj8=",
-                "go.sum database tree\n81\nKDypSWzTeXBaUyf7VtBPvWDhRzTV5PueLcVm9MqOuj8=\nextra\n",
-                "go.sum database tree\n081\nKDypSWzTeXBaUyf7VtBPvWDhRzTV5PueLcVm9MqOuj8=\n",
-                "go.sum database tree\n+81\nKDypSWzTeXBaUyf7VtBPvWDhRzTV5PueLcVm9MqOuj8=\n",
-                "go.sum database tree\n-1\nKDypSWzTeXBaUyf7VtBPvWDhRzTV5PueLcVm9MqOuj8=\n",
-                "go.sum database tree\n9223372036854775808\nKDypSWzTeXBaUyf7VtBPvWDhRzTV5PueLcVm9MqOuj8=\n",
-                "go.sum database tree\n81\nKDypSWzTeXBaUyf7VtBPvWDhRzTV5PueLcVm9MqOuj==\n",
-                "go.sum database tree\n81\nKDypSWzTeXBaUyf7VtBPvWDhRzTV5PueLcVm9MqOu\n",
-                "go.sum database  tree\n81\nKDypSWzTeXBaUyf7VtBPvWDhRzTV5PueLcVm9MqOuj8=\n",
-                "go.sum database tree\r\n81\nKDypSWzTeXBaUyf7VtBPvWDhRzTV5PueLcVm9MqOuj8=\n", ""}) {
+            "go.sum database tree\n81\nKDypSWzTeXBaUyf7VtBPvWDhRzTV5PueLcVm9MqOuj8=",
+            "go.sum database tree\n81\nKDypSWzTeXBaUyf7VtBPvWDhRzTV5PueLcVm9MqOuj8=\nextra\n",
+            "go.sum database tree\n081\nKDypSWzTeXBaUyf7VtBPvWDhRzTV5PueLcVm9MqOuj8=\n",
+            "go.sum database tree\n+81\nKDypSWzTeXBaUyf7VtBPvWDhRzTV5PueLcVm9MqOuj8=\n",
+            "go.sum database tree\n-1\nKDypSWzTeXBaUyf7VtBPvWDhRzTV5PueLcVm9MqOuj8=\n",
+            "go.sum database tree\n9223372036854775808\nKDypSWzTeXBaUyf7VtBPvWDhRzTV5PueLcVm9MqOuj8=\n",
+            "go.sum database tree\n81\nKDypSWzTeXBaUyf7VtBPvWDhRzTV5PueLcVm9MqOuj==\n",
+            "go.sum database tree\n81\nKDypSWzTeXBaUyf7VtBPvWDhRzTV5PueLcVm9MqOu\n",
+            "go.sum database  tree\n81\nKDypSWzTeXBaUyf7VtBPvWDhRzTV5PueLcVm9MqOuj8=\n",
+            "go.sum database tree\r\n81\nKDypSWzTeXBaUyf7VtBPvWDhRzTV5PueLcVm9MqOuj8=\n",
+            ""
+        }) {
             assertThrows(FormatException.class, () -> Tree.parseNote(bad), bad);
         }
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"tile/8/0/000", "tile/8/0/000.p/1", "tile/8/0/000.p/255", "tile/8/1/x001/234",
-            "tile/8/data/x001/x234/067.p/8", "tile/8/2/x123/x456/789", "tile/1/0/001", "tile/30/0/000.p/5",
-            "tile/8/data/000.p/81"})
+    @ValueSource(
+            strings = {
+                "tile/8/0/000",
+                "tile/8/0/000.p/1",
+                "tile/8/0/000.p/255",
+                "tile/8/1/x001/234",
+                "tile/8/data/x001/x234/067.p/8",
+                "tile/8/2/x123/x456/789",
+                "tile/1/0/001",
+                "tile/30/0/000.p/5",
+                "tile/8/data/000.p/81"
+            })
     void tilePathsRoundTrip(String path) {
         Tile t = Tile.parsePath(path);
         assertEquals(path, t.path());
@@ -188,13 +209,42 @@ class TlogTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "tile", "tile/8/0", "tile/8/0/", "tile/8/0/00", "tile/8/0/0000", "tile/8/0/1",
-            "tile/08/0/000", "tile/8/00/000", "tile/8/-1/000", "tile/8/0/000.p/256", "tile/8/0/000.p/0",
-            "tile/8/0/000.p/01", "tile/8/0/000.p/", "tile/8/0/x000/001", "tile/8/0/001/002", "tile/8/0/x001",
-            "tile/8/0/x001/x002", "tile/0/0/000", "tile/31/0/000", "tile/8/0/+01", "tile/8/0/000/", "/tile/8/0/000",
-            "tile/8/0/000.p/1/", "tile/8/0/000.P/1", "tile/8/Data/000", "tile/8/0/x999/x999/x999/x999/x999/x999/x999/999",
-            "tile/8/0/x1/000", "tile/8/8/000", "tile/8/data.p/5", "tile/８/0/000", "tiles/8/0/000",
-            "tile/8/0/000.p/99999999999"})
+    @ValueSource(
+            strings = {
+                "",
+                "tile",
+                "tile/8/0",
+                "tile/8/0/",
+                "tile/8/0/00",
+                "tile/8/0/0000",
+                "tile/8/0/1",
+                "tile/08/0/000",
+                "tile/8/00/000",
+                "tile/8/-1/000",
+                "tile/8/0/000.p/256",
+                "tile/8/0/000.p/0",
+                "tile/8/0/000.p/01",
+                "tile/8/0/000.p/",
+                "tile/8/0/x000/001",
+                "tile/8/0/001/002",
+                "tile/8/0/x001",
+                "tile/8/0/x001/x002",
+                "tile/0/0/000",
+                "tile/31/0/000",
+                "tile/8/0/+01",
+                "tile/8/0/000/",
+                "/tile/8/0/000",
+                "tile/8/0/000.p/1/",
+                "tile/8/0/000.P/1",
+                "tile/8/Data/000",
+                "tile/8/0/x999/x999/x999/x999/x999/x999/x999/999",
+                "tile/8/0/x1/000",
+                "tile/8/8/000",
+                "tile/8/data.p/5",
+                "tile/８/0/000",
+                "tiles/8/0/000",
+                "tile/8/0/000.p/99999999999"
+            })
     void malformedTilePathsAreRefused(String path) {
         assertThrows(FormatException.class, () -> Tile.parsePath(path));
     }
@@ -203,7 +253,9 @@ class TlogTest {
     void tileContents() throws IOException {
         Tile t = new Tile(8, 0, 0, 3);
         byte[] data = LOG.tile(new Tile(8, 0, 0, 5));
-        assertEquals(List.of(LOG.subtree(0, 0), LOG.subtree(0, 1), LOG.subtree(0, 2)), t.hashes(data),
+        assertEquals(
+                List.of(LOG.subtree(0, 0), LOG.subtree(0, 1), LOG.subtree(0, 2)),
+                t.hashes(data),
                 "a wider tile's prefix is accepted");
         assertThrows(FormatException.class, () -> t.hashes(new byte[95]));
         assertThrows(FormatException.class, () -> t.hashes(new byte[64]));

@@ -10,11 +10,13 @@ import java.nio.charset.StandardCharsets;
 public final class AdminPaths {
     /** Where the admin API is mounted; every path below it needs the admin token. */
     public static final String ROOT = "/admin/api";
+
     public static final String PREFIX = ROOT + "/";
 
     public static final String UPSTREAMS = "/upstreams";
     /** {@code +}: the name is an upstream's URL, whose slashes arrive decoded from %2F. */
     public static final String UPSTREAM_RELEASE = "/upstreams/{+name}/release";
+
     public static final String PREWARM = "/prewarm";
     public static final String PREWARM_JOB = "/prewarm/{id}";
     public static final String MIRROR_SETS = "/mirror-sets";
@@ -61,6 +63,7 @@ public final class AdminPaths {
 
     /** Percent-encodes {@code name} (an upstream's URL) into one path segment. */
     public static String upstreamRelease(String name) {
-        return ROOT + UPSTREAMS + "/" + URLEncoder.encode(name, StandardCharsets.UTF_8).replace("+", "%20") + "/release";
+        return ROOT + UPSTREAMS + "/"
+                + URLEncoder.encode(name, StandardCharsets.UTF_8).replace("+", "%20") + "/release";
     }
 }

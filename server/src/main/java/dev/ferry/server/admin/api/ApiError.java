@@ -7,7 +7,10 @@ import com.fasterxml.jackson.databind.JsonNode;
  * Every refusal's body: a short {@code error} code, a readable {@code message}, and, for some, {@code details}
  * (a mirror set's errors as {@link LineError}s, or the invalid items as text).
  */
-public record ApiError(String error, String message, @JsonInclude(JsonInclude.Include.NON_NULL) JsonNode details) {
+public record ApiError(
+        String error,
+        String message,
+        @JsonInclude(JsonInclude.Include.NON_NULL) JsonNode details) {
     public ApiError(String error, String message) {
         this(error, message, null);
     }

@@ -6,6 +6,14 @@ import java.util.List;
 public record ExportHistory(List<Exported> bundles) {
 
     /** {@code base}: the bundle it was built on (--since), or null; {@code inventory}: cut against an inventory. */
-    public record Exported(String id, String site, String base, boolean inventory, String directory, String created,
-                           long objects, long chunks, long bytes) {}
+    public record Exported(
+            String id,
+            String site,
+            String base,
+            boolean inventory,
+            String directory,
+            String created,
+            long objects,
+            long chunks,
+            long bytes) {}
 }

@@ -8,10 +8,22 @@ import java.util.List;
  * PLANNING, PENDING, RUNNING, SUCCEEDED, FAILED or CANCELLED; {@code done} counts failed items too. The answer to the
  * request that started it also has its {@code location}.
  */
-public record PrewarmJob(String id, String description, String state, int total, int done, int failed, int skipped,
-                         long bytes, List<String> current, List<ItemFailure> failures, List<LineError> planErrors,
-                         List<String> notes, String started, String finished,
-                         @JsonInclude(JsonInclude.Include.NON_NULL) String location) {
+public record PrewarmJob(
+        String id,
+        String description,
+        String state,
+        int total,
+        int done,
+        int failed,
+        int skipped,
+        long bytes,
+        List<String> current,
+        List<ItemFailure> failures,
+        List<LineError> planErrors,
+        List<String> notes,
+        String started,
+        String finished,
+        @JsonInclude(JsonInclude.Include.NON_NULL) String location) {
 
     public record ItemFailure(String item, String reason) {}
 
@@ -21,7 +33,21 @@ public record PrewarmJob(String id, String description, String state, int total,
     }
 
     public PrewarmJob at(String location) {
-        return new PrewarmJob(id, description, state, total, done, failed, skipped, bytes, current, failures,
-                planErrors, notes, started, finished, location);
+        return new PrewarmJob(
+                id,
+                description,
+                state,
+                total,
+                done,
+                failed,
+                skipped,
+                bytes,
+                current,
+                failures,
+                planErrors,
+                notes,
+                started,
+                finished,
+                location);
     }
 }

@@ -11,9 +11,17 @@ import java.util.List;
  * the size as text such as "4GiB" or "700MB".
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record StartExport(String to, String format, String site, Boolean everything, SetFile set,
-                          List<String> modules, List<String> images, String inventory, String since,
-                          Long maxVolumeSize) {
+public record StartExport(
+        String to,
+        String format,
+        String site,
+        Boolean everything,
+        SetFile set,
+        List<String> modules,
+        List<String> images,
+        String inventory,
+        String since,
+        Long maxVolumeSize) {
 
     /** A mirror set's YAML, sent along: it selects, and travels with the bundle. */
     @JsonInclude(JsonInclude.Include.NON_NULL)

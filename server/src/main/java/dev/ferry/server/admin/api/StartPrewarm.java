@@ -12,11 +12,12 @@ import java.util.Map;
  */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "kind")
 @JsonSubTypes({
-        @JsonSubTypes.Type(value = StartPrewarm.GoMod.class, name = "gomod"),
-        @JsonSubTypes.Type(value = StartPrewarm.GoSum.class, name = "gosum"),
-        @JsonSubTypes.Type(value = StartPrewarm.Modules.class, name = "modules"),
-        @JsonSubTypes.Type(value = StartPrewarm.Images.class, name = "images"),
-        @JsonSubTypes.Type(value = StartPrewarm.MirrorSetFile.class, name = "mirrorset")})
+    @JsonSubTypes.Type(value = StartPrewarm.GoMod.class, name = "gomod"),
+    @JsonSubTypes.Type(value = StartPrewarm.GoSum.class, name = "gosum"),
+    @JsonSubTypes.Type(value = StartPrewarm.Modules.class, name = "modules"),
+    @JsonSubTypes.Type(value = StartPrewarm.Images.class, name = "images"),
+    @JsonSubTypes.Type(value = StartPrewarm.MirrorSetFile.class, name = "mirrorset")
+})
 public sealed interface StartPrewarm {
 
     /**
@@ -24,8 +25,14 @@ public sealed interface StartPrewarm {
      * ({@code workspace}); optionally its go.sum ({@code gosum}) and the import paths of its Go files.
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record GoMod(String name, String content, String gowork, Map<String, String> workspace, String gosum,
-                 List<String> imports) implements StartPrewarm {
+    record GoMod(
+            String name,
+            String content,
+            String gowork,
+            Map<String, String> workspace,
+            String gosum,
+            List<String> imports)
+            implements StartPrewarm {
         public static GoMod file(String name, String content) {
             return new GoMod(name, content, null, null, null, null);
         }

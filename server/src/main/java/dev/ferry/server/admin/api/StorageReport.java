@@ -4,9 +4,18 @@ package dev.ferry.server.admin.api;
  * {@code GET /admin/api/storage}. {@code sizeBytes} is what the quota is compared with; {@code quotaBytes} and
  * {@code quotaUsed} are null without a quota.
  */
-public record StorageReport(long objects, long objectBytes, long chunks, long chunkBytes, long diskBytes,
-                            long sizeBytes, Long quotaBytes, Double quotaUsed, Evicted evicted, Pinned pinned,
-                            Cache cache) {
+public record StorageReport(
+        long objects,
+        long objectBytes,
+        long chunks,
+        long chunkBytes,
+        long diskBytes,
+        long sizeBytes,
+        Long quotaBytes,
+        Double quotaUsed,
+        Evicted evicted,
+        Pinned pinned,
+        Cache cache) {
 
     /** Evicted since the store was created. */
     public record Evicted(long objects, long bytes) {}

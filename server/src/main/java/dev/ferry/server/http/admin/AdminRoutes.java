@@ -47,8 +47,12 @@ public final class AdminRoutes implements HttpService {
     @Override
     public void routing(HttpRules rules) {
         for (Resource r : resources) {
-            r.methods().forEach((method, route) -> rules.route(HttpRoute.builder().methods(methods(method))
-                    .path(r.pattern()).handler(handler(route)).build()));
+            r.methods()
+                    .forEach((method, route) -> rules.route(HttpRoute.builder()
+                            .methods(methods(method))
+                            .path(r.pattern())
+                            .handler(handler(route))
+                            .build()));
             String allowed = r.allowed();
             rules.any(r.pattern(), handler(call -> {
                 throw ApiException.methodNotAllowed(allowed);

@@ -23,14 +23,21 @@ final class BundlesHandler {
 
     List<Resource> resources() {
         return List.of(
-                Resource.at(AdminPaths.EXPORTS).get(call -> Answer.ok(api.bundles().exports())).post(this::export),
-                Resource.at(AdminPaths.EXPORT_JOB).get(call -> Answer.ok(api.bundles().export(call.param("id"))))
+                Resource.at(AdminPaths.EXPORTS)
+                        .get(call -> Answer.ok(api.bundles().exports()))
+                        .post(this::export),
+                Resource.at(AdminPaths.EXPORT_JOB)
+                        .get(call -> Answer.ok(api.bundles().export(call.param("id"))))
                         .delete(call -> cancelled(call, api.bundles().cancelExport(call.param("id")))),
-                Resource.at(AdminPaths.IMPORTS).get(call -> Answer.ok(api.bundles().imports())).post(this::importBundle),
-                Resource.at(AdminPaths.IMPORT_JOB).get(call -> Answer.ok(api.bundles().importJob(call.param("id"))))
+                Resource.at(AdminPaths.IMPORTS)
+                        .get(call -> Answer.ok(api.bundles().imports()))
+                        .post(this::importBundle),
+                Resource.at(AdminPaths.IMPORT_JOB)
+                        .get(call -> Answer.ok(api.bundles().importJob(call.param("id"))))
                         .delete(call -> cancelled(call, api.bundles().cancelImport(call.param("id")))),
                 Resource.at(AdminPaths.INVENTORY).post(this::inventory),
-                Resource.at(AdminPaths.BUNDLES).get(call -> Answer.ok(api.bundles().history())));
+                Resource.at(AdminPaths.BUNDLES)
+                        .get(call -> Answer.ok(api.bundles().history())));
     }
 
     // Each POST reads its body before asking for the bundle service and checks the fields after, as a ferry without

@@ -17,8 +17,11 @@ final class MirrorSetsHandler {
 
     List<Resource> resources() {
         return List.of(
-                Resource.at(AdminPaths.MIRROR_SETS).get(call -> Answer.ok(api.mirrorSets())).post(this::register),
-                Resource.at(AdminPaths.MIRROR_SET).get(call -> Answer.ok(api.mirrorSet(call.param("name"))))
+                Resource.at(AdminPaths.MIRROR_SETS)
+                        .get(call -> Answer.ok(api.mirrorSets()))
+                        .post(this::register),
+                Resource.at(AdminPaths.MIRROR_SET)
+                        .get(call -> Answer.ok(api.mirrorSet(call.param("name"))))
                         .delete(this::remove),
                 Resource.at(AdminPaths.MIRROR_SET_RUN).post(this::run));
     }

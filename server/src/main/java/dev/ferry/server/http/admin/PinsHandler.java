@@ -16,7 +16,9 @@ final class PinsHandler {
     }
 
     List<Resource> resources() {
-        return List.of(Resource.at(AdminPaths.PINS).get(call -> Answer.ok(api.pins())).post(this::pin)
+        return List.of(Resource.at(AdminPaths.PINS)
+                .get(call -> Answer.ok(api.pins()))
+                .post(this::pin)
                 .delete(this::unpin));
     }
 

@@ -16,8 +16,11 @@ final class PrewarmHandler {
 
     List<Resource> resources() {
         return List.of(
-                Resource.at(AdminPaths.PREWARM).get(call -> Answer.ok(api.prewarms())).post(this::start),
-                Resource.at(AdminPaths.PREWARM_JOB).get(call -> Answer.ok(api.prewarm(call.param("id"))))
+                Resource.at(AdminPaths.PREWARM)
+                        .get(call -> Answer.ok(api.prewarms()))
+                        .post(this::start),
+                Resource.at(AdminPaths.PREWARM_JOB)
+                        .get(call -> Answer.ok(api.prewarm(call.param("id"))))
                         .delete(this::cancel));
     }
 

@@ -43,8 +43,8 @@ public final class GoProxyTree {
     /** Writes into {@code dir} (created if needed); files appear under their final names only once complete. */
     public static void write(NamedObjectStore store, SelectedContent content, Path dir, BundleProgressSink progress)
             throws IOException {
-        Map<ModulePath, TreeMap<Version, GoVersion>> modules = new TreeMap<>(
-                (a, b) -> a.value().compareTo(b.value()));
+        Map<ModulePath, TreeMap<Version, GoVersion>> modules =
+                new TreeMap<>((a, b) -> a.value().compareTo(b.value()));
         long bytes = 0;
         long items = 0;
         for (GoVersion v : content.goVersions()) {
@@ -72,7 +72,9 @@ public final class GoProxyTree {
                     }
                 }
                 // A version the go command cannot fetch whole would only make it fail later; leave it unlisted.
-                if (all && v.files().keySet().containsAll(List.of("info", "mod", "zip")) && !v.version().isPseudo()) {
+                if (all
+                        && v.files().keySet().containsAll(List.of("info", "mod", "zip"))
+                        && !v.version().isPseudo()) {
                     listed.add(v.version());
                 }
             }
@@ -94,19 +96,25 @@ public final class GoProxyTree {
      * .info of the best exported version (highest release, else highest pre-release or pseudo-version).
      */
     private static Optional<byte[]> latest(NamedObjectStore store, ModulePath module, Map<Version, byte[]> infos) {
-        Optional<byte[]> snapshot = store.meta(GoStoreNames.latest(module)).flatMap(Snapshot::decode)
-                .map(Snapshot::body).filter(b -> infoVersion(b).filter(infos::containsKey).isPresent());
+        Optional<byte[]> snapshot = store.meta(GoStoreNames.latest(module))
+                .flatMap(Snapshot::decode)
+                .map(Snapshot::body)
+                .filter(b -> infoVersion(b).filter(infos::containsKey).isPresent());
         if (snapshot.isPresent()) {
             return snapshot;
         }
         List<Version> versions = new ArrayList<>(infos.keySet());
-        return versions.stream().filter(v -> !v.isPrerelease()).max(Version::compareTo)
-                .or(() -> versions.stream().max(Version::compareTo)).map(infos::get);
+        return versions.stream()
+                .filter(v -> !v.isPrerelease())
+                .max(Version::compareTo)
+                .or(() -> versions.stream().max(Version::compareTo))
+                .map(infos::get);
     }
 
     private static Optional<Version> infoVersion(byte[] info) {
         Matcher m = INFO_VERSION.matcher(new String(info, StandardCharsets.UTF_8));
-        return m.find() && Version.isValid(m.group(1)) ? Optional.of(Version.parse(m.group(1)).canonical())
+        return m.find() && Version.isValid(m.group(1))
+                ? Optional.of(Version.parse(m.group(1)).canonical())
                 : Optional.empty();
     }
 
@@ -115,7 +123,8 @@ public final class GoProxyTree {
             throws IOException {
         PlainFiles.write(out.resolve("supported"), new byte[0]);
         if (db.latest() != null) {
-            Optional<byte[]> latest = store.meta(db.latest()).flatMap(Snapshot::decode).map(Snapshot::body);
+            Optional<byte[]> latest =
+                    store.meta(db.latest()).flatMap(Snapshot::decode).map(Snapshot::body);
             if (latest.isPresent()) {
                 PlainFiles.write(out.resolve("latest"), latest.get());
             } else {
@@ -151,8 +160,8 @@ public final class GoProxyTree {
     }
 
     /** Copies the object {@code name} points at; false (and a note) when it is gone. */
-    private static boolean copy(NamedObjectStore store, String name, Path file, String what,
-                                BundleProgressSink progress)
+    private static boolean copy(
+            NamedObjectStore store, String name, Path file, String what, BundleProgressSink progress)
             throws IOException {
         Optional<StoredObject> o = store.resolve(name);
         if (o.isEmpty()) {

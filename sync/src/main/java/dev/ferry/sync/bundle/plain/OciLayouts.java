@@ -38,7 +38,8 @@ public final class OciLayouts {
 
     /** The layout directory of a repository, relative to the export directory. */
     public static Path layoutDir(Path dir, ImageRepository repo) {
-        String target = repo.target().equals(OciStoreNames.Target.HOSTED.key()) ? "hosted"
+        String target = repo.target().equals(OciStoreNames.Target.HOSTED.key())
+                ? "hosted"
                 : repo.target().substring(2);
         return dir.resolve(target).resolve(repo.repository().value());
     }
@@ -49,7 +50,9 @@ public final class OciLayouts {
         long items = 0;
         for (ImageRepository repo : content.images()) {
             for (Digest d : digests(repo)) {
-                bytes += store.resolve(OciStoreNames.blob(d)).map(StoredObject::size).orElse(0L);
+                bytes += store.resolve(OciStoreNames.blob(d))
+                        .map(StoredObject::size)
+                        .orElse(0L);
                 items++;
             }
         }
@@ -118,11 +121,13 @@ public final class OciLayouts {
             ObjectNode entry = manifests.addObject();
             entry.put("mediaType", indexEntryType(mediaType));
             entry.put("digest", d.toString());
-            entry.put("size", Files.size(layout.resolve("blobs").resolve(d.algorithm()).resolve(d.hex())));
+            entry.put(
+                    "size",
+                    Files.size(layout.resolve("blobs").resolve(d.algorithm()).resolve(d.hex())));
             entry.putObject("annotations").put(REF_NAME, tag.getKey());
         }
-        PlainFiles.write(layout.resolve("oci-layout"),
-                "{\"imageLayoutVersion\":\"1.0.0\"}".getBytes(StandardCharsets.UTF_8));
+        PlainFiles.write(
+                layout.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}".getBytes(StandardCharsets.UTF_8));
         // Last: until index.json is there, the directory is no layout a tool would read.
         PlainFiles.write(layout.resolve("index.json"), JSON.writeValueAsBytes(index));
     }

@@ -37,7 +37,7 @@ final class PlainFiles {
         Path tmp = temp(file);
         try {
             try (InputStream in = store.read(object.digest(), 0, object.size());
-                 OutputStream out = Files.newOutputStream(tmp)) {
+                    OutputStream out = Files.newOutputStream(tmp)) {
                 byte[] buf = new byte[BUFFER];
                 for (int n; (n = in.read(buf)) > 0; ) {
                     out.write(buf, 0, n);

@@ -20,6 +20,7 @@ public record AuthChallenge(String scheme, Map<String, String> params, String to
     static final int MAX_HEADER = 16 * 1024;
     /** A header with more challenges than this is hostile; the rest are ignored. */
     static final int MAX_CHALLENGES = 16;
+
     private static final int MAX_PARAMS = 32;
 
     public AuthChallenge {
@@ -256,12 +257,17 @@ public record AuthChallenge(String scheme, Map<String, String> params, String to
         }
 
         private static boolean isTchar(char c) {
-            return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+            return (c >= 'a' && c <= 'z')
+                    || (c >= 'A' && c <= 'Z')
+                    || (c >= '0' && c <= '9')
                     || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
         }
 
         private static boolean isToken68Char(char c) {
-            return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || "-._~+/".indexOf(c) >= 0;
+            return (c >= 'a' && c <= 'z')
+                    || (c >= 'A' && c <= 'Z')
+                    || (c >= '0' && c <= '9')
+                    || "-._~+/".indexOf(c) >= 0;
         }
     }
 }

@@ -32,6 +32,7 @@ public final class RegistryAuth {
 
     /** The last challenge each endpoint answered with, by endpoint name: says how to authenticate up front. */
     private final Map<String, AuthChallenge> challenges = new ConcurrentHashMap<>();
+
     private final TokenCache tokens;
     private final TokenRealm realms;
 
@@ -52,14 +53,19 @@ public final class RegistryAuth {
         boolean fresh = false;
         while (true) {
             Sent sent = call.send(authorization);
-            if (!(sent instanceof Sent.Answered a) || a.status() != 401 || !Origin.same(start, a.response().uri())) {
+            if (!(sent instanceof Sent.Answered a)
+                    || a.status() != 401
+                    || !Origin.same(start, a.response().uri())) {
                 return sent;
             }
-            List<AuthChallenge> offered = AuthChallenge.parseAll(a.response().headers().allValues("WWW-Authenticate"));
+            List<AuthChallenge> offered =
+                    AuthChallenge.parseAll(a.response().headers().allValues("WWW-Authenticate"));
             UpstreamHttp.closeQuietly(a.response().body());
             if (fresh || endpoint.credentials() instanceof Credentials.Bearer) {
-                return new Sent.Failed(FailureKind.STATUS_4XX, "HTTP 401: the registry refused "
-                        + (fresh ? "the credentials it asked for" : "the configured bearer token"));
+                return new Sent.Failed(
+                        FailureKind.STATUS_4XX,
+                        "HTTP 401: the registry refused "
+                                + (fresh ? "the credentials it asked for" : "the configured bearer token"));
             }
             if (authorization != null) {
                 forgetToken(endpoint, scope);
@@ -91,7 +97,9 @@ public final class RegistryAuth {
             return null;
         }
         if (challenge.isBasic()) {
-            return endpoint.credentials() instanceof Credentials.Basic b ? b.authorization().orElseThrow() : null;
+            return endpoint.credentials() instanceof Credentials.Basic b
+                    ? b.authorization().orElseThrow()
+                    : null;
         }
         return tokens.authorization(endpoint, challenge, scope);
     }
@@ -104,12 +112,15 @@ public final class RegistryAuth {
     }
 
     /** The Authorization value that answers {@code challenge}. */
-    private String authorize(Upstream endpoint, AuthChallenge challenge, String scope) throws AuthFailure, InterruptedException {
+    private String authorize(Upstream endpoint, AuthChallenge challenge, String scope)
+            throws AuthFailure, InterruptedException {
         if (challenge.isBasic()) {
             if (endpoint.credentials() instanceof Credentials.Basic b) {
                 return b.authorization().orElseThrow();
             }
-            throw new AuthFailure(FailureKind.STATUS_4XX, "HTTP 401: the registry asks for Basic credentials and none are configured");
+            throw new AuthFailure(
+                    FailureKind.STATUS_4XX,
+                    "HTTP 401: the registry asks for Basic credentials and none are configured");
         }
         Token token = realms.fetch(endpoint, challenge, scope);
         tokens.put(endpoint, challenge, scope, token);

@@ -35,6 +35,7 @@ final class TokenRealm {
     static final Duration DEFAULT_TOKEN_LIFETIME = Duration.ofSeconds(60);
     /** A token is dropped this long before it expires (at most a quarter of its life), so it never expires in flight. */
     static final Duration TOKEN_MARGIN = Duration.ofSeconds(10);
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final UpstreamHttp http;
@@ -50,7 +51,8 @@ final class TokenRealm {
     /** A token for {@code scope} at {@code endpoint}, from the realm {@code challenge} names. */
     Token fetch(Upstream endpoint, AuthChallenge challenge, String scope) throws AuthFailure, InterruptedException {
         URI realm = realm(endpoint, challenge);
-        HttpRequest.Builder b = UpstreamHttp.request(withQuery(realm, challenge, scope), endpoint).GET()
+        HttpRequest.Builder b = UpstreamHttp.request(withQuery(realm, challenge, scope), endpoint)
+                .GET()
                 .header("Accept", "application/json");
         if (endpoint.credentials() instanceof Credentials.Basic basic) {
             b.header("Authorization", basic.authorization().orElseThrow());
@@ -59,14 +61,16 @@ final class TokenRealm {
         HttpResponse<InputStream> response;
         switch (transport.send(endpoint, b.build())) {
             case Sent.Failed f when f.kind() == null -> throw new InterruptedException();
-            case Sent.Failed f -> throw new AuthFailure(f.kind(), "token realm " + Origin.of(realm) + ": " + f.detail());
+            case Sent.Failed f ->
+                throw new AuthFailure(f.kind(), "token realm " + Origin.of(realm) + ": " + f.detail());
             case Sent.Answered a -> response = a.response();
         }
         int status = response.statusCode();
         if (status != 200) {
             UpstreamHttp.closeQuietly(response.body());
             String why = status == 401 || status == 403 ? " (the configured credentials were refused)" : "";
-            throw new AuthFailure(FailureKind.ofStatus(status), "token realm " + Origin.of(realm) + " answered HTTP " + status + why);
+            throw new AuthFailure(
+                    FailureKind.ofStatus(status), "token realm " + Origin.of(realm) + " answered HTTP " + status + why);
         }
         Outcome<byte[]> read = http.readWhole(endpoint, response, TOKEN_LIMIT, "token response");
         if (!(read instanceof Outcome.Success<byte[]>(byte[] bytes, long count, long nanos))) {
@@ -89,7 +93,9 @@ final class TokenRealm {
             throw new AuthFailure(FailureKind.STATUS_4XX, "token realm is not an http(s) URL: " + Origin.of(realm));
         }
         if (scheme.equals("http") && "https".equalsIgnoreCase(endpoint.base().getScheme())) {
-            throw new AuthFailure(FailureKind.STATUS_4XX, "token realm " + Origin.of(realm) + " is plain http while the registry is https");
+            throw new AuthFailure(
+                    FailureKind.STATUS_4XX,
+                    "token realm " + Origin.of(realm) + " is plain http while the registry is https");
         }
         return realm;
     }
@@ -123,10 +129,12 @@ final class TokenRealm {
         try {
             tree = JSON.readTree(bytes);
         } catch (IOException e) {
-            throw new AuthFailure(FailureKind.REJECTED, "token realm " + realm + " answered something that is not JSON");
+            throw new AuthFailure(
+                    FailureKind.REJECTED, "token realm " + realm + " answered something that is not JSON");
         }
         if (tree == null || !tree.isObject()) {
-            throw new AuthFailure(FailureKind.REJECTED, "token realm " + realm + " answered something that is not a JSON object");
+            throw new AuthFailure(
+                    FailureKind.REJECTED, "token realm " + realm + " answered something that is not a JSON object");
         }
         String token = text(tree, "token");
         if (token == null) {
@@ -137,7 +145,8 @@ final class TokenRealm {
         }
         JsonNode expiresIn = tree.get("expires_in");
         Duration life = expiresIn != null && expiresIn.canConvertToLong() && expiresIn.asLong() > 0
-                ? Duration.ofSeconds(Math.min(expiresIn.asLong(), 86_400 * 365)) : DEFAULT_TOKEN_LIFETIME;
+                ? Duration.ofSeconds(Math.min(expiresIn.asLong(), 86_400 * 365))
+                : DEFAULT_TOKEN_LIFETIME;
         Instant issued = earlier(asked, text(tree, "issued_at"));
         Duration margin = TOKEN_MARGIN.compareTo(life.dividedBy(4)) < 0 ? TOKEN_MARGIN : life.dividedBy(4);
         return new Token("Bearer " + token, issued.plus(life).minus(margin));

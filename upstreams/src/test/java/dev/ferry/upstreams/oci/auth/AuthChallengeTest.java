@@ -24,7 +24,8 @@ class AuthChallengeTest {
 
     @Test
     void schemeAndParameterNamesAreCaseInsensitiveValuesAreNot() {
-        AuthChallenge c = AuthChallenge.parse("bEaReR REALM=\"https://Auth/Token\" , Service=Reg").get(0);
+        AuthChallenge c = AuthChallenge.parse("bEaReR REALM=\"https://Auth/Token\" , Service=Reg")
+                .get(0);
         assertTrue(c.isBearer());
         assertEquals("https://Auth/Token", c.param("realm"));
         assertEquals("Reg", c.param("SERVICE"));
@@ -32,7 +33,8 @@ class AuthChallengeTest {
 
     @Test
     void quotedStringsResolveEscapesAndKeepCommasAndEquals() {
-        AuthChallenge c = AuthChallenge.parse("Bearer realm=\"a\\\"b\\\\c,d=e\",scope=\"x y\"").get(0);
+        AuthChallenge c = AuthChallenge.parse("Bearer realm=\"a\\\"b\\\\c,d=e\",scope=\"x y\"")
+                .get(0);
         assertEquals("a\"b\\c,d=e", c.param("realm"));
         assertEquals("x y", c.param("scope"));
     }
@@ -41,9 +43,12 @@ class AuthChallengeTest {
     void severalChallengesInOneHeader() {
         List<AuthChallenge> c = AuthChallenge.parse(
                 "Basic realm=\"Registry Realm\", Bearer realm=\"https://t/token\",service=\"s\", Negotiate, Other abc==");
-        assertEquals(List.of("basic", "bearer", "negotiate", "other"), c.stream().map(AuthChallenge::scheme).toList());
+        assertEquals(
+                List.of("basic", "bearer", "negotiate", "other"),
+                c.stream().map(AuthChallenge::scheme).toList());
         assertEquals("Registry Realm", c.get(0).param("realm"));
-        assertEquals(Map.of("realm", "https://t/token", "service", "s"), c.get(1).params());
+        assertEquals(
+                Map.of("realm", "https://t/token", "service", "s"), c.get(1).params());
         assertEquals(Map.of(), c.get(2).params());
         assertEquals("abc==", c.get(3).token68());
         // Bearer is preferred over Basic when both are offered.
@@ -91,8 +96,11 @@ class AuthChallengeTest {
 
     @Test
     void aParameterNamedTwiceKeepsItsFirstValue() {
-        assertEquals("https://first", AuthChallenge.parse("Bearer realm=\"https://first\",realm=\"https://second\"")
-                .get(0).param("realm"));
+        assertEquals(
+                "https://first",
+                AuthChallenge.parse("Bearer realm=\"https://first\",realm=\"https://second\"")
+                        .get(0)
+                        .param("realm"));
     }
 
     @Test
@@ -102,13 +110,18 @@ class AuthChallengeTest {
         String longQuote = "Bearer realm=\"" + "x".repeat(1_000_000);
         String manyCommas = ",".repeat(1_000_000) + "Basic";
         long start = System.nanoTime();
-        assertEquals(AuthChallenge.MAX_CHALLENGES, AuthChallenge.parse(manyChallenges).size());
+        assertEquals(
+                AuthChallenge.MAX_CHALLENGES,
+                AuthChallenge.parse(manyChallenges).size());
         assertTrue(AuthChallenge.parse(manyParams).get(0).params().size() <= 32);
         assertEquals(List.of(), AuthChallenge.parse(longQuote));
         // The commas exceed the header limit, so the scheme after them is never reached.
         assertEquals(List.of(), AuthChallenge.parse(manyCommas));
-        assertTrue(AuthChallenge.parseAll(java.util.Collections.nCopies(100, "Basic")).size() <= AuthChallenge.MAX_CHALLENGES);
-        assertTrue(Duration.ofNanos(System.nanoTime() - start).toSeconds() < 5, "parsing hostile headers took too long");
+        assertTrue(AuthChallenge.parseAll(java.util.Collections.nCopies(100, "Basic"))
+                        .size()
+                <= AuthChallenge.MAX_CHALLENGES);
+        assertTrue(
+                Duration.ofNanos(System.nanoTime() - start).toSeconds() < 5, "parsing hostile headers took too long");
     }
 
     @Test
