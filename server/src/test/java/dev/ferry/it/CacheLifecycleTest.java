@@ -11,6 +11,7 @@ import dev.ferry.server.Ferry;
 import dev.ferry.server.config.FerryConfig;
 import dev.ferry.server.config.ListenAddress;
 import dev.ferry.storage.StoreOptions;
+import dev.ferry.testing.ManualClock;
 import dev.ferry.upstreams.goproxy.GoProxyList;
 import dev.ferry.upstreams.pool.UpstreamTimeouts;
 import java.io.IOException;
@@ -21,11 +22,8 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -61,7 +59,7 @@ class CacheLifecycleTest {
 
     private final HttpClient http =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
-    private final MinuteClock clock = new MinuteClock();
+    private final ManualClock clock = new ManualClock(Instant.parse("2025-01-01T00:00:00Z"));
     private final Map<String, GeneratedModules.Module> modules = new LinkedHashMap<>();
     private StaticGoProxy upstream;
     private Ferry ferry;
@@ -114,24 +112,24 @@ class CacheLifecycleTest {
     @Test
     void evictsLeastRecentlyUsedDownToTheWatermarkKeepsPinnedAndRefetchesEvicted() throws Exception {
         // Minute 1: a prewarm job (pinned prewarm:...) and a private module (pinned "private").
-        clock.advance();
+        clock.advance(Duration.ofMinutes(1));
         JsonNode job = admin(
                 "POST", "/admin/api/prewarm", "{\"kind\":\"modules\",\"items\":[\"example.com/prewarmed@v1.0.0\"]}");
         awaitJob(job.path("location").asText());
         zip("private.example/kept");
         // Minutes 2-9: m01..m08 fetched, one a minute.
         for (int i = 1; i <= 8; i++) {
-            clock.advance();
+            clock.advance(Duration.ofMinutes(1));
             zip(m(i));
         }
         // Minute 10: m01 read again, so it is newer than m02..m08.
-        clock.advance();
+        clock.advance(Duration.ofMinutes(1));
         zip(m(1));
         assertEquals(1, upstream.requestsFor(zipPath(m(1))), "a hit");
         assertEquals(0, storage().path("evicted").path("objects").asLong(), "under the quota so far");
         // Minutes 11-18: m09..m16; 18 zips of ~256 KiB are more than the 4 MiB quota.
         for (int i = 9; i <= 16; i++) {
-            clock.advance();
+            clock.advance(Duration.ofMinutes(1));
             zip(m(i));
         }
         JsonNode s = awaitUnderQuota();
@@ -163,7 +161,7 @@ class CacheLifecycleTest {
         // from the oldest, the evicted ones are a prefix (what these refetches push out next is again the oldest).
         List<Boolean> refetched = new ArrayList<>();
         for (int i = 2; i <= 15; i++) {
-            clock.advance();
+            clock.advance(Duration.ofMinutes(1));
             zip(m(i));
             refetched.add(upstream.requestsFor(zipPath(m(i))) == 2);
         }
@@ -176,7 +174,7 @@ class CacheLifecycleTest {
 
     @Test
     void concurrentReadsAndFetchesWhileEvictionRunsAllGetTheRightBytes() throws Exception {
-        clock.advance();
+        clock.advance(Duration.ofMinutes(1));
         zip("private.example/kept");
         for (int i = 1; i <= 12; i++) {
             zip(m(i));
@@ -206,7 +204,7 @@ class CacheLifecycleTest {
                 int first = 13 + w * 14;
                 writers.add(pool.submit(() -> {
                     for (int i = first; i < first + 14; i++) {
-                        clock.advance();
+                        clock.advance(Duration.ofMinutes(1));
                         try {
                             zip(m(i));
                         } catch (Throwable e) {
@@ -305,31 +303,6 @@ class CacheLifecycleTest {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
-        }
-    }
-
-    /** Wall time is not what orders uses: each step is a minute of its own. */
-    private static final class MinuteClock extends Clock {
-        private final AtomicLong millis =
-                new AtomicLong(Instant.parse("2025-01-01T00:00:00Z").toEpochMilli());
-
-        void advance() {
-            millis.addAndGet(60_000);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return Instant.ofEpochMilli(millis.get());
         }
     }
 }

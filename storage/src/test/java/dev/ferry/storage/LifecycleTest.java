@@ -6,10 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ferry.testing.ManualClock;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -37,7 +39,7 @@ class LifecycleTest {
     @TempDir
     Path dir;
 
-    private final MutableClock clock = new MutableClock(1_000L * 60_000);
+    private final ManualClock clock = new ManualClock(Instant.ofEpochMilli(1_000L * 60_000));
     private RocksContentStore store;
 
     private RocksContentStore open(long quota, double watermark) throws IOException {

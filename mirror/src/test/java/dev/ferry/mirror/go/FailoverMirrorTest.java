@@ -14,8 +14,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.core.Options;
 import dev.ferry.mirror.InMemoryContentStore;
-import dev.ferry.mirror.MutableClock;
 import dev.ferry.protocols.goproxy.ProxyRequest;
+import dev.ferry.testing.ManualClock;
 import dev.ferry.upstreams.goproxy.GoProxyList;
 import dev.ferry.upstreams.goproxy.HttpGoProxyClient;
 import dev.ferry.upstreams.pool.BreakerSettings;
@@ -46,7 +46,7 @@ class FailoverMirrorTest {
     Path dir;
 
     private final WireMockServer[] servers = new WireMockServer[3];
-    private final MutableClock clock = new MutableClock();
+    private final ManualClock clock = new ManualClock();
     private final InMemoryContentStore store = new InMemoryContentStore();
     private GoMirrorSettings settings;
     private HttpGoProxyClient client;

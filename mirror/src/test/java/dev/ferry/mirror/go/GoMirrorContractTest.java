@@ -15,7 +15,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.core.Options;
-import dev.ferry.mirror.MutableClock;
 import dev.ferry.mirror.go.GoAnswer.CacheOutcome;
 import dev.ferry.mirror.go.GoAnswer.Freshness;
 import dev.ferry.protocols.goproxy.ProxyRequest;
@@ -23,6 +22,7 @@ import dev.ferry.protocols.module.ModulePath;
 import dev.ferry.protocols.semver.Version;
 import dev.ferry.storage.NamedObjectStore;
 import dev.ferry.storage.StoredObject;
+import dev.ferry.testing.ManualClock;
 import dev.ferry.upstreams.goproxy.GoProxyList;
 import dev.ferry.upstreams.goproxy.HttpGoProxyClient;
 import dev.ferry.upstreams.pool.UpstreamEvents;
@@ -71,7 +71,7 @@ abstract class GoMirrorContractTest {
             .bindAddress("127.0.0.1")
             .dynamicPort()
             .useChunkedTransferEncoding(Options.ChunkedEncodingPolicy.NEVER));
-    final MutableClock clock = new MutableClock();
+    final ManualClock clock = new ManualClock();
     NamedObjectStore store;
     GoMirrorSettings settings;
     CachingGoModuleMirror mirror;

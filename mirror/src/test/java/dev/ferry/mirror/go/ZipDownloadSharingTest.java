@@ -11,8 +11,8 @@ import dev.ferry.mirror.Body;
 import dev.ferry.mirror.ClientOutput;
 import dev.ferry.mirror.GatedInput;
 import dev.ferry.mirror.InMemoryContentStore;
-import dev.ferry.mirror.MutableClock;
 import dev.ferry.protocols.goproxy.ProxyRequest;
+import dev.ferry.testing.ManualClock;
 import dev.ferry.upstreams.goproxy.GoProxyClient;
 import dev.ferry.upstreams.pool.BodyHandler;
 import dev.ferry.upstreams.pool.ContentRejected;
@@ -62,7 +62,7 @@ class ZipDownloadSharingTest {
         ScriptedPool upstream = new ScriptedPool(bytes.length, broken, next);
         GoMirrorSettings settings = new GoMirrorSettings(
                 Duration.ofMinutes(5), Duration.ofMinutes(1), dir.resolve("spool"), 16 << 10, 1000);
-        CachingGoModuleMirror mirror = new CachingGoModuleMirror(store, upstream, settings, new MutableClock());
+        CachingGoModuleMirror mirror = new CachingGoModuleMirror(store, upstream, settings, new ManualClock());
 
         // Two clients follow the first attempt and get part of it: one has sent it, one holds it unsent.
         ClientOutput sent = ClientOutput.plain();

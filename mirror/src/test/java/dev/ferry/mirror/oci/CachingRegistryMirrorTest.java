@@ -13,7 +13,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ferry.mirror.Body;
 import dev.ferry.mirror.ClientOutput;
 import dev.ferry.mirror.GatedInput;
-import dev.ferry.mirror.MutableClock;
 import dev.ferry.protocols.oci.ByteRange;
 import dev.ferry.protocols.oci.Digest;
 import dev.ferry.protocols.oci.MediaTypes;
@@ -23,6 +22,7 @@ import dev.ferry.protocols.oci.RepositoryName;
 import dev.ferry.protocols.oci.Tag;
 import dev.ferry.storage.RocksContentStore;
 import dev.ferry.storage.StoreOptions;
+import dev.ferry.testing.ManualClock;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -57,7 +57,7 @@ class CachingRegistryMirrorTest {
 
     private GatedStore store;
     private FakeRegistryClient upstream;
-    private MutableClock clock;
+    private ManualClock clock;
     private CachingRegistryMirror mirror;
     private ExecutorService threads;
 
@@ -65,7 +65,7 @@ class CachingRegistryMirrorTest {
     void open() throws IOException {
         store = new GatedStore(RocksContentStore.open(dir.resolve("store"), StoreOptions.defaults()));
         upstream = new FakeRegistryClient();
-        clock = new MutableClock();
+        clock = new ManualClock();
         // A small memory limit, so the large blobs below spool through a file as well.
         mirror = new CachingRegistryMirror(
                 store, upstream, new OciMirrorSettings(TTL, dir.resolve("spool"), 64 << 10), clock);

@@ -21,6 +21,7 @@ import dev.ferry.protocols.oci.RepositoryName;
 import dev.ferry.storage.ContentStore;
 import dev.ferry.storage.RocksContentStore;
 import dev.ferry.storage.StoreOptions;
+import dev.ferry.testing.ManualClock;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -30,11 +31,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -63,7 +60,7 @@ class HostedRegistryTest {
     Path dir;
 
     ContentStore store;
-    MutableClock clock = new MutableClock();
+    ManualClock clock = new ManualClock();
     HostedRegistry registry;
     Path uploads;
 
@@ -832,30 +829,6 @@ class HostedRegistryTest {
     static List<String> files(Path dir) throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
             return s.map(p -> p.getFileName().toString()).sorted().toList();
-        }
-    }
-
-    /** A clock the test moves by hand, so upload expiry is tested without sleeping. */
-    static final class MutableClock extends Clock {
-        private volatile Instant now = Instant.parse("2026-01-01T00:00:00Z");
-
-        void advance(Duration d) {
-            now = now.plus(d);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
         }
     }
 }

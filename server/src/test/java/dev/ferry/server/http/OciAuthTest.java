@@ -7,12 +7,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ferry.mirror.oci.OciAnswer;
 import dev.ferry.server.registryauth.RegistryAuth;
+import dev.ferry.testing.ManualClock;
 import java.net.http.HttpResponse;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.Base64;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -22,7 +19,7 @@ import org.junit.jupiter.api.Test;
 /** Hosted repositories need credentials (Basic, or a token from /v2/token); mirrored ones never do. */
 class OciAuthTest {
     static final ObjectMapper JSON = new ObjectMapper();
-    final MutableClock clock = new MutableClock();
+    final ManualClock clock = new ManualClock();
     OciTestServer server;
 
     @BeforeEach
@@ -206,28 +203,5 @@ class OciAuthTest {
 
     static String code(HttpResponse<String> r) throws Exception {
         return JSON.readTree(r.body()).path("errors").path(0).path("code").asText();
-    }
-
-    static final class MutableClock extends Clock {
-        private volatile Instant now = Instant.parse("2026-01-01T00:00:00Z");
-
-        void advance(Duration d) {
-            now = now.plus(d);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
     }
 }

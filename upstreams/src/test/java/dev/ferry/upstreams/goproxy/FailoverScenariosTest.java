@@ -18,6 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.core.Options;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
+import dev.ferry.testing.ManualClock;
 import dev.ferry.upstreams.pool.AfterFailure;
 import dev.ferry.upstreams.pool.AttemptOutcome;
 import dev.ferry.upstreams.pool.BodyHandler;
@@ -28,7 +29,6 @@ import dev.ferry.upstreams.pool.FetchResult;
 import dev.ferry.upstreams.pool.PoolSettings;
 import dev.ferry.upstreams.pool.RetryPolicy;
 import dev.ferry.upstreams.pool.Strategy;
-import dev.ferry.upstreams.pool.TestClock;
 import dev.ferry.upstreams.pool.Upstream;
 import dev.ferry.upstreams.pool.UpstreamEvents;
 import dev.ferry.upstreams.pool.UpstreamPool;
@@ -75,7 +75,7 @@ class FailoverScenariosTest {
             .bindAddress("127.0.0.1")
             .dynamicPort()
             .useChunkedTransferEncoding(Options.ChunkedEncodingPolicy.NEVER));
-    private final TestClock clock = new TestClock();
+    private final ManualClock clock = new ManualClock();
     private final List<String> transitions = new CopyOnWriteArrayList<>();
     private final UpstreamEvents events = new UpstreamEvents() {
         @Override

@@ -18,6 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.core.Options;
+import dev.ferry.testing.ManualClock;
 import dev.ferry.upstreams.pool.AfterFailure;
 import dev.ferry.upstreams.pool.BodyHandler;
 import dev.ferry.upstreams.pool.BreakerSettings;
@@ -30,7 +31,6 @@ import dev.ferry.upstreams.pool.PoolSettings;
 import dev.ferry.upstreams.pool.RetryPolicy;
 import dev.ferry.upstreams.pool.SpeedSettings;
 import dev.ferry.upstreams.pool.Strategy;
-import dev.ferry.upstreams.pool.TestClock;
 import dev.ferry.upstreams.pool.Upstream;
 import dev.ferry.upstreams.pool.UpstreamEvents;
 import dev.ferry.upstreams.pool.UpstreamPool;
@@ -70,7 +70,7 @@ class SlowAndLyingUpstreamsTest {
 
     private final WireMockServer a = server();
     private final WireMockServer b = server();
-    private final TestClock clock = new TestClock();
+    private final ManualClock clock = new ManualClock();
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private PoolSettings settings = PoolSettings.defaults()
             .withBreaker(new BreakerSettings(

@@ -22,6 +22,7 @@ import dev.ferry.protocols.oci.Manifest;
 import dev.ferry.protocols.oci.MediaTypes;
 import dev.ferry.protocols.oci.Reference;
 import dev.ferry.protocols.oci.RepositoryName;
+import dev.ferry.testing.ManualClock;
 import dev.ferry.upstreams.pool.AfterFailure;
 import dev.ferry.upstreams.pool.BodyHandler;
 import dev.ferry.upstreams.pool.Credentials;
@@ -29,7 +30,6 @@ import dev.ferry.upstreams.pool.FetchResult;
 import dev.ferry.upstreams.pool.PoolSettings;
 import dev.ferry.upstreams.pool.RetryPolicy;
 import dev.ferry.upstreams.pool.SpeedSettings;
-import dev.ferry.upstreams.pool.TestClock;
 import dev.ferry.upstreams.pool.Upstream;
 import dev.ferry.upstreams.pool.UpstreamEvents;
 import dev.ferry.upstreams.pool.UpstreamStatus;
@@ -69,7 +69,7 @@ class HttpRegistryClientTest {
     private final WireMockServer a = server();
     private final WireMockServer b = server();
     private final WireMockServer auth = server();
-    private final TestClock clock = new TestClock();
+    private final ManualClock clock = new ManualClock();
     private final List<HttpRegistryClient> clients = new ArrayList<>();
 
     private static WireMockServer server() {

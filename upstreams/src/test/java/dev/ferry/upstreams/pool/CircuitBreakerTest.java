@@ -4,13 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ferry.testing.ManualClock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class CircuitBreakerTest {
-    private final TestClock clock = new TestClock();
+    private final ManualClock clock = new ManualClock();
     private final List<String> transitions = new ArrayList<>();
     private final BreakerSettings settings =
             new BreakerSettings(3, 0.5, Duration.ofSeconds(10), 6, Duration.ofSeconds(30), Duration.ofSeconds(100));

@@ -2,6 +2,7 @@ package dev.ferry.upstreams.pool;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.ferry.testing.ManualClock;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -10,7 +11,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 class UpstreamPoolTest {
-    private final TestClock clock = new TestClock();
+    private final ManualClock clock = new ManualClock();
 
     private static Upstream upstream(String name, int weight) {
         return new Upstream(
