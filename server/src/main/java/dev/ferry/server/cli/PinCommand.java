@@ -1,15 +1,13 @@
 package dev.ferry.server.cli;
 
-import dev.ferry.protocols.FormatException;
 import dev.ferry.server.admin.api.AdminPaths;
 import dev.ferry.server.admin.api.PinItems;
 import dev.ferry.server.admin.api.PinResults;
 import dev.ferry.server.admin.api.UnpinItems;
 import dev.ferry.server.admin.api.UnpinResults;
-import dev.ferry.sync.Platforms;
 import java.util.List;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /** {@code ferry pin ITEM...}: POST /admin/api/pins. */
@@ -28,12 +26,8 @@ public final class PinCommand extends AdminCommand {
     @Parameters(paramLabel = "ITEM", arity = "1..*", description = "MODULE@VERSION or an image reference.")
     List<String> items;
 
-    @Option(
-            names = "--platform",
-            paramLabel = "LIST",
-            defaultValue = "linux/amd64,linux/arm64",
-            description = "For images: os/arch[/variant],... or all. Default: ${DEFAULT-VALUE}.")
-    String platform;
+    @Mixin
+    PlatformOption platform;
 
     public PinCommand(CliContext ctx) {
         super(ctx);
@@ -41,16 +35,13 @@ public final class PinCommand extends AdminCommand {
 
     @Override
     void validate() {
-        try {
-            Platforms.parse(platform);
-        } catch (FormatException e) {
-            throw usage("--platform: " + e.getMessage());
-        }
+        platform.checked(this);
     }
 
     @Override
     int run(AdminClient client) throws AdminClient.Failure {
-        PinResults r = client.post(AdminPaths.of(AdminPaths.PINS), new PinItems(items, platform), PinResults.class);
+        PinResults r =
+                client.post(AdminPaths.of(AdminPaths.PINS), new PinItems(items, platform.value), PinResults.class);
         int failed = 0;
         for (PinResults.Result i : r.results()) {
             if (i.error() != null) {

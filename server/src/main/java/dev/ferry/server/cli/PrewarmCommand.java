@@ -1,14 +1,13 @@
 package dev.ferry.server.cli;
 
-import dev.ferry.protocols.FormatException;
 import dev.ferry.server.admin.api.AdminPaths;
 import dev.ferry.server.admin.api.PrewarmJob;
 import dev.ferry.server.admin.api.PrewarmJobs;
 import dev.ferry.server.admin.api.StartPrewarm;
-import dev.ferry.sync.Platforms;
 import java.nio.file.Path;
 import java.util.List;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -158,12 +157,8 @@ public final class PrewarmCommand extends AdminCommand {
                 description = "[REGISTRY/]REPOSITORY[:TAG|@DIGEST]; without a registry, ferry's default one.")
         List<String> refs;
 
-        @Option(
-                names = "--platform",
-                paramLabel = "LIST",
-                defaultValue = "linux/amd64,linux/arm64",
-                description = "os/arch[/variant],... or all. Default: ${DEFAULT-VALUE}.")
-        String platform;
+        @Mixin
+        PlatformOption platform;
 
         @Option(names = "--detach", description = "Print the job id and return at once.")
         boolean detach;
@@ -177,16 +172,12 @@ public final class PrewarmCommand extends AdminCommand {
 
         @Override
         void validate() {
-            try {
-                Platforms.parse(platform);
-            } catch (FormatException e) {
-                throw usage("--platform: " + e.getMessage());
-            }
+            platform.checked(this);
         }
 
         @Override
         int run(AdminClient client) throws AdminClient.Failure {
-            return parent.start(client, new StartPrewarm.Images(refs, platform), detach);
+            return parent.start(client, new StartPrewarm.Images(refs, platform.value), detach);
         }
     }
 

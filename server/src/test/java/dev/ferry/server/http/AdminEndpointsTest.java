@@ -464,6 +464,9 @@ class AdminEndpointsTest {
         Cli platform = cli(Map.of("FERRY_ADMIN_TOKEN", TOKEN), "prewarm", "image", "alpine", "--platform", "linux");
         assertEquals(2, platform.exit);
         assertTrue(platform.err.contains("invalid platform"), platform.err);
+        Cli pinPlatform = cli(Map.of("FERRY_ADMIN_TOKEN", TOKEN), "pin", "alpine", "--platform", "linux/");
+        assertEquals(2, pinPlatform.exit);
+        assertTrue(pinPlatform.err.contains("--platform: invalid platform"), pinPlatform.err);
         Cli missingFile = cli(
                 Map.of("FERRY_ADMIN_TOKEN", TOKEN),
                 "prewarm",
