@@ -1,6 +1,5 @@
 package dev.ferry.server;
 
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,6 +11,7 @@ import dev.ferry.server.config.ListenAddress;
 import dev.ferry.server.config.OciConfig;
 import dev.ferry.server.config.RegistryConfig;
 import dev.ferry.server.registryauth.RegistryUsers;
+import dev.ferry.testing.LoopbackWireMock;
 import dev.ferry.upstreams.goproxy.GoProxyList;
 import dev.ferry.upstreams.pool.AfterFailure;
 import dev.ferry.upstreams.pool.Credentials;
@@ -45,8 +45,7 @@ class FerryRegistryTest {
     @TempDir
     Path tmp;
 
-    final WireMockServer upstream =
-            new WireMockServer(wireMockConfig().bindAddress("127.0.0.1").dynamicPort());
+    final WireMockServer upstream = LoopbackWireMock.server();
     final HttpClient http = HttpClient.newHttpClient();
     Ferry ferry;
 

@@ -4,18 +4,17 @@ import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
-import com.github.tomakehurst.wiremock.core.Options;
 import dev.ferry.server.config.FerryConfig;
 import dev.ferry.server.config.ListenAddress;
 import dev.ferry.server.config.OciConfig;
 import dev.ferry.server.config.RegistryConfig;
 import dev.ferry.server.registryauth.RegistryUsers;
+import dev.ferry.testing.LoopbackWireMock;
 import dev.ferry.upstreams.goproxy.GoProxyList;
 import dev.ferry.upstreams.pool.AfterFailure;
 import dev.ferry.upstreams.pool.Credentials;
@@ -46,13 +45,9 @@ class RegistryTamperFailoverTest {
     @TempDir
     Path tmp;
     /** With a Content-Length (as registries send), so clients follow the download as it arrives. */
-    final WireMockServer liar = new WireMockServer(wireMockConfig()
-            .bindAddress("127.0.0.1")
-            .dynamicPort()
-            .useChunkedTransferEncoding(Options.ChunkedEncodingPolicy.NEVER));
+    final WireMockServer liar = LoopbackWireMock.withLengths();
 
-    final WireMockServer honest =
-            new WireMockServer(wireMockConfig().bindAddress("127.0.0.1").dynamicPort());
+    final WireMockServer honest = LoopbackWireMock.server();
     final HttpClient http = HttpClient.newHttpClient();
     Ferry ferry;
 

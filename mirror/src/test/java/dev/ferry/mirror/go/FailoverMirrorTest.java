@@ -5,16 +5,15 @@ import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
-import com.github.tomakehurst.wiremock.core.Options;
 import dev.ferry.mirror.InMemoryContentStore;
 import dev.ferry.protocols.goproxy.ProxyRequest;
+import dev.ferry.testing.LoopbackWireMock;
 import dev.ferry.testing.ManualClock;
 import dev.ferry.upstreams.goproxy.GoProxyList;
 import dev.ferry.upstreams.goproxy.HttpGoProxyClient;
@@ -55,10 +54,7 @@ class FailoverMirrorTest {
     @BeforeEach
     void setUp() {
         for (int i = 0; i < servers.length; i++) {
-            servers[i] = new WireMockServer(wireMockConfig()
-                    .bindAddress("127.0.0.1")
-                    .dynamicPort()
-                    .useChunkedTransferEncoding(Options.ChunkedEncodingPolicy.NEVER));
+            servers[i] = LoopbackWireMock.withLengths();
             servers[i].start();
         }
         settings = new GoMirrorSettings(

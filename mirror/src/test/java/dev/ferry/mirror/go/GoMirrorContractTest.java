@@ -4,7 +4,6 @@ import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -14,7 +13,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
-import com.github.tomakehurst.wiremock.core.Options;
 import dev.ferry.mirror.go.GoAnswer.CacheOutcome;
 import dev.ferry.mirror.go.GoAnswer.Freshness;
 import dev.ferry.protocols.goproxy.ProxyRequest;
@@ -22,6 +20,7 @@ import dev.ferry.protocols.module.ModulePath;
 import dev.ferry.protocols.semver.Version;
 import dev.ferry.storage.NamedObjectStore;
 import dev.ferry.storage.StoredObject;
+import dev.ferry.testing.LoopbackWireMock;
 import dev.ferry.testing.ManualClock;
 import dev.ferry.upstreams.goproxy.GoProxyList;
 import dev.ferry.upstreams.goproxy.HttpGoProxyClient;
@@ -57,20 +56,16 @@ abstract class GoMirrorContractTest {
             .resolve("gocorpus/proxy");
     static final String TOML = "github.com/!burnt!sushi/toml";
     static final ModulePath TOML_PATH = ModulePath.parse("github.com/BurntSushi/toml");
+    // No test here waits for a timeout to fire (the slow answers are 0.3-1 s); the timeouts only stop a hang. At 2 s,
+    // a first request to a cold WireMock on a loaded 2-core machine timed out and turned a hit into Unavailable.
     static final UpstreamTimeouts TIMEOUTS =
-            new UpstreamTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ofSeconds(2));
+            new UpstreamTimeouts(Duration.ofSeconds(15), Duration.ofSeconds(15), Duration.ofSeconds(15));
 
     @TempDir
     Path dir;
 
-    final WireMockServer a = new WireMockServer(wireMockConfig()
-            .bindAddress("127.0.0.1")
-            .dynamicPort()
-            .useChunkedTransferEncoding(Options.ChunkedEncodingPolicy.NEVER));
-    final WireMockServer b = new WireMockServer(wireMockConfig()
-            .bindAddress("127.0.0.1")
-            .dynamicPort()
-            .useChunkedTransferEncoding(Options.ChunkedEncodingPolicy.NEVER));
+    final WireMockServer a = LoopbackWireMock.withLengths();
+    final WireMockServer b = LoopbackWireMock.withLengths();
     final ManualClock clock = new ManualClock();
     NamedObjectStore store;
     GoMirrorSettings settings;

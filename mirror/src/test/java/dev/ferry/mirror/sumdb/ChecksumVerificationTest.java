@@ -4,7 +4,6 @@ import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlMatching;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -12,7 +11,6 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
-import com.github.tomakehurst.wiremock.core.Options;
 import dev.ferry.mirror.go.CachingGoModuleMirror;
 import dev.ferry.mirror.go.GoAnswer;
 import dev.ferry.mirror.go.GoMirrorSettings;
@@ -29,6 +27,7 @@ import dev.ferry.protocols.sumdb.tlog.Tile;
 import dev.ferry.storage.ContentStore;
 import dev.ferry.storage.RocksContentStore;
 import dev.ferry.storage.StoreOptions;
+import dev.ferry.testing.LoopbackWireMock;
 import dev.ferry.upstreams.goproxy.GoProxyList;
 import dev.ferry.upstreams.goproxy.HttpGoProxyClient;
 import dev.ferry.upstreams.pool.UpstreamEvents;
@@ -68,10 +67,7 @@ class ChecksumVerificationTest {
     @TempDir
     Path dir;
 
-    final WireMockServer up = new WireMockServer(wireMockConfig()
-            .bindAddress("127.0.0.1")
-            .dynamicPort()
-            .useChunkedTransferEncoding(Options.ChunkedEncodingPolicy.NEVER));
+    final WireMockServer up = LoopbackWireMock.withLengths();
     final Signer signer = Signer.generate("sum.test.example");
     final FakeSumdb log = new FakeSumdb(signer);
     final Map<SumdbEvents.Result, AtomicInteger> results = new EnumMap<>(SumdbEvents.Result.class);

@@ -3,7 +3,6 @@ package dev.ferry.server.cli;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -26,6 +25,7 @@ import dev.ferry.protocols.semver.Version;
 import dev.ferry.storage.RocksContentStore;
 import dev.ferry.storage.StoreDamage;
 import dev.ferry.storage.StoreOptions;
+import dev.ferry.testing.LoopbackWireMock;
 import dev.ferry.upstreams.goproxy.GoProxyList;
 import dev.ferry.upstreams.goproxy.HttpGoProxyClient;
 import dev.ferry.upstreams.oci.HttpRegistryClient;
@@ -72,8 +72,7 @@ class VerifyCommandTest {
     @TempDir
     Path tmp;
 
-    final WireMockServer up =
-            new WireMockServer(wireMockConfig().bindAddress("127.0.0.1").dynamicPort());
+    final WireMockServer up = LoopbackWireMock.server();
     final StringWriter out = new StringWriter();
     final StringWriter err = new StringWriter();
 

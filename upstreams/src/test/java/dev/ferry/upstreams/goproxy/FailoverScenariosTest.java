@@ -9,15 +9,14 @@ import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.matching;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
-import com.github.tomakehurst.wiremock.core.Options;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
+import dev.ferry.testing.LoopbackWireMock;
 import dev.ferry.testing.ManualClock;
 import dev.ferry.upstreams.pool.AfterFailure;
 import dev.ferry.upstreams.pool.AttemptOutcome;
@@ -67,14 +66,8 @@ class FailoverScenariosTest {
         new Random(7).nextBytes(BIG);
     }
 
-    private final WireMockServer a = new WireMockServer(wireMockConfig()
-            .bindAddress("127.0.0.1")
-            .dynamicPort()
-            .useChunkedTransferEncoding(Options.ChunkedEncodingPolicy.NEVER));
-    private final WireMockServer b = new WireMockServer(wireMockConfig()
-            .bindAddress("127.0.0.1")
-            .dynamicPort()
-            .useChunkedTransferEncoding(Options.ChunkedEncodingPolicy.NEVER));
+    private final WireMockServer a = LoopbackWireMock.withLengths();
+    private final WireMockServer b = LoopbackWireMock.withLengths();
     private final ManualClock clock = new ManualClock();
     private final List<String> transitions = new CopyOnWriteArrayList<>();
     private final UpstreamEvents events = new UpstreamEvents() {

@@ -5,15 +5,14 @@ import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
-import com.github.tomakehurst.wiremock.core.Options;
 import com.github.tomakehurst.wiremock.http.Fault;
+import dev.ferry.testing.LoopbackWireMock;
 import dev.ferry.upstreams.pool.BodyHandler;
 import dev.ferry.upstreams.pool.ContentRejected;
 import dev.ferry.upstreams.pool.FetchResult;
@@ -37,14 +36,8 @@ class HttpGoProxyClientTest {
     private static final UpstreamTimeouts SHORT =
             new UpstreamTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(5));
 
-    private final WireMockServer a = new WireMockServer(wireMockConfig()
-            .bindAddress("127.0.0.1")
-            .dynamicPort()
-            .useChunkedTransferEncoding(Options.ChunkedEncodingPolicy.NEVER));
-    private final WireMockServer b = new WireMockServer(wireMockConfig()
-            .bindAddress("127.0.0.1")
-            .dynamicPort()
-            .useChunkedTransferEncoding(Options.ChunkedEncodingPolicy.NEVER));
+    private final WireMockServer a = LoopbackWireMock.withLengths();
+    private final WireMockServer b = LoopbackWireMock.withLengths();
     private final RecordingEvents events = new RecordingEvents();
 
     @BeforeEach
@@ -299,10 +292,7 @@ class HttpGoProxyClientTest {
 
     @Test
     void undeclaredLengthIsMinusOne() {
-        WireMockServer chunked = new WireMockServer(wireMockConfig()
-                .bindAddress("127.0.0.1")
-                .dynamicPort()
-                .useChunkedTransferEncoding(Options.ChunkedEncodingPolicy.ALWAYS));
+        WireMockServer chunked = LoopbackWireMock.chunked();
         chunked.start();
         try {
             chunked.stubFor(

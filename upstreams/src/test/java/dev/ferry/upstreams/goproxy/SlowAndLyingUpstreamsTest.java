@@ -7,7 +7,6 @@ import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -17,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
-import com.github.tomakehurst.wiremock.core.Options;
+import dev.ferry.testing.LoopbackWireMock;
 import dev.ferry.testing.ManualClock;
 import dev.ferry.upstreams.pool.AfterFailure;
 import dev.ferry.upstreams.pool.BodyHandler;
@@ -80,10 +79,7 @@ class SlowAndLyingUpstreamsTest {
             .withHedgeAfter(Duration.ofMillis(400));
 
     private static WireMockServer server() {
-        return new WireMockServer(wireMockConfig()
-                .bindAddress("127.0.0.1")
-                .dynamicPort()
-                .useChunkedTransferEncoding(Options.ChunkedEncodingPolicy.NEVER));
+        return LoopbackWireMock.withLengths();
     }
 
     @BeforeEach

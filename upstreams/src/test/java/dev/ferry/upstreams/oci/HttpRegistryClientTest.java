@@ -8,7 +8,6 @@ import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.head;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -16,12 +15,12 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
-import com.github.tomakehurst.wiremock.core.Options;
 import dev.ferry.protocols.oci.Digest;
 import dev.ferry.protocols.oci.Manifest;
 import dev.ferry.protocols.oci.MediaTypes;
 import dev.ferry.protocols.oci.Reference;
 import dev.ferry.protocols.oci.RepositoryName;
+import dev.ferry.testing.LoopbackWireMock;
 import dev.ferry.testing.ManualClock;
 import dev.ferry.upstreams.pool.AfterFailure;
 import dev.ferry.upstreams.pool.BodyHandler;
@@ -73,10 +72,7 @@ class HttpRegistryClientTest {
     private final List<HttpRegistryClient> clients = new ArrayList<>();
 
     private static WireMockServer server() {
-        return new WireMockServer(wireMockConfig()
-                .bindAddress("127.0.0.1")
-                .dynamicPort()
-                .useChunkedTransferEncoding(Options.ChunkedEncodingPolicy.NEVER));
+        return LoopbackWireMock.withLengths();
     }
 
     @BeforeEach
