@@ -24,6 +24,7 @@ import dev.ferry.server.config.FerryConfig;
 import dev.ferry.server.config.ListenAddress;
 import dev.ferry.server.config.OciConfig;
 import dev.ferry.server.config.RegistryConfig;
+import dev.ferry.server.config.TlsSettings;
 import dev.ferry.server.hosted.HostedInStore;
 import dev.ferry.server.hosted.HostedRegistry;
 import dev.ferry.server.hosted.HostedSettings;
@@ -32,6 +33,11 @@ import dev.ferry.server.http.FerryRoutes;
 import dev.ferry.server.http.OciRouting;
 import dev.ferry.server.metrics.FerryMetrics;
 import dev.ferry.server.registryauth.RegistryAuth;
+import dev.ferry.server.tls.CertificateReloader;
+import dev.ferry.server.tls.ClientCertificateGate;
+import dev.ferry.server.tls.HttpsRedirect;
+import dev.ferry.server.tls.ListenerTls;
+import dev.ferry.server.tls.PemFiles;
 import dev.ferry.storage.ContentStore;
 import dev.ferry.storage.NameStore;
 import dev.ferry.storage.RocksContentStore;
@@ -50,6 +56,7 @@ import dev.ferry.upstreams.goproxy.GoProxyList;
 import dev.ferry.upstreams.goproxy.HttpGoProxyClient;
 import dev.ferry.upstreams.oci.HttpRegistryClient;
 import dev.ferry.upstreams.pool.UpstreamPool;
+import io.helidon.common.tls.Tls;
 import io.helidon.webserver.WebServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -111,6 +118,8 @@ public final class Ferry implements AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile State state = State.STARTING;
     private WebServer server;
+    private WebServer redirect;
+    private CertificateReloader certificates;
     private String url;
 
     private Ferry(ContentStore store) {
@@ -181,18 +190,24 @@ public final class Ferry implements AutoCloseable {
             LOG.info("admin actions are audited in " + audit.file());
             FerryRoutes routes =
                     new FerryRoutes(mirror, sums.served(), metrics, ferry::ready, admin, pools, registry, api, audit);
+            Tls tls = config.tls().enabled() ? ListenerTls.load(config.tls()) : null;
             ferry.server = FerryHttpServer.create(
                             config.listen().host(),
                             config.listen().port(),
                             routes,
                             SHUTDOWN_GRACE,
-                            FerryHttpServer.UNLIMITED)
+                            FerryHttpServer.UNLIMITED,
+                            tls,
+                            ClientCertificateGate.of(config.tls()))
                     .start();
             if (!ferry.server.isRunning() || ferry.server.port() <= 0) {
                 // Helidon logs why and returns instead of throwing
                 throw new IOException("cannot listen on " + config.listen());
             }
-            ferry.url = "http://" + config.listen().urlHost() + ":" + ferry.server.port();
+            ferry.url = (tls != null ? "https://" : "http://") + config.listen().urlHost() + ":" + ferry.server.port();
+            if (tls != null) {
+                ferry.https(config.tls());
+            }
             ferry.state = State.READY;
         } catch (IOException | RuntimeException | Error e) {
             ferry.close();
@@ -203,6 +218,19 @@ public final class Ferry implements AutoCloseable {
         System.out.flush();
         LOG.info(ready);
         return ferry;
+    }
+
+    /** Rotated certificates reloaded without a restart; the plain-HTTP redirect listener when configured. */
+    private void https(TlsSettings tls) throws IOException {
+        WebServer listener = server;
+        certificates = CertificateReloader.start(tls, listener::reloadTls);
+        LOG.info("HTTPS (TLS 1.2, 1.3) with "
+                + ListenerTls.describe(PemFiles.certificates(tls.certificate()).getFirst())
+                + "; client certificates required for admin: " + tls.admin() + ", pulls: " + tls.pulls());
+        if (tls.redirectListen() != null) {
+            redirect = HttpsRedirect.start(tls.redirectListen(), server.port(), SHUTDOWN_GRACE);
+            LOG.info("redirecting http://" + tls.redirectListen().urlHost() + ":" + redirect.port() + " to HTTPS");
+        }
     }
 
     /**
@@ -451,6 +479,12 @@ public final class Ferry implements AutoCloseable {
         }
         state = State.STOPPING;
         try {
+            if (certificates != null) {
+                certificates.close();
+            }
+            if (redirect != null) {
+                redirect.stop();
+            }
             if (server != null) {
                 server.stop();
             }

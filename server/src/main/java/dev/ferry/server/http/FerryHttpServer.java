@@ -27,8 +27,26 @@ public final class FerryHttpServer {
      *                   SIZE_TOO_LARGE, and routes that read no body close the connection instead of draining it.
      */
     public static WebServer create(String host, int port, FerryRoutes routes, Duration shutdownGrace, long maxPayload) {
-        return WebServer.builder()
-                .host(host)
+        return create(host, port, routes, shutdownGrace, maxPayload, null, null);
+    }
+
+    /**
+     * With HTTPS when {@code tls} is not null, and {@code gate} (or null) in front of every route: it refuses
+     * requests without a client certificate where one is required.
+     */
+    public static WebServer create(
+            String host,
+            int port,
+            FerryRoutes routes,
+            Duration shutdownGrace,
+            long maxPayload,
+            io.helidon.common.tls.Tls tls,
+            io.helidon.webserver.http.Filter gate) {
+        var builder = WebServer.builder();
+        if (tls != null) {
+            builder.tls(tls);
+        }
+        return builder.host(host)
                 .port(port)
                 .shutdownGracePeriod(shutdownGrace)
                 .maxPayloadSize(maxPayload)
@@ -55,7 +73,12 @@ public final class FerryHttpServer {
                         .validateResponseHeaders(false)
                         .build())
                 .directHandlers(PlainDirectHandler.handlers())
-                .routing(routes::register)
+                .routing(r -> {
+                    if (gate != null) {
+                        r.addFilter(gate);
+                    }
+                    routes.register(r);
+                })
                 .build();
     }
 }
