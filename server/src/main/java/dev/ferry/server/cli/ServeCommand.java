@@ -93,7 +93,7 @@ public final class ServeCommand implements Callable<Integer> {
 
     /** Production: configure logging, start ferry, stop it on SIGTERM/SIGINT. */
     static int runUntilStopped(FerryConfig cfg, PrintWriter out, PrintWriter err) throws InterruptedException {
-        Logging.configure(cfg.logLevel(), cfg.accessLog());
+        Logging.configure(cfg.logLevel(), cfg.accessLog(), cfg.logFormat());
         Ferry ferry;
         try {
             ferry = Ferry.start(cfg);

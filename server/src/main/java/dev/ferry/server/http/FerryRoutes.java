@@ -183,6 +183,10 @@ public final class FerryRoutes {
     private void observe(ServerRequest req, ServerResponse res, Consumer<Exchange> route) {
         long start = System.nanoTime();
         Exchange x = new Exchange(req, res);
+        if (AccessLog.withRequestIds()) {
+            x.requestId = AccessLog.requestId(req);
+            res.header(AccessLog.REQUEST_ID, x.requestId);
+        }
         try {
             route.accept(x);
         } catch (CloseConnectionException e) {
