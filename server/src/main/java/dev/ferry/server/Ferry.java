@@ -32,6 +32,7 @@ import dev.ferry.server.http.FerryHttpServer;
 import dev.ferry.server.http.FerryRoutes;
 import dev.ferry.server.http.OciRouting;
 import dev.ferry.server.metrics.FerryMetrics;
+import dev.ferry.server.outbound.OutboundNetwork;
 import dev.ferry.server.registryauth.RegistryAuth;
 import dev.ferry.server.tls.CertificateReloader;
 import dev.ferry.server.tls.ClientCertificateGate;
@@ -120,6 +121,7 @@ public final class Ferry implements AutoCloseable {
     private WebServer server;
     private WebServer redirect;
     private CertificateReloader certificates;
+    private OutboundNetwork outbound;
     private String url;
 
     private Ferry(ContentStore store) {
@@ -146,16 +148,27 @@ public final class Ferry implements AutoCloseable {
                         ? ""
                         : " oci.hosted=" + config.oci().hosted()));
         checkCanListen(config.listen());
+        // before any upstream client is built: they take the proxies and CAs from the defaults set here
+        OutboundNetwork outbound = OutboundNetwork.install(config.outbound());
         Files.createDirectories(config.storeDir());
         Files.createDirectories(config.spoolDir());
-        RocksContentStore store = RocksContentStore.open(
-                config.storeDir(), storeOptions.withQuota(config.quotaBytes(), QUOTA_LOW_WATERMARK));
+        RocksContentStore store;
+        try {
+            store = RocksContentStore.open(
+                    config.storeDir(), storeOptions.withQuota(config.quotaBytes(), QUOTA_LOW_WATERMARK));
+        } catch (IOException | RuntimeException e) {
+            if (outbound != null) {
+                outbound.close();
+            }
+            throw e;
+        }
         if (config.quotaBytes() > 0) {
             LOG.info("storage quota " + config.quotaBytes() + " bytes: least recently used unpinned content is evicted"
                     + " down to " + Math.round(QUOTA_LOW_WATERMARK * 100) + "% of it; now "
                     + store.stats().chunkBytes());
         }
         Ferry ferry = new Ferry(store);
+        ferry.outbound = outbound;
         try {
             FerryMetrics metrics = new FerryMetrics(memoize(store::stats)).withJvmAndProcess();
             HttpGoProxyClient upstream =
@@ -525,6 +538,9 @@ public final class Ferry implements AutoCloseable {
                 store.close();
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "closing the store failed", e);
+            }
+            if (outbound != null) {
+                outbound.close();
             }
             state = State.STOPPED;
             stopped.countDown();

@@ -75,10 +75,15 @@ public final class TestCa {
 
     /** A server certificate for localhost and 127.0.0.1 with {@code serial}, on an RSA or EC key. */
     public Issued server(long serial, boolean rsa) throws GeneralSecurityException, IOException {
+        return server(serial, rsa, "localhost");
+    }
+
+    /** A server certificate for {@code dnsName} and 127.0.0.1. */
+    public Issued server(long serial, boolean rsa, String dnsName) throws GeneralSecurityException, IOException {
         KeyPair k = rsa ? rsa() : ec();
-        X509v3CertificateBuilder b = leaf(serial, "CN=localhost", k);
+        X509v3CertificateBuilder b = leaf(serial, "CN=" + dnsName, k);
         b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
-            new GeneralName(GeneralName.dNSName, "localhost"), new GeneralName(GeneralName.iPAddress, "127.0.0.1")
+            new GeneralName(GeneralName.dNSName, dnsName), new GeneralName(GeneralName.iPAddress, "127.0.0.1")
         }));
         b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth));
         return new Issued(sign(b), k.getPrivate());
