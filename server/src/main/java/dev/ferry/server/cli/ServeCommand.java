@@ -38,7 +38,7 @@ import picocli.CommandLine.Option;
         footer = {
             "",
             "Exit codes: 0 stopped cleanly, 1 failed to start, 2 bad command line or configuration.",
-            "Once listening, ferry prints: ferry ready on http://HOST:PORT"
+            "Once listening, ferry prints: ferry ready on http://HOST:PORT (https:// with --tls-cert)"
         })
 public final class ServeCommand implements Callable<Integer> {
 
