@@ -204,14 +204,14 @@ public final class Ferry implements AutoCloseable {
             FerryRoutes routes =
                     new FerryRoutes(mirror, sums.served(), metrics, ferry::ready, admin, pools, registry, api, audit);
             Tls tls = config.tls().enabled() ? ListenerTls.load(config.tls()) : null;
+            routes.requireClientCertificates(ClientCertificateGate.of(config.tls()));
             ferry.server = FerryHttpServer.create(
                             config.listen().host(),
                             config.listen().port(),
                             routes,
                             SHUTDOWN_GRACE,
                             FerryHttpServer.UNLIMITED,
-                            tls,
-                            ClientCertificateGate.of(config.tls()))
+                            tls)
                     .start();
             if (!ferry.server.isRunning() || ferry.server.port() <= 0) {
                 // Helidon logs why and returns instead of throwing

@@ -230,7 +230,9 @@ class TlsIT {
                             "--cacert",
                             caFile.toString(),
                             base + "/github.com/pkg/errors/@v/list"));
-            assertFalse(Files.readString(tmp.resolve("ferry.log")).contains("SEVERE"));
+            String log = Files.readString(tmp.resolve("ferry.log"));
+            assertFalse(log.contains("SEVERE"), log);
+            assertTrue(log.contains(" GET /admin/api/upstreams 403 "), "the refusal is in the access log");
         }
     }
 

@@ -27,21 +27,17 @@ public final class FerryHttpServer {
      *                   SIZE_TOO_LARGE, and routes that read no body close the connection instead of draining it.
      */
     public static WebServer create(String host, int port, FerryRoutes routes, Duration shutdownGrace, long maxPayload) {
-        return create(host, port, routes, shutdownGrace, maxPayload, null, null);
+        return create(host, port, routes, shutdownGrace, maxPayload, null);
     }
 
-    /**
-     * With HTTPS when {@code tls} is not null, and {@code gate} (or null) in front of every route: it refuses
-     * requests without a client certificate where one is required.
-     */
+    /** With HTTPS when {@code tls} is not null. */
     public static WebServer create(
             String host,
             int port,
             FerryRoutes routes,
             Duration shutdownGrace,
             long maxPayload,
-            io.helidon.common.tls.Tls tls,
-            io.helidon.webserver.http.Filter gate) {
+            io.helidon.common.tls.Tls tls) {
         var builder = WebServer.builder();
         if (tls != null) {
             builder.tls(tls);
@@ -73,12 +69,7 @@ public final class FerryHttpServer {
                         .validateResponseHeaders(false)
                         .build())
                 .directHandlers(PlainDirectHandler.handlers())
-                .routing(r -> {
-                    if (gate != null) {
-                        r.addFilter(gate);
-                    }
-                    routes.register(r);
-                })
+                .routing(routes::register)
                 .build();
     }
 }

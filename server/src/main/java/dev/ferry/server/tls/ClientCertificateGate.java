@@ -2,23 +2,17 @@ package dev.ferry.server.tls;
 
 import dev.ferry.server.config.TlsSettings;
 import dev.ferry.server.config.TlsSettings.ClientCertificates;
-import io.helidon.http.HeaderNames;
-import io.helidon.http.Status;
-import io.helidon.webserver.http.Filter;
-import io.helidon.webserver.http.FilterChain;
-import io.helidon.webserver.http.RoutingRequest;
-import io.helidon.webserver.http.RoutingResponse;
-import java.nio.charset.StandardCharsets;
+import io.helidon.webserver.http.ServerRequest;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Refuses, with 403, a request to a route family that requires a client certificate when its connection presented
+ * Refuses (FerryRoutes answers 403, counted and logged like any answer) a request to a route family that requires a client certificate when its connection presented
  * none. The handshake has already checked a presented certificate against the client CA bundle (a certificate
  * from another CA fails the handshake), so here only its presence counts. Families: admin ({@code /admin/} and
  * {@code /metrics}) and pulls (everything else but {@code /health}, which probes reach without certificates).
  */
-public final class ClientCertificateGate implements Filter {
+public final class ClientCertificateGate {
     private static final Logger LOG = Logger.getLogger("ferry.tls");
 
     /** The route families a mode applies to. */
@@ -61,22 +55,19 @@ public final class ClientCertificateGate implements Filter {
         };
     }
 
-    @Override
-    public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
+    /**
+     * Null when {@code req} may go on: its family needs no certificate, or its connection presented one that the
+     * handshake verified; else the reason for the 403.
+     */
+    public String refusal(ServerRequest req) {
         Family f = family(req.prologue().uriPath().rawPath());
         if (!requires(f) || req.remotePeer().tlsCertificates().isPresent()) {
-            chain.proceed();
-            return;
+            return null;
         }
         LOG.log(
                 Level.FINE,
                 () -> "no client certificate for " + f + " from "
                         + req.remotePeer().address());
-        byte[] body = ("a client certificate is required for " + f.name().toLowerCase(java.util.Locale.ROOT)
-                        + " routes\n")
-                .getBytes(StandardCharsets.UTF_8);
-        res.status(Status.FORBIDDEN_403);
-        res.header(HeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
-        res.send(body);
+        return "a client certificate is required for " + f.name().toLowerCase(java.util.Locale.ROOT) + " routes";
     }
 }
