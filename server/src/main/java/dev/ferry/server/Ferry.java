@@ -24,6 +24,7 @@ import dev.ferry.server.config.FerryConfig;
 import dev.ferry.server.config.ListenAddress;
 import dev.ferry.server.config.OciConfig;
 import dev.ferry.server.config.RegistryConfig;
+import dev.ferry.server.config.TlsSettings;
 import dev.ferry.server.hosted.HostedInStore;
 import dev.ferry.server.hosted.HostedRegistry;
 import dev.ferry.server.hosted.HostedSettings;
@@ -31,7 +32,13 @@ import dev.ferry.server.http.FerryHttpServer;
 import dev.ferry.server.http.FerryRoutes;
 import dev.ferry.server.http.OciRouting;
 import dev.ferry.server.metrics.FerryMetrics;
+import dev.ferry.server.outbound.OutboundNetwork;
 import dev.ferry.server.registryauth.RegistryAuth;
+import dev.ferry.server.tls.CertificateReloader;
+import dev.ferry.server.tls.ClientCertificateGate;
+import dev.ferry.server.tls.HttpsRedirect;
+import dev.ferry.server.tls.ListenerTls;
+import dev.ferry.server.tls.PemFiles;
 import dev.ferry.storage.ContentStore;
 import dev.ferry.storage.NameStore;
 import dev.ferry.storage.RocksContentStore;
@@ -50,6 +57,7 @@ import dev.ferry.upstreams.goproxy.GoProxyList;
 import dev.ferry.upstreams.goproxy.HttpGoProxyClient;
 import dev.ferry.upstreams.oci.HttpRegistryClient;
 import dev.ferry.upstreams.pool.UpstreamPool;
+import io.helidon.common.tls.Tls;
 import io.helidon.webserver.WebServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -111,6 +119,9 @@ public final class Ferry implements AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile State state = State.STARTING;
     private WebServer server;
+    private WebServer redirect;
+    private CertificateReloader certificates;
+    private OutboundNetwork outbound;
     private String url;
 
     private Ferry(ContentStore store) {
@@ -137,16 +148,27 @@ public final class Ferry implements AutoCloseable {
                         ? ""
                         : " oci.hosted=" + config.oci().hosted()));
         checkCanListen(config.listen());
+        // before any upstream client is built: they take the proxies and CAs from the defaults set here
+        OutboundNetwork outbound = OutboundNetwork.install(config.outbound());
         Files.createDirectories(config.storeDir());
         Files.createDirectories(config.spoolDir());
-        RocksContentStore store = RocksContentStore.open(
-                config.storeDir(), storeOptions.withQuota(config.quotaBytes(), QUOTA_LOW_WATERMARK));
+        RocksContentStore store;
+        try {
+            store = RocksContentStore.open(
+                    config.storeDir(), storeOptions.withQuota(config.quotaBytes(), QUOTA_LOW_WATERMARK));
+        } catch (IOException | RuntimeException e) {
+            if (outbound != null) {
+                outbound.close();
+            }
+            throw e;
+        }
         if (config.quotaBytes() > 0) {
             LOG.info("storage quota " + config.quotaBytes() + " bytes: least recently used unpinned content is evicted"
                     + " down to " + Math.round(QUOTA_LOW_WATERMARK * 100) + "% of it; now "
                     + store.stats().chunkBytes());
         }
         Ferry ferry = new Ferry(store);
+        ferry.outbound = outbound;
         try {
             FerryMetrics metrics = new FerryMetrics(memoize(store::stats)).withJvmAndProcess();
             HttpGoProxyClient upstream =
@@ -181,18 +203,24 @@ public final class Ferry implements AutoCloseable {
             LOG.info("admin actions are audited in " + audit.file());
             FerryRoutes routes =
                     new FerryRoutes(mirror, sums.served(), metrics, ferry::ready, admin, pools, registry, api, audit);
+            Tls tls = config.tls().enabled() ? ListenerTls.load(config.tls()) : null;
+            routes.requireClientCertificates(ClientCertificateGate.of(config.tls()));
             ferry.server = FerryHttpServer.create(
                             config.listen().host(),
                             config.listen().port(),
                             routes,
                             SHUTDOWN_GRACE,
-                            FerryHttpServer.UNLIMITED)
+                            FerryHttpServer.UNLIMITED,
+                            tls)
                     .start();
             if (!ferry.server.isRunning() || ferry.server.port() <= 0) {
                 // Helidon logs why and returns instead of throwing
                 throw new IOException("cannot listen on " + config.listen());
             }
-            ferry.url = "http://" + config.listen().urlHost() + ":" + ferry.server.port();
+            ferry.url = (tls != null ? "https://" : "http://") + config.listen().urlHost() + ":" + ferry.server.port();
+            if (tls != null) {
+                ferry.https(config.tls());
+            }
             ferry.state = State.READY;
         } catch (IOException | RuntimeException | Error e) {
             ferry.close();
@@ -203,6 +231,19 @@ public final class Ferry implements AutoCloseable {
         System.out.flush();
         LOG.info(ready);
         return ferry;
+    }
+
+    /** Rotated certificates reloaded without a restart; the plain-HTTP redirect listener when configured. */
+    private void https(TlsSettings tls) throws IOException {
+        WebServer listener = server;
+        certificates = CertificateReloader.start(tls, listener::reloadTls);
+        LOG.info("HTTPS (TLS 1.2, 1.3) with "
+                + ListenerTls.describe(PemFiles.certificates(tls.certificate()).getFirst())
+                + "; client certificates required for admin: " + tls.admin() + ", pulls: " + tls.pulls());
+        if (tls.redirectListen() != null) {
+            redirect = HttpsRedirect.start(tls.redirectListen(), server.port(), SHUTDOWN_GRACE);
+            LOG.info("redirecting http://" + tls.redirectListen().urlHost() + ":" + redirect.port() + " to HTTPS");
+        }
     }
 
     /**
@@ -451,6 +492,12 @@ public final class Ferry implements AutoCloseable {
         }
         state = State.STOPPING;
         try {
+            if (certificates != null) {
+                certificates.close();
+            }
+            if (redirect != null) {
+                redirect.stop();
+            }
             if (server != null) {
                 server.stop();
             }
@@ -491,6 +538,9 @@ public final class Ferry implements AutoCloseable {
                 store.close();
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "closing the store failed", e);
+            }
+            if (outbound != null) {
+                outbound.close();
             }
             state = State.STOPPED;
             stopped.countDown();

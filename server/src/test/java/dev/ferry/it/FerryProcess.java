@@ -21,14 +21,40 @@ import java.util.regex.Pattern;
  * would, so tests cover the CLI, config and shutdown paths and can SIGKILL it.
  */
 final class FerryProcess implements AutoCloseable {
-    private static final Pattern READY = Pattern.compile("ferry ready on (http://[^\\s/]+:\\d+)");
+    private static final Pattern READY = Pattern.compile("ferry ready on (https?://[^\\s/]+:\\d+)");
     private final Process process;
     private final URI base;
-    private final List<String> output = new CopyOnWriteArrayList<>();
+    private final List<String> output;
 
-    private FerryProcess(Process process, URI base) {
+    private FerryProcess(Process process, URI base, List<String> output) {
         this.process = process;
         this.base = base;
+        this.output = output;
+    }
+
+    /**
+     * Waits until a line of output (since the start) matches {@code pattern}, woken by each new line; fails after
+     * {@code limit}. Returns the match.
+     */
+    Matcher awaitOutput(Pattern pattern, java.time.Duration limit) throws InterruptedException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        synchronized (output) {
+            int seen = 0;
+            while (true) {
+                for (; seen < output.size(); seen++) {
+                    Matcher m = pattern.matcher(output.get(seen));
+                    if (m.find()) {
+                        return m;
+                    }
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new AssertionError("no output line matched " + pattern + " within " + limit + ":\n"
+                            + String.join("\n", output));
+                }
+                TimeUnit.NANOSECONDS.timedWait(output, left);
+            }
+        }
     }
 
     static Path jar() {
@@ -96,7 +122,10 @@ final class FerryProcess implements AutoCloseable {
                             true)) {
                 String line;
                 while ((line = r.readLine()) != null) {
-                    lines.add(line);
+                    synchronized (lines) {
+                        lines.add(line);
+                        lines.notifyAll();
+                    }
                     w.println(line);
                     Matcher m = READY.matcher(line);
                     if (m.find()) {
@@ -111,9 +140,7 @@ final class FerryProcess implements AutoCloseable {
         });
         try {
             URI base = ready.get(60, TimeUnit.SECONDS);
-            FerryProcess f = new FerryProcess(p, base);
-            f.output.addAll(lines);
-            return f;
+            return new FerryProcess(p, base, lines);
         } catch (Exception e) {
             p.destroyForcibly();
             throw new IllegalStateException(

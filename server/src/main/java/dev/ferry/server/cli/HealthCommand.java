@@ -2,12 +2,15 @@ package dev.ferry.server.cli;
 
 import dev.ferry.server.config.Durations;
 import dev.ferry.server.config.ListenAddress;
+import dev.ferry.server.config.Setting;
+import dev.ferry.server.tls.OwnCertificateTrust;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -38,7 +41,8 @@ public final class HealthCommand implements Callable<Integer> {
             names = "--url",
             paramLabel = "URL",
             description = "What to ask. Default: http://127.0.0.1:PORT/health/ready, with the host and port of"
-                    + " FERRY_LISTEN when it is set (a wildcard host means loopback), else port 8080.")
+                    + " FERRY_LISTEN when it is set (a wildcard host means loopback), else port 8080; https:// when"
+                    + " FERRY_TLS_CERT is set, trusting the certificates in that file.")
     String url;
 
     @Option(
@@ -59,7 +63,7 @@ public final class HealthCommand implements Callable<Integer> {
         URI target;
         Duration wait;
         try {
-            target = URI.create(url != null ? url : defaultUrl(ctx.env().get("FERRY_LISTEN")));
+            target = URI.create(url != null ? url : defaultUrl(ctx.env().get("FERRY_LISTEN"), served()));
             wait = Durations.parse(timeout);
             if (!"http".equals(target.getScheme()) && !"https".equals(target.getScheme())) {
                 throw new IllegalArgumentException("expected an http:// or https:// URL, got " + target);
@@ -67,7 +71,17 @@ public final class HealthCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
-        try (HttpClient client = HttpClient.newBuilder().connectTimeout(wait).build()) {
+        HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(wait);
+        if (url == null && served() != null) {
+            try {
+                builder.sslContext(OwnCertificateTrust.context(served()));
+            } catch (IOException e) {
+                err.println("ferry: " + e.getMessage());
+                err.flush();
+                return 1;
+            }
+        }
+        try (HttpClient client = builder.build()) {
             HttpResponse<String> r = client.send(
                     HttpRequest.newBuilder(target).timeout(wait).GET().build(), HttpResponse.BodyHandlers.ofString());
             String body = r.body().strip();
@@ -88,8 +102,18 @@ public final class HealthCommand implements Callable<Integer> {
         return 1;
     }
 
-    /** /health/ready where {@code ferry serve} listens when started with the same environment. */
+    /** The certificate file ferry serves, as the environment names it (the container image's way), or null. */
+    private Path served() {
+        String cert = ctx.env().get(Setting.TLS_CERTIFICATE.env());
+        return cert == null || cert.isBlank() ? null : Path.of(cert.strip());
+    }
+
     static String defaultUrl(String listen) {
+        return defaultUrl(listen, null);
+    }
+
+    /** /health/ready where {@code ferry serve} listens when started with the same environment. */
+    static String defaultUrl(String listen, Path tlsCertificate) {
         String host = "127.0.0.1";
         int port = 8080;
         if (listen != null && !listen.isBlank()) {
@@ -104,7 +128,7 @@ public final class HealthCommand implements Callable<Integer> {
                 host = a.urlHost();
             }
         }
-        return "http://" + host + ":" + port + "/health/ready";
+        return (tlsCertificate != null ? "https://" : "http://") + host + ":" + port + "/health/ready";
     }
 
     /** The JDK client's ConnectException, a refused connection, comes without a message (nor has its cause one). */

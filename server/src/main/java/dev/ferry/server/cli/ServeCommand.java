@@ -38,7 +38,7 @@ import picocli.CommandLine.Option;
         footer = {
             "",
             "Exit codes: 0 stopped cleanly, 1 failed to start, 2 bad command line or configuration.",
-            "Once listening, ferry prints: ferry ready on http://HOST:PORT"
+            "Once listening, ferry prints: ferry ready on http://HOST:PORT (https:// with --tls-cert)"
         })
 public final class ServeCommand implements Callable<Integer> {
 
@@ -93,7 +93,7 @@ public final class ServeCommand implements Callable<Integer> {
 
     /** Production: configure logging, start ferry, stop it on SIGTERM/SIGINT. */
     static int runUntilStopped(FerryConfig cfg, PrintWriter out, PrintWriter err) throws InterruptedException {
-        Logging.configure(cfg.logLevel(), cfg.accessLog());
+        Logging.configure(cfg.logLevel(), cfg.accessLog(), cfg.logFormat());
         Ferry ferry;
         try {
             ferry = Ferry.start(cfg);

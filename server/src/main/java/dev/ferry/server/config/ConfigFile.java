@@ -31,6 +31,7 @@ import java.util.Map;
 record ConfigFile(
         Located<String> listen,
         Located<String> data,
+        TlsGroup tls,
         GoGroup go,
         UpstreamGroup upstream,
         OciGroup oci,
@@ -38,6 +39,7 @@ record ConfigFile(
         AdminGroup admin,
         BundlesGroup bundles,
         Located<String> logLevel,
+        Located<String> logFormat,
         Located<String> accessLog,
         List<Located<UpstreamEntry.Yaml>> upstreams,
         @JsonAnySetter Map<String, Located<Object>> unknown) {
@@ -64,6 +66,23 @@ record ConfigFile(
             SlowGroup slow,
             Located<String> smallBody,
             Located<String> quarantine,
+            Located<String> httpsProxy,
+            Located<String> httpProxy,
+            Located<String> noProxy,
+            Located<String> caBundle,
+            @JsonAnySetter Map<String, Located<Object>> unknown) {}
+
+    record TlsGroup(
+            Located<String> certificate,
+            Located<String> key,
+            Located<String> clientCa,
+            ClientAuthGroup clientAuth,
+            Located<String> redirectListen,
+            @JsonAnySetter Map<String, Located<Object>> unknown) {}
+
+    record ClientAuthGroup(
+            Located<String> admin,
+            Located<String> pulls,
             @JsonAnySetter Map<String, Located<Object>> unknown) {}
 
     record BreakerGroup(
@@ -125,7 +144,7 @@ record ConfigFile(
             "bundles.sync", "a list of {site, to, every, set?, max-volume-size?}");
 
     static final ConfigFile EMPTY =
-            new ConfigFile(null, null, null, null, null, null, null, null, null, null, null, null);
+            new ConfigFile(null, null, null, null, null, null, null, null, null, null, null, null, null, null);
 
     /** Reads and binds the file; a mistake in its shape is a ConfigException naming the file, line and key. */
     static ConfigFile read(Path file) throws ConfigException {

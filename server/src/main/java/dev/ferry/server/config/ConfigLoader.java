@@ -40,15 +40,119 @@ public final class ConfigLoader {
             throws ConfigException {
         Path file = configFile(env, configFile);
         ConfigFile yaml = file == null ? ConfigFile.EMPTY : ConfigFile.read(file);
-        Map<Setting, Sourced> raw = resolve(flags, env, yaml.settings(file));
+        Map<Setting, Sourced> raw = resolve(flags, proxyAliases(env), yaml.settings(file));
         return build(raw, yaml.upstreamEntries(file, env), yaml.registryEntries(file, env), env)
-                .withBundles(bundles(raw, yaml.bundleSyncs(file)));
+                .withBundles(bundles(raw, yaml.bundleSyncs(file)))
+                .withEdge(edge(raw));
+    }
+
+    /** curl and the go command read the lower-case proxy variables too; the upper-case one wins when both are set. */
+    private static Map<String, String> proxyAliases(Map<String, String> env) {
+        Map<String, String> out = null;
+        for (Setting s :
+                new Setting[] {Setting.UPSTREAM_HTTPS_PROXY, Setting.UPSTREAM_HTTP_PROXY, Setting.UPSTREAM_NO_PROXY}) {
+            String lower = env.get(s.env().toLowerCase(Locale.ROOT));
+            if (env.get(s.env()) == null && lower != null) {
+                out = out == null ? new java.util.HashMap<>(env) : out;
+                out.put(s.env(), lower);
+            }
+        }
+        return out == null ? env : out;
+    }
+
+    /** HTTPS on the listener, the proxies and CA bundle for upstreams, and the log format. */
+    static EdgeSettings edge(Map<Setting, Sourced> raw) throws ConfigException {
+        Path certificate = check(raw, Setting.TLS_CERTIFICATE, ConfigLoader::optionalFile);
+        Path key = check(raw, Setting.TLS_KEY, ConfigLoader::optionalFile);
+        Path clientCa = check(raw, Setting.TLS_CLIENT_CA, ConfigLoader::optionalFile);
+        TlsSettings.ClientCertificates admin = check(raw, Setting.TLS_CLIENT_AUTH_ADMIN, ConfigLoader::clientCerts);
+        TlsSettings.ClientCertificates pulls = check(raw, Setting.TLS_CLIENT_AUTH_PULLS, ConfigLoader::clientCerts);
+        ListenAddress redirect =
+                check(raw, Setting.TLS_REDIRECT_LISTEN, t -> t.isBlank() ? null : ListenAddress.parse(t));
+        TlsSettings tls = new TlsSettings(certificate, key, clientCa, admin, pulls, redirect);
+        if ((certificate == null) != (key == null)) {
+            throw new ConfigException(
+                    "tls.certificate and tls.key go together: give both (--tls-cert, --tls-key)" + " or neither");
+        }
+        if (certificate == null && (clientCa != null || tls.asksForClientCertificates() || redirect != null)) {
+            throw new ConfigException("tls.clientCa, tls.clientAuth.* and tls.redirectListen need HTTPS on the"
+                    + " listener: give tls.certificate and tls.key (--tls-cert, --tls-key)");
+        }
+        if (tls.asksForClientCertificates() && clientCa == null) {
+            throw new ConfigException("tls.clientAuth.admin or .pulls is required but no tls.clientCa"
+                    + " (--tls-client-ca) says which CA signs client certificates");
+        }
+        if (clientCa != null && !tls.asksForClientCertificates()) {
+            throw new ConfigException("tls.clientCa is given but neither tls.clientAuth.admin nor .pulls is"
+                    + " 'required': no route would ask for a client certificate");
+        }
+        java.net.URI httpsProxy = check(raw, Setting.UPSTREAM_HTTPS_PROXY, ConfigLoader::proxyUrl);
+        java.net.URI httpProxy = check(raw, Setting.UPSTREAM_HTTP_PROXY, ConfigLoader::proxyUrl);
+        List<String> noProxy = check(
+                raw,
+                Setting.UPSTREAM_NO_PROXY,
+                t -> java.util.Arrays.stream(t.split(","))
+                        .map(String::strip)
+                        .filter(x -> !x.isEmpty())
+                        .toList());
+        Path caBundle = check(raw, Setting.UPSTREAM_CA_BUNDLE, ConfigLoader::optionalFile);
+        dev.ferry.server.logging.LogFormat format =
+                check(raw, Setting.LOG_FORMAT, dev.ferry.server.logging.LogFormat::parse);
+        return new EdgeSettings(tls, new OutboundSettings(httpsProxy, httpProxy, noProxy, caBundle), format);
+    }
+
+    /** An existing regular file, or null for an empty value. */
+    private static Path optionalFile(String text) {
+        if (text.isBlank()) {
+            return null;
+        }
+        Path p = Path.of(text.strip()).toAbsolutePath().normalize();
+        if (!java.nio.file.Files.isRegularFile(p)) {
+            throw new IllegalArgumentException("no such file");
+        }
+        if (!java.nio.file.Files.isReadable(p)) {
+            throw new IllegalArgumentException("not readable");
+        }
+        return p;
+    }
+
+    private static TlsSettings.ClientCertificates clientCerts(String text) {
+        return switch (text.strip().toLowerCase(Locale.ROOT)) {
+            case "none", "" -> TlsSettings.ClientCertificates.NONE;
+            case "required" -> TlsSettings.ClientCertificates.REQUIRED;
+            default -> throw new IllegalArgumentException("expected none or required");
+        };
+    }
+
+    /** {@code http://HOST:PORT} (a scheme-less HOST:PORT as curl takes it); credentials in it are refused. */
+    static java.net.URI proxyUrl(String text) {
+        String t = text.strip();
+        if (t.isEmpty()) {
+            return null;
+        }
+        java.net.URI u;
+        try {
+            u = java.net.URI.create(t.contains("://") ? t : "http://" + t);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("not a URL");
+        }
+        if (!"http".equalsIgnoreCase(u.getScheme())) {
+            throw new IllegalArgumentException("only http:// proxies are supported (CONNECT is used for https://)");
+        }
+        if (u.getHost() == null) {
+            throw new IllegalArgumentException("no host");
+        }
+        if (u.getUserInfo() != null) {
+            throw new IllegalArgumentException("proxy credentials are not supported");
+        }
+        return java.net.URI.create("http://" + u.getHost() + ":" + (u.getPort() > 0 ? u.getPort() : 80));
     }
 
     public static Map<Setting, Sourced> resolve(Map<Setting, String> flags, Map<String, String> env, Path configFile)
             throws ConfigException {
         Path file = configFile(env, configFile);
-        return resolve(flags, env, (file == null ? ConfigFile.EMPTY : ConfigFile.read(file)).settings(file));
+        return resolve(
+                flags, proxyAliases(env), (file == null ? ConfigFile.EMPTY : ConfigFile.read(file)).settings(file));
     }
 
     private static Path configFile(Map<String, String> env, Path configFile) {

@@ -30,7 +30,8 @@ public record FerryConfig(
         PrivatePatterns privates,
         OciConfig oci,
         long quotaBytes,
-        BundlesConfig bundles) {
+        BundlesConfig bundles,
+        EdgeSettings edge) {
 
     /**
      * @param goUpstreams  go.upstream's entries with their YAML details (weight, credentials, timeouts)
@@ -40,10 +41,12 @@ public record FerryConfig(
      * @param oci          the registry: mirrored registries, hosted prefixes and their settings
      * @param quotaBytes   the store's size above which least recently used unpinned content is evicted; 0: none
      * @param bundles      trusted bundle signing keys and scheduled exports
+     * @param edge         HTTPS on the listener, the way out to upstreams (proxies, extra CAs), the log format
      */
     public FerryConfig {
         goUpstreams = List.copyOf(goUpstreams);
         bundles = bundles == null ? BundlesConfig.none() : bundles;
+        edge = edge == null ? EdgeSettings.defaults() : edge;
         if (quotaBytes < 0) {
             throw new IllegalArgumentException("quotaBytes must be 0 (none) or positive: " + quotaBytes);
         }
@@ -86,7 +89,8 @@ public record FerryConfig(
                 privates,
                 oci,
                 quotaBytes,
-                BundlesConfig.none());
+                BundlesConfig.none(),
+                null);
     }
 
     /** Without a quota. */
@@ -199,7 +203,8 @@ public record FerryConfig(
                 privates,
                 oci,
                 quotaBytes,
-                bundles);
+                bundles,
+                edge);
     }
 
     /** With a storage quota (tests). */
@@ -222,7 +227,8 @@ public record FerryConfig(
                 privates,
                 oci,
                 bytes,
-                bundles);
+                bundles,
+                edge);
     }
 
     /** With private module patterns (tests). */
@@ -245,7 +251,8 @@ public record FerryConfig(
                 patterns,
                 oci,
                 quotaBytes,
-                bundles);
+                bundles,
+                edge);
     }
 
     /** With bundle settings (the loader, tests). */
@@ -268,7 +275,44 @@ public record FerryConfig(
                 privates,
                 oci,
                 quotaBytes,
-                b);
+                b,
+                edge);
+    }
+
+    /** With other listener, outbound and logging settings (the loader, tests). */
+    public FerryConfig withEdge(EdgeSettings e) {
+        return new FerryConfig(
+                listen,
+                data,
+                goUpstreamText,
+                goUpstream,
+                goListTtl,
+                goNotFoundTtl,
+                upstreamTimeouts,
+                logLevel,
+                accessLog,
+                goUpstreams,
+                upstreamPool,
+                adminToken,
+                sumdbText,
+                sumdb,
+                privates,
+                oci,
+                quotaBytes,
+                bundles,
+                e);
+    }
+
+    public TlsSettings tls() {
+        return edge.tls();
+    }
+
+    public OutboundSettings outbound() {
+        return edge.outbound();
+    }
+
+    public dev.ferry.server.logging.LogFormat logFormat() {
+        return edge.logFormat();
     }
 
     /** Where bundle history, export and import records live. */

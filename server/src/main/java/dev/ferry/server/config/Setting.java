@@ -21,6 +21,51 @@ public enum Setting {
             "FERRY_DATA",
             "./ferry-data",
             "Data directory; the content store lives in DIR/store."),
+    TLS_CERTIFICATE(
+            "tls.certificate",
+            "--tls-cert",
+            "FILE",
+            "FERRY_TLS_CERT",
+            "",
+            "PEM certificate chain, the server's certificate first: with --tls-key, --listen serves HTTPS (TLS 1.2"
+                    + " and 1.3 only). Both files are reloaded when they change (docs/tls.md)."),
+    TLS_KEY(
+            "tls.key",
+            "--tls-key",
+            "FILE",
+            "FERRY_TLS_KEY",
+            "",
+            "PEM private key of that certificate: PKCS#8, PKCS#1 RSA or SEC1 EC, unencrypted."),
+    TLS_CLIENT_CA(
+            "tls.clientCa",
+            "--tls-client-ca",
+            "FILE",
+            "FERRY_TLS_CLIENT_CA",
+            "",
+            "PEM bundle of the CAs that sign client certificates (mTLS), for the route families that require one."),
+    TLS_CLIENT_AUTH_ADMIN(
+            "tls.clientAuth.admin",
+            "--tls-client-auth-admin",
+            "MODE",
+            "FERRY_TLS_CLIENT_AUTH_ADMIN",
+            "none",
+            "none, or required: /admin/api/ and /metrics answer 403 without a client certificate from --tls-client-ca."),
+    TLS_CLIENT_AUTH_PULLS(
+            "tls.clientAuth.pulls",
+            "--tls-client-auth-pulls",
+            "MODE",
+            "FERRY_TLS_CLIENT_AUTH_PULLS",
+            "none",
+            "none, or required: Go modules, /sumdb/ and /v2/ answer 403 without a client certificate from"
+                    + " --tls-client-ca (/health never asks)."),
+    TLS_REDIRECT_LISTEN(
+            "tls.redirectListen",
+            "--tls-redirect-listen",
+            "HOST:PORT",
+            "FERRY_TLS_REDIRECT_LISTEN",
+            "",
+            "Also listen for plain HTTP here and answer every request with a 308 redirect to the same path over"
+                    + " HTTPS."),
     GO_UPSTREAM(
             "go.upstream",
             "--go-upstream",
@@ -230,6 +275,37 @@ public enum Setting {
             "6h",
             "How long an upstream that served content failing its checksum or digest is not asked"
                     + " (POST /admin/api/upstreams/NAME/release ends it)."),
+    UPSTREAM_HTTPS_PROXY(
+            "upstream.httpsProxy",
+            "--https-proxy",
+            "URL",
+            "HTTPS_PROXY",
+            "",
+            "HTTP proxy that https:// upstreams are reached through (CONNECT), e.g. http://proxy.corp:3128; the"
+                    + " environment's https_proxy also counts."),
+    UPSTREAM_HTTP_PROXY(
+            "upstream.httpProxy",
+            "--http-proxy",
+            "URL",
+            "HTTP_PROXY",
+            "",
+            "HTTP proxy for http:// upstreams (and http_proxy)."),
+    UPSTREAM_NO_PROXY(
+            "upstream.noProxy",
+            "--no-proxy",
+            "LIST",
+            "NO_PROXY",
+            "",
+            "Upstream hosts reached without the proxy, comma-separated as in NO_PROXY: names (matching their"
+                    + " subdomains too), IP addresses, CIDR ranges, optional :PORT, or '*' (and no_proxy)."),
+    UPSTREAM_CA_BUNDLE(
+            "upstream.caBundle",
+            "--upstream-ca",
+            "FILE",
+            "FERRY_UPSTREAM_CA",
+            "",
+            "PEM bundle of CAs trusted for https:// upstreams in addition to the JDK's (an internal CA, a"
+                    + " TLS-inspecting proxy)."),
     OCI_REGISTRIES(
             Form.REPEATED_SPACES,
             "oci.registries",
@@ -345,6 +421,13 @@ public enum Setting {
                     + " (# comments). The environment separates them with commas, the config file takes a list."
                     + " Scheduled exports: yaml bundles.sync (docs/bundles.md)."),
     LOG_LEVEL("logLevel", "--log-level", "LEVEL", "FERRY_LOG_LEVEL", "info", "error, warn, info, debug or trace."),
+    LOG_FORMAT(
+            "logFormat",
+            "--log-format",
+            "FORMAT",
+            "FERRY_LOG_FORMAT",
+            "text",
+            "text, or json: one JSON object per line for the server and access logs (docs/configuration.md)."),
     ACCESS_LOG(
             Form.SWITCH,
             "accessLog",

@@ -24,6 +24,10 @@ final class Exchange {
     Cache cache = Cache.NONE;
     long bytes;
     boolean aborted;
+    /** The upstream pool a miss went to when the route knows it better than its endpoint ("registry:NAME"). */
+    String upstream;
+    /** Set when access lines carry request ids (JSON logs); null otherwise. */
+    String requestId;
 
     Exchange(ServerRequest req, ServerResponse res) {
         this.req = req;

@@ -27,8 +27,22 @@ public final class FerryHttpServer {
      *                   SIZE_TOO_LARGE, and routes that read no body close the connection instead of draining it.
      */
     public static WebServer create(String host, int port, FerryRoutes routes, Duration shutdownGrace, long maxPayload) {
-        return WebServer.builder()
-                .host(host)
+        return create(host, port, routes, shutdownGrace, maxPayload, null);
+    }
+
+    /** With HTTPS when {@code tls} is not null. */
+    public static WebServer create(
+            String host,
+            int port,
+            FerryRoutes routes,
+            Duration shutdownGrace,
+            long maxPayload,
+            io.helidon.common.tls.Tls tls) {
+        var builder = WebServer.builder();
+        if (tls != null) {
+            builder.tls(tls);
+        }
+        return builder.host(host)
                 .port(port)
                 .shutdownGracePeriod(shutdownGrace)
                 .maxPayloadSize(maxPayload)

@@ -9,6 +9,7 @@ import dev.ferry.server.admin.AuditLog;
 import dev.ferry.server.admin.api.AdminPaths;
 import dev.ferry.server.metrics.FerryMetrics;
 import dev.ferry.server.metrics.FerryMetrics.Endpoint;
+import dev.ferry.server.tls.ClientCertificateGate;
 import dev.ferry.upstreams.pool.UpstreamPool;
 import io.helidon.http.Header;
 import io.helidon.http.HeaderNames;
@@ -62,6 +63,7 @@ public final class FerryRoutes {
     private final BooleanSupplier ready;
     private final AdminHandler admin;
     private final OciHandler oci;
+    private ClientCertificateGate clientCertificates;
 
     public FerryRoutes(GoModuleMirror mirror, FerryMetrics metrics, BooleanSupplier ready) {
         this(mirror, List.of(), metrics, ready, ProxyRequest::parse, null);
@@ -166,6 +168,12 @@ public final class FerryRoutes {
         this.oci = oci;
     }
 
+    /** Route families that refuse connections without a client certificate (null: none); before register. */
+    public FerryRoutes requireClientCertificates(ClientCertificateGate gate) {
+        this.clientCertificates = gate;
+        return this;
+    }
+
     /** Registers the routes on {@code routing}: the admin API's by path pattern, then all others. */
     public HttpRouting.Builder register(HttpRouting.Builder routing) {
         if (admin != null) {
@@ -183,8 +191,18 @@ public final class FerryRoutes {
     private void observe(ServerRequest req, ServerResponse res, Consumer<Exchange> route) {
         long start = System.nanoTime();
         Exchange x = new Exchange(req, res);
+        if (AccessLog.withRequestIds()) {
+            x.requestId = AccessLog.requestId(req);
+            res.header(AccessLog.REQUEST_ID, x.requestId);
+        }
         try {
-            route.accept(x);
+            String refusal = clientCertificates == null ? null : clientCertificates.refusal(req);
+            if (refusal == null) {
+                route.accept(x);
+            } else {
+                x.endpoint = endpointOf(x.rawPath);
+                x.sendText(Status.FORBIDDEN_403, refusal);
+            }
         } catch (CloseConnectionException e) {
             x.aborted = true;
             LOG.log(Level.WARNING, "aborted " + x.method() + " " + x.rawPath + ": " + e.getMessage());

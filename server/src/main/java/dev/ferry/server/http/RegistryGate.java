@@ -56,6 +56,9 @@ final class RegistryGate {
     }
 
     private static String scheme(Exchange x) {
+        if (x.req.isSecure()) {
+            return "https";
+        }
         String proto = x.req.headers().first(FORWARDED_PROTO).orElse("");
         return proto.equalsIgnoreCase("https") ? "https" : "http";
     }

@@ -87,9 +87,11 @@ final class RepositoryCall {
      */
     void read(int n, Read read) {
         switch (route) {
-            case RegistryRouter.Route.Mirrored mr ->
+            case RegistryRouter.Route.Mirrored mr -> {
+                x.upstream = "registry:" + mr.registry();
                 OciAnswerResponder.respond(
                         x, notHostedHere.explain(read.from(mr.target(), mr.name()), name), name.value(), n);
+            }
             case RegistryRouter.Route.Hosted h ->
                 hosted(Action.PULL, null, n, (target, caller) -> read.from(target, name));
             case RegistryRouter.Route.Refused r ->

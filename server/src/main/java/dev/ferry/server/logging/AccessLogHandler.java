@@ -27,8 +27,16 @@ public final class AccessLogHandler extends Handler {
     private final Thread writer;
     private volatile boolean closed;
 
+    private final boolean json;
+
     public AccessLogHandler(OutputStream out) {
+        this(out, false);
+    }
+
+    /** @param json the lines are JSON objects, so its own notes are too */
+    public AccessLogHandler(OutputStream out, boolean json) {
         this.out = out;
+        this.json = json;
         this.writer = Thread.ofPlatform().daemon().name("ferry-access-log").start(this::drain);
     }
 
@@ -63,7 +71,17 @@ public final class AccessLogHandler extends Handler {
             }
             long lost = dropped.getAndSet(0);
             if (lost > 0) {
-                sb.append("ferry.access: ").append(lost).append(" lines dropped (log writer too slow)\n");
+                String note = lost + " lines dropped (log writer too slow)";
+                if (json) {
+                    sb.append('{');
+                    JsonLines.field(sb, "time", JsonFormatter.TIME.format(java.time.Instant.now()));
+                    JsonLines.field(sb, "level", "WARNING");
+                    JsonLines.field(sb, "logger", "ferry.access");
+                    JsonLines.field(sb, "message", note);
+                    sb.append("}\n");
+                } else {
+                    sb.append("ferry.access: ").append(note).append('\n');
+                }
             }
             write(sb);
             if (stopping) {

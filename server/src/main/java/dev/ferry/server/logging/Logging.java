@@ -19,12 +19,18 @@ public final class Logging {
     private Logging() {}
 
     public static synchronized void configure(Level level, boolean accessLog) {
+        configure(level, accessLog, LogFormat.TEXT);
+    }
+
+    /** With {@link LogFormat#JSON}, server records and access lines alike are one JSON object per line. */
+    public static synchronized void configure(Level level, boolean accessLog, LogFormat format) {
         LogManager.getLogManager().reset();
         root = Logger.getLogger("");
         root.setLevel(level);
         Handler console = new ConsoleHandler(); // System.err
         console.setLevel(Level.ALL);
-        console.setFormatter(new LineFormatter());
+        console.setFormatter(format == LogFormat.JSON ? new JsonFormatter() : new LineFormatter());
+        AccessLog.format(format);
         root.addHandler(console);
 
         helidon = Logger.getLogger("io.helidon");
@@ -34,7 +40,7 @@ public final class Logging {
         access.setUseParentHandlers(false);
         if (accessLog) {
             access.setLevel(Level.INFO);
-            access.addHandler(new AccessLogHandler(new FileOutputStream(FileDescriptor.err)));
+            access.addHandler(new AccessLogHandler(new FileOutputStream(FileDescriptor.err), format == LogFormat.JSON));
         } else {
             access.setLevel(Level.OFF);
         }

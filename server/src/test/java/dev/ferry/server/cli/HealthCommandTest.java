@@ -67,6 +67,50 @@ class HealthCommandTest {
         assertTrue(err.toString().startsWith("ferry: " + url + "/health/ready: cannot connect"), err.toString());
     }
 
+    /** A container with HTTPS: FERRY_TLS_CERT makes the default https, trusting the served certificate's chain. */
+    @Test
+    void withFerryTlsCertTheDefaultIsHttpsTrustingTheServedCertificate() throws Exception {
+        dev.ferry.server.tls.TestCa ca = new dev.ferry.server.tls.TestCa("health CA");
+        var served = ca.server(3, false, "ferry.corp.example");
+        Path cert = java.nio.file.Files.writeString(
+                tmp.resolve("tls.crt"), dev.ferry.server.tls.TestCa.pem(served.certificate(), ca.certificate()));
+        Path key = java.nio.file.Files.writeString(
+                tmp.resolve("tls.key"),
+                dev.ferry.server.tls.TestCa.pem(served.key(), dev.ferry.server.tls.TestCa.KeyForm.PKCS8));
+        Path stranger = java.nio.file.Files.writeString(
+                tmp.resolve("other.crt"),
+                dev.ferry.server.tls.TestCa.pem(new dev.ferry.server.tls.TestCa("other CA").certificate()));
+        FerryConfig config = new FerryConfig(
+                        new ListenAddress("127.0.0.1", 0),
+                        tmp.resolve("data"),
+                        "off",
+                        new GoProxyList(List.of()),
+                        Duration.ofMinutes(5),
+                        Duration.ofMinutes(1),
+                        UpstreamTimeouts.defaults(),
+                        Level.INFO,
+                        false)
+                .withEdge(dev.ferry.server.config.EdgeSettings.defaults()
+                        .withTls(new dev.ferry.server.config.TlsSettings(
+                                cert,
+                                key,
+                                null,
+                                dev.ferry.server.config.TlsSettings.ClientCertificates.NONE,
+                                dev.ferry.server.config.TlsSettings.ClientCertificates.NONE,
+                                null)));
+        try (Ferry ferry = Ferry.start(config)) {
+            assertTrue(ferry.url().startsWith("https://"), ferry.url());
+            String listen = "127.0.0.1:" + ferry.port();
+            assertEquals(
+                    0,
+                    run(Map.of("FERRY_LISTEN", listen, "FERRY_TLS_CERT", cert.toString()), "health"),
+                    err.toString());
+            assertTrue(out.toString().startsWith("https://127.0.0.1:"), out.toString());
+            assertEquals(1, run(Map.of("FERRY_LISTEN", listen, "FERRY_TLS_CERT", stranger.toString()), "health"));
+            assertEquals(1, run(Map.of("FERRY_LISTEN", listen), "health"), "plain http to an https listener");
+        }
+    }
+
     @Test
     void anAnswerOtherThan200IsUnhealthy() throws Exception {
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
