@@ -20,17 +20,21 @@ import dev.ferry.server.admin.MirrorSetRegistry;
 import dev.ferry.server.admin.PrewarmService;
 import dev.ferry.server.admin.SigningKey;
 import dev.ferry.server.admin.StorePins;
+import dev.ferry.server.config.AccessConfig;
 import dev.ferry.server.config.FerryConfig;
 import dev.ferry.server.config.ListenAddress;
 import dev.ferry.server.config.OciConfig;
+import dev.ferry.server.config.ProtectedContentConfig;
 import dev.ferry.server.config.RegistryConfig;
 import dev.ferry.server.hosted.HostedInStore;
 import dev.ferry.server.hosted.HostedRegistry;
 import dev.ferry.server.hosted.HostedSettings;
+import dev.ferry.server.http.ClientAccess;
 import dev.ferry.server.http.FerryHttpServer;
 import dev.ferry.server.http.FerryRoutes;
 import dev.ferry.server.http.OciRouting;
 import dev.ferry.server.metrics.FerryMetrics;
+import dev.ferry.server.registryauth.Principals;
 import dev.ferry.server.registryauth.RegistryAuth;
 import dev.ferry.storage.ContentStore;
 import dev.ferry.storage.NameStore;
@@ -179,8 +183,17 @@ public final class Ferry implements AutoCloseable {
             ferry.exportJobs(metrics);
             AuditLog audit = new AuditLog(config.data().resolve(AuditLog.FILE), Clock.systemUTC());
             LOG.info("admin actions are audited in " + audit.file());
-            FerryRoutes routes =
-                    new FerryRoutes(mirror, sums.served(), metrics, ferry::ready, admin, pools, registry, api, audit);
+            FerryRoutes routes = new FerryRoutes(
+                    mirror,
+                    sums.served(),
+                    metrics,
+                    ferry::ready,
+                    admin,
+                    pools,
+                    registry,
+                    api,
+                    audit,
+                    new ClientAccess(registry.auth(), ProtectedContentConfig.of(config)));
             ferry.server = FerryHttpServer.create(
                             config.listen().host(),
                             config.listen().port(),
@@ -260,7 +273,11 @@ public final class Ferry implements AutoCloseable {
         if (!mirrors.isEmpty() || hosted != null) {
             LOG.info("registry: " + oci);
         }
-        RegistryAuth auth = new RegistryAuth(oci.users(), oci.anonymousPull(), clock);
+        AccessConfig access = config.access();
+        RegistryAuth auth = new RegistryAuth(
+                new Principals(oci.users(), access.users(), access.tokens(), access.roles()),
+                oci.anonymousPull(),
+                clock);
         return new OciRouting(
                 mirrors,
                 hosted,

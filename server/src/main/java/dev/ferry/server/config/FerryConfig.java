@@ -30,7 +30,8 @@ public record FerryConfig(
         PrivatePatterns privates,
         OciConfig oci,
         long quotaBytes,
-        BundlesConfig bundles) {
+        BundlesConfig bundles,
+        AccessConfig access) {
 
     /**
      * @param goUpstreams  go.upstream's entries with their YAML details (weight, credentials, timeouts)
@@ -40,10 +41,12 @@ public record FerryConfig(
      * @param oci          the registry: mirrored registries, hosted prefixes and their settings
      * @param quotaBytes   the store's size above which least recently used unpinned content is evicted; 0: none
      * @param bundles      trusted bundle signing keys and scheduled exports
+     * @param access       who may pull what and how fast (pull access control, miss rate limits)
      */
     public FerryConfig {
         goUpstreams = List.copyOf(goUpstreams);
         bundles = bundles == null ? BundlesConfig.none() : bundles;
+        access = access == null ? AccessConfig.none() : access;
         if (quotaBytes < 0) {
             throw new IllegalArgumentException("quotaBytes must be 0 (none) or positive: " + quotaBytes);
         }
@@ -86,7 +89,8 @@ public record FerryConfig(
                 privates,
                 oci,
                 quotaBytes,
-                BundlesConfig.none());
+                BundlesConfig.none(),
+                null);
     }
 
     /** Without a quota. */
@@ -166,7 +170,7 @@ public record FerryConfig(
     public String toString() {
         // Never the admin token.
         return "FerryConfig[listen=" + listen + ", data=" + data + ", go.upstream=" + goUpstreamText + ", go.sumdb="
-                + sumdbText + ", oci=" + oci + ", quota=" + quotaBytes + ", " + bundles + "]";
+                + sumdbText + ", oci=" + oci + ", quota=" + quotaBytes + ", " + bundles + ", " + access + "]";
     }
 
     /** The content store's directory under {@link #data}. */
@@ -199,7 +203,8 @@ public record FerryConfig(
                 privates,
                 oci,
                 quotaBytes,
-                bundles);
+                bundles,
+                access);
     }
 
     /** With a storage quota (tests). */
@@ -222,7 +227,8 @@ public record FerryConfig(
                 privates,
                 oci,
                 bytes,
-                bundles);
+                bundles,
+                access);
     }
 
     /** With private module patterns (tests). */
@@ -245,7 +251,8 @@ public record FerryConfig(
                 patterns,
                 oci,
                 quotaBytes,
-                bundles);
+                bundles,
+                access);
     }
 
     /** With bundle settings (the loader, tests). */
@@ -268,7 +275,32 @@ public record FerryConfig(
                 privates,
                 oci,
                 quotaBytes,
-                b);
+                b,
+                access);
+    }
+
+    /** With pull access control and miss limits (the loader, tests). */
+    public FerryConfig withAccess(AccessConfig a) {
+        return new FerryConfig(
+                listen,
+                data,
+                goUpstreamText,
+                goUpstream,
+                goListTtl,
+                goNotFoundTtl,
+                upstreamTimeouts,
+                logLevel,
+                accessLog,
+                goUpstreams,
+                upstreamPool,
+                adminToken,
+                sumdbText,
+                sumdb,
+                privates,
+                oci,
+                quotaBytes,
+                bundles,
+                a);
     }
 
     /** Where bundle history, export and import records live. */

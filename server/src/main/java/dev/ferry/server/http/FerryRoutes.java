@@ -136,6 +136,32 @@ public final class FerryRoutes {
                 registry.handler());
     }
 
+    /**
+     * Everything, with pull access control ({@code access}: who may read what, docs/access.md; its users may also
+     * use the admin API by their roles).
+     */
+    public FerryRoutes(
+            GoModuleMirror mirror,
+            List<SumdbMirror> databases,
+            FerryMetrics metrics,
+            BooleanSupplier ready,
+            AdminAuth auth,
+            Map<String, UpstreamPool> pools,
+            OciRouting registry,
+            AdminApi api,
+            AuditLog audit,
+            ClientAccess access) {
+        this(
+                mirror,
+                databases,
+                metrics,
+                ready,
+                ProxyRequest::parse,
+                new AdminHandler(auth, pools, api, audit, access.auth()),
+                registry.handler(access),
+                access);
+    }
+
     FerryRoutes(GoModuleMirror mirror, FerryMetrics metrics, BooleanSupplier ready, GoProxyHandler.Parser parser) {
         this(mirror, List.of(), metrics, ready, parser, null);
     }
@@ -158,7 +184,19 @@ public final class FerryRoutes {
             GoProxyHandler.Parser parser,
             AdminHandler admin,
             OciHandler oci) {
-        this.goproxy = new GoProxyHandler(mirror, parser);
+        this(mirror, databases, metrics, ready, parser, admin, oci, null);
+    }
+
+    FerryRoutes(
+            GoModuleMirror mirror,
+            List<SumdbMirror> databases,
+            FerryMetrics metrics,
+            BooleanSupplier ready,
+            GoProxyHandler.Parser parser,
+            AdminHandler admin,
+            OciHandler oci,
+            ClientAccess access) {
+        this.goproxy = new GoProxyHandler(mirror, parser, new PullGate(access));
         this.sumdb = new SumdbHandler(databases);
         this.metrics = metrics;
         this.ready = ready;
