@@ -32,9 +32,11 @@ import dev.ferry.server.hosted.HostedSettings;
 import dev.ferry.server.http.ClientAccess;
 import dev.ferry.server.http.FerryHttpServer;
 import dev.ferry.server.http.FerryRoutes;
+import dev.ferry.server.http.MissLimiter;
 import dev.ferry.server.http.OciRouting;
 import dev.ferry.server.metrics.FerryMetrics;
 import dev.ferry.server.registryauth.Principals;
+import dev.ferry.server.registryauth.ProtectedContent;
 import dev.ferry.server.registryauth.RegistryAuth;
 import dev.ferry.storage.ContentStore;
 import dev.ferry.storage.NameStore;
@@ -193,7 +195,7 @@ public final class Ferry implements AutoCloseable {
                     registry,
                     api,
                     audit,
-                    new ClientAccess(registry.auth(), ProtectedContentConfig.of(config)));
+                    ferry.clientAccess(config, registry));
             ferry.server = FerryHttpServer.create(
                             config.listen().host(),
                             config.listen().port(),
@@ -286,6 +288,21 @@ public final class Ferry implements AutoCloseable {
                 auth,
                 oci.maxUploadSize(),
                 new HostedInStore(store));
+    }
+
+    /** Who may pull what (the registry's users, the protected content) and how many misses a client may cause. */
+    private ClientAccess clientAccess(FerryConfig config, OciRouting registry) {
+        AccessConfig access = config.access();
+        ProtectedContent protect = ProtectedContentConfig.of(config);
+        if (!protect.isEmpty()) {
+            LOG.info("pull access control: " + protect + " need the pull role");
+        }
+        MissLimiter limiter = null;
+        if (access.missRate() > 0) {
+            limiter = new MissLimiter(access.missRate(), access.missBurst());
+            LOG.info("misses limited to " + access.missRate() + "/s per client address, burst " + access.missBurst());
+        }
+        return new ClientAccess(registry.auth(), protect, limiter);
     }
 
     /**

@@ -3,12 +3,14 @@ package dev.ferry.server.http;
 import dev.ferry.mirror.go.GoModuleMirror;
 import dev.ferry.mirror.sumdb.SumdbMirror;
 import dev.ferry.protocols.goproxy.ProxyRequest;
+import dev.ferry.protocols.oci.OciErrorCode;
 import dev.ferry.server.admin.AdminApi;
 import dev.ferry.server.admin.AdminAuth;
 import dev.ferry.server.admin.AuditLog;
 import dev.ferry.server.admin.api.AdminPaths;
 import dev.ferry.server.metrics.FerryMetrics;
 import dev.ferry.server.metrics.FerryMetrics.Endpoint;
+import dev.ferry.upstreams.pool.MissCharge;
 import dev.ferry.upstreams.pool.UpstreamPool;
 import io.helidon.http.Header;
 import io.helidon.http.HeaderNames;
@@ -62,6 +64,7 @@ public final class FerryRoutes {
     private final BooleanSupplier ready;
     private final AdminHandler admin;
     private final OciHandler oci;
+    private final MissLimiter limiter;
 
     public FerryRoutes(GoModuleMirror mirror, FerryMetrics metrics, BooleanSupplier ready) {
         this(mirror, List.of(), metrics, ready, ProxyRequest::parse, null);
@@ -197,6 +200,7 @@ public final class FerryRoutes {
             OciHandler oci,
             ClientAccess access) {
         this.goproxy = new GoProxyHandler(mirror, parser, new PullGate(access));
+        this.limiter = access == null ? null : access.limiter();
         this.sumdb = new SumdbHandler(databases);
         this.metrics = metrics;
         this.ready = ready;
@@ -241,13 +245,20 @@ public final class FerryRoutes {
             LOG.log(Level.WARNING, "aborted " + x.method() + " " + x.rawPath + ": " + e.getMessage());
             throw e;
         } catch (RuntimeException e) {
-            LOG.log(Level.SEVERE, "internal error answering " + x.method() + " " + x.rawPath, e);
-            if (res.isSent()) {
-                x.aborted = true;
-                throw new CloseConnectionException("internal error after the response started", e);
+            // A refused miss comes as itself, or (for a client that joined a refused refresh) as the cause.
+            MissCharge.Refused refused =
+                    e instanceof MissCharge.Refused r ? r : e.getCause() instanceof MissCharge.Refused r ? r : null;
+            if (refused != null && !res.isSent()) {
+                tooManyMisses(x, refused);
+            } else {
+                LOG.log(Level.SEVERE, "internal error answering " + x.method() + " " + x.rawPath, e);
+                if (res.isSent()) {
+                    x.aborted = true;
+                    throw new CloseConnectionException("internal error after the response started", e);
+                }
+                res.header(Exchange.NO_STORE);
+                x.sendText(Status.INTERNAL_SERVER_ERROR_500, "internal server error");
             }
-            res.header(Exchange.NO_STORE);
-            x.sendText(Status.INTERNAL_SERVER_ERROR_500, "internal server error");
         } finally {
             long nanos = System.nanoTime() - start;
             int status = res.status().code();
@@ -308,7 +319,33 @@ public final class FerryRoutes {
                 && req.headers().containsToken(HeaderValues.CONNECTION_CLOSE);
     }
 
+    /**
+     * 429 with Retry-After for a request whose miss its client's budget refused ({@link MissLimiter}); the registry's
+     * clients get the spec's TOOMANYREQUESTS error.
+     */
+    private static void tooManyMisses(Exchange x, MissCharge.Refused refused) {
+        x.res.header(Exchange.NO_STORE);
+        x.res.header(HeaderNames.RETRY_AFTER, Long.toString(refused.retryAfter().toSeconds()));
+        if (x.rawPath.equals("/v2") || x.rawPath.startsWith(OciHandler.PREFIX)) {
+            OciAnswerResponder.error(x, OciErrorCode.TOOMANYREQUESTS, refused.getMessage());
+        } else {
+            x.sendText(Status.TOO_MANY_REQUESTS_429, refused.getMessage());
+        }
+    }
+
+    /** Routes a request; the misses it causes are charged to its client address when misses are limited. */
     private void dispatch(Exchange x) {
+        if (limiter == null || x.rawPath.startsWith(AdminHandler.PREFIX)) {
+            route(x);
+            return;
+        }
+        MissCharge.chargedTo(limiter.payer(x.req.remotePeer().host()), () -> {
+            route(x);
+            return null;
+        });
+    }
+
+    private void route(Exchange x) {
         if (x.rawPath.startsWith(AdminHandler.PREFIX)) {
             // Only what the admin routes did not take (a path Helidon normalises out from under /admin/api/):
             // authentication first all the same.
