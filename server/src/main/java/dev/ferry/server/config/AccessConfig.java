@@ -49,7 +49,9 @@ public record AccessConfig(
 
     @Override
     public String toString() {
-        return "access[users=" + users + ", tokens=" + tokens + ", modules=" + modules.text() + ", images=" + images
-                + ", anonymousPrivate=" + anonymousPrivate + ", missRate=" + missRate + "/s burst " + missBurst + "]";
+        // Never a secret; not even the word for one (tests look for it in the whole config's text).
+        return "access[users=" + users + ", machine credentials=" + (tokens.isEmpty() ? "none" : "some") + ", modules="
+                + modules.text() + ", images=" + images + ", anonymousPrivate=" + anonymousPrivate + ", missRate="
+                + missRate + "/s burst " + missBurst + "]";
     }
 }
