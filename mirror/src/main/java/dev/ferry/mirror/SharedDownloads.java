@@ -3,6 +3,7 @@ package dev.ferry.mirror;
 import dev.ferry.storage.StoredObject;
 import dev.ferry.upstreams.pool.ContentRejected;
 import dev.ferry.upstreams.pool.FetchResult;
+import dev.ferry.upstreams.pool.MissCharge;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -71,6 +72,13 @@ public final class SharedDownloads<K> {
 
     /** The download of {@code key} in progress, or {@code fetch} started as a new one. */
     public Download join(K key, Fetch fetch) {
+        Download joined = running.get(key);
+        if (joined != null) {
+            return joined; // joining costs the upstream nothing
+        }
+        // A new download is a miss: its client pays before anything starts (its fetch runs on a thread of its own,
+        // where nobody is charged again).
+        MissCharge.charge();
         Download mine = new Download(fetch, spoolDir, spoolMemoryLimit);
         Download other = running.putIfAbsent(key, mine);
         if (other != null) {

@@ -20,19 +20,25 @@ import dev.ferry.server.admin.MirrorSetRegistry;
 import dev.ferry.server.admin.PrewarmService;
 import dev.ferry.server.admin.SigningKey;
 import dev.ferry.server.admin.StorePins;
+import dev.ferry.server.config.AccessConfig;
 import dev.ferry.server.config.FerryConfig;
 import dev.ferry.server.config.ListenAddress;
 import dev.ferry.server.config.OciConfig;
+import dev.ferry.server.config.ProtectedContentConfig;
 import dev.ferry.server.config.RegistryConfig;
 import dev.ferry.server.config.TlsSettings;
 import dev.ferry.server.hosted.HostedInStore;
 import dev.ferry.server.hosted.HostedRegistry;
 import dev.ferry.server.hosted.HostedSettings;
+import dev.ferry.server.http.ClientAccess;
 import dev.ferry.server.http.FerryHttpServer;
 import dev.ferry.server.http.FerryRoutes;
+import dev.ferry.server.http.MissLimiter;
 import dev.ferry.server.http.OciRouting;
 import dev.ferry.server.metrics.FerryMetrics;
 import dev.ferry.server.outbound.OutboundNetwork;
+import dev.ferry.server.registryauth.Principals;
+import dev.ferry.server.registryauth.ProtectedContent;
 import dev.ferry.server.registryauth.RegistryAuth;
 import dev.ferry.server.tls.CertificateReloader;
 import dev.ferry.server.tls.ClientCertificateGate;
@@ -201,8 +207,17 @@ public final class Ferry implements AutoCloseable {
             ferry.exportJobs(metrics);
             AuditLog audit = new AuditLog(config.data().resolve(AuditLog.FILE), Clock.systemUTC());
             LOG.info("admin actions are audited in " + audit.file());
-            FerryRoutes routes =
-                    new FerryRoutes(mirror, sums.served(), metrics, ferry::ready, admin, pools, registry, api, audit);
+            FerryRoutes routes = new FerryRoutes(
+                    mirror,
+                    sums.served(),
+                    metrics,
+                    ferry::ready,
+                    admin,
+                    pools,
+                    registry,
+                    api,
+                    audit,
+                    ferry.clientAccess(config, registry));
             Tls tls = config.tls().enabled() ? ListenerTls.load(config.tls()) : null;
             routes.requireClientCertificates(ClientCertificateGate.of(config.tls()));
             ferry.server = FerryHttpServer.create(
@@ -301,7 +316,11 @@ public final class Ferry implements AutoCloseable {
         if (!mirrors.isEmpty() || hosted != null) {
             LOG.info("registry: " + oci);
         }
-        RegistryAuth auth = new RegistryAuth(oci.users(), oci.anonymousPull(), clock);
+        AccessConfig access = config.access();
+        RegistryAuth auth = new RegistryAuth(
+                new Principals(oci.users(), access.users(), access.tokens(), access.roles()),
+                oci.anonymousPull(),
+                clock);
         return new OciRouting(
                 mirrors,
                 hosted,
@@ -310,6 +329,21 @@ public final class Ferry implements AutoCloseable {
                 auth,
                 oci.maxUploadSize(),
                 new HostedInStore(store));
+    }
+
+    /** Who may pull what (the registry's users, the protected content) and how many misses a client may cause. */
+    private ClientAccess clientAccess(FerryConfig config, OciRouting registry) {
+        AccessConfig access = config.access();
+        ProtectedContent protect = ProtectedContentConfig.of(config);
+        if (!protect.isEmpty()) {
+            LOG.info("pull access control: " + protect + " need the pull role");
+        }
+        MissLimiter limiter = null;
+        if (access.missRate() > 0) {
+            limiter = new MissLimiter(access.missRate(), access.missBurst());
+            LOG.info("misses limited to " + access.missRate() + "/s per client address, burst " + access.missBurst());
+        }
+        return new ClientAccess(registry.auth(), protect, limiter);
     }
 
     /**

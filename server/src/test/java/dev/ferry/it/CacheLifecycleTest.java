@@ -84,7 +84,9 @@ class CacheLifecycleTest {
                         Level.WARNING,
                         false)
                 .withQuota(QUOTA)
-                .withPrivates(PrivatePatterns.parse("private.example"));
+                .withPrivates(PrivatePatterns.parse("private.example"))
+                // private modules served to anonymous clients, as this test fetches them (docs/access.md)
+                .withAccess(dev.ferry.server.config.AccessConfig.none().withAnonymousPrivate(true));
         ferry = Ferry.start(config, StoreOptions.defaults().withClock(clock));
         token = Files.readString(tmp.resolve("data").resolve("admin-token")).strip();
     }

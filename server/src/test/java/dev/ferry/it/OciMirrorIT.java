@@ -92,7 +92,9 @@ class OciMirrorIT {
         big.push(upstreamHttp, "apps/big", "1");
 
         // Credentials from the environment, never argv; tags resolved again on every request (TTL 0), so the
-        // upstream-down test shows stale serving rather than a still-fresh tag.
+        // upstream-down test shows stale serving rather than a still-fresh tag. A registry mirrored with the site's
+        // credentials is served to anonymous clients only when configured so (docs/access.md): these tests pull
+        // anonymously.
         ferry = FerryProcess.start(
                 tmp.resolve("data"),
                 tmp.resolve("ferry.log"),
@@ -102,7 +104,8 @@ class OciMirrorIT {
                 "--default-registry",
                 "docker.io",
                 "--registry-tag-ttl",
-                "0");
+                "0",
+                "--anonymous-private");
         ferryHost = ferry.base().getHost() + ":" + ferry.base().getPort();
         skopeo = new Skopeo(tmp.resolve("skopeo-home"));
         http = new OciHttp(ferry.url(), null);
@@ -455,6 +458,8 @@ class OciMirrorIT {
                       username: ${IT_UPSTREAM_USER}
                       password: ${IT_UPSTREAM_PASSWORD}
                   defaultRegistry: docker.io
+                access:
+                  anonymousPrivate: true
                 """.formatted(upstream.url()));
         String expected = upstreamDigest("library/duo:2.0");
         for (String password : List.of(PASSWORD, "not-the-password")) {

@@ -77,7 +77,9 @@ final class StaticGoProxy implements AutoCloseable {
             requests.incrementAndGet();
             paths.add(raw);
             perPath.computeIfAbsent(raw, k -> new AtomicInteger()).incrementAndGet();
-            if (raw.contains("..")) {
+            // A ".." segment is refused as nginx does; ".." inside an element (a valid module path) is just a file
+            // that is not there.
+            if (raw.contains("/../") || raw.endsWith("/..")) {
                 ex.sendResponseHeaders(400, -1);
                 return;
             }

@@ -38,6 +38,8 @@ record ConfigFile(
         StorageGroup storage,
         AdminGroup admin,
         BundlesGroup bundles,
+        AccessGroup access,
+        LimitsGroup limits,
         Located<String> logLevel,
         Located<String> logFormat,
         Located<String> accessLog,
@@ -125,6 +127,23 @@ record ConfigFile(
             Located<String> users,
             @JsonAnySetter Map<String, Located<Object>> unknown) {}
 
+    record AccessGroup(
+            Located<String> users,
+            Located<String> roles,
+            Located<String> tokens,
+            Located<String> modules,
+
+            @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY)
+            Located<List<String>> images,
+
+            Located<String> anonymousPrivate,
+            @JsonAnySetter Map<String, Located<Object>> unknown) {}
+
+    record LimitsGroup(
+            Located<String> missRate,
+            Located<String> missBurst,
+            @JsonAnySetter Map<String, Located<Object>> unknown) {}
+
     record StorageGroup(
             Located<String> quota, @JsonAnySetter Map<String, Located<Object>> unknown) {}
 
@@ -143,8 +162,8 @@ record ConfigFile(
             "oci.registries", "a mapping NAME: {endpoints: [URL, ...]}",
             "bundles.sync", "a list of {site, to, every, set?, max-volume-size?}");
 
-    static final ConfigFile EMPTY =
-            new ConfigFile(null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+    static final ConfigFile EMPTY = new ConfigFile(
+            null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
 
     /** Reads and binds the file; a mistake in its shape is a ConfigException naming the file, line and key. */
     static ConfigFile read(Path file) throws ConfigException {

@@ -2,7 +2,11 @@ package dev.ferry.server.config;
 
 import dev.ferry.mirror.sumdb.PrivatePatterns;
 import dev.ferry.protocols.sumdb.SumdbConfig;
+import dev.ferry.server.registryauth.AccessTokens;
+import dev.ferry.server.registryauth.Principals;
 import dev.ferry.server.registryauth.RegistryUsers;
+import dev.ferry.server.registryauth.Role;
+import dev.ferry.server.registryauth.RoleFile;
 import dev.ferry.upstreams.goproxy.GoProxyList;
 import dev.ferry.upstreams.pool.BreakerSettings;
 import dev.ferry.upstreams.pool.PoolSettings;
@@ -41,9 +45,10 @@ public final class ConfigLoader {
         Path file = configFile(env, configFile);
         ConfigFile yaml = file == null ? ConfigFile.EMPTY : ConfigFile.read(file);
         Map<Setting, Sourced> raw = resolve(flags, proxyAliases(env), yaml.settings(file));
-        return build(raw, yaml.upstreamEntries(file, env), yaml.registryEntries(file, env), env)
+        FerryConfig config = build(raw, yaml.upstreamEntries(file, env), yaml.registryEntries(file, env), env)
                 .withBundles(bundles(raw, yaml.bundleSyncs(file)))
                 .withEdge(edge(raw));
+        return config.withAccess(access(raw, config.oci()));
     }
 
     /** curl and the go command read the lower-case proxy variables too; the upper-case one wins when both are set. */
@@ -252,6 +257,69 @@ public final class ConfigLoader {
             return TrustedKeys.parseAll(items);
         });
         return new BundlesConfig(trusted, sync);
+    }
+
+    /** Pull access control and miss limits; image prefixes must name a configured registry or hosted prefix. */
+    static AccessConfig access(Map<Setting, Sourced> raw, OciConfig oci) throws ConfigException {
+        RegistryUsers users =
+                check(raw, Setting.ACCESS_USERS, t -> t.isBlank() ? RegistryUsers.NONE : read(t, RegistryUsers::load));
+        Map<String, java.util.Set<Role>> roles =
+                check(raw, Setting.ACCESS_ROLES, t -> t.isBlank() ? Map.of() : read(t, RoleFile::load));
+        AccessTokens tokens =
+                check(raw, Setting.ACCESS_TOKENS, t -> t.isBlank() ? AccessTokens.NONE : read(t, AccessTokens::load));
+        PrivatePatterns modules = check(raw, Setting.ACCESS_MODULES, PrivatePatterns::parse);
+        List<String> images = check(raw, Setting.ACCESS_IMAGES, t -> {
+            List<String> out = new ArrayList<>();
+            for (String item : t.strip().split("[,\\s]+")) {
+                String prefix = item.endsWith("/") ? item.substring(0, item.length() - 1) : item;
+                if (prefix.isEmpty()) {
+                    continue;
+                }
+                if (!prefix.equals("*")) {
+                    dev.ferry.protocols.oci.RepositoryName.parse(prefix);
+                    String first = prefix.contains("/") ? prefix.substring(0, prefix.indexOf('/')) : prefix;
+                    boolean registry =
+                            oci.registries().stream().anyMatch(r -> r.name().equals(first));
+                    boolean hosted = oci.hosted().stream()
+                            .anyMatch(
+                                    h -> prefix.equals(h) || prefix.startsWith(h + "/") || h.startsWith(prefix + "/"));
+                    if (!registry && !hosted) {
+                        throw new IllegalArgumentException(prefix + " is under no configured registry or hosted prefix,"
+                                + " so it would protect nothing");
+                    }
+                }
+                out.add(prefix);
+            }
+            return List.copyOf(out);
+        });
+        boolean anonymousPrivate = check(raw, Setting.ACCESS_ANONYMOUS_PRIVATE, ConfigLoader::bool);
+        double missRate = check(raw, Setting.LIMITS_MISS_RATE, t -> {
+            double r = Double.parseDouble(t.strip());
+            if (!(r >= 0) || Double.isInfinite(r)) {
+                throw new IllegalArgumentException("must be 0 (no limit) or a positive number of requests per second");
+            }
+            return r;
+        });
+        int missBurst = check(raw, Setting.LIMITS_MISS_BURST, t -> count(t, 1));
+        try {
+            new Principals(oci.users(), users, tokens, roles);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("invalid access.users: " + e.getMessage());
+        }
+        return new AccessConfig(users, roles, tokens, modules, images, anonymousPrivate, missRate, missBurst);
+    }
+
+    @FunctionalInterface
+    private interface FileReader<T> {
+        T read(Path file) throws IOException;
+    }
+
+    private static <T> T read(String text, FileReader<T> reader) {
+        try {
+            return reader.read(Path.of(text.strip()));
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read: " + e.getMessage(), e);
+        }
     }
 
     /** The registry settings; {@code fileRegistries} is the YAML oci.registries mapping (empty when absent). */

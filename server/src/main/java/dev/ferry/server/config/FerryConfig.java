@@ -31,7 +31,8 @@ public record FerryConfig(
         OciConfig oci,
         long quotaBytes,
         BundlesConfig bundles,
-        EdgeSettings edge) {
+        EdgeSettings edge,
+        AccessConfig access) {
 
     /**
      * @param goUpstreams  go.upstream's entries with their YAML details (weight, credentials, timeouts)
@@ -42,11 +43,13 @@ public record FerryConfig(
      * @param quotaBytes   the store's size above which least recently used unpinned content is evicted; 0: none
      * @param bundles      trusted bundle signing keys and scheduled exports
      * @param edge         HTTPS on the listener, the way out to upstreams (proxies, extra CAs), the log format
+     * @param access       who may pull what and how fast (pull access control, miss rate limits)
      */
     public FerryConfig {
         goUpstreams = List.copyOf(goUpstreams);
         bundles = bundles == null ? BundlesConfig.none() : bundles;
         edge = edge == null ? EdgeSettings.defaults() : edge;
+        access = access == null ? AccessConfig.none() : access;
         if (quotaBytes < 0) {
             throw new IllegalArgumentException("quotaBytes must be 0 (none) or positive: " + quotaBytes);
         }
@@ -90,6 +93,7 @@ public record FerryConfig(
                 oci,
                 quotaBytes,
                 BundlesConfig.none(),
+                null,
                 null);
     }
 
@@ -170,7 +174,7 @@ public record FerryConfig(
     public String toString() {
         // Never the admin token.
         return "FerryConfig[listen=" + listen + ", data=" + data + ", go.upstream=" + goUpstreamText + ", go.sumdb="
-                + sumdbText + ", oci=" + oci + ", quota=" + quotaBytes + ", " + bundles + "]";
+                + sumdbText + ", oci=" + oci + ", quota=" + quotaBytes + ", " + bundles + ", " + access + "]";
     }
 
     /** The content store's directory under {@link #data}. */
@@ -204,7 +208,8 @@ public record FerryConfig(
                 oci,
                 quotaBytes,
                 bundles,
-                edge);
+                edge,
+                access);
     }
 
     /** With a storage quota (tests). */
@@ -228,7 +233,8 @@ public record FerryConfig(
                 oci,
                 bytes,
                 bundles,
-                edge);
+                edge,
+                access);
     }
 
     /** With private module patterns (tests). */
@@ -252,7 +258,8 @@ public record FerryConfig(
                 oci,
                 quotaBytes,
                 bundles,
-                edge);
+                edge,
+                access);
     }
 
     /** With bundle settings (the loader, tests). */
@@ -276,7 +283,8 @@ public record FerryConfig(
                 oci,
                 quotaBytes,
                 b,
-                edge);
+                edge,
+                access);
     }
 
     /** With other listener, outbound and logging settings (the loader, tests). */
@@ -300,7 +308,33 @@ public record FerryConfig(
                 oci,
                 quotaBytes,
                 bundles,
-                e);
+                e,
+                access);
+    }
+
+    /** With pull access control and miss limits (the loader, tests). */
+    public FerryConfig withAccess(AccessConfig a) {
+        return new FerryConfig(
+                listen,
+                data,
+                goUpstreamText,
+                goUpstream,
+                goListTtl,
+                goNotFoundTtl,
+                upstreamTimeouts,
+                logLevel,
+                accessLog,
+                goUpstreams,
+                upstreamPool,
+                adminToken,
+                sumdbText,
+                sumdb,
+                privates,
+                oci,
+                quotaBytes,
+                bundles,
+                edge,
+                a);
     }
 
     public TlsSettings tls() {

@@ -420,6 +420,77 @@ public enum Setting {
                     + " 'ferry keys public' prints it at the exporting site, or a file holding one per line"
                     + " (# comments). The environment separates them with commas, the config file takes a list."
                     + " Scheduled exports: yaml bundles.sync (docs/bundles.md)."),
+    ACCESS_USERS(
+            "access.users",
+            "--users",
+            "FILE",
+            "FERRY_USERS",
+            "",
+            "htpasswd file with bcrypt entries (htpasswd -B) of users who may pull protected content or use the"
+                    + " admin API, by their roles (docs/access.md)."),
+    ACCESS_ROLES(
+            "access.roles",
+            "--roles",
+            "FILE",
+            "FERRY_ROLES",
+            "",
+            "Roles file in htgroup format, 'ROLE: name name ...' (roles pull, push, admin, viewer), over the users of"
+                    + " access.users and oci.users and the tokens of access.tokens; a name on no line has pull"
+                    + " (oci.users: pull and push)."),
+    ACCESS_TOKENS(
+            "access.tokens",
+            "--tokens",
+            "FILE",
+            "FERRY_TOKENS",
+            "",
+            "Tokens file, lines NAME:sha256:HEX (HEX: the token's SHA-256, so the file holds no secret); clients"
+                    + " send a token as Authorization: Bearer, or as the password of Basic credentials (.netrc)."),
+    ACCESS_MODULES(
+            "access.modules",
+            "--protect-modules",
+            "GLOBS",
+            "FERRY_PROTECT_MODULES",
+            "",
+            "Module path globs, comma-separated as in GOPRIVATE ('*' for all), that only callers with the pull role"
+                    + " may download (401 with a Basic challenge otherwise)."),
+    ACCESS_IMAGES(
+            Form.REPEATED_COMMAS,
+            "access.images",
+            "--protect-images",
+            "PREFIX",
+            "FERRY_PROTECT_IMAGES",
+            "",
+            null,
+            "Repository prefix that only callers with the pull role may pull (repeatable): REGISTRY[/PATH] of a"
+                    + " mirrored registry (ghcr.io/acme), a hosted prefix, or '*' for all. The environment separates"
+                    + " them with commas; the config file takes a list."),
+    ACCESS_ANONYMOUS_PRIVATE(
+            Form.SWITCH,
+            "access.anonymousPrivate",
+            "--anonymous-private",
+            "",
+            "FERRY_ANONYMOUS_PRIVATE",
+            "false",
+            null,
+            "Serve go.private modules, and images of registries mirrored with the site's own credentials, to"
+                    + " anonymous clients too; by default only callers with the pull role get them."),
+    LIMITS_MISS_RATE(
+            Form.ONE,
+            "limits.missRate",
+            "--miss-rate",
+            "PER_SECOND",
+            "FERRY_MISS_RATE",
+            "0",
+            "0 (off)",
+            "Requests per second that each client address may send to be fetched upstream (cache misses); past the"
+                    + " burst, 429 with Retry-After. Answers from the store are never limited. 0: no limit."),
+    LIMITS_MISS_BURST(
+            "limits.missBurst",
+            "--miss-burst",
+            "N",
+            "FERRY_MISS_BURST",
+            "200",
+            "Misses a client address may send at once before limits.missRate paces it."),
     LOG_LEVEL("logLevel", "--log-level", "LEVEL", "FERRY_LOG_LEVEL", "info", "error, warn, info, debug or trace."),
     LOG_FORMAT(
             "logFormat",

@@ -16,6 +16,9 @@ import dev.ferry.server.http.admin.AdminRoutes;
 import dev.ferry.server.http.admin.Answer;
 import dev.ferry.server.http.admin.Resource;
 import dev.ferry.server.metrics.FerryMetrics.Endpoint;
+import dev.ferry.server.registryauth.RegistryAuth;
+import dev.ferry.server.registryauth.RegistryAuth.Caller;
+import dev.ferry.server.registryauth.Role;
 import dev.ferry.upstreams.pool.UpstreamPool;
 import io.helidon.http.Header;
 import io.helidon.http.HeaderNames;
@@ -46,19 +49,49 @@ final class AdminHandler {
     private static final ApiError UNAUTHORIZED =
             new ApiError("unauthorized", "send the admin token as Authorization: Bearer TOKEN");
 
+    private static final ApiError READ_ONLY =
+            new ApiError("forbidden", "the viewer role may only read (GET); this needs the admin role");
+
+    private static final ApiError NO_ROLE =
+            new ApiError("forbidden", "signed in, but without the admin or viewer role");
+
     private final AdminAuth auth;
+    private final RegistryAuth users;
     private final AuditLog audit;
     private final List<Resource> resources;
 
     AdminHandler(AdminAuth auth, Map<String, UpstreamPool> pools) {
-        this(auth, pools, null, null);
+        this(auth, pools, null, null, null);
     }
 
     /** {@code api} null: only /admin/api/upstreams; {@code audit} null: nothing audited. */
     AdminHandler(AdminAuth auth, Map<String, UpstreamPool> pools, AdminApi api, AuditLog audit) {
+        this(auth, pools, api, audit, null);
+    }
+
+    /**
+     * @param users who else may sign in (users and tokens with the admin or viewer role), or null: the admin token
+     *              only
+     */
+    AdminHandler(AdminAuth auth, Map<String, UpstreamPool> pools, AdminApi api, AuditLog audit, RegistryAuth users) {
         this.auth = auth;
+        this.users = users;
         this.audit = audit;
         this.resources = AdminRoutes.resources(new UpstreamsApi(pools), api);
+    }
+
+    /** Who signed in, as the audit log names them, whether they may change anything, or read at all. */
+    private record Signed(String who, boolean readOnly, boolean noRole) {}
+
+    /** The admin token, or a user or token with the admin or viewer role; null for anyone else. */
+    private Signed signedIn(String authorization) {
+        if (auth.allows(authorization)) {
+            return new Signed(auth.fingerprint(), false, false);
+        }
+        if (users != null && users.identify(authorization) instanceof Caller.User u) {
+            return new Signed("user:" + u.name(), !u.has(Role.ADMIN), !u.has(Role.VIEWER));
+        }
+        return null;
     }
 
     /** The routes, each run by {@code observer} (metrics, access log) around {@link #serve}. */
@@ -75,11 +108,23 @@ final class AdminHandler {
         x.endpoint = Endpoint.ADMIN;
         x.res.header(Exchange.NO_STORE);
         String method = x.head ? "GET" : x.method();
-        if (!auth.allows(x.req.headers().first(HeaderNames.AUTHORIZATION).orElse(null))) {
+        Signed signed =
+                signedIn(x.req.headers().first(HeaderNames.AUTHORIZATION).orElse(null));
+        if (signed == null) {
             // Audited before the answer goes out, so whoever sees the answer finds the entry.
             audit(x, "unauthenticated", method, "", 401, "refused: missing or wrong admin token");
             x.res.header(CHALLENGE);
             send(x, Status.UNAUTHORIZED_401, UNAUTHORIZED);
+            return;
+        }
+        if (signed.noRole()) {
+            audit(x, signed.who(), method, "", 403, "refused: neither the admin nor the viewer role");
+            send(x, Status.FORBIDDEN_403, NO_ROLE);
+            return;
+        }
+        if (signed.readOnly() && !method.equals("GET")) {
+            audit(x, signed.who(), method, "", 403, "refused: the viewer role is read-only");
+            send(x, Status.FORBIDDEN_403, READ_ONLY);
             return;
         }
         Answer a;
@@ -92,7 +137,7 @@ final class AdminHandler {
             a = new Answer(e.status(), e.body(), "", e.getMessage());
         }
         if (!method.equals("GET")) {
-            audit(x, auth.fingerprint(), method, a.target(), a.status(), a.result());
+            audit(x, signed.who(), method, a.target(), a.status(), a.result());
         }
         send(x, Status.create(a.status()), a.body());
     }

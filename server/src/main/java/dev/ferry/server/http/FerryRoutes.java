@@ -3,6 +3,7 @@ package dev.ferry.server.http;
 import dev.ferry.mirror.go.GoModuleMirror;
 import dev.ferry.mirror.sumdb.SumdbMirror;
 import dev.ferry.protocols.goproxy.ProxyRequest;
+import dev.ferry.protocols.oci.OciErrorCode;
 import dev.ferry.server.admin.AdminApi;
 import dev.ferry.server.admin.AdminAuth;
 import dev.ferry.server.admin.AuditLog;
@@ -10,6 +11,7 @@ import dev.ferry.server.admin.api.AdminPaths;
 import dev.ferry.server.metrics.FerryMetrics;
 import dev.ferry.server.metrics.FerryMetrics.Endpoint;
 import dev.ferry.server.tls.ClientCertificateGate;
+import dev.ferry.upstreams.pool.MissCharge;
 import dev.ferry.upstreams.pool.UpstreamPool;
 import io.helidon.http.Header;
 import io.helidon.http.HeaderNames;
@@ -64,6 +66,7 @@ public final class FerryRoutes {
     private final AdminHandler admin;
     private final OciHandler oci;
     private ClientCertificateGate clientCertificates;
+    private final MissLimiter limiter;
 
     public FerryRoutes(GoModuleMirror mirror, FerryMetrics metrics, BooleanSupplier ready) {
         this(mirror, List.of(), metrics, ready, ProxyRequest::parse, null);
@@ -138,6 +141,32 @@ public final class FerryRoutes {
                 registry.handler());
     }
 
+    /**
+     * Everything, with pull access control ({@code access}: who may read what, docs/access.md; its users may also
+     * use the admin API by their roles).
+     */
+    public FerryRoutes(
+            GoModuleMirror mirror,
+            List<SumdbMirror> databases,
+            FerryMetrics metrics,
+            BooleanSupplier ready,
+            AdminAuth auth,
+            Map<String, UpstreamPool> pools,
+            OciRouting registry,
+            AdminApi api,
+            AuditLog audit,
+            ClientAccess access) {
+        this(
+                mirror,
+                databases,
+                metrics,
+                ready,
+                ProxyRequest::parse,
+                new AdminHandler(auth, pools, api, audit, access.auth()),
+                registry.handler(access),
+                access);
+    }
+
     FerryRoutes(GoModuleMirror mirror, FerryMetrics metrics, BooleanSupplier ready, GoProxyHandler.Parser parser) {
         this(mirror, List.of(), metrics, ready, parser, null);
     }
@@ -160,7 +189,20 @@ public final class FerryRoutes {
             GoProxyHandler.Parser parser,
             AdminHandler admin,
             OciHandler oci) {
-        this.goproxy = new GoProxyHandler(mirror, parser);
+        this(mirror, databases, metrics, ready, parser, admin, oci, null);
+    }
+
+    FerryRoutes(
+            GoModuleMirror mirror,
+            List<SumdbMirror> databases,
+            FerryMetrics metrics,
+            BooleanSupplier ready,
+            GoProxyHandler.Parser parser,
+            AdminHandler admin,
+            OciHandler oci,
+            ClientAccess access) {
+        this.goproxy = new GoProxyHandler(mirror, parser, new PullGate(access));
+        this.limiter = access == null ? null : access.limiter();
         this.sumdb = new SumdbHandler(databases);
         this.metrics = metrics;
         this.ready = ready;
@@ -176,6 +218,19 @@ public final class FerryRoutes {
 
     /** Registers the routes on {@code routing}: the admin API's by path pattern, then all others. */
     public HttpRouting.Builder register(HttpRouting.Builder routing) {
+        // A request target that is no path ("a:b", an absolute URI without one) leaves Helidon's path matchers a
+        // null path, which its routing answers with 500: refused first, as the 400 it is (found by RequestFuzzTest).
+        routing.addFilter((chain, req, res) -> {
+            String raw = req.prologue().uriPath().rawPath();
+            if (raw == null || !raw.startsWith("/")) {
+                observe(req, res, x -> {
+                    x.res.header(Exchange.NO_STORE);
+                    x.sendText(Status.BAD_REQUEST_400, "the request target must be a path starting with /");
+                });
+                return;
+            }
+            chain.proceed();
+        });
         if (admin != null) {
             routing.register(AdminPaths.ROOT, admin.routes(this::observe));
         }
@@ -208,13 +263,20 @@ public final class FerryRoutes {
             LOG.log(Level.WARNING, "aborted " + x.method() + " " + x.rawPath + ": " + e.getMessage());
             throw e;
         } catch (RuntimeException e) {
-            LOG.log(Level.SEVERE, "internal error answering " + x.method() + " " + x.rawPath, e);
-            if (res.isSent()) {
-                x.aborted = true;
-                throw new CloseConnectionException("internal error after the response started", e);
+            // A refused miss comes as itself, or (for a client that joined a refused refresh) as the cause.
+            MissCharge.Refused refused =
+                    e instanceof MissCharge.Refused r ? r : e.getCause() instanceof MissCharge.Refused r ? r : null;
+            if (refused != null && !res.isSent()) {
+                tooManyMisses(x, refused);
+            } else {
+                LOG.log(Level.SEVERE, "internal error answering " + x.method() + " " + x.rawPath, e);
+                if (res.isSent()) {
+                    x.aborted = true;
+                    throw new CloseConnectionException("internal error after the response started", e);
+                }
+                res.header(Exchange.NO_STORE);
+                x.sendText(Status.INTERNAL_SERVER_ERROR_500, "internal server error");
             }
-            res.header(Exchange.NO_STORE);
-            x.sendText(Status.INTERNAL_SERVER_ERROR_500, "internal server error");
         } finally {
             long nanos = System.nanoTime() - start;
             int status = res.status().code();
@@ -275,7 +337,33 @@ public final class FerryRoutes {
                 && req.headers().containsToken(HeaderValues.CONNECTION_CLOSE);
     }
 
+    /**
+     * 429 with Retry-After for a request whose miss its client's budget refused ({@link MissLimiter}); the registry's
+     * clients get the spec's TOOMANYREQUESTS error.
+     */
+    private static void tooManyMisses(Exchange x, MissCharge.Refused refused) {
+        x.res.header(Exchange.NO_STORE);
+        x.res.header(HeaderNames.RETRY_AFTER, Long.toString(refused.retryAfter().toSeconds()));
+        if (x.rawPath.equals("/v2") || x.rawPath.startsWith(OciHandler.PREFIX)) {
+            OciAnswerResponder.error(x, OciErrorCode.TOOMANYREQUESTS, refused.getMessage());
+        } else {
+            x.sendText(Status.TOO_MANY_REQUESTS_429, refused.getMessage());
+        }
+    }
+
+    /** Routes a request; the misses it causes are charged to its client address when misses are limited. */
     private void dispatch(Exchange x) {
+        if (limiter == null || x.rawPath.startsWith(AdminHandler.PREFIX)) {
+            route(x);
+            return;
+        }
+        MissCharge.chargedTo(limiter.payer(x.req.remotePeer().host()), () -> {
+            route(x);
+            return null;
+        });
+    }
+
+    private void route(Exchange x) {
         if (x.rawPath.startsWith(AdminHandler.PREFIX)) {
             // Only what the admin routes did not take (a path Helidon normalises out from under /admin/api/):
             // authentication first all the same.

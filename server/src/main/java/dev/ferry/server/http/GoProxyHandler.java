@@ -23,10 +23,12 @@ final class GoProxyHandler {
 
     private final GoModuleMirror mirror;
     private final Parser parser;
+    private final PullGate gate;
 
-    GoProxyHandler(GoModuleMirror mirror, Parser parser) {
+    GoProxyHandler(GoModuleMirror mirror, Parser parser, PullGate gate) {
         this.mirror = mirror;
         this.parser = parser;
+        this.gate = gate;
     }
 
     void handle(Exchange x) {
@@ -43,6 +45,9 @@ final class GoProxyHandler {
             return;
         }
         x.endpoint = endpoint(request);
+        if (!gate.mayRead(x, request.module())) {
+            return;
+        }
         GoAnswer answer = mirror.answer(request);
         if (answer == null) {
             throw new IllegalStateException("mirror gave no answer for " + x.rawPath);

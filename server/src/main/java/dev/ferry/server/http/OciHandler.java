@@ -7,6 +7,7 @@ import dev.ferry.protocols.oci.RegistryQuery;
 import dev.ferry.protocols.oci.RegistryRequest;
 import dev.ferry.server.hosted.HostedInStore;
 import dev.ferry.server.metrics.FerryMetrics.Endpoint;
+import dev.ferry.server.registryauth.ProtectedContent;
 import dev.ferry.server.registryauth.RegistryAuth;
 import dev.ferry.server.registryauth.RegistryAuth.Action;
 import dev.ferry.server.registryauth.RegistryAuth.Caller;
@@ -58,9 +59,21 @@ final class OciHandler {
     private final BlobUploadHandler uploads;
     private final TagsHandler tags = new TagsHandler();
     private final ReferrersHandler referrers = new ReferrersHandler();
+    private final ProtectedContent protect;
 
     /** @param stored the hosted repositories the store holds, to explain failed pulls of unhosted ones; or null */
     OciHandler(RegistryRouter router, RegistryAuth auth, long maxUploadSize, HostedInStore stored) {
+        this(router, auth, maxUploadSize, stored, ProtectedContent.NONE);
+    }
+
+    /** @param protect what only callers with the pull role may read */
+    OciHandler(
+            RegistryRouter router,
+            RegistryAuth auth,
+            long maxUploadSize,
+            HostedInStore stored,
+            ProtectedContent protect) {
+        this.protect = protect;
         this.router = router;
         this.gate = new RegistryGate(auth);
         this.notHostedHere = new NotHostedHere(stored);
@@ -99,7 +112,8 @@ final class OciHandler {
         // the token endpoint hands them an anonymous token (mirrored pulls go on without one).
         Caller caller = gate.identify(x);
         if (caller instanceof Caller.Invalid
-                || (router.hasHosted() && gate.auth().hasUsers() && caller instanceof Caller.Anonymous)) {
+                || (((router.hasHosted() && gate.auth().hasUsers()) || protect.anyImage())
+                        && caller instanceof Caller.Anonymous)) {
             gate.challenge(x, null, Action.PULL, null, caller);
             return;
         }
@@ -163,6 +177,9 @@ final class OciHandler {
         if (refusedRoute(x, request, route, method)) {
             return;
         }
+        if (!mayRead(x, request, route, method)) {
+            return;
+        }
         RepositoryCall call = new RepositoryCall(x, method, query, request.name(), route, gate, notHostedHere);
         try {
             switch (request) {
@@ -178,6 +195,37 @@ final class OciHandler {
             }
             OciAnswerResponder.error(x, e.code(), e.getMessage());
         }
+    }
+
+    /**
+     * Pull access control (docs/access.md): a read of a protected repository needs a user with the pull role, or a
+     * token issued to one; else 401 with the challenge (403 for a user without the role). Writes to hosted
+     * repositories are the hosted registry's to check.
+     */
+    private boolean mayRead(
+            Exchange x, RegistryRequest.InRepository request, RegistryRouter.Route route, String method) {
+        if (!(method.equals("GET") || method.equals("HEAD")) || request instanceof RegistryRequest.BlobUpload) {
+            return true;
+        }
+        String protectedName = switch (route) {
+            case RegistryRouter.Route.Mirrored mr -> mr.registry() + "/" + mr.name();
+            case RegistryRouter.Route.Hosted h -> h.name().value();
+            case RegistryRouter.Route.Refused r -> null;
+        };
+        if (protectedName == null || !protect.image(protectedName)) {
+            return true;
+        }
+        Caller caller = gate.identify(x);
+        if (gate.auth().allowsProtectedPull(caller, request.name().value())) {
+            return true;
+        }
+        if (caller instanceof Caller.User u) {
+            OciAnswerResponder.error(
+                    x, OciErrorCode.DENIED, "user " + u.name() + " lacks the pull role for " + request.name());
+            return false;
+        }
+        gate.challenge(x, request.name(), Action.PULL, null, caller);
+        return false;
     }
 
     /** A path outside the grammar. */

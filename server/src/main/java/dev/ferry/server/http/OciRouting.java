@@ -32,7 +32,16 @@ public record OciRouting(
     }
 
     OciHandler handler() {
+        return handler(ClientAccess.open(auth));
+    }
+
+    /** With pull access control: {@code access} knows the same users as {@link #auth}. */
+    OciHandler handler(ClientAccess access) {
         return new OciHandler(
-                new RegistryRouter(mirrors, hosted, hostedPrefixes, defaultRegistry), auth, maxUploadSize, stored);
+                new RegistryRouter(mirrors, hosted, hostedPrefixes, defaultRegistry),
+                auth,
+                maxUploadSize,
+                stored,
+                access.protect());
     }
 }

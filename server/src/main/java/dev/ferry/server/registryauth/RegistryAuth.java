@@ -17,10 +17,11 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Who may do what to hosted repositories (mirrored ones need nothing). A request is allowed when it carries
- * {@code Authorization: Basic} of a {@link RegistryUsers} entry (every action on every hosted repository), or
+ * Who a caller is, and what they may do to a repository: hosted ones always ask, mirrored ones only when pull
+ * access control protects them (docs/access.md). A request is allowed when it carries
+ * {@code Authorization: Basic} of one of the {@link Principals} whose roles allow the action, or
  * {@code Authorization: Bearer} of an unexpired token from {@link #issue} whose scope names the repository and
- * action; or, for pulls only, when anonymous pull is on.
+ * action (or of a configured access token); or, for pulls of hosted repositories only, when anonymous pull is on.
  *
  * <p>Tokens are 256 random bits, kept in memory only (a restart signs everyone out, and clients simply ask
  * again), and looked up by their SHA-256 so the comparison never runs over the secret itself. Nothing here
@@ -52,14 +53,14 @@ public final class RegistryAuth {
     /** Outstanding tokens beyond which expired ones are swept on the next issue. */
     private static final int SWEEP_AT = 1024;
 
-    private final RegistryUsers users;
+    private final Principals users;
     private final boolean anonymousPull;
     private final Clock clock;
     private final Duration lifetime;
     private final SecureRandom random = new SecureRandom();
     private final Map<String, Token> tokens = new ConcurrentHashMap<>();
 
-    private record Token(byte[] digest, Instant expires, Map<String, Set<Action>> access) {}
+    private record Token(byte[] digest, Instant expires, Map<String, Set<Action>> access, boolean signedIn) {}
 
     /** A token as the token endpoint returns it. */
     public record Grant(String token, Instant issuedAt, Duration expiresIn) {}
@@ -69,21 +70,38 @@ public final class RegistryAuth {
         /** No Authorization header. */
         record Anonymous() implements Caller {}
 
-        /** A user's valid Basic credentials. */
-        record User(String name) implements Caller {}
+        /** A user's valid Basic credentials, or a configured access token. */
+        record User(String name, Set<Role> roles) implements Caller {
+            public User {
+                roles = Role.expand(roles);
+            }
 
-        /** A valid token. */
-        record WithToken(Map<String, Set<Action>> access) implements Caller {}
+            public boolean has(Role role) {
+                return roles.contains(role);
+            }
+        }
+
+        /** A valid token from the token endpoint; {@code signedIn}: issued to a user, not to an anonymous caller. */
+        record WithToken(Map<String, Set<Action>> access, boolean signedIn) implements Caller {}
 
         /** Credentials that did not check out (wrong password, unknown or expired token, unknown scheme). */
         record Invalid(String why) implements Caller {}
     }
 
+    /** The hosted registry's users only (each may push and pull), as before pull access control. */
     public RegistryAuth(RegistryUsers users, boolean anonymousPull, Clock clock) {
-        this(users, anonymousPull, clock, TOKEN_LIFETIME);
+        this(Principals.hosted(users), anonymousPull, clock, TOKEN_LIFETIME);
     }
 
     public RegistryAuth(RegistryUsers users, boolean anonymousPull, Clock clock, Duration lifetime) {
+        this(Principals.hosted(users), anonymousPull, clock, lifetime);
+    }
+
+    public RegistryAuth(Principals users, boolean anonymousPull, Clock clock) {
+        this(users, anonymousPull, clock, TOKEN_LIFETIME);
+    }
+
+    public RegistryAuth(Principals users, boolean anonymousPull, Clock clock, Duration lifetime) {
         this.users = users;
         this.anonymousPull = anonymousPull;
         this.clock = clock;
@@ -93,6 +111,11 @@ public final class RegistryAuth {
     /** Whether anyone can authenticate at all (there are users to check against). */
     public boolean hasUsers() {
         return !users.isEmpty();
+    }
+
+    /** Whether anyone may push to hosted repositories. */
+    public boolean hasHostedUsers() {
+        return users.hasHostedUsers();
     }
 
     public boolean anonymousPull() {
@@ -117,22 +140,21 @@ public final class RegistryAuth {
             if (colon < 0) {
                 return new Caller.Invalid("malformed Basic credentials");
             }
-            String user = decoded.substring(0, colon);
-            return users.check(user, decoded.substring(colon + 1))
-                    ? new Caller.User(user)
-                    : new Caller.Invalid("wrong user name or password");
+            Principals.Principal p = users.basic(decoded.substring(0, colon), decoded.substring(colon + 1));
+            return p != null ? new Caller.User(p.name(), p.roles()) : new Caller.Invalid("wrong user name or password");
         }
         if (value.regionMatches(true, 0, "Bearer ", 0, 7)) {
             byte[] digest = sha256(value.substring(7).strip());
             Token t = tokens.get(HexFormat.of().formatHex(digest));
             if (t == null || !MessageDigest.isEqual(t.digest(), digest)) {
-                return new Caller.Invalid("unknown token");
+                Principals.Principal p = users.bearer(value.substring(7).strip());
+                return p != null ? new Caller.User(p.name(), p.roles()) : new Caller.Invalid("unknown token");
             }
             if (!clock.instant().isBefore(t.expires())) {
                 tokens.remove(HexFormat.of().formatHex(digest));
                 return new Caller.Invalid("token expired");
             }
-            return new Caller.WithToken(t.access());
+            return new Caller.WithToken(t.access(), t.signedIn());
         }
         return new Caller.Invalid("unsupported authorization scheme");
     }
@@ -140,7 +162,7 @@ public final class RegistryAuth {
     /** Whether {@code caller} may do {@code action} to the hosted {@code repository}. */
     public boolean allows(Caller caller, String repository, Action action) {
         return switch (caller) {
-            case Caller.User u -> true;
+            case Caller.User u -> u.has(action == Action.PULL ? Role.PULL : Role.PUSH);
             case Caller.WithToken t ->
                 t.access().getOrDefault(repository, Set.of()).contains(action);
             case Caller.Anonymous a -> action == Action.PULL && anonymousPull;
@@ -149,9 +171,24 @@ public final class RegistryAuth {
     }
 
     /**
+     * Whether {@code caller} may pull the protected (mirrored) {@code repository}, named as the client wrote it: a
+     * user with the pull role, or a token issued to one for that repository; never an anonymous caller.
+     */
+    public boolean allowsProtectedPull(Caller caller, String repository) {
+        return switch (caller) {
+            case Caller.User u -> u.has(Role.PULL);
+            case Caller.WithToken t ->
+                t.signedIn() && t.access().getOrDefault(repository, Set.of()).contains(Action.PULL);
+            case Caller.Anonymous a -> false;
+            case Caller.Invalid i -> false;
+        };
+    }
+
+    /**
      * A token for the requested {@code scopes} (the request's scope parameters, {@code repository:NAME:pull,push};
      * others grant nothing), for an authenticated user or an anonymous caller; null for invalid credentials. A user
-     * gets every action asked for; an anonymous caller pull when anonymous pull is on, else a token that grants
+     * gets the actions asked for that their roles allow (pull: pull; push: every action; whether a repository is
+     * protected at all is decided where the token is used); an anonymous caller pull when anonymous pull is on, else a token that grants
      * nothing (what distribution's token servers do: clients pulling mirrored images with an anonymous token flow
      * go on unhindered).
      */
@@ -169,7 +206,11 @@ public final class RegistryAuth {
                 }
                 String name = one.substring(first + 1, last);
                 Set<Action> asked = Action.parse(one.substring(last + 1));
-                if (!(caller instanceof Caller.User)) {
+                if (caller instanceof Caller.User u) {
+                    if (!u.has(Role.PUSH)) {
+                        asked.retainAll(u.has(Role.PULL) ? EnumSet.of(Action.PULL) : EnumSet.noneOf(Action.class));
+                    }
+                } else {
                     asked.retainAll(anonymousPull ? EnumSet.of(Action.PULL) : EnumSet.noneOf(Action.class));
                 }
                 access.computeIfAbsent(name, k -> EnumSet.noneOf(Action.class)).addAll(asked);
@@ -185,7 +226,9 @@ public final class RegistryAuth {
         if (tokens.size() >= SWEEP_AT) {
             tokens.values().removeIf(t -> !now.isBefore(t.expires()));
         }
-        tokens.put(HexFormat.of().formatHex(digest), new Token(digest, now.plus(lifetime), Map.copyOf(frozen)));
+        tokens.put(
+                HexFormat.of().formatHex(digest),
+                new Token(digest, now.plus(lifetime), Map.copyOf(frozen), caller instanceof Caller.User));
         return new Grant(token, now, lifetime);
     }
 

@@ -79,6 +79,15 @@ public final class RegistryUsers {
         return hashes.isEmpty();
     }
 
+    /** Whether {@code user} has an entry (no password is checked). */
+    boolean has(String user) {
+        return hashes.containsKey(user);
+    }
+
+    java.util.Set<String> names() {
+        return hashes.keySet();
+    }
+
     /** Where the users came from, for the start-up log (null for none). */
     public Path file() {
         return file;

@@ -240,4 +240,32 @@ class ConfigLoaderTest {
             assertTrue(doc.contains(s.flag()) && doc.contains(s.env()) && doc.contains("`" + s.key() + "`"), s.key());
         }
     }
+
+    /** Pull access control's settings: a prefix that protects nothing is a typo; private content is protected. */
+    @Test
+    void accessSettingsAreCheckedAndPrivateContentIsProtectedUnlessAnonymousPrivate() throws Exception {
+        Map<Setting, String> flags = new EnumMap<>(Setting.class);
+        flags.put(Setting.OCI_REGISTRIES, "docker.io=off");
+        flags.put(Setting.OCI_HOSTED, "team");
+        flags.put(Setting.GO_PRIVATE, "*.corp.example");
+        flags.put(Setting.ACCESS_IMAGES, "ghcr.io/acme");
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(flags, Map.of(), null));
+        assertTrue(
+                e.getMessage().contains("access.images") && e.getMessage().contains("protect nothing"), e.getMessage());
+        flags.put(Setting.ACCESS_IMAGES, "docker.io/acme,team/secret,*");
+        flags.put(Setting.LIMITS_MISS_RATE, "-1");
+        e = assertThrows(ConfigException.class, () -> ConfigLoader.load(flags, Map.of(), null));
+        assertTrue(e.getMessage().contains("limits.missRate"), e.getMessage());
+        flags.remove(Setting.LIMITS_MISS_RATE);
+
+        FerryConfig c = ConfigLoader.load(flags, Map.of(), null);
+        assertEquals(
+                java.util.List.of("docker.io/acme", "team/secret", "*"),
+                c.access().images());
+        var protect = ProtectedContentConfig.of(c);
+        assertTrue(protect.module(dev.ferry.protocols.module.ModulePath.parse("git.corp.example/x")), "go.private");
+        flags.put(Setting.ACCESS_ANONYMOUS_PRIVATE, "true");
+        assertFalse(ProtectedContentConfig.of(ConfigLoader.load(flags, Map.of(), null))
+                .module(dev.ferry.protocols.module.ModulePath.parse("git.corp.example/x")));
+    }
 }

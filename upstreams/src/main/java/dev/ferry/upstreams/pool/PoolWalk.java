@@ -56,6 +56,7 @@ public final class PoolWalk {
 
     /** Walks the plan for {@code call}, again after a backoff while it failed in a way that may pass. */
     public <T> FetchResult<T> fetch(UpstreamCall<T> call) {
+        MissCharge.charge();
         RetryPolicy retry = pool.settings().retry();
         long deadline = System.nanoTime() + retry.budget().toNanos();
         for (int walk = 1; ; walk++) {
