@@ -15,6 +15,9 @@ import dev.ferry.server.admin.AuditLog;
 import dev.ferry.server.admin.BundleApi;
 import dev.ferry.server.admin.BundleScheduler;
 import dev.ferry.server.admin.Bundles;
+import dev.ferry.server.admin.Console;
+import dev.ferry.server.admin.ConsoleApi;
+import dev.ferry.server.admin.ConsoleSessions;
 import dev.ferry.server.admin.ImportedMirrorSets;
 import dev.ferry.server.admin.MirrorSetRegistry;
 import dev.ferry.server.admin.PrewarmService;
@@ -31,6 +34,7 @@ import dev.ferry.server.http.FerryHttpServer;
 import dev.ferry.server.http.FerryRoutes;
 import dev.ferry.server.http.OciRouting;
 import dev.ferry.server.metrics.FerryMetrics;
+import dev.ferry.server.metrics.RecentMinutes;
 import dev.ferry.server.registryauth.RegistryAuth;
 import dev.ferry.storage.ContentStore;
 import dev.ferry.storage.NameStore;
@@ -104,6 +108,7 @@ public final class Ferry implements AutoCloseable {
     private HttpGoProxyClient upstream;
     private final List<HttpRegistryClient> registryClients = new ArrayList<>();
     private ScheduledExecutorService housekeeping;
+    private ScheduledExecutorService consoleTicks;
     private PrewarmService prewarm;
     private MirrorSetRegistry mirrorSets;
     private BundleService bundleService;
@@ -179,8 +184,9 @@ public final class Ferry implements AutoCloseable {
             ferry.exportJobs(metrics);
             AuditLog audit = new AuditLog(config.data().resolve(AuditLog.FILE), Clock.systemUTC());
             LOG.info("admin actions are audited in " + audit.file());
-            FerryRoutes routes =
-                    new FerryRoutes(mirror, sums.served(), metrics, ferry::ready, admin, pools, registry, api, audit);
+            Console console = ferry.console(config, store, metrics, registry, audit);
+            FerryRoutes routes = new FerryRoutes(
+                    mirror, sums.served(), metrics, ferry::ready, admin, pools, registry, api, audit, console);
             ferry.server = FerryHttpServer.create(
                             config.listen().host(),
                             config.listen().port(),
@@ -371,6 +377,29 @@ public final class Ferry implements AutoCloseable {
         return api;
     }
 
+    /**
+     * The web console's own state: sign-in sessions, the per-minute history its charts draw (sampled once a minute
+     * on its own thread), and its paged reads of the store and the audit log.
+     */
+    private Console console(
+            FerryConfig config, ContentStore store, FerryMetrics metrics, OciRouting registry, AuditLog audit) {
+        Clock clock = Clock.systemUTC();
+        RecentMinutes minutes =
+                new RecentMinutes(metrics, () -> store.stats().chunkBytes(), config.quotaBytes(), clock);
+        consoleTicks = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().daemon().name("ferry-console").factory());
+        var unused = consoleTicks.scheduleAtFixedRate(minutes::sample, 1, 1, TimeUnit.MINUTES);
+        ConsoleApi api = new ConsoleApi(
+                store,
+                config.privates(),
+                config.oci().tagTtl(),
+                List.copyOf(registry.mirrors().keySet()),
+                !config.oci().hosted().isEmpty(),
+                audit.file(),
+                clock);
+        return new Console(api, new ConsoleSessions(clock), minutes, metrics.refusals());
+    }
+
     /** ferry_jobs_running: the admin API's jobs that have not ended, counted at scrape time. */
     private void exportJobs(FerryMetrics metrics) {
         metrics.jobs(
@@ -459,6 +488,9 @@ public final class Ferry implements AutoCloseable {
         } finally {
             if (housekeeping != null) {
                 housekeeping.shutdownNow();
+            }
+            if (consoleTicks != null) {
+                consoleTicks.shutdownNow();
             }
             if (mirrorSets != null) {
                 mirrorSets.close();

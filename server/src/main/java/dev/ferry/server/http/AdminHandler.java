@@ -5,6 +5,10 @@ import dev.ferry.server.admin.AdminApi;
 import dev.ferry.server.admin.AdminAuth;
 import dev.ferry.server.admin.ApiException;
 import dev.ferry.server.admin.AuditLog;
+import dev.ferry.server.admin.Callers;
+import dev.ferry.server.admin.Console;
+import dev.ferry.server.admin.ConsoleSessions;
+import dev.ferry.server.admin.Principal;
 import dev.ferry.server.admin.RequestBodies;
 import dev.ferry.server.admin.UpstreamsApi;
 import dev.ferry.server.admin.api.AdminJson;
@@ -43,10 +47,11 @@ final class AdminHandler {
     private static final Header JSON = HeaderValues.createCached(HeaderNames.CONTENT_TYPE, "application/json");
     private static final Header CHALLENGE =
             HeaderValues.createCached(HeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"ferry admin\"");
+    private static final io.helidon.http.HeaderName CSRF = HeaderNames.create(Callers.CSRF_HEADER);
     private static final ApiError UNAUTHORIZED =
             new ApiError("unauthorized", "send the admin token as Authorization: Bearer TOKEN");
 
-    private final AdminAuth auth;
+    private final Callers callers;
     private final AuditLog audit;
     private final List<Resource> resources;
 
@@ -56,9 +61,14 @@ final class AdminHandler {
 
     /** {@code api} null: only /admin/api/upstreams; {@code audit} null: nothing audited. */
     AdminHandler(AdminAuth auth, Map<String, UpstreamPool> pools, AdminApi api, AuditLog audit) {
-        this.auth = auth;
+        this(new Callers(auth, new ConsoleSessions(java.time.Clock.systemUTC())), pools, api, null, audit);
+    }
+
+    /** With the web console: its sessions are callers too, and its reads are routes. */
+    AdminHandler(Callers callers, Map<String, UpstreamPool> pools, AdminApi api, Console console, AuditLog audit) {
+        this.callers = callers;
         this.audit = audit;
-        this.resources = AdminRoutes.resources(new UpstreamsApi(pools), api);
+        this.resources = AdminRoutes.resources(new UpstreamsApi(pools), api, console);
     }
 
     /** The routes, each run by {@code observer} (metrics, access log) around {@link #serve}. */
@@ -73,15 +83,26 @@ final class AdminHandler {
 
     void serve(Exchange x, AdminRoute route) {
         x.endpoint = Endpoint.ADMIN;
-        x.res.header(Exchange.NO_STORE);
+        UiHandler.secure(x);
         String method = x.head ? "GET" : x.method();
-        if (!auth.allows(x.req.headers().first(HeaderNames.AUTHORIZATION).orElse(null))) {
+        Callers.Identity identity = callers.identify(
+                x.req.headers().first(HeaderNames.AUTHORIZATION).orElse(null),
+                x.req.headers().cookies().first(Callers.COOKIE).orElse(null),
+                x.req.headers().first(CSRF).orElse(null),
+                method);
+        if (identity instanceof Callers.Identity.Refused r) {
             // Audited before the answer goes out, so whoever sees the answer finds the entry.
-            audit(x, "unauthenticated", method, "", 401, "refused: missing or wrong admin token");
-            x.res.header(CHALLENGE);
-            send(x, Status.UNAUTHORIZED_401, UNAUTHORIZED);
+            if (r.status() == 401) {
+                audit(x, r.who(), method, "", 401, "refused: missing or wrong admin token");
+                x.res.header(CHALLENGE);
+                send(x, Status.UNAUTHORIZED_401, UNAUTHORIZED);
+            } else {
+                audit(x, r.who(), method, "", r.status(), "refused: " + r.message());
+                send(x, Status.create(r.status()), new ApiError(r.error(), r.message()));
+            }
             return;
         }
+        Principal principal = ((Callers.Identity.Known) identity).principal();
         Answer a;
         try {
             a = route.answer(new Call(x, method));
@@ -92,7 +113,7 @@ final class AdminHandler {
             a = new Answer(e.status(), e.body(), "", e.getMessage());
         }
         if (!method.equals("GET")) {
-            audit(x, auth.fingerprint(), method, a.target(), a.status(), a.result());
+            audit(x, principal.who(), method, a.target(), a.status(), a.result());
         }
         send(x, Status.create(a.status()), a.body());
     }
@@ -102,6 +123,11 @@ final class AdminHandler {
         @Override
         public String rawPath() {
             return x.rawPath;
+        }
+
+        @Override
+        public String query(String name) {
+            return x.req.query().first(name).orElse(null);
         }
 
         @Override

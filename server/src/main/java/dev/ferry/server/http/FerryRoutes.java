@@ -6,6 +6,8 @@ import dev.ferry.protocols.goproxy.ProxyRequest;
 import dev.ferry.server.admin.AdminApi;
 import dev.ferry.server.admin.AdminAuth;
 import dev.ferry.server.admin.AuditLog;
+import dev.ferry.server.admin.Callers;
+import dev.ferry.server.admin.Console;
 import dev.ferry.server.admin.api.AdminPaths;
 import dev.ferry.server.metrics.FerryMetrics;
 import dev.ferry.server.metrics.FerryMetrics.Endpoint;
@@ -46,6 +48,7 @@ import java.util.logging.Logger;
  *   GET|HEAD /sumdb/$db/lookup/$m@$v       |  GOSUMDB on (404 for any other database)
  *   GET|HEAD /sumdb/$db/tile/8/$L/$N[.p/$W]/
  *   /v2/...                               the OCI distribution API (OciHandler; its own methods, JSON errors)
+ *   /ui/...                               the web console (UiHandler; docs/ui.md); GET / from a browser: 303 to it
  *   any other method                      405, Allow: GET, HEAD
  * </pre>
  * Every request is timed, counted in the metrics and written to the access log when its response completes.
@@ -62,6 +65,7 @@ public final class FerryRoutes {
     private final BooleanSupplier ready;
     private final AdminHandler admin;
     private final OciHandler oci;
+    private UiHandler ui;
 
     public FerryRoutes(GoModuleMirror mirror, FerryMetrics metrics, BooleanSupplier ready) {
         this(mirror, List.of(), metrics, ready, ProxyRequest::parse, null);
@@ -134,6 +138,29 @@ public final class FerryRoutes {
                 ProxyRequest::parse,
                 new AdminHandler(auth, pools, api, audit),
                 registry.handler());
+    }
+
+    /** Everything, and the web console under /ui/, whose sessions are admin API callers too. */
+    public FerryRoutes(
+            GoModuleMirror mirror,
+            List<SumdbMirror> databases,
+            FerryMetrics metrics,
+            BooleanSupplier ready,
+            AdminAuth auth,
+            Map<String, UpstreamPool> pools,
+            OciRouting registry,
+            AdminApi api,
+            AuditLog audit,
+            Console console) {
+        this(
+                mirror,
+                databases,
+                metrics,
+                ready,
+                ProxyRequest::parse,
+                new AdminHandler(new Callers(auth, console.sessions()), pools, api, console, audit),
+                registry.handler());
+        this.ui = new UiHandler(new Callers(auth, console.sessions()), console.sessions(), audit);
     }
 
     FerryRoutes(GoModuleMirror mirror, FerryMetrics metrics, BooleanSupplier ready, GoProxyHandler.Parser parser) {
@@ -278,7 +305,17 @@ public final class FerryRoutes {
             }
             return;
         }
+        if (ui != null && (x.rawPath.equals(UiHandler.ROOT) || x.rawPath.startsWith(UiHandler.PREFIX))) {
+            ui.handle(x);
+            return;
+        }
         Method method = x.req.prologue().method();
+        if (ui != null && x.rawPath.equals("/") && (Method.GET.equals(method) || x.head) && wantsPage(x)) {
+            // A browser pointed at ferry itself: its console. Go and registry clients never ask for HTML.
+            x.res.header(HeaderValues.create(HeaderNames.LOCATION, UiHandler.PREFIX));
+            x.sendText(Status.SEE_OTHER_303, "see " + UiHandler.PREFIX);
+            return;
+        }
         if (!Method.GET.equals(method) && !x.head) {
             x.endpoint = endpointOf(x.rawPath);
             x.res.header(ALLOW);
@@ -297,6 +334,10 @@ public final class FerryRoutes {
                 }
             }
         }
+    }
+
+    private static boolean wantsPage(Exchange x) {
+        return x.req.headers().first(HeaderNames.ACCEPT).orElse("").contains("text/html");
     }
 
     private static Endpoint endpointOf(String rawPath) {
