@@ -37,7 +37,10 @@ importMessage);
 
 const jobsBody = h('div');
 const historyBody = h('div');
+const keyBody = h('div');
 replace(root,
+  h('section', { class: 'card', 'aria-labelledby': 'key-title' }, h('h2', { id: 'key-title' }, 'This site\'s verifier key'),
+    keyBody),
   h('section', { class: 'card', 'aria-labelledby': 'export-title' }, h('h2', { id: 'export-title' }, 'Export'), exportForm),
   h('section', { 'aria-labelledby': 'jobs-title' }, h('h2', { id: 'jobs-title' }, 'Jobs'), jobsBody),
   h('section', { 'aria-labelledby': 'history-title' }, h('h2', { id: 'history-title' }, 'Export history by site'), historyBody),
@@ -106,6 +109,26 @@ async function refresh() {
     showError(jobsBody, err);
   }
 }
+
+async function loadKey() {
+  const k = await api('/signing-key');
+  if (!k.verifier) {
+    replace(keyBody, h('p', {}, 'No bundle signing key yet: ', h('code', {}, 'ferry keys generate'),
+      ' makes one. Plain-format exports work without.'));
+    return;
+  }
+  const field = h('input', { id: 'verifier', readonly: true, value: k.verifier, size: 60, class: 'mono' });
+  const status = h('span', { role: 'status' });
+  replace(keyBody, h('p', { class: 'muted' }, 'Sites that import this site\'s bundles add it to their trusted keys.'),
+    h('div', { class: 'row' }, h('label', { for: 'verifier' }, 'Verifier key'), field,
+      h('button', { type: 'button', class: 'plain', onclick: async () => {
+        field.select();
+        try { await navigator.clipboard.writeText(k.verifier); status.textContent = 'Copied.'; } catch {
+          status.textContent = 'Selected: copy it with Ctrl+C.';
+        }
+      } }, 'Copy'), status));
+}
+loadKey().catch((err) => showError(keyBody, err));
 
 // Each second while something runs, else every ten.
 let ticks = 0;

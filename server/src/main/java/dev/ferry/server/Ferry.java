@@ -390,13 +390,14 @@ public final class Ferry implements AutoCloseable {
                 Thread.ofPlatform().daemon().name("ferry-console").factory());
         var unused = consoleTicks.scheduleAtFixedRate(minutes::sample, 1, 1, TimeUnit.MINUTES);
         ConsoleApi api = new ConsoleApi(
-                store,
-                config.privates(),
-                config.oci().tagTtl(),
-                List.copyOf(registry.mirrors().keySet()),
-                !config.oci().hosted().isEmpty(),
-                audit.file(),
-                clock);
+                        store,
+                        config.privates(),
+                        config.oci().tagTtl(),
+                        List.copyOf(registry.mirrors().keySet()),
+                        !config.oci().hosted().isEmpty(),
+                        audit.file(),
+                        clock)
+                .withSigningKey(new SigningKey(config.data()));
         return new Console(api, new ConsoleSessions(clock), minutes, metrics.refusals());
     }
 

@@ -15,6 +15,7 @@ import dev.ferry.server.admin.api.AuditPage;
 import dev.ferry.server.admin.api.ManifestView;
 import dev.ferry.server.admin.api.ModulePage;
 import dev.ferry.server.admin.api.RepositoryPage;
+import dev.ferry.server.admin.api.SigningKeyInfo;
 import dev.ferry.server.admin.api.TagPage;
 import dev.ferry.server.admin.api.VersionPage;
 import dev.ferry.storage.ContentStore;
@@ -61,6 +62,7 @@ public final class ConsoleApi {
     private final boolean hosted;
     private final Path auditFile;
     private final Clock clock;
+    private SigningKey signingKey;
 
     public ConsoleApi(
             ContentStore store,
@@ -545,6 +547,21 @@ public final class ConsoleApi {
             return kind.equals(result);
         }
         return true;
+    }
+
+    /** With the site's bundle signing key, whose verifier the transfer page shows. */
+    public ConsoleApi withSigningKey(SigningKey key) {
+        this.signingKey = key;
+        return this;
+    }
+
+    public SigningKeyInfo signingKey() {
+        if (signingKey == null) {
+            return new SigningKeyInfo(null, null);
+        }
+        return new SigningKeyInfo(
+                signingKey.get().map(s -> s.verifier().encoded()).orElse(null),
+                signingKey.file().toString());
     }
 
     /** Registries the console lists (configured names, and "hosted" when there are hosted repositories). */

@@ -40,6 +40,7 @@ public final class AdminPaths {
     public static final String OCI_TAGS = "/oci/tags";
     public static final String OCI_MANIFEST = "/oci/manifest";
     public static final String AUDIT = "/audit";
+    public static final String SIGNING_KEY = "/signing-key";
 
     private AdminPaths() {}
 
