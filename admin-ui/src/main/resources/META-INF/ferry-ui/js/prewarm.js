@@ -1,6 +1,7 @@
 // Prewarm: paste a go.mod, go.sum, module queries or image references, start, watch the job live (polled each
 // second while it runs), failures with their reasons. Mirror sets: list, add from YAML, run. Pin sets.
-import { api, bytes, every, frame, h, replace, showError, table, when } from './ferry.js';
+import { api, bytes, every, frame, h, qs, replace, showError, table, when } from './ferry.js';
+import { pager } from './pager.js';
 
 await frame('prewarm');
 const root = document.getElementById('page');
@@ -121,10 +122,14 @@ setForm.addEventListener('submit', async (e) => {
   }
 });
 
-async function loadPins() {
-  const { pinSets } = await api('/pins');
-  replace(pinsBody, table('What is kept from eviction, by pin set', ['Pin set', '#Objects', '#Size'],
-    pinSets.map((p) => [h('span', { class: 'mono' }, p.name), String(p.objects), bytes(p.bytes)])));
-}
+const pinPrefix = h('input', { id: 'pin-prefix', type: 'search', placeholder: 'prewarm:, mirror-set:, pin:' });
+const pinForm = h('form', { class: 'row', role: 'search' }, h('label', { for: 'pin-prefix' }, 'Pin set name starts with'),
+  pinPrefix, h('button', { type: 'submit' }, 'Show'));
+const pins = pager('Pin sets', (after) => api('/pin-sets' + qs({ prefix: pinPrefix.value.trim(), after, limit: 50 })),
+  (page) => table('What is kept from eviction, by pin set', ['Pin set', '#Objects', '#Size'],
+    page.pinSets.map((p) => [h('span', { class: 'mono' }, p.name), String(p.objects), bytes(p.bytes)])));
+pinsBody.append(pinForm, pins.el);
+pinForm.addEventListener('submit', (e) => { e.preventDefault(); pins.reload().catch((err) => showError(pinsBody, err)); });
+const loadPins = () => pins.reload();
 
 Promise.all([loadJobs(), loadSets(), loadPins()]).catch((err) => showError(jobsBody, err));

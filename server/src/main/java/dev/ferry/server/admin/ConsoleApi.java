@@ -14,6 +14,8 @@ import dev.ferry.protocols.oci.RepositoryName;
 import dev.ferry.server.admin.api.AuditPage;
 import dev.ferry.server.admin.api.ManifestView;
 import dev.ferry.server.admin.api.ModulePage;
+import dev.ferry.server.admin.api.PinSetPage;
+import dev.ferry.server.admin.api.PinSets;
 import dev.ferry.server.admin.api.RepositoryPage;
 import dev.ferry.server.admin.api.SigningKeyInfo;
 import dev.ferry.server.admin.api.TagPage;
@@ -23,10 +25,11 @@ import dev.ferry.storage.Sha256;
 import dev.ferry.storage.StoredObject;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -457,6 +460,14 @@ public final class ConsoleApi {
 
     // ---- audit
 
+    /** How much of the audit log is read at a time, from its end backwards. */
+    static final int AUDIT_BLOCK = 64 * 1024;
+
+    /**
+     * A page of the audit log, newest first, read from the end of the file backwards, so the first pages cost the
+     * same however long the log is. {@code after} is a byte offset (where the previous page stopped); lines are in
+     * time order, so a {@code since} stops the reading once it is passed.
+     */
     public AuditPage audit(
             String since, String until, String action, String result, String who, String after, String limitText) {
         int limit = limit(limitText);
@@ -467,35 +478,133 @@ public final class ConsoleApi {
                 && !Set.of("ok", "refused", "failed").contains(result)) {
             throw ApiException.badRequest("result must be ok, refused or failed: " + result);
         }
-        int skip;
+        long end;
         try {
-            skip = after == null || after.isBlank() ? 0 : Integer.parseInt(after.strip());
+            end = after == null || after.isBlank() ? Long.MAX_VALUE : Long.parseLong(after.strip());
         } catch (NumberFormatException e) {
             throw ApiException.badRequest("after must be a number: " + after);
         }
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(auditFile, StandardCharsets.UTF_8);
+        AuditFilter filter = new AuditFilter(from, to, blankToNull(action), blankToNull(result), blankToNull(who));
+        List<AuditPage.Entry> out = new ArrayList<>();
+        long next;
+        try (FileChannel ch = FileChannel.open(auditFile, StandardOpenOption.READ)) {
+            next = readBackwards(ch, Math.min(end, ch.size()), filter, limit, out);
         } catch (NoSuchFileException e) {
-            lines = List.of();
+            next = -1;
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
-        List<AuditPage.Entry> out = new ArrayList<>();
-        String next = null;
-        int index = lines.size() - 1 - skip;
-        for (; index >= 0; index--) {
-            AuditPage.Entry e = entry(lines.get(index));
-            if (e == null || !matches(e, from, to, action, result, who)) {
-                continue;
+        return new AuditPage(out, next < 0 ? null : Long.toString(next));
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s.strip();
+    }
+
+    /** Fills {@code out}; answers the offset the next page ends at, or -1 when the start was reached. */
+    private static long readBackwards(
+            FileChannel ch, long end, AuditFilter filter, int limit, List<AuditPage.Entry> out) throws IOException {
+        long pos = end;
+        byte[] tail = new byte[0];
+        while (pos > 0) {
+            int n = (int) Math.min(AUDIT_BLOCK, pos);
+            byte[] buf = new byte[n + tail.length];
+            java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(buf, 0, n);
+            while (bb.hasRemaining()) {
+                if (ch.read(bb, pos - n + bb.position()) < 0) {
+                    throw new IOException("the audit log shrank while read");
+                }
             }
-            if (out.size() == limit) {
-                next = Integer.toString(lines.size() - 1 - index);
-                break;
+            System.arraycopy(tail, 0, buf, n, tail.length);
+            pos -= n;
+            int lineEnd = buf.length;
+            for (int i = buf.length - 1; i >= -1; i--) {
+                if (i >= 0 && buf[i] != '\n') {
+                    continue;
+                }
+                if (i < 0 && pos > 0) {
+                    break; // the line goes on in the block before
+                }
+                if (i + 1 < lineEnd) {
+                    String line = new String(buf, i + 1, lineEnd - i - 1, StandardCharsets.UTF_8);
+                    int verdict = filter.test(line);
+                    if (verdict < 0) {
+                        return -1; // before "since": nothing older can match
+                    }
+                    if (verdict > 0) {
+                        if (out.size() == limit) {
+                            return pos + lineEnd + 1;
+                        }
+                        out.add(entry(line));
+                    }
+                }
+                lineEnd = i;
             }
-            out.add(e);
+            tail = java.util.Arrays.copyOf(buf, Math.max(0, lineEnd));
         }
-        return new AuditPage(out, next);
+        return -1;
+    }
+
+    /** The audit view's filters; {@link #test}: 1 shown, 0 not, -1 older than {@code since} (stop). */
+    private record AuditFilter(Instant since, Instant until, String action, String result, String who) {
+        /** Lines written before this much before {@code since} end the search (threads append nearly in order). */
+        static final Duration SLACK = Duration.ofMinutes(1);
+
+        int test(String line) {
+            // A cheap look at the raw line first: most lines of a long log fail a filter, and JSON parsing is dear.
+            if ((action != null && plain(action) && !line.contains(action))
+                    || (who != null && plain(who) && !line.contains(who))) {
+                return timeBefore(line) ? -1 : 0;
+            }
+            AuditPage.Entry e = entry(line);
+            if (e == null) {
+                return 0;
+            }
+            Instant at;
+            try {
+                at = Instant.parse(e.time());
+            } catch (DateTimeParseException ex) {
+                return 0;
+            }
+            if (since != null && at.isBefore(since)) {
+                return at.isBefore(since.minus(SLACK)) ? -1 : 0;
+            }
+            return matches(e, at) ? 1 : 0;
+        }
+
+        private boolean timeBefore(String line) {
+            if (since == null) {
+                return false;
+            }
+            int t = line.indexOf("\"time\":\"");
+            int q = t < 0 ? -1 : line.indexOf('"', t + 8);
+            try {
+                return q > 0 && Instant.parse(line.substring(t + 8, q)).isBefore(since.minus(SLACK));
+            } catch (DateTimeParseException e) {
+                return false;
+            }
+        }
+
+        private static boolean plain(String s) {
+            return s.chars().allMatch(c -> c >= 0x20 && c < 0x7f && c != '"' && c != '\\');
+        }
+
+        private boolean matches(AuditPage.Entry e, Instant at) {
+            if (until != null && at.isAfter(until)) {
+                return false;
+            }
+            if (action != null && !e.action().contains(action)) {
+                return false;
+            }
+            if (who != null && !e.who().contains(who)) {
+                return false;
+            }
+            if (result != null) {
+                String kind = e.status() < 400 ? "ok" : e.status() < 500 ? "refused" : "failed";
+                return kind.equals(result);
+            }
+            return true;
+        }
     }
 
     private static Instant instant(String name, String text) {
@@ -525,28 +634,38 @@ public final class ConsoleApi {
         }
     }
 
-    private static boolean matches(
-            AuditPage.Entry e, Instant since, Instant until, String action, String result, String who) {
-        Instant at;
-        try {
-            at = Instant.parse(e.time());
-        } catch (DateTimeParseException ex) {
-            return false;
+    /**
+     * Pin sets whose name starts with {@code prefix}, a page at a time with their object counts and bytes: the
+     * whole list ({@code GET /admin/api/pins}) reads every pinned object's record, too much for a page when prewarm
+     * jobs have pinned thousands of module versions.
+     */
+    public PinSetPage pinSets(String prefix, String after, String limitText) {
+        int limit = limit(limitText);
+        String p = prefix == null ? "" : prefix.strip();
+        List<String> names = new ArrayList<>();
+        String[] next = {null};
+        store.scanPinSets(p, name -> {
+            if (after != null && !after.isEmpty() && name.compareTo(after) <= 0) {
+                return true;
+            }
+            if (names.size() == limit) {
+                next[0] = names.get(names.size() - 1);
+                return false;
+            }
+            names.add(name);
+            return true;
+        });
+        List<PinSets.PinSet> out = new ArrayList<>();
+        for (String name : names) {
+            long[] n = new long[2];
+            store.scanPinSet(name, digest -> {
+                n[0]++;
+                n[1] += store.peek(digest).map(StoredObject::size).orElse(0L);
+                return true;
+            });
+            out.add(new PinSets.PinSet(name, n[0], n[1]));
         }
-        if ((since != null && at.isBefore(since)) || (until != null && at.isAfter(until))) {
-            return false;
-        }
-        if (action != null && !action.isBlank() && !e.action().contains(action.strip())) {
-            return false;
-        }
-        if (who != null && !who.isBlank() && !e.who().contains(who.strip())) {
-            return false;
-        }
-        if (result != null && !result.isBlank()) {
-            String kind = e.status() < 400 ? "ok" : e.status() < 500 ? "refused" : "failed";
-            return kind.equals(result);
-        }
-        return true;
+        return new PinSetPage(p, out, next[0]);
     }
 
     /** With the site's bundle signing key, whose verifier the transfer page shows. */

@@ -41,6 +41,7 @@ public final class AdminPaths {
     public static final String OCI_MANIFEST = "/oci/manifest";
     public static final String AUDIT = "/audit";
     public static final String SIGNING_KEY = "/signing-key";
+    public static final String PIN_SETS = "/pin-sets";
 
     private AdminPaths() {}
 

@@ -25,6 +25,9 @@ final class ConsoleHandler {
         return List.of(
                 Resource.at(AdminPaths.METRICS_RECENT).get(call -> Answer.ok(minutes.history())),
                 Resource.at(AdminPaths.REFUSALS).get(call -> Answer.ok(refusals.list())),
+                Resource.at(AdminPaths.PIN_SETS)
+                        .get(call ->
+                                Answer.ok(api.pinSets(call.query("prefix"), call.query("after"), call.query("limit")))),
                 Resource.at(AdminPaths.SIGNING_KEY).get(call -> Answer.ok(api.signingKey())),
                 Resource.at(AdminPaths.GO_MODULES)
                         .get(call -> Answer.ok(api.modules(call.query("q"), call.query("after"), call.query("limit")))),
