@@ -106,7 +106,7 @@ export function showError(el, err) {
 
 const PAGES = [
   ['overview', 'Overview'], ['modules', 'Go modules'], ['images', 'Images'], ['prewarm', 'Prewarm'],
-  ['transfer', 'Offline transfer'], ['audit', 'Audit'],
+  ['transfer', 'Offline transfer'], ['audit', 'Audit'], ['config', 'Configuration'],
 ];
 
 /** The frame of a signed-in page: skip link, navigation, who, sign out. */

@@ -71,7 +71,7 @@ function watch(id) {
   stopWatch = every(1000, async () => {
     const j = await api('/prewarm/' + encodeURIComponent(id));
     renderJob(j);
-    if (j.finished) { stopWatch(); loadJobs(); }
+    if (j.finished) { stopWatch(); loadJobs(); loadSets(); loadPins(); }
   });
 }
 

@@ -23,10 +23,12 @@ import dev.ferry.server.admin.MirrorSetRegistry;
 import dev.ferry.server.admin.PrewarmService;
 import dev.ferry.server.admin.SigningKey;
 import dev.ferry.server.admin.StorePins;
+import dev.ferry.server.config.ConfigLoader;
 import dev.ferry.server.config.FerryConfig;
 import dev.ferry.server.config.ListenAddress;
 import dev.ferry.server.config.OciConfig;
 import dev.ferry.server.config.RegistryConfig;
+import dev.ferry.server.config.Setting;
 import dev.ferry.server.hosted.HostedInStore;
 import dev.ferry.server.hosted.HostedRegistry;
 import dev.ferry.server.hosted.HostedSettings;
@@ -127,11 +129,22 @@ public final class Ferry implements AutoCloseable {
         return start(config, StoreOptions.defaults());
     }
 
+    /** With each setting's value and source as resolved from flags, environment and file (the console shows them). */
+    public static Ferry start(FerryConfig config, Map<Setting, ConfigLoader.Sourced> settings) throws IOException {
+        return start(config, StoreOptions.defaults(), settings);
+    }
+
     /**
      * With the store's options other than the defaults (tests and benchmarks: a test clock, access flushes);
      * the quota comes from {@code config}.
      */
     public static Ferry start(FerryConfig config, StoreOptions storeOptions) throws IOException {
+        return start(config, storeOptions, Map.of());
+    }
+
+    private static Ferry start(
+            FerryConfig config, StoreOptions storeOptions, Map<Setting, ConfigLoader.Sourced> effective)
+            throws IOException {
         LOG.info("ferry starting: listen=" + config.listen() + " data=" + config.data()
                 + " go.upstream=" + config.goUpstreamText() + " go.sumdb=" + config.sumdbText()
                 + (config.privates().isEmpty() ? "" : " go.private=" + config.privates())
@@ -184,7 +197,7 @@ public final class Ferry implements AutoCloseable {
             ferry.exportJobs(metrics);
             AuditLog audit = new AuditLog(config.data().resolve(AuditLog.FILE), Clock.systemUTC());
             LOG.info("admin actions are audited in " + audit.file());
-            Console console = ferry.console(config, store, metrics, registry, audit);
+            Console console = ferry.console(config, store, metrics, registry, audit, effective);
             FerryRoutes routes = new FerryRoutes(
                     mirror, sums.served(), metrics, ferry::ready, admin, pools, registry, api, audit, console);
             ferry.server = FerryHttpServer.create(
@@ -382,7 +395,12 @@ public final class Ferry implements AutoCloseable {
      * on its own thread), and its paged reads of the store and the audit log.
      */
     private Console console(
-            FerryConfig config, ContentStore store, FerryMetrics metrics, OciRouting registry, AuditLog audit) {
+            FerryConfig config,
+            ContentStore store,
+            FerryMetrics metrics,
+            OciRouting registry,
+            AuditLog audit,
+            Map<Setting, ConfigLoader.Sourced> settings) {
         Clock clock = Clock.systemUTC();
         RecentMinutes minutes =
                 new RecentMinutes(metrics, () -> store.stats().chunkBytes(), config.quotaBytes(), clock);
@@ -397,7 +415,8 @@ public final class Ferry implements AutoCloseable {
                         !config.oci().hosted().isEmpty(),
                         audit.file(),
                         clock)
-                .withSigningKey(new SigningKey(config.data()));
+                .withSigningKey(new SigningKey(config.data()))
+                .withSettings(settings);
         return new Console(api, new ConsoleSessions(clock), minutes, metrics.refusals());
     }
 

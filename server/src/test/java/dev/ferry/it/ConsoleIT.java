@@ -47,7 +47,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * against the packaged ferry with the Go fixture corpus and a docker-registry upstream holding the OCI fixture.
  * An operator's round: a wrong token refused, sign in, the overview's store and upstreams, a prewarm of the
  * fixture app and of a multi-arch image watched to the end, a module and its version found, the image browsed
- * down to a layer, a bundle exported and seen in the history, those actions found in the audit view, sign out.
+ * down to a layer, a bundle exported and seen in the history, those actions found in the audit view, the
+ * configuration with its sources and the token hidden, sign out.
  * Every page is checked with axe-core (no serious or critical violation) and photographed into
  * target/ui-screenshots/. The CSRF refusal is plain HTTP.
  */
@@ -284,6 +285,17 @@ class ConsoleIT {
 
     @Test
     @Order(8)
+    void theConfigurationShowsSourcesAndHidesTheToken() throws Exception {
+        open("config");
+        textAppears(By.tagName("main"), "flag --go-upstream");
+        textAppears(By.tagName("main"), "env FERRY_ADMIN_TOKEN");
+        textAppears(By.tagName("main"), "(set: hidden)");
+        assertFalse(browser.getPageSource().contains(TOKEN), "the admin token is on the configuration page");
+        checkPage("config");
+    }
+
+    @Test
+    @Order(9)
     void theOverviewDrawsItsChartsAndFitsAPhone() throws Exception {
         open("overview");
         wait.until(d -> d.findElements(By.cssSelector("#chart-requests canvas")).size() == 1);
@@ -300,7 +312,7 @@ class ConsoleIT {
     }
 
     @Test
-    @Order(9)
+    @Order(10)
     void signOutEndsTheSession() throws Exception {
         open("overview");
         String session = browser.manage().getCookieNamed("ferry_session").getValue();
@@ -319,7 +331,7 @@ class ConsoleIT {
     // ---- plain HTTP
 
     @Test
-    @Order(10)
+    @Order(11)
     void aChangeWithoutTheCsrfTokenIsRefusedAndStartsNothing() throws Exception {
         HttpResponse<String> signIn = http.send(
                 HttpRequest.newBuilder(URI.create(url("/ui/session")))

@@ -12,6 +12,7 @@ import dev.ferry.protocols.oci.Digest;
 import dev.ferry.protocols.oci.Manifest;
 import dev.ferry.protocols.oci.RepositoryName;
 import dev.ferry.server.admin.api.AuditPage;
+import dev.ferry.server.admin.api.EffectiveSettings;
 import dev.ferry.server.admin.api.ManifestView;
 import dev.ferry.server.admin.api.ModulePage;
 import dev.ferry.server.admin.api.PinSetPage;
@@ -20,6 +21,8 @@ import dev.ferry.server.admin.api.RepositoryPage;
 import dev.ferry.server.admin.api.SigningKeyInfo;
 import dev.ferry.server.admin.api.TagPage;
 import dev.ferry.server.admin.api.VersionPage;
+import dev.ferry.server.config.ConfigLoader;
+import dev.ferry.server.config.Setting;
 import dev.ferry.storage.ContentStore;
 import dev.ferry.storage.Sha256;
 import dev.ferry.storage.StoredObject;
@@ -38,6 +41,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -66,6 +70,7 @@ public final class ConsoleApi {
     private final Path auditFile;
     private final Clock clock;
     private SigningKey signingKey;
+    private Map<Setting, ConfigLoader.Sourced> settings = Map.of();
 
     public ConsoleApi(
             ContentStore store,
@@ -666,6 +671,39 @@ public final class ConsoleApi {
             out.add(new PinSets.PinSet(name, n[0], n[1]));
         }
         return new PinSetPage(p, out, next[0]);
+    }
+
+    /** With each setting's value and where it came from, as ferry was started with. */
+    public ConsoleApi withSettings(Map<Setting, ConfigLoader.Sourced> settings) {
+        this.settings = Map.copyOf(settings);
+        return this;
+    }
+
+    /** Userinfo in a URL ({@code https://user:secret@host}): what a value may carry that is not the console's. */
+    private static final Pattern USERINFO = Pattern.compile("(://)[^/@\\s]+@");
+
+    /**
+     * The effective settings with their sources, secrets redacted: the admin token's value is never shown (only
+     * whether and where it is set), nor the credentials in a URL. Registry and hosted-user credentials never were
+     * settings (the environment and htpasswd files hold them).
+     */
+    public EffectiveSettings settings() {
+        List<EffectiveSettings.Value> out = new ArrayList<>();
+        for (Setting s : Setting.values()) {
+            ConfigLoader.Sourced v = settings.get(s);
+            if (v == null) {
+                continue;
+            }
+            String value = v.value();
+            boolean secret = s == Setting.ADMIN_TOKEN;
+            if (secret) {
+                value = value == null || value.isBlank() ? null : "(set: hidden)";
+            } else if (value != null) {
+                value = USERINFO.matcher(value).replaceAll("$1***@");
+            }
+            out.add(new EffectiveSettings.Value(s.key(), value, v.source(), s.flag(), s.env(), secret));
+        }
+        return new EffectiveSettings(!settings.isEmpty(), out);
     }
 
     /** With the site's bundle signing key, whose verifier the transfer page shows. */

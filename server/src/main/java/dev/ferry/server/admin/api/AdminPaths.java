@@ -42,6 +42,7 @@ public final class AdminPaths {
     public static final String AUDIT = "/audit";
     public static final String SIGNING_KEY = "/signing-key";
     public static final String PIN_SETS = "/pin-sets";
+    public static final String SETTINGS = "/settings";
 
     private AdminPaths() {}
 

@@ -28,6 +28,7 @@ final class ConsoleHandler {
                 Resource.at(AdminPaths.PIN_SETS)
                         .get(call ->
                                 Answer.ok(api.pinSets(call.query("prefix"), call.query("after"), call.query("limit")))),
+                Resource.at(AdminPaths.SETTINGS).get(call -> Answer.ok(api.settings())),
                 Resource.at(AdminPaths.SIGNING_KEY).get(call -> Answer.ok(api.signingKey())),
                 Resource.at(AdminPaths.GO_MODULES)
                         .get(call -> Answer.ok(api.modules(call.query("q"), call.query("after"), call.query("limit")))),
