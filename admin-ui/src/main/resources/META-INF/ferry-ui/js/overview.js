@@ -92,7 +92,7 @@ function renderUpstreams(health) {
   for (const [pool, p] of Object.entries(health.pools)) {
     for (const u of p.upstreams) {
       const state = u.quarantine ? 'quarantined' : u.breaker;
-      const cls = state === 'closed' ? 'ok' : state === 'half-open' ? 'warn' : 'bad';
+      const cls = state === 'closed' ? 'ok' : state === 'half_open' ? 'warn' : 'bad';
       const failed = Object.values(u.failures || {}).reduce((a, b) => a + b, 0);
       rows.push([pool, h('span', { class: 'mono' }, u.url || u.name), h('span', { class: 'badge ' + cls }, state),
         u.attempts ? pct(failed / u.attempts) : '–',
