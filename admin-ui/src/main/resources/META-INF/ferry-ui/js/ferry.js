@@ -124,6 +124,8 @@ export async function frame(current) {
     h('div', { class: 'who' }, h('span', {}, 'Signed in as ', h('span', { class: 'mono' }, s.who), ' (' + s.role + ')'),
       signOut));
   document.body.prepend(header);
+  // A viewer may only read (the server refuses its changes anyway): forms and buttons that change are hidden.
+  document.body.dataset.role = s.role;
   return s;
 }
 

@@ -32,11 +32,11 @@ const setForm = h('form', { id: 'set-form' }, h('div', { class: 'row' }, h('labe
   h('label', { for: 'set-refresh' }, 'Refresh every'), setRefresh), h('label', { for: 'set-content' }, 'Mirror set YAML'),
 setContent, h('p', {}, h('button', { type: 'submit' }, 'Register mirror set')), setMessage);
 
-replace(root, h('section', { 'aria-labelledby': 'new-title', class: 'card' }, h('h2', { id: 'new-title' }, 'New prewarm'), form),
+replace(root, h('section', { 'aria-labelledby': 'new-title', class: 'card change' }, h('h2', { id: 'new-title' }, 'New prewarm'), form),
   jobBody,
   h('section', { 'aria-labelledby': 'jobs-title' }, h('h2', { id: 'jobs-title' }, 'Jobs'), jobsBody),
   h('section', { 'aria-labelledby': 'sets-title' }, h('h2', { id: 'sets-title' }, 'Mirror sets'), setsBody,
-    h('details', {}, h('summary', {}, 'Add a mirror set'), setForm)),
+    h('details', { class: 'change' }, h('summary', {}, 'Add a mirror set'), setForm)),
   h('section', { 'aria-labelledby': 'pins-title' }, h('h2', { id: 'pins-title' }, 'Pin sets'), pinsBody));
 
 function body() {
@@ -101,7 +101,7 @@ async function loadSets() {
   replace(setsBody, table('Registered mirror sets and their last run', ['Name', 'Refresh', 'Last run', 'Next run', ''],
     mirrorSets.map((s) => [s.name, s.refresh, s.lastRun ? s.lastRun.state + ' ' + s.lastRun.done + '/' + s.lastRun.total
       + (s.lastRun.failed ? ', ' + s.lastRun.failed + ' failed' : '') : 'never', when(s.nextRun),
-    h('button', { type: 'button', class: 'plain', onclick: async () => {
+    h('button', { type: 'button', class: 'plain change', onclick: async () => {
       const j = await api('/mirror-sets/' + encodeURIComponent(s.name) + '/run', { method: 'POST' });
       watch(j.id);
     } }, 'Run ' + s.name + ' now')])));

@@ -41,10 +41,10 @@ const keyBody = h('div');
 replace(root,
   h('section', { class: 'card', 'aria-labelledby': 'key-title' }, h('h2', { id: 'key-title' }, 'This site\'s verifier key'),
     keyBody),
-  h('section', { class: 'card', 'aria-labelledby': 'export-title' }, h('h2', { id: 'export-title' }, 'Export'), exportForm),
+  h('section', { class: 'card change', 'aria-labelledby': 'export-title' }, h('h2', { id: 'export-title' }, 'Export'), exportForm),
   h('section', { 'aria-labelledby': 'jobs-title' }, h('h2', { id: 'jobs-title' }, 'Jobs'), jobsBody),
   h('section', { 'aria-labelledby': 'history-title' }, h('h2', { id: 'history-title' }, 'Export history by site'), historyBody),
-  h('section', { class: 'card', 'aria-labelledby': 'import-title' }, h('h2', { id: 'import-title' }, 'Import'), importForm));
+  h('section', { class: 'card change', 'aria-labelledby': 'import-title' }, h('h2', { id: 'import-title' }, 'Import'), importForm));
 
 const lines = (t) => t.value.split('\n').map((l) => l.trim()).filter(Boolean);
 
