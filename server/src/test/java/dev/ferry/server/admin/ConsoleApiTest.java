@@ -232,7 +232,7 @@ class ConsoleApiTest {
                             i % 3 == 0 ? 401 : 200,
                             "done " + i);
         }
-        assertTrue(Files.size(audit) > 2 * ConsoleApi.AUDIT_BLOCK);
+        assertTrue(Files.size(audit) > 2 * AuditReader.AUDIT_BLOCK);
         List<String> results = new ArrayList<>();
         String after = null;
         do {
