@@ -78,7 +78,12 @@ function watch(id) {
 function renderJob(j) {
   const cls = j.state === 'SUCCEEDED' ? 'ok' : j.state === 'FAILED' ? 'bad' : 'warn';
   replace(jobBody, h('h2', {}, 'Job ', h('span', { class: 'mono' }, j.id)),
-    h('p', {}, j.description, ' ', h('span', { class: 'badge ' + cls, id: 'job-state' }, j.state)),
+    h('p', {}, j.description, ' ', h('span', { class: 'badge ' + cls, id: 'job-state' }, j.state), ' ',
+      j.finished ? null : h('button', { type: 'button', class: 'plain change', onclick: async () => {
+        try { renderJob(await api('/prewarm/' + encodeURIComponent(j.id), { method: 'DELETE' })); } catch (err) {
+          showError(message, err);
+        }
+      } }, 'Cancel job')),
     h('progress', { max: Math.max(1, j.total), value: j.done, 'aria-label': 'items done' }),
     h('p', {}, j.done + ' of ' + j.total + ' items, ' + j.failed + ' failed, ' + j.skipped + ' skipped, '
       + bytes(j.bytes) + ' read; started ' + when(j.started) + (j.finished ? ', ended ' + when(j.finished) : '')),

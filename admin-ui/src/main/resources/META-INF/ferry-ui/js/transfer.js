@@ -83,7 +83,12 @@ function jobRow(j) {
   return [j.kind, h('span', { class: 'mono' }, j.bundleId || j.id), h('span', { class: 'badge ' + cls }, j.state),
     j.phase, j.bytesTotal > 0 ? h('progress', { max: j.bytesTotal, value: Math.max(0, j.bytesDone),
       'aria-label': j.kind + ' ' + j.id + ' progress' }) : bytes(j.bytesDone),
-    bytes(j.bytesDone) + (j.bytesTotal > 0 ? ' / ' + bytes(j.bytesTotal) : ''), j.error || '', when(j.started)];
+    bytes(j.bytesDone) + (j.bytesTotal > 0 ? ' / ' + bytes(j.bytesTotal) : ''), j.error || '', when(j.started),
+    j.state === 'RUNNING' ? h('button', { type: 'button', class: 'plain change', onclick: async () => {
+      try { await api('/' + j.kind + 's/' + encodeURIComponent(j.id), { method: 'DELETE' }); refresh(); } catch (err) {
+        showError(jobsBody, err);
+      }
+    } }, 'Cancel ' + j.kind) : ''];
 }
 
 let running = false;
@@ -93,7 +98,7 @@ async function refresh() {
     const jobs = [...exports.jobs, ...imports.jobs].sort((a, b) => (a.started < b.started ? 1 : -1));
     running = jobs.some((j) => j.state === 'RUNNING');
     replace(jobsBody, table('Exports and imports, newest first', ['Kind', 'Bundle', 'State', 'Phase', 'Progress',
-      '#Bytes', 'Error', 'Started'], jobs.map(jobRow)));
+      '#Bytes', 'Error', 'Started', 'Action'], jobs.map(jobRow)));
     const bySite = new Map();
     for (const b of history.bundles) {
       const key = b.site || '(no site)';
