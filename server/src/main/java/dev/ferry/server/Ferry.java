@@ -15,17 +15,22 @@ import dev.ferry.server.admin.AuditLog;
 import dev.ferry.server.admin.BundleApi;
 import dev.ferry.server.admin.BundleScheduler;
 import dev.ferry.server.admin.Bundles;
+import dev.ferry.server.admin.Console;
+import dev.ferry.server.admin.ConsoleApi;
+import dev.ferry.server.admin.ConsoleSessions;
 import dev.ferry.server.admin.ImportedMirrorSets;
 import dev.ferry.server.admin.MirrorSetRegistry;
 import dev.ferry.server.admin.PrewarmService;
 import dev.ferry.server.admin.SigningKey;
 import dev.ferry.server.admin.StorePins;
 import dev.ferry.server.config.AccessConfig;
+import dev.ferry.server.config.ConfigLoader;
 import dev.ferry.server.config.FerryConfig;
 import dev.ferry.server.config.ListenAddress;
 import dev.ferry.server.config.OciConfig;
 import dev.ferry.server.config.ProtectedContentConfig;
 import dev.ferry.server.config.RegistryConfig;
+import dev.ferry.server.config.Setting;
 import dev.ferry.server.config.TlsSettings;
 import dev.ferry.server.hosted.HostedInStore;
 import dev.ferry.server.hosted.HostedRegistry;
@@ -36,6 +41,7 @@ import dev.ferry.server.http.FerryRoutes;
 import dev.ferry.server.http.MissLimiter;
 import dev.ferry.server.http.OciRouting;
 import dev.ferry.server.metrics.FerryMetrics;
+import dev.ferry.server.metrics.RecentMinutes;
 import dev.ferry.server.outbound.OutboundNetwork;
 import dev.ferry.server.registryauth.Principals;
 import dev.ferry.server.registryauth.ProtectedContent;
@@ -118,6 +124,7 @@ public final class Ferry implements AutoCloseable {
     private HttpGoProxyClient upstream;
     private final List<HttpRegistryClient> registryClients = new ArrayList<>();
     private ScheduledExecutorService housekeeping;
+    private ScheduledExecutorService consoleTicks;
     private PrewarmService prewarm;
     private MirrorSetRegistry mirrorSets;
     private BundleService bundleService;
@@ -139,11 +146,22 @@ public final class Ferry implements AutoCloseable {
         return start(config, StoreOptions.defaults());
     }
 
+    /** With each setting's value and source as resolved from flags, environment and file (the console shows them). */
+    public static Ferry start(FerryConfig config, Map<Setting, ConfigLoader.Sourced> settings) throws IOException {
+        return start(config, StoreOptions.defaults(), settings);
+    }
+
     /**
      * With the store's options other than the defaults (tests and benchmarks: a test clock, access flushes);
      * the quota comes from {@code config}.
      */
     public static Ferry start(FerryConfig config, StoreOptions storeOptions) throws IOException {
+        return start(config, storeOptions, Map.of());
+    }
+
+    private static Ferry start(
+            FerryConfig config, StoreOptions storeOptions, Map<Setting, ConfigLoader.Sourced> effective)
+            throws IOException {
         LOG.info("ferry starting: listen=" + config.listen() + " data=" + config.data()
                 + " go.upstream=" + config.goUpstreamText() + " go.sumdb=" + config.sumdbText()
                 + (config.privates().isEmpty() ? "" : " go.private=" + config.privates())
@@ -207,6 +225,7 @@ public final class Ferry implements AutoCloseable {
             ferry.exportJobs(metrics);
             AuditLog audit = new AuditLog(config.data().resolve(AuditLog.FILE), Clock.systemUTC());
             LOG.info("admin actions are audited in " + audit.file());
+            Console console = ferry.console(config, store, metrics, registry, audit, effective);
             FerryRoutes routes = new FerryRoutes(
                     mirror,
                     sums.served(),
@@ -217,7 +236,8 @@ public final class Ferry implements AutoCloseable {
                     registry,
                     api,
                     audit,
-                    ferry.clientAccess(config, registry));
+                    ferry.clientAccess(config, registry),
+                    console);
             Tls tls = config.tls().enabled() ? ListenerTls.load(config.tls()) : null;
             routes.requireClientCertificates(ClientCertificateGate.of(config.tls()));
             ferry.server = FerryHttpServer.create(
@@ -446,6 +466,36 @@ public final class Ferry implements AutoCloseable {
         return api;
     }
 
+    /**
+     * The web console's own state: sign-in sessions, the per-minute history its charts draw (sampled once a minute
+     * on its own thread), and its paged reads of the store and the audit log.
+     */
+    private Console console(
+            FerryConfig config,
+            ContentStore store,
+            FerryMetrics metrics,
+            OciRouting registry,
+            AuditLog audit,
+            Map<Setting, ConfigLoader.Sourced> settings) {
+        Clock clock = Clock.systemUTC();
+        RecentMinutes minutes =
+                new RecentMinutes(metrics, () -> store.stats().chunkBytes(), config.quotaBytes(), clock);
+        consoleTicks = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().daemon().name("ferry-console").factory());
+        var unused = consoleTicks.scheduleAtFixedRate(minutes::sample, 1, 1, TimeUnit.MINUTES);
+        ConsoleApi api = new ConsoleApi(
+                        store,
+                        config.privates(),
+                        config.oci().tagTtl(),
+                        List.copyOf(registry.mirrors().keySet()),
+                        !config.oci().hosted().isEmpty(),
+                        audit.file(),
+                        clock)
+                .withSigningKey(new SigningKey(config.data()))
+                .withSettings(settings);
+        return new Console(api, new ConsoleSessions(clock), minutes, metrics.refusals());
+    }
+
     /** ferry_jobs_running: the admin API's jobs that have not ended, counted at scrape time. */
     private void exportJobs(FerryMetrics metrics) {
         metrics.jobs(
@@ -540,6 +590,9 @@ public final class Ferry implements AutoCloseable {
         } finally {
             if (housekeeping != null) {
                 housekeeping.shutdownNow();
+            }
+            if (consoleTicks != null) {
+                consoleTicks.shutdownNow();
             }
             if (mirrorSets != null) {
                 mirrorSets.close();

@@ -13,6 +13,19 @@ package dev.ferry.storage;
  */
 public interface ContentStore extends NamedObjectStore, PinStore, ChunkStore, StoreMaintenance, AutoCloseable {
 
+    /**
+     * An object's record without counting it as a use: listings (the web console's) must not make what an operator
+     * looks at look recently used to the eviction. This default, for stores without access times, is a lookup.
+     */
+    default java.util.Optional<StoredObject> peek(Sha256 object) {
+        return object(object);
+    }
+
+    /** When {@code object} was last used as far as the store knows on disk, as an epoch minute; empty if unknown. */
+    default java.util.Optional<Long> lastUsedMinute(Sha256 object) {
+        return java.util.Optional.empty();
+    }
+
     /** Flushes and closes the store; waits for writers in flight to finish or abort. */
     @Override
     void close();

@@ -23,6 +23,15 @@ public interface NameStore {
     /** Visits metadata entries whose key starts with {@code prefix}, in key order, until the visitor returns false. */
     void scanMeta(String prefix, BiPredicate<String, byte[]> visitor);
 
+    /**
+     * Visits metadata entries whose key starts with {@code prefix} and is at least {@code from}, in key order: a
+     * page of a long listing starts where the last one ended without walking what came before. This default walks
+     * and skips (code point order, as keys sort).
+     */
+    default void scanMeta(String prefix, String from, BiPredicate<String, byte[]> visitor) {
+        scanMeta(prefix, (key, value) -> key.compareTo(from) < 0 || visitor.test(key, value));
+    }
+
     /** Applies name, metadata and pin changes atomically and durably. */
     void update(Consumer<StoreBatch> changes) throws IOException;
 }

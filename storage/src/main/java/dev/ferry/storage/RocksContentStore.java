@@ -194,6 +194,12 @@ public final class RocksContentStore implements ContentStore {
     }
 
     @Override
+    public Optional<StoredObject> peek(Sha256 digest) {
+        ObjectRecord record = record(digest);
+        return record == null ? Optional.empty() : Optional.of(new StoredObject(digest, record.size()));
+    }
+
+    @Override
     public InputStream read(Sha256 digest, long offset, long length) throws IOException {
         long generation = deletions.get();
         ObjectRecord record = record(digest);
@@ -279,10 +285,16 @@ public final class RocksContentStore implements ContentStore {
 
     @Override
     public void scanMeta(String prefix, BiPredicate<String, byte[]> visitor) {
+        scanMeta(prefix, "", visitor);
+    }
+
+    @Override
+    public void scanMeta(String prefix, String from, BiPredicate<String, byte[]> visitor) {
         byte[] start = StoreLayout.Meta.key(prefix);
+        byte[] seek = from.compareTo(prefix) > 0 ? StoreLayout.Meta.key(from) : start;
         unchecked(() -> {
             try (RocksIterator it = db.newIterator(meta)) {
-                for (it.seek(start); it.isValid(); it.next()) {
+                for (it.seek(seek); it.isValid(); it.next()) {
                     byte[] key = it.key();
                     if (!startsWith(key, start) || !visitor.test(StoreLayout.Meta.decodeKey(key), it.value())) {
                         break;
@@ -439,6 +451,7 @@ public final class RocksContentStore implements ContentStore {
     }
 
     /** When {@code object} was last used as far as the store knows on disk, as an epoch minute. */
+    @Override
     public Optional<Long> lastUsedMinute(Sha256 object) {
         return accessTimes.lastUsedMinute(object);
     }

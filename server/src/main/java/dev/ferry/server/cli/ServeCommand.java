@@ -47,7 +47,26 @@ public final class ServeCommand implements Callable<Integer> {
     public interface Launcher {
         int launch(FerryConfig config, PrintWriter out, PrintWriter err) throws Exception;
 
-        Launcher PRODUCTION = ServeCommand::runUntilStopped;
+        /** With each setting's value and where it came from, for the web console's configuration page. */
+        default int launch(
+                FerryConfig config, Map<Setting, ConfigLoader.Sourced> settings, PrintWriter out, PrintWriter err)
+                throws Exception {
+            return launch(config, out, err);
+        }
+
+        Launcher PRODUCTION = new Launcher() {
+            @Override
+            public int launch(FerryConfig config, PrintWriter out, PrintWriter err) throws Exception {
+                return runUntilStopped(config, Map.of(), out, err);
+            }
+
+            @Override
+            public int launch(
+                    FerryConfig config, Map<Setting, ConfigLoader.Sourced> settings, PrintWriter out, PrintWriter err)
+                    throws Exception {
+                return runUntilStopped(config, settings, out, err);
+            }
+        };
     }
 
     private final Map<String, String> env;
@@ -81,22 +100,26 @@ public final class ServeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
         FerryConfig cfg;
+        Map<Setting, ConfigLoader.Sourced> settings;
         try {
             cfg = ConfigLoader.load(SettingOptions.given(spec), env, config);
+            settings = ConfigLoader.resolve(SettingOptions.given(spec), env, config);
         } catch (ConfigException e) {
             err.println("ferry: " + e.getMessage());
             err.flush();
             return CommandLine.ExitCode.USAGE; // 2
         }
-        return launcher.launch(cfg, spec.commandLine().getOut(), err);
+        return launcher.launch(cfg, settings, spec.commandLine().getOut(), err);
     }
 
     /** Production: configure logging, start ferry, stop it on SIGTERM/SIGINT. */
-    static int runUntilStopped(FerryConfig cfg, PrintWriter out, PrintWriter err) throws InterruptedException {
+    static int runUntilStopped(
+            FerryConfig cfg, Map<Setting, ConfigLoader.Sourced> settings, PrintWriter out, PrintWriter err)
+            throws InterruptedException {
         Logging.configure(cfg.logLevel(), cfg.accessLog(), cfg.logFormat());
         Ferry ferry;
         try {
-            ferry = Ferry.start(cfg);
+            ferry = Ferry.start(cfg, settings);
         } catch (Exception e) {
             err.println("ferry: cannot start: "
                     + (e instanceof IOException && e.getMessage() != null

@@ -5,6 +5,10 @@ import dev.ferry.server.admin.AdminApi;
 import dev.ferry.server.admin.AdminAuth;
 import dev.ferry.server.admin.ApiException;
 import dev.ferry.server.admin.AuditLog;
+import dev.ferry.server.admin.Callers;
+import dev.ferry.server.admin.Console;
+import dev.ferry.server.admin.ConsoleSessions;
+import dev.ferry.server.admin.Principal;
 import dev.ferry.server.admin.RequestBodies;
 import dev.ferry.server.admin.UpstreamsApi;
 import dev.ferry.server.admin.api.AdminJson;
@@ -16,9 +20,6 @@ import dev.ferry.server.http.admin.AdminRoutes;
 import dev.ferry.server.http.admin.Answer;
 import dev.ferry.server.http.admin.Resource;
 import dev.ferry.server.metrics.FerryMetrics.Endpoint;
-import dev.ferry.server.registryauth.RegistryAuth;
-import dev.ferry.server.registryauth.RegistryAuth.Caller;
-import dev.ferry.server.registryauth.Role;
 import dev.ferry.upstreams.pool.UpstreamPool;
 import io.helidon.http.Header;
 import io.helidon.http.HeaderNames;
@@ -46,52 +47,28 @@ final class AdminHandler {
     private static final Header JSON = HeaderValues.createCached(HeaderNames.CONTENT_TYPE, "application/json");
     private static final Header CHALLENGE =
             HeaderValues.createCached(HeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"ferry admin\"");
+    private static final io.helidon.http.HeaderName CSRF = HeaderNames.create(Callers.CSRF_HEADER);
     private static final ApiError UNAUTHORIZED =
             new ApiError("unauthorized", "send the admin token as Authorization: Bearer TOKEN");
 
-    private static final ApiError READ_ONLY =
-            new ApiError("forbidden", "the viewer role may only read (GET); this needs the admin role");
-
-    private static final ApiError NO_ROLE =
-            new ApiError("forbidden", "signed in, but without the admin or viewer role");
-
-    private final AdminAuth auth;
-    private final RegistryAuth users;
+    private final Callers callers;
     private final AuditLog audit;
     private final List<Resource> resources;
 
     AdminHandler(AdminAuth auth, Map<String, UpstreamPool> pools) {
-        this(auth, pools, null, null, null);
+        this(auth, pools, null, null);
     }
 
     /** {@code api} null: only /admin/api/upstreams; {@code audit} null: nothing audited. */
     AdminHandler(AdminAuth auth, Map<String, UpstreamPool> pools, AdminApi api, AuditLog audit) {
-        this(auth, pools, api, audit, null);
+        this(new Callers(auth, new ConsoleSessions(java.time.Clock.systemUTC())), pools, api, null, audit);
     }
 
-    /**
-     * @param users who else may sign in (users and tokens with the admin or viewer role), or null: the admin token
-     *              only
-     */
-    AdminHandler(AdminAuth auth, Map<String, UpstreamPool> pools, AdminApi api, AuditLog audit, RegistryAuth users) {
-        this.auth = auth;
-        this.users = users;
+    /** With the web console: its sessions are callers too, and its reads are routes. */
+    AdminHandler(Callers callers, Map<String, UpstreamPool> pools, AdminApi api, Console console, AuditLog audit) {
+        this.callers = callers;
         this.audit = audit;
-        this.resources = AdminRoutes.resources(new UpstreamsApi(pools), api);
-    }
-
-    /** Who signed in, as the audit log names them, whether they may change anything, or read at all. */
-    private record Signed(String who, boolean readOnly, boolean noRole) {}
-
-    /** The admin token, or a user or token with the admin or viewer role; null for anyone else. */
-    private Signed signedIn(String authorization) {
-        if (auth.allows(authorization)) {
-            return new Signed(auth.fingerprint(), false, false);
-        }
-        if (users != null && users.identify(authorization) instanceof Caller.User u) {
-            return new Signed("user:" + u.name(), !u.has(Role.ADMIN), !u.has(Role.VIEWER));
-        }
-        return null;
+        this.resources = AdminRoutes.resources(new UpstreamsApi(pools), api, console);
     }
 
     /** The routes, each run by {@code observer} (metrics, access log) around {@link #serve}. */
@@ -106,27 +83,26 @@ final class AdminHandler {
 
     void serve(Exchange x, AdminRoute route) {
         x.endpoint = Endpoint.ADMIN;
-        x.res.header(Exchange.NO_STORE);
+        UiHandler.secure(x);
         String method = x.head ? "GET" : x.method();
-        Signed signed =
-                signedIn(x.req.headers().first(HeaderNames.AUTHORIZATION).orElse(null));
-        if (signed == null) {
+        Callers.Identity identity = callers.identify(
+                x.req.headers().first(HeaderNames.AUTHORIZATION).orElse(null),
+                x.req.headers().cookies().first(Callers.COOKIE).orElse(null),
+                x.req.headers().first(CSRF).orElse(null),
+                method);
+        if (identity instanceof Callers.Identity.Refused r) {
             // Audited before the answer goes out, so whoever sees the answer finds the entry.
-            audit(x, "unauthenticated", method, "", 401, "refused: missing or wrong admin token");
-            x.res.header(CHALLENGE);
-            send(x, Status.UNAUTHORIZED_401, UNAUTHORIZED);
+            if (r.status() == 401) {
+                audit(x, r.who(), method, "", 401, "refused: missing or wrong admin token");
+                x.res.header(CHALLENGE);
+                send(x, Status.UNAUTHORIZED_401, UNAUTHORIZED);
+            } else {
+                audit(x, r.who(), method, "", r.status(), "refused: " + r.message());
+                send(x, Status.create(r.status()), new ApiError(r.error(), r.message()));
+            }
             return;
         }
-        if (signed.noRole()) {
-            audit(x, signed.who(), method, "", 403, "refused: neither the admin nor the viewer role");
-            send(x, Status.FORBIDDEN_403, NO_ROLE);
-            return;
-        }
-        if (signed.readOnly() && !method.equals("GET")) {
-            audit(x, signed.who(), method, "", 403, "refused: the viewer role is read-only");
-            send(x, Status.FORBIDDEN_403, READ_ONLY);
-            return;
-        }
+        Principal principal = ((Callers.Identity.Known) identity).principal();
         Answer a;
         try {
             a = route.answer(new Call(x, method));
@@ -137,7 +113,7 @@ final class AdminHandler {
             a = new Answer(e.status(), e.body(), "", e.getMessage());
         }
         if (!method.equals("GET")) {
-            audit(x, signed.who(), method, a.target(), a.status(), a.result());
+            audit(x, principal.who(), method, a.target(), a.status(), a.result());
         }
         send(x, Status.create(a.status()), a.body());
     }
@@ -147,6 +123,11 @@ final class AdminHandler {
         @Override
         public String rawPath() {
             return x.rawPath;
+        }
+
+        @Override
+        public String query(String name) {
+            return x.req.query().first(name).orElse(null);
         }
 
         @Override

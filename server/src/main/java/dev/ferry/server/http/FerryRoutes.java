@@ -7,6 +7,8 @@ import dev.ferry.protocols.oci.OciErrorCode;
 import dev.ferry.server.admin.AdminApi;
 import dev.ferry.server.admin.AdminAuth;
 import dev.ferry.server.admin.AuditLog;
+import dev.ferry.server.admin.Callers;
+import dev.ferry.server.admin.Console;
 import dev.ferry.server.admin.api.AdminPaths;
 import dev.ferry.server.metrics.FerryMetrics;
 import dev.ferry.server.metrics.FerryMetrics.Endpoint;
@@ -49,6 +51,7 @@ import java.util.logging.Logger;
  *   GET|HEAD /sumdb/$db/lookup/$m@$v       |  GOSUMDB on (404 for any other database)
  *   GET|HEAD /sumdb/$db/tile/8/$L/$N[.p/$W]/
  *   /v2/...                               the OCI distribution API (OciHandler; its own methods, JSON errors)
+ *   /ui/...                               the web console (UiHandler; docs/ui.md); GET / from a browser: 303 to it
  *   any other method                      405, Allow: GET, HEAD
  * </pre>
  * Every request is timed, counted in the metrics and written to the access log when its response completes.
@@ -67,6 +70,7 @@ public final class FerryRoutes {
     private final OciHandler oci;
     private ClientCertificateGate clientCertificates;
     private final MissLimiter limiter;
+    private UiHandler ui;
 
     public FerryRoutes(GoModuleMirror mirror, FerryMetrics metrics, BooleanSupplier ready) {
         this(mirror, List.of(), metrics, ready, ProxyRequest::parse, null);
@@ -142,8 +146,9 @@ public final class FerryRoutes {
     }
 
     /**
-     * Everything, with pull access control ({@code access}: who may read what, docs/access.md; its users may also
-     * use the admin API by their roles).
+     * Everything, with pull access control ({@code access}: who may read what, docs/access.md; its users with the
+     * admin or viewer role may also use the admin API and the console) and the web console under /ui/, whose
+     * sessions are admin API callers too.
      */
     public FerryRoutes(
             GoModuleMirror mirror,
@@ -155,16 +160,18 @@ public final class FerryRoutes {
             OciRouting registry,
             AdminApi api,
             AuditLog audit,
-            ClientAccess access) {
+            ClientAccess access,
+            Console console) {
         this(
                 mirror,
                 databases,
                 metrics,
                 ready,
                 ProxyRequest::parse,
-                new AdminHandler(auth, pools, api, audit, access.auth()),
+                new AdminHandler(new Callers(auth, console.sessions(), access.auth()), pools, api, console, audit),
                 registry.handler(access),
                 access);
+        this.ui = new UiHandler(new Callers(auth, console.sessions(), access.auth()), console.sessions(), audit);
     }
 
     FerryRoutes(GoModuleMirror mirror, FerryMetrics metrics, BooleanSupplier ready, GoProxyHandler.Parser parser) {
@@ -384,7 +391,17 @@ public final class FerryRoutes {
             }
             return;
         }
+        if (ui != null && (x.rawPath.equals(UiHandler.ROOT) || x.rawPath.startsWith(UiHandler.PREFIX))) {
+            ui.handle(x);
+            return;
+        }
         Method method = x.req.prologue().method();
+        if (ui != null && x.rawPath.equals("/") && (Method.GET.equals(method) || x.head) && wantsPage(x)) {
+            // A browser pointed at ferry itself: its console. Go and registry clients never ask for HTML.
+            x.res.header(HeaderValues.create(HeaderNames.LOCATION, UiHandler.PREFIX));
+            x.sendText(Status.SEE_OTHER_303, "see " + UiHandler.PREFIX);
+            return;
+        }
         if (!Method.GET.equals(method) && !x.head) {
             x.endpoint = endpointOf(x.rawPath);
             x.res.header(ALLOW);
@@ -403,6 +420,10 @@ public final class FerryRoutes {
                 }
             }
         }
+    }
+
+    private static boolean wantsPage(Exchange x) {
+        return x.req.headers().first(HeaderNames.ACCEPT).orElse("").contains("text/html");
     }
 
     private static Endpoint endpointOf(String rawPath) {

@@ -119,6 +119,10 @@ public final class FerryMetrics implements UpstreamEvents, SumdbEvents {
     private final Map<Job, LongSupplier> jobs = new EnumMap<>(Job.class);
     /** Requests by cache outcome, whatever the endpoint: the admin API's hit ratio. */
     private final LongAdder[] outcomes = new LongAdder[Cache.values().length];
+    /** Body bytes of every endpoint, for the console's per-minute chart ({@link RecentMinutes}). */
+    private final LongAdder bytesSent = new LongAdder();
+    /** Mismatches that quarantined an upstream, for the console's overview. */
+    private final RecentRefusals refusals = new RecentRefusals(java.time.Clock.systemUTC());
 
     /** {@code storeStats} null: no store metrics (tests without a store). */
     public FerryMetrics(Supplier<StoreStats> storeStats) {
@@ -348,6 +352,7 @@ public final class FerryMetrics implements UpstreamEvents, SumdbEvents {
         c.inc();
         outcomes[cache.ordinal()].increment();
         if (bytes > 0) {
+            bytesSent.add(bytes);
             responseBytes[endpoint.ordinal()].inc(bytes);
         }
         durations[endpoint.ordinal()].observe(nanos / 1e9);
@@ -369,6 +374,25 @@ public final class FerryMetrics implements UpstreamEvents, SumdbEvents {
     /** Requests answered with this cache outcome since start (all endpoints). */
     public long cacheOutcomes(Cache cache) {
         return outcomes[cache.ordinal()].sum();
+    }
+
+    /** Requests answered since start, every endpoint and outcome. */
+    public long requestsTotal() {
+        long n = 0;
+        for (LongAdder a : outcomes) {
+            n += a.sum();
+        }
+        return n;
+    }
+
+    /** Response body bytes sent since start, every endpoint. */
+    public long bytesTotal() {
+        return bytesSent.sum();
+    }
+
+    /** The last content refused from upstreams (what quarantined them), newest first. */
+    public RecentRefusals refusals() {
+        return refusals;
     }
 
     @Override
@@ -400,6 +424,7 @@ public final class FerryMetrics implements UpstreamEvents, SumdbEvents {
     @Override
     public void quarantined(String upstream, String subject, String why) {
         quarantines.labelValues(label(upstream)).inc();
+        refusals.add(upstream, subject, why);
     }
 
     @Override

@@ -30,6 +30,19 @@ public final class AdminPaths {
     public static final String IMPORT_JOB = "/imports/{id}";
     public static final String INVENTORY = "/inventory";
     public static final String BUNDLES = "/bundles";
+    /** The web console's reads (docs/ui.md): charts, refusals, paged listings of the store, the audit log. */
+    public static final String METRICS_RECENT = "/metrics/recent";
+
+    public static final String REFUSALS = "/refusals";
+    public static final String GO_MODULES = "/go/modules";
+    public static final String GO_VERSIONS = "/go/versions";
+    public static final String OCI_REPOSITORIES = "/oci/repositories";
+    public static final String OCI_TAGS = "/oci/tags";
+    public static final String OCI_MANIFEST = "/oci/manifest";
+    public static final String AUDIT = "/audit";
+    public static final String SIGNING_KEY = "/signing-key";
+    public static final String PIN_SETS = "/pin-sets";
+    public static final String SETTINGS = "/settings";
 
     private AdminPaths() {}
 

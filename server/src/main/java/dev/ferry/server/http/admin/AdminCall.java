@@ -13,6 +13,9 @@ public interface AdminCall {
     /** A path parameter of the route's pattern, percent-decoded. */
     String param(String name);
 
+    /** A query parameter, percent-decoded; null when absent. */
+    String query(String name);
+
     /** The body as a JSON object (at most 8 MiB); a 400 or 413 when it is not one. */
     ObjectNode body();
 }

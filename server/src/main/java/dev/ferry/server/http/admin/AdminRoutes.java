@@ -2,6 +2,7 @@ package dev.ferry.server.http.admin;
 
 import dev.ferry.server.admin.AdminApi;
 import dev.ferry.server.admin.ApiException;
+import dev.ferry.server.admin.Console;
 import dev.ferry.server.admin.UpstreamsApi;
 import dev.ferry.server.admin.api.AdminPaths;
 import io.helidon.http.Method;
@@ -33,6 +34,11 @@ public final class AdminRoutes implements HttpService {
 
     /** The resources of the whole admin API; {@code api} null: only the upstreams. */
     public static List<Resource> resources(UpstreamsApi upstreams, AdminApi api) {
+        return resources(upstreams, api, null);
+    }
+
+    /** With the web console's reads ({@code console} null: without them). */
+    public static List<Resource> resources(UpstreamsApi upstreams, AdminApi api, Console console) {
         List<Resource> all = new ArrayList<>(new UpstreamsHandler(upstreams).resources());
         if (api != null) {
             all.addAll(new PrewarmHandler(api).resources());
@@ -40,6 +46,9 @@ public final class AdminRoutes implements HttpService {
             all.addAll(new PinsHandler(api).resources());
             all.addAll(new StorageHandler(api).resources());
             all.addAll(new BundlesHandler(api).resources());
+        }
+        if (console != null) {
+            all.addAll(new ConsoleHandler(console.api(), console.minutes(), console.refusals()).resources());
         }
         return all;
     }

@@ -181,6 +181,72 @@ class AdminJsonTest {
         assertEquals("{\"removed\":\"farm\"}", AdminJson.write(new Removed("farm")));
     }
 
+    /** What the web console's scripts read: field names are its contract (admin-ui/.../js). */
+    @Test
+    void consoleReads() {
+        assertEquals(
+                "{\"who\":\"token:3f9a0c12d4e5\",\"role\":\"admin\",\"csrf\":\"c\",\"expires\":\"2026-12-01T12:30:00Z\"}",
+                AdminJson.write(new ConsoleSession("token:3f9a0c12d4e5", "admin", "c", "2026-12-01T12:30:00Z")));
+        assertEquals(
+                "{\"quotaBytes\":null,\"minutes\":[{\"at\":\"2026-12-01T12:00:00Z\",\"requests\":5,\"bytes\":10,"
+                        + "\"hits\":3,\"misses\":1,\"storeBytes\":99}]}",
+                AdminJson.write(new MetricsHistory(
+                        null, List.of(new MetricsHistory.Minute("2026-12-01T12:00:00Z", 5, 10, 3, 1, 99)))));
+        assertEquals(
+                "{\"query\":\"github.com/*/toml\",\"modules\":[{\"path\":\"github.com/BurntSushi/toml\","
+                        + "\"versions\":2,\"privateModule\":false}],\"next\":null}",
+                AdminJson.write(new ModulePage(
+                        "github.com/*/toml",
+                        List.of(new ModulePage.Module("github.com/BurntSushi/toml", 2, false)),
+                        null)));
+        assertEquals(
+                "{\"module\":\"m.example/a\",\"privateModule\":false,\"versions\":[{\"version\":\"v1.0.0\","
+                        + "\"stored\":\"2026-12-01T12:00:00Z\",\"upstream\":\"https://p\",\"checkedBy\":\"sumdb\","
+                        + "\"bytes\":3,\"lastUsed\":null,\"pins\":[\"pin:m.example/a@v1.0.0\"],\"files\":[{\"ext\":\"zip\","
+                        + "\"digest\":\"sha256:ab\",\"size\":3,\"h1\":\"h1:x=\",\"url\":\"/m.example/a/@v/v1.0.0.zip\"}]}],"
+                        + "\"next\":\"v1.0.0\"}",
+                AdminJson.write(new VersionPage(
+                        "m.example/a",
+                        false,
+                        List.of(new VersionPage.ModuleVersion(
+                                "v1.0.0",
+                                "2026-12-01T12:00:00Z",
+                                "https://p",
+                                "sumdb",
+                                3,
+                                null,
+                                List.of("pin:m.example/a@v1.0.0"),
+                                List.of(new VersionPage.ModuleFile(
+                                        "zip", "sha256:ab", 3, "h1:x=", "/m.example/a/@v/v1.0.0.zip")))),
+                        "v1.0.0")));
+        assertEquals(
+                "{\"registry\":\"docker.io\",\"repository\":\"library/duo\",\"tags\":[{\"tag\":\"2.0\","
+                        + "\"digest\":\"sha256:ab\",\"mediaType\":\"i\",\"size\":1,\"resolved\":\"t\",\"source\":\"s\","
+                        + "\"stale\":true}],\"next\":null}",
+                AdminJson.write(new TagPage(
+                        "docker.io",
+                        "library/duo",
+                        List.of(new TagPage.TagEntry("2.0", "sha256:ab", "i", 1, "t", "s", true)),
+                        null)));
+        assertEquals(
+                "{\"entries\":[{\"time\":\"t\",\"who\":\"w\",\"from\":\"f\",\"action\":\"a\",\"target\":\"\","
+                        + "\"status\":403,\"result\":\"r\"}],\"next\":\"120\"}",
+                AdminJson.write(new AuditPage(List.of(new AuditPage.Entry("t", "w", "f", "a", "", 403, "r")), "120")));
+        assertEquals(
+                "{\"known\":true,\"settings\":[{\"key\":\"admin.token\",\"value\":\"(set: hidden)\","
+                        + "\"source\":\"env FERRY_ADMIN_TOKEN\",\"flag\":\"--admin-token\",\"env\":\"FERRY_ADMIN_TOKEN\","
+                        + "\"secret\":true}]}",
+                AdminJson.write(new EffectiveSettings(
+                        true,
+                        List.of(new EffectiveSettings.Value(
+                                "admin.token",
+                                "(set: hidden)",
+                                "env FERRY_ADMIN_TOKEN",
+                                "--admin-token",
+                                "FERRY_ADMIN_TOKEN",
+                                true)))));
+    }
+
     /** What the CLI sends: absent fields left out, a prewarm's kind first. */
     @Test
     void requestsAsTheCliSendsThem() {
