@@ -131,6 +131,16 @@ class BundleApiPathsTest {
     }
 
     @Test
+    void aRootThatIsItselfALinkIsTheOperatorsChoice() throws Exception {
+        Path mount = Files.createSymbolicLink(tmp.resolve("media"), root);
+        BundleApi api =
+                new BundleApi(bundles, List.of(serverKey), List.of(mount), false, p -> {}, BundleApi.Audit.NONE);
+        api.startExport(export(mount.toString(), null));
+        api.startImport(new StartImport(List.of(mount.resolve("b1").toString()), null));
+        assertEquals(mount, bundles.exports.getFirst().to());
+    }
+
+    @Test
     void aRequestsTrustIsRefusedUnlessConfigured() throws Exception {
         String own = Signer.generate("whoever").verifier().encoded();
         ApiException e = assertThrows(

@@ -23,6 +23,9 @@ public final class SafePaths {
     public static Optional<Path> linkBelow(Path root, Path path) {
         Path at = root;
         for (Path part : root.relativize(path)) {
+            if (part.toString().isEmpty()) {
+                continue; // the root itself: the operator's, trusted as configured
+            }
             at = at.resolve(part);
             if (Files.isSymbolicLink(at)) {
                 return Optional.of(at);
