@@ -75,6 +75,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -221,10 +222,10 @@ public final class Ferry implements AutoCloseable {
             Map<String, UpstreamPool> pools = new LinkedHashMap<>();
             pools.put("go", upstream.pool());
             OciRouting registry = ferry.registry(config, store, metrics, pools);
-            AdminApi api = ferry.adminApi(config, store, mirror, registry, metrics);
-            ferry.exportJobs(metrics);
             AuditLog audit = new AuditLog(config.data().resolve(AuditLog.FILE), Clock.systemUTC());
             LOG.info("admin actions are audited in " + audit.file());
+            AdminApi api = ferry.adminApi(config, store, mirror, registry, metrics, audit);
+            ferry.exportJobs(metrics);
             Console console = ferry.console(config, store, metrics, registry, audit, effective);
             FerryRoutes routes = new FerryRoutes(
                     mirror,
@@ -372,7 +373,12 @@ public final class Ferry implements AutoCloseable {
      * prewarmed), what they store pinned; registered mirror sets with their schedule.
      */
     private AdminApi adminApi(
-            FerryConfig config, ContentStore store, GoModuleMirror mirror, OciRouting registry, FerryMetrics metrics)
+            FerryConfig config,
+            ContentStore store,
+            GoModuleMirror mirror,
+            OciRouting registry,
+            FerryMetrics metrics,
+            AuditLog audit)
             throws IOException {
         Clock clock = Clock.systemUTC();
         Map<String, ? extends OciRepositories> mirrors = registry.mirrors();
@@ -411,7 +417,7 @@ public final class Ferry implements AutoCloseable {
                 },
                 clock);
         mirrorSets.load();
-        BundleApi bundles = bundles(config, store);
+        BundleApi bundles = bundles(config, store, audit);
         return new AdminApi(
                 prewarm, mirrorSets, pins, runner, go, images, setPlanner, memoize(store::stats), metrics, bundles);
     }
@@ -421,7 +427,7 @@ public final class Ferry implements AutoCloseable {
      * there is one; imports accept the configured keys; scheduled exports (bundles.sync) start here. An imported
      * bundle's mirror sets are registered without a schedule: an offline site has nowhere to fetch from.
      */
-    private BundleApi bundles(FerryConfig config, ContentStore store) throws IOException {
+    private BundleApi bundles(FerryConfig config, ContentStore store, AuditLog audit) throws IOException {
         SigningKey key = new SigningKey(config.data());
         // A damaged key stops the start rather than surfacing at the first export, maybe days later.
         SigningKey.read(key.file())
@@ -451,16 +457,28 @@ public final class Ferry implements AutoCloseable {
             LOG.info("bundle imports trust "
                     + trusted.stream().map(Verifier::encoded).toList());
         }
-        BundleApi api = new BundleApi(bundles, trusted, done -> {
-            try {
-                ImportedMirrorSets.register(config.bundlesDir(), done.bundleId(), sets);
-            } catch (IOException e) {
-                LOG.log(
-                        Level.WARNING,
-                        "cannot register the mirror sets of bundle " + done.bundleId() + ": " + e.getMessage(),
-                        e);
-            }
-        });
+        // Admin requests name paths only under these (docs/bundles.md); DATA/bundles unless configured.
+        List<Path> roots = config.bundles().roots().isEmpty()
+                ? List.of(config.bundlesDir().toAbsolutePath().normalize())
+                : config.bundles().roots();
+        LOG.info("bundle roots (admin requests read and write bundles only under them): " + roots
+                + (config.bundles().allowRequestTrust() ? "; import requests may add trusted keys" : ""));
+        BundleApi api = new BundleApi(
+                bundles,
+                trusted,
+                roots,
+                config.bundles().allowRequestTrust(),
+                done -> {
+                    try {
+                        ImportedMirrorSets.register(config.bundlesDir(), done.bundleId(), sets);
+                    } catch (IOException e) {
+                        LOG.log(
+                                Level.WARNING,
+                                "cannot register the mirror sets of bundle " + done.bundleId() + ": " + e.getMessage(),
+                                e);
+                    }
+                },
+                (who, action, target, result) -> audit.record(who, "", action, target, 200, result));
         bundleSync = new BundleScheduler(bundles, config.bundles().sync(), Clock.systemUTC());
         bundleSync.start();
         return api;

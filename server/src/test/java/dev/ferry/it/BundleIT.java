@@ -145,7 +145,9 @@ class BundleIT {
                 "--registry",
                 "docker.io=" + upstream.url(),
                 "--default-registry",
-                "docker.io");
+                "docker.io",
+                "--bundle-root",
+                tmp.toString());
 
         // Go: the real go command builds the app through A (checksum database on), as a connected developer would;
         // A then holds every file and checksum-database answer the same build needs.
@@ -182,7 +184,10 @@ class BundleIT {
                 "--registry",
                 "docker.io=off",
                 "--default-registry",
-                "docker.io"));
+                "docker.io",
+                // every medium of this test lies in its temporary directory
+                "--bundle-root",
+                tmp.toString()));
         args.addAll(List.of(extra));
         return FerryProcess.start(data, log, Map.of("FERRY_ADMIN_TOKEN", TOKEN), args.toArray(String[]::new));
     }
@@ -382,7 +387,8 @@ class BundleIT {
     @Order(3)
     void damagedUntrustedOrOutOfOrderBundlesAreRefusedAndChangeNothing() throws Exception {
         assertNotNull(bySince, "needs the bundles of tests 1 and 2");
-        b2 = startOffline(tmp.resolve("b2"), tmp.resolve("b2.log"));
+        // B2 takes keys with the import (ferry import --trust), as a site configured so would.
+        b2 = startOffline(tmp.resolve("b2"), tmp.resolve("b2.log"), "--allow-request-trust");
         Map<String, Long> before = storage(b2);
 
         // A flipped byte in the middle of a volume (inside some chunk's record).
@@ -485,7 +491,7 @@ class BundleIT {
         Cli verify = cli("verify", "--data", data.toString(), "--go-upstream", "off", "--sumdb", key + " " + DEAD);
         assertEquals(0, verify.exit(), "ferry verify after kill -9:\n" + verify.output());
 
-        b2 = startOffline(data, tmp.resolve("b2.log"));
+        b2 = startOffline(data, tmp.resolve("b2.log"), "--allow-request-trust");
         // Nothing partial is served.
         assertNotEquals(200, get(b2, "/golang.org/x/text/@v/v0.6.1.info").statusCode());
         assertNotEquals(200, get(b2, "/v2/library/tiny/manifests/1.0").statusCode());

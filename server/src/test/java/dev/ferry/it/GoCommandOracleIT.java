@@ -102,7 +102,9 @@ class GoCommandOracleIT {
                         "--go-upstream",
                         upstream.url(),
                         "--sumdb",
-                        universe.verifierKey())) {
+                        universe.verifierKey(),
+                        "--bundle-root",
+                        out.toString())) {
             for (ModuleGraphs.Graph g : graphs) {
                 int before = upstream.paths().size();
                 Cli prewarm = Cli.run(TOKEN, prewarmArgs(g, projects.get(g.name()), b.url()));
@@ -147,7 +149,9 @@ class GoCommandOracleIT {
                 "--sumdb",
                 universe.verifierKey() + " " + DEAD,
                 "--trust-key",
-                keyB)) {
+                keyB,
+                "--bundle-root",
+                out.toString())) {
             Cli imported = Cli.run(TOKEN, "import", bundle.toString(), "--server", c.url());
             assertEquals(0, imported.exit(), imported.output());
             String gosumdb = universe.gosumdb(c.url() + "/sumdb/" + ModuleUniverse.SUMDB);

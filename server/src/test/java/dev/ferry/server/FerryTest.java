@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ferry.protocols.sumdb.note.Signer;
 import dev.ferry.server.admin.AdminAuth;
 import dev.ferry.server.admin.SigningKey;
+import dev.ferry.server.config.BundlesConfig;
 import dev.ferry.server.config.FerryConfig;
 import dev.ferry.server.config.ListenAddress;
 import dev.ferry.server.metrics.PrometheusText;
@@ -162,7 +163,9 @@ class FerryTest {
         SigningKey.write(dataA.resolve(SigningKey.FILE), signer, false);
         String yaml = "name: plant\nmodules:\n  - path: example.com/plant\n";
         JsonNode exported;
-        try (Ferry a = Ferry.start(config(new ListenAddress("127.0.0.1", 0), dataA))) {
+        List<Path> medium = List.of(tmp.resolve("medium").toAbsolutePath().normalize());
+        try (Ferry a = Ferry.start(config(new ListenAddress("127.0.0.1", 0), dataA)
+                .withBundles(new BundlesConfig(List.of(), List.of(), medium, false)))) {
             String token = Files.readString(dataA.resolve(AdminAuth.TOKEN_FILE)).strip();
             ObjectNode set = json.createObjectNode()
                     .put("content", yaml)
@@ -185,11 +188,12 @@ class FerryTest {
         assertTrue(exported.toString().contains("{\"what\":\"mirror sets\",\"value\":1}"), exported.toString());
 
         Path dataB = Files.createDirectories(tmp.resolve("b"));
-        try (Ferry b = Ferry.start(config(new ListenAddress("127.0.0.1", 0), dataB))) {
+        // B trusts A's key by configuration and reads the medium under its bundle root
+        try (Ferry b = Ferry.start(config(new ListenAddress("127.0.0.1", 0), dataB)
+                .withBundles(new BundlesConfig(List.of(signer.verifier()), List.of(), medium, false)))) {
             String token = Files.readString(dataB.resolve(AdminAuth.TOKEN_FILE)).strip();
             ObjectNode imp = json.createObjectNode()
                     .put("from", exported.path("directory").asText());
-            imp.putArray("trust").add(signer.verifier().encoded());
             HttpResponse<String> started = admin(b, token, "POST", "/admin/api/imports", imp);
             assertEquals(202, started.statusCode(), started.body());
             JsonNode imported = finished(

@@ -103,6 +103,30 @@ public final class GoStoreNames {
                 && !key.contains("/@v/");
     }
 
+    /** A snapshot key taken apart: {@code kind} is list, latest or query; {@code query} only for a query. */
+    public record SnapshotKey(String escapedModule, String kind, String query) {
+        /** @throws FormatException when the module part is not an escaped module path */
+        public ModulePath module() throws FormatException {
+            return ModulePath.unescape(escapedModule);
+        }
+    }
+
+    /** The parts of a {@link #list}, {@link #latest} or {@link #query} key; empty for any other key. */
+    public static Optional<SnapshotKey> parseSnapshot(String key) {
+        if (!isSnapshot(key)) {
+            return Optional.empty();
+        }
+        String rest = key.substring(ROOT.length());
+        int query = rest.lastIndexOf("/query/");
+        if (query > 0) {
+            return Optional.of(new SnapshotKey(rest.substring(0, query), "query", rest.substring(query + 7)));
+        }
+        int slash = rest.lastIndexOf('/');
+        return slash > 0
+                ? Optional.of(new SnapshotKey(rest.substring(0, slash), rest.substring(slash + 1), null))
+                : Optional.empty();
+    }
+
     /** The name of one immutable file; {@code ext} is info, mod or zip. */
     public static String file(ModulePath module, Version version, String ext) {
         return ROOT + module.escaped() + "/@v/" + version + "." + ext;

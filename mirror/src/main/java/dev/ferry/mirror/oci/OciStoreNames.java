@@ -55,9 +55,10 @@ public final class OciStoreNames {
         public static final Target HOSTED = new Target("h");
 
         public static Target mirror(String registry) {
-            if (registry.isEmpty() || registry.indexOf('/') >= 0 || registry.indexOf(':') >= 0) {
+            // The name is a directory of oci-layout exports too: only dots would climb out of it.
+            if (!registry.matches("[a-z0-9._-]+") || registry.matches("\\.+")) {
                 throw new IllegalArgumentException(
-                        "registry name must not be empty or contain '/' or ':': " + registry);
+                        "registry name must be a-z, 0-9, '.', '_' and '-' (not dots only): " + registry);
             }
             return new Target("m/" + registry);
         }
@@ -160,6 +161,61 @@ public final class OciStoreNames {
     /** Whether {@code key} is a {@link #tag} record: what a newer resolution of the tag replaces. */
     public static boolean isTag(String key) {
         return key.startsWith(WITHIN) && key.contains(":tag:");
+    }
+
+    /** A {@link #tag} key taken apart. */
+    public record TagKey(TargetRepository in, Tag tag) {}
+
+    /** The repository and tag of a {@link #tag} key; empty for any other key or a tag outside the OCI grammar. */
+    public static Optional<TagKey> parseTag(String key) {
+        int at = key.indexOf(":tag:");
+        if (!key.startsWith(WITHIN) || at < 0) {
+            return Optional.empty();
+        }
+        try {
+            Tag tag = Tag.parse(key.substring(at + ":tag:".length()));
+            return targetRepository(key.substring(WITHIN.length(), at)).map(in -> new TagKey(in, tag));
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** A {@link #referrer} key taken apart. */
+    public record ReferrerKey(TargetRepository in, Digest subject, Digest referrer) {}
+
+    /** The repository, subject and referrer of a {@link #referrer} key; empty for any other key. */
+    public static Optional<ReferrerKey> parseReferrer(String key) {
+        int at = key.indexOf(":ref:");
+        if (!key.startsWith(WITHIN) || at < 0) {
+            return Optional.empty();
+        }
+        String rest = key.substring(at + ":ref:".length());
+        // sha256:<hex>:sha256:<hex>: the subject ends at the second ':'
+        int colon = rest.indexOf(':', rest.indexOf(':') + 1);
+        if (colon < 0) {
+            return Optional.empty();
+        }
+        try {
+            Digest subject = Digest.parse(rest.substring(0, colon));
+            Digest referrer = Digest.parse(rest.substring(colon + 1));
+            return targetRepository(key.substring(WITHIN.length(), at))
+                    .map(in -> new ReferrerKey(in, subject, referrer));
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The digest a {@link #manifestType} key is for; empty for any other key. */
+    public static Optional<Digest> parseManifestType(String key) {
+        String prefix = ROOT + "manifest/";
+        if (!key.startsWith(prefix)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Digest.parse(key.substring(prefix.length())));
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
     }
 
     public static String link(Target target, RepositoryName repository, Digest digest) {

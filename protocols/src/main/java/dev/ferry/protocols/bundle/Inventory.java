@@ -124,10 +124,16 @@ public final class Inventory {
         gz.finish();
     }
 
+    /** Whether the stream starts with the header every inventory file starts with (it reads that many bytes). */
+    public static boolean hasHeader(InputStream file) throws IOException {
+        return Arrays.equals(file.readNBytes(MAGIC.length), MAGIC);
+    }
+
     /**
      * Reads the file format above, refusing a wrong header, a damaged or truncated gzip stream, keys out of
      * order or repeated, a count that does not match, or more than {@link #MAX_KEYS} keys.
      */
+
     public static Inventory read(InputStream file) throws IOException {
         return read(file, MAX_KEYS);
     }

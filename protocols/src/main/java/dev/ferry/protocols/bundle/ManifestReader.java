@@ -32,6 +32,7 @@ public final class ManifestReader {
     private final String id;
     private final List<ManifestEntry.Volume> volumes = new ArrayList<>();
     private long lineNo;
+    private long entryLine;
     private int section;
     private int lastVolume;
     private long lastOffset = -1;
@@ -71,12 +72,18 @@ public final class ManifestReader {
         return List.copyOf(volumes);
     }
 
+    /** The line number (from 1) at which the entry {@link #next} returned last starts, for messages. */
+    public long entryLine() {
+        return entryLine;
+    }
+
     /** The next entry, or null after a valid {@code end} line followed by the end of the stream. */
     public ManifestEntry next() throws IOException {
         if (ended) {
             return null;
         }
         String l = line();
+        entryLine = lineNo;
         if (l == null) {
             throw new BundleFormatException("manifest truncated after line " + lineNo + ": no end line");
         }

@@ -68,8 +68,7 @@ public sealed interface SumdbConfig {
         } catch (FormatException e) {
             throw new FormatException("invalid GOSUMDB: " + e.getMessage(), e);
         }
-        // host[:port][/path] with the characters a Go URL keeps unescaped in such a name.
-        if (!v.name().matches("[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~-]+)*")) {
+        if (!isValidName(v.name())) {
             throw new FormatException("invalid sumdb name " + quote(v.name()) + " (must be host[/path])");
         }
         Optional<URI> url = Optional.empty();
@@ -77,6 +76,23 @@ public sealed interface SumdbConfig {
             url = Optional.of(parseUrl(f[1]));
         }
         return new Database(v.name(), v, url);
+    }
+
+    /**
+     * Whether {@code name} is a database name: {@code host[:port][/path]} with the characters a Go URL keeps
+     * unescaped in such a name, and no element made of dots only. The name becomes part of store keys and of the
+     * paths a plain export writes ({@code sumdb/<name>/...}), so {@code .} and {@code ..} must never be one.
+     */
+    static boolean isValidName(String name) {
+        if (name == null || !name.matches("[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~-]+)*")) {
+            return false;
+        }
+        for (String element : name.split("[/:]")) {
+            if (element.matches("\\.+")) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static URI parseUrl(String s) {

@@ -64,7 +64,9 @@ class SumdbConfigTest {
 
     @Test
     void namesMustBeHostAndPath() throws Exception {
-        for (String name : new String[] {"x/", "x//y", "x?y", "x#y", "/x", "x@y", "x%41"}) {
+        // elements of dots only would make store keys and plain-export paths climb (issue 16)
+        for (String name :
+                new String[] {"x/", "x//y", "x?y", "x#y", "/x", "x@y", "x%41", "..", "x/..", "x/../y", "..:80"}) {
             String key = dev.ferry.protocols.sumdb.note.Signer.generate(name)
                     .verifier()
                     .encoded();

@@ -18,9 +18,11 @@ import dev.ferry.sync.MirrorSet;
 import dev.ferry.sync.bundle.BundleException;
 import dev.ferry.sync.bundle.BundleFormat;
 import dev.ferry.sync.bundle.BundleProgress;
+import dev.ferry.sync.bundle.BundleService;
 import dev.ferry.sync.bundle.ExportRecord;
 import dev.ferry.sync.bundle.ExportRequest;
 import dev.ferry.sync.bundle.ImportRequest;
+import dev.ferry.sync.bundle.SafePaths;
 import dev.ferry.sync.bundle.Selection;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -40,30 +42,63 @@ import java.util.stream.Collectors;
 /**
  * The bundle part of the admin API (exports, imports, the inventory, the export history), independent of HTTP like
  * {@link AdminApi}: request records in, response records out, refusals as {@link ApiException}. Paths in requests
- * are on the server's filesystem and must be absolute (the CLI makes relative ones absolute before sending them).
+ * are on the server's filesystem and must be absolute (the CLI makes relative ones absolute before sending them) and
+ * lie under a configured bundle root, with no symbolic link below the root (docs/bundles.md, "Where bundles go").
+ * Trust comes from the server's configuration; a request's own keys only where the configuration allows them.
  */
 public final class BundleApi {
     private static final Logger LOG = Logger.getLogger("ferry.bundles");
 
     private final Bundles bundles;
     private final List<Verifier> trusted;
+    private final List<Path> roots;
+    private final boolean requestTrust;
     private final Consumer<BundleProgress> importSucceeded;
+    private final Audit audit;
+
+    /** Where the bundle part writes audit entries of its own: what an import replaced, found when it ends. */
+    @FunctionalInterface
+    public interface Audit {
+        void record(String who, String action, String target, String result);
+
+        Audit NONE = (who, action, target, result) -> {};
+    }
 
     /**
-     * @param trusted         the keys the server trusts (--trust-key, bundles.trust); a request may add more
+     * @param trusted         the keys the server trusts (--trust-key, bundles.trust)
+     * @param roots           the directories requests may name paths under (bundles.roots): absolute, normalized
+     * @param requestTrust    whether a request may add keys of its own (bundles.allowRequestTrust); else refused
      * @param importSucceeded called (on a virtual thread) with the report of every import job that succeeded
+     * @param audit           where each metadata entry an import replaced is recorded
      */
-    public BundleApi(Bundles bundles, List<Verifier> trusted, Consumer<BundleProgress> importSucceeded) {
+    public BundleApi(
+            Bundles bundles,
+            List<Verifier> trusted,
+            List<Path> roots,
+            boolean requestTrust,
+            Consumer<BundleProgress> importSucceeded,
+            Audit audit) {
         this.bundles = Objects.requireNonNull(bundles, "bundles");
         this.trusted = List.copyOf(trusted);
+        this.roots = List.copyOf(roots);
+        if (this.roots.isEmpty() || !this.roots.stream().allMatch(r -> r.isAbsolute() && r.equals(r.normalize()))) {
+            throw new IllegalArgumentException("bundle roots must be absolute and normalized: " + roots);
+        }
+        this.requestTrust = requestTrust;
         this.importSucceeded = Objects.requireNonNull(importSucceeded, "importSucceeded");
+        this.audit = Objects.requireNonNull(audit, "audit");
+    }
+
+    /** The directories request paths must lie under. */
+    public List<Path> roots() {
+        return roots;
     }
 
     // ---- exports ------------------------------------------------------------------------------------------------
 
     /** {@code POST /admin/api/exports}: nothing selected means everything. */
     public BundleJob startExport(StartExport r) {
-        Path to = absolute("to", r.to());
+        Path to = underRoots("to", r.to());
         BundleFormat format = format(Objects.requireNonNullElse(r.format(), "bundle"));
         String site = Objects.requireNonNullElse(r.site(), "");
         boolean everything = Boolean.TRUE.equals(r.everything());
@@ -89,7 +124,7 @@ public final class BundleApi {
         if (!everything && set.isEmpty() && modules.isEmpty() && images.isEmpty()) {
             everything = true;
         }
-        Optional<Path> inventory = Optional.ofNullable(r.inventory()).map(i -> absolute("inventory", i));
+        Optional<Path> inventory = Optional.ofNullable(r.inventory()).map(i -> underRoots("inventory", i));
         Optional<String> since = Optional.ofNullable(r.since()).map(String::strip);
         long maxVolume = Objects.requireNonNullElse(r.maxVolumeSize(), ExportRequest.DEFAULT_MAX_VOLUME_SIZE);
         if (format != BundleFormat.BUNDLE && (inventory.isPresent() || since.isPresent())) {
@@ -138,14 +173,23 @@ public final class BundleApi {
 
     // ---- imports ------------------------------------------------------------------------------------------------
 
-    /** {@code POST /admin/api/imports}: with the server's trusted keys and the request's. */
+    /**
+     * {@code POST /admin/api/imports}: with the server's trusted keys, and the request's only when the server allows
+     * per-request keys (the route audits them).
+     */
     public BundleJob startImport(StartImport r) {
         List<Path> from = new ArrayList<>();
         for (String d : r.from()) {
-            from.add(absolute("from", d));
+            from.add(underRoots("from", d));
         }
         LinkedHashSet<Verifier> keys = new LinkedHashSet<>(trusted);
-        for (String k : Objects.requireNonNullElse(r.trust(), List.<String>of())) {
+        List<String> requested = Objects.requireNonNullElse(r.trust(), List.<String>of());
+        if (!requested.isEmpty() && !requestTrust) {
+            throw badRequest("this server trusts only the keys of its configuration (--trust-key, bundles.trust);"
+                    + " a request's \"trust\" is refused unless the server runs with --allow-request-trust"
+                    + " (bundles.allowRequestTrust)");
+        }
+        for (String k : requested) {
             try {
                 keys.add(Verifier.parse(k.strip()));
             } catch (FormatException e) {
@@ -154,7 +198,7 @@ public final class BundleApi {
         }
         if (keys.isEmpty()) {
             throw badRequest("this server trusts no bundle signing key: start it with --trust-key KEY|FILE (or config"
-                    + " bundles.trust), or pass the exporting site's key with the import (ferry import --trust KEY)");
+                    + " bundles.trust)");
         }
         BundleProgress p;
         try {
@@ -195,6 +239,15 @@ public final class BundleApi {
                 BundleProgress p = done.get();
                 LOG.info("import " + id + " of bundle " + p.bundleId() + " ended: " + p.state()
                         + (p.error() == null ? "" : ": " + p.error()));
+                for (String note : p.notes()) {
+                    if (note.startsWith(BundleService.REPLACED)) {
+                        audit.record(
+                                "bundle " + p.bundleId(),
+                                "REPLACE metadata",
+                                note.substring(BundleService.REPLACED.length()),
+                                "replaced by import " + id + " of bundle " + p.bundleId());
+                    }
+                }
                 if (p.state() == BundleProgress.State.SUCCEEDED) {
                     importSucceeded.accept(p);
                 }
@@ -210,7 +263,7 @@ public final class BundleApi {
 
     /** {@code POST /admin/api/inventory}: writes it now and answers its summary. */
     public InventoryWritten inventory(WriteInventory r) {
-        Path out = absolute("out", r.out());
+        Path out = underRoots("out", r.out());
         List<BundleProgress.Count> counts;
         try {
             counts = bundles.writeInventory(out);
@@ -319,6 +372,25 @@ public final class BundleApi {
             case "oci-layout" -> BundleFormat.OCI_LAYOUT;
             default -> throw badRequest("unknown format \"" + text + "\" (want bundle, goproxy or oci-layout)");
         };
+    }
+
+    /**
+     * An absolute path under one of the {@link #roots}, with no symbolic link between the root and it: checked before
+     * anything looks at the path's target, so a refusal says nothing of what exists outside the roots.
+     */
+    private Path underRoots(String field, String text) {
+        Path p = absolute(field, text);
+        Path root = roots.stream()
+                .filter(p::startsWith)
+                .findFirst()
+                .orElseThrow(() -> badRequest("\"" + field + "\": " + p + " is outside the bundle roots "
+                        + roots.stream().map(Path::toString).toList()
+                        + "; the server reads and writes bundles only under them (--bundle-root, bundles.roots)"));
+        SafePaths.linkBelow(root, p).ifPresent(link -> {
+            throw badRequest("\"" + field + "\": " + link
+                    + " is a symbolic link; ferry follows no links under its bundle roots");
+        });
+        return p;
     }
 
     private static Path absolute(String field, String text) {

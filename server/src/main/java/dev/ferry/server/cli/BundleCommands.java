@@ -61,7 +61,8 @@ public final class BundleCommands {
         @Option(
                 names = "--to",
                 paramLabel = "DIR",
-                description = "Directory (on the server) the bundle is written into, as DIR/<bundle id>/.")
+                description = "Directory (on the server, under a --bundle-root) the bundle is written into, as"
+                        + " DIR/<bundle id>/.")
         String to;
 
         @Option(
@@ -85,7 +86,8 @@ public final class BundleCommands {
         @Option(
                 names = "--inventory",
                 paramLabel = "FILE",
-                description = "The receiving site's 'ferry inventory' file (on the server): ship only what it lacks.")
+                description = "The receiving site's 'ferry inventory' file (on the server, under a --bundle-root): ship"
+                        + " only what it lacks.")
         String inventory;
 
         @Option(
@@ -190,8 +192,9 @@ public final class BundleCommands {
                 "Its signature is checked against the trusted keys, every volume, chunk and object against its",
                 "digest, before anything is served.",
                 "Rerun after an interruption, it finishes the job.",
-                "DIR is the bundle's directory on the server (relative paths are made absolute against this",
-                "directory); when its volumes are spread over several media, give every directory holding some.",
+                "DIR is the bundle's directory on the server, under one of its bundle roots (--bundle-root; relative",
+                "paths are made absolute against this directory); when its volumes are spread over several media,",
+                "give every directory holding some.",
                 "'ferry import status|cancel ID' and 'ferry import list' show and stop import jobs (a directory",
                 "named like one of these is given as ./status).",
                 "Exit 0 when the bundle was imported, 1 when it was refused or failed, 2 on a usage error."
@@ -210,7 +213,8 @@ public final class BundleCommands {
                 paramLabel = "KEY|FILE",
                 description =
                         "Also accept bundles signed by this key: a verifier key (name+hash+base64) or a file (read"
-                                + " here) with one per line; repeatable. The server's --trust-key keys always count.")
+                                + " here) with one per line; repeatable. Only a server started with"
+                                + " --allow-request-trust takes it (and audits it); its --trust-key keys always count.")
         List<String> trust;
 
         @Option(names = "--detach", description = "Print the job id and return at once instead of following the job.")
@@ -264,7 +268,8 @@ public final class BundleCommands {
                 names = "--out",
                 required = true,
                 paramLabel = "FILE",
-                description = "Where to write it (on the server).")
+                description = "Where to write it (on the server, under a --bundle-root); an existing file is replaced"
+                        + " only if it is an inventory.")
         String outFile;
 
         public Inventory(CliContext ctx) {

@@ -153,6 +153,10 @@ record ConfigFile(
             @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY)
             Located<List<String>> trust,
 
+            @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY)
+            Located<List<String>> roots,
+
+            Located<String> allowRequestTrust,
             List<Located<BundleSync.Yaml>> sync,
             @JsonAnySetter Map<String, Located<Object>> unknown) {}
 

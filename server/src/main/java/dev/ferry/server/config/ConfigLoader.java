@@ -256,7 +256,22 @@ public final class ConfigLoader {
             }
             return TrustedKeys.parseAll(items);
         });
-        return new BundlesConfig(trusted, sync);
+        List<Path> roots = check(raw, Setting.BUNDLES_ROOTS, t -> {
+            List<Path> out = new ArrayList<>();
+            for (String item : t.split(",")) {
+                if (item.isBlank()) {
+                    continue;
+                }
+                Path p = Path.of(item.strip());
+                if (!p.isAbsolute()) {
+                    throw new IllegalArgumentException("a bundle root must be an absolute path, not " + item.strip());
+                }
+                out.add(p.normalize());
+            }
+            return out;
+        });
+        boolean requestTrust = check(raw, Setting.BUNDLES_REQUEST_TRUST, ConfigLoader::bool);
+        return new BundlesConfig(trusted, sync, roots, requestTrust);
     }
 
     /** Pull access control and miss limits; image prefixes must name a configured registry or hosted prefix. */

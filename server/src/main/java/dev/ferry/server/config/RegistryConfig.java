@@ -29,6 +29,10 @@ public record RegistryConfig(String name, List<Upstream> endpoints) {
         if (!NAME.matcher(name).matches()) {
             return "registry name \"" + name + "\" may only hold a-z, 0-9, '.', '_' and '-' (no '/' or ':')";
         }
+        if (name.matches("\\.+")) {
+            // the name is a directory of oci-layout exports: only dots would climb out of it
+            return "registry name \"" + name + "\" must not be only dots";
+        }
         return null;
     }
 

@@ -491,6 +491,27 @@ public enum Setting {
             "FERRY_MISS_BURST",
             "200",
             "Misses a client address may send at once before limits.missRate paces it."),
+    BUNDLES_ROOTS(
+            Form.REPEATED_COMMAS,
+            "bundles.roots",
+            "--bundle-root",
+            "DIR",
+            "FERRY_BUNDLE_ROOTS",
+            "",
+            "DATA/bundles",
+            "A directory the admin API may export bundles to, import them from and write inventories in"
+                    + " (repeatable; absolute): a path in a request outside every root is refused, as is one through"
+                    + " a symbolic link below a root. Mount points of transfer media go here."),
+    BUNDLES_REQUEST_TRUST(
+            Form.SWITCH,
+            "bundles.allowRequestTrust",
+            "--allow-request-trust",
+            "",
+            "FERRY_ALLOW_REQUEST_TRUST",
+            "false",
+            null,
+            "Let an import request add signing keys of its own ('ferry import --trust'), each one audited; without"
+                    + " it, imports trust only --trust-key."),
     LOG_LEVEL("logLevel", "--log-level", "LEVEL", "FERRY_LOG_LEVEL", "info", "error, warn, info, debug or trace."),
     LOG_FORMAT(
             "logFormat",

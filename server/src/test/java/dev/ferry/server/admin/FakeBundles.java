@@ -32,6 +32,9 @@ public final class FakeBundles implements Bundles {
     public volatile BundleProgress.State outcome = BundleProgress.State.SUCCEEDED;
 
     public volatile String failure = "volume 3 of 5 (vol-0003.fvol) is missing";
+    /** The notes an ended job reports. */
+    public volatile List<String> notes = List.of("2 images skipped: not stored");
+
     public volatile BundleException refuse;
     public volatile IOException inventoryFailure;
 
@@ -71,7 +74,7 @@ public final class FakeBundles implements Bundles {
                                     new BundleProgress.Count("chunks shipped", 300),
                                     new BundleProgress.Count("bytes", 2_000_000))
                             : List.of(),
-                    ended ? List.of("2 images skipped: not stored") : List.of(),
+                    ended ? notes : List.of(),
                     state == BundleProgress.State.FAILED ? failure : null,
                     Instant.parse("2026-11-21T13:45:00Z"),
                     ended ? Instant.parse("2026-11-21T13:46:00Z") : null);

@@ -111,6 +111,34 @@ class BundlesConfigTest {
     }
 
     @Test
+    void bundleRootsAndRequestTrustFromTheFileTheEnvironmentAndTheFlag() throws Exception {
+        BundlesConfig none = ConfigLoader.load(Map.of(), Map.of(), null).bundles();
+        assertEquals(List.of(), none.roots(), "empty: the server uses DATA/bundles");
+        assertEquals(false, none.allowRequestTrust());
+        BundlesConfig file = ConfigLoader.load(
+                        Map.of(),
+                        Map.of(),
+                        yaml("bundles:\n  roots: [/media/usb, /srv/x/../transfer]\n  allowRequestTrust: true\n"))
+                .bundles();
+        assertEquals(List.of(Path.of("/media/usb"), Path.of("/srv/transfer")), file.roots());
+        assertEquals(true, file.allowRequestTrust());
+        assertEquals(
+                List.of(Path.of("/a"), Path.of("/b")),
+                ConfigLoader.load(Map.of(), Map.of("FERRY_BUNDLE_ROOTS", "/a,/b"), null)
+                        .bundles()
+                        .roots());
+        assertEquals(
+                List.of(Path.of("/media")),
+                ConfigLoader.load(flags(Setting.BUNDLES_ROOTS, "/media"), Map.of(), null)
+                        .bundles()
+                        .roots());
+        ConfigException relative = assertThrows(
+                ConfigException.class, () -> ConfigLoader.load(flags(Setting.BUNDLES_ROOTS, "media"), Map.of(), null));
+        assertTrue(relative.getMessage().contains("bundles.roots"), relative.getMessage());
+        assertTrue(relative.getMessage().contains("absolute"), relative.getMessage());
+    }
+
+    @Test
     void scheduledExportsAreReadWithPathsAgainstTheFilesDirectory() throws Exception {
         Path set = tmp.resolve("plant.yaml");
         Files.writeString(set, "name: plant\nmodules:\n  - path: example.com/a\n");

@@ -199,6 +199,7 @@ class RegistryConfigTest {
                 "OCI_REGISTRIES|docker.io=ftp://x.example         |invalid oci.registries endpoint \"ftp://x.example\"",
                 "OCI_REGISTRIES|docker.io=https://u:p@x.example   |invalid oci.registries endpoint",
                 "OCI_REGISTRIES|docker.io=                        |invalid oci.registries endpoint",
+                "OCI_REGISTRIES|..=off                            |must not be only dots",
                 "OCI_REGISTRIES|a=https://x.example a=https://y.example|configured twice",
                 "OCI_REGISTRIES|a=https://x.example,https://x.example/|twice",
                 "OCI_DEFAULT_REGISTRY|quay.io                     |no registry is configured",

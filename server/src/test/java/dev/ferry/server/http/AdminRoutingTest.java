@@ -89,7 +89,13 @@ class AdminRoutingTest {
                         name -> {}),
                 clock);
         FerryMetrics metrics = new FerryMetrics(store::stats);
-        BundleApi bundles = new BundleApi(new FakeBundles(), List.of(), p -> {});
+        BundleApi bundles = new BundleApi(
+                new FakeBundles(),
+                List.of(),
+                List.of(java.nio.file.Path.of("/")),
+                false,
+                p -> {},
+                BundleApi.Audit.NONE);
         AdminApi api =
                 new AdminApi(prewarm, sets, pins, runner, go, images, setPlanner, store::stats, metrics, bundles);
         pool = new UpstreamPool(

@@ -90,10 +90,17 @@ class BundleEndpointsTest {
                         name -> {}),
                 clock);
         serverKey = Signer.generate("site-a").verifier();
-        BundleApi bundleApi = new BundleApi(bundles, List.of(serverKey), p -> {
-            imported.add(p);
-            importDone.countDown();
-        });
+        // Paths as operators give them (/media/usb...): every path is under "/", and requests may add keys.
+        BundleApi bundleApi = new BundleApi(
+                bundles,
+                List.of(serverKey),
+                List.of(Path.of("/")),
+                true,
+                p -> {
+                    imported.add(p);
+                    importDone.countDown();
+                },
+                BundleApi.Audit.NONE);
         FerryMetrics metrics = new FerryMetrics(store::stats);
         AdminApi api =
                 new AdminApi(prewarm, sets, pins, runner, go, images, setPlanner, store::stats, metrics, bundleApi);

@@ -9,10 +9,12 @@ import dev.ferry.protocols.sumdb.note.Signer;
 import dev.ferry.storage.ContentStore;
 import dev.ferry.sync.bundle.plain.GoProxyTree;
 import dev.ferry.sync.bundle.plain.OciLayouts;
+import dev.ferry.sync.bundle.plain.PlainFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -44,6 +46,9 @@ import java.util.function.Supplier;
  * <p>One export and one import run at a time; a second is refused with {@link BundleException.Kind#BAD_REQUEST}.
  */
 public final class BundleService implements AutoCloseable {
+    /** How an import's report lists each metadata entry it replaced (a tag, a list...): this, then the key. */
+    public static final String REPLACED = "replaced metadata ";
+
     private final ContentStore store;
     private final Supplier<Optional<Signer>> signer;
     private final Clock clock;
@@ -76,18 +81,27 @@ public final class BundleService implements AutoCloseable {
             Clock clock,
             int keepReports,
             Supplier<Map<String, String>> registeredSets) {
-        this(store, dataDir, signer, clock, keepReports, new BundleSelector(store)::select, registeredSets);
+        this(
+                store,
+                dataDir,
+                signer,
+                clock,
+                keepReports,
+                new BundleSelector(store)::select,
+                registeredSets,
+                StoreKeys.STORE);
     }
 
-    /** With another selector: tests select by hand. */
+    /** With another selector and key grammar: tests select by hand from synthetic stores. */
     BundleService(
             ContentStore store,
             Path dataDir,
             Supplier<Optional<Signer>> signer,
             Clock clock,
             int keepReports,
-            Function<Selection, SelectedContent> selector) {
-        this(store, dataDir, signer, clock, keepReports, selector, Map::of);
+            Function<Selection, SelectedContent> selector,
+            StoreKeys keys) {
+        this(store, dataDir, signer, clock, keepReports, selector, Map::of, keys);
     }
 
     BundleService(
@@ -97,7 +111,8 @@ public final class BundleService implements AutoCloseable {
             Clock clock,
             int keepReports,
             Function<Selection, SelectedContent> selector,
-            Supplier<Map<String, String>> registeredSets) {
+            Supplier<Map<String, String>> registeredSets,
+            StoreKeys keys) {
         if (keepReports < 0) {
             throw new IllegalArgumentException("keepReports must not be negative");
         }
@@ -111,7 +126,7 @@ public final class BundleService implements AutoCloseable {
         this.history = new ExportHistory(bundles);
         this.imports = new ImportRecords(bundles);
         this.exporter = new Exporter(store, clock, new SecureRandom(), this::exportRunning);
-        this.importer = new Importer(store, imports, clock);
+        this.importer = new Importer(store, imports, clock, keys);
         releaseExportPins();
     }
 
@@ -135,7 +150,14 @@ public final class BundleService implements AutoCloseable {
             throw new BundleException(
                     BAD_REQUEST, "this ferry has no bundle signing key; create one with " + "ferry keys generate");
         }
-        directory(request.to(), true);
+        // Every check before anything is created: a refused request leaves no directory behind.
+        if (Files.exists(request.to(), LinkOption.NOFOLLOW_LINKS)
+                && !Files.isDirectory(request.to(), LinkOption.NOFOLLOW_LINKS)) {
+            throw new BundleException(BAD_REQUEST, request.to() + " is not a directory");
+        }
+        if (request.format() != BundleFormat.BUNDLE) {
+            PlainFiles.checkTarget(request.to());
+        }
         Inventory cut = Inventory.empty();
         if (request.inventory().isPresent()) {
             cut = readInventory(request.inventory().get());
@@ -145,6 +167,7 @@ public final class BundleService implements AutoCloseable {
         Inventory base = cut;
         synchronized (this) {
             refuseIfRunning("export");
+            directory(request.to(), true);
             BundleJob job = new BundleJob(
                     UUID.randomUUID().toString(), "export", request.to().toString(), clock);
             add(job);
@@ -213,7 +236,7 @@ public final class BundleService implements AutoCloseable {
             directory(d, false);
         }
         Path first = request.from().getFirst();
-        if (!Files.isRegularFile(first.resolve("bundle.note"))) {
+        if (!Files.isRegularFile(first.resolve("bundle.note"), LinkOption.NOFOLLOW_LINKS)) {
             throw new BundleException(
                     NOT_FOUND,
                     first + " holds no bundle: bundle.note is missing (give the "
@@ -244,6 +267,11 @@ public final class BundleService implements AutoCloseable {
         out.add(new BundleProgress.Count("bytes read", r.bytesRead()));
         out.add(new BundleProgress.Count("names", r.names()));
         out.add(new BundleProgress.Count("metadata entries written", r.meta()));
+        out.add(new BundleProgress.Count(
+                "metadata entries replaced", r.replaced().size()));
+        for (String key : r.replaced()) {
+            job.note(REPLACED + key);
+        }
         out.add(new BundleProgress.Count("pins", r.pins()));
         out.add(new BundleProgress.Count("mirror sets", r.mirrorSets().size()));
         return out;
@@ -254,17 +282,42 @@ public final class BundleService implements AutoCloseable {
         return imports.mirrorSets(bundleId);
     }
 
-    /** Writes what this store holds, compactly, for an exporting site to cut against; returns its summary. */
+    /**
+     * Writes what this store holds, compactly, for an exporting site to cut against; returns its summary. The file is
+     * new, or an inventory ferry wrote before (it starts with the inventory header): nothing else is ever replaced,
+     * and nothing is written through a symbolic link.
+     */
     public List<BundleProgress.Count> writeInventory(Path out) throws BundleException, IOException {
         Path parent = out.toAbsolutePath().getParent();
-        if (parent == null || !Files.isDirectory(parent)) {
+        if (parent == null || !Files.isDirectory(parent, LinkOption.NOFOLLOW_LINKS)) {
             throw new BundleException(
                     BAD_REQUEST, "cannot write the inventory to " + out + ": " + parent + " is not a directory");
         }
-        if (Files.isDirectory(out)) {
+        if (Files.isSymbolicLink(out)) {
+            throw new BundleException(
+                    BAD_REQUEST,
+                    "cannot write the inventory to " + out + ": it is a symbolic link, which ferry does not follow");
+        }
+        if (Files.isDirectory(out, LinkOption.NOFOLLOW_LINKS)) {
             throw new BundleException(BAD_REQUEST, "cannot write the inventory to " + out + ": it is a directory");
         }
+        if (Files.exists(out, LinkOption.NOFOLLOW_LINKS) && !isInventory(out)) {
+            throw new BundleException(
+                    BAD_REQUEST,
+                    "cannot write the inventory to " + out + ": the file exists and is not an inventory ferry wrote"
+                            + " (ferry replaces only its own); choose another name");
+        }
         return SiteInventory.write(store, out).summary();
+    }
+
+    /** Whether {@code file} is a regular file that starts with the inventory header. */
+    private static boolean isInventory(Path file) throws IOException {
+        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+            return false;
+        }
+        try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
+            return Inventory.hasHeader(in);
+        }
     }
 
     /** Whether an export of bundle {@code bundleId} runs in this service (its partial directory is in use). */
@@ -380,10 +433,13 @@ public final class BundleService implements AutoCloseable {
     }
 
     private static void directory(Path dir, boolean create) throws BundleException {
-        if (Files.isDirectory(dir)) {
+        if (Files.isSymbolicLink(dir)) {
+            throw new BundleException(BAD_REQUEST, dir + " is a symbolic link; ferry does not follow links here");
+        }
+        if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
-        if (Files.exists(dir)) {
+        if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
             throw new BundleException(BAD_REQUEST, dir + " is not a directory");
         }
         if (!create) {
@@ -397,7 +453,10 @@ public final class BundleService implements AutoCloseable {
     }
 
     private static Inventory readInventory(Path file) throws BundleException {
-        try (InputStream in = Files.newInputStream(file)) {
+        if (Files.exists(file, LinkOption.NOFOLLOW_LINKS) && !Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+            throw new BundleException(BAD_REQUEST, "inventory " + file + " is not a regular file");
+        }
+        try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
             return Inventory.read(in, HeapBudget.inventoryKeys());
         } catch (NoSuchFileException e) {
             throw new BundleException(NOT_FOUND, "inventory " + file + " does not exist");

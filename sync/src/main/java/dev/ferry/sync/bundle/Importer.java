@@ -25,6 +25,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.DigestInputStream;
@@ -61,20 +62,26 @@ final class Importer {
     private final ImportRecords records;
     private final Clock clock;
     private final long maxChunks;
+    private final StoreKeys keys;
 
-    <S extends ObjectStore & NameStore & ChunkStore> Importer(S store, ImportRecords records, Clock clock) {
-        this(store, records, clock, HeapBudget.chunks());
+    <S extends ObjectStore & NameStore & ChunkStore> Importer(
+            S store, ImportRecords records, Clock clock, StoreKeys keys) {
+        this(store, records, clock, HeapBudget.chunks(), keys);
     }
 
-    /** {@code maxChunks}: the most chunk entries a manifest may list (its objects are held in memory). */
+    /**
+     * {@code maxChunks}: the most chunk entries a manifest may list (its objects are held in memory); {@code keys}:
+     * the grammar every name and metadata key must follow.
+     */
     <S extends ObjectStore & NameStore & ChunkStore> Importer(
-            S store, ImportRecords records, Clock clock, long maxChunks) {
+            S store, ImportRecords records, Clock clock, long maxChunks, StoreKeys keys) {
         this.objects = store;
         this.names = store;
         this.chunks = store;
         this.records = records;
         this.clock = clock;
         this.maxChunks = maxChunks;
+        this.keys = keys;
     }
 
     /** What an import did. */
@@ -89,7 +96,8 @@ final class Importer {
             long names,
             long meta,
             long pins,
-            Map<String, String> mirrorSets) {}
+            Map<String, String> mirrorSets,
+            List<String> replaced) {}
 
     /** The manifest, read whole: the import checks names and chunk sources before its first write. */
     private record Manifest(
@@ -106,7 +114,7 @@ final class Importer {
         BundleNote note = openNote(dir, request);
         String id = note.id();
         sink.bundleId(id);
-        Manifest manifest = readManifest(dir, note, maxChunks);
+        Manifest manifest = readManifest(dir, note, maxChunks, keys);
         if (note.base().isPresent() && !imported(note.base().get())) {
             throw new BundleException(
                     REFUSED,
@@ -132,6 +140,7 @@ final class Importer {
         manifest.names().forEach(n -> pinned.add(n.object()));
         manifest.pins().forEach(p -> pinned.add(p.object()));
         long[] metaWritten = new long[1];
+        List<String> replaced = new ArrayList<>();
         names.update(b -> {
             for (String o : pinned) {
                 b.pin(pinSet(id), Sha256.ofHex(o));
@@ -139,10 +148,21 @@ final class Importer {
             for (ManifestEntry.Name n : manifest.names()) {
                 b.putName(n.name(), Sha256.ofHex(n.object()));
             }
+            replaced.clear(); // the batch may run again
+            metaWritten[0] = 0;
             for (ManifestEntry.Meta m : manifest.meta()) {
-                if (m.policy() == MetaPolicy.REPLACE || b.currentMeta(m.key()).isEmpty()) {
+                if (StoreKeys.ignored(m.key())) {
+                    continue;
+                }
+                Optional<byte[]> current = b.currentMeta(m.key());
+                if (current.isEmpty()) {
                     b.putMeta(m.key(), m.value());
                     metaWritten[0]++;
+                } else if (m.policy() == MetaPolicy.REPLACE && !Arrays.equals(current.get(), m.value())) {
+                    // only mutable kinds get here: readManifest refused REPLACE for anything else
+                    b.putMeta(m.key(), m.value());
+                    metaWritten[0]++;
+                    replaced.add(m.key());
                 }
             }
             for (ManifestEntry.Pin p : manifest.pins()) {
@@ -162,7 +182,8 @@ final class Importer {
                 manifest.names().size(),
                 metaWritten[0],
                 manifest.pins().size(),
-                manifest.mirrorSets());
+                manifest.mirrorSets(),
+                List.copyOf(replaced));
     }
 
     /**
@@ -199,7 +220,7 @@ final class Importer {
 
     private static BundleNote openNote(Path dir, ImportRequest request) throws IOException, BundleException {
         Path file = dir.resolve("bundle.note");
-        if (!Files.isRegularFile(file)) {
+        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
             throw new BundleException(REFUSED, dir + " holds no bundle (no bundle.note)");
         }
         if (Files.size(file) > Note.MAX_SIZE) {
@@ -265,10 +286,10 @@ final class Importer {
         return keys.isEmpty() ? "(none)" : String.join(", ", keys);
     }
 
-    private static Manifest readManifest(Path dir, BundleNote note, long maxChunks)
+    private static Manifest readManifest(Path dir, BundleNote note, long maxChunks, StoreKeys keys)
             throws IOException, BundleException {
         Path file = dir.resolve("manifest.gz");
-        if (!Files.isRegularFile(file)) {
+        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
             throw new BundleException(REFUSED, "bundle " + note.id() + ": manifest.gz is missing from " + dir);
         }
         long size = Files.size(file);
@@ -281,8 +302,9 @@ final class Importer {
         MessageDigest md = Exporter.sha256();
         try (InputStream in = new DigestInputStream(Files.newInputStream(file), md)) {
             Manifest m;
+            List<String> refusals = new ArrayList<>();
             try {
-                m = parse(new ManifestReader(in), note, maxChunks);
+                m = parse(new ManifestReader(in), note, maxChunks, keys, refusals);
             } catch (BundleFormatException e) {
                 in.transferTo(java.io.OutputStream.nullOutputStream());
                 if (!HexFormat.of().formatHex(md.digest()).equals(note.manifestSha256())) {
@@ -299,11 +321,23 @@ final class Importer {
                 throw new BundleException(
                         REFUSED, "manifest damaged: " + file + " does not match the digest in the " + "signed note");
             }
+            // Checked only now: a signed manifest naming things this store never writes is refused for what it
+            // says, a damaged one above for its damage.
+            if (!refusals.isEmpty()) {
+                throw new BundleException(
+                        REFUSED,
+                        "bundle " + note.id() + " is refused: " + String.join("; ", refusals)
+                                + (refusals.size() == MAX_REFUSALS ? "; ..." : ""));
+            }
             return m;
         }
     }
 
-    private static Manifest parse(ManifestReader r, BundleNote note, long maxChunks)
+    /** How many refused entries a refusal names (the rest are elided). */
+    private static final int MAX_REFUSALS = 5;
+
+    private static Manifest parse(
+            ManifestReader r, BundleNote note, long maxChunks, StoreKeys keys, List<String> refusals)
             throws IOException, BundleException {
         if (!r.id().equals(note.id())) {
             throw new BundleException(
@@ -330,9 +364,26 @@ final class Importer {
                     }
                     objects.add(o);
                 }
-                case ManifestEntry.Name n -> names.add(n);
-                case ManifestEntry.Meta m -> meta.add(m);
-                case ManifestEntry.Pin p -> pins.add(p);
+                case ManifestEntry.Name n -> {
+                    check(r, refusals, "name", n.name(), () -> keys.name(n.name()));
+                    names.add(n);
+                }
+                case ManifestEntry.Meta m -> {
+                    if (!StoreKeys.ignored(m.key())) {
+                        check(r, refusals, "meta key", m.key(), () -> {
+                            StoreKeys.Kind kind = keys.metaKey(m.key());
+                            if (m.policy() == MetaPolicy.REPLACE && !kind.mutable()) {
+                                throw new FormatException("REPLACE is allowed only for tags, module lists and latest"
+                                        + " snapshots and a checksum database's latest note");
+                            }
+                        });
+                    }
+                    meta.add(m);
+                }
+                case ManifestEntry.Pin p -> {
+                    check(r, refusals, "pin set", p.pinSet(), () -> checkPinSet(p.pinSet()));
+                    pins.add(p);
+                }
                 case ManifestEntry.MirrorSet s -> sets.put(s.name(), s.yaml());
             }
         }
@@ -342,6 +393,32 @@ final class Importer {
                     "manifest damaged: it lists " + r.volumes().size() + " volumes, the note " + note.volumes());
         }
         return new Manifest(r.volumes(), objects, names, meta, pins, sets);
+    }
+
+    /** Runs one grammar check; a refusal is noted with the manifest line, up to {@link #MAX_REFUSALS} of them. */
+    private static void check(ManifestReader r, List<String> refusals, String what, String text, Runnable grammar) {
+        try {
+            grammar.run();
+        } catch (RuntimeException e) {
+            if (refusals.size() < MAX_REFUSALS) {
+                refusals.add("manifest line " + r.entryLine() + ": " + what + " " + FormatException.quote(text) + ": "
+                        + e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * A pin set a bundle may fill: printable text, and not an export's temporary set ({@code bundle-export:...}),
+     * which this site releases as its own.
+     */
+    private static String checkPinSet(String set) {
+        if (set.length() > 1024 || !set.chars().allMatch(c -> c >= 0x20 && c != 0x7f)) {
+            throw new FormatException("a pin set name is text without control characters, at most 1024 characters");
+        }
+        if (set.startsWith(Exporter.PIN_PREFIX)) {
+            throw new FormatException("an export's temporary pin set is not carried by bundles");
+        }
+        return set;
     }
 
     /** Finds every volume in the given directories and checks each whole file against the manifest. */
@@ -357,7 +434,7 @@ final class Importer {
             String which = "volume " + v.number() + " of " + note.volumes() + " (" + name + ")";
             Path file = dirs.stream()
                     .map(d -> d.resolve(name))
-                    .filter(Files::isRegularFile)
+                    .filter(f -> Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS))
                     .findFirst()
                     .orElseThrow(() -> new BundleException(
                             REFUSED,

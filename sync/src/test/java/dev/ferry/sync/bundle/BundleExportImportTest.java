@@ -294,7 +294,13 @@ class BundleExportImportTest {
     @Test
     void synchronousChecks() throws Exception {
         BundleService unsigned = new BundleService(
-                a, tmp.resolve("u"), Optional::empty, java.time.Clock.systemUTC(), 5, s -> BundleFixture.everything(a));
+                a,
+                tmp.resolve("u"),
+                Optional::empty,
+                java.time.Clock.systemUTC(),
+                5,
+                s -> BundleFixture.everything(a),
+                BundleFixture.SYNTHETIC);
         BundleException e = assertThrows(
                 BundleException.class,
                 () -> unsigned.export(request(

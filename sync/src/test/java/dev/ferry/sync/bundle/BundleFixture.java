@@ -41,6 +41,40 @@ final class BundleFixture implements AutoCloseable {
         this.signer = Signer.generate("ferry-a.example");
     }
 
+    /**
+     * The store's key grammar, with the made-up names these tests use to exercise transport let through as
+     * {@link StoreKeys.Kind#OTHER} (meta keys starting with {@code tag/} as mutable tags); real keys are checked
+     * as the server checks them, REPLACE included.
+     */
+    static final StoreKeys SYNTHETIC = new StoreKeys() {
+        @Override
+        public StoreKeys.Kind name(String name) {
+            return real(name) ? StoreKeys.STORE.name(name) : StoreKeys.Kind.OTHER;
+        }
+
+        @Override
+        public StoreKeys.Kind metaKey(String key) {
+            if (key.startsWith("tag/")) {
+                return StoreKeys.Kind.OCI_TAG;
+            }
+            return real(key) ? StoreKeys.STORE.metaKey(key) : StoreKeys.Kind.OTHER;
+        }
+
+        private boolean real(String key) {
+            try {
+                StoreKeys.STORE.metaKey(key);
+                return true;
+            } catch (RuntimeException e) {
+                try {
+                    StoreKeys.STORE.name(key);
+                    return true;
+                } catch (RuntimeException f) {
+                    return false;
+                }
+            }
+        }
+    };
+
     RocksContentStore store(String name) throws IOException {
         RocksContentStore s = RocksContentStore.open(
                 root.resolve(name + "/store"), StoreOptions.defaults().withChunkSizes(SMALL));
@@ -55,7 +89,8 @@ final class BundleFixture implements AutoCloseable {
                 () -> Optional.of(signer),
                 Clock.systemUTC(),
                 50,
-                selection -> everything(store));
+                selection -> everything(store),
+                SYNTHETIC);
         services.add(s);
         return s;
     }
@@ -69,7 +104,7 @@ final class BundleFixture implements AutoCloseable {
         }
     }
 
-    /** Everything the store holds, as a selection would give it: tags (meta "tag/...") replace, the rest keep. */
+    /** Everything the store holds, as a selection would give it: tags ("tag/..." and real ones) replace, the rest keep. */
     static SelectedContent everything(ContentStore store) {
         List<SelectedContent.NameEntry> names = new ArrayList<>();
         store.scanNames("", (n, d) -> names.add(new SelectedContent.NameEntry(n, d)));
@@ -77,7 +112,11 @@ final class BundleFixture implements AutoCloseable {
         store.scanMeta("", (k, v) -> {
             if (!k.startsWith(ImportRecords.META_PREFIX)) {
                 meta.add(new SelectedContent.MetaEntry(
-                        k, v, k.startsWith("tag/") ? MetaPolicy.REPLACE : MetaPolicy.KEEP_EXISTING));
+                        k,
+                        v,
+                        k.startsWith("tag/") || BundleSelector.policyOf(k) == MetaPolicy.REPLACE
+                                ? MetaPolicy.REPLACE
+                                : MetaPolicy.KEEP_EXISTING));
             }
             return true;
         });

@@ -90,7 +90,11 @@ class BundleResumeTest {
             ImportRequest request = new ImportRequest(List.of(bundle), List.of(fx.signer.verifier()));
 
             RocksContentStore c = fx.store("c");
-            new Importer(c, new ImportRecords(tmp.resolve("c/data/bundles")), Clock.systemUTC())
+            new Importer(
+                            c,
+                            new ImportRecords(tmp.resolve("c/data/bundles")),
+                            Clock.systemUTC(),
+                            BundleFixture.SYNTHETIC)
                     .run(request, BundleProgressSink.NONE);
             Map<String, String> uninterrupted = BundleFixture.dump(c);
 
@@ -98,8 +102,11 @@ class BundleResumeTest {
             RocksContentStore b = RocksContentStore.open(
                     tmp.resolve("b/store"), StoreOptions.defaults().withChunkSizes(BundleFixture.SMALL));
             try {
-                Importer importer =
-                        new Importer(b, new ImportRecords(tmp.resolve("b/data/bundles")), Clock.systemUTC());
+                Importer importer = new Importer(
+                        b,
+                        new ImportRecords(tmp.resolve("b/data/bundles")),
+                        Clock.systemUTC(),
+                        BundleFixture.SYNTHETIC);
                 IllegalStateException crash =
                         assertThrows(IllegalStateException.class, () -> importer.run(request, new CrashAfter(3)));
                 assertEquals("injected crash", crash.getMessage());
@@ -121,7 +128,10 @@ class BundleResumeTest {
                     tmp.resolve("b/store"), StoreOptions.defaults().withChunkSizes(BundleFixture.SMALL));
             try {
                 Importer.Result r = new Importer(
-                                reopened, new ImportRecords(tmp.resolve("b/data/bundles")), Clock.systemUTC())
+                                reopened,
+                                new ImportRecords(tmp.resolve("b/data/bundles")),
+                                Clock.systemUTC(),
+                                BundleFixture.SYNTHETIC)
                         .run(request, BundleProgressSink.NONE);
                 assertEquals(3, r.objectsPresent());
                 assertEquals(objects - 3, r.objectsStored());
@@ -195,7 +205,13 @@ class BundleResumeTest {
             CountDownLatch third = new CountDownLatch(1);
             CountDownLatch release = new CountDownLatch(1);
             BundleService sb = new BundleService(
-                    pausingAt(b, 3, third, release), tmp.resolve("b/data"), Optional::empty, Clock.systemUTC(), 10);
+                    pausingAt(b, 3, third, release),
+                    tmp.resolve("b/data"),
+                    Optional::empty,
+                    Clock.systemUTC(),
+                    10,
+                    s -> BundleFixture.everything(b),
+                    BundleFixture.SYNTHETIC);
             try (sb) {
                 String job = sb.importBundle(request).id();
                 assertTrue(third.await(30, TimeUnit.SECONDS), "the import never reached its third object");

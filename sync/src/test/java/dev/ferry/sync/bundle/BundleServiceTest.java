@@ -44,7 +44,12 @@ class BundleServiceTest {
             CountDownLatch selecting = new CountDownLatch(1);
             CountDownLatch release = new CountDownLatch(1);
             BundleService s = new BundleService(
-                    a, tmp.resolve("data"), () -> Optional.of(fx.signer), Clock.systemUTC(), 1, sel -> {
+                    a,
+                    tmp.resolve("data"),
+                    () -> Optional.of(fx.signer),
+                    Clock.systemUTC(),
+                    1,
+                    sel -> {
                         selecting.countDown();
                         try {
                             release.await();
@@ -52,7 +57,8 @@ class BundleServiceTest {
                             throw new IllegalStateException(e);
                         }
                         return BundleFixture.everything(a);
-                    });
+                    },
+                    BundleFixture.SYNTHETIC);
             try (s) {
                 BundleProgress first = s.export(request(tmp.resolve("m")));
                 assertEquals(BundleProgress.State.RUNNING, first.state());

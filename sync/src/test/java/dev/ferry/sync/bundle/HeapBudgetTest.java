@@ -111,7 +111,11 @@ class HeapBudgetTest {
             BundleException refused = assertThrows(
                     BundleException.class,
                     () -> new Importer(
-                                    b, new ImportRecords(tmp.resolve("b/data/bundles")), Clock.systemUTC(), chunks - 1)
+                                    b,
+                                    new ImportRecords(tmp.resolve("b/data/bundles")),
+                                    Clock.systemUTC(),
+                                    chunks - 1,
+                                    BundleFixture.SYNTHETIC)
                             .run(request, BundleProgressSink.NONE));
             assertEquals(BundleException.Kind.REFUSED, refused.kind());
             assertTrue(
@@ -119,7 +123,12 @@ class HeapBudgetTest {
                             .startsWith("bundle " + r.record().id() + " lists more than " + (chunks - 1) + " chunks"),
                     refused.getMessage());
             assertEquals(before, BundleFixture.dump(b));
-            new Importer(b, new ImportRecords(tmp.resolve("b/data/bundles")), Clock.systemUTC(), chunks)
+            new Importer(
+                            b,
+                            new ImportRecords(tmp.resolve("b/data/bundles")),
+                            Clock.systemUTC(),
+                            chunks,
+                            BundleFixture.SYNTHETIC)
                     .run(request, BundleProgressSink.NONE);
             assertEquals(BundleFixture.content(a), BundleFixture.content(b));
         }

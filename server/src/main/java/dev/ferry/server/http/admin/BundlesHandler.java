@@ -8,6 +8,7 @@ import dev.ferry.server.admin.api.AdminPaths;
 import dev.ferry.server.admin.api.BundleJob;
 import dev.ferry.server.admin.api.InventoryWritten;
 import dev.ferry.server.admin.api.StartExport;
+import dev.ferry.server.admin.api.StartImport;
 import java.util.List;
 
 /**
@@ -54,9 +55,16 @@ final class BundlesHandler {
     private Answer importBundle(AdminCall call) {
         ObjectNode body = call.body();
         BundleApi bundles = api.bundles();
-        BundleJob started = bundles.startImport(RequestBodies.startImport(body));
-        // The directories as sent: one, or an array of them.
-        return new Answer(202, started, body.path("from").toString(), "started " + started.id());
+        StartImport request = RequestBodies.startImport(body);
+        BundleJob started = bundles.startImport(request);
+        List<String> keys = request.trust() == null ? List.of() : request.trust();
+        // The directories as sent: one, or an array of them; keys a request added are audited with it.
+        return new Answer(
+                202,
+                started,
+                body.path("from").toString(),
+                "started " + started.id()
+                        + (keys.isEmpty() ? "" : "; trusting the request's keys " + String.join(", ", keys)));
     }
 
     private Answer inventory(AdminCall call) {

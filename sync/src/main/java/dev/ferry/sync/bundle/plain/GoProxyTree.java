@@ -3,8 +3,12 @@ package dev.ferry.sync.bundle.plain;
 import dev.ferry.mirror.go.GoStoreNames;
 import dev.ferry.mirror.go.Snapshot;
 import dev.ferry.mirror.sumdb.SumdbStoreNames;
+import dev.ferry.protocols.FormatException;
 import dev.ferry.protocols.module.ModulePath;
 import dev.ferry.protocols.semver.Version;
+import dev.ferry.protocols.sumdb.LookupPath;
+import dev.ferry.protocols.sumdb.SumdbConfig;
+import dev.ferry.protocols.sumdb.tlog.Tile;
 import dev.ferry.storage.NamedObjectStore;
 import dev.ferry.storage.StoredObject;
 import dev.ferry.sync.bundle.BundleProgressSink;
@@ -40,9 +44,15 @@ public final class GoProxyTree {
 
     private GoProxyTree() {}
 
-    /** Writes into {@code dir} (created if needed); files appear under their final names only once complete. */
+    /**
+     * Writes into {@code dir} (created if needed; checked with {@link PlainFiles#checkTarget}); files appear under
+     * their final names only once complete. Every path is built from parsed values (module paths, versions, database
+     * names, tile and lookup paths) and stays under {@code dir}.
+     */
     public static void write(NamedObjectStore store, SelectedContent content, Path dir, BundleProgressSink progress)
             throws IOException {
+        PlainFiles files = new PlainFiles(dir);
+        files.mark();
         Map<ModulePath, TreeMap<Version, GoVersion>> modules =
                 new TreeMap<>((a, b) -> a.value().compareTo(b.value()));
         long bytes = 0;
@@ -57,7 +67,7 @@ public final class GoProxyTree {
         progress.phase("writing", bytes, items);
         for (var e : modules.entrySet()) {
             ModulePath module = e.getKey();
-            Path base = dir.resolve(module.escaped());
+            String base = module.escaped();
             Map<Version, byte[]> infos = new LinkedHashMap<>();
             List<Version> listed = new ArrayList<>();
             for (GoVersion v : e.getValue().values()) {
@@ -65,8 +75,9 @@ public final class GoProxyTree {
                 String prefix = ModulePath.escapeVersion(v.version().toString()) + ".";
                 boolean all = true;
                 for (var f : v.files().entrySet()) {
-                    Path file = base.resolve("@v").resolve(prefix + f.getKey());
-                    all &= copy(store, f.getValue(), file, module + "@" + v.version() + " ." + f.getKey(), progress);
+                    Path file = files.file(List.of(base, "@v", prefix + f.getKey()));
+                    all &= copy(
+                            store, files, f.getValue(), file, module + "@" + v.version() + " ." + f.getKey(), progress);
                     if (f.getKey().equals("info")) {
                         store.resolve(f.getValue()).ifPresent(o -> infos.put(v.version(), bytesOf(store, o)));
                     }
@@ -80,14 +91,19 @@ public final class GoProxyTree {
             }
             StringBuilder list = new StringBuilder();
             listed.stream().sorted().forEach(v -> list.append(v).append('\n'));
-            PlainFiles.write(base.resolve("@v").resolve("list"), list.toString().getBytes(StandardCharsets.UTF_8));
+            files.write(files.file(List.of(base, "@v", "list")), list.toString().getBytes(StandardCharsets.UTF_8));
             Optional<byte[]> latest = latest(store, module, infos);
             if (latest.isPresent()) {
-                PlainFiles.write(base.resolve("@latest"), latest.get());
+                files.write(files.file(List.of(base, "@latest")), latest.get());
             }
         }
         for (SumdbContent db : content.sumdbs()) {
-            writeSumdb(store, db, dir.resolve("sumdb").resolve(db.name()), progress);
+            if (!SumdbConfig.isValidName(db.name())) {
+                progress.note("checksum database " + FormatException.quote(db.name())
+                        + ": not a database name (host[/path]), not written");
+                continue;
+            }
+            writeSumdb(store, files, db, progress);
         }
     }
 
@@ -119,14 +135,15 @@ public final class GoProxyTree {
     }
 
     /** supported (empty), latest, lookup/..., tile/...: the paths the go command's sumdb client reads. */
-    private static void writeSumdb(NamedObjectStore store, SumdbContent db, Path out, BundleProgressSink progress)
-            throws IOException {
-        PlainFiles.write(out.resolve("supported"), new byte[0]);
+    private static void writeSumdb(
+            NamedObjectStore store, PlainFiles files, SumdbContent db, BundleProgressSink progress) throws IOException {
+        String out = "sumdb/" + db.name();
+        files.write(files.file(List.of(out, "supported")), new byte[0]);
         if (db.latest() != null) {
             Optional<byte[]> latest =
                     store.meta(db.latest()).flatMap(Snapshot::decode).map(Snapshot::body);
             if (latest.isPresent()) {
-                PlainFiles.write(out.resolve("latest"), latest.get());
+                files.write(files.file(List.of(out, "latest")), latest.get());
             } else {
                 progress.note(db.name() + ": the latest note is no longer stored; clients need it to verify");
             }
@@ -134,8 +151,11 @@ public final class GoProxyTree {
         for (String key : db.lookups()) {
             progress.checkCancelled();
             Optional<byte[]> body = store.meta(key);
-            if (body.isPresent()) {
-                PlainFiles.write(out.resolve(SumdbStoreNames.pathOf(db.name(), key)), body.get());
+            Optional<String> path = lookupPath(db.name(), key);
+            if (path.isEmpty()) {
+                progress.note(key + ": not a lookup key, not written");
+            } else if (body.isPresent()) {
+                files.write(files.file(List.of(out, path.get())), body.get());
                 progress.item(key);
             } else {
                 progress.note(key + " is no longer stored");
@@ -143,15 +163,20 @@ public final class GoProxyTree {
         }
         for (String key : db.tiles()) {
             progress.checkCancelled();
-            Path file = out.resolve(SumdbStoreNames.pathOf(db.name(), key));
+            Optional<String> path = tilePath(db.name(), key);
+            if (path.isEmpty()) {
+                progress.note(key + ": not a tile key, not written");
+                continue;
+            }
+            Path file = files.file(List.of(out, path.get()));
             Optional<StoredObject> full = store.resolve(key);
             if (full.isPresent()) {
-                copy(store, key, file, key, progress);
+                copy(store, files, key, file, key, progress);
                 continue;
             }
             Optional<byte[]> partial = store.meta(key).flatMap(Snapshot::decode).map(Snapshot::body);
             if (partial.isPresent()) {
-                PlainFiles.write(file, partial.get());
+                files.write(file, partial.get());
                 progress.item(key);
             } else {
                 progress.note(key + " is no longer stored");
@@ -159,9 +184,27 @@ public final class GoProxyTree {
         }
     }
 
+    /** A tile key's path under its database, spelled again from the parsed tile; empty when it is not one. */
+    private static Optional<String> tilePath(String db, String key) {
+        try {
+            return Optional.of(Tile.parsePath(SumdbStoreNames.pathOf(db, key)).path());
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** A lookup key's path under its database, spelled again from the parsed lookup; empty when it is not one. */
+    private static Optional<String> lookupPath(String db, String key) {
+        try {
+            return Optional.of(LookupPath.parse(SumdbStoreNames.pathOf(db, key)).toString());
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
     /** Copies the object {@code name} points at; false (and a note) when it is gone. */
     private static boolean copy(
-            NamedObjectStore store, String name, Path file, String what, BundleProgressSink progress)
+            NamedObjectStore store, PlainFiles files, String name, Path file, String what, BundleProgressSink progress)
             throws IOException {
         Optional<StoredObject> o = store.resolve(name);
         if (o.isEmpty()) {
@@ -169,7 +212,7 @@ public final class GoProxyTree {
             return false;
         }
         try {
-            PlainFiles.copy(store, o.get(), file, progress);
+            files.copy(store, o.get(), file, progress);
         } catch (NoSuchElementException e) {
             progress.note(what + ": deleted while being written, not written");
             return false;

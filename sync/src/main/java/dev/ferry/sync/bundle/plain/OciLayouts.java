@@ -15,8 +15,11 @@ import dev.ferry.sync.bundle.SelectedContent.ImageRepository;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.Set;
@@ -38,10 +41,13 @@ public final class OciLayouts {
 
     /** The layout directory of a repository, relative to the export directory. */
     public static Path layoutDir(Path dir, ImageRepository repo) {
-        String target = repo.target().equals(OciStoreNames.Target.HOSTED.key())
+        return dir.resolve(targetDir(repo)).resolve(repo.repository().value());
+    }
+
+    private static String targetDir(ImageRepository repo) {
+        return repo.target().equals(OciStoreNames.Target.HOSTED.key())
                 ? "hosted"
                 : repo.target().substring(2);
-        return dir.resolve(target).resolve(repo.repository().value());
     }
 
     public static void write(NamedObjectStore store, SelectedContent content, Path dir, BundleProgressSink progress)
@@ -57,8 +63,16 @@ public final class OciLayouts {
             }
         }
         progress.phase("writing", bytes, items);
+        PlainFiles files = new PlainFiles(dir);
+        files.mark();
         for (ImageRepository repo : content.images()) {
-            writeOne(store, repo, layoutDir(dir, repo), progress);
+            // the repository name follows the OCI grammar (no '.' or '..' element), the target a registry name's
+            writeOne(
+                    store,
+                    files,
+                    repo,
+                    List.of(targetDir(repo), repo.repository().value()),
+                    progress);
         }
     }
 
@@ -82,7 +96,12 @@ public final class OciLayouts {
         return all;
     }
 
-    private static void writeOne(NamedObjectStore store, ImageRepository repo, Path layout, BundleProgressSink progress)
+    private static void writeOne(
+            NamedObjectStore store,
+            PlainFiles files,
+            ImageRepository repo,
+            List<String> layout,
+            BundleProgressSink progress)
             throws IOException {
         String what = repo.target() + "/" + repo.repository();
         Set<Digest> written = new LinkedHashSet<>();
@@ -93,12 +112,13 @@ public final class OciLayouts {
                 progress.note(what + ": " + d + " is no longer stored (evicted since selection?), not written");
                 continue;
             }
-            Path file = layout.resolve("blobs").resolve(d.algorithm()).resolve(d.hex());
-            if (Files.isRegularFile(file) && Files.size(file) == o.get().size()) {
+            Path file = blob(files, layout, d);
+            if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)
+                    && Files.size(file) == o.get().size()) {
                 progress.bytes(o.get().size());
             } else {
                 try {
-                    PlainFiles.copy(store, o.get(), file, progress);
+                    files.copy(store, o.get(), file, progress);
                 } catch (NoSuchElementException e) {
                     progress.note(what + ": " + d + " was deleted while being written, not written");
                     continue;
@@ -121,14 +141,23 @@ public final class OciLayouts {
             ObjectNode entry = manifests.addObject();
             entry.put("mediaType", indexEntryType(mediaType));
             entry.put("digest", d.toString());
-            entry.put(
-                    "size",
-                    Files.size(layout.resolve("blobs").resolve(d.algorithm()).resolve(d.hex())));
+            entry.put("size", Files.size(blob(files, layout, d)));
             entry.putObject("annotations").put(REF_NAME, tag.getKey());
         }
-        PlainFiles.write(
-                layout.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}".getBytes(StandardCharsets.UTF_8));
+        files.write(
+                files.file(with(layout, "oci-layout")),
+                "{\"imageLayoutVersion\":\"1.0.0\"}".getBytes(StandardCharsets.UTF_8));
         // Last: until index.json is there, the directory is no layout a tool would read.
-        PlainFiles.write(layout.resolve("index.json"), JSON.writeValueAsBytes(index));
+        files.write(files.file(with(layout, "index.json")), JSON.writeValueAsBytes(index));
+    }
+
+    private static Path blob(PlainFiles files, List<String> layout, Digest d) throws IOException {
+        return files.file(with(layout, "blobs", d.algorithm(), d.hex()));
+    }
+
+    private static List<String> with(List<String> base, String... more) {
+        List<String> all = new ArrayList<>(base);
+        all.addAll(List.of(more));
+        return all;
     }
 }
