@@ -54,7 +54,7 @@ public final class FerryHttpServer {
                         // every response header ferry sets is a constant or a hex digest: skip re-checking them
                         .validateResponseHeaders(false)
                         .build())
-                .directHandlers(PlainDirectHandler.handlers())
+                .directHandlers(PlainDirectHandler.handlers(routes.metrics()))
                 .routing(routes::register)
                 .build();
     }

@@ -166,6 +166,11 @@ public final class FerryRoutes {
         this.oci = oci;
     }
 
+    /** Where requests are counted; requests refused before routing ({@link PlainDirectHandler}) too. */
+    FerryMetrics metrics() {
+        return metrics;
+    }
+
     /** Registers the routes on {@code routing}: the admin API's by path pattern, then all others. */
     public HttpRouting.Builder register(HttpRouting.Builder routing) {
         if (admin != null) {
