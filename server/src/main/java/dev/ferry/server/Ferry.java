@@ -186,7 +186,8 @@ public final class Ferry implements AutoCloseable {
                             config.listen().port(),
                             routes,
                             SHUTDOWN_GRACE,
-                            FerryHttpServer.UNLIMITED)
+                            FerryHttpServer.UNLIMITED,
+                            config.listener())
                     .start();
             if (!ferry.server.isRunning() || ferry.server.port() <= 0) {
                 // Helidon logs why and returns instead of throwing

@@ -31,6 +31,7 @@ import java.util.Map;
 record ConfigFile(
         Located<String> listen,
         Located<String> data,
+        ServerGroup server,
         GoGroup go,
         UpstreamGroup upstream,
         OciGroup oci,
@@ -41,6 +42,11 @@ record ConfigFile(
         Located<String> accessLog,
         List<Located<UpstreamEntry.Yaml>> upstreams,
         @JsonAnySetter Map<String, Located<Object>> unknown) {
+
+    record ServerGroup(
+            Located<String> headTimeout,
+            Located<String> maxConnectionsPerClient,
+            @JsonAnySetter Map<String, Located<Object>> unknown) {}
 
     record GoGroup(
             Located<String> upstream,
@@ -125,7 +131,7 @@ record ConfigFile(
             "bundles.sync", "a list of {site, to, every, set?, max-volume-size?}");
 
     static final ConfigFile EMPTY =
-            new ConfigFile(null, null, null, null, null, null, null, null, null, null, null, null);
+            new ConfigFile(null, null, null, null, null, null, null, null, null, null, null, null, null);
 
     /** Reads and binds the file; a mistake in its shape is a ConfigException naming the file, line and key. */
     static ConfigFile read(Path file) throws ConfigException {

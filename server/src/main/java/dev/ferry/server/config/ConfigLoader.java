@@ -116,6 +116,7 @@ public final class ConfigLoader {
         PrivatePatterns privates = check(raw, Setting.GO_PRIVATE, PrivatePatterns::parse);
         OciConfig oci = oci(raw, registries, env, timeouts);
         long quota = check(raw, Setting.QUOTA, t -> t.isBlank() ? 0L : ByteRates.parse(t));
+        ListenerSettings listener = listener(raw);
         return new FerryConfig(
                 listen,
                 data,
@@ -133,7 +134,28 @@ public final class ConfigLoader {
                 sumdb,
                 privates,
                 oci,
-                quota);
+                quota,
+                BundlesConfig.none(),
+                listener);
+    }
+
+    /** The head timeout, the connections per client. */
+    static ListenerSettings listener(Map<Setting, Sourced> raw) throws ConfigException {
+        Duration headTimeout = check(raw, Setting.HEAD_TIMEOUT, t -> {
+            Duration d = Durations.parse(t);
+            if (d.isNegative()) {
+                throw new IllegalArgumentException("must not be negative");
+            }
+            return d;
+        });
+        int perClient = check(raw, Setting.MAX_CONNECTIONS_PER_CLIENT, t -> {
+            int n = Integer.parseInt(t.strip());
+            if (n < 0) {
+                throw new IllegalArgumentException("must be 0 (no cap) or positive");
+            }
+            return n;
+        });
+        return new ListenerSettings(headTimeout, perClient);
     }
 
     /** Trusted keys (each a key or a file, comma-separated) and the scheduled exports read from the file. */

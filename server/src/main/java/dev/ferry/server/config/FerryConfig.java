@@ -30,7 +30,8 @@ public record FerryConfig(
         PrivatePatterns privates,
         OciConfig oci,
         long quotaBytes,
-        BundlesConfig bundles) {
+        BundlesConfig bundles,
+        ListenerSettings listener) {
 
     /**
      * @param goUpstreams  go.upstream's entries with their YAML details (weight, credentials, timeouts)
@@ -40,13 +41,57 @@ public record FerryConfig(
      * @param oci          the registry: mirrored registries, hosted prefixes and their settings
      * @param quotaBytes   the store's size above which least recently used unpinned content is evicted; 0: none
      * @param bundles      trusted bundle signing keys and scheduled exports
+     * @param listener     the head timeout, connections per client, and the names ferry answers to
      */
     public FerryConfig {
         goUpstreams = List.copyOf(goUpstreams);
         bundles = bundles == null ? BundlesConfig.none() : bundles;
+        listener = listener == null ? ListenerSettings.defaults() : listener;
         if (quotaBytes < 0) {
             throw new IllegalArgumentException("quotaBytes must be 0 (none) or positive: " + quotaBytes);
         }
+    }
+
+    /** With the listener's defaults. */
+    public FerryConfig(
+            ListenAddress listen,
+            Path data,
+            String goUpstreamText,
+            GoProxyList goUpstream,
+            Duration goListTtl,
+            Duration goNotFoundTtl,
+            UpstreamTimeouts upstreamTimeouts,
+            Level logLevel,
+            boolean accessLog,
+            List<Upstream> goUpstreams,
+            PoolSettings upstreamPool,
+            String adminToken,
+            String sumdbText,
+            SumdbConfig sumdb,
+            PrivatePatterns privates,
+            OciConfig oci,
+            long quotaBytes,
+            BundlesConfig bundles) {
+        this(
+                listen,
+                data,
+                goUpstreamText,
+                goUpstream,
+                goListTtl,
+                goNotFoundTtl,
+                upstreamTimeouts,
+                logLevel,
+                accessLog,
+                goUpstreams,
+                upstreamPool,
+                adminToken,
+                sumdbText,
+                sumdb,
+                privates,
+                oci,
+                quotaBytes,
+                bundles,
+                ListenerSettings.defaults());
     }
 
     /** Without bundle settings. */
@@ -199,7 +244,8 @@ public record FerryConfig(
                 privates,
                 oci,
                 quotaBytes,
-                bundles);
+                bundles,
+                listener);
     }
 
     /** With a storage quota (tests). */
@@ -222,7 +268,8 @@ public record FerryConfig(
                 privates,
                 oci,
                 bytes,
-                bundles);
+                bundles,
+                listener);
     }
 
     /** With private module patterns (tests). */
@@ -245,7 +292,8 @@ public record FerryConfig(
                 patterns,
                 oci,
                 quotaBytes,
-                bundles);
+                bundles,
+                listener);
     }
 
     /** With bundle settings (the loader, tests). */
@@ -268,7 +316,32 @@ public record FerryConfig(
                 privates,
                 oci,
                 quotaBytes,
-                b);
+                b,
+                listener);
+    }
+
+    /** With other listener settings (the loader, tests). */
+    public FerryConfig withListener(ListenerSettings l) {
+        return new FerryConfig(
+                listen,
+                data,
+                goUpstreamText,
+                goUpstream,
+                goListTtl,
+                goNotFoundTtl,
+                upstreamTimeouts,
+                logLevel,
+                accessLog,
+                goUpstreams,
+                upstreamPool,
+                adminToken,
+                sumdbText,
+                sumdb,
+                privates,
+                oci,
+                quotaBytes,
+                bundles,
+                l);
     }
 
     /** Where bundle history, export and import records live. */

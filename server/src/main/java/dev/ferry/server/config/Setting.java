@@ -21,6 +21,24 @@ public enum Setting {
             "FERRY_DATA",
             "./ferry-data",
             "Data directory; the content store lives in DIR/store."),
+    HEAD_TIMEOUT(
+            "server.headTimeout",
+            "--head-timeout",
+            "DURATION",
+            "FERRY_HEAD_TIMEOUT",
+            "60s",
+            "A request head (request line and headers) must arrive whole within this long from when the connection"
+                    + " starts waiting for it (accept, or the end of the previous request): else 408 and the"
+                    + " connection is closed (closed quietly when nothing was sent, as for an idle kept-alive"
+                    + " connection); 0 turns the deadline off."),
+    MAX_CONNECTIONS_PER_CLIENT(
+            "server.maxConnectionsPerClient",
+            "--max-connections-per-client",
+            "N",
+            "FERRY_MAX_CONNECTIONS_PER_CLIENT",
+            "512",
+            "Connections one client address may hold at once; the next gets 429 and is closed (0: no cap). Raise"
+                    + " it when many clients share one address (NAT, a reverse proxy in front of ferry)."),
     GO_UPSTREAM(
             "go.upstream",
             "--go-upstream",
