@@ -46,6 +46,11 @@ record ConfigFile(
     record ServerGroup(
             Located<String> headTimeout,
             Located<String> maxConnectionsPerClient,
+            Located<String> publicUrl,
+
+            @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY)
+            Located<List<String>> hostNames,
+
             @JsonAnySetter Map<String, Located<Object>> unknown) {}
 
     record GoGroup(

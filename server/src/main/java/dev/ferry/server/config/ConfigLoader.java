@@ -155,7 +155,40 @@ public final class ConfigLoader {
             }
             return n;
         });
-        return new ListenerSettings(headTimeout, perClient);
+        java.net.URI publicUrl = check(raw, Setting.PUBLIC_URL, t -> t.isBlank() ? null : publicUrl(t.strip()));
+        List<String> hostNames = check(raw, Setting.HOST_NAMES, t -> {
+            List<String> names = new ArrayList<>();
+            for (String item : t.split(",")) {
+                if (!item.isBlank()) {
+                    if (!item.strip()
+                            .matches("[A-Za-z0-9.\\-]{1,253}(:\\d{1,5})?|\\[[0-9A-Fa-f:.]{2,45}\\](:\\d{1,5})?")) {
+                        throw new IllegalArgumentException("not a host or host:port: " + item.strip());
+                    }
+                    names.add(item.strip());
+                }
+            }
+            return names;
+        });
+        return new ListenerSettings(headTimeout, perClient, publicUrl, hostNames);
+    }
+
+    /** An absolute http or https URL with a host and no path, query or credentials. */
+    private static java.net.URI publicUrl(String text) {
+        java.net.URI u = java.net.URI.create(text);
+        if (!"http".equalsIgnoreCase(u.getScheme()) && !"https".equalsIgnoreCase(u.getScheme())) {
+            throw new IllegalArgumentException("must be an http:// or https:// URL");
+        }
+        if (u.getHost() == null || u.getRawUserInfo() != null) {
+            throw new IllegalArgumentException("must name a host (and no credentials)");
+        }
+        if ((u.getRawPath() != null
+                        && !u.getRawPath().isEmpty()
+                        && !u.getRawPath().equals("/"))
+                || u.getRawQuery() != null
+                || u.getRawFragment() != null) {
+            throw new IllegalArgumentException("must have no path, query or fragment (registries live at /v2/)");
+        }
+        return u;
     }
 
     /** Trusted keys (each a key or a file, comma-separated) and the scheduled exports read from the file. */

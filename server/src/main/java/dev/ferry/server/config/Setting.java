@@ -39,6 +39,26 @@ public enum Setting {
             "512",
             "Connections one client address may hold at once; the next gets 429 and is closed (0: no cap). Raise"
                     + " it when many clients share one address (NAT, a reverse proxy in front of ferry)."),
+    PUBLIC_URL(
+            "server.publicUrl",
+            "--public-url",
+            "URL",
+            "FERRY_PUBLIC_URL",
+            "",
+            "The URL clients reach ferry at (http or https, no path), e.g. https://ferry.corp.example: the"
+                    + " registry's token realm is built from it. Without it only a Host header naming the listen"
+                    + " address or a --host-name is used, else the listen address."),
+    HOST_NAMES(
+            Form.REPEATED_COMMAS,
+            "server.hostNames",
+            "--host-name",
+            "HOST[:PORT]",
+            "FERRY_HOST_NAMES",
+            "",
+            null,
+            "A name clients reach ferry by (repeatable; without a port any port): a Host header naming it is used"
+                    + " as the client wrote it when there is no --public-url. The environment separates them with"
+                    + " commas, the config file takes a list."),
     GO_UPSTREAM(
             "go.upstream",
             "--go-upstream",

@@ -25,6 +25,8 @@ final class Exchange {
     Cache cache = Cache.NONE;
     long bytes;
     boolean aborted;
+    /** How this server names itself to the client (the registry's realm). */
+    PublicAddress publicAddress = PublicAddress.listenAddressOnly();
 
     Exchange(ServerRequest req, ServerResponse res) {
         this.req = req;

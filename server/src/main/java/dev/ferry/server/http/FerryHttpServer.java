@@ -44,6 +44,7 @@ public final class FerryHttpServer {
             Duration shutdownGrace,
             long maxPayload,
             ListenerSettings limits) {
+        routes.publicAddress(PublicAddress.of(limits));
         ConnectionGuard guard =
                 new ConnectionGuard(limits.headTimeout(), limits.maxConnectionsPerClient(), routes.metrics());
         Http1Config http1 = Http1Config.builder()

@@ -62,6 +62,8 @@ public final class FerryRoutes {
     private final BooleanSupplier ready;
     private final AdminHandler admin;
     private final OciHandler oci;
+    /** Set once before the server starts ({@link FerryHttpServer}). */
+    private volatile PublicAddress publicAddress = PublicAddress.listenAddressOnly();
 
     public FerryRoutes(GoModuleMirror mirror, FerryMetrics metrics, BooleanSupplier ready) {
         this(mirror, List.of(), metrics, ready, ProxyRequest::parse, null);
@@ -166,6 +168,11 @@ public final class FerryRoutes {
         this.oci = oci;
     }
 
+    /** How the server names itself to clients, from the listener's settings. */
+    void publicAddress(PublicAddress address) {
+        this.publicAddress = address;
+    }
+
     /** Where requests are counted; requests refused before routing ({@link PlainDirectHandler}) too. */
     FerryMetrics metrics() {
         return metrics;
@@ -188,8 +195,16 @@ public final class FerryRoutes {
     private void observe(ServerRequest req, ServerResponse res, Consumer<Exchange> route) {
         long start = System.nanoTime();
         Exchange x = new Exchange(req, res);
+        x.publicAddress = publicAddress;
         try {
-            route.accept(x);
+            if (req.headers().contains(HeaderNames.HOST)
+                    && req.headers().get(HeaderNames.HOST).allValues().size() > 1) {
+                // Two Hosts name two servers: which one was meant is not ferry's guess (RFC 9112, section 3.2).
+                x.res.header(Exchange.NO_STORE);
+                x.sendText(Status.BAD_REQUEST_400, "bad request: more than one Host header");
+            } else {
+                route.accept(x);
+            }
         } catch (CloseConnectionException e) {
             x.aborted = true;
             LOG.log(Level.WARNING, "aborted " + x.method() + " " + x.rawPath + ": " + e.getMessage());

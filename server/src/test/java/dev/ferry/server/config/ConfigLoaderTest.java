@@ -71,8 +71,23 @@ class ConfigLoaderTest {
                 Map.of(Setting.HEAD_TIMEOUT, "0", Setting.MAX_CONNECTIONS_PER_CLIENT, "8"), Map.of(), file));
         assertEquals(java.time.Duration.ZERO, fromFlag.listener().headTimeout());
         assertEquals(8, fromFlag.listener().maxConnectionsPerClient());
-        for (var bad :
-                List.of(Map.of(Setting.HEAD_TIMEOUT, "soon"), Map.of(Setting.MAX_CONNECTIONS_PER_CLIENT, "-1"))) {
+        FerryConfig named = ConfigLoader.build(
+                ConfigLoader.resolve(
+                        Map.of(),
+                        Map.of(),
+                        yaml(
+                                "server:\n  publicUrl: https://ferry.corp.example/\n  hostNames: [a.example, 'b.example:5000']\n")));
+        assertEquals(
+                java.net.URI.create("https://ferry.corp.example/"),
+                named.listener().publicUrl());
+        assertEquals(List.of("a.example", "b.example:5000"), named.listener().hostNames());
+        for (var bad : List.of(
+                Map.of(Setting.HEAD_TIMEOUT, "soon"),
+                Map.of(Setting.MAX_CONNECTIONS_PER_CLIENT, "-1"),
+                Map.of(Setting.PUBLIC_URL, "ftp://x"),
+                Map.of(Setting.PUBLIC_URL, "https://x/prefix"),
+                Map.of(Setting.PUBLIC_URL, "https://user:pw@x"),
+                Map.of(Setting.HOST_NAMES, "evil\"/,x"))) {
             ConfigException e = assertThrows(
                     ConfigException.class, () -> ConfigLoader.build(ConfigLoader.resolve(bad, Map.of(), null)));
             assertTrue(e.getMessage().contains(bad.keySet().iterator().next().flag()), e.getMessage());
