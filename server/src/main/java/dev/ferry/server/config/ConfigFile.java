@@ -75,6 +75,11 @@ record ConfigFile(
             SlowGroup slow,
             Located<String> smallBody,
             Located<String> quarantine,
+            Located<String> allowPrivateRedirects,
+
+            @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY)
+            Located<List<String>> realmHosts,
+
             @JsonAnySetter Map<String, Located<Object>> unknown) {}
 
     record BreakerGroup(

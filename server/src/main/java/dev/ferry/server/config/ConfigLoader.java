@@ -6,6 +6,7 @@ import dev.ferry.server.registryauth.RegistryUsers;
 import dev.ferry.upstreams.goproxy.GoProxyList;
 import dev.ferry.upstreams.pool.BreakerSettings;
 import dev.ferry.upstreams.pool.PoolSettings;
+import dev.ferry.upstreams.pool.RedirectPolicy;
 import dev.ferry.upstreams.pool.RetryPolicy;
 import dev.ferry.upstreams.pool.SpeedSettings;
 import dev.ferry.upstreams.pool.Strategy;
@@ -350,7 +351,21 @@ public final class ConfigLoader {
                 probe,
                 hedgeAfter,
                 new SpeedSettings(slowFactor, slowMinimum, slowWindow, smallBody),
-                quarantine);
+                quarantine,
+                new RedirectPolicy(
+                        check(raw, Setting.UPSTREAM_ALLOW_PRIVATE_REDIRECTS, ConfigLoader::bool),
+                        check(raw, Setting.UPSTREAM_REALM_HOSTS, t -> {
+                            List<String> hosts = new ArrayList<>();
+                            for (String item : t.split(",")) {
+                                if (!item.isBlank()) {
+                                    if (!item.strip().matches("[A-Za-z0-9.\\-]{1,253}")) {
+                                        throw new IllegalArgumentException("not a host name: " + item.strip());
+                                    }
+                                    hosts.add(item.strip());
+                                }
+                            }
+                            return hosts;
+                        })));
     }
 
     private static int count(String text, int min) {

@@ -268,6 +268,27 @@ public enum Setting {
             "6h",
             "How long an upstream that served content failing its checksum or digest is not asked"
                     + " (POST /admin/api/upstreams/NAME/release ends it)."),
+    UPSTREAM_ALLOW_PRIVATE_REDIRECTS(
+            Form.SWITCH,
+            "upstream.allowPrivateRedirects",
+            "--upstream-allow-private-redirects",
+            "",
+            "FERRY_UPSTREAM_ALLOW_PRIVATE_REDIRECTS",
+            "false",
+            null,
+            "Follow upstream redirects (and ask token realms) on loopback, link-local and private addresses of"
+                    + " another host; off, only the upstream's own host may be such an address."),
+    UPSTREAM_REALM_HOSTS(
+            Form.REPEATED_COMMAS,
+            "upstream.realmHosts",
+            "--upstream-realm-host",
+            "HOST",
+            "FERRY_UPSTREAM_REALM_HOSTS",
+            "auth.docker.io",
+            null,
+            "A host besides each registry's own whose token realm may receive the registry's configured"
+                    + " credentials (repeatable; e.g. gitlab.com for registry.gitlab.com). Any other realm is asked"
+                    + " anonymously."),
     OCI_REGISTRIES(
             Form.REPEATED_SPACES,
             "oci.registries",
