@@ -137,10 +137,13 @@ public final class Ferry implements AutoCloseable {
                         ? ""
                         : " oci.hosted=" + config.oci().hosted()));
         checkCanListen(config.listen());
+        DataDirectory.create(config.data());
         Files.createDirectories(config.storeDir());
         Files.createDirectories(config.spoolDir());
         RocksContentStore store = RocksContentStore.open(
                 config.storeDir(), storeOptions.withQuota(config.quotaBytes(), QUOTA_LOW_WATERMARK));
+        // After the open: RocksDB's own files (LOG, MANIFEST, tables) got the process's umask.
+        DataDirectory.tighten(config.data());
         if (config.quotaBytes() > 0) {
             LOG.info("storage quota " + config.quotaBytes() + " bytes: least recently used unpinned content is evicted"
                     + " down to " + Math.round(QUOTA_LOW_WATERMARK * 100) + "% of it; now "
