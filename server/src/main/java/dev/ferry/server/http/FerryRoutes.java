@@ -217,6 +217,11 @@ public final class FerryRoutes {
             }
             res.header(Exchange.NO_STORE);
             x.sendText(Status.INTERNAL_SERVER_ERROR_500, "internal server error");
+        } catch (Error e) {
+            // Logged here: Helidon reports what escapes a route without its request, which PlainDirectHandler
+            // answers as a head it could not read.
+            LOG.log(Level.SEVERE, "internal error answering " + x.method() + " " + x.rawPath, e);
+            throw e;
         } finally {
             long nanos = System.nanoTime() - start;
             int status = res.status().code();
