@@ -94,7 +94,7 @@ cp "$home/etc/ferry.yaml" "$layer/etc/ferry/ferry.yaml"
 chmod -R u+rwX,go+rX,go-w "$layer/opt" "$layer/etc"
 chown -R 0:0 "$layer/opt" "$layer/etc"
 chown "$uid:$uid" "$layer/var/lib/ferry"
-chmod 0750 "$layer/var/lib/ferry"
+chmod 0700 "$layer/var/lib/ferry"
 tar --sort=name --numeric-owner --mtime="@$SOURCE_DATE_EPOCH" -C "$layer" -cf "$work/ferry.tar" opt etc var
 
 say "image: buildah ($image)"

@@ -148,7 +148,7 @@ install_files() {
 		chmod 0750 "$etc"
 		chown root:root "$etc/ferry.env"
 		chown "$user:$user" "$data"
-		chmod 0750 "$data"
+		chmod 0700 "$data"
 	fi
 
 	mkdir -p "$(dirname "$unit")"

@@ -173,6 +173,7 @@ public final class Ferry implements AutoCloseable {
                         ? ""
                         : " oci.hosted=" + config.oci().hosted()));
         checkCanListen(config.listen());
+        DataDirectory.create(config.data());
         // before any upstream client is built: they take the proxies and CAs from the defaults set here
         OutboundNetwork outbound = OutboundNetwork.install(config.outbound());
         Files.createDirectories(config.storeDir());
@@ -187,6 +188,8 @@ public final class Ferry implements AutoCloseable {
             }
             throw e;
         }
+        // After the open: RocksDB's own files (LOG, MANIFEST, tables) got the process's umask.
+        DataDirectory.tighten(config.data());
         if (config.quotaBytes() > 0) {
             LOG.info("storage quota " + config.quotaBytes() + " bytes: least recently used unpinned content is evicted"
                     + " down to " + Math.round(QUOTA_LOW_WATERMARK * 100) + "% of it; now "
@@ -247,6 +250,7 @@ public final class Ferry implements AutoCloseable {
                             routes,
                             SHUTDOWN_GRACE,
                             FerryHttpServer.UNLIMITED,
+                            config.listener(),
                             tls)
                     .start();
             if (!ferry.server.isRunning() || ferry.server.port() <= 0) {

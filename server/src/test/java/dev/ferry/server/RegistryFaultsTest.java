@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.http.Fault;
 import dev.ferry.server.config.FerryConfig;
 import dev.ferry.server.config.ListenAddress;
 import dev.ferry.server.config.OciConfig;
@@ -136,6 +137,42 @@ class RegistryFaultsTest {
         assertEquals(digest, fixed.headers().firstValue("Docker-Content-Digest").orElseThrow());
     }
 
+    /**
+     * Issue 16, finding 5: upstream faults on a small blob, with clients waiting together, are the upstream's
+     * failure (502/503 with the registry's error), and nothing is stored. (The 500 itself needs a client following
+     * the download when it breaks, a race: UpstreamFailureEdgeTest pins that edge deterministically.)
+     */
+    @Test
+    void upstreamFaultsOnASmallBlobAre502Or503AndNothingIsStored() throws Exception {
+        byte[] good = "a small config blob".getBytes(StandardCharsets.UTF_8);
+        String digest = sha256(good);
+        String path = "/v2/library/app/blobs/" + digest;
+        for (Fault fault : List.of(
+                Fault.CONNECTION_RESET_BY_PEER,
+                Fault.EMPTY_RESPONSE,
+                Fault.MALFORMED_RESPONSE_CHUNK,
+                Fault.RANDOM_DATA_THEN_CLOSE)) {
+            upstream.resetAll();
+            upstream.stubFor(get(urlEqualTo(path)).willReturn(aResponse().withFault(fault)));
+            List<java.util.concurrent.Future<HttpResponse<byte[]>>> pulls = new java.util.ArrayList<>();
+            try (var clients = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+                for (int i = 0; i < 4; i++) {
+                    pulls.add(clients.submit(() -> pull(path)));
+                }
+            }
+            for (var pulled : pulls) {
+                HttpResponse<byte[]> r = pulled.get();
+                String body = new String(r.body(), StandardCharsets.UTF_8);
+                assertTrue(r.statusCode() == 502 || r.statusCode() == 503, fault + ": " + r.statusCode() + " " + body);
+                assertTrue(body.contains("\"UNAVAILABLE\""), fault + ": " + body);
+            }
+            release();
+        }
+        upstreamForgetsEverything();
+        HttpResponse<byte[]> after = pull(path);
+        assertEquals(404, after.statusCode(), "nothing may have been stored");
+    }
+
     @Test
     void aManifestWhoseBytesDoNotMatchItsDigestIsRefusedAndNothingIsStored() throws Exception {
         byte[] manifest = manifest("sha256:" + "b".repeat(64));
@@ -223,6 +260,20 @@ class RegistryFaultsTest {
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(200, released.statusCode(), released.body());
         assertTrue(released.body().contains("quarantine for"), released.body());
+    }
+
+    /** Closes the endpoint's breaker (or ends its quarantine), so the next pull asks it again. */
+    private void release() throws Exception {
+        String token = java.nio.file.Files.readString(tmp.resolve("data").resolve("admin-token"))
+                .strip();
+        String name = java.net.URLEncoder.encode("http://127.0.0.1:" + upstream.port(), StandardCharsets.UTF_8);
+        HttpResponse<String> released = http.send(
+                HttpRequest.newBuilder(URI.create(ferry.url() + "/admin/api/upstreams/" + name + "/release"))
+                        .POST(HttpRequest.BodyPublishers.noBody())
+                        .header("Authorization", "Bearer " + token)
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, released.statusCode(), released.body());
     }
 
     private void upstreamForgetsEverything() {

@@ -48,7 +48,10 @@ final class GoContentChecks {
         try {
             root = JSON.readTree(bytes);
         } catch (JsonProcessingException e) {
-            throw new ContentRejected(".info is not JSON: " + e.getOriginalMessage());
+            // Where, not what: Jackson's message quotes the body's first token, which is the upstream's text.
+            var at = e.getLocation();
+            throw new ContentRejected(".info is not JSON"
+                    + (at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")"));
         } catch (IOException e) {
             throw new ContentRejected(".info could not be read: " + e.getMessage());
         }

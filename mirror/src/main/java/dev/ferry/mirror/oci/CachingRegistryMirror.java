@@ -663,8 +663,10 @@ public final class CachingRegistryMirror implements OciRepositories {
             return filtered(index, artifactType, outcome);
         } catch (IOException e) {
             return new OciAnswer.Unavailable(
-                    "referrers of " + repository + "@" + subject + " from upstream are not an image index: "
-                            + e.getMessage(),
+                    "referrers of " + repository + "@" + subject + " from upstream are not an image index"
+                            + (e instanceof com.fasterxml.jackson.core.JsonProcessingException
+                                    ? ""
+                                    : ": " + e.getMessage()),
                     true);
         }
     }

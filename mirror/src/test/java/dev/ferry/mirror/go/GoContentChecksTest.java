@@ -22,6 +22,15 @@ class GoContentChecksTest {
         assertDoesNotThrow(() -> GoContentChecks.info(bytes("{\"Version\":\"v1.2.0\"}"), V120));
     }
 
+    /** Issue 16, finding 7: the refusal said the body's first token (a redirect's HTML page, anyone's words). */
+    @Test
+    void aBodyThatIsNotJsonIsNotQuoted() {
+        ContentRejected e = assertThrows(
+                ContentRejected.class, () -> GoContentChecks.info(bytes("secretword <html>login</html>"), V120));
+        org.junit.jupiter.api.Assertions.assertFalse(e.getMessage().contains("secretword"), e.getMessage());
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().startsWith(".info is not JSON"), e.getMessage());
+    }
+
     @ParameterizedTest
     @ValueSource(
             strings = {

@@ -133,7 +133,6 @@ public final class Inventory {
      * Reads the file format above, refusing a wrong header, a damaged or truncated gzip stream, keys out of
      * order or repeated, a count that does not match, or more than {@link #MAX_KEYS} keys.
      */
-
     public static Inventory read(InputStream file) throws IOException {
         return read(file, MAX_KEYS);
     }

@@ -36,6 +36,12 @@ public final class AuditLog {
         this.clock = clock;
     }
 
+    private static boolean posix() {
+        return java.nio.file.FileSystems.getDefault()
+                .supportedFileAttributeViews()
+                .contains("posix");
+    }
+
     public Path file() {
         return file;
     }
@@ -53,6 +59,19 @@ public final class AuditLog {
         LOG.info(line);
         byte[] bytes = (line + "\n").getBytes(StandardCharsets.UTF_8);
         synchronized (this) {
+            try {
+                if (!Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS) && posix()) {
+                    // Who did what to this server is the owner's to read: created 0600, whatever the umask.
+                    Files.createFile(
+                            file,
+                            java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+                }
+            } catch (java.nio.file.FileAlreadyExistsException raced) {
+                // another writer created it first
+            } catch (IOException ex) {
+                LOG.log(Level.WARNING, "cannot create the audit log " + file, ex);
+            }
             try (OutputStream out = Files.newOutputStream(
                     file, StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE)) {
                 out.write(bytes);

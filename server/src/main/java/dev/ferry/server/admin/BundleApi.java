@@ -269,11 +269,29 @@ public final class BundleApi {
             counts = bundles.writeInventory(out);
         } catch (BundleException e) {
             throw refused(e);
+        } catch (java.nio.file.FileSystemException e) {
+            // The file system refused the path the client chose (denied, missing, not a file, /proc): its fault.
+            throw badRequest("cannot write the inventory to " + out + ": " + why(e));
         } catch (IOException e) {
             throw ApiException.ioError("cannot write the inventory to " + out + ": " + e.getMessage());
         }
         LOG.info("inventory written to " + out);
         return new InventoryWritten(out.toString(), counts(counts));
+    }
+
+    /** What the file system said about a path, in words (AccessDeniedException's message is only the path). */
+    private static String why(java.nio.file.FileSystemException e) {
+        String reason = e.getReason();
+        if (reason != null && !reason.isBlank()) {
+            return reason;
+        }
+        return switch (e) {
+            case java.nio.file.AccessDeniedException a -> "access denied";
+            case java.nio.file.NoSuchFileException n -> "no such file or directory";
+            case java.nio.file.NotDirectoryException n -> "not a directory";
+            case java.nio.file.FileAlreadyExistsException f -> "already exists";
+            default -> "refused by the file system";
+        };
     }
 
     /** {@code GET /admin/api/bundles}: every bundle exported, oldest first. */

@@ -32,6 +32,7 @@ record ConfigFile(
         Located<String> listen,
         Located<String> data,
         TlsGroup tls,
+        ServerGroup server,
         GoGroup go,
         UpstreamGroup upstream,
         OciGroup oci,
@@ -45,6 +46,16 @@ record ConfigFile(
         Located<String> accessLog,
         List<Located<UpstreamEntry.Yaml>> upstreams,
         @JsonAnySetter Map<String, Located<Object>> unknown) {
+
+    record ServerGroup(
+            Located<String> headTimeout,
+            Located<String> maxConnectionsPerClient,
+            Located<String> publicUrl,
+
+            @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY)
+            Located<List<String>> hostNames,
+
+            @JsonAnySetter Map<String, Located<Object>> unknown) {}
 
     record GoGroup(
             Located<String> upstream,
@@ -72,6 +83,11 @@ record ConfigFile(
             Located<String> httpProxy,
             Located<String> noProxy,
             Located<String> caBundle,
+            Located<String> allowPrivateRedirects,
+
+            @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY)
+            Located<List<String>> realmHosts,
+
             @JsonAnySetter Map<String, Located<Object>> unknown) {}
 
     record TlsGroup(
@@ -167,7 +183,7 @@ record ConfigFile(
             "bundles.sync", "a list of {site, to, every, set?, max-volume-size?}");
 
     static final ConfigFile EMPTY = new ConfigFile(
-            null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+            null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
 
     /** Reads and binds the file; a mistake in its shape is a ConfigException naming the file, line and key. */
     static ConfigFile read(Path file) throws ConfigException {

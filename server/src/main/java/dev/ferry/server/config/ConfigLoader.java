@@ -10,6 +10,7 @@ import dev.ferry.server.registryauth.RoleFile;
 import dev.ferry.upstreams.goproxy.GoProxyList;
 import dev.ferry.upstreams.pool.BreakerSettings;
 import dev.ferry.upstreams.pool.PoolSettings;
+import dev.ferry.upstreams.pool.RedirectPolicy;
 import dev.ferry.upstreams.pool.RetryPolicy;
 import dev.ferry.upstreams.pool.SpeedSettings;
 import dev.ferry.upstreams.pool.Strategy;
@@ -225,6 +226,7 @@ public final class ConfigLoader {
         PrivatePatterns privates = check(raw, Setting.GO_PRIVATE, PrivatePatterns::parse);
         OciConfig oci = oci(raw, registries, env, timeouts);
         long quota = check(raw, Setting.QUOTA, t -> t.isBlank() ? 0L : ByteRates.parse(t));
+        ListenerSettings listener = listener(raw);
         return new FerryConfig(
                 listen,
                 data,
@@ -242,7 +244,63 @@ public final class ConfigLoader {
                 sumdb,
                 privates,
                 oci,
-                quota);
+                quota,
+                BundlesConfig.none(),
+                null,
+                null,
+                listener);
+    }
+
+    /** The head timeout, the connections per client. */
+    static ListenerSettings listener(Map<Setting, Sourced> raw) throws ConfigException {
+        Duration headTimeout = check(raw, Setting.HEAD_TIMEOUT, t -> {
+            Duration d = Durations.parse(t);
+            if (d.isNegative()) {
+                throw new IllegalArgumentException("must not be negative");
+            }
+            return d;
+        });
+        int perClient = check(raw, Setting.MAX_CONNECTIONS_PER_CLIENT, t -> {
+            int n = Integer.parseInt(t.strip());
+            if (n < 0) {
+                throw new IllegalArgumentException("must be 0 (no cap) or positive");
+            }
+            return n;
+        });
+        java.net.URI publicUrl = check(raw, Setting.PUBLIC_URL, t -> t.isBlank() ? null : publicUrl(t.strip()));
+        List<String> hostNames = check(raw, Setting.HOST_NAMES, t -> {
+            List<String> names = new ArrayList<>();
+            for (String item : t.split(",")) {
+                if (!item.isBlank()) {
+                    if (!item.strip()
+                            .matches("[A-Za-z0-9.\\-]{1,253}(:\\d{1,5})?|\\[[0-9A-Fa-f:.]{2,45}\\](:\\d{1,5})?")) {
+                        throw new IllegalArgumentException("not a host or host:port: " + item.strip());
+                    }
+                    names.add(item.strip());
+                }
+            }
+            return names;
+        });
+        return new ListenerSettings(headTimeout, perClient, publicUrl, hostNames);
+    }
+
+    /** An absolute http or https URL with a host and no path, query or credentials. */
+    private static java.net.URI publicUrl(String text) {
+        java.net.URI u = java.net.URI.create(text);
+        if (!"http".equalsIgnoreCase(u.getScheme()) && !"https".equalsIgnoreCase(u.getScheme())) {
+            throw new IllegalArgumentException("must be an http:// or https:// URL");
+        }
+        if (u.getHost() == null || u.getRawUserInfo() != null) {
+            throw new IllegalArgumentException("must name a host (and no credentials)");
+        }
+        if ((u.getRawPath() != null
+                        && !u.getRawPath().isEmpty()
+                        && !u.getRawPath().equals("/"))
+                || u.getRawQuery() != null
+                || u.getRawFragment() != null) {
+            throw new IllegalArgumentException("must have no path, query or fragment (registries live at /v2/)");
+        }
+        return u;
     }
 
     /** Trusted keys (each a key or a file, comma-separated) and the scheduled exports read from the file. */
@@ -482,7 +540,21 @@ public final class ConfigLoader {
                 probe,
                 hedgeAfter,
                 new SpeedSettings(slowFactor, slowMinimum, slowWindow, smallBody),
-                quarantine);
+                quarantine,
+                new RedirectPolicy(
+                        check(raw, Setting.UPSTREAM_ALLOW_PRIVATE_REDIRECTS, ConfigLoader::bool),
+                        check(raw, Setting.UPSTREAM_REALM_HOSTS, t -> {
+                            List<String> hosts = new ArrayList<>();
+                            for (String item : t.split(",")) {
+                                if (!item.isBlank()) {
+                                    if (!item.strip().matches("[A-Za-z0-9.\\-]{1,253}")) {
+                                        throw new IllegalArgumentException("not a host name: " + item.strip());
+                                    }
+                                    hosts.add(item.strip());
+                                }
+                            }
+                            return hosts;
+                        })));
     }
 
     private static int count(String text, int min) {

@@ -32,7 +32,8 @@ public record FerryConfig(
         long quotaBytes,
         BundlesConfig bundles,
         EdgeSettings edge,
-        AccessConfig access) {
+        AccessConfig access,
+        ListenerSettings listener) {
 
     /**
      * @param goUpstreams  go.upstream's entries with their YAML details (weight, credentials, timeouts)
@@ -44,15 +45,61 @@ public record FerryConfig(
      * @param bundles      trusted bundle signing keys and scheduled exports
      * @param edge         HTTPS on the listener, the way out to upstreams (proxies, extra CAs), the log format
      * @param access       who may pull what and how fast (pull access control, miss rate limits)
+     * @param listener     the head timeout, connections per client, and the names ferry answers to
      */
     public FerryConfig {
         goUpstreams = List.copyOf(goUpstreams);
         bundles = bundles == null ? BundlesConfig.none() : bundles;
         edge = edge == null ? EdgeSettings.defaults() : edge;
         access = access == null ? AccessConfig.none() : access;
+        listener = listener == null ? ListenerSettings.defaults() : listener;
         if (quotaBytes < 0) {
             throw new IllegalArgumentException("quotaBytes must be 0 (none) or positive: " + quotaBytes);
         }
+    }
+
+    /** With the listener's defaults, plain HTTP, default outbound and logging, no pull access control. */
+    public FerryConfig(
+            ListenAddress listen,
+            Path data,
+            String goUpstreamText,
+            GoProxyList goUpstream,
+            Duration goListTtl,
+            Duration goNotFoundTtl,
+            UpstreamTimeouts upstreamTimeouts,
+            Level logLevel,
+            boolean accessLog,
+            List<Upstream> goUpstreams,
+            PoolSettings upstreamPool,
+            String adminToken,
+            String sumdbText,
+            SumdbConfig sumdb,
+            PrivatePatterns privates,
+            OciConfig oci,
+            long quotaBytes,
+            BundlesConfig bundles) {
+        this(
+                listen,
+                data,
+                goUpstreamText,
+                goUpstream,
+                goListTtl,
+                goNotFoundTtl,
+                upstreamTimeouts,
+                logLevel,
+                accessLog,
+                goUpstreams,
+                upstreamPool,
+                adminToken,
+                sumdbText,
+                sumdb,
+                privates,
+                oci,
+                quotaBytes,
+                bundles,
+                null,
+                null,
+                ListenerSettings.defaults());
     }
 
     /** Without bundle settings. */
@@ -92,9 +139,7 @@ public record FerryConfig(
                 privates,
                 oci,
                 quotaBytes,
-                BundlesConfig.none(),
-                null,
-                null);
+                BundlesConfig.none());
     }
 
     /** Without a quota. */
@@ -209,7 +254,8 @@ public record FerryConfig(
                 quotaBytes,
                 bundles,
                 edge,
-                access);
+                access,
+                listener);
     }
 
     /** With a storage quota (tests). */
@@ -234,7 +280,8 @@ public record FerryConfig(
                 bytes,
                 bundles,
                 edge,
-                access);
+                access,
+                listener);
     }
 
     /** With private module patterns (tests). */
@@ -259,7 +306,8 @@ public record FerryConfig(
                 quotaBytes,
                 bundles,
                 edge,
-                access);
+                access,
+                listener);
     }
 
     /** With bundle settings (the loader, tests). */
@@ -284,7 +332,8 @@ public record FerryConfig(
                 quotaBytes,
                 b,
                 edge,
-                access);
+                access,
+                listener);
     }
 
     /** With other listener, outbound and logging settings (the loader, tests). */
@@ -309,7 +358,8 @@ public record FerryConfig(
                 quotaBytes,
                 bundles,
                 e,
-                access);
+                access,
+                listener);
     }
 
     /** With pull access control and miss limits (the loader, tests). */
@@ -334,7 +384,34 @@ public record FerryConfig(
                 quotaBytes,
                 bundles,
                 edge,
-                a);
+                a,
+                listener);
+    }
+
+    /** With other listener settings: head timeout, connections per client, names (the loader, tests). */
+    public FerryConfig withListener(ListenerSettings l) {
+        return new FerryConfig(
+                listen,
+                data,
+                goUpstreamText,
+                goUpstream,
+                goListTtl,
+                goNotFoundTtl,
+                upstreamTimeouts,
+                logLevel,
+                accessLog,
+                goUpstreams,
+                upstreamPool,
+                adminToken,
+                sumdbText,
+                sumdb,
+                privates,
+                oci,
+                quotaBytes,
+                bundles,
+                edge,
+                access,
+                l);
     }
 
     public TlsSettings tls() {

@@ -66,6 +66,44 @@ public enum Setting {
             "",
             "Also listen for plain HTTP here and answer every request with a 308 redirect to the same path over"
                     + " HTTPS."),
+    HEAD_TIMEOUT(
+            "server.headTimeout",
+            "--head-timeout",
+            "DURATION",
+            "FERRY_HEAD_TIMEOUT",
+            "60s",
+            "A request head (request line and headers) must arrive whole within this long from when the connection"
+                    + " starts waiting for it (accept, or the end of the previous request): else 408 and the"
+                    + " connection is closed (closed quietly when nothing was sent, as for an idle kept-alive"
+                    + " connection); 0 turns the deadline off."),
+    MAX_CONNECTIONS_PER_CLIENT(
+            "server.maxConnectionsPerClient",
+            "--max-connections-per-client",
+            "N",
+            "FERRY_MAX_CONNECTIONS_PER_CLIENT",
+            "512",
+            "Connections one client address may hold at once; the next gets 429 and is closed (0: no cap). Raise"
+                    + " it when many clients share one address (NAT, a reverse proxy in front of ferry)."),
+    PUBLIC_URL(
+            "server.publicUrl",
+            "--public-url",
+            "URL",
+            "FERRY_PUBLIC_URL",
+            "",
+            "The URL clients reach ferry at (http or https, no path), e.g. https://ferry.corp.example: the"
+                    + " registry's token realm is built from it. Without it only a Host header naming the listen"
+                    + " address or a --host-name is used, else the listen address."),
+    HOST_NAMES(
+            Form.REPEATED_COMMAS,
+            "server.hostNames",
+            "--host-name",
+            "HOST[:PORT]",
+            "FERRY_HOST_NAMES",
+            "",
+            null,
+            "A name clients reach ferry by (repeatable; without a port any port): a Host header naming it is used"
+                    + " as the client wrote it when there is no --public-url. The environment separates them with"
+                    + " commas, the config file takes a list."),
     GO_UPSTREAM(
             "go.upstream",
             "--go-upstream",
@@ -306,6 +344,27 @@ public enum Setting {
             "",
             "PEM bundle of CAs trusted for https:// upstreams in addition to the JDK's (an internal CA, a"
                     + " TLS-inspecting proxy)."),
+    UPSTREAM_ALLOW_PRIVATE_REDIRECTS(
+            Form.SWITCH,
+            "upstream.allowPrivateRedirects",
+            "--upstream-allow-private-redirects",
+            "",
+            "FERRY_UPSTREAM_ALLOW_PRIVATE_REDIRECTS",
+            "false",
+            null,
+            "Follow upstream redirects (and ask token realms) on loopback, link-local and private addresses of"
+                    + " another host; off, only the upstream's own host may be such an address."),
+    UPSTREAM_REALM_HOSTS(
+            Form.REPEATED_COMMAS,
+            "upstream.realmHosts",
+            "--upstream-realm-host",
+            "HOST",
+            "FERRY_UPSTREAM_REALM_HOSTS",
+            "auth.docker.io",
+            null,
+            "A host besides each registry's own whose token realm may receive the registry's configured"
+                    + " credentials (repeatable; e.g. gitlab.com for registry.gitlab.com). Any other realm is asked"
+                    + " anonymously."),
     OCI_REGISTRIES(
             Form.REPEATED_SPACES,
             "oci.registries",

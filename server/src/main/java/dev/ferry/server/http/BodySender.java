@@ -1,6 +1,7 @@
 package dev.ferry.server.http;
 
 import dev.ferry.mirror.Body;
+import dev.ferry.mirror.SpoolFailedException;
 import io.helidon.http.Header;
 import io.helidon.webserver.CloseConnectionException;
 import java.io.FilterOutputStream;
@@ -41,6 +42,10 @@ final class BodySender {
         ExactBuffer buffer = new ExactBuffer(length);
         try {
             body.writeTo(buffer);
+        } catch (SpoolFailedException e) {
+            // The upstream download this body follows failed (a reset part-way, bad bytes): the upstream's
+            // failure, not ferry's, and nothing has gone out, so the responder can still answer it honestly.
+            throw new UpstreamFailed(e.getMessage());
         } catch (IOException | RuntimeException e) {
             // Nothing has reached the client yet: an honest error beats a broken download.
             throw new BodyFailed("reading the body failed before the response started", e);
@@ -73,6 +78,16 @@ final class BodySender {
             throw new CloseConnectionException("response aborted after " + counting.count + " bytes: " + e, e);
         }
         x.bytes = counting.count;
+    }
+
+    /**
+     * The upstream download a small body followed failed before anything was sent: the responder answers it as
+     * the upstream's failure (502), with one log line and no stack trace.
+     */
+    static final class UpstreamFailed extends RuntimeException {
+        UpstreamFailed(String message) {
+            super(message, null, false, false);
+        }
     }
 
     /** The body could not be produced before anything was sent: a 500, logged. */

@@ -3,6 +3,7 @@ package dev.ferry.server.http;
 import dev.ferry.server.metrics.FerryMetrics.Cache;
 import dev.ferry.server.metrics.FerryMetrics.Endpoint;
 import io.helidon.http.Header;
+import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.Method;
@@ -28,6 +29,8 @@ final class Exchange {
     String upstream;
     /** Set when access lines carry request ids (JSON logs); null otherwise. */
     String requestId;
+    /** How this server names itself to the client (the registry's realm). */
+    PublicAddress publicAddress = PublicAddress.listenAddressOnly();
 
     Exchange(ServerRequest req, ServerResponse res) {
         this.req = req;
@@ -60,6 +63,22 @@ final class Exchange {
         if (req.content().hasEntity() && !req.content().consumed()) {
             res.header(HeaderValues.CONNECTION_CLOSE);
         }
+    }
+
+    /**
+     * Forgets the headers a content answer set before its body failed, so the error that replaces it carries
+     * no validator or cache lifetime of the content it is not.
+     */
+    void dropContentHeaders(HeaderName... names) {
+        for (HeaderName name : names) {
+            res.headers().remove(name);
+        }
+        res.headers().remove(HeaderNames.ETAG);
+        res.headers().remove(HeaderNames.WARNING);
+        res.headers().remove(GoAnswerResponder.X_FERRY_STALE);
+        res.headers().remove(HeaderNames.CONTENT_LENGTH);
+        res.headers().remove(HeaderNames.CONTENT_TYPE);
+        res.header(NO_STORE);
     }
 
     /** Sends {@code body} with the Content-Type already set; HEAD gets the headers (with Content-Length) only. */

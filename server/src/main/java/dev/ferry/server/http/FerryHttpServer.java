@@ -1,7 +1,9 @@
 package dev.ferry.server.http;
 
+import dev.ferry.server.config.ListenerSettings;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http1.Http1Config;
+import io.helidon.webserver.http1.Http1ConnectionSelector;
 import java.time.Duration;
 
 /** Builds the Helidon WebServer (HTTP/1.1, virtual threads) around {@link FerryRoutes}. */
@@ -27,17 +29,49 @@ public final class FerryHttpServer {
      *                   SIZE_TOO_LARGE, and routes that read no body close the connection instead of draining it.
      */
     public static WebServer create(String host, int port, FerryRoutes routes, Duration shutdownGrace, long maxPayload) {
-        return create(host, port, routes, shutdownGrace, maxPayload, null);
+        return create(host, port, routes, shutdownGrace, maxPayload, ListenerSettings.defaults(), null);
     }
 
-    /** With HTTPS when {@code tls} is not null. */
+    /** Plain HTTP with {@code limits}. */
     public static WebServer create(
             String host,
             int port,
             FerryRoutes routes,
             Duration shutdownGrace,
             long maxPayload,
+            ListenerSettings limits) {
+        return create(host, port, routes, shutdownGrace, maxPayload, limits, null);
+    }
+
+    /**
+     * @param limits the request-head deadline and the connections one client address may hold, enforced by a
+     *               {@link ConnectionGuard} around Helidon's HTTP/1 connections (Helidon's own limits are per
+     *               listener, and its idle timeout does not reach a connection part-way through a head)
+     * @param tls    HTTPS on the listener, or null for plain HTTP
+     */
+    public static WebServer create(
+            String host,
+            int port,
+            FerryRoutes routes,
+            Duration shutdownGrace,
+            long maxPayload,
+            ListenerSettings limits,
             io.helidon.common.tls.Tls tls) {
+        routes.publicAddress(PublicAddress.of(limits));
+        ConnectionGuard guard =
+                new ConnectionGuard(limits.headTimeout(), limits.maxConnectionsPerClient(), routes.metrics());
+        Http1Config http1 = Http1Config.builder()
+                // the name the discovered HTTP/1 config has; with the default one, requests Helidon
+                // refuses in the request line (HTTP/1.0, bad protocol) got no answer at all
+                .name("http_1_1")
+                .maxPrologueLength(MAX_REQUEST_LINE)
+                .maxHeadersSize(MAX_HEADERS)
+                // ferry never reads Host; the full check costs a regex match per request
+                .validateRequestHostHeader(false)
+                // every response header ferry sets is a constant or a hex digest: skip re-checking them
+                .validateResponseHeaders(false)
+                .addReceiveListener(guard.listener())
+                .build();
         var builder = WebServer.builder();
         if (tls != null) {
             builder.tls(tls);
@@ -57,18 +91,13 @@ public final class FerryHttpServer {
                 // handing whole stored chunks to the socket in large writes recovers part of it), which no real
                 // link notices.
                 .connectionOptions(o -> o.tcpNoDelay(true))
-                .addProtocol(Http1Config.builder()
-                        // the name the discovered HTTP/1 config has; with the default one, requests Helidon
-                        // refuses in the request line (HTTP/1.0, bad protocol) got no answer at all
-                        .name("http_1_1")
-                        .maxPrologueLength(MAX_REQUEST_LINE)
-                        .maxHeadersSize(MAX_HEADERS)
-                        // ferry never reads Host; the full check costs a regex match per request
-                        .validateRequestHostHeader(false)
-                        // every response header ferry sets is a constant or a hex digest: skip re-checking them
-                        .validateResponseHeaders(false)
-                        .build())
-                .directHandlers(PlainDirectHandler.handlers())
+                // The guarded HTTP/1 selector is the listener's only one (no protocols discovered): with a single
+                // candidate Helidon hands it each connection at accept, before a byte is read, so the guard sees
+                // (and times) connections that never send anything.
+                .protocolsDiscoverServices(false)
+                .addConnectionSelector(guard.around(
+                        Http1ConnectionSelector.builder().config(http1).build()))
+                .directHandlers(PlainDirectHandler.handlers(routes.metrics()))
                 .routing(routes::register)
                 .build();
     }

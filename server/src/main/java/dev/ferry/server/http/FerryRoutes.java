@@ -71,6 +71,8 @@ public final class FerryRoutes {
     private ClientCertificateGate clientCertificates;
     private final MissLimiter limiter;
     private UiHandler ui;
+    /** Set once before the server starts ({@link FerryHttpServer}). */
+    private volatile PublicAddress publicAddress = PublicAddress.listenAddressOnly();
 
     public FerryRoutes(GoModuleMirror mirror, FerryMetrics metrics, BooleanSupplier ready) {
         this(mirror, List.of(), metrics, ready, ProxyRequest::parse, null);
@@ -223,6 +225,16 @@ public final class FerryRoutes {
         return this;
     }
 
+    /** How the server names itself to clients, from the listener's settings. */
+    void publicAddress(PublicAddress address) {
+        this.publicAddress = address;
+    }
+
+    /** Where requests are counted; requests refused before routing ({@link PlainDirectHandler}) too. */
+    FerryMetrics metrics() {
+        return metrics;
+    }
+
     /** Registers the routes on {@code routing}: the admin API's by path pattern, then all others. */
     public HttpRouting.Builder register(HttpRouting.Builder routing) {
         // A request target that is no path ("a:b", an absolute URI without one) leaves Helidon's path matchers a
@@ -257,9 +269,15 @@ public final class FerryRoutes {
             x.requestId = AccessLog.requestId(req);
             res.header(AccessLog.REQUEST_ID, x.requestId);
         }
+        x.publicAddress = publicAddress;
         try {
             String refusal = clientCertificates == null ? null : clientCertificates.refusal(req);
-            if (refusal == null) {
+            if (req.headers().contains(HeaderNames.HOST)
+                    && req.headers().get(HeaderNames.HOST).allValues().size() > 1) {
+                // Two Hosts name two servers: which one was meant is not ferry's guess (RFC 9112, section 3.2).
+                x.res.header(Exchange.NO_STORE);
+                x.sendText(Status.BAD_REQUEST_400, "bad request: more than one Host header");
+            } else if (refusal == null) {
                 route.accept(x);
             } else {
                 x.endpoint = endpointOf(x.rawPath);
@@ -284,6 +302,11 @@ public final class FerryRoutes {
                 res.header(Exchange.NO_STORE);
                 x.sendText(Status.INTERNAL_SERVER_ERROR_500, "internal server error");
             }
+        } catch (Error e) {
+            // Logged here: Helidon reports what escapes a route without its request, which PlainDirectHandler
+            // answers as a head it could not read.
+            LOG.log(Level.SEVERE, "internal error answering " + x.method() + " " + x.rawPath, e);
+            throw e;
         } finally {
             long nanos = System.nanoTime() - start;
             int status = res.status().code();

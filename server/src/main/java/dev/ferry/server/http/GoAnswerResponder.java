@@ -23,6 +23,7 @@ final class GoAnswerResponder {
             HeaderValues.createCached(HeaderNames.WARNING, "110 ferry \"Response is Stale\"");
 
     private static final ConcurrentHashMap<String, Header> CONTENT_TYPES = new ConcurrentHashMap<>();
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger("ferry.http");
 
     private GoAnswerResponder() {}
 
@@ -91,7 +92,13 @@ final class GoAnswerResponder {
             res.send();
             return;
         }
-        BodySender.send(x, body, length, contentType);
+        try {
+            BodySender.send(x, body, length, contentType);
+        } catch (BodySender.UpstreamFailed e) {
+            LOG.warning("upstream failed under " + x.method() + " " + x.rawPath + ": " + e.getMessage());
+            x.dropContentHeaders();
+            x.sendText(Status.BAD_GATEWAY_502, oneLine(e.getMessage(), "upstream failed"));
+        }
     }
 
     /** True when an If-None-Match list names {@code etag} (weak comparison, as RFC 9110 asks for GET/HEAD). */

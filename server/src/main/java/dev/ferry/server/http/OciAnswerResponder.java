@@ -33,6 +33,7 @@ final class OciAnswerResponder {
     static final Header OCI_INDEX = HeaderValues.createCached(HeaderNames.CONTENT_TYPE, MediaTypes.OCI_INDEX);
     static final Header ACCEPT_RANGES = HeaderValues.createCached(HeaderNames.ACCEPT_RANGES, "bytes");
     private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger("ferry.http");
 
     private OciAnswerResponder() {}
 
@@ -169,7 +170,17 @@ final class OciAnswerResponder {
             res.send();
             return;
         }
-        BodySender.send(x, c.body(), length, contentType);
+        try {
+            BodySender.send(x, c.body(), length, contentType);
+        } catch (BodySender.UpstreamFailed e) {
+            LOG.warning("upstream failed under " + x.method() + " " + x.rawPath + ": " + e.getMessage());
+            x.dropContentHeaders(DOCKER_CONTENT_DIGEST, HeaderNames.ACCEPT_RANGES, HeaderNames.CONTENT_RANGE);
+            error(
+                    x,
+                    Status.BAD_GATEWAY_502,
+                    OciErrorCode.UNAVAILABLE,
+                    GoAnswerResponder.oneLine(e.getMessage(), "upstream registry failed"));
+        }
     }
 
     private static void tags(Exchange x, OciAnswer.TagList t, String name, int n) {

@@ -5,18 +5,13 @@ import dev.ferry.protocols.oci.RepositoryName;
 import dev.ferry.server.registryauth.RegistryAuth;
 import dev.ferry.server.registryauth.RegistryAuth.Action;
 import dev.ferry.server.registryauth.RegistryAuth.Caller;
-import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
-import java.util.regex.Pattern;
 
 /**
  * The HTTP side of {@link RegistryAuth}: who a request's Authorization header says the caller is, and the 401
  * whose Bearer challenge sends the client to ferry's token endpoint ({@link TokenHandler}) for the scope it needs.
  */
 final class RegistryGate {
-    private static final HeaderName FORWARDED_PROTO = HeaderNames.create("X-Forwarded-Proto");
-    private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.\\-\\[\\]:]{1,255}");
-
     private final RegistryAuth auth;
 
     RegistryGate(RegistryAuth auth) {
@@ -38,7 +33,7 @@ final class RegistryGate {
      * @param alsoPull a second repository the request reads (a mount's source), or null
      */
     void challenge(Exchange x, RepositoryName repository, Action action, RepositoryName alsoPull, Caller caller) {
-        String realm = scheme(x) + "://" + host(x) + "/v2/token";
+        String realm = x.publicAddress.base(x) + "/v2/token";
         StringBuilder value = new StringBuilder("Bearer realm=\"").append(realm).append("\",service=\"ferry\"");
         if (repository != null) {
             value.append(",scope=\"repository:")
@@ -53,22 +48,5 @@ final class RegistryGate {
         x.res.header(HeaderNames.WWW_AUTHENTICATE, value.toString());
         OciAnswerResponder.error(
                 x, OciErrorCode.UNAUTHORIZED, caller instanceof Caller.Invalid i ? i.why() : "authentication required");
-    }
-
-    private static String scheme(Exchange x) {
-        if (x.req.isSecure()) {
-            return "https";
-        }
-        String proto = x.req.headers().first(FORWARDED_PROTO).orElse("");
-        return proto.equalsIgnoreCase("https") ? "https" : "http";
-    }
-
-    /** The Host the client used, when it is a plain host[:port]; else the address the request came in on. */
-    private static String host(Exchange x) {
-        String host = x.req.headers().first(HeaderNames.HOST).orElse("");
-        if (HOST.matcher(host).matches()) {
-            return host;
-        }
-        return x.req.localPeer().host() + ":" + x.req.localPeer().port();
     }
 }

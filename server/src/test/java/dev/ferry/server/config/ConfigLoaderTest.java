@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.logging.Level;
 import org.junit.jupiter.api.Test;
@@ -56,6 +57,41 @@ class ConfigLoaderTest {
         assertEquals("debug", raw.get(Setting.LOG_LEVEL).value());
         assertEquals(new ConfigLoader.Sourced("10s", "default"), raw.get(Setting.UPSTREAM_CONNECT_TIMEOUT));
         assertEquals(new ConfigLoader.Sourced("true", "default"), raw.get(Setting.ACCESS_LOG));
+    }
+
+    @Test
+    void theListenersHeadTimeoutAndConnectionCapComeFromFileFlagOrDefault() throws Exception {
+        FerryConfig defaults = ConfigLoader.build(ConfigLoader.resolve(Map.of(), Map.of(), null));
+        assertEquals(ListenerSettings.defaults(), defaults.listener());
+        Path file = yaml("server:\n  headTimeout: 10s\n  maxConnectionsPerClient: 0\n");
+        FerryConfig fromFile = ConfigLoader.build(ConfigLoader.resolve(Map.of(), Map.of(), file));
+        assertEquals(java.time.Duration.ofSeconds(10), fromFile.listener().headTimeout());
+        assertEquals(0, fromFile.listener().maxConnectionsPerClient());
+        FerryConfig fromFlag = ConfigLoader.build(ConfigLoader.resolve(
+                Map.of(Setting.HEAD_TIMEOUT, "0", Setting.MAX_CONNECTIONS_PER_CLIENT, "8"), Map.of(), file));
+        assertEquals(java.time.Duration.ZERO, fromFlag.listener().headTimeout());
+        assertEquals(8, fromFlag.listener().maxConnectionsPerClient());
+        FerryConfig named = ConfigLoader.build(
+                ConfigLoader.resolve(
+                        Map.of(),
+                        Map.of(),
+                        yaml(
+                                "server:\n  publicUrl: https://ferry.corp.example/\n  hostNames: [a.example, 'b.example:5000']\n")));
+        assertEquals(
+                java.net.URI.create("https://ferry.corp.example/"),
+                named.listener().publicUrl());
+        assertEquals(List.of("a.example", "b.example:5000"), named.listener().hostNames());
+        for (var bad : List.of(
+                Map.of(Setting.HEAD_TIMEOUT, "soon"),
+                Map.of(Setting.MAX_CONNECTIONS_PER_CLIENT, "-1"),
+                Map.of(Setting.PUBLIC_URL, "ftp://x"),
+                Map.of(Setting.PUBLIC_URL, "https://x/prefix"),
+                Map.of(Setting.PUBLIC_URL, "https://user:pw@x"),
+                Map.of(Setting.HOST_NAMES, "evil\"/,x"))) {
+            ConfigException e = assertThrows(
+                    ConfigException.class, () -> ConfigLoader.build(ConfigLoader.resolve(bad, Map.of(), null)));
+            assertTrue(e.getMessage().contains(bad.keySet().iterator().next().flag()), e.getMessage());
+        }
     }
 
     @Test

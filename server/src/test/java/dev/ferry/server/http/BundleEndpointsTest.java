@@ -299,6 +299,17 @@ class BundleEndpointsTest {
         bundles.inventoryFailure = new IOException("disk full");
         JsonNode io = ok(500, send("POST", "/admin/api/inventory", TOKEN, "{\"out\":\"/x\"}"));
         assertTrue(io.get("message").asText().contains("disk full"), io.toString());
+        // Issue 16, finding 6: a path the client chose that cannot be written ("/proc/self/x") is the request's
+        // fault, not the server's.
+        for (IOException pathFailure : List.of(
+                new java.nio.file.AccessDeniedException("/proc/self/x"),
+                new java.nio.file.NoSuchFileException("/proc/self/x"),
+                new java.nio.file.FileSystemException("/proc/self/x", null, "Operation not permitted"))) {
+            bundles.inventoryFailure = pathFailure;
+            JsonNode path = ok(400, send("POST", "/admin/api/inventory", TOKEN, "{\"out\":\"/proc/self/x\"}"));
+            assertEquals("bad_request", path.get("error").asText(), path.toString());
+            assertTrue(path.get("message").asText().contains("/proc/self/x"), path.toString());
+        }
         assertTrue(bundles.exports.isEmpty() && bundles.imports.isEmpty());
     }
 

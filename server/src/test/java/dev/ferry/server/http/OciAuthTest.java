@@ -9,6 +9,7 @@ import dev.ferry.mirror.oci.OciAnswer;
 import dev.ferry.server.registryauth.RegistryAuth;
 import dev.ferry.testing.ManualClock;
 import java.net.http.HttpResponse;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
@@ -92,15 +93,63 @@ class OciAuthTest {
         assertEquals(List.of(), server.calls());
     }
 
+    /**
+     * Issue 16, finding 8: the Host header was reflected into the realm ({@code Host: evil.example} sent clients'
+     * credentials to evil.example). Without a public URL only a Host naming the listen address or a configured name
+     * is used, else the listen address; a duplicate Host is a 400.
+     */
     @Test
-    void theRealmUsesTheHostTheClientAskedAndNeverAHostileOne() throws Exception {
-        String named = server.raw("GET /v2/ HTTP/1.1\r\nHost: ferry.example:8080\r\nConnection: close\r\n\r\n");
-        assertTrue(named.contains("realm=\"http://ferry.example:8080/v2/token\""), named);
-        String forwarded = server.raw("GET /v2/ HTTP/1.1\r\nHost: ferry.example\r\nX-Forwarded-Proto: https\r\n"
-                + "Connection: close\r\n\r\n");
-        assertTrue(forwarded.contains("realm=\"https://ferry.example/v2/token\""), forwarded);
+    void theRealmUsesOnlyAHostThatNamesThisServer() throws Exception {
+        String listen = "127.0.0.1:" + server.server.port();
+        String unknown = server.raw("GET /v2/ HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n");
+        assertTrue(unknown.contains("realm=\"http://" + listen + "/v2/token\""), unknown);
+        String unknownPort = server.raw("GET /v2/ HTTP/1.1\r\nHost: ferry.example:8080\r\nConnection: close\r\n\r\n");
+        assertTrue(unknownPort.contains("realm=\"http://" + listen + "/v2/token\""), unknownPort);
+        String own = server.raw("GET /v2/ HTTP/1.1\r\nHost: " + listen + "\r\nConnection: close\r\n\r\n");
+        assertTrue(own.contains("realm=\"http://" + listen + "/v2/token\""), own);
         String hostile = server.raw("GET /v2/ HTTP/1.1\r\nHost: evil\"/,x\r\nConnection: close\r\n\r\n");
-        assertTrue(hostile.contains("realm=\"http://127.0.0.1:" + server.server.port() + "/v2/token\""), hostile);
+        assertTrue(hostile.contains("realm=\"http://" + listen + "/v2/token\""), hostile);
+        String twice = server.raw(
+                "GET /v2/ HTTP/1.1\r\nHost: " + listen + "\r\nHost: evil.example\r\nConnection: close\r\n\r\n");
+        assertTrue(twice.startsWith("HTTP/1.1 400 "), twice);
+        assertTrue(!twice.contains("evil.example"), twice);
+    }
+
+    @Test
+    void aConfiguredHostNameIsUsedAsTheClientWroteIt() throws Exception {
+        try (OciTestServer named = new OciTestServer(
+                new RegistryAuth(OciTestServer.users(), false, Clock.systemUTC()),
+                new dev.ferry.server.config.ListenerSettings(
+                        Duration.ofSeconds(60), 0, null, List.of("ferry.example", "Registry.Corp:5000")))) {
+            String a = named.raw("GET /v2/ HTTP/1.1\r\nHost: ferry.example:8080\r\nConnection: close\r\n\r\n");
+            assertTrue(a.contains("realm=\"http://ferry.example:8080/v2/token\""), a);
+            String forwarded = named.raw("GET /v2/ HTTP/1.1\r\nHost: FERRY.example\r\nX-Forwarded-Proto: https\r\n"
+                    + "Connection: close\r\n\r\n");
+            assertTrue(forwarded.contains("realm=\"https://FERRY.example/v2/token\""), forwarded);
+            String port = named.raw("GET /v2/ HTTP/1.1\r\nHost: registry.corp:5000\r\nConnection: close\r\n\r\n");
+            assertTrue(port.contains("realm=\"http://registry.corp:5000/v2/token\""), port);
+            String otherPort = named.raw("GET /v2/ HTTP/1.1\r\nHost: registry.corp:6000\r\nConnection: close\r\n\r\n");
+            assertTrue(
+                    otherPort.contains("realm=\"http://127.0.0.1:" + named.server.port() + "/v2/token\""), otherPort);
+        }
+    }
+
+    @Test
+    void aPublicUrlNamesTheRealmWhateverTheClientSays() throws Exception {
+        try (OciTestServer published = new OciTestServer(
+                new RegistryAuth(OciTestServer.users(), false, Clock.systemUTC()),
+                new dev.ferry.server.config.ListenerSettings(
+                        Duration.ofSeconds(60),
+                        0,
+                        java.net.URI.create("https://registry.corp.example:8443/"),
+                        List.of()))) {
+            for (String headers : List.of(
+                    "Host: evil.example\r\n",
+                    "Host: 127.0.0.1:" + published.server.port() + "\r\nX-Forwarded-Proto: http\r\n")) {
+                String r = published.raw("GET /v2/ HTTP/1.1\r\n" + headers + "Connection: close\r\n\r\n");
+                assertTrue(r.contains("realm=\"https://registry.corp.example:8443/v2/token\""), r);
+            }
+        }
     }
 
     @Test

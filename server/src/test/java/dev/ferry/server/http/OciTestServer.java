@@ -34,6 +34,10 @@ final class OciTestServer implements AutoCloseable {
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     OciTestServer(RegistryAuth auth) {
+        this(auth, dev.ferry.server.config.ListenerSettings.defaults());
+    }
+
+    OciTestServer(RegistryAuth auth, dev.ferry.server.config.ListenerSettings listener) {
         OciRouting routing = new OciRouting(
                 Map.of("docker.io", dockerHub, "ghcr.io", ghcr),
                 hosted,
@@ -51,7 +55,8 @@ final class OciTestServer implements AutoCloseable {
                 dev.ferry.protocols.goproxy.ProxyRequest::parse,
                 null,
                 routing.handler());
-        server = FerryHttpServer.create("127.0.0.1", 0, routes, Duration.ofSeconds(1), FerryHttpServer.UNLIMITED)
+        server = FerryHttpServer.create(
+                        "127.0.0.1", 0, routes, Duration.ofSeconds(1), FerryHttpServer.UNLIMITED, listener)
                 .start();
     }
 

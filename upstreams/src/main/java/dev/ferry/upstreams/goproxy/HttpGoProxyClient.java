@@ -4,10 +4,12 @@ import dev.ferry.upstreams.pool.Answer;
 import dev.ferry.upstreams.pool.AttemptOutcome;
 import dev.ferry.upstreams.pool.Attempted;
 import dev.ferry.upstreams.pool.BodyHandler;
+import dev.ferry.upstreams.pool.FailureKind;
 import dev.ferry.upstreams.pool.FetchResult;
 import dev.ferry.upstreams.pool.Outcome;
 import dev.ferry.upstreams.pool.PoolSettings;
 import dev.ferry.upstreams.pool.PoolWalk;
+import dev.ferry.upstreams.pool.RedirectPolicy;
 import dev.ferry.upstreams.pool.RetryPolicy;
 import dev.ferry.upstreams.pool.Sent;
 import dev.ferry.upstreams.pool.Upstream;
@@ -18,6 +20,7 @@ import dev.ferry.upstreams.pool.UpstreamPool;
 import dev.ferry.upstreams.pool.UpstreamTimeouts;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
@@ -25,6 +28,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -91,7 +95,8 @@ public final class HttpGoProxyClient implements GoProxyClient, AutoCloseable {
                             ? http
                             : HttpClient.newBuilder()
                                     .connectTimeout(u.timeouts().connect())
-                                    .followRedirects(HttpClient.Redirect.NORMAL)
+                                    // followed here (send), where the target is checked first
+                                    .followRedirects(HttpClient.Redirect.NEVER)
                                     .version(HttpClient.Version.HTTP_2)
                                     .build());
         }
@@ -182,14 +187,68 @@ public final class HttpGoProxyClient implements GoProxyClient, AutoCloseable {
         }
     }
 
+    /** Most redirects followed for one request, as the go command's HTTP client allows ten. */
+    static final int MAX_REDIRECTS = 10;
+
+    /**
+     * One request and the redirects it answers with: each target is checked against the pool's
+     * {@link RedirectPolicy} before it is asked, https never leads to plain http, and the upstream's credentials go
+     * to its own origin only.
+     */
     private Sent send(Upstream upstream, String path, long rangeFrom, boolean readSmall) {
-        HttpRequest.Builder b =
-                UpstreamHttp.request(upstream.resolve(path), upstream).GET();
-        upstream.credentials().authorization().ifPresent(v -> b.header("Authorization", v));
-        if (rangeFrom > 0) {
-            b.header("Range", "bytes=" + rangeFrom + "-");
+        URI uri = upstream.resolve(path);
+        for (int hop = 0; ; hop++) {
+            HttpRequest.Builder b = UpstreamHttp.request(uri, upstream).GET();
+            if (sameOrigin(upstream.base(), uri)) {
+                upstream.credentials().authorization().ifPresent(v -> b.header("Authorization", v));
+            }
+            if (rangeFrom > 0) {
+                b.header("Range", "bytes=" + rangeFrom + "-");
+            }
+            Sent sent = http.send(clients.get(upstream.name()), upstream, b.build(), readSmall);
+            if (!(sent instanceof Sent.Answered a) || !isRedirect(a.status())) {
+                return sent;
+            }
+            UpstreamHttp.closeQuietly(a.response().body());
+            if (hop >= MAX_REDIRECTS) {
+                return new Sent.Failed(FailureKind.STATUS_4XX, "more than " + MAX_REDIRECTS + " redirects");
+            }
+            String location = a.response().headers().firstValue("Location").orElse("");
+            URI next;
+            try {
+                next = uri.resolve(location.strip());
+            } catch (IllegalArgumentException e) {
+                return new Sent.Failed(FailureKind.STATUS_4XX, "HTTP " + a.status() + " with an unusable Location");
+            }
+            String scheme = next.getScheme() == null ? "" : next.getScheme().toLowerCase(Locale.ROOT);
+            if (location.isBlank() || !(scheme.equals("http") || scheme.equals("https")) || next.getHost() == null) {
+                return new Sent.Failed(FailureKind.STATUS_4XX, "HTTP " + a.status() + " without an http(s) Location");
+            }
+            if (scheme.equals("http") && "https".equalsIgnoreCase(uri.getScheme())) {
+                return new Sent.Failed(FailureKind.STATUS_4XX, "redirect from https to plain http refused");
+            }
+            var refused = pool.settings().redirects().refusal(upstream.base(), next);
+            if (refused.isPresent()) {
+                return new Sent.Failed(FailureKind.STATUS_4XX, refused.get());
+            }
+            uri = next;
         }
-        return http.send(clients.get(upstream.name()), upstream, b.build(), readSmall);
+    }
+
+    private static boolean isRedirect(int status) {
+        return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+    }
+
+    private static boolean sameOrigin(URI a, URI b) {
+        return a.getScheme() != null
+                && a.getScheme().equalsIgnoreCase(b.getScheme())
+                && a.getHost() != null
+                && a.getHost().equalsIgnoreCase(b.getHost())
+                && port(a) == port(b);
+    }
+
+    private static int port(URI u) {
+        return u.getPort() != -1 ? u.getPort() : "https".equalsIgnoreCase(u.getScheme()) ? 443 : 80;
     }
 
     /** The active probe: the upstream's base URL (see {@link UpstreamHttp#probed}). */

@@ -104,8 +104,8 @@ public final class HttpRegistryClient implements RegistryClient {
         this.pool = new UpstreamPool(replicas, settings, clock, events);
         this.http = new UpstreamHttp(pool, events, clock);
         this.walk = new PoolWalk(pool, http, events, REPLICAS);
-        this.transport = new RegistryTransport(http, replicas);
-        this.auth = new RegistryAuth(http, transport, clock);
+        this.transport = new RegistryTransport(http, replicas, settings.redirects());
+        this.auth = new RegistryAuth(http, transport, clock, settings.redirects());
     }
 
     private static URI withoutTrailingSlash(URI base) {
@@ -397,18 +397,31 @@ public final class HttpRegistryClient implements RegistryClient {
         return http.probed(upstream, transport.send(upstream, upstream.resolve(call.path()), call, 0, null));
     }
 
-    /** The start of a non-200 body as one line of plain text, bounded: OCI error bodies are short JSON. */
-    private static String reason(InputStream body) {
+    /**
+     * The error codes of a non-200 OCI error body ({@code {"errors":[{"code":"DENIED",...}]}}), comma-separated, or
+     * empty: the codes are the spec's vocabulary, the messages beside them are the upstream's free text and are not
+     * repeated (nor is anything of a body that is not an error document).
+     */
+    static String reason(InputStream body) {
         byte[] bytes;
         try {
-            bytes = body.readNBytes(REASON_LIMIT * 4);
+            bytes = body.readNBytes(REASON_LIMIT * 64);
         } catch (IOException e) {
             // The reason is a courtesy; a broken error body does not change the status.
             return "";
         }
-        String text = new String(bytes, StandardCharsets.UTF_8)
-                .replaceAll("\\p{Cntrl}+", " ")
-                .strip();
-        return text.length() > REASON_LIMIT ? text.substring(0, REASON_LIMIT) + "…" : text;
+        try {
+            JsonNode errors = JSON.readTree(bytes).path("errors");
+            List<String> codes = new ArrayList<>();
+            for (JsonNode e : errors) {
+                String code = e.path("code").asText("");
+                if (code.matches("[A-Z][A-Z_]{0,39}") && codes.size() < 5) {
+                    codes.add(code);
+                }
+            }
+            return String.join(", ", codes);
+        } catch (IOException | RuntimeException e) {
+            return "";
+        }
     }
 }

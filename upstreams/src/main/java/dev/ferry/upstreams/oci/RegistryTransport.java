@@ -3,6 +3,7 @@ package dev.ferry.upstreams.oci;
 import dev.ferry.upstreams.oci.auth.Origin;
 import dev.ferry.upstreams.oci.auth.RegistryAuth;
 import dev.ferry.upstreams.pool.FailureKind;
+import dev.ferry.upstreams.pool.RedirectPolicy;
 import dev.ferry.upstreams.pool.Sent;
 import dev.ferry.upstreams.pool.Upstream;
 import dev.ferry.upstreams.pool.UpstreamHttp;
@@ -24,10 +25,12 @@ final class RegistryTransport implements RegistryAuth.Transport, AutoCloseable {
     static final int MAX_REDIRECTS = 5;
 
     private final UpstreamHttp http;
+    private final RedirectPolicy policy;
     private final Map<String, HttpClient> clients = new HashMap<>();
 
-    RegistryTransport(UpstreamHttp http, List<Upstream> endpoints) {
+    RegistryTransport(UpstreamHttp http, List<Upstream> endpoints, RedirectPolicy policy) {
         this.http = http;
+        this.policy = policy;
         for (Upstream u : endpoints) {
             // Redirect.NEVER: see the class comment. HTTP/2 only where TLS negotiates it; UpstreamHttp picks per URI.
             clients.put(
@@ -94,6 +97,10 @@ final class RegistryTransport implements RegistryAuth.Transport, AutoCloseable {
             if (scheme.equals("http") && "https".equalsIgnoreCase(uri.getScheme())) {
                 return new Sent.Failed(
                         FailureKind.STATUS_4XX, "redirect from https to plain http refused: " + Origin.of(next));
+            }
+            var refused = policy.refusal(endpoint.base(), next);
+            if (refused.isPresent()) {
+                return new Sent.Failed(FailureKind.STATUS_4XX, refused.get());
             }
             // The query of a redirect to an object store is its signature: logs get the origin and path only.
             URI from = uri;

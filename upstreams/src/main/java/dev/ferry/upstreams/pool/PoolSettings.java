@@ -19,6 +19,7 @@ import java.time.Duration;
  * @param speed                    when a transfer counts as slow ({@link SpeedSettings})
  * @param quarantine               how long an upstream that served content failing its checksum or digest is
  *                                 left alone (no requests, no probes) unless an admin releases it
+ * @param redirects                where upstreams' redirects may lead and where their credentials may go
  */
 public record PoolSettings(
         Strategy strategy,
@@ -30,7 +31,8 @@ public record PoolSettings(
         Duration probeInterval,
         Duration hedgeAfter,
         SpeedSettings speed,
-        Duration quarantine) {
+        Duration quarantine,
+        RedirectPolicy redirects) {
 
     public PoolSettings(
             Strategy strategy,
@@ -51,10 +53,37 @@ public record PoolSettings(
                 probeInterval,
                 hedgeAfter,
                 SpeedSettings.defaults(),
-                DEFAULT_QUARANTINE);
+                DEFAULT_QUARANTINE,
+                RedirectPolicy.defaults());
     }
 
     public static final Duration DEFAULT_QUARANTINE = Duration.ofHours(6);
+
+    /** With the default redirect policy. */
+    public PoolSettings(
+            Strategy strategy,
+            BreakerSettings breaker,
+            RetryPolicy retry,
+            long stallFloorBytesPerSecond,
+            Duration stallFloorWindow,
+            Duration notFoundMemory,
+            Duration probeInterval,
+            Duration hedgeAfter,
+            SpeedSettings speed,
+            Duration quarantine) {
+        this(
+                strategy,
+                breaker,
+                retry,
+                stallFloorBytesPerSecond,
+                stallFloorWindow,
+                notFoundMemory,
+                probeInterval,
+                hedgeAfter,
+                speed,
+                quarantine,
+                RedirectPolicy.defaults());
+    }
 
     public PoolSettings {
         if (stallFloorBytesPerSecond < 0) {
@@ -97,7 +126,8 @@ public record PoolSettings(
                 probeInterval,
                 hedgeAfter,
                 speed,
-                quarantine);
+                quarantine,
+                redirects);
     }
 
     public PoolSettings withBreaker(BreakerSettings b) {
@@ -111,7 +141,8 @@ public record PoolSettings(
                 probeInterval,
                 hedgeAfter,
                 speed,
-                quarantine);
+                quarantine,
+                redirects);
     }
 
     public PoolSettings withRetry(RetryPolicy r) {
@@ -125,7 +156,8 @@ public record PoolSettings(
                 probeInterval,
                 hedgeAfter,
                 speed,
-                quarantine);
+                quarantine,
+                redirects);
     }
 
     public PoolSettings withStallFloor(long bytesPerSecond, Duration window) {
@@ -139,7 +171,8 @@ public record PoolSettings(
                 probeInterval,
                 hedgeAfter,
                 speed,
-                quarantine);
+                quarantine,
+                redirects);
     }
 
     public PoolSettings withNotFoundMemory(Duration d) {
@@ -153,7 +186,8 @@ public record PoolSettings(
                 probeInterval,
                 hedgeAfter,
                 speed,
-                quarantine);
+                quarantine,
+                redirects);
     }
 
     public PoolSettings withProbeInterval(Duration d) {
@@ -167,7 +201,8 @@ public record PoolSettings(
                 d,
                 hedgeAfter,
                 speed,
-                quarantine);
+                quarantine,
+                redirects);
     }
 
     public PoolSettings withHedgeAfter(Duration d) {
@@ -181,7 +216,8 @@ public record PoolSettings(
                 probeInterval,
                 d,
                 speed,
-                quarantine);
+                quarantine,
+                redirects);
     }
 
     public PoolSettings withSpeed(SpeedSettings s) {
@@ -195,7 +231,8 @@ public record PoolSettings(
                 probeInterval,
                 hedgeAfter,
                 s,
-                quarantine);
+                quarantine,
+                redirects);
     }
 
     public PoolSettings withQuarantine(Duration d) {
@@ -209,6 +246,22 @@ public record PoolSettings(
                 probeInterval,
                 hedgeAfter,
                 speed,
-                d);
+                d,
+                redirects);
+    }
+
+    public PoolSettings withRedirects(RedirectPolicy r) {
+        return new PoolSettings(
+                strategy,
+                breaker,
+                retry,
+                stallFloorBytesPerSecond,
+                stallFloorWindow,
+                notFoundMemory,
+                probeInterval,
+                hedgeAfter,
+                speed,
+                quarantine,
+                r);
     }
 }

@@ -337,7 +337,9 @@ public final class PoolWalk {
             if (rules.notFound().test(status)) {
                 return new Attempted<>(new Outcome.Missing<>(status, text), answer.index());
             }
-            String detail = "HTTP " + status + (text.isEmpty() ? "" : ": " + firstLine(text));
+            // An error body is the upstream's words (or, after a redirect, anyone's): only a registry's error codes
+            // are repeated in ferry's messages, never free text.
+            String detail = "HTTP " + status + (ERROR_CODES.matcher(text).matches() ? ": " + text : "");
             return new Attempted<>(
                     new Outcome.Failure<>(FailureKind.ofStatus(status), detail, http.retryAfter(response)),
                     answer.index());
@@ -348,10 +350,9 @@ public final class PoolWalk {
         }
     }
 
-    private static String firstLine(String text) {
-        int nl = text.indexOf('\n');
-        return nl < 0 ? text : text.substring(0, nl);
-    }
+    /** What of a failure's body is repeated: OCI error codes ("DENIED", "TOOMANYREQUESTS, UNAUTHORIZED"). */
+    private static final java.util.regex.Pattern ERROR_CODES =
+            java.util.regex.Pattern.compile("[A-Z][A-Z_]{0,39}(, [A-Z][A-Z_]{0,39}){0,4}");
 
     /**
      * A 200 body streamed to {@code handler} as it arrives; when it breaks, stalls or is too slow part-way, the rest

@@ -226,6 +226,15 @@ final class WatchedBody extends InputStream {
 
     public static String describe(Throwable e) {
         String m = e.getMessage();
+        if (m != null) {
+            // The JDK client quotes what it received in place of a status line: the upstream's bytes, not ferry's
+            // words, so they are left out.
+            int quoted = m.indexOf(", receiving [");
+            if (quoted >= 0) {
+                m = m.substring(0, quoted);
+            }
+            m = m.length() > 200 ? m.substring(0, 200) + "…" : m;
+        }
         return e.getClass().getSimpleName() + (m == null || m.isBlank() ? "" : ": " + m);
     }
 }

@@ -6,6 +6,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.head;
+import static com.github.tomakehurst.wiremock.client.WireMock.matching;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -183,6 +184,125 @@ class HttpRegistryClientTest {
                         .withQueryParam("service", equalTo("svc")));
         // The registry never sees the password, only the token.
         a.verify(0, getRequestedFor(urlEqualTo(MANIFEST_URL)).withHeader("Authorization", equalTo(basic)));
+    }
+
+    /**
+     * Issue 16, finding 7: upstream Basic credentials went to whatever token realm the upstream named. A realm on
+     * another host (here 127.0.0.1 while the registry is "localhost", WireMock's base URL) gets an anonymous token
+     * request.
+     */
+    @Test
+    void credentialsGoToATokenRealmOnlyOnTheUpstreamsHost() {
+        String realm = "http://127.0.0.1:" + auth.port() + "/token";
+        a.stubFor(get(urlEqualTo(MANIFEST_URL))
+                .atPriority(5)
+                .willReturn(aResponse()
+                        .withStatus(401)
+                        .withHeader("WWW-Authenticate", "Bearer realm=\"" + realm + "\",service=\"svc\"")));
+        a.stubFor(get(urlEqualTo(MANIFEST_URL))
+                .atPriority(1)
+                .withHeader("Authorization", equalTo("Bearer anon-token"))
+                .willReturn(aResponse()
+                        .withStatus(200)
+                        .withHeader("Content-Type", MediaTypes.OCI_MANIFEST)
+                        .withBody(MANIFEST)));
+        realmGives("anon-token", 300);
+        // Private addresses allowed (the realm is on loopback), no realm host configured.
+        HttpRegistryClient c = new HttpRegistryClient(
+                "test.io",
+                List.of(endpoint(a.baseUrl(), new Credentials.Basic("alice", "s3cret"))),
+                ONE_WALK.withRedirects(new dev.ferry.upstreams.pool.RedirectPolicy(true, List.of())),
+                UpstreamEvents.NONE,
+                clock);
+        clients.add(c);
+        assertArrayEquals(MANIFEST, fetched(c.manifest(REPO, Reference.parse("1.0"), READ_MANIFEST)));
+
+        auth.verify(1, getRequestedFor(urlPathEqualTo("/token")));
+        auth.verify(0, getRequestedFor(urlPathEqualTo("/token")).withHeader("Authorization", matching(".*")));
+    }
+
+    @Test
+    void aTokenRealmOnAnotherHostsPrivateAddressIsNotAskedByDefault() {
+        a.stubFor(get(urlEqualTo(MANIFEST_URL))
+                .willReturn(aResponse()
+                        .withStatus(401)
+                        .withHeader(
+                                "WWW-Authenticate",
+                                "Bearer realm=\"http://127.0.0.1:" + auth.port() + "/token\",service=\"svc\"")));
+        realmGives("t", 300);
+        FetchResult<byte[]> r = client(endpoint(a.baseUrl(), new Credentials.Basic("alice", "s3cret")))
+                .manifest(REPO, Reference.parse("1.0"), READ_MANIFEST);
+        String summary = assertInstanceOf(FetchResult.Failed.class, r).summary();
+        assertTrue(summary.contains("refused"), summary);
+        auth.verify(0, getRequestedFor(urlPathEqualTo("/token")));
+    }
+
+    @Test
+    void aConfiguredRealmHostGetsTheCredentials() {
+        String realm = "http://127.0.0.1:" + auth.port() + "/token";
+        a.stubFor(get(urlEqualTo(MANIFEST_URL))
+                .atPriority(5)
+                .willReturn(aResponse()
+                        .withStatus(401)
+                        .withHeader("WWW-Authenticate", "Bearer realm=\"" + realm + "\",service=\"svc\"")));
+        realmGives("t", 300);
+        HttpRegistryClient c = new HttpRegistryClient(
+                "test.io",
+                List.of(endpoint(a.baseUrl(), new Credentials.Basic("alice", "s3cret"))),
+                ONE_WALK.withRedirects(new dev.ferry.upstreams.pool.RedirectPolicy(false, List.of("127.0.0.1"))),
+                UpstreamEvents.NONE,
+                clock);
+        clients.add(c);
+        c.manifest(REPO, Reference.parse("1.0"), READ_MANIFEST);
+        auth.verify(1, getRequestedFor(urlPathEqualTo("/token")).withHeader("Authorization", matching("Basic .*")));
+    }
+
+    /**
+     * Issue 16, finding 7: a registry's 302 to the cloud metadata address or to another loopback host was followed.
+     * Redirects to private, loopback and link-local addresses are refused unless allowed; one to the upstream's own
+     * host ("localhost" here, WireMock's base URL) is followed, as the redirect tests above show.
+     */
+    @Test
+    void redirectsToPrivateAddressesAreRefusedUnlessAllowed() {
+        Digest digest = sha256("layer".getBytes(StandardCharsets.UTF_8));
+        String blobUrl = "/v2/library/tiny/blobs/" + digest;
+        for (String target :
+                List.of("http://169.254.169.254/latest/meta-data/", "http://127.0.0.1:" + b.port() + "/bucket/layer")) {
+            a.resetAll();
+            a.stubFor(get(urlEqualTo(blobUrl))
+                    .willReturn(aResponse().withStatus(302).withHeader("Location", target)));
+            b.resetAll();
+            b.stubFor(get(urlEqualTo("/bucket/layer"))
+                    .willReturn(aResponse().withStatus(200).withBody("layer")));
+            FetchResult<byte[]> r = client(endpoint(a)).blob(REPO, digest, READ_ALL);
+            String summary = assertInstanceOf(FetchResult.Failed.class, r).summary();
+            assertTrue(summary.contains("refused"), summary);
+            b.verify(0, getRequestedFor(urlEqualTo("/bucket/layer")));
+        }
+        HttpRegistryClient allowing = new HttpRegistryClient(
+                "test.io",
+                List.of(endpoint(a)),
+                ONE_WALK.withRedirects(new dev.ferry.upstreams.pool.RedirectPolicy(true, List.of())),
+                UpstreamEvents.NONE,
+                clock);
+        clients.add(allowing);
+        assertArrayEquals("layer".getBytes(StandardCharsets.UTF_8), fetched(allowing.blob(REPO, digest, READ_ALL)));
+    }
+
+    /** Issue 16, finding 7: an upstream's error body is not repeated in ferry's messages (it may be anything). */
+    @Test
+    void upstreamErrorBodiesAreNotEchoed() {
+        a.stubFor(get(urlEqualTo(MANIFEST_URL))
+                .willReturn(aResponse()
+                        .withStatus(403)
+                        .withBody("{\"errors\":[{\"code\":\"DENIED\",\"message\":\"<script>secret-token-xyz\"}]}")));
+        String summary = assertInstanceOf(
+                        FetchResult.Failed.class,
+                        client(endpoint(a)).manifest(REPO, Reference.parse("1.0"), READ_MANIFEST))
+                .summary();
+        assertTrue(summary.contains("403"), summary);
+        assertTrue(summary.contains("DENIED"), summary);
+        assertTrue(!summary.contains("secret-token-xyz"), summary);
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.ferry.upstreams.oci.auth;
 
 import dev.ferry.upstreams.pool.Credentials;
 import dev.ferry.upstreams.pool.FailureKind;
+import dev.ferry.upstreams.pool.RedirectPolicy;
 import dev.ferry.upstreams.pool.Sent;
 import dev.ferry.upstreams.pool.Upstream;
 import dev.ferry.upstreams.pool.UpstreamHttp;
@@ -37,8 +38,13 @@ public final class RegistryAuth {
     private final TokenRealm realms;
 
     public RegistryAuth(UpstreamHttp http, Transport transport, Clock clock) {
+        this(http, transport, clock, RedirectPolicy.defaults());
+    }
+
+    /** {@code policy}: which token realms may be asked, and which may have the endpoint's credentials. */
+    public RegistryAuth(UpstreamHttp http, Transport transport, Clock clock, RedirectPolicy policy) {
         this.tokens = new TokenCache(clock);
-        this.realms = new TokenRealm(http, transport, clock);
+        this.realms = new TokenRealm(http, transport, clock, policy);
     }
 
     /**

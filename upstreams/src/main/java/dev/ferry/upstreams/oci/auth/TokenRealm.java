@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ferry.upstreams.pool.Credentials;
 import dev.ferry.upstreams.pool.FailureKind;
 import dev.ferry.upstreams.pool.Outcome;
+import dev.ferry.upstreams.pool.RedirectPolicy;
 import dev.ferry.upstreams.pool.Sent;
 import dev.ferry.upstreams.pool.Upstream;
 import dev.ferry.upstreams.pool.UpstreamHttp;
@@ -41,20 +42,30 @@ final class TokenRealm {
     private final UpstreamHttp http;
     private final RegistryAuth.Transport transport;
     private final Clock clock;
+    private final RedirectPolicy policy;
 
-    TokenRealm(UpstreamHttp http, RegistryAuth.Transport transport, Clock clock) {
+    TokenRealm(UpstreamHttp http, RegistryAuth.Transport transport, Clock clock, RedirectPolicy policy) {
         this.http = http;
         this.transport = transport;
         this.clock = clock;
+        this.policy = policy;
     }
 
     /** A token for {@code scope} at {@code endpoint}, from the realm {@code challenge} names. */
     Token fetch(Upstream endpoint, AuthChallenge challenge, String scope) throws AuthFailure, InterruptedException {
         URI realm = realm(endpoint, challenge);
+        // A realm is where the upstream sends ferry, as a redirect does: the same addresses are refused.
+        var refused = policy.realmRefusal(endpoint.base(), realm);
+        if (refused.isPresent()) {
+            throw new AuthFailure(FailureKind.STATUS_4XX, "token realm " + Origin.of(realm) + ": " + refused.get());
+        }
         HttpRequest.Builder b = UpstreamHttp.request(withQuery(realm, challenge, scope), endpoint)
                 .GET()
                 .header("Accept", "application/json");
-        if (endpoint.credentials() instanceof Credentials.Basic basic) {
+        // Credentials only to a realm on the upstream's own host or a configured realm host; elsewhere the token is
+        // asked for anonymously (enough for public images).
+        if (endpoint.credentials() instanceof Credentials.Basic basic
+                && policy.credentialsMayGo(endpoint.base(), realm)) {
             b.header("Authorization", basic.authorization().orElseThrow());
         }
         Instant asked = clock.instant();
