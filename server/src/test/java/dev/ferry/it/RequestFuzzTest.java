@@ -51,25 +51,11 @@ class RequestFuzzTest {
     private static final String PASSWORD = "fuzz-password";
     private static final String DIGEST = "sha256:" + "a".repeat(64);
 
-    /**
-     * 5xx answers that belong to findings of issue 16 owned elsewhere, each matched as narrowly as possible, each
-     * citing its finding. Remove an entry when its fix is merged; the test then holds the line.
-     */
-    private static final List<ExpectedFailure> EXPECTED_FAILURES = List.of(
-            new ExpectedFailure(
-                    "issue 16 finding 6: a control or non-ASCII byte in the method gives 500",
-                    r -> r.raw() && methodHasControlOrNonAscii(r.bytes())),
-            new ExpectedFailure(
-                    "issue 16 finding 6: a client closing mid-head gets 500 (and a stack trace)",
-                    r -> r.raw() && !headEnds(r.bytes())));
-
     @TempDir
     Path tmp;
 
     private StaticGoProxy upstream;
     private Ferry ferry;
-
-    private record ExpectedFailure(String finding, java.util.function.Predicate<Fuzzed> matches) {}
 
     /** One generated request: its bytes as sent, its family, and whether it was built malformed on purpose. */
     private record Fuzzed(int index, String family, byte[] bytes, boolean raw) {
@@ -129,7 +115,6 @@ class RequestFuzzTest {
 
         Map<String, Map<String, AtomicInteger>> statuses = new ConcurrentHashMap<>();
         List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
-        List<String> expected = java.util.Collections.synchronizedList(new ArrayList<>());
         long started = System.nanoTime();
         try (ExecutorService pool = Executors.newFixedThreadPool(4)) {
             List<Future<?>> done = new ArrayList<>();
@@ -140,13 +125,7 @@ class RequestFuzzTest {
                             .computeIfAbsent(status, k -> new AtomicInteger())
                             .incrementAndGet();
                     if (status.startsWith("5") || status.equals("hang")) {
-                        ExpectedFailure known = EXPECTED_FAILURES.stream()
-                                .filter(e -> e.matches().test(f))
-                                .findFirst()
-                                .orElse(null);
-                        String line = "#" + f.index() + " " + f.family() + " -> " + status + ": " + f.shown();
-                        (known == null ? failures : expected)
-                                .add(known == null ? line : line + " [" + known.finding() + "]");
+                        failures.add("#" + f.index() + " " + f.family() + " -> " + status + ": " + f.shown());
                     }
                     return null;
                 }));
@@ -158,7 +137,6 @@ class RequestFuzzTest {
         long millis = (System.nanoTime() - started) / 1_000_000;
         System.out.println("RequestFuzzTest: " + requests.size() + " requests in " + millis
                 + " ms; statuses by family: " + new TreeMap<>(statuses));
-        expected.forEach(e -> System.out.println("RequestFuzzTest: expected failure (owned elsewhere): " + e));
         failures.forEach(e -> System.out.println("RequestFuzzTest: FAILURE: " + e));
 
         assertEquals(
@@ -220,24 +198,6 @@ class RequestFuzzTest {
         } catch (IOException e) {
             return "closed";
         }
-    }
-
-    /** Whether the bytes hold a whole request head (an empty line after the request line). */
-    private static boolean headEnds(byte[] request) {
-        String text = new String(request, StandardCharsets.ISO_8859_1);
-        return text.contains("\r\n\r\n") || text.contains("\n\n");
-    }
-
-    private static boolean methodHasControlOrNonAscii(byte[] request) {
-        for (byte b : request) {
-            if (b == ' ') {
-                return false;
-            }
-            if (b < 0x21 || b == 0x7f) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** Builds requests from seeds of every route family, mutated at random. */
