@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
@@ -242,7 +243,7 @@ final class UiHandler {
             return;
         }
         String client = x.req.remotePeer().host();
-        Optional<java.time.Duration> wait = signIns.retryAfter(client);
+        Optional<Duration> wait = signIns.retryAfter(client);
         if (wait.isPresent()) {
             long seconds = Math.max(1, (wait.get().toMillis() + 999) / 1000);
             audit(x, "unauthenticated", "POST", 429, "refused: too many failed sign-ins from this address");
@@ -255,8 +256,8 @@ final class UiHandler {
                             "too many failed sign-ins from this address: try again in " + seconds + " s"));
             return;
         }
-        Optional<Principal> principal =
-                token != null || user == null ? callers.signIn(token) : callers.signIn(user, password);
+        boolean asUser = token == null && user != null;
+        Optional<Principal> principal = asUser ? callers.signIn(user, password) : callers.signIn(token);
         if (principal.isEmpty()) {
             signIns.failed(client);
             audit(
@@ -264,9 +265,9 @@ final class UiHandler {
                     "unauthenticated",
                     "POST",
                     401,
-                    token != null || user == null
-                            ? "refused: wrong admin token"
-                            : "refused: wrong user name or password, or no admin or viewer role");
+                    asUser
+                            ? "refused: wrong user name or password, or no admin or viewer role"
+                            : "refused: wrong admin token");
             send(
                     x,
                     Status.UNAUTHORIZED_401,
