@@ -1,18 +1,15 @@
-// Sign in with the admin token: POSTed once as JSON, answered with an HttpOnly session cookie. The token is not
-// kept anywhere in the browser: the form is cleared before leaving the page.
-const form = document.getElementById('signin');
-const message = document.getElementById('message');
+// Sign in as a user (name and password) or with the admin token: POSTed once as JSON, answered with an HttpOnly
+// session cookie. Neither the password nor the token is kept anywhere in the browser: the fields are cleared
+// before leaving the page.
 
-form.addEventListener('submit', async (e) => {
-  e.preventDefault();
+async function signIn(body, secret, message, focus) {
   message.textContent = '';
-  const input = document.getElementById('token');
   const r = await fetch('session', {
     method: 'POST', credentials: 'same-origin', cache: 'no-store',
     headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-    body: JSON.stringify({ token: input.value }),
+    body: JSON.stringify(body),
   });
-  input.value = '';
+  secret.value = '';
   if (r.ok) {
     const next = new URLSearchParams(location.search).get('next');
     // Only a path of this console: never an open redirect.
@@ -21,7 +18,30 @@ form.addEventListener('submit', async (e) => {
   }
   let why = 'sign-in failed (' + r.status + ')';
   try { why = (await r.json()).message || why; } catch { /* keep the status */ }
-  message.textContent = why === 'wrong token' ? 'Wrong token: not signed in.' : why;
-  input.focus();
+  if (r.status === 401) {
+    why = 'token' in body ? 'Wrong token: not signed in.' : 'Not signed in: wrong user name or password, or a user'
+      + ' with neither the admin nor the viewer role.';
+  } else if (r.status === 429) {
+    const wait = r.headers.get('Retry-After');
+    why = 'Too many failed sign-ins from this address: try again' + (wait ? ' in ' + wait + ' s.' : ' later.');
+  }
+  message.textContent = why;
+  focus.focus();
+}
+
+const userForm = document.getElementById('signin-user');
+const user = document.getElementById('user');
+const password = document.getElementById('password');
+userForm.addEventListener('submit', async (e) => {
+  e.preventDefault();
+  await signIn({ user: user.value, password: password.value }, password,
+    document.getElementById('user-message'), password);
 });
-document.getElementById('token').focus();
+
+const tokenForm = document.getElementById('signin');
+const token = document.getElementById('token');
+tokenForm.addEventListener('submit', async (e) => {
+  e.preventDefault();
+  await signIn({ token: token.value }, token, document.getElementById('message'), token);
+});
+user.focus();

@@ -21,6 +21,7 @@ import dev.ferry.server.admin.ConsoleSessions;
 import dev.ferry.server.admin.ImportedMirrorSets;
 import dev.ferry.server.admin.MirrorSetRegistry;
 import dev.ferry.server.admin.PrewarmService;
+import dev.ferry.server.admin.SignInThrottle;
 import dev.ferry.server.admin.SigningKey;
 import dev.ferry.server.admin.StorePins;
 import dev.ferry.server.config.AccessConfig;
@@ -515,7 +516,7 @@ public final class Ferry implements AutoCloseable {
                         clock)
                 .withSigningKey(new SigningKey(config.data()))
                 .withSettings(settings);
-        return new Console(api, new ConsoleSessions(clock), minutes, metrics.refusals());
+        return new Console(api, new ConsoleSessions(clock), new SignInThrottle(clock), minutes, metrics.refusals());
     }
 
     /** ferry_jobs_running: the admin API's jobs that have not ended, counted at scrape time. */

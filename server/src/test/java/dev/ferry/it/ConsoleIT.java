@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ferry.server.admin.SignInThrottle;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -48,7 +49,10 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * An operator's round: a wrong token refused, sign in, the overview's store and upstreams, a prewarm of the
  * fixture app and of a multi-arch image watched to the end, a module and its version found, the image browsed
  * down to a layer, a bundle exported and seen in the history, those actions found in the audit view, the
- * configuration with its sources and the token hidden, sign out.
+ * configuration with its sources and the token hidden, sign out. Then users of pull access control: a viewer signs
+ * in through the page, sees the pages without their change controls and is refused a change even with its CSRF
+ * token; a user with the admin role signs in and starts a prewarm, audited under its name; a pull-only user, a wrong
+ * password and a wrong token get one and the same refusal; repeated failures from one address are refused with 429.
  * Every page is checked with axe-core (no serious or critical violation) and photographed into
  * target/ui-screenshots/. The CSRF refusal is plain HTTP.
  */
@@ -56,6 +60,14 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ConsoleIT {
     private static final String TOKEN = "console-it-admin-token";
+    /** Users of pull access control: a viewer, an admin, and one who may only pull. */
+    private static final String VIEWER = "vera";
+
+    private static final String VIEWER_PASSWORD = "vera-console-pw";
+    private static final String ADMIN = "root";
+    private static final String ADMIN_PASSWORD = "root-console-pw";
+    private static final String PULL_ONLY = "alice";
+    private static final String PULL_ONLY_PASSWORD = "alice-console-pw";
     private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     private static final Path DRIVER = Path.of("/usr/bin/chromedriver");
     private static final Duration WAIT = Duration.ofSeconds(90);
@@ -81,6 +93,14 @@ class ConsoleIT {
                 DockerRegistry.installed(),
                 "docker-registry not installed (apt-get install docker-registry; .ci/run does)");
         assumeTrue(Skopeo.installed(), "skopeo not installed (apt-get install skopeo; .ci/run does)");
+        assumeTrue(Htpasswd.installed(), "htpasswd not installed (apt-get install apache2-utils; .ci/run does)");
+        Path users = Files.writeString(
+                tmp.resolve("users.htpasswd"),
+                Htpasswd.bcryptLine(VIEWER, VIEWER_PASSWORD)
+                        + Htpasswd.bcryptLine(ADMIN, ADMIN_PASSWORD)
+                        + Htpasswd.bcryptLine(PULL_ONLY, PULL_ONLY_PASSWORD));
+        Path roles = Files.writeString(
+                tmp.resolve("roles"), "viewer: " + VIEWER + "\nadmin: " + ADMIN + "\npull: " + PULL_ONLY + "\n");
         registry = new DockerRegistry(tmp.resolve("registry"), null, null);
         OciFixtures.push(registry.hostPort(), null, tmp.resolve("push-home"));
         goUpstream = new StaticGoProxy(Fixtures.goProxyTree());
@@ -98,7 +118,11 @@ class ConsoleIT {
                 "--registry",
                 "docker.io=" + registry.url(),
                 "--default-registry",
-                "docker.io");
+                "docker.io",
+                "--users",
+                users.toString(),
+                "--roles",
+                roles.toString());
 
         shots = Path.of("target", "ui-screenshots");
         Files.createDirectories(shots);
@@ -362,6 +386,153 @@ class ConsoleIT {
         assertTrue(csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'"), csp);
         assertFalse(csp.contains("unsafe-inline"), csp);
         assertEquals("no-store", accepted.headers().firstValue("Cache-Control").orElse(""));
+    }
+
+    @Test
+    @Order(12)
+    void aViewerSignsInThroughThePageSeesThePagesAndChangesNothing() throws Exception {
+        browser.get(url("/ui/signin"));
+        byId("user").sendKeys(VIEWER);
+        byId("password").sendKeys(VIEWER_PASSWORD);
+        byId("sign-in-user").click();
+        wait.until(ExpectedConditions.urlContains("/ui/overview"));
+        textAppears(By.cssSelector("header.top"), "user:" + VIEWER + " (viewer)");
+        textAppears(By.id("store-card"), "objects");
+        textAppears(By.tagName("main"), "registry:docker.io");
+
+        // The prewarm page shows the jobs but not the form that starts one; the transfer page the history and the
+        // key, not the export and import forms.
+        open("prewarm");
+        textAppears(By.tagName("main"), "library/duo:2.0");
+        assertFalse(browser.findElement(By.id("start")).isDisplayed(), "a viewer sees Start prewarm");
+        open("transfer");
+        textAppears(By.tagName("main"), "plant-7");
+        byId("verifier");
+        assertFalse(browser.findElement(By.id("start-export")).isDisplayed(), "a viewer sees Start export");
+        assertFalse(browser.findElement(By.id("start-import")).isDisplayed(), "a viewer sees Start import");
+
+        // The server refuses the change anyway, even with the session's own CSRF token.
+        String cookie = "ferry_session="
+                + browser.manage().getCookieNamed("ferry_session").getValue();
+        JsonNode session = JSON.readTree(get("/ui/session", cookie).body());
+        assertEquals("viewer", session.path("role").asText());
+        int before = prewarmJobs(cookie);
+        HttpResponse<String> refused = post(
+                "/admin/api/prewarm",
+                cookie,
+                session.path("csrf").asText(),
+                "{\"kind\":\"modules\",\"items\":[\"github.com/pkg/errors@v0.9.1\"]}");
+        assertEquals(403, refused.statusCode(), refused.body());
+        assertEquals("forbidden", JSON.readTree(refused.body()).path("error").asText());
+        assertEquals(before, prewarmJobs(cookie), "a viewer's refused change started a job");
+
+        // A viewer signs out like anyone else.
+        byId("sign-out").click();
+        wait.until(ExpectedConditions.urlContains("/ui/signin"));
+        assertEquals(401, get("/admin/api/storage", cookie).statusCode(), "the viewer's session still reads");
+    }
+
+    @Test
+    @Order(13)
+    void aPullOnlyUserAWrongPasswordAndAWrongTokenGetTheSameRefusal() throws Exception {
+        HttpResponse<String> wrongToken = signIn("{\"token\":\"not-the-token\"}");
+        HttpResponse<String> pullOnly =
+                signIn("{\"user\":\"" + PULL_ONLY + "\",\"password\":\"" + PULL_ONLY_PASSWORD + "\"}");
+        HttpResponse<String> wrongPassword =
+                signIn("{\"user\":\"" + ADMIN + "\",\"password\":\"" + VIEWER_PASSWORD + "\"}");
+        HttpResponse<String> unknown = signIn("{\"user\":\"nobody\",\"password\":\"" + ADMIN_PASSWORD + "\"}");
+        for (HttpResponse<String> r : List.of(wrongToken, pullOnly, wrongPassword, unknown)) {
+            assertEquals(401, r.statusCode(), r.body());
+            assertEquals(wrongToken.body(), r.body(), "a refusal that tells users apart");
+            assertTrue(r.headers().firstValue("Set-Cookie").isEmpty(), "a refused sign-in set a cookie");
+        }
+        // Audited, without the name tried (it might be a password typed into the wrong field).
+        JsonNode refusals = JSON.readTree(http.send(
+                                HttpRequest.newBuilder(
+                                                URI.create(url("/admin/api/audit?action=/ui/session&result=refused")))
+                                        .header("Authorization", "Bearer " + TOKEN)
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString())
+                        .body())
+                .path("entries");
+        assertTrue(refusals.size() >= 4, refusals.toString());
+        assertFalse(refusals.toString().contains(PULL_ONLY), refusals.toString());
+    }
+
+    @Test
+    @Order(14)
+    void aUserWithTheAdminRoleSignsInAndStartsAPrewarmAuditedUnderItsName() throws Exception {
+        browser.get(url("/ui/signin"));
+        byId("user").sendKeys(ADMIN);
+        byId("password").sendKeys(ADMIN_PASSWORD);
+        byId("sign-in-user").click();
+        wait.until(ExpectedConditions.urlContains("/ui/overview"));
+        textAppears(By.cssSelector("header.top"), "user:" + ADMIN + " (admin)");
+        open("prewarm");
+        new Select(byId("kind")).selectByValue("modules");
+        setValue(byId("content"), "github.com/BurntSushi/toml@v1.2.0");
+        byId("start").click();
+        wait.until(d -> d.findElement(By.id("job")).getText().contains("github.com/BurntSushi/toml@v1.2.0"));
+        textAppears(By.id("job-state"), "SUCCEEDED");
+        HttpResponse<String> audit = http.send(
+                HttpRequest.newBuilder(URI.create(url("/admin/api/audit?action=prewarm&who=user:" + ADMIN)))
+                        .header("Authorization", "Bearer " + TOKEN)
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        JsonNode entries = JSON.readTree(audit.body()).path("entries");
+        assertEquals(1, entries.size(), audit.body());
+        assertEquals("POST /admin/api/prewarm", entries.get(0).path("action").asText());
+        assertEquals(202, entries.get(0).path("status").asInt());
+        byId("sign-out").click();
+        wait.until(ExpectedConditions.urlContains("/ui/signin"));
+    }
+
+    @Test
+    @Order(15)
+    void repeatedFailedSignInsFromOneAddressAreRefusedWith429() throws Exception {
+        HttpResponse<String> last = null;
+        for (int i = 0; i <= SignInThrottle.MAX_FAILURES; i++) {
+            last = signIn("{\"token\":\"guess-" + i + "\"}");
+            if (last.statusCode() != 401) {
+                break;
+            }
+        }
+        assertEquals(429, last.statusCode(), last.body());
+        long retryAfter =
+                Long.parseLong(last.headers().firstValue("Retry-After").orElseThrow());
+        assertTrue(retryAfter >= 1 && retryAfter <= 600, "Retry-After " + retryAfter);
+        // While refused, even the right token is not checked: no oracle.
+        HttpResponse<String> right = signIn("{\"token\":\"" + TOKEN + "\"}");
+        assertEquals(429, right.statusCode(), right.body());
+        assertTrue(right.headers().firstValue("Set-Cookie").isEmpty());
+        // The admin API with the token is not a sign-in and goes on working.
+        assertEquals(200, prewarmJobsStatus());
+    }
+
+    private HttpResponse<String> signIn(String body) throws IOException, InterruptedException {
+        return http.send(
+                HttpRequest.newBuilder(URI.create(url("/ui/session")))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> get(String path, String cookie) throws IOException, InterruptedException {
+        return http.send(
+                HttpRequest.newBuilder(URI.create(url(path)))
+                        .header("Cookie", cookie)
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private int prewarmJobsStatus() throws IOException, InterruptedException {
+        return http.send(
+                        HttpRequest.newBuilder(URI.create(url("/admin/api/prewarm")))
+                                .header("Authorization", "Bearer " + TOKEN)
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .statusCode();
     }
 
     private HttpResponse<String> post(String path, String cookie, String csrf, String body)

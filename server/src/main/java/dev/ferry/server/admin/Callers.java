@@ -9,9 +9,10 @@ import java.util.Optional;
 
 /**
  * Who sent an admin request: the admin token as {@code Authorization: Bearer} (scripts, the CLI), a user or access
- * token with the admin or viewer role (docs/access.md) as {@code Authorization}, or a web console session cookie, which must come with its CSRF token on anything that changes state (a cookie is sent by
- * the browser whoever made the page; the CSRF token only the console's own page knows). Then the principal's role
- * ({@link Principal#may}). Every refusal says why, for the answer and the audit log.
+ * token with the admin or viewer role (docs/access.md) as {@code Authorization}, or a web console session cookie,
+ * which must come with its CSRF token on anything that changes state (a cookie is sent by the browser whoever made
+ * the page; the CSRF token only the console's own page knows). Then the principal's role ({@link Principal#may}).
+ * Every refusal says why, for the answer and the audit log.
  */
 public final class Callers {
     /** The header the console sends its CSRF token in. */
@@ -115,6 +116,25 @@ public final class Callers {
                     "forbidden",
                     "role " + principal.role().name().toLowerCase(java.util.Locale.ROOT) + " may only read",
                     principal.who());
+        }
+        return new Identity.Known(principal);
+    }
+
+    /**
+     * Whose console session {@code sessionId} is, for signing it out: it needs the session's CSRF token (else any
+     * page could sign a browser out) but no role, since ending one's own session changes nothing else, and a viewer
+     * must be able to sign out too.
+     */
+    public Identity signOut(String sessionId, String csrf) {
+        var session = sessions.touch(sessionId);
+        if (session.isEmpty()) {
+            return new Identity.Refused(
+                    401, "unauthorized", "the console session has ended: sign in again", "unauthenticated");
+        }
+        Principal principal = session.get().principal();
+        if (!sameSecret(session.get().csrf(), csrf)) {
+            return new Identity.Refused(
+                    403, "csrf", "a change from the console needs its CSRF token in " + CSRF_HEADER, principal.who());
         }
         return new Identity.Known(principal);
     }

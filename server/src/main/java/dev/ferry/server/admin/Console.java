@@ -3,5 +3,13 @@ package dev.ferry.server.admin;
 import dev.ferry.server.metrics.RecentMinutes;
 import dev.ferry.server.metrics.RecentRefusals;
 
-/** What the web console adds to the admin API: its reads, its sessions, the per-minute history and refusals. */
-public record Console(ConsoleApi api, ConsoleSessions sessions, RecentMinutes minutes, RecentRefusals refusals) {}
+/**
+ * What the web console adds to the admin API: its reads, its sessions and the limit on failed sign-ins, the
+ * per-minute history and refusals.
+ */
+public record Console(
+        ConsoleApi api,
+        ConsoleSessions sessions,
+        SignInThrottle signIns,
+        RecentMinutes minutes,
+        RecentRefusals refusals) {}

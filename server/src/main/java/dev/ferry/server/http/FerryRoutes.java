@@ -173,7 +173,8 @@ public final class FerryRoutes {
                 new AdminHandler(new Callers(auth, console.sessions(), access.auth()), pools, api, console, audit),
                 registry.handler(access),
                 access);
-        this.ui = new UiHandler(new Callers(auth, console.sessions(), access.auth()), console.sessions(), audit);
+        this.ui = new UiHandler(
+                new Callers(auth, console.sessions(), access.auth()), console.sessions(), console.signIns(), audit);
     }
 
     FerryRoutes(GoModuleMirror mirror, FerryMetrics metrics, BooleanSupplier ready, GoProxyHandler.Parser parser) {

@@ -5,6 +5,7 @@ import dev.ferry.server.admin.AuditLog;
 import dev.ferry.server.admin.Callers;
 import dev.ferry.server.admin.ConsoleSessions;
 import dev.ferry.server.admin.Principal;
+import dev.ferry.server.admin.SignInThrottle;
 import dev.ferry.server.admin.api.AdminJson;
 import dev.ferry.server.admin.api.ApiError;
 import dev.ferry.server.admin.api.ConsoleSession;
@@ -17,6 +18,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
@@ -26,8 +28,9 @@ import java.util.regex.Pattern;
 /**
  * The web console under {@code /ui/} (docs/ui.md): its pages and scripts from the admin-ui jar
  * ({@code META-INF/ferry-ui/}), uPlot from its webjar, and {@code /ui/session}, where a browser signs in with the
- * admin token (and later with a user) for an HttpOnly session cookie and the CSRF token its page sends back on
- * every change. The pages read and act through /admin/api/ with that cookie ({@link Callers}).
+ * admin token or as a user with the admin or viewer role for an HttpOnly session cookie and the CSRF token its page
+ * sends back on every change. The pages read and act through /admin/api/ with that cookie ({@link Callers}).
+ * Failed sign-ins are counted per client address ({@link SignInThrottle}).
  *
  * <p>Every answer forbids framing and inline script (the pages have none), and is not cached by the browser.
  */
@@ -50,13 +53,15 @@ final class UiHandler {
 
     private final Callers callers;
     private final ConsoleSessions sessions;
+    private final SignInThrottle signIns;
     private final AuditLog audit;
     private final Map<String, Optional<byte[]>> cache = new ConcurrentHashMap<>();
     private final String uplotVersion;
 
-    UiHandler(Callers callers, ConsoleSessions sessions, AuditLog audit) {
+    UiHandler(Callers callers, ConsoleSessions sessions, SignInThrottle signIns, AuditLog audit) {
         this.callers = callers;
         this.sessions = sessions;
+        this.signIns = signIns;
         this.audit = audit;
         this.uplotVersion = webjarVersion("org.webjars.npm", "uplot");
     }
@@ -178,13 +183,11 @@ final class UiHandler {
             }
             case "POST" -> signIn(x);
             case "DELETE" -> {
-                Callers.Identity id = callers.identify(
-                        null,
+                Callers.Identity id = callers.signOut(
                         cookie,
                         x.req.headers()
                                 .first(HeaderNames.create(Callers.CSRF_HEADER))
-                                .orElse(null),
-                        "DELETE");
+                                .orElse(null));
                 if (id instanceof Callers.Identity.Refused r) {
                     audit(x, r.who(), "DELETE", r.status(), "refused: " + r.message());
                     send(x, Status.create(r.status()), new ApiError(r.error(), r.message()));
@@ -202,17 +205,22 @@ final class UiHandler {
         }
     }
 
+    /**
+     * {@code {"token": ...}} or {@code {"user": ..., "password": ...}}. Every failure (a wrong token, an unknown user,
+     * a wrong password, a user without the admin or viewer role) gets the same answer, so the answer does not tell
+     * which user names exist; the audit line does not name the user either (a password typed into the name field
+     * must not end up in a log viewers read).
+     */
     private void signIn(Exchange x) {
         // Only a page that may send JSON (its own origin: a cross-site form cannot) signs in.
         String type = x.req.headers().first(HeaderNames.CONTENT_TYPE).orElse("");
         if (!type.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
-            send(
-                    x,
-                    Status.UNSUPPORTED_MEDIA_TYPE_415,
-                    new ApiError("bad_request", "sign in with a JSON body {\"token\": ...}"));
+            send(x, Status.UNSUPPORTED_MEDIA_TYPE_415, new ApiError("bad_request", "sign in with a JSON body " + BODY));
             return;
         }
         String token;
+        String user;
+        String password;
         try (InputStream in = x.req.content().inputStream()) {
             byte[] bytes = in.readNBytes(64 * 1024 + 1);
             if (bytes.length > 64 * 1024) {
@@ -220,21 +228,64 @@ final class UiHandler {
                 return;
             }
             JsonNode body = AdminJson.parse(bytes);
-            token = body.path("token").asText(null);
+            token = text(body, "token");
+            user = text(body, "user");
+            password = text(body, "password");
         } catch (IOException | RuntimeException e) {
-            send(x, Status.BAD_REQUEST_400, new ApiError("bad_request", "the body is not JSON: {\"token\": ...}"));
+            send(x, Status.BAD_REQUEST_400, new ApiError("bad_request", "the body is not JSON: " + BODY));
             return;
         }
-        Optional<Principal> principal = callers.signIn(token);
+        if (token != null && (user != null || password != null)) {
+            send(
+                    x,
+                    Status.BAD_REQUEST_400,
+                    new ApiError("bad_request", "send a token or a user and password: " + BODY));
+            return;
+        }
+        String client = x.req.remotePeer().host();
+        Optional<Duration> wait = signIns.retryAfter(client);
+        if (wait.isPresent()) {
+            long seconds = Math.max(1, (wait.get().toMillis() + 999) / 1000);
+            audit(x, "unauthenticated", "POST", 429, "refused: too many failed sign-ins from this address");
+            x.res.header(HeaderNames.RETRY_AFTER, Long.toString(seconds));
+            send(
+                    x,
+                    Status.TOO_MANY_REQUESTS_429,
+                    new ApiError(
+                            "too_many_requests",
+                            "too many failed sign-ins from this address: try again in " + seconds + " s"));
+            return;
+        }
+        boolean asUser = token == null && user != null;
+        Optional<Principal> principal = asUser ? callers.signIn(user, password) : callers.signIn(token);
         if (principal.isEmpty()) {
-            audit(x, "unauthenticated", "POST", 401, "refused: wrong admin token");
-            send(x, Status.UNAUTHORIZED_401, new ApiError("unauthorized", "wrong token"));
+            signIns.failed(client);
+            audit(
+                    x,
+                    "unauthenticated",
+                    "POST",
+                    401,
+                    asUser
+                            ? "refused: wrong user name or password, or no admin or viewer role"
+                            : "refused: wrong admin token");
+            send(
+                    x,
+                    Status.UNAUTHORIZED_401,
+                    new ApiError("unauthorized", "wrong token, or wrong user name or password"));
             return;
         }
         ConsoleSessions.Session s = sessions.start(principal.get());
         audit(x, s.principal().who(), "POST", 200, "signed in");
         x.res.header(HeaderNames.SET_COOKIE, cookie(x, s.id(), ConsoleSessions.LIMIT.toSeconds()));
         send(x, Status.OK_200, describe(s));
+    }
+
+    private static final String BODY = "{\"token\": ...} or {\"user\": ..., \"password\": ...}";
+
+    /** A string field, null when absent or not a string. */
+    private static String text(JsonNode body, String field) {
+        JsonNode n = body.get(field);
+        return n != null && n.isTextual() ? n.asText() : null;
     }
 
     private static String cookie(Exchange x, String value, long maxAge) {
