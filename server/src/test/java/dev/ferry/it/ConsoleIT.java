@@ -122,7 +122,10 @@ class ConsoleIT {
                 "--users",
                 users.toString(),
                 "--roles",
-                roles.toString());
+                roles.toString(),
+                // the transfer medium's mount point: the admin API exports only under a bundle root
+                "--bundle-root",
+                tmp.resolve("usb").toString());
 
         shots = Path.of("target", "ui-screenshots");
         Files.createDirectories(shots);
