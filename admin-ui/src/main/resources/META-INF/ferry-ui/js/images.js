@@ -1,5 +1,6 @@
-// Images: repositories of each mirrored registry and the hosted one, their tags (stale ones marked), a manifest
-// or index with its platforms, config, layers and sizes, and its referrers (signatures, SBOMs).
+// Images: repositories of each mirrored registry and the hosted one, their tags (stale ones marked), a hosted
+// repository's pushes, a manifest or index with its platforms, config, layers and sizes, and its referrers
+// (signatures, SBOMs).
 import { api, bytes, frame, h, qs, replace, showError, table, when } from './ferry.js';
 import { pager } from './pager.js';
 
@@ -36,6 +37,15 @@ function openRepo(registry, repository) {
   replace(tags, h('h2', { id: 'tags-title', tabindex: '-1' }, registry + ' / ' + repository), p.el);
   replace(manifest);
   p.reload().then(() => document.getElementById('tags-title').focus()).catch((err) => showError(tags, err));
+  if (registry === 'hosted') {
+    // Pushes and deletes of a hosted repository's manifests are in the audit log, with who sent them.
+    const pushes = pager('Pushes', (after) => api('/audit' + qs({ action: '/v2/' + repository + '/manifests/', after,
+      limit: 20 })), (page) => table('Pushes and deletes, newest first', ['Time', 'Who', 'From', 'Request', 'Digest or tag',
+      'Result'], page.entries.map((e) => [when(e.time), h('span', { class: 'mono' }, e.who), e.from,
+      h('span', { class: 'mono' }, e.action), h('span', { class: 'mono' }, e.target), e.result])));
+    tags.append(h('h3', { id: 'pushes-title' }, 'Pushes'), pushes.el);
+    pushes.reload().catch((err) => showError(tags, err));
+  }
 }
 
 async function openManifest(registry, repository, digest, label) {

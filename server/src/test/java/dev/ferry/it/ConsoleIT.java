@@ -100,7 +100,8 @@ class ConsoleIT {
                         + Htpasswd.bcryptLine(ADMIN, ADMIN_PASSWORD)
                         + Htpasswd.bcryptLine(PULL_ONLY, PULL_ONLY_PASSWORD));
         Path roles = Files.writeString(
-                tmp.resolve("roles"), "viewer: " + VIEWER + "\nadmin: " + ADMIN + "\npull: " + PULL_ONLY + "\n");
+                tmp.resolve("roles"),
+                "viewer: " + VIEWER + "\nadmin: " + ADMIN + "\npush: " + ADMIN + "\npull: " + PULL_ONLY + "\n");
         registry = new DockerRegistry(tmp.resolve("registry"), null, null);
         OciFixtures.push(registry.hostPort(), null, tmp.resolve("push-home"));
         goUpstream = new StaticGoProxy(Fixtures.goProxyTree());
@@ -125,7 +126,9 @@ class ConsoleIT {
                 roles.toString(),
                 // the transfer medium's mount point: the admin API exports only under a bundle root
                 "--bundle-root",
-                tmp.resolve("usb").toString());
+                tmp.resolve("usb").toString(),
+                "--hosted",
+                "apps");
 
         shots = Path.of("target", "ui-screenshots");
         Files.createDirectories(shots);
@@ -276,6 +279,31 @@ class ConsoleIT {
         List<WebElement> layers = browser.findElements(By.cssSelector("span.layer"));
         assertFalse(layers.isEmpty(), "no layer shown");
         assertTrue(layers.get(0).getText().startsWith("sha256:"), layers.get(0).getText());
+        checkPage("images");
+    }
+
+    @Test
+    @Order(5)
+    void aHostedRepositoryShowsItsPushesWithWhoPushed() throws Exception {
+        OciFixtures.Image tiny = OciFixtures.image("tiny-1.0");
+        String dest = ferry.base().getHost() + ":" + ferry.base().getPort() + "/apps/tiny:1.0";
+        Skopeo.Result push = new Skopeo(tmp.resolve("skopeo-home"))
+                .copy(
+                        "oci:" + OciFixtures.layout() + ":tiny-1.0",
+                        "docker://" + dest,
+                        null,
+                        ADMIN + ":" + ADMIN_PASSWORD,
+                        "--preserve-digests");
+        assertTrue(push.ok(), push.toString());
+        open("images");
+        setValue(byId("q"), "apps/tiny");
+        byId("search").click();
+        wait.until(ExpectedConditions.elementToBeClickable(By.linkText("apps/tiny")))
+                .click();
+        byId("pushes-title");
+        textAppears(By.tagName("main"), "PUT /v2/apps/tiny/manifests/1.0");
+        textAppears(By.tagName("main"), "user:" + ADMIN);
+        textAppears(By.tagName("main"), tiny.digest());
         checkPage("images");
     }
 

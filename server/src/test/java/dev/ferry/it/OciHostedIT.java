@@ -131,6 +131,20 @@ class OciHostedIT {
                             .asText());
             assertTrue(OciFixtures.verifyLayoutBlobs(back) >= 3);
         }
+        // Each push is in the audit log with who sent it (skopeo takes the token flow: the token names its user),
+        // the tag and the digest it now names.
+        List<String> audit = Files.readAllLines(tmp.resolve("data").resolve("audit.log"));
+        for (String ref : List.of("tiny-1.0", "duo-2.0", "medium-3", "tags-r01")) {
+            OciFixtures.Image image = OciFixtures.image(ref);
+            String action = "PUT /v2/team/" + image.repository() + "/manifests/" + image.tag();
+            assertTrue(
+                    audit.stream()
+                            .anyMatch(l -> l.contains("\"who\":\"user:" + USER + "\"")
+                                    && l.contains("\"action\":\"" + action + "\"")
+                                    && l.contains("\"target\":\"" + image.digest() + "\"")
+                                    && l.contains("\"result\":\"pushed\"")),
+                    action + " by " + USER + " not in the audit log: " + audit);
+        }
         // Docker schema2 form, as docker push would send it: the manifest list and manifests skopeo wrote.
         for (String ref : List.of("tiny-1.0", "duo-2.0")) {
             Path digestFile = tmp.resolve("digest-" + ref);
@@ -365,6 +379,12 @@ class OciHostedIT {
         assertEquals(manifests.get("v1"), manifests.get("v4"));
         HttpResponse<byte[]> delTag = basic.send("DELETE", "/v2/team/dst/manifests/v1", null);
         assertEquals(202, delTag.statusCode(), OciHttp.text(delTag));
+        assertTrue(
+                Files.readString(tmp.resolve("data").resolve("audit.log"))
+                        .contains("\"who\":\"user:" + USER + "\",\"from\":\"127.0.0.1\","
+                                + "\"action\":\"DELETE /v2/team/dst/manifests/v1\",\"target\":\"v1\",\"status\":202,"
+                                + "\"result\":\"deleted\""),
+                "the delete by tag is audited");
         HttpResponse<byte[]> goneTag = basic.get("/v2/team/dst/manifests/v1", "Accept", ACCEPT);
         assertEquals(404, goneTag.statusCode(), OciHttp.text(goneTag));
         assertErrorBody(goneTag, "MANIFEST_UNKNOWN");

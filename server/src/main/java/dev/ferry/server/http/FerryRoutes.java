@@ -171,7 +171,7 @@ public final class FerryRoutes {
                 ready,
                 ProxyRequest::parse,
                 new AdminHandler(new Callers(auth, console.sessions(), access.auth()), pools, api, console, audit),
-                registry.handler(access),
+                registry.handler(access, audit),
                 access);
         this.ui = new UiHandler(
                 new Callers(auth, console.sessions(), access.auth()), console.sessions(), console.signIns(), audit);

@@ -3,8 +3,12 @@ package dev.ferry.server.http;
 import dev.ferry.mirror.oci.OciAnswer;
 import dev.ferry.protocols.oci.Manifest;
 import dev.ferry.protocols.oci.OciErrorCode;
+import dev.ferry.protocols.oci.Reference;
 import dev.ferry.protocols.oci.RegistryRequest;
+import dev.ferry.server.admin.AuditLog;
+import dev.ferry.server.registryauth.RegistryAuth;
 import dev.ferry.server.registryauth.RegistryAuth.Action;
+import dev.ferry.server.registryauth.RegistryAuth.Caller;
 import io.helidon.http.HeaderNames;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -13,6 +17,12 @@ import java.io.UncheckedIOException;
 
 /** {@code /v2/NAME/manifests/REFERENCE}: pull (GET, HEAD), push (PUT) and delete (DELETE) of a manifest or tag. */
 final class ManifestHandler {
+    /** Null: pushes are not recorded. */
+    private final AuditLog audit;
+
+    ManifestHandler(AuditLog audit) {
+        this.audit = audit;
+    }
 
     void handle(RepositoryCall call, RegistryRequest.Manifest manifest) throws RefusedRequest {
         switch (call.method()) {
@@ -22,13 +32,48 @@ final class ManifestHandler {
             case "DELETE" ->
                 call.hosted(
                         Action.DELETE,
-                        (target, caller) -> target.deleteManifest(manifest.name(), manifest.reference()));
+                        (target, caller) -> recorded(
+                                call,
+                                caller,
+                                target.deleteManifest(manifest.name(), manifest.reference()),
+                                manifest.reference()));
             default -> throw new IllegalStateException("method " + call.method() + " passed " + manifest.allow());
         }
     }
 
+    /**
+     * What was pushed to or deleted from a hosted repository, and by whom, into the audit log beside the admin
+     * API's actions: a site that hosts its own images wants to know who replaced a tag (the console shows a
+     * repository's pushes from it). Refused and failed attempts are the registry client's business, not written.
+     */
+    private OciAnswer recorded(RepositoryCall call, Caller caller, OciAnswer answer, Reference reference) {
+        if (audit != null) {
+            String action = call.method() + " " + call.x().rawPath;
+            switch (answer) {
+                case OciAnswer.Created c ->
+                    audit.record(
+                            RegistryAuth.who(caller),
+                            call.x().req.remotePeer().host(),
+                            action,
+                            c.digest().toString(),
+                            201,
+                            "pushed");
+                case OciAnswer.Accepted a ->
+                    audit.record(
+                            RegistryAuth.who(caller),
+                            call.x().req.remotePeer().host(),
+                            action,
+                            reference.toString(),
+                            202,
+                            "deleted");
+                default -> {}
+            }
+        }
+        return answer;
+    }
+
     /** The body itself is read only once the caller may push. */
-    private static void put(RepositoryCall call, RegistryRequest.Manifest manifest) throws RefusedRequest {
+    private void put(RepositoryCall call, RegistryRequest.Manifest manifest) throws RefusedRequest {
         String contentType = contentType(call);
         call.hosted(Action.PUSH, (target, caller) -> {
             byte[] body;
@@ -37,8 +82,16 @@ final class ManifestHandler {
             } catch (RefusedRequest e) {
                 return new OciAnswer.Error(e.code(), e.getMessage());
             }
-            return target.putManifest(
-                    manifest.name(), manifest.reference(), contentType, new ByteArrayInputStream(body), body.length);
+            return recorded(
+                    call,
+                    caller,
+                    target.putManifest(
+                            manifest.name(),
+                            manifest.reference(),
+                            contentType,
+                            new ByteArrayInputStream(body),
+                            body.length),
+                    manifest.reference());
         });
     }
 

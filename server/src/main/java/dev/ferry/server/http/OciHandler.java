@@ -54,7 +54,7 @@ final class OciHandler {
     private final NotHostedHere notHostedHere;
     private final TokenHandler token;
     private final CatalogHandler catalog;
-    private final ManifestHandler manifests = new ManifestHandler();
+    private final ManifestHandler manifests;
     private final BlobHandler blobs = new BlobHandler();
     private final BlobUploadHandler uploads;
     private final TagsHandler tags = new TagsHandler();
@@ -73,6 +73,18 @@ final class OciHandler {
             long maxUploadSize,
             HostedInStore stored,
             ProtectedContent protect) {
+        this(router, auth, maxUploadSize, stored, protect, null);
+    }
+
+    /** @param audit where hosted pushes and deletes of manifests are written (who, what, which digest); null: nowhere */
+    OciHandler(
+            RegistryRouter router,
+            RegistryAuth auth,
+            long maxUploadSize,
+            HostedInStore stored,
+            ProtectedContent protect,
+            dev.ferry.server.admin.AuditLog audit) {
+        this.manifests = new ManifestHandler(audit);
         this.protect = protect;
         this.router = router;
         this.gate = new RegistryGate(auth);

@@ -37,11 +37,17 @@ public record OciRouting(
 
     /** With pull access control: {@code access} knows the same users as {@link #auth}. */
     OciHandler handler(ClientAccess access) {
+        return handler(access, null);
+    }
+
+    /** And hosted pushes and deletes of manifests written to {@code audit} (null: nowhere). */
+    OciHandler handler(ClientAccess access, dev.ferry.server.admin.AuditLog audit) {
         return new OciHandler(
                 new RegistryRouter(mirrors, hosted, hostedPrefixes, defaultRegistry),
                 auth,
                 maxUploadSize,
                 stored,
-                access.protect());
+                access.protect(),
+                audit);
     }
 }

@@ -60,10 +60,20 @@ public final class RegistryAuth {
     private final SecureRandom random = new SecureRandom();
     private final Map<String, Token> tokens = new ConcurrentHashMap<>();
 
-    private record Token(byte[] digest, Instant expires, Map<String, Set<Action>> access, boolean signedIn) {}
+    /** {@code subject}: the user or access token it was issued to, null for an anonymous caller. */
+    private record Token(byte[] digest, Instant expires, Map<String, Set<Action>> access, String subject) {}
 
     /** A token as the token endpoint returns it. */
     public record Grant(String token, Instant issuedAt, Duration expiresIn) {}
+
+    /** Who {@code caller} is, as the audit log names them: "user:NAME", or "anonymous". */
+    public static String who(Caller caller) {
+        return switch (caller) {
+            case Caller.User u -> "user:" + u.name();
+            case Caller.WithToken t when t.signedIn() -> "user:" + t.subject();
+            default -> "anonymous";
+        };
+    }
 
     /** What an Authorization header proved. */
     public sealed interface Caller {
@@ -81,8 +91,15 @@ public final class RegistryAuth {
             }
         }
 
-        /** A valid token from the token endpoint; {@code signedIn}: issued to a user, not to an anonymous caller. */
-        record WithToken(Map<String, Set<Action>> access, boolean signedIn) implements Caller {}
+        /**
+         * A valid token from the token endpoint; {@code subject}: the user it was issued to, null when it was issued
+         * to an anonymous caller.
+         */
+        record WithToken(Map<String, Set<Action>> access, String subject) implements Caller {
+            public boolean signedIn() {
+                return subject != null;
+            }
+        }
 
         /** Credentials that did not check out (wrong password, unknown or expired token, unknown scheme). */
         record Invalid(String why) implements Caller {}
@@ -154,7 +171,7 @@ public final class RegistryAuth {
                 tokens.remove(HexFormat.of().formatHex(digest));
                 return new Caller.Invalid("token expired");
             }
-            return new Caller.WithToken(t.access(), t.signedIn());
+            return new Caller.WithToken(t.access(), t.subject());
         }
         return new Caller.Invalid("unsupported authorization scheme");
     }
@@ -228,7 +245,11 @@ public final class RegistryAuth {
         }
         tokens.put(
                 HexFormat.of().formatHex(digest),
-                new Token(digest, now.plus(lifetime), Map.copyOf(frozen), caller instanceof Caller.User));
+                new Token(
+                        digest,
+                        now.plus(lifetime),
+                        Map.copyOf(frozen),
+                        caller instanceof Caller.User u ? u.name() : null));
         return new Grant(token, now, lifetime);
     }
 
