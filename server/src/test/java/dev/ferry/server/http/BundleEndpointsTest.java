@@ -299,17 +299,19 @@ class BundleEndpointsTest {
         bundles.inventoryFailure = new IOException("disk full");
         JsonNode io = ok(500, send("POST", "/admin/api/inventory", TOKEN, "{\"out\":\"/x\"}"));
         assertTrue(io.get("message").asText().contains("disk full"), io.toString());
-        // Issue 16, finding 6: a path the client chose that cannot be written ("/proc/self/x") is the request's
-        // fault, not the server's.
+        // Issue 16, finding 6: a path the client chose that cannot be written is the request's fault, not the
+        // server's. (/proc/self itself is refused before any write: a symbolic link under a bundle root.)
         for (IOException pathFailure : List.of(
-                new java.nio.file.AccessDeniedException("/proc/self/x"),
-                new java.nio.file.NoSuchFileException("/proc/self/x"),
-                new java.nio.file.FileSystemException("/proc/self/x", null, "Operation not permitted"))) {
+                new java.nio.file.AccessDeniedException("/unwritable/x"),
+                new java.nio.file.NoSuchFileException("/unwritable/x"),
+                new java.nio.file.FileSystemException("/unwritable/x", null, "Operation not permitted"))) {
             bundles.inventoryFailure = pathFailure;
-            JsonNode path = ok(400, send("POST", "/admin/api/inventory", TOKEN, "{\"out\":\"/proc/self/x\"}"));
+            JsonNode path = ok(400, send("POST", "/admin/api/inventory", TOKEN, "{\"out\":\"/unwritable/x\"}"));
             assertEquals("bad_request", path.get("error").asText(), path.toString());
-            assertTrue(path.get("message").asText().contains("/proc/self/x"), path.toString());
+            assertTrue(path.get("message").asText().contains("/unwritable/x"), path.toString());
         }
+        JsonNode proc = ok(400, send("POST", "/admin/api/inventory", TOKEN, "{\"out\":\"/proc/self/x\"}"));
+        assertEquals("bad_request", proc.get("error").asText(), proc.toString());
         assertTrue(bundles.exports.isEmpty() && bundles.imports.isEmpty());
     }
 
