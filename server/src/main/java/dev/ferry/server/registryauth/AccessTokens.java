@@ -2,14 +2,11 @@ package dev.ferry.server.registryauth;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HashMap;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 
@@ -35,27 +32,17 @@ public final class AccessTokens {
     }
 
     public static AccessTokens load(Path file) throws IOException {
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            throw new IllegalArgumentException("tokens file " + file + " not found");
-        }
         Map<String, String> names = new HashMap<>();
         java.util.Set<String> seen = new java.util.HashSet<>();
-        for (int i = 0; i < lines.size(); i++) {
-            String line = lines.get(i).strip();
-            if (line.isEmpty() || line.startsWith("#")) {
-                continue;
-            }
-            var m = LINE.matcher(line);
+        for (EntryLine entry : EntryLine.read(file, "tokens")) {
+            var m = LINE.matcher(entry.text());
             if (!m.matches()) {
                 // never the line itself: it might be a token pasted in plain
-                throw new IllegalArgumentException(file + ":" + (i + 1)
-                        + ": expected NAME:sha256:HEX (64 lowercase hex digits of the token's SHA-256)");
+                throw new IllegalArgumentException(
+                        entry.where() + ": expected NAME:sha256:HEX (64 lowercase hex digits of the token's SHA-256)");
             }
             if (!seen.add(m.group(1)) || names.put(m.group(2), m.group(1)) != null) {
-                throw new IllegalArgumentException(file + ":" + (i + 1) + ": name or token appears twice");
+                throw new IllegalArgumentException(entry.where() + ": name or token appears twice");
             }
         }
         return new AccessTokens(names, file);

@@ -2,13 +2,10 @@ package dev.ferry.server.registryauth;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.bouncycastle.crypto.generators.OpenBSDBCrypt;
@@ -39,20 +36,11 @@ public final class RegistryUsers {
 
     /** Reads {@code file}; throws IllegalArgumentException naming the line of any entry that is not bcrypt. */
     public static RegistryUsers load(Path file) throws IOException {
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            throw new IllegalArgumentException("htpasswd file " + file + " not found");
-        }
         Map<String, String> hashes = new LinkedHashMap<>();
-        for (int i = 0; i < lines.size(); i++) {
-            String line = lines.get(i).strip();
-            if (line.isEmpty() || line.startsWith("#")) {
-                continue;
-            }
+        for (EntryLine entry : EntryLine.read(file, "htpasswd")) {
+            String line = entry.text();
             int colon = line.indexOf(':');
-            String where = file + ":" + (i + 1);
+            String where = entry.where();
             if (colon <= 0) {
                 throw new IllegalArgumentException(where + ": expected user:hash");
             }

@@ -1,13 +1,9 @@
 package dev.ferry.server.registryauth;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -21,19 +17,10 @@ public final class RoleFile {
 
     /** Each name's roles as the file gives them (without what they imply). */
     public static Map<String, Set<Role>> load(Path file) throws IOException {
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            throw new IllegalArgumentException("roles file " + file + " not found");
-        }
         Map<String, Set<Role>> out = new HashMap<>();
-        for (int i = 0; i < lines.size(); i++) {
-            String line = lines.get(i).strip();
-            if (line.isEmpty() || line.startsWith("#")) {
-                continue;
-            }
-            String where = file + ":" + (i + 1);
+        for (EntryLine entry : EntryLine.read(file, "roles")) {
+            String line = entry.text();
+            String where = entry.where();
             int colon = line.indexOf(':');
             if (colon <= 0) {
                 throw new IllegalArgumentException(where + ": expected ROLE: name name ...");
