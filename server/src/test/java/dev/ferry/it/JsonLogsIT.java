@@ -63,6 +63,11 @@ class JsonLogsIT {
                             .statusCode());
             assertEquals(
                     401, get(http, ferry.url() + "/admin/api/upstreams", null).statusCode());
+            // An access line is written once its response has gone out: wait for the last one before stopping,
+            // or the stop races it (and the JVM's logging shuts down with the process).
+            ferry.awaitOutput(
+                    java.util.regex.Pattern.compile("\"logger\":\"ferry.access\".*GET /admin/api/upstreams 401"),
+                    java.time.Duration.ofSeconds(30));
             assertEquals(0, ferry.stop());
         }
 
