@@ -8,6 +8,7 @@ import dev.ferry.server.registryauth.RegistryUsers;
 import dev.ferry.server.registryauth.Role;
 import dev.ferry.server.registryauth.RoleFile;
 import dev.ferry.upstreams.goproxy.GoProxyList;
+import dev.ferry.upstreams.vcs.HostPatterns;
 import dev.ferry.upstreams.pool.BreakerSettings;
 import dev.ferry.upstreams.pool.PoolSettings;
 import dev.ferry.upstreams.pool.RedirectPolicy;
@@ -48,7 +49,8 @@ public final class ConfigLoader {
         Map<Setting, Sourced> raw = resolve(flags, proxyAliases(env), yaml.settings(file));
         FerryConfig config = build(raw, yaml.upstreamEntries(file, env), yaml.registryEntries(file, env), env)
                 .withBundles(bundles(raw, yaml.bundleSyncs(file)))
-                .withEdge(edge(raw));
+                .withEdge(edge(raw))
+                .withGoSources(goSources(raw, yaml.goSources(file, env)));
         return config.withAccess(access(raw, config.oci()));
     }
 
@@ -64,6 +66,39 @@ public final class ConfigLoader {
             }
         }
         return out == null ? env : out;
+    }
+
+    /** go.privateUpstream, go.privateRoutes and go.direct.*. */
+    static GoSources goSources(Map<Setting, Sourced> raw, GoSourcesFile lists) throws ConfigException {
+        GoProxyList privateUpstream = check(raw, Setting.GO_PRIVATE_UPSTREAM, t -> GoProxyList.parse(t.strip()));
+        HostPatterns hosts =
+                check(raw, Setting.GO_DIRECT_HOSTS, t -> t.isBlank() ? null : HostPatterns.parse(t));
+        HostPatterns insecure = check(raw, Setting.GO_DIRECT_INSECURE, HostPatterns::parse);
+        int concurrency = check(raw, Setting.GO_DIRECT_CONCURRENCY, t -> count(t, 1));
+        Duration timeout = check(raw, Setting.GO_DIRECT_TIMEOUT, ConfigLoader::positive);
+        String goCommand = check(raw, Setting.GO_DIRECT_GO_COMMAND, t -> {
+            if (t.isBlank() || !t.strip().matches("[A-Za-z0-9._/+-]+")) {
+                throw new IllegalArgumentException("a command name or path");
+            }
+            return t.strip();
+        });
+        Path netrc = check(raw, Setting.GO_DIRECT_NETRC, ConfigLoader::optionalFile);
+        Path gitCredentials = check(raw, Setting.GO_DIRECT_GIT_CREDENTIALS, ConfigLoader::optionalFile);
+        Path sshKey = check(raw, Setting.GO_DIRECT_SSH_KEY, ConfigLoader::optionalFile);
+        Path knownHosts = check(raw, Setting.GO_DIRECT_SSH_KNOWN_HOSTS, ConfigLoader::optionalFile);
+        return new GoSources(
+                privateUpstream,
+                lists.routes(),
+                hosts,
+                insecure,
+                concurrency,
+                timeout,
+                goCommand,
+                lists.credentials(),
+                netrc,
+                gitCredentials,
+                sshKey,
+                knownHosts);
     }
 
     /** HTTPS on the listener, the proxies and CA bundle for upstreams, and the log format. */
@@ -248,7 +283,8 @@ public final class ConfigLoader {
                 BundlesConfig.none(),
                 null,
                 null,
-                listener);
+                listener,
+                goSources(raw, GoSourcesFile.NONE));
     }
 
     /** The head timeout, the connections per client. */

@@ -266,8 +266,10 @@ class ConfigLoaderTest {
         String doc = Files.readString(Path.of("..", "docs", "configuration.md"));
         int start = doc.indexOf("```yaml\n") + "```yaml\n".length();
         String sample = doc.substring(start, doc.indexOf("```", start));
-        FerryConfig c = ConfigLoader.load(Map.of(), Map.of(), yaml(sample));
+        FerryConfig c = ConfigLoader.load(Map.of(), Map.of("GIT_CORP_TOKEN", "t0ken"), yaml(sample));
         assertEquals(new ListenAddress("0.0.0.0", 8080), c.listen());
+        assertEquals("t0ken", c.goSources().credentials().getFirst().password());
+        assertEquals("https://athens.corp.example,direct", c.goSources().routes().getFirst().upstream().toString());
         assertEquals(Path.of("/var/lib/ferry"), c.data());
         assertEquals(2, c.goUpstream().entries().size());
         var raw = ConfigLoader.resolve(Map.of(), Map.of(), yaml(sample));
