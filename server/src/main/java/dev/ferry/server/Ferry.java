@@ -28,9 +28,9 @@ import dev.ferry.server.config.AccessConfig;
 import dev.ferry.server.config.ConfigLoader;
 import dev.ferry.server.config.FerryConfig;
 import dev.ferry.server.config.GoSources;
-import dev.ferry.server.config.OutboundSettings;
 import dev.ferry.server.config.ListenAddress;
 import dev.ferry.server.config.OciConfig;
+import dev.ferry.server.config.OutboundSettings;
 import dev.ferry.server.config.ProtectedContentConfig;
 import dev.ferry.server.config.RegistryConfig;
 import dev.ferry.server.config.Setting;
@@ -68,16 +68,16 @@ import dev.ferry.sync.MirrorSetPlanner;
 import dev.ferry.sync.Plan;
 import dev.ferry.sync.bundle.BundleProgress;
 import dev.ferry.sync.bundle.BundleService;
-import dev.ferry.upstreams.goproxy.GoProxyList;
 import dev.ferry.upstreams.goproxy.GoProxyClient;
+import dev.ferry.upstreams.goproxy.GoProxyList;
 import dev.ferry.upstreams.goproxy.GoUpstreamChain;
 import dev.ferry.upstreams.goproxy.HttpGoProxyClient;
 import dev.ferry.upstreams.goproxy.ModuleRoutes;
+import dev.ferry.upstreams.oci.HttpRegistryClient;
+import dev.ferry.upstreams.pool.UpstreamPool;
 import dev.ferry.upstreams.vcs.DirectFetcher;
 import dev.ferry.upstreams.vcs.DirectSettings;
 import dev.ferry.upstreams.vcs.HostPatterns;
-import dev.ferry.upstreams.oci.HttpRegistryClient;
-import dev.ferry.upstreams.pool.UpstreamPool;
 import io.helidon.common.tls.Tls;
 import io.helidon.webserver.WebServer;
 import java.io.IOException;
@@ -306,8 +306,11 @@ public final class Ferry implements AutoCloseable {
             }
             OutboundSettings out = config.outbound();
             Map<String, String> proxyEnv = new LinkedHashMap<>();
-            proxyEnv.put("http_proxy", out.httpProxy() == null ? "" : out.httpProxy().toString());
-            proxyEnv.put("https_proxy", out.httpsProxy() == null ? "" : out.httpsProxy().toString());
+            proxyEnv.put(
+                    "http_proxy", out.httpProxy() == null ? "" : out.httpProxy().toString());
+            proxyEnv.put(
+                    "https_proxy",
+                    out.httpsProxy() == null ? "" : out.httpsProxy().toString());
             proxyEnv.put("no_proxy", String.join(",", out.noProxy()));
             HostPatterns hosts = g.allowedHosts(config.privates());
             direct = new DirectFetcher(
@@ -334,13 +337,15 @@ public final class Ferry implements AutoCloseable {
         int n = 0;
         for (GoSources.Route r : g.routes()) {
             routes.add(new ModuleRoutes.Route(
-                    r.pattern().toString(), r.pattern()::matches, list(r.upstream(), direct, "go-private-" + ++n,
-                            config, metrics, pools)));
+                    r.pattern().toString(),
+                    r.pattern()::matches,
+                    list(r.upstream(), direct, "go-private-" + ++n, config, metrics, pools)));
         }
         if (!config.privates().isEmpty()) {
             routes.add(new ModuleRoutes.Route(
-                    "go.private", config.privates()::matches, list(g.privateUpstream(), direct, "go-private", config,
-                            metrics, pools)));
+                    "go.private",
+                    config.privates()::matches,
+                    list(g.privateUpstream(), direct, "go-private", config, metrics, pools)));
         }
         LOG.info("private modules: " + config.privates() + " from " + g.privateUpstream()
                 + (g.routes().isEmpty() ? "" : "; routes " + g.routes()));
@@ -362,7 +367,9 @@ public final class Ferry implements AutoCloseable {
             return direct;
         }
         HttpGoProxyClient proxies = new HttpGoProxyClient(
-                list.entries().stream().map(e -> e.upstream(config.upstreamTimeouts())).toList(),
+                list.entries().stream()
+                        .map(e -> e.upstream(config.upstreamTimeouts()))
+                        .toList(),
                 config.upstreamPool(),
                 metrics,
                 Clock.systemUTC());

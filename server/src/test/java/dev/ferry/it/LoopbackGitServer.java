@@ -121,9 +121,15 @@ final class LoopbackGitServer implements AutoCloseable {
         return List.copyOf(requests);
     }
 
+    private boolean closed;
+
+    /** Stops answering (a second call does nothing): tests stop the origin mid-way to show ferry no longer needs it. */
     @Override
-    public void close() {
-        http.stop(0);
+    public synchronized void close() {
+        if (!closed) {
+            closed = true;
+            http.stop(0);
+        }
     }
 
     private void handle(HttpExchange exchange) throws IOException {

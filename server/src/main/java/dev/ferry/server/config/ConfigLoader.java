@@ -8,7 +8,6 @@ import dev.ferry.server.registryauth.RegistryUsers;
 import dev.ferry.server.registryauth.Role;
 import dev.ferry.server.registryauth.RoleFile;
 import dev.ferry.upstreams.goproxy.GoProxyList;
-import dev.ferry.upstreams.vcs.HostPatterns;
 import dev.ferry.upstreams.pool.BreakerSettings;
 import dev.ferry.upstreams.pool.PoolSettings;
 import dev.ferry.upstreams.pool.RedirectPolicy;
@@ -17,6 +16,7 @@ import dev.ferry.upstreams.pool.SpeedSettings;
 import dev.ferry.upstreams.pool.Strategy;
 import dev.ferry.upstreams.pool.Upstream;
 import dev.ferry.upstreams.pool.UpstreamTimeouts;
+import dev.ferry.upstreams.vcs.HostPatterns;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -71,8 +71,7 @@ public final class ConfigLoader {
     /** go.privateUpstream, go.privateRoutes and go.direct.*. */
     static GoSources goSources(Map<Setting, Sourced> raw, GoSourcesFile lists) throws ConfigException {
         GoProxyList privateUpstream = check(raw, Setting.GO_PRIVATE_UPSTREAM, t -> GoProxyList.parse(t.strip()));
-        HostPatterns hosts =
-                check(raw, Setting.GO_DIRECT_HOSTS, t -> t.isBlank() ? null : HostPatterns.parse(t));
+        HostPatterns hosts = check(raw, Setting.GO_DIRECT_HOSTS, t -> t.isBlank() ? null : HostPatterns.parse(t));
         HostPatterns insecure = check(raw, Setting.GO_DIRECT_INSECURE, HostPatterns::parse);
         int concurrency = check(raw, Setting.GO_DIRECT_CONCURRENCY, t -> count(t, 1));
         Duration timeout = check(raw, Setting.GO_DIRECT_TIMEOUT, ConfigLoader::positive);

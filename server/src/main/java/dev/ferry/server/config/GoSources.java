@@ -89,7 +89,18 @@ public record GoSources(
     }
 
     public GoSources withPrivateUpstream(GoProxyList list) {
-        return new GoSources(list, routes, hosts, insecureHosts, concurrency, timeout, goCommand, credentials,
-                netrcFile, gitCredentialsFile, sshKey, sshKnownHosts);
+        return new GoSources(
+                list,
+                routes,
+                hosts,
+                insecureHosts,
+                concurrency,
+                timeout,
+                goCommand,
+                credentials,
+                netrcFile,
+                gitCredentialsFile,
+                sshKey,
+                sshKnownHosts);
     }
 }

@@ -15,11 +15,15 @@ record GoSourcesFile(List<GoSources.Route> routes, List<VcsCredential> credentia
     static final GoSourcesFile NONE = new GoSourcesFile(List.of(), List.of());
 
     /** {@code {pattern: "git.corp.example/*", upstream: "direct"}} */
-    record Route(String pattern, String upstream, @JsonAnySetter Map<String, Located<Object>> unknown) {}
+    record Route(
+            String pattern, String upstream, @JsonAnySetter Map<String, Located<Object>> unknown) {}
 
     /** {@code {host: git.corp.example, username: ci, password: "${GIT_TOKEN}"}} */
     record Credential(
-            String host, String username, String password, @JsonAnySetter Map<String, Located<Object>> unknown) {}
+            String host,
+            String username,
+            String password,
+            @JsonAnySetter Map<String, Located<Object>> unknown) {}
 
     static GoSourcesFile read(ConfigFile.GoGroup go, Path file, Map<String, String> env) throws ConfigException {
         if (go == null) {
@@ -38,15 +42,17 @@ record GoSourcesFile(List<GoSources.Route> routes, List<VcsCredential> credentia
                 if (pattern.isEmpty()) {
                     throw new IllegalArgumentException("empty pattern");
                 }
-                routes.add(new GoSources.Route(pattern, GoProxyList.parse(r.upstream().strip())));
+                routes.add(new GoSources.Route(
+                        pattern, GoProxyList.parse(r.upstream().strip())));
             } catch (IllegalArgumentException e) {
                 throw new ConfigException(at + ": go.privateRoutes: " + e.getMessage());
             }
         }
         List<VcsCredential> credentials = new ArrayList<>();
         ConfigFile.DirectGroup direct = go.direct();
-        for (Located<Credential> item :
-                direct == null || direct.credentials() == null ? List.<Located<Credential>>of() : direct.credentials()) {
+        for (Located<Credential> item : direct == null || direct.credentials() == null
+                ? List.<Located<Credential>>of()
+                : direct.credentials()) {
             String at = ConfigFile.where(file, item.line());
             Credential c = item.value();
             if (c == null) {

@@ -269,7 +269,9 @@ class ConfigLoaderTest {
         FerryConfig c = ConfigLoader.load(Map.of(), Map.of("GIT_CORP_TOKEN", "t0ken"), yaml(sample));
         assertEquals(new ListenAddress("0.0.0.0", 8080), c.listen());
         assertEquals("t0ken", c.goSources().credentials().getFirst().password());
-        assertEquals("https://athens.corp.example,direct", c.goSources().routes().getFirst().upstream().toString());
+        assertEquals(
+                "https://athens.corp.example,direct",
+                c.goSources().routes().getFirst().upstream().toString());
         assertEquals(Path.of("/var/lib/ferry"), c.data());
         assertEquals(2, c.goUpstream().entries().size());
         var raw = ConfigLoader.resolve(Map.of(), Map.of(), yaml(sample));

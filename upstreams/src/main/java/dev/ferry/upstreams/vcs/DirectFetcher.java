@@ -73,6 +73,9 @@ public final class DirectFetcher implements GoProxyClient, AutoCloseable {
                     + "|connection refused|no such host|i/o timeout|timed out|tls|certificate|dial tcp"
                     + "|unable to access|http 5\\d\\d|50[0-9] ");
 
+    private static final Pattern AUTH = Pattern.compile(
+            "(?i)terminal prompts disabled|authentication failed|could not read username|HTTP Basic: Access denied");
+
     private final DirectSettings settings;
     private final DirectEvents events;
     private final Clock clock;
@@ -132,7 +135,7 @@ public final class DirectFetcher implements GoProxyClient, AutoCloseable {
     }
 
     private <T> FetchResult<T> versions(ModulePath module, BodyHandler<T> handler) throws InterruptedException {
-        Run run = run(box -> DirectCommand.versions(settings, box, module), false);
+        Run run = run(module, box -> DirectCommand.versions(settings, box, module), false);
         if (run.failed()) {
             return run.problem();
         }
@@ -147,7 +150,7 @@ public final class DirectFetcher implements GoProxyClient, AutoCloseable {
     }
 
     private <T> FetchResult<T> latest(ModulePath module, BodyHandler<T> handler) throws InterruptedException {
-        Run run = run(box -> DirectCommand.latest(settings, box, module), false);
+        Run run = run(module, box -> DirectCommand.latest(settings, box, module), false);
         if (run.failed()) {
             return run.problem();
         }
@@ -207,7 +210,7 @@ public final class DirectFetcher implements GoProxyClient, AutoCloseable {
     }
 
     private Download download(ModulePath module, Version version, String key) throws InterruptedException {
-        Run run = run(box -> DirectCommand.download(settings, box, module, version), true);
+        Run run = run(module, box -> DirectCommand.download(settings, box, module, version), true);
         if (run.failed()) {
             return new Download(null, null, null, null, run.problem());
         }
@@ -320,7 +323,7 @@ public final class DirectFetcher implements GoProxyClient, AutoCloseable {
      * Runs one command in a new sandbox under the concurrency limit and the timeout. For a download the sandbox
      * is kept for the caller to take the files from; otherwise it is deleted here.
      */
-    private Run run(CommandFor command, boolean keepSandbox) throws InterruptedException {
+    private Run run(ModulePath module, CommandFor command, boolean keepSandbox) throws InterruptedException {
         Instant start = clock.instant();
         if (!slots.tryAcquire(settings.timeout().toMillis(), TimeUnit.MILLISECONDS)) {
             events.process("busy", Duration.ZERO);
@@ -358,9 +361,17 @@ public final class DirectFetcher implements GoProxyClient, AutoCloseable {
             JsonNode json = out.isBlank() ? JSON.createObjectNode() : JSON.readTree(firstObject(out));
             String error = json.path("Error").asText("");
             if (p.exitValue() != 0 || !error.isEmpty()) {
-                String why = scrub(error.isEmpty() ? err : error);
+                String why =
+                        scrub(error.isEmpty() ? err : error).replace(box.root().toString(), "<sandbox>");
                 boolean notFound = NOT_FOUND.matcher(why).find()
                         && !NOT_NOT_FOUND.matcher(why).find();
+                LOG.warning("direct " + c.argv().subList(1, c.argv().size()) + " failed: " + why);
+                why = brief(module, why);
+                if (AUTH.matcher(why).find()) {
+                    why = module + ": the git server refused ferry's credentials, or none are configured for its host"
+                            + " (go.direct.credentials, go.direct.netrc or go.direct.gitCredentials): "
+                            + why.substring(why.indexOf(": ") + 2);
+                }
                 events.process(notFound ? "not_found" : "failed", Duration.between(start, clock.instant()));
                 return problem(
                         notFound
@@ -384,6 +395,21 @@ public final class DirectFetcher implements GoProxyClient, AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * The go command's error cut to what a client needs: the go command shows a proxy's error body only when it is
+     * short (about 600 bytes in go 1.19), so git's own "fatal:" line is kept and the go command's wrapping (the
+     * sandbox's cache path, the exit status, the FAQ link) is dropped; the full text goes to ferry's log.
+     */
+    static String brief(ModulePath module, String why) {
+        int fatal = why.indexOf("fatal: ");
+        if (fatal < 0) {
+            return why.length() > 400 ? why.substring(0, 400) + "…" : why;
+        }
+        String git = why.substring(fatal + "fatal: ".length());
+        git = git.split("\\s+Confirm the import path", 2)[0].strip().replaceAll("\\s+", " ");
+        return module + ": " + (git.length() > 300 ? git.substring(0, 300) + "…" : git);
     }
 
     private static Run problem(FetchResult<?> result, Path box) {
