@@ -51,6 +51,7 @@ public final class ConfigLoader {
                 .withBundles(bundles(raw, yaml.bundleSyncs(file)))
                 .withEdge(edge(raw))
                 .withGoSources(goSources(raw, yaml.goSources(file, env)));
+        config = withRoutedPrivates(config);
         return config.withAccess(access(raw, config.oci()));
     }
 
@@ -66,6 +67,22 @@ public final class ConfigLoader {
             }
         }
         return out == null ? env : out;
+    }
+
+    /**
+     * go.privateRoutes' patterns are private modules too: never looked up in the checksum database, pinned, and
+     * protected like go.private's.
+     */
+    static FerryConfig withRoutedPrivates(FerryConfig config) {
+        if (config.goSources().routes().isEmpty()) {
+            return config;
+        }
+        List<String> globs = new ArrayList<>();
+        if (!config.privates().isEmpty()) {
+            globs.add(config.privates().text());
+        }
+        config.goSources().routes().forEach(r -> globs.add(r.pattern().text()));
+        return config.withPrivates(PrivatePatterns.parse(String.join(",", globs)));
     }
 
     /** go.privateUpstream, go.privateRoutes and go.direct.*. */

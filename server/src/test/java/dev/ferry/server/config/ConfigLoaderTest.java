@@ -281,6 +281,44 @@ class ConfigLoaderTest {
         }
     }
 
+    /** Private routes' patterns are private modules; direct's hosts default to the hosts all of them name. */
+    @Test
+    void privateRoutesArePrivateAndNameDirectsDefaultHosts() throws Exception {
+        FerryConfig c = ConfigLoader.load(Map.of(), Map.of(), yaml("""
+                go:
+                  upstream: https://proxy.golang.org,direct
+                  private: "*.corp.example"
+                  privateRoutes:
+                    - pattern: github.com/acme
+                      upstream: https://athens.corp.example
+                """));
+        assertTrue(c.privates().matches(dev.ferry.protocols.module.ModulePath.parse("github.com/acme/tool")));
+        assertTrue(c.privates().matches(dev.ferry.protocols.module.ModulePath.parse("git.corp.example/x")));
+        var hosts = c.goSources().allowedHosts(c.privates());
+        assertTrue(hosts.matches("git.corp.example") && hosts.matches("github.com"), hosts.toString());
+        assertFalse(hosts.matches("gitlab.com"), hosts.toString());
+        assertTrue(c.goUpstream().direct());
+        assertEquals("direct", c.goSources().privateUpstream().toString());
+
+        ConfigException bad =
+                assertThrows(ConfigException.class, () -> ConfigLoader.load(Map.of(), Map.of(), yaml("""
+                go:
+                  direct:
+                    credentials:
+                      - host: git.corp.example
+                        username: ci
+                        password: "has a space"
+                """)));
+        assertTrue(
+                bad.getMessage().contains("printable ASCII")
+                        && !bad.getMessage().contains("has a space"),
+                bad.getMessage());
+        ConfigException unknownHost = assertThrows(
+                ConfigException.class,
+                () -> ConfigLoader.load(Map.of(Setting.GO_DIRECT_HOSTS, "https://git.corp.example"), Map.of(), null));
+        assertTrue(unknownHost.getMessage().contains("not a host name glob"), unknownHost.getMessage());
+    }
+
     /** Pull access control's settings: a prefix that protects nothing is a typo; private content is protected. */
     @Test
     void accessSettingsAreCheckedAndPrivateContentIsProtectedUnlessAnonymousPrivate() throws Exception {

@@ -99,6 +99,11 @@ public final class DirectFetcher implements GoProxyClient, AutoCloseable {
         return settings;
     }
 
+    /** Fetches waiting for a free slot (tests). */
+    int waiting() {
+        return slots.getQueueLength();
+    }
+
     @Override
     public <T> FetchResult<T> fetch(String path, BodyHandler<T> handler) {
         ProxyRequest request;

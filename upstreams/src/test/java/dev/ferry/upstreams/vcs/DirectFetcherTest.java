@@ -65,6 +65,7 @@ class DirectFetcherTest {
                 notfound) echo "go: git.corp.example/lib@v1.9.9: invalid version: unknown revision v1.9.9" >&2; exit 1;;
                 auth) echo "fatal: could not read Username for 'https://ci:%2$s@git.corp.example': terminal prompts disabled (%2$s)" >&2; exit 1;;
                 slow) echo $$ > %1$s/pid; sleep 60; exit 0;;
+                block) while [ ! -f %1$s/go-on ]; do sleep 0.05; done;;
                 esac
                 if [ "$1" = mod ]; then
                   c=$GOMODCACHE/cache/download/git.corp.example/lib/@v; mkdir -p $c
@@ -203,6 +204,37 @@ class DirectFetcherTest {
                 assertEquals(
                         List.of("held"), s.map(p -> p.getFileName().toString()).toList());
             }
+        }
+    }
+
+    @Test
+    void noMoreCommandsRunAtOnceThanTheConcurrencySetting() throws Exception {
+        try (DirectFetcher f = fetcher(Duration.ofSeconds(60));
+                var threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            Files.writeString(runs.resolve("case"), "block");
+            var first = java.util.concurrent.CompletableFuture.supplyAsync(
+                    () -> get(f, "git.corp.example/lib/@v/v1.0.0.mod"), threads);
+            awaitTrue(() -> Files.exists(runs.resolve("run-0")));
+            var second = java.util.concurrent.CompletableFuture.supplyAsync(
+                    () -> get(f, "git.corp.example/lib/@v/v1.1.0.mod"), threads);
+            awaitTrue(() -> f.waiting() == 1);
+            assertFalse(Files.exists(runs.resolve("run-1")), "the second waits while the first runs");
+            Files.writeString(runs.resolve("go-on"), "");
+            assertInstanceOf(FetchResult.Fetched.class, first.get(30, java.util.concurrent.TimeUnit.SECONDS));
+            assertInstanceOf(FetchResult.Fetched.class, second.get(30, java.util.concurrent.TimeUnit.SECONDS));
+            assertTrue(Files.exists(runs.resolve("run-1")));
+        }
+    }
+
+    /** Waits for a condition the code under test makes true (bounded), not for a time. */
+    private static void awaitTrue(java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("condition not met within 30 s");
+            }
+            Thread.onSpinWait();
+            Thread.sleep(5);
         }
     }
 
