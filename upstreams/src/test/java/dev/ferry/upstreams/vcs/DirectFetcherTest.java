@@ -239,6 +239,30 @@ class DirectFetcherTest {
     }
 
     @Test
+    void sshAndPlainHttpAreAllowedOnlyWhenConfigured() {
+        Sandbox box = new Sandbox(tmp.resolve("box"));
+        DirectSettings plain = DirectSettings.of(fakeGo, tmp, HostPatterns.parse("git.corp.example"));
+        assertEquals(List.of("https"), DirectCommand.protocols(plain));
+        assertFalse(DirectCommand.environment(plain, box).containsKey("GIT_SSH_COMMAND"));
+        assertEquals("", DirectCommand.environment(plain, box).get("GOINSECURE"));
+
+        DirectSettings both = plain.withInsecureHosts(HostPatterns.parse("git.lab.example"))
+                .withSsh(tmp.resolve("id_ed25519"), tmp.resolve("known_hosts"));
+        var env = DirectCommand.environment(both, box);
+        assertEquals("https:http:ssh", env.get("GIT_ALLOW_PROTOCOL"));
+        assertEquals("git.lab.example", env.get("GOINSECURE"));
+        String ssh = env.get("GIT_SSH_COMMAND");
+        assertTrue(
+                ssh.contains("-i " + tmp.resolve("id_ed25519"))
+                        && ssh.contains("StrictHostKeyChecking=yes")
+                        && ssh.contains("BatchMode=yes")
+                        && ssh.contains("UserKnownHostsFile=" + tmp.resolve("known_hosts")),
+                ssh);
+        String git = DirectCommand.gitconfig(both);
+        assertTrue(git.contains("[protocol \"ssh\"]") && git.contains("[protocol \"http\"]"), git);
+    }
+
+    @Test
     void argumentsThatLookLikeOptionsAreRefused() {
         for (String bad : List.of("-modfile=x", "a b", "a;b", "")) {
             try {
