@@ -228,38 +228,16 @@ class DirectIT {
 
     private record Pseudo(String version) {}
 
-    /**
-     * v1.0.0, v1.1.0, v1.2.0 (each requiring the public fixture module) and one untagged commit on top; returns
-     * that commit's pseudo-version as the go command names it.
-     */
+    /** v1.0.0, v1.1.0, v1.2.0 (each requiring the public fixture module) and one untagged commit on top. */
     private Pseudo privateModule(LoopbackGitServer server) throws Exception {
-        Path bare = server.bareRepository("private/lib");
-        server.vanity(MODULE, "private/lib");
-        Path work = tmp.resolve("work");
-        Files.createDirectories(work);
-        LoopbackGitServer.git(work, "init", "--quiet", "-b", "main");
-        Files.writeString(
-                work.resolve("go.mod"), "module " + MODULE + "\n\ngo 1.19\n\nrequire " + PUBLIC + " v1.3.0\n");
-        for (String v : List.of("1.0.0", "1.1.0", "1.2.0")) {
-            Files.writeString(
-                    work.resolve("lib.go"),
-                    "package lib\n\nimport \"" + PUBLIC + "\"\n\n" + "const Version = \"" + v
-                            + "\"\n\nvar Nil = uuid.Nil\n");
-            LoopbackGitServer.git(work, "add", "-A");
-            LoopbackGitServer.git(work, "commit", "--quiet", "-m", "release " + v);
-            LoopbackGitServer.git(work, "tag", "v" + v);
-        }
-        Files.writeString(work.resolve("lib.go"), "package lib\n\nconst Version = \"unreleased\"\n");
-        LoopbackGitServer.git(work, "commit", "--quiet", "-am", "after 1.2.0");
-        LoopbackGitServer.git(work, "push", "--quiet", bare.toString(), "main", "--tags");
-        Command rev = Command.run(
-                Duration.ofSeconds(30),
-                work,
-                Map.of("TZ", "UTC"),
-                List.of("git", "show", "-s", "--format=%H %cd", "--date=format-local:%Y%m%d%H%M%S", "HEAD"));
-        assertTrue(rev.ok(), rev.toString());
-        String[] parts = rev.out().trim().split(" ");
-        return new Pseudo("v1.2.1-0." + parts[1] + "-" + parts[0].substring(0, 12));
+        LoopbackGitServer.Head head = server.privateModule(
+                tmp.resolve("work"),
+                MODULE,
+                "private/lib",
+                "\nrequire " + PUBLIC + " v1.3.0\n",
+                "import \"" + PUBLIC + "\"\n\n",
+                "\nvar Nil = uuid.Nil\n");
+        return new Pseudo(head.pseudoVersion());
     }
 
     /** An application requiring the private module and the public one directly. */

@@ -260,6 +260,49 @@ final class LoopbackGitServer implements AutoCloseable {
         exchange.getResponseBody().write(bytes);
     }
 
+    /** The untagged commit on top of a module's releases: its hash and its commit time (UTC, yyyyMMddHHmmss). */
+    record Head(String hash, String time) {
+        /** The pseudo-version the go command gives it after {@code v1.2.0}: v1.2.1-0.TIME-HASH12. */
+        String pseudoVersion() {
+            return "v1.2.1-0." + time + "-" + hash.substring(0, 12);
+        }
+    }
+
+    /**
+     * Module {@code module} (on the vanity host) in a new repository {@code name} here: v1.0.0, v1.1.0 and v1.2.0,
+     * each a lib.go with {@code const Version} and {@code libExtra} after it, and one untagged commit on top;
+     * {@code goModExtra} is appended to its go.mod (a require line). {@code work} is an empty directory.
+     */
+    Head privateModule(Path work, String module, String name, String goModExtra, String libImports, String libExtra)
+            throws IOException, InterruptedException {
+        Path bare = bareRepository(name);
+        vanity(module, name);
+        Files.createDirectories(work);
+        git(work, "init", "--quiet", "-b", "main");
+        Files.writeString(work.resolve("go.mod"), "module " + module + "\n\ngo 1.19\n" + goModExtra);
+        for (String v : List.of("1.0.0", "1.1.0", "1.2.0")) {
+            Files.writeString(
+                    work.resolve("lib.go"),
+                    "package lib\n\n" + libImports + "const Version = \"" + v + "\"\n" + libExtra);
+            git(work, "add", "-A");
+            git(work, "commit", "--quiet", "-m", "release " + v);
+            git(work, "tag", "v" + v);
+        }
+        Files.writeString(work.resolve("lib.go"), "package lib\n\nconst Version = \"unreleased\"\n");
+        git(work, "commit", "--quiet", "-am", "after 1.2.0");
+        git(work, "push", "--quiet", bare.toString(), "main", "--tags");
+        Command rev = Command.run(
+                Duration.ofSeconds(30),
+                work,
+                Map.of("TZ", "UTC"),
+                List.of("git", "show", "-s", "--format=%H %cd", "--date=format-local:%Y%m%d%H%M%S", "HEAD"));
+        if (!rev.ok()) {
+            throw new AssertionError(rev.toString());
+        }
+        String[] parts = rev.out().trim().split(" ");
+        return new Head(parts[0], parts[1]);
+    }
+
     /** Runs git in {@code dir} with a fixed identity and no user or system configuration. */
     static void git(Path dir, String... args) throws IOException, InterruptedException {
         var argv = new java.util.ArrayList<String>(List.of("git"));

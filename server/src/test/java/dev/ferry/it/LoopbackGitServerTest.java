@@ -101,24 +101,8 @@ class LoopbackGitServerTest {
 
     /** v1.0.0, v1.1.0, v1.2.0 and one untagged commit on top, pushed to the server; returns that commit's hash. */
     private String privateModule(LoopbackGitServer server) throws Exception {
-        Path bare = server.bareRepository("private/lib");
-        server.vanity(MODULE, "private/lib");
-        Path work = tmp.resolve("work");
-        Files.createDirectories(work);
-        LoopbackGitServer.git(work, "init", "--quiet", "-b", "main");
-        Files.writeString(work.resolve("go.mod"), "module " + MODULE + "\n\ngo 1.19\n");
-        for (String v : List.of("1.0.0", "1.1.0", "1.2.0")) {
-            Files.writeString(work.resolve("lib.go"), "package lib\n\nconst Version = \"" + v + "\"\n");
-            LoopbackGitServer.git(work, "add", "-A");
-            LoopbackGitServer.git(work, "commit", "--quiet", "-m", "release " + v);
-            LoopbackGitServer.git(work, "tag", "v" + v);
-        }
-        Files.writeString(work.resolve("lib.go"), "package lib\n\nconst Version = \"unreleased\"\n");
-        LoopbackGitServer.git(work, "commit", "--quiet", "-am", "after 1.2.0");
-        LoopbackGitServer.git(work, "push", "--quiet", bare.toString(), "main", "--tags");
-        Command rev = Command.run(Duration.ofSeconds(30), work, Map.of(), List.of("git", "rev-parse", "HEAD"));
-        assertTrue(rev.ok(), rev.toString());
-        return rev.out().trim();
+        return server.privateModule(tmp.resolve("work"), MODULE, "private/lib", "", "", "")
+                .hash();
     }
 
     private Map<String, String> goEnvironment(LoopbackGitServer server) throws Exception {
