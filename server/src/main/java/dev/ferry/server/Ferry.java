@@ -74,6 +74,7 @@ import dev.ferry.upstreams.goproxy.GoUpstreamChain;
 import dev.ferry.upstreams.goproxy.HttpGoProxyClient;
 import dev.ferry.upstreams.goproxy.ModuleRoutes;
 import dev.ferry.upstreams.oci.HttpRegistryClient;
+import dev.ferry.upstreams.pool.Upstream;
 import dev.ferry.upstreams.pool.UpstreamPool;
 import dev.ferry.upstreams.vcs.DirectFetcher;
 import dev.ferry.upstreams.vcs.DirectSettings;
@@ -339,13 +340,13 @@ public final class Ferry implements AutoCloseable {
             routes.add(new ModuleRoutes.Route(
                     r.pattern().toString(),
                     r.pattern()::matches,
-                    list(r.upstream(), direct, "go-private-" + ++n, config, metrics, pools)));
+                    list(r.upstream(), r.upstreams(), direct, "go-private-" + ++n, config, metrics, pools)));
         }
         if (!config.privates().isEmpty()) {
             routes.add(new ModuleRoutes.Route(
                     "go.private",
                     config.privates()::matches,
-                    list(g.privateUpstream(), direct, "go-private", config, metrics, pools)));
+                    list(g.privateUpstream(), g.privateUpstreams(), direct, "go-private", config, metrics, pools)));
         }
         LOG.info("private modules: " + config.privates() + " from " + g.privateUpstream()
                 + (g.routes().isEmpty() ? "" : "; routes " + g.routes()));
@@ -355,6 +356,7 @@ public final class Ferry implements AutoCloseable {
     /** A private list's client: its own proxy pool (shown as {@code poolName}), then {@code direct} if named. */
     private GoProxyClient list(
             GoProxyList list,
+            List<Upstream> withDetails,
             DirectFetcher direct,
             String poolName,
             FerryConfig config,
@@ -366,10 +368,13 @@ public final class Ferry implements AutoCloseable {
         if (list.entries().isEmpty()) {
             return direct;
         }
+        // the YAML upstreams list's details (a site proxy's credentials) when the loader resolved them
         HttpGoProxyClient proxies = new HttpGoProxyClient(
-                list.entries().stream()
-                        .map(e -> e.upstream(config.upstreamTimeouts()))
-                        .toList(),
+                withDetails.isEmpty()
+                        ? list.entries().stream()
+                                .map(e -> e.upstream(config.upstreamTimeouts()))
+                                .toList()
+                        : withDetails,
                 config.upstreamPool(),
                 metrics,
                 Clock.systemUTC());

@@ -47,10 +47,14 @@ public final class ConfigLoader {
         Path file = configFile(env, configFile);
         ConfigFile yaml = file == null ? ConfigFile.EMPTY : ConfigFile.read(file);
         Map<Setting, Sourced> raw = resolve(flags, proxyAliases(env), yaml.settings(file));
-        FerryConfig config = build(raw, yaml.upstreamEntries(file, env), yaml.registryEntries(file, env), env)
+        FerryConfig config = build(
+                        raw,
+                        yaml.upstreamEntries(file, env),
+                        yaml.registryEntries(file, env),
+                        env,
+                        yaml.goSources(file, env))
                 .withBundles(bundles(raw, yaml.bundleSyncs(file)))
-                .withEdge(edge(raw))
-                .withGoSources(goSources(raw, yaml.goSources(file, env)));
+                .withEdge(edge(raw));
         config = withRoutedPrivates(config);
         return config.withAccess(access(raw, config.oci()));
     }
@@ -104,6 +108,7 @@ public final class ConfigLoader {
         Path knownHosts = check(raw, Setting.GO_DIRECT_SSH_KNOWN_HOSTS, ConfigLoader::optionalFile);
         return new GoSources(
                 privateUpstream,
+                List.of(),
                 lists.routes(),
                 hosts,
                 insecure,
@@ -254,6 +259,16 @@ public final class ConfigLoader {
             List<RegistryEntries.Entry> registries,
             Map<String, String> env)
             throws ConfigException {
+        return build(raw, entries, registries, env, GoSourcesFile.NONE);
+    }
+
+    static FerryConfig build(
+            Map<Setting, Sourced> raw,
+            List<UpstreamEntry> entries,
+            List<RegistryEntries.Entry> registries,
+            Map<String, String> env,
+            GoSourcesFile goLists)
+            throws ConfigException {
         ListenAddress listen = check(raw, Setting.LISTEN, ListenAddress::parse);
         Path data = check(raw, Setting.DATA, t -> {
             if (t.isBlank()) {
@@ -271,7 +286,12 @@ public final class ConfigLoader {
         GoProxyList upstream = check(raw, Setting.GO_UPSTREAM, t -> GoProxyList.parse(t.strip()));
         UpstreamTimeouts timeouts = new UpstreamTimeouts(connect, firstByte, stall);
         PoolSettings pool = poolSettings(raw, notFoundTtl);
-        List<Upstream> upstreams = UpstreamDetails.apply(upstream, timeouts, entries);
+        GoSources unresolved = goSources(raw, goLists);
+        List<GoProxyList> lists = new ArrayList<>(List.of(upstream));
+        lists.addAll(unresolved.privateLists());
+        List<List<Upstream>> resolved = UpstreamDetails.apply(lists, timeouts, entries);
+        List<Upstream> upstreams = resolved.getFirst();
+        GoSources sources = unresolved.withResolved(resolved.subList(1, resolved.size()));
         String adminToken = raw.get(Setting.ADMIN_TOKEN).value().strip();
         SumdbConfig sumdb = check(raw, Setting.GO_SUMDB, SumdbConfig::parse);
         PrivatePatterns privates = check(raw, Setting.GO_PRIVATE, PrivatePatterns::parse);
@@ -300,7 +320,7 @@ public final class ConfigLoader {
                 null,
                 null,
                 listener,
-                goSources(raw, GoSourcesFile.NONE));
+                sources);
     }
 
     /** The head timeout, the connections per client. */

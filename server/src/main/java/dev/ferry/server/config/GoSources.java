@@ -2,6 +2,7 @@ package dev.ferry.server.config;
 
 import dev.ferry.mirror.sumdb.PrivatePatterns;
 import dev.ferry.upstreams.goproxy.GoProxyList;
+import dev.ferry.upstreams.pool.Upstream;
 import dev.ferry.upstreams.vcs.HostPatterns;
 import dev.ferry.upstreams.vcs.VcsCredential;
 import java.nio.file.Path;
@@ -16,6 +17,7 @@ import java.util.Set;
  * their own git servers, never a public proxy), per-pattern routes, and how {@code direct} runs the go command.
  *
  * @param privateUpstream the list for go.private modules that no route matches
+ * @param privateUpstreams its proxies with their YAML details, or empty when not resolved
  * @param routes          go.privateRoutes: a pattern's modules to their own list (first match wins)
  * @param hosts           go.direct.hosts, or null for "the hosts go.private and the routes name"
  * @param insecureHosts   hosts reached over plain http (GOINSECURE)
@@ -24,6 +26,7 @@ import java.util.Set;
  */
 public record GoSources(
         GoProxyList privateUpstream,
+        List<Upstream> privateUpstreams,
         List<Route> routes,
         HostPatterns hosts,
         HostPatterns insecureHosts,
@@ -36,10 +39,22 @@ public record GoSources(
         Path sshKey,
         Path sshKnownHosts) {
 
-    /** One go.privateRoutes item. */
-    public record Route(PrivatePatterns pattern, GoProxyList upstream) {}
+    /**
+     * One go.privateRoutes item; {@code upstreams} are its list's proxies with their YAML details (credentials,
+     * weight, timeouts), or empty when not resolved yet.
+     */
+    public record Route(PrivatePatterns pattern, GoProxyList upstream, List<Upstream> upstreams) {
+        public Route {
+            upstreams = List.copyOf(upstreams);
+        }
+
+        public Route(PrivatePatterns pattern, GoProxyList upstream) {
+            this(pattern, upstream, List.of());
+        }
+    }
 
     public GoSources {
+        privateUpstreams = List.copyOf(privateUpstreams);
         routes = List.copyOf(routes);
         credentials = List.copyOf(credentials);
     }
@@ -47,6 +62,7 @@ public record GoSources(
     public static GoSources defaults() {
         return new GoSources(
                 GoProxyList.directOnly(),
+                List.of(),
                 List.of(),
                 null,
                 HostPatterns.none(),
@@ -81,6 +97,36 @@ public record GoSources(
         return HostPatterns.of(List.copyOf(named));
     }
 
+    /** The lists besides go.upstream that name proxies: go.privateUpstream's, then each route's. */
+    List<GoProxyList> privateLists() {
+        List<GoProxyList> out = new ArrayList<>();
+        out.add(privateUpstream);
+        routes.forEach(r -> out.add(r.upstream()));
+        return out;
+    }
+
+    /** With each private list's proxies resolved (in {@link #privateLists()}' order). */
+    GoSources withResolved(List<List<Upstream>> resolved) {
+        List<Route> rs = new ArrayList<>();
+        for (int i = 0; i < routes.size(); i++) {
+            rs.add(new Route(routes.get(i).pattern(), routes.get(i).upstream(), resolved.get(i + 1)));
+        }
+        return new GoSources(
+                privateUpstream,
+                resolved.getFirst(),
+                rs,
+                hosts,
+                insecureHosts,
+                concurrency,
+                timeout,
+                goCommand,
+                credentials,
+                netrcFile,
+                gitCredentialsFile,
+                sshKey,
+                sshKnownHosts);
+    }
+
     /** Whether any list reaches {@code direct}: the go command is then needed. */
     public boolean usesDirect(GoProxyList goUpstream, PrivatePatterns privates) {
         return goUpstream.direct()
@@ -91,6 +137,7 @@ public record GoSources(
     public GoSources withPrivateUpstream(GoProxyList list) {
         return new GoSources(
                 list,
+                List.of(),
                 routes,
                 hosts,
                 insecureHosts,

@@ -319,6 +319,42 @@ class ConfigLoaderTest {
         assertTrue(unknownHost.getMessage().contains("not a host name glob"), unknownHost.getMessage());
     }
 
+    /** A site proxy for private modules takes its credentials from the upstreams list like go.upstream's. */
+    @Test
+    void privateListsTakeTheirUpstreamsDetails() throws Exception {
+        FerryConfig c = ConfigLoader.load(Map.of(), Map.of("ATHENS_PW", "s3"), yaml("""
+                go:
+                  private: "git.corp.example"
+                  privateUpstream: https://athens.corp.example,direct
+                  privateRoutes:
+                    - pattern: github.com/acme
+                      upstream: https://acme-proxy.corp.example
+                upstreams:
+                  - url: https://athens.corp.example
+                    username: ferry
+                    password: "${ATHENS_PW}"
+                  - url: https://acme-proxy.corp.example
+                    weight: 3
+                """));
+        var athens = c.goSources().privateUpstreams().getFirst();
+        assertEquals("https://athens.corp.example", athens.name());
+        assertTrue(athens.credentials().authorization().isPresent());
+        assertEquals(3, c.goSources().routes().getFirst().upstreams().getFirst().weight());
+
+        ConfigException typo =
+                assertThrows(ConfigException.class, () -> ConfigLoader.load(Map.of(), Map.of(), yaml("""
+                go:
+                  private: "git.corp.example"
+                upstreams:
+                  - url: https://athnes.corp.example
+                    weight: 2
+                """)));
+        assertTrue(
+                typo.getMessage().contains("is not in go.upstream")
+                        && typo.getMessage().contains("go.privateUpstream"),
+                typo.getMessage());
+    }
+
     /** Pull access control's settings: a prefix that protects nothing is a typo; private content is protected. */
     @Test
     void accessSettingsAreCheckedAndPrivateContentIsProtectedUnlessAnonymousPrivate() throws Exception {
