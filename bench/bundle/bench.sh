@@ -129,7 +129,7 @@ for g in $BENCH_GROUPS; do
 	rm -rf "$work/ag" "$work/bg" "$work/inc$g"
 	cp -a "$work/a0" "$work/ag"; cp -a "$work/b0" "$work/bg"
 	# N+1 is not in the fixture's checksum database: A takes these modules as private (hash pinned on first fetch).
-	start_a "$work/ag" --private "$private"
+	start_a "$work/ag" --private "$private" --private-upstream http://127.0.0.1:$UP_PORT
 	"$root/ferry" prewarm go "${next_items[@]}" --server $A --data "$work/ag" >"$work/prewarm$g.out" 2>&1 || { cat "$work/prewarm$g.out"; exit 1; }
 	start_b "$work/bg"
 	"$root/ferry" inventory --out "$work/inv$g" --server $B --data "$work/bg" >"$work/inv$g.out" 2>&1 || { cat "$work/inv$g.out"; exit 1; }

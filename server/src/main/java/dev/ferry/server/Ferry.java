@@ -27,8 +27,10 @@ import dev.ferry.server.admin.StorePins;
 import dev.ferry.server.config.AccessConfig;
 import dev.ferry.server.config.ConfigLoader;
 import dev.ferry.server.config.FerryConfig;
+import dev.ferry.server.config.GoSources;
 import dev.ferry.server.config.ListenAddress;
 import dev.ferry.server.config.OciConfig;
+import dev.ferry.server.config.OutboundSettings;
 import dev.ferry.server.config.ProtectedContentConfig;
 import dev.ferry.server.config.RegistryConfig;
 import dev.ferry.server.config.Setting;
@@ -66,10 +68,17 @@ import dev.ferry.sync.MirrorSetPlanner;
 import dev.ferry.sync.Plan;
 import dev.ferry.sync.bundle.BundleProgress;
 import dev.ferry.sync.bundle.BundleService;
+import dev.ferry.upstreams.goproxy.GoProxyClient;
 import dev.ferry.upstreams.goproxy.GoProxyList;
+import dev.ferry.upstreams.goproxy.GoUpstreamChain;
 import dev.ferry.upstreams.goproxy.HttpGoProxyClient;
+import dev.ferry.upstreams.goproxy.ModuleRoutes;
 import dev.ferry.upstreams.oci.HttpRegistryClient;
+import dev.ferry.upstreams.pool.Upstream;
 import dev.ferry.upstreams.pool.UpstreamPool;
+import dev.ferry.upstreams.vcs.DirectFetcher;
+import dev.ferry.upstreams.vcs.DirectSettings;
+import dev.ferry.upstreams.vcs.HostPatterns;
 import io.helidon.common.tls.Tls;
 import io.helidon.webserver.WebServer;
 import java.io.IOException;
@@ -124,6 +133,7 @@ public final class Ferry implements AutoCloseable {
 
     private final ContentStore store;
     private HttpGoProxyClient upstream;
+    private final List<AutoCloseable> goSources = new ArrayList<>();
     private final List<HttpRegistryClient> registryClients = new ArrayList<>();
     private ScheduledExecutorService housekeeping;
     private ScheduledExecutorService consoleTicks;
@@ -216,15 +226,16 @@ public final class Ferry implements AutoCloseable {
                     config.privates(),
                     config.goListTtl(),
                     store,
-                    config.goUpstream().isOff() ? null : upstream,
+                    config.goUpstream().entries().isEmpty() ? null : upstream,
                     url -> new HttpGoProxyClient(GoProxyList.parse(url.toString()), config.upstreamTimeouts(), metrics),
                     metrics,
                     Clock.systemUTC());
-            // Private modules are pinned as they are stored: only the upstream that served them has them.
-            GoModuleMirror mirror = new CachingGoModuleMirror(
-                    store, upstream, settings, Clock.systemUTC(), sums.modules(), config.privates()::matches);
             Map<String, UpstreamPool> pools = new LinkedHashMap<>();
             pools.put("go", upstream.pool());
+            GoProxyClient sources = ferry.goSources(config, upstream, metrics, pools);
+            // Private modules are pinned as they are stored: only the upstream that served them has them.
+            GoModuleMirror mirror = new CachingGoModuleMirror(
+                    store, sources, settings, Clock.systemUTC(), sums.modules(), config.privates()::matches);
             OciRouting registry = ferry.registry(config, store, metrics, pools);
             AuditLog audit = new AuditLog(config.data().resolve(AuditLog.FILE), Clock.systemUTC());
             LOG.info("admin actions are audited in " + audit.file());
@@ -272,6 +283,105 @@ public final class Ferry implements AutoCloseable {
         System.out.flush();
         LOG.info(ready);
         return ferry;
+    }
+
+    /**
+     * Where each module is fetched from: go.upstream's proxies, then {@code direct} when the list ends with it;
+     * go.private modules (and go.privateRoutes patterns) from their own lists, which never include go.upstream's
+     * proxies. One origin fetcher serves every list that names {@code direct}.
+     */
+    private GoProxyClient goSources(
+            FerryConfig config, HttpGoProxyClient proxies, FerryMetrics metrics, Map<String, UpstreamPool> pools)
+            throws IOException {
+        GoSources g = config.goSources();
+        boolean privates = !config.privates().isEmpty() || !g.routes().isEmpty();
+        if (!g.usesDirect(config.goUpstream(), config.privates()) && !privates) {
+            return proxies;
+        }
+        DirectFetcher direct = null;
+        if (g.usesDirect(config.goUpstream(), config.privates())) {
+            Path go = DirectSettings.findOnPath(g.goCommand(), System.getenv("PATH"));
+            if (go == null) {
+                LOG.warning("go.direct.goCommand \"" + g.goCommand() + "\" was not found: 'direct' fetches will fail"
+                        + " until the go command (Debian's golang-go) and git are installed");
+            }
+            OutboundSettings out = config.outbound();
+            Map<String, String> proxyEnv = new LinkedHashMap<>();
+            proxyEnv.put(
+                    "http_proxy", out.httpProxy() == null ? "" : out.httpProxy().toString());
+            proxyEnv.put(
+                    "https_proxy",
+                    out.httpsProxy() == null ? "" : out.httpsProxy().toString());
+            proxyEnv.put("no_proxy", String.join(",", out.noProxy()));
+            HostPatterns hosts = g.allowedHosts(config.privates());
+            direct = new DirectFetcher(
+                    DirectSettings.of(go, config.data().resolve("direct"), hosts)
+                            .withInsecureHosts(g.insecureHosts())
+                            .withLimits(g.concurrency(), g.timeout())
+                            .withCredentials(g.credentials(), g.netrcFile(), g.gitCredentialsFile())
+                            .withSsh(g.sshKey(), g.sshKnownHosts())
+                            .withProxyEnvironment(proxyEnv),
+                    metrics,
+                    Clock.systemUTC());
+            goSources.add(direct);
+            LOG.info("direct: go command " + (go == null ? "missing" : go) + ", hosts "
+                    + (hosts.isEmpty() ? "none" : hosts) + ", " + g.concurrency() + " at once, timeout " + g.timeout()
+                    + ", " + g.credentials().size() + " credential(s)"
+                    + (g.netrcFile() != null ? ", netrc " + g.netrcFile() : ""));
+        }
+        GoProxyClient publicModules =
+                config.goUpstream().direct() ? new GoUpstreamChain(config.goUpstream(), proxies, direct) : proxies;
+        if (!privates) {
+            return publicModules;
+        }
+        List<ModuleRoutes.Route> routes = new ArrayList<>();
+        int n = 0;
+        for (GoSources.Route r : g.routes()) {
+            routes.add(new ModuleRoutes.Route(
+                    r.pattern().toString(),
+                    r.pattern()::matches,
+                    list(r.upstream(), r.upstreams(), direct, "go-private-" + ++n, config, metrics, pools)));
+        }
+        if (!config.privates().isEmpty()) {
+            routes.add(new ModuleRoutes.Route(
+                    "go.private",
+                    config.privates()::matches,
+                    list(g.privateUpstream(), g.privateUpstreams(), direct, "go-private", config, metrics, pools)));
+        }
+        LOG.info("private modules: " + config.privates() + " from " + g.privateUpstream()
+                + (g.routes().isEmpty() ? "" : "; routes " + g.routes()));
+        return new ModuleRoutes(routes, publicModules);
+    }
+
+    /** A private list's client: its own proxy pool (shown as {@code poolName}), then {@code direct} if named. */
+    private GoProxyClient list(
+            GoProxyList list,
+            List<Upstream> withDetails,
+            DirectFetcher direct,
+            String poolName,
+            FerryConfig config,
+            FerryMetrics metrics,
+            Map<String, UpstreamPool> pools) {
+        if (list.isOff()) {
+            return new HttpGoProxyClient(list, config.upstreamTimeouts(), metrics);
+        }
+        if (list.entries().isEmpty()) {
+            return direct;
+        }
+        // the YAML upstreams list's details (a site proxy's credentials) when the loader resolved them
+        HttpGoProxyClient proxies = new HttpGoProxyClient(
+                withDetails.isEmpty()
+                        ? list.entries().stream()
+                                .map(e -> e.upstream(config.upstreamTimeouts()))
+                                .toList()
+                        : withDetails,
+                config.upstreamPool(),
+                metrics,
+                Clock.systemUTC());
+        goSources.add(proxies);
+        pools.put(poolName, proxies.pool());
+        metrics.watch(proxies.pool());
+        return list.direct() ? new GoUpstreamChain(list, proxies, direct) : proxies;
     }
 
     /** Rotated certificates reloaded without a restart; the plain-HTTP redirect listener when configured. */
@@ -639,6 +749,13 @@ public final class Ferry implements AutoCloseable {
                     client.close();
                 } catch (RuntimeException e) {
                     LOG.log(Level.WARNING, "closing the client of registry " + client.registry() + " failed", e);
+                }
+            }
+            for (AutoCloseable source : goSources) {
+                try {
+                    source.close();
+                } catch (Exception e) {
+                    LOG.warning("closing " + source + ": " + e);
                 }
             }
             if (upstream != null) {

@@ -85,6 +85,9 @@ class CacheLifecycleTest {
                         false)
                 .withQuota(QUOTA)
                 .withPrivates(PrivatePatterns.parse("private.example"))
+                // the static upstream holds this test's private module (a site proxy, not direct)
+                .withGoSources(dev.ferry.server.config.GoSources.defaults()
+                        .withPrivateUpstream(GoProxyList.parse(upstream.url())))
                 // private modules served to anonymous clients, as this test fetches them (docs/access.md)
                 .withAccess(dev.ferry.server.config.AccessConfig.none().withAnonymousPrivate(true));
         ferry = Ferry.start(config, StoreOptions.defaults().withClock(clock));

@@ -57,6 +57,13 @@ final class FerryProcess implements AutoCloseable {
         }
     }
 
+    /** Every line of output so far. */
+    List<String> output() {
+        synchronized (output) {
+            return List.copyOf(output);
+        }
+    }
+
     static Path jar() {
         Path jar = Path.of("target", "ferry-server.jar").toAbsolutePath();
         if (!Files.isRegularFile(jar)) {

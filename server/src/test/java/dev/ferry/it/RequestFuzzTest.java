@@ -84,6 +84,8 @@ class RequestFuzzTest {
         // a tile nobody has an honest 503 instead of a 404.
         flags.put(Setting.GO_SUMDB, Fixtures.sumdbKey() + " " + upstream.url() + "/sumdb/sum.fixture.example");
         flags.put(Setting.GO_PRIVATE, "private.example");
+        // from the static upstream, as a site proxy: fuzzed private paths must not start go commands
+        flags.put(Setting.GO_PRIVATE_UPSTREAM, upstream.url());
         flags.put(Setting.OCI_REGISTRIES, "docker.io=off");
         flags.put(Setting.OCI_HOSTED, "team");
         flags.put(Setting.OCI_USERS, users.toString());

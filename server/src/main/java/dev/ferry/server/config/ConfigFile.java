@@ -61,8 +61,28 @@ record ConfigFile(
             Located<String> upstream,
             Located<String> sumdb,
             @JsonProperty("private") Located<String> privates,
+            Located<String> privateUpstream,
+            List<Located<GoSourcesFile.Route>> privateRoutes,
+            DirectGroup direct,
             Located<String> listTtl,
             Located<String> notFoundTtl,
+            @JsonAnySetter Map<String, Located<Object>> unknown) {}
+
+    record DirectGroup(
+            @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY)
+            Located<List<String>> hosts,
+
+            @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY)
+            Located<List<String>> insecure,
+
+            Located<String> concurrency,
+            Located<String> timeout,
+            Located<String> goCommand,
+            Located<String> netrc,
+            Located<String> gitCredentials,
+            Located<String> sshKey,
+            Located<String> sshKnownHosts,
+            List<Located<GoSourcesFile.Credential>> credentials,
             @JsonAnySetter Map<String, Located<Object>> unknown) {}
 
     record UpstreamGroup(
@@ -236,6 +256,11 @@ record ConfigFile(
         return oci == null || oci.registries() == null
                 ? List.of()
                 : RegistryEntries.fromYaml(oci.registries(), file, env);
+    }
+
+    /** go.privateRoutes and go.direct.credentials, checked, their ${ENV} references expanded. */
+    GoSourcesFile goSources(Path file, Map<String, String> env) throws ConfigException {
+        return GoSourcesFile.read(go, file, env);
     }
 
     /** bundles.sync's scheduled exports, checked. */

@@ -16,6 +16,7 @@ import dev.ferry.upstreams.pool.SpeedSettings;
 import dev.ferry.upstreams.pool.Strategy;
 import dev.ferry.upstreams.pool.Upstream;
 import dev.ferry.upstreams.pool.UpstreamTimeouts;
+import dev.ferry.upstreams.vcs.HostPatterns;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -46,9 +47,15 @@ public final class ConfigLoader {
         Path file = configFile(env, configFile);
         ConfigFile yaml = file == null ? ConfigFile.EMPTY : ConfigFile.read(file);
         Map<Setting, Sourced> raw = resolve(flags, proxyAliases(env), yaml.settings(file));
-        FerryConfig config = build(raw, yaml.upstreamEntries(file, env), yaml.registryEntries(file, env), env)
+        FerryConfig config = build(
+                        raw,
+                        yaml.upstreamEntries(file, env),
+                        yaml.registryEntries(file, env),
+                        env,
+                        yaml.goSources(file, env))
                 .withBundles(bundles(raw, yaml.bundleSyncs(file)))
                 .withEdge(edge(raw));
+        config = withRoutedPrivates(config);
         return config.withAccess(access(raw, config.oci()));
     }
 
@@ -64,6 +71,55 @@ public final class ConfigLoader {
             }
         }
         return out == null ? env : out;
+    }
+
+    /**
+     * go.privateRoutes' patterns are private modules too: never looked up in the checksum database, pinned, and
+     * protected like go.private's.
+     */
+    static FerryConfig withRoutedPrivates(FerryConfig config) {
+        if (config.goSources().routes().isEmpty()) {
+            return config;
+        }
+        List<String> globs = new ArrayList<>();
+        if (!config.privates().isEmpty()) {
+            globs.add(config.privates().text());
+        }
+        config.goSources().routes().forEach(r -> globs.add(r.pattern().text()));
+        return config.withPrivates(PrivatePatterns.parse(String.join(",", globs)));
+    }
+
+    /** go.privateUpstream, go.privateRoutes and go.direct.*. */
+    static GoSources goSources(Map<Setting, Sourced> raw, GoSourcesFile lists) throws ConfigException {
+        GoProxyList privateUpstream = check(raw, Setting.GO_PRIVATE_UPSTREAM, t -> GoProxyList.parse(t.strip()));
+        HostPatterns hosts = check(raw, Setting.GO_DIRECT_HOSTS, t -> t.isBlank() ? null : HostPatterns.parse(t));
+        HostPatterns insecure = check(raw, Setting.GO_DIRECT_INSECURE, HostPatterns::parse);
+        int concurrency = check(raw, Setting.GO_DIRECT_CONCURRENCY, t -> count(t, 1));
+        Duration timeout = check(raw, Setting.GO_DIRECT_TIMEOUT, ConfigLoader::positive);
+        String goCommand = check(raw, Setting.GO_DIRECT_GO_COMMAND, t -> {
+            if (t.isBlank() || !t.strip().matches("[A-Za-z0-9._/+-]+")) {
+                throw new IllegalArgumentException("a command name or path");
+            }
+            return t.strip();
+        });
+        Path netrc = check(raw, Setting.GO_DIRECT_NETRC, ConfigLoader::optionalFile);
+        Path gitCredentials = check(raw, Setting.GO_DIRECT_GIT_CREDENTIALS, ConfigLoader::optionalFile);
+        Path sshKey = check(raw, Setting.GO_DIRECT_SSH_KEY, ConfigLoader::optionalFile);
+        Path knownHosts = check(raw, Setting.GO_DIRECT_SSH_KNOWN_HOSTS, ConfigLoader::optionalFile);
+        return new GoSources(
+                privateUpstream,
+                List.of(),
+                lists.routes(),
+                hosts,
+                insecure,
+                concurrency,
+                timeout,
+                goCommand,
+                lists.credentials(),
+                netrc,
+                gitCredentials,
+                sshKey,
+                knownHosts);
     }
 
     /** HTTPS on the listener, the proxies and CA bundle for upstreams, and the log format. */
@@ -203,6 +259,16 @@ public final class ConfigLoader {
             List<RegistryEntries.Entry> registries,
             Map<String, String> env)
             throws ConfigException {
+        return build(raw, entries, registries, env, GoSourcesFile.NONE);
+    }
+
+    static FerryConfig build(
+            Map<Setting, Sourced> raw,
+            List<UpstreamEntry> entries,
+            List<RegistryEntries.Entry> registries,
+            Map<String, String> env,
+            GoSourcesFile goLists)
+            throws ConfigException {
         ListenAddress listen = check(raw, Setting.LISTEN, ListenAddress::parse);
         Path data = check(raw, Setting.DATA, t -> {
             if (t.isBlank()) {
@@ -220,7 +286,12 @@ public final class ConfigLoader {
         GoProxyList upstream = check(raw, Setting.GO_UPSTREAM, t -> GoProxyList.parse(t.strip()));
         UpstreamTimeouts timeouts = new UpstreamTimeouts(connect, firstByte, stall);
         PoolSettings pool = poolSettings(raw, notFoundTtl);
-        List<Upstream> upstreams = UpstreamDetails.apply(upstream, timeouts, entries);
+        GoSources unresolved = goSources(raw, goLists);
+        List<GoProxyList> lists = new ArrayList<>(List.of(upstream));
+        lists.addAll(unresolved.privateLists());
+        List<List<Upstream>> resolved = UpstreamDetails.apply(lists, timeouts, entries);
+        List<Upstream> upstreams = resolved.getFirst();
+        GoSources sources = unresolved.withResolved(resolved.subList(1, resolved.size()));
         String adminToken = raw.get(Setting.ADMIN_TOKEN).value().strip();
         SumdbConfig sumdb = check(raw, Setting.GO_SUMDB, SumdbConfig::parse);
         PrivatePatterns privates = check(raw, Setting.GO_PRIVATE, PrivatePatterns::parse);
@@ -248,7 +319,8 @@ public final class ConfigLoader {
                 BundlesConfig.none(),
                 null,
                 null,
-                listener);
+                listener,
+                sources);
     }
 
     /** The head timeout, the connections per client. */

@@ -33,7 +33,8 @@ public record FerryConfig(
         BundlesConfig bundles,
         EdgeSettings edge,
         AccessConfig access,
-        ListenerSettings listener) {
+        ListenerSettings listener,
+        GoSources goSources) {
 
     /**
      * @param goUpstreams  go.upstream's entries with their YAML details (weight, credentials, timeouts)
@@ -46,8 +47,10 @@ public record FerryConfig(
      * @param edge         HTTPS on the listener, the way out to upstreams (proxies, extra CAs), the log format
      * @param access       who may pull what and how fast (pull access control, miss rate limits)
      * @param listener     the head timeout, connections per client, and the names ferry answers to
+     * @param goSources    where private modules come from, and how {@code direct} runs the go command
      */
     public FerryConfig {
+        goSources = goSources == null ? GoSources.defaults() : goSources;
         goUpstreams = List.copyOf(goUpstreams);
         bundles = bundles == null ? BundlesConfig.none() : bundles;
         edge = edge == null ? EdgeSettings.defaults() : edge;
@@ -99,7 +102,8 @@ public record FerryConfig(
                 bundles,
                 null,
                 null,
-                ListenerSettings.defaults());
+                ListenerSettings.defaults(),
+                null);
     }
 
     /** Without bundle settings. */
@@ -255,7 +259,8 @@ public record FerryConfig(
                 bundles,
                 edge,
                 access,
-                listener);
+                listener,
+                goSources);
     }
 
     /** With a storage quota (tests). */
@@ -281,7 +286,8 @@ public record FerryConfig(
                 bundles,
                 edge,
                 access,
-                listener);
+                listener,
+                goSources);
     }
 
     /** With private module patterns (tests). */
@@ -307,7 +313,8 @@ public record FerryConfig(
                 bundles,
                 edge,
                 access,
-                listener);
+                listener,
+                goSources);
     }
 
     /** With bundle settings (the loader, tests). */
@@ -333,7 +340,8 @@ public record FerryConfig(
                 b,
                 edge,
                 access,
-                listener);
+                listener,
+                goSources);
     }
 
     /** With other listener, outbound and logging settings (the loader, tests). */
@@ -359,7 +367,8 @@ public record FerryConfig(
                 bundles,
                 e,
                 access,
-                listener);
+                listener,
+                goSources);
     }
 
     /** With pull access control and miss limits (the loader, tests). */
@@ -385,7 +394,8 @@ public record FerryConfig(
                 bundles,
                 edge,
                 a,
-                listener);
+                listener,
+                goSources);
     }
 
     /** With other listener settings: head timeout, connections per client, names (the loader, tests). */
@@ -411,7 +421,35 @@ public record FerryConfig(
                 bundles,
                 edge,
                 access,
-                l);
+                l,
+                goSources);
+    }
+
+    /** With other private-module and direct settings (the loader, tests). */
+    public FerryConfig withGoSources(GoSources g) {
+        return new FerryConfig(
+                listen,
+                data,
+                goUpstreamText,
+                goUpstream,
+                goListTtl,
+                goNotFoundTtl,
+                upstreamTimeouts,
+                logLevel,
+                accessLog,
+                goUpstreams,
+                upstreamPool,
+                adminToken,
+                sumdbText,
+                sumdb,
+                privates,
+                oci,
+                quotaBytes,
+                bundles,
+                edge,
+                access,
+                listener,
+                g);
     }
 
     public TlsSettings tls() {

@@ -111,8 +111,9 @@ public enum Setting {
             "FERRY_GO_UPSTREAM",
             "https://proxy.golang.org|https://goproxy.io",
             "Upstream Go module proxies in GOPROXY syntax: 'https://a,https://b|https://c' (',' falls through on"
-                    + " 404/410 only, '|' on any error), or 'off'. Per-upstream weight, credentials and timeouts go in"
-                    + " the YAML 'upstreams' list (docs/upstreams.md)."),
+                    + " 404/410 only, '|' on any error), optionally ending in 'direct' (the module's origin, fetched"
+                    + " with the go command for go.direct.hosts only), or 'off'. Per-upstream weight, credentials and"
+                    + " timeouts go in the YAML 'upstreams' list (docs/upstreams.md)."),
     GO_SUMDB(
             "go.sumdb",
             "--sumdb",
@@ -132,6 +133,86 @@ public enum Setting {
             "Module path globs, comma-separated as in GOPRIVATE/GONOSUMDB (e.g. '*.corp.example,github.com/acme'),"
                     + " never looked up in the checksum database; ferry pins their hashes on first fetch and refuses"
                     + " different content later."),
+    GO_PRIVATE_UPSTREAM(
+            "go.privateUpstream",
+            "--private-upstream",
+            "LIST",
+            "FERRY_PRIVATE_UPSTREAM",
+            "direct",
+            "Where go.private modules are fetched from, in GOPROXY syntax: 'direct' (their git servers, with the go"
+                    + " command), a site proxy that has them, or both ('https://athens.corp,direct'). Never"
+                    + " go.upstream: private module paths do not reach public proxies. Per-pattern lists go in the"
+                    + " YAML go.privateRoutes."),
+    GO_DIRECT_HOSTS(
+            Form.REPEATED_COMMAS,
+            "go.direct.hosts",
+            "--direct-host",
+            "HOST",
+            "FERRY_DIRECT_HOSTS",
+            "",
+            "the hosts named by go.private and go.privateRoutes",
+            "A host whose modules 'direct' may fetch from version control (repeatable; '*' and '?' globs,"
+                    + " '*.corp.example'). A module of any other host is answered 404 and no command runs."),
+    GO_DIRECT_INSECURE(
+            Form.REPEATED_COMMAS,
+            "go.direct.insecure",
+            "--direct-insecure",
+            "HOST",
+            "FERRY_DIRECT_INSECURE",
+            "",
+            null,
+            "A host 'direct' may reach over plain http, as GOINSECURE (repeatable; globs). None by default."),
+    GO_DIRECT_CONCURRENCY(
+            "go.direct.concurrency",
+            "--direct-concurrency",
+            "N",
+            "FERRY_DIRECT_CONCURRENCY",
+            "2",
+            "How many go commands 'direct' runs at once; more fetches wait for a free one up to go.direct.timeout."),
+    GO_DIRECT_TIMEOUT(
+            "go.direct.timeout",
+            "--direct-timeout",
+            "DURATION",
+            "FERRY_DIRECT_TIMEOUT",
+            "5m",
+            "How long one go command of 'direct' may run before it and its git processes are killed."),
+    GO_DIRECT_GO_COMMAND(
+            "go.direct.goCommand",
+            "--direct-go-command",
+            "PATH",
+            "FERRY_DIRECT_GO_COMMAND",
+            "go",
+            "The go command 'direct' runs (a name looked up on PATH at start, or a path); git must be on PATH too."),
+    GO_DIRECT_NETRC(
+            "go.direct.netrc",
+            "--direct-netrc",
+            "FILE",
+            "FERRY_DIRECT_NETRC",
+            "",
+            "A netrc file (a mounted secret) whose entries 'direct' uses for its hosts, besides the YAML"
+                    + " go.direct.credentials."),
+    GO_DIRECT_GIT_CREDENTIALS(
+            "go.direct.gitCredentials",
+            "--direct-git-credentials",
+            "FILE",
+            "FERRY_DIRECT_GIT_CREDENTIALS",
+            "",
+            "A git-credentials file (git's 'store' format, https://USER:TOKEN@HOST per line) git uses for 'direct'."),
+    GO_DIRECT_SSH_KEY(
+            "go.direct.sshKey",
+            "--direct-ssh-key",
+            "FILE",
+            "FERRY_DIRECT_SSH_KEY",
+            "",
+            "A private key for ssh:// origins; without one 'direct' uses https only (and http for"
+                    + " go.direct.insecure hosts)."),
+    GO_DIRECT_SSH_KNOWN_HOSTS(
+            "go.direct.sshKnownHosts",
+            "--direct-ssh-known-hosts",
+            "FILE",
+            "FERRY_DIRECT_SSH_KNOWN_HOSTS",
+            "",
+            "The known_hosts file ssh checks origins' host keys against (strictly) when go.direct.sshKey is set."),
     GO_LIST_TTL(
             "go.listTtl",
             "--go-list-ttl",

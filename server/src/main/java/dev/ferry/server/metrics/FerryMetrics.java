@@ -39,7 +39,7 @@ import java.util.function.ToLongFunction;
  * verifier report to. The one front the rest of ferry calls: nothing else touches client_java.
  */
 @SuppressWarnings("EnumOrdinal") // ordinals index the label sets resolved ahead, read on every request
-public final class FerryMetrics implements UpstreamEvents, SumdbEvents {
+public final class FerryMetrics implements UpstreamEvents, SumdbEvents, dev.ferry.upstreams.vcs.DirectEvents {
     /** What /metrics answers: the Prometheus text format 0.0.4, which every Prometheus scrapes. */
     public static final String CONTENT_TYPE = PrometheusTextFormatWriter.CONTENT_TYPE;
 
@@ -114,6 +114,8 @@ public final class FerryMetrics implements UpstreamEvents, SumdbEvents {
     private final Counter upstreamBytes;
     private final Counter breakerTransitions;
     private final Counter quarantines;
+    private final Counter directCommands;
+    private final Counter directRefusals;
     private final CounterDataPoint[] verifications;
     private final CounterDataPoint[] sumdbRequests;
     private final List<UpstreamPool> watched = new CopyOnWriteArrayList<>();
@@ -159,6 +161,14 @@ public final class FerryMetrics implements UpstreamEvents, SumdbEvents {
                 "ferry_upstream_quarantines_total",
                 "Upstreams quarantined for serving content that failed its checksum or digest.",
                 "upstream");
+        directCommands = counter(
+                "ferry_go_direct_commands_total",
+                "go commands run by 'direct' to fetch from version control, by outcome (ok, not_found, failed,"
+                        + " timeout, busy).",
+                "outcome");
+        directRefusals = counter(
+                "ferry_go_direct_refused_total",
+                "Modules refused by 'direct' because their host is not in go.direct.hosts (no command was run).");
         GaugeWithCallback.builder()
                 .name("ferry_upstream_breaker_state")
                 .help("Circuit breaker state: 0 closed, 1 open, 2 half-open.")
@@ -434,6 +444,16 @@ public final class FerryMetrics implements UpstreamEvents, SumdbEvents {
     @Override
     public void breaker(String upstream, BreakerState from, BreakerState to, String why) {
         breakerTransitions.labelValues(label(upstream), to.label()).inc();
+    }
+
+    @Override
+    public void refused(String host) {
+        directRefusals.inc();
+    }
+
+    @Override
+    public void process(String outcome, java.time.Duration took) {
+        directCommands.labelValues(outcome).inc();
     }
 
     @Override

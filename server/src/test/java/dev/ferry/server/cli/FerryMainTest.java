@@ -180,7 +180,7 @@ class FerryMainTest {
     @Test
     void badUpstreamListExitsWith2() {
         assumeTrue(upstreamListParses(), "GoProxyList.parse not implemented yet");
-        for (String bad : new String[] {"ftp://x", "https://a,,https://b", "direct"}) {
+        for (String bad : new String[] {"ftp://x", "https://a,,https://b", "direct,https://a"}) {
             err.getBuffer().setLength(0);
             assertEquals(2, run(Map.of(), "serve", "--go-upstream", bad), bad);
             assertTrue(

@@ -266,8 +266,12 @@ class ConfigLoaderTest {
         String doc = Files.readString(Path.of("..", "docs", "configuration.md"));
         int start = doc.indexOf("```yaml\n") + "```yaml\n".length();
         String sample = doc.substring(start, doc.indexOf("```", start));
-        FerryConfig c = ConfigLoader.load(Map.of(), Map.of(), yaml(sample));
+        FerryConfig c = ConfigLoader.load(Map.of(), Map.of("GIT_CORP_TOKEN", "t0ken"), yaml(sample));
         assertEquals(new ListenAddress("0.0.0.0", 8080), c.listen());
+        assertEquals("t0ken", c.goSources().credentials().getFirst().password());
+        assertEquals(
+                "https://athens.corp.example,direct",
+                c.goSources().routes().getFirst().upstream().toString());
         assertEquals(Path.of("/var/lib/ferry"), c.data());
         assertEquals(2, c.goUpstream().entries().size());
         var raw = ConfigLoader.resolve(Map.of(), Map.of(), yaml(sample));
@@ -275,6 +279,80 @@ class ConfigLoaderTest {
             assertFalse(raw.get(s).source().equals("default"), s.key() + " missing from the documented sample");
             assertTrue(doc.contains(s.flag()) && doc.contains(s.env()) && doc.contains("`" + s.key() + "`"), s.key());
         }
+    }
+
+    /** Private routes' patterns are private modules; direct's hosts default to the hosts all of them name. */
+    @Test
+    void privateRoutesArePrivateAndNameDirectsDefaultHosts() throws Exception {
+        FerryConfig c = ConfigLoader.load(Map.of(), Map.of(), yaml("""
+                go:
+                  upstream: https://proxy.golang.org,direct
+                  private: "*.corp.example"
+                  privateRoutes:
+                    - pattern: github.com/acme
+                      upstream: https://athens.corp.example
+                """));
+        assertTrue(c.privates().matches(dev.ferry.protocols.module.ModulePath.parse("github.com/acme/tool")));
+        assertTrue(c.privates().matches(dev.ferry.protocols.module.ModulePath.parse("git.corp.example/x")));
+        var hosts = c.goSources().allowedHosts(c.privates());
+        assertTrue(hosts.matches("git.corp.example") && hosts.matches("github.com"), hosts.toString());
+        assertFalse(hosts.matches("gitlab.com"), hosts.toString());
+        assertTrue(c.goUpstream().direct());
+        assertEquals("direct", c.goSources().privateUpstream().toString());
+
+        ConfigException bad =
+                assertThrows(ConfigException.class, () -> ConfigLoader.load(Map.of(), Map.of(), yaml("""
+                go:
+                  direct:
+                    credentials:
+                      - host: git.corp.example
+                        username: ci
+                        password: "has a space"
+                """)));
+        assertTrue(
+                bad.getMessage().contains("printable ASCII")
+                        && !bad.getMessage().contains("has a space"),
+                bad.getMessage());
+        ConfigException unknownHost = assertThrows(
+                ConfigException.class,
+                () -> ConfigLoader.load(Map.of(Setting.GO_DIRECT_HOSTS, "https://git.corp.example"), Map.of(), null));
+        assertTrue(unknownHost.getMessage().contains("not a host name glob"), unknownHost.getMessage());
+    }
+
+    /** A site proxy for private modules takes its credentials from the upstreams list like go.upstream's. */
+    @Test
+    void privateListsTakeTheirUpstreamsDetails() throws Exception {
+        FerryConfig c = ConfigLoader.load(Map.of(), Map.of("ATHENS_PW", "s3"), yaml("""
+                go:
+                  private: "git.corp.example"
+                  privateUpstream: https://athens.corp.example,direct
+                  privateRoutes:
+                    - pattern: github.com/acme
+                      upstream: https://acme-proxy.corp.example
+                upstreams:
+                  - url: https://athens.corp.example
+                    username: ferry
+                    password: "${ATHENS_PW}"
+                  - url: https://acme-proxy.corp.example
+                    weight: 3
+                """));
+        var athens = c.goSources().privateUpstreams().getFirst();
+        assertEquals("https://athens.corp.example", athens.name());
+        assertTrue(athens.credentials().authorization().isPresent());
+        assertEquals(3, c.goSources().routes().getFirst().upstreams().getFirst().weight());
+
+        ConfigException typo =
+                assertThrows(ConfigException.class, () -> ConfigLoader.load(Map.of(), Map.of(), yaml("""
+                go:
+                  private: "git.corp.example"
+                upstreams:
+                  - url: https://athnes.corp.example
+                    weight: 2
+                """)));
+        assertTrue(
+                typo.getMessage().contains("is not in go.upstream")
+                        && typo.getMessage().contains("go.privateUpstream"),
+                typo.getMessage());
     }
 
     /** Pull access control's settings: a prefix that protects nothing is a typo; private content is protected. */

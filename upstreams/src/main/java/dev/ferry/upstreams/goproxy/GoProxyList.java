@@ -11,17 +11,22 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A GOPROXY-syntax upstream list: {@code https://a,https://b|https://c}. After a comma the next entry is tried
- * only when this one answered 404 or 410; after a pipe, on any error. {@code off} (alone) means no upstream.
+ * A GOPROXY-syntax upstream list: {@code https://a,https://b|https://c,direct}. After a comma the next entry is
+ * tried only when this one answered 404 or 410; after a pipe, on any error. {@code direct} means the module's own
+ * version-control origin, fetched with the go command on the server; {@code off} (alone) means no upstream.
+ *
+ * <p>{@link #entries} are the proxies; {@link #direct} says whether {@code direct} follows them, and the last
+ * proxy's {@link Entry#fallThrough} is then the separator before it (with no proxies, {@code direct} is all).
  *
  * <p>{@link #parse} is stricter than the go command, because a mirror's configuration error should stop the
  * server at start-up rather than surface as odd misses later: it throws {@link FormatException} (an
- * IllegalArgumentException) for {@code direct} (ferry has no version-control fetcher), {@code off} combined
- * with other entries, empty entries (the go command skips them silently), URLs that are not absolute http(s)
- * with a host, and URLs with a query, fragment or user info. Trailing slashes of a base path are dropped, so
+ * IllegalArgumentException) for {@code direct} anywhere but last (the go command would fetch from the origin
+ * before asking the proxies after it, which is never what a mirror wants), {@code off} combined with other
+ * entries, empty entries (the go command skips them silently), URLs that are not absolute http(s) with a host,
+ * and URLs with a query, fragment or user info. Trailing slashes of a base path are dropped, so
  * {@code toString()} gives the normalised text and {@code parse(list.toString()).equals(list)}.
  */
-public record GoProxyList(List<Entry> entries) {
+public record GoProxyList(List<Entry> entries, boolean direct) {
 
     /** What moves a request past this entry to the next one. */
     public enum FallThrough {
@@ -46,8 +51,18 @@ public record GoProxyList(List<Entry> entries) {
         entries = List.copyOf(entries);
     }
 
+    /** Proxies only, no {@code direct}. */
+    public GoProxyList(List<Entry> entries) {
+        this(entries, false);
+    }
+
     public static GoProxyList off() {
         return new GoProxyList(List.of());
+    }
+
+    /** {@code direct} alone: every module from its origin. */
+    public static GoProxyList directOnly() {
+        return new GoProxyList(List.of(), true);
     }
 
     public static GoProxyList parse(String text) {
@@ -58,42 +73,68 @@ public record GoProxyList(List<Entry> entries) {
             return off();
         }
         List<Entry> entries = new ArrayList<>();
+        boolean direct = false;
         int start = 0;
         while (true) {
             int sep = indexOfSeparator(text, start);
             String item = (sep < 0 ? text.substring(start) : text.substring(start, sep)).trim();
             FallThrough fallThrough =
                     sep >= 0 && text.charAt(sep) == '|' ? FallThrough.ANY_ERROR : FallThrough.NOT_FOUND_ONLY;
+            if (item.equals("direct")) {
+                if (sep >= 0) {
+                    throw new FormatException("GOPROXY entry " + (entries.size() + 1) + " of \"" + text
+                            + "\" is \"direct\", which must be the last entry: ferry asks the proxies first and"
+                            + " the module's origin only when they do not have it");
+                }
+                direct = true;
+                break;
+            }
             entries.add(new Entry(entryUri(text, item, entries.size() + 1), fallThrough));
             if (sep < 0) {
                 break;
             }
             start = sep + 1;
         }
-        // The last entry has no separator after it; NOT_FOUND_ONLY keeps parse(toString()) an identity.
-        Entry last = entries.removeLast();
-        entries.add(new Entry(last.base(), FallThrough.NOT_FOUND_ONLY));
-        return new GoProxyList(entries);
+        if (!direct && !entries.isEmpty()) {
+            // The last entry has no separator after it; NOT_FOUND_ONLY keeps parse(toString()) an identity.
+            Entry last = entries.removeLast();
+            entries.add(new Entry(last.base(), FallThrough.NOT_FOUND_ONLY));
+        }
+        return new GoProxyList(entries, direct);
     }
 
+    /** No upstream at all: neither a proxy nor {@code direct}. */
     public boolean isOff() {
-        return entries.isEmpty();
+        return entries.isEmpty() && !direct;
+    }
+
+    /**
+     * Whether a failure (not a 404/410) of the proxy walk still goes on to {@code direct}: only when the walk went
+     * past every proxy it asked, which the go command does when each of them is followed by a {@code |}.
+     */
+    public boolean directAfterFailureOf(String upstreamName) {
+        for (Entry e : entries) {
+            if (e.base().toString().equals(upstreamName)) {
+                return direct && e.fallThrough() == FallThrough.ANY_ERROR;
+            }
+        }
+        return false;
     }
 
     @Override
     public String toString() {
-        if (entries.isEmpty()) {
+        if (isOff()) {
             return "off";
         }
         StringBuilder out = new StringBuilder();
         for (int i = 0; i < entries.size(); i++) {
             Entry entry = entries.get(i);
             out.append(entry.base());
-            if (i < entries.size() - 1) {
+            if (i < entries.size() - 1 || direct) {
                 out.append(entry.fallThrough() == FallThrough.ANY_ERROR ? '|' : ',');
             }
         }
-        return out.toString();
+        return direct ? out.append("direct").toString() : out.toString();
     }
 
     private static int indexOfSeparator(String text, int from) {
@@ -110,10 +151,6 @@ public record GoProxyList(List<Entry> entries) {
         String where = "GOPROXY entry " + position + " of \"" + text + "\"";
         if (item.isEmpty()) {
             throw new FormatException(where + " is empty (two separators in a row, or one at an end)");
-        }
-        if (item.equals("direct")) {
-            throw new FormatException(where + " is \"direct\": ferry cannot fetch modules from version control;"
-                    + " list only GOPROXY servers (e.g. https://proxy.golang.org)");
         }
         if (item.equals("off")) {
             throw new FormatException(where + " is \"off\", which is only allowed alone (no upstream at all)");

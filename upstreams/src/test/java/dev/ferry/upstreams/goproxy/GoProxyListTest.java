@@ -54,8 +54,9 @@ class GoProxyListTest {
             strings = {
                 "",
                 " ",
-                "direct",
-                "https://a,direct",
+                "direct,https://a",
+                "https://a|direct|https://b",
+                "direct,off",
                 "off,https://a",
                 "https://a|off",
                 "https://a,,https://b",
@@ -76,9 +77,31 @@ class GoProxyListTest {
     }
 
     @Test
-    void directIsExplained() {
+    void directIsAcceptedLastWithTheSeparatorBeforeItKept() {
+        GoProxyList comma = GoProxyList.parse("https://a.example|https://b.example,direct");
+        assertTrue(comma.direct());
+        assertEquals(2, comma.entries().size());
+        assertEquals("https://a.example|https://b.example,direct", comma.toString());
+        assertEquals(comma, GoProxyList.parse(comma.toString()));
+        assertTrue(comma.directAfterFailureOf("https://a.example"), "a failure of a, after a '|', moves on");
+        // after a ',' a failure of b stops the walk; after a '|' it goes on to direct
+        assertTrue(!comma.directAfterFailureOf("https://b.example"));
+        GoProxyList pipe = GoProxyList.parse("https://a.example|direct");
+        assertTrue(pipe.directAfterFailureOf("https://a.example"));
+        assertEquals("https://a.example|direct", pipe.toString());
+
+        GoProxyList alone = GoProxyList.parse(" direct ");
+        assertTrue(alone.direct());
+        assertTrue(alone.entries().isEmpty());
+        assertTrue(!alone.isOff());
+        assertEquals("direct", alone.toString());
+        assertEquals(GoProxyList.directOnly(), alone);
+    }
+
+    @Test
+    void directBeforeAProxyIsExplained() {
         IllegalArgumentException e =
-                assertThrows(IllegalArgumentException.class, () -> GoProxyList.parse("https://a,direct"));
-        assertTrue(e.getMessage().contains("version control"), e.getMessage());
+                assertThrows(IllegalArgumentException.class, () -> GoProxyList.parse("direct,https://a"));
+        assertTrue(e.getMessage().contains("must be the last entry"), e.getMessage());
     }
 }
