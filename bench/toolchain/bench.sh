@@ -88,5 +88,8 @@ dm=$(printf '%s\n' "${direct[@]}" | median); cm=$(printf '%s\n' "${cold[@]}" | m
 hm=$(printf '%s\n' "${hit[@]}" | median); c2=$(printf '%s\n' "${cold2[@]}" | median)
 echo "medians of $RUNS: direct $dm s, ferry cold $cm s (ratio $(awk "BEGIN{printf \"%.1f\", $cm/$dm}")), ferry hit $hm s (ratio $(awk "BEGIN{printf \"%.2f\", $hm/$dm}")), next release cold $c2 s"
 read -r _ _ cb1 _ <<<"$s1"; read -r _ _ cb2 _ <<<"$s2"
-echo "store: $V1 zip $(stat -c %s "$Z1") bytes -> $cb1 chunk bytes; $V2 zip $(stat -c %s "$Z2") bytes added $((cb2 - cb1)) chunk bytes ($(awk "BEGIN{printf \"%.0f\", 100*($cb2-$cb1)/$(stat -c %s "$Z2")}")% of it)"
+# The store's files once RocksDB has flushed and dropped its write-ahead log (right after ingest the log still holds
+# the chunks, so the disk use is about twice the chunk bytes until the next flush).
+start_ferry "$work/f$RUNS"; reopened=$(chunk_bytes .diskBytes); stop_ferry
+echo "store: $V1 zip $(stat -c %s "$Z1") bytes -> $cb1 chunk bytes; $V2 zip $(stat -c %s "$Z2") bytes added $((cb2 - cb1)) chunk bytes ($(awk "BEGIN{printf \"%.0f\", 100*($cb2-$cb1)/$(stat -c %s "$Z2")}")% of it); disk after reopening the store: $reopened bytes"
 uptime
