@@ -166,7 +166,18 @@ class ToolchainIT {
             assertArrayEquals(Files.readAllBytes(dir.resolve(arm64 + ".zip")), served.body());
             assertEquals(1, upstream.requestsFor(zipArm64), "served from the store");
 
-            Cli export = Cli.run(TOKEN, "export", "--to", out.toString(), "--site", "offline", "--server", a.url());
+            // Only the toolchains: the selection carries their checksum-database proofs with them.
+            Cli export = Cli.run(
+                    TOKEN,
+                    "export",
+                    "--to",
+                    out.toString(),
+                    "--module",
+                    MODULE,
+                    "--site",
+                    "offline",
+                    "--server",
+                    a.url());
             assertEquals(0, export.exit(), export.output());
         }
 
@@ -201,6 +212,11 @@ class ToolchainIT {
             assertUnpacked(tmp.resolve("go").resolve("offline-arm64"), arm64, arm64Files);
             assertEquals(
                     404, get(c.url() + "/" + MODULE + "/@v/" + i386 + ".zip").statusCode(), "not in the bundle");
+            // What go get go@1.22 / toolchain@... reads to pick a toolchain: the stored ones, offline.
+            HttpResponse<String> list = get(c.url() + "/" + MODULE + "/@v/list");
+            assertEquals(200, list.statusCode(), list.body());
+            // (also the upstream's list as the bundle carried it, which named the refused linux/386 one too)
+            assertTrue(list.body().lines().toList().containsAll(List.of(amd64, arm64)), list.body());
         }
     }
 
