@@ -75,4 +75,45 @@ class ToolchainTest {
         assertThrows(FormatException.class, () -> Toolchain.ofVersion(Version.parse("v0.0.1")));
         assertThrows(FormatException.class, () -> Toolchain.ofVersion(Version.parse("v0.0.1-go1.22.4.linux-x86")));
     }
+
+    /** A zip in dl2mod's layout: thousands of entries, binaries, nested go.mod files renamed _go.mod. */
+    private static byte[] toolchainZip(String version, String nestedGoMod) throws java.io.IOException {
+        String prefix = "golang.org/toolchain@" + version + "/";
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.ZipOutputStream z = new java.util.zip.ZipOutputStream(bytes)) {
+            z.setLevel(java.util.zip.Deflater.BEST_COMPRESSION);
+            java.util.Random r = new java.util.Random(1);
+            List<String> names = new java.util.ArrayList<>(List.of(
+                    "VERSION", "go.env", "bin/go", "bin/gofmt", "pkg/tool/linux_amd64/compile", "src/" + nestedGoMod));
+            for (int i = 0; i < 3000; i++) {
+                names.add("src/pkg" + i / 10 + "/file" + i + ".go");
+            }
+            for (String n : names) {
+                java.util.zip.ZipEntry e = new java.util.zip.ZipEntry(prefix + n);
+                e.setLastModifiedTime(java.nio.file.attribute.FileTime.fromMillis(1_717_097_167_000L));
+                z.putNextEntry(e);
+                byte[] data = new byte[n.startsWith("bin/") || n.startsWith("pkg/") ? 4096 : 200];
+                r.nextBytes(data);
+                z.write(data);
+                z.closeEntry();
+            }
+        }
+        return bytes.toByteArray();
+    }
+
+    @Test
+    void theModuleZipCheckTakesAToolchainsLayoutAndRefusesANestedGoMod() throws Exception {
+        String v = "v0.0.1-go1.22.4.linux-amd64";
+        dev.ferry.protocols.modzip.ModuleZip.ZipSummary s = dev.ferry.protocols.modzip.ModuleZip.check(
+                new java.io.ByteArrayInputStream(toolchainZip(v, "_go.mod")), Toolchain.MODULE, Version.parse(v));
+        assertEquals(3006, s.files());
+        assertTrue(!s.hasGoMod(), "a toolchain has no go.mod at its root");
+        FormatException e = assertThrows(
+                FormatException.class,
+                () -> dev.ferry.protocols.modzip.ModuleZip.check(
+                        new java.io.ByteArrayInputStream(toolchainZip(v, "go.mod")),
+                        Toolchain.MODULE,
+                        Version.parse(v)));
+        assertTrue(e.getMessage().contains("go.mod file not in module root directory"), e.getMessage());
+    }
 }
