@@ -407,7 +407,6 @@ public final class AdminApi {
         return text.getBytes(StandardCharsets.UTF_8);
     }
 
-    /** Null: the default platforms. */
     /** Every release for every platform; a bad release or platform is a 400 before any job starts. */
     private static List<Toolchain> toolchains(StartPrewarm.Toolchains t) {
         List<GoPlatform> platforms;
@@ -431,6 +430,7 @@ public final class AdminApi {
         return out;
     }
 
+    /** Null: the default platforms. */
     private static Platforms platforms(String text) {
         if (text == null) {
             return Platforms.DEFAULT;
