@@ -91,5 +91,37 @@ read -r _ _ cb1 _ <<<"$s1"; read -r _ _ cb2 _ <<<"$s2"
 # The store's files once RocksDB has flushed and dropped its write-ahead log (right after ingest the log still holds
 # the chunks, so the disk use is about twice the chunk bytes until the next flush).
 start_ferry "$work/f$RUNS"; reopened=$(chunk_bytes .diskBytes); stop_ferry
+# The go command's view: `go mod download` of the toolchain (what a GOTOOLCHAIN switch does: download, verify
+# against GOSUMDB, unpack) with a fresh module cache, straight from nginx vs through a cold ferry.
+godl() { # $1 = GOPROXY, $2 = sumdb URL; prints seconds
+	local home=$work/go-$RANDOM t0 t1
+	mkdir -p "$home"
+	t0=$(date +%s.%N)
+	(cd "$home" && GOPATH=$home/path GOMODCACHE=$home/mod GOCACHE=$home/cache GOFLAGS= GOPROXY=$1 \
+		GOSUMDB="$KEY $2" GONOSUMDB= GOPRIVATE= GONOPROXY= GOTOOLCHAIN=local \
+		go mod download golang.org/toolchain@$V1) >/dev/null
+	t1=$(date +%s.%N)
+	chmod -R u+w "$home"; rm -rf "$home"
+	awk "BEGIN{printf \"%.2f\", $t1-$t0}"
+}
+SUMDB=${KEY%%+*}
+gd=() gf=()
+if command -v go >/dev/null; then
+	for i in $(seq 1 "$RUNS"); do
+		order="direct ferry"; [ $((i % 2)) = 0 ] && order="ferry direct"
+		for what in $order; do
+			if [ "$what" = direct ]; then
+				gd+=("$(godl "http://127.0.0.1:$UP_PORT" "http://127.0.0.1:$UP_PORT/sumdb/$SUMDB")")
+			else
+				start_ferry "$work/g$i"
+				gf+=("$(godl "http://127.0.0.1:$FERRY_PORT" "http://127.0.0.1:$FERRY_PORT/sumdb/$SUMDB")")
+				stop_ferry
+			fi
+		done
+		echo "go mod download round $i ($order): from nginx ${gd[-1]} s, through a cold ferry ${gf[-1]} s"
+	done
+	gdm=$(printf '%s\n' "${gd[@]}" | median); gfm=$(printf '%s\n' "${gf[@]}" | median)
+	echo "go mod download medians of $RUNS: from nginx $gdm s, through a cold ferry $gfm s (ratio $(awk "BEGIN{printf \"%.2f\", $gfm/$gdm}"))"
+fi
 echo "store: $V1 zip $(stat -c %s "$Z1") bytes -> $cb1 chunk bytes; $V2 zip $(stat -c %s "$Z2") bytes added $((cb2 - cb1)) chunk bytes ($(awk "BEGIN{printf \"%.0f\", 100*($cb2-$cb1)/$(stat -c %s "$Z2")}")% of it); disk after reopening the store: $reopened bytes"
 uptime
