@@ -2,10 +2,8 @@ package dev.ferry.it;
 
 import dev.ferry.protocols.module.ModulePath;
 import dev.ferry.protocols.sumdb.dirhash.Hash1;
-import dev.ferry.protocols.sumdb.note.Note;
 import dev.ferry.protocols.sumdb.note.Signer;
-import dev.ferry.protocols.sumdb.tlog.Hash;
-import dev.ferry.protocols.sumdb.tlog.Tlog;
+import dev.ferry.testing.StaticSumdb;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -13,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -46,6 +43,7 @@ final class ModuleUniverse {
         final List<String> testImports = new ArrayList<>();
         final Map<String, List<String>> subpackages = new TreeMap<>();
         boolean listed = true;
+        Map<String, byte[]> raw;
 
         Version(String path, String version) {
             this.path = path;
@@ -78,6 +76,15 @@ final class ModuleUniverse {
         /** A package {@code path/dir} in this module importing {@code packages}. */
         Version subpackage(String dir, String... packages) {
             subpackages.put(dir, List.of(packages));
+            return this;
+        }
+
+        /**
+         * The zip holds exactly {@code files} (name below {@code path@version/} to content) instead of a package,
+         * e.g. a Go toolchain's tree; with {@link #noGoMod} for one that has no go.mod at its root.
+         */
+        Version files(Map<String, byte[]> files) {
+            this.raw = new TreeMap<>(files);
             return this;
         }
 
@@ -176,6 +183,9 @@ final class ModuleUniverse {
     }
 
     private Map<String, byte[]> files(Version v) {
+        if (v.raw != null) {
+            return v.raw;
+        }
         Map<String, byte[]> files = new TreeMap<>();
         String pkg = "m";
         if (v.goMod != null) {
@@ -211,74 +221,8 @@ final class ModuleUniverse {
         return Hash1.of(files);
     }
 
-    /**
-     * The database as static files: {@code latest} (a signed tree head), {@code lookup/M@V} and every tile the go
-     * command may ask for at that tree size (full tiles, and the partial ones as {@code .p/W}).
-     */
     private void writeSumdb(Path db, List<String> records) throws IOException {
-        Files.createDirectories(db);
-        Files.writeString(db.resolve("supported"), "");
-        List<List<Hash>> levels = new ArrayList<>();
-        List<Hash> level = new ArrayList<>();
-        for (String r : records) {
-            level.add(Tlog.recordHash(r.getBytes(StandardCharsets.UTF_8)));
-        }
-        while (!level.isEmpty()) {
-            levels.add(level);
-            List<Hash> up = new ArrayList<>();
-            for (int i = 0; i + 1 < level.size(); i += 2) {
-                up.add(Tlog.nodeHash(level.get(i), level.get(i + 1)));
-            }
-            level = up;
-        }
-        int n = records.size();
-        String tree = "go.sum database tree\n" + n + "\n"
-                + Base64.getEncoder().encodeToString(mth(levels, 0, n).bytes()) + "\n";
-        byte[] signed = Note.sign(tree, signer);
-        Files.write(db.resolve("latest"), signed);
-        for (int i = 0; i < n; i++) {
-            String[] first = records.get(i).split("\n")[0].split(" ");
-            Path lookup = db.resolve("lookup")
-                    .resolve(ModulePath.parse(first[0]).escaped() + "@" + ModulePath.escapeVersion(first[1]));
-            Files.createDirectories(lookup.getParent());
-            ByteArrayOutputStream b = new ByteArrayOutputStream();
-            b.writeBytes((i + "\n" + records.get(i) + "\n").getBytes(StandardCharsets.UTF_8));
-            b.writeBytes(signed);
-            Files.write(lookup, b.toByteArray());
-        }
-        // Tiles of height 8: tile level L holds the stored hashes of tree level 8L.
-        for (int tileLevel = 0; tileLevel * 8 < levels.size(); tileLevel++) {
-            List<Hash> hashes = levels.get(tileLevel * 8);
-            for (int start = 0; start < hashes.size(); start += 256) {
-                int width = Math.min(256, hashes.size() - start);
-                ByteArrayOutputStream t = new ByteArrayOutputStream();
-                for (int i = start; i < start + width; i++) {
-                    t.writeBytes(hashes.get(i).bytes());
-                }
-                String num = tileNumber(start / 256);
-                Path file = width == 256
-                        ? db.resolve("tile/8/" + tileLevel + "/" + num)
-                        : db.resolve("tile/8/" + tileLevel + "/" + num + ".p/" + width);
-                Files.createDirectories(file.getParent());
-                Files.write(file, t.toByteArray());
-            }
-        }
-    }
-
-    private static String tileNumber(long n) {
-        String s = String.format("%03d", n % 1000);
-        for (n /= 1000; n > 0; n /= 1000) {
-            s = String.format("x%03d/", n % 1000) + s;
-        }
-        return s;
-    }
-
-    private static Hash mth(List<List<Hash>> levels, int lo, int hi) {
-        if (hi - lo == 1) {
-            return levels.get(0).get(lo);
-        }
-        int k = Integer.highestOneBit(hi - lo - 1);
-        return Tlog.nodeHash(mth(levels, lo, lo + k), mth(levels, lo + k, hi));
+        StaticSumdb.write(db, signer, records);
     }
 
     private static String sha256Hex(byte[] data) {

@@ -15,6 +15,7 @@ import dev.ferry.protocols.mvs.ModuleVersion;
 import dev.ferry.protocols.mvs.Mvs;
 import dev.ferry.protocols.mvs.Reach;
 import dev.ferry.protocols.semver.Version;
+import dev.ferry.protocols.toolchain.Toolchain;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -313,6 +314,18 @@ public final class GoPrewarmPlanner {
             }
         }
         return new Plan(items, errors);
+    }
+
+    /**
+     * Go toolchains: the .info, .mod and .zip of {@code golang.org/toolchain} at each one's version. No list or
+     * query is read: the version is exact, and the zip is checked against the checksum database as any module's.
+     */
+    public static Plan planToolchains(List<Toolchain> toolchains) {
+        List<PrewarmItem> items = new ArrayList<>();
+        for (Toolchain t : toolchains) {
+            addVersion(items, Toolchain.MODULE, t.version());
+        }
+        return new Plan(items, List.of());
     }
 
     static void addVersion(List<PrewarmItem> items, ModulePath module, Version v) {

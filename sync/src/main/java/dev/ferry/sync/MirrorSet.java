@@ -159,7 +159,11 @@ public record MirrorSet(String name, Duration refresh, List<ModuleRule> modules,
             return true;
         }
         String s = v.startsWith(">=") ? v.substring(2).strip() : v;
-        return Version.isValid(s) && !Version.parse(s).isPrerelease() || v.startsWith(">=") && Version.isValid(s);
+        // A canonical pre-release is an exact version (v1.2.0-rc.1, a toolchain's v0.0.1-go1.22.4.linux-amd64); only
+        // the vX / vX.Y prefixes must be releases.
+        return Version.isValid(s)
+                        && (!Version.parse(s).isPrerelease() || Version.parse(s).isCanonical())
+                || v.startsWith(">=") && Version.isValid(s);
     }
 
     private static ImageRule imageRule(String file, Located<ImageYaml> item, List<PlanError> errors) {

@@ -145,6 +145,44 @@ class PlannersTest {
     }
 
     @Test
+    void toolchainsAreTheirModuleVersionsFilesWithoutAListOrQuery() {
+        Plan p = GoPrewarmPlanner.planToolchains(List.of(
+                new dev.ferry.protocols.toolchain.Toolchain(
+                        dev.ferry.protocols.toolchain.GoRelease.parse("go1.22.4"),
+                        dev.ferry.protocols.toolchain.GoPlatform.parse("linux/amd64")),
+                new dev.ferry.protocols.toolchain.Toolchain(
+                        dev.ferry.protocols.toolchain.GoRelease.parse("go1.22.4"),
+                        dev.ferry.protocols.toolchain.GoPlatform.parse("linux/arm64"))));
+        assertEquals(
+                List.of(
+                        "golang.org/toolchain@v0.0.1-go1.22.4.linux-amd64.info",
+                        "golang.org/toolchain@v0.0.1-go1.22.4.linux-amd64.mod",
+                        "golang.org/toolchain@v0.0.1-go1.22.4.linux-amd64.zip",
+                        "golang.org/toolchain@v0.0.1-go1.22.4.linux-arm64.info",
+                        "golang.org/toolchain@v0.0.1-go1.22.4.linux-arm64.mod",
+                        "golang.org/toolchain@v0.0.1-go1.22.4.linux-arm64.zip"),
+                names(p));
+        assertTrue(p.errors().isEmpty());
+    }
+
+    @Test
+    void aMirrorSetListsToolchainsAsExactVersionsOfTheirModule() {
+        String yaml = """
+                modules:
+                  - path: golang.org/toolchain
+                    versions: v0.0.1-go1.22.4.linux-amd64
+                  - path: golang.org/toolchain
+                    versions: v0.0.1-go1.22.4.darwin-arm64
+                """;
+        MirrorSet.Parsed parsed = MirrorSet.parse("set.yaml", yaml.getBytes(StandardCharsets.UTF_8));
+        assertTrue(parsed.errors().isEmpty(), parsed.errors().toString());
+        Plan p = new MirrorSetPlanner(planner, null, List::of).plan(parsed);
+        assertTrue(p.errors().isEmpty(), p.errors().toString());
+        assertEquals(6, p.items().size(), names(p).toString());
+        assertTrue(names(p).contains("golang.org/toolchain@v0.0.1-go1.22.4.darwin-arm64.zip"), names(p).toString());
+    }
+
+    @Test
     void mirrorSetsParseWithLineNumbersAndPlan() {
         String yaml = """
                 name: nightly

@@ -4,6 +4,9 @@ import static dev.ferry.server.admin.ApiException.badRequest;
 import static dev.ferry.server.admin.ApiException.notFound;
 
 import dev.ferry.protocols.FormatException;
+import dev.ferry.protocols.toolchain.GoPlatform;
+import dev.ferry.protocols.toolchain.GoRelease;
+import dev.ferry.protocols.toolchain.Toolchain;
 import dev.ferry.server.admin.api.AdminPaths;
 import dev.ferry.server.admin.api.LineError;
 import dev.ferry.server.admin.api.PinItems;
@@ -130,6 +133,12 @@ public final class AdminApi {
                 boolean all = m.allVersions();
                 yield prewarm.start(
                         "modules " + summary(items) + (all ? " (all versions)" : ""), () -> go.planQueries(items, all));
+            }
+            case StartPrewarm.Toolchains t -> {
+                List<Toolchain> toolchains = toolchains(t);
+                yield prewarm.start(
+                        "toolchains " + summary(t.versions()) + " for " + t.platforms(),
+                        () -> GoPrewarmPlanner.planToolchains(toolchains));
             }
             case StartPrewarm.Images i -> {
                 List<String> items = List.copyOf(i.items());
@@ -396,6 +405,29 @@ public final class AdminApi {
 
     private static byte[] utf8(String text) {
         return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Every release for every platform; a bad release or platform is a 400 before any job starts. */
+    private static List<Toolchain> toolchains(StartPrewarm.Toolchains t) {
+        List<GoPlatform> platforms;
+        try {
+            platforms = GoPlatform.parseList(t.platforms());
+        } catch (FormatException e) {
+            throw badRequest("platforms: " + e.getMessage());
+        }
+        List<Toolchain> out = new ArrayList<>();
+        for (String v : t.versions()) {
+            GoRelease release;
+            try {
+                release = GoRelease.parse(v);
+            } catch (FormatException e) {
+                throw badRequest("versions: " + e.getMessage());
+            }
+            for (GoPlatform p : platforms) {
+                out.add(new Toolchain(release, p));
+            }
+        }
+        return out;
     }
 
     /** Null: the default platforms. */

@@ -70,6 +70,18 @@ public final class RequestBodies {
                 List<String> items = items(b);
                 yield new StartPrewarm.Modules(items, bool(b, "allVersions"));
             }
+            case "toolchains" -> {
+                only(b, "kind", "versions", "platforms");
+                List<String> versions = strings(b, "versions");
+                if (versions.isEmpty() || versions.size() > MAX_ITEMS) {
+                    throw badRequest("\"versions\" must be a non-empty array of Go releases, e.g. [\"go1.22.4\"]");
+                }
+                String platforms = platforms(b);
+                if (platforms == null) {
+                    throw badRequest("missing field \"platforms\" (GOOS/GOARCH,..., e.g. \"linux/amd64,linux/arm64\")");
+                }
+                yield new StartPrewarm.Toolchains(versions, platforms);
+            }
             case "images" -> {
                 only(b, "kind", "items", "platforms");
                 List<String> items = items(b);
@@ -81,7 +93,8 @@ public final class RequestBodies {
                 yield new StartPrewarm.MirrorSetFile(optionalText(b, "name", null), content);
             }
             default ->
-                throw badRequest("unknown kind \"" + kind + "\" (want gomod, gosum, modules, images or mirrorset)");
+                throw badRequest(
+                        "unknown kind \"" + kind + "\" (want gomod, gosum, modules, toolchains, images or mirrorset)");
         };
     }
 

@@ -1,5 +1,8 @@
 package dev.ferry.server.cli;
 
+import dev.ferry.protocols.FormatException;
+import dev.ferry.protocols.toolchain.GoPlatform;
+import dev.ferry.protocols.toolchain.GoRelease;
 import dev.ferry.server.admin.api.AdminPaths;
 import dev.ferry.server.admin.api.PrewarmJob;
 import dev.ferry.server.admin.api.PrewarmJobs;
@@ -75,11 +78,13 @@ public final class PrewarmCommand extends AdminCommand {
             sortOptions = false,
             usageHelpWidth = 110,
             description = {
-                "Prewarm Go modules from a go.mod, a go.sum or MODULE@VERSION queries.",
+                "Prewarm Go modules from a go.mod, a go.sum or MODULE@VERSION queries, or Go toolchains.",
                 "--gomod: what the go command reads for the project (build, test, tidy, download all, verify;",
                 "minimal version selection with exclude and replace, and the files an untidy go.mod or",
                 "go mod tidy reads beyond it); --gosum: exactly what it lists; MODULE@QUERY: versions and queries",
-                "(a version, latest, vX, vX.Y, >=vX.Y.Z, all)."
+                "(a version, latest, vX, vX.Y, >=vX.Y.Z, all); --toolchain: the Go releases the go command (1.21 and",
+                "later) downloads for GOTOOLCHAIN, as modules golang.org/toolchain@v0.0.1-goX.Y.Z.GOOS-GOARCH, for each",
+                "--platform (docs/goproxy.md#toolchains)."
             })
     public static final class Go extends AdminCommand {
         @Option(
@@ -98,6 +103,25 @@ public final class PrewarmCommand extends AdminCommand {
         @Option(names = "--all-versions", description = "With MODULE arguments: every listed version of each.")
         boolean allVersions;
 
+        @Option(
+                names = "--toolchain",
+                paramLabel = "RELEASE",
+                split = ",",
+                description = {
+                    "Go toolchains: releases as GOTOOLCHAIN names them (go1.22.4, go1.23rc1; go1.N before 1.21);",
+                    "repeat or separate with commas. Needs --platform."
+                })
+        List<String> toolchains;
+
+        @Option(
+                names = "--platform",
+                paramLabel = "LIST",
+                description = {
+                    "With --toolchain: GOOS/GOARCH,... (e.g. linux/amd64,linux/arm64,darwin/arm64), the platforms",
+                    "of the machines that will run the go command. Required: each toolchain is about 70 MB."
+                })
+        String platforms;
+
         @Option(names = "--detach", description = "Print the job id and return at once.")
         boolean detach;
 
@@ -113,13 +137,41 @@ public final class PrewarmCommand extends AdminCommand {
 
         @Override
         void validate() {
-            int forms =
-                    (gomod != null ? 1 : 0) + (gosum != null ? 1 : 0) + (modules != null && !modules.isEmpty() ? 1 : 0);
+            boolean toolchain = toolchains != null && !toolchains.isEmpty();
+            int forms = (gomod != null ? 1 : 0)
+                    + (gosum != null ? 1 : 0)
+                    + (modules != null && !modules.isEmpty() ? 1 : 0)
+                    + (toolchain ? 1 : 0);
             if (forms != 1) {
-                throw usage("give exactly one of --gomod FILE, --gosum FILE or MODULE@VERSION arguments");
+                throw usage("give exactly one of --gomod FILE, --gosum FILE, MODULE@VERSION arguments or --toolchain");
             }
             if (allVersions && (modules == null || modules.isEmpty())) {
                 throw usage("--all-versions goes with MODULE arguments");
+            }
+            if (platforms != null && !toolchain) {
+                throw usage("--platform goes with --toolchain (for images: ferry prewarm image --platform)");
+            }
+            if (toolchain) {
+                checkToolchains();
+            }
+        }
+
+        /** Every release and platform parses, so a typo is a usage error here and never reaches the server. */
+        private void checkToolchains() {
+            if (platforms == null) {
+                throw usage("--toolchain needs --platform GOOS/GOARCH,... (e.g. linux/amd64,linux/arm64)");
+            }
+            try {
+                GoPlatform.parseList(platforms);
+            } catch (FormatException e) {
+                throw usage("--platform: " + e.getMessage());
+            }
+            for (String t : toolchains) {
+                try {
+                    GoRelease.parse(t.strip());
+                } catch (FormatException e) {
+                    throw usage("--toolchain: " + e.getMessage());
+                }
             }
         }
 
@@ -132,6 +184,9 @@ public final class PrewarmCommand extends AdminCommand {
                 request = StartPrewarm.GoMod.file(gomod.toString(), read(gomod));
             } else if (gosum != null) {
                 request = new StartPrewarm.GoSum(gosum.toString(), read(gosum));
+            } else if (toolchains != null && !toolchains.isEmpty()) {
+                request = new StartPrewarm.Toolchains(
+                        toolchains.stream().map(String::strip).toList(), platforms);
             } else {
                 request = new StartPrewarm.Modules(modules, allVersions);
             }

@@ -197,4 +197,47 @@ class FerryMainTest {
             return false;
         }
     }
+
+    @Test
+    void badToolchainOrPlatformIsAUsageErrorAndSendsNothing() throws Exception {
+        com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
+        server.createContext("/", ex -> {
+            requests.incrementAndGet();
+            ex.sendResponseHeaders(500, -1);
+            ex.close();
+        });
+        server.start();
+        try {
+            String url = "http://127.0.0.1:" + server.getAddress().getPort();
+            String[][] cases = {
+                {"--toolchain", "go1.22", "--platform", "linux/amd64", "is a language version, not a release"},
+                {"--toolchain", "1.22.4", "--platform", "linux/amd64", "did you mean go1.22.4?"},
+                {"--toolchain", "go1.22.4", "--platform", "linux/x86_64", "unknown platform \"linux/x86_64\""},
+                {"--toolchain", "go1.22.4", "--platform", "linux", "invalid platform \"linux\""},
+                {"--toolchain", "go1.22.4", "--toolchain needs --platform"},
+                {"--platform", "linux/amd64", "golang.org/x/text@v0.7.0", "--platform goes with --toolchain"},
+                {"--toolchain", "go1.22.4", "--platform", "linux/amd64", "a@v1.0.0", "give exactly one of"},
+            };
+            for (String[] c : cases) {
+                err.getBuffer().setLength(0);
+                java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("prewarm", "go"));
+                args.addAll(java.util.List.of(c).subList(0, c.length - 1));
+                args.addAll(java.util.List.of("--server", url));
+                assertEquals(2, run(Map.of("FERRY_ADMIN_TOKEN", "t"), args.toArray(String[]::new)), args.toString());
+                assertTrue(err.toString().contains(c[c.length - 1]), args + ": " + err);
+            }
+            assertEquals(0, requests.get(), "a usage error sends no request");
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    @Test
+    void prewarmGoHelpNamesTheToolchainOptions() {
+        assertEquals(0, run(Map.of(), "prewarm", "go", "--help"));
+        assertTrue(out.toString().contains("--toolchain=RELEASE"), out.toString());
+        assertTrue(out.toString().contains("--platform=LIST"), out.toString());
+    }
 }

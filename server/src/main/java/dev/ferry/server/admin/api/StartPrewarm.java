@@ -15,6 +15,7 @@ import java.util.Map;
     @JsonSubTypes.Type(value = StartPrewarm.GoMod.class, name = "gomod"),
     @JsonSubTypes.Type(value = StartPrewarm.GoSum.class, name = "gosum"),
     @JsonSubTypes.Type(value = StartPrewarm.Modules.class, name = "modules"),
+    @JsonSubTypes.Type(value = StartPrewarm.Toolchains.class, name = "toolchains"),
     @JsonSubTypes.Type(value = StartPrewarm.Images.class, name = "images"),
     @JsonSubTypes.Type(value = StartPrewarm.MirrorSetFile.class, name = "mirrorset")
 })
@@ -45,6 +46,14 @@ public sealed interface StartPrewarm {
     /** {@code MODULE@QUERY} items, or every listed version of each module with {@code allVersions}. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record Modules(List<String> items, boolean allVersions) implements StartPrewarm {}
+
+    /**
+     * Go toolchains (the modules {@code golang.org/toolchain@v0.0.1-goX.Y.Z.GOOS-GOARCH} the go command downloads for
+     * {@code GOTOOLCHAIN}): each release in {@code versions} ("go1.22.4") for each of {@code platforms}
+     * ("linux/amd64,linux/arm64"; required, as each is about 70 MB).
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Toolchains(List<String> versions, String platforms) implements StartPrewarm {}
 
     /** Image references for {@code platforms} ("os/arch,...", or "all"; null: linux/amd64 and linux/arm64). */
     @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -265,6 +265,9 @@ class AdminJsonTest {
                 "{\"kind\":\"images\",\"items\":[\"alpine\"],\"platforms\":\"all\"}",
                 AdminJson.write(new StartPrewarm.Images(List.of("alpine"), "all")));
         assertEquals(
+                "{\"kind\":\"toolchains\",\"versions\":[\"go1.22.4\"],\"platforms\":\"linux/amd64,linux/arm64\"}",
+                AdminJson.write(new StartPrewarm.Toolchains(List.of("go1.22.4"), "linux/amd64,linux/arm64")));
+        assertEquals(
                 "{\"kind\":\"mirrorset\",\"name\":\"s.yaml\",\"content\":\"x\"}",
                 AdminJson.write(new StartPrewarm.MirrorSetFile("s.yaml", "x")));
         assertEquals(
