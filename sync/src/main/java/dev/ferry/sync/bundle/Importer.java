@@ -63,18 +63,20 @@ final class Importer {
     private final Clock clock;
     private final long maxChunks;
     private final StoreKeys keys;
+    private final SumdbLatest sumdb;
 
     <S extends ObjectStore & NameStore & ChunkStore> Importer(
-            S store, ImportRecords records, Clock clock, StoreKeys keys) {
-        this(store, records, clock, HeapBudget.chunks(), keys);
+            S store, ImportRecords records, Clock clock, StoreKeys keys, SumdbLatest sumdb) {
+        this(store, records, clock, HeapBudget.chunks(), keys, sumdb);
     }
 
     /**
      * {@code maxChunks}: the most chunk entries a manifest may list (its objects are held in memory); {@code keys}:
-     * the grammar every name and metadata key must follow.
+     * the grammar every name and metadata key must follow; {@code sumdb}: the keys a carried checksum database
+     * latest note is opened with.
      */
     <S extends ObjectStore & NameStore & ChunkStore> Importer(
-            S store, ImportRecords records, Clock clock, long maxChunks, StoreKeys keys) {
+            S store, ImportRecords records, Clock clock, long maxChunks, StoreKeys keys, SumdbLatest sumdb) {
         this.objects = store;
         this.names = store;
         this.chunks = store;
@@ -82,6 +84,7 @@ final class Importer {
         this.clock = clock;
         this.maxChunks = maxChunks;
         this.keys = keys;
+        this.sumdb = sumdb;
     }
 
     /** What an import did. */
@@ -97,7 +100,8 @@ final class Importer {
             long meta,
             long pins,
             Map<String, String> mirrorSets,
-            List<String> replaced) {}
+            List<String> replaced,
+            List<String> notes) {}
 
     /** The manifest, read whole: the import checks names and chunk sources before its first write. */
     private record Manifest(
@@ -124,6 +128,8 @@ final class Importer {
         }
         List<Path> volumes = findVolumes(request.from(), note, manifest, sink);
         checkNamesAndSources(id, manifest);
+        List<String> notes = new ArrayList<>();
+        Map<String, Long> latestSizes = openLatestNotes(id, manifest, notes);
 
         pinWhatIsHere(id, manifest);
         sink.phase(
@@ -154,7 +160,14 @@ final class Importer {
                 if (StoreKeys.ignored(m.key())) {
                     continue;
                 }
+                Long latestSize = latestSizes.get(m.key());
+                if (LatestNotes.isLatest(m.key()) && latestSize == null) {
+                    continue; // its database is not configured here: see openLatestNotes
+                }
                 Optional<byte[]> current = b.currentMeta(m.key());
+                if (current.isPresent() && latestSize != null && LatestNotes.storedSize(current.get()) >= latestSize) {
+                    continue; // a note at least as new is here already: an older bundle never winds it back
+                }
                 if (current.isEmpty()) {
                     b.putMeta(m.key(), m.value());
                     metaWritten[0]++;
@@ -183,7 +196,29 @@ final class Importer {
                 metaWritten[0],
                 manifest.pins().size(),
                 manifest.mirrorSets(),
-                List.copyOf(replaced));
+                List.copyOf(replaced),
+                List.copyOf(notes));
+    }
+
+    /**
+     * Opens every checksum database latest note the bundle carries with the configured key, before any write (a
+     * note that does not verify refuses the bundle); the tree size of each note to keep, by metadata key. A note
+     * of a database this site does not use is dropped with a note: nothing here could verify or serve it.
+     */
+    private Map<String, Long> openLatestNotes(String id, Manifest m, List<String> notes) throws BundleException {
+        Map<String, Long> sizes = new HashMap<>();
+        for (ManifestEntry.Meta e : m.meta()) {
+            if (StoreKeys.ignored(e.key()) || !LatestNotes.isLatest(e.key())) {
+                continue;
+            }
+            switch (LatestNotes.open(id, e.key(), e.value(), sumdb)) {
+                case LatestNotes.Carried.Kept k -> sizes.put(e.key(), k.size());
+                case LatestNotes.Carried.NotConfigured n ->
+                    notes.add("checksum database " + n.db() + " is not configured here: the bundle's latest note"
+                            + " of it was not kept");
+            }
+        }
+        return sizes;
     }
 
     /**
