@@ -37,6 +37,11 @@ final class Evictor {
     }
 
     /** After a commit: schedules one background run when the store is over quota and none is queued already. */
+    /** Whether a quota is set (else {@link #commitDone} has nothing to do). */
+    boolean hasQuota() {
+        return quota > 0;
+    }
+
     void commitDone(long sizeNow) {
         if (quota > 0 && sizeNow > quota && scheduled.compareAndSet(false, true)) {
             background.execute(() -> {
