@@ -45,7 +45,7 @@ public final class VolumeWriter {
     }
 
     /** A record ready to be appended: its header and body, deflated or not (see {@link #encode}). */
-    public record Encoded(byte[] header, byte[] body, int bodyLength) {}
+    public record Encoded(byte[] header, byte[] body, int bodyLength, int rawLength) {}
 
     /** Whether a sample of this many bytes is tried before a large record is deflated whole. */
     static final int SAMPLE = 64 << 10;
@@ -70,10 +70,10 @@ public final class VolumeWriter {
         ByteBuffer h = ByteBuffer.allocate(Volume.RECORD_HEADER);
         h.put((byte) (useDeflated ? Volume.FLAG_DEFLATED : 0)).putInt(len).putInt(useDeflated ? n : len);
         if (useDeflated) {
-            return new Encoded(h.array(), out, n);
+            return new Encoded(h.array(), out, n, len);
         }
         byte[] body = off == 0 && len == bytes.length ? bytes : Arrays.copyOfRange(bytes, off, off + len);
-        return new Encoded(h.array(), body, len);
+        return new Encoded(h.array(), body, len, len);
     }
 
     /** The deflated length when it is at most 7/8 of {@code len} (written to {@code out}), else -1. */

@@ -16,7 +16,6 @@ import dev.ferry.storage.PinStore;
 import dev.ferry.storage.Sha256;
 import dev.ferry.storage.StoredChunk;
 import java.io.BufferedOutputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
@@ -454,7 +453,8 @@ final class Exporter {
             this.total = total;
         }
 
-        void append(Queued q) throws IOException {
+        /** Appends the next record once encoded; its raw length. */
+        int append(Queued q) throws IOException, BundleException {
             VolumeWriter.Encoded record;
             try {
                 record = q.encoded().get();
@@ -462,10 +462,13 @@ final class Exporter {
                 Thread.currentThread().interrupt();
                 throw new java.io.InterruptedIOException("export interrupted");
             } catch (ExecutionException e) {
-                if (e.getCause() instanceof RuntimeException r) {
-                    throw r;
+                switch (e.getCause()) {
+                    case BundleException b -> throw new BundleException(b.kind(), b.getMessage(), b);
+                    case IOException io -> throw io;
+                    case RuntimeException r -> throw r;
+                    case Error err -> throw err;
+                    default -> throw new IOException(e.getCause());
                 }
-                throw new IOException(e.getCause());
             }
             if (q.volume() != volume) {
                 finish();
@@ -476,6 +479,7 @@ final class Exporter {
                 w = new VolumeWriter(out, id, volume, total);
             }
             offsets.add(w.append(record));
+            return record.rawLength();
         }
 
         void finish() throws IOException {
@@ -508,7 +512,8 @@ final class Exporter {
         });
         ThreadLocal<Deflater> deflaters = ThreadLocal.withInitial(() -> new Deflater(Deflater.DEFAULT_COMPRESSION));
         ArrayDeque<Queued> queue = new ArrayDeque<>();
-        ByteArrayOutputStream record = new ByteArrayOutputStream(VolumePlan.RECORD_BYTES);
+        List<Part> record = new ArrayList<>();
+        int recordSize = 0;
         int volume = 0;
         int records = 0;
         try (VolumeFiles files = new VolumeFiles(dir, id, volumes)) {
@@ -520,30 +525,30 @@ final class Exporter {
                     }
                     sink.checkCancelled();
                     // Each record's first chunk is the only one at position 0: the previous record is complete.
-                    if (p.skip() == 0 && record.size() > 0) {
-                        queue.add(encode(pool, deflaters, volume, record.toByteArray()));
+                    if (p.skip() == 0 && recordSize > 0) {
+                        queue.add(encode(pool, deflaters, volume, List.copyOf(record), recordSize));
                         records++;
-                        record.reset();
+                        record.clear();
+                        recordSize = 0;
                         while (queue.size() > 2 * encoders) {
-                            files.append(queue.poll());
+                            sink.bytes(files.append(queue.poll()));
                         }
                     }
                     volume = p.volume();
-                    byte[] bytes = checkedChunk(c.chunk(), o.digest());
-                    if (record.size() != p.skip() || p.record() != records) {
+                    if (recordSize != p.skip() || p.record() != records) {
                         throw new IllegalStateException(
-                                "record " + p.record() + " planned at " + p.skip() + ", written at " + record.size());
+                                "record " + p.record() + " planned at " + p.skip() + ", written at " + recordSize);
                     }
-                    record.write(bytes);
-                    sink.bytes(bytes.length);
+                    record.add(new Part(c.chunk(), o.digest()));
+                    recordSize += c.chunk().length();
                 }
                 sink.item(o.digest().toString());
             }
-            if (record.size() > 0) {
-                queue.add(encode(pool, deflaters, volume, record.toByteArray()));
+            if (recordSize > 0) {
+                queue.add(encode(pool, deflaters, volume, List.copyOf(record), recordSize));
             }
             while (!queue.isEmpty()) {
-                files.append(queue.poll());
+                sink.bytes(files.append(queue.poll()));
             }
             files.finish();
             return files.offsets.stream().mapToLong(Long::longValue).toArray();
@@ -553,8 +558,22 @@ final class Exporter {
         }
     }
 
-    private static Queued encode(ExecutorService pool, ThreadLocal<Deflater> deflaters, int volume, byte[] record) {
-        return new Queued(volume, pool.submit(() -> VolumeWriter.encode(record, 0, record.length, deflaters.get())));
+    /** A chunk of a record to be, and the object it was planned for (for messages). */
+    private record Part(StoredChunk chunk, Sha256 object) {}
+
+    /** Queues a record: an encoder reads and checks its chunks from the store, joins and deflates them. */
+    private Queued encode(
+            ExecutorService pool, ThreadLocal<Deflater> deflaters, int volume, List<Part> parts, int size) {
+        return new Queued(volume, pool.submit(() -> {
+            byte[] record = new byte[size];
+            int at = 0;
+            for (Part part : parts) {
+                byte[] bytes = checkedChunk(part.chunk(), part.object());
+                System.arraycopy(bytes, 0, record, at, bytes.length);
+                at += bytes.length;
+            }
+            return VolumeWriter.encode(record, 0, size, deflaters.get());
+        }));
     }
 
     /** The bytes of a planned chunk, checked against its digest and length. */
