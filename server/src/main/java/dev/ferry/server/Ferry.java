@@ -68,6 +68,7 @@ import dev.ferry.sync.MirrorSetPlanner;
 import dev.ferry.sync.Plan;
 import dev.ferry.sync.bundle.BundleProgress;
 import dev.ferry.sync.bundle.BundleService;
+import dev.ferry.sync.bundle.SumdbLatest;
 import dev.ferry.upstreams.goproxy.GoProxyClient;
 import dev.ferry.upstreams.goproxy.GoProxyList;
 import dev.ferry.upstreams.goproxy.GoUpstreamChain;
@@ -239,7 +240,7 @@ public final class Ferry implements AutoCloseable {
             OciRouting registry = ferry.registry(config, store, metrics, pools);
             AuditLog audit = new AuditLog(config.data().resolve(AuditLog.FILE), Clock.systemUTC());
             LOG.info("admin actions are audited in " + audit.file());
-            AdminApi api = ferry.adminApi(config, store, mirror, registry, metrics, audit);
+            AdminApi api = ferry.adminApi(config, store, mirror, registry, metrics, audit, sums);
             ferry.exportJobs(metrics);
             Console console = ferry.console(config, store, metrics, registry, audit, effective);
             FerryRoutes routes = new FerryRoutes(
@@ -493,7 +494,8 @@ public final class Ferry implements AutoCloseable {
             GoModuleMirror mirror,
             OciRouting registry,
             FerryMetrics metrics,
-            AuditLog audit)
+            AuditLog audit,
+            Checksums sums)
             throws IOException {
         Clock clock = Clock.systemUTC();
         Map<String, ? extends OciRepositories> mirrors = registry.mirrors();
@@ -532,7 +534,7 @@ public final class Ferry implements AutoCloseable {
                 },
                 clock);
         mirrorSets.load();
-        BundleApi bundles = bundles(config, store, audit);
+        BundleApi bundles = bundles(config, store, audit, sums);
         return new AdminApi(
                 prewarm, mirrorSets, pins, runner, go, images, setPlanner, memoize(store::stats), metrics, bundles);
     }
@@ -542,7 +544,8 @@ public final class Ferry implements AutoCloseable {
      * there is one; imports accept the configured keys; scheduled exports (bundles.sync) start here. An imported
      * bundle's mirror sets are registered without a schedule: an offline site has nowhere to fetch from.
      */
-    private BundleApi bundles(FerryConfig config, ContentStore store, AuditLog audit) throws IOException {
+    private BundleApi bundles(FerryConfig config, ContentStore store, AuditLog audit, Checksums sums)
+            throws IOException {
         SigningKey key = new SigningKey(config.data());
         // A damaged key stops the start rather than surfacing at the first export, maybe days later.
         SigningKey.read(key.file())
@@ -565,7 +568,9 @@ public final class Ferry implements AutoCloseable {
                                 e -> e.registration().name(),
                                 e -> e.registration().content(),
                                 (x, y) -> x,
-                                LinkedHashMap::new)));
+                                LinkedHashMap::new)),
+                // Bundles carry the database's latest (refreshed at export) and imports open it with its key.
+                SumdbLatest.of(sums.database()));
         Bundles bundles = Bundles.of(bundleService);
         List<Verifier> trusted = config.bundles().trusted();
         if (!trusted.isEmpty()) {

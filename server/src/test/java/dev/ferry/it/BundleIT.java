@@ -1,5 +1,6 @@
 package dev.ferry.it;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -213,6 +214,8 @@ class BundleIT {
         // Before: B holds none of it and has nowhere to get it from.
         assertNotEquals(200, get(b, "/golang.org/x/text/@v/v0.6.1.info").statusCode());
         assertFalse(skopeo.inspectRaw(host(b) + "/library/tiny:1.0", null).ok(), "B served an image before any import");
+        assertNotEquals(
+                200, get(b, "/sumdb/" + sumdbName + "/latest").statusCode(), "B served latest before any import");
 
         Cli export = cli(
                 "export",
@@ -255,6 +258,8 @@ class BundleIT {
                         .anyMatch(n -> n.startsWith("sumdb/" + sumdbName + "/tile/")),
                 "no sumdb tiles");
         assertTrue(m.metaKeys().contains("sumdb/" + sumdbName + "/lookup/golang.org/x/text@v0.6.1"), "no sumdb lookup");
+        // The go build through A never asked for latest: A fetched it for the bundle (issue 20).
+        assertTrue(m.metaKeys().contains("sumdb/" + sumdbName + "/latest"), "no sumdb latest");
         assertTrue(m.metaKeys().contains("oci/repo/m/docker.io/library/tiny:tag:1.0"), "no tag record for tiny:1.0");
         assertTrue(m.objects().contains(fixtureZipHex("golang.org/x/text", "v0.6.1")), "x/text v0.6.1's zip object");
 
@@ -264,6 +269,12 @@ class BundleIT {
         System.out.println("BundleIT: import into B:\n" + imported.output());
 
         assertGoBuilds(b, "b");
+        HttpResponse<byte[]> latest = get(b, "/sumdb/" + sumdbName + "/latest");
+        assertEquals(200, latest.statusCode(), new String(latest.body(), StandardCharsets.UTF_8));
+        assertArrayEquals(
+                Files.readAllBytes(Fixtures.goProxyTree().resolve("sumdb/" + sumdbName + "/latest")),
+                latest.body(),
+                "B serves the database's signed latest that came with the bundle");
         for (String ref : IMAGES) {
             assertCopiedWithUpstreamDigests(b, ref);
         }

@@ -42,6 +42,15 @@ final class Commits {
      * is in place before a commit waiting for those keys goes on. Returns false when {@code build} wrote nothing.
      */
     boolean commit(Build build, Runnable written) throws RocksDBException, IOException {
+        return commit(build, written, true);
+    }
+
+    /**
+     * As {@link #commit(Build, Runnable)}; with {@code sync} false the write does not wait for the disk: it becomes
+     * durable with the next synced write (RocksDB's log keeps writes in order, so a crash loses a suffix of them,
+     * never part of a batch).
+     */
+    boolean commit(Build build, Runnable written, boolean sync) throws RocksDBException, IOException {
         List<String> touched = new ArrayList<>();
         CompletableFuture<Void> write = new CompletableFuture<>();
         try (WriteBatch batch = new WriteBatch()) {
@@ -55,7 +64,7 @@ final class Commits {
                 lock.unlock();
             }
             try {
-                rocks.db.write(rocks.synced, batch);
+                rocks.db.write(sync ? rocks.synced : rocks.unsynced, batch);
                 written.run();
             } finally {
                 inFlight.done(touched, write);

@@ -36,6 +36,11 @@ final class Evictor {
         this.background = background;
     }
 
+    /** Whether a quota is set (else {@link #commitDone} has nothing to do). */
+    boolean hasQuota() {
+        return quota > 0;
+    }
+
     /** After a commit: schedules one background run when the store is over quota and none is queued already. */
     void commitDone(long sizeNow) {
         if (quota > 0 && sizeNow > quota && scheduled.compareAndSet(false, true)) {

@@ -29,6 +29,14 @@ public abstract class ObjectAssembler implements AutoCloseable {
      */
     public abstract StoredObject commit(Sha256 expected, Consumer<StoreBatch> changes) throws IOException;
 
+    /**
+     * As {@link #commit}, but without waiting for the disk: the object is visible at once and durable with the
+     * store's next synced write (a commit, a name update). A crash before that loses it whole, never in part, and
+     * loses it only with every later write: for a caller that makes many objects and then one synced batch that
+     * refers to them (a bundle import), which is what makes a kill or power loss in between safe to resume.
+     */
+    public abstract StoredObject commitLazily(Sha256 expected, Consumer<StoreBatch> changes) throws IOException;
+
     /** Drops everything appended; idempotent. */
     public abstract void abort();
 

@@ -651,6 +651,11 @@ public final class RocksContentStore implements ContentStore {
      * committed first, in which case the caller must reclaim its own chunks.
      */
     boolean commitObject(long id, Sha256 digest, ObjectRecord record, Consumer<StoreBatch> changes) throws IOException {
+        return commitObject(id, digest, record, changes, true);
+    }
+
+    boolean commitObject(long id, Sha256 digest, ObjectRecord record, Consumer<StoreBatch> changes, boolean sync)
+            throws IOException {
         boolean[] fresh = {false};
         return withDb(() -> {
             commits.commit(
@@ -682,9 +687,13 @@ public final class RocksContentStore implements ContentStore {
                         if (fresh[0]) {
                             cacheRecord(digest, record, deletions.get());
                         }
-                    });
+                    },
+                    sync);
             if (fresh[0]) {
-                evictor.commitDone(counter(Counter.CHUNK_BYTES));
+                // Read only under a quota: the counter is a merge of every chunk's operand, costly on each commit.
+                if (evictor.hasQuota()) {
+                    evictor.commitDone(counter(Counter.CHUNK_BYTES));
+                }
             } else {
                 accessTimes.used(digest); // storing it again is a use
             }

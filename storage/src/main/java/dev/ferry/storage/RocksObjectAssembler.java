@@ -53,6 +53,11 @@ final class RocksObjectAssembler extends ObjectAssembler {
     }
 
     @Override
+    public StoredObject commitLazily(Sha256 expected, Consumer<StoreBatch> changes) throws IOException {
+        return object.commit(expected, changes, false);
+    }
+
+    @Override
     public void abort() {
         object.abort();
     }

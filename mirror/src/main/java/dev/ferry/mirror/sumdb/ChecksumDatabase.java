@@ -48,6 +48,11 @@ public final class ChecksumDatabase {
         return config.name();
     }
 
+    /** The key this database's notes are signed with, as configured. */
+    public dev.ferry.protocols.sumdb.note.Verifier verifier() {
+        return config.verifier();
+    }
+
     public SumdbStore store() {
         return store;
     }

@@ -5,6 +5,7 @@ import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.zip.Deflater;
 
@@ -13,7 +14,6 @@ public final class VolumeWriter {
     private final OutputStream out;
     private final MessageDigest sha;
     private final Deflater deflater = new Deflater(Deflater.DEFAULT_COMPRESSION);
-    private byte[] deflated = new byte[0];
     private long position;
     private long records;
     private boolean finished;
@@ -41,33 +41,62 @@ public final class VolumeWriter {
      * @return the record's offset in the volume, for the manifest
      */
     public long append(byte[] bytes, int off, int len) throws IOException {
-        if (finished) {
-            throw new IllegalStateException("volume finished");
-        }
+        return append(encode(bytes, off, len, deflater));
+    }
+
+    /** A record ready to be appended: its header and body, deflated or not (see {@link #encode}). */
+    public record Encoded(byte[] header, byte[] body, int bodyLength, int rawLength) {}
+
+    /** Whether a sample of this many bytes is tried before a large record is deflated whole. */
+    static final int SAMPLE = 64 << 10;
+
+    /**
+     * Encodes one record holding {@code bytes[off, off+len)}, deflated when that saves at least 1/8; thread-safe
+     * with one deflater per thread, so records can be encoded in parallel and appended in order. A large record
+     * whose first {@link #SAMPLE} bytes do not shrink by 1/8 (compressed layers, random bytes) is stored as it is
+     * without deflating the rest: deflating what does not compress is the slowest thing an export would do.
+     */
+    public static Encoded encode(byte[] bytes, int off, int len, Deflater deflater) {
         if (len < 1 || len > Volume.MAX_RECORD) {
             throw new IllegalArgumentException("a record holds 1 to " + Volume.MAX_RECORD + " bytes, not " + len);
         }
-        long at = position;
-        int limit = len - len / 8;
-        if (deflated.length < limit) {
-            deflated = new byte[Math.max(limit, 64 << 10)];
+        int n = -1;
+        byte[] out = null;
+        if (len >= 8 && (len < 4 * SAMPLE || deflate(bytes, off, SAMPLE, deflater, new byte[SAMPLE]) >= 0)) {
+            out = new byte[len - len / 8];
+            n = deflate(bytes, off, len, deflater, out);
         }
+        boolean useDeflated = n >= 0;
+        ByteBuffer h = ByteBuffer.allocate(Volume.RECORD_HEADER);
+        h.put((byte) (useDeflated ? Volume.FLAG_DEFLATED : 0)).putInt(len).putInt(useDeflated ? n : len);
+        if (useDeflated) {
+            return new Encoded(h.array(), out, n, len);
+        }
+        byte[] body = off == 0 && len == bytes.length ? bytes : Arrays.copyOfRange(bytes, off, off + len);
+        return new Encoded(h.array(), body, len, len);
+    }
+
+    /** The deflated length when it is at most 7/8 of {@code len} (written to {@code out}), else -1. */
+    private static int deflate(byte[] bytes, int off, int len, Deflater deflater, byte[] out) {
+        int limit = len - len / 8;
         deflater.reset();
         deflater.setInput(bytes, off, len);
         deflater.finish();
         int n = 0;
         while (!deflater.finished() && n < limit) {
-            n += deflater.deflate(deflated, n, limit - n);
+            n += deflater.deflate(out, n, limit - n);
         }
-        boolean useDeflated = deflater.finished() && n <= limit && len >= 8;
-        ByteBuffer h = ByteBuffer.allocate(Volume.RECORD_HEADER);
-        h.put((byte) (useDeflated ? Volume.FLAG_DEFLATED : 0)).putInt(len).putInt(useDeflated ? n : len);
-        put(h.array());
-        if (useDeflated) {
-            put(deflated, 0, n);
-        } else {
-            put(bytes, off, len);
+        return deflater.finished() && n <= limit ? n : -1;
+    }
+
+    /** Appends a record {@link #encode}d before; returns its offset in the volume. */
+    public long append(Encoded record) throws IOException {
+        if (finished) {
+            throw new IllegalStateException("volume finished");
         }
+        long at = position;
+        put(record.header());
+        put(record.body(), 0, record.bodyLength());
         records++;
         return at;
     }

@@ -59,6 +59,7 @@ public final class BundleService implements AutoCloseable {
     private final ImportRecords imports;
     private final Exporter exporter;
     private final Importer importer;
+    private final SumdbLatest sumdb;
     private final Map<String, BundleJob> jobs = new LinkedHashMap<>();
     private final Deque<String> ended = new ArrayDeque<>();
 
@@ -81,6 +82,21 @@ public final class BundleService implements AutoCloseable {
             Clock clock,
             int keepReports,
             Supplier<Map<String, String>> registeredSets) {
+        this(store, dataDir, signer, clock, keepReports, registeredSets, SumdbLatest.NONE);
+    }
+
+    /**
+     * @param sumdb the checksum database configured here: an export asks it for a latest note when the stored one
+     *              is older than the lookups the bundle carries; an import opens a carried latest note with its key
+     */
+    public BundleService(
+            ContentStore store,
+            Path dataDir,
+            Supplier<Optional<Signer>> signer,
+            Clock clock,
+            int keepReports,
+            Supplier<Map<String, String>> registeredSets,
+            SumdbLatest sumdb) {
         this(
                 store,
                 dataDir,
@@ -89,7 +105,8 @@ public final class BundleService implements AutoCloseable {
                 keepReports,
                 new BundleSelector(store)::select,
                 registeredSets,
-                StoreKeys.STORE);
+                StoreKeys.STORE,
+                sumdb);
     }
 
     /** With another selector and key grammar: tests select by hand from synthetic stores. */
@@ -101,7 +118,7 @@ public final class BundleService implements AutoCloseable {
             int keepReports,
             Function<Selection, SelectedContent> selector,
             StoreKeys keys) {
-        this(store, dataDir, signer, clock, keepReports, selector, Map::of, keys);
+        this(store, dataDir, signer, clock, keepReports, selector, Map::of, keys, SumdbLatest.NONE);
     }
 
     BundleService(
@@ -112,7 +129,8 @@ public final class BundleService implements AutoCloseable {
             int keepReports,
             Function<Selection, SelectedContent> selector,
             Supplier<Map<String, String>> registeredSets,
-            StoreKeys keys) {
+            StoreKeys keys,
+            SumdbLatest sumdb) {
         if (keepReports < 0) {
             throw new IllegalArgumentException("keepReports must not be negative");
         }
@@ -126,7 +144,8 @@ public final class BundleService implements AutoCloseable {
         this.history = new ExportHistory(bundles);
         this.imports = new ImportRecords(bundles);
         this.exporter = new Exporter(store, clock, new SecureRandom(), this::exportRunning);
-        this.importer = new Importer(store, imports, clock, keys);
+        this.sumdb = Objects.requireNonNull(sumdb, "sumdb");
+        this.importer = new Importer(store, imports, clock, keys, sumdb);
         releaseExportPins();
     }
 
@@ -178,7 +197,8 @@ public final class BundleService implements AutoCloseable {
     private List<BundleProgress.Count> runExport(
             BundleJob job, ExportRequest request, Inventory cut, Optional<Signer> key) throws Exception {
         job.phase("selecting", -1, -1);
-        SelectedContent content = selector.apply(request.selection());
+        SelectedContent content =
+                LatestNotes.freshen(store, sumdb, selector.apply(request.selection()), clock, job::note);
         content.notes().forEach(job::note);
         switch (request.format()) {
             case GOPROXY -> {
@@ -272,6 +292,7 @@ public final class BundleService implements AutoCloseable {
         for (String key : r.replaced()) {
             job.note(REPLACED + key);
         }
+        r.notes().forEach(job::note);
         out.add(new BundleProgress.Count("pins", r.pins()));
         out.add(new BundleProgress.Count("mirror sets", r.mirrorSets().size()));
         return out;

@@ -16,7 +16,6 @@ import dev.ferry.storage.PinStore;
 import dev.ferry.storage.Sha256;
 import dev.ferry.storage.StoredChunk;
 import java.io.BufferedOutputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
@@ -32,6 +31,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -42,9 +42,14 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.Predicate;
 import java.util.random.RandomGenerator;
 import java.util.stream.Stream;
+import java.util.zip.Deflater;
 
 /**
  * Writes a signed bundle of selected store content into {@code to/<id>/}: the volumes, {@code manifest.gz} and
@@ -428,16 +433,90 @@ final class Exporter {
         }
     }
 
-    /** Writes the planned records; returns each record's offset in its volume, by record number. */
+    /** A record handed to the encoders, and the volume it goes to. */
+    private record Queued(int volume, Future<VolumeWriter.Encoded> encoded) {}
+
+    /** The volumes being written, in order: records are appended as their encoding ends, in the order queued. */
+    private static final class VolumeFiles implements AutoCloseable {
+        private final Path dir;
+        private final String id;
+        private final int total;
+        private final List<Long> offsets = new ArrayList<>();
+        private int volume;
+        private FileChannel ch;
+        private OutputStream out;
+        private VolumeWriter w;
+
+        VolumeFiles(Path dir, String id, int total) {
+            this.dir = dir;
+            this.id = id;
+            this.total = total;
+        }
+
+        /** Appends the next record once encoded; its raw length. */
+        int append(Queued q) throws IOException, BundleException {
+            VolumeWriter.Encoded record;
+            try {
+                record = q.encoded().get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("export interrupted");
+            } catch (ExecutionException e) {
+                switch (e.getCause()) {
+                    case BundleException b -> throw new BundleException(b.kind(), b.getMessage(), b);
+                    case IOException io -> throw io;
+                    case RuntimeException r -> throw r;
+                    case Error err -> throw err;
+                    default -> throw new IOException(e.getCause());
+                }
+            }
+            if (q.volume() != volume) {
+                finish();
+                volume = q.volume();
+                ch = FileChannel.open(
+                        dir.resolve(Volume.fileName(volume)), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+                out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16);
+                w = new VolumeWriter(out, id, volume, total);
+            }
+            offsets.add(w.append(record));
+            return record.rawLength();
+        }
+
+        void finish() throws IOException {
+            if (w != null) {
+                finishVolume(w, out, ch);
+                w = null;
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (w != null) {
+                ch.close();
+            }
+        }
+    }
+
+    /**
+     * Writes the planned records; returns each record's offset in its volume, by record number. This thread reads
+     * and checks the chunks and cuts the records; encoders (one per core) deflate them in parallel, a few ahead;
+     * the volumes are written in record order.
+     */
     private long[] writeVolumes(String id, int volumes, List<PlannedObject> planned, Path dir, BundleProgressSink sink)
             throws IOException, BundleException {
-        List<Long> offsets = new ArrayList<>();
-        ByteArrayOutputStream record = new ByteArrayOutputStream(VolumePlan.RECORD_BYTES);
+        int encoders = Math.max(1, Math.min(8, Runtime.getRuntime().availableProcessors()));
+        ExecutorService pool = Executors.newFixedThreadPool(encoders, r -> {
+            Thread t = new Thread(r, "bundle-export-encoder");
+            t.setDaemon(true);
+            return t;
+        });
+        ThreadLocal<Deflater> deflaters = ThreadLocal.withInitial(() -> new Deflater(Deflater.DEFAULT_COMPRESSION));
+        ArrayDeque<Queued> queue = new ArrayDeque<>();
+        List<Part> record = new ArrayList<>();
+        int recordSize = 0;
         int volume = 0;
-        FileChannel ch = null;
-        OutputStream out = null;
-        VolumeWriter w = null;
-        try {
+        int records = 0;
+        try (VolumeFiles files = new VolumeFiles(dir, id, volumes)) {
             for (PlannedObject o : planned) {
                 for (PlannedChunk c : o.chunks()) {
                     VolumePlan.Place p = c.place();
@@ -446,45 +525,55 @@ final class Exporter {
                     }
                     sink.checkCancelled();
                     // Each record's first chunk is the only one at position 0: the previous record is complete.
-                    if (p.skip() == 0 && record.size() > 0) {
-                        offsets.add(w.append(record.toByteArray(), 0, record.size()));
-                        record.reset();
-                    }
-                    if (p.volume() != volume) {
-                        if (w != null) {
-                            finishVolume(w, out, ch);
+                    if (p.skip() == 0 && recordSize > 0) {
+                        queue.add(encode(pool, deflaters, volume, List.copyOf(record), recordSize));
+                        records++;
+                        record.clear();
+                        recordSize = 0;
+                        while (queue.size() > 2 * encoders) {
+                            sink.bytes(files.append(queue.poll()));
                         }
-                        volume = p.volume();
-                        ch = FileChannel.open(
-                                dir.resolve(Volume.fileName(volume)),
-                                StandardOpenOption.CREATE_NEW,
-                                StandardOpenOption.WRITE);
-                        out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16);
-                        w = new VolumeWriter(out, id, volume, volumes);
                     }
-                    byte[] bytes = checkedChunk(c.chunk(), o.digest());
-                    if (record.size() != p.skip() || p.record() != offsets.size()) {
+                    volume = p.volume();
+                    if (recordSize != p.skip() || p.record() != records) {
                         throw new IllegalStateException(
-                                "record " + p.record() + " planned at " + p.skip() + ", written at " + record.size());
+                                "record " + p.record() + " planned at " + p.skip() + ", written at " + recordSize);
                     }
-                    record.write(bytes);
-                    sink.bytes(bytes.length);
+                    record.add(new Part(c.chunk(), o.digest()));
+                    recordSize += c.chunk().length();
                 }
                 sink.item(o.digest().toString());
             }
-            if (record.size() > 0) {
-                offsets.add(w.append(record.toByteArray(), 0, record.size()));
+            if (recordSize > 0) {
+                queue.add(encode(pool, deflaters, volume, List.copyOf(record), recordSize));
             }
-            if (w != null) {
-                finishVolume(w, out, ch);
-                w = null;
+            while (!queue.isEmpty()) {
+                sink.bytes(files.append(queue.poll()));
             }
+            files.finish();
+            return files.offsets.stream().mapToLong(Long::longValue).toArray();
         } finally {
-            if (w != null) {
-                ch.close();
-            }
+            queue.forEach(q -> q.encoded().cancel(true));
+            pool.shutdownNow();
         }
-        return offsets.stream().mapToLong(Long::longValue).toArray();
+    }
+
+    /** A chunk of a record to be, and the object it was planned for (for messages). */
+    private record Part(StoredChunk chunk, Sha256 object) {}
+
+    /** Queues a record: an encoder reads and checks its chunks from the store, joins and deflates them. */
+    private Queued encode(
+            ExecutorService pool, ThreadLocal<Deflater> deflaters, int volume, List<Part> parts, int size) {
+        return new Queued(volume, pool.submit(() -> {
+            byte[] record = new byte[size];
+            int at = 0;
+            for (Part part : parts) {
+                byte[] bytes = checkedChunk(part.chunk(), part.object());
+                System.arraycopy(bytes, 0, record, at, bytes.length);
+                at += bytes.length;
+            }
+            return VolumeWriter.encode(record, 0, size, deflaters.get());
+        }));
     }
 
     /** The bytes of a planned chunk, checked against its digest and length. */

@@ -21,6 +21,7 @@ import dev.ferry.storage.Sha256;
 import dev.ferry.storage.StoredObject;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -31,9 +32,11 @@ import java.nio.file.StandardOpenOption;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.time.Clock;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -42,6 +45,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Imports a bundle (docs/bundles.md, "Import"): signature, manifest, base, volumes whole, names free, then each
@@ -63,18 +71,20 @@ final class Importer {
     private final Clock clock;
     private final long maxChunks;
     private final StoreKeys keys;
+    private final SumdbLatest sumdb;
 
     <S extends ObjectStore & NameStore & ChunkStore> Importer(
-            S store, ImportRecords records, Clock clock, StoreKeys keys) {
-        this(store, records, clock, HeapBudget.chunks(), keys);
+            S store, ImportRecords records, Clock clock, StoreKeys keys, SumdbLatest sumdb) {
+        this(store, records, clock, HeapBudget.chunks(), keys, sumdb);
     }
 
     /**
      * {@code maxChunks}: the most chunk entries a manifest may list (its objects are held in memory); {@code keys}:
-     * the grammar every name and metadata key must follow.
+     * the grammar every name and metadata key must follow; {@code sumdb}: the keys a carried checksum database
+     * latest note is opened with.
      */
     <S extends ObjectStore & NameStore & ChunkStore> Importer(
-            S store, ImportRecords records, Clock clock, long maxChunks, StoreKeys keys) {
+            S store, ImportRecords records, Clock clock, long maxChunks, StoreKeys keys, SumdbLatest sumdb) {
         this.objects = store;
         this.names = store;
         this.chunks = store;
@@ -82,6 +92,7 @@ final class Importer {
         this.clock = clock;
         this.maxChunks = maxChunks;
         this.keys = keys;
+        this.sumdb = sumdb;
     }
 
     /** What an import did. */
@@ -97,7 +108,8 @@ final class Importer {
             long meta,
             long pins,
             Map<String, String> mirrorSets,
-            List<String> replaced) {}
+            List<String> replaced,
+            List<String> notes) {}
 
     /** The manifest, read whole: the import checks names and chunk sources before its first write. */
     private record Manifest(
@@ -124,6 +136,8 @@ final class Importer {
         }
         List<Path> volumes = findVolumes(request.from(), note, manifest, sink);
         checkNamesAndSources(id, manifest);
+        List<String> notes = new ArrayList<>();
+        Map<String, Long> latestSizes = openLatestNotes(id, manifest, notes);
 
         pinWhatIsHere(id, manifest);
         sink.phase(
@@ -154,7 +168,14 @@ final class Importer {
                 if (StoreKeys.ignored(m.key())) {
                     continue;
                 }
+                Long latestSize = latestSizes.get(m.key());
+                if (LatestNotes.isLatest(m.key()) && latestSize == null) {
+                    continue; // its database is not configured here: see openLatestNotes
+                }
                 Optional<byte[]> current = b.currentMeta(m.key());
+                if (current.isPresent() && latestSize != null && LatestNotes.storedSize(current.get()) >= latestSize) {
+                    continue; // a note at least as new is here already: an older bundle never winds it back
+                }
                 if (current.isEmpty()) {
                     b.putMeta(m.key(), m.value());
                     metaWritten[0]++;
@@ -183,7 +204,29 @@ final class Importer {
                 metaWritten[0],
                 manifest.pins().size(),
                 manifest.mirrorSets(),
-                List.copyOf(replaced));
+                List.copyOf(replaced),
+                List.copyOf(notes));
+    }
+
+    /**
+     * Opens every checksum database latest note the bundle carries with the configured key, before any write (a
+     * note that does not verify refuses the bundle); the tree size of each note to keep, by metadata key. A note
+     * of a database this site does not use is dropped with a note: nothing here could verify or serve it.
+     */
+    private Map<String, Long> openLatestNotes(String id, Manifest m, List<String> notes) throws BundleException {
+        Map<String, Long> sizes = new HashMap<>();
+        for (ManifestEntry.Meta e : m.meta()) {
+            if (StoreKeys.ignored(e.key()) || !LatestNotes.isLatest(e.key())) {
+                continue;
+            }
+            switch (LatestNotes.open(id, e.key(), e.value(), sumdb)) {
+                case LatestNotes.Carried.Kept k -> sizes.put(e.key(), k.size());
+                case LatestNotes.Carried.NotConfigured n ->
+                    notes.add("checksum database " + n.db() + " is not configured here: the bundle's latest note"
+                            + " of it was not kept");
+            }
+        }
+        return sizes;
     }
 
     /**
@@ -518,55 +561,215 @@ final class Importer {
         long bytesRead;
     }
 
+    /** How many chunk bytes are read, inflated and checked ahead of the commits, at most (about). */
+    static final long READ_AHEAD_BYTES = 64L << 20;
+
+    /** The chunk bytes one reader takes at a time: consecutive ones, so a volume record is mostly inflated once. */
+    static final long SLICE_BYTES = 4L << 20;
+
+    /**
+     * Chunks {@code [from, to)} of object number {@code object} of the manifest, as read ahead: each chunk's checked
+     * bytes, or null for one the store is expected to hold; {@code bytes} null when the store held the object.
+     */
+    private record Piece(int object, int from, int to, byte[][] bytes) {}
+
+    /**
+     * Stores the objects the site lacks, in manifest order: readers (one per core) read, inflate and check slices
+     * of consecutive chunks ahead, each with its own volume handles, while this thread assembles and commits the
+     * objects in order. Memory is bounded by the read-ahead, whatever the size of an object. Commits do not wait
+     * for the disk: the final synced batch makes them durable with it, and a crash before it loses a suffix of
+     * them, which the next run stores again.
+     */
     private Counts storeObjects(String id, Manifest m, List<Path> volumeFiles, BundleProgressSink sink)
             throws IOException, BundleException {
         Counts counts = new Counts();
+        List<ManifestEntry.StoreObject> all = m.objects();
         Map<String, ManifestEntry.Chunk> shippedAt = new HashMap<>();
-        Volumes volumes = new Volumes(volumeFiles, id);
-        try (volumes) {
-            for (ManifestEntry.StoreObject o : m.objects()) {
-                sink.checkCancelled();
-                for (ManifestEntry.Chunk c : o.chunks()) {
-                    if (c.shipped()) {
-                        shippedAt.putIfAbsent(c.sha256(), c);
+        for (ManifestEntry.StoreObject o : all) {
+            for (ManifestEntry.Chunk c : o.chunks()) {
+                if (c.shipped()) {
+                    shippedAt.putIfAbsent(c.sha256(), c);
+                }
+            }
+        }
+        int readers = Math.max(1, Math.min(8, Runtime.getRuntime().availableProcessors()));
+        ExecutorService pool = Executors.newFixedThreadPool(readers, r -> {
+            Thread t = new Thread(r, "bundle-import-reader");
+            t.setDaemon(true);
+            return t;
+        });
+        List<Volumes> opened = Collections.synchronizedList(new ArrayList<>());
+        ThreadLocal<Volumes> perReader = ThreadLocal.withInitial(() -> {
+            Volumes v = new Volumes(volumeFiles, id);
+            opened.add(v);
+            return v;
+        });
+        ArrayDeque<Future<List<Piece>>> ahead = new ArrayDeque<>();
+        ArrayDeque<Long> aheadBytes = new ArrayDeque<>();
+        long inFlight = 0;
+        int nextObject = 0;
+        int nextChunk = 0;
+        ObjectAssembler a = null;
+        boolean skipping = false;
+        try (Volumes own = new Volumes(volumeFiles, id)) {
+            while (nextObject < all.size() || !ahead.isEmpty()) {
+                while (nextObject < all.size() && (ahead.isEmpty() || inFlight < READ_AHEAD_BYTES)) {
+                    List<Piece> slice = new ArrayList<>();
+                    long bytes = 0;
+                    while (nextObject < all.size() && bytes < SLICE_BYTES) {
+                        List<ManifestEntry.Chunk> cs = all.get(nextObject).chunks();
+                        int from = nextChunk;
+                        int to = from;
+                        while (to < cs.size() && (to == from || bytes < SLICE_BYTES)) {
+                            bytes += cs.get(to++).length();
+                        }
+                        slice.add(new Piece(nextObject, from, to, null));
+                        if (to == cs.size()) {
+                            nextObject++;
+                            nextChunk = 0;
+                        } else {
+                            nextChunk = to;
+                        }
+                    }
+                    ahead.add(pool.submit(() -> read(all, slice, shippedAt, perReader.get())));
+                    aheadBytes.add(bytes);
+                    inFlight += bytes;
+                }
+                List<Piece> pieces = take(ahead.poll());
+                inFlight -= aheadBytes.poll();
+                for (Piece p : pieces) {
+                    sink.checkCancelled();
+                    ManifestEntry.StoreObject o = all.get(p.object());
+                    Sha256 digest = Sha256.ofHex(o.sha256());
+                    if (p.from() == 0) {
+                        skipping = objects.object(digest).isPresent();
+                        if (skipping) {
+                            counts.present++;
+                        } else {
+                            a = chunks.assemble();
+                        }
+                    }
+                    if (!skipping) {
+                        append(a, o, p, shippedAt, own, counts);
+                    }
+                    if (p.to() == o.chunks().size()) {
+                        if (!skipping) {
+                            commit(id, a, digest);
+                            a.close();
+                            a = null;
+                            counts.stored++;
+                        }
+                        sink.bytes(o.size());
+                        sink.item(o.sha256());
                     }
                 }
-                Sha256 digest = Sha256.ofHex(o.sha256());
-                if (objects.object(digest).isPresent()) {
-                    counts.present++;
-                    sink.bytes(o.size());
-                    sink.item(o.sha256());
-                    continue;
-                }
-                try (ObjectAssembler a = chunks.assemble()) {
-                    for (ManifestEntry.Chunk c : o.chunks()) {
-                        if (!c.shipped() && a.appendStoredChunk(Sha256.ofHex(c.sha256()), c.length())) {
-                            counts.chunksReused++;
-                            continue;
-                        }
-                        ManifestEntry.Chunk source = c.shipped() ? c : shippedAt.get(c.sha256());
-                        if (source == null) {
-                            throw lacking("chunk sha256:" + c.sha256());
-                        }
-                        byte[] bytes = volumes.read(source);
-                        a.appendChunk(bytes, 0, bytes.length);
-                        counts.chunksRead++;
-                        counts.bytesRead += bytes.length;
-                    }
-                    a.commit(digest, b -> b.pin(pinSet(id), digest));
-                } catch (DigestMismatchException e) {
-                    throw new BundleException(
-                            REFUSED,
-                            "object " + digest + " does not match its digest once "
-                                    + "assembled; the bundle is damaged",
-                            e);
-                }
-                counts.stored++;
-                sink.bytes(o.size());
-                sink.item(o.sha256());
+            }
+        } finally {
+            if (a != null) {
+                a.close();
+            }
+            ahead.forEach(f -> f.cancel(true));
+            pool.shutdownNow();
+            try {
+                pool.awaitTermination(1, TimeUnit.MINUTES);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            for (Volumes v : opened) {
+                v.close();
             }
         }
         return counts;
+    }
+
+    /** The result of a reader's slice, its failure rethrown as it was. */
+    private static List<Piece> take(Future<List<Piece>> f) throws IOException, BundleException {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("import interrupted");
+        } catch (ExecutionException e) {
+            switch (e.getCause()) {
+                case BundleException b -> throw new BundleException(b.kind(), b.getMessage(), b);
+                case IOException io -> throw io;
+                case RuntimeException r -> throw r;
+                case Error err -> throw err;
+                default -> throw new IOException(e.getCause());
+            }
+        }
+    }
+
+    /**
+     * A reader's work: the chunks of each piece read from the volumes and checked against their digests, except
+     * those the store holds (the committing thread references them) and those of objects the store holds.
+     */
+    private List<Piece> read(
+            List<ManifestEntry.StoreObject> all,
+            List<Piece> slice,
+            Map<String, ManifestEntry.Chunk> shippedAt,
+            Volumes volumes)
+            throws IOException, BundleException {
+        List<Piece> out = new ArrayList<>(slice.size());
+        for (Piece p : slice) {
+            ManifestEntry.StoreObject o = all.get(p.object());
+            if (objects.object(Sha256.ofHex(o.sha256())).isPresent()) {
+                out.add(p); // here already: the committing thread checks again
+                continue;
+            }
+            byte[][] bytes = new byte[p.to() - p.from()][];
+            for (int i = p.from(); i < p.to(); i++) {
+                ManifestEntry.Chunk c = o.chunks().get(i);
+                if (c.shipped()) {
+                    bytes[i - p.from()] = volumes.read(c);
+                } else if (!chunks.hasChunk(Sha256.ofHex(c.sha256())) && shippedAt.containsKey(c.sha256())) {
+                    bytes[i - p.from()] = volumes.read(shippedAt.get(c.sha256()));
+                }
+            }
+            out.add(new Piece(p.object(), p.from(), p.to(), bytes));
+        }
+        return out;
+    }
+
+    /** Appends a piece's chunks: read ahead, or referenced in the store, or (lost from the store since) read now. */
+    private static void append(
+            ObjectAssembler a,
+            ManifestEntry.StoreObject o,
+            Piece p,
+            Map<String, ManifestEntry.Chunk> shippedAt,
+            Volumes own,
+            Counts counts)
+            throws IOException, BundleException {
+        for (int i = p.from(); i < p.to(); i++) {
+            ManifestEntry.Chunk c = o.chunks().get(i);
+            byte[] bytes = p.bytes() == null ? null : p.bytes()[i - p.from()];
+            if (bytes == null) {
+                if (!c.shipped() && a.appendStoredChunk(Sha256.ofHex(c.sha256()), c.length())) {
+                    counts.chunksReused++;
+                    continue;
+                }
+                ManifestEntry.Chunk source = c.shipped() ? c : shippedAt.get(c.sha256());
+                if (source == null) {
+                    throw lacking("chunk sha256:" + c.sha256());
+                }
+                bytes = own.read(source);
+            }
+            a.appendChunk(bytes, 0, bytes.length);
+            counts.chunksRead++;
+            counts.bytesRead += bytes.length;
+        }
+    }
+
+    /** Commits an assembled object, pinned to the bundle, without waiting for the disk (see storeObjects). */
+    private static void commit(String id, ObjectAssembler a, Sha256 digest) throws IOException, BundleException {
+        try {
+            a.commitLazily(digest, b -> b.pin(pinSet(id), digest));
+        } catch (DigestMismatchException e) {
+            throw new BundleException(
+                    REFUSED,
+                    "object " + digest + " does not match its digest once " + "assembled; the bundle is damaged",
+                    e);
+        }
     }
 
     /** The bundle's volumes, opened as needed; every record read is checked against the chunk's digest. */

@@ -29,9 +29,22 @@ class BundleCorpusTest {
         Signer signer = Signer.generate("ferry-a.example");
         try (RocksContentStore a = RocksContentStore.open(tmp.resolve("a"), StoreOptions.defaults());
                 RocksContentStore b = RocksContentStore.open(tmp.resolve("b"), StoreOptions.defaults());
-                BundleService sa =
-                        new BundleService(a, tmp.resolve("a-data"), () -> Optional.of(signer), Clock.systemUTC(), 5);
-                BundleService sb = new BundleService(b, tmp.resolve("b-data"), Optional::empty, Clock.systemUTC(), 5)) {
+                BundleService sa = new BundleService(
+                        a,
+                        tmp.resolve("a-data"),
+                        () -> Optional.of(signer),
+                        Clock.systemUTC(),
+                        5,
+                        Map::of,
+                        StoreFixtures.sumdb());
+                BundleService sb = new BundleService(
+                        b,
+                        tmp.resolve("b-data"),
+                        Optional::empty,
+                        Clock.systemUTC(),
+                        5,
+                        Map::of,
+                        StoreFixtures.sumdb())) {
             StoreFixtures.fillGo(a);
             StoreFixtures.fillSumdb(a);
             StoreFixtures.fillOci(a, "registry.fixture.example");

@@ -139,6 +139,16 @@ class BundleRefusalTest {
     }
 
     @Test
+    void flippedBitInAVolumeTrailer() throws Exception {
+        Path dir = copy();
+        Path vol = dir.resolve("vol-0001.fvol");
+        byte[] bytes = Files.readAllBytes(vol);
+        bytes[bytes.length - 40] ^= 0x01; // the trailer's record count: 8 magic, 8 count, 32 digest
+        Files.write(vol, bytes);
+        refused(dir, "volume 1 of 3 (vol-0001.fvol) at " + vol + " is damaged: its sha256 does not match the manifest");
+    }
+
+    @Test
     void damagedChunkBehindAConsistentlyResignedBundleIsCaughtByItsDigest() throws Exception {
         Path dir = copy();
         Path vol = dir.resolve("vol-0002.fvol");

@@ -94,7 +94,8 @@ class BundleResumeTest {
                             c,
                             new ImportRecords(tmp.resolve("c/data/bundles")),
                             Clock.systemUTC(),
-                            BundleFixture.SYNTHETIC)
+                            BundleFixture.SYNTHETIC,
+                            SumdbLatest.NONE)
                     .run(request, BundleProgressSink.NONE);
             Map<String, String> uninterrupted = BundleFixture.dump(c);
 
@@ -106,7 +107,8 @@ class BundleResumeTest {
                         b,
                         new ImportRecords(tmp.resolve("b/data/bundles")),
                         Clock.systemUTC(),
-                        BundleFixture.SYNTHETIC);
+                        BundleFixture.SYNTHETIC,
+                        SumdbLatest.NONE);
                 IllegalStateException crash =
                         assertThrows(IllegalStateException.class, () -> importer.run(request, new CrashAfter(3)));
                 assertEquals("injected crash", crash.getMessage());
@@ -131,7 +133,8 @@ class BundleResumeTest {
                                 reopened,
                                 new ImportRecords(tmp.resolve("b/data/bundles")),
                                 Clock.systemUTC(),
-                                BundleFixture.SYNTHETIC)
+                                BundleFixture.SYNTHETIC,
+                                SumdbLatest.NONE)
                         .run(request, BundleProgressSink.NONE);
                 assertEquals(3, r.objectsPresent());
                 assertEquals(objects - 3, r.objectsStored());

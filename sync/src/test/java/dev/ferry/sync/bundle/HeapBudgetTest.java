@@ -115,7 +115,8 @@ class HeapBudgetTest {
                                     new ImportRecords(tmp.resolve("b/data/bundles")),
                                     Clock.systemUTC(),
                                     chunks - 1,
-                                    BundleFixture.SYNTHETIC)
+                                    BundleFixture.SYNTHETIC,
+                                    SumdbLatest.NONE)
                             .run(request, BundleProgressSink.NONE));
             assertEquals(BundleException.Kind.REFUSED, refused.kind());
             assertTrue(
@@ -128,7 +129,8 @@ class HeapBudgetTest {
                             new ImportRecords(tmp.resolve("b/data/bundles")),
                             Clock.systemUTC(),
                             chunks,
-                            BundleFixture.SYNTHETIC)
+                            BundleFixture.SYNTHETIC,
+                            SumdbLatest.NONE)
                     .run(request, BundleProgressSink.NONE);
             assertEquals(BundleFixture.content(a), BundleFixture.content(b));
         }

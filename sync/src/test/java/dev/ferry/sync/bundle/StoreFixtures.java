@@ -16,6 +16,7 @@ import dev.ferry.protocols.oci.RepositoryName;
 import dev.ferry.protocols.oci.Tag;
 import dev.ferry.protocols.semver.Version;
 import dev.ferry.protocols.sumdb.LookupPath;
+import dev.ferry.protocols.sumdb.note.Verifier;
 import dev.ferry.protocols.sumdb.tlog.Tile;
 import dev.ferry.storage.Chunking;
 import dev.ferry.storage.ContentStore;
@@ -28,6 +29,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
@@ -118,6 +120,23 @@ final class StoreFixtures {
         }
         putMeta(store, SumdbStoreNames.trusted(DB), Files.readAllBytes(root.resolve("latest")));
         putMeta(store, SumdbStoreNames.evidence(DB, 1), "evidence".getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The fixture checksum database as a site configured with it sees it: its key; nothing to ask it. */
+    static SumdbLatest sumdb() throws IOException {
+        Verifier key = Verifier.parse(
+                Files.readString(GOCORPUS.resolve("proxy/_meta/verifier.key")).strip());
+        return new SumdbLatest() {
+            @Override
+            public Optional<Verifier> verifier(String db) {
+                return db.equals(DB) ? Optional.of(key) : Optional.empty();
+            }
+
+            @Override
+            public Refresh refresh(String db) {
+                return new Refresh.Failed("the fixture database is files, not a server");
+            }
+        };
     }
 
     record FixtureTag(String ref, String repository, String tag, Digest digest, String mediaType, long size) {}

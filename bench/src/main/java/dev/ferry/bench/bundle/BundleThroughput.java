@@ -1,0 +1,295 @@
+package dev.ferry.bench.bundle;
+
+import dev.ferry.mirror.go.GoStoreNames;
+import dev.ferry.mirror.oci.OciStoreNames;
+import dev.ferry.protocols.module.ModulePath;
+import dev.ferry.protocols.oci.Digest;
+import dev.ferry.protocols.semver.Version;
+import dev.ferry.protocols.sumdb.note.Signer;
+import dev.ferry.storage.ChunkSizes;
+import dev.ferry.storage.Chunking;
+import dev.ferry.storage.ObjectWriter;
+import dev.ferry.storage.RocksContentStore;
+import dev.ferry.storage.StoreOptions;
+import dev.ferry.sync.bundle.BundleFormat;
+import dev.ferry.sync.bundle.BundleProgress;
+import dev.ferry.sync.bundle.BundleService;
+import dev.ferry.sync.bundle.ExportRequest;
+import dev.ferry.sync.bundle.ImportRequest;
+import dev.ferry.sync.bundle.Selection;
+import dev.ferry.sync.bundle.SumdbLatest;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.stream.Stream;
+
+/**
+ * Export and import throughput of signed bundles (issue 20), in process, against the disk's own sequential write
+ * speed measured with dd in the same rounds. Two stores: "go", many small objects in small content-defined chunks
+ * of compressible text (a Go module cache's shape), and "image", large random blobs in 1 MiB chunks (layers). Each
+ * round runs dd, the export and the import of the profile one after the other; medians of the rounds are printed
+ * with the load average. See bench/bundle/README.md.
+ *
+ * <p>Usage: {@code BundleThroughput WORKDIR [MB per profile, 256] [rounds, 3] [profiles, "go image"]}
+ */
+public final class BundleThroughput {
+    private BundleThroughput() {}
+
+    public static void main(String[] args) throws Exception {
+        Path work = Path.of(args.length > 0 ? args[0] : "/tmp/ferry-bundle-throughput");
+        long mb = args.length > 1 ? Long.parseLong(args[1]) : 256;
+        int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
+        List<String> profiles = List.of((args.length > 3 ? args[3] : "go image").split(" "));
+        delete(work);
+        Files.createDirectories(work);
+        System.out.printf(
+                "bundle throughput: %d MB per profile, %d rounds, %d cores, heap %d MiB; %s%n",
+                mb,
+                rounds,
+                Runtime.getRuntime().availableProcessors(),
+                Runtime.getRuntime().maxMemory() >> 20,
+                load());
+        for (String profile : profiles) {
+            run(work.resolve(profile), profile, mb << 20, rounds);
+        }
+    }
+
+    private static void run(Path dir, String profile, long bytes, int rounds) throws Exception {
+        Signer signer = Signer.generate("bench-a");
+        ChunkSizes sizes = profile.equals("go") ? new ChunkSizes(1024, 4096, 16384, 1) : ChunkSizes.defaults();
+        List<Double> dd = new ArrayList<>();
+        List<Double> export = new ArrayList<>();
+        List<Double> imp = new ArrayList<>();
+        List<Double> job = new ArrayList<>();
+        try (RocksContentStore a = RocksContentStore.open(
+                dir.resolve("a/store"), StoreOptions.defaults().withChunkSizes(sizes))) {
+            long stored = fill(a, profile, bytes);
+            try (BundleService sa = service(a, dir.resolve("a/data"), signer)) {
+                for (int round = 1; round <= rounds; round++) {
+                    dd.add(dd(dir.resolve("dd.out"), stored));
+                    Path medium = dir.resolve("medium-" + round);
+                    long t0 = System.nanoTime();
+                    BundleProgress e = sa.await(sa.export(new ExportRequest(
+                                            medium,
+                                            Selection.all(),
+                                            BundleFormat.BUNDLE,
+                                            "bench",
+                                            Optional.empty(),
+                                            Optional.empty(),
+                                            ExportRequest.DEFAULT_MAX_VOLUME_SIZE,
+                                            Map.of()))
+                                    .id())
+                            .orElseThrow();
+                    double exportS = (System.nanoTime() - t0) / 1e9;
+                    check(e);
+                    export.add(stored / exportS / 1e6);
+                    Path bundle = medium.resolve(e.bundleId());
+                    Path b = dir.resolve("b-" + round);
+                    try (RocksContentStore sb = RocksContentStore.open(
+                                    b.resolve("store"), StoreOptions.defaults().withChunkSizes(sizes));
+                            BundleService ib = service(sb, b.resolve("data"), signer)) {
+                        long t1 = System.nanoTime();
+                        BundleProgress i = ib.await(
+                                        ib.importBundle(new ImportRequest(List.of(bundle), List.of(signer.verifier())))
+                                                .id())
+                                .orElseThrow();
+                        double importS = (System.nanoTime() - t1) / 1e9;
+                        check(i);
+                        imp.add(stored / importS / 1e6);
+                        job.add(i.bytesPerSecond() / 1e6);
+                    }
+                    System.out.printf(
+                            "  %s round %d: dd %.1f MB/s, export %.1f MB/s, import %.1f MB/s (job says %.1f);"
+                                    + " bundle %d bytes; %s%n",
+                            profile,
+                            round,
+                            dd.getLast(),
+                            export.getLast(),
+                            imp.getLast(),
+                            job.getLast(),
+                            size(bundle),
+                            load());
+                    delete(b);
+                    delete(medium);
+                }
+            }
+            double ddM = median(dd);
+            System.out.printf(
+                    "%s: %d MB stored in %s; medians of %d: dd %.1f MB/s, export %.1f MB/s (%.2fx dd),"
+                            + " import %.1f MB/s (%.2fx dd); %s%n",
+                    profile,
+                    stored / 1_000_000,
+                    profile.equals("go") ? "small chunks" : "1 MiB chunks",
+                    rounds,
+                    ddM,
+                    median(export),
+                    median(export) / ddM,
+                    median(imp),
+                    median(imp) / ddM,
+                    load());
+        }
+        delete(dir);
+    }
+
+    private static BundleService service(RocksContentStore store, Path data, Signer signer) {
+        return new BundleService(
+                store, data, () -> Optional.of(signer), Clock.systemUTC(), 5, Map::of, SumdbLatest.NONE);
+    }
+
+    private static void check(BundleProgress p) {
+        if (p.state() != BundleProgress.State.SUCCEEDED) {
+            throw new IllegalStateException(p.kind() + " " + p.state() + ": " + p.error());
+        }
+    }
+
+    /** Fills the store with about {@code bytes} of objects of the profile's shape; the bytes stored. */
+    private static long fill(RocksContentStore store, String profile, long bytes) throws Exception {
+        Random random = new Random(20);
+        long total = 0;
+        int i = 0;
+        while (total < bytes) {
+            byte[] data;
+            String name;
+            Chunking chunking;
+            if (profile.equals("go")) {
+                ModulePath module = ModulePath.parse("example.com/bench/m" + i);
+                data = zip(random, "example.com/bench/m" + i + "@v1.0.0/", 5 + random.nextInt(60));
+                name = GoStoreNames.file(module, Version.parse("v1.0.0"), "zip");
+                chunking = Chunking.ZIP_ENTRIES;
+            } else {
+                data = new byte[(8 << 20) + random.nextInt(24 << 20)];
+                random.nextBytes(data);
+                name = OciStoreNames.blob(Digest.parse("sha256:" + sha256(data)));
+                chunking = Chunking.FIXED;
+            }
+            try (ObjectWriter w = store.newObject(chunking)) {
+                w.write(data);
+                w.commit(null, b -> b.putName(name, b.committing().orElseThrow().digest()));
+            }
+            total += data.length;
+            i++;
+        }
+        System.out.printf("  %s: %d objects, %d bytes%n", profile, i, total);
+        return total;
+    }
+
+    /** A module zip's shape: {@code files} deflated source files of 1-12 KB under the module's prefix. */
+    private static byte[] zip(Random random, String prefix, int files) throws IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.ZipOutputStream z = new java.util.zip.ZipOutputStream(bytes)) {
+            for (int f = 0; f < files; f++) {
+                z.putNextEntry(new java.util.zip.ZipEntry(prefix + "pkg" + f / 8 + "/file" + f + ".go"));
+                z.write(text(random, 1_000 + random.nextInt(11_000)));
+                z.closeEntry();
+            }
+        }
+        return bytes.toByteArray();
+    }
+
+    /** Source-like text: words from a small vocabulary, so it deflates about as Go files do (3-4x). */
+    private static byte[] text(Random random, int size) {
+        String[] words = {
+            "func",
+            "return",
+            "if",
+            "err",
+            "!=",
+            "nil",
+            "{",
+            "}",
+            "package",
+            "import",
+            "string",
+            "int",
+            "for",
+            ":=",
+            "range",
+            "type",
+            "struct",
+            "interface",
+            "var",
+            "const",
+            "case",
+            "switch",
+            "default",
+            "go",
+            "defer"
+        };
+        StringBuilder sb = new StringBuilder(size + 32);
+        while (sb.length() < size) {
+            sb.append(words[random.nextInt(words.length)]);
+            sb.append(random.nextInt(8) == 0 ? "\n\t" : " ");
+            if (random.nextInt(16) == 0) {
+                sb.append(Long.toHexString(random.nextLong())).append(' ');
+            }
+        }
+        return sb.substring(0, size).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** dd's sequential write of {@code bytes} (synced at the end), in MB/s. */
+    private static double dd(Path file, long bytes) throws Exception {
+        long mib = Math.max(1, bytes >> 20);
+        long t0 = System.nanoTime();
+        Process p = new ProcessBuilder("dd", "if=/dev/zero", "of=" + file, "bs=1M", "count=" + mib, "conv=fdatasync")
+                .redirectErrorStream(true)
+                .start();
+        p.getInputStream().readAllBytes();
+        if (p.waitFor() != 0) {
+            throw new IOException("dd failed");
+        }
+        double s = (System.nanoTime() - t0) / 1e9;
+        Files.delete(file);
+        return (mib << 20) / s / 1e6;
+    }
+
+    private static String sha256(byte[] data) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+    }
+
+    private static double median(List<Double> xs) {
+        List<Double> s = xs.stream().sorted().toList();
+        int n = s.size();
+        return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
+    }
+
+    private static String load() {
+        return String.format(
+                "load %.2f", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+    }
+
+    private static long size(Path dir) throws IOException {
+        try (Stream<Path> s = Files.walk(dir)) {
+            return s.filter(Files::isRegularFile)
+                    .mapToLong(f -> {
+                        try {
+                            return Files.size(f);
+                        } catch (IOException e) {
+                            return 0;
+                        }
+                    })
+                    .sum();
+        }
+    }
+
+    private static void delete(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}
