@@ -1,21 +1,25 @@
 package dev.ferry.server.http;
 
 import dev.ferry.protocols.oci.RegistryRequest;
+import dev.ferry.server.registryauth.ProtectedContent;
 import dev.ferry.server.registryauth.RegistryAuth.Caller;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * {@code /v2/_catalog?n=&last=}: every repository, mirrored ones as {@code REGISTRY/NAME}, a page at a time; hosted
- * ones only for a caller who may pull them.
+ * ones only for a caller who may pull them, and protected ones ({@code access.images}) only for a caller who may
+ * pull those: a repository's name can say what a site builds or buys, which is why it was protected.
  */
 final class CatalogHandler {
     private final RegistryRouter router;
     private final RegistryGate gate;
+    private final ProtectedContent protect;
 
-    CatalogHandler(RegistryRouter router, RegistryGate gate) {
+    CatalogHandler(RegistryRouter router, RegistryGate gate, ProtectedContent protect) {
         this.router = router;
         this.gate = gate;
+        this.protect = protect;
     }
 
     void handle(Exchange x, RegistryRequest.Page page) {
@@ -27,6 +31,9 @@ final class CatalogHandler {
         String nextLast = null;
         for (String repo : all) {
             if (page.last() != null && repo.compareTo(page.last()) <= 0) {
+                continue;
+            }
+            if (protect.image(repo) && !gate.auth().allowsProtectedPull(caller, repo)) {
                 continue;
             }
             if (page.n() >= 0 && entries.size() == page.n()) {

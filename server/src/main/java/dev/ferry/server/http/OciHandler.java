@@ -90,7 +90,7 @@ final class OciHandler {
         this.gate = new RegistryGate(auth);
         this.notHostedHere = new NotHostedHere(stored);
         this.token = new TokenHandler(gate);
-        this.catalog = new CatalogHandler(router, gate);
+        this.catalog = new CatalogHandler(router, gate, protect);
         this.uploads = new BlobUploadHandler(router, gate, maxUploadSize);
     }
 

@@ -12,6 +12,7 @@ import dev.ferry.protocols.oci.Digest;
 import dev.ferry.protocols.oci.MediaTypes;
 import dev.ferry.protocols.oci.OciErrorCode;
 import dev.ferry.protocols.oci.RepositoryName;
+import dev.ferry.server.registryauth.RegistryAuth;
 import java.io.OutputStream;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -216,6 +217,30 @@ class OciRoutingTest {
                 List.of("ghcr.io/org/app", "team/app"),
                 JSON.convertValue(JSON.readTree(second.body()).path("repositories"), List.class));
         assertFalse(second.headers().firstValue("Link").isPresent());
+    }
+
+    /** A protected repository's name is shown only to a caller who may pull it. */
+    @Test
+    void theCatalogHidesProtectedRepositoriesFromCallersWhoMayNotPullThem() throws Exception {
+        // alice has every role but admin (OciTestServer.users): she may pull protected repositories
+        try (OciTestServer guarded = new OciTestServer(
+                new RegistryAuth(OciTestServer.users(), true, java.time.Clock.systemUTC()),
+                dev.ferry.server.config.ListenerSettings.defaults(),
+                new dev.ferry.server.registryauth.ProtectedContent(
+                        dev.ferry.mirror.sumdb.PrivatePatterns.none(), List.of("docker.io/bitnami", "team/app")))) {
+            guarded.dockerHub.repositories =
+                    List.of(RepositoryName.parse("library/alpine"), RepositoryName.parse("bitnami/redis"));
+            guarded.hosted.repositories = List.of(RepositoryName.parse("team/app"), RepositoryName.parse("team/web"));
+            HttpResponse<String> anonymous = guarded.get("/v2/_catalog");
+            assertEquals(
+                    List.of("docker.io/library/alpine", "team/web"),
+                    JSON.convertValue(JSON.readTree(anonymous.body()).path("repositories"), List.class));
+            HttpResponse<String> alice =
+                    guarded.send("GET", "/v2/_catalog", null, "Authorization", OciTestServer.ALICE_BASIC);
+            assertEquals(
+                    List.of("docker.io/bitnami/redis", "docker.io/library/alpine", "team/app", "team/web"),
+                    JSON.convertValue(JSON.readTree(alice.body()).path("repositories"), List.class));
+        }
     }
 
     @Test

@@ -38,6 +38,14 @@ final class OciTestServer implements AutoCloseable {
     }
 
     OciTestServer(RegistryAuth auth, dev.ferry.server.config.ListenerSettings listener) {
+        this(auth, listener, null);
+    }
+
+    /** With pull access control over {@code protect} (null: nothing protected). */
+    OciTestServer(
+            RegistryAuth auth,
+            dev.ferry.server.config.ListenerSettings listener,
+            dev.ferry.server.registryauth.ProtectedContent protect) {
         OciRouting routing = new OciRouting(
                 Map.of("docker.io", dockerHub, "ghcr.io", ghcr),
                 hosted,
@@ -54,7 +62,7 @@ final class OciTestServer implements AutoCloseable {
                 () -> true,
                 dev.ferry.protocols.goproxy.ProxyRequest::parse,
                 null,
-                routing.handler());
+                protect == null ? routing.handler() : routing.handler(new ClientAccess(auth, protect)));
         server = FerryHttpServer.create(
                         "127.0.0.1", 0, routes, Duration.ofSeconds(1), FerryHttpServer.UNLIMITED, listener)
                 .start();
