@@ -515,6 +515,7 @@ public final class RocksContentStore implements ContentStore {
                 return;
             }
             closed = true;
+            commits.close();
             rocks.close();
         } finally {
             lifecycle.writeLock().unlock();
@@ -650,7 +651,9 @@ public final class RocksContentStore implements ContentStore {
      * Makes a finished write visible. Returns true when the object was new; false when an identical object was
      * committed first, in which case the caller must reclaim its own chunks.
      */
-    boolean commitObject(long id, Sha256 digest, ObjectRecord record, Consumer<StoreBatch> changes) throws IOException {
+    boolean commitObject(
+            long id, Sha256 digest, ObjectRecord record, Consumer<StoreBatch> changes, Durability durability)
+            throws IOException {
         boolean[] fresh = {false};
         return withDb(() -> {
             commits.commit(
@@ -682,7 +685,8 @@ public final class RocksContentStore implements ContentStore {
                         if (fresh[0]) {
                             cacheRecord(digest, record, deletions.get());
                         }
-                    });
+                    },
+                    durability);
             if (fresh[0]) {
                 evictor.commitDone(counter(Counter.CHUNK_BYTES));
             } else {

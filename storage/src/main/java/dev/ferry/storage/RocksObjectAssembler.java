@@ -49,7 +49,7 @@ final class RocksObjectAssembler extends ObjectAssembler {
 
     @Override
     public StoredObject commit(Sha256 expected, Consumer<StoreBatch> changes) throws IOException {
-        return object.commit(expected, changes);
+        return object.commit(expected, changes, Durability.SYNCED);
     }
 
     @Override
