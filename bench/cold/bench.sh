@@ -109,14 +109,18 @@ for r in $(seq 1 "$rounds"); do
 		read -r d l1 < <(direct_round)
 	fi
 	echo "$d" >>"$work/direct"; echo "$c" >>"$work/cold"; echo "$w" >>"$work/warm"
-	[ -z "$b" ] || echo "$b" >>"$work/base"
+	echo "$(ratio "$c" "$d")" >>"$work/r.cold"
+	[ -z "$b" ] || { echo "$b" >>"$work/base"; echo "$(ratio "$b" "$d")" >>"$work/r.base"; echo "$(ratio "$c" "$b")" >>"$work/r.pair"; }
 	echo "round $r: direct ${d}s (load $l1) | ferry cold ${c}s, warm ${w}s (load $l2) | cold/direct $(ratio "$c" "$d")${b:+ | baseline cold ${b}s (load $bl), ratio $(ratio "$b" "$d")}"
 done
 md=$(median <"$work/direct") mc=$(median <"$work/cold") mw=$(median <"$work/warm")
 echo "medians: direct ${md}s | ferry cold ${mc}s (ratio $(ratio "$mc" "$md")) | ferry warm ${mw}s (ratio $(ratio "$mw" "$md")) | load now $(load)"
+# The load drifts within a run: the median of each round's own ratio compares runs made seconds apart.
+echo "median of the rounds' cold/direct ratios: $(median <"$work/r.cold")"
 if [ -n "$baseline" ]; then
 	mb=$(median <"$work/base")
 	echo "baseline ($baseline) cold median ${mb}s (ratio $(ratio "$mb" "$md")); this checkout / baseline $(ratio "$mc" "$mb")"
+	echo "median of the rounds' ratios: baseline cold/direct $(median <"$work/r.base"), this checkout / baseline $(median <"$work/r.pair")"
 fi
 # Where the cold time goes: the misses in ferry's access log of the last round, by file kind (median and max ms).
 for who in ferry ${baseline:+base}; do

@@ -48,20 +48,23 @@ start() { # $1 = label, rest = env; prints ms to ready
 	pid=$!
 	ready
 	ms=$((($(date +%s%N) - t0) / 1000000))
+	# CPU time the process used until ready (the launcher execs java, same pid): steadier than wall time under load.
+	local cpu
+	cpu=$(awk -v hz="$(getconf CLK_TCK)" '{printf "%d", ($14 + $15 + $16 + $17) * 1000 / hz}' "/proc/$pid/stat")
 	kill "$pid"; wait "$pid" || true; pid=""
-	echo "$ms"
+	echo "$ms $cpu"
 }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 start warmup FERRY_JAVA_OPTS= >/dev/null # makes the archive when it is missing or stale
-: >"$work/cds"; : >"$work/plain"
+: >"$work/cds"; : >"$work/plain"; : >"$work/cds.cpu"; : >"$work/plain.cpu"
 for r in $(seq 1 "$rounds"); do
 	l=$(cut -d' ' -f1-3 /proc/loadavg)
 	if [ $((r % 2)) = 1 ]; then
-		a=$(start cds FERRY_JAVA_OPTS=); b=$(start plain FERRY_JAVA_OPTS=-Xshare:auto)
+		read -r a ac < <(start cds FERRY_JAVA_OPTS=); read -r b bc < <(start plain FERRY_JAVA_OPTS=-Xshare:auto)
 	else
-		b=$(start plain FERRY_JAVA_OPTS=-Xshare:auto); a=$(start cds FERRY_JAVA_OPTS=)
+		read -r b bc < <(start plain FERRY_JAVA_OPTS=-Xshare:auto); read -r a ac < <(start cds FERRY_JAVA_OPTS=)
 	fi
-	echo "$a" >>"$work/cds"; echo "$b" >>"$work/plain"
-	echo "round $r: with the archive $a ms | without $b ms (load $l)"
+	echo "$a" >>"$work/cds"; echo "$b" >>"$work/plain"; echo "$ac" >>"$work/cds.cpu"; echo "$bc" >>"$work/plain.cpu"
+	echo "round $r: with the archive $a ms (CPU $ac ms) | without $b ms (CPU $bc ms) (load $l)"
 done
-echo "medians: with the archive $(median <"$work/cds") ms | without $(median <"$work/plain") ms | load now $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "medians: with the archive $(median <"$work/cds") ms (CPU $(median <"$work/cds.cpu") ms) | without $(median <"$work/plain") ms (CPU $(median <"$work/plain.cpu") ms) | load now $(cut -d' ' -f1-3 /proc/loadavg)"
