@@ -2,6 +2,7 @@ package dev.ferry.mirror;
 
 import dev.ferry.storage.Chunking;
 import dev.ferry.storage.DigestMismatchException;
+import dev.ferry.storage.Durability;
 import dev.ferry.storage.NamedObjectStore;
 import dev.ferry.storage.ObjectWriter;
 import dev.ferry.storage.PinStore;
@@ -101,7 +102,8 @@ public final class InMemoryContentStore implements NamedObjectStore, PinStore, A
             }
 
             @Override
-            public StoredObject commit(Sha256 expected, Consumer<StoreBatch> changes) throws IOException {
+            public StoredObject commit(Sha256 expected, Consumer<StoreBatch> changes, Durability durability)
+                    throws IOException {
                 check();
                 byte[] data = bytes.toByteArray();
                 Sha256 actual = sha256(data);

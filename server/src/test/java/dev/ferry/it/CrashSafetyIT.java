@@ -26,8 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * SIGKILL during concurrent ingest of large module zips. A client that received a complete, correct 200 holds
- * an acknowledgement: ferry finishes a response only after the object is durably committed. After a restart
- * every acknowledged zip must be served intact, and nothing partial may be served at all.
+ * an acknowledgement: ferry finishes a response only after the object is committed (grouped: in the log, which a
+ * killed process does not lose; synced within 20 ms, docs/storage.md). After a restart every acknowledged zip must
+ * be served intact, and nothing partial may be served at all.
  */
 class CrashSafetyIT {
     private static final int MODULES = 12;

@@ -10,8 +10,9 @@ import org.rocksdb.WriteBatch;
 
 /**
  * The commit lock, and the one way a batch that must see the latest committed state is written: an object's commit,
- * {@link NameStore#update} and a delete each build their batch under the lock and write it synced after releasing
- * it, the keys the batch relies on marked in flight meanwhile ({@link CommitsInFlight} says why).
+ * {@link NameStore#update} and a delete each build their batch under the lock and write it after releasing it
+ * (synced, or for a {@link Durability#GROUPED} commit unsynced with a {@link WalSync} soon after), the keys the batch
+ * relies on marked in flight meanwhile ({@link CommitsInFlight} says why).
  */
 final class Commits {
     /** Fills a batch under the commit lock. */
@@ -31,26 +32,25 @@ final class Commits {
     private final RocksHandles rocks;
     private final ReentrantLock lock = new ReentrantLock();
     private final CommitsInFlight inFlight = new CommitsInFlight();
+    private final WalSync walSync;
 
     Commits(RocksHandles rocks) {
         this.rocks = rocks;
+        this.walSync = new WalSync(rocks);
     }
 
-    /**
-     * Builds a batch under the lock and writes it synced once the lock is released; {@code written} runs after the
-     * write returned and before its keys leave the in-flight set, so whatever it publishes (a cached object record)
-     * is in place before a commit waiting for those keys goes on. Returns false when {@code build} wrote nothing.
-     */
+    /** As {@link #commit(Build, Runnable, Durability)}, synced. */
     boolean commit(Build build, Runnable written) throws RocksDBException, IOException {
-        return commit(build, written, true);
+        return commit(build, written, Durability.SYNCED);
     }
 
     /**
-     * As {@link #commit(Build, Runnable)}; with {@code sync} false the write does not wait for the disk: it becomes
-     * durable with the next synced write (RocksDB's log keeps writes in order, so a crash loses a suffix of them,
-     * never part of a batch).
+     * Builds a batch under the lock and writes it once the lock is released (synced, or grouped: see
+     * {@link Durability}); {@code written} runs after the write returned and before its keys leave the in-flight set,
+     * so whatever it publishes (a cached object record) is in place before a commit waiting for those keys goes on.
+     * Returns false when {@code build} wrote nothing.
      */
-    boolean commit(Build build, Runnable written, boolean sync) throws RocksDBException, IOException {
+    boolean commit(Build build, Runnable written, Durability durability) throws RocksDBException, IOException {
         List<String> touched = new ArrayList<>();
         CompletableFuture<Void> write = new CompletableFuture<>();
         try (WriteBatch batch = new WriteBatch()) {
@@ -64,13 +64,23 @@ final class Commits {
                 lock.unlock();
             }
             try {
-                rocks.db.write(sync ? rocks.synced : rocks.unsynced, batch);
+                if (durability == Durability.SYNCED) {
+                    rocks.db.write(rocks.synced, batch);
+                } else {
+                    rocks.db.write(rocks.unsynced, batch);
+                    walSync.written();
+                }
                 written.run();
             } finally {
                 inFlight.done(touched, write);
             }
         }
         return true;
+    }
+
+    /** Stops the group sync (before the store's close syncs the log itself). */
+    void close() {
+        walSync.close();
     }
 
     /** Runs {@code body} under the commit lock (a write that is not a commit, such as access times). */

@@ -11,8 +11,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * (~250 commits/s on these disks). Outside the lock, concurrent synced writes join one RocksDB write group and
  * share an fsync. What the lock still guarantees (check-then-put, and that a later commit's change to a key lands
  * after an earlier one's) is kept by making a commit that reads or writes a key still in flight wait, under the
- * lock, until that write has returned. Visibility is unchanged: a key becomes readable only when its synced write
- * returns, so nothing is visible before it is durable.
+ * lock, until that write has returned. Visibility: a key becomes readable when its write returns; for a synced
+ * commit nothing is visible before it is durable. A {@link Durability#GROUPED} commit is visible before its log
+ * sync, and a later synced write that relies on it syncs the log through it first (the log is written in order).
  */
 final class CommitsInFlight {
     private final ConcurrentHashMap<String, CompletableFuture<Void>> writing = new ConcurrentHashMap<>();

@@ -19,7 +19,17 @@ public abstract class ObjectWriter extends OutputStream {
      * @param expected the digest the bytes must have, or null to accept whatever was written
      * @throws DigestMismatchException when the bytes do not hash to {@code expected}; nothing is stored
      */
-    public abstract StoredObject commit(Sha256 expected, Consumer<StoreBatch> changes) throws IOException;
+    public StoredObject commit(Sha256 expected, Consumer<StoreBatch> changes) throws IOException {
+        return commit(expected, changes, Durability.SYNCED);
+    }
+
+    /**
+     * Makes the object visible, together with {@code changes}, in one batch, durable as {@code durability} says.
+     *
+     * @throws DigestMismatchException when the bytes do not hash to {@code expected}; nothing is stored
+     */
+    public abstract StoredObject commit(Sha256 expected, Consumer<StoreBatch> changes, Durability durability)
+            throws IOException;
 
     /** Drops everything written; idempotent, also called by close() when there was no commit. */
     public abstract void abort();

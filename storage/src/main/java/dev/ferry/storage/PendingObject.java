@@ -137,12 +137,7 @@ final class PendingObject {
     }
 
     /** Checks the digest and makes the object visible; on any failure aborts (gives every reference back). */
-    StoredObject commit(Sha256 expected, Consumer<StoreBatch> changes) throws IOException {
-        return commit(expected, changes, true);
-    }
-
-    /** As {@link #commit(Sha256, Consumer)}; {@code sync} false: durable with the store's next synced write. */
-    StoredObject commit(Sha256 expected, Consumer<StoreBatch> changes, boolean sync) throws IOException {
+    StoredObject commit(Sha256 expected, Consumer<StoreBatch> changes, Durability durability) throws IOException {
         ensureOpen();
         boolean fresh;
         Sha256 digest;
@@ -153,7 +148,7 @@ final class PendingObject {
             }
             ObjectRecord record =
                     new ObjectRecord(stored, chunkCount == 0 ? 0 : id, chunkCount == 1 ? firstChunk : null);
-            fresh = store.commitObject(id, digest, record, changes, sync);
+            fresh = store.commitObject(id, digest, record, changes, durability);
         } catch (IOException | RuntimeException | Error e) {
             abort();
             throw e;

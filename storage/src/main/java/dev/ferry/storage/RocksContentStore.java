@@ -515,6 +515,7 @@ public final class RocksContentStore implements ContentStore {
                 return;
             }
             closed = true;
+            commits.close();
             rocks.close();
         } finally {
             lifecycle.writeLock().unlock();
@@ -650,11 +651,8 @@ public final class RocksContentStore implements ContentStore {
      * Makes a finished write visible. Returns true when the object was new; false when an identical object was
      * committed first, in which case the caller must reclaim its own chunks.
      */
-    boolean commitObject(long id, Sha256 digest, ObjectRecord record, Consumer<StoreBatch> changes) throws IOException {
-        return commitObject(id, digest, record, changes, true);
-    }
-
-    boolean commitObject(long id, Sha256 digest, ObjectRecord record, Consumer<StoreBatch> changes, boolean sync)
+    boolean commitObject(
+            long id, Sha256 digest, ObjectRecord record, Consumer<StoreBatch> changes, Durability durability)
             throws IOException {
         boolean[] fresh = {false};
         return withDb(() -> {
@@ -688,7 +686,7 @@ public final class RocksContentStore implements ContentStore {
                             cacheRecord(digest, record, deletions.get());
                         }
                     },
-                    sync);
+                    durability);
             if (fresh[0]) {
                 // Read only under a quota: the counter is a merge of every chunk's operand, costly on each commit.
                 if (evictor.hasQuota()) {

@@ -49,12 +49,12 @@ final class RocksObjectAssembler extends ObjectAssembler {
 
     @Override
     public StoredObject commit(Sha256 expected, Consumer<StoreBatch> changes) throws IOException {
-        return object.commit(expected, changes);
+        return object.commit(expected, changes, Durability.SYNCED);
     }
 
     @Override
     public StoredObject commitLazily(Sha256 expected, Consumer<StoreBatch> changes) throws IOException {
-        return object.commit(expected, changes, false);
+        return object.commit(expected, changes, Durability.GROUPED);
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.ferry.storage;
 import java.io.IOException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import java.util.Objects;
 import java.util.function.Consumer;
 
@@ -14,8 +15,12 @@ import java.util.function.Consumer;
 final class RocksObjectWriter extends ObjectWriter {
     private final PendingObject object;
     private final Chunker chunker;
-    private final byte[] buf;
+    /** The first buffer: a .info or .mod (tens of bytes) never needs more, a zip or layer grows it. */
+    static final int FIRST_BUFFER = 16 << 10;
+
     private final int decideAt;
+    private final int capacity;
+    private byte[] buf;
     private int start;
     private int end;
     private long written;
@@ -26,7 +31,10 @@ final class RocksObjectWriter extends ObjectWriter {
         this.decideAt = chunker.maxChunk() + Chunker.LOOKAHEAD;
         // Room for a few chunks, so the leftover after a cut is moved to the front rarely; fixed cuts always take a
         // whole chunk at decideAt and leave at most one write behind, so two chunks' room does (2 MiB, not 4).
-        this.buf = new byte[(chunker instanceof FixedSizeChunker ? 2 : 4) * decideAt];
+        this.capacity = (chunker instanceof FixedSizeChunker ? 2 : 4) * decideAt;
+        // Grown on demand: a whole-capacity buffer (1 MiB with the default sizes) allocated and zeroed for each small
+        // file was a visible part of a cold .mod's cost (bench/cold).
+        this.buf = new byte[Math.min(FIRST_BUFFER, capacity)];
     }
 
     @Override
@@ -47,9 +55,14 @@ final class RocksObjectWriter extends ObjectWriter {
         written += len;
         while (len > 0) {
             if (end == buf.length) {
-                System.arraycopy(buf, start, buf, 0, end - start);
-                end -= start;
-                start = 0;
+                if (start == 0) {
+                    // Full of one undecided chunk: below capacity (cuts keep less than decideAt undecided).
+                    buf = Arrays.copyOf(buf, Math.min(2 * buf.length, capacity));
+                } else {
+                    System.arraycopy(buf, start, buf, 0, end - start);
+                    end -= start;
+                    start = 0;
+                }
             }
             int n = Math.min(len, buf.length - end);
             System.arraycopy(b, off, buf, end, n);
@@ -69,7 +82,8 @@ final class RocksObjectWriter extends ObjectWriter {
     }
 
     @Override
-    public StoredObject commit(Sha256 expected, Consumer<StoreBatch> changes) throws IOException {
+    public StoredObject commit(Sha256 expected, Consumer<StoreBatch> changes, Durability durability)
+            throws IOException {
         object.ensureOpen();
         try {
             cutChunks(true);
@@ -77,7 +91,7 @@ final class RocksObjectWriter extends ObjectWriter {
             abort();
             throw e;
         }
-        return object.commit(expected, changes);
+        return object.commit(expected, changes, durability);
     }
 
     @Override

@@ -8,7 +8,8 @@ import java.nio.file.Path;
  * Child process of {@link CrashRecoveryIT}: ingests objects from several threads forever, printing
  * {@code ACK <hex> <size>} after each commit returns, until the parent kills it.
  * Objects are built from 1 MiB segments, a third of them drawn from a small shared pool, so concurrent writers
- * keep relying on the same chunks.
+ * keep relying on the same chunks. With a fourth argument N, the last N threads instead commit small objects (a few
+ * KiB, like a Go module's .mod and .info) as {@link Durability#GROUPED}, the mirrored files' policy.
  */
 public final class CrashIngestMain {
     static final int SEGMENT = 1 << 20;
@@ -17,6 +18,7 @@ public final class CrashIngestMain {
         Path dir = Path.of(args[0]);
         int threads = Integer.parseInt(args[1]);
         long run = Long.parseLong(args[2]);
+        int grouped = args.length > 3 ? Integer.parseInt(args[3]) : 0;
         PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);
         RocksContentStore store = RocksContentStore.open(dir, StoreOptions.defaults());
         out.println("READY");
@@ -24,6 +26,11 @@ public final class CrashIngestMain {
         Thread[] workers = new Thread[threads];
         for (int t = 0; t < threads; t++) {
             long thread = t;
+            if (t >= threads - grouped) {
+                workers[t] = new Thread(() -> smallGrouped(store, out, run, thread));
+                workers[t].start();
+                continue;
+            }
             workers[t] = new Thread(() -> {
                 try {
                     byte[] buf = new byte[SEGMENT];
@@ -61,6 +68,36 @@ public final class CrashIngestMain {
         }
         for (Thread w : workers) {
             w.join();
+        }
+    }
+
+    /** Small objects committed grouped (unsynced, synced with others soon after), acknowledged as they return. */
+    private static void smallGrouped(RocksContentStore store, PrintStream out, long run, long thread) {
+        try {
+            byte[] buf = new byte[8192];
+            for (long i = 0; ; i++) {
+                long seed = PseudoRandom.word(run * 1_000_003 + thread * 1_009, i);
+                int n = 16 + (int) Math.floorMod(seed, (long) buf.length - 16);
+                PseudoRandom.fill(seed, 0, buf, n);
+                try (ObjectWriter w = store.newObject(Chunking.CONTENT_DEFINED)) {
+                    w.write(buf, 0, n);
+                    String name = "run" + run + "/t" + thread + "/" + i;
+                    StoredObject o = w.commit(
+                            null,
+                            b -> {
+                                b.putName(name, b.committing().orElseThrow().digest());
+                                b.putMeta(name, Integer.toString(n).getBytes(StandardCharsets.UTF_8));
+                            },
+                            Durability.GROUPED);
+                    synchronized (out) {
+                        out.println("ACK " + o.digest().hex() + " " + o.size());
+                        out.flush();
+                    }
+                }
+            }
+        } catch (Exception e) {
+            e.printStackTrace();
+            System.exit(3);
         }
     }
 }

@@ -61,6 +61,58 @@ class RocksContentStoreTest {
     }
 
     /**
+     * The writer's buffer starts small and grows: the cuts must not depend on it, so the same bytes written in small
+     * pieces (growing it step by step) and whole are stored as the same chunks.
+     */
+    @Test
+    void cutsDoNotDependOnHowTheBytesArriveWhileTheBufferGrows() throws IOException {
+        byte[] data = TestData.random(11, 3 << 20);
+        StoredObject whole;
+        try (ObjectWriter w = store.newObject(Chunking.CONTENT_DEFINED)) {
+            w.write(data);
+            whole = w.commit(
+                    null, b -> b.putName("whole", b.committing().orElseThrow().digest()));
+        }
+        long chunks = store.stats().chunks();
+        try (ObjectWriter w = store.newObject(Chunking.CONTENT_DEFINED)) {
+            for (int at = 0; at < data.length; at += 7919) {
+                w.write(data, at, Math.min(7919, data.length - at));
+            }
+            assertEquals(
+                    whole,
+                    w.commit(
+                            null,
+                            b -> b.putName(
+                                    "pieces", b.committing().orElseThrow().digest())));
+        }
+        assertEquals(chunks, store.stats().chunks(), "no new chunk: the same cuts");
+        assertArrayEquals(data, readAll(whole.digest()));
+    }
+
+    /** Grouped commits are visible at once, and a later synced commit and a reopen keep them. */
+    @Test
+    void groupedCommitsAreVisibleAtOnceAndKeptOverAReopen() throws IOException {
+        List<StoredObject> grouped = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            String name = "grouped/" + i;
+            try (ObjectWriter w = store.newObject(Chunking.CONTENT_DEFINED)) {
+                w.write(TestData.random(200 + i, 100 + i));
+                StoredObject o = w.commit(
+                        null, b -> b.putName(name, b.committing().orElseThrow().digest()), Durability.GROUPED);
+                assertEquals(Optional.of(o), store.resolve(name), "visible as soon as the commit returns");
+                grouped.add(o);
+            }
+        }
+        StoredObject synced = put(TestData.random(300, 5000));
+        store = temp.reopen();
+        for (int i = 0; i < grouped.size(); i++) {
+            assertEquals(Optional.of(grouped.get(i)), store.resolve("grouped/" + i));
+        }
+        assertTrue(store.object(synced.digest()).isPresent());
+        assertTrue(store.scrub().isClean(), store.scrub().toString());
+    }
+
+    /**
      * The disk figure counts every file of the store, WAL included: just after writes, before any flush, nearly all
      * the bytes are in the WAL, which RocksDB's SST and blob size properties leave out (they said a few KiB here).
      */

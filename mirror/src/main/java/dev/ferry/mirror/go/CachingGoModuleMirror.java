@@ -17,6 +17,7 @@ import dev.ferry.protocols.modzip.ModuleZip;
 import dev.ferry.protocols.semver.Version;
 import dev.ferry.protocols.sumdb.dirhash.Hash1;
 import dev.ferry.storage.Chunking;
+import dev.ferry.storage.Durability;
 import dev.ferry.storage.NamedObjectStore;
 import dev.ferry.storage.ObjectWriter;
 import dev.ferry.storage.Sha256;
@@ -407,21 +408,28 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
             String record = GoStoreNames.versionRecord(module, version);
             byte[] line = GoStoreNames.versionLine(kind.ext, digest.hex(), clock.instant(), from, h1);
             AtomicReference<StoredObject> earlier = new AtomicReference<>();
-            StoredObject object = writer.commit(digest, batch -> {
-                Optional<StoredObject> existing = batch.currentName(name);
-                if (existing.isPresent()) {
-                    earlier.set(existing.get());
-                    return;
-                }
-                batch.putName(name, digest);
-                if (kept.test(module)) {
-                    batch.pin(PRIVATE_PIN_SET, digest);
-                }
-                byte[] previous = batch.currentMeta(record).orElse(new byte[0]);
-                byte[] value = Arrays.copyOf(previous, previous.length + line.length);
-                System.arraycopy(line, 0, value, previous.length, line.length);
-                batch.putMeta(record, value);
-            });
+            // A public module's file can be fetched again after a power cut took it back; a private one's first hash
+            // is ferry's own pin, which nothing else vouches for.
+            boolean pinned = kept.test(module);
+            Durability durability = pinned ? Durability.SYNCED : Durability.GROUPED;
+            StoredObject object = writer.commit(
+                    digest,
+                    batch -> {
+                        Optional<StoredObject> existing = batch.currentName(name);
+                        if (existing.isPresent()) {
+                            earlier.set(existing.get());
+                            return;
+                        }
+                        batch.putName(name, digest);
+                        if (pinned) {
+                            batch.pin(PRIVATE_PIN_SET, digest);
+                        }
+                        byte[] previous = batch.currentMeta(record).orElse(new byte[0]);
+                        byte[] value = Arrays.copyOf(previous, previous.length + line.length);
+                        System.arraycopy(line, 0, value, previous.length, line.length);
+                        batch.putMeta(record, value);
+                    },
+                    durability);
             StoredObject kept = earlier.get();
             if (kept == null) {
                 return object;

@@ -2,6 +2,7 @@ package dev.ferry.mirror.oci;
 
 import dev.ferry.storage.Chunking;
 import dev.ferry.storage.ContentStore;
+import dev.ferry.storage.Durability;
 import dev.ferry.storage.NamedObjectStore;
 import dev.ferry.storage.ObjectWriter;
 import dev.ferry.storage.Sha256;
@@ -47,7 +48,8 @@ final class GatedStore implements NamedObjectStore, AutoCloseable {
             }
 
             @Override
-            public StoredObject commit(Sha256 expected, Consumer<StoreBatch> changes) throws IOException {
+            public StoredObject commit(Sha256 expected, Consumer<StoreBatch> changes, Durability durability)
+                    throws IOException {
                 CountDownLatch held = gate;
                 if (held != null) {
                     commitWaiting.countDown();
@@ -58,7 +60,7 @@ final class GatedStore implements NamedObjectStore, AutoCloseable {
                         throw new InterruptedIOException();
                     }
                 }
-                return writer.commit(expected, changes);
+                return writer.commit(expected, changes, durability);
             }
 
             @Override

@@ -30,6 +30,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * {@link GoProxyClient} on the JDK HttpClient (HTTP/2 over TLS via ALPN, HTTP/1.1 for plain http because h2c
@@ -54,6 +56,14 @@ public final class HttpGoProxyClient implements GoProxyClient, AutoCloseable {
     /** A 404 or 410 moves on to the next proxy, which may have what this one lacks; first requests are hedged. */
     private static final PoolWalk.Rules GOPROXY =
             new PoolWalk.Rules(true, false, status -> status == 404 || status == 410);
+
+    /**
+     * The clients' own tasks (completing a response, handing body buffers on) on virtual threads instead of the
+     * JDK's default cached pool of platform threads: on the loaded 2-core machine a small GET to a loopback nginx
+     * took 0.26 ms median and 0.38 ms p90 this way against 0.39 and 2.6 ms (bench/cold README), and every cold
+     * .mod and .info waits for one.
+     */
+    private static final ExecutorService CLIENT_TASKS = Executors.newVirtualThreadPerTaskExecutor();
 
     private final UpstreamPool pool;
     private final UpstreamHttp http;
@@ -98,6 +108,7 @@ public final class HttpGoProxyClient implements GoProxyClient, AutoCloseable {
                                     // followed here (send), where the target is checked first
                                     .followRedirects(HttpClient.Redirect.NEVER)
                                     .version(HttpClient.Version.HTTP_2)
+                                    .executor(CLIENT_TASKS)
                                     .build());
         }
     }

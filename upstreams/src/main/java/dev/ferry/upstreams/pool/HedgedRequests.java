@@ -54,6 +54,11 @@ final class HedgedRequests {
         return started.containsKey(index);
     }
 
+    /** Whether no request of this walk is under way (or done and not yet used). */
+    boolean idle() {
+        return started.isEmpty();
+    }
+
     /**
      * Waits for the headers of {@code plan[index]} (whose breaker already let it through), hedging to later
      * upstreams that {@code mayStart} accepts (it must take their breaker's permit).
@@ -110,16 +115,23 @@ final class HedgedRequests {
         startedAt.put(n, System.nanoTime());
         Upstream upstream = plan.get(n).upstream();
         Thread.ofVirtual().name("upstream-request " + upstream.name()).start(() -> {
-            Sent sent;
-            try {
-                sent = sender.send(upstream);
-            } catch (RuntimeException e) {
-                sent = new Sent.Failed(FailureKind.RESET, e.toString());
-            }
-            f.complete(sent);
+            f.complete(send(upstream));
             changed.release();
         });
         return f;
+    }
+
+    /** The request to {@code plan[n]} on the calling thread, for one that nothing can hedge (see PoolWalk.ask). */
+    Sent sendHere(int n) {
+        return send(plan.get(n).upstream());
+    }
+
+    private Sent send(Upstream upstream) {
+        try {
+            return sender.send(upstream);
+        } catch (RuntimeException e) {
+            return new Sent.Failed(FailureKind.RESET, e.toString());
+        }
     }
 
     /**

@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# Cold first fetch of the go command, by hand, never in CI: `go mod download all` of the gocorpus fixture app
+# with a fresh module cache, straight from a static upstream (nginx serving the fixture tree) against a ferry
+# started on an empty store in front of that same nginx. Rounds alternate the order (direct first, then ferry
+# first); each ferry round starts a new ferry on a new store (start-up is not timed) and then also times a warm
+# download from it. Prints every round with the load, then medians and ratios.
+#   usage: bench/cold/bench.sh [--rounds 5] [--sumdb off|on] [--baseline CHECKOUT]   (needs nginx, golang-go)
+#   --baseline: also runs the ferry of another checkout (e.g. `git archive BASE | tar -x -C /tmp/base`) in each
+#               round, in the same alternation: before/after figures from one period of the shared machine's load.
+#   --sumdb off: ferry --sumdb off, client GOSUMDB=off (no verification anywhere).
+#   --sumdb on : ferry verifies against the fixture database (served by nginx); both clients check the same
+#                database too (GOSUMDB=KEY: the direct client reads it from nginx, the other from ferry's /sumdb/).
+# Env: FERRY_JAVA_OPTS passes on (e.g. a JFR recording), KEEP=1 keeps the work directory (logs, access logs).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+fixtures=$(cd "$root/../shared/fixtures/gocorpus" && pwd)
+rounds=5 sumdb=off baseline=""
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--rounds) rounds=$2; shift 2 ;;
+	--sumdb) sumdb=$2; shift 2 ;;
+	--baseline) baseline=$(cd "$2" && pwd); shift 2 ;;
+	*) echo "unknown argument $1" >&2; exit 2 ;;
+	esac
+done
+NGINX_PORT=${NGINX_PORT:-18581} FERRY_PORT=${FERRY_PORT:-18582}
+work=$(mktemp -d /tmp/ferry-cold.XXXXXX)
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	chmod -R u+w "$work" 2>/dev/null || true
+	if [ "${KEEP:-}" = 1 ]; then echo "kept $work" >&2; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+for t in nginx go curl; do command -v $t >/dev/null || { echo "needs $t (apt-get install nginx golang-go curl)"; exit 1; }; done
+wait_http() { for _ in $(seq 1 1500); do curl -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.02; done; echo "no answer from $1" >&2; return 1; }
+
+cat >"$work/nginx.conf" <<NGX
+worker_processes 2;
+pid $work/nginx.pid;
+error_log $work/nginx-error.log;
+events { worker_connections 4096; }
+http {
+  access_log $work/nginx-access.log;
+  sendfile on; tcp_nopush on; keepalive_requests 1000000;
+  types { application/zip zip; application/json info; }
+  default_type text/plain;
+  server { listen 127.0.0.1:$NGINX_PORT; root $fixtures/proxy; }
+}
+NGX
+nginx -c "$work/nginx.conf" -g 'daemon off;' & pids+=($!)
+wait_http "http://127.0.0.1:$NGINX_PORT/_meta/summary.json"
+"$root/ferry" --version >/dev/null # builds the jar when the sources changed, before anything is timed
+[ -z "$baseline" ] || "$baseline/ferry" --version >/dev/null
+
+KEY=$(cat "$fixtures/proxy/_meta/verifier.key")
+if [ "$sumdb" = on ]; then
+	ferry_sumdb="$KEY http://127.0.0.1:$NGINX_PORT/sumdb/sum.fixture.example"
+	client_sumdb=$KEY
+else
+	ferry_sumdb=off
+	client_sumdb=off
+fi
+
+godl() { # $1 = GOPROXY; prints wall seconds of go mod download all with fresh caches
+	chmod -R u+w "$work/go" 2>/dev/null || true
+	rm -rf "$work/go" "$work/app"
+	mkdir -p "$work/go"; cp -r "$fixtures/app" "$work/app"; rm -f "$work/app/go.sum"
+	local t0 t1
+	t0=$(date +%s%N)
+	(cd "$work/app" && GOPATH=$work/go/path GOMODCACHE=$work/go/mod GOCACHE=$work/go/cache GOPROXY=$1 GOFLAGS=-mod=mod \
+		GOSUMDB=$client_sumdb GONOSUMDB= GONOSUMCHECK= GOPRIVATE= GONOPROXY= GOTOOLCHAIN=local go mod download all)
+	t1=$(date +%s%N)
+	awk "BEGIN{printf \"%.3f\", ($t1-$t0)/1e9}"
+}
+ferry_start() { # $1 = log name, $2 = checkout: a new ferry on a new store
+	rm -rf "$work/data"
+	"${2:-$root}/ferry" serve --listen 127.0.0.1:$FERRY_PORT --data "$work/data" --go-upstream "http://127.0.0.1:$NGINX_PORT" \
+		--sumdb "$ferry_sumdb" >"$work/$1.log" 2>&1 &
+	fpid=$!
+	wait_http "http://127.0.0.1:$FERRY_PORT/health/ready"
+}
+ferry_stop() { kill "$fpid"; wait "$fpid" 2>/dev/null || true; }
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+ratio() { awk "BEGIN{ if ($2 == 0) print \"n/a\"; else printf \"%.2f\", $1/$2 }"; }
+
+echo "== cold go mod download all of the fixture app, sumdb $sumdb, $rounds alternating rounds (load before each run)"
+godl "http://127.0.0.1:$NGINX_PORT" >/dev/null # warms nginx's page cache and the go command's own files
+: >"$work/direct" ; : >"$work/cold" ; : >"$work/warm"; : >"$work/base"
+ferry_round() { # $1 = log name, $2 = checkout; prints "cold warm load"
+	ferry_start "$1" "$2"
+	local l c w
+	l=$(load); c=$(godl "http://127.0.0.1:$FERRY_PORT"); w=$(godl "http://127.0.0.1:$FERRY_PORT")
+	ferry_stop
+	echo "$c $w $l"
+}
+direct_round() { local l; l=$(load); echo "$(godl "http://127.0.0.1:$NGINX_PORT") $l"; }
+for r in $(seq 1 "$rounds"); do
+	b="" bl=""
+	if [ $((r % 2)) = 1 ]; then
+		read -r d l1 < <(direct_round)
+		read -r c w l2 < <(ferry_round "ferry-$r" "$root")
+		[ -z "$baseline" ] || read -r b _ bl < <(ferry_round "base-$r" "$baseline")
+	else
+		[ -z "$baseline" ] || read -r b _ bl < <(ferry_round "base-$r" "$baseline")
+		read -r c w l2 < <(ferry_round "ferry-$r" "$root")
+		read -r d l1 < <(direct_round)
+	fi
+	echo "$d" >>"$work/direct"; echo "$c" >>"$work/cold"; echo "$w" >>"$work/warm"
+	echo "$(ratio "$c" "$d")" >>"$work/r.cold"
+	[ -z "$b" ] || { echo "$b" >>"$work/base"; echo "$(ratio "$b" "$d")" >>"$work/r.base"; echo "$(ratio "$c" "$b")" >>"$work/r.pair"; }
+	echo "round $r: direct ${d}s (load $l1) | ferry cold ${c}s, warm ${w}s (load $l2) | cold/direct $(ratio "$c" "$d")${b:+ | baseline cold ${b}s (load $bl), ratio $(ratio "$b" "$d")}"
+done
+md=$(median <"$work/direct") mc=$(median <"$work/cold") mw=$(median <"$work/warm")
+echo "medians: direct ${md}s | ferry cold ${mc}s (ratio $(ratio "$mc" "$md")) | ferry warm ${mw}s (ratio $(ratio "$mw" "$md")) | load now $(load)"
+# The load drifts within a run: the median of each round's own ratio compares runs made seconds apart.
+echo "median of the rounds' cold/direct ratios: $(median <"$work/r.cold")"
+if [ -n "$baseline" ]; then
+	mb=$(median <"$work/base")
+	echo "baseline ($baseline) cold median ${mb}s (ratio $(ratio "$mb" "$md")); this checkout / baseline $(ratio "$mc" "$mb")"
+	echo "median of the rounds' ratios: baseline cold/direct $(median <"$work/r.base"), this checkout / baseline $(median <"$work/r.pair")"
+fi
+# Where the cold time goes: the misses in ferry's access log of the last round, by file kind (median and max ms).
+for who in ferry ${baseline:+base}; do
+	for kind in info mod zip; do
+		grep -E "GET [^ ]+\.$kind .* miss$" "$work/$who-$rounds.log" | grep -oE '[0-9.]+ms' | tr -d 'ms' | sort -n >"$work/ms" || true
+		n=$(wc -l <"$work/ms")
+		[ "$n" -gt 0 ] && echo "$who cold .$kind misses in the last round: $n, median $(median <"$work/ms") ms, max $(tail -1 "$work/ms") ms"
+	done
+done
+true
