@@ -115,7 +115,8 @@ final class AdminClient {
         try {
             return UpstreamTrust.client(ca, identity);
         } catch (IOException e) {
-            throw new Failure("--ca-cert " + ca + ": " + describe(e), 2);
+            // the bundle's certificates are read first, so a failure with a bundle given is most likely its own
+            throw new Failure((ca != null ? "--ca-cert " + ca : "--client-cert " + cert) + ": " + describe(e), 2);
         }
     }
 
