@@ -30,7 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
  * ferry serving HTTPS from PEM files of a CA made up here, used by the real go command, curl, skopeo and openssl:
  * certificates verified against that CA only, TLS 1.1 refused by ferry itself, admin routes refused without a
  * client certificate while pulls need none, a rotated certificate served by the next handshake without a restart,
- * and the plain-HTTP listener redirecting to HTTPS.
+ * the plain-HTTP listener redirecting to HTTPS, and the packaged ferry CLI trusting the CA from --ca-cert and
+ * presenting its admin client certificate from --client-cert/--client-key.
  */
 class TlsIT {
     private static final String USER = "pusher";
@@ -193,6 +194,32 @@ class TlsIT {
                             bearer,
                             adminUrl),
                     "a client certificate from another CA fails the handshake");
+
+            // the packaged ferry CLI: the private CA from --ca-cert, the client certificate from --client-cert/-key
+            Cli untrusted = Cli.run(token, "storage", "--server", base);
+            assertEquals(1, untrusted.exit(), untrusted.output());
+            assertTrue(
+                    untrusted.output().contains("ferry: cannot trust the TLS certificate of ferry at " + base),
+                    untrusted.output());
+            assertFalse(untrusted.output().contains("\tat "), "a sentence, not a stack trace: " + untrusted.output());
+            Cli noClientCert = Cli.run(token, "storage", "--server", base, "--ca-cert", caFile.toString());
+            assertEquals(1, noClientCert.exit(), noClientCert.output());
+            assertTrue(
+                    noClientCert.output().contains("a client certificate is required for admin routes"),
+                    noClientCert.output());
+            Cli admitted = Cli.run(
+                    token,
+                    "storage",
+                    "--server",
+                    base,
+                    "--ca-cert",
+                    caFile.toString(),
+                    "--client-cert",
+                    adminCert.toString(),
+                    "--client-key",
+                    adminKey.toString());
+            assertEquals(0, admitted.exit(), admitted.output());
+            assertTrue(admitted.output().contains("objects:"), admitted.output());
 
             // TLS 1.1 is refused by ferry (its alert), TLS 1.2 is served
             String old = openssl("-tls1_1", port);

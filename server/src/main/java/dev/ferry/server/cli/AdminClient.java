@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.ferry.server.admin.AdminAuth;
 import dev.ferry.server.admin.api.AdminJson;
 import dev.ferry.server.admin.api.ApiError;
+import dev.ferry.server.outbound.UpstreamTrust;
+import dev.ferry.server.tls.PemFiles;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -15,8 +17,13 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.cert.CertPathBuilderException;
+import java.security.cert.CertPathValidatorException;
+import java.security.cert.CertificateException;
 import java.time.Duration;
 import java.util.Map;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
 
 /**
  * The CLI's side of {@code /admin/api/}: the API's request records sent as JSON with the admin token, the answers
@@ -41,10 +48,18 @@ final class AdminClient {
     private final HttpClient http;
 
     AdminClient(URI server, String token) {
+        this(server, token, null);
+    }
+
+    /** With {@code tls} (null: the JDK's default) for an https:// server. */
+    AdminClient(URI server, String token, SSLContext tls) {
         this.server = server;
         this.token = token;
-        this.http =
-                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10));
+        if (tls != null) {
+            b.sslContext(tls);
+        }
+        this.http = b.build();
     }
 
     /**
@@ -62,7 +77,62 @@ final class AdminClient {
         } catch (IllegalArgumentException e) {
             throw new Failure("invalid --server " + url + ": " + e.getMessage(), 2);
         }
-        return new AdminClient(server, token(o, env));
+        return new AdminClient(server, token(o, env), tls(o, env));
+    }
+
+    /**
+     * The TLS of {@code --ca-cert} and {@code --client-cert}/{@code --client-key} (else FERRY_CA_CERT,
+     * FERRY_CLIENT_CERT, FERRY_CLIENT_KEY), built as for upstreams (the JDK's CAs plus the bundle); null when none is
+     * given. A file that cannot be used is a usage error naming it.
+     */
+    static SSLContext tls(AdminOptions o, Map<String, String> env) throws Failure {
+        Path ca = o.caCert != null ? o.caCert : pathFromEnv(env, "FERRY_CA_CERT");
+        Path cert = o.clientCert != null ? o.clientCert : pathFromEnv(env, "FERRY_CLIENT_CERT");
+        Path key = o.clientKey != null ? o.clientKey : pathFromEnv(env, "FERRY_CLIENT_KEY");
+        if ((cert == null) != (key == null)) {
+            throw new Failure(
+                    cert == null
+                            ? "--client-key " + key + " needs --client-cert FILE (env FERRY_CLIENT_CERT)"
+                            : "--client-cert " + cert + " needs --client-key FILE (env FERRY_CLIENT_KEY)",
+                    2);
+        }
+        if (ca == null && cert == null) {
+            return null;
+        }
+        if (ca != null) {
+            usable("--ca-cert", ca);
+        }
+        PemFiles.KeyAndChain identity = null;
+        if (cert != null) {
+            usable("--client-cert", cert);
+            usable("--client-key", key);
+            try {
+                identity = PemFiles.keyAndChain(cert, key);
+            } catch (IOException e) {
+                throw new Failure("--client-cert " + cert + " --client-key " + key + ": " + describe(e), 2);
+            }
+        }
+        try {
+            return UpstreamTrust.client(ca, identity);
+        } catch (IOException e) {
+            // the bundle's certificates are read first, so a failure with a bundle given is most likely its own
+            throw new Failure((ca != null ? "--ca-cert " + ca : "--client-cert " + cert) + ": " + describe(e), 2);
+        }
+    }
+
+    private static Path pathFromEnv(Map<String, String> env, String name) {
+        String v = env.get(name);
+        return v == null || v.isBlank() ? null : Path.of(v.strip());
+    }
+
+    /** A readable file, or a usage error naming {@code option} and the file. */
+    private static void usable(String option, Path file) throws Failure {
+        if (!Files.isRegularFile(file)) {
+            throw new Failure(option + " " + file + ": no such file", 2);
+        }
+        if (!Files.isReadable(file)) {
+            throw new Failure(option + " " + file + ": not readable (permission denied)", 2);
+        }
     }
 
     static String token(AdminOptions o, Map<String, String> env) throws Failure {
@@ -151,6 +221,11 @@ final class AdminClient {
             throw new Failure(
                     "cannot reach ferry at " + server + " (" + describe(e) + "); is it running? (--server URL)", 1);
         } catch (IOException e) {
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof SSLException ssl) {
+                    throw new Failure(tlsFailure(ssl), 1);
+                }
+            }
             throw new Failure("request to " + server + " failed: " + describe(e), 1);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -184,6 +259,12 @@ final class AdminClient {
                         .append(d.isObject() && d.has("text") ? d.get("text").asText() : d.asText());
             }
         }
+        if (s == 403 && message.contains("client certificate")) {
+            throw new Failure(
+                    "ferry at " + server + " refused the request (403): " + message
+                            + "; pass --client-cert FILE --client-key FILE (env FERRY_CLIENT_CERT, FERRY_CLIENT_KEY)",
+                    1);
+        }
         if (s == 404 && json == null) {
             throw new Failure(server + " has no admin API at " + path + " (is it ferry?)", 1);
         }
@@ -200,6 +281,23 @@ final class AdminClient {
         } catch (JsonProcessingException e) {
             return null;
         }
+    }
+
+    /**
+     * One sentence for a failed handshake: a certificate this machine does not trust (the usual case with a private
+     * CA) says which option fixes it.
+     */
+    private String tlsFailure(SSLException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof CertPathBuilderException
+                    || t instanceof CertPathValidatorException
+                    || t instanceof CertificateException) {
+                return "cannot trust the TLS certificate of ferry at " + server + " (" + describe(e)
+                        + "): pass the CA that signed it with --ca-cert FILE (env FERRY_CA_CERT)";
+            }
+        }
+        return "TLS handshake with ferry at " + server + " failed: " + describe(e)
+                + " (check --ca-cert, and --client-cert/--client-key if it requires a client certificate)";
     }
 
     private static String describe(Exception e) {

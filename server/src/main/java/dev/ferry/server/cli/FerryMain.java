@@ -39,8 +39,10 @@ import picocli.CommandLine.Command;
             "Run 'ferry serve --help' for the server's settings, 'ferry verify --help' for the store check;",
             "see docs/configuration.md. prewarm, pin, unpin, mirror-set, storage, upstreams, export, import,",
             "inventory and bundles talk to a running ferry's admin API (--server URL; the token from --admin-token,",
-            "FERRY_ADMIN_TOKEN or --data DIR): docs/prewarm.md, docs/bundles.md, docs/admin-api.md. Their jobs",
-            "are shown and stopped with 'ferry prewarm|export|import status ID', '... cancel ID' and '... list'.",
+            "FERRY_ADMIN_TOKEN or --data DIR; for https with a private CA --ca-cert FILE, with admin client",
+            "certificates --client-cert FILE --client-key FILE: docs/tls.md): docs/prewarm.md, docs/bundles.md,",
+            "docs/admin-api.md. Their jobs are shown and stopped with 'ferry prewarm|export|import status ID',",
+            "'... cancel ID' and '... list'.",
             "'ferry keys' works on the data directory itself; 'ferry health' asks a ferry's /health/ready (a",
             "healthcheck without curl). They exit 0 when all went well, 1 when something failed, 2 on a usage error."
         })

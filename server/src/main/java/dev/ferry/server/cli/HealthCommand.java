@@ -3,6 +3,7 @@ package dev.ferry.server.cli;
 import dev.ferry.server.config.Durations;
 import dev.ferry.server.config.ListenAddress;
 import dev.ferry.server.config.Setting;
+import dev.ferry.server.outbound.UpstreamTrust;
 import dev.ferry.server.tls.OwnCertificateTrust;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -10,6 +11,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -52,6 +54,13 @@ public final class HealthCommand implements Callable<Integer> {
             description = "How long to wait for the answer (500ms, 5s, ...). Default: ${DEFAULT-VALUE}.")
     String timeout;
 
+    @Option(
+            names = "--ca-cert",
+            paramLabel = "FILE",
+            description = "PEM bundle of CAs to trust for an https:// --url, on top of the JDK's own (env"
+                    + " FERRY_CA_CERT). Not used for the default URL with FERRY_TLS_CERT set.")
+    Path caCert;
+
     public HealthCommand(CliContext ctx) {
         this.ctx = ctx;
     }
@@ -80,6 +89,16 @@ public final class HealthCommand implements Callable<Integer> {
                 err.flush();
                 return 1;
             }
+        } else if (caCert() != null) {
+            Path ca = caCert();
+            if (!Files.isRegularFile(ca)) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--ca-cert " + ca + ": no such file");
+            }
+            try {
+                builder.sslContext(UpstreamTrust.client(ca, null));
+            } catch (IOException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--ca-cert " + ca + ": " + e.getMessage());
+            }
         }
         try (HttpClient client = builder.build()) {
             HttpResponse<String> r = client.send(
@@ -100,6 +119,15 @@ public final class HealthCommand implements Callable<Integer> {
         }
         err.flush();
         return 1;
+    }
+
+    /** {@code --ca-cert}, else FERRY_CA_CERT, else null. */
+    private Path caCert() {
+        if (caCert != null) {
+            return caCert;
+        }
+        String env = ctx.env().get("FERRY_CA_CERT");
+        return env == null || env.isBlank() ? null : Path.of(env.strip());
     }
 
     /** The certificate file ferry serves, as the environment names it (the container image's way), or null. */

@@ -7,6 +7,8 @@ import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.util.List;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
@@ -28,6 +30,34 @@ public final class UpstreamTrust {
             return ctx;
         } catch (GeneralSecurityException e) {
             throw new IOException("cannot build the upstream trust from " + bundle + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A client SSLContext for the {@code ferry} CLI reaching a running ferry: the JDK's CAs plus those in
+     * {@code bundle} (only the JDK's when null), presenting {@code identity} (none when null) to a server that asks
+     * for a client certificate.
+     */
+    public static SSLContext client(Path bundle, PemFiles.KeyAndChain identity) throws IOException {
+        TrustManager[] trust = bundle == null ? null : new TrustManager[] {trustManager(bundle)};
+        try {
+            KeyManager[] keys = null;
+            if (identity != null) {
+                // The key store only lives in memory, but PKCS#12 wants a password for a key entry.
+                char[] password = "ferry".toCharArray();
+                KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
+                store.load(null, null);
+                store.setKeyEntry(
+                        "client", identity.key(), password, identity.chain().toArray(new X509Certificate[0]));
+                KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+                kmf.init(store, password);
+                keys = kmf.getKeyManagers();
+            }
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            ctx.init(keys, trust, null);
+            return ctx;
+        } catch (GeneralSecurityException e) {
+            throw new IOException("cannot use the client certificate: " + e.getMessage(), e);
         }
     }
 

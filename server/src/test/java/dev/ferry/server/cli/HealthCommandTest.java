@@ -108,6 +108,17 @@ class HealthCommandTest {
             assertTrue(out.toString().startsWith("https://127.0.0.1:"), out.toString());
             assertEquals(1, run(Map.of("FERRY_LISTEN", listen, "FERRY_TLS_CERT", stranger.toString()), "health"));
             assertEquals(1, run(Map.of("FERRY_LISTEN", listen), "health"), "plain http to an https listener");
+            // an explicit https:// URL: the JDK's CAs, plus --ca-cert (or FERRY_CA_CERT)
+            Path caFile = java.nio.file.Files.writeString(
+                    tmp.resolve("ca.pem"), dev.ferry.server.tls.TestCa.pem(ca.certificate()));
+            String ready = ferry.url() + "/health/ready";
+            assertEquals(1, run(Map.of(), "health", "--url", ready), "a private CA is not among the JDK's");
+            assertEquals(0, run(Map.of(), "health", "--url", ready, "--ca-cert", caFile.toString()), err.toString());
+            assertEquals(0, run(Map.of("FERRY_CA_CERT", caFile.toString()), "health", "--url", ready), err.toString());
+            assertEquals(1, run(Map.of(), "health", "--url", ready, "--ca-cert", stranger.toString()));
+            Path missing = tmp.resolve("missing.pem");
+            assertEquals(2, run(Map.of(), "health", "--url", ready, "--ca-cert", missing.toString()));
+            assertTrue(err.toString().contains("--ca-cert " + missing + ": no such file"), err.toString());
         }
     }
 
