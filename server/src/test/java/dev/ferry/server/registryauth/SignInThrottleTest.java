@@ -1,4 +1,4 @@
-package dev.ferry.server.admin;
+package dev.ferry.server.registryauth;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
