@@ -72,4 +72,19 @@ class SignInThrottleTest {
         }
         assertEquals(Optional.of(SignInThrottle.WINDOW), defaults.retryAfter("10.0.0.1"));
     }
+
+    @Test
+    void aSuccessForgetsTheFailuresOfItsKeyOnly() {
+        for (int i = 0; i < 3; i++) {
+            throttle.failed("alice");
+            throttle.failed("bob");
+        }
+        assertTrue(throttle.retryAfter("alice").isPresent());
+        throttle.succeeded("alice");
+        assertEquals(Optional.empty(), throttle.retryAfter("alice"));
+        assertTrue(throttle.retryAfter("bob").isPresent(), "bob's failures stay");
+        throttle.failed("alice");
+        throttle.failed("alice");
+        assertEquals(Optional.empty(), throttle.retryAfter("alice"), "counting starts again from none");
+    }
 }
