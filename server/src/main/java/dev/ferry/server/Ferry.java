@@ -21,7 +21,6 @@ import dev.ferry.server.admin.ConsoleSessions;
 import dev.ferry.server.admin.ImportedMirrorSets;
 import dev.ferry.server.admin.MirrorSetRegistry;
 import dev.ferry.server.admin.PrewarmService;
-import dev.ferry.server.admin.SignInThrottle;
 import dev.ferry.server.admin.SigningKey;
 import dev.ferry.server.admin.StorePins;
 import dev.ferry.server.config.AccessConfig;
@@ -49,6 +48,7 @@ import dev.ferry.server.outbound.OutboundNetwork;
 import dev.ferry.server.registryauth.Principals;
 import dev.ferry.server.registryauth.ProtectedContent;
 import dev.ferry.server.registryauth.RegistryAuth;
+import dev.ferry.server.registryauth.SignInThrottle;
 import dev.ferry.server.tls.CertificateReloader;
 import dev.ferry.server.tls.ClientCertificateGate;
 import dev.ferry.server.tls.HttpsRedirect;
@@ -455,7 +455,7 @@ public final class Ferry implements AutoCloseable {
         }
         AccessConfig access = config.access();
         RegistryAuth auth = new RegistryAuth(
-                new Principals(oci.users(), access.users(), access.tokens(), access.roles()),
+                new Principals(oci.users(), access.users(), access.tokens(), access.roles(), new SignInThrottle(clock)),
                 oci.anonymousPull(),
                 clock);
         return new OciRouting(

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.ferry.server.admin.SignInThrottle;
+import dev.ferry.server.registryauth.SignInThrottle;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;

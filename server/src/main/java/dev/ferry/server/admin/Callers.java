@@ -40,7 +40,12 @@ public final class Callers {
         record Known(Principal principal) implements Identity {}
 
         /** {@code who} as far as known (a session's principal refused for its CSRF token or role). */
-        record Refused(int status, String error, String message, String who) implements Identity {}
+        record Refused(int status, String error, String message, String who, long retryAfterSeconds)
+                implements Identity {
+            public Refused(int status, String error, String message, String who) {
+                this(status, error, message, who, 0);
+            }
+        }
     }
 
     /** The admin token's principal, for a sign-in with it. */
@@ -81,9 +86,20 @@ public final class Callers {
     public Identity identify(String authorization, String sessionId, String csrf, String method) {
         Principal principal;
         if (authorization != null) {
-            if (auth.allows(authorization)) {
+            boolean adminToken = auth.allows(authorization);
+            RegistryAuth.Caller caller =
+                    adminToken || users == null ? new RegistryAuth.Caller.Anonymous() : users.identify(authorization);
+            if (adminToken) {
                 principal = new Principal(auth.fingerprint(), Principal.Role.ADMIN);
-            } else if (users != null && users.identify(authorization) instanceof RegistryAuth.Caller.User u) {
+            } else if (caller instanceof RegistryAuth.Caller.Invalid i && i.retryAfter() != null) {
+                long seconds = RegistryAuth.Caller.Invalid.retryAfterSeconds(i.retryAfter());
+                return new Identity.Refused(
+                        429,
+                        "too_many_requests",
+                        "too many failed sign-ins for this user, retry after " + seconds + " s",
+                        "unauthenticated",
+                        seconds);
+            } else if (caller instanceof RegistryAuth.Caller.User u) {
                 Optional<Principal> p = principal(u);
                 if (p.isEmpty()) {
                     return new Identity.Refused(

@@ -98,6 +98,9 @@ final class AdminHandler {
                 send(x, Status.UNAUTHORIZED_401, UNAUTHORIZED);
             } else {
                 audit(x, r.who(), method, "", r.status(), "refused: " + r.message());
+                if (r.retryAfterSeconds() > 0) {
+                    x.res.header(HeaderNames.RETRY_AFTER, Long.toString(r.retryAfterSeconds()));
+                }
                 send(x, Status.create(r.status()), new ApiError(r.error(), r.message()));
             }
             return;

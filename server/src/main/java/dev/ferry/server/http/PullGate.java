@@ -38,6 +38,9 @@ final class PullGate {
             return false;
         }
         x.res.header(CHALLENGE);
+        if (caller instanceof Caller.Invalid i) {
+            RegistryGate.retryAfter(x, i);
+        }
         x.sendText(
                 Status.UNAUTHORIZED_401,
                 caller instanceof Caller.Invalid i

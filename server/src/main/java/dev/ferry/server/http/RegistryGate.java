@@ -46,7 +46,18 @@ final class RegistryGate {
             value.append('"');
         }
         x.res.header(HeaderNames.WWW_AUTHENTICATE, value.toString());
+        if (caller instanceof Caller.Invalid i) {
+            retryAfter(x, i);
+        }
         OciAnswerResponder.error(
                 x, OciErrorCode.UNAUTHORIZED, caller instanceof Caller.Invalid i ? i.why() : "authentication required");
+    }
+
+    /** Retry-After for a caller whose user name is locked out after too many wrong passwords. */
+    static void retryAfter(Exchange x, Caller.Invalid invalid) {
+        if (invalid.retryAfter() != null) {
+            x.res.header(
+                    HeaderNames.RETRY_AFTER, Long.toString(Caller.Invalid.retryAfterSeconds(invalid.retryAfter())));
+        }
     }
 }

@@ -24,9 +24,15 @@ final class TokenHandler {
 
     void handle(Exchange x, RegistryQuery query) {
         List<String> scopes = query.values().getOrDefault("scope", List.of());
-        RegistryAuth.Grant grant = gate.auth().issue(gate.identify(x), scopes);
+        RegistryAuth.Caller caller = gate.identify(x);
+        RegistryAuth.Grant grant = gate.auth().issue(caller, scopes);
         if (grant == null) {
             x.res.header(HeaderNames.WWW_AUTHENTICATE, "Basic realm=\"ferry\"");
+            if (caller instanceof RegistryAuth.Caller.Invalid i && i.retryAfter() != null) {
+                RegistryGate.retryAfter(x, i);
+                OciAnswerResponder.error(x, OciErrorCode.UNAUTHORIZED, i.why());
+                return;
+            }
             OciAnswerResponder.error(x, OciErrorCode.UNAUTHORIZED, "wrong user name or password");
             return;
         }

@@ -101,8 +101,25 @@ public final class RegistryAuth {
             }
         }
 
-        /** Credentials that did not check out (wrong password, unknown or expired token, unknown scheme). */
-        record Invalid(String why) implements Caller {}
+        /**
+         * Credentials that did not check out (wrong password, unknown or expired token, unknown scheme), or were not
+         * checked: {@code retryAfter} is set when the user name is locked out after too many wrong passwords.
+         */
+        record Invalid(String why, Duration retryAfter) implements Caller {
+            Invalid(String why) {
+                this(why, null);
+            }
+
+            static Invalid locked(Duration retryAfter) {
+                long seconds = retryAfterSeconds(retryAfter);
+                return new Invalid("too many failed sign-ins, retry after " + seconds + " s", retryAfter);
+            }
+
+            /** Whole seconds for a Retry-After header (at least 1). */
+            public static long retryAfterSeconds(Duration wait) {
+                return Math.max(1, wait.toSeconds() + (wait.toNanosPart() > 0 ? 1 : 0));
+            }
+        }
     }
 
     /** The hosted registry's users only (each may push and pull), as before pull access control. */
@@ -157,8 +174,12 @@ public final class RegistryAuth {
             if (colon < 0) {
                 return new Caller.Invalid("malformed Basic credentials");
             }
-            Principals.Principal p = users.basic(decoded.substring(0, colon), decoded.substring(colon + 1));
-            return p != null ? new Caller.User(p.name(), p.roles()) : new Caller.Invalid("wrong user name or password");
+            return switch (users.basic(decoded.substring(0, colon), decoded.substring(colon + 1))) {
+                case Principals.Basic.Accepted a ->
+                    new Caller.User(a.principal().name(), a.principal().roles());
+                case Principals.Basic.Refused r -> new Caller.Invalid("wrong user name or password");
+                case Principals.Basic.Locked l -> Caller.Invalid.locked(l.retryAfter());
+            };
         }
         if (value.regionMatches(true, 0, "Bearer ", 0, 7)) {
             byte[] digest = sha256(value.substring(7).strip());

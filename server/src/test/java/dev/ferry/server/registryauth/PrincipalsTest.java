@@ -8,11 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ferry.server.registryauth.RegistryAuth.Action;
 import dev.ferry.server.registryauth.RegistryAuth.Caller;
+import dev.ferry.testing.ManualClock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
@@ -130,5 +132,56 @@ class PrincipalsTest {
         assertTrue(p.module(dev.ferry.protocols.module.ModulePath.parse("github.com/acme/tool")));
         assertFalse(p.module(dev.ferry.protocols.module.ModulePath.parse("github.com/acmeish/tool")));
         assertTrue(new ProtectedContent(dev.ferry.mirror.sumdb.PrivatePatterns.none(), List.of("*")).image("a/b"));
+    }
+
+    @Test
+    void wrongPasswordsLockAUserNameOutWithoutBcryptUntilTheWindowPasses() throws Exception {
+        RegistryUsers hosted = RegistryUsers.load(htpasswd("hosted", "pusher", "p1"));
+        RegistryUsers users = RegistryUsers.load(htpasswd("users", "alice", "a1"));
+        ManualClock clock = new ManualClock();
+        Principals p = new Principals(
+                hosted, users, AccessTokens.load(tokens("ci", TOKEN)), Map.of(), new SignInThrottle(clock));
+        for (int i = 0; i < SignInThrottle.MAX_FAILURES; i++) {
+            assertInstanceOf(Principals.Basic.Refused.class, p.basic("alice", "guess" + i));
+            assertInstanceOf(Principals.Basic.Refused.class, p.basic("pusher", "guess" + i));
+            assertInstanceOf(Principals.Basic.Refused.class, p.basic("nobody", "guess" + i));
+        }
+        long checks = hosted.bcryptChecks() + users.bcryptChecks();
+        assertEquals(3L * SignInThrottle.MAX_FAILURES, checks, "each wrong password cost one bcrypt check");
+
+        clock.advance(Duration.ofMinutes(1));
+        var locked = assertInstanceOf(Principals.Basic.Locked.class, p.basic("alice", "a1"));
+        assertEquals(SignInThrottle.WINDOW.minusMinutes(1), locked.retryAfter(), "until the first failure ages out");
+        assertInstanceOf(Principals.Basic.Locked.class, p.basic("pusher", "p1"), "the hosted users' too");
+        assertInstanceOf(Principals.Basic.Locked.class, p.basic("nobody", "x"), "an unknown name alike");
+        assertEquals(checks, hosted.bcryptChecks() + users.bcryptChecks(), "a locked name costs no bcrypt check");
+        assertEquals(
+                "ci",
+                assertInstanceOf(Principals.Basic.Accepted.class, p.basic("nobody", TOKEN))
+                        .principal()
+                        .name(),
+                "a token is not locked out with the name it is sent under");
+
+        clock.advance(SignInThrottle.WINDOW.minusMinutes(1));
+        assertEquals(
+                "alice",
+                assertInstanceOf(Principals.Basic.Accepted.class, p.basic("alice", "a1"))
+                        .principal()
+                        .name());
+        for (int i = 0; i < SignInThrottle.MAX_FAILURES - 1; i++) {
+            assertInstanceOf(Principals.Basic.Refused.class, p.basic("alice", "again" + i));
+        }
+        assertInstanceOf(
+                Principals.Basic.Accepted.class,
+                p.basic("alice", "a1"),
+                "the success cleared the count: nine new failures do not lock");
+        assertInstanceOf(Principals.Basic.Refused.class, p.basic("bob", "x"), "other names are not locked");
+
+        RegistryAuth auth = new RegistryAuth(p, false, clock);
+        for (int i = 0; i < SignInThrottle.MAX_FAILURES; i++) {
+            auth.identify(basic("alice", "wrong" + i));
+        }
+        var invalid = assertInstanceOf(Caller.Invalid.class, auth.identify(basic("alice", "a1")));
+        assertEquals("too many failed sign-ins, retry after 600 s", invalid.why());
     }
 }

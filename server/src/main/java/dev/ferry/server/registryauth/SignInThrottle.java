@@ -1,4 +1,4 @@
-package dev.ferry.server.admin;
+package dev.ferry.server.registryauth;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -10,16 +10,18 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Failed console sign-ins per client address, so that {@code /ui/session} is not an unlimited oracle for the admin
- * token or a user's password (and not an unlimited bcrypt load): after {@link #MAX_FAILURES} failures within
- * {@link #WINDOW}, an address is refused, without its credentials being checked, until its oldest failure in the
- * window ages out. A success does not clear the count: otherwise one known password would buy unlimited guesses at
- * another. The address is the TCP peer, so everyone behind one reverse proxy shares it (docs/ui.md).
+ * Failed password checks per key, so that no place that checks a password is an unlimited oracle for it (nor an
+ * unlimited bcrypt load): after {@link #MAX_FAILURES} failures within {@link #WINDOW}, a key is refused, without its
+ * credentials being checked, until its oldest failure in the window ages out. Two kinds of key use it: the console's
+ * sign-in counts per client address ({@code /ui/session}, docs/ui.md), and {@link Principals#basic} counts per user
+ * name, for every place Basic credentials are accepted (docs/access.md). Only the per-user count is cleared by a
+ * success ({@link #succeeded}): a success from an address says nothing of the other names it guesses at, while one
+ * for a name means its password is known.
  */
 public final class SignInThrottle {
     public static final int MAX_FAILURES = 10;
     public static final Duration WINDOW = Duration.ofMinutes(10);
-    /** Addresses remembered before those whose failures have all aged out are dropped. */
+    /** Keys remembered before those whose failures have all aged out are dropped. */
     static final int MAX_CLIENTS = 10_000;
 
     private final Clock clock;
@@ -51,6 +53,11 @@ public final class SignInThrottle {
             }
             return Optional.of(Duration.between(now, recent.peekFirst().plus(window)));
         }
+    }
+
+    /** Forgets the failures of {@code key}: its password was right. */
+    public void succeeded(String key) {
+        failures.remove(key);
     }
 
     /** Counts a failed sign-in of {@code client}. */

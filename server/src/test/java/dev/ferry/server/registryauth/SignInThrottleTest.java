@@ -1,4 +1,4 @@
-package dev.ferry.server.admin;
+package dev.ferry.server.registryauth;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -71,5 +71,20 @@ class SignInThrottleTest {
             defaults.failed("10.0.0.1");
         }
         assertEquals(Optional.of(SignInThrottle.WINDOW), defaults.retryAfter("10.0.0.1"));
+    }
+
+    @Test
+    void aSuccessForgetsTheFailuresOfItsKeyOnly() {
+        for (int i = 0; i < 3; i++) {
+            throttle.failed("alice");
+            throttle.failed("bob");
+        }
+        assertTrue(throttle.retryAfter("alice").isPresent());
+        throttle.succeeded("alice");
+        assertEquals(Optional.empty(), throttle.retryAfter("alice"));
+        assertTrue(throttle.retryAfter("bob").isPresent(), "bob's failures stay");
+        throttle.failed("alice");
+        throttle.failed("alice");
+        assertEquals(Optional.empty(), throttle.retryAfter("alice"), "counting starts again from none");
     }
 }
