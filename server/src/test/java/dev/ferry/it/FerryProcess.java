@@ -57,6 +57,36 @@ final class FerryProcess implements AutoCloseable {
         }
     }
 
+    /** The one bundle directory an export wrote under {@code out} (named STAMP-ID). */
+    static Path bundleIn(Path out) throws IOException {
+        java.util.regex.Pattern name = java.util.regex.Pattern.compile("^[0-9]{8}T[0-9]{6}Z-[0-9a-f]+$");
+        try (java.util.stream.Stream<Path> s = Files.list(out)) {
+            return s.filter(p -> name.matcher(p.getFileName().toString()).matches())
+                    .findFirst()
+                    .orElseThrow(() -> new AssertionError("no bundle under " + out));
+        }
+    }
+
+    /**
+     * A disconnected site's ferry: no upstream, the checksum database {@code sumdb} (its URL dead), bundles signed
+     * by {@code trustKey} accepted from under {@code bundleRoot}, the admin token {@code token}.
+     */
+    static FerryProcess offline(Path data, Path log, String token, String sumdb, String trustKey, Path bundleRoot)
+            throws IOException {
+        return start(
+                data,
+                log,
+                java.util.Map.of("FERRY_ADMIN_TOKEN", token),
+                "--go-upstream",
+                "off",
+                "--sumdb",
+                sumdb,
+                "--trust-key",
+                trustKey,
+                "--bundle-root",
+                bundleRoot.toString());
+    }
+
     /** Every line of output so far. */
     List<String> output() {
         synchronized (output) {

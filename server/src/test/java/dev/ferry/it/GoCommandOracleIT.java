@@ -36,7 +36,6 @@ class GoCommandOracleIT {
     private static final String TOKEN = "oracle-it-admin-token";
     private static final String DEAD = "http://127.0.0.1:9";
     private static final Pattern VERIFIER_KEY = Pattern.compile("([^\\s+]+\\+[0-9a-f]{8}\\+[A-Za-z0-9+/=]{40,})");
-    private static final Pattern BUNDLE_DIR = Pattern.compile("^[0-9]{8}T[0-9]{6}Z-[0-9a-f]+$");
 
     @TempDir
     Path tmp;
@@ -131,27 +130,11 @@ class GoCommandOracleIT {
             Cli export = Cli.run(TOKEN, "export", "--to", out.toString(), "--site", "oracle-c", "--server", b.url());
             assertEquals(0, export.exit(), export.output());
         }
-        Path bundle;
-        try (Stream<Path> s = Files.list(out)) {
-            bundle = s.filter(
-                            p -> BUNDLE_DIR.matcher(p.getFileName().toString()).matches())
-                    .findFirst()
-                    .orElseThrow();
-        }
+        Path bundle = FerryProcess.bundleIn(out);
 
         // 3. C is offline: only the bundle. Every go command must work as it did online.
-        try (FerryProcess c = FerryProcess.start(
-                tmp.resolve("c"),
-                tmp.resolve("c.log"),
-                Map.of("FERRY_ADMIN_TOKEN", TOKEN),
-                "--go-upstream",
-                "off",
-                "--sumdb",
-                universe.verifierKey() + " " + DEAD,
-                "--trust-key",
-                keyB,
-                "--bundle-root",
-                out.toString())) {
+        try (FerryProcess c = FerryProcess.offline(
+                tmp.resolve("c"), tmp.resolve("c.log"), TOKEN, universe.verifierKey() + " " + DEAD, keyB, out)) {
             Cli imported = Cli.run(TOKEN, "import", bundle.toString(), "--server", c.url());
             assertEquals(0, imported.exit(), imported.output());
             String gosumdb = universe.gosumdb(c.url() + "/sumdb/" + ModuleUniverse.SUMDB);

@@ -40,7 +40,6 @@ class ToolchainIT {
     private static final String TOKEN = "toolchain-it-admin-token";
     private static final String DEAD = "http://127.0.0.1:9";
     private static final Pattern VERIFIER_KEY = Pattern.compile("([^\\s+]+\\+[0-9a-f]{8}\\+[A-Za-z0-9+/=]{40,})");
-    private static final Pattern BUNDLE_DIR = Pattern.compile("^[0-9]{8}T[0-9]{6}Z-[0-9a-f]+$");
     private static final String RELEASE = "go1.22.4";
     private static final String MODULE = ToolchainZip.MODULE;
 
@@ -183,25 +182,9 @@ class ToolchainIT {
 
         // 5. An offline ferry that imports the bundle serves both toolchains to the go command; the refused one is
         // not in it.
-        Path bundle;
-        try (Stream<Path> s = Files.list(out)) {
-            bundle = s.filter(
-                            p -> BUNDLE_DIR.matcher(p.getFileName().toString()).matches())
-                    .findFirst()
-                    .orElseThrow();
-        }
-        try (FerryProcess c = FerryProcess.start(
-                tmp.resolve("c"),
-                tmp.resolve("c.log"),
-                Map.of("FERRY_ADMIN_TOKEN", TOKEN),
-                "--go-upstream",
-                "off",
-                "--sumdb",
-                universe.verifierKey() + " " + DEAD,
-                "--trust-key",
-                keyA,
-                "--bundle-root",
-                out.toString())) {
+        Path bundle = FerryProcess.bundleIn(out);
+        try (FerryProcess c = FerryProcess.offline(
+                tmp.resolve("c"), tmp.resolve("c.log"), TOKEN, universe.verifierKey() + " " + DEAD, keyA, out)) {
             Cli imported = Cli.run(TOKEN, "import", bundle.toString(), "--server", c.url());
             assertEquals(0, imported.exit(), imported.output());
             GoTool.Result offAmd64 = download(c.url(), universe, "offline-amd64", amd64);

@@ -111,20 +111,7 @@ public record GoSources(
         for (int i = 0; i < routes.size(); i++) {
             rs.add(new Route(routes.get(i).pattern(), routes.get(i).upstream(), resolved.get(i + 1)));
         }
-        return new GoSources(
-                privateUpstream,
-                resolved.getFirst(),
-                rs,
-                hosts,
-                insecureHosts,
-                concurrency,
-                timeout,
-                goCommand,
-                credentials,
-                netrcFile,
-                gitCredentialsFile,
-                sshKey,
-                sshKnownHosts);
+        return with(privateUpstream, resolved.getFirst(), rs);
     }
 
     /** Whether any list reaches {@code direct}: the go command is then needed. */
@@ -135,9 +122,13 @@ public record GoSources(
     }
 
     public GoSources withPrivateUpstream(GoProxyList list) {
+        return with(list, List.of(), routes);
+    }
+
+    private GoSources with(GoProxyList privateUpstream, List<Upstream> privateUpstreams, List<Route> routes) {
         return new GoSources(
-                list,
-                List.of(),
+                privateUpstream,
+                privateUpstreams,
                 routes,
                 hosts,
                 insecureHosts,

@@ -42,7 +42,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -455,21 +454,7 @@ final class Exporter {
 
         /** Appends the next record once encoded; its raw length. */
         int append(Queued q) throws IOException, BundleException {
-            VolumeWriter.Encoded record;
-            try {
-                record = q.encoded().get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new java.io.InterruptedIOException("export interrupted");
-            } catch (ExecutionException e) {
-                switch (e.getCause()) {
-                    case BundleException b -> throw new BundleException(b.kind(), b.getMessage(), b);
-                    case IOException io -> throw io;
-                    case RuntimeException r -> throw r;
-                    case Error err -> throw err;
-                    default -> throw new IOException(e.getCause());
-                }
-            }
+            VolumeWriter.Encoded record = Tasks.result(q.encoded(), "export interrupted");
             if (q.volume() != volume) {
                 finish();
                 volume = q.volume();

@@ -21,7 +21,6 @@ import dev.ferry.storage.Sha256;
 import dev.ferry.storage.StoredObject;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -45,7 +44,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -684,20 +682,7 @@ final class Importer {
 
     /** The result of a reader's slice, its failure rethrown as it was. */
     private static List<Piece> take(Future<List<Piece>> f) throws IOException, BundleException {
-        try {
-            return f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("import interrupted");
-        } catch (ExecutionException e) {
-            switch (e.getCause()) {
-                case BundleException b -> throw new BundleException(b.kind(), b.getMessage(), b);
-                case IOException io -> throw io;
-                case RuntimeException r -> throw r;
-                case Error err -> throw err;
-                default -> throw new IOException(e.getCause());
-            }
-        }
+        return Tasks.result(f, "import interrupted");
     }
 
     /**
