@@ -316,12 +316,19 @@ public final class Ferry implements AutoCloseable {
             proxyEnv.put("no_proxy", String.join(",", out.noProxy()));
             HostPatterns hosts = g.allowedHosts(config.privates());
             direct = new DirectFetcher(
-                    DirectSettings.of(go, config.data().resolve("direct"), hosts)
-                            .withInsecureHosts(g.insecureHosts())
-                            .withLimits(g.concurrency(), g.timeout())
-                            .withCredentials(g.credentials(), g.netrcFile(), g.gitCredentialsFile())
-                            .withSsh(g.sshKey(), g.sshKnownHosts())
-                            .withProxyEnvironment(proxyEnv),
+                    new DirectSettings(
+                            go,
+                            config.data().resolve("direct"),
+                            hosts,
+                            g.insecureHosts(),
+                            g.concurrency(),
+                            g.timeout(),
+                            g.credentials(),
+                            g.netrcFile(),
+                            g.gitCredentialsFile(),
+                            g.sshKey(),
+                            g.sshKnownHosts(),
+                            proxyEnv),
                     metrics,
                     Clock.systemUTC());
             goSources.add(direct);

@@ -332,10 +332,8 @@ public final class DirectFetcher implements GoProxyClient, AutoCloseable {
         Instant start = clock.instant();
         if (!slots.tryAcquire(settings.timeout().toMillis(), TimeUnit.MILLISECONDS)) {
             events.process("busy", Duration.ZERO);
-            return problem(
-                    failed("every one of go.direct.concurrency=" + settings.concurrency()
-                            + " origin fetches stayed busy for " + settings.timeout()),
-                    null);
+            return problem(failed("every one of go.direct.concurrency=" + settings.concurrency()
+                    + " origin fetches stayed busy for " + settings.timeout()));
         }
         Sandbox box = null;
         boolean keep = false;
@@ -356,10 +354,8 @@ public final class DirectFetcher implements GoProxyClient, AutoCloseable {
                 p.destroyForcibly();
                 p.waitFor(10, TimeUnit.SECONDS);
                 events.process("timeout", Duration.between(start, clock.instant()));
-                return problem(
-                        failed("the go command did not finish within go.direct.timeout=" + settings.timeout() + " ("
-                                + c.argv().subList(1, c.argv().size()) + ")"),
-                        null);
+                return problem(failed("the go command did not finish within go.direct.timeout=" + settings.timeout()
+                        + " (" + c.argv().subList(1, c.argv().size()) + ")"));
             }
             String out = head(box.stdout(), MAX_OUTPUT);
             String err = head(box.stderr(), MAX_ERROR * 4);
@@ -381,15 +377,14 @@ public final class DirectFetcher implements GoProxyClient, AutoCloseable {
                 return problem(
                         notFound
                                 ? new FetchResult.NotFound<>(404, "not found: " + why)
-                                : failed(why.isEmpty() ? "the go command exited with " + p.exitValue() : why),
-                        null);
+                                : failed(why.isEmpty() ? "the go command exited with " + p.exitValue() : why));
             }
             events.process("ok", Duration.between(start, clock.instant()));
             keep = keepSandbox;
             return new Run(json, null, box.root());
         } catch (IOException e) {
             events.process("failed", Duration.between(start, clock.instant()));
-            return problem(failed("cannot run the go command: " + scrub(String.valueOf(e.getMessage()))), null);
+            return problem(failed("cannot run the go command: " + scrub(String.valueOf(e.getMessage()))));
         } finally {
             slots.release();
             if (box != null && !keep) {
@@ -417,8 +412,8 @@ public final class DirectFetcher implements GoProxyClient, AutoCloseable {
         return module + ": " + (git.length() > 300 ? git.substring(0, 300) + "…" : git);
     }
 
-    private static Run problem(FetchResult<?> result, Path box) {
-        return new Run(null, result, box);
+    private static Run problem(FetchResult<?> result) {
+        return new Run(null, result, null);
     }
 
     /** {@code go list -json} prints one object; {@code go mod download -json} one per module (one here). */

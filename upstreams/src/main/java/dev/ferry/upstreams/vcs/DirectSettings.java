@@ -128,22 +128,6 @@ public record DirectSettings(
                 proxyEnvironment);
     }
 
-    public DirectSettings withProxyEnvironment(Map<String, String> proxyEnvironment) {
-        return new DirectSettings(
-                goCommand,
-                sandboxes,
-                hosts,
-                insecureHosts,
-                concurrency,
-                timeout,
-                credentials,
-                netrcFile,
-                gitCredentialsFile,
-                sshKey,
-                sshKnownHosts,
-                proxyEnvironment);
-    }
-
     /** The go executable on {@code pathVariable} (PATH's syntax), or null. */
     public static Path findOnPath(String command, String pathVariable) {
         if (command.contains("/")) {
