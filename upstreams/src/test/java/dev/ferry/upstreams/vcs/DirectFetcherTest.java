@@ -65,6 +65,7 @@ class DirectFetcherTest {
                 notfound) echo "go: git.corp.example/lib@v1.9.9: invalid version: unknown revision v1.9.9" >&2; exit 1;;
                 auth) echo "fatal: could not read Username for 'https://ci:%2$s@git.corp.example': terminal prompts disabled (%2$s)" >&2; exit 1;;
                 slow) echo $$ > %1$s/pid; sleep 60; exit 0;;
+                outside) printf '{"Path":"git.corp.example/lib","Version":"v1.2.0","Info":"/etc/hostname","GoMod":"%%s/../../etc/passwd","Zip":"/etc/passwd"}\n' "$GOMODCACHE"; exit 0;;
                 block) while [ ! -f %1$s/go-on ]; do sleep 0.05; done;;
                 esac
                 if [ "$1" = mod ]; then
@@ -188,6 +189,19 @@ class DirectFetcherTest {
             String summary = failed.summary();
             assertTrue(summary.contains("git.corp.example") && summary.contains("terminal prompts disabled"), summary);
             assertFalse(summary.contains(PASSWORD), summary);
+        }
+    }
+
+    @Test
+    void filesTheGoCommandNamesOutsideItsSandboxAreNeverRead() throws IOException {
+        try (DirectFetcher f = fetcher(Duration.ofSeconds(30))) {
+            Files.writeString(runs.resolve("case"), "outside");
+            FetchResult.Failed<?> failed =
+                    assertInstanceOf(FetchResult.Failed.class, get(f, "git.corp.example/lib/@v/v1.2.0.zip"));
+            assertTrue(failed.summary().contains("outside its sandbox"), failed.summary());
+            try (Stream<Path> s = Files.list(tmp.resolve("sandboxes/held"))) {
+                assertEquals(0, s.count(), "nothing was kept");
+            }
         }
     }
 
