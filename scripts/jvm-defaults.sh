@@ -3,9 +3,13 @@
 #
 # ferry_jvm_defaults NATIVE_DIR sets the array jvm_defaults. Each default is left out when the user's options
 # (FERRY_JAVA_OPTS, JDK_JAVA_OPTIONS, JAVA_TOOL_OPTIONS) set it:
-# - a 384 MiB heap: without it the JVM takes a quarter of the machine's memory and grows into it under load
+# - a 256 MiB heap: without it the JVM takes a quarter of the machine's memory and grows into it under load
 #   (1.1 GB peak RSS in bench/oci with no gain); ferry's heap holds per-download buffers of a few MiB, caches
-#   and requests in flight, and RocksDB's caches and memtables live outside the heap.
+#   and requests in flight, and RocksDB's caches and memtables live outside the heap. The memory budget
+#   (heap, RocksDB, the JVM's own, files) is in docs/storage.md; bench/cold/footprint.sh measures it.
+# - MALLOC_ARENA_MAX=2 (exported, unless set): glibc gives each thread that mallocs its own arena, up to 8 per
+#   core, and RocksDB's memtable blocks freed in one arena stay resident there; two arenas took ~NN MiB off the
+#   peak RSS of a cold 200 MiB pull (bench/cold README).
 # - the JDK HTTP client's receive buffers at 256 KiB instead of 16 KiB: fewer reads and hand-offs between its
 #   selector and the thread storing a layer (bench/oci README).
 # - java.library.path at NATIVE_DIR, where RocksDB's JNI library was put once (by the build, or in the installed
@@ -20,8 +24,9 @@ ferry_jvm_defaults() {
 	jvm_defaults=(--enable-native-access=ALL-UNNAMED)
 	case "$user_opts" in
 	*-Xmx* | *MaxHeapSize* | *MaxRAMPercentage* | *MaxRAMFraction* | *-XX:MaxRAM=*) ;;
-	*) jvm_defaults+=(-Xmx384m) ;;
+	*) jvm_defaults+=(-Xmx256m) ;;
 	esac
+	export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2}
 	case "$user_opts" in
 	*jdk.httpclient.bufsize*) ;;
 	*) jvm_defaults+=(-Djdk.httpclient.bufsize=262144) ;;

@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
-# Start to ready of `./ferry serve` on a store of N module versions, by hand, never in CI: alternating rounds with
+# Start to ready of `./ferry serve` on a store of N module versions and M image tags, by hand, never in CI: alternating rounds with
 # and without the launcher's class data sharing archive (server/target/ferry-serve.jsa, made by the first run), the
 # time from the launch to the first 200 of /health/ready (polled every 20 ms), with the load before each round.
-#   usage: bench/cold/start.sh [--versions 20000] [--data KEPT_DATA_DIR] [--rounds 5]
-# The store is filled through ferry by bench/goproxy/Populate.java (.info and .mod of each version); KEEP=1 keeps it
-# for the next run (--data).
+#   usage: bench/cold/start.sh [--versions 20000] [--tags 0] [--data KEPT_DATA_DIR] [--rounds 5]
+# The store is filled through ferry by bench/goproxy/Populate.java (.info and .mod of each version) and
+# bench/oci/PopulateTags.java (a manifest and tag record each); KEEP=1 keeps it for the next run (--data).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-versions=20000 rounds=5 data=""
+versions=20000 tags=0 rounds=5 data=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--versions) versions=$2; shift 2 ;;
+	--tags) tags=$2; shift 2 ;;
 	--data) data=$2; shift 2 ;;
 	--rounds) rounds=$2; shift 2 ;;
 	*) echo "unknown argument $1" >&2; exit 2 ;;
@@ -19,7 +20,7 @@ done
 . "$root/scripts/find-jdk.sh"
 JAVA_HOME=$(find_jdk)
 export JAVA_HOME
-PORT=18597 UP_PORT=18598
+PORT=18597 UP_PORT=18598 OCI_PORT=18599
 work=$(mktemp -d /tmp/ferry-start.XXXXXX)
 pid=""
 cleanup() {
@@ -32,11 +33,14 @@ ready() { until curl -fsS -o /dev/null "http://127.0.0.1:$PORT/health/ready" 2>/
 if [ -z "$data" ]; then
 	data="$work/data"
 	"$root/ferry" serve --listen "127.0.0.1:$PORT" --data "$data" --go-upstream "http://127.0.0.1:$UP_PORT" --sumdb off \
+		--registry "docker.io=http://127.0.0.1:$OCI_PORT" --default-registry docker.io \
 		--no-access-log >"$work/populate.log" 2>&1 &
 	pid=$!
 	ready
 	"$JAVA_HOME/bin/java" -cp "$root/bench/target/classes" dev.ferry.bench.goproxy.Populate \
 		"http://127.0.0.1:$PORT" "$UP_PORT" "$versions" 16
+	[ "$tags" = 0 ] || "$JAVA_HOME/bin/java" -cp "$root/bench/target/classes" dev.ferry.bench.oci.PopulateTags \
+		"http://127.0.0.1:$PORT" "$OCI_PORT" "$tags" 16
 	kill "$pid"; wait "$pid" || true; pid=""
 fi
 echo "store: $(du -sh "$data" | cut -f1) in $data"

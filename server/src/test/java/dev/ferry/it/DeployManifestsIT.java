@@ -424,11 +424,11 @@ class DeployManifestsIT {
                 };
     }
 
-    /** -Xmx from JVM options (the launcher's 384 MiB default when there is none). */
+    /** -Xmx from JVM options (the launcher's 256 MiB default when there is none). */
     static long heap(String javaOpts) {
         Matcher m = Pattern.compile("-Xmx(\\d+)([kKmMgG])").matcher(javaOpts);
         if (!m.find()) {
-            return 384L << 20;
+            return 256L << 20;
         }
         long n = Long.parseLong(m.group(1));
         return n

@@ -23,6 +23,8 @@ final class Reclaimer {
 
     private final RocksContentStore store;
     private final InFlightChunks inFlight;
+    /** A release kept a chunk at count zero for a pin: only the sweep of the next open deletes it. */
+    private volatile boolean keptAtZero;
 
     Reclaimer(RocksContentStore store, InFlightChunks inFlight) {
         this.store = store;
@@ -50,7 +52,15 @@ final class Reclaimer {
      * At open, before any writer exists: reclaim every pending write, then sweep counts a crash left at zero.
      * Returns how many interrupted writes there were.
      */
-    int reclaimInterrupted() throws IOException {
+    boolean keptAtZero() {
+        return keptAtZero;
+    }
+
+    /**
+     * Reclaims every write left pending, then, with {@code sweep}, deletes the chunks a crash left at count zero
+     * (a read of every count: the caller skips it after a clean close, which leaves none).
+     */
+    int reclaimInterrupted(boolean sweep) throws IOException {
         List<Long> ids = store.withDb(() -> {
             List<Long> found = new ArrayList<>();
             try (RocksIterator it = store.db().newIterator(store.pending)) {
@@ -63,6 +73,9 @@ final class Reclaimer {
         });
         for (long id : ids) {
             reclaim(id);
+        }
+        if (!sweep) {
+            return ids.size();
         }
         store.withDb(() -> {
             List<byte[]> zero = new ArrayList<>();
@@ -112,6 +125,9 @@ final class Reclaimer {
                         if (!pinned && Count.decode(ref) <= 1) {
                             deleteChunk(batch, entry.chunk(), entry.length(), ref != null);
                         } else {
+                            if (Count.decode(ref) <= 1) {
+                                keptAtZero = true;
+                            }
                             batch.merge(store.refs, entry.chunk(), Count.MINUS_ONE);
                         }
                         store.db().write(store.unsynced, batch);

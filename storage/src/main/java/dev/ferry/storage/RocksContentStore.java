@@ -144,7 +144,9 @@ public final class RocksContentStore implements ContentStore {
         RocksContentStore store = null;
         try {
             store = new RocksContentStore(dir, options, rocks);
-            store.reclaimedAtOpen = store.reclaimer.reclaimInterrupted();
+            // After a clean close no chunk can be left at count zero: the sweep for them (a read of every chunk
+            // count, ~0.5-1 s per 100,000 chunks on a loaded machine) runs only after a crash or an unclean close.
+            store.reclaimedAtOpen = store.reclaimer.reclaimInterrupted(!rocks.takeCleanClose());
             store.lifecycleBuiltAtOpen = LifecycleIndex.buildIfMissing(store, store.accessTimes.minuteNow());
             store.accessTimes.start(options);
             return store;
@@ -504,11 +506,13 @@ public final class RocksContentStore implements ContentStore {
     @Override
     public void close() {
         closing = true;
-        stopBackground();
+        boolean backgroundDone = stopBackground();
         if (!closed) {
             accessTimes.flushQuietly();
         }
         awaitWriters();
+        // Clean: no writer left half way, no background delete cut short, no chunk kept at count zero for a pin.
+        boolean clean = backgroundDone && writers.isEmpty() && !reclaimer.keptAtZero();
         lifecycle.writeLock().lock();
         try {
             if (closed) {
@@ -516,20 +520,24 @@ public final class RocksContentStore implements ContentStore {
             }
             closed = true;
             commits.close();
-            rocks.close();
+            rocks.close(clean);
         } finally {
             lifecycle.writeLock().unlock();
         }
     }
 
-    private void stopBackground() {
+    /** Stops the lifecycle thread; false when its work was cut short. */
+    private boolean stopBackground() {
         background.shutdown();
         try {
             if (!background.awaitTermination(options.closeTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
                 background.shutdownNow(); // an eviction stops at its next delete; deleted objects' pending stays
+                return false;
             }
+            return true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return false;
         }
     }
 

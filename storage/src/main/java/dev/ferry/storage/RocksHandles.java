@@ -19,6 +19,7 @@ import org.rocksdb.LRUCache;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.UInt64AddOperator;
+import org.rocksdb.WriteBufferManager;
 import org.rocksdb.WriteOptions;
 
 /**
@@ -48,6 +49,9 @@ final class RocksHandles {
         Files.createDirectories(dir);
         List<AutoCloseable> resources = new ArrayList<>();
         Cache cache = track(resources, new LRUCache(options.blockCacheBytes()));
+        // Memtables charged to the block cache: RocksDB's memory stays about the cache's capacity whichever families
+        // are written, instead of the cache plus two memtables per family (13 families) on top of it.
+        WriteBufferManager memtables = track(resources, new WriteBufferManager(options.memtableBytes(), cache));
         BloomFilter bloom = track(resources, new BloomFilter(10));
         UInt64AddOperator add = track(resources, new UInt64AddOperator());
         List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
@@ -60,6 +64,7 @@ final class RocksHandles {
                 new DBOptions()
                         .setCreateIfMissing(true)
                         .setCreateMissingColumnFamilies(true)
+                        .setWriteBufferManager(memtables)
                         .setMaxTotalWalSize(options.maxWalBytes())
                         .setMaxBackgroundJobs(4)
                         .setBytesPerSync(1 << 20)
@@ -107,7 +112,10 @@ final class RocksHandles {
                         .setBlobFileSize(256L << 20)
                         .setBlobCompressionType(CompressionType.NO_COMPRESSION)
                         .setEnableBlobGarbageCollection(true)
-                        .setWriteBufferSize(options.chunkWriteBufferBytes());
+                        .setWriteBufferSize(options.chunkWriteBufferBytes())
+                        // A third memtable takes the writes while two wait for their flush: a cold pull fills one
+                        // in a fraction of a second, and with two a slow flush stops every writer.
+                        .setMaxWriteBufferNumber(3);
             case StoreLayout.CHUNK_REFS, StoreLayout.COUNTERS ->
                 cf.setCompressionType(CompressionType.NO_COMPRESSION).setMergeOperator(add);
             case StoreLayout.OBJECTS, StoreLayout.PENDING -> cf.setCompressionType(CompressionType.NO_COMPRESSION);
@@ -133,18 +141,41 @@ final class RocksHandles {
     }
 
     /**
-     * Makes unsynced writes durable, flushes the memtables and closes everything. With the WAL on, RocksDB leaves
-     * memtables unflushed at close, and the next open replays up to maxWalBytes of log before ferry is ready:
-     * flushing here keeps a clean restart fast.
+     * True when the last close was clean ({@link #close(boolean)}); the mark is deleted, durably, so that a crash of
+     * this run is never taken for a clean close.
      */
-    void close() {
+    boolean takeCleanClose() throws IOException {
         try {
+            if (db.get(StoreLayout.CLEAN_CLOSE_KEY) == null) {
+                return false;
+            }
+            db.delete(synced, StoreLayout.CLEAN_CLOSE_KEY);
+            return true;
+        } catch (RocksDBException e) {
+            throw new IOException("cannot read the store's close mark: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Makes unsynced writes durable, flushes the memtables and closes everything; {@code clean} marks the close as
+     * clean for the next open. With the WAL on, RocksDB leaves memtables unflushed at close, and the next open
+     * replays up to maxWalBytes of log before ferry is ready: flushing here keeps a clean restart fast. The pending
+     * family is compacted too: every commit deletes its write's pending record, and the open's two reads of the
+     * family (the last id, the interrupted writes) would otherwise step over every tombstone since the last
+     * compaction (0.8 s after 110,000 commits on a loaded machine, nothing once compacted).
+     */
+    void close(boolean clean) {
+        try {
+            if (clean) {
+                db.put(unsynced, StoreLayout.CLEAN_CLOSE_KEY, StoreLayout.utf8("1"));
+            }
             db.syncWal();
         } catch (RocksDBException e) {
             // Every commit was synced already; this only hardens unsynced pending writes, which are reclaimed.
         }
         try (FlushOptions flush = new FlushOptions().setWaitForFlush(true)) {
             db.flush(flush, handles);
+            db.compactRange(handle(StoreLayout.PENDING));
         } catch (RocksDBException e) {
             System.getLogger("ferry.storage")
                     .log(

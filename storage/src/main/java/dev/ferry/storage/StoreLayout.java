@@ -14,6 +14,7 @@ import java.util.List;
  * -------------   -----------------------------------   ------------------------------------------------
  * default         "format"                              "ferry-storage/1" (refuses to open other formats)
  * default         "lifecycle"                           "1" once name_refs and access cover every stored object
+ * default         "closed-clean"                        "1", written by a clean close, deleted by the next open
  * chunks          chunk sha256 (32)                     the chunk's bytes (blob files above min_blob_size)
  * chunk_refs      chunk sha256 (32)                     u64 LE reference count (UInt64AddOperator merges)
  * objects         object sha256 (32)                    size u64 BE | object id u64 BE | [sole chunk sha256 (32)]
@@ -57,6 +58,11 @@ public final class StoreLayout {
     public static final byte[] FORMAT_KEY = utf8("format");
     /** Present once {@code name_refs} and {@code access} were built for every object (stores older than them). */
     public static final byte[] LIFECYCLE_KEY = utf8("lifecycle");
+    /**
+     * Present while the store is closed after a clean close (no writer, delete or pinned chunk left half way): the
+     * next open then skips the sweep for chunks at count zero. Deleted (synced) by the open that finds it.
+     */
+    public static final byte[] CLEAN_CLOSE_KEY = utf8("closed-clean");
 
     /** Column family names, in the order they are opened (default must be first). */
     public static final String DEFAULT = "default";

@@ -6,9 +6,11 @@ import java.time.Duration;
 /**
  * Tuning for the RocksDB store; docs/storage.md says why each default is what it is.
  *
- * @param blockCacheBytes one LRU block cache shared by every column family (index, filter and data blocks)
+ * @param blockCacheBytes one LRU block cache shared by every column family (index, filter and data blocks), which
+ *     the memtables are charged to as well: RocksDB's memory is about this much (docs/storage.md, memory budget)
  * @param minBlobBytes chunks at least this long go to blob files instead of SST data blocks
  * @param chunkWriteBufferBytes memtable size of the chunks column family (the other families use 8 MiB)
+ * @param memtableBytes all memtables of all column families together: past it RocksDB flushes the largest one
  * @param maxWalBytes total WAL size that forces flushes of the quiet column families, so old WAL files can go
  * @param objectCacheEntries how many object records to keep decoded in memory (objects are immutable)
  * @param chunkSizes chunking targets
@@ -26,6 +28,7 @@ public record StoreOptions(
         long blockCacheBytes,
         long minBlobBytes,
         long chunkWriteBufferBytes,
+        long memtableBytes,
         long maxWalBytes,
         int objectCacheEntries,
         ChunkSizes chunkSizes,
@@ -49,7 +52,8 @@ public record StoreOptions(
         this(
                 blockCacheBytes,
                 4 << 10,
-                64L << 20,
+                16L << 20,
+                32L << 20,
                 512L << 20,
                 65_536,
                 ChunkSizes.defaults(),
@@ -70,6 +74,7 @@ public record StoreOptions(
                 blockCacheBytes,
                 minBlobBytes,
                 chunkWriteBufferBytes,
+                memtableBytes,
                 maxWalBytes,
                 objectCacheEntries,
                 sizes,
@@ -86,6 +91,7 @@ public record StoreOptions(
                 blockCacheBytes,
                 minBlobBytes,
                 chunkWriteBufferBytes,
+                memtableBytes,
                 maxWalBytes,
                 objectCacheEntries,
                 chunkSizes,
@@ -103,6 +109,7 @@ public record StoreOptions(
                 blockCacheBytes,
                 minBlobBytes,
                 chunkWriteBufferBytes,
+                memtableBytes,
                 maxWalBytes,
                 objectCacheEntries,
                 chunkSizes,
@@ -119,6 +126,7 @@ public record StoreOptions(
                 blockCacheBytes,
                 minBlobBytes,
                 chunkWriteBufferBytes,
+                memtableBytes,
                 maxWalBytes,
                 objectCacheEntries,
                 chunkSizes,
@@ -135,6 +143,7 @@ public record StoreOptions(
                 blockCacheBytes,
                 minBlobBytes,
                 chunkWriteBufferBytes,
+                memtableBytes,
                 maxWalBytes,
                 objectCacheEntries,
                 chunkSizes,

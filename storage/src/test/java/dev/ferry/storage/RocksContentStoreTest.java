@@ -3,6 +3,7 @@ package dev.ferry.storage;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -646,6 +647,40 @@ class RocksContentStoreTest {
         }
         assertEquals(0, store.inFlightChunks().size());
         assertTrue(store.scrub().isClean());
+    }
+
+    /**
+     * A clean close marks the store so that the next open skips the sweep of every chunk count; the open takes the
+     * mark away (a crash later must sweep), and a close after a chunk was kept at count zero for a pin is not clean,
+     * so the next open still deletes that chunk.
+     */
+    @Test
+    void onlyACleanCloseLetsTheNextOpenSkipTheZeroCountSweep() throws Exception {
+        put(TestData.random(26, 10_000));
+        store.close();
+        store = temp.reopen();
+        assertNull(store.db().get(StoreLayout.CLEAN_CLOSE_KEY), "the open takes the mark");
+
+        List<Sha256> before = new ArrayList<>();
+        store.scanChunks(before::add);
+        ObjectWriter loser = store.newObject(Chunking.CONTENT_DEFINED);
+        loser.write(TestData.random(27, 100_000)); // past the largest chunk: its first chunks are stored now
+        List<Sha256> written = new ArrayList<>();
+        store.scanChunks(c -> before.contains(c) || written.add(c));
+        assertFalse(written.isEmpty());
+        Sha256 chunk = written.get(0);
+        store.inFlightChunks().pin(chunk); // a writer has just seen the chunk and relies on it
+        try {
+            loser.abort(); // the last reference goes, the chunk stays at count zero for the pin
+            assertTrue(store.hasChunk(chunk));
+        } finally {
+            store.inFlightChunks().unpin(chunk);
+        }
+        store.close();
+        store = temp.reopen();
+        assertFalse(store.hasChunk(chunk), "the sweep at open deleted the chunk left at count zero");
+        ScrubReport report = store.scrub();
+        assertTrue(report.isClean(), report.toString());
     }
 
     @Test
