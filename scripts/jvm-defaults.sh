@@ -7,9 +7,13 @@
 #   (1.1 GB peak RSS in bench/oci with no gain); ferry's heap holds per-download buffers of a few MiB, caches
 #   and requests in flight, and RocksDB's caches and memtables live outside the heap. The memory budget
 #   (heap, RocksDB, the JVM's own, files) is in docs/storage.md; bench/cold/footprint.sh measures it.
+# - a 32 MiB initial heap: the JVM's own initial heap is 1/64 of the machine's memory, all of -Xmx256m on a
+#   machine of 16 GB or more, and G1 then spreads its young generation over all of it: the whole heap was resident after a
+#   few cold pulls. Starting small, G1 grows the heap only as far as the collections need (heap resident 84-110
+#   MiB instead of 170-230 through bench/cold/footprint.sh's pulls and downloads).
 # - MALLOC_ARENA_MAX=2 (exported, unless set): glibc gives each thread that mallocs its own arena, up to 8 per
-#   core, and RocksDB's memtable blocks freed in one arena stay resident there; two arenas took ~NN MiB off the
-#   peak RSS of a cold 200 MiB pull (bench/cold README).
+#   core, and RocksDB's memtable blocks freed in one arena stay resident there; with the smaller memtables, RocksDB's part
+#   of the RSS went from ~130 to ~60 MiB during cold 200 MiB pulls (bench/cold README).
 # - the JDK HTTP client's receive buffers at 256 KiB instead of 16 KiB: fewer reads and hand-offs between its
 #   selector and the thread storing a layer (bench/oci README).
 # - java.library.path at NATIVE_DIR, where RocksDB's JNI library was put once (by the build, or in the installed
@@ -25,6 +29,10 @@ ferry_jvm_defaults() {
 	case "$user_opts" in
 	*-Xmx* | *MaxHeapSize* | *MaxRAMPercentage* | *MaxRAMFraction* | *-XX:MaxRAM=*) ;;
 	*) jvm_defaults+=(-Xmx256m) ;;
+	esac
+	case "$user_opts" in
+	*-Xms* | *InitialHeapSize* | *InitialRAMPercentage*) ;;
+	*) jvm_defaults+=(-Xms32m) ;;
 	esac
 	export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2}
 	case "$user_opts" in

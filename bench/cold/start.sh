@@ -2,18 +2,21 @@
 # Start to ready of `./ferry serve` on a store of N module versions and M image tags, by hand, never in CI: alternating rounds with
 # and without the launcher's class data sharing archive (server/target/ferry-serve.jsa, made by the first run), the
 # time from the launch to the first 200 of /health/ready (polled every 20 ms), with the load before each round.
-#   usage: bench/cold/start.sh [--versions 20000] [--tags 0] [--data KEPT_DATA_DIR] [--rounds 5]
+#   usage: bench/cold/start.sh [--versions 20000] [--tags 0] [--data KEPT_DATA_DIR] [--rounds 5] [--baseline CHECKOUT]
+# --baseline: instead of with/without the archive, this checkout against another one (each on its own copy of the
+# store, both with their archives).
 # The store is filled through ferry by bench/goproxy/Populate.java (.info and .mod of each version) and
 # bench/oci/PopulateTags.java (a manifest and tag record each); KEEP=1 keeps it for the next run (--data).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-versions=20000 tags=0 rounds=5 data=""
+versions=20000 tags=0 rounds=5 data="" baseline=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--versions) versions=$2; shift 2 ;;
 	--tags) tags=$2; shift 2 ;;
 	--data) data=$2; shift 2 ;;
 	--rounds) rounds=$2; shift 2 ;;
+	--baseline) baseline=$(cd "$2" && pwd); shift 2 ;;
 	*) echo "unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -44,11 +47,20 @@ if [ -z "$data" ]; then
 	kill "$pid"; wait "$pid" || true; pid=""
 fi
 echo "store: $(du -sh "$data" | cut -f1) in $data"
-start() { # $1 = label, rest = env; prints ms to ready
-	local t0 ms
+# The two variants: checkout, store, JVM options.
+a_root=$root a_data=$data a_opts="" a_name="with the archive"
+b_root=$root b_data=$data b_opts=-Xshare:auto b_name="without"
+if [ -n "$baseline" ]; then
+	"$baseline/ferry" --version >/dev/null
+	cp -r "$data" "$work/base-data"
+	b_root=$baseline b_data=$work/base-data b_opts="" a_name="this checkout" b_name="baseline"
+fi
+start() { # $1 = a|b; prints ms to ready and CPU ms
+	local t0 ms r d o
+	r=${1}_root d=${1}_data o=${1}_opts
 	t0=$(date +%s%N)
-	env "${@:2}" "$root/ferry" serve --listen "127.0.0.1:$PORT" --data "$data" --go-upstream off --sumdb off \
-		>"$work/$1.log" 2>&1 &
+	FERRY_JAVA_OPTS=${!o} "${!r}/ferry" serve --listen "127.0.0.1:$PORT" --data "${!d}" --go-upstream off --sumdb off \
+		>>"$work/$1.log" 2>&1 &
 	pid=$!
 	ready
 	ms=$((($(date +%s%N) - t0) / 1000000))
@@ -59,16 +71,18 @@ start() { # $1 = label, rest = env; prints ms to ready
 	echo "$ms $cpu"
 }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
-start warmup FERRY_JAVA_OPTS= >/dev/null # makes the archive when it is missing or stale
-: >"$work/cds"; : >"$work/plain"; : >"$work/cds.cpu"; : >"$work/plain.cpu"
+# Unmeasured: makes each checkout's archive when it is missing or stale (and a first close of the store).
+start a >/dev/null
+[ -z "$baseline" ] || start b >/dev/null
+: >"$work/a"; : >"$work/b"; : >"$work/a.cpu"; : >"$work/b.cpu"
 for r in $(seq 1 "$rounds"); do
 	l=$(cut -d' ' -f1-3 /proc/loadavg)
 	if [ $((r % 2)) = 1 ]; then
-		read -r a ac < <(start cds FERRY_JAVA_OPTS=); read -r b bc < <(start plain FERRY_JAVA_OPTS=-Xshare:auto)
+		read -r a ac < <(start a); read -r b bc < <(start b)
 	else
-		read -r b bc < <(start plain FERRY_JAVA_OPTS=-Xshare:auto); read -r a ac < <(start cds FERRY_JAVA_OPTS=)
+		read -r b bc < <(start b); read -r a ac < <(start a)
 	fi
-	echo "$a" >>"$work/cds"; echo "$b" >>"$work/plain"; echo "$ac" >>"$work/cds.cpu"; echo "$bc" >>"$work/plain.cpu"
-	echo "round $r: with the archive $a ms (CPU $ac ms) | without $b ms (CPU $bc ms) (load $l)"
+	echo "$a" >>"$work/a"; echo "$b" >>"$work/b"; echo "$ac" >>"$work/a.cpu"; echo "$bc" >>"$work/b.cpu"
+	echo "round $r: $a_name $a ms (CPU $ac ms) | $b_name $b ms (CPU $bc ms) (load $l)"
 done
-echo "medians: with the archive $(median <"$work/cds") ms (CPU $(median <"$work/cds.cpu") ms) | without $(median <"$work/plain") ms (CPU $(median <"$work/plain.cpu") ms) | load now $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "medians: $a_name $(median <"$work/a") ms (CPU $(median <"$work/a.cpu") ms) | $b_name $(median <"$work/b") ms (CPU $(median <"$work/b.cpu") ms) | load now $(cut -d' ' -f1-3 /proc/loadavg)"

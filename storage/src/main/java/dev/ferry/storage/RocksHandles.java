@@ -51,7 +51,9 @@ final class RocksHandles {
         Cache cache = track(resources, new LRUCache(options.blockCacheBytes()));
         // Memtables charged to the block cache: RocksDB's memory stays about the cache's capacity whichever families
         // are written, instead of the cache plus two memtables per family (13 families) on top of it.
-        WriteBufferManager memtables = track(resources, new WriteBufferManager(options.memtableBytes(), cache));
+        WriteBufferManager memtables = options.memtableBytes() > 0
+                ? track(resources, new WriteBufferManager(options.memtableBytes(), cache))
+                : null;
         BloomFilter bloom = track(resources, new BloomFilter(10));
         UInt64AddOperator add = track(resources, new UInt64AddOperator());
         List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
@@ -64,11 +66,13 @@ final class RocksHandles {
                 new DBOptions()
                         .setCreateIfMissing(true)
                         .setCreateMissingColumnFamilies(true)
-                        .setWriteBufferManager(memtables)
                         .setMaxTotalWalSize(options.maxWalBytes())
                         .setMaxBackgroundJobs(4)
                         .setBytesPerSync(1 << 20)
                         .setKeepLogFileNum(4));
+        if (memtables != null) {
+            db.setWriteBufferManager(memtables);
+        }
         List<ColumnFamilyHandle> handles = new ArrayList<>();
         RocksDB rocks;
         try {
@@ -115,7 +119,7 @@ final class RocksHandles {
                         .setWriteBufferSize(options.chunkWriteBufferBytes())
                         // A third memtable takes the writes while two wait for their flush: a cold pull fills one
                         // in a fraction of a second, and with two a slow flush stops every writer.
-                        .setMaxWriteBufferNumber(3);
+                        .setMaxWriteBufferNumber(options.chunkWriteBuffers());
             case StoreLayout.CHUNK_REFS, StoreLayout.COUNTERS ->
                 cf.setCompressionType(CompressionType.NO_COMPRESSION).setMergeOperator(add);
             case StoreLayout.OBJECTS, StoreLayout.PENDING -> cf.setCompressionType(CompressionType.NO_COMPRESSION);

@@ -10,7 +10,10 @@ import java.time.Duration;
  *     the memtables are charged to as well: RocksDB's memory is about this much (docs/storage.md, memory budget)
  * @param minBlobBytes chunks at least this long go to blob files instead of SST data blocks
  * @param chunkWriteBufferBytes memtable size of the chunks column family (the other families use 8 MiB)
- * @param memtableBytes all memtables of all column families together: past it RocksDB flushes the largest one
+ * @param chunkWriteBuffers how many memtables of the chunks family may exist at once (one taking writes, the others
+ *     waiting for their flush); writes stop while all are full
+ * @param memtableBytes all memtables of all column families together, charged to the block cache: past it RocksDB
+ *     flushes the oldest; 0 for no such limit
  * @param maxWalBytes total WAL size that forces flushes of the quiet column families, so old WAL files can go
  * @param objectCacheEntries how many object records to keep decoded in memory (objects are immutable)
  * @param chunkSizes chunking targets
@@ -28,6 +31,7 @@ public record StoreOptions(
         long blockCacheBytes,
         long minBlobBytes,
         long chunkWriteBufferBytes,
+        int chunkWriteBuffers,
         long memtableBytes,
         long maxWalBytes,
         int objectCacheEntries,
@@ -53,6 +57,7 @@ public record StoreOptions(
                 blockCacheBytes,
                 4 << 10,
                 16L << 20,
+                3,
                 32L << 20,
                 512L << 20,
                 65_536,
@@ -74,6 +79,7 @@ public record StoreOptions(
                 blockCacheBytes,
                 minBlobBytes,
                 chunkWriteBufferBytes,
+                chunkWriteBuffers,
                 memtableBytes,
                 maxWalBytes,
                 objectCacheEntries,
@@ -91,6 +97,7 @@ public record StoreOptions(
                 blockCacheBytes,
                 minBlobBytes,
                 chunkWriteBufferBytes,
+                chunkWriteBuffers,
                 memtableBytes,
                 maxWalBytes,
                 objectCacheEntries,
@@ -109,6 +116,7 @@ public record StoreOptions(
                 blockCacheBytes,
                 minBlobBytes,
                 chunkWriteBufferBytes,
+                chunkWriteBuffers,
                 memtableBytes,
                 maxWalBytes,
                 objectCacheEntries,
@@ -126,6 +134,7 @@ public record StoreOptions(
                 blockCacheBytes,
                 minBlobBytes,
                 chunkWriteBufferBytes,
+                chunkWriteBuffers,
                 memtableBytes,
                 maxWalBytes,
                 objectCacheEntries,
@@ -143,6 +152,7 @@ public record StoreOptions(
                 blockCacheBytes,
                 minBlobBytes,
                 chunkWriteBufferBytes,
+                chunkWriteBuffers,
                 memtableBytes,
                 maxWalBytes,
                 objectCacheEntries,
