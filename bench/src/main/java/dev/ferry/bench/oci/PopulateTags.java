@@ -73,14 +73,15 @@ public class PopulateTags {
             HttpRequest req = HttpRequest.newBuilder(URI.create(url))
                     .header("Accept", MANIFEST)
                     .build();
-            http.sendAsync(req, HttpResponse.BodyHandlers.discarding()).whenComplete((r, e) -> {
-                if (e != null || r.statusCode() != 200) {
-                    if (failed.incrementAndGet() <= 5) {
-                        System.err.println(url + ": " + (e != null ? e : r.statusCode()));
-                    }
-                }
-                inFlight.release();
-            });
+            var unused = http.sendAsync(req, HttpResponse.BodyHandlers.discarding())
+                    .whenComplete((r, e) -> {
+                        if (e != null || r.statusCode() != 200) {
+                            if (failed.incrementAndGet() <= 5) {
+                                System.err.println(url + ": " + (e != null ? e : r.statusCode()));
+                            }
+                        }
+                        inFlight.release();
+                    });
             if ((i + 1) % 2000 == 0) {
                 System.out.printf("%d tags, %.0f/s%n", i + 1, (i + 1) / ((System.nanoTime() - t0) / 1e9));
             }
