@@ -238,7 +238,7 @@ class BundleIT {
             assertTrue(Files.size(v) <= VOLUME, v + " is larger than --max-volume-size");
         }
         String note = full.note();
-        assertTrue(note.startsWith("ferry bundle 1\nid " + full.id() + "\nsite site-b\nbase -\n"), note);
+        assertTrue(note.startsWith("ferry bundle 2\nid " + full.id() + "\nsite site-b\nbase -\n"), note);
         assertTrue(note.contains("\nvolumes " + full.volumes().size() + "\n"), note);
         assertTrue(note.contains("\n\u2014 bundle-it-site-a "), "signed by A's key:\n" + note);
 
