@@ -114,7 +114,7 @@ public final class ManifestReader {
                         case "REPLACE" -> MetaPolicy.REPLACE;
                         default -> throw new BundleFormatException("unknown meta policy " + quote(f[1]));
                     };
-                    yield new ManifestEntry.Meta(p, Names.decode(f[2], "meta key"), base64(f[3]));
+                    yield new ManifestEntry.Meta(p, Names.decode(f[2], "meta key"), value(f[3]));
                 }
                 case "pin" -> {
                     fields(f, 3);
@@ -124,7 +124,7 @@ public final class ManifestReader {
                 case "mirror-set" -> {
                     fields(f, 3);
                     order(6);
-                    yield new ManifestEntry.MirrorSet(Names.decode(f[1], "mirror-set name"), utf8(base64(f[2])));
+                    yield new ManifestEntry.MirrorSet(Names.decode(f[1], "mirror-set name"), utf8(value(f[2])));
                 }
                 case "end" -> {
                     fields(f, 2);
@@ -337,6 +337,30 @@ public final class ManifestReader {
     private static String hex(String s, String what) {
         BundleNote.checkSha256(s, what);
         return s;
+    }
+
+    /** A value field: base64 in format 1; in format 2 as {@link ManifestWriter} writes it, in its one spelling. */
+    private byte[] value(String s) {
+        if (format == BundleNote.FORMAT_1 || s.equals("-")) {
+            return base64(s);
+        }
+        if (s.startsWith(ManifestWriter.BASE64)) {
+            byte[] v = base64(s.substring(ManifestWriter.BASE64.length()));
+            String text = ManifestWriter.utf8(v);
+            if (v.length == 0
+                    || text != null
+                            && !text.equals("-")
+                            && !text.startsWith(ManifestWriter.BASE64)
+                            && v.length < MAX_LINE / 4) {
+                throw new BundleFormatException("value written as base64 that is written as text");
+            }
+            return v;
+        }
+        String text = Names.decode(s, "value");
+        if (text.equals("-") || text.startsWith(ManifestWriter.BASE64)) {
+            throw new BundleFormatException("text value " + quote(s) + " that is written as base64");
+        }
+        return text.getBytes(StandardCharsets.UTF_8);
     }
 
     private static byte[] base64(String s) {

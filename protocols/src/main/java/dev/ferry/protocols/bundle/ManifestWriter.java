@@ -34,7 +34,10 @@ import java.util.zip.GZIPOutputStream;
  *                                              holds, or of one listed before (this one: chunks before the run)
  * h &lt;sha256 hex&gt; &lt;length&gt;                    a chunk the site holds, by its digest
  * </pre>
- * A shipped chunk's place is not written: the volumes hold the shipped chunks in manifest order, each record (its
+ * Metadata values and mirror-set texts are written as text where they are UTF-8 (most are: version records, notes,
+ * YAML), so gzip finds the digests they name elsewhere in the manifest: {@code -} when empty, {@code base64:<base64>}
+ * for bytes that are not UTF-8 text (or text that is {@code -} or starts with {@code base64:}, or would make too long
+ * a line), else the text percent-encoded as names are. A shipped chunk's place is not written: the volumes hold the shipped chunks in manifest order, each record (its
  * header says its raw length) the next chunks whose lengths fill it exactly, the records of volume 1 first.
  * Names, keys, pin sets and mirror-set names are percent-encoded ({@link Names}). The writer enforces the order;
  * {@link ManifestReader} enforces everything.
@@ -113,7 +116,7 @@ public final class ManifestWriter implements AutoCloseable {
             case ManifestEntry.Meta m -> {
                 order(4, "meta");
                 line("meta " + (m.policy() == MetaPolicy.KEEP_EXISTING ? "KEEP" : "REPLACE") + " "
-                        + Names.encode(m.key()) + " " + base64(m.value()));
+                        + Names.encode(m.key()) + " " + value(m.value()));
             }
             case ManifestEntry.Pin p -> {
                 order(5, "pin");
@@ -122,7 +125,7 @@ public final class ManifestWriter implements AutoCloseable {
             case ManifestEntry.MirrorSet s -> {
                 order(6, "mirror-set");
                 line("mirror-set " + Names.encode(s.name()) + " "
-                        + base64(s.yaml().getBytes(StandardCharsets.UTF_8)));
+                        + value(s.yaml().getBytes(StandardCharsets.UTF_8)));
             }
         }
     }
@@ -188,6 +191,37 @@ public final class ManifestWriter implements AutoCloseable {
     @Override
     public void close() throws IOException {
         finish();
+    }
+
+    /** A value field: base64 in format 1; text where it can be in format 2. */
+    private String value(byte[] value) {
+        if (format == BundleNote.FORMAT_1 || value.length == 0) {
+            return base64(value);
+        }
+        String text = utf8(value);
+        if (text != null
+                && !text.equals("-")
+                && !text.startsWith(BASE64)
+                && value.length < ManifestReader.MAX_LINE / 4) {
+            return Names.encode(text);
+        }
+        return BASE64 + base64(value);
+    }
+
+    static final String BASE64 = "base64:";
+
+    /** The value as text when it is well-formed UTF-8, else null. */
+    static String utf8(byte[] value) {
+        try {
+            return StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(value))
+                    .toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            return null;
+        }
     }
 
     static String base64(byte[] value) {

@@ -36,7 +36,17 @@ class ManifestFormat2Test {
                                 new ManifestEntry.Run(C, 0, 2))),
                 new ManifestEntry.DeltaObject(B, many.size(), many),
                 new ManifestEntry.DeltaObject(A, 0, List.of()),
-                new ManifestEntry.Name("go/x/@v/v1.0.0.zip", C));
+                new ManifestEntry.Name("go/x/@v/v1.0.0.zip", C),
+                meta("zip " + C + " h1:x=\nmod 100% done"),
+                new ManifestEntry.Meta(MetaPolicy.KEEP_EXISTING, "bytes", new byte[] {(byte) 0xff, 0, 1}),
+                meta("-"),
+                meta("base64:AAAA"),
+                new ManifestEntry.Meta(MetaPolicy.KEEP_EXISTING, "empty", new byte[0]),
+                new ManifestEntry.MirrorSet("set", "go:\n  modules: [a]\n"));
+    }
+
+    static ManifestEntry.Meta meta(String text) {
+        return new ManifestEntry.Meta(MetaPolicy.REPLACE, "k", text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     static byte[] write(List<ManifestEntry> entries) throws IOException {
@@ -56,7 +66,15 @@ class ManifestFormat2Test {
     @Test
     void roundTripsAndSpellsTheGrammar() throws IOException {
         byte[] gz = write(sample());
-        assertEquals(sample(), ManifestTest.read(gz));
+        List<ManifestEntry> read = ManifestTest.read(gz);
+        assertEquals(ManifestTest.text(gz), ManifestTest.text(write(read)));
+        assertEquals(sample().subList(0, 5), read.subList(0, 5));
+        assertEquals(
+                List.of("zip " + C + " h1:x=\nmod 100% done", "\ufffd\u0000\u0001", "-", "base64:AAAA", ""),
+                read.subList(5, 10).stream()
+                        .map(e -> new String(((ManifestEntry.Meta) e).value(), java.nio.charset.StandardCharsets.UTF_8))
+                        .toList());
+        assertEquals(sample().get(10), read.get(10));
         assertEquals(BundleNote.FORMAT_2, reader(gz).format());
         String text = ManifestTest.text(gz);
         assertTrue(
@@ -70,7 +88,15 @@ class ManifestFormat2Test {
                         + "object " + B + " 1027 1027\n"
                         + "s 1" + " 1".repeat(ManifestWriter.LENGTHS_PER_LINE - 1) + "\n"
                         + "s 1 1 1\n"
-                        + "object " + A + " 0 0\n"),
+                        + "object " + A + " 0 0\n"
+                        + "name go/x/@v/v1.0.0.zip " + C + "\n"
+                        // text where it is text, so gzip matches the digests it names with the lines above
+                        + "meta REPLACE k zip%20" + C + "%20h1:x=%0Amod%20100%25%20done\n"
+                        + "meta KEEP bytes base64:/wAB\n"
+                        + "meta REPLACE k base64:LQ==\n"
+                        + "meta REPLACE k base64:YmFzZTY0OkFBQUE=\n"
+                        + "meta KEEP empty -\n"
+                        + "mirror-set set go:%0A%20%20modules:%20[a]%0A\n"),
                 text);
     }
 
@@ -104,6 +130,16 @@ class ManifestFormat2Test {
             {good.replace("h " + B + " 7\n", "c " + B + " 7 -\n"), "is not a chunk line (s, r or h)"},
             {good.replace("s 1 1 1\n", "s 1 1 1 1\n"), "names more"},
             {good.replace("\ns 1 1 1\n", " 1 1 1\n"), "more than 1024 lengths on an s line"},
+            {good.replace("k base64:LQ==", "k -%2D"), "bad percent-encoding"},
+            {
+                good.replace(
+                        "k base64:LQ==",
+                        "k base64:" + java.util.Base64.getEncoder().encodeToString("ok".getBytes())),
+                "value written as base64 that is written as text"
+            },
+            {good.replace("k base64:YmFzZTY0OkFBQUE=", "k base64:AAAA"), "value written as base64 that is written as"},
+            {good.replace("%20done", " done"), "fields"},
+            {good.replace("%20done", "%20done%"), "bad percent-encoding"},
         };
         for (String[] b : bad) {
             BundleFormatException e =
