@@ -718,7 +718,7 @@ class BundleIT {
     record Manifest(Set<String> objects, Set<String> names, Set<String> metaKeys, int volumes) {
         static Manifest parse(String text) {
             List<String> lines = text.lines().toList();
-            assertTrue(lines.get(0).startsWith("ferry-manifest 1 "), lines.get(0));
+            assertTrue(lines.get(0).startsWith("ferry-manifest 2 "), lines.get(0));
             String last = lines.get(lines.size() - 1);
             assertEquals("end " + (lines.size() - 1), last, "the manifest's end line");
             Set<String> objects = new HashSet<>();
