@@ -55,13 +55,13 @@ DEAD=http://127.0.0.1:9
 start_a() { # $1 data dir, rest extra flags
 	local data=$1; shift
 	"$root/ferry" serve --listen 127.0.0.1:$A_PORT --data "$data" --go-upstream http://127.0.0.1:$UP_PORT \
-		--sumdb "$KEY" --no-access-log "$@" >>"$work/a.log" 2>&1 &
+		--sumdb "$KEY" --bundle-root "$work" --no-access-log "$@" >>"$work/a.log" 2>&1 &
 	a_pid=$!
 	wait_http "http://127.0.0.1:$A_PORT/health"
 }
 start_b() { # $1 data dir: disconnected, trusts A's key
 	"$root/ferry" serve --listen 127.0.0.1:$B_PORT --data "$1" --go-upstream off --sumdb "$KEY $DEAD" \
-		--trust-key "$KEY_A" --no-access-log >>"$work/b.log" 2>&1 &
+		--trust-key "$KEY_A" --bundle-root "$work" --no-access-log >>"$work/b.log" 2>&1 &
 	b_pid=$!
 	wait_http "http://127.0.0.1:$B_PORT/health"
 }
@@ -119,7 +119,7 @@ jq -c '.summary' "$work/import.json" || true
 # $work/b0 now holds the last run's import: B with N of every module, the base of every group below.
 
 # --- per fifth: A learns N+1, B's inventory, the --inventory bundle, B imports it ------------------------------
-printf '\n%-5s %-7s %11s %10s %7s %10s %8s %9s %8s  %s\n' group modules "new zips B" "bundle B" ratio "manifest B" "volumes" "import s" "job MB/s" "N+1 versions"
+printf '\n%-5s %-7s %11s %10s %7s %10s %6s %8s %9s %8s  %s\n' group modules "new zips B" "bundle B" ratio "manifest B" points "volumes" "import s" "job MB/s" "N+1 versions"
 tot_new=0 tot_bundle=0
 for g in $BENCH_GROUPS; do
 	awk -v g="$g" '$1 % 5 == g' "$work/plan.txt" >"$work/group$g.txt"
@@ -145,8 +145,10 @@ for g in $BENCH_GROUPS; do
 		curl -fsS "$B/$e/@v/$v.zip" | cmp -s - "$work/next/$e/@v/$v.zip" || { echo "B serves $m@$v differently"; exit 1; }
 	done <"$work/group$g.txt"
 	stop_a; stop_b
-	printf '%-5s %-7s %11s %10s %6.1f%% %10s %8s %9s %8s  %s\n' "$g" "$(wc -l <"$work/group$g.txt")" "$new_bytes" "$bundle_bytes" \
+	[ -z "${KEEP_MANIFESTS:-}" ] || { mkdir -p "$KEEP_MANIFESTS"; cp "$inc/manifest.gz" "$KEEP_MANIFESTS/group$g.manifest.gz"; }
+	printf '%-5s %-7s %11s %10s %6.1f%% %10s %6.2f %8s %9s %8s  %s\n' "$g" "$(wc -l <"$work/group$g.txt")" "$new_bytes" "$bundle_bytes" \
 		"$(awk "BEGIN{print 100*$bundle_bytes/$new_bytes}")" "$(stat -c %s "$inc/manifest.gz")" \
+		"$(awk "BEGIN{print 100*$(stat -c %s "$inc/manifest.gz")/$new_bytes}")" \
 		"$(find "$inc" -name 'vol-*.fvol' -printf '%s\n' | awk '{s+=$1} END{print s+0}')" "$wall" "$(mb "${rate%.*}")" \
 		"$(awk '{print $2 "@" $4}' "$work/group$g.txt" | paste -sd' ' -)"
 	sed 's/^/    /' "$work/export$g.out" | tail -4

@@ -238,7 +238,7 @@ class BundleIT {
             assertTrue(Files.size(v) <= VOLUME, v + " is larger than --max-volume-size");
         }
         String note = full.note();
-        assertTrue(note.startsWith("ferry bundle 1\nid " + full.id() + "\nsite site-b\nbase -\n"), note);
+        assertTrue(note.startsWith("ferry bundle 2\nid " + full.id() + "\nsite site-b\nbase -\n"), note);
         assertTrue(note.contains("\nvolumes " + full.volumes().size() + "\n"), note);
         assertTrue(note.contains("\n\u2014 bundle-it-site-a "), "signed by A's key:\n" + note);
 
@@ -718,7 +718,7 @@ class BundleIT {
     record Manifest(Set<String> objects, Set<String> names, Set<String> metaKeys, int volumes) {
         static Manifest parse(String text) {
             List<String> lines = text.lines().toList();
-            assertTrue(lines.get(0).startsWith("ferry-manifest 1 "), lines.get(0));
+            assertTrue(lines.get(0).startsWith("ferry-manifest 2 "), lines.get(0));
             String last = lines.get(lines.size() - 1);
             assertEquals("end " + (lines.size() - 1), last, "the manifest's end line");
             Set<String> objects = new HashSet<>();

@@ -241,7 +241,7 @@ class BundleSafetyIT {
         Path newerList = crafted(
                 "newer-list",
                 t -> t.replaceAll(
-                        "\nmeta REPLACE " + Pattern.quote(list) + " [^\n]+\n", "\nmeta REPLACE " + list + " eHl6\n"));
+                        "\nmeta REPLACE " + Pattern.quote(list) + " [^\n]+\n", "\nmeta REPLACE " + list + " xyz\n"));
         JsonNode replaced = importInto(newerList);
         assertEquals("SUCCEEDED", replaced.path("state").asText(), replaced.toString());
         assertTrue(replaced.path("notes").toString().contains("replaced metadata " + list), replaced.toString());

@@ -12,7 +12,7 @@ import java.util.Optional;
  * The text of a bundle's signed note ({@code bundle.note}): what the signature covers. Exactly these seven lines, in
  * this order, each ending in a newline:
  * <pre>
- * ferry bundle 1
+ * ferry bundle &lt;format: 1 or 2&gt;
  * id &lt;bundle id&gt;
  * site &lt;site label, percent-encoded, or -&gt;
  * base &lt;base bundle id or -&gt;
@@ -20,12 +20,17 @@ import java.util.Optional;
  * volumes &lt;N, 0 to 99999&gt;
  * manifest sha256:&lt;64 lowercase hex&gt; &lt;size in bytes&gt;
  * </pre>
- * The manifest line binds the manifest (and through it every volume, object and chunk) to the signature.
+ * The manifest line binds the manifest (and through it every volume, object and chunk) to the signature. The format
+ * names the manifest's ({@link ManifestWriter}): 1 lists every chunk by its digest and place, 2 (what this ferry
+ * writes) shipped chunks by their length and the others as runs of objects the site holds. A ferry that reads only
+ * format 1 refuses a format-2 note at its first line, before it reads anything else.
  *
+ * @param format the manifest format, {@link #FORMAT_1} or {@link #FORMAT_2}
  * @param site empty when the bundle was cut for no named site
  * @param base the bundle this one builds on ({@code --since}), or empty
  */
 public record BundleNote(
+        int format,
         String id,
         String site,
         Optional<String> base,
@@ -34,9 +39,14 @@ public record BundleNote(
         String manifestSha256,
         long manifestSize) {
     public static final int MAX_VOLUMES = 99_999;
-    private static final String MAGIC = "ferry bundle 1";
+    public static final int FORMAT_1 = 1;
+    public static final int FORMAT_2 = 2;
+    private static final String MAGIC = "ferry bundle ";
 
     public BundleNote {
+        if (format != FORMAT_1 && format != FORMAT_2) {
+            throw new BundleFormatException("bundle format " + format + " is not one this ferry reads (1 or 2)");
+        }
         BundleId.check(id);
         Objects.requireNonNull(site, "site");
         base.ifPresent(BundleId::check);
@@ -50,9 +60,21 @@ public record BundleNote(
         }
     }
 
+    /** A note of the format this ferry writes ({@link #FORMAT_2}). */
+    public BundleNote(
+            String id,
+            String site,
+            Optional<String> base,
+            Instant created,
+            int volumes,
+            String manifestSha256,
+            long manifestSize) {
+        this(FORMAT_2, id, site, base, created, volumes, manifestSha256, manifestSize);
+    }
+
     /** The note text, as signed. */
     public String text() {
-        return MAGIC + "\n"
+        return MAGIC + format + "\n"
                 + "id " + id + "\n"
                 + "site " + (site.isEmpty() ? "-" : Names.encode(site)) + "\n"
                 + "base " + base.orElse("-") + "\n"
@@ -71,9 +93,15 @@ public record BundleNote(
             throw new BundleFormatException("bundle note text does not end in a newline");
         }
         String[] lines = text.substring(0, text.length() - 1).split("\n", -1);
-        if (!lines[0].equals(MAGIC)) {
+        int format;
+        if (lines[0].equals(MAGIC + FORMAT_1)) {
+            format = FORMAT_1;
+        } else if (lines[0].equals(MAGIC + FORMAT_2)) {
+            format = FORMAT_2;
+        } else {
             throw new BundleFormatException("not a ferry bundle note, or a version this ferry does not read: first "
-                    + "line " + quote(lines[0]) + ", want \"" + MAGIC + "\"");
+                    + "line " + quote(lines[0]) + ", want \"" + MAGIC + FORMAT_1 + "\" or \"" + MAGIC + FORMAT_2
+                    + "\"");
         }
         String[] keys = {"id", "site", "base", "created", "volumes", "manifest"};
         if (lines.length != keys.length + 1) {
@@ -116,7 +144,7 @@ public record BundleNote(
         String sha = m[0].substring("sha256:".length());
         checkSha256(sha, "bundle note: manifest digest");
         long size = Lines.number(m[1], Long.MAX_VALUE, "bundle note manifest size");
-        return new BundleNote(id, site, base, created, volumes, sha, size);
+        return new BundleNote(format, id, site, base, created, volumes, sha, size);
     }
 
     static void checkSha256(String hex, String what) {

@@ -18,7 +18,9 @@ import java.util.zip.ZipException;
  * as it goes: canonical numbers, lowercase hex digests, canonical percent-encoding and base64, section order,
  * consecutive volume numbers, each object's chunk count and that its chunk lengths add up to its size, chunk
  * lengths of 1 to {@link Volume#MAX_RECORD} bytes, shipped chunks inside a listed volume at strictly increasing
- * positions (volume, record offset, position in the record), and finally the {@code end} line's count and nothing after it. Lines are capped at
+ * positions (volume, record offset, position in the record), and finally the {@code end} line's count and nothing after it. In format 2,
+ * each object's parts must name exactly its chunk count, shipped and held lengths must not exceed its size, and a
+ * run of the object itself may name only chunks before it. Lines are capped at
  * {@link #MAX_LINE} bytes and objects at {@link #MAX_CHUNKS} chunks. Any violation, including a truncated or
  * corrupt gzip stream, throws {@link BundleFormatException} naming the line.
  */
@@ -30,6 +32,7 @@ public final class ManifestReader {
 
     private final InputStream in;
     private final String id;
+    private final int format;
     private final List<ManifestEntry.Volume> volumes = new ArrayList<>();
     private long lineNo;
     private long entryLine;
@@ -53,10 +56,11 @@ public final class ManifestReader {
         if (f.length != 3 || !f[0].equals("ferry-manifest")) {
             throw new BundleFormatException("manifest line 1: not a ferry manifest header: " + quote(header));
         }
-        if (!f[1].equals("1")) {
+        if (!f[1].equals("1") && !f[1].equals("2")) {
             throw new BundleFormatException(
                     "manifest line 1: manifest version " + quote(f[1]) + " is not one this ferry reads");
         }
+        this.format = Integer.parseInt(f[1]);
         if (!BundleId.isValid(f[2])) {
             throw new BundleFormatException("manifest line 1: invalid bundle id " + quote(f[2]));
         }
@@ -65,6 +69,11 @@ public final class ManifestReader {
 
     public String id() {
         return id;
+    }
+
+    /** The manifest's format: {@link BundleNote#FORMAT_1} or {@link BundleNote#FORMAT_2}. */
+    public int format() {
+        return format;
     }
 
     /** The volumes listed so far (all of them once the first object or later entry was read). */
@@ -105,7 +114,7 @@ public final class ManifestReader {
                         case "REPLACE" -> MetaPolicy.REPLACE;
                         default -> throw new BundleFormatException("unknown meta policy " + quote(f[1]));
                     };
-                    yield new ManifestEntry.Meta(p, Names.decode(f[2], "meta key"), base64(f[3]));
+                    yield new ManifestEntry.Meta(p, Names.decode(f[2], "meta key"), value(f[3]));
                 }
                 case "pin" -> {
                     fields(f, 3);
@@ -115,7 +124,7 @@ public final class ManifestReader {
                 case "mirror-set" -> {
                     fields(f, 3);
                     order(6);
-                    yield new ManifestEntry.MirrorSet(Names.decode(f[1], "mirror-set name"), utf8(base64(f[2])));
+                    yield new ManifestEntry.MirrorSet(Names.decode(f[1], "mirror-set name"), utf8(value(f[2])));
                 }
                 case "end" -> {
                     fields(f, 2);
@@ -159,12 +168,15 @@ public final class ManifestReader {
         return v;
     }
 
-    private ManifestEntry.StoreObject object(String[] f) throws IOException {
+    private ManifestEntry object(String[] f) throws IOException {
         fields(f, 4);
         order(2);
         String sha = hex(f[1], "object digest");
         long size = Lines.number(f[2], Long.MAX_VALUE, "object size");
         int count = (int) Lines.number(f[3], MAX_CHUNKS, "chunk count");
+        if (format == BundleNote.FORMAT_2) {
+            return deltaObject(sha, size, count);
+        }
         List<ManifestEntry.Chunk> chunks = new ArrayList<>(Math.min(count, 1024));
         long sum = 0;
         for (int i = 0; i < count; i++) {
@@ -185,6 +197,84 @@ public final class ManifestReader {
             throw new BundleFormatException("object " + sha + ": chunks add up to " + sum + " bytes, not " + size);
         }
         return new ManifestEntry.StoreObject(sha, size, chunks);
+    }
+
+    private ManifestEntry.DeltaObject deltaObject(String sha, long size, int count) throws IOException {
+        List<ManifestEntry.Part> parts = new ArrayList<>(Math.min(count, 1024));
+        long n = 0;
+        long known = 0;
+        while (n < count) {
+            String l = line();
+            if (l == null) {
+                throw new BundleFormatException("manifest truncated after line " + lineNo + ": object " + sha
+                        + " lists " + count + " chunks, found " + n);
+            }
+            String[] c = l.split(" ", -1);
+            int more = switch (c[0]) {
+                case "s" -> c.length - 1;
+                case "r" -> {
+                    if (c.length != 4) {
+                        throw new BundleFormatException("run line is not \"r <hex> <first> <count>\"");
+                    }
+                    yield (int) Lines.number(c[3], MAX_CHUNKS, "run length");
+                }
+                case "h" -> 1;
+                default ->
+                    throw new BundleFormatException("object " + sha + " lists " + count + " chunks, but line " + lineNo
+                            + " is not a chunk line (s, r or h)");
+            };
+            if (more < 1 || n + more > count) {
+                throw new BundleFormatException("object " + sha + " lists " + count + " chunks, but line " + lineNo
+                        + (more < 1 ? " names none" : " names more"));
+            }
+            switch (c[0]) {
+                case "s" -> {
+                    if (more > ManifestWriter.LENGTHS_PER_LINE) {
+                        throw new BundleFormatException(
+                                "more than " + ManifestWriter.LENGTHS_PER_LINE + " lengths on an s line");
+                    }
+                    for (int i = 1; i < c.length; i++) {
+                        int length = length(c[i]);
+                        parts.add(new ManifestEntry.Shipped(length));
+                        known += length;
+                    }
+                }
+                case "r" -> {
+                    String object = hex(c[1], "run object digest");
+                    int first = (int) Lines.number(c[2], MAX_CHUNKS - 1, "run start");
+                    if ((long) first + more > MAX_CHUNKS) {
+                        throw new BundleFormatException("run past chunk " + MAX_CHUNKS);
+                    }
+                    if (object.equals(sha) && (long) first + more > n) {
+                        throw new BundleFormatException("object " + sha + " names its own chunks " + first + " to "
+                                + (first + more - 1) + " at chunk " + n + ": only chunks before a run can be named");
+                    }
+                    parts.add(new ManifestEntry.Run(object, first, more));
+                }
+                default -> {
+                    if (c.length != 3) {
+                        throw new BundleFormatException("chunk line is not \"h <hex> <length>\"");
+                    }
+                    int length = length(c[2]);
+                    parts.add(new ManifestEntry.Held(hex(c[1], "chunk digest"), length));
+                    known += length;
+                }
+            }
+            n += more;
+        }
+        if (known > size) {
+            throw new BundleFormatException(
+                    "object " + sha + ": its chunks add up to more than its " + size + " bytes");
+        }
+        return new ManifestEntry.DeltaObject(sha, size, parts);
+    }
+
+    private static int length(String s) {
+        int length = (int) Lines.number(s, Volume.MAX_RECORD, "chunk length");
+        if (length == 0) {
+            throw new BundleFormatException("a chunk has length 0");
+        }
+        return length;
     }
 
     private ManifestEntry.Chunk chunk(String[] c) {
@@ -247,6 +337,30 @@ public final class ManifestReader {
     private static String hex(String s, String what) {
         BundleNote.checkSha256(s, what);
         return s;
+    }
+
+    /** A value field: base64 in format 1; in format 2 as {@link ManifestWriter} writes it, in its one spelling. */
+    private byte[] value(String s) {
+        if (format == BundleNote.FORMAT_1 || s.equals("-")) {
+            return base64(s);
+        }
+        if (s.startsWith(ManifestWriter.BASE64)) {
+            byte[] v = base64(s.substring(ManifestWriter.BASE64.length()));
+            String text = ManifestWriter.utf8(v);
+            if (v.length == 0
+                    || text != null
+                            && !text.equals("-")
+                            && !text.startsWith(ManifestWriter.BASE64)
+                            && v.length < MAX_LINE / 4) {
+                throw new BundleFormatException("value written as base64 that is written as text");
+            }
+            return v;
+        }
+        String text = Names.decode(s, "value");
+        if (text.equals("-") || text.startsWith(ManifestWriter.BASE64)) {
+            throw new BundleFormatException("text value " + quote(s) + " that is written as base64");
+        }
+        return text.getBytes(StandardCharsets.UTF_8);
     }
 
     private static byte[] base64(String s) {

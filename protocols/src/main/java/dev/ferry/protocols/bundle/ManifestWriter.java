@@ -11,7 +11,7 @@ import java.util.zip.GZIPOutputStream;
 
 /**
  * Writes a bundle manifest ({@code manifest.gz}): gzip of UTF-8 lines, fields separated by one space, sections in
- * this order (each may be empty):
+ * this order (each may be empty). Format 1:
  * <pre>
  * ferry-manifest 1 &lt;id&gt;
  * volume &lt;n&gt; &lt;size&gt; sha256:&lt;hex&gt;                 n = 1, 2, ... in order
@@ -25,10 +25,28 @@ import java.util.zip.GZIPOutputStream;
  * mirror-set &lt;name&gt; &lt;base64 YAML, - when empty&gt;
  * end &lt;count of preceding lines&gt;
  * </pre>
+ * Format 2 is format 1 with a header {@code ferry-manifest 2 <id>} and objects written as {@link
+ * ManifestEntry.DeltaObject}s, without chunk digests or places for shipped chunks:
+ * <pre>
+ * object &lt;sha256 hex&gt; &lt;size&gt; &lt;chunk count&gt;   then lines naming exactly that many chunks, in order:
+ * s &lt;length&gt;[ &lt;length&gt;...]                 shipped chunks, at most {@value #LENGTHS_PER_LINE} a line
+ * r &lt;object hex&gt; &lt;first&gt; &lt;count&gt;            chunks first..first+count-1 (from 0) of an object the site
+ *                                              holds, or of one listed before (this one: chunks before the run)
+ * h &lt;sha256 hex&gt; &lt;length&gt;                    a chunk the site holds, by its digest
+ * </pre>
+ * Metadata values and mirror-set texts are written as text where they are UTF-8 (most are: version records, notes,
+ * YAML), so gzip finds the digests they name elsewhere in the manifest: {@code -} when empty, {@code base64:<base64>}
+ * for bytes that are not UTF-8 text (or text that is {@code -} or starts with {@code base64:}, or would make too long
+ * a line), else the text percent-encoded as names are. A shipped chunk's place is not written: the volumes hold the shipped chunks in manifest order, each record (its
+ * header says its raw length) the next chunks whose lengths fill it exactly, the records of volume 1 first.
  * Names, keys, pin sets and mirror-set names are percent-encoded ({@link Names}). The writer enforces the order;
  * {@link ManifestReader} enforces everything.
  */
 public final class ManifestWriter implements AutoCloseable {
+    /** Most shipped lengths on one {@code s} line of format 2. */
+    public static final int LENGTHS_PER_LINE = 1024;
+
+    private final int format;
     private final GZIPOutputStream gzip;
     private final Writer out;
     private long lines;
@@ -36,11 +54,21 @@ public final class ManifestWriter implements AutoCloseable {
     private int volumes;
     private boolean finished;
 
+    /** A format-1 manifest. */
     public ManifestWriter(OutputStream target, String id) throws IOException {
+        this(target, id, BundleNote.FORMAT_1);
+    }
+
+    /** A manifest of {@code format} ({@link BundleNote#FORMAT_1} or {@link BundleNote#FORMAT_2}). */
+    public ManifestWriter(OutputStream target, String id, int format) throws IOException {
         BundleId.check(id);
+        if (format != BundleNote.FORMAT_1 && format != BundleNote.FORMAT_2) {
+            throw new IllegalArgumentException("manifest format " + format);
+        }
+        this.format = format;
         this.gzip = new GZIPOutputStream(target, 1 << 16);
         this.out = new BufferedWriter(new OutputStreamWriter(gzip, StandardCharsets.UTF_8), 1 << 16);
-        line("ferry-manifest 1 " + id);
+        line("ferry-manifest " + format + " " + id);
     }
 
     public void write(ManifestEntry entry) throws IOException {
@@ -53,8 +81,18 @@ public final class ManifestWriter implements AutoCloseable {
                 volumes++;
                 line("volume " + v.number() + " " + v.size() + " sha256:" + v.sha256());
             }
+            case ManifestEntry.DeltaObject o -> {
+                order(2, "object");
+                if (format != BundleNote.FORMAT_2) {
+                    throw new IllegalArgumentException("a format-" + format + " manifest lists objects chunk by chunk");
+                }
+                deltaObject(o);
+            }
             case ManifestEntry.StoreObject o -> {
                 order(2, "object");
+                if (format != BundleNote.FORMAT_1) {
+                    throw new IllegalArgumentException("a format-" + format + " manifest lists objects as parts");
+                }
                 long sum = 0;
                 for (ManifestEntry.Chunk c : o.chunks()) {
                     sum += c.length();
@@ -78,7 +116,7 @@ public final class ManifestWriter implements AutoCloseable {
             case ManifestEntry.Meta m -> {
                 order(4, "meta");
                 line("meta " + (m.policy() == MetaPolicy.KEEP_EXISTING ? "KEEP" : "REPLACE") + " "
-                        + Names.encode(m.key()) + " " + base64(m.value()));
+                        + Names.encode(m.key()) + " " + value(m.value()));
             }
             case ManifestEntry.Pin p -> {
                 order(5, "pin");
@@ -87,9 +125,56 @@ public final class ManifestWriter implements AutoCloseable {
             case ManifestEntry.MirrorSet s -> {
                 order(6, "mirror-set");
                 line("mirror-set " + Names.encode(s.name()) + " "
-                        + base64(s.yaml().getBytes(StandardCharsets.UTF_8)));
+                        + value(s.yaml().getBytes(StandardCharsets.UTF_8)));
             }
         }
+    }
+
+    private void deltaObject(ManifestEntry.DeltaObject o) throws IOException {
+        long known = 0;
+        for (ManifestEntry.Part p : o.parts()) {
+            if (p instanceof ManifestEntry.Shipped(int length)) {
+                known += length;
+            } else if (p instanceof ManifestEntry.Held h) {
+                known += h.length();
+            }
+        }
+        if (known > o.size()) {
+            throw new IllegalArgumentException(
+                    "object " + o.sha256() + ": its chunks add up to more than " + o.size() + " bytes");
+        }
+        line("object " + o.sha256() + " " + o.size() + " " + o.chunkCount());
+        StringBuilder lengths = new StringBuilder();
+        int onLine = 0;
+        for (ManifestEntry.Part p : o.parts()) {
+            if (p instanceof ManifestEntry.Shipped(int length)) {
+                lengths.append(onLine == 0 ? "s " : " ").append(length);
+                if (++onLine == LENGTHS_PER_LINE) {
+                    line(lengths.toString());
+                    lengths.setLength(0);
+                    onLine = 0;
+                }
+                continue;
+            }
+            if (onLine > 0) {
+                line(lengths.toString());
+                lengths.setLength(0);
+                onLine = 0;
+            }
+            switch (p) {
+                case ManifestEntry.Run r -> line("r " + r.object() + " " + r.first() + " " + r.count());
+                case ManifestEntry.Held h -> line("h " + h.sha256() + " " + h.length());
+                case ManifestEntry.Shipped s -> throw new IllegalStateException("written above");
+            }
+        }
+        if (onLine > 0) {
+            line(lengths.toString());
+        }
+    }
+
+    /** The format being written. */
+    public int format() {
+        return format;
     }
 
     /** Writes the end line and finishes the gzip stream (the target stays open). */
@@ -106,6 +191,37 @@ public final class ManifestWriter implements AutoCloseable {
     @Override
     public void close() throws IOException {
         finish();
+    }
+
+    /** A value field: base64 in format 1; text where it can be in format 2. */
+    private String value(byte[] value) {
+        if (format == BundleNote.FORMAT_1 || value.length == 0) {
+            return base64(value);
+        }
+        String text = utf8(value);
+        if (text != null
+                && !text.equals("-")
+                && !text.startsWith(BASE64)
+                && value.length < ManifestReader.MAX_LINE / 4) {
+            return Names.encode(text);
+        }
+        return BASE64 + base64(value);
+    }
+
+    static final String BASE64 = "base64:";
+
+    /** The value as text when it is well-formed UTF-8, else null. */
+    static String utf8(byte[] value) {
+        try {
+            return StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(value))
+                    .toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            return null;
+        }
     }
 
     static String base64(byte[] value) {

@@ -76,8 +76,15 @@ public final class VolumeReader {
         return recordCount;
     }
 
-    /** The record at {@code offset}, inflated when it was deflated. */
-    public Record record(long offset) throws IOException {
+    /** A record's header: where the record starts, its raw (inflated) length, whether it is deflated, and where the next one starts. */
+    public record Header(long offset, int rawLength, boolean deflated, long next) {
+        int storedLength() {
+            return (int) (next - offset - Volume.RECORD_HEADER);
+        }
+    }
+
+    /** The header of the record at {@code offset}, checked against the volume's bounds, without reading its body. */
+    public Header header(long offset) throws IOException {
         if (offset < headerLength || offset > recordsEnd - Volume.RECORD_HEADER) {
             throw new BundleFormatException(name + ": no record can start at offset " + offset);
         }
@@ -101,8 +108,14 @@ public final class VolumeReader {
         if (next > recordsEnd) {
             throw new BundleFormatException(name + ": record at " + offset + " runs past the end of the records");
         }
-        byte[] body = read(offset + Volume.RECORD_HEADER, (int) stored);
-        return new Record(offset, deflated ? inflate(body, (int) raw, offset) : body, next);
+        return new Header(offset, (int) raw, deflated, next);
+    }
+
+    /** The record at {@code offset}, inflated when it was deflated. */
+    public Record record(long offset) throws IOException {
+        Header h = header(offset);
+        byte[] body = read(offset + Volume.RECORD_HEADER, h.storedLength());
+        return new Record(offset, h.deflated() ? inflate(body, h.rawLength(), offset) : body, h.next());
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.ferry.protocols.bundle;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -83,6 +84,40 @@ class BundleFuzzTest {
             }
             assertEquals(input, ManifestTest.text(out.toByteArray()), input);
         }
+    }
+
+    /** Format 2: what the reader accepts, the writer spells back exactly (one spelling per manifest). */
+    @Test
+    void manifestTextOfFormat2() throws IOException {
+        Random r = new Random(SEED);
+        List<ManifestEntry> sample = ManifestFormat2Test.sample().stream()
+                .filter(e ->
+                        !(e instanceof ManifestEntry.DeltaObject o && o.parts().size() > 100))
+                .toList();
+        String good = ManifestTest.text(ManifestFormat2Test.write(sample));
+        int accepted = 0;
+        for (int i = 0; i < ITERATIONS; i++) {
+            String input = mutate(good, r);
+            List<ManifestEntry> entries = new ArrayList<>();
+            ManifestReader reader;
+            try {
+                reader = new ManifestReader(new ByteArrayInputStream(ManifestTest.gzip(input)));
+                for (ManifestEntry e; (e = reader.next()) != null; ) {
+                    entries.add(e);
+                }
+            } catch (BundleFormatException expected) {
+                continue;
+            }
+            accepted++;
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            try (ManifestWriter w = new ManifestWriter(out, reader.id(), reader.format())) {
+                for (ManifestEntry e : entries) {
+                    w.write(e);
+                }
+            }
+            assertEquals(input, ManifestTest.text(out.toByteArray()), input);
+        }
+        assertTrue(accepted > 0, "no mutation was accepted: the property was never checked");
     }
 
     @Test

@@ -27,7 +27,7 @@ class BundleNoteTest {
     void textRoundTrips() {
         BundleNote n = sample();
         assertEquals("""
-                ferry bundle 1
+                ferry bundle 2
                 id 20261121T134500Z-1a2b3c4d
                 site plant%207%25
                 base 20261120T100000Z-00000000
@@ -46,6 +46,19 @@ class BundleNoteTest {
                 0);
         assertTrue(full.text().contains("site -\nbase -\n"));
         assertEquals(full, BundleNote.parse(full.text()));
+        BundleNote older = new BundleNote(BundleNote.FORMAT_1, n.id(), n.site(), n.base(), n.created(), 3, SHA, 1234);
+        assertEquals(n.text().replace("ferry bundle 2\n", "ferry bundle 1\n"), older.text());
+        assertEquals(older, BundleNote.parse(older.text()), "format 1 notes are still read");
+    }
+
+    @Test
+    void aFormatThisFerryDoesNotReadIsNamed() {
+        String later = sample().text().replace("ferry bundle 2\n", "ferry bundle 3\n");
+        BundleFormatException e = assertThrows(BundleFormatException.class, () -> BundleNote.parse(later));
+        assertEquals(
+                "not a ferry bundle note, or a version this ferry does not read: first line \"ferry bundle 3\", want"
+                        + " \"ferry bundle 1\" or \"ferry bundle 2\"",
+                e.getMessage());
     }
 
     @Test
@@ -61,7 +74,8 @@ class BundleNoteTest {
     void parseIsStrict() {
         String good = sample().text();
         String[] bad = {
-            good.replace("ferry bundle 1", "ferry bundle 2"),
+            good.replace("ferry bundle 2", "ferry bundle 3"),
+            good.replace("ferry bundle 2", "ferry bundle 02"),
             good.replace("id 2026", "id  2026"),
             good.replace("volumes 3\n", ""),
             good.replace("volumes 3\n", "volumes 3\nvolumes 3\n"),

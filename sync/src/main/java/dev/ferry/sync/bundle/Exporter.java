@@ -68,6 +68,7 @@ final class Exporter {
     private final RandomGenerator random;
     private final Predicate<String> exportRunning;
     private final long maxChunks;
+    private final int format;
 
     /** @param exportRunning whether an export of that bundle id runs in this server (its partial is in use) */
     <S extends ChunkStore & PinStore & NameStore> Exporter(
@@ -78,6 +79,13 @@ final class Exporter {
     /** {@code maxChunks}: the most chunks one export plans (the plan is held in memory). */
     <S extends ChunkStore & PinStore & NameStore> Exporter(
             S store, Clock clock, RandomGenerator random, Predicate<String> exportRunning, long maxChunks) {
+        this(store, clock, random, exportRunning, maxChunks, BundleNote.FORMAT_2);
+    }
+
+    /** {@code format}: the bundle format written ({@link BundleNote#FORMAT_1} only for tests of older bundles). */
+    <S extends ChunkStore & PinStore & NameStore> Exporter(
+            S store, Clock clock, RandomGenerator random, Predicate<String> exportRunning, long maxChunks, int format) {
+        this.format = format;
         this.chunks = store;
         this.pins = store;
         this.names = store;
@@ -203,6 +211,11 @@ final class Exporter {
         final Set<Sha256> present = new HashSet<>();
 
         final Set<Sha256> shipped = new HashSet<>();
+        /** Selected objects the site holds: the bases format 2 names held chunks by. */
+        final List<Sha256> bases = new ArrayList<>();
+        /** Where format 2 finds each chunk it does not ship: in a base, or in an object shipped before. */
+        final Map<Sha256, ChunkRef> located = new java.util.HashMap<>();
+
         long chunksSkipped;
         long objectsSkipped;
         long shippedBytes;
@@ -214,12 +227,18 @@ final class Exporter {
         }
     }
 
+    /** Chunk {@code index} (from 0) of {@code object}. */
+    private record ChunkRef(Sha256 object, int index) {}
+
     /** The manifest file written: what the bundle note vouches for. */
     private record WrittenManifest(String sha256, long size) {}
 
     private Result write(Job job, BundleProgressSink sink, String id, Instant created, Set<Sha256> objects)
             throws IOException, BundleException {
         Plan plan = plan(job, sink, id, objects);
+        if (format == BundleNote.FORMAT_2) {
+            locate(plan, sink);
+        }
         int volumes = plan.volumes.volumes();
         if (volumes > BundleNote.MAX_VOLUMES) {
             throw new BundleException(
@@ -240,9 +259,9 @@ final class Exporter {
                 volumeEntries.add(new ManifestEntry.Volume(n, Files.size(f), sha256(f)));
             }
             WrittenManifest manifest =
-                    writeManifest(partial.resolve("manifest.gz"), id, job, plan, volumeEntries, recordOffsets);
-            BundleNote note =
-                    new BundleNote(id, job.site(), job.base(), created, volumes, manifest.sha256(), manifest.size());
+                    writeManifest(partial.resolve("manifest.gz"), id, format, job, plan, volumeEntries, recordOffsets);
+            BundleNote note = new BundleNote(
+                    format, id, job.site(), job.base(), created, volumes, manifest.sha256(), manifest.size());
             AtomicFiles.write(partial.resolve("bundle.note"), sign(note, job.signer()));
             Path done = job.to().resolve(id);
             Files.move(partial, done, StandardCopyOption.ATOMIC_MOVE);
@@ -297,6 +316,9 @@ final class Exporter {
         plan.sent.add(objectKey);
         if (cut.contains(objectKey)) {
             plan.objectsSkipped++;
+            if (format == BundleNote.FORMAT_2) {
+                plan.bases.add(object);
+            }
             return;
         }
         plan.plannedChunks += chunks.size();
@@ -331,9 +353,52 @@ final class Exporter {
         plan.objects.add(new PlannedObject(object, size, placed));
     }
 
+    /**
+     * Finds, for format 2, where the site will find each chunk the bundle does not ship: the first base (an object
+     * the site holds) holding it, else the first object of the bundle shipping it. A chunk found in neither (the
+     * site holds it by the cut, in no object the selection names) is written by its digest.
+     */
+    private void locate(Plan plan, BundleProgressSink sink) throws BundleException {
+        Set<Sha256> needed = new HashSet<>();
+        for (PlannedObject o : plan.objects) {
+            for (PlannedChunk c : o.chunks()) {
+                if (c.place() == null) {
+                    needed.add(c.chunk().digest());
+                }
+            }
+        }
+        for (Sha256 base : plan.bases) {
+            if (plan.located.size() == needed.size()) {
+                break;
+            }
+            sink.checkCancelled();
+            List<StoredChunk> held = chunks.chunksOf(base).orElse(List.of());
+            for (int i = 0; i < held.size(); i++) {
+                Sha256 d = held.get(i).digest();
+                if (needed.contains(d)) {
+                    plan.located.putIfAbsent(d, new ChunkRef(base, i));
+                }
+            }
+        }
+        for (PlannedObject o : plan.objects) {
+            for (int i = 0; i < o.chunks().size(); i++) {
+                PlannedChunk c = o.chunks().get(i);
+                if (c.place() != null && needed.contains(c.chunk().digest())) {
+                    plan.located.putIfAbsent(c.chunk().digest(), new ChunkRef(o.digest(), i));
+                }
+            }
+        }
+    }
+
     /** Writes {@code manifest.gz} durably, hashing and counting it as it goes. */
     private static WrittenManifest writeManifest(
-            Path file, String id, Job job, Plan plan, List<ManifestEntry.Volume> volumes, long[] recordOffsets)
+            Path file,
+            String id,
+            int format,
+            Job job,
+            Plan plan,
+            List<ManifestEntry.Volume> volumes,
+            long[] recordOffsets)
             throws IOException {
         long[] size = new long[1];
         MessageDigest md = sha256();
@@ -352,7 +417,7 @@ final class Exporter {
                                 size[0]++;
                             }
                         }) {
-            ManifestWriter w = new ManifestWriter(out, id);
+            ManifestWriter w = new ManifestWriter(out, id, format);
             writeEntries(w, job, plan, volumes, recordOffsets);
             w.finish();
             out.flush();
@@ -374,7 +439,7 @@ final class Exporter {
             w.write(v);
         }
         for (PlannedObject o : plan.objects) {
-            w.write(objectEntry(o, recordOffsets));
+            w.write(w.format() == BundleNote.FORMAT_1 ? objectEntry(o, recordOffsets) : deltaEntry(o, plan.located));
         }
         for (SelectedContent.NameEntry n : job.content().names()) {
             byte[] key = Inventory.nameKey(n.name(), n.object().hex());
@@ -422,6 +487,33 @@ final class Exporter {
                                     p.skip()));
         }
         return new ManifestEntry.StoreObject(o.digest().hex(), o.size(), cs);
+    }
+
+    /**
+     * An object as format 2 lists it: shipped chunks by length; the others as runs of the chunks {@code located}
+     * names, consecutive chunks of one object joined in one run; by digest where none is known.
+     */
+    private static ManifestEntry.DeltaObject deltaEntry(PlannedObject o, Map<Sha256, ChunkRef> located) {
+        List<ManifestEntry.Part> parts = new ArrayList<>();
+        for (PlannedChunk c : o.chunks()) {
+            if (c.place() != null) {
+                parts.add(new ManifestEntry.Shipped(c.chunk().length()));
+                continue;
+            }
+            ChunkRef at = located.get(c.chunk().digest());
+            if (at == null) {
+                parts.add(new ManifestEntry.Held(
+                        c.chunk().digest().hex(), c.chunk().length()));
+            } else if (!parts.isEmpty()
+                    && parts.getLast() instanceof ManifestEntry.Run r
+                    && r.object().equals(at.object().hex())
+                    && r.first() + r.count() == at.index()) {
+                parts.set(parts.size() - 1, new ManifestEntry.Run(r.object(), r.first(), r.count() + 1));
+            } else {
+                parts.add(new ManifestEntry.Run(at.object().hex(), at.index(), 1));
+            }
+        }
+        return new ManifestEntry.DeltaObject(o.digest().hex(), o.size(), parts);
     }
 
     private static byte[] sign(BundleNote note, Signer signer) throws BundleException {

@@ -109,9 +109,14 @@ final class Importer {
             List<String> replaced,
             List<String> notes) {}
 
-    /** The manifest, read whole: the import checks names and chunk sources before its first write. */
+    /**
+     * The manifest, read whole: the import checks names and chunk sources before its first write. A format-2
+     * manifest's objects are {@code deltas} until the volumes are checked, then {@link DeltaObjects} places their
+     * chunks in {@code objects}.
+     */
     private record Manifest(
             List<ManifestEntry.Volume> volumes,
+            List<ManifestEntry.DeltaObject> deltas,
             List<ManifestEntry.StoreObject> objects,
             List<ManifestEntry.Name> names,
             List<ManifestEntry.Meta> meta,
@@ -124,7 +129,7 @@ final class Importer {
         BundleNote note = openNote(dir, request);
         String id = note.id();
         sink.bundleId(id);
-        Manifest manifest = readManifest(dir, note, maxChunks, keys);
+        Manifest listed = readManifest(dir, note, maxChunks, keys);
         if (note.base().isPresent() && !imported(note.base().get())) {
             throw new BundleException(
                     REFUSED,
@@ -132,7 +137,10 @@ final class Importer {
                             + ", which this site has not imported; import "
                             + note.base().get() + " first");
         }
-        List<Path> volumes = findVolumes(request.from(), note, manifest, sink);
+        List<Path> volumes = findVolumes(request.from(), note, listed, sink);
+        Manifest manifest = note.format() == BundleNote.FORMAT_2
+                ? withPlaces(listed, DeltaObjects.resolve(id, listed.deltas(), volumes, chunks))
+                : listed;
         checkNamesAndSources(id, manifest);
         List<String> notes = new ArrayList<>();
         Map<String, Long> latestSizes = openLatestNotes(id, manifest, notes);
@@ -204,6 +212,10 @@ final class Importer {
                 manifest.mirrorSets(),
                 List.copyOf(replaced),
                 List.copyOf(notes));
+    }
+
+    private static Manifest withPlaces(Manifest m, List<ManifestEntry.StoreObject> objects) {
+        return new Manifest(m.volumes(), List.of(), objects, m.names(), m.meta(), m.pins(), m.mirrorSets());
     }
 
     /**
@@ -384,7 +396,13 @@ final class Importer {
             throw new BundleException(
                     REFUSED, "manifest damaged: it belongs to bundle " + r.id() + ", the note to " + note.id());
         }
+        if (r.format() != note.format()) {
+            throw new BundleException(
+                    REFUSED,
+                    "manifest damaged: it is of format " + r.format() + ", the note of format " + note.format());
+        }
         List<ManifestEntry.StoreObject> objects = new ArrayList<>();
+        List<ManifestEntry.DeltaObject> deltas = new ArrayList<>();
         List<ManifestEntry.Name> names = new ArrayList<>();
         List<ManifestEntry.Meta> meta = new ArrayList<>();
         List<ManifestEntry.Pin> pins = new ArrayList<>();
@@ -395,15 +413,13 @@ final class Importer {
                 case ManifestEntry.Volume v -> {}
                 case ManifestEntry.StoreObject o -> {
                     chunks += o.chunks().size();
-                    if (chunks > maxChunks) {
-                        throw new BundleException(
-                                REFUSED,
-                                HeapBudget.tooManyChunks(
-                                        "bundle " + note.id() + " lists",
-                                        maxChunks,
-                                        "start ferry with a larger heap to import it"));
-                    }
+                    checkBudget(note, chunks, maxChunks);
                     objects.add(o);
+                }
+                case ManifestEntry.DeltaObject o -> {
+                    chunks += o.chunkCount();
+                    checkBudget(note, chunks, maxChunks);
+                    deltas.add(o);
                 }
                 case ManifestEntry.Name n -> {
                     check(r, refusals, "name", n.name(), () -> keys.name(n.name()));
@@ -433,7 +449,18 @@ final class Importer {
                     REFUSED,
                     "manifest damaged: it lists " + r.volumes().size() + " volumes, the note " + note.volumes());
         }
-        return new Manifest(r.volumes(), objects, names, meta, pins, sets);
+        return new Manifest(r.volumes(), deltas, objects, names, meta, pins, sets);
+    }
+
+    private static void checkBudget(BundleNote note, long chunks, long maxChunks) throws BundleException {
+        if (chunks > maxChunks) {
+            throw new BundleException(
+                    REFUSED,
+                    HeapBudget.tooManyChunks(
+                            "bundle " + note.id() + " lists",
+                            maxChunks,
+                            "start ferry with a larger heap to import it"));
+        }
     }
 
     /** Runs one grammar check; a refusal is noted with the manifest line, up to {@link #MAX_REFUSALS} of them. */
@@ -528,7 +555,9 @@ final class Importer {
             }
             for (ManifestEntry.Chunk c : o.chunks()) {
                 if (c.shipped()) {
-                    shipped.add(c.sha256());
+                    if (c.sha256() != null) {
+                        shipped.add(c.sha256());
+                    }
                 } else if (!shipped.contains(c.sha256()) && !chunks.hasChunk(Sha256.ofHex(c.sha256()))) {
                     throw lacking("chunk sha256:" + c.sha256());
                 }
@@ -585,7 +614,7 @@ final class Importer {
         Map<String, ManifestEntry.Chunk> shippedAt = new HashMap<>();
         for (ManifestEntry.StoreObject o : all) {
             for (ManifestEntry.Chunk c : o.chunks()) {
-                if (c.shipped()) {
+                if (c.shipped() && c.sha256() != null) {
                     shippedAt.putIfAbsent(c.sha256(), c);
                 }
             }
@@ -798,7 +827,11 @@ final class Importer {
                                 + " at offset " + c.offset() + "; the bundle is damaged");
             }
             byte[] bytes = Arrays.copyOfRange(cached, c.skip(), c.skip() + c.length());
-            if (!HexFormat.of().formatHex(Exporter.sha256().digest(bytes)).equals(c.sha256())) {
+            // Format 2 lists no digest for a shipped chunk: the volume's digest, checked whole, covers its bytes.
+            if (c.sha256() != null
+                    && !HexFormat.of()
+                            .formatHex(Exporter.sha256().digest(bytes))
+                            .equals(c.sha256())) {
                 throw new BundleException(
                         REFUSED,
                         "chunk sha256:" + c.sha256() + " in volume " + c.volume() + " at offset " + c.offset()

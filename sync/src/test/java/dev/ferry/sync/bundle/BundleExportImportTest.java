@@ -115,18 +115,17 @@ class BundleExportImportTest {
     }
 
     static Set<String> shippedChunks(Path bundle) throws IOException {
-        return BundleFixture.manifest(bundle).stream()
-                .filter(e -> e instanceof ManifestEntry.StoreObject)
-                .flatMap(e -> ((ManifestEntry.StoreObject) e).chunks().stream())
-                .filter(ManifestEntry.Chunk::shipped)
-                .map(ManifestEntry.Chunk::sha256)
-                .collect(Collectors.toSet());
+        return BundleFixture.shippedChunks(bundle);
     }
 
     static Set<String> objects(Path bundle) throws IOException {
         return BundleFixture.manifest(bundle).stream()
-                .filter(e -> e instanceof ManifestEntry.StoreObject)
-                .map(e -> ((ManifestEntry.StoreObject) e).sha256())
+                .map(e -> switch (e) {
+                    case ManifestEntry.StoreObject o -> o.sha256();
+                    case ManifestEntry.DeltaObject o -> o.sha256();
+                    default -> null;
+                })
+                .filter(java.util.Objects::nonNull)
                 .collect(Collectors.toSet());
     }
 
@@ -221,11 +220,7 @@ class BundleExportImportTest {
                 tmp.resolve("m2"), Optional.empty(), Optional.of(firstId), ExportRequest.DEFAULT_MAX_VOLUME_SIZE));
         assertEquals(added.stream().map(Sha256::hex).collect(Collectors.toSet()), objects(second));
         Set<String> oldChunks = new HashSet<>();
-        for (ManifestEntry e : BundleFixture.manifest(first)) {
-            if (e instanceof ManifestEntry.StoreObject o) {
-                o.chunks().forEach(c -> oldChunks.add(c.sha256()));
-            }
-        }
+        BundleFixture.chunks(first, null).values().forEach(oldChunks::addAll);
         Set<String> shipped = shippedChunks(second);
         shipped.retainAll(oldChunks);
         assertEquals(Set.of(), shipped, "the since bundle shipped chunks the first one carried");

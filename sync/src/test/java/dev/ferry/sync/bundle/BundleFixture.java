@@ -195,6 +195,103 @@ final class BundleFixture implements AutoCloseable {
         return out;
     }
 
+    /**
+     * Every listed object's chunk digests, in order, as the bundle says: format 1's as written, format 2's shipped
+     * ones hashed from the volumes' records (read in order, as the import places them) and runs resolved against
+     * the objects before them or, for objects the site holds, {@code site} (null: none expected).
+     */
+    static Map<String, List<String>> chunks(Path bundle, dev.ferry.storage.ChunkStore site) throws IOException {
+        Map<String, List<String>> out = new java.util.LinkedHashMap<>();
+        java.util.Iterator<byte[]> records = records(bundle).iterator();
+        byte[] record = new byte[0];
+        int used = 0;
+        for (ManifestEntry e : manifest(bundle)) {
+            if (e instanceof ManifestEntry.StoreObject o) {
+                out.put(
+                        o.sha256(),
+                        o.chunks().stream().map(ManifestEntry.Chunk::sha256).toList());
+            } else if (e instanceof ManifestEntry.DeltaObject o) {
+                List<String> cs = new ArrayList<>();
+                for (ManifestEntry.Part part : o.parts()) {
+                    switch (part) {
+                        case ManifestEntry.Shipped sh -> {
+                            if (used == record.length) {
+                                record = records.next();
+                                used = 0;
+                            }
+                            cs.add(HexFormat.of()
+                                    .formatHex(Exporter.sha256()
+                                            .digest(java.util.Arrays.copyOfRange(record, used, used + sh.length()))));
+                            used += sh.length();
+                        }
+                        case ManifestEntry.Held h -> cs.add(h.sha256());
+                        case ManifestEntry.Run r -> {
+                            List<String> base = r.object().equals(o.sha256()) ? cs : out.get(r.object());
+                            if (base == null) {
+                                base = site.chunksOf(Sha256.ofHex(r.object())).orElseThrow().stream()
+                                        .map(c -> c.digest().hex())
+                                        .toList();
+                            }
+                            cs.addAll(List.copyOf(base.subList(r.first(), r.first() + r.count())));
+                        }
+                    }
+                }
+                out.put(o.sha256(), cs);
+            }
+        }
+        return out;
+    }
+
+    /** The digests of the chunks the bundle ships. */
+    static java.util.Set<String> shippedChunks(Path bundle) throws IOException {
+        java.util.Set<String> out = new java.util.HashSet<>();
+        List<ManifestEntry> m = manifest(bundle);
+        java.util.Iterator<byte[]> records = records(bundle).iterator();
+        byte[] record = new byte[0];
+        int used = 0;
+        for (ManifestEntry e : m) {
+            if (e instanceof ManifestEntry.StoreObject o) {
+                o.chunks().stream().filter(ManifestEntry.Chunk::shipped).forEach(c -> out.add(c.sha256()));
+            } else if (e instanceof ManifestEntry.DeltaObject o) {
+                for (ManifestEntry.Part part : o.parts()) {
+                    if (part instanceof ManifestEntry.Shipped sh) {
+                        if (used == record.length) {
+                            record = records.next();
+                            used = 0;
+                        }
+                        out.add(HexFormat.of()
+                                .formatHex(Exporter.sha256()
+                                        .digest(java.util.Arrays.copyOfRange(record, used, used + sh.length()))));
+                        used += sh.length();
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Every record of the bundle's volumes, inflated, in order. */
+    static List<byte[]> records(Path bundle) throws IOException {
+        List<byte[]> out = new ArrayList<>();
+        int total = 0;
+        while (Files.exists(bundle.resolve(dev.ferry.protocols.bundle.Volume.fileName(total + 1)))) {
+            total++;
+        }
+        String id = bundle.getFileName().toString();
+        for (int n = 1; n <= total; n++) {
+            try (var ch =
+                    java.nio.channels.FileChannel.open(bundle.resolve(dev.ferry.protocols.bundle.Volume.fileName(n)))) {
+                var r = new dev.ferry.protocols.bundle.VolumeReader(ch, id, n, total);
+                for (long at = r.firstRecord(); at < r.recordsEnd(); ) {
+                    var rec = r.record(at);
+                    out.add(rec.bytes());
+                    at = rec.next();
+                }
+            }
+        }
+        return out;
+    }
+
     static void copyTree(Path from, Path to) throws IOException {
         try (Stream<Path> walk = Files.walk(from)) {
             for (Path p : walk.toList()) {
