@@ -644,7 +644,7 @@ final class Importer {
                         if (skipping) {
                             counts.present++;
                         } else {
-                            a = chunks.assemble();
+                            a = chunks.assembleInBatches();
                         }
                     }
                     if (!skipping) {
@@ -739,7 +739,7 @@ final class Importer {
                 }
                 bytes = own.read(source);
             }
-            a.appendChunk(bytes, 0, bytes.length);
+            a.appendVerifiedChunk(Sha256.ofHex(c.sha256()), bytes); // read() checked it: hashed once
             counts.chunksRead++;
             counts.bytesRead += bytes.length;
         }
