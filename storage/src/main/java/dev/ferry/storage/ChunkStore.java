@@ -29,4 +29,12 @@ public interface ChunkStore {
      * the chunks a site already holds are reused, not sent again. See {@link ObjectAssembler}.
      */
     ObjectAssembler assemble();
+
+    /**
+     * As {@link #assemble}, but the chunks are written in batches (an object's chunks, references and index entries
+     * in a few RocksDB writes instead of one per chunk): a chunk appended is in the store only from the next batch
+     * write on, at the latest at the commit, and a stored chunk appended by digest is kept from deletion in between.
+     * For a writer of many chunks in a row (bundle import); the crash, abort and reclaim guarantees are the same.
+     */
+    ObjectAssembler assembleInBatches();
 }

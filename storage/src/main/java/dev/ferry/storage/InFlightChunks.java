@@ -1,5 +1,6 @@
 package dev.ferry.storage;
 
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -14,6 +15,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Both run under the chunk's stripe lock, so a writer's check-and-reference and a deleter's
  * check-and-delete never interleave, and two writers of the same new chunk store it once. {@link #pin} is for
  * code that relies on a chunk over a longer span without writing it (a GC marking, a test).
+ *
+ * <p>A batched writer ({@link ChunkBatch}) decides for many chunks and then writes them in one batch. Between its
+ * decision that a chunk is new and that batch landing, the chunk is <em>staged</em>: pinned (deleters keep it), and
+ * a writer of the same chunk waits in {@link #referencing} until the batch is written (or failed), then decides on
+ * what is in RocksDB; otherwise both would store it and count it twice. Batched writers stage under
+ * {@link #batchLock} one batch at a time and never wait for anything while a chunk is staged but their own write, so
+ * no writer waits for one that waits for it.
  */
 public final class InFlightChunks {
     private static final int STRIPES = 256;
@@ -21,6 +29,8 @@ public final class InFlightChunks {
     // ReentrantLock rather than synchronized: a virtual thread blocked on it does not pin its carrier on Java 21.
     private final ReentrantLock[] stripes = new ReentrantLock[STRIPES];
     private final ConcurrentHashMap<Sha256, Integer> pins = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Sha256, CompletableFuture<Void>> staged = new ConcurrentHashMap<>();
+    private final ReentrantLock batchLock = new ReentrantLock();
 
     public InFlightChunks() {
         for (int i = 0; i < STRIPES; i++) {
@@ -35,17 +45,70 @@ public final class InFlightChunks {
     /** Runs a writer's check-and-reference of {@code chunk} with the chunk pinned and no deleter deciding. */
     public <T, E extends Exception> T referencing(Sha256 chunk, Decision<T, E> action) throws E {
         ReentrantLock lock = stripe(chunk);
+        while (true) {
+            CompletableFuture<Void> batch;
+            lock.lock();
+            try {
+                batch = staged.get(chunk);
+                if (batch == null) {
+                    pins.merge(chunk, 1, Integer::sum);
+                    try {
+                        return action.decide(true);
+                    } finally {
+                        pins.computeIfPresent(chunk, (k, v) -> v == 1 ? null : v - 1);
+                    }
+                }
+            } finally {
+                lock.unlock();
+            }
+            batch.join(); // never fails: completed when the batch was written or given up
+        }
+    }
+
+    /**
+     * A batched writer's decision for {@code chunk}, under its stripe lock: {@code isNew} says whether the batch
+     * must store it; the chunk stays pinned until {@link #release}, and a new one is staged until then (writers of
+     * it wait for {@code batch}). Call only while holding {@link #batchLock}.
+     */
+    <E extends Exception> boolean stage(Sha256 chunk, CompletableFuture<Void> batch, Decision<Boolean, E> isNew)
+            throws E {
+        ReentrantLock lock = stripe(chunk);
         lock.lock();
         try {
             pins.merge(chunk, 1, Integer::sum);
+            boolean decided = false;
             try {
-                return action.decide(true);
+                boolean fresh = isNew.decide(true);
+                decided = true;
+                if (fresh) {
+                    staged.put(chunk, batch);
+                }
+                return fresh;
             } finally {
-                pins.computeIfPresent(chunk, (k, v) -> v == 1 ? null : v - 1);
+                if (!decided) {
+                    pins.computeIfPresent(chunk, (k, v) -> v == 1 ? null : v - 1);
+                }
             }
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Ends what {@link #stage} began, once the batch is written or given up (then complete the batch's future). */
+    void release(Sha256 chunk, CompletableFuture<Void> batch) {
+        ReentrantLock lock = stripe(chunk);
+        lock.lock();
+        try {
+            staged.remove(chunk, batch);
+            pins.computeIfPresent(chunk, (k, v) -> v == 1 ? null : v - 1);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Held by a batched writer from its first {@link #stage} to its last {@link #release}. */
+    ReentrantLock batchLock() {
+        return batchLock;
     }
 
     public void pin(Sha256 chunk) {

@@ -15,6 +15,17 @@ public abstract class ObjectAssembler implements AutoCloseable {
     public abstract void appendChunk(byte[] bytes, int offset, int length) throws IOException;
 
     /**
+     * Appends {@code bytes} as a chunk whose sha256 the caller has already checked to be {@code digest} (a bundle's
+     * reader, against the signed manifest), so the store does not hash it a second time for its address; the object
+     * digest still covers every byte at {@link #commit}. The array becomes the assembler's: the caller must not
+     * change it afterwards. A wrong {@code digest} would store the bytes under another chunk's address: only for
+     * callers that have just computed it over these very bytes.
+     */
+    public void appendVerifiedChunk(Sha256 digest, byte[] bytes) throws IOException {
+        appendChunk(bytes, 0, bytes.length);
+    }
+
+    /**
      * Appends a chunk the store holds, taking a reference to it at once (so reclaim cannot take it from now on).
      * @return false, appending nothing, when the store does not hold {@code digest} (or holds it at another length)
      */

@@ -34,6 +34,7 @@ final class PendingObject {
     private long stored;
     private int chunkCount;
     private byte[] firstChunk;
+    private ChunkBatch batched;
     private State state = State.OPEN;
 
     PendingObject(RocksContentStore store, String kind, long id) {
@@ -55,7 +56,11 @@ final class PendingObject {
     /** Stores {@code len} bytes as the next chunk, or only references it when the store holds it already. */
     void storeChunk(byte[] b, int off, int len) throws IOException {
         chunkDigest.update(b, off, len);
-        byte[] digest = chunkDigest.digest();
+        storeChunk(b, off, len, chunkDigest.digest());
+    }
+
+    /** As {@link #storeChunk(byte[], int, int)}, for bytes the caller has checked to hash to {@code digest}. */
+    void storeChunk(byte[] b, int off, int len, byte[] digest) throws IOException {
         store.inFlight()
                 .referencing(
                         Sha256.of(digest),
@@ -76,6 +81,42 @@ final class PendingObject {
                             return null;
                         }));
         appended(digest, len);
+    }
+
+    /**
+     * Appends {@code bytes} as the next chunk through the object's {@link ChunkBatch}: stored (or only referenced when
+     * present) with the batch, written when it is full and before the commit. {@code digest} is the bytes' sha256,
+     * checked by the caller; the array is held unchanged until written.
+     */
+    void bufferChunk(Sha256 digest, byte[] bytes) throws IOException {
+        if (batched == null) {
+            batched = new ChunkBatch(store, id);
+        }
+        boolean full = batched.add(digest, bytes, stored);
+        appended(digest.bytes(), bytes.length);
+        if (full) {
+            batched.write();
+        }
+    }
+
+    /**
+     * References the stored chunk {@code digest} as the next chunk, if the store holds it at {@code length} bytes,
+     * decided under the chunk's in-flight lock and written with the object's next batch (pinned until then, so no
+     * deleter can take it in between).
+     * @return the chunk's bytes, or null (nothing appended) when the store does not hold it at that length
+     */
+    byte[] bufferStored(Sha256 digest, int length) throws IOException {
+        if (batched == null) {
+            batched = new ChunkBatch(store, id);
+        }
+        byte[] bytes = batched.addStored(digest, length, stored);
+        if (bytes != null) {
+            appended(digest.bytes(), length);
+            if (batched.full()) {
+                batched.write();
+            }
+        }
+        return bytes;
     }
 
     /**
@@ -127,6 +168,10 @@ final class PendingObject {
 
     /** Whether the stored chunk {@code digest} is missing, unreadable, or holds bytes of another hash. */
     private boolean damaged(byte[] digest) {
+        return damaged(store, digest);
+    }
+
+    static boolean damaged(RocksContentStore store, byte[] digest) {
         byte[] bytes;
         try {
             bytes = store.db().get(store.chunks, digest);
@@ -145,6 +190,9 @@ final class PendingObject {
             digest = Sha256.of(objectDigest.digest());
             if (expected != null && !expected.equals(digest)) {
                 throw new DigestMismatchException(expected, digest);
+            }
+            if (batched != null) {
+                batched.write();
             }
             ObjectRecord record =
                     new ObjectRecord(stored, chunkCount == 0 ? 0 : id, chunkCount == 1 ? firstChunk : null);
@@ -179,6 +227,9 @@ final class PendingObject {
     }
 
     private void finish() {
+        if (batched != null) {
+            batched.drop();
+        }
         batch.close();
         store.writerDone(this);
     }

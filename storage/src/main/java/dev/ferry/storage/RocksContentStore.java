@@ -381,7 +381,12 @@ public final class RocksContentStore implements ContentStore {
 
     @Override
     public ObjectAssembler assemble() {
-        return new RocksObjectAssembler(startObject("object assembler"));
+        return new RocksObjectAssembler(startObject("object assembler"), false);
+    }
+
+    @Override
+    public ObjectAssembler assembleInBatches() {
+        return new RocksObjectAssembler(startObject("object assembler"), true);
     }
 
     // ---------------------------------------------------------------- maintenance

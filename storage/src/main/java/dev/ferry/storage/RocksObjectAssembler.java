@@ -1,6 +1,7 @@
 package dev.ferry.storage;
 
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.Objects;
 import java.util.function.Consumer;
 
@@ -10,9 +11,12 @@ import java.util.function.Consumer;
  */
 final class RocksObjectAssembler extends ObjectAssembler {
     private final PendingObject object;
+    private final boolean batched;
 
-    RocksObjectAssembler(PendingObject object) {
+    /** {@code batched}: chunks written in batches ({@link ChunkBatch}), else each chunk at once. */
+    RocksObjectAssembler(PendingObject object, boolean batched) {
         this.object = object;
+        this.batched = batched;
     }
 
     @Override
@@ -23,8 +27,29 @@ final class RocksObjectAssembler extends ObjectAssembler {
             throw new IllegalArgumentException("a chunk holds at least one byte");
         }
         object.ensureOpen();
-        object.hash(bytes, offset, length);
-        object.storeChunk(bytes, offset, length);
+        if (!batched) {
+            object.hash(bytes, offset, length);
+            object.storeChunk(bytes, offset, length);
+            return;
+        }
+        byte[] own = Arrays.copyOfRange(bytes, offset, offset + length);
+        object.hash(own, 0, length);
+        object.bufferChunk(Sha256.of(RocksObjectWriter.sha256().digest(own)), own);
+    }
+
+    @Override
+    public void appendVerifiedChunk(Sha256 digest, byte[] bytes) throws IOException {
+        Objects.requireNonNull(digest, "digest");
+        if (bytes.length == 0) {
+            throw new IllegalArgumentException("a chunk holds at least one byte");
+        }
+        object.ensureOpen();
+        object.hash(bytes, 0, bytes.length);
+        if (batched) {
+            object.bufferChunk(digest, bytes);
+        } else {
+            object.storeChunk(bytes, 0, bytes.length, digest.bytes());
+        }
     }
 
     @Override
@@ -34,7 +59,7 @@ final class RocksObjectAssembler extends ObjectAssembler {
         if (length <= 0) {
             return false; // no stored chunk is empty
         }
-        byte[] bytes = object.referenceStored(digest, length);
+        byte[] bytes = batched ? object.bufferStored(digest, length) : object.referenceStored(digest, length);
         if (bytes == null) {
             return false;
         }

@@ -19,6 +19,7 @@ public final class CrashIngestMain {
         int threads = Integer.parseInt(args[1]);
         long run = Long.parseLong(args[2]);
         int grouped = args.length > 3 ? Integer.parseInt(args[3]) : 0;
+        boolean batched = args.length > 4 && args[4].equals("batched");
         PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);
         RocksContentStore store = RocksContentStore.open(dir, StoreOptions.defaults());
         out.println("READY");
@@ -28,6 +29,11 @@ public final class CrashIngestMain {
             long thread = t;
             if (t >= threads - grouped) {
                 workers[t] = new Thread(() -> smallGrouped(store, out, run, thread));
+                workers[t].start();
+                continue;
+            }
+            if (batched && t % 2 == 0) {
+                workers[t] = new Thread(() -> largeBatched(store, out, run, thread));
                 workers[t].start();
                 continue;
             }
@@ -68,6 +74,45 @@ public final class CrashIngestMain {
         }
         for (Thread w : workers) {
             w.join();
+        }
+    }
+
+    /**
+     * The same objects as the writers', assembled in batches ({@link ChunkStore#assembleInBatches}) from their 1 MiB
+     * segments as chunks, as a bundle import stores them: several batches per object, new chunks shared with the
+     * other threads, the commit synced.
+     */
+    private static void largeBatched(RocksContentStore store, PrintStream out, long run, long thread) {
+        try {
+            for (long i = 0; ; i++) {
+                long objectSeed = PseudoRandom.word(run * 1_000_003 + thread * 1_009, i);
+                int segments = 20 + (int) Math.floorMod(objectSeed, 81L);
+                long size = (long) segments * SEGMENT - Math.floorMod(objectSeed >>> 8, 4096L);
+                try (ObjectAssembler a = store.assembleInBatches()) {
+                    for (long at = 0; at < size; at += SEGMENT) {
+                        long segment = at / SEGMENT;
+                        long seed = Math.floorMod(PseudoRandom.word(objectSeed, segment), 3L) == 0
+                                ? segment % 8
+                                : objectSeed + segment + 1_000;
+                        byte[] chunk = new byte[(int) Math.min(SEGMENT, size - at)];
+                        PseudoRandom.fill(seed, 0, chunk, chunk.length);
+                        a.appendVerifiedChunk(
+                                Sha256.of(RocksObjectWriter.sha256().digest(chunk)), chunk);
+                    }
+                    String name = "run" + run + "/t" + thread + "/" + i;
+                    StoredObject o = a.commit(null, b -> {
+                        b.putName(name, b.committing().orElseThrow().digest());
+                        b.putMeta(name, Long.toString(size).getBytes(StandardCharsets.UTF_8));
+                    });
+                    synchronized (out) {
+                        out.println("ACK " + o.digest().hex() + " " + o.size());
+                        out.flush();
+                    }
+                }
+            }
+        } catch (Exception e) {
+            e.printStackTrace();
+            System.exit(3);
         }
     }
 

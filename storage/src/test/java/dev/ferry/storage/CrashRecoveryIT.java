@@ -39,13 +39,26 @@ class CrashRecoveryIT {
         killedIngest(2, new int[] {50, 400, 2000});
     }
 
+    /**
+     * Half the writers assemble their objects in batches (as bundle import does), on chunks the other half write
+     * one by one: killed mid-batch, nothing acknowledged is lost, nothing half-written is visible, nothing leaks.
+     */
+    @Test
+    void killedBatchedAssemblyLosesNothingAcknowledgedAndLeaksNothing() throws Exception {
+        killedIngest(0, new int[] {1, 3, 6}, true);
+    }
+
     private void killedIngest(int grouped, int[] killAfterAcks) throws Exception {
+        killedIngest(grouped, killAfterAcks, false);
+    }
+
+    private void killedIngest(int grouped, int[] killAfterAcks, boolean batched) throws Exception {
         Path dir = Files.createTempDirectory("ferry-crash-it");
         Map<Sha256, Long> acked = new LinkedHashMap<>();
         int interrupted = 0;
         try {
             for (int run = 0; run < killAfterAcks.length; run++) {
-                acked.putAll(ingestAndKill(dir, run, killAfterAcks[run], grouped));
+                acked.putAll(ingestAndKill(dir, run, killAfterAcks[run], grouped, batched));
                 interrupted += verify(dir, acked);
             }
             // Four writers of 20-100 MiB objects: every kill lands in the middle of some of them.
@@ -55,7 +68,8 @@ class CrashRecoveryIT {
         }
     }
 
-    private Map<Sha256, Long> ingestAndKill(Path dir, int run, int killAfter, int grouped) throws Exception {
+    private Map<Sha256, Long> ingestAndKill(Path dir, int run, int killAfter, int grouped, boolean batched)
+            throws Exception {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         Path stderr = dir.resolveSibling(dir.getFileName() + "-child" + run + ".err");
         ProcessBuilder pb = new ProcessBuilder(
@@ -68,7 +82,8 @@ class CrashRecoveryIT {
                         dir.toString(),
                         Integer.toString(THREADS),
                         Integer.toString(run),
-                        Integer.toString(grouped))
+                        Integer.toString(grouped),
+                        batched ? "batched" : "single")
                 .redirectError(stderr.toFile());
         Process child = pb.start();
         Map<Sha256, Long> acks = new LinkedHashMap<>();

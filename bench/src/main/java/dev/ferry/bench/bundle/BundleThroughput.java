@@ -72,6 +72,7 @@ public final class BundleThroughput {
         List<Double> export = new ArrayList<>();
         List<Double> imp = new ArrayList<>();
         List<Double> job = new ArrayList<>();
+        List<Double> importCpu = new ArrayList<>();
         try (RocksContentStore a = RocksContentStore.open(
                 dir.resolve("a/store"), StoreOptions.defaults().withChunkSizes(sizes))) {
             long stored = fill(a, profile, bytes);
@@ -100,24 +101,27 @@ public final class BundleThroughput {
                                     b.resolve("store"), StoreOptions.defaults().withChunkSizes(sizes));
                             BundleService ib = service(sb, b.resolve("data"), signer)) {
                         long t1 = System.nanoTime();
+                        long c1 = cpuNanos();
                         BundleProgress i = ib.await(
                                         ib.importBundle(new ImportRequest(List.of(bundle), List.of(signer.verifier())))
                                                 .id())
                                 .orElseThrow();
                         double importS = (System.nanoTime() - t1) / 1e9;
+                        importCpu.add(stored / ((cpuNanos() - c1) / 1e9) / 1e6);
                         check(i);
                         imp.add(stored / importS / 1e6);
                         job.add(i.bytesPerSecond() / 1e6);
                     }
                     System.out.printf(
-                            "  %s round %d: dd %.1f MB/s, export %.1f MB/s, import %.1f MB/s (job says %.1f);"
-                                    + " bundle %d bytes; %s%n",
+                            "  %s round %d: dd %.1f MB/s, export %.1f MB/s, import %.1f MB/s (job says %.1f,"
+                                    + " %.1f MB per CPU second); bundle %d bytes; %s%n",
                             profile,
                             round,
                             dd.getLast(),
                             export.getLast(),
                             imp.getLast(),
                             job.getLast(),
+                            importCpu.getLast(),
                             size(bundle),
                             load());
                     delete(b);
@@ -127,7 +131,7 @@ public final class BundleThroughput {
             double ddM = median(dd);
             System.out.printf(
                     "%s: %d MB stored in %s; medians of %d: dd %.1f MB/s, export %.1f MB/s (%.2fx dd),"
-                            + " import %.1f MB/s (%.2fx dd); %s%n",
+                            + " import %.1f MB/s (%.2fx dd, %.1f MB per CPU second); %s%n",
                     profile,
                     stored / 1_000_000,
                     profile.equals("go") ? "small chunks" : "1 MiB chunks",
@@ -137,6 +141,7 @@ public final class BundleThroughput {
                     median(export) / ddM,
                     median(imp),
                     median(imp) / ddM,
+                    median(importCpu),
                     load());
         }
         delete(dir);
@@ -261,6 +266,15 @@ public final class BundleThroughput {
         List<Double> s = xs.stream().sorted().toList();
         int n = s.size();
         return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
+    }
+
+    /**
+     * CPU time of this process, every thread (RocksDB's included): on a shared, loaded machine the wall time
+     * mostly says how much CPU the others left, this what the work itself costs.
+     */
+    private static long cpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 
     private static String load() {

@@ -147,13 +147,13 @@ class BundleResumeTest {
     }
 
     /**
-     * {@code store}, except that the {@code n}th {@code assemble()} (the import storing its {@code n}th object) waits
+     * {@code store}, except that the {@code n}th {@code assemble()} or {@code assembleInBatches()} (the import storing its {@code n}th object) waits
      * for {@code release} after counting {@code reached} down: the import is then surely half-way.
      */
     static ContentStore pausingAt(ContentStore store, int n, CountDownLatch reached, CountDownLatch release) {
         AtomicInteger assembles = new AtomicInteger();
         InvocationHandler h = (proxy, method, args) -> {
-            if (method.getName().equals("assemble") && assembles.incrementAndGet() == n) {
+            if (method.getName().startsWith("assemble") && assembles.incrementAndGet() == n) {
                 reached.countDown();
                 if (!release.await(30, TimeUnit.SECONDS)) {
                     throw new IllegalStateException("never released");

@@ -1,0 +1,153 @@
+package dev.ferry.storage;
+
+import dev.ferry.storage.StoreLayout.Count;
+import dev.ferry.storage.StoreLayout.Counter;
+import dev.ferry.storage.StoreLayout.IndexEntry;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.ReentrantLock;
+import org.rocksdb.WriteBatch;
+
+/**
+ * The chunks an assembled object appended since its last write, written together: each new chunk with its count,
+ * every reference and index entry (and {@code pending/<id>} with the first) in one unsynced RocksDB batch, instead
+ * of one write per chunk. The crash and reclaim guarantees are those of the per-chunk path: a batch lands whole or
+ * not at all, and {@code pending/<id>} is in the first one, so whatever landed is found and given back by reclaim.
+ *
+ * <p>Which chunks are new is decided only when the batch is written, chunk by chunk under the in-flight locks
+ * ({@link InFlightChunks#stage}): a writer of the same chunk in between waits for this batch instead of storing it a
+ * second time. A chunk the object references as already stored ({@link #addStored}) is decided at once (the caller
+ * needs its bytes) and stays pinned until the batch is written, so no deleter can take it meanwhile.
+ */
+final class ChunkBatch {
+    /** Written when this many chunk bytes are buffered (and at commit). */
+    static final long WRITE_BYTES = 4L << 20;
+
+    /** Or this many chunks. */
+    static final int WRITE_CHUNKS = 2048;
+
+    /** One appended chunk: bytes of a chunk to store unless present, or null for a stored one pinned at once. */
+    private record Entry(Sha256 digest, byte[] bytes, int length, long offset) {}
+
+    private final RocksContentStore store;
+    private final long id;
+    private final List<Entry> entries = new ArrayList<>();
+    private long bufferedBytes;
+    private boolean pendingWritten;
+
+    ChunkBatch(RocksContentStore store, long id) {
+        this.store = store;
+        this.id = id;
+    }
+
+    /**
+     * Adds a chunk to store at object offset {@code offset}; {@code bytes} is held, unchanged, until written.
+     * Returns whether the batch should now be written.
+     */
+    boolean add(Sha256 digest, byte[] bytes, long offset) {
+        entries.add(new Entry(digest, bytes, bytes.length, offset));
+        bufferedBytes += bytes.length;
+        return full();
+    }
+
+    /**
+     * References the stored chunk {@code digest} at {@code offset} if the store holds it at {@code length} bytes,
+     * pinned from this decision until the batch is written. Returns its bytes, or null (nothing added).
+     */
+    byte[] addStored(Sha256 digest, int length, long offset) throws IOException {
+        byte[] key = digest.bytes();
+        InFlightChunks inFlight = store.inFlight();
+        byte[] bytes = inFlight.referencing(
+                digest,
+                pinned -> store.withDb(() -> {
+                    if (store.db().get(store.refs, key) == null) {
+                        return null;
+                    }
+                    byte[] chunk = store.db().get(store.chunks, key);
+                    if (chunk == null || chunk.length != length) {
+                        return null;
+                    }
+                    inFlight.pin(digest); // until written: see release
+                    return chunk;
+                }));
+        if (bytes != null) {
+            entries.add(new Entry(digest, null, length, offset));
+        }
+        return bytes;
+    }
+
+    boolean full() {
+        return bufferedBytes >= WRITE_BYTES || entries.size() >= WRITE_CHUNKS;
+    }
+
+    /** Writes what is buffered in one unsynced batch; on failure nothing of it is written and it is dropped. */
+    void write() throws IOException {
+        if (entries.isEmpty()) {
+            return;
+        }
+        InFlightChunks inFlight = store.inFlight();
+        ReentrantLock lock = inFlight.batchLock();
+        CompletableFuture<Void> written = new CompletableFuture<>();
+        List<Sha256> staged = new ArrayList<>();
+        lock.lock();
+        try (WriteBatch batch = new WriteBatch()) {
+            store.withDb(() -> {
+                Set<Sha256> fresh = new HashSet<>();
+                for (Entry e : entries) {
+                    byte[] key = e.digest().bytes();
+                    if (e.bytes() != null && !fresh.contains(e.digest())) {
+                        boolean isNew = inFlight.stage(
+                                e.digest(), written, pinned -> store.db().get(store.refs, key) == null);
+                        staged.add(e.digest());
+                        if (isNew) {
+                            fresh.add(e.digest());
+                            batch.put(store.chunks, key, e.bytes());
+                            batch.merge(store.counters, Counter.CHUNKS.key(), Count.PLUS_ONE);
+                            batch.merge(store.counters, Counter.CHUNK_BYTES.key(), Count.encode(e.length()));
+                        } else if (store.repairing() && PendingObject.damaged(store, key)) {
+                            batch.put(store.chunks, key, e.bytes());
+                            store.chunkRepaired();
+                        }
+                    }
+                    batch.merge(store.refs, key, Count.PLUS_ONE);
+                    batch.put(store.index, IndexEntry.key(id, e.offset()), IndexEntry.value(key, e.length()));
+                }
+                if (!pendingWritten) {
+                    batch.put(
+                            store.pending,
+                            StoreLayout.Pending.key(id),
+                            StoreLayout.Pending.value(System.currentTimeMillis()));
+                }
+                store.db().write(store.unsynced, batch);
+                return null;
+            });
+            pendingWritten = true;
+        } finally {
+            for (Sha256 d : staged) {
+                inFlight.release(d, written);
+            }
+            unpinStored();
+            written.complete(null);
+            lock.unlock();
+        }
+    }
+
+    /** Drops what is buffered, unwritten (an abort): the stored chunks it pinned are let go. */
+    void drop() {
+        unpinStored();
+    }
+
+    private void unpinStored() {
+        for (Entry e : entries) {
+            if (e.bytes() == null) {
+                store.inFlight().unpin(e.digest());
+            }
+        }
+        entries.clear();
+        bufferedBytes = 0;
+    }
+}
