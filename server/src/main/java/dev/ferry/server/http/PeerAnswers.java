@@ -106,11 +106,17 @@ public final class PeerAnswers {
         try {
             held = held(x.rawPath);
         } catch (IllegalArgumentException e) {
-            // FormatException and its kinds (module path, version, sumdb path, OCI name or digest): a 400.
+            // FormatException and its kinds (module path, version, sumdb path, OCI name or digest): a 400, but a
+            // well-formed path that cannot exist is a 404, as for a client (GoProxyHandler.rejectionStatus).
+            int status = GoProxyHandler.rejectionStatus(e);
+            if (status == 404) {
+                answer(x, Status.NOT_FOUND_404, "not_found", NOT_HELD);
+                return;
+            }
             String why = e.getMessage() == null ? "bad request" : e.getMessage();
             answer(
                     x,
-                    Status.BAD_REQUEST_400,
+                    Status.create(status),
                     "bad_request",
                     why.strip().replace('\n', ' ').replace('\r', ' '));
             return;
