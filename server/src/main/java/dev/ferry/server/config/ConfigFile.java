@@ -41,6 +41,7 @@ record ConfigFile(
         BundlesGroup bundles,
         AccessGroup access,
         LimitsGroup limits,
+        ClusterGroup cluster,
         Located<String> logLevel,
         Located<String> logFormat,
         Located<String> accessLog,
@@ -180,6 +181,16 @@ record ConfigFile(
             Located<String> missBurst,
             @JsonAnySetter Map<String, Located<Object>> unknown) {}
 
+    record ClusterGroup(
+            @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY)
+            Located<List<String>> peers,
+
+            Located<String> self,
+            Located<String> token,
+            Located<String> tokenFile,
+            Located<String> peerTimeout,
+            @JsonAnySetter Map<String, Located<Object>> unknown) {}
+
     record StorageGroup(
             Located<String> quota, @JsonAnySetter Map<String, Located<Object>> unknown) {}
 
@@ -203,7 +214,7 @@ record ConfigFile(
             "bundles.sync", "a list of {site, to, every, set?, max-volume-size?}");
 
     static final ConfigFile EMPTY = new ConfigFile(
-            null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+            null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
 
     /** Reads and binds the file; a mistake in its shape is a ConfigException naming the file, line and key. */
     static ConfigFile read(Path file) throws ConfigException {

@@ -54,7 +54,8 @@ public final class ConfigLoader {
                         env,
                         yaml.goSources(file, env))
                 .withBundles(bundles(raw, yaml.bundleSyncs(file)))
-                .withEdge(edge(raw));
+                .withEdge(edge(raw))
+                .withCluster(cluster(raw));
         config = withRoutedPrivates(config);
         return config.withAccess(access(raw, config.oci()));
     }
@@ -320,7 +321,92 @@ public final class ConfigLoader {
                 null,
                 null,
                 listener,
-                sources);
+                sources,
+                null);
+    }
+
+    /**
+     * The peers and the cluster token. The token comes from cluster.token or cluster.tokenFile, not both; peers
+     * without a token are refused (they could neither ask nor be asked).
+     */
+    static ClusterConfig cluster(Map<Setting, Sourced> raw) throws ConfigException {
+        List<java.net.URI> listed = check(raw, Setting.CLUSTER_PEERS, t -> {
+            List<java.net.URI> out = new ArrayList<>();
+            for (String item : t.split(",")) {
+                if (!item.isBlank()) {
+                    java.net.URI u = nodeUrl(item.strip());
+                    if (!out.contains(u)) {
+                        out.add(u);
+                    }
+                }
+            }
+            return out;
+        });
+        java.net.URI self = check(raw, Setting.CLUSTER_SELF, t -> t.isBlank() ? null : nodeUrl(t.strip()));
+        String inline = raw.get(Setting.CLUSTER_TOKEN).value().strip();
+        Path tokenFile = check(raw, Setting.CLUSTER_TOKEN_FILE, ConfigLoader::optionalFile);
+        if (!inline.isEmpty() && tokenFile != null) {
+            throw new ConfigException(
+                    "cluster.token (from " + raw.get(Setting.CLUSTER_TOKEN).source()
+                            + ") and cluster.tokenFile (from "
+                            + raw.get(Setting.CLUSTER_TOKEN_FILE).source()
+                            + ") both give the cluster token: give one");
+        }
+        String token = inline.isEmpty() ? null : inline;
+        Setting tokenSetting = Setting.CLUSTER_TOKEN;
+        if (tokenFile != null) {
+            tokenSetting = Setting.CLUSTER_TOKEN_FILE;
+            try {
+                token = java.nio.file.Files.readString(tokenFile).strip();
+            } catch (IOException | java.io.UncheckedIOException e) {
+                throw new ConfigException("invalid cluster.tokenFile \""
+                        + raw.get(Setting.CLUSTER_TOKEN_FILE).value()
+                        + "\" (from " + raw.get(Setting.CLUSTER_TOKEN_FILE).source() + "): cannot read: "
+                        + e.getMessage());
+            }
+        }
+        if (token != null && (token.length() < 16 || !token.matches("[!-~]+"))) {
+            // Never the token itself in the message.
+            throw new ConfigException("invalid " + tokenSetting.key() + " (from "
+                    + raw.get(tokenSetting).source() + "): the cluster token must be at least 16 printable ASCII"
+                    + " characters without spaces (e.g. openssl rand -hex 32)");
+        }
+        Duration timeout = check(raw, Setting.CLUSTER_PEER_TIMEOUT, ConfigLoader::positive);
+        if (!listed.isEmpty() && token == null) {
+            throw new ConfigException(
+                    "cluster.peers (from " + raw.get(Setting.CLUSTER_PEERS).source()
+                            + ") needs the cluster token: give cluster.token (FERRY_CLUSTER_TOKEN) or cluster.tokenFile"
+                            + " (--cluster-token-file)");
+        }
+        List<java.net.URI> peers = listed.stream().filter(u -> !u.equals(self)).toList();
+        return new ClusterConfig(peers, self, token, timeout);
+    }
+
+    /** A node's base URL: http or https, a host, no path, query or credentials; written without a trailing /. */
+    static java.net.URI nodeUrl(String text) {
+        java.net.URI u;
+        try {
+            u = java.net.URI.create(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("not a URL: " + text);
+        }
+        if (!"http".equalsIgnoreCase(u.getScheme()) && !"https".equalsIgnoreCase(u.getScheme())) {
+            throw new IllegalArgumentException("a node's URL must be http:// or https://: " + text);
+        }
+        if (u.getHost() == null || u.getRawUserInfo() != null) {
+            throw new IllegalArgumentException("a node's URL must name a host (and no credentials): " + text);
+        }
+        if ((u.getRawPath() != null
+                        && !u.getRawPath().isEmpty()
+                        && !u.getRawPath().equals("/"))
+                || u.getRawQuery() != null
+                || u.getRawFragment() != null) {
+            throw new IllegalArgumentException(
+                    "a node's URL has no path, query or fragment (ferry serves at /): " + text);
+        }
+        String scheme = u.getScheme().toLowerCase(Locale.ROOT);
+        int port = u.getPort() > 0 ? u.getPort() : scheme.equals("https") ? 443 : 80;
+        return java.net.URI.create(scheme + "://" + u.getHost().toLowerCase(Locale.ROOT) + ":" + port);
     }
 
     /** The head timeout, the connections per client. */

@@ -34,7 +34,8 @@ public record FerryConfig(
         EdgeSettings edge,
         AccessConfig access,
         ListenerSettings listener,
-        GoSources goSources) {
+        GoSources goSources,
+        ClusterConfig cluster) {
 
     /**
      * @param goUpstreams  go.upstream's entries with their YAML details (weight, credentials, timeouts)
@@ -48,6 +49,7 @@ public record FerryConfig(
      * @param access       who may pull what and how fast (pull access control, miss rate limits)
      * @param listener     the head timeout, connections per client, and the names ferry answers to
      * @param goSources    where private modules come from, and how {@code direct} runs the go command
+     * @param cluster      the peers asked on a miss before the upstream, and the cluster token
      */
     public FerryConfig {
         goSources = goSources == null ? GoSources.defaults() : goSources;
@@ -56,6 +58,7 @@ public record FerryConfig(
         edge = edge == null ? EdgeSettings.defaults() : edge;
         access = access == null ? AccessConfig.none() : access;
         listener = listener == null ? ListenerSettings.defaults() : listener;
+        cluster = cluster == null ? ClusterConfig.none() : cluster;
         if (quotaBytes < 0) {
             throw new IllegalArgumentException("quotaBytes must be 0 (none) or positive: " + quotaBytes);
         }
@@ -103,6 +106,7 @@ public record FerryConfig(
                 null,
                 null,
                 ListenerSettings.defaults(),
+                null,
                 null);
     }
 
@@ -223,7 +227,8 @@ public record FerryConfig(
     public String toString() {
         // Never the admin token.
         return "FerryConfig[listen=" + listen + ", data=" + data + ", go.upstream=" + goUpstreamText + ", go.sumdb="
-                + sumdbText + ", oci=" + oci + ", quota=" + quotaBytes + ", " + bundles + ", " + access + "]";
+                + sumdbText + ", oci=" + oci + ", quota=" + quotaBytes + ", " + bundles + ", " + access + ", " + cluster
+                + "]";
     }
 
     /** The content store's directory under {@link #data}. */
@@ -260,7 +265,8 @@ public record FerryConfig(
                 edge,
                 access,
                 listener,
-                goSources);
+                goSources,
+                cluster);
     }
 
     /** With a storage quota (tests). */
@@ -287,7 +293,8 @@ public record FerryConfig(
                 edge,
                 access,
                 listener,
-                goSources);
+                goSources,
+                cluster);
     }
 
     /** With private module patterns (tests). */
@@ -314,7 +321,8 @@ public record FerryConfig(
                 edge,
                 access,
                 listener,
-                goSources);
+                goSources,
+                cluster);
     }
 
     /** With bundle settings (the loader, tests). */
@@ -341,7 +349,8 @@ public record FerryConfig(
                 edge,
                 access,
                 listener,
-                goSources);
+                goSources,
+                cluster);
     }
 
     /** With other listener, outbound and logging settings (the loader, tests). */
@@ -368,7 +377,8 @@ public record FerryConfig(
                 e,
                 access,
                 listener,
-                goSources);
+                goSources,
+                cluster);
     }
 
     /** With pull access control and miss limits (the loader, tests). */
@@ -395,7 +405,8 @@ public record FerryConfig(
                 edge,
                 a,
                 listener,
-                goSources);
+                goSources,
+                cluster);
     }
 
     /** With other listener settings: head timeout, connections per client, names (the loader, tests). */
@@ -422,7 +433,8 @@ public record FerryConfig(
                 edge,
                 access,
                 l,
-                goSources);
+                goSources,
+                cluster);
     }
 
     /** With other private-module and direct settings (the loader, tests). */
@@ -449,7 +461,36 @@ public record FerryConfig(
                 edge,
                 access,
                 listener,
-                g);
+                g,
+                cluster);
+    }
+
+    /** With other cluster settings (the loader, tests). */
+    public FerryConfig withCluster(ClusterConfig c) {
+        return new FerryConfig(
+                listen,
+                data,
+                goUpstreamText,
+                goUpstream,
+                goListTtl,
+                goNotFoundTtl,
+                upstreamTimeouts,
+                logLevel,
+                accessLog,
+                goUpstreams,
+                upstreamPool,
+                adminToken,
+                sumdbText,
+                sumdb,
+                privates,
+                oci,
+                quotaBytes,
+                bundles,
+                edge,
+                access,
+                listener,
+                goSources,
+                c);
     }
 
     public TlsSettings tls() {

@@ -548,6 +548,50 @@ public enum Setting {
             "generated into DATA/admin-token",
             "Bearer token for /admin/api/ (prefer the environment variable: the command line is visible to other"
                     + " users). When unset, one is generated once into DATA/admin-token (mode 0600)."),
+    CLUSTER_PEERS(
+            Form.REPEATED_COMMAS,
+            "cluster.peers",
+            "--peers",
+            "URL[,URL...]",
+            "FERRY_PEERS",
+            "",
+            null,
+            "Base URLs of the cluster's ferry nodes (repeatable or comma-separated; the same list may be given to"
+                    + " every node, cluster.self is skipped): on a miss of immutable content (module files, checksum"
+                    + " database lookups and tiles, blobs and manifests by digest) they are asked before the"
+                    + " upstream, and what they answer is verified like an upstream's (docs/upstreams.md#peers)."),
+    CLUSTER_SELF(
+            "cluster.self",
+            "--node-url",
+            "URL",
+            "FERRY_NODE_URL",
+            "",
+            "This node's own entry in cluster.peers, which it never asks (without it a node that finds itself in"
+                    + " the list recognises its own answer and stops asking it)."),
+    CLUSTER_TOKEN(
+            "cluster.token",
+            "--cluster-token",
+            "TOKEN",
+            "FERRY_CLUSTER_TOKEN",
+            "",
+            "The cluster token nodes send each other in the Ferry-Peer header, the same on every node, at least 16"
+                    + " characters (prefer the environment variable or cluster.tokenFile: the command line is"
+                    + " visible to other users). Without it the node neither asks peers nor answers them."),
+    CLUSTER_TOKEN_FILE(
+            "cluster.tokenFile",
+            "--cluster-token-file",
+            "FILE",
+            "FERRY_CLUSTER_TOKEN_FILE",
+            "",
+            "A file holding the cluster token (a mounted secret), read at start; instead of cluster.token."),
+    CLUSTER_PEER_TIMEOUT(
+            "cluster.peerTimeout",
+            "--peer-timeout",
+            "DURATION",
+            "FERRY_PEER_TIMEOUT",
+            "2s",
+            "Time allowed for a peer's connection and response headers; a peer slower than that counts as a"
+                    + " failure against its breaker and the next peer or the upstream is asked."),
     BUNDLES_TRUST(
             Form.REPEATED_COMMAS,
             "bundles.trust",
