@@ -108,7 +108,7 @@ public final class HaproxyConfig {
             # HAProxy 2.6 in front of a ferry cluster (written by 'ferry cluster haproxy-config'; docs/cluster.md
             # explains every line). Each request is hashed consistently on the key that keeps one object on one node.
             global
-                maxconn 20000
+                # No maxconn: HAProxy takes it from the file-descriptor limit (ulimit -n, LimitNOFILE).
                 log stdout format raw local0 info
 
             # Node names are looked up again while HAProxy runs (a pod's address changes when it is rescheduled).
@@ -169,7 +169,8 @@ public final class HaproxyConfig {
                 http-request set-var(txn.ferry_key) str(console) if { path_beg /ui/ /admin/ } || { path / }
                 # A node is in the ring while /health/ready answers 200; client errors only make checks come sooner
                 # (a 5xx may be an upstream's outage, not the node's).
-                option httpchk GET /health/ready
+                option httpchk
+                http-check send meth GET uri /health/ready ver HTTP/1.1 hdr Host ferry
                 http-check expect status 200
                 default-server check inter 2s fastinter 500ms downinter 2s fall 2 rise 2 observe layer7 error-limit 3 on-error fastinter resolvers dns init-addr last,libc,none
                 # A request whose node died before answering goes to the next node on the ring.

@@ -27,6 +27,7 @@ import io.helidon.webserver.http.ServerResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import dev.ferry.server.config.TrustedProxies;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
@@ -73,6 +74,8 @@ public final class FerryRoutes {
     private UiHandler ui;
     /** Set once before the server starts ({@link FerryHttpServer}). */
     private volatile PublicAddress publicAddress = PublicAddress.listenAddressOnly();
+
+    private volatile TrustedProxies trustedProxies = TrustedProxies.NONE;
 
     public FerryRoutes(GoModuleMirror mirror, FerryMetrics metrics, BooleanSupplier ready) {
         this(mirror, List.of(), metrics, ready, ProxyRequest::parse, null);
@@ -227,6 +230,11 @@ public final class FerryRoutes {
     }
 
     /** How the server names itself to clients, from the listener's settings. */
+    /** Whose X-Forwarded-For names the client (set once before the server starts, as the public address is). */
+    void trustedProxies(TrustedProxies proxies) {
+        this.trustedProxies = proxies;
+    }
+
     void publicAddress(PublicAddress address) {
         this.publicAddress = address;
     }
@@ -271,6 +279,7 @@ public final class FerryRoutes {
             res.header(AccessLog.REQUEST_ID, x.requestId);
         }
         x.publicAddress = publicAddress;
+        x.client = ClientAddress.of(req, trustedProxies);
         try {
             String refusal = clientCertificates == null ? null : clientCertificates.refusal(req);
             if (req.headers().contains(HeaderNames.HOST)
@@ -388,7 +397,7 @@ public final class FerryRoutes {
             route(x);
             return;
         }
-        MissCharge.chargedTo(limiter.payer(x.req.remotePeer().host()), () -> {
+        MissCharge.chargedTo(limiter.payer(x.client), () -> {
             route(x);
             return null;
         });

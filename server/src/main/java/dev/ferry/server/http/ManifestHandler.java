@@ -53,7 +53,7 @@ final class ManifestHandler {
                 case OciAnswer.Created c ->
                     audit.record(
                             RegistryAuth.who(caller),
-                            call.x().req.remotePeer().host(),
+                            call.x().client,
                             action,
                             c.digest().toString(),
                             201,
@@ -61,7 +61,7 @@ final class ManifestHandler {
                 case OciAnswer.Accepted a ->
                     audit.record(
                             RegistryAuth.who(caller),
-                            call.x().req.remotePeer().host(),
+                            call.x().client,
                             action,
                             reference.toString(),
                             202,
