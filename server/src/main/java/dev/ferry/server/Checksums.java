@@ -10,6 +10,8 @@ import dev.ferry.mirror.sumdb.SumdbSource;
 import dev.ferry.mirror.sumdb.SumdbStore;
 import dev.ferry.protocols.sumdb.SumdbConfig;
 import dev.ferry.storage.NamedObjectStore;
+import dev.ferry.upstreams.cluster.PeerClient;
+import dev.ferry.upstreams.cluster.PeersFirst;
 import dev.ferry.upstreams.goproxy.GoProxyClient;
 import java.net.URI;
 import java.time.Clock;
@@ -39,12 +41,18 @@ public record Checksums(ModuleChecksums modules, List<SumdbMirror> served, Check
             GoProxyClient proxies,
             Function<URI, GoProxyClient> direct,
             SumdbEvents events,
-            Clock clock) {
+            Clock clock,
+            PeerClient peers) {
         if (!(sumdb instanceof SumdbConfig.Database db)) {
             return new Checksums(new SumdbChecksums(null, privates, events), List.of(), null);
         }
-        SumdbSource source =
-                new SumdbSource(db.name(), db.url().isPresent() ? null : proxies, direct.apply(db.directUrl()), events);
+        GoProxyClient viaProxies = db.url().isPresent() ? null : proxies;
+        if (peers != null) {
+            // Lookups and full tiles are asked of the cluster's peers first; what they send is verified against the
+            // signed tree like any proxy's answer. latest and partial tiles go to the proxies (or the database).
+            viaProxies = new PeersFirst(peers, viaProxies, PeersFirst::sumdbRecord);
+        }
+        SumdbSource source = new SumdbSource(db.name(), viaProxies, direct.apply(db.directUrl()), events);
         ChecksumDatabase database = new ChecksumDatabase(db, new SumdbStore(store, db.name()), source, clock);
         SumdbMirror served = new SumdbMirror(database, privates, ttl, clock);
         return new Checksums(new SumdbChecksums(database, privates, events), List.of(served), database);

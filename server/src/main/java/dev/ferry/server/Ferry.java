@@ -24,6 +24,7 @@ import dev.ferry.server.admin.PrewarmService;
 import dev.ferry.server.admin.SigningKey;
 import dev.ferry.server.admin.StorePins;
 import dev.ferry.server.config.AccessConfig;
+import dev.ferry.server.config.ClusterConfig;
 import dev.ferry.server.config.ConfigLoader;
 import dev.ferry.server.config.FerryConfig;
 import dev.ferry.server.config.GoSources;
@@ -42,6 +43,7 @@ import dev.ferry.server.http.FerryHttpServer;
 import dev.ferry.server.http.FerryRoutes;
 import dev.ferry.server.http.MissLimiter;
 import dev.ferry.server.http.OciRouting;
+import dev.ferry.server.http.PeerAnswers;
 import dev.ferry.server.metrics.FerryMetrics;
 import dev.ferry.server.metrics.RecentMinutes;
 import dev.ferry.server.outbound.OutboundNetwork;
@@ -69,12 +71,16 @@ import dev.ferry.sync.Plan;
 import dev.ferry.sync.bundle.BundleProgress;
 import dev.ferry.sync.bundle.BundleService;
 import dev.ferry.sync.bundle.SumdbLatest;
+import dev.ferry.upstreams.cluster.PeerClient;
+import dev.ferry.upstreams.cluster.PeersFirst;
+import dev.ferry.upstreams.cluster.PeersFirstRegistry;
 import dev.ferry.upstreams.goproxy.GoProxyClient;
 import dev.ferry.upstreams.goproxy.GoProxyList;
 import dev.ferry.upstreams.goproxy.GoUpstreamChain;
 import dev.ferry.upstreams.goproxy.HttpGoProxyClient;
 import dev.ferry.upstreams.goproxy.ModuleRoutes;
 import dev.ferry.upstreams.oci.HttpRegistryClient;
+import dev.ferry.upstreams.oci.RegistryClient;
 import dev.ferry.upstreams.pool.Upstream;
 import dev.ferry.upstreams.pool.UpstreamPool;
 import dev.ferry.upstreams.vcs.DirectFetcher;
@@ -100,6 +106,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import java.util.stream.Collectors;
 
 /**
  * A running ferry: the one place where the store, the upstream client, the mirror, the routes and the web
@@ -134,6 +141,9 @@ public final class Ferry implements AutoCloseable {
 
     private final ContentStore store;
     private HttpGoProxyClient upstream;
+    /** The other nodes of the cluster, asked before upstreams; null when cluster.peers is empty. */
+    private PeerClient peers;
+
     private final List<AutoCloseable> goSources = new ArrayList<>();
     private final List<HttpRegistryClient> registryClients = new ArrayList<>();
     private ScheduledExecutorService housekeeping;
@@ -217,6 +227,9 @@ public final class Ferry implements AutoCloseable {
             upstream.startProbing();
             metrics.watch(upstream.pool());
             AdminAuth admin = AdminAuth.load(config.adminToken(), config.data());
+            // Sent with every answer to a peer, so that a node that finds itself in cluster.peers stops asking itself.
+            String nodeId = java.util.UUID.randomUUID().toString();
+            ferry.peers = ferry.peers(config, nodeId, metrics);
             GoMirrorSettings settings = new GoMirrorSettings(config.goListTtl(), config.goNotFoundTtl())
                     .withSpoolDir(config.spoolDir())
                     .withZipHoldBack(ZIP_HOLD_BACK);
@@ -230,10 +243,15 @@ public final class Ferry implements AutoCloseable {
                     config.goUpstream().entries().isEmpty() ? null : upstream,
                     url -> new HttpGoProxyClient(GoProxyList.parse(url.toString()), config.upstreamTimeouts(), metrics),
                     metrics,
-                    Clock.systemUTC());
+                    Clock.systemUTC(),
+                    ferry.peers);
             Map<String, UpstreamPool> pools = new LinkedHashMap<>();
             pools.put("go", upstream.pool());
             GoProxyClient sources = ferry.goSources(config, upstream, metrics, pools);
+            if (ferry.peers != null) {
+                pools.put("peers", ferry.peers.pool());
+                sources = new PeersFirst(ferry.peers, sources, PeersFirst::moduleFile);
+            }
             // Private modules are pinned as they are stored: only the upstream that served them has them.
             GoModuleMirror mirror = new CachingGoModuleMirror(
                     store, sources, settings, Clock.systemUTC(), sums.modules(), config.privates()::matches);
@@ -257,6 +275,13 @@ public final class Ferry implements AutoCloseable {
                     console);
             Tls tls = config.tls().enabled() ? ListenerTls.load(config.tls()) : null;
             routes.requireClientCertificates(ClientCertificateGate.of(config.tls()));
+            routes.answerPeers(new PeerAnswers(
+                    config.cluster().token(),
+                    nodeId,
+                    store,
+                    sums.served(),
+                    config.oci().registries().stream().map(RegistryConfig::name).collect(Collectors.toSet()),
+                    metrics));
             ferry.server = FerryHttpServer.create(
                             config.listen().host(),
                             config.listen().port(),
@@ -392,6 +417,31 @@ public final class Ferry implements AutoCloseable {
         return list.direct() ? new GoUpstreamChain(list, proxies, direct) : proxies;
     }
 
+    /**
+     * The cluster's other nodes as a pool of their own ("peers" in the admin API), asked on a miss of immutable
+     * content before any upstream; null when cluster.peers names none.
+     */
+    private PeerClient peers(FerryConfig config, String nodeId, FerryMetrics metrics) {
+        ClusterConfig cluster = config.cluster();
+        if (cluster.peers().isEmpty()) {
+            return null;
+        }
+        PeerClient client = new PeerClient(
+                cluster.peers(),
+                cluster.token(),
+                nodeId,
+                cluster.peerTimeout(),
+                config.upstreamTimeouts().stall(),
+                config.upstreamPool(),
+                metrics,
+                metrics,
+                Clock.systemUTC());
+        client.startProbing();
+        metrics.watch(client.pool());
+        LOG.info("cluster: asking peers " + cluster.peers() + " before upstreams for immutable content");
+        return client;
+    }
+
     /** Rotated certificates reloaded without a restart; the plain-HTTP redirect listener when configured. */
     private void https(TlsSettings tls) throws IOException {
         WebServer listener = server;
@@ -426,7 +476,8 @@ public final class Ferry implements AutoCloseable {
             if (r.offline()) {
                 LOG.info("registry " + r.name() + " is offline (off): served from the store only, nothing is fetched");
             }
-            mirrors.put(r.name(), new CachingRegistryMirror(store, client, settings.withOffline(r.offline()), clock));
+            RegistryClient source = peers == null ? client : new PeersFirstRegistry(peers, client);
+            mirrors.put(r.name(), new CachingRegistryMirror(store, source, settings.withOffline(r.offline()), clock));
         }
         HostedRegistry hosted = null;
         if (!oci.hosted().isEmpty()) {
@@ -772,6 +823,9 @@ public final class Ferry implements AutoCloseable {
             }
             if (upstream != null) {
                 upstream.close();
+            }
+            if (peers != null) {
+                peers.close();
             }
             try {
                 store.close();

@@ -180,7 +180,8 @@ public final class VerifyCommand implements Callable<Integer> {
                     url -> new HttpGoProxyClient(
                             GoProxyList.parse(url.toString()), cfg.upstreamTimeouts(), UpstreamEvents.NONE),
                     SumdbEvents.NONE,
-                    Clock.systemUTC());
+                    Clock.systemUTC(),
+                    null);
             GoMirrorSettings settings =
                     new GoMirrorSettings(cfg.goListTtl(), cfg.goNotFoundTtl()).withSpoolDir(cfg.spoolDir());
             mirror = new CachingGoModuleMirror(store, upstream, settings, Clock.systemUTC(), sums.modules());

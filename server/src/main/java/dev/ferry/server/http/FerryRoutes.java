@@ -65,6 +65,7 @@ public final class FerryRoutes {
 
     private final GoProxyHandler goproxy;
     private final SumdbHandler sumdb;
+    private PeerAnswers peers;
     private final FerryMetrics metrics;
     private final BooleanSupplier ready;
     private final AdminHandler admin;
@@ -221,6 +222,12 @@ public final class FerryRoutes {
         this.ready = ready;
         this.admin = admin;
         this.oci = oci;
+    }
+
+    /** Answers the cluster's peers from the store (docs/upstreams.md, Peers); before register. */
+    public FerryRoutes answerPeers(PeerAnswers answers) {
+        this.peers = answers;
+        return this;
     }
 
     /** Route families that refuse connections without a client certificate (null: none); before register. */
@@ -404,6 +411,11 @@ public final class FerryRoutes {
     }
 
     private void route(Exchange x) {
+        if (peers != null && PeerAnswers.asks(x)) {
+            // Before every other route: a peer request is answered from the store or not at all.
+            peers.handle(x);
+            return;
+        }
         if (x.rawPath.startsWith(AdminHandler.PREFIX)) {
             // Only what the admin routes did not take (a path Helidon normalises out from under /admin/api/):
             // authentication first all the same.

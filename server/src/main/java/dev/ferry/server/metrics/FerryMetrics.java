@@ -39,7 +39,11 @@ import java.util.function.ToLongFunction;
  * verifier report to. The one front the rest of ferry calls: nothing else touches client_java.
  */
 @SuppressWarnings("EnumOrdinal") // ordinals index the label sets resolved ahead, read on every request
-public final class FerryMetrics implements UpstreamEvents, SumdbEvents, dev.ferry.upstreams.vcs.DirectEvents {
+public final class FerryMetrics
+        implements UpstreamEvents,
+                SumdbEvents,
+                dev.ferry.upstreams.vcs.DirectEvents,
+                dev.ferry.upstreams.cluster.PeerEvents {
     /** What /metrics answers: the Prometheus text format 0.0.4, which every Prometheus scrapes. */
     public static final String CONTENT_TYPE = PrometheusTextFormatWriter.CONTENT_TYPE;
 
@@ -116,6 +120,8 @@ public final class FerryMetrics implements UpstreamEvents, SumdbEvents, dev.ferr
     private final Counter quarantines;
     private final Counter directCommands;
     private final Counter directRefusals;
+    private final Counter peerRequests;
+    private final Counter peerAnswers;
     private final CounterDataPoint[] verifications;
     private final CounterDataPoint[] sumdbRequests;
     private final List<UpstreamPool> watched = new CopyOnWriteArrayList<>();
@@ -169,6 +175,16 @@ public final class FerryMetrics implements UpstreamEvents, SumdbEvents, dev.ferr
         directRefusals = counter(
                 "ferry_go_direct_refused_total",
                 "Modules refused by 'direct' because their host is not in go.direct.hosts (no command was run).");
+        peerRequests = counter(
+                "ferry_peer_requests_total",
+                "Questions this node asked its cluster peers, by peer and outcome (found, not_found, rejected,"
+                        + " failed, self).",
+                "peer",
+                "outcome");
+        peerAnswers = counter(
+                "ferry_peer_answers_total",
+                "Peer requests this node answered, by outcome (found, not_found, refused, bad_request).",
+                "outcome");
         GaugeWithCallback.builder()
                 .name("ferry_upstream_breaker_state")
                 .help("Circuit breaker state: 0 closed, 1 open, 2 half-open.")
@@ -454,6 +470,16 @@ public final class FerryMetrics implements UpstreamEvents, SumdbEvents, dev.ferr
     @Override
     public void process(String outcome, java.time.Duration took) {
         directCommands.labelValues(outcome).inc();
+    }
+
+    @Override
+    public void asked(String peer, String outcome) {
+        peerRequests.labelValues(label(peer), outcome).inc();
+    }
+
+    /** A peer request answered: found, not_found, refused (no or a wrong token) or bad_request. */
+    public void peerAnswered(String outcome) {
+        peerAnswers.labelValues(outcome).inc();
     }
 
     @Override
