@@ -36,6 +36,11 @@ public record ListenerSettings(
         hostNames = List.copyOf(hostNames);
     }
 
+    /** No trusted proxies: every client is the address its connection comes from. */
+    public ListenerSettings(Duration headTimeout, int maxConnectionsPerClient, URI publicUrl, List<String> hostNames) {
+        this(headTimeout, maxConnectionsPerClient, publicUrl, hostNames, TrustedProxies.NONE);
+    }
+
     public ListenerSettings(Duration headTimeout, int maxConnectionsPerClient) {
         this(headTimeout, maxConnectionsPerClient, null, List.of(), TrustedProxies.NONE);
     }
