@@ -15,7 +15,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntFunction;
@@ -125,7 +124,8 @@ class ClusterIT {
             nodes[i] = starting.get(i).join();
         }
         int frontPort = DockerRegistry.freePort();
-        List<String> configArgs = new ArrayList<>(List.of("cluster", "haproxy-config", "--bind", "127.0.0.1:" + frontPort));
+        List<String> configArgs =
+                new ArrayList<>(List.of("cluster", "haproxy-config", "--bind", "127.0.0.1:" + frontPort));
         for (String u : urls) {
             configArgs.addAll(List.of("--node", u));
         }
@@ -194,8 +194,8 @@ class ClusterIT {
         Map<String, Long> tiles = requests.stream()
                 .filter(r -> r.path().contains("/tile/"))
                 .collect(Collectors.groupingBy(ClusterUpstream.Request::path, Collectors.counting()));
-        return tiles.size() + " tiles, " + tiles.values().stream().filter(n -> n > 1).count()
-                + " of them fetched by more than one node";
+        return tiles.size() + " tiles, "
+                + tiles.values().stream().filter(n -> n > 1).count() + " of them fetched by more than one node";
     }
 
     /**
@@ -236,7 +236,8 @@ class ClusterIT {
             GoTool go = new GoTool(tmp.resolve("go"), c.url, gosumdb(c.url));
             GoTool.Result download = go.run(app, "mod", "download", "all");
             assertTrue(download.ok(), "go mod download all through HAProxy:\n" + download.output());
-            GoTool.Result build = go.run(app, "build", "-o", tmp.resolve("fixtureapp").toString(), ".");
+            GoTool.Result build =
+                    go.run(app, "build", "-o", tmp.resolve("fixtureapp").toString(), ".");
             assertTrue(build.ok(), "go build through HAProxy:\n" + build.output());
             go.makeDeletable();
             List<ClusterUpstream.Request> requests = upstream.requests();
@@ -274,7 +275,8 @@ class ClusterIT {
             List<ClusterUpstream.Request> requests = upstream.requests();
             assertEachFileFetchedOnce(requests);
             assertEachModuleOnOneNode(requests);
-            System.out.println("ClusterIT: 20 concurrent cold clients: " + summary(requests) + "; " + tilesFetchedTwice(requests));
+            System.out.println(
+                    "ClusterIT: 20 concurrent cold clients: " + summary(requests) + "; " + tilesFetchedTwice(requests));
         }
     }
 
@@ -302,9 +304,11 @@ class ClusterIT {
             Path app = Fixtures.copyApp(tmp.resolve("app"));
             GoTool go = new GoTool(tmp.resolve("go"), c.url, gosumdb(c.url));
             GoTool.Result download = go.run(app, "mod", "download", "all");
-            assertTrue(killed.get(), "the victim fetched a second zip, and was killed: " + summary(upstream.requests()));
+            assertTrue(
+                    killed.get(), "the victim fetched a second zip, and was killed: " + summary(upstream.requests()));
             assertTrue(download.ok(), "go mod download all with a node killed mid-way:\n" + download.output());
-            GoTool.Result build = go.run(app, "build", "-o", tmp.resolve("fixtureapp").toString(), ".");
+            GoTool.Result build =
+                    go.run(app, "build", "-o", tmp.resolve("fixtureapp").toString(), ".");
             assertTrue(build.ok(), "go build after the kill:\n" + build.output());
             go.makeDeletable();
             c.front.awaitServer(c.serverName(victim), "DOWN");
@@ -321,11 +325,12 @@ class ClusterIT {
             GoTool fresh = new GoTool(tmp.resolve("go2"), c.url, gosumdb(c.url));
             GoTool.Result again = fresh.run(app2, "mod", "download", "all");
             assertTrue(again.ok(), "a fresh client after the kill:\n" + again.output());
-            GoTool.Result build2 = fresh.run(app2, "build", "-o", tmp.resolve("fixtureapp2").toString(), ".");
+            GoTool.Result build2 =
+                    fresh.run(app2, "build", "-o", tmp.resolve("fixtureapp2").toString(), ".");
             assertTrue(build2.ok(), "a fresh client's build after the kill:\n" + build2.output());
             fresh.makeDeletable();
-            List<ClusterUpstream.Request> after =
-                    upstream.requests().subList(before.size(), upstream.requests().size());
+            List<ClusterUpstream.Request> after = upstream.requests()
+                    .subList(before.size(), upstream.requests().size());
             List<String> refetched = after.stream()
                     .map(ClusterUpstream.Request::path)
                     .filter(survivorsStored::contains)
@@ -337,7 +342,8 @@ class ClusterIT {
             counts.values().removeIf(n -> n == 1);
             assertEquals(Map.of(), counts, "files only the dead node had, fetched more than once");
             System.out.println("ClusterIT: kill -9 mid-build: before " + summary(before) + "; the fresh build after: "
-                    + summary(after) + " (" + after.stream().filter(r -> r.path().endsWith(".zip")).count()
+                    + summary(after) + " ("
+                    + after.stream().filter(r -> r.path().endsWith(".zip")).count()
                     + " zips the dead node alone had)");
 
             // ferry cluster status: two nodes ready, the dead one unreachable, and exit 1.
@@ -352,55 +358,132 @@ class ClusterIT {
     }
 
     @Test
-    void skopeoCopiesTheFixtureImagesThroughHaproxyWithTheUpstreamsDigests() throws Exception {
+    void skopeoCopiesTheFixtureImagesThroughHaproxyWithTheUpstreamsDigestsEvenWithANodeKilledMidLayer()
+            throws Exception {
         assumeTrue(
                 DockerRegistry.installed(),
                 "docker-registry not installed (apt-get install docker-registry; .ci/run does)");
         assumeTrue(Skopeo.installed(), "skopeo not installed (apt-get install skopeo; .ci/run does)");
-        try (DockerRegistry upstream = new DockerRegistry(tmp.resolve("registry"), null, null)) {
-            OciFixtures.push(upstream.hostPort(), null, tmp.resolve("push-home"));
+        try (DockerRegistry registry = new DockerRegistry(tmp.resolve("registry"), null, null)) {
+            OciFixtures.push(registry.hostPort(), null, tmp.resolve("push-home"));
+            Skopeo skopeo = new Skopeo(tmp.resolve("skopeo-home"));
+            List<String> references = new ArrayList<>();
+            for (OciFixtures.Image image : OciFixtures.images()) {
+                if (!image.repository().contains("nested") || image.tag().equals("r01")) {
+                    references.add(image.repository() + ":" + image.tag());
+                }
+            }
+            String medium = "apps/medium:3";
+            assertTrue(references.remove(medium), references.toString());
+            Map<String, String> upstreamDigests = new TreeMap<>();
+            for (String ref : references) {
+                upstreamDigests.put(ref, manifestDigest(skopeo, registry.hostPort() + "/" + ref));
+            }
+            upstreamDigests.put(medium, manifestDigest(skopeo, registry.hostPort() + "/" + medium));
+            Set<String> mediumLayers = new TreeSet<>();
+            Skopeo.Result raw = skopeo.inspectRaw(registry.hostPort() + "/" + medium, null);
+            assertTrue(raw.ok(), raw.toString());
+            new com.fasterxml.jackson.databind.ObjectMapper()
+                    .readTree(raw.stdout())
+                    .path("layers")
+                    .forEach(l -> mediumLayers.add(l.path("digest").asText()));
+
+            List<RegistryTap> taps = RegistryTap.forNodes(NODES, registry.url());
             try (Cluster c = cluster(
                     "oci",
                     i -> List.of(
                             "--registry",
-                            "docker.io=" + upstream.url(),
+                            "docker.io=" + taps.get(i).url(),
                             "--default-registry",
                             "docker.io",
                             "--go-upstream",
                             "off"))) {
-                Skopeo skopeo = new Skopeo(tmp.resolve("skopeo-home"));
                 String front = c.url.substring("http://".length());
-                Map<String, Integer> blobGets = new ConcurrentHashMap<>();
-                for (OciFixtures.Image image : OciFixtures.images()) {
-                    if (image.repository().contains("nested") && !image.tag().equals("r01")) {
-                        continue;
-                    }
-                    Path out = tmp.resolve("copies").resolve(image.ref());
-                    Skopeo.Result copy = skopeo.copy(
-                            "docker://" + front + "/" + image.repository() + ":" + image.tag(),
-                            "oci:" + out + ":" + image.tag(),
-                            null,
-                            null);
-                    assertTrue(copy.ok(), copy.toString());
-                    OciFixtures.verifyLayoutBlobs(out);
-                    Skopeo.Result raw = skopeo.inspectRaw(front + "/" + image.repository() + ":" + image.tag(), null);
-                    assertTrue(raw.ok(), raw.toString());
-                    assertEquals(
-                            image.digest(),
-                            OciFixtures.sha256(raw.stdout()),
-                            image.ref() + ": the manifest through the cluster is the upstream's, byte for byte");
-                    for (Path blob : Files.list(out.resolve("blobs/sha256")).toList()) {
-                        blobGets.put("sha256:" + blob.getFileName(), 0);
-                    }
+                for (String ref : references) {
+                    copyThrough(skopeo, front, ref, tmp.resolve("copies"), upstreamDigests.get(ref));
                 }
-                // Each blob crossed the upstream link at most once, whichever repositories share it.
-                for (String digest : blobGets.keySet()) {
-                    long gets = Files.readAllLines(upstream.log()).stream()
-                            .filter(l -> l.contains("\"GET /v2/") && l.contains("/blobs/" + digest + " "))
-                            .count();
-                    assertTrue(gets <= 1, digest + " fetched " + gets + " times from the upstream");
+                List<RegistryTap.Request> cold = taps.getFirst().requests();
+                Map<String, List<Integer>> blobGets = blobGets(cold);
+                blobGets.values().removeIf(nodes -> nodes.size() == 1);
+                assertEquals(Map.of(), blobGets, "blobs fetched from the upstream more than once (digest -> nodes)");
+
+                // SIGKILL the node that fetches one of medium's layers, before its fetch reaches the upstream:
+                // HAProxy takes skopeo's request to the next node, and the copy succeeds.
+                AtomicInteger victim = new AtomicInteger(-1);
+                for (RegistryTap tap : taps) {
+                    tap.hook(r -> {
+                        if (r.method().equals("GET")
+                                && mediumLayers.stream().anyMatch(d -> r.path().endsWith("/blobs/" + d))
+                                && victim.compareAndSet(-1, r.node())) {
+                            try {
+                                c.kill(r.node());
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                        }
+                    });
                 }
+                copyThrough(skopeo, front, medium, tmp.resolve("copies"), upstreamDigests.get(medium));
+                assertTrue(victim.get() >= 0, "a node fetched a layer of " + medium + " and was killed");
+                c.front.awaitServer(c.serverName(victim.get()), "DOWN");
+
+                // Everything again into fresh copies: no blob a survivor fetched crosses the upstream link again.
+                List<RegistryTap.Request> before = taps.getFirst().requests();
+                Set<String> survivorsBlobs = new TreeSet<>(blobGets(before.stream()
+                                .filter(r -> r.node() != victim.get())
+                                .toList())
+                        .keySet());
+                references.add(medium);
+                for (String ref : references) {
+                    copyThrough(skopeo, front, ref, tmp.resolve("again"), upstreamDigests.get(ref));
+                }
+                List<RegistryTap.Request> after = taps.getFirst()
+                        .requests()
+                        .subList(before.size(), taps.getFirst().requests().size());
+                Map<String, List<Integer>> again = blobGets(after);
+                assertEquals(
+                        Set.of(),
+                        again.keySet().stream().filter(survivorsBlobs::contains).collect(Collectors.toSet()),
+                        "blobs a surviving node held, fetched from the upstream again");
+                again.values().removeIf(nodes -> nodes.size() == 1);
+                assertEquals(Map.of(), again, "blobs only the dead node had, fetched more than once");
+                System.out.println("ClusterIT: skopeo: " + references.size() + " images, "
+                        + blobGets(before).size()
+                        + " blobs fetched once each before the kill; after killing node " + victim.get() + " mid-layer,"
+                        + " the full copy again fetched " + blobGets(after).size() + " blobs (the dead node's alone)");
+            } finally {
+                taps.forEach(RegistryTap::close);
             }
         }
+    }
+
+    /** The digest of the manifest a registry serves for a reference, as skopeo reads it. */
+    private static String manifestDigest(Skopeo skopeo, String reference) throws Exception {
+        Skopeo.Result raw = skopeo.inspectRaw(reference, null);
+        assertTrue(raw.ok(), raw.toString());
+        return OciFixtures.sha256(raw.stdout());
+    }
+
+    /** skopeo copies {@code ref} through the front into a new OCI layout; its manifest and blobs are the upstream's. */
+    private static void copyThrough(Skopeo skopeo, String front, String ref, Path under, String digest)
+            throws Exception {
+        Path out = Files.createDirectories(under).resolve(ref.replace('/', '_').replace(':', '_'));
+        Skopeo.Result copy = skopeo.copy("docker://" + front + "/" + ref, "oci:" + out + ":latest", null, null);
+        assertTrue(copy.ok(), copy.toString());
+        OciFixtures.verifyLayoutBlobs(out);
+        assertEquals(digest, manifestDigest(skopeo, front + "/" + ref), ref + " through the cluster, byte for byte");
+    }
+
+    /** Blob GETs at the upstream: digest -> the nodes that asked, in order. */
+    private static Map<String, List<Integer>> blobGets(List<RegistryTap.Request> requests) {
+        Map<String, List<Integer>> gets = new TreeMap<>();
+        for (RegistryTap.Request r : requests) {
+            int blobs = r.path().indexOf("/blobs/");
+            if (r.method().equals("GET") && blobs > 0 && !r.path().contains("/blobs/uploads")) {
+                gets.computeIfAbsent(r.path().substring(blobs + "/blobs/".length()), k -> new ArrayList<>())
+                        .add(r.node());
+            }
+        }
+        return gets;
     }
 }

@@ -347,7 +347,8 @@ class DeployManifestsIT {
     void clusterHaproxyConfigIsWhatFerryWritesForTheThreeNodesAndHaproxyAcceptsIt() throws Exception {
         String rendered = dev.ferry.server.cluster.HaproxyConfig.render(
                 ":8080", dev.ferry.server.cluster.HaproxyConfig.nodes(CLUSTER_NODES), List.of());
-        for (String copy : List.of("cluster/haproxy.cfg", "cluster/compose/haproxy.cfg", "cluster/kubernetes/haproxy.cfg")) {
+        for (String copy :
+                List.of("cluster/haproxy.cfg", "cluster/compose/haproxy.cfg", "cluster/kubernetes/haproxy.cfg")) {
             assertEquals(
                     rendered,
                     Files.readString(Deploy.dir().resolve(copy)),
@@ -357,7 +358,11 @@ class DeployManifestsIT {
         assumeTrue(Command.installed(HaproxyFront.BINARY.toString()), "haproxy not installed (.ci/run installs it)");
         Command check = Command.run(
                 TOOL,
-                List.of(HaproxyFront.BINARY.toString(), "-c", "-f", Deploy.dir().resolve("cluster/haproxy.cfg").toString()));
+                List.of(
+                        HaproxyFront.BINARY.toString(),
+                        "-c",
+                        "-f",
+                        Deploy.dir().resolve("cluster/haproxy.cfg").toString()));
         // The pods' names resolve only in the cluster: haproxy -c warns about that, and nothing else.
         assertTrue(check.ok(), check.toString());
         String unexpected = (check.out() + check.err())
@@ -382,17 +387,34 @@ class DeployManifestsIT {
                     CLUSTER_NODES.get(i),
                     "the peers list names the StatefulSet's pods through its headless Service");
         }
-        JsonNode c = sts.path("spec").path("template").path("spec").path("containers").get(0);
-        assertEquals(String.join(",", CLUSTER_NODES), env(c, "FERRY_PEERS").path("value").asText());
-        assertEquals("http://$(POD_NAME)." + headless + ":8080", env(c, "FERRY_NODE_URL").path("value").asText());
+        JsonNode c = sts.path("spec")
+                .path("template")
+                .path("spec")
+                .path("containers")
+                .get(0);
+        assertEquals(
+                String.join(",", CLUSTER_NODES),
+                env(c, "FERRY_PEERS").path("value").asText());
+        assertEquals(
+                "http://$(POD_NAME)." + headless + ":8080",
+                env(c, "FERRY_NODE_URL").path("value").asText());
         assertEquals(
                 "metadata.name",
-                env(c, "POD_NAME").path("valueFrom").path("fieldRef").path("fieldPath").asText());
+                env(c, "POD_NAME")
+                        .path("valueFrom")
+                        .path("fieldRef")
+                        .path("fieldPath")
+                        .asText());
         JsonNode tokenRef = env(c, "FERRY_CLUSTER_TOKEN").path("valueFrom").path("secretKeyRef");
-        assertTrue(one(docs, "Secret", tokenRef.path("name").asText()).path("stringData").has(tokenRef.path("key").asText()));
-        assertEquals("0", env(c, "FERRY_MAX_CONNECTIONS_PER_CLIENT").path("value").asText());
+        assertTrue(one(docs, "Secret", tokenRef.path("name").asText())
+                .path("stringData")
+                .has(tokenRef.path("key").asText()));
+        assertEquals(
+                "0", env(c, "FERRY_MAX_CONNECTIONS_PER_CLIENT").path("value").asText());
         // Everything the single ferry's manifests promise still holds for each node.
-        assertEquals("/health/ready", c.path("readinessProbe").path("httpGet").path("path").asText());
+        assertEquals(
+                "/health/ready",
+                c.path("readinessProbe").path("httpGet").path("path").asText());
         assertTrue(c.path("securityContext").path("readOnlyRootFilesystem").asBoolean());
         assertEquals("/var/lib/ferry", mount(c, "data").path("mountPath").asText());
 
@@ -400,17 +422,30 @@ class DeployManifestsIT {
         JsonNode haproxy = one(docs, "Deployment", "ferry-haproxy");
         JsonNode pod = haproxy.path("spec").path("template");
         JsonNode h = pod.path("spec").path("containers").get(0);
-        String cm = volume(pod.path("spec"), "config").path("configMap").path("name").asText();
+        String cm = volume(pod.path("spec"), "config")
+                .path("configMap")
+                .path("name")
+                .asText();
         assertEquals(
                 Files.readString(Deploy.dir().resolve("cluster/haproxy.cfg")),
                 one(docs, "ConfigMap", cm).path("data").path("haproxy.cfg").asText());
-        assertEquals("/usr/local/etc/haproxy", mount(h, "config").path("mountPath").asText(), "the image's config path");
+        assertEquals(
+                "/usr/local/etc/haproxy", mount(h, "config").path("mountPath").asText(), "the image's config path");
         assertTrue(pod.path("spec").path("securityContext").path("runAsNonRoot").asBoolean());
-        assertEquals("ALL", h.path("securityContext").path("capabilities").path("drop").get(0).asText());
+        assertEquals(
+                "ALL",
+                h.path("securityContext")
+                        .path("capabilities")
+                        .path("drop")
+                        .get(0)
+                        .asText());
         JsonNode service = one(docs, "Service", "ferry");
-        assertSelects(service.path("spec").path("selector"), pod.path("metadata").path("labels"));
+        assertSelects(
+                service.path("spec").path("selector"), pod.path("metadata").path("labels"));
         assertFalse(
-                matches(service.path("spec").path("selector"), sts.path("spec").path("template").path("metadata").path("labels")),
+                matches(
+                        service.path("spec").path("selector"),
+                        sts.path("spec").path("template").path("metadata").path("labels")),
                 "clients reach HAProxy, not a node");
         assertEquals(
                 h.path("ports").get(0).path("name").asText(),
@@ -431,22 +466,31 @@ class DeployManifestsIT {
         for (int i = 0; i < CLUSTER_NODES.size(); i++) {
             JsonNode node = services.path("ferry-" + i);
             assertEquals("ferry:" + Deploy.version(), node.path("image").asText());
-            assertEquals(String.join(",", CLUSTER_NODES), node.path("environment").path("FERRY_PEERS").asText());
-            assertEquals(CLUSTER_NODES.get(i), node.path("environment").path("FERRY_NODE_URL").asText());
-            String host = CLUSTER_NODES.get(i).substring("http://".length(), CLUSTER_NODES.get(i).lastIndexOf(':'));
+            assertEquals(
+                    String.join(",", CLUSTER_NODES),
+                    node.path("environment").path("FERRY_PEERS").asText());
+            assertEquals(
+                    CLUSTER_NODES.get(i),
+                    node.path("environment").path("FERRY_NODE_URL").asText());
+            String host = CLUSTER_NODES
+                    .get(i)
+                    .substring("http://".length(), CLUSTER_NODES.get(i).lastIndexOf(':'));
             assertEquals(
                     List.of(host),
                     strings(node.path("networks").path("cluster").path("aliases")),
                     "the name haproxy.cfg and the peers list use");
             List<String> volumes = strings(node.path("volumes"));
             assertTrue(volumes.contains("ferry-data-" + i + ":/var/lib/ferry:rw"), "a store of its own: " + volumes);
-            assertEquals("/opt/ferry/bin/ferry health", node.path("healthcheck").path("test").asText());
+            assertEquals(
+                    "/opt/ferry/bin/ferry health",
+                    node.path("healthcheck").path("test").asText());
             assertTrue(node.path("read_only").asBoolean());
             assertFalse(node.path("user").asText().startsWith("0"));
         }
         JsonNode haproxy = services.path("haproxy");
         assertTrue(
-                strings(haproxy.path("volumes")).contains(dir.resolve("haproxy.cfg") + ":/usr/local/etc/haproxy/haproxy.cfg:ro"),
+                strings(haproxy.path("volumes"))
+                        .contains(dir.resolve("haproxy.cfg") + ":/usr/local/etc/haproxy/haproxy.cfg:ro"),
                 haproxy.path("volumes").toString());
         assertEquals(8080, haproxy.path("ports").get(0).path("target").asInt());
         assertEquals(8080, haproxy.path("ports").get(0).path("published").asInt(), "clients use HAProxy's port");

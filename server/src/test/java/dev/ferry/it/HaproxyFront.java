@@ -41,8 +41,10 @@ final class HaproxyFront implements AutoCloseable {
         Path file = dir.resolve("haproxy.cfg");
         Files.writeString(
                 file,
-                config + "\nfrontend stats\n    bind 127.0.0.1:" + stats + "\n    stats enable\n    stats uri /stats\n");
-        Command check = Command.run(Duration.ofSeconds(30), java.util.List.of(BINARY.toString(), "-c", "-f", file.toString()));
+                config + "\nfrontend stats\n    bind 127.0.0.1:" + stats
+                        + "\n    stats enable\n    stats uri /stats\n");
+        Command check =
+                Command.run(Duration.ofSeconds(30), java.util.List.of(BINARY.toString(), "-c", "-f", file.toString()));
         if (!check.ok()) {
             throw new AssertionError("haproxy -c refuses the configuration:\n" + check + "\n" + config);
         }

@@ -182,7 +182,8 @@ public final class ClusterCommand implements Runnable {
                     String health = health(http, base);
                     boolean ready = health.equals("ready");
                     allReady &= ready;
-                    ObjectNode node = all.addObject().put("url", base).put("ready", ready).put("health", health);
+                    ObjectNode node =
+                            all.addObject().put("url", base).put("ready", ready).put("health", health);
                     StringBuilder line = new StringBuilder(base).append("  ").append(health);
                     if (!health.startsWith("unreachable")) {
                         AdminClient client = new AdminClient(uri, token, tls);
@@ -230,8 +231,7 @@ public final class ClusterCommand implements Runnable {
                         HttpResponse.BodyHandlers.ofString());
                 return r.statusCode() == 200 ? "ready" : "not ready (" + r.statusCode() + ")";
             } catch (IOException e) {
-                return "unreachable (" + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage())
-                        + ")";
+                return "unreachable (" + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()) + ")";
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return "unreachable (interrupted)";

@@ -4,7 +4,6 @@ import java.net.URI;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -16,7 +15,8 @@ import java.util.regex.Pattern;
  */
 public final class HaproxyConfig {
     /** A repository name as ferry's hosted registry takes it (lower case, path components). */
-    private static final Pattern REPOSITORY = Pattern.compile("[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*");
+    private static final Pattern REPOSITORY =
+            Pattern.compile("[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*");
 
     private static final Pattern BIND = Pattern.compile("[0-9A-Za-z.:\\[\\]*-]*:[0-9]{1,5}");
 
@@ -84,25 +84,27 @@ public final class HaproxyConfig {
         }
         for (String h : hosted) {
             if (!REPOSITORY.matcher(h).matches()) {
-                throw new IllegalArgumentException("hosted " + h + ": not a repository name (lower case a-z 0-9 . _ -"
-                        + " and /)");
+                throw new IllegalArgumentException(
+                        "hosted " + h + ": not a repository name (lower case a-z 0-9 . _ -" + " and /)");
             }
         }
         StringBuilder s = new StringBuilder();
         s.append(HEAD.replace("@BIND@", bind));
         if (!hosted.isEmpty()) {
             s.append(HOSTED.replace(
-                    "@HOSTED@", String.join(" ", hosted.stream().map(h -> "/v2/" + h + "/").toList())));
+                    "@HOSTED@",
+                    String.join(" ", hosted.stream().map(h -> "/v2/" + h + "/").toList())));
         }
         s.append(TAIL);
         for (Node n : nodes) {
-            s.append("    server ").append(n.name()).append(' ').append(n.address()).append('\n');
+            s.append("    server ")
+                    .append(n.name())
+                    .append(' ')
+                    .append(n.address())
+                    .append('\n');
         }
         return s.toString();
     }
-
-    /** The name of the node that answered, in every response HAProxy sends: to see where a key lives. */
-    public static final String NODE_HEADER = "X-Ferry-Node".toLowerCase(Locale.ROOT);
 
     private static final String HEAD = """
             # HAProxy 2.6 in front of a ferry cluster (written by 'ferry cluster haproxy-config'; docs/cluster.md

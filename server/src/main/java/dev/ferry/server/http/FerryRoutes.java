@@ -10,6 +10,7 @@ import dev.ferry.server.admin.AuditLog;
 import dev.ferry.server.admin.Callers;
 import dev.ferry.server.admin.Console;
 import dev.ferry.server.admin.api.AdminPaths;
+import dev.ferry.server.config.TrustedProxies;
 import dev.ferry.server.metrics.FerryMetrics;
 import dev.ferry.server.metrics.FerryMetrics.Endpoint;
 import dev.ferry.server.tls.ClientCertificateGate;
@@ -27,7 +28,6 @@ import io.helidon.webserver.http.ServerResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import dev.ferry.server.config.TrustedProxies;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
@@ -236,12 +236,12 @@ public final class FerryRoutes {
         return this;
     }
 
-    /** How the server names itself to clients, from the listener's settings. */
     /** Whose X-Forwarded-For names the client (set once before the server starts, as the public address is). */
     void trustedProxies(TrustedProxies proxies) {
         this.trustedProxies = proxies;
     }
 
+    /** How the server names itself to clients, from the listener's settings. */
     void publicAddress(PublicAddress address) {
         this.publicAddress = address;
     }

@@ -60,12 +60,7 @@ final class ManifestHandler {
                             "pushed");
                 case OciAnswer.Accepted a ->
                     audit.record(
-                            RegistryAuth.who(caller),
-                            call.x().client,
-                            action,
-                            reference.toString(),
-                            202,
-                            "deleted");
+                            RegistryAuth.who(caller), call.x().client, action, reference.toString(), 202, "deleted");
                 default -> {}
             }
         }

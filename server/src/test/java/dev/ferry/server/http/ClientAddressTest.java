@@ -23,15 +23,16 @@ class ClientAddressTest {
     void whatTheClientWroteItselfLeftOfTheProxysEntryIsIgnored() {
         // The client sent "X-Forwarded-For: 203.0.113.9" to look like someone else; HAProxy appended its real address.
         assertEquals("192.0.2.7", ClientAddress.forwarded("10.0.0.5", List.of("203.0.113.9, 192.0.2.7"), HAPROXY));
-        assertEquals(
-                "192.0.2.7", ClientAddress.forwarded("10.0.0.5", List.of("203.0.113.9", "192.0.2.7"), HAPROXY));
+        assertEquals("192.0.2.7", ClientAddress.forwarded("10.0.0.5", List.of("203.0.113.9", "192.0.2.7"), HAPROXY));
     }
 
     @Test
     void trustedProxiesInTheChainAreSkippedFromTheRight() {
         assertEquals(
                 "192.0.2.7", ClientAddress.forwarded("10.0.0.5", List.of("192.0.2.7, 10.1.4.4, 10.1.9.9"), HAPROXY));
-        assertEquals("2001:db8:0:0:0:0:0:1", ClientAddress.forwarded("10.0.0.5", List.of("[2001:db8::1]:4711, fd00::3"), HAPROXY));
+        assertEquals(
+                "2001:db8:0:0:0:0:0:1",
+                ClientAddress.forwarded("10.0.0.5", List.of("[2001:db8::1]:4711, fd00::3"), HAPROXY));
     }
 
     @Test
