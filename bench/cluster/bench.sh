@@ -4,10 +4,11 @@
 #   1. warm small-file req/s and p99 (wrk): one ferry directly, HAProxy in front of that one ferry, HAProxy in front
 #      of the three; alternating rounds, medians, the load printed with each round;
 #   2. cold 'go mod download all' of the fixture app: through the cluster vs one ferry (fresh stores each round);
-#   3. what a node's loss costs: kill -9 one node of a warm cluster, then a fresh client's full download: its time
+#   1b. what a node's loss costs: kill -9 one node of a warm cluster, then a fresh client's full download: its time
 #      and the upstream requests it caused.
 #   usage: bench/cluster/bench.sh [--rounds 3]   (needs haproxy, nginx, wrk, golang-go; the jar built: ./mvnw package)
-# Env: DURATION (wrk seconds, default 10), WARMUP (default 3), CONNS (default 64), THREADS (default 2).
+# Env: DURATION (wrk seconds, default 10), WARMUP (default 3), CONNS (default 64), THREADS (default 2), PARTS (which of
+# the parts to run, default "1 2": part 1 includes the node's loss).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 fixtures=$(cd "$root/../shared/fixtures/gocorpus" && pwd)
@@ -24,7 +25,8 @@ for t in haproxy nginx wrk go; do command -v $t >/dev/null || [ -x /usr/sbin/$t 
 HAPROXY=$(command -v haproxy || echo /usr/sbin/haproxy)
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
-wait_http() { for _ in $(seq 1 1200); do curl -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.1; done; echo "no answer from $1" >&2; return 1; }
+wait_http() { for _ in $(seq 1 3000); do curl -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.1; done
+	echo "no answer from $1" >&2; tail -n 20 "$work"/*.log >&2; return 1; }
 load() { cut -d' ' -f1 /proc/loadavg; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
@@ -47,7 +49,7 @@ PEERS=http://127.0.0.1:$N0,http://127.0.0.1:$N1,http://127.0.0.1:$N2
 
 node() { # $1 = name, $2 = port, $3 = data dir, more args after
 	local name=$1 port=$2 data=$3; shift 3
-	FERRY_CLUSTER_TOKEN=$TOKEN "$root/ferry" serve --listen 127.0.0.1:$port --data "$data" \
+	FERRY_CLUSTER_TOKEN=$TOKEN FERRY_ADMIN_TOKEN=$TOKEN "$root/ferry" serve --listen 127.0.0.1:$port --data "$data" \
 		--go-upstream http://127.0.0.1:$UP --sumdb "$SUMDB_KEY" --max-connections-per-client 0 "$@" \
 		>>"$work/$name.log" 2>&1 & pid[$name]=$!
 }
@@ -57,7 +59,7 @@ cluster_up() { # fresh stores under $work/$1
 	node n2 $N2 "$work/$1/n2" --peers $PEERS --node-url http://127.0.0.1:$N2
 	for p in $N0 $N1 $N2; do wait_http "http://127.0.0.1:$p/health/ready"; done
 }
-cluster_down() { for n in n0 n1 n2; do kill "${pid[$n]}" 2>/dev/null || true; wait "${pid[$n]}" 2>/dev/null || true; unset "pid[$n]"; done; }
+cluster_down() { for n in n0 n1 n2; do [ -n "${pid[$n]:-}" ] || continue; kill "${pid[$n]}" 2>/dev/null || true; wait "${pid[$n]}" 2>/dev/null || true; unset "pid[$n]"; done; }
 front() { # $1 = name, $2 = port, nodes after
 	local name=$1 port=$2; shift 2
 	local args=(); for n in "$@"; do args+=(--node "$n"); done
@@ -90,6 +92,8 @@ wrkrun() { # $1 = base URL; prints "req/s p99_ms"
 "$root/ferry" --version >/dev/null
 (cd "$fixtures/proxy" && find . -path ./sumdb -prune -o \( -name '*.info' -o -name '*.mod' \) -print | sed 's|^\.||') >"$work/small.txt"
 
+PARTS=${PARTS:-1 2}
+if [[ " $PARTS " == *" 1 "* ]]; then
 echo "== 1. warm small files ($(wc -l <"$work/small.txt") .info/.mod paths), wrk -t$THREADS -c$CONNS -d${DURATION}s, $rounds alternating rounds"
 cluster_up warm
 front front3 $FRONT3 http://127.0.0.1:$N0 http://127.0.0.1:$N1 http://127.0.0.1:$N2
@@ -109,7 +113,8 @@ for f in direct one three; do
 done
 kill "${pid[front1]}"; unset "pid[front1]"
 
-echo "== 3. a node's loss: kill -9 node 2 of the warm cluster, then a fresh client's go mod download all"
+echo "== 1b. a node's loss: kill -9 node 2 of the warm cluster (node 0 holds every file: it was warmed directly above),"
+echo "   then a fresh client's go mod download all"
 before=$(wc -l <"$work/upstream-access.log")
 kill -9 "${pid[n2]}"; wait "${pid[n2]}" 2>/dev/null || true; unset "pid[n2]"
 t=$(godl "http://127.0.0.1:$FRONT3")
@@ -117,17 +122,20 @@ after=$(wc -l <"$work/upstream-access.log")
 echo "after the kill (load $(load)): ${t}s, $((after - before)) upstream requests (every file is still held by a survivor)"
 t=$(godl "http://127.0.0.1:$FRONT3")
 echo "the next client: ${t}s"
+FERRY_ADMIN_TOKEN=$TOKEN "$root/ferry" cluster status --node "$PEERS" || true
 cluster_down; kill "${pid[front3]}"; unset "pid[front3]"
+fi
 
+[[ " $PARTS " == *" 2 "* ]] || exit 0
 echo "== 2. cold go mod download all of the fixture app: three nodes behind HAProxy vs one ferry, fresh stores"
-: >"$work/cold3" ; : >"$work/cold1"
+: >"$work/cold3.txt" ; : >"$work/cold1.txt"
 for r in $(seq 1 "$rounds"); do
 	cluster_up "cold$r"; front front3 $FRONT3 http://127.0.0.1:$N0 http://127.0.0.1:$N1 http://127.0.0.1:$N2
-	c=$(godl "http://127.0.0.1:$FRONT3"); echo "$c" >>"$work/cold3"
+	c=$(godl "http://127.0.0.1:$FRONT3"); echo "$c" >>"$work/cold3.txt"
 	cluster_down; kill "${pid[front3]}"; unset "pid[front3]"
 	node solo $SOLO "$work/solo$r"; wait_http "http://127.0.0.1:$SOLO/health/ready"
-	s=$(godl "http://127.0.0.1:$SOLO"); echo "$s" >>"$work/cold1"
+	s=$(godl "http://127.0.0.1:$SOLO"); echo "$s" >>"$work/cold1.txt"
 	kill "${pid[solo]}"; wait "${pid[solo]}" 2>/dev/null || true; unset "pid[solo]"
 	echo "round $r (load $(load)): cluster ${c}s | one ferry ${s}s"
 done
-echo "median: cluster $(median <"$work/cold3")s | one ferry $(median <"$work/cold1")s"
+echo "median: cluster $(median <"$work/cold3.txt")s | one ferry $(median <"$work/cold1.txt")s"
