@@ -230,6 +230,10 @@ public final class ClusterCommand implements Runnable {
                                 .build(),
                         HttpResponse.BodyHandlers.ofString());
                 return r.statusCode() == 200 ? "ready" : "not ready (" + r.statusCode() + ")";
+            } catch (java.net.ConnectException e) {
+                return "unreachable (connection refused)";
+            } catch (java.net.http.HttpTimeoutException e) {
+                return "unreachable (no answer within 5 s)";
             } catch (IOException e) {
                 return "unreachable (" + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()) + ")";
             } catch (InterruptedException e) {
