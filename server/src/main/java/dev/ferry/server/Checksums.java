@@ -48,8 +48,8 @@ public record Checksums(ModuleChecksums modules, List<SumdbMirror> served, Check
         }
         GoProxyClient viaProxies = db.url().isPresent() ? null : proxies;
         if (peers != null) {
-            // Lookups and full tiles are asked of the cluster's peers first; what they send is verified against the
-            // signed tree like any proxy's answer. latest and partial tiles go to the proxies (or the database).
+            // Lookups and tiles are asked of the cluster's peers first; what they send is verified against the signed
+            // tree like any proxy's answer. latest, which changes, goes to the proxies (or the database).
             viaProxies = new PeersFirst(peers, viaProxies, PeersFirst::sumdbRecord);
         }
         SumdbSource source = new SumdbSource(db.name(), viaProxies, direct.apply(db.directUrl()), events);

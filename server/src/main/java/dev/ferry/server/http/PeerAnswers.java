@@ -35,7 +35,7 @@ import java.util.Set;
  * node's store only, 200 with the stored bytes or 404 "not held by this node". It never reaches a mirror, so it
  * can neither make this node ask an upstream nor ask its own peers: a peer request cannot loop or reach the slow
  * link. Only what a client could ask and what never changes is answered: a module's {@code .info} (canonical
- * version), {@code .mod} and {@code .zip}, a checksum database's lookups and full tiles, and a mirrored registry's
+ * version), {@code .mod} and {@code .zip}, a checksum database's lookups and tiles, and a mirrored registry's
  * blobs and manifests by digest, where the repository holds them. The token must be this node's cluster token,
  * compared in constant time; without it (or with no token configured) the answer is 403, before the path is read.
  * A valid token stands in for pull access: the nodes are one site.
@@ -106,11 +106,17 @@ public final class PeerAnswers {
         try {
             held = held(x.rawPath);
         } catch (IllegalArgumentException e) {
-            // FormatException and its kinds (module path, version, sumdb path, OCI name or digest): a 400.
+            // FormatException and its kinds (module path, version, sumdb path, OCI name or digest): a 400, but a
+            // well-formed path that cannot exist is a 404, as for a client (GoProxyHandler.rejectionStatus).
+            int status = GoProxyHandler.rejectionStatus(e);
+            if (status == 404) {
+                answer(x, Status.NOT_FOUND_404, "not_found", NOT_HELD);
+                return;
+            }
             String why = e.getMessage() == null ? "bad request" : e.getMessage();
             answer(
                     x,
-                    Status.BAD_REQUEST_400,
+                    Status.create(status),
                     "bad_request",
                     why.strip().replace('\n', ' ').replace('\r', ' '));
             return;
@@ -174,9 +180,8 @@ public final class PeerAnswers {
             return switch (SumdbMirror.parse(rawPath.substring(prefix.length()))) {
                 case SumdbRequest.LookupRequest l ->
                     records.lookup(l.lookup()).map(b -> new Held(new BytesBody(b), "text/plain; charset=utf-8", null));
-                case SumdbRequest.TileRequest t
-                when t.tile().isFull() ->
-                    records.fullTile(t.tile()).map(b -> new Held(new BytesBody(b), "application/octet-stream", null));
+                case SumdbRequest.TileRequest t ->
+                    records.tile(t.tile()).map(b -> new Held(new BytesBody(b), "application/octet-stream", null));
                 default -> Optional.empty();
             };
         }

@@ -277,9 +277,21 @@ public final class PeerClient implements AutoCloseable {
             return upstream.name() + " " + method + " /" + path + " (peer)";
         }
 
+        /**
+         * This node itself is never asked; nor is a quarantined peer: unlike a pool's last upstream, a peer is never
+         * the last resort (the upstream is), so a peer that sent a wrong file gets no question until its
+         * quarantine ends or an admin releases it.
+         */
         @Override
         public Outcome.Missing<T> remembered(Upstream upstream) {
-            return self.contains(upstream.name()) ? new Outcome.Missing<>(404, "this node itself") : null;
+            if (self.contains(upstream.name())) {
+                return new Outcome.Missing<>(404, "this node itself");
+            }
+            UpstreamPool.Member member = pool.member(upstream.name());
+            if (member != null && member.breaker().quarantined()) {
+                return new Outcome.Missing<>(404, "quarantined");
+            }
+            return null;
         }
     }
 

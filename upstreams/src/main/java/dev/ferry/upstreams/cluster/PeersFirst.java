@@ -58,8 +58,9 @@ public final class PeersFirst implements GoProxyClient {
     }
 
     /**
-     * A checksum database's lookup or full tile under {@code sumdb/<db>/}: verified records that never change. A
-     * partial tile ({@code .p/W}) and {@code latest} grow with the log.
+     * A checksum database's lookup or tile under {@code sumdb/<db>/}: verified records, and tiles whose content the
+     * path fixes (a partial tile {@code .p/W} is the first W hashes, whatever the log grows to). Only {@code latest}
+     * changes.
      */
     public static boolean sumdbRecord(String path) {
         if (!path.startsWith("sumdb/")) {
@@ -70,6 +71,6 @@ public final class PeersFirst implements GoProxyClient {
             return false;
         }
         String rest = path.substring(slash + 1);
-        return rest.startsWith("lookup/") || (rest.startsWith("tile/") && !rest.contains(".p/"));
+        return rest.startsWith("lookup/") || rest.startsWith("tile/");
     }
 }

@@ -1,0 +1,276 @@
+package dev.ferry.it;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.any;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.client.WireMock;
+import dev.ferry.server.Ferry;
+import dev.ferry.server.config.ConfigLoader;
+import dev.ferry.server.config.Setting;
+import dev.ferry.testing.LoopbackWireMock;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two ferry nodes on loopback in front of one static upstream that counts what it is asked: a file one node holds
+ * reaches the other from it with no upstream request, checked exactly as an upstream's would be; a peer request is
+ * answered from the store only (so it can neither reach the upstream nor loop), and only with the cluster token; a
+ * peer that sends tampered bytes is refused, and what is stored is the upstream's.
+ */
+class PeerTierIT {
+    private static final String TOKEN = "peer-tier-it-token-0123456789";
+    private static final String UUID_ZIP = "github.com/google/uuid/@v/v1.3.0.zip";
+    private static final String UUID_MOD = "github.com/google/uuid/@v/v1.3.0.mod";
+    private static final String COBRA_ZIP = "github.com/spf13/cobra/@v/v1.6.1.zip";
+    private static final String REPO = "library/demo";
+
+    @TempDir
+    Path tmp;
+
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final List<AutoCloseable> open = new ArrayList<>();
+
+    @AfterEach
+    void close() throws Exception {
+        for (int i = open.size() - 1; i >= 0; i--) {
+            open.get(i).close();
+        }
+    }
+
+    /** A static upstream of the Go fixture (proxy and checksum database) and one blob of a registry. */
+    private record Upstream(StaticGoProxy server, byte[] blob, String digest) {}
+
+    private Upstream upstream() throws Exception {
+        byte[] blob = ("a layer of the peer tier test " + System.nanoTime())
+                .repeat(3000)
+                .getBytes();
+        String digest = "sha256:"
+                + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(blob));
+        Path registry = tmp.resolve("registry");
+        Path file = registry.resolve("v2/" + REPO + "/blobs/" + digest);
+        Files.createDirectories(file.getParent());
+        Files.write(file, blob);
+        StaticGoProxy server = new StaticGoProxy(Fixtures.goProxyTree(), registry);
+        open.add(server);
+        return new Upstream(server, blob, digest);
+    }
+
+    private Ferry node(String name, int port, String upstream, String peers) throws Exception {
+        Map<Setting, String> flags = new EnumMap<>(Setting.class);
+        flags.put(Setting.LISTEN, "127.0.0.1:" + port);
+        flags.put(Setting.DATA, tmp.resolve(name).toString());
+        flags.put(Setting.GO_UPSTREAM, upstream);
+        flags.put(Setting.GO_SUMDB, Fixtures.sumdbKey());
+        flags.put(Setting.OCI_REGISTRIES, "docker.io=" + upstream);
+        flags.put(Setting.ACCESS_LOG, "false");
+        if (peers != null) {
+            flags.put(Setting.CLUSTER_PEERS, peers);
+        }
+        Ferry ferry = Ferry.start(ConfigLoader.load(flags, Map.of("FERRY_CLUSTER_TOKEN", TOKEN), null));
+        open.add(ferry);
+        return ferry;
+    }
+
+    private HttpResponse<byte[]> get(String url, String token) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url));
+        if (token != null) {
+            b.header("Ferry-Peer", token);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    private String peerLines(Ferry ferry) throws Exception {
+        return "\n"
+                + new String(get(ferry.url() + "/metrics", null).body())
+                        .lines()
+                        .filter(l -> l.startsWith("ferry_peer")
+                                || l.startsWith("ferry_sumdb")
+                                || l.startsWith("ferry_upstream_requests"))
+                        .collect(java.util.stream.Collectors.joining("\n"));
+    }
+
+    private double metric(Ferry ferry, String series) throws Exception {
+        String text = new String(get(ferry.url() + "/metrics", null).body());
+        Matcher m =
+                Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)$").matcher(text);
+        return m.find() ? Double.parseDouble(m.group(1)) : 0;
+    }
+
+    @Test
+    void aFileOneNodeHoldsReachesTheOtherWithoutTheUpstream() throws Exception {
+        Upstream up = upstream();
+        int portA = DockerRegistry.freePort();
+        int portB = DockerRegistry.freePort();
+        // The same list on both nodes and no cluster.self: each finds itself in it and stops asking itself.
+        String peers = "http://127.0.0.1:" + portA + ",http://127.0.0.1:" + portB;
+        Ferry a = node("a", portA, up.server().url(), peers);
+        Ferry b = node("b", portB, up.server().url(), peers);
+        byte[] genuine = Files.readAllBytes(Fixtures.goProxyTree().resolve(UUID_ZIP));
+
+        HttpResponse<byte[]> first = get(a.url() + "/" + UUID_ZIP, null);
+        assertEquals(200, first.statusCode());
+        assertArrayEquals(genuine, first.body());
+        assertEquals(1, up.server().requestsFor("/" + UUID_ZIP));
+        HttpResponse<byte[]> blobA = get(a.url() + "/v2/docker.io/" + REPO + "/blobs/" + up.digest(), null);
+        assertEquals(200, blobA.statusCode());
+        assertArrayEquals(up.blob(), blobA.body());
+
+        int before = up.server().requests();
+        HttpResponse<byte[]> second = get(b.url() + "/" + UUID_ZIP, null);
+        assertEquals(200, second.statusCode());
+        assertArrayEquals(genuine, second.body());
+        HttpResponse<byte[]> blobB = get(b.url() + "/v2/docker.io/" + REPO + "/blobs/" + up.digest(), null);
+        assertEquals(200, blobB.statusCode());
+        assertArrayEquals(up.blob(), blobB.body());
+        assertEquals(
+                List.of(),
+                up.server().paths().subList(before, up.server().requests()),
+                "node B asked the upstream for what node A holds (the zip, its checksum records, the blob)"
+                        + peerLines(a) + peerLines(b));
+        String peerA = "peer=\"http://127.0.0.1:" + portA + "\"";
+        assertTrue(metric(b, "ferry_peer_requests_total{outcome=\"found\"," + peerA + "}") >= 2, "from A");
+        assertEquals(
+                metric(b, "ferry_peer_requests_total{outcome=\"found\"," + peerA + "}"),
+                metric(a, "ferry_peer_answers_total{outcome=\"found\"}"));
+        // A asked itself (first in the list; a few questions at once may each do so), saw its own id, and stops.
+        double self = metric(a, "ferry_peer_requests_total{outcome=\"self\"," + peerA + "}");
+        assertTrue(self >= 1, "A never found itself");
+        assertEquals(200, get(a.url() + "/" + UUID_MOD, null).statusCode());
+        assertEquals(self, metric(a, "ferry_peer_requests_total{outcome=\"self\"," + peerA + "}"));
+
+        // Now B holds them and serves them itself (its own copy, as stored after its checks).
+        HttpResponse<byte[]> peerAsk = get(b.url() + "/" + UUID_ZIP, TOKEN);
+        assertEquals(200, peerAsk.statusCode());
+        assertArrayEquals(genuine, peerAsk.body());
+    }
+
+    @Test
+    void aPeerRequestNeedsTheTokenAndNeverReachesTheUpstreamOrLoops() throws Exception {
+        Upstream up = upstream();
+        int portA = DockerRegistry.freePort();
+        int portB = DockerRegistry.freePort();
+        Ferry a = node("a", portA, up.server().url(), "http://127.0.0.1:" + portB);
+        Ferry b = node("b", portB, up.server().url(), "http://127.0.0.1:" + portA);
+
+        for (String token : new String[] {"", "wrong-token-of-the-right-length"}) {
+            HttpResponse<byte[]> refused = get(a.url() + "/" + UUID_MOD, token);
+            assertEquals(403, refused.statusCode(), "token \"" + token + "\"");
+            assertTrue(new String(refused.body()).contains("cluster token"), new String(refused.body()));
+        }
+        HttpResponse<byte[]> notHeld = get(a.url() + "/" + COBRA_ZIP, TOKEN);
+        assertEquals(404, notHeld.statusCode());
+        assertEquals("not held by this node\n", new String(notHeld.body()));
+        HttpResponse<byte[]> blobNotHeld = get(a.url() + "/v2/docker.io/" + REPO + "/blobs/" + up.digest(), TOKEN);
+        assertEquals(404, blobNotHeld.statusCode());
+        HttpResponse<byte[]> bad = get(a.url() + "/not/a/module/@v/v1.zip%2f", TOKEN);
+        assertEquals(400, bad.statusCode());
+
+        assertEquals(
+                0,
+                up.server().requests(),
+                "a peer request reached the upstream: " + up.server().paths());
+        assertEquals(2.0, metric(a, "ferry_peer_answers_total{outcome=\"refused\"}"));
+        assertEquals(2.0, metric(a, "ferry_peer_answers_total{outcome=\"not_found\"}"));
+        // A answered from its store alone: it asked B nothing, so nothing could come back to A.
+        assertEquals(0.0, metric(b, "ferry_peer_answers_total{outcome=\"not_found\"}"));
+        assertEquals(0.0, metric(b, "ferry_peer_answers_total{outcome=\"found\"}"));
+
+        // A client's miss on A: A asks B (the zip, its checksum records), B answers each from its store (404) and
+        // asks A nothing back; the upstream is asked once per file.
+        HttpResponse<byte[]> client = get(a.url() + "/" + COBRA_ZIP, null);
+        assertEquals(200, client.statusCode());
+        String peerB = "peer=\"http://127.0.0.1:" + portB + "\"";
+        String peerA = "peer=\"http://127.0.0.1:" + portA + "\"";
+        double asked = metric(a, "ferry_peer_requests_total{outcome=\"not_found\"," + peerB + "}");
+        assertTrue(asked >= 2, "the zip and its lookup were asked of B: " + asked);
+        assertEquals(asked, metric(b, "ferry_peer_answers_total{outcome=\"not_found\"}"));
+        for (String outcome : new String[] {"found", "not_found", "failed", "self"}) {
+            assertEquals(0.0, metric(b, "ferry_peer_requests_total{outcome=\"" + outcome + "\"," + peerA + "}"));
+        }
+        assertEquals(0.0, metric(a, "ferry_peer_answers_total{outcome=\"found\"}"));
+        List<String> paths = up.server().paths();
+        assertEquals(
+                paths.size(), new java.util.HashSet<>(paths).size(), "a file asked of the upstream twice: " + paths);
+        assertEquals(1, up.server().requestsFor("/" + COBRA_ZIP));
+    }
+
+    /** A peer that answers 404 to everything but {@code path}, which it answers with {@code body}. */
+    private WireMockServer liar(String path, byte[] body) {
+        WireMockServer liar = LoopbackWireMock.server();
+        liar.start();
+        open.add(liar::stop);
+        liar.stubFor(any(anyUrl())
+                .atPriority(9)
+                .willReturn(aResponse().withStatus(404).withHeader("Ferry-Node", "liar")));
+        liar.stubFor(WireMock.get(path).willReturn(aResponse().withStatus(200).withBody(body)));
+        return liar;
+    }
+
+    @Test
+    void aTamperedPeerZipIsRefusedAndTheUpstreamsIsStored() throws Exception {
+        Upstream up = upstream();
+        byte[] genuine = Files.readAllBytes(Fixtures.goProxyTree().resolve(UUID_ZIP));
+        WireMockServer liar = liar("/" + UUID_ZIP, ChecksumIT.rewriteOneGoFile(genuine));
+        Ferry c = node("c", DockerRegistry.freePort(), up.server().url(), "http://127.0.0.1:" + liar.port());
+
+        HttpResponse<byte[]> zip = get(c.url() + "/" + UUID_ZIP, null);
+        assertEquals(200, zip.statusCode());
+        assertArrayEquals(genuine, zip.body(), "the tampered peer's zip was served");
+        assertEquals(1, up.server().requestsFor("/" + UUID_ZIP), "the upstream is asked once the peer lied");
+        liar.verify(
+                1,
+                WireMock.getRequestedFor(WireMock.urlEqualTo("/" + UUID_ZIP)).withHeader("Ferry-Peer", equalTo(TOKEN)));
+        String peer = "peer=\"http://127.0.0.1:" + liar.port() + "\"";
+        assertEquals(
+                1.0,
+                metric(c, "ferry_peer_requests_total{outcome=\"rejected\"," + peer + "}"),
+                new String(get(c.url() + "/metrics", null).body()));
+        // What C stored is the upstream's: asked as a peer, it answers the genuine bytes.
+        assertArrayEquals(genuine, get(c.url() + "/" + UUID_ZIP, TOKEN).body());
+
+        // Quarantined, the liar is asked nothing more: for peers the upstream is the last resort, not the liar.
+        int asked = liar.getAllServeEvents().size();
+        assertEquals(200, get(c.url() + "/" + COBRA_ZIP, null).statusCode());
+        assertEquals(asked, liar.getAllServeEvents().size());
+    }
+
+    @Test
+    void aTamperedPeerBlobIsRefusedAndTheUpstreamsIsStored() throws Exception {
+        Upstream up = upstream();
+        byte[] bad = up.blob().clone();
+        bad[bad.length / 2] ^= 1;
+        String path = "/v2/docker.io/" + REPO + "/blobs/" + up.digest();
+        WireMockServer liar = liar(path, bad);
+        Ferry c = node("c", DockerRegistry.freePort(), up.server().url(), "http://127.0.0.1:" + liar.port());
+
+        HttpResponse<byte[]> blob = get(c.url() + path, null);
+        assertEquals(200, blob.statusCode());
+        assertArrayEquals(up.blob(), blob.body(), "the tampered peer's blob was served");
+        liar.verify(1, WireMock.getRequestedFor(WireMock.urlEqualTo(path)).withHeader("Ferry-Peer", equalTo(TOKEN)));
+        assertEquals(1, up.server().requestsFor("/v2/" + REPO + "/blobs/" + up.digest()));
+        String peer = "peer=\"http://127.0.0.1:" + liar.port() + "\"";
+        assertEquals(1.0, metric(c, "ferry_peer_requests_total{outcome=\"rejected\"," + peer + "}"));
+        assertArrayEquals(up.blob(), get(c.url() + path, TOKEN).body());
+    }
+}

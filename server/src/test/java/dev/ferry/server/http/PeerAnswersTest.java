@@ -1,0 +1,151 @@
+package dev.ferry.server.http;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import dev.ferry.server.Ferry;
+import dev.ferry.server.config.ConfigLoader;
+import dev.ferry.server.config.Setting;
+import dev.ferry.testing.LoopbackWireMock;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.EnumMap;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A node answering its peers: only with the cluster token (compared whole), only from its store (the upstream is
+ * never asked on a peer's behalf), only for what never changes, and with its node id on every answer.
+ */
+class PeerAnswersTest {
+    private static final String TOKEN = "peer-answers-test-token";
+    private static final String INFO = "/example.com/m/@v/v1.0.0.info";
+    private static final byte[] INFO_BODY =
+            "{\"Version\":\"v1.0.0\",\"Time\":\"2024-01-02T03:04:05Z\"}".getBytes(StandardCharsets.UTF_8);
+
+    @TempDir
+    Path tmp;
+
+    private final WireMockServer upstream = LoopbackWireMock.server();
+    private final HttpClient http = HttpClient.newHttpClient();
+    private Ferry ferry;
+
+    @BeforeEach
+    void upstream() {
+        upstream.start();
+        upstream.stubFor(get(INFO).willReturn(aResponse().withStatus(200).withBody(INFO_BODY)));
+    }
+
+    @AfterEach
+    void stop() {
+        if (ferry != null) {
+            ferry.close();
+        }
+        upstream.stop();
+    }
+
+    private void start(String token) throws Exception {
+        Map<Setting, String> flags = new EnumMap<>(Setting.class);
+        flags.put(Setting.LISTEN, "127.0.0.1:0");
+        flags.put(Setting.DATA, tmp.resolve("data").toString());
+        flags.put(Setting.GO_UPSTREAM, upstream.baseUrl());
+        flags.put(Setting.GO_SUMDB, "off");
+        flags.put(Setting.OCI_REGISTRIES, "docker.io=" + upstream.baseUrl());
+        flags.put(Setting.ACCESS_LOG, "false");
+        ferry = Ferry.start(
+                ConfigLoader.load(flags, token == null ? Map.of() : Map.of("FERRY_CLUSTER_TOKEN", token), null));
+    }
+
+    private HttpResponse<byte[]> ask(String method, String path, String token) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(ferry.url() + path))
+                .method(method, HttpRequest.BodyPublishers.noBody());
+        if (token != null) {
+            b.header("Ferry-Peer", token);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    private static String text(HttpResponse<byte[]> r) {
+        return new String(r.body(), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void aNodeWithoutATokenAnswersNoPeer() throws Exception {
+        start(null);
+        HttpResponse<byte[]> r = ask("GET", INFO, TOKEN);
+        assertEquals(403, r.statusCode());
+        assertEquals("this node answers no peer requests: it has no cluster token\n", text(r));
+        assertTrue(r.headers().firstValue("Ferry-Node").isPresent());
+        assertEquals(0, upstream.getAllServeEvents().size());
+    }
+
+    @Test
+    void onlyTheWholeTokenOpensTheStoreAndNothingReachesTheUpstream() throws Exception {
+        start(TOKEN);
+        for (String wrong : new String[] {"", "peer-answers-test-toke", TOKEN + "x", "Peer-answers-test-token"}) {
+            HttpResponse<byte[]> r = ask("GET", INFO, wrong);
+            assertEquals(403, r.statusCode(), wrong);
+            assertEquals("wrong cluster token in Ferry-Peer\n", text(r));
+        }
+        String[][] cases = {
+            {"GET", INFO, "404", "not held by this node\n"},
+            {"HEAD", INFO, "404", ""},
+            {"GET", "/example.com/m/@v/list", "404", "not held by this node\n"},
+            {"GET", "/example.com/m/@latest", "404", "not held by this node\n"},
+            {"GET", "/example.com/m/@v/master.info", "404", "not held by this node\n"},
+            {"GET", "/sumdb/sum.golang.org/latest", "404", "not held by this node\n"},
+            {"GET", "/v2/docker.io/library/x/manifests/latest", "404", "not held by this node\n"},
+            {"GET", "/v2/docker.io/library/x/blobs/sha256:" + "a".repeat(64), "404", "not held by this node\n"},
+            {"GET", "/v2/elsewhere/x/blobs/sha256:" + "a".repeat(64), "404", "not held by this node\n"},
+            {"POST", INFO, "405", "peer requests are GET or HEAD\n"},
+            {"GET", INFO + "?x=1", "400", "peer requests take no query string\n"},
+            {"GET", "/Example.com/%2e%2e/@v/v1.0.0.info", "400", null},
+        };
+        for (String[] c : cases) {
+            HttpResponse<byte[]> r = ask(c[0], c[1], TOKEN);
+            assertEquals(Integer.parseInt(c[2]), r.statusCode(), c[0] + " " + c[1] + ": " + text(r));
+            if (c[3] != null) {
+                assertEquals(c[3], text(r), c[0] + " " + c[1]);
+            }
+        }
+        assertEquals(0, upstream.getAllServeEvents().size(), "a peer request reached the upstream");
+    }
+
+    @Test
+    void whatTheStoreHoldsIsServedWithTheNodesId() throws Exception {
+        start(TOKEN);
+        HttpResponse<byte[]> client = ask("GET", INFO, null);
+        assertEquals(200, client.statusCode());
+        assertEquals(1, upstream.getAllServeEvents().size());
+
+        HttpResponse<byte[]> peer = ask("GET", INFO, TOKEN);
+        assertEquals(200, peer.statusCode());
+        assertArrayEquals(INFO_BODY, peer.body());
+        assertEquals(
+                "application/json", peer.headers().firstValue("Content-Type").orElse(""));
+        HttpResponse<byte[]> head = ask("HEAD", INFO, TOKEN);
+        assertEquals(200, head.statusCode());
+        assertEquals(0, head.body().length);
+        assertEquals(
+                Long.toString(INFO_BODY.length),
+                head.headers().firstValue("Content-Length").orElse(""));
+        String node = peer.headers().firstValue("Ferry-Node").orElse("");
+        assertTrue(node.length() >= 32, node);
+        assertEquals(node, head.headers().firstValue("Ferry-Node").orElse(""), "one id per process");
+        assertEquals(1, upstream.getAllServeEvents().size());
+
+        String metrics = text(ask("GET", "/metrics", null));
+        assertTrue(metrics.contains("ferry_peer_answers_total{outcome=\"found\"} 2.0"), metrics);
+    }
+}
