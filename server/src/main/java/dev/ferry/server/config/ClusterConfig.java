@@ -38,6 +38,6 @@ public record ClusterConfig(List<URI> peers, URI self, String token, Duration pe
     @Override
     public String toString() {
         // Never the token.
-        return "cluster[peers=" + peers + ", self=" + self + ", token=" + (token == null ? "none" : "set") + "]";
+        return "cluster[peers=" + peers + ", self=" + self + ", answersPeers=" + answersPeers() + "]";
     }
 }

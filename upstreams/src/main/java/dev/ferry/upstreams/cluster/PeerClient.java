@@ -133,7 +133,13 @@ public final class PeerClient implements AutoCloseable {
 
     /** Probes peers whose breakers are open ({@code GET /health/ready}). */
     public void startProbing() {
-        pool.startProbing(u -> http.probed(u, send(u, "health/ready", "GET", null, 0)));
+        // Without the token: /health/ready is the node's readiness, not a peer request.
+        pool.startProbing(u -> http.probed(
+                u,
+                http.send(
+                        client,
+                        u,
+                        UpstreamHttp.request(u.resolve("health/ready"), u).GET().build())));
     }
 
     @Override
