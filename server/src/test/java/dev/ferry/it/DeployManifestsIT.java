@@ -49,7 +49,7 @@ class DeployManifestsIT {
         FerryConfig cfg = ConfigLoader.load(Map.of(), Map.of(), sample);
         assertEquals(new ListenAddress("0.0.0.0", 8080), cfg.listen());
         assertEquals(Path.of("/var/lib/ferry"), cfg.data());
-        for (String copy : List.of("kubernetes/ferry.yaml", "compose/ferry.yaml")) {
+        for (String copy : List.of("kubernetes/ferry.yaml", "compose/ferry.yaml", "cluster/compose/ferry.yaml")) {
             assertEquals(
                     Files.readString(sample),
                     Files.readString(Deploy.dir().resolve(copy)),
@@ -286,7 +286,9 @@ class DeployManifestsIT {
         // rendering; newer ones only call them deprecated. Any other word from kustomize is a finding.
         String warnings = k.err()
                 .lines()
-                .filter(l -> !l.contains("'commonLabels' is deprecated") && !l.contains("'bases' is deprecated"))
+                .filter(l -> !l.contains("'commonLabels' is deprecated")
+                        && !l.contains("'bases' is deprecated")
+                        && !l.contains("'patchesStrategicMerge' is deprecated"))
                 .reduce("", String::concat);
         assertEquals("", warnings, k.toString());
         List<JsonNode> docs = new ArrayList<>();
@@ -333,6 +335,165 @@ class DeployManifestsIT {
                                 .toSeconds()
                         >= 60,
                 "compose's default 10 s is too short for RocksDB to close: " + ferry.path("stop_grace_period"));
+    }
+
+    // ---- the cluster (docs/cluster.md) ----
+
+    /** The three nodes of deploy/cluster, as the peers list names them (the StatefulSet's pods, compose's aliases). */
+    static final List<String> CLUSTER_NODES = List.of(
+            "http://ferry-0.ferry-pods:8080", "http://ferry-1.ferry-pods:8080", "http://ferry-2.ferry-pods:8080");
+
+    @Test
+    void clusterHaproxyConfigIsWhatFerryWritesForTheThreeNodesAndHaproxyAcceptsIt() throws Exception {
+        String rendered = dev.ferry.server.cluster.HaproxyConfig.render(
+                ":8080", dev.ferry.server.cluster.HaproxyConfig.nodes(CLUSTER_NODES), List.of());
+        for (String copy :
+                List.of("cluster/haproxy.cfg", "cluster/compose/haproxy.cfg", "cluster/kubernetes/haproxy.cfg")) {
+            assertEquals(
+                    rendered,
+                    Files.readString(Deploy.dir().resolve(copy)),
+                    "deploy/" + copy + " is 'ferry cluster haproxy-config --node " + String.join(",", CLUSTER_NODES)
+                            + "'");
+        }
+        assumeTrue(Command.installed(HaproxyFront.BINARY.toString()), "haproxy not installed (.ci/run installs it)");
+        Command check = Command.run(
+                TOOL,
+                List.of(
+                        HaproxyFront.BINARY.toString(),
+                        "-c",
+                        "-f",
+                        Deploy.dir().resolve("cluster/haproxy.cfg").toString()));
+        // The pods' names resolve only in the cluster: haproxy -c warns about that, and nothing else.
+        assertTrue(check.ok(), check.toString());
+        String unexpected = (check.out() + check.err())
+                .lines()
+                .filter(l -> l.contains("[WARNING]") || l.contains("[ALERT]"))
+                .filter(l -> !l.contains("could not resolve address 'ferry-"))
+                .reduce("", (a, b) -> a + b + "\n");
+        assertEquals("", unexpected, check.toString());
+    }
+
+    @Test
+    void clusterManifestsRenderThreePeeredNodesBehindHaproxy() throws Exception {
+        assumeTrue(
+                Command.installed(KUBECTL), "kubectl not installed (apt-get install kubernetes-client; .ci/run does)");
+        List<JsonNode> docs = kustomize(Deploy.dir().resolve("cluster/kubernetes"));
+        JsonNode sts = one(docs, "StatefulSet", "ferry");
+        assertEquals(CLUSTER_NODES.size(), sts.path("spec").path("replicas").asInt(), "a node per peers entry");
+        String headless = sts.path("spec").path("serviceName").asText();
+        for (int i = 0; i < CLUSTER_NODES.size(); i++) {
+            assertEquals(
+                    "http://ferry-" + i + "." + headless + ":8080",
+                    CLUSTER_NODES.get(i),
+                    "the peers list names the StatefulSet's pods through its headless Service");
+        }
+        JsonNode c = sts.path("spec")
+                .path("template")
+                .path("spec")
+                .path("containers")
+                .get(0);
+        assertEquals(
+                String.join(",", CLUSTER_NODES),
+                env(c, "FERRY_PEERS").path("value").asText());
+        assertEquals(
+                "http://$(POD_NAME)." + headless + ":8080",
+                env(c, "FERRY_NODE_URL").path("value").asText());
+        assertEquals(
+                "metadata.name",
+                env(c, "POD_NAME")
+                        .path("valueFrom")
+                        .path("fieldRef")
+                        .path("fieldPath")
+                        .asText());
+        JsonNode tokenRef = env(c, "FERRY_CLUSTER_TOKEN").path("valueFrom").path("secretKeyRef");
+        assertTrue(one(docs, "Secret", tokenRef.path("name").asText())
+                .path("stringData")
+                .has(tokenRef.path("key").asText()));
+        assertEquals(
+                "0", env(c, "FERRY_MAX_CONNECTIONS_PER_CLIENT").path("value").asText());
+        // Everything the single ferry's manifests promise still holds for each node.
+        assertEquals(
+                "/health/ready",
+                c.path("readinessProbe").path("httpGet").path("path").asText());
+        assertTrue(c.path("securityContext").path("readOnlyRootFilesystem").asBoolean());
+        assertEquals("/var/lib/ferry", mount(c, "data").path("mountPath").asText());
+
+        // HAProxy with ferry's configuration, and the client Service onto it.
+        JsonNode haproxy = one(docs, "Deployment", "ferry-haproxy");
+        JsonNode pod = haproxy.path("spec").path("template");
+        JsonNode h = pod.path("spec").path("containers").get(0);
+        String cm = volume(pod.path("spec"), "config")
+                .path("configMap")
+                .path("name")
+                .asText();
+        assertEquals(
+                Files.readString(Deploy.dir().resolve("cluster/haproxy.cfg")),
+                one(docs, "ConfigMap", cm).path("data").path("haproxy.cfg").asText());
+        assertEquals(
+                "/usr/local/etc/haproxy", mount(h, "config").path("mountPath").asText(), "the image's config path");
+        assertTrue(pod.path("spec").path("securityContext").path("runAsNonRoot").asBoolean());
+        assertEquals(
+                "ALL",
+                h.path("securityContext")
+                        .path("capabilities")
+                        .path("drop")
+                        .get(0)
+                        .asText());
+        JsonNode service = one(docs, "Service", "ferry");
+        assertSelects(
+                service.path("spec").path("selector"), pod.path("metadata").path("labels"));
+        assertFalse(
+                matches(
+                        service.path("spec").path("selector"),
+                        sts.path("spec").path("template").path("metadata").path("labels")),
+                "clients reach HAProxy, not a node");
+        assertEquals(
+                h.path("ports").get(0).path("name").asText(),
+                service.path("spec").path("ports").get(0).path("targetPort").asText());
+        assertEquals(8080, h.path("ports").get(0).path("containerPort").asInt(), "haproxy.cfg binds :8080");
+    }
+
+    @Test
+    void clusterComposeFileRunsThreePeeredNodesBehindHaproxy() throws Exception {
+        assumeTrue(
+                Command.installed(DOCKER_COMPOSE),
+                "docker-compose not installed (apt-get install docker-compose; .ci/run does)");
+        Path dir = Deploy.dir().resolve("cluster/compose");
+        Command config = Command.run(TOOL, dir, Map.of(), List.of(DOCKER_COMPOSE, "-f", "compose.yaml", "config"));
+        assertTrue(config.ok(), config.toString());
+        assertEquals("", config.err().strip(), "docker-compose config has no warnings: " + config);
+        JsonNode services = YAML.readTree(config.out()).path("services");
+        for (int i = 0; i < CLUSTER_NODES.size(); i++) {
+            JsonNode node = services.path("ferry-" + i);
+            assertEquals("ferry:" + Deploy.version(), node.path("image").asText());
+            assertEquals(
+                    String.join(",", CLUSTER_NODES),
+                    node.path("environment").path("FERRY_PEERS").asText());
+            assertEquals(
+                    CLUSTER_NODES.get(i),
+                    node.path("environment").path("FERRY_NODE_URL").asText());
+            String host = CLUSTER_NODES
+                    .get(i)
+                    .substring("http://".length(), CLUSTER_NODES.get(i).lastIndexOf(':'));
+            assertEquals(
+                    List.of(host),
+                    strings(node.path("networks").path("cluster").path("aliases")),
+                    "the name haproxy.cfg and the peers list use");
+            List<String> volumes = strings(node.path("volumes"));
+            assertTrue(volumes.contains("ferry-data-" + i + ":/var/lib/ferry:rw"), "a store of its own: " + volumes);
+            assertEquals(
+                    "/opt/ferry/bin/ferry health",
+                    node.path("healthcheck").path("test").asText());
+            assertTrue(node.path("read_only").asBoolean());
+            assertFalse(node.path("user").asText().startsWith("0"));
+        }
+        JsonNode haproxy = services.path("haproxy");
+        assertTrue(
+                strings(haproxy.path("volumes"))
+                        .contains(dir.resolve("haproxy.cfg") + ":/usr/local/etc/haproxy/haproxy.cfg:ro"),
+                haproxy.path("volumes").toString());
+        assertEquals(8080, haproxy.path("ports").get(0).path("target").asInt());
+        assertEquals(8080, haproxy.path("ports").get(0).path("published").asInt(), "clients use HAProxy's port");
     }
 
     // ---- helpers ----

@@ -31,6 +31,7 @@ import picocli.CommandLine.Command;
             BundleCommands.History.class,
             KeysCommand.class,
             HealthCommand.class,
+            ClusterCommand.class,
             CommandLine.HelpCommand.class
         },
         usageHelpWidth = 110,
@@ -44,7 +45,8 @@ import picocli.CommandLine.Command;
             "docs/admin-api.md. Their jobs are shown and stopped with 'ferry prewarm|export|import status ID',",
             "'... cancel ID' and '... list'.",
             "'ferry keys' works on the data directory itself; 'ferry health' asks a ferry's /health/ready (a",
-            "healthcheck without curl). They exit 0 when all went well, 1 when something failed, 2 on a usage error."
+            "healthcheck without curl); 'ferry cluster' shows a cluster's nodes and writes its HAProxy front",
+            "(docs/cluster.md). They exit 0 when all went well, 1 when something failed, 2 on a usage error."
         })
 public final class FerryMain implements Runnable {
     @CommandLine.Spec
@@ -83,7 +85,8 @@ public final class FerryMain implements Runnable {
                         || cls == KeysCommand.Generate.class
                         || cls == KeysCommand.Public.class
                         || cls == KeysCommand.Sign.class
-                        || cls == HealthCommand.class) {
+                        || cls == HealthCommand.class
+                        || cls == ClusterCommand.Status.class) {
                     return cls.cast(cls.getConstructor(CliContext.class).newInstance(ctx));
                 }
                 return CommandLine.defaultFactory().create(cls);

@@ -56,6 +56,9 @@ record ConfigFile(
             @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY)
             Located<List<String>> hostNames,
 
+            @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY)
+            Located<List<String>> trustedProxies,
+
             @JsonAnySetter Map<String, Located<Object>> unknown) {}
 
     record GoGroup(

@@ -439,7 +439,8 @@ public final class ConfigLoader {
             }
             return names;
         });
-        return new ListenerSettings(headTimeout, perClient, publicUrl, hostNames);
+        TrustedProxies trustedProxies = check(raw, Setting.TRUSTED_PROXIES, TrustedProxies::parse);
+        return new ListenerSettings(headTimeout, perClient, publicUrl, hostNames, trustedProxies);
     }
 
     /** An absolute http or https URL with a host and no path, query or credentials. */

@@ -14,9 +14,14 @@ import java.util.List;
  *                                null: then only a Host that names the listen address or one of {@code hostNames}
  *                                is believed
  * @param hostNames               more names (host or host:port) clients may reach ferry by
+ * @param trustedProxies          the proxies in front of ferry whose X-Forwarded-For names the client
  */
 public record ListenerSettings(
-        Duration headTimeout, int maxConnectionsPerClient, URI publicUrl, List<String> hostNames) {
+        Duration headTimeout,
+        int maxConnectionsPerClient,
+        URI publicUrl,
+        List<String> hostNames,
+        TrustedProxies trustedProxies) {
     public static final Duration DEFAULT_HEAD_TIMEOUT = Duration.ofSeconds(60);
     public static final int DEFAULT_MAX_CONNECTIONS_PER_CLIENT = 512;
 
@@ -31,8 +36,13 @@ public record ListenerSettings(
         hostNames = List.copyOf(hostNames);
     }
 
+    /** No trusted proxies: every client is the address its connection comes from. */
+    public ListenerSettings(Duration headTimeout, int maxConnectionsPerClient, URI publicUrl, List<String> hostNames) {
+        this(headTimeout, maxConnectionsPerClient, publicUrl, hostNames, TrustedProxies.NONE);
+    }
+
     public ListenerSettings(Duration headTimeout, int maxConnectionsPerClient) {
-        this(headTimeout, maxConnectionsPerClient, null, List.of());
+        this(headTimeout, maxConnectionsPerClient, null, List.of(), TrustedProxies.NONE);
     }
 
     public static ListenerSettings defaults() {

@@ -84,6 +84,18 @@ public enum Setting {
             "512",
             "Connections one client address may hold at once; the next gets 429 and is closed (0: no cap). Raise"
                     + " it when many clients share one address (NAT, a reverse proxy in front of ferry)."),
+    TRUSTED_PROXIES(
+            Form.REPEATED_COMMAS,
+            "server.trustedProxies",
+            "--trusted-proxies",
+            "ADDRESS[/BITS]",
+            "FERRY_TRUSTED_PROXIES",
+            "",
+            null,
+            "Reverse proxies or load balancers in front of ferry (IP addresses or CIDR blocks, repeatable or"
+                    + " comma-separated): for a connection from one of them the client's address is taken from"
+                    + " X-Forwarded-For (the last entry that is not itself a trusted proxy) for the access log, the"
+                    + " audit log and the miss rate limit. Anyone else's X-Forwarded-For is ignored."),
     PUBLIC_URL(
             "server.publicUrl",
             "--public-url",

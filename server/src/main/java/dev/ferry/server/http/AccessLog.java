@@ -6,8 +6,6 @@ import dev.ferry.server.logging.LogFormat;
 import dev.ferry.server.metrics.FerryMetrics.Cache;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.ServerRequest;
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -58,10 +56,7 @@ public final class AccessLog {
 
     static void log(Exchange x, int status, long nanos) {
         StringBuilder sb = new StringBuilder(96 + x.rawPath.length());
-        SocketAddress peer = x.req.remotePeer().address();
-        String client = peer instanceof InetSocketAddress inet && inet.getAddress() != null
-                ? inet.getAddress().getHostAddress()
-                : String.valueOf(peer);
+        String client = x.client;
         String path = x.req.prologue().hasQuery()
                 ? x.rawPath + "?" + x.req.prologue().query().rawValue()
                 : x.rawPath;

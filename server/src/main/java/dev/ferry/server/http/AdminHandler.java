@@ -156,7 +156,7 @@ final class AdminHandler {
 
     private void audit(Exchange x, String who, String method, String target, int status, String result) {
         if (audit != null) {
-            audit.record(who, x.req.remotePeer().host(), method + " " + x.rawPath, target, status, result);
+            audit.record(who, x.client, method + " " + x.rawPath, target, status, result);
         }
     }
 

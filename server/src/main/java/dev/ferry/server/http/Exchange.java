@@ -29,6 +29,8 @@ final class Exchange {
     String upstream;
     /** Set when access lines carry request ids (JSON logs); null otherwise. */
     String requestId;
+    /** The client's address: the connection's, or what a trusted proxy says it is (ClientAddress). */
+    String client = "";
     /** How this server names itself to the client (the registry's realm). */
     PublicAddress publicAddress = PublicAddress.listenAddressOnly();
 

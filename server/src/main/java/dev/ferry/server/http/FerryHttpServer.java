@@ -58,6 +58,7 @@ public final class FerryHttpServer {
             ListenerSettings limits,
             io.helidon.common.tls.Tls tls) {
         routes.publicAddress(PublicAddress.of(limits));
+        routes.trustedProxies(limits.trustedProxies());
         ConnectionGuard guard =
                 new ConnectionGuard(limits.headTimeout(), limits.maxConnectionsPerClient(), routes.metrics());
         Http1Config http1 = Http1Config.builder()

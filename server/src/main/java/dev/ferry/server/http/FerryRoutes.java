@@ -10,6 +10,7 @@ import dev.ferry.server.admin.AuditLog;
 import dev.ferry.server.admin.Callers;
 import dev.ferry.server.admin.Console;
 import dev.ferry.server.admin.api.AdminPaths;
+import dev.ferry.server.config.TrustedProxies;
 import dev.ferry.server.metrics.FerryMetrics;
 import dev.ferry.server.metrics.FerryMetrics.Endpoint;
 import dev.ferry.server.tls.ClientCertificateGate;
@@ -74,6 +75,8 @@ public final class FerryRoutes {
     private UiHandler ui;
     /** Set once before the server starts ({@link FerryHttpServer}). */
     private volatile PublicAddress publicAddress = PublicAddress.listenAddressOnly();
+
+    private volatile TrustedProxies trustedProxies = TrustedProxies.NONE;
 
     public FerryRoutes(GoModuleMirror mirror, FerryMetrics metrics, BooleanSupplier ready) {
         this(mirror, List.of(), metrics, ready, ProxyRequest::parse, null);
@@ -233,6 +236,11 @@ public final class FerryRoutes {
         return this;
     }
 
+    /** Whose X-Forwarded-For names the client (set once before the server starts, as the public address is). */
+    void trustedProxies(TrustedProxies proxies) {
+        this.trustedProxies = proxies;
+    }
+
     /** How the server names itself to clients, from the listener's settings. */
     void publicAddress(PublicAddress address) {
         this.publicAddress = address;
@@ -278,6 +286,7 @@ public final class FerryRoutes {
             res.header(AccessLog.REQUEST_ID, x.requestId);
         }
         x.publicAddress = publicAddress;
+        x.client = ClientAddress.of(req, trustedProxies);
         try {
             String refusal = clientCertificates == null ? null : clientCertificates.refusal(req);
             if (req.headers().contains(HeaderNames.HOST)
@@ -395,7 +404,7 @@ public final class FerryRoutes {
             route(x);
             return;
         }
-        MissCharge.chargedTo(limiter.payer(x.req.remotePeer().host()), () -> {
+        MissCharge.chargedTo(limiter.payer(x.client), () -> {
             route(x);
             return null;
         });

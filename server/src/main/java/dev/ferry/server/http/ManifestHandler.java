@@ -53,19 +53,14 @@ final class ManifestHandler {
                 case OciAnswer.Created c ->
                     audit.record(
                             RegistryAuth.who(caller),
-                            call.x().req.remotePeer().host(),
+                            call.x().client,
                             action,
                             c.digest().toString(),
                             201,
                             "pushed");
                 case OciAnswer.Accepted a ->
                     audit.record(
-                            RegistryAuth.who(caller),
-                            call.x().req.remotePeer().host(),
-                            action,
-                            reference.toString(),
-                            202,
-                            "deleted");
+                            RegistryAuth.who(caller), call.x().client, action, reference.toString(), 202, "deleted");
                 default -> {}
             }
         }

@@ -242,7 +242,7 @@ final class UiHandler {
                     new ApiError("bad_request", "send a token or a user and password: " + BODY));
             return;
         }
-        String client = x.req.remotePeer().host();
+        String client = x.client;
         Optional<Duration> wait = signIns.retryAfter(client);
         if (wait.isPresent()) {
             long seconds = Math.max(1, (wait.get().toMillis() + 999) / 1000);
@@ -303,7 +303,7 @@ final class UiHandler {
 
     private void audit(Exchange x, String who, String method, int status, String result) {
         if (audit != null) {
-            audit.record(who, x.req.remotePeer().host(), method + " " + x.rawPath, "", status, result);
+            audit.record(who, x.client, method + " " + x.rawPath, "", status, result);
         }
     }
 
