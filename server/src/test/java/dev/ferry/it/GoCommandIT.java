@@ -101,7 +101,7 @@ class GoCommandIT {
      */
     @Test
     void goCommandsDownloadingOneModuleSetAtOnceFetchEachFileOnceAndAllVerify() throws Exception {
-        int clients = 6;
+        int clients = 4;
         String key = Fixtures.sumdbKey();
         String sumdbName = key.split("\\+")[0];
         try (StaticGoProxy upstream = new StaticGoProxy(Fixtures.goProxyTree());
