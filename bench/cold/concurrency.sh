@@ -103,7 +103,7 @@ YML
 			read -r c gets failed last < <(crowd); read -r t1 w < <(single)
 		fi
 		local aim; aim=$(calc "$w + 1.2 * $t1")
-		echo "$t1" >>"$work/o.t1"; echo "$w" >>"$work/o.w"; echo "$c" >>"$work/o.c"; calc "$c / $aim" >>"$work/o.r"
+		echo "$t1" >>"$work/o.t1"; echo "$w" >>"$work/o.w"; echo "$c" >>"$work/o.c"; echo "$(calc "$c / $aim")" >>"$work/o.r"
 		echo "round $r: one cold ${t1}s | $clients warm ${w}s | $clients cold ${c}s (slowest client ${last}s), upstream blob GETs $gets, failed clients $failed | cold/(warm + 1.2 x one) $(calc "$c / $aim") (load before $l, after $(load))"
 	done
 	local mt mw mc
