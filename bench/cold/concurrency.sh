@@ -183,7 +183,7 @@ NGX
 	local mt mw mc
 	mt=$(median <"$work/g.t1") mw=$(median <"$work/g.w") mc=$(median <"$work/g.c")
 	echo "medians: one cold ${mt}s | $go_clients warm ${mw}s | $go_clients cold ${mc}s | aim (warm + 1.2 x one) $(calc "$mw + 1.2 * $mt")s | load now $(load)"
-	echo "(the slowest paths of the last crowd round, with their upstream fetches: $(head -3 "$work/per-path" | tr -s ' ' | tr '\n' ';'))"
+	echo "(the most fetched paths of the last crowd round, with their upstream fetches: $(head -3 "$work/per-path" | tr -s ' ' | tr '\n' ';'))"
 }
 
 [ "$only" = go ] || oci
