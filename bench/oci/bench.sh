@@ -2,16 +2,18 @@
 # OCI pull-through benchmark, by hand, never in CI: ferry vs docker-registry in its own proxy mode, both in front
 # of the same upstream docker-registry on loopback, same machine, same load. Prints each figure per run, the
 # medians and the ferry/registry ratios.
-#   usage: bench/oci/bench.sh [registry|ferry]...    (default: both; needs docker-registry, skopeo, wrk, go, python3)
+#   usage: bench/oci/bench.sh [registry|ferry|base]...    (default: registry ferry, and base when BASELINE is set;
+#          needs docker-registry, skopeo, wrk, go, python3)
 # Env: RUNS (rounds per server, default 3), DURATION (wrk seconds, default 10), WARMUP (unmeasured wrk seconds
 # before each figure, default 5), CONNS (default 32), THREADS (default 2), FERRY_JAVA_OPTS (passed to ./ferry),
 # KEEP=1 keeps the work directory (logs, stores) and prints its path, WAIT_LOAD=N waits before each round (up to
-# 10 minutes) for the 1-minute load average to drop below N.
+# 10 minutes) for the 1-minute load average to drop below N. BASELINE=CHECKOUT adds "base": the ferry of another
+# checkout (e.g. `git worktree add /tmp/base main`, built by its own ./ferry) in the same alternating rounds.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 here=$root/bench/oci
 fixture=$(cd "$root/../shared/fixtures/oci" 2>/dev/null && pwd || true)
-servers=("$@"); [ ${#servers[@]} -eq 0 ] && servers=(registry ferry)
+servers=("$@"); [ ${#servers[@]} -eq 0 ] && servers=(registry ferry ${BASELINE:+base})
 RUNS=${RUNS:-3} DURATION=${DURATION:-10} WARMUP=${WARMUP:-5} CONNS=${CONNS:-32} THREADS=${THREADS:-2}
 UP_PORT=18491 REG_PORT=18492 FERRY_PORT=18493
 for t in docker-registry skopeo wrk go python3 curl; do command -v $t >/dev/null || { echo "needs $t (apt-get install docker-registry skopeo wrk golang-go python3 curl)"; exit 1; }; done
@@ -68,15 +70,16 @@ start_registry() {
 	base=http://127.0.0.1:$REG_PORT
 	wait_http "$base/v2/"
 }
-start_ferry() {
+start_ferry() { # $1 = checkout (default: this one)
 	rm -rf "$work/ferry-data"
-	"$root/ferry" serve --listen 127.0.0.1:$FERRY_PORT --data "$work/ferry-data" --go-upstream off --sumdb off \
+	"${1:-$root}/ferry" serve --listen 127.0.0.1:$FERRY_PORT --data "$work/ferry-data" --go-upstream off --sumdb off \
 		--registry "docker.io=http://127.0.0.1:$UP_PORT" --default-registry docker.io >>"$work/ferry.log" 2>&1 & server=$!
 	pids+=($server)
 	base=http://127.0.0.1:$FERRY_PORT
 	wait_http "$base/health"
 	wait_http "$base/v2/"
 }
+start_base() { start_ferry "$BASELINE"; }
 stop_server() { kill "$server"; wait "$server" 2>/dev/null || true; }
 
 copy() { # $1 = repository, $2 = destination dir; prints wall seconds of skopeo copy of $1:1 (200 MiB) from the server
@@ -128,7 +131,10 @@ quiet() { # waits (at most 10 minutes) for the 1-minute load average to fall bel
 
 figures=(cold cold2 warm head get blob rss)
 declare -A result
-for s in "${servers[@]}"; do [ "$s" = ferry ] && "$root/ferry" --version >/dev/null; done   # builds the jar now, untimed
+for s in "${servers[@]}"; do   # builds the jars now, untimed
+	[ "$s" != ferry ] || "$root/ferry" --version >/dev/null
+	[ "$s" != base ] || "$BASELINE/ferry" --version >/dev/null
+done
 # Rounds alternate between the servers, so that a burst of load from elsewhere on the machine lands on both.
 for r in $(seq 1 "$RUNS"); do
 	for s in "${servers[@]}"; do
@@ -155,12 +161,14 @@ for r in $(seq 1 "$RUNS"); do
 done
 echo
 echo "== medians of $RUNS runs (wrk -t$THREADS -c$CONNS -d${DURATION}s, HEAD: headload -t$THREADS -c$CONNS -d${DURATION}s; each after ${WARMUP}s warm-up; load now: $(load))"
-printf '%-30s %12s %12s %16s\n' figure registry ferry ferry/registry
-row() { # $1 = label, $2 = figure, $3 = "lower" when lower is better (ratio then shows registry/ferry as speed-up)
-	local a b
+printf '%-30s %12s %12s %16s %12s %14s\n' figure registry ferry ferry/registry base ferry/base
+row() { # $1 = label, $2 = figure
+	local a b c
 	a=$(tr ' ' '\n' <<<"${result[registry.$2]:-}" | grep . | median || true)
 	b=$(tr ' ' '\n' <<<"${result[ferry.$2]:-}" | grep . | median || true)
-	printf '%-30s %12s %12s %16s\n' "$1" "${a:-n/a}" "${b:-n/a}" "$(ratio "${b:-n/a}" "${a:-n/a}")"
+	c=$(tr ' ' '\n' <<<"${result[base.$2]:-}" | grep . | median || true)
+	printf '%-30s %12s %12s %16s %12s %14s\n' "$1" "${a:-n/a}" "${b:-n/a}" "$(ratio "${b:-n/a}" "${a:-n/a}")" \
+		"${c:-n/a}" "$(ratio "${b:-n/a}" "${c:-n/a}")"
 }
 row "skopeo copy 200 MiB cold (s)" cold
 row "  2nd image, cold (s)" cold2

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""Write the benchmark's two images as an OCI image layout: make-images.py DIR
+"""Write the benchmark's images as an OCI image layout: make-images.py DIR [one]
 
   big-1     4 layers of 50 MiB random data each (a one-file tar, gzip-wrapped with stored deflate blocks so that
             building it costs no compression time and skopeo pushes it as is): a 200 MiB image.
   big2-1    the same shape with other random data: a second cold image for a server that has served one already.
   blob1m-1  one layer whose blob is exactly 1 MiB (1048576 bytes), for the blob GET figure.
+  one-1     with the argument "one", only this: one layer of 200 MiB (bench/cold/concurrency.sh pulls its blob).
 
 Deterministic (seeded random, zero mtimes), so every run pushes the same digests."""
 import hashlib
@@ -86,8 +87,15 @@ def exact_mib_layer(rng):
 
 def main():
     out = sys.argv[1]
-    rng = random.Random(20261121)
     lay = Layout(out)
+    if sys.argv[2:] == ["one"]:
+        one = lay.image("one-1", [layer(random.Random(20261206), "layer.bin", 200 * MIB)])
+        lay.close()
+        with open(os.path.join(out, "blobs", "sha256", one["digest"][7:])) as f:
+            blob = json.load(f)["layers"][0]
+        print("one-1 %s, layer %s (%d bytes)" % (one["digest"], blob["digest"], blob["size"]))
+        return
+    rng = random.Random(20261121)
     big = lay.image("big-1", [layer(rng, "layer%d.bin" % i, 50 * MIB) for i in range(4)])
     rng2 = random.Random(20261122)  # its own stream, so that adding it changed no other digest
     lay.image("big2-1", [layer(rng2, "layer%d.bin" % i, 50 * MIB) for i in range(4)])

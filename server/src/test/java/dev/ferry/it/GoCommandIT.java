@@ -5,7 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -85,6 +91,57 @@ class GoCommandIT {
             assertAppRuns(bin);
             assertTrue(offline.run(app, "mod", "verify").ok(), "go mod verify against go.sum");
             offline.makeDeletable();
+        }
+    }
+
+    /**
+     * Go commands on several machines with empty module caches download the same module set through a cold ferry
+     * at once (issue 18; bench/cold/concurrency.sh runs 100 by hand): every file is fetched from the upstream once,
+     * and every go command checks every module it got against the checksum database.
+     */
+    @Test
+    void goCommandsDownloadingOneModuleSetAtOnceFetchEachFileOnceAndAllVerify() throws Exception {
+        int clients = 4;
+        String key = Fixtures.sumdbKey();
+        String sumdbName = key.split("\\+")[0];
+        try (StaticGoProxy upstream = new StaticGoProxy(Fixtures.goProxyTree());
+                FerryProcess ferry = FerryProcess.start(
+                        tmp.resolve("data"),
+                        tmp.resolve("ferry.log"),
+                        "--go-upstream",
+                        upstream.url(),
+                        "--sumdb",
+                        key);
+                ExecutorService threads = Executors.newFixedThreadPool(clients)) {
+            String gosumdb = key + " " + ferry.url() + "/sumdb/" + sumdbName;
+            CountDownLatch go = new CountDownLatch(1);
+            List<GoTool> tools = new ArrayList<>();
+            List<Future<GoTool.Result>> downloads = new ArrayList<>();
+            for (int i = 0; i < clients; i++) {
+                Path app = Fixtures.copyApp(tmp.resolve("app" + i));
+                GoTool tool = new GoTool(tmp.resolve("go" + i), ferry.url(), gosumdb);
+                tools.add(tool);
+                downloads.add(threads.submit(() -> {
+                    go.await();
+                    return tool.run(app, "mod", "download", "all");
+                }));
+            }
+            go.countDown();
+            for (int i = 0; i < clients; i++) {
+                GoTool.Result download = downloads.get(i).get(10, TimeUnit.MINUTES);
+                assertTrue(download.ok(), "go mod download all of client " + i + ":\n" + download.output());
+                tools.get(i).makeDeletable();
+            }
+            List<String> files = upstream.paths().stream()
+                    .filter(p -> p.contains("/@v/"))
+                    .distinct()
+                    .toList();
+            assertTrue(
+                    files.stream().filter(p -> p.endsWith(".zip")).count() >= 20,
+                    "zips fetched from upstream: " + files);
+            for (String file : files) {
+                assertEquals(1, upstream.requestsFor(file), "fetched from upstream more than once: " + file);
+            }
         }
     }
 

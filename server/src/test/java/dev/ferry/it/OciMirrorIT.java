@@ -25,6 +25,9 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -401,6 +404,44 @@ class OciMirrorIT {
         assertEquals(List.of(200), upstream.requests("GET", path), "upstream blob GETs after a ranged read");
     }
 
+    /**
+     * Many clients miss one layer at once (issue 18; bench/cold/concurrency.sh runs 100 clients of 200 MiB by hand):
+     * one upstream GET, and every client gets the whole layer, byte for byte.
+     */
+    @Test
+    @Order(9)
+    void manyConcurrentColdPullsOfOneLayerMakeOneUpstreamFetch() throws Exception {
+        int clients = 24;
+        long size = 48L << 20;
+        BigImage crowd = BigImage.build(tmp.resolve("crowd"), size, 20261206L);
+        crowd.push(upstreamHttp, "apps/crowd", "1");
+        String path = "/v2/apps/crowd/blobs/" + crowd.layerDigest();
+        assertEquals(0, upstream.requests("GET", path).size(), "blob fetched before anyone asked for it");
+
+        CountDownLatch go = new CountDownLatch(1);
+        List<Pull> done = new ArrayList<>();
+        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<Pull>> pulls = new ArrayList<>();
+            for (int i = 0; i < clients; i++) {
+                pulls.add(threads.submit(() -> pull(go, path)));
+            }
+            go.countDown();
+            for (Future<Pull> p : pulls) {
+                done.add(p.get(5, TimeUnit.MINUTES));
+            }
+        }
+        for (Pull p : done) {
+            assertEquals(200, p.status());
+            assertEquals(size, p.bytes());
+            assertEquals(crowd.layerDigest(), p.digest(), "bytes of the layer through ferry");
+        }
+        // Worth something only if clients really shared a download: several started before the first one ended.
+        long firstEnd = done.stream().mapToLong(Pull::endNanos).min().orElseThrow();
+        long overlapping = done.stream().filter(p -> p.startNanos() < firstEnd).count();
+        assertTrue(overlapping >= 2, "only " + overlapping + " pulls overlapped");
+        assertEquals(List.of(200), upstream.requests("GET", path), "upstream blob GETs for " + clients + " pulls");
+    }
+
     record Pull(int status, long bytes, String digest, long startNanos, long endNanos) {}
 
     private Pull pull(CountDownLatch go, String path) {
@@ -587,10 +628,15 @@ class OciMirrorIT {
      */
     record BigImage(Path layer, String layerDigest, long size, byte[] config, byte[] manifest, String manifestDigest) {
         static BigImage build(Path dir, long size) throws Exception {
+            return build(dir, size, 20261121L);
+        }
+
+        /** @param seed of the layer's bytes: another seed makes a layer that shares no chunk with the first */
+        static BigImage build(Path dir, long size, long seed) throws Exception {
             Files.createDirectories(dir);
             Path layer = dir.resolve("layer");
             MessageDigest md = MessageDigest.getInstance("SHA-256");
-            SplittableRandom random = new SplittableRandom(20261121L);
+            SplittableRandom random = new SplittableRandom(seed);
             byte[] buf = new byte[1 << 20];
             ByteBuffer longs = ByteBuffer.wrap(buf);
             try (OutputStream out = Files.newOutputStream(layer)) {

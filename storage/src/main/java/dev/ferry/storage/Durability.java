@@ -14,7 +14,7 @@ public enum Durability {
     SYNCED,
     /**
      * Visible at once and on disk within {@link WalSync#INTERVAL} (one log sync for every commit of that time):
-     * for mirrored content, which a power cut may take back (it is fetched again), and which a killed process never
+     * for mirrored content (public modules' files, OCI blobs and manifests), which a power cut may take back (it is fetched again), and which a killed process never
      * loses (the log is in the operating system's cache). Any later synced commit makes it durable first.
      */
     GROUPED

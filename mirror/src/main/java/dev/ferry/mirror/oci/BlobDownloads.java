@@ -10,6 +10,7 @@ import dev.ferry.protocols.oci.Digest;
 import dev.ferry.protocols.oci.RepositoryName;
 import dev.ferry.storage.Chunking;
 import dev.ferry.storage.DigestMismatchException;
+import dev.ferry.storage.Durability;
 import dev.ferry.storage.NamedObjectStore;
 import dev.ferry.storage.ObjectWriter;
 import dev.ferry.storage.Sha256;
@@ -141,11 +142,16 @@ final class BlobDownloads {
         private StoredObject commit(ObjectWriter writer, Sha256 expected, String from)
                 throws IOException, ContentMismatch {
             try {
-                return writer.commit(expected, batch -> {
-                    batch.putName(OciStoreNames.blob(digest), expected);
-                    batch.putMeta(OciStoreNames.link(target, repository, digest), EMPTY);
-                    batch.putMeta(OciStoreNames.repository(target, repository), EMPTY);
-                });
+                // A mirrored blob can always be fetched again: its commit is grouped (docs/storage.md, Durability),
+                // so the last byte does not wait for an fsync of the whole layer's log.
+                return writer.commit(
+                        expected,
+                        batch -> {
+                            batch.putName(OciStoreNames.blob(digest), expected);
+                            batch.putMeta(OciStoreNames.link(target, repository, digest), EMPTY);
+                            batch.putMeta(OciStoreNames.repository(target, repository), EMPTY);
+                        },
+                        Durability.GROUPED);
             } catch (DigestMismatchException e) {
                 throw mismatch(from, "the bytes hash to sha256:" + e.actual().hex() + ", not the requested digest");
             }

@@ -20,6 +20,7 @@ import dev.ferry.protocols.oci.Reference;
 import dev.ferry.protocols.oci.RepositoryName;
 import dev.ferry.protocols.oci.Tag;
 import dev.ferry.storage.Chunking;
+import dev.ferry.storage.Durability;
 import dev.ferry.storage.NamedObjectStore;
 import dev.ferry.storage.ObjectWriter;
 import dev.ferry.storage.Sha256;
@@ -325,17 +326,21 @@ public final class CachingRegistryMirror implements OciRepositories {
         Instant now = clock.instant();
         try (ObjectWriter writer = store.newObject(Chunking.CONTENT_DEFINED)) {
             writer.write(bytes);
-            StoredObject object = writer.commit(sha, batch -> {
-                batch.putName(OciStoreNames.blob(digest), sha);
-                batch.putMeta(OciStoreNames.manifestType(digest), mediaType.getBytes(StandardCharsets.UTF_8));
-                batch.putMeta(OciStoreNames.link(target, repository, digest), EMPTY);
-                batch.putMeta(OciStoreNames.repository(target, repository), EMPTY);
-                if (tag != null) {
-                    batch.putMeta(
-                            OciStoreNames.tag(target, repository, tag),
-                            new OciStoreNames.TagRecord(digest, mediaType, bytes.length, now, from).encode());
-                }
-            });
+            // Mirrored, so it can be fetched again: a grouped commit (docs/storage.md, Durability).
+            StoredObject object = writer.commit(
+                    sha,
+                    batch -> {
+                        batch.putName(OciStoreNames.blob(digest), sha);
+                        batch.putMeta(OciStoreNames.manifestType(digest), mediaType.getBytes(StandardCharsets.UTF_8));
+                        batch.putMeta(OciStoreNames.link(target, repository, digest), EMPTY);
+                        batch.putMeta(OciStoreNames.repository(target, repository), EMPTY);
+                        if (tag != null) {
+                            batch.putMeta(
+                                    OciStoreNames.tag(target, repository, tag),
+                                    new OciStoreNames.TagRecord(digest, mediaType, bytes.length, now, from).encode());
+                        }
+                    },
+                    Durability.GROUPED);
             return new StoredManifest(digest, mediaType, object);
         }
     }
