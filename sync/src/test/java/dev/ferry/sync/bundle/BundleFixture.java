@@ -1,8 +1,10 @@
 package dev.ferry.sync.bundle;
 
+import dev.ferry.protocols.bundle.BundleNote;
 import dev.ferry.protocols.bundle.ManifestEntry;
 import dev.ferry.protocols.bundle.ManifestReader;
 import dev.ferry.protocols.bundle.MetaPolicy;
+import dev.ferry.protocols.sumdb.note.Note;
 import dev.ferry.protocols.sumdb.note.Signer;
 import dev.ferry.storage.ChunkSizes;
 import dev.ferry.storage.Chunking;
@@ -11,8 +13,10 @@ import dev.ferry.storage.ObjectWriter;
 import dev.ferry.storage.RocksContentStore;
 import dev.ferry.storage.Sha256;
 import dev.ferry.storage.StoreOptions;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -24,7 +28,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.GZIPOutputStream;
 
 /** Real stores on disk, filled and compared for the bundle tests. */
 final class BundleFixture implements AutoCloseable {
@@ -182,6 +189,43 @@ final class BundleFixture implements AutoCloseable {
             }
         }
         return HexFormat.of().formatHex(md.digest());
+    }
+    /** The manifest's text, ungzipped. */
+    static String manifestText(Path bundle) throws IOException {
+        try (var in = new GZIPInputStream(Files.newInputStream(bundle.resolve("manifest.gz")))) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    /**
+     * Rewrites the manifest's text with {@code edit} (which must change it) and signs a matching note, of the same
+     * format, with the exporter's own key: only the content lies.
+     */
+    void resign(Path bundle, UnaryOperator<String> edit) throws IOException {
+        String text = manifestText(bundle);
+        String edited = edit.apply(text);
+        if (edited.equals(text)) {
+            throw new AssertionError("the edit changed nothing");
+        }
+        ByteArrayOutputStream gz = new ByteArrayOutputStream();
+        try (GZIPOutputStream out = new GZIPOutputStream(gz)) {
+            out.write(edited.getBytes(StandardCharsets.UTF_8));
+        }
+        byte[] manifest = gz.toByteArray();
+        Files.write(bundle.resolve("manifest.gz"), manifest);
+        BundleNote old = BundleNote.parse(
+                Note.open(Files.readAllBytes(bundle.resolve("bundle.note")), List.of(signer.verifier()))
+                        .text());
+        BundleNote note = new BundleNote(
+                old.format(),
+                old.id(),
+                old.site(),
+                old.base(),
+                old.created(),
+                old.volumes(),
+                HexFormat.of().formatHex(Exporter.sha256().digest(manifest)),
+                manifest.length);
+        Files.write(bundle.resolve("bundle.note"), Note.sign(note.text(), signer));
     }
 
     static List<ManifestEntry> manifest(Path bundle) throws IOException {

@@ -2,13 +2,11 @@ package dev.ferry.sync.bundle;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ferry.protocols.bundle.BundleNote;
 import dev.ferry.protocols.bundle.Inventory;
 import dev.ferry.protocols.bundle.ManifestEntry;
-import dev.ferry.protocols.sumdb.note.Note;
 import dev.ferry.storage.RocksContentStore;
 import dev.ferry.storage.Sha256;
 import java.io.ByteArrayOutputStream;
@@ -19,7 +17,6 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -27,8 +24,6 @@ import java.util.Random;
 import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.zip.GZIPInputStream;
-import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -134,12 +129,6 @@ class BundleFormat2Test {
                 .orElseThrow();
     }
 
-    static String manifestText(Path bundle) throws IOException {
-        try (var in = new GZIPInputStream(Files.newInputStream(bundle.resolve("manifest.gz")))) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
-    }
-
     @Test
     void roundTripsWithRunsOfTheSitesObjectsOfItselfAndOfObjectsBeforeIt() throws Exception {
         Path bundle = deltaBundle(BundleNote.FORMAT_2);
@@ -185,7 +174,7 @@ class BundleFormat2Test {
     void formatOneBundlesStillImport() throws Exception {
         Path bundle = deltaBundle(BundleNote.FORMAT_1);
         assertTrue(Files.readString(bundle.resolve("bundle.note")).startsWith("ferry bundle 1\n"));
-        assertTrue(manifestText(bundle).startsWith("ferry-manifest 1 "));
+        assertTrue(BundleFixture.manifestText(bundle).startsWith("ferry-manifest 1 "));
         assertTrue(BundleFixture.manifest(bundle).stream().anyMatch(e -> e instanceof ManifestEntry.StoreObject));
         BundleProgress p = importInto(bundle);
         assertEquals(BundleProgress.State.SUCCEEDED, p.state(), p.error());
@@ -203,32 +192,6 @@ class BundleFormat2Test {
 
     Inventory cutOf(RocksContentStore store) throws Exception {
         return SiteInventory.take(store, 1 << 20).inventory();
-    }
-
-    /** Rewrites the manifest's text and signs a matching note with the exporter's own key: only the content lies. */
-    void resign(Path dir, UnaryOperator<String> edit) throws IOException {
-        String text = manifestText(dir);
-        String changed = edit.apply(text);
-        assertNotEquals(text, changed, "the edit changed nothing");
-        ByteArrayOutputStream gz = new ByteArrayOutputStream();
-        try (GZIPOutputStream out = new GZIPOutputStream(gz)) {
-            out.write(changed.getBytes(StandardCharsets.UTF_8));
-        }
-        byte[] manifest = gz.toByteArray();
-        Files.write(dir.resolve("manifest.gz"), manifest);
-        BundleNote old = BundleNote.parse(
-                Note.open(Files.readAllBytes(dir.resolve("bundle.note")), List.of(fx.signer.verifier()))
-                        .text());
-        BundleNote note = new BundleNote(
-                old.format(),
-                old.id(),
-                old.site(),
-                old.base(),
-                old.created(),
-                old.volumes(),
-                HexFormat.of().formatHex(Exporter.sha256().digest(manifest)),
-                manifest.length);
-        Files.write(dir.resolve("bundle.note"), Note.sign(note.text(), fx.signer));
     }
 
     /** Imports and expects a refusal naming {@code want}, with nothing made visible at B. */
@@ -264,14 +227,14 @@ class BundleFormat2Test {
         Path bundle = export(a, BundleNote.FORMAT_2, Inventory.empty(), "full");
         for (int bit : new int[] {0, 3, 9}) {
             Path flipped = copy(bundle, "flipped-" + bit);
-            resign(flipped, firstLine("^s (\\d+)", m -> "s " + (Integer.parseInt(m.group(1)) ^ (1 << bit))));
+            fx.resign(flipped, firstLine("^s (\\d+)", m -> "s " + (Integer.parseInt(m.group(1)) ^ (1 << bit))));
             // larger: refused as the manifest is read; smaller: once the chunks are placed; both before any write
             refused(flipped, "add up to ");
             refused(flipped, "its 150000");
         }
         // the last length one byte longer, the object's size to match: its record holds no such byte
         Path longer = copy(bundle, "longer");
-        resign(longer, text -> {
+        fx.resign(longer, text -> {
             int s = text.lastIndexOf("\ns ");
             int e = text.indexOf('\n', s + 1);
             String[] f = text.substring(s + 1, e).split(" ");
@@ -292,7 +255,7 @@ class BundleFormat2Test {
         // Two lengths swapped: the same bytes in the same order, cut elsewhere. The object's digest vouches for the
         // whole, so the object is stored as it is at A (only its chunk boundaries differ), never something else.
         Path swapped = copy(bundle, "swapped");
-        resign(swapped, firstLine("^s (\\d+) (\\d+)", m -> "s " + m.group(2) + " " + m.group(1)));
+        fx.resign(swapped, firstLine("^s (\\d+) (\\d+)", m -> "s " + m.group(2) + " " + m.group(1)));
         BundleProgress p = importInto(swapped);
         assertEquals(BundleProgress.State.SUCCEEDED, p.state(), p.error());
         assertEquals(BundleFixture.content(a), BundleFixture.content(b));
@@ -303,7 +266,7 @@ class BundleFormat2Test {
         Path bundle = deltaBundle(BundleNote.FORMAT_2);
         // the last object ships one chunk fewer and names one more of the site's: its size is kept
         Path dir = copy(bundle, "short");
-        String text = manifestText(dir);
+        String text = BundleFixture.manifestText(dir);
         List<String> lines = new ArrayList<>(List.of(text.split("\n")));
         int lastS = -1;
         for (int i = 0; i < lines.size(); i++) {
@@ -325,7 +288,7 @@ class BundleFormat2Test {
         Matcher end = Pattern.compile("\nend (\\d+)\n$").matcher(changed);
         assertTrue(end.find());
         String fixed = changed.substring(0, end.start()) + "\nend " + (Integer.parseInt(end.group(1)) + added) + "\n";
-        resign(dir, t -> fixed);
+        fx.resign(dir, t -> fixed);
         refused(dir, "its volumes hold chunk bytes past the last one the manifest lists");
     }
 
@@ -335,19 +298,19 @@ class BundleFormat2Test {
         String r = "^r " + base.hex() + " (\\d+) (\\d+)";
         // a run shifted by one chunk of the base
         Path shifted = copy(bundle, "shifted");
-        resign(
+        fx.resign(
                 shifted,
                 firstLine(r, m -> "r " + base.hex() + " " + (Integer.parseInt(m.group(1)) + 1) + " " + m.group(2)));
         refused(shifted, "bundle " + bundle.getFileName());
         // a run past the end of the base
         Path past = copy(bundle, "past");
-        resign(past, firstLine(r, m -> "r " + base.hex() + " 100000 " + m.group(2)));
+        fx.resign(past, firstLine(r, m -> "r " + base.hex() + " 100000 " + m.group(2)));
         refused(past, "names chunks 100000 to ");
         refused(past, " of object " + base.hex() + ", which has ");
         // a run of an object B does not hold
         Path lacking = copy(bundle, "lacking");
         String other = "ab".repeat(32);
-        resign(lacking, firstLine(r, m -> "r " + other + " " + m.group(1) + " " + m.group(2)));
+        fx.resign(lacking, firstLine(r, m -> "r " + other + " " + m.group(1) + " " + m.group(2)));
         refused(lacking, "the bundle relies on object sha256:" + other + " which this site lacks");
     }
 

@@ -4,23 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.ferry.protocols.bundle.BundleNote;
-import dev.ferry.protocols.sumdb.note.Note;
 import dev.ferry.storage.RocksContentStore;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
-import java.util.zip.GZIPInputStream;
-import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -169,30 +163,7 @@ class BundleKeysTest {
         Path dir = tmp.resolve("crafted" + copies++).resolve(id);
         Files.createDirectories(dir.getParent());
         BundleFixture.copyTree(bundle, dir);
-        String text;
-        try (var in = new GZIPInputStream(Files.newInputStream(dir.resolve("manifest.gz")))) {
-            text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
-        String edited = edit.apply(text);
-        assertFalse(edited.equals(text), "the edit changed nothing");
-        ByteArrayOutputStream gz = new ByteArrayOutputStream();
-        try (GZIPOutputStream out = new GZIPOutputStream(gz)) {
-            out.write(edited.getBytes(StandardCharsets.UTF_8));
-        }
-        byte[] manifest = gz.toByteArray();
-        Files.write(dir.resolve("manifest.gz"), manifest);
-        BundleNote old = BundleNote.parse(
-                Note.open(Files.readAllBytes(dir.resolve("bundle.note")), List.of(fx.signer.verifier()))
-                        .text());
-        BundleNote note = new BundleNote(
-                old.id(),
-                old.site(),
-                old.base(),
-                old.created(),
-                old.volumes(),
-                HexFormat.of().formatHex(Exporter.sha256().digest(manifest)),
-                manifest.length);
-        Files.write(dir.resolve("bundle.note"), Note.sign(note.text(), fx.signer));
+        fx.resign(dir, edit);
         return dir;
     }
 

@@ -4,16 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.ferry.protocols.bundle.BundleNote;
-import dev.ferry.protocols.sumdb.note.Note;
 import dev.ferry.protocols.sumdb.note.Signer;
 import dev.ferry.protocols.sumdb.note.Verifier;
 import dev.ferry.storage.RocksContentStore;
 import dev.ferry.storage.Sha256;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -23,7 +19,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.zip.GZIPInputStream;
-import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -101,32 +96,6 @@ class BundleRefusalTest {
         refused(List.of(dir), List.of(fx.signer.verifier()), want);
     }
 
-    /** Rewrites the manifest's text and signs a matching note with the exporter's own key: only the content lies. */
-    void resign(Path dir, java.util.function.UnaryOperator<String> edit) throws IOException {
-        String text;
-        try (var in = new GZIPInputStream(Files.newInputStream(dir.resolve("manifest.gz")))) {
-            text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
-        ByteArrayOutputStream gz = new ByteArrayOutputStream();
-        try (GZIPOutputStream out = new GZIPOutputStream(gz)) {
-            out.write(edit.apply(text).getBytes(StandardCharsets.UTF_8));
-        }
-        byte[] manifest = gz.toByteArray();
-        Files.write(dir.resolve("manifest.gz"), manifest);
-        BundleNote old = BundleNote.parse(
-                Note.open(Files.readAllBytes(dir.resolve("bundle.note")), List.of(fx.signer.verifier()))
-                        .text());
-        BundleNote note = new BundleNote(
-                old.id(),
-                old.site(),
-                old.base(),
-                old.created(),
-                old.volumes(),
-                HexFormat.of().formatHex(Exporter.sha256().digest(manifest)),
-                manifest.length);
-        Files.write(dir.resolve("bundle.note"), Note.sign(note.text(), fx.signer));
-    }
-
     @Test
     void flippedByteInAVolume() throws Exception {
         Path dir = copy();
@@ -157,7 +126,7 @@ class BundleRefusalTest {
         bytes[bytes.length / 2] ^= 0x10;
         Files.write(vol, bytes);
         String newSha = Exporter.sha256(vol);
-        resign(dir, t -> t.replace(oldSha, newSha));
+        fx.resign(dir, t -> t.replace(oldSha, newSha));
         Map<String, String> before = visible(b);
         BundleProgress p = sb.await(sb.importBundle(new ImportRequest(List.of(dir), List.of(fx.signer.verifier())))
                         .id())
@@ -229,14 +198,14 @@ class BundleRefusalTest {
     @Test
     void truncatedManifestEvenWhenSigned() throws Exception {
         Path dir = copy();
-        resign(dir, t -> t.substring(0, t.lastIndexOf("\nname ") + 1));
+        fx.resign(dir, t -> t.substring(0, t.lastIndexOf("\nname ") + 1));
         refused(dir, "manifest damaged: truncated after line");
     }
 
     @Test
     void manifestWithAWrongEndCount() throws Exception {
         Path dir = copy();
-        resign(dir, t -> t.replaceAll("\nname blob/1 [0-9a-f]+\n", "\n"));
+        fx.resign(dir, t -> t.replaceAll("\nname blob/1 [0-9a-f]+\n", "\n"));
         refused(dir, "manifest damaged: line ");
         refused(dir, " precede it (lines lost or added)");
     }
