@@ -68,16 +68,20 @@ final class AdminClient {
      */
     static AdminClient of(AdminOptions o, Map<String, String> env) throws Failure {
         String url = o.server != null ? o.server : env.getOrDefault("FERRY_SERVER", DEFAULT_SERVER);
-        URI server;
+        return new AdminClient(server("--server", url), token(o, env), tls(o, env));
+    }
+
+    /** {@code url} as an http(s)://HOST:PORT base without a trailing slash, or a usage error naming {@code option}. */
+    static URI server(String option, String url) throws Failure {
         try {
-            server = URI.create(url.endsWith("/") ? url.substring(0, url.length() - 1) : url);
+            URI server = URI.create(url.endsWith("/") ? url.substring(0, url.length() - 1) : url);
             if (server.getScheme() == null || !server.getScheme().matches("https?") || server.getHost() == null) {
                 throw new IllegalArgumentException("want http://HOST:PORT");
             }
+            return server;
         } catch (IllegalArgumentException e) {
-            throw new Failure("invalid --server " + url + ": " + e.getMessage(), 2);
+            throw new Failure("invalid " + option + " " + url + ": " + e.getMessage(), 2);
         }
-        return new AdminClient(server, token(o, env), tls(o, env));
     }
 
     /**

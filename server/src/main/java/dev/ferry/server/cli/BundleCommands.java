@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -220,8 +221,16 @@ public final class BundleCommands {
         @Option(names = "--detach", description = "Print the job id and return at once instead of following the job.")
         boolean detach;
 
+        @Mixin
+        ClusterTargets cluster = new ClusterTargets();
+
         public Import(CliContext ctx) {
             super(ctx);
+        }
+
+        @Override
+        ClusterTargets cluster() {
+            return cluster;
         }
 
         @Override
@@ -229,6 +238,7 @@ public final class BundleCommands {
             if (dirs == null || dirs.isEmpty()) {
                 throw usage("give the bundle's DIR, or one of the subcommands status, cancel, list");
             }
+            notDetachedAcrossTheCluster(detach);
         }
 
         @Override

@@ -142,10 +142,7 @@ public final class ClusterCommand implements Runnable {
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
-            List<String> urls = split(nodes);
-            if (urls.isEmpty() && ctx.env().get("FERRY_PEERS") != null) {
-                urls = split(List.of(ctx.env().get("FERRY_PEERS")));
-            }
+            List<String> urls = ClusterTargets.urls(nodes, ctx.env());
             if (urls.isEmpty()) {
                 throw new CommandLine.ParameterException(
                         spec.commandLine(), "give the nodes: --node URL,... (or env FERRY_PEERS)");

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -133,8 +134,16 @@ public final class MirrorSetCommand implements Runnable {
         @Parameters(paramLabel = "NAME", description = "The set's name.")
         String name;
 
+        @Mixin
+        ClusterTargets cluster = new ClusterTargets();
+
         public Run(CliContext ctx) {
             super(ctx);
+        }
+
+        @Override
+        ClusterTargets cluster() {
+            return cluster;
         }
 
         @Override

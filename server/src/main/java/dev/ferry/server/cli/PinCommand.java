@@ -29,8 +29,16 @@ public final class PinCommand extends AdminCommand {
     @Mixin
     PlatformOption platform;
 
+    @Mixin
+    ClusterTargets cluster = new ClusterTargets();
+
     public PinCommand(CliContext ctx) {
         super(ctx);
+    }
+
+    @Override
+    ClusterTargets cluster() {
+        return cluster;
     }
 
     @Override
@@ -68,8 +76,16 @@ public final class PinCommand extends AdminCommand {
         @Parameters(paramLabel = "ITEM", arity = "1..*", description = "MODULE@VERSION or an image reference.")
         List<String> items;
 
+        @Mixin
+        ClusterTargets cluster = new ClusterTargets();
+
         public Unpin(CliContext ctx) {
             super(ctx);
+        }
+
+        @Override
+        ClusterTargets cluster() {
+            return cluster;
         }
 
         @Override

@@ -44,8 +44,16 @@ public final class PrewarmCommand extends AdminCommand {
     @Option(names = "--detach", description = "Print the job id and return at once instead of following the job.")
     boolean detach;
 
+    @Mixin
+    ClusterTargets cluster = new ClusterTargets();
+
     public PrewarmCommand(CliContext ctx) {
         super(ctx);
+    }
+
+    @Override
+    ClusterTargets cluster() {
+        return cluster;
     }
 
     @Override
@@ -53,6 +61,7 @@ public final class PrewarmCommand extends AdminCommand {
         if (file == null) {
             throw usage("give --file SET.yaml, or one of the subcommands go, image, status, cancel, list");
         }
+        notDetachedAcrossTheCluster(detach);
     }
 
     @Override
@@ -131,8 +140,16 @@ public final class PrewarmCommand extends AdminCommand {
         @picocli.CommandLine.ParentCommand
         PrewarmCommand parent;
 
+        @Mixin
+        ClusterTargets cluster = new ClusterTargets();
+
         public Go(CliContext ctx) {
             super(ctx);
+        }
+
+        @Override
+        ClusterTargets cluster() {
+            return parent.cluster.cluster ? parent.cluster : cluster;
         }
 
         @Override
@@ -154,6 +171,7 @@ public final class PrewarmCommand extends AdminCommand {
             if (toolchain) {
                 checkToolchains();
             }
+            notDetachedAcrossTheCluster(detach);
         }
 
         /** Every release and platform parses, so a typo is a usage error here and never reaches the server. */
@@ -221,13 +239,22 @@ public final class PrewarmCommand extends AdminCommand {
         @picocli.CommandLine.ParentCommand
         PrewarmCommand parent;
 
+        @Mixin
+        ClusterTargets cluster = new ClusterTargets();
+
         public Image(CliContext ctx) {
             super(ctx);
         }
 
         @Override
+        ClusterTargets cluster() {
+            return parent.cluster.cluster ? parent.cluster : cluster;
+        }
+
+        @Override
         void validate() {
             platform.checked(this);
+            notDetachedAcrossTheCluster(detach);
         }
 
         @Override
