@@ -43,7 +43,8 @@ import picocli.CommandLine.Command;
             "FERRY_ADMIN_TOKEN or --data DIR; for https with a private CA --ca-cert FILE, with admin client",
             "certificates --client-cert FILE --client-key FILE: docs/tls.md): docs/prewarm.md, docs/bundles.md,",
             "docs/admin-api.md. Their jobs are shown and stopped with 'ferry prewarm|export|import status ID',",
-            "'... cancel ID' and '... list'.",
+            "'... cancel ID' and '... list'. In a cluster, prewarm, mirror-set run, pin, unpin and import take",
+            "--cluster: every node of --node URL,... (or FERRY_PEERS) in turn, one summary line per node.",
             "'ferry keys' works on the data directory itself; 'ferry health' asks a ferry's /health/ready (a",
             "healthcheck without curl); 'ferry cluster' shows a cluster's nodes and writes its HAProxy front",
             "(docs/cluster.md). They exit 0 when all went well, 1 when something failed, 2 on a usage error."

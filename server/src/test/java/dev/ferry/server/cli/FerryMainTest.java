@@ -240,4 +240,43 @@ class FerryMainTest {
         assertTrue(out.toString().contains("--toolchain=RELEASE"), out.toString());
         assertTrue(out.toString().contains("--platform=LIST"), out.toString());
     }
+
+    @Test
+    void clusterOptionsGoTogetherOrAreAUsageError() {
+        String[][] cases = {
+            {"pin", "--node", "http://127.0.0.1:1", "a@v1.0.0", "--node goes with --cluster"},
+            {"pin", "--cluster", "a@v1.0.0", "--cluster needs the nodes"},
+            {
+                "unpin",
+                "--cluster",
+                "--server",
+                "http://127.0.0.1:1",
+                "--node",
+                "http://127.0.0.1:1",
+                "a@v1.0.0",
+                "drop --server"
+            },
+            {
+                "prewarm",
+                "go",
+                "--cluster",
+                "--detach",
+                "--node",
+                "http://127.0.0.1:1",
+                "a@v1.0.0",
+                "--detach and --cluster"
+            },
+            {"import", "--cluster", "--detach", "--node", "http://127.0.0.1:1", "/b", "--detach and --cluster"},
+            {"mirror-set", "run", "--cluster", "--node", "ftp://x", "s", "invalid --node ftp://x"},
+        };
+        for (String[] c : cases) {
+            err.getBuffer().setLength(0);
+            String[] args = java.util.Arrays.copyOf(c, c.length - 1);
+            assertEquals(
+                    2,
+                    run(Map.of("FERRY_ADMIN_TOKEN", "t"), args),
+                    java.util.List.of(args).toString());
+            assertTrue(err.toString().contains(c[c.length - 1]), java.util.List.of(args) + ": " + err);
+        }
+    }
 }
