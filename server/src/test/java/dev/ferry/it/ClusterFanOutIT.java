@@ -130,7 +130,8 @@ class ClusterFanOutIT {
                 cluster(up, DockerRegistry.freePort(), DockerRegistry.freePort(), DockerRegistry.freePort());
         String list = String.join(",", nodes.stream().map(Ferry::url).toList());
 
-        List<String> args = new ArrayList<>(List.of("prewarm", "go", "--cluster", "--node", list));
+        // --cluster before the subcommand counts as after it.
+        List<String> args = new ArrayList<>(List.of("prewarm", "--cluster", "go", "--node", list));
         args.addAll(MODULES);
         Run run = ferry(Map.of(), args.toArray(String[]::new));
 

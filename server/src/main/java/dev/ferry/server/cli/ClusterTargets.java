@@ -33,4 +33,13 @@ public final class ClusterTargets {
         }
         return urls;
     }
+
+    /** These and a parent command's ({@code ferry prewarm --cluster go --node ...} means the same as with both after go). */
+    ClusterTargets and(ClusterTargets parent) {
+        ClusterTargets both = new ClusterTargets();
+        both.cluster = cluster || parent.cluster;
+        both.nodes = new ArrayList<>(parent.nodes);
+        both.nodes.addAll(nodes);
+        return both;
+    }
 }

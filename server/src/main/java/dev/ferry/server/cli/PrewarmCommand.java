@@ -149,7 +149,7 @@ public final class PrewarmCommand extends AdminCommand {
 
         @Override
         ClusterTargets cluster() {
-            return parent.cluster.cluster ? parent.cluster : cluster;
+            return cluster.and(parent.cluster);
         }
 
         @Override
@@ -248,7 +248,7 @@ public final class PrewarmCommand extends AdminCommand {
 
         @Override
         ClusterTargets cluster() {
-            return parent.cluster.cluster ? parent.cluster : cluster;
+            return cluster.and(parent.cluster);
         }
 
         @Override
