@@ -33,7 +33,15 @@ final class StaticGoProxy implements AutoCloseable {
 
     /** Serves the first root holding the asked path. */
     StaticGoProxy(Path... roots) throws IOException {
-        this(0, roots);
+        this(0, InetAddress.getLoopbackAddress(), roots);
+    }
+
+    /**
+     * On another local address: a container network's gateway, the host's address as the containers on that
+     * network reach it (ComposeClusterIT). {@link #url()} still names loopback; use {@link #port()}.
+     */
+    static StaticGoProxy on(InetAddress address, Path... roots) throws IOException {
+        return new StaticGoProxy(0, address, roots);
     }
 
     /**
@@ -41,13 +49,13 @@ final class StaticGoProxy implements AutoCloseable {
      * of 16 bytes (never a gap a stall timeout would catch).
      */
     static StaticGoProxy slow(int bytesPerSecond, Path... roots) throws IOException {
-        return new StaticGoProxy(bytesPerSecond, roots);
+        return new StaticGoProxy(bytesPerSecond, InetAddress.getLoopbackAddress(), roots);
     }
 
-    private StaticGoProxy(int drip, Path... roots) throws IOException {
+    private StaticGoProxy(int drip, InetAddress address, Path... roots) throws IOException {
         this.drip = drip;
         this.roots = List.of(roots);
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
+        server = HttpServer.create(new InetSocketAddress(address, 0), 64);
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         server.createContext("/", this::handle);
         server.start();
@@ -55,6 +63,10 @@ final class StaticGoProxy implements AutoCloseable {
 
     String url() {
         return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    int port() {
+        return server.getAddress().getPort();
     }
 
     int requests() {
