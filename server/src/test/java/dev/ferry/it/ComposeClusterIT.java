@@ -80,6 +80,7 @@ class ComposeClusterIT {
         env = podmanSettings(tmp.resolve("podman"));
 
         String bridge = null;
+        StaticGoProxy closeLater = null;
         try {
             for (Path archive : List.of(ferryImage.docker(), haproxyImage.docker())) {
                 Command load = podman("load", "-q", "-i", archive.toString());
@@ -88,24 +89,29 @@ class ComposeClusterIT {
             String haproxy = "localhost/ferry-haproxy:" + version;
             assertHaproxyImage(haproxy);
 
-            // The network first, so that the upstream can listen on its gateway before the nodes start;
-            // podman-compose uses a network of the project's name that exists.
+            // The network first, to know its gateway (the host as the containers reach it, host.containers.internal)
+            // and bridge; podman-compose takes the project's network as it is when it exists.
             Command net = podman("network", "create", NETWORK);
             assertTrue(net.ok(), net.toString());
             JsonNode netInfo =
                     JSON.readTree(podman("network", "inspect", NETWORK).out()).get(0);
             bridge = netInfo.path("network_interface").asText();
             String gateway = netInfo.path("subnets").get(0).path("gateway").asText();
-            try (StaticGoProxy upstream = StaticGoProxy.on(InetAddress.getByName(gateway), Fixtures.goProxyTree())) {
-                String key = Fixtures.sumdbKey();
-                Ports ports = new Ports(
-                        DockerRegistry.freePort(),
-                        DockerRegistry.freePort(),
-                        List.of(DockerRegistry.freePort(), DockerRegistry.freePort(), DockerRegistry.freePort()));
-                Path dir = siteCopy(ports, "http://host.containers.internal:" + upstream.port(), key);
-
+            String key = Fixtures.sumdbKey();
+            Ports ports = new Ports(
+                    DockerRegistry.freePort(),
+                    DockerRegistry.freePort(),
+                    List.of(DockerRegistry.freePort(), DockerRegistry.freePort(), DockerRegistry.freePort()));
+            int upstreamPort = DockerRegistry.freePort();
+            Path dir = siteCopy(ports, "http://host.containers.internal:" + upstreamPort, key);
+            try {
                 Command up = compose(dir, "up", "-d");
                 assertTrue(up.ok(), up.toString());
+                // The bridge and its gateway address exist once a container is on the network; the nodes ask the
+                // upstream nothing before a client asks them.
+                StaticGoProxy upstream =
+                        StaticGoProxy.on(InetAddress.getByName(gateway), upstreamPort, Fixtures.goProxyTree());
+                closeLater = upstream;
                 awaitAllUp(ports.stats());
                 String front = "http://127.0.0.1:" + ports.front();
                 HttpResponse<String> ready = get(front + "/health/ready");
@@ -171,11 +177,9 @@ class ComposeClusterIT {
                 }
                 System.out.println(status.out());
             } finally {
-                if (Files.isRegularFile(tmp.resolve(PROJECT).resolve("compose.yaml"))) {
-                    Command down = compose(tmp.resolve(PROJECT), "down", "-v");
-                    if (!down.ok()) {
-                        System.out.println("podman-compose down: " + down);
-                    }
+                Command down = compose(dir, "down", "-v");
+                if (!down.ok()) {
+                    System.out.println("podman-compose down: " + down);
                 }
             }
         } finally {
@@ -184,6 +188,9 @@ class ComposeClusterIT {
             podman("volume", "rm", "-a", "-f");
             podman("network", "rm", "-f", NETWORK);
             podman("rmi", "-a", "-f");
+            if (closeLater != null) {
+                closeLater.close();
+            }
         }
         assertEquals("", podman("ps", "-a", "-q").out().strip(), "no container left");
         assertEquals("", podman("volume", "ls", "-q").out().strip(), "no volume left");
@@ -206,7 +213,7 @@ class ComposeClusterIT {
         JsonNode config = JSON.readTree(inspect.out()).get(0).path("Config");
         assertEquals("10002:10002", config.path("User").asText());
         assertEquals("SIGUSR1", config.path("StopSignal").asText());
-        Command check = podman("run", "--rm", "--network", "none", image, "-c", "-f", "/etc/haproxy/haproxy.cfg");
+        Command check = podman("run", "--rm", "--network", "host", image, "-c", "-f", "/etc/haproxy/haproxy.cfg");
         assertTrue(check.ok(), check.toString());
         assertTrue(check.out().contains("Configuration file is valid"), check.toString());
         // The image's own configuration is deploy/cluster/haproxy.cfg, for the Kubernetes pods' names.
