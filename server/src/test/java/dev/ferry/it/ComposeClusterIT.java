@@ -80,7 +80,7 @@ class ComposeClusterIT {
         env = podmanSettings(tmp.resolve("podman"));
 
         String bridge = null;
-        StaticGoProxy closeLater = null;
+        StaticGoProxy upstreamToClose = null;
         try {
             for (Path archive : List.of(ferryImage.docker(), haproxyImage.docker())) {
                 Command load = podman("load", "-q", "-i", archive.toString());
@@ -111,7 +111,7 @@ class ComposeClusterIT {
                 // upstream nothing before a client asks them.
                 StaticGoProxy upstream =
                         StaticGoProxy.on(InetAddress.getByName(gateway), upstreamPort, Fixtures.goProxyTree());
-                closeLater = upstream;
+                upstreamToClose = upstream;
                 awaitAllUp(ports.stats());
                 String front = "http://127.0.0.1:" + ports.front();
                 HttpResponse<String> ready = get(front + "/health/ready");
@@ -188,8 +188,8 @@ class ComposeClusterIT {
             podman("volume", "rm", "-a", "-f");
             podman("network", "rm", "-f", NETWORK);
             podman("rmi", "-a", "-f");
-            if (closeLater != null) {
-                closeLater.close();
+            if (upstreamToClose != null) {
+                upstreamToClose.close();
             }
         }
         assertEquals("", podman("ps", "-a", "-q").out().strip(), "no container left");
