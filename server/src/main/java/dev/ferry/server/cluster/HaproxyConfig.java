@@ -141,6 +141,7 @@ public final class HaproxyConfig {
                 # http-request set-header X-Forwarded-Proto https if { ssl_fc }
                 # Peer requests go from node to node, never through here.
                 http-request del-header Ferry-Peer
+                http-request del-header Ferry-Fetch
                 default_backend ferry_nodes
 
             backend ferry_nodes

@@ -100,9 +100,12 @@ public final class PeerAnswers {
         return this;
     }
 
-    /** Whether {@code x} is a peer request (it carries the header, whatever its value). */
+    /**
+     * Whether {@code x} is a peer request: it carries the token header or the owner-fetch header, whatever their
+     * values (an owner fetch without the token is refused, not served as a client's request).
+     */
     static boolean asks(Exchange x) {
-        return x.req.headers().contains(TOKEN);
+        return x.req.headers().contains(TOKEN) || x.req.headers().contains(FETCH);
     }
 
     void handle(Exchange x) {
