@@ -282,13 +282,16 @@ public final class Ferry implements AutoCloseable {
                     console);
             Tls tls = config.tls().enabled() ? ListenerTls.load(config.tls()) : null;
             routes.requireClientCertificates(ClientCertificateGate.of(config.tls()));
-            routes.answerPeers(new PeerAnswers(
-                    config.cluster().token(),
-                    nodeId,
-                    store,
-                    sums.served(),
-                    config.oci().registries().stream().map(RegistryConfig::name).collect(Collectors.toSet()),
-                    metrics),
+            routes.answerPeers(
+                    new PeerAnswers(
+                            config.cluster().token(),
+                            nodeId,
+                            store,
+                            sums.served(),
+                            config.oci().registries().stream()
+                                    .map(RegistryConfig::name)
+                                    .collect(Collectors.toSet()),
+                            metrics),
                     ferry.owners == null ? null : ferry.owners.owners());
             ferry.server = FerryHttpServer.create(
                             config.listen().host(),

@@ -196,7 +196,8 @@ class ClusterIT {
     private static String sumdbCounts(List<ClusterUpstream.Request> requests) {
         long tiles = requests.stream().filter(r -> r.path().contains("/tile/")).count();
         long heads = requests.stream().filter(r -> isTreeHead(r.path())).count();
-        long lookups = requests.stream().filter(r -> r.path().contains("/lookup/")).count();
+        long lookups =
+                requests.stream().filter(r -> r.path().contains("/lookup/")).count();
         return lookups + " lookups, " + tiles + " tile requests and " + heads + " tree-head requests at the upstream";
     }
 

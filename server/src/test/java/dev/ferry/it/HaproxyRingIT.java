@@ -74,7 +74,8 @@ class HaproxyRingIT {
                         .connectTimeout(Duration.ofSeconds(5))
                         .build();
                 Map<String, String> wrong = compare(http, port, paths, nodes, p -> ring.owner(RoutingKey.of(p)));
-                assertEquals(Map.of(), wrong, "paths HAProxy routed elsewhere than the Java ring (path -> haproxy/java)");
+                assertEquals(
+                        Map.of(), wrong, "paths HAProxy routed elsewhere than the Java ring (path -> haproxy/java)");
 
                 int down = 1;
                 healthy.get(down).set(false);
@@ -161,12 +162,7 @@ class HaproxyRingIT {
             paths.add("/sumdb/sum.golang.org/tile/8/data/" + String.format("%03d", i));
         }
         List<String> repositories = List.of(
-                "library/alpine",
-                "docker.io/library/alpine",
-                "apps/medium",
-                "a/b/c/nested",
-                "team/app",
-                "blobs/x");
+                "library/alpine", "docker.io/library/alpine", "apps/medium", "a/b/c/nested", "team/app", "blobs/x");
         MessageDigest sha = MessageDigest.getInstance("SHA-256");
         for (int i = 0; i < 40; i++) {
             String digest = "sha256:"

@@ -260,10 +260,8 @@ class PeerTierIT {
                     .sorted()
                     .forEach(zips::add);
         }
-        String ownedByA = zips.stream()
-                .filter(z -> ring.ownsSelf("/" + z))
-                .findFirst()
-                .orElseThrow();
+        String ownedByA =
+                zips.stream().filter(z -> ring.ownsSelf("/" + z)).findFirst().orElseThrow();
         List<String> ofB = zips.stream().filter(z -> !ring.ownsSelf("/" + z)).toList();
         String ownedByB = ofB.get(0);
         String alsoOwnedByB = ofB.get(1);
@@ -278,7 +276,10 @@ class PeerTierIT {
         HttpResponse<byte[]> misdirected = ownerFetch(b.url() + "/" + ownedByA, TOKEN);
         assertEquals(421, misdirected.statusCode());
         assertTrue(new String(misdirected.body()).contains(urlA + " owns it"), new String(misdirected.body()));
-        assertEquals(0, up.server().requests(), "a refused owner fetch reached the upstream: " + up.server().paths());
+        assertEquals(
+                0,
+                up.server().requests(),
+                "a refused owner fetch reached the upstream: " + up.server().paths());
         assertEquals(answeredByA, sum(a, "ferry_peer_answers_total", ""), "B asked A: " + peerLines(a));
         // Only the files a client could ask that never change, and the tree head: not lists.
         String list = ownedByA.substring(0, ownedByA.indexOf("/@v/") + 4) + "list";

@@ -46,8 +46,8 @@ final class AdminClient {
     /** How the user names the server, for the hint when it cannot be reached. */
     private static final String SERVER_HINT = "is it running? (--server URL)";
     /** The same for one node of a --cluster command. */
-    private static final String NODE_HINT = "is the node running? (--cluster reaches each node of --node URL,..."
-            + " or env FERRY_PEERS)";
+    private static final String NODE_HINT =
+            "is the node running? (--cluster reaches each node of --node URL,..." + " or env FERRY_PEERS)";
 
     private final URI server;
     private final String token;

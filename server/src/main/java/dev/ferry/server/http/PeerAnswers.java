@@ -191,7 +191,11 @@ public final class PeerAnswers {
             fetchable = ownerFetchable(x.rawPath);
         } catch (IllegalArgumentException e) {
             String why = e.getMessage() == null ? "bad request" : e.getMessage();
-            answer(x, Status.BAD_REQUEST_400, "bad_request", why.strip().replace('\n', ' ').replace('\r', ' '));
+            answer(
+                    x,
+                    Status.BAD_REQUEST_400,
+                    "bad_request",
+                    why.strip().replace('\n', ' ').replace('\r', ' '));
             return;
         }
         if (!fetchable) {

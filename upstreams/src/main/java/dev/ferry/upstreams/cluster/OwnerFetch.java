@@ -54,8 +54,8 @@ public final class OwnerFetch implements AutoCloseable {
     /** The response header by which a node marks an answer it could only give from an old copy. */
     public static final String STALE_HEADER = "X-Ferry-Stale";
 
-    private static final PoolWalk.Rules RULES = new PoolWalk.Rules(false, true, status -> status == 404
-            || status == 410);
+    private static final PoolWalk.Rules RULES =
+            new PoolWalk.Rules(false, true, status -> status == 404 || status == 410);
     private static final ExecutorService CLIENT_TASKS = Executors.newVirtualThreadPerTaskExecutor();
 
     private final KeyOwners owners;
@@ -84,8 +84,7 @@ public final class OwnerFetch implements AutoCloseable {
         PoolSettings single = settings.withRetry(RetryPolicy.none()).withNotFoundMemory(Duration.ZERO);
         for (URI node : nodes) {
             URI base = URI.create(PeerClient.name(node));
-            Upstream upstream =
-                    new Upstream(base, name(node), AfterFailure.MOVE_ON, 1, Credentials.NONE, timeouts);
+            Upstream upstream = new Upstream(base, name(node), AfterFailure.MOVE_ON, 1, Credentials.NONE, timeouts);
             UpstreamPool pool = new UpstreamPool(List.of(upstream), single, clock, events);
             UpstreamHttp http = new UpstreamHttp(pool, events, clock);
             links.put(base, new Link(pool, http, new PoolWalk(pool, http, events, RULES)));
@@ -174,8 +173,7 @@ public final class OwnerFetch implements AutoCloseable {
                             .orElse("")
                             .equals("true")) {
                 UpstreamHttp.closeQuietly(answer.response().body());
-                return new Attempted<>(
-                        new Outcome.Missing<>(503, "the owner has only a stale copy"), answer.index());
+                return new Attempted<>(new Outcome.Missing<>(503, "the owner has only a stale copy"), answer.index());
             }
             if (status == 200) {
                 return link.walk().stream(this, answer, handler, 0);

@@ -98,6 +98,8 @@ public final class PeersFirst implements GoProxyClient {
 
     /** A checksum database's signed tree head, {@code sumdb/<db>/latest}: mutable, so asked of its owner only. */
     public static boolean sumdbTreeHead(String path) {
-        return path.startsWith("sumdb/") && path.endsWith("/latest") && path.indexOf('/', "sumdb/".length()) == path.length() - "/latest".length();
+        return path.startsWith("sumdb/")
+                && path.endsWith("/latest")
+                && path.indexOf('/', "sumdb/".length()) == path.length() - "/latest".length();
     }
 }

@@ -57,7 +57,8 @@ class HashRingTest {
 
     @Test
     void everyNodeComputesTheSameOwners() {
-        List<URI> nodes = List.of(URI.create("http://a:8080"), URI.create("http://b:8080"), URI.create("http://c:8080"));
+        List<URI> nodes =
+                List.of(URI.create("http://a:8080"), URI.create("http://b:8080"), URI.create("http://c:8080"));
         KeyOwners fromA = new KeyOwners(nodes, nodes.get(0));
         KeyOwners fromC = new KeyOwners(nodes, URI.create("http://c:8080/"));
         int ownedByExactlyOne = 0;
@@ -65,7 +66,8 @@ class HashRingTest {
             String path = "/example.com/m" + i + "/@v/v1.0.0.zip";
             assertEquals(fromA.owner(path), fromC.owner(path));
             KeyOwners fromB = new KeyOwners(nodes, nodes.get(1));
-            int owners = (fromA.ownsSelf(path) ? 1 : 0) + (fromB.ownsSelf(path) ? 1 : 0) + (fromC.ownsSelf(path) ? 1 : 0);
+            int owners =
+                    (fromA.ownsSelf(path) ? 1 : 0) + (fromB.ownsSelf(path) ? 1 : 0) + (fromC.ownsSelf(path) ? 1 : 0);
             ownedByExactlyOne += owners == 1 ? 1 : 0;
         }
         assertEquals(200, ownedByExactlyOne);
