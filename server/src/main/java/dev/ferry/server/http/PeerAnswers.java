@@ -224,6 +224,7 @@ public final class PeerAnswers {
             return;
         }
         metrics.peerAnswered("owner_fetch");
+        x.clusterPeer = true;
         // Charged to nobody: the asking node's client was charged for the miss where it began.
         MissCharge.chargedTo(null, () -> {
             mirror.accept(x);
