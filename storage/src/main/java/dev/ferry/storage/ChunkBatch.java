@@ -144,8 +144,9 @@ final class ChunkBatch {
                 }
                 store.db().write(store.unsynced, batch);
                 if (!freshList.isEmpty()) {
-                    // After the counts and references (in the log), before the chunks leave the stage: see
-                    // PendingObject.putLogless for the fallback.
+                    // After the counts and references (in the log), before the chunks leave the stage. Should the
+                    // log-less write fail (a failing store), the bytes go through the log instead, before any other
+                    // writer may find the references without the bytes.
                     try {
                         store.db().write(store.logless(), bytes);
                     } catch (RocksDBException e) {

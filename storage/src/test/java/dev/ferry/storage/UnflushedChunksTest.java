@@ -76,26 +76,47 @@ class UnflushedChunksTest {
         return out.toByteArray();
     }
 
-    /** A 12 MiB object: the bytes past its first 4 MiB never reach the log; its commit flushes once. */
+    /** A 12 MiB object assembled in batches: the bytes past its first 4 MiB never reach the log; its commit flushes. */
     @Test
-    void aLargeObjectsBytesStayOutOfTheLogAndItsCommitFlushesThem() throws IOException {
+    void aLargeAssembledObjectsBytesStayOutOfTheLogAndItsCommitFlushesThem() throws IOException {
         RocksContentStore store = open();
-        byte[] data = TestData.random(1, 12 * MIB);
+        List<byte[]> parts = chunks(1, 12);
+        byte[] data = concat(parts);
         long logBefore = logBytes();
         StoredObject stored;
-        try (ObjectWriter w = store.newObject(Chunking.FIXED)) {
-            w.write(data);
+        try (ObjectAssembler a = store.assembleInBatches()) {
+            for (byte[] c : parts) {
+                a.appendVerifiedChunk(TestData.sha256(c), c);
+            }
             long logged = logBytes() - logBefore;
-            // The first LARGE_OBJECT_BYTES went through the log, the other 8 MiB did not (a few hundred bytes of
-            // counts and references per chunk did).
-            assertTrue(logged < UnflushedChunks.LARGE_OBJECT_BYTES + MIB, "log grew by " + logged);
+            // 12 MiB written, all in full batches of 4 MiB from LARGE_OBJECT_BYTES on: a few hundred bytes of counts
+            // and references per chunk went through the log, none of the chunks' bytes.
+            assertTrue(logged < MIB, "log grew by " + logged);
             assertTrue(store.unflushed().unflushed() > 0);
             assertEquals(0, store.unflushed().flushes());
-            stored = w.commit(TestData.sha256(data), b -> b.putName("big", TestData.sha256(data)), Durability.GROUPED);
+            stored = a.commitLazily(TestData.sha256(data), b -> b.putName("big", TestData.sha256(data)));
         }
         assertEquals(1, store.unflushed().flushes());
         assertEquals(0, store.unflushed().unflushed());
         assertArrayEquals(data, readAll(store, stored.digest()));
+    }
+
+    /**
+     * A streamed object keeps the log whatever its size (a client downloading it waits for its commit, and a flush
+     * there cost more than the log: PendingObject.logless), and never flushes.
+     */
+    @Test
+    void aStreamedObjectKeepsTheLogAndNeverFlushes() throws IOException {
+        RocksContentStore store = open();
+        byte[] data = TestData.random(1, 12 * MIB);
+        long logBefore = logBytes();
+        try (ObjectWriter w = store.newObject(Chunking.FIXED)) {
+            w.write(data);
+            assertTrue(logBytes() - logBefore > 8 * MIB, "the bytes went through the log");
+            w.commit(TestData.sha256(data), b -> {}, Durability.GROUPED);
+        }
+        assertEquals(0, store.unflushed().flushes());
+        assertArrayEquals(data, readAll(store, TestData.sha256(data)));
     }
 
     /** Small objects, however many, take the log as before and never flush. */
@@ -114,9 +135,9 @@ class UnflushedChunksTest {
     }
 
     /**
-     * A committed large object survives a kill (its bytes were flushed before its record was written), whether it
-     * was streamed or assembled in batches; a large write in progress at the kill is reclaimed whole: none of its
-     * chunks, counts or references is left, and scrub is clean.
+     * A committed large object assembled in batches survives a kill (its bytes were flushed before its record was
+     * written), and so does a streamed one beside it; the large writes in progress at the kill (one skipping the log,
+     * one not) are reclaimed whole: none of their chunks, counts or references is left, and scrub is clean.
      */
     @Test
     void aKillKeepsCommittedLargeObjectsAndReclaimsTheOneInProgress() throws IOException {
