@@ -7,6 +7,7 @@ import dev.ferry.storage.StoreLayout.ObjectRecord;
 import java.io.IOException;
 import java.security.MessageDigest;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
 import org.rocksdb.RocksDBException;
@@ -65,6 +66,7 @@ final class PendingObject {
     /** As {@link #storeChunk(byte[], int, int)}, for bytes the caller has checked to hash to {@code digest}. */
     void storeChunk(byte[] b, int off, int len, byte[] digest) throws IOException {
         Sha256 chunk = Sha256.of(digest);
+        boolean logless = logless();
         store.inFlight()
                 .referencing(
                         chunk,
@@ -74,19 +76,44 @@ final class PendingObject {
                             // chunk,
                             // unless the store is repairing and the stored bytes no longer hash to their address.
                             if (store.db().get(store.refs, digest) == null) {
-                                batch.put(store.chunks, digest, Arrays.copyOfRange(b, off, off + len));
+                                byte[] bytes = Arrays.copyOfRange(b, off, off + len);
+                                if (!logless) {
+                                    batch.put(store.chunks, digest, bytes);
+                                }
                                 batch.merge(store.counters, Counter.CHUNKS.key(), Count.PLUS_ONE);
                                 batch.merge(store.counters, Counter.CHUNK_BYTES.key(), Count.encode(len));
+                                writeReference(digest, len);
+                                if (logless) {
+                                    // After its count and reference (in the log): a crash that loses the bytes
+                                    // leaves an interrupted write for the next open to reclaim, never bytes
+                                    // nothing counts.
+                                    putLogless(store, chunk, bytes);
+                                    relyOn(store.unflushed().written(List.of(chunk)));
+                                }
+                                return null;
                             } else if (store.repairing() && damaged(digest)) {
                                 batch.put(store.chunks, digest, Arrays.copyOfRange(b, off, off + len));
                                 store.chunkRepaired();
                             } else {
-                                relyOn(store.unflushed().ticket(chunk)); // a batched import's, maybe
+                                relyOn(store.unflushed().ticket(chunk));
                             }
                             writeReference(digest, len);
                             return null;
                         }));
         appended(digest, len);
+    }
+
+    /**
+     * Writes a new chunk's bytes without the log. Should that fail (a failing store), the bytes go through the log
+     * instead, before the chunk leaves the in-flight lock: its reference is written already, and no other writer may
+     * find the reference without the bytes.
+     */
+    static void putLogless(RocksContentStore store, Sha256 chunk, byte[] bytes) throws RocksDBException {
+        try {
+            store.db().put(store.chunks, store.logless(), chunk.bytes(), bytes);
+        } catch (RocksDBException e) {
+            store.db().put(store.chunks, store.unsynced, chunk.bytes(), bytes);
+        }
     }
 
     /** The commit must first make log-less chunk writes up to {@code ticket} durable ({@link UnflushedChunks}). */
@@ -95,10 +122,8 @@ final class PendingObject {
     }
 
     /**
-     * Whether the next chunk batch skips the log for its new chunks' bytes: from LARGE_OBJECT_BYTES into the object.
-     * Only batched assembly (bundle import) does; a streamed object (a cold layer or zip) keeps the log, because
-     * its commit is what a downloading client waits for, and a flush there (files written and synced) took longer
-     * than the log's group sync in the background (bench/oci README, "Bytes written once").
+     * Whether the next chunk's (or chunk batch's) new bytes skip the log: from LARGE_OBJECT_BYTES into the object
+     * (UnflushedChunks); a repair rewrites through the log as before.
      */
     private boolean logless() {
         return stored >= UnflushedChunks.LARGE_OBJECT_BYTES && !store.repairing();

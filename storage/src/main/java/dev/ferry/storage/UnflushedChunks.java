@@ -13,11 +13,11 @@ import org.rocksdb.RocksDBException;
  *
  * <p>Why: a large object's chunk bytes written through the log were written twice before any read (the log, then a
  * blob file when the memtable flushes), and on a bundle import that copy was in the committing thread's top frame
- * (bench/bundle). From {@link #LARGE_OBJECT_BYTES} into an object assembled in batches (bundle import), its new
- * chunks' bytes go to the memtable only ({@code disableWAL}); their counts, references, index entries and
- * {@code pending/<id>} still go through the log, in a write <em>before</em> the bytes, so a crash that loses the bytes
- * leaves an interrupted write that the next open reclaims like any other (its counts given back, the chunk's delete a
- * no-op). Streamed objects keep the log: see {@code PendingObject.logless}.
+ * (bench/bundle). From {@link #LARGE_OBJECT_BYTES} into an object (a cold layer or zip streamed in, an imported
+ * object assembled in batches), its new chunks' bytes go to the memtable only ({@code disableWAL}); their counts,
+ * references, index entries and {@code pending/<id>} still go through the log, in a write <em>before</em> the
+ * bytes, so a crash that loses the bytes leaves an interrupted write that the next open reclaims like any other (its
+ * counts given back, the chunk's delete a no-op).
  *
  * <p>What must not happen is a commit naming a chunk whose bytes are only in a memtable: a kill would lose them
  * under a durable name. So each such write takes a ticket, and the chunk is <em>unflushed</em> until a flush of the
