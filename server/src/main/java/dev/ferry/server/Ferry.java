@@ -257,6 +257,9 @@ public final class Ferry implements AutoCloseable {
             GoProxyClient sources = ferry.goSources(config, upstream, metrics, pools);
             if (ferry.peers != null) {
                 pools.put("peers", ferry.peers.pool());
+                if (ferry.owners != null) {
+                    ferry.owners.pools().forEach((node, pool) -> pools.put("owner " + node, pool));
+                }
                 sources = new PeersFirst(ferry.peers, ferry.owners, sources, PeersFirst::moduleFile);
             }
             // Private modules are pinned as they are stored: only the upstream that served them has them.

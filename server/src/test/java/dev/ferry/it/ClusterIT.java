@@ -355,6 +355,14 @@ class ClusterIT {
                         status.output().contains(c.urls.get(i) + "  " + (i == victim ? "unreachable" : "ready")),
                         status.output());
             }
+            // Each survivor shows its owner-fetch link to the dead node among its pools.
+            assertEquals(
+                    NODES - 1,
+                    status.output()
+                            .lines()
+                            .filter(l -> l.strip().equals("owner " + c.urls.get(victim) + ":"))
+                            .count(),
+                    status.output());
         }
     }
 

@@ -126,6 +126,13 @@ public final class OwnerFetch implements AutoCloseable {
         return link.walk().fetch(new OwnerCall<>(link, path, handler));
     }
 
+    /** Each other node's pool of one, by its base URL: the admin API shows their breakers beside the peers'. */
+    public Map<URI, UpstreamPool> pools() {
+        Map<URI, UpstreamPool> out = new LinkedHashMap<>();
+        links.forEach((node, link) -> out.put(node, link.pool()));
+        return out;
+    }
+
     @Override
     public void close() {
         links.values().forEach(l -> l.pool().close());
@@ -199,12 +206,5 @@ public final class OwnerFetch implements AutoCloseable {
         } catch (IOException e) {
             return "";
         }
-    }
-
-    /** For tests: the pools, one per other node. */
-    Map<URI, UpstreamPool> pools() {
-        Map<URI, UpstreamPool> out = new LinkedHashMap<>();
-        links.forEach((u, l) -> out.put(u, l.pool()));
-        return out;
     }
 }
