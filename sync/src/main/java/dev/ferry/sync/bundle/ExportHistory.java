@@ -59,8 +59,8 @@ final class ExportHistory {
     }
 
     /** Records an export: its sent set first, so a listed bundle always has one. */
-    synchronized void add(ExportRecord record, Inventory sent) throws IOException {
-        AtomicFiles.write(sentFile(record.id()), sent::write);
+    synchronized void add(ExportRecord record, AtomicFiles.Body sent) throws IOException {
+        AtomicFiles.write(sentFile(record.id()), sent);
         ArrayNode all = JSON.createArrayNode();
         for (ExportRecord r : list()) {
             all.add(node(r));

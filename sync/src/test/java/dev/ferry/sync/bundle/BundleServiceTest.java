@@ -273,7 +273,8 @@ class BundleServiceTest {
                             a,
                             Clock.systemUTC(),
                             new java.security.SecureRandom(),
-                            id -> id.equals("20261121T100000Z-0000abcd"))
+                            id -> id.equals("20261121T100000Z-0000abcd"),
+                            tmp.resolve("scratch"))
                     .removeStalePartials(m, sink);
             assertTrue(Files.isRegularFile(running.resolve("vol-0001.fvol")), "a running export's volume was removed");
             assertFalse(Files.exists(dead));
