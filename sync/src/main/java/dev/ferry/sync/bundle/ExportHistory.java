@@ -75,6 +75,13 @@ final class ExportHistory {
     Inventory sent(String id) throws IOException {
         try (InputStream in = Files.newInputStream(sentFile(id))) {
             return Inventory.read(in, HeapBudget.inventoryKeys());
+        } catch (Inventory.TooLarge e) {
+            // Exports are not limited by the heap, so a large site's record can outgrow what a --since holds.
+            throw new IOException(
+                    HeapBudget.tooManyKeys(
+                            "the record of what the site holds after it (" + sentFile(id) + ") holds",
+                            HeapBudget.inventoryKeys()),
+                    e);
         } catch (BundleFormatException e) {
             throw new IOException(sentFile(id) + " is damaged: " + e.getMessage(), e);
         }
