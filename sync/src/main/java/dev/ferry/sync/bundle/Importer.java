@@ -171,7 +171,7 @@ final class Importer {
                             + note.base().get() + " first");
         }
         List<Path> volumes = findVolumes(request.from(), note, manifest, sink);
-        try (PlacedChunks placed = place(manifestCopy, id, manifest, volumes, scratch.resolve("chunks"))) {
+        try (PlacedChunks placed = place(manifestCopy, id, manifest, volumes, scratch.resolve("chunks"), sink)) {
             return run(id, note, manifest, placed, volumes, sink);
         }
     }
@@ -518,13 +518,14 @@ final class Importer {
      * file: as listed (format 1), or resolved against the checked volumes and this store ({@link DeltaObjects},
      * format 2).
      */
-    private PlacedChunks place(Path copy, String id, Manifest m, List<Path> volumes, Path file)
+    private PlacedChunks place(Path copy, String id, Manifest m, List<Path> volumes, Path file, BundleProgressSink sink)
             throws IOException, BundleException {
         PlacedChunks placed = new PlacedChunks(file);
         try (InputStream in = Files.newInputStream(copy);
                 DeltaObjects deltas = new DeltaObjects(id, volumes, chunks, placed)) {
             ManifestReader r = new ManifestReader(in);
             for (ManifestEntry e; (e = r.next()) != null; ) {
+                sink.checkCancelled();
                 switch (e) {
                     case ManifestEntry.StoreObject o -> {
                         for (ManifestEntry.Chunk c : o.chunks()) {
