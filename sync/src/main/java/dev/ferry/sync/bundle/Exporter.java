@@ -36,6 +36,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.HexFormat;
@@ -271,6 +272,7 @@ final class Exporter {
     private static final byte NEEDED = 'n'; // a chunk not shipped where it occurs (format 2)
     private static final byte LOCATED = 'l'; // -> base number, chunk index: where the site finds it (format 2)
     private static final byte SENT = 's'; // an inventory key of the site's holdings after the import
+    private static final byte SHIPS = 'b'; // + object number -> which of its chunks it ships, a bit each
     private static final byte[] NOTHING = new byte[0];
 
     private static byte[] key(byte kind, byte[] body) {
@@ -402,11 +404,12 @@ final class Exporter {
         }
         int number = plan.objects.size();
         long size = 0;
+        BitSet ships = new BitSet(chunkKeys.length);
         for (int i = 0; i < chunkKeys.length; i++) {
             StoredChunk c = chunks.get(i);
             size += c.length();
             byte[] digest = c.digest().bytes();
-            // The first occurrence of a chunk the site lacks ships it; every later pass asks the table which that is.
+            // The first occurrence of a chunk the site lacks ships it (which that is: the object's bits, below).
             if (cut.contains(chunkKeys[i]) || !plan.table.putIfAbsent(key(SHIPPED, digest), ref(number, i))) {
                 plan.chunksSkipped++;
                 if (format == BundleNote.FORMAT_2 && plan.table.putIfAbsent(key(NEEDED, digest), NOTHING)) {
@@ -424,7 +427,10 @@ final class Exporter {
             plan.shippedBytes += c.length();
             plan.shippedChunks++;
             volumes.add(c.length());
+            ships.set(i);
         }
+        // The later passes read this once per object rather than asking the table about each chunk.
+        plan.table.put(key(SHIPS, ByteBuffer.allocate(4).putInt(number).array()), ships.toByteArray());
         plan.objects.add(new PlannedObject(object, size, chunks.size()));
     }
 
@@ -448,11 +454,10 @@ final class Exporter {
                         "object " + o.digest() + " left the store or changed during the export; export again");
             }
             VolumePlan.Place[] places = new VolumePlan.Place[cs.size()];
-            for (int i = 0; i < places.length; i++) {
-                byte[] at = plan.table.get(key(SHIPPED, cs.get(i).digest().bytes()));
-                if (at != null && Arrays.equals(at, ref(n, i))) {
-                    places[i] = volumes.add(cs.get(i).length());
-                }
+            BitSet ships = BitSet.valueOf(
+                    plan.table.get(key(SHIPS, ByteBuffer.allocate(4).putInt(n).array())));
+            for (int i = ships.nextSetBit(0); i >= 0 && i < places.length; i = ships.nextSetBit(i + 1)) {
+                places[i] = volumes.add(cs.get(i).length());
             }
             visitor.visit(o, cs, places);
         }
