@@ -223,11 +223,11 @@ final class Exporter {
 
     /**
      * What the bundle will hold, decided before anything is written. Only per-object facts live in the heap; what
-     * is per chunk (which occurrence of a chunk ships, which chunks the site will find elsewhere and where, the
-     * holdings the site will have after importing it) lives in a {@link ScratchTable} on disk, and each object's
-     * chunk list is the store's own, read again by each pass (the objects are pinned while the export runs). The
-     * volume places are recomputed in each pass by the same {@link VolumePlan} over the same chunks in the same
-     * order.
+     * is per chunk (which occurrence of a chunk ships, each object's shipped chunks as a bitmap, which chunks the
+     * site will find elsewhere and where, the holdings the site will have after importing it) lives in a {@link
+     * ScratchTable} on disk, and each object's chunk list is the store's own, read again by each pass (the objects
+     * are pinned while the export runs). The volume places are recomputed in each pass by the same {@link
+     * VolumePlan} over the same chunks in the same order.
      */
     private static final class Plan implements AutoCloseable {
         final ScratchTable table;
