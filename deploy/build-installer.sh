@@ -104,7 +104,7 @@ cp "$root/deploy/systemd/ferry.env" "$stage/etc/ferry.env"
 cp "$root/deploy/systemd/ferry.service" "$stage/systemd/ferry.service"
 cp "$root/README.md" "$stage/README.md"
 cp "$root"/docs/*.md "$stage/docs/"
-cp -r "$root/deploy/compose" "$root/deploy/kubernetes" "$root/deploy/kubernetes-monitoring" "$stage/deploy/"
+cp -r "$root/deploy/compose" "$root/deploy/kubernetes" "$root/deploy/kubernetes-monitoring" "$root/deploy/cluster" "$stage/deploy/"
 echo "$version_line" >"$stage/VERSION"
 
 # One owner and one time for every entry, in name order: the same tree packs to the same listing.

@@ -7,7 +7,7 @@
 # Env: RUNS (rounds per server, default 3), DURATION (wrk seconds, default 10), WARMUP (unmeasured wrk seconds
 # before each figure, default 5), CONNS (default 32), THREADS (default 2), FERRY_JAVA_OPTS (passed to ./ferry),
 # KEEP=1 keeps the work directory (logs, stores) and prints its path, WAIT_LOAD=N waits before each round (up to
-# 10 minutes) for the 1-minute load average to drop below N. BASELINE=CHECKOUT adds "base": the ferry of another
+# 10 minutes) for the 1-minute load average to drop below N. COPIES_ONLY=1 measures the three copies only (no load runs). BASELINE=CHECKOUT adds "base": the ferry of another
 # checkout (e.g. `git worktree add /tmp/base main`, built by its own ./ferry) in the same alternating rounds.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -33,6 +33,7 @@ wait_http() { for _ in $(seq 1 900); do curl -fsS -o /dev/null "$1" 2>/dev/null 
 median() { sort -g | awk '{v[NR]=$1} END {if (NR==0) print "n/a"; else if (NR%2) print v[(NR+1)/2]; else printf "%.2f\n", (v[NR/2]+v[NR/2+1])/2}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a=="n/a" || b=="n/a" || b==0) print "n/a"; else printf "%.2f", a/b }'; }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
+cpu() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14+$15)/hz}' "/proc/$server/stat"; } # the server's CPU s so far
 
 # docker-registry config: filesystem store, in-memory blob descriptor cache (Debian's default config has it),
 # no access log (ferry writes none per request either). $1 = port, $2 = store, $3 = extra YAML (proxy section).
@@ -129,7 +130,7 @@ quiet() { # waits (at most 10 minutes) for the 1-minute load average to fall bel
 	echo "   (load stayed above $WAIT_LOAD; measuring anyway)"
 }
 
-figures=(cold cold2 warm head get blob rss)
+figures=(cold coldcpu cold2 cold2cpu warm head get blob rss)
 declare -A result
 for s in "${servers[@]}"; do   # builds the jars now, untimed
 	[ "$s" != ferry ] || "$root/ferry" --version >/dev/null
@@ -141,21 +142,29 @@ for r in $(seq 1 "$RUNS"); do
 		quiet
 		"start_$s"
 		echo "== $s run $r/$RUNS (load before: $(load))"
+		cpu0=$(cpu)
 		cold=$(copy big "$work/copy-cold")
+		cpu1=$(cpu)
 		cold2=$(copy big2 "$work/copy-cold2")
+		cpu2=$(cpu)
+		coldcpu=$(awk -v a="$cpu0" -v b="$cpu1" 'BEGIN{printf "%.2f", b-a}')
+		cold2cpu=$(awk -v a="$cpu1" -v b="$cpu2" 'BEGIN{printf "%.2f", b-a}')
 		warm=$(copy big "$work/copy-warm")
 		check_answers
-		# One unmeasured pass over all three loads first: a JIT compiles the manifest path during whichever load
-		# comes first, and that one would otherwise measure the compiler (HEAD read 9k req/s next to GET's 21k).
-		headrun "$base/v2/library/blob1m/manifests/1" >/dev/null
-		wrkrun "$base/v2/library/blob1m/manifests/1" "$here/manifest-get.lua" >/dev/null
-		wrkrun "$base/v2/library/blob1m/blobs/$BLOB" "" >/dev/null
-		head=$(headrun "$base/v2/library/blob1m/manifests/1")
-		get=$(wrkrun "$base/v2/library/blob1m/manifests/1" "$here/manifest-get.lua")
-		blob=$(wrkrun "$base/v2/library/blob1m/blobs/$BLOB" "")
+		head=n/a get=n/a blob=n/a
+		if [ "${COPIES_ONLY:-}" != 1 ]; then
+			# One unmeasured pass over all three loads first: a JIT compiles the manifest path during whichever load
+			# comes first, and that one would otherwise measure the compiler (HEAD read 9k req/s next to GET's 21k).
+			headrun "$base/v2/library/blob1m/manifests/1" >/dev/null
+			wrkrun "$base/v2/library/blob1m/manifests/1" "$here/manifest-get.lua" >/dev/null
+			wrkrun "$base/v2/library/blob1m/blobs/$BLOB" "" >/dev/null
+			head=$(headrun "$base/v2/library/blob1m/manifests/1")
+			get=$(wrkrun "$base/v2/library/blob1m/manifests/1" "$here/manifest-get.lua")
+			blob=$(wrkrun "$base/v2/library/blob1m/blobs/$BLOB" "")
+		fi
 		rss=$(awk '/^VmHWM/ {printf "%.0f", $2/1024}' "/proc/$server/status")
 		stop_server
-		echo "   copy cold ${cold}s, 2nd image cold ${cold2}s, warm ${warm}s | manifest HEAD $head req/s, GET $get req/s | 1 MiB blob $blob req/s | peak RSS $rss MiB (load after: $(load))"
+		echo "   copy cold ${cold}s (server CPU ${coldcpu}s), 2nd image cold ${cold2}s (CPU ${cold2cpu}s), warm ${warm}s | manifest HEAD $head req/s, GET $get req/s | 1 MiB blob $blob req/s | peak RSS $rss MiB (load after: $(load))"
 		for f in "${figures[@]}"; do result[$s.$f]+="${!f} "; done
 	done
 done
@@ -171,7 +180,9 @@ row() { # $1 = label, $2 = figure
 		"${c:-n/a}" "$(ratio "${b:-n/a}" "${c:-n/a}")"
 }
 row "skopeo copy 200 MiB cold (s)" cold
+row "  server CPU s during it" coldcpu
 row "  2nd image, cold (s)" cold2
+row "  server CPU s during it" cold2cpu
 row "skopeo copy 200 MiB warm (s)" warm
 row "manifest HEAD by tag (req/s)" head
 row "manifest GET by tag (req/s)" get

@@ -10,6 +10,7 @@ import dev.ferry.mirror.sumdb.SumdbSource;
 import dev.ferry.mirror.sumdb.SumdbStore;
 import dev.ferry.protocols.sumdb.SumdbConfig;
 import dev.ferry.storage.NamedObjectStore;
+import dev.ferry.upstreams.cluster.OwnerFetch;
 import dev.ferry.upstreams.cluster.PeerClient;
 import dev.ferry.upstreams.cluster.PeersFirst;
 import dev.ferry.upstreams.goproxy.GoProxyClient;
@@ -42,15 +43,17 @@ public record Checksums(ModuleChecksums modules, List<SumdbMirror> served, Check
             Function<URI, GoProxyClient> direct,
             SumdbEvents events,
             Clock clock,
-            PeerClient peers) {
+            PeerClient peers,
+            OwnerFetch owner) {
         if (!(sumdb instanceof SumdbConfig.Database db)) {
             return new Checksums(new SumdbChecksums(null, privates, events), List.of(), null);
         }
         GoProxyClient viaProxies = db.url().isPresent() ? null : proxies;
         if (peers != null) {
-            // Lookups and tiles are asked of the cluster's peers first; what they send is verified against the signed
-            // tree like any proxy's answer. latest, which changes, goes to the proxies (or the database).
-            viaProxies = new PeersFirst(peers, viaProxies, PeersFirst::sumdbRecord);
+            // Lookups, tiles and latest are asked of their owner first, then lookups and tiles of the peers' stores;
+            // what they send is verified against the signed tree like any proxy's answer. latest, which changes, is
+            // never taken from a store: the owner's is fresh or refused, else the proxies (or the database) are asked.
+            viaProxies = new PeersFirst(peers, owner, viaProxies, PeersFirst::sumdbRecord);
         }
         SumdbSource source = new SumdbSource(db.name(), viaProxies, direct.apply(db.directUrl()), events);
         ChecksumDatabase database = new ChecksumDatabase(db, new SumdbStore(store, db.name()), source, clock);

@@ -71,6 +71,8 @@ import dev.ferry.sync.Plan;
 import dev.ferry.sync.bundle.BundleProgress;
 import dev.ferry.sync.bundle.BundleService;
 import dev.ferry.sync.bundle.SumdbLatest;
+import dev.ferry.upstreams.cluster.KeyOwners;
+import dev.ferry.upstreams.cluster.OwnerFetch;
 import dev.ferry.upstreams.cluster.PeerClient;
 import dev.ferry.upstreams.cluster.PeersFirst;
 import dev.ferry.upstreams.cluster.PeersFirstRegistry;
@@ -83,6 +85,7 @@ import dev.ferry.upstreams.oci.HttpRegistryClient;
 import dev.ferry.upstreams.oci.RegistryClient;
 import dev.ferry.upstreams.pool.Upstream;
 import dev.ferry.upstreams.pool.UpstreamPool;
+import dev.ferry.upstreams.pool.UpstreamTimeouts;
 import dev.ferry.upstreams.vcs.DirectFetcher;
 import dev.ferry.upstreams.vcs.DirectSettings;
 import dev.ferry.upstreams.vcs.HostPatterns;
@@ -143,6 +146,8 @@ public final class Ferry implements AutoCloseable {
     private HttpGoProxyClient upstream;
     /** The other nodes of the cluster, asked before upstreams; null when cluster.peers is empty. */
     private PeerClient peers;
+    /** Asks a key's owner to fetch it; null unless this node knows its place on the ring (cluster.self). */
+    private OwnerFetch owners;
 
     private final List<AutoCloseable> goSources = new ArrayList<>();
     private final List<HttpRegistryClient> registryClients = new ArrayList<>();
@@ -230,6 +235,7 @@ public final class Ferry implements AutoCloseable {
             // Sent with every answer to a peer, so that a node that finds itself in cluster.peers stops asking itself.
             String nodeId = java.util.UUID.randomUUID().toString();
             ferry.peers = ferry.peers(config, nodeId, metrics);
+            ferry.owners = ferry.owners(config, metrics);
             GoMirrorSettings settings = new GoMirrorSettings(config.goListTtl(), config.goNotFoundTtl())
                     .withSpoolDir(config.spoolDir())
                     .withZipHoldBack(ZIP_HOLD_BACK);
@@ -244,13 +250,14 @@ public final class Ferry implements AutoCloseable {
                     url -> new HttpGoProxyClient(GoProxyList.parse(url.toString()), config.upstreamTimeouts(), metrics),
                     metrics,
                     Clock.systemUTC(),
-                    ferry.peers);
+                    ferry.peers,
+                    ferry.owners);
             Map<String, UpstreamPool> pools = new LinkedHashMap<>();
             pools.put("go", upstream.pool());
             GoProxyClient sources = ferry.goSources(config, upstream, metrics, pools);
             if (ferry.peers != null) {
                 pools.put("peers", ferry.peers.pool());
-                sources = new PeersFirst(ferry.peers, sources, PeersFirst::moduleFile);
+                sources = new PeersFirst(ferry.peers, ferry.owners, sources, PeersFirst::moduleFile);
             }
             // Private modules are pinned as they are stored: only the upstream that served them has them.
             GoModuleMirror mirror = new CachingGoModuleMirror(
@@ -275,13 +282,17 @@ public final class Ferry implements AutoCloseable {
                     console);
             Tls tls = config.tls().enabled() ? ListenerTls.load(config.tls()) : null;
             routes.requireClientCertificates(ClientCertificateGate.of(config.tls()));
-            routes.answerPeers(new PeerAnswers(
-                    config.cluster().token(),
-                    nodeId,
-                    store,
-                    sums.served(),
-                    config.oci().registries().stream().map(RegistryConfig::name).collect(Collectors.toSet()),
-                    metrics));
+            routes.answerPeers(
+                    new PeerAnswers(
+                            config.cluster().token(),
+                            nodeId,
+                            store,
+                            sums.served(),
+                            config.oci().registries().stream()
+                                    .map(RegistryConfig::name)
+                                    .collect(Collectors.toSet()),
+                            metrics),
+                    ferry.owners == null ? null : ferry.owners.owners());
             ferry.server = FerryHttpServer.create(
                             config.listen().host(),
                             config.listen().port(),
@@ -440,6 +451,32 @@ public final class Ferry implements AutoCloseable {
         metrics.watch(client.pool());
         LOG.info("cluster: asking peers " + cluster.peers() + " before upstreams for immutable content");
         return client;
+    }
+
+    /**
+     * Owner fetches (docs/cluster.md): a miss of content another node owns is fetched by that node. Only when
+     * cluster.self names this node's entry of cluster.peers: the ring is that list, in its order.
+     */
+    private OwnerFetch owners(FerryConfig config, FerryMetrics metrics) {
+        ClusterConfig cluster = config.cluster();
+        if (peers == null || !cluster.knowsOwners()) {
+            if (peers != null) {
+                LOG.info("cluster: no owner fetches (cluster.self does not name an entry of cluster.peers)");
+            }
+            return null;
+        }
+        UpstreamTimeouts upstream = config.upstreamTimeouts();
+        OwnerFetch fetch = new OwnerFetch(
+                new KeyOwners(cluster.nodes(), cluster.self()),
+                cluster.peers(),
+                cluster.token(),
+                new UpstreamTimeouts(cluster.peerTimeout(), upstream.firstByte().multipliedBy(2), upstream.stall()),
+                config.upstreamPool(),
+                metrics,
+                Clock.systemUTC());
+        LOG.info("cluster: a miss of content another node owns is fetched by its owner (ring " + cluster.nodes()
+                + ", this node " + cluster.self() + ")");
+        return fetch;
     }
 
     /** Rotated certificates reloaded without a restart; the plain-HTTP redirect listener when configured. */
@@ -823,6 +860,9 @@ public final class Ferry implements AutoCloseable {
             }
             if (upstream != null) {
                 upstream.close();
+            }
+            if (owners != null) {
+                owners.close();
             }
             if (peers != null) {
                 peers.close();

@@ -67,12 +67,14 @@ class ClusterFanOutIT {
         flags.put(Setting.ACCESS_LOG, "false");
         flags.put(Setting.ADMIN_TOKEN, ADMIN_TOKEN);
         flags.put(Setting.CLUSTER_PEERS, peers);
+        // Its own entry: the node knows its place on the ring, so what another node owns is fetched by that owner.
+        flags.put(Setting.CLUSTER_SELF, "http://127.0.0.1:" + port);
         Ferry ferry = Ferry.start(ConfigLoader.load(flags, Map.of("FERRY_CLUSTER_TOKEN", CLUSTER_TOKEN), null));
         open.add(ferry);
         return ferry;
     }
 
-    /** Nodes on these ports, each with the whole list as its peers (each finds itself in it). */
+    /** Nodes on these ports, each with the whole list as its peers and its own entry as cluster.self. */
     private List<Ferry> cluster(StaticGoProxy up, int... ports) throws Exception {
         List<String> urls = new ArrayList<>();
         for (int port : ports) {
@@ -203,8 +205,12 @@ class ClusterFanOutIT {
                 "github.com/pkg/errors@v0.9.1");
 
         assertEquals(1, pin.exit(), pin.out() + pin.err());
-        assertTrue(pin.out().contains("\nnode " + deadUrl + "  failed: cannot reach ferry at " + deadUrl), pin.out());
-        assertTrue(pin.err().contains("ferry: " + deadUrl + ": cannot reach ferry"), pin.err());
+        assertTrue(
+                pin.out().contains("\nnode " + deadUrl + "  failed: cannot reach the ferry node " + deadUrl),
+                pin.out());
+        assertTrue(pin.err().contains("ferry: " + deadUrl + ": cannot reach the ferry node"), pin.err());
+        // The hint names the flags that list the nodes, not --server.
+        assertTrue(pin.err().contains("(--cluster reaches each node of --node URL,... or env FERRY_PEERS)"), pin.err());
         assertTrue(pin.out().contains("cluster: 2 of 3 nodes ok\n"), pin.out());
         for (Ferry node : nodes) {
             assertTrue(pin.out().contains("\nnode " + node.url() + "  ok\n"), pin.out());

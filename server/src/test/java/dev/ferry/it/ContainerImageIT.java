@@ -47,30 +47,16 @@ class ContainerImageIT {
         }
         assumeTrue(Htpasswd.installed(), "htpasswd not installed (apt-get install apache2-utils; .ci/run does)");
 
-        // Build.
-        Path installer = Installer.tarball();
-        long t0 = System.nanoTime();
-        Command build = Command.run(
-                Duration.ofMinutes(20),
-                Deploy.root(),
-                Map.of(),
-                List.of(
-                        Deploy.dir().resolve("build-image.sh").toString(),
-                        "--installer",
-                        installer.toString(),
-                        "--out",
-                        tmp.resolve("out").toString()));
-        assertTrue(build.ok(), build.toString());
-        System.out.println("image built in " + (System.nanoTime() - t0) / 1_000_000 + " ms: "
-                + build.err().strip());
-        List<String> archives = build.out().strip().lines().toList();
-        Path oci = Path.of(archives.get(0));
-        Path docker = Path.of(archives.get(1));
+        // Build (once per test run: ComposeClusterIT runs this image too).
+        ContainerImages.Archives built = ContainerImages.ferry();
+        Path oci = built.oci();
+        Path docker = built.docker();
+        List<Path> archives = List.of(oci, docker);
         String version = Deploy.version();
         assertEquals("ferry-" + version + "-image.oci.tar", oci.getFileName().toString());
         assertEquals(
                 "ferry-" + version + "-image.docker.tar", docker.getFileName().toString());
-        for (Path a : archives.stream().map(Path::of).toList()) {
+        for (Path a : archives) {
             Command sum = Command.run(
                     Duration.ofMinutes(1),
                     a.getParent(),

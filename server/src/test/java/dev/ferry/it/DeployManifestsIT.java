@@ -343,17 +343,27 @@ class DeployManifestsIT {
     static final List<String> CLUSTER_NODES = List.of(
             "http://ferry-0.ferry-pods:8080", "http://ferry-1.ferry-pods:8080", "http://ferry-2.ferry-pods:8080");
 
+    /**
+     * The same nodes in the compose file: by their service names, which every compose tool resolves (Debian's
+     * podman-compose 1.0 takes no other network aliases; ComposeClusterIT runs it).
+     */
+    static final List<String> COMPOSE_NODES =
+            List.of("http://ferry-0:8080", "http://ferry-1:8080", "http://ferry-2:8080");
+
     @Test
     void clusterHaproxyConfigIsWhatFerryWritesForTheThreeNodesAndHaproxyAcceptsIt() throws Exception {
-        String rendered = dev.ferry.server.cluster.HaproxyConfig.render(
-                ":8080", dev.ferry.server.cluster.HaproxyConfig.nodes(CLUSTER_NODES), List.of());
-        for (String copy :
-                List.of("cluster/haproxy.cfg", "cluster/compose/haproxy.cfg", "cluster/kubernetes/haproxy.cfg")) {
+        Map<String, List<String>> copies = Map.of(
+                "cluster/haproxy.cfg", CLUSTER_NODES,
+                "cluster/kubernetes/haproxy.cfg", CLUSTER_NODES,
+                "cluster/compose/haproxy.cfg", COMPOSE_NODES);
+        for (var copy : copies.entrySet()) {
+            String rendered = dev.ferry.server.cluster.HaproxyConfig.render(
+                    ":8080", dev.ferry.server.cluster.HaproxyConfig.nodes(copy.getValue()), List.of());
             assertEquals(
                     rendered,
-                    Files.readString(Deploy.dir().resolve(copy)),
-                    "deploy/" + copy + " is 'ferry cluster haproxy-config --node " + String.join(",", CLUSTER_NODES)
-                            + "'");
+                    Files.readString(Deploy.dir().resolve(copy.getKey())),
+                    "deploy/" + copy.getKey() + " is 'ferry cluster haproxy-config --node "
+                            + String.join(",", copy.getValue()) + "'");
         }
         assumeTrue(Command.installed(HaproxyFront.BINARY.toString()), "haproxy not installed (.ci/run installs it)");
         Command check = Command.run(
@@ -429,9 +439,18 @@ class DeployManifestsIT {
         assertEquals(
                 Files.readString(Deploy.dir().resolve("cluster/haproxy.cfg")),
                 one(docs, "ConfigMap", cm).path("data").path("haproxy.cfg").asText());
+        assertEquals("/etc/haproxy", mount(h, "config").path("mountPath").asText(), "the image's config path");
         assertEquals(
-                "/usr/local/etc/haproxy", mount(h, "config").path("mountPath").asText(), "the image's config path");
+                "ferry-haproxy:" + Deploy.version(),
+                h.path("image").asText(),
+                "deploy/build-image.sh --haproxy's image of this version");
+        assertEquals("IfNotPresent", h.path("imagePullPolicy").asText());
         assertTrue(pod.path("spec").path("securityContext").path("runAsNonRoot").asBoolean());
+        assertEquals(
+                10002,
+                pod.path("spec").path("securityContext").path("runAsUser").asInt(),
+                "the image's user haproxy");
+        assertTrue(h.path("securityContext").path("readOnlyRootFilesystem").asBoolean());
         assertEquals(
                 "ALL",
                 h.path("securityContext")
@@ -467,18 +486,17 @@ class DeployManifestsIT {
             JsonNode node = services.path("ferry-" + i);
             assertEquals("ferry:" + Deploy.version(), node.path("image").asText());
             assertEquals(
-                    String.join(",", CLUSTER_NODES),
+                    String.join(",", COMPOSE_NODES),
                     node.path("environment").path("FERRY_PEERS").asText());
             assertEquals(
-                    CLUSTER_NODES.get(i),
+                    COMPOSE_NODES.get(i),
                     node.path("environment").path("FERRY_NODE_URL").asText());
-            String host = CLUSTER_NODES
-                    .get(i)
-                    .substring("http://".length(), CLUSTER_NODES.get(i).lastIndexOf(':'));
             assertEquals(
-                    List.of(host),
-                    strings(node.path("networks").path("cluster").path("aliases")),
-                    "the name haproxy.cfg and the peers list use");
+                    "http://ferry-" + i + ":8080",
+                    COMPOSE_NODES.get(i),
+                    "the service's name is the name haproxy.cfg and the peers list use");
+            assertTrue(
+                    node.path("networks").has("cluster"), node.path("networks").toString());
             List<String> volumes = strings(node.path("volumes"));
             assertTrue(volumes.contains("ferry-data-" + i + ":/var/lib/ferry:rw"), "a store of its own: " + volumes);
             assertEquals(
@@ -488,10 +506,15 @@ class DeployManifestsIT {
             assertFalse(node.path("user").asText().startsWith("0"));
         }
         JsonNode haproxy = services.path("haproxy");
+        assertEquals("ferry-haproxy:" + Deploy.version(), haproxy.path("image").asText());
+        assertEquals("never", haproxy.path("pull_policy").asText(), "built and loaded from a file, never pulled");
         assertTrue(
-                strings(haproxy.path("volumes"))
-                        .contains(dir.resolve("haproxy.cfg") + ":/usr/local/etc/haproxy/haproxy.cfg:ro"),
+                strings(haproxy.path("volumes")).contains(dir.resolve("haproxy.cfg") + ":/etc/haproxy/haproxy.cfg:ro"),
                 haproxy.path("volumes").toString());
+        assertTrue(haproxy.path("read_only").asBoolean());
+        assertTrue(
+                haproxy.path("networks").has("cluster"),
+                haproxy.path("networks").toString());
         assertEquals(8080, haproxy.path("ports").get(0).path("target").asInt());
         assertEquals(8080, haproxy.path("ports").get(0).path("published").asInt(), "clients use HAProxy's port");
     }

@@ -85,7 +85,9 @@ class InstallerIT {
                 "systemd/ferry.service",
                 "docs/install.md",
                 "deploy/compose/compose.yaml",
-                "deploy/kubernetes/kustomization.yaml")) {
+                "deploy/kubernetes/kustomization.yaml",
+                "deploy/cluster/compose/compose.yaml",
+                "deploy/cluster/kubernetes/kustomization.yaml")) {
             assertTrue(Files.isRegularFile(home.resolve(f)), f);
         }
         assertEquals(

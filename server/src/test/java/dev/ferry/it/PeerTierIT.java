@@ -14,6 +14,7 @@ import dev.ferry.server.Ferry;
 import dev.ferry.server.config.ConfigLoader;
 import dev.ferry.server.config.Setting;
 import dev.ferry.testing.LoopbackWireMock;
+import dev.ferry.upstreams.cluster.KeyOwners;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -77,6 +78,10 @@ class PeerTierIT {
     }
 
     private Ferry node(String name, int port, String upstream, String peers) throws Exception {
+        return node(name, port, upstream, peers, null);
+    }
+
+    private Ferry node(String name, int port, String upstream, String peers, String self) throws Exception {
         Map<Setting, String> flags = new EnumMap<>(Setting.class);
         flags.put(Setting.LISTEN, "127.0.0.1:" + port);
         flags.put(Setting.DATA, tmp.resolve(name).toString());
@@ -86,6 +91,9 @@ class PeerTierIT {
         flags.put(Setting.ACCESS_LOG, "false");
         if (peers != null) {
             flags.put(Setting.CLUSTER_PEERS, peers);
+        }
+        if (self != null) {
+            flags.put(Setting.CLUSTER_SELF, self);
         }
         Ferry ferry = Ferry.start(ConfigLoader.load(flags, Map.of("FERRY_CLUSTER_TOKEN", TOKEN), null));
         open.add(ferry);
@@ -98,6 +106,24 @@ class PeerTierIT {
             b.header("Ferry-Peer", token);
         }
         return http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    /** An owner fetch ({@code Ferry-Fetch: owner}) with {@code token} in Ferry-Peer (none when null). */
+    private HttpResponse<byte[]> ownerFetch(String url, String token) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).header("Ferry-Fetch", "owner");
+        if (token != null) {
+            b.header("Ferry-Peer", token);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    /** The sum of the series of {@code name} whose labels contain {@code label} (e.g. {@code upstream="..."}). */
+    private double sum(Ferry ferry, String name, String label) throws Exception {
+        return new String(get(ferry.url() + "/metrics", null).body())
+                .lines()
+                .filter(l -> l.startsWith(name + "{") && l.contains(label))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+                .sum();
     }
 
     private String peerLines(Ferry ferry) throws Exception {
@@ -213,6 +239,104 @@ class PeerTierIT {
         assertEquals(
                 paths.size(), new java.util.HashSet<>(paths).size(), "a file asked of the upstream twice: " + paths);
         assertEquals(1, up.server().requestsFor("/" + COBRA_ZIP));
+    }
+
+    @Test
+    void anOwnerFetchIsServedOnlyByTheKeysOwnerNeverLoopsAndNeedsTheToken() throws Exception {
+        Upstream up = upstream();
+        int portA = DockerRegistry.freePort();
+        int portB = DockerRegistry.freePort();
+        String urlA = "http://127.0.0.1:" + portA;
+        String urlB = "http://127.0.0.1:" + portB;
+        String peers = urlA + "," + urlB;
+        Ferry a = node("a", portA, up.server().url(), peers, urlA);
+        Ferry b = node("b", portB, up.server().url(), peers, urlB);
+        // The ring both nodes compute (as HAProxy would with these two servers, in this order).
+        KeyOwners ring = new KeyOwners(List.of(URI.create(urlA), URI.create(urlB)), URI.create(urlA));
+        List<String> zips = new ArrayList<>();
+        try (var files = Files.walk(Fixtures.goProxyTree())) {
+            files.filter(f -> f.toString().endsWith(".zip"))
+                    .map(f -> Fixtures.goProxyTree().relativize(f).toString())
+                    .sorted()
+                    .forEach(zips::add);
+        }
+        String ownedByA =
+                zips.stream().filter(z -> ring.ownsSelf("/" + z)).findFirst().orElseThrow();
+        List<String> ofB = zips.stream().filter(z -> !ring.ownsSelf("/" + z)).toList();
+        String ownedByB = ofB.get(0);
+        String alsoOwnedByB = ofB.get(1);
+
+        // Without the cluster token, or with a wrong one: 403, before anything is looked up.
+        for (String token : new String[] {null, "", "wrong-token-of-the-right-length"}) {
+            HttpResponse<byte[]> refused = ownerFetch(a.url() + "/" + ownedByA, token);
+            assertEquals(403, refused.statusCode(), "token " + token);
+        }
+        // B does not own A's key: it refuses (421, naming the owner) and fetches nothing, nor asks A.
+        double answeredByA = sum(a, "ferry_peer_answers_total", "");
+        HttpResponse<byte[]> misdirected = ownerFetch(b.url() + "/" + ownedByA, TOKEN);
+        assertEquals(421, misdirected.statusCode());
+        assertTrue(new String(misdirected.body()).contains(urlA + " owns it"), new String(misdirected.body()));
+        assertEquals(
+                0,
+                up.server().requests(),
+                "a refused owner fetch reached the upstream: " + up.server().paths());
+        assertEquals(answeredByA, sum(a, "ferry_peer_answers_total", ""), "B asked A: " + peerLines(a));
+        // Only the files a client could ask that never change, and the tree head: not lists.
+        String list = ownedByA.substring(0, ownedByA.indexOf("/@v/") + 4) + "list";
+        assertEquals(400, ownerFetch(a.url() + "/" + list, TOKEN).statusCode());
+
+        // The owner serves it through its mirror: fetched once, checked, stored, the bytes sent.
+        byte[] genuine = Files.readAllBytes(Fixtures.goProxyTree().resolve(ownedByA));
+        HttpResponse<byte[]> owned = ownerFetch(a.url() + "/" + ownedByA, TOKEN);
+        assertEquals(200, owned.statusCode(), new String(owned.body()));
+        assertArrayEquals(genuine, owned.body());
+        assertEquals(1, up.server().requestsFor("/" + ownedByA));
+        assertArrayEquals(genuine, get(a.url() + "/" + ownedByA, TOKEN).body(), "stored on the owner");
+
+        // A client's miss on A of a file B owns: A asks B to fetch it; B fetches it once and never asks A back.
+        HttpResponse<byte[]> viaOwner = get(a.url() + "/" + ownedByB, null);
+        assertEquals(200, viaOwner.statusCode());
+        assertArrayEquals(Files.readAllBytes(Fixtures.goProxyTree().resolve(ownedByB)), viaOwner.body());
+        assertEquals(1, up.server().requestsFor("/" + ownedByB));
+        assertTrue(
+                sum(b, "ferry_peer_answers_total", "outcome=\"owner_fetch\"") >= 1,
+                "A asked B to fetch: " + peerLines(b));
+        // Both nodes stored it: B as its owner, A as the asker.
+        assertEquals(200, get(b.url() + "/" + ownedByB, TOKEN).statusCode());
+        assertEquals(200, get(a.url() + "/" + ownedByB, TOKEN).statusCode());
+        // Concurrent misses of one file on both nodes meet in the owner's one download.
+        List<java.util.concurrent.CompletableFuture<HttpResponse<byte[]>>> both = new ArrayList<>();
+        for (Ferry n : new Ferry[] {a, b, a, b}) {
+            both.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return get(n.url() + "/" + alsoOwnedByB, null);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }));
+        }
+        for (var f : both) {
+            assertEquals(200, f.join().statusCode());
+        }
+        assertEquals(1, up.server().requestsFor("/" + alsoOwnedByB));
+
+        // No loop, by the counts: every owner fetch one node sent, the other answered as the owner (A also answered
+        // this test's own); none was refused as misdirected but the one above; no file reached the upstream twice.
+        String ownerOfA = "upstream=\"" + urlA + " (owner)\"";
+        String ownerOfB = "upstream=\"" + urlB + " (owner)\"";
+        assertEquals(
+                sum(b, "ferry_upstream_requests_total", ownerOfA) + 1,
+                sum(a, "ferry_peer_answers_total", "outcome=\"owner_fetch\""),
+                peerLines(a) + peerLines(b));
+        assertEquals(
+                sum(a, "ferry_upstream_requests_total", ownerOfB),
+                sum(b, "ferry_peer_answers_total", "outcome=\"owner_fetch\""),
+                peerLines(a) + peerLines(b));
+        assertEquals(0.0, sum(a, "ferry_peer_answers_total", "outcome=\"not_owner\""));
+        assertEquals(1.0, sum(b, "ferry_peer_answers_total", "outcome=\"not_owner\""));
+        List<String> paths = up.server().paths();
+        assertEquals(
+                paths.size(), new java.util.HashSet<>(paths).size(), "a file asked of the upstream twice: " + paths);
     }
 
     /** A peer that answers 404 to everything but {@code path}, which it answers with {@code body}. */

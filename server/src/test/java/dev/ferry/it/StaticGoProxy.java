@@ -33,7 +33,16 @@ final class StaticGoProxy implements AutoCloseable {
 
     /** Serves the first root holding the asked path. */
     StaticGoProxy(Path... roots) throws IOException {
-        this(0, roots);
+        this(0, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), roots);
+    }
+
+    /**
+     * On another local address: a container network's gateway, the host's address as the containers on that
+     * network reach it (ComposeClusterIT), on {@code port} (0: any). {@link #url()} still names loopback; use
+     * {@link #port()}.
+     */
+    static StaticGoProxy on(InetAddress address, int port, Path... roots) throws IOException {
+        return new StaticGoProxy(0, new InetSocketAddress(address, port), roots);
     }
 
     /**
@@ -41,13 +50,13 @@ final class StaticGoProxy implements AutoCloseable {
      * of 16 bytes (never a gap a stall timeout would catch).
      */
     static StaticGoProxy slow(int bytesPerSecond, Path... roots) throws IOException {
-        return new StaticGoProxy(bytesPerSecond, roots);
+        return new StaticGoProxy(bytesPerSecond, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), roots);
     }
 
-    private StaticGoProxy(int drip, Path... roots) throws IOException {
+    private StaticGoProxy(int drip, InetSocketAddress address, Path... roots) throws IOException {
         this.drip = drip;
         this.roots = List.of(roots);
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
+        server = HttpServer.create(address, 64);
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         server.createContext("/", this::handle);
         server.start();
@@ -55,6 +64,10 @@ final class StaticGoProxy implements AutoCloseable {
 
     String url() {
         return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    int port() {
+        return server.getAddress().getPort();
     }
 
     int requests() {

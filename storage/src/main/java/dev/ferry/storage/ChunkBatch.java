@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.ReentrantLock;
+import org.rocksdb.RocksDBException;
 import org.rocksdb.WriteBatch;
 
 /**
@@ -38,6 +39,8 @@ final class ChunkBatch {
     private final List<Entry> entries = new ArrayList<>();
     private long bufferedBytes;
     private boolean pendingWritten;
+    /** The highest {@link UnflushedChunks} ticket among the chunks written or referenced so far. */
+    private long reliesOn;
 
     ChunkBatch(RocksContentStore store, long id) {
         this.store = store;
@@ -72,6 +75,7 @@ final class ChunkBatch {
                         return null;
                     }
                     inFlight.pin(digest); // until written: see release
+                    reliesOn = Math.max(reliesOn, store.unflushed().ticket(digest));
                     return chunk;
                 }));
         if (bytes != null) {
@@ -84,28 +88,44 @@ final class ChunkBatch {
         return bufferedBytes >= WRITE_BYTES || entries.size() >= WRITE_CHUNKS;
     }
 
-    /** Writes what is buffered in one unsynced batch; on failure nothing of it is written and it is dropped. */
-    void write() throws IOException {
+    /**
+     * Writes what is buffered in one unsynced batch; on failure nothing of it is written and it is dropped.
+     * {@code logless}: the new chunks' bytes go in a second batch without the log, written right after the first
+     * ({@link UnflushedChunks}). Returns the highest ticket of unflushed chunks the object now relies on (0: none).
+     */
+    long write(boolean logless) throws IOException {
         if (entries.isEmpty()) {
-            return;
+            return reliesOn;
         }
         InFlightChunks inFlight = store.inFlight();
         ReentrantLock lock = inFlight.batchLock();
         CompletableFuture<Void> written = new CompletableFuture<>();
         List<Sha256> staged = new ArrayList<>();
+        List<Sha256> freshList = new ArrayList<>();
         lock.lock();
-        try (WriteBatch batch = new WriteBatch()) {
+        try (WriteBatch batch = new WriteBatch();
+                WriteBatch bytes = new WriteBatch()) {
             store.withDb(() -> {
                 Set<Sha256> fresh = new HashSet<>();
                 for (Entry e : entries) {
                     byte[] key = e.digest().bytes();
                     if (e.bytes() != null && !fresh.contains(e.digest())) {
-                        boolean isNew = inFlight.stage(
-                                e.digest(), written, pinned -> store.db().get(store.refs, key) == null);
+                        boolean isNew = inFlight.stage(e.digest(), written, pinned -> {
+                            if (store.db().get(store.refs, key) == null) {
+                                return true;
+                            }
+                            reliesOn = Math.max(reliesOn, store.unflushed().ticket(e.digest()));
+                            return false;
+                        });
                         staged.add(e.digest());
                         if (isNew) {
                             fresh.add(e.digest());
-                            batch.put(store.chunks, key, e.bytes());
+                            if (logless) {
+                                bytes.put(store.chunks, key, e.bytes());
+                                freshList.add(e.digest());
+                            } else {
+                                batch.put(store.chunks, key, e.bytes());
+                            }
                             batch.merge(store.counters, Counter.CHUNKS.key(), Count.PLUS_ONE);
                             batch.merge(store.counters, Counter.CHUNK_BYTES.key(), Count.encode(e.length()));
                         } else if (store.repairing() && PendingObject.damaged(store, key)) {
@@ -123,6 +143,17 @@ final class ChunkBatch {
                             StoreLayout.Pending.value(System.currentTimeMillis()));
                 }
                 store.db().write(store.unsynced, batch);
+                if (!freshList.isEmpty()) {
+                    // After the counts and references (in the log), before the chunks leave the stage. Should the
+                    // log-less write fail (a failing store), the bytes go through the log instead, before any other
+                    // writer may find the references without the bytes.
+                    try {
+                        store.db().write(store.logless(), bytes);
+                    } catch (RocksDBException e) {
+                        store.db().write(store.unsynced, bytes);
+                    }
+                    reliesOn = Math.max(reliesOn, store.unflushed().written(freshList));
+                }
                 return null;
             });
             pendingWritten = true;
@@ -134,6 +165,7 @@ final class ChunkBatch {
             written.complete(null);
             lock.unlock();
         }
+        return reliesOn;
     }
 
     /** Drops what is buffered, unwritten (an abort): the stored chunks it pinned are let go. */

@@ -7,6 +7,7 @@ import dev.ferry.storage.StoreLayout.ObjectRecord;
 import java.io.IOException;
 import java.security.MessageDigest;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
 import org.rocksdb.RocksDBException;
@@ -35,6 +36,9 @@ final class PendingObject {
     private int chunkCount;
     private byte[] firstChunk;
     private ChunkBatch batched;
+    /** The highest {@link UnflushedChunks} ticket among the chunks this object stored or found stored. */
+    private long durableTicket;
+
     private State state = State.OPEN;
 
     PendingObject(RocksContentStore store, String kind, long id) {
@@ -61,26 +65,68 @@ final class PendingObject {
 
     /** As {@link #storeChunk(byte[], int, int)}, for bytes the caller has checked to hash to {@code digest}. */
     void storeChunk(byte[] b, int off, int len, byte[] digest) throws IOException {
+        Sha256 chunk = Sha256.of(digest);
+        boolean logless = logless();
         store.inFlight()
                 .referencing(
-                        Sha256.of(digest),
+                        chunk,
                         pinned -> store.withDb(() -> {
                             batch.clear();
                             // Present ref key <=> chunk stored (they are deleted together); never rewrite a stored
                             // chunk,
                             // unless the store is repairing and the stored bytes no longer hash to their address.
                             if (store.db().get(store.refs, digest) == null) {
-                                batch.put(store.chunks, digest, Arrays.copyOfRange(b, off, off + len));
+                                byte[] bytes = Arrays.copyOfRange(b, off, off + len);
+                                if (!logless) {
+                                    batch.put(store.chunks, digest, bytes);
+                                }
                                 batch.merge(store.counters, Counter.CHUNKS.key(), Count.PLUS_ONE);
                                 batch.merge(store.counters, Counter.CHUNK_BYTES.key(), Count.encode(len));
+                                writeReference(digest, len);
+                                if (logless) {
+                                    // After its count and reference (in the log): a crash that loses the bytes
+                                    // leaves an interrupted write for the next open to reclaim, never bytes
+                                    // nothing counts.
+                                    putLogless(store, chunk, bytes);
+                                    relyOn(store.unflushed().written(List.of(chunk)));
+                                }
+                                return null;
                             } else if (store.repairing() && damaged(digest)) {
                                 batch.put(store.chunks, digest, Arrays.copyOfRange(b, off, off + len));
                                 store.chunkRepaired();
+                            } else {
+                                relyOn(store.unflushed().ticket(chunk));
                             }
                             writeReference(digest, len);
                             return null;
                         }));
         appended(digest, len);
+    }
+
+    /**
+     * Writes a new chunk's bytes without the log. Should that fail (a failing store), the bytes go through the log
+     * instead, before the chunk leaves the in-flight lock: its reference is written already, and no other writer may
+     * find the reference without the bytes.
+     */
+    static void putLogless(RocksContentStore store, Sha256 chunk, byte[] bytes) throws RocksDBException {
+        try {
+            store.db().put(store.chunks, store.logless(), chunk.bytes(), bytes);
+        } catch (RocksDBException e) {
+            store.db().put(store.chunks, store.unsynced, chunk.bytes(), bytes);
+        }
+    }
+
+    /** The commit must first make log-less chunk writes up to {@code ticket} durable ({@link UnflushedChunks}). */
+    private void relyOn(long ticket) {
+        durableTicket = Math.max(durableTicket, ticket);
+    }
+
+    /**
+     * Whether the next chunk's (or chunk batch's) new bytes skip the log: from LARGE_OBJECT_BYTES into the object
+     * (UnflushedChunks); a repair rewrites through the log as before.
+     */
+    private boolean logless() {
+        return stored >= UnflushedChunks.LARGE_OBJECT_BYTES && !store.repairing();
     }
 
     /**
@@ -95,7 +141,7 @@ final class PendingObject {
         boolean full = batched.add(digest, bytes, stored);
         appended(digest.bytes(), bytes.length);
         if (full) {
-            batched.write();
+            relyOn(batched.write(logless()));
         }
     }
 
@@ -113,7 +159,7 @@ final class PendingObject {
         if (bytes != null) {
             appended(digest.bytes(), length);
             if (batched.full()) {
-                batched.write();
+                relyOn(batched.write(logless()));
             }
         }
         return bytes;
@@ -139,6 +185,7 @@ final class PendingObject {
                             }
                             batch.clear();
                             writeReference(key, length);
+                            relyOn(store.unflushed().ticket(digest));
                             return chunk;
                         }));
         if (bytes != null) {
@@ -192,7 +239,14 @@ final class PendingObject {
                 throw new DigestMismatchException(expected, digest);
             }
             if (batched != null) {
-                batched.write();
+                relyOn(batched.write(logless()));
+            }
+            if (durableTicket > 0) {
+                long ticket = durableTicket;
+                store.withDb(() -> {
+                    store.unflushed().makeDurable(ticket); // before the commit names the chunks
+                    return null;
+                });
             }
             ObjectRecord record =
                     new ObjectRecord(stored, chunkCount == 0 ? 0 : id, chunkCount == 1 ? firstChunk : null);

@@ -69,6 +69,7 @@ public final class RocksContentStore implements ContentStore {
     final WriteOptions synced;
 
     private final InFlightChunks inFlight = new InFlightChunks();
+    private final UnflushedChunks unflushed;
     private final Reclaimer reclaimer;
     private final Commits commits;
     private volatile boolean repairing;
@@ -122,6 +123,7 @@ public final class RocksContentStore implements ContentStore {
         this.accessByTime = rocks.handle(StoreLayout.Access.BY_TIME_FAMILY);
         this.unsynced = rocks.unsynced;
         this.synced = rocks.synced;
+        this.unflushed = new UnflushedChunks(rocks, chunks);
         this.reclaimer = new Reclaimer(this, inFlight);
         this.commits = new Commits(rocks);
         this.nextId = new AtomicLong(Math.max(lastId(index), lastId(pending)) + 1);
@@ -531,6 +533,26 @@ public final class RocksContentStore implements ContentStore {
         }
     }
 
+    /**
+     * Ends the store as a kill -9 would, for tests: no flush, no close mark, the log as the operating system has it;
+     * log-less chunk bytes still in a memtable are lost. Writers still open fail at their next write.
+     */
+    void crashForTests() {
+        closing = true;
+        background.shutdownNow();
+        lifecycle.writeLock().lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            commits.close();
+            rocks.closeUnflushed();
+        } finally {
+            lifecycle.writeLock().unlock();
+        }
+    }
+
     /** Stops the lifecycle thread; false when its work was cut short. */
     private boolean stopBackground() {
         background.shutdown();
@@ -658,6 +680,14 @@ public final class RocksContentStore implements ContentStore {
 
     InFlightChunks inFlight() {
         return inFlight;
+    }
+
+    UnflushedChunks unflushed() {
+        return unflushed;
+    }
+
+    WriteOptions logless() {
+        return rocks.logless;
     }
 
     /**

@@ -73,6 +73,7 @@ public final class BundleThroughput {
         List<Double> imp = new ArrayList<>();
         List<Double> job = new ArrayList<>();
         List<Double> importCpu = new ArrayList<>();
+        List<Double> written = new ArrayList<>();
         try (RocksContentStore a = RocksContentStore.open(
                 dir.resolve("a/store"), StoreOptions.defaults().withChunkSizes(sizes))) {
             long stored = fill(a, profile, bytes);
@@ -97,6 +98,7 @@ public final class BundleThroughput {
                     export.add(stored / exportS / 1e6);
                     Path bundle = medium.resolve(e.bundleId());
                     Path b = dir.resolve("b-" + round);
+                    long w1 = diskWrites();
                     try (RocksContentStore sb = RocksContentStore.open(
                                     b.resolve("store"), StoreOptions.defaults().withChunkSizes(sizes));
                             BundleService ib = service(sb, b.resolve("data"), signer)) {
@@ -112,9 +114,11 @@ public final class BundleThroughput {
                         imp.add(stored / importS / 1e6);
                         job.add(i.bytesPerSecond() / 1e6);
                     }
+                    written.add((diskWrites() - w1) / (double) stored);
                     System.out.printf(
                             "  %s round %d: dd %.1f MB/s, export %.1f MB/s, import %.1f MB/s (job says %.1f,"
-                                    + " %.1f MB per CPU second); bundle %d bytes; %s%n",
+                                    + " %.1f MB per CPU second, %.2f bytes written per stored byte); bundle %d bytes;"
+                                    + " %s%n",
                             profile,
                             round,
                             dd.getLast(),
@@ -122,6 +126,7 @@ public final class BundleThroughput {
                             imp.getLast(),
                             job.getLast(),
                             importCpu.getLast(),
+                            written.getLast(),
                             size(bundle),
                             load());
                     delete(b);
@@ -131,7 +136,8 @@ public final class BundleThroughput {
             double ddM = median(dd);
             System.out.printf(
                     "%s: %d MB stored in %s; medians of %d: dd %.1f MB/s, export %.1f MB/s (%.2fx dd),"
-                            + " import %.1f MB/s (%.2fx dd, %.1f MB per CPU second); %s%n",
+                            + " import %.1f MB/s (%.2fx dd, %.1f MB per CPU second, %.2f bytes written per stored"
+                            + " byte); %s%n",
                     profile,
                     stored / 1_000_000,
                     profile.equals("go") ? "small chunks" : "1 MiB chunks",
@@ -142,6 +148,7 @@ public final class BundleThroughput {
                     median(imp),
                     median(imp) / ddM,
                     median(importCpu),
+                    median(written),
                     load());
         }
         delete(dir);
@@ -275,6 +282,25 @@ public final class BundleThroughput {
     private static long cpuNanos() {
         return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
                 .getProcessCpuTime();
+    }
+
+    /**
+     * Bytes this process has caused to be written to storage ({@code write_bytes} of /proc/self/io, counted when
+     * pages are dirtied): over an import and the store's close, the store's writes per stored byte (log, blob and
+     * table files, the spool of volumes read is none). -1 where /proc is missing.
+     */
+    private static long diskWrites() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/io"))) {
+                if (line.startsWith("write_bytes:")) {
+                    return Long.parseLong(
+                            line.substring("write_bytes:".length()).trim());
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux: no figure
+        }
+        return -1;
     }
 
     private static String load() {

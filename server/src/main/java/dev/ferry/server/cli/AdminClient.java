@@ -43,9 +43,17 @@ final class AdminClient {
         }
     }
 
+    /** How the user names the server, for the hint when it cannot be reached. */
+    private static final String SERVER_HINT = "is it running? (--server URL)";
+    /** The same for one node of a --cluster command. */
+    private static final String NODE_HINT =
+            "is the node running? (--cluster reaches each node of --node URL,..." + " or env FERRY_PEERS)";
+
     private final URI server;
     private final String token;
     private final HttpClient http;
+    private final String what;
+    private final String hint;
 
     AdminClient(URI server, String token) {
         this(server, token, null);
@@ -53,6 +61,17 @@ final class AdminClient {
 
     /** With {@code tls} (null: the JDK's default) for an https:// server. */
     AdminClient(URI server, String token, SSLContext tls) {
+        this(server, token, tls, "ferry at ", SERVER_HINT);
+    }
+
+    /** For one node of a {@code --cluster} command: its failures name the node and the flags that list the nodes. */
+    static AdminClient clusterNode(URI node, String token, SSLContext tls) {
+        return new AdminClient(node, token, tls, "the ferry node ", NODE_HINT);
+    }
+
+    private AdminClient(URI server, String token, SSLContext tls, String what, String hint) {
+        this.what = what;
+        this.hint = hint;
         this.server = server;
         this.token = token;
         HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10));
@@ -222,8 +241,7 @@ final class AdminClient {
         try {
             r = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
         } catch (ConnectException | HttpConnectTimeoutException e) {
-            throw new Failure(
-                    "cannot reach ferry at " + server + " (" + describe(e) + "); is it running? (--server URL)", 1);
+            throw new Failure("cannot reach " + what + server + " (" + describe(e) + "); " + hint, 1);
         } catch (IOException e) {
             for (Throwable t = e; t != null; t = t.getCause()) {
                 if (t instanceof SSLException ssl) {

@@ -84,7 +84,7 @@ abstract class AdminCommand implements Callable<Integer> {
             int exit;
             String outcome;
             try {
-                exit = run(new AdminClient(node, token, tls));
+                exit = run(AdminClient.clusterNode(node, token, tls));
                 outcome = exit == 0 ? "ok" : "failed (exit " + exit + ")";
             } catch (AdminClient.Failure f) {
                 exit = f.exit;

@@ -181,6 +181,7 @@ public final class VerifyCommand implements Callable<Integer> {
                             GoProxyList.parse(url.toString()), cfg.upstreamTimeouts(), UpstreamEvents.NONE),
                     SumdbEvents.NONE,
                     Clock.systemUTC(),
+                    null,
                     null);
             GoMirrorSettings settings =
                     new GoMirrorSettings(cfg.goListTtl(), cfg.goNotFoundTtl()).withSpoolDir(cfg.spoolDir());

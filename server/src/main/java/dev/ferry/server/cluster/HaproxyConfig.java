@@ -12,6 +12,10 @@ import java.util.regex.Pattern;
  * is hashed consistently on the key that keeps one object on one node, so the files of a Go module, a checksum
  * lookup, a blob or a repository's manifests, tags and uploads always meet on the same ferry and share its one
  * download. deploy/cluster/haproxy.cfg is this with the three nodes of the compose file and Kubernetes manifests.
+ *
+ * <p>The nodes compute the same routing themselves to find a key's owner (upstreams' {@code cluster.RoutingKey} for
+ * the key rules below, {@code cluster.HashRing} for {@code hash-type consistent}): a change to a key rule here must be
+ * made there too. HaproxyRingIT runs this configuration in HAProxy and fails when the two disagree.
  */
 public final class HaproxyConfig {
     /** A repository name as ferry's hosted registry takes it (lower case, path components). */
@@ -141,6 +145,7 @@ public final class HaproxyConfig {
                 # http-request set-header X-Forwarded-Proto https if { ssl_fc }
                 # Peer requests go from node to node, never through here.
                 http-request del-header Ferry-Peer
+                http-request del-header Ferry-Fetch
                 default_backend ferry_nodes
 
             backend ferry_nodes

@@ -12,12 +12,15 @@ import java.util.List;
  * @param self        this node's own URL as the list names it, or null when not given
  * @param token       the cluster token, or null: then the node neither asks peers nor answers their requests
  * @param peerTimeout connection and response-header time allowed to a peer
+ * @param nodes       every node as cluster.peers lists them, in its order, this node's own entry included: the ring
+ *                    of owners (the order of HAProxy's server lines)
  */
-public record ClusterConfig(List<URI> peers, URI self, String token, Duration peerTimeout) {
+public record ClusterConfig(List<URI> peers, URI self, String token, Duration peerTimeout, List<URI> nodes) {
     public static final Duration DEFAULT_PEER_TIMEOUT = Duration.ofSeconds(2);
 
     public ClusterConfig {
         peers = List.copyOf(peers);
+        nodes = List.copyOf(nodes);
         if (!peers.isEmpty() && token == null) {
             throw new IllegalArgumentException("peers need a cluster token");
         }
@@ -27,7 +30,15 @@ public record ClusterConfig(List<URI> peers, URI self, String token, Duration pe
     }
 
     public static ClusterConfig none() {
-        return new ClusterConfig(List.of(), null, null, DEFAULT_PEER_TIMEOUT);
+        return new ClusterConfig(List.of(), null, null, DEFAULT_PEER_TIMEOUT, List.of());
+    }
+
+    /**
+     * Whether this node knows its place on the ring: cluster.self names one of the listed nodes. Only then does it
+     * ask owners to fetch, and fetch as an owner for others.
+     */
+    public boolean knowsOwners() {
+        return self != null && token != null && nodes.size() > 1 && nodes.contains(self);
     }
 
     /** Whether this node answers peer requests (it has a token). */

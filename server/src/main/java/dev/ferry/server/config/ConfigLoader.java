@@ -379,7 +379,7 @@ public final class ConfigLoader {
                             + " (--cluster-token-file)");
         }
         List<java.net.URI> peers = listed.stream().filter(u -> !u.equals(self)).toList();
-        return new ClusterConfig(peers, self, token, timeout);
+        return new ClusterConfig(peers, self, token, timeout, listed);
     }
 
     /** A node's base URL: http or https, a host, no path, query or credentials; written without a trailing /. */

@@ -579,7 +579,9 @@ public enum Setting {
             "FERRY_NODE_URL",
             "",
             "This node's own entry in cluster.peers, which it never asks (without it a node that finds itself in"
-                    + " the list recognises its own answer and stops asking it)."),
+                    + " the list recognises its own answer and stops asking it). With it the node knows its place on"
+                    + " the ring (cluster.peers in the order of HAProxy's server lines): a miss of a file another node"
+                    + " owns is fetched by that owner (docs/cluster.md)."),
     CLUSTER_TOKEN(
             "cluster.token",
             "--cluster-token",

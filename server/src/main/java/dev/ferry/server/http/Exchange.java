@@ -31,6 +31,8 @@ final class Exchange {
     String requestId;
     /** The client's address: the connection's, or what a trusted proxy says it is (ClientAddress). */
     String client = "";
+    /** An owner fetch with a valid cluster token: it stands in for pull access (the nodes are one site). */
+    boolean clusterPeer;
     /** How this server names itself to the client (the registry's realm). */
     PublicAddress publicAddress = PublicAddress.listenAddressOnly();
 

@@ -14,6 +14,7 @@ import dev.ferry.server.config.TrustedProxies;
 import dev.ferry.server.metrics.FerryMetrics;
 import dev.ferry.server.metrics.FerryMetrics.Endpoint;
 import dev.ferry.server.tls.ClientCertificateGate;
+import dev.ferry.upstreams.cluster.KeyOwners;
 import dev.ferry.upstreams.pool.MissCharge;
 import dev.ferry.upstreams.pool.UpstreamPool;
 import io.helidon.http.Header;
@@ -227,6 +228,23 @@ public final class FerryRoutes {
     /** Answers the cluster's peers from the store (docs/upstreams.md, Peers); before register. */
     public FerryRoutes answerPeers(PeerAnswers answers) {
         this.peers = answers;
+        return this;
+    }
+
+    /**
+     * Answers the cluster's peers from the store, and their owner fetches of the keys this node owns on
+     * {@code owners}' ring through the Go and checksum database routes (docs/cluster.md); before register.
+     */
+    public FerryRoutes answerPeers(PeerAnswers answers, KeyOwners owners) {
+        this.peers = owners == null
+                ? answers
+                : answers.fetchAsOwner(owners, x -> {
+                    if (x.rawPath.startsWith(SumdbHandler.PREFIX)) {
+                        sumdb.handle(x);
+                    } else {
+                        goproxy.handle(x);
+                    }
+                });
         return this;
     }
 

@@ -17,7 +17,11 @@ import dev.ferry.server.metrics.FerryMetrics;
 import dev.ferry.server.metrics.FerryMetrics.Endpoint;
 import dev.ferry.storage.NamedObjectStore;
 import dev.ferry.storage.StoredObject;
+import dev.ferry.upstreams.cluster.KeyOwners;
+import dev.ferry.upstreams.cluster.OwnerFetch;
 import dev.ferry.upstreams.cluster.PeerClient;
+import dev.ferry.upstreams.cluster.RoutingKey;
+import dev.ferry.upstreams.pool.MissCharge;
 import io.helidon.http.Header;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
@@ -29,6 +33,7 @@ import java.security.MessageDigest;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * Answers the other nodes of the cluster: a request carrying {@link PeerClient#TOKEN_HEADER} is answered from this
@@ -39,10 +44,19 @@ import java.util.Set;
  * blobs and manifests by digest, where the repository holds them. The token must be this node's cluster token,
  * compared in constant time; without it (or with no token configured) the answer is 403, before the path is read.
  * A valid token stands in for pull access: the nodes are one site.
+ *
+ * <p>An owner fetch ({@link OwnerFetch#FETCH_HEADER}{@code : owner}, docs/cluster.md) is the one peer request that
+ * reaches the mirror: for a module's file or a checksum database's lookup, tile or tree head whose key this node
+ * owns on the ring ({@link KeyOwners}), it is served as a client's request would be (store, shared download,
+ * checks, store again), so the cluster fetches the file once, here. A key this node does not own is refused with
+ * 421 before anything is looked up, so a non-owner never fetches on another's behalf; and the owner, asked for a key
+ * it owns, never sends an owner fetch itself, so the request goes no further.
  */
 public final class PeerAnswers {
     static final HeaderName TOKEN = HeaderNames.create(PeerClient.TOKEN_HEADER);
     static final HeaderName NODE = HeaderNames.create(PeerClient.NODE_HEADER);
+    static final HeaderName FETCH = HeaderNames.create(OwnerFetch.FETCH_HEADER);
+    private static final Status NOT_OWNER = Status.create(OwnerFetch.NOT_OWNER, "Misdirected Request");
     private static final HeaderName DOCKER_CONTENT_DIGEST = HeaderNames.create("Docker-Content-Digest");
     private static final String NOT_HELD = "not held by this node";
 
@@ -52,6 +66,8 @@ public final class PeerAnswers {
     private final List<String> databases;
     private final Set<String> registries;
     private final FerryMetrics metrics;
+    private KeyOwners owners;
+    private Consumer<Exchange> mirror;
 
     /**
      * @param token      the cluster token, or null: then every peer request is refused
@@ -74,9 +90,22 @@ public final class PeerAnswers {
         this.metrics = metrics;
     }
 
-    /** Whether {@code x} is a peer request (it carries the header, whatever its value). */
+    /**
+     * Serves owner fetches of the keys {@code owners} gives this node through {@code mirror} (the route a client's
+     * request of the same path takes); without this, every owner fetch is refused with 421.
+     */
+    PeerAnswers fetchAsOwner(KeyOwners owners, Consumer<Exchange> mirror) {
+        this.owners = owners;
+        this.mirror = mirror;
+        return this;
+    }
+
+    /**
+     * Whether {@code x} is a peer request: it carries the token header or the owner-fetch header, whatever their
+     * values (an owner fetch without the token is refused, not served as a client's request).
+     */
     static boolean asks(Exchange x) {
-        return x.req.headers().contains(TOKEN);
+        return x.req.headers().contains(TOKEN) || x.req.headers().contains(FETCH);
     }
 
     void handle(Exchange x) {
@@ -100,6 +129,10 @@ public final class PeerAnswers {
         }
         if (x.req.prologue().hasQuery() && !x.req.prologue().query().rawValue().isEmpty()) {
             answer(x, Status.BAD_REQUEST_400, "bad_request", "peer requests take no query string");
+            return;
+        }
+        if (x.req.headers().contains(FETCH)) {
+            fetchAsOwner(x);
             return;
         }
         Optional<Held> held;
@@ -140,6 +173,90 @@ public final class PeerAnswers {
             return;
         }
         BodySender.send(x, h.body(), h.body().length(), contentType);
+    }
+
+    /** An owner fetch: served through the mirror when this node owns the key, else refused. */
+    private void fetchAsOwner(Exchange x) {
+        String value = x.req.headers().first(FETCH).orElse("").strip();
+        if (!value.equals(OwnerFetch.OWNER)) {
+            answer(x, Status.BAD_REQUEST_400, "bad_request", OwnerFetch.FETCH_HEADER + " must be \"owner\"");
+            return;
+        }
+        if (x.head) {
+            answer(x, Status.METHOD_NOT_ALLOWED_405, "bad_request", "owner fetches are GET");
+            return;
+        }
+        boolean fetchable;
+        try {
+            fetchable = ownerFetchable(x.rawPath);
+        } catch (IllegalArgumentException e) {
+            String why = e.getMessage() == null ? "bad request" : e.getMessage();
+            answer(
+                    x,
+                    Status.BAD_REQUEST_400,
+                    "bad_request",
+                    why.strip().replace('\n', ' ').replace('\r', ' '));
+            return;
+        }
+        if (!fetchable) {
+            answer(
+                    x,
+                    Status.BAD_REQUEST_400,
+                    "bad_request",
+                    "owner fetches are for a module's .info (canonical version), .mod and .zip and a checksum"
+                            + " database's lookups, tiles and latest");
+            return;
+        }
+        if (owners == null || mirror == null) {
+            answer(
+                    x,
+                    NOT_OWNER,
+                    "not_owner",
+                    "this node fetches for no other: it does not know its place on the ring (cluster.self)");
+            return;
+        }
+        if (!owners.ownsSelf(x.rawPath)) {
+            answer(
+                    x,
+                    NOT_OWNER,
+                    "not_owner",
+                    "not the owner of " + RoutingKey.of(x.rawPath) + ": " + owners.owner(x.rawPath) + " owns it");
+            return;
+        }
+        metrics.peerAnswered("owner_fetch");
+        x.clusterPeer = true;
+        // Charged to nobody: the asking node's client was charged for the miss where it began.
+        MissCharge.chargedTo(null, () -> {
+            mirror.accept(x);
+            return null;
+        });
+    }
+
+    /** What an owner fetch may ask: the immutable files peers ask for, and a database's tree head. */
+    private boolean ownerFetchable(String rawPath) {
+        if (rawPath.startsWith(OciHandler.PREFIX)) {
+            return false;
+        }
+        if (rawPath.startsWith(SumdbHandler.PREFIX)) {
+            for (String db : databases) {
+                String prefix = SumdbHandler.PREFIX + db + "/";
+                if (rawPath.startsWith(prefix)) {
+                    return switch (SumdbMirror.parse(rawPath.substring(prefix.length()))) {
+                        case SumdbRequest.LookupRequest l -> true;
+                        case SumdbRequest.TileRequest t -> true;
+                        case SumdbRequest.Latest l -> true;
+                        default -> false;
+                    };
+                }
+            }
+            return false;
+        }
+        return switch (ProxyRequest.parse(rawPath)) {
+            case ProxyRequest.Info r -> r.version().isCanonical();
+            case ProxyRequest.Mod r -> true;
+            case ProxyRequest.Zip r -> true;
+            default -> false;
+        };
     }
 
     private void answer(Exchange x, Status status, String outcome, String text) {

@@ -279,4 +279,18 @@ class FerryMainTest {
             assertTrue(err.toString().contains(c[c.length - 1]), java.util.List.of(args) + ": " + err);
         }
     }
+
+    @Test
+    void anUnreachableNodeOfAClusterCommandIsNamedWithTheClusterFlags() throws Exception {
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        String node = "http://127.0.0.1:" + port;
+        assertEquals(1, run(Map.of("FERRY_ADMIN_TOKEN", "t"), "pin", "--cluster", "--node", node, "a@v1.0.0"));
+        assertTrue(err.toString().contains("cannot reach the ferry node " + node), err.toString());
+        assertTrue(err.toString().contains("--cluster reaches each node of --node URL"), err.toString());
+        assertFalse(err.toString().contains("--server URL"), err.toString());
+        assertTrue(out.toString().contains("node " + node + "  failed: cannot reach the ferry node"), out.toString());
+    }
 }

@@ -11,6 +11,7 @@ import dev.ferry.server.Ferry;
 import dev.ferry.server.config.ConfigLoader;
 import dev.ferry.server.config.Setting;
 import dev.ferry.testing.LoopbackWireMock;
+import dev.ferry.upstreams.cluster.KeyOwners;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,6 +19,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -147,5 +149,65 @@ class PeerAnswersTest {
 
         String metrics = text(ask("GET", "/metrics", null));
         assertTrue(metrics.contains("ferry_peer_answers_total{outcome=\"found\"} 2.0"), metrics);
+    }
+
+    private HttpResponse<byte[]> ownerFetch(String method, String path, String value) throws Exception {
+        return http.send(
+                HttpRequest.newBuilder(URI.create(ferry.url() + path))
+                        .method(method, HttpRequest.BodyPublishers.noBody())
+                        .header("Ferry-Peer", TOKEN)
+                        .header("Ferry-Fetch", value)
+                        .build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    private static int freePort() throws java.io.IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    @Test
+    void anOwnerFetchIsServedThroughTheMirrorOnlyForAKeyThisNodeOwns() throws Exception {
+        int port = freePort();
+        String self = "http://127.0.0.1:" + port;
+        String other = "http://127.0.0.1:" + freePort();
+        Map<Setting, String> flags = new EnumMap<>(Setting.class);
+        flags.put(Setting.LISTEN, "127.0.0.1:" + port);
+        flags.put(Setting.DATA, tmp.resolve("data").toString());
+        flags.put(Setting.GO_UPSTREAM, upstream.baseUrl());
+        flags.put(Setting.GO_SUMDB, "off");
+        flags.put(Setting.ACCESS_LOG, "false");
+        flags.put(Setting.CLUSTER_PEERS, self + "," + other);
+        flags.put(Setting.CLUSTER_SELF, self);
+        ferry = Ferry.start(ConfigLoader.load(flags, Map.of("FERRY_CLUSTER_TOKEN", TOKEN), null));
+        KeyOwners ring = new KeyOwners(List.of(URI.create(self), URI.create(other)), URI.create(self));
+        List<String> infos = java.util.stream.IntStream.range(0, 200)
+                .mapToObj(i -> "/example.com/m" + i + "/@v/v1.0.0.info")
+                .toList();
+        String mine = infos.stream().filter(ring::ownsSelf).findFirst().orElseThrow();
+        String theirs =
+                infos.stream().filter(p -> !ring.ownsSelf(p)).findFirst().orElseThrow();
+        upstream.stubFor(get(mine).willReturn(aResponse().withStatus(200).withBody(INFO_BODY)));
+
+        HttpResponse<byte[]> refused = ownerFetch("GET", theirs, "owner");
+        assertEquals(421, refused.statusCode());
+        assertTrue(text(refused).contains(other + " owns it"), text(refused));
+        assertEquals(400, ownerFetch("GET", mine, "please").statusCode());
+        assertEquals(405, ownerFetch("HEAD", mine, "owner").statusCode());
+        assertEquals(400, ownerFetch("GET", "/example.com/m/@v/list", "owner").statusCode());
+        assertEquals(0, upstream.getAllServeEvents().size(), "a refused owner fetch reached the upstream");
+
+        HttpResponse<byte[]> served = ownerFetch("GET", mine, "owner");
+        assertEquals(200, served.statusCode(), text(served));
+        assertArrayEquals(INFO_BODY, served.body());
+        assertEquals(1, upstream.getAllServeEvents().size());
+        // Stored: asked again, as an owner fetch or as a peer, it is not fetched again.
+        assertArrayEquals(INFO_BODY, ownerFetch("GET", mine, "owner").body());
+        assertArrayEquals(INFO_BODY, ask("GET", mine, TOKEN).body());
+        assertEquals(1, upstream.getAllServeEvents().size());
+        String metrics = text(ask("GET", "/metrics", null));
+        assertTrue(metrics.contains("ferry_peer_answers_total{outcome=\"owner_fetch\"} 2.0"), metrics);
+        assertTrue(metrics.contains("ferry_peer_answers_total{outcome=\"not_owner\"} 1.0"), metrics);
     }
 }

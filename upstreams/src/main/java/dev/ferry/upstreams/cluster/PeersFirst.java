@@ -10,29 +10,46 @@ import java.util.function.Predicate;
 
 /**
  * A GOPROXY source with the cluster's peers in front: a path that names immutable content ({@code immutable}) is
- * asked of the peers first, and of {@code upstream} only when no peer holds it (or none could answer). Everything
- * else (lists, {@code @latest}, queries, the database's latest tree) goes to the upstream alone: a peer's copy of a
- * mutable answer may be older than the upstream's. The same handler reads either answer, so a peer's file passes
- * exactly the checks an upstream's does before it is stored.
+ * asked of its owner first when another node owns it ({@link OwnerFetch}: the owner fetches it through its own mirror,
+ * so the cluster downloads it once), then of the peers' stores, and of {@code upstream} only when none of them had
+ * it (or could answer). The checksum database's tree head is asked of its owner too, then of the upstream (a
+ * peer's stored head may be older than the upstream's; the owner's is fresh or refused). Everything else (lists,
+ * {@code @latest}, queries) goes to the upstream alone. The same handler reads every answer, so a file from the
+ * owner or a peer passes exactly the checks an upstream's does before it is stored.
  */
 public final class PeersFirst implements GoProxyClient {
     private final PeerClient peers;
+    private final OwnerFetch owner;
     private final GoProxyClient upstream;
     private final Predicate<String> immutable;
 
+    /** Without owner fetches (a node that does not know its place on the ring). */
+    public PeersFirst(PeerClient peers, GoProxyClient upstream, Predicate<String> immutable) {
+        this(peers, null, upstream, immutable);
+    }
+
     /**
+     * @param owner     asks a key's owner to fetch it; null for none
      * @param upstream  asked when no peer holds the file; null when there is none (the result is then the peers')
      * @param immutable which paths the peers are asked for
      */
-    public PeersFirst(PeerClient peers, GoProxyClient upstream, Predicate<String> immutable) {
+    public PeersFirst(PeerClient peers, OwnerFetch owner, GoProxyClient upstream, Predicate<String> immutable) {
         this.peers = peers;
+        this.owner = owner;
         this.upstream = upstream;
         this.immutable = immutable;
     }
 
     @Override
     public <T> FetchResult<T> fetch(String path, BodyHandler<T> handler) {
-        if (!immutable.test(path)) {
+        boolean stored = immutable.test(path);
+        if (owner != null && (stored || sumdbTreeHead(path)) && owner.ownedElsewhere(path)) {
+            FetchResult<T> fromOwner = MissCharge.chargedTo(null, () -> owner.fetch(path, handler));
+            if (fromOwner instanceof FetchResult.Fetched<T> || isFinal(fromOwner)) {
+                return fromOwner;
+            }
+        }
+        if (!stored) {
             return upstream == null ? new FetchResult.NotFound<>(404, "no upstream") : upstream.fetch(path, handler);
         }
         FetchResult<T> fromPeers = MissCharge.chargedTo(null, () -> peers.fetch(path, handler));
@@ -40,6 +57,11 @@ public final class PeersFirst implements GoProxyClient {
             return fromPeers;
         }
         return upstream.fetch(path, handler);
+    }
+
+    /** The owner's 404 or 410: its upstream's answer, which asking the upstream again would only repeat. */
+    private static boolean isFinal(FetchResult<?> r) {
+        return r instanceof FetchResult.NotFound<?> n && (n.status() == 404 || n.status() == 410);
     }
 
     /** A module's {@code .info} of a canonical version, {@code .mod} or {@code .zip}: what never changes. */
@@ -72,5 +94,12 @@ public final class PeersFirst implements GoProxyClient {
         }
         String rest = path.substring(slash + 1);
         return rest.startsWith("lookup/") || rest.startsWith("tile/");
+    }
+
+    /** A checksum database's signed tree head, {@code sumdb/<db>/latest}: mutable, so asked of its owner only. */
+    public static boolean sumdbTreeHead(String path) {
+        return path.startsWith("sumdb/")
+                && path.endsWith("/latest")
+                && path.indexOf('/', "sumdb/".length()) == path.length() - "/latest".length();
     }
 }

@@ -1,0 +1,210 @@
+package dev.ferry.upstreams.cluster;
+
+import dev.ferry.upstreams.pool.AfterFailure;
+import dev.ferry.upstreams.pool.Answer;
+import dev.ferry.upstreams.pool.Attempted;
+import dev.ferry.upstreams.pool.BodyHandler;
+import dev.ferry.upstreams.pool.Credentials;
+import dev.ferry.upstreams.pool.FetchResult;
+import dev.ferry.upstreams.pool.Outcome;
+import dev.ferry.upstreams.pool.PoolSettings;
+import dev.ferry.upstreams.pool.PoolWalk;
+import dev.ferry.upstreams.pool.RetryPolicy;
+import dev.ferry.upstreams.pool.Sent;
+import dev.ferry.upstreams.pool.Upstream;
+import dev.ferry.upstreams.pool.UpstreamCall;
+import dev.ferry.upstreams.pool.UpstreamEvents;
+import dev.ferry.upstreams.pool.UpstreamHttp;
+import dev.ferry.upstreams.pool.UpstreamPool;
+import dev.ferry.upstreams.pool.UpstreamTimeouts;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * Asks the node that owns a key ({@link KeyOwners}) to fetch what this node misses: a peer request with
+ * {@link #FETCH_HEADER}{@code : owner} beside the cluster token, which the owner serves through its own mirror (its
+ * store, its one shared download, its checks) instead of from its store only. So concurrent misses of one file on
+ * several nodes become one download on its owner, and the slow link carries each file once (docs/cluster.md, Owner
+ * fetch). A node refuses an owner fetch of a key it does not own ({@link #NOT_OWNER}), so no node fetches upstream
+ * for another by mistake and a request cannot travel on.
+ *
+ * <p>Each other node is a pool of one (its own breaker), with the upstreams' timeouts, not the peers' short ones:
+ * the owner may be fetching the file over the slow link before it answers. No hedging, no retries: when the owner
+ * cannot answer (down, breaker open, a refusal, a stale copy), the caller goes on as without an owner, to the peers'
+ * stores and then its upstream. The owner's 404 or 410 is the upstream's answer, which the owner already asked.
+ */
+public final class OwnerFetch implements AutoCloseable {
+    /** The request header that makes a peer request an owner fetch. */
+    public static final String FETCH_HEADER = "Ferry-Fetch";
+    /** Its value. */
+    public static final String OWNER = "owner";
+    /** A node's answer to an owner fetch of a key it does not own: 421 Misdirected Request. */
+    public static final int NOT_OWNER = 421;
+    /** The response header by which a node marks an answer it could only give from an old copy. */
+    public static final String STALE_HEADER = "X-Ferry-Stale";
+
+    private static final PoolWalk.Rules RULES =
+            new PoolWalk.Rules(false, true, status -> status == 404 || status == 410);
+    private static final ExecutorService CLIENT_TASKS = Executors.newVirtualThreadPerTaskExecutor();
+
+    private final KeyOwners owners;
+    private final Map<URI, Link> links = new LinkedHashMap<>();
+    private final HttpClient client;
+    private final String token;
+
+    /** One other node as a pool of its own. */
+    private record Link(UpstreamPool pool, UpstreamHttp http, PoolWalk walk) {}
+
+    /**
+     * @param owners   the ring and this node's place on it
+     * @param nodes    the other nodes (cluster.peers without this node)
+     * @param timeouts connection time (a peer's), and first-byte and stall times (the upstreams')
+     */
+    public OwnerFetch(
+            KeyOwners owners,
+            List<URI> nodes,
+            String token,
+            UpstreamTimeouts timeouts,
+            PoolSettings settings,
+            UpstreamEvents events,
+            Clock clock) {
+        this.owners = owners;
+        this.token = token;
+        PoolSettings single = settings.withRetry(RetryPolicy.none()).withNotFoundMemory(Duration.ZERO);
+        for (URI node : nodes) {
+            URI base = URI.create(PeerClient.name(node));
+            Upstream upstream = new Upstream(base, name(node), AfterFailure.MOVE_ON, 1, Credentials.NONE, timeouts);
+            UpstreamPool pool = new UpstreamPool(List.of(upstream), single, clock, events);
+            UpstreamHttp http = new UpstreamHttp(pool, events, clock);
+            links.put(base, new Link(pool, http, new PoolWalk(pool, http, events, RULES)));
+        }
+        this.client = HttpClient.newBuilder()
+                .connectTimeout(timeouts.connect())
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .version(HttpClient.Version.HTTP_1_1)
+                .executor(CLIENT_TASKS)
+                .build();
+    }
+
+    /** The name an owner is known by in metrics and logs: its base URL, marked as the owner-fetch link. */
+    public static String name(URI node) {
+        return PeerClient.name(node) + " (owner)";
+    }
+
+    /** The cluster's ring, as this node sees it. */
+    public KeyOwners owners() {
+        return owners;
+    }
+
+    /** Whether {@code path} (relative, as a client asks it without the leading /) belongs to another node. */
+    public boolean ownedElsewhere(String path) {
+        return !owners.ownsSelf("/" + path) && links.containsKey(owners.owner("/" + path));
+    }
+
+    /**
+     * GET of {@code path} from its owner, the body streamed to {@code handler}: Fetched; NotFound with the owner's
+     * 404 or 410 (final: the owner asked the upstream), or with {@link #NOT_OWNER} or another status when the
+     * owner would not or could not fetch it; Failed when it could not be reached. Call only when
+     * {@link #ownedElsewhere}.
+     */
+    public <T> FetchResult<T> fetch(String path, BodyHandler<T> handler) {
+        Link link = links.get(owners.owner("/" + path));
+        if (link == null) {
+            return new FetchResult.NotFound<>(NOT_OWNER, "this node owns " + path);
+        }
+        return link.walk().fetch(new OwnerCall<>(link, path, handler));
+    }
+
+    @Override
+    public void close() {
+        links.values().forEach(l -> l.pool().close());
+    }
+
+    /** The one request to the owner. */
+    private final class OwnerCall<T> implements UpstreamCall<T> {
+        private final Link link;
+        private final String path;
+        private final BodyHandler<T> handler;
+
+        OwnerCall(Link link, String path, BodyHandler<T> handler) {
+            if (path.isEmpty() || path.startsWith("/")) {
+                throw new IllegalArgumentException("owner path must be relative and non-empty: " + path);
+            }
+            this.link = link;
+            this.path = path;
+            this.handler = handler;
+        }
+
+        @Override
+        public String path() {
+            return path;
+        }
+
+        @Override
+        public Sent send(Upstream upstream, long rangeFrom) {
+            HttpRequest.Builder b = UpstreamHttp.request(upstream.resolve(path), upstream)
+                    .header(PeerClient.TOKEN_HEADER, token)
+                    .header(FETCH_HEADER, OWNER)
+                    .GET();
+            if (rangeFrom > 0) {
+                b.header("Range", "bytes=" + rangeFrom + "-");
+            }
+            return link.http().send(client, upstream, b.build(), rangeFrom == 0);
+        }
+
+        @Override
+        public Attempted<T> read(Answer answer) {
+            int status = answer.status();
+            if (status == 200
+                    && answer.response()
+                            .headers()
+                            .firstValue(STALE_HEADER)
+                            .orElse("")
+                            .equals("true")) {
+                UpstreamHttp.closeQuietly(answer.response().body());
+                return new Attempted<>(new Outcome.Missing<>(503, "the owner has only a stale copy"), answer.index());
+            }
+            if (status == 200) {
+                return link.walk().stream(this, answer, handler, 0);
+            }
+            if (status == NOT_OWNER) {
+                String why = reason(answer.response().body());
+                return new Attempted<>(new Outcome.Missing<>(NOT_OWNER, why), answer.index());
+            }
+            return link.walk().refused(answer, OwnerFetch::reason);
+        }
+
+        @Override
+        public String describe(Upstream upstream) {
+            return upstream.name() + " GET /" + path + " (owner fetch)";
+        }
+    }
+
+    private static String reason(InputStream body) {
+        try (body) {
+            return new String(body.readNBytes(300), StandardCharsets.UTF_8)
+                    .replaceAll("\\p{Cntrl}+", " ")
+                    .strip();
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /** For tests: the pools, one per other node. */
+    Map<URI, UpstreamPool> pools() {
+        Map<URI, UpstreamPool> out = new LinkedHashMap<>();
+        links.forEach((u, l) -> out.put(u, l.pool()));
+        return out;
+    }
+}
