@@ -51,6 +51,14 @@ public final class Inventory {
         return keys.length / 2;
     }
 
+    /** Key {@code i} (from 0) in ascending order. */
+    public byte[] key(int i) {
+        return ByteBuffer.allocate(KEY_LENGTH)
+                .putLong(keys[2 * i])
+                .putLong(keys[2 * i + 1])
+                .array();
+    }
+
     public boolean contains(byte[] key) {
         ByteBuffer b = ByteBuffer.wrap(key);
         long hi = b.getLong();
@@ -122,6 +130,59 @@ public final class Inventory {
         out.writeLong(size());
         out.flush();
         gz.finish();
+    }
+
+    /**
+     * Writes an inventory file from keys given in strictly ascending unsigned order, one at a time: for sets too
+     * large to hold (sorted elsewhere, e.g. by an on-disk table), without building an {@link Inventory}.
+     */
+    public static final class SortedWriter {
+        private final GZIPOutputStream gz;
+        private final DataOutputStream out;
+        private long hi;
+        private long lo;
+        private long n;
+        private boolean finished;
+
+        /** Starts the file on {@code target} (which stays open). */
+        public SortedWriter(OutputStream target) throws IOException {
+            target.write(MAGIC);
+            this.gz = new GZIPOutputStream(target, 1 << 16);
+            this.out = new DataOutputStream(new BufferedOutputStream(gz, 1 << 16));
+        }
+
+        /** Adds the next key, greater than the one before. */
+        public void add(byte[] key) throws IOException {
+            if (key.length != KEY_LENGTH) {
+                throw new IllegalArgumentException("an inventory key has 16 bytes");
+            }
+            ByteBuffer b = ByteBuffer.wrap(key);
+            long h = b.getLong();
+            long l = b.getLong();
+            if (n > 0 && compare(hi, lo, h, l) >= 0) {
+                throw new IllegalArgumentException("inventory keys must be added in strictly ascending order");
+            }
+            out.writeLong(h);
+            out.writeLong(l);
+            hi = h;
+            lo = l;
+            n++;
+        }
+
+        /** Keys added so far. */
+        public long size() {
+            return n;
+        }
+
+        /** Writes the count and ends the gzip stream. */
+        public void finish() throws IOException {
+            if (!finished) {
+                out.writeLong(n);
+                out.flush();
+                gz.finish();
+                finished = true;
+            }
+        }
     }
 
     /** Whether the stream starts with the header every inventory file starts with (it reads that many bytes). */

@@ -7,6 +7,7 @@ import dev.ferry.protocols.bundle.BundleFormatException;
 import dev.ferry.protocols.bundle.Inventory;
 import dev.ferry.protocols.sumdb.note.Signer;
 import dev.ferry.storage.ContentStore;
+import dev.ferry.storage.ScratchTable;
 import dev.ferry.sync.bundle.plain.GoProxyTree;
 import dev.ferry.sync.bundle.plain.OciLayouts;
 import dev.ferry.sync.bundle.plain.PlainFiles;
@@ -143,10 +144,29 @@ public final class BundleService implements AutoCloseable {
         Path bundles = dataDir.resolve("bundles");
         this.history = new ExportHistory(bundles);
         this.imports = new ImportRecords(bundles);
-        this.exporter = new Exporter(store, clock, new SecureRandom(), this::exportRunning);
+        Path scratch = bundles.resolve(SCRATCH);
+        this.exporter = new Exporter(store, clock, new SecureRandom(), this::exportRunning, scratch);
         this.sumdb = Objects.requireNonNull(sumdb, "sumdb");
-        this.importer = new Importer(store, imports, clock, keys, sumdb);
+        this.importer = new Importer(store, imports, clock, keys, sumdb, scratch);
         releaseExportPins();
+        removeScratch(scratch);
+    }
+
+    /**
+     * Where exports and imports keep their per-chunk bookkeeping while they run (a directory each, removed when the
+     * job ends): {@code dataDir/bundles/scratch/}.
+     */
+    static final String SCRATCH = "scratch";
+
+    /** Jobs that died with the process left their scratch directories: no job runs yet, so all are stale. */
+    private static void removeScratch(Path scratch) {
+        try {
+            ScratchTable.deleteTree(scratch);
+        } catch (IOException e) {
+            throw new UncheckedIOException(
+                    "cannot remove the scratch files of interrupted bundle jobs in " + scratch + ": " + e.getMessage(),
+                    e);
+        }
     }
 
     /** An export that died with the process left its temporary pins: no export runs yet, so all are stale. */
@@ -224,9 +244,9 @@ public final class BundleService implements AutoCloseable {
                                 request.maxVolumeSize(),
                                 sets,
                                 key.orElseThrow()),
-                        job);
+                        job,
+                        history::add);
                 job.bundleId(r.record().id());
-                history.add(r.record(), r.sent());
                 return List.of(
                         new BundleProgress.Count("objects shipped", r.record().objects()),
                         new BundleProgress.Count("objects the site holds", r.objectsSkipped()),

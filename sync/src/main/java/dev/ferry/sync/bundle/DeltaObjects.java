@@ -24,14 +24,17 @@ import java.util.Optional;
  * the volumes' records in order, a record holding exactly the chunks whose lengths fill it; a run is the chunks of
  * an object listed before (their places copied) or of one this site holds (by their digests in this store). A
  * manifest whose chunks do not fill the records exactly, or a run naming chunks a base does not have here, refuses
- * the bundle before anything is written.
+ * the bundle before anything is written. Objects are given one at a time and their chunks go to {@link
+ * PlacedChunks} (a scratch file): only the object being resolved is in memory.
  */
-final class DeltaObjects {
+final class DeltaObjects implements AutoCloseable {
     private final String id;
     private final List<Path> volumeFiles;
     private final ChunkStore chunks;
-    private final Map<String, Integer> listed = new HashMap<>();
-    private final List<ManifestEntry.StoreObject> resolved = new ArrayList<>();
+    private final PlacedChunks placed;
+    /** Objects resolved so far, by digest: their first chunk in {@link #placed} and their chunk count. */
+    private final Map<String, Listed> listed = new HashMap<>();
+
     private final Map<String, List<ManifestEntry.Chunk>> held = new HashMap<>();
 
     private int volume;
@@ -40,34 +43,48 @@ final class DeltaObjects {
     private VolumeReader.Header record;
     private int used;
 
-    private DeltaObjects(String id, List<Path> volumeFiles, ChunkStore chunks) {
+    private record Listed(long first, int count) {}
+
+    /** {@code volumeFiles} checked whole, in volume order; resolved chunks are appended to {@code placed}. */
+    DeltaObjects(String id, List<Path> volumeFiles, ChunkStore chunks, PlacedChunks placed) {
         this.id = id;
         this.volumeFiles = volumeFiles;
         this.chunks = chunks;
+        this.placed = placed;
     }
 
-    /** The objects with their chunks placed; {@code volumeFiles} checked whole, in volume order. */
-    static List<ManifestEntry.StoreObject> resolve(
-            String id, List<ManifestEntry.DeltaObject> objects, List<Path> volumeFiles, ChunkStore chunks)
-            throws IOException, BundleException {
-        DeltaObjects d = new DeltaObjects(id, volumeFiles, chunks);
+    /** Places the next object's chunks and appends them to the placed chunks. */
+    void add(ManifestEntry.DeltaObject o) throws IOException, BundleException {
+        List<ManifestEntry.Chunk> cs;
         try {
-            for (ManifestEntry.DeltaObject o : objects) {
-                d.resolved.add(d.resolve(o));
-                d.listed.putIfAbsent(o.sha256(), d.resolved.size() - 1);
-            }
-            if (d.record != null && d.used < d.record.rawLength() || d.nextRecord()) {
-                throw d.damaged("its volumes hold chunk bytes past the last one the manifest lists");
+            cs = resolve(o);
+        } catch (BundleFormatException e) {
+            throw new BundleException(REFUSED, "volume " + volume + " is damaged: " + e.getMessage(), e);
+        }
+        long first = placed.count();
+        for (ManifestEntry.Chunk c : cs) {
+            placed.append(c);
+        }
+        listed.putIfAbsent(o.sha256(), new Listed(first, cs.size()));
+    }
+
+    /** Refuses volumes holding chunk bytes past the last chunk the manifest lists. */
+    void finish() throws IOException, BundleException {
+        try {
+            if (record != null && used < record.rawLength() || nextRecord()) {
+                throw damaged("its volumes hold chunk bytes past the last one the manifest lists");
             }
         } catch (BundleFormatException e) {
-            throw new BundleException(REFUSED, "volume " + d.volume + " is damaged: " + e.getMessage(), e);
-        } finally {
-            d.closeVolume();
+            throw new BundleException(REFUSED, "volume " + volume + " is damaged: " + e.getMessage(), e);
         }
-        return d.resolved;
     }
 
-    private ManifestEntry.StoreObject resolve(ManifestEntry.DeltaObject o) throws IOException, BundleException {
+    @Override
+    public void close() throws IOException {
+        closeVolume();
+    }
+
+    private List<ManifestEntry.Chunk> resolve(ManifestEntry.DeltaObject o) throws IOException, BundleException {
         List<ManifestEntry.Chunk> out = new ArrayList<>((int) Math.min(o.chunkCount(), 1 << 16));
         long size = 0;
         for (ManifestEntry.Part p : o.parts()) {
@@ -75,7 +92,18 @@ final class DeltaObjects {
                 case ManifestEntry.Shipped s -> out.add(place(o, s.length()));
                 case ManifestEntry.Held h -> out.add(ManifestEntry.Chunk.notShipped(h.sha256(), h.length()));
                 case ManifestEntry.Run r -> {
-                    List<ManifestEntry.Chunk> base = r.object().equals(o.sha256()) ? out : chunksOf(r.object());
+                    if (r.object().equals(o.sha256())) {
+                        checkRun(o, r, out.size());
+                        out.addAll(List.copyOf(out.subList(r.first(), r.first() + r.count())));
+                        continue;
+                    }
+                    Listed at = listed.get(r.object());
+                    if (at != null) {
+                        checkRun(o, r, at.count());
+                        out.addAll(placed.read(at.first() + r.first(), r.count()));
+                        continue;
+                    }
+                    List<ManifestEntry.Chunk> base = heldChunksOf(r.object());
                     if (base == null) {
                         throw new BundleException(
                                 REFUSED,
@@ -83,14 +111,7 @@ final class DeltaObjects {
                                         + " cut from an inventory of another site or the content was evicted here;"
                                         + " export a full bundle");
                     }
-                    if ((long) r.first() + r.count() > base.size()) {
-                        throw new BundleException(
-                                REFUSED,
-                                "bundle " + id + ": object " + o.sha256() + " names chunks " + r.first() + " to "
-                                        + (r.first() + r.count() - 1) + " of object " + r.object() + ", which has "
-                                        + base.size() + " chunks here (chunked differently at the exporting site);"
-                                        + " export a full bundle");
-                    }
+                    checkRun(o, r, base.size());
                     out.addAll(List.copyOf(base.subList(r.first(), r.first() + r.count())));
                 }
             }
@@ -104,15 +125,22 @@ final class DeltaObjects {
                     "bundle " + id + ": the chunks of object " + o.sha256() + " add up to " + size + " bytes, not its "
                             + o.size() + " (its base objects are chunked differently here, or the manifest is wrong)");
         }
-        return new ManifestEntry.StoreObject(o.sha256(), o.size(), out);
+        return out;
     }
 
-    /** The chunks of an object listed before, or of one this store holds; null when neither. */
-    private List<ManifestEntry.Chunk> chunksOf(String object) {
-        Integer at = listed.get(object);
-        if (at != null) {
-            return resolved.get(at).chunks();
+    private void checkRun(ManifestEntry.DeltaObject o, ManifestEntry.Run r, long baseSize) throws BundleException {
+        if ((long) r.first() + r.count() > baseSize) {
+            throw new BundleException(
+                    REFUSED,
+                    "bundle " + id + ": object " + o.sha256() + " names chunks " + r.first() + " to "
+                            + (r.first() + r.count() - 1) + " of object " + r.object() + ", which has "
+                            + baseSize + " chunks here (chunked differently at the exporting site);"
+                            + " export a full bundle");
         }
+    }
+
+    /** The chunks of an object this store holds; null when it does not. */
+    private List<ManifestEntry.Chunk> heldChunksOf(String object) {
         List<ManifestEntry.Chunk> cs = held.get(object);
         if (cs == null) {
             Optional<List<StoredChunk>> stored = chunks.chunksOf(Sha256.ofHex(object));

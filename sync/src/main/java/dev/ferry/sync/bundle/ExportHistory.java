@@ -59,8 +59,8 @@ final class ExportHistory {
     }
 
     /** Records an export: its sent set first, so a listed bundle always has one. */
-    synchronized void add(ExportRecord record, Inventory sent) throws IOException {
-        AtomicFiles.write(sentFile(record.id()), sent::write);
+    synchronized void add(ExportRecord record, AtomicFiles.Body sent) throws IOException {
+        AtomicFiles.write(sentFile(record.id()), sent);
         ArrayNode all = JSON.createArrayNode();
         for (ExportRecord r : list()) {
             all.add(node(r));
@@ -75,6 +75,13 @@ final class ExportHistory {
     Inventory sent(String id) throws IOException {
         try (InputStream in = Files.newInputStream(sentFile(id))) {
             return Inventory.read(in, HeapBudget.inventoryKeys());
+        } catch (Inventory.TooLarge e) {
+            // Exports are not limited by the heap, so a large site's record can outgrow what a --since holds.
+            throw new IOException(
+                    HeapBudget.tooManyKeys(
+                            "the record of what the site holds after it (" + sentFile(id) + ") holds",
+                            HeapBudget.inventoryKeys()),
+                    e);
         } catch (BundleFormatException e) {
             throw new IOException(sentFile(id) + " is damaged: " + e.getMessage(), e);
         }

@@ -13,11 +13,13 @@ import dev.ferry.protocols.sumdb.note.Signer;
 import dev.ferry.storage.ChunkStore;
 import dev.ferry.storage.NameStore;
 import dev.ferry.storage.PinStore;
+import dev.ferry.storage.ScratchTable;
 import dev.ferry.storage.Sha256;
 import dev.ferry.storage.StoredChunk;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -33,6 +35,8 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.HexFormat;
@@ -67,24 +71,26 @@ final class Exporter {
     private final Clock clock;
     private final RandomGenerator random;
     private final Predicate<String> exportRunning;
-    private final long maxChunks;
+    private final Path scratchRoot;
     private final int format;
 
-    /** @param exportRunning whether an export of that bundle id runs in this server (its partial is in use) */
+    /**
+     * @param exportRunning whether an export of that bundle id runs in this server (its partial is in use)
+     * @param scratchRoot where each export keeps its plan while it runs ({@code export-<id>/}, removed when it ends)
+     */
     <S extends ChunkStore & PinStore & NameStore> Exporter(
-            S store, Clock clock, RandomGenerator random, Predicate<String> exportRunning) {
-        this(store, clock, random, exportRunning, HeapBudget.chunks());
-    }
-
-    /** {@code maxChunks}: the most chunks one export plans (the plan is held in memory). */
-    <S extends ChunkStore & PinStore & NameStore> Exporter(
-            S store, Clock clock, RandomGenerator random, Predicate<String> exportRunning, long maxChunks) {
-        this(store, clock, random, exportRunning, maxChunks, BundleNote.FORMAT_2);
+            S store, Clock clock, RandomGenerator random, Predicate<String> exportRunning, Path scratchRoot) {
+        this(store, clock, random, exportRunning, scratchRoot, BundleNote.FORMAT_2);
     }
 
     /** {@code format}: the bundle format written ({@link BundleNote#FORMAT_1} only for tests of older bundles). */
     <S extends ChunkStore & PinStore & NameStore> Exporter(
-            S store, Clock clock, RandomGenerator random, Predicate<String> exportRunning, long maxChunks, int format) {
+            S store,
+            Clock clock,
+            RandomGenerator random,
+            Predicate<String> exportRunning,
+            Path scratchRoot,
+            int format) {
         this.format = format;
         this.chunks = store;
         this.pins = store;
@@ -92,7 +98,7 @@ final class Exporter {
         this.clock = clock;
         this.random = random;
         this.exportRunning = exportRunning;
-        this.maxChunks = maxChunks;
+        this.scratchRoot = scratchRoot;
     }
 
     /** The directory bundle {@code id} is written as before it is complete. */
@@ -172,15 +178,23 @@ final class Exporter {
             Map<String, String> mirrorSets,
             Signer signer) {}
 
-    /** The bundle written: its record for the history and the site's holdings after importing it. */
-    record Result(ExportRecord record, Inventory sent, int volumes, long chunksSkipped, long objectsSkipped) {}
+    /** The bundle written: its record for the history. */
+    record Result(ExportRecord record, int volumes, long chunksSkipped, long objectsSkipped) {}
 
-    /** A chunk of a planned object: {@code place} null when it is not shipped. */
-    private record PlannedChunk(StoredChunk chunk, VolumePlan.Place place) {}
-
-    private record PlannedObject(Sha256 digest, long size, List<PlannedChunk> chunks) {}
+    /**
+     * Records a bundle once it has its name (the history), with the site's holdings after importing it: an
+     * inventory, written by {@code sent} (from the export's scratch table, which lives until this returns).
+     */
+    @FunctionalInterface
+    interface Recorder {
+        void record(ExportRecord record, AtomicFiles.Body sent) throws IOException;
+    }
 
     Result export(Job job, BundleProgressSink sink) throws IOException, BundleException {
+        return export(job, sink, (record, sent) -> {});
+    }
+
+    Result export(Job job, BundleProgressSink sink, Recorder recorder) throws IOException, BundleException {
         Instant created = clock.instant().truncatedTo(ChronoUnit.MILLIS);
         String id = BundleId.create(created, random);
         sink.bundleId(id);
@@ -191,55 +205,108 @@ final class Exporter {
         job.content().names().forEach(n -> objects.add(n.object()));
         job.content().pins().forEach(p -> objects.add(p.object()));
         pinWhileExporting(exportPins, objects);
-        try {
-            return write(job, sink, id, created, objects);
+        Path scratch = scratchRoot.resolve(scratchName(id));
+        try (Plan plan = new Plan(
+                ScratchTable.create(scratch),
+                job.maxVolumeSize() - Volume.overhead(id, BundleNote.MAX_VOLUMES, BundleNote.MAX_VOLUMES))) {
+            return write(job, sink, id, created, objects, plan, recorder);
         } finally {
             pins.unpinAll(exportPins);
+            ScratchTable.deleteTree(scratch);
         }
     }
 
+    /** The scratch directory of the export of bundle {@code id}, under the scratch root. */
+    static String scratchName(String id) {
+        return "export-" + id;
+    }
+
     /**
-     * What the bundle will hold, decided before anything is written: the objects to ship, where each shipped chunk
-     * goes, and the holdings the site will have after importing it ({@code sent}, completed as the manifest is
-     * written).
+     * What the bundle will hold, decided before anything is written. Only per-object facts live in the heap; what
+     * is per chunk (which occurrence of a chunk ships, each object's shipped chunks as a bitmap, which chunks the
+     * site will find elsewhere and where, the holdings the site will have after importing it) lives in a {@link
+     * ScratchTable} on disk, and each object's chunk list is the store's own, read again by each pass (the objects
+     * are pinned while the export runs). The volume places are recomputed in each pass by the same {@link
+     * VolumePlan} over the same chunks in the same order.
      */
-    private static final class Plan {
-        final Inventory.Builder sent;
-        final VolumePlan volumes;
+    private static final class Plan implements AutoCloseable {
+        final ScratchTable table;
+        /** Bytes of a volume available for records. */
+        final long capacity;
+        /** The objects the bundle lists, in manifest order. */
         final List<PlannedObject> objects = new ArrayList<>();
         /** Selected objects still stored: only their names and pins are carried. */
         final Set<Sha256> present = new HashSet<>();
-
-        final Set<Sha256> shipped = new HashSet<>();
         /** Selected objects the site holds: the bases format 2 names held chunks by. */
         final List<Sha256> bases = new ArrayList<>();
-        /** Where format 2 finds each chunk it does not ship: in a base, or in an object shipped before. */
-        final Map<Sha256, ChunkRef> located = new java.util.HashMap<>();
 
         long chunksSkipped;
         long objectsSkipped;
         long shippedBytes;
-        long plannedChunks;
+        long shippedChunks;
+        /** Distinct chunks format 2 must say where the site finds (not shipped where they occur). */
+        long needed;
 
-        Plan(Inventory cut, VolumePlan volumes) {
-            this.sent = new Inventory.Builder().addAll(cut);
-            this.volumes = volumes;
+        int volumes;
+
+        Plan(ScratchTable table, long capacity) {
+            this.table = table;
+            this.capacity = capacity;
+        }
+
+        @Override
+        public void close() throws IOException {
+            table.close();
         }
     }
+
+    /** An object the bundle lists: its chunks are the store's ({@code chunks} of them, {@code size} bytes). */
+    private record PlannedObject(Sha256 digest, long size, int chunks) {}
 
     /** Chunk {@code index} (from 0) of {@code object}. */
     private record ChunkRef(Sha256 object, int index) {}
 
+    /** Scratch keys: kind byte, then a chunk digest (or, for {@link #SENT}, an inventory key). */
+    private static final byte SHIPPED = 'x'; // -> object number, chunk index of the occurrence that ships it
+
+    private static final byte NEEDED = 'n'; // a chunk not shipped where it occurs (format 2)
+    private static final byte LOCATED = 'l'; // -> base number, chunk index: where the site finds it (format 2)
+    private static final byte SENT = 's'; // an inventory key of the site's holdings after the import
+    private static final byte SHIPS = 'b'; // + object number -> which of its chunks it ships, a bit each
+    private static final byte[] NOTHING = new byte[0];
+
+    private static byte[] key(byte kind, byte[] body) {
+        byte[] k = new byte[1 + body.length];
+        k[0] = kind;
+        System.arraycopy(body, 0, k, 1, body.length);
+        return k;
+    }
+
+    private static byte[] ref(int object, int index) {
+        return ByteBuffer.allocate(8).putInt(object).putInt(index).array();
+    }
+
+    private static void sent(Plan plan, byte[] inventoryKey) throws IOException {
+        plan.table.put(key(SENT, inventoryKey), NOTHING);
+    }
+
     /** The manifest file written: what the bundle note vouches for. */
     private record WrittenManifest(String sha256, long size) {}
 
-    private Result write(Job job, BundleProgressSink sink, String id, Instant created, Set<Sha256> objects)
+    private Result write(
+            Job job,
+            BundleProgressSink sink,
+            String id,
+            Instant created,
+            Set<Sha256> objects,
+            Plan plan,
+            Recorder recorder)
             throws IOException, BundleException {
-        Plan plan = plan(job, sink, id, objects);
-        if (format == BundleNote.FORMAT_2) {
+        plan(job, sink, plan, objects);
+        if (format == BundleNote.FORMAT_2 && plan.needed > 0) {
             locate(plan, sink);
         }
-        int volumes = plan.volumes.volumes();
+        int volumes = plan.volumes;
         if (volumes > BundleNote.MAX_VOLUMES) {
             throw new BundleException(
                     BundleException.Kind.BAD_REQUEST,
@@ -252,14 +319,14 @@ final class Exporter {
         Files.createDirectories(partial);
         try {
             sink.phase("writing", plan.shippedBytes, plan.objects.size());
-            long[] recordOffsets = writeVolumes(id, volumes, plan.objects, partial, sink);
+            long[] recordOffsets = writeVolumes(id, volumes, plan, partial, sink);
             List<ManifestEntry.Volume> volumeEntries = new ArrayList<>();
             for (int n = 1; n <= volumes; n++) {
                 Path f = partial.resolve(Volume.fileName(n));
                 volumeEntries.add(new ManifestEntry.Volume(n, Files.size(f), sha256(f)));
             }
             WrittenManifest manifest =
-                    writeManifest(partial.resolve("manifest.gz"), id, format, job, plan, volumeEntries, recordOffsets);
+                    writeManifest(partial.resolve("manifest.gz"), id, job, plan, volumeEntries, recordOffsets, sink);
             BundleNote note = new BundleNote(
                     format, id, job.site(), job.base(), created, volumes, manifest.sha256(), manifest.size());
             AtomicFiles.write(partial.resolve("bundle.note"), sign(note, job.signer()));
@@ -277,20 +344,33 @@ final class Exporter {
                     done.toString(),
                     created,
                     plan.objects.size(),
-                    plan.shipped.size(),
+                    plan.shippedChunks,
                     bytes);
-            return new Result(record, plan.sent.build(), volumes, plan.chunksSkipped, plan.objectsSkipped);
+            recorder.record(record, out -> writeSent(plan, out));
+            return new Result(record, volumes, plan.chunksSkipped, plan.objectsSkipped);
         } finally {
             deleteTree(partial);
         }
     }
 
-    /** Decides, object by object, what is shipped and where, leaving out what the cut set says the site holds. */
-    private Plan plan(Job job, BundleProgressSink sink, String id, Set<Sha256> objects) throws BundleException {
-        Plan plan = new Plan(
-                job.cut(),
-                new VolumePlan(
-                        job.maxVolumeSize() - Volume.overhead(id, BundleNote.MAX_VOLUMES, BundleNote.MAX_VOLUMES)));
+    /** The site's holdings after the import, as an inventory file: the scratch table's keys, in their order. */
+    private static void writeSent(Plan plan, OutputStream out) throws IOException {
+        Inventory.SortedWriter w = new Inventory.SortedWriter(out);
+        plan.table.forEach(new byte[] {SENT}, (k, v) -> w.add(Arrays.copyOfRange(k, 1, k.length)));
+        w.finish();
+    }
+
+    /**
+     * Decides, object by object, what is shipped, leaving out what the cut set says the site holds; counts the
+     * volumes the shipped chunks need.
+     */
+    private void plan(Job job, BundleProgressSink sink, Plan plan, Set<Sha256> objects)
+            throws IOException, BundleException {
+        Inventory cut = job.cut();
+        for (int i = 0; i < cut.size(); i++) {
+            sent(plan, cut.key(i));
+        }
+        VolumePlan volumes = new VolumePlan(plan.capacity);
         for (Sha256 object : objects) {
             sink.checkCancelled();
             Optional<List<StoredChunk>> stored = chunks.chunksOf(object);
@@ -299,21 +379,22 @@ final class Exporter {
                 continue;
             }
             plan.present.add(object);
-            planObject(job, plan, object, stored.get());
+            planObject(job, plan, volumes, object, stored.get());
         }
-        return plan;
+        plan.volumes = volumes.volumes();
     }
 
-    private void planObject(Job job, Plan plan, Sha256 object, List<StoredChunk> chunks) throws BundleException {
+    private void planObject(Job job, Plan plan, VolumePlan volumes, Sha256 object, List<StoredChunk> chunks)
+            throws IOException, BundleException {
         Inventory cut = job.cut();
         // Each key is a hash: computed once per chunk, for the sent set and the cut alike.
         byte[][] chunkKeys = new byte[chunks.size()][];
         for (int i = 0; i < chunkKeys.length; i++) {
             chunkKeys[i] = Inventory.chunkKey(chunks.get(i).digest().bytes());
-            plan.sent.add(chunkKeys[i]);
+            sent(plan, chunkKeys[i]);
         }
         byte[] objectKey = Inventory.objectKey(object.bytes());
-        plan.sent.add(objectKey);
+        sent(plan, objectKey);
         if (cut.contains(objectKey)) {
             plan.objectsSkipped++;
             if (format == BundleNote.FORMAT_2) {
@@ -321,26 +402,22 @@ final class Exporter {
             }
             return;
         }
-        plan.plannedChunks += chunks.size();
-        if (plan.plannedChunks > maxChunks) {
-            throw new BundleException(
-                    BundleException.Kind.BAD_REQUEST,
-                    HeapBudget.tooManyChunks(
-                            "this export selects",
-                            maxChunks,
-                            "export in parts (--module, --image or --set) or" + " start ferry with a larger heap"));
-        }
-        List<PlannedChunk> placed = new ArrayList<>(chunks.size());
+        int number = plan.objects.size();
         long size = 0;
+        BitSet ships = new BitSet(chunkKeys.length);
         for (int i = 0; i < chunkKeys.length; i++) {
             StoredChunk c = chunks.get(i);
             size += c.length();
-            if (cut.contains(chunkKeys[i]) || !plan.shipped.add(c.digest())) {
+            byte[] digest = c.digest().bytes();
+            // The first occurrence of a chunk the site lacks ships it (which that is: the object's bits, below).
+            if (cut.contains(chunkKeys[i]) || !plan.table.putIfAbsent(key(SHIPPED, digest), ref(number, i))) {
                 plan.chunksSkipped++;
-                placed.add(new PlannedChunk(c, null));
+                if (format == BundleNote.FORMAT_2 && plan.table.putIfAbsent(key(NEEDED, digest), NOTHING)) {
+                    plan.needed++;
+                }
                 continue;
             }
-            if (!plan.volumes.fits(c.length())) {
+            if (!volumes.fits(c.length())) {
                 throw new BundleException(
                         BundleException.Kind.BAD_REQUEST,
                         "a volume size of "
@@ -348,58 +425,92 @@ final class Exporter {
                                 + c.length() + " bytes; use a larger --max-volume-size");
             }
             plan.shippedBytes += c.length();
-            placed.add(new PlannedChunk(c, plan.volumes.add(c.length())));
+            plan.shippedChunks++;
+            volumes.add(c.length());
+            ships.set(i);
         }
-        plan.objects.add(new PlannedObject(object, size, placed));
+        // The later passes read this once per object rather than asking the table about each chunk.
+        plan.table.put(key(SHIPS, ByteBuffer.allocate(4).putInt(number).array()), ships.toByteArray());
+        plan.objects.add(new PlannedObject(object, size, chunks.size()));
+    }
+
+    /** What a pass sees of a planned object: its chunks, and where each shipped one goes (null: not shipped). */
+    @FunctionalInterface
+    private interface ObjectVisitor {
+        void visit(PlannedObject object, List<StoredChunk> chunks, VolumePlan.Place[] places)
+                throws IOException, BundleException;
+    }
+
+    /** Goes through the planned objects again, in order, placing their shipped chunks as the plan did. */
+    private void walk(Plan plan, BundleProgressSink sink, ObjectVisitor visitor) throws IOException, BundleException {
+        VolumePlan volumes = new VolumePlan(plan.capacity);
+        for (int n = 0; n < plan.objects.size(); n++) {
+            sink.checkCancelled();
+            PlannedObject o = plan.objects.get(n);
+            List<StoredChunk> cs = chunks.chunksOf(o.digest()).orElse(null);
+            if (cs == null || cs.size() != o.chunks()) {
+                throw new BundleException(
+                        BundleException.Kind.REFUSED,
+                        "object " + o.digest() + " left the store or changed during the export; export again");
+            }
+            VolumePlan.Place[] places = new VolumePlan.Place[cs.size()];
+            BitSet ships = BitSet.valueOf(
+                    plan.table.get(key(SHIPS, ByteBuffer.allocate(4).putInt(n).array())));
+            for (int i = ships.nextSetBit(0); i >= 0 && i < places.length; i = ships.nextSetBit(i + 1)) {
+                places[i] = volumes.add(cs.get(i).length());
+            }
+            visitor.visit(o, cs, places);
+        }
+        if (volumes.volumes() != plan.volumes) {
+            throw new IllegalStateException("planned " + plan.volumes + " volumes, placed " + volumes.volumes());
+        }
     }
 
     /**
-     * Finds, for format 2, where the site will find each chunk the bundle does not ship: the first base (an object
-     * the site holds) holding it, else the first object of the bundle shipping it. A chunk found in neither (the
-     * site holds it by the cut, in no object the selection names) is written by its digest.
+     * Finds, for format 2, where the site will find each chunk the bundle does not ship where it occurs: the first
+     * base (an object the site holds) holding it (here), else the first object of the bundle shipping it (when the
+     * manifest is written). A chunk found in neither (the site holds it by the cut, in no object the selection
+     * names) is written by its digest.
      */
-    private void locate(Plan plan, BundleProgressSink sink) throws BundleException {
-        Set<Sha256> needed = new HashSet<>();
-        for (PlannedObject o : plan.objects) {
-            for (PlannedChunk c : o.chunks()) {
-                if (c.place() == null) {
-                    needed.add(c.chunk().digest());
-                }
-            }
-        }
-        for (Sha256 base : plan.bases) {
-            if (plan.located.size() == needed.size()) {
-                break;
-            }
+    private void locate(Plan plan, BundleProgressSink sink) throws IOException, BundleException {
+        long located = 0;
+        for (int b = 0; b < plan.bases.size() && located < plan.needed; b++) {
             sink.checkCancelled();
-            List<StoredChunk> held = chunks.chunksOf(base).orElse(List.of());
+            List<StoredChunk> held = chunks.chunksOf(plan.bases.get(b)).orElse(List.of());
             for (int i = 0; i < held.size(); i++) {
-                Sha256 d = held.get(i).digest();
-                if (needed.contains(d)) {
-                    plan.located.putIfAbsent(d, new ChunkRef(base, i));
-                }
-            }
-        }
-        for (PlannedObject o : plan.objects) {
-            for (int i = 0; i < o.chunks().size(); i++) {
-                PlannedChunk c = o.chunks().get(i);
-                if (c.place() != null && needed.contains(c.chunk().digest())) {
-                    plan.located.putIfAbsent(c.chunk().digest(), new ChunkRef(o.digest(), i));
+                byte[] d = held.get(i).digest().bytes();
+                if (plan.table.get(key(NEEDED, d)) != null && plan.table.putIfAbsent(key(LOCATED, d), ref(b, i))) {
+                    located++;
                 }
             }
         }
     }
 
+    /** Where the site finds a chunk the bundle does not ship where it occurs; null when only by its digest. */
+    private static ChunkRef located(Plan plan, Sha256 chunk) throws IOException {
+        byte[] at = plan.table.get(key(LOCATED, chunk.bytes()));
+        if (at != null) {
+            ByteBuffer b = ByteBuffer.wrap(at);
+            return new ChunkRef(plan.bases.get(b.getInt()), b.getInt());
+        }
+        at = plan.table.get(key(SHIPPED, chunk.bytes()));
+        if (at != null) {
+            ByteBuffer b = ByteBuffer.wrap(at);
+            return new ChunkRef(plan.objects.get(b.getInt()).digest(), b.getInt());
+        }
+        return null;
+    }
+
     /** Writes {@code manifest.gz} durably, hashing and counting it as it goes. */
-    private static WrittenManifest writeManifest(
+    private WrittenManifest writeManifest(
             Path file,
             String id,
-            int format,
             Job job,
             Plan plan,
             List<ManifestEntry.Volume> volumes,
-            long[] recordOffsets)
-            throws IOException {
+            long[] recordOffsets,
+            BundleProgressSink sink)
+            throws IOException, BundleException {
         long[] size = new long[1];
         MessageDigest md = sha256();
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
@@ -418,7 +529,7 @@ final class Exporter {
                             }
                         }) {
             ManifestWriter w = new ManifestWriter(out, id, format);
-            writeEntries(w, job, plan, volumes, recordOffsets);
+            writeEntries(w, job, plan, volumes, recordOffsets, sink);
             w.finish();
             out.flush();
             ch.force(true);
@@ -431,23 +542,32 @@ final class Exporter {
      * site lacks (names and pins only of objects still stored), then the mirror sets. Adds the carried keys to the
      * plan's sent set.
      */
-    private static void writeEntries(
-            ManifestWriter w, Job job, Plan plan, List<ManifestEntry.Volume> volumes, long[] recordOffsets)
-            throws IOException {
+    private void writeEntries(
+            ManifestWriter w,
+            Job job,
+            Plan plan,
+            List<ManifestEntry.Volume> volumes,
+            long[] recordOffsets,
+            BundleProgressSink sink)
+            throws IOException, BundleException {
         Inventory cut = job.cut();
         for (ManifestEntry.Volume v : volumes) {
             w.write(v);
         }
-        for (PlannedObject o : plan.objects) {
-            w.write(w.format() == BundleNote.FORMAT_1 ? objectEntry(o, recordOffsets) : deltaEntry(o, plan.located));
-        }
+        walk(
+                plan,
+                sink,
+                (o, cs, places) -> w.write(
+                        w.format() == BundleNote.FORMAT_1
+                                ? objectEntry(o, cs, places, recordOffsets)
+                                : deltaEntry(plan, o, cs, places)));
         for (SelectedContent.NameEntry n : job.content().names()) {
             byte[] key = Inventory.nameKey(n.name(), n.object().hex());
             if (plan.present.contains(n.object()) && !cut.contains(key)) {
                 w.write(new ManifestEntry.Name(n.name(), n.object().hex()));
             }
             if (plan.present.contains(n.object())) {
-                plan.sent.add(key);
+                sent(plan, key);
             }
         }
         for (SelectedContent.MetaEntry m : job.content().meta()) {
@@ -455,7 +575,7 @@ final class Exporter {
             if (!cut.contains(key)) {
                 w.write(new ManifestEntry.Meta(m.policy(), m.key(), m.value()));
             }
-            plan.sent.add(key);
+            sent(plan, key);
         }
         for (SelectedContent.PinEntry p : job.content().pins()) {
             byte[] key = Inventory.pinKey(p.pinSet(), p.object().hex());
@@ -463,7 +583,7 @@ final class Exporter {
                 w.write(new ManifestEntry.Pin(p.pinSet(), p.object().hex()));
             }
             if (plan.present.contains(p.object())) {
-                plan.sent.add(key);
+                sent(plan, key);
             }
         }
         for (Map.Entry<String, String> s : new TreeMap<>(job.mirrorSets()).entrySet()) {
@@ -471,39 +591,37 @@ final class Exporter {
         }
     }
 
-    private static ManifestEntry.StoreObject objectEntry(PlannedObject o, long[] recordOffsets) {
-        List<ManifestEntry.Chunk> cs = new ArrayList<>(o.chunks().size());
-        for (PlannedChunk c : o.chunks()) {
-            VolumePlan.Place p = c.place();
+    private static ManifestEntry.StoreObject objectEntry(
+            PlannedObject o, List<StoredChunk> chunks, VolumePlan.Place[] places, long[] recordOffsets) {
+        List<ManifestEntry.Chunk> cs = new ArrayList<>(chunks.size());
+        for (int i = 0; i < places.length; i++) {
+            VolumePlan.Place p = places[i];
+            StoredChunk c = chunks.get(i);
             cs.add(
                     p == null
-                            ? ManifestEntry.Chunk.notShipped(
-                                    c.chunk().digest().hex(), c.chunk().length())
+                            ? ManifestEntry.Chunk.notShipped(c.digest().hex(), c.length())
                             : new ManifestEntry.Chunk(
-                                    c.chunk().digest().hex(),
-                                    c.chunk().length(),
-                                    p.volume(),
-                                    recordOffsets[p.record()],
-                                    p.skip()));
+                                    c.digest().hex(), c.length(), p.volume(), recordOffsets[p.record()], p.skip()));
         }
         return new ManifestEntry.StoreObject(o.digest().hex(), o.size(), cs);
     }
 
     /**
-     * An object as format 2 lists it: shipped chunks by length; the others as runs of the chunks {@code located}
+     * An object as format 2 lists it: shipped chunks by length; the others as runs of the chunks {@link #located}
      * names, consecutive chunks of one object joined in one run; by digest where none is known.
      */
-    private static ManifestEntry.DeltaObject deltaEntry(PlannedObject o, Map<Sha256, ChunkRef> located) {
+    private static ManifestEntry.DeltaObject deltaEntry(
+            Plan plan, PlannedObject o, List<StoredChunk> chunks, VolumePlan.Place[] places) throws IOException {
         List<ManifestEntry.Part> parts = new ArrayList<>();
-        for (PlannedChunk c : o.chunks()) {
-            if (c.place() != null) {
-                parts.add(new ManifestEntry.Shipped(c.chunk().length()));
+        for (int i = 0; i < places.length; i++) {
+            StoredChunk c = chunks.get(i);
+            if (places[i] != null) {
+                parts.add(new ManifestEntry.Shipped(c.length()));
                 continue;
             }
-            ChunkRef at = located.get(c.chunk().digest());
+            ChunkRef at = located(plan, c.digest());
             if (at == null) {
-                parts.add(new ManifestEntry.Held(
-                        c.chunk().digest().hex(), c.chunk().length()));
+                parts.add(new ManifestEntry.Held(c.digest().hex(), c.length()));
             } else if (!parts.isEmpty()
                     && parts.getLast() instanceof ManifestEntry.Run r
                     && r.object().equals(at.object().hex())
@@ -532,16 +650,19 @@ final class Exporter {
         private final Path dir;
         private final String id;
         private final int total;
-        private final List<Long> offsets = new ArrayList<>();
+        /** Each record's offset, by record number: format 1 only (format 2 writes no places). */
+        private final List<Long> offsets;
+
         private int volume;
         private FileChannel ch;
         private OutputStream out;
         private VolumeWriter w;
 
-        VolumeFiles(Path dir, String id, int total) {
+        VolumeFiles(Path dir, String id, int total, boolean keepOffsets) {
             this.dir = dir;
             this.id = id;
             this.total = total;
+            this.offsets = keepOffsets ? new ArrayList<>() : null;
         }
 
         /** Appends the next record once encoded; its raw length. */
@@ -555,7 +676,10 @@ final class Exporter {
                 out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16);
                 w = new VolumeWriter(out, id, volume, total);
             }
-            offsets.add(w.append(record));
+            long offset = w.append(record);
+            if (offsets != null) {
+                offsets.add(offset);
+            }
             return record.rawLength();
         }
 
@@ -564,6 +688,12 @@ final class Exporter {
                 finishVolume(w, out, ch);
                 w = null;
             }
+        }
+
+        long[] offsets() {
+            return offsets == null
+                    ? new long[0]
+                    : offsets.stream().mapToLong(Long::longValue).toArray();
         }
 
         @Override
@@ -575,11 +705,11 @@ final class Exporter {
     }
 
     /**
-     * Writes the planned records; returns each record's offset in its volume, by record number. This thread reads
-     * and checks the chunks and cuts the records; encoders (one per core) deflate them in parallel, a few ahead;
-     * the volumes are written in record order.
+     * Writes the planned records; returns each record's offset in its volume, by record number (format 1; empty for
+     * format 2). This thread reads the plan again and cuts the records; encoders (one per core) read and check their
+     * chunks and deflate them in parallel, a few ahead; the volumes are written in record order.
      */
-    private long[] writeVolumes(String id, int volumes, List<PlannedObject> planned, Path dir, BundleProgressSink sink)
+    private long[] writeVolumes(String id, int volumes, Plan plan, Path dir, BundleProgressSink sink)
             throws IOException, BundleException {
         int encoders = Math.max(1, Math.min(8, Runtime.getRuntime().availableProcessors()));
         ExecutorService pool = Executors.newFixedThreadPool(encoders, r -> {
@@ -589,49 +719,70 @@ final class Exporter {
         });
         ThreadLocal<Deflater> deflaters = ThreadLocal.withInitial(() -> new Deflater(Deflater.DEFAULT_COMPRESSION));
         ArrayDeque<Queued> queue = new ArrayDeque<>();
-        List<Part> record = new ArrayList<>();
-        int recordSize = 0;
-        int volume = 0;
-        int records = 0;
-        try (VolumeFiles files = new VolumeFiles(dir, id, volumes)) {
-            for (PlannedObject o : planned) {
-                for (PlannedChunk c : o.chunks()) {
-                    VolumePlan.Place p = c.place();
-                    if (p == null) {
-                        continue;
-                    }
-                    sink.checkCancelled();
-                    // Each record's first chunk is the only one at position 0: the previous record is complete.
-                    if (p.skip() == 0 && recordSize > 0) {
-                        queue.add(encode(pool, deflaters, volume, List.copyOf(record), recordSize));
-                        records++;
-                        record.clear();
-                        recordSize = 0;
+        try (VolumeFiles files = new VolumeFiles(dir, id, volumes, format == BundleNote.FORMAT_1)) {
+            RecordCutter cut = new RecordCutter(pool, deflaters, queue);
+            walk(plan, sink, (o, cs, places) -> {
+                for (int i = 0; i < places.length; i++) {
+                    if (places[i] != null) {
+                        cut.add(places[i], cs.get(i), o.digest());
                         while (queue.size() > 2 * encoders) {
                             sink.bytes(files.append(queue.poll()));
                         }
                     }
-                    volume = p.volume();
-                    if (recordSize != p.skip() || p.record() != records) {
-                        throw new IllegalStateException(
-                                "record " + p.record() + " planned at " + p.skip() + ", written at " + recordSize);
-                    }
-                    record.add(new Part(c.chunk(), o.digest()));
-                    recordSize += c.chunk().length();
                 }
                 sink.item(o.digest().toString());
-            }
-            if (recordSize > 0) {
-                queue.add(encode(pool, deflaters, volume, List.copyOf(record), recordSize));
-            }
+            });
+            cut.finish();
             while (!queue.isEmpty()) {
                 sink.bytes(files.append(queue.poll()));
             }
             files.finish();
-            return files.offsets.stream().mapToLong(Long::longValue).toArray();
+            return files.offsets();
         } finally {
             queue.forEach(q -> q.encoded().cancel(true));
             pool.shutdownNow();
+        }
+    }
+
+    /** Gathers placed chunks into records, in order, and queues each complete record for encoding. */
+    private final class RecordCutter {
+        private final ExecutorService pool;
+        private final ThreadLocal<Deflater> deflaters;
+        private final ArrayDeque<Queued> queue;
+        private final List<Part> record = new ArrayList<>();
+        private int recordSize;
+        private int volume;
+        private int records;
+
+        RecordCutter(ExecutorService pool, ThreadLocal<Deflater> deflaters, ArrayDeque<Queued> queue) {
+            this.pool = pool;
+            this.deflaters = deflaters;
+            this.queue = queue;
+        }
+
+        void add(VolumePlan.Place p, StoredChunk chunk, Sha256 object) {
+            // Each record's first chunk is the only one at position 0: the previous record is complete.
+            if (p.skip() == 0 && recordSize > 0) {
+                queue.add(encode(pool, deflaters, volume, List.copyOf(record), recordSize));
+                records++;
+                record.clear();
+                recordSize = 0;
+            }
+            volume = p.volume();
+            if (recordSize != p.skip() || p.record() != records) {
+                throw new IllegalStateException(
+                        "record " + p.record() + " planned at " + p.skip() + ", written at " + recordSize);
+            }
+            record.add(new Part(chunk, object));
+            recordSize += chunk.length();
+        }
+
+        void finish() {
+            if (recordSize > 0) {
+                queue.add(encode(pool, deflaters, volume, List.copyOf(record), recordSize));
+                record.clear();
+                recordSize = 0;
+            }
         }
     }
 

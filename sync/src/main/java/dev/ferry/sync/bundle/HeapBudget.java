@@ -4,10 +4,11 @@ import dev.ferry.protocols.bundle.Inventory;
 
 /**
  * How much of a bundle's bookkeeping this JVM may hold. Inventories live in memory as 16 bytes a key (briefly up to
- * 64 while one is built or read: growing arrays, the sort's second array) and may take a quarter of the heap; an
- * export's plan and an import's manifest hold about 200 bytes a chunk (digest objects, records, lists) and may take
- * half. Past these, the work is refused with a message naming the limit and the ways out, instead of an
- * OutOfMemoryError that would take the server's other work down with it.
+ * 64 while one is built or read: growing arrays, the sort's second array) and may take a quarter of the heap. A
+ * format-1 manifest's shipped chunks are indexed in memory at the importing site, about 200 bytes a chunk, and may
+ * take half (export plans and format-2 manifests keep their per-chunk state on disk: see {@link Exporter} and
+ * {@link PlacedChunks}). Past these, the work is refused with a message naming the limit and the ways out, instead
+ * of an OutOfMemoryError that would take the server's other work down with it.
  */
 final class HeapBudget {
     private static final int KEY_BYTES_AT_PEAK = 64;

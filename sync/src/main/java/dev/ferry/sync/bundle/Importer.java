@@ -17,6 +17,7 @@ import dev.ferry.storage.DigestMismatchException;
 import dev.ferry.storage.NameStore;
 import dev.ferry.storage.ObjectAssembler;
 import dev.ferry.storage.ObjectStore;
+import dev.ferry.storage.ScratchTable;
 import dev.ferry.storage.Sha256;
 import dev.ferry.storage.StoredObject;
 import java.io.IOException;
@@ -67,30 +68,40 @@ final class Importer {
     private final ChunkStore chunks;
     private final ImportRecords records;
     private final Clock clock;
-    private final long maxChunks;
+    private final long maxFormat1Chunks;
     private final StoreKeys keys;
     private final SumdbLatest sumdb;
+    private final Path scratchRoot;
 
     <S extends ObjectStore & NameStore & ChunkStore> Importer(
-            S store, ImportRecords records, Clock clock, StoreKeys keys, SumdbLatest sumdb) {
-        this(store, records, clock, HeapBudget.chunks(), keys, sumdb);
+            S store, ImportRecords records, Clock clock, StoreKeys keys, SumdbLatest sumdb, Path scratchRoot) {
+        this(store, records, clock, HeapBudget.chunks(), keys, sumdb, scratchRoot);
     }
 
     /**
-     * {@code maxChunks}: the most chunk entries a manifest may list (its objects are held in memory); {@code keys}:
-     * the grammar every name and metadata key must follow; {@code sumdb}: the keys a carried checksum database
-     * latest note is opened with.
+     * {@code maxFormat1Chunks}: the most chunk entries a format-1 manifest may list (its shipped chunks are indexed
+     * by digest in memory; format 2 keeps no per-chunk state in the heap); {@code keys}: the grammar every name and
+     * metadata key must follow; {@code sumdb}: the keys a carried checksum database latest note is opened with;
+     * {@code scratchRoot}: where each import keeps its copy of the manifest and its placed chunks while it runs
+     * ({@code import-<id>/}, removed when it ends).
      */
     <S extends ObjectStore & NameStore & ChunkStore> Importer(
-            S store, ImportRecords records, Clock clock, long maxChunks, StoreKeys keys, SumdbLatest sumdb) {
+            S store,
+            ImportRecords records,
+            Clock clock,
+            long maxFormat1Chunks,
+            StoreKeys keys,
+            SumdbLatest sumdb,
+            Path scratchRoot) {
         this.objects = store;
         this.names = store;
         this.chunks = store;
         this.records = records;
         this.clock = clock;
-        this.maxChunks = maxChunks;
+        this.maxFormat1Chunks = maxFormat1Chunks;
         this.keys = keys;
         this.sumdb = sumdb;
+        this.scratchRoot = scratchRoot;
     }
 
     /** What an import did. */
@@ -110,26 +121,48 @@ final class Importer {
             List<String> notes) {}
 
     /**
-     * The manifest, read whole: the import checks names and chunk sources before its first write. A format-2
-     * manifest's objects are {@code deltas} until the volumes are checked, then {@link DeltaObjects} places their
-     * chunks in {@code objects}.
+     * What the manifest lists, but for the objects' chunks: those are in {@link PlacedChunks} once the volumes are
+     * checked. Per object only its digest, size and chunk count are held (and names, metadata, pins and mirror
+     * sets, as they are), so memory grows with objects and names, not chunks.
      */
     private record Manifest(
+            int format,
             List<ManifestEntry.Volume> volumes,
-            List<ManifestEntry.DeltaObject> deltas,
-            List<ManifestEntry.StoreObject> objects,
+            List<ListedObject> objects,
             List<ManifestEntry.Name> names,
             List<ManifestEntry.Meta> meta,
             List<ManifestEntry.Pin> pins,
-            Map<String, String> mirrorSets) {}
+            Map<String, String> mirrorSets,
+            long chunks) {}
+
+    /** An object of the manifest: its chunks are chunks {@code [first, first + chunks)} of the placed chunks. */
+    private record ListedObject(String sha256, long size, int chunks, long first) {}
+
+    /** The scratch directory of the import of bundle {@code id}, under the scratch root. */
+    static String scratchName(String id) {
+        return "import-" + id;
+    }
 
     Result run(ImportRequest request, BundleProgressSink sink) throws IOException, BundleException {
         Path dir = request.from().getFirst();
         sink.phase("verifying", -1, -1);
         BundleNote note = openNote(dir, request);
+        sink.bundleId(note.id());
+        Path scratch = scratchRoot.resolve(scratchName(note.id()));
+        ScratchTable.deleteTree(scratch);
+        Files.createDirectories(scratch);
+        try {
+            return run(request, note, scratch, sink);
+        } finally {
+            ScratchTable.deleteTree(scratch);
+        }
+    }
+
+    private Result run(ImportRequest request, BundleNote note, Path scratch, BundleProgressSink sink)
+            throws IOException, BundleException {
         String id = note.id();
-        sink.bundleId(id);
-        Manifest listed = readManifest(dir, note, maxChunks, keys);
+        Path manifestCopy = copyManifest(request.from().getFirst(), note, scratch.resolve("manifest.gz"));
+        Manifest manifest = readManifest(manifestCopy, note, maxFormat1Chunks, keys);
         if (note.base().isPresent() && !imported(note.base().get())) {
             throw new BundleException(
                     REFUSED,
@@ -137,22 +170,30 @@ final class Importer {
                             + ", which this site has not imported; import "
                             + note.base().get() + " first");
         }
-        List<Path> volumes = findVolumes(request.from(), note, listed, sink);
-        Manifest manifest = note.format() == BundleNote.FORMAT_2
-                ? withPlaces(listed, DeltaObjects.resolve(id, listed.deltas(), volumes, chunks))
-                : listed;
-        checkNamesAndSources(id, manifest);
+        List<Path> volumes = findVolumes(request.from(), note, manifest, sink);
+        try (PlacedChunks placed = place(manifestCopy, id, manifest, volumes, scratch.resolve("chunks"), sink)) {
+            return run(id, note, manifest, placed, volumes, sink);
+        }
+    }
+
+    private Result run(
+            String id,
+            BundleNote note,
+            Manifest manifest,
+            PlacedChunks placed,
+            List<Path> volumes,
+            BundleProgressSink sink)
+            throws IOException, BundleException {
+        checkNamesAndSources(id, manifest, placed);
         List<String> notes = new ArrayList<>();
         Map<String, Long> latestSizes = openLatestNotes(id, manifest, notes);
 
         pinWhatIsHere(id, manifest);
         sink.phase(
                 "importing",
-                manifest.objects().stream()
-                        .mapToLong(ManifestEntry.StoreObject::size)
-                        .sum(),
+                manifest.objects().stream().mapToLong(ListedObject::size).sum(),
                 manifest.objects().size());
-        Counts counts = storeObjects(id, manifest, volumes, sink);
+        Counts counts = storeObjects(id, manifest, placed, volumes, sink);
 
         records.writeMirrorSets(id, manifest.mirrorSets());
         Set<String> pinned = new LinkedHashSet<>();
@@ -212,10 +253,6 @@ final class Importer {
                 manifest.mirrorSets(),
                 List.copyOf(replaced),
                 List.copyOf(notes));
-    }
-
-    private static Manifest withPlaces(Manifest m, List<ManifestEntry.StoreObject> objects) {
-        return new Manifest(m.volumes(), List.of(), objects, m.names(), m.meta(), m.pins(), m.mirrorSets());
     }
 
     /**
@@ -339,8 +376,12 @@ final class Importer {
         return keys.isEmpty() ? "(none)" : String.join(", ", keys);
     }
 
-    private static Manifest readManifest(Path dir, BundleNote note, long maxChunks, StoreKeys keys)
-            throws IOException, BundleException {
+    /**
+     * Copies {@code manifest.gz} into the import's scratch directory, hashing it as it is read, and checks its size
+     * and digest against the signed note: every later read of the manifest reads that copy, which nobody else
+     * writes, so what is parsed (once to check, again to place the chunks) is what the signature covers.
+     */
+    private static Path copyManifest(Path dir, BundleNote note, Path copy) throws IOException, BundleException {
         Path file = dir.resolve("manifest.gz");
         if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
             throw new BundleException(REFUSED, "bundle " + note.id() + ": manifest.gz is missing from " + dir);
@@ -353,26 +394,31 @@ final class Importer {
                             + note.manifestSize() + " (truncated or replaced)");
         }
         MessageDigest md = Exporter.sha256();
-        try (InputStream in = new DigestInputStream(Files.newInputStream(file), md)) {
-            Manifest m;
+        long copied;
+        try (InputStream in = new DigestInputStream(Files.newInputStream(file), md);
+                java.io.OutputStream out = Files.newOutputStream(copy, StandardOpenOption.CREATE_NEW)) {
+            copied = in.transferTo(out);
+        }
+        if (copied != note.manifestSize()
+                || !HexFormat.of().formatHex(md.digest()).equals(note.manifestSha256())) {
+            throw new BundleException(
+                    REFUSED, "manifest damaged: " + file + " does not match the digest in the " + "signed note");
+        }
+        return copy;
+    }
+
+    /** Reads the checked copy of the manifest through, checking it, and keeps what {@link Manifest} holds. */
+    private static Manifest readManifest(Path copy, BundleNote note, long maxFormat1Chunks, StoreKeys keys)
+            throws IOException, BundleException {
+        try (InputStream in = Files.newInputStream(copy)) {
             List<String> refusals = new ArrayList<>();
+            Manifest m;
             try {
-                m = parse(new ManifestReader(in), note, maxChunks, keys, refusals);
+                m = parse(new ManifestReader(in), note, maxFormat1Chunks, keys, refusals);
             } catch (BundleFormatException e) {
-                in.transferTo(java.io.OutputStream.nullOutputStream());
-                if (!HexFormat.of().formatHex(md.digest()).equals(note.manifestSha256())) {
-                    throw new BundleException(
-                            REFUSED,
-                            "manifest damaged: " + file + " does not match the digest " + "in the signed note");
-                }
                 String why =
                         e.getMessage().startsWith("manifest ") ? e.getMessage().substring(9) : e.getMessage();
                 throw new BundleException(REFUSED, "manifest damaged: " + why, e);
-            }
-            in.transferTo(java.io.OutputStream.nullOutputStream());
-            if (!HexFormat.of().formatHex(md.digest()).equals(note.manifestSha256())) {
-                throw new BundleException(
-                        REFUSED, "manifest damaged: " + file + " does not match the digest in the " + "signed note");
             }
             // Checked only now: a signed manifest naming things this store never writes is refused for what it
             // says, a damaged one above for its damage.
@@ -390,7 +436,7 @@ final class Importer {
     private static final int MAX_REFUSALS = 5;
 
     private static Manifest parse(
-            ManifestReader r, BundleNote note, long maxChunks, StoreKeys keys, List<String> refusals)
+            ManifestReader r, BundleNote note, long maxFormat1Chunks, StoreKeys keys, List<String> refusals)
             throws IOException, BundleException {
         if (!r.id().equals(note.id())) {
             throw new BundleException(
@@ -401,8 +447,7 @@ final class Importer {
                     REFUSED,
                     "manifest damaged: it is of format " + r.format() + ", the note of format " + note.format());
         }
-        List<ManifestEntry.StoreObject> objects = new ArrayList<>();
-        List<ManifestEntry.DeltaObject> deltas = new ArrayList<>();
+        List<ListedObject> objects = new ArrayList<>();
         List<ManifestEntry.Name> names = new ArrayList<>();
         List<ManifestEntry.Meta> meta = new ArrayList<>();
         List<ManifestEntry.Pin> pins = new ArrayList<>();
@@ -412,14 +457,14 @@ final class Importer {
             switch (e) {
                 case ManifestEntry.Volume v -> {}
                 case ManifestEntry.StoreObject o -> {
+                    objects.add(
+                            new ListedObject(o.sha256(), o.size(), o.chunks().size(), chunks));
                     chunks += o.chunks().size();
-                    checkBudget(note, chunks, maxChunks);
-                    objects.add(o);
+                    checkBudget(note, chunks, maxFormat1Chunks);
                 }
                 case ManifestEntry.DeltaObject o -> {
+                    objects.add(new ListedObject(o.sha256(), o.size(), (int) o.chunkCount(), chunks));
                     chunks += o.chunkCount();
-                    checkBudget(note, chunks, maxChunks);
-                    deltas.add(o);
                 }
                 case ManifestEntry.Name n -> {
                     check(r, refusals, "name", n.name(), () -> keys.name(n.name()));
@@ -449,17 +494,58 @@ final class Importer {
                     REFUSED,
                     "manifest damaged: it lists " + r.volumes().size() + " volumes, the note " + note.volumes());
         }
-        return new Manifest(r.volumes(), deltas, objects, names, meta, pins, sets);
+        return new Manifest(r.format(), r.volumes(), objects, names, meta, pins, sets, chunks);
     }
 
+    /**
+     * A format-1 manifest's shipped chunks are indexed by digest in memory while it is imported (an object may
+     * use a chunk an earlier one shipped, found by digest): that, and only that, the heap limits.
+     */
     private static void checkBudget(BundleNote note, long chunks, long maxChunks) throws BundleException {
         if (chunks > maxChunks) {
             throw new BundleException(
                     REFUSED,
                     HeapBudget.tooManyChunks(
-                            "bundle " + note.id() + " lists",
+                            "format-1 bundle " + note.id() + " lists",
                             maxChunks,
-                            "start ferry with a larger heap to import it"));
+                            "start ferry with a larger heap to import it, or import a format-2 bundle of the same"
+                                    + " content (written by this ferry's version)"));
+        }
+    }
+
+    /**
+     * Reads the checked manifest copy again and writes every object's chunks, with their places, to the scratch
+     * file: as listed (format 1), or resolved against the checked volumes and this store ({@link DeltaObjects},
+     * format 2).
+     */
+    private PlacedChunks place(Path copy, String id, Manifest m, List<Path> volumes, Path file, BundleProgressSink sink)
+            throws IOException, BundleException {
+        PlacedChunks placed = new PlacedChunks(file);
+        try (InputStream in = Files.newInputStream(copy);
+                DeltaObjects deltas = new DeltaObjects(id, volumes, chunks, placed)) {
+            ManifestReader r = new ManifestReader(in);
+            for (ManifestEntry e; (e = r.next()) != null; ) {
+                sink.checkCancelled();
+                switch (e) {
+                    case ManifestEntry.StoreObject o -> {
+                        for (ManifestEntry.Chunk c : o.chunks()) {
+                            placed.append(c);
+                        }
+                    }
+                    case ManifestEntry.DeltaObject o -> deltas.add(o);
+                    default -> {}
+                }
+            }
+            if (m.format() == BundleNote.FORMAT_2) {
+                deltas.finish();
+            }
+            if (placed.count() != m.chunks()) {
+                throw new IllegalStateException("placed " + placed.count() + " chunks of " + m.chunks());
+            }
+            return placed;
+        } catch (IOException | BundleException | RuntimeException e) {
+            placed.close();
+            throw e;
         }
     }
 
@@ -534,7 +620,7 @@ final class Importer {
     }
 
     /** Refuses name conflicts and chunks or objects the bundle relies on but this site lacks, before any write. */
-    private void checkNamesAndSources(String id, Manifest m) throws BundleException {
+    private void checkNamesAndSources(String id, Manifest m, PlacedChunks placed) throws IOException, BundleException {
         for (ManifestEntry.Name n : m.names()) {
             Optional<StoredObject> bound = names.resolve(n.name());
             if (bound.isPresent() && !bound.get().digest().hex().equals(n.object())) {
@@ -547,13 +633,17 @@ final class Importer {
             }
         }
         Set<String> inBundle = new java.util.HashSet<>();
+        // Format 1 only: format 2 lists no digest for a shipped chunk (see maxFormat1Chunks).
         Set<String> shipped = new java.util.HashSet<>();
-        for (ManifestEntry.StoreObject o : m.objects()) {
+        PlacedChunks.Cursor cursor = placed.cursor();
+        for (ListedObject o : m.objects()) {
             inBundle.add(o.sha256());
-            if (objects.object(Sha256.ofHex(o.sha256())).isPresent()) {
-                continue;
-            }
-            for (ManifestEntry.Chunk c : o.chunks()) {
+            boolean here = objects.object(Sha256.ofHex(o.sha256())).isPresent();
+            for (int i = 0; i < o.chunks(); i++) {
+                ManifestEntry.Chunk c = cursor.next();
+                if (here) {
+                    continue;
+                }
                 if (c.shipped()) {
                     if (c.sha256() != null) {
                         shipped.add(c.sha256());
@@ -594,31 +684,50 @@ final class Importer {
     /** The chunk bytes one reader takes at a time: consecutive ones, so a volume record is mostly inflated once. */
     static final long SLICE_BYTES = 4L << 20;
 
+    /** The most chunks one reader takes at a time: tiny chunks cost their entries' memory, not their bytes. */
+    static final int SLICE_CHUNKS = 4096;
+
     /**
-     * Chunks {@code [from, to)} of object number {@code object} of the manifest, as read ahead: each chunk's checked
-     * bytes, or null for one the store is expected to hold; {@code bytes} null when the store held the object.
+     * The read-ahead for this heap: {@link #READ_AHEAD_BYTES}, or an eighth of the heap when that is less (the
+     * chunk bytes and their entries are held until committed).
      */
-    private record Piece(int object, int from, int to, byte[][] bytes) {}
+    static long readAheadBytes(long heapBytes) {
+        return Math.max(SLICE_BYTES, Math.min(READ_AHEAD_BYTES, heapBytes / 8));
+    }
+
+    /**
+     * Consecutive chunks of the object at {@code object} in the manifest's list, as read ahead: each chunk's checked
+     * bytes, or null for one the store is expected to hold; {@code bytes} null when the store held the object.
+     * {@code first} and {@code last}: whether they start and end the object.
+     */
+    private record Piece(int object, List<ManifestEntry.Chunk> chunks, boolean first, boolean last, byte[][] bytes) {}
 
     /**
      * Stores the objects the site lacks, in manifest order: readers (one per core) read, inflate and check slices
      * of consecutive chunks ahead, each with its own volume handles, while this thread assembles and commits the
-     * objects in order. Memory is bounded by the read-ahead, whatever the size of an object. Commits do not wait
-     * for the disk: the final synced batch makes them durable with it, and a crash before it loses a suffix of
-     * them, which the next run stores again.
+     * objects in order. Memory is bounded by the read-ahead, whatever the size of an object or the number of
+     * chunks: the chunk entries come from the scratch file a slice at a time. Commits do not wait for the disk:
+     * the final synced batch makes them durable with it, and a crash before it loses a suffix of them, which the
+     * next run stores again.
      */
-    private Counts storeObjects(String id, Manifest m, List<Path> volumeFiles, BundleProgressSink sink)
+    private Counts storeObjects(
+            String id, Manifest m, PlacedChunks placed, List<Path> volumeFiles, BundleProgressSink sink)
             throws IOException, BundleException {
         Counts counts = new Counts();
-        List<ManifestEntry.StoreObject> all = m.objects();
+        List<ListedObject> all = m.objects();
         Map<String, ManifestEntry.Chunk> shippedAt = new HashMap<>();
-        for (ManifestEntry.StoreObject o : all) {
-            for (ManifestEntry.Chunk c : o.chunks()) {
-                if (c.shipped() && c.sha256() != null) {
-                    shippedAt.putIfAbsent(c.sha256(), c);
+        if (m.format() == BundleNote.FORMAT_1) {
+            // Format 1 only (format 2 places every shipped chunk where it is used): bounded by maxFormat1Chunks.
+            PlacedChunks.Cursor c = placed.cursor();
+            for (long n = 0; n < m.chunks(); n++) {
+                ManifestEntry.Chunk chunk = c.next();
+                if (chunk.shipped() && chunk.sha256() != null) {
+                    shippedAt.putIfAbsent(chunk.sha256(), chunk);
                 }
             }
         }
+        long readAhead = readAheadBytes(Runtime.getRuntime().maxMemory());
+        long sliceBytes = Math.min(SLICE_BYTES, readAhead / 4);
         int readers = Math.max(1, Math.min(8, Runtime.getRuntime().availableProcessors()));
         ExecutorService pool = Executors.newFixedThreadPool(readers, r -> {
             Thread t = new Thread(r, "bundle-import-reader");
@@ -633,6 +742,7 @@ final class Importer {
         });
         ArrayDeque<Future<List<Piece>>> ahead = new ArrayDeque<>();
         ArrayDeque<Long> aheadBytes = new ArrayDeque<>();
+        PlacedChunks.Cursor cursor = placed.cursor();
         long inFlight = 0;
         int nextObject = 0;
         int nextChunk = 0;
@@ -640,22 +750,27 @@ final class Importer {
         boolean skipping = false;
         try (Volumes own = new Volumes(volumeFiles, id)) {
             while (nextObject < all.size() || !ahead.isEmpty()) {
-                while (nextObject < all.size() && (ahead.isEmpty() || inFlight < READ_AHEAD_BYTES)) {
+                while (nextObject < all.size()
+                        && (ahead.isEmpty() || inFlight < readAhead && ahead.size() < 4 * readers)) {
                     List<Piece> slice = new ArrayList<>();
                     long bytes = 0;
-                    while (nextObject < all.size() && bytes < SLICE_BYTES) {
-                        List<ManifestEntry.Chunk> cs = all.get(nextObject).chunks();
+                    int taken = 0;
+                    while (nextObject < all.size() && bytes < sliceBytes && taken < SLICE_CHUNKS) {
+                        ListedObject o = all.get(nextObject);
                         int from = nextChunk;
-                        int to = from;
-                        while (to < cs.size() && (to == from || bytes < SLICE_BYTES)) {
-                            bytes += cs.get(to++).length();
+                        List<ManifestEntry.Chunk> cs = new ArrayList<>();
+                        while (nextChunk < o.chunks() && (cs.isEmpty() || bytes < sliceBytes && taken < SLICE_CHUNKS)) {
+                            ManifestEntry.Chunk c = cursor.next();
+                            cs.add(c);
+                            bytes += c.length();
+                            taken++;
+                            nextChunk++;
                         }
-                        slice.add(new Piece(nextObject, from, to, null));
-                        if (to == cs.size()) {
+                        boolean last = nextChunk == o.chunks();
+                        slice.add(new Piece(nextObject, cs, from == 0, last, null));
+                        if (last) {
                             nextObject++;
                             nextChunk = 0;
-                        } else {
-                            nextChunk = to;
                         }
                     }
                     ahead.add(pool.submit(() -> read(all, slice, shippedAt, perReader.get())));
@@ -666,9 +781,9 @@ final class Importer {
                 inFlight -= aheadBytes.poll();
                 for (Piece p : pieces) {
                     sink.checkCancelled();
-                    ManifestEntry.StoreObject o = all.get(p.object());
+                    ListedObject o = all.get(p.object());
                     Sha256 digest = Sha256.ofHex(o.sha256());
-                    if (p.from() == 0) {
+                    if (p.first()) {
                         skipping = objects.object(digest).isPresent();
                         if (skipping) {
                             counts.present++;
@@ -677,9 +792,9 @@ final class Importer {
                         }
                     }
                     if (!skipping) {
-                        append(a, o, p, shippedAt, own, counts);
+                        append(a, p, shippedAt, own, counts);
                     }
-                    if (p.to() == o.chunks().size()) {
+                    if (p.last()) {
                         if (!skipping) {
                             commit(id, a, digest);
                             a.close();
@@ -719,44 +834,36 @@ final class Importer {
      * those the store holds (the committing thread references them) and those of objects the store holds.
      */
     private List<Piece> read(
-            List<ManifestEntry.StoreObject> all,
-            List<Piece> slice,
-            Map<String, ManifestEntry.Chunk> shippedAt,
-            Volumes volumes)
+            List<ListedObject> all, List<Piece> slice, Map<String, ManifestEntry.Chunk> shippedAt, Volumes volumes)
             throws IOException, BundleException {
         List<Piece> out = new ArrayList<>(slice.size());
         for (Piece p : slice) {
-            ManifestEntry.StoreObject o = all.get(p.object());
+            ListedObject o = all.get(p.object());
             if (objects.object(Sha256.ofHex(o.sha256())).isPresent()) {
                 out.add(p); // here already: the committing thread checks again
                 continue;
             }
-            byte[][] bytes = new byte[p.to() - p.from()][];
-            for (int i = p.from(); i < p.to(); i++) {
-                ManifestEntry.Chunk c = o.chunks().get(i);
+            byte[][] bytes = new byte[p.chunks().size()][];
+            for (int i = 0; i < bytes.length; i++) {
+                ManifestEntry.Chunk c = p.chunks().get(i);
                 if (c.shipped()) {
-                    bytes[i - p.from()] = volumes.read(c);
+                    bytes[i] = volumes.read(c);
                 } else if (!chunks.hasChunk(Sha256.ofHex(c.sha256())) && shippedAt.containsKey(c.sha256())) {
-                    bytes[i - p.from()] = volumes.read(shippedAt.get(c.sha256()));
+                    bytes[i] = volumes.read(shippedAt.get(c.sha256()));
                 }
             }
-            out.add(new Piece(p.object(), p.from(), p.to(), bytes));
+            out.add(new Piece(p.object(), p.chunks(), p.first(), p.last(), bytes));
         }
         return out;
     }
 
     /** Appends a piece's chunks: read ahead, or referenced in the store, or (lost from the store since) read now. */
     private static void append(
-            ObjectAssembler a,
-            ManifestEntry.StoreObject o,
-            Piece p,
-            Map<String, ManifestEntry.Chunk> shippedAt,
-            Volumes own,
-            Counts counts)
+            ObjectAssembler a, Piece p, Map<String, ManifestEntry.Chunk> shippedAt, Volumes own, Counts counts)
             throws IOException, BundleException {
-        for (int i = p.from(); i < p.to(); i++) {
-            ManifestEntry.Chunk c = o.chunks().get(i);
-            byte[] bytes = p.bytes() == null ? null : p.bytes()[i - p.from()];
+        for (int i = 0; i < p.chunks().size(); i++) {
+            ManifestEntry.Chunk c = p.chunks().get(i);
+            byte[] bytes = p.bytes() == null ? null : p.bytes()[i];
             if (bytes == null) {
                 if (!c.shipped() && a.appendStoredChunk(Sha256.ofHex(c.sha256()), c.length())) {
                     counts.chunksReused++;

@@ -107,7 +107,8 @@ class BundleFormat2Test {
 
     Path export(RocksContentStore store, int format, Inventory cut, String to) throws Exception {
         Path medium = Files.createDirectories(tmp.resolve(to));
-        Exporter.Result r = new Exporter(store, Clock.systemUTC(), new SecureRandom(), id -> false, 1 << 20, format)
+        Exporter.Result r = new Exporter(
+                        store, Clock.systemUTC(), new SecureRandom(), id -> false, tmp.resolve("scratch"), format)
                 .export(
                         new Exporter.Job(
                                 BundleFixture.everything(store),

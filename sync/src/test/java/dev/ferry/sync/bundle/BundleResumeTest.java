@@ -95,7 +95,8 @@ class BundleResumeTest {
                             new ImportRecords(tmp.resolve("c/data/bundles")),
                             Clock.systemUTC(),
                             BundleFixture.SYNTHETIC,
-                            SumdbLatest.NONE)
+                            SumdbLatest.NONE,
+                            tmp.resolve("c/data/bundles/scratch"))
                     .run(request, BundleProgressSink.NONE);
             Map<String, String> uninterrupted = BundleFixture.dump(c);
 
@@ -108,7 +109,8 @@ class BundleResumeTest {
                         new ImportRecords(tmp.resolve("b/data/bundles")),
                         Clock.systemUTC(),
                         BundleFixture.SYNTHETIC,
-                        SumdbLatest.NONE);
+                        SumdbLatest.NONE,
+                        tmp.resolve("b/data/bundles/scratch"));
                 IllegalStateException crash =
                         assertThrows(IllegalStateException.class, () -> importer.run(request, new CrashAfter(3)));
                 assertEquals("injected crash", crash.getMessage());
@@ -134,7 +136,8 @@ class BundleResumeTest {
                                 new ImportRecords(tmp.resolve("b/data/bundles")),
                                 Clock.systemUTC(),
                                 BundleFixture.SYNTHETIC,
-                                SumdbLatest.NONE)
+                                SumdbLatest.NONE,
+                                tmp.resolve("b/data/bundles/scratch"))
                         .run(request, BundleProgressSink.NONE);
                 assertEquals(3, r.objectsPresent());
                 assertEquals(objects - 3, r.objectsStored());

@@ -107,6 +107,23 @@ class BundleServiceTest {
         }
     }
 
+    /** docs/bundles.md, Memory: scratch files of jobs killed with the server are removed when it starts. */
+    @Test
+    void scratchFilesOfJobsThatDiedWithTheProcessAreRemovedAtStart() throws Exception {
+        try (BundleFixture fx = new BundleFixture(tmp)) {
+            RocksContentStore a = fx.store("a");
+            Path scratch = tmp.resolve("a/data/bundles/scratch");
+            Path export = Files.createDirectories(scratch.resolve(Exporter.scratchName("20261121T134500Z-1a2b3c4d")));
+            Files.writeString(export.resolve("000001.sst"), "left by a killed export");
+            Path imp = Files.createDirectories(scratch.resolve(Importer.scratchName("20261121T134500Z-1a2b3c4e")));
+            Files.writeString(imp.resolve("chunks"), "left by a killed import");
+            Path sent = Files.writeString(scratch.resolveSibling("20261121T134500Z-1a2b3c4d.sent"), "kept");
+            fx.service(a, "a");
+            assertFalse(Files.exists(scratch), "scratch left after start");
+            assertEquals("kept", Files.readString(sent), "nothing else in the bundles directory is touched");
+        }
+    }
+
     /**
      * docs/bundles.md: a full export carries the registered mirror sets, so the far end can register them; a
      * selective export carries only the set it was asked for (none here).
@@ -273,7 +290,8 @@ class BundleServiceTest {
                             a,
                             Clock.systemUTC(),
                             new java.security.SecureRandom(),
-                            id -> id.equals("20261121T100000Z-0000abcd"))
+                            id -> id.equals("20261121T100000Z-0000abcd"),
+                            tmp.resolve("scratch"))
                     .removeStalePartials(m, sink);
             assertTrue(Files.isRegularFile(running.resolve("vol-0001.fvol")), "a running export's volume was removed");
             assertFalse(Files.exists(dead));

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ferry.protocols.bundle.BundleNote;
 import dev.ferry.protocols.bundle.Inventory;
 import dev.ferry.storage.RocksContentStore;
 import java.io.ByteArrayInputStream;
@@ -19,7 +20,10 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Inventories, export plans and import manifests too large for the heap are refused with the way out. */
+/**
+ * Inventories and format-1 import manifests too large for the heap are refused with the way out; export plans and
+ * format-2 manifests are not held in the heap.
+ */
 class HeapBudgetTest {
     @TempDir
     Path tmp;
@@ -70,7 +74,7 @@ class HeapBudgetTest {
     }
 
     @Test
-    void anExportOrImportOfMoreChunksThanTheHeapHoldsIsRefusedWithNothingChanged() throws Exception {
+    void onlyAFormat1ImportIsLimitedByTheHeapAndItsRefusalChangesNothing() throws Exception {
         try (BundleFixture fx = new BundleFixture(tmp)) {
             RocksContentStore a = fx.store("a");
             byte[] data = new byte[400_000];
@@ -81,58 +85,70 @@ class HeapBudgetTest {
                     .size();
             assertTrue(chunks > 2, "want an object of several chunks, got " + chunks);
 
-            Exporter small = new Exporter(a, Clock.systemUTC(), new SecureRandom(), id -> false, chunks - 1);
-            Path medium = Files.createDirectories(tmp.resolve("medium"));
-            Exporter.Job job = new Exporter.Job(
-                    BundleFixture.everything(a),
-                    Inventory.empty(),
-                    Optional.empty(),
-                    false,
-                    "",
-                    medium,
-                    ExportRequest.DEFAULT_MAX_VOLUME_SIZE,
-                    Map.of(),
-                    fx.signer);
-            BundleException e = assertThrows(BundleException.class, () -> small.export(job, BundleProgressSink.NONE));
-            assertEquals(BundleException.Kind.BAD_REQUEST, e.kind());
-            assertTrue(
-                    e.getMessage().startsWith("this export selects more than " + (chunks - 1) + " chunks"),
-                    e.getMessage());
-            try (var left = Files.list(medium)) {
-                assertEquals(List.of(), left.toList(), "a refused export leaves nothing on the medium");
-            }
-
-            Exporter.Result r = new Exporter(a, Clock.systemUTC(), new SecureRandom(), id -> false, chunks)
-                    .export(job, BundleProgressSink.NONE);
-            Path bundle = medium.resolve(r.record().id());
+            Path bundle1 = export(fx, a, BundleNote.FORMAT_1, "medium1");
+            Path bundle2 = export(fx, a, BundleNote.FORMAT_2, "medium2");
             RocksContentStore b = fx.store("b");
             Map<String, String> before = BundleFixture.dump(b);
-            ImportRequest request = new ImportRequest(List.of(bundle), List.of(fx.signer.verifier()));
             BundleException refused = assertThrows(
                     BundleException.class,
-                    () -> new Importer(
-                                    b,
-                                    new ImportRecords(tmp.resolve("b/data/bundles")),
-                                    Clock.systemUTC(),
-                                    chunks - 1,
-                                    BundleFixture.SYNTHETIC,
-                                    SumdbLatest.NONE)
-                            .run(request, BundleProgressSink.NONE));
+                    () -> importer(b, chunks - 1).run(request(fx, bundle1), BundleProgressSink.NONE));
             assertEquals(BundleException.Kind.REFUSED, refused.kind());
             assertTrue(
                     refused.getMessage()
-                            .startsWith("bundle " + r.record().id() + " lists more than " + (chunks - 1) + " chunks"),
+                            .startsWith("format-1 bundle " + bundle1.getFileName() + " lists more than " + (chunks - 1)
+                                    + " chunks"),
                     refused.getMessage());
             assertEquals(before, BundleFixture.dump(b));
-            new Importer(
-                            b,
-                            new ImportRecords(tmp.resolve("b/data/bundles")),
-                            Clock.systemUTC(),
-                            chunks,
-                            BundleFixture.SYNTHETIC,
-                            SumdbLatest.NONE)
-                    .run(request, BundleProgressSink.NONE);
+            assertEquals(List.of(), scratch(), "a refused import leaves no scratch files");
+
+            // format 2 keeps no per-chunk state in the heap: the same limit does not apply
+            importer(b, 1).run(request(fx, bundle2), BundleProgressSink.NONE);
             assertEquals(BundleFixture.content(a), BundleFixture.content(b));
+            assertEquals(List.of(), scratch(), "an import removes its scratch files");
+        }
+    }
+
+    private Path export(BundleFixture fx, RocksContentStore a, int format, String to) throws Exception {
+        Path medium = Files.createDirectories(tmp.resolve(to));
+        Exporter.Result r = new Exporter(
+                        a, Clock.systemUTC(), new SecureRandom(), id -> false, tmp.resolve("a/scratch"), format)
+                .export(
+                        new Exporter.Job(
+                                BundleFixture.everything(a),
+                                Inventory.empty(),
+                                Optional.empty(),
+                                false,
+                                "",
+                                medium,
+                                ExportRequest.DEFAULT_MAX_VOLUME_SIZE,
+                                Map.of(),
+                                fx.signer),
+                        BundleProgressSink.NONE);
+        return medium.resolve(r.record().id());
+    }
+
+    private Importer importer(RocksContentStore b, long maxFormat1Chunks) {
+        return new Importer(
+                b,
+                new ImportRecords(tmp.resolve("b/data/bundles")),
+                Clock.systemUTC(),
+                maxFormat1Chunks,
+                BundleFixture.SYNTHETIC,
+                SumdbLatest.NONE,
+                tmp.resolve("b/scratch"));
+    }
+
+    private static ImportRequest request(BundleFixture fx, Path bundle) {
+        return new ImportRequest(List.of(bundle), List.of(fx.signer.verifier()));
+    }
+
+    private List<Path> scratch() throws Exception {
+        Path dir = tmp.resolve("b/scratch");
+        if (!Files.exists(dir)) {
+            return List.of();
+        }
+        try (var s = Files.list(dir)) {
+            return s.toList();
         }
     }
 }

@@ -1,0 +1,54 @@
+package dev.ferry.storage;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A job's on-disk table: lookups see earlier puts, keys iterate in unsigned order by prefix, close removes it. */
+class ScratchTableTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void putsAreSeenAndIteratedInUnsignedOrderThenTheDirectoryGoes() throws Exception {
+        Path dir = tmp.resolve("job");
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("left-over"), "from a killed job");
+        try (ScratchTable t = ScratchTable.create(dir)) {
+            assertFalse(Files.exists(dir.resolve("left-over")), "create starts empty");
+            // enough entries to be flushed out of the memtable into tables (32 MiB memtable: ~1M entries of ~40 B)
+            for (int i = 0; i < 1_200_000; i++) {
+                assertTrue(t.putIfAbsent(
+                        key('x', i), ByteBuffer.allocate(4).putInt(i).array()));
+            }
+            assertFalse(t.putIfAbsent(key('x', 7), new byte[] {1}), "a key put before is there");
+            assertArrayEquals(ByteBuffer.allocate(4).putInt(7).array(), t.get(key('x', 7)), "and keeps its value");
+            assertNull(t.get(key('x', -1)));
+            t.put(new byte[] {'s', (byte) 0xff}, new byte[0]);
+            t.put(new byte[] {'s', 0x01}, new byte[0]);
+            t.put(new byte[] {'s', (byte) 0x80}, new byte[0]);
+            t.put(new byte[] {'t'}, new byte[0]);
+            List<Integer> seen = new ArrayList<>();
+            t.forEach(new byte[] {'s'}, (k, v) -> seen.add(k[1] & 0xff));
+            assertEquals(List.of(0x01, 0x80, 0xff), seen, "unsigned order, only the prefix");
+            long[] count = new long[1];
+            t.forEach(new byte[] {'x'}, (k, v) -> count[0]++);
+            assertEquals(1_200_000, count[0]);
+        }
+        assertFalse(Files.exists(dir), "close removes the table's directory");
+    }
+
+    private static byte[] key(char kind, int n) {
+        return ByteBuffer.allocate(33).put((byte) kind).putInt(n).putInt(n * 31).array();
+    }
+}
