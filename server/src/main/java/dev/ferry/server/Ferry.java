@@ -295,7 +295,7 @@ public final class Ferry implements AutoCloseable {
                                     .map(RegistryConfig::name)
                                     .collect(Collectors.toSet()),
                             metrics),
-                    ferry.owners == null ? null : ferry.owners.owners());
+                    ferry.owners);
             ferry.server = FerryHttpServer.create(
                             config.listen().host(),
                             config.listen().port(),

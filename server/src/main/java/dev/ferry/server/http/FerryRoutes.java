@@ -14,7 +14,7 @@ import dev.ferry.server.config.TrustedProxies;
 import dev.ferry.server.metrics.FerryMetrics;
 import dev.ferry.server.metrics.FerryMetrics.Endpoint;
 import dev.ferry.server.tls.ClientCertificateGate;
-import dev.ferry.upstreams.cluster.KeyOwners;
+import dev.ferry.upstreams.cluster.OwnerFetch;
 import dev.ferry.upstreams.pool.MissCharge;
 import dev.ferry.upstreams.pool.UpstreamPool;
 import io.helidon.http.Header;
@@ -233,9 +233,9 @@ public final class FerryRoutes {
 
     /**
      * Answers the cluster's peers from the store, and their owner fetches of the keys this node owns on
-     * {@code owners}' ring through the Go and checksum database routes (docs/cluster.md); before register.
+     * {@code owners}' ring (or on it without the nodes the asker found down) through the Go and checksum database routes (docs/cluster.md); before register.
      */
-    public FerryRoutes answerPeers(PeerAnswers answers, KeyOwners owners) {
+    public FerryRoutes answerPeers(PeerAnswers answers, OwnerFetch owners) {
         this.peers = owners == null
                 ? answers
                 : answers.fetchAsOwner(owners, x -> {

@@ -28,8 +28,11 @@ import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.Method;
 import io.helidon.http.Status;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -50,12 +53,16 @@ import java.util.function.Consumer;
  * owns on the ring ({@link KeyOwners}), it is served as a client's request would be (store, shared download,
  * checks, store again), so the cluster fetches the file once, here. A key this node does not own is refused with
  * 421 before anything is looked up, so a non-owner never fetches on another's behalf; and the owner, asked for a key
- * it owns, never sends an owner fetch itself, so the request goes no further.
+ * it owns, never sends an owner fetch itself, so the request goes no further. An owner fetch naming nodes the asker
+ * found down ({@link OwnerFetch#DOWN_HEADER}, members of the ring only, else 400) is accepted when this node owns the
+ * key on the ring without them (the fallback owner HAProxy now sends the key's clients to), and served with the key
+ * marked ({@link OwnerFetch#servingFor}): this node then asks no owner for it, so that request goes no further either.
  */
 public final class PeerAnswers {
     static final HeaderName TOKEN = HeaderNames.create(PeerClient.TOKEN_HEADER);
     static final HeaderName NODE = HeaderNames.create(PeerClient.NODE_HEADER);
     static final HeaderName FETCH = HeaderNames.create(OwnerFetch.FETCH_HEADER);
+    static final HeaderName DOWN = HeaderNames.create(OwnerFetch.DOWN_HEADER);
     private static final Status NOT_OWNER = Status.create(OwnerFetch.NOT_OWNER, "Misdirected Request");
     private static final HeaderName DOCKER_CONTENT_DIGEST = HeaderNames.create("Docker-Content-Digest");
     private static final String NOT_HELD = "not held by this node";
@@ -66,7 +73,7 @@ public final class PeerAnswers {
     private final List<String> databases;
     private final Set<String> registries;
     private final FerryMetrics metrics;
-    private KeyOwners owners;
+    private OwnerFetch owners;
     private Consumer<Exchange> mirror;
 
     /**
@@ -91,10 +98,10 @@ public final class PeerAnswers {
     }
 
     /**
-     * Serves owner fetches of the keys {@code owners} gives this node through {@code mirror} (the route a client's
-     * request of the same path takes); without this, every owner fetch is refused with 421.
+     * Serves owner fetches of the keys {@code owners}' ring gives this node through {@code mirror} (the route a
+     * client's request of the same path takes); without this, every owner fetch is refused with 421.
      */
-    PeerAnswers fetchAsOwner(KeyOwners owners, Consumer<Exchange> mirror) {
+    PeerAnswers fetchAsOwner(OwnerFetch owners, Consumer<Exchange> mirror) {
         this.owners = owners;
         this.mirror = mirror;
         return this;
@@ -215,21 +222,53 @@ public final class PeerAnswers {
                     "this node fetches for no other: it does not know its place on the ring (cluster.self)");
             return;
         }
-        if (!owners.ownsSelf(x.rawPath)) {
+        List<URI> down = new ArrayList<>();
+        for (String header : x.req.headers().all(DOWN, List::of)) {
+            for (String item : header.split(",", -1)) {
+                URI node = member(item.strip());
+                if (node == null) {
+                    answer(
+                            x,
+                            Status.BAD_REQUEST_400,
+                            "bad_request",
+                            OwnerFetch.DOWN_HEADER
+                                    + " names only nodes of the cluster (cluster.peers), comma-separated");
+                    return;
+                }
+                down.add(node);
+            }
+        }
+        KeyOwners ring = owners.owners();
+        Optional<URI> owner = down.isEmpty() ? Optional.of(ring.owner(x.rawPath)) : ring.owner(x.rawPath, down);
+        if (owner.isEmpty() || !owner.get().equals(ring.self())) {
+            String who = owner.map(o -> o + " owns it").orElse("no node is left to own it");
             answer(
                     x,
                     NOT_OWNER,
                     "not_owner",
-                    "not the owner of " + RoutingKey.of(x.rawPath) + ": " + owners.owner(x.rawPath) + " owns it");
+                    "not the owner of " + RoutingKey.of(x.rawPath) + (down.isEmpty() ? "" : " without " + down) + ": "
+                            + who);
             return;
         }
         metrics.peerAnswered("owner_fetch");
         x.clusterPeer = true;
         // Charged to nobody: the asking node's client was charged for the miss where it began.
-        MissCharge.chargedTo(null, () -> {
-            mirror.accept(x);
+        MissCharge.chargedTo(
+                null,
+                () -> owners.servingFor(x.rawPath, () -> {
+                    mirror.accept(x);
+                    return null;
+                }));
+    }
+
+    /** The base URL {@code text} names when it is a node of the ring, else null. */
+    private URI member(String text) {
+        try {
+            URI node = new URI(text);
+            return node.isAbsolute() && owners.owners().member(node) ? node : null;
+        } catch (URISyntaxException e) {
             return null;
-        });
+        }
     }
 
     /** What an owner fetch may ask: the immutable files peers ask for, and a database's tree head. */

@@ -1,7 +1,9 @@
 package dev.ferry.upstreams.cluster;
 
 import java.net.URI;
+import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Which node of the cluster owns a request's key: the node HAProxy sends that key's clients to while every node is
@@ -37,6 +39,21 @@ public final class KeyOwners {
     /** Whether this node owns the content at {@code path}. */
     public boolean ownsSelf(String path) {
         return ring.owner(RoutingKey.of(path)) == self;
+    }
+
+    /**
+     * The owner of the content at {@code path} while the nodes in {@code down} are down: the node HAProxy sends that
+     * key's clients to then. Empty when every node is down.
+     */
+    public Optional<URI> owner(String path, Collection<URI> down) {
+        List<URI> gone = down.stream().map(KeyOwners::base).toList();
+        int owner = ring.owner(RoutingKey.of(path), n -> !gone.contains(nodes.get(n)));
+        return owner < 0 ? Optional.empty() : Optional.of(nodes.get(owner));
+    }
+
+    /** Whether {@code node} (a base URL, with or without a trailing /) is one of the cluster's nodes. */
+    public boolean member(URI node) {
+        return nodes.contains(base(node));
     }
 
     public URI self() {

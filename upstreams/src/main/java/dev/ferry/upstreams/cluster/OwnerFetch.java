@@ -25,11 +25,15 @@ import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Supplier;
 
 /**
  * Asks the node that owns a key ({@link KeyOwners}) to fetch what this node misses: a peer request with
@@ -41,8 +45,19 @@ import java.util.concurrent.Executors;
  *
  * <p>Each other node is a pool of one (its own breaker), with the upstreams' timeouts, not the peers' short ones:
  * the owner may be fetching the file over the slow link before it answers. No hedging, no retries: when the owner
- * cannot answer (down, breaker open, a refusal, a stale copy), the caller goes on as without an owner, to the peers'
- * stores and then its upstream. The owner's 404 or 410 is the upstream's answer, which the owner already asked.
+ * answers otherwise (a refusal, a stale copy, an error), the caller goes on as without an owner, to the peers' stores
+ * and then its upstream. The owner's 404 or 410 is the upstream's answer, which the owner already asked.
+ *
+ * <p>When the owner cannot be reached at all (connection refused or timed out, breaker open: no answer), the key's
+ * clients are now sent by HAProxy to its owner on the ring without that node, the <em>fallback owner</em>; that
+ * node is asked instead, with {@link #DOWN_HEADER} naming the node(s) found down, so a file only the dead node held
+ * is fetched once, by the fallback owner, not once by every survivor (docs/cluster.md). When this node is the
+ * fallback owner it fetches the file itself. The fallback owner accepts only a key it owns on the ring without the
+ * named nodes, and serves it through its mirror while {@link #servingFor marked}: for that key it asks no owner
+ * itself, only the peers' stores and its upstream. So no loop is possible: an owner fetch is only ever answered by a
+ * node that asks no other node to fetch that key (the full ring's owner owns it; a fallback owner is marked), and a
+ * request travels one hop. Only the asking node walks on when the fallback owner is unreachable too, naming every
+ * node it found down, at most once per node of the ring.
  */
 public final class OwnerFetch implements AutoCloseable {
     /** The request header that makes a peer request an owner fetch. */
@@ -51,6 +66,11 @@ public final class OwnerFetch implements AutoCloseable {
     public static final String OWNER = "owner";
     /** A node's answer to an owner fetch of a key it does not own: 421 Misdirected Request. */
     public static final int NOT_OWNER = 421;
+    /**
+     * The request header of an owner fetch sent to a fallback owner: the base URLs, comma-separated, of the nodes the
+     * asker could not reach, the key's owner first.
+     */
+    public static final String DOWN_HEADER = "Ferry-Owner-Down";
     /** The response header by which a node marks an answer it could only give from an old copy. */
     public static final String STALE_HEADER = "X-Ferry-Stale";
 
@@ -62,6 +82,8 @@ public final class OwnerFetch implements AutoCloseable {
     private final Map<URI, Link> links = new LinkedHashMap<>();
     private final HttpClient client;
     private final String token;
+    /** The keys ({@link RoutingKey}) this node is serving owner fetches of, with how many are in progress. */
+    private final Map<String, Integer> serving = new ConcurrentHashMap<>();
 
     /** One other node as a pool of its own. */
     private record Link(UpstreamPool pool, UpstreamHttp http, PoolWalk walk) {}
@@ -107,9 +129,29 @@ public final class OwnerFetch implements AutoCloseable {
         return owners;
     }
 
-    /** Whether {@code path} (relative, as a client asks it without the leading /) belongs to another node. */
+    /**
+     * Whether {@code path} (relative, as a client asks it without the leading /) belongs to another node, and this
+     * node is not serving an owner fetch of it ({@link #servingFor}): then it is to be asked of its owner.
+     */
     public boolean ownedElsewhere(String path) {
-        return !owners.ownsSelf("/" + path) && links.containsKey(owners.owner("/" + path));
+        return !owners.ownsSelf("/" + path)
+                && links.containsKey(owners.owner("/" + path))
+                && !serving.containsKey(RoutingKey.of("/" + path));
+    }
+
+    /**
+     * Runs {@code call} (the mirror serving an accepted owner fetch of {@code rawPath}, a client's path with its
+     * leading /) with its key marked: while it runs this node sends no owner fetch of that key (the mirror's download
+     * of it goes to the peers' stores and the upstream), so an owner fetch never travels further.
+     */
+    public <T> T servingFor(String rawPath, Supplier<T> call) {
+        String key = RoutingKey.of(rawPath);
+        serving.merge(key, 1, Integer::sum);
+        try {
+            return call.get();
+        } finally {
+            serving.computeIfPresent(key, (k, n) -> n == 1 ? null : n - 1);
+        }
     }
 
     /**
@@ -119,11 +161,26 @@ public final class OwnerFetch implements AutoCloseable {
      * {@link #ownedElsewhere}.
      */
     public <T> FetchResult<T> fetch(String path, BodyHandler<T> handler) {
-        Link link = links.get(owners.owner("/" + path));
-        if (link == null) {
-            return new FetchResult.NotFound<>(NOT_OWNER, "this node owns " + path);
+        List<URI> down = new ArrayList<>();
+        Optional<URI> node = Optional.of(owners.owner("/" + path));
+        FetchResult<T> result = new FetchResult.NotFound<>(NOT_OWNER, "this node owns " + path);
+        while (node.isPresent() && down.size() < links.size()) {
+            Link link = links.get(node.get());
+            if (link == null) {
+                // This node owns it (while the nodes in down are down): it fetches it itself.
+                return down.isEmpty()
+                        ? result
+                        : new FetchResult.NotFound<>(NOT_OWNER, "this node is the fallback owner of " + path);
+            }
+            OwnerCall<T> call = new OwnerCall<>(link, path, handler, List.copyOf(down));
+            result = link.walk().fetch(call);
+            if (!(result instanceof FetchResult.Failed<T>) || call.answered) {
+                return result;
+            }
+            down.add(node.get());
+            node = owners.owner("/" + path, down);
         }
-        return link.walk().fetch(new OwnerCall<>(link, path, handler));
+        return result;
     }
 
     /** Each other node's pool of one, by its base URL: the admin API shows their breakers beside the peers'. */
@@ -143,14 +200,18 @@ public final class OwnerFetch implements AutoCloseable {
         private final Link link;
         private final String path;
         private final BodyHandler<T> handler;
+        private final List<URI> down;
+        /** Whether the node answered at all (else it could not be reached: down, or its breaker open). */
+        private volatile boolean answered;
 
-        OwnerCall(Link link, String path, BodyHandler<T> handler) {
+        OwnerCall(Link link, String path, BodyHandler<T> handler, List<URI> down) {
             if (path.isEmpty() || path.startsWith("/")) {
                 throw new IllegalArgumentException("owner path must be relative and non-empty: " + path);
             }
             this.link = link;
             this.path = path;
             this.handler = handler;
+            this.down = down;
         }
 
         @Override
@@ -164,6 +225,11 @@ public final class OwnerFetch implements AutoCloseable {
                     .header(PeerClient.TOKEN_HEADER, token)
                     .header(FETCH_HEADER, OWNER)
                     .GET();
+            if (!down.isEmpty()) {
+                b.header(
+                        DOWN_HEADER,
+                        String.join(",", down.stream().map(URI::toString).toList()));
+            }
             if (rangeFrom > 0) {
                 b.header("Range", "bytes=" + rangeFrom + "-");
             }
@@ -172,6 +238,7 @@ public final class OwnerFetch implements AutoCloseable {
 
         @Override
         public Attempted<T> read(Answer answer) {
+            answered = true;
             int status = answer.status();
             if (status == 200
                     && answer.response()
@@ -194,7 +261,8 @@ public final class OwnerFetch implements AutoCloseable {
 
         @Override
         public String describe(Upstream upstream) {
-            return upstream.name() + " GET /" + path + " (owner fetch)";
+            return upstream.name() + " GET /" + path
+                    + (down.isEmpty() ? " (owner fetch)" : " (owner fetch, " + down + " down)");
         }
     }
 

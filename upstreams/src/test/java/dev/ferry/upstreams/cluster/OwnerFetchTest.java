@@ -167,13 +167,80 @@ class OwnerFetchTest {
         assertEquals(List.of(zip, latest), upstream);
     }
 
+    /** A module zip whose owner is {@code node}, and whose owner without {@code node} is {@code fallback}. */
+    private String zipOwnedBy(URI node, URI fallback) {
+        return IntStream.range(0, 1000)
+                .mapToObj(i -> "example.com/m" + i + "/@v/v1.0.0.zip")
+                .filter(p -> ring.owner("/" + p).equals(node)
+                        && ring.owner("/" + p, List.of(node)).orElseThrow().equals(fallback))
+                .findFirst()
+                .orElseThrow();
+    }
+
     @Test
-    void anOwnerThatCannotBeReachedIsPassedOver() {
-        String zip = zipOwnedBy(dead);
+    void anOwnerThatCannotBeReachedIsPassedOverWhenThisNodeIsTheFallbackOwner() {
+        String zip = zipOwnedBy(dead, self);
         assertEquals(new FetchResult.Fetched<>("from the upstream", "upstream"), first.fetch(zip, TEXT));
-        // The live peer's store was asked, as a peer; the dead owner refused the connection.
+        // The dead owner refused the connection; this node owns the key without it, so it asked the live peer's
+        // store, as a peer, and then its upstream: no owner fetch went to the live node.
+        owner.verify(1, anyRequestedFor(anyUrl()));
         owner.verify(1, getRequestedFor(urlEqualTo("/" + zip)).withHeader(OwnerFetch.FETCH_HEADER, absent()));
         assertEquals(List.of(zip), upstream);
+    }
+
+    @Test
+    void anOwnerThatCannotBeReachedIsReplacedByTheFallbackOwnerToldWhoIsDown() {
+        String zip = zipOwnedBy(dead, URI.create(owner.baseUrl()));
+        owner.stubFor(get("/" + zip)
+                .withHeader(OwnerFetch.FETCH_HEADER, equalTo(OwnerFetch.OWNER))
+                .withHeader(OwnerFetch.DOWN_HEADER, equalTo(dead.toString()))
+                .willReturn(aResponse().withStatus(200).withBody("from the fallback owner")));
+
+        assertEquals(
+                new FetchResult.Fetched<>("from the fallback owner", OwnerFetch.name(URI.create(owner.baseUrl()))),
+                first.fetch(zip, TEXT));
+        owner.verify(1, anyRequestedFor(anyUrl()));
+        owner.verify(getRequestedFor(urlEqualTo("/" + zip)).withHeader(PeerClient.TOKEN_HEADER, equalTo(TOKEN)));
+        assertEquals(List.of(), upstream);
+    }
+
+    @Test
+    void theFallbackOwnersNotFoundIsFinal() {
+        String zip = zipOwnedBy(dead, URI.create(owner.baseUrl()));
+        assertEquals(
+                404,
+                assertInstanceOf(FetchResult.NotFound.class, first.fetch(zip, TEXT))
+                        .status());
+        owner.verify(1, anyRequestedFor(anyUrl()));
+        owner.verify(
+                getRequestedFor(urlEqualTo("/" + zip)).withHeader(OwnerFetch.DOWN_HEADER, equalTo(dead.toString())));
+        assertEquals(List.of(), upstream);
+    }
+
+    @Test
+    void aFallbackOwnersRefusalGoesOnToThePeersStoresAndTheUpstream() {
+        // It answered: what it said stands as an owner's would (a refusal: on to the peers' stores and the upstream).
+        String zip = zipOwnedBy(dead, URI.create(owner.baseUrl()));
+        owner.stubFor(get("/" + zip)
+                .withHeader(OwnerFetch.FETCH_HEADER, equalTo(OwnerFetch.OWNER))
+                .willReturn(aResponse().withStatus(OwnerFetch.NOT_OWNER).withBody("not the owner")));
+        assertEquals(new FetchResult.Fetched<>("from the upstream", "upstream"), first.fetch(zip, TEXT));
+        owner.verify(1, getRequestedFor(urlEqualTo("/" + zip)).withHeader(OwnerFetch.FETCH_HEADER, equalTo("owner")));
+        assertEquals(List.of(zip), upstream);
+    }
+
+    @Test
+    void aKeyThisNodeServesAnOwnerFetchOfIsAskedOfNoOwner() {
+        // As the fallback owner serving an accepted owner fetch, its own download of the key goes to the peers' stores
+        // and the upstream, never to an owner: the request travels no further.
+        String zip = zipOwnedBy(URI.create(owner.baseUrl()));
+        FetchResult<String> result = fetch.servingFor("/" + zip, () -> first.fetch(zip, TEXT));
+        assertEquals(new FetchResult.Fetched<>("from the upstream", "upstream"), result);
+        owner.verify(0, getRequestedFor(anyUrl()).withHeader(OwnerFetch.FETCH_HEADER, equalTo(OwnerFetch.OWNER)));
+        assertEquals(List.of(zip), upstream);
+        // Once served, the key is asked of its owner again.
+        assertInstanceOf(FetchResult.NotFound.class, first.fetch(zip, TEXT));
+        owner.verify(1, getRequestedFor(anyUrl()).withHeader(OwnerFetch.FETCH_HEADER, equalTo(OwnerFetch.OWNER)));
     }
 
     @Test
