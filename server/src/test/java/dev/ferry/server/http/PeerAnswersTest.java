@@ -161,6 +161,16 @@ class PeerAnswersTest {
                 HttpResponse.BodyHandlers.ofByteArray());
     }
 
+    private HttpResponse<byte[]> ownerFetchWithDown(String path, String down) throws Exception {
+        return http.send(
+                HttpRequest.newBuilder(URI.create(ferry.url() + path))
+                        .header("Ferry-Peer", TOKEN)
+                        .header("Ferry-Fetch", "owner")
+                        .header("Ferry-Owner-Down", down)
+                        .build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+    }
+
     private static int freePort() throws java.io.IOException {
         try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
@@ -209,5 +219,66 @@ class PeerAnswersTest {
         String metrics = text(ask("GET", "/metrics", null));
         assertTrue(metrics.contains("ferry_peer_answers_total{outcome=\"owner_fetch\"} 2.0"), metrics);
         assertTrue(metrics.contains("ferry_peer_answers_total{outcome=\"not_owner\"} 1.0"), metrics);
+    }
+
+    @Test
+    void anOwnerFetchNamingADeadOwnerIsServedOnlyByTheKeysOwnerWithoutIt() throws Exception {
+        int port = freePort();
+        String self = "http://127.0.0.1:" + port;
+        String other = "http://127.0.0.1:" + freePort();
+        String dead = "http://127.0.0.1:" + freePort();
+        Map<Setting, String> flags = new EnumMap<>(Setting.class);
+        flags.put(Setting.LISTEN, "127.0.0.1:" + port);
+        flags.put(Setting.DATA, tmp.resolve("data").toString());
+        flags.put(Setting.GO_UPSTREAM, upstream.baseUrl());
+        flags.put(Setting.GO_SUMDB, "off");
+        flags.put(Setting.ACCESS_LOG, "false");
+        flags.put(Setting.CLUSTER_PEERS, self + "," + other + "," + dead);
+        flags.put(Setting.CLUSTER_SELF, self);
+        ferry = Ferry.start(ConfigLoader.load(flags, Map.of("FERRY_CLUSTER_TOKEN", TOKEN), null));
+        KeyOwners ring =
+                new KeyOwners(List.of(URI.create(self), URI.create(other), URI.create(dead)), URI.create(self));
+        List<String> deadOwns = java.util.stream.IntStream.range(0, 300)
+                .mapToObj(i -> "/example.com/m" + i + "/@v/v1.0.0.info")
+                .filter(p -> ring.owner(p).equals(URI.create(dead)))
+                .toList();
+        String mine = deadOwns.stream()
+                .filter(p ->
+                        ring.owner(p, List.of(URI.create(dead))).orElseThrow().equals(URI.create(self)))
+                .findFirst()
+                .orElseThrow();
+        String theirs = deadOwns.stream()
+                .filter(p ->
+                        ring.owner(p, List.of(URI.create(dead))).orElseThrow().equals(URI.create(other)))
+                .findFirst()
+                .orElseThrow();
+        upstream.stubFor(get(mine).willReturn(aResponse().withStatus(200).withBody(INFO_BODY)));
+        upstream.resetRequests();
+
+        // Without the down-set, the dead node owns both.
+        HttpResponse<byte[]> notOwner = ownerFetch("GET", mine, "owner");
+        assertEquals(421, notOwner.statusCode());
+        assertTrue(text(notOwner).contains(dead + " owns it"), text(notOwner));
+        // Without the dead node, the other node owns this one: 421 naming it.
+        HttpResponse<byte[]> refused = ownerFetchWithDown(theirs, dead);
+        assertEquals(421, refused.statusCode());
+        assertTrue(text(refused).contains(other + " owns it"), text(refused));
+        // Naming every other node down leaves this node the owner of everything; naming itself, never.
+        assertEquals(421, ownerFetchWithDown(mine, self).statusCode());
+        // Only nodes of the ring may be named.
+        for (String bad : List.of("http://127.0.0.1:1", "not a url", "", dead + ",", dead + ",http://example.com")) {
+            HttpResponse<byte[]> r = ownerFetchWithDown(mine, bad);
+            assertEquals(400, r.statusCode(), bad + ": " + text(r));
+            assertTrue(text(r).contains("Ferry-Owner-Down"), text(r));
+        }
+        assertEquals(0, upstream.getAllServeEvents().size(), "a refused owner fetch reached the upstream");
+
+        // This node owns it without the dead node: served through its mirror, fetched once.
+        HttpResponse<byte[]> served = ownerFetchWithDown(mine, dead + "/");
+        assertEquals(200, served.statusCode(), text(served));
+        assertArrayEquals(INFO_BODY, served.body());
+        assertEquals(1, upstream.getAllServeEvents().size());
+        assertArrayEquals(INFO_BODY, ownerFetchWithDown(mine, dead).body());
+        assertEquals(1, upstream.getAllServeEvents().size());
     }
 }
