@@ -184,12 +184,13 @@ class ClusterIT {
     }
 
     /**
-     * The checksum database's signed tree head and its tiles: after a node's death, the survivors whose verification
-     * needs one the dead node owned may each fetch it (an owner fetch to a dead node falls back to the node's own
-     * upstream), so the kill test allows these once per node.
+     * The checksum database's signed tree head: it changes, so each node that verifies asks for a fresh one when its
+     * copy is older than go.listTtl, and the kill test allows it once per node. Its tiles, which never change, are
+     * fetched once like every other file: after a node's death, the survivors ask the key's owner on the ring without
+     * it (the fallback owner, docs/cluster.md), not each its own upstream.
      */
     static boolean isVerifiedPerNode(String path) {
-        return isTreeHead(path) || path.matches("/sumdb/[^/]+/tile/.*");
+        return isTreeHead(path);
     }
 
     /** How often the upstream was asked for checksum-database tiles and the tree head, for the record. */
