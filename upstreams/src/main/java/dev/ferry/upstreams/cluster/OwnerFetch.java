@@ -155,10 +155,11 @@ public final class OwnerFetch implements AutoCloseable {
     }
 
     /**
-     * GET of {@code path} from its owner, the body streamed to {@code handler}: Fetched; NotFound with the owner's
-     * 404 or 410 (final: the owner asked the upstream), or with {@link #NOT_OWNER} or another status when the
-     * owner would not or could not fetch it; Failed when it could not be reached. Call only when
-     * {@link #ownedElsewhere}.
+     * GET of {@code path} from its owner, or when the owner cannot be reached from its fallback owner (the owner on
+     * the ring without the nodes found down, told who they are), the body streamed to {@code handler}: Fetched;
+     * NotFound with the (fallback) owner's 404 or 410 (final: it asked the upstream), or with {@link #NOT_OWNER} or
+     * another status when it would not or could not fetch it, or when this node is the fallback owner; Failed when
+     * no owner could be reached. Call only when {@link #ownedElsewhere}.
      */
     public <T> FetchResult<T> fetch(String path, BodyHandler<T> handler) {
         List<URI> down = new ArrayList<>();
