@@ -339,6 +339,83 @@ class PeerTierIT {
                 paths.size(), new java.util.HashSet<>(paths).size(), "a file asked of the upstream twice: " + paths);
     }
 
+    @Test
+    void aFileWhoseOwnerIsDownIsFetchedOnceByItsFallbackOwner() throws Exception {
+        Upstream up = upstream();
+        int portA = DockerRegistry.freePort();
+        int portB = DockerRegistry.freePort();
+        String urlA = "http://127.0.0.1:" + portA;
+        String urlB = "http://127.0.0.1:" + portB;
+        // The third node of the ring never starts: its keys' owner fetches find it down.
+        String urlC = "http://127.0.0.1:" + DockerRegistry.freePort();
+        String peers = urlA + "," + urlB + "," + urlC;
+        Ferry a = node("a", portA, up.server().url(), peers, urlA);
+        Ferry b = node("b", portB, up.server().url(), peers, urlB);
+        KeyOwners ring = new KeyOwners(List.of(URI.create(urlA), URI.create(urlB), URI.create(urlC)), URI.create(urlA));
+        List<String> ofC = new ArrayList<>();
+        try (var files = Files.walk(Fixtures.goProxyTree())) {
+            files.filter(f -> f.toString().endsWith(".zip"))
+                    .map(f -> Fixtures.goProxyTree().relativize(f).toString())
+                    .filter(z -> ring.owner("/" + z).equals(URI.create(urlC)))
+                    .sorted()
+                    .forEach(ofC::add);
+        }
+        List<String> fallbackB = ofC.stream()
+                .filter(z -> ring.owner("/" + z, List.of(URI.create(urlC)))
+                        .orElseThrow()
+                        .equals(URI.create(urlB)))
+                .toList();
+        List<String> fallbackA = ofC.stream()
+                .filter(z -> ring.owner("/" + z, List.of(URI.create(urlC)))
+                        .orElseThrow()
+                        .equals(URI.create(urlA)))
+                .toList();
+
+        // A client's miss on A of a file whose owner C is down and whose owner without C is B: A asks B (telling it
+        // C is down), B fetches it once; B's own client then gets it from B's store.
+        String zip = fallbackB.get(0);
+        byte[] genuine = Files.readAllBytes(Fixtures.goProxyTree().resolve(zip));
+        assertArrayEquals(genuine, get(a.url() + "/" + zip, null).body());
+        // B fetched and stored it (asked store-only, as a peer), before any client of B asked.
+        assertEquals(200, get(b.url() + "/" + zip, TOKEN).statusCode(), "the fallback owner holds it");
+        assertArrayEquals(genuine, get(b.url() + "/" + zip, null).body());
+        assertEquals(1, up.server().requestsFor("/" + zip), "fetched once, by the fallback owner");
+        // (At least: the checksum lookups and tiles that verify it are owner fetches too.)
+        assertTrue(sum(b, "ferry_peer_answers_total", "outcome=\"owner_fetch\"") >= 1, peerLines(b));
+        // The other way round: B's miss of a file whose fallback owner is A.
+        String other = fallbackA.get(0);
+        assertArrayEquals(
+                Files.readAllBytes(Fixtures.goProxyTree().resolve(other)),
+                get(b.url() + "/" + other, null).body());
+        assertEquals(200, get(a.url() + "/" + other, TOKEN).statusCode(), "the fallback owner holds it");
+        assertEquals(1, up.server().requestsFor("/" + other));
+        // (At least: the checksum lookups and tiles that verify it are owner fetches too.)
+        assertTrue(sum(a, "ferry_peer_answers_total", "outcome=\"owner_fetch\"") >= 1, peerLines(a));
+
+        // Concurrent misses on both nodes of a file only C held meet in the fallback owner's one download.
+        String third = fallbackB.get(1);
+        List<java.util.concurrent.CompletableFuture<HttpResponse<byte[]>>> both = new ArrayList<>();
+        for (Ferry n : new Ferry[] {a, b, a, b}) {
+            both.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return get(n.url() + "/" + third, null);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }));
+        }
+        for (var f : both) {
+            assertEquals(200, f.join().statusCode());
+        }
+        assertEquals(1, up.server().requestsFor("/" + third));
+        // Nothing was refused as misdirected: every fallback owner fetch went to the node that owned it without C.
+        assertEquals(0.0, sum(a, "ferry_peer_answers_total", "outcome=\"not_owner\""), peerLines(a));
+        assertEquals(0.0, sum(b, "ferry_peer_answers_total", "outcome=\"not_owner\""), peerLines(b));
+        List<String> paths = up.server().paths();
+        assertEquals(
+                paths.size(), new java.util.HashSet<>(paths).size(), "a file asked of the upstream twice: " + paths);
+    }
+
     /** A peer that answers 404 to everything but {@code path}, which it answers with {@code body}. */
     private WireMockServer liar(String path, byte[] body) {
         WireMockServer liar = LoopbackWireMock.server();
