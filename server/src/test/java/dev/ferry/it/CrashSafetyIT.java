@@ -66,29 +66,14 @@ class CrashSafetyIT {
                     upstream.url(),
                     "--sumdb",
                     "off"); // synthetic modules: in no checksum database
-            int killAfter = 4;
-            CountDownLatch enoughAcks = new CountDownLatch(killAfter);
-            ExecutorService clients = Executors.newFixedThreadPool(CLIENTS);
-            for (int c = 0; c < CLIENTS; c++) {
-                int first = c;
-                clients.submit(() -> {
-                    for (int i = first; i < MODULES; i += CLIENTS) {
-                        GeneratedModules.Module m = modules.get(i);
-                        try {
-                            if (download(http, ferry.url() + m.zipUrlPath()).equals(m.zipSha256())) {
-                                acknowledged.add(m.path());
-                                enoughAcks.countDown();
-                            }
-                        } catch (Exception e) {
-                            return; // the kill cut this download: not acknowledged
-                        }
-                    }
-                });
-            }
-            assertTrue(enoughAcks.await(5, TimeUnit.MINUTES), "ferry acknowledged too few downloads: " + acknowledged);
-            ferry.kill();
-            clients.shutdown();
-            assertTrue(clients.awaitTermination(1, TimeUnit.MINUTES));
+            downloadUntilKilled(
+                    ferry,
+                    http,
+                    modules.stream()
+                            .map(m -> new Expected(m.zipUrlPath(), m.zipSha256(), m.path()))
+                            .toList(),
+                    4,
+                    acknowledged);
         }
         assertTrue(
                 acknowledged.size() >= 4 && acknowledged.size() < MODULES,
@@ -144,29 +129,15 @@ class CrashSafetyIT {
                     "docker.io=" + upstream.url(),
                     "--default-registry",
                     "docker.io");
-            CountDownLatch enoughAcks = new CountDownLatch(LAYERS_BEFORE_KILL);
-            ExecutorService clients = Executors.newFixedThreadPool(CLIENTS);
-            for (int c = 0; c < CLIENTS; c++) {
-                int first = c;
-                clients.submit(() -> {
-                    for (int i = first; i < LAYERS; i += CLIENTS) {
-                        OciMirrorIT.BigImage layer = layers.get(i);
-                        try {
-                            String got = download(http, ferry.url() + blobPath(layer));
-                            if (("sha256:" + got).equals(layer.layerDigest())) {
-                                acknowledged.add(layer.layerDigest());
-                                enoughAcks.countDown();
-                            }
-                        } catch (Exception e) {
-                            return; // the kill cut this download: not acknowledged
-                        }
-                    }
-                });
-            }
-            assertTrue(enoughAcks.await(5, TimeUnit.MINUTES), "ferry acknowledged too few layers: " + acknowledged);
-            ferry.kill();
-            clients.shutdown();
-            assertTrue(clients.awaitTermination(1, TimeUnit.MINUTES));
+            downloadUntilKilled(
+                    ferry,
+                    http,
+                    layers.stream()
+                            .map(l -> new Expected(
+                                    blobPath(l), l.layerDigest().substring("sha256:".length()), l.layerDigest()))
+                            .toList(),
+                    LAYERS_BEFORE_KILL,
+                    acknowledged);
         } finally {
             upstream.close();
         }
@@ -213,6 +184,41 @@ class CrashSafetyIT {
     private static void assertVerifyClean(Path data) throws Exception {
         Cli verify = Cli.run("crash-it", "verify", "--data", data.toString(), "--go-upstream", "off", "--sumdb", "off");
         assertEquals(0, verify.exit(), "ferry verify after kill -9:\n" + verify.output());
+    }
+
+    /** A download at ferry ({@code path}), the SHA-256 its body must have, and the name it is acknowledged by. */
+    private record Expected(String path, String sha256, String name) {}
+
+    /**
+     * Downloads {@code items} with {@link #CLIENTS} clients, adding to {@code acknowledged} the name of each whose body
+     * came back whole, and kills ferry (-9) once {@code killAfter} were: the kill lands mid-ingest, and what was
+     * acknowledged before it must survive.
+     */
+    private static void downloadUntilKilled(
+            FerryProcess ferry, HttpClient http, List<Expected> items, int killAfter, Set<String> acknowledged)
+            throws Exception {
+        CountDownLatch enoughAcks = new CountDownLatch(killAfter);
+        ExecutorService clients = Executors.newFixedThreadPool(CLIENTS);
+        for (int c = 0; c < CLIENTS; c++) {
+            int first = c;
+            clients.submit(() -> {
+                for (int i = first; i < items.size(); i += CLIENTS) {
+                    Expected item = items.get(i);
+                    try {
+                        if (download(http, ferry.url() + item.path()).equals(item.sha256())) {
+                            acknowledged.add(item.name());
+                            enoughAcks.countDown();
+                        }
+                    } catch (Exception e) {
+                        return; // the kill cut this download: not acknowledged
+                    }
+                }
+            });
+        }
+        assertTrue(enoughAcks.await(5, TimeUnit.MINUTES), "ferry acknowledged too few downloads: " + acknowledged);
+        ferry.kill();
+        clients.shutdown();
+        assertTrue(clients.awaitTermination(1, TimeUnit.MINUTES));
     }
 
     private static String download(HttpClient http, String url) throws Exception {
