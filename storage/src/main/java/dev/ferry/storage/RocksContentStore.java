@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.NoSuchElementException;
@@ -70,6 +71,7 @@ public final class RocksContentStore implements ContentStore {
 
     private final InFlightChunks inFlight = new InFlightChunks();
     private final UnflushedChunks unflushed;
+    private final BlobGarbage blobGarbage;
     private final Reclaimer reclaimer;
     private final Commits commits;
     private volatile boolean repairing;
@@ -124,6 +126,7 @@ public final class RocksContentStore implements ContentStore {
         this.unsynced = rocks.unsynced;
         this.synced = rocks.synced;
         this.unflushed = new UnflushedChunks(rocks, chunks);
+        this.blobGarbage = new BlobGarbage(db, chunks);
         this.reclaimer = new Reclaimer(this, inFlight);
         this.commits = new Commits(rocks);
         this.nextId = new AtomicLong(Math.max(lastId(index), lastId(pending)) + 1);
@@ -151,6 +154,7 @@ public final class RocksContentStore implements ContentStore {
             store.reclaimedAtOpen = store.reclaimer.reclaimInterrupted(!rocks.takeCleanClose());
             store.lifecycleBuiltAtOpen = LifecycleIndex.buildIfMissing(store, store.accessTimes.minuteNow());
             store.accessTimes.start(options);
+            store.watchBlobGarbage();
             return store;
         } catch (IOException | RuntimeException e) {
             if (store != null) {
@@ -160,6 +164,42 @@ public final class RocksContentStore implements ContentStore {
             }
             throw e instanceof IOException io ? io : new IOException("cannot open the store in " + dir, e);
         }
+    }
+
+    /**
+     * Checks the chunk family's blob garbage now and every {@link #BLOB_GARBAGE_CHECK} after, turning RocksDB's blob
+     * GC on or off ({@link BlobGarbage}): two property reads, on the background thread.
+     */
+    private void watchBlobGarbage() {
+        checkBlobGarbage();
+        var unused = background.scheduleWithFixedDelay(
+                this::checkBlobGarbage,
+                BLOB_GARBAGE_CHECK.toMillis(),
+                BLOB_GARBAGE_CHECK.toMillis(),
+                TimeUnit.MILLISECONDS);
+    }
+
+    /** How often the blob garbage is looked at: disk freed by eviction follows within this and a compaction. */
+    static final Duration BLOB_GARBAGE_CHECK = Duration.ofSeconds(30);
+
+    /** One check; never throws (a scheduled task that throws is never run again). */
+    void checkBlobGarbage() {
+        try {
+            withDb(() -> {
+                blobGarbage.adjust();
+                return null;
+            });
+        } catch (IOException | RuntimeException e) {
+            if (!isClosing()) {
+                System.getLogger("ferry.storage")
+                        .log(System.Logger.Level.WARNING, "blob garbage check failed: " + e.getMessage());
+            }
+        }
+    }
+
+    /** For tests: whether the chunk family's blob GC is on now. */
+    boolean blobGarbageCollecting() {
+        return blobGarbage.on();
     }
 
     private long lastId(ColumnFamilyHandle cf) {

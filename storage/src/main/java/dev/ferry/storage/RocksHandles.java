@@ -123,7 +123,9 @@ final class RocksHandles {
                         .setMinBlobSize(options.minBlobBytes())
                         .setBlobFileSize(256L << 20)
                         .setBlobCompressionType(CompressionType.NO_COMPRESSION)
-                        .setEnableBlobGarbageCollection(true)
+                        // Off until the blob files hold garbage (BlobGarbage): on, every compaction rewrites the
+                        // oldest live chunks too.
+                        .setEnableBlobGarbageCollection(false)
                         .setWriteBufferSize(options.chunkWriteBufferBytes())
                         // A third memtable takes the writes while two wait for their flush: a cold pull fills one
                         // in a fraction of a second, and with two a slow flush stops every writer.
