@@ -298,7 +298,9 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
                         new NegativeCache.Miss(
                                 m.reason(), m.gone(), clock.instant().plus(settings.notFoundTtl())));
             }
-            if (kind == FileKind.MOD && outcome instanceof DownloadOutcome.Stored) {
+            // Not for the private modules: theirs may come from a version control server, where a fetch is a git
+            // operation rather than a small file.
+            if (kind == FileKind.MOD && outcome instanceof DownloadOutcome.Stored && !kept.test(module)) {
                 fetchInfoToo();
             }
             return outcome;

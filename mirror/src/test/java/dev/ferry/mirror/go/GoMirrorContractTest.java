@@ -16,6 +16,7 @@ import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import dev.ferry.mirror.DownloadOutcome;
 import dev.ferry.mirror.go.GoAnswer.CacheOutcome;
 import dev.ferry.mirror.go.GoAnswer.Freshness;
+import dev.ferry.mirror.sumdb.ModuleChecksums;
 import dev.ferry.protocols.goproxy.ProxyRequest;
 import dev.ferry.protocols.module.ModulePath;
 import dev.ferry.protocols.semver.Version;
@@ -247,6 +248,24 @@ abstract class GoMirrorContractTest {
         GoAnswer.Unavailable refused = assertInstanceOf(GoAnswer.Unavailable.class, answer("/" + info));
         assertTrue(refused.reason().contains("v1.1.1"), refused.reason());
         assertNothingStored(info);
+    }
+
+    @Test
+    void privateModulesModFetchesNoInfo() throws Exception {
+        mirror = new CachingGoModuleMirror(
+                store,
+                new HttpGoProxyClient(GoProxyList.parse(a.baseUrl()), TIMEOUTS, UpstreamEvents.NONE),
+                settings,
+                clock,
+                ModuleChecksums.NONE,
+                module -> true);
+        String mod = TOML + "/@v/v1.2.0.mod";
+        serve(a, mod);
+        serve(a, TOML + "/@v/v1.2.0.info");
+        assertArrayEquals(fixture(mod), body(answer("/" + mod)));
+        assertTrue(mirror.awaitFetch(GoStoreNames.file(TOML_PATH, Version.parseCanonical("v1.2.0"), "info"))
+                .isEmpty());
+        a.verify(0, getRequestedFor(urlEqualTo("/" + TOML + "/@v/v1.2.0.info")));
     }
 
     @Test
