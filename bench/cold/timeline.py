@@ -96,7 +96,8 @@ def runs(reqs):
 if __name__ == "__main__":
     if sys.argv[1] == "ferry":
         for i, run in enumerate(runs(ferry(sys.argv[2]))):
-            print(f"run {i} ({'cold' if i == 0 else 'warm'}):", end=" ")
+            # bench.sh: the cold run, then the warm one (with --warm-jvm, the warming requests come first)
+            print(f"run {i}:", end=" ")
             report(run)
     elif len(sys.argv) == 3:
         for i, run in enumerate(runs(nginx(sys.argv[2]))):
