@@ -22,7 +22,11 @@
 # - with ARCHIVE (ferry_jvm_defaults NATIVE_DIR ARCHIVE), a class data sharing archive of ferry's classes: made at
 #   the exit of the first run (and again whenever the jars or the JDK change), mapped by the next ones, which then
 #   skip most class loading and verification: start to ready went from ~4 s to ~2.3 s on the loaded 2-core machine
-#   (bench/cold README).
+#   (bench/cold README). On JDK 25 and later it is an AOT cache (JEP 483/514/515, ARCHIVE-<jdk version>.aot) instead:
+#   the first run records which classes it loaded and linked and how its methods ran, the JVM assembles the cache
+#   when that run exits (a child JVM, seconds), and later runs start with the classes linked and the JIT compiling
+#   the hot methods of a cold miss at once: the first misses of a fresh ferry took 90-180 ms instead of 90-510 ms
+#   (bench/cold README). A new JDK gets a new file name; a cache of an older jar is removed by the launcher.
 ferry_jvm_defaults() {
 	local user_opts="${FERRY_JAVA_OPTS:-} ${JDK_JAVA_OPTIONS:-} ${JAVA_TOOL_OPTIONS:-}"
 	jvm_defaults=(--enable-native-access=ALL-UNNAMED)
@@ -45,6 +49,24 @@ ferry_jvm_defaults() {
 	esac
 	case "$user_opts" in
 	*SharedArchiveFile* | *-Xshare* | *AOTCache*) ;;
-	*) [ -z "${2:-}" ] || jvm_defaults+=("-XX:SharedArchiveFile=$2" -XX:+AutoCreateSharedArchive -Xlog:cds=off -Xlog:cds+dynamic=off) ;;
+	*) [ -z "${2:-}" ] || ferry_archive "$2" ;;
+	esac
+}
+
+# ferry_archive ARCHIVE: the options of the archive (see above) for the JDK at JAVA_HOME.
+ferry_archive() {
+	local jdk
+	jdk=$(sed -n 's/^JAVA_RUNTIME_VERSION="\(.*\)"$/\1/p' "${JAVA_HOME:-}/release" 2>/dev/null || true)
+	case "$jdk" in
+	2[5-9]* | [3-9][0-9]*)
+		# Both may not be given: use the cache once it exists, else record this run to make it at exit.
+		if [ -f "$1-$jdk.aot" ]; then
+			jvm_defaults+=("-XX:AOTCache=$1-$jdk.aot")
+		else
+			jvm_defaults+=("-XX:AOTCacheOutput=$1-$jdk.aot")
+		fi
+		jvm_defaults+=("-Xlog:aot*=off,cds*=off")
+		;;
+	*) jvm_defaults+=("-XX:SharedArchiveFile=$1.jsa" -XX:+AutoCreateSharedArchive -Xlog:cds=off -Xlog:cds+dynamic=off) ;;
 	esac
 }

@@ -10,13 +10,17 @@
 #   --sumdb off: ferry --sumdb off, client GOSUMDB=off (no verification anywhere).
 #   --sumdb on : ferry verifies against the fixture database (served by nginx); both clients check the same
 #                database too (GOSUMDB=KEY: the direct client reads it from nginx, the other from ferry's /sumdb/).
+#   --warm-jvm : before each cold run, the new ferry's JVM first misses the .mod, .info and .zip of the fixture's
+#                55 versions the app does not use (untimed): the cold run then pays the steady per-miss cost
+#                only, not the fresh JVM's (class loading, interpreter, JIT) on its first misses.
 # Env: FERRY_JAVA_OPTS passes on (e.g. a JFR recording), KEEP=1 keeps the work directory (logs, access logs).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 fixtures=$(cd "$root/../shared/fixtures/gocorpus" && pwd)
-rounds=5 sumdb=off baseline=""
+rounds=5 sumdb=off baseline="" warm_jvm=0
 while [ $# -gt 0 ]; do
 	case "$1" in
+	--warm-jvm) warm_jvm=1; shift ;;
 	--rounds) rounds=$2; shift 2 ;;
 	--sumdb) sumdb=$2; shift 2 ;;
 	--baseline) baseline=$(cd "$2" && pwd); shift 2 ;;
@@ -42,7 +46,9 @@ pid $work/nginx.pid;
 error_log $work/nginx-error.log;
 events { worker_connections 4096; }
 http {
-  access_log $work/nginx-access.log;
+  # the timeline of the direct run: end of each request (msec) and its duration (request_time), in ms resolution
+  log_format timed '\$msec \$request_time \$status \$body_bytes_sent "\$request"';
+  access_log $work/nginx-access.log timed;
   sendfile on; tcp_nopush on; keepalive_requests 1000000;
   types { application/zip zip; application/json info; }
   default_type text/plain;
@@ -88,10 +94,30 @@ ratio() { awk "BEGIN{ if ($2 == 0) print \"n/a\"; else printf \"%.2f\", $1/$2 }"
 
 echo "== cold go mod download all of the fixture app, sumdb $sumdb, $rounds alternating rounds (load before each run)"
 godl "http://127.0.0.1:$NGINX_PORT" >/dev/null # warms nginx's page cache and the go command's own files
+# The fixture's versions the app does not use (escaped paths, for --warm-jvm): every version in modules.txt but
+# those whose zip the download above fetched.
+(cd "$work/go/mod/cache/download" && find . -name '*.zip' | sed 's|^\./||; s|/@v/|@|; s|\.zip$||') | sort >"$work/used"
+grep -v '^#' "$fixtures/proxy/_meta/modules.txt" | awk '{print $1 "@" $2}' | sed 's/[A-Z]/!\L&/g' | sort |
+	comm -23 - "$work/used" >"$work/others"
+warm_jvm_on_others() {
+	local mv
+	while read -r mv; do
+		for ext in mod info zip; do
+			curl -fsS -o /dev/null "http://127.0.0.1:$FERRY_PORT/${mv%@*}/@v/${mv#*@}.$ext"
+		done
+	done <"$work/others"
+	sleep 1.5 # a gap, so that timeline.py tells the warming requests from the cold run
+}
+# Untimed: each checkout's launcher makes its class data sharing archive (JDK 25: AOT cache) at the exit of a serve
+# that has none, from what that run loaded and ran: a first serve that fetched the app, as a user's first one does.
+for checkout in "$root" ${baseline:+"$baseline"}; do
+	ferry_start prime "$checkout"; godl "http://127.0.0.1:$FERRY_PORT" >/dev/null; ferry_stop
+done
 : >"$work/direct" ; : >"$work/cold" ; : >"$work/warm"; : >"$work/base"
 ferry_round() { # $1 = log name, $2 = checkout; prints "cold warm load"
 	ferry_start "$1" "$2"
 	local l c w
+	[ "$warm_jvm" = 0 ] || warm_jvm_on_others
 	l=$(load); c=$(godl "http://127.0.0.1:$FERRY_PORT"); w=$(godl "http://127.0.0.1:$FERRY_PORT")
 	ferry_stop
 	echo "$c $w $l"
@@ -125,7 +151,7 @@ fi
 # Where the cold time goes: the misses in ferry's access log of the last round, by file kind (median and max ms).
 for who in ferry ${baseline:+base}; do
 	for kind in info mod zip; do
-		grep -E "GET [^ ]+\.$kind .* miss$" "$work/$who-$rounds.log" | grep -oE '[0-9.]+ms' | tr -d 'ms' | sort -n >"$work/ms" || true
+		grep -E "GET [^ ]+\.$kind .* miss(\"|$)" "$work/$who-$rounds.log" | grep -oE '[0-9.]+ms' | tr -d 'ms' | sort -n >"$work/ms" || true
 		n=$(wc -l <"$work/ms")
 		[ "$n" -gt 0 ] && echo "$who cold .$kind misses in the last round: $n, median $(median <"$work/ms") ms, max $(tail -1 "$work/ms") ms"
 	done

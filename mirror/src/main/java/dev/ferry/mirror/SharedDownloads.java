@@ -100,6 +100,11 @@ public final class SharedDownloads<K> {
         return mine;
     }
 
+    /** The download of {@code key} in progress, if any (nothing is started). */
+    public Optional<Download> inProgress(K key) {
+        return Optional.ofNullable(running.get(key));
+    }
+
     /** Downloads in progress, for metrics and tests. */
     public int inFlight() {
         return running.size();

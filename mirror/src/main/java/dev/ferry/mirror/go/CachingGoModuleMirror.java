@@ -58,7 +58,8 @@ import java.util.function.Predicate;
  * only after the check passed. A .zip miss is answered as soon as the upstream body starts, with a {@link SpoolBody}
  * that follows the download (see {@link Spool}): it has no ETag yet (null: the digest is unknown until the end),
  * and writeTo returns only after the commit, or throws. .info and .mod are small, so their answer waits for the
- * commit and is then served from the store like a hit.
+ * commit and is then served from the store like a hit. A .mod fetched also starts the fetch of its version's .info,
+ * which {@code go mod download} asks next.
  *
  * <p>A .mod or .zip must also hash (h1) as {@link ModuleChecksums} expects: the checksum database lookup starts
  * when the miss does and is compared before the commit; the hash first stored for a version is pinned in its
@@ -297,7 +298,28 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
                         new NegativeCache.Miss(
                                 m.reason(), m.gone(), clock.instant().plus(settings.notFoundTtl())));
             }
+            // Not for the private modules: theirs may come from a version control server, where a fetch is a git
+            // operation rather than a small file.
+            if (kind == FileKind.MOD && outcome instanceof DownloadOutcome.Stored && !kept.test(module)) {
+                fetchInfoToo();
+            }
             return outcome;
+        }
+
+        /**
+         * Starts the fetch of this version's .info, unless it is stored or known missing: {@code go mod download}
+         * asks every .info of the module graph one by one after its .mod files, so each would be a miss on its
+         * critical path; fetched now, it is a hit (or joins this fetch) by then. Its own shared download, checked
+         * and stored like a client's miss; nobody waits for it here, and nobody is charged for it (this thread has
+         * no payer): at most one extra small upstream request per .mod, for clients that never ask the .info.
+         */
+        private void fetchInfoToo() {
+            String infoName = GoStoreNames.file(module, version, FileKind.INFO.ext);
+            String infoPath = path.substring(0, path.length() - FileKind.MOD.ext.length()) + FileKind.INFO.ext;
+            if (store.resolve(infoName).isEmpty()
+                    && negatives.get(infoPath, clock.instant()).isEmpty()) {
+                fileFetches.join(infoName, new FileFetch(module, version, FileKind.INFO, infoPath, infoName));
+            }
         }
 
         /** The body handler: a zip is spooled for clients to follow while it arrives; the others are not. */
@@ -648,6 +670,12 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** The outcome of the fetch of store name {@code name} in progress (waiting for it), or empty when none is. */
+    Optional<DownloadOutcome> awaitFetch(String name) throws InterruptedException {
+        Optional<SharedDownloads.Download> running = fileFetches.inProgress(name);
+        return running.isEmpty() ? Optional.empty() : Optional.of(running.get().outcome());
     }
 
     /** Downloads in progress, for metrics and tests. */

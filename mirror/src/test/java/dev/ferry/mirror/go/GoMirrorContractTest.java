@@ -13,8 +13,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
+import dev.ferry.mirror.DownloadOutcome;
 import dev.ferry.mirror.go.GoAnswer.CacheOutcome;
 import dev.ferry.mirror.go.GoAnswer.Freshness;
+import dev.ferry.mirror.sumdb.ModuleChecksums;
 import dev.ferry.protocols.goproxy.ProxyRequest;
 import dev.ferry.protocols.module.ModulePath;
 import dev.ferry.protocols.semver.Version;
@@ -208,6 +210,69 @@ abstract class GoMirrorContractTest {
                         .orElseThrow(),
                 StandardCharsets.UTF_8);
         assertTrue(record.startsWith("info ") && record.contains("\nmod "), record);
+    }
+
+    @Test
+    void modMissFetchesItsInfoTooWhichIsThenAHit() throws Exception {
+        String mod = TOML + "/@v/v1.2.0.mod";
+        String info = TOML + "/@v/v1.2.0.info";
+        serve(a, mod);
+        serve(a, info);
+        assertArrayEquals(fixture(mod), body(answer("/" + mod)));
+        // Started before the .mod was answered; waited for here if it still runs.
+        mirror.awaitFetch(GoStoreNames.file(TOML_PATH, Version.parseCanonical("v1.2.0"), "info"))
+                .ifPresent(o -> assertInstanceOf(DownloadOutcome.Stored.class, o));
+        assertArrayEquals(fixture(info), storedBytes(info));
+
+        GoAnswer.Content hit = assertInstanceOf(GoAnswer.Content.class, answer("/" + info));
+        assertEquals(CacheOutcome.HIT, hit.outcome());
+        assertArrayEquals(fixture(info), body(hit));
+        a.verify(1, getRequestedFor(urlEqualTo("/" + info)));
+        a.verify(1, getRequestedFor(urlEqualTo("/" + mod)));
+    }
+
+    @Test
+    void infoFetchedWithItsModIsCheckedBeforeItIsStored() throws Exception {
+        String mod = TOML + "/@v/v1.2.0.mod";
+        String info = TOML + "/@v/v1.2.0.info";
+        serve(a, mod);
+        serve(
+                a,
+                info,
+                aResponse().withStatus(200).withBody("{\"Version\":\"v1.1.1\",\"Time\":\"2022-11-30T02:42:47Z\"}"));
+        assertArrayEquals(fixture(mod), body(answer("/" + mod)));
+        mirror.awaitFetch(GoStoreNames.file(TOML_PATH, Version.parseCanonical("v1.2.0"), "info"))
+                .ifPresent(o -> assertInstanceOf(DownloadOutcome.Failed.class, o));
+        assertNothingStored(info);
+        // The client asking for it is refused with the reason, as for its own miss.
+        GoAnswer.Unavailable refused = assertInstanceOf(GoAnswer.Unavailable.class, answer("/" + info));
+        assertTrue(refused.reason().contains("v1.1.1"), refused.reason());
+        assertNothingStored(info);
+    }
+
+    @Test
+    void privateModulesModFetchesNoInfo() throws Exception {
+        mirror = new CachingGoModuleMirror(
+                store,
+                new HttpGoProxyClient(GoProxyList.parse(a.baseUrl()), TIMEOUTS, UpstreamEvents.NONE),
+                settings,
+                clock,
+                ModuleChecksums.NONE,
+                module -> true);
+        String mod = TOML + "/@v/v1.2.0.mod";
+        serve(a, mod);
+        serve(a, TOML + "/@v/v1.2.0.info");
+        assertArrayEquals(fixture(mod), body(answer("/" + mod)));
+        assertTrue(mirror.awaitFetch(GoStoreNames.file(TOML_PATH, Version.parseCanonical("v1.2.0"), "info"))
+                .isEmpty());
+        a.verify(0, getRequestedFor(urlEqualTo("/" + TOML + "/@v/v1.2.0.info")));
+    }
+
+    @Test
+    void modNotFoundFetchesNoInfo() {
+        String mod = TOML + "/@v/v1.9.9.mod";
+        assertInstanceOf(GoAnswer.NotFound.class, answer("/" + mod));
+        a.verify(0, getRequestedFor(urlEqualTo("/" + TOML + "/@v/v1.9.9.info")));
     }
 
     @Test
