@@ -77,6 +77,7 @@ final class Importer {
     private final StoreKeys keys;
     private final SumdbLatest sumdb;
     private final Path scratchRoot;
+    private long volumeWindow = VolumeCheck.WINDOW;
 
     Importer(
             ContentStore store,
@@ -113,6 +114,16 @@ final class Importer {
         this.keys = keys;
         this.sumdb = sumdb;
         this.scratchRoot = scratchRoot;
+    }
+
+    /**
+     * How far the volumes' check may read ahead of the readers ({@link VolumeCheck#WINDOW}); 0 holds every byte of
+     * it back until a reader has read past it, and the trailer of the last volume until the last object is committed
+     * (tests use that to see a refusal found after the commits).
+     */
+    Importer volumeWindow(long bytes) {
+        this.volumeWindow = bytes;
+        return this;
     }
 
     /** What an import did. */
@@ -182,7 +193,7 @@ final class Importer {
                             + note.base().get() + " first");
         }
         List<Path> volumes = findVolumes(request.from(), note, manifest, sink);
-        try (VolumeCheck check = new VolumeCheck(volumes, manifest.volumes(), note.volumes(), VolumeCheck.WINDOW)) {
+        try (VolumeCheck check = new VolumeCheck(volumes, manifest.volumes(), note.volumes(), volumeWindow)) {
             try (PlacedChunks placed = place(manifestCopy, id, manifest, volumes, scratch.resolve("chunks"), sink)) {
                 return run(id, note, manifest, placed, volumes, check, sink);
             } catch (BundleException e) {
