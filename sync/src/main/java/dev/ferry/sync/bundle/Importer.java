@@ -832,9 +832,9 @@ final class Importer {
                         return null;
                     }));
                 }
+                check.failIfRefused();
                 Prepared p = take(ahead.poll());
                 ListedObject o = all.get(p.object());
-                check.failIfRefused();
                 if (p.assembler() == null) {
                     counts.present++;
                 } else {
