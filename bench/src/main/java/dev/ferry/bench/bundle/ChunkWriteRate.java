@@ -26,8 +26,8 @@ public final class ChunkWriteRate {
         long total = Long.parseLong(args[1]);
         Random random = new Random(7);
         MessageDigest md = MessageDigest.getInstance("SHA-256");
-        try (RocksContentStore s = RocksContentStore.open(
-                dir, StoreOptions.defaults().withChunkSizes(new ChunkSizes(64, 128, 256, 1)))) {
+        try (RocksContentStore s =
+                RocksContentStore.open(dir, StoreOptions.defaults().withChunkSizes(new ChunkSizes(64, 128, 256, 1)))) {
             long n = 0;
             long last = 0;
             long t0 = System.nanoTime();

@@ -768,7 +768,6 @@ final class Importer {
      * the final synced batch makes them durable with it, and a crash before it loses a suffix of them, which the next
      * run stores again.
      */
-    @SuppressWarnings("FutureReturnValueIgnored") // each slice's outcome is in its objects' futures
     private Counts storeObjects(
             String id,
             Manifest m,

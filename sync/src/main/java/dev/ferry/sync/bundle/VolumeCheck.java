@@ -144,6 +144,7 @@ final class VolumeCheck implements AutoCloseable {
         } catch (IOException | RuntimeException | Error e) {
             failed = e;
         } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
             failed = e;
         }
         lock.lock();
