@@ -55,11 +55,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Imports a bundle (docs/bundles.md, "Import"): signature, manifest, base, volumes whole, names free, then each
- * object assembled and committed (pinned into {@code bundle:<id>} in its commit batch), then one batch that makes
- * everything visible: names, metadata, pins and the imported record. Every check that can fail runs before the
- * first write, so a refused bundle leaves the store as it was; objects committed by an import that was cut short
- * are pinned but unnamed, invisible, and skipped when the import runs again.
+ * Imports a bundle (docs/bundles.md, "Import"): signature, manifest, base, volumes present, names free, then each
+ * object assembled and committed (pinned into {@code bundle:<id>} in its commit batch) while the volumes are hashed
+ * ({@link VolumeCheck}), then, once every volume matched, one batch that makes everything visible: names, metadata,
+ * pins and the imported record. A refusal once writing began gives back what the bundle's imports committed (pin set
+ * released, orphans deleted), so a refused bundle leaves nothing named and nothing pinned; objects committed by an
+ * import that was cut short are pinned but unnamed, invisible, and skipped when the import runs again.
  */
 final class Importer {
     /** The pin set that keeps an imported bundle's objects: an offline site cannot fetch them again. */
@@ -827,7 +828,7 @@ final class Importer {
                     }
                     ahead.addAll(results);
                     slices.add(pool.submit(() -> {
-                        prepare(all, from, placed, shippedAt, perReader.get(), stop, results);
+                        prepare(all, from, placed, shippedAt, perReader.get(), stop, sink, results);
                         return null;
                     }));
                 }
@@ -847,7 +848,6 @@ final class Importer {
                 }
                 sink.bytes(o.size());
                 sink.item(o.sha256());
-                sink.checkCancelled(); // the object being prepared when a cancel came is committed, no later one
             }
         } finally {
             stop.set(true);
@@ -888,11 +888,15 @@ final class Importer {
             Map<String, ManifestEntry.Chunk> shippedAt,
             Volumes volumes,
             AtomicBoolean stop,
+            BundleProgressSink sink,
             List<CompletableFuture<Prepared>> results) {
         int k = 0;
         ObjectAssembler a = null;
         try {
             for (; k < results.size(); k++) {
+                // A cancel is seen by the readers, between objects: the objects prepared or being prepared when it
+                // came are committed, no later one (the committing thread stops at the first object not prepared).
+                sink.checkCancelled();
                 if (stop.get()) {
                     throw new CancellationException("import stopped");
                 }
@@ -910,6 +914,9 @@ final class Importer {
                         append(a, c, shippedAt, volumes, n);
                     }
                     done += step;
+                    if (done < o.chunks()) { // a large object is given up half-way
+                        sink.checkCancelled();
+                    }
                     if (stop.get()) {
                         throw new CancellationException("import stopped");
                     }
