@@ -107,6 +107,7 @@ final class ChunkBatch {
                 WriteBatch bytes = new WriteBatch()) {
             store.withDb(() -> {
                 Set<Sha256> fresh = new HashSet<>();
+                long freshBytes = 0;
                 for (Entry e : entries) {
                     byte[] key = e.digest().bytes();
                     if (e.bytes() != null && !fresh.contains(e.digest())) {
@@ -126,8 +127,7 @@ final class ChunkBatch {
                             } else {
                                 batch.put(store.chunks, key, e.bytes());
                             }
-                            batch.merge(store.counters, Counter.CHUNKS.key(), Count.PLUS_ONE);
-                            batch.merge(store.counters, Counter.CHUNK_BYTES.key(), Count.encode(e.length()));
+                            freshBytes += e.length();
                         } else if (store.repairing() && PendingObject.damaged(store, key)) {
                             batch.put(store.chunks, key, e.bytes());
                             store.chunkRepaired();
@@ -135,6 +135,12 @@ final class ChunkBatch {
                     }
                     batch.merge(store.refs, key, Count.PLUS_ONE);
                     batch.put(store.index, IndexEntry.key(id, e.offset()), IndexEntry.value(key, e.length()));
+                }
+                if (!fresh.isEmpty()) {
+                    // One count per batch, not per chunk: thousands of merge operands on two keys cost every write
+                    // and every read of the counters until compacted.
+                    batch.merge(store.counters, Counter.CHUNKS.key(), Count.encode(fresh.size()));
+                    batch.merge(store.counters, Counter.CHUNK_BYTES.key(), Count.encode(freshBytes));
                 }
                 if (!pendingWritten) {
                     batch.put(

@@ -62,8 +62,18 @@ final class Deleter {
         return outcome.deleted();
     }
 
+    /** {@link StoreMaintenance#deleteIfUnreferenced}. */
+    boolean deleteIfUnreferenced(Sha256 object) throws IOException {
+        return delete(object, false, false, true).deleted();
+    }
+
     /** Deletes one object; {@code evicting} also counts it as evicted. */
     Deleted delete(Sha256 digest, boolean force, boolean evicting) throws IOException {
+        return delete(digest, force, evicting, false);
+    }
+
+    /** {@code unnamedOnly}: refused (as pinned) when a name points at the object. */
+    private Deleted delete(Sha256 digest, boolean force, boolean evicting, boolean unnamedOnly) throws IOException {
         Deleted[] refused = {null};
         ObjectRecord[] found = {null};
         boolean written = store.withDb(() -> commits.commit(
@@ -78,7 +88,7 @@ final class Deleter {
                     }
                     found[0] = ObjectRecord.decode(value);
                     List<String> sets = store.pinSetsOf(digest);
-                    if (!sets.isEmpty() && !force) {
+                    if (!sets.isEmpty() && !force || unnamedOnly && named(digest)) {
                         refused[0] = Deleted.PINNED;
                         return false;
                     }
@@ -132,6 +142,23 @@ final class Deleter {
             batch.merge(store.counters, Counter.PINNED_OBJECTS.key(), Count.MINUS_ONE);
             batch.merge(store.counters, Counter.PINNED_BYTES.key(), Count.encode(-size));
         }
+    }
+
+    /** Whether a name points at the object (through name_refs, checked against names). */
+    private boolean named(Sha256 digest) throws RocksDBException {
+        byte[] prefix = StoreLayout.NameRef.prefix(digest);
+        try (RocksIterator it = store.db().newIterator(store.nameRefs)) {
+            for (it.seek(prefix); it.isValid() && RocksContentStore.startsWith(it.key(), prefix); it.next()) {
+                String name = StoreLayout.NameRef.nameOf(it.key());
+                commits.awaitQuiet(CommitsInFlight.name(name));
+                byte[] target = store.db().get(store.names, StoreLayout.Name.key(name));
+                if (target != null && Arrays.equals(target, digest.bytes())) {
+                    return true;
+                }
+            }
+            it.status();
+        }
+        return false;
     }
 
     /** Every name pointing at the object (found through name_refs, each re-checked against names). */

@@ -31,6 +31,14 @@ public abstract class ObjectAssembler implements AutoCloseable {
      */
     public abstract boolean appendStoredChunk(Sha256 digest, int length) throws IOException;
 
+    /**
+     * Writes the chunks appended so far now (with their references, and durable as far as a commit needs them), so
+     * that a {@link #commit} on another thread writes little more than the object's record: for a caller that
+     * assembles objects on several threads and commits them in order on one (a bundle import). Optional: a commit
+     * writes whatever is still buffered itself.
+     */
+    public void writeAppended() throws IOException {}
+
     /** Bytes appended so far. */
     public abstract long written();
 

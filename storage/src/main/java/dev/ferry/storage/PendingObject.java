@@ -228,6 +228,28 @@ final class PendingObject {
         return bytes == null || !Arrays.equals(RocksObjectWriter.sha256().digest(bytes), digest);
     }
 
+    /**
+     * Writes the buffered chunks and makes the log-less ones durable, as the commit would before naming them; on
+     * failure aborts (gives every reference back).
+     */
+    void writeBuffered() throws IOException {
+        try {
+            if (batched != null) {
+                relyOn(batched.write(logless()));
+            }
+            if (durableTicket > 0) {
+                long ticket = durableTicket;
+                store.withDb(() -> {
+                    store.unflushed().makeDurable(ticket);
+                    return null;
+                });
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            abort();
+            throw e;
+        }
+    }
+
     /** Checks the digest and makes the object visible; on any failure aborts (gives every reference back). */
     StoredObject commit(Sha256 expected, Consumer<StoreBatch> changes, Durability durability) throws IOException {
         ensureOpen();

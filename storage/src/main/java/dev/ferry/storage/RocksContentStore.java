@@ -485,6 +485,11 @@ public final class RocksContentStore implements ContentStore {
     }
 
     @Override
+    public boolean deleteIfUnreferenced(Sha256 object) throws IOException {
+        return deleter.deleteIfUnreferenced(object);
+    }
+
+    @Override
     public EvictionReport evict(long targetBytes) throws IOException {
         return evictor.evict(targetBytes);
     }

@@ -68,6 +68,12 @@ final class RocksObjectAssembler extends ObjectAssembler {
     }
 
     @Override
+    public void writeAppended() throws IOException {
+        object.ensureOpen();
+        object.writeBuffered();
+    }
+
+    @Override
     public long written() {
         return object.stored();
     }

@@ -22,6 +22,15 @@ public interface StoreMaintenance {
     boolean delete(Sha256 object, boolean force) throws IOException;
 
     /**
+     * Deletes {@code object} only if nothing holds it: no name points at it and no pin set holds it, decided in the
+     * delete's own batch (so a name or pin committed meanwhile keeps it). For what an unfinished write left behind:
+     * a refused bundle import's objects, once their pin set is released.
+     *
+     * @return false, deleting nothing, when there was no such object or a name or a pin holds it
+     */
+    boolean deleteIfUnreferenced(Sha256 object) throws IOException;
+
+    /**
      * Deletes least recently used unpinned objects until the store's size ({@link StoreStats#chunkBytes()}) is at
      * most {@code targetBytes} or nothing unpinned is left. Runs alongside reads and writes.
      */

@@ -75,6 +75,49 @@ class ChunkBatchTest {
     }
 
     /**
+     * Chunks written by {@link ObjectAssembler#writeAppended} on the assembling thread are in the store, counted,
+     * before the commit, which another thread makes; the counters count each new chunk once, in one merge per batch.
+     */
+    @Test
+    void chunksWrittenBeforeACommitOnAnotherThreadAreStoredAndCountedOnce() throws Exception {
+        RocksContentStore store = open("w");
+        SplittableRandom random = new SplittableRandom(3);
+        List<byte[]> parts = new ArrayList<>();
+        for (int i = 0; i < 3000; i++) {
+            byte[] c = new byte[100 + random.nextInt(200)];
+            random.nextBytes(c);
+            parts.add(c);
+        }
+        parts.add(parts.get(7)); // a chunk twice in one object: stored and counted once
+        byte[] whole = concat(parts);
+        Sha256 digest = Sha256.of(RocksObjectWriter.sha256().digest(whole));
+        ObjectAssembler a = store.assembleInBatches();
+        for (byte[] c : parts) {
+            a.appendVerifiedChunk(Sha256.of(RocksObjectWriter.sha256().digest(c)), c);
+        }
+        a.writeAppended();
+        for (byte[] c : parts) {
+            assertTrue(store.hasChunk(Sha256.of(RocksObjectWriter.sha256().digest(c))));
+        }
+        long bytes = parts.subList(0, 3000).stream().mapToLong(c -> c.length).sum();
+        assertEquals(List.of(0L, 0L, 3000L, bytes), counts(store));
+        ExecutorService other = Executors.newSingleThreadExecutor();
+        try {
+            other.submit(() -> {
+                        try (a) {
+                            return a.commit(digest, b -> b.putName("o", digest));
+                        }
+                    })
+                    .get();
+        } finally {
+            other.shutdown();
+        }
+        assertArrayEquals(whole, readAll(store, digest));
+        assertEquals(List.of(1L, (long) whole.length, 3000L, bytes), counts(store));
+        assertClean(store);
+    }
+
+    /**
      * A refused object (its digest does not match) whose chunks went to RocksDB in several batches before the
      * commit: once refused, none of its new chunks is left, the counters are as before, and the stored chunk it
      * referenced is still held only by its owner.

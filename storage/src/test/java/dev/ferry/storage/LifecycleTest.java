@@ -252,6 +252,38 @@ class LifecycleTest {
     }
 
     @Test
+    void deleteIfUnreferencedTakesOnlyObjectsNoNameAndNoPinHolds() throws Exception {
+        open(0, 0.9);
+        StoredObject named = put(TestData.random(5, SIZE), "named");
+        StoredObject pinned;
+        StoredObject loose;
+        try (ObjectWriter w = store.newObject(Chunking.CONTENT_DEFINED)) {
+            w.write(TestData.random(6, SIZE));
+            pinned = w.commit(
+                    null, b -> b.pin("set", b.committing().orElseThrow().digest()));
+        }
+        try (ObjectWriter w = store.newObject(Chunking.CONTENT_DEFINED)) {
+            w.write(TestData.random(7, SIZE));
+            loose = w.commit(null, b -> {});
+        }
+
+        assertFalse(store.deleteIfUnreferenced(named.digest()), "a name holds it");
+        assertTrue(store.resolve("named").isPresent());
+        assertFalse(store.deleteIfUnreferenced(pinned.digest()), "a pin holds it");
+        assertTrue(store.object(pinned.digest()).isPresent());
+        assertTrue(store.deleteIfUnreferenced(loose.digest()));
+        assertFalse(store.object(loose.digest()).isPresent());
+        assertFalse(store.deleteIfUnreferenced(loose.digest()), "gone already");
+
+        store.unpinAll("set");
+        assertTrue(store.deleteIfUnreferenced(pinned.digest()));
+        store.update(b -> b.deleteName("named"));
+        assertTrue(store.deleteIfUnreferenced(named.digest()), "its name was deleted");
+        assertEquals(0, store.stats().objects());
+        assertClean();
+    }
+
+    @Test
     void pinsInACommitBatchAreAtomicWithTheObject() throws Exception {
         open(0, 0.9);
         byte[] data = TestData.random(5, SIZE);

@@ -13,6 +13,7 @@ import dev.ferry.protocols.bundle.VolumeReader;
 import dev.ferry.protocols.sumdb.SumdbException;
 import dev.ferry.protocols.sumdb.note.Note;
 import dev.ferry.storage.ChunkStore;
+import dev.ferry.storage.ContentStore;
 import dev.ferry.storage.DigestMismatchException;
 import dev.ferry.storage.NameStore;
 import dev.ferry.storage.ObjectAssembler;
@@ -45,17 +46,21 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Imports a bundle (docs/bundles.md, "Import"): signature, manifest, base, volumes whole, names free, then each
- * object assembled and committed (pinned into {@code bundle:<id>} in its commit batch), then one batch that makes
- * everything visible: names, metadata, pins and the imported record. Every check that can fail runs before the
- * first write, so a refused bundle leaves the store as it was; objects committed by an import that was cut short
- * are pinned but unnamed, invisible, and skipped when the import runs again.
+ * Imports a bundle (docs/bundles.md, "Import"): signature, manifest, base, volumes present, names free, then each
+ * object assembled and committed (pinned into {@code bundle:<id>} in its commit batch) while the volumes are hashed
+ * ({@link VolumeCheck}), then, once every volume matched, one batch that makes everything visible: names, metadata,
+ * pins and the imported record. A refusal once writing began gives back what the bundle's imports committed (pin set
+ * released, orphans deleted), so a refused bundle leaves nothing named and nothing pinned; objects committed by an
+ * import that was cut short are pinned but unnamed, invisible, and skipped when the import runs again.
  */
 final class Importer {
     /** The pin set that keeps an imported bundle's objects: an offline site cannot fetch them again. */
@@ -63,6 +68,7 @@ final class Importer {
         return "bundle:" + id;
     }
 
+    private final ContentStore store;
     private final ObjectStore objects;
     private final NameStore names;
     private final ChunkStore chunks;
@@ -72,9 +78,15 @@ final class Importer {
     private final StoreKeys keys;
     private final SumdbLatest sumdb;
     private final Path scratchRoot;
+    private long volumeWindow = VolumeCheck.WINDOW;
 
-    <S extends ObjectStore & NameStore & ChunkStore> Importer(
-            S store, ImportRecords records, Clock clock, StoreKeys keys, SumdbLatest sumdb, Path scratchRoot) {
+    Importer(
+            ContentStore store,
+            ImportRecords records,
+            Clock clock,
+            StoreKeys keys,
+            SumdbLatest sumdb,
+            Path scratchRoot) {
         this(store, records, clock, HeapBudget.chunks(), keys, sumdb, scratchRoot);
     }
 
@@ -85,14 +97,15 @@ final class Importer {
      * {@code scratchRoot}: where each import keeps its copy of the manifest and its placed chunks while it runs
      * ({@code import-<id>/}, removed when it ends).
      */
-    <S extends ObjectStore & NameStore & ChunkStore> Importer(
-            S store,
+    Importer(
+            ContentStore store,
             ImportRecords records,
             Clock clock,
             long maxFormat1Chunks,
             StoreKeys keys,
             SumdbLatest sumdb,
             Path scratchRoot) {
+        this.store = store;
         this.objects = store;
         this.names = store;
         this.chunks = store;
@@ -102,6 +115,16 @@ final class Importer {
         this.keys = keys;
         this.sumdb = sumdb;
         this.scratchRoot = scratchRoot;
+    }
+
+    /**
+     * How far the volumes' check may read ahead of the readers ({@link VolumeCheck#WINDOW}); 0 holds every byte of
+     * it back until a reader has read past it, and the trailer of the last volume until the last object is committed
+     * (tests use that to see a refusal found after the commits).
+     */
+    Importer volumeWindow(long bytes) {
+        this.volumeWindow = bytes;
+        return this;
     }
 
     /** What an import did. */
@@ -171,8 +194,51 @@ final class Importer {
                             + note.base().get() + " first");
         }
         List<Path> volumes = findVolumes(request.from(), note, manifest, sink);
-        try (PlacedChunks placed = place(manifestCopy, id, manifest, volumes, scratch.resolve("chunks"), sink)) {
-            return run(id, note, manifest, placed, volumes, sink);
+        try (VolumeCheck check = new VolumeCheck(volumes, manifest.volumes(), note.volumes(), volumeWindow)) {
+            try (PlacedChunks placed = place(manifestCopy, id, manifest, volumes, scratch.resolve("chunks"), sink)) {
+                return run(id, note, manifest, placed, volumes, check, sink);
+            } catch (BundleException e) {
+                throw e.kind() == REFUSED ? volumeRefusalOr(check, e) : e;
+            }
+        } catch (BundleException e) {
+            if (e.kind() == REFUSED) {
+                discardLeftovers(id);
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * The refusal of a damaged volume, when the volumes' check finds one, rather than {@code e} (what a reader of
+     * the same damage ran into first: a record that does not inflate, a chunk or object digest): the clearer reason.
+     */
+    private static BundleException volumeRefusalOr(VolumeCheck check, BundleException e) throws IOException {
+        try {
+            check.await();
+        } catch (BundleException refused) {
+            refused.addSuppressed(e);
+            return refused;
+        }
+        return e;
+    }
+
+    /**
+     * After a refusal, gives back what this bundle's imports committed (this run's, or a killed run's): releases pin
+     * set {@code bundle:<id>} and deletes the objects it held that nothing else holds or names, so a refused bundle
+     * leaves nothing named and nothing pinned. Not for a bundle imported before: its pins are the site's.
+     */
+    private void discardLeftovers(String id) throws IOException {
+        if (imported(id)) {
+            return;
+        }
+        List<Sha256> held = new ArrayList<>();
+        store.scanPinSet(pinSet(id), held::add);
+        if (held.isEmpty()) {
+            return;
+        }
+        store.unpinAll(pinSet(id));
+        for (Sha256 d : held) {
+            store.deleteIfUnreferenced(d);
         }
     }
 
@@ -182,6 +248,7 @@ final class Importer {
             Manifest manifest,
             PlacedChunks placed,
             List<Path> volumes,
+            VolumeCheck check,
             BundleProgressSink sink)
             throws IOException, BundleException {
         checkNamesAndSources(id, manifest, placed);
@@ -193,7 +260,9 @@ final class Importer {
                 "importing",
                 manifest.objects().stream().mapToLong(ListedObject::size).sum(),
                 manifest.objects().size());
-        Counts counts = storeObjects(id, manifest, placed, volumes, sink);
+        Counts counts = storeObjects(id, manifest, placed, volumes, check, sink);
+        // Nothing is named before every byte of the volumes matched what the signature covers.
+        check.await();
 
         records.writeMirrorSets(id, manifest.mirrorSets());
         Set<String> pinned = new LinkedHashSet<>();
@@ -575,13 +644,13 @@ final class Importer {
         return set;
     }
 
-    /** Finds every volume in the given directories and checks each whole file against the manifest. */
+    /**
+     * Finds every volume in the given directories and checks its size against the manifest; its digest is checked
+     * while the import reads it ({@link VolumeCheck}).
+     */
     private static List<Path> findVolumes(List<Path> dirs, BundleNote note, Manifest manifest, BundleProgressSink sink)
             throws IOException, BundleException {
-        long total = manifest.volumes().stream()
-                .mapToLong(ManifestEntry.Volume::size)
-                .sum();
-        sink.phase("verifying", total, manifest.volumes().size());
+        sink.phase("verifying", -1, manifest.volumes().size());
         List<Path> found = new ArrayList<>();
         for (ManifestEntry.Volume v : manifest.volumes()) {
             String name = Volume.fileName(v.number());
@@ -599,19 +668,6 @@ final class Importer {
                         REFUSED,
                         which + " at " + file + " has " + Files.size(file) + " bytes, the manifest says " + v.size()
                                 + " (truncated or from another bundle)");
-            }
-            MessageDigest md = Exporter.sha256();
-            try (InputStream in = Files.newInputStream(file)) {
-                byte[] buf = new byte[1 << 16];
-                for (int n; (n = in.read(buf)) > 0; ) {
-                    md.update(buf, 0, n);
-                    sink.bytes(n);
-                    sink.checkCancelled();
-                }
-            }
-            if (!HexFormat.of().formatHex(md.digest()).equals(v.sha256())) {
-                throw new BundleException(
-                        REFUSED, which + " at " + file + " is damaged: its sha256 does not match " + "the manifest");
             }
             sink.item(name);
             found.add(file);
@@ -678,40 +734,48 @@ final class Importer {
         long bytesRead;
     }
 
-    /** How many chunk bytes are read, inflated and checked ahead of the commits, at most (about). */
-    static final long READ_AHEAD_BYTES = 64L << 20;
-
-    /** The chunk bytes one reader takes at a time: consecutive ones, so a volume record is mostly inflated once. */
+    /** The chunk bytes one reader takes at a time: whole consecutive objects, so a volume record is mostly inflated once. */
     static final long SLICE_BYTES = 4L << 20;
 
-    /** The most chunks one reader takes at a time: tiny chunks cost their entries' memory, not their bytes. */
+    /** The most chunks one reader takes at a time, at least one object. */
     static final int SLICE_CHUNKS = 4096;
 
+    /** How many placed chunk entries a reader holds at a time, however many chunks an object has. */
+    static final int STEP_CHUNKS = 2048;
+
     /**
-     * The read-ahead for this heap: {@link #READ_AHEAD_BYTES}, or an eighth of the heap when that is less (the
-     * chunk bytes and their entries are held until committed).
+     * How many readers for this heap and these cores: each holds up to a chunk batch (4 MiB) and a volume record (at
+     * most 4 MiB, about 1 MiB as exporters write them) at a time, so a reader per 16 MiB of heap, at most one per
+     * core (and 8).
      */
-    static long readAheadBytes(long heapBytes) {
-        return Math.max(SLICE_BYTES, Math.min(READ_AHEAD_BYTES, heapBytes / 8));
+    static int readers(long heapBytes, int cores) {
+        return (int) Math.max(1, Math.min(Math.min(8, cores), heapBytes / (16L << 20)));
     }
 
     /**
-     * Consecutive chunks of the object at {@code object} in the manifest's list, as read ahead: each chunk's checked
-     * bytes, or null for one the store is expected to hold; {@code bytes} null when the store held the object.
-     * {@code first} and {@code last}: whether they start and end the object.
+     * An object of the manifest as a reader left it: {@code assembler} null when the store held it already, else
+     * every chunk appended and written to the store, ready to commit.
      */
-    private record Piece(int object, List<ManifestEntry.Chunk> chunks, boolean first, boolean last, byte[][] bytes) {}
+    private record Prepared(
+            int object, ObjectAssembler assembler, long chunksRead, long chunksReused, long bytesRead) {}
 
     /**
-     * Stores the objects the site lacks, in manifest order: readers (one per core) read, inflate and check slices
-     * of consecutive chunks ahead, each with its own volume handles, while this thread assembles and commits the
-     * objects in order. Memory is bounded by the read-ahead, whatever the size of an object or the number of
-     * chunks: the chunk entries come from the scratch file a slice at a time. Commits do not wait for the disk:
-     * the final synced batch makes them durable with it, and a crash before it loses a suffix of them, which the
-     * next run stores again.
+     * Stores the objects the site lacks: readers (one per core) each take a slice of whole consecutive objects and,
+     * per object, read, inflate and check its chunks, feed its digest and write its chunks to the store in batches
+     * (RocksDB groups the readers' writes); this thread commits the prepared objects in manifest order, each an
+     * object record and its pin. Meanwhile {@link VolumeCheck} hashes the volumes as they are read; nothing is named
+     * before it has passed them all (see run). Memory is bounded per reader, whatever the size of an object or the
+     * number of chunks: chunk entries come from the scratch file a step at a time. Commits do not wait for the disk:
+     * the final synced batch makes them durable with it, and a crash before it loses a suffix of them, which the next
+     * run stores again.
      */
     private Counts storeObjects(
-            String id, Manifest m, PlacedChunks placed, List<Path> volumeFiles, BundleProgressSink sink)
+            String id,
+            Manifest m,
+            PlacedChunks placed,
+            List<Path> volumeFiles,
+            VolumeCheck check,
+            BundleProgressSink sink)
             throws IOException, BundleException {
         Counts counts = new Counts();
         List<ListedObject> all = m.objects();
@@ -726,9 +790,8 @@ final class Importer {
                 }
             }
         }
-        long readAhead = readAheadBytes(Runtime.getRuntime().maxMemory());
-        long sliceBytes = Math.min(SLICE_BYTES, readAhead / 4);
-        int readers = Math.max(1, Math.min(8, Runtime.getRuntime().availableProcessors()));
+        int readers =
+                readers(Runtime.getRuntime().maxMemory(), Runtime.getRuntime().availableProcessors());
         ExecutorService pool = Executors.newFixedThreadPool(readers, r -> {
             Thread t = new Thread(r, "bundle-import-reader");
             t.setDaemon(true);
@@ -736,86 +799,71 @@ final class Importer {
         });
         List<Volumes> opened = Collections.synchronizedList(new ArrayList<>());
         ThreadLocal<Volumes> perReader = ThreadLocal.withInitial(() -> {
-            Volumes v = new Volumes(volumeFiles, id);
+            Volumes v = new Volumes(volumeFiles, id, check);
             opened.add(v);
             return v;
         });
-        ArrayDeque<Future<List<Piece>>> ahead = new ArrayDeque<>();
-        ArrayDeque<Long> aheadBytes = new ArrayDeque<>();
-        PlacedChunks.Cursor cursor = placed.cursor();
-        long inFlight = 0;
-        int nextObject = 0;
-        int nextChunk = 0;
-        ObjectAssembler a = null;
-        boolean skipping = false;
-        try (Volumes own = new Volumes(volumeFiles, id)) {
-            while (nextObject < all.size() || !ahead.isEmpty()) {
-                while (nextObject < all.size()
-                        && (ahead.isEmpty() || inFlight < readAhead && ahead.size() < 4 * readers)) {
-                    List<Piece> slice = new ArrayList<>();
+        AtomicBoolean stop = new AtomicBoolean();
+        // One future per object, in manifest order: an object is committed as soon as its reader has prepared it.
+        ArrayDeque<CompletableFuture<Prepared>> ahead = new ArrayDeque<>();
+        List<Future<?>> slices = new ArrayList<>();
+        int next = 0;
+        try {
+            while (next < all.size() || !ahead.isEmpty()) {
+                while (next < all.size() && ahead.size() < 64 * readers) {
+                    int from = next;
                     long bytes = 0;
-                    int taken = 0;
-                    while (nextObject < all.size() && bytes < sliceBytes && taken < SLICE_CHUNKS) {
-                        ListedObject o = all.get(nextObject);
-                        int from = nextChunk;
-                        List<ManifestEntry.Chunk> cs = new ArrayList<>();
-                        while (nextChunk < o.chunks() && (cs.isEmpty() || bytes < sliceBytes && taken < SLICE_CHUNKS)) {
-                            ManifestEntry.Chunk c = cursor.next();
-                            cs.add(c);
-                            bytes += c.length();
-                            taken++;
-                            nextChunk++;
-                        }
-                        boolean last = nextChunk == o.chunks();
-                        slice.add(new Piece(nextObject, cs, from == 0, last, null));
-                        if (last) {
-                            nextObject++;
-                            nextChunk = 0;
-                        }
+                    long chunkCount = 0;
+                    do {
+                        bytes += all.get(next).size();
+                        chunkCount += all.get(next).chunks();
+                        next++;
+                    } while (next < all.size()
+                            && bytes + all.get(next).size() <= SLICE_BYTES
+                            && chunkCount + all.get(next).chunks() <= SLICE_CHUNKS);
+                    int to = next;
+                    List<CompletableFuture<Prepared>> results = new ArrayList<>(to - from);
+                    for (int i = from; i < to; i++) {
+                        results.add(new CompletableFuture<>());
                     }
-                    ahead.add(pool.submit(() -> read(all, slice, shippedAt, perReader.get())));
-                    aheadBytes.add(bytes);
-                    inFlight += bytes;
+                    ahead.addAll(results);
+                    slices.add(pool.submit(() -> {
+                        prepare(all, from, placed, shippedAt, perReader.get(), stop, sink, results);
+                        return null;
+                    }));
                 }
-                List<Piece> pieces = take(ahead.poll());
-                inFlight -= aheadBytes.poll();
-                for (Piece p : pieces) {
-                    sink.checkCancelled();
-                    ListedObject o = all.get(p.object());
-                    Sha256 digest = Sha256.ofHex(o.sha256());
-                    if (p.first()) {
-                        skipping = objects.object(digest).isPresent();
-                        if (skipping) {
-                            counts.present++;
-                        } else {
-                            a = chunks.assembleInBatches();
-                        }
+                check.failIfRefused();
+                Prepared p = take(ahead.poll());
+                ListedObject o = all.get(p.object());
+                if (p.assembler() == null) {
+                    counts.present++;
+                } else {
+                    try (ObjectAssembler a = p.assembler()) {
+                        commit(id, a, Sha256.ofHex(o.sha256()));
                     }
-                    if (!skipping) {
-                        append(a, p, shippedAt, own, counts);
-                    }
-                    if (p.last()) {
-                        if (!skipping) {
-                            commit(id, a, digest);
-                            a.close();
-                            a = null;
-                            counts.stored++;
-                        }
-                        sink.bytes(o.size());
-                        sink.item(o.sha256());
-                    }
+                    counts.stored++;
+                    counts.chunksRead += p.chunksRead();
+                    counts.chunksReused += p.chunksReused();
+                    counts.bytesRead += p.bytesRead();
                 }
+                sink.bytes(o.size());
+                sink.item(o.sha256());
             }
         } finally {
-            if (a != null) {
-                a.close();
-            }
-            ahead.forEach(f -> f.cancel(true));
-            pool.shutdownNow();
+            stop.set(true);
+            slices.forEach(f -> f.cancel(false)); // those not started never run
+            pool.shutdown();
             try {
                 pool.awaitTermination(1, TimeUnit.MINUTES);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            }
+            // What readers prepared and nobody will commit is given back now, not at the next open.
+            for (CompletableFuture<Prepared> f : ahead) {
+                Prepared p = f.isDone() && !f.isCompletedExceptionally() ? f.join() : null;
+                if (p != null && p.assembler() != null) {
+                    p.assembler().close();
+                }
             }
             for (Volumes v : opened) {
                 v.close();
@@ -824,67 +872,95 @@ final class Importer {
         return counts;
     }
 
-    /** The result of a reader's slice, its failure rethrown as it was. */
-    private static List<Piece> take(Future<List<Piece>> f) throws IOException, BundleException {
+    /** An object as its reader prepared it, its failure rethrown as it was. */
+    private static Prepared take(CompletableFuture<Prepared> f) throws IOException, BundleException {
         return Tasks.result(f, "import interrupted");
     }
 
     /**
-     * A reader's work: the chunks of each piece read from the volumes and checked against their digests, except
-     * those the store holds (the committing thread references them) and those of objects the store holds.
+     * A reader's work: objects {@code [from, to)} of the manifest, each skipped when the store holds it, else
+     * assembled and its chunks written. On failure (or when the import stops) the objects it assembled are given back.
      */
-    private List<Piece> read(
-            List<ListedObject> all, List<Piece> slice, Map<String, ManifestEntry.Chunk> shippedAt, Volumes volumes)
-            throws IOException, BundleException {
-        List<Piece> out = new ArrayList<>(slice.size());
-        for (Piece p : slice) {
-            ListedObject o = all.get(p.object());
-            if (objects.object(Sha256.ofHex(o.sha256())).isPresent()) {
-                out.add(p); // here already: the committing thread checks again
-                continue;
-            }
-            byte[][] bytes = new byte[p.chunks().size()][];
-            for (int i = 0; i < bytes.length; i++) {
-                ManifestEntry.Chunk c = p.chunks().get(i);
-                if (c.shipped()) {
-                    bytes[i] = volumes.read(c);
-                } else if (!chunks.hasChunk(Sha256.ofHex(c.sha256())) && shippedAt.containsKey(c.sha256())) {
-                    bytes[i] = volumes.read(shippedAt.get(c.sha256()));
+    private void prepare(
+            List<ListedObject> all,
+            int from,
+            PlacedChunks placed,
+            Map<String, ManifestEntry.Chunk> shippedAt,
+            Volumes volumes,
+            AtomicBoolean stop,
+            BundleProgressSink sink,
+            List<CompletableFuture<Prepared>> results) {
+        int k = 0;
+        ObjectAssembler a = null;
+        try {
+            for (; k < results.size(); k++) {
+                // A cancel is seen by the readers, between objects: the objects prepared or being prepared when it
+                // came are committed, no later one (the committing thread stops at the first object not prepared).
+                sink.checkCancelled();
+                if (stop.get()) {
+                    throw new CancellationException("import stopped");
                 }
-            }
-            out.add(new Piece(p.object(), p.chunks(), p.first(), p.last(), bytes));
-        }
-        return out;
-    }
-
-    /** Appends a piece's chunks: read ahead, or referenced in the store, or (lost from the store since) read now. */
-    private static void append(
-            ObjectAssembler a, Piece p, Map<String, ManifestEntry.Chunk> shippedAt, Volumes own, Counts counts)
-            throws IOException, BundleException {
-        for (int i = 0; i < p.chunks().size(); i++) {
-            ManifestEntry.Chunk c = p.chunks().get(i);
-            byte[] bytes = p.bytes() == null ? null : p.bytes()[i];
-            if (bytes == null) {
-                if (!c.shipped() && a.appendStoredChunk(Sha256.ofHex(c.sha256()), c.length())) {
-                    counts.chunksReused++;
+                int i = from + k;
+                ListedObject o = all.get(i);
+                if (objects.object(Sha256.ofHex(o.sha256())).isPresent()) {
+                    results.get(k).complete(new Prepared(i, null, 0, 0, 0));
                     continue;
                 }
-                ManifestEntry.Chunk source = c.shipped() ? c : shippedAt.get(c.sha256());
-                if (source == null) {
-                    throw lacking("chunk sha256:" + c.sha256());
+                a = chunks.assembleInBatches();
+                long[] n = new long[3];
+                for (int done = 0; done < o.chunks(); ) {
+                    int step = Math.min(STEP_CHUNKS, o.chunks() - done);
+                    for (ManifestEntry.Chunk c : placed.read(o.first() + done, step)) {
+                        append(a, c, shippedAt, volumes, n);
+                    }
+                    done += step;
+                    if (done < o.chunks()) { // a large object is given up half-way
+                        sink.checkCancelled();
+                    }
+                    if (stop.get()) {
+                        throw new CancellationException("import stopped");
+                    }
                 }
-                bytes = own.read(source);
+                a.writeAppended();
+                results.get(k).complete(new Prepared(i, a, n[0], n[1], n[2]));
+                a = null; // the committing thread's now
             }
-            if (c.sha256() == null) {
-                // Format 2 lists a shipped chunk by length only: the store hashes it here, once, and the object's
-                // digest (covered by the signed note through the manifest and volume digests) vouches for it.
-                a.appendChunk(bytes, 0, bytes.length);
-            } else {
-                a.appendVerifiedChunk(Sha256.ofHex(c.sha256()), bytes); // read() checked it: hashed once
+        } catch (IOException | BundleException | RuntimeException | Error e) {
+            if (a != null) {
+                a.close();
             }
-            counts.chunksRead++;
-            counts.bytesRead += bytes.length;
+            for (; k < results.size(); k++) {
+                results.get(k).completeExceptionally(e);
+            }
         }
+    }
+
+    /**
+     * Appends a chunk: read from the volumes and checked (shipped, or shipped earlier and not in the store), or
+     * referenced in the store. {@code n}: chunks read, chunks reused, bytes read.
+     */
+    private void append(
+            ObjectAssembler a,
+            ManifestEntry.Chunk c,
+            Map<String, ManifestEntry.Chunk> shippedAt,
+            Volumes volumes,
+            long[] n)
+            throws IOException, BundleException {
+        if (!c.shipped() && a.appendStoredChunk(Sha256.ofHex(c.sha256()), c.length())) {
+            n[1]++;
+            return;
+        }
+        ManifestEntry.Chunk source = c.shipped() ? c : shippedAt.get(c.sha256());
+        if (source == null) {
+            throw lacking("chunk sha256:" + c.sha256());
+        }
+        byte[] bytes = volumes.read(source);
+        // Checked against the signed manifest's digest by read(), or (format 2 lists a shipped chunk by length
+        // only) hashed there for the store's address: the object's digest, covered by the signed note through the
+        // manifest, vouches for those bytes. Either way the chunk is hashed once.
+        a.appendVerifiedChunk(volumes.lastDigest(), bytes);
+        n[0]++;
+        n[2] += bytes.length;
     }
 
     /** Commits an assembled object, pinned to the bundle, without waiting for the disk (see storeObjects). */
@@ -899,23 +975,35 @@ final class Importer {
         }
     }
 
-    /** The bundle's volumes, opened as needed; every record read is checked against the chunk's digest. */
+    /**
+     * A reader's handles on the bundle's volumes, opened as needed; every chunk read is hashed once, and checked when
+     * the manifest lists its digest. Tells the {@link VolumeCheck} how far the import has read.
+     */
     private static final class Volumes implements AutoCloseable {
         private final List<Path> files;
         private final String id;
+        private final VolumeCheck check;
         private final Map<Integer, FileChannel> channels = new HashMap<>();
         private final Map<Integer, VolumeReader> readers = new HashMap<>();
+        private final MessageDigest sha256 = Exporter.sha256();
 
-        Volumes(List<Path> files, String id) {
+        Volumes(List<Path> files, String id, VolumeCheck check) {
             this.files = files;
             this.id = id;
+            this.check = check;
         }
 
         private int cachedVolume;
         private long cachedOffset = -1;
         private byte[] cached;
+        private Sha256 lastDigest;
 
-        /** The chunk's bytes, checked against its digest; a record read for several chunks is inflated once. */
+        /** The sha256 of the chunk {@link #read} returned last. */
+        Sha256 lastDigest() {
+            return lastDigest;
+        }
+
+        /** The chunk's bytes, checked against its digest if listed; a record read for several chunks is inflated once. */
         byte[] read(ManifestEntry.Chunk c) throws IOException, BundleException {
             try {
                 if (c.volume() != cachedVolume || c.offset() != cachedOffset) {
@@ -926,7 +1014,9 @@ final class Importer {
                         r = new VolumeReader(ch, id, c.volume(), files.size());
                         readers.put(c.volume(), r);
                     }
-                    cached = r.record(c.offset()).bytes();
+                    VolumeReader.Record record = r.record(c.offset());
+                    check.read(c.volume(), record.next());
+                    cached = record.bytes();
                     cachedVolume = c.volume();
                     cachedOffset = c.offset();
                 }
@@ -940,16 +1030,15 @@ final class Importer {
                                 + " at offset " + c.offset() + "; the bundle is damaged");
             }
             byte[] bytes = Arrays.copyOfRange(cached, c.skip(), c.skip() + c.length());
-            // Format 2 lists no digest for a shipped chunk: the volume's digest, checked whole, covers its bytes.
-            if (c.sha256() != null
-                    && !HexFormat.of()
-                            .formatHex(Exporter.sha256().digest(bytes))
-                            .equals(c.sha256())) {
+            byte[] digest = sha256.digest(bytes);
+            // Format 2 lists no digest for a shipped chunk: the object's digest covers its bytes.
+            if (c.sha256() != null && !Arrays.equals(digest, HexFormat.of().parseHex(c.sha256()))) {
                 throw new BundleException(
                         REFUSED,
                         "chunk sha256:" + c.sha256() + " in volume " + c.volume() + " at offset " + c.offset()
                                 + " does not match its digest; the bundle is damaged");
             }
+            lastDigest = Sha256.of(digest);
             return bytes;
         }
 
