@@ -5,16 +5,19 @@
 # upstream: distinct .info and .mod bodies of 60 B-2 KiB) for SECONDS at each IN_FLIGHT count; prints each run's files/s
 # per 10 s, request p50/p99, and from ferry's /metrics its store commits' p99, RocksDB's write stalls and log syncs,
 # with the load before the run.
-#   usage: bench/cold/ingest.sh [--seconds 60] [--in-flight "16 64"] [--rounds 3] [--baseline CHECKOUT]
+#   usage: bench/cold/ingest.sh [--seconds 60] [--warmup 15] [--in-flight "16 64"] [--rounds 3] [--baseline CHECKOUT]
+# --warmup: seconds of the same load before the measured SECONDS, not counted (a fresh JVM's JIT; metrics are read
+# after it).
 # --baseline: another checkout's ferry (git archive BASE | tar -x -C /tmp/base, built there) runs in the same rounds,
 # the order alternating per round; its figures lack the store metrics when it exports none.
 # FERRY_JAVA_OPTS is passed to both ferries (e.g. a JFR recording).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-seconds=60 inflight="16 64" rounds=3 baseline=""
+seconds=60 warmup=15 inflight="16 64" rounds=3 baseline=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--seconds) seconds=$2; shift 2 ;;
+	--warmup) warmup=$2; shift 2 ;;
 	--in-flight) inflight=$2; shift 2 ;;
 	--rounds) rounds=$2; shift 2 ;;
 	--baseline) baseline=$(cd "$2" && pwd); shift 2 ;;
@@ -51,7 +54,7 @@ run() { # $1 = this|base, $2 = in flight, $3 = round
 	load=$(cut -d' ' -f1-3 /proc/loadavg)
 	echo "== round $3, $1, $2 in flight, load $load"
 	"$JAVA_HOME/bin/java" -Xmx512m -cp "$root/bench/target/classes" dev.ferry.bench.goproxy.Ingest \
-		"http://127.0.0.1:$PORT" "$UP_PORT" "$seconds" "$2" "$dir/result" || echo "   (some requests failed)"
+		"http://127.0.0.1:$PORT" "$UP_PORT" "$seconds" "$2" "$dir/result" "$warmup" || echo "   (some requests failed)"
 	kill "$pid"; wait "$pid" || true; pid=""
 	echo "$1 $2 $3 load=${load%% *} $(cat "$dir/result" 2>/dev/null)" >>"$work/results"
 	rm -rf "$dir/data"
@@ -68,7 +71,7 @@ for r in $(seq 1 "$rounds"); do
 done
 
 echo
-echo "== medians over $rounds rounds (each run: one fresh ferry, $seconds s)"
+echo "== medians over $rounds rounds (each run: one fresh ferry, $warmup s warm-up, $seconds s measured)"
 median() { sort -n | awk '{a[NR]=$1} END {if (NR == 0) print "-"; else print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 field() { # $1 who, $2 in flight, $3 key
 	awk -v w="$1" -v n="$2" -v k="$3" '$1 == w && $2 == n { for (i = 4; i <= NF; i++) { split($i, kv, "=");

@@ -32,7 +32,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * ferry's /metrics before and after: the store's commits (count, p50/p99 from the histogram's buckets), RocksDB's
  * write stalls (writes held, their time, the longest), and the log syncs.
  * usage: java -cp bench/target/classes dev.ferry.bench.goproxy.Ingest FERRY_URL UPSTREAM_PORT SECONDS IN_FLIGHT
- *     [RESULT_FILE]
+ *     [RESULT_FILE [WARMUP_SECONDS]]
+ * WARMUP_SECONDS (default 0) of the same load come first, not counted: a fresh ferry's first seconds are its JIT's
+ * (on the loaded 2-core machine the first 10 s ran at a fifth of the later rate).
  * ferry must run with --go-upstream http://127.0.0.1:UPSTREAM_PORT (and --sumdb off: the versions are made up).
  * RESULT_FILE gets one line of key=value figures for bench/cold/ingest.sh.
  */
@@ -44,7 +46,8 @@ public class Ingest {
         int port = Integer.parseInt(args[1]);
         int seconds = Integer.parseInt(args[2]);
         int parallel = Integer.parseInt(args[3]);
-        Path resultFile = args.length > 4 ? Path.of(args[4]) : null;
+        Path resultFile = args.length > 4 && !args[4].isEmpty() ? Path.of(args[4]) : null;
+        int warmup = args.length > 5 ? Integer.parseInt(args[5]) : 0;
         // a run's own module prefix: a second run against the same ferry still misses
         String run = Long.toString(System.currentTimeMillis() % 1_000_000_000L, 36);
 
@@ -68,15 +71,15 @@ public class Ingest {
                 .version(HttpClient.Version.HTTP_1_1)
                 .executor(Executors.newVirtualThreadPerTaskExecutor())
                 .build();
-        Map<String, Double> before = metrics(http, ferry);
         long[] latencies = new long[Math.max(1, seconds) * 20_000];
         AtomicInteger recorded = new AtomicInteger();
         AtomicInteger next = new AtomicInteger();
         AtomicLong done = new AtomicLong();
         AtomicLong failed = new AtomicLong();
         AtomicLong bytes = new AtomicLong();
-        long t0 = System.nanoTime();
-        long end = t0 + seconds * 1_000_000_000L;
+        long warm = System.nanoTime() + warmup * 1_000_000_000L;
+        long end = warm + seconds * 1_000_000_000L;
+        AtomicLong warmDone = new AtomicLong();
         List<Thread> clients = new ArrayList<>();
         for (int c = 0; c < parallel; c++) {
             clients.add(Thread.ofVirtual().start(() -> {
@@ -101,6 +104,10 @@ public class Ingest {
                         return;
                     }
                     long took = System.nanoTime() - sent;
+                    if (sent < warm) {
+                        warmDone.incrementAndGet();
+                        continue;
+                    }
                     int i = recorded.getAndIncrement();
                     if (i < latencies.length) {
                         latencies[i] = took;
@@ -109,6 +116,12 @@ public class Ingest {
                 }
             }));
         }
+        if (warmup > 0) {
+            Thread.sleep(Duration.ofNanos(Math.max(0, warm - System.nanoTime())));
+            System.out.printf("  warm-up: %d files in %d s (not counted)%n", warmDone.get(), warmup);
+        }
+        Map<String, Double> before = metrics(http, ferry);
+        long t0 = System.nanoTime();
         long last = 0;
         long windowStart = t0;
         List<Double> rates = new ArrayList<>();
