@@ -10,7 +10,8 @@
 # after it).
 # --baseline: another checkout's ferry (git archive BASE | tar -x -C /tmp/base, built there) runs in the same rounds,
 # the order alternating per round; its figures lack the store metrics when it exports none.
-# FERRY_JAVA_OPTS is passed to both ferries (e.g. a JFR recording).
+# FERRY_JAVA_OPTS is passed to both ferries (e.g. a JFR recording); FERRY_ARGS adds serve flags to both (e.g.
+# FERRY_ARGS="--quota 100GiB": with a quota every commit reads the store's size counter).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 seconds=60 warmup=15 inflight="16 64" rounds=3 baseline=""
@@ -47,7 +48,7 @@ run() { # $1 = this|base, $2 = in flight, $3 = round
 	local dir=$work/$1-$2-$3
 	mkdir -p "$dir"
 	"$(checkout "$1")/ferry" serve --listen "127.0.0.1:$PORT" --data "$dir/data" \
-		--go-upstream "http://127.0.0.1:$UP_PORT" --sumdb off --no-access-log >"$dir/ferry.log" 2>&1 &
+		--go-upstream "http://127.0.0.1:$UP_PORT" --sumdb off --no-access-log ${FERRY_ARGS:-} >"$dir/ferry.log" 2>&1 &
 	pid=$!
 	until curl -fsS -o /dev/null "http://127.0.0.1:$PORT/health/ready" 2>/dev/null; do sleep 0.05; done
 	local load

@@ -40,6 +40,9 @@ final class RocksHandles {
     /** RocksDB's tickers and its one kept histogram, the writes' stalls ({@link #statistics}). */
     final Statistics statistics;
 
+    /** Merge operands of one key kept in a memtable before a write folds them (counts and reference counts). */
+    static final long MAX_SUCCESSIVE_MERGES = 16;
+
     private final List<ColumnFamilyHandle> handles;
     /** Native option objects, closed after the database, in reverse order of creation. */
     private final List<AutoCloseable> resources;
@@ -157,7 +160,13 @@ final class RocksHandles {
                         // in a fraction of a second, and with two a slow flush stops every writer.
                         .setMaxWriteBufferNumber(options.chunkWriteBuffers());
             case StoreLayout.CHUNK_REFS, StoreLayout.COUNTERS ->
-                cf.setCompressionType(CompressionType.NO_COMPRESSION).setMergeOperator(add);
+                cf.setCompressionType(CompressionType.NO_COMPRESSION)
+                        .setMergeOperator(add)
+                        // A read folds every merge operand of its key still in the memtable: the store's counters
+                        // take two per small file, so after a minute of ingest a read of one walked ~100,000 of
+                        // them (16-40 ms), and with a quota every commit reads chunk_bytes. Past this many, the
+                        // write folds them into a value instead (docs/storage.md, RocksDB options).
+                        .setMaxSuccessiveMerges(MAX_SUCCESSIVE_MERGES);
             case StoreLayout.OBJECTS, StoreLayout.PENDING -> cf.setCompressionType(CompressionType.NO_COMPRESSION);
             default -> cf.setCompressionType(CompressionType.LZ4_COMPRESSION);
         }

@@ -168,7 +168,7 @@ public class Ingest {
         result.put("failed", Long.toString(failed.get()));
         result.put("req_p50_ms", String.format("%.1f", p50));
         result.put("req_p99_ms", String.format("%.1f", p99));
-        if (!after.isEmpty()) {
+        if (after.containsKey("ferry_store_write_stalls_total")) {
             for (String d : List.of("grouped", "synced")) {
                 double[] q = quantiles(before, after, "ferry_store_commit_seconds", "durability=\"" + d + "\"");
                 if (q[0] > 0) {
@@ -192,6 +192,14 @@ public class Ingest {
                     sync[0],
                     ms(sync[2]),
                     after.getOrDefault("ferry_store_l0_files", Double.NaN));
+            System.out.printf(
+                    "RocksDB wrote: log %.1f MB, flushes %.1f MB, compactions %.1f MB; flushes pending now %.0f,"
+                            + " compactions pending %.0f%n",
+                    delta(before, after, "ferry_store_written_bytes_total{by=\"log\"}") / 1e6,
+                    delta(before, after, "ferry_store_written_bytes_total{by=\"flush\"}") / 1e6,
+                    delta(before, after, "ferry_store_written_bytes_total{by=\"compaction\"}") / 1e6,
+                    after.getOrDefault("ferry_store_flushes_pending", Double.NaN),
+                    after.getOrDefault("ferry_store_compactions_pending", Double.NaN));
             result.put("stalls", String.format("%.0f", stalls));
             result.put("stall_s", String.format("%.3f", stallSeconds));
             result.put("longest_stall_ms", String.format("%.0f", longest * 1000));
