@@ -391,7 +391,7 @@ public final class FerryMetrics
                 .labelNames("limit")
                 .callback(cb -> {
                     try {
-                        writes.get().stallConditions().forEach((limit, n) -> cb.call(n, limit));
+                        writes.get().stallConditions().forEach((limit, n) -> cb.call((double) n, limit));
                     } catch (RuntimeException e) {
                         // a store closing: leave the series out of this scrape
                     }
@@ -444,9 +444,9 @@ public final class FerryMetrics
                 .callback(cb -> {
                     try {
                         StoreWriteStats w = writes.get();
-                        cb.call(w.walBytes(), "log");
-                        cb.call(w.flushBytes(), "flush");
-                        cb.call(w.compactionBytes(), "compaction");
+                        cb.call((double) w.walBytes(), "log");
+                        cb.call((double) w.flushBytes(), "flush");
+                        cb.call((double) w.compactionBytes(), "compaction");
                     } catch (RuntimeException e) {
                         // a store closing: leave the series out of this scrape
                     }
