@@ -28,7 +28,7 @@ done
 . "$root/scripts/find-jdk.sh"
 JAVA_HOME=$(find_jdk)
 export JAVA_HOME
-PORT=18601 UP_PORT=18602
+PORT=18671 UP_PORT=18672
 [ -f "$root/bench/target/classes/dev/ferry/bench/goproxy/Ingest.class" ] \
 	|| { echo "no bench classes: run ./mvnw -B -q -pl bench -am -DskipTests package" >&2; exit 1; }
 work=$(mktemp -d /tmp/ferry-ingest.XXXXXX)
