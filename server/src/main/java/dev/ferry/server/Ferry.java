@@ -60,7 +60,6 @@ import dev.ferry.storage.ContentStore;
 import dev.ferry.storage.NameStore;
 import dev.ferry.storage.RocksContentStore;
 import dev.ferry.storage.StoreOptions;
-import dev.ferry.storage.StoreStats;
 import dev.ferry.sync.GoPrewarmPlanner;
 import dev.ferry.sync.ImagePrewarmPlanner;
 import dev.ferry.sync.ImageTargets;
@@ -226,6 +225,8 @@ public final class Ferry implements AutoCloseable {
         ferry.outbound = outbound;
         try {
             FerryMetrics metrics = new FerryMetrics(memoize(store::stats)).withJvmAndProcess();
+            metrics.storeWrites(memoize(store::writeStats));
+            store.events(metrics);
             HttpGoProxyClient upstream =
                     new HttpGoProxyClient(config.goUpstreams(), config.upstreamPool(), metrics, Clock.systemUTC());
             ferry.upstream = upstream;
@@ -885,13 +886,13 @@ public final class Ferry implements AutoCloseable {
     }
 
     /** Store statistics at most once a second, however many gauges and scrapes ask. */
-    private static Supplier<StoreStats> memoize(Supplier<StoreStats> stats) {
+    private static <T> Supplier<T> memoize(Supplier<T> stats) {
         return new Supplier<>() {
-            private StoreStats last;
+            private T last;
             private long at;
 
             @Override
-            public synchronized StoreStats get() {
+            public synchronized T get() {
                 long now = System.nanoTime();
                 if (last == null || now - at > 1_000_000_000L) {
                     last = stats.get();

@@ -33,6 +33,7 @@ final class Commits {
     private final ReentrantLock lock = new ReentrantLock();
     private final CommitsInFlight inFlight = new CommitsInFlight();
     private final WalSync walSync;
+    private volatile StoreEvents events = StoreEvents.NONE;
 
     Commits(RocksHandles rocks) {
         this.rocks = rocks;
@@ -51,6 +52,7 @@ final class Commits {
      * Returns false when {@code build} wrote nothing.
      */
     boolean commit(Build build, Runnable written, Durability durability) throws RocksDBException, IOException {
+        long start = System.nanoTime();
         List<String> touched = new ArrayList<>();
         CompletableFuture<Void> write = new CompletableFuture<>();
         try (WriteBatch batch = new WriteBatch()) {
@@ -75,7 +77,14 @@ final class Commits {
                 inFlight.done(touched, write);
             }
         }
+        events.committed(durability, System.nanoTime() - start);
         return true;
+    }
+
+    /** Reports every later commit and group sync to {@code events}. */
+    void events(StoreEvents events) {
+        this.events = events;
+        walSync.events(events);
     }
 
     /** Stops the group sync (before the store's close syncs the log itself). */

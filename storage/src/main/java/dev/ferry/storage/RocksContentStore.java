@@ -452,6 +452,18 @@ public final class RocksContentStore implements ContentStore {
     }
 
     /**
+     * RocksDB's view of the writes: stalls, flushes and compactions pending (for /metrics, read at scrape time).
+     */
+    public StoreWriteStats writeStats() {
+        return unchecked(() -> RocksWriteStats.read(rocks));
+    }
+
+    /** Reports every later commit and group sync of the log to {@code events} (the server's metrics). */
+    public void events(StoreEvents events) {
+        commits.events(events == null ? StoreEvents.NONE : events);
+    }
+
+    /**
      * Bytes of every file in the store directory: SST and blob files, and also the WAL, MANIFEST, OPTIONS and info
      * logs, which RocksDB's size properties leave out (a freshly written store holds most of its bytes in the WAL
      * until a flush). Files RocksDB deletes during the walk are skipped; -1 when the directory cannot be read.

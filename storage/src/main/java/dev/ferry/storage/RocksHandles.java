@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
@@ -15,10 +16,13 @@ import org.rocksdb.ColumnFamilyOptions;
 import org.rocksdb.CompressionType;
 import org.rocksdb.DBOptions;
 import org.rocksdb.FlushOptions;
+import org.rocksdb.HistogramType;
 import org.rocksdb.IndexType;
 import org.rocksdb.LRUCache;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
+import org.rocksdb.Statistics;
+import org.rocksdb.StatsLevel;
 import org.rocksdb.UInt64AddOperator;
 import org.rocksdb.WriteBufferManager;
 import org.rocksdb.WriteOptions;
@@ -34,13 +38,20 @@ final class RocksHandles {
     final WriteOptions synced;
     /** Large objects' chunk bytes: memtable only, flushed before a commit names them ({@link UnflushedChunks}). */
     final WriteOptions logless;
+    /** RocksDB's tickers and its one kept histogram, the writes' stalls ({@link #statistics}). */
+    final Statistics statistics;
+
+    /** Merge operands of one key kept in a memtable before a write folds them (counts and reference counts). */
+    static final long MAX_SUCCESSIVE_MERGES = 16;
 
     private final List<ColumnFamilyHandle> handles;
     /** Native option objects, closed after the database, in reverse order of creation. */
     private final List<AutoCloseable> resources;
 
-    private RocksHandles(RocksDB db, List<ColumnFamilyHandle> handles, List<AutoCloseable> resources) {
+    private RocksHandles(
+            RocksDB db, List<ColumnFamilyHandle> handles, List<AutoCloseable> resources, Statistics statistics) {
         this.db = db;
+        this.statistics = statistics;
         this.handles = handles;
         this.resources = resources;
         this.unsynced = track(resources, new WriteOptions().setSync(false));
@@ -63,6 +74,7 @@ final class RocksHandles {
                 : null;
         BloomFilter bloom = track(resources, new BloomFilter(10));
         UInt64AddOperator add = track(resources, new UInt64AddOperator());
+        Statistics statistics = track(resources, statistics());
         List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
         for (String name : StoreLayout.COLUMN_FAMILIES) {
             ColumnFamilyOptions cf = track(resources, columnFamilyOptions(name, options, cache, bloom, add));
@@ -80,7 +92,8 @@ final class RocksHandles {
                         // close() flushes every family itself; RocksDB's own flush at close (it makes one when
                         // writes skipped the log) would only hide, in tests that end a store as a kill does
                         // (RocksContentStore.crashForTests), what a kill loses.
-                        .setAvoidFlushDuringShutdown(true));
+                        .setAvoidFlushDuringShutdown(true)
+                        .setStatistics(statistics));
         if (memtables != null) {
             db.setWriteBufferManager(memtables);
         }
@@ -96,7 +109,7 @@ final class RocksHandles {
             }
             throw new IOException("cannot open the store in " + dir + ": " + msg, e);
         }
-        RocksHandles opened = new RocksHandles(rocks, handles, resources);
+        RocksHandles opened = new RocksHandles(rocks, handles, resources, statistics);
         try {
             checkFormat(rocks, dir);
             return opened;
@@ -104,6 +117,24 @@ final class RocksHandles {
             opened.closeUnflushed();
             throw e instanceof IOException io ? io : new IOException("cannot open the store in " + dir, e);
         }
+    }
+
+    /**
+     * Tickers (per-core counters, no clock read) and of the histograms only the write stall's, which RocksDB times
+     * only for a write it holds back: every other histogram would read the clock twice around each get and write.
+     * docs/storage.md, "Write stalls and their metrics".
+     */
+    static Statistics statistics() {
+        EnumSet<HistogramType> ignored = EnumSet.complementOf(EnumSet.of(HistogramType.WRITE_STALL));
+        ignored.remove(HistogramType.HISTOGRAM_ENUM_MAX);
+        Statistics statistics = new Statistics(ignored);
+        statistics.setStatsLevel(StatsLevel.EXCEPT_DETAILED_TIMERS);
+        return statistics;
+    }
+
+    /** Every column family's handle, in {@link StoreLayout#COLUMN_FAMILIES}' order. */
+    List<ColumnFamilyHandle> handles() {
+        return handles;
     }
 
     private static ColumnFamilyOptions columnFamilyOptions(
@@ -143,7 +174,13 @@ final class RocksHandles {
                         // in a fraction of a second, and with two a slow flush stops every writer.
                         .setMaxWriteBufferNumber(options.chunkWriteBuffers());
             case StoreLayout.CHUNK_REFS, StoreLayout.COUNTERS ->
-                cf.setCompressionType(CompressionType.NO_COMPRESSION).setMergeOperator(add);
+                cf.setCompressionType(CompressionType.NO_COMPRESSION)
+                        .setMergeOperator(add)
+                        // A read folds every merge operand of its key still in the memtable: the store's counters
+                        // take two per small file, so after a minute of ingest a read of one walked ~100,000 of
+                        // them (16-40 ms), and with a quota every commit reads chunk_bytes. Past this many, the
+                        // write folds them into a value instead (docs/storage.md, RocksDB options).
+                        .setMaxSuccessiveMerges(MAX_SUCCESSIVE_MERGES);
             case StoreLayout.OBJECTS, StoreLayout.PENDING -> cf.setCompressionType(CompressionType.NO_COMPRESSION);
             default -> cf.setCompressionType(CompressionType.LZ4_COMPRESSION);
         }

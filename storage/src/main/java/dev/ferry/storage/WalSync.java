@@ -20,6 +20,7 @@ final class WalSync implements AutoCloseable {
     private final Thread thread;
     private volatile boolean dirty;
     private volatile boolean closed;
+    private volatile StoreEvents events = StoreEvents.NONE;
 
     WalSync(RocksHandles rocks) {
         this.rocks = rocks;
@@ -47,9 +48,15 @@ final class WalSync implements AutoCloseable {
         }
     }
 
+    void events(StoreEvents events) {
+        this.events = events;
+    }
+
     private void sync() {
         try {
+            long start = System.nanoTime();
             rocks.db.syncWal();
+            events.logSynced(System.nanoTime() - start);
         } catch (RocksDBException e) {
             // The next grouped commit tries again; the close syncs too. Nothing acknowledged as synced depends on it.
             LOG.log(System.Logger.Level.WARNING, "syncing the store's log failed: " + e.getMessage());

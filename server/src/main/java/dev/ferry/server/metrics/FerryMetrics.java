@@ -1,7 +1,10 @@
 package dev.ferry.server.metrics;
 
 import dev.ferry.mirror.sumdb.SumdbEvents;
+import dev.ferry.storage.Durability;
+import dev.ferry.storage.StoreEvents;
 import dev.ferry.storage.StoreStats;
+import dev.ferry.storage.StoreWriteStats;
 import dev.ferry.upstreams.pool.BreakerState;
 import dev.ferry.upstreams.pool.UpstreamEvents;
 import dev.ferry.upstreams.pool.UpstreamPool;
@@ -31,6 +34,7 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
+import java.util.function.ToDoubleFunction;
 import java.util.function.ToLongFunction;
 
 /**
@@ -43,13 +47,22 @@ public final class FerryMetrics
         implements UpstreamEvents,
                 SumdbEvents,
                 dev.ferry.upstreams.vcs.DirectEvents,
-                dev.ferry.upstreams.cluster.PeerEvents {
+                dev.ferry.upstreams.cluster.PeerEvents,
+                StoreEvents {
     /** What /metrics answers: the Prometheus text format 0.0.4, which every Prometheus scrapes. */
     public static final String CONTENT_TYPE = PrometheusTextFormatWriter.CONTENT_TYPE;
 
     /** Latency buckets from 250µs to 60s. */
     private static final double[] LATENCY_SECONDS = {
         0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60
+    };
+
+    /**
+     * Store commit and log sync buckets from 50µs (a grouped commit takes a fraction of a millisecond) to 10s, with
+     * 50 and 200 ms, the bounds issue 18 judges commits and write stalls by.
+     */
+    private static final double[] STORE_SECONDS = {
+        0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2.5, 10
     };
 
     /** The {@code endpoint} label. */
@@ -124,6 +137,10 @@ public final class FerryMetrics
     private final Counter peerAnswers;
     private final CounterDataPoint[] verifications;
     private final CounterDataPoint[] sumdbRequests;
+    /** Store commits by {@link Durability} ordinal. */
+    private final DistributionDataPoint[] commits;
+
+    private final DistributionDataPoint logSyncs;
     private final List<UpstreamPool> watched = new CopyOnWriteArrayList<>();
     private final Map<Job, LongSupplier> jobs = new EnumMap<>(Job.class);
     /** Requests by cache outcome, whatever the endpoint: the admin API's hit ratio. */
@@ -220,6 +237,28 @@ public final class FerryMetrics
         for (RequestKind k : RequestKind.values()) {
             sumdbRequests[k.ordinal()] = asked.labelValues(k.name().toLowerCase(Locale.ROOT));
         }
+
+        Histogram committed = Histogram.builder()
+                .name("ferry_store_commit_seconds")
+                .help("Store commits (objects, name and metadata updates, deletes) from asking for the commit lock to"
+                        + " the write's return, by durability (synced: with the log's fsync; grouped: synced later).")
+                .labelNames("durability")
+                .classicOnly()
+                .classicUpperBounds(STORE_SECONDS)
+                .withoutExemplars()
+                .register(registry);
+        commits = new DistributionDataPoint[Durability.values().length];
+        for (Durability d : Durability.values()) {
+            commits[d.ordinal()] = committed.labelValues(d.name().toLowerCase(Locale.ROOT));
+        }
+        logSyncs = Histogram.builder()
+                .name("ferry_store_log_sync_seconds")
+                .help("The group sync of grouped commits: one fsync of the store's log for the commits of ~20 ms.")
+                .classicOnly()
+                .classicUpperBounds(STORE_SECONDS)
+                .withoutExemplars()
+                .register(registry)
+                .labelValues();
 
         GaugeWithCallback.builder()
                 .name("ferry_jobs_running")
@@ -320,6 +359,126 @@ public final class FerryMetrics
                     double v = read(stats, value);
                     if (!Double.isNaN(v)) {
                         cb.call(v);
+                    }
+                })
+                .register(registry);
+    }
+
+    /**
+     * Exports RocksDB's view of the store's writes (write stalls, flushes and compactions pending), read at scrape
+     * time from {@code writes}; the commit histograms come from {@link StoreEvents}.
+     */
+    public void storeWrites(Supplier<StoreWriteStats> writes) {
+        writeCounter(
+                writes,
+                "ferry_store_write_stalls_total",
+                "Writes RocksDB delayed or stopped (write stalls) since the store opened.",
+                StoreWriteStats::stalledWrites);
+        writeCounter(
+                writes,
+                "ferry_store_write_stall_seconds_total",
+                "Time writes waited in RocksDB's write stalls, summed over writers.",
+                w -> w.stallMicros() / 1e6);
+        writeGauge(
+                writes,
+                "ferry_store_write_stall_longest_seconds",
+                "The longest one write waited in a write stall since the store opened.",
+                w -> w.longestStallMicros() / 1e6);
+        CounterWithCallback.builder()
+                .name("ferry_store_write_stall_conditions_total")
+                .help("Times RocksDB found a column family (or the database) over a limit that delays or stops writes,"
+                        + " by RocksDB's name of the limit.")
+                .labelNames("limit")
+                .callback(cb -> {
+                    try {
+                        writes.get().stallConditions().forEach((limit, n) -> cb.call((double) n, limit));
+                    } catch (RuntimeException e) {
+                        // a store closing: leave the series out of this scrape
+                    }
+                })
+                .register(registry);
+        writeGauge(
+                writes,
+                "ferry_store_flushes_pending",
+                "Column families with a memtable flush pending.",
+                StoreWriteStats::flushesPending);
+        writeGauge(
+                writes,
+                "ferry_store_compactions_pending",
+                "Column families with a compaction pending.",
+                StoreWriteStats::compactionsPending);
+        writeGauge(writes, "ferry_store_flushes_running", "Memtable flushes running.", StoreWriteStats::runningFlushes);
+        writeGauge(
+                writes, "ferry_store_compactions_running", "Compactions running.", StoreWriteStats::runningCompactions);
+        writeGauge(
+                writes,
+                "ferry_store_immutable_memtables",
+                "Memtables full and waiting for their flush, every column family together.",
+                StoreWriteStats::immutableMemtables);
+        writeGauge(
+                writes,
+                "ferry_store_l0_files",
+                "Level-0 files of the column family that has most (RocksDB slows and stops writes past its triggers).",
+                StoreWriteStats::mostL0Files);
+        writeGauge(
+                writes,
+                "ferry_store_pending_compaction_bytes",
+                "Bytes compaction estimates it has to rewrite, every column family together.",
+                StoreWriteStats::pendingCompactionBytes);
+        writeGauge(
+                writes,
+                "ferry_store_writes_stopped",
+                "1 while RocksDB stops writes, else 0.",
+                w -> w.writesStopped() ? 1 : 0);
+        writeGauge(
+                writes,
+                "ferry_store_delayed_write_rate_bytes",
+                "The rate RocksDB holds writes to while it delays them, bytes/s; 0 when it does not.",
+                StoreWriteStats::delayedWriteRate);
+        writeCounter(writes, "ferry_store_log_syncs_total", "Syncs of the store's log.", StoreWriteStats::walSyncs);
+        CounterWithCallback.builder()
+                .name("ferry_store_written_bytes_total")
+                .help("Bytes RocksDB wrote, by what wrote them: log (the write-ahead log), flush (memtables to table"
+                        + " and blob files), compaction.")
+                .labelNames("by")
+                .callback(cb -> {
+                    try {
+                        StoreWriteStats w = writes.get();
+                        cb.call((double) w.walBytes(), "log");
+                        cb.call((double) w.flushBytes(), "flush");
+                        cb.call((double) w.compactionBytes(), "compaction");
+                    } catch (RuntimeException e) {
+                        // a store closing: leave the series out of this scrape
+                    }
+                })
+                .register(registry);
+    }
+
+    private void writeGauge(
+            Supplier<StoreWriteStats> writes, String name, String help, ToDoubleFunction<StoreWriteStats> value) {
+        GaugeWithCallback.builder()
+                .name(name)
+                .help(help)
+                .callback(cb -> {
+                    try {
+                        cb.call(value.applyAsDouble(writes.get()));
+                    } catch (RuntimeException e) {
+                        cb.call(Double.NaN);
+                    }
+                })
+                .register(registry);
+    }
+
+    private void writeCounter(
+            Supplier<StoreWriteStats> writes, String name, String help, ToDoubleFunction<StoreWriteStats> value) {
+        CounterWithCallback.builder()
+                .name(name)
+                .help(help)
+                .callback(cb -> {
+                    try {
+                        cb.call(value.applyAsDouble(writes.get()));
+                    } catch (RuntimeException e) {
+                        // a store closing: leave the series out of this scrape
                     }
                 })
                 .register(registry);
@@ -434,6 +593,16 @@ public final class FerryMetrics
     /** The last content refused from upstreams (what quarantined them), newest first. */
     public RecentRefusals refusals() {
         return refusals;
+    }
+
+    @Override
+    public void committed(Durability durability, long nanos) {
+        commits[durability.ordinal()].observe(nanos / 1e9);
+    }
+
+    @Override
+    public void logSynced(long nanos) {
+        logSyncs.observe(nanos / 1e9);
     }
 
     @Override

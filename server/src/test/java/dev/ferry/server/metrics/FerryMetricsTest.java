@@ -4,7 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ferry.storage.Chunking;
+import dev.ferry.storage.Durability;
+import dev.ferry.storage.ObjectWriter;
+import dev.ferry.storage.RocksContentStore;
+import dev.ferry.storage.Sha256;
+import dev.ferry.storage.StoreOptions;
 import dev.ferry.storage.StoreStats;
+import dev.ferry.storage.StoreWriteStats;
 import dev.ferry.upstreams.pool.AfterFailure;
 import dev.ferry.upstreams.pool.AttemptOutcome;
 import dev.ferry.upstreams.pool.Credentials;
@@ -14,11 +21,14 @@ import dev.ferry.upstreams.pool.Upstream;
 import dev.ferry.upstreams.pool.UpstreamPool;
 import dev.ferry.upstreams.pool.UpstreamTimeouts;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** What /metrics shows, read back with the strict {@link PrometheusText} parser (duplicate series fail it). */
 class FerryMetricsTest {
@@ -155,5 +165,89 @@ class FerryMetricsTest {
                         URI.create(u), u, AfterFailure.MOVE_ON, 1, new Credentials.None(), UpstreamTimeouts.defaults()))
                 .toList();
         return new UpstreamPool(ups, PoolSettings.defaults(), Clock.systemUTC(), metrics);
+    }
+    /** A real store's commits land in the histogram of their durability. */
+    @Test
+    void storeCommitsAreTimedByDurability(@TempDir Path dir) throws Exception {
+        FerryMetrics metrics = new FerryMetrics(null);
+        try (RocksContentStore store = RocksContentStore.open(dir, StoreOptions.defaults())) {
+            store.events(metrics);
+            for (Durability d : List.of(Durability.GROUPED, Durability.GROUPED, Durability.SYNCED)) {
+                byte[] data = ("file " + System.nanoTime()).getBytes(StandardCharsets.UTF_8);
+                try (ObjectWriter w = store.newObject(Chunking.FIXED)) {
+                    w.write(data);
+                    w.commit(
+                            Sha256.of(java.security.MessageDigest.getInstance("SHA-256")
+                                    .digest(data)),
+                            null,
+                            d);
+                }
+            }
+            store.update(b -> b.putMeta("k", new byte[] {1}));
+        }
+        Map<String, Double> m = PrometheusText.parse(metrics.scrape());
+        assertEquals(2.0, m.get("ferry_store_commit_seconds_count{durability=\"grouped\"}"));
+        assertEquals(2.0, m.get("ferry_store_commit_seconds_count{durability=\"synced\"}"));
+        assertEquals(2.0, m.get("ferry_store_commit_seconds_bucket{durability=\"synced\",le=\"+Inf\"}"));
+        assertTrue(m.get("ferry_store_commit_seconds_sum{durability=\"grouped\"}") > 0);
+    }
+
+    @Test
+    void logSyncsAreTimed() {
+        FerryMetrics metrics = new FerryMetrics(null);
+        metrics.logSynced(3_000_000);
+        metrics.logSynced(300_000_000);
+        Map<String, Double> m = PrometheusText.parse(metrics.scrape());
+        assertEquals(1.0, m.get("ferry_store_log_sync_seconds_bucket{le=\"0.005\"}"));
+        assertEquals(1.0, m.get("ferry_store_log_sync_seconds_bucket{le=\"0.2\"}"));
+        assertEquals(2.0, m.get("ferry_store_log_sync_seconds_bucket{le=\"0.5\"}"));
+        assertEquals(0.303, m.get("ferry_store_log_sync_seconds_sum"), 1e-9);
+    }
+
+    /** The write-stall figures are read from the store at each scrape. */
+    @Test
+    void writeStallsAndBackgroundWorkComeFromTheStore() {
+        long[] stalls = {0, 0, 0};
+        FerryMetrics metrics = new FerryMetrics(null);
+        metrics.storeWrites(() -> new StoreWriteStats(
+                stalls[0],
+                stalls[1],
+                stalls[2],
+                Map.of("memtable-limit-stops", stalls[0], "l0-file-count-limit-delays", 0L),
+                1,
+                2,
+                1,
+                0,
+                3,
+                5,
+                4096,
+                stalls[0] > 0 ? 16 << 20 : 0,
+                false,
+                7,
+                1000,
+                2000,
+                3000));
+        Map<String, Double> m = PrometheusText.parse(metrics.scrape());
+        assertEquals(0.0, m.get("ferry_store_write_stalls_total"));
+        assertEquals(0.0, m.get("ferry_store_write_stall_longest_seconds"));
+        assertEquals(1.0, m.get("ferry_store_flushes_pending"));
+        assertEquals(2.0, m.get("ferry_store_compactions_pending"));
+        assertEquals(1.0, m.get("ferry_store_flushes_running"));
+        assertEquals(3.0, m.get("ferry_store_immutable_memtables"));
+        assertEquals(5.0, m.get("ferry_store_l0_files"));
+        assertEquals(4096.0, m.get("ferry_store_pending_compaction_bytes"));
+        assertEquals(0.0, m.get("ferry_store_writes_stopped"));
+        assertEquals(7.0, m.get("ferry_store_log_syncs_total"));
+        assertEquals(2000.0, m.get("ferry_store_written_bytes_total{by=\"flush\"}"));
+
+        stalls[0] = 4;
+        stalls[1] = 350_000;
+        stalls[2] = 250_000;
+        m = PrometheusText.parse(metrics.scrape());
+        assertEquals(4.0, m.get("ferry_store_write_stalls_total"));
+        assertEquals(0.35, m.get("ferry_store_write_stall_seconds_total"), 1e-9);
+        assertEquals(0.25, m.get("ferry_store_write_stall_longest_seconds"), 1e-9);
+        assertEquals(4.0, m.get("ferry_store_write_stall_conditions_total{limit=\"memtable-limit-stops\"}"));
+        assertEquals((double) (16 << 20), m.get("ferry_store_delayed_write_rate_bytes"));
     }
 }
