@@ -318,11 +318,12 @@ final class Exporter {
         Files.createDirectories(partial);
         try {
             sink.phase("writing", plan.shippedBytes, plan.objects.size());
-            long[] recordOffsets = writeVolumes(id, volumes, plan, partial, sink);
-            List<ManifestEntry.Volume> volumeEntries = new ArrayList<>();
-            for (int n = 1; n <= volumes; n++) {
-                Path f = partial.resolve(Volume.fileName(n));
-                volumeEntries.add(new ManifestEntry.Volume(n, Files.size(f), sha256(f)));
+            WrittenVolumes written = writeVolumes(id, volumes, plan, partial, sink);
+            long[] recordOffsets = written.offsets();
+            // Each volume's size and sha256 as its writer counted and hashed it: no pass reading the volumes again.
+            List<ManifestEntry.Volume> volumeEntries = written.volumes();
+            if (volumeEntries.size() != volumes) {
+                throw new IllegalStateException("planned " + volumes + " volumes, wrote " + volumeEntries.size());
             }
             WrittenManifest manifest =
                     writeManifest(partial.resolve("manifest.gz"), id, job, plan, volumeEntries, recordOffsets, sink);
@@ -635,6 +636,9 @@ final class Exporter {
         }
     }
 
+    /** The volumes written: each record's offset (format 1), and each volume's entry for the manifest. */
+    private record WrittenVolumes(long[] offsets, List<ManifestEntry.Volume> volumes) {}
+
     /** A record handed to the encoders, and the volume it goes to. */
     private record Queued(int volume, Future<VolumeWriter.Encoded> encoded) {}
 
@@ -645,6 +649,8 @@ final class Exporter {
         private final int total;
         /** Each record's offset, by record number: format 1 only (format 2 writes no places). */
         private final List<Long> offsets;
+        /** The volumes finished, for the manifest. */
+        private final List<ManifestEntry.Volume> finished = new ArrayList<>();
 
         private int volume;
         private FileChannel ch;
@@ -678,7 +684,8 @@ final class Exporter {
 
         void finish() throws IOException {
             if (w != null) {
-                finishVolume(w, out, ch);
+                VolumeWriter.Summary s = finishVolume(w, out, ch);
+                finished.add(new ManifestEntry.Volume(volume, s.size(), s.sha256()));
                 w = null;
             }
         }
@@ -699,10 +706,10 @@ final class Exporter {
 
     /**
      * Writes the planned records; returns each record's offset in its volume, by record number (format 1; empty for
-     * format 2). This thread reads the plan again and cuts the records; encoders (one per core) read and check their
+     * format 2), and each volume's size and sha256. This thread reads the plan again and cuts the records; encoders (one per core) read and check their
      * chunks and deflate them in parallel, a few ahead; the volumes are written in record order.
      */
-    private long[] writeVolumes(String id, int volumes, Plan plan, Path dir, BundleProgressSink sink)
+    private WrittenVolumes writeVolumes(String id, int volumes, Plan plan, Path dir, BundleProgressSink sink)
             throws IOException, BundleException {
         int encoders = Math.max(1, Math.min(8, Runtime.getRuntime().availableProcessors()));
         ExecutorService pool = Executors.newFixedThreadPool(encoders, r -> {
@@ -730,7 +737,7 @@ final class Exporter {
                 sink.bytes(files.append(queue.poll()));
             }
             files.finish();
-            return files.offsets();
+            return new WrittenVolumes(files.offsets(), List.copyOf(files.finished));
         } finally {
             queue.forEach(q -> q.encoded().cancel(true));
             pool.shutdownNow();
@@ -827,11 +834,13 @@ final class Exporter {
         return bytes;
     }
 
-    private static void finishVolume(VolumeWriter w, OutputStream out, FileChannel ch) throws IOException {
-        w.finish();
+    private static VolumeWriter.Summary finishVolume(VolumeWriter w, OutputStream out, FileChannel ch)
+            throws IOException {
+        VolumeWriter.Summary s = w.finish();
         out.flush();
         ch.force(true);
         ch.close();
+        return s;
     }
 
     private void pinWhileExporting(String pinSet, Set<Sha256> objects) throws IOException {
