@@ -18,6 +18,18 @@ public interface ChunkStore {
     /** The bytes of a stored chunk, or empty when the store holds no such chunk. */
     Optional<byte[]> chunk(Sha256 digest) throws IOException;
 
+    /**
+     * The bytes of each of {@code digests} in their order (null where the store holds no such chunk): one batched
+     * read where the store can, for a reader of many small chunks (a bundle's export).
+     */
+    default List<byte[]> chunks(List<Sha256> digests) throws IOException {
+        List<byte[]> out = new java.util.ArrayList<>(digests.size());
+        for (Sha256 d : digests) {
+            out.add(chunk(d).orElse(null));
+        }
+        return out;
+    }
+
     /** Whether the store holds chunk {@code digest}. */
     boolean hasChunk(Sha256 digest);
 

@@ -74,6 +74,18 @@ final class RocksChunks {
         return store.withDb(() -> Optional.ofNullable(store.db().get(store.chunks, StoreLayout.Chunk.key(digest))));
     }
 
+    List<byte[]> chunks(List<Sha256> digests) throws IOException {
+        if (digests.isEmpty()) {
+            return List.of();
+        }
+        List<byte[]> keys = new ArrayList<>(digests.size());
+        for (Sha256 d : digests) {
+            keys.add(StoreLayout.Chunk.key(d));
+        }
+        List<org.rocksdb.ColumnFamilyHandle> families = java.util.Collections.nCopies(keys.size(), store.chunks);
+        return store.withDb(() -> store.db().multiGetAsList(families, keys));
+    }
+
     boolean hasChunk(Sha256 digest) {
         // chunk_refs, not chunks: a small point read (chunks live in blob files), and present exactly when stored.
         return store.query(() -> store.db().get(store.refs, StoreLayout.ChunkRef.key(digest)) != null);

@@ -412,6 +412,11 @@ public final class RocksContentStore implements ContentStore {
     }
 
     @Override
+    public List<byte[]> chunks(List<Sha256> digests) throws IOException {
+        return chunkReads.chunks(digests);
+    }
+
+    @Override
     public boolean hasChunk(Sha256 digest) {
         return chunkReads.hasChunk(digest);
     }

@@ -17,6 +17,7 @@ import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
+import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteOptions;
 
 /**
@@ -89,6 +90,42 @@ public final class ScratchTable implements AutoCloseable {
         } catch (RocksDBException e) {
             throw new IOException("scratch table " + dir + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The values stored under {@code keys} (null where none), in their order: one multi-get. */
+    public List<byte[]> getAll(List<byte[]> keys) throws IOException {
+        if (keys.isEmpty()) {
+            return List.of();
+        }
+        try {
+            return db.multiGetAsList(keys);
+        } catch (RocksDBException e) {
+            throw new IOException("scratch table " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Stores {@code values.get(i)} under {@code keys.get(i)}, all in one write batch. */
+    public void putAll(List<byte[]> keys, List<byte[]> values) throws IOException {
+        if (keys.size() != values.size()) {
+            throw new IllegalArgumentException(keys.size() + " keys, " + values.size() + " values");
+        }
+        if (keys.isEmpty()) {
+            return;
+        }
+        try (WriteBatch batch = new WriteBatch()) {
+            for (int i = 0; i < keys.size(); i++) {
+                batch.put(keys.get(i), values.get(i));
+            }
+            db.write(write, batch);
+            entries += keys.size();
+        } catch (RocksDBException e) {
+            throw new IOException("scratch table " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Stores {@code value} under each of {@code keys}, in one write batch. */
+    public void putAll(List<byte[]> keys, byte[] value) throws IOException {
+        putAll(keys, java.util.Collections.nCopies(keys.size(), value));
     }
 
     /** Stores {@code value} under {@code key} unless a value is there; whether it stored it. */

@@ -48,6 +48,31 @@ class ScratchTableTest {
         assertFalse(Files.exists(dir), "close removes the table's directory");
     }
 
+    @Test
+    void batchedPutsAndGetsSeeWhatSinglePutsSee() throws Exception {
+        try (ScratchTable t = ScratchTable.create(tmp.resolve("batched"))) {
+            List<byte[]> keys = new ArrayList<>();
+            List<byte[]> values = new ArrayList<>();
+            for (int i = 0; i < 300_000; i++) {
+                keys.add(key('x', i));
+                values.add(ByteBuffer.allocate(4).putInt(i).array());
+            }
+            t.putAll(keys, values);
+            t.putAll(List.of(key('n', 1), key('n', 2)), new byte[0]);
+            t.put(key('x', -5), new byte[] {9});
+            assertEquals(300_003, t.puts());
+            List<byte[]> asked = List.of(key('x', 299_999), key('x', -1), key('n', 2), key('x', -5), key('x', 0));
+            List<byte[]> got = t.getAll(asked);
+            assertEquals(5, got.size());
+            assertArrayEquals(ByteBuffer.allocate(4).putInt(299_999).array(), got.get(0));
+            assertNull(got.get(1), "absent keys give null, in their place");
+            assertArrayEquals(new byte[0], got.get(2));
+            assertArrayEquals(new byte[] {9}, got.get(3));
+            assertArrayEquals(t.get(key('x', 0)), got.get(4));
+            assertEquals(List.of(), t.getAll(List.of()));
+        }
+    }
+
     private static byte[] key(char kind, int n) {
         return ByteBuffer.allocate(33).put((byte) kind).putInt(n).putInt(n * 31).array();
     }

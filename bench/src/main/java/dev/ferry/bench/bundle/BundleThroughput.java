@@ -82,6 +82,7 @@ public final class BundleThroughput {
                     dd.add(dd(dir.resolve("dd.out"), stored));
                     Path medium = dir.resolve("medium-" + round);
                     long t0 = System.nanoTime();
+                    long c0 = cpuNanos();
                     BundleProgress e = sa.await(sa.export(new ExportRequest(
                                             medium,
                                             Selection.all(),
@@ -94,7 +95,11 @@ public final class BundleThroughput {
                                     .id())
                             .orElseThrow();
                     double exportS = (System.nanoTime() - t0) / 1e9;
+                    double exportCpuS = (cpuNanos() - c0) / 1e9;
                     check(e);
+                    System.out.printf(
+                            "  %s round %d: export %.1f MB per CPU second (%.1f CPU s)%n",
+                            profile, round, stored / exportCpuS / 1e6, exportCpuS);
                     export.add(stored / exportS / 1e6);
                     Path bundle = medium.resolve(e.bundleId());
                     Path b = dir.resolve("b-" + round);

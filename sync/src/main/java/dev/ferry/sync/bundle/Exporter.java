@@ -19,7 +19,6 @@ import dev.ferry.storage.StoredChunk;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -35,7 +34,6 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.BitSet;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -73,6 +71,7 @@ final class Exporter {
     private final Predicate<String> exportRunning;
     private final Path scratchRoot;
     private final int format;
+    private final long planBudget;
 
     /**
      * @param exportRunning whether an export of that bundle id runs in this server (its partial is in use)
@@ -80,7 +79,7 @@ final class Exporter {
      */
     <S extends ChunkStore & PinStore & NameStore> Exporter(
             S store, Clock clock, RandomGenerator random, Predicate<String> exportRunning, Path scratchRoot) {
-        this(store, clock, random, exportRunning, scratchRoot, BundleNote.FORMAT_2);
+        this(store, clock, random, exportRunning, scratchRoot, BundleNote.FORMAT_2, HeapBudget.exportPlanBytes());
     }
 
     /** {@code format}: the bundle format written ({@link BundleNote#FORMAT_1} only for tests of older bundles). */
@@ -91,7 +90,23 @@ final class Exporter {
             Predicate<String> exportRunning,
             Path scratchRoot,
             int format) {
+        this(store, clock, random, exportRunning, scratchRoot, format, HeapBudget.exportPlanBytes());
+    }
+
+    /**
+     * {@code format}: the bundle format written ({@link BundleNote#FORMAT_1} only for tests of older bundles);
+     * {@code planBudget}: heap bytes the plan's per-chunk tables may take before they move to disk.
+     */
+    <S extends ChunkStore & PinStore & NameStore> Exporter(
+            S store,
+            Clock clock,
+            RandomGenerator random,
+            Predicate<String> exportRunning,
+            Path scratchRoot,
+            int format,
+            long planBudget) {
         this.format = format;
+        this.planBudget = planBudget;
         this.chunks = store;
         this.pins = store;
         this.names = store;
@@ -207,7 +222,7 @@ final class Exporter {
         pinWhileExporting(exportPins, objects);
         Path scratch = scratchRoot.resolve(scratchName(id));
         try (Plan plan = new Plan(
-                ScratchTable.create(scratch),
+                new PlanTable(scratch, planBudget),
                 job.maxVolumeSize() - Volume.overhead(id, BundleNote.MAX_VOLUMES, BundleNote.MAX_VOLUMES))) {
             return write(job, sink, id, created, objects, plan, recorder);
         } finally {
@@ -222,15 +237,15 @@ final class Exporter {
     }
 
     /**
-     * What the bundle will hold, decided before anything is written. Only per-object facts live in the heap; what
-     * is per chunk (which occurrence of a chunk ships, each object's shipped chunks as a bitmap, which chunks the
-     * site will find elsewhere and where, the holdings the site will have after importing it) lives in a {@link
-     * ScratchTable} on disk, and each object's chunk list is the store's own, read again by each pass (the objects
-     * are pinned while the export runs). The volume places are recomputed in each pass by the same {@link
-     * VolumePlan} over the same chunks in the same order.
+     * What the bundle will hold, decided before anything is written. Per-object facts live in the heap (each
+     * object's shipped chunks as a bitmap: a bit a chunk); what is per distinct chunk (which occurrence of a chunk
+     * ships, which chunks the site will find elsewhere and where, the holdings the site will have after importing
+     * it) lives in a {@link PlanTable}: in the heap while it fits its budget, on disk above it. Each object's chunk
+     * list is the store's own, read again by each pass (the objects are pinned while the export runs). The volume
+     * places are recomputed in each pass by the same {@link VolumePlan} over the same chunks in the same order.
      */
     private static final class Plan implements AutoCloseable {
-        final ScratchTable table;
+        final PlanTable table;
         /** Bytes of a volume available for records. */
         final long capacity;
         /** The objects the bundle lists, in manifest order. */
@@ -249,7 +264,7 @@ final class Exporter {
 
         int volumes;
 
-        Plan(ScratchTable table, long capacity) {
+        Plan(PlanTable table, long capacity) {
             this.table = table;
             this.capacity = capacity;
         }
@@ -260,34 +275,14 @@ final class Exporter {
         }
     }
 
-    /** An object the bundle lists: its chunks are the store's ({@code chunks} of them, {@code size} bytes). */
-    private record PlannedObject(Sha256 digest, long size, int chunks) {}
-
-    /** Chunk {@code index} (from 0) of {@code object}. */
-    private record ChunkRef(Sha256 object, int index) {}
-
-    /** Scratch keys: kind byte, then a chunk digest (or, for {@link #SENT}, an inventory key). */
-    private static final byte SHIPPED = 'x'; // -> object number, chunk index of the occurrence that ships it
-
-    private static final byte NEEDED = 'n'; // a chunk not shipped where it occurs (format 2)
-    private static final byte LOCATED = 'l'; // -> base number, chunk index: where the site finds it (format 2)
-    private static final byte SENT = 's'; // an inventory key of the site's holdings after the import
-    private static final byte SHIPS = 'b'; // + object number -> which of its chunks it ships, a bit each
-    private static final byte[] NOTHING = new byte[0];
-
-    private static byte[] key(byte kind, byte[] body) {
-        byte[] k = new byte[1 + body.length];
-        k[0] = kind;
-        System.arraycopy(body, 0, k, 1, body.length);
-        return k;
-    }
-
-    private static byte[] ref(int object, int index) {
-        return ByteBuffer.allocate(8).putInt(object).putInt(index).array();
-    }
+    /**
+     * An object the bundle lists: its chunks are the store's ({@code chunks} of them, {@code size} bytes), of which
+     * it ships those set in {@code ships}.
+     */
+    private record PlannedObject(Sha256 digest, long size, int chunks, BitSet ships) {}
 
     private static void sent(Plan plan, byte[] inventoryKey) throws IOException {
-        plan.table.put(key(SENT, inventoryKey), NOTHING);
+        plan.table.sent(inventoryKey);
     }
 
     /** The manifest file written: what the bundle note vouches for. */
@@ -303,6 +298,10 @@ final class Exporter {
             Recorder recorder)
             throws IOException, BundleException {
         plan(job, sink, plan, objects);
+        if (plan.table.spilled()) {
+            sink.note("the plan's chunk tables outgrew their heap budget (" + (planBudget >> 20)
+                    + " MiB, half the heap) and were moved to disk for this export");
+        }
         if (format == BundleNote.FORMAT_2 && plan.needed > 0) {
             locate(plan, sink);
         }
@@ -319,11 +318,12 @@ final class Exporter {
         Files.createDirectories(partial);
         try {
             sink.phase("writing", plan.shippedBytes, plan.objects.size());
-            long[] recordOffsets = writeVolumes(id, volumes, plan, partial, sink);
-            List<ManifestEntry.Volume> volumeEntries = new ArrayList<>();
-            for (int n = 1; n <= volumes; n++) {
-                Path f = partial.resolve(Volume.fileName(n));
-                volumeEntries.add(new ManifestEntry.Volume(n, Files.size(f), sha256(f)));
+            WrittenVolumes written = writeVolumes(id, volumes, plan, partial, sink);
+            long[] recordOffsets = written.offsets();
+            // Each volume's size and sha256 as its writer counted and hashed it: no pass reading the volumes again.
+            List<ManifestEntry.Volume> volumeEntries = written.volumes();
+            if (volumeEntries.size() != volumes) {
+                throw new IllegalStateException("planned " + volumes + " volumes, wrote " + volumeEntries.size());
             }
             WrittenManifest manifest =
                     writeManifest(partial.resolve("manifest.gz"), id, job, plan, volumeEntries, recordOffsets, sink);
@@ -356,7 +356,7 @@ final class Exporter {
     /** The site's holdings after the import, as an inventory file: the scratch table's keys, in their order. */
     private static void writeSent(Plan plan, OutputStream out) throws IOException {
         Inventory.SortedWriter w = new Inventory.SortedWriter(out);
-        plan.table.forEach(new byte[] {SENT}, (k, v) -> w.add(Arrays.copyOfRange(k, 1, k.length)));
+        plan.table.forEachSent(w::add);
         w.finish();
     }
 
@@ -391,8 +391,8 @@ final class Exporter {
         byte[][] chunkKeys = new byte[chunks.size()][];
         for (int i = 0; i < chunkKeys.length; i++) {
             chunkKeys[i] = Inventory.chunkKey(chunks.get(i).digest().bytes());
-            sent(plan, chunkKeys[i]);
         }
+        plan.table.sent(chunkKeys);
         byte[] objectKey = Inventory.objectKey(object.bytes());
         sent(plan, objectKey);
         if (cut.contains(objectKey)) {
@@ -403,18 +403,26 @@ final class Exporter {
             return;
         }
         int number = plan.objects.size();
+        BitSet lacked = new BitSet(chunkKeys.length);
+        for (int i = 0; i < chunkKeys.length; i++) {
+            if (!cut.contains(chunkKeys[i])) {
+                lacked.set(i);
+            }
+        }
+        // The first occurrence of a chunk the site lacks ships it.
+        BitSet ships = plan.table.claim(number, chunks, lacked);
+        BitSet skipped = new BitSet(chunkKeys.length);
+        skipped.set(0, chunkKeys.length);
+        skipped.andNot(ships);
+        plan.chunksSkipped += skipped.cardinality();
+        if (format == BundleNote.FORMAT_2) {
+            plan.needed += plan.table.need(chunks, skipped);
+        }
         long size = 0;
-        BitSet ships = new BitSet(chunkKeys.length);
         for (int i = 0; i < chunkKeys.length; i++) {
             StoredChunk c = chunks.get(i);
             size += c.length();
-            byte[] digest = c.digest().bytes();
-            // The first occurrence of a chunk the site lacks ships it (which that is: the object's bits, below).
-            if (cut.contains(chunkKeys[i]) || !plan.table.putIfAbsent(key(SHIPPED, digest), ref(number, i))) {
-                plan.chunksSkipped++;
-                if (format == BundleNote.FORMAT_2 && plan.table.putIfAbsent(key(NEEDED, digest), NOTHING)) {
-                    plan.needed++;
-                }
+            if (!ships.get(i)) {
                 continue;
             }
             if (!volumes.fits(c.length())) {
@@ -427,11 +435,8 @@ final class Exporter {
             plan.shippedBytes += c.length();
             plan.shippedChunks++;
             volumes.add(c.length());
-            ships.set(i);
         }
-        // The later passes read this once per object rather than asking the table about each chunk.
-        plan.table.put(key(SHIPS, ByteBuffer.allocate(4).putInt(number).array()), ships.toByteArray());
-        plan.objects.add(new PlannedObject(object, size, chunks.size()));
+        plan.objects.add(new PlannedObject(object, size, chunks.size(), ships));
     }
 
     /** What a pass sees of a planned object: its chunks, and where each shipped one goes (null: not shipped). */
@@ -454,8 +459,7 @@ final class Exporter {
                         "object " + o.digest() + " left the store or changed during the export; export again");
             }
             VolumePlan.Place[] places = new VolumePlan.Place[cs.size()];
-            BitSet ships = BitSet.valueOf(
-                    plan.table.get(key(SHIPS, ByteBuffer.allocate(4).putInt(n).array())));
+            BitSet ships = o.ships();
             for (int i = ships.nextSetBit(0); i >= 0 && i < places.length; i = ships.nextSetBit(i + 1)) {
                 places[i] = volumes.add(cs.get(i).length());
             }
@@ -477,28 +481,8 @@ final class Exporter {
         for (int b = 0; b < plan.bases.size() && located < plan.needed; b++) {
             sink.checkCancelled();
             List<StoredChunk> held = chunks.chunksOf(plan.bases.get(b)).orElse(List.of());
-            for (int i = 0; i < held.size(); i++) {
-                byte[] d = held.get(i).digest().bytes();
-                if (plan.table.get(key(NEEDED, d)) != null && plan.table.putIfAbsent(key(LOCATED, d), ref(b, i))) {
-                    located++;
-                }
-            }
+            located += plan.table.locate(b, held);
         }
-    }
-
-    /** Where the site finds a chunk the bundle does not ship where it occurs; null when only by its digest. */
-    private static ChunkRef located(Plan plan, Sha256 chunk) throws IOException {
-        byte[] at = plan.table.get(key(LOCATED, chunk.bytes()));
-        if (at != null) {
-            ByteBuffer b = ByteBuffer.wrap(at);
-            return new ChunkRef(plan.bases.get(b.getInt()), b.getInt());
-        }
-        at = plan.table.get(key(SHIPPED, chunk.bytes()));
-        if (at != null) {
-            ByteBuffer b = ByteBuffer.wrap(at);
-            return new ChunkRef(plan.objects.get(b.getInt()).digest(), b.getInt());
-        }
-        return null;
     }
 
     /** Writes {@code manifest.gz} durably, hashing and counting it as it goes. */
@@ -613,22 +597,32 @@ final class Exporter {
     private static ManifestEntry.DeltaObject deltaEntry(
             Plan plan, PlannedObject o, List<StoredChunk> chunks, VolumePlan.Place[] places) throws IOException {
         List<ManifestEntry.Part> parts = new ArrayList<>();
+        BitSet held = new BitSet(places.length);
+        held.set(0, places.length);
+        held.andNot(o.ships());
+        PlanTable.Found[] found = plan.table.found(chunks, held);
         for (int i = 0; i < places.length; i++) {
             StoredChunk c = chunks.get(i);
             if (places[i] != null) {
                 parts.add(new ManifestEntry.Shipped(c.length()));
                 continue;
             }
-            ChunkRef at = located(plan, c.digest());
+            PlanTable.Found at = found[i];
             if (at == null) {
                 parts.add(new ManifestEntry.Held(c.digest().hex(), c.length()));
-            } else if (!parts.isEmpty()
+                continue;
+            }
+            String base = (at.base()
+                            ? plan.bases.get(at.number())
+                            : plan.objects.get(at.number()).digest())
+                    .hex();
+            if (!parts.isEmpty()
                     && parts.getLast() instanceof ManifestEntry.Run r
-                    && r.object().equals(at.object().hex())
+                    && r.object().equals(base)
                     && r.first() + r.count() == at.index()) {
                 parts.set(parts.size() - 1, new ManifestEntry.Run(r.object(), r.first(), r.count() + 1));
             } else {
-                parts.add(new ManifestEntry.Run(at.object().hex(), at.index(), 1));
+                parts.add(new ManifestEntry.Run(base, at.index(), 1));
             }
         }
         return new ManifestEntry.DeltaObject(o.digest().hex(), o.size(), parts);
@@ -642,6 +636,9 @@ final class Exporter {
         }
     }
 
+    /** The volumes written: each record's offset (format 1), and each volume's entry for the manifest. */
+    private record WrittenVolumes(long[] offsets, List<ManifestEntry.Volume> volumes) {}
+
     /** A record handed to the encoders, and the volume it goes to. */
     private record Queued(int volume, Future<VolumeWriter.Encoded> encoded) {}
 
@@ -652,6 +649,8 @@ final class Exporter {
         private final int total;
         /** Each record's offset, by record number: format 1 only (format 2 writes no places). */
         private final List<Long> offsets;
+        /** The volumes finished, for the manifest. */
+        private final List<ManifestEntry.Volume> finished = new ArrayList<>();
 
         private int volume;
         private FileChannel ch;
@@ -685,7 +684,8 @@ final class Exporter {
 
         void finish() throws IOException {
             if (w != null) {
-                finishVolume(w, out, ch);
+                VolumeWriter.Summary s = finishVolume(w, out, ch);
+                finished.add(new ManifestEntry.Volume(volume, s.size(), s.sha256()));
                 w = null;
             }
         }
@@ -706,10 +706,10 @@ final class Exporter {
 
     /**
      * Writes the planned records; returns each record's offset in its volume, by record number (format 1; empty for
-     * format 2). This thread reads the plan again and cuts the records; encoders (one per core) read and check their
+     * format 2), and each volume's size and sha256. This thread reads the plan again and cuts the records; encoders (one per core) read and check their
      * chunks and deflate them in parallel, a few ahead; the volumes are written in record order.
      */
-    private long[] writeVolumes(String id, int volumes, Plan plan, Path dir, BundleProgressSink sink)
+    private WrittenVolumes writeVolumes(String id, int volumes, Plan plan, Path dir, BundleProgressSink sink)
             throws IOException, BundleException {
         int encoders = Math.max(1, Math.min(8, Runtime.getRuntime().availableProcessors()));
         ExecutorService pool = Executors.newFixedThreadPool(encoders, r -> {
@@ -737,7 +737,7 @@ final class Exporter {
                 sink.bytes(files.append(queue.poll()));
             }
             files.finish();
-            return files.offsets();
+            return new WrittenVolumes(files.offsets(), List.copyOf(files.finished));
         } finally {
             queue.forEach(q -> q.encoded().cancel(true));
             pool.shutdownNow();
@@ -794,9 +794,16 @@ final class Exporter {
             ExecutorService pool, ThreadLocal<Deflater> deflaters, int volume, List<Part> parts, int size) {
         return new Queued(volume, pool.submit(() -> {
             byte[] record = new byte[size];
-            int at = 0;
+            // One batched read of the record's chunks: a record of small chunks holds thousands.
+            List<Sha256> digests = new ArrayList<>(parts.size());
             for (Part part : parts) {
-                byte[] bytes = checkedChunk(part.chunk(), part.object());
+                digests.add(part.chunk().digest());
+            }
+            List<byte[]> read = chunks.chunks(digests);
+            MessageDigest sha = SHA256.get();
+            int at = 0;
+            for (int i = 0; i < parts.size(); i++) {
+                byte[] bytes = checkedChunk(parts.get(i).chunk(), parts.get(i).object(), read.get(i), sha);
                 System.arraycopy(bytes, 0, record, at, bytes.length);
                 at += bytes.length;
             }
@@ -804,15 +811,20 @@ final class Exporter {
         }));
     }
 
-    /** The bytes of a planned chunk, checked against its digest and length. */
-    private byte[] checkedChunk(StoredChunk chunk, Sha256 object) throws IOException, BundleException {
-        byte[] bytes = chunks.chunk(chunk.digest())
-                .orElseThrow(() -> new BundleException(
-                        BundleException.Kind.REFUSED,
-                        "chunk " + chunk.digest() + " of object " + object
-                                + " left the store during the export; export again"));
+    /** A digest per encoder thread: getInstance per chunk costs more than hashing a small chunk. */
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(Exporter::sha256);
+
+    /** The bytes of a planned chunk (null: not stored), checked against its digest and length. */
+    private static byte[] checkedChunk(StoredChunk chunk, Sha256 object, byte[] bytes, MessageDigest sha)
+            throws BundleException {
+        if (bytes == null) {
+            throw new BundleException(
+                    BundleException.Kind.REFUSED,
+                    "chunk " + chunk.digest() + " of object " + object
+                            + " left the store during the export; export again");
+        }
         // A chunk damaged on this disk would make the whole bundle refused at the site: say so here.
-        if (bytes.length != chunk.length() || !Sha256.of(sha256().digest(bytes)).equals(chunk.digest())) {
+        if (bytes.length != chunk.length() || !Sha256.of(sha.digest(bytes)).equals(chunk.digest())) {
             throw new BundleException(
                     BundleException.Kind.REFUSED,
                     "chunk " + chunk.digest()
@@ -822,11 +834,13 @@ final class Exporter {
         return bytes;
     }
 
-    private static void finishVolume(VolumeWriter w, OutputStream out, FileChannel ch) throws IOException {
-        w.finish();
+    private static VolumeWriter.Summary finishVolume(VolumeWriter w, OutputStream out, FileChannel ch)
+            throws IOException {
+        VolumeWriter.Summary s = w.finish();
         out.flush();
         ch.force(true);
         ch.close();
+        return s;
     }
 
     private void pinWhileExporting(String pinSet, Set<Sha256> objects) throws IOException {

@@ -6,8 +6,9 @@ import dev.ferry.protocols.bundle.Inventory;
  * How much of a bundle's bookkeeping this JVM may hold. Inventories live in memory as 16 bytes a key (briefly up to
  * 64 while one is built or read: growing arrays, the sort's second array) and may take a quarter of the heap. A
  * format-1 manifest's shipped chunks are indexed in memory at the importing site, about 200 bytes a chunk, and may
- * take half (export plans and format-2 manifests keep their per-chunk state on disk: see {@link Exporter} and
- * {@link PlacedChunks}). Past these, the work is refused with a message naming the limit and the ways out, instead
+ * take half (format-2 manifests keep their per-chunk state on disk: see {@link PlacedChunks}). An export's plan
+ * keeps its per-chunk tables in the heap up to half of it and moves them to disk beyond ({@link PlanTable}), so it
+ * is never refused. Past these, the work is refused with a message naming the limit and the ways out, instead
  * of an OutOfMemoryError that would take the server's other work down with it.
  */
 final class HeapBudget {
@@ -22,6 +23,11 @@ final class HeapBudget {
 
     static int inventoryKeys(long heapBytes) {
         return (int) Math.max(1 << 16, Math.min(Inventory.MAX_KEYS, heapBytes / 4 / KEY_BYTES_AT_PEAK));
+    }
+
+    /** Heap bytes an export's per-chunk plan tables may take before they move to disk: half the heap. */
+    static long exportPlanBytes() {
+        return Runtime.getRuntime().maxMemory() / 2;
     }
 
     static long chunks() {

@@ -1,8 +1,12 @@
 package dev.ferry.sync.bundle;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ferry.protocols.bundle.BundleNote;
+import dev.ferry.protocols.bundle.Inventory;
 import dev.ferry.protocols.sumdb.note.Signer;
 import dev.ferry.storage.Chunking;
 import dev.ferry.storage.ObjectWriter;
@@ -10,12 +14,19 @@ import dev.ferry.storage.RocksContentStore;
 import dev.ferry.storage.ScrubReport;
 import dev.ferry.storage.Sha256;
 import dev.ferry.storage.StoreOptions;
+import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -88,6 +99,127 @@ class SmallHeapBundleTest {
                 }
             }
         }
+    }
+
+    /**
+     * The plan's chunk tables stay in the heap while they fit their budget and move to disk beyond it (at once, or
+     * partway through the sent set): an incremental format-2 export (held chunks named by runs of the site's
+     * objects, chunks repeated within and across objects) gives byte-for-byte the same bundle and the same sent
+     * record either way, and the bundle planned on disk imports.
+     */
+    @Test
+    void aPlanKeptInTheHeapAndOneMovedToDiskGiveTheSameBundle() throws Exception {
+        Signer signer = Signer.generate("ferry-small.example");
+        StoreOptions tiny = StoreOptions.defaults().withChunkSizes(SmallHeapBundles.TINY);
+        try (RocksContentStore a = RocksContentStore.open(tmp.resolve("a/store"), tiny);
+                RocksContentStore b = RocksContentStore.open(tmp.resolve("b/store"), tiny)) {
+            Random random = new Random(7);
+            byte[] shared = new byte[16_384];
+            random.nextBytes(shared);
+            for (int i = 0; i < 10; i++) {
+                byte[] data = new byte[60_000];
+                random.nextBytes(data);
+                // the shared block twice in each object: repeats within an object and across objects
+                System.arraycopy(shared, 0, data, 10_000, shared.length);
+                System.arraycopy(shared, 0, data, 40_000, shared.length);
+                BundleFixture.put(a, "obj/" + i, data);
+                if (i < 3) {
+                    BundleFixture.put(b, "obj/" + i, data); // the site holds the first three
+                }
+            }
+            long chunks = 0;
+            for (int i = 0; i < 10; i++) {
+                chunks += a.chunksOf(a.resolve("obj/" + i).orElseThrow().digest())
+                        .orElseThrow()
+                        .size();
+            }
+            assertTrue(chunks > 3_000, "want thousands of chunks, got " + chunks);
+            Inventory cut = SiteInventory.take(b).inventory();
+
+            List<Path> bundles = new ArrayList<>();
+            List<byte[]> sentRecords = new ArrayList<>();
+            // in the heap; on disk from the sent set's first growth; on disk from the chunk table's (mid-plan)
+            long[] budgets = {Long.MAX_VALUE, 0, 150_000};
+            for (long budget : budgets) {
+                Path medium = Files.createDirectories(tmp.resolve("medium-" + bundles.size()));
+                List<String> notes = new ArrayList<>();
+                ByteArrayOutputStream sent = new ByteArrayOutputStream();
+                Exporter.Result r = new Exporter(
+                                a,
+                                Clock.fixed(Instant.parse("2026-12-07T02:00:00Z"), ZoneOffset.UTC),
+                                new Random(20),
+                                id -> false,
+                                tmp.resolve("a/scratch"),
+                                BundleNote.FORMAT_2,
+                                budget)
+                        .export(
+                                new Exporter.Job(
+                                        BundleFixture.everything(a),
+                                        cut,
+                                        Optional.empty(),
+                                        true,
+                                        "site",
+                                        medium,
+                                        ExportRequest.DEFAULT_MAX_VOLUME_SIZE,
+                                        Map.of(),
+                                        signer),
+                                notesTo(notes),
+                                (record, body) -> body.write(sent));
+                boolean onDisk = notes.stream().anyMatch(n -> n.contains("moved to disk"));
+                assertEquals(budget != Long.MAX_VALUE, onDisk, "budget " + budget + ": " + notes);
+                assertEquals(3, r.objectsSkipped());
+                bundles.add(medium.resolve(r.record().id()));
+                sentRecords.add(sent.toByteArray());
+                assertFalse(Files.exists(tmp.resolve("a/scratch")
+                        .resolve(Exporter.scratchName(r.record().id()))));
+            }
+            for (int i = 1; i < bundles.size(); i++) {
+                assertEquals(files(bundles.get(0)), files(bundles.get(i)), "bundle with budget " + budgets[i]);
+                assertArrayEquals(sentRecords.get(0), sentRecords.get(i), "sent record with budget " + budgets[i]);
+            }
+
+            new Importer(
+                            b,
+                            new ImportRecords(tmp.resolve("b/data/bundles")),
+                            Clock.systemUTC(),
+                            HeapBudget.chunks(),
+                            BundleFixture.SYNTHETIC,
+                            SumdbLatest.NONE,
+                            tmp.resolve("b/scratch"))
+                    .run(
+                            new ImportRequest(List.of(bundles.get(1)), List.of(signer.verifier())),
+                            BundleProgressSink.NONE);
+            assertEquals(BundleFixture.content(a), BundleFixture.content(b));
+        }
+    }
+
+    /** Each file of a bundle directory by name, as hex (so a difference shows where). */
+    private static Map<String, String> files(Path dir) throws Exception {
+        Map<String, String> out = new TreeMap<>();
+        try (Stream<Path> fs = Files.list(dir)) {
+            for (Path f : fs.toList()) {
+                out.put(f.getFileName().toString(), HexFormat.of().formatHex(Files.readAllBytes(f)));
+            }
+        }
+        return out;
+    }
+
+    private static BundleProgressSink notesTo(List<String> notes) {
+        return new BundleProgressSink() {
+            @Override
+            public void phase(String phase, long totalBytes, long totalItems) {}
+
+            @Override
+            public void bytes(long n) {}
+
+            @Override
+            public void item(String description) {}
+
+            @Override
+            public void note(String note) {
+                notes.add(note);
+            }
+        };
     }
 
     /** Runs {@link SmallHeapBundles} in a JVM with {@link #HEAP}; its output lines, once it exited 0. */
