@@ -591,7 +591,7 @@ final class Exporter {
     }
 
     /**
-     * An object as format 2 lists it: shipped chunks by length; the others as runs of the chunks {@link #located}
+     * An object as format 2 lists it: shipped chunks by length; the others as runs of the chunks {@link PlanTable#found}
      * names, consecutive chunks of one object joined in one run; by digest where none is known.
      */
     private static ManifestEntry.DeltaObject deltaEntry(
