@@ -9,9 +9,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
-import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
+import java.util.Set;
+import java.util.function.IntFunction;
 
 /**
  * An export's per-chunk bookkeeping: which occurrence of each chunk ships it, which chunks are not shipped where
@@ -96,19 +97,32 @@ final class PlanTable implements AutoCloseable {
             keys.add(key(SHIPPED, chunks.get(i).digest().bytes()));
             at.add(i);
         }
+        for (int j : putFirstAbsent(keys, j -> refBytes(object, at.get(j)))) {
+            claimed.set(at.get(j));
+        }
+        return claimed;
+    }
+
+    /**
+     * Stores, in one batch, each of {@code keys} that is neither in the table nor earlier in the list (the first
+     * occurrence wins, as in the heap's tables), with {@code value.apply(j)} for the key at {@code j}; the positions
+     * stored.
+     */
+    private List<Integer> putFirstAbsent(List<byte[]> keys, IntFunction<byte[]> value) throws IOException {
         List<byte[]> found = table.getAll(keys);
-        Map<ByteBuffer, Boolean> mine = new HashMap<>();
+        Set<ByteBuffer> mine = new HashSet<>();
+        List<Integer> stored = new ArrayList<>();
         List<byte[]> newKeys = new ArrayList<>();
         List<byte[]> newValues = new ArrayList<>();
         for (int j = 0; j < keys.size(); j++) {
-            if (found.get(j) == null && mine.putIfAbsent(ByteBuffer.wrap(keys.get(j)), Boolean.TRUE) == null) {
-                claimed.set(at.get(j));
+            if (found.get(j) == null && mine.add(ByteBuffer.wrap(keys.get(j)))) {
+                stored.add(j);
                 newKeys.add(keys.get(j));
-                newValues.add(refBytes(object, at.get(j)));
+                newValues.add(value.apply(j));
             }
         }
         table.putAll(newKeys, newValues);
-        return claimed;
+        return stored;
     }
 
     /** Marks the chunks in {@code which} as not shipped where they occur; how many were not marked before. */
@@ -133,16 +147,7 @@ final class PlanTable implements AutoCloseable {
         for (; i >= 0; i = which.nextSetBit(i + 1)) {
             keys.add(key(NEEDED, chunks.get(i).digest().bytes()));
         }
-        List<byte[]> found = table.getAll(keys);
-        Map<ByteBuffer, Boolean> mine = new HashMap<>();
-        List<byte[]> newKeys = new ArrayList<>();
-        for (int j = 0; j < keys.size(); j++) {
-            if (found.get(j) == null && mine.putIfAbsent(ByteBuffer.wrap(keys.get(j)), Boolean.TRUE) == null) {
-                newKeys.add(keys.get(j));
-            }
-        }
-        table.putAll(newKeys, NOTHING);
-        return fresh + newKeys.size();
+        return fresh + putFirstAbsent(keys, j -> NOTHING).size();
     }
 
     /**
@@ -172,18 +177,7 @@ final class PlanTable implements AutoCloseable {
                 at.add(i);
             }
         }
-        List<byte[]> found = table.getAll(keys);
-        Map<ByteBuffer, Boolean> mine = new HashMap<>();
-        List<byte[]> newKeys = new ArrayList<>();
-        List<byte[]> newValues = new ArrayList<>();
-        for (int j = 0; j < keys.size(); j++) {
-            if (found.get(j) == null && mine.putIfAbsent(ByteBuffer.wrap(keys.get(j)), Boolean.TRUE) == null) {
-                newKeys.add(keys.get(j));
-                newValues.add(refBytes(base, at.get(j)));
-            }
-        }
-        table.putAll(newKeys, newValues);
-        return newKeys.size();
+        return putFirstAbsent(keys, j -> refBytes(base, at.get(j))).size();
     }
 
     /**
