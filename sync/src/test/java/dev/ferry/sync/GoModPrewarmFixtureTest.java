@@ -105,10 +105,30 @@ class GoModPrewarmFixtureTest {
             assertEquals(0, report.failed());
             assertEquals(plan.items().size(), pinned.size());
             assertTrue(report.bytes() > 5_000_000, "bytes " + report.bytes());
-            long fileFetches = upstream.asked.stream()
+            // A stored .mod also fetches its version's .info (docs/goproxy.md), so the four versions whose .mod
+            // alone is in the plan bring their .info too. Asking those now joins that fetch or hits the store, and
+            // settles it before the counts below.
+            MirrorItemRunner runner = new MirrorItemRunner(mirror, null);
+            List<PrewarmItem.GoFile> extraInfos = plan.items().stream()
+                    .filter(i -> i instanceof PrewarmItem.GoFile f && EXTRA_MODS.contains(f.toString()))
+                    .map(i -> (PrewarmItem.GoFile) i)
+                    .map(f -> new PrewarmItem.GoFile(f.module(), f.version(), PrewarmItem.Ext.INFO))
+                    .toList();
+            assertEquals(EXTRA_MODS.size(), extraInfos.size());
+            for (PrewarmItem.GoFile info : extraInfos) {
+                assertTrue(runner.run(info).bytes() > 0, info.toString());
+            }
+            List<String> fileFetches = upstream.asked.stream()
                     .filter(p -> !p.endsWith("/list") && !p.endsWith("@latest"))
-                    .count();
-            assertEquals(plan.items().size(), fileFetches, "each file fetched from upstream exactly once");
+                    .toList();
+            assertEquals(
+                    fileFetches.size(),
+                    Set.copyOf(fileFetches).size(),
+                    "each file fetched from upstream exactly once: " + fileFetches);
+            assertEquals(plan.items().size() + extraInfos.size(), fileFetches.size(), fileFetches.toString());
+            assertTrue(
+                    fileFetches.stream().filter(p -> p.endsWith(".info")).count() == BUILD_LIST + EXTRA_MODS.size(),
+                    fileFetches.toString());
 
             upstream.asked.clear();
             Plan again = planner.planGoMod("go.mod", gomod);
