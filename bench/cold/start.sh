@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Start to ready of `./ferry serve` on a store of N module versions and M image tags, by hand, never in CI: alternating rounds with
-# and without the launcher's class data sharing archive (server/target/ferry-serve.jsa, or on JDK 25 the AOT cache
+# and without the launcher's class data sharing archive (server/target/ferry-serve-JDK.jsa, or on JDK 25 the AOT cache
 # ferry-serve-JDK.aot, made by the first run), the
 # time from the launch to the first 200 of /health/ready (polled every 20 ms), with the load before each round.
 #   usage: bench/cold/start.sh [--versions 20000] [--tags 0] [--data KEPT_DATA_DIR] [--rounds 5] [--baseline CHECKOUT]
