@@ -3,7 +3,7 @@
 # and no network (docs/install.md). It holds a Java runtime made by jlink with only the JDK modules ferry needs,
 # ferry's jars with RocksDB's native library for Linux x86_64 only, the start-up archive (an AOT cache, made here
 # by a trial serve with that runtime), bin/ferry, install.sh, a sample etc/ferry.yaml, the systemd unit, the
-# compose and Kubernetes files, and the docs. Needs curl (for the trial serve).
+# compose and Kubernetes files, and the docs.
 #
 #   deploy/build-installer.sh [--out DIR] [--no-build]      (default OUT: target/deploy)
 #
@@ -149,8 +149,12 @@ for _ in $(seq 1 3000); do # up to 5 minutes on a loaded machine
 done
 [ -n "$url" ] || { kill "$trial" 2>/dev/null || true; cat "$trial_log" >&2; echo "build-installer.sh: the trial serve did not get ready" >&2; exit 1; }
 # The requests a fresh ferry serves first: probes, metrics, a Go module miss (no upstream: 404), the registry's base.
+# Through bash's /dev/tcp, so the build needs no curl.
+address=${url#http://}
 for path in /health/ready /health/live /metrics /example.com/m/@v/list /example.com/m/@v/v1.0.0.info /v2/; do
-	curl -s -o /dev/null "$url$path" || true
+	timeout 60 bash -c 'exec 3<>"/dev/tcp/${1%:*}/${1##*:}" &&
+		printf "GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n" "$2" "$1" >&3 && cat <&3' \
+		_ "$address" "$path" >>"$work/trial-requests.log" 2>&1 || true
 done
 kill -TERM "$trial"
 wait "$trial" || true
