@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the offline installer: OUT/ferry-VERSION-linux-x86_64.tar.gz and its .sha256, for machines with no JDK
 # and no network (docs/install.md). It holds a Java runtime made by jlink with only the JDK modules ferry needs,
-# ferry's jars with RocksDB's native library for Linux x86_64 only, bin/ferry, install.sh, a sample
-# etc/ferry.yaml, the systemd unit, the compose and Kubernetes files, and the docs.
+# ferry's jars with RocksDB's native library for Linux x86_64 only, the start-up archive (an AOT cache, made here
+# by a trial serve with that runtime), bin/ferry, install.sh, a sample etc/ferry.yaml, the systemd unit, the
+# compose and Kubernetes files, and the docs.
 #
 #   deploy/build-installer.sh [--out DIR] [--no-build]      (default OUT: target/deploy)
 #
@@ -17,7 +18,7 @@ while [ $# -gt 0 ]; do
 	case "$1" in
 	--out) out=$2; shift 2 ;;
 	--no-build) build=no; shift ;;
-	-h | --help) sed -n '2,10p' "$0"; exit 0 ;;
+	-h | --help) sed -n '2,11p' "$0"; exit 0 ;;
 	*) echo "build-installer.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
 	esac
 done
@@ -90,9 +91,20 @@ case "$modules" in java.base*) ;; *) echo "build-installer.sh: jdeps printed no 
 if "$JAVA_HOME/bin/java" --list-modules | grep -q '^jdk.crypto.ec@'; then
 	modules="$modules,jdk.crypto.ec"
 fi
+# Before JDK 25 the start-up archive is a dynamic CDS archive, which needs the runtime's own base archive.
+jdk_major=$("$JAVA_HOME/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')
+cds=()
+[ "${jdk_major:-0}" -ge 25 ] || cds=(--generate-cds-archive)
 echo "build-installer.sh: jlink $modules" >&2
 "$JAVA_HOME/bin/jlink" --add-modules "$modules" --strip-debug --no-man-pages --no-header-files --compress=zip-6 \
-	--output "$stage/runtime"
+	"${cds[@]}" --output "$stage/runtime"
+# The JDK's native libraries keep their symbol tables (libjvm.so: 29 MB, 24 MB without); stripped as Debian's own
+# JDK packages are, they make room for the start-up archive below (the image's aim is under 150 MB).
+if command -v strip >/dev/null; then
+	find "$stage/runtime/lib" -name '*.so' -exec strip --strip-unneeded {} +
+else
+	echo "build-installer.sh: no strip (binutils): the runtime's libraries keep their symbol tables" >&2
+fi
 
 # Launcher and install script; the JVM defaults are ./ferry's own file.
 cp "$root/deploy/installer/ferry" "$stage/bin/ferry"
@@ -107,10 +119,62 @@ cp "$root"/docs/*.md "$stage/docs/"
 cp -r "$root/deploy/compose" "$root/deploy/kubernetes" "$root/deploy/kubernetes-monitoring" "$root/deploy/cluster" "$stage/deploy/"
 echo "$version_line" >"$stage/VERSION"
 
+# One time for every entry (the tarball's, below): set now, because the start-up archive records its jars' times.
+mtime=$(git -C "$root" log -1 --format=%ct 2>/dev/null || date +%s)
+find "$stage" -exec touch -h -d "@$mtime" {} +
+
+# The start-up archive (docs/configuration.md, JVM options): the installed bin/ferry cannot make it, its lib/ being
+# read-only to the ferry user, so a trial serve of the staged installation makes it here, with the bundled runtime
+# (the archive fits only the JVM build that made it) on a throwaway data directory: start, ready, a few requests,
+# SIGTERM. JDK 25 and later: an AOT cache (lib/ferry-serve.aot); before: a CDS archive (lib/ferry-serve.jsa). It
+# holds the class path relative to the installation, so it fits wherever the tree is installed, as long as each
+# jar keeps its size and time (tar, install.sh and build-image.sh keep them).
+if [ "${jdk_major:-0}" -ge 25 ]; then
+	archive="$stage/lib/ferry-serve.aot" record="-XX:AOTCacheOutput=$stage/lib/ferry-serve.aot"
+else
+	archive="$stage/lib/ferry-serve.jsa" record="-XX:ArchiveClassesAtExit=$stage/lib/ferry-serve.jsa"
+fi
+echo "build-installer.sh: trial serve for the start-up archive ($(basename "$archive"))..." >&2
+trial_log="$work/trial.log"
+FERRY_JAVA_OPTS="$record" "$stage/bin/ferry" serve --listen 127.0.0.1:0 --data "$work/trial-data" \
+	--go-upstream off --sumdb off --log-level warn >"$trial_log" 2>&1 &
+trial=$!
+url=""
+for _ in $(seq 1 3000); do # up to 5 minutes on a loaded machine
+	url=$(sed -n 's|^ferry ready on \(http://[^ ]*\)$|\1|p' "$trial_log")
+	if [ -n "$url" ] || ! kill -0 "$trial" 2>/dev/null; then
+		break
+	fi
+	sleep 0.1
+done
+[ -n "$url" ] || { kill "$trial" 2>/dev/null || true; cat "$trial_log" >&2; echo "build-installer.sh: the trial serve did not get ready" >&2; exit 1; }
+# The requests a fresh ferry serves first: probes, metrics, a Go module miss (no upstream: 404), the registry's base.
+# Through bash's /dev/tcp, so the build needs no curl.
+address=${url#http://}
+for path in /health/ready /health/live /metrics /example.com/m/@v/list /example.com/m/@v/v1.0.0.info /v2/; do
+	timeout 60 bash -c 'exec 3<>"/dev/tcp/${1%:*}/${1##*:}" &&
+		printf "GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n" "$2" "$1" >&3 && cat <&3' \
+		_ "$address" "$path" >>"$work/trial-requests.log" 2>&1 || true
+done
+kill -TERM "$trial"
+wait "$trial" || true
+if [ ! -s "$archive" ]; then
+	cat "$trial_log" >&2
+	echo "build-installer.sh: the trial serve made no $(basename "$archive")" >&2
+	exit 1
+fi
+rm -f "$archive.config"
+touch -d "@$mtime" "$archive"
+# The archive must be usable by the runtime as installed: -XX:AOTMode=on (-Xshare:on) refuses to start otherwise.
+check=-XX:AOTMode=on
+[ "${jdk_major:-0}" -ge 25 ] || check="-Xshare:on -XX:SharedArchiveFile=$archive"
+FERRY_JAVA_OPTS="$check" "$stage/bin/ferry" serve --version >/dev/null ||
+	{ echo "build-installer.sh: the runtime refuses the archive just made" >&2; exit 1; }
+echo "build-installer.sh: $(basename "$archive") $(du -m "$archive" | cut -f1) MB" >&2
+
 # One owner and one time for every entry, in name order: the same tree packs to the same listing.
 mkdir -p "$out"
 tarball="$out/$name.tar.gz"
-mtime=$(git -C "$root" log -1 --format=%ct 2>/dev/null || date +%s)
 tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$mtime" -C "$work" -cf - "$name" | gzip -n -6 >"$tarball.part"
 mv "$tarball.part" "$tarball"
 (cd "$out" && sha256sum "$name.tar.gz" >"$name.tar.gz.sha256")

@@ -19,14 +19,21 @@
 # - java.library.path at NATIVE_DIR, where RocksDB's JNI library was put once (by the build, or in the installed
 #   lib/): RocksDB loads it from there instead of unpacking a 17 MB copy into /tmp at every start, which is left
 #   behind whenever the process is killed.
-# - with ARCHIVE (ferry_jvm_defaults NATIVE_DIR ARCHIVE), a class data sharing archive of ferry's classes: made at
-#   the exit of the first run (and again whenever the jars or the JDK change), mapped by the next ones, which then
-#   skip most class loading and verification: start to ready went from ~4 s to ~2.3 s on the loaded 2-core machine
-#   (bench/cold README). On JDK 25 and later it is an AOT cache (JEP 483/514/515, ARCHIVE-<jdk version>.aot) instead:
-#   the first run records which classes it loaded and linked and how its methods ran, the JVM assembles the cache
+# - with ARCHIVE (ferry_jvm_defaults NATIVE_DIR ARCHIVE [MODE]), a class data sharing archive of ferry's classes,
+#   mapped at start, which then skips most class loading and verification: start to ready went from ~4 s to ~2.3 s
+#   on the loaded 2-core machine (bench/cold README). On JDK 25 and later it is an AOT cache (JEP 483/514/515): the
+#   recording run notes which classes it loaded and linked and how its methods ran, the JVM assembles the cache
 #   when that run exits (a child JVM, seconds), and later runs start with the classes linked and the JIT compiling
 #   the hot methods of a cold miss at once: the first misses of a fresh ferry took 90-180 ms instead of 90-510 ms
-#   (bench/cold README). A new JDK gets a new file name; a cache of an older jar is removed by the launcher.
+#   (bench/cold README). Before JDK 25 it is a dynamic CDS archive on top of the JDK's own.
+#   MODE make (a checkout's ./ferry): ARCHIVE-<jdk version>.aot (.jsa), made by the first run and again for a new
+#   JDK. Each recording run writes its own file, ARCHIVE-<jdk>.aot.<pid>.part, and a later start renames a
+#   finished one into place: two first runs that exit at once never write the same file, and a start never maps a
+#   half-written one (rename is atomic). The launcher removes an archive of an older jar.
+#   MODE use (the installer's and the image's bin/ferry, whose lib/ is read-only to the ferry user): ARCHIVE.aot
+#   or ARCHIVE.jsa, made at build time by a trial serve with the bundled runtime (deploy/build-installer.sh), used
+#   when present. In both modes the JVM checks the archive against its own build and the jars (paths relative to
+#   the installation, sizes, times) and, when it does not match, starts without it, silently.
 ferry_jvm_defaults() {
 	local user_opts="${FERRY_JAVA_OPTS:-} ${JDK_JAVA_OPTIONS:-} ${JAVA_TOOL_OPTIONS:-}"
 	jvm_defaults=(--enable-native-access=ALL-UNNAMED)
@@ -49,24 +56,65 @@ ferry_jvm_defaults() {
 	esac
 	case "$user_opts" in
 	*SharedArchiveFile* | *-Xshare* | *AOTCache*) ;;
-	*) [ -z "${2:-}" ] || ferry_archive "$2" ;;
+	*) [ -z "${2:-}" ] || ferry_archive "$2" "${3:-make}" ;;
 	esac
 }
 
-# ferry_archive ARCHIVE: the options of the archive (see above) for the JDK at JAVA_HOME.
+# ferry_archive ARCHIVE MODE: the options of the archive (see above) for the JDK at JAVA_HOME.
 ferry_archive() {
-	local jdk
+	if [ "$2" = use ]; then
+		if [ -f "$1.aot" ]; then
+			jvm_defaults+=("-XX:AOTCache=$1.aot" "-Xlog:aot*=off,cds*=off")
+		elif [ -f "$1.jsa" ]; then
+			jvm_defaults+=("-XX:SharedArchiveFile=$1.jsa" -Xlog:cds=off -Xlog:cds+dynamic=off)
+		fi
+		return 0
+	fi
+	local jdk made
 	jdk=$(sed -n 's/^JAVA_RUNTIME_VERSION="\(.*\)"$/\1/p' "${JAVA_HOME:-}/release" 2>/dev/null || true)
 	case "$jdk" in
-	2[5-9]* | [3-9][0-9]*)
-		# Both may not be given: use the cache once it exists, else record this run to make it at exit.
-		if [ -f "$1-$jdk.aot" ]; then
-			jvm_defaults+=("-XX:AOTCache=$1-$jdk.aot")
-		else
-			jvm_defaults+=("-XX:AOTCacheOutput=$1-$jdk.aot")
-		fi
-		jvm_defaults+=("-Xlog:aot*=off,cds*=off")
-		;;
-	*) jvm_defaults+=("-XX:SharedArchiveFile=$1.jsa" -XX:+AutoCreateSharedArchive -Xlog:cds=off -Xlog:cds+dynamic=off) ;;
+	2[5-9]* | [3-9][0-9]*) made="$1-$jdk.aot" ;;
+	*) made="$1-$jdk.jsa" ;;
 	esac
+	ferry_archive_settle "$made" || return 0
+	if [ -f "$made" ]; then
+		case "$made" in
+		*.aot) jvm_defaults+=("-XX:AOTCache=$made" "-Xlog:aot*=off,cds*=off") ;;
+		*) jvm_defaults+=("-XX:SharedArchiveFile=$made" -Xlog:cds=off -Xlog:cds+dynamic=off) ;;
+		esac
+	else
+		# $$ is the JVM's pid too: the launcher execs it.
+		case "$made" in
+		*.aot) jvm_defaults+=("-XX:AOTCacheOutput=$made.$$.part" "-Xlog:aot*=off,cds*=off") ;;
+		*) jvm_defaults+=("-XX:ArchiveClassesAtExit=$made.$$.part" -Xlog:cds=off -Xlog:cds+dynamic=off) ;;
+		esac
+	fi
+}
+
+# ferry_archive_settle FILE: renames a finished recording (FILE.<pid>.part whose JVM has exited and, for an AOT
+# cache, whose assembly is over: the JVM removes FILE.<pid>.part.config once the cache is written) to FILE when
+# FILE is missing, and removes the other finished ones. Fails (so this run records nothing: its recording would be
+# thrown away) while another run is still recording.
+ferry_archive_settle() {
+	local part pid recording=no
+	for part in "$1".*.part; do
+		[ -f "$part" ] || continue
+		pid=${part%.part}
+		pid=${pid##*.}
+		if kill -0 "$pid" 2>/dev/null || [ -d "/proc/$pid" ]; then
+			recording=yes
+		elif [ -f "$part.config" ]; then
+			# Still being assembled, unless a kill -9 stopped that long ago: then it is not finished and never will be.
+			if [ -n "$(find "$part.config" -mmin -10 2>/dev/null)" ]; then
+				recording=yes
+			else
+				rm -f "$part" "$part.config"
+			fi
+		elif [ -f "$1" ]; then
+			rm -f "$part"
+		else
+			mv -f "$part" "$1" 2>/dev/null || true
+		fi
+	done
+	[ -f "$1" ] || [ "$recording" = no ]
 }

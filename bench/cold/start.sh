@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # Start to ready of `./ferry serve` on a store of N module versions and M image tags, by hand, never in CI: alternating rounds with
-# and without the launcher's class data sharing archive (server/target/ferry-serve.jsa, or on JDK 25 the AOT cache
+# and without the launcher's class data sharing archive (server/target/ferry-serve-JDK.jsa, or on JDK 25 the AOT cache
 # ferry-serve-JDK.aot, made by the first run), the
 # time from the launch to the first 200 of /health/ready (polled every 20 ms), with the load before each round.
 #   usage: bench/cold/start.sh [--versions 20000] [--tags 0] [--data KEPT_DATA_DIR] [--rounds 5] [--baseline CHECKOUT]
+#                              [--launcher BIN_FERRY]
 # --baseline: instead of with/without the archive, this checkout against another one (each on its own copy of the
 # store, both with their archives).
+# --launcher: the installed layout's bin/ferry (an unpacked installer, or install.sh --destdir) instead of ./ferry,
+# with its build-time AOT cache against without it (the store is still filled by this checkout's ./ferry).
 # The store is filled through ferry by bench/goproxy/Populate.java (.info and .mod of each version) and
 # bench/oci/PopulateTags.java (a manifest and tag record each); KEEP=1 keeps it for the next run (--data).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-versions=20000 tags=0 rounds=5 data="" baseline=""
+versions=20000 tags=0 rounds=5 data="" baseline="" launcher=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--versions) versions=$2; shift 2 ;;
@@ -18,6 +21,7 @@ while [ $# -gt 0 ]; do
 	--data) data=$2; shift 2 ;;
 	--rounds) rounds=$2; shift 2 ;;
 	--baseline) baseline=$(cd "$2" && pwd); shift 2 ;;
+	--launcher) launcher=$(readlink -f "$2"); shift 2 ;;
 	*) echo "unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -49,18 +53,21 @@ if [ -z "$data" ]; then
 fi
 echo "store: $(du -sh "$data" | cut -f1) in $data"
 # The two variants: checkout, store, JVM options.
-a_root=$root a_data=$data a_opts="" a_name="with the archive"
-b_root=$root b_data=$data b_opts=-Xshare:auto b_name="without"
+a_cmd=$root/ferry a_data=$data a_opts="" a_name="with the archive"
+b_cmd=$root/ferry b_data=$data b_opts=-Xshare:auto b_name="without"
 if [ -n "$baseline" ]; then
 	"$baseline/ferry" --version >/dev/null
 	cp -r "$data" "$work/base-data"
-	b_root=$baseline b_data=$work/base-data b_opts="" a_name="this checkout" b_name="baseline"
+	b_cmd=$baseline/ferry b_data=$work/base-data b_opts="" a_name="this checkout" b_name="baseline"
+fi
+if [ -n "$launcher" ]; then
+	a_cmd=$launcher b_cmd=$launcher a_name="installed, with its AOT cache" b_name="installed, without"
 fi
 start() { # $1 = a|b; prints ms to ready and CPU ms
 	local t0 ms r d o
-	r=${1}_root d=${1}_data o=${1}_opts
+	r=${1}_cmd d=${1}_data o=${1}_opts
 	t0=$(date +%s%N)
-	FERRY_JAVA_OPTS=${!o} "${!r}/ferry" serve --listen "127.0.0.1:$PORT" --data "${!d}" --go-upstream off --sumdb off \
+	FERRY_JAVA_OPTS=${!o} "${!r}" serve --listen "127.0.0.1:$PORT" --data "${!d}" --go-upstream off --sumdb off \
 		>>"$work/$1.log" 2>&1 &
 	pid=$!
 	ready

@@ -124,6 +124,15 @@ class ContainerImageIT {
                 List<String> status =
                         Files.readAllLines(Path.of("/proc", pid.out().strip(), "status"));
                 assertTrue(status.contains("Uid:\t10001\t10001\t10001\t10001"), status.toString());
+                // It runs with the installer's build-time AOT cache (or CDS archive): the layer kept the times the
+                // cache holds for its jars, else the JVM would have started without it.
+                List<String> maps =
+                        Files.readAllLines(Path.of("/proc", pid.out().strip(), "maps"));
+                assertTrue(
+                        maps.stream()
+                                .anyMatch(l -> l.endsWith(" /opt/ferry/lib/ferry-serve.aot")
+                                        || l.endsWith(" /opt/ferry/lib/ferry-serve.jsa")),
+                        "maps the start-up archive in /opt/ferry/lib");
                 // The image's healthcheck ('ferry health', no curl in the image) finds it ready; so does compose's
                 // shell form of it, through the image's /bin/sh, which also knows the user by name.
                 Command check = podman.run(Duration.ofMinutes(2), "healthcheck", "run", "ferry-1");

@@ -91,6 +91,12 @@ class InstallerIT {
             assertTrue(Files.isRegularFile(home.resolve(f)), f);
         }
         assertEquals(
+                1,
+                Stream.of("lib/ferry-serve.aot", "lib/ferry-serve.jsa")
+                        .filter(f -> Files.isRegularFile(home.resolve(f)))
+                        .count(),
+                "the start-up archive (an AOT cache from JDK 25 on), made by the build's trial serve");
+        assertEquals(
                 Files.readString(Deploy.dir().resolve("systemd/ferry.service")),
                 Files.readString(home.resolve("systemd/ferry.service")));
         Command version = Command.run(
@@ -159,6 +165,15 @@ class InstallerIT {
                         .toString();
                 assertTrue(maps.stream().anyMatch(l -> l.endsWith(" " + libjvm)), "runs " + libjvm);
                 assertTrue(maps.stream().anyMatch(l -> l.endsWith(" " + rocks)), "loads " + rocks);
+                // The start-up archive the build made in its staging directory, mapped here at another path: the
+                // JVM took it as matching this runtime and these jars (it starts without one that does not).
+                Path archive = Stream.of("lib/ferry-serve.aot", "lib/ferry-serve.jsa")
+                        .map(home::resolve)
+                        .filter(Files::isRegularFile)
+                        .findFirst()
+                        .orElseThrow();
+                String archiveFile = archive.toRealPath().toString();
+                assertTrue(maps.stream().anyMatch(l -> l.endsWith(" " + archiveFile)), "maps " + archiveFile);
 
                 GoTool go = new GoTool(tmp.resolve("go"), ferry.url(), key + " " + ferry.url() + "/sumdb/" + sumdbName);
                 GoTool.Result download = go.run(app, "mod", "download", "all");

@@ -463,7 +463,8 @@ public final class FerryMetrics
                     try {
                         cb.call(value.applyAsDouble(writes.get()));
                     } catch (RuntimeException e) {
-                        cb.call(Double.NaN);
+                        // a store closing: leave the series out of this scrape, as the write counters do (a NaN
+                        // gauge beside absent counters would read as a value in alerts and graphs)
                     }
                 })
                 .register(registry);

@@ -250,4 +250,39 @@ class FerryMetricsTest {
         assertEquals(4.0, m.get("ferry_store_write_stall_conditions_total{limit=\"memtable-limit-stops\"}"));
         assertEquals((double) (16 << 20), m.get("ferry_store_delayed_write_rate_bytes"));
     }
+
+    /** A closing store's write figures: every one of them, gauges and counters alike, left out of the scrape. */
+    @Test
+    void aClosingStoresWriteFiguresAreLeftOutGaugesAndCountersAlike() {
+        boolean[] closing = {false};
+        FerryMetrics metrics = new FerryMetrics(null);
+        metrics.storeWrites(() -> {
+            if (closing[0]) {
+                throw new IllegalStateException("store closed");
+            }
+            return new StoreWriteStats(
+                    1, 2, 3, Map.of("memtable-limit-stops", 1L), 1, 2, 1, 0, 3, 5, 4096, 0, false, 7, 1000, 2000, 3000);
+        });
+        metrics.request(FerryMetrics.Endpoint.MOD, "GET", 200, FerryMetrics.Cache.HIT, 10, 1_000_000);
+        // The series the store's write figures add: all of them but those a FerryMetrics without them shows.
+        FerryMetrics without = new FerryMetrics(null);
+        without.request(FerryMetrics.Endpoint.MOD, "GET", 200, FerryMetrics.Cache.HIT, 10, 1_000_000);
+        Map<String, Double> others = PrometheusText.parse(without.scrape());
+        List<String> open = PrometheusText.parse(metrics.scrape()).keySet().stream()
+                .filter(k -> !others.containsKey(k))
+                .sorted()
+                .toList();
+        assertTrue(open.contains("ferry_store_write_stall_longest_seconds"), open.toString());
+        assertTrue(open.contains("ferry_store_write_stalls_total"), open.toString());
+        assertTrue(open.contains("ferry_store_l0_files"), open.toString());
+
+        closing[0] = true;
+        Map<String, Double> m = PrometheusText.parse(metrics.scrape());
+        for (String series : open) {
+            assertFalse(m.containsKey(series), series + " left out while the store closes, not " + m.get(series));
+        }
+        assertTrue(m.values().stream().noneMatch(v -> v.isNaN()), m.toString());
+        assertEquals(
+                1.0, m.get("ferry_http_requests_total{endpoint=\"mod\",method=\"GET\",status=\"200\",cache=\"hit\"}"));
+    }
 }
