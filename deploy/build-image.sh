@@ -2,8 +2,8 @@
 # Builds ferry's container image without pulling anything from a registry (docs/install.md#container-image):
 #   layer 1: a minimal Debian made from Debian packages by mmdebstrap (libc, libstdc++, bash, also as /bin/sh; no
 #            package manager, no other tools), user ferry (10001) in /etc/passwd, /tmp;
-#   layer 2: the offline installer's Java runtime and ferry in /opt/ferry (with the start-up AOT cache the installer
-#            build made), /etc/ferry/ferry.yaml, /var/lib/ferry.
+#   layer 2: the offline installer's Java runtime and ferry in /opt/ferry (without its start-up AOT cache: size),
+#            /etc/ferry/ferry.yaml, /var/lib/ferry.
 # Runs as user 10001, serves on port 8080, keeps its store in the volume /var/lib/ferry; HEALTHCHECK is
 # 'ferry health' (in the docker format; OCI images have no healthcheck field, so compose and Kubernetes set theirs).
 # Writes OUT/ferry-VERSION-image.oci.tar (an OCI image layout, archived: podman load, ctr images import,
@@ -190,11 +190,9 @@ tar -xzf "$installer" -C "$work"
 home="$work/$name"
 commit=$(sed -n 's/.*(commit \([^)]*\)).*/\1/p' "$home/VERSION")
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(stat -c %Y "$home/VERSION")}
-# The installer's start-up archive (lib/ferry-serve.aot) holds its jars' times, which are the installer's: with
-# another time in the layer the JVM starts without it (slower, nothing worse).
-if [ "$SOURCE_DATE_EPOCH" != "$(stat -c %Y "$home/VERSION")" ] && [ -n "$(ls "$home"/lib/ferry-serve.* 2>/dev/null)" ]; then
-	say "warning: SOURCE_DATE_EPOCH is not the installer's time: the image's ferry will start without its AOT cache"
-fi
+# Not the installer's start-up archive (lib/ferry-serve.aot, 42 MB): it would take the image past the aim of 150 MB
+# (docs/install.md). The image's ferry starts without it, as before session 11.
+rm -f "$home"/lib/ferry-serve.aot "$home"/lib/ferry-serve.jsa
 
 # bash runs bin/ferry; libstdc++6 and libgcc-s1 are RocksDB's; the Java runtime needs only libc.
 base="$work/base"

@@ -65,7 +65,7 @@ class ContainerImageIT {
             assertTrue(sum.ok(), sum.toString());
         }
         // The docker archive holds the layers uncompressed: its size is the image's.
-        assertTrue(Files.size(docker) < 150L << 20, "aim under 150 MB: " + Files.size(docker));
+        assertTrue(Files.size(docker) < 150L << 20, "aim under 150 MB (MiB, as docs/install.md counts): " + Files.size(docker));
 
         // Both archives hold the same image: the same layers, user, port and volume.
         Skopeo skopeo = new Skopeo(tmp.resolve("skopeo"));
@@ -124,15 +124,12 @@ class ContainerImageIT {
                 List<String> status =
                         Files.readAllLines(Path.of("/proc", pid.out().strip(), "status"));
                 assertTrue(status.contains("Uid:\t10001\t10001\t10001\t10001"), status.toString());
-                // It runs with the installer's build-time AOT cache (or CDS archive): the layer kept the times the
-                // cache holds for its jars, else the JVM would have started without it.
+                // Without the installer's start-up archive: it would take the image past its size aim.
                 List<String> maps =
                         Files.readAllLines(Path.of("/proc", pid.out().strip(), "maps"));
                 assertTrue(
-                        maps.stream()
-                                .anyMatch(l -> l.endsWith(" /opt/ferry/lib/ferry-serve.aot")
-                                        || l.endsWith(" /opt/ferry/lib/ferry-serve.jsa")),
-                        "maps the start-up archive in /opt/ferry/lib");
+                        maps.stream().noneMatch(l -> l.contains("/opt/ferry/lib/ferry-serve.")),
+                        "maps no start-up archive");
                 // The image's healthcheck ('ferry health', no curl in the image) finds it ready; so does compose's
                 // shell form of it, through the image's /bin/sh, which also knows the user by name.
                 Command check = podman.run(Duration.ofMinutes(2), "healthcheck", "run", "ferry-1");
