@@ -65,7 +65,9 @@ class ContainerImageIT {
             assertTrue(sum.ok(), sum.toString());
         }
         // The docker archive holds the layers uncompressed: its size is the image's.
-        assertTrue(Files.size(docker) < 150L << 20, "aim under 150 MB (MiB, as docs/install.md counts): " + Files.size(docker));
+        assertTrue(
+                Files.size(docker) < 150L << 20,
+                "aim under 150 MB (MiB, as docs/install.md counts): " + Files.size(docker));
 
         // Both archives hold the same image: the same layers, user, port and volume.
         Skopeo skopeo = new Skopeo(tmp.resolve("skopeo"));
