@@ -110,6 +110,7 @@ final class ChunkBatch {
                 long freshBytes = 0;
                 for (Entry e : entries) {
                     byte[] key = e.digest().bytes();
+                    boolean firstReference = false;
                     if (e.bytes() != null && !fresh.contains(e.digest())) {
                         boolean isNew = inFlight.stage(e.digest(), written, pinned -> {
                             if (store.db().get(store.refs, key) == null) {
@@ -121,6 +122,7 @@ final class ChunkBatch {
                         staged.add(e.digest());
                         if (isNew) {
                             fresh.add(e.digest());
+                            firstReference = true;
                             if (logless) {
                                 bytes.put(store.chunks, key, e.bytes());
                                 freshList.add(e.digest());
@@ -133,7 +135,13 @@ final class ChunkBatch {
                             store.chunkRepaired();
                         }
                     }
-                    batch.merge(store.refs, key, Count.PLUS_ONE);
+                    if (firstReference) {
+                        // The chunk has no count (decided just now, staged): a put of 1 is the merge's result
+                        // without its cost, a memtable walk over the key's merge operands (max_successive_merges).
+                        batch.put(store.refs, key, Count.PLUS_ONE);
+                    } else {
+                        batch.merge(store.refs, key, Count.PLUS_ONE);
+                    }
                     batch.put(store.index, IndexEntry.key(id, e.offset()), IndexEntry.value(key, e.length()));
                 }
                 if (!fresh.isEmpty()) {

@@ -49,4 +49,17 @@ public interface ChunkStore {
      * For a writer of many chunks in a row (bundle import); the crash, abort and reclaim guarantees are the same.
      */
     ObjectAssembler assembleInBatches();
+
+    /**
+     * As {@link #assembleInBatches}, for a bulk load of many objects (bundle import): every new chunk's bytes skip the
+     * store's log from the object's first byte, not only past its first 4 MiB, so small objects' bytes too are written
+     * once (into the memtable, then a table or blob file) instead of twice. The price is paid at the commit: it first
+     * makes the bytes durable with a flush, which covers every bulk object written before it started. So a caller
+     * should let many objects reach their last write before committing the first of them (one flush for the group),
+     * not commit each as soon as it is written (one flush each). The crash, abort and reclaim guarantees are those of
+     * {@link #assembleInBatches}: nothing is named whose bytes are not durable.
+     */
+    default ObjectAssembler assembleInBulk() {
+        return assembleInBatches();
+    }
 }

@@ -35,7 +35,8 @@ public abstract class ObjectAssembler implements AutoCloseable {
      * Writes the chunks appended so far now (with their references, and durable as far as a commit needs them), so
      * that a {@link #commit} on another thread writes little more than the object's record: for a caller that
      * assembles objects on several threads and commits them in order on one (a bundle import). Optional: a commit
-     * writes whatever is still buffered itself.
+     * writes whatever is still buffered itself. For {@link ChunkStore#assembleInBulk} the bytes are made durable by
+     * the commit instead (one flush for every bulk object written before it).
      */
     public void writeAppended() throws IOException {}
 

@@ -38,6 +38,8 @@ final class PendingObject {
     private ChunkBatch batched;
     /** The highest {@link UnflushedChunks} ticket among the chunks this object stored or found stored. */
     private long durableTicket;
+    /** New chunks' bytes skip the log from the first byte (a bulk load: {@link ChunkStore#assembleInBulk}). */
+    private boolean loglessFromStart;
 
     private State state = State.OPEN;
 
@@ -45,6 +47,11 @@ final class PendingObject {
         this.store = store;
         this.kind = kind;
         this.id = id;
+    }
+
+    /** Before the first chunk: every new chunk's bytes skip the log, as past LARGE_OBJECT_BYTES (UnflushedChunks). */
+    void skipLogFromStart() {
+        loglessFromStart = true;
     }
 
     /** Bytes of the object's chunks so far. */
@@ -126,7 +133,7 @@ final class PendingObject {
      * (UnflushedChunks); a repair rewrites through the log as before.
      */
     private boolean logless() {
-        return stored >= UnflushedChunks.LARGE_OBJECT_BYTES && !store.repairing();
+        return (loglessFromStart || stored >= UnflushedChunks.LARGE_OBJECT_BYTES) && !store.repairing();
     }
 
     /**
@@ -229,15 +236,15 @@ final class PendingObject {
     }
 
     /**
-     * Writes the buffered chunks and makes the log-less ones durable, as the commit would before naming them; on
-     * failure aborts (gives every reference back).
+     * Writes the buffered chunks and makes the log-less ones durable, as the commit would before naming them (not for
+     * a bulk load: its commit does, once for many objects); on failure aborts (gives every reference back).
      */
     void writeBuffered() throws IOException {
         try {
             if (batched != null) {
                 relyOn(batched.write(logless()));
             }
-            if (durableTicket > 0) {
+            if (durableTicket > 0 && !loglessFromStart) {
                 long ticket = durableTicket;
                 store.withDb(() -> {
                     store.unflushed().makeDurable(ticket);

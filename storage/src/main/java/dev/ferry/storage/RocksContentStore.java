@@ -436,6 +436,13 @@ public final class RocksContentStore implements ContentStore {
         return new RocksObjectAssembler(startObject("object assembler"), true);
     }
 
+    @Override
+    public ObjectAssembler assembleInBulk() {
+        PendingObject object = startObject("object assembler");
+        object.skipLogFromStart();
+        return new RocksObjectAssembler(object, true);
+    }
+
     // ---------------------------------------------------------------- maintenance
 
     @Override

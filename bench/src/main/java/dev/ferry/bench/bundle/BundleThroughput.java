@@ -105,7 +105,8 @@ public final class BundleThroughput {
                     Path b = dir.resolve("b-" + round);
                     long w1 = diskWrites();
                     try (RocksContentStore sb = RocksContentStore.open(
-                                    b.resolve("store"), StoreOptions.defaults().withChunkSizes(sizes));
+                                    b.resolve("store"),
+                                    importing(StoreOptions.defaults().withChunkSizes(sizes)));
                             BundleService ib = service(sb, b.resolve("data"), signer)) {
                         long t1 = System.nanoTime();
                         long c1 = cpuNanos();
@@ -157,6 +158,32 @@ public final class BundleThroughput {
                     load());
         }
         delete(dir);
+    }
+
+    /**
+     * The importing store's options: the defaults, or with {@code -Dbench.minBlobBytes=N} chunks of at least N bytes
+     * in blob files (an experiment: what the chunks family's inline small chunks cost an import in compaction).
+     */
+    private static StoreOptions importing(StoreOptions o) {
+        String min = System.getProperty("bench.minBlobBytes");
+        if (min == null) {
+            return o;
+        }
+        return new StoreOptions(
+                o.blockCacheBytes(),
+                Long.parseLong(min),
+                o.chunkWriteBufferBytes(),
+                o.chunkWriteBuffers(),
+                o.memtableBytes(),
+                o.maxWalBytes(),
+                o.objectCacheEntries(),
+                o.chunkSizes(),
+                o.closeTimeout(),
+                o.quotaBytes(),
+                o.lowWatermark(),
+                o.accessFlushInterval(),
+                o.accessTrackedMax(),
+                o.clock());
     }
 
     private static BundleService service(RocksContentStore store, Path data, Signer signer) {

@@ -737,6 +737,15 @@ final class Importer {
     /** The chunk bytes one reader takes at a time: whole consecutive objects, so a volume record is mostly inflated once. */
     static final long SLICE_BYTES = 4L << 20;
 
+    /**
+     * Prepared objects are committed in groups of this many bytes (or {@link #COMMIT_GROUP_OBJECTS}), each group's
+     * chunk bytes made durable by one flush of the store's chunks (the size of two of its memtables), where a commit
+     * per object would flush per object.
+     */
+    static final long COMMIT_GROUP_BYTES = 32L << 20;
+
+    static final int COMMIT_GROUP_OBJECTS = 4096;
+
     /** The most chunks one reader takes at a time, at least one object. */
     static final int SLICE_CHUNKS = 4096;
 
@@ -767,7 +776,9 @@ final class Importer {
      * before it has passed them all (see run). Memory is bounded per reader, whatever the size of an object or the
      * number of chunks: chunk entries come from the scratch file a step at a time. Commits do not wait for the disk:
      * the final synced batch makes them durable with it, and a crash before it loses a suffix of them, which the next
-     * run stores again.
+     * run stores again. The chunk bytes skip the store's log ({@link ChunkStore#assembleInBulk}): objects are
+     * committed in groups of {@link #COMMIT_GROUP_BYTES}, the group's first commit flushing what every reader wrote
+     * before it, so that no object is committed (pinned, findable by digest) before its bytes are on disk.
      */
     private Counts storeObjects(
             String id,
@@ -804,8 +815,12 @@ final class Importer {
             return v;
         });
         AtomicBoolean stop = new AtomicBoolean();
-        // One future per object, in manifest order: an object is committed as soon as its reader has prepared it.
+        // One future per object, in manifest order.
         ArrayDeque<CompletableFuture<Prepared>> ahead = new ArrayDeque<>();
+        // Prepared objects waiting to be committed together: their chunk bytes skipped the log, and the group's
+        // first commit makes all of them durable with one flush (ChunkStore.assembleInBulk).
+        List<Prepared> group = new ArrayList<>();
+        long groupBytes = 0;
         List<Future<?>> slices = new ArrayList<>();
         int next = 0;
         try {
@@ -833,23 +848,33 @@ final class Importer {
                     }));
                 }
                 check.failIfRefused();
-                Prepared p = take(ahead.poll());
-                ListedObject o = all.get(p.object());
-                if (p.assembler() == null) {
-                    counts.present++;
-                } else {
-                    try (ObjectAssembler a = p.assembler()) {
-                        commit(id, a, Sha256.ofHex(o.sha256()));
+                Prepared p;
+                try {
+                    p = take(ahead.poll());
+                } catch (IOException | BundleException | RuntimeException e) {
+                    // Everything prepared before the failure (or cancel) is committed, as one at a time would have.
+                    try {
+                        commitGroup(id, all, group, counts, sink);
+                    } catch (IOException | BundleException | RuntimeException suppressed) {
+                        e.addSuppressed(suppressed);
                     }
-                    counts.stored++;
-                    counts.chunksRead += p.chunksRead();
-                    counts.chunksReused += p.chunksReused();
-                    counts.bytesRead += p.bytesRead();
+                    throw e;
                 }
-                sink.bytes(o.size());
-                sink.item(o.sha256());
+                group.add(p);
+                groupBytes += all.get(p.object()).size();
+                if (groupBytes >= COMMIT_GROUP_BYTES
+                        || group.size() >= COMMIT_GROUP_OBJECTS
+                        || (next >= all.size() && ahead.isEmpty())) {
+                    commitGroup(id, all, group, counts, sink);
+                    groupBytes = 0;
+                }
             }
         } finally {
+            for (Prepared p : group) {
+                if (p.assembler() != null) {
+                    p.assembler().close();
+                }
+            }
             stop.set(true);
             slices.forEach(f -> f.cancel(false)); // those not started never run
             pool.shutdown();
@@ -870,6 +895,32 @@ final class Importer {
             }
         }
         return counts;
+    }
+
+    /**
+     * Commits the prepared objects of {@code group} in order and empties it: the first commit flushes the chunk
+     * bytes every reader wrote so far, so the others need none.
+     */
+    private static void commitGroup(
+            String id, List<ListedObject> all, List<Prepared> group, Counts counts, BundleProgressSink sink)
+            throws IOException, BundleException {
+        while (!group.isEmpty()) {
+            Prepared p = group.removeFirst();
+            ListedObject o = all.get(p.object());
+            if (p.assembler() == null) {
+                counts.present++;
+            } else {
+                try (ObjectAssembler a = p.assembler()) {
+                    commit(id, a, Sha256.ofHex(o.sha256()));
+                }
+                counts.stored++;
+                counts.chunksRead += p.chunksRead();
+                counts.chunksReused += p.chunksReused();
+                counts.bytesRead += p.bytesRead();
+            }
+            sink.bytes(o.size());
+            sink.item(o.sha256());
+        }
     }
 
     /** An object as its reader prepared it, its failure rethrown as it was. */
@@ -906,7 +957,7 @@ final class Importer {
                     results.get(k).complete(new Prepared(i, null, 0, 0, 0));
                     continue;
                 }
-                a = chunks.assembleInBatches();
+                a = chunks.assembleInBulk();
                 long[] n = new long[3];
                 for (int done = 0; done < o.chunks(); ) {
                     int step = Math.min(STEP_CHUNKS, o.chunks() - done);
