@@ -38,6 +38,8 @@ final class PendingObject {
     private ChunkBatch batched;
     /** The highest {@link UnflushedChunks} ticket among the chunks this object stored or found stored. */
     private long durableTicket;
+    /** The object digest once {@link #check} computed it: no more bytes may come. */
+    private Sha256 checked;
 
     private State state = State.OPEN;
 
@@ -54,6 +56,9 @@ final class PendingObject {
 
     /** Feeds the object digest (bytes in object order). */
     void hash(byte[] b, int off, int len) {
+        if (checked != null) {
+            throw new IllegalStateException(kind + " " + id + " was checked: no more bytes");
+        }
         objectDigest.update(b, off, len);
     }
 
@@ -250,13 +255,25 @@ final class PendingObject {
         }
     }
 
+    /** Finishes the object digest and compares it with {@code expected}; on a mismatch aborts. */
+    void check(Sha256 expected) throws IOException {
+        ensureOpen();
+        if (checked == null) {
+            checked = Sha256.of(objectDigest.digest());
+        }
+        if (!checked.equals(expected)) {
+            abort();
+            throw new DigestMismatchException(expected, checked);
+        }
+    }
+
     /** Checks the digest and makes the object visible; on any failure aborts (gives every reference back). */
     StoredObject commit(Sha256 expected, Consumer<StoreBatch> changes, Durability durability) throws IOException {
         ensureOpen();
         boolean fresh;
         Sha256 digest;
         try {
-            digest = Sha256.of(objectDigest.digest());
+            digest = checked != null ? checked : Sha256.of(objectDigest.digest());
             if (expected != null && !expected.equals(digest)) {
                 throw new DigestMismatchException(expected, digest);
             }
