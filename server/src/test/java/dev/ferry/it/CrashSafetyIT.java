@@ -169,7 +169,13 @@ class CrashSafetyIT {
 
     private static String[] ociFlags(String upstream) {
         return new String[] {
-            "--go-upstream", "off", "--sumdb", "off", "--registry", "docker.io=" + upstream, "--default-registry",
+            "--go-upstream",
+            "off",
+            "--sumdb",
+            "off",
+            "--registry",
+            "docker.io=" + upstream,
+            "--default-registry",
             "docker.io"
         };
     }

@@ -112,8 +112,7 @@ final class PendingObject {
      * instead, before the chunk leaves the in-flight lock: its reference is written already, and no other writer may
      * find the reference without the bytes.
      */
-    static void putLogless(RocksContentStore store, Sha256 chunk, byte[] b, int off, int len)
-            throws RocksDBException {
+    static void putLogless(RocksContentStore store, Sha256 chunk, byte[] b, int off, int len) throws RocksDBException {
         // From the caller's buffer (JNI copies the range once): a 1 MiB copy per chunk of a cold layer saved.
         byte[] key = chunk.bytes();
         try {
