@@ -65,6 +65,11 @@ final class BlobDownloads {
         return running.join(digest, new BlobFetch(repository, digest));
     }
 
+    /** The download of {@code digest} in progress, if any (nothing is started). */
+    Optional<SharedDownloads.Download> inProgress(Digest digest) {
+        return running.inProgress(digest);
+    }
+
     /** Downloads in progress, for metrics and tests. */
     int inFlight() {
         return running.inFlight();

@@ -40,6 +40,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -440,17 +441,17 @@ class CachingRegistryMirrorTest {
         assertArrayEquals(bytes, again.bytes());
         assertEquals(1, upstream.blobGets.get());
 
+        // Prewarm asks whether it is stored before it pins it: that waits for the commit.
+        Future<OciAnswer> stored = threads.submit(() -> mirror.blobStored(REPO, digest));
+        assertThrows(TimeoutException.class, () -> stored.get(200, TimeUnit.MILLISECONDS));
         store.releaseCommits();
-        awaitCommitted(digest);
+        assertInstanceOf(OciAnswer.Content.class, stored.get(30, TimeUnit.SECONDS));
         assertTrue(store.resolve(OciStoreNames.blob(digest)).isPresent());
     }
 
-    /**
-     * Waits for the commit that runs behind a blob's last byte: a Range request joins the download in progress and
-     * is answered from its outcome (or from the store once it ended).
-     */
+    /** Waits for the commit that runs behind a blob's last byte. */
     private void awaitCommitted(Digest digest) {
-        OciAnswer answer = mirror.blob(REPO, digest, true, "bytes=0-0");
+        OciAnswer answer = mirror.blobStored(REPO, digest);
         assertTrue(answer instanceof OciAnswer.Content, "the blob was stored: " + answer);
     }
 
@@ -609,6 +610,7 @@ class CachingRegistryMirrorTest {
         Digest digest = FakeRegistryClient.sha256(bytes);
         upstream.putBlob(digest, FakeRegistryClient.BlobSource.of(bytes));
         read(content(mirror.blob(REPO, digest, false, null)).body());
+        awaitCommitted(digest); // else the other repository's client joins the download still committing
 
         RepositoryName other = new RepositoryName("library/busybox");
         OciAnswer.Content confirmed = content(mirror.blob(other, digest, false, null));
@@ -739,6 +741,7 @@ class CachingRegistryMirrorTest {
         // What an import would have stored: a tag record, its manifest, a linked blob.
         read(content(mirror.manifest(REPO, tag("3.20"), false)).body());
         read(content(mirror.blob(REPO, blobDigest, false, null)).body());
+        awaitCommitted(blobDigest); // the offline mirror reads the store only
         // Present upstream but never fetched: the offline mirror must not find these by asking.
         Digest notStored = upstream.putManifest(REPO.value(), "edge", imageManifest(43), MediaTypes.OCI_MANIFEST);
         byte[] otherBlob = randomBytes(100, 43);
