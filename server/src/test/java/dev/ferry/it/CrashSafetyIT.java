@@ -150,6 +150,9 @@ class CrashSafetyIT {
                     }
                 }
             }
+            long lost = acknowledged.stream().filter(d -> !stored.contains(d)).count();
+            System.out.println("CrashSafetyIT: " + acknowledged.size() + " layers acknowledged before the kill, " + lost
+                    + " of them taken back (their commits were running), " + stored.size() + " stored");
             // What the kill took back (acknowledged layers whose commits were still running among them) is a miss
             // again: fetched and served whole, and the store stays consistent.
             try (FerryProcess restarted = FerryProcess.start(data, log, ociFlags(upstream.url()))) {
