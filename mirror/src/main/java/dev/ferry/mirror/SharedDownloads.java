@@ -21,7 +21,8 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>Each upstream body is an attempt. One that clients may follow tees its bytes into a new {@link Spool}; when
  * the attempt fails, the pool moves on to the next upstream with a new spool, and clients that come later follow
- * that one. A following client gets a {@link SpoolBody}: the last byte only after the commit, and on a failed
+ * that one. A following client gets a {@link SpoolBody}: the last byte only once the {@link Receiver} completes the
+ * spool (after the commit, or once the bytes are checked when the commit may follow), and on a failed
  * attempt an abort, unless nothing of its response has gone out yet, in which case it is answered from the
  * download's final outcome. Other clients wait for that outcome.
  *
@@ -183,7 +184,7 @@ public final class SharedDownloads<K> {
         /**
          * One upstream body, from {@code from}: {@code receiver} checks and stores it. When {@code followed}, its
          * bytes go to a new spool that clients follow from now on; the spool ends complete when the receiver
-         * returns (unless the receiver failed it first), and failed when the receiver throws. A refusal is kept
+         * returns (unless the receiver completed or failed it first), and failed when the receiver throws. A refusal is kept
          * for {@link #settle}.
          */
         public StoredObject attempt(String from, long declaredLength, boolean followed, Receiver receiver)

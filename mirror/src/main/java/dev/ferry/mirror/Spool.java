@@ -18,8 +18,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * limit, then in a temporary file under the spool directory, opened with DELETE_ON_CLOSE (which on Linux
  * unlinks it at once, so a crash leaves nothing behind to clean up).
  *
- * <p>Readers never see the last byte until {@link #complete} (the object is committed): a client whose
- * response completed thus knows the object is stored. After {@link #fail} every read throws, so the server
+ * <p>Readers never see the last byte until {@link #complete}, which the receiver calls once the bytes are the
+ * right ones: after the commit (a Go module file: a client whose response completed knows it is stored), or, for
+ * a mirrored OCI blob, once its length and digest are checked, with the commit behind it (docs/storage.md). After {@link #fail} every read throws, so the server
  * aborts those responses rather than ending them cleanly.
  *
  * <p>One writer thread appends; the file is dropped when the writer has {@link #release}d it and the last
@@ -111,7 +112,7 @@ public final class Spool {
         spilled = true;
     }
 
-    /** Everything is in and durably stored: readers may have the last byte. */
+    /** Everything is in and checked (or stored): readers may have the last byte. Idempotent. */
     public void complete() {
         finish(State.COMPLETE, null);
     }

@@ -77,6 +77,7 @@ public final class InMemoryContentStore implements NamedObjectStore, PinStore, A
         return new ObjectWriter() {
             private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
             private boolean finished;
+            private boolean checked;
 
             @Override
             public void write(int b) {
@@ -91,9 +92,22 @@ public final class InMemoryContentStore implements NamedObjectStore, PinStore, A
             }
 
             private void check() {
+                if (finished || checked) {
+                    throw new IllegalStateException("writer already checked, committed or aborted");
+                }
+            }
+
+            @Override
+            public void check(Sha256 expected) throws IOException {
                 if (finished) {
                     throw new IllegalStateException("writer already committed or aborted");
                 }
+                Sha256 actual = sha256(bytes.toByteArray());
+                if (!actual.equals(expected)) {
+                    abort();
+                    throw new DigestMismatchException(expected, actual);
+                }
+                checked = true;
             }
 
             @Override
@@ -104,7 +118,9 @@ public final class InMemoryContentStore implements NamedObjectStore, PinStore, A
             @Override
             public StoredObject commit(Sha256 expected, Consumer<StoreBatch> changes, Durability durability)
                     throws IOException {
-                check();
+                if (finished) {
+                    throw new IllegalStateException("writer already committed or aborted");
+                }
                 byte[] data = bytes.toByteArray();
                 Sha256 actual = sha256(data);
                 if (expected != null && !expected.equals(actual)) {

@@ -31,6 +31,15 @@ public abstract class ObjectWriter extends OutputStream {
     public abstract StoredObject commit(Sha256 expected, Consumer<StoreBatch> changes, Durability durability)
             throws IOException;
 
+    /**
+     * Checks, before the commit, that the bytes written hash to {@code expected}, so a caller may hand them on (a
+     * mirror's clients following the download) while the commit makes them durable. Afterwards only
+     * {@link #commit} or {@link #abort}: a write fails. On a mismatch the writer is aborted.
+     *
+     * @throws DigestMismatchException when the bytes do not hash to {@code expected}; nothing is stored
+     */
+    public abstract void check(Sha256 expected) throws IOException;
+
     /** Drops everything written; idempotent, also called by close() when there was no commit. */
     public abstract void abort();
 }

@@ -95,6 +95,11 @@ final class RocksObjectWriter extends ObjectWriter {
     }
 
     @Override
+    public void check(Sha256 expected) throws IOException {
+        object.check(expected);
+    }
+
+    @Override
     public void abort() {
         object.abort();
     }

@@ -285,6 +285,29 @@ class RocksContentStoreTest {
     }
 
     @Test
+    void checkBeforeTheCommitRefusesAMismatchAndEndsTheWrites() throws IOException {
+        byte[] data = TestData.random(16, 9 << 20); // past LARGE_OBJECT_BYTES: the commit flushes behind the check
+        ObjectWriter refused = store.newObject(Chunking.FIXED);
+        refused.write(data);
+        Sha256 wrong = TestData.sha256(new byte[] {2});
+        DigestMismatchException e = assertThrows(DigestMismatchException.class, () -> refused.check(wrong));
+        assertEquals(TestData.sha256(data), e.actual());
+        assertThrows(IOException.class, () -> refused.commit(TestData.sha256(data), b -> {}), "aborted by the check");
+
+        ObjectWriter checked = store.newObject(Chunking.FIXED);
+        checked.write(data);
+        checked.check(TestData.sha256(data));
+        assertThrows(IllegalStateException.class, () -> checked.write(data, 0, 1), "no bytes after the check");
+        assertEquals(Optional.empty(), store.object(TestData.sha256(data)), "checked is not stored yet");
+        assertEquals(
+                TestData.sha256(data),
+                checked.commit(TestData.sha256(data), b -> {}).digest());
+        assertArrayEquals(data, readAll(TestData.sha256(data)));
+        ScrubReport report = store.scrub();
+        assertTrue(report.isClean(), report.toString());
+    }
+
+    @Test
     void abortAndCloseWithoutCommitReclaimAtOnce() throws IOException {
         ObjectWriter aborted = store.newObject(Chunking.CONTENT_DEFINED);
         aborted.write(TestData.random(14, 200_000));

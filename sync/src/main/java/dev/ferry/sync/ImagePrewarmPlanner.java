@@ -204,6 +204,11 @@ public final class ImagePrewarmPlanner {
                     throw failure(what, a);
                 }
                 long n = Bodies.drain(c.body(), what);
+                // A cold blob's last byte comes before its commit: what is pinned next must be stored first.
+                OciAnswer committed = repos.blobStored(image.repository(), d.digest());
+                if (!(committed instanceof OciAnswer.Content)) {
+                    throw failure(what, committed);
+                }
                 bytes += n;
                 stored.add(new StoredContent.OciContent(
                         image.registry(), image.repository(), d.digest(), d.mediaType(), n, false));

@@ -30,8 +30,8 @@ import java.util.Optional;
  * Downloads of the blobs a mirrored registry's store lacks, shared per digest by {@link SharedDownloads} (one
  * upstream download however many clients miss the blob meanwhile, each attempt spooled for them to follow). What
  * is the registry's own: before the commit the body must hash to the digest and have exactly the length the
- * upstream declared; the commit names the blob, links it to the repository and lists the repository in one batch,
- * and only then do readers get the last byte. A body that fails the checks is refused ({@link ContentRejected}:
+ * upstream declared; readers get the last byte once it has passed both, and the commit that follows names the blob,
+ * links it to the repository and lists the repository in one batch. A body that fails the checks is refused ({@link ContentRejected}:
  * the client moves on to the next endpoint), nothing is stored, and readers of that attempt get an exception
  * instead of a clean end.
  */
@@ -63,6 +63,11 @@ final class BlobDownloads {
      */
     SharedDownloads.Download join(RepositoryName repository, Digest digest) {
         return running.join(digest, new BlobFetch(repository, digest));
+    }
+
+    /** The download of {@code digest} in progress, if any (nothing is started). */
+    Optional<SharedDownloads.Download> inProgress(Digest digest) {
+        return running.inProgress(digest);
     }
 
     /** Downloads in progress, for metrics and tests. */
@@ -135,7 +140,20 @@ final class BlobDownloads {
                 if (other != null && !MessageDigest.isEqual(other.digest(), digest.bytes())) {
                     throw mismatch(from, "the bytes do not hash to the requested digest");
                 }
-                return commit(writer, other == null ? Sha256.ofHex(digest.hex()) : tee.digest(), from);
+                Sha256 expected = other == null ? Sha256.ofHex(digest.hex()) : tee.digest();
+                try {
+                    writer.check(expected);
+                } catch (DigestMismatchException e) {
+                    throw mismatch(
+                            from, "the bytes hash to sha256:" + e.actual().hex() + ", not the requested digest");
+                }
+                // Checked: the clients following may have the last byte now, while the commit (for a large layer, a
+                // flush of the chunks written without the log) runs behind it. A mirrored blob can be fetched
+                // again, so a kill in that window may lose it, never leave part of it (docs/storage.md, Durability).
+                if (spool != null) {
+                    spool.complete();
+                }
+                return commit(writer, expected, from);
             }
         }
 

@@ -456,6 +456,31 @@ public final class CachingRegistryMirror implements OciRepositories {
         }
     }
 
+    /** Waits for the download of {@code digest} in progress, if any (its commit runs behind the last byte). */
+    @Override
+    public OciAnswer blobStored(RepositoryName repository, Digest digest) {
+        Optional<SharedDownloads.Download> running = downloads.inProgress(digest);
+        if (running.isPresent()) {
+            try {
+                switch (running.get().outcome()) {
+                    case DownloadOutcome.Stored s -> {
+                        // stored: answered from the store below
+                    }
+                    case DownloadOutcome.Missing m -> {
+                        return new OciAnswer.Error(OciErrorCode.BLOB_UNKNOWN, m.reason());
+                    }
+                    case DownloadOutcome.Failed f -> {
+                        return new OciAnswer.Unavailable(f.reason(), f.badGateway());
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return new OciAnswer.Unavailable("interrupted while storing blob " + digest, false);
+            }
+        }
+        return blob(repository, digest, true, null);
+    }
+
     /**
      * Asks the upstream whether {@code repository} has a blob we hold (a HEAD) and links it when it does; empty
      * when confirmed, else the answer to give.

@@ -18,6 +18,15 @@ public interface OciRepositories {
     /** GET or HEAD of a blob; {@code range} is the raw Range header or null. */
     OciAnswer blob(RepositoryName repository, Digest digest, boolean head, String range);
 
+    /**
+     * After a blob was read whole through {@link #blob}: returns once it is stored, answered as a HEAD from the store,
+     * or with why it was not stored. A mirror gives a cold blob's last byte before its commit (docs/storage.md), so
+     * a caller that relies on the blob being stored (prewarm, which pins it next) asks this first.
+     */
+    default OciAnswer blobStored(RepositoryName repository, Digest digest) {
+        return blob(repository, digest, true, null);
+    }
+
     /** Tags in lexical order after {@code last} (null: from the start), at most {@code n} ({@code n < 0}: all). */
     OciAnswer tags(RepositoryName repository, int n, String last);
 

@@ -64,6 +64,11 @@ final class GatedStore implements NamedObjectStore, AutoCloseable {
             }
 
             @Override
+            public void check(Sha256 expected) throws IOException {
+                writer.check(expected);
+            }
+
+            @Override
             public void abort() {
                 writer.abort();
             }
