@@ -83,7 +83,14 @@ final class RocksChunks {
             keys.add(StoreLayout.Chunk.key(d));
         }
         List<org.rocksdb.ColumnFamilyHandle> families = java.util.Collections.nCopies(keys.size(), store.chunks);
-        return store.withDb(() -> store.db().multiGetAsList(families, keys));
+        // A bulk read of each chunk once (an export): the blocks it reads are not put in the block cache, where
+        // they would push out what serving reads again, and the cache's inserts and evictions were a tenth of the
+        // export's reading CPU (2026-12-07 profile). Checksums are still verified.
+        return store.withDb(() -> {
+            try (ReadOptions once = new ReadOptions().setFillCache(false)) {
+                return store.db().multiGetAsList(once, families, keys);
+            }
+        });
     }
 
     boolean hasChunk(Sha256 digest) {

@@ -4,7 +4,11 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ReadOptions;
+import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
+import org.rocksdb.Slice;
 
 /**
  * The {@link PinStore} role over the {@code pins} and {@code pin_sets} families. Pins are written only through a
@@ -39,14 +43,13 @@ final class RocksPins implements PinStore {
             // Pages of their own batches: a set can hold a whole prewarm; each page is atomic, the whole is not.
             List<Sha256> page = new ArrayList<>();
             store.withDb(() -> {
-                try (RocksIterator it = store.db().newIterator(store.pinSets)) {
+                withPrefix(store.pinSets, prefix, it -> {
                     for (it.seek(prefix);
                             it.isValid() && page.size() < PAGE && RocksContentStore.startsWith(it.key(), prefix);
                             it.next()) {
                         page.add(StoreLayout.Pin.objectOfSetKey(it.key()));
                     }
-                    it.status();
-                }
+                });
                 return null;
             });
             if (page.isEmpty()) {
@@ -68,12 +71,11 @@ final class RocksPins implements PinStore {
         byte[] prefix = StoreLayout.Pin.prefix(object);
         return store.query(() -> {
             List<String> sets = new ArrayList<>();
-            try (RocksIterator it = store.db().newIterator(store.pins)) {
+            withPrefix(store.pins, prefix, it -> {
                 for (it.seek(prefix); it.isValid() && RocksContentStore.startsWith(it.key(), prefix); it.next()) {
                     sets.add(StoreLayout.Pin.setOf(it.key()));
                 }
-                it.status();
-            }
+            });
             return sets;
         });
     }
@@ -82,14 +84,13 @@ final class RocksPins implements PinStore {
     public void scanPinSet(String pinSet, Predicate<Sha256> visitor) {
         byte[] prefix = StoreLayout.Pin.setPrefix(pinSet);
         store.query(() -> {
-            try (RocksIterator it = store.db().newIterator(store.pinSets)) {
+            withPrefix(store.pinSets, prefix, it -> {
                 for (it.seek(prefix); it.isValid() && RocksContentStore.startsWith(it.key(), prefix); it.next()) {
                     if (!visitor.test(StoreLayout.Pin.objectOfSetKey(it.key()))) {
                         break;
                     }
                 }
-                it.status();
-            }
+            });
             return null;
         });
     }
@@ -115,5 +116,40 @@ final class RocksPins implements PinStore {
             }
             return null;
         });
+    }
+
+    /** What runs over an iterator of {@link #withPrefix}. */
+    @FunctionalInterface
+    private interface IteratorBody {
+        void run(RocksIterator it) throws RocksDBException;
+    }
+
+    /**
+     * Runs {@code body} over an iterator of {@code family} that ends where keys stop starting with {@code prefix}.
+     * Unbounded, a seek that found no live key under the prefix stepped over every deleted key after it: an export
+     * pins each object it ships and releases the pins at its end, so after one export each pin lookup of the next
+     * walked the previous one's deletions (until a compaction), a third of that export's planning thread.
+     */
+    private void withPrefix(ColumnFamilyHandle family, byte[] prefix, IteratorBody body) throws RocksDBException {
+        byte[] end = successor(prefix);
+        try (Slice bound = end == null ? null : new Slice(end);
+                ReadOptions read = new ReadOptions();
+                RocksIterator it =
+                        store.db().newIterator(family, bound == null ? read : read.setIterateUpperBound(bound))) {
+            body.run(it);
+            it.status();
+        }
+    }
+
+    /** The least key greater than every key starting with {@code prefix}; null when there is none (all 0xff). */
+    static byte[] successor(byte[] prefix) {
+        byte[] end = prefix.clone();
+        for (int i = end.length - 1; i >= 0; i--) {
+            if (end[i] != (byte) 0xff) {
+                end[i]++;
+                return java.util.Arrays.copyOf(end, i + 1);
+            }
+        }
+        return null;
     }
 }

@@ -3,6 +3,7 @@ package dev.ferry.storage;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -249,6 +250,35 @@ class LifecycleTest {
         assertEquals(0, store.stats().pinnedBytes());
         assertThrows(IllegalArgumentException.class, () -> store.pin("set-c", p.digest()), "no such object");
         assertClean();
+    }
+
+    /**
+     * Pin lookups stop at their key prefix (a seek used to step over every deleted pin after it: an export's released
+     * pins, one per object): released pins are gone, pins under other objects and sets are not mistaken for them.
+     */
+    @Test
+    void pinLookupsSeeOnlyTheirOwnPrefixAmongReleasedPins() throws Exception {
+        open(0, 0.9);
+        List<StoredObject> objects = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            objects.add(put(TestData.random(100 + i, 1000), "o" + i));
+        }
+        for (StoredObject o : objects) {
+            store.pin("bundle-export:x", o.digest());
+        }
+        assertEquals(20, store.unpinAll("bundle-export:x"));
+        StoredObject last = objects.getLast();
+        store.pin("keep", last.digest());
+        store.pin("keep2", last.digest());
+        for (StoredObject o : objects) {
+            assertEquals(o == last ? List.of("keep", "keep2") : List.of(), store.pinSetsOf(o.digest()));
+        }
+        List<Sha256> kept = new ArrayList<>();
+        store.scanPinSet("keep", kept::add);
+        assertEquals(List.of(last.digest()), kept);
+        assertEquals(0, store.unpinAll("bundle-export:x"));
+        assertArrayEquals(new byte[] {1, 3}, RocksPins.successor(new byte[] {1, 2, (byte) 0xff}));
+        assertNull(RocksPins.successor(new byte[] {(byte) 0xff, (byte) 0xff}));
     }
 
     @Test

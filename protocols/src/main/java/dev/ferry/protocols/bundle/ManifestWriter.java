@@ -2,6 +2,7 @@ package dev.ferry.protocols.bundle;
 
 import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
@@ -47,9 +48,14 @@ public final class ManifestWriter implements AutoCloseable {
     public static final int LENGTHS_PER_LINE = 1024;
 
     private final int format;
+    /** Null in a writer of {@link #objects} only. */
     private final GZIPOutputStream gzip;
+
     private final Writer out;
     private long lines;
+    /** Bytes of the lines written, when they are ASCII (objects sections are): checks {@link #appendObjects}. */
+    private long bytes;
+
     private int section;
     private int volumes;
     private boolean finished;
@@ -69,6 +75,42 @@ public final class ManifestWriter implements AutoCloseable {
         this.gzip = new GZIPOutputStream(target, 1 << 16);
         this.out = new BufferedWriter(new OutputStreamWriter(gzip, StandardCharsets.UTF_8), 1 << 16);
         line("ferry-manifest " + format + " " + id);
+    }
+
+    private ManifestWriter(Writer out, int format) {
+        this.format = format;
+        this.gzip = null;
+        this.out = out;
+    }
+
+    /**
+     * A writer of the objects section alone, as plain UTF-8 lines to {@code target} (no header, no end line; {@link
+     * #finish} flushes): an export that lists its objects while it writes the volumes, whose lines come first in the
+     * manifest, writes them here and copies them in with {@link #appendObjects}.
+     */
+    public static ManifestWriter objects(OutputStream target, int format) {
+        if (format != BundleNote.FORMAT_1 && format != BundleNote.FORMAT_2) {
+            throw new IllegalArgumentException("manifest format " + format);
+        }
+        return new ManifestWriter(
+                new BufferedWriter(new OutputStreamWriter(target, StandardCharsets.UTF_8), 1 << 16), format);
+    }
+
+    /**
+     * Copies in the objects section an {@link #objects} writer wrote (finished) to what {@code in} reads, as if each
+     * of its entries were written here.
+     */
+    public void appendObjects(ManifestWriter part, InputStream in) throws IOException {
+        if (gzip == null || part.gzip != null || !part.finished || part.format != format) {
+            throw new IllegalArgumentException("not a finished objects section of a format-" + format + " manifest");
+        }
+        order(2, "object");
+        out.flush();
+        long copied = in.transferTo(gzip);
+        if (copied != part.bytes) {
+            throw new IllegalStateException("objects section of " + part.bytes + " bytes, copied " + copied);
+        }
+        lines += part.lines;
     }
 
     public void write(ManifestEntry entry) throws IOException {
@@ -179,6 +221,11 @@ public final class ManifestWriter implements AutoCloseable {
 
     /** Writes the end line and finishes the gzip stream (the target stays open). */
     public void finish() throws IOException {
+        if (gzip == null) {
+            out.flush();
+            finished = true;
+            return;
+        }
         if (!finished) {
             out.write("end " + lines + "\n");
             out.flush();
@@ -232,6 +279,9 @@ public final class ManifestWriter implements AutoCloseable {
         if (finished) {
             throw new IllegalStateException("manifest already finished");
         }
+        if (gzip == null && s != 2) {
+            throw new IllegalStateException(what + " line in an objects section");
+        }
         if (s < section) {
             throw new IllegalStateException(what + " line after a later section");
         }
@@ -242,5 +292,6 @@ public final class ManifestWriter implements AutoCloseable {
         out.write(l);
         out.write('\n');
         lines++;
+        bytes += l.length() + 1; // the lines are ASCII: hex, numbers, percent-encoded names
     }
 }

@@ -63,6 +63,37 @@ class ManifestFormat2Test {
         return new ManifestReader(new ByteArrayInputStream(gz));
     }
 
+    /**
+     * An objects section written apart (as an export lists its objects while it writes the volumes) and copied in
+     * makes the same manifest as the entries written in place; the part takes objects only.
+     */
+    @Test
+    void anObjectsSectionWrittenApartIsTheSame() throws IOException {
+        List<ManifestEntry> all = sample();
+        ByteArrayOutputStream section = new ByteArrayOutputStream();
+        ManifestWriter part = ManifestWriter.objects(section, BundleNote.FORMAT_2);
+        for (ManifestEntry e : all.subList(1, 4)) {
+            part.write(e);
+        }
+        assertThrows(IllegalStateException.class, () -> part.write(all.get(4)));
+        part.finish();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (ManifestWriter w = new ManifestWriter(out, ID, BundleNote.FORMAT_2)) {
+            w.write(all.get(0));
+            w.appendObjects(part, new ByteArrayInputStream(section.toByteArray()));
+            for (ManifestEntry e : all.subList(4, all.size())) {
+                w.write(e);
+            }
+        }
+        assertEquals(ManifestTest.text(write(all)), ManifestTest.text(out.toByteArray()));
+        assertEquals(all.subList(0, 5), ManifestTest.read(out.toByteArray()).subList(0, 5));
+        ManifestWriter other = new ManifestWriter(new ByteArrayOutputStream(), ID, BundleNote.FORMAT_2);
+        assertThrows(
+                IllegalStateException.class,
+                () -> other.appendObjects(part, new ByteArrayInputStream(new byte[] {'x', '\n'})),
+                "a section that is not what the part wrote");
+    }
+
     @Test
     void roundTripsAndSpellsTheGrammar() throws IOException {
         byte[] gz = write(sample());

@@ -63,6 +63,37 @@ class VolumeTest {
         assertEquals(r.recordsEnd(), at);
     }
 
+    /**
+     * Large records are deflated in steps with sync flushes: one that compresses all through is deflated and reads
+     * back; one whose compressible first sample hides incompressible bytes (a module zip's central directory before
+     * deflated entries) is stored as it is, without deflating the rest; one compressible only after its first
+     * samples is stored too (the price of giving up early).
+     */
+    @Test
+    void largeRecordsAreDeflatedOnlyWhileThatPays() throws Exception {
+        int mib = 1 << 20;
+        byte[] text = "func main() { return nil }\n".repeat(mib / 27 + 1).getBytes();
+        byte[] compressible = Arrays.copyOf(text, mib);
+        byte[] random = new byte[mib];
+        new Random(11).nextBytes(random);
+        byte[] headThenRandom = random.clone();
+        System.arraycopy(text, 0, headThenRandom, 0, VolumeWriter.SAMPLE / 2);
+        byte[] randomThenText = compressible.clone();
+        System.arraycopy(random, 0, randomThenText, 0, 4 * VolumeWriter.SAMPLE);
+        java.util.zip.Deflater d = new java.util.zip.Deflater();
+        VolumeWriter.Encoded deflated = VolumeWriter.encode(compressible, 0, mib, d);
+        assertTrue(deflated.bodyLength() < mib / 20, "compressible record: " + deflated.bodyLength());
+        assertEquals(mib, VolumeWriter.encode(headThenRandom, 0, mib, d).bodyLength());
+        assertEquals(mib, VolumeWriter.encode(randomThenText, 0, mib, d).bodyLength());
+        List<byte[]> records = List.of(compressible, headThenRandom, randomThenText, Arrays.copyOf(random, 70_000));
+        Written w = write(records);
+        VolumeReader r = new VolumeReader(new Channel(w.file()), ID, 2, 3);
+        assertEquals(4, r.verify());
+        for (int i = 0; i < records.size(); i++) {
+            assertArrayEquals(records.get(i), r.record(w.offsets().get(i)).bytes());
+        }
+    }
+
     @Test
     void refusesTheWrongVolume() throws IOException {
         byte[] f = write(sample()).file();

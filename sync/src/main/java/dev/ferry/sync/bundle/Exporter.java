@@ -221,13 +221,16 @@ final class Exporter {
         job.content().pins().forEach(p -> objects.add(p.object()));
         pinWhileExporting(exportPins, objects);
         Path scratch = scratchRoot.resolve(scratchName(id));
+        // Beside the plan's directory, not in it: a plan that moves to disk empties that directory first.
+        Path objectsFile = scratchRoot.resolve(scratchName(id) + ".manifest-objects");
         try (Plan plan = new Plan(
                 new PlanTable(scratch, planBudget),
                 job.maxVolumeSize() - Volume.overhead(id, BundleNote.MAX_VOLUMES, BundleNote.MAX_VOLUMES))) {
-            return write(job, sink, id, created, objects, plan, recorder);
+            return write(job, sink, id, created, objects, plan, objectsFile, recorder);
         } finally {
             pins.unpinAll(exportPins);
             ScratchTable.deleteTree(scratch);
+            Files.deleteIfExists(objectsFile);
         }
     }
 
@@ -295,6 +298,7 @@ final class Exporter {
             Instant created,
             Set<Sha256> objects,
             Plan plan,
+            Path objectsFile,
             Recorder recorder)
             throws IOException, BundleException {
         plan(job, sink, plan, objects);
@@ -318,15 +322,22 @@ final class Exporter {
         Files.createDirectories(partial);
         try {
             sink.phase("writing", plan.shippedBytes, plan.objects.size());
-            WrittenVolumes written = writeVolumes(id, volumes, plan, partial, sink);
+            // Format 2 lists the objects in the same pass as the volumes are written (their lines follow the
+            // volumes' in the manifest, so they wait in the scratch directory): one walk over the chunk lists after
+            // the plan, not two.
+            ObjectLines objectLines = format == BundleNote.FORMAT_2 ? new ObjectLines(objectsFile) : null;
+            WrittenVolumes written;
+            try (objectLines) {
+                written = writeVolumes(id, volumes, plan, partial, objectLines, sink);
+            }
             long[] recordOffsets = written.offsets();
             // Each volume's size and sha256 as its writer counted and hashed it: no pass reading the volumes again.
             List<ManifestEntry.Volume> volumeEntries = written.volumes();
             if (volumeEntries.size() != volumes) {
                 throw new IllegalStateException("planned " + volumes + " volumes, wrote " + volumeEntries.size());
             }
-            WrittenManifest manifest =
-                    writeManifest(partial.resolve("manifest.gz"), id, job, plan, volumeEntries, recordOffsets, sink);
+            WrittenManifest manifest = writeManifest(
+                    partial.resolve("manifest.gz"), id, job, plan, volumeEntries, recordOffsets, objectLines, sink);
             BundleNote note = new BundleNote(
                     format, id, job.site(), job.base(), created, volumes, manifest.sha256(), manifest.size());
             AtomicFiles.write(partial.resolve("bundle.note"), sign(note, job.signer()));
@@ -493,6 +504,7 @@ final class Exporter {
             Plan plan,
             List<ManifestEntry.Volume> volumes,
             long[] recordOffsets,
+            ObjectLines objectLines,
             BundleProgressSink sink)
             throws IOException, BundleException {
         long[] size = new long[1];
@@ -513,7 +525,7 @@ final class Exporter {
                             }
                         }) {
             ManifestWriter w = new ManifestWriter(out, id, format);
-            writeEntries(w, job, plan, volumes, recordOffsets, sink);
+            writeEntries(w, job, plan, volumes, recordOffsets, objectLines, sink);
             w.finish();
             out.flush();
             ch.force(true);
@@ -522,7 +534,8 @@ final class Exporter {
     }
 
     /**
-     * The manifest's entries: volumes, objects with where their chunks are, then the names, metadata and pins the
+     * The manifest's entries: volumes, objects with where their chunks are (format 2: as listed while the volumes
+     * were written), then the names, metadata and pins the
      * site lacks (names and pins only of objects still stored), then the mirror sets. Adds the carried keys to the
      * plan's sent set.
      */
@@ -532,19 +545,19 @@ final class Exporter {
             Plan plan,
             List<ManifestEntry.Volume> volumes,
             long[] recordOffsets,
+            ObjectLines objectLines,
             BundleProgressSink sink)
             throws IOException, BundleException {
         Inventory cut = job.cut();
         for (ManifestEntry.Volume v : volumes) {
             w.write(v);
         }
-        walk(
-                plan,
-                sink,
-                (o, cs, places) -> w.write(
-                        w.format() == BundleNote.FORMAT_1
-                                ? objectEntry(o, cs, places, recordOffsets)
-                                : deltaEntry(plan, o, cs, places)));
+        if (objectLines != null) {
+            objectLines.copyTo(w);
+        } else {
+            // Format 1 names each shipped chunk's record by its offset, known only once the volumes are written.
+            walk(plan, sink, (o, cs, places) -> w.write(objectEntry(o, cs, places, recordOffsets)));
+        }
         for (SelectedContent.NameEntry n : job.content().names()) {
             byte[] key = Inventory.nameKey(n.name(), n.object().hex());
             if (plan.present.contains(n.object()) && !cut.contains(key)) {
@@ -636,6 +649,41 @@ final class Exporter {
         }
     }
 
+    /**
+     * Format 2's objects section, written while the volumes are (its lines follow theirs in the manifest) to a
+     * scratch file, then copied into the manifest: the objects' lines do not wait in the heap.
+     */
+    private static final class ObjectLines implements AutoCloseable {
+        private final Path file;
+        private final OutputStream out;
+        private final ManifestWriter w;
+
+        ObjectLines(Path file) throws IOException {
+            Files.createDirectories(file.getParent());
+            this.file = file;
+            this.out = Files.newOutputStream(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            this.w = ManifestWriter.objects(out, BundleNote.FORMAT_2);
+        }
+
+        void write(ManifestEntry.DeltaObject o) throws IOException {
+            w.write(o);
+        }
+
+        void copyTo(ManifestWriter manifest) throws IOException {
+            try (var in = Files.newInputStream(file)) {
+                manifest.appendObjects(w, in);
+            }
+        }
+
+        /** Finishes the section (it is complete once the volumes are written); the scratch directory goes later. */
+        @Override
+        public void close() throws IOException {
+            try (out) {
+                w.finish();
+            }
+        }
+    }
+
     /** The volumes written: each record's offset (format 1), and each volume's entry for the manifest. */
     private record WrittenVolumes(long[] offsets, List<ManifestEntry.Volume> volumes) {}
 
@@ -709,7 +757,8 @@ final class Exporter {
      * format 2), and each volume's size and sha256. This thread reads the plan again and cuts the records; encoders (one per core) read and check their
      * chunks and deflate them in parallel, a few ahead; the volumes are written in record order.
      */
-    private WrittenVolumes writeVolumes(String id, int volumes, Plan plan, Path dir, BundleProgressSink sink)
+    private WrittenVolumes writeVolumes(
+            String id, int volumes, Plan plan, Path dir, ObjectLines objectLines, BundleProgressSink sink)
             throws IOException, BundleException {
         int encoders = Math.max(1, Math.min(8, Runtime.getRuntime().availableProcessors()));
         ExecutorService pool = Executors.newFixedThreadPool(encoders, r -> {
@@ -729,6 +778,9 @@ final class Exporter {
                             sink.bytes(files.append(queue.poll()));
                         }
                     }
+                }
+                if (objectLines != null) {
+                    objectLines.write(deltaEntry(plan, o, cs, places));
                 }
                 sink.item(o.digest().toString());
             });
