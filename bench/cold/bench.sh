@@ -4,12 +4,16 @@
 # started on an empty store in front of that same nginx. Rounds alternate the order (direct first, then ferry
 # first); each ferry round starts a new ferry on a new store (start-up is not timed) and then also times a warm
 # download from it. Prints every round with the load, then medians and ratios.
-#   usage: bench/cold/bench.sh [--rounds 5] [--sumdb off|on] [--baseline CHECKOUT]   (needs nginx, golang-go)
+#   usage: bench/cold/bench.sh [--rounds 5] [--sumdb off|on] [--baseline CHECKOUT] [--goproxy BIN]
+#          (needs nginx, golang-go)
 #   --baseline: also runs the ferry of another checkout (e.g. `git archive BASE | tar -x -C /tmp/base`) in each
 #               round, in the same alternation: before/after figures from one period of the shared machine's load.
 #   --sumdb off: ferry --sumdb off, client GOSUMDB=off (no verification anywhere).
 #   --sumdb on : ferry verifies against the fixture database (served by nginx); both clients check the same
 #                database too (GOSUMDB=KEY: the direct client reads it from nginx, the other from ferry's /sumdb/).
+#   --goproxy BIN: also runs goproxy/goproxy's cmd/goproxy (the server behind goproxy.cn; build it yourself, its
+#               code stays out of this repository) in each round, on a new cache directory in front of the same
+#               nginx, verifying against the same database with --sumdb on, like ferry.
 #   --warm-jvm : before each cold run, the new ferry's JVM first misses the .mod, .info and .zip of the fixture's
 #                55 versions the app does not use (untimed): the cold run then pays the steady per-miss cost
 #                only, not the fresh JVM's (class loading, interpreter, JIT) on its first misses.
@@ -17,17 +21,18 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 fixtures=$(cd "$root/../shared/fixtures/gocorpus" && pwd)
-rounds=5 sumdb=off baseline="" warm_jvm=0
+rounds=5 sumdb=off baseline="" warm_jvm=0 goproxy=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--warm-jvm) warm_jvm=1; shift ;;
 	--rounds) rounds=$2; shift 2 ;;
 	--sumdb) sumdb=$2; shift 2 ;;
 	--baseline) baseline=$(cd "$2" && pwd); shift 2 ;;
+	--goproxy) goproxy=$(realpath "$2"); shift 2 ;;
 	*) echo "unknown argument $1" >&2; exit 2 ;;
 	esac
 done
-NGINX_PORT=${NGINX_PORT:-18581} FERRY_PORT=${FERRY_PORT:-18582}
+NGINX_PORT=${NGINX_PORT:-18581} FERRY_PORT=${FERRY_PORT:-18582} GOPROXY_PORT=${GOPROXY_PORT:-18583}
 work=$(mktemp -d /tmp/ferry-cold.XXXXXX)
 pids=()
 cleanup() {
@@ -88,6 +93,22 @@ ferry_start() { # $1 = log name, $2 = checkout: a new ferry on a new store
 	wait_http "http://127.0.0.1:$FERRY_PORT/health/ready"
 }
 ferry_stop() { kill "$fpid"; wait "$fpid" 2>/dev/null || true; }
+goproxy_round() { # a new goproxy on a new cache directory; prints "cold warm load"
+	rm -rf "$work/gp-cache" "$work/gp-tmp"; mkdir -p "$work/gp-cache" "$work/gp-tmp"
+	local gosumdb=off proxied="" l c w
+	if [ "$sumdb" = on ]; then
+		gosumdb="$KEY http://127.0.0.1:$NGINX_PORT/sumdb/sum.fixture.example"
+		proxied="sum.fixture.example http://127.0.0.1:$NGINX_PORT/sumdb/sum.fixture.example"
+	fi
+	GOPROXY="http://127.0.0.1:$NGINX_PORT" GOSUMDB="$gosumdb" GONOSUMDB= GOPRIVATE= GONOPROXY= \
+		"$goproxy" -address "127.0.0.1:$GOPROXY_PORT" -cacher-dir "$work/gp-cache" -temp-dir "$work/gp-tmp" \
+		${proxied:+-proxied-sumdbs "$proxied"} >"$work/goproxy.log" 2>&1 &
+	local gpid=$!
+	for _ in $(seq 1 1500); do curl -sS -o /dev/null "http://127.0.0.1:$GOPROXY_PORT/" 2>/dev/null && break; sleep 0.02; done
+	l=$(load); c=$(godl "http://127.0.0.1:$GOPROXY_PORT"); w=$(godl "http://127.0.0.1:$GOPROXY_PORT")
+	kill "$gpid"; wait "$gpid" 2>/dev/null || true
+	echo "$c $w $l"
+}
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 ratio() { awk "BEGIN{ if ($2 == 0) print \"n/a\"; else printf \"%.2f\", $1/$2 }"; }
@@ -113,7 +134,7 @@ warm_jvm_on_others() {
 for checkout in "$root" ${baseline:+"$baseline"}; do
 	ferry_start prime "$checkout"; godl "http://127.0.0.1:$FERRY_PORT" >/dev/null; ferry_stop
 done
-: >"$work/direct" ; : >"$work/cold" ; : >"$work/warm"; : >"$work/base"
+: >"$work/direct" ; : >"$work/cold" ; : >"$work/warm"; : >"$work/base"; : >"$work/gp"
 ferry_round() { # $1 = log name, $2 = checkout; prints "cold warm load"
 	ferry_start "$1" "$2"
 	local l c w
@@ -124,20 +145,23 @@ ferry_round() { # $1 = log name, $2 = checkout; prints "cold warm load"
 }
 direct_round() { local l; l=$(load); echo "$(godl "http://127.0.0.1:$NGINX_PORT") $l"; }
 for r in $(seq 1 "$rounds"); do
-	b="" bl=""
+	b="" bl="" g="" gw="" gl=""
 	if [ $((r % 2)) = 1 ]; then
 		read -r d l1 < <(direct_round)
 		read -r c w l2 < <(ferry_round "ferry-$r" "$root")
 		[ -z "$baseline" ] || read -r b _ bl < <(ferry_round "base-$r" "$baseline")
+		[ -z "$goproxy" ] || read -r g gw gl < <(goproxy_round)
 	else
+		[ -z "$goproxy" ] || read -r g gw gl < <(goproxy_round)
 		[ -z "$baseline" ] || read -r b _ bl < <(ferry_round "base-$r" "$baseline")
 		read -r c w l2 < <(ferry_round "ferry-$r" "$root")
 		read -r d l1 < <(direct_round)
 	fi
+	[ -z "$g" ] || { echo "$g" >>"$work/gp"; echo "$(ratio "$g" "$d")" >>"$work/r.gp"; echo "$(ratio "$c" "$g")" >>"$work/r.fg"; }
 	echo "$d" >>"$work/direct"; echo "$c" >>"$work/cold"; echo "$w" >>"$work/warm"
 	echo "$(ratio "$c" "$d")" >>"$work/r.cold"
 	[ -z "$b" ] || { echo "$b" >>"$work/base"; echo "$(ratio "$b" "$d")" >>"$work/r.base"; echo "$(ratio "$c" "$b")" >>"$work/r.pair"; }
-	echo "round $r: direct ${d}s (load $l1) | ferry cold ${c}s, warm ${w}s (load $l2) | cold/direct $(ratio "$c" "$d")${b:+ | baseline cold ${b}s (load $bl), ratio $(ratio "$b" "$d")}"
+	echo "round $r: direct ${d}s (load $l1) | ferry cold ${c}s, warm ${w}s (load $l2) | cold/direct $(ratio "$c" "$d")${b:+ | baseline cold ${b}s (load $bl), ratio $(ratio "$b" "$d")}${g:+ | goproxy cold ${g}s, warm ${gw}s (load $gl), ratio $(ratio "$g" "$d")}"
 done
 md=$(median <"$work/direct") mc=$(median <"$work/cold") mw=$(median <"$work/warm")
 echo "medians: direct ${md}s | ferry cold ${mc}s (ratio $(ratio "$mc" "$md")) | ferry warm ${mw}s (ratio $(ratio "$mw" "$md")) | load now $(load)"
@@ -147,6 +171,9 @@ if [ -n "$baseline" ]; then
 	mb=$(median <"$work/base")
 	echo "baseline ($baseline) cold median ${mb}s (ratio $(ratio "$mb" "$md")); this checkout / baseline $(ratio "$mc" "$mb")"
 	echo "median of the rounds' ratios: baseline cold/direct $(median <"$work/r.base"), this checkout / baseline $(median <"$work/r.pair")"
+fi
+if [ -n "$goproxy" ]; then
+	echo "goproxy cold median $(median <"$work/gp")s; median of the rounds' ratios: goproxy cold/direct $(median <"$work/r.gp"), ferry cold / goproxy cold $(median <"$work/r.fg")"
 fi
 # Where the cold time goes: the misses in ferry's access log of the last round, by file kind (median and max ms).
 for who in ferry ${baseline:+base}; do
