@@ -141,21 +141,14 @@ public final class SharedDownloads<K> {
         /**
          * Waits up to {@code max} for the download to end or for the bytes of its attempt to pass the fetch's checks
          * ({@link #checked}). In the second case returns a body that follows that attempt's spool, from where the bytes
-         * already are (memory or the page cache) rather than from the store after the commit: the client's transfer
-         * overlaps the commit, and its last byte still waits for it. Empty when the download ended (its outcome says
-         * what to answer) or {@code max} passed first (a large or slow download: the caller streams it while it
-         * arrives).
+         * already are (the page cache) rather than from the store after the commit: the client's transfer overlaps
+         * the commit, and its last byte still waits for it. An attempt still within the spool's memory is small: then
+         * this waits on for the outcome. Empty when the download ended (its outcome says what to answer) or {@code
+         * max} passed first (a large or slow download: the caller streams it while it arrives).
          */
         public Optional<CheckedBody> holdBackUntilChecked(Duration max) throws InterruptedException {
-            if (!max.isZero()) {
-                try {
-                    CompletableFuture.anyOf(done, checked).get(max.toMillis(), TimeUnit.MILLISECONDS);
-                } catch (TimeoutException e) {
-                    // neither yet: see following
-                } catch (ExecutionException e) {
-                    throw unexpected(e);
-                }
-            }
+            long deadline = System.nanoTime() + max.toNanos();
+            waitUntil(CompletableFuture.anyOf(done, checked), deadline);
             if (done.isDone() || !checked.isDone()) {
                 return Optional.empty();
             }
@@ -163,7 +156,27 @@ public final class SharedDownloads<K> {
             if (attempt.spool().failed()) {
                 return Optional.empty(); // its commit failed: the outcome or the next attempt answers
             }
+            if (!attempt.spool().onDisk()) {
+                // Small (within the spool's memory): its commit is a millisecond and its read back cheap, so the client
+                // waits for the outcome and wakes once, instead of at the verdict and again for the last byte.
+                waitUntil(done, deadline);
+                return Optional.empty();
+            }
             return Optional.of(new CheckedBody(new SpoolBody(attempt.spool(), this::afterwards), attempt.validator()));
+        }
+
+        private static void waitUntil(CompletableFuture<?> future, long deadline) throws InterruptedException {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return;
+            }
+            try {
+                future.get(left, TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                // not yet: the caller decides
+            } catch (ExecutionException e) {
+                throw unexpected(e);
+            }
         }
 
         /**

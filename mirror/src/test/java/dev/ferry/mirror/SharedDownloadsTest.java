@@ -156,6 +156,20 @@ class SharedDownloadsTest {
     }
 
     @Test
+    void aSmallCheckedDownloadStillInTheSpoolsMemoryIsAnsweredFromItsOutcome() throws Exception {
+        SharedDownloads<String> downloads = new SharedDownloads<>("test-fetch", dir, GOOD.length + 1);
+        Scripted fetch = new Scripted(new Upstream(GOOD));
+        fetch.commitGate = new java.util.concurrent.CountDownLatch(1);
+        SharedDownloads.Download download = downloads.join("k", fetch);
+
+        Future<Optional<SharedDownloads.CheckedBody>> held =
+                threads.submit(() -> download.holdBackUntilChecked(java.time.Duration.ofSeconds(30)));
+        fetch.commitGate.countDown();
+        assertTrue(held.get(30, TimeUnit.SECONDS).isEmpty(), "waited for the outcome");
+        assertArrayEquals(GOOD, fetch.bodyOf(assertInstanceOf(DownloadOutcome.Stored.class, download.outcome())));
+    }
+
+    @Test
     void aRefusedBodyIsNeverCheckedSoClientsHeldBackGetTheRefusalAsTheOutcome() throws Exception {
         SharedDownloads<String> downloads = downloads();
         Scripted fetch = new Scripted(new Upstream(random(1000)));
