@@ -64,9 +64,10 @@ import java.util.function.Predicate;
  * <p>A .mod or .zip must also hash (h1) as {@link ModuleChecksums} expects: the checksum database lookup starts
  * when the miss does and is compared before the commit; the hash first stored for a version is pinned in its
  * record, and a later copy that differs is refused. A zip miss waits up to {@code zipHoldBack} for that verdict
- * before it streams, so that a refusal usually reaches the client as an answer with its reason. A zip that passed
- * within that time is answered from its download's spool (memory or the page cache, not a read of the store) with
- * its digest as the ETag, while the commit runs; its last byte, as a streamed one's, goes out after the commit.
+ * before it streams, so that a refusal usually reaches the client as an answer with its reason. A zip past the spool's
+ * memory that passed within that time is answered from its download's spool (the page cache, not a read of the
+ * store) with its digest as the ETag, while the commit runs; its last byte, as a streamed one's, goes out after the
+ * commit. A smaller one is answered after its commit, from the store.
  *
  * <p>Refreshable answers (@v/list, @latest, non-canonical .info queries) are kept as metadata snapshots with
  * their fetch time. Stale ones are refetched; if every upstream fails they are served STALE. An @v/list is the
