@@ -111,12 +111,19 @@ public final class SharedDownloads<K> {
         return running.size();
     }
 
+    /** A body following an attempt whose bytes passed the checks, and the validator (digest) of those bytes. */
+    public record CheckedBody(Body body, String validator) {}
+
+    private record CheckedAttempt(Spool spool, String validator) {}
+
     /** One download in progress, shared by every client that missed its key meanwhile. */
     public static final class Download {
         private final Fetch fetch;
         private final Path spoolDir;
         private final long spoolMemoryLimit;
         private final CompletableFuture<DownloadOutcome> done = new CompletableFuture<>();
+        /** The attempt whose bytes passed the checks, before its commit; completed at most once. */
+        private final CompletableFuture<CheckedAttempt> checked = new CompletableFuture<>();
         /** The spool of the latest followed attempt; joiners follow this one. */
         private volatile Spool current;
         /** Completes when the next followed attempt's body starts; replaced each time. */
@@ -132,15 +139,42 @@ public final class SharedDownloads<K> {
 
         // ---- for clients ------------------------------------------------------------------------------------
 
-        /** Waits up to {@code max} for the download to end (a short one then gets a whole answer). */
-        public void holdBack(Duration max) throws InterruptedException {
-            if (max.isZero()) {
+        /**
+         * Waits up to {@code max} for the download to end or for the bytes of its attempt to pass the fetch's checks
+         * ({@link #checked}). In the second case returns a body that follows that attempt's spool, from where the bytes
+         * already are (the page cache) rather than from the store after the commit: the client's transfer overlaps
+         * the commit, and its last byte still waits for it. An attempt still within the spool's memory is small: then
+         * this waits on for the outcome. Empty when the download ended (its outcome says what to answer) or {@code
+         * max} passed first (a large or slow download: the caller streams it while it arrives).
+         */
+        public Optional<CheckedBody> holdBackUntilChecked(Duration max) throws InterruptedException {
+            long deadline = System.nanoTime() + max.toNanos();
+            waitUntil(CompletableFuture.anyOf(done, checked), deadline);
+            if (done.isDone() || !checked.isDone()) {
+                return Optional.empty();
+            }
+            CheckedAttempt attempt = checked.join();
+            if (attempt.spool().failed()) {
+                return Optional.empty(); // its commit failed: the outcome or the next attempt answers
+            }
+            if (!attempt.spool().onDisk()) {
+                // Small (within the spool's memory): its commit is a millisecond and its read back cheap, so the client
+                // waits for the outcome and wakes once, instead of at the verdict and again for the last byte.
+                waitUntil(done, deadline);
+                return Optional.empty();
+            }
+            return Optional.of(new CheckedBody(new SpoolBody(attempt.spool(), this::afterwards), attempt.validator()));
+        }
+
+        private static void waitUntil(CompletableFuture<?> future, long deadline) throws InterruptedException {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
                 return;
             }
             try {
-                done.get(max.toMillis(), TimeUnit.MILLISECONDS);
+                future.get(left, TimeUnit.NANOSECONDS);
             } catch (TimeoutException e) {
-                // a large or slow download: the caller streams it while it arrives
+                // not yet: the caller decides
             } catch (ExecutionException e) {
                 throw unexpected(e);
             }
@@ -215,6 +249,15 @@ public final class SharedDownloads<K> {
                     spool.release();
                 }
             }
+        }
+
+        /**
+         * The attempt streaming into {@code spool} passed every check of the fetch, and its commit follows: clients
+         * held back ({@link #holdBackUntilChecked}) may follow it now. {@code validator} names the bytes (their
+         * digest). Only for bytes that may be stored as they are; the first call of a download counts.
+         */
+        public void checked(Spool spool, String validator) {
+            checked.complete(new CheckedAttempt(spool, validator));
         }
 
         /**

@@ -132,6 +132,78 @@ class SharedDownloadsTest {
     }
 
     @Test
+    void aClientHeldBackUntilTheCheckFollowsTheSpoolAndGetsTheLastByteOnlyAfterTheCommit() throws Exception {
+        SharedDownloads<String> downloads = downloads();
+        Scripted fetch = new Scripted(new Upstream(GOOD));
+        fetch.commitGate = new java.util.concurrent.CountDownLatch(1);
+        SharedDownloads.Download download = downloads.join("k", fetch);
+
+        SharedDownloads.CheckedBody checked =
+                download.holdBackUntilChecked(java.time.Duration.ofSeconds(30)).orElseThrow();
+        assertEquals("validator of up-0", checked.validator());
+        assertEquals(GOOD.length, checked.body().length());
+        ClientOutput client = ClientOutput.reaching(GOOD.length - 1);
+        Future<?> writing = write(checked.body(), client);
+        assertTrue(client.reached.await(30, TimeUnit.SECONDS), "the checked bytes go out while the commit runs");
+        assertEquals(GOOD.length - 1, client.size(), "all but the last byte");
+        assertFalse(writing.isDone(), "the last byte waits for the commit");
+
+        fetch.commitGate.countDown();
+        writing.get(30, TimeUnit.SECONDS);
+        assertArrayEquals(GOOD, client.bytes());
+        assertInstanceOf(DownloadOutcome.Stored.class, download.outcome());
+        assertEquals(0, fetch.storedBodies.get(), "answered from the spool, not read back from the store");
+    }
+
+    @Test
+    void aSmallCheckedDownloadStillInTheSpoolsMemoryIsAnsweredFromItsOutcome() throws Exception {
+        SharedDownloads<String> downloads = new SharedDownloads<>("test-fetch", dir, GOOD.length + 1);
+        Scripted fetch = new Scripted(new Upstream(GOOD));
+        fetch.commitGate = new java.util.concurrent.CountDownLatch(1);
+        SharedDownloads.Download download = downloads.join("k", fetch);
+
+        Future<Optional<SharedDownloads.CheckedBody>> held =
+                threads.submit(() -> download.holdBackUntilChecked(java.time.Duration.ofSeconds(30)));
+        fetch.commitGate.countDown();
+        assertTrue(held.get(30, TimeUnit.SECONDS).isEmpty(), "waited for the outcome");
+        assertArrayEquals(GOOD, fetch.bodyOf(assertInstanceOf(DownloadOutcome.Stored.class, download.outcome())));
+    }
+
+    @Test
+    void aRefusedBodyIsNeverCheckedSoClientsHeldBackGetTheRefusalAsTheOutcome() throws Exception {
+        SharedDownloads<String> downloads = downloads();
+        Scripted fetch = new Scripted(new Upstream(random(1000)));
+        fetch.commitGate = new java.util.concurrent.CountDownLatch(0);
+        SharedDownloads.Download download = downloads.join("k", fetch);
+
+        assertTrue(
+                download.holdBackUntilChecked(java.time.Duration.ofSeconds(30)).isEmpty());
+        DownloadOutcome.Failed failed = assertInstanceOf(DownloadOutcome.Failed.class, download.outcome());
+        assertTrue(failed.badGateway());
+        assertTrue(failed.reason().contains("wrong bytes"), failed.reason());
+    }
+
+    @Test
+    void aCommitThatFailsAfterTheCheckAbortsTheClientsFollowingIt() throws Exception {
+        SharedDownloads<String> downloads = downloads();
+        Scripted fetch = new Scripted(new Upstream(GOOD));
+        fetch.commitGate = new java.util.concurrent.CountDownLatch(1);
+        fetch.commitFails = new IOException("disk full");
+        SharedDownloads.Download download = downloads.join("k", fetch);
+
+        SharedDownloads.CheckedBody checked =
+                download.holdBackUntilChecked(java.time.Duration.ofSeconds(30)).orElseThrow();
+        ClientOutput client = ClientOutput.plain();
+        Future<?> writing = write(checked.body(), client);
+        assertTrue(client.reached.await(30, TimeUnit.SECONDS));
+        fetch.commitGate.countDown();
+        ExecutionException aborted = assertThrows(ExecutionException.class, () -> writing.get(30, TimeUnit.SECONDS));
+        assertInstanceOf(IOException.class, aborted.getCause());
+        assertTrue(client.size() < GOOD.length, "never the whole body");
+        assertInstanceOf(DownloadOutcome.Failed.class, download.outcome());
+    }
+
+    @Test
     void aClientThatBeginsAfterTheSpoolWasDroppedGetsTheStoredObject() throws Exception {
         SharedDownloads<String> downloads = downloads();
         GatedInput body = new GatedInput(GOOD, 1000);
@@ -289,6 +361,10 @@ class SharedDownloadsTest {
         private final boolean followed;
         private final List<Upstream> upstreams;
         private volatile byte[] stored;
+        /** When set: the checked bytes are announced ({@link SharedDownloads.Download#checked}), then the "commit" waits for this. */
+        java.util.concurrent.CountDownLatch commitGate;
+        /** When set, the "commit" after the check fails with this. */
+        IOException commitFails;
 
         Scripted(Upstream... upstreams) {
             this(true, upstreams);
@@ -324,7 +400,10 @@ class SharedDownloadsTest {
                 String from = "up-" + i;
                 try {
                     StoredObject object = download.attempt(
-                            from, upstream.declared(), followed, spool -> receive(upstream.body(), from, spool));
+                            from,
+                            upstream.declared(),
+                            followed,
+                            spool -> receive(download, upstream.body(), from, spool));
                     return download.settle(new FetchResult.Fetched<>(object, from), "not found: thing", "thing");
                 } catch (ContentRejected e) {
                     attempts.add(new FetchResult.Attempt(from, "rejected: " + e.getMessage()));
@@ -335,7 +414,8 @@ class SharedDownloadsTest {
             return download.settle(new FetchResult.Failed<>(attempts), "not found: thing", "thing");
         }
 
-        private StoredObject receive(InputStream body, String from, Spool spool) throws IOException, ContentRejected {
+        private StoredObject receive(SharedDownloads.Download download, InputStream body, String from, Spool spool)
+                throws IOException, ContentRejected {
             byte[] all = new byte[0];
             byte[] buffer = new byte[8192];
             for (int n; (n = body.read(buffer)) >= 0; ) {
@@ -348,6 +428,17 @@ class SharedDownloadsTest {
             }
             if (!java.util.Arrays.equals(all, GOOD)) {
                 throw new ContentRejected("thing from " + from + " rejected: wrong bytes");
+            }
+            if (commitGate != null) {
+                download.checked(spool, "validator of " + from);
+                try {
+                    commitGate.await();
+                } catch (InterruptedException e) {
+                    throw new java.io.InterruptedIOException();
+                }
+            }
+            if (commitFails != null) {
+                throw commitFails;
             }
             stored = all;
             try {

@@ -14,6 +14,14 @@ public interface ObjectStore {
     /** Starts a new object; see {@link ObjectWriter}. */
     ObjectWriter newObject(Chunking chunking);
 
+    /**
+     * Starts a new object whose commit will be {@code durability}, so that the store can write it accordingly
+     * (RocksDB: how much of it goes through the log); the commit still names its own durability.
+     */
+    default ObjectWriter newObject(Chunking chunking, Durability durability) {
+        return newObject(chunking);
+    }
+
     Optional<StoredObject> object(Sha256 digest);
 
     /**

@@ -29,6 +29,7 @@ final class PendingObject {
     private final RocksContentStore store;
     private final String kind;
     private final long id;
+    private final long loglessFrom;
     private final MessageDigest objectDigest = RocksObjectWriter.sha256();
     private final MessageDigest chunkDigest = RocksObjectWriter.sha256();
     private final WriteBatch batch = new WriteBatch();
@@ -46,9 +47,15 @@ final class PendingObject {
     private State state = State.OPEN;
 
     PendingObject(RocksContentStore store, String kind, long id) {
+        this(store, kind, id, UnflushedChunks.LARGE_OBJECT_BYTES);
+    }
+
+    /** @param loglessFrom from this many bytes into the object, new chunks' bytes skip the log (UnflushedChunks) */
+    PendingObject(RocksContentStore store, String kind, long id, long loglessFrom) {
         this.store = store;
         this.kind = kind;
         this.id = id;
+        this.loglessFrom = loglessFrom;
     }
 
     /** Before the first chunk: every new chunk's bytes skip the log, as past LARGE_OBJECT_BYTES (UnflushedChunks). */
@@ -135,11 +142,11 @@ final class PendingObject {
     }
 
     /**
-     * Whether the next chunk's (or chunk batch's) new bytes skip the log: from LARGE_OBJECT_BYTES into the object
+     * Whether the next chunk's (or chunk batch's) new bytes skip the log: from {@code loglessFrom} into the object
      * (UnflushedChunks); a repair rewrites through the log as before.
      */
     private boolean logless() {
-        return (loglessFromStart || stored >= UnflushedChunks.LARGE_OBJECT_BYTES) && !store.repairing();
+        return (loglessFromStart || stored >= loglessFrom) && !store.repairing();
     }
 
     /**

@@ -213,16 +213,33 @@ public final class RocksContentStore implements ContentStore {
 
     @Override
     public ObjectWriter newObject(Chunking chunking) {
+        return newObject(chunking, Durability.SYNCED);
+    }
+
+    /**
+     * A GROUPED object's chunks go through the log up to {@link UnflushedChunks#GROUPED_LOGGED_BYTES}, so that its
+     * commit, which waits for no log sync, need not wait for a flush either (a mirrored Go zip's client waits for
+     * it); past that, and for SYNCED objects past {@link UnflushedChunks#LARGE_OBJECT_BYTES}, they skip the log.
+     */
+    @Override
+    public ObjectWriter newObject(Chunking chunking, Durability durability) {
         Chunker chunker = Chunker.of(chunking, options.chunkSizes());
-        return new RocksObjectWriter(startObject("object writer"), chunker);
+        long loglessFrom = durability == Durability.GROUPED
+                ? UnflushedChunks.GROUPED_LOGGED_BYTES
+                : UnflushedChunks.LARGE_OBJECT_BYTES;
+        return new RocksObjectWriter(startObject("object writer", loglessFrom), chunker);
+    }
+
+    private PendingObject startObject(String kind) {
+        return startObject(kind, UnflushedChunks.LARGE_OBJECT_BYTES);
     }
 
     /** A new write under a fresh id; close() waits for it like for any writer, and reclaim treats it alike. */
-    private PendingObject startObject(String kind) {
+    private PendingObject startObject(String kind, long loglessFrom) {
         if (closing) {
             throw new IllegalStateException("store " + dir + " is closing");
         }
-        PendingObject object = new PendingObject(this, kind, nextId.getAndIncrement());
+        PendingObject object = new PendingObject(this, kind, nextId.getAndIncrement(), loglessFrom);
         writers.add(object);
         return object;
     }

@@ -30,6 +30,13 @@ import org.rocksdb.RocksDBException;
 final class UnflushedChunks {
     /** An object's chunks from this many bytes on skip the log (and its commit flushes). */
     static final long LARGE_OBJECT_BYTES = 4L << 20;
+    /**
+     * The same for an object whose commit is {@link Durability#GROUPED}: such a commit waits for no log sync, and a
+     * flush (tens to hundreds of ms, fsyncs included) would be most of its cost, on the path of the client that
+     * waits for it (a cold Go module zip: bench/cold). One chunk memtable's worth goes through the log instead, written
+     * twice like any small object's; a larger object's rest still skips it, and its commit flushes.
+     */
+    static final long GROUPED_LOGGED_BYTES = 16L << 20;
 
     private final RocksHandles rocks;
     private final ColumnFamilyHandle chunks;

@@ -101,6 +101,47 @@ class UnflushedChunksTest {
         assertArrayEquals(data, readAll(store, stored.digest()));
     }
 
+    /**
+     * An object whose commit will be GROUPED (a mirrored Go zip) goes through the log up to GROUPED_LOGGED_BYTES, so
+     * its commit makes no flush; killed after the commit, the store still has it whole (the log was written before the
+     * name), and nothing half.
+     */
+    @Test
+    void aGroupedObjectGoesThroughTheLogSoItsCommitNeedsNoFlushAndAKillKeepsIt() throws IOException {
+        RocksContentStore store = open();
+        byte[] data = TestData.random(7, 12 * MIB);
+        try (ObjectWriter w = store.newObject(Chunking.FIXED, Durability.GROUPED)) {
+            w.write(data);
+            assertEquals(0, store.unflushed().unflushed(), "no chunk skipped the log");
+            w.commit(TestData.sha256(data), b -> b.putName("grouped", TestData.sha256(data)), Durability.GROUPED);
+        }
+        assertEquals(0, store.unflushed().flushes(), "no flush on the commit's path");
+
+        store.crashForTests();
+        RocksContentStore reopened = open();
+        assertArrayEquals(
+                data,
+                readAll(reopened, reopened.resolve("grouped").orElseThrow().digest()));
+        assertClean(reopened);
+    }
+
+    /** Past GROUPED_LOGGED_BYTES a GROUPED object's bytes skip the log again, and its commit flushes them. */
+    @Test
+    void aGroupedObjectPastItsLoggedShareSkipsTheLogForTheRestAndItsCommitFlushes() throws IOException {
+        RocksContentStore store = open();
+        byte[] data = TestData.random(8, (int) UnflushedChunks.GROUPED_LOGGED_BYTES + 8 * MIB);
+        long logBefore = logBytes();
+        try (ObjectWriter w = store.newObject(Chunking.FIXED, Durability.GROUPED)) {
+            w.write(data);
+            long logged = logBytes() - logBefore;
+            assertTrue(logged < UnflushedChunks.GROUPED_LOGGED_BYTES + MIB, "log grew by " + logged);
+            assertTrue(store.unflushed().unflushed() > 0);
+            w.commit(TestData.sha256(data), b -> {}, Durability.GROUPED);
+        }
+        assertEquals(1, store.unflushed().flushes());
+        assertEquals(0, store.unflushed().unflushed());
+    }
+
     /** A streamed 12 MiB object: the bytes past its first 4 MiB never reach the log; its commit flushes once. */
     @Test
     void aLargeStreamedObjectsBytesStayOutOfTheLogAndItsCommitFlushesThem() throws IOException {

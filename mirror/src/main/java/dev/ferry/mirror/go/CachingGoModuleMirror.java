@@ -63,8 +63,11 @@ import java.util.function.Predicate;
  *
  * <p>A .mod or .zip must also hash (h1) as {@link ModuleChecksums} expects: the checksum database lookup starts
  * when the miss does and is compared before the commit; the hash first stored for a version is pinned in its
- * record, and a later copy that differs is refused. A zip miss waits up to {@code zipHoldBack} for that outcome
- * before it streams, so that a refusal usually reaches the client as an answer with its reason.
+ * record, and a later copy that differs is refused. A zip miss waits up to {@code zipHoldBack} for that verdict
+ * before it streams, so that a refusal usually reaches the client as an answer with its reason. A zip past the spool's
+ * memory that passed within that time is answered from its download's spool (the page cache, not a read of the
+ * store) with its digest as the ETag, while the commit runs; its last byte, as a streamed one's, goes out after the
+ * commit. A smaller one is answered after its commit, from the store.
  *
  * <p>Refreshable answers (@v/list, @latest, non-canonical .info queries) are kept as metadata snapshots with
  * their fetch time. Stale ones are refetched; if every upstream fails they are served STALE. An @v/list is the
@@ -186,8 +189,18 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
         SharedDownloads.Download download = fileFetches.join(name, new FileFetch(module, version, kind, path, name));
         try {
             if (kind == FileKind.ZIP) {
-                // A large or slow download is streamed while it arrives (the last byte waits for the check).
-                download.holdBack(settings.zipHoldBack());
+                // Held back until the bytes passed every check (then followed from the spool while the commit runs),
+                // so that a refusal reaches the client as an answer with its reason; a large or slow download is
+                // streamed while it arrives (the last byte waits for the check and commit).
+                Optional<SharedDownloads.CheckedBody> checked = download.holdBackUntilChecked(settings.zipHoldBack());
+                if (checked.isPresent()) {
+                    return new GoAnswer.Content(
+                            checked.get().body(),
+                            kind.contentType,
+                            checked.get().validator(),
+                            GoAnswer.Freshness.IMMUTABLE,
+                            GoAnswer.CacheOutcome.MISS);
+                }
                 Optional<Body> following = download.following(false);
                 if (following.isPresent()) {
                     return new GoAnswer.Content(
@@ -328,19 +341,26 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
             if (length > kind.maxBytes) {
                 throw reject(from, "it is " + length + " bytes, more than the " + kind.maxBytes + " allowed");
             }
-            return download.attempt(from, length, kind == FileKind.ZIP, spool -> checkAndCommit(body, from, spool));
+            return download.attempt(
+                    from, length, kind == FileKind.ZIP, spool -> checkAndCommit(download, body, from, spool));
         }
 
         /** Checks while storing, commits only if the check passed. */
-        private StoredObject checkAndCommit(InputStream body, String from, Spool spool)
+        private StoredObject checkAndCommit(
+                SharedDownloads.Download download, InputStream body, String from, Spool spool)
                 throws IOException, ContentRejected {
-            try (ObjectWriter writer = store.newObject(kind.chunking)) {
+            try (ObjectWriter writer = store.newObject(kind.chunking, durability())) {
                 TeeInput tee = new TeeInput(body, writer, spool, kind.maxBytes);
                 String h1 = checked(tee, from);
                 if (h1 != null) {
                     verify(h1, from);
                 }
                 Sha256 digest = tee.digest();
+                if (spool != null && store.resolve(name).isEmpty()) {
+                    // Checked and about to be stored: clients held back may follow the spool while the commit runs.
+                    // (Not when a copy is stored already: the commit keeps that one, and they are answered with it.)
+                    download.checked(spool, digest.hex());
+                }
                 StoredObject object = commit(writer, digest, from, h1);
                 if (spool != null && !object.digest().equals(digest)) {
                     spool.fail(what() + " was stored earlier with different bytes; ask again for the stored copy");
@@ -425,15 +445,21 @@ public final class CachingGoModuleMirror implements GoModuleMirror {
             return new ContentRejected(what() + " from " + from + " rejected: " + why);
         }
 
+        /**
+         * A public module's file can be fetched again after a power cut took it back; a private one's first hash is
+         * ferry's own pin, which nothing else vouches for.
+         */
+        private Durability durability() {
+            return kept.test(module) ? Durability.SYNCED : Durability.GROUPED;
+        }
+
         /** Commits unless the name exists already (then the earlier object stays, and is returned). */
         private StoredObject commit(ObjectWriter writer, Sha256 digest, String from, String h1) throws IOException {
             String record = GoStoreNames.versionRecord(module, version);
             byte[] line = GoStoreNames.versionLine(kind.ext, digest.hex(), clock.instant(), from, h1);
             AtomicReference<StoredObject> earlier = new AtomicReference<>();
-            // A public module's file can be fetched again after a power cut took it back; a private one's first hash
-            // is ferry's own pin, which nothing else vouches for.
             boolean pinned = kept.test(module);
-            Durability durability = pinned ? Durability.SYNCED : Durability.GROUPED;
+            Durability durability = durability();
             StoredObject object = writer.commit(
                     digest,
                     batch -> {

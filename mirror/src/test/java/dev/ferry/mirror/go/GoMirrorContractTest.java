@@ -192,6 +192,77 @@ abstract class GoMirrorContractTest {
         a.verify(1, getRequestedFor(urlEqualTo("/" + zip)));
     }
 
+    /** A mirror that holds a zip miss back until its download is checked, as ferry serves (Ferry.ZIP_HOLD_BACK). */
+    void holdZipsBack() {
+        settings = settings.withZipHoldBack(Duration.ofSeconds(30));
+        mirror = mirror(a.baseUrl());
+    }
+
+    @Test
+    void zipHeldBackUntilCheckedIsAnsweredByteForByteWithItsDigestAndStoredWhenTheResponseEnds() throws Exception {
+        holdZipsBack();
+        String zip = TOML + "/@v/v1.2.0.zip";
+        serve(a, zip);
+        GoAnswer.Content miss = assertInstanceOf(GoAnswer.Content.class, answer("/" + zip));
+        assertEquals(CacheOutcome.MISS, miss.outcome());
+        assertEquals(fixture(zip).length, miss.body().length());
+        String digest = java.util.HexFormat.of()
+                .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(fixture(zip)));
+        assertEquals(digest, miss.etag(), "checked before it is answered, so its digest is its validator");
+        assertArrayEquals(fixture(zip), body(miss));
+        assertArrayEquals(fixture(zip), storedBytes(zip), "the response ended, so the zip is stored");
+        assertEquals(digest, stored(zip).orElseThrow().digest().hex());
+        a.verify(1, getRequestedFor(urlEqualTo("/" + zip)));
+    }
+
+    @Test
+    void zipRefusedWhileHeldBackIsAnAnswerWithItsReasonAndNothingIsStored() throws IOException {
+        holdZipsBack();
+        String zip = TOML + "/@v/v1.2.0.zip";
+        byte[] tampered = fixture(zip);
+        tampered[30] = 'x'; // the first entry's name: another module's file
+        serve(a, zip, aResponse().withStatus(200).withBody(tampered));
+        GoAnswer.Unavailable refused = assertInstanceOf(GoAnswer.Unavailable.class, answer("/" + zip));
+        assertTrue(refused.badGateway());
+        assertTrue(refused.reason().contains("github.com/BurntSushi/toml@v1.2.0.zip"), refused.reason());
+        assertNothingStored(zip);
+    }
+
+    @Test
+    void aClientGoneMidZipLeavesTheWholeZipStoredAndNothingPartial() throws Exception {
+        String zip = TOML + "/@v/v1.2.0.zip";
+        String name = GoStoreNames.file(TOML_PATH, Version.parseCanonical("v1.2.0"), "zip");
+        serve(a, zip);
+        for (boolean heldBack : new boolean[] {false, true}) {
+            if (heldBack) {
+                store.update(batch -> batch.deleteName(name));
+                holdZipsBack();
+            }
+            GoAnswer.Content miss = assertInstanceOf(GoAnswer.Content.class, answer("/" + zip));
+            assertEquals(CacheOutcome.MISS, miss.outcome());
+            java.io.OutputStream gone = new java.io.OutputStream() {
+                long written;
+
+                @Override
+                public void write(int b) throws IOException {
+                    write(new byte[] {(byte) b}, 0, 1);
+                }
+
+                @Override
+                public void write(byte[] b, int off, int len) throws IOException {
+                    written += len;
+                    if (written > 1000) {
+                        throw new IOException("client went away");
+                    }
+                }
+            };
+            assertThrows(IOException.class, () -> miss.body().writeTo(gone));
+            mirror.awaitFetch(name);
+            assertArrayEquals(fixture(zip), storedBytes(zip), "held back: " + heldBack);
+        }
+        a.verify(2, getRequestedFor(urlEqualTo("/" + zip)));
+    }
+
     @Test
     void infoAndModAreCheckedStoredAndThenHits() throws IOException {
         for (String file : List.of(TOML + "/@v/v1.2.0.info", TOML + "/@v/v1.2.0.mod")) {

@@ -104,6 +104,9 @@ class ChecksumVerificationTest {
     /** Failures charged to the module proxy (what its circuit breaker counts). */
     final java.util.List<String> proxyFailures = new java.util.concurrent.CopyOnWriteArrayList<>();
 
+    /** How long a zip miss waits for its check (ferry: Ferry.ZIP_HOLD_BACK); none here unless a test sets it. */
+    Duration zipHoldBack = Duration.ZERO;
+
     void build(PrivatePatterns privates) {
         HttpGoProxyClient proxies =
                 new HttpGoProxyClient(GoProxyList.parse(up.baseUrl()), TIMEOUTS, new UpstreamEvents() {
@@ -120,8 +123,9 @@ class ChecksumVerificationTest {
                 new SumdbStore(store, config.name()),
                 new SumdbSource(config.name(), proxies, direct, events),
                 Clock.systemUTC());
-        GoMirrorSettings settings =
-                new GoMirrorSettings(Duration.ofMinutes(5), Duration.ofMinutes(1), dir.resolve("spool"), 16 << 10, 100);
+        GoMirrorSettings settings = new GoMirrorSettings(
+                        Duration.ofMinutes(5), Duration.ofMinutes(1), dir.resolve("spool"), 16 << 10, 100)
+                .withZipHoldBack(zipHoldBack);
         mirror = new CachingGoModuleMirror(
                 store, proxies, settings, Clock.systemUTC(), new SumdbChecksums(db, privates, events));
     }
@@ -169,6 +173,25 @@ class ChecksumVerificationTest {
                 why);
         assertTrue(zipMissing());
         assertEquals(1, count(SumdbEvents.Result.MISMATCH));
+    }
+
+    @Test
+    void aTamperedZipHeldBackIsRefusedWithAnAnswerNamingBothHashes() throws IOException {
+        zipHoldBack = Duration.ofSeconds(30);
+        build(PrivatePatterns.none());
+        String other = "h1:" + java.util.Base64.getEncoder().encodeToString(new byte[32]);
+        log.add(EWMA_PATH.value(), "v1.1.1", other, modHash);
+        log.serve(up, signer);
+
+        assertArrayEquals(fixture(EWMA + ".mod"), body(answer(EWMA + ".mod")));
+        GoAnswer.Unavailable refused = assertInstanceOf(GoAnswer.Unavailable.class, answer(EWMA + ".zip"));
+        assertTrue(refused.badGateway());
+        assertTrue(
+                refused.reason().contains("github.com/VividCortex/ewma@v1.1.1")
+                        && refused.reason().contains(zipHash)
+                        && refused.reason().contains(other),
+                refused.reason());
+        assertTrue(zipMissing());
     }
 
     @Test
