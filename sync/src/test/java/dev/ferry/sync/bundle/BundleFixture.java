@@ -102,6 +102,25 @@ final class BundleFixture implements AutoCloseable {
         return s;
     }
 
+    /** A progress sink that keeps only the notes (what tests assert on), in order. */
+    static BundleProgressSink notesTo(List<String> notes) {
+        return new BundleProgressSink() {
+            @Override
+            public void phase(String phase, long totalBytes, long totalItems) {}
+
+            @Override
+            public void bytes(long n) {}
+
+            @Override
+            public void item(String description) {}
+
+            @Override
+            public void note(String note) {
+                notes.add(note);
+            }
+        };
+    }
+
     static Sha256 put(ContentStore store, String name, byte[] data) throws IOException {
         try (ObjectWriter w = store.newObject(Chunking.CONTENT_DEFINED)) {
             w.write(data);

@@ -271,21 +271,7 @@ class BundleServiceTest {
             age(dead);
             age(running);
             List<String> notes = new java.util.concurrent.CopyOnWriteArrayList<>();
-            BundleProgressSink sink = new BundleProgressSink() {
-                @Override
-                public void phase(String phase, long totalBytes, long totalItems) {}
-
-                @Override
-                public void bytes(long n) {}
-
-                @Override
-                public void item(String description) {}
-
-                @Override
-                public void note(String note) {
-                    notes.add(note);
-                }
-            };
+            BundleProgressSink sink = BundleFixture.notesTo(notes);
             new Exporter(
                             a,
                             Clock.systemUTC(),

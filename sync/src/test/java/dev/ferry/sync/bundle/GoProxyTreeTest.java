@@ -56,21 +56,7 @@ class GoProxyTreeTest {
             StoreFixtures.fillGo(store);
             StoreFixtures.fillSumdb(store);
             SelectedContent content = new BundleSelector(store).select(Selection.all());
-            GoProxyTree.write(store, content, tree, new BundleProgressSink() {
-                @Override
-                public void phase(String phase, long totalBytes, long totalItems) {}
-
-                @Override
-                public void bytes(long n) {}
-
-                @Override
-                public void item(String description) {}
-
-                @Override
-                public void note(String note) {
-                    notes.add(note);
-                }
-            });
+            GoProxyTree.write(store, content, tree, BundleFixture.notesTo(notes));
         }
     }
 

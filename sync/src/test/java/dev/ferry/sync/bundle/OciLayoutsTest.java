@@ -58,21 +58,7 @@ class OciLayoutsTest {
                 }
             }
             SelectedContent content = new BundleSelector(store).select(Selection.all());
-            OciLayouts.write(store, content, out, new BundleProgressSink() {
-                @Override
-                public void phase(String phase, long totalBytes, long totalItems) {}
-
-                @Override
-                public void bytes(long n) {}
-
-                @Override
-                public void item(String description) {}
-
-                @Override
-                public void note(String note) {
-                    notes.add(note);
-                }
-            });
+            OciLayouts.write(store, content, out, BundleFixture.notesTo(notes));
         }
         assertEquals(List.of(), notes);
         assertEquals(18, expected.size());

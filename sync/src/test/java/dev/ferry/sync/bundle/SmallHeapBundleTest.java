@@ -163,7 +163,7 @@ class SmallHeapBundleTest {
                                         ExportRequest.DEFAULT_MAX_VOLUME_SIZE,
                                         Map.of(),
                                         signer),
-                                notesTo(notes),
+                                BundleFixture.notesTo(notes),
                                 (record, body) -> body.write(sent));
                 boolean onDisk = notes.stream().anyMatch(n -> n.contains("moved to disk"));
                 assertEquals(budget != Long.MAX_VALUE, onDisk, "budget " + budget + ": " + notes);
@@ -202,24 +202,6 @@ class SmallHeapBundleTest {
             }
         }
         return out;
-    }
-
-    private static BundleProgressSink notesTo(List<String> notes) {
-        return new BundleProgressSink() {
-            @Override
-            public void phase(String phase, long totalBytes, long totalItems) {}
-
-            @Override
-            public void bytes(long n) {}
-
-            @Override
-            public void item(String description) {}
-
-            @Override
-            public void note(String note) {
-                notes.add(note);
-            }
-        };
     }
 
     /** Runs {@link SmallHeapBundles} in a JVM with {@link #HEAP}; its output lines, once it exited 0. */
