@@ -310,6 +310,13 @@ public final class VerifyCommand implements Callable<Integer> {
                         return Optional.of(source.registry() + "/" + source.repository() + ": " + answer);
                     }
                 }
+                if (p.kind() == OciStoreCheck.Kind.BLOB) {
+                    // A cold blob's last byte goes out before its commit (docs/storage.md): wait for the commit.
+                    OciAnswer stored = mirror.blobStored(source.repository(), p.digest());
+                    if (!(stored instanceof OciAnswer.Content)) {
+                        return Optional.of(source.registry() + "/" + source.repository() + ": " + stored);
+                    }
+                }
             } catch (IOException | RuntimeException e) {
                 return Optional.of(String.valueOf(e.getMessage()));
             }
