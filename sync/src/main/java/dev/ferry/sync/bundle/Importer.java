@@ -78,6 +78,7 @@ final class Importer {
     private final StoreKeys keys;
     private final SumdbLatest sumdb;
     private final Path scratchRoot;
+    private final long stallAfterObjects = Long.getLong(CRASH_TEST_STALL, -1);
     private long volumeWindow = VolumeCheck.WINDOW;
 
     Importer(
@@ -746,6 +747,16 @@ final class Importer {
 
     static final int COMMIT_GROUP_OBJECTS = 4096;
 
+    /**
+     * For crash tests only, never set in production: after this many objects committed the import stops where it
+     * is (logging that it did) until the process is killed or the job cancelled, so a kill lands at an exact point
+     * of an import however fast the machine imports. A kill chosen by watching progress from outside can land after
+     * the last commit on a fast machine; this cannot.
+     */
+    static final String CRASH_TEST_STALL = "ferry.crashTest.stallImportAfterObjects";
+
+    private static final System.Logger LOG = System.getLogger(Importer.class.getName());
+
     /** The most chunks one reader takes at a time, at least one object. */
     static final int SLICE_CHUNKS = 4096;
 
@@ -901,7 +912,7 @@ final class Importer {
      * Commits the prepared objects of {@code group} in order and empties it: the first commit flushes the chunk
      * bytes every reader wrote so far, so the others need none.
      */
-    private static void commitGroup(
+    private void commitGroup(
             String id, List<ListedObject> all, List<Prepared> group, Counts counts, BundleProgressSink sink)
             throws IOException, BundleException {
         while (!group.isEmpty()) {
@@ -920,6 +931,17 @@ final class Importer {
             }
             sink.bytes(o.size());
             sink.item(o.sha256());
+            if (counts.stored == stallAfterObjects) {
+                stallForCrashTest(sink);
+            }
+        }
+    }
+
+    private static void stallForCrashTest(BundleProgressSink sink) {
+        LOG.log(System.Logger.Level.WARNING, "import stalled for a crash test (" + CRASH_TEST_STALL + ")");
+        while (true) {
+            sink.checkCancelled();
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
         }
     }
 
