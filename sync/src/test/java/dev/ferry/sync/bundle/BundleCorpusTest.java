@@ -51,18 +51,8 @@ class BundleCorpusTest {
             SelectedContent selected = new BundleSelector(a).select(Selection.all());
             assertFalse(selected.names().isEmpty());
 
-            BundleProgress exported = sa.await(sa.export(new ExportRequest(
-                                    tmp.resolve("medium"),
-                                    Selection.all(),
-                                    BundleFormat.BUNDLE,
-                                    "b",
-                                    Optional.empty(),
-                                    Optional.empty(),
-                                    ExportRequest.DEFAULT_MAX_VOLUME_SIZE,
-                                    Map.of()))
-                            .id())
-                    .orElseThrow();
-            assertEquals(BundleProgress.State.SUCCEEDED, exported.state(), exported.error());
+            BundleProgress exported =
+                    BundleFixture.exportAll(sa, tmp.resolve("medium"), "b", ExportRequest.DEFAULT_MAX_VOLUME_SIZE);
             BundleProgress imported = sb.await(sb.importBundle(new ImportRequest(
                                     List.of(tmp.resolve("medium").resolve(exported.bundleId())),
                                     List.of(signer.verifier())))

@@ -102,6 +102,32 @@ final class BundleFixture implements AutoCloseable {
         return s;
     }
 
+    /**
+     * Exports everything {@code service}'s store holds as one bundle to {@code medium}, labelled {@code site}, in
+     * volumes of at most {@code maxVolumeSize}; returns the finished job, whatever its outcome.
+     */
+    static BundleProgress export(BundleService service, Path medium, String site, long maxVolumeSize) throws Exception {
+        return service.await(service.export(new ExportRequest(
+                                medium,
+                                Selection.all(),
+                                BundleFormat.BUNDLE,
+                                site,
+                                Optional.empty(),
+                                Optional.empty(),
+                                maxVolumeSize,
+                                Map.of()))
+                        .id())
+                .orElseThrow();
+    }
+
+    /** As {@link #export}, failing the test unless the export succeeded. */
+    static BundleProgress exportAll(BundleService service, Path medium, String site, long maxVolumeSize)
+            throws Exception {
+        BundleProgress p = export(service, medium, site, maxVolumeSize);
+        org.junit.jupiter.api.Assertions.assertEquals(BundleProgress.State.SUCCEEDED, p.state(), p.error());
+        return p;
+    }
+
     /** A progress sink that keeps only the notes (what tests assert on), in order. */
     static BundleProgressSink notesTo(List<String> notes) {
         return new BundleProgressSink() {

@@ -55,18 +55,8 @@ class BundleKeysTest {
             x.putMeta(RECORD, "mod 00 2026-01-01T00:00:00Z https://proxy.golang.org\n".getBytes());
             x.putMeta(TAG, "sha256:1".getBytes());
         });
-        BundleProgress p = sa.await(sa.export(new ExportRequest(
-                                tmp.resolve("medium"),
-                                Selection.all(),
-                                BundleFormat.BUNDLE,
-                                "plant",
-                                Optional.empty(),
-                                Optional.empty(),
-                                ExportRequest.DEFAULT_MAX_VOLUME_SIZE,
-                                Map.of()))
-                        .id())
-                .orElseThrow();
-        assertEquals(BundleProgress.State.SUCCEEDED, p.state(), p.error());
+        BundleProgress p =
+                BundleFixture.exportAll(sa, tmp.resolve("medium"), "plant", ExportRequest.DEFAULT_MAX_VOLUME_SIZE);
         id = p.bundleId();
         bundle = tmp.resolve("medium").resolve(id);
         // B as the server builds it: the real selector and the store's key grammar

@@ -47,18 +47,7 @@ class BundleLeftoversTest {
         }
         a.update(x -> x.putMeta("m/1", "v".getBytes()));
         BundleService sa = fx.service(a, "a");
-        BundleProgress p = sa.await(sa.export(new ExportRequest(
-                                tmp.resolve("medium"),
-                                Selection.all(),
-                                BundleFormat.BUNDLE,
-                                "",
-                                Optional.empty(),
-                                Optional.empty(),
-                                ExportRequest.MIN_MAX_VOLUME_SIZE,
-                                Map.of()))
-                        .id())
-                .orElseThrow();
-        assertEquals(BundleProgress.State.SUCCEEDED, p.state(), p.error());
+        BundleProgress p = BundleFixture.exportAll(sa, tmp.resolve("medium"), "", ExportRequest.MIN_MAX_VOLUME_SIZE);
         id = p.bundleId();
         bundle = tmp.resolve("medium").resolve(id);
     }

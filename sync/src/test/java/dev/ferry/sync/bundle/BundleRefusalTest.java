@@ -16,7 +16,6 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Random;
 import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.AfterEach;
@@ -53,18 +52,8 @@ class BundleRefusalTest {
         a.update(x -> x.putMeta("tag/app:1", "sha256:1".getBytes()));
         BundleFixture.put(b, "already/here", "B's own content".getBytes());
         b.update(x -> x.putMeta("b/meta", "kept".getBytes()));
-        BundleProgress p = sa.await(sa.export(new ExportRequest(
-                                tmp.resolve("medium"),
-                                Selection.all(),
-                                BundleFormat.BUNDLE,
-                                "plant",
-                                Optional.empty(),
-                                Optional.empty(),
-                                ExportRequest.MIN_MAX_VOLUME_SIZE,
-                                Map.of()))
-                        .id())
-                .orElseThrow();
-        assertEquals(BundleProgress.State.SUCCEEDED, p.state(), p.error());
+        BundleProgress p =
+                BundleFixture.exportAll(sa, tmp.resolve("medium"), "plant", ExportRequest.MIN_MAX_VOLUME_SIZE);
         id = p.bundleId();
         bundle = tmp.resolve("medium").resolve(id);
         assertTrue(Files.exists(bundle.resolve("vol-0003.fvol")), "want at least three volumes");

@@ -74,18 +74,8 @@ class BundleResumeTest {
             }
             a.update(x -> x.putMeta("m/1", "v".getBytes()));
             BundleService sa = fx.service(a, "a");
-            BundleProgress p = sa.await(sa.export(new ExportRequest(
-                                    tmp.resolve("medium"),
-                                    Selection.all(),
-                                    BundleFormat.BUNDLE,
-                                    "",
-                                    Optional.empty(),
-                                    Optional.empty(),
-                                    ExportRequest.DEFAULT_MAX_VOLUME_SIZE,
-                                    Map.of()))
-                            .id())
-                    .orElseThrow();
-            assertEquals(BundleProgress.State.SUCCEEDED, p.state(), p.error());
+            BundleProgress p =
+                    BundleFixture.exportAll(sa, tmp.resolve("medium"), "", ExportRequest.DEFAULT_MAX_VOLUME_SIZE);
             bundle = tmp.resolve("medium").resolve(p.bundleId());
             ImportRequest request = new ImportRequest(List.of(bundle), List.of(fx.signer.verifier()));
 
@@ -185,18 +175,8 @@ class BundleResumeTest {
             }
             a.update(x -> x.putMeta("m/1", "v".getBytes()));
             BundleService sa = fx.service(a, "a");
-            BundleProgress p = sa.await(sa.export(new ExportRequest(
-                                    tmp.resolve("medium"),
-                                    Selection.all(),
-                                    BundleFormat.BUNDLE,
-                                    "",
-                                    Optional.empty(),
-                                    Optional.empty(),
-                                    ExportRequest.DEFAULT_MAX_VOLUME_SIZE,
-                                    Map.of()))
-                            .id())
-                    .orElseThrow();
-            assertEquals(BundleProgress.State.SUCCEEDED, p.state(), p.error());
+            BundleProgress p =
+                    BundleFixture.exportAll(sa, tmp.resolve("medium"), "", ExportRequest.DEFAULT_MAX_VOLUME_SIZE);
             ImportRequest request = new ImportRequest(
                     List.of(tmp.resolve("medium").resolve(p.bundleId())), List.of(fx.signer.verifier()));
 

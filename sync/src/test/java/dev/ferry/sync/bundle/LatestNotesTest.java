@@ -110,17 +110,7 @@ class LatestNotesTest {
     }
 
     private static BundleProgress export(BundleService s, Path to) throws Exception {
-        return s.await(s.export(new ExportRequest(
-                                to,
-                                Selection.all(),
-                                BundleFormat.BUNDLE,
-                                "",
-                                Optional.empty(),
-                                Optional.empty(),
-                                ExportRequest.DEFAULT_MAX_VOLUME_SIZE,
-                                Map.of()))
-                        .id())
-                .orElseThrow();
+        return BundleFixture.export(s, to, "", ExportRequest.DEFAULT_MAX_VOLUME_SIZE);
     }
 
     private static BundleProgress importInto(BundleService s, Path bundle, Verifier key) throws Exception {
