@@ -5,6 +5,7 @@
 # first); each ferry round starts a new ferry on a new store (start-up is not timed) and then also times a warm
 # download from it. Prints every round with the load, then medians and ratios.
 #   usage: bench/cold/bench.sh [--rounds 5] [--sumdb off|on] [--baseline CHECKOUT] [--goproxy BIN]
+#          [--warm-jvm] [--upstream-delay MS]
 #          (needs nginx, golang-go)
 #   --baseline: also runs the ferry of another checkout (e.g. `git archive BASE | tar -x -C /tmp/base`) in each
 #               round, in the same alternation: before/after figures from one period of the shared machine's load.
@@ -17,11 +18,13 @@
 #   --warm-jvm : before each cold run, the new ferry's JVM first misses the .mod, .info and .zip of the fixture's
 #                55 versions the app does not use (untimed): the cold run then pays the steady per-miss cost
 #                only, not the fresh JVM's (class loading, interpreter, JIT) on its first misses.
+#   --upstream-delay MS: the direct client, ferry and goproxy reach nginx through farproxy/, which delays every
+#                byte MS ms each way (a far upstream: round trip 2 x MS), as a real one over the internet is.
 # Env: FERRY_JAVA_OPTS passes on (e.g. a JFR recording), KEEP=1 keeps the work directory (logs, access logs).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 fixtures=$(cd "$root/../shared/fixtures/gocorpus" && pwd)
-rounds=5 sumdb=off baseline="" warm_jvm=0 goproxy=""
+rounds=5 sumdb=off baseline="" warm_jvm=0 goproxy="" delay=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--warm-jvm) warm_jvm=1; shift ;;
@@ -29,10 +32,12 @@ while [ $# -gt 0 ]; do
 	--sumdb) sumdb=$2; shift 2 ;;
 	--baseline) baseline=$(cd "$2" && pwd); shift 2 ;;
 	--goproxy) goproxy=$(realpath "$2"); shift 2 ;;
+	--upstream-delay) delay=$2; shift 2 ;;
 	*) echo "unknown argument $1" >&2; exit 2 ;;
 	esac
 done
 NGINX_PORT=${NGINX_PORT:-18581} FERRY_PORT=${FERRY_PORT:-18582} GOPROXY_PORT=${GOPROXY_PORT:-18583}
+FAR_PORT=${FAR_PORT:-18584}
 work=$(mktemp -d /tmp/ferry-cold.XXXXXX)
 pids=()
 cleanup() {
@@ -62,12 +67,22 @@ http {
 NGX
 nginx -c "$work/nginx.conf" -g 'daemon off;' & pids+=($!)
 wait_http "http://127.0.0.1:$NGINX_PORT/_meta/summary.json"
+# The upstream as the direct client, ferry and goproxy see it: nginx itself, or farproxy in front of it (every byte
+# delayed by --upstream-delay ms each way: a far upstream, the round trip twice that).
+UP="http://127.0.0.1:$NGINX_PORT"
+if [ "$delay" != 0 ]; then
+	(cd "$root/bench/cold/farproxy" && go build -o "$work/farproxy" main.go)
+	"$work/farproxy" -listen 127.0.0.1:$FAR_PORT -to 127.0.0.1:$NGINX_PORT -delay "${delay}ms" 2>"$work/farproxy.log" &
+	pids+=($!)
+	UP="http://127.0.0.1:$FAR_PORT"
+	wait_http "$UP/_meta/summary.json"
+fi
 "$root/ferry" --version >/dev/null # builds the jar when the sources changed, before anything is timed
 [ -z "$baseline" ] || "$baseline/ferry" --version >/dev/null
 
 KEY=$(cat "$fixtures/proxy/_meta/verifier.key")
 if [ "$sumdb" = on ]; then
-	ferry_sumdb="$KEY http://127.0.0.1:$NGINX_PORT/sumdb/sum.fixture.example"
+	ferry_sumdb="$KEY $UP/sumdb/sum.fixture.example"
 	client_sumdb=$KEY
 else
 	ferry_sumdb=off
@@ -87,7 +102,7 @@ godl() { # $1 = GOPROXY; prints wall seconds of go mod download all with fresh c
 }
 ferry_start() { # $1 = log name, $2 = checkout: a new ferry on a new store
 	rm -rf "$work/data"
-	"${2:-$root}/ferry" serve --listen 127.0.0.1:$FERRY_PORT --data "$work/data" --go-upstream "http://127.0.0.1:$NGINX_PORT" \
+	"${2:-$root}/ferry" serve --listen 127.0.0.1:$FERRY_PORT --data "$work/data" --go-upstream "$UP" \
 		--sumdb "$ferry_sumdb" >"$work/$1.log" 2>&1 &
 	fpid=$!
 	wait_http "http://127.0.0.1:$FERRY_PORT/health/ready"
@@ -97,10 +112,10 @@ goproxy_round() { # a new goproxy on a new cache directory; prints "cold warm lo
 	rm -rf "$work/gp-cache" "$work/gp-tmp"; mkdir -p "$work/gp-cache" "$work/gp-tmp"
 	local gosumdb=off proxied="" l c w
 	if [ "$sumdb" = on ]; then
-		gosumdb="$KEY http://127.0.0.1:$NGINX_PORT/sumdb/sum.fixture.example"
-		proxied="sum.fixture.example http://127.0.0.1:$NGINX_PORT/sumdb/sum.fixture.example"
+		gosumdb="$KEY $UP/sumdb/sum.fixture.example"
+		proxied="sum.fixture.example $UP/sumdb/sum.fixture.example"
 	fi
-	GOPROXY="http://127.0.0.1:$NGINX_PORT" GOSUMDB="$gosumdb" GONOSUMDB= GOPRIVATE= GONOPROXY= \
+	GOPROXY="$UP" GOSUMDB="$gosumdb" GONOSUMDB= GOPRIVATE= GONOPROXY= \
 		"$goproxy" -address "127.0.0.1:$GOPROXY_PORT" -cacher-dir "$work/gp-cache" -temp-dir "$work/gp-tmp" \
 		${proxied:+-proxied-sumdbs "$proxied"} >"$work/goproxy.log" 2>&1 &
 	local gpid=$!
@@ -135,15 +150,36 @@ for checkout in "$root" ${baseline:+"$baseline"}; do
 	ferry_start prime "$checkout"; godl "http://127.0.0.1:$FERRY_PORT" >/dev/null; ferry_stop
 done
 : >"$work/direct" ; : >"$work/cold" ; : >"$work/warm"; : >"$work/base"; : >"$work/gp"
-ferry_round() { # $1 = log name, $2 = checkout; prints "cold warm load"
+# CPU ms of each of process $1's threads, by name without its number ("C2 CompilerThread0" -> "C2_CompilerThread").
+thread_cpu() {
+	local t
+	for t in /proc/"$1"/task/*; do
+		printf '%s %s\n' "$(tr ' ' '_' <"$t/comm" | sed 's/[0-9#]*$//')" "$(awk '{print ($14+$15)*10}' "$t/stat")"
+	done 2>/dev/null | awk '{a[$1]+=$2} END {for (k in a) print k, a[k]}' | sort
+}
+# Process $1's CPU between two thread_cpu snapshots, by kind: the JIT compilers, the request work (the carrier threads
+# of virtual threads, the HTTP client's), GC, and the rest.
+cpu_split() {
+	join -a 2 -e 0 -o 0,1.2,2.2 "$1" "$2" | awk '{
+		d = $3 - $2; k = "other"
+		if ($1 ~ /CompilerThre/) k = "JIT"; else if ($1 ~ /^(ForkJoinPool|HttpClient|helidon)/) k = "work"
+		else if ($1 ~ /^(G1|GC)/) k = "GC"
+		s[k] += d; t += d
+	} END { printf "ferry CPU %d ms: JIT %d, request work %d, GC %d, other %d", t, s["JIT"], s["work"], s["GC"], s["other"] }'
+}
+ferry_round() { # $1 = log name, $2 = checkout; prints "cold warm load"; the cold run's CPU split goes to $work/$1.cpu
 	ferry_start "$1" "$2"
 	local l c w
 	[ "$warm_jvm" = 0 ] || warm_jvm_on_others
-	l=$(load); c=$(godl "http://127.0.0.1:$FERRY_PORT"); w=$(godl "http://127.0.0.1:$FERRY_PORT")
+	thread_cpu "$fpid" >"$work/$1.cpu0"
+	l=$(load); c=$(godl "http://127.0.0.1:$FERRY_PORT")
+	thread_cpu "$fpid" >"$work/$1.cpu1"
+	cpu_split "$work/$1.cpu0" "$work/$1.cpu1" >"$work/$1.cpu"
+	w=$(godl "http://127.0.0.1:$FERRY_PORT")
 	ferry_stop
 	echo "$c $w $l"
 }
-direct_round() { local l; l=$(load); echo "$(godl "http://127.0.0.1:$NGINX_PORT") $l"; }
+direct_round() { local l; l=$(load); echo "$(godl "$UP") $l"; }
 for r in $(seq 1 "$rounds"); do
 	b="" bl="" g="" gw="" gl=""
 	if [ $((r % 2)) = 1 ]; then
@@ -175,8 +211,10 @@ fi
 if [ -n "$goproxy" ]; then
 	echo "goproxy cold median $(median <"$work/gp")s; median of the rounds' ratios: goproxy cold/direct $(median <"$work/r.gp"), ferry cold / goproxy cold $(median <"$work/r.fg")"
 fi
-# Where the cold time goes: the misses in ferry's access log of the last round, by file kind (median and max ms).
+# Where the cold time goes: the misses in ferry's access log of the last round, by file kind (median and max ms),
+# and the ferry process's CPU during the cold run of each round by kind of thread.
 for who in ferry ${baseline:+base}; do
+	for r in $(seq 1 "$rounds"); do echo "$who cold run, round $r: $(cat "$work/$who-$r.cpu")"; done
 	for kind in info mod zip; do
 		grep -E "GET [^ ]+\.$kind .* miss(\"|$)" "$work/$who-$rounds.log" | grep -oE '[0-9.]+ms' | tr -d 'ms' | sort -n >"$work/ms" || true
 		n=$(wc -l <"$work/ms")
