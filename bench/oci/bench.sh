@@ -93,12 +93,19 @@ copy() { # $1 = repository, $2 = destination dir; prints wall seconds of skopeo 
 	awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.2f", b-a}'
 }
 
+# The kernel's count of TCP segments sent again and of receive queues pruned (memory): on loopback, a large body sent
+# faster than wrk reads it gets a queue pruned, the segment dropped and resent after the retransmission timeout,
+# which doubles each time (0.2 + 0.4 + ... s): the multi-second "timeouts" wrk reports, for either server.
+tcp_drops() { awk '/^Tcp: [0-9]/ {r=$13} /^TcpExt: [0-9]/ {p=$6} END {print r, p}' /proc/net/snmp /proc/net/netstat; }
 wrkrun() { # $1 = URL, $2 = lua script or ""; prints req/s of a measured run after an unmeasured warm-up run
 	local script=(); [ -n "$2" ] && script=(-s "$2")
 	wrk -t"$THREADS" -c"$CONNS" -d"${WARMUP}s" "${script[@]}" "$1" >/dev/null
+	local before after; before=$(tcp_drops)
 	wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" "${script[@]}" "$1" >"$work/wrk.out"
+	after=$(tcp_drops)
 	if grep -q -e 'Non-2xx' -e 'Socket errors' "$work/wrk.out"; then
 		echo "wrk on $1 saw failures:" >&2; grep -e 'Non-2xx' -e 'Socket errors' "$work/wrk.out" >&2
+		echo "  meanwhile TCP resent $(( ${after% *} - ${before% *} )) segments and pruned $(( ${after#* } - ${before#* } )) receive queues (loopback drops, not the server: see tcp_drops)" >&2
 	fi
 	awk '/Requests\/sec/ {printf "%.0f", $2}' "$work/wrk.out"
 }
