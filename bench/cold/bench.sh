@@ -150,23 +150,7 @@ for checkout in "$root" ${baseline:+"$baseline"}; do
 	ferry_start prime "$checkout"; godl "http://127.0.0.1:$FERRY_PORT" >/dev/null; ferry_stop
 done
 : >"$work/direct" ; : >"$work/cold" ; : >"$work/warm"; : >"$work/base"; : >"$work/gp"
-# CPU ms of each of process $1's threads, by name without its number ("C2 CompilerThread0" -> "C2_CompilerThread").
-thread_cpu() {
-	local t
-	for t in /proc/"$1"/task/*; do
-		printf '%s %s\n' "$(tr ' ' '_' <"$t/comm" | sed 's/[0-9#]*$//')" "$(awk '{print ($14+$15)*10}' "$t/stat")"
-	done 2>/dev/null | awk '{a[$1]+=$2} END {for (k in a) print k, a[k]}' | sort
-}
-# Process $1's CPU between two thread_cpu snapshots, by kind: the JIT compilers, the request work (the carrier threads
-# of virtual threads, the HTTP client's), GC, and the rest.
-cpu_split() {
-	join -a 2 -e 0 -o 0,1.2,2.2 "$1" "$2" | awk '{
-		d = $3 - $2; k = "other"
-		if ($1 ~ /CompilerThre/) k = "JIT"; else if ($1 ~ /^(ForkJoinPool|HttpClient|helidon)/) k = "work"
-		else if ($1 ~ /^(G1|GC)/) k = "GC"
-		s[k] += d; t += d
-	} END { printf "ferry CPU %d ms: JIT %d, request work %d, GC %d, other %d", t, s["JIT"], s["work"], s["GC"], s["other"] }'
-}
+. "$root/bench/thread-cpu.sh"
 ferry_round() { # $1 = log name, $2 = checkout; prints "cold warm load"; the cold run's CPU split goes to $work/$1.cpu
 	ferry_start "$1" "$2"
 	local l c w
@@ -214,7 +198,7 @@ fi
 # Where the cold time goes: the misses in ferry's access log of the last round, by file kind (median and max ms),
 # and the ferry process's CPU during the cold run of each round by kind of thread.
 for who in ferry ${baseline:+base}; do
-	for r in $(seq 1 "$rounds"); do echo "$who cold run, round $r: $(cat "$work/$who-$r.cpu")"; done
+	for r in $(seq 1 "$rounds"); do echo "$who cold run, round $r: ferry $(cat "$work/$who-$r.cpu")"; done
 	for kind in info mod zip; do
 		grep -E "GET [^ ]+\.$kind .* miss(\"|$)" "$work/$who-$rounds.log" | grep -oE '[0-9.]+ms' | tr -d 'ms' | sort -n >"$work/ms" || true
 		n=$(wc -l <"$work/ms")

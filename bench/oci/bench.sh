@@ -33,6 +33,7 @@ wait_http() { for _ in $(seq 1 900); do curl -fsS -o /dev/null "$1" 2>/dev/null 
 median() { sort -g | awk '{v[NR]=$1} END {if (NR==0) print "n/a"; else if (NR%2) print v[(NR+1)/2]; else printf "%.2f\n", (v[NR/2]+v[NR/2+1])/2}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a=="n/a" || b=="n/a" || b==0) print "n/a"; else printf "%.2f", a/b }'; }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
+. "$root/bench/thread-cpu.sh"
 cpu() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14+$15)/hz}' "/proc/$server/stat"; } # the server's CPU s so far
 
 # docker-registry config: filesystem store, in-memory blob descriptor cache (Debian's default config has it),
@@ -149,11 +150,11 @@ for r in $(seq 1 "$RUNS"); do
 		quiet
 		"start_$s"
 		echo "== $s run $r/$RUNS (load before: $(load))"
-		cpu0=$(cpu)
+		cpu0=$(cpu); thread_cpu "$server" >"$work/t0"
 		cold=$(copy big "$work/copy-cold")
-		cpu1=$(cpu)
+		cpu1=$(cpu); thread_cpu "$server" >"$work/t1"
 		cold2=$(copy big2 "$work/copy-cold2")
-		cpu2=$(cpu)
+		cpu2=$(cpu); thread_cpu "$server" >"$work/t2"
 		coldcpu=$(awk -v a="$cpu0" -v b="$cpu1" 'BEGIN{printf "%.2f", b-a}')
 		cold2cpu=$(awk -v a="$cpu1" -v b="$cpu2" 'BEGIN{printf "%.2f", b-a}')
 		warm=$(copy big "$work/copy-warm")
@@ -172,6 +173,9 @@ for r in $(seq 1 "$RUNS"); do
 		rss=$(awk '/^VmHWM/ {printf "%.0f", $2/1024}' "/proc/$server/status")
 		stop_server
 		echo "   copy cold ${cold}s (server CPU ${coldcpu}s), 2nd image cold ${cold2}s (CPU ${cold2cpu}s), warm ${warm}s | manifest HEAD $head req/s, GET $get req/s | 1 MiB blob $blob req/s | peak RSS $rss MiB (load after: $(load))"
+		if [ "$s" != registry ]; then
+			echo "   $s's threads: cold copy $(cpu_split "$work/t0" "$work/t1"); 2nd image $(cpu_split "$work/t1" "$work/t2")"
+		fi
 		for f in "${figures[@]}"; do result[$s.$f]+="${!f} "; done
 	done
 done
