@@ -18,17 +18,25 @@ public interface BundleProgressSink {
     /** Checks for cancellation; throws {@link java.util.concurrent.CancellationException} when cancelled. */
     default void checkCancelled() {}
 
-    BundleProgressSink NONE = new BundleProgressSink() {
-        @Override
-        public void phase(String phase, long totalBytes, long totalItems) {}
+    /** Counts nothing, keeps nothing. */
+    BundleProgressSink NONE = notesTo(note -> {});
 
-        @Override
-        public void bytes(long n) {}
+    /** A sink that only hands each note to {@code notes} (phases, bytes and items are dropped). */
+    static BundleProgressSink notesTo(java.util.function.Consumer<String> notes) {
+        return new BundleProgressSink() {
+            @Override
+            public void phase(String phase, long totalBytes, long totalItems) {}
 
-        @Override
-        public void item(String description) {}
+            @Override
+            public void bytes(long n) {}
 
-        @Override
-        public void note(String note) {}
-    };
+            @Override
+            public void item(String description) {}
+
+            @Override
+            public void note(String note) {
+                notes.accept(note);
+            }
+        };
+    }
 }

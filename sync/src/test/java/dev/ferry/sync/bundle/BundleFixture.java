@@ -130,21 +130,7 @@ final class BundleFixture implements AutoCloseable {
 
     /** A progress sink that keeps only the notes (what tests assert on), in order. */
     static BundleProgressSink notesTo(List<String> notes) {
-        return new BundleProgressSink() {
-            @Override
-            public void phase(String phase, long totalBytes, long totalItems) {}
-
-            @Override
-            public void bytes(long n) {}
-
-            @Override
-            public void item(String description) {}
-
-            @Override
-            public void note(String note) {
-                notes.add(note);
-            }
-        };
+        return BundleProgressSink.notesTo(notes::add);
     }
 
     static Sha256 put(ContentStore store, String name, byte[] data) throws IOException {
