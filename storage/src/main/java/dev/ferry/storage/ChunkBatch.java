@@ -31,8 +31,11 @@ final class ChunkBatch {
     /** Or this many chunks. */
     static final int WRITE_CHUNKS = 2048;
 
-    /** One appended chunk: bytes of a chunk to store unless present, or null for a stored one pinned at once. */
-    private record Entry(Sha256 digest, byte[] bytes, int length, long offset) {}
+    /**
+     * One appended chunk: bytes of a chunk to store unless present, or null for a stored one pinned at once; its
+     * CRC32C for the index entry.
+     */
+    private record Entry(Sha256 digest, byte[] bytes, int length, long offset, long checksum) {}
 
     private final RocksContentStore store;
     private final long id;
@@ -49,10 +52,10 @@ final class ChunkBatch {
 
     /**
      * Adds a chunk to store at object offset {@code offset}; {@code bytes} is held, unchanged, until written.
-     * Returns whether the batch should now be written.
+     * {@code checksum} is the bytes' CRC32C ({@link ChunkChecksum}). Returns whether the batch should now be written.
      */
-    boolean add(Sha256 digest, byte[] bytes, long offset) {
-        entries.add(new Entry(digest, bytes, bytes.length, offset));
+    boolean add(Sha256 digest, byte[] bytes, long checksum, long offset) {
+        entries.add(new Entry(digest, bytes, bytes.length, offset, checksum));
         bufferedBytes += bytes.length;
         return full();
     }
@@ -79,7 +82,7 @@ final class ChunkBatch {
                     return chunk;
                 }));
         if (bytes != null) {
-            entries.add(new Entry(digest, null, length, offset));
+            entries.add(new Entry(digest, null, length, offset, ChunkChecksum.of(bytes)));
         }
         return bytes;
     }
@@ -142,7 +145,10 @@ final class ChunkBatch {
                     } else {
                         batch.merge(store.refs, key, Count.PLUS_ONE);
                     }
-                    batch.put(store.index, IndexEntry.key(id, e.offset()), IndexEntry.value(key, e.length()));
+                    batch.put(
+                            store.index,
+                            IndexEntry.key(id, e.offset()),
+                            IndexEntry.value(key, e.length(), e.checksum()));
                 }
                 if (!fresh.isEmpty()) {
                     // One count per batch, not per chunk: thousands of merge operands on two keys cost every write

@@ -7,13 +7,16 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.Arrays;
 import java.util.Objects;
+import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksIterator;
 
 /**
  * A byte range of one object, fetched a chunk at a time. The first chunk is found with one seekForPrev on the
  * index (or read straight from the object record for one-chunk objects); each next one by its exact index key,
- * offset + length of the previous, so no iterator stays open between reads.
+ * offset + length of the previous, so no iterator stays open between reads. A chunk whose reference carries a
+ * CRC32C is read without RocksDB's checksums and checked here instead ({@link ChunkChecksum}); a mismatch is a
+ * {@link ChunkDamagedException} before any of its bytes reach the caller.
  *
  * <p>Registered with the store's {@link ObjectReaders} from construction until the range is read or the stream is
  * closed, whichever comes first, so a delete of the object keeps its chunks until then.
@@ -27,8 +30,10 @@ final class ChunkedInputStream extends InputStream {
     private long chunkStart;
     /** Bytes of the chunk in {@link #chunk} (a pooled array in transferTo is longer than its chunk). */
     private int chunkLength;
-    /** Set by {@link #locate}. */
+    /** Set by {@link #locate}: the located chunk's offset in the object and its CRC32C (or ChunkChecksum.NONE). */
     private long located;
+
+    private long locatedChecksum;
 
     private boolean released;
 
@@ -110,18 +115,22 @@ final class ChunkedInputStream extends InputStream {
                 try {
                     byte[] digest = locate();
                     start = located;
-                    length = store.withDb(() -> store.db().get(store.chunks, digest, buffer));
+                    long checksum = locatedChecksum;
+                    ReadOptions read = readOptions(checksum);
+                    length = store.withDb(() -> store.db().get(store.chunks, read, digest, buffer));
                     if (length == RocksDB.NOT_FOUND) {
                         throw missing(digest);
                     }
                     if (length > buffer.length) { // larger than any chunking cuts: read it the ordinary way
-                        byte[] whole = store.withDb(() -> store.db().get(store.chunks, digest));
+                        byte[] whole = store.withDb(() -> store.db().get(store.chunks, read, digest));
                         if (whole == null) {
                             throw missing(digest);
                         }
+                        check(digest, checksum, whole, whole.length);
                         total += writeFrom(out, whole, start, whole.length);
                         continue;
                     }
+                    check(digest, checksum, buffer, length);
                 } catch (IOException | RuntimeException e) {
                     release();
                     throw e;
@@ -181,10 +190,12 @@ final class ChunkedInputStream extends InputStream {
 
     private void load() throws IOException {
         byte[] digest = locate();
-        byte[] bytes = store.withDb(() -> store.db().get(store.chunks, digest));
+        long checksum = locatedChecksum;
+        byte[] bytes = store.withDb(() -> store.db().get(store.chunks, readOptions(checksum), digest));
         if (bytes == null) {
             throw missing(digest);
         }
+        check(digest, checksum, bytes, bytes.length);
         chunk = bytes;
         chunkStart = located;
         chunkLength = bytes.length;
@@ -194,6 +205,7 @@ final class ChunkedInputStream extends InputStream {
     private byte[] locate() throws IOException {
         if (record.soleChunk() != null) {
             located = 0;
+            locatedChecksum = record.soleChecksum();
             return record.soleChunk();
         }
         if (chunk != null && pos == chunkStart + chunkLength) {
@@ -203,11 +215,24 @@ final class ChunkedInputStream extends InputStream {
                 throw new IOException("store corrupt: object " + record.id() + " has no chunk at " + start);
             }
             located = start;
+            locatedChecksum = IndexEntry.checksumOf(value);
             return Arrays.copyOf(value, Sha256.LENGTH);
         }
         IndexEntry entry = store.withDb(this::seek);
         located = entry.offset();
+        locatedChecksum = entry.checksum();
         return entry.chunk();
+    }
+
+    /** RocksDB verifies its own checksums only for a chunk without a recorded CRC32C ({@link ChunkChecksum}). */
+    private ReadOptions readOptions(long checksum) {
+        return checksum == ChunkChecksum.NONE ? store.verified() : store.unverified();
+    }
+
+    private void check(byte[] digest, long checksum, byte[] bytes, int length) throws ChunkDamagedException {
+        if (checksum != ChunkChecksum.NONE && ChunkChecksum.of(bytes, 0, length) != checksum) {
+            throw new ChunkDamagedException(Sha256.of(digest), record.id());
+        }
     }
 
     private IOException missing(byte[] digest) {

@@ -36,6 +36,7 @@ final class PendingObject {
     private long stored;
     private int chunkCount;
     private byte[] firstChunk;
+    private long firstChecksum = ChunkChecksum.NONE;
     private ChunkBatch batched;
     /** The highest {@link UnflushedChunks} ticket among the chunks this object stored or found stored. */
     private long durableTicket;
@@ -85,6 +86,7 @@ final class PendingObject {
     /** As {@link #storeChunk(byte[], int, int)}, for bytes the caller has checked to hash to {@code digest}. */
     void storeChunk(byte[] b, int off, int len, byte[] digest) throws IOException {
         Sha256 chunk = Sha256.of(digest);
+        long checksum = ChunkChecksum.of(b, off, len);
         boolean logless = logless();
         store.inFlight()
                 .referencing(
@@ -100,7 +102,7 @@ final class PendingObject {
                                 }
                                 batch.merge(store.counters, Counter.CHUNKS.key(), Count.PLUS_ONE);
                                 batch.merge(store.counters, Counter.CHUNK_BYTES.key(), Count.encode(len));
-                                writeReference(digest, len);
+                                writeReference(digest, len, checksum);
                                 if (logless) {
                                     // After its count and reference (in the log): a crash that loses the bytes
                                     // leaves an interrupted write for the next open to reclaim, never bytes
@@ -115,10 +117,10 @@ final class PendingObject {
                             } else {
                                 relyOn(store.unflushed().ticket(chunk));
                             }
-                            writeReference(digest, len);
+                            writeReference(digest, len, checksum);
                             return null;
                         }));
-        appended(digest, len);
+        appended(digest, len, checksum);
     }
 
     /**
@@ -158,8 +160,9 @@ final class PendingObject {
         if (batched == null) {
             batched = new ChunkBatch(store, id);
         }
-        boolean full = batched.add(digest, bytes, stored);
-        appended(digest.bytes(), bytes.length);
+        long checksum = ChunkChecksum.of(bytes);
+        boolean full = batched.add(digest, bytes, checksum, stored);
+        appended(digest.bytes(), bytes.length, checksum);
         if (full) {
             relyOn(batched.write(logless()));
         }
@@ -177,7 +180,8 @@ final class PendingObject {
         }
         byte[] bytes = batched.addStored(digest, length, stored);
         if (bytes != null) {
-            appended(digest.bytes(), length);
+            // Only a first chunk's checksum is kept (for a one-chunk object's record): computed again only then.
+            appended(digest.bytes(), length, chunkCount == 0 ? ChunkChecksum.of(bytes) : ChunkChecksum.NONE);
             if (batched.full()) {
                 relyOn(batched.write(logless()));
             }
@@ -204,20 +208,21 @@ final class PendingObject {
                                 return null;
                             }
                             batch.clear();
-                            writeReference(key, length);
+                            writeReference(key, length, ChunkChecksum.of(chunk));
                             relyOn(store.unflushed().ticket(digest));
                             return chunk;
                         }));
         if (bytes != null) {
-            appended(key, length);
+            // Only a first chunk's checksum is kept (for a one-chunk object's record): computed again only then.
+            appended(key, length, chunkCount == 0 ? ChunkChecksum.of(bytes) : ChunkChecksum.NONE);
         }
         return bytes;
     }
 
     /** Under the chunk's in-flight lock: its reference and index entry (and pending/<id> with the first chunk). */
-    private void writeReference(byte[] digest, int len) throws RocksDBException {
+    private void writeReference(byte[] digest, int len, long checksum) throws RocksDBException {
         batch.merge(store.refs, digest, Count.PLUS_ONE);
-        batch.put(store.index, IndexEntry.key(id, stored), IndexEntry.value(digest, len));
+        batch.put(store.index, IndexEntry.key(id, stored), IndexEntry.value(digest, len, checksum));
         if (chunkCount == 0) {
             batch.put(
                     store.pending, StoreLayout.Pending.key(id), StoreLayout.Pending.value(System.currentTimeMillis()));
@@ -225,9 +230,10 @@ final class PendingObject {
         store.db().write(store.unsynced, batch);
     }
 
-    private void appended(byte[] digest, int len) {
+    private void appended(byte[] digest, int len, long checksum) {
         if (chunkCount == 0) {
             firstChunk = digest;
+            firstChecksum = checksum;
         }
         chunkCount++;
         stored += len;
@@ -302,8 +308,11 @@ final class PendingObject {
                     return null;
                 });
             }
-            ObjectRecord record =
-                    new ObjectRecord(stored, chunkCount == 0 ? 0 : id, chunkCount == 1 ? firstChunk : null);
+            ObjectRecord record = new ObjectRecord(
+                    stored,
+                    chunkCount == 0 ? 0 : id,
+                    chunkCount == 1 ? firstChunk : null,
+                    chunkCount == 1 ? firstChecksum : ChunkChecksum.NONE);
             fresh = store.commitObject(id, digest, record, changes, durability);
         } catch (IOException | RuntimeException | Error e) {
             abort();

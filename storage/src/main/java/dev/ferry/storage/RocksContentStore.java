@@ -29,6 +29,7 @@ import java.util.function.BiPredicate;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
@@ -774,6 +775,16 @@ public final class RocksContentStore implements ContentStore {
 
     WriteOptions logless() {
         return rocks.logless;
+    }
+
+    /** Reads whose caller checks the bytes itself: RocksDB's own checksums are skipped ({@link ChunkChecksum}). */
+    ReadOptions unverified() {
+        return rocks.unverified;
+    }
+
+    /** RocksDB's default reads (checksums verified), for the calls that take options. */
+    ReadOptions verified() {
+        return rocks.verified;
     }
 
     /**

@@ -19,6 +19,7 @@ import org.rocksdb.FlushOptions;
 import org.rocksdb.HistogramType;
 import org.rocksdb.IndexType;
 import org.rocksdb.LRUCache;
+import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.Statistics;
@@ -38,6 +39,13 @@ final class RocksHandles {
     final WriteOptions synced;
     /** Large objects' chunk bytes: memtable only, flushed before a commit names them ({@link UnflushedChunks}). */
     final WriteOptions logless;
+    /**
+     * Reads whose caller checks the bytes itself (a chunk against its recorded CRC32C or its sha256): RocksDB skips
+     * its own checksums, which its JNI build computes in software ({@link ChunkChecksum}).
+     */
+    final ReadOptions unverified;
+    /** Every other read: RocksDB's defaults, checksums verified. */
+    final ReadOptions verified;
     /** RocksDB's tickers and its one kept histogram, the writes' stalls ({@link #statistics}). */
     final Statistics statistics;
 
@@ -57,6 +65,8 @@ final class RocksHandles {
         this.unsynced = track(resources, new WriteOptions().setSync(false));
         this.synced = track(resources, new WriteOptions().setSync(true));
         this.logless = track(resources, new WriteOptions().setSync(false).setDisableWAL(true));
+        this.unverified = track(resources, new ReadOptions().setVerifyChecksums(false));
+        this.verified = track(resources, new ReadOptions());
     }
 
     /** Opens (creating if needed) the RocksDB under {@code dir}; refuses another store format. */

@@ -7,9 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -23,6 +29,7 @@ import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.rocksdb.RocksIterator;
 
 class RocksContentStoreTest {
     private static final ChunkSizes SMALL = new ChunkSizes(1024, 4096, 16384, 1);
@@ -211,7 +218,10 @@ class RocksContentStoreTest {
         assertTrue(store.scrub().isClean(), store.scrub().toString());
     }
 
-    /** Writing an object's good bytes again mends a damaged chunk only in repair mode (dedup reuses it otherwise). */
+    /**
+     * Writing an object's good bytes again mends a damaged chunk only in repair mode (dedup reuses it otherwise).
+     * Until then every read refuses it: the bytes no longer match the CRC32C recorded when they were written.
+     */
     @Test
     void repairModeRewritesAChunkWhoseBytesNoLongerMatchItsDigest() throws Exception {
         byte[] data = TestData.random(91, 600); // below the minimum chunk size: one chunk, addressed like the object
@@ -219,10 +229,12 @@ class RocksContentStoreTest {
         byte[] damaged = data.clone();
         damaged[100] ^= 0x20;
         store.db().put(store.chunks, digest.bytes(), damaged);
-        assertArrayEquals(damaged, readAll(digest), "the damage is visible");
+        assertThrows(ChunkDamagedException.class, () -> readAll(digest), "the damage is caught");
 
         put(data);
-        assertArrayEquals(damaged, readAll(digest), "a plain write reuses the stored chunk as it is");
+        assertThrows(
+                ChunkDamagedException.class, () -> readAll(digest), "a plain write reuses the stored chunk as it is");
+        assertArrayEquals(damaged, store.db().get(store.chunks, digest.bytes()));
 
         store.repairDamagedChunksOnWrite(true);
         put(data);
@@ -230,6 +242,136 @@ class RocksContentStoreTest {
         assertEquals(1, store.chunksRepaired());
         put(data);
         assertEquals(1, store.chunksRepaired(), "an intact chunk is not rewritten");
+        assertTrue(store.scrub().isClean(), store.scrub().toString());
+    }
+
+    /**
+     * A chunk damaged on disk in a way RocksDB's own checksums do not see (rewritten through it, as a disk's flipped
+     * bit would be under a recomputed checksum) fails its recorded CRC32C: the read stops before any of its bytes
+     * reach the caller, through read() and transferTo() alike, and ranges that do not touch it still read.
+     */
+    @Test
+    void aDamagedChunkIsRefusedBeforeAnyOfItsBytesAreHandedOut() throws Exception {
+        byte[] data = TestData.random(92, 300_000); // about 70 chunks, some inline in tables, some in blob files
+        Sha256 digest = put(data).digest();
+        List<StoredChunk> chunks = store.chunksOf(digest).orElseThrow();
+        assertTrue(chunks.size() > 10, chunks.size() + " chunks");
+        int victim = chunks.size() / 2;
+        int start = 0;
+        for (int i = 0; i < victim; i++) {
+            start += chunks.get(i).length();
+        }
+        int end = start + chunks.get(victim).length();
+        Sha256 damagedChunk = chunks.get(victim).digest();
+        byte[] bytes = store.db().get(store.chunks, damagedChunk.bytes());
+        bytes[7] ^= 0x20;
+        store.db().put(store.chunks, damagedChunk.bytes(), bytes);
+
+        ByteArrayOutputStream transferred = new ByteArrayOutputStream();
+        try (InputStream in = store.read(digest, 0, data.length)) {
+            ChunkDamagedException e = assertThrows(ChunkDamagedException.class, () -> in.transferTo(transferred));
+            assertTrue(e.getMessage().contains("chunk " + damagedChunk), e.getMessage());
+            assertTrue(e.getMessage().contains("damaged on disk"), e.getMessage());
+        }
+        assertArrayEquals(Arrays.copyOf(data, start), transferred.toByteArray(), "the chunks before it, no more");
+
+        ByteArrayOutputStream read = new ByteArrayOutputStream();
+        try (InputStream in = store.read(digest, 0, data.length)) {
+            byte[] buffer = new byte[1000];
+            assertThrows(ChunkDamagedException.class, () -> {
+                for (int n; (n = in.read(buffer)) > 0; ) {
+                    read.write(buffer, 0, n);
+                }
+            });
+        }
+        assertArrayEquals(Arrays.copyOf(data, start), read.toByteArray(), "the chunks before it, no more");
+
+        assertArrayEquals(Arrays.copyOf(data, start), TestData.readAll(store.read(digest, 0, start)));
+        assertArrayEquals(
+                Arrays.copyOfRange(data, end, data.length),
+                TestData.readAll(store.read(digest, end, data.length - end)));
+    }
+
+    /**
+     * A bit flipped in a blob file on disk, under RocksDB: a chunk read skips RocksDB's checksums, so the recorded
+     * CRC32C is what refuses it; the object's other chunks still read.
+     */
+    @Test
+    void aBitFlippedInABlobFileOnDiskIsRefused() throws Exception {
+        byte[] data = TestData.random(95, 3 << 20);
+        Sha256 digest;
+        try (ObjectWriter w = store.newObject(Chunking.FIXED)) {
+            w.write(data);
+            digest = w.commit(null, b -> {}).digest();
+        }
+        store = temp.reopen(); // flushed: the 1 MiB chunks are in a blob file
+        List<Path> blobs;
+        try (var files = Files.list(temp.dir())) {
+            blobs = files.filter(f -> f.toString().endsWith(".blob")).toList();
+        }
+        assertEquals(1, blobs.size(), blobs.toString());
+        byte[] file = Files.readAllBytes(blobs.getFirst());
+        // The second chunk's bytes, found in the file by a run of them (random bytes: one match).
+        int second = 1 << 20;
+        byte[] marker = Arrays.copyOfRange(data, second + 4096, second + 4096 + 64);
+        int at = -1;
+        for (int i = 0; i + marker.length <= file.length && at < 0; i++) {
+            if (Arrays.equals(file, i, i + marker.length, marker, 0, marker.length)) {
+                at = i;
+            }
+        }
+        assertTrue(at >= 0, "the chunk's bytes are in " + blobs.getFirst());
+        try (FileChannel ch = FileChannel.open(blobs.getFirst(), StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.wrap(new byte[] {(byte) (file[at] ^ 0x01)}), at);
+        }
+        store = temp.reopen();
+
+        assertThrows(ChunkDamagedException.class, () -> readAll(digest));
+        assertArrayEquals(Arrays.copyOf(data, second), TestData.readAll(store.read(digest, 0, second)));
+        assertArrayEquals(
+                Arrays.copyOfRange(data, 2 << 20, data.length),
+                TestData.readAll(store.read(digest, 2 << 20, data.length - (2 << 20))));
+    }
+
+    /**
+     * References written before chunks carried a CRC32C (or by an older ferry) are read with RocksDB's own check, and
+     * the new values only add a field at the end, so an older ferry decodes them by position as before.
+     */
+    @Test
+    void referencesWithoutAChecksumReadAsBeforeAndNewValuesExtendTheOldOnes() throws Exception {
+        byte[] data = TestData.random(93, 300_000);
+        byte[] small = TestData.random(94, 600);
+        Sha256 digest = put(data).digest();
+        Sha256 sole = put(small).digest();
+
+        byte[] record = store.db().get(store.objects, sole.bytes());
+        assertEquals(16 + 32 + 4, record.length);
+        StoreLayout.ObjectRecord r = StoreLayout.ObjectRecord.decode(record);
+        assertEquals(ChunkChecksum.of(small), r.soleChecksum());
+        byte[] old = new StoreLayout.ObjectRecord(r.size(), r.id(), r.soleChunk(), ChunkChecksum.NONE).encode();
+        assertArrayEquals(old, Arrays.copyOf(record, 48), "the old record is the new one's start");
+        store.db().put(store.objects, sole.bytes(), old);
+        int entries = 0;
+        try (RocksIterator it = store.db().newIterator(store.index)) {
+            for (it.seekToFirst(); it.isValid(); it.next()) {
+                StoreLayout.IndexEntry e = StoreLayout.IndexEntry.decode(it.key(), it.value());
+                assertEquals(32 + 4 + 4, it.value().length);
+                assertEquals(ChunkChecksum.of(store.db().get(store.chunks, e.chunk())), e.checksum());
+                byte[] stripped = StoreLayout.IndexEntry.value(e.chunk(), e.length(), ChunkChecksum.NONE);
+                assertArrayEquals(stripped, Arrays.copyOf(it.value(), 36), "the old entry is the new one's start");
+                store.db().put(store.index, it.key(), stripped);
+                entries++;
+            }
+        }
+        assertTrue(entries > 10, entries + " entries");
+        store = temp.reopen(); // nothing of the old values cached
+
+        assertArrayEquals(data, readAll(digest));
+        assertArrayEquals(small, readAll(sole));
+        assertEquals(
+                ChunkChecksum.NONE,
+                StoreLayout.ObjectRecord.decode(store.db().get(store.objects, sole.bytes()))
+                        .soleChecksum());
         assertTrue(store.scrub().isClean(), store.scrub().toString());
     }
 

@@ -8,6 +8,7 @@ import dev.ferry.protocols.semver.Version;
 import dev.ferry.protocols.sumdb.Lookup;
 import dev.ferry.protocols.sumdb.LookupPath;
 import dev.ferry.protocols.sumdb.dirhash.Hash1;
+import dev.ferry.storage.ChunkDamagedException;
 import dev.ferry.storage.NamedObjectStore;
 import dev.ferry.storage.StoredObject;
 import java.io.IOException;
@@ -122,6 +123,8 @@ public final class GoStoreCheck {
                     yield null;
                 }
             };
+        } catch (ChunkDamagedException e) {
+            return Optional.of("corrupt: " + e.damage());
         } catch (IOException | RuntimeException e) {
             return Optional.of("unreadable or malformed: " + e.getMessage());
         }

@@ -2,6 +2,7 @@ package dev.ferry.mirror.oci;
 
 import dev.ferry.protocols.oci.Digest;
 import dev.ferry.protocols.oci.RepositoryName;
+import dev.ferry.storage.ChunkDamagedException;
 import dev.ferry.storage.NamedObjectStore;
 import dev.ferry.storage.Sha256;
 import dev.ferry.storage.StoredObject;
@@ -94,6 +95,8 @@ public final class OciStoreCheck {
                 want.update(buf, 0, n);
                 sha.update(buf, 0, n);
             }
+        } catch (ChunkDamagedException e) {
+            return Optional.of("corrupt: " + e.damage());
         } catch (IOException | RuntimeException e) {
             return Optional.of("unreadable: " + e.getMessage());
         }

@@ -202,6 +202,8 @@ class VerifyCommandTest {
 
             assertEquals(1, verify(), out.toString());
             assertTrue(out.toString().contains("CORRUPT OCI blob " + TINY_LAYER + ": corrupt"), out.toString());
+            // caught by the chunk's recorded CRC32C on read, before any hash of the whole blob
+            assertTrue(out.toString().contains("(damaged on disk)"), out.toString());
             assertTrue(out.toString().contains("2 OCI blobs (1 corrupt, 0 repaired)"), out.toString());
 
             out.getBuffer().setLength(0);
