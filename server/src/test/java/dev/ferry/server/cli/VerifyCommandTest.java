@@ -5,6 +5,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
@@ -22,6 +23,7 @@ import dev.ferry.protocols.oci.Digest;
 import dev.ferry.protocols.oci.Reference;
 import dev.ferry.protocols.oci.RepositoryName;
 import dev.ferry.protocols.semver.Version;
+import dev.ferry.storage.ChunkDamagedException;
 import dev.ferry.storage.RocksContentStore;
 import dev.ferry.storage.StoreDamage;
 import dev.ferry.storage.StoreOptions;
@@ -199,6 +201,9 @@ class VerifyCommandTest {
         try (StaticOciRegistry registry = new StaticOciRegistry(OCI_LAYOUT)) {
             pullTiny(registry);
             damage(TINY_LAYER);
+            registry.asked.clear();
+            assertThrows(ChunkDamagedException.class, () -> pullTiny(registry), "the mirror never serves the damage");
+            assertTrue(registry.asked.isEmpty(), "served from the store: " + registry.asked);
 
             assertEquals(1, verify(), out.toString());
             assertTrue(out.toString().contains("CORRUPT OCI blob " + TINY_LAYER + ": corrupt"), out.toString());
