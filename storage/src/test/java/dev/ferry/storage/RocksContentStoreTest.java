@@ -48,7 +48,11 @@ class RocksContentStoreTest {
     }
 
     private StoredObject put(byte[] data) throws IOException {
-        try (ObjectWriter w = store.newObject(Chunking.CONTENT_DEFINED)) {
+        return put(data, Chunking.CONTENT_DEFINED);
+    }
+
+    private StoredObject put(byte[] data, Chunking chunking) throws IOException {
+        try (ObjectWriter w = store.newObject(chunking)) {
             w.write(data);
             return w.commit(null, b -> {});
         }
@@ -299,11 +303,7 @@ class RocksContentStoreTest {
     @Test
     void aBitFlippedInABlobFileOnDiskIsRefused() throws Exception {
         byte[] data = TestData.random(95, 3 << 20);
-        Sha256 digest;
-        try (ObjectWriter w = store.newObject(Chunking.FIXED)) {
-            w.write(data);
-            digest = w.commit(null, b -> {}).digest();
-        }
+        Sha256 digest = put(data, Chunking.FIXED).digest();
         store = temp.reopen(); // flushed: the 1 MiB chunks are in a blob file
         List<Path> blobs;
         try (var files = Files.list(temp.dir())) {
