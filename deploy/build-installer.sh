@@ -60,7 +60,8 @@ native="$target/native/librocksdbjni-linux64.so"
 [ -f "$native" ] || { echo "build-installer.sh: no $native: run ./mvnw -DskipTests package" >&2; exit 1; }
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/ferry-installer.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+upstream="" # the trial's upstream server, stopped on any exit
+trap '[ -z "$upstream" ] || kill "$upstream" 2>/dev/null || true; rm -rf "$work"' EXIT
 stage="$work/$name"
 mkdir -p "$stage/bin" "$stage/lib" "$stage/etc" "$stage/systemd" "$stage/docs" "$stage/deploy"
 
@@ -135,9 +136,45 @@ else
 	archive="$stage/lib/ferry-serve.jsa" record="-XX:ArchiveClassesAtExit=$stage/lib/ferry-serve.jsa"
 fi
 echo "build-installer.sh: trial serve for the start-up archive ($(basename "$archive"))..." >&2
+# A GOPROXY upstream for the trial, so that the archive also covers a cold module miss (fetch, zip check, h1 hash,
+# chunking, commit): the first misses of an installed ferry are what users wait on, and the trial's classes and
+# method profiles are what the archive gives them. Three versions of a made-up module, served by the JDK's own
+# static file server (jwebserver) over loopback; without it (a JDK lacking jdk.httpserver) the trial has no upstream.
+go_upstream=off
+if [ -x "$JAVA_HOME/bin/jwebserver" ]; then
+	tree="$work/trial-upstream" module=example.com/ferry-trial
+	mkdir -p "$tree/$module/@v"
+	for v in v1.0.0 v1.0.1 v1.1.0; do
+		files="$work/trial-module/$v" && mkdir -p "$files/$module@$v"
+		printf 'module %s\n\ngo 1.21\n' "$module" >"$files/$module@$v/go.mod"
+		printf 'package trial\n\n// Version says which release this is.\nconst Version = "%s"\n' "$v" >"$files/$module@$v/trial.go"
+		# Files named one by one: jar then writes no directory entries, which a module zip must not have.
+		"$JAVA_HOME/bin/jar" --create --no-manifest --file "$tree/$module/@v/$v.zip" \
+			-C "$files" "$module@$v/go.mod" -C "$files" "$module@$v/trial.go"
+		cp "$files/$module@$v/go.mod" "$tree/$module/@v/$v.mod"
+		printf '{"Version":"%s","Time":"2024-01-01T00:00:00Z"}\n' "$v" >"$tree/$module/@v/$v.info"
+		echo "$v" >>"$tree/$module/@v/list"
+	done
+	"$JAVA_HOME/bin/jwebserver" -p 0 -d "$tree" -o none >"$work/trial-upstream.log" 2>&1 &
+	upstream=$!
+	for _ in $(seq 1 600); do
+		port=$(sed -n 's/.* port \([0-9][0-9]*\)$/\1/p' "$work/trial-upstream.log")
+		if [ -n "$port" ] || ! kill -0 "$upstream" 2>/dev/null; then
+			break
+		fi
+		sleep 0.1
+	done
+	if [ -n "${port:-}" ]; then
+		go_upstream="http://127.0.0.1:$port"
+	else
+		kill "$upstream" 2>/dev/null || true
+		upstream=""
+		echo "build-installer.sh: no trial upstream (jwebserver did not start); the archive covers no module miss" >&2
+	fi
+fi
 trial_log="$work/trial.log"
 FERRY_JAVA_OPTS="$record" "$stage/bin/ferry" serve --listen 127.0.0.1:0 --data "$work/trial-data" \
-	--go-upstream off --sumdb off --log-level warn >"$trial_log" 2>&1 &
+	--go-upstream "$go_upstream" --sumdb off --log-level warn >"$trial_log" 2>&1 &
 trial=$!
 url=""
 for _ in $(seq 1 3000); do # up to 5 minutes on a loaded machine
@@ -148,16 +185,27 @@ for _ in $(seq 1 3000); do # up to 5 minutes on a loaded machine
 	sleep 0.1
 done
 [ -n "$url" ] || { kill "$trial" 2>/dev/null || true; cat "$trial_log" >&2; echo "build-installer.sh: the trial serve did not get ready" >&2; exit 1; }
-# The requests a fresh ferry serves first: probes, metrics, a Go module miss (no upstream: 404), the registry's base.
-# Through bash's /dev/tcp, so the build needs no curl.
+# The requests a fresh ferry serves first: probes, metrics, the trial module's list, versions and files (misses,
+# then hits), a module no upstream has (404), the registry's base. Through bash's /dev/tcp, so the build needs no curl.
 address=${url#http://}
-for path in /health/ready /health/live /metrics /example.com/m/@v/list /example.com/m/@v/v1.0.0.info /v2/; do
+paths=(/health/ready /health/live /metrics)
+m=/example.com/ferry-trial/@v
+for v in v1.0.0 v1.0.1 v1.1.0; do
+	paths+=("$m/list" "$m/$v.info" "$m/$v.mod" "$m/$v.zip" "$m/$v.zip")
+done
+paths+=(/example.com/ferry-trial/@latest /example.com/m/@v/list /example.com/m/@v/v1.0.0.info /v2/ /metrics)
+for path in "${paths[@]}"; do
 	timeout 60 bash -c 'exec 3<>"/dev/tcp/${1%:*}/${1##*:}" &&
 		printf "GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n" "$2" "$1" >&3 && cat <&3' \
 		_ "$address" "$path" >>"$work/trial-requests.log" 2>&1 || true
 done
 kill -TERM "$trial"
 wait "$trial" || true
+if [ -n "$upstream" ]; then
+	kill "$upstream" 2>/dev/null || true
+	wait "$upstream" 2>/dev/null || true
+	upstream=""
+fi
 if [ ! -s "$archive" ]; then
 	cat "$trial_log" >&2
 	echo "build-installer.sh: the trial serve made no $(basename "$archive")" >&2
