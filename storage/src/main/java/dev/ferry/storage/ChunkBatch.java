@@ -5,7 +5,9 @@ import dev.ferry.storage.StoreLayout.Counter;
 import dev.ferry.storage.StoreLayout.IndexEntry;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -19,9 +21,9 @@ import org.rocksdb.WriteBatch;
  * of one write per chunk. The crash and reclaim guarantees are those of the per-chunk path: a batch lands whole or
  * not at all, and {@code pending/<id>} is in the first one, so whatever landed is found and given back by reclaim.
  *
- * <p>Which chunks are new is decided only when the batch is written, chunk by chunk under the in-flight locks
- * ({@link InFlightChunks#stage}): a writer of the same chunk in between waits for this batch instead of storing it a
- * second time. A chunk the object references as already stored ({@link #addStored}) is decided at once (the caller
+ * <p>Which chunks are new is decided only when the batch is written: every chunk to store is staged first
+ * ({@link InFlightChunks#stage}), then one lookup of their counts decides for all of them. A writer of the same chunk
+ * in between waits for this batch instead of storing it a second time. A chunk the object references as already stored ({@link #addStored}) is decided at once (the caller
  * needs its bytes) and stays pinned until the batch is written, so no deleter can take it meanwhile.
  */
 final class ChunkBatch {
@@ -109,22 +111,41 @@ final class ChunkBatch {
         try (WriteBatch batch = new WriteBatch();
                 WriteBatch bytes = new WriteBatch()) {
             store.withDb(() -> {
+                // Every chunk to store unless present is staged first, then one lookup answers for all of them:
+                // a point read each (a JNI call and a search of every memtable and level) was 29% of a Go bundle
+                // import's reading threads (bench/bundle README, session 14).
+                Set<Sha256> toDecide = new LinkedHashSet<>();
+                for (Entry e : entries) {
+                    if (e.bytes() != null) {
+                        toDecide.add(e.digest());
+                    }
+                }
+                List<byte[]> keys = new ArrayList<>(toDecide.size());
+                for (Sha256 d : toDecide) {
+                    inFlight.stage(d, written);
+                    staged.add(d);
+                    keys.add(d.bytes());
+                }
+                List<byte[]> counts = keys.isEmpty()
+                        ? List.of()
+                        : store.db().multiGetAsList(Collections.nCopies(keys.size(), store.refs), keys);
                 Set<Sha256> fresh = new HashSet<>();
+                int k = 0;
+                for (Sha256 d : toDecide) {
+                    if (counts.get(k++) == null) {
+                        fresh.add(d);
+                    } else {
+                        reliesOn = Math.max(reliesOn, store.unflushed().ticket(d));
+                    }
+                }
+                Set<Sha256> seen = new HashSet<>();
                 long freshBytes = 0;
                 for (Entry e : entries) {
                     byte[] key = e.digest().bytes();
                     boolean firstReference = false;
-                    if (e.bytes() != null && !fresh.contains(e.digest())) {
-                        boolean isNew = inFlight.stage(e.digest(), written, pinned -> {
-                            if (store.db().get(store.refs, key) == null) {
-                                return true;
-                            }
-                            reliesOn = Math.max(reliesOn, store.unflushed().ticket(e.digest()));
-                            return false;
-                        });
-                        staged.add(e.digest());
-                        if (isNew) {
-                            fresh.add(e.digest());
+                    // A digest's first entry in the batch stores it (or repairs it); any later one only counts.
+                    if (e.bytes() != null && seen.add(e.digest())) {
+                        if (fresh.contains(e.digest())) {
                             firstReference = true;
                             if (logless) {
                                 bytes.put(store.chunks, key, e.bytes());

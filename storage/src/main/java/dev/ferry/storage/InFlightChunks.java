@@ -16,10 +16,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * check-and-delete never interleave, and two writers of the same new chunk store it once. {@link #pin} is for
  * code that relies on a chunk over a longer span without writing it (a GC marking, a test).
  *
- * <p>A batched writer ({@link ChunkBatch}) decides for many chunks and then writes them in one batch. Between its
- * decision that a chunk is new and that batch landing, the chunk is <em>staged</em>: pinned (deleters keep it), and
- * a writer of the same chunk waits in {@link #referencing} until the batch is written (or failed), then decides on
- * what is in RocksDB; otherwise both would store it and count it twice. Batched writers stage under
+ * <p>A batched writer ({@link ChunkBatch}) decides for many chunks and then writes them in one batch. From before
+ * its decision until that batch lands, each chunk is <em>staged</em>: pinned (deleters keep it), and a writer of the
+ * same chunk waits in {@link #referencing} until the batch is written (or failed), then decides on what is in
+ * RocksDB; otherwise both would store it and count it twice. Staged before the decision, nothing else can change
+ * whether the chunk is stored until the batch lands, so one lookup can decide for the whole batch. Batched writers stage under
  * {@link #batchLock} one batch at a time and never wait for anything while a chunk is staged but their own write, so
  * no writer waits for one that waits for it.
  */
@@ -66,29 +67,17 @@ public final class InFlightChunks {
     }
 
     /**
-     * A batched writer's decision for {@code chunk}, under its stripe lock: {@code isNew} says whether the batch
-     * must store it; the chunk stays pinned until {@link #release}, and a new one is staged until then (writers of
-     * it wait for {@code batch}). Call only while holding {@link #batchLock}.
+     * A batched writer's hold on {@code chunk} before it decides whether its batch must store it (for many chunks
+     * with one lookup): pinned and staged (writers of it wait for {@code batch}) until {@link #release}. From here on
+     * nothing can change whether the chunk is stored: writers of it wait, deleters keep it, and a writer that held
+     * it before is done (it wrote under the stripe lock). Call only while holding {@link #batchLock}.
      */
-    <E extends Exception> boolean stage(Sha256 chunk, CompletableFuture<Void> batch, Decision<Boolean, E> isNew)
-            throws E {
+    void stage(Sha256 chunk, CompletableFuture<Void> batch) {
         ReentrantLock lock = stripe(chunk);
         lock.lock();
         try {
             pins.merge(chunk, 1, Integer::sum);
-            boolean decided = false;
-            try {
-                boolean fresh = isNew.decide(true);
-                decided = true;
-                if (fresh) {
-                    staged.put(chunk, batch);
-                }
-                return fresh;
-            } finally {
-                if (!decided) {
-                    pins.computeIfPresent(chunk, (k, v) -> v == 1 ? null : v - 1);
-                }
-            }
+            staged.put(chunk, batch);
         } finally {
             lock.unlock();
         }

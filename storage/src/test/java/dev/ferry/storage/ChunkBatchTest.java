@@ -15,6 +15,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -309,6 +310,56 @@ class ChunkBatchTest {
         } finally {
             executor.shutdownNow();
         }
+    }
+
+    /**
+     * A batch decides for all its chunks with one lookup; a chunk-by-chunk writer storing the same new chunks at the
+     * same moment must not slip in between that lookup and the batch's write (both would store and count the chunk):
+     * the batch stages its chunks before it looks. Many short races on new chunks, each started together.
+     */
+    @Test
+    void aBatchAndAWriterRacingForTheSameNewChunksStoreEachOnce() throws Exception {
+        RocksContentStore store = open("a");
+        ExecutorService executor = Executors.newFixedThreadPool(2);
+        try {
+            for (int round = 0; round < 300; round++) {
+                List<byte[]> chunks = new ArrayList<>();
+                for (int c = 0; c < 12; c++) {
+                    chunks.add(TestData.random(round * 100L + c, 300 + c));
+                }
+                CyclicBarrier start = new CyclicBarrier(2);
+                String name = Integer.toString(round);
+                Future<?> batched = executor.submit(() -> write(store, chunks, start, true, "b" + name));
+                Future<?> single = executor.submit(() -> write(store, chunks, start, false, "s" + name));
+                batched.get();
+                single.get();
+                assertEquals(14L * (round + 1), store.stats().chunks(), "round " + round);
+            }
+            assertClean(store);
+        } finally {
+            executor.shutdownNow();
+        }
+    }
+
+    /** Writes {@code chunks} and a chunk of its own as one object named {@code name}, batched or chunk by chunk. */
+    private static Void write(
+            RocksContentStore store, List<byte[]> chunks, CyclicBarrier start, boolean batched, String name)
+            throws Exception {
+        List<byte[]> parts = new ArrayList<>(chunks);
+        parts.add(name.getBytes(java.nio.charset.StandardCharsets.UTF_8)); // the object's own
+        Sha256 digest = TestData.sha256(concat(parts));
+        try (ObjectAssembler a = batched ? store.assembleInBatches() : store.assemble()) {
+            start.await();
+            for (byte[] p : parts) {
+                if (batched) {
+                    a.appendVerifiedChunk(TestData.sha256(p), p);
+                } else {
+                    a.appendChunk(p, 0, p.length);
+                }
+            }
+            a.commit(digest, b -> b.putName(name, digest));
+        }
+        return null;
     }
 
     /**
