@@ -51,7 +51,9 @@ public final class BundleThroughput {
         long mb = args.length > 1 ? Long.parseLong(args[1]) : 256;
         int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
         List<String> profiles = List.of((args.length > 3 ? args[3] : "go image").split(" "));
-        delete(work);
+        if (!REUSE) {
+            delete(work);
+        }
         Files.createDirectories(work);
         System.out.printf(
                 "bundle throughput: %d MB per profile, %d rounds, %d cores, heap %d MiB; %s%n",
@@ -74,9 +76,14 @@ public final class BundleThroughput {
         List<Double> job = new ArrayList<>();
         List<Double> importCpu = new ArrayList<>();
         List<Double> written = new ArrayList<>();
+        List<Double> importChunkMicros = new ArrayList<>();
         try (RocksContentStore a = RocksContentStore.open(
                 dir.resolve("a/store"), StoreOptions.defaults().withChunkSizes(sizes))) {
-            long stored = fill(a, profile, bytes);
+            long stored = filled(a, dir.resolve("a/filled"), profile, bytes);
+            long chunks = a.stats().chunks();
+            System.out.printf(
+                    "  %s: %d chunks, %d bytes a chunk on average%n",
+                    profile, chunks, a.stats().chunkBytes() / chunks);
             try (BundleService sa = service(a, dir.resolve("a/data"), signer)) {
                 for (int round = 1; round <= rounds; round++) {
                     dd.add(dd(dir.resolve("dd.out"), stored));
@@ -115,7 +122,9 @@ public final class BundleThroughput {
                                                 .id())
                                 .orElseThrow();
                         double importS = (System.nanoTime() - t1) / 1e9;
-                        importCpu.add(stored / ((cpuNanos() - c1) / 1e9) / 1e6);
+                        double cpuS = (cpuNanos() - c1) / 1e9;
+                        importCpu.add(stored / cpuS / 1e6);
+                        importChunkMicros.add(cpuS * 1e6 / chunks);
                         check(i);
                         imp.add(stored / importS / 1e6);
                         job.add(i.bytesPerSecond() / 1e6);
@@ -123,8 +132,8 @@ public final class BundleThroughput {
                     written.add((diskWrites() - w1) / (double) stored);
                     System.out.printf(
                             "  %s round %d: dd %.1f MB/s, export %.1f MB/s, import %.1f MB/s (job says %.1f,"
-                                    + " %.1f MB per CPU second, %.2f bytes written per stored byte); bundle %d bytes;"
-                                    + " %s%n",
+                                    + " %.1f MB per CPU second, %.1f CPU us a stored chunk, %.2f bytes written per stored"
+                                    + " byte); bundle %d bytes; %s%n",
                             profile,
                             round,
                             dd.getLast(),
@@ -132,6 +141,7 @@ public final class BundleThroughput {
                             imp.getLast(),
                             job.getLast(),
                             importCpu.getLast(),
+                            importChunkMicros.getLast(),
                             written.getLast(),
                             size(bundle),
                             load());
@@ -142,8 +152,8 @@ public final class BundleThroughput {
             double ddM = median(dd);
             System.out.printf(
                     "%s: %d MB stored in %s; medians of %d: dd %.1f MB/s, export %.1f MB/s (%.2fx dd),"
-                            + " import %.1f MB/s (%.2fx dd, %.1f MB per CPU second, %.2f bytes written per stored"
-                            + " byte); %s%n",
+                            + " import %.1f MB/s (%.2fx dd, %.1f MB per CPU second, %.1f CPU us a chunk, %.2f bytes"
+                            + " written per stored byte); %s%n",
                     profile,
                     stored / 1_000_000,
                     profile.equals("go") ? "small chunks" : "1 MiB chunks",
@@ -154,10 +164,41 @@ public final class BundleThroughput {
                     median(imp),
                     median(imp) / ddM,
                     median(importCpu),
+                    median(importChunkMicros),
                     median(written),
                     load());
         }
-        delete(dir);
+        if (REUSE) {
+            try (Stream<Path> s = Files.list(dir)) {
+                for (Path p :
+                        s.filter(p -> !p.getFileName().toString().equals("a")).toList()) {
+                    delete(p);
+                }
+            }
+        } else {
+            delete(dir);
+        }
+    }
+
+    /**
+     * With {@code -Dbench.reuse=true} the work directory's source stores are kept between runs and filled only once
+     * (the fill of 256 MB of Go zips takes a minute or two): the figures are the same, the runs shorter.
+     */
+    private static final boolean REUSE = Boolean.getBoolean("bench.reuse");
+
+    /** Fills the store, or (reused) reads what an earlier run's fill stored; the bytes stored. */
+    private static long filled(RocksContentStore store, Path marker, String profile, long bytes) throws Exception {
+        if (REUSE && Files.exists(marker)) {
+            String[] f = Files.readString(marker).trim().split(" ");
+            if (f[0].equals(Long.toString(bytes))) {
+                System.out.printf("  %s: reusing the store filled by an earlier run%n", profile);
+                return Long.parseLong(f[1]);
+            }
+            throw new IllegalStateException(marker + " was filled for another size: remove " + marker.getParent());
+        }
+        long stored = fill(store, profile, bytes);
+        Files.writeString(marker, bytes + " " + stored + "\n");
+        return stored;
     }
 
     /**
