@@ -22,9 +22,10 @@ import org.rocksdb.WriteBatch;
  * not at all, and {@code pending/<id>} is in the first one, so whatever landed is found and given back by reclaim.
  *
  * <p>Which chunks are new is decided only when the batch is written: every chunk to store is staged first
- * ({@link InFlightChunks#stage}), then one lookup of their counts decides for all of them. A writer of the same chunk
- * in between waits for this batch instead of storing it a second time. A chunk the object references as already stored ({@link #addStored}) is decided at once (the caller
- * needs its bytes) and stays pinned until the batch is written, so no deleter can take it meanwhile.
+ * ({@link InFlightChunks#stage}), then one lookup of their counts decides for all of them. A writer of the same
+ * chunk in between waits for this batch instead of storing it a second time. A chunk the object references as
+ * already stored ({@link #addStored}) is decided at once (the caller needs its bytes) and stays pinned until the
+ * batch is written, so no deleter can take it meanwhile.
  */
 final class ChunkBatch {
     /** Written when this many chunk bytes are buffered (and at commit). */

@@ -20,9 +20,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * its decision until that batch lands, each chunk is <em>staged</em>: pinned (deleters keep it), and a writer of the
  * same chunk waits in {@link #referencing} until the batch is written (or failed), then decides on what is in
  * RocksDB; otherwise both would store it and count it twice. Staged before the decision, nothing else can change
- * whether the chunk is stored until the batch lands, so one lookup can decide for the whole batch. Batched writers stage under
- * {@link #batchLock} one batch at a time and never wait for anything while a chunk is staged but their own write, so
- * no writer waits for one that waits for it.
+ * whether the chunk is stored until the batch lands, so one lookup can decide for the whole batch. Batched writers
+ * stage under {@link #batchLock} one batch at a time and never wait for anything while a chunk is staged but their
+ * own write, so no writer waits for one that waits for it.
  */
 public final class InFlightChunks {
     private static final int STRIPES = 256;

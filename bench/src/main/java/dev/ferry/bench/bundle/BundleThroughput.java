@@ -132,8 +132,8 @@ public final class BundleThroughput {
                     written.add((diskWrites() - w1) / (double) stored);
                     System.out.printf(
                             "  %s round %d: dd %.1f MB/s, export %.1f MB/s, import %.1f MB/s (job says %.1f,"
-                                    + " %.1f MB per CPU second, %.1f CPU us a stored chunk, %.2f bytes written per stored"
-                                    + " byte); bundle %d bytes; %s%n",
+                                    + " %.1f MB per CPU second, %.1f CPU us a stored chunk, %.2f bytes written"
+                                    + " per stored byte); bundle %d bytes; %s%n",
                             profile,
                             round,
                             dd.getLast(),
