@@ -139,13 +139,12 @@ final class ChunkBatch {
                         reliesOn = Math.max(reliesOn, store.unflushed().ticket(d));
                     }
                 }
-                Set<Sha256> seen = new HashSet<>();
                 long freshBytes = 0;
                 for (Entry e : entries) {
                     byte[] key = e.digest().bytes();
                     boolean firstReference = false;
                     // A digest's first entry in the batch stores it (or repairs it); any later one only counts.
-                    if (e.bytes() != null && seen.add(e.digest())) {
+                    if (e.bytes() != null && toDecide.remove(e.digest())) {
                         if (fresh.contains(e.digest())) {
                             firstReference = true;
                             if (logless) {

@@ -53,6 +53,12 @@ public final class BundleThroughput {
         List<String> profiles = List.of((args.length > 3 ? args[3] : "go image").split(" "));
         if (!REUSE) {
             delete(work);
+        } else {
+            for (String profile : profiles) {
+                if (!Files.exists(work.resolve(profile + "/a/filled"))) {
+                    delete(work.resolve(profile)); // a fill that did not finish: start it again
+                }
+            }
         }
         Files.createDirectories(work);
         System.out.printf(
