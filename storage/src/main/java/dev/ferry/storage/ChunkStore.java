@@ -12,6 +12,15 @@ import java.util.function.Predicate;
  */
 public interface ChunkStore {
 
+    /**
+     * Chunks of at most this many bytes are kept inline: their bytes in the object's index entry (and, for an object
+     * of one such chunk, its record) instead of under their digest, so a store of many tiny chunks (a Go module zip's
+     * entry headers, {@code .info} and {@code .mod} files) writes and reads one entry per chunk instead of three.
+     * Another ferry of this version keeps them so too: an export never relies on a site holding such a chunk by its
+     * digest (docs/storage.md, docs/bundles.md).
+     */
+    int INLINE_MAX = 256;
+
     /** The chunks of a committed object in order (offsets are the running sum of lengths); empty when absent. */
     Optional<List<StoredChunk>> chunksOf(Sha256 object);
 
