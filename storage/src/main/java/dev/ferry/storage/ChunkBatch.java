@@ -35,10 +35,14 @@ final class ChunkBatch {
     static final int WRITE_CHUNKS = 2048;
 
     /**
-     * One appended chunk: bytes of a chunk to store unless present, or null for a stored one pinned at once; its
-     * CRC32C for the index entry.
+     * One appended chunk: bytes of a chunk to store unless present (or to keep inline, when at most
+     * {@link ChunkStore#INLINE_MAX} bytes), or null for a stored one pinned at once; its CRC32C for the index entry.
      */
-    private record Entry(Sha256 digest, byte[] bytes, int length, long offset, long checksum) {}
+    private record Entry(Sha256 digest, byte[] bytes, int length, long offset, long checksum) {
+        boolean inline() {
+            return bytes != null && length <= ChunkStore.INLINE_MAX;
+        }
+    }
 
     private final RocksContentStore store;
     private final long id;
@@ -117,7 +121,7 @@ final class ChunkBatch {
                 // import's reading threads (bench/bundle README, session 14).
                 Set<Sha256> toDecide = new LinkedHashSet<>();
                 for (Entry e : entries) {
-                    if (e.bytes() != null) {
+                    if (e.bytes() != null && !e.inline()) {
                         toDecide.add(e.digest());
                     }
                 }
@@ -140,8 +144,18 @@ final class ChunkBatch {
                     }
                 }
                 long freshBytes = 0;
+                long inlineBytes = 0;
                 for (Entry e : entries) {
                     byte[] key = e.digest().bytes();
+                    if (e.inline()) {
+                        // Kept in its index entry: nothing to decide, count or share (StoreLayout).
+                        batch.put(
+                                store.index,
+                                IndexEntry.key(id, e.offset()),
+                                IndexEntry.inlineValue(key, e.bytes(), 0, e.length(), e.checksum()));
+                        inlineBytes += e.length();
+                        continue;
+                    }
                     boolean firstReference = false;
                     // A digest's first entry in the batch stores it (or repairs it); any later one only counts.
                     if (e.bytes() != null && toDecide.remove(e.digest())) {
@@ -171,11 +185,13 @@ final class ChunkBatch {
                             IndexEntry.key(id, e.offset()),
                             IndexEntry.value(key, e.length(), e.checksum()));
                 }
+                // One count per batch, not per chunk: thousands of merge operands on two keys cost every write
+                // and every read of the counters until compacted.
                 if (!fresh.isEmpty()) {
-                    // One count per batch, not per chunk: thousands of merge operands on two keys cost every write
-                    // and every read of the counters until compacted.
                     batch.merge(store.counters, Counter.CHUNKS.key(), Count.encode(fresh.size()));
-                    batch.merge(store.counters, Counter.CHUNK_BYTES.key(), Count.encode(freshBytes));
+                }
+                if (freshBytes + inlineBytes > 0) {
+                    batch.merge(store.counters, Counter.CHUNK_BYTES.key(), Count.encode(freshBytes + inlineBytes));
                 }
                 if (!pendingWritten) {
                     batch.put(

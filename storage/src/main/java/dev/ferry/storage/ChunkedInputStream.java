@@ -15,7 +15,8 @@ import org.rocksdb.RocksIterator;
  * A byte range of one object, fetched a chunk at a time. The first chunk is found with one seekForPrev on the
  * index (or read straight from the object record for one-chunk objects); each next one by its exact index key,
  * offset + length of the previous, so no iterator stays open between reads. A chunk whose reference carries a
- * CRC32C is read without RocksDB's checksums and checked here instead ({@link ChunkChecksum}); a mismatch is a
+ * CRC32C is read without RocksDB's checksums and checked here instead ({@link ChunkChecksum}), as is an inline chunk
+ * (its bytes come with its entry or record, StoreLayout); a mismatch is a
  * {@link ChunkDamagedException} before any of its bytes reach the caller.
  *
  * <p>Registered with the store's {@link ObjectReaders} from construction until the range is read or the stream is
@@ -34,6 +35,8 @@ final class ChunkedInputStream extends InputStream {
     private long located;
 
     private long locatedChecksum;
+    /** Set by {@link #locate}: the located chunk's bytes when it is inline (StoreLayout), else null. */
+    private byte[] locatedInline;
 
     private boolean released;
 
@@ -116,6 +119,12 @@ final class ChunkedInputStream extends InputStream {
                     byte[] digest = locate();
                     start = located;
                     long checksum = locatedChecksum;
+                    byte[] inline = locatedInline;
+                    if (inline != null) {
+                        check(digest, checksum, inline, inline.length);
+                        total += writeFrom(out, inline, start, inline.length);
+                        continue;
+                    }
                     ReadOptions read = readOptions(checksum);
                     length = store.withDb(() -> store.db().get(store.chunks, read, digest, buffer));
                     if (length == RocksDB.NOT_FOUND) {
@@ -191,7 +200,9 @@ final class ChunkedInputStream extends InputStream {
     private void load() throws IOException {
         byte[] digest = locate();
         long checksum = locatedChecksum;
-        byte[] bytes = store.withDb(() -> store.db().get(store.chunks, readOptions(checksum), digest));
+        byte[] bytes = locatedInline != null
+                ? locatedInline
+                : store.withDb(() -> store.db().get(store.chunks, readOptions(checksum), digest));
         if (bytes == null) {
             throw missing(digest);
         }
@@ -206,6 +217,7 @@ final class ChunkedInputStream extends InputStream {
         if (record.soleChunk() != null) {
             located = 0;
             locatedChecksum = record.soleChecksum();
+            locatedInline = record.soleInline();
             return record.soleChunk();
         }
         if (chunk != null && pos == chunkStart + chunkLength) {
@@ -216,11 +228,13 @@ final class ChunkedInputStream extends InputStream {
             }
             located = start;
             locatedChecksum = IndexEntry.checksumOf(value);
+            locatedInline = IndexEntry.inlineOf(value);
             return Arrays.copyOf(value, Sha256.LENGTH);
         }
         IndexEntry entry = store.withDb(this::seek);
         located = entry.offset();
         locatedChecksum = entry.checksum();
+        locatedInline = entry.inline();
         return entry.chunk();
     }
 

@@ -37,6 +37,9 @@ final class PendingObject {
     private int chunkCount;
     private byte[] firstChunk;
     private long firstChecksum = ChunkChecksum.NONE;
+    /** The first chunk's bytes when it is inline: a one-chunk object's record then holds them too. */
+    private byte[] firstInline;
+
     private ChunkBatch batched;
     /** The highest {@link UnflushedChunks} ticket among the chunks this object stored or found stored. */
     private long durableTicket;
@@ -85,8 +88,12 @@ final class PendingObject {
 
     /** As {@link #storeChunk(byte[], int, int)}, for bytes the caller has checked to hash to {@code digest}. */
     void storeChunk(byte[] b, int off, int len, byte[] digest) throws IOException {
-        Sha256 chunk = Sha256.of(digest);
         long checksum = ChunkChecksum.of(b, off, len);
+        if (len <= ChunkStore.INLINE_MAX) {
+            storeInline(b, off, len, digest, checksum);
+            return;
+        }
+        Sha256 chunk = Sha256.of(digest);
         boolean logless = logless();
         store.inFlight()
                 .referencing(
@@ -120,6 +127,30 @@ final class PendingObject {
                             writeReference(digest, len, checksum);
                             return null;
                         }));
+        appended(digest, len, checksum);
+    }
+
+    /**
+     * Stores a chunk of at most {@link ChunkStore#INLINE_MAX} bytes in its index entry (StoreLayout): no lock, no
+     * lookup and no count, since no other object shares it.
+     */
+    private void storeInline(byte[] b, int off, int len, byte[] digest, long checksum) throws IOException {
+        store.withDb(() -> {
+            batch.clear();
+            batch.put(store.index, IndexEntry.key(id, stored), IndexEntry.inlineValue(digest, b, off, len, checksum));
+            batch.merge(store.counters, Counter.CHUNK_BYTES.key(), Count.encode(len));
+            if (chunkCount == 0) {
+                batch.put(
+                        store.pending,
+                        StoreLayout.Pending.key(id),
+                        StoreLayout.Pending.value(System.currentTimeMillis()));
+            }
+            store.db().write(store.unsynced, batch);
+            return null;
+        });
+        if (chunkCount == 0) {
+            firstInline = Arrays.copyOfRange(b, off, off + len);
+        }
         appended(digest, len, checksum);
     }
 
@@ -161,6 +192,9 @@ final class PendingObject {
             batched = new ChunkBatch(store, id);
         }
         long checksum = ChunkChecksum.of(bytes);
+        if (chunkCount == 0 && bytes.length <= ChunkStore.INLINE_MAX) {
+            firstInline = bytes;
+        }
         boolean full = batched.add(digest, bytes, checksum, stored);
         appended(digest.bytes(), bytes.length, checksum);
         if (full) {
@@ -312,7 +346,8 @@ final class PendingObject {
                     stored,
                     chunkCount == 0 ? 0 : id,
                     chunkCount == 1 ? firstChunk : null,
-                    chunkCount == 1 ? firstChecksum : ChunkChecksum.NONE);
+                    chunkCount == 1 ? firstChecksum : ChunkChecksum.NONE,
+                    chunkCount == 1 ? firstInline : null);
             fresh = store.commitObject(id, digest, record, changes, durability);
         } catch (IOException | RuntimeException | Error e) {
             abort();

@@ -115,6 +115,18 @@ final class Reclaimer {
     }
 
     private void release(IndexEntry entry) throws IOException {
+        if (entry.inline() != null) {
+            // Its bytes go with the entry; no other object shares it, so no lock and no count.
+            store.withDb(() -> {
+                try (WriteBatch batch = new WriteBatch()) {
+                    batch.delete(store.index, IndexEntry.key(entry.id(), entry.offset()));
+                    batch.merge(store.counters, Counter.CHUNK_BYTES.key(), Count.encode(-entry.length()));
+                    store.db().write(store.unsynced, batch);
+                }
+                return null;
+            });
+            return;
+        }
         Sha256 chunk = Sha256.of(entry.chunk());
         inFlight.whenIdle(
                 chunk,

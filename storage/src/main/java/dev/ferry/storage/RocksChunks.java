@@ -13,9 +13,10 @@ import org.rocksdb.RocksIterator;
 import org.rocksdb.Snapshot;
 
 /**
- * The reads of the {@link ChunkStore} role: an object's chunk list from its record and {@code object_chunks}, chunk
- * bytes from {@code chunks}, and which chunks are stored from {@code chunk_refs} (a ref key is present exactly while
- * its chunk is stored). Assembling an object is the store's, as it shares the writers' machinery.
+ * The reads of the {@link ChunkStore} role: an object's chunk list from its record and {@code object_chunks} (with
+ * the bytes of inline chunks), chunk bytes from {@code chunks}, and which chunks are stored from {@code chunk_refs}
+ * (a ref key is present exactly while its chunk is stored; inline chunks have none). Assembling an object is the
+ * store's, as it shares the writers' machinery.
  */
 final class RocksChunks {
     private final RocksContentStore store;
@@ -47,7 +48,7 @@ final class RocksChunks {
             return List.of();
         }
         if (record.soleChunk() != null) {
-            return List.of(new StoredChunk(Sha256.of(record.soleChunk()), (int) record.size()));
+            return List.of(new StoredChunk(Sha256.of(record.soleChunk()), (int) record.size(), record.soleInline()));
         }
         List<StoredChunk> list = new ArrayList<>();
         long at = 0;
@@ -58,7 +59,7 @@ final class RocksChunks {
                 if (entry.offset() != at) {
                     break;
                 }
-                list.add(new StoredChunk(Sha256.of(entry.chunk()), entry.length()));
+                list.add(new StoredChunk(Sha256.of(entry.chunk()), entry.length(), entry.inline()));
                 at = entry.end();
             }
             it.status();

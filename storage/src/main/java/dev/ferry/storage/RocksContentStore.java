@@ -795,13 +795,28 @@ public final class RocksContentStore implements ContentStore {
             long id, Sha256 digest, ObjectRecord record, Consumer<StoreBatch> changes, Durability durability)
             throws IOException {
         boolean[] fresh = {false};
+        ObjectRecord[] replaced = {null};
         return withDb(() -> {
             commits.commit(
                     (batch, touched) -> {
                         String objectKey = CommitsInFlight.object(digest);
                         // A twin commit still writing: wait for it; if it failed, this one is fresh after all.
                         commits.awaitQuiet(objectKey);
-                        fresh[0] = db.get(objects, ObjectRecord.key(digest)) == null;
+                        byte[] before = db.get(objects, ObjectRecord.key(digest));
+                        fresh[0] = before == null;
+                        if (!fresh[0]
+                                && repairing
+                                && ObjectRecord.decode(before).id() != 0) {
+                            // ferry verify --repair writes a damaged object again: its new entries replace the
+                            // old ones, which repair mode's chunk rewrites cannot mend when they are inline.
+                            replaced[0] = ObjectRecord.decode(before);
+                            batch.put(objects, ObjectRecord.key(digest), record.encode());
+                            batch.delete(pending, StoreLayout.Pending.key(id));
+                            batch.put(
+                                    pending,
+                                    StoreLayout.Pending.key(replaced[0].id()),
+                                    StoreLayout.Pending.value(System.currentTimeMillis()));
+                        }
                         // Touched also when not fresh: the caller relies on the twin, which a delete must not take away
                         // before this batch (maybe naming it) is written.
                         touched.add(objectKey);
@@ -827,6 +842,11 @@ public final class RocksContentStore implements ContentStore {
                         }
                     },
                     durability);
+            if (replaced[0] != null) {
+                forgetRecord(digest);
+                reclaim(replaced[0].id());
+                return true;
+            }
             if (fresh[0]) {
                 // Read only under a quota: the counter is a merge of every chunk's operand, costly on each commit.
                 if (evictor.hasQuota()) {

@@ -209,6 +209,12 @@ final class RocksHandles {
         if (format == null) {
             rocks.put(StoreLayout.FORMAT_KEY, StoreLayout.utf8(StoreLayout.FORMAT));
             rocks.put(StoreLayout.LIFECYCLE_KEY, StoreLayout.utf8("1")); // a new store keeps its indexes from the start
+        } else if (StoreLayout.FORMAT_1.equals(new String(format, StandardCharsets.UTF_8))) {
+            // Every format 1 value is a valid format 2 value: the mark alone changes, synced before any inline
+            // entry exists, so an older ferry refuses the store rather than misread what this one writes next.
+            try (WriteOptions synced = new WriteOptions().setSync(true)) {
+                rocks.put(synced, StoreLayout.FORMAT_KEY, StoreLayout.utf8(StoreLayout.FORMAT));
+            }
         } else if (!StoreLayout.FORMAT.equals(new String(format, StandardCharsets.UTF_8))) {
             throw new IOException(dir + " holds store format " + new String(format, StandardCharsets.UTF_8)
                     + ", this ferry reads " + StoreLayout.FORMAT);

@@ -6,7 +6,8 @@ package dev.ferry.storage;
  * @param pendingWrites writes neither committed nor reclaimed (only non-zero while writers are in flight)
  * @param unreferencedChunks chunks no object or pending write points at: space a crash or bug leaked
  * @param refCountMismatches chunks whose stored count differs from the index entries pointing at them
- * @param missingChunks index entries whose chunk is gone: data loss
+ * @param missingChunks index entries whose chunk is gone, and inline chunks (StoreLayout) whose bytes no longer hash
+ *     to their digest: data loss
  * @param danglingIndexEntries index entries of ids that are neither an object nor a pending write
  * @param brokenObjects objects whose chunks do not add up to their size
  * @param danglingNames names pointing at no object

@@ -12,14 +12,16 @@ import java.util.List;
  * <pre>
  * column family   key                                   value
  * -------------   -----------------------------------   ------------------------------------------------
- * default         "format"                              "ferry-storage/1" (refuses to open other formats)
+ * default         "format"                              "ferry-storage/2" (opens /1 and marks it /2; refuses others)
  * default         "lifecycle"                           "1" once name_refs and access cover every stored object
  * default         "closed-clean"                        "1", written by a clean close, deleted by the next open
  * chunks          chunk sha256 (32)                     the chunk's bytes (blob files above min_blob_size)
  * chunk_refs      chunk sha256 (32)                     u64 LE reference count (UInt64AddOperator merges)
  * objects         object sha256 (32)                    size u64 BE | object id u64 BE
- *                                                       [| sole chunk sha256 (32) [| its CRC32C u32 BE]]
- * object_chunks   object id u64 BE | offset u64 BE      chunk sha256 (32) | chunk length u32 BE [| CRC32C u32 BE]
+ *                                                       [| sole chunk sha256 (32) [| its CRC32C u32 BE
+ *                                                       [| its bytes, when inline]]]
+ * object_chunks   object id u64 BE | offset u64 BE      chunk sha256 (32) | chunk length u32 BE [| CRC32C u32 BE
+ *                                                       [| the chunk's bytes, when inline]]
  * pending         object id u64 BE                      start time, epoch millis u64 BE
  * names           UTF-8 name                            object sha256 (32)
  * name_refs       object sha256 (32) | UTF-8 name       empty (reverse of names, same batches)
@@ -44,6 +46,17 @@ import java.util.List;
  * check, and a ferry that predates it reads the longer values as before (it decodes the fields it knows by
  * position), so the format did not change.
  *
+ * <p>Why some chunks are inline (format 2): a chunk of at most {@link ChunkStore#INLINE_MAX} bytes is kept in its
+ * index entry (and, for a one-chunk object, in the object record too) instead of under its digest in {@code chunks}:
+ * no reference count, no lookup of whether it is stored, one entry written and read instead of three. Half the chunks
+ * of a Go module zip are entry headers of about 90 bytes, which differ between versions (they name the version), and
+ * {@code .info} and most {@code .mod} files are one chunk that small, so sharing them saved nothing while each cost as
+ * much RocksDB work as a large chunk. An entry is inline exactly when its value is longer than 40 bytes (it then
+ * always carries the CRC32C), which is why format 1 (ferry before inline chunks) refuses format 2: it would look for
+ * such a chunk under its digest and report it missing. A format 1 store is opened and marked format 2 as is: its
+ * entries are all valid format 2 entries. Inline bytes count in {@code chunk_bytes} (the store's size) but not in
+ * {@code chunks} (chunks stored under their digest).
+ *
  * <p>Why reference counts are taken while writing, not at commit: a chunk a write relies on is then protected from
  * reclaim from the moment it is used; {@code pending/<id>} says which counts belong to unfinished writes, and its
  * {@code object_chunks} entries say exactly which counts to give back (see {@link Reclaimer}). A delete
@@ -62,7 +75,10 @@ import java.util.List;
 public final class StoreLayout {
     private StoreLayout() {}
 
-    public static final String FORMAT = "ferry-storage/1";
+    public static final String FORMAT = "ferry-storage/2";
+    /** The format before inline chunks: opened and marked {@link #FORMAT} (every format 1 value is valid in 2). */
+    public static final String FORMAT_1 = "ferry-storage/1";
+
     public static final byte[] FORMAT_KEY = utf8("format");
     /** Present once {@code name_refs} and {@code access} were built for every object (stores older than them). */
     public static final byte[] LIFECYCLE_KEY = utf8("lifecycle");
@@ -150,10 +166,22 @@ public final class StoreLayout {
 
     /**
      * objects: digest -> where its chunks are. {@code soleChunk} saves the index lookup for one-chunk objects,
-     * {@code soleChecksum} is its CRC32C ({@link ChunkChecksum#NONE} when not recorded).
+     * {@code soleChecksum} is its CRC32C ({@link ChunkChecksum#NONE} when not recorded), {@code soleInline} its bytes
+     * when the chunk is inline (then the checksum is always recorded), so such an object is read with this one get.
      */
-    public record ObjectRecord(long size, long id, byte[] soleChunk, long soleChecksum) {
+    public record ObjectRecord(long size, long id, byte[] soleChunk, long soleChecksum, byte[] soleInline) {
         public static final String FAMILY = OBJECTS;
+
+        public ObjectRecord(long size, long id, byte[] soleChunk, long soleChecksum) {
+            this(size, id, soleChunk, soleChecksum, null);
+        }
+
+        public ObjectRecord {
+            if (soleInline != null
+                    && (soleChunk == null || soleChecksum == ChunkChecksum.NONE || soleInline.length != size)) {
+                throw new IllegalArgumentException("an inline sole chunk needs its digest, checksum and every byte");
+            }
+        }
 
         public static byte[] key(Sha256 digest) {
             return digest.bytes();
@@ -163,6 +191,7 @@ public final class StoreLayout {
             int length = 16;
             if (soleChunk != null) {
                 length += Sha256.LENGTH + (soleChecksum == ChunkChecksum.NONE ? 0 : 4);
+                length += soleInline == null ? 0 : soleInline.length;
             }
             ByteBuffer b = ByteBuffer.allocate(length);
             b.putLong(size).putLong(id);
@@ -170,6 +199,9 @@ public final class StoreLayout {
                 b.put(soleChunk);
                 if (soleChecksum != ChunkChecksum.NONE) {
                     b.putInt((int) soleChecksum);
+                }
+                if (soleInline != null) {
+                    b.put(soleInline);
                 }
             }
             return b.array();
@@ -183,13 +215,28 @@ public final class StoreLayout {
             long checksum = b.remaining() >= Sha256.LENGTH + 4
                     ? Integer.toUnsignedLong(b.getInt(16 + Sha256.LENGTH))
                     : ChunkChecksum.NONE;
-            return new ObjectRecord(size, id, sole, checksum);
+            int inlineAt = 16 + Sha256.LENGTH + 4;
+            byte[] inline = null;
+            if (value.length > inlineAt) {
+                if (value.length - inlineAt != size) {
+                    throw new IllegalStateException("store corrupt: an object record of " + size + " bytes holds "
+                            + (value.length - inlineAt) + " inline bytes");
+                }
+                inline = Arrays.copyOfRange(value, inlineAt, value.length);
+            }
+            return new ObjectRecord(size, id, sole, checksum, inline);
         }
     }
 
-    /** object_chunks: (object id, offset) -> (chunk digest, length, CRC32C or {@link ChunkChecksum#NONE}). */
-    public record IndexEntry(long id, long offset, byte[] chunk, int length, long checksum) {
+    /**
+     * object_chunks: (object id, offset) -> (chunk digest, length, CRC32C or {@link ChunkChecksum#NONE}, and the
+     * chunk's bytes when it is inline, null otherwise).
+     */
+    public record IndexEntry(long id, long offset, byte[] chunk, int length, long checksum, byte[] inline) {
         public static final String FAMILY = OBJECT_CHUNKS;
+
+        /** Where an inline chunk's bytes start in an entry's value (after digest, length and CRC32C). */
+        private static final int INLINE_AT = Sha256.LENGTH + 8;
 
         public static byte[] key(long id, long offset) {
             return ByteBuffer.allocate(16).putLong(id).putLong(offset).array();
@@ -217,11 +264,34 @@ public final class StoreLayout {
             return b.array();
         }
 
+        /** An inline chunk's entry: {@code bytes[off, off + len)} are the chunk, {@code checksum} their CRC32C. */
+        public static byte[] inlineValue(byte[] chunk, byte[] bytes, int off, int len, long checksum) {
+            return ByteBuffer.allocate(INLINE_AT + len)
+                    .put(chunk)
+                    .putInt(len)
+                    .putInt((int) checksum)
+                    .put(bytes, off, len)
+                    .array();
+        }
+
         /** The CRC32C in an entry's value, or {@link ChunkChecksum#NONE}. */
         public static long checksumOf(byte[] value) {
             return value.length >= Sha256.LENGTH + 8
                     ? Integer.toUnsignedLong(ByteBuffer.wrap(value).getInt(Sha256.LENGTH + 4))
                     : ChunkChecksum.NONE;
+        }
+
+        /** An inline chunk's bytes from an entry's value, or null when the chunk is stored under its digest. */
+        public static byte[] inlineOf(byte[] value) {
+            if (value.length <= INLINE_AT) {
+                return null;
+            }
+            int length = ByteBuffer.wrap(value).getInt(Sha256.LENGTH);
+            if (value.length - INLINE_AT != length) {
+                throw new IllegalStateException("store corrupt: an index entry of a " + length + "-byte chunk holds "
+                        + (value.length - INLINE_AT) + " inline bytes");
+            }
+            return Arrays.copyOfRange(value, INLINE_AT, value.length);
         }
 
         public static IndexEntry decode(byte[] key, byte[] value) {
@@ -230,7 +300,8 @@ public final class StoreLayout {
                     offsetOf(key),
                     Arrays.copyOf(value, Sha256.LENGTH),
                     ByteBuffer.wrap(value).getInt(Sha256.LENGTH),
-                    checksumOf(value));
+                    checksumOf(value),
+                    inlineOf(value));
         }
 
         public long end() {

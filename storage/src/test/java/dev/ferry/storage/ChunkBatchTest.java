@@ -85,7 +85,7 @@ class ChunkBatchTest {
         SplittableRandom random = new SplittableRandom(3);
         List<byte[]> parts = new ArrayList<>();
         for (int i = 0; i < 3000; i++) {
-            byte[] c = new byte[100 + random.nextInt(200)];
+            byte[] c = new byte[ChunkStore.INLINE_MAX + 1 + random.nextInt(200)]; // stored under their digest
             random.nextBytes(c);
             parts.add(c);
         }
@@ -346,7 +346,8 @@ class ChunkBatchTest {
             RocksContentStore store, List<byte[]> chunks, CyclicBarrier start, boolean batched, String name)
             throws Exception {
         List<byte[]> parts = new ArrayList<>(chunks);
-        parts.add(name.getBytes(java.nio.charset.StandardCharsets.UTF_8)); // the object's own
+        // the object's own, long enough to be stored under its digest (not inline)
+        parts.add((name + " ".repeat(ChunkStore.INLINE_MAX)).getBytes(java.nio.charset.StandardCharsets.UTF_8));
         Sha256 digest = TestData.sha256(concat(parts));
         try (ObjectAssembler a = batched ? store.assembleInBatches() : store.assemble()) {
             start.await();

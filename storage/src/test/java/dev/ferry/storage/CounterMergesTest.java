@@ -18,6 +18,9 @@ import org.junit.jupiter.api.io.TempDir;
  * a delete's negative operands and a reopen.
  */
 class CounterMergesTest {
+    /** Objects this size and up are stored under their digest, counted as chunks (not inline). */
+    private static final int STORED = ChunkStore.INLINE_MAX + 1;
+
     @TempDir
     Path dir;
 
@@ -25,7 +28,7 @@ class CounterMergesTest {
     void countsStayExactAcrossFoldedMerges() throws Exception {
         int writers = 4;
         int each = 50; // 200 objects: every counter takes ~12 times MAX_SUCCESSIVE_MERGES operands
-        byte[] shared = TestData.random(7, 100);
+        byte[] shared = TestData.random(7, STORED);
         List<Sha256> digests = new ArrayList<>();
         long bytes = 0;
         try (RocksContentStore store = RocksContentStore.open(dir, StoreOptions.defaults());
@@ -36,7 +39,7 @@ class CounterMergesTest {
                 done.add(pool.submit(() -> {
                     List<Sha256> mine = new ArrayList<>();
                     for (int i = 0; i < each; i++) {
-                        byte[] data = TestData.random(1000L * writer + i, 200 + i);
+                        byte[] data = TestData.random(1000L * writer + i, STORED + i);
                         try (ObjectWriter out = store.newObject(Chunking.FIXED)) {
                             out.write(data);
                             mine.add(out.commit(TestData.sha256(data), null, Durability.GROUPED)
@@ -51,7 +54,7 @@ class CounterMergesTest {
             }
             for (int w = 0; w < writers; w++) {
                 for (int i = 0; i < each; i++) {
-                    bytes += 200 + i;
+                    bytes += STORED + i;
                 }
             }
             // one chunk many objects share: its reference count is a chain of merges too

@@ -355,6 +355,9 @@ class RocksContentStoreTest {
         try (RocksIterator it = store.db().newIterator(store.index)) {
             for (it.seekToFirst(); it.isValid(); it.next()) {
                 StoreLayout.IndexEntry e = StoreLayout.IndexEntry.decode(it.key(), it.value());
+                if (e.inline() != null) {
+                    continue; // a last chunk of at most ChunkStore.INLINE_MAX bytes: inline entries came later
+                }
                 assertEquals(32 + 4 + 4, it.value().length);
                 assertEquals(ChunkChecksum.of(store.db().get(store.chunks, e.chunk())), e.checksum());
                 byte[] stripped = StoreLayout.IndexEntry.value(e.chunk(), e.length(), ChunkChecksum.NONE);
