@@ -122,7 +122,9 @@ public final class CrashIngestMain {
             byte[] buf = new byte[8192];
             for (long i = 0; ; i++) {
                 long seed = PseudoRandom.word(run * 1_000_003 + thread * 1_009, i);
-                int n = 16 + (int) Math.floorMod(seed, (long) buf.length - 16);
+                // Every other object of at most ChunkStore.INLINE_MAX bytes: kept inline (a .info, a .mod).
+                long most = i % 2 == 0 ? ChunkStore.INLINE_MAX - 16 + 1 : buf.length - 16;
+                int n = 16 + (int) Math.floorMod(seed, most);
                 PseudoRandom.fill(seed, 0, buf, n);
                 try (ObjectWriter w = store.newObject(Chunking.CONTENT_DEFINED)) {
                     w.write(buf, 0, n);
