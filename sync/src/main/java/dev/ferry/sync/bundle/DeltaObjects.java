@@ -22,10 +22,10 @@ import java.util.Optional;
  * Turns a format-2 manifest's objects into chunks with places, as format 1 lists them, once the volumes were checked
  * whole against the manifest (so their record headers are the exporter's): each shipped chunk is the next bytes of
  * the volumes' records in order, a record holding exactly the chunks whose lengths fill it; a run is the chunks of
- * an object listed before (their places copied) or of one this site holds (by their digests in this store). A
- * manifest whose chunks do not fill the records exactly, or a run naming chunks a base does not have here, refuses
- * the bundle before anything is written. Objects are given one at a time and their chunks go to {@link
- * PlacedChunks} (a scratch file): only the object being resolved is in memory.
+ * an object listed before (their places copied) or of one this site holds (by their digests in this store, or with
+ * their bytes where the base keeps them inline). A manifest whose chunks do not fill the records exactly, or a run
+ * naming chunks a base does not have here, refuses the bundle before anything is written. Objects are given one at
+ * a time and their chunks go to {@link PlacedChunks} (scratch files): only the object being resolved is in memory.
  */
 final class DeltaObjects implements AutoCloseable {
     private final String id;
@@ -35,7 +35,13 @@ final class DeltaObjects implements AutoCloseable {
     /** Objects resolved so far, by digest: their first chunk in {@link #placed} and their chunk count. */
     private final Map<String, Listed> listed = new HashMap<>();
 
-    private final Map<String, List<ManifestEntry.Chunk>> held = new HashMap<>();
+    /** Bases' chunk lists lately named by runs, and the inline bytes they hold (kept below {@link #HELD_BYTES}). */
+    private final Map<String, List<PlacedChunks.Entry>> held = new HashMap<>();
+
+    private long heldInlineBytes;
+
+    /** The most inline bytes the bases' chunk lists kept in {@link #held} may hold. */
+    private static final long HELD_BYTES = 8L << 20;
 
     private int volume;
     private FileChannel channel;
@@ -55,14 +61,14 @@ final class DeltaObjects implements AutoCloseable {
 
     /** Places the next object's chunks and appends them to the placed chunks. */
     void add(ManifestEntry.DeltaObject o) throws IOException, BundleException {
-        List<ManifestEntry.Chunk> cs;
+        List<PlacedChunks.Entry> cs;
         try {
             cs = resolve(o);
         } catch (BundleFormatException e) {
             throw new BundleException(REFUSED, "volume " + volume + " is damaged: " + e.getMessage(), e);
         }
         long first = placed.count();
-        for (ManifestEntry.Chunk c : cs) {
+        for (PlacedChunks.Entry c : cs) {
             placed.append(c);
         }
         listed.putIfAbsent(o.sha256(), new Listed(first, cs.size()));
@@ -84,13 +90,14 @@ final class DeltaObjects implements AutoCloseable {
         closeVolume();
     }
 
-    private List<ManifestEntry.Chunk> resolve(ManifestEntry.DeltaObject o) throws IOException, BundleException {
-        List<ManifestEntry.Chunk> out = new ArrayList<>((int) Math.min(o.chunkCount(), 1 << 16));
+    private List<PlacedChunks.Entry> resolve(ManifestEntry.DeltaObject o) throws IOException, BundleException {
+        List<PlacedChunks.Entry> out = new ArrayList<>((int) Math.min(o.chunkCount(), 1 << 16));
         long size = 0;
         for (ManifestEntry.Part p : o.parts()) {
             switch (p) {
-                case ManifestEntry.Shipped s -> out.add(place(o, s.length()));
-                case ManifestEntry.Held h -> out.add(ManifestEntry.Chunk.notShipped(h.sha256(), h.length()));
+                case ManifestEntry.Shipped s -> out.add(new PlacedChunks.Entry(place(o, s.length())));
+                case ManifestEntry.Held h ->
+                    out.add(new PlacedChunks.Entry(ManifestEntry.Chunk.notShipped(h.sha256(), h.length())));
                 case ManifestEntry.Run r -> {
                     if (r.object().equals(o.sha256())) {
                         checkRun(o, r, out.size());
@@ -103,7 +110,7 @@ final class DeltaObjects implements AutoCloseable {
                         out.addAll(placed.read(at.first() + r.first(), r.count()));
                         continue;
                     }
-                    List<ManifestEntry.Chunk> base = heldChunksOf(r.object());
+                    List<PlacedChunks.Entry> base = heldChunksOf(r.object());
                     if (base == null) {
                         throw new BundleException(
                                 REFUSED,
@@ -116,8 +123,8 @@ final class DeltaObjects implements AutoCloseable {
                 }
             }
         }
-        for (ManifestEntry.Chunk c : out) {
-            size += c.length();
+        for (PlacedChunks.Entry c : out) {
+            size += c.chunk().length();
         }
         if (size != o.size()) {
             throw new BundleException(
@@ -139,22 +146,31 @@ final class DeltaObjects implements AutoCloseable {
         }
     }
 
-    /** The chunks of an object this store holds; null when it does not. */
-    private List<ManifestEntry.Chunk> heldChunksOf(String object) {
-        List<ManifestEntry.Chunk> cs = held.get(object);
+    /**
+     * The chunks of an object this store holds, with their bytes where it keeps them inline (no other way to them);
+     * null when it does not hold the object.
+     */
+    private List<PlacedChunks.Entry> heldChunksOf(String object) {
+        List<PlacedChunks.Entry> cs = held.get(object);
         if (cs == null) {
             Optional<List<StoredChunk>> stored = chunks.chunksOf(Sha256.ofHex(object));
             if (stored.isEmpty()) {
                 return null;
             }
             cs = new ArrayList<>(stored.get().size());
+            long inlineBytes = 0;
             for (StoredChunk c : stored.get()) {
-                cs.add(ManifestEntry.Chunk.notShipped(c.digest().hex(), c.length()));
+                cs.add(new PlacedChunks.Entry(
+                        ManifestEntry.Chunk.notShipped(c.digest().hex(), c.length()), c.inline()));
+                inlineBytes += c.isInline() ? c.length() : 0;
             }
-            if (held.size() > 64) {
-                held.clear(); // runs name a few bases at a time; keep memory flat
+            if (held.size() > 64 || heldInlineBytes + inlineBytes > HELD_BYTES) {
+                // runs name a few bases at a time; keep memory flat
+                held.clear();
+                heldInlineBytes = 0;
             }
             held.put(object, cs);
+            heldInlineBytes += inlineBytes;
         }
         return cs;
     }

@@ -400,10 +400,14 @@ final class Exporter {
         Inventory cut = job.cut();
         // Each key is a hash: computed once per chunk, for the sent set and the cut alike.
         byte[][] chunkKeys = new byte[chunks.size()][];
+        List<byte[]> heldByDigest = new ArrayList<>(chunkKeys.length);
         for (int i = 0; i < chunkKeys.length; i++) {
             chunkKeys[i] = Inventory.chunkKey(chunks.get(i).digest().bytes());
+            if (!keptInline(chunks.get(i))) {
+                heldByDigest.add(chunkKeys[i]);
+            }
         }
-        plan.table.sent(chunkKeys);
+        plan.table.sent(heldByDigest.toArray(byte[][]::new));
         byte[] objectKey = Inventory.objectKey(object.bytes());
         sent(plan, objectKey);
         if (cut.contains(objectKey)) {
@@ -416,11 +420,14 @@ final class Exporter {
         int number = plan.objects.size();
         BitSet lacked = new BitSet(chunkKeys.length);
         for (int i = 0; i < chunkKeys.length; i++) {
-            if (!cut.contains(chunkKeys[i])) {
+            // Whatever the cut says of a small chunk (an inventory or record from before inline chunks lists it),
+            // the site cannot be asked for it by digest.
+            if (keptInline(chunks.get(i)) || !cut.contains(chunkKeys[i])) {
                 lacked.set(i);
             }
         }
-        // The first occurrence of a chunk the site lacks ships it.
+        // The first occurrence of a chunk the site lacks ships it: so a small chunk is shipped by the first object
+        // of the bundle holding it, and found by later ones there or in a base (never by its digest alone).
         BitSet ships = plan.table.claim(number, chunks, lacked);
         BitSet skipped = new BitSet(chunkKeys.length);
         skipped.set(0, chunkKeys.length);
@@ -448,6 +455,15 @@ final class Exporter {
             volumes.add(c.length());
         }
         plan.objects.add(new PlannedObject(object, size, chunks.size(), ships));
+    }
+
+    /**
+     * Whether the importing site keeps {@code c} inline ({@link ChunkStore#INLINE_MAX}): in the object holding it,
+     * not under its digest, so nothing may rely on the site finding it by its digest. The importing site may not be
+     * this ferry, but a chunk's length alone says so, whatever store this one is or the site was.
+     */
+    private static boolean keptInline(StoredChunk c) {
+        return c.length() <= ChunkStore.INLINE_MAX;
     }
 
     /** What a pass sees of a planned object: its chunks, and where each shipped one goes (null: not shipped). */
@@ -622,6 +638,11 @@ final class Exporter {
             }
             PlanTable.Found at = found[i];
             if (at == null) {
+                if (keptInline(c)) {
+                    // planObject ships every small chunk where it first occurs: found there, at the latest
+                    throw new IllegalStateException("chunk " + c.digest() + " of object " + o.digest()
+                            + " would be named by its digest, which the site keeps inline");
+                }
                 parts.add(new ManifestEntry.Held(c.digest().hex(), c.length()));
                 continue;
             }
@@ -838,24 +859,33 @@ final class Exporter {
         }
     }
 
-    /** A chunk of a record to be, and the object it was planned for (for messages). */
+    /** A chunk of a record to be (with its bytes if the store keeps it inline), and its object (for messages). */
     private record Part(StoredChunk chunk, Sha256 object) {}
 
-    /** Queues a record: an encoder reads and checks its chunks from the store, joins and deflates them. */
+    /**
+     * Queues a record: an encoder reads its chunks from the store (an inline chunk's bytes came with its object's
+     * chunk list), checks them, joins and deflates them.
+     */
     private Queued encode(
             ExecutorService pool, ThreadLocal<Deflater> deflaters, int volume, List<Part> parts, int size) {
         return new Queued(volume, pool.submit(() -> {
             byte[] record = new byte[size];
-            // One batched read of the record's chunks: a record of small chunks holds thousands.
+            // One batched read of the record's chunks: a record of small chunks holds thousands. The store holds
+            // no inline chunk by its digest: it is not asked for those.
             List<Sha256> digests = new ArrayList<>(parts.size());
             for (Part part : parts) {
-                digests.add(part.chunk().digest());
+                if (!part.chunk().isInline()) {
+                    digests.add(part.chunk().digest());
+                }
             }
             List<byte[]> read = chunks.chunks(digests);
             MessageDigest sha = SHA256.get();
             int at = 0;
+            int fromStore = 0;
             for (int i = 0; i < parts.size(); i++) {
-                byte[] bytes = checkedChunk(parts.get(i).chunk(), parts.get(i).object(), read.get(i), sha);
+                StoredChunk c = parts.get(i).chunk();
+                byte[] given = c.isInline() ? c.inline() : read.get(fromStore++);
+                byte[] bytes = checkedChunk(c, parts.get(i).object(), given, sha);
                 System.arraycopy(bytes, 0, record, at, bytes.length);
                 at += bytes.length;
             }

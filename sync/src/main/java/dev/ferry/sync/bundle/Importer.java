@@ -697,8 +697,9 @@ final class Importer {
             inBundle.add(o.sha256());
             boolean here = objects.object(Sha256.ofHex(o.sha256())).isPresent();
             for (int i = 0; i < o.chunks(); i++) {
-                ManifestEntry.Chunk c = cursor.next();
-                if (here) {
+                PlacedChunks.Entry e = cursor.next();
+                ManifestEntry.Chunk c = e.chunk();
+                if (here || e.inline() != null) {
                     continue;
                 }
                 if (c.shipped()) {
@@ -806,7 +807,7 @@ final class Importer {
             // Format 1 only (format 2 places every shipped chunk where it is used): bounded by maxFormat1Chunks.
             PlacedChunks.Cursor c = placed.cursor();
             for (long n = 0; n < m.chunks(); n++) {
-                ManifestEntry.Chunk chunk = c.next();
+                ManifestEntry.Chunk chunk = c.next().chunk();
                 if (chunk.shipped() && chunk.sha256() != null) {
                     shippedAt.putIfAbsent(chunk.sha256(), chunk);
                 }
@@ -983,7 +984,7 @@ final class Importer {
                 long[] n = new long[3];
                 for (int done = 0; done < o.chunks(); ) {
                     int step = Math.min(STEP_CHUNKS, o.chunks() - done);
-                    for (ManifestEntry.Chunk c : placed.read(o.first() + done, step)) {
+                    for (PlacedChunks.Entry c : placed.read(o.first() + done, step)) {
                         append(a, c, shippedAt, volumes, n);
                     }
                     done += step;
@@ -1009,16 +1010,25 @@ final class Importer {
     }
 
     /**
-     * Appends a chunk: read from the volumes and checked (shipped, or shipped earlier and not in the store), or
-     * referenced in the store. {@code n}: chunks read, chunks reused, bytes read.
+     * Appends a chunk: read from the volumes and checked (shipped, or shipped earlier and not in the store),
+     * referenced in the store, or given with its bytes (a base here keeps it inline). {@code n}: chunks read, chunks
+     * reused, bytes read.
      */
     private void append(
             ObjectAssembler a,
-            ManifestEntry.Chunk c,
+            PlacedChunks.Entry e,
             Map<String, ManifestEntry.Chunk> shippedAt,
             Volumes volumes,
             long[] n)
             throws IOException, BundleException {
+        ManifestEntry.Chunk c = e.chunk();
+        if (e.inline() != null) {
+            // This store's own chunk list of the base gave the digest with the bytes; the object's digest at the
+            // commit covers them as it covers a chunk referenced by digest.
+            a.appendVerifiedChunk(Sha256.ofHex(c.sha256()), e.inline());
+            n[1]++;
+            return;
+        }
         if (!c.shipped() && a.appendStoredChunk(Sha256.ofHex(c.sha256()), c.length())) {
             n[1]++;
             return;

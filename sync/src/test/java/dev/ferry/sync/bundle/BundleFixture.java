@@ -83,13 +83,17 @@ final class BundleFixture implements AutoCloseable {
     };
 
     RocksContentStore store(String name) throws IOException {
+        return store(name, SMALL);
+    }
+
+    RocksContentStore store(String name, ChunkSizes sizes) throws IOException {
         RocksContentStore s = RocksContentStore.open(
-                root.resolve(name + "/store"), StoreOptions.defaults().withChunkSizes(SMALL));
+                root.resolve(name + "/store"), StoreOptions.defaults().withChunkSizes(sizes));
         open.add(s);
         return s;
     }
 
-    BundleService service(RocksContentStore store, String name) {
+    BundleService service(ContentStore store, String name) {
         BundleService s = new BundleService(
                 store,
                 root.resolve(name + "/data"),

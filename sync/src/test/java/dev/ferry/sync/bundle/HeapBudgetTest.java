@@ -41,7 +41,8 @@ class HeapBudgetTest {
         try (BundleFixture fx = new BundleFixture(tmp)) {
             RocksContentStore store = fx.store("b");
             for (int i = 0; i < 3; i++) {
-                BundleFixture.put(store, "n/" + i, ("content " + i).getBytes());
+                // larger than ChunkStore.INLINE_MAX: a chunk the inventory lists
+                BundleFixture.put(store, "n/" + i, ("content " + i).repeat(40).getBytes());
             }
             BundleException e = assertThrows(BundleException.class, () -> SiteInventory.take(store, 4));
             assertEquals(BundleException.Kind.BAD_REQUEST, e.kind());

@@ -110,14 +110,15 @@ class SmallHeapBundleTest {
     @Test
     void aPlanKeptInTheHeapAndOneMovedToDiskGiveTheSameBundle() throws Exception {
         Signer signer = Signer.generate("ferry-small.example");
-        StoreOptions tiny = StoreOptions.defaults().withChunkSizes(SmallHeapBundles.TINY);
-        try (RocksContentStore a = RocksContentStore.open(tmp.resolve("a/store"), tiny);
-                RocksContentStore b = RocksContentStore.open(tmp.resolve("b/store"), tiny)) {
+        // Chunks on both sides of ChunkStore.INLINE_MAX: small ones always ship, large ones the site holds do not.
+        StoreOptions mixed = StoreOptions.defaults().withChunkSizes(InlineChunkBundleTest.MIXED);
+        try (RocksContentStore a = RocksContentStore.open(tmp.resolve("a/store"), mixed);
+                RocksContentStore b = RocksContentStore.open(tmp.resolve("b/store"), mixed)) {
             Random random = new Random(7);
             byte[] shared = new byte[16_384];
             random.nextBytes(shared);
             for (int i = 0; i < 10; i++) {
-                byte[] data = new byte[60_000];
+                byte[] data = new byte[100_000];
                 random.nextBytes(data);
                 // the shared block twice in each object: repeats within an object and across objects
                 System.arraycopy(shared, 0, data, 10_000, shared.length);
