@@ -286,7 +286,11 @@ public final class FerryMetrics
                     "ferry_store_bytes",
                     "Total size of the objects in the content store.",
                     StoreStats::objectBytes);
-            storeGauge(storeStats, "ferry_store_chunks", "Chunks in the content store.", StoreStats::chunks);
+            storeGauge(
+                    storeStats,
+                    "ferry_store_chunks",
+                    "Chunks in the content store (stored under their digest; not the inline ones).",
+                    StoreStats::chunks);
             storeGauge(
                     storeStats,
                     "ferry_store_disk_bytes",
