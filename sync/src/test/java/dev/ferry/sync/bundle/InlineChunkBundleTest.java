@@ -37,8 +37,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Chunks of at most {@link ChunkStore#INLINE_MAX} bytes, which a site of this version keeps inline (in the object,
  * not under their digest): a bundle always ships them, never relies on the site finding them by digest, and an
- * import takes them from the base objects that keep them inline when a run names them there. The sites that keep
- * them inline are {@link InlineChunkStore}s; plain stores stand for sites that hold them by digest.
+ * import takes them from the base objects that keep them inline when a run names them there. Both sites are stores
+ * of this version (they keep small chunks inline); a site of an earlier version, holding them by digest, is played
+ * by an inventory that lists them.
  */
 class InlineChunkBundleTest {
     /** Chunks of 64 to 1024 bytes: many small enough to be kept inline, many not. */
@@ -116,9 +117,8 @@ class InlineChunkBundleTest {
         byte[] v1 = bytes(120_000);
         Sha256 first = BundleFixture.put(a, "blob/0-first", v1);
         Sha256 other = BundleFixture.put(a, "blob/1-other", bytes(40_000));
-        InlineChunkStore site = new InlineChunkStore(b);
         BundleService sa = fx.service(a, "a");
-        BundleService sb = fx.service(site, "b");
+        BundleService sb = fx.service(b, "b");
         Path full = exportWith(sa, "m1", Optional.empty());
         String fullId = full.getFileName().toString();
         Inventory record;
@@ -166,7 +166,7 @@ class InlineChunkBundleTest {
         sharedSmall.retainAll(digests(a, x2, c -> true));
         assertFalse(sharedSmall.isEmpty(), "the objects share small chunks");
 
-        Path bundle = export(new InlineChunkStore(a), Inventory.empty(), "full", new ByteArrayOutputStream());
+        Path bundle = export(a, Inventory.empty(), "full", new ByteArrayOutputStream());
         List<ManifestEntry.DeltaObject> objects = deltaObjects(bundle);
         assertEquals(
                 List.of(x1.hex(), x2.hex()),
@@ -181,7 +181,7 @@ class InlineChunkBundleTest {
         assertTrue(BundleFormat2Test.runsOf(objects.get(1), x1), objects.get(1).toString());
         assertNoHeldChunks(bundle);
 
-        importInto(new InlineChunkStore(b), bundle);
+        importInto(b, bundle);
         assertEquals(BundleFixture.content(a), BundleFixture.content(b));
     }
 
@@ -203,8 +203,8 @@ class InlineChunkBundleTest {
                 a, "blob/2-x2", BundleFormat2Test.concat(Arrays.copyOfRange(v1, 0, 100_000), bytes(5_000)));
         Sha256 x3 = BundleFixture.put(
                 a, "blob/3-x3", BundleFormat2Test.concat(Arrays.copyOfRange(v1, 0, 100_000), bytes(6_000)));
-        Inventory cut = SiteInventory.take(new InlineChunkStore(b)).inventory();
-        Path bundle = export(new InlineChunkStore(a), cut, "delta", new ByteArrayOutputStream());
+        Inventory cut = SiteInventory.take(b).inventory();
+        Path bundle = export(a, cut, "delta", new ByteArrayOutputStream());
         ManifestEntry.DeltaObject entry = deltaObjects(bundle).get(1);
         assertEquals(x2.hex(), entry.sha256());
         assertTrue(smallChunksInBaseRuns(entry, base) > 0, "a run of the base names small chunks of it: " + entry);
@@ -214,7 +214,7 @@ class InlineChunkBundleTest {
     @Test
     void runsIntoABaseThatKeepsItsSmallChunksInlineImport() throws Exception {
         Scenario s = runsIntoTheBase();
-        importInto(new InlineChunkStore(b), s.bundle());
+        importInto(b, s.bundle());
         assertEquals(BundleFixture.content(a), BundleFixture.content(b));
     }
 
@@ -259,7 +259,7 @@ class InlineChunkBundleTest {
                 .parts()
                 .contains(new ManifestEntry.Run(s.x2().hex(), pick.first(), pick.count())));
 
-        importInto(new InlineChunkStore(b), s.bundle());
+        importInto(b, s.bundle());
         assertEquals(BundleFixture.content(a), BundleFixture.content(b));
     }
 
