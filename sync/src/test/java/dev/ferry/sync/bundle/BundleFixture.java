@@ -1,6 +1,7 @@
 package dev.ferry.sync.bundle;
 
 import dev.ferry.protocols.bundle.BundleNote;
+import dev.ferry.protocols.bundle.Inventory;
 import dev.ferry.protocols.bundle.ManifestEntry;
 import dev.ferry.protocols.bundle.ManifestReader;
 import dev.ferry.protocols.bundle.MetaPolicy;
@@ -16,10 +17,12 @@ import dev.ferry.storage.StoreOptions;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -133,6 +136,30 @@ final class BundleFixture implements AutoCloseable {
     }
 
     /** A progress sink that keeps only the notes (what tests assert on), in order. */
+    /**
+     * Exports all of {@code store} with the exporter itself (no service, no history), cut against {@code cut}, into
+     * a new directory {@code medium}; the record of what the bundle leaves the site holding goes to {@code sent}.
+     */
+    Path exportDirect(ContentStore store, int format, Inventory cut, Path medium, Path scratch, OutputStream sent)
+            throws Exception {
+        Files.createDirectories(medium);
+        Exporter.Result r = new Exporter(store, Clock.systemUTC(), new SecureRandom(), id -> false, scratch, format)
+                .export(
+                        new Exporter.Job(
+                                everything(store),
+                                cut,
+                                Optional.empty(),
+                                !cut.equals(Inventory.empty()),
+                                "plant",
+                                medium,
+                                ExportRequest.MIN_MAX_VOLUME_SIZE,
+                                Map.of(),
+                                signer),
+                        BundleProgressSink.NONE,
+                        (record, body) -> body.write(sent));
+        return medium.resolve(r.record().id());
+    }
+
     static BundleProgressSink notesTo(List<String> notes) {
         return BundleProgressSink.notesTo(notes::add);
     }

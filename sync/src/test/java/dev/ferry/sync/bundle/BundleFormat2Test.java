@@ -11,15 +11,13 @@ import dev.ferry.storage.RocksContentStore;
 import dev.ferry.storage.Sha256;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Random;
 import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
@@ -106,22 +104,8 @@ class BundleFormat2Test {
     }
 
     Path export(RocksContentStore store, int format, Inventory cut, String to) throws Exception {
-        Path medium = Files.createDirectories(tmp.resolve(to));
-        Exporter.Result r = new Exporter(
-                        store, Clock.systemUTC(), new SecureRandom(), id -> false, tmp.resolve("scratch"), format)
-                .export(
-                        new Exporter.Job(
-                                BundleFixture.everything(store),
-                                cut,
-                                Optional.empty(),
-                                !cut.equals(Inventory.empty()),
-                                "plant",
-                                medium,
-                                ExportRequest.MIN_MAX_VOLUME_SIZE,
-                                Map.of(),
-                                fx.signer),
-                        BundleProgressSink.NONE);
-        return medium.resolve(r.record().id());
+        return fx.exportDirect(
+                store, format, cut, tmp.resolve(to), tmp.resolve("scratch"), OutputStream.nullOutputStream());
     }
 
     BundleProgress importInto(Path bundle) throws Exception {

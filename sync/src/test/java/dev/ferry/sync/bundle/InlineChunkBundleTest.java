@@ -17,7 +17,6 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.Arrays;
 import java.util.Collections;
@@ -328,28 +327,7 @@ class InlineChunkBundleTest {
 
     /** Exports all of {@code store} in format 2, cut against {@code cut}; the sent record goes to {@code sent}. */
     Path export(ContentStore store, Inventory cut, String to, ByteArrayOutputStream sent) throws Exception {
-        Path medium = Files.createDirectories(tmp.resolve(to));
-        Exporter.Result r = new Exporter(
-                        store,
-                        Clock.systemUTC(),
-                        new SecureRandom(),
-                        id -> false,
-                        tmp.resolve("scratch-" + to),
-                        BundleNote.FORMAT_2)
-                .export(
-                        new Exporter.Job(
-                                BundleFixture.everything(store),
-                                cut,
-                                Optional.empty(),
-                                !cut.equals(Inventory.empty()),
-                                "plant",
-                                medium,
-                                ExportRequest.MIN_MAX_VOLUME_SIZE,
-                                Map.of(),
-                                fx.signer),
-                        BundleProgressSink.NONE,
-                        (record, body) -> body.write(sent));
-        return medium.resolve(r.record().id());
+        return fx.exportDirect(store, BundleNote.FORMAT_2, cut, tmp.resolve(to), tmp.resolve("scratch-" + to), sent);
     }
 
     Path exportWith(BundleService service, String to, Optional<String> since) throws Exception {
