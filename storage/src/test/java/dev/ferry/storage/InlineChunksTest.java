@@ -239,6 +239,70 @@ class InlineChunksTest {
         assertEquals(storedBytes(chunks) + tiny.length, store.stats().chunkBytes());
     }
 
+    /**
+     * A store written before inline chunks holds small chunks under their digest (counted, referenced, in
+     * {@code chunks}): written here entry by entry as format 1 wrote them, then opened again. They read, list,
+     * deduplicate and delete as before, beside new objects that keep the same bytes inline.
+     */
+    @Test
+    void smallChunksStoredByDigestBeforeFormatTwoStillReadShareAndDelete() throws Exception {
+        byte[] small = TestData.random(41, 120);
+        Sha256 chunk = TestData.sha256(small);
+        long id = 1_000;
+        long checksum = ChunkChecksum.of(small);
+        try (org.rocksdb.WriteBatch b = new org.rocksdb.WriteBatch();
+                org.rocksdb.WriteOptions synced = new org.rocksdb.WriteOptions().setSync(true)) {
+            b.put(store.chunks, chunk.bytes(), small);
+            b.put(store.refs, chunk.bytes(), StoreLayout.Count.PLUS_ONE);
+            b.put(store.index, IndexEntry.key(id, 0), IndexEntry.value(chunk.bytes(), small.length, checksum));
+            b.put(store.objects, chunk.bytes(), new ObjectRecord(small.length, id, chunk.bytes(), checksum).encode());
+            for (StoreLayout.Counter c : List.of(StoreLayout.Counter.OBJECTS, StoreLayout.Counter.CHUNKS)) {
+                b.merge(store.counters, c.key(), StoreLayout.Count.PLUS_ONE);
+            }
+            for (StoreLayout.Counter c : List.of(StoreLayout.Counter.OBJECT_BYTES, StoreLayout.Counter.CHUNK_BYTES)) {
+                b.merge(store.counters, c.key(), StoreLayout.Count.encode(small.length));
+            }
+            b.put(store.access, StoreLayout.Access.key(chunk), StoreLayout.Access.value(1));
+            b.put(store.accessByTime, StoreLayout.Access.timeKey(1, chunk), new byte[0]);
+            b.put(StoreLayout.FORMAT_KEY, StoreLayout.utf8(StoreLayout.FORMAT_1));
+            store.db().write(synced, b);
+        }
+        store = temp.reopen();
+        assertTrue(store.scrub().isClean(), store.scrub().toString());
+        assertArrayEquals(small, TestData.readAll(store.read(chunk, 0, small.length)));
+        assertEquals(
+                List.of(new StoredChunk(chunk, small.length)),
+                store.chunksOf(chunk).orElseThrow());
+        assertTrue(store.hasChunk(chunk));
+
+        // A new object referencing the old chunk by digest shares it; one writing the same bytes keeps them inline.
+        byte[] tail = TestData.random(42, 1_000);
+        Sha256 sharing;
+        try (ObjectAssembler a = store.assembleInBatches()) {
+            assertTrue(a.appendStoredChunk(chunk, small.length));
+            a.appendChunk(tail, 0, tail.length);
+            sharing = a.commit(TestData.sha256(concat(List.of(small, tail))), b -> {})
+                    .digest();
+        }
+        Sha256 copy = assemble(store::assembleInBatches, List.of(small, tail));
+        assertEquals(sharing, copy, "the same bytes: one object");
+        byte[] other = concat(List.of(tail, small));
+        Sha256 inlineCopy = assemble(store::assembleInBatches, List.of(tail, small));
+        assertArrayEquals(other, TestData.readAll(store.read(inlineCopy, 0, other.length)));
+        assertTrue(store.chunksOf(inlineCopy).orElseThrow().get(1).isInline());
+        assertFalse(store.chunksOf(sharing).orElseThrow().get(0).isInline());
+        assertTrue(store.scrub().isClean(), store.scrub().toString());
+
+        assertTrue(store.delete(chunk, false));
+        assertTrue(store.hasChunk(chunk), "still referenced by the sharing object");
+        assertTrue(store.delete(sharing, false));
+        assertFalse(store.hasChunk(chunk), "gone with its last reference");
+        assertTrue(store.delete(inlineCopy, false));
+        assertEquals(0, store.stats().chunks());
+        assertEquals(0, store.stats().chunkBytes());
+        assertTrue(store.scrub().isClean(), store.scrub().toString());
+    }
+
     @Test
     void aFormatOneStoreOpensAsFormatTwoAndOtherFormatsAreRefused() throws Exception {
         byte[] small = TestData.random(3, 100);
