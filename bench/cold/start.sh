@@ -5,8 +5,8 @@
 # time from the launch to the first 200 of /health/ready (polled every 20 ms), with the load before each round.
 #   usage: bench/cold/start.sh [--versions 20000] [--tags 0] [--data KEPT_DATA_DIR] [--rounds 5] [--baseline CHECKOUT]
 #                              [--launcher BIN_FERRY]
-# --baseline: instead of with/without the archive, this checkout against another one (each on its own copy of the
-# store, both with their archives).
+# --baseline: instead of with/without the archive, this checkout against another one (each on a store it filled
+# itself, both with their archives; --data is this checkout's).
 # --launcher: the installed layout's bin/ferry (an unpacked installer, or install.sh --destdir) instead of ./ferry,
 # with its build-time AOT cache against without it (the store is still filled by this checkout's ./ferry).
 # The store is filled through ferry by bench/goproxy/Populate.java (.info and .mod of each version) and
@@ -38,11 +38,10 @@ cleanup() {
 trap cleanup EXIT
 "$root/ferry" --version >/dev/null
 ready() { until curl -fsS -o /dev/null "http://127.0.0.1:$PORT/health/ready" 2>/dev/null; do sleep 0.02; done; }
-if [ -z "$data" ]; then
-	data="$work/data"
-	"$root/ferry" serve --listen "127.0.0.1:$PORT" --data "$data" --go-upstream "http://127.0.0.1:$UP_PORT" --sumdb off \
+populate() { # $1 = ferry launcher, $2 = data directory: fills a new store through that ferry
+	"$1" serve --listen "127.0.0.1:$PORT" --data "$2" --go-upstream "http://127.0.0.1:$UP_PORT" --sumdb off \
 		--registry "docker.io=http://127.0.0.1:$OCI_PORT" --default-registry docker.io \
-		--no-access-log >"$work/populate.log" 2>&1 &
+		--no-access-log >>"$work/populate.log" 2>&1 &
 	pid=$!
 	ready
 	"$JAVA_HOME/bin/java" -cp "$root/bench/target/classes" dev.ferry.bench.goproxy.Populate \
@@ -50,6 +49,10 @@ if [ -z "$data" ]; then
 	[ "$tags" = 0 ] || "$JAVA_HOME/bin/java" -cp "$root/bench/target/classes" dev.ferry.bench.oci.PopulateTags \
 		"http://127.0.0.1:$PORT" "$OCI_PORT" "$tags" 16
 	kill "$pid"; wait "$pid" || true; pid=""
+}
+if [ -z "$data" ]; then
+	data="$work/data"
+	populate "$root/ferry" "$data"
 fi
 echo "store: $(du -sh "$data" | cut -f1) in $data"
 # The two variants: checkout, store, JVM options.
@@ -57,7 +60,9 @@ a_cmd=$root/ferry a_data=$data a_opts="" a_name="with the archive"
 b_cmd=$root/ferry b_data=$data b_opts=-Xshare:auto b_name="without"
 if [ -n "$baseline" ]; then
 	"$baseline/ferry" --version >/dev/null
-	cp -r "$data" "$work/base-data"
+	# Filled by the baseline itself, not copied: a ferry before store format 2 (inline chunks) refuses a format-2
+	# store, and each version should start on the store it writes.
+	populate "$baseline/ferry" "$work/base-data"
 	b_cmd=$baseline/ferry b_data=$work/base-data b_opts="" a_name="this checkout" b_name="baseline"
 fi
 if [ -n "$launcher" ]; then
