@@ -12,7 +12,7 @@ import java.util.Random;
 
 /**
  * The store's write path for many tiny chunks as a bundle import drives it (issue 20): objects of 25,000 random
- * chunks of 64-255 bytes appended with {@code assembleInBatches} and committed lazily, and every 250,000 chunks the
+ * chunks of 64-255 bytes (see {@link #MIN}) appended with {@code assembleInBatches} and committed lazily, and every 250,000 chunks the
  * rate in chunks per wall second and per CPU second of the whole process (RocksDB's threads included), with the load
  * average. Run it beside perf to see where a store of millions of chunks spends its time; see bench/bundle/README.md.
  *
@@ -20,6 +20,14 @@ import java.util.Random;
  */
 public final class ChunkWriteRate {
     private ChunkWriteRate() {}
+
+    /**
+     * Chunk lengths, {@code -Dbench.chunkMin} to {@code -Dbench.chunkMax} (64 to 255 by default: since store format 2
+     * all of them inline; 257 and up measure the chunks stored under their digest).
+     */
+    private static final int MIN = Integer.getInteger("bench.chunkMin", 64);
+
+    private static final int MAX = Integer.getInteger("bench.chunkMax", 255);
 
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args[0]);
@@ -38,7 +46,7 @@ public final class ChunkWriteRate {
                 byte[][] digests = new byte[chunks.length][];
                 MessageDigest object = MessageDigest.getInstance("SHA-256");
                 for (int i = 0; i < chunks.length; i++) {
-                    chunks[i] = new byte[64 + random.nextInt(192)];
+                    chunks[i] = new byte[MIN + random.nextInt(MAX - MIN + 1)];
                     random.nextBytes(chunks[i]);
                     digests[i] = md.digest(chunks[i]);
                     object.update(chunks[i]);
