@@ -257,6 +257,8 @@ final class Exporter {
         final Set<Sha256> present = new HashSet<>();
         /** Selected objects the site holds: the bases format 2 names held chunks by. */
         final List<Sha256> bases = new ArrayList<>();
+        /** Keys of the small chunks those bases hold (found there by runs, so not shipped again). */
+        Inventory smallInBases = Inventory.empty();
 
         long chunksSkipped;
         long objectsSkipped;
@@ -381,6 +383,7 @@ final class Exporter {
         for (int i = 0; i < cut.size(); i++) {
             sent(plan, cut.key(i));
         }
+        plan.smallInBases = smallChunksOfBases(job, sink, objects, HeapBudget.inventoryKeys() / 4);
         VolumePlan volumes = new VolumePlan(plan.capacity);
         for (Sha256 object : objects) {
             sink.checkCancelled();
@@ -393,6 +396,32 @@ final class Exporter {
             planObject(job, plan, volumes, object, stored.get());
         }
         plan.volumes = volumes.volumes();
+    }
+
+    /**
+     * The small chunks ({@link #keptInline}) of the selected objects the site holds (format 2's bases): a later object
+     * sharing one names it by a run of such a base, which the importing site resolves from its own chunk list whether
+     * it keeps the chunk inline or not, instead of shipping it again. Past {@code limit} keys the rest are shipped (a
+     * few more bytes, never a wrong bundle). Format 1 names held chunks by digest only: none.
+     */
+    private Inventory smallChunksOfBases(Job job, BundleProgressSink sink, Set<Sha256> objects, int limit)
+            throws BundleException {
+        Inventory.Builder small = new Inventory.Builder();
+        if (format != BundleNote.FORMAT_2) {
+            return small.build();
+        }
+        for (Sha256 object : objects) {
+            sink.checkCancelled();
+            if (small.size() >= limit || !job.cut().contains(Inventory.objectKey(object.bytes()))) {
+                continue;
+            }
+            for (StoredChunk c : chunks.chunksOf(object).orElse(List.of())) {
+                if (keptInline(c) && small.size() < limit) {
+                    small.add(Inventory.chunkKey(c.digest().bytes()));
+                }
+            }
+        }
+        return small.build();
     }
 
     private void planObject(Job job, Plan plan, VolumePlan volumes, Sha256 object, List<StoredChunk> chunks)
@@ -421,13 +450,13 @@ final class Exporter {
         BitSet lacked = new BitSet(chunkKeys.length);
         for (int i = 0; i < chunkKeys.length; i++) {
             // Whatever the cut says of a small chunk (an inventory or record from before inline chunks lists it),
-            // the site cannot be asked for it by digest.
-            if (keptInline(chunks.get(i)) || !cut.contains(chunkKeys[i])) {
+            // the site cannot be asked for it by digest: only for a run of a base holding it.
+            if (keptInline(chunks.get(i)) ? !plan.smallInBases.contains(chunkKeys[i]) : !cut.contains(chunkKeys[i])) {
                 lacked.set(i);
             }
         }
-        // The first occurrence of a chunk the site lacks ships it: so a small chunk is shipped by the first object
-        // of the bundle holding it, and found by later ones there or in a base (never by its digest alone).
+        // The first occurrence of a chunk the site lacks ships it: so a small chunk no base holds is shipped by the
+        // first object of the bundle holding it, and found by later ones there (never by its digest alone).
         BitSet ships = plan.table.claim(number, chunks, lacked);
         BitSet skipped = new BitSet(chunkKeys.length);
         skipped.set(0, chunkKeys.length);
@@ -639,7 +668,8 @@ final class Exporter {
             PlanTable.Found at = found[i];
             if (at == null) {
                 if (keptInline(c)) {
-                    // planObject ships every small chunk where it first occurs: found there, at the latest
+                    // planObject ships every small chunk no base holds where it first occurs: found there, at the
+                    // latest
                     throw new IllegalStateException("chunk " + c.digest() + " of object " + o.digest()
                             + " would be named by its digest, which the site keeps inline");
                 }
