@@ -40,7 +40,7 @@ final class ChunkBatch {
      */
     private record Entry(Sha256 digest, byte[] bytes, int length, long offset, long checksum) {
         boolean inline() {
-            return bytes != null && length <= ChunkStore.INLINE_MAX;
+            return bytes != null && ChunkStore.keptInline(length);
         }
     }
 

@@ -21,6 +21,11 @@ public interface ChunkStore {
      */
     int INLINE_MAX = 256;
 
+    /** Whether a chunk of {@code length} bytes is kept inline ({@link #INLINE_MAX}), here and at any site alike. */
+    static boolean keptInline(int length) {
+        return length <= INLINE_MAX;
+    }
+
     /** The chunks of a committed object in order (offsets are the running sum of lengths); empty when absent. */
     Optional<List<StoredChunk>> chunksOf(Sha256 object);
 

@@ -89,7 +89,7 @@ final class PendingObject {
     /** As {@link #storeChunk(byte[], int, int)}, for bytes the caller has checked to hash to {@code digest}. */
     void storeChunk(byte[] b, int off, int len, byte[] digest) throws IOException {
         long checksum = ChunkChecksum.of(b, off, len);
-        if (len <= ChunkStore.INLINE_MAX) {
+        if (ChunkStore.keptInline(len)) {
             storeInline(b, off, len, digest, checksum);
             return;
         }
@@ -137,15 +137,8 @@ final class PendingObject {
     private void storeInline(byte[] b, int off, int len, byte[] digest, long checksum) throws IOException {
         store.withDb(() -> {
             batch.clear();
-            batch.put(store.index, IndexEntry.key(id, stored), IndexEntry.inlineValue(digest, b, off, len, checksum));
             batch.merge(store.counters, Counter.CHUNK_BYTES.key(), Count.encode(len));
-            if (chunkCount == 0) {
-                batch.put(
-                        store.pending,
-                        StoreLayout.Pending.key(id),
-                        StoreLayout.Pending.value(System.currentTimeMillis()));
-            }
-            store.db().write(store.unsynced, batch);
+            writeEntry(IndexEntry.inlineValue(digest, b, off, len, checksum));
             return null;
         });
         if (chunkCount == 0) {
@@ -192,7 +185,7 @@ final class PendingObject {
             batched = new ChunkBatch(store, id);
         }
         long checksum = ChunkChecksum.of(bytes);
-        if (chunkCount == 0 && bytes.length <= ChunkStore.INLINE_MAX) {
+        if (chunkCount == 0 && ChunkStore.keptInline(bytes.length)) {
             firstInline = bytes;
         }
         boolean full = batched.add(digest, bytes, checksum, stored);
@@ -256,7 +249,12 @@ final class PendingObject {
     /** Under the chunk's in-flight lock: its reference and index entry (and pending/<id> with the first chunk). */
     private void writeReference(byte[] digest, int len, long checksum) throws RocksDBException {
         batch.merge(store.refs, digest, Count.PLUS_ONE);
-        batch.put(store.index, IndexEntry.key(id, stored), IndexEntry.value(digest, len, checksum));
+        writeEntry(IndexEntry.value(digest, len, checksum));
+    }
+
+    /** Writes the batch with the next chunk's index entry (and pending/<id> with the first chunk). */
+    private void writeEntry(byte[] entry) throws RocksDBException {
+        batch.put(store.index, IndexEntry.key(id, stored), entry);
         if (chunkCount == 0) {
             batch.put(
                     store.pending, StoreLayout.Pending.key(id), StoreLayout.Pending.value(System.currentTimeMillis()));

@@ -492,7 +492,7 @@ final class Exporter {
      * this ferry, but a chunk's length alone says so, whatever store this one is or the site was.
      */
     private static boolean keptInline(StoredChunk c) {
-        return c.length() <= ChunkStore.INLINE_MAX;
+        return ChunkStore.keptInline(c.length());
     }
 
     /** What a pass sees of a planned object: its chunks, and where each shipped one goes (null: not shipped). */
