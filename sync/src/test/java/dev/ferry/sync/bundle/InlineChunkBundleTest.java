@@ -2,6 +2,7 @@ package dev.ferry.sync.bundle;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ferry.protocols.bundle.BundleNote;
@@ -35,8 +36,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Chunks of at most {@link ChunkStore#INLINE_MAX} bytes, which a site of this version keeps inline (in the object,
- * not under their digest): a bundle always ships them, never relies on the site finding them by digest, and an
- * import takes them from the base objects that keep them inline when a run names them there. Both sites are stores
+ * not under their digest): a bundle names them by runs of objects the site holds or ships them, never relies on the
+ * site finding them by digest, and an import takes them from the base objects that keep them inline when a run
+ * names them there. Both sites are stores
  * of this version (they keep small chunks inline); a site of an earlier version, holding them by digest, is played
  * by an inventory that lists them.
  */
@@ -289,6 +291,58 @@ class InlineChunkBundleTest {
 
         importInto(b, s.bundle());
         assertEquals(BundleFixture.content(a), BundleFixture.content(b));
+    }
+
+    /**
+     * A bundle naming small chunks of the base by their digest alone ({@code h}, as an exporter before inline chunks
+     * could write it): a site keeping them inline cannot find them so, and refuses the bundle, naming such a chunk,
+     * before anything is written.
+     */
+    @Test
+    void aSmallChunkNamedByItsDigestAloneIsRefusedAtASiteKeepingItInline() throws Exception {
+        Scenario s = runsIntoTheBase();
+        List<StoredChunk> baseChunks = a.chunksOf(s.base()).orElseThrow();
+        ManifestEntry.Run run = null;
+        for (ManifestEntry.Part p : deltaObjects(s.bundle()).get(1).parts()) {
+            if (run == null
+                    && p instanceof ManifestEntry.Run r
+                    && r.object().equals(s.base().hex())) {
+                run = r;
+            }
+        }
+        assertTrue(run != null);
+        StringBuilder held = new StringBuilder("\n");
+        Set<String> small = new HashSet<>();
+        for (int i = run.first(); i < run.first() + run.count(); i++) {
+            StoredChunk c = baseChunks.get(i);
+            held.append("h ")
+                    .append(c.digest().hex())
+                    .append(' ')
+                    .append(c.length())
+                    .append('\n');
+            if (ChunkStore.keptInline(c.length())) {
+                small.add(c.digest().hex());
+            }
+        }
+        assertFalse(small.isEmpty(), "the run holds small chunks");
+        String from = "\nr " + s.base().hex() + " " + run.first() + " " + run.count() + "\n";
+        int lines = run.count() - 1;
+        fx.resign(s.bundle(), text -> {
+            int at = text.indexOf(from, text.indexOf("object " + s.x2().hex()));
+            String edited = text.substring(0, at) + held + text.substring(at + from.length());
+            java.util.regex.Matcher end =
+                    java.util.regex.Pattern.compile("\nend (\\d+)\n?$").matcher(edited);
+            assertTrue(end.find(), "the manifest's end line");
+            return edited.substring(0, end.start()) + "\nend " + (Long.parseLong(end.group(1)) + lines) + "\n";
+        });
+        Map<String, String> before = BundleFixture.content(b);
+
+        BundleException refused = assertThrows(BundleException.class, () -> importInto(b, s.bundle()));
+        assertTrue(refused.getMessage().contains("which this site lacks"), refused.getMessage());
+        assertTrue(
+                small.stream().anyMatch(d -> refused.getMessage().contains("chunk sha256:" + d)),
+                "names a small chunk: " + refused.getMessage());
+        assertEquals(before, BundleFixture.content(b));
     }
 
     /** How many of the chunks {@code o} names by runs of {@code base} are small ones. */
