@@ -8,7 +8,8 @@ import java.time.Duration;
  *
  * @param blockCacheBytes one LRU block cache shared by every column family (index, filter and data blocks), which
  *     the memtables are charged to as well: RocksDB's memory is about this much (docs/storage.md, memory budget)
- * @param minBlobBytes chunks at least this long go to blob files instead of SST data blocks
+ * @param minBlobBytes chunks at least this long go to blob files instead of SST data blocks: by default every chunk
+ *     that is not inline ({@link ChunkStore#INLINE_MAX}), so compaction never rewrites chunk bytes
  * @param chunkWriteBufferBytes memtable size of the chunks column family (the other families use 8 MiB)
  * @param chunkWriteBuffers how many memtables of the chunks family may exist at once (one taking writes, the others
  *     waiting for their flush); writes stop while all are full
@@ -55,7 +56,7 @@ public record StoreOptions(
     public StoreOptions(long blockCacheBytes) {
         this(
                 blockCacheBytes,
-                4 << 10,
+                ChunkStore.INLINE_MAX + 1,
                 16L << 20,
                 3,
                 32L << 20,
@@ -84,6 +85,25 @@ public record StoreOptions(
                 maxWalBytes,
                 objectCacheEntries,
                 sizes,
+                closeTimeout,
+                quotaBytes,
+                lowWatermark,
+                accessFlushInterval,
+                accessTrackedMax,
+                clock);
+    }
+
+    /** Chunks of at least {@code bytes} in blob files (benchmarks and the upgrade test try other placements). */
+    public StoreOptions withMinBlobBytes(long bytes) {
+        return new StoreOptions(
+                blockCacheBytes,
+                bytes,
+                chunkWriteBufferBytes,
+                chunkWriteBuffers,
+                memtableBytes,
+                maxWalBytes,
+                objectCacheEntries,
+                chunkSizes,
                 closeTimeout,
                 quotaBytes,
                 lowWatermark,

@@ -11,6 +11,7 @@ import dev.ferry.storage.Chunking;
 import dev.ferry.storage.ObjectWriter;
 import dev.ferry.storage.RocksContentStore;
 import dev.ferry.storage.StoreOptions;
+import dev.ferry.storage.StoreWriteStats;
 import dev.ferry.sync.bundle.BundleFormat;
 import dev.ferry.sync.bundle.BundleProgress;
 import dev.ferry.sync.bundle.BundleService;
@@ -83,8 +84,11 @@ public final class BundleThroughput {
         List<Double> importCpu = new ArrayList<>();
         List<Double> written = new ArrayList<>();
         List<Double> importChunkMicros = new ArrayList<>();
+        List<Double> settledCpu = new ArrayList<>();
+        List<String> rocksWrites = new ArrayList<>();
+        Path preloaded = PRELOAD_MB > 0 ? preloaded(dir, profile, sizes) : null;
         try (RocksContentStore a = RocksContentStore.open(
-                dir.resolve("a/store"), StoreOptions.defaults().withChunkSizes(sizes))) {
+                dir.resolve("a/store"), options(StoreOptions.defaults().withChunkSizes(sizes)))) {
             long stored = filled(a, dir.resolve("a/filled"), profile, bytes);
             long chunks = a.stats().chunks();
             System.out.printf(
@@ -116,10 +120,13 @@ public final class BundleThroughput {
                     export.add(stored / exportS / 1e6);
                     Path bundle = medium.resolve(e.bundleId());
                     Path b = dir.resolve("b-" + round);
+                    if (preloaded != null) {
+                        copy(preloaded, b.resolve("store"));
+                    }
                     long w1 = diskWrites();
                     try (RocksContentStore sb = RocksContentStore.open(
                                     b.resolve("store"),
-                                    importing(StoreOptions.defaults().withChunkSizes(sizes)));
+                                    options(StoreOptions.defaults().withChunkSizes(sizes)));
                             BundleService ib = service(sb, b.resolve("data"), signer)) {
                         long t1 = System.nanoTime();
                         long c1 = cpuNanos();
@@ -134,8 +141,19 @@ public final class BundleThroughput {
                         check(i);
                         imp.add(stored / importS / 1e6);
                         job.add(i.bytesPerSecond() / 1e6);
+                        StoreWriteStats before = settle(sb);
+                        settledCpu.add(stored / ((cpuNanos() - c1) / 1e9) / 1e6);
+                        rocksWrites.add(String.format(
+                                "log %.2f, flush %.2f, compaction %.2f",
+                                before.walBytes() / (double) stored,
+                                before.flushBytes() / (double) stored,
+                                before.compactionBytes() / (double) stored));
                     }
                     written.add((diskWrites() - w1) / (double) stored);
+                    System.out.printf(
+                            "  %s round %d: import with the store's background work settled: %.1f MB per CPU"
+                                    + " second; RocksDB wrote per stored byte: %s%n",
+                            profile, round, settledCpu.getLast(), rocksWrites.getLast());
                     System.out.printf(
                             "  %s round %d: dd %.1f MB/s, export %.1f MB/s, import %.1f MB/s (job says %.1f,"
                                     + " %.1f MB per CPU second, %.1f CPU us a stored chunk, %.2f bytes written"
@@ -173,11 +191,17 @@ public final class BundleThroughput {
                     median(importChunkMicros),
                     median(written),
                     load());
+            System.out.printf(
+                    "%s: import MB per CPU second with background work settled, median %.1f%s%n",
+                    profile,
+                    median(settledCpu),
+                    PRELOAD_MB > 0 ? ", into a store already holding " + PRELOAD_MB + " MB" : "");
         }
         if (REUSE) {
             try (Stream<Path> s = Files.list(dir)) {
-                for (Path p :
-                        s.filter(p -> !p.getFileName().toString().equals("a")).toList()) {
+                for (Path p : s.filter(p -> !p.getFileName().toString().equals("a")
+                                && !p.getFileName().toString().equals("pre"))
+                        .toList()) {
                     delete(p);
                 }
             }
@@ -196,41 +220,80 @@ public final class BundleThroughput {
     private static long filled(RocksContentStore store, Path marker, String profile, long bytes) throws Exception {
         if (REUSE && Files.exists(marker)) {
             String[] f = Files.readString(marker).trim().split(" ");
-            if (f[0].equals(Long.toString(bytes))) {
+            if (f[0].equals(Long.toString(bytes)) && f.length > 2 && f[2].equals(Long.toString(MIN_BLOB))) {
                 System.out.printf("  %s: reusing the store filled by an earlier run%n", profile);
                 return Long.parseLong(f[1]);
             }
-            throw new IllegalStateException(marker + " was filled for another size: remove " + marker.getParent());
+            throw new IllegalStateException(
+                    marker + " was filled for another size or minBlobBytes: remove " + marker.getParent());
         }
-        long stored = fill(store, profile, bytes);
-        Files.writeString(marker, bytes + " " + stored + "\n");
+        long stored = fill(store, profile, bytes, "m", 20);
+        Files.writeString(marker, bytes + " " + stored + " " + MIN_BLOB + "\n");
         return stored;
     }
 
     /**
-     * The importing store's options: the defaults, or with {@code -Dbench.minBlobBytes=N} chunks of at least N bytes
-     * in blob files (an experiment: what the chunks family's inline small chunks cost an import in compaction).
+     * {@code -Dbench.minBlobBytes=N}: both stores keep chunks of at least N bytes in blob files instead of the
+     * default's every chunk not inline (4096: the placement before session 16). A work directory's stores remember
+     * the value they were filled with and refuse another.
      */
-    private static StoreOptions importing(StoreOptions o) {
-        String min = System.getProperty("bench.minBlobBytes");
-        if (min == null) {
-            return o;
+    private static final long MIN_BLOB =
+            Long.getLong("bench.minBlobBytes", StoreOptions.defaults().minBlobBytes());
+
+    /**
+     * {@code -Dbench.preloadMB=N}: each import goes into a store already holding N MB of other objects of the
+     * profile's shape (a site's store is not empty; compaction's work grows with what the store holds). The preloaded
+     * store is filled once per work directory and copied for each round.
+     */
+    private static final long PRELOAD_MB = Long.getLong("bench.preloadMB", 0);
+
+    private static StoreOptions options(StoreOptions o) {
+        return o.withMinBlobBytes(MIN_BLOB);
+    }
+
+    /** The preloaded store of {@link #PRELOAD_MB} (filled and closed once per work directory). */
+    private static Path preloaded(Path dir, String profile, ChunkSizes sizes) throws Exception {
+        Path store = dir.resolve("pre/store");
+        Path marker = dir.resolve("pre/filled");
+        String want = PRELOAD_MB + " " + MIN_BLOB;
+        if (Files.exists(marker) && Files.readString(marker).trim().equals(want)) {
+            return store;
         }
-        return new StoreOptions(
-                o.blockCacheBytes(),
-                Long.parseLong(min),
-                o.chunkWriteBufferBytes(),
-                o.chunkWriteBuffers(),
-                o.memtableBytes(),
-                o.maxWalBytes(),
-                o.objectCacheEntries(),
-                o.chunkSizes(),
-                o.closeTimeout(),
-                o.quotaBytes(),
-                o.lowWatermark(),
-                o.accessFlushInterval(),
-                o.accessTrackedMax(),
-                o.clock());
+        delete(dir.resolve("pre"));
+        try (RocksContentStore pre =
+                RocksContentStore.open(store, options(StoreOptions.defaults().withChunkSizes(sizes)))) {
+            fill(pre, profile, PRELOAD_MB << 20, "pre", 21);
+            settle(pre);
+        }
+        Files.writeString(marker, want + "\n");
+        return store;
+    }
+
+    /**
+     * Waits until the store has no flush or compaction pending or running (a bench's poll, by hand only): an import's
+     * CPU figure then includes the compactions its writes caused, which otherwise run after the job reports done.
+     */
+    private static StoreWriteStats settle(RocksContentStore store) throws InterruptedException {
+        while (true) {
+            StoreWriteStats w = store.writeStats();
+            if (w.flushesPending() == 0
+                    && w.compactionsPending() == 0
+                    && w.runningFlushes() == 0
+                    && w.runningCompactions() == 0) {
+                return w;
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    private static void copy(Path from, Path to) throws Exception {
+        Files.createDirectories(to.getParent());
+        Process p = new ProcessBuilder("cp", "-r", from.toString(), to.toString())
+                .inheritIO()
+                .start();
+        if (p.waitFor() != 0) {
+            throw new IOException("cp -r " + from + " " + to + " failed");
+        }
     }
 
     private static BundleService service(RocksContentStore store, Path data, Signer signer) {
@@ -245,8 +308,9 @@ public final class BundleThroughput {
     }
 
     /** Fills the store with about {@code bytes} of objects of the profile's shape; the bytes stored. */
-    private static long fill(RocksContentStore store, String profile, long bytes) throws Exception {
-        Random random = new Random(20);
+    private static long fill(RocksContentStore store, String profile, long bytes, String prefix, long seed)
+            throws Exception {
+        Random random = new Random(seed);
         long total = 0;
         int i = 0;
         while (total < bytes) {
@@ -254,8 +318,8 @@ public final class BundleThroughput {
             String name;
             Chunking chunking;
             if (profile.equals("go")) {
-                ModulePath module = ModulePath.parse("example.com/bench/m" + i);
-                data = zip(random, "example.com/bench/m" + i + "@v1.0.0/", 5 + random.nextInt(60));
+                ModulePath module = ModulePath.parse("example.com/bench/" + prefix + i);
+                data = zip(random, "example.com/bench/" + prefix + i + "@v1.0.0/", 5 + random.nextInt(60));
                 name = GoStoreNames.file(module, Version.parse("v1.0.0"), "zip");
                 chunking = Chunking.ZIP_ENTRIES;
             } else {

@@ -1,0 +1,129 @@
+package dev.ferry.storage;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.rocksdb.CompactRangeOptions;
+import org.rocksdb.FlushOptions;
+import org.rocksdb.RocksDBException;
+
+/**
+ * Where chunk bytes live: every chunk kept under its digest (longer than {@link ChunkStore#INLINE_MAX}) is in a blob
+ * file, however small, so the chunk family's tables hold keys and blob references only and compaction never rewrites
+ * chunk bytes (docs/storage.md, RocksDB options). A store written when chunks under 4 KiB stayed in tables reads the
+ * same, and compaction moves those chunks into blob files.
+ */
+class ChunkPlacementTest {
+    @TempDir
+    Path dir;
+
+    private RocksContentStore store;
+
+    @AfterEach
+    void close() {
+        if (store != null) {
+            store.close();
+        }
+    }
+
+    private void open(StoreOptions options) throws IOException {
+        if (store != null) {
+            store.close();
+        }
+        store = RocksContentStore.open(dir.resolve("store"), options.withCloseTimeout(Duration.ofMillis(200)));
+    }
+
+    /** Objects of chunks of 257 bytes to 4 KiB (a Go module zip's file contents); the objects' bytes. */
+    private List<byte[]> writeSmallChunkObjects(int objects) throws IOException {
+        Random random = new Random(7);
+        List<byte[]> written = new ArrayList<>();
+        for (int o = 0; o < objects; o++) {
+            ByteArrayOutputStream whole = new ByteArrayOutputStream();
+            try (ObjectAssembler a = store.assembleInBatches()) {
+                for (int c = 0; c < 40; c++) {
+                    byte[] chunk = TestData.random(
+                            1000L * o + c, ChunkStore.INLINE_MAX + 1 + random.nextInt(4096 - ChunkStore.INLINE_MAX));
+                    a.appendChunk(chunk, 0, chunk.length);
+                    whole.writeBytes(chunk);
+                }
+                byte[] data = whole.toByteArray();
+                a.commit(TestData.sha256(data), b -> {});
+                written.add(data);
+            }
+        }
+        return written;
+    }
+
+    private void flushAndCompactChunks() throws RocksDBException {
+        try (FlushOptions flush = new FlushOptions().setWaitForFlush(true)) {
+            store.db().flush(flush, store.chunks);
+        }
+        try (CompactRangeOptions all = new CompactRangeOptions()
+                .setBottommostLevelCompaction(CompactRangeOptions.BottommostLevelCompaction.kForce)) {
+            store.db().compactRange(store.chunks, null, null, all);
+        }
+    }
+
+    private long property(String name) throws RocksDBException {
+        return store.db().getLongProperty(store.chunks, name);
+    }
+
+    private void assertReadBack(List<byte[]> objects) throws IOException {
+        for (byte[] data : objects) {
+            assertArrayEquals(data, TestData.readAll(store.read(TestData.sha256(data), 0, data.length)));
+        }
+    }
+
+    private static long bytes(List<byte[]> objects) {
+        return objects.stream().mapToLong(d -> d.length).sum();
+    }
+
+    @Test
+    void smallChunksKeptByDigestAreInBlobFiles() throws Exception {
+        open(StoreOptions.defaults());
+        List<byte[]> objects = writeSmallChunkObjects(20); // 800 chunks, about 1.7 MB
+        flushAndCompactChunks();
+        long chunkBytes = bytes(objects);
+        assertTrue(
+                property("rocksdb.live-blob-file-size") >= chunkBytes,
+                "blob bytes " + property("rocksdb.live-blob-file-size") + " for " + chunkBytes + " chunk bytes");
+        // Keys and blob references only: well under a tenth of the chunks' bytes.
+        long tables = property("rocksdb.total-sst-files-size");
+        assertTrue(tables < chunkBytes / 10, "chunk tables " + tables + " bytes for " + chunkBytes + " chunk bytes");
+        assertEquals(800, store.stats().chunks());
+        assertReadBack(objects);
+        ScrubReport scrub = store.scrub();
+        assertTrue(scrub.isClean(), scrub::toString);
+    }
+
+    @Test
+    void chunksAnOlderStoreKeptInTablesReadTheSameAndMoveToBlobFilesInCompaction() throws Exception {
+        open(StoreOptions.defaults().withMinBlobBytes(4 << 10)); // this store's placement before session 16
+        List<byte[]> objects = writeSmallChunkObjects(20);
+        flushAndCompactChunks();
+        long chunkBytes = bytes(objects);
+        assertEquals(0, property("rocksdb.live-blob-file-size"));
+        assertTrue(property("rocksdb.total-sst-files-size") >= chunkBytes);
+
+        open(StoreOptions.defaults());
+        assertReadBack(objects);
+        flushAndCompactChunks();
+        assertTrue(property("rocksdb.live-blob-file-size") >= chunkBytes);
+        assertTrue(property("rocksdb.total-sst-files-size") < chunkBytes / 10);
+        assertReadBack(objects);
+        assertEquals(800, store.stats().chunks());
+        ScrubReport scrub = store.scrub();
+        assertTrue(scrub.isClean(), scrub::toString);
+    }
+}
