@@ -60,8 +60,8 @@ native="$target/native/librocksdbjni-linux64.so"
 [ -f "$native" ] || { echo "build-installer.sh: no $native: run ./mvnw -DskipTests package" >&2; exit 1; }
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/ferry-installer.XXXXXX")
-upstream="" # the trial's upstream server, stopped on any exit
-trap '[ -z "$upstream" ] || kill "$upstream" 2>/dev/null || true; rm -rf "$work"' EXIT
+upstream="" registry="" # the trial's upstream servers, stopped on any exit
+trap '[ -z "$upstream" ] || kill "$upstream" 2>/dev/null || true; [ -z "$registry" ] || kill "$registry" 2>/dev/null || true; rm -rf "$work"' EXIT
 stage="$work/$name"
 mkdir -p "$stage/bin" "$stage/lib" "$stage/etc" "$stage/systemd" "$stage/docs" "$stage/deploy"
 
@@ -172,9 +172,30 @@ if [ -x "$JAVA_HOME/bin/jwebserver" ]; then
 		echo "build-installer.sh: no trial upstream (jwebserver did not start); the archive covers no module miss" >&2
 	fi
 fi
+# An OCI upstream for the same reason: a cold image pull (manifest, config, a small and a 24 MiB layer: spool, fixed
+# chunks, the large-object flush) through docker.io's name, as Docker's registry-mirrors and containerd send it.
+# deploy/TrialRegistry.java serves that one image from memory (the JDK's source launcher and its HTTP server); if it
+# does not start, the trial goes on without a registry.
+registry_args=()
+"$JAVA_HOME/bin/java" "$root/deploy/TrialRegistry.java" >"$work/trial-registry.log" 2>&1 &
+registry=$!
+for _ in $(seq 1 600); do
+	rport=$(sed -n 's/^port \([0-9][0-9]*\)$/\1/p' "$work/trial-registry.log")
+	if [ -n "$rport" ] || ! kill -0 "$registry" 2>/dev/null; then
+		break
+	fi
+	sleep 0.1
+done
+if [ -n "${rport:-}" ]; then
+	registry_args=(--registry "docker.io=http://127.0.0.1:$rport")
+else
+	kill "$registry" 2>/dev/null || true
+	registry=""
+	echo "build-installer.sh: no trial registry (TrialRegistry.java did not start); the archive covers no image pull" >&2
+fi
 trial_log="$work/trial.log"
 FERRY_JAVA_OPTS="$record" "$stage/bin/ferry" serve --listen 127.0.0.1:0 --data "$work/trial-data" \
-	--go-upstream "$go_upstream" --sumdb off --log-level warn >"$trial_log" 2>&1 &
+	--go-upstream "$go_upstream" --sumdb off "${registry_args[@]}" --log-level warn >"$trial_log" 2>&1 &
 trial=$!
 url=""
 for _ in $(seq 1 3000); do # up to 5 minutes on a loaded machine
@@ -194,18 +215,40 @@ for v in v1.0.0 v1.0.1 v1.1.0; do
 	paths+=("$m/list" "$m/$v.info" "$m/$v.mod" "$m/$v.zip" "$m/$v.zip")
 done
 paths+=(/example.com/ferry-trial/@latest /example.com/m/@v/list /example.com/m/@v/v1.0.0.info /v2/ /metrics)
-for path in "${paths[@]}"; do
+get() { # METHOD PATH [ACCEPT]: the response in $work/trial-response, and added to trial-requests.log
 	timeout 60 bash -c 'exec 3<>"/dev/tcp/${1%:*}/${1##*:}" &&
-		printf "GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n" "$2" "$1" >&3 && cat <&3' \
-		_ "$address" "$path" >>"$work/trial-requests.log" 2>&1 || true
+		printf "%s %s HTTP/1.1\r\nHost: %s\r\nAccept: %s\r\nConnection: close\r\n\r\n" "$2" "$3" "$1" "$4" >&3 &&
+		cat <&3' _ "$address" "$1" "$2" "${3:-*/*}" >"$work/trial-response" 2>&1 || true
+	cat "$work/trial-response" >>"$work/trial-requests.log"
+}
+for path in "${paths[@]}"; do
+	get GET "$path"
 done
+if [ -n "$registry" ]; then
+	# What skopeo and containerd ask, cold and then warm: the tag (HEAD, then GET with the manifest types), then
+	# each blob the manifest names, found by their digests in the manifest as served; then a tag nobody has.
+	accept="application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json"
+	accept+=", application/vnd.docker.distribution.manifest.v2+json"
+	for round in cold warm; do
+		get HEAD /v2/library/trial/manifests/v1 "$accept"
+		get GET /v2/library/trial/manifests/v1 "$accept"
+		# the body, after the headers' blank line: the manifest names the config and layers by digest
+		for digest in $(sed '1,/^\r*$/d' "$work/trial-response" | grep -o 'sha256:[0-9a-f]\{64\}' | sort -u); do
+			get GET "/v2/library/trial/blobs/$digest"
+		done
+		echo "trial pull ($round) done" >>"$work/trial-requests.log"
+	done
+	get GET /v2/library/trial/manifests/v2 "$accept"
+fi
 kill -TERM "$trial"
 wait "$trial" || true
-if [ -n "$upstream" ]; then
-	kill "$upstream" 2>/dev/null || true
-	wait "$upstream" 2>/dev/null || true
-	upstream=""
-fi
+for server in "$upstream" "$registry"; do
+	if [ -n "$server" ]; then
+		kill "$server" 2>/dev/null || true
+		wait "$server" 2>/dev/null || true
+	fi
+done
+upstream="" registry=""
 if [ ! -s "$archive" ]; then
 	cat "$trial_log" >&2
 	echo "build-installer.sh: the trial serve made no $(basename "$archive")" >&2

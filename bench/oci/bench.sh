@@ -9,6 +9,8 @@
 # KEEP=1 keeps the work directory (logs, stores) and prints its path, WAIT_LOAD=N waits before each round (up to
 # 10 minutes) for the 1-minute load average to drop below N. COPIES_ONLY=1 measures the three copies only (no load runs). BASELINE=CHECKOUT adds "base": the ferry of another
 # checkout (e.g. `git worktree add /tmp/base main`, built by its own ./ferry) in the same alternating rounds.
+# FERRY=CMD runs CMD as "ferry" instead of this checkout's ./ferry (an unpacked installer's bin/ferry, with its
+# start-up archive: what a site runs); a BASELINE directory may hold just a `ferry` script that execs another one.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 here=$root/bench/oci
@@ -72,9 +74,10 @@ start_registry() {
 	base=http://127.0.0.1:$REG_PORT
 	wait_http "$base/v2/"
 }
-start_ferry() { # $1 = checkout (default: this one)
+start_ferry() { # $1 = checkout (default: this one, or $FERRY)
+	local cmd=${1:+$1/ferry}
 	rm -rf "$work/ferry-data"
-	"${1:-$root}/ferry" serve --listen 127.0.0.1:$FERRY_PORT --data "$work/ferry-data" --go-upstream off --sumdb off \
+	"${cmd:-${FERRY:-$root/ferry}}" serve --listen 127.0.0.1:$FERRY_PORT --data "$work/ferry-data" --go-upstream off --sumdb off \
 		--registry "docker.io=http://127.0.0.1:$UP_PORT" --default-registry docker.io >>"$work/ferry.log" 2>&1 & server=$!
 	pids+=($server)
 	base=http://127.0.0.1:$FERRY_PORT
