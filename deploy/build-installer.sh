@@ -140,6 +140,17 @@ echo "build-installer.sh: trial serve for the start-up archive ($(basename "$arc
 # chunking, commit): the first misses of an installed ferry are what users wait on, and the trial's classes and
 # method profiles are what the archive gives them. Three versions of a made-up module, served by the JDK's own
 # static file server (jwebserver) over loopback; without it (a JDK lacking jdk.httpserver) the trial has no upstream.
+listening_port() { # PID LOG: the port the server PID says in LOG it listens on ("... port N"), empty if it died
+	local port=""
+	for _ in $(seq 1 600); do
+		port=$(sed -n 's/.*port \([0-9][0-9]*\)$/\1/p' "$2")
+		if [ -n "$port" ] || ! kill -0 "$1" 2>/dev/null; then
+			break
+		fi
+		sleep 0.1
+	done
+	echo "$port"
+}
 go_upstream=off
 if [ -x "$JAVA_HOME/bin/jwebserver" ]; then
 	tree="$work/trial-upstream" module=example.com/ferry-trial
@@ -157,14 +168,8 @@ if [ -x "$JAVA_HOME/bin/jwebserver" ]; then
 	done
 	"$JAVA_HOME/bin/jwebserver" -p 0 -d "$tree" -o none >"$work/trial-upstream.log" 2>&1 &
 	upstream=$!
-	for _ in $(seq 1 600); do
-		port=$(sed -n 's/.* port \([0-9][0-9]*\)$/\1/p' "$work/trial-upstream.log")
-		if [ -n "$port" ] || ! kill -0 "$upstream" 2>/dev/null; then
-			break
-		fi
-		sleep 0.1
-	done
-	if [ -n "${port:-}" ]; then
+	port=$(listening_port "$upstream" "$work/trial-upstream.log")
+	if [ -n "$port" ]; then
 		go_upstream="http://127.0.0.1:$port"
 	else
 		kill "$upstream" 2>/dev/null || true
@@ -179,14 +184,8 @@ fi
 registry_args=()
 "$JAVA_HOME/bin/java" "$root/deploy/TrialRegistry.java" >"$work/trial-registry.log" 2>&1 &
 registry=$!
-for _ in $(seq 1 600); do
-	rport=$(sed -n 's/^port \([0-9][0-9]*\)$/\1/p' "$work/trial-registry.log")
-	if [ -n "$rport" ] || ! kill -0 "$registry" 2>/dev/null; then
-		break
-	fi
-	sleep 0.1
-done
-if [ -n "${rport:-}" ]; then
+rport=$(listening_port "$registry" "$work/trial-registry.log")
+if [ -n "$rport" ]; then
 	registry_args=(--registry "docker.io=http://127.0.0.1:$rport")
 else
 	kill "$registry" 2>/dev/null || true

@@ -2,6 +2,7 @@ package dev.ferry.storage;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.function.Consumer;
 
 /**
  * Tuning for the RocksDB store; docs/storage.md says why each default is what it is.
@@ -76,112 +77,90 @@ public record StoreOptions(
     }
 
     public StoreOptions withChunkSizes(ChunkSizes sizes) {
-        return new StoreOptions(
-                blockCacheBytes,
-                minBlobBytes,
-                chunkWriteBufferBytes,
-                chunkWriteBuffers,
-                memtableBytes,
-                maxWalBytes,
-                objectCacheEntries,
-                sizes,
-                closeTimeout,
-                quotaBytes,
-                lowWatermark,
-                accessFlushInterval,
-                accessTrackedMax,
-                clock);
+        return with(d -> d.chunkSizes = sizes);
     }
 
     /** Chunks of at least {@code bytes} in blob files (benchmarks and the upgrade test try other placements). */
     public StoreOptions withMinBlobBytes(long bytes) {
-        return new StoreOptions(
-                blockCacheBytes,
-                bytes,
-                chunkWriteBufferBytes,
-                chunkWriteBuffers,
-                memtableBytes,
-                maxWalBytes,
-                objectCacheEntries,
-                chunkSizes,
-                closeTimeout,
-                quotaBytes,
-                lowWatermark,
-                accessFlushInterval,
-                accessTrackedMax,
-                clock);
+        return with(d -> d.minBlobBytes = bytes);
     }
 
     public StoreOptions withCloseTimeout(Duration timeout) {
-        return new StoreOptions(
-                blockCacheBytes,
-                minBlobBytes,
-                chunkWriteBufferBytes,
-                chunkWriteBuffers,
-                memtableBytes,
-                maxWalBytes,
-                objectCacheEntries,
-                chunkSizes,
-                timeout,
-                quotaBytes,
-                lowWatermark,
-                accessFlushInterval,
-                accessTrackedMax,
-                clock);
+        return with(d -> d.closeTimeout = timeout);
     }
 
     /** A quota of {@code bytes} (0: none), evicting down to {@code lowWatermark} of it. */
     public StoreOptions withQuota(long bytes, double lowWatermark) {
-        return new StoreOptions(
-                blockCacheBytes,
-                minBlobBytes,
-                chunkWriteBufferBytes,
-                chunkWriteBuffers,
-                memtableBytes,
-                maxWalBytes,
-                objectCacheEntries,
-                chunkSizes,
-                closeTimeout,
-                bytes,
-                lowWatermark,
-                accessFlushInterval,
-                accessTrackedMax,
-                clock);
+        return with(d -> {
+            d.quotaBytes = bytes;
+            d.lowWatermark = lowWatermark;
+        });
     }
 
     public StoreOptions withAccessTracking(Duration flushInterval, int trackedMax) {
-        return new StoreOptions(
-                blockCacheBytes,
-                minBlobBytes,
-                chunkWriteBufferBytes,
-                chunkWriteBuffers,
-                memtableBytes,
-                maxWalBytes,
-                objectCacheEntries,
-                chunkSizes,
-                closeTimeout,
-                quotaBytes,
-                lowWatermark,
-                flushInterval,
-                trackedMax,
-                clock);
+        return with(d -> {
+            d.accessFlushInterval = flushInterval;
+            d.accessTrackedMax = trackedMax;
+        });
     }
 
     public StoreOptions withClock(Clock clock) {
+        return with(d -> d.clock = clock);
+    }
+
+    /** These options with {@code change} made to a copy of their values: one place lists every component. */
+    private StoreOptions with(Consumer<Draft> change) {
+        Draft d = new Draft(this);
+        change.accept(d);
         return new StoreOptions(
-                blockCacheBytes,
-                minBlobBytes,
-                chunkWriteBufferBytes,
-                chunkWriteBuffers,
-                memtableBytes,
-                maxWalBytes,
-                objectCacheEntries,
-                chunkSizes,
-                closeTimeout,
-                quotaBytes,
-                lowWatermark,
-                accessFlushInterval,
-                accessTrackedMax,
-                clock);
+                d.blockCacheBytes,
+                d.minBlobBytes,
+                d.chunkWriteBufferBytes,
+                d.chunkWriteBuffers,
+                d.memtableBytes,
+                d.maxWalBytes,
+                d.objectCacheEntries,
+                d.chunkSizes,
+                d.closeTimeout,
+                d.quotaBytes,
+                d.lowWatermark,
+                d.accessFlushInterval,
+                d.accessTrackedMax,
+                d.clock);
+    }
+
+    /** The components of a {@link StoreOptions}, changeable, for {@link #with}. */
+    private static final class Draft {
+        long blockCacheBytes;
+        long minBlobBytes;
+        long chunkWriteBufferBytes;
+        int chunkWriteBuffers;
+        long memtableBytes;
+        long maxWalBytes;
+        int objectCacheEntries;
+        ChunkSizes chunkSizes;
+        Duration closeTimeout;
+        long quotaBytes;
+        double lowWatermark;
+        Duration accessFlushInterval;
+        int accessTrackedMax;
+        Clock clock;
+
+        Draft(StoreOptions o) {
+            blockCacheBytes = o.blockCacheBytes;
+            minBlobBytes = o.minBlobBytes;
+            chunkWriteBufferBytes = o.chunkWriteBufferBytes;
+            chunkWriteBuffers = o.chunkWriteBuffers;
+            memtableBytes = o.memtableBytes;
+            maxWalBytes = o.maxWalBytes;
+            objectCacheEntries = o.objectCacheEntries;
+            chunkSizes = o.chunkSizes;
+            closeTimeout = o.closeTimeout;
+            quotaBytes = o.quotaBytes;
+            lowWatermark = o.lowWatermark;
+            accessFlushInterval = o.accessFlushInterval;
+            accessTrackedMax = o.accessTrackedMax;
+            clock = o.clock;
+        }
     }
 }

@@ -17,9 +17,6 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.rocksdb.CompactRangeOptions;
-import org.rocksdb.FlushOptions;
-import org.rocksdb.RocksDBException;
 
 /**
  * The chunk family's blob GC ({@link BlobGarbage}): compactions leave the blob files of live chunks where they are,
@@ -61,21 +58,6 @@ class BlobGarbageTest {
         }
     }
 
-    private void flushAndCompactChunks() throws RocksDBException {
-        try (FlushOptions flush = new FlushOptions().setWaitForFlush(true)) {
-            store.db().flush(flush, store.chunks);
-        }
-        // Forced down to the bottom level too, as a compaction after new flushes would be.
-        try (CompactRangeOptions all = new CompactRangeOptions()
-                .setBottommostLevelCompaction(CompactRangeOptions.BottommostLevelCompaction.kForce)) {
-            store.db().compactRange(store.chunks, null, null, all);
-        }
-    }
-
-    private long property(String name) throws RocksDBException {
-        return store.db().getLongProperty(store.chunks, name);
-    }
-
     /**
      * Large objects (each commit flushes its own blob file) then a compaction of the chunk family: every blob file
      * is still there. With RocksDB's GC on, as before, the compaction rewrote the oldest quarter of them.
@@ -90,7 +72,7 @@ class BlobGarbageTest {
         }
         Set<String> before = blobFiles();
         assertTrue(before.size() >= 8, "blob files " + before);
-        flushAndCompactChunks();
+        ChunkFamily.flushAndCompact(store);
         store.checkBlobGarbage();
         assertFalse(store.blobGarbageCollecting());
         assertTrue(blobFiles().containsAll(before), "rewritten: " + before + " -> " + blobFiles());
@@ -113,7 +95,7 @@ class BlobGarbageTest {
             objects.add(TestData.random(200 + i, MIB));
             put(objects.get(i));
         }
-        flushAndCompactChunks();
+        ChunkFamily.flushAndCompact(store);
         for (int i = 0; i < 3; i++) {
             // Three younger blob files: RocksDB's GC rewrites only the oldest quarter of them, here the first.
             objects.add(TestData.random(300 + i, 6 * MIB));
@@ -123,16 +105,16 @@ class BlobGarbageTest {
             assertTrue(store.delete(TestData.sha256(objects.get(i)), false));
         }
         store.awaitBackground();
-        flushAndCompactChunks(); // drops the deleted chunks from the tables: their blobs become garbage
-        assertTrue(property("rocksdb.live-blob-file-garbage-size") >= 4L * MIB);
+        ChunkFamily.flushAndCompact(store); // drops the deleted chunks from the tables: their blobs become garbage
+        assertTrue(ChunkFamily.property(store, "rocksdb.live-blob-file-garbage-size") >= 4L * MIB);
         store.checkBlobGarbage();
         assertTrue(store.blobGarbageCollecting());
 
-        flushAndCompactChunks();
-        assertEquals(0, property("rocksdb.live-blob-file-garbage-size"));
+        ChunkFamily.flushAndCompact(store);
+        assertEquals(0, ChunkFamily.property(store, "rocksdb.live-blob-file-garbage-size"));
         assertEquals(
                 4L * MIB + 3 * 6L * MIB,
-                property("rocksdb.live-blob-file-size"),
+                ChunkFamily.property(store, "rocksdb.live-blob-file-size"),
                 1024 * 1024 / 8.0,
                 "blob bytes left after collection");
         store.checkBlobGarbage();

@@ -15,9 +15,6 @@ import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.rocksdb.CompactRangeOptions;
-import org.rocksdb.FlushOptions;
-import org.rocksdb.RocksDBException;
 
 /**
  * Where chunk bytes live: every chunk kept under its digest (longer than {@link ChunkStore#INLINE_MAX}) is in a blob
@@ -72,20 +69,6 @@ class ChunkPlacementTest {
         return written;
     }
 
-    private void flushAndCompactChunks() throws RocksDBException {
-        try (FlushOptions flush = new FlushOptions().setWaitForFlush(true)) {
-            store.db().flush(flush, store.chunks);
-        }
-        try (CompactRangeOptions all = new CompactRangeOptions()
-                .setBottommostLevelCompaction(CompactRangeOptions.BottommostLevelCompaction.kForce)) {
-            store.db().compactRange(store.chunks, null, null, all);
-        }
-    }
-
-    private long property(String name) throws RocksDBException {
-        return store.db().getLongProperty(store.chunks, name);
-    }
-
     private void assertReadBack(List<byte[]> objects) throws IOException {
         for (byte[] data : objects) {
             assertArrayEquals(data, TestData.readAll(store.read(TestData.sha256(data), 0, data.length)));
@@ -100,13 +83,14 @@ class ChunkPlacementTest {
     void smallChunksKeptByDigestAreInBlobFiles() throws Exception {
         open(StoreOptions.defaults());
         List<byte[]> objects = writeSmallChunkObjects(20); // 800 chunks, about 1.7 MB
-        flushAndCompactChunks();
+        ChunkFamily.flushAndCompact(store);
         long chunkBytes = bytes(objects);
         assertTrue(
-                property("rocksdb.live-blob-file-size") >= chunkBytes,
-                "blob bytes " + property("rocksdb.live-blob-file-size") + " for " + chunkBytes + " chunk bytes");
+                ChunkFamily.property(store, "rocksdb.live-blob-file-size") >= chunkBytes,
+                "blob bytes " + ChunkFamily.property(store, "rocksdb.live-blob-file-size") + " for " + chunkBytes
+                        + " chunk bytes");
         // Keys and blob references only: well under a tenth of the chunks' bytes.
-        long tables = property("rocksdb.total-sst-files-size");
+        long tables = ChunkFamily.property(store, "rocksdb.total-sst-files-size");
         assertTrue(tables < chunkBytes / 10, "chunk tables " + tables + " bytes for " + chunkBytes + " chunk bytes");
         assertEquals(800, store.stats().chunks());
         assertReadBack(objects);
@@ -118,16 +102,16 @@ class ChunkPlacementTest {
     void chunksAnOlderStoreKeptInTablesReadTheSameAndMoveToBlobFilesInCompaction() throws Exception {
         open(StoreOptions.defaults().withMinBlobBytes(4 << 10)); // this store's placement before session 16
         List<byte[]> objects = writeSmallChunkObjects(20);
-        flushAndCompactChunks();
+        ChunkFamily.flushAndCompact(store);
         long chunkBytes = bytes(objects);
-        assertEquals(0, property("rocksdb.live-blob-file-size"));
-        assertTrue(property("rocksdb.total-sst-files-size") >= chunkBytes);
+        assertEquals(0, ChunkFamily.property(store, "rocksdb.live-blob-file-size"));
+        assertTrue(ChunkFamily.property(store, "rocksdb.total-sst-files-size") >= chunkBytes);
 
         open(StoreOptions.defaults());
         assertReadBack(objects);
-        flushAndCompactChunks();
-        assertTrue(property("rocksdb.live-blob-file-size") >= chunkBytes);
-        assertTrue(property("rocksdb.total-sst-files-size") < chunkBytes / 10);
+        ChunkFamily.flushAndCompact(store);
+        assertTrue(ChunkFamily.property(store, "rocksdb.live-blob-file-size") >= chunkBytes);
+        assertTrue(ChunkFamily.property(store, "rocksdb.total-sst-files-size") < chunkBytes / 10);
         assertReadBack(objects);
         assertEquals(800, store.stats().chunks());
         ScrubReport scrub = store.scrub();
@@ -142,14 +126,12 @@ class ChunkPlacementTest {
     void smallChunksFreedByDeletesAreCollectedFromTheirBlobFile() throws Exception {
         open(StoreOptions.defaults());
         List<byte[]> first = writeSmallChunkObjects(20);
-        flushAndCompactChunks();
+        ChunkFamily.flushAndCompact(store);
         List<byte[]> later = new ArrayList<>();
         for (int i = 1; i <= 3; i++) {
             // Three younger blob files: RocksDB's GC rewrites only the oldest quarter of them, here the first.
             later.addAll(writeSmallChunkObjects(5, i));
-            try (FlushOptions flush = new FlushOptions().setWaitForFlush(true)) {
-                store.db().flush(flush, store.chunks);
-            }
+            ChunkFamily.flush(store);
         }
         long freed = 0;
         for (int i = 0; i < first.size(); i += 2) {
@@ -157,13 +139,13 @@ class ChunkPlacementTest {
             freed += first.get(i).length;
         }
         store.awaitBackground();
-        flushAndCompactChunks();
-        assertTrue(property("rocksdb.live-blob-file-garbage-size") >= freed);
+        ChunkFamily.flushAndCompact(store);
+        assertTrue(ChunkFamily.property(store, "rocksdb.live-blob-file-garbage-size") >= freed);
         store.checkBlobGarbage();
         assertTrue(store.blobGarbageCollecting());
 
-        flushAndCompactChunks();
-        assertEquals(0, property("rocksdb.live-blob-file-garbage-size"));
+        ChunkFamily.flushAndCompact(store);
+        assertEquals(0, ChunkFamily.property(store, "rocksdb.live-blob-file-garbage-size"));
         store.checkBlobGarbage();
         assertFalse(store.blobGarbageCollecting());
         List<byte[]> kept = new ArrayList<>(later);
