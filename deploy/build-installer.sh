@@ -214,11 +214,11 @@ for v in v1.0.0 v1.0.1 v1.1.0; do
 	paths+=("$m/list" "$m/$v.info" "$m/$v.mod" "$m/$v.zip" "$m/$v.zip")
 done
 paths+=(/example.com/ferry-trial/@latest /example.com/m/@v/list /example.com/m/@v/v1.0.0.info /v2/ /metrics)
-get() { # METHOD PATH [ACCEPT]: the response in $work/trial-response, and added to trial-requests.log
+get() { # METHOD PATH [ACCEPT]: the response in $work/trial-response, its start added to trial-requests.log
 	timeout 60 bash -c 'exec 3<>"/dev/tcp/${1%:*}/${1##*:}" &&
 		printf "%s %s HTTP/1.1\r\nHost: %s\r\nAccept: %s\r\nConnection: close\r\n\r\n" "$2" "$3" "$1" "$4" >&3 &&
 		cat <&3' _ "$address" "$1" "$2" "${3:-*/*}" >"$work/trial-response" 2>&1 || true
-	cat "$work/trial-response" >>"$work/trial-requests.log"
+	{ head -c 4096 "$work/trial-response" && echo; } >>"$work/trial-requests.log" # not the 24 MiB layer twice
 }
 for path in "${paths[@]}"; do
 	get GET "$path"
