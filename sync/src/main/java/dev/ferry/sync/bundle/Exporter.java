@@ -412,11 +412,14 @@ final class Exporter {
         }
         for (Sha256 object : objects) {
             sink.checkCancelled();
-            if (small.size() >= limit || !job.cut().contains(Inventory.objectKey(object.bytes()))) {
+            if (!job.cut().contains(Inventory.objectKey(object.bytes()))) {
                 continue;
             }
             for (StoredChunk c : chunks.chunksOf(object).orElse(List.of())) {
-                if (keptInline(c) && small.size() < limit) {
+                if (small.size() >= limit) {
+                    return small.build();
+                }
+                if (keptInline(c)) {
                     small.add(Inventory.chunkKey(c.digest().bytes()));
                 }
             }
@@ -668,8 +671,7 @@ final class Exporter {
             PlanTable.Found at = found[i];
             if (at == null) {
                 if (keptInline(c)) {
-                    // planObject ships every small chunk no base holds where it first occurs: found there, at the
-                    // latest
+                    // planObject ships a small chunk no base holds where it first occurs: found there at the latest
                     throw new IllegalStateException("chunk " + c.digest() + " of object " + o.digest()
                             + " would be named by its digest, which the site keeps inline");
                 }
