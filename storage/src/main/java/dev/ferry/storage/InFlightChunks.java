@@ -20,9 +20,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * its decision until that batch lands, each chunk is <em>staged</em>: pinned (deleters keep it), and a writer of the
  * same chunk waits in {@link #referencing} until the batch is written (or failed), then decides on what is in
  * RocksDB; otherwise both would store it and count it twice. Staged before the decision, nothing else can change
- * whether the chunk is stored until the batch lands, so one lookup can decide for the whole batch. Batched writers
- * stage under {@link #batchLock} one batch at a time and never wait for anything while a chunk is staged but their
- * own write, so no writer waits for one that waits for it.
+ * whether the chunk is stored until the batch lands, so one lookup can decide for the whole batch. A chunk only one
+ * batch stages at a time: another batch finds it staged ({@link #stage} returns the first batch's future), leaves it
+ * out, and waits for that future only after its own batch is written and released. A batched writer thus never
+ * waits while it has a chunk staged, so no writer waits for one that waits for it, and batches need no lock of
+ * their own: they are decided and written side by side.
  */
 public final class InFlightChunks {
     private static final int STRIPES = 256;
@@ -31,7 +33,6 @@ public final class InFlightChunks {
     private final ReentrantLock[] stripes = new ReentrantLock[STRIPES];
     private final ConcurrentHashMap<Sha256, Integer> pins = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Sha256, CompletableFuture<Void>> staged = new ConcurrentHashMap<>();
-    private final ReentrantLock batchLock = new ReentrantLock();
 
     public InFlightChunks() {
         for (int i = 0; i < STRIPES; i++) {
@@ -70,14 +71,19 @@ public final class InFlightChunks {
      * A batched writer's hold on {@code chunk} before it decides whether its batch must store it (for many chunks
      * with one lookup): pinned and staged (writers of it wait for {@code batch}) until {@link #release}. From here on
      * nothing can change whether the chunk is stored: writers of it wait, deleters keep it, and a writer that held
-     * it before is done (it wrote under the stripe lock). Call only while holding {@link #batchLock}.
+     * it before is done (it wrote under the stripe lock). Returns null, or, when another batch has the chunk staged,
+     * that batch's future and does nothing: the caller must not decide on the chunk before that future completes,
+     * and must not wait for it while it has chunks staged itself.
      */
-    void stage(Sha256 chunk, CompletableFuture<Void> batch) {
+    CompletableFuture<Void> stage(Sha256 chunk, CompletableFuture<Void> batch) {
         ReentrantLock lock = stripe(chunk);
         lock.lock();
         try {
-            pins.merge(chunk, 1, Integer::sum);
-            staged.put(chunk, batch);
+            CompletableFuture<Void> other = staged.putIfAbsent(chunk, batch);
+            if (other == null) {
+                pins.merge(chunk, 1, Integer::sum);
+            }
+            return other;
         } finally {
             lock.unlock();
         }
@@ -93,11 +99,6 @@ public final class InFlightChunks {
         } finally {
             lock.unlock();
         }
-    }
-
-    /** Held by a batched writer from its first {@link #stage} to its last {@link #release}. */
-    ReentrantLock batchLock() {
-        return batchLock;
     }
 
     public void pin(Sha256 chunk) {

@@ -341,13 +341,51 @@ class ChunkBatchTest {
         }
     }
 
+    /**
+     * Batches of different writers are decided and written side by side; two that hold the same new chunks at once
+     * must still store and count each once (the second leaves a chunk the first has staged for a later write of its
+     * own, decided after the first landed). Two batched writers, the second with the chunks in another order so that
+     * each stages some first; many short races, each started together; both objects read back.
+     */
+    @Test
+    void twoBatchesRacingForTheSameNewChunksStoreAndCountEachOnce() throws Exception {
+        RocksContentStore store = open("a");
+        ExecutorService executor = Executors.newFixedThreadPool(2);
+        try {
+            for (int round = 0; round < 300; round++) {
+                List<byte[]> chunks = new ArrayList<>();
+                for (int c = 0; c < 12; c++) {
+                    chunks.add(TestData.random(round * 100L + c, 300 + c));
+                }
+                List<byte[]> shuffled = new ArrayList<>(chunks);
+                java.util.Collections.shuffle(shuffled, new java.util.Random(round));
+                CyclicBarrier start = new CyclicBarrier(2);
+                String name = Integer.toString(round);
+                Future<Sha256> first = executor.submit(() -> write(store, chunks, start, true, "x" + name));
+                Future<Sha256> second = executor.submit(() -> write(store, shuffled, start, true, "y" + name));
+                Sha256 a = first.get();
+                Sha256 b = second.get();
+                assertEquals(14L * (round + 1), store.stats().chunks(), "round " + round);
+                for (byte[] chunk : chunks) {
+                    byte[] count =
+                            store.db().get(store.refs, TestData.sha256(chunk).bytes());
+                    assertEquals(2, StoreLayout.Count.decode(count), "round " + round);
+                }
+                assertArrayEquals(concat(withOwn(chunks, "x" + name)), readAll(store, a));
+                assertArrayEquals(concat(withOwn(shuffled, "y" + name)), readAll(store, b));
+            }
+            assertEquals(0, store.inFlightChunks().size());
+            assertClean(store);
+        } finally {
+            executor.shutdownNow();
+        }
+    }
+
     /** Writes {@code chunks} and a chunk of its own as one object named {@code name}, batched or chunk by chunk. */
-    private static Void write(
+    private static Sha256 write(
             RocksContentStore store, List<byte[]> chunks, CyclicBarrier start, boolean batched, String name)
             throws Exception {
-        List<byte[]> parts = new ArrayList<>(chunks);
-        // the object's own, long enough to be stored under its digest (not inline)
-        parts.add((name + " ".repeat(ChunkStore.INLINE_MAX)).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        List<byte[]> parts = withOwn(chunks, name);
         Sha256 digest = TestData.sha256(concat(parts));
         try (ObjectAssembler a = batched ? store.assembleInBatches() : store.assemble()) {
             start.await();
@@ -360,7 +398,14 @@ class ChunkBatchTest {
             }
             a.commit(digest, b -> b.putName(name, digest));
         }
-        return null;
+        return digest;
+    }
+
+    /** {@code chunks} and, last, a chunk of the object's own, long enough to be stored under its digest. */
+    private static List<byte[]> withOwn(List<byte[]> chunks, String name) {
+        List<byte[]> parts = new ArrayList<>(chunks);
+        parts.add((name + " ".repeat(ChunkStore.INLINE_MAX)).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return parts;
     }
 
     /**
