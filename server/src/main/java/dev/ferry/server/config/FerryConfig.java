@@ -64,133 +64,10 @@ public record FerryConfig(
         }
     }
 
-    /** With the listener's defaults, plain HTTP, default outbound and logging, no pull access control. */
-    public FerryConfig(
-            ListenAddress listen,
-            Path data,
-            String goUpstreamText,
-            GoProxyList goUpstream,
-            Duration goListTtl,
-            Duration goNotFoundTtl,
-            UpstreamTimeouts upstreamTimeouts,
-            Level logLevel,
-            boolean accessLog,
-            List<Upstream> goUpstreams,
-            PoolSettings upstreamPool,
-            String adminToken,
-            String sumdbText,
-            SumdbConfig sumdb,
-            PrivatePatterns privates,
-            OciConfig oci,
-            long quotaBytes,
-            BundlesConfig bundles) {
-        this(
-                listen,
-                data,
-                goUpstreamText,
-                goUpstream,
-                goListTtl,
-                goNotFoundTtl,
-                upstreamTimeouts,
-                logLevel,
-                accessLog,
-                goUpstreams,
-                upstreamPool,
-                adminToken,
-                sumdbText,
-                sumdb,
-                privates,
-                oci,
-                quotaBytes,
-                bundles,
-                null,
-                null,
-                ListenerSettings.defaults(),
-                null,
-                null);
-    }
-
-    /** Without bundle settings. */
-    public FerryConfig(
-            ListenAddress listen,
-            Path data,
-            String goUpstreamText,
-            GoProxyList goUpstream,
-            Duration goListTtl,
-            Duration goNotFoundTtl,
-            UpstreamTimeouts upstreamTimeouts,
-            Level logLevel,
-            boolean accessLog,
-            List<Upstream> goUpstreams,
-            PoolSettings upstreamPool,
-            String adminToken,
-            String sumdbText,
-            SumdbConfig sumdb,
-            PrivatePatterns privates,
-            OciConfig oci,
-            long quotaBytes) {
-        this(
-                listen,
-                data,
-                goUpstreamText,
-                goUpstream,
-                goListTtl,
-                goNotFoundTtl,
-                upstreamTimeouts,
-                logLevel,
-                accessLog,
-                goUpstreams,
-                upstreamPool,
-                adminToken,
-                sumdbText,
-                sumdb,
-                privates,
-                oci,
-                quotaBytes,
-                BundlesConfig.none());
-    }
-
-    /** Without a quota. */
-    public FerryConfig(
-            ListenAddress listen,
-            Path data,
-            String goUpstreamText,
-            GoProxyList goUpstream,
-            Duration goListTtl,
-            Duration goNotFoundTtl,
-            UpstreamTimeouts upstreamTimeouts,
-            Level logLevel,
-            boolean accessLog,
-            List<Upstream> goUpstreams,
-            PoolSettings upstreamPool,
-            String adminToken,
-            String sumdbText,
-            SumdbConfig sumdb,
-            PrivatePatterns privates,
-            OciConfig oci) {
-        this(
-                listen,
-                data,
-                goUpstreamText,
-                goUpstream,
-                goListTtl,
-                goNotFoundTtl,
-                upstreamTimeouts,
-                logLevel,
-                accessLog,
-                goUpstreams,
-                upstreamPool,
-                adminToken,
-                sumdbText,
-                sumdb,
-                privates,
-                oci,
-                0);
-    }
-
     /**
-     * Without per-upstream details (every upstream gets the common timeouts, the pool its defaults), without a
-     * checksum database (GOSUMDB=off) and without private patterns.
+     * The settings a test or a minimal start needs; everything else at its default: the upstreams' details from
+     * {@code upstreamTimeouts}, the pool's defaults, a generated admin token, no checksum database (GOSUMDB=off), no
+     * private patterns, no registry, no quota, and the defaults of the later components. The withers change one.
      */
     public FerryConfig(
             ListenAddress listen,
@@ -220,7 +97,14 @@ public record FerryConfig(
                 "off",
                 new SumdbConfig.Off(),
                 PrivatePatterns.none(),
-                OciConfig.none());
+                OciConfig.none(),
+                0,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null);
     }
 
     @Override
@@ -243,254 +127,129 @@ public record FerryConfig(
 
     /** With other registry settings (tests). */
     public FerryConfig withOci(OciConfig oci) {
-        return new FerryConfig(
-                listen,
-                data,
-                goUpstreamText,
-                goUpstream,
-                goListTtl,
-                goNotFoundTtl,
-                upstreamTimeouts,
-                logLevel,
-                accessLog,
-                goUpstreams,
-                upstreamPool,
-                adminToken,
-                sumdbText,
-                sumdb,
-                privates,
-                oci,
-                quotaBytes,
-                bundles,
-                edge,
-                access,
-                listener,
-                goSources,
-                cluster);
+        return with(d -> d.oci = oci);
     }
 
     /** With a storage quota (tests). */
     public FerryConfig withQuota(long bytes) {
-        return new FerryConfig(
-                listen,
-                data,
-                goUpstreamText,
-                goUpstream,
-                goListTtl,
-                goNotFoundTtl,
-                upstreamTimeouts,
-                logLevel,
-                accessLog,
-                goUpstreams,
-                upstreamPool,
-                adminToken,
-                sumdbText,
-                sumdb,
-                privates,
-                oci,
-                bytes,
-                bundles,
-                edge,
-                access,
-                listener,
-                goSources,
-                cluster);
+        return with(d -> d.quotaBytes = bytes);
     }
 
     /** With private module patterns (tests). */
     public FerryConfig withPrivates(PrivatePatterns patterns) {
-        return new FerryConfig(
-                listen,
-                data,
-                goUpstreamText,
-                goUpstream,
-                goListTtl,
-                goNotFoundTtl,
-                upstreamTimeouts,
-                logLevel,
-                accessLog,
-                goUpstreams,
-                upstreamPool,
-                adminToken,
-                sumdbText,
-                sumdb,
-                patterns,
-                oci,
-                quotaBytes,
-                bundles,
-                edge,
-                access,
-                listener,
-                goSources,
-                cluster);
+        return with(d -> d.privates = patterns);
     }
 
     /** With bundle settings (the loader, tests). */
     public FerryConfig withBundles(BundlesConfig b) {
-        return new FerryConfig(
-                listen,
-                data,
-                goUpstreamText,
-                goUpstream,
-                goListTtl,
-                goNotFoundTtl,
-                upstreamTimeouts,
-                logLevel,
-                accessLog,
-                goUpstreams,
-                upstreamPool,
-                adminToken,
-                sumdbText,
-                sumdb,
-                privates,
-                oci,
-                quotaBytes,
-                b,
-                edge,
-                access,
-                listener,
-                goSources,
-                cluster);
+        return with(d -> d.bundles = b);
     }
 
     /** With other listener, outbound and logging settings (the loader, tests). */
     public FerryConfig withEdge(EdgeSettings e) {
-        return new FerryConfig(
-                listen,
-                data,
-                goUpstreamText,
-                goUpstream,
-                goListTtl,
-                goNotFoundTtl,
-                upstreamTimeouts,
-                logLevel,
-                accessLog,
-                goUpstreams,
-                upstreamPool,
-                adminToken,
-                sumdbText,
-                sumdb,
-                privates,
-                oci,
-                quotaBytes,
-                bundles,
-                e,
-                access,
-                listener,
-                goSources,
-                cluster);
+        return with(d -> d.edge = e);
     }
 
     /** With pull access control and miss limits (the loader, tests). */
     public FerryConfig withAccess(AccessConfig a) {
-        return new FerryConfig(
-                listen,
-                data,
-                goUpstreamText,
-                goUpstream,
-                goListTtl,
-                goNotFoundTtl,
-                upstreamTimeouts,
-                logLevel,
-                accessLog,
-                goUpstreams,
-                upstreamPool,
-                adminToken,
-                sumdbText,
-                sumdb,
-                privates,
-                oci,
-                quotaBytes,
-                bundles,
-                edge,
-                a,
-                listener,
-                goSources,
-                cluster);
+        return with(d -> d.access = a);
     }
 
     /** With other listener settings: head timeout, connections per client, names (the loader, tests). */
     public FerryConfig withListener(ListenerSettings l) {
-        return new FerryConfig(
-                listen,
-                data,
-                goUpstreamText,
-                goUpstream,
-                goListTtl,
-                goNotFoundTtl,
-                upstreamTimeouts,
-                logLevel,
-                accessLog,
-                goUpstreams,
-                upstreamPool,
-                adminToken,
-                sumdbText,
-                sumdb,
-                privates,
-                oci,
-                quotaBytes,
-                bundles,
-                edge,
-                access,
-                l,
-                goSources,
-                cluster);
+        return with(d -> d.listener = l);
     }
 
     /** With other private-module and direct settings (the loader, tests). */
     public FerryConfig withGoSources(GoSources g) {
-        return new FerryConfig(
-                listen,
-                data,
-                goUpstreamText,
-                goUpstream,
-                goListTtl,
-                goNotFoundTtl,
-                upstreamTimeouts,
-                logLevel,
-                accessLog,
-                goUpstreams,
-                upstreamPool,
-                adminToken,
-                sumdbText,
-                sumdb,
-                privates,
-                oci,
-                quotaBytes,
-                bundles,
-                edge,
-                access,
-                listener,
-                g,
-                cluster);
+        return with(d -> d.goSources = g);
     }
 
     /** With other cluster settings (the loader, tests). */
     public FerryConfig withCluster(ClusterConfig c) {
+        return with(d -> d.cluster = c);
+    }
+
+    private FerryConfig with(java.util.function.Consumer<Draft> change) {
+        Draft d = new Draft(this);
+        change.accept(d);
         return new FerryConfig(
-                listen,
-                data,
-                goUpstreamText,
-                goUpstream,
-                goListTtl,
-                goNotFoundTtl,
-                upstreamTimeouts,
-                logLevel,
-                accessLog,
-                goUpstreams,
-                upstreamPool,
-                adminToken,
-                sumdbText,
-                sumdb,
-                privates,
-                oci,
-                quotaBytes,
-                bundles,
-                edge,
-                access,
-                listener,
-                goSources,
-                c);
+                d.listen,
+                d.data,
+                d.goUpstreamText,
+                d.goUpstream,
+                d.goListTtl,
+                d.goNotFoundTtl,
+                d.upstreamTimeouts,
+                d.logLevel,
+                d.accessLog,
+                d.goUpstreams,
+                d.upstreamPool,
+                d.adminToken,
+                d.sumdbText,
+                d.sumdb,
+                d.privates,
+                d.oci,
+                d.quotaBytes,
+                d.bundles,
+                d.edge,
+                d.access,
+                d.listener,
+                d.goSources,
+                d.cluster);
+    }
+
+    /** A copy's components while a wither changes one: the one place besides the record header that lists them. */
+    private static final class Draft {
+        ListenAddress listen;
+        Path data;
+        String goUpstreamText;
+        GoProxyList goUpstream;
+        Duration goListTtl;
+        Duration goNotFoundTtl;
+        UpstreamTimeouts upstreamTimeouts;
+        Level logLevel;
+        boolean accessLog;
+        List<Upstream> goUpstreams;
+        PoolSettings upstreamPool;
+        String adminToken;
+        String sumdbText;
+        SumdbConfig sumdb;
+        PrivatePatterns privates;
+        OciConfig oci;
+        long quotaBytes;
+        BundlesConfig bundles;
+        EdgeSettings edge;
+        AccessConfig access;
+        ListenerSettings listener;
+        GoSources goSources;
+        ClusterConfig cluster;
+
+        Draft(FerryConfig c) {
+            listen = c.listen;
+            data = c.data;
+            goUpstreamText = c.goUpstreamText;
+            goUpstream = c.goUpstream;
+            goListTtl = c.goListTtl;
+            goNotFoundTtl = c.goNotFoundTtl;
+            upstreamTimeouts = c.upstreamTimeouts;
+            logLevel = c.logLevel;
+            accessLog = c.accessLog;
+            goUpstreams = c.goUpstreams;
+            upstreamPool = c.upstreamPool;
+            adminToken = c.adminToken;
+            sumdbText = c.sumdbText;
+            sumdb = c.sumdb;
+            privates = c.privates;
+            oci = c.oci;
+            quotaBytes = c.quotaBytes;
+            bundles = c.bundles;
+            edge = c.edge;
+            access = c.access;
+            listener = c.listener;
+            goSources = c.goSources;
+            cluster = c.cluster;
+        }
     }
 
     public TlsSettings tls() {
