@@ -381,6 +381,56 @@ class ChunkBatchTest {
         }
     }
 
+    /**
+     * A batch that finds a chunk staged by another leaves it out, writes the rest, and decides on the chunk only
+     * once the other batch is done; when that batch failed (it wrote nothing), the waiting one stores the chunk
+     * itself, once. The "other batch" here is a stage made by hand and given up without a write.
+     */
+    @Test
+    void aChunkAnotherBatchStagedAndNeverWroteIsStoredByTheBatchThatWaited() throws Exception {
+        RocksContentStore store = open("a");
+        byte[] shared = TestData.random(7, 3000);
+        Sha256 sharedDigest = TestData.sha256(shared);
+        java.util.concurrent.CompletableFuture<Void> other = new java.util.concurrent.CompletableFuture<>();
+        assertEquals(null, store.inFlight().stage(sharedDigest, other));
+        ExecutorService executor = Executors.newSingleThreadExecutor();
+        try {
+            List<byte[]> parts = List.of(TestData.random(8, 2000), shared, TestData.random(9, 2500));
+            Sha256 digest = TestData.sha256(concat(parts));
+            Thread[] writer = new Thread[1];
+            Future<?> written = executor.submit(() -> {
+                writer[0] = Thread.currentThread();
+                try (ObjectAssembler a = store.assembleInBatches()) {
+                    for (byte[] p : parts) {
+                        a.appendVerifiedChunk(TestData.sha256(p), p);
+                    }
+                    a.commit(digest, b -> b.putName("o", digest));
+                }
+                return null;
+            });
+            // The writer has written what it could and waits for the other batch: its two own chunks are stored,
+            // the shared one is not.
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (writer[0] == null || writer[0].getState() != Thread.State.WAITING) {
+                assertTrue(System.nanoTime() < deadline, "the writer never waited for the other batch");
+                assertFalse(written.isDone(), "the writer finished without waiting for the other batch");
+                Thread.onSpinWait();
+            }
+            assertEquals(2, store.stats().chunks());
+            assertEquals(null, store.db().get(store.refs, sharedDigest.bytes()));
+            store.inFlight().release(sharedDigest, other); // the other batch gives up, unwritten
+            other.complete(null);
+            written.get();
+            assertEquals(3, store.stats().chunks());
+            assertEquals(1, StoreLayout.Count.decode(store.db().get(store.refs, sharedDigest.bytes())));
+            assertArrayEquals(concat(parts), readAll(store, digest));
+            assertEquals(0, store.inFlightChunks().size());
+            assertClean(store);
+        } finally {
+            executor.shutdownNow();
+        }
+    }
+
     /** Writes {@code chunks} and a chunk of its own as one object named {@code name}, batched or chunk by chunk. */
     private static Sha256 write(
             RocksContentStore store, List<byte[]> chunks, CyclicBarrier start, boolean batched, String name)
