@@ -323,10 +323,7 @@ class ChunkBatchTest {
         ExecutorService executor = Executors.newFixedThreadPool(2);
         try {
             for (int round = 0; round < 300; round++) {
-                List<byte[]> chunks = new ArrayList<>();
-                for (int c = 0; c < 12; c++) {
-                    chunks.add(TestData.random(round * 100L + c, 300 + c));
-                }
+                List<byte[]> chunks = newChunks(round);
                 CyclicBarrier start = new CyclicBarrier(2);
                 String name = Integer.toString(round);
                 Future<?> batched = executor.submit(() -> write(store, chunks, start, true, "b" + name));
@@ -353,10 +350,7 @@ class ChunkBatchTest {
         ExecutorService executor = Executors.newFixedThreadPool(2);
         try {
             for (int round = 0; round < 300; round++) {
-                List<byte[]> chunks = new ArrayList<>();
-                for (int c = 0; c < 12; c++) {
-                    chunks.add(TestData.random(round * 100L + c, 300 + c));
-                }
+                List<byte[]> chunks = newChunks(round);
                 List<byte[]> shuffled = new ArrayList<>(chunks);
                 java.util.Collections.shuffle(shuffled, new java.util.Random(round));
                 CyclicBarrier start = new CyclicBarrier(2);
@@ -429,6 +423,15 @@ class ChunkBatchTest {
         } finally {
             executor.shutdownNow();
         }
+    }
+
+    /** Twelve chunks of 300-311 bytes (stored under their digests), new in each round. */
+    private static List<byte[]> newChunks(int round) {
+        List<byte[]> chunks = new ArrayList<>();
+        for (int c = 0; c < 12; c++) {
+            chunks.add(TestData.random(round * 100L + c, 300 + c));
+        }
+        return chunks;
     }
 
     /** Writes {@code chunks} and a chunk of its own as one object named {@code name}, batched or chunk by chunk. */
