@@ -61,36 +61,46 @@ public final class VolumeWriter {
      * shrunk by 1/8: deflating what does not compress is the slowest thing an export would do.
      */
     public static Encoded encode(byte[] bytes, int off, int len, Deflater deflater) {
+        return encode(bytes, off, len, deflater, null);
+    }
+
+    /**
+     * {@link #encode(byte[], int, int, Deflater)} deflating into {@code scratch} when it holds 7/8 of {@code len}
+     * (then only a deflated body is copied out of it): an encoder thread keeps one, so a record that does not
+     * compress (most records of module zips and image layers) allocates and zeroes no output buffer of almost its
+     * size only to drop it. {@code scratch} may be reused once this returns.
+     */
+    public static Encoded encode(byte[] bytes, int off, int len, Deflater deflater, byte[] scratch) {
         if (len < 1 || len > Volume.MAX_RECORD) {
             throw new IllegalArgumentException("a record holds 1 to " + Volume.MAX_RECORD + " bytes, not " + len);
         }
         int n = -1;
         byte[] out = null;
         if (len >= 8) {
-            out = new byte[len - len / 8];
-            n = deflate(bytes, off, len, deflater, out);
+            int limit = len - len / 8;
+            out = scratch != null && scratch.length >= limit ? scratch : new byte[limit];
+            n = deflate(bytes, off, len, deflater, out, limit);
         }
         boolean useDeflated = n >= 0;
         ByteBuffer h = ByteBuffer.allocate(Volume.RECORD_HEADER);
         h.put((byte) (useDeflated ? Volume.FLAG_DEFLATED : 0)).putInt(len).putInt(useDeflated ? n : len);
         if (useDeflated) {
-            return new Encoded(h.array(), out, n, len);
+            return new Encoded(h.array(), out == scratch ? Arrays.copyOf(out, n) : out, n, len);
         }
         byte[] body = off == 0 && len == bytes.length ? bytes : Arrays.copyOfRange(bytes, off, off + len);
         return new Encoded(h.array(), body, len, len);
     }
 
     /**
-     * The deflated length when it is at most 7/8 of {@code len} (written to {@code out}, which holds that much),
-     * else -1. A large record is fed in steps ending at {@link #SAMPLE}, then 4, 8, 16... samples; after each step the
+     * The deflated length when it is at most {@code limit}, 7/8 of {@code len} (written to {@code out}, which holds
+     * that much), else -1. A large record is fed in steps ending at {@link #SAMPLE}, then 4, 8, 16... samples; after each step the
      * output is sync-flushed (so it counts every byte read) and the deflate gives up if it is not 1/8 below what
      * was read. A single sample taken apart, as before 2026-12-07, said "compressible" for a quarter of the records
      * of module zips (a zip's central directory in the sample), and each of those was then deflated whole, about
      * 7/8 of a MiB, only to be stored: that was 28% of the export's encoding CPU for the Go-module profile. The
      * flushes cost a few bytes each in records that do compress; the stream stays one deflate stream.
      */
-    private static int deflate(byte[] bytes, int off, int len, Deflater deflater, byte[] out) {
-        int limit = out.length;
+    private static int deflate(byte[] bytes, int off, int len, Deflater deflater, byte[] out, int limit) {
         deflater.reset();
         int n = 0;
         int fed = 0;

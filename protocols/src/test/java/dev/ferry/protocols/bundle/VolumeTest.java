@@ -94,6 +94,34 @@ class VolumeTest {
         }
     }
 
+    /**
+     * An encoder thread's reused deflate buffer changes no record: the same header and body as without it, a
+     * deflated body its own copy (the buffer is overwritten by the next record), a buffer too small not used.
+     */
+    @Test
+    void aReusedDeflateBufferEncodesTheSameRecords() {
+        int mib = 1 << 20;
+        byte[] compressible =
+                Arrays.copyOf("package main\n".repeat(mib / 13 + 1).getBytes(), mib);
+        byte[] random = new byte[mib];
+        new Random(12).nextBytes(random);
+        java.util.zip.Deflater d = new java.util.zip.Deflater();
+        byte[] scratch = new byte[mib];
+        for (byte[] record : List.of(compressible, random, Arrays.copyOf(compressible, 1000))) {
+            VolumeWriter.Encoded fresh = VolumeWriter.encode(record, 0, record.length, d);
+            VolumeWriter.Encoded reused = VolumeWriter.encode(record, 0, record.length, d, scratch);
+            VolumeWriter.Encoded small = VolumeWriter.encode(record, 0, record.length, d, new byte[16]);
+            for (VolumeWriter.Encoded e : List.of(reused, small)) {
+                assertArrayEquals(fresh.header(), e.header());
+                assertEquals(fresh.bodyLength(), e.bodyLength());
+                assertArrayEquals(
+                        Arrays.copyOf(fresh.body(), fresh.bodyLength()), Arrays.copyOf(e.body(), e.bodyLength()));
+            }
+            assertTrue(reused.body() != scratch, "a body must not be the buffer the next record overwrites");
+        }
+        assertTrue(VolumeWriter.encode(compressible, 0, mib, d, scratch).bodyLength() < mib / 20);
+    }
+
     @Test
     void refusesTheWrongVolume() throws IOException {
         byte[] f = write(sample()).file();

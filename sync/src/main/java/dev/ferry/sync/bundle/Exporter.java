@@ -921,9 +921,20 @@ final class Exporter {
                 System.arraycopy(bytes, 0, record, at, bytes.length);
                 at += bytes.length;
             }
-            return VolumeWriter.encode(record, 0, size, deflaters.get());
+            byte[] scratch = DEFLATED.get();
+            if (scratch.length < size - size / 8) {
+                scratch = new byte[size - size / 8];
+                DEFLATED.set(scratch);
+            }
+            return VolumeWriter.encode(record, 0, size, deflaters.get(), scratch);
         }));
     }
+
+    /**
+     * A deflate output buffer per encoder thread, as large as its largest record needed ({@link
+     * VolumeWriter#encode(byte[], int, int, Deflater, byte[])}).
+     */
+    private static final ThreadLocal<byte[]> DEFLATED = ThreadLocal.withInitial(() -> new byte[0]);
 
     /** A digest per encoder thread: getInstance per chunk costs more than hashing a small chunk. */
     private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(Exporter::sha256);
