@@ -44,8 +44,16 @@ public final class VolumeWriter {
         return append(encode(bytes, off, len, deflater));
     }
 
-    /** A record ready to be appended: its header and body, deflated or not (see {@link #encode}). */
-    public record Encoded(byte[] header, byte[] body, int bodyLength, int rawLength) {}
+    /**
+     * A record ready to be appended: its header and body ({@code body[0, bodyLength)}, deflated or not: see {@link
+     * #encode}; a body stored as it is may be the array given to encode).
+     */
+    public record Encoded(byte[] header, byte[] body, int bodyLength, int rawLength) {
+        /** Whether the body is the record's bytes as given (not deflated). */
+        public boolean stored() {
+            return bodyLength == rawLength && header[0] == 0;
+        }
+    }
 
     /**
      * Where a large record's deflate first checks that it pays. Deflating random bytes costs about twenty times
@@ -87,7 +95,8 @@ public final class VolumeWriter {
         if (useDeflated) {
             return new Encoded(h.array(), out == scratch ? Arrays.copyOf(out, n) : out, n, len);
         }
-        byte[] body = off == 0 && len == bytes.length ? bytes : Arrays.copyOfRange(bytes, off, off + len);
+        // A body starting at 0 is passed as it is, however long the array: the record is its first len bytes.
+        byte[] body = off == 0 ? bytes : Arrays.copyOfRange(bytes, off, off + len);
         return new Encoded(h.array(), body, len, len);
     }
 

@@ -2,6 +2,7 @@ package dev.ferry.protocols.bundle;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -92,6 +93,17 @@ class VolumeTest {
         for (int i = 0; i < records.size(); i++) {
             assertArrayEquals(records.get(i), r.record(w.offsets().get(i)).bytes());
         }
+        // Read again into one reused buffer, smaller than the first record at first (then a new one is returned),
+        // in an order that puts a short record over a long one's bytes.
+        byte[] buffer = new byte[100_000];
+        for (int i : new int[] {3, 0, 3, 1, 2, 0}) {
+            VolumeReader.Slice slice = r.record(w.offsets().get(i), buffer);
+            assertEquals(records.get(i).length, slice.length());
+            assertArrayEquals(records.get(i), Arrays.copyOf(slice.buffer(), slice.length()));
+            assertEquals(w.offsets().get(i), slice.offset());
+            buffer = slice.buffer();
+        }
+        assertEquals(mib, buffer.length);
     }
 
     /**
@@ -120,6 +132,14 @@ class VolumeTest {
             assertTrue(reused.body() != scratch, "a body must not be the buffer the next record overwrites");
         }
         assertTrue(VolumeWriter.encode(compressible, 0, mib, d, scratch).bodyLength() < mib / 20);
+        assertFalse(VolumeWriter.encode(compressible, 0, mib, d, scratch).stored());
+        // A record that is the start of a longer buffer (a reused one): stored as it is, without a copy.
+        byte[] longer = Arrays.copyOf(random, mib + 4096);
+        VolumeWriter.Encoded part = VolumeWriter.encode(longer, 0, 70_000, d, scratch);
+        assertTrue(part.stored());
+        assertTrue(part.body() == longer);
+        assertEquals(70_000, part.bodyLength());
+        assertEquals(70_000, part.rawLength());
     }
 
     @Test

@@ -42,8 +42,10 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Queue;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -752,13 +754,16 @@ final class Exporter {
         private final List<Long> offsets;
         /** The volumes finished, for the manifest. */
         private final List<ManifestEntry.Volume> finished = new ArrayList<>();
+        /** Where the buffers of records written as they are go back to the encoders. */
+        private final Queue<byte[]> spare;
 
         private int volume;
         private FileChannel ch;
         private OutputStream out;
         private VolumeWriter w;
 
-        VolumeFiles(Path dir, String id, int total, boolean keepOffsets) {
+        VolumeFiles(Path dir, String id, int total, boolean keepOffsets, Queue<byte[]> spare) {
+            this.spare = spare;
             this.dir = dir;
             this.id = id;
             this.total = total;
@@ -779,6 +784,9 @@ final class Exporter {
             long offset = w.append(record);
             if (offsets != null) {
                 offsets.add(offset);
+            }
+            if (record.stored()) {
+                spare.offer(record.body()); // written: an encoder may fill it with another record
             }
             return record.rawLength();
         }
@@ -821,8 +829,12 @@ final class Exporter {
         });
         ThreadLocal<Deflater> deflaters = ThreadLocal.withInitial(() -> new Deflater(Deflater.DEFAULT_COMPRESSION));
         ArrayDeque<Queued> queue = new ArrayDeque<>();
-        try (VolumeFiles files = new VolumeFiles(dir, id, volumes, format == BundleNote.FORMAT_1)) {
-            RecordCutter cut = new RecordCutter(pool, deflaters, queue);
+        // Record buffers written and free again, for the encoders: a record of about 1 MiB was a humongous
+        // allocation at ferry's default heap (256 MiB, 1 MiB G1 regions), and the collections and marking they
+        // started took a share of an export's CPU. As many exist as records are queued and being encoded at once.
+        Queue<byte[]> spareRecords = new ConcurrentLinkedQueue<>();
+        try (VolumeFiles files = new VolumeFiles(dir, id, volumes, format == BundleNote.FORMAT_1, spareRecords)) {
+            RecordCutter cut = new RecordCutter(pool, deflaters, queue, spareRecords);
             walk(plan, sink, (o, cs, places) -> {
                 for (int i = 0; i < places.length; i++) {
                     if (places[i] != null) {
@@ -854,12 +866,15 @@ final class Exporter {
         private final ExecutorService pool;
         private final ThreadLocal<Deflater> deflaters;
         private final ArrayDeque<Queued> queue;
+        private final Queue<byte[]> spare;
         private final List<Part> record = new ArrayList<>();
         private int recordSize;
         private int volume;
         private int records;
 
-        RecordCutter(ExecutorService pool, ThreadLocal<Deflater> deflaters, ArrayDeque<Queued> queue) {
+        RecordCutter(
+                ExecutorService pool, ThreadLocal<Deflater> deflaters, ArrayDeque<Queued> queue, Queue<byte[]> spare) {
+            this.spare = spare;
             this.pool = pool;
             this.deflaters = deflaters;
             this.queue = queue;
@@ -868,7 +883,7 @@ final class Exporter {
         void add(VolumePlan.Place p, StoredChunk chunk, Sha256 object) {
             // Each record's first chunk is the only one at position 0: the previous record is complete.
             if (p.skip() == 0 && recordSize > 0) {
-                queue.add(encode(pool, deflaters, volume, List.copyOf(record), recordSize));
+                queue.add(encode(pool, deflaters, spare, volume, List.copyOf(record), recordSize));
                 records++;
                 record.clear();
                 recordSize = 0;
@@ -884,7 +899,7 @@ final class Exporter {
 
         void finish() {
             if (recordSize > 0) {
-                queue.add(encode(pool, deflaters, volume, List.copyOf(record), recordSize));
+                queue.add(encode(pool, deflaters, spare, volume, List.copyOf(record), recordSize));
                 record.clear();
                 recordSize = 0;
             }
@@ -899,9 +914,17 @@ final class Exporter {
      * chunk list), checks them, joins and deflates them.
      */
     private Queued encode(
-            ExecutorService pool, ThreadLocal<Deflater> deflaters, int volume, List<Part> parts, int size) {
+            ExecutorService pool,
+            ThreadLocal<Deflater> deflaters,
+            Queue<byte[]> spareRecords,
+            int volume,
+            List<Part> parts,
+            int size) {
         return new Queued(volume, pool.submit(() -> {
-            byte[] record = new byte[size];
+            byte[] record = spareRecords.poll();
+            if (record == null || record.length < size) {
+                record = new byte[size];
+            }
             // One batched read of the record's chunks: a record of small chunks holds thousands. The store holds
             // no inline chunk by its digest: it is not asked for those.
             List<Sha256> digests = new ArrayList<>(parts.size());
@@ -926,7 +949,11 @@ final class Exporter {
                 scratch = new byte[size - size / 8];
                 DEFLATED.set(scratch);
             }
-            return VolumeWriter.encode(record, 0, size, deflaters.get(), scratch);
+            VolumeWriter.Encoded encoded = VolumeWriter.encode(record, 0, size, deflaters.get(), scratch);
+            if (!encoded.stored()) {
+                spareRecords.offer(record); // the deflated body is a copy: the buffer is free already
+            }
+            return encoded;
         }));
     }
 

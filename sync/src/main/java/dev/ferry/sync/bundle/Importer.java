@@ -1093,7 +1093,10 @@ final class Importer {
 
         private int cachedVolume;
         private long cachedOffset = -1;
+        /** The record read last: {@code [0, cachedLength)} of a buffer reused for the next ({@link VolumeReader}). */
         private byte[] cached;
+
+        private int cachedLength;
         private Sha256 lastDigest;
 
         /** The sha256 of the chunk {@link #read} returned last. */
@@ -1112,16 +1115,18 @@ final class Importer {
                         r = new VolumeReader(ch, id, c.volume(), files.size());
                         readers.put(c.volume(), r);
                     }
-                    VolumeReader.Record record = r.record(c.offset());
+                    cachedOffset = -1; // the buffer is being overwritten: no longer the record it held
+                    VolumeReader.Slice record = r.record(c.offset(), cached);
                     check.read(c.volume(), record.next());
-                    cached = record.bytes();
+                    cached = record.buffer();
+                    cachedLength = record.length();
                     cachedVolume = c.volume();
                     cachedOffset = c.offset();
                 }
             } catch (BundleFormatException e) {
                 throw new BundleException(REFUSED, "volume " + c.volume() + " is damaged: " + e.getMessage(), e);
             }
-            if (c.skip() + (long) c.length() > cached.length) {
+            if (c.skip() + (long) c.length() > cachedLength) {
                 throw new BundleException(
                         REFUSED,
                         "chunk sha256:" + c.sha256() + " lies past the end of its record in " + "volume " + c.volume()
