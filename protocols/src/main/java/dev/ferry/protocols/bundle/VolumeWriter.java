@@ -84,16 +84,18 @@ public final class VolumeWriter {
         }
         int n = -1;
         byte[] out = null;
+        boolean reused = false;
         if (len >= 8) {
             int limit = len - len / 8;
-            out = scratch != null && scratch.length >= limit ? scratch : new byte[limit];
+            reused = scratch != null && scratch.length >= limit;
+            out = reused ? scratch : new byte[limit];
             n = deflate(bytes, off, len, deflater, out, limit);
         }
         boolean useDeflated = n >= 0;
         ByteBuffer h = ByteBuffer.allocate(Volume.RECORD_HEADER);
         h.put((byte) (useDeflated ? Volume.FLAG_DEFLATED : 0)).putInt(len).putInt(useDeflated ? n : len);
         if (useDeflated) {
-            return new Encoded(h.array(), out == scratch ? Arrays.copyOf(out, n) : out, n, len);
+            return new Encoded(h.array(), reused ? Arrays.copyOf(out, n) : out, n, len);
         }
         // A body starting at 0 is passed as it is, however long the array: the record is its first len bytes.
         byte[] body = off == 0 ? bytes : Arrays.copyOfRange(bytes, off, off + len);

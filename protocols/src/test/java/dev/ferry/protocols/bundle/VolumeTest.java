@@ -3,6 +3,8 @@ package dev.ferry.protocols.bundle;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -129,7 +131,7 @@ class VolumeTest {
                 assertArrayEquals(
                         Arrays.copyOf(fresh.body(), fresh.bodyLength()), Arrays.copyOf(e.body(), e.bodyLength()));
             }
-            assertTrue(reused.body() != scratch, "a body must not be the buffer the next record overwrites");
+            assertNotSame(scratch, reused.body(), "a body must not be the buffer the next record overwrites");
         }
         assertTrue(VolumeWriter.encode(compressible, 0, mib, d, scratch).bodyLength() < mib / 20);
         assertFalse(VolumeWriter.encode(compressible, 0, mib, d, scratch).stored());
@@ -137,7 +139,7 @@ class VolumeTest {
         byte[] longer = Arrays.copyOf(random, mib + 4096);
         VolumeWriter.Encoded part = VolumeWriter.encode(longer, 0, 70_000, d, scratch);
         assertTrue(part.stored());
-        assertTrue(part.body() == longer);
+        assertSame(longer, part.body());
         assertEquals(70_000, part.bodyLength());
         assertEquals(70_000, part.rawLength());
     }
