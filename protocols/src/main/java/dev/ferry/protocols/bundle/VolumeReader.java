@@ -125,8 +125,8 @@ public final class VolumeReader {
      * The record at {@code offset} as {@link #record} reads it, into {@code buffer} when that holds it (else into a
      * new array, returned in the slice for the caller to keep): a reader going through thousands of records of about
      * 1 MiB then allocates none, where each was a humongous allocation at ferry's default heap (256 MiB, 1 MiB G1
-     * regions) and the young collections and marking they started took a share of an import's CPU. The slice's bytes
-     * are the caller's until it passes the same buffer again.
+     * regions), starting collections of their own and filling the heap (bench/bundle README, session 17). The
+     * slice's bytes are the caller's until it passes the same buffer again.
      */
     public Slice record(long offset, byte[] buffer) throws IOException {
         Header h = header(offset);

@@ -104,9 +104,9 @@ public final class VolumeWriter {
 
     /**
      * The deflated length when it is at most {@code limit}, 7/8 of {@code len} (written to {@code out}, which holds
-     * that much), else -1. A large record is fed in steps ending at {@link #SAMPLE}, then 4, 8, 16... samples; after each step the
-     * output is sync-flushed (so it counts every byte read) and the deflate gives up if it is not 1/8 below what
-     * was read. A single sample taken apart, as before 2026-12-07, said "compressible" for a quarter of the records
+     * that much), else -1. A large record is fed in steps ending at {@link #SAMPLE}, then 4, 8, 16... samples; after
+     * each step the output is sync-flushed (so it counts every byte read) and the deflate gives up if it is not 1/8
+     * below what was read. A single sample taken apart, as before 2026-12-07, said "compressible" for a quarter of the records
      * of module zips (a zip's central directory in the sample), and each of those was then deflated whole, about
      * 7/8 of a MiB, only to be stored: that was 28% of the export's encoding CPU for the Go-module profile. The
      * flushes cost a few bytes each in records that do compress; the stream stays one deflate stream.

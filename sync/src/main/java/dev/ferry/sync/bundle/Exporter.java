@@ -830,8 +830,8 @@ final class Exporter {
         ThreadLocal<Deflater> deflaters = ThreadLocal.withInitial(() -> new Deflater(Deflater.DEFAULT_COMPRESSION));
         ArrayDeque<Queued> queue = new ArrayDeque<>();
         // Record buffers written and free again, for the encoders: a record of about 1 MiB was a humongous
-        // allocation at ferry's default heap (256 MiB, 1 MiB G1 regions), and the collections and marking they
-        // started took a share of an export's CPU. As many exist as records are queued and being encoded at once.
+        // allocation at ferry's default heap (256 MiB, 1 MiB G1 regions), starting collections of its own and
+        // filling the heap (bench/bundle README). As many exist as records are queued and being encoded at once.
         Queue<byte[]> spareRecords = new ConcurrentLinkedQueue<>();
         try (VolumeFiles files = new VolumeFiles(dir, id, volumes, format == BundleNote.FORMAT_1, spareRecords)) {
             RecordCutter cut = new RecordCutter(pool, deflaters, queue, spareRecords);
