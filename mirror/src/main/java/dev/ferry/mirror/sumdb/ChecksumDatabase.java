@@ -17,6 +17,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One configured checksum database: answers "which hashes does module@version have" from verified lookups, keeps the
@@ -35,6 +37,13 @@ public final class ChecksumDatabase {
     private final SumdbStore store;
     private final SumdbSource source;
     private final Clock clock;
+    /**
+     * Lookups being fetched and verified. The fetch alone is shared by {@link SumdbSource}, but verifying takes tiles
+     * and time, and a caller arriving in between (the go command's own lookup beside ferry's check of the zip) would
+     * find nothing stored yet and ask the database again. Keyed by the lookup's path: {@link Version} has no value
+     * equality.
+     */
+    private final ConcurrentHashMap<String, CompletableFuture<Answer>> lookups = new ConcurrentHashMap<>();
 
     public ChecksumDatabase(SumdbConfig.Database config, SumdbStore store, SumdbSource source, Clock clock) {
         this.config = config;
@@ -76,20 +85,51 @@ public final class ChecksumDatabase {
         record Refused(String reason) implements Answer {}
     }
 
-    /** The record for {@code module@version}: from the store if verified before, else fetched and verified. */
+    /**
+     * The record for {@code module@version}: from the store if verified before, else fetched and verified once for
+     * all concurrent callers.
+     */
     public Answer lookup(ModulePath module, Version version) {
         LookupPath lp = new LookupPath(module, version);
+        Optional<Answer> kept = stored(module, version, lp);
+        if (kept.isPresent()) {
+            return kept.get();
+        }
+        CompletableFuture<Answer> mine = new CompletableFuture<>();
+        CompletableFuture<Answer> running = lookups.putIfAbsent(lp.toString(), mine);
+        if (running != null) {
+            return running.join();
+        }
+        try {
+            // Another caller may have stored it between our look and our claim.
+            Answer answer = stored(module, version, lp).orElseGet(() -> fetchAndVerify(module, version, lp));
+            mine.complete(answer);
+            return answer;
+        } catch (RuntimeException | Error e) {
+            mine.completeExceptionally(e);
+            throw e;
+        } finally {
+            lookups.remove(lp.toString(), mine);
+        }
+    }
+
+    private Optional<Answer> stored(ModulePath module, Version version, LookupPath lp) {
         Optional<byte[]> kept = store.lookup(lp);
         if (kept.isPresent()) {
             try {
                 // Stored only after verification: our own store is trusted like the stored zips themselves.
-                return new Answer.Known(Lookup.parse(kept.get()).record(module, version), kept.get(), true);
+                return Optional.of(
+                        new Answer.Known(Lookup.parse(kept.get()).record(module, version), kept.get(), true));
             } catch (FormatException e) {
                 LOG.log(
                         System.Logger.Level.WARNING,
                         "stored lookup " + lp + " of " + name() + " is unreadable; fetching it again");
             }
         }
+        return Optional.empty();
+    }
+
+    private Answer fetchAndVerify(ModulePath module, Version version, LookupPath lp) {
         FetchResult<SumdbSource.Fetched> r =
                 source.fetch(lp.toString(), SumdbEvents.RequestKind.LOOKUP, Lookup.MAX_SIZE);
         return switch (r) {

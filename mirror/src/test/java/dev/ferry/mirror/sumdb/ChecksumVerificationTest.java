@@ -81,8 +81,15 @@ class ChecksumVerificationTest {
         @Override
         public void request(RequestKind kind) {
             sumdbRequests.incrementAndGet();
+            Runnable hook = onRequest;
+            if (hook != null) {
+                hook.run();
+            }
         }
     };
+    /** Runs on the asking thread before each request to the database, when a test sets it. */
+    volatile Runnable onRequest;
+
     ContentStore store;
     ChecksumDatabase db;
     CachingGoModuleMirror mirror;
@@ -158,6 +165,75 @@ class ChecksumVerificationTest {
         assertArrayEquals(log.lookup(3, 4, signer), lookup);
         assertArrayEquals(log.tile(4), body(served.answer(new SumdbRequest.TileRequest(new Tile(8, 0, 0, 4)))));
         assertInstanceOf(GoAnswer.Content.class, served.answer(new SumdbRequest.Supported()));
+    }
+
+    /**
+     * The go command's own lookup and ferry's check of the zip it asked for arrive together: the second caller comes
+     * while the first is verifying (fetching a tile) after its lookup fetch ended, and must not fetch the lookup again
+     * (as ClusterIT once saw on one node).
+     */
+    @Test
+    void aLookupAskedWhileAnotherIsBeingVerifiedIsFetchedOnce() throws Exception {
+        log.addFiller(3);
+        log.add(EWMA_PATH.value(), "v1.1.1", zipHash, modHash);
+        log.serve(up, signer);
+        java.util.concurrent.CompletableFuture<ChecksumDatabase.Answer> second =
+                new java.util.concurrent.CompletableFuture<>();
+        java.util.concurrent.atomic.AtomicReference<Thread> secondThread =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        Thread first = Thread.currentThread();
+        onRequest = () -> {
+            if (Thread.currentThread() != first || sumdbRequests.get() != 2) {
+                return; // only the first caller's tile request, after its lookup was fetched, holds it
+            }
+            Thread t = new Thread(() -> {
+                try {
+                    second.complete(db.lookup(EWMA_PATH, Version.parseCanonical("v1.1.1")));
+                } catch (Throwable e) {
+                    second.completeExceptionally(e);
+                }
+            });
+            secondThread.set(t);
+            t.start();
+            awaitAskingOrJoined(t, 3);
+        };
+
+        ChecksumDatabase.Answer one = db.lookup(EWMA_PATH, V111);
+        ChecksumDatabase.Answer two = second.get(10, java.util.concurrent.TimeUnit.SECONDS);
+
+        assertEquals(2, sumdbRequests.get(), "one lookup and one tile for both callers");
+        assertArrayEquals(
+                assertInstanceOf(ChecksumDatabase.Answer.Known.class, one).body(),
+                assertInstanceOf(ChecksumDatabase.Answer.Known.class, two).body());
+        assertTrue(secondThread.get() != null, "the second caller came while the first was verifying");
+    }
+
+    /**
+     * Waits until {@code t} has asked the database again ({@code requests} reached) or is parked on another caller's
+     * answer: the two ways the second lookup can go.
+     */
+    private void awaitAskingOrJoined(Thread t, int requests) {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            if (sumdbRequests.get() >= requests || !t.isAlive() || waitsOnAFuture(t)) {
+                return;
+            }
+            Thread.onSpinWait();
+        }
+        throw new AssertionError("the second lookup neither asked nor waited: " + t.getState());
+    }
+
+    private static boolean waitsOnAFuture(Thread t) {
+        if (t.getState() != Thread.State.WAITING) {
+            return false;
+        }
+        for (StackTraceElement e : t.getStackTrace()) {
+            if (e.getClassName().equals(java.util.concurrent.CompletableFuture.class.getName())
+                    && e.getMethodName().equals("join")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Test
