@@ -36,7 +36,7 @@ public interface ChunkStore {
      * The bytes of each of {@code digests} in their order (null where the store holds no such chunk): one batched
      * read where the store can, for a reader of many small chunks (a bundle's export). A read of each chunk once:
      * what it reads is not kept in the store's caches. The store may skip its own checks of the bytes: the caller
-     * must check each chunk against its digest before using it.
+     * must check each chunk ({@link StoredChunk#intact}) before using it.
      */
     default List<byte[]> chunks(List<Sha256> digests) throws IOException {
         List<byte[]> out = new java.util.ArrayList<>(digests.size());

@@ -48,7 +48,8 @@ final class RocksChunks {
             return List.of();
         }
         if (record.soleChunk() != null) {
-            return List.of(new StoredChunk(Sha256.of(record.soleChunk()), (int) record.size(), record.soleInline()));
+            return List.of(new StoredChunk(
+                    Sha256.of(record.soleChunk()), (int) record.size(), record.soleInline(), record.soleChecksum()));
         }
         List<StoredChunk> list = new ArrayList<>();
         long at = 0;
@@ -59,7 +60,7 @@ final class RocksChunks {
                 if (entry.offset() != at) {
                     break;
                 }
-                list.add(new StoredChunk(Sha256.of(entry.chunk()), entry.length(), entry.inline()));
+                list.add(new StoredChunk(Sha256.of(entry.chunk()), entry.length(), entry.inline(), entry.checksum()));
                 at = entry.end();
             }
             it.status();
@@ -87,7 +88,7 @@ final class RocksChunks {
         // A bulk read of each chunk once (an export): the blocks it reads are not put in the block cache, where
         // they would push out what serving reads again, and the cache's inserts and evictions were a tenth of the
         // export's reading CPU (2026-12-07 profile). RocksDB's checksums are skipped: the caller checks every chunk
-        // against its sha256 (ChunkStore.chunks), which makes RocksDB's software CRC32C a second check of the bytes.
+        // (ChunkStore.chunks, StoredChunk.intact), which makes RocksDB's software CRC32C a second check of the bytes.
         return store.withDb(() -> {
             try (ReadOptions once = new ReadOptions().setFillCache(false).setVerifyChecksums(false)) {
                 return store.db().multiGetAsList(once, families, keys);
