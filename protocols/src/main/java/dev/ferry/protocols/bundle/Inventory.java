@@ -53,10 +53,7 @@ public final class Inventory {
 
     /** Key {@code i} (from 0) in ascending order. */
     public byte[] key(int i) {
-        return ByteBuffer.allocate(KEY_LENGTH)
-                .putLong(keys[2 * i])
-                .putLong(keys[2 * i + 1])
-                .array();
+        return key(keys[2 * i], keys[2 * i + 1]);
     }
 
     public boolean contains(byte[] key) {
@@ -203,13 +200,42 @@ public final class Inventory {
         if (maxKeys < 0 || maxKeys > MAX_KEYS) {
             throw new IllegalArgumentException("maxKeys " + maxKeys + " outside 0.." + MAX_KEYS);
         }
+        long[][] keys = {new long[1024]};
+        long n = forEachKey(file, (hi, lo, i) -> {
+            if (i == maxKeys) {
+                throw new TooLarge(maxKeys);
+            }
+            if (2 * i + 2 > keys[0].length) {
+                keys[0] = Arrays.copyOf(keys[0], keys[0].length * 2);
+            }
+            keys[0][(int) (2 * i)] = hi;
+            keys[0][(int) (2 * i + 1)] = lo;
+        });
+        return new Inventory(Arrays.copyOf(keys[0], (int) (2 * n)));
+    }
+
+    /** Receives an inventory file's keys one at a time, in ascending order. */
+    @FunctionalInterface
+    public interface KeyVisitor {
+        /** Key number {@code index} (from 0), as its two big-endian halves. */
+        void key(long hi, long lo, long index) throws IOException;
+    }
+
+    /**
+     * Reads the file format above key by key, handing each to {@code visitor} as it is read, with the checks of
+     * {@link #read(InputStream)} but no limit on the count: for inventories too large to hold in memory. A file
+     * found damaged after some keys were handed over is refused then (the caller discards what it was given).
+     * @return the number of keys
+     */
+    public static long forEachKey(InputStream file, KeyVisitor visitor) throws IOException {
         byte[] magic = file.readNBytes(MAGIC.length);
         if (!Arrays.equals(magic, MAGIC)) {
             throw new BundleFormatException("not a ferry inventory (want a file written by ferry inventory, "
                     + "starting \"ferry-inventory 1\")");
         }
-        long[] keys = new long[1024];
-        int n = 0;
+        long n = 0;
+        long hi = 0;
+        long lo = 0;
         try (InputStream in = new BufferedInputStream(new GZIPInputStream(file, 1 << 16), 1 << 16)) {
             byte[] unit = new byte[KEY_LENGTH];
             while (true) {
@@ -225,24 +251,26 @@ public final class Inventory {
                 if (got != KEY_LENGTH) {
                     throw new BundleFormatException("inventory is truncated or damaged after " + n + " keys");
                 }
-                if (n == maxKeys) {
-                    throw new TooLarge(maxKeys);
-                }
-                if (2 * n + 2 > keys.length) {
-                    keys = Arrays.copyOf(keys, keys.length * 2);
-                }
                 ByteBuffer b = ByteBuffer.wrap(unit);
-                keys[2 * n] = b.getLong();
-                keys[2 * n + 1] = b.getLong();
-                if (n > 0 && compare(keys[2 * n - 2], keys[2 * n - 1], keys[2 * n], keys[2 * n + 1]) >= 0) {
+                long h = b.getLong();
+                long l = b.getLong();
+                if (n > 0 && compare(hi, lo, h, l) >= 0) {
                     throw new BundleFormatException("inventory is damaged: keys out of order at key " + n);
                 }
+                visitor.key(h, l, n);
+                hi = h;
+                lo = l;
                 n++;
             }
         } catch (EOFException | ZipException e) {
             throw new BundleFormatException("inventory is truncated or damaged (gzip: " + e.getMessage() + ")");
         }
-        return new Inventory(Arrays.copyOf(keys, 2 * n));
+        return n;
+    }
+
+    /** The 16 bytes of the key whose big-endian halves are {@code hi} and {@code lo}. */
+    public static byte[] key(long hi, long lo) {
+        return ByteBuffer.allocate(KEY_LENGTH).putLong(hi).putLong(lo).array();
     }
 
     private static int compare(long hi1, long lo1, long hi2, long lo2) {

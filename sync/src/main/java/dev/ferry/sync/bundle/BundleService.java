@@ -50,7 +50,10 @@ public final class BundleService implements AutoCloseable {
     /** How an import's report lists each metadata entry it replaced (a tag, a list...): this, then the key. */
     public static final String REPLACED = "replaced metadata ";
 
+    private static final System.Logger LOG = System.getLogger(BundleService.class.getName());
+
     private final ContentStore store;
+    private final Path scratch;
     private final Supplier<Optional<Signer>> signer;
     private final Clock clock;
     private final int keepReports;
@@ -145,6 +148,7 @@ public final class BundleService implements AutoCloseable {
         this.history = new ExportHistory(bundles);
         this.imports = new ImportRecords(bundles);
         Path scratch = bundles.resolve(SCRATCH);
+        this.scratch = scratch;
         this.exporter = new Exporter(store, clock, new SecureRandom(), this::exportRunning, scratch);
         this.sumdb = Objects.requireNonNull(sumdb, "sumdb");
         this.importer = new Importer(store, imports, clock, keys, sumdb, scratch);
@@ -197,25 +201,54 @@ public final class BundleService implements AutoCloseable {
         if (request.format() != BundleFormat.BUNDLE) {
             PlainFiles.checkTarget(request.to());
         }
-        Inventory cut = Inventory.empty();
+        String jobId = UUID.randomUUID().toString();
+        CutSet cut = CutSet.empty();
         if (request.inventory().isPresent()) {
-            cut = readInventory(request.inventory().get());
+            cut = readInventory(request.inventory().get(), cutScratch(jobId));
         } else if (request.since().isPresent()) {
-            cut = sentSet(request.since().get());
+            cut = sentSet(request.since().get(), cutScratch(jobId));
         }
-        Inventory base = cut;
-        synchronized (this) {
-            refuseIfRunning("export");
-            directory(request.to(), true);
-            BundleJob job = new BundleJob(
-                    UUID.randomUUID().toString(), "export", request.to().toString(), clock);
-            add(job);
-            return job.start(j -> runExport(j, request, base, key), this::prune).progress();
+        CutSet base = cut;
+        boolean started = false;
+        try {
+            synchronized (this) {
+                refuseIfRunning("export");
+                directory(request.to(), true);
+                BundleJob job = new BundleJob(jobId, "export", request.to().toString(), clock);
+                add(job);
+                BundleProgress progress = job.start(
+                                j -> {
+                                    try (base) {
+                                        return runExport(j, request, base, key);
+                                    }
+                                },
+                                this::prune)
+                        .progress();
+                started = true;
+                return progress;
+            }
+        } finally {
+            if (!started) {
+                closeQuietly(base);
+            }
         }
     }
 
-    private List<BundleProgress.Count> runExport(
-            BundleJob job, ExportRequest request, Inventory cut, Optional<Signer> key) throws Exception {
+    /** Where an export's cut set goes when it is too large for the heap ({@link CutSet}), under the scratch root. */
+    private Path cutScratch(String jobId) {
+        return scratch.resolve("cut-" + jobId);
+    }
+
+    private static void closeQuietly(CutSet cut) {
+        try {
+            cut.close();
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "could not remove an export's scratch table: " + e.getMessage());
+        }
+    }
+
+    private List<BundleProgress.Count> runExport(BundleJob job, ExportRequest request, CutSet cut, Optional<Signer> key)
+            throws Exception {
         job.phase("selecting", -1, -1);
         SelectedContent content =
                 LatestNotes.freshen(store, sumdb, selector.apply(request.selection()), clock, job::note);
@@ -348,7 +381,8 @@ public final class BundleService implements AutoCloseable {
                     "cannot write the inventory to " + out + ": the file exists and is not an inventory ferry wrote"
                             + " (ferry replaces only its own); choose another name");
         }
-        return SiteInventory.write(store, out).summary();
+        return SiteInventory.write(store, out, scratch.resolve("inventory-" + UUID.randomUUID()))
+                .summary();
     }
 
     /** Whether {@code file} is a regular file that starts with the inventory header. */
@@ -493,17 +527,14 @@ public final class BundleService implements AutoCloseable {
         }
     }
 
-    private static Inventory readInventory(Path file) throws BundleException {
+    private static CutSet readInventory(Path file, Path scratch) throws BundleException {
         if (Files.exists(file, LinkOption.NOFOLLOW_LINKS) && !Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
             throw new BundleException(BAD_REQUEST, "inventory " + file + " is not a regular file");
         }
-        try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
-            return Inventory.read(in, HeapBudget.inventoryKeys());
+        try {
+            return CutSet.read(file, HeapBudget.inventoryKeys(), scratch);
         } catch (NoSuchFileException e) {
             throw new BundleException(NOT_FOUND, "inventory " + file + " does not exist");
-        } catch (Inventory.TooLarge e) {
-            throw new BundleException(
-                    BAD_REQUEST, HeapBudget.tooManyKeys("inventory " + file + " holds", HeapBudget.inventoryKeys()), e);
         } catch (BundleFormatException e) {
             throw new BundleException(BAD_REQUEST, file + " is not a usable inventory: " + e.getMessage(), e);
         } catch (IOException e) {
@@ -511,14 +542,14 @@ public final class BundleService implements AutoCloseable {
         }
     }
 
-    private Inventory sentSet(String since) throws BundleException {
+    private CutSet sentSet(String since, Path scratch) throws BundleException {
         try {
             if (history.find(since).isEmpty()) {
                 throw new BundleException(
                         NOT_FOUND,
                         "no bundle " + since + " in this ferry's export history " + "(ferry bundles lists them)");
             }
-            return history.sent(since);
+            return history.sent(since, scratch);
         } catch (IOException e) {
             throw new BundleException(BAD_REQUEST, "cannot read what bundle " + since + " sent: " + e.getMessage(), e);
         }

@@ -6,9 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ferry.protocols.bundle.BundleFormatException;
 import dev.ferry.protocols.bundle.BundleId;
-import dev.ferry.protocols.bundle.Inventory;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -71,17 +69,13 @@ final class ExportHistory {
                 JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(all));
     }
 
-    /** The sent set of an exported bundle. */
-    Inventory sent(String id) throws IOException {
-        try (InputStream in = Files.newInputStream(sentFile(id))) {
-            return Inventory.read(in, HeapBudget.inventoryKeys());
-        } catch (Inventory.TooLarge e) {
-            // Exports are not limited by the heap, so a large site's record can outgrow what a --since holds.
-            throw new IOException(
-                    HeapBudget.tooManyKeys(
-                            "the record of what the site holds after it (" + sentFile(id) + ") holds",
-                            HeapBudget.inventoryKeys()),
-                    e);
+    /**
+     * The sent set of an exported bundle, as the cut set of an export made {@code --since} it: in the heap while it
+     * fits the inventory budget, else in a scratch table in {@code scratch} ({@link CutSet}).
+     */
+    CutSet sent(String id, Path scratch) throws IOException {
+        try {
+            return CutSet.read(sentFile(id), HeapBudget.inventoryKeys(), scratch);
         } catch (BundleFormatException e) {
             throw new IOException(sentFile(id) + " is damaged: " + e.getMessage(), e);
         }

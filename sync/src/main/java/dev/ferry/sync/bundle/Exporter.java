@@ -186,7 +186,7 @@ final class Exporter {
     /** What to write and how: the export request resolved (selection made, cut set read). */
     record Job(
             SelectedContent content,
-            Inventory cut,
+            CutSet cut,
             Optional<String> base,
             boolean fromInventory,
             String site,
@@ -381,10 +381,7 @@ final class Exporter {
      */
     private void plan(Job job, BundleProgressSink sink, Plan plan, Set<Sha256> objects)
             throws IOException, BundleException {
-        Inventory cut = job.cut();
-        for (int i = 0; i < cut.size(); i++) {
-            sent(plan, cut.key(i));
-        }
+        job.cut().forEach(key -> sent(plan, key));
         plan.smallInBases = smallChunksOfBases(job, sink, objects, HeapBudget.inventoryKeys() / 4);
         VolumePlan volumes = new VolumePlan(plan.capacity);
         for (Sha256 object : objects) {
@@ -407,7 +404,7 @@ final class Exporter {
      * few more bytes, never a wrong bundle). Format 1 names held chunks by digest only: none.
      */
     private Inventory smallChunksOfBases(Job job, BundleProgressSink sink, Set<Sha256> objects, int limit)
-            throws BundleException {
+            throws IOException, BundleException {
         Inventory.Builder small = new Inventory.Builder();
         if (format != BundleNote.FORMAT_2) {
             return small.build();
@@ -431,7 +428,7 @@ final class Exporter {
 
     private void planObject(Job job, Plan plan, VolumePlan volumes, Sha256 object, List<StoredChunk> chunks)
             throws IOException, BundleException {
-        Inventory cut = job.cut();
+        CutSet cut = job.cut();
         // Each key is a hash: computed once per chunk, for the sent set and the cut alike.
         byte[][] chunkKeys = new byte[chunks.size()][];
         List<byte[]> heldByDigest = new ArrayList<>(chunkKeys.length);
@@ -453,10 +450,11 @@ final class Exporter {
         }
         int number = plan.objects.size();
         BitSet lacked = new BitSet(chunkKeys.length);
-        for (int i = 0; i < chunkKeys.length; i++) {
+        BitSet held = cut.containing(heldByDigest); // one batched read when the cut is on disk
+        for (int i = 0, j = 0; i < chunkKeys.length; i++) {
             // Whatever the cut says of a small chunk (an inventory or record from before inline chunks lists it),
             // the site cannot be asked for it by digest: only for a run of a base holding it.
-            if (keptInline(chunks.get(i)) ? !plan.smallInBases.contains(chunkKeys[i]) : !cut.contains(chunkKeys[i])) {
+            if (keptInline(chunks.get(i)) ? !plan.smallInBases.contains(chunkKeys[i]) : !held.get(j++)) {
                 lacked.set(i);
             }
         }
@@ -598,7 +596,7 @@ final class Exporter {
             ObjectLines objectLines,
             BundleProgressSink sink)
             throws IOException, BundleException {
-        Inventory cut = job.cut();
+        CutSet cut = job.cut();
         for (ManifestEntry.Volume v : volumes) {
             w.write(v);
         }

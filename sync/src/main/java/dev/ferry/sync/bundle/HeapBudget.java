@@ -4,12 +4,13 @@ import dev.ferry.protocols.bundle.Inventory;
 
 /**
  * How much of a bundle's bookkeeping this JVM may hold. Inventories live in memory as 16 bytes a key (briefly up to
- * 64 while one is built or read: growing arrays, the sort's second array) and may take a quarter of the heap. A
+ * 64 while one is built or read: growing arrays, the sort's second array) up to a quarter of the heap, and in a
+ * scratch table on disk beyond ({@link CutSet}, {@link SiteInventory}), so they are never refused. A
  * format-1 manifest's shipped chunks are indexed in memory at the importing site, about 200 bytes a chunk, and may
  * take half (format-2 manifests keep their per-chunk state on disk: see {@link PlacedChunks}). An export's plan
  * keeps its per-chunk tables in the heap up to half of it and moves them to disk beyond ({@link PlanTable}), so it
- * is never refused. Past these, the work is refused with a message naming the limit and the ways out, instead
- * of an OutOfMemoryError that would take the server's other work down with it.
+ * is never refused either. Only a format-1 import past its share is refused, with a message naming the limit and
+ * the ways out, instead of an OutOfMemoryError that would take the server's other work down with it.
  */
 final class HeapBudget {
     private static final int KEY_BYTES_AT_PEAK = 64;
@@ -36,13 +37,6 @@ final class HeapBudget {
 
     static long chunks(long heapBytes) {
         return Math.max(1 << 16, heapBytes / 2 / CHUNK_BYTES);
-    }
-
-    /** "{what} more than {limit} keys, more than this server's heap allows; ..." */
-    static String tooManyKeys(String what, int limit) {
-        return what + " more than " + limit + " keys, more than this server's heap (" + heapMiB() + " MiB) allows;"
-                + " start ferry with a larger heap (FERRY_JAVA_OPTS=-Xmx2g holds about " + inventoryKeys(2L << 30)
-                + " keys)";
     }
 
     /** "{what} more than {limit} chunks, more than this server's heap allows; ..." plus {@code remedy}. */

@@ -2,70 +2,71 @@ package dev.ferry.sync.bundle;
 
 import dev.ferry.protocols.bundle.Inventory;
 import dev.ferry.storage.ContentStore;
+import dev.ferry.storage.ScratchTable;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The inventory of what this site's store holds ({@code ferry inventory}): every chunk, object, name binding and
- * metadata entry, as {@link Inventory} keys. An exporting site leaves out of its bundle whatever this lists.
+ * The inventory of what this site's store holds ({@code ferry inventory}): every chunk, object, name binding,
+ * metadata entry and pin, as {@link Inventory} keys. An exporting site leaves out of its bundle whatever this lists.
+ * The keys are gathered in the heap while they fit the inventory budget ({@link HeapBudget#inventoryKeys()}), and
+ * sorted through a scratch table on disk beyond it, so a site of any size can write one at the default heap.
  */
 final class SiteInventory {
+    private static final byte[] PRESENT = new byte[0];
+    private static final int BATCH = 4096;
+
     private SiteInventory() {}
 
-    record Taken(Inventory inventory, long chunks, long objects, long names, long meta) {
-        List<dev.ferry.sync.bundle.BundleProgress.Count> summary() {
+    record Taken(long keys, long chunks, long objects, long names, long meta) {
+        List<BundleProgress.Count> summary() {
             return List.of(
                     new BundleProgress.Count("chunks", chunks),
                     new BundleProgress.Count("objects", objects),
                     new BundleProgress.Count("names", names),
                     new BundleProgress.Count("metadata entries", meta),
-                    new BundleProgress.Count("keys", inventory.size()));
+                    new BundleProgress.Count("keys", keys));
         }
     }
 
-    static Taken take(ContentStore store) throws BundleException {
-        return take(store, HeapBudget.inventoryKeys());
+    /** Takes the inventory and writes it to {@code out} (whole or not at all), sorting in {@code scratch} if need be. */
+    static Taken write(ContentStore store, Path out, Path scratch) throws IOException {
+        return write(store, out, HeapBudget.inventoryKeys(), scratch);
     }
 
-    /** Thrown from inside a store scan when the keys exceed the limit; turned into a BundleException. */
-    private static final class Full extends RuntimeException {
-        Full() {
-            super(null, null, false, false);
+    static Taken write(ContentStore store, Path out, int heapKeys, Path scratch) throws IOException {
+        try (Keys keys = new Keys(heapKeys, scratch)) {
+            long[] n = collect(store, keys);
+            long written = keys.writeTo(out);
+            return new Taken(written, n[0], n[1], n[2], n[3]);
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
         }
     }
 
-    static Taken take(ContentStore store, int maxKeys) throws BundleException {
-        try {
-            return collect(store, maxKeys);
-        } catch (Full e) {
-            throw new BundleException(
-                    BundleException.Kind.BAD_REQUEST,
-                    HeapBudget.tooManyKeys("this site's inventory would hold", maxKeys));
-        }
-    }
-
-    private static Taken collect(ContentStore store, int maxKeys) {
-        Inventory.Builder b = new Inventory.Builder();
+    /** Adds every key of the store to {@code keys}; the counts of chunks, objects, names and metadata entries. */
+    private static long[] collect(ContentStore store, Keys keys) {
         long[] n = new long[4];
         store.scanChunks(d -> {
-            add(b, maxKeys, Inventory.chunkKey(d.bytes()));
+            keys.add(Inventory.chunkKey(d.bytes()));
             n[0]++;
             return true;
         });
         store.scanObjects(o -> {
-            add(b, maxKeys, Inventory.objectKey(o.digest().bytes()));
+            keys.add(Inventory.objectKey(o.digest().bytes()));
             n[1]++;
             return true;
         });
         store.scanNames("", (name, object) -> {
-            add(b, maxKeys, Inventory.nameKey(name, object.hex()));
+            keys.add(Inventory.nameKey(name, object.hex()));
             n[2]++;
             return true;
         });
         store.scanMeta("", (key, value) -> {
-            add(b, maxKeys, Inventory.metaKey(key, value));
+            keys.add(Inventory.metaKey(key, value));
             n[3]++;
             return true;
         });
@@ -74,24 +75,82 @@ final class SiteInventory {
         store.scanPinSets("", sets::add);
         for (String set : sets) {
             store.scanPinSet(set, o -> {
-                add(b, maxKeys, Inventory.pinKey(set, o.hex()));
+                keys.add(Inventory.pinKey(set, o.hex()));
                 return true;
             });
         }
-        return new Taken(b.build(), n[0], n[1], n[2], n[3]);
+        return n;
     }
 
-    private static void add(Inventory.Builder b, int maxKeys, byte[] key) {
-        if (b.size() >= maxKeys) {
-            throw new Full();
+    /**
+     * Keys in any order, with repeats: in an {@link Inventory.Builder} up to {@code heapKeys} of them, then moved to a
+     * scratch table (which sorts and deduplicates them on disk) with all that follow. Called from store scans, so
+     * its I/O failures are unchecked.
+     */
+    private static final class Keys implements AutoCloseable {
+        private final int heapKeys;
+        private final Path scratch;
+        private final Inventory.Builder heap = new Inventory.Builder();
+        private final List<byte[]> batch = new ArrayList<>(BATCH);
+        private ScratchTable disk;
+
+        Keys(int heapKeys, Path scratch) {
+            this.heapKeys = heapKeys;
+            this.scratch = scratch;
         }
-        b.add(key);
-    }
 
-    /** Takes the inventory and writes it to {@code out} (whole or not at all). */
-    static Taken write(ContentStore store, Path out) throws IOException, BundleException {
-        Taken t = take(store);
-        AtomicFiles.write(out, t.inventory()::write);
-        return t;
+        void add(byte[] key) {
+            try {
+                if (disk == null && heap.size() < heapKeys) {
+                    heap.add(key);
+                    return;
+                }
+                if (disk == null) {
+                    disk = ScratchTable.create(scratch);
+                    Inventory held = heap.build();
+                    for (int i = 0; i < held.size(); i++) {
+                        stage(held.key(i));
+                    }
+                }
+                stage(key);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        private void stage(byte[] key) throws IOException {
+            batch.add(key);
+            if (batch.size() == BATCH) {
+                disk.putAll(batch, PRESENT);
+                batch.clear();
+            }
+        }
+
+        /** Writes the inventory file; the number of distinct keys. */
+        long writeTo(Path out) throws IOException {
+            if (disk == null) {
+                Inventory inventory = heap.build();
+                AtomicFiles.write(out, inventory::write);
+                return inventory.size();
+            }
+            disk.putAll(batch, PRESENT);
+            batch.clear();
+            long[] n = new long[1];
+            AtomicFiles.write(out, stream -> {
+                Inventory.SortedWriter w = new Inventory.SortedWriter(stream);
+                // RocksDB orders keys bytewise: for 16 big-endian bytes, the inventory's unsigned order.
+                disk.forEach(new byte[0], (key, value) -> w.add(key));
+                w.finish();
+                n[0] = w.size();
+            });
+            return n[0];
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (disk != null) {
+                disk.close();
+            }
+        }
     }
 }

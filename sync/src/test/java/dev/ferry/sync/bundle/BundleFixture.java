@@ -147,7 +147,7 @@ final class BundleFixture implements AutoCloseable {
                 .export(
                         new Exporter.Job(
                                 everything(store),
-                                cut,
+                                CutSet.of(cut),
                                 Optional.empty(),
                                 !cut.equals(Inventory.empty()),
                                 "plant",
@@ -158,6 +158,20 @@ final class BundleFixture implements AutoCloseable {
                         BundleProgressSink.NONE,
                         (record, body) -> body.write(sent));
         return medium.resolve(r.record().id());
+    }
+
+    /** {@code store}'s inventory as {@code ferry inventory} writes it, read back. */
+    static Inventory inventoryOf(ContentStore store) throws IOException {
+        Path dir = Files.createTempDirectory("ferry-inventory");
+        try {
+            Path file = dir.resolve("inventory");
+            SiteInventory.write(store, file, dir.resolve("scratch"));
+            try (java.io.InputStream in = Files.newInputStream(file)) {
+                return Inventory.read(in);
+            }
+        } finally {
+            dev.ferry.storage.ScratchTable.deleteTree(dir);
+        }
     }
 
     static BundleProgressSink notesTo(List<String> notes) {

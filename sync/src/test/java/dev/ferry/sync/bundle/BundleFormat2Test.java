@@ -176,7 +176,7 @@ class BundleFormat2Test {
     }
 
     Inventory cutOf(RocksContentStore store) throws Exception {
-        return SiteInventory.take(store, 1 << 20).inventory();
+        return BundleFixture.inventoryOf(store);
     }
 
     /** Imports and expects a refusal naming {@code want}, with nothing made visible at B. */

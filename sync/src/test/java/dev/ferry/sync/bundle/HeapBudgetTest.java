@@ -1,6 +1,8 @@
 package dev.ferry.sync.bundle;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -37,19 +39,22 @@ class HeapBudgetTest {
     }
 
     @Test
-    void aSiteWhoseInventoryWouldNotFitIsToldSo() throws Exception {
+    void aSiteWhoseInventoryOutgrowsItsHeapShareWritesItThroughAScratchTable() throws Exception {
         try (BundleFixture fx = new BundleFixture(tmp)) {
             RocksContentStore store = fx.store("b");
             for (int i = 0; i < 3; i++) {
                 // larger than ChunkStore.INLINE_MAX: a chunk the inventory lists
                 BundleFixture.put(store, "n/" + i, ("content " + i).repeat(40).getBytes());
             }
-            BundleException e = assertThrows(BundleException.class, () -> SiteInventory.take(store, 4));
-            assertEquals(BundleException.Kind.BAD_REQUEST, e.kind());
-            assertTrue(e.getMessage().startsWith("this site's inventory would hold more than 4 keys"), e.getMessage());
-            assertTrue(e.getMessage().contains("FERRY_JAVA_OPTS=-Xmx2g"), e.getMessage());
-            // with room, the same store's inventory is taken: 3 chunks, 3 objects, 3 names
-            assertEquals(9, SiteInventory.take(store, 100).inventory().size());
+            store.pin("kept", store.resolve("n/0").orElseThrow().digest());
+            Path scratch = tmp.resolve("scratch");
+            SiteInventory.Taken inHeap = SiteInventory.write(store, tmp.resolve("heap.inv"), 100, scratch);
+            // 3 chunks, 3 objects, 3 names and a pin; from the fifth key on, on disk
+            SiteInventory.Taken onDisk = SiteInventory.write(store, tmp.resolve("disk.inv"), 4, scratch);
+            assertEquals(10, inHeap.keys());
+            assertEquals(inHeap, onDisk);
+            assertArrayEquals(Files.readAllBytes(tmp.resolve("heap.inv")), Files.readAllBytes(tmp.resolve("disk.inv")));
+            assertFalse(Files.exists(scratch), "the scratch table is removed");
         }
     }
 
@@ -116,7 +121,7 @@ class HeapBudgetTest {
                 .export(
                         new Exporter.Job(
                                 BundleFixture.everything(a),
-                                Inventory.empty(),
+                                CutSet.empty(),
                                 Optional.empty(),
                                 false,
                                 "",

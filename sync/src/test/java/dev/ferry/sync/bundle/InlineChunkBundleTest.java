@@ -84,8 +84,7 @@ class InlineChunkBundleTest {
                         "an edit".getBytes(StandardCharsets.UTF_8),
                         Arrays.copyOfRange(v1, 75_000, v1.length)));
         Set<String> baseChunks = digests(a, base, c -> true);
-        Inventory.Builder listed =
-                new Inventory.Builder().addAll(SiteInventory.take(b).inventory());
+        Inventory.Builder listed = new Inventory.Builder().addAll(BundleFixture.inventoryOf(b));
         baseChunks.forEach(d -> listed.add(Inventory.chunkKey(Sha256.ofHex(d).bytes())));
         Inventory cut = listed.build();
         Set<String> heldSmall = digests(a, edited, c -> c.length() <= ChunkStore.INLINE_MAX);
@@ -233,7 +232,7 @@ class InlineChunkBundleTest {
                 a, "blob/2-x2", BundleFormat2Test.concat(Arrays.copyOfRange(v1, 0, 100_000), bytes(5_000)));
         Sha256 x3 = BundleFixture.put(
                 a, "blob/3-x3", BundleFormat2Test.concat(Arrays.copyOfRange(v1, 0, 100_000), bytes(6_000)));
-        Inventory cut = SiteInventory.take(b).inventory();
+        Inventory cut = BundleFixture.inventoryOf(b);
         Path bundle = export(a, cut, "delta", new ByteArrayOutputStream());
         ManifestEntry.DeltaObject entry = deltaObjects(bundle).get(1);
         assertEquals(x2.hex(), entry.sha256());

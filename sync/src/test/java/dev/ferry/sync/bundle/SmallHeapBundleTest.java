@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.ferry.protocols.bundle.BundleNote;
 import dev.ferry.protocols.bundle.Inventory;
 import dev.ferry.protocols.sumdb.note.Signer;
+import dev.ferry.storage.ChunkSizes;
 import dev.ferry.storage.Chunking;
 import dev.ferry.storage.ObjectWriter;
 import dev.ferry.storage.RocksContentStore;
@@ -15,6 +16,7 @@ import dev.ferry.storage.ScrubReport;
 import dev.ferry.storage.Sha256;
 import dev.ferry.storage.StoreOptions;
 import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -135,13 +137,21 @@ class SmallHeapBundleTest {
                         .size();
             }
             assertTrue(chunks > 3_000, "want thousands of chunks, got " + chunks);
-            Inventory cut = SiteInventory.take(b).inventory();
+            Inventory inventory = BundleFixture.inventoryOf(b);
+            ByteArrayOutputStream file = new ByteArrayOutputStream();
+            inventory.write(file);
+            Path inventoryFile = Files.write(tmp.resolve("b.inventory"), file.toByteArray());
 
             List<Path> bundles = new ArrayList<>();
             List<byte[]> sentRecords = new ArrayList<>();
-            // in the heap; on disk from the sent set's first growth; on disk from the chunk table's (mid-plan)
-            long[] budgets = {Long.MAX_VALUE, 0, 150_000};
-            for (long budget : budgets) {
+            // in the heap; on disk from the sent set's first growth; on disk from the chunk table's (mid-plan); in the
+            // heap, cut against the site's inventory read onto disk (past a heap share of one key)
+            long[] budgets = {Long.MAX_VALUE, 0, 150_000, Long.MAX_VALUE};
+            for (int run = 0; run < budgets.length; run++) {
+                long budget = budgets[run];
+                CutSet cut =
+                        run < 3 ? CutSet.of(inventory) : CutSet.read(inventoryFile, 1, tmp.resolve("a/scratch/cut"));
+                assertEquals(run == 3, cut.onDisk());
                 Path medium = Files.createDirectories(tmp.resolve("medium-" + bundles.size()));
                 List<String> notes = new ArrayList<>();
                 ByteArrayOutputStream sent = new ByteArrayOutputStream();
@@ -169,14 +179,15 @@ class SmallHeapBundleTest {
                 boolean onDisk = notes.stream().anyMatch(n -> n.contains("moved to disk"));
                 assertEquals(budget != Long.MAX_VALUE, onDisk, "budget " + budget + ": " + notes);
                 assertEquals(3, r.objectsSkipped());
+                cut.close();
                 bundles.add(medium.resolve(r.record().id()));
                 sentRecords.add(sent.toByteArray());
                 assertFalse(Files.exists(tmp.resolve("a/scratch")
                         .resolve(Exporter.scratchName(r.record().id()))));
             }
             for (int i = 1; i < bundles.size(); i++) {
-                assertEquals(files(bundles.get(0)), files(bundles.get(i)), "bundle with budget " + budgets[i]);
-                assertArrayEquals(sentRecords.get(0), sentRecords.get(i), "sent record with budget " + budgets[i]);
+                assertEquals(files(bundles.get(0)), files(bundles.get(i)), "bundle of run " + i);
+                assertArrayEquals(sentRecords.get(0), sentRecords.get(i), "sent record of run " + i);
             }
 
             new Importer(
@@ -205,8 +216,78 @@ class SmallHeapBundleTest {
         return out;
     }
 
+    /**
+     * A site whose holdings are more keys than a small heap's inventory share (a quarter of it) is cut against at
+     * that heap: {@code --since} its last bundle (the record of what it holds) and against the inventory it writes,
+     * which it also writes at that heap. All three were refused before ("... holds more than 131072 keys, more than
+     * this server's heap (32 MiB) allows"); a Go cache of a few GB is over a million keys, the default heap's share.
+     * Chunks over ChunkStore.INLINE_MAX bytes, so that each is a key of the inventory and of the sent record.
+     */
+    @Test
+    void aSiteLargerThanTheHeapsInventoryShareIsCutAgainstInASmallHeap() throws Exception {
+        StoreOptions listed = StoreOptions.defaults().withChunkSizes(new ChunkSizes(257, 512, 1024, 1));
+        Signer signer = Signer.generate("ferry-small.example");
+        Path key = Files.writeString(tmp.resolve("signing.key"), signer.encodedPrivateKey());
+        Path storeA = tmp.resolve("a/store");
+        Path data = tmp.resolve("a/data");
+        long chunks = 0;
+        try (RocksContentStore a = RocksContentStore.open(storeA, listed)) {
+            Random random = new Random(21);
+            for (int i = 0; i < 120; i++) {
+                byte[] bytes = new byte[800_000];
+                random.nextBytes(bytes);
+                chunks += a.chunksOf(BundleFixture.put(a, "obj/" + i, bytes))
+                        .orElseThrow()
+                        .size();
+            }
+        }
+        int share = HeapBudget.inventoryKeys(32L << 20);
+        assertTrue(chunks > share * 1.1, chunks + " chunks, want well over the heap's inventory share " + share);
+
+        Path medium = Files.createDirectories(tmp.resolve("medium"));
+        List<String> full = child("export", storeA, data, key, medium);
+        String first = full.getLast().substring("bundle ".length());
+        Sha256 added;
+        try (RocksContentStore a = RocksContentStore.open(storeA, listed)) {
+            added = BundleFixture.put(
+                    a,
+                    "obj/new",
+                    "a new object, after the first bundle".repeat(20).getBytes());
+        }
+
+        List<String> since = child("export", storeA, data, key, medium, "since", first);
+        assertTrue(since.contains("objects shipped: 1"), since.toString());
+        assertTrue(since.contains("objects the site holds: 120"), since.toString());
+        String second = since.getLast().substring("bundle ".length());
+        Map<String, String> manifest = files(medium.resolve(second));
+        assertTrue(manifest.containsKey("manifest.gz"), manifest.keySet().toString());
+
+        Path inventory = tmp.resolve("site.inventory");
+        List<String> written = child("inventory", storeA, data, key, inventory);
+        long keys = Long.parseLong(written.stream()
+                .filter(l -> l.startsWith("keys: "))
+                .findFirst()
+                .orElseThrow()
+                .substring("keys: ".length()));
+        assertTrue(keys > share, keys + " keys, the share " + share);
+        try (InputStream in = Files.newInputStream(inventory)) {
+            Inventory read = Inventory.read(in);
+            assertEquals(keys, read.size());
+            assertTrue(read.contains(Inventory.objectKey(added.bytes())));
+        }
+
+        List<String> cut = child("export", storeA, data, key, medium, "inventory", inventory.toString());
+        assertTrue(cut.contains("objects shipped: 0"), cut.toString());
+        assertTrue(cut.contains("chunks shipped: 0"), cut.toString());
+        Path scratch = data.resolve("bundles/scratch");
+        try (Stream<Path> left = Files.list(scratch)) {
+            assertEquals(List.of(), left.toList(), "scratch files left");
+        }
+    }
+
     /** Runs {@link SmallHeapBundles} in a JVM with {@link #HEAP}; its output lines, once it exited 0. */
-    private List<String> child(String what, Path store, Path data, Path key, Path dir) throws Exception {
+    private List<String> child(String what, Path store, Path data, Path key, Path dir, String... more)
+            throws Exception {
         Path log = tmp.resolve(what + ".log");
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -220,6 +301,7 @@ class SmallHeapBundleTest {
                 data.toString(),
                 key.toString(),
                 dir.toString()));
+        command.addAll(List.of(more));
         Process p = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile())

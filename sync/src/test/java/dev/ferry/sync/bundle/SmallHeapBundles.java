@@ -17,8 +17,9 @@ import java.util.Optional;
  * error otherwise.
  *
  * <pre>
- * export STORE DATA KEYFILE MEDIUM
+ * export STORE DATA KEYFILE MEDIUM [since BUNDLE-ID | inventory FILE]
  * import STORE DATA KEYFILE BUNDLE
+ * inventory STORE DATA KEYFILE FILE        (writes this store's inventory)
  * </pre>
  */
 final class SmallHeapBundles {
@@ -39,6 +40,13 @@ final class SmallHeapBundles {
                     5,
                     selection -> BundleFixture.everything(store),
                     BundleFixture.SYNTHETIC);
+            if (args[0].equals("inventory")) {
+                System.out.println("heap " + (Runtime.getRuntime().maxMemory() >> 20) + " MiB");
+                service.writeInventory(Path.of(args[4])).forEach(c -> System.out.println(c.what() + ": " + c.value()));
+                return;
+            }
+            boolean since = args.length > 6 && args[5].equals("since");
+            boolean inventory = args.length > 6 && args[5].equals("inventory");
             BundleProgress started = switch (args[0]) {
                 case "export" ->
                     service.export(new ExportRequest(
@@ -46,8 +54,8 @@ final class SmallHeapBundles {
                             Selection.all(),
                             BundleFormat.BUNDLE,
                             "small-heap",
-                            Optional.empty(),
-                            Optional.empty(),
+                            inventory ? Optional.of(Path.of(args[6])) : Optional.empty(),
+                            since ? Optional.of(args[6]) : Optional.empty(),
                             ExportRequest.DEFAULT_MAX_VOLUME_SIZE,
                             Map.of()));
                 case "import" ->
