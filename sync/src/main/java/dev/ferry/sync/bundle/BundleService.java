@@ -544,10 +544,19 @@ public final class BundleService implements AutoCloseable {
 
     private CutSet sentSet(String since, Path scratch) throws BundleException {
         try {
-            if (history.find(since).isEmpty()) {
+            Optional<ExportRecord> record = history.find(since);
+            if (record.isEmpty()) {
                 throw new BundleException(
                         NOT_FOUND,
                         "no bundle " + since + " in this ferry's export history " + "(ferry bundles lists them)");
+            }
+            if (!history.hasSent(since)) {
+                throw new BundleException(
+                        NOT_FOUND,
+                        "bundle " + since + " is older than the last " + ExportHistory.SENT_KEPT + " to site '"
+                                + record.get().site() + "', whose records of what the site holds are all this ferry"
+                                + " keeps; export --since a later one (ferry bundles lists them), or against an"
+                                + " inventory the site writes (ferry inventory)");
             }
             return history.sent(since, scratch);
         } catch (IOException e) {

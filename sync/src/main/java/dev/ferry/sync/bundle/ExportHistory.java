@@ -18,9 +18,15 @@ import java.util.Optional;
 /**
  * What this ferry exported: {@code DATA/bundles/history.json} (a JSON array of {@link ExportRecord}, oldest first)
  * and per bundle {@code <id>.sent}, the inventory of what the site holds once it imported the bundle, which a
- * {@code --since} export cuts against. Thread-safe.
+ * {@code --since} export cuts against. Each such record lists everything the site holds (16 bytes a key, a key per
+ * chunk), so only the newest {@link #SENT_KEPT} per site are kept: a daily scheduled sync of a large site would
+ * otherwise add its whole size again every day. Thread-safe.
  */
 final class ExportHistory {
+    /** Sent records kept per site: the newest bundle's, and a few before it for a medium that was lost. */
+    static final int SENT_KEPT = 5;
+
+    private static final System.Logger LOG = System.getLogger(ExportHistory.class.getName());
     private static final ObjectMapper JSON = new ObjectMapper();
     private final Path dir;
 
@@ -56,17 +62,35 @@ final class ExportHistory {
         return list().stream().filter(r -> r.id().equals(id)).findFirst();
     }
 
-    /** Records an export: its sent set first, so a listed bundle always has one. */
+    /**
+     * Records an export: its sent set first, so the newest bundles always have one; then removes the sent sets of the
+     * site's bundles older than its newest {@link #SENT_KEPT}.
+     */
     synchronized void add(ExportRecord record, AtomicFiles.Body sent) throws IOException {
         AtomicFiles.write(sentFile(record.id()), sent);
+        List<ExportRecord> records = new ArrayList<>(list());
+        records.add(record);
         ArrayNode all = JSON.createArrayNode();
-        for (ExportRecord r : list()) {
+        for (ExportRecord r : records) {
             all.add(node(r));
         }
-        all.add(node(record));
         AtomicFiles.write(
                 dir.resolve("history.json"),
                 JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(all));
+        List<ExportRecord> site =
+                records.stream().filter(r -> r.site().equals(record.site())).toList();
+        for (ExportRecord old : site.subList(0, Math.max(0, site.size() - SENT_KEPT))) {
+            try {
+                Files.deleteIfExists(sentFile(old.id()));
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "could not remove " + sentFile(old.id()) + ": " + e);
+            }
+        }
+    }
+
+    /** Whether the sent set of bundle {@code id} is still kept ({@link #SENT_KEPT}). */
+    boolean hasSent(String id) {
+        return Files.isRegularFile(sentFile(id), java.nio.file.LinkOption.NOFOLLOW_LINKS);
     }
 
     /**

@@ -98,6 +98,59 @@ class BundleExportImportTest {
                 Map.of("team", "go:\n  modules: [example.com/a]\n"));
     }
 
+    /**
+     * A site's record of what it holds after a bundle lists everything it holds: ferry keeps the newest five per site
+     * (a daily sync of a large site would otherwise add its whole size every day), and an export --since an older one
+     * is refused with the ways out. Another site's records are its own.
+     */
+    @Test
+    void onlyTheNewestSentRecordsOfASiteAreKept() throws Exception {
+        fillFirst();
+        String other = export(new ExportRequest(
+                        tmp.resolve("o"),
+                        Selection.all(),
+                        BundleFormat.BUNDLE,
+                        "other",
+                        Optional.empty(),
+                        Optional.empty(),
+                        ExportRequest.DEFAULT_MAX_VOLUME_SIZE,
+                        Map.of()))
+                .getFileName()
+                .toString();
+        List<String> ids = new java.util.ArrayList<>();
+        for (int i = 0; i < ExportHistory.SENT_KEPT + 2; i++) {
+            Optional<String> since = ids.isEmpty() ? Optional.empty() : Optional.of(ids.getLast());
+            BundleFixture.put(a, "more/" + i, bytes(5_000));
+            ids.add(export(request(
+                            tmp.resolve("p" + i), Optional.empty(), since, ExportRequest.DEFAULT_MAX_VOLUME_SIZE))
+                    .getFileName()
+                    .toString());
+        }
+        Path bundles = tmp.resolve("a/data/bundles");
+        for (int i = 0; i < ids.size(); i++) {
+            assertEquals(i >= 2, Files.exists(bundles.resolve(ids.get(i) + ".sent")), "sent record of bundle " + i);
+        }
+        assertTrue(Files.exists(bundles.resolve(other + ".sent")), "the other site's record stays");
+        assertEquals(ids.size() + 1, sa.history().size(), "the history lists every bundle");
+
+        BundleException old = assertThrows(
+                BundleException.class,
+                () -> sa.export(request(
+                        tmp.resolve("old"),
+                        Optional.empty(),
+                        Optional.of(ids.get(1)),
+                        ExportRequest.DEFAULT_MAX_VOLUME_SIZE)));
+        assertEquals(BundleException.Kind.NOT_FOUND, old.kind());
+        assertEquals(
+                "bundle " + ids.get(1) + " is older than the last 5 to site 'plant', whose records of what the site"
+                        + " holds are all this ferry keeps; export --since a later one (ferry bundles lists them), or"
+                        + " against an inventory the site writes (ferry inventory)",
+                old.getMessage());
+        assertFalse(Files.exists(tmp.resolve("old")), "nothing created for a refused export");
+        export(request(
+                tmp.resolve("kept"), Optional.empty(), Optional.of(ids.get(2)), ExportRequest.DEFAULT_MAX_VOLUME_SIZE));
+    }
+
     BundleProgress run(BundleService s, BundleProgress started) throws InterruptedException {
         BundleProgress done = s.await(started.id()).orElseThrow();
         return done;
