@@ -94,7 +94,8 @@ public final class BundleCommands {
         @Option(
                 names = "--since",
                 paramLabel = "BUNDLE-ID",
-                description = "Ship only what was added since this earlier bundle to the same site.")
+                description = "Ship only what was added since this earlier bundle to the same site: one of the"
+                        + " newest five to it (ferry keeps what each of those left the site holding).")
         String since;
 
         @Option(names = "--site", paramLabel = "NAME", description = "The receiving site's name, for the history.")
