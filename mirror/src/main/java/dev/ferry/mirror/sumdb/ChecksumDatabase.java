@@ -19,6 +19,7 @@ import java.time.Clock;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One configured checksum database: answers "which hashes does module@version have" from verified lookups, keeps the
@@ -44,6 +45,8 @@ public final class ChecksumDatabase {
      * equality.
      */
     private final ConcurrentHashMap<String, CompletableFuture<Answer>> lookups = new ConcurrentHashMap<>();
+    /** The tree head being fetched and checked, shared the same way: clients ask for it together once it is stale. */
+    private final AtomicReference<CompletableFuture<Answer>> latest = new AtomicReference<>();
 
     public ChecksumDatabase(SumdbConfig.Database config, SumdbStore store, SumdbSource source, Clock clock) {
         this.config = config;
@@ -216,8 +219,29 @@ public final class ChecksumDatabase {
         }
     }
 
-    /** A fresh /latest, checked against (and advancing) the trusted tree, then kept as a snapshot. */
+    /**
+     * A fresh /latest, checked against (and advancing) the trusted tree, then kept as a snapshot: fetched and checked
+     * once for all concurrent callers.
+     */
     public Answer latest() {
+        CompletableFuture<Answer> mine = new CompletableFuture<>();
+        CompletableFuture<Answer> running = latest.compareAndExchange(null, mine);
+        if (running != null) {
+            return running.join();
+        }
+        try {
+            Answer answer = fetchLatest();
+            mine.complete(answer);
+            return answer;
+        } catch (RuntimeException | Error e) {
+            mine.completeExceptionally(e);
+            throw e;
+        } finally {
+            latest.compareAndSet(mine, null);
+        }
+    }
+
+    private Answer fetchLatest() {
         FetchResult<SumdbSource.Fetched> r = source.fetch("latest", SumdbEvents.RequestKind.LATEST, MAX_LATEST);
         if (!(r instanceof FetchResult.Fetched<SumdbSource.Fetched> f)) {
             return r instanceof FetchResult.NotFound<?> n

@@ -177,35 +177,75 @@ class ChecksumVerificationTest {
         log.addFiller(3);
         log.add(EWMA_PATH.value(), "v1.1.1", zipHash, modHash);
         log.serve(up, signer);
-        java.util.concurrent.CompletableFuture<ChecksumDatabase.Answer> second =
-                new java.util.concurrent.CompletableFuture<>();
-        java.util.concurrent.atomic.AtomicReference<Thread> secondThread =
-                new java.util.concurrent.atomic.AtomicReference<>();
-        Thread first = Thread.currentThread();
-        onRequest = () -> {
-            if (Thread.currentThread() != first || sumdbRequests.get() != 2) {
-                return; // only the first caller's tile request, after its lookup was fetched, holds it
-            }
-            Thread t = new Thread(() -> {
-                try {
-                    second.complete(db.lookup(EWMA_PATH, Version.parseCanonical("v1.1.1")));
-                } catch (Throwable e) {
-                    second.completeExceptionally(e);
-                }
-            });
-            secondThread.set(t);
-            t.start();
-            awaitAskingOrJoined(t, 3);
-        };
+        // the first caller's tile request, after its lookup was fetched
+        SecondCaller second = secondCallerAt(2, () -> db.lookup(EWMA_PATH, Version.parseCanonical("v1.1.1")));
 
         ChecksumDatabase.Answer one = db.lookup(EWMA_PATH, V111);
-        ChecksumDatabase.Answer two = second.get(10, java.util.concurrent.TimeUnit.SECONDS);
 
         assertEquals(2, sumdbRequests.get(), "one lookup and one tile for both callers");
         assertArrayEquals(
                 assertInstanceOf(ChecksumDatabase.Answer.Known.class, one).body(),
-                assertInstanceOf(ChecksumDatabase.Answer.Known.class, two).body());
-        assertTrue(secondThread.get() != null, "the second caller came while the first was verifying");
+                assertInstanceOf(ChecksumDatabase.Answer.Known.class, second.answer())
+                        .body());
+    }
+
+    /** As for lookups: a stale tree head asked for by two clients together is fetched and checked once. */
+    @Test
+    void aTreeHeadAskedWhileAnotherIsBeingCheckedIsFetchedOnce() throws Exception {
+        log.addFiller(3);
+        log.add(EWMA_PATH.value(), "v1.1.1", zipHash, modHash);
+        log.serve(up, signer);
+        assertInstanceOf(ChecksumDatabase.Answer.Known.class, db.lookup(EWMA_PATH, V111));
+        assertEquals(2, sumdbRequests.get(), "trusted: a tree of 4");
+        log.addFiller(2);
+        log.serve(up, signer); // a tree of 6, whose check against the trusted 4 needs a tile
+        SecondCaller second = secondCallerAt(4, db::latest); // the first caller's tile request, after its latest
+
+        ChecksumDatabase.Answer one = db.latest();
+
+        assertEquals(4, sumdbRequests.get(), "one latest and one tile for both callers");
+        assertArrayEquals(
+                assertInstanceOf(ChecksumDatabase.Answer.Known.class, one).body(),
+                assertInstanceOf(ChecksumDatabase.Answer.Known.class, second.answer())
+                        .body());
+        assertEquals(6, db.trusted().orElseThrow().size());
+    }
+
+    /** A caller started while the first one was held in its request to the database, and what it was answered. */
+    record SecondCaller(
+            java.util.concurrent.CompletableFuture<ChecksumDatabase.Answer> future,
+            java.util.concurrent.atomic.AtomicReference<Thread> thread) {
+        ChecksumDatabase.Answer answer() throws Exception {
+            assertTrue(thread.get() != null, "the second caller came while the first was at its request");
+            return future.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * When this thread (the first caller) starts its request number {@code at} to the database, starts {@code call}
+     * on a second thread and holds the first until the second has asked the database too or waits on another
+     * caller's answer.
+     */
+    SecondCaller secondCallerAt(int at, java.util.concurrent.Callable<ChecksumDatabase.Answer> call) {
+        SecondCaller second = new SecondCaller(
+                new java.util.concurrent.CompletableFuture<>(), new java.util.concurrent.atomic.AtomicReference<>());
+        Thread first = Thread.currentThread();
+        onRequest = () -> {
+            if (Thread.currentThread() != first || sumdbRequests.get() != at) {
+                return;
+            }
+            Thread t = new Thread(() -> {
+                try {
+                    second.future().complete(call.call());
+                } catch (Throwable e) {
+                    second.future().completeExceptionally(e);
+                }
+            });
+            second.thread().set(t);
+            t.start();
+            awaitAskingOrJoined(t, at + 1);
+        };
+        return second;
     }
 
     /**
