@@ -19,7 +19,7 @@ import java.time.Clock;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 /**
  * One configured checksum database: answers "which hashes does module@version have" from verified lookups, keeps the
@@ -39,14 +39,12 @@ public final class ChecksumDatabase {
     private final SumdbSource source;
     private final Clock clock;
     /**
-     * Lookups being fetched and verified. The fetch alone is shared by {@link SumdbSource}, but verifying takes tiles
-     * and time, and a caller arriving in between (the go command's own lookup beside ferry's check of the zip) would
-     * find nothing stored yet and ask the database again. Keyed by the lookup's path: {@link Version} has no value
-     * equality.
+     * Lookups and the tree head being fetched and checked, by path ({@code lookup/...}, {@code latest}). The fetch
+     * alone is shared by {@link SumdbSource}, but checking takes tiles and time, and a caller arriving in between (the
+     * go command's own lookup beside ferry's check of the zip; clients asking for a stale tree head together) would
+     * find nothing stored yet and ask the database again. By path: {@link Version} has no value equality.
      */
-    private final ConcurrentHashMap<String, CompletableFuture<Answer>> lookups = new ConcurrentHashMap<>();
-    /** The tree head being fetched and checked, shared the same way: clients ask for it together once it is stale. */
-    private final AtomicReference<CompletableFuture<Answer>> latest = new AtomicReference<>();
+    private final ConcurrentHashMap<String, CompletableFuture<Answer>> inFlight = new ConcurrentHashMap<>();
 
     public ChecksumDatabase(SumdbConfig.Database config, SumdbStore store, SumdbSource source, Clock clock) {
         this.config = config;
@@ -98,21 +96,27 @@ public final class ChecksumDatabase {
         if (kept.isPresent()) {
             return kept.get();
         }
+        // Another caller may have stored it between our look and our claim.
+        return once(
+                lp.toString(), () -> stored(module, version, lp).orElseGet(() -> fetchAndVerify(module, version, lp)));
+    }
+
+    /** {@code work}'s answer, worked out once for all concurrent callers of {@code path}. */
+    private Answer once(String path, Supplier<Answer> work) {
         CompletableFuture<Answer> mine = new CompletableFuture<>();
-        CompletableFuture<Answer> running = lookups.putIfAbsent(lp.toString(), mine);
+        CompletableFuture<Answer> running = inFlight.putIfAbsent(path, mine);
         if (running != null) {
             return running.join();
         }
         try {
-            // Another caller may have stored it between our look and our claim.
-            Answer answer = stored(module, version, lp).orElseGet(() -> fetchAndVerify(module, version, lp));
+            Answer answer = work.get();
             mine.complete(answer);
             return answer;
         } catch (RuntimeException | Error e) {
             mine.completeExceptionally(e);
             throw e;
         } finally {
-            lookups.remove(lp.toString(), mine);
+            inFlight.remove(path, mine);
         }
     }
 
@@ -224,21 +228,7 @@ public final class ChecksumDatabase {
      * once for all concurrent callers.
      */
     public Answer latest() {
-        CompletableFuture<Answer> mine = new CompletableFuture<>();
-        CompletableFuture<Answer> running = latest.compareAndExchange(null, mine);
-        if (running != null) {
-            return running.join();
-        }
-        try {
-            Answer answer = fetchLatest();
-            mine.complete(answer);
-            return answer;
-        } catch (RuntimeException | Error e) {
-            mine.completeExceptionally(e);
-            throw e;
-        } finally {
-            latest.compareAndSet(mine, null);
-        }
+        return once("latest", this::fetchLatest);
     }
 
     private Answer fetchLatest() {
