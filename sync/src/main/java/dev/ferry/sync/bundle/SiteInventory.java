@@ -90,7 +90,7 @@ final class SiteInventory {
     private static final class Keys implements AutoCloseable {
         private final int heapKeys;
         private final Path scratch;
-        private final Inventory.Builder heap = new Inventory.Builder();
+        private Inventory.Builder heap = new Inventory.Builder();
         private final List<byte[]> batch = new ArrayList<>(BATCH);
         private ScratchTable disk;
 
@@ -108,6 +108,7 @@ final class SiteInventory {
                 if (disk == null) {
                     disk = ScratchTable.create(scratch);
                     Inventory held = heap.build();
+                    heap = null; // the heap's share, free again for the rest of the scan
                     for (int i = 0; i < held.size(); i++) {
                         stage(held.key(i));
                     }
