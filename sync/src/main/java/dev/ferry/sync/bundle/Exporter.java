@@ -381,7 +381,16 @@ final class Exporter {
      */
     private void plan(Job job, BundleProgressSink sink, Plan plan, Set<Sha256> objects)
             throws IOException, BundleException {
-        job.cut().forEach(key -> sent(plan, key));
+        // A write batch of the site's keys at a time: a plan on disk took one write per key, millions for a large site.
+        List<byte[]> held = new ArrayList<>(4096);
+        job.cut().forEach(key -> {
+            held.add(key);
+            if (held.size() == 4096) {
+                plan.table.sent(held.toArray(byte[][]::new));
+                held.clear();
+            }
+        });
+        plan.table.sent(held.toArray(byte[][]::new));
         plan.smallInBases = smallChunksOfBases(job, sink, objects, HeapBudget.inventoryKeys() / 4);
         VolumePlan volumes = new VolumePlan(plan.capacity);
         for (Sha256 object : objects) {
