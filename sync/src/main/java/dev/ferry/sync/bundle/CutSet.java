@@ -1,13 +1,11 @@
 package dev.ferry.sync.bundle;
 
 import dev.ferry.protocols.bundle.Inventory;
-import dev.ferry.storage.ScratchTable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
 
@@ -19,14 +17,11 @@ import java.util.List;
  * Both answer alike. Closing removes the scratch table. Not thread-safe.
  */
 final class CutSet implements AutoCloseable {
-    private static final byte[] PRESENT = new byte[0];
-    private static final int BATCH = 4096;
-
     private final Inventory heap;
-    private final ScratchTable disk;
+    private final DiskKeys disk;
     private final long size;
 
-    private CutSet(Inventory heap, ScratchTable disk, long size) {
+    private CutSet(Inventory heap, DiskKeys disk, long size) {
         this.heap = heap;
         this.disk = disk;
         this.size = size;
@@ -53,20 +48,12 @@ final class CutSet implements AutoCloseable {
         } catch (Inventory.TooLarge e) {
             // Read again, this time into a table on disk: the first pass stopped at the heap's share.
         }
-        ScratchTable table = ScratchTable.create(scratch);
+        DiskKeys keys = new DiskKeys(scratch);
         try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
-            List<byte[]> batch = new ArrayList<>(BATCH);
-            long n = Inventory.forEachKey(in, (hi, lo, i) -> {
-                batch.add(Inventory.key(hi, lo));
-                if (batch.size() == BATCH) {
-                    table.putAll(batch, PRESENT);
-                    batch.clear();
-                }
-            });
-            table.putAll(batch, PRESENT);
-            return new CutSet(null, table, n);
+            long n = Inventory.forEachKey(in, (hi, lo, i) -> keys.add(Inventory.key(hi, lo)));
+            return new CutSet(null, keys, n);
         } catch (IOException | RuntimeException | Error e) {
-            table.close();
+            keys.close();
             throw e;
         }
     }
@@ -81,21 +68,17 @@ final class CutSet implements AutoCloseable {
     }
 
     boolean contains(byte[] key) throws IOException {
-        return disk == null ? heap.contains(key) : disk.get(key) != null;
+        return disk == null ? heap.contains(key) : disk.contains(key);
     }
 
     /** Which of {@code keys} the set holds: one batched read on disk. */
     BitSet containing(List<byte[]> keys) throws IOException {
-        BitSet held = new BitSet(keys.size());
-        if (disk == null) {
-            for (int i = 0; i < keys.size(); i++) {
-                held.set(i, heap.contains(keys.get(i)));
-            }
-            return held;
+        if (disk != null) {
+            return disk.containing(keys);
         }
-        List<byte[]> values = disk.getAll(keys);
-        for (int i = 0; i < values.size(); i++) {
-            held.set(i, values.get(i) != null);
+        BitSet held = new BitSet(keys.size());
+        for (int i = 0; i < keys.size(); i++) {
+            held.set(i, heap.contains(keys.get(i)));
         }
         return held;
     }
@@ -114,8 +97,7 @@ final class CutSet implements AutoCloseable {
             }
             return;
         }
-        // RocksDB orders keys bytewise, which for 16 big-endian bytes is the inventory's unsigned order.
-        disk.forEach(new byte[0], (key, value) -> visitor.key(key));
+        disk.forEach(visitor);
     }
 
     @Override

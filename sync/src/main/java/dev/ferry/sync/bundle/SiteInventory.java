@@ -2,7 +2,6 @@ package dev.ferry.sync.bundle;
 
 import dev.ferry.protocols.bundle.Inventory;
 import dev.ferry.storage.ContentStore;
-import dev.ferry.storage.ScratchTable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -16,9 +15,6 @@ import java.util.List;
  * sorted through a scratch table on disk beyond it, so a site of any size can write one at the default heap.
  */
 final class SiteInventory {
-    private static final byte[] PRESENT = new byte[0];
-    private static final int BATCH = 4096;
-
     private SiteInventory() {}
 
     record Taken(long keys, long chunks, long objects, long names, long meta) {
@@ -91,8 +87,7 @@ final class SiteInventory {
         private final int heapKeys;
         private final Path scratch;
         private Inventory.Builder heap = new Inventory.Builder();
-        private final List<byte[]> batch = new ArrayList<>(BATCH);
-        private ScratchTable disk;
+        private DiskKeys disk;
 
         Keys(int heapKeys, Path scratch) {
             this.heapKeys = heapKeys;
@@ -106,24 +101,16 @@ final class SiteInventory {
                     return;
                 }
                 if (disk == null) {
-                    disk = ScratchTable.create(scratch);
+                    disk = new DiskKeys(scratch);
                     Inventory held = heap.build();
                     heap = null; // the heap's share, free again for the rest of the scan
                     for (int i = 0; i < held.size(); i++) {
-                        stage(held.key(i));
+                        disk.add(held.key(i));
                     }
                 }
-                stage(key);
+                disk.add(key);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
-            }
-        }
-
-        private void stage(byte[] key) throws IOException {
-            batch.add(key);
-            if (batch.size() == BATCH) {
-                disk.putAll(batch, PRESENT);
-                batch.clear();
             }
         }
 
@@ -134,13 +121,10 @@ final class SiteInventory {
                 AtomicFiles.write(out, inventory::write);
                 return inventory.size();
             }
-            disk.putAll(batch, PRESENT);
-            batch.clear();
             long[] n = new long[1];
             AtomicFiles.write(out, stream -> {
                 Inventory.SortedWriter w = new Inventory.SortedWriter(stream);
-                // RocksDB orders keys bytewise: for 16 big-endian bytes, the inventory's unsigned order.
-                disk.forEach(new byte[0], (key, value) -> w.add(key));
+                disk.forEach(w::add);
                 w.finish();
                 n[0] = w.size();
             });
