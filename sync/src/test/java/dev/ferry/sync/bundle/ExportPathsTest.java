@@ -68,6 +68,44 @@ class ExportPathsTest {
                 Map.of());
     }
 
+    /**
+     * What an export cuts against comes from the request: a {@code --since} id that climbs out or is absolute, and
+     * an inventory that is a link to a real one, are refused with nothing created, no scratch table among them.
+     */
+    @Test
+    void aHostileCutIsRefusedBeforeAnythingIsCreated() throws Exception {
+        for (String since : new String[] {"../../outside/x", "/etc/passwd", "20261207T000000Z-00000000/../../x"}) {
+            Path to = tmp.resolve("since-" + Math.abs(since.hashCode()));
+            BundleException e = assertThrows(
+                    BundleException.class, () -> service.export(request(to, BundleFormat.BUNDLE, Optional.of(since))));
+            assertEquals(BundleException.Kind.NOT_FOUND, e.kind(), e.getMessage());
+            assertFalse(Files.exists(to), since);
+        }
+        Path real = tmp.resolve("real.inv");
+        SiteInventory.write(store, real, tmp.resolve("inventory-scratch"));
+        Path link = Files.createSymbolicLink(tmp.resolve("link-to-real.inv"), real);
+        Path to = tmp.resolve("by-link");
+        BundleException e = assertThrows(
+                BundleException.class,
+                () -> service.export(new ExportRequest(
+                        to,
+                        Selection.all(),
+                        BundleFormat.BUNDLE,
+                        "",
+                        Optional.of(link),
+                        Optional.empty(),
+                        ExportRequest.DEFAULT_MAX_VOLUME_SIZE,
+                        Map.of())));
+        assertEquals(BundleException.Kind.BAD_REQUEST, e.kind());
+        assertTrue(e.getMessage().contains("is not a regular file"), e.getMessage());
+        assertFalse(Files.exists(to));
+        Path scratch = tmp.resolve("data/bundles").resolve(BundleService.SCRATCH);
+        try (java.util.stream.Stream<Path> left =
+                Files.exists(scratch) ? Files.list(scratch) : java.util.stream.Stream.empty()) {
+            assertEquals(java.util.List.of(), left.toList(), "no scratch table left");
+        }
+    }
+
     @Test
     void namesAlreadyInTheStoreThatClimbOutAreNotWrittenOutside() throws Exception {
         // as an import before the key grammar could have left them
