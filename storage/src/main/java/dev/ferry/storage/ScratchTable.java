@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
@@ -163,6 +164,58 @@ public final class ScratchTable implements AutoCloseable {
         } catch (RocksDBException e) {
             throw new IOException("scratch table " + dir + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The keys {@link #keys} walks, one at a time; closing it releases the table's iterator. */
+    public interface KeyCursor extends AutoCloseable {
+        /** The next key, or null past the last. */
+        byte[] next() throws IOException;
+
+        @Override
+        void close();
+    }
+
+    /**
+     * The keys starting with {@code prefix}, in ascending unsigned order, with the prefix cut off: a cursor for a
+     * caller that merges them with another sorted sequence, which {@link #forEach}'s callbacks cannot do. The table
+     * must not be written while it is open.
+     */
+    public KeyCursor keys(byte[] prefix) {
+        ReadOptions read = new ReadOptions().setPrefixSameAsStart(false);
+        RocksIterator it = db.newIterator(read);
+        it.seek(prefix);
+        return new KeyCursor() {
+            private boolean started;
+            private boolean done;
+
+            @Override
+            public byte[] next() throws IOException {
+                if (done) {
+                    return null;
+                }
+                if (started) {
+                    it.next();
+                }
+                started = true;
+                if (it.isValid() && startsWith(it.key(), prefix)) {
+                    byte[] key = it.key();
+                    return Arrays.copyOfRange(key, prefix.length, key.length);
+                }
+                done = true;
+                try {
+                    it.status();
+                } catch (RocksDBException e) {
+                    throw new IOException("scratch table " + dir + ": " + e.getMessage(), e);
+                }
+                return null;
+            }
+
+            @Override
+            public void close() {
+                it.close();
+                read.close();
+            }
+        };
     }
 
     private static boolean startsWith(byte[] key, byte[] prefix) {

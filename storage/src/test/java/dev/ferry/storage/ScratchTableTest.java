@@ -73,6 +73,32 @@ class ScratchTableTest {
         }
     }
 
+    @Test
+    void aKeyCursorWalksOnePrefixInUnsignedOrderWithThePrefixCutOff() throws Exception {
+        try (ScratchTable t = ScratchTable.create(tmp.resolve("cursor"))) {
+            t.put(new byte[] {'r', 9}, new byte[0]);
+            t.put(new byte[] {'s', (byte) 0xff, 1}, new byte[0]);
+            t.put(new byte[] {'s', 0x01, 2}, new byte[0]);
+            t.put(new byte[] {'s', (byte) 0x80, 3}, new byte[0]);
+            t.put(new byte[] {'t', 0}, new byte[0]);
+            List<String> seen = new ArrayList<>();
+            try (ScratchTable.KeyCursor c = t.keys(new byte[] {'s'})) {
+                for (byte[] k = c.next(); k != null; k = c.next()) {
+                    seen.add((k[0] & 0xff) + "/" + k[1]);
+                }
+                assertNull(c.next(), "stays at the end once there");
+            }
+            assertEquals(List.of("1/2", "128/3", "255/1"), seen);
+            try (ScratchTable.KeyCursor c = t.keys(new byte[] {'q'})) {
+                assertNull(c.next(), "a prefix with no keys");
+            }
+            try (ScratchTable.KeyCursor c = t.keys(new byte[] {'t'})) {
+                assertArrayEquals(new byte[] {0}, c.next(), "the last key of the table");
+                assertNull(c.next());
+            }
+        }
+    }
+
     private static byte[] key(char kind, int n) {
         return ByteBuffer.allocate(33).put((byte) kind).putInt(n).putInt(n * 31).array();
     }

@@ -34,6 +34,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -288,10 +289,6 @@ final class Exporter {
      */
     private record PlannedObject(Sha256 digest, long size, int chunks, BitSet ships) {}
 
-    private static void sent(Plan plan, byte[] inventoryKey) throws IOException {
-        plan.table.sent(inventoryKey);
-    }
-
     /** The manifest file written: what the bundle note vouches for. */
     private record WrittenManifest(String sha256, long size) {}
 
@@ -361,17 +358,35 @@ final class Exporter {
                     plan.objects.size(),
                     plan.shippedChunks,
                     bytes);
-            recorder.record(record, out -> writeSent(plan, out));
+            recorder.record(record, out -> writeSent(plan, job.cut(), out));
             return new Result(record, volumes, plan.chunksSkipped, plan.objectsSkipped);
         } finally {
             deleteTree(partial);
         }
     }
 
-    /** The site's holdings after the import, as an inventory file: the scratch table's keys, in their order. */
-    private static void writeSent(Plan plan, OutputStream out) throws IOException {
+    /**
+     * The site's holdings after the import, as an inventory file: the cut set (what it held) merged with what the
+     * plan added, both read in ascending order, each key once.
+     */
+    private static void writeSent(Plan plan, CutSet cut, OutputStream out) throws IOException {
         Inventory.SortedWriter w = new Inventory.SortedWriter(out);
-        plan.table.forEachSent(w::add);
+        try (ScratchTable.KeyCursor added = plan.table.sentKeys()) {
+            byte[][] next = {added.next()};
+            cut.forEach(held -> {
+                int order;
+                while (next[0] != null && (order = Arrays.compareUnsigned(next[0], held)) <= 0) {
+                    if (order < 0) {
+                        w.add(next[0]);
+                    }
+                    next[0] = added.next();
+                }
+                w.add(held);
+            });
+            for (byte[] k = next[0]; k != null; k = added.next()) {
+                w.add(k);
+            }
+        }
         w.finish();
     }
 
@@ -381,16 +396,6 @@ final class Exporter {
      */
     private void plan(Job job, BundleProgressSink sink, Plan plan, Set<Sha256> objects)
             throws IOException, BundleException {
-        // A write batch of the site's keys at a time: a plan on disk took one write per key, millions for a large site.
-        List<byte[]> held = new ArrayList<>(4096);
-        job.cut().forEach(key -> {
-            held.add(key);
-            if (held.size() == 4096) {
-                plan.table.sent(held.toArray(byte[][]::new));
-                held.clear();
-            }
-        });
-        plan.table.sent(held.toArray(byte[][]::new));
         plan.smallInBases = smallChunksOfBases(job, sink, objects, HeapBudget.inventoryKeys() / 4);
         VolumePlan volumes = new VolumePlan(plan.capacity);
         for (Sha256 object : objects) {
@@ -447,10 +452,10 @@ final class Exporter {
                 heldByDigest.add(chunkKeys[i]);
             }
         }
-        plan.table.sent(heldByDigest.toArray(byte[][]::new));
         byte[] objectKey = Inventory.objectKey(object.bytes());
-        sent(plan, objectKey);
         if (cut.contains(objectKey)) {
+            // Nothing to add to what the site holds: the cut has the object, and with it the chunks it is stored by
+            // (a site that chunked it otherwise holds its own chunks, not these).
             plan.objectsSkipped++;
             if (format == BundleNote.FORMAT_2) {
                 plan.bases.add(object);
@@ -460,6 +465,14 @@ final class Exporter {
         int number = plan.objects.size();
         BitSet lacked = new BitSet(chunkKeys.length);
         BitSet held = cut.containing(heldByDigest); // one batched read when the cut is on disk
+        // What the site will hold beyond the cut: only the keys the cut lacks go into the plan's table, so a delta
+        // against a large site keeps a small table (the record merges the cut back in, writeSent).
+        List<byte[]> added = new ArrayList<>(heldByDigest.size() + 1 - held.cardinality());
+        for (int j = held.nextClearBit(0); j < heldByDigest.size(); j = held.nextClearBit(j + 1)) {
+            added.add(heldByDigest.get(j));
+        }
+        added.add(objectKey);
+        plan.table.sent(added.toArray(byte[][]::new));
         for (int i = 0, j = 0; i < chunkKeys.length; i++) {
             // Whatever the cut says of a small chunk (an inventory or record from before inline chunks lists it),
             // the site cannot be asked for it by digest: only for a run of a base holding it.
@@ -594,7 +607,7 @@ final class Exporter {
      * The manifest's entries: volumes, objects with where their chunks are (format 2: as listed while the volumes
      * were written), then the names, metadata and pins the
      * site lacks (names and pins only of objects still stored), then the mirror sets. Adds the carried keys to the
-     * plan's sent set.
+     * plan's sent set (those the cut has are the site's already).
      */
     private void writeEntries(
             ManifestWriter w,
@@ -619,25 +632,21 @@ final class Exporter {
             byte[] key = Inventory.nameKey(n.name(), n.object().hex());
             if (plan.present.contains(n.object()) && !cut.contains(key)) {
                 w.write(new ManifestEntry.Name(n.name(), n.object().hex()));
-            }
-            if (plan.present.contains(n.object())) {
-                sent(plan, key);
+                plan.table.sent(key);
             }
         }
         for (SelectedContent.MetaEntry m : job.content().meta()) {
             byte[] key = Inventory.metaKey(m.key(), m.value());
             if (!cut.contains(key)) {
                 w.write(new ManifestEntry.Meta(m.policy(), m.key(), m.value()));
+                plan.table.sent(key);
             }
-            sent(plan, key);
         }
         for (SelectedContent.PinEntry p : job.content().pins()) {
             byte[] key = Inventory.pinKey(p.pinSet(), p.object().hex());
             if (plan.present.contains(p.object()) && !cut.contains(key)) {
                 w.write(new ManifestEntry.Pin(p.pinSet(), p.object().hex()));
-            }
-            if (plan.present.contains(p.object())) {
-                sent(plan, key);
+                plan.table.sent(key);
             }
         }
         for (Map.Entry<String, String> s : new TreeMap<>(job.mirrorSets()).entrySet()) {

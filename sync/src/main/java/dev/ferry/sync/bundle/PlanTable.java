@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.BitSet;
 import java.util.HashSet;
 import java.util.List;
@@ -49,7 +48,10 @@ final class PlanTable implements AutoCloseable {
         return table != null;
     }
 
-    /** Adds inventory keys to the site's holdings after the import. */
+    /**
+     * Adds inventory keys to what the site holds after the import, beside what it holds before (the cut set, which
+     * the exporter merges in when it writes the record: a large site's millions of keys are not copied here).
+     */
     void sent(byte[]... keys) throws IOException {
         if (table == null) {
             for (byte[] k : keys) {
@@ -222,24 +224,34 @@ final class PlanTable implements AutoCloseable {
         return out;
     }
 
-    /** What {@link #forEachSent} hands each key to. */
-    @FunctionalInterface
-    interface KeyVisitor {
-        void visit(byte[] key) throws IOException;
-    }
-
-    /** The site's holdings after the import, in ascending unsigned order, each once. */
-    void forEachSent(KeyVisitor visitor) throws IOException {
+    /**
+     * The keys added by {@link #sent}, in ascending unsigned order, each once: a cursor, so the caller can merge
+     * them with the cut set into the site's holdings. Called once, after the plan.
+     */
+    ScratchTable.KeyCursor sentKeys() {
         if (table != null) {
-            table.forEach(new byte[] {SENT}, (k, v) -> visitor.visit(Arrays.copyOfRange(k, 1, k.length)));
-            return;
+            return table.keys(new byte[] {SENT});
         }
         long[] keys = sent.sorted();
-        ByteBuffer b = ByteBuffer.allocate(Inventory.KEY_LENGTH);
-        for (int i = 0; i < keys.length; i += 2) {
-            b.clear();
-            visitor.visit(b.putLong(keys[i]).putLong(keys[i + 1]).array().clone());
-        }
+        return new ScratchTable.KeyCursor() {
+            private int i;
+
+            @Override
+            public byte[] next() {
+                if (i >= keys.length) {
+                    return null;
+                }
+                byte[] k = ByteBuffer.allocate(Inventory.KEY_LENGTH)
+                        .putLong(keys[i])
+                        .putLong(keys[i + 1])
+                        .array();
+                i += 2;
+                return k;
+            }
+
+            @Override
+            public void close() {}
+        };
     }
 
     /** Bytes the heap tables hold. */

@@ -205,6 +205,121 @@ class SmallHeapBundleTest {
         }
     }
 
+    /**
+     * An export against a site that holds nearly everything keeps only what the bundle adds in its plan, not the site's
+     * holdings: the record of what the site holds afterwards merges the cut set in as it is written. A plan budget
+     * the site's keys alone exceed is not exceeded (it was: the cut was copied into the plan's sent set first, which a
+     * site of millions of keys moved to disk at every scheduled sync). The record is exactly what the site holds
+     * once it imported the bundle, with the cut in the heap or on disk.
+     */
+    @Test
+    void aDeltaAgainstALargeSiteKeepsOnlyWhatItAddsInThePlan() throws Exception {
+        Signer signer = Signer.generate("ferry-small.example");
+        StoreOptions mixed = StoreOptions.defaults().withChunkSizes(InlineChunkBundleTest.MIXED);
+        try (RocksContentStore a = RocksContentStore.open(tmp.resolve("a/store"), mixed);
+                RocksContentStore b = RocksContentStore.open(tmp.resolve("b/store"), mixed)) {
+            Random random = new Random(11);
+            for (int i = 0; i < 10; i++) {
+                byte[] data = new byte[100_000];
+                random.nextBytes(data);
+                BundleFixture.put(a, "obj/" + i, data);
+                if (i != 4) {
+                    BundleFixture.put(b, "obj/" + i, data); // the site holds all but one
+                }
+            }
+            Inventory inventory = BundleFixture.inventoryOf(b);
+            ByteArrayOutputStream file = new ByteArrayOutputStream();
+            inventory.write(file);
+            Path inventoryFile = Files.write(tmp.resolve("b.inventory"), file.toByteArray());
+            // The budget holds the plan's two tables at their first size and one growth of the sent set (120,000
+            // bytes): the site's keys need two growths, the one object the site lacks none.
+            long budget = 120_000;
+            assertTrue(inventory.size() > 1_500, "want a site of more keys than 1,433, got " + inventory.size());
+            int lacking = a.chunksOf(a.resolve("obj/4").orElseThrow().digest())
+                    .orElseThrow()
+                    .size();
+            assertTrue(lacking < 700, "want one object of fewer chunks than 716, got " + lacking);
+
+            List<byte[]> sentRecords = new ArrayList<>();
+            Path bundle = null;
+            for (boolean onDisk : new boolean[] {false, true}) {
+                Path medium = Files.createDirectories(tmp.resolve("medium-" + onDisk));
+                List<String> notes = new ArrayList<>();
+                ByteArrayOutputStream sent = new ByteArrayOutputStream();
+                try (CutSet cut =
+                        onDisk ? CutSet.read(inventoryFile, 1, tmp.resolve("a/scratch/cut")) : CutSet.of(inventory)) {
+                    assertEquals(onDisk, cut.onDisk());
+                    Exporter.Result r = new Exporter(
+                                    a,
+                                    Clock.systemUTC(),
+                                    new Random(21),
+                                    id -> false,
+                                    tmp.resolve("a/scratch"),
+                                    BundleNote.FORMAT_2,
+                                    budget)
+                            .export(
+                                    new Exporter.Job(
+                                            BundleFixture.everything(a),
+                                            cut,
+                                            Optional.empty(),
+                                            true,
+                                            "site",
+                                            medium,
+                                            ExportRequest.DEFAULT_MAX_VOLUME_SIZE,
+                                            Map.of(),
+                                            signer),
+                                    BundleFixture.notesTo(notes),
+                                    (record, body) -> body.write(sent));
+                    assertEquals(9, r.objectsSkipped());
+                    assertEquals(1, r.record().objects());
+                    assertFalse(notes.stream().anyMatch(n -> n.contains("moved to disk")), notes.toString());
+                    bundle = medium.resolve(r.record().id());
+                }
+                sentRecords.add(sent.toByteArray());
+            }
+            assertArrayEquals(sentRecords.get(0), sentRecords.get(1), "the same record with the cut on disk");
+
+            new Importer(
+                            b,
+                            new ImportRecords(tmp.resolve("b/data/bundles")),
+                            Clock.systemUTC(),
+                            HeapBudget.chunks(),
+                            BundleFixture.SYNTHETIC,
+                            SumdbLatest.NONE,
+                            tmp.resolve("b/scratch"))
+                    .run(new ImportRequest(List.of(bundle), List.of(signer.verifier())), BundleProgressSink.NONE);
+            assertEquals(BundleFixture.content(a), BundleFixture.content(b));
+            try (InputStream in = new java.io.ByteArrayInputStream(sentRecords.get(0))) {
+                List<String> holds = keys(BundleFixture.inventoryOf(b));
+                List<String> recorded = keys(Inventory.read(in));
+                // The import's own pin and record of the bundle are the site's, not the export's to know of.
+                String id = bundle.getFileName().toString();
+                String importRecord = ImportRecords.META_PREFIX + id;
+                Sha256 lacked = a.resolve("obj/4").orElseThrow().digest();
+                holds.removeAll(List.of(
+                        HexFormat.of().formatHex(Inventory.pinKey(Importer.pinSet(id), lacked.hex())),
+                        HexFormat.of()
+                                .formatHex(Inventory.metaKey(
+                                        importRecord, b.meta(importRecord).orElseThrow()))));
+                List<String> missing = new ArrayList<>(holds);
+                missing.removeAll(recorded);
+                List<String> extra = new ArrayList<>(recorded);
+                extra.removeAll(holds);
+                assertEquals(List.of(), missing, "held by the site, not in the record");
+                assertEquals(List.of(), extra, "in the record, not held by the site");
+                assertEquals(holds, recorded);
+            }
+        }
+    }
+
+    private static List<String> keys(Inventory inventory) {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < inventory.size(); i++) {
+            out.add(HexFormat.of().formatHex(inventory.key(i)));
+        }
+        return out;
+    }
+
     /** Each file of a bundle directory by name, as hex (so a difference shows where). */
     private static Map<String, String> files(Path dir) throws Exception {
         Map<String, String> out = new TreeMap<>();
