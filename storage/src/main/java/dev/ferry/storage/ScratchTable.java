@@ -29,6 +29,18 @@ import org.rocksdb.WriteOptions;
  * {@link #close} deletes the directory. Not thread-safe.
  */
 public final class ScratchTable implements AutoCloseable {
+    /**
+     * The table itself failed (its directory, RocksDB under it: a full or read-only disk), as opposed to whatever the
+     * caller was reading or writing beside it, so a caller can tell its own server's failure from bad input.
+     */
+    public static final class Failure extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        Failure(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
     private final Path dir;
     private final List<AutoCloseable> resources = new ArrayList<>();
     private final RocksDB db;
@@ -38,8 +50,12 @@ public final class ScratchTable implements AutoCloseable {
     private ScratchTable(Path dir) throws IOException {
         RocksDB.loadLibrary();
         this.dir = dir;
-        deleteTree(dir);
-        Files.createDirectories(dir);
+        try {
+            deleteTree(dir);
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new Failure("cannot make scratch table " + dir + ": " + e, e);
+        }
         Cache cache = track(new LRUCache(16L << 20));
         BloomFilter bloom = track(new BloomFilter(10));
         // Lookups of keys that are not there (is this chunk new?) dominate: the bloom filters and indexes stay in
@@ -61,7 +77,7 @@ public final class ScratchTable implements AutoCloseable {
             this.db = RocksDB.open(options, dir.toString());
         } catch (RocksDBException e) {
             closeResources();
-            throw new IOException("cannot open scratch table in " + dir + ": " + e.getMessage(), e);
+            throw new Failure("cannot open scratch table in " + dir + ": " + e.getMessage(), e);
         }
     }
 
@@ -80,7 +96,7 @@ public final class ScratchTable implements AutoCloseable {
         try {
             return db.get(key);
         } catch (RocksDBException e) {
-            throw new IOException("scratch table " + dir + ": " + e.getMessage(), e);
+            throw new Failure("scratch table " + dir + ": " + e.getMessage(), e);
         }
     }
 
@@ -89,7 +105,7 @@ public final class ScratchTable implements AutoCloseable {
             db.put(write, key, value);
             entries++;
         } catch (RocksDBException e) {
-            throw new IOException("scratch table " + dir + ": " + e.getMessage(), e);
+            throw new Failure("scratch table " + dir + ": " + e.getMessage(), e);
         }
     }
 
@@ -101,7 +117,7 @@ public final class ScratchTable implements AutoCloseable {
         try {
             return db.multiGetAsList(keys);
         } catch (RocksDBException e) {
-            throw new IOException("scratch table " + dir + ": " + e.getMessage(), e);
+            throw new Failure("scratch table " + dir + ": " + e.getMessage(), e);
         }
     }
 
@@ -120,7 +136,7 @@ public final class ScratchTable implements AutoCloseable {
             db.write(write, batch);
             entries += keys.size();
         } catch (RocksDBException e) {
-            throw new IOException("scratch table " + dir + ": " + e.getMessage(), e);
+            throw new Failure("scratch table " + dir + ": " + e.getMessage(), e);
         }
     }
 
@@ -162,7 +178,7 @@ public final class ScratchTable implements AutoCloseable {
             }
             it.status();
         } catch (RocksDBException e) {
-            throw new IOException("scratch table " + dir + ": " + e.getMessage(), e);
+            throw new Failure("scratch table " + dir + ": " + e.getMessage(), e);
         }
     }
 
@@ -205,7 +221,7 @@ public final class ScratchTable implements AutoCloseable {
                 try {
                     it.status();
                 } catch (RocksDBException e) {
-                    throw new IOException("scratch table " + dir + ": " + e.getMessage(), e);
+                    throw new Failure("scratch table " + dir + ": " + e.getMessage(), e);
                 }
                 return null;
             }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
@@ -97,6 +98,14 @@ class ScratchTableTest {
                 assertNull(c.next());
             }
         }
+    }
+
+    @Test
+    void aTableThatCannotBeMadeFailsAsTheTablesOwnFailure() throws Exception {
+        Path file = Files.writeString(tmp.resolve("a-file"), "not a directory");
+        ScratchTable.Failure e =
+                assertThrows(ScratchTable.Failure.class, () -> ScratchTable.create(file.resolve("job")));
+        assertTrue(e.getMessage().startsWith("cannot make scratch table " + file.resolve("job")), e.getMessage());
     }
 
     private static byte[] key(char kind, int n) {

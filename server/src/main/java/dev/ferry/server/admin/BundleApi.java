@@ -374,12 +374,16 @@ public final class BundleApi {
 
     // ---- values -------------------------------------------------------------------------------------------------
 
-    /** A synchronous refusal: the request is wrong (400), names something absent (404), or cannot be done (400). */
+    /**
+     * A synchronous refusal: the request is wrong (400), names something absent (404), or cannot be done (400); or
+     * this server failed at it (500: its own disk).
+     */
     static ApiException refused(BundleException e) {
         return switch (e.kind()) {
             case NOT_FOUND -> notFound(e.getMessage());
             case BAD_REQUEST -> badRequest(e.getMessage());
             case REFUSED -> new ApiException(400, "refused", e.getMessage(), null);
+            case FAILED -> ApiException.ioError(e.getMessage());
         };
     }
 

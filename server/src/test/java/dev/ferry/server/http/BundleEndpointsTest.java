@@ -274,7 +274,7 @@ class BundleEndpointsTest {
     }
 
     @Test
-    void serviceRefusalsMapTo400And404() throws Exception {
+    void serviceRefusalsMapTo400And404AndItsOwnFailuresTo500() throws Exception {
         bundles.refuse = new BundleException(BundleException.Kind.NOT_FOUND, "no bundle b9 was exported to this site");
         JsonNode nf = ok(404, send("POST", "/admin/api/exports", TOKEN, "{\"to\":\"/u\",\"since\":\"b9\"}"));
         assertEquals("no bundle b9 was exported to this site", nf.get("message").asText());
@@ -288,6 +288,15 @@ class BundleEndpointsTest {
         JsonNode refused = ok(400, send("POST", "/admin/api/exports", TOKEN, "{\"to\":\"/u\"}"));
         assertEquals("refused", refused.get("error").asText());
         assertTrue(refused.get("message").asText().contains("ferry keys generate"));
+        // This server's own disk failed under the request (a large site's keys into the scratch space): not the
+        // request's fault, so not 400.
+        bundles.refuse = new BundleException(
+                BundleException.Kind.FAILED,
+                "could not keep the inventory's keys on this server's disk (no space left on device); nothing was"
+                        + " exported");
+        JsonNode failed = ok(500, send("POST", "/admin/api/exports", TOKEN, "{\"to\":\"/u\"}"));
+        assertEquals("io_error", failed.get("error").asText());
+        assertTrue(failed.get("message").asText().contains("no space left on device"), failed.toString());
         bundles.refuse = new BundleException(BundleException.Kind.NOT_FOUND, "no bundle.note in /b");
         assertEquals(
                 404,

@@ -528,11 +528,18 @@ public final class BundleService implements AutoCloseable {
     }
 
     private static CutSet readInventory(Path file, Path scratch) throws BundleException {
+        return readInventory(file, HeapBudget.inventoryKeys(), scratch);
+    }
+
+    /** The cut set of inventory {@code file}, on disk in {@code scratch} past {@code heapKeys} keys. */
+    static CutSet readInventory(Path file, int heapKeys, Path scratch) throws BundleException {
         if (Files.exists(file, LinkOption.NOFOLLOW_LINKS) && !Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
             throw new BundleException(BAD_REQUEST, "inventory " + file + " is not a regular file");
         }
         try {
-            return CutSet.read(file, HeapBudget.inventoryKeys(), scratch);
+            return CutSet.read(file, heapKeys, scratch);
+        } catch (ScratchTable.Failure e) {
+            throw scratchFailed("the inventory's keys", e);
         } catch (NoSuchFileException e) {
             throw new BundleException(NOT_FOUND, "inventory " + file + " does not exist");
         } catch (BundleFormatException e) {
@@ -559,8 +566,18 @@ public final class BundleService implements AutoCloseable {
                                 + " inventory the site writes (ferry inventory)");
             }
             return history.sent(since, scratch);
+        } catch (ScratchTable.Failure e) {
+            throw scratchFailed("the keys bundle " + since + " left the site holding", e);
         } catch (IOException e) {
             throw new BundleException(BAD_REQUEST, "cannot read what bundle " + since + " sent: " + e.getMessage(), e);
         }
+    }
+
+    /** A site's keys past the heap's share could not go to this server's scratch space: its disk, not the request. */
+    private static BundleException scratchFailed(String what, ScratchTable.Failure e) {
+        return new BundleException(
+                BundleException.Kind.FAILED,
+                "could not keep " + what + " on this server's disk (" + e.getMessage() + "); nothing was exported",
+                e);
     }
 }

@@ -81,6 +81,40 @@ class CutSetTest {
         assertFalse(Files.exists(scratch), "nothing left behind");
     }
 
+    /**
+     * A good inventory whose keys this server cannot keep on its own disk (the scratch space is not writable) is this
+     * server's failure, not the request's: the service says so (500 at the admin API), where it answered 400 as for
+     * a bad file; a damaged file stays the request's fault.
+     */
+    @Test
+    void aScratchSpaceThatFailsIsThisServersFailureNotABadInventory() throws Exception {
+        Inventory.Builder b = new Inventory.Builder();
+        for (int i = 0; i < 1_000; i++) {
+            b.add(Inventory.chunkKey(new byte[] {(byte) i, (byte) (i >> 8)}));
+        }
+        Path good = write(b.build());
+        Path blocked = Files.writeString(tmp.resolve("not-a-directory"), "a file where the scratch space should be");
+        Path scratch = blocked.resolve("cut");
+
+        assertThrows(dev.ferry.storage.ScratchTable.Failure.class, () -> CutSet.read(good, 10, scratch));
+        BundleException failed =
+                assertThrows(BundleException.class, () -> BundleService.readInventory(good, 10, scratch));
+        assertEquals(BundleException.Kind.FAILED, failed.kind());
+        assertTrue(
+                failed.getMessage().startsWith("could not keep the inventory's keys on this server's disk"),
+                failed.getMessage());
+        try (CutSet inHeap = BundleService.readInventory(good, 1_000, scratch)) {
+            assertEquals(1_000, inHeap.size(), "within the heap's share the scratch space is not needed");
+        }
+
+        byte[] bytes = Files.readAllBytes(good);
+        Path truncated = Files.write(tmp.resolve("truncated"), java.util.Arrays.copyOf(bytes, bytes.length - 30));
+        BundleException bad = assertThrows(
+                BundleException.class, () -> BundleService.readInventory(truncated, 10, tmp.resolve("scratch")));
+        assertEquals(BundleException.Kind.BAD_REQUEST, bad.kind());
+        assertFalse(Files.exists(tmp.resolve("scratch")), "nothing left behind");
+    }
+
     private Path write(Inventory inventory) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         inventory.write(out);
