@@ -108,8 +108,9 @@ async function refresh() {
     replace(historyBody, bySite.size === 0 ? h('p', { class: 'muted' }, 'No bundle exported yet.')
       : [...bySite.entries()].map(([s, list]) => h('div', {}, h('h3', {}, s),
         table('Bundles exported for ' + s + ', oldest first', ['Bundle', 'Built on', 'Created', '#Objects', '#Bytes',
-          'Directory'], list.map((b) => [h('span', { class: 'mono bundle' }, b.id), b.base || (b.inventory ? 'inventory'
-          : 'full'), when(b.created), String(b.objects), bytes(b.bytes), h('span', { class: 'mono' }, b.directory)])))));
+          'Directory', 'Base for --since'], list.map((b) => [h('span', { class: 'mono bundle' }, b.id), b.base
+          || (b.inventory ? 'inventory' : 'full'), when(b.created), String(b.objects), bytes(b.bytes),
+          h('span', { class: 'mono' }, b.directory), b.sinceAvailable ? 'yes' : 'no (record not kept)'])))));
   } catch (err) {
     showError(jobsBody, err);
   }

@@ -291,6 +291,9 @@ class BundleIT {
         Cli history = cli("bundles", "--server", a.url());
         assertEquals(0, history.exit(), history.output());
         assertTrue(history.output().contains(full.id()), history.output());
+        assertTrue(
+                history.output().lines().anyMatch(l -> l.startsWith(full.id()) && l.endsWith("base for --since")),
+                "a later export may be cut --since it: " + history.output());
     }
 
     // ---- 2. incremental ---------------------------------------------------------------------------------------

@@ -321,6 +321,10 @@ class ConsoleIT {
         textAppears(By.tagName("main"), "plant-7");
         String bundle = browser.findElement(By.cssSelector("span.bundle")).getText();
         assertTrue(Files.isDirectory(to.resolve(bundle)), "no bundle directory " + bundle + " in " + to);
+        // The history's row for it says a later export may be cut --since it (its record of the site is kept).
+        wait.until(d -> !d.findElements(By.xpath(
+                        "//tr[td/span[contains(@class, 'bundle') and text()='" + bundle + "']][td[text()='yes']]"))
+                .isEmpty());
         checkPage("transfer");
     }
 

@@ -296,11 +296,12 @@ public final class BundleApi {
 
     /** {@code GET /admin/api/bundles}: every bundle exported, oldest first. */
     public ExportHistory history() {
-        return new ExportHistory(
-                bundles.history().stream().map(BundleApi::exported).toList());
+        return new ExportHistory(bundles.history().stream()
+                .map(r -> exported(r, bundles.keepsSent(r.id())))
+                .toList());
     }
 
-    static ExportHistory.Exported exported(ExportRecord r) {
+    static ExportHistory.Exported exported(ExportRecord r, boolean sinceAvailable) {
         return new ExportHistory.Exported(
                 r.id(),
                 r.site(),
@@ -310,7 +311,8 @@ public final class BundleApi {
                 AdminApi.time(r.created()),
                 r.objects(),
                 r.chunks(),
-                r.bytes());
+                r.bytes(),
+                sinceAvailable);
     }
 
     // ---- jobs ---------------------------------------------------------------------------------------------------

@@ -32,6 +32,9 @@ public interface Bundles {
 
     List<ExportRecord> history();
 
+    /** Whether an export may be cut {@code --since} bundle {@code id} (its record of what the site holds is kept). */
+    boolean keepsSent(String id);
+
     Optional<ExportRecord> lastExportTo(String site);
 
     static Bundles of(BundleService s) {
@@ -69,6 +72,11 @@ public interface Bundles {
             @Override
             public Optional<BundleProgress> await(String id) throws InterruptedException {
                 return s.await(id);
+            }
+
+            @Override
+            public boolean keepsSent(String id) {
+                return s.keepsSent(id);
             }
 
             @Override

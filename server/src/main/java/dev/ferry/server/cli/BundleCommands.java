@@ -306,8 +306,9 @@ public final class BundleCommands {
             name = "bundles",
             mixinStandardHelpOptions = true,
             usageHelpWidth = 110,
-            description =
-                    "List the bundles this ferry exported: which site, built on which, how large (docs/bundles.md).")
+            description = "List the bundles this ferry exported: which site, built on which, how large; those marked"
+                    + " 'base for --since' still have the record of what their site holds, so an export may be cut"
+                    + " --since them (the newest five per site; docs/bundles.md).")
     public static final class History extends AdminCommand {
         public History(CliContext ctx) {
             super(ctx);
@@ -325,7 +326,7 @@ public final class BundleCommands {
                 out().println(b.id() + "  site " + (site.isEmpty() ? "-" : site) + "  "
                         + (b.base() != null ? "since " + b.base() : b.inventory() ? "against an inventory" : "full")
                         + "  " + b.objects() + " objects, " + b.chunks() + " chunks, " + Units.bytes(b.bytes()) + "  "
-                        + b.created() + "  " + b.directory());
+                        + b.created() + "  " + b.directory() + (b.sinceAvailable() ? "  base for --since" : ""));
             }
             out().flush();
             return 0;

@@ -25,6 +25,9 @@ public final class FakeBundles implements Bundles {
     public final List<ImportRequest> imports = new CopyOnWriteArrayList<>();
     public final List<Path> inventories = new CopyOnWriteArrayList<>();
     public final List<ExportRecord> history = new CopyOnWriteArrayList<>();
+    /** Bundles of {@link #history} an export may be cut --since. */
+    public final java.util.Set<String> keptSent = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     public final List<String> cancelled = new CopyOnWriteArrayList<>();
     /** Reads of a job that still answer RUNNING before it ends by itself; -1: only {@link #finish} ends it. */
     public volatile int runningReads = -1;
@@ -176,6 +179,11 @@ public final class FakeBundles implements Bundles {
     @Override
     public List<ExportRecord> history() {
         return List.copyOf(history);
+    }
+
+    @Override
+    public boolean keepsSent(String id) {
+        return keptSent.contains(id);
     }
 
     @Override

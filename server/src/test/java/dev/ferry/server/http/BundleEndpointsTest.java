@@ -379,13 +379,26 @@ class BundleEndpointsTest {
                 20,
                 300,
                 2_000_000));
-        JsonNode h = ok(200, send("GET", "/admin/api/bundles", TOKEN, null))
-                .get("bundles")
-                .get(0);
+        bundles.history.add(new ExportRecord(
+                "20261122T134500Z-2b3c4d5e",
+                "plant-7",
+                "20261121T134500Z-1a2b3c4d",
+                false,
+                "/media/usb/y",
+                Instant.parse("2026-11-22T13:45:00Z"),
+                2,
+                30,
+                20_000));
+        bundles.keptSent.add("20261122T134500Z-2b3c4d5e");
+        JsonNode all = ok(200, send("GET", "/admin/api/bundles", TOKEN, null)).get("bundles");
+        JsonNode h = all.get(0);
         assertEquals("plant-7", h.get("site").asText());
         assertTrue(h.get("base").isNull());
         assertTrue(h.get("inventory").asBoolean());
         assertEquals(2_000_000, h.get("bytes").asLong());
+        assertFalse(h.get("sinceAvailable").asBoolean(), "its record of what the site holds is gone");
+        assertEquals("20261121T134500Z-1a2b3c4d", all.get(1).get("base").asText());
+        assertTrue(all.get(1).get("sinceAvailable").asBoolean());
         assertEquals(
                 "POST /admin/api/inventory",
                 auditLines().getFirst().get("action").asText());
@@ -480,6 +493,9 @@ class BundleEndpointsTest {
                 2_000_000));
         Cli list = cli(false, "bundles");
         assertTrue(list.out.startsWith("b2  site plant-7  since b1  20 objects, 300 chunks, 1.9 MiB"), list.out);
+        assertFalse(list.out.contains("base for --since"), list.out);
+        bundles.keptSent.add("b2");
+        assertTrue(cli(false, "bundles").out.endsWith("  /media/usb/b2  base for --since\n"), list.out);
 
         String[][] usage = {
             {"export"},

@@ -442,6 +442,14 @@ public final class BundleService implements AutoCloseable {
         return Optional.of(job.progress());
     }
 
+    /**
+     * Whether an export may be cut {@code --since} bundle {@code id}: its record of what the site holds is among the
+     * newest kept for its site ({@link ExportHistory#SENT_KEPT}).
+     */
+    public boolean keepsSent(String id) {
+        return history.hasSent(id);
+    }
+
     /** Every bundle exported, oldest first. */
     public List<ExportRecord> history() {
         try {

@@ -129,6 +129,7 @@ class BundleExportImportTest {
         Path bundles = tmp.resolve("a/data/bundles");
         for (int i = 0; i < ids.size(); i++) {
             assertEquals(i >= 2, Files.exists(bundles.resolve(ids.get(i) + ".sent")), "sent record of bundle " + i);
+            assertEquals(i >= 2, sa.keepsSent(ids.get(i)), "what the history shows for bundle " + i);
         }
         assertTrue(Files.exists(bundles.resolve(other + ".sent")), "the other site's record stays");
         assertEquals(ids.size() + 1, sa.history().size(), "the history lists every bundle");

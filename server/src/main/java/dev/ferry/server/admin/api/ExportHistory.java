@@ -5,7 +5,11 @@ import java.util.List;
 /** {@code GET /admin/api/bundles}: every bundle this ferry exported, oldest first. */
 public record ExportHistory(List<Exported> bundles) {
 
-    /** {@code base}: the bundle it was built on (--since), or null; {@code inventory}: cut against an inventory. */
+    /**
+     * {@code base}: the bundle it was built on (--since), or null; {@code inventory}: cut against an inventory;
+     * {@code sinceAvailable}: an export may be cut --since this one (its record of what the site holds is among the
+     * newest five kept for its site).
+     */
     public record Exported(
             String id,
             String site,
@@ -15,5 +19,6 @@ public record ExportHistory(List<Exported> bundles) {
             String created,
             long objects,
             long chunks,
-            long bytes) {}
+            long bytes,
+            boolean sinceAvailable) {}
 }

@@ -95,9 +95,9 @@ class AdminJsonTest {
                 AdminJson.write(job.at(AdminPaths.bundleJob("export", "export-1"))));
         assertEquals(
                 "{\"bundles\":[{\"id\":\"b2\",\"site\":\"\",\"base\":null,\"inventory\":true,\"directory\":\"/m/b2\","
-                        + "\"created\":null,\"objects\":20,\"chunks\":300,\"bytes\":2000}]}",
-                AdminJson.write(new ExportHistory(
-                        List.of(new ExportHistory.Exported("b2", "", null, true, "/m/b2", null, 20, 300, 2000)))));
+                        + "\"created\":null,\"objects\":20,\"chunks\":300,\"bytes\":2000,\"sinceAvailable\":true}]}",
+                AdminJson.write(new ExportHistory(List.of(
+                        new ExportHistory.Exported("b2", "", null, true, "/m/b2", null, 20, 300, 2000, true)))));
         assertEquals(
                 "{\"out\":\"/media/inv\",\"summary\":[{\"what\":\"chunks\",\"value\":1234}]}",
                 AdminJson.write(new InventoryWritten("/media/inv", List.of(new Count("chunks", 1234)))));
