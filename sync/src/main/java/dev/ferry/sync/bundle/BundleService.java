@@ -565,6 +565,16 @@ public final class BundleService implements AutoCloseable {
                         NOT_FOUND,
                         "no bundle " + since + " in this ferry's export history " + "(ferry bundles lists them)");
             }
+            if (!history.hasSent(since) && history.amongKept(since)) {
+                // Not pruned: gone some other way (removed by hand, a restored backup without it).
+                throw new BundleException(
+                        NOT_FOUND,
+                        "the record of what bundle " + since + " left site '"
+                                + record.get().site() + "' holding ("
+                                + since + ".sent in this ferry's bundles directory) is missing; export against an"
+                                + " inventory the site writes (ferry inventory), or a full bundle; later exports"
+                                + " --since that one work again");
+            }
             if (!history.hasSent(since)) {
                 throw new BundleException(
                         NOT_FOUND,

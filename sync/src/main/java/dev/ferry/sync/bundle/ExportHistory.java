@@ -88,6 +88,24 @@ final class ExportHistory {
         }
     }
 
+    /**
+     * Whether bundle {@code id} is among the newest {@link #SENT_KEPT} to its site, whose sent sets are kept (false
+     * for a bundle not in the history).
+     */
+    synchronized boolean amongKept(String id) throws IOException {
+        List<ExportRecord> records = list();
+        Optional<ExportRecord> record =
+                records.stream().filter(r -> r.id().equals(id)).findFirst();
+        if (record.isEmpty()) {
+            return false;
+        }
+        List<String> site = records.stream()
+                .filter(r -> r.site().equals(record.get().site()))
+                .map(ExportRecord::id)
+                .toList();
+        return site.indexOf(id) >= site.size() - SENT_KEPT;
+    }
+
     /** Whether the sent set of bundle {@code id} is still kept ({@link #SENT_KEPT}). */
     boolean hasSent(String id) {
         return Files.isRegularFile(sentFile(id), java.nio.file.LinkOption.NOFOLLOW_LINKS);

@@ -150,6 +150,24 @@ class BundleExportImportTest {
         assertFalse(Files.exists(tmp.resolve("old")), "nothing created for a refused export");
         export(request(
                 tmp.resolve("kept"), Optional.empty(), Optional.of(ids.get(2)), ExportRequest.DEFAULT_MAX_VOLUME_SIZE));
+
+        // The latest bundle's record gone some other way (removed by hand): not "older than the last 5".
+        String latest = sa.lastExportTo("plant").orElseThrow().id();
+        Files.delete(bundles.resolve(latest + ".sent"));
+        BundleException gone = assertThrows(
+                BundleException.class,
+                () -> sa.export(request(
+                        tmp.resolve("gone"),
+                        Optional.empty(),
+                        Optional.of(latest),
+                        ExportRequest.DEFAULT_MAX_VOLUME_SIZE)));
+        assertEquals(BundleException.Kind.NOT_FOUND, gone.kind());
+        assertEquals(
+                "the record of what bundle " + latest + " left site 'plant' holding (" + latest + ".sent in this"
+                        + " ferry's bundles directory) is missing; export against an inventory the site writes (ferry"
+                        + " inventory), or a full bundle; later exports --since that one work again",
+                gone.getMessage());
+        assertFalse(Files.exists(tmp.resolve("gone")), "nothing created for a refused export");
     }
 
     BundleProgress run(BundleService s, BundleProgress started) throws InterruptedException {
