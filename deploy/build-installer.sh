@@ -166,6 +166,8 @@ if [ -x "$JAVA_HOME/bin/jwebserver" ]; then
 		printf '{"Version":"%s","Time":"2024-01-01T00:00:00Z"}\n' "$v" >"$tree/$module/@v/$v.info"
 		echo "$v" >>"$tree/$module/@v/list"
 	done
+	# Each log made before its server starts: the child opens it only once forked, and a read in between fails.
+	: >"$work/trial-upstream.log"
 	"$JAVA_HOME/bin/jwebserver" -p 0 -d "$tree" -o none >"$work/trial-upstream.log" 2>&1 &
 	upstream=$!
 	port=$(listening_port "$upstream" "$work/trial-upstream.log")
@@ -182,6 +184,7 @@ fi
 # deploy/TrialRegistry.java serves that one image from memory (the JDK's source launcher and its HTTP server); if it
 # does not start, the trial goes on without a registry.
 registry_args=()
+: >"$work/trial-registry.log"
 "$JAVA_HOME/bin/java" "$root/deploy/TrialRegistry.java" >"$work/trial-registry.log" 2>&1 &
 registry=$!
 rport=$(listening_port "$registry" "$work/trial-registry.log")
@@ -193,6 +196,7 @@ else
 	echo "build-installer.sh: no trial registry (TrialRegistry.java did not start); the archive covers no image pull" >&2
 fi
 trial_log="$work/trial.log"
+: >"$trial_log"
 FERRY_JAVA_OPTS="$record" "$stage/bin/ferry" serve --listen 127.0.0.1:0 --data "$work/trial-data" \
 	--go-upstream "$go_upstream" --sumdb off "${registry_args[@]}" --log-level warn >"$trial_log" 2>&1 &
 trial=$!
