@@ -398,15 +398,17 @@ final class Exporter {
             throws IOException, BundleException {
         plan.smallInBases = smallChunksOfBases(job, sink, objects, HeapBudget.inventoryKeys() / 4);
         VolumePlan volumes = new VolumePlan(plan.capacity);
-        for (Sha256 object : objects) {
-            sink.checkCancelled();
-            Optional<List<StoredChunk>> stored = chunks.chunksOf(object);
-            if (stored.isEmpty()) {
-                sink.note("object " + object + " is no longer stored; its names and pins are left out");
-                continue;
+        try (ChunkListsAhead lists = new ChunkListsAhead(chunks, objects, objects.size(), LISTS_AHEAD, CHUNKS_AHEAD)) {
+            for (Sha256 object : objects) {
+                sink.checkCancelled();
+                Optional<List<StoredChunk>> stored = lists.next();
+                if (stored.isEmpty()) {
+                    sink.note("object " + object + " is no longer stored; its names and pins are left out");
+                    continue;
+                }
+                plan.present.add(object);
+                planObject(job, plan, volumes, object, stored.get());
             }
-            plan.present.add(object);
-            planObject(job, plan, volumes, object, stored.get());
         }
         plan.volumes = volumes.volumes();
     }
@@ -520,6 +522,15 @@ final class Exporter {
         return ChunkStore.keptInline(c.length());
     }
 
+    /**
+     * How far the chunk lists are read ahead of the plan and of each pass over it ({@link ChunkListsAhead}): enough
+     * to keep the reading thread busy between the caller's slower objects; the chunks bound holds the lists to about
+     * 2 MiB (a chunk about 60 bytes, an inline one up to 256 more).
+     */
+    private static final int LISTS_AHEAD = 64;
+
+    private static final int CHUNKS_AHEAD = 8_192;
+
     /** What a pass sees of a planned object: its chunks, and where each shipped one goes (null: not shipped). */
     @FunctionalInterface
     private interface ObjectVisitor {
@@ -530,21 +541,26 @@ final class Exporter {
     /** Goes through the planned objects again, in order, placing their shipped chunks as the plan did. */
     private void walk(Plan plan, BundleProgressSink sink, ObjectVisitor visitor) throws IOException, BundleException {
         VolumePlan volumes = new VolumePlan(plan.capacity);
-        for (int n = 0; n < plan.objects.size(); n++) {
-            sink.checkCancelled();
-            PlannedObject o = plan.objects.get(n);
-            List<StoredChunk> cs = chunks.chunksOf(o.digest()).orElse(null);
-            if (cs == null || cs.size() != o.chunks()) {
-                throw new BundleException(
-                        BundleException.Kind.REFUSED,
-                        "object " + o.digest() + " left the store or changed during the export; export again");
+        Iterable<Sha256> digests =
+                () -> plan.objects.stream().map(PlannedObject::digest).iterator();
+        try (ChunkListsAhead lists =
+                new ChunkListsAhead(chunks, digests, plan.objects.size(), LISTS_AHEAD, CHUNKS_AHEAD)) {
+            for (int n = 0; n < plan.objects.size(); n++) {
+                sink.checkCancelled();
+                PlannedObject o = plan.objects.get(n);
+                List<StoredChunk> cs = lists.next().orElse(null);
+                if (cs == null || cs.size() != o.chunks()) {
+                    throw new BundleException(
+                            BundleException.Kind.REFUSED,
+                            "object " + o.digest() + " left the store or changed during the export; export again");
+                }
+                VolumePlan.Place[] places = new VolumePlan.Place[cs.size()];
+                BitSet ships = o.ships();
+                for (int i = ships.nextSetBit(0); i >= 0 && i < places.length; i = ships.nextSetBit(i + 1)) {
+                    places[i] = volumes.add(cs.get(i).length());
+                }
+                visitor.visit(o, cs, places);
             }
-            VolumePlan.Place[] places = new VolumePlan.Place[cs.size()];
-            BitSet ships = o.ships();
-            for (int i = ships.nextSetBit(0); i >= 0 && i < places.length; i = ships.nextSetBit(i + 1)) {
-                places[i] = volumes.add(cs.get(i).length());
-            }
-            visitor.visit(o, cs, places);
         }
         if (volumes.volumes() != plan.volumes) {
             throw new IllegalStateException("planned " + plan.volumes + " volumes, placed " + volumes.volumes());
