@@ -155,27 +155,7 @@ class SmallHeapBundleTest {
                 Path medium = Files.createDirectories(tmp.resolve("medium-" + bundles.size()));
                 List<String> notes = new ArrayList<>();
                 ByteArrayOutputStream sent = new ByteArrayOutputStream();
-                Exporter.Result r = new Exporter(
-                                a,
-                                Clock.fixed(Instant.parse("2026-12-07T02:00:00Z"), ZoneOffset.UTC),
-                                new Random(20),
-                                id -> false,
-                                tmp.resolve("a/scratch"),
-                                BundleNote.FORMAT_2,
-                                budget)
-                        .export(
-                                new Exporter.Job(
-                                        BundleFixture.everything(a),
-                                        cut,
-                                        Optional.empty(),
-                                        true,
-                                        "site",
-                                        medium,
-                                        ExportRequest.DEFAULT_MAX_VOLUME_SIZE,
-                                        Map.of(),
-                                        signer),
-                                BundleFixture.notesTo(notes),
-                                (record, body) -> body.write(sent));
+                Exporter.Result r = exportAgainst(a, cut, budget, medium, signer, notes, sent);
                 boolean onDisk = notes.stream().anyMatch(n -> n.contains("moved to disk"));
                 assertEquals(budget != Long.MAX_VALUE, onDisk, "budget " + budget + ": " + notes);
                 assertEquals(3, r.objectsSkipped());
@@ -190,17 +170,7 @@ class SmallHeapBundleTest {
                 assertArrayEquals(sentRecords.get(0), sentRecords.get(i), "sent record of run " + i);
             }
 
-            new Importer(
-                            b,
-                            new ImportRecords(tmp.resolve("b/data/bundles")),
-                            Clock.systemUTC(),
-                            HeapBudget.chunks(),
-                            BundleFixture.SYNTHETIC,
-                            SumdbLatest.NONE,
-                            tmp.resolve("b/scratch"))
-                    .run(
-                            new ImportRequest(List.of(bundles.get(1)), List.of(signer.verifier())),
-                            BundleProgressSink.NONE);
+            importInto(b, bundles.get(1), signer);
             assertEquals(BundleFixture.content(a), BundleFixture.content(b));
         }
     }
@@ -249,27 +219,7 @@ class SmallHeapBundleTest {
                 try (CutSet cut =
                         onDisk ? CutSet.read(inventoryFile, 1, tmp.resolve("a/scratch/cut")) : CutSet.of(inventory)) {
                     assertEquals(onDisk, cut.onDisk());
-                    Exporter.Result r = new Exporter(
-                                    a,
-                                    Clock.systemUTC(),
-                                    new Random(21),
-                                    id -> false,
-                                    tmp.resolve("a/scratch"),
-                                    BundleNote.FORMAT_2,
-                                    budget)
-                            .export(
-                                    new Exporter.Job(
-                                            BundleFixture.everything(a),
-                                            cut,
-                                            Optional.empty(),
-                                            true,
-                                            "site",
-                                            medium,
-                                            ExportRequest.DEFAULT_MAX_VOLUME_SIZE,
-                                            Map.of(),
-                                            signer),
-                                    BundleFixture.notesTo(notes),
-                                    (record, body) -> body.write(sent));
+                    Exporter.Result r = exportAgainst(a, cut, budget, medium, signer, notes, sent);
                     assertEquals(9, r.objectsSkipped());
                     assertEquals(1, r.record().objects());
                     assertFalse(notes.stream().anyMatch(n -> n.contains("moved to disk")), notes.toString());
@@ -279,15 +229,7 @@ class SmallHeapBundleTest {
             }
             assertArrayEquals(sentRecords.get(0), sentRecords.get(1), "the same record with the cut on disk");
 
-            new Importer(
-                            b,
-                            new ImportRecords(tmp.resolve("b/data/bundles")),
-                            Clock.systemUTC(),
-                            HeapBudget.chunks(),
-                            BundleFixture.SYNTHETIC,
-                            SumdbLatest.NONE,
-                            tmp.resolve("b/scratch"))
-                    .run(new ImportRequest(List.of(bundle), List.of(signer.verifier())), BundleProgressSink.NONE);
+            importInto(b, bundle, signer);
             assertEquals(BundleFixture.content(a), BundleFixture.content(b));
             try (InputStream in = new java.io.ByteArrayInputStream(sentRecords.get(0))) {
                 List<String> holds = keys(BundleFixture.inventoryOf(b));
@@ -310,6 +252,56 @@ class SmallHeapBundleTest {
                 assertEquals(holds, recorded);
             }
         }
+    }
+
+    /**
+     * Exports all of {@code a} in format 2 for site "site", cut against {@code cut}, with a plan budget of
+     * {@code budget} bytes, at a fixed time and id (so two runs write the same bytes); notes and the sent record go to
+     * the caller.
+     */
+    private Exporter.Result exportAgainst(
+            RocksContentStore a,
+            CutSet cut,
+            long budget,
+            Path medium,
+            Signer signer,
+            List<String> notes,
+            ByteArrayOutputStream sent)
+            throws Exception {
+        return new Exporter(
+                        a,
+                        Clock.fixed(Instant.parse("2026-12-07T02:00:00Z"), ZoneOffset.UTC),
+                        new Random(20),
+                        id -> false,
+                        tmp.resolve("a/scratch"),
+                        BundleNote.FORMAT_2,
+                        budget)
+                .export(
+                        new Exporter.Job(
+                                BundleFixture.everything(a),
+                                cut,
+                                Optional.empty(),
+                                true,
+                                "site",
+                                medium,
+                                ExportRequest.DEFAULT_MAX_VOLUME_SIZE,
+                                Map.of(),
+                                signer),
+                        BundleFixture.notesTo(notes),
+                        (record, body) -> body.write(sent));
+    }
+
+    /** Imports {@code bundle} into {@code b}, trusting {@code signer}. */
+    private void importInto(RocksContentStore b, Path bundle, Signer signer) throws Exception {
+        new Importer(
+                        b,
+                        new ImportRecords(tmp.resolve("b/data/bundles")),
+                        Clock.systemUTC(),
+                        HeapBudget.chunks(),
+                        BundleFixture.SYNTHETIC,
+                        SumdbLatest.NONE,
+                        tmp.resolve("b/scratch"))
+                .run(new ImportRequest(List.of(bundle), List.of(signer.verifier())), BundleProgressSink.NONE);
     }
 
     private static List<String> keys(Inventory inventory) {
