@@ -587,7 +587,13 @@ public final class BundleService implements AutoCloseable {
         } catch (ScratchTable.Failure e) {
             throw scratchFailed("the keys bundle " + since + " left the site holding", e);
         } catch (IOException e) {
-            throw new BundleException(BAD_REQUEST, "cannot read what bundle " + since + " sent: " + e.getMessage(), e);
+            // This ferry's own record, not the request's: damaged or unreadable on this server's disk.
+            throw new BundleException(
+                    BundleException.Kind.FAILED,
+                    "cannot read this ferry's record of what bundle " + since + " left the site holding ("
+                            + e.getMessage() + "); export against an inventory the site writes (ferry inventory),"
+                            + " or a full bundle",
+                    e);
         }
     }
 

@@ -168,6 +168,29 @@ class BundleExportImportTest {
                         + " inventory), or a full bundle; later exports --since that one work again",
                 gone.getMessage());
         assertFalse(Files.exists(tmp.resolve("gone")), "nothing created for a refused export");
+
+        // A record damaged on this server's disk is this server's failure (500 at the admin API), with the ways out.
+        String before = ids.get(ids.size() - 2);
+        Files.write(bundles.resolve(before + ".sent"), "ferry-inventory 1\nnot gzip".getBytes());
+        BundleException damaged = assertThrows(
+                BundleException.class,
+                () -> sa.export(request(
+                        tmp.resolve("damaged"),
+                        Optional.empty(),
+                        Optional.of(before),
+                        ExportRequest.DEFAULT_MAX_VOLUME_SIZE)));
+        assertEquals(BundleException.Kind.FAILED, damaged.kind());
+        assertTrue(
+                damaged.getMessage()
+                        .startsWith("cannot read this ferry's record of what bundle " + before
+                                + " left the site holding (" + bundles.resolve(before + ".sent") + " is damaged: "),
+                damaged.getMessage());
+        assertTrue(
+                damaged.getMessage()
+                        .endsWith(
+                                "export against an inventory the site writes (ferry inventory), or" + " a full bundle"),
+                damaged.getMessage());
+        assertFalse(Files.exists(tmp.resolve("damaged")), "nothing created for a refused export");
     }
 
     BundleProgress run(BundleService s, BundleProgress started) throws InterruptedException {
