@@ -344,22 +344,33 @@ final class Exporter {
             AtomicFiles.write(partial.resolve("bundle.note"), sign(note, job.signer()));
             Path done = job.to().resolve(id);
             Files.move(partial, done, StandardCopyOption.ATOMIC_MOVE);
-            long bytes;
-            try (Stream<Path> files = Files.list(done)) {
-                bytes = files.mapToLong(f -> f.toFile().length()).sum();
+            try {
+                long bytes;
+                try (Stream<Path> files = Files.list(done)) {
+                    bytes = files.mapToLong(f -> f.toFile().length()).sum();
+                }
+                ExportRecord record = new ExportRecord(
+                        id,
+                        job.site(),
+                        job.base().orElse(null),
+                        job.fromInventory(),
+                        done.toString(),
+                        created,
+                        plan.objects.size(),
+                        plan.shippedChunks,
+                        bytes);
+                recorder.record(record, out -> writeSent(plan, job.cut(), out));
+                return new Result(record, volumes, plan.chunksSkipped, plan.objectsSkipped);
+            } catch (IOException | RuntimeException | Error e) {
+                // Not recorded, so no later export will be cut --since it: off the medium too, so that a failed
+                // export leaves no complete-looking bundle for someone to carry to the site.
+                try {
+                    deleteTree(done);
+                } catch (IOException left) {
+                    e.addSuppressed(left);
+                }
+                throw e;
             }
-            ExportRecord record = new ExportRecord(
-                    id,
-                    job.site(),
-                    job.base().orElse(null),
-                    job.fromInventory(),
-                    done.toString(),
-                    created,
-                    plan.objects.size(),
-                    plan.shippedChunks,
-                    bytes);
-            recorder.record(record, out -> writeSent(plan, job.cut(), out));
-            return new Result(record, volumes, plan.chunksSkipped, plan.objectsSkipped);
         } finally {
             deleteTree(partial);
         }

@@ -19,8 +19,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A chunk damaged on the exporting site's disk is refused there, naming it, before a bundle the site would refuse is
- * written: by the CRC32C its entry recorded, or by its digest where the entry has none.
+ * The exporting site's own disk failing an export: a chunk damaged there is refused, naming it, before a bundle the
+ * site would refuse is written (by the CRC32C its entry recorded, or by its digest where the entry has none); a
+ * bundle whose record cannot be written is taken off the medium.
  */
 class ExportDamageTest {
     @TempDir
@@ -63,6 +64,36 @@ class ExportDamageTest {
     }
 
     /** Damages {@code victim}, expects the export refused naming it and no bundle written, then mends and exports. */
+    /**
+     * The bundle is complete on the medium before its record goes into the history (so a failed record never names a
+     * bundle that is not there); when the record cannot be written (this server's disk full), the export fails and
+     * takes the bundle off the medium again: nothing complete-looking is left that no later export knows of.
+     */
+    @Test
+    void aBundleWhoseRecordCannotBeWrittenIsTakenOffTheMedium() throws Exception {
+        BundleFixture.put(a, "blob/one", random(3, 80_000));
+        Path medium = tmp.resolve("medium");
+        java.io.OutputStream full = new java.io.OutputStream() {
+            @Override
+            public void write(int b) throws java.io.IOException {
+                throw new java.io.IOException("No space left on device");
+            }
+        };
+        java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(
+                java.io.IOException.class,
+                () -> fx.exportDirect(
+                        a,
+                        dev.ferry.protocols.bundle.BundleNote.FORMAT_2,
+                        dev.ferry.protocols.bundle.Inventory.empty(),
+                        medium,
+                        tmp.resolve("scratch"),
+                        full));
+        assertEquals("No space left on device", e.getMessage());
+        try (Stream<Path> left = Files.list(medium)) {
+            assertEquals(List.of(), left.toList(), "left on the medium");
+        }
+    }
+
     private void refusedNaming(StoredChunk victim, Sha256 object) throws Exception {
         DamagedDisk.flip(a, victim.digest(), victim.length() / 2);
         Path medium = tmp.resolve("medium" + exports++);
