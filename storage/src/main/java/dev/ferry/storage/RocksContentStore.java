@@ -407,6 +407,11 @@ public final class RocksContentStore implements ContentStore {
         return pinIndex.pinSetsOf(object);
     }
 
+    /** {@link RocksPins#pinSetsOfAll}. */
+    java.util.Map<Sha256, List<String>> pinSetsOfAll(List<Sha256> objects, long budget) {
+        return pinIndex.pinSetsOfAll(objects, budget);
+    }
+
     @Override
     public void scanPinSet(String pinSet, Predicate<Sha256> visitor) {
         pinIndex.scanPinSet(pinSet, visitor);

@@ -55,7 +55,7 @@ final class RocksPins implements PinStore {
             if (page.isEmpty()) {
                 return removed;
             }
-            store.update(b -> page.forEach(object -> b.unpin(pinSet, object)));
+            store.update(b -> b.unpinAll(pinSet, page));
             removed += page.size();
         }
     }
@@ -118,6 +118,61 @@ final class RocksPins implements PinStore {
         });
     }
 
+    /**
+     * The pin sets of each of {@code objects} (distinct, in ascending order), as committed, by one pass over the pins
+     * family from the first object's key to past the last's, instead of a seek each: a seek positions an iterator in
+     * every memtable, level-0 file and level, about as costly as stepping over dozens of keys, and an export pins
+     * and later unpins every object it selects (two thirds of a small delta export's time against 20,000 objects
+     * went to those seeks). The pass stops after {@code budget} entries (a few objects spread over a family of
+     * millions of pins are cheaper a seek each); the objects it did not settle are left out of the answer.
+     */
+    java.util.Map<Sha256, List<String>> pinSetsOfAll(List<Sha256> objects, long budget) {
+        java.util.Map<Sha256, List<String>> out = new java.util.HashMap<>();
+        if (objects.isEmpty()) {
+            return out;
+        }
+        byte[] first = StoreLayout.Pin.prefix(objects.getFirst());
+        byte[] end = successor(StoreLayout.Pin.prefix(objects.getLast()));
+        store.query(() -> {
+            withRange(store.pins, end, it -> {
+                int next = 0; // objects before it are settled
+                long stepped = 0;
+                for (it.seek(first); it.isValid() && next < objects.size(); it.next()) {
+                    if (++stepped > budget) {
+                        // Unsettled from here on, the object in hand too (its sets may not all be read yet).
+                        for (int i = next; i < objects.size(); i++) {
+                            out.remove(objects.get(i));
+                        }
+                        return;
+                    }
+                    byte[] key = it.key();
+                    Sha256 object = StoreLayout.Pin.objectOf(key);
+                    while (next < objects.size() && compare(objects.get(next), object) < 0) {
+                        out.putIfAbsent(objects.get(next++), List.of()); // passed: no (more) pins
+                    }
+                    if (next < objects.size() && objects.get(next).equals(object)) {
+                        List<String> sets = out.get(object);
+                        if (sets == null || sets.isEmpty()) {
+                            sets = new ArrayList<>();
+                            out.put(object, sets);
+                        }
+                        sets.add(StoreLayout.Pin.setOf(key));
+                    }
+                }
+                while (next < objects.size()) {
+                    out.putIfAbsent(objects.get(next++), List.of()); // the family ends before them
+                }
+            });
+            return null;
+        });
+        return out;
+    }
+
+    /** Unsigned order of the digests' bytes, the pins family's key order. */
+    static int compare(Sha256 a, Sha256 b) {
+        return java.util.Arrays.compareUnsigned(a.bytes(), b.bytes());
+    }
+
     /** What runs over an iterator of {@link #withPrefix}. */
     @FunctionalInterface
     private interface IteratorBody {
@@ -131,7 +186,11 @@ final class RocksPins implements PinStore {
      * walked the previous one's deletions (until a compaction), a third of that export's planning thread.
      */
     private void withPrefix(ColumnFamilyHandle family, byte[] prefix, IteratorBody body) throws RocksDBException {
-        byte[] end = successor(prefix);
+        withRange(family, successor(prefix), body);
+    }
+
+    /** As {@link #withPrefix}, up to {@code end} (exclusive; null: no bound). */
+    private void withRange(ColumnFamilyHandle family, byte[] end, IteratorBody body) throws RocksDBException {
         try (Slice bound = end == null ? null : new Slice(end);
                 ReadOptions read = new ReadOptions();
                 RocksIterator it =

@@ -109,6 +109,49 @@ final class RocksStoreBatch implements StoreBatch {
     }
 
     @Override
+    public void pinAll(String pinSet, java.util.Collection<Sha256> digests) {
+        loadPinStates(digests);
+        StoreBatch.super.pinAll(pinSet, digests);
+    }
+
+    @Override
+    public void unpinAll(String pinSet, java.util.Collection<Sha256> digests) {
+        loadPinStates(digests);
+        StoreBatch.super.unpinAll(pinSet, digests);
+    }
+
+    /**
+     * The fewest objects whose pins are looked up together ({@link RocksPins#pinSetsOfAll}): below it a seek each is
+     * as cheap.
+     */
+    private static final int LOAD_TOGETHER = 32;
+
+    /** Entries the pass may step over per object it looks up, before the rest are looked up a seek each. */
+    private static final int STEPS_PER_OBJECT = 64;
+
+    /**
+     * Reads the committed pins of those of {@code digests} this batch has not read yet, together. Each object's key
+     * is touched first (as pin and unpin do), so commits still writing its pins are waited for before they are read.
+     */
+    private void loadPinStates(java.util.Collection<Sha256> digests) {
+        TreeSet<Sha256> wanted = new TreeSet<>(RocksPins::compare);
+        for (Sha256 d : digests) {
+            if (!pins.containsKey(d)) {
+                wanted.add(d);
+            }
+        }
+        if (wanted.size() < LOAD_TOGETHER) {
+            return;
+        }
+        for (Sha256 d : wanted) {
+            touch(CommitsInFlight.object(d));
+        }
+        List<Sha256> sorted = List.copyOf(wanted);
+        store.pinSetsOfAll(sorted, (long) STEPS_PER_OBJECT * sorted.size())
+                .forEach((d, sets) -> pins.put(d, new PinState(new TreeSet<>(sets), sizeOf(d))));
+    }
+
+    @Override
     public void unpin(String pinSet, Sha256 digest) {
         StoreLayout.Pin.checkSet(pinSet);
         touch(CommitsInFlight.object(digest));
@@ -159,15 +202,15 @@ final class RocksStoreBatch implements StoreBatch {
     }
 
     private PinState pinState(Sha256 digest) {
-        return pins.computeIfAbsent(digest, d -> {
-            Set<String> sets = new TreeSet<>(store.pinSetsOf(d));
-            long size = committing != null && d.equals(committing.digest())
-                    ? committing.size()
-                    : Optional.ofNullable(store.record(d))
-                            .map(StoreLayout.ObjectRecord::size)
-                            .orElse(0L);
-            return new PinState(sets, size);
-        });
+        return pins.computeIfAbsent(digest, d -> new PinState(new TreeSet<>(store.pinSetsOf(d)), sizeOf(d)));
+    }
+
+    private long sizeOf(Sha256 d) {
+        return committing != null && d.equals(committing.digest())
+                ? committing.size()
+                : Optional.ofNullable(store.record(d))
+                        .map(StoreLayout.ObjectRecord::size)
+                        .orElse(0L);
     }
 
     @Override

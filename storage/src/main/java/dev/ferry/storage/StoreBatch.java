@@ -25,6 +25,23 @@ public interface StoreBatch {
     /** Removes {@code digest} from {@code pinSet}; no-op when it is not there. */
     void unpin(String pinSet, Sha256 digest);
 
+    /**
+     * {@link #pin}s each of {@code digests} (stopping at the first that is not stored, as pin would): for many
+     * objects at once, whose current pins a store may look up together.
+     */
+    default void pinAll(String pinSet, java.util.Collection<Sha256> digests) {
+        for (Sha256 d : digests) {
+            pin(pinSet, d);
+        }
+    }
+
+    /** {@link #unpin}s each of {@code digests}; as {@link #pinAll}, for many objects at once. */
+    default void unpinAll(String pinSet, java.util.Collection<Sha256> digests) {
+        for (Sha256 d : digests) {
+            unpin(pinSet, d);
+        }
+    }
+
     /** The committed target of {@code name}, as of this batch's start. */
     Optional<StoredObject> currentName(String name);
 

@@ -27,7 +27,8 @@ import java.util.Random;
  * other content plus every object of a small store but one, as an inventory file; each round reads it as the cut
  * ({@link CutSet}: on disk past the heap's share), exports the store against it (one object ships) and writes the
  * record of what the site then holds, timing each step. By hand only: in the package of {@link Exporter}, which is
- * not public.
+ * not public. {@code -Dbench.objects=N} and {@code -Dbench.objectBytes=B} size the store (50 of 200,000 bytes): many
+ * small objects the site holds make the plan's own work show beside the record's.
  *
  * <pre>java -Xmx256m -cp "bench/target/classes:bench/target/lib/*" dev.ferry.sync.bundle.DeltaExportBench /tmp/delta 2000000 3</pre>
  */
@@ -42,8 +43,10 @@ public final class DeltaExportBench {
         try (RocksContentStore store = RocksContentStore.open(dir.resolve("store"), StoreOptions.defaults())) {
             Random random = new Random(5);
             List<Sha256> objects = new ArrayList<>();
-            for (int i = 0; i < 50; i++) {
-                byte[] data = new byte[200_000];
+            int count = Integer.getInteger("bench.objects", 50);
+            int size = Integer.getInteger("bench.objectBytes", 200_000);
+            for (int i = 0; i < count; i++) {
+                byte[] data = new byte[size];
                 random.nextBytes(data);
                 try (ObjectWriter w = store.newObject(Chunking.CONTENT_DEFINED)) {
                     w.write(data);

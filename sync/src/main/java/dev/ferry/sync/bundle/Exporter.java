@@ -456,6 +456,17 @@ final class Exporter {
     private void planObject(Job job, Plan plan, VolumePlan volumes, Sha256 object, List<StoredChunk> chunks)
             throws IOException, BundleException {
         CutSet cut = job.cut();
+        byte[] objectKey = Inventory.objectKey(object.bytes());
+        if (cut.contains(objectKey)) {
+            // Nothing to add to what the site holds: the cut has the object, and with it the chunks it is stored by
+            // (a site that chunked it otherwise holds its own chunks, not these). So no chunk key is needed either:
+            // in a sync to a site holding nearly everything, that is a SHA-256 saved for nearly every chunk.
+            plan.objectsSkipped++;
+            if (format == BundleNote.FORMAT_2) {
+                plan.bases.add(object);
+            }
+            return;
+        }
         // Each key is a hash: computed once per chunk, for the sent set and the cut alike.
         byte[][] chunkKeys = new byte[chunks.size()][];
         List<byte[]> heldByDigest = new ArrayList<>(chunkKeys.length);
@@ -464,16 +475,6 @@ final class Exporter {
             if (!keptInline(chunks.get(i))) {
                 heldByDigest.add(chunkKeys[i]);
             }
-        }
-        byte[] objectKey = Inventory.objectKey(object.bytes());
-        if (cut.contains(objectKey)) {
-            // Nothing to add to what the site holds: the cut has the object, and with it the chunks it is stored by
-            // (a site that chunked it otherwise holds its own chunks, not these).
-            plan.objectsSkipped++;
-            if (format == BundleNote.FORMAT_2) {
-                plan.bases.add(object);
-            }
-            return;
         }
         int number = plan.objects.size();
         BitSet lacked = new BitSet(chunkKeys.length);
@@ -1042,7 +1043,7 @@ final class Exporter {
 
     private void pinWhileExporting(String pinSet, Set<Sha256> objects) throws IOException {
         try {
-            names.update(b -> objects.forEach(o -> b.pin(pinSet, o)));
+            names.update(b -> b.pinAll(pinSet, objects));
         } catch (IllegalArgumentException someGone) {
             // An object was evicted since the selection: pin the others one by one; planning reports the gone ones.
             for (Sha256 o : objects) {
