@@ -151,12 +151,7 @@ final class RocksPins implements PinStore {
                         out.putIfAbsent(objects.get(next++), List.of()); // passed: no (more) pins
                     }
                     if (next < objects.size() && objects.get(next).equals(object)) {
-                        List<String> sets = out.get(object);
-                        if (sets == null || sets.isEmpty()) {
-                            sets = new ArrayList<>();
-                            out.put(object, sets);
-                        }
-                        sets.add(StoreLayout.Pin.setOf(key));
+                        out.computeIfAbsent(object, o -> new ArrayList<>()).add(StoreLayout.Pin.setOf(key));
                     }
                 }
                 while (next < objects.size()) {

@@ -31,6 +31,8 @@ final class RocksStoreBatch implements StoreBatch {
     private final Map<String, Optional<Sha256>> names = new HashMap<>();
     /** Objects whose pins this batch changed. */
     private final Map<Sha256, PinState> pins = new HashMap<>();
+    /** The keys {@link #touch} has waited for and recorded. */
+    private final Set<String> touchedHere = new java.util.HashSet<>();
 
     private static final class PinState {
         final boolean pinnedBefore;
@@ -58,8 +60,12 @@ final class RocksStoreBatch implements StoreBatch {
     }
 
     private void touch(String key) {
-        inFlight.awaitQuiet(key);
-        touched.add(key);
+        // Once: under the commit lock a key found quiet stays so (a new write of it needs the lock), and a batch that
+        // pins many objects (an export's selection) touches each while reading their pins and again as it pins them.
+        if (touchedHere.add(key)) {
+            inFlight.awaitQuiet(key);
+            touched.add(key);
+        }
     }
 
     @Override
